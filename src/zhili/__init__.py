@@ -1,0 +1,1 @@
+"""Zhili (治理): closed-loop, multi-agency grassroots governance."""

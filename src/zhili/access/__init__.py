@@ -1,0 +1,1 @@
+"""Access: accounts, sessions, API tokens and the acting person (Actor)."""

@@ -1,0 +1,151 @@
+"""Access use cases: create accounts, log in and out, issue and check tokens, build the Actor."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from zhili.access.models import Account, ApiToken, LoginSession
+from zhili.core import audit
+from zhili.core.db import commit
+from zhili.core.clock import Clock
+from zhili.core.credentials import digest_token, hash_password, new_token, verify_password
+from zhili.core.errors import ConflictError, InvalidInputError, NotAuthenticatedError
+from zhili.org.actor import Actor
+from zhili.org.models import Department, Person, Position
+from zhili.org.roles import Role
+from zhili.org.scope import Grant, Scope
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
+MIN_PASSWORD_LENGTH = 8
+# Compared against when the username is unknown, so both paths cost one argon2 verification.
+_DUMMY_HASH = hash_password("not-a-real-password")
+
+
+@dataclass(frozen=True)
+class OpenedSession:
+    """A new login session: the cookie value (shown once) and its CSRF token."""
+
+    cookie_token: str
+    csrf_token: str
+    account_id: int
+
+
+def create_account(  # noqa: PLR0913 - an account has this many parts
+    session: Session, *, username: str, password: str, person_id: int | None, is_admin: bool,
+    actor: Actor, clock: Clock,
+) -> Account:
+    """Create a login for a person (or an administrator); the password is stored as argon2."""
+    if not USERNAME_PATTERN.match(username):
+        message = "username must be 2-60 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit"
+        raise InvalidInputError(message)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        message = f"password must have at least {MIN_PASSWORD_LENGTH} characters"
+        raise InvalidInputError(message)
+    if person_id is not None and session.get(Person, person_id) is None:
+        message = f"unknown person id {person_id}"
+        raise InvalidInputError(message)
+    account = Account(username=username, password_hash=hash_password(password), person_id=person_id,
+                      is_admin=is_admin, is_active=True, created_at=clock.now())
+    session.add(account)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        message = f"username {username!r} is taken"
+        raise ConflictError(message) from exc
+    audit.record(session, audit.AuditEntry(
+        actor=actor.audit_name, role=actor.audit_role, action="access.account.created", entity_type="account",
+        entity_id=str(account.id), after={"username": username, "person_id": person_id, "is_admin": is_admin}),
+        at=clock.now())
+    commit(session)
+    return account
+
+
+def authenticate(session: Session, *, username: str, password: str) -> Account:
+    """The account for these credentials, or NotAuthenticatedError (same message either way)."""
+    account = session.scalars(select(Account).where(Account.username == username)).first()
+    stored = account.password_hash if account is not None else _DUMMY_HASH
+    if not verify_password(stored, password) or account is None or not account.is_active:
+        message = "wrong username or password"
+        raise NotAuthenticatedError(message)
+    return account
+
+
+def open_session(session: Session, *, account: Account, max_age: int, clock: Clock) -> OpenedSession:
+    """Start a browser session; only the token's digest is stored."""
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    now = clock.now()
+    session.add(LoginSession(token_digest=digest_token(token), account_id=account.id, csrf_token=csrf,
+                             created_at=now, expires_at=now + timedelta(seconds=max_age)))
+    audit.record(session, audit.AuditEntry(
+        actor=f"account:{account.id}:{account.username}", role="login", action="access.session.opened",
+        entity_type="account", entity_id=str(account.id)), at=now)
+    commit(session)
+    return OpenedSession(token, csrf, account.id)
+
+
+def close_session(session: Session, *, cookie_token: str) -> None:
+    """Log out: forget the session."""
+    session.execute(delete(LoginSession).where(LoginSession.token_digest == digest_token(cookie_token)))
+    commit(session)
+
+
+def session_account(session: Session, *, cookie_token: str, clock: Clock) -> tuple[Account, LoginSession]:
+    """The account and session behind a cookie, if the session is alive."""
+    found = session.execute(
+        select(Account, LoginSession).join(LoginSession, LoginSession.account_id == Account.id)
+        .where(LoginSession.token_digest == digest_token(cookie_token))).first()
+    if found is None or found[1].expires_at <= clock.now() or not found[0].is_active:
+        message = "the session has ended; log in again"
+        raise NotAuthenticatedError(message)
+    return found[0], found[1]
+
+
+def issue_token(session: Session, *, account: Account, name: str, days: int | None, clock: Clock) -> str:
+    """Create an API token for the account; the clear token is returned once and never stored."""
+    token, now = new_token(), clock.now()
+    expires = now + timedelta(days=days) if days else None
+    session.add(ApiToken(account_id=account.id, name=name, token_digest=digest_token(token), created_at=now,
+                         expires_at=expires, revoked_at=None))
+    audit.record(session, audit.AuditEntry(
+        actor=f"account:{account.id}:{account.username}", role="token", action="access.token.issued",
+        entity_type="account", entity_id=str(account.id), after={"name": name, "expires_at": expires}), at=now)
+    commit(session)
+    return token
+
+
+def token_account(session: Session, *, token: str, clock: Clock) -> Account:
+    """The account a bearer token belongs to, if the token is valid."""
+    found = session.execute(
+        select(Account, ApiToken).join(ApiToken, ApiToken.account_id == Account.id)
+        .where(ApiToken.token_digest == digest_token(token))).first()
+    now = clock.now()
+    if found is None or found[1].revoked_at is not None or not found[0].is_active or (
+            found[1].expires_at is not None and found[1].expires_at <= now):
+        message = "the API token is unknown, expired or revoked"
+        raise NotAuthenticatedError(message)
+    return found[0]
+
+
+def actor_for(session: Session, account: Account) -> Actor:
+    """The Actor of an account: the roles and scope of its person's positions."""
+    if account.is_admin:
+        return Actor(username=account.username, display_name=account.username, roles=frozenset({Role.ADMIN}),
+                     scope=Scope.everything(), person_id=account.person_id, account_id=account.id)
+    person = session.get(Person, account.person_id) if account.person_id is not None else None
+    rows = session.execute(
+        select(Position.role, Position.division_code, Position.department_id, Department.division_code)
+        .outerjoin(Department, Department.id == Position.department_id)
+        .where(Position.person_id == account.person_id)).all() if person is not None else []
+    grants = [Grant(dept_division or division, dept_id) for _role, division, dept_id, dept_division in rows]
+    roles = frozenset(role for role, *_ in rows)
+    scope = Scope.everything() if Role.ADMIN in roles else Scope.of(grants)
+    return Actor(username=account.username, display_name=person.name if person else account.username,
+                 roles=roles, scope=scope, person_id=account.person_id, account_id=account.id)

@@ -1,0 +1,53 @@
+"""The composition root: `create_app(settings)` wires storage, services, routers and pages."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine, text
+
+from zhili.access import api as access_api
+from zhili.access import pages as access_pages
+from zhili.access.deps import LoginRequiredError
+from zhili.core.clock import Clock, SystemClock
+from zhili.core.db import make_engine, make_session_factory
+from zhili.core.http import DbSession, Services
+from zhili.core.limits import BodySizeLimitMiddleware
+from zhili.core.request_context import RequestIdMiddleware, configure_logging
+from zhili.core.settings import Settings
+from zhili.org import api as org_api
+from zhili.org import pages as org_pages
+from zhili.org.geo import LocatorCache
+from zhili.web.errors import install_error_handlers
+from zhili.web.templating import Renderer
+
+TEMPLATE_PACKAGES = ("zhili.web", "zhili.access", "zhili.org")
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine | None = None) -> FastAPI:
+    """Build the application; nothing is read from the environment here."""
+    configure_logging(json_output=settings.log_json)
+    engine = engine or make_engine(settings.database_url, echo=settings.sql_echo)
+    app = FastAPI(title="Zhili 治理", version="0.1.0",
+                  description="Closed-loop, multi-agency grassroots governance (Quzhou model).")
+    app.state.services = Services(settings=settings, engine=engine, sessions=make_session_factory(engine),
+                                  clock=clock or SystemClock())
+    app.state.renderer = Renderer(TEMPLATE_PACKAGES, settings.default_language)
+    app.state.locators = LocatorCache()
+    install_error_handlers(app, login_required=LoginRequiredError)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestIdMiddleware)
+    for router in (access_api.router, org_api.router, access_pages.router, org_pages.router):
+        app.include_router(router)
+    static = resources.files("zhili.web").joinpath("static")
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+
+    @app.get("/healthz", tags=["health"])
+    def healthz(session: DbSession) -> dict[str, str]:
+        """Liveness and database reachability."""
+        session.execute(text("SELECT 1"))
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,166 @@
+"""The `zhili` command: demo, serve, database, imports, users and audit."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+from rich.table import Table
+
+from zhili.app import create_app
+from zhili.core import audit, migrate
+from zhili.core.clock import SystemClock
+from zhili.core.db import make_engine, make_session_factory, session_scope
+from zhili.core.errors import DomainError
+from zhili.core.settings import Settings
+from zhili.demo import DEMO_PASSWORD, build_demo
+from zhili.org.actor import system_actor
+from zhili.org.grid_import import import_grids
+from zhili.org.importing import import_catalogs, import_divisions
+
+app = typer.Typer(help="Zhili 治理: closed-loop, multi-agency grassroots governance.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+db_app = typer.Typer(help="The database.", no_args_is_help=True)
+import_app = typer.Typer(help="Import organisation data.", no_args_is_help=True)
+users_app = typer.Typer(help="Accounts.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit record.", no_args_is_help=True)
+for sub, name in ((db_app, "db"), (import_app, "import"), (users_app, "users"), (audit_app, "audit")):
+    app.add_typer(sub, name=name)
+
+console = Console()
+DEMO_DB = Path("var/zhili-demo.sqlite")
+
+
+def _settings(**overrides: object) -> Settings:
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def _fail(exc: DomainError) -> typer.Exit:
+    console.print(f"[red]error:[/red] {exc.detail}")
+    return typer.Exit(code=2)
+
+
+@app.command()
+def demo(
+    host: str = "127.0.0.1", port: int = 8000, seed: int = 20210723,
+    database: Annotated[Path, typer.Option(help="SQLite file, rebuilt from scratch")] = DEMO_DB,
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
+) -> None:
+    """Build a fresh embedded database with the Quzhou demo world, print the logins, and serve."""
+    database.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    settings = _settings(database_url=f"sqlite:///{database}")
+    started = time.perf_counter()
+    with console.status("migrating") as status:
+        migrate.upgrade(settings.database_url)
+        engine = make_engine(settings.database_url)
+        with session_scope(make_session_factory(engine)) as session:
+            world, logins = build_demo(session, clock=SystemClock(), seed=seed,
+                                       step=lambda text: status.update(f"building: {text}"))
+    console.print(f"Demo world built in {time.perf_counter() - started:.1f} s: {world.grids:,} grids, "
+                  f"{world.people:,} people, {world.posts:,} posts, {world.households:,} households, "
+                  f"{world.zones} zones, {world.grid_contacts:,} grid contacts")
+    table = Table(title=f"Demo logins (password: {DEMO_PASSWORD})")
+    table.add_column("username")
+    table.add_column("who")
+    for login in logins:
+        table.add_row(login.username, login.label)
+    console.print(table)
+    if serve_after:
+        console.print(f"Serving on http://{host}:{port}  (Ctrl+C to stop)")
+        uvicorn.run(create_app(settings, engine=engine), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the web app and API with the settings from ZHILI_ variables."""
+    uvicorn.run(create_app(_settings()), host=host, port=port, log_level="warning")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration to ZHILI_DATABASE_URL."""
+    settings = _settings()
+    path = settings.sqlite_path()
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    migrate.upgrade(settings.database_url)
+    console.print("database is at the newest revision")
+
+
+@import_app.command("divisions")
+def import_divisions_command(
+    root: Annotated[str, typer.Option(help="division code to import under (33 = all of Zhejiang)")] = "33",
+) -> None:
+    """Import the national division codes (and real county and city polygons) under ROOT."""
+    settings = _settings()
+    with session_scope(make_session_factory(make_engine(settings.database_url))) as session, \
+            console.status("importing divisions"):
+        try:
+            actor, clock = system_actor("cli"), SystemClock()
+            import_catalogs(session, actor=actor, clock=clock)
+            inserted = import_divisions(session, root=root, actor=actor, clock=clock)
+        except DomainError as exc:
+            raise _fail(exc) from exc
+    console.print(f"imported {inserted:,} new divisions under {root}")
+
+
+@import_app.command("grids")
+def import_grids_command(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]) -> None:
+    """Import real grid boundaries from a GeoJSON FeatureCollection (all or nothing)."""
+    settings = _settings()
+    with session_scope(make_session_factory(make_engine(settings.database_url))) as session, \
+            console.status(f"checking and importing {file.name}"):
+        try:
+            counts = import_grids(session, file.read_bytes(), source=file.name, actor=system_actor("cli"),
+                                  clock=SystemClock())
+        except DomainError as exc:
+            raise _fail(exc) from exc
+    console.print(f"grids: {counts['inserted']} inserted, {counts['updated']} updated")
+
+
+@users_app.command("create")
+def users_create(
+    username: str,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
+                                          envvar="ZHILI_NEW_PASSWORD")],
+    person_id: Annotated[int | None, typer.Option(help="the person this login acts as")] = None,
+    admin: Annotated[bool, typer.Option("--admin", help="an administrator with the whole scope")] = False,
+) -> None:
+    """Create a login (argon2-hashed password)."""
+    from zhili.access.service import create_account  # noqa: PLC0415 - keeps `zhili --help` fast
+
+    settings = _settings()
+    with session_scope(make_session_factory(make_engine(settings.database_url))) as session:
+        try:
+            account = create_account(session, username=username, password=password, person_id=person_id,
+                                     is_admin=admin, actor=system_actor("cli"), clock=SystemClock())
+        except DomainError as exc:
+            raise _fail(exc) from exc
+    console.print(f"created account {account.username} (id {account.id})")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Walk the hash chain of the audit record; exit 1 if any row was edited, deleted or inserted."""
+    settings = _settings()
+    with session_scope(make_session_factory(make_engine(settings.database_url))) as session, \
+            console.status("verifying the audit chain"):
+        report = audit.verify(session)
+    if report.is_intact:
+        console.print(f"[green]audit chain intact[/green]: {report.checked:,} records verified")
+        return
+    for problem in report.problems[:50]:
+        console.print(f"[red]✗[/red] {problem}")
+    console.print(f"[red]audit chain broken[/red]: {len(report.problems)} problem(s) in {report.checked:,} records")
+    raise typer.Exit(code=1)
+
+
+def main() -> None:
+    """Entry point of the `zhili` console script."""
+    app()

@@ -1,0 +1,1 @@
+"""Core: settings, database, clock, audit, problems; imports no domain."""

@@ -1,0 +1,156 @@
+"""The audit record: append-only, chained by SHA-256 hashes so any edit or deletion shows."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Integer, String, Text, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from zhili.core.db import Base, UtcDateTime
+
+GENESIS_HASH = "0" * 64
+HEAD_ID = 1
+
+
+class AuditRecord(Base):
+    """One thing that happened: who, when, in which role, to what, before and after."""
+
+    __tablename__ = "audit_records"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(60))
+    action: Mapped[str] = mapped_column(String(80), index=True)
+    entity_type: Mapped[str] = mapped_column(String(60))
+    entity_id: Mapped[str] = mapped_column(String(80))
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditHead(Base):
+    """The last link of the chain, so that cutting off the tail is detected too."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """What a service records; the chain fields are added on append."""
+
+    actor: str
+    role: str
+    action: str
+    entity_type: str
+    entity_id: str
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    request_id: str | None = None
+
+
+@dataclass
+class VerifyReport:
+    """The outcome of walking the chain."""
+
+    checked: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def is_intact(self) -> bool:
+        """True when no edit, deletion or insertion was found."""
+        return not self.problems
+
+
+def _canonical(value: dict[str, Any] | None) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def _link_hash(prev_hash: str, seq: int, at: datetime, fields: tuple[str | None, ...]) -> str:
+    material = json.dumps([prev_hash, seq, at.isoformat(), *fields], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def _fields(entry: AuditEntry) -> tuple[str | None, ...]:
+    return (
+        entry.actor,
+        entry.role,
+        entry.action,
+        entry.entity_type,
+        entry.entity_id,
+        _canonical(entry.before),
+        _canonical(entry.after),
+        entry.request_id,
+    )
+
+
+def record(session: Session, entry: AuditEntry, *, at: datetime) -> None:
+    """Append one entry to the chain inside the caller's transaction."""
+    record_many(session, [entry], at=at)
+
+
+def record_many(session: Session, entries: Iterable[AuditEntry], *, at: datetime) -> int:
+    """Append entries in order with one locked read of the head and one bulk insert."""
+    at = at.astimezone(UTC)
+    head = session.execute(select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update()).scalar_one()
+    seq, prev = head.seq, head.hash
+    rows: list[dict[str, Any]] = []
+    for entry in entries:
+        seq += 1
+        fields = _fields(entry)
+        digest = _link_hash(prev, seq, at, fields)
+        rows.append(
+            {
+                "seq": seq, "at": at, "actor": fields[0], "role": fields[1], "action": fields[2],
+                "entity_type": fields[3], "entity_id": fields[4], "before": fields[5], "after": fields[6],
+                "request_id": fields[7], "prev_hash": prev, "hash": digest,
+            },
+        )
+        prev = digest
+    if rows:
+        session.execute(AuditRecord.__table__.insert(), rows)
+        session.execute(update(AuditHead).where(AuditHead.id == HEAD_ID).values(seq=seq, hash=prev))
+    return len(rows)
+
+
+def _walk(session: Session) -> Iterator[AuditRecord]:
+    stmt = select(AuditRecord).order_by(AuditRecord.seq).execution_options(yield_per=5000)
+    yield from session.scalars(stmt)
+
+
+def verify(session: Session) -> VerifyReport:
+    """Walk the chain from the genesis link and report every break."""
+    report = VerifyReport()
+    expected_seq, prev = 0, GENESIS_HASH
+    for row in _walk(session):
+        expected_seq += 1
+        if row.seq != expected_seq:
+            report.problems.append(f"seq {expected_seq}: missing (next present is {row.seq}); rows were deleted")
+            expected_seq = row.seq
+        if row.prev_hash != prev:
+            report.problems.append(f"seq {row.seq}: does not link to the row before it")
+        fields = (row.actor, row.role, row.action, row.entity_type, row.entity_id, row.before, row.after,
+                  row.request_id)
+        if _link_hash(row.prev_hash, row.seq, row.at, fields) != row.hash:
+            report.problems.append(f"seq {row.seq}: content does not match its hash; the row was edited")
+        prev = row.hash
+        report.checked += 1
+    head = session.get(AuditHead, HEAD_ID)
+    if head is None or head.seq != expected_seq or head.hash != prev:
+        report.problems.append("the chain's head does not match its last row; rows were cut off or added")
+    return report

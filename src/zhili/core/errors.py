@@ -1,0 +1,58 @@
+"""Domain errors every layer raises; the web layer turns them into RFC 9457 problems."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A request that cannot be carried out, with a reason a person can read."""
+
+    status = 400
+    title = "Bad request"
+    type_slug = "bad-request"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class NotFoundError(DomainError):
+    """The thing asked for does not exist, or lies outside the caller's scope."""
+
+    status = 404
+    title = "Not found"
+    type_slug = "not-found"
+
+
+class ForbiddenError(DomainError):
+    """The caller may not do this."""
+
+    status = 403
+    title = "Forbidden"
+    type_slug = "forbidden"
+
+
+class NotAuthenticatedError(DomainError):
+    """No valid login or token came with the request."""
+
+    status = 401
+    title = "Not authenticated"
+    type_slug = "not-authenticated"
+
+
+class ConflictError(DomainError):
+    """The request clashes with the current state (a duplicate, a stale version)."""
+
+    status = 409
+    title = "Conflict"
+    type_slug = "conflict"
+
+
+class InvalidInputError(DomainError):
+    """The input is well-formed but its content is wrong (bad code, bad geometry)."""
+
+    status = 422
+    title = "Invalid input"
+    type_slug = "invalid-input"

@@ -1,0 +1,56 @@
+"""What every HTTP handler may inject: the settings, a database session, the clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from zhili.core.clock import Clock
+from zhili.core.settings import Settings
+
+
+@dataclass
+class Services:
+    """The long-lived parts built once by `create_app` and shared by all requests."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    clock: Clock
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def services(request: Request) -> Services:
+    """The application's services (set by `create_app`)."""
+    found: Services = request.app.state.services
+    return found
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    """One session per request, closed (and rolled back if uncommitted) afterwards."""
+    session = services(request).sessions()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def clock(request: Request) -> Clock:
+    """The injected clock."""
+    return services(request).clock
+
+
+def settings(request: Request) -> Settings:
+    """The settings the app was built with."""
+    return services(request).settings
+
+
+DbSession = Annotated[Session, Depends(db_session)]
+ClockDep = Annotated[Clock, Depends(clock)]
+SettingsDep = Annotated[Settings, Depends(settings)]
+ServicesDep = Annotated[Services, Depends(services)]

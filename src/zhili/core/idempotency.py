@@ -1,0 +1,107 @@
+"""Idempotency keys: a retried creating POST returns the first response instead of acting twice."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Integer, String, Text, UniqueConstraint, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from zhili.core.db import Base, UtcDateTime, deferred_commit
+from zhili.core.errors import ConflictError, InvalidInputError
+
+MAX_KEY_LENGTH = 200
+
+
+class IdempotencyRecord(Base):
+    """The stored outcome of one keyed request, per caller."""
+
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("owner", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner: Mapped[str] = mapped_column(String(120))
+    key: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    """What to send back: the status and JSON body of the first execution."""
+
+    status_code: int
+    body: Any
+    is_replay: bool
+
+
+def fingerprint(method: str, path: str, payload: Any) -> str:
+    """A digest of what was asked, so a key reused for a different request is refused."""
+    material = json.dumps([method, path, payload], sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def _check_key(key: str) -> None:
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        message = f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters"
+        raise InvalidInputError(message)
+
+
+def _replay(session: Session, owner: str, key: str, print_: str) -> StoredResponse | None:
+    stmt = select(IdempotencyRecord).where(IdempotencyRecord.owner == owner, IdempotencyRecord.key == key)
+    found = session.scalars(stmt).first()
+    if found is None:
+        return None
+    if found.fingerprint != print_:
+        message = "this Idempotency-Key was already used for a different request"
+        raise ConflictError(message)
+    return StoredResponse(found.status_code, json.loads(found.body), is_replay=True)
+
+
+def run_once(  # noqa: PLR0913 - each argument is a distinct part of the key or the outcome
+    session: Session,
+    *,
+    owner: str,
+    key: str,
+    request_fingerprint: str,
+    now: datetime,
+    action: Callable[[], tuple[int, Any]],
+) -> StoredResponse:
+    """Run `action` at most once per (owner, key), committing its writes with the stored response.
+
+    The outcome is stored in the same transaction as the action's writes, so a crash
+    leaves either both or neither; a concurrent duplicate loses on the unique key and
+    replays the winner's response.
+    """
+    _check_key(key)
+    replay = _replay(session, owner, key, request_fingerprint)
+    if replay is not None:
+        return replay
+    try:
+        with deferred_commit(session):
+            status_code, body = action()
+    except Exception:
+        session.rollback()
+        raise
+    record = IdempotencyRecord(
+        owner=owner, key=key, fingerprint=request_fingerprint, status_code=status_code,
+        body=json.dumps(body, default=str, ensure_ascii=False), created_at=now,
+    )
+    session.add(record)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        replay = _replay(session, owner, key, request_fingerprint)
+        if replay is None:
+            raise
+        return replay
+    return StoredResponse(status_code, body, is_replay=False)

@@ -1,0 +1,43 @@
+"""Cursor pagination: opaque cursors that carry the last seen sort key."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+
+from zhili.core.errors import InvalidInputError
+
+ItemT = TypeVar("ItemT")
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+
+class Page(BaseModel, Generic[ItemT]):
+    """One page of results and the cursor of the next page, if there is one."""
+
+    items: list[ItemT]
+    next_cursor: str | None = None
+
+
+def encode_cursor(key: list[Any]) -> str:
+    """Pack the sort key of the last item into an opaque cursor."""
+    raw = json.dumps(key, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def decode_cursor(cursor: str) -> list[Any]:
+    """Unpack a cursor made by `encode_cursor`; anything else is a 422."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    except (ValueError, UnicodeError) as exc:
+        message = "the cursor is not one this API issued"
+        raise InvalidInputError(message) from exc
+    if not isinstance(value, list):
+        message = "the cursor is not one this API issued"
+        raise InvalidInputError(message)
+    return value

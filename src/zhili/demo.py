@@ -1,0 +1,59 @@
+"""The demo: the Quzhou world plus a login for every demo role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from zhili.access.service import create_account
+from zhili.core.clock import Clock
+from zhili.org.actor import system_actor
+from zhili.org.demo_world import DEFAULT_SEED, DemoWorld, Step, build_demo_world
+from zhili.org.models import Position
+
+DEMO_PASSWORD = "zhili-demo"  # noqa: S105 - printed on purpose; demo databases only
+
+LOGIN_LABELS = {
+    "admin": "系统管理员 Administrator",
+    "qz-centre": "衢州市社会治理中心 City governance centre",
+    "kc-centre": "柯城区社会治理中心 Kecheng governance centre",
+    "ly-centre": "龙游县社会治理中心 Longyou governance centre",
+    "fushan": "府山街道指挥室 Fushan command room",
+    "huzhen": "湖镇镇指挥室 Huzhen command room",
+    "village": "湖镇镇村两委 Village committee",
+    "gridworker": "府山街道网格员 Grid worker",
+    "gridhead": "湖镇镇网格长 Grid head",
+    "teamleader": "龙游县组团联村团长 Team leader",
+    "partymember": "湖镇镇联户党员 Party member",
+    "kc-traffic": "柯城交警 Kecheng traffic police",
+    "kc-traffic-head": "柯城交警负责人 Traffic police head",
+    "qj-hrss": "衢江区人社 Qujiang HR & social security",
+}
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    """A demo account and what it stands for."""
+
+    username: str
+    label: str
+
+
+def build_demo(session: Session, *, clock: Clock, seed: int = DEFAULT_SEED,
+               step: Step | None = None) -> tuple[DemoWorld, list[DemoLogin]]:
+    """Build the demo world into an empty database and create the demo logins."""
+    actor = system_actor("demo")
+    world = build_demo_world(session, actor=actor, clock=clock, seed=seed, step=step)
+    if step:
+        step("demo logins")
+    create_account(session, username="admin", password=DEMO_PASSWORD, person_id=None, is_admin=True,
+                   actor=actor, clock=clock)
+    logins = [DemoLogin("admin", LOGIN_LABELS["admin"])]
+    for username, position_id in world.logins.items():
+        post = session.get(Position, position_id)
+        assert post is not None  # noqa: S101 - the world was just built
+        create_account(session, username=username, password=DEMO_PASSWORD, person_id=post.person_id,
+                       is_admin=False, actor=actor, clock=clock)
+        logins.append(DemoLogin(username, LOGIN_LABELS.get(username, username)))
+    return world, logins

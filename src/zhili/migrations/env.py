@@ -1,0 +1,31 @@
+"""Alembic environment: runs against the URL given by `zhili.migrate` (never a module global)."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Connection
+
+from zhili.core.db import make_engine
+from zhili.schema import metadata
+
+
+def _run(connection: Connection) -> None:
+    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True,
+                      compare_type=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    """Apply migrations on the engine's connection (SQLite gets its pragmas from make_engine)."""
+    connection = context.config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    engine = make_engine(context.config.get_main_option("sqlalchemy.url") or "")
+    with engine.connect() as connection:
+        _run(connection)
+    engine.dispose()
+
+
+run_migrations_online()

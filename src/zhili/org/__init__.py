@@ -1,0 +1,1 @@
+"""The organisation (条块): divisions, grids, departments, people, positions, scopes."""

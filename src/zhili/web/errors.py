@@ -1,0 +1,68 @@
+"""Errors on pages: HTML for people, problem+json for the API, a login redirect when needed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import quote
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from zhili.core import problems
+from zhili.core.errors import DomainError
+from zhili.web.templating import renderer
+
+log = structlog.get_logger("zhili.errors")
+
+API_PREFIXES = ("/api/", "/healthz", "/openapi.json", "/open311/")
+
+
+def wants_problem(request: Request) -> bool:
+    """API paths and JSON clients get problem details; browsers get pages."""
+    return request.url.path.startswith(API_PREFIXES) or "text/html" not in request.headers.get("accept", "")
+
+
+def install_error_handlers(app: FastAPI, *, login_required: type[DomainError]) -> None:
+    """Problem details for the API, HTML pages (or a login redirect) for the browser."""
+    problems.install_problem_handlers(app)
+    api_handlers = {
+        DomainError: problems.on_domain_error,
+        RequestValidationError: problems.on_validation_error,
+        StarletteHTTPException: problems.on_http_error,
+    }
+    for kind, api_handler in api_handlers.items():
+        app.add_exception_handler(kind, _dual(api_handler, login_required))
+    app.add_exception_handler(Exception, _on_unexpected)
+
+
+def _dual(api_handler: Callable[..., object], login_required: type[DomainError]) -> Callable[..., object]:
+    async def handle(request: Request, exc: Exception) -> Response:
+        if wants_problem(request):
+            response: Response = await api_handler(request, exc)  # type: ignore[misc]
+            return response
+        if isinstance(exc, login_required):
+            target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+            return RedirectResponse(f"/login?next={target}", status_code=303)
+        status, title, detail = _describe(exc)
+        return renderer(request).render(request, "web/error.html",
+                                        {"status": status, "title": title, "detail": detail}, status_code=status)
+
+    return handle
+
+
+def _describe(exc: Exception) -> tuple[int, str, str]:
+    if isinstance(exc, DomainError):
+        return exc.status, exc.title, exc.detail
+    if isinstance(exc, StarletteHTTPException):
+        return exc.status_code, str(exc.detail), str(exc.detail)
+    return 422, "Invalid input", "; ".join(str(e.get("msg")) for e in getattr(exc, "errors", list)())
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error", path=request.url.path, error=type(exc).__name__)
+    return problems.problem_response(500, "Internal error", "an unexpected error occurred; it has been logged",
+                                     slug="internal-error")
