@@ -10,7 +10,8 @@ from sqlalchemy import Engine, text
 
 from zhili.access import api as access_api
 from zhili.access import pages as access_pages
-from zhili.access.deps import LoginRequiredError
+from zhili.access.deps import resolve_actor
+from zhili.core.auth import LoginRequiredError
 from zhili.core.clock import Clock, SystemClock
 from zhili.core.db import make_engine, make_session_factory
 from zhili.core.http import DbSession, Services
@@ -30,12 +31,17 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
     """Build the application; nothing is read from the environment here."""
     configure_logging(json_output=settings.log_json)
     engine = engine or make_engine(settings.database_url, echo=settings.sql_echo)
-    app = FastAPI(title="Zhili 治理", version="0.1.0",
-                  description="Closed-loop, multi-agency grassroots governance (Quzhou model).")
-    app.state.services = Services(settings=settings, engine=engine, sessions=make_session_factory(engine),
-                                  clock=clock or SystemClock())
+    app = FastAPI(
+        title="Zhili 治理",
+        version="0.1.0",
+        description="Closed-loop, multi-agency grassroots governance (Quzhou model).",
+    )
+    app.state.services = Services(
+        settings=settings, engine=engine, sessions=make_session_factory(engine), clock=clock or SystemClock()
+    )
     app.state.renderer = Renderer(TEMPLATE_PACKAGES, settings.default_language)
     app.state.locators = LocatorCache()
+    app.state.actor_resolver = resolve_actor
     install_error_handlers(app, login_required=LoginRequiredError)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)

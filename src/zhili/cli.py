@@ -13,17 +13,20 @@ from rich.table import Table
 
 from zhili.app import create_app
 from zhili.core import audit, migrate
+from zhili.core.auth import system_actor
 from zhili.core.clock import SystemClock
 from zhili.core.db import make_engine, make_session_factory, session_scope
 from zhili.core.errors import DomainError
 from zhili.core.settings import Settings
 from zhili.demo import DEMO_PASSWORD, build_demo
-from zhili.org.actor import system_actor
 from zhili.org.grid_import import import_grids
 from zhili.org.importing import import_catalogs, import_divisions
 
-app = typer.Typer(help="Zhili 治理: closed-loop, multi-agency grassroots governance.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Zhili 治理: closed-loop, multi-agency grassroots governance.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
 import_app = typer.Typer(help="Import organisation data.", no_args_is_help=True)
 users_app = typer.Typer(help="Accounts.", no_args_is_help=True)
@@ -46,7 +49,9 @@ def _fail(exc: DomainError) -> typer.Exit:
 
 @app.command()
 def demo(
-    host: str = "127.0.0.1", port: int = 8000, seed: int = 20210723,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    seed: int = 20210723,
     database: Annotated[Path, typer.Option(help="SQLite file, rebuilt from scratch")] = DEMO_DB,
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
 ) -> None:
@@ -60,11 +65,14 @@ def demo(
         migrate.upgrade(settings.database_url)
         engine = make_engine(settings.database_url)
         with session_scope(make_session_factory(engine)) as session:
-            world, logins = build_demo(session, clock=SystemClock(), seed=seed,
-                                       step=lambda text: status.update(f"building: {text}"))
-    console.print(f"Demo world built in {time.perf_counter() - started:.1f} s: {world.grids:,} grids, "
-                  f"{world.people:,} people, {world.posts:,} posts, {world.households:,} households, "
-                  f"{world.zones} zones, {world.grid_contacts:,} grid contacts")
+            world, logins = build_demo(
+                session, clock=SystemClock(), seed=seed, step=lambda text: status.update(f"building: {text}")
+            )
+    console.print(
+        f"Demo world built in {time.perf_counter() - started:.1f} s: {world.grids:,} grids, "
+        f"{world.people:,} people, {world.posts:,} posts, {world.households:,} households, "
+        f"{world.zones} zones, {world.grid_contacts:,} grid contacts"
+    )
     table = Table(title=f"Demo logins (password: {DEMO_PASSWORD})")
     table.add_column("username")
     table.add_column("who")
@@ -99,8 +107,10 @@ def import_divisions_command(
 ) -> None:
     """Import the national division codes (and real county and city polygons) under ROOT."""
     settings = _settings()
-    with session_scope(make_session_factory(make_engine(settings.database_url))) as session, \
-            console.status("importing divisions"):
+    with (
+        session_scope(make_session_factory(make_engine(settings.database_url))) as session,
+        console.status("importing divisions"),
+    ):
         try:
             actor, clock = system_actor("cli"), SystemClock()
             import_catalogs(session, actor=actor, clock=clock)
@@ -114,11 +124,14 @@ def import_divisions_command(
 def import_grids_command(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]) -> None:
     """Import real grid boundaries from a GeoJSON FeatureCollection (all or nothing)."""
     settings = _settings()
-    with session_scope(make_session_factory(make_engine(settings.database_url))) as session, \
-            console.status(f"checking and importing {file.name}"):
+    with (
+        session_scope(make_session_factory(make_engine(settings.database_url))) as session,
+        console.status(f"checking and importing {file.name}"),
+    ):
         try:
-            counts = import_grids(session, file.read_bytes(), source=file.name, actor=system_actor("cli"),
-                                  clock=SystemClock())
+            counts = import_grids(
+                session, file.read_bytes(), source=file.name, actor=system_actor("cli"), clock=SystemClock()
+            )
         except DomainError as exc:
             raise _fail(exc) from exc
     console.print(f"grids: {counts['inserted']} inserted, {counts['updated']} updated")
@@ -127,8 +140,9 @@ def import_grids_command(file: Annotated[Path, typer.Argument(exists=True, dir_o
 @users_app.command("create")
 def users_create(
     username: str,
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
-                                          envvar="ZHILI_NEW_PASSWORD")],
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, envvar="ZHILI_NEW_PASSWORD")
+    ],
     person_id: Annotated[int | None, typer.Option(help="the person this login acts as")] = None,
     admin: Annotated[bool, typer.Option("--admin", help="an administrator with the whole scope")] = False,
 ) -> None:
@@ -138,8 +152,15 @@ def users_create(
     settings = _settings()
     with session_scope(make_session_factory(make_engine(settings.database_url))) as session:
         try:
-            account = create_account(session, username=username, password=password, person_id=person_id,
-                                     is_admin=admin, actor=system_actor("cli"), clock=SystemClock())
+            account = create_account(
+                session,
+                username=username,
+                password=password,
+                person_id=person_id,
+                is_admin=admin,
+                actor=system_actor("cli"),
+                clock=SystemClock(),
+            )
         except DomainError as exc:
             raise _fail(exc) from exc
     console.print(f"created account {account.username} (id {account.id})")
@@ -149,8 +170,10 @@ def users_create(
 def audit_verify() -> None:
     """Walk the hash chain of the audit record; exit 1 if any row was edited, deleted or inserted."""
     settings = _settings()
-    with session_scope(make_session_factory(make_engine(settings.database_url))) as session, \
-            console.status("verifying the audit chain"):
+    with (
+        session_scope(make_session_factory(make_engine(settings.database_url))) as session,
+        console.status("verifying the audit chain"),
+    ):
         report = audit.verify(session)
     if report.is_intact:
         console.print(f"[green]audit chain intact[/green]: {report.checked:,} records verified")

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from zhili.access.service import create_account
+from zhili.core.auth import system_actor
 from zhili.core.clock import Clock
-from zhili.org.actor import system_actor
 from zhili.org.demo_world import DEFAULT_SEED, DemoWorld, Step, build_demo_world
 from zhili.org.models import Position
 
@@ -40,20 +40,29 @@ class DemoLogin:
     label: str
 
 
-def build_demo(session: Session, *, clock: Clock, seed: int = DEFAULT_SEED,
-               step: Step | None = None) -> tuple[DemoWorld, list[DemoLogin]]:
+def build_demo(
+    session: Session, *, clock: Clock, seed: int = DEFAULT_SEED, step: Step | None = None
+) -> tuple[DemoWorld, list[DemoLogin]]:
     """Build the demo world into an empty database and create the demo logins."""
     actor = system_actor("demo")
     world = build_demo_world(session, actor=actor, clock=clock, seed=seed, step=step)
     if step:
         step("demo logins")
-    create_account(session, username="admin", password=DEMO_PASSWORD, person_id=None, is_admin=True,
-                   actor=actor, clock=clock)
+    create_account(
+        session, username="admin", password=DEMO_PASSWORD, person_id=None, is_admin=True, actor=actor, clock=clock
+    )
     logins = [DemoLogin("admin", LOGIN_LABELS["admin"])]
     for username, position_id in world.logins.items():
         post = session.get(Position, position_id)
         assert post is not None  # noqa: S101 - the world was just built
-        create_account(session, username=username, password=DEMO_PASSWORD, person_id=post.person_id,
-                       is_admin=False, actor=actor, clock=clock)
+        create_account(
+            session,
+            username=username,
+            password=DEMO_PASSWORD,
+            person_id=post.person_id,
+            is_admin=False,
+            actor=actor,
+            clock=clock,
+        )
         logins.append(DemoLogin(username, LOGIN_LABELS.get(username, username)))
     return world, logins

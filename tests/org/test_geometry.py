@@ -145,9 +145,7 @@ def test_partition_is_deterministic_for_a_seed(
 
 def test_partition_orders_pieces_north_west_first() -> None:
     pieces = partition(box(0, 0, 10, 10), 12, seed=5)
-    anchors = [
-        (-p.representative_point().y, p.representative_point().x) for p in pieces
-    ]
+    anchors = [(-p.representative_point().y, p.representative_point().x) for p in pieces]
     assert anchors == sorted(anchors)
 
 

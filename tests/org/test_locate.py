@@ -122,9 +122,7 @@ def test_points_on_shared_edges_go_to_the_first_cell(
 
 def test_nested_levels_locate_consistently() -> None:
     parents = cells_of(AREA, 5, "P")
-    children = [
-        child for code, parent in parents for child in cells_of(parent, 4, f"{code}-")
-    ]
+    children = [child for code, parent in parents for child in cells_of(parent, 4, f"{code}-")]
     up, down = Locator(parents), Locator(children)
     rng = np.random.default_rng(9)
     xmin, ymin, xmax, ymax = AREA.bounds

@@ -6,8 +6,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from zhili.access import service
-from zhili.access.deps import CurrentActor
 from zhili.access.models import Account
+from zhili.core.auth import CurrentActor
 from zhili.core.errors import NotAuthenticatedError
 from zhili.core.http import ClockDep, DbSession
 
@@ -41,8 +41,13 @@ class TokenRead(BaseModel):
 @router.get("/me")
 def me(actor: CurrentActor) -> MeRead:
     """Who the caller is and where they may see."""
-    return MeRead(username=actor.username, display_name=actor.display_name, person_id=actor.person_id,
-                  roles=sorted(actor.roles), scope=list(actor.scope.division_prefixes))
+    return MeRead(
+        username=actor.username,
+        display_name=actor.display_name,
+        person_id=actor.person_id,
+        roles=sorted(actor.roles),
+        scope=list(actor.scope.division_prefixes),
+    )
 
 
 @router.post("/tokens", status_code=201)

@@ -1,16 +1,18 @@
-"""Who is asking: the Actor from a session cookie or a bearer token, and the CSRF check."""
+"""Who is asking: the Actor from a session cookie or a bearer token, and the CSRF check.
+
+`resolve_actor` is installed by `create_app` as the application's ActorResolver.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Depends, Request
+from fastapi import Request
+from sqlalchemy.orm import Session
 
 from zhili.access import service
+from zhili.core.auth import Actor
+from zhili.core.clock import Clock
 from zhili.core.credentials import same_secret
 from zhili.core.errors import ForbiddenError, NotAuthenticatedError
-from zhili.core.http import ClockDep, DbSession
-from zhili.org.actor import Actor
 
 SESSION_COOKIE = "zhili_session"
 CSRF_HEADER = "x-csrf-token"
@@ -18,14 +20,11 @@ CSRF_FIELD = "csrf_token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-class LoginRequiredError(NotAuthenticatedError):
-    """A page needs a login; the page layer answers with a redirect to /login."""
-
-
 async def _check_csrf(request: Request, expected: str) -> None:
     sent = request.headers.get(CSRF_HEADER)
     if sent is None and request.headers.get("content-type", "").startswith(
-            ("application/x-www-form-urlencoded", "multipart/form-data")):
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
         form = await request.form()
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
@@ -34,7 +33,7 @@ async def _check_csrf(request: Request, expected: str) -> None:
         raise ForbiddenError(message)
 
 
-async def current_actor(request: Request, session: DbSession, clock: ClockDep) -> Actor:
+async def resolve_actor(request: Request, session: Session, clock: Clock) -> Actor:
     """The Actor behind a bearer token or a session cookie; cookie writes must carry the CSRF token."""
     authorization = request.headers.get("authorization", "")
     if authorization.lower().startswith("bearer "):
@@ -49,15 +48,3 @@ async def current_actor(request: Request, session: DbSession, clock: ClockDep) -
         await _check_csrf(request, login.csrf_token)
     request.state.csrf_token = login.csrf_token
     return service.actor_for(session, account)
-
-
-async def page_actor(request: Request, session: DbSession, clock: ClockDep) -> Actor:
-    """Like `current_actor`, but a missing login sends the browser to the login page."""
-    try:
-        return await current_actor(request, session, clock)
-    except NotAuthenticatedError as exc:
-        raise LoginRequiredError(exc.detail) from exc
-
-
-CurrentActor = Annotated[Actor, Depends(current_actor)]
-PageActor = Annotated[Actor, Depends(page_actor)]

@@ -11,7 +11,8 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from zhili.access import service
-from zhili.access.deps import SESSION_COOKIE, PageActor
+from zhili.access.deps import SESSION_COOKIE
+from zhili.core.auth import PageActor
 from zhili.core.credentials import same_secret
 from zhili.core.errors import ForbiddenError, NotAuthenticatedError
 from zhili.core.http import ClockDep, DbSession, SettingsDep
@@ -33,9 +34,9 @@ def _safe_next(target: str | None) -> str:
 
 def _login_page(request: Request, *, error: str | None, next_path: str, status_code: int = 200) -> Response:
     token = secrets.token_urlsafe(32)
-    response = renderer(request).render(request, "access/login.html",
-                                        {"error": error, "next": next_path, "login_csrf": token},
-                                        status_code=status_code)
+    response = renderer(request).render(
+        request, "access/login.html", {"error": error, "next": next_path, "login_csrf": token}, status_code=status_code
+    )
     response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", max_age=3600)
     return response
 
@@ -47,10 +48,15 @@ def login_form(request: Request, next: str | None = None) -> Response:  # noqa: 
 
 
 @router.post("/login")
-def login(  # noqa: PLR0913 - form fields and injected services
-    request: Request, session: DbSession, clock: ClockDep, settings: SettingsDep,
-    username: Annotated[str, Form(max_length=60)], password: Annotated[str, Form(max_length=200)],
-    csrf_token: Annotated[str, Form(max_length=100)], next: Annotated[str, Form(max_length=500)] = "/",  # noqa: A002
+def login(
+    request: Request,
+    session: DbSession,
+    clock: ClockDep,
+    settings: SettingsDep,
+    username: Annotated[str, Form(max_length=60)],
+    password: Annotated[str, Form(max_length=200)],
+    csrf_token: Annotated[str, Form(max_length=100)],
+    next: Annotated[str, Form(max_length=500)] = "/",  # noqa: A002
 ) -> Response:
     """Check the credentials, open a session and set its cookie."""
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
@@ -62,8 +68,14 @@ def login(  # noqa: PLR0913 - form fields and injected services
         return _login_page(request, error="login.failed", next_path=_safe_next(next), status_code=401)
     opened = service.open_session(session, account=account, max_age=settings.session_max_age_seconds, clock=clock)
     response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(SESSION_COOKIE, opened.cookie_token, httponly=True, samesite="lax",
-                        secure=settings.environment == "production", max_age=settings.session_max_age_seconds)
+    response.set_cookie(
+        SESSION_COOKIE,
+        opened.cookie_token,
+        httponly=True,
+        samesite="lax",
+        secure=settings.environment == "production",
+        max_age=settings.session_max_age_seconds,
+    )
     response.delete_cookie(LOGIN_CSRF_COOKIE)
     return response
 
@@ -81,5 +93,6 @@ def logout(request: Request, session: DbSession, _actor: PageActor) -> Response:
 def home(request: Request, session: DbSession, actor: PageActor) -> Response:
     """Who you are, your posts and where you can see."""
     roots = scope_roots(session, actor)
-    return renderer(request).render(request, "access/home.html",
-                                    {"actor": actor, "roots": roots, "role_name": role_name})
+    return renderer(request).render(
+        request, "access/home.html", {"actor": actor, "roots": roots, "role_name": role_name}
+    )

@@ -13,14 +13,13 @@ from sqlalchemy.orm import Session
 
 from zhili.access.models import Account, ApiToken, LoginSession
 from zhili.core import audit
-from zhili.core.db import commit
+from zhili.core.auth import Actor, Grant, Scope
 from zhili.core.clock import Clock
 from zhili.core.credentials import digest_token, hash_password, new_token, verify_password
+from zhili.core.db import commit
 from zhili.core.errors import ConflictError, InvalidInputError, NotAuthenticatedError
-from zhili.org.actor import Actor
 from zhili.org.models import Department, Person, Position
 from zhili.org.roles import Role
-from zhili.org.scope import Grant, Scope
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
 MIN_PASSWORD_LENGTH = 8
@@ -37,9 +36,15 @@ class OpenedSession:
     account_id: int
 
 
-def create_account(  # noqa: PLR0913 - an account has this many parts
-    session: Session, *, username: str, password: str, person_id: int | None, is_admin: bool,
-    actor: Actor, clock: Clock,
+def create_account(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    person_id: int | None,
+    is_admin: bool,
+    actor: Actor,
+    clock: Clock,
 ) -> Account:
     """Create a login for a person (or an administrator); the password is stored as argon2."""
     if not USERNAME_PATTERN.match(username):
@@ -51,8 +56,14 @@ def create_account(  # noqa: PLR0913 - an account has this many parts
     if person_id is not None and session.get(Person, person_id) is None:
         message = f"unknown person id {person_id}"
         raise InvalidInputError(message)
-    account = Account(username=username, password_hash=hash_password(password), person_id=person_id,
-                      is_admin=is_admin, is_active=True, created_at=clock.now())
+    account = Account(
+        username=username,
+        password_hash=hash_password(password),
+        person_id=person_id,
+        is_admin=is_admin,
+        is_active=True,
+        created_at=clock.now(),
+    )
     session.add(account)
     try:
         session.flush()
@@ -60,10 +71,18 @@ def create_account(  # noqa: PLR0913 - an account has this many parts
         session.rollback()
         message = f"username {username!r} is taken"
         raise ConflictError(message) from exc
-    audit.record(session, audit.AuditEntry(
-        actor=actor.audit_name, role=actor.audit_role, action="access.account.created", entity_type="account",
-        entity_id=str(account.id), after={"username": username, "person_id": person_id, "is_admin": is_admin}),
-        at=clock.now())
+    audit.record(
+        session,
+        audit.AuditEntry(
+            actor=actor.audit_name,
+            role=actor.audit_role,
+            action="access.account.created",
+            entity_type="account",
+            entity_id=str(account.id),
+            after={"username": username, "person_id": person_id, "is_admin": is_admin},
+        ),
+        at=clock.now(),
+    )
     commit(session)
     return account
 
@@ -82,11 +101,26 @@ def open_session(session: Session, *, account: Account, max_age: int, clock: Clo
     """Start a browser session; only the token's digest is stored."""
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     now = clock.now()
-    session.add(LoginSession(token_digest=digest_token(token), account_id=account.id, csrf_token=csrf,
-                             created_at=now, expires_at=now + timedelta(seconds=max_age)))
-    audit.record(session, audit.AuditEntry(
-        actor=f"account:{account.id}:{account.username}", role="login", action="access.session.opened",
-        entity_type="account", entity_id=str(account.id)), at=now)
+    session.add(
+        LoginSession(
+            token_digest=digest_token(token),
+            account_id=account.id,
+            csrf_token=csrf,
+            created_at=now,
+            expires_at=now + timedelta(seconds=max_age),
+        )
+    )
+    audit.record(
+        session,
+        audit.AuditEntry(
+            actor=f"account:{account.id}:{account.username}",
+            role="login",
+            action="access.session.opened",
+            entity_type="account",
+            entity_id=str(account.id),
+        ),
+        at=now,
+    )
     commit(session)
     return OpenedSession(token, csrf, account.id)
 
@@ -100,8 +134,10 @@ def close_session(session: Session, *, cookie_token: str) -> None:
 def session_account(session: Session, *, cookie_token: str, clock: Clock) -> tuple[Account, LoginSession]:
     """The account and session behind a cookie, if the session is alive."""
     found = session.execute(
-        select(Account, LoginSession).join(LoginSession, LoginSession.account_id == Account.id)
-        .where(LoginSession.token_digest == digest_token(cookie_token))).first()
+        select(Account, LoginSession)
+        .join(LoginSession, LoginSession.account_id == Account.id)
+        .where(LoginSession.token_digest == digest_token(cookie_token))
+    ).first()
     if found is None or found[1].expires_at <= clock.now() or not found[0].is_active:
         message = "the session has ended; log in again"
         raise NotAuthenticatedError(message)
@@ -112,11 +148,28 @@ def issue_token(session: Session, *, account: Account, name: str, days: int | No
     """Create an API token for the account; the clear token is returned once and never stored."""
     token, now = new_token(), clock.now()
     expires = now + timedelta(days=days) if days else None
-    session.add(ApiToken(account_id=account.id, name=name, token_digest=digest_token(token), created_at=now,
-                         expires_at=expires, revoked_at=None))
-    audit.record(session, audit.AuditEntry(
-        actor=f"account:{account.id}:{account.username}", role="token", action="access.token.issued",
-        entity_type="account", entity_id=str(account.id), after={"name": name, "expires_at": expires}), at=now)
+    session.add(
+        ApiToken(
+            account_id=account.id,
+            name=name,
+            token_digest=digest_token(token),
+            created_at=now,
+            expires_at=expires,
+            revoked_at=None,
+        )
+    )
+    audit.record(
+        session,
+        audit.AuditEntry(
+            actor=f"account:{account.id}:{account.username}",
+            role="token",
+            action="access.token.issued",
+            entity_type="account",
+            entity_id=str(account.id),
+            after={"name": name, "expires_at": expires},
+        ),
+        at=now,
+    )
     commit(session)
     return token
 
@@ -124,11 +177,17 @@ def issue_token(session: Session, *, account: Account, name: str, days: int | No
 def token_account(session: Session, *, token: str, clock: Clock) -> Account:
     """The account a bearer token belongs to, if the token is valid."""
     found = session.execute(
-        select(Account, ApiToken).join(ApiToken, ApiToken.account_id == Account.id)
-        .where(ApiToken.token_digest == digest_token(token))).first()
+        select(Account, ApiToken)
+        .join(ApiToken, ApiToken.account_id == Account.id)
+        .where(ApiToken.token_digest == digest_token(token))
+    ).first()
     now = clock.now()
-    if found is None or found[1].revoked_at is not None or not found[0].is_active or (
-            found[1].expires_at is not None and found[1].expires_at <= now):
+    if (
+        found is None
+        or found[1].revoked_at is not None
+        or not found[0].is_active
+        or (found[1].expires_at is not None and found[1].expires_at <= now)
+    ):
         message = "the API token is unknown, expired or revoked"
         raise NotAuthenticatedError(message)
     return found[0]
@@ -137,15 +196,32 @@ def token_account(session: Session, *, token: str, clock: Clock) -> Account:
 def actor_for(session: Session, account: Account) -> Actor:
     """The Actor of an account: the roles and scope of its person's positions."""
     if account.is_admin:
-        return Actor(username=account.username, display_name=account.username, roles=frozenset({Role.ADMIN}),
-                     scope=Scope.everything(), person_id=account.person_id, account_id=account.id)
+        return Actor(
+            username=account.username,
+            display_name=account.username,
+            roles=frozenset({Role.ADMIN}),
+            scope=Scope.everything(),
+            person_id=account.person_id,
+            account_id=account.id,
+        )
     person = session.get(Person, account.person_id) if account.person_id is not None else None
-    rows = session.execute(
-        select(Position.role, Position.division_code, Position.department_id, Department.division_code)
-        .outerjoin(Department, Department.id == Position.department_id)
-        .where(Position.person_id == account.person_id)).all() if person is not None else []
+    rows = (
+        session.execute(
+            select(Position.role, Position.division_code, Position.department_id, Department.division_code)
+            .outerjoin(Department, Department.id == Position.department_id)
+            .where(Position.person_id == account.person_id)
+        ).all()
+        if person is not None
+        else []
+    )
     grants = [Grant(dept_division or division, dept_id) for _role, division, dept_id, dept_division in rows]
     roles = frozenset(role for role, *_ in rows)
     scope = Scope.everything() if Role.ADMIN in roles else Scope.of(grants)
-    return Actor(username=account.username, display_name=person.name if person else account.username,
-                 roles=roles, scope=scope, person_id=account.person_id, account_id=account.id)
+    return Actor(
+        username=account.username,
+        display_name=person.name if person else account.username,
+        roles=roles,
+        scope=scope,
+        person_id=account.person_id,
+        account_id=account.id,
+    )

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, String, Text, select, update
+from sqlalchemy import BigInteger, Integer, String, Text, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from zhili.core.db import Base, UtcDateTime
@@ -116,14 +116,23 @@ def record_many(session: Session, entries: Iterable[AuditEntry], *, at: datetime
         digest = _link_hash(prev, seq, at, fields)
         rows.append(
             {
-                "seq": seq, "at": at, "actor": fields[0], "role": fields[1], "action": fields[2],
-                "entity_type": fields[3], "entity_id": fields[4], "before": fields[5], "after": fields[6],
-                "request_id": fields[7], "prev_hash": prev, "hash": digest,
+                "seq": seq,
+                "at": at,
+                "actor": fields[0],
+                "role": fields[1],
+                "action": fields[2],
+                "entity_type": fields[3],
+                "entity_id": fields[4],
+                "before": fields[5],
+                "after": fields[6],
+                "request_id": fields[7],
+                "prev_hash": prev,
+                "hash": digest,
             },
         )
         prev = digest
     if rows:
-        session.execute(AuditRecord.__table__.insert(), rows)
+        session.execute(insert(AuditRecord), rows)
         session.execute(update(AuditHead).where(AuditHead.id == HEAD_ID).values(seq=seq, hash=prev))
     return len(rows)
 
@@ -144,8 +153,16 @@ def verify(session: Session) -> VerifyReport:
             expected_seq = row.seq
         if row.prev_hash != prev:
             report.problems.append(f"seq {row.seq}: does not link to the row before it")
-        fields = (row.actor, row.role, row.action, row.entity_type, row.entity_id, row.before, row.after,
-                  row.request_id)
+        fields = (
+            row.actor,
+            row.role,
+            row.action,
+            row.entity_type,
+            row.entity_id,
+            row.before,
+            row.after,
+            row.request_id,
+        )
         if _link_hash(row.prev_hash, row.seq, row.at, fields) != row.hash:
             report.problems.append(f"seq {row.seq}: content does not match its hash; the row was edited")
         prev = row.hash

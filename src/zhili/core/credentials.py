@@ -11,7 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
 
-TOKEN_PREFIX = "zl_"
+TOKEN_PREFIX = "zl_"  # noqa: S105 - a visible prefix, not a secret
 
 
 def hash_password(password: str) -> str:

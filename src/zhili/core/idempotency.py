@@ -66,7 +66,7 @@ def _replay(session: Session, owner: str, key: str, print_: str) -> StoredRespon
     return StoredResponse(found.status_code, json.loads(found.body), is_replay=True)
 
 
-def run_once(  # noqa: PLR0913 - each argument is a distinct part of the key or the outcome
+def run_once(
     session: Session,
     *,
     owner: str,
@@ -92,8 +92,12 @@ def run_once(  # noqa: PLR0913 - each argument is a distinct part of the key or 
         session.rollback()
         raise
     record = IdempotencyRecord(
-        owner=owner, key=key, fingerprint=request_fingerprint, status_code=status_code,
-        body=json.dumps(body, default=str, ensure_ascii=False), created_at=now,
+        owner=owner,
+        key=key,
+        fingerprint=request_fingerprint,
+        status_code=status_code,
+        body=json.dumps(body, default=str, ensure_ascii=False),
+        created_at=now,
     )
     session.add(record)
     try:

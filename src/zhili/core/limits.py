@@ -29,6 +29,7 @@ class BodySizeLimitMiddleware:
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on, or answer 413."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -39,11 +39,13 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 
 
 async def on_domain_error(_request: Request, exc: Exception) -> JSONResponse:
+    """A DomainError as its own status, title and detail."""
     assert isinstance(exc, DomainError)  # noqa: S101 - registered for DomainError only
     return problem_response(exc.status, exc.title, exc.detail, slug=exc.type_slug, **exc.extra)
 
 
 async def on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    """A request that does not match its schema: 422 naming each field."""
     assert isinstance(exc, RequestValidationError)  # noqa: S101 - registered for this type only
     errors = _field_errors(exc)
     names = ", ".join(error["field"] for error in errors)
@@ -51,6 +53,7 @@ async def on_validation_error(_request: Request, exc: Exception) -> JSONResponse
 
 
 async def on_http_error(_request: Request, exc: Exception) -> JSONResponse:
+    """Routing and framework errors (404, 405 ...) as problems."""
     assert isinstance(exc, StarletteHTTPException)  # noqa: S101 - registered for this type only
     title = HTTPStatus(exc.status_code).phrase
     detail = exc.detail if isinstance(exc.detail, str) else title

@@ -45,6 +45,7 @@ class RequestIdMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve the request with its id bound to logs and the response."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 
-from zhili.access.deps import CurrentActor
+from zhili.core.auth import CurrentActor
 from zhili.core.http import ClockDep, DbSession
 from zhili.core.idempotency import fingerprint, run_once
 from zhili.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
@@ -41,8 +41,11 @@ def locator_cache(request: Request) -> geo.LocatorCache:
 
 @router.get("/divisions")
 def search_divisions(
-    session: DbSession, actor: CurrentActor, q: Annotated[str | None, Query(max_length=60)] = None,
-    level: str | None = None, limit: Limit = DEFAULT_LIMIT,
+    session: DbSession,
+    actor: CurrentActor,
+    q: Annotated[str | None, Query(max_length=60)] = None,
+    level: str | None = None,
+    limit: Limit = DEFAULT_LIMIT,
 ) -> list[DivisionRef]:
     """Search divisions by name or code prefix; without `q`, the roots of your scope."""
     if not q:
@@ -58,7 +61,11 @@ def get_division(code: str, session: DbSession, actor: CurrentActor) -> Division
 
 @router.get("/divisions/{code}/children")
 def list_children(
-    code: str, session: DbSession, actor: CurrentActor, cursor: str | None = None, limit: Limit = DEFAULT_LIMIT,
+    code: str,
+    session: DbSession,
+    actor: CurrentActor,
+    cursor: str | None = None,
+    limit: Limit = DEFAULT_LIMIT,
 ) -> Page[DivisionRef]:
     """The subdivisions of a division, a page at a time."""
     return queries.list_children(session, actor, code, cursor=cursor, limit=limit)
@@ -71,15 +78,15 @@ def grid_contacts(code: str, session: DbSession, actor: CurrentActor) -> list[Gr
 
 
 @router.put("/divisions/{code}/contacts", status_code=204)
-def set_grid_contact(code: str, body: GridContactSet, session: DbSession, actor: CurrentActor,
-                     clock: ClockDep) -> None:
+def set_grid_contact(code: str, body: GridContactSet, session: DbSession, actor: CurrentActor, clock: ClockDep) -> None:
     """Name a department's contact officer for a grid (两网融合)."""
     service.set_grid_contact(session, grid_code=code, data=body, actor=actor, clock=clock)
 
 
 @router.get("/places")
-def resolve_place(q: Annotated[str, Query(min_length=1, max_length=60)], session: DbSession,
-                  actor: CurrentActor) -> list[PlaceMatch]:
+def resolve_place(
+    q: Annotated[str, Query(min_length=1, max_length=60)], session: DbSession, actor: CurrentActor
+) -> list[PlaceMatch]:
     """Resolve a place name such as 龙游县湖镇镇 to divisions, best match first."""
     return places.resolve_place(session, actor, q)
 
@@ -97,8 +104,9 @@ def geojson(session: DbSession, actor: CurrentActor, level: str = "county", bbox
 
 
 @router.get("/departments")
-def list_departments(session: DbSession, actor: CurrentActor, division: Code | None = None,
-                     kind: str | None = None) -> list[DepartmentRead]:
+def list_departments(
+    session: DbSession, actor: CurrentActor, division: Code | None = None, kind: str | None = None
+) -> list[DepartmentRead]:
     """Departments in your scope, optionally of one division and kind."""
     return queries.list_departments(session, actor, division_code=division, kind=kind)
 
@@ -110,14 +118,20 @@ def get_department(department_id: int, session: DbSession, actor: CurrentActor) 
 
 
 @router.get("/people")
-def list_people(  # noqa: PLR0913 - query filters
-    session: DbSession, actor: CurrentActor, division: Code | None = None, department: int | None = None,
-    role: str | None = None, q: Annotated[str | None, Query(max_length=60)] = None, cursor: str | None = None,
+def list_people(
+    session: DbSession,
+    actor: CurrentActor,
+    division: Code | None = None,
+    department: int | None = None,
+    role: str | None = None,
+    q: Annotated[str | None, Query(max_length=60)] = None,
+    cursor: str | None = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[PersonRead]:
     """People holding posts in your scope, with filters, a page at a time."""
-    return queries.list_people(session, actor, division_code=division, department_id=department, role=role,
-                               text=q, cursor=cursor, limit=limit)
+    return queries.list_people(
+        session, actor, division_code=division, department_id=department, role=role, text=q, cursor=cursor, limit=limit
+    )
 
 
 @router.get("/people/{person_id}")
@@ -128,10 +142,14 @@ def get_person(person_id: int, session: DbSession, actor: CurrentActor) -> Perso
 
 @router.post("/people", status_code=201, response_model=PersonRead)
 def add_person(
-    body: PersonCreate, session: DbSession, actor: CurrentActor, clock: ClockDep,
+    body: PersonCreate,
+    session: DbSession,
+    actor: CurrentActor,
+    clock: ClockDep,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> JSONResponse:
     """Register a person with a first post; send Idempotency-Key to make retries safe."""
+
     def act() -> tuple[int, Any]:
         created = service.add_person(session, data=body, actor=actor, clock=clock)
         return 201, created.model_dump(mode="json")
@@ -139,15 +157,22 @@ def add_person(
     if idempotency_key is None:
         status, payload = act()
         return JSONResponse(payload, status_code=status)
-    stored = run_once(session, owner=actor.audit_name, key=idempotency_key, now=clock.now(), action=act,
-                      request_fingerprint=fingerprint("POST", "/api/v1/org/people", body.model_dump(mode="json")))
+    stored = run_once(
+        session,
+        owner=actor.audit_name,
+        key=idempotency_key,
+        now=clock.now(),
+        action=act,
+        request_fingerprint=fingerprint("POST", "/api/v1/org/people", body.model_dump(mode="json")),
+    )
     headers = {"Idempotent-Replayed": "true"} if stored.is_replay else None
     return JSONResponse(stored.body, status_code=stored.status_code, headers=headers)
 
 
 @router.patch("/people/{person_id}")
-def update_person(person_id: int, body: PersonUpdate, session: DbSession, actor: CurrentActor,
-                  clock: ClockDep) -> PersonRead:
+def update_person(
+    person_id: int, body: PersonUpdate, session: DbSession, actor: CurrentActor, clock: ClockDep
+) -> PersonRead:
     """Change a person's name or contact details."""
     return service.update_person(session, person_id=person_id, data=body, actor=actor, clock=clock)
 
@@ -159,6 +184,8 @@ def list_zones(session: DbSession, actor: CurrentActor) -> list[ZoneRead]:
 
 
 @router.get("/enforcement-items")
-def list_enforcement_items(session: DbSession, _actor: CurrentActor, kind: str | None = None) -> list[EnforcementItemRead]:
+def list_enforcement_items(
+    session: DbSession, _actor: CurrentActor, kind: str | None = None
+) -> list[EnforcementItemRead]:
     """The enforcement register and the level that exercises each item."""
     return links.enforcement_items(session, kind=kind)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import shapely
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhili.org.demo_network import Territory
 from zhili.org.demo_people import PeopleBuilder
+from zhili.org.geometry import areal_from_geojson
 from zhili.org.models import DepartmentGrid, DepartmentGridCell, Division, GridContact, Zone, ZoneMember
 from zhili.org.names import short_village_name
 from zhili.org.roles import Role
@@ -17,9 +17,14 @@ MAX_ZONE_MEMBERS = 3
 
 def create_zones(session: Session, land: Territory) -> int:
     """Per county, the town with most villages leads the small townships (乡) that border it."""
-    shapes = {code: shapely.from_geojson(geo) for code, geo in session.execute(
-        select(Division.code, Division.geometry).where(Division.code.startswith(land.city), Division.level == "township",
-                                                       Division.geometry.is_not(None)))}
+    shapes = {
+        code: areal_from_geojson(geo)
+        for code, geo in session.execute(
+            select(Division.code, Division.geometry).where(
+                Division.code.startswith(land.city), Division.level == "township", Division.geometry.is_not(None)
+            )
+        )
+    }
     made = 0
     for county in land.counties:
         townships = [t for t in land.children[county] if t in shapes]
@@ -40,7 +45,9 @@ def create_zones(session: Session, land: Territory) -> int:
 
 
 def appoint_traffic_contacts(
-    builder: PeopleBuilder, land: Territory, departments: dict[tuple[str, str], int],
+    builder: PeopleBuilder,
+    land: Territory,
+    departments: dict[tuple[str, str], int],
 ) -> list[tuple[int, str, int]]:
     """In every subdistrict (街道), each community gets a traffic-police contact officer.
 

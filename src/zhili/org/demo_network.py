@@ -33,8 +33,11 @@ class Territory:
     def load(cls, session: Session, city: str) -> Territory:
         """Read the city's tree once."""
         territory = cls(city)
-        stmt = select(Division.code, Division.name, Division.level, Division.parent_code).where(
-            Division.code.startswith(city)).order_by(Division.code)
+        stmt = (
+            select(Division.code, Division.name, Division.level, Division.parent_code)
+            .where(Division.code.startswith(city))
+            .order_by(Division.code)
+        )
         for code, name, level, parent in session.execute(stmt):
             territory.names[code] = name
             if level == "county":
@@ -63,7 +66,9 @@ def staff_territory(builder: PeopleBuilder, land: Territory) -> Heads:
     heads.centre[land.city] = builder.staff(Role.CENTRE_STAFF, land.city, title="主任")
     builder.staff(Role.CENTRE_STAFF, land.city, supervisor_id=heads.centre[land.city])
     for county in land.counties:
-        heads.centre[county] = builder.staff(Role.CENTRE_STAFF, county, supervisor_id=heads.centre[land.city], title="主任")
+        heads.centre[county] = builder.staff(
+            Role.CENTRE_STAFF, county, supervisor_id=heads.centre[land.city], title="主任"
+        )
         for _ in range(2):
             builder.staff(Role.CENTRE_STAFF, county, supervisor_id=heads.centre[county])
         for township in land.children[county]:
@@ -72,12 +77,14 @@ def staff_territory(builder: PeopleBuilder, land: Territory) -> Heads:
 
 
 def _staff_township(builder: PeopleBuilder, land: Territory, heads: Heads, county: str, township: str) -> None:
-    heads.command[township] = builder.staff(Role.TOWNSHIP_COMMAND, township, supervisor_id=heads.centre[county],
-                                            title="指挥室主任")
+    heads.command[township] = builder.staff(
+        Role.TOWNSHIP_COMMAND, township, supervisor_id=heads.centre[county], title="指挥室主任"
+    )
     builder.staff(Role.TOWNSHIP_COMMAND, township, supervisor_id=heads.command[township])
     for village in land.children[township]:
-        heads.cadre[village] = builder.staff(Role.VILLAGE_CADRE, village, supervisor_id=heads.command[township],
-                                             title="书记")
+        heads.cadre[village] = builder.staff(
+            Role.VILLAGE_CADRE, village, supervisor_id=heads.command[township], title="书记"
+        )
         for grid in land.children[village]:
             heads.grid_worker[grid] = builder.staff(Role.GRID_WORKER, grid, supervisor_id=heads.cadre[village])
 
@@ -87,12 +94,15 @@ def staff_longyou(builder: PeopleBuilder, land: Territory, heads: Heads) -> None
     villages = [v for t in land.children[LONGYOU] for v in land.children[t]]
     for village in builder.rng.sample(villages, TEAM_LEADERS) if len(villages) > TEAM_LEADERS else villages:
         township = village[:9]
-        heads.team_leader[village] = builder.staff(Role.TEAM_LEADER, village, supervisor_id=heads.command[township],
-                                                   title="组团联村团长")
+        heads.team_leader[village] = builder.staff(
+            Role.TEAM_LEADER, village, supervisor_id=heads.command[township], title="组团联村团长"
+        )
     grids = [g for v in villages for g in land.children[v]]
     for grid in grids:
         # The grid worker of a Longyou grid is also its grid head: one person, two posts.
-        heads.grid_head[grid] = builder.post(builder.person_of[heads.grid_worker[grid]], Role.GRID_HEAD, grid, supervisor_id=heads.cadre[grid[:12]])
+        heads.grid_head[grid] = builder.post(
+            builder.person_of[heads.grid_worker[grid]], Role.GRID_HEAD, grid, supervisor_id=heads.cadre[grid[:12]]
+        )
     base, extra = divmod(PARTY_MEMBERS, len(grids))
     for index, grid in enumerate(grids):
         for _ in range(base + (index < extra)):

@@ -6,7 +6,7 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from zhili.core.db import sync_id_sequences
@@ -56,60 +56,96 @@ class PeopleBuilder:
 
     def household(self, grid_code: str, member_position_id: int, address: str) -> None:
         """A household in a grid looked after by a party member."""
-        self.households.append({"id": self._next_household, "grid_code": grid_code, "head_name": self.person_name(),
-                                "address": address, "member_position_id": member_position_id})
+        self.households.append(
+            {
+                "id": self._next_household,
+                "grid_code": grid_code,
+                "head_name": self.person_name(),
+                "address": address,
+                "member_position_id": member_position_id,
+            }
+        )
         self._next_household += 1
 
-    def post(  # noqa: PLR0913 - a post has this many parts
-        self, person_id: int, role: Role, division_code: str, *,
-        department_id: int | None = None, supervisor_id: int | None = None, title: str | None = None,
+    def post(
+        self,
+        person_id: int,
+        role: Role,
+        division_code: str,
+        *,
+        department_id: int | None = None,
+        supervisor_id: int | None = None,
+        title: str | None = None,
     ) -> int:
         """Give a person a position; returns the position id."""
         position_id = self._next_position
         self._next_position += 1
         self.person_of[position_id] = person_id
-        self.positions.append({
-            "id": position_id, "person_id": person_id, "role": role.value, "division_code": division_code,
-            "department_id": department_id, "supervisor_id": supervisor_id, "title": title,
-        })
+        self.positions.append(
+            {
+                "id": position_id,
+                "person_id": person_id,
+                "role": role.value,
+                "division_code": division_code,
+                "department_id": department_id,
+                "supervisor_id": supervisor_id,
+                "title": title,
+            }
+        )
         return position_id
 
     def staff(
-        self, role: Role, division_code: str, *,
-        department_id: int | None = None, supervisor_id: int | None = None, title: str | None = None,
+        self,
+        role: Role,
+        division_code: str,
+        *,
+        department_id: int | None = None,
+        supervisor_id: int | None = None,
+        title: str | None = None,
     ) -> int:
         """A new person holding one new post; returns the position id."""
-        return self.post(self.person(), role, division_code, department_id=department_id,
-                         supervisor_id=supervisor_id, title=title)
+        return self.post(
+            self.person(), role, division_code, department_id=department_id, supervisor_id=supervisor_id, title=title
+        )
 
     def flush(self) -> None:
         """Insert everything collected, parents before children, and fix id sequences."""
-        self.session.execute(Person.__table__.insert(), self.people)
+        self.session.execute(insert(Person), self.people)
         # Supervisors reference earlier posts; ids ascend, so one ordered insert satisfies the FK.
-        self.session.execute(Position.__table__.insert(), self.positions)
+        self.session.execute(insert(Position), self.positions)
         if self.households:
-            self.session.execute(Household.__table__.insert(), self.households)
+            self.session.execute(insert(Household), self.households)
         sync_id_sequences(self.session, ["people", "positions", "households"])
 
 
 def create_departments(session: Session, kinds: list[KindDefinition], city: str) -> dict[tuple[str, str], int]:
     """One unit per kind at each level the kind exists at; returns (kind, division) → department id."""
-    places = session.execute(select(Division.code, Division.name, Division.level).where(
-        Division.code.startswith(city), Division.level.in_(["city", "county", "township"]))).all()
+    places = session.execute(
+        select(Division.code, Division.name, Division.level).where(
+            Division.code.startswith(city), Division.level.in_(["city", "county", "township"])
+        )
+    ).all()
     rows = []
     for kind in kinds:
         for code, name, level in places:
             if level in kind.levels:
-                suffix = kind.township_suffix_zh if level == "township" and kind.township_suffix_zh else kind.unit_suffix_zh
+                suffix = (
+                    kind.township_suffix_zh if level == "township" and kind.township_suffix_zh else kind.unit_suffix_zh
+                )
                 rows.append({"kind_code": kind.code, "division_code": code, "name": f"{name}{suffix}"})
-    session.execute(Department.__table__.insert(), rows)
-    found = session.execute(select(Department.kind_code, Department.division_code, Department.id).where(
-        Department.division_code.startswith(city)))
+    session.execute(insert(Department), rows)
+    found = session.execute(
+        select(Department.kind_code, Department.division_code, Department.id).where(
+            Department.division_code.startswith(city)
+        )
+    )
     return {(kind, division): dept_id for kind, division, dept_id in found}
 
 
 def staff_departments(
-    builder: PeopleBuilder, departments: dict[tuple[str, str], int], levels: dict[str, str],
+    builder: PeopleBuilder,
+    departments: dict[tuple[str, str], int],
+    levels: dict[str, str],
 ) -> tuple[dict[int, int], dict[int, list[int]]]:
     """A head and staff for every unit; a head reports to the same kind's head one level up.
 
@@ -119,8 +155,9 @@ def staff_departments(
     staff: dict[int, list[int]] = defaultdict(list)
     for (kind, division), dept_id in sorted(departments.items(), key=lambda item: len(item[0][1])):
         upper = _upper_unit(departments, kind, division)
-        head = builder.staff(Role.DEPT_HEAD, division, department_id=dept_id, supervisor_id=heads.get(upper or ("", "")),
-                             title="负责人")
+        head = builder.staff(
+            Role.DEPT_HEAD, division, department_id=dept_id, supervisor_id=heads.get(upper or ("", "")), title="负责人"
+        )
         heads[(kind, division)] = head
         for _ in range(STAFF_PER_UNIT[levels[division]]):
             staff[dept_id].append(builder.staff(Role.DEPT_STAFF, division, department_id=dept_id, supervisor_id=head))

@@ -7,12 +7,11 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import shapely
-from shapely.geometry.base import BaseGeometry
-from sqlalchemy import bindparam, select, update
+from shapely.geometry import MultiPolygon, Polygon
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from zhili.org.geometry import partition
+from zhili.org.geometry import areal_from_geojson, partition
 from zhili.org.importing import bump_geometry_revision, geometry_columns
 from zhili.org.models import Division
 from zhili.org.names import short_village_name
@@ -41,7 +40,9 @@ def grid_counts(villages_by_county: dict[str, list[str]], *, total: int, seed: i
     counts: dict[str, int] = {}
     rng = random.Random(seed)  # noqa: S311 - demo data
     for county, villages in sorted(villages_by_county.items()):
-        county_total = FIXED_GRID_COUNTS.get(county) or round((total - fixed_total) * len(villages) / max(free_villages, 1))
+        county_total = FIXED_GRID_COUNTS.get(county) or round(
+            (total - fixed_total) * len(villages) / max(free_villages, 1)
+        )
         base, extra = divmod(county_total, len(villages))
         lucky = set(rng.sample(villages, extra))
         counts.update({village: base + (village in lucky) for village in villages})
@@ -50,24 +51,27 @@ def grid_counts(villages_by_county: dict[str, list[str]], *, total: int, seed: i
 
 def _children(session: Session, root: str) -> dict[str, list[PlaceRow]]:
     stmt = select(Division.code, Division.name, Division.parent_code).where(
-        Division.code.startswith(root), Division.level.in_(["township", "village"]))
+        Division.code.startswith(root), Division.level.in_(["township", "village"])
+    )
     by_parent: dict[str, list[PlaceRow]] = defaultdict(list)
     for code, name, parent in session.execute(stmt):
-        by_parent[parent].append(PlaceRow(code, name, parent))
+        if parent is not None:
+            by_parent[parent].append(PlaceRow(code, name, parent))
     for rows in by_parent.values():
         rows.sort(key=lambda row: row.code)
     return by_parent
 
 
-def _split(geom: BaseGeometry, children: list[PlaceRow], seed: int) -> dict[str, BaseGeometry]:
+def _split(geom: Polygon | MultiPolygon, children: list[PlaceRow], seed: int) -> dict[str, Polygon | MultiPolygon]:
     pieces = partition(geom, len(children), seed=seed)
     return {child.code: piece for child, piece in zip(children, pieces, strict=True)}
 
 
 def generate_places(session: Session, *, city: str, seed: int, progress: Progress) -> int:
     """Give every township and village of `city` a polygon and create its grids; returns grids made."""
-    counties = session.execute(select(Division.code, Division.geometry).where(
-        Division.parent_code == city, Division.level == "county")).all()
+    counties = session.execute(
+        select(Division.code, Division.geometry).where(Division.parent_code == city, Division.level == "county")
+    ).all()
     by_parent = _children(session, city)
     villages_by_county = {code: [v.code for t in by_parent[code] for v in by_parent[t.code]] for code, _ in counties}
     counts = grid_counts(villages_by_county, total=GRIDS_PER_CITY, seed=seed)
@@ -76,7 +80,7 @@ def generate_places(session: Session, *, city: str, seed: int, progress: Progres
     for county_code, county_geojson in sorted(counties):
         if county_geojson is None:
             continue
-        townships = _split(shapely.from_geojson(county_geojson), by_parent[county_code], seed + int(county_code))
+        townships = _split(areal_from_geojson(county_geojson), by_parent[county_code], seed + int(county_code))
         for township in by_parent[county_code]:
             villages = _split(townships[township.code], by_parent[township.code], seed + int(township.code))
             updates.append({"b_code": township.code, **geometry_columns(townships[township.code])})
@@ -88,25 +92,37 @@ def generate_places(session: Session, *, city: str, seed: int, progress: Progres
     return len(grids)
 
 
-def _grid_rows(village: PlaceRow, geom: BaseGeometry, count: int, seed: int) -> list[dict[str, object]]:
+def _grid_rows(village: PlaceRow, geom: Polygon | MultiPolygon, count: int, seed: int) -> list[dict[str, object]]:
     pieces = partition(geom, count, seed=seed + int(village.code) % 1_000_003)
     label = short_village_name(village.name)
     return [
-        {"code": f"{village.code}{n:03d}", "name": f"{label}第{n}网格", "level": "grid",
-         "parent_code": village.code, "is_synthetic": True, "source": SYNTHETIC_SOURCE, **geometry_columns(piece)}
+        {
+            "code": f"{village.code}{n:03d}",
+            "name": f"{label}第{n}网格",
+            "level": "grid",
+            "parent_code": village.code,
+            "is_synthetic": True,
+            "source": SYNTHETIC_SOURCE,
+            **geometry_columns(piece),
+        }
         for n, piece in enumerate(pieces, start=1)
     ]
 
 
 def _store(session: Session, updates: list[dict[str, object]], grids: list[dict[str, object]]) -> None:
-    table = Division.__table__
     stmt = (
-        update(table)
-        .where(table.c.code == bindparam("b_code"))
-        .values(is_synthetic=True, source=SYNTHETIC_SOURCE, geometry=bindparam("geometry"),
-                min_lon=bindparam("min_lon"), min_lat=bindparam("min_lat"),
-                max_lon=bindparam("max_lon"), max_lat=bindparam("max_lat"))
+        update(Division)
+        .where(Division.code == bindparam("b_code"))
+        .values(
+            is_synthetic=True,
+            source=SYNTHETIC_SOURCE,
+            geometry=bindparam("geometry"),
+            min_lon=bindparam("min_lon"),
+            min_lat=bindparam("min_lat"),
+            max_lon=bindparam("max_lon"),
+            max_lat=bindparam("max_lat"),
+        )
     )
     session.connection().execute(stmt, updates)
-    session.execute(table.insert(), grids)
+    session.execute(insert(Division), grids)
     bump_geometry_revision(session)

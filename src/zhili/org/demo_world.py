@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from zhili.core import audit
+from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.errors import ConflictError
-from zhili.org.actor import Actor
 from zhili.org.catalog import load_department_kinds
 from zhili.org.demo_links import appoint_traffic_contacts, create_zones, merge_traffic_grids
 from zhili.org.demo_network import Heads, Territory, staff_longyou, staff_territory
@@ -43,8 +43,9 @@ class DemoWorld:
     logins: dict[str, int]
 
 
-def build_demo_world(session: Session, *, actor: Actor, clock: Clock, seed: int = DEFAULT_SEED,
-                     step: Step | None = None) -> DemoWorld:
+def build_demo_world(
+    session: Session, *, actor: Actor, clock: Clock, seed: int = DEFAULT_SEED, step: Step | None = None
+) -> DemoWorld:
     """Build the whole demo world into an empty organisation; refuses if people already exist."""
     say = step or (lambda _text: None)
     if session.scalar(select(func.count()).select_from(Person)):
@@ -60,8 +61,10 @@ def build_demo_world(session: Session, *, actor: Actor, clock: Clock, seed: int 
     land = Territory.load(session, QUZHOU)
     departments = create_departments(session, load_department_kinds(), QUZHOU)
     builder = PeopleBuilder(session, seed)
-    levels = {code: ("city" if len(code) == 4 else "county" if len(code) == 6 else "township")  # noqa: PLR2004
-              for _kind, code in departments}
+    levels = {
+        code: ("city" if len(code) == 4 else "county" if len(code) == 6 else "township")  # noqa: PLR2004
+        for _kind, code in departments
+    }
     unit_heads, staff = staff_departments(builder, departments, levels)
     heads = staff_territory(builder, land)
     staff_longyou(builder, land, heads)
@@ -70,22 +73,38 @@ def build_demo_world(session: Session, *, actor: Actor, clock: Clock, seed: int 
     contacts = merge_traffic_grids(session, land, plan)
     zones = create_zones(session, land)
     logins = _logins(heads, unit_heads, staff, departments, land)
-    world = DemoWorld(grids, len(builder.people), len(builder.positions), len(builder.households), zones,
-                      contacts, logins)
-    audit.record(session, audit.AuditEntry(
-        actor=actor.audit_name, role=actor.audit_role, action="org.demo_world.built", entity_type="division",
-        entity_id=QUZHOU, after={"seed": seed, "grids": grids, "people": world.people, "posts": world.posts}),
-        at=clock.now())
+    world = DemoWorld(
+        grids, len(builder.people), len(builder.positions), len(builder.households), zones, contacts, logins
+    )
+    audit.record(
+        session,
+        audit.AuditEntry(
+            actor=actor.audit_name,
+            role=actor.audit_role,
+            action="org.demo_world.built",
+            entity_type="division",
+            entity_id=QUZHOU,
+            after={"seed": seed, "grids": grids, "people": world.people, "posts": world.posts},
+        ),
+        at=clock.now(),
+    )
     session.commit()
     return world
 
 
-def _logins(heads: Heads, unit_heads: dict[int, int], staff: dict[int, list[int]],
-            departments: dict[tuple[str, str], int], land: Territory) -> dict[str, int]:
+def _logins(
+    heads: Heads,
+    unit_heads: dict[int, int],
+    staff: dict[int, list[int]],
+    departments: dict[tuple[str, str], int],
+    land: Territory,
+) -> dict[str, int]:
     fushan_grid = land.children[land.children[FUSHAN][0]][0]
     huzhen_village = land.children[HUZHEN][0]
     huzhen_grid = land.children[huzhen_village][0]
-    team_leader = next(position for village, position in sorted(heads.team_leader.items()) if village.startswith(LONGYOU))
+    team_leader = next(
+        position for village, position in sorted(heads.team_leader.items()) if village.startswith(LONGYOU)
+    )
     kc_traffic = departments[("traffic_police", KECHENG)]
     return {
         "qz-centre": heads.centre[QUZHOU],

@@ -6,12 +6,12 @@ import json
 import threading
 from typing import Any
 
-import shapely
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from zhili.core.auth import Actor
 from zhili.core.errors import InvalidInputError, NotFoundError
-from zhili.org.actor import Actor
+from zhili.org.geometry import areal_from_geojson, geojson_for_display
 from zhili.org.locate import Locator
 from zhili.org.models import Division, GeometryRevision
 from zhili.org.queries import ancestors
@@ -42,10 +42,15 @@ def division_features(session: Session, actor: Actor, *, level: str, bbox: Bbox 
     if level not in MAP_LEVELS:
         raise InvalidInputError(f"level must be one of {', '.join(MAP_LEVELS)}")
     stmt = select(Division.code, Division.name, Division.level, Division.is_synthetic, Division.geometry).where(
-        Division.level == level, Division.geometry.is_not(None), actor.scope.where(Division.code))
+        Division.level == level, Division.geometry.is_not(None), actor.scope.where(Division.code)
+    )
     if bbox is not None:
-        stmt = stmt.where(Division.max_lon >= bbox[0], Division.max_lat >= bbox[1],
-                          Division.min_lon <= bbox[2], Division.min_lat <= bbox[3])
+        stmt = stmt.where(
+            Division.max_lon >= bbox[0],
+            Division.max_lat >= bbox[1],
+            Division.min_lon <= bbox[2],
+            Division.min_lat <= bbox[3],
+        )
     rows = session.execute(stmt.order_by(Division.code).limit(MAX_FEATURES + 1)).all()
     if len(rows) > MAX_FEATURES:
         raise InvalidInputError(f"more than {MAX_FEATURES} {level} polygons in view; zoom in or pass a smaller bbox")
@@ -54,8 +59,7 @@ def division_features(session: Session, actor: Actor, *, level: str, bbox: Bbox 
         {
             "type": "Feature",
             "properties": {"code": code, "name": name, "level": lvl, "is_synthetic": synthetic},
-            "geometry": json.loads(shapely.to_geojson(
-                shapely.simplify(shapely.from_geojson(geometry), tolerance, preserve_topology=True))),
+            "geometry": json.loads(geojson_for_display(geometry, tolerance)),
         }
         for code, name, lvl, synthetic, geometry in rows
     ]
@@ -83,9 +87,12 @@ class LocatorCache:
 
 
 def _build(session: Session, level: str) -> Locator:
-    rows = session.execute(select(Division.code, Division.geometry).where(
-        Division.level == level, Division.geometry.is_not(None)).order_by(Division.code))
-    return Locator([(code, shapely.from_geojson(geometry)) for code, geometry in rows])
+    rows = session.execute(
+        select(Division.code, Division.geometry)
+        .where(Division.level == level, Division.geometry.is_not(None))
+        .order_by(Division.code)
+    )
+    return Locator([(code, areal_from_geojson(geometry)) for code, geometry in rows])
 
 
 def locate_point(session: Session, actor: Actor, cache: LocatorCache, *, lon: float, lat: float) -> LocateRead:

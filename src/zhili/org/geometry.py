@@ -1,4 +1,4 @@
-"""Pure geometry for synthetic divisions: balanced partitions, display simplifying."""
+"""Pure geometry for synthetic divisions: balanced partitions, map simplification."""
 
 from __future__ import annotations
 
@@ -221,9 +221,7 @@ def _areal(geom: BaseGeometry) -> Areal:
     if not geom.is_valid:
         geom = shapely.make_valid(geom)
     parts = [
-        part
-        for part in shapely.get_parts(shapely.get_parts(geom))
-        if isinstance(part, Polygon) and not part.is_empty
+        part for part in shapely.get_parts(shapely.get_parts(geom)) if isinstance(part, Polygon) and not part.is_empty
     ]
     return parts[0] if len(parts) == 1 else MultiPolygon(parts)
 
@@ -236,3 +234,21 @@ def _north_west_first(pieces: list[Areal]) -> list[Areal]:
         key=lambda i: (-anchors[i, 1], anchors[i, 0], i),
     )
     return [pieces[i] for i in order]
+
+
+def areal_from_geojson(text: str | None) -> Polygon | MultiPolygon:
+    """A stored GeoJSON geometry as a Polygon or MultiPolygon; anything else is a ValueError."""
+    if text is None:
+        msg = "no geometry stored"
+        raise ValueError(msg)
+    geom = shapely.from_geojson(text)
+    if not isinstance(geom, Polygon | MultiPolygon):
+        msg = f"expected a Polygon or MultiPolygon, got {type(geom).__name__}"
+        raise TypeError(msg)
+    return geom
+
+
+def geojson_for_display(text: str | None, tolerance: float) -> str:
+    """A stored GeoJSON geometry simplified for a map, as GeoJSON text."""
+    simplified = simplify_for_display(areal_from_geojson(text), tolerance)
+    return str(shapely.to_geojson(simplified))

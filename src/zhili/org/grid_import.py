@@ -8,18 +8,19 @@ from typing import Any
 
 import shapely
 from shapely.errors import GEOSException, ShapelyError
-from shapely.geometry import shape
-from shapely.geometry.base import BaseGeometry
+from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.validation import explain_validity
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from zhili.core import audit
+from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.errors import InvalidInputError
-from zhili.org.actor import Actor
+from zhili.org.geometry import areal_from_geojson
 from zhili.org.importing import bump_geometry_revision, geometry_columns
 from zhili.org.models import Division
+from zhili.org.permissions import require_manager
 
 MAX_PROBLEMS = 20
 # A grid may poke out of its county by this share of its area (boundary data is simplified).
@@ -34,7 +35,7 @@ class GridFeature:
     code: str | None
     name: str
     village_code: str
-    geom: BaseGeometry
+    geom: Polygon | MultiPolygon
 
 
 def _parse_collection(raw: bytes) -> list[Any]:
@@ -53,42 +54,69 @@ def _parse_collection(raw: bytes) -> list[Any]:
     return features
 
 
-def _parse_feature(index: int, feature: Any, problems: list[str]) -> GridFeature | None:
-    where = f"feature {index}"
+VILLAGE_CODE_LENGTH = 12
+GRID_CODE_LENGTH = 15
+
+
+def _parse_properties(where: str, feature: Any) -> tuple[str, str, str | None] | str:
+    """(village code, name, grid code) of a feature, or the problem with them."""
     props = feature.get("properties") if isinstance(feature, dict) else None
     if not isinstance(props, dict):
-        problems.append(f"{where}: no properties object")
-        return None
+        return f"{where}: no properties object"
     village, name, code = props.get("village_code"), props.get("name"), props.get("code")
-    if not isinstance(village, str) or not (village.isdigit() and len(village) == 12):
-        problems.append(f"{where}: village_code must be a 12-digit village code")
-        return None
+    if not isinstance(village, str) or not (village.isdigit() and len(village) == VILLAGE_CODE_LENGTH):
+        return f"{where}: village_code must be a 12-digit village code"
     if not isinstance(name, str) or not name.strip():
-        problems.append(f"{where}: name is required")
-        return None
-    if code is not None and not (isinstance(code, str) and code.isdigit() and len(code) == 15
-                                 and code.startswith(village)):
-        problems.append(f"{where}: code must be 15 digits starting with its village_code {village}")
-        return None
+        return f"{where}: name is required"
+    if code is not None and not (
+        isinstance(code, str) and code.isdigit() and len(code) == GRID_CODE_LENGTH and code.startswith(village)
+    ):
+        return f"{where}: code must be 15 digits starting with its village_code {village}"
+    return village, name.strip(), code
+
+
+def _parse_geometry(where: str, feature: dict[str, Any]) -> Polygon | MultiPolygon | str:
+    """The feature's polygon, or the problem with it (unreadable, wrong type, self-intersecting)."""
     try:
         geom = shape(feature.get("geometry") or {})
     except (ShapelyError, GEOSException, ValueError, TypeError, AttributeError, KeyError) as exc:
-        problems.append(f"{where}: unreadable geometry ({exc})")
-        return None
-    if geom.geom_type not in {"Polygon", "MultiPolygon"} or geom.is_empty:
-        problems.append(f"{where}: geometry must be a non-empty Polygon or MultiPolygon, not {geom.geom_type}")
-        return None
+        return f"{where}: unreadable geometry ({exc})"
+    if not isinstance(geom, Polygon | MultiPolygon) or geom.is_empty:
+        return f"{where}: geometry must be a non-empty Polygon or MultiPolygon, not {geom.geom_type}"
     if not geom.is_valid:
-        problems.append(f"{where} ({name}): invalid polygon: {explain_validity(geom)}")
+        return f"{where}: invalid polygon: {explain_validity(geom)}"
+    return geom
+
+
+def _parse_feature(index: int, feature: Any, problems: list[str]) -> GridFeature | None:
+    where = f"feature {index}"
+    props = _parse_properties(where, feature)
+    if isinstance(props, str):
+        problems.append(props)
         return None
-    return GridFeature(index, code, name.strip(), village, geom)
+    geom = _parse_geometry(f"{where} ({props[1]})", feature)
+    if isinstance(geom, str):
+        problems.append(geom)
+        return None
+    village, name, code = props
+    return GridFeature(index, code, name, village, geom)
 
 
 def _check_places(session: Session, grids: list[GridFeature], problems: list[str]) -> dict[str, Division]:
-    villages = {v.code: v for v in session.scalars(
-        select(Division).where(Division.code.in_({g.village_code for g in grids}), Division.level == "village"))}
-    counties = {c.code: shapely.from_geojson(c.geometry) for c in session.scalars(
-        select(Division).where(Division.code.in_({g.village_code[:6] for g in grids}), Division.geometry.is_not(None)))}
+    villages = {
+        v.code: v
+        for v in session.scalars(
+            select(Division).where(Division.code.in_({g.village_code for g in grids}), Division.level == "village")
+        )
+    }
+    counties = {
+        c.code: areal_from_geojson(c.geometry)
+        for c in session.scalars(
+            select(Division).where(
+                Division.code.in_({g.village_code[:6] for g in grids}), Division.geometry.is_not(None)
+            )
+        )
+    }
     for grid in grids:
         if grid.village_code not in villages:
             problems.append(f"feature {grid.index}: unknown village code {grid.village_code}")
@@ -106,8 +134,7 @@ def _check_overlaps(grids: list[GridFeature], problems: list[str]) -> None:
         if i < j:
             problems.append(f"features {grids[i].index} and {grids[j].index} overlap")
     codes = [g.code for g in grids if g.code is not None]
-    for code in {c for c in codes if codes.count(c) > 1}:
-        problems.append(f"grid code {code} appears more than once")
+    problems.extend(f"grid code {code} appears more than once" for code in {c for c in codes if codes.count(c) > 1})
 
 
 def parse_grids(session: Session, raw: bytes) -> list[GridFeature]:
@@ -120,14 +147,16 @@ def parse_grids(session: Session, raw: bytes) -> list[GridFeature]:
         _check_overlaps(grids, problems)
     if problems:
         message = f"{len(problems)} problem(s) in the grid file; nothing was imported: " + "; ".join(
-            problems[:MAX_PROBLEMS])
+            problems[:MAX_PROBLEMS]
+        )
         raise InvalidInputError(message, errors=problems[:MAX_PROBLEMS])
     return grids
 
 
 def _next_codes(session: Session, village_code: str, count: int) -> list[str]:
-    top = session.scalar(select(func.max(Division.code)).where(
-        Division.parent_code == village_code, Division.level == "grid"))
+    top = session.scalar(
+        select(func.max(Division.code)).where(Division.parent_code == village_code, Division.level == "grid")
+    )
     start = int(top[-3:]) + 1 if top else 1
     if start + count - 1 > 999:  # noqa: PLR2004 - three digits of grid number
         message = f"village {village_code} has no free grid numbers left"
@@ -137,16 +166,19 @@ def _next_codes(session: Session, village_code: str, count: int) -> list[str]:
 
 def import_grids(session: Session, raw: bytes, *, source: str, actor: Actor, clock: Clock) -> dict[str, int]:
     """Insert new grids and replace the polygons of grids whose code is given; all or nothing."""
-    actor.require_manager()
+    require_manager(actor)
     grids = parse_grids(session, raw)
     for grid in grids:
         actor.scope.require_place(grid.village_code, what=f"village {grid.village_code}")
-    existing = set(session.scalars(select(Division.code).where(
-        Division.code.in_([g.code for g in grids if g.code]))))
+    existing = set(session.scalars(select(Division.code).where(Division.code.in_([g.code for g in grids if g.code]))))
     inserted = updated = 0
     for grid in grids:
-        values = {"name": grid.name, "is_synthetic": False, "source": f"import:{source}"[:120],
-                  **geometry_columns(grid.geom)}
+        values = {
+            "name": grid.name,
+            "is_synthetic": False,
+            "source": f"import:{source}"[:120],
+            **geometry_columns(grid.geom),
+        }
         if grid.code in existing:
             session.execute(update(Division).where(Division.code == grid.code).values(**values))
             updated += 1
@@ -157,8 +189,17 @@ def import_grids(session: Session, raw: bytes, *, source: str, actor: Actor, clo
         inserted += 1
     bump_geometry_revision(session)
     counts = {"inserted": inserted, "updated": updated}
-    audit.record(session, audit.AuditEntry(
-        actor=actor.audit_name, role=actor.audit_role, action="org.grids.imported", entity_type="grid_file",
-        entity_id=source[:80], after=counts), at=clock.now())
+    audit.record(
+        session,
+        audit.AuditEntry(
+            actor=actor.audit_name,
+            role=actor.audit_role,
+            action="org.grids.imported",
+            entity_type="grid_file",
+            entity_id=source[:80],
+            after=counts,
+        ),
+        at=clock.now(),
+    )
     session.commit()
     return counts

@@ -12,13 +12,13 @@ from typing import Any
 import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from zhili.core import audit
+from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.errors import InvalidInputError
-from zhili.org.actor import Actor
 from zhili.org.catalog import load_department_kinds, load_enforcement_items
 from zhili.org.models import DepartmentKind, Division, EnforcementItem, GeometryRevision
 
@@ -73,7 +73,10 @@ def geometry_columns(geom: BaseGeometry | None) -> dict[str, Any]:
     min_lon, min_lat, max_lon, max_lat = geom.bounds
     return {
         "geometry": shapely.to_geojson(geom),
-        "min_lon": min_lon, "min_lat": min_lat, "max_lon": max_lon, "max_lat": max_lat,
+        "min_lon": min_lon,
+        "min_lat": min_lat,
+        "max_lon": max_lon,
+        "max_lat": max_lat,
     }
 
 
@@ -92,21 +95,29 @@ def import_divisions(session: Session, *, root: str, actor: Actor, clock: Clock)
     existing = set(session.scalars(select(Division.code).where(Division.code.in_([r.code for r in rows]))))
     new_rows = [
         {
-            "code": r.code, "name": r.name, "level": r.level, "parent_code": r.parent_code,
-            "is_synthetic": False, "source": BOUNDARY_SOURCE if r.code in boundaries else NBS_SOURCE,
+            "code": r.code,
+            "name": r.name,
+            "level": r.level,
+            "parent_code": r.parent_code,
+            "is_synthetic": False,
+            "source": BOUNDARY_SOURCE if r.code in boundaries else NBS_SOURCE,
             **geometry_columns(boundaries.get(r.code)),
         }
         for r in rows
         if r.code not in existing
     ]
     if new_rows:
-        session.execute(Division.__table__.insert(), new_rows)
+        session.execute(insert(Division), new_rows)
     for row in (r for r in rows if r.code in existing):
         session.execute(update(Division).where(Division.code == row.code).values(name=row.name))
     bump_geometry_revision(session)
     entry = audit.AuditEntry(
-        actor=actor.audit_name, role=actor.audit_role, action="org.divisions.imported",
-        entity_type="division", entity_id=root, after={"inserted": len(new_rows), "updated": len(existing)},
+        actor=actor.audit_name,
+        role=actor.audit_role,
+        action="org.divisions.imported",
+        entity_type="division",
+        entity_id=root,
+        after={"inserted": len(new_rows), "updated": len(existing)},
     )
     audit.record(session, entry, at=clock.now())
     session.commit()
@@ -119,22 +130,40 @@ def import_catalogs(session: Session, *, actor: Actor, clock: Clock) -> tuple[in
     items = load_enforcement_items({kind.code for kind in kinds})
     known = set(session.scalars(select(DepartmentKind.code)))
     for order, kind in enumerate(kinds):
-        values = {"name_zh": kind.name_zh, "name_en": kind.name_en, "unit_suffix_zh": kind.unit_suffix_zh,
-                  "levels": ",".join(kind.levels), "sort_order": order}
+        values = {
+            "name_zh": kind.name_zh,
+            "name_en": kind.name_en,
+            "unit_suffix_zh": kind.unit_suffix_zh,
+            "levels": ",".join(kind.levels),
+            "sort_order": order,
+        }
         if kind.code in known:
             session.execute(update(DepartmentKind).where(DepartmentKind.code == kind.code).values(**values))
         else:
             session.add(DepartmentKind(code=kind.code, **values))
     session.flush()
-    session.execute(EnforcementItem.__table__.delete())
+    session.execute(delete(EnforcementItem))
     session.execute(
-        EnforcementItem.__table__.insert(),
-        [{"code": i.code, "kind_code": i.kind, "name_zh": i.name_zh, "name_en": i.name_en,
-          "legal_basis": i.legal_basis, "exercised_level": i.exercised_level} for i in items],
+        insert(EnforcementItem),
+        [
+            {
+                "code": i.code,
+                "kind_code": i.kind,
+                "name_zh": i.name_zh,
+                "name_en": i.name_en,
+                "legal_basis": i.legal_basis,
+                "exercised_level": i.exercised_level,
+            }
+            for i in items
+        ],
     )
     entry = audit.AuditEntry(
-        actor=actor.audit_name, role=actor.audit_role, action="org.catalogs.imported", entity_type="catalog",
-        entity_id="department_kinds+enforcement_items", after={"kinds": len(kinds), "items": len(items)},
+        actor=actor.audit_name,
+        role=actor.audit_role,
+        action="org.catalogs.imported",
+        entity_type="catalog",
+        entity_id="department_kinds+enforcement_items",
+        after={"kinds": len(kinds), "items": len(items)},
     )
     audit.record(session, entry, at=clock.now())
     session.commit()

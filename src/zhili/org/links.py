@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from zhili.org.actor import Actor
+from zhili.core.auth import Actor
 from zhili.org.models import (
     Department,
     Division,
@@ -26,16 +26,20 @@ def list_zones(session: Session, actor: Actor) -> list[ZoneRead]:
     if not zones:
         return []
     rows = session.execute(
-        select(ZoneMember.zone_id, Division).join(Division, Division.code == ZoneMember.division_code)
-        .where(ZoneMember.zone_id.in_([z.id for z in zones])).order_by(Division.code))
+        select(ZoneMember.zone_id, Division)
+        .join(Division, Division.code == ZoneMember.division_code)
+        .where(ZoneMember.zone_id.in_([z.id for z in zones]))
+        .order_by(Division.code)
+    )
     members: dict[int, list[DivisionRef]] = {z.id: [] for z in zones}
     names: dict[str, DivisionRef] = {}
     for zone_id, division in rows:
         ref = DivisionRef(code=division.code, name=division.name, level=division.level)
         members[zone_id].append(ref)
         names[division.code] = ref
-    return [ZoneRead(id=z.id, name=z.name, leading=names[z.leading_division_code], members=members[z.id])
-            for z in zones]
+    return [
+        ZoneRead(id=z.id, name=z.name, leading=names[z.leading_division_code], members=members[z.id]) for z in zones
+    ]
 
 
 def grid_contacts(session: Session, actor: Actor, grid_code: str) -> list[GridContactRead]:
@@ -50,8 +54,14 @@ def grid_contacts(session: Session, actor: Actor, grid_code: str) -> list[GridCo
         .order_by(Department.id)
     )
     return [
-        GridContactRead(grid_code=c.grid_code, department_id=c.department_id, department_name=dept,
-                        position_id=c.position_id, person_name=name, phone=phone)
+        GridContactRead(
+            grid_code=c.grid_code,
+            department_id=c.department_id,
+            department_name=dept,
+            position_id=c.position_id,
+            person_name=name,
+            phone=phone,
+        )
         for c, dept, name, phone in session.execute(stmt)
     ]
 
@@ -66,7 +76,13 @@ def enforcement_items(session: Session, *, kind: str | None) -> list[Enforcement
 
 def household_count(session: Session, actor: Actor, code: str) -> int:
     """How many households in a division's subtree are linked to a party member (联户)."""
-    stmt = select(func.count()).select_from(Household).where(
-        Household.grid_code.startswith(code, autoescape=True), Household.member_position_id.is_not(None),
-        actor.scope.where(Household.grid_code))
+    stmt = (
+        select(func.count())
+        .select_from(Household)
+        .where(
+            Household.grid_code.startswith(code, autoescape=True),
+            Household.member_position_id.is_not(None),
+            actor.scope.where(Household.grid_code),
+        )
+    )
     return session.scalar(stmt) or 0

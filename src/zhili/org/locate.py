@@ -99,9 +99,7 @@ class Locator:
         step = (width * height / count) ** 0.5 or max(width, height) or 1.0
         self._x0, self._y0, self._scale = xmin, ymin, 1.0 / step
         self._nx, self._ny = int(width / step) + 1, int(height / step) + 1
-        ix, iy = (
-            a.ravel() for a in np.meshgrid(np.arange(self._nx), np.arange(self._ny))
-        )
+        ix, iy = (a.ravel() for a in np.meshgrid(np.arange(self._nx), np.arange(self._ny)))
         margin = step * _BUCKET_MARGIN
         boxes = shapely.box(
             xmin + ix * step - margin,

@@ -5,8 +5,15 @@ from __future__ import annotations
 import random
 
 # The most common surnames, roughly in order of frequency, and characters common in given names.
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建文辉力林斌宇浩凯晨欣雪梅琳鹏飞志海波东峰亮俊国庆春燕晓丹慧颖佳嘉琪婷倩雨思源子轩梓涵一诺"
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡"
+    "余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯"
+    "龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+GIVEN = (
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建文辉力林斌宇浩凯晨欣雪"
+    "梅琳鹏飞志海波东峰亮俊国庆春燕晓丹慧颖佳嘉琪婷倩雨思源子轩梓涵一诺"
+)
 
 
 def person_names(count: int, *, seed: int) -> list[str]:
@@ -20,9 +27,13 @@ def person_names(count: int, *, seed: int) -> list[str]:
 
 
 def short_village_name(official: str) -> str:
-    """"戴家村委会" / "戴家村村民委员会" → "戴家村", "城南居委会" → "城南社区"; others unchanged."""
-    for long_form, short in (("村村民委员会", "村"), ("村民委员会", "村"), ("社区居民委员会", "社区"),
-                             ("居民委员会", "社区")):
+    """Shorten official village names: 戴家村委会 / 戴家村村民委员会 → 戴家村, 城南居委会 → 城南社区."""
+    for long_form, short in (
+        ("村村民委员会", "村"),
+        ("村民委员会", "村"),
+        ("社区居民委员会", "社区"),
+        ("居民委员会", "社区"),
+    ):
         if official.endswith(long_form):
             return official[: -len(long_form)] + short
     if official.endswith("村委会"):

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from zhili.access.deps import PageActor
+from zhili.core.auth import PageActor
 from zhili.core.http import DbSession
 from zhili.org import links, queries
 from zhili.org.roles import ROLE_NAMES, role_name
@@ -30,16 +30,18 @@ def org_index(request: Request, session: DbSession, actor: PageActor) -> Respons
 
 
 @router.get("/org/search")
-def org_search(request: Request, session: DbSession, actor: PageActor,
-               q: Annotated[str, Query(max_length=60)] = "") -> Response:
+def org_search(
+    request: Request, session: DbSession, actor: PageActor, q: Annotated[str, Query(max_length=60)] = ""
+) -> Response:
     """Divisions matching a name or code."""
     results = queries.search_divisions(session, actor, text=q.strip(), level=None, limit=100) if q.strip() else []
     return renderer(request).render(request, "org/search.html", {"actor": actor, "q": q, "results": results})
 
 
 @router.get("/org/divisions/{code}")
-def org_division(request: Request, code: str, session: DbSession, actor: PageActor,
-                 cursor: str | None = None) -> Response:
+def org_division(
+    request: Request, code: str, session: DbSession, actor: PageActor, cursor: str | None = None
+) -> Response:
     """A division: where it sits, its subdivisions, its units, its people and its links."""
     division = queries.get_division(session, actor, code)
     context = {
@@ -48,8 +50,16 @@ def org_division(request: Request, code: str, session: DbSession, actor: PageAct
         "children": queries.list_children(session, actor, code, cursor=None, limit=CHILDREN_ON_PAGE),
         "departments": queries.list_departments(session, actor, division_code=code, kind=None),
         "role_counts": _named_counts(queries.role_counts(session, actor, code), request),
-        "people": queries.list_people(session, actor, division_code=code, department_id=None, role=None,
-                                      text=None, cursor=cursor, limit=PEOPLE_ON_PAGE),
+        "people": queries.list_people(
+            session,
+            actor,
+            division_code=code,
+            department_id=None,
+            role=None,
+            text=None,
+            cursor=cursor,
+            limit=PEOPLE_ON_PAGE,
+        ),
         "households": links.household_count(session, actor, code),
         "contacts": links.grid_contacts(session, actor, code) if division.level == "grid" else [],
         "zones": [z for z in links.list_zones(session, actor) if any(m.code == code for m in z.members)],
@@ -68,23 +78,34 @@ def _named_counts(counts: dict[str, int], request: Request) -> list[tuple[str, i
 def org_person(request: Request, person_id: int, session: DbSession, actor: PageActor) -> Response:
     """A person and their posts with supervisors."""
     person = queries.get_person(session, actor, person_id)
-    return renderer(request).render(request, "org/person.html",
-                                    {"actor": actor, "person": person, "role_name": role_name})
+    return renderer(request).render(
+        request, "org/person.html", {"actor": actor, "person": person, "role_name": role_name}
+    )
 
 
 @router.get("/org/departments/{department_id}")
 def org_department(request: Request, department_id: int, session: DbSession, actor: PageActor) -> Response:
     """A department and its staff."""
     department = queries.get_department(session, actor, department_id)
-    people = queries.list_people(session, actor, division_code=None, department_id=department_id, role=None,
-                                 text=None, cursor=None, limit=PEOPLE_ON_PAGE)
+    people = queries.list_people(
+        session,
+        actor,
+        division_code=None,
+        department_id=department_id,
+        role=None,
+        text=None,
+        cursor=None,
+        limit=PEOPLE_ON_PAGE,
+    )
     items = links.enforcement_items(session, kind=department.kind_code)
-    return renderer(request).render(request, "org/department.html", {
-        "actor": actor, "department": department, "people": people, "items": items, "role_name": role_name})
+    return renderer(request).render(
+        request,
+        "org/department.html",
+        {"actor": actor, "department": department, "people": people, "items": items, "role_name": role_name},
+    )
 
 
 @router.get("/map")
 def org_map(request: Request, actor: PageActor) -> Response:
     """The map of Quzhou with county, township, village and grid layers."""
     return renderer(request).render(request, "org/map.html", {"actor": actor})
-

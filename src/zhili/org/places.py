@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from zhili.core.auth import Actor
 from zhili.core.errors import InvalidInputError
-from zhili.org.actor import Actor
 from zhili.org.models import Division
 from zhili.org.queries import ancestors
 from zhili.org.schemas import DivisionRef, PlaceMatch
@@ -27,11 +27,19 @@ def short_forms(name: str) -> set[str]:
     return forms
 
 
-def _candidates(session: Session, text: str) -> list[Division]:
-    suffixes = {text[i:] for i in range(len(text) - 1)}
-    # Village names carry "村委会"; a text ending in "…村" should still find them.
-    suffixes |= {s + "委会" for s in suffixes if s.endswith("村")}
-    return list(session.scalars(select(Division).where(Division.name.in_(suffixes))))
+ADDABLE = ("镇", "乡", "街道", "县", "区", "市", "社区", "村委会", "村村民委员会", "社区居民委员会")
+
+
+def _candidates(session: Session, text: str) -> list[tuple[Division, str]]:
+    """Divisions whose name, or short form, ends the text; with the part of the text it explains."""
+    tails = {text[i:] for i in range(len(text) - 1)}
+    names = {tail: tail for tail in tails}
+    # "湖镇" may name 湖镇镇, "戴家村" the village 戴家村委会: try the name with its suffix added.
+    names |= {tail + suffix: tail for tail in tails for suffix in ADDABLE}
+    names |= {tail[:-1] + "村委会": tail for tail in tails if tail.endswith("村")}
+    names |= {tail[:-1] + "村村民委员会": tail for tail in tails if tail.endswith("村")}
+    rows = session.scalars(select(Division).where(Division.name.in_(names)))
+    return [(row, names[row.name]) for row in rows]
 
 
 def _consumed(rest: str, path: list[DivisionRef]) -> str:
@@ -50,11 +58,10 @@ def resolve_place(session: Session, actor: Actor, text: str) -> list[PlaceMatch]
     if not text or len(text) > MAX_TEXT:
         raise InvalidInputError(f"a place name must have 1 to {MAX_TEXT} characters")
     matches: list[PlaceMatch] = []
-    for division in _candidates(session, text):
+    for division, own in _candidates(session, text):
         if not actor.scope.reaches_place(division.code):
             continue
         path = ancestors(session, division.code)
-        own = division.name if text.endswith(division.name) else division.name[: -len("委会")]
         rest = _consumed(text[: -len(own)], path[:-1])
         score = round((len(text) - len(rest)) / len(text), 3)
         ref = DivisionRef(code=division.code, name=division.name, level=division.level)

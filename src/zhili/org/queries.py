@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from zhili.core.auth import Actor
 from zhili.core.errors import NotFoundError
 from zhili.core.pagination import Page, decode_cursor, encode_cursor
-from zhili.org.actor import Actor
 from zhili.org.models import Department, DepartmentKind, Division, Person, Position
 from zhili.org.schemas import DepartmentRead, DivisionRead, DivisionRef, PersonRead, PositionRead
 
@@ -28,13 +28,24 @@ def ancestors(session: Session, code: str) -> list[DivisionRef]:
 def _read(session: Session, division: Division) -> DivisionRead:
     children = session.scalar(select(func.count()).where(Division.parent_code == division.code)) or 0
     bbox = None
-    if division.min_lon is not None and division.min_lat is not None and division.max_lon is not None \
-            and division.max_lat is not None:
+    if (
+        division.min_lon is not None
+        and division.min_lat is not None
+        and division.max_lon is not None
+        and division.max_lat is not None
+    ):
         bbox = (division.min_lon, division.min_lat, division.max_lon, division.max_lat)
     return DivisionRead(
-        code=division.code, name=division.name, level=division.level, parent_code=division.parent_code,
-        is_synthetic=division.is_synthetic, source=division.source, has_geometry=division.geometry is not None,
-        bbox=bbox, path=ancestors(session, division.code), child_count=children,
+        code=division.code,
+        name=division.name,
+        level=division.level,
+        parent_code=division.parent_code,
+        is_synthetic=division.is_synthetic,
+        source=division.source,
+        has_geometry=division.geometry is not None,
+        bbox=bbox,
+        path=ancestors(session, division.code),
+        child_count=children,
     )
 
 
@@ -70,8 +81,11 @@ def list_children(session: Session, actor: Actor, code: str, *, cursor: str | No
 
 def search_divisions(session: Session, actor: Actor, *, text: str, level: str | None, limit: int) -> list[DivisionRef]:
     """Divisions whose name contains `text` or whose code starts with it, in scope, shortest codes first."""
-    match = Division.code.startswith(text, autoescape=True) if text.isdigit() else Division.name.contains(
-        text, autoescape=True)
+    match = (
+        Division.code.startswith(text, autoescape=True)
+        if text.isdigit()
+        else Division.name.contains(text, autoescape=True)
+    )
     stmt = select(Division).where(match, actor.scope.where(Division.code))
     if level:
         stmt = stmt.where(Division.level == level)
@@ -88,13 +102,22 @@ def _department_rows(session: Session, actor: Actor, *conditions: object) -> lis
         .order_by(Department.division_code, DepartmentKind.sort_order)
     )
     return [
-        DepartmentRead(id=d.id, kind_code=k.code, kind_name_zh=k.name_zh, kind_name_en=k.name_en,
-                       division_code=d.division_code, division_name=name, name=d.name)
+        DepartmentRead(
+            id=d.id,
+            kind_code=k.code,
+            kind_name_zh=k.name_zh,
+            kind_name_en=k.name_en,
+            division_code=d.division_code,
+            division_name=name,
+            name=d.name,
+        )
         for d, k, name in session.execute(stmt)
     ]
 
 
-def list_departments(session: Session, actor: Actor, *, division_code: str | None, kind: str | None) -> list[DepartmentRead]:
+def list_departments(
+    session: Session, actor: Actor, *, division_code: str | None, kind: str | None
+) -> list[DepartmentRead]:
     """Departments in scope, optionally of one division and one kind."""
     conditions = []
     if division_code:
@@ -130,16 +153,32 @@ def _positions(session: Session, actor: Actor, person_ids: Sequence[int]) -> dic
     )
     found: dict[int, list[PositionRead]] = {pid: [] for pid in person_ids}
     for pos, division_name, department_name, boss_name in session.execute(stmt):
-        found[pos.person_id].append(PositionRead(
-            id=pos.id, role=pos.role, division_code=pos.division_code, division_name=division_name,
-            department_id=pos.department_id, department_name=department_name,
-            supervisor_position_id=pos.supervisor_id, supervisor_name=boss_name, title=pos.title))
+        found[pos.person_id].append(
+            PositionRead(
+                id=pos.id,
+                role=pos.role,
+                division_code=pos.division_code,
+                division_name=division_name,
+                department_id=pos.department_id,
+                department_name=department_name,
+                supervisor_position_id=pos.supervisor_id,
+                supervisor_name=boss_name,
+                title=pos.title,
+            )
+        )
     return found
 
 
-def list_people(  # noqa: PLR0913 - filters of the people list
-    session: Session, actor: Actor, *, division_code: str | None, department_id: int | None, role: str | None,
-    text: str | None, cursor: str | None, limit: int,
+def list_people(
+    session: Session,
+    actor: Actor,
+    *,
+    division_code: str | None,
+    department_id: int | None,
+    role: str | None,
+    text: str | None,
+    cursor: str | None,
+    limit: int,
 ) -> Page[PersonRead]:
     """People holding a post in scope (in the division subtree / department / role asked), by id."""
     post = select(Position.person_id).where(_visible_positions(actor))  # type: ignore[arg-type]
@@ -178,4 +217,4 @@ def role_counts(session: Session, actor: Actor, code: str) -> dict[str, int]:
         .where(Position.division_code.startswith(code, autoescape=True), _visible_positions(actor))  # type: ignore[arg-type]
         .group_by(Position.role)
     )
-    return {role: count for role, count in session.execute(stmt)}
+    return dict(session.execute(stmt).tuples().all())

@@ -7,21 +7,41 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from zhili.core import audit
-from zhili.core.db import commit
+from zhili.core.auth import Actor
 from zhili.core.clock import Clock
+from zhili.core.db import commit
 from zhili.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
-from zhili.org.actor import Actor
 from zhili.org.models import Department, Division, GridContact, Person, Position
+from zhili.org.permissions import require_manager
 from zhili.org.queries import get_person
 from zhili.org.roles import DEPARTMENT_ROLES, Role
 from zhili.org.schemas import GridContactSet, PersonCreate, PersonRead, PersonUpdate, PositionCreate
 
 
-def _record(session: Session, actor: Actor, clock: Clock, action: str, entity: str, entity_id: object,
-            before: dict[str, object] | None, after: dict[str, object] | None) -> None:
-    audit.record(session, audit.AuditEntry(
-        actor=actor.audit_name, role=actor.audit_role, action=action, entity_type=entity,
-        entity_id=str(entity_id), before=before, after=after), at=clock.now())
+def _record(
+    session: Session,
+    actor: Actor,
+    clock: Clock,
+    action: str,
+    *,
+    entity: str,
+    entity_id: object,
+    before: dict[str, object] | None,
+    after: dict[str, object] | None,
+) -> None:
+    audit.record(
+        session,
+        audit.AuditEntry(
+            actor=actor.audit_name,
+            role=actor.audit_role,
+            action=action,
+            entity_type=entity,
+            entity_id=str(entity_id),
+            before=before,
+            after=after,
+        ),
+        at=clock.now(),
+    )
 
 
 def _check_role(actor: Actor, data: PositionCreate) -> Role:
@@ -60,7 +80,7 @@ def _check_supervisor(session: Session, actor: Actor, supervisor_id: int | None)
 
 def add_person(session: Session, *, data: PersonCreate, actor: Actor, clock: Clock) -> PersonRead:
     """Register a person with a first post inside the actor's scope; a known phone is a duplicate."""
-    actor.require_manager()
+    require_manager(actor)
     role = _check_role(actor, data.position)
     division_code, department_id = _place_post(session, actor, data.position)
     _check_supervisor(session, actor, data.position.supervisor_position_id)
@@ -73,37 +93,59 @@ def add_person(session: Session, *, data: PersonCreate, actor: Actor, clock: Clo
     except IntegrityError as exc:
         session.rollback()
         raise ConflictError(f"a person with phone {data.phone} is already registered") from exc
-    post = Position(person_id=person.id, role=role.value, division_code=division_code, department_id=department_id,
-                    supervisor_id=data.position.supervisor_position_id, title=data.position.title)
+    post = Position(
+        person_id=person.id,
+        role=role.value,
+        division_code=division_code,
+        department_id=department_id,
+        supervisor_id=data.position.supervisor_position_id,
+        title=data.position.title,
+    )
     session.add(post)
     session.flush()
-    _record(session, actor, clock, "org.person.added", "person", person.id, None,
-            {"name": person.name, "phone": person.phone, "role": role.value, "division_code": division_code,
-             "department_id": department_id, "supervisor_position_id": post.supervisor_id})
+    _record(
+        session,
+        actor,
+        clock,
+        "org.person.added",
+        entity="person",
+        entity_id=person.id,
+        before=None,
+        after={
+            "name": person.name,
+            "phone": person.phone,
+            "role": role.value,
+            "division_code": division_code,
+            "department_id": department_id,
+            "supervisor_position_id": post.supervisor_id,
+        },
+    )
     commit(session)
     return get_person(session, actor, person.id)
 
 
 def update_person(session: Session, *, person_id: int, data: PersonUpdate, actor: Actor, clock: Clock) -> PersonRead:
     """Change a person's name or contact details; they must hold a post inside the actor's scope."""
-    actor.require_manager()
+    require_manager(actor)
     get_person(session, actor, person_id)
     person = session.get(Person, person_id)
     assert person is not None  # noqa: S101 - get_person found it
     changes = data.model_dump(exclude_unset=True)
-    before = {key: getattr(person, key) for key in changes}
+    before: dict[str, object] = {key: getattr(person, key) for key in changes}
     if data.phone and session.scalar(select(Person.id).where(Person.phone == data.phone, Person.id != person_id)):
         raise ConflictError(f"a person with phone {data.phone} is already registered")
     for key, value in changes.items():
         setattr(person, key, value)
-    _record(session, actor, clock, "org.person.updated", "person", person_id, before, changes)
+    _record(
+        session, actor, clock, "org.person.updated", entity="person", entity_id=person_id, before=before, after=changes
+    )
     commit(session)
     return get_person(session, actor, person_id)
 
 
 def set_grid_contact(session: Session, *, grid_code: str, data: GridContactSet, actor: Actor, clock: Clock) -> None:
     """Name (or replace) a department's contact officer for a community grid (两网融合)."""
-    actor.require_manager()
+    require_manager(actor)
     actor.scope.require_place(grid_code, what=f"grid {grid_code}")
     grid = session.get(Division, grid_code)
     if grid is None or grid.level != "grid":
@@ -115,11 +157,19 @@ def set_grid_contact(session: Session, *, grid_code: str, data: GridContactSet, 
     if post is None or post.department_id != department.id:
         raise InvalidInputError(f"position {data.position_id} is not a post of department {department.id}")
     current = session.get(GridContact, (grid_code, department.id))
-    before = {"position_id": current.position_id} if current else None
+    before: dict[str, object] | None = {"position_id": current.position_id} if current else None
     if current is None:
         session.add(GridContact(grid_code=grid_code, department_id=department.id, position_id=post.id))
     else:
         current.position_id = post.id
-    _record(session, actor, clock, "org.grid_contact.set", "grid", grid_code, before,
-            {"department_id": department.id, "position_id": post.id})
+    _record(
+        session,
+        actor,
+        clock,
+        "org.grid_contact.set",
+        entity="grid",
+        entity_id=grid_code,
+        before=before,
+        after={"department_id": department.id, "position_id": post.id},
+    )
     commit(session)

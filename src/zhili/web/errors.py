@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
 import structlog
@@ -29,7 +29,7 @@ def wants_problem(request: Request) -> bool:
 def install_error_handlers(app: FastAPI, *, login_required: type[DomainError]) -> None:
     """Problem details for the API, HTML pages (or a login redirect) for the browser."""
     problems.install_problem_handlers(app)
-    api_handlers = {
+    api_handlers: dict[type[Exception], Handler] = {
         DomainError: problems.on_domain_error,
         RequestValidationError: problems.on_validation_error,
         StarletteHTTPException: problems.on_http_error,
@@ -39,17 +39,20 @@ def install_error_handlers(app: FastAPI, *, login_required: type[DomainError]) -
     app.add_exception_handler(Exception, _on_unexpected)
 
 
-def _dual(api_handler: Callable[..., object], login_required: type[DomainError]) -> Callable[..., object]:
+Handler = Callable[[Request, Exception], Awaitable[Response]]
+
+
+def _dual(api_handler: Handler, login_required: type[DomainError]) -> Handler:
     async def handle(request: Request, exc: Exception) -> Response:
         if wants_problem(request):
-            response: Response = await api_handler(request, exc)  # type: ignore[misc]
-            return response
+            return await api_handler(request, exc)
         if isinstance(exc, login_required):
             target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
             return RedirectResponse(f"/login?next={target}", status_code=303)
         status, title, detail = _describe(exc)
-        return renderer(request).render(request, "web/error.html",
-                                        {"status": status, "title": title, "detail": detail}, status_code=status)
+        return renderer(request).render(
+            request, "web/error.html", {"status": status, "title": title, "detail": detail}, status_code=status
+        )
 
     return handle
 
@@ -63,6 +66,7 @@ def _describe(exc: Exception) -> tuple[int, str, str]:
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error", path=request.url.path, error=type(exc).__name__)
-    return problems.problem_response(500, "Internal error", "an unexpected error occurred; it has been logged",
-                                     slug="internal-error")
+    log.error("unhandled error", path=request.url.path, error=type(exc).__name__, exc_info=exc)
+    return problems.problem_response(
+        500, "Internal error", "an unexpected error occurred; it has been logged", slug="internal-error"
+    )

@@ -28,8 +28,9 @@ class Renderer:
         """The language this request is served in."""
         return request_language(request, self.default_language)
 
-    def render(self, request: Request, template: str, context: dict[str, Any] | None = None,
-               *, status_code: int = 200) -> Response:
+    def render(
+        self, request: Request, template: str, context: dict[str, Any] | None = None, *, status_code: int = 200
+    ) -> Response:
         """A full page; `actor` in the context shows the user menu."""
         language = self.language(request)
         values = {

@@ -1,18 +1,26 @@
-"""Data scope: the blocks (division subtrees) and strips (departments) a person may see and change.
+"""Who is acting and where they may reach: the Actor, its Scope, and the request dependencies.
 
-Every scoped query goes through `Scope.where`, and every scoped write through `Scope.require`;
-no other code decides who sees what.
+A Scope is the union of grants (a division-code prefix, narrowed to one unit when the grant
+is a strip). Every scoped query goes through `Scope.where` and every scoped write through
+`Scope.require_*`; no other code decides who sees what. How an Actor is found for a request
+(sessions, tokens, positions) is plugged in by the application as an `ActorResolver`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from typing import Annotated
 
+from fastapi import Depends, Request
 from sqlalchemy import ColumnElement, false, or_, true
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from zhili.core.errors import NotFoundError
+from zhili.core.clock import Clock
+from zhili.core.errors import NotAuthenticatedError, NotFoundError
+from zhili.core.http import ClockDep, DbSession
+
+ADMIN_ROLE = "admin"
 
 
 @dataclass(frozen=True, order=True)
@@ -107,3 +115,64 @@ def _grant_clause(
     if grant.department_id is None or department_column is None:
         return block
     return block & (department_column == grant.department_id)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A logged-in person (or the system) with the union of their positions' roles and scope."""
+
+    username: str
+    display_name: str
+    roles: frozenset[str]
+    scope: Scope
+    person_id: int | None = None
+    account_id: int | None = None
+
+    @property
+    def audit_name(self) -> str:
+        """How the audit record names this actor."""
+        return f"account:{self.account_id}:{self.username}" if self.account_id else self.username
+
+    @property
+    def audit_role(self) -> str:
+        """The roles in force, as one sorted string for the audit record."""
+        return ",".join(sorted(self.roles)) or "none"
+
+    @property
+    def is_admin(self) -> bool:
+        """True for administrators."""
+        return ADMIN_ROLE in self.roles
+
+    def has_any_role(self, roles: Iterable[str]) -> bool:
+        """True when the actor holds at least one of `roles`."""
+        return not self.roles.isdisjoint(roles)
+
+
+def system_actor(name: str = "system") -> Actor:
+    """The actor for work done by the system itself (imports, the demo generator, the worker)."""
+    return Actor(username=name, display_name=name, roles=frozenset({ADMIN_ROLE}), scope=Scope.everything())
+
+
+ActorResolver = Callable[[Request, Session, Clock], Awaitable[Actor]]
+
+
+class LoginRequiredError(NotAuthenticatedError):
+    """A page needs a login; the page layer answers with a redirect to /login."""
+
+
+async def current_actor(request: Request, session: DbSession, clock: ClockDep) -> Actor:
+    """The Actor of this request, found by the resolver the application installed."""
+    resolver: ActorResolver = request.app.state.actor_resolver
+    return await resolver(request, session, clock)
+
+
+async def page_actor(request: Request, session: DbSession, clock: ClockDep) -> Actor:
+    """Like `current_actor`, but a missing login sends the browser to the login page."""
+    try:
+        return await current_actor(request, session, clock)
+    except NotAuthenticatedError as exc:
+        raise LoginRequiredError(exc.detail) from exc
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+PageActor = Annotated[Actor, Depends(page_actor)]
