@@ -11,10 +11,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_SECRET = "change-me-this-is-only-for-development"  # noqa: S105 - a marker, refused in production
 
 
-class SettingsError(ValueError):
-    """Settings that must not be used to start the application."""
-
-
 class Settings(BaseSettings):
     """Everything the application reads from its environment."""
 
@@ -33,7 +29,7 @@ class Settings(BaseSettings):
     def _refuse_default_secret_in_production(self) -> Settings:
         if self.environment == "production" and self.secret_key == DEFAULT_SECRET:
             message = "ZHILI_SECRET_KEY must be set to a private value in production"
-            raise SettingsError(message)
+            raise ValueError(message)
         return self
 
     @property

@@ -48,6 +48,7 @@ def appoint_traffic_contacts(
     builder: PeopleBuilder,
     land: Territory,
     departments: dict[tuple[str, str], int],
+    unit_heads: dict[int, int],
 ) -> list[tuple[int, str, int]]:
     """In every subdistrict (街道), each community gets a traffic-police contact officer.
 
@@ -60,7 +61,9 @@ def appoint_traffic_contacts(
             continue
         for township in (t for t in land.children[county] if land.names[t].endswith("街道")):
             for community in land.children[township]:
-                officer = builder.staff(Role.DEPT_STAFF, county, department_id=dept_id, title="联系交警")
+                officer = builder.staff(
+                    Role.DEPT_STAFF, county, department_id=dept_id, supervisor_id=unit_heads[dept_id], title="联系交警"
+                )
                 plan.append((dept_id, community, officer))
     return plan
 

@@ -68,7 +68,7 @@ def build_demo_world(
     unit_heads, staff = staff_departments(builder, departments, levels)
     heads = staff_territory(builder, land)
     staff_longyou(builder, land, heads)
-    plan = appoint_traffic_contacts(builder, land, departments)
+    plan = appoint_traffic_contacts(builder, land, departments, unit_heads)
     builder.flush()
     contacts = merge_traffic_grids(session, land, plan)
     zones = create_zones(session, land)

@@ -217,4 +217,4 @@ def role_counts(session: Session, actor: Actor, code: str) -> dict[str, int]:
         .where(Position.division_code.startswith(code, autoescape=True), _visible_positions(actor))  # type: ignore[arg-type]
         .group_by(Position.role)
     )
-    return dict(session.execute(stmt).tuples().all())
+    return dict(session.execute(stmt).all())

@@ -1,0 +1,153 @@
+"""Shared fixtures: the demo world on SQLite and PostgreSQL, per-test rollback, HTTP clients.
+
+PostgreSQL tests run when ZHILI_TEST_POSTGRES_URL is set; with ZHILI_REQUIRE_POSTGRES=1 (CI) a
+missing server fails the run instead of skipping. The same holds for the browser with
+ZHILI_REQUIRE_BROWSER=1.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from zhili.app import create_app
+from zhili.core import migrate
+from zhili.core.clock import FrozenClock
+from zhili.core.db import make_engine
+from zhili.core.settings import Settings
+from zhili.demo import DEMO_PASSWORD, build_demo
+
+START = datetime(2026, 7, 23, 7, 0, tzinfo=UTC)
+BACKENDS = ("sqlite", "postgres")
+
+
+def require_or_skip(variable: str, reason: str) -> None:
+    """Skip on a laptop without the service; fail in CI, where the variable demands it."""
+    if os.environ.get(variable) == "1":
+        pytest.fail(f"{reason}, but {variable}=1 requires it")
+    pytest.skip(reason)
+
+
+def postgres_url() -> str:
+    """The test server's URL, or skip/fail."""
+    url = os.environ.get("ZHILI_TEST_POSTGRES_URL", "")
+    if not url:
+        require_or_skip("ZHILI_REQUIRE_POSTGRES", "ZHILI_TEST_POSTGRES_URL is not set")
+    return url
+
+
+def fresh_database(backend: str, tmp: Path, name: str) -> tuple[str, Engine]:
+    """An empty database at the newest migration."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp / f'{name}.sqlite'}"
+    else:
+        url = postgres_url()
+        engine = make_engine(url)
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    migrate.upgrade(url)
+    return url, make_engine(url)
+
+
+@dataclass
+class World:
+    """A database holding the demo world, shared by the tests of one backend."""
+
+    backend: str
+    url: str
+    engine: Engine
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """The demo world, built once per backend per test run."""
+    backend = request.param
+    url, engine = fresh_database(backend, tmp_path_factory.mktemp(backend), "world")
+    with Session(engine, expire_on_commit=False) as session:
+        build_demo(session, clock=FrozenClock(START))
+    yield World(backend, url, engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def connection(world: World) -> Iterator[Connection]:
+    """A connection in a transaction that is rolled back after the test."""
+    with world.engine.connect() as conn:
+        outer = conn.begin()
+        yield conn
+        outer.rollback()
+
+
+@pytest.fixture
+def sessions(connection: Connection) -> sessionmaker[Session]:
+    """Sessions whose commits only release savepoints inside the test's transaction."""
+    return sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+
+
+@pytest.fixture
+def session(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """A session for service and query tests."""
+    with sessions() as s:
+        yield s
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    """A clock frozen at the seed report's typhoon day."""
+    return FrozenClock(START)
+
+
+@pytest.fixture
+def app_client(world: World, sessions: sessionmaker[Session], clock: FrozenClock) -> Iterator[TestClient]:
+    """An HTTP client whose requests run inside the test's transaction."""
+    settings = Settings(environment="test", database_url=world.url, max_body_bytes=64 * 1024)
+    app = create_app(settings, clock=clock, engine=world.engine)
+    app.state.services.sessions = sessions
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+
+
+class Api:
+    """Log in as a demo user and call the API with their session (and CSRF token)."""
+
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+        self.csrf = ""
+
+    def login(self, username: str, password: str = DEMO_PASSWORD) -> Api:
+        """Log in through the form, as a browser would."""
+        self.client.cookies.clear()
+        page = self.client.get("/login")
+        token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        response = self.client.post("/login", data={"username": username, "password": password,
+                                                    "csrf_token": token, "next": "/"}, follow_redirects=False)
+        assert response.status_code == 303, response.text
+        home = self.client.get("/")
+        self.csrf = home.text.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
+        return self
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        """GET with the session cookie."""
+        return self.client.get(path, **kwargs)
+
+    def send(self, method: str, path: str, **kwargs: Any) -> Any:
+        """An unsafe request carrying the CSRF token."""
+        headers = {"X-CSRF-Token": self.csrf, **kwargs.pop("headers", {})}
+        return self.client.request(method, path, headers=headers, **kwargs)
+
+
+@pytest.fixture
+def api(app_client: TestClient) -> Api:
+    """An API caller; call `.login(username)` first."""
+    return Api(app_client)

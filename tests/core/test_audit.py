@@ -1,0 +1,68 @@
+"""The audit chain detects edits, deletions and insertions, on both backends."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from zhili.core import audit
+from zhili.core.audit import AuditEntry, AuditRecord
+from zhili.core.clock import FrozenClock
+
+
+def _append(session: Session, clock: FrozenClock, count: int) -> None:
+    audit.record_many(
+        session,
+        [AuditEntry(actor="test", role="admin", action="test.thing", entity_type="thing", entity_id=str(n),
+                    after={"n": n, "名称": "测试"}) for n in range(count)],
+        at=clock.now(),
+    )
+    session.commit()
+
+
+def _last_seq(session: Session) -> int:
+    return session.scalar(select(func.max(AuditRecord.seq))) or 0
+
+
+def test_chain_of_the_demo_world_is_intact(session: Session, clock: FrozenClock) -> None:
+    _append(session, clock, 5)
+    report = audit.verify(session)
+    assert report.is_intact, report.problems
+    assert report.checked == _last_seq(session)
+
+
+def test_an_edited_row_is_detected(session: Session, clock: FrozenClock) -> None:
+    _append(session, clock, 5)
+    target = _last_seq(session) - 2
+    session.execute(update(AuditRecord).where(AuditRecord.seq == target).values(after='{"n": 999}'))
+    report = audit.verify(session)
+    assert not report.is_intact
+    assert any(f"seq {target}: content does not match" in p for p in report.problems)
+
+
+def test_a_deleted_row_in_the_middle_is_detected(session: Session, clock: FrozenClock) -> None:
+    _append(session, clock, 5)
+    target = _last_seq(session) - 2
+    session.execute(delete(AuditRecord).where(AuditRecord.seq == target))
+    problems = audit.verify(session).problems
+    assert any("rows were deleted" in p for p in problems)
+    assert any("does not link" in p for p in problems)
+
+
+def test_a_cut_off_tail_is_detected(session: Session, clock: FrozenClock) -> None:
+    _append(session, clock, 3)
+    session.execute(delete(AuditRecord).where(AuditRecord.seq == _last_seq(session)))
+    problems = audit.verify(session).problems
+    assert problems == ["the chain's head does not match its last row; rows were cut off or added"]
+
+
+def test_a_forged_link_with_a_fresh_hash_still_breaks_the_next_link(session: Session, clock: FrozenClock) -> None:
+    _append(session, clock, 3)
+    target = _last_seq(session) - 1
+    row = session.scalars(select(AuditRecord).where(AuditRecord.seq == target)).one()
+    fields = (row.actor, "forged-role", row.action, row.entity_type, row.entity_id, row.before, row.after,
+              row.request_id)
+    forged = audit._link_hash(row.prev_hash, row.seq, row.at, fields)
+    session.execute(update(AuditRecord).where(AuditRecord.seq == target).values(role="forged-role", hash=forged))
+    problems = audit.verify(session).problems
+    assert any(f"seq {target + 1}: does not link" in p for p in problems)
