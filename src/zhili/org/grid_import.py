@@ -25,6 +25,8 @@ from zhili.org.permissions import require_manager
 MAX_PROBLEMS = 20
 # A grid may poke out of its county by this share of its area (boundary data is simplified).
 OUTSIDE_TOLERANCE = 0.02
+# Shared area (as a share of the smaller grid) above which two grids overlap.
+OVERLAP_TOLERANCE = 1e-6
 
 
 @dataclass
@@ -129,9 +131,12 @@ def _check_places(session: Session, grids: list[GridFeature], problems: list[str
 
 def _check_overlaps(grids: list[GridFeature], problems: list[str]) -> None:
     tree = shapely.STRtree([g.geom for g in grids])
-    left, right = tree.query([g.geom for g in grids], predicate="overlaps")
+    # "intersects", not "overlaps": a grid lying inside another must be caught too; neighbours
+    # that only share an edge have an intersection of zero area and pass.
+    left, right = tree.query([g.geom for g in grids], predicate="intersects")
     for i, j in zip(left.tolist(), right.tolist(), strict=True):
-        if i < j:
+        shared = grids[i].geom.intersection(grids[j].geom).area if i < j else 0.0
+        if shared > OVERLAP_TOLERANCE * min(grids[i].geom.area, grids[j].geom.area):
             problems.append(f"features {grids[i].index} and {grids[j].index} overlap")
     codes = [g.code for g in grids if g.code is not None]
     problems.extend(f"grid code {code} appears more than once" for code in {c for c in codes if codes.count(c) > 1})

@@ -1,0 +1,112 @@
+"""Logins, sessions, tokens and their refusals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from zhili.access.models import Account, ApiToken, LoginSession
+from zhili.core.credentials import digest_token
+
+
+def _login_form(client: TestClient) -> str:
+    page = client.get("/login")
+    assert page.status_code == 200
+    return page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+
+
+def test_passwords_are_stored_as_argon2_hashes(session: Session) -> None:
+    account = session.scalars(select(Account).where(Account.username == "huzhen")).one()
+    assert account.password_hash.startswith("$argon2id$")
+    assert "zhili-demo" not in account.password_hash
+
+
+def test_wrong_password_is_refused_without_a_session(app_client: TestClient, session: Session) -> None:
+    token = _login_form(app_client)
+    before = session.query(LoginSession).count()
+    response = app_client.post("/login", data={"username": "huzhen", "password": "wrong-password",
+                                               "csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 401
+    assert "用户名或密码错误" in response.text
+    assert "zhili_session" not in response.cookies
+    assert session.query(LoginSession).count() == before
+
+
+def test_unknown_user_gets_the_same_answer_as_a_wrong_password(app_client: TestClient) -> None:
+    token = _login_form(app_client)
+    response = app_client.post("/login", data={"username": "nobody", "password": "x" * 10, "csrf_token": token})
+    assert response.status_code == 401
+    assert "用户名或密码错误" in response.text
+
+
+def test_login_without_the_form_token_is_refused(app_client: TestClient) -> None:
+    _login_form(app_client)
+    response = app_client.post("/login", data={"username": "huzhen", "password": "zhili-demo",
+                                               "csrf_token": "forged"}, headers={"accept": "application/json"})
+    assert response.status_code == 403
+
+
+def test_login_sets_a_session_whose_token_is_stored_only_as_a_digest(app_client: TestClient,
+                                                                      session: Session) -> None:
+    token = _login_form(app_client)
+    response = app_client.post("/login", data={"username": "huzhen", "password": "zhili-demo", "csrf_token": token,
+                                               "next": "//evil.example/steal"}, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/"
+    cookie = response.cookies["zhili_session"]
+    stored = session.scalars(select(LoginSession).where(LoginSession.token_digest == digest_token(cookie))).one()
+    assert stored.token_digest != cookie
+    assert app_client.get("/api/v1/me").json()["username"] == "huzhen"
+
+
+def test_logout_ends_the_session(api: Any) -> None:
+    api.login("huzhen")
+    response = api.client.post("/logout", data={"csrf_token": api.csrf}, follow_redirects=False)
+    assert response.status_code == 303
+    assert api.get("/api/v1/me").status_code == 401
+
+
+def test_pages_redirect_to_login_and_back(app_client: TestClient) -> None:
+    response = app_client.get("/org/divisions/330825", headers={"accept": "text/html"}, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=/org/divisions/330825"
+
+
+def test_api_tokens_work_and_are_hashed_at_rest(api: Any, session: Session) -> None:
+    api.login("ly-centre")
+    created = api.send("POST", "/api/v1/tokens", json={"name": "script", "days": 30})
+    assert created.status_code == 201
+    token = created.json()["token"]
+    stored = session.scalars(select(ApiToken).where(ApiToken.name == "script")).one()
+    assert stored.token_digest == digest_token(token) != token
+    api.client.cookies.clear()
+    me = api.client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 200
+    assert me.json()["scope"] == ["330825"]
+    bad = api.client.get("/api/v1/me", headers={"Authorization": "Bearer zl_not-a-token"})
+    assert bad.status_code == 401
+    assert bad.headers["www-authenticate"] == "Bearer"
+
+
+def test_expired_tokens_are_refused(api: Any, clock: Any) -> None:
+    api.login("ly-centre")
+    token = api.send("POST", "/api/v1/tokens", json={"name": "short", "days": 1}).json()["token"]
+    from datetime import timedelta
+
+    clock.advance(timedelta(days=2))
+    api.client.cookies.clear()
+    assert api.client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_token_writes_need_no_csrf_token(api: Any, session: Session) -> None:
+    api.login("huzhen")
+    token = api.send("POST", "/api/v1/tokens", json={"name": "bot"}).json()["token"]
+    api.client.cookies.clear()
+    village = session.scalars(select(Account.id)).first()
+    assert village is not None
+    response = api.client.patch("/api/v1/org/people/999999", json={"name": "x"},
+                                headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 404

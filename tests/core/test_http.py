@@ -1,0 +1,107 @@
+"""HTTP basics: problem details, request ids, size limits, idempotency keys, health."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from zhili.org.models import Division, Person
+
+
+def _village(session: Session) -> str:
+    return session.scalars(select(Division.code).where(Division.code.startswith("330825101"),
+                                                       Division.level == "village")).first()
+
+
+def test_health_answers_ok(app_client: TestClient) -> None:
+    response = app_client.get("/healthz")
+    assert response.json() == {"status": "ok"}
+    assert len(response.headers["x-request-id"]) == 32
+
+
+def test_a_request_id_sent_is_echoed(app_client: TestClient) -> None:
+    response = app_client.get("/healthz", headers={"X-Request-ID": "trace-123"})
+    assert response.headers["x-request-id"] == "trace-123"
+
+
+def test_unknown_routes_are_problems(app_client: TestClient) -> None:
+    response = app_client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["title"] == "Not Found"
+
+
+def test_invalid_fields_are_named(api: Any) -> None:
+    api.login("huzhen")
+    response = api.send("POST", "/api/v1/org/people", json={"name": "", "phone": "abc", "position": {}})
+    assert response.status_code == 422
+    fields = {error["field"] for error in response.json()["errors"]}
+    assert {"body.name", "body.phone", "body.position.role"} <= fields
+
+
+def test_bad_query_values_are_422_not_500(api: Any) -> None:
+    api.login("ly-centre")
+    assert api.get("/api/v1/org/geo", params={"level": "planet"}).status_code == 422
+    assert api.get("/api/v1/org/geo", params={"bbox": "1,2,3"}).status_code == 422
+    assert api.get("/api/v1/org/geo", params={"bbox": "a,b,c,d"}).status_code == 422
+    assert api.get("/api/v1/org/locate", params={"lon": 500, "lat": 0}).status_code == 422
+    assert api.get("/api/v1/org/locate", params={"lon": "x", "lat": 0}).status_code == 422
+    assert api.get("/api/v1/org/divisions/330825/children", params={"cursor": "!!"}).status_code == 422
+    assert api.get("/api/v1/org/people", params={"limit": 0}).status_code == 422
+
+
+def test_points_outside_every_county_are_404(api: Any) -> None:
+    api.login("admin")
+    response = api.get("/api/v1/org/locate", params={"lon": 2.35, "lat": 48.85})
+    assert response.status_code == 404
+    assert "outside every county" in response.json()["detail"]
+
+
+def test_oversized_bodies_are_refused_with_413(api: Any) -> None:
+    api.login("huzhen")
+    response = api.send("POST", "/api/v1/org/people", content=b"{" + b" " * 70_000 + b"}",
+                        headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    assert response.json()["status"] == 413
+
+
+def test_a_retried_create_with_the_same_key_acts_once(api: Any, session: Session) -> None:
+    api.login("huzhen")
+    body = {"name": "重试者", "phone": "13812345678", "position": {"role": "village_cadre",
+                                                                   "division_code": _village(session)}}
+    first = api.send("POST", "/api/v1/org/people", json=body, headers={"Idempotency-Key": "add-1"})
+    second = api.send("POST", "/api/v1/org/people", json=body, headers={"Idempotency-Key": "add-1"})
+    assert first.status_code == second.status_code == 201
+    assert first.json() == second.json()
+    assert second.headers["idempotent-replayed"] == "true"
+    assert session.scalar(select(func.count()).where(Person.phone == "13812345678")) == 1
+
+
+def test_a_key_reused_for_another_request_is_a_conflict(api: Any, session: Session) -> None:
+    api.login("huzhen")
+    body = {"name": "甲", "phone": "13812340001", "position": {"role": "village_cadre",
+                                                              "division_code": _village(session)}}
+    assert api.send("POST", "/api/v1/org/people", json=body, headers={"Idempotency-Key": "k"}).status_code == 201
+    body["name"] = "乙"
+    again = api.send("POST", "/api/v1/org/people", json=body, headers={"Idempotency-Key": "k"})
+    assert again.status_code == 409
+
+
+def test_a_duplicate_person_is_a_conflict_and_adds_nothing(api: Any, session: Session) -> None:
+    api.login("huzhen")
+    known = session.scalars(select(Person.phone).where(Person.phone.is_not(None))).first()
+    body = {"name": "重复", "phone": known, "position": {"role": "village_cadre", "division_code": _village(session)}}
+    before = session.scalar(select(func.count()).select_from(Person))
+    response = api.send("POST", "/api/v1/org/people", json=body)
+    assert response.status_code == 409
+    assert "already registered" in response.json()["detail"]
+    assert session.scalar(select(func.count()).select_from(Person)) == before
+
+
+def test_the_openapi_document_lists_the_org_api(app_client: TestClient) -> None:
+    paths = app_client.get("/openapi.json").json()["paths"]
+    assert "/api/v1/org/locate" in paths
+    assert "/api/v1/org/people" in paths

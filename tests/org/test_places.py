@@ -1,0 +1,36 @@
+"""Place names resolve to divisions, through the API and within scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("龙游县湖镇镇", "330825101"),
+    ("湖镇镇", "330825101"),
+    ("湖镇", "330825101"),
+    ("衢州市柯城区府山街道", "330802006"),
+    ("柯城府山", "330802006"),
+    ("衢江区双桥乡", "330803203"),
+    ("龙游县", "330825"),
+    ("浙江省衢州市", "3308"),
+])
+def test_place_names_resolve_to_division_codes(api: Any, text: str, code: str) -> None:
+    api.login("admin")
+    matches = api.get("/api/v1/org/places", params={"q": text}).json()
+    assert matches, text
+    assert matches[0]["division"]["code"] == code
+    assert matches[0]["score"] == 1.0
+
+
+def test_a_name_outside_the_scope_is_not_offered(api: Any) -> None:
+    api.login("huzhen")
+    assert api.get("/api/v1/org/places", params={"q": "府山街道"}).json() == []
+
+
+def test_empty_and_overlong_names_are_422(api: Any) -> None:
+    api.login("admin")
+    assert api.get("/api/v1/org/places", params={"q": ""}).status_code == 422
+    assert api.get("/api/v1/org/places", params={"q": "长" * 61}).status_code == 422
