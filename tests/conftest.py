@@ -69,15 +69,42 @@ class World:
     engine: Engine
 
 
+class Worlds:
+    """Demo worlds built on first use, one per backend, shared by the whole run."""
+
+    def __init__(self, tmp: pytest.TempPathFactory) -> None:
+        self.tmp = tmp
+        self.built: dict[str, World] = {}
+
+    def get(self, backend: str) -> World:
+        """The world of a backend, building it the first time."""
+        if backend not in self.built:
+            url, engine = fresh_database(backend, self.tmp.mktemp(backend), "world")
+            with Session(engine, expire_on_commit=False) as session:
+                build_demo(session, clock=FrozenClock(START))
+            self.built[backend] = World(backend, url, engine)
+        return self.built[backend]
+
+
+@pytest.fixture(scope="session")
+def worlds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Worlds]:
+    """The cache of demo worlds."""
+    found = Worlds(tmp_path_factory)
+    yield found
+    for world in found.built.values():
+        world.engine.dispose()
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
-def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    """The demo world, built once per backend per test run."""
-    backend = request.param
-    url, engine = fresh_database(backend, tmp_path_factory.mktemp(backend), "world")
-    with Session(engine, expire_on_commit=False) as session:
-        build_demo(session, clock=FrozenClock(START))
-    yield World(backend, url, engine)
-    engine.dispose()
+def world(request: pytest.FixtureRequest, worlds: Worlds) -> World:
+    """The demo world of each backend in turn: tests using it run on SQLite and on PostgreSQL."""
+    return worlds.get(request.param)
+
+
+@pytest.fixture(scope="session")
+def sqlite_world(worlds: Worlds) -> World:
+    """The SQLite demo world alone (for the browser, which needs one running server)."""
+    return worlds.get("sqlite")
 
 
 @pytest.fixture
@@ -114,6 +141,7 @@ def app_client(world: World, sessions: sessionmaker[Session], clock: FrozenClock
     settings = Settings(environment="test", database_url=world.url, max_body_bytes=64 * 1024)
     app = create_app(settings, clock=clock, engine=world.engine)
     app.state.services.sessions = sessions
+    app.state.services.read_sessions = sessions
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
 
@@ -130,8 +158,11 @@ class Api:
         self.client.cookies.clear()
         page = self.client.get("/login")
         token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-        response = self.client.post("/login", data={"username": username, "password": password,
-                                                    "csrf_token": token, "next": "/"}, follow_redirects=False)
+        response = self.client.post(
+            "/login",
+            data={"username": username, "password": password, "csrf_token": token, "next": "/"},
+            follow_redirects=False,
+        )
         assert response.status_code == 303, response.text
         home = self.client.get("/")
         self.csrf = home.text.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]

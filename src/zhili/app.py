@@ -37,7 +37,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
         description="Closed-loop, multi-agency grassroots governance (Quzhou model).",
     )
     app.state.services = Services(
-        settings=settings, engine=engine, sessions=make_session_factory(engine), clock=clock or SystemClock()
+        settings=settings,
+        engine=engine,
+        sessions=make_session_factory(engine),
+        read_sessions=make_session_factory(engine, read_only=True),
+        clock=clock or SystemClock(),
     )
     app.state.renderer = Renderer(TEMPLATE_PACKAGES, settings.default_language)
     app.state.locators = LocatorCache()

@@ -13,8 +13,17 @@ from zhili.core.clock import FrozenClock
 def _append(session: Session, clock: FrozenClock, count: int) -> None:
     audit.record_many(
         session,
-        [AuditEntry(actor="test", role="admin", action="test.thing", entity_type="thing", entity_id=str(n),
-                    after={"n": n, "名称": "测试"}) for n in range(count)],
+        [
+            AuditEntry(
+                actor="test",
+                role="admin",
+                action="test.thing",
+                entity_type="thing",
+                entity_id=str(n),
+                after={"n": n, "名称": "测试"},
+            )
+            for n in range(count)
+        ],
         at=clock.now(),
     )
     session.commit()
@@ -60,8 +69,16 @@ def test_a_forged_link_with_a_fresh_hash_still_breaks_the_next_link(session: Ses
     _append(session, clock, 3)
     target = _last_seq(session) - 1
     row = session.scalars(select(AuditRecord).where(AuditRecord.seq == target)).one()
-    fields = (row.actor, "forged-role", row.action, row.entity_type, row.entity_id, row.before, row.after,
-              row.request_id)
+    fields = (
+        row.actor,
+        "forged-role",
+        row.action,
+        row.entity_type,
+        row.entity_id,
+        row.before,
+        row.after,
+        row.request_id,
+    )
     forged = audit._link_hash(row.prev_hash, row.seq, row.at, fields)
     session.execute(update(AuditRecord).where(AuditRecord.seq == target).values(role="forged-role", hash=forged))
     problems = audit.verify(session).problems

@@ -12,8 +12,9 @@ from zhili.org.models import Division, Person
 
 
 def _village(session: Session) -> str:
-    return session.scalars(select(Division.code).where(Division.code.startswith("330825101"),
-                                                       Division.level == "village")).first()
+    return session.scalars(
+        select(Division.code).where(Division.code.startswith("330825101"), Division.level == "village")
+    ).first()
 
 
 def test_health_answers_ok(app_client: TestClient) -> None:
@@ -62,16 +63,20 @@ def test_points_outside_every_county_are_404(api: Any) -> None:
 
 def test_oversized_bodies_are_refused_with_413(api: Any) -> None:
     api.login("huzhen")
-    response = api.send("POST", "/api/v1/org/people", content=b"{" + b" " * 70_000 + b"}",
-                        headers={"content-type": "application/json"})
+    response = api.send(
+        "POST", "/api/v1/org/people", content=b"{" + b" " * 70_000 + b"}", headers={"content-type": "application/json"}
+    )
     assert response.status_code == 413
     assert response.json()["status"] == 413
 
 
 def test_a_retried_create_with_the_same_key_acts_once(api: Any, session: Session) -> None:
     api.login("huzhen")
-    body = {"name": "重试者", "phone": "13812345678", "position": {"role": "village_cadre",
-                                                                   "division_code": _village(session)}}
+    body = {
+        "name": "重试者",
+        "phone": "13812345678",
+        "position": {"role": "village_cadre", "division_code": _village(session)},
+    }
     first = api.send("POST", "/api/v1/org/people", json=body, headers={"Idempotency-Key": "add-1"})
     second = api.send("POST", "/api/v1/org/people", json=body, headers={"Idempotency-Key": "add-1"})
     assert first.status_code == second.status_code == 201
@@ -82,8 +87,11 @@ def test_a_retried_create_with_the_same_key_acts_once(api: Any, session: Session
 
 def test_a_key_reused_for_another_request_is_a_conflict(api: Any, session: Session) -> None:
     api.login("huzhen")
-    body = {"name": "甲", "phone": "13812340001", "position": {"role": "village_cadre",
-                                                              "division_code": _village(session)}}
+    body = {
+        "name": "甲",
+        "phone": "13812340001",
+        "position": {"role": "village_cadre", "division_code": _village(session)},
+    }
     assert api.send("POST", "/api/v1/org/people", json=body, headers={"Idempotency-Key": "k"}).status_code == 201
     body["name"] = "乙"
     again = api.send("POST", "/api/v1/org/people", json=body, headers={"Idempotency-Key": "k"})

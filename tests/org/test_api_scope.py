@@ -17,13 +17,17 @@ PROBLEM = "application/problem+json"
 
 
 def _person_in(session: Session, prefix: str, role: Role) -> int:
-    return session.scalars(select(Position.person_id).where(
-        Position.division_code.startswith(prefix), Position.role == role.value).order_by(Position.id)).first()
+    return session.scalars(
+        select(Position.person_id)
+        .where(Position.division_code.startswith(prefix), Position.role == role.value)
+        .order_by(Position.id)
+    ).first()
 
 
 def _first(session: Session, parent: str, level: str = "village") -> str:
-    return session.scalars(select(Division.code).where(
-        Division.code.startswith(parent), Division.level == level).order_by(Division.code)).first()
+    return session.scalars(
+        select(Division.code).where(Division.code.startswith(parent), Division.level == level).order_by(Division.code)
+    ).first()
 
 
 def _grid_of(api: Any) -> str:
@@ -32,14 +36,19 @@ def _grid_of(api: Any) -> str:
 
 
 def _department(session: Session, kind: str, division: str) -> Department:
-    return session.scalars(select(Department).where(Department.kind_code == kind,
-                                                    Department.division_code == division)).one()
+    return session.scalars(
+        select(Department).where(Department.kind_code == kind, Department.division_code == division)
+    ).one()
 
 
-def _new_person(division: str | None = None, department: int | None = None, role: str = "grid_worker",
-                phone: str = "13800000001") -> dict[str, Any]:
-    return {"name": "新同志", "phone": phone,
-            "position": {"role": role, "division_code": division, "department_id": department}}
+def _new_person(
+    division: str | None = None, department: int | None = None, role: str = "grid_worker", phone: str = "13800000001"
+) -> dict[str, Any]:
+    return {
+        "name": "新同志",
+        "phone": phone,
+        "position": {"role": role, "division_code": division, "department_id": department},
+    }
 
 
 def test_anonymous_requests_get_401_problems(api: Any) -> None:
@@ -55,10 +64,15 @@ class TestGridWorker:
     def test_sees_their_grid_and_nothing_beside_it(self, api: Any, session: Session) -> None:
         api.login("gridworker")
         grid = _grid_of(api)
-        assert len(grid) == 15 and grid.startswith(FUSHAN)
+        assert len(grid) == 15
+        assert grid.startswith(FUSHAN)
         assert api.get(f"/api/v1/org/divisions/{grid}").status_code == 200
-        neighbour = session.scalars(select(Division.code).where(
-            Division.parent_code == grid[:12], Division.code != grid)).first() or f"{FUSHAN}002001"
+        neighbour = (
+            session.scalars(
+                select(Division.code).where(Division.parent_code == grid[:12], Division.code != grid)
+            ).first()
+            or f"{FUSHAN}002001"
+        )
         for code in (neighbour, FUSHAN, "330802", HUZHEN):
             response = api.get(f"/api/v1/org/divisions/{code}")
             assert response.status_code == 404, code
@@ -152,13 +166,16 @@ class TestDepartment:
         assert api.get(f"/api/v1/org/divisions/{HUZHEN}").status_code == 404
 
     def test_staff_cannot_name_contacts_but_the_head_can_for_its_own_unit_only(
-            self, api: Any, session: Session) -> None:
+        self, api: Any, session: Session
+    ) -> None:
         traffic = _department(session, "traffic_police", "330802")
         hrss = _department(session, "hrss", "330802")
-        grid = session.scalars(select(Division.code).where(
-            Division.code.startswith(FUSHAN), Division.level == "grid")).first()
-        officer = session.scalars(select(Position.id).where(Position.department_id == traffic.id,
-                                                            Position.role == "dept_staff")).first()
+        grid = session.scalars(
+            select(Division.code).where(Division.code.startswith(FUSHAN), Division.level == "grid")
+        ).first()
+        officer = session.scalars(
+            select(Position.id).where(Position.department_id == traffic.id, Position.role == "dept_staff")
+        ).first()
         body = {"department_id": traffic.id, "position_id": officer}
         api.login("kc-traffic")
         assert api.send("PUT", f"/api/v1/org/divisions/{grid}/contacts", json=body).status_code == 403
@@ -166,8 +183,9 @@ class TestDepartment:
         assert api.send("PUT", f"/api/v1/org/divisions/{grid}/contacts", json=body).status_code == 204
         contacts = api.get(f"/api/v1/org/divisions/{grid}/contacts").json()
         assert [c["position_id"] for c in contacts if c["department_id"] == traffic.id] == [officer]
-        other = api.send("PUT", f"/api/v1/org/divisions/{grid}/contacts",
-                         json={"department_id": hrss.id, "position_id": officer})
+        other = api.send(
+            "PUT", f"/api/v1/org/divisions/{grid}/contacts", json={"department_id": hrss.id, "position_id": officer}
+        )
         assert other.status_code == 404
         huzhen_grid = _first(session, HUZHEN, "grid")
         assert api.send("PUT", f"/api/v1/org/divisions/{huzhen_grid}/contacts", json=body).status_code == 404

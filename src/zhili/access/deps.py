@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from zhili.access import service
@@ -33,18 +34,33 @@ async def _check_csrf(request: Request, expected: str) -> None:
         raise ForbiddenError(message)
 
 
-async def resolve_actor(request: Request, session: Session, clock: Clock) -> Actor:
-    """The Actor behind a bearer token or a session cookie; cookie writes must carry the CSRF token."""
-    authorization = request.headers.get("authorization", "")
-    if authorization.lower().startswith("bearer "):
-        account = service.token_account(session, token=authorization[7:].strip(), clock=clock)
-        return service.actor_for(session, account)
-    cookie = request.cookies.get(SESSION_COOKIE)
+def _authenticate(
+    session: Session, clock: Clock, *, bearer: str | None, cookie: str | None
+) -> tuple[Actor, str | None]:
+    """The actor and, for a cookie session, its CSRF token (blocking database work)."""
+    if bearer is not None:
+        account = service.token_account(session, token=bearer, clock=clock)
+        return service.actor_for(session, account), None
     if not cookie:
         message = "log in or send an API token (Authorization: Bearer ...)"
         raise NotAuthenticatedError(message)
     account, login = service.session_account(session, cookie_token=cookie, clock=clock)
-    if request.method in UNSAFE_METHODS:
-        await _check_csrf(request, login.csrf_token)
-    request.state.csrf_token = login.csrf_token
-    return service.actor_for(session, account)
+    return service.actor_for(session, account), login.csrf_token
+
+
+async def resolve_actor(request: Request, session: Session, clock: Clock) -> Actor:
+    """The Actor behind a bearer token or a session cookie; cookie writes must carry the CSRF token.
+
+    The database work runs in the thread pool: a query waiting on a lock must never stall the
+    event loop that other requests (and the lock holder's response) need.
+    """
+    authorization = request.headers.get("authorization", "")
+    bearer = authorization[7:].strip() if authorization.lower().startswith("bearer ") else None
+    actor, csrf = await run_in_threadpool(
+        _authenticate, session, clock, bearer=bearer, cookie=request.cookies.get(SESSION_COOKIE)
+    )
+    if csrf is not None:
+        if request.method in UNSAFE_METHODS:
+            await _check_csrf(request, csrf)
+        request.state.csrf_token = csrf
+    return actor

@@ -21,6 +21,7 @@ class Services:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
+    read_sessions: sessionmaker[Session]
     clock: Clock
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -31,9 +32,16 @@ def services(request: Request) -> Services:
     return found
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def db_session(request: Request) -> Iterator[Session]:
-    """One session per request, closed (and rolled back if uncommitted) afterwards."""
-    session = services(request).sessions()
+    """One session per request, closed (and rolled back if uncommitted) afterwards.
+
+    Reads get a session that never takes the SQLite write lock; writes one that takes it first.
+    """
+    found = services(request)
+    session = found.read_sessions() if request.method in SAFE_METHODS else found.sessions()
     try:
         yield session
     finally:

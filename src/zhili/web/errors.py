@@ -9,6 +9,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -36,6 +37,7 @@ def install_error_handlers(app: FastAPI, *, login_required: type[DomainError]) -
     }
     for kind, api_handler in api_handlers.items():
         app.add_exception_handler(kind, _dual(api_handler, login_required))
+    app.add_exception_handler(OperationalError, _on_database_busy)
     app.add_exception_handler(Exception, _on_unexpected)
 
 
@@ -63,6 +65,15 @@ def _describe(exc: Exception) -> tuple[int, str, str]:
     if isinstance(exc, StarletteHTTPException):
         return exc.status_code, str(exc.detail), str(exc.detail)
     return 422, "Invalid input", "; ".join(str(e.get("msg")) for e in getattr(exc, "errors", list)())
+
+
+async def _on_database_busy(request: Request, exc: Exception) -> Response:
+    log.warning("database busy", path=request.url.path, error=str(exc)[:200])
+    response = problems.problem_response(
+        503, "Service busy", "the database is busy; retry in a moment", slug="service-busy"
+    )
+    response.headers["Retry-After"] = "1"
+    return response
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> Response:

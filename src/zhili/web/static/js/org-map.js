@@ -98,6 +98,7 @@
   // ---- Map and layers. ----
   const map = L.map(el, { preferCanvas: true, zoomControl: true, attributionControl: true });
   map.fitBounds(QUZHOU); // provisional view until the county layer arrives
+  map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
   map.attributionControl.addAttribution(esc(TEXT.attribution));
 
   function styleFor(level) {

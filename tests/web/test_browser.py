@@ -1,0 +1,124 @@
+"""The web UI in a real headless Chromium: log in, browse the organisation, see Quzhou on the map."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from tests.conftest import World, require_or_skip
+
+from zhili.app import create_app
+from zhili.core.settings import Settings
+from zhili.demo import DEMO_PASSWORD
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _chromium() -> str:
+    path = os.environ.get("ZHILI_CHROMIUM") or shutil.which("chromium") or ""
+    if not path or not Path(path).exists():
+        require_or_skip("ZHILI_REQUIRE_BROWSER", "no Chromium found (set ZHILI_CHROMIUM)")
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(sqlite_world: World) -> Iterator[str]:
+    """The app on a real port, over the SQLite demo world (the API tests cover PostgreSQL)."""
+    world = sqlite_world
+    port = _free_port()
+    app = create_app(Settings(environment="test", database_url=world.url), engine=world.engine)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright."""
+    executable = _chromium()
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only when a browser exists
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+def _login(browser: Any, server: str, username: str) -> Any:
+    page = browser.new_page(viewport={"width": 1280, "height": 860})
+    page.goto(f"{server}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server}/")
+    return page
+
+
+def test_the_map_shows_quzhou_with_its_layers(browser: Any, server: str) -> None:
+    page = _login(browser, server, "qz-centre")
+    page.goto(f"{server}/map")
+    page.wait_for_selector("#map[data-ready='1']", timeout=20_000)
+    assert page.get_attribute("#map", "data-county-count") == "6"
+    townships = page.evaluate("() => window.zhiliMap.layers.township.getLayers().length")
+    assert townships == 100
+    page.mouse.click(640, 480)
+    page.wait_for_selector("#map-panel a", timeout=10_000)
+    assert "衢州市" in page.inner_text("#map-panel")
+    shots = os.environ.get("ZHILI_SCREENSHOTS")
+    if shots:
+        page.screenshot(path=str(Path(shots) / "map.png"))
+    page.close()
+
+
+def test_the_org_browser_shows_the_longyou_network(browser: Any, server: str) -> None:
+    page = _login(browser, server, "ly-centre")
+    page.goto(f"{server}/org")
+    page.wait_for_url(f"{server}/org/divisions/330825")
+    counts = page.inner_text("#role-counts")
+    for figure in ("263", "561", "10,300"):
+        assert figure in counts
+    page.click("text=湖镇镇")
+    page.wait_for_url(f"{server}/org/divisions/330825101")
+    assert "湖镇镇" in page.inner_text("h1")
+    page.click("a.lang-switch")
+    page.wait_for_selector("text=Subdivisions")
+    shots = os.environ.get("ZHILI_SCREENSHOTS")
+    if shots:
+        page.screenshot(path=str(Path(shots) / "org.png"), full_page=False)
+    page.close()
+
+
+def test_a_grid_worker_is_kept_to_their_grid_in_the_browser(browser: Any, server: str) -> None:
+    page = _login(browser, server, "gridworker")
+    response = page.goto(f"{server}/org/divisions/330825")
+    assert response is not None
+    assert response.status == 404
+    page.close()
