@@ -45,6 +45,17 @@ def postgres_url() -> str:
     return url
 
 
+def scratch_postgres(name: str) -> str:
+    """The URL of a new, empty PostgreSQL database on the test server (dropped first if it exists)."""
+    base = postgres_url().rsplit("/", 1)[0]
+    admin = make_engine(f"{base}/postgres").execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return f"{base}/{name}"
+
+
 def fresh_database(backend: str, tmp: Path, name: str) -> tuple[str, Engine]:
     """An empty database at the newest migration."""
     if backend == "sqlite":

@@ -47,9 +47,16 @@ def read_national_divisions() -> list[DivisionRow]:
 
 
 def read_boundaries(name: str) -> dict[str, BaseGeometry]:
-    """Real polygons keyed by division code, from a packaged GeoJSON file."""
+    """Real polygons keyed by division code, from a packaged GeoJSON file.
+
+    The city file writes city codes with six digits ("330800"); the national list uses four.
+    """
     data = json.loads(resources.files("zhili.org").joinpath("data", name).read_text(encoding="utf-8"))
-    return {feature["properties"]["code"]: shape(feature["geometry"]) for feature in data["features"]}
+    found = {}
+    for feature in data["features"]:
+        code = feature["properties"]["code"]
+        found[code[:4] if code.endswith("00") else code] = shape(feature["geometry"])
+    return found
 
 
 def select_subtree(rows: list[DivisionRow], root: str) -> list[DivisionRow]:

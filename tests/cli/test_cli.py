@@ -1,0 +1,109 @@
+"""The `zhili` command on a fresh SQLite file: migrate, import, users, audit verify, bad input."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from zhili.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "cli.sqlite"
+    monkeypatch.setenv("ZHILI_DATABASE_URL", f"sqlite:///{path}")
+    result = runner.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def test_import_divisions_of_one_city(database: Path) -> None:
+    result = runner.invoke(app, ["import", "divisions", "--root", "3308"])
+    assert result.exit_code == 0, result.output
+    assert "imported 1,772 new divisions under 3308" in result.output
+    with sqlite3.connect(database) as db:
+        assert db.execute("SELECT COUNT(*) FROM divisions WHERE geometry IS NOT NULL").fetchone()[0] == 7
+
+
+def test_unknown_root_is_a_clear_error(database: Path) -> None:
+    result = runner.invoke(app, ["import", "divisions", "--root", "9999"])
+    assert result.exit_code == 2
+    assert "unknown division code '9999'" in result.output
+    with sqlite3.connect(database) as db:
+        assert db.execute("SELECT COUNT(*) FROM divisions").fetchone()[0] == 0
+
+
+def test_a_bad_grid_file_is_refused_and_nothing_imported(database: Path, tmp_path: Path) -> None:
+    runner.invoke(app, ["import", "divisions", "--root", "3308"])
+    bad = tmp_path / "grids.geojson"
+    bad.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"village_code": "330825101003", "name": "自相交"},
+                        "geometry": {
+                            "type": "Polygon",
+                            "coordinates": [
+                                [[119.2, 29.0], [119.21, 29.01], [119.21, 29.0], [119.2, 29.01], [119.2, 29.0]]
+                            ],
+                        },
+                    }
+                ],
+            }
+        )
+    )
+    result = runner.invoke(app, ["import", "grids", str(bad)])
+    assert result.exit_code == 2
+    assert "Self-intersection" in result.output
+    with sqlite3.connect(database) as db:
+        assert db.execute("SELECT COUNT(*) FROM divisions WHERE level = 'grid'").fetchone()[0] == 0
+
+
+def test_users_create_stores_an_argon2_hash(database: Path) -> None:
+    result = runner.invoke(app, ["users", "create", "ops", "--admin"], env={"ZHILI_NEW_PASSWORD": "long-password"})
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(database) as db:
+        stored = db.execute("SELECT password_hash FROM accounts WHERE username = 'ops'").fetchone()[0]
+    assert stored.startswith("$argon2id$")
+    again = runner.invoke(app, ["users", "create", "ops"], env={"ZHILI_NEW_PASSWORD": "long-password"})
+    assert again.exit_code == 2
+    assert "is taken" in again.output
+
+
+def test_audit_verify_passes_then_catches_an_edit(database: Path) -> None:
+    runner.invoke(app, ["import", "divisions", "--root", "3308"])
+    ok = runner.invoke(app, ["audit", "verify"])
+    assert ok.exit_code == 0, ok.output
+    assert "audit chain intact" in ok.output
+    with sqlite3.connect(database) as db:
+        db.execute("UPDATE audit_records SET actor = 'someone-else' WHERE seq = 1")
+    broken = runner.invoke(app, ["audit", "verify"])
+    assert broken.exit_code == 1
+    assert "seq 1: content does not match its hash" in broken.output
+
+
+def test_audit_verify_catches_a_deleted_row(database: Path) -> None:
+    runner.invoke(app, ["import", "divisions", "--root", "3308"])
+    runner.invoke(app, ["users", "create", "ops", "--admin"], env={"ZHILI_NEW_PASSWORD": "long-password"})
+    with sqlite3.connect(database) as db:
+        db.execute("DELETE FROM audit_records WHERE seq = 1")
+    broken = runner.invoke(app, ["audit", "verify"])
+    assert broken.exit_code == 1
+    assert "rows were deleted" in broken.output
+
+
+def test_demo_builds_a_world_and_prints_the_logins(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["demo", "--no-serve", "--database", str(tmp_path / "demo.sqlite")])
+    assert result.exit_code == 0, result.output
+    assert "4,800 grids" in result.output
+    assert "zhili-demo" in result.output
+    assert "kc-traffic" in result.output
