@@ -19,12 +19,10 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-
-from zhili.core import migrate  # noqa: E402
-from zhili.core.clock import SystemClock  # noqa: E402
-from zhili.core.db import make_engine  # noqa: E402
-from zhili.demo import build_demo  # noqa: E402
+from zhili.core import migrate
+from zhili.core.clock import SystemClock
+from zhili.core.db import make_engine
+from zhili.demo import build_demo
 
 TARGET_SECONDS = 30.0
 
@@ -61,8 +59,9 @@ def main() -> None:
     marks: list[tuple[str, float]] = []
     started = time.perf_counter()
     with Session(engine, expire_on_commit=False) as session:
-        world, logins = build_demo(session, clock=SystemClock(),
-                                   step=lambda name: marks.append((name, time.perf_counter())))
+        world, logins = build_demo(
+            session, clock=SystemClock(), step=lambda name: marks.append((name, time.perf_counter()))
+        )
     total = time.perf_counter() - started
     engine.dispose()
     rows = world.grids + world.people + world.posts + world.households + 27_036
@@ -71,8 +70,10 @@ def main() -> None:
     for (name, at), (_next, next_at) in zip(marks, [*marks[1:], ("end", started + total)], strict=True):
         print(f"  {name:<45} {next_at - at:6.2f} s")
     print(f"whole build                                     {total:6.2f} s   (target ≤ {TARGET_SECONDS:.0f} s)")
-    print(f"made: {world.grids:,} grids, {world.people:,} people, {world.posts:,} posts, "
-          f"{world.households:,} households, {len(logins)} logins; about {rows:,} rows")
+    print(
+        f"made: {world.grids:,} grids, {world.people:,} people, {world.posts:,} posts, "
+        f"{world.households:,} households, {len(logins)} logins; about {rows:,} rows"
+    )
     print(f"floor: bare executemany of {rows:,} plain rows into SQLite   {floor:6.2f} s")
     print(f"ratio build / floor                             {total / floor:6.1f}x")
     sys.exit(0 if total <= TARGET_SECONDS else 1)

@@ -6,8 +6,8 @@
 from __future__ import annotations
 
 from fastapi import Request
-from starlette.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from zhili.access import service
 from zhili.core.auth import Actor

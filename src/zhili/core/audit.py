@@ -13,6 +13,7 @@ from sqlalchemy import BigInteger, Integer, String, Text, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from zhili.core.db import Base, UtcDateTime
+from zhili.core.request_context import current_request_id
 
 GENESIS_HASH = "0" * 64
 HEAD_ID = 1
@@ -95,7 +96,7 @@ def _fields(entry: AuditEntry) -> tuple[str | None, ...]:
         entry.entity_id,
         _canonical(entry.before),
         _canonical(entry.after),
-        entry.request_id,
+        entry.request_id or current_request_id(),
     )
 
 

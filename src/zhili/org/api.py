@@ -24,6 +24,7 @@ from zhili.org.schemas import (
     PersonRead,
     PersonUpdate,
     PlaceMatch,
+    PositionCreate,
     ZoneRead,
 )
 
@@ -167,6 +168,14 @@ def add_person(
     )
     headers = {"Idempotent-Replayed": "true"} if stored.is_replay else None
     return JSONResponse(stored.body, status_code=stored.status_code, headers=headers)
+
+
+@router.post("/people/{person_id}/positions", status_code=201)
+def add_position(
+    person_id: int, body: PositionCreate, session: DbSession, actor: CurrentActor, clock: ClockDep
+) -> PersonRead:
+    """Give a person another post (a grid worker who is also a party member holds two)."""
+    return service.add_position(session, person_id=person_id, data=body, actor=actor, clock=clock)
 
 
 @router.patch("/people/{person_id}")

@@ -124,6 +124,36 @@ def add_person(session: Session, *, data: PersonCreate, actor: Actor, clock: Clo
     return get_person(session, actor, person.id)
 
 
+def add_position(session: Session, *, person_id: int, data: PositionCreate, actor: Actor, clock: Clock) -> PersonRead:
+    """Give a registered person another post inside the actor's scope (one person, several posts)."""
+    require_manager(actor)
+    if session.get(Person, person_id) is None:
+        raise NotFoundError(f"person {person_id} not found")
+    role = _check_role(actor, data)
+    division_code, department_id = _place_post(session, actor, data)
+    _check_supervisor(session, actor, data.supervisor_position_id)
+    post = Position(
+        person_id=person_id,
+        role=role.value,
+        division_code=division_code,
+        department_id=department_id,
+        supervisor_id=data.supervisor_position_id,
+        title=data.title,
+    )
+    session.add(post)
+    session.flush()
+    after: dict[str, object] = {
+        "position_id": post.id,
+        "role": role.value,
+        "division_code": division_code,
+        "department_id": department_id,
+        "supervisor_position_id": post.supervisor_id,
+    }
+    _record(session, actor, clock, "org.position.added", entity="person", entity_id=person_id, before=None, after=after)
+    commit(session)
+    return get_person(session, actor, person_id)
+
+
 def update_person(session: Session, *, person_id: int, data: PersonUpdate, actor: Actor, clock: Clock) -> PersonRead:
     """Change a person's name or contact details; they must hold a post inside the actor's scope."""
     require_manager(actor)
