@@ -71,16 +71,13 @@ def create_account(
         session.rollback()
         message = f"username {username!r} is taken"
         raise ConflictError(message) from exc
-    audit.record(
+    audit.record_by(
         session,
-        audit.AuditEntry(
-            actor=actor.audit_name,
-            role=actor.audit_role,
-            action="access.account.created",
-            entity_type="account",
-            entity_id=str(account.id),
-            after={"username": username, "person_id": person_id, "is_admin": is_admin},
-        ),
+        actor,
+        "access.account.created",
+        entity_type="account",
+        entity_id=account.id,
+        after={"username": username, "person_id": person_id, "is_admin": is_admin},
         at=clock.now(),
     )
     commit(session)

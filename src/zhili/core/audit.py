@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Integer, String, Text, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from zhili.core.auth import Actor
 from zhili.core.db import Base, UtcDateTime
 from zhili.core.request_context import current_request_id
 
@@ -102,6 +103,30 @@ def _fields(entry: AuditEntry) -> tuple[str | None, ...]:
 
 def record(session: Session, entry: AuditEntry, *, at: datetime) -> None:
     """Append one entry to the chain inside the caller's transaction."""
+    record_many(session, [entry], at=at)
+
+
+def record_by(
+    session: Session,
+    actor: Actor,
+    action: str,
+    *,
+    entity_type: str,
+    entity_id: object,
+    at: datetime,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """Append what an actor did to an entity, inside the caller's transaction."""
+    entry = AuditEntry(
+        actor=actor.audit_name,
+        role=actor.audit_role,
+        action=action,
+        entity_type=entity_type,
+        entity_id=str(entity_id),
+        before=before,
+        after=after,
+    )
     record_many(session, [entry], at=at)
 
 

@@ -76,16 +76,13 @@ def build_demo_world(
     world = DemoWorld(
         grids, len(builder.people), len(builder.positions), len(builder.households), zones, contacts, logins
     )
-    audit.record(
+    audit.record_by(
         session,
-        audit.AuditEntry(
-            actor=actor.audit_name,
-            role=actor.audit_role,
-            action="org.demo_world.built",
-            entity_type="division",
-            entity_id=QUZHOU,
-            after={"seed": seed, "grids": grids, "people": world.people, "posts": world.posts},
-        ),
+        actor,
+        "org.demo_world.built",
+        entity_type="division",
+        entity_id=QUZHOU,
+        after={"seed": seed, "grids": grids, "people": world.people, "posts": world.posts},
         at=clock.now(),
     )
     session.commit()

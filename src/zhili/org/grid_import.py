@@ -194,16 +194,13 @@ def import_grids(session: Session, raw: bytes, *, source: str, actor: Actor, clo
         inserted += 1
     bump_geometry_revision(session)
     counts = {"inserted": inserted, "updated": updated}
-    audit.record(
+    audit.record_by(
         session,
-        audit.AuditEntry(
-            actor=actor.audit_name,
-            role=actor.audit_role,
-            action="org.grids.imported",
-            entity_type="grid_file",
-            entity_id=source[:80],
-            after=counts,
-        ),
+        actor,
+        "org.grids.imported",
+        entity_type="grid_file",
+        entity_id=source[:80],
+        after=counts,
         at=clock.now(),
     )
     session.commit()

@@ -18,32 +18,6 @@ from zhili.org.roles import DEPARTMENT_ROLES, Role
 from zhili.org.schemas import GridContactSet, PersonCreate, PersonRead, PersonUpdate, PositionCreate
 
 
-def _record(
-    session: Session,
-    actor: Actor,
-    clock: Clock,
-    action: str,
-    *,
-    entity: str,
-    entity_id: object,
-    before: dict[str, object] | None,
-    after: dict[str, object] | None,
-) -> None:
-    audit.record(
-        session,
-        audit.AuditEntry(
-            actor=actor.audit_name,
-            role=actor.audit_role,
-            action=action,
-            entity_type=entity,
-            entity_id=str(entity_id),
-            before=before,
-            after=after,
-        ),
-        at=clock.now(),
-    )
-
-
 def _check_role(actor: Actor, data: PositionCreate) -> Role:
     try:
         role = Role(data.role)
@@ -103,12 +77,11 @@ def add_person(session: Session, *, data: PersonCreate, actor: Actor, clock: Clo
     )
     session.add(post)
     session.flush()
-    _record(
+    audit.record_by(
         session,
         actor,
-        clock,
         "org.person.added",
-        entity="person",
+        entity_type="person",
         entity_id=person.id,
         before=None,
         after={
@@ -119,6 +92,7 @@ def add_person(session: Session, *, data: PersonCreate, actor: Actor, clock: Clo
             "department_id": department_id,
             "supervisor_position_id": post.supervisor_id,
         },
+        at=clock.now(),
     )
     commit(session)
     return get_person(session, actor, person.id)
@@ -149,7 +123,16 @@ def add_position(session: Session, *, person_id: int, data: PositionCreate, acto
         "department_id": department_id,
         "supervisor_position_id": post.supervisor_id,
     }
-    _record(session, actor, clock, "org.position.added", entity="person", entity_id=person_id, before=None, after=after)
+    audit.record_by(
+        session,
+        actor,
+        "org.position.added",
+        entity_type="person",
+        entity_id=person_id,
+        before=None,
+        after=after,
+        at=clock.now(),
+    )
     commit(session)
     return get_person(session, actor, person_id)
 
@@ -166,8 +149,15 @@ def update_person(session: Session, *, person_id: int, data: PersonUpdate, actor
         raise ConflictError(f"a person with phone {data.phone} is already registered")
     for key, value in changes.items():
         setattr(person, key, value)
-    _record(
-        session, actor, clock, "org.person.updated", entity="person", entity_id=person_id, before=before, after=changes
+    audit.record_by(
+        session,
+        actor,
+        "org.person.updated",
+        entity_type="person",
+        entity_id=person_id,
+        before=before,
+        after=changes,
+        at=clock.now(),
     )
     commit(session)
     return get_person(session, actor, person_id)
@@ -192,14 +182,14 @@ def set_grid_contact(session: Session, *, grid_code: str, data: GridContactSet, 
         session.add(GridContact(grid_code=grid_code, department_id=department.id, position_id=post.id))
     else:
         current.position_id = post.id
-    _record(
+    audit.record_by(
         session,
         actor,
-        clock,
         "org.grid_contact.set",
-        entity="grid",
+        entity_type="grid",
         entity_id=grid_code,
         before=before,
         after={"department_id": department.id, "position_id": post.id},
+        at=clock.now(),
     )
     commit(session)
