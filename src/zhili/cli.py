@@ -86,8 +86,18 @@ def demo(
 
 @app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve the web app and API with the settings from ZHILI_ variables."""
-    uvicorn.run(create_app(_settings()), host=host, port=port, log_level="warning")
+    """Serve the web app and API with the settings from ZHILI_ variables.
+
+    An embedded SQLite database is brought to the newest schema first; PostgreSQL is migrated
+    explicitly with `zhili db upgrade`, once, before its servers start.
+    """
+    settings = _settings()
+    path = settings.sqlite_path()
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        migrate.upgrade(settings.database_url)
+    console.print(f"Serving on http://{host}:{port}  (database: {settings.database_url.split('@')[-1]})")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
 
 
 @db_app.command("upgrade")
@@ -170,8 +180,9 @@ def users_create(
 def audit_verify() -> None:
     """Walk the hash chain of the audit record; exit 1 if any row was edited, deleted or inserted."""
     settings = _settings()
+    readers = make_session_factory(make_engine(settings.database_url), read_only=True)
     with (
-        session_scope(make_session_factory(make_engine(settings.database_url))) as session,
+        session_scope(readers) as session,
         console.status("verifying the audit chain"),
     ):
         report = audit.verify(session)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from zhili.access.models import Account, ApiToken, LoginSession
 from zhili.core.credentials import digest_token
+from zhili.core.settings import DEFAULT_SECRET
 
 
 def _login_form(client: TestClient) -> str:
@@ -64,7 +65,9 @@ def test_login_sets_a_session_whose_token_is_stored_only_as_a_digest(app_client:
     assert response.status_code == 303
     assert response.headers["location"] == "/"
     cookie = response.cookies["zhili_session"]
-    stored = session.scalars(select(LoginSession).where(LoginSession.token_digest == digest_token(cookie))).one()
+    stored = session.scalars(
+        select(LoginSession).where(LoginSession.token_digest == digest_token(cookie, secret=DEFAULT_SECRET))
+    ).one()
     assert stored.token_digest != cookie
     assert app_client.get("/api/v1/me").json()["username"] == "huzhen"
 
@@ -88,7 +91,7 @@ def test_api_tokens_work_and_are_hashed_at_rest(api: Any, session: Session) -> N
     assert created.status_code == 201
     token = created.json()["token"]
     stored = session.scalars(select(ApiToken).where(ApiToken.name == "script")).one()
-    assert stored.token_digest == digest_token(token) != token
+    assert stored.token_digest == digest_token(token, secret=DEFAULT_SECRET) != token
     api.client.cookies.clear()
     me = api.client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert me.status_code == 200
@@ -114,3 +117,32 @@ def test_token_writes_need_no_csrf_token(api: Any, session: Session) -> None:
         "/api/v1/org/people/999999", json={"name": "x"}, headers={"Authorization": f"Bearer {token}"}
     )
     assert response.status_code == 404
+
+
+def test_a_token_cannot_issue_tokens(api: Any) -> None:
+    api.login("ly-centre")
+    token = api.send("POST", "/api/v1/tokens", json={"name": "first"}).json()["token"]
+    api.client.cookies.clear()
+    response = api.client.post("/api/v1/tokens", json={"name": "second"}, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 403
+
+
+def test_tokens_live_at_most_a_year(api: Any) -> None:
+    api.login("ly-centre")
+    assert api.send("POST", "/api/v1/tokens", json={"name": "forever", "days": None}).status_code == 422
+    assert api.send("POST", "/api/v1/tokens", json={"name": "long", "days": 366}).status_code == 422
+
+
+def test_a_revoked_token_stops_working_and_others_cannot_revoke_it(api: Any) -> None:
+    api.login("ly-centre")
+    created = api.send("POST", "/api/v1/tokens", json={"name": "to-revoke"}).json()
+    listed = api.get("/api/v1/tokens").json()
+    assert [t["name"] for t in listed if t["id"] == created["id"]] == ["to-revoke"]
+    assert "token" not in listed[0]
+    api.login("huzhen")
+    assert api.send("DELETE", f"/api/v1/tokens/{created['id']}").status_code == 404
+    api.login("ly-centre")
+    assert api.send("DELETE", f"/api/v1/tokens/{created['id']}").status_code == 204
+    api.client.cookies.clear()
+    me = api.client.get("/api/v1/me", headers={"Authorization": f"Bearer {created['token']}"})
+    assert me.status_code == 401

@@ -113,3 +113,31 @@ def test_the_openapi_document_lists_the_org_api(app_client: TestClient) -> None:
     paths = app_client.get("/openapi.json").json()["paths"]
     assert "/api/v1/org/locate" in paths
     assert "/api/v1/org/people" in paths
+
+
+def test_an_unexpected_error_is_a_500_problem_with_the_request_id(app_client: TestClient) -> None:
+    def boom() -> None:
+        raise RuntimeError("boom")
+
+    app_client.app.add_api_route("/api/v1/boom", boom)  # type: ignore[attr-defined]
+    response = app_client.get("/api/v1/boom", headers={"X-Request-ID": "crash-1"})
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["request_id"] == "crash-1"
+    assert "boom" not in response.text
+
+
+def test_a_name_cannot_be_nulled(api: Any, session: Session) -> None:
+    api.login("huzhen")
+    village = _village(session)
+    created = api.send(
+        "POST",
+        "/api/v1/org/people",
+        json={"name": "留名", "phone": "13811112222", "position": {"role": "village_cadre", "division_code": village}},
+    )
+    person_id = created.json()["id"]
+    response = api.send("PATCH", f"/api/v1/org/people/{person_id}", json={"name": None})
+    assert response.status_code == 422
+    cleared = api.send("PATCH", f"/api/v1/org/people/{person_id}", json={"phone": None})
+    assert cleared.status_code == 200
+    assert cleared.json()["phone"] is None

@@ -54,19 +54,51 @@ def test_reimporting_divisions_adds_nothing(session: Session, clock: FrozenClock
     assert import_divisions(session, root="3308", actor=ACTOR, clock=clock) == 0
 
 
-def test_real_grids_replace_a_village_polygon_split(session: Session, clock: FrozenClock) -> None:
+def _first_grid(session: Session) -> Division:
     village = _village(session)
-    halves = partition(areal_from_geojson(village.geometry), 2, seed=1)
-    raw = _collection(*(_feature(village.code, f"实测网格{i}", mapping(h)) for i, h in enumerate(halves, 1)))
+    return session.scalars(select(Division).where(Division.parent_code == village.code).order_by(Division.code)).first()
+
+
+def test_a_grid_redrawn_and_a_new_one_on_the_freed_ground(session: Session, clock: FrozenClock) -> None:
+    grid = _first_grid(session)
+    kept, freed = partition(areal_from_geojson(grid.geometry), 2, seed=1)
+    raw = _collection(
+        _feature(grid.parent_code, "新划网格", mapping(freed)),
+        _feature(grid.parent_code, grid.name, mapping(kept), code=grid.code),
+    )
     before = _grid_count(session)
     counts = import_grids(session, raw, source="survey.geojson", actor=ACTOR, clock=clock)
-    assert counts == {"inserted": 2, "updated": 0}
-    assert _grid_count(session) == before + 2
-    new = session.scalars(select(Division).where(Division.name == "实测网格1")).one()
+    assert counts == {"inserted": 1, "updated": 1}
+    assert _grid_count(session) == before + 1
+    new = session.scalars(select(Division).where(Division.name == "新划网格")).one()
     assert not new.is_synthetic
     assert new.source == "import:survey.geojson"
-    assert new.code.startswith(village.code)
+    assert new.code.startswith(grid.parent_code)
     assert len(new.code) == 15
+    point = freed.representative_point()
+    chain = locate_point(session, ACTOR, LocatorCache(), lon=point.x, lat=point.y).chain
+    assert chain[-1].code == new.code
+
+
+def test_codes_given_in_the_file_are_not_handed_out_again(session: Session, clock: FrozenClock) -> None:
+    grid = _first_grid(session)
+    siblings = session.scalars(select(Division.code).where(Division.parent_code == grid.parent_code)).all()
+    next_free = f"{grid.parent_code}{int(max(siblings)[-3:]) + 1:03d}"
+    first, second, third = partition(areal_from_geojson(grid.geometry), 3, seed=2)
+    raw = _collection(
+        _feature(grid.parent_code, "无码", mapping(first)),
+        _feature(grid.parent_code, "有码", mapping(second), code=next_free),
+        _feature(grid.parent_code, grid.name, mapping(third), code=grid.code),
+    )
+    assert import_grids(session, raw, source="c.geojson", actor=ACTOR, clock=clock) == {"inserted": 2, "updated": 1}
+    assert session.get(Division, next_free).name == "有码"  # type: ignore[union-attr]
+
+
+def test_a_new_grid_over_a_stored_grid_is_refused(session: Session, clock: FrozenClock) -> None:
+    grid = _first_grid(session)
+    raw = _collection(_feature(grid.parent_code, "叠加", mapping(areal_from_geojson(grid.geometry))))
+    with pytest.raises(InvalidInputError, match=f"overlaps stored grid {grid.code}"):
+        import_grids(session, raw, source="o.geojson", actor=ACTOR, clock=clock)
 
 
 def test_a_grid_with_a_known_code_gets_its_polygon_replaced(session: Session, clock: FrozenClock) -> None:
@@ -76,23 +108,6 @@ def test_a_grid_with_a_known_code_gets_its_polygon_replaced(session: Session, cl
     assert import_grids(session, raw, source="fix.geojson", actor=ACTOR, clock=clock) == {"inserted": 0, "updated": 1}
     session.expire_all()
     assert session.get(Division, grid.code).name == "更名网格"  # type: ignore[union-attr]
-
-
-def test_an_imported_grid_is_found_by_point_lookup(session: Session, clock: FrozenClock) -> None:
-    village = _village(session)
-    shape = areal_from_geojson(village.geometry)
-    cache = LocatorCache()
-    locate_point(session, ACTOR, cache, lon=0.0 + shape.representative_point().x, lat=shape.representative_point().y)
-    import_grids(
-        session,
-        _collection(_feature(village.code, "整村网格", mapping(shape))),
-        source="v.geojson",
-        actor=ACTOR,
-        clock=clock,
-    )
-    point = shape.representative_point()
-    chain = locate_point(session, ACTOR, cache, lon=point.x, lat=point.y).chain
-    assert chain[-2].code == village.code
 
 
 BOWTIE = {
@@ -130,7 +145,8 @@ def test_malformed_files_are_refused_whole(session: Session, clock: FrozenClock,
 
 def test_one_bad_feature_stops_the_whole_file(session: Session, clock: FrozenClock) -> None:
     village = _village(session)
-    good = _feature(village.code, "好网格", mapping(areal_from_geojson(village.geometry)))
+    grid = _first_grid(session)
+    good = _feature(village.code, "好网格", mapping(areal_from_geojson(grid.geometry)), code=grid.code)
     far = {"type": "Polygon", "coordinates": [[[2.0, 48.0], [2.1, 48.0], [2.1, 48.1], [2.0, 48.0]]]}
     unknown = _feature("330825101999", "无此村", far)
     outside = _feature(village.code, "在巴黎", far)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhili.core.audit import AuditRecord
-from zhili.org.models import Division, Position
+from zhili.org.models import Department, Division, Position
 from zhili.org.roles import Role
 
 HUZHEN = "330825101"
@@ -79,3 +79,38 @@ def test_every_change_is_audited_with_its_request_id(api: Any, session: Session)
     assert record.actor.endswith(":huzhen")
     assert '"phone":"13700000000"' in (record.after or "")
     assert record.before is not None
+
+
+def test_a_post_for_a_person_outside_the_scope_is_refused(api: Any, session: Session) -> None:
+    api.login("huzhen")
+    outsider = _grid_worker(session, _grid(session, "330802006"))
+    response = api.send(
+        "POST",
+        f"/api/v1/org/people/{outsider}/positions",
+        json={"role": "party_member", "division_code": _grid(session, HUZHEN)},
+    )
+    assert response.status_code == 404
+    assert "person" in response.json()["detail"]
+
+
+def test_contacts_are_narrowed_to_the_callers_department(api: Any, session: Session) -> None:
+    grid = _grid(session, "330802006")
+    hrss = session.scalars(
+        select(Position)
+        .join(Department, Department.id == Position.department_id)
+        .where(Department.kind_code == "hrss", Department.division_code == "330802", Position.role == "dept_staff")
+        .order_by(Position.id)
+    ).first()
+    assert hrss is not None
+    api.login("admin")
+    put = api.send(
+        "PUT",
+        f"/api/v1/org/divisions/{grid}/contacts",
+        json={"department_id": hrss.department_id, "position_id": hrss.id},
+    )
+    assert put.status_code == 204
+    api.login("fushan")
+    assert len(api.get(f"/api/v1/org/divisions/{grid}/contacts").json()) >= 2
+    api.login("kc-traffic")
+    seen = {c["department_name"] for c in api.get(f"/api/v1/org/divisions/{grid}/contacts").json()}
+    assert seen == {"柯城区公安交警大队"}

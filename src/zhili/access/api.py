@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import datetime
+
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from zhili.access import service
 from zhili.access.models import Account
 from zhili.core.auth import CurrentActor
-from zhili.core.errors import NotAuthenticatedError
-from zhili.core.http import ClockDep, DbSession
+from zhili.core.errors import ForbiddenError, NotAuthenticatedError
+from zhili.core.http import ClockDep, DbSession, SettingsDep
 
 router = APIRouter(prefix="/api/v1", tags=["access"])
 
@@ -25,17 +27,28 @@ class MeRead(BaseModel):
 
 
 class TokenCreate(BaseModel):
-    """A name for the token and how long it lives."""
+    """A name for the token and how many days it lives (at most a year)."""
 
     name: str = Field(min_length=1, max_length=80)
-    days: int | None = Field(default=90, ge=1, le=3650)
+    days: int = Field(default=90, ge=1, le=365)
 
 
 class TokenRead(BaseModel):
     """The new token, shown once."""
 
+    id: int
     name: str
     token: str
+
+
+class TokenInfoRead(BaseModel):
+    """A token as listed later: never the secret."""
+
+    id: int
+    name: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
 
 
 @router.get("/me")
@@ -50,11 +63,41 @@ def me(actor: CurrentActor) -> MeRead:
     )
 
 
-@router.post("/tokens", status_code=201)
-def create_token(body: TokenCreate, session: DbSession, actor: CurrentActor, clock: ClockDep) -> TokenRead:
-    """Issue an API token for yourself; keep it: it is not shown again."""
+def _own_account(session: DbSession, actor: CurrentActor) -> Account:
     account = session.get(Account, actor.account_id) if actor.account_id else None
     if account is None:
         raise NotAuthenticatedError("only a logged-in account can hold tokens")
-    token = service.issue_token(session, account=account, name=body.name, days=body.days, clock=clock)
-    return TokenRead(name=body.name, token=token)
+    return account
+
+
+@router.post("/tokens", status_code=201)
+def create_token(
+    body: TokenCreate,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    clock: ClockDep,
+    settings: SettingsDep,
+) -> TokenRead:
+    """Issue an API token for yourself from a logged-in browser session; it is shown only now."""
+    if getattr(request.state, "auth_method", None) != "session":
+        raise ForbiddenError("tokens are issued from a logged-in session, not by another token")
+    account = _own_account(session, actor)
+    token = service.issue_token(
+        session, account=account, name=body.name, days=body.days, secret=settings.secret_key, clock=clock
+    )
+    issued = service.list_tokens(session, account_id=account.id)[0]
+    return TokenRead(id=issued.id, name=body.name, token=token)
+
+
+@router.get("/tokens")
+def list_tokens(session: DbSession, actor: CurrentActor) -> list[TokenInfoRead]:
+    """Your tokens (names and dates only)."""
+    account = _own_account(session, actor)
+    return [TokenInfoRead(**vars(info)) for info in service.list_tokens(session, account_id=account.id)]
+
+
+@router.delete("/tokens/{token_id}", status_code=204)
+def revoke_token(token_id: int, session: DbSession, actor: CurrentActor, clock: ClockDep) -> None:
+    """Revoke one of your tokens at once."""
+    service.revoke_token(session, account=_own_account(session, actor), token_id=token_id, clock=clock)

@@ -14,6 +14,7 @@ from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.credentials import same_secret
 from zhili.core.errors import ForbiddenError, NotAuthenticatedError
+from zhili.core.http import services
 
 SESSION_COOKIE = "zhili_session"
 CSRF_HEADER = "x-csrf-token"
@@ -35,16 +36,16 @@ async def _check_csrf(request: Request, expected: str) -> None:
 
 
 def _authenticate(
-    session: Session, clock: Clock, *, bearer: str | None, cookie: str | None
+    session: Session, clock: Clock, *, bearer: str | None, cookie: str | None, secret: str
 ) -> tuple[Actor, str | None]:
     """The actor and, for a cookie session, its CSRF token (blocking database work)."""
     if bearer is not None:
-        account = service.token_account(session, token=bearer, clock=clock)
+        account = service.token_account(session, token=bearer, secret=secret, clock=clock)
         return service.actor_for(session, account), None
     if not cookie:
         message = "log in or send an API token (Authorization: Bearer ...)"
         raise NotAuthenticatedError(message)
-    account, login = service.session_account(session, cookie_token=cookie, clock=clock)
+    account, login = service.session_account(session, cookie_token=cookie, secret=secret, clock=clock)
     return service.actor_for(session, account), login.csrf_token
 
 
@@ -57,8 +58,14 @@ async def resolve_actor(request: Request, session: Session, clock: Clock) -> Act
     authorization = request.headers.get("authorization", "")
     bearer = authorization[7:].strip() if authorization.lower().startswith("bearer ") else None
     actor, csrf = await run_in_threadpool(
-        _authenticate, session, clock, bearer=bearer, cookie=request.cookies.get(SESSION_COOKIE)
+        _authenticate,
+        session,
+        clock,
+        bearer=bearer,
+        cookie=request.cookies.get(SESSION_COOKIE),
+        secret=services(request).settings.secret_key,
     )
+    request.state.auth_method = "token" if bearer is not None else "session"
     if csrf is not None:
         if request.method in UNSAFE_METHODS:
             await _check_csrf(request, csrf)

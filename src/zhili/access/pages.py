@@ -66,7 +66,9 @@ def login(
         account = service.authenticate(session, username=username.strip(), password=password)
     except NotAuthenticatedError:
         return _login_page(request, error="login.failed", next_path=_safe_next(next), status_code=401)
-    opened = service.open_session(session, account=account, max_age=settings.session_max_age_seconds, clock=clock)
+    opened = service.open_session(
+        session, account=account, max_age=settings.session_max_age_seconds, secret=settings.secret_key, clock=clock
+    )
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
@@ -81,9 +83,9 @@ def login(
 
 
 @router.post("/logout")
-def logout(request: Request, session: DbSession, _actor: PageActor) -> Response:
+def logout(request: Request, session: DbSession, settings: SettingsDep, _actor: PageActor) -> Response:
     """End the session (the CSRF token was checked with the login)."""
-    service.close_session(session, cookie_token=request.cookies.get(SESSION_COOKIE, ""))
+    service.close_session(session, cookie_token=request.cookies.get(SESSION_COOKIE, ""), secret=settings.secret_key)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -17,7 +17,7 @@ from zhili.core.auth import Actor, Grant, Scope
 from zhili.core.clock import Clock
 from zhili.core.credentials import digest_token, hash_password, new_token, verify_password
 from zhili.core.db import commit
-from zhili.core.errors import ConflictError, InvalidInputError, NotAuthenticatedError
+from zhili.core.errors import ConflictError, InvalidInputError, NotAuthenticatedError, NotFoundError
 from zhili.org.models import Department, Person, Position
 from zhili.org.roles import Role
 
@@ -94,13 +94,13 @@ def authenticate(session: Session, *, username: str, password: str) -> Account:
     return account
 
 
-def open_session(session: Session, *, account: Account, max_age: int, clock: Clock) -> OpenedSession:
+def open_session(session: Session, *, account: Account, max_age: int, secret: str, clock: Clock) -> OpenedSession:
     """Start a browser session; only the token's digest is stored."""
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     now = clock.now()
     session.add(
         LoginSession(
-            token_digest=digest_token(token),
+            token_digest=digest_token(token, secret=secret),
             account_id=account.id,
             csrf_token=csrf,
             created_at=now,
@@ -122,18 +122,18 @@ def open_session(session: Session, *, account: Account, max_age: int, clock: Clo
     return OpenedSession(token, csrf, account.id)
 
 
-def close_session(session: Session, *, cookie_token: str) -> None:
+def close_session(session: Session, *, cookie_token: str, secret: str) -> None:
     """Log out: forget the session."""
-    session.execute(delete(LoginSession).where(LoginSession.token_digest == digest_token(cookie_token)))
+    session.execute(delete(LoginSession).where(LoginSession.token_digest == digest_token(cookie_token, secret=secret)))
     commit(session)
 
 
-def session_account(session: Session, *, cookie_token: str, clock: Clock) -> tuple[Account, LoginSession]:
+def session_account(session: Session, *, cookie_token: str, secret: str, clock: Clock) -> tuple[Account, LoginSession]:
     """The account and session behind a cookie, if the session is alive."""
     found = session.execute(
         select(Account, LoginSession)
         .join(LoginSession, LoginSession.account_id == Account.id)
-        .where(LoginSession.token_digest == digest_token(cookie_token))
+        .where(LoginSession.token_digest == digest_token(cookie_token, secret=secret))
     ).first()
     if found is None or found[1].expires_at <= clock.now() or not found[0].is_active:
         message = "the session has ended; log in again"
@@ -141,15 +141,15 @@ def session_account(session: Session, *, cookie_token: str, clock: Clock) -> tup
     return found[0], found[1]
 
 
-def issue_token(session: Session, *, account: Account, name: str, days: int | None, clock: Clock) -> str:
+def issue_token(session: Session, *, account: Account, name: str, days: int, secret: str, clock: Clock) -> str:
     """Create an API token for the account; the clear token is returned once and never stored."""
     token, now = new_token(), clock.now()
-    expires = now + timedelta(days=days) if days else None
+    expires = now + timedelta(days=days)
     session.add(
         ApiToken(
             account_id=account.id,
             name=name,
-            token_digest=digest_token(token),
+            token_digest=digest_token(token, secret=secret),
             created_at=now,
             expires_at=expires,
             revoked_at=None,
@@ -171,12 +171,12 @@ def issue_token(session: Session, *, account: Account, name: str, days: int | No
     return token
 
 
-def token_account(session: Session, *, token: str, clock: Clock) -> Account:
+def token_account(session: Session, *, token: str, secret: str, clock: Clock) -> Account:
     """The account a bearer token belongs to, if the token is valid."""
     found = session.execute(
         select(Account, ApiToken)
         .join(ApiToken, ApiToken.account_id == Account.id)
-        .where(ApiToken.token_digest == digest_token(token))
+        .where(ApiToken.token_digest == digest_token(token, secret=secret))
     ).first()
     now = clock.now()
     if (
@@ -188,6 +188,44 @@ def token_account(session: Session, *, token: str, clock: Clock) -> Account:
         message = "the API token is unknown, expired or revoked"
         raise NotAuthenticatedError(message)
     return found[0]
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """A token as its owner sees it later: never the secret itself."""
+
+    id: int
+    name: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+def list_tokens(session: Session, *, account_id: int) -> list[TokenInfo]:
+    """The account's tokens, newest first."""
+    rows = session.scalars(select(ApiToken).where(ApiToken.account_id == account_id).order_by(ApiToken.id.desc()))
+    return [TokenInfo(t.id, t.name, t.created_at, t.expires_at, t.revoked_at) for t in rows]
+
+
+def revoke_token(session: Session, *, account: Account, token_id: int, clock: Clock) -> None:
+    """Revoke one of the account's own tokens; another account's token is "not found"."""
+    token = session.get(ApiToken, token_id)
+    if token is None or token.account_id != account.id:
+        raise NotFoundError(f"token {token_id} not found")
+    if token.revoked_at is None:
+        token.revoked_at = clock.now()
+        audit.record(
+            session,
+            audit.AuditEntry(
+                actor=f"account:{account.id}:{account.username}",
+                role="token",
+                action="access.token.revoked",
+                entity_type="api_token",
+                entity_id=str(token_id),
+            ),
+            at=clock.now(),
+        )
+    commit(session)
 
 
 def actor_for(session: Session, account: Account) -> Actor:

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -109,3 +111,29 @@ def run_once(
             raise
         return replay
     return StoredResponse(status_code, body, is_replay=False)
+
+
+def respond_once(
+    session: Session,
+    *,
+    owner: str,
+    key: str | None,
+    request: tuple[str, str, Any],
+    now: datetime,
+    create: Callable[[], BaseModel],
+) -> JSONResponse:
+    """The HTTP side of `run_once` for a creating POST: 201 with the created thing, replayed on retry.
+
+    `request` is (method, path, payload) and fingerprints the request; without a key the
+    creation simply runs.
+    """
+
+    def act() -> tuple[int, Any]:
+        return 201, create().model_dump(mode="json")
+
+    if key is None:
+        status_code, body = act()
+        return JSONResponse(body, status_code=status_code)
+    stored = run_once(session, owner=owner, key=key, request_fingerprint=fingerprint(*request), now=now, action=act)
+    headers = {"Idempotent-Replayed": "true"} if stored.is_replay else None
+    return JSONResponse(stored.body, status_code=stored.status_code, headers=headers)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -16,6 +17,22 @@ _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _request_id: ContextVar[str | None] = ContextVar("zhili_request_id", default=None)
 
 log = structlog.get_logger("zhili.http")
+_NOT_STARTED = 0
+
+
+async def _send_internal_error(send: Send, request_id: str) -> None:
+    body = json.dumps(
+        {
+            "type": "https://zhili.example/problems/internal-error",
+            "title": "Internal error",
+            "status": 500,
+            "detail": "an unexpected error occurred; it has been logged",
+            "request_id": request_id,
+        }
+    ).encode()
+    headers = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 500, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def current_request_id() -> str | None:
@@ -54,7 +71,7 @@ class RequestIdMiddleware:
         token = _request_id.set(request_id)
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
-        status = 500
+        status = _NOT_STARTED
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -65,6 +82,11 @@ class RequestIdMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            log.exception("unhandled error", path=scope["path"])
+            if status == _NOT_STARTED:
+                status = 500
+                await _send_internal_error(send_with_id, request_id)
         finally:
             elapsed_ms = round((time.perf_counter() - started) * 1000, 2)
             log.info("request", method=scope["method"], path=scope["path"], status=status, ms=elapsed_ms)

@@ -9,10 +9,11 @@ from fastapi.responses import JSONResponse
 
 from zhili.core.auth import CurrentActor
 from zhili.core.http import ClockDep, DbSession
-from zhili.core.idempotency import fingerprint, run_once
+from zhili.core.idempotency import respond_once
 from zhili.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from zhili.org import geo, links, places, queries, service
 from zhili.org.schemas import (
+    DepartmentKindRead,
     DepartmentRead,
     DivisionRead,
     DivisionRef,
@@ -141,41 +142,42 @@ def get_person(person_id: int, session: DbSession, actor: CurrentActor) -> Perso
     return queries.get_person(session, actor, person_id)
 
 
+IdempotencyKey = Annotated[str | None, Header(max_length=200, description="makes a retried create safe")]
+
+
 @router.post("/people", status_code=201, response_model=PersonRead)
 def add_person(
-    body: PersonCreate,
-    session: DbSession,
-    actor: CurrentActor,
-    clock: ClockDep,
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    body: PersonCreate, session: DbSession, actor: CurrentActor, clock: ClockDep, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
     """Register a person with a first post; send Idempotency-Key to make retries safe."""
-
-    def act() -> tuple[int, Any]:
-        created = service.add_person(session, data=body, actor=actor, clock=clock)
-        return 201, created.model_dump(mode="json")
-
-    if idempotency_key is None:
-        status, payload = act()
-        return JSONResponse(payload, status_code=status)
-    stored = run_once(
+    return respond_once(
         session,
         owner=actor.audit_name,
         key=idempotency_key,
+        request=("POST", "/api/v1/org/people", body.model_dump(mode="json")),
         now=clock.now(),
-        action=act,
-        request_fingerprint=fingerprint("POST", "/api/v1/org/people", body.model_dump(mode="json")),
+        create=lambda: service.add_person(session, data=body, actor=actor, clock=clock),
     )
-    headers = {"Idempotent-Replayed": "true"} if stored.is_replay else None
-    return JSONResponse(stored.body, status_code=stored.status_code, headers=headers)
 
 
-@router.post("/people/{person_id}/positions", status_code=201)
+@router.post("/people/{person_id}/positions", status_code=201, response_model=PersonRead)
 def add_position(
-    person_id: int, body: PositionCreate, session: DbSession, actor: CurrentActor, clock: ClockDep
-) -> PersonRead:
+    person_id: int,
+    body: PositionCreate,
+    session: DbSession,
+    actor: CurrentActor,
+    clock: ClockDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
     """Give a person another post (a grid worker who is also a party member holds two)."""
-    return service.add_position(session, person_id=person_id, data=body, actor=actor, clock=clock)
+    return respond_once(
+        session,
+        owner=actor.audit_name,
+        key=idempotency_key,
+        request=("POST", f"/api/v1/org/people/{person_id}/positions", body.model_dump(mode="json")),
+        now=clock.now(),
+        create=lambda: service.add_position(session, person_id=person_id, data=body, actor=actor, clock=clock),
+    )
 
 
 @router.patch("/people/{person_id}")
@@ -198,3 +200,15 @@ def list_enforcement_items(
 ) -> list[EnforcementItemRead]:
     """The enforcement register and the level that exercises each item."""
     return links.enforcement_items(session, kind=kind)
+
+
+@router.get("/enforcement-items/{code}/unit")
+def exercising_unit(code: str, division: Code, session: DbSession, actor: CurrentActor) -> DepartmentRead:
+    """Which unit exercises this enforcement item at a place (delegated items: the township team)."""
+    return links.exercising_unit(session, actor, item_code=code, division_code=division)
+
+
+@router.get("/department-kinds")
+def list_department_kinds(session: DbSession, _actor: CurrentActor) -> list[DepartmentKindRead]:
+    """The catalog of department kinds (条) with the levels they exist at."""
+    return links.department_kinds(session)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
+from zhili.core.db import commit
 from zhili.core.errors import ConflictError
 from zhili.org.catalog import load_department_kinds
 from zhili.org.demo_links import appoint_traffic_contacts, create_zones, merge_traffic_grids
@@ -85,7 +86,7 @@ def build_demo_world(
         after={"seed": seed, "grids": grids, "people": world.people, "posts": world.posts},
         at=clock.now(),
     )
-    session.commit()
+    commit(session)
     return world
 
 

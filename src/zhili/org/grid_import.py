@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
+from zhili.core.db import commit
 from zhili.core.errors import InvalidInputError
 from zhili.org.geometry import areal_from_geojson
 from zhili.org.importing import bump_geometry_revision, geometry_columns
@@ -142,6 +143,34 @@ def _check_overlaps(grids: list[GridFeature], problems: list[str]) -> None:
     problems.extend(f"grid code {code} appears more than once" for code in {c for c in codes if codes.count(c) > 1})
 
 
+def _check_against_stored(session: Session, grids: list[GridFeature], problems: list[str]) -> None:
+    """A new or reshaped grid must not overlap a stored grid that the file leaves as it is."""
+    min_lon, min_lat, max_lon, max_lat = shapely.union_all([g.geom for g in grids]).bounds
+    reshaped = {g.code for g in grids if g.code}
+    stored = session.execute(
+        select(Division.code, Division.geometry).where(
+            Division.level == "grid",
+            Division.geometry.is_not(None),
+            Division.max_lon >= min_lon,
+            Division.max_lat >= min_lat,
+            Division.min_lon <= max_lon,
+            Division.min_lat <= max_lat,
+        )
+    ).all()
+    others = [(code, areal_from_geojson(geometry)) for code, geometry in stored if code not in reshaped]
+    if not others:
+        return
+    tree = shapely.STRtree([geom for _code, geom in others])
+    for grid in grids:
+        for index in tree.query(grid.geom, predicate="intersects").tolist():
+            code, geom = others[index]
+            if grid.geom.intersection(geom).area > OVERLAP_TOLERANCE * min(grid.geom.area, geom.area):
+                problems.append(
+                    f"feature {grid.index} ({grid.name}) overlaps stored grid {code}; "
+                    "to redraw that grid, give its code in the file"
+                )
+
+
 def parse_grids(session: Session, raw: bytes) -> list[GridFeature]:
     """Parse and check the whole file; raise one error listing every problem found."""
     problems: list[str] = []
@@ -150,6 +179,8 @@ def parse_grids(session: Session, raw: bytes) -> list[GridFeature]:
     if not problems:
         _check_places(session, grids, problems)
         _check_overlaps(grids, problems)
+    if not problems:
+        _check_against_stored(session, grids, problems)
     if problems:
         message = f"{len(problems)} problem(s) in the grid file; nothing was imported: " + "; ".join(
             problems[:MAX_PROBLEMS]
@@ -170,14 +201,19 @@ def _next_codes(session: Session, village_code: str, count: int) -> list[str]:
 
 
 def import_grids(session: Session, raw: bytes, *, source: str, actor: Actor, clock: Clock) -> dict[str, int]:
-    """Insert new grids and replace the polygons of grids whose code is given; all or nothing."""
+    """Insert new grids and redraw the grids whose code is given; all or nothing.
+
+    Grids never overlap: a new grid may only take ground that the same file frees by redrawing
+    the stored grids there.
+    """
     require_manager(actor)
     grids = parse_grids(session, raw)
     for grid in grids:
         actor.scope.require_place(grid.village_code, what=f"village {grid.village_code}")
     existing = set(session.scalars(select(Division.code).where(Division.code.in_([g.code for g in grids if g.code]))))
     inserted = updated = 0
-    for grid in grids:
+    # Grids with a code first: numbers given in the file are taken before new ones are handed out.
+    for grid in sorted(grids, key=lambda g: g.code is None):
         values = {
             "name": grid.name,
             "is_synthetic": False,
@@ -203,5 +239,5 @@ def import_grids(session: Session, raw: bytes, *, source: str, actor: Actor, clo
         after=counts,
         at=clock.now(),
     )
-    session.commit()
+    commit(session)
     return counts

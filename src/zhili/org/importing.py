@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
+from zhili.core.db import commit
 from zhili.core.errors import InvalidInputError
 from zhili.org.catalog import load_department_kinds, load_enforcement_items
 from zhili.org.models import DepartmentKind, Division, EnforcementItem, GeometryRevision
@@ -127,7 +128,7 @@ def import_divisions(session: Session, *, root: str, actor: Actor, clock: Clock)
         after={"inserted": len(new_rows), "updated": len(existing)},
     )
     audit.record(session, entry, at=clock.now())
-    session.commit()
+    commit(session)
     return len(new_rows)
 
 
@@ -173,5 +174,5 @@ def import_catalogs(session: Session, *, actor: Actor, clock: Clock) -> tuple[in
         after={"kinds": len(kinds), "items": len(items)},
     )
     audit.record(session, entry, at=clock.now())
-    session.commit()
+    commit(session)
     return len(kinds), len(items)

@@ -6,8 +6,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from zhili.core.auth import Actor
+from zhili.core.errors import InvalidInputError, NotFoundError
 from zhili.org.models import (
     Department,
+    DepartmentKind,
     Division,
     EnforcementItem,
     GridContact,
@@ -17,7 +19,15 @@ from zhili.org.models import (
     Zone,
     ZoneMember,
 )
-from zhili.org.schemas import DivisionRef, EnforcementItemRead, GridContactRead, ZoneRead
+from zhili.org.queries import department_serving
+from zhili.org.schemas import (
+    DepartmentKindRead,
+    DepartmentRead,
+    DivisionRef,
+    EnforcementItemRead,
+    GridContactRead,
+    ZoneRead,
+)
 
 
 def list_zones(session: Session, actor: Actor) -> list[ZoneRead]:
@@ -50,7 +60,7 @@ def grid_contacts(session: Session, actor: Actor, grid_code: str) -> list[GridCo
         .join(Department, Department.id == GridContact.department_id)
         .join(Position, Position.id == GridContact.position_id)
         .join(Person, Person.id == Position.person_id)
-        .where(GridContact.grid_code == grid_code)
+        .where(GridContact.grid_code == grid_code, actor.scope.where(GridContact.grid_code, GridContact.department_id))
         .order_by(Department.id)
     )
     return [
@@ -86,3 +96,40 @@ def household_count(session: Session, actor: Actor, code: str) -> int:
         )
     )
     return session.scalar(stmt) or 0
+
+
+TOWNSHIP_CODE_LENGTH = 9
+COUNTY_CODE_LENGTH = 6
+ENFORCEMENT_TEAM_KIND = "enforcement"
+
+
+def exercising_unit(session: Session, actor: Actor, *, item_code: str, division_code: str) -> DepartmentRead:
+    """The unit that exercises an enforcement item at a place (一支队伍管执法).
+
+    An item delegated to townships is exercised by the township's comprehensive enforcement
+    team; any other item by the county department of the item's kind.
+    """
+    actor.scope.require_place(division_code, what=f"division {division_code}")
+    item = session.get(EnforcementItem, item_code)
+    if item is None:
+        raise NotFoundError(f"enforcement item {item_code} not found")
+    if len(division_code) < COUNTY_CODE_LENGTH:
+        raise InvalidInputError("enforcement is exercised in a county or below; give a county or lower division")
+    delegated = item.exercised_level == "township" and len(division_code) >= TOWNSHIP_CODE_LENGTH
+    kind, place = (
+        (ENFORCEMENT_TEAM_KIND, division_code[:TOWNSHIP_CODE_LENGTH])
+        if delegated
+        else (item.kind_code, division_code[:COUNTY_CODE_LENGTH])
+    )
+    unit = department_serving(session, kind=kind, division_code=place)
+    if unit is None:
+        raise NotFoundError(f"no {kind} unit serves division {place}")
+    return unit
+
+
+def department_kinds(session: Session) -> list[DepartmentKindRead]:
+    """The catalog of department kinds, in catalog order."""
+    rows = session.scalars(select(DepartmentKind).order_by(DepartmentKind.sort_order))
+    return [
+        DepartmentKindRead(code=k.code, name_zh=k.name_zh, name_en=k.name_en, levels=k.levels.split(",")) for k in rows
+    ]

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from zhili.core.auth import Actor
+from zhili.core.auth import Actor, Scope
 from zhili.core.errors import NotFoundError
 from zhili.core.pagination import Page, decode_cursor, encode_cursor
 from zhili.org.models import Department, DepartmentKind, Division, Person, Position
@@ -125,6 +125,17 @@ def list_departments(
     if kind:
         conditions.append(Department.kind_code == kind)
     return _department_rows(session, actor, *conditions)
+
+
+def department_serving(session: Session, *, kind: str, division_code: str) -> DepartmentRead | None:
+    """The unit of a kind that serves a division (a routing fact, the same for every caller)."""
+    rows = _department_rows(
+        session,
+        Actor("routing", "routing", frozenset(), Scope.everything()),
+        Department.kind_code == kind,
+        Department.division_code == division_code,
+    )
+    return rows[0] if rows else None
 
 
 def get_department(session: Session, actor: Actor, department_id: int) -> DepartmentRead:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class DivisionRef(BaseModel):
@@ -110,6 +110,15 @@ class PersonUpdate(BaseModel):
     phone: str | None = Field(default=None, pattern=r"^\+?\d{5,20}$")
     email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+$")
 
+    @field_validator("name")
+    @classmethod
+    def _name_cannot_be_removed(cls, value: str | None) -> str:
+        # Phone and e-mail may be cleared with null; a person always keeps a name.
+        if value is None:
+            message = "name cannot be null"
+            raise ValueError(message)
+        return value
+
 
 class GridContactSet(BaseModel):
     """Name a department's contact officer for a grid (两网融合)."""
@@ -138,6 +147,15 @@ class ZoneRead(BaseModel):
     name: str
     leading: DivisionRef
     members: list[DivisionRef]
+
+
+class DepartmentKindRead(BaseModel):
+    """A kind of department and the levels it has units at."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    levels: list[str]
 
 
 class EnforcementItemRead(BaseModel):

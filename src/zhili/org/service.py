@@ -101,8 +101,7 @@ def add_person(session: Session, *, data: PersonCreate, actor: Actor, clock: Clo
 def add_position(session: Session, *, person_id: int, data: PositionCreate, actor: Actor, clock: Clock) -> PersonRead:
     """Give a registered person another post inside the actor's scope (one person, several posts)."""
     require_manager(actor)
-    if session.get(Person, person_id) is None:
-        raise NotFoundError(f"person {person_id} not found")
+    get_person(session, actor, person_id)
     role = _check_role(actor, data)
     division_code, department_id = _place_post(session, actor, data)
     _check_supervisor(session, actor, data.supervisor_position_id)

@@ -38,7 +38,6 @@ def install_error_handlers(app: FastAPI, *, login_required: type[DomainError]) -
     for kind, api_handler in api_handlers.items():
         app.add_exception_handler(kind, _dual(api_handler, login_required))
     app.add_exception_handler(OperationalError, _on_database_busy)
-    app.add_exception_handler(Exception, _on_unexpected)
 
 
 Handler = Callable[[Request, Exception], Awaitable[Response]]
@@ -74,10 +73,3 @@ async def _on_database_busy(request: Request, exc: Exception) -> Response:
     )
     response.headers["Retry-After"] = "1"
     return response
-
-
-async def _on_unexpected(request: Request, exc: Exception) -> Response:
-    log.error("unhandled error", path=request.url.path, error=type(exc).__name__, exc_info=exc)
-    return problems.problem_response(
-        500, "Internal error", "an unexpected error occurred; it has been logged", slug="internal-error"
-    )
