@@ -133,3 +133,13 @@ def department_kinds(session: Session) -> list[DepartmentKindRead]:
     return [
         DepartmentKindRead(code=k.code, name_zh=k.name_zh, name_en=k.name_en, levels=k.levels.split(",")) for k in rows
     ]
+
+
+def households_by_post(session: Session, actor: Actor, position_ids: list[int]) -> dict[int, int]:
+    """How many households each of these posts looks after (联户), within the actor's scope."""
+    stmt = (
+        select(Household.member_position_id, func.count())
+        .where(Household.member_position_id.in_(position_ids), actor.scope.where(Household.grid_code))
+        .group_by(Household.member_position_id)
+    )
+    return {int(post): count for post, count in session.execute(stmt).all() if post is not None}

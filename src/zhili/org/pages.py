@@ -78,8 +78,11 @@ def _named_counts(counts: dict[str, int], request: Request) -> list[tuple[str, i
 def org_person(request: Request, person_id: int, session: DbSession, actor: PageActor) -> Response:
     """A person and their posts with supervisors."""
     person = queries.get_person(session, actor, person_id)
+    households = links.households_by_post(session, actor, [post.id for post in person.positions])
     return renderer(request).render(
-        request, "org/person.html", {"actor": actor, "person": person, "role_name": role_name}
+        request,
+        "org/person.html",
+        {"actor": actor, "person": person, "households": households, "role_name": role_name},
     )
 
 

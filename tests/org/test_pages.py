@@ -1,0 +1,70 @@
+"""Server-rendered organisation pages: content, language switch, scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from zhili.org.models import Household, Position
+
+HTML = {"accept": "text/html"}
+
+
+def test_the_longyou_page_shows_the_three_links_network(api: Any) -> None:
+    api.login("ly-centre")
+    page = api.get("/org/divisions/330825", headers=HTML)
+    assert page.status_code == 200
+    for text in ("龙游县", "组团联村团长", "263", "561", "10,300", "联系户"):
+        assert text in page.text
+
+
+def test_a_party_members_page_shows_their_households(api: Any, session: Session) -> None:
+    post = session.scalars(select(Position).where(Position.role == "party_member").order_by(Position.id)).first()
+    assert post is not None
+    count = len(session.scalars(select(Household.id).where(Household.member_position_id == post.id)).all())
+    api.login("ly-centre")
+    page = api.get(f"/org/people/{post.person_id}", headers=HTML)
+    assert page.status_code == 200
+    assert "联户党员" in page.text
+    assert f'<td class="num">{count}</td>' in page.text
+
+
+def test_the_english_switch_translates_and_is_remembered(api: Any) -> None:
+    api.login("fushan")
+    english = api.get("/org/divisions/330802006?lang=en", headers=HTML)
+    assert "Subdivisions" in english.text
+    assert api.client.cookies.get("zhili_lang") == "en"
+    assert "Subdivisions" in api.get("/org/divisions/330802006", headers=HTML).text
+    assert "下级区划" in api.get("/org/divisions/330802006?lang=zh", headers=HTML).text
+
+
+def test_pages_outside_the_scope_are_404_pages(api: Any) -> None:
+    api.login("fushan")
+    page = api.get("/org/divisions/330825", headers=HTML)
+    assert page.status_code == 404
+    assert "division 330825 not found" in page.text
+    assert page.headers["content-type"].startswith("text/html")
+
+
+def test_search_finds_divisions_in_scope(api: Any) -> None:
+    api.login("ly-centre")
+    page = api.get("/org/search", params={"q": "湖镇"}, headers=HTML)
+    assert "/org/divisions/330825101" in page.text
+    api.login("fushan")
+    assert "/org/divisions/330825101" not in api.get("/org/search", params={"q": "湖镇"}, headers=HTML).text
+
+
+def test_names_are_escaped_in_pages(api: Any) -> None:
+    api.login("huzhen")
+    village = "330825101003"
+    created = api.send(
+        "POST",
+        "/api/v1/org/people",
+        json={"name": "<script>alert(1)</script>", "position": {"role": "village_cadre", "division_code": village}},
+    )
+    assert created.status_code == 201
+    page = api.get(f"/org/people/{created.json()['id']}", headers=HTML)
+    assert "<script>alert(1)</script>" not in page.text
+    assert "&lt;script&gt;" in page.text
