@@ -146,3 +146,29 @@ def test_a_revoked_token_stops_working_and_others_cannot_revoke_it(api: Any) -> 
     api.client.cookies.clear()
     me = api.client.get("/api/v1/me", headers={"Authorization": f"Bearer {created['token']}"})
     assert me.status_code == 401
+
+
+def test_password_guessing_is_slowed_down(app_client: TestClient, clock: Any) -> None:
+    for _ in range(10):
+        token = _login_form(app_client)
+        wrong = app_client.post("/login", data={"username": "huzhen", "password": "guess-guess", "csrf_token": token})
+        assert wrong.status_code == 401
+    token = _login_form(app_client)
+    right = app_client.post(
+        "/login",
+        data={"username": "huzhen", "password": "zhili-demo", "csrf_token": token},
+        headers={"accept": "application/json"},
+    )
+    assert right.status_code == 429
+    assert "too many failed logins" in right.json()["detail"]
+    other = _login_form(app_client)
+    fine = app_client.post(
+        "/login", data={"username": "fushan", "password": "zhili-demo", "csrf_token": other}, follow_redirects=False
+    )
+    assert fine.status_code == 303
+    clock.advance(timedelta(minutes=16))
+    token = _login_form(app_client)
+    later = app_client.post(
+        "/login", data={"username": "huzhen", "password": "zhili-demo", "csrf_token": token}, follow_redirects=False
+    )
+    assert later.status_code == 303

@@ -63,7 +63,7 @@ def login(
     if not expected or not same_secret(expected, csrf_token):
         raise ForbiddenError("the login form expired; reload the page and try again")
     try:
-        account = service.authenticate(session, username=username.strip(), password=password)
+        account = service.authenticate(session, username=username.strip(), password=password, clock=clock)
     except NotAuthenticatedError:
         return _login_page(request, error="login.failed", next_path=_safe_next(next), status_code=401)
     opened = service.open_session(

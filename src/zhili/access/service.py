@@ -7,22 +7,30 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from zhili.access.models import Account, ApiToken, LoginSession
+from zhili.access.models import Account, ApiToken, LoginFailure, LoginSession
 from zhili.core import audit
 from zhili.core.auth import Actor, Grant, Scope
 from zhili.core.clock import Clock
 from zhili.core.credentials import digest_token, hash_password, new_token, verify_password
 from zhili.core.db import commit
-from zhili.core.errors import ConflictError, InvalidInputError, NotAuthenticatedError, NotFoundError
+from zhili.core.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotAuthenticatedError,
+    NotFoundError,
+    TooManyRequestsError,
+)
 from zhili.org.models import Department, Person, Position
 from zhili.org.roles import Role
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
 MIN_PASSWORD_LENGTH = 8
+MAX_FAILURES = 10
+FAILURE_WINDOW = timedelta(minutes=15)
 # Compared against when the username is unknown, so both paths cost one argon2 verification.
 _DUMMY_HASH = hash_password("not-a-real-password")
 
@@ -84,11 +92,25 @@ def create_account(
     return account
 
 
-def authenticate(session: Session, *, username: str, password: str) -> Account:
-    """The account for these credentials, or NotAuthenticatedError (same message either way)."""
+def authenticate(session: Session, *, username: str, password: str, clock: Clock) -> Account:
+    """The account for these credentials, or NotAuthenticatedError (same message either way).
+
+    After MAX_FAILURES failed attempts for a username within FAILURE_WINDOW, further attempts
+    are refused with 429 until the window has passed, whatever the password.
+    """
+    now = clock.now()
+    recent = session.scalar(
+        select(func.count()).where(LoginFailure.username == username, LoginFailure.at > now - FAILURE_WINDOW)
+    )
+    if (recent or 0) >= MAX_FAILURES:
+        minutes = int(FAILURE_WINDOW.total_seconds() // 60)
+        raise TooManyRequestsError(f"too many failed logins for this username; try again in {minutes} minutes")
     account = session.scalars(select(Account).where(Account.username == username)).first()
     stored = account.password_hash if account is not None else _DUMMY_HASH
     if not verify_password(stored, password) or account is None or not account.is_active:
+        session.execute(delete(LoginFailure).where(LoginFailure.at <= now - FAILURE_WINDOW))
+        session.add(LoginFailure(username=username[:60], at=now))
+        commit(session)
         message = "wrong username or password"
         raise NotAuthenticatedError(message)
     return account

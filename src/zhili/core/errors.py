@@ -56,3 +56,11 @@ class InvalidInputError(DomainError):
     status = 422
     title = "Invalid input"
     type_slug = "invalid-input"
+
+
+class TooManyRequestsError(DomainError):
+    """The caller must slow down (too many attempts in a window)."""
+
+    status = 429
+    title = "Too many requests"
+    type_slug = "too-many-requests"
