@@ -15,7 +15,7 @@ from zhili.core.auth import LoginRequiredError
 from zhili.core.clock import Clock, SystemClock
 from zhili.core.db import make_engine, make_session_factory
 from zhili.core.http import DbSession, Services
-from zhili.core.limits import BodySizeLimitMiddleware
+from zhili.core.limits import BodySizeLimitMiddleware, ControlCharacterGuardMiddleware, SecurityHeadersMiddleware
 from zhili.core.request_context import RequestIdMiddleware, configure_logging
 from zhili.core.settings import Settings
 from zhili.org import api as org_api
@@ -48,6 +48,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
     app.state.actor_resolver = resolve_actor
     install_error_handlers(app, login_required=LoginRequiredError)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(ControlCharacterGuardMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestIdMiddleware)
     for router in (access_api.router, org_api.router, access_pages.router, org_pages.router):
         app.include_router(router)

@@ -12,6 +12,7 @@ from zhili.access.models import Account
 from zhili.core.auth import CurrentActor
 from zhili.core.errors import ForbiddenError, NotAuthenticatedError
 from zhili.core.http import ClockDep, DbSession, SettingsDep
+from zhili.core.params import IdPath, Name
 
 router = APIRouter(prefix="/api/v1", tags=["access"])
 
@@ -29,7 +30,7 @@ class MeRead(BaseModel):
 class TokenCreate(BaseModel):
     """A name for the token and how many days it lives (at most a year)."""
 
-    name: str = Field(min_length=1, max_length=80)
+    name: Name = Field(max_length=80)
     days: int = Field(default=90, ge=1, le=365)
 
 
@@ -83,11 +84,15 @@ def create_token(
     if getattr(request.state, "auth_method", None) != "session":
         raise ForbiddenError("tokens are issued from a logged-in session, not by another token")
     account = _own_account(session, actor)
-    token = service.issue_token(
-        session, account=account, name=body.name, days=body.days, secret=settings.secret_key, clock=clock
+    token_id, token = service.issue_token(
+        session,
+        account=account,
+        name=body.name,
+        days=body.days,
+        secret=settings.secret_key.get_secret_value(),
+        clock=clock,
     )
-    issued = service.list_tokens(session, account_id=account.id)[0]
-    return TokenRead(id=issued.id, name=body.name, token=token)
+    return TokenRead(id=token_id, name=body.name, token=token)
 
 
 @router.get("/tokens")
@@ -98,6 +103,6 @@ def list_tokens(session: DbSession, actor: CurrentActor) -> list[TokenInfoRead]:
 
 
 @router.delete("/tokens/{token_id}", status_code=204)
-def revoke_token(token_id: int, session: DbSession, actor: CurrentActor, clock: ClockDep) -> None:
+def revoke_token(token_id: IdPath, session: DbSession, actor: CurrentActor, clock: ClockDep) -> None:
     """Revoke one of your tokens at once."""
     service.revoke_token(session, account=_own_account(session, actor), token_id=token_id, clock=clock)

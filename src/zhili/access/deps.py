@@ -22,7 +22,8 @@ CSRF_FIELD = "csrf_token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-async def _check_csrf(request: Request, expected: str) -> None:
+async def _sent_csrf(request: Request) -> str | None:
+    """The CSRF token the client sent: the header, or the form field of a form post."""
     sent = request.headers.get(CSRF_HEADER)
     if sent is None and request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -30,9 +31,7 @@ async def _check_csrf(request: Request, expected: str) -> None:
         form = await request.form()
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
-    if sent is None or not same_secret(sent, expected):
-        message = "missing or wrong CSRF token; reload the page and try again"
-        raise ForbiddenError(message)
+    return sent
 
 
 def _authenticate(
@@ -41,33 +40,40 @@ def _authenticate(
     """The actor and, for a cookie session, its CSRF token (blocking database work)."""
     if bearer is not None:
         account = service.token_account(session, token=bearer, secret=secret, clock=clock)
-        return service.actor_for(session, account), None
+        actor = service.actor_for(session, account)
+        session.rollback()
+        return actor, None
     if not cookie:
         message = "log in or send an API token (Authorization: Bearer ...)"
         raise NotAuthenticatedError(message)
     account, login = service.session_account(session, cookie_token=cookie, secret=secret, clock=clock)
-    return service.actor_for(session, account), login.csrf_token
+    actor, csrf = service.actor_for(session, account), login.csrf_token
+    session.rollback()
+    return actor, csrf
 
 
 async def resolve_actor(request: Request, session: Session, clock: Clock) -> Actor:
     """The Actor behind a bearer token or a session cookie; cookie writes must carry the CSRF token.
 
-    The database work runs in the thread pool: a query waiting on a lock must never stall the
-    event loop that other requests (and the lock holder's response) need.
+    Whatever the client sends is read first; the database work then runs in the thread pool and
+    ends its transaction, so no lock is held while a slow client sends its body, and a query
+    waiting on a lock never stalls the event loop.
     """
     authorization = request.headers.get("authorization", "")
     bearer = authorization[7:].strip() if authorization.lower().startswith("bearer ") else None
+    unsafe = request.method in UNSAFE_METHODS and bearer is None
+    sent = await _sent_csrf(request) if unsafe else None
     actor, csrf = await run_in_threadpool(
         _authenticate,
         session,
         clock,
         bearer=bearer,
         cookie=request.cookies.get(SESSION_COOKIE),
-        secret=services(request).settings.secret_key,
+        secret=services(request).settings.secret_key.get_secret_value(),
     )
     request.state.auth_method = "token" if bearer is not None else "session"
     if csrf is not None:
-        if request.method in UNSAFE_METHODS:
-            await _check_csrf(request, csrf)
+        if unsafe and (sent is None or not same_secret(sent, csrf)):
+            raise ForbiddenError("missing or wrong CSRF token; reload the page and try again")
         request.state.csrf_token = csrf
     return actor

@@ -63,11 +63,18 @@ def login(
     if not expected or not same_secret(expected, csrf_token):
         raise ForbiddenError("the login form expired; reload the page and try again")
     try:
-        account = service.authenticate(session, username=username.strip(), password=password, clock=clock)
+        client = request.client.host if request.client else "unknown"
+        account = service.authenticate(
+            session, username=username.strip(), password=password, client=client, clock=clock
+        )
     except NotAuthenticatedError:
         return _login_page(request, error="login.failed", next_path=_safe_next(next), status_code=401)
     opened = service.open_session(
-        session, account=account, max_age=settings.session_max_age_seconds, secret=settings.secret_key, clock=clock
+        session,
+        account=account,
+        max_age=settings.session_max_age_seconds,
+        secret=settings.secret_key.get_secret_value(),
+        clock=clock,
     )
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
@@ -85,7 +92,9 @@ def login(
 @router.post("/logout")
 def logout(request: Request, session: DbSession, settings: SettingsDep, _actor: PageActor) -> Response:
     """End the session (the CSRF token was checked with the login)."""
-    service.close_session(session, cookie_token=request.cookies.get(SESSION_COOKIE, ""), secret=settings.secret_key)
+    service.close_session(
+        session, cookie_token=request.cookies.get(SESSION_COOKIE, ""), secret=settings.secret_key.get_secret_value()
+    )
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

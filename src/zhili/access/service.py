@@ -15,7 +15,7 @@ from zhili.access.models import Account, ApiToken, LoginFailure, LoginSession
 from zhili.core import audit
 from zhili.core.auth import Actor, Grant, Scope
 from zhili.core.clock import Clock
-from zhili.core.credentials import digest_token, hash_password, new_token, verify_password
+from zhili.core.credentials import digest_token, hash_password, new_token, password_needs_rehash, verify_password
 from zhili.core.db import commit
 from zhili.core.errors import (
     ConflictError,
@@ -25,10 +25,11 @@ from zhili.core.errors import (
     TooManyRequestsError,
 )
 from zhili.org.models import Department, Person, Position
-from zhili.org.roles import Role
+from zhili.org.roles import MANAGING_ROLES, Role
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
 MIN_PASSWORD_LENGTH = 8
+WRONG_CREDENTIALS = "wrong username or password"
 MAX_FAILURES = 10
 FAILURE_WINDOW = timedelta(minutes=15)
 # Compared against when the username is unknown, so both paths cost one argon2 verification.
@@ -42,6 +43,17 @@ class OpenedSession:
     cookie_token: str
     csrf_token: str
     account_id: int
+
+
+def _as_actor(account: Account, role: str) -> Actor:
+    """An account acting on itself (logging in, managing its tokens), as the audit record names it."""
+    return Actor(
+        username=account.username,
+        display_name=account.username,
+        roles=frozenset({role}),
+        scope=Scope(),
+        account_id=account.id,
+    )
 
 
 def create_account(
@@ -92,27 +104,37 @@ def create_account(
     return account
 
 
-def authenticate(session: Session, *, username: str, password: str, clock: Clock) -> Account:
+def authenticate(session: Session, *, username: str, password: str, client: str, clock: Clock) -> Account:
     """The account for these credentials, or NotAuthenticatedError (same message either way).
 
-    After MAX_FAILURES failed attempts for a username within FAILURE_WINDOW, further attempts
-    are refused with 429 until the window has passed, whatever the password.
+    After MAX_FAILURES failed attempts for a username from one client within FAILURE_WINDOW,
+    further attempts from that client are refused with 429 until the window has passed. The slow
+    password check runs outside any transaction, so it never holds the SQLite write lock.
     """
     now = clock.now()
+    if not USERNAME_PATTERN.match(username):
+        raise NotAuthenticatedError(WRONG_CREDENTIALS)
     recent = session.scalar(
-        select(func.count()).where(LoginFailure.username == username, LoginFailure.at > now - FAILURE_WINDOW)
+        select(func.count()).where(
+            LoginFailure.username == username, LoginFailure.client == client, LoginFailure.at > now - FAILURE_WINDOW
+        )
     )
     if (recent or 0) >= MAX_FAILURES:
         minutes = int(FAILURE_WINDOW.total_seconds() // 60)
         raise TooManyRequestsError(f"too many failed logins for this username; try again in {minutes} minutes")
     account = session.scalars(select(Account).where(Account.username == username)).first()
     stored = account.password_hash if account is not None else _DUMMY_HASH
-    if not verify_password(stored, password) or account is None or not account.is_active:
+    is_active = account is not None and account.is_active
+    # End the read before the slow check (rollback expires `account`; it reloads when next used).
+    session.rollback()
+    if not verify_password(stored, password) or account is None or not is_active:
         session.execute(delete(LoginFailure).where(LoginFailure.at <= now - FAILURE_WINDOW))
-        session.add(LoginFailure(username=username[:60], at=now))
+        session.add(LoginFailure(username=username, client=client[:64], at=now))
         commit(session)
-        message = "wrong username or password"
-        raise NotAuthenticatedError(message)
+        raise NotAuthenticatedError(WRONG_CREDENTIALS)
+    if password_needs_rehash(account.password_hash):
+        account.password_hash = hash_password(password)
+        commit(session)
     return account
 
 
@@ -129,15 +151,12 @@ def open_session(session: Session, *, account: Account, max_age: int, secret: st
             expires_at=now + timedelta(seconds=max_age),
         )
     )
-    audit.record(
+    audit.record_by(
         session,
-        audit.AuditEntry(
-            actor=f"account:{account.id}:{account.username}",
-            role="login",
-            action="access.session.opened",
-            entity_type="account",
-            entity_id=str(account.id),
-        ),
+        _as_actor(account, "login"),
+        "access.session.opened",
+        entity_type="account",
+        entity_id=account.id,
         at=now,
     )
     commit(session)
@@ -163,34 +182,33 @@ def session_account(session: Session, *, cookie_token: str, secret: str, clock: 
     return found[0], found[1]
 
 
-def issue_token(session: Session, *, account: Account, name: str, days: int, secret: str, clock: Clock) -> str:
-    """Create an API token for the account; the clear token is returned once and never stored."""
+def issue_token(
+    session: Session, *, account: Account, name: str, days: int, secret: str, clock: Clock
+) -> tuple[int, str]:
+    """Create an API token for the account: its id and the clear token, returned once, never stored."""
     token, now = new_token(), clock.now()
     expires = now + timedelta(days=days)
-    session.add(
-        ApiToken(
-            account_id=account.id,
-            name=name,
-            token_digest=digest_token(token, secret=secret),
-            created_at=now,
-            expires_at=expires,
-            revoked_at=None,
-        )
+    issued = ApiToken(
+        account_id=account.id,
+        name=name,
+        token_digest=digest_token(token, secret=secret),
+        created_at=now,
+        expires_at=expires,
+        revoked_at=None,
     )
-    audit.record(
+    session.add(issued)
+    session.flush()
+    audit.record_by(
         session,
-        audit.AuditEntry(
-            actor=f"account:{account.id}:{account.username}",
-            role="token",
-            action="access.token.issued",
-            entity_type="account",
-            entity_id=str(account.id),
-            after={"name": name, "expires_at": expires},
-        ),
+        _as_actor(account, "token"),
+        "access.token.issued",
+        entity_type="account",
+        entity_id=account.id,
+        after={"name": name, "expires_at": expires},
         at=now,
     )
     commit(session)
-    return token
+    return issued.id, token
 
 
 def token_account(session: Session, *, token: str, secret: str, clock: Clock) -> Account:
@@ -236,28 +254,30 @@ def revoke_token(session: Session, *, account: Account, token_id: int, clock: Cl
         raise NotFoundError(f"token {token_id} not found")
     if token.revoked_at is None:
         token.revoked_at = clock.now()
-        audit.record(
+        audit.record_by(
             session,
-            audit.AuditEntry(
-                actor=f"account:{account.id}:{account.username}",
-                role="token",
-                action="access.token.revoked",
-                entity_type="api_token",
-                entity_id=str(token_id),
-            ),
+            _as_actor(account, "token"),
+            "access.token.revoked",
+            entity_type="api_token",
+            entity_id=token_id,
             at=clock.now(),
         )
     commit(session)
 
 
 def actor_for(session: Session, account: Account) -> Actor:
-    """The Actor of an account: the roles and scope of its person's positions."""
+    """The Actor of an account: the roles and scope of its person's positions.
+
+    Reading reaches the grants of every post; writing only those of managing posts.
+    """
     if account.is_admin:
+        everything = Scope.everything()
         return Actor(
             username=account.username,
             display_name=account.username,
             roles=frozenset({Role.ADMIN}),
-            scope=Scope.everything(),
+            scope=everything,
+            write_scope=everything,
             person_id=account.person_id,
             account_id=account.id,
         )
@@ -271,14 +291,19 @@ def actor_for(session: Session, account: Account) -> Actor:
         if person is not None
         else []
     )
-    grants = [Grant(dept_division or division, dept_id) for _role, division, dept_id, dept_division in rows]
-    roles = frozenset(role for role, *_ in rows)
-    scope = Scope.everything() if Role.ADMIN in roles else Scope.of(grants)
+    grants = [(role, Grant(dept_division or division, dept_id)) for role, division, dept_id, dept_division in rows]
+    roles = frozenset(role for role, _grant in grants)
+    if Role.ADMIN in roles:
+        scope = write_scope = Scope.everything()
+    else:
+        scope = Scope.of(grant for _role, grant in grants)
+        write_scope = Scope.of(grant for role, grant in grants if role in MANAGING_ROLES)
     return Actor(
         username=account.username,
         display_name=person.name if person else account.username,
         roles=roles,
         scope=scope,
+        write_scope=write_scope,
         person_id=account.person_id,
         account_id=account.id,
     )

@@ -23,7 +23,7 @@ from zhili.core.http import ClockDep, DbSession
 ADMIN_ROLE = "admin"
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Grant:
     """One position's reach: a division subtree, narrowed to one department when it is a strip."""
 
@@ -56,7 +56,7 @@ class Scope:
     @classmethod
     def of(cls, grants: Iterable[Grant]) -> Scope:
         """A scope from grants; duplicates and grants inside a wider grant are dropped."""
-        unique = sorted(set(grants))
+        unique = sorted(set(grants), key=_grant_order)
         kept = [g for g in unique if not any(_covers(other, g) for other in unique if other != g)]
         return cls(grants=tuple(kept))
 
@@ -100,6 +100,11 @@ class Scope:
         return ("",) if self.is_everything else tuple(sorted({g.division_prefix for g in self.grants}))
 
 
+def _grant_order(grant: Grant) -> tuple[str, int]:
+    # Blocks (no department) sort before the strips of the same prefix; never compare None with int.
+    return grant.division_prefix, -1 if grant.department_id is None else grant.department_id
+
+
 def _covers(wider: Grant, narrower: Grant) -> bool:
     prefix_ok = narrower.division_prefix.startswith(wider.division_prefix)
     return prefix_ok and (wider.department_id is None or wider.department_id == narrower.department_id)
@@ -127,6 +132,9 @@ class Actor:
     scope: Scope
     person_id: int | None = None
     account_id: int | None = None
+    # Where the actor may change things: the grants of their managing posts only, so that a
+    # managing post in one place gives no write rights through an ordinary post elsewhere.
+    write_scope: Scope = Scope()
 
     @property
     def audit_name(self) -> str:
@@ -150,7 +158,10 @@ class Actor:
 
 def system_actor(name: str = "system") -> Actor:
     """The actor for work done by the system itself (imports, the demo generator, the worker)."""
-    return Actor(username=name, display_name=name, roles=frozenset({ADMIN_ROLE}), scope=Scope.everything())
+    everything = Scope.everything()
+    return Actor(
+        username=name, display_name=name, roles=frozenset({ADMIN_ROLE}), scope=everything, write_scope=everything
+    )
 
 
 ActorResolver = Callable[[Request, Session, Clock], Awaitable[Actor]]

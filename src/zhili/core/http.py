@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine
@@ -23,7 +23,6 @@ class Services:
     sessions: sessionmaker[Session]
     read_sessions: sessionmaker[Session]
     clock: Clock
-    extras: dict[str, Any] = field(default_factory=dict)
 
 
 def services(request: Request) -> Services:
@@ -61,4 +60,3 @@ def settings(request: Request) -> Settings:
 DbSession = Annotated[Session, Depends(db_session)]
 ClockDep = Annotated[Clock, Depends(clock)]
 SettingsDep = Annotated[Settings, Depends(settings)]
-ServicesDep = Annotated[Services, Depends(services)]

@@ -92,6 +92,11 @@ def run_once(
             status_code, body = action()
     except Exception:
         session.rollback()
+        # A concurrent twin with the same key may have won while this one ran; its unique rows
+        # (a phone, a code) then make this action fail. The twin's outcome is the answer.
+        replay = _replay(session, owner, key, request_fingerprint)
+        if replay is not None:
+            return replay
         raise
     record = IdempotencyRecord(
         owner=owner,

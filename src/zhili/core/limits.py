@@ -1,24 +1,57 @@
-"""Request size limits: a body over the limit is refused with 413 before it is read into memory."""
+"""Request limits at the edge: bodies over the size limit (413) and URLs with control characters (400)."""
 
 from __future__ import annotations
 
 import json
+from urllib.parse import unquote_to_bytes
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from zhili.core.request_context import current_request_id
 
 
 class BodyTooLargeError(Exception):
     """Raised while streaming a body that outgrows the limit."""
 
 
-def _problem_body(limit: int) -> bytes:
+def _problem_body(status: int, title: str, detail: str) -> bytes:
+    slug = title.lower().replace(" ", "-")
     body = {
-        "type": "https://zhili.example/problems/payload-too-large",
-        "title": "Payload too large",
-        "status": 413,
-        "detail": f"the request body exceeds the limit of {limit} bytes",
+        "type": f"https://zhili.example/problems/{slug}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "request_id": current_request_id(),
     }
     return json.dumps(body).encode()
+
+
+async def _send_problem(send: Send, status: int, title: str, detail: str) -> None:
+    body = _problem_body(status, title, detail)
+    headers = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class ControlCharacterGuardMiddleware:
+    """Refuse URLs whose path or query decodes to control characters (NUL and friends).
+
+    No name, code or search text contains them; PostgreSQL rejects NUL in text and SQLite's LIKE
+    treats it oddly, so they are stopped before any handler sees them.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on, or answer 400."""
+        if scope["type"] == "http":
+            raw = scope.get("raw_path", b"") + b"?" + scope.get("query_string", b"")
+            decoded = unquote_to_bytes(raw.replace(b"+", b" "))
+            if any(byte < 0x20 or byte == 0x7F for byte in decoded):  # noqa: PLR2004 - ASCII control range
+                await _send_problem(send, 400, "Bad request", "control characters are not allowed in the URL")
+                return
+        await self.app(scope, receive, send)
 
 
 class BodySizeLimitMiddleware:
@@ -54,7 +87,37 @@ class BodySizeLimitMiddleware:
             await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
-        body = _problem_body(self.max_bytes)
-        headers = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]
-        await send({"type": "http.response.start", "status": 413, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        detail = f"the request body exceeds the limit of {self.max_bytes} bytes"
+        await _send_problem(send, 413, "Payload too large", detail)
+
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (b"content-security-policy", b"frame-ancestors 'none'"),
+]
+
+
+class SecurityHeadersMiddleware:
+    """Headers every response carries; API responses (personal data) are never cached."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Add the headers to the response start."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        no_store = scope["path"].startswith("/api/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = message.setdefault("headers", [])
+                headers.extend(SECURITY_HEADERS)
+                if no_store:
+                    headers.append((b"cache-control", b"no-store"))
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -29,15 +29,18 @@ def encode_cursor(key: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
-def decode_cursor(cursor: str) -> list[Any]:
-    """Unpack a cursor made by `encode_cursor`; anything else is a 422."""
+def decode_cursor(cursor: str, shape: tuple[type, ...]) -> list[Any]:
+    """Unpack a cursor made by `encode_cursor` for a sort key of this shape; anything else is a 422."""
+    message = "the cursor is not one this API issued"
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
     except (ValueError, UnicodeError) as exc:
-        message = "the cursor is not one this API issued"
         raise InvalidInputError(message) from exc
-    if not isinstance(value, list):
-        message = "the cursor is not one this API issued"
+    if not isinstance(value, list) or len(value) != len(shape):
         raise InvalidInputError(message)
+    for item, kind in zip(value, shape, strict=True):
+        # bool is an int to Python; a cursor never holds one.
+        if not isinstance(item, kind) or isinstance(item, bool):
+            raise InvalidInputError(message)
     return value

@@ -11,6 +11,7 @@ from zhili.core.auth import CurrentActor
 from zhili.core.http import ClockDep, DbSession
 from zhili.core.idempotency import respond_once
 from zhili.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from zhili.core.params import IdPath, IdQuery
 from zhili.org import geo, links, places, queries, service
 from zhili.org.schemas import (
     DepartmentKindRead,
@@ -114,7 +115,7 @@ def list_departments(
 
 
 @router.get("/departments/{department_id}")
-def get_department(department_id: int, session: DbSession, actor: CurrentActor) -> DepartmentRead:
+def get_department(department_id: IdPath, session: DbSession, actor: CurrentActor) -> DepartmentRead:
     """One department."""
     return queries.get_department(session, actor, department_id)
 
@@ -124,7 +125,7 @@ def list_people(
     session: DbSession,
     actor: CurrentActor,
     division: Code | None = None,
-    department: int | None = None,
+    department: IdQuery | None = None,
     role: str | None = None,
     q: Annotated[str | None, Query(max_length=60)] = None,
     cursor: str | None = None,
@@ -137,7 +138,7 @@ def list_people(
 
 
 @router.get("/people/{person_id}")
-def get_person(person_id: int, session: DbSession, actor: CurrentActor) -> PersonRead:
+def get_person(person_id: IdPath, session: DbSession, actor: CurrentActor) -> PersonRead:
     """One person with the posts of theirs you may see."""
     return queries.get_person(session, actor, person_id)
 
@@ -162,7 +163,7 @@ def add_person(
 
 @router.post("/people/{person_id}/positions", status_code=201, response_model=PersonRead)
 def add_position(
-    person_id: int,
+    person_id: IdPath,
     body: PositionCreate,
     session: DbSession,
     actor: CurrentActor,
@@ -182,7 +183,7 @@ def add_position(
 
 @router.patch("/people/{person_id}")
 def update_person(
-    person_id: int, body: PersonUpdate, session: DbSession, actor: CurrentActor, clock: ClockDep
+    person_id: IdPath, body: PersonUpdate, session: DbSession, actor: CurrentActor, clock: ClockDep
 ) -> PersonRead:
     """Change a person's name or contact details."""
     return service.update_person(session, person_id=person_id, data=body, actor=actor, clock=clock)

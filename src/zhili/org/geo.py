@@ -79,7 +79,8 @@ class LocatorCache:
         """The grid locator and the county locator for the current geometry."""
         revision = session.scalar(select(GeometryRevision.revision)) or 0
         with self._lock:
-            if self._fine is None or self._county is None or revision != self._revision:
+            # Only move forward: a request reading an older snapshot must not bring back old polygons.
+            if self._fine is None or self._county is None or self._revision is None or revision > self._revision:
                 self._fine = _build(session, "grid")
                 self._county = _build(session, "county")
                 self._revision = revision

@@ -21,7 +21,7 @@ from zhili.core.errors import InvalidInputError
 from zhili.org.geometry import areal_from_geojson
 from zhili.org.importing import bump_geometry_revision, geometry_columns
 from zhili.org.models import Division
-from zhili.org.permissions import require_manager
+from zhili.org.permissions import require_manager, require_writable
 
 MAX_PROBLEMS = 20
 # A grid may poke out of its county by this share of its area (boundary data is simplified).
@@ -209,7 +209,7 @@ def import_grids(session: Session, raw: bytes, *, source: str, actor: Actor, clo
     require_manager(actor)
     grids = parse_grids(session, raw)
     for grid in grids:
-        actor.scope.require_place(grid.village_code, what=f"village {grid.village_code}")
+        require_writable(actor, grid.village_code, None, what=f"village {grid.village_code}")
     existing = set(session.scalars(select(Division.code).where(Division.code.in_([g.code for g in grids if g.code]))))
     inserted = updated = 0
     # Grids with a code first: numbers given in the file are taken before new ones are handed out.

@@ -12,7 +12,7 @@ from typing import Any
 import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from zhili.core import audit
@@ -116,18 +116,16 @@ def import_divisions(session: Session, *, root: str, actor: Actor, clock: Clock)
     ]
     if new_rows:
         session.execute(insert(Division), new_rows)
-    for row in (r for r in rows if r.code in existing):
-        session.execute(update(Division).where(Division.code == row.code).values(name=row.name))
+    renamed = [{"b_code": r.code, "name": r.name} for r in rows if r.code in existing]
+    if renamed:
+        # One executemany, not a statement per row: a re-import touches ~27,000 names.
+        stmt = update(Division).where(Division.code == bindparam("b_code")).values(name=bindparam("name"))
+        session.connection().execute(stmt, renamed)
     bump_geometry_revision(session)
-    entry = audit.AuditEntry(
-        actor=actor.audit_name,
-        role=actor.audit_role,
-        action="org.divisions.imported",
-        entity_type="division",
-        entity_id=root,
-        after={"inserted": len(new_rows), "updated": len(existing)},
+    after = {"inserted": len(new_rows), "updated": len(existing)}
+    audit.record_by(
+        session, actor, "org.divisions.imported", entity_type="division", entity_id=root, after=after, at=clock.now()
     )
-    audit.record(session, entry, at=clock.now())
     commit(session)
     return len(new_rows)
 
@@ -165,14 +163,14 @@ def import_catalogs(session: Session, *, actor: Actor, clock: Clock) -> tuple[in
             for i in items
         ],
     )
-    entry = audit.AuditEntry(
-        actor=actor.audit_name,
-        role=actor.audit_role,
-        action="org.catalogs.imported",
+    audit.record_by(
+        session,
+        actor,
+        "org.catalogs.imported",
         entity_type="catalog",
         entity_id="department_kinds+enforcement_items",
         after={"kinds": len(kinds), "items": len(items)},
+        at=clock.now(),
     )
-    audit.record(session, entry, at=clock.now())
     commit(session)
     return len(kinds), len(items)

@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from zhili.core.auth import PageActor
 from zhili.core.http import DbSession
+from zhili.core.params import IdPath
 from zhili.org import links, queries
 from zhili.org.roles import ROLE_NAMES, role_name
 from zhili.web.templating import renderer
@@ -75,7 +76,7 @@ def _named_counts(counts: dict[str, int], request: Request) -> list[tuple[str, i
 
 
 @router.get("/org/people/{person_id}")
-def org_person(request: Request, person_id: int, session: DbSession, actor: PageActor) -> Response:
+def org_person(request: Request, person_id: IdPath, session: DbSession, actor: PageActor) -> Response:
     """A person and their posts with supervisors."""
     person = queries.get_person(session, actor, person_id)
     households = links.households_by_post(session, actor, [post.id for post in person.positions])
@@ -87,7 +88,7 @@ def org_person(request: Request, person_id: int, session: DbSession, actor: Page
 
 
 @router.get("/org/departments/{department_id}")
-def org_department(request: Request, department_id: int, session: DbSession, actor: PageActor) -> Response:
+def org_department(request: Request, department_id: IdPath, session: DbSession, actor: PageActor) -> Response:
     """A department and its staff."""
     department = queries.get_department(session, actor, department_id)
     people = queries.list_people(

@@ -1,16 +1,26 @@
-"""Permissions over the organisation that depend on its roles."""
+"""Who may change the organisation where: managing posts, and their write scope."""
 
 from __future__ import annotations
 
 from zhili.core.auth import Actor
 from zhili.core.errors import ForbiddenError
-from zhili.org.roles import MANAGING_ROLES
 
 
 def require_manager(actor: Actor) -> None:
-    """Refuse unless the actor may manage the organisation inside their scope."""
-    if not actor.has_any_role(MANAGING_ROLES):
+    """Refuse unless the actor holds a managing post (administrator, centre, command room, unit head)."""
+    if not (actor.write_scope.is_everything or actor.write_scope.grants):
         raise ForbiddenError(
             "only administrators, the governance centre, township command rooms and "
             "department heads may change the organisation"
         )
+
+
+def require_writable(actor: Actor, division_code: str, department_id: int | None, *, what: str) -> None:
+    """Refuse a change to a row outside the actor's managing posts.
+
+    A row the actor cannot even see is 404, as everywhere; one they see but do not manage is 403.
+    """
+    if actor.write_scope.reaches_unit(division_code, department_id):
+        return
+    actor.scope.require_unit(division_code, department_id, what=what)
+    raise ForbiddenError(f"{what} lies outside the part of the organisation you manage")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from zhili.core.auth import Actor, Scope
+from zhili.core.auth import Actor
 from zhili.core.errors import NotFoundError
 from zhili.core.pagination import Page, decode_cursor, encode_cursor
 from zhili.org.models import Department, DepartmentKind, Division, Person, Position
@@ -60,10 +60,10 @@ def get_division(session: Session, actor: Actor, code: str) -> DivisionRead:
 
 def scope_roots(session: Session, actor: Actor) -> list[DivisionRef]:
     """The top divisions of the actor's blocks: where the org browser starts."""
-    prefixes = [p for p in actor.scope.division_prefixes if p]
-    if not prefixes:
+    if actor.scope.is_everything:
         rows = session.scalars(select(Division).where(Division.parent_code.is_(None)).order_by(Division.code))
     else:
+        prefixes = actor.scope.division_prefixes
         rows = session.scalars(select(Division).where(Division.code.in_(prefixes)).order_by(Division.code))
     return [_ref(row) for row in rows]
 
@@ -73,7 +73,7 @@ def list_children(session: Session, actor: Actor, code: str, *, cursor: str | No
     get_division(session, actor, code)
     stmt = select(Division).where(Division.parent_code == code, actor.scope.where(Division.code))
     if cursor:
-        stmt = stmt.where(Division.code > str(decode_cursor(cursor)[0]))
+        stmt = stmt.where(Division.code > decode_cursor(cursor, (str,))[0])
     rows = list(session.scalars(stmt.order_by(Division.code).limit(limit + 1)))
     next_cursor = encode_cursor([rows[limit - 1].code]) if len(rows) > limit else None
     return Page[DivisionRef](items=[_ref(row) for row in rows[:limit]], next_cursor=next_cursor)
@@ -93,12 +93,12 @@ def search_divisions(session: Session, actor: Actor, *, text: str, level: str | 
     return [_ref(row) for row in rows]
 
 
-def _department_rows(session: Session, actor: Actor, *conditions: object) -> list[DepartmentRead]:
+def _department_rows(session: Session, *conditions: ColumnElement[bool]) -> list[DepartmentRead]:
     stmt = (
         select(Department, DepartmentKind, Division.name)
         .join(DepartmentKind, DepartmentKind.code == Department.kind_code)
         .join(Division, Division.code == Department.division_code)
-        .where(actor.scope.where(Department.division_code, Department.id), *conditions)  # type: ignore[arg-type]
+        .where(*conditions)
         .order_by(Department.division_code, DepartmentKind.sort_order)
     )
     return [
@@ -119,35 +119,35 @@ def list_departments(
     session: Session, actor: Actor, *, division_code: str | None, kind: str | None
 ) -> list[DepartmentRead]:
     """Departments in scope, optionally of one division and one kind."""
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if division_code:
         conditions.append(Department.division_code == division_code)
     if kind:
         conditions.append(Department.kind_code == kind)
-    return _department_rows(session, actor, *conditions)
+    return _department_rows(session, _visible_departments(actor), *conditions)
 
 
 def department_serving(session: Session, *, kind: str, division_code: str) -> DepartmentRead | None:
     """The unit of a kind that serves a division (a routing fact, the same for every caller)."""
-    rows = _department_rows(
-        session,
-        Actor("routing", "routing", frozenset(), Scope.everything()),
-        Department.kind_code == kind,
-        Department.division_code == division_code,
-    )
+    # Deliberately unscoped: which unit serves a place is public routing, not a person's data.
+    rows = _department_rows(session, Department.kind_code == kind, Department.division_code == division_code)
     return rows[0] if rows else None
+
+
+def _visible_departments(actor: Actor) -> ColumnElement[bool]:
+    return actor.scope.where(Department.division_code, Department.id)
 
 
 def get_department(session: Session, actor: Actor, department_id: int) -> DepartmentRead:
     """One department in scope."""
-    rows = _department_rows(session, actor, Department.id == department_id)
+    rows = _department_rows(session, _visible_departments(actor), Department.id == department_id)
     if not rows:
         message = f"department {department_id} not found"
         raise NotFoundError(message)
     return rows[0]
 
 
-def _visible_positions(actor: Actor) -> object:
+def _visible_positions(actor: Actor) -> ColumnElement[bool]:
     return actor.scope.where(Position.division_code, Position.department_id)
 
 
@@ -159,7 +159,7 @@ def _positions(session: Session, actor: Actor, person_ids: Sequence[int]) -> dic
         .outerjoin(Department, Department.id == Position.department_id)
         .outerjoin(supervisor, supervisor.id == Position.supervisor_id)
         .outerjoin(boss, boss.id == supervisor.person_id)
-        .where(Position.person_id.in_(person_ids), _visible_positions(actor))  # type: ignore[arg-type]
+        .where(Position.person_id.in_(person_ids), _visible_positions(actor))
         .order_by(Position.id)
     )
     found: dict[int, list[PositionRead]] = {pid: [] for pid in person_ids}
@@ -192,7 +192,7 @@ def list_people(
     limit: int,
 ) -> Page[PersonRead]:
     """People holding a post in scope (in the division subtree / department / role asked), by id."""
-    post = select(Position.person_id).where(_visible_positions(actor))  # type: ignore[arg-type]
+    post = select(Position.person_id).where(_visible_positions(actor))
     if division_code:
         post = post.where(Position.division_code.startswith(division_code, autoescape=True))
     if department_id:
@@ -203,7 +203,7 @@ def list_people(
     if text:
         stmt = stmt.where(or_(Person.name.contains(text, autoescape=True), Person.phone == text))
     if cursor:
-        stmt = stmt.where(Person.id > int(decode_cursor(cursor)[0]))
+        stmt = stmt.where(Person.id > decode_cursor(cursor, (int,))[0])
     people = list(session.scalars(stmt.order_by(Person.id).limit(limit + 1)))
     page, more = people[:limit], len(people) > limit
     positions = _positions(session, actor, [p.id for p in page])
@@ -225,7 +225,7 @@ def role_counts(session: Session, actor: Actor, code: str) -> dict[str, int]:
     """How many posts of each role lie in a division's subtree (within scope)."""
     stmt = (
         select(Position.role, func.count())
-        .where(Position.division_code.startswith(code, autoescape=True), _visible_positions(actor))  # type: ignore[arg-type]
+        .where(Position.division_code.startswith(code, autoescape=True), _visible_positions(actor))
         .group_by(Position.role)
     )
     return dict(session.execute(stmt).all())

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from zhili.core.params import Id, Name
+
 
 class DivisionRef(BaseModel):
     """A division named in passing (a breadcrumb, a parent)."""
@@ -85,9 +87,9 @@ class PositionCreate(BaseModel):
 
     role: str = Field(min_length=2, max_length=30)
     division_code: str | None = Field(default=None, pattern=r"^\d{2,20}$")
-    department_id: int | None = Field(default=None, gt=0)
-    supervisor_position_id: int | None = Field(default=None, gt=0)
-    title: str | None = Field(default=None, max_length=80)
+    department_id: Id | None = None
+    supervisor_position_id: Id | None = None
+    title: Name | None = Field(default=None, max_length=80)
 
 
 class PersonCreate(BaseModel):
@@ -95,9 +97,9 @@ class PersonCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=60)
+    name: Name = Field(max_length=60)
     phone: str | None = Field(default=None, pattern=r"^\+?\d{5,20}$")
-    email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+$")
+    email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+$")
     position: PositionCreate
 
 
@@ -106,9 +108,9 @@ class PersonUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=60)
+    name: Name | None = Field(default=None, max_length=60)
     phone: str | None = Field(default=None, pattern=r"^\+?\d{5,20}$")
-    email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+$")
+    email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+$")
 
     @field_validator("name")
     @classmethod
@@ -125,8 +127,8 @@ class GridContactSet(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    department_id: int = Field(gt=0)
-    position_id: int = Field(gt=0)
+    department_id: Id
+    position_id: Id
 
 
 class GridContactRead(BaseModel):

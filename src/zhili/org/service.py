@@ -12,7 +12,7 @@ from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
 from zhili.org.models import Department, Division, GridContact, Person, Position
-from zhili.org.permissions import require_manager
+from zhili.org.permissions import require_manager, require_writable
 from zhili.org.queries import get_person
 from zhili.org.roles import DEPARTMENT_ROLES, Role
 from zhili.org.schemas import GridContactSet, PersonCreate, PersonRead, PersonUpdate, PositionCreate
@@ -33,12 +33,14 @@ def _check_role(actor: Actor, data: PositionCreate) -> Role:
 def _place_post(session: Session, actor: Actor, data: PositionCreate) -> tuple[str, int | None]:
     if data.department_id is not None:
         department = session.get(Department, data.department_id)
-        if department is None or not actor.scope.reaches_unit(department.division_code, department.id):
+        if department is None:
             raise NotFoundError(f"department {data.department_id} not found")
+        require_writable(actor, department.division_code, department.id, what=f"department {department.id}")
         return department.division_code, department.id
     if data.division_code is None:
         raise InvalidInputError("a territorial post needs division_code")
-    actor.scope.require_place(data.division_code, what=f"division {data.division_code}")
+    # A territorial post is reached only by a block: a department head's strip does not reach it.
+    require_writable(actor, data.division_code, None, what=f"division {data.division_code}")
     if session.get(Division, data.division_code) is None:
         raise InvalidInputError(f"unknown division code {data.division_code}")
     return data.division_code, None
@@ -137,9 +139,11 @@ def add_position(session: Session, *, person_id: int, data: PositionCreate, acto
 
 
 def update_person(session: Session, *, person_id: int, data: PersonUpdate, actor: Actor, clock: Clock) -> PersonRead:
-    """Change a person's name or contact details; they must hold a post inside the actor's scope."""
+    """Change a person's name or contact details; they must hold a post the actor manages."""
     require_manager(actor)
-    get_person(session, actor, person_id)
+    posts = get_person(session, actor, person_id).positions
+    if not any(actor.write_scope.reaches_unit(p.division_code, p.department_id) for p in posts):
+        raise ForbiddenError(f"person {person_id} holds no post in the part of the organisation you manage")
     person = session.get(Person, person_id)
     assert person is not None  # noqa: S101 - get_person found it
     changes = data.model_dump(exclude_unset=True)
@@ -148,6 +152,11 @@ def update_person(session: Session, *, person_id: int, data: PersonUpdate, actor
         raise ConflictError(f"a person with phone {data.phone} is already registered")
     for key, value in changes.items():
         setattr(person, key, value)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise ConflictError(f"a person with phone {data.phone} is already registered") from exc
     audit.record_by(
         session,
         actor,
@@ -170,8 +179,9 @@ def set_grid_contact(session: Session, *, grid_code: str, data: GridContactSet, 
     if grid is None or grid.level != "grid":
         raise NotFoundError(f"grid {grid_code} not found")
     department = session.get(Department, data.department_id)
-    if department is None or not actor.scope.reaches_unit(department.division_code, department.id):
+    if department is None:
         raise NotFoundError(f"department {data.department_id} not found")
+    require_writable(actor, department.division_code, department.id, what=f"department {department.id}")
     post = session.get(Position, data.position_id)
     if post is None or post.department_id != department.id:
         raise InvalidInputError(f"position {data.position_id} is not a post of department {department.id}")

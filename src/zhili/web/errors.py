@@ -9,7 +9,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -38,6 +38,7 @@ def install_error_handlers(app: FastAPI, *, login_required: type[DomainError]) -
     for kind, api_handler in api_handlers.items():
         app.add_exception_handler(kind, _dual(api_handler, login_required))
     app.add_exception_handler(OperationalError, _on_database_busy)
+    app.add_exception_handler(DataError, _on_bad_data)
 
 
 Handler = Callable[[Request, Exception], Awaitable[Response]]
@@ -64,6 +65,13 @@ def _describe(exc: Exception) -> tuple[int, str, str]:
     if isinstance(exc, StarletteHTTPException):
         return exc.status_code, str(exc.detail), str(exc.detail)
     return 422, "Invalid input", "; ".join(str(e.get("msg")) for e in getattr(exc, "errors", list)())
+
+
+async def _on_bad_data(request: Request, exc: Exception) -> Response:
+    log.warning("database refused a value", path=request.url.path, error=str(exc)[:200])
+    return problems.problem_response(
+        422, "Invalid input", "a value was not acceptable to the database", slug="invalid-input"
+    )
 
 
 async def _on_database_busy(request: Request, exc: Exception) -> Response:

@@ -22,16 +22,17 @@ def upgrade() -> None:
         "login_failures",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("username", sa.String(length=60), nullable=False),
+        sa.Column("client", sa.String(length=64), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_login_failures")),
     )
     with op.batch_alter_table("login_failures", schema=None) as batch_op:
-        batch_op.create_index("ix_login_failures_username_at", ["username", "at"], unique=False)
+        batch_op.create_index("ix_login_failures_username_client_at", ["username", "client", "at"], unique=False)
 
 
 def downgrade() -> None:
     """Revert this revision."""
     with op.batch_alter_table("login_failures", schema=None) as batch_op:
-        batch_op.drop_index("ix_login_failures_username_at")
+        batch_op.drop_index("ix_login_failures_username_client_at")
 
     op.drop_table("login_failures")
