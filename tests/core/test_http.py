@@ -141,3 +141,56 @@ def test_a_name_cannot_be_nulled(api: Any, session: Session) -> None:
     cleared = api.send("PATCH", f"/api/v1/org/people/{person_id}", json={"phone": None})
     assert cleared.status_code == 200
     assert cleared.json()["phone"] is None
+
+
+def test_huge_ids_and_foreign_cursors_are_422(api: Any) -> None:
+    api.login("admin")
+    huge = "99999999999999999999"
+    assert api.get(f"/api/v1/org/people/{huge}").status_code == 422
+    assert api.get(f"/api/v1/org/departments/{huge}").status_code == 422
+    assert api.get("/api/v1/org/people", params={"department": huge}).status_code == 422
+    for cursor in ("W10", "WyJhIl0", "W3t9XQ", "W251bGxd", "WzFlNDAwXQ", "W3RydWVd"):
+        assert api.get("/api/v1/org/people", params={"cursor": cursor}).status_code == 422, cursor
+    assert api.get("/api/v1/org/divisions/3308/children", params={"cursor": "W10"}).status_code == 422
+    body = {"name": "x", "position": {"role": "dept_staff", "department_id": 2**40}}
+    assert api.send("POST", "/api/v1/org/people", json=body).status_code == 422
+
+
+def test_control_characters_in_urls_are_400(api: Any) -> None:
+    api.login("admin")
+    for path in (
+        "/api/v1/org/divisions?q=a%00",
+        "/api/v1/org/places?q=%00",
+        "/api/v1/org/divisions/33%00/children",
+        "/api/v1/org/people?q=%1f",
+    ):
+        response = api.get(path)
+        assert response.status_code == 400, path
+        assert response.json()["detail"] == "control characters are not allowed in the URL"
+
+
+def test_a_nul_in_a_login_name_is_just_a_failed_login(app_client: TestClient) -> None:
+    page = app_client.get("/login").text
+    token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    response = app_client.post("/login", data={"username": "a\x00b", "password": "whatever-1", "csrf_token": token})
+    assert response.status_code == 401
+
+
+def test_blank_and_control_character_names_are_refused(api: Any, session: Session) -> None:
+    api.login("huzhen")
+    village = _village(session)
+    for name in ("   ", "", "a\x00b", "a\nb"):
+        body = {"name": name, "position": {"role": "village_cadre", "division_code": village}}
+        assert api.send("POST", "/api/v1/org/people", json=body).status_code == 422, repr(name)
+    body = {"name": "  两边空格  ", "position": {"role": "village_cadre", "division_code": village}}
+    assert api.send("POST", "/api/v1/org/people", json=body).json()["name"] == "两边空格"
+
+
+def test_responses_carry_security_headers(api: Any) -> None:
+    api.login("admin")
+    response = api.get("/api/v1/me")
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["cache-control"] == "no-store"
+    page = api.get("/", headers={"accept": "text/html"})
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]

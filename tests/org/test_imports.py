@@ -165,3 +165,19 @@ def test_overlapping_grids_are_refused(session: Session, clock: FrozenClock) -> 
     raw = _collection(_feature(village.code, "甲", mapping(shape)), _feature(village.code, "乙", mapping(overlap)))
     with pytest.raises(InvalidInputError, match="features 1 and 2 overlap"):
         import_grids(session, raw, source="o.geojson", actor=ACTOR, clock=clock)
+
+
+def test_the_servers_shared_locator_sees_a_redrawn_grid(api: Any, session: Session, clock: FrozenClock) -> None:
+    grid = _first_grid(session)
+    kept, freed = partition(areal_from_geojson(grid.geometry), 2, seed=3)
+    point = freed.representative_point()
+    api.login("admin")
+    before = api.get("/api/v1/org/locate", params={"lon": point.x, "lat": point.y}).json()
+    assert before["chain"][-1]["code"] == grid.code
+    raw = _collection(
+        _feature(grid.parent_code, "新网格", mapping(freed)),
+        _feature(grid.parent_code, grid.name, mapping(kept), code=grid.code),
+    )
+    import_grids(session, raw, source="redraw.geojson", actor=ACTOR, clock=clock)
+    after = api.get("/api/v1/org/locate", params={"lon": point.x, "lat": point.y}).json()
+    assert after["chain"][-1]["name"] == "新网格"

@@ -48,3 +48,12 @@ def test_the_empty_scope_reaches_nothing_and_everything_reaches_all() -> None:
 def test_require_refuses_with_not_found() -> None:
     with pytest.raises(NotFoundError, match="grid 3301 not found"):
         GRID_WORKER.require_place("3301", what="grid 3301")
+
+
+def test_a_block_and_a_strip_with_the_same_prefix_can_be_held_together() -> None:
+    scope = Scope.of([Grant("330802", 2), Grant("330802"), Grant("330802006", 5)])
+    assert scope.grants == (Grant("330802"),)
+    mixed = Scope.of([Grant("330802006", 2), Grant("330802", 3), Grant("330802006")])
+    assert mixed.reaches_unit("330802", 3)
+    assert mixed.reaches_unit("330802006001", None)
+    assert not mixed.reaches_unit("330802", 4)

@@ -22,5 +22,8 @@ def require_writable(actor: Actor, division_code: str, department_id: int | None
     """
     if actor.write_scope.reaches_unit(division_code, department_id):
         return
-    actor.scope.require_unit(division_code, department_id, what=what)
+    if department_id is None:
+        actor.scope.require_place(division_code, what=what)
+    else:
+        actor.scope.require_unit(division_code, department_id, what=what)
     raise ForbiddenError(f"{what} lies outside the part of the organisation you manage")
