@@ -68,3 +68,23 @@ def test_names_are_escaped_in_pages(api: Any) -> None:
     page = api.get(f"/org/people/{created.json()['id']}", headers=HTML)
     assert "<script>alert(1)</script>" not in page.text
     assert "&lt;script&gt;" in page.text
+
+
+def test_the_traffic_police_page_shows_its_grids_over_community_grids(api: Any) -> None:
+    api.login("kc-traffic")
+    unit = api.get("/api/v1/org/departments").json()[0]
+    grids = api.get(f"/api/v1/org/departments/{unit['id']}/grids").json()
+    assert grids
+    assert all(g["grid_codes"] and g["contacts"] for g in grids)
+    assert all(code.startswith("330802") for g in grids for code in g["grid_codes"])
+    page = api.get(f"/org/departments/{unit['id']}", headers=HTML)
+    assert "部门网格（两网融合）" in page.text
+    assert grids[0]["name"] in page.text
+
+
+def test_department_grids_of_another_unit_are_404(api: Any) -> None:
+    api.login("kc-traffic")
+    api.login("fushan")
+    units = api.get("/api/v1/org/departments").json()
+    api.login("kc-traffic")
+    assert api.get(f"/api/v1/org/departments/{units[0]['id']}/grids").status_code == 404

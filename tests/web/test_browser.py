@@ -116,6 +116,19 @@ def test_the_org_browser_shows_the_longyou_network(browser: Any, server: str) ->
     page.close()
 
 
+def test_show_on_map_zooms_to_the_division(browser: Any, server: str) -> None:
+    page = _login(browser, server, "ly-centre")
+    page.goto(f"{server}/org/divisions/330825101")
+    page.click("a[href='/map#330825101']")
+    page.wait_for_selector("#map[data-focused='330825101']", timeout=20_000)
+    center = page.evaluate("() => window.zhiliMap.map.getCenter()")
+    bbox = page.evaluate("async () => (await (await fetch('/api/v1/org/divisions/330825101')).json()).bbox")
+    assert bbox[0] <= center["lng"] <= bbox[2]
+    assert bbox[1] <= center["lat"] <= bbox[3]
+    assert page.evaluate("() => window.zhiliMap.map.getZoom()") >= 10
+    page.close()
+
+
 def test_a_grid_worker_is_kept_to_their_grid_in_the_browser(browser: Any, server: str) -> None:
     page = _login(browser, server, "gridworker")
     response = page.goto(f"{server}/org/divisions/330825")

@@ -14,6 +14,7 @@ from zhili.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from zhili.core.params import IdPath, IdQuery
 from zhili.org import geo, links, places, queries, service
 from zhili.org.schemas import (
+    DepartmentGridRead,
     DepartmentKindRead,
     DepartmentRead,
     DivisionRead,
@@ -118,6 +119,12 @@ def list_departments(
 def get_department(department_id: IdPath, session: DbSession, actor: CurrentActor) -> DepartmentRead:
     """One department."""
     return queries.get_department(session, actor, department_id)
+
+
+@router.get("/departments/{department_id}/grids")
+def department_grids(department_id: IdPath, session: DbSession, actor: CurrentActor) -> list[DepartmentGridRead]:
+    """The department's own grids and the community grids each covers (两网融合)."""
+    return links.department_grids(session, actor, department_id)
 
 
 @router.get("/people")

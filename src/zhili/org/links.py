@@ -9,6 +9,8 @@ from zhili.core.auth import Actor
 from zhili.core.errors import InvalidInputError, NotFoundError
 from zhili.org.models import (
     Department,
+    DepartmentGrid,
+    DepartmentGridCell,
     DepartmentKind,
     Division,
     EnforcementItem,
@@ -19,8 +21,9 @@ from zhili.org.models import (
     Zone,
     ZoneMember,
 )
-from zhili.org.queries import department_serving
+from zhili.org.queries import department_serving, get_department
 from zhili.org.schemas import (
+    DepartmentGridRead,
     DepartmentKindRead,
     DepartmentRead,
     DivisionRef,
@@ -143,3 +146,28 @@ def households_by_post(session: Session, actor: Actor, position_ids: list[int]) 
         .group_by(Household.member_position_id)
     )
     return {int(post): count for post, count in session.execute(stmt).all() if post is not None}
+
+
+def department_grids(session: Session, actor: Actor, department_id: int) -> list[DepartmentGridRead]:
+    """A department's own grids mapped onto community grids (两网融合), within the actor's scope."""
+    get_department(session, actor, department_id)
+    stmt = (
+        select(DepartmentGrid.id, DepartmentGrid.name, DepartmentGridCell.grid_code, Person.name)
+        .join(DepartmentGridCell, DepartmentGridCell.department_grid_id == DepartmentGrid.id)
+        .outerjoin(
+            GridContact,
+            (GridContact.grid_code == DepartmentGridCell.grid_code)
+            & (GridContact.department_id == DepartmentGrid.department_id),
+        )
+        .outerjoin(Position, Position.id == GridContact.position_id)
+        .outerjoin(Person, Person.id == Position.person_id)
+        .where(DepartmentGrid.department_id == department_id, actor.scope.where(DepartmentGridCell.grid_code))
+        .order_by(DepartmentGrid.id, DepartmentGridCell.grid_code)
+    )
+    found: dict[int, DepartmentGridRead] = {}
+    for grid_id, name, grid_code, contact in session.execute(stmt):
+        read = found.setdefault(grid_id, DepartmentGridRead(id=grid_id, name=name, grid_codes=[], contacts=[]))
+        read.grid_codes.append(grid_code)
+        if contact and contact not in read.contacts:
+            read.contacts.append(contact)
+    return list(found.values())

@@ -11,14 +11,11 @@ from starlette.responses import Response
 from zhili.core.auth import PageActor
 from zhili.core.http import DbSession
 from zhili.core.params import IdPath
-from zhili.org import links, queries
-from zhili.org.roles import ROLE_NAMES, role_name
+from zhili.org import browse, links, queries
+from zhili.org.roles import role_name
 from zhili.web.templating import renderer
 
 router = APIRouter(include_in_schema=False)
-
-CHILDREN_ON_PAGE = 300
-PEOPLE_ON_PAGE = 50
 
 
 @router.get("/org")
@@ -44,35 +41,10 @@ def org_division(
     request: Request, code: str, session: DbSession, actor: PageActor, cursor: str | None = None
 ) -> Response:
     """A division: where it sits, its subdivisions, its units, its people and its links."""
-    division = queries.get_division(session, actor, code)
-    context = {
-        "actor": actor,
-        "division": division,
-        "children": queries.list_children(session, actor, code, cursor=None, limit=CHILDREN_ON_PAGE),
-        "departments": queries.list_departments(session, actor, division_code=code, kind=None),
-        "role_counts": _named_counts(queries.role_counts(session, actor, code), request),
-        "people": queries.list_people(
-            session,
-            actor,
-            division_code=code,
-            department_id=None,
-            role=None,
-            text=None,
-            cursor=cursor,
-            limit=PEOPLE_ON_PAGE,
-        ),
-        "households": links.household_count(session, actor, code),
-        "contacts": links.grid_contacts(session, actor, code) if division.level == "grid" else [],
-        "zones": [z for z in links.list_zones(session, actor) if any(m.code == code for m in z.members)],
-        "role_name": role_name,
-    }
-    return renderer(request).render(request, "org/division.html", context)
-
-
-def _named_counts(counts: dict[str, int], request: Request) -> list[tuple[str, int]]:
-    language = renderer(request).language(request)
-    order = {role.value: index for index, role in enumerate(ROLE_NAMES)}
-    return [(role_name(role, language), counts[role]) for role in sorted(counts, key=lambda r: order.get(r, 99))]
+    page = browse.division_page(session, actor, code, cursor=cursor)
+    return renderer(request).render(
+        request, "org/division.html", {"actor": actor, "page": page, "role_name": role_name}
+    )
 
 
 @router.get("/org/people/{person_id}")
@@ -89,23 +61,10 @@ def org_person(request: Request, person_id: IdPath, session: DbSession, actor: P
 
 @router.get("/org/departments/{department_id}")
 def org_department(request: Request, department_id: IdPath, session: DbSession, actor: PageActor) -> Response:
-    """A department and its staff."""
-    department = queries.get_department(session, actor, department_id)
-    people = queries.list_people(
-        session,
-        actor,
-        division_code=None,
-        department_id=department_id,
-        role=None,
-        text=None,
-        cursor=None,
-        limit=PEOPLE_ON_PAGE,
-    )
-    items = links.enforcement_items(session, kind=department.kind_code)
+    """A department: its staff, its own grids and the enforcement items of its kind."""
+    page = browse.department_page(session, actor, department_id)
     return renderer(request).render(
-        request,
-        "org/department.html",
-        {"actor": actor, "department": department, "people": people, "items": items, "role_name": role_name},
+        request, "org/department.html", {"actor": actor, "page": page, "role_name": role_name}
     )
 
 

@@ -142,6 +142,15 @@ class GridContactRead(BaseModel):
     phone: str | None
 
 
+class DepartmentGridRead(BaseModel):
+    """A department's own grid (两网融合) and the community grids it covers, with their contacts."""
+
+    id: int
+    name: str
+    grid_codes: list[str]
+    contacts: list[str] = Field(description="names of the contact officers named for those grids")
+
+
 class ZoneRead(BaseModel):
     """A 1+X zone: the leading division and its members."""
 

@@ -49,6 +49,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "org.kind": ("类别", "Kind"),
     "org.enforcement": ("执法事项", "Enforcement items"),
     "org.exercised_level": ("行使层级", "Exercised at"),
+    "org.department_grids": ("部门网格（两网融合）", "Department grids (two-net merger)"),
+    "org.community_grids": ("社区网格数", "Community grids"),
     "map.title": ("衢州市地图", "Map of Quzhou"),
     "error.title": ("出错了", "Something went wrong"),
     "error.back": ("返回首页", "Back to the home page"),

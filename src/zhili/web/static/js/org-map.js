@@ -10,6 +10,7 @@
     geoUrl: el.dataset.geoUrl || '/api/v1/org/geo',
     locateUrl: el.dataset.locateUrl || '/api/v1/org/locate',
     divisionUrl: el.dataset.divisionUrl || '/org/divisions/',
+    divisionApiUrl: el.dataset.divisionApiUrl || '/api/v1/org/divisions/',
     lang: el.dataset.lang === 'en' ? 'en' : 'zh',
   };
 
@@ -245,7 +246,23 @@
     if (bounds.isValid()) map.fitBounds(bounds, { padding: [12, 12] });
     el.dataset.countyCount = String(count);
     el.dataset.ready = '1';
+    focusFromHash();
   });
+  window.addEventListener('hashchange', focusFromHash);
+
+  // "/map#330825101" (the org browser's "show on map") zooms to that division.
+  async function focusFromHash() {
+    const code = window.location.hash.slice(1);
+    if (!/^\d{2,20}$/.test(code)) return;
+    try {
+      const division = await getJSON('focus', cfg.divisionApiUrl + encodeURIComponent(code));
+      const b = division && division.bbox;
+      if (b) map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { padding: [24, 24] });
+      el.dataset.focused = code;
+    } catch (err) {
+      if (!isAbort(err)) setError('focus', err.message);
+    }
+  }
   loadStatic('township');
   refreshDynamic();
 })();

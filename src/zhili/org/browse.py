@@ -1,0 +1,95 @@
+"""What the org browser pages show, each page gathered by one function over the scoped queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from zhili.core.auth import Actor
+from zhili.core.pagination import Page
+from zhili.org import links, queries
+from zhili.org.roles import ROLE_NAMES
+from zhili.org.schemas import (
+    DepartmentGridRead,
+    DepartmentRead,
+    DivisionRead,
+    DivisionRef,
+    EnforcementItemRead,
+    GridContactRead,
+    PersonRead,
+    ZoneRead,
+)
+
+CHILDREN_ON_PAGE = 300
+PEOPLE_ON_PAGE = 50
+_ROLE_ORDER = {role.value: index for index, role in enumerate(ROLE_NAMES)}
+
+
+@dataclass(frozen=True)
+class DivisionPage:
+    """A division with its subdivisions, units, posts by role, people and links."""
+
+    division: DivisionRead
+    children: Page[DivisionRef]
+    departments: list[DepartmentRead]
+    role_counts: list[tuple[str, int]]
+    people: Page[PersonRead]
+    households: int
+    contacts: list[GridContactRead]
+    zones: list[ZoneRead]
+
+
+@dataclass(frozen=True)
+class DepartmentPage:
+    """A unit with its staff, its own grids (两网融合) and the enforcement items of its kind."""
+
+    department: DepartmentRead
+    people: Page[PersonRead]
+    grids: list[DepartmentGridRead]
+    items: list[EnforcementItemRead]
+
+
+def division_page(session: Session, actor: Actor, code: str, *, cursor: str | None) -> DivisionPage:
+    """Everything the division page shows, within the actor's scope."""
+    division = queries.get_division(session, actor, code)
+    counts = queries.role_counts(session, actor, code)
+    return DivisionPage(
+        division=division,
+        children=queries.list_children(session, actor, code, cursor=None, limit=CHILDREN_ON_PAGE),
+        departments=queries.list_departments(session, actor, division_code=code, kind=None),
+        role_counts=sorted(counts.items(), key=lambda item: _ROLE_ORDER.get(item[0], len(_ROLE_ORDER))),
+        people=queries.list_people(
+            session,
+            actor,
+            division_code=code,
+            department_id=None,
+            role=None,
+            text=None,
+            cursor=cursor,
+            limit=PEOPLE_ON_PAGE,
+        ),
+        households=links.household_count(session, actor, code),
+        contacts=links.grid_contacts(session, actor, code) if division.level == "grid" else [],
+        zones=[zone for zone in links.list_zones(session, actor) if any(m.code == code for m in zone.members)],
+    )
+
+
+def department_page(session: Session, actor: Actor, department_id: int) -> DepartmentPage:
+    """Everything the department page shows, within the actor's scope."""
+    department = queries.get_department(session, actor, department_id)
+    return DepartmentPage(
+        department=department,
+        people=queries.list_people(
+            session,
+            actor,
+            division_code=None,
+            department_id=department_id,
+            role=None,
+            text=None,
+            cursor=None,
+            limit=PEOPLE_ON_PAGE,
+        ),
+        grids=links.department_grids(session, actor, department_id),
+        items=links.enforcement_items(session, kind=department.kind_code),
+    )
