@@ -243,7 +243,7 @@
   loadStatic('county').then((count) => {
     if (count < 0) { el.dataset.error = state.errors.county || TEXT.failed; return; }
     const bounds = layers.county.getBounds();
-    if (bounds.isValid()) map.fitBounds(bounds, { padding: [12, 12] });
+    if (bounds.isValid()) map.fitBounds(bounds, { padding: [12, 12], animate: false });
     el.dataset.countyCount = String(count);
     el.dataset.ready = '1';
     focusFromHash();
@@ -257,7 +257,7 @@
     try {
       const division = await getJSON('focus', cfg.divisionApiUrl + encodeURIComponent(code));
       const b = division && division.bbox;
-      if (b) map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { padding: [24, 24] });
+      if (b) map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { padding: [24, 24], animate: false });
       el.dataset.focused = code;
     } catch (err) {
       if (!isAbort(err)) setError('focus', err.message);
