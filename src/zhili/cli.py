@@ -20,7 +20,7 @@ from zhili.core.errors import DomainError
 from zhili.core.settings import Settings
 from zhili.demo import DEMO_PASSWORD, build_demo
 from zhili.org.grid_import import import_grids
-from zhili.org.importing import import_catalogs, import_divisions
+from zhili.org.importing import import_catalogs, import_divisions, instantiate_departments
 
 app = typer.Typer(
     help="Zhili 治理: closed-loop, multi-agency grassroots governance.",
@@ -128,6 +128,23 @@ def import_divisions_command(
         except DomainError as exc:
             raise _fail(exc) from exc
     console.print(f"imported {inserted:,} new divisions under {root}")
+
+
+@import_app.command("departments")
+def import_departments_command(
+    root: Annotated[str, typer.Option(help="division code to create units under (3308 = Quzhou)")] = "3308",
+) -> None:
+    """Create one unit of each department kind at every city, county and township under ROOT."""
+    settings = _settings()
+    with (
+        session_scope(make_session_factory(make_engine(settings.database_url))) as session,
+        console.status("creating department units"),
+    ):
+        try:
+            units = instantiate_departments(session, root=root, actor=system_actor("cli"), clock=SystemClock())
+        except DomainError as exc:
+            raise _fail(exc) from exc
+    console.print(f"{len(units):,} department units under {root}")
 
 
 @import_app.command("grids")

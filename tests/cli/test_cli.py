@@ -107,3 +107,25 @@ def test_demo_builds_a_world_and_prints_the_logins(tmp_path: Path) -> None:
     assert "4,800 grids" in result.output
     assert "zhili-demo" in result.output
     assert "kc-traffic" in result.output
+
+
+def test_import_departments_creates_units_once(database: Path) -> None:
+    runner.invoke(app, ["import", "divisions", "--root", "3308"])
+    first = runner.invoke(app, ["import", "departments", "--root", "330825"])
+    assert first.exit_code == 0, first.output
+    with sqlite3.connect(database) as db:
+        units = db.execute("SELECT COUNT(*) FROM departments").fetchone()[0]
+        names = {row[0] for row in db.execute("SELECT name FROM departments WHERE division_code = '330825101'")}
+    assert units > 20
+    assert "湖镇镇综合行政执法队" in names
+    assert "湖镇镇司法所" in names
+    again = runner.invoke(app, ["import", "departments", "--root", "330825"])
+    assert again.exit_code == 0
+    with sqlite3.connect(database) as db:
+        assert db.execute("SELECT COUNT(*) FROM departments").fetchone()[0] == units
+
+
+def test_import_departments_needs_divisions(database: Path) -> None:
+    result = runner.invoke(app, ["import", "departments", "--root", "330825"])
+    assert result.exit_code == 2
+    assert "import its divisions first" in result.output

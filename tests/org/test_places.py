@@ -37,3 +37,29 @@ def test_empty_and_overlong_names_are_422(api: Any) -> None:
     api.login("admin")
     assert api.get("/api/v1/org/places", params={"q": ""}).status_code == 422
     assert api.get("/api/v1/org/places", params={"q": "长" * 61}).status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("item", "division", "unit"),
+    [
+        ("ENF-ILLEGAL-BUILD", "330825101", "湖镇镇综合行政执法队"),
+        ("ENF-WAGES", "330825101", "龙游县人力资源和社会保障局"),
+        ("ENF-ILLEGAL-BUILD", "330825", "龙游县综合行政执法队"),
+        ("ENF-PARK-PAVEMENT", "330802006", "柯城区公安交警大队"),
+    ],
+)
+def test_the_unit_exercising_an_enforcement_item(api: Any, item: str, division: str, unit: str) -> None:
+    api.login("admin")
+    response = api.get(f"/api/v1/org/enforcement-items/{item}/unit", params={"division": division})
+    assert response.status_code == 200, response.text
+    assert response.json()["name"] == unit
+
+
+def test_enforcement_routing_refusals(api: Any) -> None:
+    api.login("huzhen")
+    assert api.get("/api/v1/org/enforcement-items/ENF-NOPE/unit", params={"division": "330825101"}).status_code == 404
+    assert api.get("/api/v1/org/enforcement-items/ENF-WAGES/unit", params={"division": "330802006"}).status_code == 404
+    api.login("admin")
+    assert api.get("/api/v1/org/enforcement-items/ENF-WAGES/unit", params={"division": "3308"}).status_code == 422
+    kinds = api.get("/api/v1/org/department-kinds").json()
+    assert {"traffic_police", "hrss", "enforcement"} <= {k["code"] for k in kinds}

