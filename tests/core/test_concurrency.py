@@ -7,7 +7,6 @@ transactions and locks behave as in production, not inside one test transaction.
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -15,11 +14,9 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
-from tests.conftest import BACKENDS, scratch_postgres
-from tests.web.test_browser import _free_port
+from tests.conftest import BACKENDS, live_server, scratch_postgres
 
 from zhili.access.service import create_account
 from zhili.app import create_app
@@ -81,17 +78,8 @@ def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         url = scratch_postgres("zhili_concurrency")
     engine = _seed(url)
     app = create_app(Settings(environment="test", database_url=url), engine=engine)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    base = f"http://127.0.0.1:{port}"
-    yield Live(backend, base, engine, _token(base))
-    server.should_exit = True
-    thread.join(timeout=10)
+    with live_server(app) as base:
+        yield Live(backend, base, engine, _token(base))
     engine.dispose()
 
 

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
-from tests.conftest import World, require_or_skip
+from tests.conftest import World, live_server, require_or_skip
 
 from zhili.app import create_app
 from zhili.core.settings import Settings
@@ -37,27 +33,12 @@ def _chromium() -> str:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(sqlite_world: World) -> Iterator[str]:
     """The app on a real port, over the SQLite demo world (the API tests cover PostgreSQL)."""
-    world = sqlite_world
-    port = _free_port()
-    app = create_app(Settings(environment="test", database_url=world.url), engine=world.engine)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    app = create_app(Settings(environment="test", database_url=sqlite_world.url), engine=sqlite_world.engine)
+    with live_server(app) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -2,35 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from urllib.parse import unquote_to_bytes
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from zhili.core.request_context import current_request_id
+from zhili.core.request_context import send_problem
 
 
 class BodyTooLargeError(Exception):
     """Raised while streaming a body that outgrows the limit."""
-
-
-def _problem_body(status: int, title: str, detail: str) -> bytes:
-    slug = title.lower().replace(" ", "-")
-    body = {
-        "type": f"https://zhili.example/problems/{slug}",
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "request_id": current_request_id(),
-    }
-    return json.dumps(body).encode()
-
-
-async def _send_problem(send: Send, status: int, title: str, detail: str) -> None:
-    body = _problem_body(status, title, detail)
-    headers = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
 
 
 class ControlCharacterGuardMiddleware:
@@ -49,7 +29,7 @@ class ControlCharacterGuardMiddleware:
             raw = scope.get("raw_path", b"") + b"?" + scope.get("query_string", b"")
             decoded = unquote_to_bytes(raw.replace(b"+", b" "))
             if any(byte < 0x20 or byte == 0x7F for byte in decoded):  # noqa: PLR2004 - ASCII control range
-                await _send_problem(send, 400, "Bad request", "control characters are not allowed in the URL")
+                await send_problem(send, 400, "Bad request", "control characters are not allowed in the URL")
                 return
         await self.app(scope, receive, send)
 
@@ -88,7 +68,7 @@ class BodySizeLimitMiddleware:
 
     async def _refuse(self, send: Send) -> None:
         detail = f"the request body exceeds the limit of {self.max_bytes} bytes"
-        await _send_problem(send, 413, "Payload too large", detail)
+        await send_problem(send, 413, "Payload too large", detail)
 
 
 SECURITY_HEADERS = [

@@ -20,18 +20,19 @@ log = structlog.get_logger("zhili.http")
 _NOT_STARTED = 0
 
 
-async def _send_internal_error(send: Send, request_id: str) -> None:
+async def send_problem(send: Send, status: int, title: str, detail: str) -> None:
+    """Answer with a problem+json body straight from ASGI middleware (before any route runs)."""
     body = json.dumps(
         {
-            "type": "https://zhili.example/problems/internal-error",
-            "title": "Internal error",
-            "status": 500,
-            "detail": "an unexpected error occurred; it has been logged",
-            "request_id": request_id,
+            "type": "https://zhili.example/problems/" + title.lower().replace(" ", "-"),
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "request_id": current_request_id(),
         }
     ).encode()
     headers = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": 500, "headers": headers})
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -92,7 +93,9 @@ class RequestIdMiddleware:
             log.exception("unhandled error", path=scope["path"])
             if status == _NOT_STARTED:
                 status = 500
-                await _send_internal_error(send_with_id, request_id)
+                await send_problem(
+                    send_with_id, 500, "Internal error", "an unexpected error occurred; it has been logged"
+                )
         finally:
             elapsed_ms = round((time.perf_counter() - started) * 1000, 2)
             log.info("request", method=scope["method"], path=scope["path"], status=status, ms=elapsed_ms)
