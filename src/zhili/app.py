@@ -47,10 +47,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
     app.state.locators = LocatorCache()
     app.state.actor_resolver = resolve_actor
     install_error_handlers(app, login_required=LoginRequiredError)
+    # Added inside out: the last one added runs first, so even a 500 from RequestIdMiddleware
+    # leaves with the security headers.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(ControlCharacterGuardMiddleware)
-    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     for router in (access_api.router, org_api.router, access_pages.router, org_pages.router):
         app.include_router(router)
     static = resources.files("zhili.web").joinpath("static")

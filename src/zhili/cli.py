@@ -85,11 +85,18 @@ def demo(
 
 
 @app.command()
-def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    forwarded_allow_ips: Annotated[
+        str, typer.Option(help="reverse proxies whose X-Forwarded-For is trusted (comma-separated)")
+    ] = "127.0.0.1",
+) -> None:
     """Serve the web app and API with the settings from ZHILI_ variables.
 
     An embedded SQLite database is brought to the newest schema first; PostgreSQL is migrated
-    explicitly with `zhili db upgrade`, once, before its servers start.
+    explicitly with `zhili db upgrade`, once, before its servers start. Behind a reverse proxy,
+    name it in --forwarded-allow-ips so that logins are throttled per real client address.
     """
     settings = _settings()
     path = settings.sqlite_path()
@@ -97,7 +104,14 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         migrate.upgrade(settings.database_url)
     console.print(f"Serving on http://{host}:{port}  (database: {settings.database_url.split('@')[-1]})")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="warning",
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
+    )
 
 
 @db_app.command("upgrade")

@@ -96,6 +96,7 @@ def test_api_tokens_work_and_are_hashed_at_rest(api: Any, session: Session) -> N
     me = api.client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert me.status_code == 200
     assert me.json()["scope"] == ["330825"]
+    assert me.json()["manages"] == ["330825"]
     bad = api.client.get("/api/v1/me", headers={"Authorization": "Bearer zl_not-a-token"})
     assert bad.status_code == 401
     assert bad.headers["www-authenticate"] == "Bearer"

@@ -122,6 +122,8 @@ def test_an_unexpected_error_is_a_500_problem_with_the_request_id(app_client: Te
     app_client.app.add_api_route("/api/v1/boom", boom)  # type: ignore[attr-defined]
     response = app_client.get("/api/v1/boom", headers={"X-Request-ID": "crash-1"})
     assert response.status_code == 500
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["cache-control"] == "no-store"
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["request_id"] == "crash-1"
     assert "boom" not in response.text

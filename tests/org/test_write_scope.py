@@ -76,3 +76,12 @@ def test_an_account_without_posts_sees_nothing(api: Any, session: Session, clock
     assert api.get("/api/v1/org/divisions").json() == []
     assert api.get("/api/v1/org/divisions/33").status_code == 404
     assert api.get("/api/v1/me").json()["scope"] == []
+
+
+def test_me_tells_where_one_may_write(api: Any) -> None:
+    api.login("gridworker")
+    assert api.get("/api/v1/me").json()["manages"] == []
+    api.login("kc-traffic-head")
+    assert api.get("/api/v1/me").json()["manages"] == ["330802"]
+    api.login("admin")
+    assert api.get("/api/v1/me").json()["manages"] == [""]

@@ -25,6 +25,7 @@ class MeRead(BaseModel):
     person_id: int | None
     roles: list[str]
     scope: list[str] = Field(description='division-code prefixes reachable; [""] means everything')
+    manages: list[str] = Field(description="division-code prefixes where you may change the organisation")
 
 
 class TokenCreate(BaseModel):
@@ -61,6 +62,7 @@ def me(actor: CurrentActor) -> MeRead:
         person_id=actor.person_id,
         roles=sorted(actor.roles),
         scope=list(actor.scope.division_prefixes),
+        manages=list(actor.write_scope.division_prefixes),
     )
 
 
@@ -80,7 +82,10 @@ def create_token(
     clock: ClockDep,
     settings: SettingsDep,
 ) -> TokenRead:
-    """Issue an API token for yourself from a logged-in browser session; it is shown only now."""
+    """Issue an API token for yourself from a logged-in browser session; it is shown only now.
+
+    No Idempotency-Key here on purpose: replaying the response would mean storing the clear token.
+    """
     if getattr(request.state, "auth_method", None) != "session":
         raise ForbiddenError("tokens are issued from a logged-in session, not by another token")
     account = _own_account(session, actor)

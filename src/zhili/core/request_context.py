@@ -10,6 +10,7 @@ import uuid
 from contextvars import ContextVar
 
 import structlog
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = "x-request-id"
@@ -18,6 +19,7 @@ _request_id: ContextVar[str | None] = ContextVar("zhili_request_id", default=Non
 
 log = structlog.get_logger("zhili.http")
 _NOT_STARTED = 0
+CLIENT_CLOSED_REQUEST = 499  # the status nginx logs for this; never sent
 
 
 async def send_problem(send: Send, status: int, title: str, detail: str) -> None:
@@ -89,6 +91,9 @@ class RequestIdMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except ClientDisconnect:
+            # The client went away mid-request: nothing to answer and nothing broken.
+            status = CLIENT_CLOSED_REQUEST
         except Exception:
             log.exception("unhandled error", path=scope["path"])
             if status == _NOT_STARTED:
