@@ -6,7 +6,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from zhili.core.auth import Actor
-from zhili.core.errors import InvalidInputError, NotFoundError
 from zhili.org.models import (
     Department,
     DepartmentGrid,
@@ -21,7 +20,8 @@ from zhili.org.models import (
     Zone,
     ZoneMember,
 )
-from zhili.org.queries import department_serving, get_department
+from zhili.org.queries import get_department
+from zhili.org.routing import unit_for_enforcement
 from zhili.org.schemas import (
     DepartmentGridRead,
     DepartmentKindRead,
@@ -101,33 +101,10 @@ def household_count(session: Session, actor: Actor, code: str) -> int:
     return session.scalar(stmt) or 0
 
 
-TOWNSHIP_CODE_LENGTH = 9
-COUNTY_CODE_LENGTH = 6
-ENFORCEMENT_TEAM_KIND = "enforcement"
-
-
 def exercising_unit(session: Session, actor: Actor, *, item_code: str, division_code: str) -> DepartmentRead:
-    """The unit that exercises an enforcement item at a place (一支队伍管执法).
-
-    An item delegated to townships is exercised by the township's comprehensive enforcement
-    team; any other item by the county department of the item's kind.
-    """
+    """The unit that exercises an enforcement item at a place in the actor's scope."""
     actor.scope.require_place(division_code, what=f"division {division_code}")
-    item = session.get(EnforcementItem, item_code)
-    if item is None:
-        raise NotFoundError(f"enforcement item {item_code} not found")
-    if len(division_code) < COUNTY_CODE_LENGTH:
-        raise InvalidInputError("enforcement is exercised in a county or below; give a county or lower division")
-    delegated = item.exercised_level == "township" and len(division_code) >= TOWNSHIP_CODE_LENGTH
-    kind, place = (
-        (ENFORCEMENT_TEAM_KIND, division_code[:TOWNSHIP_CODE_LENGTH])
-        if delegated
-        else (item.kind_code, division_code[:COUNTY_CODE_LENGTH])
-    )
-    unit = department_serving(session, kind=kind, division_code=place)
-    if unit is None:
-        raise NotFoundError(f"no {kind} unit serves division {place}")
-    return unit
+    return unit_for_enforcement(session, item_code=item_code, division_code=division_code)
 
 
 def department_kinds(session: Session) -> list[DepartmentKindRead]:

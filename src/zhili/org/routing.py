@@ -1,0 +1,67 @@
+"""Routing facts of the organisation: which unit serves a place, who is a grid's contact.
+
+These are public facts about the organisation, the same for every caller, so they are not scoped;
+callers that answer a person check that person's scope first.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from zhili.core.errors import InvalidInputError, NotFoundError
+from zhili.org.models import EnforcementItem, GridContact
+from zhili.org.queries import department_serving
+from zhili.org.schemas import DepartmentRead
+
+COUNTY_CODE_LENGTH = 6
+TOWNSHIP_CODE_LENGTH = 9
+ENFORCEMENT_TEAM_KIND = "enforcement"
+# Division code lengths from the finest (micro-grid, grid, village) up to the province.
+CODE_LENGTHS_UPWARD = (17, 15, 12, 9, 6, 4, 2)
+
+
+def ancestor_codes(division_code: str) -> list[str]:
+    """The division and its ancestors, finest first (codes nest by prefix)."""
+    return [division_code[:n] for n in CODE_LENGTHS_UPWARD if n <= len(division_code)]
+
+
+def nearest_unit(session: Session, *, kind: str, division_code: str) -> DepartmentRead | None:
+    """The unit of a kind that serves the division or, failing that, its nearest ancestor."""
+    for code in ancestor_codes(division_code):
+        unit = department_serving(session, kind=kind, division_code=code)
+        if unit is not None:
+            return unit
+    return None
+
+
+def unit_for_enforcement(session: Session, *, item_code: str, division_code: str) -> DepartmentRead:
+    """The unit that exercises an enforcement item at a place (一支队伍管执法).
+
+    An item delegated to townships is exercised by the township's comprehensive enforcement
+    team; any other item by the county department of the item's kind.
+    """
+    item = session.get(EnforcementItem, item_code)
+    if item is None:
+        raise NotFoundError(f"enforcement item {item_code} not found")
+    if len(division_code) < COUNTY_CODE_LENGTH:
+        raise InvalidInputError("enforcement is exercised in a county or below; give a county or lower division")
+    delegated = item.exercised_level == "township" and len(division_code) >= TOWNSHIP_CODE_LENGTH
+    kind, place = (
+        (ENFORCEMENT_TEAM_KIND, division_code[:TOWNSHIP_CODE_LENGTH])
+        if delegated
+        else (item.kind_code, division_code[:COUNTY_CODE_LENGTH])
+    )
+    unit = department_serving(session, kind=kind, division_code=place)
+    if unit is None:
+        raise NotFoundError(f"no {kind} unit serves division {place}")
+    return unit
+
+
+def grid_contact_position(session: Session, *, grid_code: str, department_id: int) -> int | None:
+    """The post a department named as its contact for a grid (两网融合), if any."""
+    return session.scalar(
+        select(GridContact.position_id).where(
+            GridContact.grid_code == grid_code, GridContact.department_id == department_id
+        )
+    )
