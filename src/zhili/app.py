@@ -11,6 +11,8 @@ from sqlalchemy import Engine, text
 from zhili.access import api as access_api
 from zhili.access import pages as access_pages
 from zhili.access.deps import resolve_actor
+from zhili.cases import api as cases_api
+from zhili.cases import pages as cases_pages
 from zhili.core.auth import LoginRequiredError
 from zhili.core.clock import Clock, SystemClock
 from zhili.core.db import make_engine, make_session_factory
@@ -18,13 +20,15 @@ from zhili.core.http import DbSession, Services
 from zhili.core.limits import BodySizeLimitMiddleware, ControlCharacterGuardMiddleware, SecurityHeadersMiddleware
 from zhili.core.request_context import RequestIdMiddleware, configure_logging
 from zhili.core.settings import Settings
+from zhili.matters import api as matters_api
+from zhili.matters import pages as matters_pages
 from zhili.org import api as org_api
 from zhili.org import pages as org_pages
 from zhili.org.geo import LocatorCache
 from zhili.web.errors import install_error_handlers
 from zhili.web.templating import Renderer
 
-TEMPLATE_PACKAGES = ("zhili.web", "zhili.access", "zhili.org")
+TEMPLATE_PACKAGES = ("zhili.web", "zhili.access", "zhili.org", "zhili.matters", "zhili.cases")
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine | None = None) -> FastAPI:
@@ -53,7 +57,17 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
     app.add_middleware(ControlCharacterGuardMiddleware)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
-    for router in (access_api.router, org_api.router, access_pages.router, org_pages.router):
+    routers = (
+        access_api.router,
+        org_api.router,
+        matters_api.router,
+        cases_api.router,
+        access_pages.router,
+        org_pages.router,
+        matters_pages.router,
+        cases_pages.router,
+    )
+    for router in routers:
         app.include_router(router)
     static = resources.files("zhili.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")

@@ -1,4 +1,4 @@
-"""The `zhili` command: demo, serve, database, imports, users and audit."""
+"""The `zhili` command: demo, serve, database, imports, users, audit and the matter catalog."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import typer
 import uvicorn
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.orm import Session, sessionmaker
 
 from zhili.app import create_app
 from zhili.core import audit, migrate
@@ -19,6 +20,10 @@ from zhili.core.db import make_engine, make_session_factory, session_scope
 from zhili.core.errors import DomainError
 from zhili.core.settings import Settings
 from zhili.demo import DEMO_PASSWORD, build_demo
+from zhili.matters import queries as matter_queries
+from zhili.matters.definition import MatterDefinition, Phase
+from zhili.matters.schemas import MatterRead
+from zhili.matters.service import sync_catalog
 from zhili.org.grid_import import import_grids
 from zhili.org.importing import import_catalogs, import_divisions, instantiate_departments
 
@@ -31,7 +36,14 @@ db_app = typer.Typer(help="The database.", no_args_is_help=True)
 import_app = typer.Typer(help="Import organisation data.", no_args_is_help=True)
 users_app = typer.Typer(help="Accounts.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit record.", no_args_is_help=True)
-for sub, name in ((db_app, "db"), (import_app, "import"), (users_app, "users"), (audit_app, "audit")):
+matters_app = typer.Typer(help="The matter catalog (事项目录).", no_args_is_help=True)
+for sub, name in (
+    (db_app, "db"),
+    (import_app, "import"),
+    (users_app, "users"),
+    (audit_app, "audit"),
+    (matters_app, "matters"),
+):
     app.add_typer(sub, name=name)
 
 console = Console()
@@ -224,6 +236,99 @@ def audit_verify() -> None:
         console.print(f"[red]✗[/red] {problem}")
     console.print(f"[red]audit chain broken[/red]: {len(report.problems)} problem(s) in {report.checked:,} records")
     raise typer.Exit(code=1)
+
+
+def _readers() -> sessionmaker[Session]:
+    return make_session_factory(make_engine(_settings().database_url), read_only=True)
+
+
+@matters_app.command("list")
+def matters_list() -> None:
+    """The current version of every matter in the database."""
+    with session_scope(_readers()) as session:
+        matters = matter_queries.list_current(session)
+    table = Table(title=f"Matter catalog: {len(matters)} matters")
+    for column in ("code", "名称", "name", "lead", "collaborators", "level", "version", "assignment"):
+        table.add_column(column)
+    for m in matters:
+        assignment = "editable default" if m.is_default_assignment else "seed"
+        collaborators = ", ".join(m.collaborator_kinds)
+        table.add_row(
+            m.code, m.name_zh, m.name_en, m.lead_kind, collaborators, m.handling_level, str(m.version), assignment
+        )
+    console.print(table)
+    if not matters:
+        console.print("no matters loaded yet: run `zhili matters reload`")
+
+
+@matters_app.command("show")
+def matters_show(code: str) -> None:
+    """One matter: its current definition and its versions."""
+    with session_scope(_readers()) as session:
+        try:
+            matter = matter_queries.get_matter(session, code)
+        except DomainError as exc:
+            raise _fail(exc) from exc
+    definition = matter.latest.definition
+    console.print(f"[bold]{definition.name_zh}[/bold] · {definition.name_en} ({code}, version {matter.latest.version})")
+    console.print(f"lead: {definition.lead_kind}; collaborators: {', '.join(definition.collaborator_kinds) or '-'}")
+    console.print(
+        f"level: {definition.handling_level}; enforcement item: {definition.enforcement_item or '-'}; "
+        f"urgent: {definition.urgent}; editable default: {definition.is_default_assignment}"
+    )
+    console.print(f"evidence to close: {', '.join(definition.evidence_to_close)}")
+    console.print(f"duplicates: within {definition.duplicates.distance_m} m and {definition.duplicates.hours} h")
+    ladder = ", ".join(f"{step.action} at {step.at:g}" for step in definition.escalation)
+    console.print(f"escalation: {ladder}")
+    for table in (_limits_table(definition), _attributes_table(definition), _versions_table(matter)):
+        console.print(table)
+
+
+def _limits_table(definition: MatterDefinition) -> Table:
+    table = Table(title="time limits")
+    table.add_column("handler")
+    for phase in Phase:
+        table.add_column(phase.value)
+    for level, phases in definition.limits.items():
+        table.add_row(level.value, *(f"{phases[p].amount} {phases[p].unit}" for p in Phase))
+    return table
+
+
+def _attributes_table(definition: MatterDefinition) -> Table:
+    table = Table(title="intake attributes")
+    for column in ("#", "code", "名称", "datatype", "required", "values"):
+        table.add_column(column)
+    for a in sorted(definition.attributes, key=lambda attribute: attribute.order):
+        values = ", ".join(value.key for value in a.values)
+        table.add_row(str(a.order), a.code, a.name_zh, a.datatype.value, "yes" if a.required else "", values)
+    return table
+
+
+def _versions_table(matter: MatterRead) -> Table:
+    table = Table(title="versions")
+    for column in ("version", "id", "loaded at", "content hash", "current"):
+        table.add_column(column)
+    for v in matter.versions:
+        loaded = f"{v.loaded_at:%Y-%m-%d %H:%M} UTC"
+        table.add_row(str(v.version), str(v.id), loaded, v.content_hash[:12], "yes" if v.is_current else "")
+    return table
+
+
+@matters_app.command("reload")
+def matters_reload() -> None:
+    """Load the packaged matter files: new matters become version 1, changed ones a new version."""
+    settings = _settings()
+    with session_scope(make_session_factory(make_engine(settings.database_url))) as session:
+        try:
+            report = sync_catalog(session, actor=system_actor("cli"), clock=SystemClock())
+        except DomainError as exc:
+            raise _fail(exc) from exc
+    new_versions = ", ".join(f"{code} v{version}" for code, version in report.new_versions.items())
+    console.print(f"added: {len(report.added)} {', '.join(report.added)}".rstrip())
+    console.print(f"new versions: {len(report.new_versions)} {new_versions}".rstrip())
+    if report.restored or report.withdrawn:
+        console.print(f"restored: {', '.join(report.restored) or '-'}; withdrawn: {', '.join(report.withdrawn) or '-'}")
+    console.print(f"unchanged: {len(report.unchanged)}")
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from zhili.access.service import create_account
 from zhili.core.auth import system_actor
 from zhili.core.clock import Clock
+from zhili.matters.service import sync_catalog
 from zhili.org.demo_world import DEFAULT_SEED, DemoWorld, Step, build_demo_world
 from zhili.org.models import Position
 
@@ -43,9 +44,12 @@ class DemoLogin:
 def build_demo(
     session: Session, *, clock: Clock, seed: int = DEFAULT_SEED, step: Step | None = None
 ) -> tuple[DemoWorld, list[DemoLogin]]:
-    """Build the demo world into an empty database and create the demo logins."""
+    """Build the demo world into an empty database, load the matter catalog, create the demo logins."""
     actor = system_actor("demo")
     world = build_demo_world(session, actor=actor, clock=clock, seed=seed, step=step)
+    if step:
+        step("matter catalog")
+    sync_catalog(session, actor=actor, clock=clock)
     if step:
         step("demo logins")
     create_account(

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.orm import Session
+from tests.cases.test_flow import fushan_point
 from tests.conftest import World, live_server, require_or_skip
 
 from zhili.app import create_app
@@ -116,3 +118,86 @@ def test_a_grid_worker_is_kept_to_their_grid_in_the_browser(browser: Any, server
     assert response is not None
     assert response.status == 404
     page.close()
+
+
+def _click_command(page: Any, command: str) -> None:
+    page.click(f"form[data-command='{command}'] button[type=submit]")
+    page.wait_for_load_state()
+
+
+def _as(browser: Any, server: str, username: str, case_url: str) -> Any:
+    page = _login(browser, server, username)
+    page.goto(case_url)
+    return page
+
+
+def _report_in_browser(browser: Any, server: str, point: dict[str, float]) -> str:
+    page = _login(browser, server, "gridworker")
+    page.goto(f"{server}/cases/new?matter=illegal_parking")
+    page.fill("textarea[name=description]", "人行道违停，挡住盲道")
+    page.fill("input[name=lon]", str(point["lon"]))
+    page.fill("input[name=lat]", str(point["lat"]))
+    page.fill("input[name='attr.plate_number']", "浙H88888")
+    page.select_option("select[name='attr.vehicle_type']", "car")
+    page.select_option("select[name='attr.parked_on']", "pavement")
+    page.click("#intake button[type=submit]")
+    page.wait_for_selector("#lead")
+    assert "柯城区公安交警大队" in page.inner_text("#lead")
+    assert page.inner_text("#contact").strip()
+    case_url = str(page.url)
+    page.close()
+    return case_url
+
+
+def _lead_works_the_case(browser: Any, server: str, case_url: str, point: dict[str, float]) -> None:
+    lead = _as(browser, server, "kc-traffic", case_url)
+    _click_command(lead, "sign")
+    _click_command(lead, "start")
+    boxes = lead.locator("#ask-help input[name=unit_id]")
+    boxes.nth(0).check()
+    boxes.nth(1).check()
+    lead.fill("#ask-help input[name=text]", "请协助核查")
+    lead.click("#ask-help button[type=submit]")
+    lead.wait_for_load_state()
+    assert lead.locator("#collaboration tbody tr").count() == 2
+    lead.fill("#hold-meeting input[name=title]", "违停会商")
+    lead.fill("#hold-meeting textarea[name=minutes]", "交警牵头，属地配合")
+    lead.locator("#hold-meeting input[name=attendee_unit_id]").nth(0).check()
+    lead.check("#hold-meeting input[name=attendee_division]")
+    lead.fill("#hold-meeting input[name=decision]", "增设停车引导牌")
+    lead.click("#hold-meeting button[type=submit]")
+    lead.wait_for_load_state()
+    assert "违停会商" in lead.inner_text("#meetings")
+    lead.fill("form[data-command='reply'] input[name=text]", "车辆已移走")
+    lead.fill("form[data-command='reply'] input[name=evidence_photo]", "photo-77")
+    lead.fill("form[data-command='reply'] input[name=evidence_text]", "现场已恢复")
+    lead.fill("form[data-command='reply'] input[name=evidence_gps]", f"{point['lon']:.5f},{point['lat']:.5f}")
+    _click_command(lead, "reply")
+    lead.close()
+
+
+def test_a_parking_case_goes_round_the_loop_in_the_browser(browser: Any, server: str, sqlite_world: World) -> None:
+    with Session(sqlite_world.engine) as session:
+        _grid, point = fushan_point(session)
+    case_url = _report_in_browser(browser, server, point)
+    centre = _as(browser, server, "kc-centre", case_url)
+    _click_command(centre, "accept")
+    _click_command(centre, "dispatch")
+    centre.close()
+    _lead_works_the_case(browser, server, case_url, point)
+    reporter = _as(browser, server, "gridworker", case_url)
+    _click_command(reporter, "verify")
+    reporter.close()
+    lead = _as(browser, server, "kc-traffic", case_url)
+    _click_command(lead, "close")
+    lead.close()
+    reporter = _as(browser, server, "gridworker", case_url)
+    reporter.select_option("form[data-command='rate'] select[name=rating]", "very_satisfied")
+    _click_command(reporter, "rate")
+    kinds = reporter.locator("#timeline li").evaluate_all("items => items.map(i => i.dataset.kind)")
+    assert kinds[-1] == "rate"
+    assert {"help_requested", "meeting_held", "reply", "verify", "close"} <= set(kinds)
+    shots = os.environ.get("ZHILI_SCREENSHOTS")
+    if shots:
+        reporter.screenshot(path=str(Path(shots) / "case.png"), full_page=True)
+    reporter.close()

@@ -12,7 +12,13 @@ from starlette.responses import Response
 
 from zhili.web.i18n import LANG_COOKIE, LANGUAGES, request_language, translate
 
-NAV = (("/", "nav.home"), ("/org", "nav.org"), ("/map", "nav.map"))
+NAV = (
+    ("/", "nav.home"),
+    ("/cases", "nav.cases"),
+    ("/org", "nav.org"),
+    ("/map", "nav.map"),
+    ("/matters", "nav.matters"),
+)
 
 
 class Renderer:

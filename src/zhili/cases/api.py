@@ -1,0 +1,139 @@
+"""The case API under /api/v1/cases: thin handlers over the case services and queries."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import JSONResponse
+
+from zhili.cases import collaboration, meetings, queries, service
+from zhili.cases.schemas import (
+    CaseCreate,
+    CaseDetail,
+    CaseRead,
+    CollaborationAsk,
+    CollaborationReply,
+    CommandBody,
+    MeetingCreate,
+    TaskDone,
+)
+from zhili.core.auth import CurrentActor
+from zhili.core.http import ClockDep, DbSession
+from zhili.core.idempotency import respond_once
+from zhili.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from zhili.core.params import IdPath, IdQuery
+from zhili.org.geo import LocatorCache
+
+router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
+
+IdempotencyKey = Annotated[str | None, Header(max_length=200, description="makes a retried report safe")]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+
+
+def _locators(request: Request) -> LocatorCache:
+    found: LocatorCache = request.app.state.locators
+    return found
+
+
+@router.post("", status_code=201, response_model=CaseDetail)
+def report_case(
+    body: CaseCreate,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    clock: ClockDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Report a problem: it is validated, located, routed to one lead unit and its grid contact informed."""
+
+    def create() -> CaseDetail:
+        case = service.report_case(session, data=body, actor=actor, clock=clock, locators=_locators(request))
+        return queries.case_detail(session, actor, case.id)
+
+    return respond_once(
+        session,
+        owner=actor.audit_name,
+        key=idempotency_key,
+        request=("POST", "/api/v1/cases", body.model_dump(mode="json")),
+        now=clock.now(),
+        create=create,
+    )
+
+
+@router.get("")
+def list_cases(
+    session: DbSession,
+    actor: CurrentActor,
+    clock: ClockDep,
+    status: Annotated[str | None, Query(pattern=r"^[a-z_]{4,20}$")] = None,
+    matter: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{1,59}$")] = None,
+    division: Annotated[str | None, Query(pattern=r"^\d{2,20}$")] = None,
+    unit: IdQuery | None = None,
+    overdue: bool = False,
+    cursor: str | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> Page[CaseRead]:
+    """Cases in your scope, newest first; filter by status, matter, division, lead unit, overdue."""
+    return queries.list_cases(
+        session,
+        actor,
+        status=status,
+        matter=matter,
+        division=division,
+        unit=unit,
+        overdue_at=clock.now() if overdue else None,
+        cursor=cursor,
+        limit=limit,
+    )
+
+
+@router.get("/{case_id}")
+def get_case(case_id: IdPath, session: DbSession, actor: CurrentActor) -> CaseDetail:
+    """One case with its timeline, collaboration, meetings, tasks and the commands you may issue."""
+    return queries.case_detail(session, actor, case_id)
+
+
+@router.post("/{case_id}/commands")
+def run_command(
+    case_id: IdPath, body: CommandBody, session: DbSession, actor: CurrentActor, clock: ClockDep
+) -> CaseDetail:
+    """Issue a lifecycle command; send the `version` you read so a concurrent change is a 409."""
+    case = service.run_command(session, case_id=case_id, body=body, actor=actor, clock=clock)
+    return queries.case_detail(session, actor, case.id)
+
+
+@router.post("/{case_id}/help-requests", status_code=201)
+def ask_for_help(
+    case_id: IdPath, body: CollaborationAsk, session: DbSession, actor: CurrentActor, clock: ClockDep
+) -> CaseDetail:
+    """一键发起部门协同: the lead asks several units at once, each with its own deadline."""
+    case = collaboration.ask_for_help(session, case_id=case_id, data=body, actor=actor, clock=clock)
+    return queries.case_detail(session, actor, case.id)
+
+
+@router.post("/help-requests/{request_id}/reply")
+def reply_to_help_request(
+    request_id: IdPath, body: CollaborationReply, session: DbSession, actor: CurrentActor, clock: ClockDep
+) -> CaseDetail:
+    """A collaborating unit answers its request with text and evidence."""
+    case = collaboration.reply_to_request(session, request_id=request_id, data=body, actor=actor, clock=clock)
+    return queries.case_detail(session, actor, case.id)
+
+
+@router.post("/{case_id}/meetings", status_code=201)
+def convene_meeting(
+    case_id: IdPath, body: MeetingCreate, session: DbSession, actor: CurrentActor, clock: ClockDep
+) -> CaseDetail:
+    """Record a consultation meeting (会商); its decisions become tasks on the case."""
+    case = meetings.convene_meeting(session, case_id=case_id, data=body, actor=actor, clock=clock)
+    return queries.case_detail(session, actor, case.id)
+
+
+@router.post("/tasks/{task_id}/done")
+def complete_task(
+    task_id: IdPath, body: TaskDone, session: DbSession, actor: CurrentActor, clock: ClockDep
+) -> CaseDetail:
+    """The owner unit marks a meeting task done."""
+    case = meetings.complete_task(session, task_id=task_id, data=body, actor=actor, clock=clock)
+    return queries.case_detail(session, actor, case.id)

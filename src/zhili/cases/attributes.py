@@ -1,0 +1,90 @@
+"""Intake attributes checked against the matter's definition (Open311 datatypes): pure rules."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from zhili.core.errors import InvalidInputError
+from zhili.matters.definition import AttributeDefinition, Datatype, MatterDefinition
+
+MAX_STRING = 200
+MAX_TEXT = 4000
+
+
+Checked = tuple[Any, str | None]
+
+
+def _text(limit: int) -> Callable[[AttributeDefinition, Any], Checked]:
+    def check(_attribute: AttributeDefinition, value: Any) -> Checked:
+        if not isinstance(value, str) or not value.strip() or len(value) > limit:
+            return None, f"must be text of 1 to {limit} characters"
+        return value.strip(), None
+
+    return check
+
+
+def _number(_attribute: AttributeDefinition, value: Any) -> Checked:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None, "must be a number"
+    return value, None
+
+
+def _datetime(_attribute: AttributeDefinition, value: Any) -> Checked:
+    try:
+        parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        return None, "must be an ISO 8601 date and time with a time zone"
+    return parsed.isoformat(), None
+
+
+def _single(attribute: AttributeDefinition, value: Any) -> Checked:
+    allowed = {v.key for v in attribute.values}
+    if value not in allowed:
+        return None, f"must be one of {', '.join(sorted(allowed))}"
+    return value, None
+
+
+def _multi(attribute: AttributeDefinition, value: Any) -> Checked:
+    allowed = {v.key for v in attribute.values}
+    if not isinstance(value, list) or not value or any(v not in allowed for v in value):
+        return None, f"must be a non-empty list of {', '.join(sorted(allowed))}"
+    return sorted(set(value)), None
+
+
+CHECKS: dict[Datatype, Callable[[AttributeDefinition, Any], Checked]] = {
+    Datatype.STRING: _text(MAX_STRING),
+    Datatype.TEXT: _text(MAX_TEXT),
+    Datatype.NUMBER: _number,
+    Datatype.DATETIME: _datetime,
+    Datatype.SINGLEVALUELIST: _single,
+    Datatype.MULTIVALUELIST: _multi,
+}
+
+
+def validate_attributes(definition: MatterDefinition, given: dict[str, Any]) -> dict[str, Any]:
+    """Check every attribute against the definition; one 422 naming each wrong field."""
+    known = {attribute.code: attribute for attribute in definition.attributes}
+    errors = [
+        {"field": f"attributes.{code}", "message": "is not an attribute of this matter"}
+        for code in sorted(set(given) - set(known))
+    ]
+    clean: dict[str, Any] = {}
+    for code, attribute in sorted(known.items(), key=lambda item: item[1].order):
+        if given.get(code) is None:
+            if attribute.required:
+                errors.append({"field": f"attributes.{code}", "message": "is required"})
+            continue
+        value, problem = CHECKS[attribute.datatype](attribute, given[code])
+        if problem:
+            errors.append({"field": f"attributes.{code}", "message": problem})
+        else:
+            clean[code] = value
+    if errors:
+        names = ", ".join(error["field"] for error in errors)
+        raise InvalidInputError(f"attributes do not match the matter {definition.code}: {names}", errors=errors)
+    return clean

@@ -1,0 +1,45 @@
+"""Where a report is: a point resolved to its finest division, or a place name to a division."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from zhili.cases.schemas import Point
+from zhili.core.auth import system_actor
+from zhili.core.errors import InvalidInputError
+from zhili.org.geo import LocatorCache
+from zhili.org.places import resolve_place
+
+# Public geography: anyone may report a problem anywhere, so places resolve without a scope.
+_GEOGRAPHY = system_actor("geography")
+
+
+@dataclass(frozen=True)
+class Place:
+    """The finest division found, and the point if one was given."""
+
+    code: str
+    lon: float | None
+    lat: float | None
+
+
+def resolve(session: Session, locators: LocatorCache, *, point: Point | None, place: str | None) -> Place:
+    """A point wins over a place name; either must land inside a known county."""
+    if point is not None:
+        fine, county = locators.locators(session)
+        code = fine.locate(point.lon, point.lat) or county.locate(point.lon, point.lat)
+        if code is None:
+            raise InvalidInputError(
+                f"the point ({point.lon}, {point.lat}) lies outside every county we know",
+                errors=[{"field": "body.point", "message": "outside every known county"}],
+            )
+        return Place(code, point.lon, point.lat)
+    matches = resolve_place(session, _GEOGRAPHY, place or "")
+    if not matches or matches[0].score < 1.0:
+        raise InvalidInputError(
+            f"the place {place!r} names no known division",
+            errors=[{"field": "body.place", "message": "names no known division"}],
+        )
+    return Place(matches[0].division.code, None, None)

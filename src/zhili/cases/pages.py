@@ -1,0 +1,144 @@
+"""Case pages: the work queue, the intake form (desk and phone), the case with its timeline and actions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
+from starlette.responses import Response
+
+from zhili.cases import collaboration, forms, meetings, queries, service
+from zhili.cases.schemas import CaseCreate
+from zhili.core.auth import PageActor
+from zhili.core.errors import InvalidInputError
+from zhili.core.http import ClockDep, DbSession
+from zhili.core.params import IdPath
+from zhili.matters import queries as matters
+from zhili.org.geo import LocatorCache
+from zhili.web.templating import renderer
+
+router = APIRouter(include_in_schema=False)
+
+
+def _locators(request: Request) -> LocatorCache:
+    found: LocatorCache = request.app.state.locators
+    return found
+
+
+@router.get("/cases")
+def work_queue(
+    request: Request,
+    session: DbSession,
+    actor: PageActor,
+    clock: ClockDep,
+    status: Annotated[str | None, Query(pattern=r"^[a-z_]{4,20}$")] = None,
+    overdue: bool = False,
+    cursor: str | None = None,
+) -> Response:
+    """My work queue: the cases I may see, those waiting for me first."""
+    page = queries.list_cases(
+        session,
+        actor,
+        status=status,
+        matter=None,
+        division=None,
+        unit=None,
+        overdue_at=clock.now() if overdue else None,
+        cursor=cursor,
+        limit=50,
+    )
+    mine = [case for case in page.items if case.allowed_commands]
+    others = [case for case in page.items if not case.allowed_commands]
+    return renderer(request).render(
+        request,
+        "cases/queue.html",
+        {
+            "actor": actor,
+            "mine": mine,
+            "others": others,
+            "next_cursor": page.next_cursor,
+            "status": status,
+            "overdue": overdue,
+        },
+    )
+
+
+@router.get("/cases/new")
+def intake_form(
+    request: Request,
+    session: DbSession,
+    actor: PageActor,
+    matter: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{1,59}$")] = None,
+) -> Response:
+    """The intake form; choosing a matter shows its attributes."""
+    definition = matters.current_definition(session, matter)[1] if matter else None
+    return renderer(request).render(
+        request,
+        "cases/new.html",
+        {"actor": actor, "matters": matters.list_current(session), "definition": definition, "errors": []},
+    )
+
+
+@router.post("/cases/new")
+async def submit_intake(request: Request, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
+    """Create the case from the form and show it; a wrong field shows the form again with the reasons."""
+    form = await request.form()
+    try:
+        data = CaseCreate.model_validate(forms.case_from_form(form, session))
+        case = service.report_case(session, data=data, actor=actor, clock=clock, locators=_locators(request))
+    except (ValidationError, InvalidInputError) as exc:
+        matter = str(form.get("matter") or "")
+        definition = matters.current_definition(session, matter)[1] if matter else None
+        return renderer(request).render(
+            request,
+            "cases/new.html",
+            {
+                "actor": actor,
+                "matters": matters.list_current(session),
+                "definition": definition,
+                "errors": forms.messages(exc),
+                "values": dict(form),
+            },
+            status_code=422,
+        )
+    return RedirectResponse(f"/cases/{case.id}", status_code=303)
+
+
+@router.get("/cases/{case_id}")
+def case_page(request: Request, case_id: IdPath, session: DbSession, actor: PageActor) -> Response:
+    """The case: summary, timeline, collaboration, meetings, tasks and the actions the user may take."""
+    detail = queries.case_detail(session, actor, case_id)
+    return renderer(request).render(
+        request, "cases/case.html", {"actor": actor, "case": detail, "units": forms.helper_units(session, detail)}
+    )
+
+
+@router.post("/cases/{case_id}/act")
+async def act(request: Request, case_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
+    """Run the command a button on the case page posted."""
+    form = await request.form()
+    body = forms.command_from_form(form)
+    service.run_command(session, case_id=case_id, body=body, actor=actor, clock=clock)
+    return RedirectResponse(f"/cases/{case_id}", status_code=303)
+
+
+@router.post("/cases/{case_id}/help")
+async def ask_help(
+    request: Request, case_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep
+) -> Response:
+    """The lead asks the ticked units for help."""
+    data = forms.help_from_form(await request.form())
+    collaboration.ask_for_help(session, case_id=case_id, data=data, actor=actor, clock=clock)
+    return RedirectResponse(f"/cases/{case_id}", status_code=303)
+
+
+@router.post("/cases/{case_id}/meeting")
+async def hold_meeting(
+    request: Request, case_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep
+) -> Response:
+    """Record a consultation meeting from the form."""
+    data = forms.meeting_from_form(await request.form(), clock.now())
+    meetings.convene_meeting(session, case_id=case_id, data=data, actor=actor, clock=clock)
+    return RedirectResponse(f"/cases/{case_id}", status_code=303)

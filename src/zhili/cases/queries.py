@@ -1,0 +1,267 @@
+"""Reads of cases: one case with its whole record, and lists with filters, all within the caller's scope."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, Select, select
+from sqlalchemy.orm import Session, aliased
+
+from zhili.cases import lifecycle
+from zhili.cases.models import Case, CaseEvent, CaseTask, CollaborationRequest, Meeting, MeetingAttendee
+from zhili.cases.parties import parties_for, visible_cases
+from zhili.cases.schemas import (
+    CaseDetail,
+    CaseRead,
+    EventRead,
+    HelpRequestRead,
+    MeetingRead,
+    TaskRead,
+    UnitRef,
+)
+from zhili.cases.service import load_visible
+from zhili.cases.state_mapping import to_state
+from zhili.core.auth import Actor
+from zhili.core.pagination import Page, decode_cursor, encode_cursor
+from zhili.matters import queries as matters
+from zhili.matters.models import MatterVersion
+from zhili.org.models import Department, Division, Person, Position
+
+OPEN_STATUSES = tuple(
+    s.value
+    for s in lifecycle.CaseStatus
+    if s
+    not in {
+        lifecycle.CaseStatus.REJECTED,
+        lifecycle.CaseStatus.CLOSED,
+        lifecycle.CaseStatus.RATED,
+        lifecycle.CaseStatus.ARCHIVED,
+        lifecycle.CaseStatus.VERIFIED,
+    }
+)
+EARTH_RADIUS_M = 6_371_000
+
+
+def _case_rows(stmt: Select[Any]) -> Select[Any]:
+    lead, routed = aliased(Department), aliased(Department)
+    return (
+        stmt.add_columns(MatterVersion, Division.name, lead, routed, Person.name)
+        .join(MatterVersion, MatterVersion.id == Case.matter_version_id)
+        .join(Division, Division.code == Case.place_code)
+        .outerjoin(lead, lead.id == Case.lead_unit_id)
+        .join(routed, routed.id == Case.routed_unit_id)
+        .outerjoin(Position, Position.id == Case.contact_position_id)
+        .outerjoin(Person, Person.id == Position.person_id)
+    )
+
+
+def _unit(department: Department | None) -> UnitRef | None:
+    return UnitRef(id=department.id, name=department.name) if department else None
+
+
+def _read(session: Session, actor: Actor, row: Row[Any]) -> CaseRead:
+    case, version, place_name, lead, routed, contact = tuple(row)
+    allowed = lifecycle.allowed_commands(to_state(case), parties_for(session, actor, case))
+    limit = f"{case.phase_limit_amount} {case.phase_limit_unit}" if case.phase_limit_amount else None
+    return CaseRead(
+        id=case.id,
+        number=case.number,
+        matter_code=case.matter_code,
+        matter_name_zh=version.name_zh,
+        matter_name_en=version.name_en,
+        matter_version=version.version,
+        status=case.status,
+        version=case.version,
+        channel=case.channel,
+        description=case.description,
+        attributes=json.loads(case.attributes),
+        lon=case.lon,
+        lat=case.lat,
+        address=case.address,
+        place_code=case.place_code,
+        place_name=place_name,
+        grid_code=case.grid_code,
+        handling_division=case.handling_division,
+        dispatcher_division=case.dispatcher_division,
+        lead_unit=_unit(lead),
+        routed_unit=UnitRef(id=routed.id, name=routed.name),
+        contact_name=contact,
+        rework_count=case.rework_count,
+        reopen_count=case.reopen_count,
+        rating=case.rating,
+        phase=case.phase,
+        phase_started_at=case.phase_started_at,
+        phase_limit=limit,
+        created_at=case.created_at,
+        closed_at=case.closed_at,
+        duplicate_of_id=case.duplicate_of_id,
+        allowed_commands=[k.value for k in allowed],
+    )
+
+
+def _timeline(session: Session, case_id: int) -> list[EventRead]:
+    rows = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.seq))
+    return [
+        EventRead(
+            seq=e.seq,
+            kind=e.kind,
+            at=e.at,
+            actor=e.actor,
+            parties=[p for p in e.parties.split(",") if p],
+            status_after=e.status_after,
+            details=json.loads(e.details),
+        )
+        for e in rows
+    ]
+
+
+def _collaboration(session: Session, case_id: int) -> list[HelpRequestRead]:
+    rows = session.execute(
+        select(CollaborationRequest, Department)
+        .join(Department, Department.id == CollaborationRequest.unit_id)
+        .where(CollaborationRequest.case_id == case_id)
+        .order_by(CollaborationRequest.id)
+    )
+    return [
+        HelpRequestRead(
+            id=r.id,
+            unit=UnitRef(id=d.id, name=d.name),
+            status=r.status,
+            stage=r.stage,
+            request_text=r.request_text,
+            deadline_at=r.deadline_at,
+            reply_text=r.reply_text,
+            evidence=json.loads(r.evidence),
+            requested_at=r.requested_at,
+            replied_at=r.replied_at,
+        )
+        for r, d in rows
+    ]
+
+
+def _meetings(session: Session, case_id: int) -> list[MeetingRead]:
+    meetings = session.scalars(select(Meeting).where(Meeting.case_id == case_id).order_by(Meeting.held_at)).all()
+    attendees = session.execute(
+        select(MeetingAttendee.meeting_id, MeetingAttendee.name)
+        .where(MeetingAttendee.meeting_id.in_([m.id for m in meetings]))
+        .order_by(MeetingAttendee.id)
+    ).all()
+    return [
+        MeetingRead(
+            id=m.id,
+            title=m.title,
+            held_at=m.held_at,
+            place=m.place,
+            minutes=m.minutes,
+            convened_by=m.convened_by,
+            attendees=[name for mid, name in attendees if mid == m.id],
+        )
+        for m in meetings
+    ]
+
+
+def _tasks(session: Session, case_id: int) -> list[TaskRead]:
+    rows = session.execute(
+        select(CaseTask, Department)
+        .join(Department, Department.id == CaseTask.owner_unit_id)
+        .where(CaseTask.case_id == case_id)
+        .order_by(CaseTask.id)
+    )
+    return [
+        TaskRead(
+            id=t.id,
+            meeting_id=t.meeting_id,
+            description=t.description,
+            owner=UnitRef(id=d.id, name=d.name),
+            deadline_at=t.deadline_at,
+            status=t.status,
+            done_at=t.done_at,
+            done_note=t.done_note,
+        )
+        for t, d in rows
+    ]
+
+
+def probable_duplicates(session: Session, actor: Actor, case: Case) -> list[int]:
+    """Visible cases of the same matter reported near in space and time (the matter's window)."""
+    if case.lon is None or case.lat is None:
+        return []
+    window = matters.definition_by_version_id(session, case.matter_version_id).duplicates
+    degrees = window.distance_m / 111_000
+    span = timedelta(hours=window.hours)
+    candidates = session.execute(
+        select(Case.id, Case.lon, Case.lat)
+        .where(
+            Case.matter_code == case.matter_code,
+            Case.id != case.id,
+            Case.duplicate_of_id.is_(None),
+            Case.created_at.between(case.created_at - span, case.created_at + span),
+            Case.lon.between(case.lon - degrees * 2, case.lon + degrees * 2),
+            Case.lat.between(case.lat - degrees, case.lat + degrees),
+            visible_cases(actor),
+        )
+        .order_by(Case.id)
+        .limit(50)
+    ).all()
+    return [
+        cid
+        for cid, lon, lat in candidates
+        if lon is not None and lat is not None and _metres(case.lon, case.lat, lon, lat) <= window.distance_m
+    ]
+
+
+def _metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlmb = phi2 - phi1, math.radians(lon2 - lon1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def case_detail(session: Session, actor: Actor, case_id: int) -> CaseDetail:
+    """One case with its timeline, collaboration, meetings, tasks and probable duplicates."""
+    case = load_visible(session, actor, case_id)
+    row = session.execute(_case_rows(select(Case).where(Case.id == case.id))).one()
+    read = _read(session, actor, row)
+    return CaseDetail(
+        **read.model_dump(),
+        timeline=_timeline(session, case.id),
+        collaboration=_collaboration(session, case.id),
+        meetings=_meetings(session, case.id),
+        tasks=_tasks(session, case.id),
+        probable_duplicates=probable_duplicates(session, actor, case),
+    )
+
+
+def list_cases(
+    session: Session,
+    actor: Actor,
+    *,
+    status: str | None,
+    matter: str | None,
+    division: str | None,
+    unit: int | None,
+    overdue_at: datetime | None,
+    cursor: str | None,
+    limit: int,
+) -> Page[CaseRead]:
+    """Cases in scope, newest first, filtered; `overdue_at` keeps open cases whose phase is past due."""
+    conditions: list[ColumnElement[bool]] = [visible_cases(actor)]
+    if status:
+        conditions.append(Case.status == status)
+    if matter:
+        conditions.append(Case.matter_code == matter)
+    if division:
+        conditions.append(Case.place_code.startswith(division, autoescape=True))
+    if unit:
+        conditions.append(Case.lead_unit_id == unit)
+    if overdue_at:
+        conditions += [Case.status.in_(OPEN_STATUSES), Case.phase_due_at < overdue_at]
+    if cursor:
+        conditions.append(Case.id < decode_cursor(cursor, (int,))[0])
+    rows = session.execute(_case_rows(select(Case).where(*conditions)).order_by(Case.id.desc()).limit(limit + 1)).all()
+    items = [_read(session, actor, row) for row in rows[:limit]]
+    next_cursor = encode_cursor([items[-1].id]) if len(rows) > limit else None
+    return Page[CaseRead](items=items, next_cursor=next_cursor)

@@ -1,0 +1,219 @@
+"""What the case API accepts and returns."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from zhili.core.params import Id, Name
+
+Channel = Literal["web", "phone", "hotline", "open311", "warning", "alert", "campaign", "api"]
+Stage = Literal["investigation", "evidence_check", "rectification"]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Point(_Input):
+    """A WGS-84 point."""
+
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+
+
+class CaseCreate(_Input):
+    """A report: what (matter and attributes), where (a point or a place name), and what was seen."""
+
+    matter: str = Field(pattern=r"^[a-z][a-z0-9_]{1,59}$")
+    point: Point | None = None
+    place: Name | None = Field(default=None, max_length=60, description="a place name, e.g. 柯城区府山街道")
+    address: Name | None = Field(default=None, max_length=200)
+    description: Name = Field(max_length=4000)
+    attributes: dict[str, Any] = Field(default_factory=dict)
+    channel: Channel = "api"
+    reporter_name: Name | None = Field(default=None, max_length=60)
+    reporter_phone: str | None = Field(default=None, pattern=r"^\+?\d{5,20}$")
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> CaseCreate:
+        if self.point is None and self.place is None:
+            raise ValueError("give a point or a place")
+        return self
+
+
+class EvidenceIn(_Input):
+    """A piece of evidence: its kind and a reference (a photo id, a text, a GPS fix)."""
+
+    kind: Literal["text", "photo", "gps", "document"]
+    ref: Name = Field(max_length=500)
+
+
+class CommandBody(_Input):
+    """A lifecycle command with its arguments and the version the caller last saw."""
+
+    command: str = Field(pattern=r"^[a-z_]{3,30}$")
+    version: int | None = Field(default=None, ge=1)
+    reason: Name | None = Field(default=None, max_length=500)
+    lead_unit_id: Id | None = None
+    hours: int | None = Field(default=None, ge=1, le=720)
+    evidence: list[EvidenceIn] = Field(default_factory=list, max_length=50)
+    text: Name | None = Field(default=None, max_length=4000)
+    rating: Literal["very_satisfied", "satisfied", "basically_satisfied", "dissatisfied"] | None = None
+    comment: Name | None = Field(default=None, max_length=1000)
+
+
+class HelpRequestIn(_Input):
+    """One unit asked for help, with its own deadline."""
+
+    unit_id: Id
+    deadline_hours: int = Field(ge=1, le=720)
+    text: Name = Field(max_length=2000)
+    stage: Stage = "investigation"
+
+
+class CollaborationAsk(_Input):
+    """一键发起部门协同: ask several units at once."""
+
+    requests: list[HelpRequestIn] = Field(min_length=1, max_length=40)
+
+
+class CollaborationReply(_Input):
+    """A collaborating unit's answer to its request."""
+
+    text: Name = Field(max_length=4000)
+    evidence: list[EvidenceIn] = Field(default_factory=list, max_length=50)
+
+
+class DecisionIn(_Input):
+    """A meeting decision that becomes a task."""
+
+    description: Name = Field(max_length=1000)
+    owner_unit_id: Id
+    deadline_at: AwareDatetime
+
+
+class MeetingCreate(_Input):
+    """A consultation meeting (会商): when, who, minutes, decisions."""
+
+    title: Name = Field(max_length=120)
+    held_at: AwareDatetime
+    place: Name | None = Field(default=None, max_length=120)
+    minutes: Name = Field(max_length=20_000)
+    attendee_unit_ids: list[Id] = Field(default_factory=list, max_length=60)
+    attendee_divisions: list[str] = Field(default_factory=list, max_length=20)
+    decisions: list[DecisionIn] = Field(default_factory=list, max_length=50)
+
+
+class TaskDone(_Input):
+    """Marking a meeting task done."""
+
+    note: Name = Field(max_length=2000)
+
+
+class UnitRef(BaseModel):
+    """A unit named in passing."""
+
+    id: int
+    name: str
+
+
+class EventRead(BaseModel):
+    """A line of the timeline."""
+
+    seq: int
+    kind: str
+    at: datetime
+    actor: str
+    parties: list[str]
+    status_after: str
+    details: dict[str, Any]
+
+
+class HelpRequestRead(BaseModel):
+    """A collaboration request and its state."""
+
+    id: int
+    unit: UnitRef
+    status: str
+    stage: str
+    request_text: str
+    deadline_at: datetime
+    reply_text: str | None
+    evidence: list[dict[str, str]]
+    requested_at: datetime
+    replied_at: datetime | None
+
+
+class TaskRead(BaseModel):
+    """A task from a meeting decision."""
+
+    id: int
+    meeting_id: int | None
+    description: str
+    owner: UnitRef
+    deadline_at: datetime
+    status: str
+    done_at: datetime | None
+    done_note: str | None
+
+
+class MeetingRead(BaseModel):
+    """A consultation meeting."""
+
+    id: int
+    title: str
+    held_at: datetime
+    place: str | None
+    minutes: str
+    convened_by: str
+    attendees: list[str]
+
+
+class CaseRead(BaseModel):
+    """A case as a list shows it, with the commands the caller may issue now."""
+
+    id: int
+    number: str
+    matter_code: str
+    matter_name_zh: str
+    matter_name_en: str
+    matter_version: int
+    status: str
+    version: int
+    channel: str
+    description: str
+    attributes: dict[str, Any]
+    lon: float | None
+    lat: float | None
+    address: str | None
+    place_code: str
+    place_name: str
+    grid_code: str | None
+    handling_division: str
+    dispatcher_division: str
+    lead_unit: UnitRef | None
+    routed_unit: UnitRef
+    contact_name: str | None
+    rework_count: int
+    reopen_count: int
+    rating: str | None
+    phase: str | None
+    phase_started_at: datetime | None
+    phase_limit: str | None
+    created_at: datetime
+    closed_at: datetime | None
+    duplicate_of_id: int | None
+    allowed_commands: list[str]
+
+
+class CaseDetail(CaseRead):
+    """A case with its whole record."""
+
+    timeline: list[EventRead]
+    collaboration: list[HelpRequestRead]
+    meetings: list[MeetingRead]
+    tasks: list[TaskRead]
+    probable_duplicates: list[int]

@@ -1,0 +1,186 @@
+"""Case use cases: report a case, run a lifecycle command. Scoped, versioned, audited, one commit each."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from zhili.cases import commands, lifecycle, location
+from zhili.cases.attributes import validate_attributes
+from zhili.cases.models import Case, CaseEvent
+from zhili.cases.parties import parties_for, visible_cases
+from zhili.cases.routing import route
+from zhili.cases.schemas import CaseCreate, CommandBody
+from zhili.cases.state_mapping import event_details, state_values, to_state
+from zhili.core import audit
+from zhili.core.auth import Actor
+from zhili.core.clock import Clock
+from zhili.core.db import commit
+from zhili.core.errors import ConflictError, NotFoundError
+from zhili.matters import queries as matters
+from zhili.org.geo import LocatorCache
+
+
+def add_event(
+    session: Session, case: Case, *, kind: str, actor: Actor, parties: frozenset[str], details: str, at: datetime
+) -> None:
+    """Append a line to the case's timeline (the audit record is written by the caller)."""
+    last = session.scalar(select(func.coalesce(func.max(CaseEvent.seq), 0)).where(CaseEvent.case_id == case.id))
+    session.add(
+        CaseEvent(
+            case_id=case.id,
+            seq=(last or 0) + 1,
+            kind=kind,
+            at=at,
+            actor=actor.audit_name,
+            parties=",".join(sorted(parties)),
+            status_after=case.status,
+            details=details,
+        )
+    )
+
+
+def report_case(session: Session, *, data: CaseCreate, actor: Actor, clock: Clock, locators: LocatorCache) -> Case:
+    """Open a case from a report: validate, locate, route to one lead unit, inform the grid's contact."""
+    version, definition = matters.current_definition(session, data.matter)
+    attributes = validate_attributes(definition, data.attributes)
+    place = location.resolve(session, locators, point=data.point, place=data.place)
+    routing = route(session, definition, place.code)
+    party = lifecycle.Party.ORIGINATOR if actor.person_id else lifecycle.Party.CITIZEN
+    now = clock.now()
+    transition = lifecycle.open_case(definition, lifecycle.Report(parties=frozenset({party})), now)
+    case = Case(
+        number="pending",
+        matter_code=definition.code,
+        matter_version_id=version.id,
+        channel=data.channel,
+        description=data.description,
+        attributes=json.dumps(attributes, ensure_ascii=False),
+        lon=place.lon,
+        lat=place.lat,
+        address=data.address,
+        place_code=place.code,
+        grid_code=routing.grid_code,
+        handling_division=routing.handling_division,
+        dispatcher_division=routing.dispatcher_division,
+        routed_unit_id=routing.lead_unit.id,
+        handler_level=routing.handler_level.value,
+        contact_position_id=routing.contact_position_id,
+        originator_person_id=actor.person_id,
+        originator_account_id=actor.account_id,
+        reporter_name=data.reporter_name,
+        reporter_phone=data.reporter_phone,
+        created_at=now,
+        updated_at=now,
+        closed_at=None,
+        duplicate_of_id=None,
+        **state_values(definition, transition.state, routing.handler_level.value),
+    )
+    session.add(case)
+    session.flush()
+    case.number = f"ZL{now:%Y}{case.id:07d}"
+    parties = frozenset({party.value})
+    add_event(session, case, kind="report", actor=actor, parties=parties, details=event_details(transition), at=now)
+    routed = {
+        "routed_unit_id": routing.lead_unit.id,
+        "routed_unit": routing.lead_unit.name,
+        "dispatcher_division": routing.dispatcher_division,
+        "handling_division": routing.handling_division,
+    }
+    add_event(
+        session,
+        case,
+        kind="routed",
+        actor=actor,
+        parties=parties,
+        details=json.dumps(routed, ensure_ascii=False),
+        at=now,
+    )
+    if routing.contact_position_id is not None:
+        informed = json.dumps({"contact_position_id": routing.contact_position_id, "grid_code": routing.grid_code})
+        add_event(session, case, kind="contact_informed", actor=actor, parties=parties, details=informed, at=now)
+    audit.record_by(
+        session,
+        actor,
+        "case.reported",
+        entity_type="case",
+        entity_id=case.id,
+        after={"number": case.number, "matter": definition.code, "place": place.code, **routed},
+        at=now,
+    )
+    commit(session)
+    return case
+
+
+def load_visible(session: Session, actor: Actor, case_id: int) -> Case:
+    """A case the actor may see, or 404."""
+    case = session.scalars(select(Case).where(Case.id == case_id, visible_cases(actor))).first()
+    if case is None:
+        raise NotFoundError(f"case {case_id} not found")
+    return case
+
+
+def run_command(session: Session, *, case_id: int, body: CommandBody, actor: Actor, clock: Clock) -> Case:
+    """Apply one lifecycle command; a stale version or a lost race is 409 and changes nothing."""
+    case = load_visible(session, actor, case_id)
+    if body.version is not None and body.version != case.version:
+        raise ConflictError(
+            f"the case is at version {case.version}, not {body.version}; reload it", current_version=case.version
+        )
+    definition = matters.definition_by_version_id(session, case.matter_version_id)
+    before = {"status": case.status, "version": case.version, "lead_unit_id": case.lead_unit_id}
+    parties = parties_for(session, actor, case)
+    command = commands.build(body, parties, routed_unit_id=case.routed_unit_id)
+    now = clock.now()
+    transition = lifecycle.step(definition, to_state(case), command, now)  # refusals are 409 / 403 / 422
+    values = state_values(definition, transition.state, case.handler_level)
+    values.update(_placement(case, command.kind))
+    values["closed_at"] = _closed_at(transition.state.status, case, now)
+    result = session.execute(
+        update(Case)
+        .where(Case.id == case.id, Case.version == case.version)
+        .values(**values, updated_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        raise ConflictError("another command changed the case first; reload it")
+    session.refresh(case)
+    names = frozenset(p.value for p in parties)
+    add_event(
+        session, case, kind=command.kind.value, actor=actor, parties=names, details=event_details(transition), at=now
+    )
+    audit.record_by(
+        session,
+        actor,
+        f"case.{command.kind.value}",
+        entity_type="case",
+        entity_id=case.id,
+        before=before,
+        after=values,
+        at=now,
+    )
+    commit(session)
+    return case
+
+
+def _placement(case: Case, kind: lifecycle.CommandKind) -> dict[str, object]:
+    """Escalation hands the case to the level above: its command room triages it next."""
+    if kind is not lifecycle.CommandKind.ESCALATE:
+        return {}
+    upper = case.dispatcher_division[:6] if len(case.dispatcher_division) > 6 else case.dispatcher_division[:4]  # noqa: PLR2004 - township → county → city
+    if upper == case.dispatcher_division:
+        raise ConflictError("the case is already with the top level; it cannot be escalated further")
+    return {"dispatcher_division": upper, "handling_division": upper}
+
+
+def _closed_at(status: lifecycle.CaseStatus, case: Case, now: datetime) -> datetime | None:
+    """When the case was closed; a reopened case is open again."""
+    if status is lifecycle.CaseStatus.CLOSED:
+        return now
+    if status is lifecycle.CaseStatus.REOPENED:
+        return None
+    return case.closed_at

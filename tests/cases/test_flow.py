@@ -1,0 +1,224 @@
+"""The issue's "done when" flow through the API, on SQLite and PostgreSQL.
+
+Report illegal parking at a point in 府山街道 → routed to the Kecheng traffic police with the grid's
+contact officer informed → the lead asks two units for help → a consultation meeting → reply →
+verify → close → rate; every step on the timeline and in the audit record.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from zhili.core import audit
+from zhili.core.audit import AuditRecord
+from zhili.org.geometry import areal_from_geojson
+from zhili.org.models import Department, Division
+
+FUSHAN = "330802006"
+
+
+def fushan_point(session: Session) -> tuple[str, dict[str, float]]:
+    """A grid of 府山街道 that has a traffic-police contact, and a point inside it."""
+    grid = session.scalars(
+        select(Division).where(Division.code.startswith(FUSHAN), Division.level == "grid").order_by(Division.code)
+    ).first()
+    assert grid is not None
+    point = areal_from_geojson(grid.geometry).representative_point()
+    return grid.code, {"lon": point.x, "lat": point.y}
+
+
+def unit(session: Session, kind: str, division: str) -> int:
+    return session.scalars(
+        select(Department.id).where(Department.kind_code == kind, Department.division_code == division)
+    ).one()
+
+
+def report_parking(api: Any, session: Session) -> dict[str, Any]:
+    grid, point = fushan_point(session)
+    api.login("gridworker")
+    body = {
+        "matter": "illegal_parking",
+        "point": point,
+        "description": "人行道上停了一辆车，挡住了盲道",
+        "channel": "phone",
+        "attributes": {"plate_number": "浙H12345", "vehicle_type": "car", "parked_on": "pavement"},
+    }
+    response = api.send("POST", "/api/v1/cases", json=body)
+    assert response.status_code == 201, response.text
+    case = response.json()
+    assert case["grid_code"] == grid
+    return case
+
+
+def command(api: Any, case: dict[str, Any], name: str, **body: Any) -> dict[str, Any]:
+    response = api.send(
+        "POST", f"/api/v1/cases/{case['id']}/commands", json={"command": name, "version": case["version"], **body}
+    )
+    assert response.status_code == 200, f"{name}: {response.text}"
+    return response.json()
+
+
+def test_illegal_parking_goes_round_the_closed_loop(api: Any, session: Session, clock: Any) -> None:
+    case = report_parking(api, session)
+    assert case["status"] == "reported"
+    assert case["routed_unit"]["name"] == "柯城区公安交警大队"
+    assert case["contact_name"]
+    assert [e["kind"] for e in case["timeline"]] == ["report", "routed", "contact_informed"]
+
+    api.login("kc-centre")
+    case = command(api, case, "accept")
+    case = command(api, case, "dispatch")
+    assert case["lead_unit"]["name"] == "柯城区公安交警大队"
+
+    api.login("kc-traffic")
+    case = command(api, case, "sign")
+    case = command(api, case, "start")
+    enforcement, housing = unit(session, "enforcement", "330802"), unit(session, "housing", "330802")
+    asked = api.send(
+        "POST",
+        f"/api/v1/cases/{case['id']}/help-requests",
+        json={
+            "requests": [
+                {"unit_id": enforcement, "deadline_hours": 24, "text": "请协助核查占道情况", "stage": "investigation"},
+                {"unit_id": housing, "deadline_hours": 48, "text": "请协助整改停车设施", "stage": "rectification"},
+            ]
+        },
+    )
+    assert asked.status_code == 201, asked.text
+    requests = asked.json()["collaboration"]
+    assert {r["unit"]["id"] for r in requests} == {enforcement, housing}
+
+    clock.advance(timedelta(hours=2))
+    meeting = api.send(
+        "POST",
+        f"/api/v1/cases/{case['id']}/meetings",
+        json={
+            "title": "违停治理会商",
+            "held_at": clock.now().isoformat(),
+            "place": "府山街道指挥室",
+            "minutes": "交警牵头，执法队与住建配合。",
+            "attendee_unit_ids": [enforcement, housing],
+            "attendee_divisions": [FUSHAN],
+            "decisions": [
+                {
+                    "description": "增设临时停车引导",
+                    "owner_unit_id": housing,
+                    "deadline_at": (clock.now() + timedelta(days=3)).isoformat(),
+                }
+            ],
+        },
+    )
+    assert meeting.status_code == 201, meeting.text
+    detail = meeting.json()
+    assert detail["meetings"][0]["attendees"] == ["柯城区综合行政执法队", "柯城区住房和城乡建设局", "府山街道"]
+    assert detail["tasks"][0]["status"] == "open"
+
+    case = api.get(f"/api/v1/cases/{case['id']}").json()
+    case = command(
+        api,
+        case,
+        "reply",
+        text="车辆已拖离，人行道已清理",
+        evidence=[
+            {"kind": "photo", "ref": "photo-1"},
+            {"kind": "text", "ref": "现场已恢复"},
+            {"kind": "gps", "ref": "118.8712,28.9361"},
+        ],
+    )
+    assert case["status"] == "feedback"
+
+    api.login("gridworker")
+    case = command(api, case, "verify")
+    api.login("kc-traffic")
+    case = command(api, case, "close")
+    assert case["status"] == "closed"
+    api.login("gridworker")
+    case = command(api, case, "rate", rating="very_satisfied")
+    assert case["status"] == "rated"
+
+    kinds = [e["kind"] for e in case["timeline"]]
+    assert kinds == [
+        "report",
+        "routed",
+        "contact_informed",
+        "accept",
+        "dispatch",
+        "sign",
+        "start",
+        "help_requested",
+        "meeting_held",
+        "reply",
+        "verify",
+        "close",
+        "rate",
+    ]
+    actions = set(session.scalars(select(AuditRecord.action).where(AuditRecord.entity_id == str(case["id"]))))
+    assert {"case.reported", "case.accept", "case.dispatch", "case.reply", "case.close", "case.rate"} <= actions
+    assert audit.verify(session).is_intact
+
+
+def test_collaborators_answer_their_own_request_only(api: Any, session: Session) -> None:
+    case = report_parking(api, session)
+    api.login("kc-centre")
+    case = command(api, command(api, case, "accept"), "dispatch")
+    api.login("kc-traffic")
+    case = command(api, command(api, case, "sign"), "start")
+    hrss = unit(session, "hrss", "330802")
+    asked = api.send(
+        "POST",
+        f"/api/v1/cases/{case['id']}/help-requests",
+        json={"requests": [{"unit_id": hrss, "deadline_hours": 24, "text": "请协助"}]},
+    ).json()
+    request_id = asked["collaboration"][0]["id"]
+    assert api.send("POST", f"/api/v1/cases/help-requests/{request_id}/reply", json={"text": "越权"}).status_code == 404
+    api.login("qj-hrss")
+    assert api.send("POST", f"/api/v1/cases/help-requests/{request_id}/reply", json={"text": "越权"}).status_code == 404
+
+
+def test_wrong_party_wrong_state_and_stale_version(api: Any, session: Session) -> None:
+    case = report_parking(api, session)
+    api.login("kc-traffic")
+    refused = api.send("POST", f"/api/v1/cases/{case['id']}/commands", json={"command": "accept"})
+    assert refused.status_code == 403
+    assert "accept" not in refused.json()["allowed"]
+    api.login("kc-centre")
+    wrong_state = api.send("POST", f"/api/v1/cases/{case['id']}/commands", json={"command": "close"})
+    assert wrong_state.status_code == 409
+    assert "accept" in wrong_state.json()["allowed"]
+    accepted = command(api, case, "accept")
+    stale = api.send(
+        "POST", f"/api/v1/cases/{case['id']}/commands", json={"command": "dispatch", "version": case["version"]}
+    )
+    assert stale.status_code == 409
+    assert accepted["version"] == case["version"] + 1
+
+
+def test_attributes_are_checked_against_the_matter(api: Any, session: Session) -> None:
+    _grid, point = fushan_point(session)
+    api.login("gridworker")
+    response = api.send(
+        "POST",
+        "/api/v1/cases",
+        json={
+            "matter": "illegal_parking",
+            "point": point,
+            "description": "违停",
+            "attributes": {"plate_number": "", "no_such_field": 1},
+        },
+    )
+    assert response.status_code == 422
+    fields = {e["field"] for e in response.json()["errors"]}
+    assert {"attributes.plate_number", "attributes.no_such_field"} <= fields
+
+
+def test_cases_outside_the_scope_are_404(api: Any, session: Session) -> None:
+    case = report_parking(api, session)
+    api.login("huzhen")
+    assert api.get(f"/api/v1/cases/{case['id']}").status_code == 404
+    assert api.get("/api/v1/cases").json()["items"] == []
+    api.login("fushan")
+    assert case["id"] in [c["id"] for c in api.get("/api/v1/cases").json()["items"]]
