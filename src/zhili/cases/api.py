@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Header, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
-from zhili.cases import collaboration, meetings, queries, service
+from zhili.cases import collaboration, disputes, meetings, photos, queries, service
 from zhili.cases.schemas import (
     CaseCreate,
     CaseDetail,
@@ -15,7 +16,10 @@ from zhili.cases.schemas import (
     CollaborationAsk,
     CollaborationReply,
     CommandBody,
+    LeadDecision,
     MeetingCreate,
+    MergeBody,
+    PhotoRead,
     TaskDone,
 )
 from zhili.core.auth import CurrentActor
@@ -137,3 +141,42 @@ def complete_task(
     """The owner unit marks a meeting task done."""
     case = meetings.complete_task(session, task_id=task_id, data=body, actor=actor, clock=clock)
     return queries.case_detail(session, actor, case.id)
+
+
+@router.post("/{case_id}/photos", status_code=201)
+async def attach_photo(
+    case_id: IdPath, photo: UploadFile, session: DbSession, actor: CurrentActor, clock: ClockDep
+) -> PhotoRead:
+    """Attach a JPEG, PNG or WebP photo (at most 5 MiB; 413 / 415 otherwise); cite it as evidence `photo:<id>`."""
+    data = await photo.read(photos.MAX_PHOTO_BYTES + 1)
+    stored = await run_in_threadpool(photos.attach_photo, session, case_id=case_id, data=data, actor=actor, clock=clock)
+    return PhotoRead(
+        id=stored.id, content_type=stored.content_type, size=stored.size, sha256=stored.sha256, ref=f"photo:{stored.id}"
+    )
+
+
+@router.get("/photos/{photo_id}")
+def get_photo(photo_id: IdPath, session: DbSession, actor: CurrentActor) -> Response:
+    """A photo of a case you may see."""
+    photo = photos.read_photo(session, photo_id=photo_id, actor=actor)
+    return Response(photo.data, media_type=photo.content_type, headers={"Cache-Control": "private, max-age=3600"})
+
+
+@router.post("/{case_id}/merge")
+def merge_duplicate(
+    case_id: IdPath, body: MergeBody, session: DbSession, actor: CurrentActor, clock: ClockDep
+) -> CaseDetail:
+    """Merge a probable duplicate into another case of the same matter (the command room)."""
+    disputes.merge_duplicate(session, case_id=case_id, into_id=body.into_case_id, actor=actor, clock=clock)
+    return queries.case_detail(session, actor, case_id)
+
+
+@router.post("/{case_id}/decide-lead")
+def decide_lead(
+    case_id: IdPath, body: LeadDecision, session: DbSession, actor: CurrentActor, clock: ClockDep
+) -> CaseDetail:
+    """The level above settles a dispute over who leads, and dispatches to that unit."""
+    disputes.decide_lead(
+        session, case_id=case_id, lead_unit_id=body.lead_unit_id, reason=body.reason, actor=actor, clock=clock
+    )
+    return queries.case_detail(session, actor, case_id)

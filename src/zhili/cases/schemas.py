@@ -113,6 +113,29 @@ class TaskDone(_Input):
     note: Name = Field(max_length=2000)
 
 
+class MergeBody(_Input):
+    """Which case a duplicate merges into."""
+
+    into_case_id: Id
+
+
+class LeadDecision(_Input):
+    """The level above names the lead unit in a dispute, with its reason."""
+
+    lead_unit_id: Id
+    reason: Name = Field(max_length=500)
+
+
+class PhotoRead(BaseModel):
+    """A stored photo and how to cite it as evidence."""
+
+    id: int
+    content_type: str
+    size: int
+    sha256: str
+    ref: str
+
+
 class UnitRef(BaseModel):
     """A unit named in passing."""
 

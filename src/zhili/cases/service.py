@@ -130,15 +130,35 @@ def run_command(session: Session, *, case_id: int, body: CommandBody, actor: Act
         raise ConflictError(
             f"the case is at version {case.version}, not {body.version}; reload it", current_version=case.version
         )
-    definition = matters.definition_by_version_id(session, case.matter_version_id)
-    before = {"status": case.status, "version": case.version, "lead_unit_id": case.lead_unit_id}
     parties = parties_for(session, actor, case)
     command = commands.build(body, parties, routed_unit_id=case.routed_unit_id)
-    now = clock.now()
+    apply_command(session, case, command, actor=actor, now=clock.now())
+    commit(session)
+    return case
+
+
+def apply_command(
+    session: Session,
+    case: Case,
+    command: lifecycle.Command,
+    *,
+    actor: Actor,
+    now: datetime,
+    extra: dict[str, object] | None = None,
+    event_kind: str | None = None,
+    note: dict[str, str] | None = None,
+) -> lifecycle.Transition:
+    """Step the lifecycle and store the result where the row still has the version read (else 409).
+
+    Writes the case, its event and the audit record; the caller commits.
+    """
+    definition = matters.definition_by_version_id(session, case.matter_version_id)
+    before = {"status": case.status, "version": case.version, "lead_unit_id": case.lead_unit_id}
     transition = lifecycle.step(definition, to_state(case), command, now)  # refusals are 409 / 403 / 422
     values = state_values(definition, transition.state, case.handler_level)
     values.update(_placement(case, command.kind))
     values["closed_at"] = _closed_at(transition.state.status, case, now)
+    values.update(extra or {})
     result = session.execute(
         update(Case)
         .where(Case.id == case.id, Case.version == case.version)
@@ -149,22 +169,13 @@ def run_command(session: Session, *, case_id: int, body: CommandBody, actor: Act
         session.rollback()
         raise ConflictError("another command changed the case first; reload it")
     session.refresh(case)
-    names = frozenset(p.value for p in parties)
-    add_event(
-        session, case, kind=command.kind.value, actor=actor, parties=names, details=event_details(transition), at=now
-    )
+    kind = event_kind or command.kind.value
+    names = frozenset(p.value for p in command.parties)
+    add_event(session, case, kind=kind, actor=actor, parties=names, details=event_details(transition, note), at=now)
     audit.record_by(
-        session,
-        actor,
-        f"case.{command.kind.value}",
-        entity_type="case",
-        entity_id=case.id,
-        before=before,
-        after=values,
-        at=now,
+        session, actor, f"case.{kind}", entity_type="case", entity_id=case.id, before=before, after=values, at=now
     )
-    commit(session)
-    return case
+    return transition
 
 
 def _placement(case: Case, kind: lifecycle.CommandKind) -> dict[str, object]:

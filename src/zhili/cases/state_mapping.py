@@ -73,9 +73,9 @@ def due_at(started: datetime | None, limit: Limit | None, extension_hours: int, 
     return started + span + extra
 
 
-def event_details(transition: Transition) -> str:
+def event_details(transition: Transition, note: dict[str, str] | None = None) -> str:
     """The event's details as JSON text, with the phase changes the clocks will need."""
-    details = dict(transition.event.details)
+    details: dict[str, object] = {**transition.event.details, **(note or {})}
     if transition.phase_ended:
         details["phase_ended"] = transition.phase_ended.value
     if transition.phase_started:

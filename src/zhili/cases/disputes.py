@@ -1,0 +1,59 @@
+"""Duplicates merged into one case, and disputes over who leads decided by the level above."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from zhili.cases import lifecycle
+from zhili.cases.models import Case
+from zhili.cases.parties import parties_for
+from zhili.cases.service import apply_command, load_visible
+from zhili.core.auth import Actor
+from zhili.core.clock import Clock
+from zhili.core.db import commit
+from zhili.core.errors import ConflictError, ForbiddenError, InvalidInputError
+from zhili.org.models import Department
+
+
+def merge_duplicate(session: Session, *, case_id: int, into_id: int, actor: Actor, clock: Clock) -> Case:
+    """Close a probable duplicate into another case of the same matter: it is rejected as a duplicate."""
+    case, target = load_visible(session, actor, case_id), load_visible(session, actor, into_id)
+    if case.id == target.id or case.matter_code != target.matter_code:
+        raise InvalidInputError("a case merges into another case of the same matter")
+    if target.duplicate_of_id is not None:
+        raise ConflictError(f"case {target.number} is itself a duplicate; merge into {target.duplicate_of_id}")
+    parties = parties_for(session, actor, case)
+    command = lifecycle.Reject(
+        parties=parties, reason=f"重复上报，已并入 {target.number} (duplicate of {target.number})"
+    )
+    apply_command(
+        session, case, command, actor=actor, now=clock.now(), extra={"duplicate_of_id": target.id}, event_kind="merged"
+    )
+    commit(session)
+    return case
+
+
+def decide_lead(
+    session: Session, *, case_id: int, lead_unit_id: int, reason: str, actor: Actor, clock: Clock
+) -> Case:
+    """The level above settles a dispute over responsibility: it names the lead and dispatches to it."""
+    case = load_visible(session, actor, case_id)
+    if lifecycle.Party.SUPERVISOR not in parties_for(session, actor, case):
+        raise ForbiddenError("a dispute over responsibility is decided by the level above the command room")
+    if session.get(Department, lead_unit_id) is None:
+        raise InvalidInputError(f"unknown unit {lead_unit_id}")
+    if case.status != lifecycle.CaseStatus.ACCEPTED:
+        raise ConflictError(f"a lead is decided while the case awaits dispatch, not while it is {case.status}")
+    # The decision is binding: it dispatches on behalf of the command room and is recorded as such.
+    command = lifecycle.Dispatch(parties=frozenset({lifecycle.Party.DISPATCHER}), lead_unit_id=lead_unit_id)
+    apply_command(
+        session,
+        case,
+        command,
+        actor=actor,
+        now=clock.now(),
+        event_kind="lead_decided",
+        note={"reason": reason, "decided_by": "supervisor"},
+    )
+    commit(session)
+    return case

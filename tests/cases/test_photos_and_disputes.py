@@ -1,0 +1,109 @@
+"""Photos (size and type checked by content), duplicates merged, responsibility disputes decided above."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from typing import Any
+
+from sqlalchemy.orm import Session
+from tests.cases.test_flow import command, report_parking, unit
+
+
+def _png() -> bytes:
+    """A real 1×1 PNG."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\xff\x00\x00")
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+def test_a_photo_is_stored_and_served_back(api: Any, session: Session) -> None:
+    case = report_parking(api, session)
+    response = api.send("POST", f"/api/v1/cases/{case['id']}/photos", files={"photo": ("p.png", _png(), "image/png")})
+    assert response.status_code == 201, response.text
+    photo = response.json()
+    assert photo["content_type"] == "image/png"
+    assert photo["ref"] == f"photo:{photo['id']}"
+    served = api.get(f"/api/v1/cases/photos/{photo['id']}")
+    assert served.content == _png()
+    api.login("huzhen")
+    assert api.get(f"/api/v1/cases/photos/{photo['id']}").status_code == 404
+
+
+def test_a_photo_of_the_wrong_type_is_415_whatever_it_claims(api: Any, session: Session) -> None:
+    case = report_parking(api, session)
+    fake = api.send(
+        "POST", f"/api/v1/cases/{case['id']}/photos", files={"photo": ("p.jpg", b"MZ\x90\x00not a photo", "image/jpeg")}
+    )
+    assert fake.status_code == 415
+
+
+def test_a_photo_over_the_limit_is_413(api: Any, session: Session) -> None:
+    case = report_parking(api, session)
+    big = _png() + b"\x00" * (5 * 1024 * 1024)
+    response = api.send("POST", f"/api/v1/cases/{case['id']}/photos", files={"photo": ("big.png", big, "image/png")})
+    assert response.status_code == 413
+
+
+def test_a_duplicate_is_merged_into_the_first_report(api: Any, session: Session) -> None:
+    first = report_parking(api, session)
+    second = report_parking(api, session)
+    assert first["id"] in api.get(f"/api/v1/cases/{second['id']}").json()["probable_duplicates"]
+    api.login("gridworker")
+    assert (
+        api.send("POST", f"/api/v1/cases/{second['id']}/merge", json={"into_case_id": first["id"]}).status_code == 403
+    )
+    api.login("kc-centre")
+    merged = api.send("POST", f"/api/v1/cases/{second['id']}/merge", json={"into_case_id": first["id"]})
+    assert merged.status_code == 200, merged.text
+    body = merged.json()
+    assert body["status"] == "rejected"
+    assert body["duplicate_of_id"] == first["id"]
+    assert body["timeline"][-1]["kind"] == "merged"
+
+
+def test_a_dispute_over_the_lead_is_decided_by_the_level_above(api: Any, session: Session) -> None:
+    case = report_parking(api, session)
+    api.login("kc-centre")
+    case = command(api, command(api, case, "accept"), "dispatch")
+    api.login("kc-traffic")
+    case = command(api, case, "return", reason="背街小巷不属交警管辖")
+    assert case["status"] == "accepted"
+    assert case["lead_unit"] is None
+    enforcement = unit(session, "enforcement", "330802")
+    api.login("kc-traffic")
+    refused = api.send(
+        "POST", f"/api/v1/cases/{case['id']}/decide-lead", json={"lead_unit_id": enforcement, "reason": "x"}
+    )
+    assert refused.status_code == 403
+    api.login("qz-centre")
+    decided = api.send(
+        "POST",
+        f"/api/v1/cases/{case['id']}/decide-lead",
+        json={"lead_unit_id": enforcement, "reason": "开放式小区违停由执法队牵头"},
+    )
+    assert decided.status_code == 200, decided.text
+    body = decided.json()
+    assert body["lead_unit"]["id"] == enforcement
+    assert body["status"] == "dispatched"
+    last = body["timeline"][-1]
+    assert last["kind"] == "lead_decided"
+    assert last["details"]["reason"] == "开放式小区违停由执法队牵头"
+
+
+def test_escalation_hands_the_case_to_the_level_above(api: Any, session: Session) -> None:
+    case = report_parking(api, session)
+    api.login("kc-centre")
+    case = command(api, command(api, case, "accept"), "dispatch")
+    api.login("kc-traffic")
+    case = command(api, command(api, case, "sign"), "escalate", reason="涉及多个区县")
+    assert case["status"] == "accepted"
+    assert case["dispatcher_division"] == "3308"
+    api.login("kc-centre")
+    assert "dispatch" not in api.get(f"/api/v1/cases/{case['id']}").json()["allowed_commands"]
+    api.login("qz-centre")
+    assert "dispatch" in api.get(f"/api/v1/cases/{case['id']}").json()["allowed_commands"]
