@@ -61,3 +61,28 @@ def test_a_wrong_form_is_shown_again_with_the_reasons(api: Any, session: Session
     assert response.status_code == 422
     assert "attributes.vehicle_type" in response.text
     assert "违停占用人行道" in response.text
+
+
+def test_photos_and_merges_from_the_case_page(api: Any, session: Session) -> None:
+    from tests.cases.test_photos_and_disputes import _png  # noqa: PLC0415
+
+    api.login("gridworker")
+    first = api.client.post("/cases/new", data=_form(api, session), follow_redirects=False).headers["location"]
+    second = api.client.post("/cases/new", data=_form(api, session), follow_redirects=False).headers["location"]
+    uploaded = api.client.post(
+        f"{second}/photo",
+        data={"csrf_token": api.csrf},
+        files={"photo": ("p.png", _png(), "image/png")},
+        follow_redirects=False,
+    )
+    assert uploaded.status_code == 303
+    assert 'data-kind="photo_added"' in api.get(second, headers=HTML).text
+    api.login("kc-centre")
+    page = api.get(second, headers=HTML).text
+    first_id = first.rsplit("/", 1)[1]
+    assert f'name="into_case_id" value="{first_id}"' in page
+    merged = api.client.post(
+        f"{second}/merge", data={"csrf_token": api.csrf, "into_case_id": first_id}, follow_redirects=False
+    )
+    assert merged.status_code == 303
+    assert "不予受理" in api.get(second, headers=HTML).text

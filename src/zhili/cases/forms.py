@@ -138,3 +138,11 @@ def helper_units(session: Session, detail: CaseDetail) -> list[UnitRef]:
         for kind in definition.collaborator_kinds
     ]
     return [UnitRef(id=unit.id, name=unit.name) for unit in found if unit is not None]
+
+
+def merge_target(form: FormData) -> int:
+    """The case id a merge button posted."""
+    value = _text(form, "into_case_id") or ""
+    if not value.isdigit():
+        raise InvalidInputError("choose the case to merge into")
+    return int(value)

@@ -7,9 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
-from zhili.cases import collaboration, forms, meetings, queries, service
+from zhili.cases import collaboration, disputes, forms, meetings, photos, queries, service
 from zhili.cases.schemas import CaseCreate
 from zhili.core.auth import PageActor
 from zhili.core.errors import InvalidInputError
@@ -141,4 +143,24 @@ async def hold_meeting(
     """Record a consultation meeting from the form."""
     data = forms.meeting_from_form(await request.form(), clock.now())
     meetings.convene_meeting(session, case_id=case_id, data=data, actor=actor, clock=clock)
+    return RedirectResponse(f"/cases/{case_id}", status_code=303)
+
+
+@router.post("/cases/{case_id}/photo")
+async def upload_photo(
+    request: Request, case_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep
+) -> Response:
+    """Attach the chosen photo to the case."""
+    form = await request.form()
+    upload = form.get("photo")
+    data = await upload.read(photos.MAX_PHOTO_BYTES + 1) if isinstance(upload, UploadFile) else b""
+    await run_in_threadpool(photos.attach_photo, session, case_id=case_id, data=data, actor=actor, clock=clock)
+    return RedirectResponse(f"/cases/{case_id}", status_code=303)
+
+
+@router.post("/cases/{case_id}/merge")
+async def merge(request: Request, case_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
+    """Merge this case into the probable duplicate chosen on the page."""
+    into = forms.merge_target(await request.form())
+    disputes.merge_duplicate(session, case_id=case_id, into_id=into, actor=actor, clock=clock)
     return RedirectResponse(f"/cases/{case_id}", status_code=303)

@@ -9,6 +9,11 @@ LANG_COOKIE = "zhili_lang"
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "nav.cases": ("一件事", "Cases"),
+    "cases.merge_into": ("并入", "Merge into"),
+    "cases.add_photo": ("上传照片", "Add a photo"),
+    "event.merged": ("重复件并案", "Merged as a duplicate"),
+    "event.lead_decided": ("上级裁定牵头部门", "Lead decided above"),
+    "event.photo_added": ("上传照片", "Photo added"),
     "cases.queue": ("我的工作台", "My work queue"),
     "cases.report": ("上报问题", "Report a problem"),
     "cases.overdue": ("超期", "Overdue"),
