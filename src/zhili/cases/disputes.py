@@ -33,9 +33,7 @@ def merge_duplicate(session: Session, *, case_id: int, into_id: int, actor: Acto
     return case
 
 
-def decide_lead(
-    session: Session, *, case_id: int, lead_unit_id: int, reason: str, actor: Actor, clock: Clock
-) -> Case:
+def decide_lead(session: Session, *, case_id: int, lead_unit_id: int, reason: str, actor: Actor, clock: Clock) -> Case:
     """The level above settles a dispute over responsibility: it names the lead and dispatches to it."""
     case = load_visible(session, actor, case_id)
     if lifecycle.Party.SUPERVISOR not in parties_for(session, actor, case):
