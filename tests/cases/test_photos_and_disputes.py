@@ -107,3 +107,69 @@ def test_escalation_hands_the_case_to_the_level_above(api: Any, session: Session
     assert "dispatch" not in api.get(f"/api/v1/cases/{case['id']}").json()["allowed_commands"]
     api.login("qz-centre")
     assert "dispatch" in api.get(f"/api/v1/cases/{case['id']}").json()["allowed_commands"]
+
+
+def test_dispatch_to_a_unit_that_does_not_serve_the_place_is_422(api: Any, session: Session) -> None:
+    case = report_parking(api, session)
+    api.login("kc-centre")
+    case = command(api, case, "accept")
+    for unit_id in (unit(session, "hrss", "330803"), 2**31 - 1):
+        response = api.send(
+            "POST", f"/api/v1/cases/{case['id']}/commands", json={"command": "dispatch", "lead_unit_id": unit_id}
+        )
+        assert response.status_code == 422, response.text
+
+
+def test_photo_evidence_must_be_photos_of_the_case(api: Any, session: Session) -> None:
+    case = report_parking(api, session)
+    api.login("kc-centre")
+    case = command(api, command(api, case, "accept"), "dispatch")
+    api.login("kc-traffic")
+    case = command(api, command(api, case, "sign"), "start")
+    evidence = [{"kind": "photo", "ref": "photo:99999"}, {"kind": "text", "ref": "x"}, {"kind": "gps", "ref": "1,2"}]
+    bad = api.send(
+        "POST", f"/api/v1/cases/{case['id']}/commands", json={"command": "reply", "text": "done", "evidence": evidence}
+    )
+    assert bad.status_code == 422
+    photo = api.send(
+        "POST", f"/api/v1/cases/{case['id']}/photos", files={"photo": ("p.png", _png(), "image/png")}
+    ).json()
+    evidence[0]["ref"] = photo["ref"]
+    good = api.send(
+        "POST", f"/api/v1/cases/{case['id']}/commands", json={"command": "reply", "text": "done", "evidence": evidence}
+    )
+    assert good.status_code == 200, good.text
+
+
+def test_an_ambiguous_place_name_is_refused(api: Any) -> None:
+    api.login("gridworker")
+    response = api.send(
+        "POST",
+        "/api/v1/cases",
+        json={
+            "matter": "illegal_parking",
+            "place": "府山街道",
+            "description": "违停",
+            "attributes": {"plate_number": "浙H1", "vehicle_type": "car", "parked_on": "pavement"},
+        },
+    )
+    assert response.status_code == 422
+    assert "ambiguous" in response.json()["detail"]
+    clear = api.send(
+        "POST",
+        "/api/v1/cases",
+        json={
+            "matter": "illegal_parking",
+            "place": "柯城区府山街道",
+            "description": "违停",
+            "attributes": {"plate_number": "浙H1", "vehicle_type": "car", "parked_on": "pavement"},
+        },
+    )
+    assert clear.status_code == 201, clear.text
+    assert clear.json()["routed_unit"]["name"] == "柯城区公安交警大队"
+
+
+def test_unknown_status_filters_are_422(api: Any) -> None:
+    api.login("kc-centre")
+    assert api.get("/api/v1/cases", params={"status": "lost"}).status_code == 422
+    assert api.get("/api/v1/cases", params={"status": "reported"}).status_code == 200

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
-from tests.cases.test_flow import fushan_point
+from tests.cases.test_flow import PNG, fushan_point
 from tests.conftest import World, live_server, require_or_skip
 
 from zhili.app import create_app
@@ -168,8 +168,16 @@ def _lead_works_the_case(browser: Any, server: str, case_url: str, point: dict[s
     lead.click("#hold-meeting button[type=submit]")
     lead.wait_for_load_state()
     assert "违停会商" in lead.inner_text("#meetings")
+    lead.set_input_files(
+        "#add-photo input[name=photo]", files=[{"name": "scene.png", "mimeType": "image/png", "buffer": PNG}]
+    )
+    lead.click("#add-photo button[type=submit]")
+    lead.wait_for_load_state()
+    photo_ref = (
+        lead.locator("form[data-command='reply'] select[name=evidence_photo] option").nth(1).get_attribute("value")
+    )
     lead.fill("form[data-command='reply'] input[name=text]", "车辆已移走")
-    lead.fill("form[data-command='reply'] input[name=evidence_photo]", "photo-77")
+    lead.select_option("form[data-command='reply'] select[name=evidence_photo]", photo_ref)
     lead.fill("form[data-command='reply'] input[name=evidence_text]", "现场已恢复")
     lead.fill("form[data-command='reply'] input[name=evidence_gps]", f"{point['lon']:.5f},{point['lat']:.5f}")
     _click_command(lead, "reply")

@@ -306,4 +306,5 @@ def actor_for(session: Session, account: Account) -> Actor:
         write_scope=write_scope,
         person_id=account.person_id,
         account_id=account.id,
+        units=frozenset(grant.department_id for _role, grant in grants if grant.department_id is not None),
     )

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from zhili.cases import collaboration, disputes, meetings, photos, queries, service
+from zhili.cases.lifecycle import CaseStatus
 from zhili.cases.schemas import (
     CaseCreate,
     CaseDetail,
@@ -70,7 +71,7 @@ def list_cases(
     session: DbSession,
     actor: CurrentActor,
     clock: ClockDep,
-    status: Annotated[str | None, Query(pattern=r"^[a-z_]{4,20}$")] = None,
+    status: Annotated[CaseStatus | None, Query()] = None,
     matter: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{1,59}$")] = None,
     division: Annotated[str | None, Query(pattern=r"^\d{2,20}$")] = None,
     unit: IdQuery | None = None,

@@ -12,7 +12,7 @@ from zhili.cases.lifecycle import CaseStatus, Party
 from zhili.cases.models import Case, CollaborationRequest
 from zhili.cases.parties import parties_for, strip_units
 from zhili.cases.schemas import CollaborationAsk, CollaborationReply
-from zhili.cases.service import add_event, load_visible
+from zhili.cases.service import add_event, load_visible, lock_case
 from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
@@ -22,6 +22,7 @@ from zhili.org.models import Department
 
 # Help is asked while the lead works the case; a closed case needs none.
 HELP_STATUSES = frozenset({CaseStatus.SIGNED, CaseStatus.IN_PROGRESS, CaseStatus.SUSPENDED, CaseStatus.REOPENED})
+FINISHED = frozenset({CaseStatus.CLOSED, CaseStatus.RATED, CaseStatus.ARCHIVED, CaseStatus.REJECTED})
 
 
 def ask_for_help(session: Session, *, case_id: int, data: CollaborationAsk, actor: Actor, clock: Clock) -> Case:
@@ -31,6 +32,7 @@ def ask_for_help(session: Session, *, case_id: int, data: CollaborationAsk, acto
         raise ForbiddenError("only the lead unit asks other units for help")
     if CaseStatus(case.status) not in HELP_STATUSES:
         raise ConflictError(f"help is asked while the case is being handled, not while it is {case.status}")
+    lock_case(session, case, clock.now())
     unit_ids = [request.unit_id for request in data.requests]
     if len(set(unit_ids)) != len(unit_ids) or case.lead_unit_id in unit_ids:
         raise InvalidInputError("ask each unit once, and not the lead unit itself")
@@ -75,14 +77,18 @@ def ask_for_help(session: Session, *, case_id: int, data: CollaborationAsk, acto
 def reply_to_request(
     session: Session, *, request_id: int, data: CollaborationReply, actor: Actor, clock: Clock
 ) -> Case:
-    """A collaborating unit answers its own request; only that unit may, and only once."""
+    """A collaborating unit answers its own request; only that unit may, only once, and only while the case is open."""
     request = session.get(CollaborationRequest, request_id)
     if request is None or request.unit_id not in strip_units(actor):
         raise NotFoundError(f"help request {request_id} not found")
-    if request.status != "requested":
-        raise ConflictError(f"help request {request_id} was already answered")
     case = session.get(Case, request.case_id)
     assert case is not None  # noqa: S101 - the foreign key guarantees it
+    lock_case(session, case, clock.now())
+    session.refresh(request)
+    if request.status != "requested":
+        raise ConflictError(f"help request {request_id} was already answered")
+    if CaseStatus(case.status) in FINISHED:
+        raise ConflictError(f"the case is {case.status}; help is no longer needed")
     now = clock.now()
     request.status, request.reply_text, request.replied_at = "replied", data.text, now
     request.evidence = json.dumps([e.model_dump() for e in data.evidence], ensure_ascii=False)

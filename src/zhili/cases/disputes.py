@@ -7,19 +7,21 @@ from sqlalchemy.orm import Session
 from zhili.cases import lifecycle
 from zhili.cases.models import Case
 from zhili.cases.parties import parties_for
-from zhili.cases.service import apply_command, load_visible
+from zhili.cases.queries import probable_duplicates
+from zhili.cases.service import apply_command, check_lead_unit, load_visible
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.core.errors import ConflictError, ForbiddenError, InvalidInputError
-from zhili.org.models import Department
 
 
 def merge_duplicate(session: Session, *, case_id: int, into_id: int, actor: Actor, clock: Clock) -> Case:
     """Close a probable duplicate into another case of the same matter: it is rejected as a duplicate."""
     case, target = load_visible(session, actor, case_id), load_visible(session, actor, into_id)
-    if case.id == target.id or case.matter_code != target.matter_code:
-        raise InvalidInputError("a case merges into another case of the same matter")
+    if target.id not in probable_duplicates(session, actor, case):
+        raise InvalidInputError(
+            f"case {target.number} is not a probable duplicate of {case.number}: same matter, near in place and time"
+        )
     if target.duplicate_of_id is not None:
         raise ConflictError(f"case {target.number} is itself a duplicate; merge into {target.duplicate_of_id}")
     parties = parties_for(session, actor, case)
@@ -38,8 +40,7 @@ def decide_lead(session: Session, *, case_id: int, lead_unit_id: int, reason: st
     case = load_visible(session, actor, case_id)
     if lifecycle.Party.SUPERVISOR not in parties_for(session, actor, case):
         raise ForbiddenError("a dispute over responsibility is decided by the level above the command room")
-    if session.get(Department, lead_unit_id) is None:
-        raise InvalidInputError(f"unknown unit {lead_unit_id}")
+    check_lead_unit(session, case, lead_unit_id)
     if case.status != lifecycle.CaseStatus.ACCEPTED:
         raise ConflictError(f"a lead is decided while the case awaits dispatch, not while it is {case.status}")
     # The decision is binding: it dispatches on behalf of the command room and is recorded as such.

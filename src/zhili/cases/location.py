@@ -36,10 +36,16 @@ def resolve(session: Session, locators: LocatorCache, *, point: Point | None, pl
                 errors=[{"field": "body.point", "message": "outside every known county"}],
             )
         return Place(code, point.lon, point.lat)
-    matches = resolve_place(session, _GEOGRAPHY, place or "")
-    if not matches or matches[0].score < 1.0:
+    matches = [m for m in resolve_place(session, _GEOGRAPHY, place or "") if m.score == 1.0]
+    if not matches:
         raise InvalidInputError(
             f"the place {place!r} names no known division",
             errors=[{"field": "body.place", "message": "names no known division"}],
+        )
+    if len(matches) > 1:
+        names = "、".join("".join(p.name for p in m.path[2:]) or m.division.name for m in matches[:5])
+        raise InvalidInputError(
+            f"the place {place!r} is ambiguous: {names}; add the county",
+            errors=[{"field": "body.place", "message": "is ambiguous"}],
         )
     return Place(matches[0].division.code, None, None)

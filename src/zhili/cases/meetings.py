@@ -7,11 +7,12 @@ import json
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from zhili.cases.lifecycle import Party
+from zhili.cases.collaboration import FINISHED
+from zhili.cases.lifecycle import CaseStatus, Party
 from zhili.cases.models import Case, CaseTask, Meeting, MeetingAttendee
 from zhili.cases.parties import parties_for, strip_units
 from zhili.cases.schemas import MeetingCreate, TaskDone
-from zhili.cases.service import add_event, load_visible
+from zhili.cases.service import add_event, load_visible, lock_case
 from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
@@ -49,8 +50,11 @@ def convene_meeting(session: Session, *, case_id: int, data: MeetingCreate, acto
     case = load_visible(session, actor, case_id)
     if not parties_for(session, actor, case) & CONVENERS:
         raise ForbiddenError("the lead unit, the command room or the level above convenes consultation meetings")
+    if CaseStatus(case.status) in FINISHED:
+        raise ConflictError(f"the case is {case.status}; meetings are held while it is open")
     attendees = _attendees(session, data)
     now = clock.now()
+    lock_case(session, case, now)
     meeting = Meeting(
         case_id=case.id,
         title=data.title,
@@ -107,10 +111,14 @@ def complete_task(session: Session, *, task_id: int, data: TaskDone, actor: Acto
     task = session.get(CaseTask, task_id)
     if task is None or task.owner_unit_id not in strip_units(actor):
         raise NotFoundError(f"task {task_id} not found")
-    if task.status == "done":
-        raise ConflictError(f"task {task_id} is already done")
     case = session.get(Case, task.case_id)
     assert case is not None  # noqa: S101 - the foreign key guarantees it
+    lock_case(session, case, clock.now())
+    session.refresh(task)
+    if task.status == "done":
+        raise ConflictError(f"task {task_id} is already done")
+    if CaseStatus(case.status) in FINISHED:
+        raise ConflictError(f"the case is {case.status}; its tasks are closed")
     now = clock.now()
     task.status, task.done_at, task.done_note = "done", now, data.note
     details = json.dumps({"task_id": task.id, "on_time": now <= task.deadline_at})

@@ -7,13 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
 from zhili.cases import collaboration, disputes, forms, meetings, photos, queries, service
 from zhili.cases.schemas import CaseCreate
-from zhili.core.auth import PageActor
+from zhili.core.auth import Actor, PageActor
+from zhili.core.clock import Clock
 from zhili.core.errors import InvalidInputError
 from zhili.core.http import ClockDep, DbSession
 from zhili.core.params import IdPath
@@ -87,6 +89,11 @@ def intake_form(
 async def submit_intake(request: Request, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
     """Create the case from the form and show it; a wrong field shows the form again with the reasons."""
     form = await request.form()
+    return await run_in_threadpool(_intake, request, form, session, actor, clock)
+
+
+def _intake(request: Request, form: FormData, session: Session, actor: Actor, clock: Clock) -> Response:
+    # Database work runs in the thread pool, never on the event loop (ADR 0004).
     try:
         data = CaseCreate.model_validate(forms.case_from_form(form, session))
         case = service.report_case(session, data=data, actor=actor, clock=clock, locators=_locators(request))
@@ -120,9 +127,8 @@ def case_page(request: Request, case_id: IdPath, session: DbSession, actor: Page
 @router.post("/cases/{case_id}/act")
 async def act(request: Request, case_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
     """Run the command a button on the case page posted."""
-    form = await request.form()
-    body = forms.command_from_form(form)
-    service.run_command(session, case_id=case_id, body=body, actor=actor, clock=clock)
+    body = forms.command_from_form(await request.form())
+    await run_in_threadpool(service.run_command, session, case_id=case_id, body=body, actor=actor, clock=clock)
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
 
 
@@ -132,7 +138,7 @@ async def ask_help(
 ) -> Response:
     """The lead asks the ticked units for help."""
     data = forms.help_from_form(await request.form())
-    collaboration.ask_for_help(session, case_id=case_id, data=data, actor=actor, clock=clock)
+    await run_in_threadpool(collaboration.ask_for_help, session, case_id=case_id, data=data, actor=actor, clock=clock)
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
 
 
@@ -142,7 +148,7 @@ async def hold_meeting(
 ) -> Response:
     """Record a consultation meeting from the form."""
     data = forms.meeting_from_form(await request.form(), clock.now())
-    meetings.convene_meeting(session, case_id=case_id, data=data, actor=actor, clock=clock)
+    await run_in_threadpool(meetings.convene_meeting, session, case_id=case_id, data=data, actor=actor, clock=clock)
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
 
 
@@ -162,5 +168,5 @@ async def upload_photo(
 async def merge(request: Request, case_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
     """Merge this case into the probable duplicate chosen on the page."""
     into = forms.merge_target(await request.form())
-    disputes.merge_duplicate(session, case_id=case_id, into_id=into, actor=actor, clock=clock)
+    await run_in_threadpool(disputes.merge_duplicate, session, case_id=case_id, into_id=into, actor=actor, clock=clock)
     return RedirectResponse(f"/cases/{case_id}", status_code=303)

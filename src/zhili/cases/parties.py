@@ -12,7 +12,7 @@ from zhili.core.auth import Actor
 
 def strip_units(actor: Actor) -> set[int]:
     """The units the actor works in (their department posts)."""
-    return {grant.department_id for grant in actor.scope.grants if grant.department_id is not None}
+    return set(actor.units)
 
 
 def parties_for(session: Session, actor: Actor, case: Case) -> frozenset[Party]:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from zhili.cases.models import Case, CasePhoto
 from zhili.cases.parties import parties_for, visible_cases
-from zhili.cases.service import add_event, load_visible
+from zhili.cases.service import add_event, load_visible, lock_case
 from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
@@ -58,6 +58,7 @@ def attach_photo(session: Session, *, case_id: int, data: bytes, actor: Actor, c
     if content_type is None:
         raise UnsupportedMediaTypeError("photos must be JPEG, PNG or WebP images")
     now = clock.now()
+    lock_case(session, case, now)
     photo = CasePhoto(
         case_id=case.id,
         content_type=content_type,

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Row, Select, select
 from sqlalchemy.orm import Session, aliased
 
 from zhili.cases import lifecycle
-from zhili.cases.models import Case, CaseEvent, CaseTask, CollaborationRequest, Meeting, MeetingAttendee
+from zhili.cases.models import Case, CaseEvent, CasePhoto, CaseTask, CollaborationRequest, Meeting, MeetingAttendee
 from zhili.cases.parties import parties_for, visible_cases
 from zhili.cases.schemas import (
     CaseDetail,
@@ -19,6 +19,7 @@ from zhili.cases.schemas import (
     EventRead,
     HelpRequestRead,
     MeetingRead,
+    PhotoRead,
     TaskRead,
     UnitRef,
 )
@@ -64,7 +65,8 @@ def _unit(department: Department | None) -> UnitRef | None:
 
 def _read(session: Session, actor: Actor, row: Row[Any]) -> CaseRead:
     case, version, place_name, lead, routed, contact = tuple(row)
-    allowed = lifecycle.allowed_commands(to_state(case), parties_for(session, actor, case))
+    parties = parties_for(session, actor, case)
+    allowed = lifecycle.allowed_commands(to_state(case), parties)
     limit = f"{case.phase_limit_amount} {case.phase_limit_unit}" if case.phase_limit_amount else None
     return CaseRead(
         id=case.id,
@@ -95,10 +97,12 @@ def _read(session: Session, actor: Actor, row: Row[Any]) -> CaseRead:
         phase=case.phase,
         phase_started_at=case.phase_started_at,
         phase_limit=limit,
+        phase_due_at=case.phase_due_at,
         created_at=case.created_at,
         closed_at=case.closed_at,
         duplicate_of_id=case.duplicate_of_id,
         allowed_commands=[k.value for k in allowed],
+        my_parties=sorted(p.value for p in parties),
     )
 
 
@@ -185,6 +189,18 @@ def _tasks(session: Session, case_id: int) -> list[TaskRead]:
     ]
 
 
+def _photos(session: Session, case_id: int) -> list[PhotoRead]:
+    rows = session.execute(
+        select(CasePhoto.id, CasePhoto.content_type, CasePhoto.size, CasePhoto.sha256)
+        .where(CasePhoto.case_id == case_id)
+        .order_by(CasePhoto.id)
+    )
+    return [
+        PhotoRead(id=pid, content_type=kind, size=size, sha256=digest, ref=f"photo:{pid}")
+        for pid, kind, size, digest in rows
+    ]
+
+
 def probable_duplicates(session: Session, actor: Actor, case: Case) -> list[int]:
     """Visible cases of the same matter reported near in space and time (the matter's window)."""
     if case.lon is None or case.lat is None:
@@ -231,6 +247,7 @@ def case_detail(session: Session, actor: Actor, case_id: int) -> CaseDetail:
         collaboration=_collaboration(session, case.id),
         meetings=_meetings(session, case.id),
         tasks=_tasks(session, case.id),
+        photos=_photos(session, case.id),
         probable_duplicates=probable_duplicates(session, actor, case),
     )
 

@@ -226,10 +226,12 @@ class CaseRead(BaseModel):
     phase: str | None
     phase_started_at: datetime | None
     phase_limit: str | None
+    phase_due_at: datetime | None
     created_at: datetime
     closed_at: datetime | None
     duplicate_of_id: int | None
     allowed_commands: list[str]
+    my_parties: list[str]
 
 
 class CaseDetail(CaseRead):
@@ -239,4 +241,5 @@ class CaseDetail(CaseRead):
     collaboration: list[HelpRequestRead]
     meetings: list[MeetingRead]
     tasks: list[TaskRead]
+    photos: list[PhotoRead]
     probable_duplicates: list[int]

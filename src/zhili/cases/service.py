@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from zhili.cases import commands, lifecycle, location
 from zhili.cases.attributes import validate_attributes
-from zhili.cases.models import Case, CaseEvent
+from zhili.cases.models import Case, CaseEvent, CasePhoto
 from zhili.cases.parties import parties_for, visible_cases
 from zhili.cases.routing import route
 from zhili.cases.schemas import CaseCreate, CommandBody
@@ -19,9 +19,45 @@ from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit
-from zhili.core.errors import ConflictError, NotFoundError
+from zhili.core.errors import ConflictError, InvalidInputError, NotFoundError
 from zhili.matters import queries as matters
 from zhili.org.geo import LocatorCache
+from zhili.org.models import Department
+
+
+def lock_case(session: Session, case: Case, now: datetime) -> None:
+    """Take the case row's write lock for the rest of the transaction.
+
+    On PostgreSQL this serialises everything done to one case (timeline numbers, checks); SQLite's
+    writers are serial anyway.
+    """
+    session.execute(
+        update(Case).where(Case.id == case.id).values(updated_at=now).execution_options(synchronize_session=False)
+    )
+
+
+def check_lead_unit(session: Session, case: Case, unit_id: int) -> None:
+    """A lead must exist and serve the case's place, or it could never see the case it leads."""
+    unit = session.get(Department, unit_id)
+    if unit is None or not case.place_code.startswith(unit.division_code):
+        raise InvalidInputError(
+            f"unit {unit_id} does not serve {case.place_code}; choose a unit of this place",
+            errors=[{"field": "body.lead_unit_id", "message": "does not serve the case's place"}],
+        )
+
+
+def check_photo_evidence(session: Session, case: Case, command: lifecycle.Command) -> None:
+    """Photo evidence must cite photos of this case (`photo:<id>`)."""
+    if not isinstance(command, lifecycle.Reply):
+        return
+    cited = [e.ref for e in command.evidence if e.kind.value == "photo"]
+    ids = {int(ref.removeprefix("photo:")) for ref in cited if ref.startswith("photo:") and ref[6:].isdigit()}
+    found = set(session.scalars(select(CasePhoto.id).where(CasePhoto.case_id == case.id, CasePhoto.id.in_(ids))))
+    if len(ids) != len(cited) or ids != found:
+        raise InvalidInputError(
+            "photo evidence must cite photos of this case as photo:<id>; upload them first",
+            errors=[{"field": "body.evidence", "message": "unknown photo"}],
+        )
 
 
 def add_event(
@@ -132,6 +168,9 @@ def run_command(session: Session, *, case_id: int, body: CommandBody, actor: Act
         )
     parties = parties_for(session, actor, case)
     command = commands.build(body, parties, routed_unit_id=case.routed_unit_id)
+    if isinstance(command, lifecycle.Dispatch):
+        check_lead_unit(session, case, command.lead_unit_id)
+    check_photo_evidence(session, case, command)
     apply_command(session, case, command, actor=actor, now=clock.now())
     commit(session)
     return case

@@ -135,6 +135,9 @@ class Actor:
     # Where the actor may change things: the grants of their managing posts only, so that a
     # managing post in one place gives no write rights through an ordinary post elsewhere.
     write_scope: Scope = Scope()
+    # The units (departments) the actor holds posts in, before scopes merge grants: a block post
+    # over a unit's place must not hide that the person also works in the unit.
+    units: frozenset[int] = frozenset()
 
     @property
     def audit_name(self) -> str:

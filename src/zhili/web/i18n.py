@@ -9,6 +9,7 @@ LANG_COOKIE = "zhili_lang"
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "nav.cases": ("一件事", "Cases"),
+    "cases.due": ("时限至", "due"),
     "cases.merge_into": ("并入", "Merge into"),
     "cases.add_photo": ("上传照片", "Add a photo"),
     "event.merged": ("重复件并案", "Merged as a duplicate"),

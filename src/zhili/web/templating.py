@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from fastapi import Request
@@ -21,12 +22,24 @@ NAV = (
 )
 
 
+# China Standard Time has no daylight saving: a fixed offset needs no time-zone database.
+LOCAL_ZONE = timezone(timedelta(hours=8), "CST")
+
+
+def local_time(value: datetime | None) -> str:
+    """A stored UTC time as Quzhou reads it (China Standard Time), labelled."""
+    if value is None:
+        return ""
+    return value.astimezone(LOCAL_ZONE).strftime("%Y-%m-%d %H:%M") + " CST"
+
+
 class Renderer:
     """Renders a domain's template inside the base layout with the language and the user."""
 
     def __init__(self, packages: Sequence[str], default_language: str) -> None:
         loader = ChoiceLoader([PackageLoader(package, "templates") for package in packages])
         environment = Environment(loader=loader, autoescape=select_autoescape(), auto_reload=False)
+        environment.filters["local"] = local_time
         self.templates = Jinja2Templates(env=environment)
         self.default_language = default_language
 
