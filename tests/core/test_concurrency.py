@@ -25,7 +25,8 @@ from zhili.core.auth import system_actor
 from zhili.core.clock import SystemClock
 from zhili.core.db import make_engine
 from zhili.core.settings import Settings
-from zhili.org.importing import import_catalogs, import_divisions
+from zhili.matters.service import sync_catalog
+from zhili.org.importing import import_catalogs, import_divisions, instantiate_departments
 from zhili.org.models import Division, Person
 
 PASSWORD = "concurrency-test"
@@ -51,6 +52,8 @@ def _seed(url: str) -> Engine:
     with Session(engine, expire_on_commit=False) as session:
         import_catalogs(session, actor=actor, clock=clock)
         import_divisions(session, root="330825", actor=actor, clock=clock)
+        instantiate_departments(session, root="330825", actor=actor, clock=clock)
+        sync_catalog(session, actor=actor, clock=clock)
         create_account(
             session, username="ops", password=PASSWORD, person_id=None, is_admin=True, actor=actor, clock=clock
         )
@@ -171,3 +174,29 @@ def test_a_slow_form_body_holds_no_lock_while_it_trickles_in(live: Live) -> None
         slow.close()
     assert response.status_code == 201
     assert elapsed < 5
+
+
+def test_concurrent_commands_on_one_case_one_wins(live: Live) -> None:
+    report = {
+        "matter": "illegal_parking",
+        "place": "龙游县湖镇镇",
+        "description": "并发测试",
+        "attributes": {"plate_number": "浙H00001", "vehicle_type": "car", "parked_on": "lane"},
+    }
+    with live.client() as client:
+        created = client.post("/api/v1/cases", json=report)
+    assert created.status_code == 201, created.text
+    case = created.json()
+
+    def accept(_n: int) -> int:
+        with live.client() as client:
+            body = {"command": "accept", "version": case["version"]}
+            return client.post(f"/api/v1/cases/{case['id']}/commands", json=body).status_code
+
+    with ThreadPoolExecutor(6) as pool:
+        statuses = sorted(pool.map(accept, range(6)))
+    assert statuses == [200] + [409] * 5
+    with live.client() as client:
+        final = client.get(f"/api/v1/cases/{case['id']}").json()
+    assert final["version"] == case["version"] + 1
+    assert [e["kind"] for e in final["timeline"]].count("accept") == 1
