@@ -59,7 +59,7 @@ def main() -> None:
     marks: list[tuple[str, float]] = []
     started = time.perf_counter()
     with Session(engine, expire_on_commit=False) as session:
-        world, logins = build_demo(
+        world, logins, _cases = build_demo(
             session, clock=SystemClock(), step=lambda name: marks.append((name, time.perf_counter()))
         )
     total = time.perf_counter() - started

@@ -77,13 +77,13 @@ def demo(
         migrate.upgrade(settings.database_url)
         engine = make_engine(settings.database_url)
         with session_scope(make_session_factory(engine)) as session:
-            world, logins = build_demo(
+            world, logins, cases = build_demo(
                 session, clock=SystemClock(), seed=seed, step=lambda text: status.update(f"building: {text}")
             )
     console.print(
         f"Demo world built in {time.perf_counter() - started:.1f} s: {world.grids:,} grids, "
         f"{world.people:,} people, {world.posts:,} posts, {world.households:,} households, "
-        f"{world.zones} zones, {world.grid_contacts:,} grid contacts"
+        f"{world.zones} zones, {world.grid_contacts:,} grid contacts, {cases.cases:,} cases"
     )
     table = Table(title=f"Demo logins (password: {DEMO_PASSWORD})")
     table.add_column("username")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from zhili.access.service import create_account
+from zhili.cases.demo_cases import DemoCases, build_demo_cases
 from zhili.core.auth import system_actor
 from zhili.core.clock import Clock
 from zhili.matters.service import sync_catalog
@@ -43,13 +44,16 @@ class DemoLogin:
 
 def build_demo(
     session: Session, *, clock: Clock, seed: int = DEFAULT_SEED, step: Step | None = None
-) -> tuple[DemoWorld, list[DemoLogin]]:
-    """Build the demo world into an empty database, load the matter catalog, create the demo logins."""
+) -> tuple[DemoWorld, list[DemoLogin], DemoCases]:
+    """Build the demo world into an empty database, load the matter catalog and a year of cases, create the logins."""
     actor = system_actor("demo")
     world = build_demo_world(session, actor=actor, clock=clock, seed=seed, step=step)
     if step:
         step("matter catalog")
     sync_catalog(session, actor=actor, clock=clock)
+    if step:
+        step("a year of cases")
+    cases = build_demo_cases(session, seed=seed, clock_now=clock.now(), actor=actor)
     if step:
         step("demo logins")
     create_account(
@@ -69,4 +73,4 @@ def build_demo(
             clock=clock,
         )
         logins.append(DemoLogin(username, LOGIN_LABELS.get(username, username)))
-    return world, logins
+    return world, logins, cases
