@@ -34,6 +34,8 @@ unit: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_locate.py
 	$(BIN)/python benchmarks/bench_demo_world.py
+	$(BIN)/python benchmarks/bench_closed_loops.py
+	$(BIN)/python benchmarks/bench_intake_http.py
 
 clean:
 	rm -rf $(VENV) var

@@ -200,3 +200,13 @@ def test_concurrent_commands_on_one_case_one_wins(live: Live) -> None:
         final = client.get(f"/api/v1/cases/{case['id']}").json()
     assert final["version"] == case["version"] + 1
     assert [e["kind"] for e in final["timeline"]].count("accept") == 1
+
+
+def test_64_concurrent_requests_never_starve_the_connection_pool(live: Live) -> None:
+    def get(_n: int) -> int:
+        with live.client() as client:
+            return client.get("/api/v1/org/divisions/330825").status_code
+
+    with ThreadPoolExecutor(64) as pool:
+        statuses = list(pool.map(get, range(256)))
+    assert statuses == [200] * 256

@@ -52,9 +52,18 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 def make_engine(database_url: str, *, echo: bool = False) -> Engine:
     """Create the engine; SQLite gets WAL, foreign keys, a busy timeout and serialised writers."""
+    # The pool must outnumber the request thread pool (40 threads): a request holds its connection
+    # until it ends, and with fewer connections than threads every thread can end up waiting for a
+    # connection whose holder waits for a thread — a stall until the pool times out.
     if not database_url.startswith("sqlite"):
-        return create_engine(database_url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
-    engine = create_engine(database_url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
+        return create_engine(database_url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=35)
+    engine = create_engine(
+        database_url,
+        echo=echo,
+        pool_size=16,
+        max_overflow=48,
+        connect_args={"check_same_thread": False, "timeout": 30},
+    )
     _configure_sqlite(engine)
     return engine
 
