@@ -57,3 +57,13 @@ def test_a_block_and_a_strip_with_the_same_prefix_can_be_held_together() -> None
     assert mixed.reaches_unit("330802", 3)
     assert mixed.reaches_unit("330802006001", None)
     assert not mixed.reaches_unit("330802", 4)
+
+
+def test_village_names_are_shortened_without_doubling() -> None:
+    from zhili.org.names import short_village_name  # noqa: PLC0415
+
+    assert short_village_name("全旺村村委会") == "全旺村"
+    assert short_village_name("戴家村委会") == "戴家村"
+    assert short_village_name("新光村村民委员会") == "新光村"
+    assert short_village_name("城南居委会") == "城南社区"
+    assert short_village_name("书院社区") == "书院社区"
