@@ -28,17 +28,12 @@ from zhili.core.http import ClockDep, DbSession
 from zhili.core.idempotency import respond_once
 from zhili.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from zhili.core.params import IdPath, IdQuery
-from zhili.org.geo import LocatorCache
+from zhili.org.geo import request_locators
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 
 IdempotencyKey = Annotated[str | None, Header(max_length=200, description="makes a retried report safe")]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
-
-
-def _locators(request: Request) -> LocatorCache:
-    found: LocatorCache = request.app.state.locators
-    return found
 
 
 @router.post("", status_code=201, response_model=CaseDetail)
@@ -53,7 +48,7 @@ def report_case(
     """Report a problem: it is validated, located, routed to one lead unit and its grid contact informed."""
 
     def create() -> CaseDetail:
-        case = service.report_case(session, data=body, actor=actor, clock=clock, locators=_locators(request))
+        case = service.report_case(session, data=body, actor=actor, clock=clock, locators=request_locators(request))
         return queries.case_detail(session, actor, case.id)
 
     return respond_once(

@@ -20,15 +20,10 @@ from zhili.core.errors import InvalidInputError
 from zhili.core.http import ClockDep, DbSession
 from zhili.core.params import IdPath
 from zhili.matters import queries as matters
-from zhili.org.geo import LocatorCache
+from zhili.org.geo import request_locators
 from zhili.web.templating import renderer
 
 router = APIRouter(include_in_schema=False)
-
-
-def _locators(request: Request) -> LocatorCache:
-    found: LocatorCache = request.app.state.locators
-    return found
 
 
 @router.get("/cases")
@@ -96,7 +91,7 @@ def _intake(request: Request, form: FormData, session: Session, actor: Actor, cl
     # Database work runs in the thread pool, never on the event loop (ADR 0004).
     try:
         data = CaseCreate.model_validate(forms.case_from_form(form, session))
-        case = service.report_case(session, data=data, actor=actor, clock=clock, locators=_locators(request))
+        case = service.report_case(session, data=data, actor=actor, clock=clock, locators=request_locators(request))
     except (ValidationError, InvalidInputError) as exc:
         matter = str(form.get("matter") or "")
         definition = matters.current_definition(session, matter)[1] if matter else None

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from zhili.cases.lifecycle import Party
 from zhili.cases.models import Case, CollaborationRequest
 from zhili.core.auth import Actor
+from zhili.org.routing import parent_code
 
 
 def strip_units(actor: Actor) -> set[int]:
@@ -30,7 +31,7 @@ def parties_for(session: Session, actor: Actor, case: Case) -> frozenset[Party]:
     # The command room or centre that manages the dispatching division triages; the level above supervises.
     if actor.write_scope.reaches_unit(case.dispatcher_division, None):
         parties.add(Party.DISPATCHER)
-    parent = case.dispatcher_division[:6] if len(case.dispatcher_division) > 6 else case.dispatcher_division[:4]  # noqa: PLR2004 - township → county, county → city
+    parent = parent_code(case.dispatcher_division)
     if actor.write_scope.reaches_unit(parent, None):
         parties.add(Party.SUPERVISOR)
     if actor.person_id is not None and actor.person_id == case.originator_person_id:

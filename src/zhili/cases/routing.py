@@ -8,10 +8,17 @@ from sqlalchemy.orm import Session
 
 from zhili.core.errors import InvalidInputError, NotFoundError
 from zhili.matters.definition import HandlerLevel, MatterDefinition
-from zhili.org.routing import grid_contact_position, nearest_unit, unit_for_enforcement
+from zhili.org.routing import (
+    COUNTY_CODE_LENGTH,
+    TOWNSHIP_CODE_LENGTH,
+    grid_contact_position,
+    nearest_unit,
+    unit_for_enforcement,
+)
 from zhili.org.schemas import DepartmentRead
 
-COUNTY, TOWNSHIP, GRID = 6, 9, 15
+GRID = 15
+COUNTY, TOWNSHIP = COUNTY_CODE_LENGTH, TOWNSHIP_CODE_LENGTH
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from zhili.core.errors import ConflictError, InvalidInputError, NotFoundError
 from zhili.matters import queries as matters
 from zhili.org.geo import LocatorCache
 from zhili.org.models import Department
+from zhili.org.routing import parent_code
 
 
 def lock_case(session: Session, case: Case, now: datetime) -> None:
@@ -221,7 +222,7 @@ def _placement(case: Case, kind: lifecycle.CommandKind) -> dict[str, object]:
     """Escalation hands the case to the level above: its command room triages it next."""
     if kind is not lifecycle.CommandKind.ESCALATE:
         return {}
-    upper = case.dispatcher_division[:6] if len(case.dispatcher_division) > 6 else case.dispatcher_division[:4]  # noqa: PLR2004 - township → county → city
+    upper = parent_code(case.dispatcher_division)
     if upper == case.dispatcher_division:
         raise ConflictError("the case is already with the top level; it cannot be escalated further")
     return {"dispatcher_division": upper, "handling_division": upper}

@@ -37,12 +37,6 @@ Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Code = Annotated[str, Query(pattern=r"^\d{2,20}$")]
 
 
-def locator_cache(request: Request) -> geo.LocatorCache:
-    """The app's shared point locators."""
-    found: geo.LocatorCache = request.app.state.locators
-    return found
-
-
 @router.get("/divisions")
 def search_divisions(
     session: DbSession,
@@ -98,7 +92,7 @@ def resolve_place(
 @router.get("/locate")
 def locate(lon: float, lat: float, request: Request, session: DbSession, actor: CurrentActor) -> LocateRead:
     """The grid, village, township and county of a point (WGS-84 lon/lat)."""
-    return geo.locate_point(session, actor, locator_cache(request), lon=lon, lat=lat)
+    return geo.locate_point(session, actor, geo.request_locators(request), lon=lon, lat=lat)
 
 
 @router.get("/geo")

@@ -6,6 +6,7 @@ import json
 import threading
 from typing import Any
 
+from fastapi import Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -64,6 +65,12 @@ def division_features(session: Session, actor: Actor, *, level: str, bbox: Bbox 
         for code, name, lvl, synthetic, geometry in rows
     ]
     return {"type": "FeatureCollection", "features": features}
+
+
+def request_locators(request: Request) -> LocatorCache:
+    """The app's shared point locators (set by `create_app`)."""
+    found: LocatorCache = request.app.state.locators
+    return found
 
 
 class LocatorCache:

@@ -26,6 +26,18 @@ def ancestor_codes(division_code: str) -> list[str]:
     return [division_code[:n] for n in CODE_LENGTHS_UPWARD if n <= len(division_code)]
 
 
+CITY_CODE_LENGTH = 4
+
+
+def parent_code(division_code: str) -> str:
+    """The governing level above a division (village → township → county → city).
+
+    The city is the top of the governance hierarchy: it is its own level above.
+    """
+    codes = [code for code in ancestor_codes(division_code) if len(code) >= CITY_CODE_LENGTH]
+    return codes[1] if len(codes) > 1 else division_code
+
+
 def nearest_unit(session: Session, *, kind: str, division_code: str) -> DepartmentRead | None:
     """The unit of a kind that serves the division or, failing that, its nearest ancestor."""
     for code in ancestor_codes(division_code):
