@@ -1,0 +1,1 @@
+"""Notifications: the outbox, its channels, the inbox and the delivery log."""
