@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -39,3 +40,15 @@ class FrozenClock:
         """Move the clock forward and return the new time."""
         self._now += delta
         return self._now
+
+
+class OffsetClock:
+    """A clock running ahead of another by an offset read on every call (the demo's movable clock)."""
+
+    def __init__(self, base: Clock, offset: Callable[[], timedelta]) -> None:
+        self._base = base
+        self._offset = offset
+
+    def now(self) -> datetime:
+        """The base clock's time plus the current offset."""
+        return self._base.now() + self._offset()
