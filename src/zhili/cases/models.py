@@ -1,4 +1,4 @@
-"""Tables of the case engine: cases, their events, collaboration requests, meetings and tasks, photos."""
+"""Tables of the case engine: cases, events, collaboration requests, meetings and tasks, photos, supervision cards."""
 
 from __future__ import annotations
 
@@ -64,6 +64,7 @@ class Case(Base):
     phase_limit_amount: Mapped[int | None] = mapped_column(Integer)
     phase_limit_unit: Mapped[str | None] = mapped_column(String(16))
     phase_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    phase_yellow_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -162,3 +163,25 @@ class CasePhoto(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
     uploaded_by: Mapped[str] = mapped_column(String(120))
     uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SupervisionCard(Base):
+    """A rung of the escalation ladder issued on a case: urge, supervision, yellow or red card, instruction.
+
+    Issued by the clock when a phase has used its share of the limit, or by hand by an upper level.
+    `unit_id` is the unit held to account (the handler of the phase when it was issued).
+    """
+
+    __tablename__ = "supervision_cards"
+    __table_args__ = (Index("ix_supervision_cards_unit_action", "unit_id", "action"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    phase: Mapped[str | None] = mapped_column(String(12))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    county_code: Mapped[str] = mapped_column(String(20), index=True)
+    is_manual: Mapped[bool] = mapped_column(Boolean, default=False)
+    issued_by: Mapped[str] = mapped_column(String(120))
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    note: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,63 @@
+"""The demo clock: wall-clock time plus an offset stored in the database, moved by `zhili clock advance`.
+
+The server, the worker and the CLI are separate processes; the offset lives in one row so all of
+them agree on "now". Read at most once a second per process.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from zhili.clocks.models import ClockOffset
+from zhili.core.clock import Clock, OffsetClock, SystemClock
+
+ROW = "demo"
+REFRESH_SECONDS = 1.0
+
+
+class StoredOffset:
+    """The stored offset, re-read when older than `REFRESH_SECONDS`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._lock = threading.Lock()
+        self._read_at = float("-inf")
+        self._value = timedelta(0)
+
+    def __call__(self) -> timedelta:
+        """The current offset."""
+        with self._lock:
+            if time.monotonic() - self._read_at >= REFRESH_SECONDS:
+                with Session(self._engine) as session:
+                    self._value = read_offset(session)
+                self._read_at = time.monotonic()
+            return self._value
+
+
+def demo_clock(engine: Engine, base: Clock | None = None) -> Clock:
+    """A clock that follows the stored demo offset."""
+    return OffsetClock(base or SystemClock(), StoredOffset(engine))
+
+
+def read_offset(session: Session) -> timedelta:
+    """The stored offset (zero when the clock was never moved)."""
+    seconds = session.scalar(select(ClockOffset.seconds).where(ClockOffset.name == ROW))
+    return timedelta(seconds=seconds or 0.0)
+
+
+def advance(session: Session, delta: timedelta, *, now: datetime) -> timedelta:
+    """Move the demo clock forward (or reset it with a negative delta down to zero); the new offset."""
+    row = session.get(ClockOffset, ROW)
+    current = timedelta(seconds=row.seconds) if row else timedelta(0)
+    offset = max(timedelta(0), current + delta)
+    if row is None:
+        session.add(ClockOffset(name=ROW, seconds=offset.total_seconds(), updated_at=now))
+    else:
+        row.seconds, row.updated_at = offset.total_seconds(), now
+    session.commit()
+    return offset

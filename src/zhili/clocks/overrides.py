@@ -1,0 +1,78 @@
+"""County calendars: the official calendar plus each county's overrides, cached briefly per process."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import date, datetime
+from types import MappingProxyType
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from zhili.clocks.calendar import WorkCalendar
+from zhili.clocks.models import CalendarOverride
+from zhili.core.audit import AuditEntry, record
+from zhili.core.auth import Actor
+from zhili.core.errors import ForbiddenError
+from zhili.org.roles import Role
+
+CACHE_SECONDS = 60.0
+"""A county's override edited in another process is seen within this time."""
+
+_cache: dict[str, tuple[float, WorkCalendar]] = {}
+_lock = threading.Lock()
+
+
+def calendar_for(session: Session, county_code: str | None) -> WorkCalendar:
+    """The work calendar of a county (the official one when the county has no overrides)."""
+    if not county_code:
+        return WorkCalendar()
+    with _lock:
+        found = _cache.get(county_code)
+    if found and time.monotonic() - found[0] < CACHE_SECONDS:
+        return found[1]
+    rows = session.execute(
+        select(CalendarOverride.on, CalendarOverride.is_workday).where(CalendarOverride.division_code == county_code)
+    ).all()
+    calendar = WorkCalendar(overrides=MappingProxyType({row.on: row.is_workday for row in rows}))
+    with _lock:
+        _cache[county_code] = (time.monotonic(), calendar)
+    return calendar
+
+
+def forget_cached() -> None:
+    """Drop every cached calendar (after an override changes, and between tests)."""
+    with _lock:
+        _cache.clear()
+
+
+def set_override(
+    session: Session, *, county_code: str, on: date, is_workday: bool, reason: str, actor: Actor, now: datetime
+) -> CalendarOverride:
+    """Open or close a county's offices on one day; recorded in the audit chain."""
+    may = actor.is_admin or (actor.has_any_role([Role.CENTRE_STAFF]) and actor.write_scope.reaches_place(county_code))
+    if not may:
+        raise ForbiddenError(f"only administrators and the centre of {county_code} may change its calendar")
+    row = session.get(CalendarOverride, (county_code, on))
+    before = {"is_workday": row.is_workday, "reason": row.reason} if row else None
+    if row is None:
+        row = CalendarOverride(division_code=county_code, on=on, is_workday=is_workday, reason=reason)
+        session.add(row)
+    else:
+        row.is_workday, row.reason = is_workday, reason
+    record(
+        session,
+        AuditEntry(
+            actor=actor.audit_name,
+            role=actor.audit_role,
+            action="calendar.override",
+            entity_type="calendar",
+            entity_id=f"{county_code}:{on.isoformat()}",
+            before=before,
+            after={"is_workday": is_workday, "reason": reason},
+        ),
+        at=now,
+    )
+    forget_cached()
+    return row

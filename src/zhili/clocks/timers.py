@@ -1,0 +1,80 @@
+"""Scheduling and cancelling timers inside the caller's transaction (never a commit here)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy.orm import Session
+
+from zhili.clocks.models import Timer
+
+_INSERT = insert(Timer)
+_CANCEL = delete(Timer).where(
+    Timer.kind == bindparam("kind"), Timer.subject_id.in_(bindparam("subjects", expanding=True))
+)
+
+
+@dataclass(frozen=True)
+class TimerSpec:
+    """A timer to schedule: handler kind, subject, rung, clock generation, due instant, payload."""
+
+    kind: str
+    subject_id: int
+    step: str
+    due_at: datetime
+    generation: int = 0
+    share: float = 0.0
+    payload: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+
+def schedule(session: Session, timers: Iterable[TimerSpec], *, now: datetime) -> int:
+    """Insert timers in one statement; the number written."""
+    rows = [
+        {
+            "kind": t.kind,
+            "subject_id": t.subject_id,
+            "step": t.step,
+            "generation": t.generation,
+            "share": t.share,
+            "due_at": t.due_at,
+            "payload": json.dumps(dict(t.payload), ensure_ascii=False),
+            "created_at": now,
+        }
+        for t in timers
+    ]
+    if rows:
+        session.execute(_INSERT, rows)
+    return len(rows)
+
+
+def cancel(session: Session, kind: str, subject_ids: Collection[int]) -> int:
+    """Delete the pending timers of these subjects; the number cancelled."""
+    if not subject_ids:
+        return 0
+    result = session.execute(_CANCEL, {"kind": kind, "subjects": list(subject_ids)})
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def pending(session: Session, kind: str, subject_id: int) -> list[TimerSpec]:
+    """The timers still waiting for a subject, soonest first."""
+    rows = session.scalars(
+        select(Timer).where(Timer.kind == kind, Timer.subject_id == subject_id).order_by(Timer.due_at, Timer.id)
+    )
+    return [
+        TimerSpec(
+            kind=t.kind,
+            subject_id=t.subject_id,
+            step=t.step,
+            due_at=t.due_at,
+            generation=t.generation,
+            share=t.share,
+            payload=MappingProxyType(json.loads(t.payload)),
+        )
+        for t in rows
+    ]
