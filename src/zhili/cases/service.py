@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from zhili.cases import commands, lifecycle, location
 from zhili.cases.attributes import validate_attributes
@@ -15,6 +17,7 @@ from zhili.cases.parties import parties_for, visible_cases
 from zhili.cases.routing import route
 from zhili.cases.schemas import CaseCreate, CommandBody
 from zhili.cases.state_mapping import event_details, state_values, to_state
+from zhili.cases.states import CaseState
 from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
@@ -25,6 +28,21 @@ from zhili.org.geo import LocatorCache
 from zhili.org.models import Department
 from zhili.org.routing import parent_code
 
+# Prepared once, at import: a command only binds values (no ORM flush, refresh or statement building).
+_CASES = cast("Table", Case.__table__)
+_EVENTS = cast("Table", CaseEvent.__table__)
+_TOUCH = update(_CASES).where(_CASES.c.id == bindparam("b_id")).values(updated_at=bindparam("b_at"))
+# The SET clause comes from the parameters given: the state columns a transition writes.
+_WRITE_STATE = update(_CASES).where(_CASES.c.id == bindparam("b_id"), _CASES.c.version == bindparam("b_version"))
+# The next timeline number is computed in the INSERT itself: no round trip for max(seq).
+_NEXT_SEQ = (
+    select(func.coalesce(func.max(_EVENTS.c.seq), 0) + 1).where(_EVENTS.c.case_id == bindparam("b_case_id"))
+).scalar_subquery()
+_APPEND_EVENT = insert(_EVENTS).values(seq=_NEXT_SEQ)
+_CITED_PHOTOS = select(CasePhoto.id).where(
+    CasePhoto.case_id == bindparam("b_case_id"), CasePhoto.id.in_(bindparam("b_ids", expanding=True))
+)
+
 
 def lock_case(session: Session, case: Case, now: datetime) -> None:
     """Take the case row's write lock for the rest of the transaction.
@@ -32,9 +50,8 @@ def lock_case(session: Session, case: Case, now: datetime) -> None:
     On PostgreSQL this serialises everything done to one case (timeline numbers, checks); SQLite's
     writers are serial anyway.
     """
-    session.execute(
-        update(Case).where(Case.id == case.id).values(updated_at=now).execution_options(synchronize_session=False)
-    )
+    session.connection().execute(_TOUCH, {"b_id": case.id, "b_at": now})
+    set_committed_value(case, "updated_at", now)
 
 
 def check_lead_unit(session: Session, case: Case, unit_id: int) -> None:
@@ -53,7 +70,7 @@ def check_photo_evidence(session: Session, case: Case, command: lifecycle.Comman
         return
     cited = [e.ref for e in command.evidence if e.kind.value == "photo"]
     ids = {int(ref.removeprefix("photo:")) for ref in cited if ref.startswith("photo:") and ref[6:].isdigit()}
-    found = set(session.scalars(select(CasePhoto.id).where(CasePhoto.case_id == case.id, CasePhoto.id.in_(ids))))
+    found = set(session.scalars(_CITED_PHOTOS, {"b_case_id": case.id, "b_ids": sorted(ids)}))
     if len(ids) != len(cited) or ids != found:
         raise InvalidInputError(
             "photo evidence must cite photos of this case as photo:<id>; upload them first",
@@ -64,19 +81,23 @@ def check_photo_evidence(session: Session, case: Case, command: lifecycle.Comman
 def add_event(
     session: Session, case: Case, *, kind: str, actor: Actor, parties: frozenset[str], details: str, at: datetime
 ) -> None:
-    """Append a line to the case's timeline (the audit record is written by the caller)."""
-    last = session.scalar(select(func.coalesce(func.max(CaseEvent.seq), 0)).where(CaseEvent.case_id == case.id))
-    session.add(
-        CaseEvent(
-            case_id=case.id,
-            seq=(last or 0) + 1,
-            kind=kind,
-            at=at,
-            actor=actor.audit_name,
-            parties=",".join(sorted(parties)),
-            status_after=case.status,
-            details=details,
-        )
+    """Append a line to the case's timeline (the audit record is written by the caller).
+
+    The caller holds the case row's lock (a versioned update, `lock_case`, or the insert of a new
+    case), so no other transaction takes the same number between the read of max(seq) and the insert.
+    """
+    session.connection().execute(
+        _APPEND_EVENT,
+        {
+            "case_id": case.id,
+            "b_case_id": case.id,
+            "kind": kind,
+            "at": at,
+            "actor": actor.audit_name,
+            "parties": ",".join(sorted(parties)),
+            "status_after": case.status,
+            "details": details,
+        },
     )
 
 
@@ -193,29 +214,50 @@ def apply_command(
     Writes the case, its event and the audit record; the caller commits.
     """
     definition = matters.definition_by_version_id(session, case.matter_version_id)
-    before = {"status": case.status, "version": case.version, "lead_unit_id": case.lead_unit_id}
-    transition = lifecycle.step(definition, to_state(case), command, now)  # refusals are 409 / 403 / 422
+    before = to_state(case)
+    transition = lifecycle.step(definition, before, command, now)  # refusals are 409 / 403 / 422
     values = state_values(definition, transition.state, case.handler_level)
     values.update(_placement(case, command.kind))
     values["closed_at"] = _closed_at(transition.state.status, case, now)
     values.update(extra or {})
-    result = session.execute(
-        update(Case)
-        .where(Case.id == case.id, Case.version == case.version)
-        .values(**values, updated_at=now)
-        .execution_options(synchronize_session="fetch")
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        session.rollback()
-        raise ConflictError("another command changed the case first; reload it")
-    session.refresh(case)
-    kind = event_kind or command.kind.value
     names = frozenset(p.value for p in command.parties)
-    add_event(session, case, kind=kind, actor=actor, parties=names, details=event_details(transition, note), at=now)
-    audit.record_by(
-        session, actor, f"case.{kind}", entity_type="case", entity_id=case.id, before=before, after=values, at=now
+    kind = event_kind or command.kind.value
+    store_transition(
+        session, case, before, transition, values=values, kind=kind, parties=names, note=note, actor=actor, now=now
     )
     return transition
+
+
+def store_transition(
+    session: Session,
+    case: Case,
+    before: CaseState,
+    transition: lifecycle.Transition,
+    *,
+    values: dict[str, object],
+    kind: str,
+    parties: frozenset[str],
+    note: dict[str, str] | None,
+    actor: Actor,
+    now: datetime,
+) -> None:
+    """The one place a command's state change lands: the row, its timeline line, its audit record.
+
+    The row is updated only where it still has the version `before` was read at; otherwise the
+    transaction is rolled back and the command is a 409. The caller commits.
+    """
+    audit_before = {"status": case.status, "version": before.version, "lead_unit_id": case.lead_unit_id}
+    params = {**values, "updated_at": now, "b_id": case.id, "b_version": before.version}
+    if session.connection().execute(_WRITE_STATE, params).rowcount != 1:
+        session.rollback()
+        raise ConflictError("another command changed the case first; reload it")
+    for key, value in {**values, "updated_at": now}.items():
+        set_committed_value(case, key, value)
+    details = event_details(transition, note)
+    add_event(session, case, kind=kind, actor=actor, parties=parties, details=details, at=now)
+    audit.record_by(
+        session, actor, f"case.{kind}", entity_type="case", entity_id=case.id, before=audit_before, after=values, at=now
+    )
 
 
 def _placement(case: Case, kind: lifecycle.CommandKind) -> dict[str, object]:

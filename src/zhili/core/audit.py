@@ -7,9 +7,9 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import BigInteger, Integer, String, Text, insert, select, update
+from sqlalchemy import BigInteger, Integer, String, Table, Text, bindparam, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from zhili.core.auth import Actor
@@ -130,37 +130,52 @@ def record_by(
     record_many(session, [entry], at=at)
 
 
+# Prepared once: the hot path only binds values (no ORM flush, no per-call statement building).
+_RECORDS = cast("Table", AuditRecord.__table__)
+_HEAD = cast("Table", AuditHead.__table__)
+_READ_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == HEAD_ID).with_for_update()
+_APPEND = insert(_RECORDS)
+_MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+
+
 def record_many(session: Session, entries: Iterable[AuditEntry], *, at: datetime) -> int:
-    """Append entries in order with one locked read of the head and one bulk insert."""
+    """Append entries in order: one locked read of the head, one insert, one move of the head.
+
+    Plain Core statements on the caller's connection, so they run in its transaction; the head
+    row's lock (PostgreSQL) or the write lock (SQLite) keeps concurrent appends in one chain.
+    """
     at = at.astimezone(UTC)
-    head = session.execute(select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update()).scalar_one()
-    seq, prev = head.seq, head.hash
+    connection = session.connection()
+    seq, prev = connection.execute(_READ_HEAD).one()
     rows: list[dict[str, Any]] = []
     for entry in entries:
         seq += 1
         fields = _fields(entry)
         digest = _link_hash(prev, seq, at, fields)
-        rows.append(
-            {
-                "seq": seq,
-                "at": at,
-                "actor": fields[0],
-                "role": fields[1],
-                "action": fields[2],
-                "entity_type": fields[3],
-                "entity_id": fields[4],
-                "before": fields[5],
-                "after": fields[6],
-                "request_id": fields[7],
-                "prev_hash": prev,
-                "hash": digest,
-            },
-        )
+        rows.append(_row(seq, at, fields, prev, digest))
         prev = digest
     if rows:
-        session.execute(insert(AuditRecord), rows)
-        session.execute(update(AuditHead).where(AuditHead.id == HEAD_ID).values(seq=seq, hash=prev))
+        connection.execute(_APPEND, rows[0] if len(rows) == 1 else rows)
+        connection.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev})
     return len(rows)
+
+
+def _row(seq: int, at: datetime, fields: tuple[str | None, ...], prev: str, digest: str) -> dict[str, Any]:
+    actor, role, action, entity_type, entity_id, before, after, request_id = fields
+    return {
+        "seq": seq,
+        "at": at,
+        "actor": actor,
+        "role": role,
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "before": before,
+        "after": after,
+        "request_id": request_id,
+        "prev_hash": prev,
+        "hash": digest,
+    }
 
 
 def _walk(session: Session) -> Iterator[AuditRecord]:
@@ -193,7 +208,8 @@ def verify(session: Session) -> VerifyReport:
             report.problems.append(f"seq {row.seq}: content does not match its hash; the row was edited")
         prev = row.hash
         report.checked += 1
-    head = session.get(AuditHead, HEAD_ID)
+    # Read with Core: an AuditHead object in the session could predate the appends made since.
+    head = session.connection().execute(select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == HEAD_ID)).first()
     if head is None or head.seq != expected_seq or head.hash != prev:
         report.problems.append("the chain's head does not match its last row; rows were cut off or added")
     return report
