@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from zhili.cases.deadlines import phase_clock
 from zhili.cases.lifecycle import CaseState, CaseStatus, Evidence, Rating, Transition
 from zhili.cases.models import Case
-from zhili.matters.definition import EvidenceKind, HandlerLevel, Limit, MatterDefinition, Phase
+from zhili.clocks.calendar import WorkCalendar
+from zhili.matters.definition import EvidenceKind, HandlerLevel, MatterDefinition, Phase
 
 
 def to_state(case: Case) -> CaseState:
@@ -34,9 +36,12 @@ def to_state(case: Case) -> CaseState:
     )
 
 
-def state_values(definition: MatterDefinition, state: CaseState, handler_level: str) -> dict[str, object]:
-    """The columns a new state writes, including the limit of the phase now running."""
+def state_values(
+    definition: MatterDefinition, state: CaseState, handler_level: str, calendar: WorkCalendar | None = None
+) -> dict[str, object]:
+    """The columns a new state writes, including the limit and clock of the phase now running."""
     limit = definition.limit(HandlerLevel(handler_level), state.phase) if state.phase else None
+    clock = phase_clock(calendar or WorkCalendar(), definition, state, handler_level)
     return {
         "status": state.status.value,
         "lead_unit_id": state.lead_unit_id,
@@ -56,21 +61,9 @@ def state_values(definition: MatterDefinition, state: CaseState, handler_level: 
         "phase_started_at": state.phase_started_at,
         "phase_limit_amount": limit.amount if limit else None,
         "phase_limit_unit": limit.unit if limit else None,
-        "phase_due_at": due_at(state.phase_started_at, limit, state.granted_extension_hours, state.phase),
+        "phase_due_at": clock.due_at if clock else None,
+        "phase_yellow_at": clock.yellow_at if clock else None,
     }
-
-
-def due_at(started: datetime | None, limit: Limit | None, extension_hours: int, phase: Phase | None) -> datetime | None:
-    """When the running phase is due.
-
-    Working days count as calendar days until the work calendar (official holidays and make-up
-    days) takes over; granted extensions move the handle phase only.
-    """
-    if started is None or limit is None:
-        return None
-    span = timedelta(hours=limit.amount) if limit.unit == "hours" else timedelta(days=limit.amount)
-    extra = timedelta(hours=extension_hours) if phase is Phase.HANDLE else timedelta(0)
-    return started + span + extra
 
 
 def event_details(transition: Transition, note: dict[str, str] | None = None) -> str:

@@ -97,7 +97,7 @@ class Limit(_Strict):
     """How long a phase may take."""
 
     amount: int = Field(gt=0, le=365)
-    unit: Literal["working_days", "hours"]
+    unit: Literal["working_days", "working_hours", "hours"]
 
 
 class EscalationStep(_Strict):

@@ -1,0 +1,254 @@
+"""The escalation ladder on cases: lights and rungs fired by the clock, and supervision by hand.
+
+A fired rung writes a supervision card, a line on the case's timeline, an audit record and the
+notifications to the people the rung is for, all in the firing transaction:
+
+- yellow light, red light, urge (催办), supervision (督办): the handler of the phase;
+- yellow card (黄牌): the handler and the handler's supervisor;
+- red card (红牌) and leader instruction (批示): the handler, the supervisor and the county centre.
+
+The handler is the lead unit while it signs and handles, and the dispatching centre while the case
+is accepted or verified.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Select, Table, bindparam, func, insert, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from zhili.cases.models import Case, CaseEvent, SupervisionCard
+from zhili.clocks.firing import DueTimer
+from zhili.clocks.lights import Light
+from zhili.core import audit
+from zhili.core.clock import FrozenClock
+from zhili.matters.definition import EscalationAction, Phase
+from zhili.notify.kinds import Severity
+from zhili.notify.service import notify
+from zhili.org.models import Position
+from zhili.org.roles import Role
+from zhili.org.routing import COUNTY_CODE_LENGTH, parent_code
+
+CLOCK_ACTOR = "system:clock"
+LIGHT_STEPS = frozenset({Light.YELLOW.value, Light.RED.value})
+RED_STEPS = frozenset({Light.RED.value, EscalationAction.RED_CARD.value, EscalationAction.LEADER_INSTRUCTION.value})
+TO_SUPERVISOR = frozenset({EscalationAction.YELLOW_CARD.value, *RED_STEPS} - {Light.RED.value})
+TO_COUNTY = frozenset({EscalationAction.RED_CARD.value, EscalationAction.LEADER_INSTRUCTION.value})
+CENTRE_ROLES = (Role.CENTRE_STAFF.value, Role.TOWNSHIP_COMMAND.value)
+STEP_NAMES: dict[str, tuple[str, str]] = {
+    Light.YELLOW.value: ("黄灯预警", "Yellow light"),
+    Light.RED.value: ("红灯超期", "Red light: overdue"),
+    EscalationAction.URGE.value: ("催办", "Urge"),
+    EscalationAction.SUPERVISE.value: ("督办", "Supervision"),
+    EscalationAction.YELLOW_CARD.value: ("黄牌警告", "Yellow card"),
+    EscalationAction.RED_CARD.value: ("红牌警告", "Red card"),
+    EscalationAction.LEADER_INSTRUCTION.value: ("领导批示", "Leader instruction"),
+}
+
+_EVENTS = cast("Table", CaseEvent.__table__)
+_NEXT_SEQ = (
+    select(func.coalesce(func.max(_EVENTS.c.seq), 0) + 1).where(_EVENTS.c.case_id == bindparam("b_case_id"))
+).scalar_subquery()
+_APPEND_EVENT = insert(_EVENTS).values(seq=_NEXT_SEQ)
+_CASE_COLUMNS = (
+    Case.id,
+    Case.number,
+    Case.status,
+    Case.phase,
+    Case.phase_started_at,
+    Case.phase_due_at,
+    Case.lead_unit_id,
+    Case.routed_unit_id,
+    Case.dispatcher_division,
+    Case.handling_division,
+    Case.matter_code,
+)
+
+
+@dataclass(frozen=True)
+class LadderCase:
+    """What a rung needs to know about its case."""
+
+    id: int
+    number: str
+    status: str
+    phase: str | None
+    phase_started_at: datetime | None
+    phase_due_at: datetime | None
+    lead_unit_id: int | None
+    routed_unit_id: int
+    dispatcher_division: str
+    handling_division: str
+    matter_code: str
+
+
+@dataclass(frozen=True)
+class Rung:
+    """One rung to issue on one case."""
+
+    case: LadderCase
+    step: str
+    share: float | None
+    is_manual: bool
+    issued_by: str
+    note: str
+    key: str
+
+
+def fire_ladder(session: Session, due: Sequence[DueTimer], now: datetime) -> None:
+    """The `case.ladder` timer handler: issue every rung whose phase is still running."""
+    cases = lock_cases(session, {timer.subject_id for timer in due})
+    rungs = [
+        Rung(
+            case=cases[timer.subject_id],
+            step=timer.step,
+            share=timer.share,
+            is_manual=False,
+            issued_by=CLOCK_ACTOR,
+            note="",
+            key=f"case:{timer.subject_id}:{timer.step}:{timer.generation}",
+        )
+        for timer in due
+        if _still_running(cases.get(timer.subject_id), timer)
+    ]
+    issue(session, rungs, now=now)
+
+
+def lock_cases(session: Session, case_ids: set[int]) -> dict[int, LadderCase]:
+    """Read and lock the cases (in id order, so concurrent firings never deadlock)."""
+    statement = select(*_CASE_COLUMNS).where(Case.id.in_(sorted(case_ids))).order_by(Case.id).with_for_update()
+    return {row.id: LadderCase(*row) for row in session.execute(statement)}
+
+
+def _still_running(case: LadderCase | None, timer: DueTimer) -> bool:
+    """A timer belongs to the phase run it was scheduled for; anything else is stale."""
+    if case is None or case.phase is None or case.phase_started_at is None:
+        return False
+    return bool(
+        case.phase == timer.payload.get("phase")
+        and case.phase_started_at.isoformat() == timer.payload.get("started_at")
+    )
+
+
+def issue(session: Session, rungs: Sequence[Rung], *, now: datetime) -> None:
+    """Write the cards, timeline lines, audit records and notifications of these rungs."""
+    if not rungs:
+        return
+    cards = [_card_row(rung, now) for rung in rungs if rung.step not in LIGHT_STEPS]
+    if cards:
+        session.execute(insert(SupervisionCard), cards)
+    session.connection().execute(_APPEND_EVENT, [_event_row(rung, now) for rung in rungs])
+    audit.record_many(session, [_audit_entry(rung) for rung in rungs], at=now)
+    clock = FrozenClock(now)
+    for rung in rungs:
+        _notify(session, rung, clock)
+
+
+def handler_unit(case: LadderCase) -> int | None:
+    """The unit answering for the running phase (None while the centre accepts or verifies)."""
+    if case.phase in {Phase.SIGN.value, Phase.HANDLE.value}:
+        return int(case.lead_unit_id or case.routed_unit_id)
+    return None
+
+
+def _card_row(rung: Rung, now: datetime) -> dict[str, Any]:
+    return {
+        "case_id": rung.case.id,
+        "action": rung.step,
+        "phase": rung.case.phase,
+        "unit_id": handler_unit(rung.case),
+        "county_code": rung.case.handling_division[:COUNTY_CODE_LENGTH],
+        "is_manual": rung.is_manual,
+        "issued_by": rung.issued_by,
+        "issued_at": now,
+        "note": rung.note,
+    }
+
+
+def _details(rung: Rung) -> dict[str, Any]:
+    due = rung.case.phase_due_at
+    return {
+        "step": rung.step,
+        "phase": rung.case.phase,
+        "share": rung.share,
+        "due_at": due.isoformat() if due else None,
+        "manual": rung.is_manual,
+        "note": rung.note,
+    }
+
+
+def event_kind(step: str) -> str:
+    """The timeline kind of a rung: `light_yellow`, `light_red`, or the rung's own name."""
+    return f"light_{step}" if step in LIGHT_STEPS else step
+
+
+def _event_row(rung: Rung, now: datetime) -> dict[str, Any]:
+    return {
+        "case_id": rung.case.id,
+        "b_case_id": rung.case.id,
+        "kind": event_kind(rung.step),
+        "at": now,
+        "actor": rung.issued_by,
+        "parties": "supervisor" if rung.is_manual else "system",
+        "status_after": rung.case.status,
+        "details": json.dumps(_details(rung), ensure_ascii=False),
+    }
+
+
+def _audit_entry(rung: Rung) -> audit.AuditEntry:
+    return audit.AuditEntry(
+        actor=rung.issued_by,
+        role="supervisor" if rung.is_manual else "system",
+        action=f"case.{event_kind(rung.step)}",
+        entity_type="case",
+        entity_id=str(rung.case.id),
+        after=_details(rung),
+    )
+
+
+def _notify(session: Session, rung: Rung, clock: FrozenClock) -> None:
+    zh, en = STEP_NAMES[rung.step]
+    case = rung.case
+    due = case.phase_due_at.isoformat(timespec="minutes") if case.phase_due_at else "—"
+    notify(
+        session,
+        recipients=recipients(case, rung.step),
+        topic=f"case.{event_kind(rung.step)}",
+        severity=Severity.RED if rung.step in RED_STEPS else Severity.YELLOW,
+        title=f"{zh}：{case.number}",
+        body=f"{zh} / {en} · {case.number} · {case.phase} · due {due}" + (f"\n{rung.note}" if rung.note else ""),
+        key=rung.key,
+        clock=clock,
+        link=f"/cases/{case.id}",
+        subject=f"case:{case.id}",
+    )
+
+
+def recipients(case: LadderCase, step: str) -> Select[int]:
+    """The people a rung is for: the handler, then the supervisor, then the county centre."""
+    unit = handler_unit(case)
+    if unit is not None:
+        handler = Position.department_id == unit
+        heads = select(Position.supervisor_id).where(Position.department_id == unit, Position.role == Role.DEPT_HEAD)
+    else:
+        handler = _centre_of(case.dispatcher_division)
+        upper = aliased(Position)
+        heads = select(upper.id).where(upper.division_code == parent_code(case.dispatcher_division))
+        heads = heads.where(upper.role.in_(CENTRE_ROLES), upper.department_id.is_(None))
+    conditions = [handler]
+    if step in TO_SUPERVISOR:
+        conditions.append(Position.id.in_(heads))
+    if step in TO_COUNTY:
+        conditions.append(_centre_of(case.handling_division[:COUNTY_CODE_LENGTH]))
+    return select(Position.person_id).where(or_(*conditions)).distinct()
+
+
+def _centre_of(division_code: str) -> Any:
+    return (
+        (Position.division_code == division_code) & Position.role.in_(CENTRE_ROLES) & Position.department_id.is_(None)
+    )
