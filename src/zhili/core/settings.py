@@ -24,6 +24,23 @@ class Settings(BaseSettings):
     default_language: Literal["zh", "en"] = "zh"
     log_json: bool = False
     sql_echo: bool = False
+    # Notifications: links in e-mails and webhooks point here; e-mail goes out when smtp_host is set.
+    public_url: str = "http://127.0.0.1:8000"
+    smtp_host: str = ""
+    smtp_port: int = Field(default=25, gt=0, lt=65536)
+    smtp_from: str = "zhili@localhost"
+    smtp_starttls: bool = False
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    notify_batch_size: int = Field(default=200, gt=0, le=10_000)
+    notify_concurrency: int = Field(default=16, gt=0, le=256)
+    notify_max_attempts: int = Field(default=10, gt=0)
+    notify_retry_base_seconds: float = Field(default=30, gt=0)
+    notify_retry_cap_seconds: float = Field(default=3600, gt=0)
+    notify_lease_seconds: float = Field(default=300, gt=0)
+    notify_timeout_seconds: float = Field(default=10, gt=0)
+    notify_stream_seconds: float = Field(default=300, gt=0)
+    notify_stream_poll_seconds: float = Field(default=1.5, gt=0)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

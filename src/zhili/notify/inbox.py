@@ -1,0 +1,103 @@
+"""My inbox (收件箱): the items of the person behind the login, newest first, and marking them read.
+
+Only the actor's own person is ever reached: another person's item is 404, and a login without a
+person (the built-in administrator) has an empty inbox.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Row, false, func, select, update
+from sqlalchemy.orm import Session
+
+from zhili.core.auth import Actor
+from zhili.core.clock import Clock
+from zhili.core.db import commit
+from zhili.core.errors import NotFoundError
+from zhili.core.pagination import Page, decode_cursor, encode_cursor
+from zhili.notify.kinds import Severity
+from zhili.notify.models import InboxItem, Notification
+from zhili.notify.schemas import InboxItemRead, MarkedRead, UnreadCount
+
+STREAM_BATCH = 50
+
+
+def _mine(actor: Actor) -> Any:
+    return InboxItem.person_id == actor.person_id if actor.person_id is not None else false()
+
+
+def _rows() -> Any:
+    return select(InboxItem, Notification).join(Notification, Notification.id == InboxItem.notification_id)
+
+
+def _read(row: Row[Any]) -> InboxItemRead:
+    item, notice = tuple(row)
+    return InboxItemRead(
+        id=item.id,
+        notification_id=notice.id,
+        topic=notice.topic,
+        severity=Severity(notice.severity),
+        title=notice.title,
+        body=notice.body,
+        link=notice.link,
+        subject=notice.subject,
+        created_at=notice.created_at,
+        read_at=item.read_at,
+    )
+
+
+def list_inbox(
+    session: Session, actor: Actor, *, is_unread: bool = False, cursor: str | None = None, limit: int = 50
+) -> Page[InboxItemRead]:
+    """My items, newest first; only the unread ones if asked."""
+    stmt = _rows().where(_mine(actor))
+    if is_unread:
+        stmt = stmt.where(InboxItem.read_at.is_(None))
+    if cursor is not None:
+        (before,) = decode_cursor(cursor, (int,))
+        stmt = stmt.where(InboxItem.id < before)
+    rows = session.execute(stmt.order_by(InboxItem.id.desc()).limit(limit + 1)).all()
+    items = [_read(row) for row in rows[:limit]]
+    next_cursor = encode_cursor([items[-1].id]) if len(rows) > limit else None
+    return Page[InboxItemRead](items=items, next_cursor=next_cursor)
+
+
+def items_after(session: Session, person_id: int, after_id: int) -> list[InboxItemRead]:
+    """A person's items newer than `after_id`, oldest first (what the live stream sends next)."""
+    stmt = _rows().where(InboxItem.person_id == person_id, InboxItem.id > after_id)
+    return [_read(row) for row in session.execute(stmt.order_by(InboxItem.id).limit(STREAM_BATCH))]
+
+
+def latest_item_id(session: Session, person_id: int) -> int:
+    """The id of a person's newest item (0 when the inbox is empty)."""
+    found = session.scalar(select(func.max(InboxItem.id)).where(InboxItem.person_id == person_id))
+    return int(found or 0)
+
+
+def unread_count(session: Session, actor: Actor) -> UnreadCount:
+    """How many of my items are unread."""
+    stmt = select(func.count()).select_from(InboxItem).where(_mine(actor), InboxItem.read_at.is_(None))
+    return UnreadCount(unread=int(session.scalar(stmt) or 0))
+
+
+def mark_read(session: Session, *, item_id: int, actor: Actor, clock: Clock) -> InboxItemRead:
+    """Mark one of my items read (reading it twice keeps the first time); 404 for anyone else's."""
+    row = session.execute(_rows().where(InboxItem.id == item_id, _mine(actor))).first()
+    if row is None:
+        raise NotFoundError("inbox item not found")
+    item = row[0]
+    if item.read_at is None:
+        item.read_at = clock.now()
+        commit(session)
+    return _read(row)
+
+
+def mark_all_read(session: Session, *, actor: Actor, clock: Clock, up_to: int | None = None) -> MarkedRead:
+    """Mark all my unread items read (those up to item `up_to` when given: what the page showed)."""
+    stmt = update(InboxItem).where(_mine(actor), InboxItem.read_at.is_(None))
+    if up_to is not None:
+        stmt = stmt.where(InboxItem.id <= up_to)
+    marked = session.connection().execute(stmt.values(read_at=clock.now())).rowcount
+    commit(session)
+    return MarkedRead(marked=max(marked, 0))

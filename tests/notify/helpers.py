@@ -1,0 +1,101 @@
+"""Shared test helpers for notifications: demo people, a loopback webhook receiver."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from zhili.org.models import Person, Position
+
+
+def people_of(session: Session, division_prefix: str, count: int) -> list[int]:
+    """Some people holding posts under a division, in id order."""
+    stmt = (
+        select(Position.person_id)
+        .where(Position.division_code.startswith(division_prefix))
+        .distinct()
+        .order_by(Position.person_id)
+        .limit(count)
+    )
+    return list(session.scalars(stmt))
+
+
+def give_email(session: Session, person_ids: list[int]) -> None:
+    """Demo people have no e-mail address; give these one."""
+    for person_id in person_ids:
+        session.execute(update(Person).where(Person.id == person_id).values(email=f"p{person_id}@example.test"))
+
+
+@dataclass
+class Receiver:
+    """What a loopback webhook receiver saw: every request, and the set of keys applied once."""
+
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    applied: dict[str, int] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    status: int = 200
+    delay: float = 0.0
+
+    def take(self, path: str, headers: dict[str, str], body: bytes) -> int:
+        """Record one request; apply it unless its key was applied before (the receiver's dedup)."""
+        if self.delay:
+            time.sleep(self.delay)
+        with self.lock:
+            self.requests.append({"path": path, "headers": headers, "body": body})
+            key = headers.get("x-zhili-message-key", "")
+            if self.status < 300:
+                self.applied[key] = self.applied.get(key, 0) + 1
+            return self.status
+
+    def keys(self) -> list[str]:
+        """Every key received, repeats included."""
+        with self.lock:
+            return [r["headers"].get("x-zhili-message-key", "") for r in self.requests]
+
+    def json_bodies(self) -> list[Any]:
+        """Every body, parsed."""
+        with self.lock:
+            return [json.loads(r["body"]) for r in self.requests]
+
+
+@contextmanager
+def webhook_receiver(receiver: Receiver | None = None) -> Iterator[tuple[str, Receiver]]:
+    """A threaded HTTP server on loopback that hands each POST to a Receiver; yields its URL."""
+    found = receiver or Receiver()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("content-length", "0")))
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            status = found.take(self.path, headers, body)
+            answer = b'{"errcode":0,"errmsg":"ok"}' if status < 300 else b"receiver failed"
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", found
+    finally:
+        server.shutdown()
+        server.server_close()
+
