@@ -13,6 +13,7 @@ from zhili.access import pages as access_pages
 from zhili.access.deps import resolve_actor
 from zhili.cases import api as cases_api
 from zhili.cases import pages as cases_pages
+from zhili.cases import supervision_api
 from zhili.core.auth import LoginRequiredError
 from zhili.core.clock import Clock, SystemClock
 from zhili.core.db import make_engine, make_session_factory
@@ -62,6 +63,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
         org_api.router,
         matters_api.router,
         cases_api.router,
+        supervision_api.router,
         access_pages.router,
         org_pages.router,
         matters_pages.router,

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from zhili.access.service import create_account
 from zhili.cases.demo_cases import DemoCases, build_demo_cases
+from zhili.cases.demo_clocks import schedule_demo_timers
 from zhili.core.auth import system_actor
 from zhili.core.clock import Clock
 from zhili.matters.service import sync_catalog
@@ -54,6 +55,9 @@ def build_demo(
     if step:
         step("a year of cases")
     cases = build_demo_cases(session, seed=seed, clock_now=clock.now(), actor=actor)
+    if step:
+        step("running clocks")
+    schedule_demo_timers(session, now=clock.now())
     if step:
         step("demo logins")
     create_account(

@@ -243,3 +243,42 @@ class CaseDetail(CaseRead):
     tasks: list[TaskRead]
     photos: list[PhotoRead]
     probable_duplicates: list[int]
+
+
+SupervisionAction = Literal["urge", "supervise", "yellow_card", "red_card", "leader_instruction"]
+
+
+class SupervisionCreate(_Input):
+    """An upper level urges or supervises a case by hand, with a note saying what is expected."""
+
+    action: SupervisionAction
+    note: Name = Field(max_length=500)
+
+
+class SupervisionCardRead(BaseModel):
+    """A rung of the escalation ladder issued on a case, by the clock or by hand."""
+
+    id: int
+    case_id: int
+    case_number: str
+    action: str
+    phase: str | None
+    unit: UnitRef | None
+    county_code: str
+    is_manual: bool
+    issued_by: str
+    issued_at: datetime
+    note: str
+
+
+class UnitCardCount(BaseModel):
+    """How many cards of each kind a unit has received (the supervision page's table)."""
+
+    unit: UnitRef | None
+    county_code: str
+    urge: int = 0
+    supervise: int = 0
+    yellow_card: int = 0
+    red_card: int = 0
+    leader_instruction: int = 0
+    total: int = 0

@@ -1,0 +1,36 @@
+"""The demo's running clocks: ladder timers for the demo cases still open, so the demo escalates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from zhili.cases.deadlines import county_calendar, ladder_timers, phase_clock
+from zhili.cases.models import Case
+from zhili.cases.state_mapping import to_state
+from zhili.clocks import timers
+from zhili.core.db import commit
+from zhili.matters import queries as matters
+
+
+def schedule_demo_timers(session: Session, *, now: datetime) -> int:
+    """Timers for the rungs still ahead of every open demo case; the number scheduled.
+
+    Rungs that fell due in the generated past are not issued after the fact: the demo's history has
+    no cards, and its clocks run from `now` on.
+    """
+    specs: list[timers.TimerSpec] = []
+    open_cases = session.scalars(select(Case).where(Case.phase.is_not(None)).order_by(Case.id))
+    for case in open_cases:
+        definition = matters.definition_by_version_id(session, case.matter_version_id)
+        state = to_state(case)
+        calendar = county_calendar(session, case.handling_division)
+        clock = phase_clock(calendar, definition, state, case.handler_level)
+        if clock is not None:
+            ahead = ladder_timers(case.id, state, clock, definition, calendar)
+            specs += [spec for spec in ahead if spec.due_at > now]
+    count = timers.schedule(session, specs, now=now)
+    commit(session)
+    return count
