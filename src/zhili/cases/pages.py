@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
-from zhili.cases import collaboration, disputes, forms, meetings, photos, queries, service
+from zhili.cases import collaboration, disputes, forms, meetings, photos, queries, service, supervision
 from zhili.cases.schemas import CaseCreate
 from zhili.core.auth import Actor, PageActor
 from zhili.core.clock import Clock
@@ -165,3 +165,24 @@ async def merge(request: Request, case_id: IdPath, session: DbSession, actor: Pa
     into = forms.merge_target(await request.form())
     await run_in_threadpool(disputes.merge_duplicate, session, case_id=case_id, into_id=into, actor=actor, clock=clock)
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
+
+
+@router.get("/supervision")
+def supervision_page(
+    request: Request,
+    session: DbSession,
+    actor: PageActor,
+    action: Annotated[str | None, Query(pattern=r"^[a-z_]{4,20}$")] = None,
+    cursor: str | None = None,
+) -> Response:
+    """The supervision page (督办): cards per unit, red cards first, and the latest cards."""
+    return renderer(request).render(
+        request,
+        "cases/supervision.html",
+        {
+            "actor": actor,
+            "units": supervision.cards_by_unit(session, actor),
+            "cards": supervision.list_cards(session, actor, action=action, cursor=cursor, limit=50),
+            "action": action,
+        },
+    )

@@ -16,6 +16,7 @@ from zhili.web.i18n import LANG_COOKIE, LANGUAGES, request_language, translate
 NAV = (
     ("/", "nav.home"),
     ("/cases", "nav.cases"),
+    ("/supervision", "nav.supervision"),
     ("/org", "nav.org"),
     ("/map", "nav.map"),
     ("/matters", "nav.matters"),
