@@ -14,6 +14,7 @@ from zhili.access.deps import resolve_actor
 from zhili.cases import api as cases_api
 from zhili.cases import pages as cases_pages
 from zhili.cases import supervision_api
+from zhili.clocks.demo_clock import demo_clock
 from zhili.core.auth import LoginRequiredError
 from zhili.core.clock import Clock, SystemClock
 from zhili.core.db import make_engine, make_session_factory
@@ -46,7 +47,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
         engine=engine,
         sessions=make_session_factory(engine),
         read_sessions=make_session_factory(engine, read_only=True),
-        clock=clock or SystemClock(),
+        clock=clock or (demo_clock(engine) if settings.demo_clock else SystemClock()),
     )
     app.state.renderer = Renderer(TEMPLATE_PACKAGES, settings.default_language)
     app.state.locators = LocatorCache()

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     notify_timeout_seconds: float = Field(default=10, gt=0)
     notify_stream_seconds: float = Field(default=300, gt=0)
     notify_stream_poll_seconds: float = Field(default=1.5, gt=0)
+    demo_clock: bool = False  # "now" = wall clock + the offset moved by `zhili clock advance` (demo only)
+    timer_batch_size: int = Field(default=2_000, gt=0, le=50_000)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:
