@@ -13,9 +13,11 @@ from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
 from zhili.app import create_app
+from zhili.clocks import demo_clock as demo_clock_store
+from zhili.clocks.calendar import CHINA
 from zhili.core import audit, migrate
 from zhili.core.auth import system_actor
-from zhili.core.clock import SystemClock
+from zhili.core.clock import OffsetClock, SystemClock
 from zhili.core.db import make_engine, make_session_factory, session_scope
 from zhili.core.errors import DomainError
 from zhili.core.settings import Settings
@@ -26,6 +28,7 @@ from zhili.matters.schemas import MatterRead
 from zhili.matters.service import sync_catalog
 from zhili.org.grid_import import import_grids
 from zhili.org.importing import import_catalogs, import_divisions, instantiate_departments
+from zhili.worker import Worker, timer_job
 
 app = typer.Typer(
     help="Zhili 治理: closed-loop, multi-agency grassroots governance.",
@@ -37,12 +40,16 @@ import_app = typer.Typer(help="Import organisation data.", no_args_is_help=True)
 users_app = typer.Typer(help="Accounts.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit record.", no_args_is_help=True)
 matters_app = typer.Typer(help="The matter catalog (事项目录).", no_args_is_help=True)
+clock_app = typer.Typer(
+    help="The demo clock: move time forward to watch lights turn and cards fall.", no_args_is_help=True
+)
 for sub, name in (
     (db_app, "db"),
     (import_app, "import"),
     (users_app, "users"),
     (audit_app, "audit"),
     (matters_app, "matters"),
+    (clock_app, "clock"),
 ):
     app.add_typer(sub, name=name)
 
@@ -71,7 +78,7 @@ def demo(
     database.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{database}{suffix}").unlink(missing_ok=True)
-    settings = _settings(database_url=f"sqlite:///{database}")
+    settings = _settings(database_url=f"sqlite:///{database}", demo_clock=True)
     started = time.perf_counter()
     with console.status("migrating") as status:
         migrate.upgrade(settings.database_url)
@@ -334,3 +341,50 @@ def matters_reload() -> None:
 def main() -> None:
     """Entry point of the `zhili` console script."""
     app()
+
+
+DemoDatabase = Annotated[Path, typer.Option(help="the demo's SQLite file", exists=True, dir_okay=False)]
+
+
+def _demo_sessions(database: Path) -> sessionmaker[Session]:
+    return make_session_factory(make_engine(f"sqlite:///{database}"))
+
+
+@clock_app.command("show")
+def clock_show(database: DemoDatabase = DEMO_DB) -> None:
+    """Print the demo clock's time and how far it runs ahead of the wall clock."""
+    sessions = _demo_sessions(database)
+    with sessions() as session:
+        offset = demo_clock_store.read_offset(session)
+    console.print(f"demo time {(SystemClock().now() + offset).astimezone(CHINA):%Y-%m-%d %H:%M} (+{offset})")
+
+
+@clock_app.command("advance")
+def clock_advance(
+    duration: Annotated[str, typer.Argument(help="how far: 30m, 4h, 2d, 1d6h")],
+    database: DemoDatabase = DEMO_DB,
+    fire: Annotated[bool, typer.Option("--fire/--no-fire", help="fire what fell due here, now")] = True,
+) -> None:
+    """Move the demo clock forward; the running demo (and its worker) follow within a second."""
+    try:
+        delta = demo_clock_store.parse_duration(duration)
+    except ValueError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(code=2) from exc
+    sessions = _demo_sessions(database)
+    with sessions() as session:
+        offset = demo_clock_store.advance(session, delta, now=SystemClock().now())
+    clock = OffsetClock(SystemClock(), lambda: offset)
+    console.print(f"demo time {clock.now().astimezone(CHINA):%Y-%m-%d %H:%M} (+{offset})")
+    if fire:
+        fired = Worker([timer_job(sessions, clock, batch_size=2_000)]).drain()
+        console.print(f"{fired:,} timers fired")
+
+
+@clock_app.command("reset")
+def clock_reset(database: DemoDatabase = DEMO_DB) -> None:
+    """Put the demo clock back on the wall clock (what already happened stays)."""
+    sessions = _demo_sessions(database)
+    with sessions() as session:
+        demo_clock_store.advance(session, -demo_clock_store.read_offset(session), now=SystemClock().now())
+    console.print("demo clock follows the wall clock again")

@@ -15,8 +15,18 @@ from dataclasses import dataclass, field
 from types import FrameType
 
 import structlog
+from sqlalchemy.orm import Session, sessionmaker
+
+from zhili.cases.deadlines import LADDER
+from zhili.cases.escalation import fire_ladder
+from zhili.clocks.firing import Handler, fire_due
+from zhili.clocks.reminders import REMIND, fire_reminders
+from zhili.core.clock import Clock
 
 log = structlog.get_logger(__name__)
+
+TIMER_HANDLERS: dict[str, Handler] = {LADDER: fire_ladder, REMIND: fire_reminders}
+"""Every timer kind the worker fires, and its handler (a domain adds its kinds here)."""
 
 
 @dataclass(frozen=True)
@@ -83,3 +93,8 @@ def start_in_thread(worker: Worker) -> threading.Thread:
     thread = threading.Thread(target=worker.run_forever, name="zhili-worker", daemon=True)
     thread.start()
     return thread
+
+
+def timer_job(sessions: sessionmaker[Session], clock: Clock, *, batch_size: int) -> Job:
+    """Fire due timers of every known kind, one batch per run."""
+    return Job("timers", lambda: fire_due(sessions, clock=clock, handlers=TIMER_HANDLERS, batch_size=batch_size))

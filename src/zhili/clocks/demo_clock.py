@@ -6,6 +6,7 @@ them agree on "now". Read at most once a second per process.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from datetime import datetime, timedelta
@@ -37,6 +38,20 @@ class StoredOffset:
                     self._value = read_offset(session)
                 self._read_at = time.monotonic()
             return self._value
+
+
+_DURATION = re.compile(r"(\d+)\s*([dhm])")
+_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+
+
+def parse_duration(text: str) -> timedelta:
+    """`"2h"`, `"3d"`, `"1d6h30m"` as a timedelta; ValueError on anything else."""
+    compact = text.strip().lower().replace(" ", "")
+    parts = _DURATION.findall(compact)
+    if not compact or "".join(f"{n}{u}" for n, u in parts) != compact:
+        message = f"not a duration: {text!r} (use days, hours and minutes such as 1d6h30m)"
+        raise ValueError(message)
+    return sum((timedelta(**{_UNITS[unit]: int(n)}) for n, unit in parts), timedelta(0))
 
 
 def demo_clock(engine: Engine, base: Clock | None = None) -> Clock:
