@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from zhili.core.db import Base, UtcDateTime
+from zhili.matters.models import MatterVersion
 
 
 class Case(Base):
@@ -69,6 +81,14 @@ class Case(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Read with the row: the content hash of the matter version the case runs on. A hash names one
+    # definition, so the parsed definition is cached by it without a query (matters.queries).
+    matter_hash: Mapped[str] = column_property(
+        select(MatterVersion.content_hash)
+        .where(MatterVersion.id == matter_version_id)
+        .correlate_except(MatterVersion)
+        .scalar_subquery()
+    )
 
 
 class CaseEvent(Base):

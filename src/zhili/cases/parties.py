@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, exists, or_, select
+from functools import lru_cache
+
+from sqlalchemy import ColumnElement, bindparam, exists, or_, select
 from sqlalchemy.orm import Session
 
 from zhili.cases.lifecycle import Party
@@ -16,17 +18,23 @@ def strip_units(actor: Actor) -> set[int]:
     return set(actor.units)
 
 
+_HELPING = (
+    select(CollaborationRequest.id)
+    .where(
+        CollaborationRequest.case_id == bindparam("b_case_id"),
+        CollaborationRequest.unit_id.in_(bindparam("b_units", expanding=True)),
+    )
+    .limit(1)
+)
+
+
 def parties_for(session: Session, actor: Actor, case: Case) -> frozenset[Party]:
     """The parties the actor acts as on this case; an actor can be several at once."""
     parties: set[Party] = set()
     units = strip_units(actor)
     if case.lead_unit_id is not None and case.lead_unit_id in units:
         parties.add(Party.LEAD)
-    if units and session.scalar(
-        select(CollaborationRequest.id).where(
-            CollaborationRequest.case_id == case.id, CollaborationRequest.unit_id.in_(units)
-        )
-    ):
+    if units and session.scalar(_HELPING, {"b_case_id": case.id, "b_units": sorted(units)}):
         parties.add(Party.COLLABORATOR)
     # The command room or centre that manages the dispatching division triages; the level above supervises.
     if actor.write_scope.reaches_unit(case.dispatcher_division, None):
@@ -41,10 +49,13 @@ def parties_for(session: Session, actor: Actor, case: Case) -> frozenset[Party]:
     return frozenset(parties)
 
 
+@lru_cache(maxsize=1024)
 def visible_cases(actor: Actor) -> ColumnElement[bool]:
     """Cases the actor may see.
 
     By place (blocks); as the unit routed to, leading or helping (strips); and those they reported.
+    Built once per actor (an Actor is an immutable value: equal actors see the same cases), so a
+    request does not rebuild the clause and SQLAlchemy reuses its cache key.
     """
     conditions = [actor.scope.where(Case.place_code, Case.lead_unit_id)]
     units = strip_units(actor)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from functools import lru_cache
 from typing import cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Select, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -173,9 +174,15 @@ def report_case(session: Session, *, data: CaseCreate, actor: Actor, clock: Cloc
     return case
 
 
+@lru_cache(maxsize=1024)
+def _visible_case(actor: Actor) -> Select[Case]:
+    """The statement loading one case the actor may see, built once per actor."""
+    return select(Case).where(Case.id == bindparam("b_case_id"), visible_cases(actor))
+
+
 def load_visible(session: Session, actor: Actor, case_id: int) -> Case:
     """A case the actor may see, or 404."""
-    case = session.scalars(select(Case).where(Case.id == case_id, visible_cases(actor))).first()
+    case = session.scalars(_visible_case(actor), {"b_case_id": case_id}).first()
     if case is None:
         raise NotFoundError(f"case {case_id} not found")
     return case
@@ -213,7 +220,7 @@ def apply_command(
 
     Writes the case, its event and the audit record; the caller commits.
     """
-    definition = matters.definition_by_version_id(session, case.matter_version_id)
+    definition = matters.definition_by_version_id(session, case.matter_version_id, content_hash=case.matter_hash)
     before = to_state(case)
     transition = lifecycle.step(definition, before, command, now)  # refusals are 409 / 403 / 422
     values = state_values(definition, transition.state, case.handler_level)

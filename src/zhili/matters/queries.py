@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from zhili.core.errors import NotFoundError
@@ -110,9 +110,26 @@ def definition_at(session: Session, code: str, version: int) -> MatterDefinition
     return get_version(session, code, version).definition
 
 
-def definition_by_version_id(session: Session, version_id: int) -> MatterDefinition:
-    """The definition a case runs on, by the MatterVersion id it stored."""
-    row = session.scalar(select(MatterVersion.definition).where(MatterVersion.id == version_id))
+# Parsed definitions by content hash: a hash names one definition, whatever database or version id
+# it was read from, so entries never go stale. Bounded: the catalog holds a few hundred versions.
+_BY_HASH: dict[str, MatterDefinition] = {}
+_MAX_CACHED = 4096
+_DEFINITION = select(MatterVersion.definition, MatterVersion.content_hash).where(MatterVersion.id == bindparam("b_id"))
+
+
+def definition_by_version_id(session: Session, version_id: int, *, content_hash: str | None = None) -> MatterDefinition:
+    """The definition a case runs on, by the MatterVersion id it stored.
+
+    Given the version's content hash (a case reads it with its row), a definition seen before is
+    returned without a query.
+    """
+    if content_hash is not None and (cached := _BY_HASH.get(content_hash)) is not None:
+        return cached
+    row = session.execute(_DEFINITION, {"b_id": version_id}).first()
     if row is None:
         raise NotFoundError(f"matter version {version_id} not found")
-    return parse_stored(row)
+    definition = parse_stored(row.definition)
+    if len(_BY_HASH) >= _MAX_CACHED:
+        _BY_HASH.clear()
+    _BY_HASH[row.content_hash] = definition
+    return definition
