@@ -47,14 +47,16 @@ class Receiver:
 
     def take(self, path: str, headers: dict[str, str], body: bytes) -> int:
         """Record one request; apply it unless its key was applied before (the receiver's dedup)."""
-        if self.delay:
-            time.sleep(self.delay)
         with self.lock:
             self.requests.append({"path": path, "headers": headers, "body": body})
-            key = headers.get("x-zhili-message-key", "")
-            if self.status < 300:
+            status, delay = self.status, self.delay
+        if delay:
+            time.sleep(delay)  # a slow receiver still applies the message after the sender gave up
+        key = headers.get("x-zhili-message-key", "")
+        with self.lock:
+            if status < 300:
                 self.applied[key] = self.applied.get(key, 0) + 1
-            return self.status
+        return status
 
     def keys(self) -> list[str]:
         """Every key received, repeats included."""
@@ -80,11 +82,14 @@ def webhook_receiver(receiver: Receiver | None = None) -> Iterator[tuple[str, Re
             headers = {k.lower(): v for k, v in self.headers.items()}
             status = found.take(self.path, headers, body)
             answer = b'{"errcode":0,"errmsg":"ok"}' if status < 300 else b"receiver failed"
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(answer)))
-            self.end_headers()
-            self.wfile.write(answer)
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the sender timed out and left
 
         def log_message(self, *args: Any) -> None:
             pass
@@ -98,4 +103,3 @@ def webhook_receiver(receiver: Receiver | None = None) -> Iterator[tuple[str, Re
     finally:
         server.shutdown()
         server.server_close()
-

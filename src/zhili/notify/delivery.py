@@ -195,7 +195,7 @@ def _envelopes(session: Session, ids: Sequence[int]) -> list[Envelope]:
         .outerjoin(WebhookEndpoint, WebhookEndpoint.id == OutboxMessage.endpoint_id)
         .where(OutboxMessage.id.in_(ids))
         .order_by(OutboxMessage.id)
-    ).tuples()
+    ).all()
     return [
         Envelope(
             outbox_id=message.id,
@@ -224,9 +224,12 @@ def deliver_due(
     channels: Mapping[str, Channel],
     policy: RetryPolicy | None = None,
     batch_size: int = 200,
+    concurrency: int = 16,
 ) -> int:
     """Deliver every message due now, batch after batch; the number of attempts made (tests, CLI)."""
-    courier = Courier(sessions, clock=clock, channels=channels, policy=policy, batch_size=batch_size)
+    courier = Courier(
+        sessions, clock=clock, channels=channels, policy=policy, batch_size=batch_size, concurrency=concurrency
+    )
     total = 0
     try:
         while done := courier.deliver_batch():
