@@ -1,4 +1,4 @@
-"""The `zhili` command: demo, serve, database, imports, users, audit and the matter catalog."""
+"""The `zhili` command: demo, serve, worker, database, imports, users, audit, the matter catalog and the demo clock."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ import typer
 import uvicorn
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from zhili.app import create_app
 from zhili.clocks import demo_clock as demo_clock_store
 from zhili.clocks.calendar import CHINA
+from zhili.clocks.demo_clock import demo_clock
 from zhili.core import audit, migrate
 from zhili.core.auth import system_actor
 from zhili.core.clock import OffsetClock, SystemClock
@@ -26,9 +28,12 @@ from zhili.matters import queries as matter_queries
 from zhili.matters.definition import MatterDefinition, Phase
 from zhili.matters.schemas import MatterRead
 from zhili.matters.service import sync_catalog
+from zhili.notify.kinds import Severity
+from zhili.notify.service import notify
 from zhili.org.grid_import import import_grids
 from zhili.org.importing import import_catalogs, import_divisions, instantiate_departments
-from zhili.worker import Worker, timer_job
+from zhili.org.models import Position
+from zhili.worker import Worker, build_jobs, start_in_thread, timer_job
 
 app = typer.Typer(
     help="Zhili 治理: closed-loop, multi-agency grassroots governance.",
@@ -43,6 +48,7 @@ matters_app = typer.Typer(help="The matter catalog (事项目录).", no_args_is_
 clock_app = typer.Typer(
     help="The demo clock: move time forward to watch lights turn and cards fall.", no_args_is_help=True
 )
+notify_app = typer.Typer(help="Notifications: send one by hand (the worker delivers it).", no_args_is_help=True)
 for sub, name in (
     (db_app, "db"),
     (import_app, "import"),
@@ -50,6 +56,7 @@ for sub, name in (
     (audit_app, "audit"),
     (matters_app, "matters"),
     (clock_app, "clock"),
+    (notify_app, "notify"),
 ):
     app.add_typer(sub, name=name)
 
@@ -99,8 +106,12 @@ def demo(
         table.add_row(login.username, login.label)
     console.print(table)
     if serve_after:
-        console.print(f"Serving on http://{host}:{port}  (Ctrl+C to stop)")
-        uvicorn.run(create_app(settings, engine=engine), host=host, port=port, log_level="warning")
+        application = create_app(settings, engine=engine)
+        # The in-process worker: timers and outbox delivery on the demo's own (movable) clock.
+        jobs = build_jobs(settings, make_session_factory(engine), application.state.services.clock)
+        start_in_thread(Worker(jobs))
+        console.print(f"Serving on http://{host}:{port} with the worker running  (Ctrl+C to stop)")
+        uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
 @app.command()
@@ -131,6 +142,72 @@ def serve(
         proxy_headers=True,
         forwarded_allow_ips=forwarded_allow_ips,
     )
+
+
+@app.command()
+def worker(
+    drain: Annotated[bool, typer.Option("--drain", help="do what is due now, then exit")] = False,
+    idle_seconds: Annotated[float, typer.Option(help="pause between polls when there is nothing to do")] = 0.5,
+) -> None:
+    """Run the background worker: fire due timers and deliver the outbox, until SIGTERM or Ctrl+C.
+
+    Several workers may run against one PostgreSQL database; with SQLite, run one. A worker
+    killed at any moment loses nothing: what it had claimed comes due again after the lease.
+    """
+    settings = _settings()
+    path = settings.sqlite_path()
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        migrate.upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    clock = demo_clock(engine) if settings.demo_clock else SystemClock()
+    runner = Worker(build_jobs(settings, make_session_factory(engine), clock), idle_seconds=idle_seconds)
+    if drain:
+        console.print(f"{runner.drain():,} items handled")
+        return
+    runner.install_signal_handlers()
+    console.print(f"worker running (database: {settings.database_url.split('@')[-1]}); SIGTERM or Ctrl+C stops it")
+    runner.run_forever()
+    console.print("worker stopped")
+
+
+@notify_app.command("send")
+def notify_send(  # noqa: PLR0917 - typer passes options by position
+    title: Annotated[str, typer.Option(help="the headline")],
+    body: Annotated[str, typer.Option(help="the text")] = "",
+    person: Annotated[list[int] | None, typer.Option(help="a person id (repeatable)")] = None,
+    division: Annotated[str | None, typer.Option(help="everyone holding a post under this division code")] = None,
+    severity: Annotated[Severity, typer.Option(help="info, yellow or red (red ignores quiet hours)")] = Severity.INFO,
+    topic: Annotated[str, typer.Option(help="what it is about; webhooks filter on it")] = "admin.notice",
+    link: Annotated[str | None, typer.Option(help="a path in the app, e.g. /cases/42")] = None,
+    key: Annotated[str | None, typer.Option(help="names the event: the same key never reaches anyone twice")] = None,
+) -> None:
+    """Queue a notification for some people: their inboxes at once, e-mail/SMS/webhooks through the worker."""
+    if not person and not division:
+        console.print("[red]error:[/red] name the recipients with --person or --division")
+        raise typer.Exit(code=2)
+    recipients = (
+        select(Position.person_id).where(Position.division_code.startswith(division)) if division else person or []
+    )
+    clock = SystemClock()
+    with session_scope(make_session_factory(make_engine(_settings().database_url))) as session:
+        try:
+            queued = notify(
+                session,
+                recipients=recipients,
+                topic=topic,
+                severity=severity,
+                title=title,
+                body=body,
+                key=key or f"cli:{clock.now():%Y%m%d%H%M%S%f}",
+                clock=clock,
+                link=link,
+            )
+        except DomainError as exc:
+            raise _fail(exc) from exc
+        session.commit()
+    counts = f"{queued.inbox_items:,} inbox items, {queued.messages:,} messages queued"
+    console.print(f"notification {queued.notification_id}: {counts}")
 
 
 @db_app.command("upgrade")

@@ -22,6 +22,8 @@ from zhili.cases.escalation import fire_ladder
 from zhili.clocks.firing import Handler, fire_due
 from zhili.clocks.reminders import REMIND, fire_reminders
 from zhili.core.clock import Clock
+from zhili.core.settings import Settings
+from zhili.notify import from_settings as notify_setup
 
 log = structlog.get_logger(__name__)
 
@@ -93,6 +95,12 @@ def start_in_thread(worker: Worker) -> threading.Thread:
     thread = threading.Thread(target=worker.run_forever, name="zhili-worker", daemon=True)
     thread.start()
     return thread
+
+
+def build_jobs(settings: Settings, sessions: sessionmaker[Session], clock: Clock) -> list[Job]:
+    """Every job of `zhili worker` and the demo's in-process worker: timers first, then the outbox they fill."""
+    courier = notify_setup.courier(settings, sessions=sessions, clock=clock)
+    return [timer_job(sessions, clock, batch_size=2_000), Job("outbox", courier.deliver_batch)]
 
 
 def timer_job(sessions: sessionmaker[Session], clock: Clock, *, batch_size: int) -> Job:
