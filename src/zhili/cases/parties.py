@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sqlalchemy import ColumnElement, bindparam, exists, or_, select
+from sqlalchemy import ColumnElement, bindparam, exists, false, or_, select
 from sqlalchemy.orm import Session
 
 from zhili.cases.lifecycle import Party
@@ -30,11 +30,17 @@ _HELPING = (
 
 def parties_for(session: Session, actor: Actor, case: Case) -> frozenset[Party]:
     """The parties the actor acts as on this case; an actor can be several at once."""
-    parties: set[Party] = set()
     units = strip_units(actor)
-    if case.lead_unit_id is not None and case.lead_unit_id in units:
+    helping = bool(units) and session.scalar(_HELPING, {"b_case_id": case.id, "b_units": sorted(units)}) is not None
+    return parties_given(actor, case, is_helping=helping)
+
+
+def parties_given(actor: Actor, case: Case, *, is_helping: bool) -> frozenset[Party]:
+    """The parties, given whether one of the actor's units was asked to help (`helping_column`)."""
+    parties: set[Party] = set()
+    if case.lead_unit_id is not None and case.lead_unit_id in actor.units:
         parties.add(Party.LEAD)
-    if units and session.scalar(_HELPING, {"b_case_id": case.id, "b_units": sorted(units)}):
+    if is_helping:
         parties.add(Party.COLLABORATOR)
     # The command room or centre that manages the dispatching division triages; the level above supervises.
     if actor.write_scope.reaches_unit(case.dispatcher_division, None):
@@ -50,6 +56,15 @@ def parties_for(session: Session, actor: Actor, case: Case) -> frozenset[Party]:
 
 
 @lru_cache(maxsize=1024)
+def helping_column(actor: Actor) -> ColumnElement[bool]:
+    """True where one of the actor's units was asked to help with the case: read with the case row."""
+    units = strip_units(actor)
+    if not units:
+        return false()
+    return exists().where(CollaborationRequest.case_id == Case.id, CollaborationRequest.unit_id.in_(sorted(units)))
+
+
+@lru_cache(maxsize=1024)
 def visible_cases(actor: Actor) -> ColumnElement[bool]:
     """Cases the actor may see.
 
@@ -60,8 +75,7 @@ def visible_cases(actor: Actor) -> ColumnElement[bool]:
     conditions = [actor.scope.where(Case.place_code, Case.lead_unit_id)]
     units = strip_units(actor)
     if units:
-        helping = exists().where(CollaborationRequest.case_id == Case.id, CollaborationRequest.unit_id.in_(units))
-        conditions += [helping, Case.routed_unit_id.in_(units)]
+        conditions += [helping_column(actor), Case.routed_unit_id.in_(sorted(units))]
     if actor.account_id is not None:
         conditions.append(Case.originator_account_id == actor.account_id)
     return or_(*conditions)

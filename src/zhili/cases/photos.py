@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhili.cases.models import Case, CasePhoto
-from zhili.cases.parties import parties_for, visible_cases
-from zhili.cases.service import add_event, load_visible, lock_case
+from zhili.cases.parties import visible_cases
+from zhili.cases.service import add_event, load_as_party, lock_case
 from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
@@ -49,8 +49,8 @@ def sniff(data: bytes) -> str | None:
 
 def attach_photo(session: Session, *, case_id: int, data: bytes, actor: Actor, clock: Clock) -> CasePhoto:
     """Attach a photo to a case the actor takes part in; its id serves as evidence (`photo:<id>`)."""
-    case = load_visible(session, actor, case_id)
-    if not parties_for(session, actor, case):
+    case, parties = load_as_party(session, actor, case_id)
+    if not parties:
         raise ForbiddenError("only people taking part in the case add photos to it")
     if len(data) > MAX_PHOTO_BYTES:
         raise PayloadTooLargeError(f"a photo may have at most {MAX_PHOTO_BYTES // (1024 * 1024)} MiB")

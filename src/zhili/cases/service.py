@@ -14,7 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from zhili.cases import commands, lifecycle, location
 from zhili.cases.attributes import validate_attributes
 from zhili.cases.models import Case, CaseEvent, CasePhoto
-from zhili.cases.parties import parties_for, visible_cases
+from zhili.cases.parties import helping_column, parties_given, visible_cases
 from zhili.cases.routing import route
 from zhili.cases.schemas import CaseCreate, CommandBody
 from zhili.cases.state_mapping import event_details, state_values, to_state
@@ -175,27 +175,32 @@ def report_case(session: Session, *, data: CaseCreate, actor: Actor, clock: Cloc
 
 
 @lru_cache(maxsize=1024)
-def _visible_case(actor: Actor) -> Select[Case]:
-    """The statement loading one case the actor may see, built once per actor."""
-    return select(Case).where(Case.id == bindparam("b_case_id"), visible_cases(actor))
+def _visible_case(actor: Actor) -> Select[Case, bool]:
+    """The statement loading one case the actor may see, and whether they help on it; one per actor."""
+    return select(Case, helping_column(actor)).where(Case.id == bindparam("b_case_id"), visible_cases(actor))
 
 
 def load_visible(session: Session, actor: Actor, case_id: int) -> Case:
     """A case the actor may see, or 404."""
-    case = session.scalars(_visible_case(actor), {"b_case_id": case_id}).first()
-    if case is None:
+    return load_as_party(session, actor, case_id)[0]
+
+
+def load_as_party(session: Session, actor: Actor, case_id: int) -> tuple[Case, frozenset[lifecycle.Party]]:
+    """A case the actor may see and the parties they act as on it, read in one query; or 404."""
+    row = session.execute(_visible_case(actor), {"b_case_id": case_id}).first()
+    if row is None:
         raise NotFoundError(f"case {case_id} not found")
-    return case
+    case, is_helping = row
+    return case, parties_given(actor, case, is_helping=bool(is_helping))
 
 
 def run_command(session: Session, *, case_id: int, body: CommandBody, actor: Actor, clock: Clock) -> Case:
     """Apply one lifecycle command; a stale version or a lost race is 409 and changes nothing."""
-    case = load_visible(session, actor, case_id)
+    case, parties = load_as_party(session, actor, case_id)
     if body.version is not None and body.version != case.version:
         raise ConflictError(
             f"the case is at version {case.version}, not {body.version}; reload it", current_version=case.version
         )
-    parties = parties_for(session, actor, case)
     command = commands.build(body, parties, routed_unit_id=case.routed_unit_id)
     if isinstance(command, lifecycle.Dispatch):
         check_lead_unit(session, case, command.lead_unit_id)
