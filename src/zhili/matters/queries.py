@@ -72,10 +72,28 @@ def current_version(session: Session, code: str) -> MatterVersionRead:
     return _read(_current_row(session, code))
 
 
+_CURRENT_REF = select(
+    MatterVersion.id,
+    MatterVersion.version,
+    MatterVersion.content_hash,
+    MatterVersion.loaded_at,
+    MatterVersion.is_current,
+).where(MatterVersion.code == bindparam("b_code"), MatterVersion.is_current)
+
+
 def current_definition(session: Session, code: str) -> tuple[VersionRef, MatterDefinition]:
-    """For opening a case: the current version (store its `id` on the case) and its definition."""
-    row = _current_row(session, code)
-    return _ref(row), parse_stored(row.definition)
+    """For opening a case: the current version (store its `id` on the case) and its definition.
+
+    Which version is current is read every time (a reload may have moved it); its definition comes
+    from the cache by content hash.
+    """
+    row = session.execute(_CURRENT_REF, {"b_code": code}).first()
+    if row is None:
+        raise NotFoundError(f"matter {code} not found")
+    ref = VersionRef(
+        id=row.id, version=row.version, content_hash=row.content_hash, loaded_at=row.loaded_at, is_current=True
+    )
+    return ref, definition_by_version_id(session, row.id, content_hash=row.content_hash)
 
 
 def get_matter(session: Session, code: str) -> MatterRead:

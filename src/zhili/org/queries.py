@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, bindparam, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from zhili.core.auth import Actor
@@ -127,11 +127,48 @@ def list_departments(
     return _department_rows(session, _visible_departments(actor), *conditions)
 
 
+# One unit per kind and division (a unique key): of the divisions given, the finest (longest code) wins.
+_SERVING = (
+    select(
+        Department.id,
+        DepartmentKind.code,
+        DepartmentKind.name_zh,
+        DepartmentKind.name_en,
+        Department.division_code,
+        Division.name,
+        Department.name,
+    )
+    .join(DepartmentKind, DepartmentKind.code == Department.kind_code)
+    .join(Division, Division.code == Department.division_code)
+    .where(
+        Department.kind_code == bindparam("b_kind"), Department.division_code.in_(bindparam("b_codes", expanding=True))
+    )
+    .order_by(func.length(Department.division_code).desc())
+    .limit(1)
+)
+
+
 def department_serving(session: Session, *, kind: str, division_code: str) -> DepartmentRead | None:
     """The unit of a kind that serves a division (a routing fact, the same for every caller)."""
+    return nearest_department_serving(session, kind=kind, division_codes=[division_code])
+
+
+def nearest_department_serving(session: Session, *, kind: str, division_codes: Sequence[str]) -> DepartmentRead | None:
+    """Of the units of a kind serving any of these divisions, the one of the finest division; one query."""
     # Deliberately unscoped: which unit serves a place is public routing, not a person's data.
-    rows = _department_rows(session, Department.kind_code == kind, Department.division_code == division_code)
-    return rows[0] if rows else None
+    row = session.execute(_SERVING, {"b_kind": kind, "b_codes": list(division_codes)}).first()
+    if row is None:
+        return None
+    unit_id, kind_code, name_zh, name_en, division_code, division_name, name = row
+    return DepartmentRead(
+        id=unit_id,
+        kind_code=kind_code,
+        kind_name_zh=name_zh,
+        kind_name_en=name_en,
+        division_code=division_code,
+        division_name=division_name,
+        name=name,
+    )
 
 
 def _visible_departments(actor: Actor) -> ColumnElement[bool]:

@@ -6,12 +6,12 @@ callers that answer a person check that person's scope first.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from zhili.core.errors import InvalidInputError, NotFoundError
 from zhili.org.models import EnforcementItem, GridContact
-from zhili.org.queries import department_serving
+from zhili.org.queries import department_serving, nearest_department_serving
 from zhili.org.schemas import DepartmentRead
 
 COUNTY_CODE_LENGTH = 6
@@ -19,6 +19,15 @@ TOWNSHIP_CODE_LENGTH = 9
 ENFORCEMENT_TEAM_KIND = "enforcement"
 # Division code lengths from the finest (micro-grid, grid, village) up to the province.
 CODE_LENGTHS_UPWARD = (17, 15, 12, 9, 6, 4, 2)
+
+
+# Prepared once: routing runs for every report.
+_ITEM = select(EnforcementItem.exercised_level, EnforcementItem.kind_code).where(
+    EnforcementItem.code == bindparam("b_code")
+)
+_GRID_CONTACT = select(GridContact.position_id).where(
+    GridContact.grid_code == bindparam("b_grid"), GridContact.department_id == bindparam("b_unit")
+)
 
 
 def ancestor_codes(division_code: str) -> list[str]:
@@ -40,11 +49,7 @@ def parent_code(division_code: str) -> str:
 
 def nearest_unit(session: Session, *, kind: str, division_code: str) -> DepartmentRead | None:
     """The unit of a kind that serves the division or, failing that, its nearest ancestor."""
-    for code in ancestor_codes(division_code):
-        unit = department_serving(session, kind=kind, division_code=code)
-        if unit is not None:
-            return unit
-    return None
+    return nearest_department_serving(session, kind=kind, division_codes=ancestor_codes(division_code))
 
 
 def unit_for_enforcement(session: Session, *, item_code: str, division_code: str) -> DepartmentRead:
@@ -53,7 +58,7 @@ def unit_for_enforcement(session: Session, *, item_code: str, division_code: str
     An item delegated to townships is exercised by the township's comprehensive enforcement
     team; any other item by the county department of the item's kind.
     """
-    item = session.get(EnforcementItem, item_code)
+    item = session.execute(_ITEM, {"b_code": item_code}).first()
     if item is None:
         raise NotFoundError(f"enforcement item {item_code} not found")
     if len(division_code) < COUNTY_CODE_LENGTH:
@@ -72,8 +77,4 @@ def unit_for_enforcement(session: Session, *, item_code: str, division_code: str
 
 def grid_contact_position(session: Session, *, grid_code: str, department_id: int) -> int | None:
     """The post a department named as its contact for a grid (两网融合), if any."""
-    return session.scalar(
-        select(GridContact.position_id).where(
-            GridContact.grid_code == grid_code, GridContact.department_id == department_id
-        )
-    )
+    return session.scalar(_GRID_CONTACT, {"b_grid": grid_code, "b_unit": department_id})
