@@ -49,7 +49,7 @@ def report_case(
 
     def create() -> CaseDetail:
         case = service.report_case(session, data=body, actor=actor, clock=clock, locators=request_locators(request))
-        return queries.case_detail(session, actor, case.id)
+        return queries.case_detail(session, actor, case.id, now=clock.now())
 
     return respond_once(
         session,
@@ -71,10 +71,11 @@ def list_cases(
     division: Annotated[str | None, Query(pattern=r"^\d{2,20}$")] = None,
     unit: IdQuery | None = None,
     overdue: bool = False,
+    due_soon: bool = False,
     cursor: str | None = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[CaseRead]:
-    """Cases in your scope, newest first; filter by status, matter, division, lead unit, overdue."""
+    """Cases in your scope, newest first; filter by status, matter, division, unit, overdue (red), due soon (yellow)."""
     return queries.list_cases(
         session,
         actor,
@@ -82,16 +83,18 @@ def list_cases(
         matter=matter,
         division=division,
         unit=unit,
-        overdue_at=clock.now() if overdue else None,
+        now=clock.now(),
+        overdue=overdue,
+        due_soon=due_soon,
         cursor=cursor,
         limit=limit,
     )
 
 
 @router.get("/{case_id}")
-def get_case(case_id: IdPath, session: DbSession, actor: CurrentActor) -> CaseDetail:
+def get_case(case_id: IdPath, session: DbSession, actor: CurrentActor, clock: ClockDep) -> CaseDetail:
     """One case with its timeline, collaboration, meetings, tasks and the commands you may issue."""
-    return queries.case_detail(session, actor, case_id)
+    return queries.case_detail(session, actor, case_id, now=clock.now())
 
 
 @router.post("/{case_id}/commands")
@@ -100,7 +103,7 @@ def run_command(
 ) -> CaseDetail:
     """Issue a lifecycle command; send the `version` you read so a concurrent change is a 409."""
     case = service.run_command(session, case_id=case_id, body=body, actor=actor, clock=clock)
-    return queries.case_detail(session, actor, case.id)
+    return queries.case_detail(session, actor, case.id, now=clock.now())
 
 
 @router.post("/{case_id}/help-requests", status_code=201)
@@ -109,7 +112,7 @@ def ask_for_help(
 ) -> CaseDetail:
     """一键发起部门协同: the lead asks several units at once, each with its own deadline."""
     case = collaboration.ask_for_help(session, case_id=case_id, data=body, actor=actor, clock=clock)
-    return queries.case_detail(session, actor, case.id)
+    return queries.case_detail(session, actor, case.id, now=clock.now())
 
 
 @router.post("/help-requests/{request_id}/reply")
@@ -118,7 +121,7 @@ def reply_to_help_request(
 ) -> CaseDetail:
     """A collaborating unit answers its request with text and evidence."""
     case = collaboration.reply_to_request(session, request_id=request_id, data=body, actor=actor, clock=clock)
-    return queries.case_detail(session, actor, case.id)
+    return queries.case_detail(session, actor, case.id, now=clock.now())
 
 
 @router.post("/{case_id}/meetings", status_code=201)
@@ -127,7 +130,7 @@ def convene_meeting(
 ) -> CaseDetail:
     """Record a consultation meeting (会商); its decisions become tasks on the case."""
     case = meetings.convene_meeting(session, case_id=case_id, data=body, actor=actor, clock=clock)
-    return queries.case_detail(session, actor, case.id)
+    return queries.case_detail(session, actor, case.id, now=clock.now())
 
 
 @router.post("/tasks/{task_id}/done")
@@ -136,7 +139,7 @@ def complete_task(
 ) -> CaseDetail:
     """The owner unit marks a meeting task done."""
     case = meetings.complete_task(session, task_id=task_id, data=body, actor=actor, clock=clock)
-    return queries.case_detail(session, actor, case.id)
+    return queries.case_detail(session, actor, case.id, now=clock.now())
 
 
 @router.post("/{case_id}/photos", status_code=201)
@@ -164,7 +167,7 @@ def merge_duplicate(
 ) -> CaseDetail:
     """Merge a probable duplicate into another case of the same matter (the command room)."""
     disputes.merge_duplicate(session, case_id=case_id, into_id=body.into_case_id, actor=actor, clock=clock)
-    return queries.case_detail(session, actor, case_id)
+    return queries.case_detail(session, actor, case_id, now=clock.now())
 
 
 @router.post("/{case_id}/decide-lead")
@@ -175,4 +178,4 @@ def decide_lead(
     disputes.decide_lead(
         session, case_id=case_id, lead_unit_id=body.lead_unit_id, reason=body.reason, actor=actor, clock=clock
     )
-    return queries.case_detail(session, actor, case_id)
+    return queries.case_detail(session, actor, case_id, now=clock.now())

@@ -16,11 +16,13 @@ from itertools import accumulate, count
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
+from zhili.cases.deadlines import phase_clock
 from zhili.cases.demo_lives import Agent, Cast, Ledger, Life, Row, Unit
 from zhili.cases.demo_script import live
 from zhili.cases.lifecycle import Party
 from zhili.cases.routing import TOWNSHIP, Routing, handling_division
 from zhili.cases.state_mapping import state_values
+from zhili.clocks.calendar import WorkCalendar
 from zhili.matters.definition import AttributeDefinition, Datatype, MatterDefinition
 from zhili.org.geometry import areal_from_geojson
 from zhili.org.names import person_names
@@ -29,6 +31,7 @@ from zhili.org.routing import ancestor_codes
 DEMO_CASES = 10_000
 YEAR = timedelta(days=365)
 CHINA = timezone(timedelta(hours=8))
+OFFICIAL = WorkCalendar()  # the demo counties keep the official calendar
 
 # How often each matter is reported (parking, noise and small businesses lead; wage arrears are rare).
 MATTER_WEIGHTS = {
@@ -211,7 +214,12 @@ class _Planner:
             "reporter_name": citizen[0] if citizen else None, "reporter_phone": citizen[1] if citizen else None,
             "duplicate_of_id": None, "created_at": created_at, "updated_at": life.at, "closed_at": life.closed_at,
             **_texts(self.rng, definition, grid, created_at),
-            **state_values(definition, life.state, routing.handler_level.value),
+            **state_values(
+                definition,
+                life.state,
+                routing.handler_level.value,
+                phase_clock(OFFICIAL, definition, life.state, routing.handler_level.value),
+            ),
         }  # fmt: skip
 
     def reporter(self, channel: str, grid: str) -> tuple[Agent, Party, tuple[str, str] | None]:

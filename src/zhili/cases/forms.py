@@ -9,7 +9,14 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from zhili.cases.schemas import CaseDetail, CollaborationAsk, CommandBody, MeetingCreate, UnitRef
+from zhili.cases.schemas import (
+    CaseDetail,
+    CollaborationAsk,
+    CommandBody,
+    MeetingCreate,
+    SupervisionCreate,
+    UnitRef,
+)
 from zhili.core.errors import DomainError, InvalidInputError
 from zhili.matters import queries as matters
 from zhili.org.routing import nearest_unit
@@ -118,6 +125,11 @@ def meeting_from_form(form: FormData, now: datetime) -> MeetingCreate:
         "decisions": decisions,
     }
     return _validated(MeetingCreate, payload)
+
+
+def supervision_from_form(form: FormData) -> SupervisionCreate:
+    """The action and note of the supervision form."""
+    return _validated(SupervisionCreate, {"action": _text(form, "action"), "note": _text(form, "note") or ""})
 
 
 def _validated(model: type[ModelT], payload: dict[str, Any]) -> ModelT:

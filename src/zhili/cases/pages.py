@@ -34,9 +34,10 @@ def work_queue(
     clock: ClockDep,
     status: Annotated[str | None, Query(pattern=r"^[a-z_]{4,20}$")] = None,
     overdue: bool = False,
+    due: Annotated[str | None, Query(pattern=r"^(soon|over)$")] = None,
     cursor: str | None = None,
 ) -> Response:
-    """My work queue: the cases I may see, those waiting for me first."""
+    """My work queue: the cases I may see, those waiting for me first; `due=soon|over` for the clocks' queues."""
     page = queries.list_cases(
         session,
         actor,
@@ -44,7 +45,9 @@ def work_queue(
         matter=None,
         division=None,
         unit=None,
-        overdue_at=clock.now() if overdue else None,
+        now=clock.now(),
+        overdue=overdue or due == "over",
+        due_soon=due == "soon",
         cursor=cursor,
         limit=50,
     )
@@ -59,7 +62,8 @@ def work_queue(
             "others": others,
             "next_cursor": page.next_cursor,
             "status": status,
-            "overdue": overdue,
+            "overdue": overdue or due == "over",
+            "due": due,
         },
     )
 
@@ -111,9 +115,9 @@ def _intake(request: Request, form: FormData, session: Session, actor: Actor, cl
 
 
 @router.get("/cases/{case_id}")
-def case_page(request: Request, case_id: IdPath, session: DbSession, actor: PageActor) -> Response:
+def case_page(request: Request, case_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
     """The case: summary, timeline, collaboration, meetings, tasks and the actions the user may take."""
-    detail = queries.case_detail(session, actor, case_id)
+    detail = queries.case_detail(session, actor, case_id, now=clock.now())
     return renderer(request).render(
         request, "cases/case.html", {"actor": actor, "case": detail, "units": forms.helper_units(session, detail)}
     )
@@ -164,6 +168,16 @@ async def merge(request: Request, case_id: IdPath, session: DbSession, actor: Pa
     """Merge this case into the probable duplicate chosen on the page."""
     into = forms.merge_target(await request.form())
     await run_in_threadpool(disputes.merge_duplicate, session, case_id=case_id, into_id=into, actor=actor, clock=clock)
+    return RedirectResponse(f"/cases/{case_id}", status_code=303)
+
+
+@router.post("/cases/{case_id}/supervise")
+async def supervise(
+    request: Request, case_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep
+) -> Response:
+    """Urge or supervise the case by hand (the dispatching centre and the level above)."""
+    body = forms.supervision_from_form(await request.form())
+    await run_in_threadpool(supervision.supervise_case, session, case_id=case_id, body=body, actor=actor, clock=clock)
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
 
 

@@ -25,6 +25,7 @@ from zhili.cases.schemas import (
 )
 from zhili.cases.service import load_visible
 from zhili.cases.state_mapping import to_state
+from zhili.clocks.lights import light_at
 from zhili.core.auth import Actor
 from zhili.core.pagination import Page, decode_cursor, encode_cursor
 from zhili.matters import queries as matters
@@ -63,7 +64,7 @@ def _unit(department: Department | None) -> UnitRef | None:
     return UnitRef(id=department.id, name=department.name) if department else None
 
 
-def _read(session: Session, actor: Actor, row: Row[Any]) -> CaseRead:
+def _read(session: Session, actor: Actor, row: Row[Any], now: datetime) -> CaseRead:
     case, version, place_name, lead, routed, contact = tuple(row)
     parties = parties_for(session, actor, case)
     allowed = lifecycle.allowed_commands(to_state(case), parties)
@@ -98,6 +99,8 @@ def _read(session: Session, actor: Actor, row: Row[Any]) -> CaseRead:
         phase_started_at=case.phase_started_at,
         phase_limit=limit,
         phase_due_at=case.phase_due_at,
+        phase_yellow_at=case.phase_yellow_at,
+        light=light_at(now, case.phase_yellow_at, case.phase_due_at).value,
         created_at=case.created_at,
         closed_at=case.closed_at,
         duplicate_of_id=case.duplicate_of_id,
@@ -236,11 +239,11 @@ def _metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
-def case_detail(session: Session, actor: Actor, case_id: int) -> CaseDetail:
-    """One case with its timeline, collaboration, meetings, tasks and probable duplicates."""
+def case_detail(session: Session, actor: Actor, case_id: int, *, now: datetime) -> CaseDetail:
+    """One case with its timeline, collaboration, meetings, tasks and probable duplicates; its light at `now`."""
     case = load_visible(session, actor, case_id)
     row = session.execute(_case_rows(select(Case).where(Case.id == case.id))).one()
-    read = _read(session, actor, row)
+    read = _read(session, actor, row, now)
     return CaseDetail(
         **read.model_dump(),
         timeline=_timeline(session, case.id),
@@ -249,6 +252,8 @@ def case_detail(session: Session, actor: Actor, case_id: int) -> CaseDetail:
         tasks=_tasks(session, case.id),
         photos=_photos(session, case.id),
         probable_duplicates=probable_duplicates(session, actor, case),
+        may_supervise=case.status in OPEN_STATUSES
+        and (actor.is_admin or bool({"dispatcher", "supervisor"} & set(read.my_parties))),
     )
 
 
@@ -260,11 +265,13 @@ def list_cases(
     matter: str | None,
     division: str | None,
     unit: int | None,
-    overdue_at: datetime | None,
+    now: datetime,
+    overdue: bool = False,
+    due_soon: bool = False,
     cursor: str | None,
     limit: int,
 ) -> Page[CaseRead]:
-    """Cases in scope, newest first, filtered; `overdue_at` keeps open cases whose phase is past due."""
+    """Cases in scope, newest first, filtered; overdue: the phase is past due, due soon: its light is yellow."""
     conditions: list[ColumnElement[bool]] = [visible_cases(actor)]
     if status:
         conditions.append(Case.status == status)
@@ -274,11 +281,13 @@ def list_cases(
         conditions.append(Case.place_code.startswith(division, autoescape=True))
     if unit:
         conditions.append(Case.lead_unit_id == unit)
-    if overdue_at:
-        conditions += [Case.status.in_(OPEN_STATUSES), Case.phase_due_at < overdue_at]
+    if overdue:
+        conditions += [Case.status.in_(OPEN_STATUSES), Case.phase_due_at <= now]
+    if due_soon:
+        conditions += [Case.status.in_(OPEN_STATUSES), Case.phase_yellow_at <= now, Case.phase_due_at > now]
     if cursor:
         conditions.append(Case.id < decode_cursor(cursor, (int,))[0])
     rows = session.execute(_case_rows(select(Case).where(*conditions)).order_by(Case.id.desc()).limit(limit + 1)).all()
-    items = [_read(session, actor, row) for row in rows[:limit]]
+    items = [_read(session, actor, row, now) for row in rows[:limit]]
     next_cursor = encode_cursor([items[-1].id]) if len(rows) > limit else None
     return Page[CaseRead](items=items, next_cursor=next_cursor)

@@ -227,6 +227,10 @@ class CaseRead(BaseModel):
     phase_started_at: datetime | None
     phase_limit: str | None
     phase_due_at: datetime | None
+    phase_yellow_at: datetime | None
+    light: Literal["green", "yellow", "red"] = Field(
+        description="绿灯/黄灯/红灯: under 70 % of the limit used, 70 % to due, past due"
+    )
     created_at: datetime
     closed_at: datetime | None
     duplicate_of_id: int | None
@@ -243,6 +247,7 @@ class CaseDetail(CaseRead):
     tasks: list[TaskRead]
     photos: list[PhotoRead]
     probable_duplicates: list[int]
+    may_supervise: bool = Field(default=False, description="you may urge or supervise it by hand")
 
 
 SupervisionAction = Literal["urge", "supervise", "yellow_card", "red_card", "leader_instruction"]

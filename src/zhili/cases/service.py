@@ -13,6 +13,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from zhili.cases import commands, lifecycle, location
 from zhili.cases.attributes import validate_attributes
+from zhili.cases.deadlines import county_calendar, phase_clock, sync_timers
 from zhili.cases.models import Case, CaseEvent, CasePhoto
 from zhili.cases.parties import helping_column, parties_given, visible_cases
 from zhili.cases.routing import route
@@ -111,6 +112,8 @@ def report_case(session: Session, *, data: CaseCreate, actor: Actor, clock: Cloc
     party = lifecycle.Party.ORIGINATOR if actor.person_id else lifecycle.Party.CITIZEN
     now = clock.now()
     transition = lifecycle.open_case(definition, lifecycle.Report(parties=frozenset({party})), now)
+    calendar = county_calendar(session, routing.handling_division)
+    clock_of_phase = phase_clock(calendar, definition, transition.state, routing.handler_level.value)
     case = Case(
         number="pending",
         matter_code=definition.code,
@@ -136,10 +139,20 @@ def report_case(session: Session, *, data: CaseCreate, actor: Actor, clock: Cloc
         updated_at=now,
         closed_at=None,
         duplicate_of_id=None,
-        **state_values(definition, transition.state, routing.handler_level.value),
+        **state_values(definition, transition.state, routing.handler_level.value, clock_of_phase),
     )
     session.add(case)
     session.flush()
+    sync_timers(
+        session,
+        case_id=case.id,
+        before=None,
+        after=transition.state,
+        clock=clock_of_phase,
+        definition=definition,
+        calendar=calendar,
+        now=now,
+    )
     case.number = f"ZL{now:%Y}{case.id:07d}"
     parties = frozenset({party.value})
     add_event(session, case, kind="report", actor=actor, parties=parties, details=event_details(transition), at=now)
@@ -228,14 +241,27 @@ def apply_command(
     definition = matters.definition_by_version_id(session, case.matter_version_id, content_hash=case.matter_hash)
     before = to_state(case)
     transition = lifecycle.step(definition, before, command, now)  # refusals are 409 / 403 / 422
-    values = state_values(definition, transition.state, case.handler_level)
-    values.update(_placement(case, command.kind))
+    placement = _placement(case, command.kind)
+    calendar = county_calendar(session, str(placement.get("handling_division", case.handling_division)))
+    clock = phase_clock(calendar, definition, transition.state, case.handler_level)
+    values = state_values(definition, transition.state, case.handler_level, clock)
+    values.update(placement)
     values["closed_at"] = _closed_at(transition.state.status, case, now)
     values.update(extra or {})
     names = frozenset(p.value for p in command.parties)
     kind = event_kind or command.kind.value
     store_transition(
         session, case, before, transition, values=values, kind=kind, parties=names, note=note, actor=actor, now=now
+    )
+    sync_timers(
+        session,
+        case_id=case.id,
+        before=before,
+        after=transition.state,
+        clock=clock,
+        definition=definition,
+        calendar=calendar,
+        now=now,
     )
     return transition
 

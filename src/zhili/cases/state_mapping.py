@@ -6,10 +6,9 @@ import json
 from dataclasses import asdict
 from datetime import datetime
 
-from zhili.cases.deadlines import phase_clock
 from zhili.cases.lifecycle import CaseState, CaseStatus, Evidence, Rating, Transition
 from zhili.cases.models import Case
-from zhili.clocks.calendar import WorkCalendar
+from zhili.clocks.lights import RunningLimit
 from zhili.matters.definition import EvidenceKind, HandlerLevel, MatterDefinition, Phase
 
 
@@ -37,11 +36,10 @@ def to_state(case: Case) -> CaseState:
 
 
 def state_values(
-    definition: MatterDefinition, state: CaseState, handler_level: str, calendar: WorkCalendar | None = None
+    definition: MatterDefinition, state: CaseState, handler_level: str, clock: RunningLimit | None
 ) -> dict[str, object]:
-    """The columns a new state writes, including the limit and clock of the phase now running."""
+    """The columns a new state writes, including the limit and clock (`deadlines.phase_clock`) of its phase."""
     limit = definition.limit(HandlerLevel(handler_level), state.phase) if state.phase else None
-    clock = phase_clock(calendar or WorkCalendar(), definition, state, handler_level)
     return {
         "status": state.status.value,
         "lead_unit_id": state.lead_unit_id,

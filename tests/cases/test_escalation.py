@@ -1,0 +1,217 @@
+"""A case left untouched turns yellow, then red, and climbs the escalation ladder (SQLite and PostgreSQL).
+
+Illegal parking handled by the Kecheng traffic police: 4 clock hours to handle. A stepping clock
+and the real timer firing show the urge at 70 %, the red light, supervision and the yellow card at
+the deadline, the red card at twice the limit: each on the timeline, as a card, in the audit record
+and in the inboxes of the handler, the handler's supervisor and the county centre.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+from tests.cases.test_flow import command, report_parking
+
+from zhili.cases.deadlines import LADDER
+from zhili.cases.models import SupervisionCard
+from zhili.clocks.firing import fire_due
+from zhili.clocks.models import Timer
+from zhili.core import audit
+from zhili.core.clock import FrozenClock
+from zhili.notify.models import InboxItem, Notification
+from zhili.worker import TIMER_HANDLERS
+
+
+def fire(sessions: sessionmaker[Session], clock: FrozenClock, case_id: int) -> int:
+    """Fire everything due (the demo's own cases have timers too); how many of this case's fired."""
+
+    def waiting() -> int:
+        with sessions() as session:
+            query = select(func.count()).select_from(Timer).where(Timer.kind == LADDER, Timer.subject_id == case_id)
+            return session.scalar(query) or 0
+
+    before = waiting()
+    while fire_due(sessions, clock=clock, handlers=TIMER_HANDLERS):
+        pass
+    return before - waiting()
+
+
+def handled_case(api: Any, session: Session) -> dict[str, Any]:
+    """Reported, accepted, dispatched, signed and started: the 4-hour handle phase runs."""
+    case = report_parking(api, session)
+    api.login("kc-centre")
+    case = command(api, api.get(f"/api/v1/cases/{case['id']}").json(), "accept")
+    case = command(api, case, "dispatch")
+    api.login("kc-traffic")
+    case = command(api, case, "sign")
+    return command(api, case, "start")
+
+
+def timeline(api: Any, case_id: int) -> list[str]:
+    return [event["kind"] for event in api.get(f"/api/v1/cases/{case_id}").json()["timeline"]]
+
+
+def inbox_topics(api: Any, username: str) -> list[str]:
+    api.login(username)
+    response = api.get("/api/v1/inbox")
+    assert response.status_code == 200, response.text
+    return sorted(item["topic"] for item in response.json()["items"])
+
+
+def test_untouched_case_turns_yellow_then_red_and_climbs_the_ladder(
+    api: Any, session: Session, sessions: sessionmaker[Session], clock: FrozenClock
+) -> None:
+    case = handled_case(api, session)
+    assert case["phase"] == "handle"
+    started = clock.now()
+    assert datetime.fromisoformat(case["phase_due_at"]) == started + timedelta(hours=4)
+    assert case["light"] == "green"
+
+    clock.advance(timedelta(hours=2, minutes=47))
+    assert fire(sessions, clock, case["id"]) == 0
+    clock.advance(timedelta(minutes=1))  # 2 h 48 min = 70 % of 4 h
+    assert fire(sessions, clock, case["id"]) == 2
+    detail = api.get(f"/api/v1/cases/{case['id']}").json()
+    assert detail["light"] == "yellow"
+    assert timeline(api, case["id"])[-2:] == ["light_yellow", "urge"]
+
+    clock.advance(timedelta(hours=1, minutes=12))  # the deadline
+    assert fire(sessions, clock, case["id"]) == 3
+    assert timeline(api, case["id"])[-3:] == ["light_red", "supervise", "yellow_card"]
+    assert api.get(f"/api/v1/cases/{case['id']}").json()["light"] == "red"
+
+    clock.advance(timedelta(hours=4))  # twice the limit
+    assert fire(sessions, clock, case["id"]) == 1
+    assert timeline(api, case["id"])[-1] == "red_card"
+
+    cards = session.scalars(
+        select(SupervisionCard.action).where(SupervisionCard.case_id == case["id"]).order_by(SupervisionCard.id)
+    ).all()
+    assert cards == ["urge", "supervise", "yellow_card", "red_card"]
+    actions = session.scalars(
+        select(audit.AuditRecord.action).where(
+            audit.AuditRecord.entity_type == "case", audit.AuditRecord.entity_id == str(case["id"])
+        )
+    ).all()
+    assert {"case.urge", "case.light_red", "case.yellow_card", "case.red_card"} <= set(actions)
+
+    handler = inbox_topics(api, "kc-traffic")
+    assert {"case.urge", "case.light_yellow", "case.light_red", "case.supervise", "case.red_card"} <= set(handler)
+    assert "case.yellow_card" in inbox_topics(api, "kc-traffic-head")
+    assert "case.red_card" in inbox_topics(api, "kc-centre")
+    assert "case.urge" not in inbox_topics(api, "kc-centre")
+
+
+def test_a_timer_fires_once_even_when_fired_again(
+    api: Any, session: Session, sessions: sessionmaker[Session], clock: FrozenClock
+) -> None:
+    case = handled_case(api, session)
+    clock.advance(timedelta(hours=10))  # past twice the limit, short of three times
+    assert fire(sessions, clock, case["id"]) == 6  # yellow, urge, red, supervise, yellow card, red card
+    assert fire(sessions, clock, case["id"]) == 0
+    count = session.scalar(
+        select(func.count()).select_from(SupervisionCard).where(SupervisionCard.case_id == case["id"])
+    )
+    assert count == 4
+
+
+def test_ending_the_phase_cancels_its_rungs_and_a_new_phase_starts_its_own(
+    api: Any, session: Session, sessions: sessionmaker[Session], clock: FrozenClock
+) -> None:
+    case = handled_case(api, session)
+
+    def waiting() -> list[str]:
+        query = select(Timer.step).where(Timer.kind == LADDER, Timer.subject_id == case["id"])
+        return sorted(session.scalars(query).all())
+
+    assert waiting() == sorted(["yellow", "urge", "red", "supervise", "yellow_card", "red_card", "leader_instruction"])
+    case = command(api, case, "suspend", reason="等待车主到场")
+    assert case["phase"] is None
+    assert waiting() == []
+    clock.advance(timedelta(hours=3))
+    assert fire(sessions, clock, case["id"]) == 0
+    assert "urge" not in timeline(api, case["id"])
+    case = command(api, case, "resume")
+    assert case["phase"] == "handle"
+    assert len(waiting()) == 7
+    due = session.scalar(select(Timer.due_at).where(Timer.subject_id == case["id"], Timer.step == "red"))
+    assert due == clock.now() + timedelta(hours=4)
+
+
+def test_a_granted_extension_moves_the_rungs_still_waiting(
+    api: Any, session: Session, sessions: sessionmaker[Session], clock: FrozenClock
+) -> None:
+    case = handled_case(api, session)
+    before = session.scalar(
+        select(Timer.due_at).where(Timer.kind == LADDER, Timer.subject_id == case["id"], Timer.step == "red")
+    )
+    case = command(api, case, "request_extension", hours=4, reason="车主联系不上，需协调拖车")
+    api.login("kc-centre")
+    case = command(api, api.get(f"/api/v1/cases/{case['id']}").json(), "approve_extension")
+    after = session.scalar(
+        select(Timer.due_at).where(Timer.kind == LADDER, Timer.subject_id == case["id"], Timer.step == "red")
+    )
+    assert before is not None
+    assert after is not None
+    assert after - before == timedelta(hours=4)
+    clock.advance(timedelta(hours=4))
+    assert api.get(f"/api/v1/cases/{case['id']}").json()["light"] == "green"  # 4 h of 8 h
+    clock.advance(timedelta(hours=2))
+    fire(sessions, clock, case["id"])
+    assert api.get(f"/api/v1/cases/{case['id']}").json()["light"] == "yellow"
+    assert timeline(api, case["id"])[-2:] == ["light_yellow", "urge"]
+
+
+def test_upper_levels_urge_by_hand_and_others_may_not(api: Any, session: Session) -> None:
+    case = handled_case(api, session)
+    api.login("kc-centre")
+    issued = api.send(
+        "POST", f"/api/v1/cases/{case['id']}/supervision", json={"action": "supervise", "note": "请今日内处置完毕"}
+    )
+    assert issued.status_code == 201, issued.text
+    card = issued.json()
+    assert card["is_manual"]
+    assert card["unit"]["name"] == "柯城区公安交警大队"
+    assert "case.supervise" in inbox_topics(api, "kc-traffic")
+
+    api.login("kc-traffic")
+    denied = api.send("POST", f"/api/v1/cases/{case['id']}/supervision", json={"action": "urge", "note": "x"})
+    assert denied.status_code == 403
+    assert denied.headers["content-type"].startswith("application/problem+json")
+    api.login("kc-centre")
+    bad = api.send("POST", f"/api/v1/cases/{case['id']}/supervision", json={"action": "scold", "note": "x"})
+    assert bad.status_code == 422
+    api.login("huzhen")
+    hidden = api.send("POST", f"/api/v1/cases/{case['id']}/supervision", json={"action": "urge", "note": "x"})
+    assert hidden.status_code == 404
+
+    api.login("kc-centre")
+    units = api.get("/api/v1/supervision/units").json()
+    traffic = next(row for row in units if row["unit"] and row["unit"]["name"] == "柯城区公安交警大队")
+    assert traffic["supervise"] >= 1
+    listed = api.get("/api/v1/supervision/cards", params={"action": "supervise"}).json()["items"]
+    assert any(item["case_id"] == case["id"] for item in listed)
+    page = api.get("/supervision")
+    assert page.status_code == 200
+    assert "柯城区公安交警大队" in page.text
+
+
+def test_inbox_items_count_one_per_person(
+    api: Any, session: Session, sessions: sessionmaker[Session], clock: FrozenClock
+) -> None:
+    case = handled_case(api, session)
+    clock.advance(timedelta(hours=3))
+    fire(sessions, clock, case["id"])
+    keys = session.scalars(select(Notification.key).where(Notification.subject == f"case:{case['id']}")).all()
+    assert len(keys) == len(set(keys)) == 2
+    per_person = session.execute(
+        select(InboxItem.person_id, func.count())
+        .join(Notification)
+        .where(Notification.subject == f"case:{case['id']}")
+        .group_by(InboxItem.person_id)
+    ).all()
+    assert per_person
+    assert all(n == 2 for _, n in per_person)
