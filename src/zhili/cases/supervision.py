@@ -124,11 +124,10 @@ def cards_by_unit(session: Session, actor: Actor, *, since: datetime | None = No
     counts: dict[tuple[int | None, str], dict[str, int]] = {}
     for unit_id, county, action, n in session.execute(statement):
         counts.setdefault((unit_id, county), {})[action] = n
-    names = dict(
-        session.execute(select(Department.id, Department.name).where(Department.id.in_({u for u, _ in counts if u})))
-        .tuples()
-        .all()
+    units = session.execute(
+        select(Department.id, Department.name).where(Department.id.in_({u for u, _ in counts if u}))
     )
+    names = {row.id: row.name for row in units}
     rows = [
         UnitCardCount(
             unit=UnitRef(id=unit_id, name=names[unit_id]) if unit_id else None,

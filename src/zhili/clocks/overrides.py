@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from types import MappingProxyType
 
 from sqlalchemy import select
@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 
 from zhili.clocks.calendar import WorkCalendar
 from zhili.clocks.models import CalendarOverride
+from zhili.clocks.schemas import CalendarDay, CalendarMonth
 from zhili.core.audit import AuditEntry, record
 from zhili.core.auth import Actor
-from zhili.core.errors import ForbiddenError
+from zhili.core.errors import ForbiddenError, NotFoundError
+from zhili.org.models import Division
 from zhili.org.roles import Role
 
 CACHE_SECONDS = 60.0
@@ -47,10 +49,18 @@ def forget_cached() -> None:
         _cache.clear()
 
 
+def require_county(session: Session, county_code: str) -> None:
+    """404 unless the code names a county."""
+    level = session.scalar(select(Division.level).where(Division.code == county_code))
+    if level != "county":
+        raise NotFoundError(f"county {county_code} not found")
+
+
 def set_override(
     session: Session, *, county_code: str, on: date, is_workday: bool, reason: str, actor: Actor, now: datetime
 ) -> CalendarOverride:
     """Open or close a county's offices on one day; recorded in the audit chain."""
+    require_county(session, county_code)
     may = actor.is_admin or (actor.has_any_role([Role.CENTRE_STAFF]) and actor.write_scope.reaches_place(county_code))
     if not may:
         raise ForbiddenError(f"only administrators and the centre of {county_code} may change its calendar")
@@ -76,3 +86,27 @@ def set_override(
     )
     forget_cached()
     return row
+
+
+def month_of(session: Session, county_code: str, first: date) -> CalendarMonth:
+    """The days of one month of a county's calendar."""
+    calendar = calendar_for(session, county_code)
+    rows = session.execute(
+        select(CalendarOverride.on, CalendarOverride.reason).where(CalendarOverride.division_code == county_code)
+    )
+    reasons = {row.on: row.reason for row in rows}
+    days = []
+    day = first.replace(day=1)
+    while day.month == first.month:
+        days.append(
+            CalendarDay(
+                on=day, is_workday=calendar.is_workday(day), is_override=day in reasons, reason=reasons.get(day)
+            )
+        )
+        day += timedelta(days=1)
+    return CalendarMonth(
+        county_code=county_code,
+        month=f"{first:%Y-%m}",
+        working_days=sum(d.is_workday for d in days),
+        days=days,
+    )
