@@ -14,6 +14,7 @@ from zhili.access.deps import resolve_actor
 from zhili.cases import api as cases_api
 from zhili.cases import pages as cases_pages
 from zhili.cases import supervision_api
+from zhili.clocks import api as clocks_api
 from zhili.clocks.demo_clock import demo_clock
 from zhili.core.auth import LoginRequiredError
 from zhili.core.clock import Clock, SystemClock
@@ -24,13 +25,15 @@ from zhili.core.request_context import RequestIdMiddleware, configure_logging
 from zhili.core.settings import Settings
 from zhili.matters import api as matters_api
 from zhili.matters import pages as matters_pages
+from zhili.notify import api as notify_api
+from zhili.notify import pages as notify_pages
 from zhili.org import api as org_api
 from zhili.org import pages as org_pages
 from zhili.org.geo import LocatorCache
 from zhili.web.errors import install_error_handlers
 from zhili.web.templating import Renderer
 
-TEMPLATE_PACKAGES = ("zhili.web", "zhili.access", "zhili.org", "zhili.matters", "zhili.cases")
+TEMPLATE_PACKAGES = ("zhili.web", "zhili.access", "zhili.org", "zhili.matters", "zhili.cases", "zhili.notify")
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine | None = None) -> FastAPI:
@@ -65,10 +68,14 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
         matters_api.router,
         cases_api.router,
         supervision_api.router,
+        clocks_api.router,
+        notify_api.inbox_router,
+        notify_api.router,
         access_pages.router,
         org_pages.router,
         matters_pages.router,
         cases_pages.router,
+        notify_pages.router,
     )
     for router in routers:
         app.include_router(router)

@@ -77,8 +77,13 @@ def latest_item_id(session: Session, person_id: int) -> int:
 
 def unread_count(session: Session, actor: Actor) -> UnreadCount:
     """How many of my items are unread."""
-    stmt = select(func.count()).select_from(InboxItem).where(_mine(actor), InboxItem.read_at.is_(None))
-    return UnreadCount(unread=int(session.scalar(stmt) or 0))
+    return UnreadCount(unread=unread_of(session, actor.person_id) if actor.person_id is not None else 0)
+
+
+def unread_of(session: Session, person_id: int) -> int:
+    """How many of a person's items are unread."""
+    stmt = select(func.count()).select_from(InboxItem).where(InboxItem.person_id == person_id)
+    return int(session.scalar(stmt.where(InboxItem.read_at.is_(None))) or 0)
 
 
 def mark_read(session: Session, *, item_id: int, actor: Actor, clock: Clock) -> InboxItemRead:

@@ -1,0 +1,142 @@
+"""Notification pages: my inbox (live), my channel preferences, and the delivery log for administrators."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from zhili.core.auth import Actor, PageActor
+from zhili.core.clock import Clock
+from zhili.core.http import ClockDep, DbSession
+from zhili.core.params import IdPath
+from zhili.notify import deliveries, inbox, preferences, webhooks
+from zhili.notify.kinds import PERSONAL_CHANNELS, SEVERITY_ORDER, Status
+from zhili.notify.schemas import PreferencesUpdate
+from zhili.web.templating import renderer
+
+router = APIRouter(include_in_schema=False)
+Cursor = Annotated[str | None, Query(max_length=200)]
+
+
+@router.get("/inbox")
+def inbox_page(request: Request, session: DbSession, actor: PageActor, cursor: Cursor = None) -> Response:
+    """My notifications, newest first; new ones appear while the page is open."""
+    page = inbox.list_inbox(session, actor, cursor=cursor, limit=50)
+    context = {
+        "actor": actor,
+        "page": page,
+        "unread": inbox.unread_count(session, actor).unread,
+        "newest_id": inbox.latest_item_id(session, actor.person_id) if actor.person_id is not None else 0,
+        "has_person": actor.person_id is not None,
+    }
+    return renderer(request).render(request, "notify/inbox.html", context)
+
+
+@router.post("/inbox/{item_id}/open")
+async def open_item(item_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
+    """Mark the item read and go where it points (a page of this app), else back to the inbox."""
+    item = await run_in_threadpool(inbox.mark_read, session, item_id=item_id, actor=actor, clock=clock)
+    link = item.link or ""
+    target = link if link.startswith("/") and not link.startswith("//") else "/inbox"
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/inbox/read-all")
+async def read_all(request: Request, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
+    """Mark everything the page showed as read."""
+    raw = (await request.form()).get("up_to")
+    up_to = int(raw) if isinstance(raw, str) and raw.isdigit() and len(raw) < 11 else None  # noqa: PLR2004 - digits of an id
+    await run_in_threadpool(inbox.mark_all_read, session, actor=actor, clock=clock, up_to=up_to)
+    return RedirectResponse("/inbox", status_code=303)
+
+
+@router.get("/inbox/preferences")
+def preferences_page(request: Request, session: DbSession, actor: PageActor) -> Response:
+    """My e-mail and SMS settings and quiet hours."""
+    return _preferences(request, session, actor, errors=[], status_code=200)
+
+
+@router.post("/inbox/preferences")
+async def save_preferences(request: Request, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
+    """Save the preferences form; a wrong value shows the form again with the reasons."""
+    form = await request.form()
+    return await run_in_threadpool(_save, request, form, session, actor, clock)
+
+
+def _save(request: Request, form: FormData, session: Session, actor: Actor, clock: Clock) -> Response:
+    try:
+        data = PreferencesUpdate.model_validate({"channels": [_channel_from(form, c.value) for c in PERSONAL_CHANNELS]})
+    except ValidationError as exc:
+        errors = [f"{'.'.join(str(p) for p in e['loc'][2:]) or e['loc'][-1]}: {e['msg']}" for e in exc.errors()]
+        return _preferences(request, session, actor, errors=errors, status_code=422)
+    preferences.set_preferences(session, actor=actor, data=data, clock=clock)
+    return RedirectResponse("/inbox/preferences?saved=1", status_code=303)
+
+
+def _channel_from(form: FormData, channel: str) -> dict[str, Any]:
+    def text(name: str) -> str | None:
+        value = form.get(f"{channel}_{name}")
+        return value.strip() or None if isinstance(value, str) else None
+
+    return {
+        "channel": channel,
+        "is_enabled": form.get(f"{channel}_enabled") == "on",
+        "min_severity": text("min_severity") or "info",
+        "quiet_start": text("quiet_start"),
+        "quiet_end": text("quiet_end"),
+    }
+
+
+def _preferences(request: Request, session: Session, actor: Actor, *, errors: list[str], status_code: int) -> Response:
+    context = {
+        "actor": actor,
+        "preferences": preferences.read_preferences(session, actor),
+        "severities": [s.value for s in SEVERITY_ORDER],
+        "errors": errors,
+        "saved": request.query_params.get("saved") == "1",
+    }
+    return renderer(request).render(request, "notify/preferences.html", context, status_code=status_code)
+
+
+@router.get("/admin/deliveries")
+def deliveries_page(
+    request: Request,
+    session: DbSession,
+    actor: PageActor,
+    status: Status | None = None,
+    channel: Literal["email", "sms", "webhook"] | None = None,
+    cursor: Cursor = None,
+) -> Response:
+    """The delivery log: counts per channel and status, the newest messages, the webhook endpoints."""
+    page = deliveries.list_deliveries(session, actor, status=status, channel=channel, cursor=cursor, limit=50)
+    context = {
+        "actor": actor,
+        "page": page,
+        "counts": deliveries.status_counts(session, actor),
+        "endpoints": webhooks.list_webhooks(session, actor),
+        "status": status.value if status else None,
+        "channel": channel,
+        "statuses": [s.value for s in Status],
+    }
+    return renderer(request).render(request, "notify/deliveries.html", context)
+
+
+@router.get("/admin/deliveries/{outbox_id}")
+def delivery_page(request: Request, outbox_id: IdPath, session: DbSession, actor: PageActor) -> Response:
+    """One message and every attempt to deliver it."""
+    detail = deliveries.delivery_detail(session, actor, outbox_id)
+    return renderer(request).render(request, "notify/delivery.html", {"actor": actor, "delivery": detail})
+
+
+@router.post("/admin/deliveries/{outbox_id}/retry")
+async def retry(outbox_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
+    """Give a message that was given up one more attempt."""
+    await run_in_threadpool(deliveries.retry_delivery, session, outbox_id=outbox_id, actor=actor, clock=clock)
+    return RedirectResponse(f"/admin/deliveries/{outbox_id}", status_code=303)

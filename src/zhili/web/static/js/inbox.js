@@ -1,0 +1,95 @@
+/* 治理 Zhili — the unread badge in the top bar, and the live inbox (server-sent events). */
+(function () {
+  'use strict';
+
+  const SEVERITY_CLASS = { red: 'danger', yellow: 'warn' };
+
+  function setUnread(count) {
+    const badge = document.getElementById('nav-inbox-badge');
+    if (badge) {
+      badge.textContent = String(count);
+      badge.hidden = count === 0;
+    }
+    const onPage = document.getElementById('inbox-unread');
+    if (onPage) onPage.textContent = String(count);
+  }
+
+  function localTime(iso) {
+    // Quzhou time (UTC+8, no daylight saving), as the server renders it.
+    const shifted = new Date(Date.parse(iso) + 8 * 3600 * 1000);
+    return shifted.toISOString().slice(0, 16).replace('T', ' ') + ' CST';
+  }
+
+  function itemElement(list, item) {
+    const li = document.createElement('li');
+    li.className = 'inbox-item unread fresh';
+    li.dataset.id = String(item.id);
+    const head = document.createElement('div');
+    const badge = document.createElement('span');
+    badge.className = 'badge ' + (SEVERITY_CLASS[item.severity] || 'ok');
+    const key = 'severity' + item.severity.charAt(0).toUpperCase() + item.severity.slice(1);
+    badge.textContent = list.dataset[key] || item.severity;
+    const title = document.createElement('strong');
+    title.textContent = item.title;
+    head.append(badge, ' ', title);
+    li.append(head);
+    if (item.body) {
+      const body = document.createElement('p');
+      body.textContent = item.body;
+      li.append(body);
+    }
+    const meta = document.createElement('small');
+    meta.textContent = localTime(item.created_at) + ' · ' + item.topic;
+    li.append(meta);
+    const form = document.createElement('form');
+    form.method = 'post';
+    form.action = '/inbox/' + item.id + '/open';
+    form.className = 'inline';
+    const csrf = document.createElement('input');
+    csrf.type = 'hidden';
+    csrf.name = 'csrf_token';
+    const token = document.querySelector('meta[name="csrf-token"]');
+    csrf.value = token ? token.getAttribute('content') : '';
+    const button = document.createElement('button');
+    button.type = 'submit';
+    button.textContent = item.link ? list.dataset.open : list.dataset.read;
+    form.append(csrf, button);
+    li.append(form);
+    return li;
+  }
+
+  function goLive(list) {
+    const status = document.getElementById('inbox-live-status');
+    const source = new EventSource('/api/v1/inbox/stream?after=' + encodeURIComponent(list.dataset.after || '0'));
+    source.addEventListener('open', function () {
+      if (status) status.textContent = status.dataset.live;
+      if (status) status.className = 'badge ok';
+    });
+    source.addEventListener('error', function () {
+      if (status) status.textContent = status.dataset.offline;
+      if (status) status.className = 'badge';
+    });
+    source.addEventListener('notification', function (event) {
+      const item = JSON.parse(event.data);
+      if (list.querySelector('[data-id="' + item.id + '"]')) return;
+      const empty = list.querySelector('.inbox-empty');
+      if (empty) empty.remove();
+      list.prepend(itemElement(list, item));
+    });
+    source.addEventListener('unread', function (event) {
+      setUnread(JSON.parse(event.data).unread);
+    });
+  }
+
+  document.addEventListener('DOMContentLoaded', function () {
+    const list = document.getElementById('inbox-live');
+    if (list && list.dataset.enabled === 'yes' && 'EventSource' in window) {
+      goLive(list);
+    } else if (document.getElementById('nav-inbox-badge')) {
+      fetch('/api/v1/inbox/unread-count', { credentials: 'same-origin' })
+        .then(function (response) { return response.ok ? response.json() : { unread: 0 }; })
+        .then(function (body) { setUnread(body.unread); })
+        .catch(function () { /* the badge is a convenience */ });
+    }
+  });
+})();

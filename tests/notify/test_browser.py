@@ -1,0 +1,76 @@
+"""The live inbox in a real headless Chromium: a notification queued elsewhere appears without a reload."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+from tests.conftest import World, live_server
+from tests.web.test_browser import _login, browser  # noqa: F401 - the browser fixture
+
+from zhili.access.models import Account
+from zhili.app import create_app
+from zhili.core.clock import SystemClock
+from zhili.core.settings import Settings
+from zhili.notify.models import InboxItem, Notification, OutboxMessage
+from zhili.notify.service import notify
+
+KEY = "browser-test:typhoon"
+
+
+@pytest.fixture(scope="module")
+def server(sqlite_world: World) -> Iterator[str]:
+    """The app on a real port over the SQLite demo world, polling its streams often."""
+    settings = Settings(environment="test", database_url=sqlite_world.url, notify_stream_poll_seconds=0.2)
+    with live_server(create_app(settings, engine=sqlite_world.engine)) as base:
+        yield base
+
+
+@pytest.fixture
+def tidy(sqlite_world: World) -> Iterator[Session]:
+    """A session on the shared world; what the test notified is removed afterwards."""
+    with Session(sqlite_world.engine) as session:
+        yield session
+        session.rollback()
+        ids = select(Notification.id).where(Notification.key == KEY)
+        session.execute(delete(InboxItem).where(InboxItem.notification_id.in_(ids)))
+        session.execute(delete(OutboxMessage).where(OutboxMessage.notification_id.in_(ids)))
+        session.execute(delete(Notification).where(Notification.key == KEY))
+        session.commit()
+
+
+def test_a_new_notification_appears_live_and_opens_its_page(browser: Any, server: str, tidy: Session) -> None:  # noqa: F811
+    page = _login(browser, server, "partymember")
+    page.goto(f"{server}/inbox")
+    page.wait_for_selector("#inbox-live-status.ok", timeout=10_000)
+    unread = int(page.inner_text("#inbox-unread"))
+    person = tidy.scalars(select(Account.person_id).where(Account.username == "partymember")).one()
+    notify(
+        tidy,
+        recipients=[person],
+        topic="campaign.typhoon",
+        severity="red",
+        title="台风防御：今晚走访联系户",
+        body="请在20:00前完成走访并回单。",
+        key=KEY,
+        clock=SystemClock(),
+        link="/cases",
+    )
+    tidy.commit()
+    item = page.wait_for_selector("#inbox-live li.fresh", timeout=10_000)
+    item_id = item.get_attribute("data-id")
+    assert "台风防御：今晚走访联系户" in item.inner_text()
+    assert "红色警示" in item.inner_text()
+    page.wait_for_function(f"document.getElementById('inbox-unread').textContent === '{unread + 1}'")
+    assert page.inner_text("#nav-inbox-badge") == str(unread + 1)
+    with page.expect_navigation():
+        item.query_selector("button").click()
+    assert page.url == f"{server}/cases"
+    page.goto(f"{server}/inbox")
+    page.wait_for_selector("#inbox-live-status.ok", timeout=10_000)
+    assert page.inner_text("#inbox-unread") == str(unread)
+    assert page.query_selector(f"#inbox-live li.unread[data-id='{item_id}']") is None
+    page.close()

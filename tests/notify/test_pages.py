@@ -1,0 +1,86 @@
+"""Notification pages: the inbox, opening an item, preferences, and the delivery log for administrators."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from tests.conftest import Api
+from tests.notify.test_api import person_of, send
+
+from zhili.core.clock import FrozenClock
+from zhili.notify.models import InboxItem, OutboxMessage
+
+HTML = {"accept": "text/html"}
+
+
+def test_the_inbox_page_lists_my_items_and_opening_one_marks_it_read(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    me = person_of(session, "gridworker")
+    send(session, clock, me, 1, title="台风防御：请转移危险区群众", link="/cases")
+    assert api.get("/inbox", headers=HTML, follow_redirects=False).status_code in {302, 303, 307}
+    api.login("gridworker")
+    page = api.get("/inbox", headers=HTML)
+    assert page.status_code == 200
+    assert "台风防御：请转移危险区群众" in page.text
+    assert 'id="inbox-live"' in page.text
+    assert 'data-enabled="yes"' in page.text
+    assert "Inbox" in api.get("/inbox?lang=en", headers=HTML).text
+    item = session.scalars(select(InboxItem).where(InboxItem.person_id == me)).one()
+    refused = api.client.post(f"/inbox/{item.id}/open", data={}, headers=HTML, follow_redirects=False)
+    assert refused.status_code == 403
+    opened = api.client.post(f"/inbox/{item.id}/open", data={"csrf_token": api.csrf}, follow_redirects=False)
+    assert (opened.status_code, opened.headers["location"]) == (303, "/cases")
+    session.expire_all()
+    assert session.get(InboxItem, item.id).read_at == clock.now()  # type: ignore[union-attr]
+
+
+def test_someone_elses_item_cannot_be_opened(api: Api, session: Session, clock: FrozenClock) -> None:
+    other = person_of(session, "gridhead")
+    send(session, clock, other, 1)
+    item = session.scalars(select(InboxItem).where(InboxItem.person_id == other)).one()
+    api.login("gridworker")
+    response = api.client.post(f"/inbox/{item.id}/open", data={"csrf_token": api.csrf}, headers=HTML)
+    assert response.status_code == 404
+
+
+def test_preferences_page_saves_and_shows_mistakes(api: Api) -> None:
+    api.login("gridworker")
+    assert 'name="sms_quiet_start"' in api.get("/inbox/preferences", headers=HTML).text
+    form = {
+        "csrf_token": api.csrf,
+        "email_enabled": "on",
+        "email_min_severity": "info",
+        "sms_enabled": "on",
+        "sms_min_severity": "yellow",
+        "sms_quiet_start": "22:00",
+        "sms_quiet_end": "07:00",
+    }
+    saved = api.client.post("/inbox/preferences", data=form, follow_redirects=False)
+    assert (saved.status_code, saved.headers["location"]) == (303, "/inbox/preferences?saved=1")
+    assert api.get("/api/v1/notify/preferences").json()[1]["quiet_start"] == "22:00"
+    wrong = api.client.post("/inbox/preferences", data={**form, "sms_quiet_end": ""}, headers=HTML)
+    assert wrong.status_code == 422
+    assert "quiet_start and quiet_end go together" in wrong.text
+
+
+def test_the_delivery_log_pages_are_for_administrators(api: Api, session: Session, clock: FrozenClock) -> None:
+    me = person_of(session, "gridworker")
+    send(session, clock, me, 1, severity="red")
+    message = session.scalars(select(OutboxMessage).where(OutboxMessage.person_id == me)).one()
+    api.login("gridworker")
+    assert api.get("/admin/deliveries", headers=HTML).status_code == 403
+    api.login("admin")
+    log = api.get("/admin/deliveries?channel=sms", headers=HTML)
+    assert log.status_code == 200
+    assert f'href="/admin/deliveries/{message.id}"' in log.text
+    message.status = "dead"
+    session.commit()
+    detail = api.get(f"/admin/deliveries/{message.id}", headers=HTML)
+    assert message.message_key in detail.text
+    retried = api.client.post(
+        f"/admin/deliveries/{message.id}/retry", data={"csrf_token": api.csrf}, follow_redirects=False
+    )
+    assert retried.status_code == 303
+    session.expire_all()
+    assert session.get(OutboxMessage, message.id).status == "pending"  # type: ignore[union-attr]
