@@ -54,11 +54,12 @@ def timeline(api: Any, case_id: int) -> list[str]:
     return [event["kind"] for event in api.get(f"/api/v1/cases/{case_id}").json()["timeline"]]
 
 
-def inbox_topics(api: Any, username: str) -> list[str]:
+def inbox_topics(api: Any, username: str, case_id: int) -> list[str]:
+    """What a user's inbox says about one case (the demo's other cases escalate too)."""
     api.login(username)
-    response = api.get("/api/v1/inbox")
+    response = api.get("/api/v1/inbox", params={"limit": 200})
     assert response.status_code == 200, response.text
-    return sorted(item["topic"] for item in response.json()["items"])
+    return sorted(item["topic"] for item in response.json()["items"] if item["subject"] == f"case:{case_id}")
 
 
 def test_untouched_case_turns_yellow_then_red_and_climbs_the_ladder(
@@ -98,11 +99,11 @@ def test_untouched_case_turns_yellow_then_red_and_climbs_the_ladder(
     ).all()
     assert {"case.urge", "case.light_red", "case.yellow_card", "case.red_card"} <= set(actions)
 
-    handler = inbox_topics(api, "kc-traffic")
+    handler = inbox_topics(api, "kc-traffic", case["id"])
     assert {"case.urge", "case.light_yellow", "case.light_red", "case.supervise", "case.red_card"} <= set(handler)
-    assert "case.yellow_card" in inbox_topics(api, "kc-traffic-head")
-    assert "case.red_card" in inbox_topics(api, "kc-centre")
-    assert "case.urge" not in inbox_topics(api, "kc-centre")
+    assert "case.yellow_card" in inbox_topics(api, "kc-traffic-head", case["id"])
+    assert "case.red_card" in inbox_topics(api, "kc-centre", case["id"])
+    assert "case.urge" not in inbox_topics(api, "kc-centre", case["id"])
 
 
 def test_a_timer_fires_once_even_when_fired_again(
@@ -175,7 +176,7 @@ def test_upper_levels_urge_by_hand_and_others_may_not(api: Any, session: Session
     card = issued.json()
     assert card["is_manual"]
     assert card["unit"]["name"] == "柯城区公安交警大队"
-    assert "case.supervise" in inbox_topics(api, "kc-traffic")
+    assert "case.supervise" in inbox_topics(api, "kc-traffic", case["id"])
 
     api.login("kc-traffic")
     denied = api.send("POST", f"/api/v1/cases/{case['id']}/supervision", json={"action": "urge", "note": "x"})
