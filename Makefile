@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_demo_world.py
 	$(BIN)/python benchmarks/bench_closed_loops.py
 	$(BIN)/python benchmarks/bench_intake_http.py
+	$(BIN)/python benchmarks/bench_outbox.py
 
 clean:
 	rm -rf $(VENV) var

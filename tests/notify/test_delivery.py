@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
-from structlog.testing import capture_logs
+from structlog.testing import CapturingLogger
 from tests.conftest import free_port
 from tests.notify.helpers import Receiver, people_of, webhook_receiver
 
@@ -234,9 +234,9 @@ def test_sms_goes_through_the_logging_gateway(
         clock=clock,
     )
     session.commit()
-    with capture_logs() as logs:
-        assert _deliver(sessions, clock, {"sms": SmsChannel(LoggingSmsGateway())}) == 2
-    sent = [line for line in logs if line["event"] == "sms.sent"]
+    logger = CapturingLogger()
+    assert _deliver(sessions, clock, {"sms": SmsChannel(LoggingSmsGateway(logger))}) == 2
+    sent = [call.kwargs for call in logger.calls if call.args == ("sms.sent",)]
     assert [line["message_key"] for line in sent] == [f"case:1:red:sms:{p}" for p in people]
     assert all("****" in line["phone"] and line["text"].startswith("【治理】[红色警示]红牌督办") for line in sent)
     assert {m.status for m in _messages(session)} == {"sent"}

@@ -22,7 +22,7 @@ from itertools import chain, zip_longest
 from typing import Any
 
 import structlog
-from sqlalchemy import String, bindparam, insert, literal_column, select, update
+from sqlalchemy import String, bindparam, insert, literal_column, select, tuple_, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from zhili.core.clock import Clock
@@ -130,23 +130,39 @@ class Courier:
             return SendResult.failed(f"{type(exc).__name__}: {exc}")
 
     def record(self, attempts: Sequence[Attempted]) -> None:
-        """Write the attempts to the delivery log and settle each message: sent, retried later, or dead."""
+        """Write the attempts to the delivery log and settle each message: sent, retried later, or dead.
+
+        Every change is fenced by the attempt number claimed, so a worker whose lease ran out and
+        whose message was claimed again changes nothing. The delivered ones (usually nearly all)
+        are settled by one UPDATE; failures, each with its own retry time and error, one by one.
+        """
         now = self.clock.now()
-        log_rows, settled = [], []
+        log_rows, delivered, failed = [], [], []
         for item in attempts:
             outcome, values = self._settle(item, now)
             log_rows.append(_log_row(item, outcome, now))
-            settled.append({"b_id": item.envelope.outbox_id, "b_attempt": item.envelope.attempt, **values})
+            key = (item.envelope.outbox_id, item.envelope.attempt)
+            if outcome is Outcome.DELIVERED:
+                delivered.append(key)
+            else:
+                failed.append({"b_id": key[0], "b_attempt": key[1], **values})
+        table = OutboxMessage.metadata.tables[OutboxMessage.__tablename__]
         with self.sessions() as session:
             session.execute(insert(DeliveryAttempt), log_rows)
-            table = OutboxMessage.metadata.tables[OutboxMessage.__tablename__]
-            fenced = update(table).where(
-                table.c.id == bindparam("b_id"), table.c.attempts == bindparam("b_attempt"), table.c.status == PENDING
-            )
-            session.connection().execute(fenced, settled)
+            if delivered:
+                sent = {"status": Status.SENT.value, "sent_at": now, "next_attempt_at": now, "last_error": None}
+                claimed = tuple_(table.c.id, table.c.attempts).in_(delivered)
+                session.execute(update(table).where(claimed, table.c.status == PENDING).values(sent))
+            if failed:
+                fenced = update(table).where(
+                    table.c.id == bindparam("b_id"),
+                    table.c.attempts == bindparam("b_attempt"),
+                    table.c.status == PENDING,
+                )
+                session.connection().execute(fenced, failed)
             session.commit()
-        delivered = sum(1 for item in attempts if item.result.is_delivered)
-        log.info("notify.batch", attempted=len(attempts), delivered=delivered)
+        if failed:
+            log.info("notify.failed", attempted=len(attempts), failed=len(failed), first_error=failed[0]["last_error"])
 
     def _settle(self, item: Attempted, now: datetime) -> tuple[Outcome, dict[str, Any]]:
         attempt, result = item.envelope.attempt, item.result

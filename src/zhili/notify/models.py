@@ -3,7 +3,7 @@
 A notification is stored once per event (its text, severity and key); an inbox item links it to
 each recipient; an outbox row is one message to one destination on one channel (e-mail, SMS, a
 webhook endpoint) with a unique message key that receivers use to drop repeats. All of them are
-written in the business transaction that caused them ([ADR 0008](docs/decisions/0008-outbox.md)).
+written in the business transaction that caused them (ADR 0009, docs/decisions/0009-outbox-at-least-once.md).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ text and passes the message key, which gateways commonly accept as the client's 
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 import structlog
 
@@ -34,9 +34,12 @@ def masked(phone: str) -> str:
 class LoggingSmsGateway:
     """A gateway that sends nothing: it writes one structured log line per message (development, demo)."""
 
+    def __init__(self, logger: Any = None) -> None:
+        self.log = logger if logger is not None else log
+
     def send(self, *, phone: str, text: str, message_key: str) -> SendResult:
         """Log the message as sent."""
-        log.info("sms.sent", phone=masked(phone), text=text, message_key=message_key)
+        self.log.info("sms.sent", phone=masked(phone), text=text, message_key=message_key)
         return SendResult.delivered()
 
 
