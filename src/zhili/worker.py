@@ -100,7 +100,7 @@ def start_in_thread(worker: Worker) -> threading.Thread:
 def build_jobs(settings: Settings, sessions: sessionmaker[Session], clock: Clock) -> list[Job]:
     """Every job of `zhili worker` and the demo's in-process worker: timers first, then the outbox they fill."""
     courier = notify_setup.courier(settings, sessions=sessions, clock=clock)
-    return [timer_job(sessions, clock, batch_size=2_000), Job("outbox", courier.deliver_batch)]
+    return [timer_job(sessions, clock, batch_size=settings.timer_batch_size), Job("outbox", courier.deliver_batch)]
 
 
 def timer_job(sessions: sessionmaker[Session], clock: Clock, *, batch_size: int) -> Job:
