@@ -10,6 +10,7 @@ from sqlalchemy import Engine, text
 
 from zhili.access import api as access_api
 from zhili.access import pages as access_pages
+from zhili.access.actor_cache import ActorCache
 from zhili.access.deps import resolve_actor
 from zhili.cases import api as cases_api
 from zhili.cases import pages as cases_pages
@@ -55,6 +56,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
     app.state.renderer = Renderer(TEMPLATE_PACKAGES, settings.default_language)
     app.state.locators = LocatorCache()
     app.state.actor_resolver = resolve_actor
+    app.state.actor_cache = ActorCache(settings.actor_cache_seconds)
     install_error_handlers(app, login_required=LoginRequiredError)
     # Added inside out: the last one added runs first, so even a 500 from RequestIdMiddleware
     # leaves with the security headers.

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from zhili.access import service
+from zhili.access.deps import actor_cache
 from zhili.access.models import Account
 from zhili.core.auth import CurrentActor
 from zhili.core.errors import ForbiddenError, NotAuthenticatedError
@@ -108,6 +109,7 @@ def list_tokens(session: DbSession, actor: CurrentActor) -> list[TokenInfoRead]:
 
 
 @router.delete("/tokens/{token_id}", status_code=204)
-def revoke_token(token_id: IdPath, session: DbSession, actor: CurrentActor, clock: ClockDep) -> None:
-    """Revoke one of your tokens at once."""
+def revoke_token(token_id: IdPath, request: Request, session: DbSession, actor: CurrentActor, clock: ClockDep) -> None:
+    """Revoke one of your tokens at once (other server processes stop honouring it within seconds)."""
     service.revoke_token(session, account=_own_account(session, actor), token_id=token_id, clock=clock)
+    actor_cache(request).forget_account(actor.account_id)

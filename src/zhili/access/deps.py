@@ -6,13 +6,15 @@
 from __future__ import annotations
 
 from fastapi import Request
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from zhili.access import service
+from zhili.access.actor_cache import ActorCache, Resolved
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
-from zhili.core.credentials import same_secret
+from zhili.core.credentials import digest_token, same_secret
+from zhili.core.db import session_scope
 from zhili.core.errors import ForbiddenError, NotAuthenticatedError
 from zhili.core.http import services
 
@@ -34,46 +36,57 @@ async def _sent_csrf(request: Request) -> str | None:
     return sent
 
 
+def actor_cache(request: Request) -> ActorCache:
+    """The application's cache of resolved credentials (built by `create_app`)."""
+    cache: ActorCache = request.app.state.actor_cache
+    return cache
+
+
 def _authenticate(
-    session: Session, clock: Clock, *, bearer: str | None, cookie: str | None, secret: str
-) -> tuple[Actor, str | None]:
-    """The actor and, for a cookie session, its CSRF token (blocking database work)."""
-    if bearer is not None:
-        account = service.token_account(session, token=bearer, secret=secret, clock=clock)
-        actor = service.actor_for(session, account)
-        session.rollback()
-        return actor, None
-    if not cookie:
-        message = "log in or send an API token (Authorization: Bearer ...)"
-        raise NotAuthenticatedError(message)
-    account, login = service.session_account(session, cookie_token=cookie, secret=secret, clock=clock)
-    actor, csrf = service.actor_for(session, account), login.csrf_token
-    session.rollback()
-    return actor, csrf
+    sessions: sessionmaker[Session], clock: Clock, *, bearer: str | None, cookie: str, secret: str
+) -> Resolved:
+    """Who the token or cookie belongs to (blocking database work, on a read-only session).
+
+    A read-only session never takes SQLite's write lock, so resolving callers runs beside writers.
+    """
+    with session_scope(sessions) as session:
+        if bearer is not None:
+            account, token = service.token_account(session, token=bearer, secret=secret, clock=clock)
+            return Resolved(service.actor_for(session, account), None, token.expires_at)
+        account, login = service.session_account(session, cookie_token=cookie, secret=secret, clock=clock)
+        return Resolved(service.actor_for(session, account), login.csrf_token, login.expires_at)
 
 
-async def resolve_actor(request: Request, session: Session, clock: Clock) -> Actor:
+async def resolve_actor(request: Request, _session: Session, clock: Clock) -> Actor:
     """The Actor behind a bearer token or a session cookie; cookie writes must carry the CSRF token.
 
-    Whatever the client sends is read first; the database work then runs in the thread pool and
-    ends its transaction, so no lock is held while a slow client sends its body, and a query
-    waiting on a lock never stalls the event loop.
+    Whatever the client sends is read first. A credential resolved in the last few seconds is
+    answered from `actor_cache` (see its staleness bound); otherwise the lookup runs in the thread
+    pool on a read-only session, so no lock is held while a slow client sends its body, and a query
+    never stalls the event loop.
     """
     authorization = request.headers.get("authorization", "")
     bearer = authorization[7:].strip() if authorization.lower().startswith("bearer ") else None
+    cookie = request.cookies.get(SESSION_COOKIE, "")
+    if bearer is None and not cookie:
+        message = "log in or send an API token (Authorization: Bearer ...)"
+        raise NotAuthenticatedError(message)
     unsafe = request.method in UNSAFE_METHODS and bearer is None
     sent = await _sent_csrf(request) if unsafe else None
-    actor, csrf = await run_in_threadpool(
-        _authenticate,
-        session,
-        clock,
-        bearer=bearer,
-        cookie=request.cookies.get(SESSION_COOKIE),
-        secret=services(request).settings.secret_key.get_secret_value(),
-    )
-    request.state.auth_method = "token" if bearer is not None else "session"
-    if csrf is not None:
-        if unsafe and (sent is None or not same_secret(sent, csrf)):
+    found = services(request)
+    secret = found.settings.secret_key.get_secret_value()
+    kind, credential = ("token", bearer) if bearer is not None else ("session", cookie)
+    key = f"{kind}:{digest_token(credential, secret=secret)}"
+    cache = actor_cache(request)
+    resolved = cache.get(key, clock.now())
+    if resolved is None:
+        resolved = await run_in_threadpool(
+            _authenticate, found.read_sessions, clock, bearer=bearer, cookie=cookie, secret=secret
+        )
+        cache.put(key, resolved)
+    request.state.auth_method = kind
+    if resolved.csrf_token is not None:
+        if unsafe and (sent is None or not same_secret(sent, resolved.csrf_token)):
             raise ForbiddenError("missing or wrong CSRF token; reload the page and try again")
-        request.state.csrf_token = csrf
-    return actor
+        request.state.csrf_token = resolved.csrf_token
+    return resolved.actor

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from zhili.access import service
-from zhili.access.deps import SESSION_COOKIE
+from zhili.access.deps import SESSION_COOKIE, actor_cache
 from zhili.core.auth import PageActor
 from zhili.core.credentials import same_secret
 from zhili.core.errors import ForbiddenError, NotAuthenticatedError
@@ -90,11 +90,12 @@ def login(
 
 
 @router.post("/logout")
-def logout(request: Request, session: DbSession, settings: SettingsDep, _actor: PageActor) -> Response:
+def logout(request: Request, session: DbSession, settings: SettingsDep, actor: PageActor) -> Response:
     """End the session (the CSRF token was checked with the login)."""
     service.close_session(
         session, cookie_token=request.cookies.get(SESSION_COOKIE, ""), secret=settings.secret_key.get_secret_value()
     )
+    actor_cache(request).forget_account(actor.account_id)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

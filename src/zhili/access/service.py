@@ -211,8 +211,8 @@ def issue_token(
     return issued.id, token
 
 
-def token_account(session: Session, *, token: str, secret: str, clock: Clock) -> Account:
-    """The account a bearer token belongs to, if the token is valid."""
+def token_account(session: Session, *, token: str, secret: str, clock: Clock) -> tuple[Account, ApiToken]:
+    """The account a bearer token belongs to, and the token, if the token is valid."""
     found = session.execute(
         select(Account, ApiToken)
         .join(ApiToken, ApiToken.account_id == Account.id)
@@ -227,7 +227,7 @@ def token_account(session: Session, *, token: str, secret: str, clock: Clock) ->
     ):
         message = "the API token is unknown, expired or revoked"
         raise NotAuthenticatedError(message)
-    return found[0]
+    return found[0], found[1]
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     default_language: Literal["zh", "en"] = "zh"
     log_json: bool = False
     sql_echo: bool = False
+    # How long a process reuses who a token or session belongs to (access.actor_cache); 0: never.
+    actor_cache_seconds: float = Field(default=5.0, ge=0, le=60)
     # Notifications: links in e-mails and webhooks point here; e-mail goes out when smtp_host is set.
     public_url: str = "http://127.0.0.1:8000"
     smtp_host: str = ""
