@@ -240,3 +240,19 @@ def test_sms_goes_through_the_logging_gateway(
     assert [line["message_key"] for line in sent] == [f"case:1:red:sms:{p}" for p in people]
     assert all("****" in line["phone"] and line["text"].startswith("【治理】[红色警示]红牌督办") for line in sent)
     assert {m.status for m in _messages(session)} == {"sent"}
+
+
+def test_messages_to_a_deleted_endpoint_are_given_up(
+    session: Session, sessions: sessionmaker[Session], clock: FrozenClock, webhook: WebhookChannel
+) -> None:
+    endpoint_id = _endpoint(session, clock, "gone", "http://127.0.0.1:9/never")
+    _notice(session, clock, "case:1:urge:1")
+    session.delete(session.get(WebhookEndpoint, endpoint_id))
+    session.commit()
+    _deliver(sessions, clock, {"webhook": webhook})
+    (message,) = _messages(session)
+    assert (message.endpoint_id, message.status, message.last_error) == (
+        None,
+        "dead",
+        "the webhook endpoint was deleted",
+    )
