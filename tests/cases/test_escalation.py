@@ -8,12 +8,14 @@ and in the inboxes of the handler, the handler's supervisor and the county centr
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from tests.cases.test_flow import command, report_parking
+from tests.notify.helpers import webhook_receiver
 
 from zhili.cases.deadlines import LADDER
 from zhili.cases.models import SupervisionCard
@@ -21,7 +23,9 @@ from zhili.clocks.firing import fire_due
 from zhili.clocks.models import Timer
 from zhili.core import audit
 from zhili.core.clock import FrozenClock
-from zhili.notify.models import InboxItem, Notification
+from zhili.notify.delivery import deliver_due
+from zhili.notify.models import InboxItem, Notification, OutboxMessage, WebhookEndpoint
+from zhili.notify.webhook import WebhookChannel
 from zhili.worker import TIMER_HANDLERS
 
 
@@ -216,3 +220,39 @@ def test_inbox_items_count_one_per_person(
     ).all()
     assert per_person
     assert all(n == 2 for _, n in per_person)
+
+
+def test_cards_reach_a_configured_dingtalk_robot(
+    api: Any, session: Session, sessions: sessionmaker[Session], clock: FrozenClock
+) -> None:
+    with sessions() as writer:
+        writer.add(
+            WebhookEndpoint(
+                name="柯城督办群",
+                url="http://placeholder/robot/send?access_token=t",
+                format="dingtalk",
+                secret="SEC-test",
+                topics="case.yellow_card,case.red_card",
+                min_severity="info",
+                is_enabled=True,
+                created_at=clock.now(),
+            )
+        )
+        writer.commit()
+    case = handled_case(api, session)
+    clock.advance(timedelta(hours=9))
+    assert fire(sessions, clock, case["id"]) == 6
+    with webhook_receiver() as (url, receiver):
+        session.execute(update(WebhookEndpoint).values(url=f"{url}/robot/send?access_token=t"))
+        session.execute(
+            update(OutboxMessage).where(OutboxMessage.channel == "webhook").values(destination=f"{url}/robot/send")
+        )
+        channel = WebhookChannel(public_url="http://127.0.0.1:8000", timeout_seconds=5)
+        deliver_due(sessions, clock=clock, channels={"webhook": channel})
+        bodies = receiver.json_bodies()
+    mine = [body for body in bodies if case["number"] in json.dumps(body, ensure_ascii=False)]
+    assert [body["msgtype"] for body in mine] == ["markdown", "markdown"]
+    titles = [body["markdown"]["title"] for body in mine]
+    assert any("黄牌" in title for title in titles)
+    assert any("红牌" in title for title in titles)
+    assert all("sign=" in request["path"] and "timestamp=" in request["path"] for request in receiver.requests)
