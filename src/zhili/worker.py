@@ -27,6 +27,7 @@ from zhili.notify import from_settings as notify_setup
 
 log = structlog.get_logger(__name__)
 
+MAX_PAUSE_SECONDS = 60.0
 TIMER_HANDLERS: dict[str, Handler] = {LADDER: fire_ladder, REMIND: fire_reminders}
 """Every timer kind the worker fires, and its handler (a domain adds its kinds here)."""
 
@@ -68,10 +69,23 @@ class Worker:
         return total
 
     def run_forever(self) -> None:
-        """Loop until `stop()` (or a signal installed by `install_signal_handlers`)."""
+        """Loop until `stop()` (or a signal installed by `install_signal_handlers`).
+
+        A failing batch (the database restarting, a handler's bug) is logged and retried after a
+        pause that doubles up to a minute; its transaction was rolled back, so nothing is half done.
+        """
         log.info("worker.start", jobs=[job.name for job in self.jobs])
+        pause = self.idle_seconds
         while not self.stopping.is_set():
-            if not self.run_once():
+            try:
+                done = self.run_once()
+            except Exception:  # a worker outlives any one failing batch
+                log.exception("worker.batch_failed", retry_in=pause)
+                self.stopping.wait(pause)
+                pause = min(pause * 2, MAX_PAUSE_SECONDS)
+                continue
+            pause = self.idle_seconds
+            if not done:
                 self.stopping.wait(self.idle_seconds)
         log.info("worker.stop")
 

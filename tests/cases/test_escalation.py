@@ -230,7 +230,7 @@ def test_cards_reach_a_configured_dingtalk_robot(
             WebhookEndpoint(
                 name="柯城督办群",
                 url="http://placeholder/robot/send?access_token=t",
-                format="dingtalk",
+                format="dingtalk_md",
                 secret="SEC-test",
                 topics="case.yellow_card,case.red_card",
                 min_severity="info",
