@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from zhili.cases.models import Case
 from zhili.core import audit
 from zhili.core.audit import AuditRecord
 from zhili.org.geometry import areal_from_geojson
@@ -54,7 +55,12 @@ def report_parking(api: Any, session: Session) -> dict[str, Any]:
     }
     response = api.send("POST", "/api/v1/cases", json=body)
     assert response.status_code == 201, response.text
-    case = response.json()
+    brief = response.json()
+    assert response.headers["location"] == brief["links"]["self"] == f"/api/v1/cases/{brief['id']}"
+    case = api.get(response.headers["location"]).json()
+    assert {key: case[key] for key in ("id", "number", "status", "version", "grid_code", "routed_unit")} == {
+        key: brief[key] for key in ("id", "number", "status", "version", "grid_code", "routed_unit")
+    }
     assert case["grid_code"] == grid
     return case
 
@@ -203,6 +209,26 @@ def test_wrong_party_wrong_state_and_stale_version(api: Any, session: Session) -
     )
     assert stale.status_code == 409
     assert accepted["version"] == case["version"] + 1
+
+
+def test_a_retried_report_with_its_key_is_answered_again_not_reported_twice(api: Any, session: Session) -> None:
+    _grid, point = fushan_point(session)
+    api.login("gridworker")
+    body = {
+        "matter": "illegal_parking",
+        "point": point,
+        "description": "重试的上报",
+        "attributes": {"plate_number": "浙H54321", "vehicle_type": "car", "parked_on": "lane"},
+    }
+    headers = {"Idempotency-Key": "report-retried-1"}
+    first = api.send("POST", "/api/v1/cases", json=body, headers=headers)
+    again = api.send("POST", "/api/v1/cases", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201, again.text
+    assert again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.headers["location"] == first.headers["location"] == f"/api/v1/cases/{first.json()['id']}"
+    stored = session.scalar(select(func.count()).select_from(Case).where(Case.description == "重试的上报"))
+    assert stored == 1
 
 
 def test_attributes_are_checked_against_the_matter(api: Any, session: Session) -> None:

@@ -12,6 +12,7 @@ from zhili.cases import collaboration, disputes, meetings, photos, queries, serv
 from zhili.cases.lifecycle import CaseStatus
 from zhili.cases.schemas import (
     CaseCreate,
+    CaseCreated,
     CaseDetail,
     CaseRead,
     CollaborationAsk,
@@ -36,7 +37,12 @@ IdempotencyKey = Annotated[str | None, Header(max_length=200, description="makes
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
 
-@router.post("", status_code=201, response_model=CaseDetail)
+@router.post(
+    "",
+    status_code=201,
+    response_model=CaseCreated,
+    responses={201: {"headers": {"Location": {"description": "the whole record", "schema": {"type": "string"}}}}},
+)
 def report_case(
     body: CaseCreate,
     request: Request,
@@ -45,11 +51,15 @@ def report_case(
     clock: ClockDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    """Report a problem: it is validated, located, routed to one lead unit and its grid contact informed."""
+    """Report a problem: it is validated, located, routed to one lead unit and its grid contact informed.
 
-    def create() -> CaseDetail:
+    The answer is the new case in brief (its number, status, version, the unit it was routed to);
+    its whole record is at the Location header.
+    """
+
+    def create() -> CaseCreated:
         case = service.report_case(session, data=body, actor=actor, clock=clock, locators=request_locators(request))
-        return queries.case_detail(session, actor, case.id, now=clock.now())
+        return queries.case_created(session, case)
 
     return respond_once(
         session,
@@ -58,6 +68,7 @@ def report_case(
         request=("POST", "/api/v1/cases", body.model_dump(mode="json")),
         now=clock.now(),
         create=create,
+        location=lambda created: str(created["links"]["self"]),
     )
 
 

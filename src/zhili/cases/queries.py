@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 import math
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, select
+from sqlalchemy import ColumnElement, Integer, Row, Select, bindparam, select
 from sqlalchemy.orm import Session, aliased
 
 from zhili.cases import lifecycle
 from zhili.cases.models import Case, CaseEvent, CasePhoto, CaseTask, CollaborationRequest, Meeting, MeetingAttendee
-from zhili.cases.parties import parties_for, visible_cases
+from zhili.cases.parties import helping_column, parties_given, visible_cases
 from zhili.cases.schemas import (
+    CaseCreated,
     CaseDetail,
     CaseRead,
     EventRead,
@@ -23,10 +25,10 @@ from zhili.cases.schemas import (
     TaskRead,
     UnitRef,
 )
-from zhili.cases.service import load_visible
 from zhili.cases.state_mapping import to_state
 from zhili.clocks.lights import light_at
 from zhili.core.auth import Actor
+from zhili.core.errors import NotFoundError
 from zhili.core.pagination import Page, decode_cursor, encode_cursor
 from zhili.matters import queries as matters
 from zhili.matters.models import MatterVersion
@@ -47,10 +49,10 @@ OPEN_STATUSES = tuple(
 EARTH_RADIUS_M = 6_371_000
 
 
-def _case_rows(stmt: Select[Any]) -> Select[Any]:
+def _case_rows(stmt: Select[Any], actor: Actor) -> Select[Any]:
     lead, routed = aliased(Department), aliased(Department)
     return (
-        stmt.add_columns(MatterVersion, Division.name, lead, routed, Person.name)
+        stmt.add_columns(MatterVersion, Division.name, lead, routed, Person.name, helping_column(actor))
         .join(MatterVersion, MatterVersion.id == Case.matter_version_id)
         .join(Division, Division.code == Case.place_code)
         .outerjoin(lead, lead.id == Case.lead_unit_id)
@@ -64,9 +66,15 @@ def _unit(department: Department | None) -> UnitRef | None:
     return UnitRef(id=department.id, name=department.name) if department else None
 
 
-def _read(session: Session, actor: Actor, row: Row[Any], now: datetime) -> CaseRead:
-    case, version, place_name, lead, routed, contact = tuple(row)
-    parties = parties_for(session, actor, case)
+@lru_cache(maxsize=1024)
+def _detail_row(actor: Actor) -> Select[Any]:
+    """One case the actor may see with what its read needs, in one statement; built once per actor."""
+    return _case_rows(select(Case).where(Case.id == bindparam("b_case_id"), visible_cases(actor)), actor)
+
+
+def _read(actor: Actor, row: Row[Any], now: datetime) -> CaseRead:
+    case, version, place_name, lead, routed, contact, is_helping = tuple(row)
+    parties = parties_given(actor, case, is_helping=bool(is_helping))
     allowed = lifecycle.allowed_commands(to_state(case), parties)
     limit = f"{case.phase_limit_amount} {case.phase_limit_unit}" if case.phase_limit_amount else None
     return CaseRead(
@@ -109,8 +117,38 @@ def _read(session: Session, actor: Actor, row: Row[Any], now: datetime) -> CaseR
     )
 
 
+# The parts of a case's record, prepared once: a case page and every command's answer read them.
+_CASE_ID = bindparam("b_case_id", type_=Integer)
+_TIMELINE = select(CaseEvent).where(CaseEvent.case_id == _CASE_ID).order_by(CaseEvent.seq)
+_HELP_REQUESTS = (
+    select(CollaborationRequest, Department)
+    .join(Department, Department.id == CollaborationRequest.unit_id)
+    .where(CollaborationRequest.case_id == _CASE_ID)
+    .order_by(CollaborationRequest.id)
+)
+_MEETINGS = select(Meeting).where(Meeting.case_id == _CASE_ID).order_by(Meeting.held_at)
+_ATTENDEES = (
+    select(MeetingAttendee.meeting_id, MeetingAttendee.name)
+    .join(Meeting, Meeting.id == MeetingAttendee.meeting_id)
+    .where(Meeting.case_id == _CASE_ID)
+    .order_by(MeetingAttendee.id)
+)
+_TASKS = (
+    select(CaseTask, Department)
+    .join(Department, Department.id == CaseTask.owner_unit_id)
+    .where(CaseTask.case_id == _CASE_ID)
+    .order_by(CaseTask.id)
+)
+_PHOTOS = (
+    select(CasePhoto.id, CasePhoto.content_type, CasePhoto.size, CasePhoto.sha256)
+    .where(CasePhoto.case_id == _CASE_ID)
+    .order_by(CasePhoto.id)
+)
+_UNIT_NAME = select(Department.name).where(Department.id == bindparam("b_unit_id"))
+
+
 def _timeline(session: Session, case_id: int) -> list[EventRead]:
-    rows = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.seq))
+    rows = session.scalars(_TIMELINE, {"b_case_id": case_id})
     return [
         EventRead(
             seq=e.seq,
@@ -126,12 +164,7 @@ def _timeline(session: Session, case_id: int) -> list[EventRead]:
 
 
 def _collaboration(session: Session, case_id: int) -> list[HelpRequestRead]:
-    rows = session.execute(
-        select(CollaborationRequest, Department)
-        .join(Department, Department.id == CollaborationRequest.unit_id)
-        .where(CollaborationRequest.case_id == case_id)
-        .order_by(CollaborationRequest.id)
-    )
+    rows = session.execute(_HELP_REQUESTS, {"b_case_id": case_id})
     return [
         HelpRequestRead(
             id=r.id,
@@ -150,12 +183,10 @@ def _collaboration(session: Session, case_id: int) -> list[HelpRequestRead]:
 
 
 def _meetings(session: Session, case_id: int) -> list[MeetingRead]:
-    meetings = session.scalars(select(Meeting).where(Meeting.case_id == case_id).order_by(Meeting.held_at)).all()
-    attendees = session.execute(
-        select(MeetingAttendee.meeting_id, MeetingAttendee.name)
-        .where(MeetingAttendee.meeting_id.in_([m.id for m in meetings]))
-        .order_by(MeetingAttendee.id)
-    ).all()
+    meetings = session.scalars(_MEETINGS, {"b_case_id": case_id}).all()
+    if not meetings:
+        return []
+    attendees = session.execute(_ATTENDEES, {"b_case_id": case_id}).all()
     return [
         MeetingRead(
             id=m.id,
@@ -171,12 +202,7 @@ def _meetings(session: Session, case_id: int) -> list[MeetingRead]:
 
 
 def _tasks(session: Session, case_id: int) -> list[TaskRead]:
-    rows = session.execute(
-        select(CaseTask, Department)
-        .join(Department, Department.id == CaseTask.owner_unit_id)
-        .where(CaseTask.case_id == case_id)
-        .order_by(CaseTask.id)
-    )
+    rows = session.execute(_TASKS, {"b_case_id": case_id})
     return [
         TaskRead(
             id=t.id,
@@ -193,11 +219,7 @@ def _tasks(session: Session, case_id: int) -> list[TaskRead]:
 
 
 def _photos(session: Session, case_id: int) -> list[PhotoRead]:
-    rows = session.execute(
-        select(CasePhoto.id, CasePhoto.content_type, CasePhoto.size, CasePhoto.sha256)
-        .where(CasePhoto.case_id == case_id)
-        .order_by(CasePhoto.id)
-    )
+    rows = session.execute(_PHOTOS, {"b_case_id": case_id})
     return [
         PhotoRead(id=pid, content_type=kind, size=size, sha256=digest, ref=f"photo:{pid}")
         for pid, kind, size, digest in rows
@@ -208,7 +230,8 @@ def probable_duplicates(session: Session, actor: Actor, case: Case) -> list[int]
     """Visible cases of the same matter reported near in space and time (the matter's window)."""
     if case.lon is None or case.lat is None:
         return []
-    window = matters.definition_by_version_id(session, case.matter_version_id).duplicates
+    definition = matters.definition_by_version_id(session, case.matter_version_id, content_hash=case.matter_hash)
+    window = definition.duplicates
     degrees = window.distance_m / 111_000
     span = timedelta(hours=window.hours)
     candidates = session.execute(
@@ -241,11 +264,12 @@ def _metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
 
 def case_detail(session: Session, actor: Actor, case_id: int, *, now: datetime) -> CaseDetail:
     """One case with its timeline, collaboration, meetings, tasks and probable duplicates; its light at `now`."""
-    case = load_visible(session, actor, case_id)
-    row = session.execute(_case_rows(select(Case).where(Case.id == case.id))).one()
-    read = _read(session, actor, row, now)
+    row = session.execute(_detail_row(actor), {"b_case_id": case_id}).first()
+    if row is None:
+        raise NotFoundError(f"case {case_id} not found")
+    case, read = row[0], _read(actor, row, now)
     return CaseDetail(
-        **read.model_dump(),
+        **dict(read),
         timeline=_timeline(session, case.id),
         collaboration=_collaboration(session, case.id),
         meetings=_meetings(session, case.id),
@@ -287,7 +311,26 @@ def list_cases(
         conditions += [Case.status.in_(OPEN_STATUSES), Case.phase_yellow_at <= now, Case.phase_due_at > now]
     if cursor:
         conditions.append(Case.id < decode_cursor(cursor, (int,))[0])
-    rows = session.execute(_case_rows(select(Case).where(*conditions)).order_by(Case.id.desc()).limit(limit + 1)).all()
-    items = [_read(session, actor, row, now) for row in rows[:limit]]
+    stmt = _case_rows(select(Case).where(*conditions), actor).order_by(Case.id.desc()).limit(limit + 1)
+    rows = session.execute(stmt).all()
+    items = [_read(actor, row, now) for row in rows[:limit]]
     next_cursor = encode_cursor([items[-1].id]) if len(rows) > limit else None
     return Page[CaseRead](items=items, next_cursor=next_cursor)
+
+
+def case_created(session: Session, case: Case) -> CaseCreated:
+    """A case just reported, in brief: read inside the reporting transaction (one query, the unit's name)."""
+    unit_name = session.scalar(_UNIT_NAME, {"b_unit_id": case.routed_unit_id}) or ""
+    url = f"/api/v1/cases/{case.id}"
+    return CaseCreated(
+        id=case.id,
+        number=case.number,
+        status=case.status,
+        version=case.version,
+        matter_code=case.matter_code,
+        place_code=case.place_code,
+        grid_code=case.grid_code,
+        routed_unit=UnitRef(id=case.routed_unit_id, name=unit_name),
+        created_at=case.created_at,
+        links={"self": url, "commands": f"{url}/commands", "photos": f"{url}/photos", "page": f"/cases/{case.id}"},
+    )

@@ -238,6 +238,23 @@ class CaseRead(BaseModel):
     my_parties: list[str]
 
 
+class CaseCreated(BaseModel):
+    """What a report is answered with: the new case in brief; its whole record is at `links.self`."""
+
+    id: int
+    number: str
+    status: str
+    version: int = Field(description="send it with the first command")
+    matter_code: str
+    place_code: str
+    grid_code: str | None
+    routed_unit: UnitRef = Field(description="the unit routed to lead it; it leads once the command room dispatches")
+    created_at: datetime
+    links: dict[str, str] = Field(
+        description="self (the whole record, also the Location header), commands, photos, page"
+    )
+
+
 class CaseDetail(CaseRead):
     """A case with its whole record."""
 

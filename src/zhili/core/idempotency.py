@@ -126,19 +126,27 @@ def respond_once(
     request: tuple[str, str, Any],
     now: datetime,
     create: Callable[[], BaseModel],
+    location: Callable[[Any], str] | None = None,
 ) -> JSONResponse:
     """The HTTP side of `run_once` for a creating POST: 201 with the created thing, replayed on retry.
 
-    `request` is (method, path, payload) and fingerprints the request; without a key the
-    creation simply runs.
+    `request` is (method, path, payload) and fingerprints the request; without a key the creation
+    simply runs. Either way the answer is built inside the creating transaction, which commits
+    after it, so answering never starts a second transaction. `location` names the created thing's
+    URL in the answer's body, sent as the Location header.
     """
 
     def act() -> tuple[int, Any]:
         return 201, create().model_dump(mode="json")
 
     if key is None:
-        status_code, body = act()
-        return JSONResponse(body, status_code=status_code)
-    stored = run_once(session, owner=owner, key=key, request_fingerprint=fingerprint(*request), now=now, action=act)
-    headers = {"Idempotent-Replayed": "true"} if stored.is_replay else None
+        with deferred_commit(session):
+            status_code, body = act()
+        session.commit()
+        stored = StoredResponse(status_code, body, is_replay=False)
+    else:
+        stored = run_once(session, owner=owner, key=key, request_fingerprint=fingerprint(*request), now=now, action=act)
+    headers = {"Idempotent-Replayed": "true"} if stored.is_replay else {}
+    if location is not None:
+        headers["Location"] = location(stored.body)
     return JSONResponse(stored.body, status_code=stored.status_code, headers=headers)
