@@ -28,8 +28,9 @@ from zhili.clocks.lights import Light
 from zhili.core import audit
 from zhili.core.clock import FrozenClock
 from zhili.matters.definition import EscalationAction, Phase
+from zhili.notify.batch import Letter, notify_each
 from zhili.notify.kinds import Severity
-from zhili.notify.service import notify
+from zhili.notify.service import Notice
 from zhili.org.models import Position
 from zhili.org.roles import Role
 from zhili.org.routing import COUNTY_CODE_LENGTH, parent_code
@@ -144,9 +145,9 @@ def issue(session: Session, rungs: Sequence[Rung], *, now: datetime) -> None:
         session.execute(insert(SupervisionCard), cards)
     session.connection().execute(_APPEND_EVENT, [_event_row(rung, now) for rung in rungs])
     audit.record_many(session, [_audit_entry(rung) for rung in rungs], at=now)
-    clock = FrozenClock(now)
-    for rung in rungs:
-        _notify(session, rung, clock)
+    audiences: dict[tuple[object, ...], tuple[int, ...]] = {}
+    letters = [Letter(_notice(rung), _people(session, rung, audiences)) for rung in rungs]
+    notify_each(session, letters, clock=FrozenClock(now))
 
 
 def handler_unit(case: LadderCase) -> int | None:
@@ -211,22 +212,34 @@ def _audit_entry(rung: Rung) -> audit.AuditEntry:
     )
 
 
-def _notify(session: Session, rung: Rung, clock: FrozenClock) -> None:
+def _notice(rung: Rung) -> Notice:
     zh, en = STEP_NAMES[rung.step]
     case = rung.case
     due = case.phase_due_at.isoformat(timespec="minutes") if case.phase_due_at else "—"
-    notify(
-        session,
-        recipients=recipients(case, rung.step),
+    return Notice(
         topic=f"case.{event_kind(rung.step)}",
         severity=Severity.RED if rung.step in RED_STEPS else Severity.YELLOW,
         title=f"{zh}：{case.number}",
         body=f"{zh} / {en} · {case.number} · {case.phase} · due {due}" + (f"\n{rung.note}" if rung.note else ""),
         key=rung.key,
-        clock=clock,
         link=f"/cases/{case.id}",
         subject=f"case:{case.id}",
     )
+
+
+def _people(session: Session, rung: Rung, audiences: dict[tuple[object, ...], tuple[int, ...]]) -> tuple[int, ...]:
+    """The rung's recipients, looked up once per audience in a batch (many cases share a unit)."""
+    case = rung.case
+    audience = (
+        handler_unit(case),
+        case.dispatcher_division,
+        case.handling_division[:COUNTY_CODE_LENGTH],
+        rung.step in TO_SUPERVISOR,
+        rung.step in TO_COUNTY,
+    )
+    if audience not in audiences:
+        audiences[audience] = tuple(session.scalars(recipients(case, rung.step)))
+    return audiences[audience]
 
 
 def recipients(case: LadderCase, step: str) -> Select[int]:

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from zhili.clocks.firing import DueTimer
 from zhili.clocks.timers import TimerSpec
 from zhili.core.clock import FrozenClock
+from zhili.notify.batch import Letter, notify_each
 from zhili.notify.kinds import Severity
-from zhili.notify.service import notify
+from zhili.notify.service import Notice
 
 REMIND = "clocks.remind"
 """The timer kind of reminders."""
@@ -60,19 +61,20 @@ def reminder_timer(reminder: Reminder) -> TimerSpec:
 
 
 def fire_reminders(session: Session, due: Sequence[DueTimer], now: datetime) -> None:
-    """The `clocks.remind` handler: one notification per reminder, keyed by the timer."""
-    clock = FrozenClock(now)
-    for timer in due:
-        payload = timer.payload
-        notify(
-            session,
-            recipients=[int(person) for person in payload["people"]],
-            topic=str(payload["topic"]),
-            severity=str(payload["severity"]),
-            title=str(payload["title"]),
-            body=str(payload["body"]),
-            key=f"reminder:{timer.id}",
-            clock=clock,
-            link=payload.get("link"),
-            subject=payload.get("subject"),
+    """The `clocks.remind` handler: one notification per reminder, keyed by the timer, queued as one batch."""
+    letters = [
+        Letter(
+            Notice(
+                topic=str(timer.payload["topic"]),
+                severity=Severity(timer.payload["severity"]),
+                title=str(timer.payload["title"]),
+                body=str(timer.payload["body"]),
+                key=f"reminder:{timer.id}",
+                link=timer.payload.get("link"),
+                subject=timer.payload.get("subject"),
+            ),
+            tuple(int(person) for person in timer.payload["people"]),
         )
+        for timer in due
+    ]
+    notify_each(session, letters, clock=FrozenClock(now))

@@ -81,7 +81,7 @@ def notify(
     message; quiet hours hold it back until they end unless the severity is red. Calling again
     with the same key adds nothing for people already reached. No commit: the caller commits.
     """
-    notice = _checked(
+    notice = checked(
         Notice(topic=topic, severity=Severity(severity), title=title, body=body, key=key, link=link, subject=subject)
     )
     now = clock.now()
@@ -96,7 +96,8 @@ def notify(
     return Queued(notification_id=notification_id, inbox_items=inbox, messages=messages)
 
 
-def _checked(notice: Notice) -> Notice:
+def checked(notice: Notice) -> Notice:
+    """The notice, or 422 naming what is wrong with its topic, key, title, link or subject."""
     if not re.match(TOPIC_PATTERN, notice.topic):
         raise InvalidInputError(f"not a notification topic: {notice.topic!r}")
     if not 0 < len(notice.key) <= KEY_LENGTH or not notice.key.isprintable():
