@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from zhili.access import models as access_models
+from zhili.campaigns import models as campaigns_models
 from zhili.cases import models as cases_models
 from zhili.clocks import models as clocks_models
 from zhili.core import audit, idempotency
@@ -20,5 +21,6 @@ MODEL_MODULES = (
     cases_models,
     notify_models,
     clocks_models,
+    campaigns_models,
 )
 metadata = Base.metadata

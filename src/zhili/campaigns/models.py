@@ -1,0 +1,123 @@
+"""Tables of campaigns: templates, campaigns, one task row per recipient, cascade forwards, report photos."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from zhili.core.db import Base, UtcDateTime
+
+
+class CampaignTemplate(Base):
+    """A task template as administrators keep it (seeded from the packaged files); JSON of `TaskTemplate`."""
+
+    __tablename__ = "campaign_templates"
+
+    code: Mapped[str] = mapped_column(String(60), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(60))
+    name_en: Mapped[str] = mapped_column(String(120))
+    definition: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_by: Mapped[str] = mapped_column(String(120))
+
+
+class Campaign(Base):
+    """One dispatch of a template to the people of some roles in some divisions.
+
+    `template` is the copy dispatched, so editing the template never changes a running campaign.
+    `source_key` names the alert (or request) that created it: one campaign per alert.
+    `owner_division` is the division that dispatched it; scope checks use it.
+    """
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(24), unique=True)
+    template_code: Mapped[str] = mapped_column(String(60))
+    template: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(String(120))
+    message: Mapped[str] = mapped_column(Text)
+    severity: Mapped[str] = mapped_column(String(8))
+    mode: Mapped[str] = mapped_column(String(10))
+    scope: Mapped[str] = mapped_column(Text)
+    owner_division: Mapped[str] = mapped_column(String(20), index=True)
+    status: Mapped[str] = mapped_column(String(10))
+    source_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class CampaignForward(Base):
+    """A step of a cascading dispatch (逐级派单): a division received the campaign and forwarded it down."""
+
+    __tablename__ = "campaign_forwards"
+    __table_args__ = (UniqueConstraint("campaign_id", "division_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    division_code: Mapped[str] = mapped_column(String(20))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("campaign_forwards.id"))
+    instructions: Mapped[str] = mapped_column(Text, default="")
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    forwarded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    forwarded_by: Mapped[str | None] = mapped_column(String(120))
+
+
+class CampaignTask(Base):
+    """One recipient's task: notified → read → claimed (领办) → reported (回单) → verified → rated, or declined."""
+
+    __tablename__ = "campaign_tasks"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "position_id"),
+        Index("ix_campaign_tasks_campaign_state", "campaign_id", "state"),
+        Index("ix_campaign_tasks_campaign_division", "campaign_id", "division_code"),
+        Index("ix_campaign_tasks_person_state", "person_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    position_id: Mapped[int] = mapped_column(ForeignKey("positions.id"))
+    supervisor_position_id: Mapped[int | None] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(30))
+    division_code: Mapped[str] = mapped_column(String(20))
+    forward_id: Mapped[int | None] = mapped_column(ForeignKey("campaign_forwards.id"))
+    state: Mapped[str] = mapped_column(String(12))
+    notified_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    claim_due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    report_due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    read_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reported_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    rated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    declined_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reason: Mapped[str | None] = mapped_column(String(500))
+    report_text: Mapped[str | None] = mapped_column(Text)
+    report_lon: Mapped[float | None] = mapped_column(Float)
+    report_lat: Mapped[float | None] = mapped_column(Float)
+    report_checklist: Mapped[str | None] = mapped_column(Text)
+    is_far: Mapped[bool] = mapped_column(Boolean, default=False)
+    returned_count: Mapped[int] = mapped_column(Integer, default=0)
+    rating: Mapped[str | None] = mapped_column(String(24))
+    reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    supervisor_told_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+
+
+class TaskPhoto(Base):
+    """A photo attached to a field report (checked by content like case photos)."""
+
+    __tablename__ = "campaign_task_photos"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("campaign_tasks.id"), index=True)
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -1,0 +1,90 @@
+"""Task templates (任务模板): one task per role with instructions, deadlines, evidence and points. Pure values."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+CODE_PATTERN = r"^[a-z][a-z0-9_]{1,59}$"
+FIELD_ROLES = ("team_leader", "grid_head", "grid_worker", "party_member", "village_cadre", "township_command")
+
+
+class EvidenceKind(StrEnum):
+    """What a field report must carry."""
+
+    TEXT = "text"
+    PHOTO = "photo"
+    GPS = "gps"
+    CHECKLIST = "checklist"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Points(_Strict):
+    """Points earned for a task, and deducted when it goes wrong (feeds assessment)."""
+
+    claimed: int = Field(default=1, ge=0, le=100)
+    reported_on_time: int = Field(default=3, ge=0, le=100)
+    verified: int = Field(default=2, ge=0, le=100)
+    late: int = Field(default=-2, ge=-100, le=0)
+    returned: int = Field(default=-1, ge=-100, le=0)
+
+
+class RoleTask(_Strict):
+    """The task every recipient of one role receives."""
+
+    role: Literal["team_leader", "grid_head", "grid_worker", "party_member", "village_cadre", "township_command"]
+    title_zh: str = Field(min_length=1, max_length=80)
+    title_en: str = Field(min_length=1, max_length=160)
+    instructions: str = Field(min_length=1, max_length=2000)
+    claim_minutes: int = Field(gt=0, le=7 * 24 * 60, description="claim (领办) within this time")
+    report_minutes: int = Field(gt=0, le=30 * 24 * 60, description="report (回单) within this time of dispatch")
+    remind_after_minutes: int = Field(
+        default=0, ge=0, le=24 * 60, description="unclaimed this long after the claim time: remind again"
+    )
+    supervisor_after_minutes: int = Field(
+        gt=0, le=7 * 24 * 60, description="still unclaimed this long after the claim time: tell the supervisor"
+    )
+    evidence: tuple[EvidenceKind, ...] = Field(min_length=1)
+    checklist: tuple[str, ...] = ()
+    points: Points = Points()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RoleTask:
+        if self.report_minutes < self.claim_minutes:
+            message = "report_minutes must not be shorter than claim_minutes"
+            raise ValueError(message)
+        if (EvidenceKind.CHECKLIST in self.evidence) != bool(self.checklist):
+            message = "a checklist is listed in evidence exactly when checklist items are given"
+            raise ValueError(message)
+        return self
+
+
+class TaskTemplate(_Strict):
+    """A named template: what the campaign is about, how urgent, and one task per role."""
+
+    code: str = Field(pattern=CODE_PATTERN)
+    name_zh: str = Field(min_length=1, max_length=60)
+    name_en: str = Field(min_length=1, max_length=120)
+    description: str = ""
+    severity: Literal["info", "yellow", "red"] = "yellow"
+    tasks: tuple[RoleTask, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_task_per_role(self) -> TaskTemplate:
+        roles = [task.role for task in self.tasks]
+        if len(roles) != len(set(roles)):
+            message = "each role may have only one task"
+            raise ValueError(message)
+        return self
+
+    def task_for(self, role: str) -> RoleTask:
+        """The task of a role (KeyError when the template has none)."""
+        for task in self.tasks:
+            if task.role == role:
+                return task
+        raise KeyError(role)
