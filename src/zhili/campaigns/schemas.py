@@ -1,0 +1,73 @@
+"""What the campaign and task API accepts and returns."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from zhili.core.params import Name
+
+Mode = Literal["all", "cascade"]
+TaskState = Literal["notified", "read", "claimed", "reported", "verified", "rated", "declined"]
+TASK_STATES: tuple[TaskState, ...] = ("notified", "read", "claimed", "reported", "verified", "rated", "declined")
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CampaignCreate(_Input):
+    """Dispatch a template: to whom (divisions and roles), how (all at once or level by level), and the message."""
+
+    template: str = Field(pattern=r"^[a-z][a-z0-9_]{1,59}$")
+    divisions: list[str] = Field(min_length=1, max_length=50, description="division codes whose people receive it")
+    roles: list[str] | None = Field(default=None, description="the template's roles to reach (default: all of them)")
+    mode: Mode = "all"
+    title: Name | None = Field(default=None, max_length=120)
+    message: str = Field(default="", max_length=2000)
+    source_key: str | None = Field(
+        default=None,
+        max_length=120,
+        description="the alert (or request) behind it: a second dispatch is the same campaign",
+    )
+
+
+class CampaignRead(BaseModel):
+    """A campaign and its totals."""
+
+    id: int
+    number: str
+    template_code: str
+    title: str
+    message: str
+    severity: str
+    mode: Mode
+    divisions: list[str]
+    roles: list[str]
+    owner_division: str
+    status: str
+    recipients: int
+    created_by: str
+    created_at: datetime
+    counts: dict[str, int] = Field(default_factory=dict, description="tasks per state")
+
+
+class ForwardCreate(_Input):
+    """Pass a cascading campaign down one level, with this level's own instructions."""
+
+    instructions: str = Field(default="", max_length=2000)
+
+
+class ForwardRead(BaseModel):
+    """One step of a cascade: who received it, when, and when it was passed down."""
+
+    id: int
+    division_code: str
+    division_name: str
+    parent_id: int | None
+    instructions: str
+    received_at: datetime
+    forwarded_at: datetime | None
+    forwarded_by: str | None
