@@ -17,6 +17,7 @@ from types import FrameType
 import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
+from zhili.campaigns.sweeps import SWEEP, fire_sweeps
 from zhili.cases.deadlines import LADDER
 from zhili.cases.escalation import fire_ladder
 from zhili.clocks.firing import Handler, fire_due
@@ -28,7 +29,7 @@ from zhili.notify import from_settings as notify_setup
 log = structlog.get_logger(__name__)
 
 MAX_PAUSE_SECONDS = 60.0
-TIMER_HANDLERS: dict[str, Handler] = {LADDER: fire_ladder, REMIND: fire_reminders}
+TIMER_HANDLERS: dict[str, Handler] = {LADDER: fire_ladder, REMIND: fire_reminders, SWEEP: fire_sweeps}
 """Every timer kind the worker fires, and its handler (a domain adds its kinds here)."""
 
 
