@@ -12,6 +12,7 @@ from zhili.access import api as access_api
 from zhili.access import pages as access_pages
 from zhili.access.actor_cache import ActorCache
 from zhili.access.deps import resolve_actor
+from zhili.campaigns import api as campaigns_api
 from zhili.cases import api as cases_api
 from zhili.cases import pages as cases_pages
 from zhili.cases import supervision_api
@@ -71,6 +72,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
         cases_api.router,
         supervision_api.router,
         clocks_api.router,
+        campaigns_api.router,
         notify_api.inbox_router,
         notify_api.router,
         access_pages.router,

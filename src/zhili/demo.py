@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from zhili.access.service import create_account
+from zhili.campaigns.templates_service import seed_templates
 from zhili.cases.demo_cases import DemoCases, build_demo_cases
 from zhili.cases.demo_clocks import schedule_demo_timers
 from zhili.core.auth import system_actor
@@ -55,6 +56,9 @@ def build_demo(
     if step:
         step("a year of cases")
     cases = build_demo_cases(session, seed=seed, clock_now=clock.now(), actor=actor)
+    if step:
+        step("task templates")
+    seed_templates(session, actor=actor, clock=clock)
     if step:
         step("running clocks")
     schedule_demo_timers(session, now=clock.now())

@@ -1,0 +1,96 @@
+"""Fan-out: the tasks of one role within some divisions, one INSERT … SELECT, and their notification."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, Integer, String, insert, literal, or_, select
+from sqlalchemy.orm import Session
+
+from zhili.campaigns.models import Campaign, CampaignTask
+from zhili.campaigns.template import TaskTemplate
+from zhili.core.clock import Clock
+from zhili.core.db import UtcDateTime
+from zhili.notify.service import notify
+from zhili.org.models import Position
+
+TASK_COLUMNS = (
+    "campaign_id",
+    "person_id",
+    "position_id",
+    "supervisor_position_id",
+    "role",
+    "division_code",
+    "forward_id",
+    "state",
+    "notified_at",
+    "claim_due_at",
+    "report_due_at",
+    "is_far",
+    "returned_count",
+)
+
+
+def in_scope(divisions: Sequence[str]) -> ColumnElement[bool]:
+    """Posts at or under any of the divisions."""
+    return or_(*(Position.division_code.startswith(code, autoescape=True) for code in divisions))
+
+
+def add_tasks(
+    session: Session,
+    *,
+    campaign: Campaign,
+    template: TaskTemplate,
+    role: str,
+    within: Sequence[str],
+    now: datetime,
+    clock: Clock,
+    forward_id: int | None = None,
+) -> int:
+    """One task per post of `role` within the divisions (one INSERT … SELECT), and their notification."""
+    task = template.task_for(role)
+    rows = select(
+        literal(campaign.id, Integer),
+        Position.person_id,
+        Position.id,
+        Position.supervisor_id,
+        Position.role,
+        Position.division_code,
+        literal(forward_id, Integer),
+        literal("notified", String),
+        literal(now, UtcDateTime()),
+        literal(now + timedelta(minutes=task.claim_minutes), UtcDateTime()),
+        literal(now + timedelta(minutes=task.report_minutes), UtcDateTime()),
+        literal(False),  # noqa: FBT003 - a column value
+        literal(0, Integer),
+    ).where(Position.role == role, in_scope(within))
+    statement = insert(CampaignTask).from_select(TASK_COLUMNS, rows)
+    added = session.execute(statement.execution_options(preserve_rowcount=True)).rowcount  # type: ignore[attr-defined]
+    if added:
+        _notify_role(session, campaign=campaign, template=template, role=role, within=within, clock=clock)
+    return int(added)
+
+
+def _notify_role(
+    session: Session, *, campaign: Campaign, template: TaskTemplate, role: str, within: Sequence[str], clock: Clock
+) -> None:
+    task = template.task_for(role)
+    people = select(CampaignTask.person_id).where(
+        CampaignTask.campaign_id == campaign.id,
+        CampaignTask.role == role,
+        or_(*(CampaignTask.division_code.startswith(code, autoescape=True) for code in within)),
+    )
+    message = f"\n{campaign.message}" if campaign.message else ""
+    notify(
+        session,
+        recipients=people,
+        topic="campaign.task",
+        severity=campaign.severity,
+        title=f"{campaign.title}：{task.title_zh}",
+        body=f"{task.instructions}{message}\n请在{task.claim_minutes}分钟内领办。",
+        key=f"campaign:{campaign.id}:{role}:{'-'.join(within)}",
+        clock=clock,
+        link="/tasks",
+        subject=f"campaign:{campaign.id}",
+    )

@@ -1,0 +1,166 @@
+"""Dispatch: one click to 龙游县's 11,124 three-links people, cascades, refusals (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from zhili.campaigns import fanout
+from zhili.campaigns.models import Campaign, CampaignForward, CampaignTask
+from zhili.notify.models import InboxItem, Notification
+from zhili.org.models import Division, Position
+
+LONGYOU = "330825"
+HUZHEN = "330825101"  # 湖镇镇
+SEED_RECIPIENTS = 263 + 561 + 10_300
+
+
+def dispatch(api: Any, **body: Any) -> Any:
+    return api.send("POST", "/api/v1/campaigns", json={"template": "typhoon", "divisions": [LONGYOU], **body})
+
+
+def test_the_typhoon_template_reaches_all_of_longyou_in_one_click(api: Any, session: Session) -> None:
+    api.login("ly-centre")
+    response = dispatch(api, message="台风“烟花”将于今夜登陆，请立即行动。")
+    assert response.status_code == 201, response.text
+    campaign = response.json()
+    assert campaign["recipients"] == SEED_RECIPIENTS
+    assert campaign["counts"] == {"notified": SEED_RECIPIENTS}
+    rows = session.execute(
+        select(CampaignTask.role, func.count().label("n"))
+        .where(CampaignTask.campaign_id == campaign["id"])
+        .group_by(CampaignTask.role)
+    )
+    by_role = {row.role: row.n for row in rows}
+    assert by_role == {"team_leader": 263, "grid_head": 561, "party_member": 10_300}
+    inboxes = session.scalar(
+        select(func.count())
+        .select_from(InboxItem)
+        .join(Notification)
+        .where(Notification.subject == f"campaign:{campaign['id']}")
+    )
+    assert inboxes == SEED_RECIPIENTS
+    api.login("partymember")
+    items = api.get("/api/v1/inbox").json()["items"]
+    assert any(item["topic"] == "campaign.task" and "联户党员" in item["title"] for item in items)
+
+
+def test_the_same_alert_dispatched_twice_is_one_campaign(api: Any, session: Session) -> None:
+    api.login("ly-centre")
+    first = dispatch(api, roles=["grid_head"], source_key="cap:typhoon-2107")
+    second = dispatch(api, roles=["grid_head"], source_key="cap:typhoon-2107")
+    assert first.status_code == second.status_code == 201
+    assert first.json()["id"] == second.json()["id"]
+    tasks = session.scalar(
+        select(func.count()).select_from(CampaignTask).where(CampaignTask.campaign_id == first.json()["id"])
+    )
+    assert tasks == 561
+
+
+def test_a_scope_that_matches_nobody_is_refused_with_the_reason(api: Any, session: Session) -> None:
+    api.login("kc-centre")
+    response = api.send(
+        "POST", "/api/v1/campaigns", json={"template": "typhoon", "divisions": ["330802"], "roles": ["team_leader"]}
+    )
+    assert response.status_code == 422
+    assert "matches nobody" in response.json()["detail"]
+    assert session.scalar(select(func.count()).select_from(Campaign)) == 0
+
+
+@pytest.mark.parametrize(
+    ("username", "body", "status"),
+    [
+        ("huzhen", {"template": "typhoon", "divisions": [LONGYOU]}, 404),  # a township cannot reach the county
+        ("kc-centre", {"template": "typhoon", "divisions": [LONGYOU]}, 404),  # another county
+        ("ly-centre", {"template": "hurricane", "divisions": [LONGYOU]}, 404),
+        ("ly-centre", {"template": "typhoon", "divisions": ["339999"]}, 422),
+        ("ly-centre", {"template": "typhoon", "divisions": [LONGYOU], "roles": ["grid_worker"]}, 422),
+        ("ly-centre", {"template": "typhoon", "divisions": [], "roles": None}, 422),
+        ("ly-centre", {"template": "typhoon", "divisions": [LONGYOU], "mode": "broadcast"}, 422),
+    ],
+)
+def test_dispatch_refusals(api: Any, username: str, body: dict[str, Any], status: int) -> None:
+    api.login(username)
+    response = api.send("POST", "/api/v1/campaigns", json=body)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_village_committee_sees_its_village_but_may_not_dispatch(api: Any, session: Session) -> None:
+    village = session.scalars(
+        select(Division.code).where(Division.parent_code == HUZHEN).order_by(Division.code)
+    ).first()
+    api.login("village")
+    response = api.send("POST", "/api/v1/campaigns", json={"template": "typhoon", "divisions": [village]})
+    assert response.status_code == 403, response.text
+
+
+def test_a_failure_during_dispatch_leaves_no_campaign(
+    api: Any, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = {"n": 0}
+    original = fanout.notify
+
+    def fail_on_second_role(*args: Any, **kwargs: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            message = "the server went down mid-dispatch"
+            raise ConnectionError(message)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(fanout, "notify", fail_on_second_role)
+    api.login("ly-centre")
+    assert dispatch(api).status_code == 500
+    assert session.scalar(select(func.count()).select_from(Campaign)) == 0
+    assert session.scalar(select(func.count()).select_from(CampaignTask)) == 0
+
+
+def test_a_cascade_goes_county_township_village_and_records_the_path(api: Any, session: Session) -> None:
+    api.login("ly-centre")
+    response = dispatch(api, mode="cascade", roles=["grid_head"])
+    assert response.status_code == 201, response.text
+    campaign = response.json()
+    assert campaign["recipients"] == 0
+    forwarded = api.send(
+        "POST", f"/api/v1/campaigns/{campaign['id']}/forwards/{LONGYOU}", json={"instructions": "县：全面部署"}
+    )
+    assert forwarded.status_code == 200, forwarded.text
+    townships = {f["division_code"] for f in forwarded.json() if f["parent_id"] is not None}
+    assert HUZHEN in townships
+    again = api.send("POST", f"/api/v1/campaigns/{campaign['id']}/forwards/{LONGYOU}", json={})
+    assert again.status_code == 409
+
+    api.login("huzhen")
+    village = session.scalars(
+        select(Division.code).where(Division.parent_code == HUZHEN).order_by(Division.code)
+    ).first()
+    assert village is not None
+    assert api.send("POST", f"/api/v1/campaigns/{campaign['id']}/forwards/{LONGYOU}", json={}).status_code == 404
+    assert (
+        api.send(
+            "POST", f"/api/v1/campaigns/{campaign['id']}/forwards/{HUZHEN}", json={"instructions": "镇：重点巡查山塘"}
+        ).status_code
+        == 200
+    )
+
+    api.login("village")
+    response = api.send(
+        "POST", f"/api/v1/campaigns/{campaign['id']}/forwards/{village}", json={"instructions": "村：今晚值守"}
+    )
+    assert response.status_code == 200, response.text
+    heads = session.scalar(
+        select(func.count())
+        .select_from(Position)
+        .where(Position.role == "grid_head", Position.division_code.startswith(village))
+    )
+    tasks = session.scalars(select(CampaignTask).where(CampaignTask.campaign_id == campaign["id"])).all()
+    assert len(tasks) == heads
+    path = []
+    forward = session.get(CampaignForward, tasks[0].forward_id)
+    while forward is not None:
+        path.append(forward.division_code)
+        forward = session.get(CampaignForward, forward.parent_id) if forward.parent_id else None
+    assert path == [village, HUZHEN, LONGYOU]
