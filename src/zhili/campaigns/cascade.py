@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from zhili.campaigns.fanout import add_tasks
 from zhili.campaigns.models import Campaign, CampaignForward
 from zhili.campaigns.schemas import ForwardCreate
+from zhili.campaigns.sweeps import schedule_sweeps
 from zhili.campaigns.template import TaskTemplate
 from zhili.core import audit
 from zhili.core.auth import Actor
@@ -80,6 +81,8 @@ def forward_campaign(
             for role in roles
         )
         campaign.recipients += added
+        if added:
+            schedule_sweeps(session, campaign_id=campaign.id, template=template, roles=roles, dispatched_at=now)
     else:
         children = _children_with_people(session, division_code, roles)
         session.execute(

@@ -20,6 +20,7 @@ from zhili.campaigns.cascade import open_cascade
 from zhili.campaigns.fanout import add_tasks, in_scope
 from zhili.campaigns.models import Campaign, CampaignTask
 from zhili.campaigns.schemas import CampaignCreate
+from zhili.campaigns.sweeps import schedule_sweeps
 from zhili.campaigns.template import TaskTemplate
 from zhili.campaigns.templates_service import get_template
 from zhili.core import audit
@@ -51,6 +52,7 @@ def dispatch_campaign(session: Session, *, data: CampaignCreate, actor: Actor, c
         if not campaign.recipients:
             session.rollback()
             raise InvalidInputError(f"the scope matches nobody: no {', '.join(roles)} in {', '.join(divisions)}")
+        schedule_sweeps(session, campaign_id=campaign.id, template=template, roles=roles, dispatched_at=now)
     else:
         reachable = session.scalar(select(Position.id).where(Position.role.in_(roles), in_scope(divisions)).limit(1))
         if reachable is None:
