@@ -85,14 +85,15 @@ class _Run:
 
 
 def fire_sweeps(session: Session, due: Sequence[DueTimer], now: datetime) -> None:
-    """The `campaign.sweep` handler: run each due sweep of an open campaign, oldest first; one audit record each."""
+    """The `campaign.sweep` handler: run each due sweep of an open campaign, oldest first; an audit record each."""
     templates = _open_campaigns(session, {timer.subject_id for timer in due})
     fired = {timer.id for timer in due}
     entries = []
     for timer in sorted(due, key=lambda t: (t.due_at, t.id)):
         run = _run_of(templates.get(timer.subject_id), timer)
-        if run is not None:
-            entries.append(_sweep(session, run, now=now, fired=fired))
+        entry = None if run is None else _sweep(session, run, now=now, fired=fired)
+        if entry is not None:
+            entries.append(entry)
     audit.record_many(session, entries, at=now)
 
 
@@ -127,8 +128,11 @@ def _run_of(found: tuple[SweptCampaign, TaskTemplate] | None, timer: DueTimer) -
     return None if after is None else _Run(campaign, role_task, sweep, after, timer)
 
 
-def _sweep(session: Session, run: _Run, *, now: datetime, fired: Collection[int]) -> audit.AuditEntry:
-    """Tell whoever this sweep reaches, mark their tasks, schedule the next instant; the audit entry."""
+def _sweep(session: Session, run: _Run, *, now: datetime, fired: Collection[int]) -> audit.AuditEntry | None:
+    """Tell whoever this sweep reaches, mark their tasks, schedule the next instant; the audit entry.
+
+    A sweep that reached nobody and left nothing for later writes nothing, so firing it again changes nothing.
+    """
     reached = [
         row for row in _overdue(session, run, now) if needs_notice(Watch(row.due_at, row.marker_at), run.after, now)
     ]
@@ -139,6 +143,8 @@ def _sweep(session: Session, run: _Run, *, now: datetime, fired: Collection[int]
     for batch in _chunks(letters):
         notify_each(session, batch, clock=FrozenClock(now))
     follow_up = _follow_up(session, run, now=now, fired=fired)
+    if not reached and follow_up is None:
+        return None
     return audit.AuditEntry(
         actor=CLOCK_ACTOR.audit_name,
         role=CLOCK_ACTOR.audit_role,
@@ -215,7 +221,7 @@ def _earliest_pending(session: Session, campaign_id: int, *, exclude: Collection
         .where(Timer.kind == SWEEP, Timer.subject_id == campaign_id, Timer.id.not_in(list(exclude)))
         .group_by(Timer.step)
     )
-    return dict(session.execute(statement).tuples().all())
+    return {row[0]: row[1] for row in session.execute(statement)}
 
 
 def _chunks(items: Sequence[T], size: int = MAX_LISTED_RECIPIENTS) -> Iterator[Sequence[T]]:
