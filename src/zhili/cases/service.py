@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import datetime
 from functools import lru_cache
 from typing import cast
 
 from sqlalchemy import Select, Table, bindparam, func, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from zhili.cases import commands, lifecycle, location
@@ -16,7 +17,7 @@ from zhili.cases.attributes import validate_attributes
 from zhili.cases.deadlines import county_calendar, phase_clock, sync_timers
 from zhili.cases.models import Case, CaseEvent, CasePhoto
 from zhili.cases.parties import helping_column, parties_given, visible_cases
-from zhili.cases.routing import route
+from zhili.cases.routing import Routing, route
 from zhili.cases.schemas import CaseCreate, CommandBody
 from zhili.cases.state_mapping import event_details, state_values, to_state
 from zhili.cases.states import CaseState
@@ -41,6 +42,8 @@ _NEXT_SEQ = (
     select(func.coalesce(func.max(_EVENTS.c.seq), 0) + 1).where(_EVENTS.c.case_id == bindparam("b_case_id"))
 ).scalar_subquery()
 _APPEND_EVENT = insert(_EVENTS).values(seq=_NEXT_SEQ)
+_INSERT_CASE = insert(_CASES).returning(_CASES.c.id)
+_NUMBER_CASE = update(_CASES).where(_CASES.c.id == bindparam("b_id")).values(number=bindparam("number"))
 _CITED_PHOTOS = select(CasePhoto.id).where(
     CasePhoto.case_id == bindparam("b_case_id"), CasePhoto.id.in_(bindparam("b_ids", expanding=True))
 )
@@ -114,35 +117,22 @@ def report_case(session: Session, *, data: CaseCreate, actor: Actor, clock: Cloc
     transition = lifecycle.open_case(definition, lifecycle.Report(parties=frozenset({party})), now)
     calendar = county_calendar(session, routing.handling_division)
     clock_of_phase = phase_clock(calendar, definition, transition.state, routing.handler_level.value)
-    case = Case(
-        number="pending",
-        matter_code=definition.code,
-        matter_version_id=version.id,
-        channel=data.channel,
-        description=data.description,
-        attributes=json.dumps(attributes, ensure_ascii=False),
-        lon=place.lon,
-        lat=place.lat,
-        address=data.address,
-        place_code=place.code,
-        grid_code=routing.grid_code,
-        handling_division=routing.handling_division,
-        dispatcher_division=routing.dispatcher_division,
-        routed_unit_id=routing.lead_unit.id,
-        handler_level=routing.handler_level.value,
-        contact_position_id=routing.contact_position_id,
-        originator_person_id=actor.person_id,
-        originator_account_id=actor.account_id,
-        reporter_name=data.reporter_name,
-        reporter_phone=data.reporter_phone,
-        created_at=now,
-        updated_at=now,
-        closed_at=None,
-        duplicate_of_id=None,
+    values = {
+        "matter_code": definition.code,
+        "matter_version_id": version.id,
+        "channel": data.channel,
+        "description": data.description,
+        "attributes": json.dumps(attributes, ensure_ascii=False),
+        "lon": place.lon,
+        "lat": place.lat,
+        "address": data.address,
+        "place_code": place.code,
+        "reporter_name": data.reporter_name,
+        "reporter_phone": data.reporter_phone,
+        **_routed_values(routing, actor, now),
         **state_values(definition, transition.state, routing.handler_level.value, clock_of_phase),
-    )
-    session.add(case)
-    session.flush()
+    }
+    case = insert_case(session, values, matter_hash=version.content_hash)
     sync_timers(
         session,
         case_id=case.id,
@@ -153,8 +143,59 @@ def report_case(session: Session, *, data: CaseCreate, actor: Actor, clock: Cloc
         calendar=calendar,
         now=now,
     )
-    case.number = f"ZL{now:%Y}{case.id:07d}"
-    parties = frozenset({party.value})
+    _record_report(session, case, transition, routing, frozenset({party.value}), actor=actor, now=now)
+    commit(session)
+    return case
+
+
+def _routed_values(routing: Routing, actor: Actor, now: datetime) -> dict[str, object]:
+    """The columns of a new case that say where it went and who reported it."""
+    return {
+        "grid_code": routing.grid_code,
+        "handling_division": routing.handling_division,
+        "dispatcher_division": routing.dispatcher_division,
+        "routed_unit_id": routing.lead_unit.id,
+        "handler_level": routing.handler_level.value,
+        "contact_position_id": routing.contact_position_id,
+        "originator_person_id": actor.person_id,
+        "originator_account_id": actor.account_id,
+        "created_at": now,
+        "updated_at": now,
+        "closed_at": None,
+        "duplicate_of_id": None,
+    }
+
+
+def insert_case(session: Session, values: dict[str, object], *, matter_hash: str) -> Case:
+    """Store a new case with one INSERT and number it `ZL<year><id>` with one UPDATE (Core).
+
+    The returned Case is attached to the session as if loaded, so it is not flushed again.
+    """
+    connection = session.connection()
+    # The number needs the id; until the UPDATE a unique placeholder holds the (unique) column.
+    placeholder = f"new-{uuid.uuid4().hex[:20]}"
+    case_id: int = connection.execute(_INSERT_CASE, {**values, "number": placeholder}).scalar_one()
+    created_at = cast("datetime", values["created_at"])
+    number = f"ZL{created_at:%Y}{case_id:07d}"
+    connection.execute(_NUMBER_CASE, {"b_id": case_id, "number": number})
+    case = Case(id=case_id, number=number, **values)
+    make_transient_to_detached(case)
+    session.add(case)
+    set_committed_value(case, "matter_hash", matter_hash)
+    return case
+
+
+def _record_report(
+    session: Session,
+    case: Case,
+    transition: lifecycle.Transition,
+    routing: Routing,
+    parties: frozenset[str],
+    *,
+    actor: Actor,
+    now: datetime,
+) -> None:
+    """The report's timeline lines (reported, routed, contact informed) and its audit record."""
     add_event(session, case, kind="report", actor=actor, parties=parties, details=event_details(transition), at=now)
     routed = {
         "routed_unit_id": routing.lead_unit.id,
@@ -162,29 +203,13 @@ def report_case(session: Session, *, data: CaseCreate, actor: Actor, clock: Cloc
         "dispatcher_division": routing.dispatcher_division,
         "handling_division": routing.handling_division,
     }
-    add_event(
-        session,
-        case,
-        kind="routed",
-        actor=actor,
-        parties=parties,
-        details=json.dumps(routed, ensure_ascii=False),
-        at=now,
-    )
+    details = json.dumps(routed, ensure_ascii=False)
+    add_event(session, case, kind="routed", actor=actor, parties=parties, details=details, at=now)
     if routing.contact_position_id is not None:
         informed = json.dumps({"contact_position_id": routing.contact_position_id, "grid_code": routing.grid_code})
         add_event(session, case, kind="contact_informed", actor=actor, parties=parties, details=informed, at=now)
-    audit.record_by(
-        session,
-        actor,
-        "case.reported",
-        entity_type="case",
-        entity_id=case.id,
-        after={"number": case.number, "matter": definition.code, "place": place.code, **routed},
-        at=now,
-    )
-    commit(session)
-    return case
+    after = {"number": case.number, "matter": case.matter_code, "place": case.place_code, **routed}
+    audit.record_by(session, actor, "case.reported", entity_type="case", entity_id=case.id, after=after, at=now)
 
 
 @lru_cache(maxsize=1024)

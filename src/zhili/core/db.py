@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
+from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 SQLITE_BEGIN_OPTION = "zhili_sqlite_begin"
+BUSY_TIMEOUT_S = 30.0
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -62,13 +66,45 @@ def make_engine(database_url: str, *, echo: bool = False) -> Engine:
         echo=echo,
         pool_size=16,
         max_overflow=48,
-        connect_args={"check_same_thread": False, "timeout": 30},
+        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S},
     )
     _configure_sqlite(engine)
     return engine
 
 
+class _Writers:
+    """One write transaction of this process at a time on an SQLite database, queued on a lock.
+
+    SQLite lets one writer in at a time anyway; a second `BEGIN IMMEDIATE` waits in SQLite's busy
+    handler, which polls with sleeps of up to 100 ms and so serves waiters late and in no order.
+    Writers of one process instead wait here and are woken as soon as the holder has committed or
+    rolled back; SQLite's busy handler still arbitrates between processes.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._holder: int | None = None
+
+    def take(self, dbapi_connection: object) -> None:
+        """Wait for the write lock (as long as SQLite's busy timeout); 503 when it does not come."""
+        if not self._lock.acquire(timeout=BUSY_TIMEOUT_S):
+            raise OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked"))
+        self._holder = id(dbapi_connection)
+
+    def holds(self, dbapi_connection: object) -> bool:
+        """True when this connection's transaction holds the write lock."""
+        return self._holder == id(dbapi_connection)
+
+    def release(self, dbapi_connection: object) -> None:
+        """Let the next writer in, if this connection held the lock."""
+        if self.holds(dbapi_connection):
+            self._holder = None
+            self._lock.release()
+
+
 def _configure_sqlite(engine: Engine) -> None:
+    writers = _Writers()
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control from the driver so that BEGIN below is ours.
@@ -77,16 +113,49 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
+    def _on_begin(connection: Connection) -> None:
         # Writers BEGIN IMMEDIATE: taking the write lock up front means a read-then-write
         # transaction (such as appending to the audit chain) never fails half-way on a stale
         # snapshot. Readers BEGIN DEFERRED and never wait for writers (WAL).
         mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "IMMEDIATE")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        dbapi_connection = connection.connection.dbapi_connection
+        if mode == "IMMEDIATE":
+            writers.take(dbapi_connection)
+        try:
+            connection.exec_driver_sql(f"BEGIN {mode}")
+        except BaseException:
+            writers.release(dbapi_connection)
+            raise
+
+    @event.listens_for(engine, "commit")
+    def _on_commit(connection: Connection) -> None:
+        _end_writer(writers, connection, "COMMIT")
+
+    @event.listens_for(engine, "rollback")
+    def _on_rollback(connection: Connection) -> None:
+        _end_writer(writers, connection, "ROLLBACK")
+
+    # A connection dropped or reset by the pool without a commit or rollback must not keep the lock.
+    for name in ("reset", "invalidate", "soft_invalidate", "close"):
+        event.listen(engine, name, lambda dbapi_connection, *_args: writers.release(dbapi_connection))
+
+
+def _end_writer(writers: _Writers, connection: Connection, statement: str) -> None:
+    """End a writer's transaction here, so the next writer is let in only once SQLite has let go."""
+    if connection.invalidated:
+        return
+    dbapi_connection = connection.connection.dbapi_connection
+    if not writers.holds(dbapi_connection):
+        return
+    try:
+        if dbapi_connection is not None and dbapi_connection.in_transaction:
+            connection.exec_driver_sql(statement)  # the driver's own commit() then has nothing to do
+    finally:
+        writers.release(dbapi_connection)
 
 
 def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
