@@ -17,6 +17,7 @@ NAV = (
     ("/", "nav.home"),
     ("/cases", "nav.cases"),
     ("/supervision", "nav.supervision"),
+    ("/campaigns", "nav.campaigns"),
     ("/org", "nav.org"),
     ("/map", "nav.map"),
     ("/matters", "nav.matters"),
