@@ -1,0 +1,75 @@
+"""Campaign pages: the list and dispatch form, one campaign with its cascade, the templates (Chinese and English)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from zhili.campaigns.models import Campaign
+
+LONGYOU = "330825"
+
+
+def form(api: Any, path: str, data: dict[str, Any]) -> Any:
+    page = api.get("/campaigns")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token is not None
+    return api.client.post(path, data={"csrf_token": token.group(1), **data}, follow_redirects=False)
+
+
+def test_the_centre_dispatches_from_the_form_and_sees_the_campaign(api: Any, session: Session) -> None:
+    api.login("ly-centre")
+    page = api.get("/campaigns")
+    assert page.status_code == 200
+    assert "按需成单" in page.text
+    assert "防台风" in page.text
+    response = form(
+        api, "/campaigns", {"template": "urgent_notice", "divisions": LONGYOU, "role": "grid_head", "message": "请确认"}
+    )
+    assert response.status_code == 303, response.text
+    detail = api.get(response.headers["location"])
+    assert detail.status_code == 200
+    assert "561" in detail.text
+    assert session.scalar(select(func.count()).select_from(Campaign)) == 1
+
+
+def test_a_cascade_is_forwarded_from_the_campaign_page(api: Any) -> None:
+    api.login("ly-centre")
+    response = form(
+        api, "/campaigns", {"template": "typhoon", "divisions": LONGYOU, "role": "grid_head", "mode": "cascade"}
+    )
+    assert response.status_code == 303, response.text
+    path = response.headers["location"]
+    page = api.get(path)
+    assert "逐级派单记录" in page.text
+    assert f'action="{path}/forwards/{LONGYOU}"' in page.text
+    forwarded = form(api, f"{path}/forwards/{LONGYOU}", {"instructions": "县：全面部署"})
+    assert forwarded.status_code == 303
+    assert "县：全面部署" in api.get(path).text
+
+
+def test_a_bad_form_is_a_clear_422(api: Any) -> None:
+    api.login("ly-centre")
+    response = form(api, "/campaigns", {"template": "typhoon", "divisions": ""})
+    assert response.status_code == 422
+    assert "divisions" in response.text
+
+
+def test_the_templates_page_lists_every_role_task(api: Any) -> None:
+    api.login("partymember")
+    page = api.get("/campaigns/templates")
+    assert page.status_code == 200
+    for name in ("防台风", "防汛", "防高温", "疫情防控", "紧急通知", "联户党员：走访联系户"):
+        assert name in page.text
+    english = api.get("/campaigns/templates?lang=en")
+    assert "Typhoon prevention" in english.text
+
+
+def test_a_field_worker_sees_no_dispatch_form_and_cannot_post_one(api: Any) -> None:
+    api.login("partymember")
+    assert "按需成单" not in api.get("/campaigns").text
+    response = form(api, "/campaigns", {"template": "typhoon", "divisions": LONGYOU})
+    assert response.status_code == 404
