@@ -13,6 +13,7 @@ from zhili.access import pages as access_pages
 from zhili.access.actor_cache import ActorCache
 from zhili.access.deps import resolve_actor
 from zhili.campaigns import api as campaigns_api
+from zhili.campaigns import board_api, board_pages
 from zhili.cases import api as cases_api
 from zhili.cases import pages as cases_pages
 from zhili.cases import supervision_api
@@ -35,7 +36,15 @@ from zhili.org.geo import LocatorCache
 from zhili.web.errors import install_error_handlers
 from zhili.web.templating import Renderer
 
-TEMPLATE_PACKAGES = ("zhili.web", "zhili.access", "zhili.org", "zhili.matters", "zhili.cases", "zhili.notify")
+TEMPLATE_PACKAGES = (
+    "zhili.web",
+    "zhili.access",
+    "zhili.org",
+    "zhili.matters",
+    "zhili.cases",
+    "zhili.notify",
+    "zhili.campaigns",
+)
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine | None = None) -> FastAPI:
@@ -73,6 +82,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
         supervision_api.router,
         clocks_api.router,
         campaigns_api.router,
+        board_api.router,
         notify_api.inbox_router,
         notify_api.router,
         access_pages.router,
@@ -80,6 +90,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
         matters_pages.router,
         cases_pages.router,
         notify_pages.router,
+        board_pages.router,
     )
     for router in routers:
         app.include_router(router)

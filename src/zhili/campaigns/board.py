@@ -1,0 +1,198 @@
+"""The live board (作战图) of a campaign: counts per state for a division and each division a level down.
+
+Everything the board counts comes from ONE grouped query over `campaign_tasks`: the rows of the
+campaign under the chosen division and inside the caller's scope, grouped by the child division
+(`substr(division_code, 1, n)`), role, state and time-to-claim bucket. A few hundred groups come
+back at most; Python folds them into the totals, the child rows, the role rows and the buckets.
+Who sees what: the campaigns `dispatch.load_campaign` lets the caller see (its divisions overlap
+their scope, or it gave them a task), and only the tasks inside their scope are counted: a
+township's command room sees its own township, and opens no division outside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Float, and_, case, func, literal_column, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+from zhili.campaigns.board_schemas import (
+    UNCLAIMED_STATES,
+    BoardRead,
+    CampaignBrief,
+    ChildTally,
+    ClaimBucket,
+    DivisionRef,
+    RoleTally,
+    Tally,
+)
+from zhili.campaigns.dispatch import load_campaign
+from zhili.campaigns.models import Campaign, CampaignTask
+from zhili.core.auth import Actor
+from zhili.core.errors import NotFoundError
+from zhili.org.models import Division
+
+CODE_LENGTHS = (2, 4, 6, 9, 12, 15)
+# Time-to-claim buckets in minutes: (from, to); None is open ended.
+CLAIM_BUCKETS: tuple[tuple[int, int | None], ...] = ((0, 15), (15, 30), (30, 60), (60, 120), (120, 240), (240, None))
+NOT_CLAIMED = -1
+
+
+class SecondsBetween(FunctionElement[float]):
+    """`end - start` in seconds, on SQLite (julianday) and PostgreSQL (epoch of an interval)."""
+
+    type = Float()
+    name = "seconds_between"
+    inherit_cache = True
+
+
+@compiles(SecondsBetween, "sqlite")
+def _seconds_sqlite(element: SecondsBetween, compiler: SQLCompiler, **kw: Any) -> str:
+    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"((julianday({end}) - julianday({start})) * 86400.0)"
+
+
+@compiles(SecondsBetween)
+def _seconds_default(element: SecondsBetween, compiler: SQLCompiler, **kw: Any) -> str:
+    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"EXTRACT(EPOCH FROM ({end} - {start}))"
+
+
+def child_length(code: str) -> int | None:
+    """The code length one level below `code` (None below a grid)."""
+    return next((n for n in CODE_LENGTHS if n > len(code)), None)
+
+
+def under(column: Any, code: str) -> ColumnElement[bool]:
+    """`column` lies in the subtree of `code`, as a range an index on the column can serve (codes are digits)."""
+    return and_(column >= code, column < code + ":")
+
+
+def top_division(actor: Actor, campaign: Campaign) -> str:
+    """Where the actor's board starts: the campaign's owner division, or the deepest one holding their scope."""
+    if actor.scope.reaches_place(campaign.owner_division):
+        return campaign.owner_division
+    prefixes = actor.scope.division_prefixes
+    if not prefixes:
+        return ""
+    shared = [n for n in CODE_LENGTHS if len({prefix[:n] for prefix in prefixes}) == 1 and n <= min(map(len, prefixes))]
+    return prefixes[0][: shared[-1]] if prefixes and shared else ""
+
+
+def resolve_division(actor: Actor, campaign: Campaign, division: str | None) -> tuple[str, str]:
+    """The division to show and the actor's top one; a division the actor may not open is a 404."""
+    top = top_division(actor, campaign)
+    chosen = division or top
+    allowed = chosen.startswith(top) and (chosen == top or actor.scope.reaches_place(chosen))
+    if not (chosen.isdigit() and len(chosen) in CODE_LENGTHS and allowed):
+        raise NotFoundError("division not found")
+    return chosen, top
+
+
+def _claim_bucket() -> ColumnElement[int]:
+    seconds = SecondsBetween(CampaignTask.notified_at, CampaignTask.claimed_at)
+    whens: list[tuple[ColumnElement[bool], int]] = [(CampaignTask.claimed_at.is_(None), NOT_CLAIMED)]
+    whens += [(seconds < upper * 60, n) for n, (_lower, upper) in enumerate(CLAIM_BUCKETS) if upper is not None]
+    return case(*whens, else_=len(CLAIM_BUCKETS) - 1)
+
+
+def count_statement(actor: Actor, *, campaign_id: int, division: str, now: datetime) -> Any:
+    """The one grouped query: tasks per (child division, role, state, claim bucket), late and overdue sums."""
+    length = child_length(division) or len(division)
+    task = CampaignTask
+    late = func.sum(case((task.claimed_at > task.claim_due_at, 1), else_=0))
+    overdue = func.sum(case((and_(task.state.in_(UNCLAIMED_STATES), task.claim_due_at < now), 1), else_=0))
+    # The child code's length is one of six constants: written inline, so that GROUP BY can name the
+    # select's labels (PostgreSQL cannot tell two bound parameters apart as the same expression).
+    child = func.substr(task.division_code, 1, literal_column(str(length)))
+    return (
+        select(
+            child.label("child"), task.role, task.state, _claim_bucket().label("bucket"), func.count(), late, overdue
+        )
+        .where(
+            task.campaign_id == campaign_id, under(task.division_code, division), actor.scope.where(task.division_code)
+        )
+        .group_by(literal_column("child"), task.role, task.state, literal_column("bucket"))
+    )
+
+
+@dataclass
+class _Fold:
+    totals: Tally
+    children: dict[str, ChildTally]
+    roles: dict[str, RoleTally]
+    buckets: list[int]
+
+
+def _fold(rows: Sequence[tuple[Any, ...]], division: str) -> _Fold:
+    fold = _Fold(Tally(), {}, {}, [0] * len(CLAIM_BUCKETS))
+    for child, role, state, bucket, count, late, overdue in rows:
+        for tally in (
+            fold.totals,
+            fold.children.setdefault(child, ChildTally(code=child, name=child, level="", is_self=child == division)),
+            fold.roles.setdefault(role, RoleTally(role=role)),
+        ):
+            tally.add(state, count, late=late or 0, overdue=overdue or 0)
+        if bucket != NOT_CLAIMED and state != "declined":
+            fold.buckets[bucket] += count
+    return fold
+
+
+def _names(session: Session, codes: set[str]) -> dict[str, tuple[str, str]]:
+    rows = session.execute(select(Division.code, Division.name, Division.level).where(Division.code.in_(codes)))
+    return {code: (name, level) for code, name, level in rows}
+
+
+def _path(top: str, division: str) -> list[str]:
+    return [top] + [division[:n] for n in CODE_LENGTHS if len(top) < n <= len(division)]
+
+
+def board(session: Session, actor: Actor, campaign_id: int, *, division: str | None, now: datetime) -> BoardRead:
+    """The board of a campaign at `division` (default: the actor's top division for it), as of `now`."""
+    campaign = load_campaign(session, actor, campaign_id)
+    chosen, top = resolve_division(actor, campaign, division)
+    rows = [
+        tuple(row) for row in session.execute(count_statement(actor, campaign_id=campaign.id, division=chosen, now=now))
+    ]
+    fold = _fold(rows, chosen)
+    path = _path(top, chosen)
+    names = _names(session, {*path, *fold.children})
+    if chosen not in names:
+        raise NotFoundError("division not found")
+    children = sorted(fold.children.values(), key=lambda c: (not c.is_self, c.code))
+    for child in children:
+        child.name, child.level = names.get(child.code, (child.code, ""))
+        child.can_drill = not child.is_self and child_length(child.code) is not None
+    return BoardRead(
+        campaign=CampaignBrief.model_validate(campaign, from_attributes=True),
+        division=_ref(chosen, names),
+        path=[_ref(code, names) for code in path if code in names],
+        totals=fold.totals,
+        children=children,
+        roles=sorted(fold.roles.values(), key=lambda r: r.role),
+        claim_times=_buckets(fold.buckets),
+        as_of=now,
+    )
+
+
+def _ref(code: str, names: dict[str, tuple[str, str]]) -> DivisionRef:
+    name, level = names[code]
+    return DivisionRef(code=code, name=name, level=level)
+
+
+def _buckets(counts: list[int]) -> list[ClaimBucket]:
+    return [
+        ClaimBucket(
+            label=f"{lower}–{upper} min" if upper is not None else f"> {lower} min",
+            from_minutes=lower,
+            to_minutes=upper,
+            count=count,
+        )
+        for (lower, upper), count in zip(CLAIM_BUCKETS, counts, strict=True)
+    ]

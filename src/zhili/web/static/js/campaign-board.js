@@ -1,0 +1,191 @@
+/* 治理 Zhili — the live campaign board: server-sent `board` events update tiles, tables, chart and lists. */
+(function () {
+  'use strict';
+
+  const configElement = document.getElementById('board-config');
+  if (!configElement) return;
+  const config = JSON.parse(configElement.textContent);
+  const initial = JSON.parse(document.getElementById('board-data').textContent);
+  const isScreen = document.body.classList.contains('board-screen');
+  const states = Object.keys(config.states);
+  let chart = null;
+
+  function pct(value) {
+    return (value * 100).toFixed(1) + '%';
+  }
+
+  function localTime(iso) {
+    if (!iso) return '';
+    // Quzhou time (UTC+8, no daylight saving), as the server renders it.
+    const shifted = new Date(Date.parse(iso) + 8 * 3600 * 1000);
+    return shifted.toISOString().slice(0, 16).replace('T', ' ') + ' CST';
+  }
+
+  function cell(text, className) {
+    const td = document.createElement('td');
+    td.textContent = String(text);
+    if (className) td.className = className;
+    return td;
+  }
+
+  function fieldValue(totals, path) {
+    return path.split('.').reduce((value, key) => (value == null ? value : value[key]), totals);
+  }
+
+  function updateTiles(totals) {
+    document.querySelectorAll('[data-field]').forEach((element) => {
+      const value = fieldValue(totals, element.dataset.field);
+      if (value === undefined) return;
+      const text = element.dataset.format === 'pct' ? pct(value) : String(value);
+      if (element.textContent !== text) {
+        element.textContent = text;
+        const tile = element.closest('.board-tile');
+        if (tile) {
+          tile.classList.remove('changed');
+          void tile.offsetWidth; // restart the animation
+          tile.classList.add('changed');
+        }
+      }
+    });
+  }
+
+  function childRow(child) {
+    const tr = document.createElement('tr');
+    tr.dataset.code = child.code;
+    const name = document.createElement('td');
+    if (child.can_drill) {
+      const link = document.createElement('a');
+      link.href = '?division=' + encodeURIComponent(child.code) + (isScreen ? '&screen=1' : '');
+      link.textContent = child.name;
+      name.append(link);
+    } else {
+      name.textContent = child.name;
+    }
+    if (child.is_self) {
+      const badge = document.createElement('small');
+      badge.className = 'badge';
+      badge.textContent = config.labels.self;
+      name.append(' ', badge);
+    }
+    tr.append(name, cell(child.total, 'num'));
+    states.forEach((state) => tr.append(cell(child.states[state] || 0, 'num')));
+    tr.append(cell(pct(child.claim_rate), 'num'), cell(child.overdue, child.overdue ? 'num board-alarm' : 'num'));
+    return tr;
+  }
+
+  function updateChildren(children) {
+    const body = document.getElementById('board-children');
+    if (!body) return;
+    if (!children.length) return;
+    body.replaceChildren(...children.map(childRow));
+  }
+
+  function updateRoles(roles) {
+    const body = document.getElementById('board-roles');
+    if (!body) return;
+    body.replaceChildren(
+      ...roles.map((role) => {
+        const tr = document.createElement('tr');
+        tr.append(
+          cell(config.roles[role.role] || role.role),
+          cell(role.total, 'num'),
+          cell(role.unclaimed, 'num'),
+          cell(role.claimed, 'num'),
+          cell(role.finished, 'num'),
+        );
+        return tr;
+      }),
+    );
+  }
+
+  function drawChart(buckets) {
+    const element = document.getElementById('board-chart');
+    if (!element || typeof echarts === 'undefined') return;
+    if (!chart) chart = echarts.init(element, isScreen ? 'dark' : null, { renderer: 'canvas' });
+    chart.setOption({
+      backgroundColor: 'transparent',
+      grid: { left: 48, right: 16, top: 24, bottom: 32 },
+      tooltip: { trigger: 'axis' },
+      xAxis: { type: 'category', data: config.buckets, axisLabel: { fontSize: isScreen ? 16 : 12 } },
+      yAxis: { type: 'value', minInterval: 1, axisLabel: { fontSize: isScreen ? 16 : 12 } },
+      series: [{
+        type: 'bar',
+        data: buckets.map((bucket) => bucket.count),
+        itemStyle: { color: isScreen ? '#3ea6ff' : '#1d4e89' },
+        label: { show: true, position: 'top', fontSize: isScreen ? 18 : 12 },
+      }],
+    });
+  }
+
+  function personRow(row, which, compact) {
+    const tr = document.createElement('tr');
+    if (row.is_overdue) tr.className = 'board-late';
+    const role = config.roles[row.role] || row.role;
+    const supervisor = row.supervisor_name || config.labels.none;
+    if (compact) {
+      tr.append(cell(row.name), cell(role), cell(row.division_name), cell(supervisor));
+      return tr;
+    }
+    const when = cell(localTime(which === 'unclaimed' ? row.claim_due_at : row.reported_at));
+    tr.append(
+      cell(row.name), cell(row.phone || '', 'mono'), cell(role), cell(row.division_name),
+      cell(supervisor), cell(row.supervisor_phone || '', 'mono'), when,
+    );
+    return tr;
+  }
+
+  function refreshLists() {
+    document.querySelectorAll('tbody[data-which]').forEach((body) => {
+      const which = body.dataset.which;
+      const compact = body.dataset.compact === 'yes';
+      fetch(config.people + '&which=' + which + '&limit=20', { credentials: 'same-origin' })
+        .then((response) => (response.ok ? response.json() : null))
+        .then((page) => {
+          if (!page) return;
+          const rows = page.items.map((row) => personRow(row, which, compact));
+          if (!rows.length) {
+            const tr = document.createElement('tr');
+            const td = cell(config.labels.empty);
+            td.colSpan = compact ? 4 : 7;
+            tr.append(td);
+            rows.push(tr);
+          }
+          body.replaceChildren(...rows);
+          const more = body.closest('.board-list') && body.closest('.board-list').querySelector('.board-more');
+          if (more) more.hidden = !page.next_cursor;
+        })
+        .catch(() => {});
+    });
+  }
+
+  function show(board, isFirst) {
+    updateTiles(board.totals);
+    updateChildren(board.children);
+    updateRoles(board.roles);
+    drawChart(board.claim_times);
+    const asOf = document.getElementById('board-as-of');
+    if (asOf) asOf.textContent = localTime(board.as_of);
+    if (!isFirst) refreshLists();
+  }
+
+  function setLive(isLive) {
+    const badge = document.getElementById('board-live');
+    if (!badge) return;
+    badge.textContent = isLive ? config.labels.live : config.labels.offline;
+    badge.classList.toggle('live', isLive);
+  }
+
+  show(initial, true);
+  window.addEventListener('resize', () => chart && chart.resize());
+  if (!window.EventSource) return;
+  const source = new EventSource(config.stream);
+  let isFirstEvent = true;
+  source.addEventListener('open', () => setLive(true));
+  source.addEventListener('error', () => setLive(false));
+  source.addEventListener('gone', () => { source.close(); setLive(false); });
+  source.addEventListener('board', (message) => {
+    setLive(true);
+    show(JSON.parse(message.data), isFirstEvent);
+    isFirstEvent = false;
+  });
+})();

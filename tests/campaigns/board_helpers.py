@@ -1,0 +1,88 @@
+"""Campaigns for the board tests: tasks inserted straight from the demo world's posts, states set by a rule.
+
+A campaign is dispatched as the product does it (one task per post of the roles under a division),
+then each task is given a state chosen from its id, so every expected count can be computed again
+in Python from the same rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from zhili.campaigns.dispatch import dispatch_campaign
+from zhili.campaigns.models import CampaignTask
+from zhili.campaigns.schemas import CampaignCreate
+from zhili.core.auth import system_actor
+from zhili.core.clock import FrozenClock
+
+ROLES = ("team_leader", "grid_head", "party_member")
+# (state, minutes from notification to claim or None); chosen by task id modulo the length.
+PATTERN: tuple[tuple[str, int | None], ...] = (
+    ("notified", None),
+    ("read", None),
+    ("claimed", 10),
+    ("claimed", 25),
+    ("reported", 50),
+    ("verified", 90),
+    ("rated", 200),
+    ("declined", None),
+    ("claimed", 300),
+    ("reported", 5),
+)
+
+
+@dataclass(frozen=True)
+class Expected:
+    """One task as the tests count it."""
+
+    task_id: int
+    division_code: str
+    role: str
+    claim_due: datetime
+    state: str
+    claim_minutes: int | None
+
+
+def seed_campaign(session: Session, *, owner: str, now: datetime, roles: tuple[str, ...] = ROLES) -> int:
+    """A typhoon campaign dispatched to `owner` (one task per post of `roles`), states set by `PATTERN`."""
+    data = CampaignCreate(template="typhoon", divisions=[owner], roles=list(roles), message="测试")
+    campaign = dispatch_campaign(session, data=data, actor=system_actor("test"), clock=FrozenClock(now))
+    apply_pattern(session, campaign.id, now)
+    session.flush()
+    return campaign.id
+
+
+def apply_pattern(session: Session, campaign_id: int, now: datetime) -> None:
+    """Set each task's state and times from `PATTERN` by its id."""
+    ids = session.scalars(select(CampaignTask.id).where(CampaignTask.campaign_id == campaign_id)).all()
+    for n, (state, minutes) in enumerate(PATTERN):
+        chosen = [task_id for task_id in ids if task_id % len(PATTERN) == n]
+        if not chosen:
+            continue
+        claimed_at = now + timedelta(minutes=minutes) if minutes is not None else None
+        reported_at = now + timedelta(minutes=minutes + 30) if minutes is not None and state != "claimed" else None
+        session.execute(
+            update(CampaignTask)
+            .where(CampaignTask.id.in_(chosen))
+            .values(
+                state=state,
+                read_at=now if state != "notified" else None,
+                claimed_at=claimed_at,
+                reported_at=reported_at,
+                declined_at=now if state == "declined" else None,
+            )
+        )
+
+
+def expected_tasks(session: Session, campaign_id: int) -> list[Expected]:
+    """The tasks of a campaign as the tests count them."""
+    rows = session.execute(
+        select(CampaignTask.id, CampaignTask.division_code, CampaignTask.role, CampaignTask.claim_due_at).where(
+            CampaignTask.campaign_id == campaign_id
+        )
+    )
+    return [Expected(*row, *PATTERN[row[0] % len(PATTERN)]) for row in rows]
