@@ -1,27 +1,30 @@
-"""Campaigns built straight into the demo world for the sweep and scoring tests: 湖镇镇's three-links posts."""
+"""Campaigns dispatched in the demo world for the sweep and scoring tests (湖镇镇's three-links posts), fired timers."""
 
 from __future__ import annotations
 
 import tomllib
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from importlib import resources
 
-from sqlalchemy import Integer, String, func, insert, literal, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from zhili.campaigns.models import Campaign, CampaignTask
-from zhili.campaigns.sweeps import schedule_sweeps
+from zhili.campaigns.cascade import forward_campaign
+from zhili.campaigns.dispatch import dispatch_campaign
+from zhili.campaigns.models import CampaignTask
+from zhili.campaigns.schemas import CampaignCreate, ForwardCreate, Mode
 from zhili.campaigns.template import TaskTemplate
 from zhili.clocks.firing import fire_due
+from zhili.core.auth import system_actor
 from zhili.core.clock import FrozenClock
-from zhili.core.db import UtcDateTime
 from zhili.notify.models import InboxItem, Notification
 from zhili.org.demo_world import HUZHEN
-from zhili.org.models import Position
 from zhili.worker import TIMER_HANDLERS
 
 __all__ = ["HUZHEN"]
+SYSTEM = system_actor("test")
+SWEEP_TOPICS = ("campaign.remind", "campaign.escalate")
 
 
 def packaged(code: str) -> TaskTemplate:
@@ -38,63 +41,23 @@ def start_campaign(
     at: datetime,
     within: str = HUZHEN,
     title: str = "防台风 · 烟花",
+    mode: Mode = "all",
 ) -> int:
-    """A campaign sent at `at` to every post of `roles` under `within`, with its sweeps; committed. Its id."""
-    campaign = Campaign(
-        number=f"SLT{at:%H%M%S%f}"[:24],
-        template_code=template.code,
-        template=template.model_dump_json(),
-        title=title,
-        message="",
-        severity=template.severity,
-        mode="all",
-        scope="{}",
-        owner_division=within,
-        status="active",
-        recipients=0,
-        created_by="test",
-        created_at=at,
+    """A campaign of a packaged template dispatched at `at` to the posts of `roles` under `within`. Its id."""
+    data = CampaignCreate(template=template.code, divisions=[within], roles=list(roles), title=title, mode=mode)
+    return dispatch_campaign(session, data=data, actor=SYSTEM, clock=FrozenClock(at)).id
+
+
+def forward(session: Session, campaign_id: int, division_code: str, *, at: datetime) -> None:
+    """A cascade forwarded from a division at `at` (to its children, or at a village to its people)."""
+    forward_campaign(
+        session,
+        campaign_id=campaign_id,
+        division_code=division_code,
+        data=ForwardCreate(),
+        actor=SYSTEM,
+        clock=FrozenClock(at),
     )
-    session.add(campaign)
-    session.flush()
-    for role in roles:
-        add_tasks(session, campaign_id=campaign.id, template=template, role=role, within=within, at=at)
-    schedule_sweeps(session, campaign_id=campaign.id, template=template, roles=roles, dispatched_at=at)
-    session.commit()
-    return campaign.id
-
-
-def add_tasks(
-    session: Session, *, campaign_id: int, template: TaskTemplate, role: str, within: str, at: datetime
-) -> int:
-    """One `notified` task per post of a role under a division, due by the template's minutes from `at`."""
-    task = template.task_for(role)
-    rows = select(
-        literal(campaign_id, Integer),
-        Position.person_id,
-        Position.id,
-        Position.supervisor_id,
-        Position.role,
-        Position.division_code,
-        literal("notified", String),
-        literal(at, UtcDateTime()),
-        literal(at + timedelta(minutes=task.claim_minutes), UtcDateTime()),
-        literal(at + timedelta(minutes=task.report_minutes), UtcDateTime()),
-    ).where(Position.role == role, Position.division_code.startswith(within))
-    columns = [
-        "campaign_id",
-        "person_id",
-        "position_id",
-        "supervisor_position_id",
-        "role",
-        "division_code",
-        "state",
-        "notified_at",
-        "claim_due_at",
-        "report_due_at",
-    ]
-    result = session.execute(insert(CampaignTask).from_select(columns, rows).execution_options(preserve_rowcount=True))
-    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def task_ids(session: Session, campaign_id: int, role: str) -> list[int]:
@@ -136,11 +99,9 @@ def letters(session: Session, campaign_id: int, step: str) -> dict[int, list[str
     return found
 
 
-def count_notifications(session: Session, campaign_id: int) -> int:
-    """Every notification about a campaign (its sweeps' letters)."""
-    return int(
-        session.scalar(
-            select(func.count()).select_from(Notification).where(Notification.subject == f"campaign:{campaign_id}")
-        )
-        or 0
+def count_letters(session: Session, campaign_id: int) -> int:
+    """Every letter a campaign's sweeps sent (reminders and supervisor notices)."""
+    statement = select(func.count()).where(
+        Notification.subject == f"campaign:{campaign_id}", Notification.topic.in_(SWEEP_TOPICS)
     )
+    return int(session.scalar(statement) or 0)

@@ -9,9 +9,9 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 from tests.campaigns.sweep_helpers import (
     HUZHEN,
-    add_tasks,
-    count_notifications,
+    count_letters,
     fire,
+    forward,
     letters,
     packaged,
     set_state,
@@ -19,9 +19,9 @@ from tests.campaigns.sweep_helpers import (
     task_ids,
 )
 
-from zhili.campaigns.models import Campaign, CampaignTask
+from zhili.campaigns.models import Campaign, CampaignForward, CampaignTask
 from zhili.campaigns.sweep_rules import SWEEP, Sweep, Watch, needs_notice, sweep_instants, sweep_timers
-from zhili.campaigns.sweeps import cancel_sweeps, schedule_sweeps
+from zhili.campaigns.sweeps import cancel_sweeps
 from zhili.clocks import timers
 from zhili.clocks.models import Timer
 from zhili.core.audit import AuditRecord
@@ -50,7 +50,11 @@ def _audit_actions(session: Session, campaign_id: int) -> list[str]:
     return list(
         session.scalars(
             select(AuditRecord.action)
-            .where(AuditRecord.entity_type == "campaign", AuditRecord.entity_id == str(campaign_id))
+            .where(
+                AuditRecord.entity_type == "campaign",
+                AuditRecord.entity_id == str(campaign_id),
+                AuditRecord.action.startswith("campaign.sweep."),
+            )
             .order_by(AuditRecord.seq)
         )
     )
@@ -97,7 +101,7 @@ def test_the_20_late_grid_heads_are_reminded_then_their_supervisors_told(
     campaign, on_time, late = _with_late_grid_heads(session)
     _minutes(clock, 119)
     fire(sessions, clock)
-    assert count_notifications(session, campaign) == 0
+    assert count_letters(session, campaign) == 0
     _minutes(clock, 120)
     fire(sessions, clock)
     reminded = letters(session, campaign, "grid_head:claim")
@@ -202,7 +206,7 @@ def test_a_closed_campaigns_sweeps_do_nothing(
     session.commit()
     _minutes(clock, 400)
     fire(sessions, clock)
-    assert count_notifications(session, campaign) == 0
+    assert count_letters(session, campaign) == 0
     assert _audit_actions(session, campaign) == []
     assert _sweep_timers(session, campaign) == []
     reminded = session.scalar(
@@ -250,41 +254,40 @@ def test_a_worker_that_was_down_reminds_once_and_tells_the_supervisors(
     assert letters(session, campaign, "grid_head:claim_supervisor")
 
 
-def test_tasks_added_later_get_a_follow_up_sweep(
+def test_a_cascade_forwarded_later_gets_its_own_sweep(
     session: Session, sessions: sessionmaker[Session], clock: FrozenClock
 ) -> None:
-    villages = sorted(
-        set(
-            session.scalars(
-                select(func.substr(Position.division_code, 1, 12)).where(
-                    Position.role == "grid_head", Position.division_code.startswith(HUZHEN)
-                )
+    campaign = start_campaign(session, template=TYPHOON, roles=["grid_head"], at=AT, mode="cascade")
+    assert _sweep_timers(session, campaign) == []
+    forward(session, campaign, HUZHEN, at=AT)
+    first, later = sorted(
+        session.scalars(
+            select(CampaignForward.division_code).where(
+                CampaignForward.campaign_id == campaign, CampaignForward.division_code != HUZHEN
             )
         )
-    )
-    first, later = villages[0], villages[1]
-    campaign = start_campaign(session, template=TYPHOON, roles=["grid_head"], at=AT, within=first)
-    forwarded_at = AT + timedelta(minutes=60)
-    add_tasks(session, campaign_id=campaign, template=TYPHOON, role="grid_head", within=later, at=forwarded_at)
-    schedule_sweeps(session, campaign_id=campaign, template=TYPHOON, roles=["grid_head"], dispatched_at=forwarded_at)
-    session.commit()
-    assert len(_sweep_timers(session, campaign)) == 5
+    )[:2]
+    forward(session, campaign, first, at=AT)
+    forward(session, campaign, later, at=AT + timedelta(minutes=60))
+    assert len(_sweep_timers(session, campaign)) == 5  # the earlier sweeps cover the later village
     _minutes(clock, 120)
     fire(sessions, clock)
     early = set(letters(session, campaign, "grid_head:claim"))
+    assert early == _people_in(session, campaign, first)
     assert ("grid_head:claim", AT + timedelta(minutes=180)) in _sweep_timers(session, campaign)
     _minutes(clock, 180)
     fire(sessions, clock)
-    everyone = set(letters(session, campaign, "grid_head:claim"))
-    later_people = set(
+    assert set(letters(session, campaign, "grid_head:claim")) == early | _people_in(session, campaign, later)
+
+
+def _people_in(session: Session, campaign: int, division: str) -> set[int]:
+    return set(
         session.scalars(
             select(CampaignTask.person_id).where(
-                CampaignTask.campaign_id == campaign, CampaignTask.division_code.startswith(later)
+                CampaignTask.campaign_id == campaign, CampaignTask.division_code.startswith(division)
             )
         )
     )
-    assert everyone == early | later_people
-    assert later_people - early
 
 
 # Pure rules: no database.
