@@ -1,0 +1,314 @@
+"""Task services on SQLite and PostgreSQL: the lifecycle, every refusal, far reports, raised cases, races."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+from tests.campaigns.task_helpers import (
+    actor_of,
+    dispatch_typhoon,
+    gridhead_report,
+    insert_task,
+    partymember_grid,
+    png,
+    point_far_from,
+    point_in,
+    task_of,
+)
+from tests.conftest import START, World
+
+from zhili.campaigns import task_photos, task_queries, task_service
+from zhili.campaigns.models import Campaign, CampaignTask
+from zhili.campaigns.task_schemas import CaseRaise, RateBody, ReportBody
+from zhili.campaigns.tasks import TaskAction, TaskRating, TaskRefused
+from zhili.cases.models import Case
+from zhili.cases.photos import PayloadTooLargeError, UnsupportedMediaTypeError
+from zhili.core.audit import AuditRecord
+from zhili.core.clock import FrozenClock
+from zhili.core.errors import ConflictError, DomainError, InvalidInputError, NotFoundError
+from zhili.notify.models import InboxItem, Notification
+from zhili.org.geo import LocatorCache
+
+
+def report(session: Session, clock: FrozenClock, task_id: int, username: str, body: ReportBody) -> CampaignTask:
+    return task_service.report_task(
+        session, task_id=task_id, data=body, actor=actor_of(session, username), clock=clock, locators=LocatorCache()
+    )
+
+
+def claimed_partymember_task(session: Session, clock: FrozenClock) -> CampaignTask:
+    task = task_of(session, dispatch_typhoon(session, clock), "partymember")
+    return task_service.claim_task(session, task_id=task.id, actor=actor_of(session, "partymember"), clock=clock)
+
+
+def test_a_task_goes_from_notified_to_rated(session: Session, clock: FrozenClock) -> None:
+    audited_before = session.scalar(select(func.max(AuditRecord.id))) or 0
+    campaign = dispatch_typhoon(session, clock)
+    task = task_of(session, campaign, "partymember")
+    me = actor_of(session, "partymember")
+    assert task.state == "notified"
+    assert task_service.read_task(session, task_id=task.id, actor=me, clock=clock).state == "read"
+    clock.advance(timedelta(minutes=10))
+    claimed = task_service.claim_task(session, task_id=task.id, actor=me, clock=clock)
+    assert (claimed.state, claimed.claimed_at) == ("claimed", clock.now())
+    clock.advance(timedelta(hours=1))
+    body = ReportBody(text="12户已走访提醒", point=point_in(session, task.division_code))
+    reported = report(session, clock, task.id, "partymember", body)
+    assert (reported.state, reported.is_far, reported.report_text) == ("reported", False, "12户已走访提醒")
+    head = actor_of(session, "gridhead")
+    task_service.verify_task(session, task_id=task.id, note="情况属实", actor=head, clock=clock)
+    rated = task_service.rate_task(
+        session, task_id=task.id, data=RateBody(rating=TaskRating.GOOD), actor=head, clock=clock
+    )
+    assert (rated.state, rated.rating) == ("rated", "good")
+    detail = task_queries.task_detail(session, me, task.id, now=clock.now())
+    assert detail.points == 1 + 2 + 1  # the typhoon's party member: claimed, reported on time, verified
+    actions = session.scalars(
+        select(AuditRecord.action)
+        .where(
+            AuditRecord.entity_type == "campaign_task",
+            AuditRecord.entity_id == str(task.id),
+            AuditRecord.id > audited_before,
+        )
+        .order_by(AuditRecord.id)
+    ).all()
+    assert [a.removeprefix("campaign.task.") for a in actions] == ["read", "claim", "report", "verify", "rate"]
+    told = session.scalars(
+        select(Notification.key)
+        .join(InboxItem, InboxItem.notification_id == Notification.id)
+        .where(InboxItem.person_id == me.person_id, Notification.key.startswith(f"campaign-task:{task.id}:"))
+    ).all()
+    assert sorted(told) == [f"campaign-task:{task.id}:rated", f"campaign-task:{task.id}:verified"]
+
+
+def test_claiming_twice_is_409_with_what_can_be_done(session: Session, clock: FrozenClock) -> None:
+    task = claimed_partymember_task(session, clock)
+    with pytest.raises(TaskRefused) as refused:
+        task_service.claim_task(session, task_id=task.id, actor=actor_of(session, "partymember"), clock=clock)
+    assert refused.value.status == 409
+    assert refused.value.extra["allowed"] == ["report"]
+
+
+def test_someone_elses_task_is_not_found_for_a_plain_recipient(session: Session, clock: FrozenClock) -> None:
+    campaign = dispatch_typhoon(session, clock)
+    head_task = task_of(session, campaign, "gridhead")
+    me = actor_of(session, "partymember")
+    neighbour = session.scalars(
+        select(CampaignTask).where(
+            CampaignTask.campaign_id == campaign.id,
+            CampaignTask.role == "party_member",
+            CampaignTask.person_id != me.person_id,
+        )
+    ).first()
+    assert neighbour is not None
+    for task in (head_task, neighbour):
+        with pytest.raises(NotFoundError):
+            task_service.claim_task(session, task_id=task.id, actor=me, clock=clock)
+        with pytest.raises(NotFoundError):
+            task_queries.task_detail(session, me, task.id, now=clock.now())
+    with pytest.raises(NotFoundError):
+        task_service.claim_task(session, task_id=head_task.id, actor=actor_of(session, "gridworker"), clock=clock)
+
+
+def test_the_level_above_may_not_claim_and_the_recipient_may_not_verify(session: Session, clock: FrozenClock) -> None:
+    task = task_of(session, dispatch_typhoon(session, clock), "partymember")
+    with pytest.raises(TaskRefused) as refused:
+        task_service.claim_task(session, task_id=task.id, actor=actor_of(session, "gridhead"), clock=clock)
+    assert refused.value.status == 403
+    me = actor_of(session, "partymember")
+    task_service.claim_task(session, task_id=task.id, actor=me, clock=clock)
+    report(
+        session, clock, task.id, "partymember", ReportBody(text="已走访", point=point_in(session, task.division_code))
+    )
+    with pytest.raises(TaskRefused) as refused:
+        task_service.verify_task(session, task_id=task.id, note=None, actor=me, clock=clock)
+    assert refused.value.status == 403
+
+
+def test_reporting_before_claiming_is_409(session: Session, clock: FrozenClock) -> None:
+    task = task_of(session, dispatch_typhoon(session, clock), "partymember")
+    body = ReportBody(text="已走访", point=point_in(session, task.division_code))
+    with pytest.raises(TaskRefused) as refused:
+        report(session, clock, task.id, "partymember", body)
+    assert refused.value.status == 409
+    assert set(refused.value.extra["allowed"]) == {"read", "claim", "decline"}
+
+
+def test_a_report_without_its_evidence_is_422_naming_each_field(session: Session, clock: FrozenClock) -> None:
+    campaign = dispatch_typhoon(session, clock)
+    task = task_of(session, campaign, "gridhead")
+    task_service.claim_task(session, task_id=task.id, actor=actor_of(session, "gridhead"), clock=clock)
+    with pytest.raises(InvalidInputError) as refused:
+        report(session, clock, task.id, "gridhead", ReportBody(photo_ids=[999_999]))
+    fields = [error["field"] for error in refused.value.extra["errors"]]
+    assert fields == ["body.photo_ids", "body.text", "body.photo_ids", "body.point"]
+    assert session.get(CampaignTask, task.id).state == "claimed"  # type: ignore[union-attr]
+
+
+def test_a_report_far_outside_the_grid_is_flagged_not_refused(session: Session, clock: FrozenClock) -> None:
+    task = claimed_partymember_task(session, clock)
+    far = report(
+        session,
+        clock,
+        task.id,
+        "partymember",
+        ReportBody(text="已走访", point=point_far_from(session, task.division_code)),
+    )
+    assert (far.state, far.is_far) == ("reported", True)
+    head = actor_of(session, "gridhead")
+    assert task_queries.task_detail(session, head, task.id, now=clock.now()).is_far
+
+
+def test_a_return_sends_it_back_counts_and_tells_the_recipient(session: Session, clock: FrozenClock) -> None:
+    task = claimed_partymember_task(session, clock)
+    body = ReportBody(text="已走访", point=point_in(session, task.division_code))
+    report(session, clock, task.id, "partymember", body)
+    cadre = actor_of(session, "village")  # the village committee above the grid: a managing post
+    returned = task_service.return_task(session, task_id=task.id, reason="未写明走访户数", actor=cadre, clock=clock)
+    assert (returned.state, returned.returned_count, returned.reason, returned.reported_at) == (
+        "claimed",
+        1,
+        "未写明走访户数",
+        None,
+    )
+    inbox = session.scalars(select(Notification.body).where(Notification.key == f"campaign-task:{task.id}:returned:1"))
+    assert "未写明走访户数" in inbox.one()
+    report(session, clock, task.id, "partymember", body)
+    verified = task_service.verify_task(session, task_id=task.id, note=None, actor=cadre, clock=clock)
+    assert verified.state == "verified"
+    detail = task_queries.task_detail(session, actor_of(session, "partymember"), task.id, now=clock.now())
+    assert detail.points == 1 + 2 + 1 - 1
+
+
+def test_a_late_report_loses_points(session: Session, clock: FrozenClock) -> None:
+    task = claimed_partymember_task(session, clock)
+    clock.advance(timedelta(hours=9))  # the typhoon's party member reports within 8 hours
+    report(
+        session, clock, task.id, "partymember", ReportBody(text="已走访", point=point_in(session, task.division_code))
+    )
+    detail = task_queries.task_detail(session, actor_of(session, "partymember"), task.id, now=clock.now())
+    assert detail.points == 1 - 1
+
+
+def test_a_report_raises_a_case_linked_to_the_campaign(session: Session, clock: FrozenClock) -> None:
+    campaign = dispatch_typhoon(session, clock)
+    task = task_of(session, campaign, "gridhead")
+    head = actor_of(session, "gridhead")
+    task_service.claim_task(session, task_id=task.id, actor=head, clock=clock)
+    photo = task_photos.attach_task_photo(session, task_id=task.id, data=png(), actor=head, clock=clock)
+    fallen_tree = CaseRaise(
+        matter="road_safety_hazard",
+        description="大树倒伏，压住半幅路面",
+        attributes={"hazard_type": "obstruction", "road_name": "湖镇大道", "lanes_blocked": "partial"},
+    )
+    body = ReportBody.model_validate({**gridhead_report(session, task, [photo.id]), "raise_case": fallen_tree})
+    reported = report(session, clock, task.id, "gridhead", body)
+    case = session.get(Case, reported.case_id)
+    assert case is not None
+    assert (case.channel, case.matter_code, case.originator_person_id) == (
+        "campaign",
+        "road_safety_hazard",
+        head.person_id,
+    )
+    assert campaign.number in case.description
+    assert body.point is not None
+    assert (case.lon, case.lat) == (body.point.lon, body.point.lat)
+    assert case.place_code.startswith(task.division_code[:9])
+
+
+def test_a_case_needs_the_reports_point(session: Session, clock: FrozenClock) -> None:
+    task = claimed_partymember_task(session, clock)
+    body = ReportBody(
+        text="已走访", raise_case=CaseRaise(matter="road_safety_hazard", description="倒树", attributes={})
+    )
+    with pytest.raises(InvalidInputError) as refused:
+        report(session, clock, task.id, "partymember", body)
+    assert {"field": "body.point", "message": "the location (GPS) is required"} in refused.value.extra["errors"]
+
+
+def test_photos_are_checked_like_case_photos(session: Session, clock: FrozenClock) -> None:
+    campaign = dispatch_typhoon(session, clock)
+    task = task_of(session, campaign, "gridhead")
+    head = actor_of(session, "gridhead")
+    with pytest.raises(ConflictError):  # photos belong to a report: claim first
+        task_photos.attach_task_photo(session, task_id=task.id, data=png(), actor=head, clock=clock)
+    task_service.claim_task(session, task_id=task.id, actor=head, clock=clock)
+    with pytest.raises(UnsupportedMediaTypeError):
+        task_photos.attach_task_photo(session, task_id=task.id, data=b"MZ\x90\x00", actor=head, clock=clock)
+    big = png() + b"\x00" * (5 * 1024 * 1024)
+    with pytest.raises(PayloadTooLargeError):
+        task_photos.attach_task_photo(session, task_id=task.id, data=big, actor=head, clock=clock)
+    with pytest.raises(NotFoundError):
+        task_photos.attach_task_photo(
+            session, task_id=task.id, data=png(), actor=actor_of(session, "partymember"), clock=clock
+        )
+
+
+def test_a_decline_needs_no_claim_and_ends_the_task(session: Session, clock: FrozenClock) -> None:
+    task = task_of(session, dispatch_typhoon(session, clock), "partymember")
+    me = actor_of(session, "partymember")
+    declined = task_service.decline_task(session, task_id=task.id, reason="住院中", actor=me, clock=clock)
+    assert (declined.state, declined.reason) == ("declined", "住院中")
+    with pytest.raises(TaskRefused):
+        task_service.claim_task(session, task_id=task.id, actor=me, clock=clock)
+
+
+def test_a_change_that_lost_the_race_is_409_and_writes_nothing(session: Session, clock: FrozenClock) -> None:
+    task = task_of(session, dispatch_typhoon(session, clock), "partymember")
+    me = actor_of(session, "partymember")
+    loaded, _campaign, parties = task_service.load_task(session, me, task.id)
+    # Another request claims the task between this one's read and its write.
+    session.connection().execute(update(CampaignTask).where(CampaignTask.id == task.id).values(state="claimed"))
+    assert loaded.state == "notified"
+    with pytest.raises(ConflictError):
+        task_service.move(
+            session, loaded, action=TaskAction.CLAIM, parties=parties, values={}, actor=me, now=clock.now()
+        )
+
+
+def test_my_tasks_list_only_mine_and_above_lists_what_i_verify(session: Session, clock: FrozenClock) -> None:
+    campaign = dispatch_typhoon(session, clock)
+    me = actor_of(session, "partymember")
+    mine = task_queries.list_tasks(session, me, view="mine")
+    assert [t.id for t in mine.items] == [task_of(session, campaign, "partymember").id]
+    assert mine.items[0].allowed_actions == [TaskAction.READ, TaskAction.CLAIM, TaskAction.DECLINE]
+    above = task_queries.list_tasks(session, actor_of(session, "gridhead"), view="above", limit=3)
+    assert len(above.items) == 3
+    assert all(t.role == "party_member" and t.division_code == partymember_grid(session) for t in above.items)
+    following = task_queries.list_tasks(session, actor_of(session, "gridhead"), view="above", cursor=above.next_cursor)
+    assert not {t.id for t in following.items} & {t.id for t in above.items}
+    assert task_queries.list_tasks(session, me, view="mine", state="claimed").items == []
+
+
+def test_two_concurrent_claims_one_wins(world: World) -> None:
+    """Real transactions (not the test's rolled-back one): of four simultaneous claims exactly one succeeds."""
+    factory = sessionmaker(world.engine, expire_on_commit=False)
+    clock = FrozenClock(START)
+    with factory() as setup:
+        campaign_id, task_id = insert_task(setup, "partymember", "party_member", at=START)
+        me = actor_of(setup, "partymember")
+    barrier = threading.Barrier(4)
+
+    def claim(_n: int) -> int:
+        with factory() as session:
+            barrier.wait()
+            try:
+                task_service.claim_task(session, task_id=task_id, actor=me, clock=clock)
+            except DomainError as refused:
+                return refused.status
+            return 200
+
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            statuses = sorted(pool.map(claim, range(4)))
+        assert statuses == [200, 409, 409, 409]
+    finally:
+        with factory() as cleanup:
+            cleanup.execute(delete(CampaignTask).where(CampaignTask.id == task_id))
+            cleanup.execute(delete(Campaign).where(Campaign.id == campaign_id))
+            cleanup.commit()
