@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from zhili.app import create_app
+from zhili.campaigns import cli as campaigns_cli
 from zhili.clocks import demo_clock as demo_clock_store
 from zhili.clocks.calendar import CHINA
 from zhili.clocks.demo_clock import demo_clock
@@ -57,6 +58,7 @@ for sub, name in (
     (matters_app, "matters"),
     (clock_app, "clock"),
     (notify_app, "notify"),
+    (campaigns_cli.app, "campaigns"),
 ):
     app.add_typer(sub, name=name)
 

@@ -1,0 +1,92 @@
+"""Demo responses: the chosen shares read, claim and report over the window, set-based and deterministic."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from contextlib import closing
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from tests.conftest import START, World
+from typer.testing import CliRunner
+
+from zhili.campaigns.dispatch import dispatch_campaign
+from zhili.campaigns.models import CampaignTask
+from zhili.campaigns.schemas import CampaignCreate
+from zhili.campaigns.simulate import Shares, apply_until, plan_task, start_simulation, step_instants
+from zhili.cli import app
+from zhili.core.audit import AuditRecord
+from zhili.core.auth import system_actor
+from zhili.core.clock import FrozenClock
+from zhili.core.db import make_engine
+from zhili.core.errors import InvalidInputError
+
+HUZHEN = "330825101"
+
+
+def test_shares_pick_the_same_people_every_time_and_report_within_claim() -> None:
+    shares = Shares(claim=0.9, report=0.7, over=timedelta(hours=2))
+    plans = [plan_task(task_id, START, shares) for task_id in range(1, 20_001)]
+    again = [plan_task(task_id, START, shares) for task_id in range(1, 20_001)]
+    assert plans == again
+    claimed = [p for p in plans if p is not None and p[1] is not None]
+    reported = [p for p in claimed if p[2] is not None]
+    assert len(claimed) / len(plans) == pytest.approx(0.9, abs=0.01)
+    assert len(reported) / len(plans) == pytest.approx(0.7, abs=0.01)
+    for read_at, claimed_at, reported_at in reported:
+        assert START <= read_at <= claimed_at <= reported_at <= START + timedelta(hours=2)  # type: ignore[operator]
+    with pytest.raises(InvalidInputError):
+        Shares(claim=0.5, report=0.7, over=timedelta(hours=1))
+
+
+def test_responses_arrive_slice_by_slice_and_are_audited_once(session: Session) -> None:
+    clock = FrozenClock(START)
+    data = CampaignCreate(template="typhoon", divisions=[HUZHEN])
+    campaign = dispatch_campaign(session, data=data, actor=system_actor("test"), clock=clock)
+    shares = Shares(claim=0.8, report=0.5, over=timedelta(hours=2), seed=7)
+    script = start_simulation(session, campaign_id=campaign.id, shares=shares, actor=system_actor("cli"), clock=clock)
+    instants = step_instants(script, 4)
+    assert len(instants) == 4
+    moved = [apply_until(session, script, until) for until in instants]
+    session.flush()
+    assert all(n > 0 for n in moved)
+    states = Counter(session.scalars(select(CampaignTask.state).where(CampaignTask.campaign_id == campaign.id)).all())
+    total = campaign.recipients
+    assert states["reported"] == pytest.approx(total * 0.5, rel=0.15)
+    assert states["claimed"] + states["reported"] == pytest.approx(total * 0.8, rel=0.1)
+    late = session.scalar(
+        select(func.count()).where(
+            CampaignTask.campaign_id == campaign.id, CampaignTask.claimed_at > START + timedelta(hours=2)
+        )
+    )
+    assert late == 0
+    assert apply_until(session, script, instants[-1]) == 0  # nothing left to move
+    records = session.scalars(select(AuditRecord.action).where(AuditRecord.entity_id == str(campaign.id))).all()
+    assert records.count("campaign.simulated") == 1
+
+
+def test_the_simulate_command_fills_a_demo_campaign(sqlite_world: World, tmp_path: Path) -> None:
+    database = tmp_path / "demo.sqlite"
+    original = sqlite_world.url.removeprefix("sqlite:///")
+    with closing(sqlite3.connect(original)) as source, closing(sqlite3.connect(database)) as target:
+        source.backup(target)
+    engine = make_engine(f"sqlite:///{database}")
+    with Session(engine, expire_on_commit=False) as session:
+        data = CampaignCreate(template="typhoon", divisions=[HUZHEN], roles=["grid_head"])
+        campaign = dispatch_campaign(session, data=data, actor=system_actor("test"), clock=FrozenClock(START))
+        campaign_id, recipients = campaign.id, campaign.recipients
+    arguments = ["campaigns", "simulate", str(campaign_id), "--claim", "1", "--report", "0.5"]
+    result = CliRunner().invoke(app, [*arguments, "--over", "1h", "--steps", "3", "--database", str(database)])
+    assert result.exit_code == 0, result.output
+    assert "step 3/3" in result.output
+    with Session(engine) as session:
+        states = Counter(session.scalars(select(CampaignTask.state).where(CampaignTask.campaign_id == campaign_id)))
+    assert states["claimed"] + states["reported"] == recipients
+    assert states["reported"] > 0
+    unknown = CliRunner().invoke(app, ["campaigns", "simulate", "999999", "--database", str(database)])
+    assert unknown.exit_code == 2
+    engine.dispose()
