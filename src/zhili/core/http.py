@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from zhili.core.clock import Clock
 from zhili.core.settings import Settings
@@ -34,25 +35,31 @@ def services(request: Request) -> Services:
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def db_session(request: Request) -> Iterator[Session]:
+async def db_session(request: Request) -> AsyncIterator[Session]:
     """One session per request, closed (and rolled back if uncommitted) afterwards.
 
     Reads get a session that never takes the SQLite write lock; writes one that takes it first.
+    Making a session does no I/O (it connects on first use), so this runs on the event loop rather
+    than taking two trips through the thread pool; only closing a session that still holds a
+    transaction (closing rolls it back) is sent to the thread pool.
     """
     found = services(request)
     session = found.read_sessions() if request.method in SAFE_METHODS else found.sessions()
     try:
         yield session
     finally:
-        session.close()
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
-def clock(request: Request) -> Clock:
-    """The injected clock."""
+async def clock(request: Request) -> Clock:
+    """The injected clock (async: a plain attribute read needs no trip through the thread pool)."""
     return services(request).clock
 
 
-def settings(request: Request) -> Settings:
+async def settings(request: Request) -> Settings:
     """The settings the app was built with."""
     return services(request).settings
 
