@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_closed_loops.py
 	$(BIN)/python benchmarks/bench_intake_http.py
 	$(BIN)/python benchmarks/bench_outbox.py
+	$(BIN)/python benchmarks/bench_sweeps.py
 
 clean:
 	rm -rf $(VENV) var

@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from zhili.campaigns.sweep_rules import Sweep, step_of
 from zhili.campaigns.template import RoleTask
@@ -49,58 +50,64 @@ class Overdue:
     marker_at: datetime | None
 
 
+@dataclass(frozen=True)
+class _Wording:
+    """What every letter of one sweep shares, worked out once per sweep rather than per letter."""
+
+    campaign: SweptCampaign
+    role_task: RoleTask
+    key: str
+    to_supervisor: bool
+    verb: str
+    label: tuple[str, str]
+    severity: Severity
+
+
 def sweep_letters(
     campaign: SweptCampaign, role_task: RoleTask, sweep: Sweep, tasks: Sequence[Overdue], *, generation: int
 ) -> list[Letter]:
     """One letter per recipient listing their tasks (or their late people), keyed per sweep instant."""
-    key = f"campaign:{campaign.id}:{step_of(role_task.role, sweep)}:{generation}"
+    wording = _Wording(
+        campaign=campaign,
+        role_task=role_task,
+        key=f"campaign:{campaign.id}:{step_of(role_task.role, sweep)}:{generation}",
+        to_supervisor=sweep.to_supervisor,
+        verb="领办" if sweep.watches_claim else "回单",
+        label=LABELS[sweep],
+        severity=Severity.RED if campaign.severity == Severity.RED.value else Severity.YELLOW,
+    )
     by_recipient: defaultdict[int, list[Overdue]] = defaultdict(list)
     for task in tasks:
         by_recipient[task.recipient].append(task)
     return [
-        Letter(_notice(campaign, role_task, sweep, listed, key=f"{key}:{recipient}"), (recipient,))
-        for recipient, listed in sorted(by_recipient.items())
+        Letter(_notice(wording, recipient, listed), (recipient,)) for recipient, listed in sorted(by_recipient.items())
     ]
 
 
-def _notice(
-    campaign: SweptCampaign,
-    role_task: RoleTask,
-    sweep: Sweep,
-    tasks: Sequence[Overdue],
-    *,
-    key: str,
-) -> Notice:
-    zh, en = LABELS[sweep]
-    lines = [_supervisor_line(role_task, sweep, t) if sweep.to_supervisor else _own_line(sweep, t) for t in tasks]
+def _notice(wording: _Wording, recipient: int, tasks: Sequence[Overdue]) -> Notice:
+    campaign, title = wording.campaign, wording.role_task.title_zh
+    zh, en = wording.label
+    if wording.to_supervisor:
+        role = role_name(wording.role_task.role, "zh")
+        lines = [f"· {t.person_name} · {role} · {t.division_name} · {_deadline(wording.verb, t.due_at)}" for t in tasks]
+        head, ending = f"以下 {len(tasks)} 人{zh}「{title}」：", "请督促落实。"
+    else:
+        lines = [f"· {t.division_name} · {_deadline(wording.verb, t.due_at)}" for t in tasks]
+        head, ending = f"「{title}」{len(tasks)} 项：", f"请尽快{wording.verb}。"
     if len(lines) > MAX_LINES:
         lines = [*lines[:MAX_LINES], f"…另有 {len(lines) - MAX_LINES} 项 / {len(lines) - MAX_LINES} more"]
-    if sweep.to_supervisor:
-        head = f"以下 {len(tasks)} 人{zh}「{role_task.title_zh}」："
-        ending = "请督促落实。"
-    else:
-        head = f"「{role_task.title_zh}」{len(tasks)} 项："
-        ending = "请在「我的任务」中领办。" if sweep.watches_claim else "请尽快回单。"
     return Notice(
-        topic="campaign.escalate" if sweep.to_supervisor else "campaign.remind",
-        severity=Severity.RED if campaign.severity == Severity.RED.value else Severity.YELLOW,
+        topic="campaign.escalate" if wording.to_supervisor else "campaign.remind",
+        severity=wording.severity,
         title=f"{zh}：{campaign.title}",
         body="\n".join([f"{zh} / {en} · {campaign.number} {campaign.title}", head, *lines, ending]),
-        key=key,
-        link=f"/campaigns/{campaign.id}" if sweep.to_supervisor else "/tasks",
+        key=f"{wording.key}:{recipient}",
+        link=f"/campaigns/{campaign.id}" if wording.to_supervisor else "/tasks",
         subject=f"campaign:{campaign.id}",
     )
 
 
-def _deadline(sweep: Sweep, due_at: datetime) -> str:
-    verb = "领办" if sweep.watches_claim else "回单"
+@lru_cache(maxsize=64)
+def _deadline(verb: str, due_at: datetime) -> str:
+    """The deadline in local time (cached: a sweep's tasks mostly share one due instant)."""
     return f"应于 {due_at.astimezone(CHINA):%m-%d %H:%M} 前{verb}"
-
-
-def _own_line(sweep: Sweep, task: Overdue) -> str:
-    return f"· {task.division_name} · {_deadline(sweep, task.due_at)}"
-
-
-def _supervisor_line(role_task: RoleTask, sweep: Sweep, task: Overdue) -> str:
-    role = role_name(role_task.role, "zh")
-    return f"· {task.person_name} · {role} · {task.division_name} · {_deadline(sweep, task.due_at)}"

@@ -43,12 +43,12 @@ class Sweep(StrEnum):
     @property
     def watches_claim(self) -> bool:
         """True for the sweeps about claiming (against `claim_due_at`), False for reporting."""
-        return self in {Sweep.CLAIM, Sweep.CLAIM_AGAIN, Sweep.CLAIM_SUPERVISOR}
+        return self.value.startswith("claim")
 
     @property
     def to_supervisor(self) -> bool:
         """True when the sweep tells the supervisors rather than the people themselves."""
-        return self in {Sweep.CLAIM_SUPERVISOR, Sweep.REPORT_SUPERVISOR}
+        return self.value.endswith("supervisor")
 
     @property
     def states(self) -> tuple[str, ...]:
