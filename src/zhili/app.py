@@ -13,7 +13,7 @@ from zhili.access import pages as access_pages
 from zhili.access.actor_cache import ActorCache
 from zhili.access.deps import resolve_actor
 from zhili.campaigns import api as campaigns_api
-from zhili.campaigns import board_api, board_pages, scores_api
+from zhili.campaigns import board_api, board_pages, scores_api, task_pages, tasks_api
 from zhili.cases import api as cases_api
 from zhili.cases import pages as cases_pages
 from zhili.cases import supervision_api
@@ -84,6 +84,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
         scores_api.router,  # before campaigns_api: /scores is not a campaign id
         campaigns_api.router,
         board_api.router,
+        tasks_api.router,
         notify_api.inbox_router,
         notify_api.router,
         access_pages.router,
@@ -92,6 +93,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
         cases_pages.router,
         notify_pages.router,
         board_pages.router,
+        task_pages.router,
     )
     for router in routers:
         app.include_router(router)

@@ -18,6 +18,7 @@ NAV = (
     ("/cases", "nav.cases"),
     ("/supervision", "nav.supervision"),
     ("/campaigns", "nav.campaigns"),
+    ("/tasks", "nav.tasks"),
     ("/org", "nav.org"),
     ("/map", "nav.map"),
     ("/matters", "nav.matters"),

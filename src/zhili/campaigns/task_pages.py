@@ -1,0 +1,204 @@
+"""Phone pages for field staff: my tasks with a one-tap 领办, and one task with its report form."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
+from starlette.responses import Response
+
+from zhili.campaigns import task_forms, task_photos, task_queries, task_service
+from zhili.campaigns.schemas import TaskState
+from zhili.campaigns.task_queries import View
+from zhili.campaigns.task_schemas import RateBody, TaskDetail
+from zhili.campaigns.tasks import TaskRating
+from zhili.cases.photos import MAX_PHOTO_BYTES, PayloadTooLargeError, UnsupportedMediaTypeError
+from zhili.core.auth import Actor, PageActor
+from zhili.core.clock import Clock
+from zhili.core.errors import InvalidInputError
+from zhili.core.http import ClockDep, DbSession, services
+from zhili.core.params import IdPath
+from zhili.matters import queries as matters
+from zhili.matters.definition import MatterDefinition
+from zhili.org.geo import request_locators
+from zhili.web.templating import renderer
+
+router = APIRouter(include_in_schema=False)
+
+MatterParam = Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{1,59}$")]
+
+
+@router.get("/tasks")
+def my_tasks(  # noqa: PLR0917 - FastAPI parameters
+    request: Request,
+    session: DbSession,
+    actor: PageActor,
+    state: Annotated[TaskState | None, Query()] = None,
+    view: Annotated[View, Query()] = "mine",
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    """My tasks, newest first, each with a big 领办 button while it is unclaimed; `view=above` to verify."""
+    page = task_queries.list_tasks(session, actor, view=view, state=state, cursor=cursor, limit=50)
+    context = {"actor": actor, "page": page, "state": state, "view": view}
+    return renderer(request).render(request, "campaigns/field_tasks.html", context)
+
+
+@router.get("/tasks/{task_id}")
+def task_page(  # noqa: PLR0917 - FastAPI parameters
+    request: Request,
+    task_id: IdPath,
+    session: DbSession,
+    actor: PageActor,
+    clock: ClockDep,
+    matter: MatterParam = None,
+) -> Response:
+    """One task: opening it marks it read; instructions, checklist, the report form, the level above's buttons."""
+    detail = task_queries.task_detail(session, actor, task_id, now=clock.now())
+    if detail.is_mine and detail.state == "notified":
+        session.commit()  # end the read transaction; the mark is written by a session that may write
+        with services(request).sessions() as writer:
+            task_service.read_task(writer, task_id=task_id, actor=actor, clock=clock)
+        detail = task_queries.task_detail(session, actor, task_id, now=clock.now())
+    return _render(request, session, actor, detail, matter=matter, errors=[], status_code=200)
+
+
+def _render(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    detail: TaskDetail,
+    *,
+    matter: str | None,
+    errors: list[str],
+    status_code: int,
+    values: dict[str, str] | None = None,
+    kept_photos: list[int] | None = None,
+) -> Response:
+    definition = matters.current_definition(session, matter)[1] if matter else None
+    context = {
+        "actor": actor,
+        "task": detail,
+        "matters": matters.list_current(session) if "report" in detail.allowed_actions else [],
+        "definition": definition,
+        "ratings": list(TaskRating),
+        "errors": errors,
+        "values": values or {},
+        "kept_photos": kept_photos or [],
+    }
+    return renderer(request).render(request, "campaigns/field_task.html", context, status_code=status_code)
+
+
+def _back(task_id: int) -> RedirectResponse:
+    return RedirectResponse(f"/tasks/{task_id}", status_code=303)
+
+
+@router.post("/tasks/{task_id}/claim")
+async def claim(task_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
+    """The one-tap 领办 of the list and the task page."""
+    await run_in_threadpool(task_service.claim_task, session, task_id=task_id, actor=actor, clock=clock)
+    return _back(task_id)
+
+
+@router.post("/tasks/{task_id}/decline")
+async def decline(request: Request, task_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
+    """Decline with the reason typed on the page."""
+    reason = _required(await request.form(), "reason")
+    await run_in_threadpool(
+        task_service.decline_task, session, task_id=task_id, reason=reason, actor=actor, clock=clock
+    )
+    return _back(task_id)
+
+
+@router.post("/tasks/{task_id}/report")
+async def report(request: Request, task_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
+    """回单 from the phone: the photos taken are stored first, then the report; a wrong form is shown again."""
+    form = await request.form()
+    uploads = [item for item in form.getlist("photos") if isinstance(item, UploadFile) and item.filename]
+    photos = [await upload.read(MAX_PHOTO_BYTES + 1) for upload in uploads]
+    return await run_in_threadpool(_report, request, form, photos, session, actor=actor, clock=clock, task_id=task_id)
+
+
+def _report(
+    request: Request, form: FormData, photos: list[bytes], session: Session, *, actor: Actor, clock: Clock, task_id: int
+) -> Response:
+    # Database work runs in the thread pool, never on the event loop (ADR 0004).
+    detail = task_queries.task_detail(session, actor, task_id, now=clock.now())
+    matter = task_forms.text(form, "matter")
+    # Photos kept from an earlier try of this form (shown again with their ids), then the new ones.
+    ids = [int(v) for v in form.getlist("photo_id") if isinstance(v, str) and v.isdigit() and len(v) < 10]  # noqa: PLR2004
+    try:
+        definition = _definition(session, matter)
+        ids += [
+            task_photos.attach_task_photo(session, task_id=task_id, data=data, actor=actor, clock=clock).id
+            for data in photos
+        ]
+        body = task_forms.report_from_form(form, photo_ids=ids, checklist=detail.checklist, definition=definition)
+        task_service.report_task(
+            session, task_id=task_id, data=body, actor=actor, clock=clock, locators=request_locators(request)
+        )
+    except (ValidationError, InvalidInputError, PayloadTooLargeError, UnsupportedMediaTypeError) as exc:
+        detail = task_queries.task_detail(session, actor, task_id, now=clock.now())
+        values = {key: value for key, value in form.items() if isinstance(value, str)}
+        status = exc.status if isinstance(exc, PayloadTooLargeError | UnsupportedMediaTypeError) else 422
+        return _render(
+            request,
+            session,
+            actor,
+            detail,
+            matter=matter,
+            errors=task_forms.messages(exc),
+            status_code=status,
+            values=values,
+            kept_photos=ids,
+        )
+    return _back(task_id)
+
+
+def _definition(session: Session, matter: str | None) -> MatterDefinition | None:
+    return matters.current_definition(session, matter)[1] if matter else None
+
+
+@router.post("/tasks/{task_id}/verify")
+async def verify(request: Request, task_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
+    """核验通过 from the task page."""
+    note = task_forms.text(await request.form(), "note")
+    await run_in_threadpool(task_service.verify_task, session, task_id=task_id, note=note, actor=actor, clock=clock)
+    return _back(task_id)
+
+
+@router.post("/tasks/{task_id}/return")
+async def send_back(
+    request: Request, task_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep
+) -> Response:
+    """退回 with the reason typed on the page."""
+    reason = _required(await request.form(), "reason")
+    await run_in_threadpool(task_service.return_task, session, task_id=task_id, reason=reason, actor=actor, clock=clock)
+    return _back(task_id)
+
+
+@router.post("/tasks/{task_id}/rate")
+async def rate(request: Request, task_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
+    """Rate a verified task from the page."""
+    form = await request.form()
+    try:
+        body = RateBody.model_validate(
+            {"rating": task_forms.text(form, "rating"), "comment": task_forms.text(form, "comment")}
+        )
+    except ValidationError as exc:
+        raise InvalidInputError("; ".join(task_forms.messages(exc))) from exc
+    await run_in_threadpool(task_service.rate_task, session, task_id=task_id, data=body, actor=actor, clock=clock)
+    return _back(task_id)
+
+
+def _required(form: FormData, name: str) -> str:
+    value = task_forms.text(form, name)
+    if value is None or len(value) > 500:  # noqa: PLR2004 - the column's length
+        raise InvalidInputError(
+            f"{name}: give a reason of at most 500 characters", errors=[{"field": name, "message": "required"}]
+        )
+    return value

@@ -1,0 +1,170 @@
+"""Phone task pages: the list with a one-tap 领办, the task page (read on open), the report form, the level above."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+from tests.campaigns.task_helpers import dispatch_typhoon, png, point_far_from, point_in, post_of, task_of
+from tests.conftest import Api
+
+from zhili.campaigns.models import CampaignTask
+from zhili.core.clock import FrozenClock
+
+HTML = {"accept": "text/html"}
+
+
+def state(api: Api, task: CampaignTask) -> str:
+    return str(api.get(f"/api/v1/tasks/{task.id}").json()["state"])
+
+
+def post(api: Api, path: str, data: dict[str, str] | None = None, **kwargs: Any) -> Any:
+    return api.client.post(path, data={"csrf_token": api.csrf, **(data or {})}, follow_redirects=False, **kwargs)
+
+
+def test_the_list_claims_in_one_tap_and_the_page_opens_read(api: Api, session: Session, clock: FrozenClock) -> None:
+    campaign = dispatch_typhoon(session, clock)
+    task = task_of(session, campaign, "partymember")
+    api.login("partymember")
+    listing = api.get("/tasks", headers=HTML)
+    assert listing.status_code == 200
+    assert "我的任务" in listing.text
+    assert f'action="/tasks/{task.id}/claim"' in listing.text
+    assert 'href="/tasks"' in listing.text  # the nav entry 任务
+    claimed = post(api, f"/tasks/{task.id}/claim")
+    assert claimed.status_code == 303
+    assert claimed.headers["location"] == f"/tasks/{task.id}"
+    assert state(api, task) == "claimed"
+    page = api.get(f"/tasks/{task.id}", headers=HTML)
+    assert 'id="report-form"' in page.text
+    assert 'capture="environment"' in page.text
+    assert 'id="use-gps"' in page.text
+
+
+def test_opening_the_task_page_marks_it_read(api: Api, session: Session, clock: FrozenClock) -> None:
+    task = task_of(session, dispatch_typhoon(session, clock), "partymember")
+    api.login("gridhead")  # the level above opening it does not mark it read
+    assert api.get(f"/tasks/{task.id}", headers=HTML).status_code == 200
+    api.login("partymember")
+    assert state(api, task) == "notified"
+    page = api.get(f"/tasks/{task.id}", headers=HTML)
+    assert page.status_code == 200
+    assert 'data-state="read"' in page.text
+    assert state(api, task) == "read"
+
+
+def test_a_claim_without_the_csrf_token_is_refused(api: Api, session: Session, clock: FrozenClock) -> None:
+    task = task_of(session, dispatch_typhoon(session, clock), "partymember")
+    api.login("partymember")
+    refused = api.client.post(f"/tasks/{task.id}/claim", data={}, headers=HTML, follow_redirects=False)
+    assert refused.status_code == 403
+    assert state(api, task) == "notified"
+
+
+def test_report_from_the_phone_with_a_photo_then_verify(api: Api, session: Session, clock: FrozenClock) -> None:
+    task = task_of(session, dispatch_typhoon(session, clock), "gridhead")
+    api.login("gridhead")
+    post(api, f"/tasks/{task.id}/claim")
+    point = point_far_from(session, task.division_code)
+    form = {"text": "已巡查", "lon": str(point["lon"]), "lat": str(point["lat"])}
+    sent = post(api, f"/tasks/{task.id}/report", form, files={"photos": ("p.png", png(), "image/png")})
+    assert sent.status_code == 303, sent.text
+    page = api.get(f"/tasks/{task.id}", headers=HTML)
+    assert 'id="the-report"' in page.text
+    assert 'id="far"' in page.text
+    assert "/api/v1/tasks/photos/" in page.text
+    api.login("village")
+    assert 'data-action="verify"' in api.get(f"/tasks/{task.id}", headers=HTML).text
+    assert post(api, f"/tasks/{task.id}/verify", {"note": "属实"}).status_code == 303
+    assert post(api, f"/tasks/{task.id}/rate", {"rating": "ok"}).status_code == 303
+    assert state(api, task) == "rated"
+
+
+def test_an_incomplete_report_form_is_shown_again_with_the_reasons(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    task = task_of(session, dispatch_typhoon(session, clock), "gridhead")
+    api.login("gridhead")
+    post(api, f"/tasks/{task.id}/claim")
+    shown = post(api, f"/tasks/{task.id}/report", {"text": "已巡查"}, files={"photos": ("p.png", png(), "image/png")})
+    assert shown.status_code == 422
+    text = shown.text
+    assert 'id="errors"' in text
+    assert "body.point" in text
+    assert 'name="photo_id"' in text  # the photo taken is kept for the next try
+    assert ">已巡查</textarea>" in text
+    kept = text.split('name="photo_id" value="', 1)[1].split('"', 1)[0]
+    point = point_in(session, task.division_code)
+    again = post(
+        api,
+        f"/tasks/{task.id}/report",
+        {"text": "已巡查", "photo_id": kept, "lon": str(point["lon"]), "lat": str(point["lat"])},
+    )
+    assert again.status_code == 303
+    assert state(api, task) == "reported"
+
+
+def test_the_checklist_and_a_raised_case_from_the_page(api: Api, session: Session, clock: FrozenClock) -> None:
+    task = task_of(session, dispatch_typhoon(session, clock), "gridhead")
+    api.login("gridhead")
+    post(api, f"/tasks/{task.id}/claim")
+    page = api.get(f"/tasks/{task.id}?matter=road_safety_hazard", headers=HTML)
+    assert 'id="raise-case"' in page.text
+    assert 'name="attr.hazard_type"' in page.text
+    point = point_in(session, task.division_code)
+    form = {
+        "text": "发现倒树",
+        "lon": str(point["lon"]),
+        "lat": str(point["lat"]),
+        "matter": "road_safety_hazard",
+        "description": "大树倒伏",
+        "attr.hazard_type": "obstruction",
+        "attr.road_name": "湖镇大道",
+        "attr.lanes_blocked": "full",
+    }
+    sent = post(api, f"/tasks/{task.id}/report", form, files={"photos": ("p.png", png(), "image/png")})
+    assert sent.status_code == 303, sent.text
+    detail = api.get(f"/api/v1/tasks/{task.id}").json()
+    assert detail["case_id"] is not None
+    assert 'id="case-link"' in api.get(f"/tasks/{task.id}", headers=HTML).text
+
+
+def test_the_team_leaders_checklist_is_answered_on_the_page(api: Api, session: Session, clock: FrozenClock) -> None:
+    leader_village = task_of(
+        session, dispatch_typhoon(session, clock, divisions=[_leader_village(session)]), "teamleader"
+    )
+    api.login("teamleader")
+    post(api, f"/tasks/{leader_village.id}/claim")
+    page = api.get(f"/tasks/{leader_village.id}", headers=HTML).text
+    assert 'name="check.2"' in page
+    partial = post(api, f"/tasks/{leader_village.id}/report", {"text": "已部署", "check.0": "yes", "check.1": "no"})
+    assert partial.status_code == 422
+    assert "body.checklist.防汛物资已到位" in partial.text
+    done = post(
+        api,
+        f"/tasks/{leader_village.id}/report",
+        {"text": "已部署", "check.0": "yes", "check.1": "no", "check.2": "yes"},
+    )
+    assert done.status_code == 303
+    stored = api.get(f"/api/v1/tasks/{leader_village.id}").json()["report_checklist"]
+    assert stored == {"村两委已部署": True, "危房人员已转移": False, "防汛物资已到位": True}
+
+
+def _leader_village(session: Session) -> str:
+    return post_of(session, "teamleader", "team_leader").division_code
+
+
+def test_the_pages_speak_english(api: Api, session: Session, clock: FrozenClock) -> None:
+    task = task_of(session, dispatch_typhoon(session, clock), "partymember")
+    api.login("partymember")
+    page = api.get("/tasks?lang=en", headers=HTML).text
+    assert "My tasks" in page
+    assert ">Claim<" in page
+    assert "Party member: visit the linked households" in api.get(f"/tasks/{task.id}?lang=en", headers=HTML).text
+
+
+def test_someone_elses_task_page_is_not_found(api: Api, session: Session, clock: FrozenClock) -> None:
+    task = task_of(session, dispatch_typhoon(session, clock), "gridhead")
+    api.login("partymember")
+    assert api.get(f"/tasks/{task.id}", headers=HTML).status_code == 404
+    assert post(api, f"/tasks/{task.id}/claim").status_code == 404
