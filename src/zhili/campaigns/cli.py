@@ -1,4 +1,4 @@
-"""`zhili campaigns …`: commands for campaigns; `simulate` fills a demo campaign's board with responses."""
+"""`zhili campaigns …`: `dispatch` a campaign; `simulate` fills a demo campaign's board with responses."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from sqlalchemy.orm import Session, sessionmaker
 
+from zhili.campaigns.dispatch import dispatch_campaign
+from zhili.campaigns.schemas import CampaignCreate
 from zhili.campaigns.simulate import RANK, Script, Shares, apply_until, start_simulation, step_instants
 from zhili.clocks.demo_clock import demo_clock, parse_duration
 from zhili.core.auth import system_actor
@@ -77,3 +80,41 @@ def _run(
             if pause and n < steps:
                 time.sleep(pause)
     return script
+
+
+@app.command("dispatch")
+def dispatch(  # noqa: PLR0917 - typer passes options by position
+    template: Annotated[str, typer.Option(help="the task template, e.g. typhoon")],
+    division: Annotated[list[str], typer.Option(help="a division code of the scope (repeat for several)")],
+    role: Annotated[list[str] | None, typer.Option(help="a role of the template (repeat; default: all)")] = None,
+    mode: Annotated[str, typer.Option(help="all (one click) or cascade (level by level)")] = "all",
+    message: Annotated[str, typer.Option(help="the message every recipient reads")] = "",
+    source_key: Annotated[
+        str | None, typer.Option(help="the alert behind it: the same key twice is one campaign")
+    ] = None,
+    database: Annotated[Path, typer.Option(help="the SQLite file", exists=True, dir_okay=False)] = DEMO_DB,
+) -> None:
+    """Dispatch a campaign as the system (an operator's command): the same service as the API and the pages."""
+    engine = make_engine(f"sqlite:///{database}")
+    try:
+        data = CampaignCreate.model_validate(
+            {
+                "template": template,
+                "divisions": division,
+                "roles": role or None,
+                "mode": mode,
+                "message": message,
+                "source_key": source_key,
+            }
+        )
+        with make_session_factory(engine)() as session:
+            campaign = dispatch_campaign(session, data=data, actor=system_actor("cli"), clock=demo_clock(engine))
+            console.print(f"campaign {campaign.id} ({campaign.number}): {campaign.recipients:,} recipients")
+    except ValidationError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(code=2) from exc
+    except DomainError as exc:
+        console.print(f"[red]error:[/red] {exc.detail}")
+        raise typer.Exit(code=2) from exc
+    finally:
+        engine.dispose()

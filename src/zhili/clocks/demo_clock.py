@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from zhili.clocks.models import ClockOffset
 from zhili.core.clock import Clock, OffsetClock, SystemClock
+from zhili.core.db import make_session_factory
 
 ROW = "demo"
 REFRESH_SECONDS = 1.0
@@ -25,7 +26,9 @@ class StoredOffset:
     """The stored offset, re-read when older than `REFRESH_SECONDS`."""
 
     def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+        # A read-only (DEFERRED) session: "now" is often asked inside a write transaction of the same
+        # process, and a second writer there would wait for the first.
+        self._sessions = make_session_factory(engine, read_only=True)
         self._lock = threading.Lock()
         self._read_at = float("-inf")
         self._value = timedelta(0)
@@ -34,7 +37,7 @@ class StoredOffset:
         """The current offset."""
         with self._lock:
             if time.monotonic() - self._read_at >= REFRESH_SECONDS:
-                with Session(self._engine) as session:
+                with self._sessions() as session:
                     self._value = read_offset(session)
                 self._read_at = time.monotonic()
             return self._value
