@@ -14,6 +14,7 @@ from zhili.access.actor_cache import ActorCache
 from zhili.access.deps import resolve_actor
 from zhili.campaigns import api as campaigns_api
 from zhili.campaigns import board_api, board_pages, scores_api, task_pages, tasks_api
+from zhili.campaigns import pages as campaign_pages
 from zhili.cases import api as cases_api
 from zhili.cases import pages as cases_pages
 from zhili.cases import supervision_api
@@ -83,6 +84,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
         clocks_api.router,
         scores_api.router,  # before campaigns_api: /scores is not a campaign id
         campaigns_api.router,
+        campaign_pages.router,
         board_api.router,
         tasks_api.router,
         notify_api.inbox_router,
