@@ -12,7 +12,7 @@ township's command room sees its own township, and opens no division outside it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +23,8 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from zhili.campaigns.board_schemas import (
+    CLAIMED_STATES,
+    FINISHED_STATES,
     UNCLAIMED_STATES,
     BoardRead,
     CampaignBrief,
@@ -34,6 +36,7 @@ from zhili.campaigns.board_schemas import (
 )
 from zhili.campaigns.dispatch import load_campaign
 from zhili.campaigns.models import Campaign, CampaignTask
+from zhili.campaigns.schemas import TASK_STATES
 from zhili.core.auth import Actor
 from zhili.core.errors import NotFoundError
 from zhili.org.models import Division
@@ -96,10 +99,18 @@ def resolve_division(actor: Actor, campaign: Campaign, division: str | None) -> 
 
 
 def _claim_bucket() -> ColumnElement[int]:
+    """The bucket's index, by halving: at most three comparisons of the time to claim per row."""
     seconds = SecondsBetween(CampaignTask.notified_at, CampaignTask.claimed_at)
-    whens: list[tuple[ColumnElement[bool], int]] = [(CampaignTask.claimed_at.is_(None), NOT_CLAIMED)]
-    whens += [(seconds < upper * 60, n) for n, (_lower, upper) in enumerate(CLAIM_BUCKETS) if upper is not None]
-    return case(*whens, else_=len(CLAIM_BUCKETS) - 1)
+    limits = [upper * 60 for _lower, upper in CLAIM_BUCKETS if upper is not None]  # 900, 1800, 3600, 7200, 14400
+
+    def split(first: int, last: int) -> ColumnElement[int]:
+        # The bucket among first..last (last is open ended or bounded by limits[last]).
+        if first == last:
+            return literal_column(str(first))
+        middle = (first + last) // 2
+        return case((seconds < limits[middle], split(first, middle)), else_=split(middle + 1, last))
+
+    return case((CampaignTask.claimed_at.is_(None), literal_column(str(NOT_CLAIMED))), else_=split(0, len(limits)))
 
 
 def count_statement(actor: Actor, *, campaign_id: int, division: str, now: datetime) -> Any:
@@ -122,26 +133,70 @@ def count_statement(actor: Actor, *, campaign_id: int, division: str, now: datet
     )
 
 
+@dataclass(slots=True)
+class _Counts:
+    """Plain counters while folding (pydantic models are built once, at the end)."""
+
+    states: dict[str, int] = field(default_factory=dict)
+    late: int = 0
+    overdue: int = 0
+
+    def add(self, state: str, count: int, late: int, overdue: int) -> None:
+        self.states[state] = self.states.get(state, 0) + count
+        self.late += late if state in CLAIMED_STATES else 0
+        self.overdue += overdue if state in UNCLAIMED_STATES else 0
+
+    def figures(self) -> dict[str, Any]:
+        """The fields of a `Tally`."""
+        states = dict.fromkeys(TASK_STATES, 0) | self.states
+        total = sum(states.values())
+        claimed, finished = (sum(states[s] for s in group) for group in (CLAIMED_STATES, FINISHED_STATES))
+        return {
+            "total": total,
+            "states": states,
+            "unclaimed": sum(states[s] for s in UNCLAIMED_STATES),
+            "claimed": claimed,
+            "finished": finished,
+            "claimed_on_time": claimed - self.late,
+            "claimed_late": self.late,
+            "overdue": self.overdue,
+            "claim_rate": claimed / total if total else 0.0,
+            "finish_rate": finished / total if total else 0.0,
+        }
+
+
 @dataclass
 class _Fold:
-    totals: Tally
-    children: dict[str, ChildTally]
-    roles: dict[str, RoleTally]
-    buckets: list[int]
+    totals: _Counts = field(default_factory=_Counts)
+    children: dict[str, _Counts] = field(default_factory=dict)
+    roles: dict[str, _Counts] = field(default_factory=dict)
+    buckets: list[int] = field(default_factory=lambda: [0] * len(CLAIM_BUCKETS))
 
 
-def _fold(rows: Sequence[tuple[Any, ...]], division: str) -> _Fold:
-    fold = _Fold(Tally(), {}, {}, [0] * len(CLAIM_BUCKETS))
+def _fold(rows: Sequence[tuple[Any, ...]]) -> _Fold:
+    fold = _Fold()
     for child, role, state, bucket, count, late, overdue in rows:
-        for tally in (
-            fold.totals,
-            fold.children.setdefault(child, ChildTally(code=child, name=child, level="", is_self=child == division)),
-            fold.roles.setdefault(role, RoleTally(role=role)),
-        ):
-            tally.add(state, count, late=late or 0, overdue=overdue or 0)
-        if bucket != NOT_CLAIMED and state != "declined":
+        fold.totals.add(state, count, late, overdue)
+        fold.children.setdefault(child, _Counts()).add(state, count, late, overdue)
+        fold.roles.setdefault(role, _Counts()).add(state, count, late, overdue)
+        if bucket != NOT_CLAIMED and state in CLAIMED_STATES:
             fold.buckets[bucket] += count
     return fold
+
+
+def _children(fold: _Fold, division: str, names: dict[str, tuple[str, str]]) -> list[ChildTally]:
+    children = [
+        ChildTally(
+            code=code,
+            name=names.get(code, (code, ""))[0],
+            level=names.get(code, (code, ""))[1],
+            is_self=code == division,
+            can_drill=code != division and child_length(code) is not None,
+            **counts.figures(),
+        )
+        for code, counts in fold.children.items()
+    ]
+    return sorted(children, key=lambda child: (not child.is_self, child.code))
 
 
 def _names(session: Session, codes: set[str]) -> dict[str, tuple[str, str]]:
@@ -160,22 +215,18 @@ def board(session: Session, actor: Actor, campaign_id: int, *, division: str | N
     rows = [
         tuple(row) for row in session.execute(count_statement(actor, campaign_id=campaign.id, division=chosen, now=now))
     ]
-    fold = _fold(rows, chosen)
+    fold = _fold(rows)
     path = _path(top, chosen)
     names = _names(session, {*path, *fold.children})
     if chosen not in names:
         raise NotFoundError("division not found")
-    children = sorted(fold.children.values(), key=lambda c: (not c.is_self, c.code))
-    for child in children:
-        child.name, child.level = names.get(child.code, (child.code, ""))
-        child.can_drill = not child.is_self and child_length(child.code) is not None
     return BoardRead(
         campaign=CampaignBrief.model_validate(campaign, from_attributes=True),
         division=_ref(chosen, names),
         path=[_ref(code, names) for code in path if code in names],
-        totals=fold.totals,
-        children=children,
-        roles=sorted(fold.roles.values(), key=lambda r: r.role),
+        totals=Tally(**fold.totals.figures()),
+        children=_children(fold, chosen, names),
+        roles=[RoleTally(role=role, **fold.roles[role].figures()) for role in sorted(fold.roles)],
         claim_times=_buckets(fold.buckets),
         as_of=now,
     )

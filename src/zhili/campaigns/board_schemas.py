@@ -30,22 +30,6 @@ class Tally(BaseModel):
     claim_rate: float = Field(default=0.0, description="claimed / total")
     finish_rate: float = Field(default=0.0, description="finished / total")
 
-    def add(self, state: str, count: int, *, late: int, overdue: int) -> None:
-        """Count `count` tasks in `state`, `late` of them claimed late, `overdue` of them unclaimed past due."""
-        self.total += count
-        self.states[state] = self.states.get(state, 0) + count
-        if state in UNCLAIMED_STATES:
-            self.unclaimed += count
-            self.overdue += overdue
-        elif state in CLAIMED_STATES:
-            self.claimed += count
-            self.claimed_late += late
-            self.claimed_on_time += count - late
-        if state in FINISHED_STATES:
-            self.finished += count
-        self.claim_rate = self.claimed / self.total if self.total else 0.0
-        self.finish_rate = self.finished / self.total if self.total else 0.0
-
 
 class DivisionRef(BaseModel):
     """A division as the board names it."""
