@@ -23,7 +23,10 @@ from tests.campaigns.task_helpers import (
 from tests.conftest import START, World
 
 from zhili.campaigns import task_photos, task_queries, task_service
+from zhili.campaigns.cascade import forward_campaign
+from zhili.campaigns.dispatch import dispatch_campaign
 from zhili.campaigns.models import Campaign, CampaignTask
+from zhili.campaigns.schemas import CampaignCreate, ForwardCreate
 from zhili.campaigns.task_schemas import CaseRaise, RateBody, ReportBody
 from zhili.campaigns.tasks import TaskAction, TaskRating, TaskRefused
 from zhili.cases.models import Case
@@ -312,3 +315,25 @@ def test_two_concurrent_claims_one_wins(world: World) -> None:
             cleanup.execute(delete(CampaignTask).where(CampaignTask.id == task_id))
             cleanup.execute(delete(Campaign).where(Campaign.id == campaign_id))
             cleanup.commit()
+
+
+def test_a_cascaded_task_shows_the_path_it_came_down(session: Session, clock: FrozenClock) -> None:
+    grid = partymember_grid(session)
+    data = CampaignCreate(template="typhoon", divisions=[grid[:9]], mode="cascade")
+    campaign = dispatch_campaign(session, data=data, actor=actor_of(session, "ly-centre"), clock=clock)
+    for username, division, words in [("huzhen", grid[:9], "镇：重点巡查山塘"), ("village", grid[:12], "村：今晚值守")]:
+        forward_campaign(
+            session,
+            campaign_id=campaign.id,
+            division_code=division,
+            data=ForwardCreate(instructions=words),
+            actor=actor_of(session, username),
+            clock=clock,
+        )
+    task = task_of(session, campaign, "partymember")
+    detail = task_queries.task_detail(session, actor_of(session, "partymember"), task.id, now=clock.now())
+    assert [(step.division_code, step.instructions) for step in detail.cascade] == [
+        (grid[:9], "镇：重点巡查山塘"),
+        (grid[:12], "村：今晚值守"),
+    ]
+    assert detail.cascade[0].division_name == "湖镇镇"
