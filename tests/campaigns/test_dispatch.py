@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from zhili.campaigns import fanout
 from zhili.campaigns.models import Campaign, CampaignForward, CampaignTask
+from zhili.clocks.models import Timer
 from zhili.notify.models import InboxItem, Notification
 from zhili.org.models import Division, Position
 
@@ -164,3 +165,22 @@ def test_a_cascade_goes_county_township_village_and_records_the_path(api: Any, s
         path.append(forward.division_code)
         forward = session.get(CampaignForward, forward.parent_id) if forward.parent_id else None
     assert path == [village, HUZHEN, LONGYOU]
+
+
+def test_the_dispatching_level_closes_a_campaign_and_its_sweeps_go(api: Any, session: Session) -> None:
+    api.login("ly-centre")
+    campaign = dispatch(api, roles=["team_leader"]).json()
+    sweeps = (
+        select(func.count())
+        .select_from(Timer)
+        .where(Timer.kind == "campaign.sweep", Timer.subject_id == campaign["id"])
+    )
+    assert session.scalar(sweeps)
+    api.login("huzhen")
+    assert api.send("POST", f"/api/v1/campaigns/{campaign['id']}/close").status_code == 403
+    api.login("ly-centre")
+    closed = api.send("POST", f"/api/v1/campaigns/{campaign['id']}/close")
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["status"] == "closed"
+    assert session.scalar(sweeps) == 0
+    assert api.send("POST", f"/api/v1/campaigns/{campaign['id']}/close").status_code == 409

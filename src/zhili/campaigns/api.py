@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Query
 from fastapi.responses import JSONResponse
 
-from zhili.campaigns import cascade, dispatch, queries, templates_service
+from zhili.campaigns import cascade, closing, dispatch, queries, templates_service
 from zhili.campaigns.schemas import CampaignCreate, CampaignRead, ForwardCreate, ForwardRead
 from zhili.campaigns.template import TaskTemplate
 from zhili.core.auth import CurrentActor
@@ -104,3 +104,10 @@ def forward_campaign(
         session, campaign_id=campaign_id, division_code=division, data=body, actor=actor, clock=clock
     )
     return queries.forwards(session, actor, campaign_id)
+
+
+@router.post("/{campaign_id}/close")
+def close_campaign(campaign_id: IdPath, session: DbSession, actor: CurrentActor, clock: ClockDep) -> CampaignRead:
+    """Close a running campaign: no more forwards or reminders (the level that dispatched it)."""
+    closing.close_campaign(session, campaign_id=campaign_id, actor=actor, clock=clock)
+    return queries.read_campaign(session, actor, campaign_id)

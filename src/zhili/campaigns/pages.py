@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from zhili.campaigns import cascade, dispatch, queries, templates_service
+from zhili.campaigns import cascade, closing, dispatch, queries, templates_service
 from zhili.campaigns.schemas import CampaignCreate, ForwardCreate
 from zhili.core.auth import PageActor
 from zhili.core.errors import InvalidInputError
@@ -105,4 +105,14 @@ async def forward_from_form(
         actor=actor,
         clock=clock,
     )
+    return RedirectResponse(f"/campaigns/{campaign_id}", status_code=303)
+
+
+@router.post("/campaigns/{campaign_id}/close")
+async def close_from_form(
+    request: Request, campaign_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep
+) -> Response:
+    """Close the campaign from its page."""
+    await request.form()
+    await run_in_threadpool(closing.close_campaign, session, campaign_id=campaign_id, actor=actor, clock=clock)
     return RedirectResponse(f"/campaigns/{campaign_id}", status_code=303)

@@ -32,6 +32,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "campaigns.forwarded": ("已下派", "Forwarded"),
     "campaigns.instructions": ("本级要求", "This level's instructions"),
     "campaigns.forward": ("下派", "Forward"),
+    "campaigns.close": ("结束任务", "Close the campaign"),
+    "campaigns.closed": ("已结束", "Closed"),
     "campaigns.task": ("任务", "Task"),
     "campaigns.claim_within": ("领办时限", "Claim within"),
     "campaigns.report_within": ("回单时限", "Report within"),
