@@ -200,3 +200,20 @@ def test_reading_twice_changes_nothing_and_the_list_pages(api: Api, session: Ses
     rest = api.get("/api/v1/tasks", params={"view": "above", "cursor": page["next_cursor"]}).json()
     assert not {t["id"] for t in rest["items"]} & {t["id"] for t in page["items"]}
     assert api.get("/api/v1/tasks", params={"cursor": "not-ours"}).status_code == 422
+
+
+def test_a_closed_campaign_takes_no_more_claims_or_reports(api: Api, session: Session, clock: FrozenClock) -> None:
+    campaign, task, head_task = campaign_and_tasks(session, clock)
+    api.login("gridhead")
+    assert send(api, head_task, "claim").status_code == 200
+    campaign.status = "closed"
+    session.flush()
+    api.login("partymember")
+    refused = send(api, task, "claim")
+    assert refused.status_code == 409
+    assert "closed" in refused.json()["detail"]
+    api.login("gridhead")
+    assert (
+        send(api, head_task, "report", text="巡查完毕", point=point_in(session, head_task.division_code)).status_code
+        == 409
+    )

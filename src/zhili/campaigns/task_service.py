@@ -77,6 +77,12 @@ def move(
     )
 
 
+def require_running(campaign: Campaign) -> None:
+    """Claims, declines and reports stop when the campaign is closed (verifying what came in does not)."""
+    if campaign.status != "active":
+        raise ConflictError(f"campaign {campaign.number} is closed")
+
+
 def read_task(session: Session, *, task_id: int, actor: Actor, clock: Clock) -> CampaignTask:
     """The recipient opened the task (已读); opening it again changes nothing."""
     task, _campaign, parties = load_task(session, actor, task_id)
@@ -90,7 +96,8 @@ def read_task(session: Session, *, task_id: int, actor: Actor, clock: Clock) -> 
 
 def claim_task(session: Session, *, task_id: int, actor: Actor, clock: Clock) -> CampaignTask:
     """领办: the recipient takes the task on (read at the same tap if it was not opened before)."""
-    task, _campaign, parties = load_task(session, actor, task_id)
+    task, campaign, parties = load_task(session, actor, task_id)
+    require_running(campaign)
     now = clock.now()
     values: dict[str, object] = {"claimed_at": now, "read_at": task.read_at or now}
     move(session, task, action=TaskAction.CLAIM, parties=parties, values=values, actor=actor, now=now)
@@ -100,7 +107,8 @@ def claim_task(session: Session, *, task_id: int, actor: Actor, clock: Clock) ->
 
 def decline_task(session: Session, *, task_id: int, reason: str, actor: Actor, clock: Clock) -> CampaignTask:
     """The recipient declines the task, saying why (the level above sees the reason)."""
-    task, _campaign, parties = load_task(session, actor, task_id)
+    task, campaign, parties = load_task(session, actor, task_id)
+    require_running(campaign)
     now = clock.now()
     values: dict[str, object] = {"declined_at": now, "reason": reason, "read_at": task.read_at or now}
     move(session, task, action=TaskAction.DECLINE, parties=parties, values=values, actor=actor, now=now)
@@ -116,6 +124,7 @@ def report_task(
     With `raise_case`, a case is reported at the report's point in the same transaction and linked.
     """
     task, campaign, parties = load_task(session, actor, task_id)
+    require_running(campaign)
     tasks.step(state_of(task), TaskAction.REPORT, parties)  # 403 / 409 before 422
     _check_evidence(session, task, campaign, data)
     point = (data.point.lon, data.point.lat) if data.point else None
