@@ -83,3 +83,25 @@ def test_a_forged_link_with_a_fresh_hash_still_breaks_the_next_link(session: Ses
     session.execute(update(AuditRecord).where(AuditRecord.seq == target).values(role="forged-role", hash=forged))
     problems = audit.verify(session).problems
     assert any(f"seq {target + 1}: does not link" in p for p in problems)
+
+
+def test_appends_after_another_writer_moved_the_head_still_chain(session: Session, clock: FrozenClock) -> None:
+    _append(session, clock, 2)
+    stale = dict(audit._expected_heads)  # where this process expects the head now
+    _append(session, clock, 1)  # as if another process had appended: the head moved on
+    audit._expected_heads.update(stale)  # ... without this process knowing
+    _append(session, clock, 3)
+    report = audit.verify(session)
+    assert report.is_intact, report.problems
+    assert report.checked == _last_seq(session)
+
+
+def test_a_rolled_back_append_leaves_no_gap(session: Session, clock: FrozenClock) -> None:
+    _append(session, clock, 1)
+    entry = AuditEntry(actor="test", role="admin", action="test.undone", entity_type="thing", entity_id="1")
+    audit.record_many(session, [entry], at=clock.now())
+    session.rollback()  # this process expected the head one link further on
+    _append(session, clock, 2)
+    report = audit.verify(session)
+    assert report.is_intact, report.problems
+    assert "test.undone" not in session.scalars(select(AuditRecord.action)).all()

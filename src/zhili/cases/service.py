@@ -43,6 +43,7 @@ _NEXT_SEQ = (
 ).scalar_subquery()
 _APPEND_EVENT = insert(_EVENTS).values(seq=_NEXT_SEQ)
 _INSERT_CASE = insert(_CASES).returning(_CASES.c.id)
+_UNIT_DIVISION = select(Department.division_code).where(Department.id == bindparam("b_id"))
 _NUMBER_CASE = update(_CASES).where(_CASES.c.id == bindparam("b_id")).values(number=bindparam("number"))
 _CITED_PHOTOS = select(CasePhoto.id).where(
     CasePhoto.case_id == bindparam("b_case_id"), CasePhoto.id.in_(bindparam("b_ids", expanding=True))
@@ -61,8 +62,8 @@ def lock_case(session: Session, case: Case, now: datetime) -> None:
 
 def check_lead_unit(session: Session, case: Case, unit_id: int) -> None:
     """A lead must exist and serve the case's place, or it could never see the case it leads."""
-    unit = session.get(Department, unit_id)
-    if unit is None or not case.place_code.startswith(unit.division_code):
+    division = session.scalar(_UNIT_DIVISION, {"b_id": unit_id})
+    if division is None or not case.place_code.startswith(division):
         raise InvalidInputError(
             f"unit {unit_id} does not serve {case.place_code}; choose a unit of this place",
             errors=[{"field": "body.lead_unit_id", "message": "does not serve the case's place"}],

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, Integer, String, Table, Text, bindparam, insert, select, update
+from sqlalchemy import BigInteger, Connection, Integer, String, Table, Text, bindparam, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from zhili.core.auth import Actor
@@ -136,17 +136,48 @@ _HEAD = cast("Table", AuditHead.__table__)
 _READ_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == HEAD_ID).with_for_update()
 _APPEND = insert(_RECORDS)
 _MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+# Moves the head only from the link this process expects it at (see _expected_heads).
+_MOVE_HEAD_FROM = _MOVE_HEAD.where(_HEAD.c.seq == bindparam("b_seq"), _HEAD.c.hash == bindparam("b_hash"))
+# The head each database had after this process last appended to it, by engine: a guess that saves
+# reading the head. The guarded UPDATE checks it, so a stale guess (another process appended, or
+# the transaction rolled back) costs one extra statement, never a broken chain.
+_expected_heads: dict[int, tuple[int, str]] = {}
+
+Head = tuple[int, str]
 
 
 def record_many(session: Session, entries: Iterable[AuditEntry], *, at: datetime) -> int:
-    """Append entries in order: one locked read of the head, one insert, one move of the head.
+    """Append entries in order: move the head (locking it), then one insert of the new links.
 
     Plain Core statements on the caller's connection, so they run in its transaction; the head
     row's lock (PostgreSQL) or the write lock (SQLite) keeps concurrent appends in one chain.
     """
+    pending = list(entries)
+    if not pending:
+        return 0
     at = at.astimezone(UTC)
     connection = session.connection()
-    seq, prev = connection.execute(_READ_HEAD).one()
+    engine_key = id(connection.engine)
+    expected = _expected_heads.get(engine_key)
+    rows, head = _links(expected, pending, at) if expected is not None else ([], (0, GENESIS_HASH))
+    if expected is None or not _move_head(connection, expected, head):
+        seq, prev = connection.execute(_READ_HEAD).one()
+        rows, head = _links((seq, prev), pending, at)
+        connection.execute(_MOVE_HEAD, {"new_seq": head[0], "new_hash": head[1]})
+    connection.execute(_APPEND, rows[0] if len(rows) == 1 else rows)
+    _expected_heads[engine_key] = head
+    return len(rows)
+
+
+def _move_head(connection: Connection, expected: Head, head: Head) -> bool:
+    """Move the head to `head` if it is where this process expects it; False when it is not."""
+    params = {"new_seq": head[0], "new_hash": head[1], "b_seq": expected[0], "b_hash": expected[1]}
+    return connection.execute(_MOVE_HEAD_FROM, params).rowcount == 1
+
+
+def _links(head: Head, entries: list[AuditEntry], at: datetime) -> tuple[list[dict[str, Any]], Head]:
+    """The rows that chain `entries` onto `head`, and the new head."""
+    seq, prev = head
     rows: list[dict[str, Any]] = []
     for entry in entries:
         seq += 1
@@ -154,10 +185,7 @@ def record_many(session: Session, entries: Iterable[AuditEntry], *, at: datetime
         digest = _link_hash(prev, seq, at, fields)
         rows.append(_row(seq, at, fields, prev, digest))
         prev = digest
-    if rows:
-        connection.execute(_APPEND, rows[0] if len(rows) == 1 else rows)
-        connection.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev})
-    return len(rows)
+    return rows, (seq, prev)
 
 
 def _row(seq: int, at: datetime, fields: tuple[str | None, ...], prev: str, digest: str) -> dict[str, Any]:
