@@ -1,0 +1,62 @@
+"""The phone task page in a real headless Chromium: a party member claims with one tap and reports with GPS."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+from tests.campaigns.task_helpers import dispatch_typhoon, point_in, task_of
+from tests.conftest import World, live_server
+from tests.web.test_browser import browser  # noqa: F401 - the shared Chromium fixture
+
+from zhili.app import create_app
+from zhili.campaigns.closing import close_campaign
+from zhili.core.auth import system_actor
+from zhili.core.clock import FrozenClock, SystemClock
+from zhili.core.settings import Settings
+from zhili.demo import DEMO_PASSWORD
+
+
+@pytest.fixture(scope="module")
+def server(sqlite_world: World) -> Iterator[str]:
+    """The app on a real port over the SQLite demo world."""
+    app = create_app(Settings(environment="test", database_url=sqlite_world.url), engine=sqlite_world.engine)
+    with live_server(app) as base:
+        yield base
+
+
+def test_a_party_member_claims_and_reports_from_the_phone(browser: Any, server: str, sqlite_world: World) -> None:  # noqa: F811
+    with Session(sqlite_world.engine, expire_on_commit=False) as session:
+        campaign = dispatch_typhoon(session, SystemClock())
+        task = task_of(session, campaign, "partymember")
+        here = point_in(session, task.division_code)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        geolocation={"longitude": here["lon"], "latitude": here["lat"]},
+        permissions=["geolocation"],
+    )
+    try:
+        page = context.new_page()
+        page.goto(f"{server}/login")
+        page.fill("input[name=username]", "partymember")
+        page.fill("input[name=password]", DEMO_PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{server}/")
+        page.goto(f"{server}/tasks")
+        page.locator(f"form[action='/tasks/{task.id}/claim'] button").click()
+        page.goto(f"{server}/tasks/{task.id}")
+        assert page.locator("#summary").get_attribute("data-state") == "claimed"
+        page.fill("#report-form textarea[name=text]", "12户已逐一提醒，门窗已关好")
+        page.click("#use-gps")
+        page.wait_for_function("document.querySelector('[name=lat]').value !== ''")
+        page.locator("#report-form button[type=submit]").last.click()
+        page.wait_for_load_state()
+        assert page.locator("#summary").get_attribute("data-state") == "reported"
+    finally:
+        context.close()
+        with Session(sqlite_world.engine) as session:
+            close_campaign(
+                session, campaign_id=campaign.id, actor=system_actor("test"), clock=FrozenClock(SystemClock().now())
+            )
