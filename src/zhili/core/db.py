@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -126,7 +126,7 @@ def _configure_sqlite(engine: Engine) -> None:
         if mode == "IMMEDIATE":
             writers.take(dbapi_connection)
         try:
-            connection.exec_driver_sql(f"BEGIN {mode}")
+            _on_driver(dbapi_connection, f"BEGIN {mode}")
         except BaseException:
             writers.release(dbapi_connection)
             raise
@@ -153,9 +153,21 @@ def _end_writer(writers: _Writers, connection: Connection, statement: str) -> No
         return
     try:
         if dbapi_connection is not None and dbapi_connection.in_transaction:
-            connection.exec_driver_sql(statement)  # the driver's own commit() then has nothing to do
+            _on_driver(dbapi_connection, statement)  # the driver's own commit() then has nothing to do
     finally:
         writers.release(dbapi_connection)
+
+
+def _on_driver(dbapi_connection: Any, statement: str) -> None:
+    """BEGIN, COMMIT or ROLLBACK straight on the driver, failing with SQLAlchemy's exceptions.
+
+    These run for every transaction, and through SQLAlchemy's execution machinery each would cost
+    several times the statement itself (they are not echoed with `ZHILI_SQL_ECHO`).
+    """
+    try:
+        dbapi_connection.execute(statement)
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(statement, None, exc, sqlite3.Error) from exc
 
 
 def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
