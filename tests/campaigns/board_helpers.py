@@ -7,17 +7,19 @@ in Python from the same rows.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from zhili.campaigns.dispatch import dispatch_campaign
-from zhili.campaigns.models import CampaignTask
+from zhili.campaigns.models import Campaign, CampaignTask
 from zhili.campaigns.schemas import CampaignCreate
 from zhili.core.auth import system_actor
 from zhili.core.clock import FrozenClock
+from zhili.org.models import Position
 
 ROLES = ("team_leader", "grid_head", "party_member")
 # (state, minutes from notification to claim or None); chosen by task id modulo the length.
@@ -86,3 +88,56 @@ def expected_tasks(session: Session, campaign_id: int) -> list[Expected]:
         )
     )
     return [Expected(*row, *PATTERN[row[0] % len(PATTERN)]) for row in rows]
+
+
+def insert_campaign(session: Session, *, owner: str, now: datetime, roles: tuple[str, ...] = ROLES) -> int:
+    """A campaign and its tasks written straight to the tables (no notifications, no timers): easy to remove."""
+    campaign = Campaign(
+        number=f"SL-BOARD-{owner}",
+        template_code="typhoon",
+        template="{}",
+        title="防台风（看板测试）",
+        message="",
+        severity="red",
+        mode="all",
+        scope=json.dumps({"divisions": [owner], "roles": list(roles)}),
+        owner_division=owner,
+        status="active",
+        recipients=0,
+        created_by="test",
+        created_at=now,
+    )
+    session.add(campaign)
+    session.flush()
+    posts = select(Position.id, Position.person_id, Position.supervisor_id, Position.role, Position.division_code)
+    rows = [
+        {
+            "campaign_id": campaign.id,
+            "person_id": person_id,
+            "position_id": position_id,
+            "supervisor_position_id": supervisor_id,
+            "role": role,
+            "division_code": division,
+            "state": "notified",
+            "notified_at": now,
+            "claim_due_at": now + timedelta(hours=1),
+            "report_due_at": now + timedelta(hours=4),
+            "is_far": False,
+            "returned_count": 0,
+        }
+        for position_id, person_id, supervisor_id, role, division in session.execute(
+            posts.where(Position.role.in_(roles), Position.division_code.startswith(owner))
+        )
+    ]
+    session.execute(insert(CampaignTask), rows)
+    campaign.recipients = len(rows)
+    campaign_id = campaign.id
+    session.commit()  # and touch nothing after it: a lazy reload would hold SQLite's write lock
+    return campaign_id
+
+
+def remove_campaign(session: Session, campaign_id: int) -> None:
+    """Delete what `insert_campaign` wrote."""
+    session.execute(delete(CampaignTask).where(CampaignTask.campaign_id == campaign_id))
+    session.execute(delete(Campaign).where(Campaign.id == campaign_id))
+    session.commit()

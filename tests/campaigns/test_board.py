@@ -22,6 +22,7 @@ from zhili.campaigns import board_stream
 from zhili.campaigns.board import CLAIM_BUCKETS
 from zhili.campaigns.board_schemas import CLAIMED_STATES, FINISHED_STATES, UNCLAIMED_STATES
 from zhili.campaigns.schemas import TASK_STATES
+from zhili.core.auth import Actor, Grant, Scope
 from zhili.core.clock import FrozenClock
 from zhili.core.settings import Settings
 from zhili.org.models import Division, Person, Position
@@ -284,3 +285,30 @@ def test_the_board_pages_render_desk_and_big_screen(api: Api, township: int) -> 
     assert screen.status_code == 200
     assert 'class="board-screen"' in screen.text
     assert "Unclaimed" in screen.text
+
+
+def test_streams_showing_the_same_board_share_one_read(
+    quick_board_client: TestClient, township: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(board_stream, "POLL_SECONDS", 30.0)
+    reads: list[str | None] = []
+    real = board_stream.read_board
+
+    def counting(services: Any, actor: Actor, campaign_id: int, division: str | None) -> Any:
+        reads.append(division)
+        return real(services, actor, campaign_id, division)
+
+    monkeypatch.setattr(board_stream, "read_board", counting)
+    services = quick_board_client.app.state.services  # type: ignore[attr-defined]
+    shared = board_stream.SharedBoards()
+    screens = [
+        Actor(username=name, display_name=name, roles=frozenset({"township_command"}), scope=Scope.of([Grant(HUZHEN)]))
+        for name in ("desk", "wall")
+    ]
+    first, second = (shared.read(services, actor, township, None) for actor in screens)
+    assert first is not None
+    assert first is second
+    assert reads == [None]
+    village = first.children[0].code
+    assert shared.read(services, screens[0], township, village) is not None
+    assert reads == [None, village]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, and_, case, func, literal_column, select
+from sqlalchemy import Boolean, ColumnElement, and_, case, func, literal_column, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -47,24 +47,28 @@ CLAIM_BUCKETS: tuple[tuple[int, int | None], ...] = ((0, 15), (15, 30), (30, 60)
 NOT_CLAIMED = -1
 
 
-class SecondsBetween(FunctionElement[float]):
-    """`end - start` in seconds, on SQLite (julianday) and PostgreSQL (epoch of an interval)."""
+class ElapsedUnder(FunctionElement[bool]):
+    """`end - start` is under a number of seconds: julianday arithmetic on SQLite, an interval on PostgreSQL.
 
-    type = Float()
-    name = "seconds_between"
+    Built as `ElapsedUnder(start, end, literal_column("900"))`, so the seconds are part of the cached statement.
+    """
+
+    type = Boolean()
+    name = "elapsed_under"
     inherit_cache = True
 
 
-@compiles(SecondsBetween, "sqlite")
-def _seconds_sqlite(element: SecondsBetween, compiler: SQLCompiler, **kw: Any) -> str:
-    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"((julianday({end}) - julianday({start})) * 86400.0)"
+@compiles(ElapsedUnder, "sqlite")
+def _elapsed_sqlite(element: ElapsedUnder, compiler: SQLCompiler, **kw: Any) -> str:
+    start, end, seconds = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"((julianday({end}) - julianday({start})) * 86400.0 < {seconds})"
 
 
-@compiles(SecondsBetween)
-def _seconds_default(element: SecondsBetween, compiler: SQLCompiler, **kw: Any) -> str:
-    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"EXTRACT(EPOCH FROM ({end} - {start}))"
+@compiles(ElapsedUnder)
+def _elapsed_default(element: ElapsedUnder, compiler: SQLCompiler, **kw: Any) -> str:
+    # Comparing intervals avoids EXTRACT(EPOCH …), which is numeric (slow) on PostgreSQL 14 and later.
+    start, end, seconds = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"(({end} - {start}) < {seconds} * INTERVAL '1 second')"
 
 
 def child_length(code: str) -> int | None:
@@ -100,7 +104,10 @@ def resolve_division(actor: Actor, campaign: Campaign, division: str | None) -> 
 
 def _claim_bucket() -> ColumnElement[int]:
     """The bucket's index, by halving: at most three comparisons of the time to claim per row."""
-    seconds = SecondsBetween(CampaignTask.notified_at, CampaignTask.claimed_at)
+
+    def within(seconds: int) -> ColumnElement[bool]:
+        return ElapsedUnder(CampaignTask.notified_at, CampaignTask.claimed_at, literal_column(str(seconds)))
+
     limits = [upper * 60 for _lower, upper in CLAIM_BUCKETS if upper is not None]  # 900, 1800, 3600, 7200, 14400
 
     def split(first: int, last: int) -> ColumnElement[int]:
@@ -108,7 +115,7 @@ def _claim_bucket() -> ColumnElement[int]:
         if first == last:
             return literal_column(str(first))
         middle = (first + last) // 2
-        return case((seconds < limits[middle], split(first, middle)), else_=split(middle + 1, last))
+        return case((within(limits[middle]), split(first, middle)), else_=split(middle + 1, last))
 
     return case((CampaignTask.claimed_at.is_(None), literal_column(str(NOT_CLAIMED))), else_=split(0, len(limits)))
 

@@ -49,7 +49,7 @@
     });
   }
 
-  function childRow(child) {
+  function childRow(child, compact) {
     const tr = document.createElement('tr');
     tr.dataset.code = child.code;
     const name = document.createElement('td');
@@ -68,7 +68,11 @@
       name.append(' ', badge);
     }
     tr.append(name, cell(child.total, 'num'));
-    states.forEach((state) => tr.append(cell(child.states[state] || 0, 'num')));
+    if (compact) {
+      ['unclaimed', 'claimed', 'finished'].forEach((key) => tr.append(cell(child[key], 'num')));
+    } else {
+      states.forEach((state) => tr.append(cell(child.states[state] || 0, 'num')));
+    }
     tr.append(cell(pct(child.claim_rate), 'num'), cell(child.overdue, child.overdue ? 'num board-alarm' : 'num'));
     return tr;
   }
@@ -77,7 +81,8 @@
     const body = document.getElementById('board-children');
     if (!body) return;
     if (!children.length) return;
-    body.replaceChildren(...children.map(childRow));
+    const compact = body.dataset.compact === 'yes';
+    body.replaceChildren(...children.map((child) => childRow(child, compact)));
   }
 
   function updateRoles(roles) {
@@ -106,7 +111,8 @@
       backgroundColor: 'transparent',
       grid: { left: 48, right: 16, top: 24, bottom: 32 },
       tooltip: { trigger: 'axis' },
-      xAxis: { type: 'category', data: config.buckets, axisLabel: { fontSize: isScreen ? 16 : 12 } },
+      animationDuration: 400,
+      xAxis: { type: 'category', data: config.buckets, axisLabel: { interval: 0, fontSize: isScreen ? 16 : 12 } },
       yAxis: { type: 'value', minInterval: 1, axisLabel: { fontSize: isScreen ? 16 : 12 } },
       series: [{
         type: 'bar',
