@@ -57,6 +57,8 @@ def _config(campaign_id: int, division: str, language: str) -> dict[str, object]
         "people": f"{base}/people?division={division}",
         "page": f"/campaigns/{campaign_id}/board",
         "states": {state: translate(f"board.state.{state}", language) for state in TASK_STATES},
+        # Jinja's tojson sorts keys: the columns' order travels as a list.
+        "state_order": list(TASK_STATES),
         "roles": {role.value: role_name(role.value, language) for role in Role},
         "labels": {key: translate(f"board.{key}", language) for key in LIST_LABELS},
         "buckets": [translate(f"board.bucket.{n}", language) for n in range(len(CLAIM_BUCKETS))],

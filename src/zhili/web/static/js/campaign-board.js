@@ -7,7 +7,7 @@
   const config = JSON.parse(configElement.textContent);
   const initial = JSON.parse(document.getElementById('board-data').textContent);
   const isScreen = document.body.classList.contains('board-screen');
-  const states = Object.keys(config.states);
+  const states = config.state_order || Object.keys(config.states);
   let chart = null;
 
   function pct(value) {
