@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_intake_http.py
 	$(BIN)/python benchmarks/bench_outbox.py
 	$(BIN)/python benchmarks/bench_sweeps.py
+	$(BIN)/python benchmarks/bench_board.py
 	$(BIN)/python benchmarks/bench_timers.py
 	$(BIN)/python benchmarks/bench_dispatch.py
 
