@@ -9,7 +9,7 @@ limited to 64 connections instead, which costs the client far more CPU):
 
 1. warms up with 200 reports;
 2. POSTs ``--requests`` valid reports to ``/api/v1/cases`` (random points inside the 24 grids of
-   府山街道, bearer token; the answer is the created case with its whole record);
+   府山街道, bearer token; the answer is the new case in brief with a ``Location`` header);
 3. the floor: the same load of ``GET /static/favicon.svg`` (222 bytes through the same server and
    middleware, no database), after its own warm-up. ``--floor /healthz`` uses the health check
    instead (one ``SELECT 1``), but at 64 clients it can stall for 30 s on the connection pool and
