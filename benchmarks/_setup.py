@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import shapely
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,6 +93,20 @@ class _Timer:
         result = work()
         self.phases.append((name, time.perf_counter() - started))
         return result
+
+
+def migrated_database(url: str | None, tmp: Path, name: str) -> Engine:
+    """A migrated empty database: a SQLite file `name`.sqlite in `tmp`, or the PostgreSQL database at `url` wiped."""
+    if url is None:
+        url = f"sqlite:///{tmp / f'{name}.sqlite'}"
+    else:
+        engine = make_engine(url)
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    migrate.upgrade(url)
+    return make_engine(url)
 
 
 def build_world(path: Path, *, clock: Clock | None = None) -> BenchWorld:

@@ -37,14 +37,12 @@ from typing import Any
 from sqlalchemy import Engine, insert, text
 from sqlalchemy.orm import Session
 
-import _setup  # noqa: F401 - puts src/ on the path in a plain checkout
+from _setup import migrated_database
 from zhili.campaigns.board import board
 from zhili.campaigns.board_export import to_xlsx
 from zhili.campaigns.board_people import all_people, people
 from zhili.campaigns.models import Campaign, CampaignTask
-from zhili.core import migrate
 from zhili.core.auth import Actor, Grant, Scope
-from zhili.core.db import make_engine
 from zhili.org.models import Division, Person, Position
 
 TARGET_MS = 100.0
@@ -96,17 +94,8 @@ def posts(divisions: list[dict[str, Any]]) -> list[tuple[str, str]]:
 
 
 def fresh_database(url: str | None, tmp: Path) -> Engine:
-    """A migrated empty database: a SQLite file, or the PostgreSQL database at `url` wiped."""
-    if url is None:
-        url = f"sqlite:///{tmp / 'board.sqlite'}"
-    else:
-        engine = make_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    migrate.upgrade(url)
-    return make_engine(url)
+    """A migrated empty database (`_setup.migrated_database`)."""
+    return migrated_database(url, tmp, "board")
 
 
 def fill(engine: Engine) -> dict[str, int]:

@@ -26,15 +26,13 @@ from pathlib import Path
 from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.orm import Session
 
-import _setup  # noqa: F401 - puts src on the path for a plain checkout
+from _setup import migrated_database
 from zhili.campaigns.dispatch import dispatch_campaign
 from zhili.campaigns.models import CampaignTask
 from zhili.campaigns.schemas import CampaignCreate
 from zhili.campaigns.templates_service import seed_templates
-from zhili.core import migrate
 from zhili.core.auth import system_actor
 from zhili.core.clock import FrozenClock
-from zhili.core.db import make_engine
 from zhili.notify.models import InboxItem, OutboxMessage
 from zhili.org.models import Division, Person, Position
 
@@ -46,17 +44,8 @@ TARGETS = {11_000: 0.5, 100_000: 5.0}
 
 
 def fresh(url: str | None, tmp: Path, name: str) -> Engine:
-    """A migrated empty database."""
-    if url is None:
-        url = f"sqlite:///{tmp / f'{name}.sqlite'}"
-    else:
-        engine = make_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    migrate.upgrade(url)
-    return make_engine(url)
+    """A migrated empty database (`_setup.migrated_database`)."""
+    return migrated_database(url, tmp, name)
 
 
 def build_network(engine: Engine, recipients: int) -> None:

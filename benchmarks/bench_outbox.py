@@ -36,15 +36,15 @@ from typing import Any
 
 import httpx
 import structlog
-from sqlalchemy import Engine, delete, insert, select, text
+from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.orm import Session
 
 if importlib.util.find_spec("zhili") is None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from zhili.core import migrate
+from _setup import migrated_database
 from zhili.core.clock import FrozenClock
-from zhili.core.db import make_engine, make_session_factory
+from zhili.core.db import make_session_factory
 from zhili.notify.delivery import Courier
 from zhili.notify.models import InboxItem, Notification, OutboxMessage, WebhookEndpoint
 from zhili.notify.service import notify
@@ -58,16 +58,7 @@ BATCH = 200
 
 def fresh_database(url: str | None, tmp: Path, people: int) -> Engine:
     """A migrated database with `people` people, each with an e-mail address and a phone."""
-    if url is None:
-        url = f"sqlite:///{tmp / 'outbox.sqlite'}"
-    else:
-        engine = make_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    migrate.upgrade(url)
-    engine = make_engine(url)
+    engine = migrated_database(url, tmp, "outbox")
     rows = [{"name": f"人员{i}", "phone": f"1390{i:07d}", "email": f"p{i}@example.cn"} for i in range(people)]
     with Session(engine) as session:
         session.execute(insert(Person), rows)

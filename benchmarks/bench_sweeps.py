@@ -31,21 +31,21 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session
 
 if importlib.util.find_spec("zhili") is None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+from _setup import migrated_database
 from zhili.campaigns.models import Campaign, CampaignTask
 from zhili.campaigns.sweep_rules import Sweep, sweep_instants, sweep_timer
 from zhili.campaigns.sweeps import SWEEP, fire_sweeps
 from zhili.campaigns.templates_service import packaged_templates
 from zhili.clocks import timers
 from zhili.clocks.firing import fire_due
-from zhili.core import migrate
 from zhili.core.clock import FrozenClock
-from zhili.core.db import make_engine, make_session_factory
+from zhili.core.db import make_session_factory
 from zhili.notify.models import InboxItem, Notification, OutboxMessage
 from zhili.org.models import Division, Person, Position
 
@@ -57,17 +57,8 @@ ROLE = "grid_head"
 
 
 def fresh_database(url: str | None, tmp: Path) -> Engine:
-    """A migrated empty database: a SQLite file, or the PostgreSQL database at `url` wiped."""
-    if url is None:
-        url = f"sqlite:///{tmp / 'sweeps.sqlite'}"
-    else:
-        engine = make_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    migrate.upgrade(url)
-    return make_engine(url)
+    """A migrated empty database (`_setup.migrated_database`)."""
+    return migrated_database(url, tmp, "sweeps")
 
 
 def _rows(people: int) -> dict[str, list[dict[str, Any]]]:

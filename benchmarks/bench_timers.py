@@ -28,10 +28,10 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine, delete, insert, select, text
+from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from _setup import PARKING_ATTRIBUTES, build_world, points_in
+from _setup import PARKING_ATTRIBUTES, build_world, migrated_database, points_in
 from zhili.cases import service
 from zhili.cases.deadlines import LADDER
 from zhili.cases.escalation import fire_ladder
@@ -40,9 +40,8 @@ from zhili.cases.schemas import CaseCreate
 from zhili.clocks.firing import DueTimer, Handler, fire_due
 from zhili.clocks.models import Timer
 from zhili.clocks.reminders import REMIND, fire_reminders
-from zhili.core import migrate
 from zhili.core.clock import FrozenClock
-from zhili.core.db import make_engine, make_session_factory
+from zhili.core.db import make_session_factory
 from zhili.org.geo import LocatorCache
 from zhili.org.models import Person
 
@@ -58,17 +57,8 @@ def noop(_session: Session, _due: Sequence[DueTimer], _now: datetime) -> None:
 
 
 def fresh_database(url: str | None, tmp: Path) -> Engine:
-    """A migrated empty database: a SQLite file, or the PostgreSQL database at `url` wiped."""
-    if url is None:
-        url = f"sqlite:///{tmp / 'timers.sqlite'}"
-    else:
-        engine = make_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    migrate.upgrade(url)
-    engine = make_engine(url)
+    """A migrated database with PEOPLE people."""
+    engine = migrated_database(url, tmp, "timers")
     with Session(engine) as session:
         session.execute(insert(Person), [{"name": f"人员{i}", "email": f"p{i}@example.cn"} for i in range(PEOPLE)])
         session.commit()
