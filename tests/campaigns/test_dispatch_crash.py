@@ -1,8 +1,9 @@
-"""Kill `zhili campaigns dispatch` with SIGKILL at any moment: the campaign is there whole, or not at all.
+"""Kill `zhili campaigns dispatch` with SIGKILL at any moment: each campaign is there whole, or not at all.
 
-The demo world is copied to a scratch SQLite file and the typhoon template is dispatched to 龙游县
-(11,124 recipients) in a subprocess, killed after a varying delay. Whatever the moment, the database
-holds either no campaign, or one campaign with all its tasks, inbox items and sweep timers.
+A copy of the demo world (SQLite: the backup API; PostgreSQL: CREATE DATABASE … TEMPLATE) receives
+the typhoon template for 龙游县 (11,124 recipients) from a subprocess: once to the end, to time it,
+then several times killed at growing shares of that time. Whatever the moment, every new campaign has
+all its tasks, inbox items and sweep timers, and a kill before the commit left nothing behind.
 """
 
 from __future__ import annotations
@@ -15,66 +16,76 @@ import time
 from contextlib import closing
 from pathlib import Path
 
+from sqlalchemy import Engine, text
 from tests.conftest import World
+
+from zhili.core.db import make_engine
 
 ZHILI = str(Path(sys.executable).parent / "zhili")
 RECIPIENTS = 263 + 561 + 10_300
+SHARES = (0.3, 0.6, 0.8, 0.9, 0.95)  # of a whole run; the dispatch itself runs at the end, after the imports
 
 
-def _copy(world: World, target: Path) -> None:
-    source_path = world.url.removeprefix("sqlite:///")
-    with closing(sqlite3.connect(source_path)) as source, closing(sqlite3.connect(target)) as copy:
+def _sqlite_copy(world: World, target: Path) -> str:
+    with (
+        closing(sqlite3.connect(world.url.removeprefix("sqlite:///"))) as source,
+        closing(sqlite3.connect(target)) as copy,
+    ):
         source.backup(copy)
+    return f"sqlite:///{target}"
 
 
-def _state(path: Path) -> tuple[int, int, int, int]:
-    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
-        campaigns = db.execute("SELECT count(*) FROM campaigns").fetchone()[0]
-        tasks = db.execute("SELECT count(*) FROM campaign_tasks").fetchone()[0]
-        inbox = db.execute(
-            "SELECT count(*) FROM inbox_items JOIN notifications n ON n.id = notification_id "
-            "WHERE n.topic = 'campaign.task'"
-        ).fetchone()[0]
-        sweeps = db.execute("SELECT count(*) FROM timers WHERE kind = 'campaign.sweep'").fetchone()[0]
-    return campaigns, tasks, inbox, sweeps
+def _postgres_copy(world: World, name: str) -> str:
+    """A copy of the PostgreSQL world (CREATE DATABASE … TEMPLATE: a file copy, no rebuild)."""
+    world.engine.dispose()  # the template may have no open connections
+    base, source = world.url.rsplit("/", 1)
+    admin = make_engine(f"{base}/postgres").execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{source}"'))
+    admin.dispose()
+    return f"{base}/{name}"
 
 
-def _dispatch(database: Path) -> subprocess.Popen[bytes]:
-    command = [
-        ZHILI,
-        "campaigns",
-        "dispatch",
-        "--template",
-        "typhoon",
-        "--division",
-        "330825",
-        "--database",
-        str(database),
-    ]
+def _dispatch(url: str, key: str) -> subprocess.Popen[bytes]:
+    command = [ZHILI, "campaigns", "dispatch", "--template", "typhoon", "--division", "330825", "--url", url]
+    command += ["--source-key", key]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
 
 
-def test_a_killed_dispatch_leaves_the_whole_campaign_or_none(sqlite_world: World, tmp_path: Path) -> None:
-    database = tmp_path / "whole.sqlite"
-    _copy(sqlite_world, database)
-    started = time.monotonic()
-    assert _dispatch(database).wait(timeout=120) == 0
-    whole = time.monotonic() - started
-    assert _state(database)[:3] == (1, RECIPIENTS, RECIPIENTS)
+def _campaigns(engine: Engine) -> list[tuple[int, int, int, int]]:
+    """Per campaign: tasks, inbox items of its notifications, sweep timers."""
+    query = text(
+        "SELECT c.id,"
+        " (SELECT count(*) FROM campaign_tasks t WHERE t.campaign_id = c.id),"
+        " (SELECT count(*) FROM inbox_items i JOIN notifications n ON n.id = i.notification_id"
+        "  WHERE n.subject = 'campaign:' || c.id),"
+        " (SELECT count(*) FROM timers m WHERE m.kind = 'campaign.sweep' AND m.subject_id = c.id)"
+        " FROM campaigns c"
+    )
+    with engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(query)]  # type: ignore[misc]
 
-    outcomes = []
-    for share in (0.75, 0.9, 0.97):  # the dispatch itself runs at the end, after the imports
-        database = tmp_path / f"killed-{share}.sqlite"
-        _copy(sqlite_world, database)
-        process = _dispatch(database)
+
+def test_a_killed_dispatch_leaves_each_campaign_whole_or_absent(world: World, tmp_path: Path) -> None:
+    if world.backend == "sqlite":
+        url = _sqlite_copy(world, tmp_path / "crash.sqlite")
+    else:
+        url = _postgres_copy(world, "zhili_dispatch_crash")
+    engine = make_engine(url)
+    existing = {row[0] for row in _campaigns(engine)}
+    started = time.monotonic()
+    assert _dispatch(url, "whole").wait(timeout=180) == 0
+    whole = time.monotonic() - started
+    for share in SHARES:
+        process = _dispatch(url, f"killed-{share}")
         time.sleep(whole * share)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
-        campaigns, tasks, inbox, sweeps = _state(database)
-        outcomes.append(campaigns)
-        if campaigns == 0:
-            assert (tasks, inbox, sweeps) == (0, 0, 0)
-        else:
-            assert (campaigns, tasks, inbox) == (1, RECIPIENTS, RECIPIENTS)
-            assert sweeps > 0
-    assert 0 in outcomes  # at least one kill fell before the commit
+    found = [row for row in _campaigns(engine) if row[0] not in existing]
+    engine.dispose()
+    assert found, "the dispatch run to the end left no campaign"
+    for _id, tasks, inbox, sweeps in found:
+        assert (tasks, inbox) == (RECIPIENTS, RECIPIENTS)
+        assert sweeps > 0
+    assert len(found) < 1 + len(SHARES), "no kill fell before a commit"

@@ -92,10 +92,13 @@ def dispatch(  # noqa: PLR0917 - typer passes options by position
     source_key: Annotated[
         str | None, typer.Option(help="the alert behind it: the same key twice is one campaign")
     ] = None,
-    database: Annotated[Path, typer.Option(help="the SQLite file", exists=True, dir_okay=False)] = DEMO_DB,
+    database: Annotated[
+        Path | None, typer.Option(help="the SQLite file (default: the demo's)", exists=True, dir_okay=False)
+    ] = None,
+    url: Annotated[str | None, typer.Option(help="a database URL instead of --database (PostgreSQL)")] = None,
 ) -> None:
     """Dispatch a campaign as the system (an operator's command): the same service as the API and the pages."""
-    engine = make_engine(f"sqlite:///{database}")
+    engine = make_engine(url or f"sqlite:///{database or DEMO_DB}")
     try:
         data = CampaignCreate.model_validate(
             {
