@@ -7,15 +7,17 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import Table, bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from zhili.clocks.models import Timer
 
-_INSERT = insert(Timer)
-_CANCEL = delete(Timer).where(
+# Core statements on the table (no ORM bulk machinery): a phase change schedules and cancels a few rows.
+_TIMERS = cast("Table", Timer.__table__)
+_INSERT = insert(_TIMERS)
+_CANCEL = delete(_TIMERS).where(
     Timer.kind == bindparam("kind"), Timer.subject_id.in_(bindparam("subjects", expanding=True))
 )
 
@@ -49,7 +51,7 @@ def schedule(session: Session, timers: Iterable[TimerSpec], *, now: datetime) ->
         for t in timers
     ]
     if rows:
-        session.execute(_INSERT, rows)
+        session.connection().execute(_INSERT, rows)
     return len(rows)
 
 
@@ -57,8 +59,8 @@ def cancel(session: Session, kind: str, subject_ids: Collection[int]) -> int:
     """Delete the pending timers of these subjects; the number cancelled."""
     if not subject_ids:
         return 0
-    result = session.execute(_CANCEL, {"kind": kind, "subjects": list(subject_ids)})
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    result = session.connection().execute(_CANCEL, {"kind": kind, "subjects": list(subject_ids)})
+    return int(result.rowcount)
 
 
 def pending(session: Session, kind: str, subject_id: int) -> list[TimerSpec]:
