@@ -19,14 +19,13 @@ from tests.notify.helpers import webhook_receiver
 
 from zhili.cases.deadlines import LADDER
 from zhili.cases.models import SupervisionCard
-from zhili.clocks.firing import fire_due
 from zhili.clocks.models import Timer
 from zhili.core import audit
 from zhili.core.clock import FrozenClock
 from zhili.notify.delivery import deliver_due
 from zhili.notify.models import InboxItem, Notification, OutboxMessage, WebhookEndpoint
 from zhili.notify.webhook import WebhookChannel
-from zhili.worker import TIMER_HANDLERS
+from zhili.worker import Worker, timer_job
 
 
 def fire(sessions: sessionmaker[Session], clock: FrozenClock, case_id: int) -> int:
@@ -38,8 +37,7 @@ def fire(sessions: sessionmaker[Session], clock: FrozenClock, case_id: int) -> i
             return session.scalar(query) or 0
 
     before = waiting()
-    while fire_due(sessions, clock=clock, handlers=TIMER_HANDLERS):
-        pass
+    Worker([timer_job(sessions, clock, batch_size=2_000)]).drain()
     return before - waiting()
 
 
