@@ -217,3 +217,19 @@ def test_a_closed_campaign_takes_no_more_claims_or_reports(api: Api, session: Se
         send(api, head_task, "report", text="巡查完毕", point=point_in(session, head_task.division_code)).status_code
         == 409
     )
+
+
+def test_the_level_above_is_told_a_report_waits_for_verification(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    _campaign, task, _head_task = campaign_and_tasks(session, clock)
+    api.login("partymember")
+    assert send(api, task, "claim").status_code == 200
+    assert send(api, task, "report", text="12户已提醒", point=point_in(session, task.division_code)).status_code == 200
+    api.login("gridhead")
+    items = api.get("/api/v1/inbox", params={"limit": 200}).json()["items"]
+    waiting = [
+        item for item in items if item["topic"] == "campaign.task.reported" and item["link"] == f"/tasks/{task.id}"
+    ]
+    assert len(waiting) == 1
+    assert waiting[0]["title"].startswith("待核验")

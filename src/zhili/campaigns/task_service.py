@@ -31,7 +31,7 @@ from zhili.core.errors import ConflictError, InvalidInputError
 from zhili.notify.service import notify
 from zhili.org.geo import LocatorCache
 from zhili.org.geometry import areal_from_geojson
-from zhili.org.models import Division
+from zhili.org.models import Division, Position
 
 _TASKS = cast("Table", CampaignTask.__table__)
 # The SET clause comes from the parameters given; the WHERE holds the state the action was checked against.
@@ -150,8 +150,29 @@ def report_task(
         "case_id": case_id,
     }
     move(session, task, action=TaskAction.REPORT, parties=parties, values=values, actor=actor, now=now)
+    _tell_verifier(session, task, campaign, clock=clock)
     commit(session)
     return task
+
+
+def _tell_verifier(session: Session, task: CampaignTask, campaign: Campaign, *, clock: Clock) -> None:
+    """The post supervising the recipient's learns a report waits for them (待核验), in this transaction."""
+    if task.supervisor_position_id is None:
+        return
+    title = tasks.role_task(campaign.template, task.role).title_zh
+    far = "（位置远离所在网格）" if task.is_far else ""
+    notify(
+        session,
+        recipients=select(Position.person_id).where(Position.id == task.supervisor_position_id),
+        topic="campaign.task.reported",
+        severity="info",
+        title=f"待核验：{campaign.title}：{title}",
+        body=f"{(task.report_text or '').strip()[:500]}{far}",
+        key=f"campaign-task:{task.id}:reported:{task.returned_count}",
+        clock=clock,
+        link=f"/tasks/{task.id}",
+        subject=f"campaign:{campaign.id}",
+    )
 
 
 def _check_evidence(session: Session, task: CampaignTask, campaign: Campaign, data: ReportBody) -> None:
