@@ -17,12 +17,13 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Select, Table, bindparam, func, insert, or_, select
+from sqlalchemy import Select, insert, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from zhili.cases.models import Case, CaseEvent, SupervisionCard
+from zhili.cases.models import Case, SupervisionCard
+from zhili.cases.service import APPEND_EVENT
 from zhili.clocks.firing import DueTimer
 from zhili.clocks.lights import Light
 from zhili.core import audit
@@ -51,11 +52,6 @@ STEP_NAMES: dict[str, tuple[str, str]] = {
     EscalationAction.LEADER_INSTRUCTION.value: ("领导批示", "Leader instruction"),
 }
 
-_EVENTS = cast("Table", CaseEvent.__table__)
-_NEXT_SEQ = (
-    select(func.coalesce(func.max(_EVENTS.c.seq), 0) + 1).where(_EVENTS.c.case_id == bindparam("b_case_id"))
-).scalar_subquery()
-_APPEND_EVENT = insert(_EVENTS).values(seq=_NEXT_SEQ)
 _CASE_COLUMNS = (
     Case.id,
     Case.number,
@@ -143,7 +139,7 @@ def issue(session: Session, rungs: Sequence[Rung], *, now: datetime) -> None:
     cards = [_card_row(rung, now) for rung in rungs if rung.step not in LIGHT_STEPS]
     if cards:
         session.execute(insert(SupervisionCard), cards)
-    session.connection().execute(_APPEND_EVENT, [_event_row(rung, now) for rung in rungs])
+    session.connection().execute(APPEND_EVENT, [_event_row(rung, now) for rung in rungs])
     audit.record_many(session, [_audit_entry(rung) for rung in rungs], at=now)
     audiences: dict[tuple[object, ...], tuple[int, ...]] = {}
     letters = [Letter(_notice(rung), _people(session, rung, audiences)) for rung in rungs]

@@ -37,11 +37,12 @@ _EVENTS = cast("Table", CaseEvent.__table__)
 _TOUCH = update(_CASES).where(_CASES.c.id == bindparam("b_id")).values(updated_at=bindparam("b_at"))
 # The SET clause comes from the parameters given: the state columns a transition writes.
 _WRITE_STATE = update(_CASES).where(_CASES.c.id == bindparam("b_id"), _CASES.c.version == bindparam("b_version"))
-# The next timeline number is computed in the INSERT itself: no round trip for max(seq).
+# The next timeline number is computed in the INSERT itself: no round trip for max(seq). Binds the event's
+# columns and `b_case_id`; executemany appends many lines (the escalation ladder fires in batches).
 _NEXT_SEQ = (
     select(func.coalesce(func.max(_EVENTS.c.seq), 0) + 1).where(_EVENTS.c.case_id == bindparam("b_case_id"))
 ).scalar_subquery()
-_APPEND_EVENT = insert(_EVENTS).values(seq=_NEXT_SEQ)
+APPEND_EVENT = insert(_EVENTS).values(seq=_NEXT_SEQ)
 _INSERT_CASE = insert(_CASES).returning(_CASES.c.id)
 _UNIT_DIVISION = select(Department.division_code).where(Department.id == bindparam("b_id"))
 _NUMBER_CASE = update(_CASES).where(_CASES.c.id == bindparam("b_id")).values(number=bindparam("number"))
@@ -93,7 +94,7 @@ def add_event(
     case), so no other transaction takes the same number between the read of max(seq) and the insert.
     """
     session.connection().execute(
-        _APPEND_EVENT,
+        APPEND_EVENT,
         {
             "case_id": case.id,
             "b_case_id": case.id,
