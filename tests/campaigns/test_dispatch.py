@@ -186,3 +186,13 @@ def test_the_dispatching_level_closes_a_campaign_and_its_sweeps_go(api: Any, ses
     assert closed.json()["status"] == "closed"
     assert session.scalar(sweeps) == 0
     assert api.send("POST", f"/api/v1/campaigns/{campaign['id']}/close").status_code == 409
+
+
+def test_campaigns_are_listed_to_those_whose_blocks_they_reach(api: Any) -> None:
+    api.login("ly-centre")
+    campaign = dispatch(api, roles=["team_leader"]).json()
+    for username, sees in (("ly-centre", True), ("huzhen", True), ("kc-centre", False)):
+        api.login(username)
+        listed = api.get("/api/v1/campaigns", params={"limit": 200})
+        assert listed.status_code == 200
+        assert (campaign["id"] in {c["id"] for c in listed.json()["items"]}) is sees, username

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import func, select
+from sqlalchemy import false, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from zhili.campaigns.dispatch import load_campaign, overlaps
@@ -48,16 +48,37 @@ def _read(campaign: Campaign, counts: dict[str, int]) -> CampaignRead:
 
 
 def list_campaigns(session: Session, actor: Actor, *, cursor: str | None, limit: int) -> Page[CampaignRead]:
-    """Campaigns whose scope overlaps the actor's blocks, newest first."""
+    """Campaigns whose scope overlaps the actor's blocks, newest first.
+
+    SQL keeps the campaigns whose owner division overlaps a block (the scope lies within the owner);
+    the exact overlap with the scope's divisions is checked on the rows read, until a page is full.
+    """
     statement = select(Campaign).order_by(Campaign.id.desc())
+    if not actor.scope.is_everything:
+        statement = statement.where(
+            or_(
+                false(),
+                *(
+                    or_(
+                        Campaign.owner_division.startswith(prefix, autoescape=True),
+                        literal(prefix).startswith(Campaign.owner_division),
+                    )
+                    for prefix in actor.scope.division_prefixes
+                ),
+            )
+        )
     if cursor:
         statement = statement.where(Campaign.id < decode_cursor(cursor, (int,))[0])
     found: list[CampaignRead] = []
-    for campaign in session.scalars(statement.limit(limit * 4 + 1)):
-        if overlaps(actor, json.loads(campaign.scope)["divisions"]):
-            found.append(_read(campaign, {}))
-        if len(found) > limit:
-            break
+    rows = session.scalars(statement.execution_options(yield_per=limit + 1))
+    try:
+        for campaign in rows:
+            if overlaps(actor, json.loads(campaign.scope)["divisions"]):
+                found.append(_read(campaign, {}))
+            if len(found) > limit:
+                break
+    finally:
+        rows.close()
     next_cursor = encode_cursor([found[limit - 1].id]) if len(found) > limit else None
     return Page[CampaignRead](items=found[:limit], next_cursor=next_cursor)
 
