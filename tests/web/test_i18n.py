@@ -1,0 +1,28 @@
+"""The message catalog: every file well formed, no key defined twice, both languages present."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from zhili.web import i18n
+
+
+def test_every_message_has_chinese_and_english() -> None:
+    found = i18n.messages()
+    assert len(found) > 400
+    assert all(zh and en for zh, en in found.values())
+    assert i18n.translate("light.red", "zh") == "红灯 · 超期"
+    assert i18n.translate("light.red", "en") == "Red · overdue"
+
+
+def test_a_missing_key_shows_itself() -> None:
+    assert i18n.translate("no.such.key", "zh") == "no.such.key"
+
+
+def test_a_key_defined_in_two_files_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "a.toml").write_text('"x.y" = ["甲", "A"]\n', encoding="utf-8")
+    (tmp_path / "b.toml").write_text('"x.y" = ["乙", "B"]\n', encoding="utf-8")
+    with pytest.raises(i18n.CatalogError, match="already defined"):
+        i18n.load_folder(tmp_path)
