@@ -59,7 +59,8 @@ def test_a_wrong_form_is_shown_again_with_the_reasons(api: Any, session: Session
     data["attr.vehicle_type"] = "spaceship"
     response = api.client.post("/cases/new", data=data, headers=HTML)
     assert response.status_code == 422
-    assert "attributes.vehicle_type" in response.text
+    assert 'data-field="attr.vehicle_type">请从列表中选择' in response.text
+    assert "attributes.vehicle_type" not in response.text
     assert "违停占用人行道" in response.text
 
 

@@ -89,4 +89,6 @@ async def resolve_actor(request: Request, _session: Session, clock: Clock) -> Ac
         if unsafe and (sent is None or not same_secret(sent, resolved.csrf_token)):
             raise ForbiddenError("missing or wrong CSRF token; reload the page and try again")
         request.state.csrf_token = resolved.csrf_token
+    # An error page for this request keeps the user's menu (web.errors reads it).
+    request.state.actor = resolved.actor
     return resolved.actor

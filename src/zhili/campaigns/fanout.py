@@ -12,6 +12,7 @@ from zhili.campaigns.models import Campaign, CampaignTask
 from zhili.campaigns.template import TaskTemplate
 from zhili.core.clock import Clock
 from zhili.core.db import UtcDateTime
+from zhili.core.local_time import local_short
 from zhili.notify.service import notify
 from zhili.org.models import Position
 
@@ -82,15 +83,17 @@ def _notify_role(
         or_(*(CampaignTask.division_code.startswith(code, autoescape=True) for code in within)),
     )
     message = f"\n{campaign.message}" if campaign.message else ""
+    now = clock.now()
+    claim_by = now + timedelta(minutes=task.claim_minutes)
     notify(
         session,
         recipients=people,
         topic="campaign.task",
         severity=campaign.severity,
         title=f"{campaign.title}：{task.title_zh}",
-        body=f"{task.instructions}{message}\n请在{task.claim_minutes}分钟内领办。",
+        body=f"{task.instructions}{message}\n领办时限：{local_short(claim_by, now)} 前",
         key=f"campaign:{campaign.id}:{role}:{'-'.join(within)}",
         clock=clock,
-        link="/tasks",
+        link=f"/tasks?campaign={campaign.id}",
         subject=f"campaign:{campaign.id}",
     )

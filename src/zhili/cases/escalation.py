@@ -28,6 +28,7 @@ from zhili.clocks.firing import DueTimer
 from zhili.clocks.lights import Light
 from zhili.core import audit
 from zhili.core.clock import FrozenClock
+from zhili.core.local_time import local_datetime
 from zhili.matters.definition import EscalationAction, Phase
 from zhili.notify.batch import Letter, notify_each
 from zhili.notify.kinds import Severity
@@ -35,6 +36,7 @@ from zhili.notify.service import Notice
 from zhili.org.models import Position
 from zhili.org.roles import Role
 from zhili.org.routing import COUNTY_CODE_LENGTH, parent_code
+from zhili.web.i18n import translate
 
 CLOCK_ACTOR = "system:clock"
 LIGHT_STEPS = frozenset({Light.YELLOW.value, Light.RED.value})
@@ -209,14 +211,20 @@ def _audit_entry(rung: Rung) -> audit.AuditEntry:
 
 
 def _notice(rung: Rung) -> Notice:
-    zh, en = STEP_NAMES[rung.step]
+    zh = STEP_NAMES[rung.step][0]
     case = rung.case
-    due = case.phase_due_at.isoformat(timespec="minutes") if case.phase_due_at else "—"
+    lines = [f"{zh}：办件 {case.number}"]
+    if case.phase:
+        lines.append(f"环节：{translate(f'phase.{case.phase}', 'zh')}")
+    if case.phase_due_at:
+        lines.append(f"办理时限：{local_datetime(case.phase_due_at)}")
+    if rung.note:
+        lines.append(f"意见：{rung.note}")
     return Notice(
         topic=f"case.{event_kind(rung.step)}",
         severity=Severity.RED if rung.step in RED_STEPS else Severity.YELLOW,
-        title=f"{zh}：{case.number}",
-        body=f"{zh} / {en} · {case.number} · {case.phase} · due {due}" + (f"\n{rung.note}" if rung.note else ""),
+        title=f"{zh}：办件 {case.number}",
+        body="\n".join(lines),
         key=rung.key,
         link=f"/cases/{case.id}",
         subject=f"case:{case.id}",

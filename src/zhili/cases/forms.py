@@ -18,6 +18,7 @@ from zhili.cases.schemas import (
     UnitRef,
 )
 from zhili.core.errors import DomainError, InvalidInputError
+from zhili.core.local_time import from_local_input
 from zhili.matters import queries as matters
 from zhili.org.routing import nearest_unit
 
@@ -49,6 +50,8 @@ def case_from_form(form: FormData, session: Session) -> dict[str, Any]:
             attributes[attribute.code] = chosen or None
             continue
         raw = _text(form, name)
+        if raw is not None and attribute.datatype == "datetime":
+            raw = from_local_input(raw)  # a local picker sends no zone: it is Quzhou time
         attributes[attribute.code] = _number(raw) if raw is not None and attribute.datatype == "number" else raw
     lon, lat = _text(form, "lon"), _text(form, "lat")
     return {

@@ -12,7 +12,7 @@ from sqlalchemy import Select, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from zhili.cases import commands, lifecycle, location
+from zhili.cases import commands, handoffs, lifecycle, location
 from zhili.cases.attributes import validate_attributes
 from zhili.cases.deadlines import county_calendar, phase_clock, sync_timers
 from zhili.cases.models import Case, CaseEvent, CasePhoto
@@ -43,6 +43,7 @@ _NEXT_SEQ = (
     select(func.coalesce(func.max(_EVENTS.c.seq), 0) + 1).where(_EVENTS.c.case_id == bindparam("b_case_id"))
 ).scalar_subquery()
 APPEND_EVENT = insert(_EVENTS).values(seq=_NEXT_SEQ)
+_APPEND_ONE_EVENT = APPEND_EVENT.returning(_EVENTS.c.seq)
 _INSERT_CASE = insert(_CASES).returning(_CASES.c.id)
 _UNIT_DIVISION = select(Department.division_code).where(Department.id == bindparam("b_id"))
 _NUMBER_CASE = update(_CASES).where(_CASES.c.id == bindparam("b_id")).values(number=bindparam("number"))
@@ -88,24 +89,30 @@ def check_photo_evidence(session: Session, case: Case, command: lifecycle.Comman
 def add_event(
     session: Session, case: Case, *, kind: str, actor: Actor, parties: frozenset[str], details: str, at: datetime
 ) -> None:
-    """Append a line to the case's timeline (the audit record is written by the caller).
+    """Append a line to the case's timeline and tell whoever's turn it now is (the caller writes the audit record).
 
     The caller holds the case row's lock (a versioned update, `lock_case`, or the insert of a new
     case), so no other transaction takes the same number between the read of max(seq) and the insert.
+    Every case action appends its line here, so every hand-off notifies (`handoffs.tell`).
     """
-    session.connection().execute(
-        APPEND_EVENT,
-        {
-            "case_id": case.id,
-            "b_case_id": case.id,
-            "kind": kind,
-            "at": at,
-            "actor": actor.audit_name,
-            "parties": ",".join(sorted(parties)),
-            "status_after": case.status,
-            "details": details,
-        },
+    seq = (
+        session.connection()
+        .execute(
+            _APPEND_ONE_EVENT,
+            {
+                "case_id": case.id,
+                "b_case_id": case.id,
+                "kind": kind,
+                "at": at,
+                "actor": actor.audit_name,
+                "parties": ",".join(sorted(parties)),
+                "status_after": case.status,
+                "details": details,
+            },
+        )
+        .scalar_one()
     )
+    handoffs.tell(session, case, kind=kind, details=details, actor=actor, seq=seq, at=at)
 
 
 def report_case(session: Session, *, data: CaseCreate, actor: Actor, clock: Clock, locators: LocatorCache) -> Case:

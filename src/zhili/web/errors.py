@@ -52,11 +52,23 @@ def _dual(api_handler: Handler, login_required: type[DomainError]) -> Handler:
             target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
             return RedirectResponse(f"/login?next={target}", status_code=303)
         status, title, detail = _describe(exc)
-        return renderer(request).render(
-            request, "web/error.html", {"status": status, "title": title, "detail": detail}, status_code=status
-        )
+        context = {
+            "status": status,
+            "title": title,
+            "detail": detail,
+            "actor": getattr(request.state, "actor", None),
+            "back": _same_site_referer(request),
+        }
+        return renderer(request).render(request, "web/error.html", context, status_code=status)
 
     return handle
+
+
+def _same_site_referer(request: Request) -> str | None:
+    """The page the user came from, when it is one of ours: the error page offers the way back."""
+    referer = request.headers.get("referer", "")
+    origin = f"{request.url.scheme}://{request.url.netloc}/"
+    return referer if referer.startswith(origin) else None
 
 
 def _describe(exc: Exception) -> tuple[int, str, str]:

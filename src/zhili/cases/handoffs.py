@@ -1,0 +1,216 @@
+"""Every hand-off notifies: after each timeline line, whoever's turn it now is gets told, in words, with a link.
+
+`service.add_event` calls `tell` for every line it appends, so every case action (a lifecycle
+command, a help request, a meeting, a cancelled request) tells the next party by construction:
+there is no second place to forget. `TURNS` says, per event kind, who acts next and what they are
+to do; a kind missing from it tells nobody (the actor keeps the turn: sign → start, say). Every
+lifecycle command has an entry, `NOBODY` where no one else acts (tested).
+The notice carries a Chinese title, the case in words (number, matter, place, what was reported),
+the deadline in local time and a link to the part of the case page where they act. The actor is
+never told of their own step.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Select, bindparam, false, or_, select
+from sqlalchemy.orm import Session
+
+from zhili.cases.lifecycle import CaseStatus, CommandKind
+from zhili.cases.models import Case, CaseTask, CollaborationRequest
+from zhili.core.auth import Actor
+from zhili.core.clock import FrozenClock
+from zhili.core.local_time import local_short
+from zhili.matters import queries as matters
+from zhili.notify.kinds import Severity
+from zhili.notify.service import notify
+from zhili.org.models import Division, Position
+from zhili.org.roles import Role
+
+CENTRE_ROLES = (Role.CENTRE_STAFF.value, Role.TOWNSHIP_COMMAND.value)
+DESCRIPTION_IN_NOTICE = 60
+
+
+class Next(StrEnum):
+    """Who acts next, relative to the case."""
+
+    LEAD = "lead"  # the lead unit's people (before dispatch: the unit the case was routed to)
+    DISPATCHER = "dispatcher"  # the centre or command room of the dispatching division
+    VERIFIER = "verifier"  # the person who filed it; a citizen's report is verified by the dispatcher
+    REPORTER = "reporter"  # the person who filed it (a rating, a rejection)
+    CONTACT = "contact"  # the grid's contact officer of the lead's department (两网融合)
+    ASKED = "asked"  # the units named in the line (asked for help, a request cancelled)
+    OWNERS = "owners"  # the owner units of the tasks the meeting decided
+
+
+@dataclass(frozen=True)
+class Turn:
+    """Whose turn an event makes it, what they are to do (title prefix), and where on the page."""
+
+    to: tuple[Next, ...]
+    zh: str
+    anchor: str = "actions"
+    severity: Severity = Severity.INFO
+    when_status: CaseStatus | None = None  # only when the event leaves the case in this status
+
+
+NOBODY = Turn((), "")
+K = CommandKind
+TURNS: dict[str, Turn] = {
+    # The loop: report → accept → dispatch → sign → start → reply → verify → close → rate.
+    K.REPORT.value: Turn((Next.DISPATCHER,), "新上报待受理"),
+    "contact_informed": Turn((Next.CONTACT,), "网格内新办件，请知悉", anchor="summary"),
+    K.ACCEPT.value: NOBODY,  # the dispatcher dispatches next
+    K.REJECT.value: Turn((Next.REPORTER,), "上报未受理", anchor="timeline"),
+    K.DISPATCH.value: Turn((Next.LEAD,), "新派单待签收"),
+    K.SIGN.value: NOBODY,
+    K.RETURN.value: Turn((Next.DISPATCHER,), "办件被退回，待重新派单", severity=Severity.YELLOW),
+    K.START.value: NOBODY,
+    K.ESCALATE.value: Turn((Next.DISPATCHER,), "办件上报上级，待受理", severity=Severity.YELLOW),
+    K.REQUEST_EXTENSION.value: Turn((Next.DISPATCHER,), "延期申请待审批"),
+    K.APPROVE_EXTENSION.value: Turn((Next.LEAD,), "延期申请已批准"),
+    K.REFUSE_EXTENSION.value: Turn((Next.LEAD,), "延期申请未批准", severity=Severity.YELLOW),
+    K.SUSPEND.value: Turn((Next.DISPATCHER,), "办件已挂起，请知悉", anchor="timeline"),
+    K.RESUME.value: Turn((Next.LEAD, Next.DISPATCHER), "办件已恢复办理"),
+    K.REPLY.value: Turn((Next.VERIFIER,), "办理回复待核验"),
+    K.VERIFY.value: Turn((Next.LEAD,), "核验通过，待办结"),
+    K.VERIFY_FAILED.value: Turn((Next.LEAD,), "核验未通过，请返工", severity=Severity.YELLOW),
+    K.CLOSE.value: Turn((Next.REPORTER,), "办件已办结，请评价"),
+    K.RATE.value: Turn(
+        (Next.LEAD,), "群众不满意，办件重新办理", severity=Severity.YELLOW, when_status=CaseStatus.REOPENED
+    ),
+    K.ARCHIVE.value: NOBODY,
+    # Decisions on a case that go through the lifecycle under their own event kind.
+    "merged": Turn((Next.REPORTER,), "上报已合并到另一办件", anchor="timeline"),
+    "lead_decided": Turn((Next.LEAD,), "已确定牵头单位，待签收"),
+    # Collaboration and consultation.
+    "help_requested": Turn((Next.ASKED,), "部门协同待回复", anchor="collaboration"),
+    "help_replied": Turn((Next.LEAD,), "协同单位已回复", anchor="collaboration"),
+    "help_cancelled": Turn((Next.ASKED,), "协同请求已撤销", anchor="collaboration"),
+    "meeting_held": Turn((Next.OWNERS,), "会商任务待完成", anchor="meetings"),
+    "task_done": Turn((Next.LEAD,), "会商任务已完成", anchor="meetings"),
+    "task_cancelled": Turn((Next.ASKED,), "会商任务已撤销", anchor="meetings"),
+}
+
+
+def turn_for(kind: str, status_after: str) -> Turn:
+    """The turn an event of this kind makes (NOBODY when no one else acts next)."""
+    turn = TURNS.get(kind, NOBODY)
+    if turn.when_status is not None and turn.when_status.value != status_after:
+        return NOBODY
+    return turn
+
+
+def tell(session: Session, case: Case, *, kind: str, details: str, actor: Actor, seq: int, at: datetime) -> None:
+    """Notify the people whose turn the event `seq` of this case makes it (nothing when it is nobody's)."""
+    turn = turn_for(kind, case.status)
+    if not turn.to:
+        return
+    facts = _details(details)
+    people = select(Position.person_id).where(or_(*(_audience(case, who, facts) for who in turn.to)))
+    if actor.person_id is not None:
+        people = people.where(Position.person_id != actor.person_id)
+    title, body = _words(session, case, turn, facts, actor=actor, at=at)
+    notify(
+        session,
+        recipients=people.distinct(),
+        topic=f"case.{kind}",
+        severity=turn.severity,
+        title=title,
+        body=body,
+        key=f"case:{case.id}:event:{seq}",
+        clock=FrozenClock(at),
+        link=f"/cases/{case.id}#{turn.anchor}",
+        subject=f"case:{case.id}",
+    )
+
+
+def _details(details: str) -> dict[str, Any]:
+    try:
+        found = json.loads(details) if details else {}
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _audience(case: Case, who: Next, facts: dict[str, Any]) -> Any:
+    """The positions a party of the case holds, as a condition on `positions`."""
+    if who is Next.LEAD:
+        return Position.department_id == (case.lead_unit_id or case.routed_unit_id)
+    if who is Next.DISPATCHER or (who is Next.VERIFIER and case.originator_person_id is None):
+        return (
+            (Position.division_code == case.dispatcher_division)
+            & Position.role.in_(CENTRE_ROLES)
+            & Position.department_id.is_(None)
+        )
+    if who in {Next.VERIFIER, Next.REPORTER}:
+        return Position.person_id == case.originator_person_id if case.originator_person_id else false()
+    if who is Next.CONTACT:
+        return Position.id == case.contact_position_id if case.contact_position_id else false()
+    if who is Next.OWNERS:
+        owners = select(CaseTask.owner_unit_id).where(CaseTask.meeting_id == facts.get("meeting_id"))
+        return Position.department_id.in_(owners)
+    return Position.department_id.in_(_units_named(facts))
+
+
+def _units_named(facts: dict[str, Any]) -> list[int]:
+    named = facts.get("units") or ([facts["unit_id"]] if "unit_id" in facts else [])
+    return [int(unit) for unit in named if isinstance(unit, int)]
+
+
+def _words(
+    session: Session, case: Case, turn: Turn, facts: dict[str, Any], *, actor: Actor, at: datetime
+) -> tuple[str, str]:
+    """The title and body: the case in words, who did it, and the deadline in local time."""
+    definition = matters.definition_by_version_id(session, case.matter_version_id, content_hash=case.matter_hash)
+    place = _place_name(session, case.place_code)
+    due = _deadline(session, case, turn, facts)
+    description = case.description[:DESCRIPTION_IN_NOTICE] + (
+        "…" if len(case.description) > DESCRIPTION_IN_NOTICE else ""
+    )
+    lines = [
+        f"办件 {case.number} · {definition.name_zh}",
+        f"地点：{place}" + (f"（{case.address}）" if case.address else ""),
+        f"情况：{description}",
+        f"经办：{actor.display_name}",
+    ]
+    if due is not None:
+        lines.append(f"办理时限：{local_short(due, at)} 前")
+    return f"{turn.zh}：{definition.name_zh} · {place}", "\n".join(lines)
+
+
+def _place_name(session: Session, code: str) -> str:
+    """The township and village of a place, e.g. 府山街道某社区 (the county for a county code)."""
+    prefixes = [code[:length] for length in (6, 9, 12, 15) if length <= len(code)]
+    names = {row.code: row.name for row in session.execute(_NAMES, {"codes": prefixes})}
+    shown = [names[p] for p in prefixes[1:] if p in names] or [names.get(prefixes[0], code)]
+    return "".join(shown[:2])
+
+
+_NAMES: Select[str, str] = select(Division.code, Division.name).where(
+    Division.code.in_(bindparam("codes", expanding=True))
+)
+
+
+def _deadline(session: Session, case: Case, turn: Turn, facts: dict[str, Any]) -> datetime | None:
+    """The time the next party must act by: the help request's or task's own deadline, else the phase's."""
+    if turn.anchor == "collaboration" and facts.get("units"):
+        return session.scalar(
+            select(CollaborationRequest.deadline_at)
+            .where(CollaborationRequest.case_id == case.id, CollaborationRequest.status == "requested")
+            .order_by(CollaborationRequest.deadline_at)
+            .limit(1)
+        )
+    if turn.anchor == "meetings" and facts.get("meeting_id"):
+        return session.scalar(
+            select(CaseTask.deadline_at)
+            .where(CaseTask.meeting_id == facts["meeting_id"])
+            .order_by(CaseTask.deadline_at)
+            .limit(1)
+        )
+    return case.phase_due_at

@@ -1,0 +1,108 @@
+"""A refused form's errors, by field and in the page's language, so the form is shown again with its input.
+
+Validation comes from two places: pydantic (the schema of the request) and the services
+(`DomainError.extra["errors"]`, each `{"field": "body.<path>", "message": ...}`). Both name a field by
+its path in the request body; a page maps those paths to its form's input names. Messages are
+translated by their kind (pydantic's error `type`, or the service's known wording); anything else
+falls back to a general "check this field" in Chinese, with the original text in English.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+
+from zhili.core.errors import DomainError
+from zhili.web.i18n import translate
+
+# pydantic error types → message keys (web/messages/common.toml, "form.error.*").
+PYDANTIC_KINDS = {
+    "missing": "required",
+    "string_too_short": "required",
+    "string_too_long": "too_long",
+    "too_long": "too_many",
+    "float_parsing": "number",
+    "int_parsing": "number",
+    "float_type": "number",
+    "int_type": "number",
+    "greater_than_equal": "range",
+    "less_than_equal": "range",
+    "greater_than": "range",
+    "less_than": "range",
+    "string_pattern_mismatch": "format",
+    "literal_error": "choice",
+    "enum": "choice",
+    "datetime_parsing": "datetime",
+    "datetime_from_date_parsing": "datetime",
+    "timezone_aware": "datetime",
+}
+# The services' wording → message keys.
+SERVICE_WORDING = (
+    (re.compile(r"is required|must not be blank|give a point or a place"), "required"),
+    (re.compile(r"must be a number"), "number"),
+    (re.compile(r"must be one of|must be a non-empty list of"), "choice"),
+    (re.compile(r"date and time"), "datetime"),
+    (re.compile(r"must be text of"), "text"),
+    (re.compile(r"outside every known county"), "outside"),
+    (re.compile(r"names no known division"), "unknown_place"),
+    (re.compile(r"is ambiguous"), "ambiguous_place"),
+    (re.compile(r"control character|bidirectional"), "characters"),
+    (re.compile(r"is not an attribute"), "unknown_field"),
+)
+
+
+@dataclass
+class FormErrors:
+    """Messages per form input name, and those that belong to no single input."""
+
+    by_field: dict[str, list[str]] = field(default_factory=dict)
+    general: list[str] = field(default_factory=list)
+
+    def add(self, name: str | None, message: str) -> None:
+        """File a message under an input name (None: the form as a whole)."""
+        if name is None:
+            self.general.append(message)
+        else:
+            self.by_field.setdefault(name, []).append(message)
+
+    def __bool__(self) -> bool:
+        return bool(self.by_field or self.general)
+
+
+def form_errors(exc: Exception, language: str, inputs: Mapping[str, str]) -> FormErrors:
+    """The errors of a refused form; `inputs` maps a body path prefix (e.g. `attributes.plate_number`) to an input."""
+    found = FormErrors()
+    if isinstance(exc, ValidationError):
+        for error in exc.errors():
+            path = ".".join(str(part) for part in error["loc"])
+            kind = PYDANTIC_KINDS.get(error["type"])
+            found.add(_input_for(path, inputs), _message(kind, str(error["msg"]), language))
+        return found
+    if isinstance(exc, DomainError):
+        for error in exc.extra.get("errors") or []:
+            path = str(error.get("field", "")).removeprefix("body.")
+            original = str(error.get("message", ""))
+            kind = next((key for pattern, key in SERVICE_WORDING if pattern.search(original)), None)
+            found.add(_input_for(path, inputs), _message(kind, original, language))
+        if not found:
+            found.add(None, _message(None, exc.detail, language))
+        return found
+    found.add(None, _message(None, str(exc), language))
+    return found
+
+
+def _input_for(path: str, inputs: Mapping[str, str]) -> str | None:
+    """The longest mapped prefix of a body path names the input (None: no single input)."""
+    best = max((prefix for prefix in inputs if path == prefix or path.startswith(prefix + ".")), key=len, default=None)
+    return inputs[best] if best is not None else None
+
+
+def _message(kind: str | None, original: str, language: str) -> str:
+    if kind is not None:
+        return translate(f"form.error.{kind}", language)
+    if language == "en":
+        return original[:300]
+    return translate("form.error.invalid", language)

@@ -1,0 +1,92 @@
+/* 治理 Zhili — pick where a problem is: tap the map (your own area first), or use the phone's position. */
+(function () {
+  'use strict';
+
+  const el = document.getElementById('point-picker');
+  const form = el && el.closest('form');
+  if (!el || !form || typeof window.L === 'undefined') return;
+  const lonInput = form.querySelector('[name=lon]');
+  const latInput = form.querySelector('[name=lat]');
+  const picked = document.getElementById('picked');
+  const gps = document.getElementById('use-gps');
+
+  const TEXT = {
+    zh: { at: '所在位置：', outside: '该位置不在已知区县范围内，请重新选点', failed: '暂时无法确定位置，请稍后再试', noGps: '无法获取定位，请在地图上选点' },
+    en: { at: 'Location: ', outside: 'That point is outside every known county; pick again', failed: 'Could not look the point up; try again', noGps: 'No position from the device; pick on the map' },
+  }[el.dataset.lang === 'en' ? 'en' : 'zh'];
+  const QUZHOU = [[28.2, 118.0], [29.5, 119.3]];
+
+  const map = L.map(el, { zoomControl: true, attributionControl: false, minZoom: 8 });
+  const area = (el.dataset.area || '').split(',').map(Number);
+  const bounds = area.length === 4 && area.every(Number.isFinite)
+    ? [[area[1], area[0]], [area[3], area[2]]] : QUZHOU;
+  map.fitBounds(bounds);
+
+  const outline = L.geoJSON(null, { style: { color: '#1d4e89', weight: 1.5, fillOpacity: 0.03 }, interactive: false }).addTo(map);
+  const grids = L.geoJSON(null, { style: { color: '#7b8794', weight: 0.75, dashArray: '2 3', fillOpacity: 0 }, interactive: false }).addTo(map);
+
+  async function json(url) {
+    const resp = await fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+    let body = null;
+    try { body = await resp.json(); } catch (e) { body = null; }
+    return { ok: resp.ok, status: resp.status, body: body };
+  }
+  const bbox = (b) => [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((n) => n.toFixed(5)).join(',');
+
+  async function drawOutlines() {
+    const found = await json(`${el.dataset.geoUrl}?level=township&bbox=${bbox(L.latLngBounds(bounds))}`);
+    if (found.ok && found.body) outline.addData(found.body);
+  }
+  async function drawGrids() {
+    if (map.getZoom() < 13) { grids.clearLayers(); return; }
+    const found = await json(`${el.dataset.geoUrl}?level=grid&bbox=${bbox(map.getBounds())}`);
+    grids.clearLayers();
+    if (found.ok && found.body) grids.addData(found.body);
+  }
+
+  let marker = null;
+  function show(message, isError) {
+    if (!picked) return;
+    picked.textContent = message;
+    picked.classList.toggle('field-error', Boolean(isError));
+  }
+  async function place(lat, lon, fromInputs) {
+    if (!marker) marker = L.marker([lat, lon]).addTo(map); else marker.setLatLng([lat, lon]);
+    if (!fromInputs) {
+      lonInput.value = lon.toFixed(6);
+      latInput.value = lat.toFixed(6);
+    }
+    const found = await json(`${el.dataset.locateUrl}?lon=${lon}&lat=${lat}`);
+    if (found.ok && found.body && found.body.chain) {
+      show(TEXT.at + found.body.chain.slice(2).map((d) => d.name).join(' · '), false);
+    } else {
+      show(found.status === 404 || found.status === 422 ? TEXT.outside : TEXT.failed, true);
+    }
+  }
+
+  map.on('click', (e) => place(e.latlng.lat, e.latlng.lng, false));
+  map.on('moveend', drawGrids);
+  function fromInputs() {
+    const lon = parseFloat(lonInput.value);
+    const lat = parseFloat(latInput.value);
+    if (Number.isFinite(lon) && Number.isFinite(lat)) {
+      place(lat, lon, true);
+      map.setView([lat, lon], Math.max(map.getZoom(), 14));
+    }
+  }
+  lonInput.addEventListener('change', fromInputs);
+  latInput.addEventListener('change', fromInputs);
+  if (gps) {
+    gps.addEventListener('click', () => {
+      if (!navigator.geolocation) { show(TEXT.noGps, true); return; }
+      navigator.geolocation.getCurrentPosition(
+        (p) => { place(p.coords.latitude, p.coords.longitude, false); map.setView([p.coords.latitude, p.coords.longitude], 15); },
+        () => show(TEXT.noGps, true),
+        { enableHighAccuracy: true, timeout: 10000 },
+      );
+    });
+  }
+  drawOutlines();
+  fromInputs();
+  el.dataset.ready = '1';
+}());

@@ -1,0 +1,177 @@
+"""Every hand-off notifies: each lifecycle command and case action tells exactly the party whose turn it is.
+
+The whole illegal-parking loop runs through the API (with a failed verification and a dissatisfied
+rating on the way), and after each step the test compares who got an inbox item with who should
+have, computed independently from the organisation's posts.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from tests.cases.test_flow import PNG, command, report_parking, unit
+
+from zhili.access.models import Account
+from zhili.cases import handoffs
+from zhili.cases.lifecycle import CommandKind
+from zhili.cases.models import Case
+from zhili.notify.models import InboxItem, Notification
+from zhili.org.models import Position
+
+
+def test_every_lifecycle_command_says_whose_turn_it_makes_it() -> None:
+    missing = [kind.value for kind in CommandKind if kind.value not in handoffs.TURNS]
+    assert missing == [], "add these commands to cases.handoffs.TURNS (NOBODY if no one else acts next)"
+
+
+def test_a_rating_tells_the_lead_only_when_it_reopens_the_case() -> None:
+    assert handoffs.turn_for("rate", "rated") is handoffs.NOBODY
+    assert handoffs.turn_for("rate", "reopened").to == (handoffs.Next.LEAD,)
+    assert handoffs.turn_for("photo_added", "in_progress") is handoffs.NOBODY
+
+
+def told(session: Session, case_id: int, kind: str) -> tuple[set[int], list[Notification]]:
+    """The people an event of this case reached, and its notifications."""
+    notes = list(
+        session.scalars(
+            select(Notification).where(Notification.subject == f"case:{case_id}", Notification.topic == f"case.{kind}")
+        )
+    )
+    people = set(
+        session.scalars(select(InboxItem.person_id).where(InboxItem.notification_id.in_([n.id for n in notes])))
+    )
+    return people, notes
+
+
+def posts(session: Session, *conditions: Any) -> set[int]:
+    return set(session.scalars(select(Position.person_id).where(*conditions)))
+
+
+def person_of(session: Session, username: str) -> int:
+    found = session.scalar(select(Account.person_id).where(Account.username == username))
+    assert found is not None
+    return found
+
+
+def expect(session: Session, case_id: int, kind: str, people: set[int], *, title: str, anchor: str) -> None:
+    reached, notes = told(session, case_id, kind)
+    assert reached == people, f"{kind}: told {sorted(reached)}, expected {sorted(people)}"
+    assert people, f"{kind}: somebody must be told"
+    note = notes[-1]
+    assert note.title.startswith(title), note.title
+    assert "城区机动车违停治理" in note.title
+    assert note.link == f"/cases/{case_id}#{anchor}"
+    assert "+00:00" not in note.body
+    assert "UTC" not in note.body
+
+
+def reply(api: Any, case: dict[str, Any], text: str) -> dict[str, Any]:
+    """The lead's reply with the evidence illegal parking needs (a photo of this case, GPS, text)."""
+    photo = api.send("POST", f"/api/v1/cases/{case['id']}/photos", files={"photo": ("p.png", PNG, "image/png")})
+    assert photo.status_code == 201, photo.text
+    case = api.get(f"/api/v1/cases/{case['id']}").json()
+    evidence = [
+        {"kind": "photo", "ref": photo.json()["ref"]},
+        {"kind": "text", "ref": text},
+        {"kind": "gps", "ref": "118.8712,28.9361"},
+    ]
+    return command(api, case, "reply", text=text, evidence=evidence)
+
+
+def test_each_step_of_the_loop_tells_the_next_party(api: Any, session: Session, clock: Any) -> None:
+    case = report_parking(api, session)
+    row = session.get(Case, case["id"])
+    assert row is not None
+    centre = posts(
+        session,
+        Position.division_code == row.dispatcher_division,
+        Position.role.in_(handoffs.CENTRE_ROLES),
+        Position.department_id.is_(None),
+    )
+    gridworker = person_of(session, "gridworker")
+    expect(session, case["id"], "report", centre - {gridworker}, title="新上报待受理", anchor="actions")
+    contact = posts(session, Position.id == row.contact_position_id)
+    expect(session, case["id"], "contact_informed", contact, title="网格内新办件", anchor="summary")
+
+    api.login("kc-centre")
+    case = command(api, command(api, case, "accept"), "dispatch")
+    lead = posts(session, Position.department_id == case["lead_unit"]["id"])
+    expect(
+        session,
+        case["id"],
+        "dispatch",
+        lead - {person_of(session, "kc-centre")},
+        title="新派单待签收",
+        anchor="actions",
+    )
+    assert told(session, case["id"], "accept")[0] == set()
+    _, dispatched = told(session, case["id"], "dispatch")
+    assert "办理时限" in dispatched[0].body
+    assert case["number"] in dispatched[0].body
+
+    traffic = person_of(session, "kc-traffic")
+    api.login("kc-traffic")
+    case = command(api, command(api, case, "sign"), "start")
+    assert told(session, case["id"], "sign")[0] == told(session, case["id"], "start")[0] == set()
+    enforcement, housing = unit(session, "enforcement", "330802"), unit(session, "housing", "330802")
+    asked = api.send(
+        "POST",
+        f"/api/v1/cases/{case['id']}/help-requests",
+        json={"requests": [{"unit_id": u, "deadline_hours": 24, "text": "请协助"} for u in (enforcement, housing)]},
+    )
+    assert asked.status_code == 201, asked.text
+    helpers = posts(session, Position.department_id.in_([enforcement, housing]))
+    expect(session, case["id"], "help_requested", helpers, title="部门协同待回复", anchor="collaboration")
+
+    meeting = api.send(
+        "POST",
+        f"/api/v1/cases/{case['id']}/meetings",
+        json={
+            "title": "违停治理会商",
+            "held_at": clock.now().isoformat(),
+            "minutes": "住建配合。",
+            "attendee_unit_ids": [housing],
+            "decisions": [
+                {
+                    "description": "增设临时停车引导",
+                    "owner_unit_id": housing,
+                    "deadline_at": (clock.now() + timedelta(days=3)).isoformat(),
+                }
+            ],
+        },
+    )
+    assert meeting.status_code == 201, meeting.text
+    owners = posts(session, Position.department_id == housing)
+    expect(session, case["id"], "meeting_held", owners, title="会商任务", anchor="meetings")
+
+    case = reply(api, case, "车辆已拖离")
+    expect(session, case["id"], "reply", {gridworker}, title="办理回复待核验", anchor="actions")
+
+    api.login("gridworker")
+    case = command(api, case, "verify_failed", reason="车还在")
+    expect(session, case["id"], "verify_failed", lead, title="核验未通过", anchor="actions")
+    api.login("kc-traffic")
+    case = reply(api, case, "已再次清理")
+    api.login("gridworker")
+    case = command(api, case, "verify")
+    expect(session, case["id"], "verify", lead, title="核验通过", anchor="actions")
+
+    api.login("kc-traffic")
+    case = command(api, case, "close")
+    expect(session, case["id"], "close", {gridworker}, title="办件已办结", anchor="actions")
+    api.login("gridworker")
+    case = command(api, case, "rate", rating="dissatisfied")
+    assert case["status"] == "reopened"
+    expect(session, case["id"], "rate", lead, title="群众不满意", anchor="actions")
+    assert traffic in lead
+
+
+def test_a_report_retried_under_its_key_tells_nobody_twice(api: Any, session: Session) -> None:
+    case = report_parking(api, session)
+    people, notes = told(session, case["id"], "report")
+    assert len(notes) == 1
+    items = session.scalars(select(InboxItem).where(InboxItem.notification_id == notes[0].id)).all()
+    assert len(items) == len(people)

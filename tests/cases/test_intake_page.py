@@ -1,0 +1,91 @@
+"""The intake page: a refused form keeps its input with each error by its field; local times; photos at intake."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from tests.cases.test_flow import PNG
+from tests.cases.test_pages import HTML, _form
+
+from zhili.cases.models import Case, CasePhoto
+
+
+def _count(session: Session, description: str) -> int:
+    return session.scalar(select(func.count()).select_from(Case).where(Case.description == description)) or 0
+
+
+def test_a_refused_report_keeps_every_input_and_names_each_field_in_chinese(api: Any, session: Session) -> None:
+    api.login("gridworker")
+    data = {**_form(api, session), "attr.plate_number": "", "address": "府山街道县学街12号", "channel": "hotline"}
+    response = api.client.post("/cases/new", data=data, headers=HTML)
+    assert response.status_code == 422
+    page = response.text
+    assert 'data-field="attr.plate_number">必填' in page
+    assert "违停占用人行道" in page
+    assert 'value="府山街道县学街12号"' in page
+    assert '<option value="hotline" selected>' in page
+    assert '<option value="pavement" selected>' in page
+    assert 'href="/inbox"' in page, "the normal layout with its menu"
+    assert "Invalid input" not in page
+    assert _count(session, "违停占用人行道") == 0
+
+
+def test_a_refused_report_speaks_english_on_the_english_page(api: Any, session: Session) -> None:
+    api.login("gridworker")
+    data = {**_form(api, session), "attr.vehicle_type": "spaceship"}
+    response = api.client.post("/cases/new?lang=en", data=data, headers=HTML, cookies={"zhili_lang": "en"})
+    assert response.status_code == 422
+    assert 'data-field="attr.vehicle_type">Choose from the list' in response.text
+
+
+def test_a_point_outside_every_county_is_named_by_the_map_field(api: Any, session: Session) -> None:
+    api.login("gridworker")
+    data = {**_form(api, session), "lon": "100.0", "lat": "20.0"}
+    response = api.client.post("/cases/new", data=data, headers=HTML)
+    assert response.status_code == 422
+    assert 'data-field="lon">该位置不在已知区县范围内' in response.text
+
+
+def test_the_seen_at_picker_is_local_time(api: Any, session: Session) -> None:
+    api.login("gridworker")
+    form = api.get("/cases/new?matter=illegal_parking", headers=HTML).text
+    assert 'type="datetime-local" name="attr.seen_at"' in form
+    assert "+08:00" not in form
+    data = {**_form(api, session), "description": "本地时间的发现时间", "attr.seen_at": "2026-12-02T18:10"}
+    created = api.client.post("/cases/new", data=data, follow_redirects=False)
+    assert created.status_code == 303, created.text
+    case = session.scalars(select(Case).where(Case.description == "本地时间的发现时间")).one()
+    assert json.loads(case.attributes)["seen_at"] == "2026-12-02T18:10:00+08:00"
+
+
+def test_photos_sent_with_the_report_land_with_the_case(api: Any, session: Session) -> None:
+    api.login("gridworker")
+    data = {**_form(api, session), "description": "带照片的上报"}
+    files = [("photo", ("a.png", PNG, "image/png")), ("photo", ("b.png", PNG, "image/png"))]
+    created = api.client.post("/cases/new", data=data, files=files, follow_redirects=False)
+    assert created.status_code == 303, created.text
+    case_id = int(created.headers["location"].rsplit("/", 1)[1])
+    assert session.scalar(select(func.count()).select_from(CasePhoto).where(CasePhoto.case_id == case_id)) == 2
+
+
+def test_a_file_that_is_not_a_photo_refuses_the_report_and_keeps_the_form(api: Any, session: Session) -> None:
+    api.login("gridworker")
+    data = {**_form(api, session), "description": "带假照片的上报"}
+    files = [("photo", ("x.png", b"<html>not a photo</html>", "image/png"))]
+    response = api.client.post("/cases/new", data=data, files=files, headers=HTML)
+    assert response.status_code == 422
+    assert 'data-field="photo">照片须为 JPEG、PNG 或 WebP 图片' in response.text
+    assert "带假照片的上报" in response.text
+    assert _count(session, "带假照片的上报") == 0
+
+
+def test_an_error_page_speaks_the_users_language_inside_the_layout(api: Any) -> None:
+    api.login("gridworker")
+    page = api.get("/cases/999999", headers=HTML)
+    assert page.status_code == 404
+    assert "未找到" in page.text
+    assert 'href="/inbox"' in page.text
+    assert "Not found" not in page.text
