@@ -87,6 +87,7 @@
     });
   }
   drawOutlines();
+  drawGrids();
   fromInputs();
   el.dataset.ready = '1';
 }());
