@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhili.access.service import create_account
@@ -14,7 +15,8 @@ from zhili.core.auth import system_actor
 from zhili.core.clock import Clock
 from zhili.matters.service import sync_catalog
 from zhili.org.demo_world import DEFAULT_SEED, DemoWorld, Step, build_demo_world
-from zhili.org.models import Position
+from zhili.org.models import Department, Position
+from zhili.org.roles import Role
 
 DEMO_PASSWORD = "zhili-demo"  # noqa: S105 - printed on purpose; demo databases only
 
@@ -33,7 +35,11 @@ LOGIN_LABELS = {
     "kc-traffic": "柯城交警 Kecheng traffic police",
     "kc-traffic-head": "柯城交警负责人 Traffic police head",
     "qj-hrss": "衢江区人社 Qujiang HR & social security",
+    "kc-enforcement": "柯城区综合行政执法队 Kecheng law enforcement (collaborator)",
+    "kc-housing": "柯城区住建局 Kecheng housing & construction (collaborator)",
 }
+# Staff of units that collaborate on illegal parking in 柯城区, so every party of the loop can log in.
+UNIT_LOGINS = {"kc-enforcement": ("enforcement", "330802"), "kc-housing": ("housing", "330802")}
 
 
 @dataclass(frozen=True)
@@ -68,7 +74,7 @@ def build_demo(
         session, username="admin", password=DEMO_PASSWORD, person_id=None, is_admin=True, actor=actor, clock=clock
     )
     logins = [DemoLogin("admin", LOGIN_LABELS["admin"])]
-    for username, position_id in world.logins.items():
+    for username, position_id in {**world.logins, **_unit_logins(session)}.items():
         post = session.get(Position, position_id)
         assert post is not None  # noqa: S101 - the world was just built
         create_account(
@@ -82,3 +88,19 @@ def build_demo(
         )
         logins.append(DemoLogin(username, LOGIN_LABELS.get(username, username)))
     return world, logins, cases
+
+
+def _unit_logins(session: Session) -> dict[str, int]:
+    """A staff post in each unit of `UNIT_LOGINS` (the first by id)."""
+    found: dict[str, int] = {}
+    for username, (kind, division) in UNIT_LOGINS.items():
+        post = session.scalar(
+            select(Position.id)
+            .join(Department, Department.id == Position.department_id)
+            .where(Department.kind_code == kind, Department.division_code == division, Position.role == Role.DEPT_STAFF)
+            .order_by(Position.id)
+            .limit(1)
+        )
+        if post is not None:
+            found[username] = post
+    return found

@@ -8,6 +8,7 @@ have, computed independently from the organisation's posts.
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -175,3 +176,9 @@ def test_a_report_retried_under_its_key_tells_nobody_twice(api: Any, session: Se
     assert len(notes) == 1
     items = session.scalars(select(InboxItem).where(InboxItem.notification_id == notes[0].id)).all()
     assert len(items) == len(people)
+
+
+def test_the_reference_lists_every_turn() -> None:
+    text = (Path(__file__).parents[2] / "docs" / "reference" / "handoffs.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip().strip("`") for line in text.splitlines() if line.startswith("| `")}
+    assert set(handoffs.TURNS) <= rows
