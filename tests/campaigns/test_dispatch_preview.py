@@ -102,3 +102,13 @@ def test_the_tree_lists_only_managed_children(api: Any) -> None:
     assert 'value="330825102' not in fragment.text
     api.login("ly-centre")
     assert "湖镇镇" in api.get(f"/campaigns/divisions/{LONGYOU}").text
+
+
+def test_typed_names_suggest_managed_divisions_only(api: Any) -> None:
+    api.login("ly-centre")
+    found = api.get("/campaigns/places", params={"places": "湖镇"})
+    assert found.status_code == 200
+    assert f'value="{HUZHEN}"' in found.text
+    assert "湖镇镇" in found.text
+    api.login("huzhen")
+    assert 'name="division"' not in api.get("/campaigns/places", params={"places": "府山"}).text

@@ -91,7 +91,7 @@ def resolve(session: Session, actor: Actor, form: DispatchForm) -> None:
         form.errors["template"] = ("campaigns.error.template", {})
     names = [n for n in NAME_SEPARATORS.split(form.places) if n][:MAX_NAMES]
     for name in names:
-        found = _named(session, actor, name)
+        found = _named(session, actor, name, chosen=form.codes)
         if isinstance(found, str):
             form.codes = sorted({*form.codes, found})
         else:
@@ -101,14 +101,26 @@ def resolve(session: Session, actor: Actor, form: DispatchForm) -> None:
         form.errors["divisions"] = ("campaigns.error.no_division", {})
 
 
-def _named(session: Session, actor: Actor, name: str) -> str | FieldError:
-    """The one division the name means among those the actor manages, or why there is none."""
+def suggestions(session: Session, actor: Actor, text: str) -> list[tuple[str, str]]:
+    """(code, name with its parents) of the managed divisions the last typed name may mean, best first."""
+    names = [n for n in NAME_SEPARATORS.split(text) if n]
+    if not names or len(names[-1]) > MAX_TEXT:
+        return []
+    matches = [m for m in resolve_place(session, actor, names[-1]) if actor.write_scope.reaches_place(m.division.code)]
+    return [(m.division.code, " ".join(p.name for p in m.path[-3:])) for m in matches]
+
+
+def _named(session: Session, actor: Actor, name: str, *, chosen: list[str]) -> str | FieldError:
+    """The one division the name means among those the actor manages (a ticked one settles a tie), or why not."""
     if len(name) > MAX_TEXT:
         return ("campaigns.error.name_unknown", {"name": name[:MAX_TEXT]})
     matches = [m for m in resolve_place(session, actor, name) if actor.write_scope.reaches_place(m.division.code)]
     if not matches:
         return ("campaigns.error.name_unknown", {"name": name})
     best = [m for m in matches if m.score == matches[0].score]
+    ticked = [m for m in best if m.division.code in chosen]
+    if ticked:
+        return ticked[0].division.code
     if len(best) > 1:
         listed = "、".join("".join(p.name for p in m.path[-2:]) for m in best[:5])
         return ("campaigns.error.name_ambiguous", {"name": name, "matches": listed})

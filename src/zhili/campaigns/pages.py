@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -71,6 +71,15 @@ def division_children(
     return renderer(request).templates.TemplateResponse(
         request, "campaigns/_tree.html", {"nodes": nodes, "lang": renderer(request).language(request)}
     )
+
+
+@router.get("/campaigns/places")
+def place_suggestions(
+    request: Request, session: DbSession, actor: PageActor, places: Annotated[str, Query(max_length=400)] = ""
+) -> Response:
+    """Divisions I manage that the last typed name may mean, to tick (an htmx fragment)."""
+    found = dispatch_form.suggestions(session, actor, places) if actor.write_scope.division_prefixes else []
+    return renderer(request).templates.TemplateResponse(request, "campaigns/_places.html", {"found": found})
 
 
 @router.post("/campaigns/preview")
