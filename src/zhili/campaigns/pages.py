@@ -87,7 +87,11 @@ async def preview_from_form(request: Request, session: DbSession, actor: PageAct
     """Step two: how many people of each role and level the dispatch reaches, and the confirm button."""
     _require_dispatcher(actor)
     form = DispatchForm.read(await request.form())
-    preview = await run_in_threadpool(_preview, session, actor, form)
+    return await run_in_threadpool(_preview_page, request, session, actor, form)
+
+
+def _preview_page(request: Request, session: Session, actor: Actor, form: DispatchForm) -> Response:
+    preview = _preview(session, actor, form)
     if preview is None:
         return _list_page(request, session, actor, form, status_code=422)
     template = templates_service.get_template(session, preview.template)
@@ -139,7 +143,7 @@ async def dispatch_from_form(request: Request, session: DbSession, actor: PageAc
     key = str(raw.get("idempotency_key") or "")[:200] or uuid.uuid4().hex
     campaign_id = await run_in_threadpool(_dispatch, session, actor, clock, form, key)
     if campaign_id is None:
-        return _list_page(request, session, actor, form, status_code=422)
+        return await run_in_threadpool(_list_page, request, session, actor, form, status_code=422)
     return RedirectResponse(f"/campaigns/{campaign_id}", status_code=303)
 
 
