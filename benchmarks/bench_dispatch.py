@@ -7,7 +7,9 @@ per grid, party members for the rest; every post with a supervisor; everyone wit
 with an e-mail address). Then ``campaigns.dispatch.dispatch_campaign`` sends the typhoon template (red:
 inbox, SMS to everyone, e-mail where known) to the whole county in one click: the campaign, one task
 per recipient, the notification, one inbox item per recipient, the outbox messages, the sweep timers
-and the audit record, in one transaction.
+and the audit record, in one transaction. Before it, ``campaigns.dispatch.preview_campaign`` counts the
+same recipients per role and level (one GROUP BY over the fan-out's selection); its total must equal the
+dispatch's, and it should take a small fraction of the dispatch.
 
 The floor, measured in the same run on the same database, writes the same rows (the tasks, the inbox
 items and the outbox messages, counted from what the dispatch wrote) with bare ``executemany`` calls of
@@ -27,7 +29,7 @@ from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from _setup import migrated_database
-from zhili.campaigns.dispatch import dispatch_campaign
+from zhili.campaigns.dispatch import dispatch_campaign, preview_campaign
 from zhili.campaigns.models import CampaignTask
 from zhili.campaigns.schemas import CampaignCreate
 from zhili.campaigns.templates_service import seed_templates
@@ -92,17 +94,21 @@ def build_network(engine: Engine, recipients: int) -> None:
         session.commit()
 
 
-def dispatch(engine: Engine) -> tuple[float, int]:
-    """One click to the whole county; (seconds, recipients)."""
+def dispatch(engine: Engine) -> tuple[float, int, float, int]:
+    """The preview, then one click to the whole county; (seconds, recipients, preview seconds, previewed)."""
     actor = system_actor("bench")
     clock = FrozenClock(NOW)
     with Session(engine, expire_on_commit=False) as session:
         seed_templates(session, actor=actor, clock=clock)
+    data = CampaignCreate(template="typhoon", divisions=[COUNTY], message="台风来袭")
+    with Session(engine) as session:
+        started = time.perf_counter()
+        previewed = preview_campaign(session, data=data, actor=actor).total
+        preview_seconds = time.perf_counter() - started
     with Session(engine, expire_on_commit=False) as session:
-        data = CampaignCreate(template="typhoon", divisions=[COUNTY], message="台风来袭")
         started = time.perf_counter()
         campaign = dispatch_campaign(session, data=data, actor=actor, clock=clock)
-        return time.perf_counter() - started, campaign.recipients
+        return time.perf_counter() - started, campaign.recipients, preview_seconds, previewed
 
 
 def written(engine: Engine) -> tuple[int, int, int]:
@@ -163,7 +169,7 @@ def run(label: str, url: str | None, tmp: Path) -> None:
     for size in SIZES:
         engine = fresh(url, tmp, f"dispatch{size}")
         build_network(engine, size)
-        seconds, recipients = dispatch(engine)
+        seconds, recipients, preview_seconds, previewed = dispatch(engine)
         tasks, inbox, outbox = written(engine)
         bare = floor(engine, tasks, inbox, outbox)
         target = TARGETS[size]
@@ -173,6 +179,8 @@ def run(label: str, url: str | None, tmp: Path) -> None:
             f"{outbox:,} outbox messages); floor {bare:6.3f} s; ratio {seconds / bare:4.2f}x; "
             f"{verdict} ≤ {target} s and ≤ 3x"
         )
+        agrees = "equals" if previewed == recipients else "DIFFERS FROM"
+        print(f"{label} {'':>7} preview {preview_seconds:6.3f} s: {previewed:,} recipients, {agrees} the dispatch")
         engine.dispose()
 
 

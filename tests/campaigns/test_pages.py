@@ -28,7 +28,7 @@ def test_the_centre_dispatches_from_the_form_and_sees_the_campaign(api: Any, ses
     assert "按需成单" in page.text
     assert "防台风" in page.text
     response = form(
-        api, "/campaigns", {"template": "urgent_notice", "divisions": LONGYOU, "role": "grid_head", "message": "请确认"}
+        api, "/campaigns", {"template": "urgent_notice", "division": LONGYOU, "role": "grid_head", "message": "请确认"}
     )
     assert response.status_code == 303, response.text
     detail = api.get(response.headers["location"])
@@ -40,7 +40,7 @@ def test_the_centre_dispatches_from_the_form_and_sees_the_campaign(api: Any, ses
 def test_a_cascade_is_forwarded_from_the_campaign_page(api: Any) -> None:
     api.login("ly-centre")
     response = form(
-        api, "/campaigns", {"template": "typhoon", "divisions": LONGYOU, "role": "grid_head", "mode": "cascade"}
+        api, "/campaigns", {"template": "typhoon", "division": LONGYOU, "role": "grid_head", "mode": "cascade"}
     )
     assert response.status_code == 303, response.text
     path = response.headers["location"]
@@ -52,11 +52,17 @@ def test_a_cascade_is_forwarded_from_the_campaign_page(api: Any) -> None:
     assert "县：全面部署" in api.get(path).text
 
 
-def test_a_bad_form_is_a_clear_422(api: Any) -> None:
+def test_a_bad_form_keeps_its_input_and_says_why_by_the_field(api: Any) -> None:
     api.login("ly-centre")
-    response = form(api, "/campaigns", {"template": "typhoon", "divisions": ""})
+    response = form(api, "/campaigns/preview", {"template": "typhoon", "message": "今晚值守", "role": "grid_head"})
     assert response.status_code == 422
-    assert "divisions" in response.text
+    assert "请至少勾选一个区划" in response.text
+    assert "今晚值守" in response.text
+    assert 'value="grid_head" checked' in response.text
+    unknown = form(api, "/campaigns/preview", {"template": "typhoon", "places": "火星镇"})
+    assert unknown.status_code == 422
+    assert "未找到“火星镇”" in unknown.text
+    assert 'value="火星镇"' in unknown.text
 
 
 def test_the_templates_page_lists_every_role_task(api: Any) -> None:
@@ -72,5 +78,5 @@ def test_the_templates_page_lists_every_role_task(api: Any) -> None:
 def test_a_field_worker_sees_no_dispatch_form_and_cannot_post_one(api: Any) -> None:
     api.login("partymember")
     assert "按需成单" not in api.get("/campaigns").text
-    response = form(api, "/campaigns", {"template": "typhoon", "divisions": LONGYOU})
+    response = form(api, "/campaigns", {"template": "typhoon", "division": LONGYOU})
     assert response.status_code == 404

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from zhili.org.demo_world import QUZHOU
 from zhili.org.geometry import areal_from_geojson
@@ -73,6 +73,29 @@ def test_longyou_has_the_seed_three_links_network(session: Session) -> None:
         select(func.count(func.distinct(Household.member_position_id))).where(Household.grid_code.startswith("330825")),
     )
     assert linked == 10_300
+
+
+def test_grid_heads_are_village_committee_members_not_the_grid_worker_again(session: Session) -> None:
+    """两委联格: a grid is headed by a member of the village committee (村两委), a person of their own."""
+    head, worker = aliased(Position), aliased(Position)
+    same_person = _count(
+        session,
+        select(func.count())
+        .select_from(head)
+        .join(worker, (worker.person_id == head.person_id) & (worker.role == Role.GRID_WORKER.value))
+        .where(head.role == Role.GRID_HEAD.value),
+    )
+    assert same_person == 0
+    heads = session.execute(
+        select(head.title, head.person_id, Position.role, Position.division_code, head.division_code)
+        .join(Position, Position.id == head.supervisor_id)
+        .where(head.role == Role.GRID_HEAD.value, head.division_code.startswith("330825"))
+    ).all()
+    assert len(heads) == 561
+    assert len({person for _title, person, *_rest in heads}) == 561
+    assert {title for title, *_rest in heads} == {"村两委委员"}
+    # Led by their village committee's secretary (the village cadre post of the grid's village).
+    assert all(role == Role.VILLAGE_CADRE.value and grid.startswith(village) for _t, _p, role, village, grid in heads)
 
 
 def test_every_field_post_has_a_supervisor(session: Session) -> None:

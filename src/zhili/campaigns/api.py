@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Path, Query
 from fastapi.responses import JSONResponse
 
 from zhili.campaigns import cascade, closing, dispatch, queries, templates_service
-from zhili.campaigns.schemas import CampaignCreate, CampaignRead, ForwardCreate, ForwardRead
+from zhili.campaigns.schemas import CampaignCreate, CampaignPreview, CampaignRead, ForwardCreate, ForwardRead
 from zhili.campaigns.template import TaskTemplate
 from zhili.core.auth import CurrentActor
 from zhili.core.errors import InvalidInputError
@@ -41,6 +41,12 @@ def save_template(
     if body.code != code:
         raise InvalidInputError(f"the body's code {body.code!r} is not {code!r}")
     return templates_service.save_template(session, template=body, actor=actor, clock=clock)
+
+
+@router.post("/preview")
+def preview_campaign(body: CampaignCreate, session: DbSession, actor: CurrentActor) -> CampaignPreview:
+    """What dispatching this body would do, nothing written: the recipients per role and level, checked alike."""
+    return dispatch.preview_campaign(session, data=body, actor=actor)
 
 
 @router.post("", status_code=201, response_model=CampaignRead)

@@ -17,9 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from zhili.campaigns.cascade import open_cascade
-from zhili.campaigns.fanout import add_tasks, in_scope
+from zhili.campaigns.fanout import add_tasks, recipient_counts, recipients
 from zhili.campaigns.models import Campaign, CampaignTask
-from zhili.campaigns.schemas import CampaignCreate
+from zhili.campaigns.schemas import CampaignCreate, CampaignPreview, PreviewCount, PreviewDivision
 from zhili.campaigns.sweeps import schedule_sweeps
 from zhili.campaigns.template import TaskTemplate
 from zhili.campaigns.templates_service import get_template
@@ -31,6 +31,33 @@ from zhili.core.errors import ForbiddenError, InvalidInputError, NotFoundError
 from zhili.org.models import Division, Position
 
 CODE_LENGTHS = (15, 12, 9, 6, 4, 2)
+LEVELS = ("city", "county", "township", "village", "grid")
+
+
+def preview_campaign(session: Session, *, data: CampaignCreate, actor: Actor) -> CampaignPreview:
+    """What `dispatch_campaign` would send, checked the same way and counted with the fan-out's selection."""
+    template = get_template(session, data.template)
+    roles = _roles(template, data.roles)
+    divisions = _divisions(session, actor, data.divisions)
+    rows = sorted(
+        recipient_counts(session, roles=roles, within=divisions),
+        key=lambda row: (roles.index(row[0]), LEVELS.index(row[1]) if row[1] in LEVELS else len(LEVELS)),
+    )
+    by_role = {role: sum(n for r, _level, n in rows if r == role) for role in roles}
+    by_level: dict[str, int] = {}
+    for _role, level, n in rows:
+        by_level[level] = by_level.get(level, 0) + n
+    named = session.execute(select(Division.code, Division.name, Division.level).where(Division.code.in_(divisions)))
+    return CampaignPreview(
+        template=template.code,
+        mode=data.mode,
+        divisions=[PreviewDivision(code=c, name=n, level=lv) for c, n, lv in sorted(named)],
+        roles=roles,
+        counts=[PreviewCount(role=role, level=level, recipients=n) for role, level, n in rows],
+        by_role=by_role,
+        by_level=by_level,
+        total=sum(by_role.values()),
+    )
 
 
 def dispatch_campaign(session: Session, *, data: CampaignCreate, actor: Actor, clock: Clock) -> Campaign:
@@ -51,13 +78,13 @@ def dispatch_campaign(session: Session, *, data: CampaignCreate, actor: Actor, c
         )
         if not campaign.recipients:
             session.rollback()
-            raise InvalidInputError(f"the scope matches nobody: no {', '.join(roles)} in {', '.join(divisions)}")
+            raise _nobody(roles, divisions)
         schedule_sweeps(session, campaign_id=campaign.id, template=template, roles=roles, dispatched_at=now)
     else:
-        reachable = session.scalar(select(Position.id).where(Position.role.in_(roles), in_scope(divisions)).limit(1))
+        reachable = session.scalar(select(Position.id).where(recipients(roles, divisions)).limit(1))
         if reachable is None:
             session.rollback()
-            raise InvalidInputError(f"the scope matches nobody: no {', '.join(roles)} in {', '.join(divisions)}")
+            raise _nobody(roles, divisions)
         open_cascade(session, campaign=campaign, divisions=divisions, clock=clock)
     _audit(session, campaign, actor, now)
     try:
@@ -68,6 +95,13 @@ def dispatch_campaign(session: Session, *, data: CampaignCreate, actor: Actor, c
             return found  # the same alert dispatched at the same moment elsewhere: theirs won
         raise
     return campaign
+
+
+def _nobody(roles: Sequence[str], divisions: Sequence[str]) -> InvalidInputError:
+    return InvalidInputError(
+        f"the scope matches nobody: no {', '.join(roles)} in {', '.join(divisions)}",
+        errors=[{"field": "divisions", "message": "no recipient", "reason": "nobody"}],
+    )
 
 
 def _by_source(session: Session, source_key: str) -> Campaign | None:
@@ -81,7 +115,8 @@ def _roles(template: TaskTemplate, asked: Sequence[str] | None) -> list[str]:
     unknown = sorted(set(asked) - set(known))
     if unknown or not asked:
         raise InvalidInputError(
-            f"template {template.code!r} has tasks for {', '.join(known)}; not for {', '.join(unknown) or 'nobody'}"
+            f"template {template.code!r} has tasks for {', '.join(known)}; not for {', '.join(unknown) or 'nobody'}",
+            errors=[{"field": "roles", "message": f"not in the template: {', '.join(unknown)}", "reason": "role"}],
         )
     return [role for role in known if role in asked]
 
@@ -93,12 +128,15 @@ def _divisions(session: Session, actor: Actor, codes: Sequence[str]) -> list[str
     if missing:
         raise InvalidInputError(
             f"unknown division codes: {', '.join(missing)}",
-            errors=[{"field": "divisions", "message": f"unknown: {', '.join(missing)}"}],
+            errors=[{"field": "divisions", "message": f"unknown: {', '.join(missing)}", "reason": "unknown"}],
         )
     for code in sorted(found):
         actor.scope.require_place(code, what="division")
         if not actor.write_scope.reaches_place(code):
-            raise ForbiddenError(f"you may not dispatch to {code}: only its centre or command room may")
+            raise ForbiddenError(
+                f"you may not dispatch to {code}: only its centre or command room may",
+                errors=[{"field": "divisions", "message": f"not managed: {code}", "reason": "not_managed"}],
+            )
     return sorted(code for code in found if not any(code != other and code.startswith(other) for other in found))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Integer, String, insert, literal, or_, select
+from sqlalchemy import ColumnElement, Integer, String, func, insert, literal, or_, select
 from sqlalchemy.orm import Session
 
 from zhili.campaigns.models import Campaign, CampaignTask
@@ -14,7 +14,7 @@ from zhili.core.clock import Clock
 from zhili.core.db import UtcDateTime
 from zhili.core.local_time import local_short
 from zhili.notify.service import notify
-from zhili.org.models import Position
+from zhili.org.models import Division, Position
 
 TASK_COLUMNS = (
     "campaign_id",
@@ -36,6 +36,26 @@ TASK_COLUMNS = (
 def in_scope(divisions: Sequence[str]) -> ColumnElement[bool]:
     """Posts at or under any of the divisions."""
     return or_(*(Position.division_code.startswith(code, autoescape=True) for code in divisions))
+
+
+def recipients(roles: Sequence[str], within: Sequence[str]) -> ColumnElement[bool]:
+    """The posts a one-click dispatch gives a task: of these roles, at or under the divisions.
+
+    The fan-out (`add_tasks`) and its preview (`recipient_counts`) both select with this, so the
+    count shown before the confirmation is the count of tasks the dispatch creates.
+    """
+    return Position.role.in_(list(roles)) & in_scope(within)
+
+
+def recipient_counts(session: Session, *, roles: Sequence[str], within: Sequence[str]) -> list[tuple[str, str, int]]:
+    """(role, level of the post's division, posts) for a dispatch: one GROUP BY over the fan-out's selection."""
+    stmt = (
+        select(Position.role, Division.level, func.count())
+        .join(Division, Division.code == Position.division_code)
+        .where(recipients(roles, within))
+        .group_by(Position.role, Division.level)
+    )
+    return [(role, level, int(count)) for role, level, count in session.execute(stmt)]
 
 
 def add_tasks(
@@ -65,7 +85,7 @@ def add_tasks(
         literal(now + timedelta(minutes=task.report_minutes), UtcDateTime()),
         literal(False),  # noqa: FBT003 - a column value
         literal(0, Integer),
-    ).where(Position.role == role, in_scope(within))
+    ).where(recipients([role], within))
     statement = insert(CampaignTask).from_select(TASK_COLUMNS, rows)
     added = session.execute(statement.execution_options(preserve_rowcount=True)).rowcount  # type: ignore[attr-defined]
     if added:

@@ -34,6 +34,35 @@ class CampaignCreate(_Input):
     )
 
 
+class PreviewDivision(BaseModel):
+    """A division of the scope, by name."""
+
+    code: str
+    name: str
+    level: str
+
+
+class PreviewCount(BaseModel):
+    """How many posts of one role at one level the dispatch reaches."""
+
+    role: str
+    level: str = Field(description="county, township, village or grid: the level of the post's division")
+    recipients: int
+
+
+class CampaignPreview(BaseModel):
+    """What a dispatch would do, before it is confirmed: the same selection as the dispatch, counted."""
+
+    template: str
+    mode: Mode
+    divisions: list[PreviewDivision]
+    roles: list[str]
+    counts: list[PreviewCount] = Field(description="recipients per role and level, one row per pair that has any")
+    by_role: dict[str, int]
+    by_level: dict[str, int]
+    total: int = Field(description="the tasks a one-click dispatch creates (a cascade creates them level by level)")
+
+
 class CampaignRead(BaseModel):
     """A campaign and its totals."""
 

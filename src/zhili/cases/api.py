@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from zhili.cases import collaboration, disputes, meetings, photos, queries, service
+from zhili.cases import collaboration, disputes, meetings, photos, points, queries, service
 from zhili.cases.lifecycle import CaseStatus
 from zhili.cases.schemas import (
     CaseCreate,
@@ -99,6 +99,21 @@ def list_cases(
         due_soon=due_soon,
         cursor=cursor,
         limit=limit,
+    )
+
+
+@router.get("/points")
+def case_points(
+    session: DbSession,
+    actor: CurrentActor,
+    clock: ClockDep,
+    matter: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{1,59}$")] = None,
+    bbox: Annotated[str | None, Query(max_length=120, description="west,south,east,north in degrees")] = None,
+    closed: Annotated[bool, Query(description="include closed cases (grey on the map)")] = False,
+) -> points.CasePoints:
+    """Located cases in your scope for the map, newest first (at most 2,000), each with its light."""
+    return points.case_points(
+        session, actor, matter=matter, bbox=points.parse_bbox(bbox), include_closed=closed, now=clock.now()
     )
 
 

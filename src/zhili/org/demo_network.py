@@ -19,6 +19,8 @@ from zhili.org.models import Division
 from zhili.org.names import short_village_name
 from zhili.org.roles import Role
 
+GRID_HEAD_TITLE = "村两委委员"  # a village-committee member heading a grid (两委联格)
+
 
 @dataclass
 class Territory:
@@ -90,7 +92,7 @@ def _staff_township(builder: PeopleBuilder, land: Territory, heads: Heads, count
 
 
 def staff_longyou(builder: PeopleBuilder, land: Territory, heads: Heads) -> None:
-    """The seed's three-links network: 263 team leaders, a head per grid, 10,300 party members."""
+    """The seed's three-links network: 263 team leaders, a village-committee member per grid, 10,300 party members."""
     villages = [v for t in land.children[LONGYOU] for v in land.children[t]]
     for village in builder.rng.sample(villages, TEAM_LEADERS) if len(villages) > TEAM_LEADERS else villages:
         township = village[:9]
@@ -99,9 +101,10 @@ def staff_longyou(builder: PeopleBuilder, land: Territory, heads: Heads) -> None
         )
     grids = [g for v in villages for g in land.children[v]]
     for grid in grids:
-        # The grid worker of a Longyou grid is also its grid head: one person, two posts.
-        heads.grid_head[grid] = builder.post(
-            builder.person_of[heads.grid_worker[grid]], Role.GRID_HEAD, grid, supervisor_id=heads.cadre[grid[:12]]
+        # 两委联格: each grid is headed by a member of its village committee (村两委), a person of
+        # their own, not the grid worker again; the committee's secretary (the cadre post) leads them.
+        heads.grid_head[grid] = builder.staff(
+            Role.GRID_HEAD, grid, supervisor_id=heads.cadre[grid[:12]], title=GRID_HEAD_TITLE
         )
     base, extra = divmod(PARTY_MEMBERS, len(grids))
     for index, grid in enumerate(grids):

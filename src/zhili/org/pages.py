@@ -11,8 +11,9 @@ from starlette.responses import Response
 from zhili.core.auth import PageActor
 from zhili.core.http import DbSession
 from zhili.core.params import IdPath
-from zhili.org import browse, links, queries
+from zhili.org import browse, links, map_view, queries
 from zhili.org.roles import role_name
+from zhili.web.i18n import messages, translate
 from zhili.web.templating import renderer
 
 router = APIRouter(include_in_schema=False)
@@ -69,6 +70,12 @@ def org_department(request: Request, department_id: IdPath, session: DbSession, 
 
 
 @router.get("/map")
-def org_map(request: Request, actor: PageActor) -> Response:
-    """The map of Quzhou with county, township, village and grid layers."""
-    return renderer(request).render(request, "org/map.html", {"actor": actor})
+def org_map(request: Request, session: DbSession, actor: PageActor) -> Response:
+    """The map of my area (all of Quzhou for the city), its division layers and the case points I may see."""
+    lang = renderer(request).language(request)
+    labels = {key: translate(key, lang) for key in messages() if key.startswith(("status.", "light."))}
+    return renderer(request).render(
+        request,
+        "org/map.html",
+        {"actor": actor, "bounds": map_view.scope_bounds(session, actor), "labels": labels},
+    )

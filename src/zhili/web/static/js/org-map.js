@@ -12,7 +12,16 @@
     divisionUrl: el.dataset.divisionUrl || '/org/divisions/',
     divisionApiUrl: el.dataset.divisionApiUrl || '/api/v1/org/divisions/',
     lang: el.dataset.lang === 'en' ? 'en' : 'zh',
+    pointsUrl: el.dataset.pointsUrl || '',
+    mattersUrl: el.dataset.mattersUrl || '',
+    caseUrl: el.dataset.caseUrl || '/cases/',
+    bounds: parseData(el.dataset.bounds, null),
+    text: parseData(el.dataset.text, {}),
+    labels: parseData(el.dataset.labels, {}),
   };
+  function parseData(value, fallback) {
+    try { return value ? JSON.parse(value) : fallback; } catch (e) { return fallback; }
+  }
 
   const TEXT = {
     zh: {
@@ -28,6 +37,8 @@
       zoomHint: 'Zoom in to see villages/grids', location: 'Location', failed: 'Request failed',
     },
   }[cfg.lang];
+  // Page-provided messages (web/messages/org.toml) win over the built-in ones.
+  Object.assign(TEXT, cfg.text);
 
   // Line styles per level; fills are transparent but still hit-testable.
   const STYLE = {
@@ -78,9 +89,11 @@
       let body = null;
       try { body = await resp.json(); } catch (e) { /* empty or non-JSON body */ }
       if (!resp.ok) {
-        // RFC 9457 problem+json: prefer the specific detail over the title.
-        const msg = (body && (body.detail || body.title)) || `${TEXT.failed} (${resp.status})`;
-        throw new Error(msg);
+        // An RFC 9457 problem: its English detail is for developers; people get a message in their language.
+        const err = new Error(problemText(key, resp.status));
+        err.status = resp.status;
+        err.problem = body;
+        throw err;
       }
       return body;
     } finally {
@@ -88,6 +101,12 @@
     }
   }
   const isAbort = (err) => err && err.name === 'AbortError';
+  function problemText(key, status) {
+    if (key === 'locate' && status === 404) return TEXT.outsideArea || TEXT.failed;
+    if (status === 404 || status === 403) return TEXT.outsideArea || TEXT.failed;
+    if (status === 400 || status === 422) return TEXT.badRequest || TEXT.failed;
+    return `${TEXT.failed} (${status})`;
+  }
   function cancel(key) {
     if (pending[key]) { pending[key].abort(); delete pending[key]; }
   }
@@ -98,7 +117,10 @@
 
   // ---- Map and layers. ----
   const map = L.map(el, { preferCanvas: true, zoomControl: true, attributionControl: true });
-  map.fitBounds(QUZHOU); // provisional view until the county layer arrives
+  // The user's own area when the page knows it; else Quzhou until the county layer arrives.
+  const own = Array.isArray(cfg.bounds) && cfg.bounds.length === 4
+    ? [[cfg.bounds[1], cfg.bounds[0]], [cfg.bounds[3], cfg.bounds[2]]] : null;
+  map.fitBounds(own || QUZHOU, { padding: [12, 12], animate: false });
   map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
   map.attributionControl.addAttribution(esc(TEXT.attribution));
 
@@ -153,7 +175,7 @@
     overlays[esc(labels[k])] = layers[k];
   });
   // Top-left (under the zoom buttons) so it does not collide with .map-panel.
-  L.control.layers(null, overlays, { position: 'topleft', collapsed: true }).addTo(map);
+  const layerControl = L.control.layers(null, overlays, { position: 'topleft', collapsed: true }).addTo(map);
 
   // The canvas renderer hit-tests the most recently added path first, so data
   // arriving out of order would hide finer levels under coarser ones.
@@ -204,6 +226,78 @@
     renderPanel();
   }
 
+  // ---- Cases (办件) as points coloured by their light; closed ones grey and hidden unless asked. ----
+  const LIGHT = { green: '#1e7f4f', yellow: '#d69e00', red: '#b42318' };
+  const CLOSED = '#9aa5b1';
+  const cases = L.layerGroup().addTo(map);
+  layerControl.addOverlay(cases, esc(TEXT.cases || 'Cases'));
+  const filter = { matter: '', closed: false };
+  const control = L.control({ position: 'topleft' });
+  control.onAdd = function () {
+    const box = L.DomUtil.create('div', 'map-cases');
+    box.innerHTML = `<label>${esc(TEXT.matter)} <select id="map-matter" aria-label="${esc(TEXT.matter)}">` +
+      `<option value="">${esc(TEXT.matterAll)}</option></select></label>` +
+      `<label><input type="checkbox" id="map-closed"> ${esc(TEXT.showClosed)}</label>` +
+      `<div id="map-cases-note" class="hint"></div>`;
+    L.DomEvent.disableClickPropagation(box);
+    L.DomEvent.disableScrollPropagation(box);
+    box.querySelector('#map-matter').addEventListener('change', (e) => { filter.matter = e.target.value; loadCases(); });
+    box.querySelector('#map-closed').addEventListener('change', (e) => { filter.closed = e.target.checked; loadCases(); });
+    return box;
+  };
+  if (cfg.pointsUrl) control.addTo(map);
+
+  async function loadMatters() {
+    if (!cfg.mattersUrl) return;
+    try {
+      const matters = await getJSON('matters', cfg.mattersUrl);
+      const select = document.getElementById('map-matter');
+      (matters || []).forEach((m) => {
+        const option = document.createElement('option');
+        option.value = m.code;
+        option.textContent = cfg.lang === 'en' ? (m.name_en || m.name_zh) : m.name_zh;
+        select.appendChild(option);
+      });
+    } catch (err) {
+      if (!isAbort(err)) setError('matters', err.message);
+    }
+  }
+
+  function casePopup(p) {
+    const name = cfg.lang === 'en' ? p.matter_name_en : p.matter_name_zh;
+    const status = cfg.labels[`status.${p.status}`] || '';
+    const light = p.light ? (cfg.labels[`light.${p.light}`] || '') : TEXT.closed;
+    return `<strong>${esc(name)}</strong>` +
+      `<dl><dt>${esc(TEXT.caseNumber)}</dt><dd class="mono">${esc(p.number)}</dd>` +
+      `<dt>${esc(TEXT.caseStatus)}</dt><dd>${esc(status)} · ${esc(light)}</dd></dl>` +
+      `<a href="${esc(cfg.caseUrl + encodeURIComponent(p.id))}">${esc(TEXT.openCase)}</a>`;
+  }
+
+  async function loadCases() {
+    if (!cfg.pointsUrl || !map.hasLayer(cases)) return;
+    const b = map.getBounds();
+    const bbox = [Math.max(b.getWest(), -180), Math.max(b.getSouth(), -90), Math.min(b.getEast(), 180),
+      Math.min(b.getNorth(), 90)].map((n) => n.toFixed(6)).join(',');
+    const query = `bbox=${bbox}` + (filter.matter ? `&matter=${encodeURIComponent(filter.matter)}` : '') +
+      (filter.closed ? '&closed=true' : '');
+    try {
+      const data = await getJSON('cases', `${cfg.pointsUrl}?${query}`);
+      cases.clearLayers();
+      (data.points || []).forEach((p) => {
+        const colour = p.light ? LIGHT[p.light] || CLOSED : CLOSED;
+        L.circleMarker([p.lat, p.lon], {
+          radius: 6, color: '#fff', weight: 1.5, fillColor: colour, fillOpacity: 0.95,
+        }).bindPopup(() => casePopup(p)).addTo(cases);
+      });
+      const note = document.getElementById('map-cases-note');
+      if (note) note.textContent = data.truncated ? String(TEXT.truncated || '').replace('{n}', data.points.length) : '';
+      el.dataset.casePoints = String((data.points || []).length);
+      setError('cases', '');
+    } catch (err) {
+      if (!isAbort(err)) setError('cases', err.message);
+    }
+  }
+
   // ---- Click anywhere: resolve the division chain for that point. ----
   const pin = L.circleMarker([0, 0], {
     radius: 6, color: '#b42318', weight: 2, fillColor: '#fff', fillOpacity: 1, interactive: false,
@@ -235,15 +329,17 @@
   map.on('click', (e) => locate(e.latlng));
   Object.keys(layers).forEach((k) => layers[k].on('click', (e) => locate(e.latlng)));
   map.on('moveend', refreshDynamic);
+  map.on('moveend', loadCases);
   map.on('overlayadd overlayremove', refreshDynamic);
+  map.on('overlayadd', (e) => { if (e.layer === cases) loadCases(); });
 
-  window.zhiliMap = { map: map, layers: layers };
+  window.zhiliMap = { map: map, layers: layers, cases: cases };
 
   // Counties first: they define the initial view and the readiness signal.
   loadStatic('county').then((count) => {
     if (count < 0) { el.dataset.error = state.errors.county || TEXT.failed; return; }
     const bounds = layers.county.getBounds();
-    if (bounds.isValid()) map.fitBounds(bounds, { padding: [12, 12], animate: false });
+    if (!own && bounds.isValid()) map.fitBounds(bounds, { padding: [12, 12], animate: false });
     el.dataset.countyCount = String(count);
     el.dataset.ready = '1';
     focusFromHash();
@@ -265,4 +361,6 @@
   }
   loadStatic('township');
   refreshDynamic();
+  loadMatters();
+  loadCases();
 })();

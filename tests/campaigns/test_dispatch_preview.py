@@ -1,0 +1,114 @@
+"""The dispatch preview counts what the dispatch sends, per role and level, by tree or by name (SQLite, PostgreSQL)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from zhili.campaigns.models import Campaign, CampaignTask
+from zhili.org.models import Division
+
+LONGYOU = "330825"
+HUZHEN = "330825101"  # 湖镇镇
+
+
+def preview(api: Any, **body: Any) -> Any:
+    return api.send("POST", "/api/v1/campaigns/preview", json={"template": "typhoon", **body})
+
+
+def tasks_by_role_and_level(session: Session, campaign_id: int) -> dict[tuple[str, str], int]:
+    rows = session.execute(
+        select(CampaignTask.role, Division.level, func.count())
+        .join(Division, Division.code == CampaignTask.division_code)
+        .where(CampaignTask.campaign_id == campaign_id)
+        .group_by(CampaignTask.role, Division.level)
+    )
+    return {(role, level): n for role, level, n in rows}
+
+
+def test_the_preview_counts_equal_the_dispatched_tasks_for_longyou(api: Any, session: Session) -> None:
+    api.login("ly-centre")
+    shown = preview(api, divisions=[LONGYOU])
+    assert shown.status_code == 200, shown.text
+    body = shown.json()
+    assert body["total"] == 11_124
+    assert body["by_role"] == {"team_leader": 263, "grid_head": 561, "party_member": 10_300}
+    assert body["by_level"] == {"village": 263, "grid": 561 + 10_300}
+    assert body["divisions"] == [{"code": LONGYOU, "name": "龙游县", "level": "county"}]
+    sent = api.send("POST", "/api/v1/campaigns", json={"template": "typhoon", "divisions": [LONGYOU]})
+    assert sent.status_code == 201, sent.text
+    assert sent.json()["recipients"] == body["total"]
+    counted = {(c["role"], c["level"]): c["recipients"] for c in body["counts"]}
+    assert tasks_by_role_and_level(session, sent.json()["id"]) == counted
+
+
+def test_a_township_preview_matches_its_dispatch_role_by_role(api: Any, session: Session) -> None:
+    api.login("huzhen")
+    body = {"divisions": [HUZHEN], "roles": ["grid_head", "party_member"]}
+    shown = preview(api, **body).json()
+    sent = api.send("POST", "/api/v1/campaigns", json={"template": "typhoon", **body}).json()
+    assert sent["recipients"] == shown["total"] > 0
+    counted = {(c["role"], c["level"]): c["recipients"] for c in shown["counts"]}
+    assert tasks_by_role_and_level(session, sent["id"]) == counted
+
+
+def test_the_preview_refuses_like_the_dispatch(api: Any) -> None:
+    api.login("huzhen")
+    assert preview(api, divisions=[LONGYOU]).status_code == 404
+    api.login("ly-centre")
+    refused = preview(api, divisions=[LONGYOU], roles=["grid_worker"])
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "roles"
+    assert preview(api, divisions=["339999"]).status_code == 422
+
+
+def csrf(api: Any) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', api.get("/campaigns").text)
+    assert found is not None
+    return found.group(1)
+
+
+def test_a_name_finds_the_division_and_the_page_previews_then_confirms_once(api: Any, session: Session) -> None:
+    api.login("ly-centre")
+    token = csrf(api)
+    form = {"csrf_token": token, "template": "typhoon", "places": "湖镇", "role": ["grid_head"]}
+    page = api.client.post("/campaigns/preview", data=form)
+    assert page.status_code == 200, page.text
+    assert "湖镇镇" in page.text
+    shown = preview(api, divisions=[HUZHEN], roles=["grid_head"]).json()["total"]
+    assert f"将派发给 {shown:,} 人" in page.text
+    hidden = re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', page.text.split('id="confirm-form"')[1])
+    confirm = dict(hidden)
+    assert confirm["division"] == HUZHEN
+    before = session.scalar(select(func.count()).select_from(Campaign)) or 0
+    first = api.client.post("/campaigns", data=confirm, follow_redirects=False)
+    again = api.client.post("/campaigns", data=confirm, follow_redirects=False)
+    assert first.status_code == again.status_code == 303, first.text
+    assert first.headers["location"] == again.headers["location"]
+    assert session.scalar(select(func.count()).select_from(Campaign)) == before + 1
+    campaign_id = int(first.headers["location"].rsplit("/", 1)[1])
+    assert sum(tasks_by_role_and_level(session, campaign_id).values()) == shown
+
+
+def test_the_tree_lists_only_managed_children(api: Any) -> None:
+    api.login("huzhen")
+    assert api.get(f"/campaigns/divisions/{LONGYOU}").status_code == 404
+    fragment = api.get(f"/campaigns/divisions/{HUZHEN}")
+    assert fragment.status_code == 200
+    assert 'name="division" value="330825101' in fragment.text
+    assert 'value="330825102' not in fragment.text
+    api.login("ly-centre")
+    assert "湖镇镇" in api.get(f"/campaigns/divisions/{LONGYOU}").text
+
+
+def test_typed_names_suggest_managed_divisions_only(api: Any) -> None:
+    api.login("ly-centre")
+    found = api.get("/campaigns/places", params={"places": "湖镇"})
+    assert found.status_code == 200
+    assert f'value="{HUZHEN}"' in found.text
+    assert "湖镇镇" in found.text
+    api.login("huzhen")
+    assert 'name="division"' not in api.get("/campaigns/places", params={"places": "府山"}).text
