@@ -9,21 +9,21 @@
     let data;
     try { data = JSON.parse(el.dataset.map || '{}'); } catch (e) { return; }
     const map = L.map(el, { attributionControl: false, zoomSnap: 0.25 });
-    const bounds = L.latLngBounds([]);
-    if (data.grid) {
-      const grid = L.geoJSON(data.grid, { style: { color: '#3e7cb1', weight: 1.5, fillOpacity: 0.06, dashArray: '3 3' } }).addTo(map);
-      bounds.extend(grid.getBounds());
-    }
-    const mark = (p, color, radius) => {
-      const ll = L.latLng(p.lat, p.lon);
-      L.circleMarker(ll, { radius: radius, color: color, weight: 2, fillColor: color, fillOpacity: 0.7 })
-        .bindTooltip(p.label, { permanent: true, direction: 'top', offset: [0, -radius] }).addTo(map);
-      bounds.extend(ll);
-    };
-    if (data.case) mark(data.case, '#b42318', 8);
-    (data.fixes || []).forEach((p) => mark(p, '#1d4e89', 6));
+    // The view is set before anything is drawn: permanent tooltips need a map with a view.
+    const points = (data.case ? [Object.assign({ color: '#b42318', radius: 8 }, data.case)] : [])
+      .concat((data.fixes || []).map((p) => Object.assign({ color: '#1d4e89', radius: 6 }, p)));
+    const grid = data.grid
+      ? L.geoJSON(data.grid, { style: { color: '#3e7cb1', weight: 1.5, fillOpacity: 0.06, dashArray: '3 3' } })
+      : null;
+    const bounds = L.latLngBounds(points.map((p) => [p.lat, p.lon]));
+    if (grid) bounds.extend(grid.getBounds());
     if (bounds.isValid()) map.fitBounds(bounds.pad(0.25), { maxZoom: 17 });
     else map.setView([28.97, 118.87], 12);
+    if (grid) grid.addTo(map);
+    points.forEach((p) => {
+      L.circleMarker([p.lat, p.lon], { radius: p.radius, color: p.color, weight: 2, fillColor: p.color, fillOpacity: 0.7 })
+        .bindTooltip(p.label, { permanent: true, direction: 'top', offset: [0, -p.radius] }).addTo(map);
+    });
     el.dataset.ready = '1';
     el.dataset.points = String((data.case ? 1 : 0) + (data.fixes || []).length);
     window.zhiliCaseMap = map;
