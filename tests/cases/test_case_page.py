@@ -192,3 +192,31 @@ def test_a_reply_command_refused_for_missing_evidence_keeps_the_text(
     assert "4 小时" in page.split('id="pending-extension"', 1)[1].split("</p>", 1)[0]
     assert 'data-command="approve_extension"' in page
     assert 'data-command="refuse_extension"' in page
+
+
+def test_the_level_above_decides_the_lead_from_the_page(api: Any, session: Session) -> None:
+    from tests.cases.test_flow import report_parking  # noqa: PLC0415
+
+    case = report_parking(api, session)
+    api.login("kc-centre")
+    command(api, case, "accept")
+    api.login("qz-centre")
+    page = api.get(f"/cases/{case['id']}", headers=HTML).text
+    assert 'id="decide-lead"' in page
+    options = page.split('id="decide-lead"', 1)[1].split("</select>", 1)[0]
+    assert "柯城区公安交警大队" in options
+    traffic = unit(session, "traffic_police", "330802")
+    url = f"/cases/{case['id']}/decide-lead"
+    refused = api.client.post(url, data={"csrf_token": api.csrf, "lead_unit_id": str(traffic)}, headers=HTML)
+    assert refused.status_code == 422
+    assert "请填写此项" in refused.text.split('id="decide-lead"', 1)[1].split("</form>", 1)[0]
+    decided = api.client.post(
+        url,
+        data={"csrf_token": api.csrf, "lead_unit_id": str(traffic), "reason": "违停由交警牵头"},
+        follow_redirects=False,
+    )
+    assert decided.status_code == 303, decided.text
+    page = api.get(f"/cases/{case['id']}", headers=HTML).text
+    assert 'data-kind="lead_decided"' in page
+    assert "牵头部门：柯城区公安交警大队" in page
+    assert "理由：违停由交警牵头" in page

@@ -90,16 +90,19 @@ def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, la
     is_open = CaseStatus(detail.status) not in FINISHED
     reply = _reply(detail, words, names)
     units = helper_units(session, definition, detail.handling_division)
+    timeline = _timeline(detail, words, names)
+    # A report by a logged-in person names no reporter on the row: the report's actor is the reporter.
+    reported_by = next((e.actor for e in timeline if e.kind == "report"), None)
     return CasePage(
         case=detail,
         definition_name=words.pick(definition.name_zh, definition.name_en),
         channel=words.t(f"casepage.channel.{detail.channel}"),
         attributes=words.attributes(definition, detail.attributes),
         limit=words.limit(case.phase_limit_amount, case.phase_limit_unit),
-        reporter_name=case.reporter_name if may_see_reporter else None,
+        reporter_name=(case.reporter_name or reported_by) if may_see_reporter else None,
         reporter_phone=case.reporter_phone if may_see_reporter else None,
         may_see_reporter=may_see_reporter,
-        timeline=_timeline(detail, words, names),
+        timeline=timeline,
         reply=reply,
         help_evidence={r.id: words.evidence(r.evidence) for r in detail.collaboration},
         my_requests={r.id for r in detail.collaboration if is_open and r.status == REQUESTED and r.unit.id in mine},
