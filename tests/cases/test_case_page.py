@@ -220,3 +220,27 @@ def test_the_level_above_decides_the_lead_from_the_page(api: Any, session: Sessi
     assert 'data-kind="lead_decided"' in page
     assert "牵头部门：柯城区公安交警大队" in page
     assert "理由：违停由交警牵头" in page
+
+
+def test_supervise_and_photo_refusals_stay_on_the_page(api: Any, session: Session) -> None:
+    from tests.cases.test_flow import report_parking  # noqa: PLC0415
+
+    case = report_parking(api, session)
+    api.login("kc-centre")
+    url = f"/cases/{case['id']}"
+    refused = api.client.post(f"{url}/supervise", data={"csrf_token": api.csrf, "action": "red_card"}, headers=HTML)
+    assert refused.status_code == 422
+    form = refused.text.split('id="supervise"', 1)[1].split("</form>", 1)[0]
+    assert "请填写此项" in form
+    assert '<option value="red_card" selected' in form
+    not_a_photo = api.client.post(
+        f"{url}/photo",
+        data={"csrf_token": api.csrf},
+        files={"photo": ("notes.txt", b"not an image", "text/plain")},
+        headers=HTML,
+    )
+    assert not_a_photo.status_code == 415
+    assert "照片须为 JPEG、PNG 或 WebP 格式" in not_a_photo.text.split('id="add-photo"', 1)[1]
+    english = api.client.post(f"{url}/photo?lang=en", data={"csrf_token": api.csrf}, headers=HTML)
+    assert english.status_code == 422
+    assert "Please fill this in" in english.text.split('id="add-photo"', 1)[1]
