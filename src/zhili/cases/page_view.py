@@ -86,8 +86,6 @@ def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, la
     words, names = Words(lang), _names(session, detail)
     parties = {Party(p) for p in detail.my_parties}
     may_see_reporter = actor.is_admin or bool(parties & REPORTER_READERS)
-    mine = set(actor.units)
-    is_open = CaseStatus(detail.status) not in FINISHED
     reply = _reply(detail, words, names)
     units = helper_units(session, definition, detail.handling_division)
     timeline = _timeline(detail, words, names)
@@ -105,10 +103,7 @@ def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, la
         timeline=timeline,
         reply=reply,
         help_evidence={r.id: words.evidence(r.evidence) for r in detail.collaboration},
-        my_requests={r.id for r in detail.collaboration if is_open and r.status == REQUESTED and r.unit.id in mine},
-        my_tasks={t.id for t in detail.tasks if is_open and t.status == TASK_OPEN and t.owner.id in mine},
-        open_requests=[r.id for r in detail.collaboration if r.status == REQUESTED],
-        open_tasks=[t.id for t in detail.tasks if t.status == TASK_OPEN],
+        **_open_work(detail, actor),
         pending_extension_hours=case.pending_extension_hours,
         pending_extension_reason=case.last_reason if case.pending_extension_hours else None,
         units=units,
@@ -119,6 +114,19 @@ def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, la
         map_data=_map_data(session, detail, reply, words),
         photo_ids=[p.id for p in detail.photos],
     )
+
+
+def _open_work(detail: CaseDetail, actor: Actor) -> dict[str, Any]:
+    """The requests and tasks still open, and those the actor's units may finish now."""
+    mine, is_open = set(actor.units), CaseStatus(detail.status) not in FINISHED
+    requests = [r for r in detail.collaboration if r.status == REQUESTED]
+    tasks = [t for t in detail.tasks if t.status == TASK_OPEN]
+    return {
+        "my_requests": {r.id for r in requests if is_open and r.unit.id in mine},
+        "my_tasks": {t.id for t in tasks if is_open and t.owner.id in mine},
+        "open_requests": [r.id for r in requests],
+        "open_tasks": [t.id for t in tasks],
+    }
 
 
 def _names(session: Session, detail: CaseDetail) -> Names:
