@@ -147,7 +147,8 @@ def test_illegal_parking_goes_round_the_closed_loop(api: Any, session: Session, 
     api.login("gridworker")
     case = command(api, case, "verify")
     api.login("kc-traffic")
-    case = command(api, case, "close")
+    # The two help requests and the meeting's task are still open: closing cancels them with a reason.
+    case = command(api, case, "close", cancel_reason="现场已处置完毕，无需继续协同")
     assert case["status"] == "closed"
     api.login("gridworker")
     case = command(api, case, "rate", rating="very_satisfied")
@@ -167,6 +168,9 @@ def test_illegal_parking_goes_round_the_closed_loop(api: Any, session: Session, 
         "photo_added",
         "reply",
         "verify",
+        "help_cancelled",
+        "help_cancelled",
+        "task_cancelled",
         "close",
         "rate",
     ]
@@ -181,11 +185,11 @@ def test_collaborators_answer_their_own_request_only(api: Any, session: Session)
     case = command(api, command(api, case, "accept"), "dispatch")
     api.login("kc-traffic")
     case = command(api, command(api, case, "sign"), "start")
-    hrss = unit(session, "hrss", "330802")
+    housing = unit(session, "housing", "330802")
     asked = api.send(
         "POST",
         f"/api/v1/cases/{case['id']}/help-requests",
-        json={"requests": [{"unit_id": hrss, "deadline_hours": 24, "text": "请协助"}]},
+        json={"requests": [{"unit_id": housing, "deadline_hours": 24, "text": "请协助"}]},
     ).json()
     request_id = asked["collaboration"][0]["id"]
     assert api.send("POST", f"/api/v1/cases/help-requests/{request_id}/reply", json={"text": "越权"}).status_code == 404

@@ -159,7 +159,7 @@ def _lead_works_the_case(browser: Any, server: str, case_url: str, point: dict[s
     lead.fill("#ask-help input[name=text]", "请协助核查")
     lead.click("#ask-help button[type=submit]")
     lead.wait_for_load_state()
-    assert lead.locator("#collaboration tbody tr").count() == 2
+    assert lead.locator("#collaboration section.help-request").count() == 2
     lead.fill("#hold-meeting input[name=title]", "违停会商")
     lead.fill("#hold-meeting textarea[name=minutes]", "交警牵头，属地配合")
     lead.locator("#hold-meeting input[name=attendee_unit_id]").nth(0).check()
@@ -173,11 +173,8 @@ def _lead_works_the_case(browser: Any, server: str, case_url: str, point: dict[s
     )
     lead.click("#add-photo button[type=submit]")
     lead.wait_for_load_state()
-    photo_ref = (
-        lead.locator("form[data-command='reply'] select[name=evidence_photo] option").nth(1).get_attribute("value")
-    )
-    lead.fill("form[data-command='reply'] input[name=text]", "车辆已移走")
-    lead.select_option("form[data-command='reply'] select[name=evidence_photo]", photo_ref)
+    lead.fill("form[data-command='reply'] textarea[name=text]", "车辆已移走")
+    lead.locator("form[data-command='reply'] input[name=evidence_photo]").first.check()
     lead.fill("form[data-command='reply'] input[name=evidence_text]", "现场已恢复")
     lead.fill("form[data-command='reply'] input[name=evidence_gps]", f"{point['lon']:.5f},{point['lat']:.5f}")
     _click_command(lead, "reply")
@@ -197,6 +194,8 @@ def test_a_parking_case_goes_round_the_loop_in_the_browser(browser: Any, server:
     _click_command(reporter, "verify")
     reporter.close()
     lead = _as(browser, server, "kc-traffic", case_url)
+    # The help requests and the meeting's task are still open: the lead cancels them with a reason and closes.
+    lead.fill("#close-decision input[name=cancel_reason]", "现场已处置完毕")
     _click_command(lead, "close")
     lead.close()
     reporter = _as(browser, server, "gridworker", case_url)

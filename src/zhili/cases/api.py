@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from zhili.cases import collaboration, disputes, meetings, photos, points, queries, service
+from zhili.cases import collaboration, disputes, meetings, open_items, photos, points, queries, service
 from zhili.cases.lifecycle import CaseStatus
 from zhili.cases.schemas import (
     CaseCreate,
@@ -127,8 +127,13 @@ def get_case(case_id: IdPath, session: DbSession, actor: CurrentActor, clock: Cl
 def run_command(
     case_id: IdPath, body: CommandBody, session: DbSession, actor: CurrentActor, clock: ClockDep
 ) -> CaseDetail:
-    """Issue a lifecycle command; send the `version` you read so a concurrent change is a 409."""
-    case = service.run_command(session, case_id=case_id, body=body, actor=actor, clock=clock)
+    """Issue a lifecycle command; send the `version` you read so a concurrent change is a 409.
+
+    `close` with help requests or meeting tasks still open is a 409 unless `cancel_reason` is given:
+    then they are cancelled with that reason and the case closes.
+    """
+    run = open_items.close_case if body.command == "close" else service.run_command
+    case = run(session, case_id=case_id, body=body, actor=actor, clock=clock)
     return queries.case_detail(session, actor, case.id, now=clock.now())
 
 

@@ -5,24 +5,42 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from zhili.cases.lifecycle import CaseStatus, Party
-from zhili.cases.models import Case, CollaborationRequest
+from zhili.cases.models import Case, CasePhoto, CollaborationRequest
 from zhili.cases.parties import parties_for, strip_units
-from zhili.cases.schemas import CollaborationAsk, CollaborationReply
+from zhili.cases.schemas import CollaborationAsk, CollaborationReply, EvidenceIn, UnitRef
 from zhili.cases.service import add_event, load_visible, lock_case
 from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
-from zhili.org.models import Department
+from zhili.matters import queries as matters
+from zhili.matters.definition import MatterDefinition
+from zhili.org.routing import nearest_unit
 
 # Help is asked while the lead works the case; a closed case needs none.
 HELP_STATUSES = frozenset({CaseStatus.SIGNED, CaseStatus.IN_PROGRESS, CaseStatus.SUSPENDED, CaseStatus.REOPENED})
 FINISHED = frozenset({CaseStatus.CLOSED, CaseStatus.RATED, CaseStatus.ARCHIVED, CaseStatus.REJECTED})
+REQUESTED, REPLIED, CANCELLED = "requested", "replied", "cancelled"
+# One message for any unit that may not be asked, so a caller cannot probe which unit ids exist.
+NOT_OFFERED = "ask only the units offered for this case: the matter's collaborating kinds serving its place"
+
+
+def helper_units(session: Session, definition: MatterDefinition, division_code: str) -> list[UnitRef]:
+    """The units that may be asked: one of each of the matter's collaborating kinds, nearest the place."""
+    found = [nearest_unit(session, kind=kind, division_code=division_code) for kind in definition.collaborator_kinds]
+    return [UnitRef(id=unit.id, name=unit.name) for unit in found if unit is not None]
+
+
+def _check_offered(session: Session, case: Case, unit_ids: list[int]) -> None:
+    definition = matters.definition_by_version_id(session, case.matter_version_id, content_hash=case.matter_hash)
+    offered = {unit.id for unit in helper_units(session, definition, case.handling_division)}
+    if not set(unit_ids) <= offered:
+        raise InvalidInputError(NOT_OFFERED, errors=[{"field": "unit_id", "message": NOT_OFFERED}])
 
 
 def ask_for_help(session: Session, *, case_id: int, data: CollaborationAsk, actor: Actor, clock: Clock) -> Case:
@@ -36,10 +54,7 @@ def ask_for_help(session: Session, *, case_id: int, data: CollaborationAsk, acto
     unit_ids = [request.unit_id for request in data.requests]
     if len(set(unit_ids)) != len(unit_ids) or case.lead_unit_id in unit_ids:
         raise InvalidInputError("ask each unit once, and not the lead unit itself")
-    found = set(session.scalars(select(Department.id).where(Department.id.in_(unit_ids))))
-    missing = [u for u in unit_ids if u not in found]
-    if missing:
-        raise InvalidInputError(f"unknown units: {', '.join(map(str, missing))}")
+    _check_offered(session, case, unit_ids)
     asked = set(session.scalars(select(CollaborationRequest.unit_id).where(CollaborationRequest.case_id == case.id)))
     if asked & set(unit_ids):
         raise ConflictError(f"already asked: {', '.join(map(str, sorted(asked & set(unit_ids))))}")
@@ -48,7 +63,7 @@ def ask_for_help(session: Session, *, case_id: int, data: CollaborationAsk, acto
         CollaborationRequest(
             case_id=case.id,
             unit_id=r.unit_id,
-            status="requested",
+            status=REQUESTED,
             stage=r.stage,
             request_text=r.text,
             deadline_at=now + timedelta(hours=r.deadline_hours),
@@ -85,12 +100,13 @@ def reply_to_request(
     assert case is not None  # noqa: S101 - the foreign key guarantees it
     lock_case(session, case, clock.now())
     session.refresh(request)
-    if request.status != "requested":
-        raise ConflictError(f"help request {request_id} was already answered")
+    if request.status != REQUESTED:
+        raise ConflictError(f"help request {request_id} is {request.status}; it takes no further reply")
     if CaseStatus(case.status) in FINISHED:
         raise ConflictError(f"the case is {case.status}; help is no longer needed")
+    _check_evidence(session, case.id, data.evidence)
     now = clock.now()
-    request.status, request.reply_text, request.replied_at = "replied", data.text, now
+    request.status, request.reply_text, request.replied_at = REPLIED, data.text, now
     request.evidence = json.dumps([e.model_dump() for e in data.evidence], ensure_ascii=False)
     details = json.dumps({"request_id": request.id, "unit_id": request.unit_id, "on_time": now <= request.deadline_at})
     add_event(
@@ -113,3 +129,39 @@ def reply_to_request(
     )
     commit(session)
     return case
+
+
+_CITED_PHOTOS = select(CasePhoto.id).where(
+    CasePhoto.case_id == bindparam("b_case_id"), CasePhoto.id.in_(bindparam("b_ids", expanding=True))
+)
+
+
+def _check_evidence(session: Session, case_id: int, evidence: list[EvidenceIn]) -> None:
+    """Photos cite photos of this case (`photo:<id>`); a GPS fix is `lon,lat` in degrees."""
+    photos = [e.ref for e in evidence if e.kind == "photo"]
+    ids = {int(ref[6:]) for ref in photos if ref.startswith("photo:") and ref[6:].isdigit()}
+    if (
+        len(ids) != len(photos)
+        or set(session.scalars(_CITED_PHOTOS, {"b_case_id": case_id, "b_ids": sorted(ids)})) != ids
+    ):
+        raise InvalidInputError(
+            "photo evidence must cite photos of this case as photo:<id>; upload them first",
+            errors=[{"field": "evidence_photo", "message": "unknown photo"}],
+        )
+    if any(gps_point(e.ref) is None for e in evidence if e.kind == "gps"):
+        raise InvalidInputError(
+            "a GPS fix is longitude,latitude in degrees, e.g. 118.8712,28.9361",
+            errors=[{"field": "evidence_gps", "message": "is not longitude,latitude"}],
+        )
+
+
+def gps_point(ref: str) -> tuple[float, float] | None:
+    """A GPS reference `lon,lat` as numbers, or None when it is not one."""
+    parts = ref.replace("，", ",").split(",")
+    if len(parts) != 2:  # noqa: PLR2004 - longitude and latitude
+        return None
+    try:
+        lon, lat = float(parts[0]), float(parts[1])
+    except ValueError:
+        return None
+    return (lon, lat) if -180 <= lon <= 180 and -90 <= lat <= 90 else None  # noqa: PLR2004 - degrees

@@ -9,18 +9,21 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from zhili.cases import collaboration
 from zhili.cases.schemas import (
     CaseDetail,
     CollaborationAsk,
+    CollaborationReply,
     CommandBody,
+    LeadDecision,
     MeetingCreate,
     SupervisionCreate,
+    TaskDone,
     UnitRef,
 )
 from zhili.core.errors import DomainError, InvalidInputError
 from zhili.core.local_time import from_local_input
 from zhili.matters import queries as matters
-from zhili.org.routing import nearest_unit
 
 ATTRIBUTE_PREFIX = "attr."
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -75,13 +78,19 @@ def messages(exc: Exception) -> list[str]:
     return [str(exc)]
 
 
-def command_from_form(form: FormData) -> CommandBody:
-    """A lifecycle command from an action button's form."""
-    evidence = [
-        {"kind": kind, "ref": ref}
-        for kind in ("photo", "text", "gps", "document")
-        if (ref := _text(form, f"evidence_{kind}"))
+def _evidence(form: FormData, photos: list[str]) -> list[dict[str, str]]:
+    """Evidence fields `evidence_<kind>` (photos may be several, plus those just uploaded)."""
+    cited = [v.strip() for v in form.getlist("evidence_photo") if isinstance(v, str) and v.strip()]
+    evidence = [{"kind": "photo", "ref": ref} for ref in dict.fromkeys([*cited, *photos])]
+    evidence += [
+        {"kind": kind, "ref": ref} for kind in ("text", "gps", "document") if (ref := _text(form, f"evidence_{kind}"))
     ]
+    return evidence
+
+
+def command_from_form(form: FormData, photos: list[str] | None = None) -> CommandBody:
+    """A lifecycle command from an action button's form (a reply may carry photos just uploaded)."""
+    evidence = _evidence(form, photos or [])
     payload = {
         "command": _text(form, "command") or "",
         "version": _text(form, "version"),
@@ -90,14 +99,34 @@ def command_from_form(form: FormData) -> CommandBody:
         "text": _text(form, "text"),
         "rating": _text(form, "rating"),
         "comment": _text(form, "comment"),
+        "cancel_reason": _text(form, "cancel_reason"),
         "evidence": evidence,
     }
     return _validated(CommandBody, payload)
 
 
+def reply_from_form(form: FormData, photos: list[str]) -> CollaborationReply:
+    """A collaborating unit's reply: its text and evidence (photos uploaded with it, GPS, text, document)."""
+    return _validated(CollaborationReply, {"text": _text(form, "text") or "", "evidence": _evidence(form, photos)})
+
+
+def task_done_from_form(form: FormData) -> TaskDone:
+    """The note marking a meeting task done."""
+    return _validated(TaskDone, {"note": _text(form, "note") or ""})
+
+
+def lead_from_form(form: FormData) -> LeadDecision:
+    """The lead unit the level above names in a dispute, with its reason."""
+    return _validated(
+        LeadDecision, {"lead_unit_id": _text(form, "lead_unit_id"), "reason": _text(form, "reason") or ""}
+    )
+
+
 def help_from_form(form: FormData) -> CollaborationAsk:
     """The ticked units, each asked with the same deadline, text and stage."""
     hours, text, stage = _text(form, "deadline_hours") or "24", _text(form, "text") or "", _text(form, "stage")
+    if not [u for u in form.getlist("unit_id") if isinstance(u, str) and u]:
+        raise InvalidInputError("tick the units to ask", errors=[{"field": "unit_id", "message": "required"}])
     requests = [
         {"unit_id": unit, "deadline_hours": hours, "text": text, "stage": stage or "investigation"}
         for unit in form.getlist("unit_id")
@@ -141,18 +170,16 @@ def _validated(model: type[ModelT], payload: dict[str, Any]) -> ModelT:
     except ValidationError as exc:
         raise InvalidInputError(
             "; ".join(messages(exc)),
-            errors=[{"field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()],
+            errors=[
+                {"field": ".".join(map(str, e["loc"])), "message": e["msg"], "type": e["type"]} for e in exc.errors()
+            ],
         ) from exc
 
 
 def helper_units(session: Session, detail: CaseDetail) -> list[UnitRef]:
     """The units of the matter's collaborating kinds that serve the case's place, for the help form."""
     definition = matters.definition_at(session, detail.matter_code, detail.matter_version)
-    found = [
-        nearest_unit(session, kind=kind, division_code=detail.handling_division)
-        for kind in definition.collaborator_kinds
-    ]
-    return [UnitRef(id=unit.id, name=unit.name) for unit in found if unit is not None]
+    return collaboration.helper_units(session, definition, detail.handling_division)
 
 
 def merge_target(form: FormData) -> int:

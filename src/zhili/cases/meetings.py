@@ -21,6 +21,7 @@ from zhili.core.errors import ConflictError, ForbiddenError, InvalidInputError, 
 from zhili.org.models import Department, Division
 
 CONVENERS = frozenset({Party.LEAD, Party.DISPATCHER, Party.SUPERVISOR})
+TASK_OPEN, TASK_DONE, TASK_CANCELLED = "open", "done", "cancelled"
 
 
 def _attendees(session: Session, data: MeetingCreate) -> list[MeetingAttendee]:
@@ -76,7 +77,7 @@ def convene_meeting(session: Session, *, case_id: int, data: MeetingCreate, acto
             description=d.description,
             owner_unit_id=d.owner_unit_id,
             deadline_at=d.deadline_at,
-            status="open",
+            status=TASK_OPEN,
         )
         for d in data.decisions
     )
@@ -115,12 +116,12 @@ def complete_task(session: Session, *, task_id: int, data: TaskDone, actor: Acto
     assert case is not None  # noqa: S101 - the foreign key guarantees it
     lock_case(session, case, clock.now())
     session.refresh(task)
-    if task.status == "done":
-        raise ConflictError(f"task {task_id} is already done")
+    if task.status != TASK_OPEN:
+        raise ConflictError(f"task {task_id} is {task.status}; only an open task is marked done")
     if CaseStatus(case.status) in FINISHED:
         raise ConflictError(f"the case is {case.status}; its tasks are closed")
     now = clock.now()
-    task.status, task.done_at, task.done_note = "done", now, data.note
+    task.status, task.done_at, task.done_note = TASK_DONE, now, data.note
     details = json.dumps({"task_id": task.id, "on_time": now <= task.deadline_at})
     add_event(session, case, kind="task_done", actor=actor, parties=frozenset(), details=details, at=now)
     audit.record_by(

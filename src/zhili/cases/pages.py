@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
@@ -12,11 +13,25 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
-from zhili.cases import collaboration, disputes, forms, intake, meetings, photos, queries, service, supervision
+from zhili.cases import (
+    collaboration,
+    disputes,
+    forms,
+    intake,
+    meetings,
+    open_items,
+    page_errors,
+    page_view,
+    photos,
+    queries,
+    service,
+    supervision,
+)
+from zhili.cases.page_errors import BLANK, FailedForm
 from zhili.cases.schemas import CaseCreate
 from zhili.core.auth import Actor, PageActor
 from zhili.core.clock import Clock
-from zhili.core.errors import InvalidInputError
+from zhili.core.errors import DomainError, InvalidInputError
 from zhili.core.http import ClockDep, DbSession
 from zhili.core.params import IdPath
 from zhili.matters import queries as matters
@@ -172,19 +187,88 @@ def _attribute_codes(form: FormData) -> set[str]:
 
 @router.get("/cases/{case_id}")
 def case_page(request: Request, case_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
-    """The case: summary, timeline, collaboration, meetings, tasks and the actions the user may take."""
-    detail = queries.case_detail(session, actor, case_id, now=clock.now())
-    return renderer(request).render(
-        request, "cases/case.html", {"actor": actor, "case": detail, "units": forms.helper_units(session, detail)}
+    """The case: what the verifier needs, the timeline in words, and the forms of whoever may act now."""
+    return _case_response(request, session, actor, clock, case_id)
+
+
+def _case_response(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    clock: Clock,
+    case_id: int,
+    failed: FailedForm = BLANK,
+    status_code: int = 200,
+) -> Response:
+    view = page_view.case_page(session, actor, case_id, now=clock.now(), lang=renderer(request).language(request))
+    context = {
+        "actor": actor,
+        "page": view,
+        "case": view.case,
+        "units": view.units,
+        "failed": failed,
+        "form_for": lambda form_id: failed if failed.form == form_id else BLANK,
+    }
+    return renderer(request).render(request, "cases/case.html", context, status_code=status_code)
+
+
+# The refusals a case-page form shows beside its fields; anything else (404, a login) is the usual answer.
+_SHOWN = frozenset({403, 409, 413, 415, 422})
+Work = Callable[[FormData, list[str]], object]
+
+
+async def _on_page(request: Request, case_id: int, form_id: str, anchor: str, work: Work, **deps: Any) -> Response:
+    """Run a case-page form: redirect to its place on the page, or show the page again with the reasons."""
+    form = await request.form()
+    uploads = [await u.read(photos.MAX_PHOTO_BYTES + 1) for u in form.getlist("photo") if isinstance(u, UploadFile)]
+    return await run_in_threadpool(
+        _attempt, request, case_id, form_id, anchor, form, [u for u in uploads if u], work, **deps
     )
+
+
+def _attempt(
+    request: Request,
+    case_id: int,
+    form_id: str,
+    anchor: str,
+    form: FormData,
+    uploads: list[bytes],
+    work: Work,
+    *,
+    session: Session,
+    actor: Actor,
+    clock: Clock,
+) -> Response:
+    # Database work runs in the thread pool, never on the event loop (ADR 0004).
+    refs: list[str] = []
+    try:
+        for data in uploads:
+            photo = photos.attach_photo(session, case_id=case_id, data=data, actor=actor, clock=clock)
+            refs.append(f"photo:{photo.id}")
+        work(form, refs)
+    except (ValidationError, DomainError) as exc:
+        if isinstance(exc, DomainError) and exc.status not in _SHOWN:
+            raise
+        session.rollback()
+        failed = page_errors.failed_form(form_id, form, exc, renderer(request).language(request))
+        failed.values["evidence_photo"] = list(dict.fromkeys(failed.values.get("evidence_photo", []) + refs))
+        status = exc.status if isinstance(exc, DomainError) else 422
+        return _case_response(request, session, actor, clock, case_id, failed, status)
+    return RedirectResponse(f"/cases/{case_id}#{anchor}", status_code=303)
 
 
 @router.post("/cases/{case_id}/act")
 async def act(request: Request, case_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
-    """Run the command a button on the case page posted."""
-    body = forms.command_from_form(await request.form())
-    await run_in_threadpool(service.run_command, session, case_id=case_id, body=body, actor=actor, clock=clock)
-    return RedirectResponse(f"/cases/{case_id}", status_code=303)
+    """Run the command a button on the case page posted; closing over open work asks for a decision."""
+
+    def work(form: FormData, refs: list[str]) -> object:
+        body = forms.command_from_form(form, refs)
+        run = open_items.close_case if body.command == "close" else service.run_command
+        return run(session, case_id=case_id, body=body, actor=actor, clock=clock)
+
+    command = str((await request.form()).get("command") or "")
+    deps = {"session": session, "actor": actor, "clock": clock}
+    return await _on_page(request, case_id, f"act-{command}", "actions", work, **deps)
 
 
 @router.post("/cases/{case_id}/help")
@@ -192,9 +276,41 @@ async def ask_help(
     request: Request, case_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep
 ) -> Response:
     """The lead asks the ticked units for help."""
-    data = forms.help_from_form(await request.form())
-    await run_in_threadpool(collaboration.ask_for_help, session, case_id=case_id, data=data, actor=actor, clock=clock)
-    return RedirectResponse(f"/cases/{case_id}", status_code=303)
+
+    def work(form: FormData, _refs: list[str]) -> object:
+        data = forms.help_from_form(form)
+        return collaboration.ask_for_help(session, case_id=case_id, data=data, actor=actor, clock=clock)
+
+    deps = {"session": session, "actor": actor, "clock": clock}
+    return await _on_page(request, case_id, "help", "collaboration", work, **deps)
+
+
+@router.post("/cases/{case_id}/help/{request_id}/reply")
+async def reply_help(
+    request: Request, case_id: IdPath, request_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep
+) -> Response:
+    """A collaborating unit answers its request from the page: text, photos, GPS, documents."""
+
+    def work(form: FormData, refs: list[str]) -> object:
+        data = forms.reply_from_form(form, refs)
+        return collaboration.reply_to_request(session, request_id=request_id, data=data, actor=actor, clock=clock)
+
+    deps = {"session": session, "actor": actor, "clock": clock}
+    return await _on_page(request, case_id, f"reply-{request_id}", f"help-{request_id}", work, **deps)
+
+
+@router.post("/cases/{case_id}/tasks/{task_id}/done")
+async def task_done(
+    request: Request, case_id: IdPath, task_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep
+) -> Response:
+    """The owner unit marks a meeting task done from the page."""
+
+    def work(form: FormData, _refs: list[str]) -> object:
+        data = forms.task_done_from_form(form)
+        return meetings.complete_task(session, task_id=task_id, data=data, actor=actor, clock=clock)
+
+    deps = {"session": session, "actor": actor, "clock": clock}
+    return await _on_page(request, case_id, f"task-{task_id}", f"task-{task_id}", work, **deps)
 
 
 @router.post("/cases/{case_id}/meeting")
@@ -202,9 +318,13 @@ async def hold_meeting(
     request: Request, case_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep
 ) -> Response:
     """Record a consultation meeting from the form."""
-    data = forms.meeting_from_form(await request.form(), clock.now())
-    await run_in_threadpool(meetings.convene_meeting, session, case_id=case_id, data=data, actor=actor, clock=clock)
-    return RedirectResponse(f"/cases/{case_id}", status_code=303)
+
+    def work(form: FormData, _refs: list[str]) -> object:
+        data = forms.meeting_from_form(form, clock.now())
+        return meetings.convene_meeting(session, case_id=case_id, data=data, actor=actor, clock=clock)
+
+    deps = {"session": session, "actor": actor, "clock": clock}
+    return await _on_page(request, case_id, "meeting", "meetings", work, **deps)
 
 
 @router.post("/cases/{case_id}/photo")
@@ -212,19 +332,42 @@ async def upload_photo(
     request: Request, case_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep
 ) -> Response:
     """Attach the chosen photo to the case."""
-    form = await request.form()
-    upload = form.get("photo")
-    data = await upload.read(photos.MAX_PHOTO_BYTES + 1) if isinstance(upload, UploadFile) else b""
-    await run_in_threadpool(photos.attach_photo, session, case_id=case_id, data=data, actor=actor, clock=clock)
-    return RedirectResponse(f"/cases/{case_id}", status_code=303)
+
+    def work(_form: FormData, refs: list[str]) -> object:
+        if not refs:
+            raise InvalidInputError("choose a photo", errors=[{"field": "photo", "message": "required"}])
+        return refs
+
+    deps = {"session": session, "actor": actor, "clock": clock}
+    return await _on_page(request, case_id, "photo", "summary", work, **deps)
 
 
 @router.post("/cases/{case_id}/merge")
 async def merge(request: Request, case_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
     """Merge this case into the probable duplicate chosen on the page."""
-    into = forms.merge_target(await request.form())
-    await run_in_threadpool(disputes.merge_duplicate, session, case_id=case_id, into_id=into, actor=actor, clock=clock)
-    return RedirectResponse(f"/cases/{case_id}", status_code=303)
+
+    def work(form: FormData, _refs: list[str]) -> object:
+        into = forms.merge_target(form)
+        return disputes.merge_duplicate(session, case_id=case_id, into_id=into, actor=actor, clock=clock)
+
+    deps = {"session": session, "actor": actor, "clock": clock}
+    return await _on_page(request, case_id, "merge", "summary", work, **deps)
+
+
+@router.post("/cases/{case_id}/decide-lead")
+async def decide_lead(
+    request: Request, case_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep
+) -> Response:
+    """The level above settles a dispute over who leads, from the page."""
+
+    def work(form: FormData, _refs: list[str]) -> object:
+        data = forms.lead_from_form(form)
+        return disputes.decide_lead(
+            session, case_id=case_id, lead_unit_id=data.lead_unit_id, reason=data.reason, actor=actor, clock=clock
+        )
+
+    deps = {"session": session, "actor": actor, "clock": clock}
+    return await _on_page(request, case_id, "lead", "actions", work, **deps)
 
 
 @router.post("/cases/{case_id}/supervise")
@@ -232,9 +375,13 @@ async def supervise(
     request: Request, case_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep
 ) -> Response:
     """Urge or supervise the case by hand (the dispatching centre and the level above)."""
-    body = forms.supervision_from_form(await request.form())
-    await run_in_threadpool(supervision.supervise_case, session, case_id=case_id, body=body, actor=actor, clock=clock)
-    return RedirectResponse(f"/cases/{case_id}", status_code=303)
+
+    def work(form: FormData, _refs: list[str]) -> object:
+        body = forms.supervision_from_form(form)
+        return supervision.supervise_case(session, case_id=case_id, body=body, actor=actor, clock=clock)
+
+    deps = {"session": session, "actor": actor, "clock": clock}
+    return await _on_page(request, case_id, "supervise", "supervise", work, **deps)
 
 
 @router.get("/supervision")

@@ -63,6 +63,11 @@ class CommandBody(_Input):
     text: Name | None = Field(default=None, max_length=4000)
     rating: Literal["very_satisfied", "satisfied", "basically_satisfied", "dissatisfied"] | None = None
     comment: Name | None = Field(default=None, max_length=1000)
+    cancel_reason: Name | None = Field(
+        default=None,
+        max_length=500,
+        description="close only: cancel the help requests and meeting tasks still open, with this reason",
+    )
 
 
 class HelpRequestIn(_Input):

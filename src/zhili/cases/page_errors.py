@@ -1,0 +1,152 @@
+"""A refused case-page form: its input kept and each reason by its field, in the page's language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from zhili.cases.collaboration import NOT_OFFERED
+from zhili.cases.open_items import OpenItemsError
+from zhili.cases.states import CommandRefused, RefusalKind
+from zhili.core.errors import ConflictError, DomainError, ForbiddenError
+from zhili.web.i18n import translate
+
+# Field names as services and schemas report them → the form field they belong to.
+_FIELD_ALIASES = {"body": "", "requests": "", "evidence": "evidence_photo", "command": ""}
+_FIELDS = frozenset(
+    {
+        "reason",
+        "text",
+        "hours",
+        "rating",
+        "comment",
+        "note",
+        "unit_id",
+        "deadline_hours",
+        "title",
+        "minutes",
+        "decision",
+        "action",
+        "photo",
+        "lead_unit_id",
+        "cancel_reason",
+        "evidence_photo",
+        "evidence_gps",
+        "evidence_text",
+        "evidence_document",
+    }
+)
+
+
+@dataclass(slots=True)
+class FailedForm:
+    """The form that was refused (by its id on the page), what was typed, and the reasons by field."""
+
+    form: str = ""
+    values: dict[str, list[str]] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    general: list[str] = field(default_factory=list)
+
+    def value(self, name: str, default: str = "") -> str:
+        """What was typed in the field."""
+        found = self.values.get(name)
+        return found[0] if found else default
+
+    def has(self, name: str, value: object) -> bool:
+        """Whether a checkbox or option with this value was chosen."""
+        return str(value) in self.values.get(name, [])
+
+    def error(self, name: str) -> str:
+        """The reason this field was refused, or ''."""
+        return self.errors.get(name, "")
+
+
+BLANK = FailedForm()
+
+
+def _field(location: str) -> str:
+    """The form field a reported location names (`body.reason` → reason, `requests.0.text` → text)."""
+    parts = [p for p in location.replace("-", "_").split(".") if p and not p.isdigit()]
+    for part in reversed(parts):
+        name = _FIELD_ALIASES.get(part, part)
+        if name in _FIELDS:
+            return name
+    return ""
+
+
+def _message(kind: str, lang: str) -> str:
+    return translate(f"casepage.error.{kind}", lang)
+
+
+def failed_form(form_id: str, form: FormData, exc: Exception, lang: str) -> FailedForm:
+    """The refused form with its reasons in `lang`; a reason without a field is shown above the buttons."""
+    values = {k: [v for v in form.getlist(k) if isinstance(v, str)] for k in form if k != "csrf_token"}
+    failed = FailedForm(form=form_id, values=values)
+    if isinstance(exc, ValidationError):
+        for error in exc.errors():
+            _add(failed, _field(".".join(map(str, error["loc"]))), _validation_kind(error["type"]), lang)
+        return failed
+    if isinstance(exc, CommandRefused):
+        _refused(failed, exc, lang)
+        return failed
+    if isinstance(exc, DomainError):
+        for error in exc.extra.get("errors") or []:
+            message = str(error.get("message", ""))
+            kind = _validation_kind(str(error["type"])) if "type" in error else _kind_of(exc, message)
+            _add(failed, _field(str(error.get("field", ""))), kind, lang)
+        if not failed.errors and not failed.general:
+            failed.general.append(_message(_kind_of(exc, exc.detail), lang))
+    return failed
+
+
+def _add(failed: FailedForm, name: str, kind: str, lang: str) -> None:
+    message = _message(kind, lang)
+    if name and name not in failed.errors:
+        failed.errors[name] = message
+    elif not name and message not in failed.general:
+        failed.general.append(message)
+
+
+def _validation_kind(error_type: str) -> str:
+    if error_type in {"missing", "string_too_short", "too_short"}:
+        return "required"
+    if error_type in {"int_parsing", "float_parsing", "greater_than_equal", "less_than_equal", "int_from_float"}:
+        return "number"
+    return "invalid"
+
+
+def _kind_of(exc: DomainError, message: str) -> str:  # noqa: PLR0911 - one answer per kind of refusal
+    """The reason of a service's refusal, by its kind."""
+    if isinstance(exc, OpenItemsError):
+        return "open_items"
+    if NOT_OFFERED in {message, exc.detail}:
+        return "unit_not_offered"
+    if "photo" in message and "unknown" in message:
+        return "photo_unknown"
+    if "longitude" in message:
+        return "gps"
+    if isinstance(exc, ConflictError):
+        return "stale" if "current_version" in exc.extra or "another command" in exc.detail else "conflict"
+    if isinstance(exc, ForbiddenError):
+        return "forbidden"
+    return {413: "photo_size", 415: "photo_type"}.get(exc.status, "required" if "required" in message else "invalid")
+
+
+def _refused(failed: FailedForm, exc: CommandRefused, lang: str) -> None:
+    if exc.kind is RefusalKind.STATE:
+        failed.general.append(_message("not_now", lang))
+    elif exc.kind is RefusalKind.PARTY:
+        failed.general.append(_message("forbidden", lang))
+    elif exc.missing_evidence:
+        kinds = "、".join(translate(f"casepage.evidence.{k}", lang) for k in exc.missing_evidence)
+        failed.general.append(_message("missing_evidence", lang).replace("{kinds}", kinds))
+    elif "reason" in exc.reason:
+        failed.errors["reason"] = _message("required", lang)
+    elif "extension is" in exc.reason:
+        failed.errors["hours"] = _message("number", lang)
+    elif "text" in exc.reason:
+        failed.errors["text"] = _message("required", lang)
+    else:
+        failed.general.append(_message("invalid", lang))

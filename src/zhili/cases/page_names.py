@@ -1,0 +1,129 @@
+"""Names for what a case's record stores as ids: actors, units, posts and divisions, read in a few queries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Integer, String, column, select, table
+from sqlalchemy.orm import Session
+
+from zhili.org.models import Department, Division, Person, Position
+
+# Accounts belong to `access`, which cases may not import; the two columns needed are named here.
+_ACCOUNTS = table("accounts", column("id", Integer), column("person_id", Integer), column("username", String))
+SYSTEM_NAMES = frozenset({"system", "demo", "cli", "geography", "worker"})
+
+
+@dataclass(frozen=True, slots=True)
+class ActorName:
+    """Who did something: a person with their unit, or a kind the page labels (clock, system, citizen)."""
+
+    kind: str  # person | clock | system | citizen | hotline | account
+    name: str = ""
+    unit: str = ""
+
+
+@dataclass(slots=True)
+class Names:
+    """Names of the ids one case page mentions."""
+
+    units: dict[int, str] = field(default_factory=dict)
+    divisions: dict[str, str] = field(default_factory=dict)
+    posts: dict[int, str] = field(default_factory=dict)
+    actors: dict[str, ActorName] = field(default_factory=dict)
+
+
+def _parsed(audit_name: str) -> tuple[str, int | None, str]:
+    """(`account` | `person` | other, id, rest) of an audit name such as `account:8:gridworker`."""
+    head, _, rest = audit_name.partition(":")
+    number, _, tail = rest.partition(":")
+    if head in {"account", "person"} and number.isdigit():
+        return head, int(number), tail
+    return head, None, rest
+
+
+def _person_names(session: Session, person_ids: set[int]) -> dict[int, ActorName]:
+    """Each person's name and the unit (or division) of their first post."""
+    if not person_ids:
+        return {}
+    rows = session.execute(
+        select(Person.id, Person.name, Department.name, Division.name)
+        .outerjoin(Position, Position.person_id == Person.id)
+        .outerjoin(Department, Department.id == Position.department_id)
+        .outerjoin(Division, Division.code == Position.division_code)
+        .where(Person.id.in_(sorted(person_ids)))
+        .order_by(Person.id, Position.id)
+    )
+    found: dict[int, ActorName] = {}
+    for pid, name, unit, division in rows:
+        found.setdefault(pid, ActorName("person", name, unit or division or ""))
+    return found
+
+
+def actor_names(session: Session, audit_names: Iterable[str]) -> dict[str, ActorName]:
+    """Audit names → who they are, never the raw `account:8:gridworker` or `system:clock`."""
+    wanted = set(audit_names)
+    accounts = {n: i for n in wanted if (p := _parsed(n))[0] == "account" and (i := p[1]) is not None}
+    people = {n: i for n in wanted if (p := _parsed(n))[0] == "person" and (i := p[1]) is not None}
+    account_people: dict[int, tuple[int | None, str]] = {}
+    if accounts:
+        rows = session.execute(
+            select(_ACCOUNTS.c.id, _ACCOUNTS.c.person_id, _ACCOUNTS.c.username).where(
+                _ACCOUNTS.c.id.in_(sorted(set(accounts.values())))
+            )
+        )
+        account_people = {aid: (pid, username) for aid, pid, username in rows}
+    persons = _person_names(
+        session, set(people.values()) | {pid for pid, _u in account_people.values() if pid is not None}
+    )
+    result: dict[str, ActorName] = {}
+    for name in wanted:
+        head, number, rest = _parsed(name)
+        if head == "account" and number is not None:
+            pid, username = account_people.get(number, (None, rest))
+            result[name] = persons.get(pid, ActorName("account", username)) if pid else ActorName("account", username)
+        elif head == "person" and number is not None:
+            result[name] = persons.get(number, ActorName("person", rest))
+        else:
+            result[name] = _other(head, rest)
+    return result
+
+
+def _other(head: str, rest: str) -> ActorName:
+    if head == "system" and rest == "clock":
+        return ActorName("clock")
+    if head == "hotline":
+        return ActorName("hotline", rest)
+    if head == "citizen":
+        return ActorName("citizen", rest)
+    return ActorName("system")
+
+
+def unit_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    """Department names by id."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = session.execute(select(Department.id, Department.name).where(Department.id.in_(wanted)))
+    return dict(rows.all())
+
+
+def division_names(session: Session, codes: Iterable[str]) -> dict[str, str]:
+    """Division names by code."""
+    wanted = sorted(set(codes))
+    if not wanted:
+        return {}
+    rows = session.execute(select(Division.code, Division.name).where(Division.code.in_(wanted)))
+    return dict(rows.all())
+
+
+def post_holders(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    """The name of the person holding each post."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(Position.id, Person.name).join(Person, Person.id == Position.person_id).where(Position.id.in_(wanted))
+    )
+    return dict(rows.all())

@@ -1,0 +1,213 @@
+"""What the case page shows beyond the API's record: names, words, evidence, the map and who may do what."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from zhili.cases import page_names, queries
+from zhili.cases.collaboration import FINISHED, REQUESTED, helper_units
+from zhili.cases.lifecycle import CaseStatus, Party
+from zhili.cases.meetings import TASK_OPEN
+from zhili.cases.models import Case
+from zhili.cases.page_names import Names
+from zhili.cases.page_words import EvidenceView, Words
+from zhili.cases.schemas import CaseDetail, UnitRef
+from zhili.core.auth import Actor
+from zhili.matters import queries as matters
+from zhili.org.models import Division
+from zhili.org.routing import nearest_unit
+
+# The parties who may see who reported a case (name and phone): not a unit only asked to help.
+REPORTER_READERS = frozenset({Party.LEAD, Party.DISPATCHER, Party.SUPERVISOR, Party.ORIGINATOR, Party.CITIZEN})
+
+
+@dataclass(frozen=True, slots=True)
+class EventLine:
+    """A timeline line in words."""
+
+    seq: int
+    kind: str
+    at: datetime
+    actor: str
+    status_after: str
+    words: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """The lead's reply the verifier checks: its text and every piece of evidence."""
+
+    at: datetime
+    actor: str
+    text: str
+    evidence: list[EvidenceView]
+
+
+@dataclass(slots=True)
+class CasePage:
+    """Everything the case page shows, for one viewer in one language."""
+
+    case: CaseDetail
+    definition_name: str
+    channel: str
+    attributes: list[tuple[str, str]]
+    limit: str
+    reporter_name: str | None
+    reporter_phone: str | None
+    may_see_reporter: bool
+    timeline: list[EventLine]
+    reply: Reply | None
+    help_evidence: dict[int, list[EvidenceView]]
+    my_requests: set[int]
+    my_tasks: set[int]
+    open_requests: list[int]
+    open_tasks: list[int]
+    pending_extension_hours: int | None
+    pending_extension_reason: str | None
+    units: list[UnitRef]
+    lead_candidates: list[UnitRef]
+    convened_by: dict[int, str]
+    map_data: str
+    photo_ids: list[int] = field(default_factory=list)
+
+
+def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, lang: str) -> CasePage:
+    """The case as its page shows it to `actor` in `lang` (404 outside their scope, as `case_detail`)."""
+    detail = queries.case_detail(session, actor, case_id, now=now)
+    case = session.get(Case, detail.id)
+    assert case is not None  # noqa: S101 - case_detail just read it
+    definition = matters.definition_by_version_id(session, case.matter_version_id, content_hash=case.matter_hash)
+    words, names = Words(lang), _names(session, detail)
+    parties = {Party(p) for p in detail.my_parties}
+    may_see_reporter = actor.is_admin or bool(parties & REPORTER_READERS)
+    reply = _reply(detail, words, names)
+    units = helper_units(session, definition, detail.handling_division)
+    timeline = _timeline(detail, words, names)
+    # A report by a logged-in person names no reporter on the row: the report's actor is the reporter.
+    reported_by = next((e.actor for e in timeline if e.kind == "report"), None)
+    return CasePage(
+        case=detail,
+        definition_name=words.pick(definition.name_zh, definition.name_en),
+        channel=words.t(f"casepage.channel.{detail.channel}"),
+        attributes=words.attributes(definition, detail.attributes),
+        limit=words.limit(case.phase_limit_amount, case.phase_limit_unit),
+        reporter_name=(case.reporter_name or reported_by) if may_see_reporter else None,
+        reporter_phone=case.reporter_phone if may_see_reporter else None,
+        may_see_reporter=may_see_reporter,
+        timeline=timeline,
+        reply=reply,
+        help_evidence={r.id: words.evidence(r.evidence) for r in detail.collaboration},
+        **_open_work(detail, actor),
+        pending_extension_hours=case.pending_extension_hours,
+        pending_extension_reason=case.last_reason if case.pending_extension_hours else None,
+        units=units,
+        lead_candidates=_lead_candidates(session, detail, definition.lead_kind, units)
+        if Party.SUPERVISOR in parties
+        else [],
+        convened_by={m.id: words.actor(names.actors.get(m.convened_by)) for m in detail.meetings},
+        map_data=_map_data(session, detail, reply, words),
+        photo_ids=[p.id for p in detail.photos],
+    )
+
+
+def _open_work(detail: CaseDetail, actor: Actor) -> dict[str, Any]:
+    """The requests and tasks still open, and those the actor's units may finish now."""
+    mine, is_open = set(actor.units), CaseStatus(detail.status) not in FINISHED
+    requests = [r for r in detail.collaboration if r.status == REQUESTED]
+    tasks = [t for t in detail.tasks if t.status == TASK_OPEN]
+    return {
+        "my_requests": {r.id for r in requests if is_open and r.unit.id in mine},
+        "my_tasks": {t.id for t in tasks if is_open and t.owner.id in mine},
+        "open_requests": [r.id for r in requests],
+        "open_tasks": [t.id for t in tasks],
+    }
+
+
+def _names(session: Session, detail: CaseDetail) -> Names:
+    """The names of every id and actor the timeline and meetings mention."""
+    unit_ids: set[int] = set()
+    divisions: set[str] = set()
+    posts: set[int] = set()
+    for event in detail.timeline:
+        d = event.details
+        unit_ids.update(
+            v for k in ("routed_unit_id", "lead_unit_id", "from_lead_unit_id") if isinstance(v := d.get(k), int)
+        )
+        unit_ids.update(v for v in d.get("units", []) if isinstance(v, int))
+        if isinstance(division := d.get("handling_division"), str):
+            divisions.add(division)
+        if isinstance(post := d.get("contact_position_id"), int):
+            posts.add(post)
+    audit_names = [e.actor for e in detail.timeline] + [m.convened_by for m in detail.meetings]
+    return Names(
+        units=page_names.unit_names(session, unit_ids),
+        divisions=page_names.division_names(session, divisions),
+        posts=page_names.post_holders(session, posts),
+        actors=page_names.actor_names(session, audit_names),
+    )
+
+
+def _timeline(detail: CaseDetail, words: Words, names: Names) -> list[EventLine]:
+    extra = {f"request:{r.id}": r.unit.name for r in detail.collaboration}
+    extra |= {f"task:{t.id}": t.description for t in detail.tasks}
+    extra |= {f"meeting:{m.id}": m.title for m in detail.meetings}
+    return [
+        EventLine(
+            seq=e.seq,
+            kind=e.kind,
+            at=e.at,
+            actor=words.actor(names.actors.get(e.actor)),
+            status_after=e.status_after,
+            words=words.event(e.details, names, extra),
+        )
+        for e in detail.timeline
+    ]
+
+
+def _reply(detail: CaseDetail, words: Words, names: Names) -> Reply | None:
+    """The latest reply of the lead (after a failed verification, the one to check now)."""
+    replies = [e for e in detail.timeline if e.kind == "reply"]
+    if not replies:
+        return None
+    last = replies[-1]
+    evidence = last.details.get("evidence")
+    return Reply(
+        at=last.at,
+        actor=words.actor(names.actors.get(last.actor)),
+        text=str(last.details.get("text", "")),
+        evidence=words.evidence(evidence if isinstance(evidence, list) else []),
+    )
+
+
+def _lead_candidates(session: Session, detail: CaseDetail, lead_kind: str, helpers: list[UnitRef]) -> list[UnitRef]:
+    """Units the level above may name as lead in a dispute: the matter's lead kind, then its collaborators."""
+    if detail.status != CaseStatus.ACCEPTED:
+        return []
+    lead = nearest_unit(session, kind=lead_kind, division_code=detail.handling_division)
+    found = ([UnitRef(id=lead.id, name=lead.name)] if lead else []) + [detail.routed_unit, *helpers]
+    unique: dict[int, UnitRef] = {}
+    for unit in found:
+        unique.setdefault(unit.id, unit)
+    return list(unique.values())
+
+
+def _map_data(session: Session, detail: CaseDetail, reply: Reply | None, words: Words) -> str:
+    """The case point, every GPS fix of the reply and of help replies, and the grid's outline, as JSON."""
+    fixes: list[dict[str, Any]] = []
+    if reply:
+        fixes += [{"lon": e.lon, "lat": e.lat, "label": words.t("casepage.reply")} for e in reply.evidence if e.lon]
+    for request in detail.collaboration:
+        fixes += [
+            {"lon": e.lon, "lat": e.lat, "label": request.unit.name} for e in words.evidence(request.evidence) if e.lon
+        ]
+    grid = None
+    if detail.grid_code:
+        grid = session.scalar(select(Division.geometry).where(Division.code == detail.grid_code))
+    point = {"lon": detail.lon, "lat": detail.lat, "label": words.t("casepage.case_point")} if detail.lon else None
+    return json.dumps({"case": point, "fixes": fixes, "grid": json.loads(grid) if grid else None}, ensure_ascii=False)

@@ -1,0 +1,204 @@
+"""The case page in words: attributes by their labels, limits, evidence and timeline details, in the page's language."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from zhili.cases.collaboration import gps_point
+from zhili.cases.page_names import ActorName, Names
+from zhili.matters.definition import AttributeDefinition, Datatype, MatterDefinition
+from zhili.web.i18n import translate
+from zhili.web.templating import local_time
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceView:
+    """One piece of evidence as the page shows it: a photo, a GPS fix, a text or a document reference."""
+
+    kind: str
+    label: str
+    text: str = ""
+    photo_id: int | None = None
+    lon: float | None = None
+    lat: float | None = None
+
+
+class Words:
+    """Formats values for one language."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def t(self, key: str) -> str:
+        """The message for `key`."""
+        return translate(key, self.lang)
+
+    def pick(self, zh: str, en: str) -> str:
+        """The Chinese or English name."""
+        return en if self.lang == "en" else zh
+
+    def joined(self, items: list[str]) -> str:
+        """A list as one phrase."""
+        return (", " if self.lang == "en" else "、").join(items)
+
+    def limit(self, amount: int | None, unit: str | None) -> str:
+        """`4 小时` / `2 个工作日` (never `4 hours` on a Chinese page)."""
+        if not amount or not unit:
+            return ""
+        return self.t(f"casepage.limit.{unit}").replace("{n}", str(amount))
+
+    def actor(self, who: ActorName | None) -> str:
+        """A person by name and unit; the clock, the system, a citizen by their label."""
+        if who is None or who.kind == "system":
+            return self.t("casepage.actor.system")
+        if who.kind == "clock":
+            return self.t("casepage.actor.clock")
+        if who.kind == "hotline":
+            return self.t("casepage.actor.hotline")
+        if who.kind == "citizen":
+            return f"{self.t('casepage.actor.citizen')} {who.name}"
+        return f"{who.name}（{who.unit}）" if who.unit else who.name
+
+    def attributes(self, definition: MatterDefinition, values: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """(label, value) of each attribute given, in the matter's order; values by their labels."""
+        return [
+            (self.pick(a.name_zh, a.name_en), self.attribute_value(a, values[a.code]))
+            for a in sorted(definition.attributes, key=lambda a: a.order)
+            if values.get(a.code) not in (None, "", [])
+        ]
+
+    def attribute_value(self, attribute: AttributeDefinition, value: Any) -> str:
+        """A stored attribute value in words: list keys by label, times local, numbers plain."""
+        labels = {v.key: self.pick(v.name_zh, v.name_en) for v in attribute.values}
+        if attribute.datatype is Datatype.MULTIVALUELIST and isinstance(value, list):
+            return self.joined([labels.get(str(v), str(v)) for v in value])
+        if attribute.datatype is Datatype.SINGLEVALUELIST:
+            return labels.get(str(value), str(value))
+        if attribute.datatype is Datatype.DATETIME and isinstance(value, str):
+            try:
+                return local_time(datetime.fromisoformat(value))
+            except ValueError:
+                return value
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value)
+
+    def evidence(self, items: list[dict[str, Any]]) -> list[EvidenceView]:
+        """Stored evidence `{kind, ref}` as the page shows it."""
+        views = []
+        for item in items:
+            kind, ref = str(item.get("kind", "")), str(item.get("ref", ""))
+            label = self.t(f"casepage.evidence.{kind}")
+            if kind == "photo" and ref.startswith("photo:") and ref[6:].isdigit():
+                views.append(EvidenceView(kind, label, photo_id=int(ref[6:])))
+            elif kind == "gps" and (point := gps_point(ref)) is not None:
+                views.append(
+                    EvidenceView(kind, label, text=f"{point[0]:.5f}, {point[1]:.5f}", lon=point[0], lat=point[1])
+                )
+            else:
+                views.append(EvidenceView(kind, label, text=ref))
+        return views
+
+    def event(self, details: Mapping[str, Any], names: Names, extra: Mapping[str, str]) -> str:
+        """An event's details as one line of words; ids by name, codes by label, unknown keys left out."""
+        parts = []
+        for key, describe in _DETAILS.items():
+            if key in details and details[key] not in (None, "", []):
+                text = describe(self, details[key], names, extra)
+                if text:
+                    parts.append(f"{self.t('casepage.detail.' + key)}：{text}")
+        return "；".join(parts) if self.lang != "en" else "; ".join(p.replace("：", ": ") for p in parts)
+
+
+Describe = Callable[[Words, Any, Names, Mapping[str, str]], str]
+
+
+def _text(_w: Words, value: Any, _n: Names, _e: Mapping[str, str]) -> str:
+    return str(value)
+
+
+def _unit(_w: Words, value: Any, names: Names, _e: Mapping[str, str]) -> str:
+    return names.units.get(int(value), "") if isinstance(value, int) else ""
+
+
+def _units(w: Words, value: Any, names: Names, _e: Mapping[str, str]) -> str:
+    return w.joined([names.units.get(v, "") for v in value if isinstance(v, int)]) if isinstance(value, list) else ""
+
+
+def _hours(w: Words, value: Any, _n: Names, _e: Mapping[str, str]) -> str:
+    return w.limit(int(value), "hours") if isinstance(value, int) else ""
+
+
+def _keyed(prefix: str) -> Describe:
+    def describe(w: Words, value: Any, _n: Names, _e: Mapping[str, str]) -> str:
+        if isinstance(value, list):
+            return w.joined([w.t(f"{prefix}.{v}") for v in value])
+        return w.t(f"{prefix}.{value}")
+
+    return describe
+
+
+def _evidence(w: Words, value: Any, _n: Names, _e: Mapping[str, str]) -> str:
+    return w.joined([e.label for e in w.evidence(value)]) if isinstance(value, list) else ""
+
+
+def _on_time(w: Words, value: Any, _n: Names, _e: Mapping[str, str]) -> str:
+    return w.t("casepage.on_time" if value else "casepage.late")
+
+
+def _division(_w: Words, value: Any, names: Names, _e: Mapping[str, str]) -> str:
+    return names.divisions.get(str(value), "")
+
+
+def _post(_w: Words, value: Any, names: Names, _e: Mapping[str, str]) -> str:
+    return names.posts.get(int(value), "") if isinstance(value, int) else ""
+
+
+def _named(prefix: str) -> Describe:
+    def describe(_w: Words, value: Any, _n: Names, extra: Mapping[str, str]) -> str:
+        return extra.get(f"{prefix}:{value}", "")
+
+    return describe
+
+
+def _time(_w: Words, value: Any, _n: Names, _e: Mapping[str, str]) -> str:
+    try:
+        return local_time(datetime.fromisoformat(str(value)))
+    except ValueError:
+        return ""
+
+
+def _count(_w: Words, value: Any, _n: Names, _e: Mapping[str, str]) -> str:
+    return str(value) if isinstance(value, int) and value else ""
+
+
+# What each detail key says, in the order a line reads; keys not listed (parties, codes) are left out.
+_DETAILS: dict[str, Describe] = {
+    "routed_unit_id": _unit,
+    "handling_division": _division,
+    "contact_position_id": _post,
+    "lead_unit_id": _unit,
+    "from_lead_unit_id": _unit,
+    "units": _units,
+    "stages": _keyed("stage"),
+    "request_id": _named("request"),
+    "task_id": _named("task"),
+    "meeting_id": _named("meeting"),
+    "attendees": lambda w, v, _n, _e: w.joined([str(a) for a in v]) if isinstance(v, list) else "",
+    "decisions": _count,
+    "on_time": _on_time,
+    "text": _text,
+    "evidence": _evidence,
+    "hours": _hours,
+    "withdrawn_extension_hours": _hours,
+    "rating": _keyed("rating"),
+    "comment": _text,
+    "phase": _keyed("phase"),
+    "due_at": _time,
+    "phase_started": _keyed("phase"),
+    "reason": _text,
+    "note": _text,
+}

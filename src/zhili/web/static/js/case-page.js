@@ -1,0 +1,60 @@
+/* 治理 Zhili — the case page: the case point, GPS evidence and the grid on a small map (no tiles);
+   "use my location" fills a GPS evidence field from the phone's position. */
+(function () {
+  'use strict';
+
+  function drawMap() {
+    const el = document.getElementById('case-map');
+    if (!el || typeof window.L === 'undefined') return;
+    let data;
+    try { data = JSON.parse(el.dataset.map || '{}'); } catch (e) { return; }
+    const map = L.map(el, { attributionControl: false, zoomSnap: 0.25 });
+    // The view is set before anything is drawn: permanent tooltips need a map with a view.
+    const points = (data.case ? [Object.assign({ color: '#b42318', radius: 8 }, data.case)] : [])
+      .concat((data.fixes || []).map((p) => Object.assign({ color: '#1d4e89', radius: 6 }, p)));
+    const grid = data.grid
+      ? L.geoJSON(data.grid, { style: { color: '#3e7cb1', weight: 1.5, fillOpacity: 0.06, dashArray: '3 3' } })
+      : null;
+    const bounds = L.latLngBounds(points.map((p) => [p.lat, p.lon]));
+    if (grid) bounds.extend(grid.getBounds());
+    if (bounds.isValid()) map.fitBounds(bounds.pad(0.25), { maxZoom: 17 });
+    else map.setView([28.97, 118.87], 12);
+    if (grid) grid.addTo(map);
+    points.forEach((p) => {
+      L.circleMarker([p.lat, p.lon], { radius: p.radius, color: p.color, weight: 2, fillColor: p.color, fillOpacity: 0.7 })
+        .bindTooltip(p.label, { permanent: true, direction: 'top', offset: [0, -p.radius] }).addTo(map);
+    });
+    el.dataset.ready = '1';
+    el.dataset.points = String((data.case ? 1 : 0) + (data.fixes || []).length);
+    window.zhiliCaseMap = map;
+  }
+
+  function locate(button) {
+    const input = button.parentElement.querySelector('input[name="evidence_gps"]');
+    if (!input || !navigator.geolocation) return;
+    const label = button.textContent;
+    button.disabled = true;
+    button.textContent = button.dataset.busy || label;
+    navigator.geolocation.getCurrentPosition(
+      (pos) => {
+        input.value = pos.coords.longitude.toFixed(6) + ',' + pos.coords.latitude.toFixed(6);
+        button.disabled = false;
+        button.textContent = label;
+      },
+      () => {
+        button.disabled = false;
+        button.textContent = label;
+        input.placeholder = button.dataset.failed || '';
+        input.focus();
+      },
+      { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }
+    );
+  }
+
+  document.addEventListener('click', (event) => {
+    const button = event.target.closest('button.use-gps');
+    if (button) locate(button);
+  });
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', drawMap);
+  else drawMap();
+})();

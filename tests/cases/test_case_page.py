@@ -1,0 +1,246 @@
+"""The case page: each party finishes its part from it, the verifier sees the evidence, refusals keep the input."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy.orm import Session
+from tests.cases.test_flow import PNG, command, unit
+from tests.cases.test_open_items import handled_case, unit_login, verified
+
+from zhili.core.clock import FrozenClock
+
+HTML = {"accept": "text/html"}
+RAW = re.compile(r"account:\d+|person:\d+|system:clock|\b\d+ (hours|working_days)\b|plate_number|pavement|'car'")
+
+
+def _request_id(case: dict[str, Any], unit_id: int) -> int:
+    return int(next(r["id"] for r in case["collaboration"] if r["unit"]["id"] == unit_id))
+
+
+def test_a_collaborating_unit_replies_from_the_page_with_evidence(
+    api: Any, session: Session, clock: FrozenClock
+) -> None:
+    case = handled_case(api, session, clock)
+    enforcement = unit_login(session, clock, "enforcement", "kc-enforce-p")
+    request_id = _request_id(case, enforcement)
+    api.login("kc-enforce-p")
+    page = api.get(f"/cases/{case['id']}", headers=HTML)
+    assert page.status_code == 200
+    assert f'id="help-{request_id}"' in page.text
+    assert f'action="/cases/{case["id"]}/help/{request_id}/reply"' in page.text
+    replied = api.client.post(
+        f"/cases/{case['id']}/help/{request_id}/reply",
+        data={
+            "csrf_token": api.csrf,
+            "text": "已核查，占道属实，已开具告知单",
+            "evidence_gps": "118.871200,28.936100",
+            "evidence_text": "现场照片一张",
+            "evidence_document": "告知单 KC-2026-001",
+        },
+        files={"photo": ("scene.png", PNG, "image/png")},
+        follow_redirects=False,
+    )
+    assert replied.status_code == 303, replied.text
+    assert replied.headers["location"] == f"/cases/{case['id']}#help-{request_id}"
+
+    api.login("kc-traffic")
+    page = api.get(f"/cases/{case['id']}", headers=HTML).text
+    section = page.split(f'id="help-{request_id}"', 1)[1].split("</section>", 1)[0]
+    assert "已核查，占道属实，已开具告知单" in section
+    assert '<img src="/api/v1/cases/photos/' in section
+    assert "118.87120, 28.93610" in section
+    assert "告知单 KC-2026-001" in section
+    assert "已回复" in section
+    assert "118.8712" in page.split('id="case-map"', 1)[1].split(">", 1)[0]
+    assert 'data-kind="help_replied"' in page
+
+
+def test_the_owner_unit_marks_its_task_done_from_the_page(api: Any, session: Session, clock: FrozenClock) -> None:
+    case = handled_case(api, session, clock)
+    unit_login(session, clock, "housing", "kc-housing-p")
+    task_id = case["tasks"][0]["id"]
+    api.login("kc-housing-p")
+    url = f"/cases/{case['id']}/tasks/{task_id}/done"
+    refused = api.client.post(url, data={"csrf_token": api.csrf, "note": ""}, headers=HTML)
+    assert refused.status_code == 422
+    assert 'class="field-error"' in refused.text.split(f'id="task-{task_id}"', 1)[1]
+    assert 'class="topbar"' in refused.text
+    done = api.client.post(url, data={"csrf_token": api.csrf, "note": "引导牌已设置"}, follow_redirects=False)
+    assert done.status_code == 303
+    assert done.headers["location"].endswith(f"#task-{task_id}")
+    page = api.get(f"/cases/{case['id']}", headers=HTML).text
+    assert "引导牌已设置" in page
+    assert 'data-kind="task_done"' in page
+
+
+def test_a_refused_reply_keeps_its_input_and_names_the_field(api: Any, session: Session, clock: FrozenClock) -> None:
+    case = handled_case(api, session, clock)
+    enforcement = unit_login(session, clock, "enforcement", "kc-enforce-q")
+    request_id = _request_id(case, enforcement)
+    api.login("kc-enforce-q")
+    refused = api.client.post(
+        f"/cases/{case['id']}/help/{request_id}/reply",
+        data={"csrf_token": api.csrf, "text": "已核查", "evidence_gps": "东门口", "evidence_document": "告知单 7 号"},
+        headers=HTML,
+    )
+    assert refused.status_code == 422
+    section = refused.text.split(f'id="help-{request_id}"', 1)[1].split("</section>", 1)[0]
+    assert 'value="东门口"' in section
+    assert 'value="告知单 7 号"' in section
+    assert "经度,纬度" in section
+    english = api.client.post(
+        f"/cases/{case['id']}/help/{request_id}/reply?lang=en",
+        data={"csrf_token": api.csrf, "text": "", "evidence_document": "notice 7"},
+        headers=HTML,
+    )
+    assert english.status_code == 422
+    assert "Please fill this in" in english.text
+    assert 'value="notice 7"' in english.text
+
+
+def test_closing_with_open_work_asks_for_a_decision_on_the_page(api: Any, session: Session, clock: FrozenClock) -> None:
+    case = verified(api, handled_case(api, session, clock))
+    page = api.get(f"/cases/{case['id']}", headers=HTML).text
+    assert 'id="close-decision"' in page
+    assert 'name="cancel_reason"' in page
+    assert 'id="wait"' in page
+    data = {"csrf_token": api.csrf, "command": "close", "version": str(case["version"])}
+    refused = api.client.post(f"/cases/{case['id']}/act", data=data, headers=HTML)
+    assert refused.status_code == 409
+    assert "请填写理由取消后办结" in refused.text
+    assert api.get(f"/api/v1/cases/{case['id']}").json()["status"] == "verified"
+    closed = api.client.post(
+        f"/cases/{case['id']}/act", data={**data, "cancel_reason": "现场已处置完毕"}, follow_redirects=False
+    )
+    assert closed.status_code == 303, closed.text
+    page = api.get(f"/cases/{case['id']}", headers=HTML).text
+    assert page.count('data-kind="help_cancelled"') == 2
+    assert 'data-kind="task_cancelled"' in page
+    assert "理由：现场已处置完毕" in page
+    assert "已取消" in page
+
+
+def test_the_verifier_sees_the_reply_in_words_not_codes(api: Any, session: Session, clock: FrozenClock) -> None:
+    case = handled_case(api, session, clock)
+    verified_case = verified(api, case)
+    assert verified_case["status"] == "verified"
+    api.login("gridworker")
+    page = api.get(f"/cases/{case['id']}", headers=HTML).text
+    reply = page.split('id="reply"', 1)[1].split('class="card"', 1)[0]
+    assert "车辆已拖离" in reply
+    assert '<img src="/api/v1/cases/photos/' in reply
+    assert "118.87120, 28.93610" in reply
+    assert "现场已恢复" in reply
+    for words in ("浙H12345", "小型汽车", "人行道", "手机", "柯城区公安交警大队"):
+        assert words in page
+    timeline = page.split('id="timeline"', 1)[1]
+    assert "系统" in timeline or "（" in timeline
+    assert not RAW.search(page), RAW.search(page)
+    english = api.get(f"/cases/{case['id']}?lang=en", headers=HTML).text
+    assert "Car" in english
+    assert "Pavement" in english
+    assert not RAW.search(english), RAW.search(english)
+
+
+def test_the_phase_limit_reads_in_words(api: Any, session: Session, clock: FrozenClock) -> None:
+    case = handled_case(api, session, clock)
+    page = api.get(f"/cases/{case['id']}", headers=HTML).text
+    phase = page.split('id="phase"', 1)[1].split("</span>", 1)[0]
+    assert "4 小时" in phase
+    assert "hours" not in phase
+
+
+def test_help_to_a_unit_not_offered_is_refused_on_the_page(api: Any, session: Session, clock: FrozenClock) -> None:
+    case = handled_case(api, session, clock)
+    api.login("kc-traffic")
+    refused = api.client.post(
+        f"/cases/{case['id']}/help",
+        data={
+            "csrf_token": api.csrf,
+            "unit_id": str(unit(session, "hrss", "330802")),
+            "text": "请协助",
+            "deadline_hours": "24",
+        },
+        headers=HTML,
+    )
+    assert refused.status_code == 422
+    form = refused.text.split('id="ask-help"', 1)[1].split("</form>", 1)[0]
+    assert "只能向列出的协同部门发起协同" in form
+    assert 'value="请协助"' in form
+
+
+def test_a_reply_command_refused_for_missing_evidence_keeps_the_text(
+    api: Any, session: Session, clock: FrozenClock
+) -> None:
+    case = handled_case(api, session, clock)
+    api.login("kc-traffic")
+    refused = api.client.post(
+        f"/cases/{case['id']}/act",
+        data={"csrf_token": api.csrf, "command": "reply", "version": str(case["version"]), "text": "车辆已拖离"},
+        headers=HTML,
+    )
+    assert refused.status_code == 422
+    form = refused.text.split('data-command="reply"', 1)[1].split("</form>", 1)[0]
+    assert "车辆已拖离" in form
+    assert "缺少办结所需证据" in form
+    assert command(api, api.get(f"/api/v1/cases/{case['id']}").json(), "request_extension", reason="等待拖车", hours=4)
+    api.login("kc-centre")
+    page = api.get(f"/cases/{case['id']}", headers=HTML).text
+    assert 'id="pending-extension"' in page
+    assert "4 小时" in page.split('id="pending-extension"', 1)[1].split("</p>", 1)[0]
+    assert 'data-command="approve_extension"' in page
+    assert 'data-command="refuse_extension"' in page
+
+
+def test_the_level_above_decides_the_lead_from_the_page(api: Any, session: Session) -> None:
+    from tests.cases.test_flow import report_parking  # noqa: PLC0415
+
+    case = report_parking(api, session)
+    api.login("kc-centre")
+    command(api, case, "accept")
+    api.login("qz-centre")
+    page = api.get(f"/cases/{case['id']}", headers=HTML).text
+    assert 'id="decide-lead"' in page
+    options = page.split('id="decide-lead"', 1)[1].split("</select>", 1)[0]
+    assert "柯城区公安交警大队" in options
+    traffic = unit(session, "traffic_police", "330802")
+    url = f"/cases/{case['id']}/decide-lead"
+    refused = api.client.post(url, data={"csrf_token": api.csrf, "lead_unit_id": str(traffic)}, headers=HTML)
+    assert refused.status_code == 422
+    assert "请填写此项" in refused.text.split('id="decide-lead"', 1)[1].split("</form>", 1)[0]
+    decided = api.client.post(
+        url,
+        data={"csrf_token": api.csrf, "lead_unit_id": str(traffic), "reason": "违停由交警牵头"},
+        follow_redirects=False,
+    )
+    assert decided.status_code == 303, decided.text
+    page = api.get(f"/cases/{case['id']}", headers=HTML).text
+    assert 'data-kind="lead_decided"' in page
+    assert "牵头部门：柯城区公安交警大队" in page
+    assert "理由：违停由交警牵头" in page
+
+
+def test_supervise_and_photo_refusals_stay_on_the_page(api: Any, session: Session) -> None:
+    from tests.cases.test_flow import report_parking  # noqa: PLC0415
+
+    case = report_parking(api, session)
+    api.login("kc-centre")
+    url = f"/cases/{case['id']}"
+    refused = api.client.post(f"{url}/supervise", data={"csrf_token": api.csrf, "action": "red_card"}, headers=HTML)
+    assert refused.status_code == 422
+    form = refused.text.split('id="supervise"', 1)[1].split("</form>", 1)[0]
+    assert "请填写此项" in form
+    assert '<option value="red_card" selected' in form
+    not_a_photo = api.client.post(
+        f"{url}/photo",
+        data={"csrf_token": api.csrf},
+        files={"photo": ("notes.txt", b"not an image", "text/plain")},
+        headers=HTML,
+    )
+    assert not_a_photo.status_code == 415
+    assert "照片须为 JPEG、PNG 或 WebP 格式" in not_a_photo.text.split('id="add-photo"', 1)[1]
+    english = api.client.post(f"{url}/photo?lang=en", data={"csrf_token": api.csrf}, headers=HTML)
+    assert english.status_code == 422
+    assert "Please fill this in" in english.text.split('id="add-photo"', 1)[1]

@@ -1,0 +1,206 @@
+"""In a real headless Chromium: a collaborating unit replies from the case page on a phone, the verifier sees it all."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from tests.cases.test_flow import PNG, fushan_point, unit
+from tests.conftest import World, live_server
+from tests.web.test_browser import CHROMIUM_FLAGS, _chromium
+
+from zhili.access.models import Account
+from zhili.access.service import create_account
+from zhili.app import create_app
+from zhili.core.auth import system_actor
+from zhili.core.clock import SystemClock
+from zhili.core.settings import Settings
+from zhili.demo import DEMO_PASSWORD
+from zhili.org.models import Position
+
+DESK = {"width": 1280, "height": 860}
+PHONE = {"width": 390, "height": 844}
+UNIT_LOGIN = "kc-enforce-browser"
+
+
+@pytest.fixture(scope="module")
+def server(sqlite_world: World) -> Iterator[str]:
+    """The app on a real port over the SQLite demo world, with a login for the 柯城区 enforcement team."""
+    with Session(sqlite_world.engine) as session:
+        if session.scalar(select(Account.id).where(Account.username == UNIT_LOGIN)) is None:
+            unit_id = unit(session, "enforcement", "330802")
+            person = session.scalars(
+                select(Position.person_id).where(Position.department_id == unit_id).order_by(Position.id)
+            ).first()
+            create_account(
+                session,
+                username=UNIT_LOGIN,
+                password=DEMO_PASSWORD,
+                person_id=person,
+                is_admin=False,
+                actor=system_actor("test"),
+                clock=SystemClock(),
+            )
+    app = create_app(Settings(environment="test", database_url=sqlite_world.url), engine=sqlite_world.engine)
+    with live_server(app) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright."""
+    executable = _chromium()
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only when a browser exists
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+def _login(browser: Any, server: str, username: str, viewport: dict[str, int], **options: Any) -> Any:
+    context = browser.new_context(viewport=viewport, **options)
+    page = context.new_page()
+    page.goto(f"{server}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server}/")
+    return page
+
+
+def _api(page: Any, server: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Call the JSON API with the page's session (the page's CSRF token)."""
+    token = page.get_attribute("meta[name=csrf-token]", "content")
+    if body is None:
+        response = page.request.get(f"{server}{path}")
+    else:
+        response = page.request.post(f"{server}{path}", data=body, headers={"X-CSRF-Token": token})
+    assert response.ok, response.text()
+    found: dict[str, Any] = response.json()
+    return found
+
+
+def _step(page: Any, server: str, case: dict[str, Any], name: str, **body: Any) -> dict[str, Any]:
+    return _api(
+        page, server, f"/api/v1/cases/{case['id']}/commands", {"command": name, "version": case["version"], **body}
+    )
+
+
+def _case_with_help_asked(browser: Any, server: str, point: dict[str, float]) -> dict[str, Any]:
+    """Reported, dispatched, signed, started; the lead asked the enforcement team and housing for help."""
+    reporter = _login(browser, server, "gridworker", DESK)
+    brief = _api(
+        reporter,
+        server,
+        "/api/v1/cases",
+        {
+            "matter": "illegal_parking",
+            "point": point,
+            "description": "人行道违停，挡住盲道",
+            "channel": "phone",
+            "attributes": {"plate_number": "浙H66666", "vehicle_type": "car", "parked_on": "tactile_path"},
+        },
+    )
+    case = _api(reporter, server, f"/api/v1/cases/{brief['id']}")
+    reporter.context.close()
+    centre = _login(browser, server, "kc-centre", DESK)
+    case = _step(centre, server, _step(centre, server, case, "accept"), "dispatch")
+    centre.context.close()
+    lead = _login(browser, server, "kc-traffic", DESK)
+    case = _step(lead, server, _step(lead, server, case, "sign"), "start")
+    units = [u for u in (_unit_id(lead, server, case, "执法"), _unit_id(lead, server, case, "住房")) if u]
+    requests = [{"unit_id": u, "deadline_hours": 24, "text": "请协助现场核查"} for u in units]
+    case = _api(lead, server, f"/api/v1/cases/{case['id']}/help-requests", {"requests": requests})
+    lead.context.close()
+    return case
+
+
+def _unit_id(page: Any, server: str, case: dict[str, Any], name_part: str) -> int | None:
+    """The id of a unit the case page offers for help, by part of its name."""
+    page.goto(f"{server}/cases/{case['id']}")
+    for box in page.locator("#ask-help label.choice").all():
+        if name_part in box.inner_text():
+            return int(box.locator("input").get_attribute("value"))
+    return None
+
+
+def _reply_as_the_unit(browser: Any, server: str, case: dict[str, Any], point: dict[str, float]) -> None:
+    """On a phone: open the request, take a photo, use the phone's location, write, send."""
+    geo = {"longitude": point["lon"] + 0.0003, "latitude": point["lat"] + 0.0002}
+    page = _login(browser, server, UNIT_LOGIN, PHONE, geolocation=geo, permissions=["geolocation"], is_mobile=True)
+    request_id = next(r["id"] for r in case["collaboration"] if "执法" in r["unit"]["name"])
+    page.goto(f"{server}/cases/{case['id']}#help-{request_id}")
+    section = page.locator(f"#help-{request_id}")
+    section.locator("textarea[name=text]").fill("已到现场核查，占道属实，已开具告知单")
+    section.locator("input[name=photo]").set_input_files(
+        files=[{"name": "scene.png", "mimeType": "image/png", "buffer": PNG}]
+    )
+    section.locator("button.use-gps").click()
+    page.wait_for_function(
+        f"() => document.querySelector('#help-{request_id} input[name=evidence_gps]').value.includes(',')"
+    )
+    section.locator("input[name=evidence_document]").fill("告知单 KC-2026-118")
+    section.locator("button[type=submit]").click()
+    page.wait_for_url(f"**/cases/{case['id']}#help-{request_id}")
+    assert "已回复" in page.inner_text(f"#help-{request_id}")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    _shot(page, "case-help-reply-phone.png")
+    page.context.close()
+
+
+def _shot(page: Any, name: str) -> None:
+    shots = os.environ.get("ZHILI_SCREENSHOTS")
+    if shots:
+        page.screenshot(path=str(Path(shots) / name), full_page=True)
+
+
+def test_a_unit_replies_from_the_page_and_the_verifier_sees_the_evidence(
+    browser: Any, server: str, sqlite_world: World
+) -> None:
+    with Session(sqlite_world.engine) as session:
+        _grid, point = fushan_point(session)
+    case = _case_with_help_asked(browser, server, point)
+    _reply_as_the_unit(browser, server, case, point)
+    lead = _login(browser, server, "kc-traffic", DESK)
+    lead.goto(f"{server}/cases/{case['id']}")
+    photo = lead.request.post(
+        f"{server}/api/v1/cases/{case['id']}/photos",
+        multipart={"photo": {"name": "done.png", "mimeType": "image/png", "buffer": PNG}},
+        headers={"X-CSRF-Token": lead.get_attribute("meta[name=csrf-token]", "content")},
+    ).json()
+    case = _api(lead, server, f"/api/v1/cases/{case['id']}")
+    evidence = [
+        {"kind": "photo", "ref": photo["ref"]},
+        {"kind": "gps", "ref": f"{point['lon']:.6f},{point['lat']:.6f}"},
+        {"kind": "text", "ref": "车辆已拖离，盲道已恢复"},
+    ]
+    _step(lead, server, case, "reply", text="车辆已拖离", evidence=evidence)
+    lead.context.close()
+    for viewport, name in ((DESK, "case-verify-desk.png"), (PHONE, "case-verify-phone.png")):
+        verifier = _login(browser, server, "gridworker", viewport)
+        errors: list[str] = []
+        verifier.on("pageerror", lambda e: errors.append(str(e)))  # noqa: B023 - read in this iteration
+        verifier.goto(f"{server}/cases/{case['id']}")
+        verifier.wait_for_selector("#case-map[data-ready='1']", timeout=20_000)
+        assert not errors, errors
+        assert int(verifier.get_attribute("#case-map", "data-points")) >= 3  # the case, the reply, the unit's fix
+        reply = verifier.inner_text("#reply")
+        assert "车辆已拖离" in reply
+        assert "盲道已恢复" in reply
+        assert verifier.locator("#reply img").count() == 1
+        assert verifier.evaluate("() => document.querySelector('#reply img').naturalWidth") > 0
+        help_text = verifier.inner_text("#collaboration")
+        assert "告知单 KC-2026-118" in help_text
+        assert verifier.locator("#collaboration .help-reply img").count() == 1
+        assert "盲道" in verifier.inner_text("#summary")
+        assert verifier.locator("form[data-command='verify']").count() == 1
+        if viewport is PHONE:
+            assert verifier.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+        _shot(verifier, name)
+        verifier.context.close()

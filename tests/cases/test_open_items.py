@@ -1,0 +1,208 @@
+"""Closing over open help requests and meeting tasks, and who may be asked for help; SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from tests.cases.test_flow import PNG, command, report_parking, unit
+
+from zhili.access.service import create_account
+from zhili.cases.models import CaseTask, CollaborationRequest
+from zhili.core import audit
+from zhili.core.audit import AuditRecord
+from zhili.core.auth import system_actor
+from zhili.core.clock import FrozenClock
+from zhili.demo import DEMO_PASSWORD
+from zhili.org.models import Position
+
+CANCEL = "现场已处置完毕，无需继续协同"
+
+
+def unit_login(session: Session, clock: FrozenClock, kind: str, username: str) -> int:
+    """A login for a staff member of the 柯城区 unit of `kind`; the unit's id."""
+    unit_id = unit(session, kind, "330802")
+    person = session.scalars(
+        select(Position.person_id).where(Position.department_id == unit_id).order_by(Position.id)
+    ).first()
+    assert person is not None
+    create_account(
+        session,
+        username=username,
+        password=DEMO_PASSWORD,
+        person_id=person,
+        is_admin=False,
+        actor=system_actor("test"),
+        clock=clock,
+    )
+    return unit_id
+
+
+def handled_case(api: Any, session: Session, clock: FrozenClock) -> dict[str, Any]:
+    """Illegal parking led by the traffic police, two units asked, a meeting task given to housing; in progress."""
+    case = report_parking(api, session)
+    api.login("kc-centre")
+    case = command(api, command(api, case, "accept"), "dispatch")
+    api.login("kc-traffic")
+    case = command(api, command(api, case, "sign"), "start")
+    enforcement, housing = unit(session, "enforcement", "330802"), unit(session, "housing", "330802")
+    asked = api.send(
+        "POST",
+        f"/api/v1/cases/{case['id']}/help-requests",
+        json={
+            "requests": [
+                {"unit_id": enforcement, "deadline_hours": 24, "text": "请协助核查占道情况"},
+                {"unit_id": housing, "deadline_hours": 48, "text": "请协助整改停车设施"},
+            ]
+        },
+    )
+    assert asked.status_code == 201, asked.text
+    meeting = api.send(
+        "POST",
+        f"/api/v1/cases/{case['id']}/meetings",
+        json={
+            "title": "违停治理会商",
+            "held_at": clock.now().isoformat(),
+            "minutes": "交警牵头，住建配合。",
+            "decisions": [
+                {
+                    "description": "增设临时停车引导",
+                    "owner_unit_id": housing,
+                    "deadline_at": (clock.now() + timedelta(days=3)).isoformat(),
+                }
+            ],
+        },
+    )
+    assert meeting.status_code == 201, meeting.text
+    return dict(meeting.json())
+
+
+def verified(api: Any, case: dict[str, Any]) -> dict[str, Any]:
+    """The lead replies with photo, GPS and text; the grid worker verifies; back as the lead."""
+    photo = api.send("POST", f"/api/v1/cases/{case['id']}/photos", files={"photo": ("p.png", PNG, "image/png")})
+    case = api.get(f"/api/v1/cases/{case['id']}").json()
+    evidence = [
+        {"kind": "photo", "ref": photo.json()["ref"]},
+        {"kind": "text", "ref": "现场已恢复"},
+        {"kind": "gps", "ref": "118.8712,28.9361"},
+    ]
+    case = command(api, case, "reply", text="车辆已拖离", evidence=evidence)
+    api.login("gridworker")
+    case = command(api, case, "verify")
+    api.login("kc-traffic")
+    return case
+
+
+def test_closing_over_open_work_is_refused_without_a_decision(api: Any, session: Session, clock: FrozenClock) -> None:
+    case = verified(api, handled_case(api, session, clock))
+    refused = api.send(
+        "POST", f"/api/v1/cases/{case['id']}/commands", json={"command": "close", "version": case["version"]}
+    )
+    assert refused.status_code == 409, refused.text
+    problem = refused.json()
+    assert problem["type"].endswith("/open-items")
+    assert len(problem["open_help_requests"]) == 2
+    assert len(problem["open_tasks"]) == 1
+    again = api.get(f"/api/v1/cases/{case['id']}").json()
+    assert again["status"] == "verified"
+    assert {r["status"] for r in again["collaboration"]} == {"requested"}
+
+
+def test_closing_cancels_open_work_with_the_reason(api: Any, session: Session, clock: FrozenClock) -> None:
+    case = verified(api, handled_case(api, session, clock))
+    closed = command(api, case, "close", cancel_reason=CANCEL)
+    assert closed["status"] == "closed"
+    assert {r["status"] for r in closed["collaboration"]} == {"cancelled"}
+    assert {t["status"] for t in closed["tasks"]} == {"cancelled"}
+    kinds = [e["kind"] for e in closed["timeline"]]
+    assert kinds[-4:] == ["help_cancelled", "help_cancelled", "task_cancelled", "close"]
+    cancelled = [e for e in closed["timeline"] if e["kind"].endswith("_cancelled")]
+    assert {e["details"]["reason"] for e in cancelled} == {CANCEL}
+    ids = {str(r["id"]) for r in closed["collaboration"]} | {str(t["id"]) for t in closed["tasks"]}
+    actions = set(session.scalars(select(AuditRecord.action).where(AuditRecord.entity_id.in_(ids))))
+    assert {"case.help_cancelled", "case.task_cancelled"} <= actions
+    assert audit.verify(session).is_intact
+
+
+def test_cancelled_work_takes_no_reply_and_is_not_done(api: Any, session: Session, clock: FrozenClock) -> None:
+    case = verified(api, handled_case(api, session, clock))
+    unit_login(session, clock, "housing", "kc-housing-a")
+    command(api, case, "close", cancel_reason=CANCEL)
+    request = session.scalars(
+        select(CollaborationRequest).where(
+            CollaborationRequest.case_id == case["id"],
+            CollaborationRequest.unit_id == unit(session, "housing", "330802"),
+        )
+    ).one()
+    task = session.scalars(select(CaseTask).where(CaseTask.case_id == case["id"])).one()
+    api.login("kc-housing-a")
+    reply = api.send("POST", f"/api/v1/cases/help-requests/{request.id}/reply", json={"text": "已整改"})
+    assert reply.status_code == 409
+    done = api.send("POST", f"/api/v1/cases/tasks/{task.id}/done", json={"note": "已完成"})
+    assert done.status_code == 409
+
+
+def test_a_close_with_nothing_open_needs_no_reason(api: Any, session: Session, clock: FrozenClock) -> None:
+    case = verified(api, handled_case(api, session, clock))
+    enforcement_login, housing_login = "kc-enforce-b", "kc-housing-b"
+    unit_login(session, clock, "enforcement", enforcement_login)
+    unit_login(session, clock, "housing", housing_login)
+    for login in (enforcement_login, housing_login):
+        api.login(login)
+        mine = [r for r in api.get(f"/api/v1/cases/{case['id']}").json()["collaboration"] if r["status"] == "requested"]
+        mine_ids = {r["id"] for r in mine}
+        for request_id in sorted(mine_ids):
+            answered = api.send(
+                "POST",
+                f"/api/v1/cases/help-requests/{request_id}/reply",
+                json={"text": "已协助", "evidence": [{"kind": "gps", "ref": "118.87,28.93"}]},
+            )
+            if answered.status_code != 404:  # the other unit's request is not ours to see
+                assert answered.status_code == 200, answered.text
+    task = api.get(f"/api/v1/cases/{case['id']}").json()["tasks"][0]
+    assert api.send("POST", f"/api/v1/cases/tasks/{task['id']}/done", json={"note": "引导牌已设"}).status_code == 200
+    api.login("kc-traffic")
+    case = api.get(f"/api/v1/cases/{case['id']}").json()
+    assert command(api, case, "close")["status"] == "closed"
+
+
+def test_help_goes_only_to_the_units_offered(api: Any, session: Session) -> None:
+    case = report_parking(api, session)
+    api.login("kc-centre")
+    case = command(api, command(api, case, "accept"), "dispatch")
+    api.login("kc-traffic")
+    case = command(api, command(api, case, "sign"), "start")
+    details = []
+    for unit_id in (unit(session, "hrss", "330802"), 999_999, unit(session, "housing", "330803")):
+        refused = api.send(
+            "POST",
+            f"/api/v1/cases/{case['id']}/help-requests",
+            json={"requests": [{"unit_id": unit_id, "deadline_hours": 24, "text": "请协助"}]},
+        )
+        assert refused.status_code == 422, refused.text
+        details.append(refused.json()["detail"])
+        assert str(unit_id) not in refused.text
+    assert len(set(details)) == 1
+
+
+def test_a_help_reply_cites_this_cases_photos_and_a_real_gps_fix(
+    api: Any, session: Session, clock: FrozenClock
+) -> None:
+    case = handled_case(api, session, clock)
+    unit_login(session, clock, "enforcement", "kc-enforce-c")
+    request_id = next(
+        r["id"] for r in case["collaboration"] if r["unit"]["id"] == unit(session, "enforcement", "330802")
+    )
+    api.login("kc-enforce-c")
+    url = f"/api/v1/cases/help-requests/{request_id}/reply"
+    bad_gps = api.send("POST", url, json={"text": "已核查", "evidence": [{"kind": "gps", "ref": "路口东侧"}]})
+    assert bad_gps.status_code == 422
+    bad_photo = api.send("POST", url, json={"text": "已核查", "evidence": [{"kind": "photo", "ref": "photo:999999"}]})
+    assert bad_photo.status_code == 422
+    photo = api.send("POST", f"/api/v1/cases/{case['id']}/photos", files={"photo": ("p.png", PNG, "image/png")})
+    assert photo.status_code == 201, photo.text
+    evidence = [{"kind": "photo", "ref": photo.json()["ref"]}, {"kind": "gps", "ref": "118.8712,28.9361"}]
+    answered = api.send("POST", url, json={"text": "已核查，占道属实", "evidence": evidence})
+    assert answered.status_code == 200, answered.text
