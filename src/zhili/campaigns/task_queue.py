@@ -19,7 +19,7 @@ from zhili.campaigns.reach import load_reach, supervised_tasks
 from zhili.campaigns.schemas import TASK_STATES, TaskState
 from zhili.campaigns.tasks import Reach
 from zhili.core.auth import Actor
-from zhili.core.pagination import decode_cursor, encode_cursor
+from zhili.core.pagination import cursor_instant, decode_cursor, encode_cursor
 from zhili.org.models import Division, Person
 
 View = Literal["mine", "above"]
@@ -116,7 +116,7 @@ def ordered(stmt: SelectT, sort: Sort) -> SelectT:
 def after_cursor(cursor: str, sort: Sort) -> ColumnElement[bool]:
     """The rows after the last one seen, in the order of `sort`."""
     at_text, last_id = decode_cursor(cursor, (str, int))
-    at = datetime.fromisoformat(at_text)
+    at = cursor_instant(at_text)
     if sort == "newest":
         return or_(CampaignTask.notified_at < at, and_(CampaignTask.notified_at == at, CampaignTask.id < last_id))
     column = _due() if sort == "due" else CampaignTask.notified_at.expression

@@ -17,7 +17,7 @@ from zhili.cases.lifecycle import CaseStatus
 from zhili.cases.models import Case, CollaborationRequest
 from zhili.cases.parties import strip_units, visible_cases
 from zhili.core.auth import Actor, Scope
-from zhili.core.pagination import decode_cursor, encode_cursor
+from zhili.core.pagination import cursor_instant, decode_cursor, encode_cursor
 from zhili.matters.models import MatterVersion
 from zhili.org.models import Department
 
@@ -166,7 +166,7 @@ def after_cursor(cursor: str, sort: Sort) -> ColumnElement[bool]:
     due_text, last_id = decode_cursor(cursor, (str, int))
     if not due_text:  # already among the cases without a clock
         return and_(Case.phase_due_at.is_(None), Case.id > last_id)
-    due = datetime.fromisoformat(due_text)
+    due = cursor_instant(due_text)
     return or_(
         Case.phase_due_at > due,
         and_(Case.phase_due_at == due, Case.id > last_id),
