@@ -46,7 +46,15 @@ def my_tasks(  # noqa: PLR0917 - FastAPI parameters
     """My tasks (or `view=above`: those I verify), searched, filtered and sorted; a big 领办 button while unclaimed."""
     page = task_queries.list_tasks(session, actor, view=view, where=where, now=clock.now(), cursor=cursor, limit=50)
     query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k not in {"cursor", "lang"}])
-    context = {"actor": actor, "page": page, "state": where.state, "view": view, "where": where, "query": query}
+    context = {
+        "actor": actor,
+        "page": page,
+        "state": where.state,
+        "view": view,
+        "where": where,
+        "query": query,
+        "now": clock.now(),
+    }
     return renderer(request).render(request, "campaigns/field_tasks.html", context)
 
 
