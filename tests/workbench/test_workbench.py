@@ -181,7 +181,7 @@ def test_only_the_tiles_of_the_role(api: Any, username: str, shown: set[str], no
     [
         ("partymember", ["/", "/tasks", "/cases/new", "/cases", "/inbox"], {"/supervision", "/campaigns"}),
         ("gridworker", ["/", "/tasks", "/cases/new", "/cases", "/inbox"], {"/supervision", "/campaigns"}),
-        ("kc-traffic", ["/", "/cases", "/supervision", "/cases/new", "/inbox"], {"/campaigns", "/tasks"}),
+        ("kc-traffic", ["/", "/cases", "/supervision", "/cases/new"], {"/campaigns", "/tasks"}),
     ],
 )
 def test_the_menu_fits_the_role(session: Session, username: str, expected: list[str], absent: set[str]) -> None:
