@@ -128,4 +128,7 @@ def test_the_page_has_the_filter_form_and_export_links(api: Api, session: Sessio
     assert 'id="task-filters"' in page.text
     assert 'href="/tasks/export.csv?unclaimed=true&amp;sort=due"' in page.text
     assert f'data-task="{task_of(session, campaign, "partymember").id}"' in page.text
+    assert f'<option value="{campaign.id}"' in page.text  # the campaign filter offers it
     assert api.get("/tasks?q=&sort=&state=&campaign=", headers=HTML).status_code == 200
+    api.login("gridworker")  # another county: the campaign is not even offered
+    assert f'<option value="{campaign.id}"' not in api.get("/tasks?view=above", headers=HTML).text

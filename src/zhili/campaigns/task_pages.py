@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
-from zhili.campaigns import task_export, task_forms, task_photos, task_queries, task_service
+from zhili.campaigns import task_export, task_forms, task_photos, task_queries, task_queue, task_service
 from zhili.campaigns.task_queue import TaskFilter, View, task_filter
 from zhili.campaigns.task_schemas import RateBody, TaskDetail
 from zhili.campaigns.tasks import TaskRating
@@ -54,6 +54,7 @@ def my_tasks(  # noqa: PLR0917 - FastAPI parameters
         "where": where,
         "query": query,
         "now": clock.now(),
+        "campaigns": task_queue.campaign_choices(session, actor, view),
     }
     return renderer(request).render(request, "campaigns/field_tasks.html", context)
 

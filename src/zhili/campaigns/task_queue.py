@@ -149,3 +149,13 @@ def unclaimed_counts(session: Session, actor: Actor) -> dict[View, int]:
     scope = or_(who(reach, "mine"), who(reach, "above"))
     row = session.execute(select(*columns).where(CampaignTask.state.in_(UNCLAIMED), scope)).one()
     return {"mine": int(row[0]), "above": int(row[1])}
+
+
+def campaign_choices(session: Session, actor: Actor, view: View) -> list[tuple[int, str, str]]:
+    """The campaigns (id, number, title) of the view's tasks, newest first: the filter form's choices."""
+    reach = load_reach(session, actor)
+    ids = select(CampaignTask.campaign_id).where(who(reach, view))
+    rows = session.execute(
+        select(Campaign.id, Campaign.number, Campaign.title).where(Campaign.id.in_(ids)).order_by(Campaign.id.desc())
+    )
+    return [(cid, number, title) for cid, number, title in rows.fetchmany(100)]

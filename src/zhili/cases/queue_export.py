@@ -36,7 +36,7 @@ COLUMNS = (
     "cases.address",
     "cases.lead",
     "cases.reported_at",
-    "cases.due",
+    "cases.export.phase_due",
     "cases.description",
 )
 
