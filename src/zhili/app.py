@@ -36,6 +36,8 @@ from zhili.org import pages as org_pages
 from zhili.org.geo import LocatorCache
 from zhili.web.errors import install_error_handlers
 from zhili.web.templating import Renderer
+from zhili.workbench import pages as workbench_pages
+from zhili.workbench.menu import menu_for
 
 TEMPLATE_PACKAGES = (
     "zhili.web",
@@ -45,6 +47,7 @@ TEMPLATE_PACKAGES = (
     "zhili.cases",
     "zhili.notify",
     "zhili.campaigns",
+    "zhili.workbench",
 )
 
 
@@ -64,7 +67,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
         read_sessions=make_session_factory(engine, read_only=True),
         clock=clock or (demo_clock(engine) if settings.demo_clock else SystemClock()),
     )
-    app.state.renderer = Renderer(TEMPLATE_PACKAGES, settings.default_language)
+    app.state.renderer = Renderer(TEMPLATE_PACKAGES, settings.default_language, menu=menu_for)
     app.state.locators = LocatorCache()
     app.state.actor_resolver = resolve_actor
     app.state.actor_cache = ActorCache(settings.actor_cache_seconds)
@@ -90,6 +93,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
         notify_api.inbox_router,
         notify_api.router,
         access_pages.router,
+        workbench_pages.router,
         org_pages.router,
         matters_pages.router,
         cases_pages.router,

@@ -1,4 +1,4 @@
-"""Login, logout and the home page."""
+"""Login and logout (the home page is the workbench, `zhili.workbench.pages`)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,6 @@ from zhili.core.auth import PageActor
 from zhili.core.credentials import same_secret
 from zhili.core.errors import ForbiddenError, NotAuthenticatedError
 from zhili.core.http import ClockDep, DbSession, SettingsDep
-from zhili.org.queries import scope_roots
-from zhili.org.roles import role_name
 from zhili.web.templating import renderer
 
 router = APIRouter(include_in_schema=False)
@@ -99,12 +97,3 @@ def logout(request: Request, session: DbSession, settings: SettingsDep, actor: P
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
-
-
-@router.get("/")
-def home(request: Request, session: DbSession, actor: PageActor) -> Response:
-    """Who you are, your posts and where you can see."""
-    roots = scope_roots(session, actor)
-    return renderer(request).render(
-        request, "access/home.html", {"actor": actor, "roots": roots, "role_name": role_name}
-    )

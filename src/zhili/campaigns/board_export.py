@@ -14,6 +14,7 @@ from datetime import datetime
 from openpyxl import Workbook
 
 from zhili.campaigns.board_schemas import PersonRow, Which
+from zhili.core.exports import Cell, safe_cell
 from zhili.org.roles import role_name
 from zhili.web.i18n import translate
 from zhili.web.templating import LOCAL_ZONE
@@ -42,8 +43,8 @@ def _local(value: datetime | None) -> datetime | None:
     return value.astimezone(LOCAL_ZONE).replace(tzinfo=None) if value is not None else None
 
 
-def _cells(row: PersonRow, language: str) -> list[str | datetime | None]:
-    return [
+def _cells(row: PersonRow, language: str) -> list[Cell]:
+    cells: list[Cell] = [
         row.name,
         row.phone,
         role_name(row.role, language),
@@ -58,6 +59,8 @@ def _cells(row: PersonRow, language: str) -> list[str | datetime | None]:
         row.supervisor_phone,
         translate("board.yes" if row.is_overdue else "board.no", language),
     ]
+    # Names and phone numbers are typed by people: never let a spreadsheet read them as formulas.
+    return [safe_cell(cell) for cell in cells]
 
 
 def headings(language: str) -> list[str]:

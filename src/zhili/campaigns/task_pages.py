@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -12,9 +13,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
-from zhili.campaigns import task_forms, task_photos, task_queries, task_service
-from zhili.campaigns.schemas import TaskState
-from zhili.campaigns.task_queries import View
+from zhili.campaigns import task_export, task_forms, task_photos, task_queries, task_queue, task_service
+from zhili.campaigns.task_queue import TaskFilter, View, task_filter
 from zhili.campaigns.task_schemas import RateBody, TaskDetail
 from zhili.campaigns.tasks import TaskRating
 from zhili.cases.photos import MAX_PHOTO_BYTES, PayloadTooLargeError, UnsupportedMediaTypeError
@@ -38,14 +38,42 @@ def my_tasks(  # noqa: PLR0917 - FastAPI parameters
     request: Request,
     session: DbSession,
     actor: PageActor,
-    state: Annotated[TaskState | None, Query()] = None,
+    clock: ClockDep,
+    where: Annotated[TaskFilter, Depends(task_filter)],
     view: Annotated[View, Query()] = "mine",
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    """My tasks, newest first, each with a big 领办 button while it is unclaimed; `view=above` to verify."""
-    page = task_queries.list_tasks(session, actor, view=view, state=state, cursor=cursor, limit=50)
-    context = {"actor": actor, "page": page, "state": state, "view": view}
+    """My tasks (or `view=above`: those I verify), searched, filtered and sorted; a big 领办 button while unclaimed."""
+    page = task_queries.list_tasks(session, actor, view=view, where=where, now=clock.now(), cursor=cursor, limit=50)
+    query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k not in {"cursor", "lang"}])
+    context = {
+        "actor": actor,
+        "page": page,
+        "state": where.state,
+        "view": view,
+        "where": where,
+        "query": query,
+        "now": clock.now(),
+        "campaigns": task_queue.campaign_choices(session, actor, view),
+    }
     return renderer(request).render(request, "campaigns/field_tasks.html", context)
+
+
+@router.get("/tasks/export.{file_format}")
+def export_tasks(  # noqa: PLR0917 - FastAPI parameters
+    request: Request,
+    file_format: Annotated[task_export.Format, Path()],
+    session: DbSession,
+    actor: PageActor,
+    clock: ClockDep,
+    where: Annotated[TaskFilter, Depends(task_filter)],
+    view: Annotated[View, Query()] = "mine",
+) -> Response:
+    """The task list as filtered on the page, as CSV or XLSX in the page's language."""
+    language = renderer(request).language(request)
+    return task_export.export_file(
+        session, actor, view, where, now=clock.now(), language=language, file_format=file_format
+    )
 
 
 @router.get("/tasks/{task_id}")

@@ -3,34 +3,26 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
-from typing import Any, Literal
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, literal, or_, select
+from sqlalchemy import Row, literal, select
 from sqlalchemy.orm import Session, aliased
 
-from zhili.campaigns import tasks
+from zhili.campaigns import task_queue, tasks
 from zhili.campaigns.models import Campaign, CampaignForward, CampaignTask, TaskPhoto
-from zhili.campaigns.reach import load_reach, load_task, state_of, supervised_tasks
+from zhili.campaigns.reach import load_reach, load_task, state_of
 from zhili.campaigns.schemas import TaskState
+from zhili.campaigns.task_queue import TaskFilter, View
 from zhili.campaigns.task_schemas import CampaignBrief, ForwardStep, TaskDetail, TaskPhotoRead, TaskRead
 from zhili.campaigns.tasks import TaskParty
 from zhili.cases.schemas import Point
 from zhili.core.auth import Actor
-from zhili.core.pagination import Page, decode_cursor, encode_cursor
+from zhili.core.pagination import Page
 from zhili.org.models import Division, Person
 
-View = Literal["mine", "above"]
 _RECIPIENT = frozenset({TaskParty.RECIPIENT})
-
-
-def _rows() -> Select[CampaignTask, Campaign, str, str]:
-    return (
-        select(CampaignTask, Campaign, Person.name, Division.name)
-        .join(Campaign, Campaign.id == CampaignTask.campaign_id)
-        .join(Person, Person.id == CampaignTask.person_id)
-        .join(Division, Division.code == CampaignTask.division_code)
-    )
 
 
 def list_tasks(
@@ -39,32 +31,24 @@ def list_tasks(
     *,
     view: View = "mine",
     state: TaskState | None = None,
+    where: TaskFilter | None = None,
+    now: datetime | None = None,
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page[TaskRead]:
-    """My tasks (`mine`), or the tasks I answer for as the level above (`above`); newest first."""
+    """My tasks (`mine`), or the tasks I answer for as the level above (`above`); filtered and sorted."""
     reach = load_reach(session, actor)
-    if view == "mine":
-        who: ColumnElement[bool] = CampaignTask.person_id == (actor.person_id or -1)
-    else:
-        who = supervised_tasks(reach)
-    stmt = _rows().where(who)
+    where = where or TaskFilter()
     if state is not None:
-        stmt = stmt.where(CampaignTask.state == state)
+        where = replace(where, state=state)
+    found = task_queue.conditions(reach, view, where, now or datetime.now(UTC))
     if cursor:
-        at, last_id = decode_cursor(cursor, (str, int))
-        after = datetime.fromisoformat(at)
-        stmt = stmt.where(
-            or_(
-                CampaignTask.notified_at < after,
-                and_(CampaignTask.notified_at == after, CampaignTask.id < last_id),
-            )
-        )
-    rows = session.execute(stmt.order_by(CampaignTask.notified_at.desc(), CampaignTask.id.desc()).limit(limit + 1))
-    found = list(rows)
-    items = [_read(row, _parties(reach, row[0])) for row in found[:limit]]
-    last = found[limit - 1][0] if len(found) > limit else None
-    next_cursor = encode_cursor([last.notified_at.isoformat(), last.id]) if last is not None else None
+        found.append(task_queue.after_cursor(cursor, where.sort))
+    stmt = task_queue.ordered(task_queue.rows().where(*found), where.sort).limit(limit + 1)
+    fetched = list(session.execute(stmt))
+    items = [_read(row, _parties(reach, row[0])) for row in fetched[:limit]]
+    last = fetched[limit - 1][0] if len(fetched) > limit else None
+    next_cursor = task_queue.cursor_of(last, where.sort) if last is not None else None
     return Page[TaskRead](items=items, next_cursor=next_cursor)
 
 
@@ -202,3 +186,8 @@ def cascade_path(session: Session, forward_id: int | None) -> list[ForwardStep]:
         )
         for forward, name in rows
     ]
+
+
+def unclaimed_counts(session: Session, actor: Actor) -> dict[View, int]:
+    """未领办: my unclaimed tasks (`mine`), and those I answer for as the level above (`above`)."""
+    return task_queue.unclaimed_counts(session, actor)

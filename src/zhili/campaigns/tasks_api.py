@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Path, Query, Request, UploadFile
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from zhili.campaigns import task_photos, task_queries, task_service
-from zhili.campaigns.schemas import TaskState
-from zhili.campaigns.task_queries import View
+from zhili.campaigns import task_export, task_photos, task_queries, task_service
+from zhili.campaigns.task_queue import TaskFilter, View, task_filter
 from zhili.campaigns.task_schemas import (
     DeclineBody,
     RateBody,
@@ -37,13 +36,28 @@ Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 def list_tasks(
     session: DbSession,
     actor: CurrentActor,
-    state: Annotated[TaskState | None, Query()] = None,
+    clock: ClockDep,
+    where: Annotated[TaskFilter, Depends(task_filter)],
     view: Annotated[View, Query(description="mine: sent to me; above: the ones I verify")] = "mine",
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[TaskRead]:
-    """My campaign tasks, newest first (or, with `view=above`, those I verify); filter by state."""
-    return task_queries.list_tasks(session, actor, view=view, state=state, cursor=cursor, limit=limit)
+    """My campaign tasks (or, with `view=above`, those I verify): search `q`, filters, `sort`; newest first."""
+    return task_queries.list_tasks(session, actor, view=view, where=where, now=clock.now(), cursor=cursor, limit=limit)
+
+
+@router.get("/export.{file_format}", response_class=Response, responses=task_export.EXPORT_RESPONSES)
+def export_tasks(
+    file_format: Annotated[task_export.Format, Path()],
+    session: DbSession,
+    actor: CurrentActor,
+    clock: ClockDep,
+    where: Annotated[TaskFilter, Depends(task_filter)],
+    view: Annotated[View, Query()] = "mine",
+    lang: Annotated[str, Query(pattern=r"^(zh|en)$")] = "zh",
+) -> Response:
+    """The filtered task list as CSV or XLSX (up to 20,000 rows), by labels, in local time."""
+    return task_export.export_file(session, actor, view, where, now=clock.now(), language=lang, file_format=file_format)
 
 
 @router.get("/{task_id}")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from zhili.cases import collaboration, disputes, meetings, open_items, photos, points, queries, service
-from zhili.cases.lifecycle import CaseStatus
+from zhili.cases import collaboration, disputes, meetings, open_items, photos, points, queries, queue_export, service
+from zhili.cases.queue import CaseFilter
+from zhili.cases.queue_export import EXPORT_RESPONSES, Format, download
+from zhili.cases.queue_params import case_filter
 from zhili.cases.schemas import (
     CaseCreate,
     CaseCreated,
@@ -28,7 +30,7 @@ from zhili.core.auth import CurrentActor
 from zhili.core.http import ClockDep, DbSession
 from zhili.core.idempotency import respond_once
 from zhili.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
-from zhili.core.params import IdPath, IdQuery
+from zhili.core.params import IdPath
 from zhili.org.geo import request_locators
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
@@ -77,29 +79,26 @@ def list_cases(
     session: DbSession,
     actor: CurrentActor,
     clock: ClockDep,
-    status: Annotated[CaseStatus | None, Query()] = None,
-    matter: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{1,59}$")] = None,
-    division: Annotated[str | None, Query(pattern=r"^\d{2,20}$")] = None,
-    unit: IdQuery | None = None,
-    overdue: bool = False,
-    due_soon: bool = False,
+    where: Annotated[CaseFilter, Depends(case_filter)],
     cursor: str | None = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[CaseRead]:
-    """Cases in your scope, newest first; filter by status, matter, division, unit, overdue (red), due soon (yellow)."""
-    return queries.list_cases(
-        session,
-        actor,
-        status=status,
-        matter=matter,
-        division=division,
-        unit=unit,
-        now=clock.now(),
-        overdue=overdue,
-        due_soon=due_soon,
-        cursor=cursor,
-        limit=limit,
-    )
+    """Cases in your scope: search (`q`), filters, `sort`; see docs/reference/case-queue.md."""
+    return queries.list_cases(session, actor, where, now=clock.now(), cursor=cursor, limit=limit)
+
+
+@router.get("/export.{file_format}", response_class=Response, responses=EXPORT_RESPONSES)
+def export_cases(
+    file_format: Annotated[Format, Path()],
+    session: DbSession,
+    actor: CurrentActor,
+    clock: ClockDep,
+    where: Annotated[CaseFilter, Depends(case_filter)],
+    lang: Annotated[str, Query(pattern=r"^(zh|en)$")] = "zh",
+) -> Response:
+    """The filtered list as CSV or XLSX (every matching case in your scope, up to 10,000), by labels."""
+    data = queue_export.export_file(session, actor, where, now=clock.now(), language=lang, file_format=file_format)
+    return download(data, file_format)
 
 
 @router.get("/points")

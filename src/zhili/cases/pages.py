@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -24,10 +25,14 @@ from zhili.cases import (
     page_view,
     photos,
     queries,
+    queue,
+    queue_export,
     service,
     supervision,
 )
 from zhili.cases.page_errors import BLANK, FailedForm
+from zhili.cases.queue import CaseFilter
+from zhili.cases.queue_params import case_filter
 from zhili.cases.schemas import CaseCreate
 from zhili.core.auth import Actor, PageActor
 from zhili.core.clock import Clock
@@ -49,40 +54,36 @@ def work_queue(
     session: DbSession,
     actor: PageActor,
     clock: ClockDep,
-    status: Annotated[str | None, Query(pattern=r"^[a-z_]{4,20}$")] = None,
-    overdue: bool = False,
-    due: Annotated[str | None, Query(pattern=r"^(soon|over)$")] = None,
-    cursor: str | None = None,
+    where: Annotated[CaseFilter, Depends(case_filter)],
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    """My work queue: the cases I may see, those waiting for me first; `due=soon|over` for the clocks' queues."""
-    page = queries.list_cases(
-        session,
-        actor,
-        status=status,
-        matter=None,
-        division=None,
-        unit=None,
-        now=clock.now(),
-        overdue=overdue or due == "over",
-        due_soon=due == "soon",
-        cursor=cursor,
-        limit=50,
-    )
-    mine = [case for case in page.items if case.allowed_commands]
-    others = [case for case in page.items if not case.allowed_commands]
-    return renderer(request).render(
-        request,
-        "cases/queue.html",
-        {
-            "actor": actor,
-            "mine": mine,
-            "others": others,
-            "next_cursor": page.next_cursor,
-            "status": status,
-            "overdue": overdue or due == "over",
-            "due": due,
-        },
-    )
+    """The case queue (办件): search, filters, sort; those waiting for me first; cards on a phone."""
+    page = queries.list_cases(session, actor, where, now=clock.now(), cursor=cursor, limit=50)
+    context = {
+        "actor": actor,
+        "mine": [case for case in page.items if case.allowed_commands],
+        "others": [case for case in page.items if not case.allowed_commands],
+        "next_cursor": page.next_cursor,
+        "where": where,
+        "query": urlencode([(k, v) for k, v in request.query_params.multi_items() if k not in {"cursor", "lang"}]),
+        "options": queue.filter_options(session, actor),
+    }
+    return renderer(request).render(request, "cases/queue.html", context)
+
+
+@router.get("/cases/export.{file_format}")
+def export_queue(
+    request: Request,
+    file_format: Annotated[queue_export.Format, Path()],
+    session: DbSession,
+    actor: PageActor,
+    clock: ClockDep,
+    where: Annotated[CaseFilter, Depends(case_filter)],
+) -> Response:
+    """The queue as filtered on the page, as CSV or XLSX in the page's language."""
+    language = renderer(request).language(request)
+    data = queue_export.export_file(session, actor, where, now=clock.now(), language=language, file_format=file_format)
+    return queue_export.download(data, file_format)
 
 
 # Form paths of a report (as the schema and services name them) → the intake form's input names.

@@ -8,12 +8,13 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Row, Select, bindparam, select
+from sqlalchemy import Integer, Row, Select, bindparam, select
 from sqlalchemy.orm import Session, aliased
 
-from zhili.cases import lifecycle
+from zhili.cases import lifecycle, queue
 from zhili.cases.models import Case, CaseEvent, CasePhoto, CaseTask, CollaborationRequest, Meeting, MeetingAttendee
 from zhili.cases.parties import helping_column, parties_given, visible_cases
+from zhili.cases.queue import CaseFilter
 from zhili.cases.schemas import (
     CaseCreated,
     CaseDetail,
@@ -29,23 +30,12 @@ from zhili.cases.state_mapping import to_state
 from zhili.clocks.lights import light_at
 from zhili.core.auth import Actor
 from zhili.core.errors import NotFoundError
-from zhili.core.pagination import Page, decode_cursor, encode_cursor
+from zhili.core.pagination import Page
 from zhili.matters import queries as matters
 from zhili.matters.models import MatterVersion
 from zhili.org.models import Department, Division, Person, Position
 
-OPEN_STATUSES = tuple(
-    s.value
-    for s in lifecycle.CaseStatus
-    if s
-    not in {
-        lifecycle.CaseStatus.REJECTED,
-        lifecycle.CaseStatus.CLOSED,
-        lifecycle.CaseStatus.RATED,
-        lifecycle.CaseStatus.ARCHIVED,
-        lifecycle.CaseStatus.VERIFIED,
-    }
-)
+OPEN_STATUSES = queue.OPEN_STATUSES
 EARTH_RADIUS_M = 6_371_000
 
 
@@ -282,39 +272,18 @@ def case_detail(session: Session, actor: Actor, case_id: int, *, now: datetime) 
 
 
 def list_cases(
-    session: Session,
-    actor: Actor,
-    *,
-    status: str | None,
-    matter: str | None,
-    division: str | None,
-    unit: int | None,
-    now: datetime,
-    overdue: bool = False,
-    due_soon: bool = False,
-    cursor: str | None,
-    limit: int,
+    session: Session, actor: Actor, where: CaseFilter, *, now: datetime, cursor: str | None, limit: int
 ) -> Page[CaseRead]:
-    """Cases in scope, newest first, filtered; overdue: the phase is past due, due soon: its light is yellow."""
-    conditions: list[ColumnElement[bool]] = [visible_cases(actor)]
-    if status:
-        conditions.append(Case.status == status)
-    if matter:
-        conditions.append(Case.matter_code == matter)
-    if division:
-        conditions.append(Case.place_code.startswith(division, autoescape=True))
-    if unit:
-        conditions.append(Case.lead_unit_id == unit)
-    if overdue:
-        conditions += [Case.status.in_(OPEN_STATUSES), Case.phase_due_at <= now]
-    if due_soon:
-        conditions += [Case.status.in_(OPEN_STATUSES), Case.phase_yellow_at <= now, Case.phase_due_at > now]
+    """Cases in scope, filtered, searched and sorted (`cases.queue`); one page after `cursor`."""
+    found = queue.conditions(actor, where, now)
     if cursor:
-        conditions.append(Case.id < decode_cursor(cursor, (int,))[0])
-    stmt = _case_rows(select(Case).where(*conditions), actor).order_by(Case.id.desc()).limit(limit + 1)
+        found.append(queue.after_cursor(cursor, where.sort))
+    stmt = queue.ordered(_case_rows(select(Case).where(*found), actor), where.sort).limit(limit + 1)
     rows = session.execute(stmt).all()
     items = [_read(actor, row, now) for row in rows[:limit]]
-    next_cursor = encode_cursor([items[-1].id]) if len(rows) > limit else None
+    last = items[-1] if items else None
+    more = len(rows) > limit and last is not None
+    next_cursor = queue.cursor_of(last.id, last.phase_due_at, where.sort) if more and last else None
     return Page[CaseRead](items=items, next_cursor=next_cursor)
 
 
@@ -334,3 +303,8 @@ def case_created(session: Session, case: Case) -> CaseCreated:
         created_at=case.created_at,
         links={"self": url, "commands": f"{url}/commands", "photos": f"{url}/photos", "page": f"/cases/{case.id}"},
     )
+
+
+def todo_counts(session: Session, actor: Actor, *, now: datetime) -> dict[str, int]:
+    """What waits for the actor, counted as the queue filters count it (accept, sign, verify, help, due)."""
+    return queue.todo_counts(session, actor, now=now)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -44,3 +45,14 @@ def decode_cursor(cursor: str, shape: tuple[type, ...]) -> list[Any]:
         if not isinstance(item, kind) or isinstance(item, bool):
             raise InvalidInputError(message)
     return value
+
+
+def cursor_instant(text: str) -> datetime:
+    """An aware time carried in a cursor made by `encode_cursor`; anything else is a 422."""
+    try:
+        instant = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidInputError("the cursor is not one this API issued") from exc
+    if instant.tzinfo is None:
+        raise InvalidInputError("the cursor is not one this API issued")
+    return instant

@@ -2,27 +2,45 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 from starlette.responses import Response
 
+from zhili.core.auth import Actor
 from zhili.web.i18n import LANG_COOKIE, LANGUAGES, request_language, translate
 
+
+class MenuItem(NamedTuple):
+    """One menu entry: its link, its message key, and whether the phone's bottom tab bar shows it."""
+
+    href: str
+    key: str
+    is_tab: bool = False
+
+
+# The menu when no role-aware one is installed (the shell alone, as in tests of the shell).
 NAV = (
-    ("/", "nav.home"),
-    ("/cases", "nav.cases"),
-    ("/supervision", "nav.supervision"),
-    ("/campaigns", "nav.campaigns"),
-    ("/tasks", "nav.tasks"),
-    ("/org", "nav.org"),
-    ("/map", "nav.map"),
-    ("/matters", "nav.matters"),
+    MenuItem("/", "nav.home", is_tab=True),
+    MenuItem("/cases", "nav.cases", is_tab=True),
+    MenuItem("/cases/new", "nav.report", is_tab=True),
+    MenuItem("/inbox", "notify.inbox", is_tab=True),
 )
+Menu = Callable[[Actor], Sequence[MenuItem]]
+
+
+def _default_menu(_actor: Actor) -> Sequence[MenuItem]:
+    return NAV
+
+
+def active_href(path: str, items: Sequence[MenuItem]) -> str | None:
+    """The menu item the page belongs to: the longest link that is the path or a folder above it."""
+    found = [i.href for i in items if path == i.href or (i.href != "/" and path.startswith(i.href + "/"))]
+    return max(found, key=len, default=None)
 
 
 # China Standard Time has no daylight saving: a fixed offset needs no time-zone database.
@@ -39,12 +57,13 @@ def local_time(value: datetime | None) -> str:
 class Renderer:
     """Renders a domain's template inside the base layout with the language and the user."""
 
-    def __init__(self, packages: Sequence[str], default_language: str) -> None:
+    def __init__(self, packages: Sequence[str], default_language: str, *, menu: Menu = _default_menu) -> None:
         loader = ChoiceLoader([PackageLoader(package, "templates") for package in packages])
         environment = Environment(loader=loader, autoescape=select_autoescape(), auto_reload=False)
         environment.filters["local"] = local_time
         self.templates = Jinja2Templates(env=environment)
         self.default_language = default_language
+        self.menu = menu
 
     def language(self, request: Request) -> str:
         """The language this request is served in."""
@@ -53,12 +72,15 @@ class Renderer:
     def render(
         self, request: Request, template: str, context: dict[str, Any] | None = None, *, status_code: int = 200
     ) -> Response:
-        """A full page; `actor` in the context shows the user menu."""
+        """A full page; `actor` in the context shows the menu that fits their roles."""
         language = self.language(request)
+        actor = (context or {}).get("actor")
+        nav = tuple(self.menu(actor)) if isinstance(actor, Actor) else ()
         values = {
             "lang": language,
             "t": lambda key: translate(key, language),
-            "nav": NAV,
+            "nav": nav,
+            "nav_active": active_href(request.url.path, nav),
             "path": request.url.path,
             "csrf_token": getattr(request.state, "csrf_token", ""),
             **(context or {}),

@@ -1,0 +1,220 @@
+"""The case queue's filters, search, sort and cursors, and the workbench's to-do counts: one set of conditions.
+
+A count on the workbench and the queue it links to use the same `CaseFilter`, so the number on the
+tile is the number of rows the queue shows. Every condition is added to `visible_cases(actor)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from typing import Any, Literal, TypeVar, get_args
+
+from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, or_, select, true
+from sqlalchemy.orm import Session
+
+from zhili.cases.lifecycle import CaseStatus
+from zhili.cases.models import Case, CollaborationRequest
+from zhili.cases.parties import strip_units, visible_cases
+from zhili.core.auth import Actor, Scope
+from zhili.core.pagination import cursor_instant, decode_cursor, encode_cursor
+from zhili.matters.models import MatterVersion
+from zhili.org.models import Department
+
+Todo = Literal["accept", "sign", "verify", "help"]
+Light = Literal["green", "yellow", "red"]
+Sort = Literal["newest", "oldest", "due"]
+TODOS: tuple[Todo, ...] = get_args(Todo)
+SelectT = TypeVar("SelectT", bound="Select[*tuple[Any, ...]]")
+
+# Quzhou's local time (China Standard Time, no daylight saving): the date range is read in it.
+LOCAL = timezone(timedelta(hours=8))
+FINISHED = frozenset(
+    {
+        CaseStatus.REJECTED,
+        CaseStatus.CLOSED,
+        CaseStatus.RATED,
+        CaseStatus.ARCHIVED,
+        CaseStatus.VERIFIED,
+    }
+)
+OPEN_STATUSES = tuple(s.value for s in CaseStatus if s not in FINISHED)
+MAX_SEARCH = 60
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """What the queue shows: each field narrows it; `q` searches number, attributes (plate …) and description."""
+
+    status: str | None = None
+    matter: str | None = None
+    division: str | None = None
+    unit: int | None = None
+    light: Light | None = None
+    overdue: bool = False
+    due_soon: bool = False
+    todo: Todo | None = None
+    q: str | None = None
+    since: date | None = None
+    until: date | None = None
+    sort: Sort = "newest"
+
+
+def _dispatcher(actor: Actor) -> ColumnElement[bool]:
+    """Cases whose dispatching division a managing post of the actor holds as a block (parties.DISPATCHER)."""
+    scope = actor.write_scope
+    if scope.is_everything:
+        return true()
+    blocks = Scope.of(g for g in scope.grants if g.department_id is None)
+    return blocks.where(Case.dispatcher_division) if blocks.grants else false()
+
+
+def _originator(actor: Actor) -> ColumnElement[bool]:
+    """Cases the actor filed as a person (they verify them); a citizen's own report is rated, not verified."""
+    conditions: list[ColumnElement[bool]] = []
+    if actor.person_id is not None:
+        conditions.append(Case.originator_person_id == actor.person_id)
+    if actor.account_id is not None:
+        conditions.append(and_(Case.originator_account_id == actor.account_id, Case.originator_person_id.is_not(None)))
+    return or_(false(), *conditions)
+
+
+def todo_condition(actor: Actor, todo: Todo) -> ColumnElement[bool]:
+    """The cases waiting for the actor in one step of the loop (mirrors the lifecycle's RULES and parties)."""
+    units = sorted(strip_units(actor))
+    if todo == "accept":  # 待受理 / 待派单: the centre or command room of the dispatching division
+        return and_(Case.status.in_((CaseStatus.REPORTED, CaseStatus.ACCEPTED)), _dispatcher(actor))
+    if todo == "sign":  # 待签收: dispatched to a unit the actor works in
+        return and_(Case.status == CaseStatus.DISPATCHED, Case.lead_unit_id.in_(units)) if units else false()
+    if todo == "verify":  # 待核验: the lead replied; the originator or the dispatcher verifies
+        return and_(Case.status == CaseStatus.FEEDBACK, or_(_originator(actor), _dispatcher(actor)))
+    if not units:  # help, 待回复协同: a unit of the actor was asked and has not answered
+        return false()
+    asked = exists().where(
+        CollaborationRequest.case_id == Case.id,
+        CollaborationRequest.unit_id.in_(units),
+        CollaborationRequest.status == "requested",
+    )
+    return and_(Case.status.in_(OPEN_STATUSES), asked)
+
+
+def _light(light: Light, now: datetime) -> ColumnElement[bool]:
+    """Mirrors `clocks.lights.light_at`: red from the due time, yellow from the 70 % instant, else green."""
+    red = and_(Case.phase_due_at.is_not(None), Case.phase_due_at <= now)
+    yellow = and_(Case.phase_yellow_at.is_not(None), Case.phase_yellow_at <= now)
+    if light == "red":
+        return red
+    if light == "yellow":
+        return and_(yellow, ~red)
+    return and_(~or_(red, yellow))
+
+
+def _search(text: str) -> ColumnElement[bool]:
+    needle = text.strip()[:MAX_SEARCH]
+    return or_(
+        Case.number.icontains(needle, autoescape=True),
+        Case.attributes.icontains(needle, autoescape=True),
+        Case.description.icontains(needle, autoescape=True),
+    )
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), LOCAL).astimezone(UTC)
+
+
+def conditions(actor: Actor, where: CaseFilter, now: datetime) -> list[ColumnElement[bool]]:
+    """The WHERE clause of the queue, its counts and its export."""
+    found: list[ColumnElement[bool]] = [visible_cases(actor)]
+    simple: list[tuple[object, ColumnElement[bool]]] = [
+        (where.status, Case.status == where.status),
+        (where.matter, Case.matter_code == where.matter),
+        (where.division, Case.place_code.startswith(where.division or "", autoescape=True)),
+        (where.unit, Case.lead_unit_id == where.unit),
+    ]
+    found += [condition for value, condition in simple if value]
+    if where.light:
+        found.append(_light(where.light, now))
+    if where.overdue:
+        found += [Case.status.in_(OPEN_STATUSES), Case.phase_due_at <= now]
+    if where.due_soon:
+        found += [Case.status.in_(OPEN_STATUSES), Case.phase_yellow_at <= now, Case.phase_due_at > now]
+    if where.todo:
+        found.append(todo_condition(actor, where.todo))
+    if where.q and where.q.strip():
+        found.append(_search(where.q))
+    if where.since:
+        found.append(Case.created_at >= _local_midnight(where.since))
+    if where.until:
+        found.append(Case.created_at < _local_midnight(where.until + timedelta(days=1)))
+    return found
+
+
+def ordered(stmt: SelectT, sort: Sort) -> SelectT:
+    """The queue's order; ties broken by id so the cursor is exact. Due soonest puts cases without a clock last."""
+    if sort == "oldest":
+        return stmt.order_by(Case.id.asc())
+    if sort == "due":
+        return stmt.order_by(Case.phase_due_at.is_(None), Case.phase_due_at.asc(), Case.id.asc())
+    return stmt.order_by(Case.id.desc())
+
+
+def after_cursor(cursor: str, sort: Sort) -> ColumnElement[bool]:
+    """The rows after the last one seen, in the order of `sort`."""
+    if sort != "due":
+        seen: int = decode_cursor(cursor, (int,))[0]
+        return Case.id < seen if sort == "newest" else Case.id > seen
+    due_text, last_id = decode_cursor(cursor, (str, int))
+    if not due_text:  # already among the cases without a clock
+        return and_(Case.phase_due_at.is_(None), Case.id > last_id)
+    due = cursor_instant(due_text)
+    return or_(
+        Case.phase_due_at > due,
+        and_(Case.phase_due_at == due, Case.id > last_id),
+        Case.phase_due_at.is_(None),
+    )
+
+
+def cursor_of(case_id: int, due_at: datetime | None, sort: Sort) -> str:
+    """The cursor after this row."""
+    if sort == "due":
+        return encode_cursor([due_at.isoformat() if due_at else "", case_id])
+    return encode_cursor([case_id])
+
+
+def todo_counts(session: Session, actor: Actor, *, now: datetime) -> dict[str, int]:
+    """The workbench's case counts in one statement: each to-do, due soon and overdue, within the actor's cases."""
+    queues: dict[str, CaseFilter] = {todo: CaseFilter(todo=todo) for todo in TODOS}
+    queues |= {"due_soon": CaseFilter(due_soon=True), "overdue": CaseFilter(overdue=True)}
+    columns = [
+        func.coalesce(func.sum(case((and_(*conditions(actor, where, now)[1:]), 1), else_=0)), 0).label(name)
+        for name, where in queues.items()
+    ]
+    row = session.execute(select(*columns).select_from(Case).where(visible_cases(actor))).one()
+    return {name: int(value) for name, value in zip(queues, row, strict=True)}
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """The choices of the queue's filter form: matters by name, lead units of the cases the actor sees."""
+
+    matters: list[tuple[str, str, str]]
+    units: list[tuple[int, str]]
+    statuses: tuple[str, ...] = tuple(s.value for s in CaseStatus)
+
+
+def filter_options(session: Session, actor: Actor) -> FilterOptions:
+    """The matters (code, zh, en) and the lead units (id, name) the filter form offers."""
+    matters = session.execute(
+        select(MatterVersion.code, MatterVersion.name_zh, MatterVersion.name_en)
+        .where(MatterVersion.is_current)
+        .order_by(MatterVersion.code)
+    ).all()
+    leads = select(Case.lead_unit_id).where(visible_cases(actor), Case.lead_unit_id.is_not(None)).distinct()
+    units = session.execute(
+        select(Department.id, Department.name)
+        .where(Department.id.in_(leads.scalar_subquery()))
+        .order_by(Department.name)
+    ).all()
+    return FilterOptions(
+        matters=[(code, zh, en) for code, zh, en in matters], units=[(uid, name) for uid, name in units]
+    )

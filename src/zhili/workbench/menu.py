@@ -1,0 +1,61 @@
+"""The menu that fits the actor's roles: the desk's top menu, and the phone's bottom tab bar (4–5 items).
+
+The web shell knows no roles; `create_app` hands `menu_for` to the renderer, which calls it with the
+actor of each page.
+"""
+
+from __future__ import annotations
+
+from zhili.core.auth import Actor
+from zhili.org.roles import Role
+from zhili.web.templating import MenuItem
+
+HOME = "/"
+TASKS = "/tasks"
+REPORT = "/cases/new"
+CASES = "/cases"
+INBOX = "/inbox"
+SUPERVISION = "/supervision"
+CAMPAIGNS = "/campaigns"
+MAP = "/map"
+ORG = "/org"
+MATTERS = "/matters"
+
+LABELS = {
+    HOME: "nav.home",
+    TASKS: "nav.tasks",
+    REPORT: "nav.report",
+    CASES: "nav.cases",
+    INBOX: "notify.inbox",
+    SUPERVISION: "nav.supervision",
+    CAMPAIGNS: "nav.campaigns",
+    MAP: "nav.map",
+    ORG: "nav.org",
+    MATTERS: "nav.matters",
+}
+
+# Per kind of work: the menu's items in order, and the ones on the phone's tab bar.
+CENTRE = (
+    (HOME, CASES, SUPERVISION, CAMPAIGNS, TASKS, REPORT, MAP, ORG, MATTERS, INBOX),
+    (HOME, CASES, SUPERVISION, CAMPAIGNS),  # with 更多 for the rest: five places on a phone
+)
+VILLAGE = ((HOME, TASKS, REPORT, CASES, INBOX, MAP, ORG), (HOME, TASKS, REPORT, CASES, INBOX))
+FIELD = ((HOME, TASKS, REPORT, CASES, INBOX), (HOME, TASKS, REPORT, CASES, INBOX))
+DEPT_HEAD = ((HOME, CASES, SUPERVISION, REPORT, INBOX, ORG, MATTERS), (HOME, CASES, SUPERVISION, REPORT))
+DEPT = ((HOME, CASES, SUPERVISION, REPORT, INBOX, MATTERS), (HOME, CASES, SUPERVISION, REPORT))
+OTHER = ((HOME, CASES, REPORT, INBOX), (HOME, CASES, REPORT, INBOX))
+
+# The first kind whose roles the actor holds decides; a person with several posts gets the widest menu.
+KINDS = (
+    (frozenset({Role.ADMIN, Role.CENTRE_STAFF, Role.TOWNSHIP_COMMAND}), CENTRE),
+    (frozenset({Role.DEPT_HEAD}), DEPT_HEAD),
+    (frozenset({Role.VILLAGE_CADRE, Role.TEAM_LEADER}), VILLAGE),
+    (frozenset({Role.DEPT_STAFF}), DEPT),
+    (frozenset({Role.GRID_HEAD, Role.GRID_WORKER, Role.PARTY_MEMBER}), FIELD),
+)
+
+
+def menu_for(actor: Actor) -> tuple[MenuItem, ...]:
+    """The actor's menu items: (link, message key, on the phone's tab bar)."""
+    items, tabs = next((kind for roles, kind in KINDS if actor.has_any_role(roles)), OTHER)
+    return tuple(MenuItem(href, LABELS[href], href in tabs) for href in items)

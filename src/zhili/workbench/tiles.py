@@ -1,0 +1,74 @@
+"""The workbench's tiles: what waits for the actor, counted, each linking to the queue that lists exactly those rows.
+
+Cases are counted by `cases.queries.todo_counts` and tasks by `campaigns.task_queries.unclaimed_counts`,
+with the same conditions as the queue filters the links open. A tile shows when the actor's roles
+make it their kind of work, or whenever its count is not zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from zhili.campaigns import task_queries
+from zhili.cases import queries as cases
+from zhili.core.auth import Actor
+from zhili.org.roles import Role
+
+COMMAND = frozenset({Role.ADMIN, Role.CENTRE_STAFF, Role.TOWNSHIP_COMMAND})
+FIELD = frozenset({Role.GRID_WORKER, Role.GRID_HEAD, Role.PARTY_MEMBER, Role.VILLAGE_CADRE, Role.TEAM_LEADER})
+SUPERVISING = frozenset(
+    {Role.CENTRE_STAFF, Role.TOWNSHIP_COMMAND, Role.VILLAGE_CADRE, Role.GRID_HEAD, Role.TEAM_LEADER}
+)
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One count on the workbench: its message key, the number, the queue it opens, and its colour."""
+
+    name: str
+    count: int
+    href: str
+    tone: str = ""
+
+
+def _relevant(actor: Actor) -> dict[str, bool]:
+    has_units = bool(actor.units)
+    return {
+        "accept": actor.has_any_role(COMMAND),
+        "sign": has_units,
+        "help": has_units,
+        "verify": actor.has_any_role(COMMAND | FIELD),
+        "due_soon": True,
+        "overdue": True,
+        "unclaimed_mine": actor.person_id is not None and actor.has_any_role(FIELD),
+        "unclaimed_above": actor.has_any_role(SUPERVISING),
+    }
+
+
+LINKS = {
+    "accept": "/cases?todo=accept",
+    "sign": "/cases?todo=sign",
+    "help": "/cases?todo=help",
+    "verify": "/cases?todo=verify",
+    "due_soon": "/cases?due=soon",
+    "overdue": "/cases?due=over",
+    "unclaimed_mine": "/tasks?unclaimed=true",
+    "unclaimed_above": "/tasks?view=above&unclaimed=true",
+}
+TONES = {"due_soon": "yellow", "overdue": "red"}
+
+
+def tiles(session: Session, actor: Actor, *, now: datetime) -> list[Tile]:
+    """The actor's tiles, in the order of the loop: accept, sign, help, verify, due soon, overdue, tasks."""
+    counts: dict[str, int] = dict(cases.todo_counts(session, actor, now=now))
+    tasks = task_queries.unclaimed_counts(session, actor)
+    counts |= {"unclaimed_mine": tasks["mine"], "unclaimed_above": tasks["above"]}
+    relevant = _relevant(actor)
+    return [
+        Tile(name, counts[name], href, TONES.get(name, "") if counts[name] else "zero")
+        for name, href in LINKS.items()
+        if relevant[name] or counts[name]
+    ]

@@ -1,0 +1,220 @@
+"""The case queue: search, filters, sort, cursors and CSV/XLSX export, scoped; exports neutralise formulas."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from tests.campaigns.task_helpers import actor_of
+from tests.cases.test_flow import command, fushan_point
+
+from zhili.cases.models import Case
+from zhili.cases.parties import visible_cases
+from zhili.core.clock import FrozenClock
+from zhili.core.exports import safe_cell
+
+HTML = {"accept": "text/html"}
+FORMULA = '=HYPERLINK("http://evil.example","点我")'
+
+
+def _report(api: Any, session: Session, *, plate: str, text: str) -> dict[str, Any]:
+    _grid, point = fushan_point(session)
+    api.login("gridworker")
+    body = {
+        "matter": "illegal_parking",
+        "point": point,
+        "description": text,
+        "channel": "phone",
+        "attributes": {"plate_number": plate, "vehicle_type": "car", "parked_on": "pavement"},
+    }
+    response = api.send("POST", "/api/v1/cases", json=body)
+    assert response.status_code == 201, response.text
+    return api.get(response.headers["location"]).json()
+
+
+def _ids(api: Any, query: str) -> list[int]:
+    response = api.get(f"/api/v1/cases?{query}&limit=500")
+    assert response.status_code == 200, response.text
+    return [row["id"] for row in response.json()["items"]]
+
+
+def _csv(api: Any, path: str) -> list[list[str]]:
+    response = api.get(path)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/csv")
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def test_search_by_number_plate_and_text(api: Any, session: Session) -> None:
+    case = _report(api, session, plate="浙H8Q123", text="白色面包车堵住小区消防通道")
+    api.login("kc-centre")
+    assert _ids(api, f"q={case['number']}") == [case["id"]]
+    assert _ids(api, "q=浙H8Q123") == [case["id"]]
+    assert _ids(api, "q=h8q1") == [case["id"]]  # a plate in lower case
+    assert case["id"] in _ids(api, "q=消防通道")
+    assert _ids(api, "q=没有这样的描述xyz") == []
+    assert _ids(api, "q=100%25_") == []  # LIKE wildcards are searched for literally
+
+
+def test_filters_by_matter_status_unit_light_and_local_dates(api: Any, session: Session, clock: FrozenClock) -> None:
+    # The clock stands at 2026-07-23 07:00 UTC; 17:30 UTC the day before is already 23 July in Quzhou (UTC+8).
+    clock.advance(datetime(2026, 7, 23, 17, 30, tzinfo=UTC) - clock.now())
+    case = _report(api, session, plate="浙H0D001", text="夜里违停")
+    api.login("kc-centre")
+    mine = f"q={case['number']}"
+    assert _ids(api, f"{mine}&matter=illegal_parking&status=reported") == [case["id"]]
+    assert _ids(api, f"{mine}&matter=noise") == []
+    assert _ids(api, f"{mine}&status=accepted") == []
+    assert _ids(api, f"{mine}&since=2026-07-24&until=2026-07-24") == [case["id"]]
+    assert _ids(api, f"{mine}&until=2026-07-23") == []
+    assert _ids(api, f"{mine}&since=2026-07-25") == []
+    assert _ids(api, f"{mine}&light=green") == [case["id"]]
+    clock.advance(timedelta(days=2))
+    api.login("kc-centre")  # the session of two days ago has ended
+    assert _ids(api, f"{mine}&light=red") == [case["id"]]
+    assert _ids(api, f"{mine}&light=green") == []
+    assert case["id"] in _ids(api, "due=over&matter=illegal_parking")
+    case = command(api, command(api, api.get(f"/api/v1/cases/{case['id']}").json(), "accept"), "dispatch")
+    lead = case["lead_unit"]["id"]
+    assert _ids(api, f"{mine}&unit={lead}") == [case["id"]]
+    assert _ids(api, f"{mine}&unit={lead + 100000}") == []
+    assert api.get("/api/v1/cases?since=2026-13-40").status_code == 422
+    assert api.get("/api/v1/cases?status=nonsense").status_code == 422
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest", "due"])
+def test_sorts_and_cursor_pages_agree(api: Any, sort: str) -> None:
+    api.login("fushan")
+    whole = _ids(api, f"sort={sort}")
+    paged, cursor = [], ""
+    while True:
+        page = api.get(f"/api/v1/cases?sort={sort}&limit=7{cursor}").json()
+        paged += [row["id"] for row in page["items"]]
+        if not page["next_cursor"]:
+            break
+        cursor = f"&cursor={page['next_cursor']}"
+    assert paged == whole
+    assert len(whole) > 7
+    rows = api.get(f"/api/v1/cases?sort={sort}&limit=500").json()["items"]
+    if sort == "newest":
+        assert whole == sorted(whole, reverse=True)
+    elif sort == "oldest":
+        assert whole == sorted(whole)
+    else:
+        dues = [row["phase_due_at"] for row in rows]
+        timed = [d for d in dues if d]
+        assert dues == timed + [None] * (len(dues) - len(timed))
+        assert timed == sorted(timed, key=datetime.fromisoformat)
+
+
+def test_the_page_filters_and_keeps_the_filter_in_links(api: Any, session: Session) -> None:
+    case = _report(api, session, plate="浙H7P777", text="page filter")
+    api.login("kc-centre")
+    page = api.get("/cases?q=浙H7P777&sort=oldest", headers=HTML)
+    assert page.status_code == 200
+    assert f"/cases/{case['id']}" in page.text
+    assert 'href="/cases/export.csv?q=' in page.text
+    assert "sort=oldest" in page.text
+    empty_form = api.get("/cases?q=&matter=&status=&unit=&light=&since=&until=&sort=", headers=HTML)
+    assert empty_form.status_code == 200
+
+
+def test_export_has_every_matching_row_by_its_labels(api: Any, session: Session) -> None:
+    case = _report(api, session, plate="浙H5E555", text=FORMULA)
+    api.login("kc-centre")
+    rows = _csv(api, "/cases/export.csv?matter=illegal_parking")
+    assert rows[0][:4] == ["编号", "事项", "状态", "亮灯"]
+    actor = actor_of(session, "kc-centre")
+    visible = select(func.count()).select_from(Case).where(visible_cases(actor), Case.matter_code == "illegal_parking")
+    assert len(rows) - 1 == session.scalar(visible)
+    mine = next(row for row in rows if row[0] == case["number"])
+    assert mine[1] == "城区机动车违停治理"
+    assert mine[2] == "已上报"
+    assert mine[3] in {"绿灯", "黄灯 · 临期", "红灯 · 超期"}
+    assert mine[6] == "柯城区公安交警大队"
+    local = datetime.fromisoformat(case["created_at"]).astimezone(UTC) + timedelta(hours=8)
+    assert mine[7] == f"{local:%Y-%m-%d %H:%M}"
+    assert mine[9] == "'" + FORMULA
+    english = _csv(api, "/api/v1/cases/export.csv?matter=illegal_parking&lang=en")
+    assert english[0][:3] == ["Number", "Matter", "Status"]
+    assert next(row for row in english if row[0] == case["number"])[2] == "Reported"
+
+    xlsx = api.get(f"/cases/export.xlsx?q={case['number']}")
+    assert xlsx.status_code == 200
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet is not None
+    values = list(sheet.iter_rows(values_only=True))
+    assert len(values) == 2
+    assert values[1][0] == case["number"]
+    assert values[1][9] == "'" + FORMULA
+    assert isinstance(values[1][7], datetime)
+
+
+def test_export_counts_match_the_database(api: Any, session: Session) -> None:
+    api.login("fushan")
+    actor = actor_of(session, "fushan")
+    expected = session.scalar(
+        select(func.count()).select_from(Case).where(visible_cases(actor), Case.status == "closed")
+    )
+    rows = _csv(api, "/cases/export.csv?status=closed")
+    assert len(rows) - 1 == expected
+    assert all(row[2] == "已办结" for row in rows[1:])
+
+
+def test_another_scope_never_sees_the_case_in_list_search_or_export(api: Any, session: Session) -> None:
+    case = _report(api, session, plate="浙H9X999", text="scope denial")
+    api.login("qj-hrss")
+    assert _ids(api, f"q={case['number']}") == []
+    assert case["id"] not in _ids(api, "matter=illegal_parking")
+    assert case["number"] not in api.get("/cases?q=浙H9X999", headers=HTML).text
+    assert len(_csv(api, f"/cases/export.csv?q={case['number']}")) == 1  # the headings alone
+    assert case["number"] not in api.get("/api/v1/cases/export.csv").content.decode("utf-8-sig")
+    api.login("partymember")  # 湖镇镇, another county
+    assert _ids(api, "q=浙H9X999") == []
+    assert api.get(f"/cases/export.xlsx?q={case['number']}").status_code == 200
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_a_text_that_starts_like_a_formula_is_made_literal(start: str) -> None:
+    assert safe_cell(f"{start}1+1") == f"'{start}1+1"
+
+
+def test_plain_values_pass_unchanged() -> None:
+    assert safe_cell("浙H12345") == "浙H12345"
+    assert safe_cell(-3) == -3
+    assert safe_cell(None) is None
+    assert safe_cell("a=b") == "a=b"
+
+
+def test_the_campaign_board_export_uses_safe_cell() -> None:
+    from zhili.campaigns import board_export  # noqa: PLC0415
+    from zhili.campaigns.board_schemas import PersonRow  # noqa: PLC0415
+
+    now = datetime(2026, 7, 23, tzinfo=UTC)
+    row = PersonRow(
+        task_id=1,
+        person_id=1,
+        name="=cmd|' /C calc'!A0",
+        phone="+8613800000000",
+        role="party_member",
+        division_code="330825",
+        division_name="龙游县",
+        state="notified",
+        notified_at=now,
+        claim_due_at=now,
+        claimed_at=None,
+        reported_at=None,
+        supervisor_name="@SUM(1)",
+        supervisor_phone=None,
+        is_overdue=False,
+    )
+    text = board_export.to_csv([row], "zh").decode("utf-8-sig")
+    assert "'=cmd" in text
+    assert "'+8613800000000" in text
+    assert "'@SUM(1)" in text

@@ -1,0 +1,204 @@
+"""The workbench: each tile's count equals an independent count of the database and the rows its link opens."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from tests.campaigns.task_helpers import actor_of, dispatch_typhoon
+from tests.cases.test_flow import PNG, command, report_parking, unit
+
+from zhili.campaigns import tasks
+from zhili.campaigns.models import CampaignTask
+from zhili.campaigns.reach import load_reach
+from zhili.cases import queries
+from zhili.cases.lifecycle import CaseStatus, Party
+from zhili.cases.models import Case, CollaborationRequest
+from zhili.cases.parties import parties_given, visible_cases
+from zhili.core.auth import Actor, Grant, Scope
+from zhili.core.clock import FrozenClock
+from zhili.workbench.menu import menu_for
+
+HTML = {"accept": "text/html"}
+TILE = re.compile(r'data-tile="(\w+)">\s*<span class="tile-count">(\d+)</span>')
+FINISHED = {"rejected", "closed", "rated", "archived", "verified"}
+LISTED = 500
+LOGINS = ("kc-centre", "fushan", "kc-traffic", "gridworker", "partymember", "gridhead", "village")
+
+
+def _case_ids(session: Session, actor: Actor, now: datetime) -> dict[str, set[int]]:
+    """What waits for the actor, worked out case by case in Python from the parties (not the queue's SQL)."""
+    units = sorted(actor.units)
+    asked_rows = (
+        session.execute(
+            select(CollaborationRequest.case_id, CollaborationRequest.status).where(
+                CollaborationRequest.unit_id.in_(units)
+            )
+        ).all()
+        if units
+        else []
+    )
+    helping = {case_id for case_id, _status in asked_rows}
+    waiting = {case_id for case_id, status in asked_rows if status == "requested"}
+    found: dict[str, set[int]] = defaultdict(set)
+    for case in session.scalars(select(Case).where(visible_cases(actor))):
+        parties = parties_given(actor, case, is_helping=case.id in helping)
+        is_open = case.status not in FINISHED
+        if case.status in {CaseStatus.REPORTED, CaseStatus.ACCEPTED} and Party.DISPATCHER in parties:
+            found["accept"].add(case.id)
+        if case.status == CaseStatus.DISPATCHED and Party.LEAD in parties:
+            found["sign"].add(case.id)
+        if case.status == CaseStatus.FEEDBACK and parties & {Party.ORIGINATOR, Party.DISPATCHER}:
+            found["verify"].add(case.id)
+        if is_open and case.id in waiting:
+            found["help"].add(case.id)
+        due, yellow = case.phase_due_at, case.phase_yellow_at
+        if is_open and due is not None and due <= now:
+            found["overdue"].add(case.id)
+        elif is_open and due is not None and yellow is not None and yellow <= now:
+            found["due_soon"].add(case.id)
+    return found
+
+
+def _task_counts(session: Session, actor: Actor) -> dict[str, int]:
+    """Unclaimed tasks, mine and those I answer for, by the pure `parties_of` rule."""
+    reach = load_reach(session, actor)
+    counts = {"unclaimed_mine": 0, "unclaimed_above": 0}
+    for task in session.scalars(select(CampaignTask).where(CampaignTask.state.in_(("notified", "read")))):
+        parties = tasks.parties_of(
+            reach,
+            person_id=task.person_id,
+            supervisor_position_id=task.supervisor_position_id,
+            division_code=task.division_code,
+        )
+        if tasks.TaskParty.RECIPIENT in parties:
+            counts["unclaimed_mine"] += 1
+        elif tasks.TaskParty.ABOVE in parties:
+            counts["unclaimed_above"] += 1
+    return counts
+
+
+def _loop_in_several_states(api: Any, session: Session) -> None:
+    """Three new cases: one reported, one dispatched (to sign), one replied (to verify) after asking for help."""
+    report_parking(api, session)  # stays reported: 待受理
+    dispatched, replied = report_parking(api, session), report_parking(api, session)
+    api.login("kc-centre")
+    dispatched = command(api, command(api, dispatched, "accept"), "dispatch")
+    replied = command(api, command(api, replied, "accept"), "dispatch")
+    api.login("kc-traffic")
+    replied = command(api, command(api, replied, "sign"), "start")
+    enforcement = unit(session, "enforcement", "330802")
+    asked = api.send(
+        "POST",
+        f"/api/v1/cases/{replied['id']}/help-requests",
+        json={"requests": [{"unit_id": enforcement, "deadline_hours": 24, "text": "请协助"}]},
+    )
+    assert asked.status_code == 201, asked.text
+    photo = api.send("POST", f"/api/v1/cases/{replied['id']}/photos", files={"photo": ("p.png", PNG, "image/png")})
+    evidence = [
+        {"kind": "photo", "ref": photo.json()["ref"]},
+        {"kind": "text", "ref": "现场已恢复"},
+        {"kind": "gps", "ref": "118.8712,28.9361"},
+    ]
+    replied = api.get(f"/api/v1/cases/{replied['id']}").json()
+    replied = command(api, replied, "reply", text="车辆已拖离", evidence=evidence)
+    assert dispatched["status"] == "dispatched"
+    assert replied["status"] == "feedback"
+
+
+def test_every_tile_counts_what_the_database_holds_and_its_link_lists_those_rows(
+    api: Any, session: Session, clock: FrozenClock
+) -> None:
+    _loop_in_several_states(api, session)
+    dispatch_typhoon(session, clock)
+    now, seen = clock.now(), set()
+    for username in LOGINS:
+        actor = actor_of(session, username)
+        expected_ids = _case_ids(session, actor, now)
+        expected = {name: len(ids) for name, ids in expected_ids.items()} | _task_counts(session, actor)
+        home = api.login(username).get("/", headers=HTML)
+        assert home.status_code == 200
+        tiles = {name: int(count) for name, count in TILE.findall(home.text)}
+        assert tiles, username
+        for name, count in tiles.items():
+            assert count == expected.get(name, 0), f"{username}: {name}"
+            link = re.search(rf'href="([^"]+)" data-tile="{name}"', home.text)
+            assert link is not None
+            href = link.group(1).replace("&amp;", "&")
+            path, _, query = href.partition("?")
+            if count > LISTED:
+                continue
+            listed = api.get(f"/api/v1{path}?{query}&limit={LISTED}").json()["items"]
+            assert len(listed) == count, f"{username}: {name} lists {len(listed)}"
+            if name in expected_ids:
+                assert {row["id"] for row in listed} == expected_ids[name], f"{username}: {name}"
+            if count:
+                seen.add(name)
+        hidden = {name for name, count in expected.items() if count and name not in tiles}
+        assert not hidden, f"{username} has work the workbench hides: {hidden}"
+    assert {"accept", "sign", "verify", "overdue", "unclaimed_mine", "unclaimed_above"} <= seen
+
+
+def test_help_requests_count_for_the_unit_asked(api: Any, session: Session, clock: FrozenClock) -> None:
+    _loop_in_several_states(api, session)
+    enforcement = unit(session, "enforcement", "330802")
+    staff = Actor(
+        username="enforcement",
+        display_name="执法队员",
+        roles=frozenset({"dept_staff"}),
+        scope=Scope.of([Grant("330802", enforcement)]),
+        units=frozenset({enforcement}),
+    )
+    counts = queries.todo_counts(session, staff, now=clock.now())
+    expected = _case_ids(session, staff, clock.now())
+    assert counts["help"] == len(expected["help"]) >= 1
+    assert counts["sign"] == len(expected["sign"])
+
+
+@pytest.mark.parametrize(
+    ("username", "shown", "not_shown"),
+    [
+        ("partymember", {"unclaimed_mine", "verify", "overdue"}, {"accept", "sign", "help"}),
+        ("gridworker", {"unclaimed_mine", "verify"}, {"accept", "sign", "help"}),
+        ("kc-traffic", {"sign", "help", "overdue"}, {"accept", "unclaimed_mine"}),
+        ("kc-centre", {"accept", "verify", "unclaimed_above"}, {"sign", "help", "unclaimed_mine"}),
+    ],
+)
+def test_only_the_tiles_of_the_role(api: Any, username: str, shown: set[str], not_shown: set[str]) -> None:
+    tiles = dict(TILE.findall(api.login(username).get("/", headers=HTML).text))
+    assert shown <= set(tiles)
+    assert not (not_shown & {name for name, count in tiles.items() if count == "0"})
+    assert "我的岗位" in api.get("/", headers=HTML).text
+
+
+@pytest.mark.parametrize(
+    ("username", "expected", "absent"),
+    [
+        ("partymember", ["/", "/tasks", "/cases/new", "/cases", "/inbox"], {"/supervision", "/campaigns"}),
+        ("gridworker", ["/", "/tasks", "/cases/new", "/cases", "/inbox"], {"/supervision", "/campaigns"}),
+        ("kc-traffic", ["/", "/cases", "/supervision", "/cases/new"], {"/campaigns", "/tasks"}),
+    ],
+)
+def test_the_menu_fits_the_role(session: Session, username: str, expected: list[str], absent: set[str]) -> None:
+    items = menu_for(actor_of(session, username))
+    assert [i.href for i in items if i.is_tab] == expected
+    assert not absent & {i.href for i in items}
+
+
+def test_a_centre_has_everything_in_its_menu(session: Session) -> None:
+    items = menu_for(actor_of(session, "kc-centre"))
+    assert {"/", "/cases", "/supervision", "/campaigns", "/map", "/org", "/matters", "/tasks"} <= {
+        i.href for i in items
+    }
+    assert 4 <= sum(i.is_tab for i in items) <= 5
+
+
+def test_the_case_menu_item_is_called_banjian(api: Any) -> None:
+    page = api.login("kc-centre").get("/", headers=HTML).text
+    assert ">办件<" in page
+    assert ">一件事<" not in page

@@ -1,0 +1,119 @@
+"""Headless Chromium: a phone (390×844) gets the role's bottom tab bar and cards; a desk keeps menu and tables."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from tests.conftest import World, live_server
+from tests.web.test_browser import CHROMIUM_FLAGS, _chromium
+
+from zhili.app import create_app
+from zhili.core.settings import Settings
+from zhili.demo import DEMO_PASSWORD
+
+PHONE = {"width": 390, "height": 844}
+DESK = {"width": 1280, "height": 860}
+ROW_DISPLAY = "() => getComputedStyle(document.querySelector('table.cards tbody tr[data-case]')).display"
+FIELD_TABS = ["/", "/tasks", "/cases/new", "/cases", "/inbox"]
+
+
+@pytest.fixture(scope="module")
+def server(sqlite_world: World) -> Iterator[str]:
+    """The app on a real port, over the SQLite demo world."""
+    app = create_app(Settings(environment="test", database_url=sqlite_world.url), engine=sqlite_world.engine)
+    with live_server(app) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright."""
+    executable = _chromium()
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only when a browser exists
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+def _login(browser: Any, server: str, username: str, viewport: dict[str, int]) -> Any:
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    page.goto(f"{server}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server}/")
+    return page
+
+
+def _no_sideways_scroll(page: Any) -> None:
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+@pytest.mark.parametrize("username", ["partymember", "gridworker"])
+def test_a_phone_gets_the_tab_bar_and_case_cards(browser: Any, server: str, username: str) -> None:
+    page = _login(browser, server, username, PHONE)
+    assert page.is_visible("nav.tabbar")
+    assert not page.is_visible("nav.desk-menu")
+    tabs = page.eval_on_selector_all("nav.tabbar > a", "links => links.map(a => a.getAttribute('href'))")
+    assert tabs == FIELD_TABS
+    assert page.is_visible("#tiles [data-tile='unclaimed_mine']")
+    box = page.locator("nav.tabbar").bounding_box()
+    assert box is not None
+    assert box["y"] + box["height"] == pytest.approx(PHONE["height"], abs=1)
+    _no_sideways_scroll(page)
+
+    page.click("nav.tabbar a[href='/cases']")
+    page.wait_for_url(f"{server}/cases")
+    assert page.get_attribute("nav.tabbar a[href='/cases']", "class") == "active"
+    cards = page.locator("table.cards tbody tr[data-case]")
+    assert cards.count() > 0
+    assert page.evaluate(ROW_DISPLAY) == "grid"
+    assert not page.is_visible("table.cards thead")
+    _no_sideways_scroll(page)
+    for index in range(min(cards.count(), 5)):
+        card = cards.nth(index)
+        card_box = card.bounding_box()
+        assert card_box is not None
+        assert card_box["x"] >= 0
+        assert card_box["x"] + card_box["width"] <= PHONE["width"]
+        light = card.locator(".light")
+        if light.count():
+            light_box = light.bounding_box()
+            assert light_box is not None
+            assert light.is_visible()
+            assert light_box["x"] + light_box["width"] <= PHONE["width"]
+    page.context.close()
+
+
+def test_a_desk_keeps_the_menu_and_tables_and_a_centre_sees_everything(browser: Any, server: str) -> None:
+    page = _login(browser, server, "kc-centre", DESK)
+    assert not page.is_visible("nav.tabbar")
+    menu = page.eval_on_selector_all("nav.desk-menu a", "links => links.map(a => a.getAttribute('href'))")
+    for href in ("/", "/cases", "/supervision", "/campaigns", "/map", "/org", "/matters"):
+        assert href in menu
+    assert page.inner_text("nav.desk-menu a[href='/cases']") == "办件"
+    assert page.is_visible("#tiles [data-tile='accept']")
+    page.click("#tiles [data-tile='accept']")
+    page.wait_for_url(f"{server}/cases?todo=accept")
+    assert page.is_visible("table.cards thead")
+    assert (
+        page.evaluate("() => getComputedStyle(document.querySelector('table.cards tbody tr')).display") == "table-row"
+    )
+    page.context.close()
+
+
+def test_a_centre_on_a_phone_reaches_the_rest_under_more(browser: Any, server: str) -> None:
+    page = _login(browser, server, "kc-centre", PHONE)
+    tabs = page.eval_on_selector_all("nav.tabbar > a", "links => links.map(a => a.getAttribute('href'))")
+    assert 4 <= len(tabs) <= 5
+    assert "/supervision" in tabs
+    page.click("nav.tabbar details.tab-more summary")
+    page.click("nav.tabbar .tab-more-menu a[href='/matters']")
+    page.wait_for_url(f"{server}/matters")
+    _no_sideways_scroll(page)
+    page.context.close()
