@@ -32,6 +32,7 @@ from zhili.notify.service import notify
 from zhili.org.geo import LocatorCache
 from zhili.org.geometry import areal_from_geojson
 from zhili.org.models import Division, Position
+from zhili.web.i18n import translate
 
 _TASKS = cast("Table", CampaignTask.__table__)
 # The SET clause comes from the parameters given; the WHERE holds the state the action was checked against.
@@ -266,7 +267,14 @@ def rate_task(session: Session, *, task_id: int, data: RateBody, actor: Actor, c
             after={"comment": data.comment},
             at=now,
         )
-    _tell(session, task, campaign, kind="rated", text=f"任务评价：{data.rating.value}", clock=clock)
+    _tell(
+        session,
+        task,
+        campaign,
+        kind="rated",
+        text=f"任务评价：{translate(f'task_rating.{data.rating.value}', 'zh')}",
+        clock=clock,
+    )
     commit(session)
     return task
 

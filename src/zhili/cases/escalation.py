@@ -35,6 +35,8 @@ from zhili.notify.service import Notice
 from zhili.org.models import Position
 from zhili.org.roles import Role
 from zhili.org.routing import COUNTY_CODE_LENGTH, parent_code
+from zhili.web.i18n import translate
+from zhili.web.labels import local_time
 
 CLOCK_ACTOR = "system:clock"
 LIGHT_STEPS = frozenset({Light.YELLOW.value, Light.RED.value})
@@ -209,14 +211,15 @@ def _audit_entry(rung: Rung) -> audit.AuditEntry:
 
 
 def _notice(rung: Rung) -> Notice:
-    zh, en = STEP_NAMES[rung.step]
+    zh, _ = STEP_NAMES[rung.step]
     case = rung.case
-    due = case.phase_due_at.isoformat(timespec="minutes") if case.phase_due_at else "—"
+    phase = translate(f"phase.{case.phase}", "zh") if case.phase else "—"
+    due = f" · 时限至 {local_time(case.phase_due_at)}" if case.phase_due_at else ""
     return Notice(
         topic=f"case.{event_kind(rung.step)}",
         severity=Severity.RED if rung.step in RED_STEPS else Severity.YELLOW,
         title=f"{zh}：{case.number}",
-        body=f"{zh} / {en} · {case.number} · {case.phase} · due {due}" + (f"\n{rung.note}" if rung.note else ""),
+        body=f"{zh} · {case.number} · {phase}阶段{due}" + (f"\n{rung.note}" if rung.note else ""),
         key=rung.key,
         link=f"/cases/{case.id}",
         subject=f"case:{case.id}",

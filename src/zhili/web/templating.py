@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from fastapi import Request
@@ -11,7 +11,9 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 from starlette.responses import Response
 
+from zhili.web import labels
 from zhili.web.i18n import LANG_COOKIE, LANGUAGES, request_language, translate
+from zhili.web.labels import LOCAL_ZONE
 
 NAV = (
     ("/", "nav.home"),
@@ -25,15 +27,12 @@ NAV = (
 )
 
 
-# China Standard Time has no daylight saving: a fixed offset needs no time-zone database.
-LOCAL_ZONE = timezone(timedelta(hours=8), "CST")
+__all__ = ["LOCAL_ZONE", "NAV", "Renderer", "local_time", "renderer"]
 
 
-def local_time(value: datetime | None) -> str:
-    """A stored UTC time as Quzhou reads it (China Standard Time), labelled."""
-    if value is None:
-        return ""
-    return value.astimezone(LOCAL_ZONE).strftime("%Y-%m-%d %H:%M") + " CST"
+def local_time(value: datetime | None, language: str = "zh") -> str:
+    """Kept for callers outside templates: a stored UTC time in Quzhou's local time (see `labels`)."""
+    return labels.local_time(value, language)
 
 
 class Renderer:
@@ -42,7 +41,7 @@ class Renderer:
     def __init__(self, packages: Sequence[str], default_language: str) -> None:
         loader = ChoiceLoader([PackageLoader(package, "templates") for package in packages])
         environment = Environment(loader=loader, autoescape=select_autoescape(), auto_reload=False)
-        environment.filters["local"] = local_time
+        labels.install(environment)
         self.templates = Jinja2Templates(env=environment)
         self.default_language = default_language
 
