@@ -6,8 +6,13 @@ from datetime import UTC, datetime
 
 import pytest
 from jinja2 import Environment
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from tests.web.page_text import problems, visible_text
 
+from zhili.access.models import Account
+from zhili.core.actor_names import actor_names
+from zhili.org.models import Person
 from zhili.web import labels
 
 NOON_UTC = datetime(2026, 12, 2, 10, 10, tzinfo=UTC)
@@ -115,3 +120,13 @@ def test_visible_text_reads_attributes_and_skips_scripts() -> None:
     assert texts == ["收件箱", "提交", "plate_number", "照片", "处置中", "红牌警告：ZL1"]
     assert [f.is_marked_chinese for f in found][-1]
     assert problems("红牌警告：ZL1", "en", is_marked_chinese=True) == []
+
+
+def test_account_actors_are_named_by_their_person(session: Session) -> None:
+    account = session.execute(select(Account).where(Account.username == "gridworker")).scalar_one()
+    person = session.get(Person, account.person_id)
+    assert person is not None
+    key, admin = f"account:{account.id}:gridworker", "account:1:admin"
+    names = actor_names(session, [key, admin, "system:clock", None, "account:x:y"])
+    assert names == {key: person.name, admin: "admin"}
+    assert labels.actor(key, "zh", names) == person.name

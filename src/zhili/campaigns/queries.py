@@ -99,7 +99,8 @@ def forwards(session: Session, actor: Actor, campaign_id: int) -> list[ForwardRe
         .join(Division, Division.code == CampaignForward.division_code)
         .where(CampaignForward.campaign_id == campaign_id)
         .order_by(CampaignForward.division_code)
-    )
+    ).all()
+    names = actor_names(session, [forward.forwarded_by for forward, _ in rows])
     return [
         ForwardRead(
             id=forward.id,
@@ -110,6 +111,7 @@ def forwards(session: Session, actor: Actor, campaign_id: int) -> list[ForwardRe
             received_at=forward.received_at,
             forwarded_at=forward.forwarded_at,
             forwarded_by=forward.forwarded_by,
+            forwarded_by_name=names.get(forward.forwarded_by or "", ""),
         )
         for forward, name in rows
         if overlaps(actor, [forward.division_code])

@@ -76,3 +76,4 @@ class ForwardRead(BaseModel):
     received_at: datetime
     forwarded_at: datetime | None
     forwarded_by: str | None
+    forwarded_by_name: str = Field(default="", description="who forwarded it, by name")
