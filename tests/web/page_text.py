@@ -8,7 +8,7 @@ actor strings (`account:8:gridworker`, `system:clock`), UTC and ISO times, Pytho
 Chinese page, and Chinese labels left on an English page.
 
 The allowlist is short on purpose. Allowed on a Chinese page: the product's name (Zhili), the language
-switch (English), a few abbreviations people use as words (GPS, CSV, XLSX, SMS, ID, Webhook, 1+X),
+switch (English), a few abbreviations people use as words (GPS, CSV, XLSX, SMS, ID, URL, HTTP, Webhook, 1+X),
 codes with digits in them (case numbers ZL…, campaign numbers SL-…, plate numbers 浙H…, division
 codes), e-mail addresses and web addresses, the login's own username, and whatever the page's
 `data-crawl-allow` marks as data typed by people. Chinese is allowed on an English page: people's
@@ -38,7 +38,9 @@ VOID_ELEMENTS = frozenset(
 # The product's name in Chinese, shown beside "Zhili" on every page.
 BRAND = frozenset({"治理"})
 # English words a Chinese page may show: the name, the language switch, abbreviations used as words.
-ENGLISH_ON_CHINESE = frozenset({"Zhili", "English", "GPS", "CSV", "XLSX", "SMS", "ID", "URL", "Webhook", "DingTalk"})
+ENGLISH_ON_CHINESE = frozenset(
+    {"Zhili", "English", "GPS", "CSV", "XLSX", "SMS", "ID", "URL", "HTTP", "Webhook", "DingTalk"}
+)
 
 SNAKE = re.compile(r"(?<![\w./:@-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w@-])")
 DOTTED_KEY = re.compile(r"(?<![\w./@-])[a-z][a-z_]+(?:\.[a-z0-9_]+)+(?![\w@(/-])")
@@ -147,7 +149,7 @@ def problems(
     text: str, language: str, *, allowed_words: frozenset[str] = frozenset(), is_marked_chinese: bool = False
 ) -> list[str]:
     """What is wrong with one fragment of visible text on a page in `language` (empty if nothing)."""
-    found = [f"raw code {m!r}" for m in SNAKE.findall(text)]
+    found = [f"raw code {m!r}" for m in SNAKE.findall(_without_addresses(text))]
     found += [f"untranslated key {m!r}" for m in DOTTED_KEY.findall(_without_addresses(text))]
     found += [f"actor string {m!r}" for m in ACTOR.findall(text)]
     found += [f"UTC/ISO time {m!r}" for m in ISO_TIME.findall(text) + ISO_T.findall(text)]

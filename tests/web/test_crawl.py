@@ -44,6 +44,10 @@ from zhili.core.auth import system_actor
 from zhili.core.clock import FrozenClock
 from zhili.core.settings import Settings
 from zhili.demo import LOGIN_LABELS
+from zhili.notify.kinds import Severity, WebhookFormat
+from zhili.notify.models import OutboxMessage
+from zhili.notify.schemas import WebhookCreate
+from zhili.notify.webhooks import create_webhook
 from zhili.worker import TIMER_HANDLERS
 
 LOGINS = tuple(LOGIN_LABELS)
@@ -194,6 +198,7 @@ def important_pages(session: Session, campaign_ids: list[int]) -> tuple[list[str
         f"/cases/{case_id}" for case_id in session.scalars(select(Case.id).group_by(Case.status).order_by(Case.status))
     ]
     task_ids = session.scalars(select(CampaignTask.id).where(CampaignTask.campaign_id.in_(campaign_ids)).limit(2))
+    outbox = session.scalars(select(OutboxMessage.id).limit(1)).all()
     return [
         "/",
         "/cases",
@@ -208,6 +213,8 @@ def important_pages(session: Session, campaign_ids: list[int]) -> tuple[list[str
         "/tasks",
         "/inbox",
         "/inbox/preferences",
+        "/admin/deliveries",
+        *[f"/admin/deliveries/{n}" for n in outbox],
         "/org",
         "/org/search?q=湖镇",
         "/map",
@@ -221,6 +228,14 @@ def seed(sessions: sessionmaker[Session]) -> list[int]:
     actor, clock = system_actor("crawl"), FrozenClock(START)
     ids = []
     with sessions() as session:
+        robot = WebhookCreate(
+            name="县指挥中心钉钉群",
+            url="https://oapi.dingtalk.com/robot/send?access_token=x",
+            format=WebhookFormat.DINGTALK_MARKDOWN,
+            topics="case.,campaign.task",
+            min_severity=Severity.YELLOW,
+        )
+        create_webhook(session, actor=actor, data=robot, clock=clock)
         for division, mode in ((HUZHEN, "all"), (LONGYOU, "cascade")):
             data = CampaignCreate(template="typhoon", divisions=[division], mode=mode, message="请按要求落实")
             campaign = dispatch_campaign(session, data=data, actor=actor, clock=clock)
