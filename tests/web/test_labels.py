@@ -60,7 +60,7 @@ def test_the_filters_read_the_page_language() -> None:
     environment = Environment(autoescape=True)
     labels.install(environment)
     template = environment.from_string("{{ t|local }} · {{ 2|duration('hours') }} · {{ 'red'|label('severity') }}")
-    assert template.render(t=NOON_UTC, lang="en") == "2 Dec 2026 18:10 · 2 hours · Red"
+    assert template.render(t=NOON_UTC, lang="en") == "2 Dec 2026 18:10 · 2 hours · Red alert"
     assert template.render(t=NOON_UTC, lang="zh") == "2026-12-02 18:10 · 2 小时 · 红色警示"
 
 
