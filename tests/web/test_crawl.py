@@ -34,6 +34,7 @@ from tests.campaigns.board_helpers import apply_pattern
 from tests.conftest import START, Api, World
 from tests.web.page_text import Fragment, problems, visible_text
 
+from zhili.access.models import Account
 from zhili.app import create_app
 from zhili.campaigns.dispatch import dispatch_campaign
 from zhili.campaigns.models import CampaignTask
@@ -48,6 +49,7 @@ from zhili.notify.kinds import Severity, WebhookFormat
 from zhili.notify.models import OutboxMessage
 from zhili.notify.schemas import WebhookCreate
 from zhili.notify.webhooks import create_webhook
+from zhili.org.models import Department
 from zhili.worker import TIMER_HANDLERS
 
 LOGINS = tuple(LOGIN_LABELS)
@@ -57,7 +59,7 @@ SAMPLES_PER_PATTERN = 2
 PAGES_PER_LOGIN = 24
 SKIPPED_PREFIXES = ("/api/", "/static/", "/logout", "/healthz", "/openapi", "/docs", "/redoc")
 SKIPPED_SUFFIXES = (".csv", ".xlsx", ".json", ".geojson", "/stream", "/export", ".png", ".jpg")
-HUZHEN, LONGYOU = "330825101", "330825"
+HUZHEN, LONGYOU, KECHENG, FUSHAN = "330825101", "330825", "330802", "330802006"
 
 # Pattern → why its findings are known, not failures: other parts of issue 9 rebuild these templates.
 KNOWN: dict[str, str] = {
@@ -199,6 +201,8 @@ def important_pages(session: Session, campaign_ids: list[int]) -> tuple[list[str
     ]
     task_ids = session.scalars(select(CampaignTask.id).where(CampaignTask.campaign_id.in_(campaign_ids)).limit(2))
     outbox = session.scalars(select(OutboxMessage.id).limit(1)).all()
+    unit = session.scalars(select(Department.id).where(Department.division_code == KECHENG).limit(1)).all()
+    person = session.scalars(select(Account.person_id).where(Account.username == "gridworker")).all()
     return [
         "/",
         "/cases",
@@ -217,6 +221,10 @@ def important_pages(session: Session, campaign_ids: list[int]) -> tuple[list[str
         *[f"/admin/deliveries/{n}" for n in outbox],
         "/org",
         "/org/search?q=湖镇",
+        f"/org/divisions/{HUZHEN}",
+        f"/org/divisions/{FUSHAN}",
+        *[f"/org/departments/{n}" for n in unit],
+        *[f"/org/people/{n}" for n in person],
         "/map",
         "/matters",
         "/matters/illegal_parking",
