@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from zhili.campaigns.board_schemas import PersonRow, Which
 from zhili.org.roles import role_name
 from zhili.web.i18n import translate
-from zhili.web.templating import LOCAL_ZONE
+from zhili.web.labels import LOCAL_ZONE
 
 COLUMNS = (
     "board.col.name",

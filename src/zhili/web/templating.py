@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from fastapi import Request
@@ -13,7 +12,7 @@ from starlette.responses import Response
 
 from zhili.web import labels
 from zhili.web.i18n import LANG_COOKIE, LANGUAGES, request_language, translate
-from zhili.web.labels import LOCAL_ZONE
+from zhili.web.labels import LOCAL_ZONE, local_time
 
 NAV = (
     ("/", "nav.home"),
@@ -25,14 +24,6 @@ NAV = (
     ("/map", "nav.map"),
     ("/matters", "nav.matters"),
 )
-
-
-__all__ = ["LOCAL_ZONE", "NAV", "Renderer", "local_time", "renderer"]
-
-
-def local_time(value: datetime | None, language: str = "zh") -> str:
-    """Kept for callers outside templates: a stored UTC time in Quzhou's local time (see `labels`)."""
-    return labels.local_time(value, language)
 
 
 class Renderer:
@@ -73,3 +64,7 @@ def renderer(request: Request) -> Renderer:
     """The app's renderer (set by `create_app`)."""
     found: Renderer = request.app.state.renderer
     return found
+
+
+# LOCAL_ZONE and local_time live in `labels` with the other formatting rules; kept importable from here.
+__all__ = ["LOCAL_ZONE", "NAV", "Renderer", "local_time", "renderer"]
