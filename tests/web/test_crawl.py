@@ -35,13 +35,17 @@ from tests.conftest import START, Api, World
 from tests.web.page_text import Fragment, problems, visible_text
 
 from zhili.access.models import Account
+from zhili.access.service import actor_for
 from zhili.app import create_app
+from zhili.campaigns.cascade import forward_campaign
 from zhili.campaigns.dispatch import dispatch_campaign
 from zhili.campaigns.models import CampaignTask
-from zhili.campaigns.schemas import CampaignCreate
+from zhili.campaigns.schemas import CampaignCreate, ForwardCreate
+from zhili.campaigns.task_schemas import RateBody
+from zhili.campaigns.task_service import rate_task, verify_task
 from zhili.cases.models import Case
 from zhili.clocks.firing import fire_due
-from zhili.core.auth import system_actor
+from zhili.core.auth import Actor, system_actor
 from zhili.core.clock import FrozenClock
 from zhili.core.settings import Settings
 from zhili.demo import LOGIN_LABELS
@@ -250,9 +254,31 @@ def seed(sessions: sessionmaker[Session]) -> list[int]:
             apply_pattern(session, campaign.id, START)
             ids.append(campaign.id)
         session.commit()
+        act_as_people(session, ids)
     while fire_due(sessions, clock=FrozenClock(NOW), handlers=TIMER_HANDLERS, batch_size=5000):
         pass
     return ids
+
+
+def act_as_people(session: Session, campaign_ids: list[int]) -> None:
+    """The county forwards the cascade with its instructions; the township verifies and rates a report."""
+    clock = FrozenClock(START + timedelta(hours=2))
+    county, township = (logged_in(session, name) for name in ("ly-centre", "huzhen"))
+    forward = ForwardCreate(instructions="请各乡镇立即部署")
+    forward_campaign(
+        session, campaign_id=campaign_ids[1], division_code=LONGYOU, data=forward, actor=county, clock=clock
+    )
+    reported = select(CampaignTask.id).where(
+        CampaignTask.campaign_id == campaign_ids[0], CampaignTask.state == "reported"
+    )
+    task_id = session.scalars(reported.limit(1)).one()
+    verify_task(session, task_id=task_id, note="现场已核实", actor=township, clock=clock)
+    rate_task(session, task_id=task_id, data=RateBody(rating="good"), actor=township, clock=clock)
+
+
+def logged_in(session: Session, username: str) -> Actor:
+    """The actor of a demo login."""
+    return actor_for(session, session.scalars(select(Account).where(Account.username == username)).one())
 
 
 @pytest.fixture(scope="module")
