@@ -2,11 +2,14 @@
 
 The crawl logs in as each demo login (README.md) with the TestClient over the shared SQLite demo
 world, to which it adds (inside a transaction rolled back at the end) two campaigns with tasks in
-every state and a day of the escalation ladder's notifications. From the home page, the menu and a
-fixed list of important pages it follows every same-origin GET link to an HTML page (not /api/,
-/static/, downloads or streams), a few samples per URL pattern (/cases/1 and /cases/2 are one
-pattern). Each page's visible text is checked by `tests/web/page_text.py`; a finding names the login,
-the language, the page and the offending text.
+every state (one forwarded by the county, one report verified and rated by the township), a DingTalk
+robot, and a day of the escalation ladder's notifications. Every login reads a fixed list of
+important pages (the administrator also a case in each status), then follows same-origin GET links
+to HTML pages (not /api/, /static/, downloads or streams), at most `SAMPLES_PER_PATTERN` per URL
+pattern (/cases/1 and /cases/2 are one) and `PAGES_PER_LOGIN` in all, which keeps the crawl near
+30 s. Chinese discovers the pages, English reads the same ones. Each page's visible text is checked
+by `tests/web/page_text.py`; a finding names the login, the language, the page and the offending
+text (`ZHILI_CRAWL_REPORT=/tmp/crawl.txt` writes them all to a file).
 
 Pages whose templates other parts of issue 9 are rebuilding are listed in `KNOWN` with the reason:
 their findings are reported by a strict xfail per pattern, so a fixed page makes its xfail pass and
