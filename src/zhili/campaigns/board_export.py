@@ -17,7 +17,7 @@ from zhili.campaigns.board_schemas import PersonRow, Which
 from zhili.core.exports import Cell, safe_cell
 from zhili.org.roles import role_name
 from zhili.web.i18n import translate
-from zhili.web.templating import LOCAL_ZONE
+from zhili.web.labels import LOCAL_ZONE
 
 COLUMNS = (
     "board.col.name",

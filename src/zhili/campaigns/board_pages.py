@@ -53,6 +53,7 @@ def _config(campaign_id: int, division: str, language: str) -> dict[str, object]
     """What the page script needs: where to listen and read, and the words it writes."""
     base = f"/api/v1/campaigns/{campaign_id}"
     return {
+        "lang": language,
         "stream": f"{base}/board/stream?division={division}",
         "people": f"{base}/people?division={division}",
         "page": f"/campaigns/{campaign_id}/board",

@@ -70,6 +70,7 @@ class CampaignBrief(BaseModel):
     id: int
     number: str
     title: str
+    title_en: str = Field(default="", description="the title on an English page")
     template_code: str
     severity: str
     status: str

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -49,6 +51,28 @@ class Campaign(Base):
     created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    @property
+    def template_name_zh(self) -> str:
+        """The dispatched template's Chinese name (its code when the copy has none)."""
+        return str(self._template_copy().get("name_zh") or self.template_code)
+
+    @property
+    def template_name_en(self) -> str:
+        """The dispatched template's English name (its code when the copy has none)."""
+        return str(self._template_copy().get("name_en") or self.template_code)
+
+    @property
+    def title_en(self) -> str:
+        """The title for an English page: the template's English name when the title is its Chinese one."""
+        return self.template_name_en if self.title == self.template_name_zh else self.title
+
+    def _template_copy(self) -> dict[str, Any]:
+        try:
+            found = json.loads(self.template)
+        except (TypeError, ValueError):
+            return {}
+        return found if isinstance(found, dict) else {}
 
 
 class CampaignForward(Base):

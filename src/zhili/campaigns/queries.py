@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from zhili.campaigns.dispatch import load_campaign, overlaps
 from zhili.campaigns.models import Campaign, CampaignForward, CampaignTask
 from zhili.campaigns.schemas import CampaignRead, ForwardRead
+from zhili.core.actor_names import actor_names
 from zhili.core.auth import Actor
 from zhili.core.pagination import Page, decode_cursor, encode_cursor
 from zhili.org.models import Division
@@ -23,7 +24,11 @@ def read_campaign(session: Session, actor: Actor, campaign_id: int) -> CampaignR
         .where(CampaignTask.campaign_id == campaign.id)
         .group_by(CampaignTask.state)
     )
-    return _read(campaign, {row.state: row.n for row in counts})
+    read = _read(campaign, {row.state: row.n for row in counts})
+    names = dict(session.execute(select(Division.code, Division.name).where(Division.code.in_(read.divisions))).all())
+    read.division_names = [names.get(code, code) for code in read.divisions]
+    read.created_by_name = actor_names(session, [campaign.created_by]).get(campaign.created_by, "")
+    return read
 
 
 def _read(campaign: Campaign, counts: dict[str, int]) -> CampaignRead:
@@ -32,7 +37,10 @@ def _read(campaign: Campaign, counts: dict[str, int]) -> CampaignRead:
         id=campaign.id,
         number=campaign.number,
         template_code=campaign.template_code,
+        template_name_zh=campaign.template_name_zh,
+        template_name_en=campaign.template_name_en,
         title=campaign.title,
+        title_en=campaign.title_en,
         message=campaign.message,
         severity=campaign.severity,
         mode="cascade" if campaign.mode == "cascade" else "all",
@@ -91,7 +99,8 @@ def forwards(session: Session, actor: Actor, campaign_id: int) -> list[ForwardRe
         .join(Division, Division.code == CampaignForward.division_code)
         .where(CampaignForward.campaign_id == campaign_id)
         .order_by(CampaignForward.division_code)
-    )
+    ).all()
+    names = actor_names(session, [forward.forwarded_by for forward, _ in rows])
     return [
         ForwardRead(
             id=forward.id,
@@ -102,6 +111,7 @@ def forwards(session: Session, actor: Actor, campaign_id: int) -> list[ForwardRe
             received_at=forward.received_at,
             forwarded_at=forward.forwarded_at,
             forwarded_by=forward.forwarded_by,
+            forwarded_by_name=names.get(forward.forwarded_by or "", ""),
         )
         for forward, name in rows
         if overlaps(actor, [forward.division_code])

@@ -69,7 +69,10 @@ class CampaignRead(BaseModel):
     id: int
     number: str
     template_code: str
+    template_name_zh: str = ""
+    template_name_en: str = ""
     title: str
+    title_en: str = Field(default="", description="the title on an English page")
     message: str
     severity: str
     mode: Mode
@@ -79,8 +82,10 @@ class CampaignRead(BaseModel):
     status: str
     recipients: int
     created_by: str
+    created_by_name: str = Field(default="", description="who dispatched it, by name")
     created_at: datetime
     counts: dict[str, int] = Field(default_factory=dict, description="tasks per state")
+    division_names: list[str] = Field(default_factory=list, description="the scope's divisions by name")
 
 
 class ForwardCreate(_Input):
@@ -100,3 +105,4 @@ class ForwardRead(BaseModel):
     received_at: datetime
     forwarded_at: datetime | None
     forwarded_by: str | None
+    forwarded_by_name: str = Field(default="", description="who forwarded it, by name")

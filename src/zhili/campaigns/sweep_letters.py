@@ -86,7 +86,7 @@ def sweep_letters(
 
 def _notice(wording: _Wording, recipient: int, tasks: Sequence[Overdue]) -> Notice:
     campaign, title = wording.campaign, wording.role_task.title_zh
-    zh, en = wording.label
+    zh, _ = wording.label
     if wording.to_supervisor:
         role = role_name(wording.role_task.role, "zh")
         lines = [f"· {t.person_name} · {role} · {t.division_name} · {_deadline(wording.verb, t.due_at)}" for t in tasks]
@@ -95,12 +95,12 @@ def _notice(wording: _Wording, recipient: int, tasks: Sequence[Overdue]) -> Noti
         lines = [f"· {t.division_name} · {_deadline(wording.verb, t.due_at)}" for t in tasks]
         head, ending = f"「{title}」{len(tasks)} 项：", f"请尽快{wording.verb}。"
     if len(lines) > MAX_LINES:
-        lines = [*lines[:MAX_LINES], f"…另有 {len(lines) - MAX_LINES} 项 / {len(lines) - MAX_LINES} more"]
+        lines = [*lines[:MAX_LINES], f"…另有 {len(lines) - MAX_LINES} 项"]
     return Notice(
         topic="campaign.escalate" if wording.to_supervisor else "campaign.remind",
         severity=wording.severity,
         title=f"{zh}：{campaign.title}",
-        body="\n".join([f"{zh} / {en} · {campaign.number} {campaign.title}", head, *lines, ending]),
+        body="\n".join([f"{zh} · {campaign.number} {campaign.title}", head, *lines, ending]),
         key=f"{wording.key}:{recipient}",
         link=f"/campaigns/{campaign.id}" if wording.to_supervisor else "/tasks",
         subject=f"campaign:{campaign.id}",

@@ -76,6 +76,7 @@ def _summary(
             id=campaign.id,
             number=campaign.number,
             title=campaign.title,
+            title_en=campaign.title_en,
             message=campaign.message,
             severity=campaign.severity,
             template_code=campaign.template_code,

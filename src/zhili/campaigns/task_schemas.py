@@ -67,6 +67,7 @@ class CampaignBrief(BaseModel):
     id: int
     number: str
     title: str
+    title_en: str = Field(default="", description="the title on an English page")
     message: str
     severity: str
     template_code: str

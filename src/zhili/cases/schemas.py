@@ -294,6 +294,7 @@ class SupervisionCardRead(BaseModel):
     county_code: str
     is_manual: bool
     issued_by: str
+    issued_by_name: str = Field(default="", description="who issued it, by name (empty for the clock)")
     issued_at: datetime
     note: str
 
@@ -303,6 +304,7 @@ class UnitCardCount(BaseModel):
 
     unit: UnitRef | None
     county_code: str
+    county_name: str = ""
     urge: int = 0
     supervise: int = 0
     yellow_card: int = 0

@@ -15,12 +15,13 @@ from zhili.cases.parties import parties_for, visible_cases
 from zhili.cases.queries import OPEN_STATUSES
 from zhili.cases.schemas import SupervisionCardRead, SupervisionCreate, UnitCardCount, UnitRef
 from zhili.cases.service import load_visible
+from zhili.core.actor_names import actor_names
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.core.errors import ConflictError, ForbiddenError
 from zhili.core.pagination import Page, decode_cursor, encode_cursor
-from zhili.org.models import Department
+from zhili.org.models import Department, Division
 
 SUPERVISING = frozenset({Party.DISPATCHER, Party.SUPERVISOR})
 ACTIONS = ("urge", "supervise", "yellow_card", "red_card", "leader_instruction")
@@ -90,12 +91,13 @@ def list_cards(
         .limit(limit + 1)
     )
     rows = session.execute(statement).all()
-    items = [_card(card, number, unit_row) for card, number, unit_row in rows[:limit]]
+    names = actor_names(session, [row[0].issued_by for row in rows[:limit]])
+    items = [_card(card, number, unit_row, names) for card, number, unit_row in rows[:limit]]
     next_cursor = encode_cursor([items[-1].id]) if len(rows) > limit else None
     return Page[SupervisionCardRead](items=items, next_cursor=next_cursor)
 
 
-def _card(card: SupervisionCard, number: str, unit: Department | None) -> SupervisionCardRead:
+def _card(card: SupervisionCard, number: str, unit: Department | None, names: dict[str, str]) -> SupervisionCardRead:
     return SupervisionCardRead(
         id=card.id,
         case_id=card.case_id,
@@ -106,6 +108,7 @@ def _card(card: SupervisionCard, number: str, unit: Department | None) -> Superv
         county_code=card.county_code,
         is_manual=card.is_manual,
         issued_by=card.issued_by,
+        issued_by_name=names.get(card.issued_by, ""),
         issued_at=card.issued_at,
         note=card.note,
     )
@@ -128,10 +131,14 @@ def cards_by_unit(session: Session, actor: Actor, *, since: datetime | None = No
         select(Department.id, Department.name).where(Department.id.in_({u for u, _ in counts if u}))
     )
     names = {row.id: row.name for row in units}
+    counties = dict(
+        session.execute(select(Division.code, Division.name).where(Division.code.in_({c for _, c in counts}))).all()
+    )
     rows = [
         UnitCardCount(
             unit=UnitRef(id=unit_id, name=names[unit_id]) if unit_id else None,
             county_code=county,
+            county_name=counties.get(county, county),
             total=sum(by_action.values()),
             **{a: by_action.get(a, 0) for a in ACTIONS},
         )

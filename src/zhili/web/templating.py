@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta, timezone
 from typing import Any, NamedTuple
 
 from fastapi import Request
@@ -12,7 +11,9 @@ from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 from starlette.responses import Response
 
 from zhili.core.auth import Actor
+from zhili.web import labels
 from zhili.web.i18n import LANG_COOKIE, LANGUAGES, request_language, translate
+from zhili.web.labels import LOCAL_ZONE, local_time
 
 
 class MenuItem(NamedTuple):
@@ -43,24 +44,13 @@ def active_href(path: str, items: Sequence[MenuItem]) -> str | None:
     return max(found, key=len, default=None)
 
 
-# China Standard Time has no daylight saving: a fixed offset needs no time-zone database.
-LOCAL_ZONE = timezone(timedelta(hours=8), "CST")
-
-
-def local_time(value: datetime | None) -> str:
-    """A stored UTC time as Quzhou reads it (China Standard Time), labelled."""
-    if value is None:
-        return ""
-    return value.astimezone(LOCAL_ZONE).strftime("%Y-%m-%d %H:%M") + " CST"
-
-
 class Renderer:
     """Renders a domain's template inside the base layout with the language and the user."""
 
     def __init__(self, packages: Sequence[str], default_language: str, *, menu: Menu = _default_menu) -> None:
         loader = ChoiceLoader([PackageLoader(package, "templates") for package in packages])
         environment = Environment(loader=loader, autoescape=select_autoescape(), auto_reload=False)
-        environment.filters["local"] = local_time
+        labels.install(environment)
         self.templates = Jinja2Templates(env=environment)
         self.default_language = default_language
         self.menu = menu
@@ -96,3 +86,7 @@ def renderer(request: Request) -> Renderer:
     """The app's renderer (set by `create_app`)."""
     found: Renderer = request.app.state.renderer
     return found
+
+
+# LOCAL_ZONE and local_time live in `labels` with the other formatting rules; kept importable from here.
+__all__ = ["LOCAL_ZONE", "NAV", "Renderer", "local_time", "renderer"]

@@ -14,11 +14,15 @@
     return (value * 100).toFixed(1) + '%';
   }
 
+  const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
   function localTime(iso) {
     if (!iso) return '';
-    // Quzhou time (UTC+8, no daylight saving), as the server renders it.
+    // Quzhou time (UTC+8, no daylight saving), as the server's `local` filter renders it.
     const shifted = new Date(Date.parse(iso) + 8 * 3600 * 1000);
-    return shifted.toISOString().slice(0, 16).replace('T', ' ') + ' CST';
+    const stamp = shifted.toISOString();
+    if (config.lang !== 'en') return stamp.slice(0, 16).replace('T', ' ');
+    return shifted.getUTCDate() + ' ' + MONTHS[shifted.getUTCMonth()] + ' ' + shifted.getUTCFullYear() + ' ' + stamp.slice(11, 16);
   }
 
   function cell(text, className) {

@@ -14,10 +14,24 @@
     if (onPage) onPage.textContent = String(count);
   }
 
+  const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
   function localTime(iso) {
-    // Quzhou time (UTC+8, no daylight saving), as the server renders it.
+    // Quzhou time (UTC+8, no daylight saving), as the server's `local` filter renders it.
     const shifted = new Date(Date.parse(iso) + 8 * 3600 * 1000);
-    return shifted.toISOString().slice(0, 16).replace('T', ' ') + ' CST';
+    const stamp = shifted.toISOString();
+    if (document.documentElement.lang !== 'en') return stamp.slice(0, 16).replace('T', ' ');
+    return shifted.getUTCDate() + ' ' + MONTHS[shifted.getUTCMonth()] + ' ' + shifted.getUTCFullYear() + ' ' + stamp.slice(11, 16);
+  }
+
+  function topicLabel(list, topic) {
+    let labels = {};
+    try {
+      labels = JSON.parse(list.dataset.topics || '{}');
+    } catch (error) {
+      labels = {};
+    }
+    return labels[topic] || topic;
   }
 
   function itemElement(list, item) {
@@ -30,16 +44,18 @@
     const key = 'severity' + item.severity.charAt(0).toUpperCase() + item.severity.slice(1);
     badge.textContent = list.dataset[key] || item.severity;
     const title = document.createElement('strong');
+    title.lang = 'zh-CN';
     title.textContent = item.title;
     head.append(badge, ' ', title);
     li.append(head);
     if (item.body) {
       const body = document.createElement('p');
+      body.lang = 'zh-CN';
       body.textContent = item.body;
       li.append(body);
     }
     const meta = document.createElement('small');
-    meta.textContent = localTime(item.created_at) + ' · ' + item.topic;
+    meta.textContent = localTime(item.created_at) + ' · ' + topicLabel(list, item.topic);
     li.append(meta);
     const form = document.createElement('form');
     form.method = 'post';

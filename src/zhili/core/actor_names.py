@@ -1,0 +1,37 @@
+"""Who an audit actor string names: `account:8:gridworker` → the person behind the login.
+
+Pages show people by name, never by an actor string. The records keep the string (the audit chain
+needs a stable value), so a page resolves the strings it shows with one query here. This module
+reads the `accounts` and `people` tables by name because core imports no domain; it decides nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.orm import Session
+
+ACCOUNT_PREFIX = "account:"
+
+_NAMES = text(
+    "SELECT accounts.id, COALESCE(people.name, accounts.username) FROM accounts "
+    "LEFT JOIN people ON people.id = accounts.person_id WHERE accounts.id IN :ids"
+).bindparams(bindparam("ids", expanding=True))
+
+
+def account_id(key: str) -> int | None:
+    """The account id inside `account:<id>:<username>`, or None for any other actor."""
+    parts = key.split(":")
+    if len(parts) == 3 and parts[0] == "account" and parts[1].isdigit():  # noqa: PLR2004 - the three parts
+        return int(parts[1])
+    return None
+
+
+def actor_names(session: Session, keys: Iterable[str | None]) -> dict[str, str]:
+    """The person's name (else the username) for each account actor string among `keys`."""
+    wanted = {key: found for key in keys if key and (found := account_id(key)) is not None}
+    if not wanted:
+        return {}
+    names = {int(row[0]): str(row[1]) for row in session.execute(_NAMES, {"ids": sorted(set(wanted.values()))})}
+    return {key: names[found] for key, found in wanted.items() if found in names}
