@@ -89,5 +89,6 @@
   drawOutlines();
   drawGrids();
   fromInputs();
+  window.zhiliPicker = map;  // for tests and for scripts that put a point on it
   el.dataset.ready = '1';
 }());
