@@ -8,6 +8,7 @@ ZHILI_REQUIRE_BROWSER=1.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import threading
 import time
@@ -223,3 +224,42 @@ def live_server(app: FastAPI) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def chromium_path() -> str:
+    """Debian's Chromium (`ZHILI_CHROMIUM`, else `chromium` on PATH); a skip, or in CI a failure, without it."""
+    path = os.environ.get("ZHILI_CHROMIUM") or shutil.which("chromium") or ""
+    if not path or not Path(path).exists():
+        require_or_skip("ZHILI_REQUIRE_BROWSER", "no Chromium found (set ZHILI_CHROMIUM)")
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright, one per test module."""
+    executable = chromium_path()
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only when a browser exists
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def server(sqlite_world: World) -> Iterator[str]:
+    """The app on a real port over the SQLite demo world (the API tests cover PostgreSQL); a module may override it."""
+    app = create_app(Settings(environment="test", database_url=sqlite_world.url), engine=sqlite_world.engine)
+    with live_server(app) as base:
+        yield base

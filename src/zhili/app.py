@@ -16,8 +16,8 @@ from zhili.campaigns import api as campaigns_api
 from zhili.campaigns import board_api, board_pages, scores_api, task_pages, tasks_api
 from zhili.campaigns import pages as campaign_pages
 from zhili.cases import api as cases_api
+from zhili.cases import intake_pages, supervision_api
 from zhili.cases import pages as cases_pages
-from zhili.cases import supervision_api
 from zhili.clocks import api as clocks_api
 from zhili.clocks.demo_clock import demo_clock
 from zhili.core.auth import LoginRequiredError
@@ -96,6 +96,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
         workbench_pages.router,
         org_pages.router,
         matters_pages.router,
+        intake_pages.router,  # before /cases/{case_id}: `new` is not an id
         cases_pages.router,
         notify_pages.router,
         board_pages.router,

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.orm import Session
 from tests.campaigns.board_helpers import insert_campaign, remove_campaign
 from tests.conftest import World, live_server
-from tests.web.test_browser import _login, browser  # noqa: F401 - the browser fixture
+from tests.web.test_browser import _login
 
 from zhili.app import create_app
 from zhili.campaigns import board_stream
@@ -46,7 +46,7 @@ def campaign(sqlite_world: World) -> Iterator[tuple[Session, int]]:
 
 
 def test_claims_arrive_on_the_open_board(
-    browser: Any,  # noqa: F811 - the fixture imported above
+    browser: Any,
     server: str,
     campaign: tuple[Session, int],
 ) -> None:

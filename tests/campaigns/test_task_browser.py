@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from sqlalchemy.orm import Session
 from tests.campaigns.task_helpers import dispatch_typhoon, point_in, task_of
-from tests.conftest import World, live_server
-from tests.web.test_browser import browser  # noqa: F401 - the shared Chromium fixture
+from tests.conftest import World
 
-from zhili.app import create_app
 from zhili.campaigns.closing import close_campaign
 from zhili.core.auth import system_actor
 from zhili.core.clock import FrozenClock, SystemClock
-from zhili.core.settings import Settings
 from zhili.demo import DEMO_PASSWORD
 
 
-@pytest.fixture(scope="module")
-def server(sqlite_world: World) -> Iterator[str]:
-    """The app on a real port over the SQLite demo world."""
-    app = create_app(Settings(environment="test", database_url=sqlite_world.url), engine=sqlite_world.engine)
-    with live_server(app) as base:
-        yield base
-
-
-def test_a_party_member_claims_and_reports_from_the_phone(browser: Any, server: str, sqlite_world: World) -> None:  # noqa: F811
+def test_a_party_member_claims_and_reports_from_the_phone(browser: Any, server: str, sqlite_world: World) -> None:
     with Session(sqlite_world.engine, expire_on_commit=False) as session:
         campaign = dispatch_typhoon(session, SystemClock())
         task = task_of(session, campaign, "partymember")

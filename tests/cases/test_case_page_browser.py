@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tests.cases.test_flow import PNG, fushan_point, unit
 from tests.conftest import World, live_server
-from tests.web.test_browser import CHROMIUM_FLAGS, _chromium
 
 from zhili.access.models import Account
 from zhili.access.service import create_account
@@ -49,18 +48,6 @@ def server(sqlite_world: World) -> Iterator[str]:
     app = create_app(Settings(environment="test", database_url=sqlite_world.url), engine=sqlite_world.engine)
     with live_server(app) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Debian's Chromium driven by Playwright."""
-    executable = _chromium()
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only when a browser exists
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
 
 
 def _login(browser: Any, server: str, username: str, viewport: dict[str, int], **options: Any) -> Any:

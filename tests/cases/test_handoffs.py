@@ -82,6 +82,19 @@ def reply(api: Any, case: dict[str, Any], text: str) -> dict[str, Any]:
     return command(api, case, "reply", text=text, evidence=evidence)
 
 
+def helped_and_done(api: Any, session: Session, asked: dict[str, Any], meeting: dict[str, Any], lead: set[int]) -> None:
+    """The enforcement team answers its request and housing finishes the meeting's task: the lead is told each time."""
+    api.login("kc-enforcement")
+    request = next(r for r in asked["collaboration"] if "执法" in r["unit"]["name"])
+    answered = api.send("POST", f"/api/v1/cases/help-requests/{request['id']}/reply", json={"text": "已核查"})
+    assert answered.status_code == 200, answered.text
+    expect(session, asked["id"], "help_replied", lead, title="协同单位已回复", anchor="collaboration")
+    api.login("kc-housing")
+    done = api.send("POST", f"/api/v1/cases/tasks/{meeting['tasks'][0]['id']}/done", json={"note": "引导牌已设置"})
+    assert done.status_code == 200, done.text
+    expect(session, asked["id"], "task_done", lead, title="会商任务已完成", anchor="meetings")
+
+
 def test_each_step_of_the_loop_tells_the_next_party(api: Any, session: Session, clock: Any) -> None:
     case = report_parking(api, session)
     row = session.get(Case, case["id"])
@@ -113,7 +126,6 @@ def test_each_step_of_the_loop_tells_the_next_party(api: Any, session: Session, 
     assert "办理时限" in dispatched[0].body
     assert case["number"] in dispatched[0].body
 
-    traffic = person_of(session, "kc-traffic")
     api.login("kc-traffic")
     case = command(api, command(api, case, "sign"), "start")
     assert told(session, case["id"], "sign")[0] == told(session, case["id"], "start")[0] == set()
@@ -147,8 +159,11 @@ def test_each_step_of_the_loop_tells_the_next_party(api: Any, session: Session, 
     assert meeting.status_code == 201, meeting.text
     owners = posts(session, Position.department_id == housing)
     expect(session, case["id"], "meeting_held", owners, title="会商任务", anchor="meetings")
+    lead_people = posts(session, Position.department_id == case["lead_unit"]["id"])
+    helped_and_done(api, session, asked.json(), meeting.json(), lead_people)
 
-    case = reply(api, case, "车辆已拖离")
+    api.login("kc-traffic")
+    case = reply(api, api.get(f"/api/v1/cases/{case['id']}").json(), "车辆已拖离")
     expect(session, case["id"], "reply", {gridworker}, title="办理回复待核验", anchor="actions")
 
     api.login("gridworker")
@@ -161,13 +176,15 @@ def test_each_step_of_the_loop_tells_the_next_party(api: Any, session: Session, 
     expect(session, case["id"], "verify", lead, title="核验通过", anchor="actions")
 
     api.login("kc-traffic")
-    case = command(api, case, "close")
+    case = command(api, case, "close", cancel_reason="已处置完毕")
     expect(session, case["id"], "close", {gridworker}, title="办件已办结", anchor="actions")
+    housing_people = posts(session, Position.department_id == housing)
+    expect(session, case["id"], "help_cancelled", housing_people, title="协同请求已撤销", anchor="collaboration")
     api.login("gridworker")
     case = command(api, case, "rate", rating="dissatisfied")
     assert case["status"] == "reopened"
     expect(session, case["id"], "rate", lead, title="群众不满意", anchor="actions")
-    assert traffic in lead
+    assert person_of(session, "kc-traffic") in lead
 
 
 def test_a_report_retried_under_its_key_tells_nobody_twice(api: Any, session: Session) -> None:

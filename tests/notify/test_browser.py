@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from tests.conftest import World, live_server
-from tests.web.test_browser import _login, browser  # noqa: F401 - the browser fixture
+from tests.web.test_browser import _login
 
 from zhili.access.models import Account
 from zhili.app import create_app
@@ -42,7 +42,7 @@ def tidy(sqlite_world: World) -> Iterator[Session]:
         session.commit()
 
 
-def test_a_new_notification_appears_live_and_opens_its_page(browser: Any, server: str, tidy: Session) -> None:  # noqa: F811
+def test_a_new_notification_appears_live_and_opens_its_page(browser: Any, server: str, tidy: Session) -> None:
     page = _login(browser, server, "partymember")
     page.goto(f"{server}/inbox")
     page.wait_for_selector("#inbox-live-status.ok", timeout=10_000)

@@ -3,56 +3,14 @@
 from __future__ import annotations
 
 import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy.orm import Session
 from tests.cases.test_flow import PNG, fushan_point
-from tests.conftest import World, live_server, require_or_skip
+from tests.conftest import World
 
-from zhili.app import create_app
-from zhili.core.settings import Settings
 from zhili.demo import DEMO_PASSWORD
-
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def _chromium() -> str:
-    path = os.environ.get("ZHILI_CHROMIUM") or shutil.which("chromium") or ""
-    if not path or not Path(path).exists():
-        require_or_skip("ZHILI_REQUIRE_BROWSER", "no Chromium found (set ZHILI_CHROMIUM)")
-    return path
-
-
-@pytest.fixture(scope="module")
-def server(sqlite_world: World) -> Iterator[str]:
-    """The app on a real port, over the SQLite demo world (the API tests cover PostgreSQL)."""
-    app = create_app(Settings(environment="test", database_url=sqlite_world.url), engine=sqlite_world.engine)
-    with live_server(app) as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Debian's Chromium driven by Playwright."""
-    executable = _chromium()
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only when a browser exists
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
 
 
 def _login(browser: Any, server: str, username: str) -> Any:

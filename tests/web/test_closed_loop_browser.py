@@ -9,41 +9,20 @@ phones and the desks on desks, once the other way round.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
 from tests.cases.test_flow import PNG, fushan_point
-from tests.conftest import World, live_server
-from tests.web.test_browser import CHROMIUM_FLAGS, _chromium
+from tests.conftest import World
 
-from zhili.app import create_app
-from zhili.core.settings import Settings
 from zhili.demo import DEMO_PASSWORD
 
 DESK = {"width": 1280, "height": 860}
 PHONE = {"width": 390, "height": 844}
 FIELD = ("gridworker", "kc-traffic", "kc-enforcement")
-
-
-@pytest.fixture(scope="module")
-def server(sqlite_world: World) -> Iterator[str]:
-    app = create_app(Settings(environment="test", database_url=sqlite_world.url), engine=sqlite_world.engine)
-    with live_server(app) as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    executable = _chromium()
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only when a browser exists
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
 
 
 class Party:

@@ -3,31 +3,19 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from tests.conftest import World, live_server
-from tests.web.test_browser import _login, browser  # noqa: F401 - the browser fixture
+from tests.conftest import World
+from tests.web.test_browser import _login
 
-from zhili.app import create_app
 from zhili.campaigns.models import Campaign, CampaignTask
-from zhili.core.settings import Settings
 from zhili.org.models import Division, Position
 
 FUSHAN_GRID = "330802006001001"  # the `gridworker` login's grid
 HUZHEN = "330825101"
-
-
-@pytest.fixture(scope="module")
-def server(sqlite_world: World) -> Iterator[str]:
-    """The app on a real port over the SQLite demo world."""
-    app = create_app(Settings(environment="test", database_url=sqlite_world.url), engine=sqlite_world.engine)
-    with live_server(app) as base:
-        yield base
 
 
 def _shot(page: Any, name: str) -> None:
@@ -37,7 +25,7 @@ def _shot(page: Any, name: str) -> None:
 
 
 def test_the_map_opens_on_the_grid_draws_cases_and_explains_a_click_outside(
-    browser: Any,  # noqa: F811 - the fixture
+    browser: Any,
     server: str,
     sqlite_world: World,
 ) -> None:
@@ -73,7 +61,7 @@ def test_the_map_opens_on_the_grid_draws_cases_and_explains_a_click_outside(
 
 
 def test_a_dispatch_is_chosen_from_the_tree_previewed_and_confirmed(
-    browser: Any,  # noqa: F811 - the fixture
+    browser: Any,
     server: str,
     sqlite_world: World,
 ) -> None:

@@ -2,41 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from tests.conftest import World, live_server
-from tests.web.test_browser import CHROMIUM_FLAGS, _chromium
 
-from zhili.app import create_app
-from zhili.core.settings import Settings
 from zhili.demo import DEMO_PASSWORD
 
 PHONE = {"width": 390, "height": 844}
 DESK = {"width": 1280, "height": 860}
 ROW_DISPLAY = "() => getComputedStyle(document.querySelector('table.cards tbody tr[data-case]')).display"
 FIELD_TABS = ["/", "/tasks", "/cases/new", "/cases", "/inbox"]
-
-
-@pytest.fixture(scope="module")
-def server(sqlite_world: World) -> Iterator[str]:
-    """The app on a real port, over the SQLite demo world."""
-    app = create_app(Settings(environment="test", database_url=sqlite_world.url), engine=sqlite_world.engine)
-    with live_server(app) as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Debian's Chromium driven by Playwright."""
-    executable = _chromium()
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only when a browser exists
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
 
 
 def _login(browser: Any, server: str, username: str, viewport: dict[str, int]) -> Any:

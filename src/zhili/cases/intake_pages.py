@@ -1,0 +1,126 @@
+"""The intake page (上报问题, `/cases/new`): the form, the point picker's area, photos; a refused form kept by field."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
+from starlette.responses import Response
+
+from zhili.cases import forms, intake, photos
+from zhili.cases.schemas import CaseCreate
+from zhili.core.auth import Actor, PageActor
+from zhili.core.clock import Clock
+from zhili.core.errors import InvalidInputError
+from zhili.core.http import ClockDep, DbSession
+from zhili.matters import queries as matters
+from zhili.org.geo import request_locators
+from zhili.web.form_errors import FormErrors, form_errors
+from zhili.web.i18n import translate
+from zhili.web.templating import renderer
+
+router = APIRouter(include_in_schema=False)
+
+# Form paths of a report (as the schema and services name them) → the intake form's input names.
+INTAKE_INPUTS = {
+    "matter": "matter",
+    "description": "description",
+    "point": "lon",
+    "place": "place",
+    "address": "address",
+    "channel": "channel",
+    "photo": "photo",
+}
+
+
+@router.get("/cases/new")
+def intake_form(
+    request: Request,
+    session: DbSession,
+    actor: PageActor,
+    matter: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{1,59}$")] = None,
+) -> Response:
+    """The intake form; choosing a matter shows its attributes."""
+    return _intake_page(request, session, actor, matter=matter, values=None, errors=FormErrors())
+
+
+def _intake_page(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    *,
+    matter: str | None,
+    values: dict[str, object] | None,
+    errors: FormErrors,
+    status_code: int = 200,
+) -> Response:
+    definition = matters.current_definition(session, matter)[1] if matter else None
+    context = {
+        "actor": actor,
+        "matters": matters.list_current(session),
+        "definition": definition,
+        "errors": errors,
+        "values": values or {},
+        "area": intake.home_area(session, actor),
+        "max_photos": intake.MAX_INTAKE_PHOTOS,
+    }
+    return renderer(request).render(request, "cases/new.html", context, status_code=status_code)
+
+
+@router.post("/cases/new")
+async def submit_intake(request: Request, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
+    """Create the case (with its photos) from the form and show it; a wrong field shows the form again."""
+    form = await request.form()
+    uploads = [u for u in form.getlist("photo") if isinstance(u, UploadFile) and u.filename]
+    taken = [await u.read(photos.MAX_PHOTO_BYTES + 1) for u in uploads[: intake.MAX_INTAKE_PHOTOS + 1]]
+    return await run_in_threadpool(_intake, request, form, taken, session=session, actor=actor, clock=clock)
+
+
+def _intake(
+    request: Request, form: FormData, taken: list[bytes], *, session: Session, actor: Actor, clock: Clock
+) -> Response:
+    # Database work runs in the thread pool, never on the event loop (ADR 0004).
+    language = renderer(request).language(request)
+    matter = str(form.get("matter") or "")
+    errors = _photo_errors(taken, language)
+    try:
+        data = CaseCreate.model_validate(forms.case_from_form(form, session))
+        if not errors:
+            case = intake.report_with_photos(
+                session, data=data, taken=taken, actor=actor, clock=clock, locators=request_locators(request)
+            )
+            return RedirectResponse(f"/cases/{case.id}", status_code=303)
+    except (ValidationError, InvalidInputError) as exc:
+        session.rollback()
+        inputs = {**INTAKE_INPUTS, **{f"attributes.{code}": f"attr.{code}" for code in _attribute_codes(form)}}
+        refused = form_errors(exc, language, inputs)
+        errors.by_field.update(refused.by_field)
+        errors.general.extend(refused.general)
+    values: dict[str, object] = {key: _kept(form, key) for key in form if key != "photo"}
+    return _intake_page(request, session, actor, matter=matter or None, values=values, errors=errors, status_code=422)
+
+
+def _kept(form: FormData, key: str) -> object:
+    """What the form sent for an input, to show it again: every ticked value of a multi-choice attribute."""
+    if key.startswith(forms.ATTRIBUTE_PREFIX) and len(form.getlist(key)) > 1:
+        return [v for v in form.getlist(key) if isinstance(v, str)]
+    value = form.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def _photo_errors(taken: list[bytes], language: str) -> FormErrors:
+    errors = FormErrors()
+    if len(taken) > intake.MAX_INTAKE_PHOTOS:
+        errors.add("photo", translate("form.error.photo_count", language))
+    for problem in {found for data in taken if (found := intake.photo_problem(data))}:
+        errors.add("photo", translate(f"form.error.{problem}", language))
+    return errors
+
+
+def _attribute_codes(form: FormData) -> set[str]:
+    return {key.removeprefix(forms.ATTRIBUTE_PREFIX) for key in form if key.startswith(forms.ATTRIBUTE_PREFIX)}
