@@ -82,6 +82,29 @@ def reply(api: Any, case: dict[str, Any], text: str) -> dict[str, Any]:
     return command(api, case, "reply", text=text, evidence=evidence)
 
 
+def hold_meeting(api: Any, case_id: int, housing: int, clock: Any) -> Any:
+    """A consultation meeting whose one decision housing owns."""
+    meeting = api.send(
+        "POST",
+        f"/api/v1/cases/{case_id}/meetings",
+        json={
+            "title": "违停治理会商",
+            "held_at": clock.now().isoformat(),
+            "minutes": "住建配合。",
+            "attendee_unit_ids": [housing],
+            "decisions": [
+                {
+                    "description": "增设临时停车引导",
+                    "owner_unit_id": housing,
+                    "deadline_at": (clock.now() + timedelta(days=3)).isoformat(),
+                }
+            ],
+        },
+    )
+    assert meeting.status_code == 201, meeting.text
+    return meeting
+
+
 def helped_and_done(api: Any, session: Session, asked: dict[str, Any], meeting: dict[str, Any], lead: set[int]) -> None:
     """The enforcement team answers its request and housing finishes the meeting's task: the lead is told each time."""
     api.login("kc-enforcement")
@@ -139,24 +162,7 @@ def test_each_step_of_the_loop_tells_the_next_party(api: Any, session: Session, 
     helpers = posts(session, Position.department_id.in_([enforcement, housing]))
     expect(session, case["id"], "help_requested", helpers, title="部门协同待回复", anchor="collaboration")
 
-    meeting = api.send(
-        "POST",
-        f"/api/v1/cases/{case['id']}/meetings",
-        json={
-            "title": "违停治理会商",
-            "held_at": clock.now().isoformat(),
-            "minutes": "住建配合。",
-            "attendee_unit_ids": [housing],
-            "decisions": [
-                {
-                    "description": "增设临时停车引导",
-                    "owner_unit_id": housing,
-                    "deadline_at": (clock.now() + timedelta(days=3)).isoformat(),
-                }
-            ],
-        },
-    )
-    assert meeting.status_code == 201, meeting.text
+    meeting = hold_meeting(api, case["id"], housing, clock)
     owners = posts(session, Position.department_id == housing)
     expect(session, case["id"], "meeting_held", owners, title="会商任务", anchor="meetings")
     lead_people = posts(session, Position.department_id == case["lead_unit"]["id"])
