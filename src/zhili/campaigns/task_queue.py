@@ -151,11 +151,9 @@ def unclaimed_counts(session: Session, actor: Actor) -> dict[View, int]:
     return {"mine": int(row[0]), "above": int(row[1])}
 
 
-def campaign_choices(session: Session, actor: Actor, view: View) -> list[tuple[int, str, str]]:
-    """The campaigns (id, number, title) of the view's tasks, newest first: the filter form's choices."""
+def campaign_choices(session: Session, actor: Actor, view: View) -> list[tuple[int, str, str, str]]:
+    """The campaigns (id, number, title, English title) of the view's tasks, newest first: the filter's choices."""
     reach = load_reach(session, actor)
     ids = select(CampaignTask.campaign_id).where(who(reach, view))
-    rows = session.execute(
-        select(Campaign.id, Campaign.number, Campaign.title).where(Campaign.id.in_(ids)).order_by(Campaign.id.desc())
-    )
-    return [(cid, number, title) for cid, number, title in rows.fetchmany(100)]
+    found = session.scalars(select(Campaign).where(Campaign.id.in_(ids)).order_by(Campaign.id.desc()).limit(100))
+    return [(c.id, c.number, c.title, c.title_en) for c in found]

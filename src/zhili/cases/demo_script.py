@@ -119,7 +119,7 @@ def _reply(life: Life) -> None:
     refs: dict[EvidenceKind, str] = {
         EvidenceKind.TEXT: text,
         EvidenceKind.GPS: f"{life.point[0]:.5f},{life.point[1]:.5f}",
-        EvidenceKind.DOCUMENT: f"doc:{life.case_id}-{life.seq}",
+        EvidenceKind.DOCUMENT: f"处置记录 第{life.case_id}-{life.seq}号",
     }
     if EvidenceKind.PHOTO in life.definition.evidence_to_close:
         refs[EvidenceKind.PHOTO] = life.photo(max(at - timedelta(minutes=life.rng.uniform(2, 60)), life.at + MINUTE))
@@ -200,7 +200,7 @@ def _request(life: Life, unit: Unit, stage: str, asked_at: datetime) -> Row:
 
 def _answer(life: Life, request: Row, member: Agent, at: datetime) -> None:
     text = life.rng.choice(("已派员到场协助，情况已核实", "已完成协助事项，材料见附件"))
-    evidence = [{"kind": "text", "ref": text}, {"kind": "document", "ref": f"doc:help-{request['id']}"}]
+    evidence = [{"kind": "text", "ref": text}, {"kind": "document", "ref": f"协查记录 第{request['id']}号"}]
     request.update(status="replied", reply_text=text, replied_at=at, evidence=json.dumps(evidence, ensure_ascii=False))
     deadline = request["deadline_at"]
     on_time = isinstance(deadline, datetime) and at <= deadline

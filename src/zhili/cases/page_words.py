@@ -48,7 +48,8 @@ class Words:
         """`4 小时` / `2 个工作日` (never `4 hours` on a Chinese page)."""
         if not amount or not unit:
             return ""
-        return self.t(f"casepage.limit.{unit}").replace("{n}", str(amount))
+        key = f"casepage.limit.{unit}" + (".one" if amount == 1 else "")
+        return self.t(key).replace("{n}", str(amount))
 
     def actor(self, who: ActorName | None) -> str:
         """A person by name and unit; the clock, the system, a citizen by their label."""
