@@ -44,7 +44,8 @@ def test_pages_outside_the_scope_are_404_pages(api: Any) -> None:
     api.login("fushan")
     page = api.get("/org/divisions/330825", headers=HTML)
     assert page.status_code == 404
-    assert "division 330825 not found" in page.text
+    assert "未找到" in page.text
+    assert "division 330825 not found" in api.get("/org/divisions/330825?lang=en", headers=HTML).text
     assert page.headers["content-type"].startswith("text/html")
 
 
