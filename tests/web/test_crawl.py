@@ -11,9 +11,8 @@ pattern (/cases/1 and /cases/2 are one) and `PAGES_PER_LOGIN` in all, which keep
 by `tests/web/page_text.py`; a finding names the login, the language, the page and the offending
 text (`ZHILI_CRAWL_REPORT=/tmp/crawl.txt` writes them all to a file).
 
-Pages whose templates other parts of issue 9 are rebuilding are listed in `KNOWN` with the reason:
-their findings are reported by a strict xfail per pattern, so a fixed page makes its xfail pass and
-the entry must be removed.
+A page being rebuilt may be listed in `KNOWN` with the reason (today none is): its findings are left
+out of the main test, and a listed page that has become clean fails its own test until it is removed.
 """
 
 from __future__ import annotations

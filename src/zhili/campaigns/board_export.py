@@ -15,9 +15,9 @@ from openpyxl import Workbook
 
 from zhili.campaigns.board_schemas import PersonRow, Which
 from zhili.core.exports import Cell, safe_cell
+from zhili.core.local_time import LOCAL_ZONE
 from zhili.org.roles import role_name
 from zhili.web.i18n import translate
-from zhili.web.labels import LOCAL_ZONE
 
 COLUMNS = (
     "board.col.name",

@@ -14,9 +14,9 @@ from zhili.campaigns.reach import load_reach
 from zhili.campaigns.task_queue import TaskFilter, View
 from zhili.core import exports
 from zhili.core.auth import Actor
+from zhili.core.local_time import LOCAL_ZONE
 from zhili.org.roles import role_name
 from zhili.web.i18n import translate
-from zhili.web.templating import LOCAL_ZONE
 
 Format = Literal["csv", "xlsx"]
 EXPORT_CAP = 20_000

@@ -35,7 +35,7 @@ from zhili.notify.kinds import Severity
 from zhili.notify.service import Notice
 from zhili.org.models import Position
 from zhili.org.roles import Role
-from zhili.org.routing import COUNTY_CODE_LENGTH, parent_code
+from zhili.org.routing import CENTRE_ROLES, COUNTY_CODE_LENGTH, centre_posts, parent_code
 from zhili.web.i18n import translate
 
 CLOCK_ACTOR = "system:clock"
@@ -43,7 +43,6 @@ LIGHT_STEPS = frozenset({Light.YELLOW.value, Light.RED.value})
 RED_STEPS = frozenset({Light.RED.value, EscalationAction.RED_CARD.value, EscalationAction.LEADER_INSTRUCTION.value})
 TO_SUPERVISOR = frozenset({EscalationAction.YELLOW_CARD.value, *RED_STEPS} - {Light.RED.value})
 TO_COUNTY = frozenset({EscalationAction.RED_CARD.value, EscalationAction.LEADER_INSTRUCTION.value})
-CENTRE_ROLES = (Role.CENTRE_STAFF.value, Role.TOWNSHIP_COMMAND.value)
 STEP_NAMES: dict[str, tuple[str, str]] = {
     Light.YELLOW.value: ("黄灯预警", "Yellow light"),
     Light.RED.value: ("红灯超期", "Red light: overdue"),
@@ -253,7 +252,7 @@ def recipients(case: LadderCase, step: str) -> Select[int]:
         handler = Position.department_id == unit
         heads = select(Position.supervisor_id).where(Position.department_id == unit, Position.role == Role.DEPT_HEAD)
     else:
-        handler = _centre_of(case.dispatcher_division)
+        handler = centre_posts(case.dispatcher_division)
         upper = aliased(Position)
         heads = select(upper.id).where(upper.division_code == parent_code(case.dispatcher_division))
         heads = heads.where(upper.role.in_(CENTRE_ROLES), upper.department_id.is_(None))
@@ -261,11 +260,5 @@ def recipients(case: LadderCase, step: str) -> Select[int]:
     if step in TO_SUPERVISOR:
         conditions.append(Position.id.in_(heads))
     if step in TO_COUNTY:
-        conditions.append(_centre_of(case.handling_division[:COUNTY_CODE_LENGTH]))
+        conditions.append(centre_posts(case.handling_division[:COUNTY_CODE_LENGTH]))
     return select(Position.person_id).where(or_(*conditions)).distinct()
-
-
-def _centre_of(division_code: str) -> Any:
-    return (
-        (Position.division_code == division_code) & Position.role.in_(CENTRE_ROLES) & Position.department_id.is_(None)
-    )

@@ -30,10 +30,10 @@ from zhili.matters import queries as matters
 from zhili.notify.kinds import Severity
 from zhili.notify.service import notify
 from zhili.org.models import Division, Position
-from zhili.org.roles import Role
+from zhili.org.routing import CENTRE_ROLES, centre_posts
 
-CENTRE_ROLES = (Role.CENTRE_STAFF.value, Role.TOWNSHIP_COMMAND.value)
 DESCRIPTION_IN_NOTICE = 60
+__all__ = ["CENTRE_ROLES", "NOBODY", "TURNS", "Next", "Turn", "tell", "turn_for"]
 
 
 class Next(StrEnum):
@@ -143,11 +143,7 @@ def _audience(case: Case, who: Next, facts: dict[str, Any]) -> Any:
     if who is Next.LEAD:
         return Position.department_id == (case.lead_unit_id or case.routed_unit_id)
     if who is Next.DISPATCHER or (who is Next.VERIFIER and case.originator_person_id is None):
-        return (
-            (Position.division_code == case.dispatcher_division)
-            & Position.role.in_(CENTRE_ROLES)
-            & Position.department_id.is_(None)
-        )
+        return centre_posts(case.dispatcher_division)
     if who in {Next.VERIFIER, Next.REPORTER}:
         return Position.person_id == case.originator_person_id if case.originator_person_id else false()
     if who is Next.CONTACT:

@@ -1,4 +1,4 @@
-"""The intake page's report: a case and the photos taken with it, in one transaction; the reporter's area.
+"""The intake page's report: a case and the photos taken with it, in one transaction.
 
 A report from the page carries photos; they land with the case or not at all (one commit), so a
 crash or a refused photo never leaves a case without the photos its reporter sent.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from zhili.cases import photos
@@ -19,10 +18,8 @@ from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit, deferred_commit
 from zhili.org.geo import LocatorCache
-from zhili.org.models import Division
 
 MAX_INTAKE_PHOTOS = 6
-Bbox = tuple[float, float, float, float]
 
 
 def photo_problem(data: bytes) -> str | None:
@@ -50,20 +47,3 @@ def report_with_photos(
             photos.attach_photo(session, case_id=case.id, data=photo, actor=actor, clock=clock)
     commit(session)
     return case
-
-
-def home_area(session: Session, actor: Actor) -> Bbox | None:
-    """The bounding box of the divisions the actor's posts are in (None: everywhere, or unknown)."""
-    if actor.scope.is_everything or not actor.scope.grants:
-        return None
-    codes = sorted({grant.division_prefix for grant in actor.scope.grants})
-    bounds = (
-        func.min(Division.min_lon),
-        func.min(Division.min_lat),
-        func.max(Division.max_lon),
-        func.max(Division.max_lat),
-    )
-    min_lon, min_lat, max_lon, max_lat = session.execute(select(*bounds).where(Division.code.in_(codes))).one()
-    if min_lon is None or min_lat is None or max_lon is None or max_lat is None:
-        return None
-    return (float(min_lon), float(min_lat), float(max_lon), float(max_lat))

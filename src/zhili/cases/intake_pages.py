@@ -19,6 +19,7 @@ from zhili.core.clock import Clock
 from zhili.core.errors import InvalidInputError
 from zhili.core.http import ClockDep, DbSession
 from zhili.matters import queries as matters
+from zhili.org import map_view
 from zhili.org.geo import request_locators
 from zhili.web.form_errors import FormErrors, form_errors
 from zhili.web.i18n import translate
@@ -66,7 +67,7 @@ def _intake_page(
         "definition": definition,
         "errors": errors,
         "values": values or {},
-        "area": intake.home_area(session, actor),
+        "area": map_view.scope_bounds(session, actor),
         "max_photos": intake.MAX_INTAKE_PHOTOS,
     }
     return renderer(request).render(request, "cases/new.html", context, status_code=status_code)

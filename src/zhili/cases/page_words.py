@@ -11,7 +11,7 @@ from zhili.cases.collaboration import gps_point
 from zhili.cases.page_names import ActorName, Names
 from zhili.matters.definition import AttributeDefinition, Datatype, MatterDefinition
 from zhili.web.i18n import translate
-from zhili.web.templating import local_time
+from zhili.web.labels import local_time
 
 
 @dataclass(frozen=True, slots=True)

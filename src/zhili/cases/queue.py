@@ -7,7 +7,7 @@ tile is the number of rows the queue shows. Every condition is added to `visible
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal, TypeVar, get_args
 
 from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, or_, select, true
@@ -17,6 +17,7 @@ from zhili.cases.lifecycle import CaseStatus
 from zhili.cases.models import Case, CollaborationRequest
 from zhili.cases.parties import strip_units, visible_cases
 from zhili.core.auth import Actor, Scope
+from zhili.core.local_time import LOCAL_ZONE
 from zhili.core.pagination import cursor_instant, decode_cursor, encode_cursor
 from zhili.matters.models import MatterVersion
 from zhili.org.models import Department
@@ -28,7 +29,6 @@ TODOS: tuple[Todo, ...] = get_args(Todo)
 SelectT = TypeVar("SelectT", bound="Select[*tuple[Any, ...]]")
 
 # Quzhou's local time (China Standard Time, no daylight saving): the date range is read in it.
-LOCAL = timezone(timedelta(hours=8))
 FINISHED = frozenset(
     {
         CaseStatus.REJECTED,
@@ -119,7 +119,7 @@ def _search(text: str) -> ColumnElement[bool]:
 
 
 def _local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), LOCAL).astimezone(UTC)
+    return datetime.combine(day, time(0), LOCAL_ZONE).astimezone(UTC)
 
 
 def conditions(actor: Actor, where: CaseFilter, now: datetime) -> list[ColumnElement[bool]]:

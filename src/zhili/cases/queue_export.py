@@ -20,10 +20,10 @@ from zhili.cases.queue import CaseFilter
 from zhili.clocks.lights import light_at
 from zhili.core import exports
 from zhili.core.auth import Actor
+from zhili.core.local_time import LOCAL_ZONE
 from zhili.matters.models import MatterVersion
 from zhili.org.models import Department, Division
 from zhili.web.i18n import translate
-from zhili.web.templating import LOCAL_ZONE
 
 Format = Literal["csv", "xlsx"]
 EXPORT_CAP = 10_000

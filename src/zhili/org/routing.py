@@ -6,12 +6,13 @@ callers that answer a person check that person's scope first.
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import ColumnElement, bindparam, select
 from sqlalchemy.orm import Session
 
 from zhili.core.errors import InvalidInputError, NotFoundError
-from zhili.org.models import EnforcementItem, GridContact
+from zhili.org.models import EnforcementItem, GridContact, Position
 from zhili.org.queries import department_serving, nearest_department_serving
+from zhili.org.roles import Role
 from zhili.org.schemas import DepartmentRead
 
 COUNTY_CODE_LENGTH = 6
@@ -78,3 +79,14 @@ def unit_for_enforcement(session: Session, *, item_code: str, division_code: str
 def grid_contact_position(session: Session, *, grid_code: str, department_id: int) -> int | None:
     """The post a department named as its contact for a grid (两网融合), if any."""
     return session.scalar(_GRID_CONTACT, {"b_grid": grid_code, "b_unit": department_id})
+
+
+# The posts that triage for a division: its governance centre (社会治理中心) or township command room.
+CENTRE_ROLES = (Role.CENTRE_STAFF.value, Role.TOWNSHIP_COMMAND.value)
+
+
+def centre_posts(division_code: str) -> ColumnElement[bool]:
+    """A condition on `positions`: the centre or command room posts of exactly this division."""
+    return (
+        (Position.division_code == division_code) & Position.role.in_(CENTRE_ROLES) & Position.department_id.is_(None)
+    )

@@ -14,17 +14,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Any
 
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 
+from zhili.core.local_time import LOCAL_ZONE, MONTHS_EN
 from zhili.web.i18n import messages, translate
 
-# China Standard Time has no daylight saving: a fixed offset needs no time-zone database.
-LOCAL_ZONE = timezone(timedelta(hours=8), "CST")
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MONTHS = MONTHS_EN
 UNITS = ("minutes", "hours", "days", "working_hours", "working_days")
 MINUTES_PER = {"days": 24 * 60, "hours": 60, "minutes": 1}
 SYSTEM_PREFIX = "system:"

@@ -13,7 +13,6 @@ from starlette.responses import Response
 from zhili.core.auth import Actor
 from zhili.web import labels
 from zhili.web.i18n import LANG_COOKIE, LANGUAGES, request_language, translate
-from zhili.web.labels import LOCAL_ZONE, local_time
 
 
 class MenuItem(NamedTuple):
@@ -86,7 +85,3 @@ def renderer(request: Request) -> Renderer:
     """The app's renderer (set by `create_app`)."""
     found: Renderer = request.app.state.renderer
     return found
-
-
-# LOCAL_ZONE and local_time live in `labels` with the other formatting rules; kept importable from here.
-__all__ = ["LOCAL_ZONE", "NAV", "Renderer", "local_time", "renderer"]
