@@ -26,6 +26,8 @@ from zhili.core.params import IdPath
 from zhili.matters import queries as matters
 from zhili.matters.definition import MatterDefinition
 from zhili.org.geo import request_locators
+from zhili.web.form_errors import FormErrors, form_errors
+from zhili.web.i18n import translate
 from zhili.web.templating import renderer
 
 router = APIRouter(include_in_schema=False)
@@ -92,7 +94,7 @@ def task_page(  # noqa: PLR0917 - FastAPI parameters
         with services(request).sessions() as writer:
             task_service.read_task(writer, task_id=task_id, actor=actor, clock=clock)
         detail = task_queries.task_detail(session, actor, task_id, now=clock.now())
-    return _render(request, session, actor, detail, matter=matter, errors=[], status_code=200)
+    return _render(request, session, actor, detail, matter=matter, errors=FormErrors(), status_code=200)
 
 
 def _render(
@@ -102,7 +104,7 @@ def _render(
     detail: TaskDetail,
     *,
     matter: str | None,
-    errors: list[str],
+    errors: FormErrors,
     status_code: int,
     values: dict[str, str] | None = None,
     kept_photos: list[int] | None = None,
@@ -179,12 +181,39 @@ def _report(
             actor,
             detail,
             matter=matter,
-            errors=task_forms.messages(exc),
+            errors=_report_errors(exc, renderer(request).language(request)),
             status_code=status,
             values=values,
             kept_photos=ids,
         )
     return _back(task_id)
+
+
+# Body paths of a report (as the schema and the service name them) → the report form's inputs.
+REPORT_INPUTS = {
+    "text": "text",
+    "photo_ids": "photos",
+    "point": "lon",
+    "checklist": "checklist",
+    "raise_case.description": "description",
+    "raise_case.address": "address",
+    "raise_case.matter": "matter",
+}
+
+
+def _report_errors(exc: Exception, language: str) -> FormErrors:
+    """A refused report's reasons by input, in the page's language."""
+    if isinstance(exc, PayloadTooLargeError | UnsupportedMediaTypeError):
+        found = FormErrors()
+        kind = "photo_size" if isinstance(exc, PayloadTooLargeError) else "photo_type"
+        found.add("photos", translate(f"form.error.{kind}", language))
+        return found
+    attributes = {"raise_case.attributes": "attr"}
+    found = form_errors(exc, language, {**REPORT_INPUTS, **attributes})
+    # An attribute of the case to raise is named attr.<code> on the form.
+    if "attr" in found.by_field:
+        found.general.extend(found.by_field.pop("attr"))
+    return found
 
 
 def _definition(session: Session, matter: str | None) -> MatterDefinition | None:
