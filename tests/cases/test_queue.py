@@ -152,7 +152,8 @@ def test_export_has_every_matching_row_by_its_labels(api: Any, session: Session)
     values = list(sheet.iter_rows(values_only=True))
     assert len(values) == 2
     assert values[1][0] == case["number"]
-    assert values[1][9] == "'" + FORMULA
+    assert values[1][9] == FORMULA  # the text as typed, held as a string: never a formula
+    assert sheet.cell(row=2, column=10).data_type == "s"
     assert isinstance(values[1][7], datetime)
 
 

@@ -18,6 +18,7 @@ from zhili.campaigns.board import board
 from zhili.campaigns.board_people import all_people, people
 from zhili.campaigns.board_schemas import BoardRead, PersonRow, Which
 from zhili.campaigns.dispatch import load_campaign
+from zhili.core import exports
 from zhili.core.auth import Actor, CurrentActor
 from zhili.core.clock import Clock
 from zhili.core.http import ClockDep, DbSession, services
@@ -93,13 +94,13 @@ def export_csv(
     number, rows = _export(session, actor, clock, campaign_id, which=which, division=division)
     body = board_export.to_csv(rows, _language(request))
     name = board_export.filename(number, which, "csv")
-    return Response(body, media_type=board_export.CSV_MEDIA_TYPE, headers=_attachment(name))
+    return Response(body, media_type=exports.CSV_MEDIA_TYPE, headers=_attachment(name))
 
 
 @router.get(
     "/{campaign_id}/people.xlsx",
     response_class=Response,
-    responses={200: {"content": {board_export.XLSX_MEDIA_TYPE: {}}}},
+    responses={200: {"content": {exports.XLSX_MEDIA_TYPE: {}}}},
 )
 def export_xlsx(
     request: Request,
@@ -115,7 +116,7 @@ def export_xlsx(
     number, rows = _export(session, actor, clock, campaign_id, which=which, division=division)
     body = board_export.to_xlsx(rows, _language(request), which=which)
     name = board_export.filename(number, which, "xlsx")
-    return Response(body, media_type=board_export.XLSX_MEDIA_TYPE, headers=_attachment(name))
+    return Response(body, media_type=exports.XLSX_MEDIA_TYPE, headers=_attachment(name))
 
 
 @router.get(

@@ -1,7 +1,10 @@
 """Spreadsheet exports: cells neutralised against formula injection, CSV (with a BOM) and XLSX files.
 
-Every export (case queue, task queue, campaign board) writes its cells through `safe_cell`, so a
-reporter who types `=HYPERLINK(...)` into a description cannot make a spreadsheet run it.
+Every export (case queue, task queue, campaign board) is written here, so a reporter who types
+`=HYPERLINK(...)` into a description, or a person registered under such a name, cannot make a
+spreadsheet run it: CSV cells that start like a formula get a leading apostrophe (`safe_cell`), and
+XLSX text cells are written as typed strings, which no spreadsheet evaluates, so they show exactly
+what was typed.
 """
 
 from __future__ import annotations
@@ -12,6 +15,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, tzinfo
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell as SheetCell
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -53,12 +59,21 @@ def to_xlsx(sheet_name: str, headings: Sequence[str], rows: Iterable[Sequence[Ce
     """The rows as an XLSX workbook with one sheet, headings first (openpyxl write-only: row by row)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_name[:31])
-    sheet.append([safe_cell(h) for h in headings])
+    sheet.append([_xlsx_cell(sheet, h) for h in headings])
     for row in rows:
-        sheet.append([safe_cell(cell) for cell in row])
+        sheet.append([_xlsx_cell(sheet, cell) for cell in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _xlsx_cell(sheet: WriteOnlyWorksheet, value: Cell) -> Cell | SheetCell:
+    # openpyxl reads a str starting with "=" as a formula; a cell typed "s" is always literal text.
+    if not isinstance(value, str):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    return cell
 
 
 def naive_local(value: datetime | None, zone: tzinfo) -> datetime | None:
