@@ -15,7 +15,7 @@ from tests.campaigns.task_helpers import actor_of
 from tests.cases.test_flow import command, fushan_point
 
 from zhili.cases.models import Case
-from zhili.cases.parties import visible_cases
+from zhili.cases.visibility import visible_cases
 from zhili.core.clock import FrozenClock
 from zhili.core.exports import safe_cell
 

@@ -19,7 +19,8 @@ from zhili.campaigns.reach import load_reach
 from zhili.cases import queries
 from zhili.cases.lifecycle import CaseStatus, Party
 from zhili.cases.models import Case, CollaborationRequest
-from zhili.cases.parties import parties_given, visible_cases
+from zhili.cases.parties import parties_given
+from zhili.cases.visibility import visible_cases
 from zhili.core.auth import Actor, Grant, Scope
 from zhili.core.clock import FrozenClock
 from zhili.workbench.menu import menu_for

@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 from zhili.cases.collaboration import FINISHED
 from zhili.cases.lifecycle import CaseStatus, Party
 from zhili.cases.models import Case, CaseTask, Meeting, MeetingAttendee
-from zhili.cases.parties import parties_for, strip_units
+from zhili.cases.parties import parties_for
 from zhili.cases.schemas import MeetingCreate, TaskDone
 from zhili.cases.service import add_event, load_visible, lock_case
+from zhili.cases.visibility import strip_units
 from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock

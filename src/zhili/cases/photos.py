@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhili.cases.models import Case, CasePhoto
-from zhili.cases.parties import visible_cases
 from zhili.cases.service import add_event, load_as_party, lock_case
+from zhili.cases.visibility import visible_cases
 from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock

@@ -10,8 +10,8 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from zhili.cases.models import Case
-from zhili.cases.parties import visible_cases
 from zhili.cases.queries import OPEN_STATUSES
+from zhili.cases.visibility import visible_cases
 from zhili.clocks.lights import light_at
 from zhili.core.auth import Actor
 from zhili.core.errors import InvalidInputError

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, aliased
 
 from zhili.cases import lifecycle, queue
 from zhili.cases.models import Case, CaseEvent, CasePhoto, CaseTask, CollaborationRequest, Meeting, MeetingAttendee
-from zhili.cases.parties import helping_column, parties_given, visible_cases
+from zhili.cases.parties import parties_given
 from zhili.cases.queue import CaseFilter
 from zhili.cases.schemas import (
     CaseCreated,
@@ -27,6 +27,7 @@ from zhili.cases.schemas import (
     UnitRef,
 )
 from zhili.cases.state_mapping import to_state
+from zhili.cases.visibility import helping_column, visible_cases
 from zhili.clocks.lights import light_at
 from zhili.core.auth import Actor
 from zhili.core.errors import NotFoundError

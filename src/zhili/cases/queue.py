@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from zhili.cases.lifecycle import CaseStatus
 from zhili.cases.models import Case, CollaborationRequest
-from zhili.cases.parties import strip_units, visible_cases
+from zhili.cases.visibility import strip_units, visible_cases
 from zhili.core.auth import Actor, Scope
 from zhili.core.local_time import LOCAL_ZONE
 from zhili.core.pagination import cursor_instant, decode_cursor, encode_cursor

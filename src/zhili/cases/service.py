@@ -16,11 +16,12 @@ from zhili.cases import commands, handoffs, lifecycle, location
 from zhili.cases.attributes import validate_attributes
 from zhili.cases.deadlines import county_calendar, phase_clock, sync_timers
 from zhili.cases.models import Case, CaseEvent, CasePhoto
-from zhili.cases.parties import helping_column, parties_given, visible_cases
+from zhili.cases.parties import parties_given
 from zhili.cases.routing import Routing, route
 from zhili.cases.schemas import CaseCreate, CommandBody
 from zhili.cases.state_mapping import event_details, state_values, to_state
 from zhili.cases.states import CaseState
+from zhili.cases.visibility import helping_column, visible_cases
 from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from zhili.core.auth import Actor
 from zhili.core.errors import InvalidInputError, NotFoundError
+from zhili.org import visibility
 from zhili.org.geometry import areal_from_geojson, geojson_for_display
 from zhili.org.locate import Locator
 from zhili.org.models import Division, GeometryRevision
@@ -43,7 +44,7 @@ def division_features(session: Session, actor: Actor, *, level: str, bbox: Bbox 
     if level not in MAP_LEVELS:
         raise InvalidInputError(f"level must be one of {', '.join(MAP_LEVELS)}")
     stmt = select(Division.code, Division.name, Division.level, Division.is_synthetic, Division.geometry).where(
-        Division.level == level, Division.geometry.is_not(None), actor.scope.where(Division.code)
+        Division.level == level, Division.geometry.is_not(None), visibility.divisions(actor)
     )
     if bbox is not None:
         stmt = stmt.where(
@@ -116,6 +117,6 @@ def locate_point(session: Session, actor: Actor, cache: LocatorCache, *, lon: fl
         raise NotFoundError(f"the point ({lon}, {lat}) lies outside every county we know")
     chain = ancestors(session, code)
     # The chain is public geography except for the finest part, which must be in the actor's scope.
-    if not actor.scope.reaches_place(code):
+    if not visibility.sees_place(actor, code):
         raise NotFoundError(f"the point ({lon}, {lat}) lies outside your area")
     return LocateRead(lon=lon, lat=lat, chain=chain)

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from zhili.core.auth import Actor
+from zhili.org import visibility
 from zhili.org.models import (
     Department,
     DepartmentGrid,
@@ -35,7 +36,7 @@ from zhili.org.schemas import (
 
 def list_zones(session: Session, actor: Actor) -> list[ZoneRead]:
     """Zones whose leading division lies in scope, with their members."""
-    zones = list(session.scalars(select(Zone).where(actor.scope.where(Zone.leading_division_code)).order_by(Zone.id)))
+    zones = list(session.scalars(select(Zone).where(visibility.zones(actor)).order_by(Zone.id)))
     if not zones:
         return []
     rows = session.execute(
@@ -57,13 +58,13 @@ def list_zones(session: Session, actor: Actor) -> list[ZoneRead]:
 
 def grid_contacts(session: Session, actor: Actor, grid_code: str) -> list[GridContactRead]:
     """The contact officers departments have named for a grid, as far as the actor may see."""
-    actor.scope.require_place(grid_code, what=f"grid {grid_code}")
+    visibility.require_place(actor, grid_code, what=f"grid {grid_code}")
     stmt = (
         select(GridContact, Department.name, Person.name, Person.phone)
         .join(Department, Department.id == GridContact.department_id)
         .join(Position, Position.id == GridContact.position_id)
         .join(Person, Person.id == Position.person_id)
-        .where(GridContact.grid_code == grid_code, actor.scope.where(GridContact.grid_code, GridContact.department_id))
+        .where(GridContact.grid_code == grid_code, visibility.grid_contacts(actor))
         .order_by(Department.id)
     )
     return [
@@ -95,7 +96,7 @@ def household_count(session: Session, actor: Actor, code: str) -> int:
         .where(
             Household.grid_code.startswith(code, autoescape=True),
             Household.member_position_id.is_not(None),
-            actor.scope.where(Household.grid_code),
+            visibility.households(actor),
         )
     )
     return session.scalar(stmt) or 0
@@ -103,7 +104,7 @@ def household_count(session: Session, actor: Actor, code: str) -> int:
 
 def exercising_unit(session: Session, actor: Actor, *, item_code: str, division_code: str) -> DepartmentRead:
     """The unit that exercises an enforcement item at a place in the actor's scope."""
-    actor.scope.require_place(division_code, what=f"division {division_code}")
+    visibility.require_place(actor, division_code, what=f"division {division_code}")
     return unit_for_enforcement(session, item_code=item_code, division_code=division_code)
 
 
@@ -119,7 +120,7 @@ def households_by_post(session: Session, actor: Actor, position_ids: list[int]) 
     """How many households each of these posts looks after (联户), within the actor's scope."""
     stmt = (
         select(Household.member_position_id, func.count())
-        .where(Household.member_position_id.in_(position_ids), actor.scope.where(Household.grid_code))
+        .where(Household.member_position_id.in_(position_ids), visibility.households(actor))
         .group_by(Household.member_position_id)
     )
     return {int(post): count for post, count in session.execute(stmt).all() if post is not None}
@@ -138,7 +139,7 @@ def department_grids(session: Session, actor: Actor, department_id: int) -> list
         )
         .outerjoin(Position, Position.id == GridContact.position_id)
         .outerjoin(Person, Person.id == Position.person_id)
-        .where(DepartmentGrid.department_id == department_id, actor.scope.where(DepartmentGridCell.grid_code))
+        .where(DepartmentGrid.department_id == department_id, visibility.department_grid_cells(actor))
         .order_by(DepartmentGrid.id, DepartmentGridCell.grid_code)
     )
     found: dict[int, DepartmentGridRead] = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from zhili.core.auth import Actor
 from zhili.core.errors import ForbiddenError
+from zhili.org import visibility
 
 
 def require_manager(actor: Actor) -> None:
@@ -23,7 +24,7 @@ def require_writable(actor: Actor, division_code: str, department_id: int | None
     if actor.write_scope.reaches_unit(division_code, department_id):
         return
     if department_id is None:
-        actor.scope.require_place(division_code, what=what)
+        visibility.require_place(actor, division_code, what=what)
     else:
-        actor.scope.require_unit(division_code, department_id, what=what)
+        visibility.require_unit(actor, division_code, department_id, what=what)
     raise ForbiddenError(f"{what} lies outside the part of the organisation you manage")

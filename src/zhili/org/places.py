@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from zhili.core.auth import Actor
 from zhili.core.errors import InvalidInputError
+from zhili.org import visibility
 from zhili.org.models import Division
 from zhili.org.queries import ancestors
 from zhili.org.schemas import DivisionRef, PlaceMatch
@@ -59,7 +60,7 @@ def resolve_place(session: Session, actor: Actor, text: str) -> list[PlaceMatch]
         raise InvalidInputError(f"a place name must have 1 to {MAX_TEXT} characters")
     matches: list[PlaceMatch] = []
     for division, own in _candidates(session, text):
-        if not actor.scope.reaches_place(division.code):
+        if not visibility.sees_place(actor, division.code):
             continue
         path = ancestors(session, division.code)
         rest = _consumed(text[: -len(own)], path[:-1])

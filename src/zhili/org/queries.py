@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, aliased
 from zhili.core.auth import Actor
 from zhili.core.errors import NotFoundError
 from zhili.core.pagination import Page, decode_cursor, encode_cursor
+from zhili.org import visibility
 from zhili.org.models import Department, DepartmentKind, Division, Person, Position
 from zhili.org.schemas import DepartmentRead, DivisionRead, DivisionRef, PersonRead, PositionRead
 
@@ -51,7 +52,7 @@ def _read(session: Session, division: Division) -> DivisionRead:
 
 def get_division(session: Session, actor: Actor, code: str) -> DivisionRead:
     """One division inside the actor's scope."""
-    division = session.scalars(select(Division).where(Division.code == code, actor.scope.where(Division.code))).first()
+    division = session.scalars(select(Division).where(Division.code == code, visibility.divisions(actor))).first()
     if division is None:
         message = f"division {code} not found"
         raise NotFoundError(message)
@@ -71,7 +72,7 @@ def scope_roots(session: Session, actor: Actor) -> list[DivisionRef]:
 def list_children(session: Session, actor: Actor, code: str, *, cursor: str | None, limit: int) -> Page[DivisionRef]:
     """The children of a division in the actor's scope, by code, a page at a time."""
     get_division(session, actor, code)
-    stmt = select(Division).where(Division.parent_code == code, actor.scope.where(Division.code))
+    stmt = select(Division).where(Division.parent_code == code, visibility.divisions(actor))
     if cursor:
         stmt = stmt.where(Division.code > decode_cursor(cursor, (str,))[0])
     rows = list(session.scalars(stmt.order_by(Division.code).limit(limit + 1)))
@@ -86,7 +87,7 @@ def search_divisions(session: Session, actor: Actor, *, text: str, level: str | 
         if text.isdigit()
         else Division.name.contains(text, autoescape=True)
     )
-    stmt = select(Division).where(match, actor.scope.where(Division.code))
+    stmt = select(Division).where(match, visibility.divisions(actor))
     if level:
         stmt = stmt.where(Division.level == level)
     rows = session.scalars(stmt.order_by(func.length(Division.code), Division.code).limit(limit))
@@ -172,7 +173,7 @@ def nearest_department_serving(session: Session, *, kind: str, division_codes: S
 
 
 def _visible_departments(actor: Actor) -> ColumnElement[bool]:
-    return actor.scope.where(Department.division_code, Department.id)
+    return visibility.departments(actor)
 
 
 def get_department(session: Session, actor: Actor, department_id: int) -> DepartmentRead:
@@ -185,7 +186,7 @@ def get_department(session: Session, actor: Actor, department_id: int) -> Depart
 
 
 def _visible_positions(actor: Actor) -> ColumnElement[bool]:
-    return actor.scope.where(Position.division_code, Position.department_id)
+    return visibility.positions(actor)
 
 
 def _positions(session: Session, actor: Actor, person_ids: Sequence[int]) -> dict[int, list[PositionRead]]:

@@ -11,6 +11,7 @@ from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
+from zhili.org import visibility
 from zhili.org.models import Department, Division, GridContact, Person, Position
 from zhili.org.permissions import require_manager, require_writable
 from zhili.org.queries import get_person
@@ -50,7 +51,7 @@ def _check_supervisor(session: Session, actor: Actor, supervisor_id: int | None)
     if supervisor_id is None:
         return
     boss = session.get(Position, supervisor_id)
-    if boss is None or not actor.scope.reaches_unit(boss.division_code, boss.department_id):
+    if boss is None or not visibility.sees_unit(actor, boss.division_code, boss.department_id):
         raise InvalidInputError(f"supervisor position {supervisor_id} not found in your scope")
 
 
@@ -174,7 +175,7 @@ def update_person(session: Session, *, person_id: int, data: PersonUpdate, actor
 def set_grid_contact(session: Session, *, grid_code: str, data: GridContactSet, actor: Actor, clock: Clock) -> None:
     """Name (or replace) a department's contact officer for a community grid (两网融合)."""
     require_manager(actor)
-    actor.scope.require_place(grid_code, what=f"grid {grid_code}")
+    visibility.require_place(actor, grid_code, what=f"grid {grid_code}")
     grid = session.get(Division, grid_code)
     if grid is None or grid.level != "grid":
         raise NotFoundError(f"grid {grid_code} not found")
