@@ -2,7 +2,8 @@
 
 `notify` never commits: the service that decides something calls it before its own commit, so the
 decision and its notifications land together or not at all. Recipients are a `Select` of person
-ids (a campaign's 11,000 people are one `INSERT ... SELECT` per channel) or a short list of ids.
+ids (a campaign's 11,000 people are one `INSERT ... SELECT` for all channels) or a short list of ids
+(prepared statements: `notify.statements`).
 """
 
 from __future__ import annotations
@@ -14,16 +15,18 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import ColumnElement, Integer, Select, String, and_, case, cast, literal, or_, select, true
+from sqlalchemy import Connection, Executable, Select, select, true
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import Session
 
 from zhili.core.clock import Clock
-from zhili.core.db import Base, UtcDateTime
+from zhili.core.db import Base
 from zhili.core.errors import InvalidInputError
 from zhili.notify.kinds import PERSONAL_CHANNELS, Channel, Severity, Status, thresholds_met_by
-from zhili.notify.models import KEY_LENGTH, ChannelPreference, InboxItem, Notification, OutboxMessage, WebhookEndpoint
+from zhili.notify.models import KEY_LENGTH, OutboxMessage, WebhookEndpoint
 from zhili.notify.quiet import quiet_until
+from zhili.notify.statements import inbox_rows, queue_personal, upsert_for
+from zhili.notify.statements import prepared as statements_for
 from zhili.org.models import Person
 
 TOPIC_PATTERN = r"^[a-z][a-z0-9_.:-]{0,59}$"
@@ -32,12 +35,9 @@ TITLE_LENGTH, LINK_LENGTH, SUBJECT_LENGTH = 200, 300, 60
 LINK_STARTS = ("/", "https://", "http://")
 # With no preference row: e-mail for everything, SMS for red only (SMS costs money and wakes people).
 DEFAULT_MIN_SEVERITY = {Channel.EMAIL: Severity.INFO, Channel.SMS: Severity.RED}
-DESTINATION_COLUMN: dict[Channel, InstrumentedAttribute[str | None]] = {
-    Channel.EMAIL: Person.email,
-    Channel.SMS: Person.phone,
-}
 
 Recipients = Select[int] | Sequence[int]
+Prepared = dict[str, Executable]
 
 
 @dataclass(frozen=True)
@@ -85,13 +85,21 @@ def notify(
         Notice(topic=topic, severity=Severity(severity), title=title, body=body, key=key, link=link, subject=subject)
     )
     now = clock.now()
-    notification_id = _store_notification(session, notice, now)
-    who = _recipient_filter(recipients)
-    inbox = _insert_inbox_items(session, notification_id, who)
-    messages = sum(
-        _queue_personal(session, channel, notification_id=notification_id, notice=notice, who=who, now=now)
-        for channel in PERSONAL_CHANNELS
-    )
+    dialect = session.get_bind().dialect.name
+    statements = statements_for(dialect)
+    connection = session.connection()
+    notification_id = _store_notification(connection, statements, notice, now)
+    base = {"b_key": notice.key, "b_notification_id": notification_id, "b_now": now}
+    if isinstance(recipients, Select):
+        who = Person.id.in_(recipients)
+        inbox_stmt, personal_stmt = inbox_rows(dialect, who), queue_personal(dialect, who)
+    else:
+        base["b_people"] = _listed(recipients)
+        inbox_stmt, personal_stmt = statements["inbox"], statements["personal"]
+    inbox = _count(connection.execute(inbox_stmt, base).rowcount)
+    messages = _count(connection.execute(personal_stmt, {**base, **_wants(notice.severity)}).rowcount)
+    if messages and notice.severity is not Severity.RED:
+        _hold_for_quiet_hours(connection, statements, base)
     messages += _queue_webhooks(session, notification_id, notice, now)
     return Queued(notification_id=notification_id, inbox_items=inbox, messages=messages)
 
@@ -113,106 +121,54 @@ def checked(notice: Notice) -> Notice:
 
 def insert_ignoring_duplicates(session: Session, entity: type[Base]) -> postgresql.Insert | sqlite.Insert:
     """An INSERT for this backend that skips rows clashing with a unique key (ON CONFLICT DO NOTHING)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(entity)
-    return sqlite.insert(entity)
+    return upsert_for(session.get_bind().dialect.name, entity)
 
 
-def _store_notification(session: Session, notice: Notice, now: datetime) -> int:
-    values: dict[str, Any] = {
-        "key": notice.key,
-        "topic": notice.topic,
-        "severity": notice.severity.value,
-        "title": notice.title,
-        "body": notice.body,
-        "link": notice.link,
-        "subject": notice.subject,
-        "created_at": now,
+def _store_notification(connection: Connection, statements: Prepared, notice: Notice, now: datetime) -> int:
+    values = {
+        "b_key": notice.key,
+        "b_topic": notice.topic,
+        "b_severity": notice.severity.value,
+        "b_title": notice.title,
+        "b_body": notice.body,
+        "b_link": notice.link,
+        "b_subject": notice.subject,
+        "b_created_at": now,
     }
-    stmt = insert_ignoring_duplicates(session, Notification).values(values)
-    inserted = session.execute(stmt.on_conflict_do_nothing(index_elements=["key"]).returning(Notification.id)).scalar()
+    inserted = connection.execute(statements["store"], values).scalar()
     if inserted is not None:
         return int(inserted)
-    return int(session.scalars(select(Notification.id).where(Notification.key == notice.key)).one())
+    return int(connection.execute(statements["find"], {"b_key": notice.key}).scalar_one())
 
 
-def _recipient_filter(recipients: Recipients) -> ColumnElement[bool]:
-    if isinstance(recipients, Select):
-        return Person.id.in_(recipients)
+def _listed(recipients: Sequence[int]) -> list[int]:
     ids = sorted({int(person_id) for person_id in recipients})
     if len(ids) > MAX_LISTED_RECIPIENTS:
         message = f"more than {MAX_LISTED_RECIPIENTS} listed recipients: pass a Select of person ids instead"
         raise ValueError(message)
-    return Person.id.in_(ids)
+    return ids
 
 
-def _insert_inbox_items(session: Session, notification_id: int, who: ColumnElement[bool]) -> int:
-    rows = select(Person.id, literal(notification_id, Integer)).where(who)
-    stmt = insert_ignoring_duplicates(session, InboxItem).from_select(["person_id", "notification_id"], rows)
-    return _count(
-        session.connection().execute(stmt.on_conflict_do_nothing().execution_options(preserve_rowcount=True)).rowcount
-    )
+def _wants(severity: Severity) -> dict[str, Any]:
+    """Which preference settings let this severity through, and whether the channel defaults do."""
+    allowed = thresholds_met_by(severity)
+    by_default = {
+        f"b_{channel.value}_by_default": DEFAULT_MIN_SEVERITY[channel].value in allowed for channel in PERSONAL_CHANNELS
+    }
+    return {"b_allowed": list(allowed), **by_default}
 
 
-def _queue_personal(
-    session: Session,
-    channel: Channel,
-    *,
-    notification_id: int,
-    notice: Notice,
-    who: ColumnElement[bool],
-    now: datetime,
-) -> int:
-    destination = DESTINATION_COLUMN[channel]
-    pref = ChannelPreference
-    allowed = thresholds_met_by(notice.severity)
-    chosen = and_(pref.is_enabled == true(), pref.min_severity.in_(allowed))
-    wanted = or_(pref.id.is_(None), chosen) if DEFAULT_MIN_SEVERITY[channel].value in allowed else chosen
-    rows = (
-        select(
-            literal(f"{notice.key}:{channel.value}:", String) + cast(Person.id, String),
-            literal(notification_id, Integer),
-            literal(channel.value, String),
-            Person.id,
-            destination,
-            literal(Status.PENDING.value, String),
-            literal(0, Integer),
-            _first_attempt_at(session, channel, notice.severity, now),
-            literal(now, UtcDateTime()),
-        )
-        .outerjoin(pref, and_(pref.person_id == Person.id, pref.channel == channel.value))
-        .where(who, destination.is_not(None), destination != "", wanted)
-    )
-    columns = ["message_key", "notification_id", "channel", "person_id", "destination", "status", "attempts"]
-    stmt = insert_ignoring_duplicates(session, OutboxMessage).from_select(
-        [*columns, "next_attempt_at", "created_at"], rows
-    )
-    return _count(
-        session.connection().execute(stmt.on_conflict_do_nothing().execution_options(preserve_rowcount=True)).rowcount
-    )
+def _hold_for_quiet_hours(connection: Connection, statements: Prepared, base: dict[str, Any]) -> None:
+    """Messages to people inside their quiet hours wait until the end of them (red ones never wait).
 
-
-def _first_attempt_at(session: Session, channel: Channel, severity: Severity, now: datetime) -> ColumnElement[Any]:
-    """`now`, or for people inside their quiet hours the end of them (red notices are never held back).
-
-    The distinct quiet windows are few, so each window quiet right now becomes one CASE branch.
+    The distinct quiet windows are few: each window quiet right now is one UPDATE of the rows just queued.
     """
-    at_now = literal(now, UtcDateTime())
-    if severity is Severity.RED:
-        return at_now
-    pref = ChannelPreference
-    windows = session.execute(
-        select(pref.quiet_start, pref.quiet_end)
-        .where(pref.channel == channel.value, pref.quiet_start.is_not(None), pref.quiet_end.is_not(None))
-        .distinct()
-    ).all()
-    branches = []
-    for start, end in windows:
-        until = quiet_until(now, start, end) if start and end else None
+    now = base["b_now"]
+    for channel, start, end in connection.execute(statements["quiet_windows"]).all():
+        until = quiet_until(now, start, end)
         if until is not None:
-            condition = and_(pref.quiet_start == start, pref.quiet_end == end)
-            branches.append((condition, literal(until, UtcDateTime())))
-    return case(*branches, else_=at_now) if branches else at_now
+            values = {**base, "b_channel": channel, "b_start": start, "b_end": end, "b_until": until}
+            connection.execute(statements["hold"], values)
 
 
 def _queue_webhooks(session: Session, notification_id: int, notice: Notice, now: datetime) -> int:
