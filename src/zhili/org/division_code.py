@@ -70,6 +70,8 @@ _DEPTHS = {level: depth for depth, level in enumerate(LEVELS)}
 _BY_LENGTH = dict(zip(CODE_LENGTHS, LEVELS, strict=True))
 PATTERN = "^(?:" + "|".join(f"[0-9]{{{n}}}" for n in CODE_LENGTHS) + ")$"
 """A regular expression for a valid code, for pydantic fields and query parameters."""
+PATTERN_OR_EMPTY = PATTERN.removesuffix(")$") + ")?$"
+"""`PATTERN`, or the empty string (an HTML form's unset filter)."""
 _VALID = re.compile(PATTERN)
 
 

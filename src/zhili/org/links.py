@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from zhili.core.auth import Actor
+from zhili.org.division_code import DivisionCode
 from zhili.org.models import (
     Department,
     DepartmentGrid,
@@ -93,7 +94,7 @@ def household_count(session: Session, actor: Actor, code: str) -> int:
         select(func.count())
         .select_from(Household)
         .where(
-            Household.grid_code.startswith(code, autoescape=True),
+            DivisionCode(code).subtree(Household.grid_code),
             Household.member_position_id.is_not(None),
             actor.scope.where(Household.grid_code),
         )
