@@ -13,10 +13,13 @@ from sqlalchemy.orm import Session
 from tests.campaigns.board_helpers import seed_campaign
 from tests.conftest import START, Api
 
-from zhili.campaigns.dispatch import dispatch_campaign, owner_of
+from zhili.campaigns.board import child_length
+from zhili.campaigns.dispatch import LEVELS, dispatch_campaign, owner_of
 from zhili.campaigns.schemas import CampaignCreate
+from zhili.cases.routing import handling_division
 from zhili.core.auth import system_actor
 from zhili.core.clock import FrozenClock
+from zhili.core.errors import InvalidInputError
 from zhili.org.models import Division, Person, Position
 
 LONGYOU = "330825"
@@ -87,3 +90,17 @@ def test_a_micro_grid_page_shows_its_whole_path(api: Api, microgrid: str) -> Non
     assert response.status_code == 200, response.text
     path = [step["code"] for step in response.json()["path"]]
     assert path == ["33", "3308", LONGYOU, HUZHEN, microgrid[:12], microgrid[:15], microgrid]
+
+
+def test_case_routing_the_board_and_dispatch_know_the_micro_grid_level() -> None:
+    micro = "33082510120100107"
+    assert handling_division(micro, "grid") == micro[:15]
+    assert handling_division(micro, "township") == HUZHEN
+    assert handling_division("330825101201", "grid") == "330825101201"  # no point: handled where reported
+    with pytest.raises(InvalidInputError):
+        handling_division(LONGYOU, "grid")
+    assert child_length(micro[:15]) == 17
+    assert child_length(micro) is None
+    assert owner_of([micro]) == micro
+    assert owner_of(["330825", "340100"]) == "33"  # no shared ancestor: the first code's province
+    assert "microgrid" in LEVELS

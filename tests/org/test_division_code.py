@@ -23,6 +23,7 @@ from zhili.org.division_code import (
     common_ancestor,
     outermost,
 )
+from zhili.org.routing import ancestor_codes, parent_code
 
 MICROGRID = "33082510120100107"
 L = DivisionLevel
@@ -254,3 +255,14 @@ def test_is_valid_is_exactly_the_constructor_check(text: str) -> None:
     else:
         with pytest.raises(InvalidDivisionCodeError):
             DivisionCode(text)
+
+
+def test_routing_knows_the_micro_grid() -> None:
+    assert ancestor_codes(MICROGRID) == [
+        MICROGRID,
+        *(code.value for code in reversed(DivisionCode(MICROGRID).ancestors)),
+    ]
+    assert parent_code(MICROGRID) == MICROGRID[:15]
+    assert parent_code("330825") == "3308"
+    assert parent_code("3308") == "3308"  # the city is the top of the governance ladder
+    assert parent_code("33") == "33"
