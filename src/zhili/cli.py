@@ -31,6 +31,7 @@ from zhili.matters.schemas import MatterRead
 from zhili.matters.service import sync_catalog
 from zhili.notify.kinds import Severity
 from zhili.notify.service import notify
+from zhili.org.division_code import DivisionCode
 from zhili.org.grid_import import import_grids
 from zhili.org.importing import import_catalogs, import_divisions, instantiate_departments
 from zhili.org.models import Position
@@ -188,9 +189,11 @@ def notify_send(  # noqa: PLR0917 - typer passes options by position
     if not person and not division:
         console.print("[red]error:[/red] name the recipients with --person or --division")
         raise typer.Exit(code=2)
-    recipients = (
-        select(Position.person_id).where(Position.division_code.startswith(division)) if division else person or []
-    )
+    code = DivisionCode.parse(division)
+    if division and code is None:
+        console.print(f"[red]error:[/red] {division!r} is not a division code")
+        raise typer.Exit(code=2)
+    recipients = select(Position.person_id).where(code.subtree(Position.division_code)) if code else person or []
     clock = SystemClock()
     with session_scope(make_session_factory(make_engine(_settings().database_url))) as session:
         try:

@@ -16,6 +16,7 @@ from zhili.core.http import ClockDep, DbSession
 from zhili.core.idempotency import respond_once
 from zhili.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from zhili.core.params import IdPath
+from zhili.org.division_code import PATTERN as DIVISION_PATTERN
 
 router = APIRouter(prefix="/api/v1/campaigns", tags=["campaigns"])
 Code = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{1,59}$")]
@@ -99,7 +100,7 @@ def list_forwards(campaign_id: IdPath, session: DbSession, actor: CurrentActor) 
 @router.post("/{campaign_id}/forwards/{division}")
 def forward_campaign(
     campaign_id: IdPath,
-    division: Annotated[str, Path(pattern=r"^\d{6,15}$")],
+    division: Annotated[str, Path(pattern=DIVISION_PATTERN)],
     body: ForwardCreate,
     session: DbSession,
     actor: CurrentActor,

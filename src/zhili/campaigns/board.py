@@ -39,9 +39,9 @@ from zhili.campaigns.models import Campaign, CampaignTask
 from zhili.campaigns.schemas import TASK_STATES
 from zhili.core.auth import Actor
 from zhili.core.errors import NotFoundError
+from zhili.org.division_code import DivisionCode, common_ancestor
 from zhili.org.models import Division
 
-CODE_LENGTHS = (2, 4, 6, 9, 12, 15)
 # Time-to-claim buckets in minutes: (from, to); None is open ended.
 CLAIM_BUCKETS: tuple[tuple[int, int | None], ...] = ((0, 15), (15, 30), (30, 60), (60, 120), (120, 240), (240, None))
 NOT_CLAIMED = -1
@@ -72,8 +72,9 @@ def _elapsed_default(element: ElapsedUnder, compiler: SQLCompiler, **kw: Any) ->
 
 
 def child_length(code: str) -> int | None:
-    """The code length one level below `code` (None below a grid)."""
-    return next((n for n in CODE_LENGTHS if n > len(code)), None)
+    """The code length one level below `code` (None below a micro-grid, the finest level)."""
+    below = DivisionCode(code).child_level
+    return None if below is None else below.length
 
 
 def under(column: Any, code: str) -> ColumnElement[bool]:
@@ -85,21 +86,19 @@ def top_division(actor: Actor, campaign: Campaign) -> str:
     """Where the actor's board starts: the campaign's owner division, or the deepest one holding their scope."""
     if actor.scope.reaches_place(campaign.owner_division):
         return campaign.owner_division
-    prefixes = actor.scope.division_prefixes
-    if not prefixes:
-        return ""
-    shared = [n for n in CODE_LENGTHS if len({prefix[:n] for prefix in prefixes}) == 1 and n <= min(map(len, prefixes))]
-    return prefixes[0][: shared[-1]] if prefixes and shared else ""
+    prefixes = [code for prefix in actor.scope.division_prefixes if (code := DivisionCode.parse(prefix))]
+    shared = common_ancestor(prefixes)
+    return "" if shared is None else shared.value
 
 
 def resolve_division(actor: Actor, campaign: Campaign, division: str | None) -> tuple[str, str]:
     """The division to show and the actor's top one; a division the actor may not open is a 404."""
     top = top_division(actor, campaign)
-    chosen = division or top
-    allowed = chosen.startswith(top) and (chosen == top or actor.scope.reaches_place(chosen))
-    if not (chosen.isdigit() and len(chosen) in CODE_LENGTHS and allowed):
+    chosen, top_code = DivisionCode.parse(division or top), DivisionCode.parse(top)
+    inside = chosen is not None and (top_code is None or chosen.under(top_code))
+    if chosen is None or not inside or (chosen != top_code and not actor.scope.reaches_place(chosen.value)):
         raise NotFoundError("division not found")
-    return chosen, top
+    return chosen.value, top
 
 
 def _claim_bucket() -> ColumnElement[int]:
@@ -122,11 +121,12 @@ def _claim_bucket() -> ColumnElement[int]:
 
 def count_statement(actor: Actor, *, campaign_id: int, division: str, now: datetime) -> Any:
     """The one grouped query: tasks per (child division, role, state, claim bucket), late and overdue sums."""
-    length = child_length(division) or len(division)
+    code = DivisionCode(division)
+    length = (code.child_level or code.level).length  # a micro-grid has no children: its own rows
     task = CampaignTask
     late = func.sum(case((task.claimed_at > task.claim_due_at, 1), else_=0))
     overdue = func.sum(case((and_(task.state.in_(UNCLAIMED_STATES), task.claim_due_at < now), 1), else_=0))
-    # The child code's length is one of six constants: written inline, so that GROUP BY can name the
+    # The child code's length is one of the level lengths: written inline, so that GROUP BY can name the
     # select's labels (PostgreSQL cannot tell two bound parameters apart as the same expression).
     child = func.substr(task.division_code, 1, literal_column(str(length)))
     return (
@@ -212,7 +212,9 @@ def _names(session: Session, codes: set[str]) -> dict[str, tuple[str, str]]:
 
 
 def _path(top: str, division: str) -> list[str]:
-    return [top] + [division[:n] for n in CODE_LENGTHS if len(top) < n <= len(division)]
+    """The breadcrumb from the actor's top division down to the chosen one (which lies under it)."""
+    top_code = DivisionCode.parse(top)
+    return [code.value for code in DivisionCode(division).lineage if top_code is None or code.under(top_code)]
 
 
 def board(session: Session, actor: Actor, campaign_id: int, *, division: str | None, now: datetime) -> BoardRead:

@@ -24,12 +24,14 @@ from zhili.core.clock import Clock
 from zhili.core.http import ClockDep, DbSession, services
 from zhili.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from zhili.core.params import IdPath
+from zhili.org.division_code import PATTERN as DIVISION_PATTERN
 from zhili.web.i18n import request_language
 
 router = APIRouter(prefix="/api/v1/campaigns", tags=["campaign board"])
 
 DivisionQuery = Annotated[
-    str | None, Query(pattern=r"^\d{2,15}$", description="a division code under the campaign (default: your top one)")
+    str | None,
+    Query(pattern=DIVISION_PATTERN, description="a division code under the campaign (default: your top one)"),
 ]
 WhichQuery = Annotated[Which, Query(description="unclaimed (未领办) or finished (已办结)")]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]

@@ -25,10 +25,10 @@ from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.core.errors import ConflictError, ForbiddenError, NotFoundError
 from zhili.notify.service import notify
+from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.models import Division, Position
 from zhili.org.roles import Role
 
-VILLAGE_CODE_LENGTH = 12
 FORWARDING_ROLES = (Role.CENTRE_STAFF.value, Role.TOWNSHIP_COMMAND.value, Role.VILLAGE_CADRE.value)
 
 
@@ -66,7 +66,7 @@ def forward_campaign(
     forward.forwarded_at, forward.forwarded_by, forward.instructions = now, actor.audit_name, data.instructions
     template = TaskTemplate.model_validate_json(campaign.template)
     roles: list[str] = json.loads(campaign.scope)["roles"]
-    if len(division_code) >= VILLAGE_CODE_LENGTH:
+    if DivisionCode(division_code).has_level(DivisionLevel.VILLAGE):
         added = sum(
             add_tasks(
                 session,
@@ -115,7 +115,7 @@ def forward_campaign(
 def _require_forwarder(actor: Actor, division_code: str) -> None:
     if actor.is_admin or actor.write_scope.reaches_place(division_code):
         return
-    if actor.has_any_role([Role.VILLAGE_CADRE.value]) and len(division_code) >= VILLAGE_CODE_LENGTH:
+    if actor.has_any_role([Role.VILLAGE_CADRE.value]) and DivisionCode(division_code).has_level(DivisionLevel.VILLAGE):
         return
     raise ForbiddenError(f"only the centre or command room of {division_code} may forward this campaign")
 

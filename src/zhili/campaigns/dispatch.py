@@ -28,10 +28,12 @@ from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.core.errors import ForbiddenError, InvalidInputError, NotFoundError
+from zhili.org.division_code import LEVELS as DIVISION_LEVELS
+from zhili.org.division_code import DivisionCode, codes_of, common_ancestor, outermost
 from zhili.org.models import Division, Position
 
-CODE_LENGTHS = (15, 12, 9, 6, 4, 2)
-LEVELS = ("city", "county", "township", "village", "grid")
+# The levels a campaign reaches, in the order the preview lists them (a province has no posts here).
+LEVELS = tuple(level.value for level in DIVISION_LEVELS[1:])
 
 
 def preview_campaign(session: Session, *, data: CampaignCreate, actor: Actor) -> CampaignPreview:
@@ -137,16 +139,13 @@ def _divisions(session: Session, actor: Actor, codes: Sequence[str]) -> list[str
                 f"you may not dispatch to {code}: only its centre or command room may",
                 errors=[{"field": "divisions", "message": f"not managed: {code}", "reason": "not_managed"}],
             )
-    return sorted(code for code in found if not any(code != other and code.startswith(other) for other in found))
+    return [code.value for code in outermost(codes_of(found))]
 
 
 def owner_of(divisions: Sequence[str]) -> str:
-    """The deepest division code that contains every division of the scope."""
-    for length in (n for n in CODE_LENGTHS if n <= min(len(code) for code in divisions)):
-        prefixes = {code[:length] for code in divisions}
-        if len(prefixes) == 1:
-            return prefixes.pop()
-    return divisions[0][:2]
+    """The deepest division code that contains every division of the scope (a micro-grid's own code too)."""
+    shared = common_ancestor(codes_of(divisions))
+    return shared.value if shared is not None else DivisionCode(divisions[0]).lineage[0].value
 
 
 def _new_campaign(

@@ -14,6 +14,7 @@ from zhili.core.clock import Clock
 from zhili.core.db import UtcDateTime
 from zhili.core.local_time import local_short
 from zhili.notify.service import notify
+from zhili.org.division_code import codes_of
 from zhili.org.models import Division, Position
 
 TASK_COLUMNS = (
@@ -35,7 +36,7 @@ TASK_COLUMNS = (
 
 def in_scope(divisions: Sequence[str]) -> ColumnElement[bool]:
     """Posts at or under any of the divisions."""
-    return or_(*(Position.division_code.startswith(code, autoescape=True) for code in divisions))
+    return or_(*(code.subtree(Position.division_code) for code in codes_of(divisions)))
 
 
 def recipients(roles: Sequence[str], within: Sequence[str]) -> ColumnElement[bool]:
@@ -100,7 +101,7 @@ def _notify_role(
     people = select(CampaignTask.person_id).where(
         CampaignTask.campaign_id == campaign.id,
         CampaignTask.role == role,
-        or_(*(CampaignTask.division_code.startswith(code, autoescape=True) for code in within)),
+        or_(*(code.subtree(CampaignTask.division_code) for code in codes_of(within))),
     )
     message = f"\n{campaign.message}" if campaign.message else ""
     now = clock.now()

@@ -21,6 +21,7 @@ from zhili.core.errors import DomainError, NotFoundError
 from zhili.core.http import ClockDep, DbSession
 from zhili.core.idempotency import fingerprint, run_once
 from zhili.core.params import IdPath
+from zhili.org.division_code import PATTERN as DIVISION_PATTERN
 from zhili.org.roles import role_name
 from zhili.web.templating import renderer
 
@@ -64,7 +65,7 @@ def _list_page(
 
 @router.get("/campaigns/divisions/{code}")
 def division_children(
-    request: Request, code: Annotated[str, Path(pattern=r"^\d{2,15}$")], session: DbSession, actor: PageActor
+    request: Request, code: Annotated[str, Path(pattern=DIVISION_PATTERN)], session: DbSession, actor: PageActor
 ) -> Response:
     """The subdivisions of a managed division, for the dispatch form's tree (an htmx fragment)."""
     nodes = dispatch_form.children(session, actor, code)
@@ -204,7 +205,7 @@ def campaign_page(request: Request, campaign_id: IdPath, session: DbSession, act
 async def forward_from_form(
     request: Request,
     campaign_id: IdPath,
-    division: Annotated[str, Path(pattern=r"^\d{6,15}$")],
+    division: Annotated[str, Path(pattern=DIVISION_PATTERN)],
     session: DbSession,
     actor: PageActor,
     clock: ClockDep,

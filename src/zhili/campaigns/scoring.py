@@ -23,9 +23,9 @@ from zhili.campaigns.models import Campaign, CampaignTask
 from zhili.campaigns.score_schemas import By, Level, ScoreRow, ScoresRead
 from zhili.campaigns.template import Points, TaskTemplate
 from zhili.core.auth import Scope
+from zhili.org.division_code import DivisionLevel
 from zhili.org.models import Division, Person
 
-LEVEL_LENGTHS: dict[Level, int] = {"county": 6, "township": 9, "village": 12}
 _PARTS = ("claimed", "reported_on_time", "verified", "late", "returned")
 
 
@@ -102,7 +102,7 @@ def scores_by_unit(
     tally = _tally(session, period or Period(), now)
     if tally is None:
         return []
-    length = LEVEL_LENGTHS[level]
+    length = DivisionLevel(level).length
     unit = func.substr(CampaignTask.division_code, 1, length)
     statement = (
         _scored(select(unit, Division.name, *tally).join(Division, Division.code == unit), period or Period(), scope)

@@ -19,7 +19,7 @@ from zhili.clocks.calendar import LimitUnit, WorkCalendar, instant_at_share
 from zhili.clocks.lights import RunningLimit, ladder, start_limit
 from zhili.clocks.overrides import calendar_for
 from zhili.matters.definition import HandlerLevel, MatterDefinition, Phase
-from zhili.org.routing import COUNTY_CODE_LENGTH
+from zhili.org.division_code import DivisionCode, DivisionLevel
 
 LADDER = "case.ladder"
 """The timer kind of a case's lights and escalation rungs."""
@@ -27,7 +27,7 @@ LADDER = "case.ladder"
 
 def county_calendar(session: Session, handling_division: str) -> WorkCalendar:
     """The work calendar of the county the case is handled in."""
-    return calendar_for(session, handling_division[:COUNTY_CODE_LENGTH])
+    return calendar_for(session, DivisionCode(handling_division).at(DivisionLevel.COUNTY).value)
 
 
 def phase_clock(

@@ -21,11 +21,12 @@ from zhili.core.db import commit, sync_id_sequences
 from zhili.matters.definition import MatterDefinition
 from zhili.matters.models import MatterVersion
 from zhili.matters.queries import parse_stored
+from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.models import Department, Division, GridContact, Person, Position
 from zhili.org.names import short_village_name
 from zhili.org.roles import Role
 
-VILLAGE = 12
+VILLAGE = DivisionLevel.VILLAGE
 MODELS = (Case, CaseEvent, CollaborationRequest, Meeting, MeetingAttendee, CaseTask, CasePhoto)
 
 
@@ -121,16 +122,19 @@ def load_case_world(session: Session) -> CaseWorld:
     grids: dict[str, list[GridSpot]] = defaultdict(list)
     for code, geometry in grid_rows:
         if geometry:
-            grids[code[:VILLAGE]].append(GridSpot(code, _place_name(names.get(code[:VILLAGE], "")), geometry))
+            village = DivisionCode(code).at(VILLAGE).value
+            grids[village].append(GridSpot(code, _place_name(names.get(village, "")), geometry))
     villages: dict[str, list[str]] = defaultdict(list)
     for village in grids:
-        villages[village[:COUNTY]].append(village)
+        villages[DivisionCode(village).at(COUNTY).value].append(village)
     grid_workers, rooms, centres, staff = _agents(session)
     return CaseWorld(
         matters=matters,
         villages={county: tuple(codes) for county, codes in villages.items()},
         grids={village: tuple(spots) for village, spots in grids.items()},
-        subdistricts=frozenset(code for code, name in names.items() if len(code) == TOWNSHIP and name.endswith("街道")),
+        subdistricts=frozenset(
+            code for code, name in names.items() if DivisionCode(code).level is TOWNSHIP and name.endswith("街道")
+        ),
         names=names,
         routes=_routes(session, matters, [code for code, *_ in grid_rows]),
         contacts={

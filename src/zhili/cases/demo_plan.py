@@ -24,6 +24,7 @@ from zhili.cases.routing import TOWNSHIP, Routing, handling_division
 from zhili.cases.state_mapping import state_values
 from zhili.clocks.calendar import WorkCalendar
 from zhili.matters.definition import AttributeDefinition, Datatype, MatterDefinition
+from zhili.org.division_code import DivisionCode
 from zhili.org.geometry import areal_from_geojson
 from zhili.org.names import person_names
 from zhili.org.routing import ancestor_codes
@@ -169,7 +170,7 @@ class _Planner:
         pool = self.pools.get((county, leaning))
         if pool is None:
             villages, towns = self.world.villages[county], self.world.subdistricts
-            weights = [LEANING if leaning and (v[:TOWNSHIP] in towns) == (leaning > 0) else 1.0 for v in villages]
+            weights = [LEANING if leaning and (_township(v) in towns) == (leaning > 0) else 1.0 for v in villages]
             pool = self.pools[(county, leaning)] = (villages, list(accumulate(weights)))
         village = self.rng.choices(pool[0], cum_weights=pool[1])[0]
         return self.rng.choice(self.world.grids[village])
@@ -229,7 +230,7 @@ class _Planner:
             name, phone = rng.choice(self.citizens), f"13{rng.randrange(5, 10)}{rng.randrange(10**8):08d}"
             audit_name = "hotline:12345" if channel == "hotline" else f"citizen:{phone[:3]}****{phone[-4:]}"
             return Agent(None, audit_name, "citizen"), Party.CITIZEN, (name, phone)
-        agent = self.world.rooms[grid[:TOWNSHIP]] if channel in ROOM_CHANNELS else self.world.grid_workers[grid]
+        agent = self.world.rooms[_township(grid)] if channel in ROOM_CHANNELS else self.world.grid_workers[grid]
         return agent, Party.ORIGINATOR, None
 
     def cast(
@@ -240,10 +241,10 @@ class _Planner:
         return Cast(
             reporter=reporter,
             reporter_party=party,
-            dispatcher=(world.rooms if len(dispatching) == TOWNSHIP else world.centres)[dispatching],
+            dispatcher=(world.rooms if DivisionCode(dispatching).level is TOWNSHIP else world.centres)[dispatching],
             lead=self.rng.choice(world.staff[routing.lead_unit.id]),
             helpers=self.helpers_for(definition, routing),
-            township=(grid.code[:TOWNSHIP], world.names[grid.code[:TOWNSHIP]]),
+            township=(_township(grid.code), world.names[_township(grid.code)]),
         )
 
     def helpers_for(self, definition: MatterDefinition, routing: Routing) -> tuple[tuple[Unit, Agent], ...]:
@@ -258,6 +259,10 @@ class _Planner:
                     found.setdefault(unit.id, (unit, self.world.staff[unit.id][0]))
             self.helpers[key] = tuple(found.values())
         return self.helpers[key]
+
+
+def _township(code: str) -> str:
+    return DivisionCode(code).at(TOWNSHIP).value
 
 
 def _texts(rng: random.Random, definition: MatterDefinition, grid: GridSpot, created_at: datetime) -> Row:

@@ -33,9 +33,10 @@ from zhili.matters.definition import EscalationAction, Phase
 from zhili.notify.batch import Letter, notify_each
 from zhili.notify.kinds import Severity
 from zhili.notify.service import Notice
+from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.models import Position
 from zhili.org.roles import Role
-from zhili.org.routing import CENTRE_ROLES, COUNTY_CODE_LENGTH, centre_posts, parent_code
+from zhili.org.routing import CENTRE_ROLES, centre_posts, parent_code
 from zhili.web.i18n import translate
 
 CLOCK_ACTOR = "system:clock"
@@ -160,7 +161,7 @@ def _card_row(rung: Rung, now: datetime) -> dict[str, Any]:
         "action": rung.step,
         "phase": rung.case.phase,
         "unit_id": handler_unit(rung.case),
-        "county_code": rung.case.handling_division[:COUNTY_CODE_LENGTH],
+        "county_code": _county(rung.case.handling_division),
         "is_manual": rung.is_manual,
         "issued_by": rung.issued_by,
         "issued_at": now,
@@ -230,13 +231,17 @@ def _notice(rung: Rung) -> Notice:
     )
 
 
+def _county(division_code: str) -> str:
+    return DivisionCode(division_code).at(DivisionLevel.COUNTY).value
+
+
 def _people(session: Session, rung: Rung, audiences: dict[tuple[object, ...], tuple[int, ...]]) -> tuple[int, ...]:
     """The rung's recipients, looked up once per audience in a batch (many cases share a unit)."""
     case = rung.case
     audience = (
         handler_unit(case),
         case.dispatcher_division,
-        case.handling_division[:COUNTY_CODE_LENGTH],
+        _county(case.handling_division),
         rung.step in TO_SUPERVISOR,
         rung.step in TO_COUNTY,
     )
@@ -260,5 +265,5 @@ def recipients(case: LadderCase, step: str) -> Select[int]:
     if step in TO_SUPERVISOR:
         conditions.append(Position.id.in_(heads))
     if step in TO_COUNTY:
-        conditions.append(centre_posts(case.handling_division[:COUNTY_CODE_LENGTH]))
+        conditions.append(centre_posts(_county(case.handling_division)))
     return select(Position.person_id).where(or_(*conditions)).distinct()

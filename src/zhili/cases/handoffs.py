@@ -29,6 +29,7 @@ from zhili.core.local_time import local_short
 from zhili.matters import queries as matters
 from zhili.notify.kinds import Severity
 from zhili.notify.service import notify
+from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.models import Division, Position
 from zhili.org.routing import CENTRE_ROLES, centre_posts
 
@@ -182,7 +183,7 @@ def _words(
 
 def _place_name(session: Session, code: str) -> str:
     """The township and village of a place, e.g. 府山街道某社区 (the county for a county code)."""
-    prefixes = [code[:length] for length in (6, 9, 12, 15) if length <= len(code)]
+    prefixes = [c.value for c in DivisionCode(code).lineage if c.has_level(DivisionLevel.COUNTY)] or [code]
     names = {row.code: row.name for row in session.execute(_NAMES, {"codes": prefixes})}
     shown = [names[p] for p in prefixes[1:] if p in names] or [names.get(prefixes[0], code)]
     return "".join(shown[:2])

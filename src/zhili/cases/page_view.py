@@ -20,6 +20,7 @@ from zhili.cases.page_words import EvidenceView, Words
 from zhili.cases.schemas import CaseDetail, UnitRef
 from zhili.core.auth import Actor
 from zhili.matters import queries as matters
+from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.models import Division
 from zhili.org.routing import nearest_unit
 
@@ -74,6 +75,8 @@ class CasePage:
     lead_candidates: list[UnitRef]
     convened_by: dict[int, str]
     map_data: str
+    # The township of the place (or the place itself when coarser): the meeting form's attendee.
+    township_code: str = ""
     photo_ids: list[int] = field(default_factory=list)
 
 
@@ -107,6 +110,7 @@ def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, la
         pending_extension_hours=case.pending_extension_hours,
         pending_extension_reason=case.last_reason if case.pending_extension_hours else None,
         units=units,
+        township_code=DivisionCode(detail.place_code).at_most(DivisionLevel.TOWNSHIP).value,
         lead_candidates=_lead_candidates(session, detail, definition.lead_kind, units)
         if Party.SUPERVISOR in parties
         else [],

@@ -20,6 +20,7 @@ from zhili.core.auth import Actor, Scope
 from zhili.core.local_time import LOCAL_ZONE
 from zhili.core.pagination import cursor_instant, decode_cursor, encode_cursor
 from zhili.matters.models import MatterVersion
+from zhili.org.division_code import DivisionCode
 from zhili.org.models import Department
 
 Todo = Literal["accept", "sign", "verify", "help"]
@@ -128,10 +129,11 @@ def conditions(actor: Actor, where: CaseFilter, now: datetime) -> list[ColumnEle
     simple: list[tuple[object, ColumnElement[bool]]] = [
         (where.status, Case.status == where.status),
         (where.matter, Case.matter_code == where.matter),
-        (where.division, Case.place_code.startswith(where.division or "", autoescape=True)),
         (where.unit, Case.lead_unit_id == where.unit),
     ]
     found += [condition for value, condition in simple if value]
+    if where.division:
+        found.append(DivisionCode(where.division).subtree(Case.place_code))
     if where.light:
         found.append(_light(where.light, now))
     if where.overdue:

@@ -14,6 +14,7 @@ from fastapi import Query
 from zhili.cases.lifecycle import CaseStatus
 from zhili.cases.queue import CaseFilter, Light, Sort, Todo
 from zhili.core.errors import InvalidInputError
+from zhili.org.division_code import PATTERN_OR_EMPTY
 
 _STATUSES = "|".join(s.value for s in CaseStatus)
 _DATE = r"^(\d{4}-\d{2}-\d{2})?$"
@@ -34,7 +35,7 @@ def case_filter(  # noqa: PLR0917 - one argument per documented query parameter
     ] = None,
     status: Annotated[str | None, Query(pattern=rf"^({_STATUSES})?$", description="the case status")] = None,
     matter: Annotated[str | None, Query(pattern=r"^([a-z][a-z0-9_]{1,59})?$", description="the matter code")] = None,
-    division: Annotated[str | None, Query(pattern=r"^(\d{2,20})?$", description="place in this division")] = None,
+    division: Annotated[str | None, Query(pattern=PATTERN_OR_EMPTY, description="place in this division")] = None,
     unit: Annotated[str | None, Query(pattern=r"^(\d{1,9})?$", description="the lead unit's id")] = None,
     light: Annotated[str | None, Query(pattern=r"^(green|yellow|red)?$", description="the light now")] = None,
     overdue: Annotated[bool, Query(description="open and past its phase's due time (red)")] = False,

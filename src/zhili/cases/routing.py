@@ -8,17 +8,11 @@ from sqlalchemy.orm import Session
 
 from zhili.core.errors import InvalidInputError, NotFoundError
 from zhili.matters.definition import HandlerLevel, MatterDefinition
-from zhili.org.routing import (
-    COUNTY_CODE_LENGTH,
-    TOWNSHIP_CODE_LENGTH,
-    grid_contact_position,
-    nearest_unit,
-    unit_for_enforcement,
-)
+from zhili.org.division_code import DivisionCode, DivisionLevel
+from zhili.org.routing import grid_contact_position, nearest_unit, unit_for_enforcement
 from zhili.org.schemas import DepartmentRead
 
-GRID = 15
-COUNTY, TOWNSHIP = COUNTY_CODE_LENGTH, TOWNSHIP_CODE_LENGTH
+COUNTY, TOWNSHIP, GRID = DivisionLevel.COUNTY, DivisionLevel.TOWNSHIP, DivisionLevel.GRID
 
 
 @dataclass(frozen=True)
@@ -40,10 +34,11 @@ def handling_division(place_code: str, level: str) -> str:
     A grid-level matter reported at a village or township (a place name, no point) is handled
     there: the grid is not known.
     """
-    needed = {"county": COUNTY, "township": TOWNSHIP, "grid": GRID}[level]
-    if len(place_code) < (TOWNSHIP if level == "grid" else needed):
+    needed = DivisionLevel(level)
+    place = DivisionCode(place_code)
+    if not place.has_level(TOWNSHIP if needed is GRID else needed):
         raise InvalidInputError(f"the place {place_code} is too coarse for a {level}-level matter; give a point")
-    return place_code[:needed]
+    return place.at_most(needed).value
 
 
 def route(session: Session, definition: MatterDefinition, place_code: str) -> Routing:
@@ -56,8 +51,9 @@ def route(session: Session, definition: MatterDefinition, place_code: str) -> Ro
         if found is None:
             raise NotFoundError(f"no {definition.lead_kind} unit serves {handling} or any division above it")
         lead = found
-    grid = place_code[:GRID] if len(place_code) >= GRID else None
+    place = DivisionCode(place_code)
+    grid = place.at(GRID).value if place.has_level(GRID) else None
     contact = grid_contact_position(session, grid_code=grid, department_id=lead.id) if grid else None
-    dispatcher = handling[:COUNTY] if definition.handling_level == "county" else handling[:TOWNSHIP]
-    level = HandlerLevel.TOWNSHIP if len(lead.division_code) >= TOWNSHIP else HandlerLevel.DEPARTMENT
+    dispatcher = DivisionCode(handling).at(COUNTY if definition.handling_level == "county" else TOWNSHIP).value
+    level = HandlerLevel.TOWNSHIP if DivisionCode(lead.division_code).has_level(TOWNSHIP) else HandlerLevel.DEPARTMENT
     return Routing(place_code, grid, handling, dispatcher, lead, level, contact)

@@ -28,6 +28,7 @@ from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.core.errors import ConflictError, InvalidInputError, NotFoundError
 from zhili.matters import queries as matters
+from zhili.org.division_code import DivisionCode
 from zhili.org.geo import LocatorCache
 from zhili.org.models import Department
 from zhili.org.routing import parent_code
@@ -66,7 +67,7 @@ def lock_case(session: Session, case: Case, now: datetime) -> None:
 def check_lead_unit(session: Session, case: Case, unit_id: int) -> None:
     """A lead must exist and serve the case's place, or it could never see the case it leads."""
     division = session.scalar(_UNIT_DIVISION, {"b_id": unit_id})
-    if division is None or not case.place_code.startswith(division):
+    if division is None or not DivisionCode(case.place_code).under(DivisionCode(division)):
         raise InvalidInputError(
             f"unit {unit_id} does not serve {case.place_code}; choose a unit of this place",
             errors=[{"field": "body.lead_unit_id", "message": "does not serve the case's place"}],

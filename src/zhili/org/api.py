@@ -13,6 +13,7 @@ from zhili.core.idempotency import respond_once
 from zhili.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from zhili.core.params import IdPath, IdQuery
 from zhili.org import geo, links, places, queries, service
+from zhili.org.division_code import PATTERN
 from zhili.org.schemas import (
     DepartmentGridRead,
     DepartmentKindRead,
@@ -34,7 +35,7 @@ from zhili.org.schemas import (
 router = APIRouter(prefix="/api/v1/org", tags=["organisation"])
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
-Code = Annotated[str, Query(pattern=r"^\d{2,20}$")]
+Code = Annotated[str, Query(pattern=PATTERN, description="a division code")]
 
 
 @router.get("/divisions")

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from zhili.org.demo_network import Territory
 from zhili.org.demo_people import PeopleBuilder
+from zhili.org.division_code import DivisionCode
 from zhili.org.geometry import areal_from_geojson
 from zhili.org.models import DepartmentGrid, DepartmentGridCell, Division, GridContact, Zone, ZoneMember
 from zhili.org.names import short_village_name
@@ -21,7 +22,9 @@ def create_zones(session: Session, land: Territory) -> int:
         code: areal_from_geojson(geo)
         for code, geo in session.execute(
             select(Division.code, Division.geometry).where(
-                Division.code.startswith(land.city), Division.level == "township", Division.geometry.is_not(None)
+                DivisionCode(land.city).subtree(Division.code),
+                Division.level == "township",
+                Division.geometry.is_not(None),
             )
         )
     }

@@ -15,6 +15,7 @@ from zhili.org.demo_people import (
     TEAM_LEADERS,
     PeopleBuilder,
 )
+from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.models import Division
 from zhili.org.names import short_village_name
 from zhili.org.roles import Role
@@ -37,7 +38,7 @@ class Territory:
         territory = cls(city)
         stmt = (
             select(Division.code, Division.name, Division.level, Division.parent_code)
-            .where(Division.code.startswith(city))
+            .where(DivisionCode(city).subtree(Division.code))
             .order_by(Division.code)
         )
         for code, name, level, parent in session.execute(stmt):
@@ -95,7 +96,7 @@ def staff_longyou(builder: PeopleBuilder, land: Territory, heads: Heads) -> None
     """The seed's three-links network: 263 team leaders, a village-committee member per grid, 10,300 party members."""
     villages = [v for t in land.children[LONGYOU] for v in land.children[t]]
     for village in builder.rng.sample(villages, TEAM_LEADERS) if len(villages) > TEAM_LEADERS else villages:
-        township = village[:9]
+        township = DivisionCode(village).at(DivisionLevel.TOWNSHIP).value
         heads.team_leader[village] = builder.staff(
             Role.TEAM_LEADER, village, supervisor_id=heads.command[township], title="组团联村团长"
         )
@@ -104,7 +105,7 @@ def staff_longyou(builder: PeopleBuilder, land: Territory, heads: Heads) -> None
         # 两委联格: each grid is headed by a member of its village committee (村两委), a person of
         # their own, not the grid worker again; the committee's secretary (the cadre post) leads them.
         heads.grid_head[grid] = builder.staff(
-            Role.GRID_HEAD, grid, supervisor_id=heads.cadre[grid[:12]], title=GRID_HEAD_TITLE
+            Role.GRID_HEAD, grid, supervisor_id=heads.cadre[_village(grid)], title=GRID_HEAD_TITLE
         )
     base, extra = divmod(PARTY_MEMBERS, len(grids))
     for index, grid in enumerate(grids):
@@ -114,8 +115,12 @@ def staff_longyou(builder: PeopleBuilder, land: Territory, heads: Heads) -> None
             _link_households(builder, land, grid, member)
 
 
+def _village(grid: str) -> str:
+    return DivisionCode(grid).at(DivisionLevel.VILLAGE).value
+
+
 def _link_households(builder: PeopleBuilder, land: Territory, grid: str, member: int) -> None:
     low, high = HOUSEHOLDS_PER_MEMBER
-    village = short_village_name(land.names[grid[:12]])
+    village = short_village_name(land.names[_village(grid)])
     for _ in range(builder.rng.randint(low, high)):
         builder.household(grid, member, f"{village}{builder.rng.randint(1, 300)}号")

@@ -10,6 +10,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from zhili.core.db import sync_id_sequences
+from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.models import Household, Person, Position
 from zhili.org.names import person_names
 from zhili.org.roles import Role
@@ -128,7 +129,7 @@ def staff_departments(
     """
     heads: dict[tuple[str, str], int] = {}
     staff: dict[int, list[int]] = defaultdict(list)
-    for (kind, division), dept_id in sorted(departments.items(), key=lambda item: len(item[0][1])):
+    for (kind, division), dept_id in sorted(departments.items(), key=lambda item: DivisionCode(item[0][1]).level.depth):
         upper = _upper_unit(departments, kind, division)
         head = builder.staff(
             Role.DEPT_HEAD, division, department_id=dept_id, supervisor_id=heads.get(upper or ("", "")), title="负责人"
@@ -140,7 +141,7 @@ def staff_departments(
 
 
 def _upper_unit(departments: dict[tuple[str, str], int], kind: str, division: str) -> tuple[str, str] | None:
-    for length in (6, 4):
-        if len(division) > length and (kind, division[:length]) in departments:
-            return (kind, division[:length])
+    for above in reversed(DivisionCode(division).ancestors):
+        if above.has_level(DivisionLevel.CITY) and (kind, above.value) in departments:
+            return (kind, above.value)
     return None

@@ -11,6 +11,7 @@ from shapely.geometry import MultiPolygon, Polygon
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from zhili.org.division_code import DivisionCode
 from zhili.org.geometry import areal_from_geojson, partition
 from zhili.org.importing import bump_geometry_revision, geometry_columns
 from zhili.org.models import Division
@@ -51,7 +52,7 @@ def grid_counts(villages_by_county: dict[str, list[str]], *, total: int, seed: i
 
 def _children(session: Session, root: str) -> dict[str, list[PlaceRow]]:
     stmt = select(Division.code, Division.name, Division.parent_code).where(
-        Division.code.startswith(root), Division.level.in_(["township", "village"])
+        DivisionCode(root).subtree(Division.code), Division.level.in_(["township", "village"])
     )
     by_parent: dict[str, list[PlaceRow]] = defaultdict(list)
     for code, name, parent in session.execute(stmt):

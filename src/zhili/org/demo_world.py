@@ -17,6 +17,7 @@ from zhili.org.demo_links import appoint_traffic_contacts, create_zones, merge_t
 from zhili.org.demo_network import Heads, Territory, staff_longyou, staff_territory
 from zhili.org.demo_people import LONGYOU, PeopleBuilder, staff_departments
 from zhili.org.demo_places import generate_places
+from zhili.org.division_code import DivisionCode
 from zhili.org.importing import import_catalogs, import_divisions, instantiate_departments
 from zhili.org.models import Person
 
@@ -61,10 +62,7 @@ def build_demo_world(
     land = Territory.load(session, QUZHOU)
     departments = instantiate_departments(session, root=QUZHOU, actor=actor, clock=clock)
     builder = PeopleBuilder(session, seed)
-    levels = {
-        code: ("city" if len(code) == 4 else "county" if len(code) == 6 else "township")  # noqa: PLR2004
-        for _kind, code in departments
-    }
+    levels = {code: DivisionCode(code).level.value for _kind, code in departments}
     unit_heads, staff = staff_departments(builder, departments, levels)
     heads = staff_territory(builder, land)
     staff_longyou(builder, land, heads)
@@ -100,7 +98,9 @@ def _logins(
     huzhen_village = land.children[HUZHEN][0]
     huzhen_grid = land.children[huzhen_village][0]
     team_leader = next(
-        position for village, position in sorted(heads.team_leader.items()) if village.startswith(LONGYOU)
+        position
+        for village, position in sorted(heads.team_leader.items())
+        if DivisionCode(village).under(DivisionCode(LONGYOU))
     )
     kc_traffic = departments[("traffic_police", KECHENG)]
     return {

@@ -18,6 +18,7 @@ from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.core.errors import InvalidInputError
+from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.geometry import areal_from_geojson
 from zhili.org.importing import bump_geometry_revision, geometry_columns
 from zhili.org.models import Division
@@ -57,25 +58,21 @@ def _parse_collection(raw: bytes) -> list[Any]:
     return features
 
 
-VILLAGE_CODE_LENGTH = 12
-GRID_CODE_LENGTH = 15
-
-
 def _parse_properties(where: str, feature: Any) -> tuple[str, str, str | None] | str:
     """(village code, name, grid code) of a feature, or the problem with them."""
     props = feature.get("properties") if isinstance(feature, dict) else None
     if not isinstance(props, dict):
         return f"{where}: no properties object"
     village, name, code = props.get("village_code"), props.get("name"), props.get("code")
-    if not isinstance(village, str) or not (village.isdigit() and len(village) == VILLAGE_CODE_LENGTH):
+    village_code = DivisionCode.parse(village) if isinstance(village, str) else None
+    if village_code is None or village_code.level is not DivisionLevel.VILLAGE:
         return f"{where}: village_code must be a 12-digit village code"
     if not isinstance(name, str) or not name.strip():
         return f"{where}: name is required"
-    if code is not None and not (
-        isinstance(code, str) and code.isdigit() and len(code) == GRID_CODE_LENGTH and code.startswith(village)
-    ):
+    grid_code = DivisionCode.parse(code) if isinstance(code, str) else None
+    if code is not None and (grid_code is None or grid_code.parent != village_code):
         return f"{where}: code must be 15 digits starting with its village_code {village}"
-    return village, name.strip(), code
+    return village_code.value, name.strip(), code
 
 
 def _parse_geometry(where: str, feature: dict[str, Any]) -> Polygon | MultiPolygon | str:
@@ -116,7 +113,7 @@ def _check_places(session: Session, grids: list[GridFeature], problems: list[str
         c.code: areal_from_geojson(c.geometry)
         for c in session.scalars(
             select(Division).where(
-                Division.code.in_({g.village_code[:6] for g in grids}), Division.geometry.is_not(None)
+                Division.code.in_({_county(g.village_code) for g in grids}), Division.geometry.is_not(None)
             )
         )
     }
@@ -124,9 +121,9 @@ def _check_places(session: Session, grids: list[GridFeature], problems: list[str
         if grid.village_code not in villages:
             problems.append(f"feature {grid.index}: unknown village code {grid.village_code}")
             continue
-        county = counties.get(grid.village_code[:6])
+        county = counties.get(_county(grid.village_code))
         if county is not None and grid.geom.difference(county).area > OUTSIDE_TOLERANCE * grid.geom.area:
-            problems.append(f"feature {grid.index} ({grid.name}): lies outside its county {grid.village_code[:6]}")
+            problems.append(f"feature {grid.index} ({grid.name}): lies outside its county {_county(grid.village_code)}")
     return villages
 
 
@@ -189,15 +186,20 @@ def parse_grids(session: Session, raw: bytes) -> list[GridFeature]:
     return grids
 
 
+def _county(village_code: str) -> str:
+    return DivisionCode(village_code).at(DivisionLevel.COUNTY).value
+
+
 def _next_codes(session: Session, village_code: str, count: int) -> list[str]:
     top = session.scalar(
         select(func.max(Division.code)).where(Division.parent_code == village_code, Division.level == "grid")
     )
-    start = int(top[-3:]) + 1 if top else 1
-    if start + count - 1 > 999:  # noqa: PLR2004 - three digits of grid number
+    village = DivisionCode(village_code)
+    start = int(top.removeprefix(village_code)) + 1 if top else 1
+    if start + count - 1 > village.max_children:
         message = f"village {village_code} has no free grid numbers left"
         raise InvalidInputError(message)
-    return [f"{village_code}{n:03d}" for n in range(start, start + count)]
+    return [village.child(n).value for n in range(start, start + count)]
 
 
 def import_grids(session: Session, raw: bytes, *, source: str, actor: Actor, clock: Clock) -> dict[str, int]:

@@ -21,6 +21,7 @@ from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.core.errors import InvalidInputError
 from zhili.org.catalog import KindDefinition, load_department_kinds, load_enforcement_items
+from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.models import Department, DepartmentKind, Division, EnforcementItem, GeometryRevision
 
 NBS_SOURCE = "nbs-2023"
@@ -44,7 +45,18 @@ def read_national_divisions() -> list[DivisionRow]:
         DivisionRow(r["code"], r["name"], r["level"], r["parent_code"] or None)
         for r in csv.DictReader(io.StringIO(text))
     ]
-    return sorted(rows, key=lambda row: len(row.code))
+    levels = {row.code: _checked_level(row) for row in rows}
+    return sorted(rows, key=lambda row: levels[row.code].depth)
+
+
+def _checked_level(row: DivisionRow) -> DivisionLevel:
+    """The row's level, checked against its code (digits of the level's length, under its parent)."""
+    code = DivisionCode(row.code)
+    parent = code.parent
+    if code.level != row.level or (parent.value if parent else None) != row.parent_code:
+        message = f"division {row.code}: level {row.level!r} or parent {row.parent_code!r} does not fit the code"
+        raise InvalidInputError(message)
+    return code.level
 
 
 def read_boundaries(name: str) -> dict[str, BaseGeometry]:
@@ -55,15 +67,16 @@ def read_boundaries(name: str) -> dict[str, BaseGeometry]:
     data = json.loads(resources.files("zhili.org").joinpath("data", name).read_text(encoding="utf-8"))
     found = {}
     for feature in data["features"]:
-        code = feature["properties"]["code"]
-        found[code[:4] if code.endswith("00") else code] = shape(feature["geometry"])
+        code = DivisionCode(feature["properties"]["code"])
+        is_city = code.level is DivisionLevel.COUNTY and code.value.endswith("00")
+        found[(code.at(DivisionLevel.CITY) if is_city else code).value] = shape(feature["geometry"])
     return found
 
 
 def select_subtree(rows: list[DivisionRow], root: str) -> list[DivisionRow]:
     """The rows under `root` plus its ancestors, so the imported tree stays connected."""
     by_code = {row.code: row for row in rows}
-    if root not in by_code:
+    if not DivisionCode.is_valid(root) or root not in by_code:
         message = f"unknown division code {root!r}: not in the national list for Zhejiang"
         raise InvalidInputError(message)
     ancestors: set[str] = set()
@@ -71,7 +84,8 @@ def select_subtree(rows: list[DivisionRow], root: str) -> list[DivisionRow]:
     while parent is not None:
         ancestors.add(parent)
         parent = by_code[parent].parent_code
-    return [row for row in rows if row.code.startswith(root) or row.code in ancestors]
+    top = DivisionCode(root)
+    return [row for row in rows if DivisionCode(row.code).under(top) or row.code in ancestors]
 
 
 def geometry_columns(geom: BaseGeometry | None) -> dict[str, Any]:
@@ -185,7 +199,7 @@ def instantiate_departments(session: Session, *, root: str, actor: Actor, clock:
     kinds = load_department_kinds()
     places = session.execute(
         select(Division.code, Division.name, Division.level).where(
-            Division.code.startswith(root), Division.level.in_(["city", "county", "township"])
+            DivisionCode(root).subtree(Division.code), Division.level.in_(["city", "county", "township"])
         )
     ).all()
     if not places:
@@ -211,7 +225,7 @@ def instantiate_departments(session: Session, *, root: str, actor: Actor, clock:
     commit(session)
     found = session.execute(
         select(Department.kind_code, Department.division_code, Department.id).where(
-            Department.division_code.startswith(root)
+            DivisionCode(root).subtree(Department.division_code)
         )
     )
     return {(kind, division): dept_id for kind, division, dept_id in found}

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from zhili.core.auth import Actor
 from zhili.org import visibility
+from zhili.org.division_code import DivisionCode
 from zhili.org.models import (
     Department,
     DepartmentGrid,
@@ -94,7 +95,7 @@ def household_count(session: Session, actor: Actor, code: str) -> int:
         select(func.count())
         .select_from(Household)
         .where(
-            Household.grid_code.startswith(code, autoescape=True),
+            DivisionCode(code).subtree(Household.grid_code),
             Household.member_position_id.is_not(None),
             visibility.households(actor),
         )

@@ -11,6 +11,7 @@ from zhili.core.auth import Actor
 from zhili.core.errors import NotFoundError
 from zhili.core.pagination import Page, decode_cursor, encode_cursor
 from zhili.org import visibility
+from zhili.org.division_code import DivisionCode
 from zhili.org.models import Department, DepartmentKind, Division, Person, Position
 from zhili.org.schemas import DepartmentRead, DivisionRead, DivisionRef, PersonRead, PositionRead
 
@@ -21,7 +22,7 @@ def _ref(division: Division) -> DivisionRef:
 
 def ancestors(session: Session, code: str) -> list[DivisionRef]:
     """The division and its ancestors, province first (codes nest, so one query finds them)."""
-    prefixes = [code[:n] for n in (2, 4, 6, 9, 12, 15) if n <= len(code)]
+    prefixes = [ancestor.value for ancestor in DivisionCode(code).lineage]
     rows = session.scalars(select(Division).where(Division.code.in_(prefixes)).order_by(func.length(Division.code)))
     return [_ref(row) for row in rows]
 
@@ -232,7 +233,7 @@ def list_people(
     """People holding a post in scope (in the division subtree / department / role asked), by id."""
     post = select(Position.person_id).where(_visible_positions(actor))
     if division_code:
-        post = post.where(Position.division_code.startswith(division_code, autoescape=True))
+        post = post.where(DivisionCode(division_code).subtree(Position.division_code))
     if department_id:
         post = post.where(Position.department_id == department_id)
     if role:
@@ -263,7 +264,7 @@ def role_counts(session: Session, actor: Actor, code: str) -> dict[str, int]:
     """How many posts of each role lie in a division's subtree (within scope)."""
     stmt = (
         select(Position.role, func.count())
-        .where(Position.division_code.startswith(code, autoescape=True), _visible_positions(actor))
+        .where(DivisionCode(code).subtree(Position.division_code), _visible_positions(actor))
         .group_by(Position.role)
     )
     return dict(session.execute(stmt).all())

@@ -10,16 +10,13 @@ from sqlalchemy import ColumnElement, bindparam, select
 from sqlalchemy.orm import Session
 
 from zhili.core.errors import InvalidInputError, NotFoundError
+from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.models import EnforcementItem, GridContact, Position
 from zhili.org.queries import department_serving, nearest_department_serving
 from zhili.org.roles import Role
 from zhili.org.schemas import DepartmentRead
 
-COUNTY_CODE_LENGTH = 6
-TOWNSHIP_CODE_LENGTH = 9
 ENFORCEMENT_TEAM_KIND = "enforcement"
-# Division code lengths from the finest (micro-grid, grid, village) up to the province.
-CODE_LENGTHS_UPWARD = (17, 15, 12, 9, 6, 4, 2)
 
 
 # Prepared once: routing runs for every report.
@@ -33,10 +30,7 @@ _GRID_CONTACT = select(GridContact.position_id).where(
 
 def ancestor_codes(division_code: str) -> list[str]:
     """The division and its ancestors, finest first (codes nest by prefix)."""
-    return [division_code[:n] for n in CODE_LENGTHS_UPWARD if n <= len(division_code)]
-
-
-CITY_CODE_LENGTH = 4
+    return [code.value for code in reversed(DivisionCode(division_code).lineage)]
 
 
 def parent_code(division_code: str) -> str:
@@ -44,8 +38,8 @@ def parent_code(division_code: str) -> str:
 
     The city is the top of the governance hierarchy: it is its own level above.
     """
-    codes = [code for code in ancestor_codes(division_code) if len(code) >= CITY_CODE_LENGTH]
-    return codes[1] if len(codes) > 1 else division_code
+    parent = DivisionCode(division_code).parent
+    return parent.value if parent is not None and parent.has_level(DivisionLevel.CITY) else division_code
 
 
 def nearest_unit(session: Session, *, kind: str, division_code: str) -> DepartmentRead | None:
@@ -62,13 +56,14 @@ def unit_for_enforcement(session: Session, *, item_code: str, division_code: str
     item = session.execute(_ITEM, {"b_code": item_code}).first()
     if item is None:
         raise NotFoundError(f"enforcement item {item_code} not found")
-    if len(division_code) < COUNTY_CODE_LENGTH:
+    code = DivisionCode(division_code)
+    if not code.has_level(DivisionLevel.COUNTY):
         raise InvalidInputError("enforcement is exercised in a county or below; give a county or lower division")
-    delegated = item.exercised_level == "township" and len(division_code) >= TOWNSHIP_CODE_LENGTH
+    delegated = item.exercised_level == "township" and code.has_level(DivisionLevel.TOWNSHIP)
     kind, place = (
-        (ENFORCEMENT_TEAM_KIND, division_code[:TOWNSHIP_CODE_LENGTH])
+        (ENFORCEMENT_TEAM_KIND, code.at(DivisionLevel.TOWNSHIP).value)
         if delegated
-        else (item.kind_code, division_code[:COUNTY_CODE_LENGTH])
+        else (item.kind_code, code.at(DivisionLevel.COUNTY).value)
     )
     unit = department_serving(session, kind=kind, division_code=place)
     if unit is None:

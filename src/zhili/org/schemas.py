@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from zhili.core.params import Id, Name
+from zhili.org.division_code import PATTERN
 
 
 class DivisionRef(BaseModel):
@@ -86,7 +87,7 @@ class PositionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: str = Field(min_length=2, max_length=30)
-    division_code: str | None = Field(default=None, pattern=r"^\d{2,20}$")
+    division_code: str | None = Field(default=None, pattern=PATTERN)
     department_id: Id | None = None
     supervisor_position_id: Id | None = None
     title: Name | None = Field(default=None, max_length=80)
