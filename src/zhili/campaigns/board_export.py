@@ -44,8 +44,9 @@ def _local(value: datetime | None) -> datetime | None:
 
 
 def _cells(row: PersonRow, language: str) -> list[Cell]:
+    withheld = translate("board.withheld", language)
     cells: list[Cell] = [
-        row.name,
+        withheld if row.is_withheld else row.name,
         row.phone,
         role_name(row.role, language),
         row.division_name,
@@ -55,7 +56,7 @@ def _cells(row: PersonRow, language: str) -> list[Cell]:
         _local(row.claim_due_at),
         _local(row.claimed_at),
         _local(row.reported_at),
-        row.supervisor_name,
+        withheld if row.supervisor_withheld else row.supervisor_name,
         row.supervisor_phone,
         translate("board.yes" if row.is_overdue else "board.no", language),
     ]
