@@ -176,3 +176,17 @@ def test_scores_by_person_for_a_township_stay_with_its_people(api: Api, session:
     seen = seen_people(session, actor_of(session, "huzhen").scope)
     assert rows["rows"]
     assert {row["person_id"] for row in rows["rows"]} <= seen
+
+
+def test_who_dispatched_is_named_only_to_those_who_may_see_them(api: Api, session: Session) -> None:
+    centre = actor_of(session, "kc-centre")
+    data = CampaignCreate(template="urgent_notice", divisions=[KECHENG], roles=["grid_worker"], message="测试")
+    campaign = dispatch_campaign(session, data=data, actor=centre, clock=FrozenClock(START)).id
+    name = session.get(Person, centre.person_id).name  # type: ignore[union-attr]
+    api.login("kc-traffic")
+    strip = api.get(f"/api/v1/campaigns/{campaign}")
+    assert strip.status_code == 200, strip.text
+    assert strip.json()["created_by_name"] == ""
+    assert name not in api.get(f"/campaigns/{campaign}").text
+    api.login("kc-centre")
+    assert api.get(f"/api/v1/campaigns/{campaign}").json()["created_by_name"] == name

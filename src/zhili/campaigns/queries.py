@@ -10,8 +10,7 @@ from sqlalchemy.orm import Session
 
 from zhili.campaigns.models import Campaign, CampaignForward, CampaignScopeDivision, CampaignScopeRole, CampaignTask
 from zhili.campaigns.schemas import CampaignRead, ForwardRead
-from zhili.campaigns.visibility import load_campaign, visible_campaigns, visible_forwards
-from zhili.core.actor_names import actor_names
+from zhili.campaigns.visibility import load_campaign, seen_actor_names, visible_campaigns, visible_forwards
 from zhili.core.auth import Actor
 from zhili.core.pagination import Page, decode_cursor, encode_cursor
 from zhili.org.models import Division
@@ -28,7 +27,7 @@ def read_campaign(session: Session, actor: Actor, campaign_id: int) -> CampaignR
     read = _read(campaign, scopes_of(session, [campaign.id])[campaign.id], {row.state: row.n for row in counts})
     names = dict(session.execute(select(Division.code, Division.name).where(Division.code.in_(read.divisions))).all())
     read.division_names = [names.get(code, code) for code in read.divisions]
-    read.created_by_name = actor_names(session, [campaign.created_by]).get(campaign.created_by, "")
+    read.created_by_name = seen_actor_names(session, actor, [campaign.created_by]).get(campaign.created_by, "")
     return read
 
 
@@ -100,7 +99,7 @@ def forwards(session: Session, actor: Actor, campaign_id: int) -> list[ForwardRe
         .where(CampaignForward.campaign_id == campaign_id, visible_forwards(actor))
         .order_by(CampaignForward.division_code)
     ).all()
-    names = actor_names(session, [forward.forwarded_by for forward, _ in rows])
+    names = seen_actor_names(session, actor, [forward.forwarded_by for forward, _ in rows])
     return [
         ForwardRead(
             id=forward.id,

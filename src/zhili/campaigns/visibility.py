@@ -16,14 +16,16 @@ on `core.auth.Scope` ([data-scope reference](../../../docs/reference/data-scope.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import ColumnElement, Select, String, bindparam, exists, false, literal, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from zhili.access.models import Account
 from zhili.campaigns import tasks
 from zhili.campaigns.models import Campaign, CampaignForward, CampaignScopeDivision, CampaignTask
 from zhili.campaigns.tasks import Reach, TaskParty
+from zhili.core.actor_names import account_id, actor_names
 from zhili.core.auth import Actor, Grant, Scope
 from zhili.core.errors import NotFoundError
 from zhili.org.models import Position
@@ -165,8 +167,28 @@ def people_in_units(scope: Scope) -> Select[int]:
     return select(Position.person_id).where(scope.where(Position.division_code, Position.department_id))
 
 
-def sees_person(scope: Scope, person_column: ColumnElement[int] | InstrumentedAttribute[int]) -> ColumnElement[bool]:
+def sees_person(
+    scope: Scope, person_column: ColumnElement[int] | InstrumentedAttribute[int] | InstrumentedAttribute[int | None]
+) -> ColumnElement[bool]:
     """True (in SQL) for the rows whose person the scope may see by name and phone."""
     if scope.is_everything:
         return true()
     return person_column.in_(people_in_units(scope))
+
+
+def seen_actor_names(session: Session, actor: Actor, keys: Iterable[str | None]) -> dict[str, str]:
+    """The names behind audit actor strings (who dispatched, who forwarded), for the people the actor may see.
+
+    A login without a person (administrators, the system) keeps its name; a person outside the
+    actor's units is left out, so the page shows the login instead of the person's name.
+    """
+    names = actor_names(session, keys)
+    if actor.scope.is_everything or not names:
+        return names
+    accounts = {key: account_id(key) for key in names}
+    shown = select(Account.id).where(
+        Account.id.in_({found for found in accounts.values() if found is not None}),
+        or_(Account.person_id.is_(None), sees_person(actor.scope, Account.person_id)),
+    )
+    seen = set(session.scalars(shown))
+    return {key: name for key, name in names.items() if accounts[key] in seen}
