@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import ColumnElement, Select, String, bindparam, exists, false, literal, or_, select, true
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import ColumnElement, String, bindparam, exists, false, literal, or_, select, true
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from zhili.access.models import Account
 from zhili.campaigns import tasks
@@ -162,18 +162,18 @@ def tasks_in_places(scope: Scope) -> ColumnElement[bool]:
 # People ----------------------------------------------------------------------------------------------
 
 
-def people_in_units(scope: Scope) -> Select[int]:
-    """The ids of the people the scope may see: one of their posts in scope as a unit (the org rule)."""
-    return select(Position.person_id).where(scope.where(Position.division_code, Position.department_id))
-
-
 def sees_person(
     scope: Scope, person_column: ColumnElement[int] | InstrumentedAttribute[int] | InstrumentedAttribute[int | None]
 ) -> ColumnElement[bool]:
-    """True (in SQL) for the rows whose person the scope may see by name and phone."""
+    """True (in SQL) for the rows whose person the scope may see by name and phone.
+
+    A correlated EXISTS over the person's posts (an index lookup per row), not an `IN` over everyone
+    in scope: a page of the board's lists would otherwise gather a county's people for each column it masks.
+    """
     if scope.is_everything:
         return true()
-    return person_column.in_(people_in_units(scope))
+    post = aliased(Position)
+    return exists().where(post.person_id == person_column, scope.where(post.division_code, post.department_id))
 
 
 def seen_actor_names(session: Session, actor: Actor, keys: Iterable[str | None]) -> dict[str, str]:
