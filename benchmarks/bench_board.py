@@ -21,7 +21,6 @@ Target: the board of 11,000 recipients in 100 ms or less. A miss is printed, not
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import statistics
@@ -41,7 +40,7 @@ from _setup import migrated_database
 from zhili.campaigns.board import board
 from zhili.campaigns.board_export import to_xlsx
 from zhili.campaigns.board_people import all_people, people
-from zhili.campaigns.models import Campaign, CampaignTask
+from zhili.campaigns.models import Campaign, CampaignScopeDivision, CampaignScopeRole, CampaignTask
 from zhili.core.auth import Actor, Grant, Scope
 from zhili.org.models import Division, Person, Position
 
@@ -132,7 +131,6 @@ def _campaign(session: Session, name: str, owner: str) -> int:
         message="",
         severity="red",
         mode="all",
-        scope=json.dumps({"divisions": [owner], "roles": ["team_leader", "grid_head", "party_member"]}),
         owner_division=owner,
         status="active",
         recipients=0,
@@ -141,6 +139,13 @@ def _campaign(session: Session, name: str, owner: str) -> int:
     )
     session.add(campaign)
     session.flush()
+    session.add_all(
+        [CampaignScopeDivision(campaign_id=campaign.id, division_code=owner)]
+        + [
+            CampaignScopeRole(campaign_id=campaign.id, role=r, ordinal=n)
+            for n, r in enumerate(["team_leader", "grid_head", "party_member"])
+        ]
+    )
     return campaign.id
 
 

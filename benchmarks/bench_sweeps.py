@@ -140,7 +140,6 @@ def _campaign() -> dict[str, Any]:
         "message": "",
         "severity": TEMPLATE.severity,
         "mode": "all",
-        "scope": "{}",
         "owner_division": TOWNSHIP,
         "status": "active",
         "recipients": 0,

@@ -7,7 +7,6 @@ in Python from the same rows.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,7 +14,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from zhili.campaigns.dispatch import dispatch_campaign
-from zhili.campaigns.models import Campaign, CampaignTask
+from zhili.campaigns.models import Campaign, CampaignScopeDivision, CampaignScopeRole, CampaignTask
 from zhili.campaigns.schemas import CampaignCreate
 from zhili.core.auth import system_actor
 from zhili.core.clock import FrozenClock
@@ -100,7 +99,6 @@ def insert_campaign(session: Session, *, owner: str, now: datetime, roles: tuple
         message="",
         severity="red",
         mode="all",
-        scope=json.dumps({"divisions": [owner], "roles": list(roles)}),
         owner_division=owner,
         status="active",
         recipients=0,
@@ -109,6 +107,10 @@ def insert_campaign(session: Session, *, owner: str, now: datetime, roles: tuple
     )
     session.add(campaign)
     session.flush()
+    session.add_all(
+        [CampaignScopeDivision(campaign_id=campaign.id, division_code=owner)]
+        + [CampaignScopeRole(campaign_id=campaign.id, role=r, ordinal=n) for n, r in enumerate(roles)]
+    )
     posts = select(Position.id, Position.person_id, Position.supervisor_id, Position.role, Position.division_code)
     rows = [
         {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import struct
 import zlib
 from datetime import datetime, timedelta
@@ -14,7 +13,7 @@ from sqlalchemy.orm import Session
 from zhili.access.models import Account
 from zhili.access.service import actor_for
 from zhili.campaigns.dispatch import dispatch_campaign
-from zhili.campaigns.models import Campaign, CampaignTask
+from zhili.campaigns.models import Campaign, CampaignScopeDivision, CampaignScopeRole, CampaignTask
 from zhili.campaigns.schemas import CampaignCreate
 from zhili.campaigns.templates_service import get_template
 from zhili.core.auth import Actor
@@ -61,7 +60,6 @@ def insert_task(session: Session, username: str, role: str, *, at: datetime) -> 
         message="",
         severity=template.severity,
         mode="all",
-        scope=json.dumps({"divisions": [post.division_code], "roles": [role]}),
         owner_division=post.division_code,
         status="active",
         recipients=1,
@@ -70,6 +68,10 @@ def insert_task(session: Session, username: str, role: str, *, at: datetime) -> 
     )
     session.add(campaign)
     session.flush()
+    session.add_all(
+        [CampaignScopeDivision(campaign_id=campaign.id, division_code=post.division_code)]
+        + [CampaignScopeRole(campaign_id=campaign.id, role=r, ordinal=n) for n, r in enumerate([role])]
+    )
     task = CampaignTask(
         campaign_id=campaign.id,
         person_id=post.person_id,

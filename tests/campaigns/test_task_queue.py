@@ -13,7 +13,7 @@ from tests.campaigns.task_helpers import actor_of, dispatch_typhoon, task_of
 from tests.conftest import Api
 
 from zhili.campaigns.models import CampaignTask
-from zhili.campaigns.reach import load_reach, supervised_tasks
+from zhili.campaigns.visibility import load_reach, supervised_tasks
 from zhili.core.clock import FrozenClock
 from zhili.web.i18n import translate
 

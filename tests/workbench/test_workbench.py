@@ -15,7 +15,7 @@ from tests.cases.test_flow import PNG, command, report_parking, unit
 
 from zhili.campaigns import tasks
 from zhili.campaigns.models import CampaignTask
-from zhili.campaigns.reach import load_reach
+from zhili.campaigns.visibility import load_reach
 from zhili.cases import queries
 from zhili.cases.lifecycle import CaseStatus, Party
 from zhili.cases.models import Case, CollaborationRequest

@@ -4,9 +4,9 @@ Everything the board counts comes from ONE grouped query over `campaign_tasks`: 
 campaign under the chosen division and inside the caller's scope, grouped by the child division
 (`substr(division_code, 1, n)`), role, state and time-to-claim bucket. A few hundred groups come
 back at most; Python folds them into the totals, the child rows, the role rows and the buckets.
-Who sees what: the campaigns `dispatch.load_campaign` lets the caller see (its divisions overlap
-their scope, or it gave them a task), and only the tasks inside their scope are counted: a
-township's command room sees its own township, and opens no division outside it.
+Who sees what is `visibility`'s: the campaigns `load_campaign` lets the caller see (its divisions
+overlap their scope, or it gave them a task), and only the tasks in their places are counted
+(`tasks_in_places`): a township's command room sees its own township, and opens no division outside it.
 """
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ from zhili.campaigns.board_schemas import (
     RoleTally,
     Tally,
 )
-from zhili.campaigns.dispatch import load_campaign
 from zhili.campaigns.models import Campaign, CampaignTask
 from zhili.campaigns.schemas import TASK_STATES
+from zhili.campaigns.visibility import division_roots, load_campaign, opens_division, tasks_in_places
 from zhili.core.auth import Actor
 from zhili.core.errors import NotFoundError
 from zhili.org.division_code import DivisionCode, common_ancestor
@@ -84,10 +84,10 @@ def under(column: Any, code: str) -> ColumnElement[bool]:
 
 def top_division(actor: Actor, campaign: Campaign) -> str:
     """Where the actor's board starts: the campaign's owner division, or the deepest one holding their scope."""
-    if actor.scope.reaches_place(campaign.owner_division):
+    if opens_division(actor, campaign.owner_division):
         return campaign.owner_division
-    prefixes = [code for prefix in actor.scope.division_prefixes if (code := DivisionCode.parse(prefix))]
-    shared = common_ancestor(prefixes)
+    roots = [code for prefix in division_roots(actor) if (code := DivisionCode.parse(prefix))]
+    shared = common_ancestor(roots)
     return "" if shared is None else shared.value
 
 
@@ -96,7 +96,7 @@ def resolve_division(actor: Actor, campaign: Campaign, division: str | None) -> 
     top = top_division(actor, campaign)
     chosen, top_code = DivisionCode.parse(division or top), DivisionCode.parse(top)
     inside = chosen is not None and (top_code is None or chosen.under(top_code))
-    if chosen is None or not inside or (chosen != top_code and not actor.scope.reaches_place(chosen.value)):
+    if chosen is None or not inside or (chosen != top_code and not opens_division(actor, chosen.value)):
         raise NotFoundError("division not found")
     return chosen.value, top
 
@@ -133,9 +133,7 @@ def count_statement(actor: Actor, *, campaign_id: int, division: str, now: datet
         select(
             child.label("child"), task.role, task.state, _claim_bucket().label("bucket"), func.count(), late, overdue
         )
-        .where(
-            task.campaign_id == campaign_id, under(task.division_code, division), actor.scope.where(task.division_code)
-        )
+        .where(task.campaign_id == campaign_id, under(task.division_code, division), tasks_in_places(actor.scope))
         .group_by(literal_column("child"), task.role, task.state, literal_column("bucket"))
     )
 

@@ -17,7 +17,7 @@ from zhili.campaigns import board_export, board_stream
 from zhili.campaigns.board import board
 from zhili.campaigns.board_people import all_people, people
 from zhili.campaigns.board_schemas import BoardRead, PersonRow, Which
-from zhili.campaigns.dispatch import load_campaign
+from zhili.campaigns.visibility import load_campaign
 from zhili.core import exports
 from zhili.core.auth import Actor, CurrentActor
 from zhili.core.clock import Clock

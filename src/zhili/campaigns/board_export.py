@@ -33,8 +33,9 @@ COLUMNS = (
 
 
 def _cells(row: PersonRow, language: str) -> list[Cell]:
+    withheld = translate("board.withheld", language)
     return [
-        row.name,
+        withheld if row.is_withheld else row.name,
         row.phone,
         role_name(row.role, language),
         row.division_name,
@@ -44,7 +45,7 @@ def _cells(row: PersonRow, language: str) -> list[Cell]:
         naive_local(row.claim_due_at, LOCAL_ZONE),
         naive_local(row.claimed_at, LOCAL_ZONE),
         naive_local(row.reported_at, LOCAL_ZONE),
-        row.supervisor_name,
+        withheld if row.supervisor_withheld else row.supervisor_name,
         row.supervisor_phone,
         translate("board.yes" if row.is_overdue else "board.no", language),
     ]

@@ -20,7 +20,7 @@ from zhili.web.templating import renderer
 
 router = APIRouter(include_in_schema=False)
 ScreenQuery = Annotated[bool, Query(description="the big screen: dark, large numbers")]
-LIST_LABELS = ("unclaimed", "finished", "live", "offline", "yes", "no", "none", "self", "more", "empty")
+LIST_LABELS = ("unclaimed", "finished", "live", "offline", "yes", "no", "none", "withheld", "self", "more", "empty")
 
 
 @router.get("/campaigns/{campaign_id}/board")

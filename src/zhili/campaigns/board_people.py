@@ -2,8 +2,10 @@
 
 Each row carries the person's name and phone, their role and division, and the supervisor of their
 post (the post's current `supervisor_id`, else the one copied onto the task at dispatch) with that
-person's name and phone. Pages are keyset-paginated by (division code, task id); the export reads
-the same statement without a limit.
+person's name and phone. The rows are the tasks in the caller's places (the board's counts); a name,
+phone and person id are filled in only for people the caller may see (`visibility.sees_person`, the
+org rule), in SQL, so a department's strip lists every unclaimed post but names only its own staff.
+Pages are keyset-paginated by (division code, task id); the export reads the same statement without a limit.
 """
 
 from __future__ import annotations
@@ -13,13 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, func, not_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from zhili.campaigns.board import board, resolve_division, under
 from zhili.campaigns.board_schemas import FINISHED_STATES, UNCLAIMED_STATES, BoardRead, PersonRow, Which
-from zhili.campaigns.dispatch import load_campaign
 from zhili.campaigns.models import CampaignTask
+from zhili.campaigns.visibility import load_campaign, sees_person, tasks_in_places
 from zhili.core.auth import Actor
 from zhili.core.pagination import Page, decode_cursor, encode_cursor
 from zhili.org.models import Division, Person, Position
@@ -34,12 +36,14 @@ def _statement(
     task, post, boss_post = CampaignTask, aliased(Position), aliased(Position)
     person, boss = aliased(Person), aliased(Person)
     late = (task.claim_due_at < now) if which == "unclaimed" else (task.reported_at > task.report_due_at)
+    named, boss_named = sees_person(actor.scope, person.id), sees_person(actor.scope, boss.id)
     return (
         select(
             task.id.label("task_id"),
-            task.person_id,
-            person.name,
-            person.phone,
+            case((named, task.person_id)).label("person_id"),
+            case((named, person.name)).label("name"),
+            case((named, person.phone)).label("phone"),
+            case((named, False), else_=True).label("is_withheld"),
             task.role,
             task.division_code,
             Division.name.label("division_name"),
@@ -48,8 +52,9 @@ def _statement(
             task.claim_due_at,
             task.claimed_at,
             task.reported_at,
-            boss.name.label("supervisor_name"),
-            boss.phone.label("supervisor_phone"),
+            case((boss_named, boss.name)).label("supervisor_name"),
+            case((boss_named, boss.phone)).label("supervisor_phone"),
+            case((and_(boss.id.is_not(None), not_(boss_named)), True), else_=False).label("supervisor_withheld"),
             case((late, True), else_=False).label("is_overdue"),
         )
         .join(person, person.id == task.person_id)
@@ -58,7 +63,7 @@ def _statement(
         .outerjoin(boss_post, boss_post.id == func.coalesce(post.supervisor_id, task.supervisor_position_id))
         .outerjoin(boss, boss.id == boss_post.person_id)
         .where(task.campaign_id == campaign_id, task.state.in_(STATES_OF[which]), under(task.division_code, division))
-        .where(actor.scope.where(task.division_code))
+        .where(tasks_in_places(actor.scope))
         .order_by(task.division_code, task.id)
     )
 

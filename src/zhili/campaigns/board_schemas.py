@@ -93,12 +93,17 @@ class BoardRead(BaseModel):
 
 
 class PersonRow(BaseModel):
-    """A recipient on the unclaimed or finished list, with whom to call about them."""
+    """A recipient on the unclaimed or finished list, with whom to call about them.
+
+    Names, phones and the person's id are given only for people the caller may see (one of their
+    posts in the caller's scope as a unit); for the others they are null and `is_withheld` is true.
+    """
 
     task_id: int
-    person_id: int
-    name: str
+    person_id: int | None
+    name: str | None
     phone: str | None
+    is_withheld: bool = Field(default=False, description="the person is outside your units: no id, name or phone")
     role: str
     division_code: str
     division_name: str
@@ -109,4 +114,5 @@ class PersonRow(BaseModel):
     reported_at: datetime | None
     supervisor_name: str | None
     supervisor_phone: str | None
+    supervisor_withheld: bool = Field(default=False, description="the supervisor is outside your units: no name, phone")
     is_overdue: bool = Field(description="unclaimed: past the claim deadline; finished: reported after the deadline")

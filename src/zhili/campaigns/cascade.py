@@ -8,17 +8,17 @@ remembering the forward it came through, so the record shows the path every task
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 from sqlalchemy import exists, insert, select
 from sqlalchemy.orm import Session
 
 from zhili.campaigns.fanout import add_tasks
-from zhili.campaigns.models import Campaign, CampaignForward
+from zhili.campaigns.models import Campaign, CampaignForward, CampaignScopeRole
 from zhili.campaigns.schemas import ForwardCreate
 from zhili.campaigns.sweeps import schedule_sweeps
 from zhili.campaigns.template import TaskTemplate
+from zhili.campaigns.visibility import opens_division
 from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
@@ -54,7 +54,7 @@ def forward_campaign(
         .where(CampaignForward.campaign_id == campaign_id, CampaignForward.division_code == division_code)
         .with_for_update()
     ).first()
-    if forward is None or not actor.scope.reaches_place(division_code):
+    if forward is None or not opens_division(actor, division_code):
         raise NotFoundError(f"campaign {campaign_id} has not reached {division_code}")
     _require_forwarder(actor, division_code)
     if forward.forwarded_at is not None:
@@ -65,7 +65,13 @@ def forward_campaign(
     now = clock.now()
     forward.forwarded_at, forward.forwarded_by, forward.instructions = now, actor.audit_name, data.instructions
     template = TaskTemplate.model_validate_json(campaign.template)
-    roles: list[str] = json.loads(campaign.scope)["roles"]
+    roles = list(
+        session.scalars(
+            select(CampaignScopeRole.role)
+            .where(CampaignScopeRole.campaign_id == campaign_id)
+            .order_by(CampaignScopeRole.ordinal)
+        )
+    )
     if DivisionCode(division_code).has_level(DivisionLevel.VILLAGE):
         added = sum(
             add_tasks(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from zhili.campaigns.dispatch import load_campaign
 from zhili.campaigns.models import Campaign
 from zhili.campaigns.sweeps import cancel_sweeps
+from zhili.campaigns.visibility import load_campaign
 from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock

@@ -7,27 +7,27 @@ campaign row, its sweeps and its audit record: a crash leaves the whole campaign
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from zhili.campaigns.cascade import open_cascade
 from zhili.campaigns.fanout import add_tasks, recipient_counts, recipients
-from zhili.campaigns.models import Campaign, CampaignTask
+from zhili.campaigns.models import Campaign, CampaignScopeDivision, CampaignScopeRole
 from zhili.campaigns.schemas import CampaignCreate, CampaignPreview, PreviewCount, PreviewDivision
 from zhili.campaigns.sweeps import schedule_sweeps
 from zhili.campaigns.template import TaskTemplate
 from zhili.campaigns.templates_service import get_template
+from zhili.campaigns.visibility import require_division
 from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit
-from zhili.core.errors import ForbiddenError, InvalidInputError, NotFoundError
+from zhili.core.errors import ForbiddenError, InvalidInputError
 from zhili.org.division_code import LEVELS as DIVISION_LEVELS
 from zhili.org.division_code import DivisionCode, codes_of, common_ancestor, outermost
 from zhili.org.models import Division, Position
@@ -88,7 +88,7 @@ def dispatch_campaign(session: Session, *, data: CampaignCreate, actor: Actor, c
             session.rollback()
             raise _nobody(roles, divisions)
         open_cascade(session, campaign=campaign, divisions=divisions, clock=clock)
-    _audit(session, campaign, actor, now)
+    _audit(session, campaign, {"divisions": divisions, "roles": roles}, actor, now)
     try:
         commit(session)
     except IntegrityError:
@@ -133,7 +133,7 @@ def _divisions(session: Session, actor: Actor, codes: Sequence[str]) -> list[str
             errors=[{"field": "divisions", "message": f"unknown: {', '.join(missing)}", "reason": "unknown"}],
         )
     for code in sorted(found):
-        actor.scope.require_place(code, what="division")
+        require_division(actor, code)
         if not actor.write_scope.reaches_place(code):
             raise ForbiddenError(
                 f"you may not dispatch to {code}: only its centre or command room may",
@@ -166,7 +166,6 @@ def _new_campaign(
         message=data.message,
         severity=template.severity,
         mode=data.mode,
-        scope=json.dumps({"divisions": divisions, "roles": roles}),
         owner_division=owner_of(divisions),
         status="active",
         source_key=data.source_key,
@@ -177,48 +176,25 @@ def _new_campaign(
     session.add(campaign)
     session.flush()
     campaign.number = f"SL{now:%Y}{campaign.id:06d}"
+    session.execute(
+        insert(CampaignScopeDivision), [{"campaign_id": campaign.id, "division_code": code} for code in divisions]
+    )
+    session.execute(
+        insert(CampaignScopeRole),
+        [{"campaign_id": campaign.id, "role": role, "ordinal": n} for n, role in enumerate(roles)],
+    )
     return campaign
 
 
-def _audit(session: Session, campaign: Campaign, actor: Actor, now: datetime) -> None:
+def _audit(session: Session, campaign: Campaign, scope: dict[str, list[str]], actor: Actor, now: datetime) -> None:
     after: dict[str, Any] = {
         "number": campaign.number,
         "template": campaign.template_code,
         "mode": campaign.mode,
-        "scope": json.loads(campaign.scope),
+        "scope": scope,
         "recipients": campaign.recipients,
         "source_key": campaign.source_key,
     }
     audit.record_by(
         session, actor, "campaign.dispatched", entity_type="campaign", entity_id=campaign.id, at=now, after=after
     )
-
-
-def load_campaign(session: Session, actor: Actor, campaign_id: int) -> Campaign:
-    """A campaign the actor may see: its scope overlaps their blocks, or it gave them a task; else 404."""
-    campaign = session.get(Campaign, campaign_id)
-    if campaign is None:
-        raise NotFoundError(f"campaign {campaign_id} not found")
-    if not (overlaps(actor, json.loads(campaign.scope)["divisions"]) or _has_task(session, actor, campaign_id)):
-        raise NotFoundError(f"campaign {campaign_id} not found")
-    return campaign
-
-
-def overlaps(actor: Actor, divisions: Sequence[str]) -> bool:
-    """True when one of the actor's blocks lies within the divisions, or contains one of them."""
-    return any(
-        prefix.startswith(code) or code.startswith(prefix)
-        for prefix in actor.scope.division_prefixes
-        for code in divisions
-    )
-
-
-def _has_task(session: Session, actor: Actor, campaign_id: int) -> bool:
-    if actor.person_id is None:
-        return False
-    found = session.scalar(
-        select(CampaignTask.id).where(
-            CampaignTask.campaign_id == campaign_id, CampaignTask.person_id == actor.person_id
-        )
-    )
-    return found is not None

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from zhili.core.db import Base, UtcDateTime
+
+if TYPE_CHECKING:
+    from zhili.campaigns.schemas import TaskState
 
 
 class CampaignTemplate(Base):
@@ -30,7 +33,8 @@ class Campaign(Base):
 
     `template` is the copy dispatched, so editing the template never changes a running campaign.
     `source_key` names the alert (or request) that created it: one campaign per alert.
-    `owner_division` is the division that dispatched it; scope checks use it.
+    `owner_division` is the division that dispatched it (the board starts there). Its scope, the
+    divisions and roles it was sent to, are rows of `campaign_scope_divisions` and `campaign_scope_roles`.
     """
 
     __tablename__ = "campaigns"
@@ -43,7 +47,6 @@ class Campaign(Base):
     message: Mapped[str] = mapped_column(Text)
     severity: Mapped[str] = mapped_column(String(8))
     mode: Mapped[str] = mapped_column(String(10))
-    scope: Mapped[str] = mapped_column(Text)
     owner_division: Mapped[str] = mapped_column(String(20), index=True)
     status: Mapped[str] = mapped_column(String(10))
     source_key: Mapped[str | None] = mapped_column(String(120), unique=True)
@@ -73,6 +76,25 @@ class Campaign(Base):
         except (TypeError, ValueError):
             return {}
         return found if isinstance(found, dict) else {}
+
+
+class CampaignScopeDivision(Base):
+    """A division a campaign was sent to: who sees the campaign is decided over these rows (`visibility`)."""
+
+    __tablename__ = "campaign_scope_divisions"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
+    division_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+
+class CampaignScopeRole(Base):
+    """A role a campaign was sent to, `ordinal` keeping the template's order."""
+
+    __tablename__ = "campaign_scope_roles"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(30), primary_key=True)
+    ordinal: Mapped[int] = mapped_column(Integer)
 
 
 class CampaignForward(Base):
@@ -131,6 +153,11 @@ class CampaignTask(Base):
     reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     supervisor_told_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+
+
+def state_of(task: CampaignTask) -> TaskState:
+    """The task's state as the lifecycle's value (the column holds only these, written by `move` and dispatch)."""
+    return cast("TaskState", task.state)
 
 
 class TaskPhoto(Base):

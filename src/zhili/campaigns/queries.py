@@ -1,16 +1,16 @@
-"""Reading campaigns: one with its counts per state, a scoped list, the cascade's forwards."""
+"""Reading campaigns: one with its counts per state and its scope, a scoped list, the cascade's forwards."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
-from sqlalchemy import false, func, literal, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from zhili.campaigns.dispatch import load_campaign, overlaps
-from zhili.campaigns.models import Campaign, CampaignForward, CampaignTask
+from zhili.campaigns.models import Campaign, CampaignForward, CampaignScopeDivision, CampaignScopeRole, CampaignTask
 from zhili.campaigns.schemas import CampaignRead, ForwardRead
-from zhili.core.actor_names import actor_names
+from zhili.campaigns.visibility import load_campaign, seen_actor_names, visible_campaigns, visible_forwards
 from zhili.core.auth import Actor
 from zhili.core.pagination import Page, decode_cursor, encode_cursor
 from zhili.org.models import Division
@@ -24,15 +24,38 @@ def read_campaign(session: Session, actor: Actor, campaign_id: int) -> CampaignR
         .where(CampaignTask.campaign_id == campaign.id)
         .group_by(CampaignTask.state)
     )
-    read = _read(campaign, {row.state: row.n for row in counts})
+    read = _read(campaign, scopes_of(session, [campaign.id])[campaign.id], {row.state: row.n for row in counts})
     names = dict(session.execute(select(Division.code, Division.name).where(Division.code.in_(read.divisions))).all())
     read.division_names = [names.get(code, code) for code in read.divisions]
-    read.created_by_name = actor_names(session, [campaign.created_by]).get(campaign.created_by, "")
+    read.created_by_name = seen_actor_names(session, actor, [campaign.created_by]).get(campaign.created_by, "")
     return read
 
 
-def _read(campaign: Campaign, counts: dict[str, int]) -> CampaignRead:
-    scope = json.loads(campaign.scope)
+@dataclass
+class CampaignScope:
+    """The divisions (sorted) and roles (in the template's order) a campaign was sent to."""
+
+    divisions: list[str] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
+
+
+def scopes_of(session: Session, campaign_ids: Sequence[int]) -> dict[int, CampaignScope]:
+    """The scope rows of these campaigns, two queries for any number of them."""
+    found = {campaign_id: CampaignScope() for campaign_id in campaign_ids}
+    divisions = select(CampaignScopeDivision.campaign_id, CampaignScopeDivision.division_code).where(
+        CampaignScopeDivision.campaign_id.in_(campaign_ids)
+    )
+    for campaign_id, code in session.execute(divisions.order_by(CampaignScopeDivision.division_code)):
+        found[campaign_id].divisions.append(code)
+    roles = select(CampaignScopeRole.campaign_id, CampaignScopeRole.role).where(
+        CampaignScopeRole.campaign_id.in_(campaign_ids)
+    )
+    for campaign_id, role in session.execute(roles.order_by(CampaignScopeRole.ordinal)):
+        found[campaign_id].roles.append(role)
+    return found
+
+
+def _read(campaign: Campaign, scope: CampaignScope, counts: dict[str, int]) -> CampaignRead:
     return CampaignRead(
         id=campaign.id,
         number=campaign.number,
@@ -44,8 +67,8 @@ def _read(campaign: Campaign, counts: dict[str, int]) -> CampaignRead:
         message=campaign.message,
         severity=campaign.severity,
         mode="cascade" if campaign.mode == "cascade" else "all",
-        divisions=scope["divisions"],
-        roles=scope["roles"],
+        divisions=scope.divisions,
+        roles=scope.roles,
         owner_division=campaign.owner_division,
         status=campaign.status,
         recipients=campaign.recipients,
@@ -56,39 +79,15 @@ def _read(campaign: Campaign, counts: dict[str, int]) -> CampaignRead:
 
 
 def list_campaigns(session: Session, actor: Actor, *, cursor: str | None, limit: int) -> Page[CampaignRead]:
-    """Campaigns whose scope overlaps the actor's blocks, newest first.
-
-    SQL keeps the campaigns whose owner division overlaps a block (the scope lies within the owner);
-    the exact overlap with the scope's divisions is checked on the rows read, until a page is full.
-    """
-    statement = select(Campaign).order_by(Campaign.id.desc())
-    if not actor.scope.is_everything:
-        statement = statement.where(
-            or_(
-                false(),
-                *(
-                    or_(
-                        Campaign.owner_division.startswith(prefix, autoescape=True),
-                        literal(prefix).startswith(Campaign.owner_division),
-                    )
-                    for prefix in actor.scope.division_prefixes
-                ),
-            )
-        )
+    """The campaigns the actor sees (`visibility.visible_campaigns`, in SQL), newest first."""
+    statement = select(Campaign).where(visible_campaigns(actor)).order_by(Campaign.id.desc())
     if cursor:
         statement = statement.where(Campaign.id < decode_cursor(cursor, (int,))[0])
-    found: list[CampaignRead] = []
-    rows = session.scalars(statement.execution_options(yield_per=limit + 1))
-    try:
-        for campaign in rows:
-            if overlaps(actor, json.loads(campaign.scope)["divisions"]):
-                found.append(_read(campaign, {}))
-            if len(found) > limit:
-                break
-    finally:
-        rows.close()
-    next_cursor = encode_cursor([found[limit - 1].id]) if len(found) > limit else None
-    return Page[CampaignRead](items=found[:limit], next_cursor=next_cursor)
+    found = list(session.scalars(statement.limit(limit + 1)))
+    page = found[:limit]
+    scopes = scopes_of(session, [campaign.id for campaign in page])
+    next_cursor = encode_cursor([page[-1].id]) if len(found) > limit else None
+    return Page[CampaignRead](items=[_read(c, scopes[c.id], {}) for c in page], next_cursor=next_cursor)
 
 
 def forwards(session: Session, actor: Actor, campaign_id: int) -> list[ForwardRead]:
@@ -97,10 +96,10 @@ def forwards(session: Session, actor: Actor, campaign_id: int) -> list[ForwardRe
     rows = session.execute(
         select(CampaignForward, Division.name)
         .join(Division, Division.code == CampaignForward.division_code)
-        .where(CampaignForward.campaign_id == campaign_id)
+        .where(CampaignForward.campaign_id == campaign_id, visible_forwards(actor))
         .order_by(CampaignForward.division_code)
     ).all()
-    names = actor_names(session, [forward.forwarded_by for forward, _ in rows])
+    names = seen_actor_names(session, actor, [forward.forwarded_by for forward, _ in rows])
     return [
         ForwardRead(
             id=forward.id,
@@ -114,5 +113,4 @@ def forwards(session: Session, actor: Actor, campaign_id: int) -> list[ForwardRe
             forwarded_by_name=names.get(forward.forwarded_by or "", ""),
         )
         for forward, name in rows
-        if overlaps(actor, [forward.division_code])
     ]

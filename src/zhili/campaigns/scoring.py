@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from zhili.campaigns.models import Campaign, CampaignTask
 from zhili.campaigns.score_schemas import By, Level, ScoreRow, ScoresRead
 from zhili.campaigns.template import Points, TaskTemplate
+from zhili.campaigns.visibility import sees_person, tasks_in_places
 from zhili.core.auth import Scope
 from zhili.org.division_code import DivisionLevel
 from zhili.org.models import Division, Person
@@ -82,15 +83,22 @@ class UnitScore:
 def scores_by_person(
     session: Session, *, scope: Scope, now: datetime, period: Period | None = None
 ) -> list[PersonScore]:
-    """Everyone with a task in the period (within `scope`), highest points first."""
+    """Everyone with a task in the period (within `scope`) whom `scope` may see, highest points first.
+
+    People outside the scope's units (`visibility.sees_person`) are left out: a strip sees its own staff.
+    """
     tally = _tally(session, period or Period(), now)
     if tally is None:
         return []
-    statement = _scored(
-        select(CampaignTask.person_id, Person.name, *tally).join(Person, Person.id == CampaignTask.person_id),
-        period or Period(),
-        scope,
-    ).group_by(CampaignTask.person_id, Person.name)
+    statement = (
+        _scored(
+            select(CampaignTask.person_id, Person.name, *tally).join(Person, Person.id == CampaignTask.person_id),
+            period or Period(),
+            scope,
+        )
+        .where(sees_person(scope, CampaignTask.person_id))
+        .group_by(CampaignTask.person_id, Person.name)
+    )
     rows = session.execute(statement.order_by(tally[-1].desc(), CampaignTask.person_id))
     return [PersonScore(*row) for row in rows]
 
@@ -126,7 +134,7 @@ def score_board(
 
 def _scored(statement: Select[Any], period: Period, scope: Scope) -> Select[Any]:
     return statement.join(Campaign, Campaign.id == CampaignTask.campaign_id).where(
-        *period.conditions(), scope.where(CampaignTask.division_code)
+        *period.conditions(), tasks_in_places(scope)
     )
 
 

@@ -21,8 +21,8 @@ from typing import cast
 from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from zhili.campaigns.dispatch import load_campaign
 from zhili.campaigns.models import CampaignTask
+from zhili.campaigns.visibility import load_campaign
 from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock

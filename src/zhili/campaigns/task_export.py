@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from zhili.campaigns import task_queue
-from zhili.campaigns.reach import load_reach
 from zhili.campaigns.task_queue import TaskFilter, View
+from zhili.campaigns.visibility import load_reach
 from zhili.core import exports
 from zhili.core.auth import Actor
 from zhili.core.local_time import LOCAL_ZONE

@@ -7,9 +7,9 @@ import hashlib
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from zhili.campaigns.models import CampaignTask, TaskPhoto
-from zhili.campaigns.reach import load_reach, load_task, state_of, visible_tasks
+from zhili.campaigns.models import CampaignTask, TaskPhoto, state_of
 from zhili.campaigns.tasks import TaskParty, allowed_actions
+from zhili.campaigns.visibility import load_reach, load_task, visible_tasks
 from zhili.cases.photos import MAX_PHOTO_BYTES, PayloadTooLargeError, UnsupportedMediaTypeError, sniff
 from zhili.core import audit
 from zhili.core.auth import Actor

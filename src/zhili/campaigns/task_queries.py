@@ -11,12 +11,12 @@ from sqlalchemy import Row, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from zhili.campaigns import task_queue, tasks
-from zhili.campaigns.models import Campaign, CampaignForward, CampaignTask, TaskPhoto
-from zhili.campaigns.reach import load_reach, load_task, state_of
+from zhili.campaigns.models import Campaign, CampaignForward, CampaignTask, TaskPhoto, state_of
 from zhili.campaigns.schemas import TaskState
 from zhili.campaigns.task_queue import TaskFilter, View
 from zhili.campaigns.task_schemas import CampaignBrief, ForwardStep, TaskDetail, TaskPhotoRead, TaskRead
 from zhili.campaigns.tasks import TaskParty
+from zhili.campaigns.visibility import load_reach, load_task
 from zhili.cases.schemas import Point
 from zhili.core.auth import Actor
 from zhili.core.pagination import Page

@@ -15,9 +15,9 @@ from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, sele
 from sqlalchemy.orm import Session
 
 from zhili.campaigns.models import Campaign, CampaignTask
-from zhili.campaigns.reach import load_reach, supervised_tasks
 from zhili.campaigns.schemas import TASK_STATES, TaskState
 from zhili.campaigns.tasks import Reach
+from zhili.campaigns.visibility import load_reach, supervised_tasks
 from zhili.core.auth import Actor
 from zhili.core.pagination import cursor_instant, decode_cursor, encode_cursor
 from zhili.org.models import Division, Person

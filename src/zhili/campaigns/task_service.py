@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from zhili.campaigns import tasks
-from zhili.campaigns.models import Campaign, CampaignTask, TaskPhoto
-from zhili.campaigns.reach import load_task, state_of
+from zhili.campaigns.models import Campaign, CampaignTask, TaskPhoto, state_of
 from zhili.campaigns.task_schemas import CaseRaise, RateBody, ReportBody
 from zhili.campaigns.tasks import TaskAction, TaskParty
+from zhili.campaigns.visibility import load_task
 from zhili.cases.schemas import CaseCreate, Point
 from zhili.cases.service import report_case
 from zhili.core import audit

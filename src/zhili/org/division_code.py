@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, or_
 
 from zhili.core.errors import InvalidInputError
 
@@ -178,6 +178,10 @@ class DivisionCode:
         """
         condition: ColumnElement[bool] = column.like(f"{self.value}%")
         return condition
+
+    def related_in(self, column: Any) -> ColumnElement[bool]:
+        """A SQL condition: `column` holds this code, one below it or one of its ancestors."""
+        return or_(self.subtree(column), column.in_([code.value for code in self.ancestors]))
 
 
 def common_ancestor(codes: Iterable[DivisionCode]) -> DivisionCode | None:

@@ -131,14 +131,16 @@
     const tr = document.createElement('tr');
     if (row.is_overdue) tr.className = 'board-late';
     const role = config.roles[row.role] || row.role;
-    const supervisor = row.supervisor_name || config.labels.none;
+    // People outside the caller's units come without a name or phone (the server withholds them).
+    const name = row.is_withheld ? config.labels.withheld : row.name;
+    const supervisor = row.supervisor_withheld ? config.labels.withheld : (row.supervisor_name || config.labels.none);
     if (compact) {
-      tr.append(cell(row.name), cell(role), cell(row.division_name), cell(supervisor));
+      tr.append(cell(name), cell(role), cell(row.division_name), cell(supervisor));
       return tr;
     }
     const when = cell(localTime(which === 'unclaimed' ? row.claim_due_at : row.reported_at));
     tr.append(
-      cell(row.name), cell(row.phone || '', 'mono'), cell(role), cell(row.division_name),
+      cell(name), cell(row.phone || '', 'mono'), cell(role), cell(row.division_name),
       cell(supervisor), cell(row.supervisor_phone || '', 'mono'), when,
     );
     return tr;

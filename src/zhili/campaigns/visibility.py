@@ -1,0 +1,189 @@
+"""Who sees what of campaigns: which campaigns, which tasks, which divisions of a board, which people.
+
+The only campaigns module that reads an actor's (read) scope; every other module asks here. Built
+on `core.auth.Scope` ([data-scope reference](../../../docs/reference/data-scope.md#campaigns)):
+
+- **Campaigns** are visible when one of their scope divisions (rows of `campaign_scope_divisions`)
+  lies in one of the actor's grants, or one of the grants lies in a scope division (a village sees
+  the county's campaign, the county sees a village's), or the campaign gave the actor a task. One
+  SQL condition, `visible_campaigns`, serves one campaign and the list alike.
+- **Tasks** are seen by their recipient, the supervising post and the managing posts over their
+  division (`visible_tasks`); the board and the scores count the tasks in the actor's places.
+- **People** (names, phones) follow the organisation's rule for people: a person is visible when one
+  of their posts is in scope as a unit, `Scope.where(Position.division_code, Position.department_id)`.
+  A department's strip therefore counts every task in its county but names only its own staff.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import ColumnElement, bindparam, exists, false, or_, select, true
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
+
+from zhili.access.models import Account
+from zhili.campaigns import tasks
+from zhili.campaigns.models import Campaign, CampaignForward, CampaignScopeDivision, CampaignTask
+from zhili.campaigns.tasks import Reach, TaskParty
+from zhili.core.actor_names import account_id, actor_names
+from zhili.core.auth import Actor, Grant, Scope
+from zhili.core.errors import NotFoundError
+from zhili.org.division_code import codes_of
+from zhili.org.models import Position
+from zhili.org.roles import Role
+
+# The posts that verify, return and rate the tasks in their blocks ("the level above"), besides the
+# supervising post named on each task. Village committees are here: they verify their grids' reports.
+TASK_MANAGING_ROLES = frozenset({Role.CENTRE_STAFF, Role.TOWNSHIP_COMMAND, Role.VILLAGE_CADRE})
+
+_POSTS = select(Position.id, Position.role, Position.division_code).where(Position.person_id == bindparam("b_person"))
+
+
+# Campaigns ------------------------------------------------------------------------------------------
+
+
+def _overlapping(column: InstrumentedAttribute[str], prefixes: Sequence[str]) -> ColumnElement[bool]:
+    """`column` lies in one of the prefixes, or one of the prefixes lies in `column`."""
+    return or_(false(), *(code.related_in(column) for code in codes_of(prefixes)))
+
+
+def visible_campaigns(actor: Actor) -> ColumnElement[bool]:
+    """The campaigns the actor sees: a scope division overlapping their grants, or a task of theirs."""
+    if actor.scope.is_everything:
+        return true()
+    scope_row = CampaignScopeDivision
+    overlapping = exists().where(
+        scope_row.campaign_id == Campaign.id, _overlapping(scope_row.division_code, actor.scope.division_prefixes)
+    )
+    if actor.person_id is None:
+        return overlapping
+    own_task = exists().where(CampaignTask.campaign_id == Campaign.id, CampaignTask.person_id == actor.person_id)
+    return or_(overlapping, own_task)
+
+
+def load_campaign(session: Session, actor: Actor, campaign_id: int) -> Campaign:
+    """A campaign the actor may see (`visible_campaigns`); else 404, whether or not it exists."""
+    campaign = session.scalars(select(Campaign).where(Campaign.id == campaign_id, visible_campaigns(actor))).first()
+    if campaign is None:
+        raise NotFoundError(f"campaign {campaign_id} not found")
+    return campaign
+
+
+def visible_forwards(actor: Actor) -> ColumnElement[bool]:
+    """The cascade's steps the actor sees: their divisions above the actor's grants, and below them."""
+    if actor.scope.is_everything:
+        return true()
+    return _overlapping(CampaignForward.division_code, actor.scope.division_prefixes)
+
+
+def opens_division(actor: Actor, division_code: str) -> bool:
+    """True when the actor may open this division's part of a campaign (board drill-down, forwarding)."""
+    return actor.scope.reaches_place(division_code)
+
+
+def require_division(actor: Actor, division_code: str) -> None:
+    """404 for a division the actor may not open (dispatching to it, forwarding from it)."""
+    actor.scope.require_place(division_code, what="division")
+
+
+def division_roots(actor: Actor) -> tuple[str, ...]:
+    """The divisions at the top of the actor's grants ("" for everything): where their board may start."""
+    return actor.scope.division_prefixes
+
+
+# Tasks -----------------------------------------------------------------------------------------------
+
+
+def load_reach(session: Session, actor: Actor) -> Reach:
+    """The actor's posts and managing blocks, read in one query (administrators manage everything)."""
+    if actor.person_id is None:
+        return Reach(None, frozenset(), Scope.everything() if actor.is_admin else Scope())
+    posts = session.execute(_POSTS, {"b_person": actor.person_id}).all()
+    managing = (
+        Scope.everything()
+        if actor.is_admin
+        else Scope.of(Grant(division) for _id, role, division in posts if role in TASK_MANAGING_ROLES)
+    )
+    return Reach(actor.person_id, frozenset(post_id for post_id, _role, _division in posts), managing)
+
+
+def visible_tasks(reach: Reach) -> ColumnElement[bool]:
+    """Tasks the actor may see: their own, those their posts supervise, those in their managing blocks.
+
+    Another person's task is not found (404) for a plain recipient, even in their own grid.
+    """
+    conditions: list[ColumnElement[bool]] = [reach.managing.where(CampaignTask.division_code)]
+    if reach.person_id is not None:
+        conditions.append(CampaignTask.person_id == reach.person_id)
+    if reach.position_ids:
+        conditions.append(CampaignTask.supervisor_position_id.in_(sorted(reach.position_ids)))
+    return or_(false(), *conditions)
+
+
+def supervised_tasks(reach: Reach) -> ColumnElement[bool]:
+    """Tasks the actor sees as the level above (not their own)."""
+    mine = CampaignTask.person_id == reach.person_id if reach.person_id is not None else false()
+    above: list[ColumnElement[bool]] = [reach.managing.where(CampaignTask.division_code)]
+    if reach.position_ids:
+        above.append(CampaignTask.supervisor_position_id.in_(sorted(reach.position_ids)))
+    return or_(*above) & ~mine
+
+
+def load_task(session: Session, actor: Actor, task_id: int) -> tuple[CampaignTask, Campaign, frozenset[TaskParty]]:
+    """A task the actor may see, its campaign, and who the actor is for it; or 404."""
+    reach = load_reach(session, actor)
+    row = session.execute(
+        select(CampaignTask, Campaign)
+        .join(Campaign, Campaign.id == CampaignTask.campaign_id)
+        .where(CampaignTask.id == task_id, visible_tasks(reach))
+    ).first()
+    if row is None:
+        raise NotFoundError(f"task {task_id} not found")
+    task, campaign = row
+    parties = tasks.parties_of(
+        reach,
+        person_id=task.person_id,
+        supervisor_position_id=task.supervisor_position_id,
+        division_code=task.division_code,
+    )
+    return task, campaign, parties
+
+
+def tasks_in_places(scope: Scope) -> ColumnElement[bool]:
+    """The tasks the board and the scores count: those held in the scope's places (strips as places)."""
+    return scope.where(CampaignTask.division_code)
+
+
+# People ----------------------------------------------------------------------------------------------
+
+
+def sees_person(
+    scope: Scope, person_column: ColumnElement[int] | InstrumentedAttribute[int] | InstrumentedAttribute[int | None]
+) -> ColumnElement[bool]:
+    """True (in SQL) for the rows whose person the scope may see by name and phone.
+
+    A correlated EXISTS over the person's posts (an index lookup per row), not an `IN` over everyone
+    in scope: a page of the board's lists would otherwise gather a county's people for each column it masks.
+    """
+    if scope.is_everything:
+        return true()
+    post = aliased(Position)
+    return exists().where(post.person_id == person_column, scope.where(post.division_code, post.department_id))
+
+
+def seen_actor_names(session: Session, actor: Actor, keys: Iterable[str | None]) -> dict[str, str]:
+    """The names behind audit actor strings (who dispatched, who forwarded), for the people the actor may see.
+
+    A login without a person (administrators, the system) keeps its name; a person outside the
+    actor's units is left out, so the page shows the login instead of the person's name.
+    """
+    names = actor_names(session, keys)
+    if actor.scope.is_everything or not names:
+        return names
+    accounts = {key: account_id(key) for key in names}
+    shown = select(Account.id).where(
+        Account.id.in_({found for found in accounts.values() if found is not None}),
+        or_(Account.person_id.is_(None), sees_person(actor.scope, Account.person_id)),
+    )
+    seen = set(session.scalars(shown))
+    return {key: name for key, name in names.items() if accounts[key] in seen}
