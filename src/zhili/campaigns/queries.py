@@ -12,7 +12,7 @@ from zhili.campaigns.models import Campaign, CampaignForward, CampaignTask
 from zhili.campaigns.schemas import CampaignRead, ForwardRead
 from zhili.core.actor_names import actor_names
 from zhili.core.auth import Actor
-from zhili.core.pagination import Page, decode_cursor, encode_cursor
+from zhili.core.pagination import Key, Page, decode_cursor, encode_cursor
 from zhili.org.models import Division
 
 
@@ -76,7 +76,7 @@ def list_campaigns(session: Session, actor: Actor, *, cursor: str | None, limit:
             )
         )
     if cursor:
-        statement = statement.where(Campaign.id < decode_cursor(cursor, (int,))[0])
+        statement = statement.where(Campaign.id < decode_cursor(cursor, (Key.INT,))[0])
     found: list[CampaignRead] = []
     rows = session.scalars(statement.execution_options(yield_per=limit + 1))
     try:

@@ -11,7 +11,7 @@ from zhili.cases import supervision
 from zhili.cases.schemas import SupervisionAction, SupervisionCardRead, SupervisionCreate, UnitCardCount
 from zhili.core.auth import CurrentActor
 from zhili.core.http import ClockDep, DbSession
-from zhili.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from zhili.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorQuery, Page
 from zhili.core.params import IdPath, IdQuery
 
 router = APIRouter(prefix="/api/v1", tags=["supervision"])
@@ -32,7 +32,7 @@ def list_cards(
     county: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
     unit: IdQuery | None = None,
     action: SupervisionAction | None = None,
-    cursor: str | None = None,
+    cursor: CursorQuery = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> Page[SupervisionCardRead]:
     """Cards issued on cases in your scope, newest first."""

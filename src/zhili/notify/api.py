@@ -16,7 +16,7 @@ from zhili.core.auth import CurrentActor
 from zhili.core.errors import NotFoundError
 from zhili.core.http import ClockDep, DbSession, services
 from zhili.core.idempotency import respond_once
-from zhili.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from zhili.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorQuery, Page
 from zhili.core.params import MAX_ID, Id, IdPath
 from zhili.notify import deliveries, inbox, preferences, stream, webhooks
 from zhili.notify.kinds import Status
@@ -37,13 +37,16 @@ inbox_router = APIRouter(prefix="/api/v1/inbox", tags=["inbox"])
 router = APIRouter(prefix="/api/v1/notify", tags=["notify"])
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
-Cursor = Annotated[str | None, Query(max_length=200)]
 IdempotencyKey = Annotated[str | None, Header(max_length=200, description="makes a retried POST safe")]
 
 
 @inbox_router.get("")
 def list_inbox(
-    session: DbSession, actor: CurrentActor, unread: bool = False, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
+    session: DbSession,
+    actor: CurrentActor,
+    unread: bool = False,
+    cursor: CursorQuery = None,
+    limit: Limit = DEFAULT_LIMIT,
 ) -> Page[InboxItemRead]:
     """My notifications, newest first (only the unread ones with `unread=true`)."""
     return inbox.list_inbox(session, actor, is_unread=unread, cursor=cursor, limit=limit)
@@ -116,7 +119,7 @@ def list_deliveries(
     actor: CurrentActor,
     status: Status | None = None,
     channel: Literal["email", "sms", "webhook"] | None = None,
-    cursor: Cursor = None,
+    cursor: CursorQuery = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[DeliveryRead]:
     """The delivery log, newest first (administrators)."""
