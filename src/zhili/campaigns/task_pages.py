@@ -22,6 +22,7 @@ from zhili.core.auth import Actor, PageActor
 from zhili.core.clock import Clock
 from zhili.core.errors import InvalidInputError
 from zhili.core.http import ClockDep, DbSession, services
+from zhili.core.pagination import CursorQuery
 from zhili.core.params import IdPath
 from zhili.matters import queries as matters
 from zhili.matters.definition import MatterDefinition
@@ -43,7 +44,7 @@ def my_tasks(  # noqa: PLR0917 - FastAPI parameters
     clock: ClockDep,
     where: Annotated[TaskFilter, Depends(task_filter)],
     view: Annotated[View, Query()] = "mine",
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: CursorQuery = None,
 ) -> Response:
     """My tasks (or `view=above`: those I verify), searched, filtered and sorted; a big 领办 button while unclaimed."""
     page = task_queries.list_tasks(session, actor, view=view, where=where, now=clock.now(), cursor=cursor, limit=50)
