@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Path, Query
-from pydantic import Field, StringConstraints
+from pydantic import Field
+
+from zhili.core.text import Line
 
 # Ids are 32-bit on every backend; a larger number cannot name anything and must not reach SQL.
 MAX_ID = 2**31 - 1
@@ -14,5 +16,5 @@ NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
 Id = Annotated[int, Field(gt=0, le=MAX_ID)]
 IdPath = Annotated[int, Path(gt=0, le=MAX_ID)]
 IdQuery = Annotated[int, Query(gt=0, le=MAX_ID)]
-# A name a person types: surrounding blanks removed, something left, no control characters.
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pattern=NO_CONTROL_CHARACTERS)]
+# A name a person types: one line under the text policy (`core.text`).
+Name = Line

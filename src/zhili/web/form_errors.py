@@ -38,6 +38,7 @@ PYDANTIC_KINDS = {
     "datetime_parsing": "datetime",
     "datetime_from_date_parsing": "datetime",
     "timezone_aware": "datetime",
+    "text_characters": "characters",
 }
 # The services' wording → message keys.
 SERVICE_WORDING = (
