@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from zhili.core.params import Id, Name
+from zhili.core.params import Id, Instant, Name
 from zhili.core.text import Line, Text
 
 Channel = Literal["web", "phone", "hotline", "open311", "warning", "alert", "campaign", "api"]
@@ -98,14 +98,14 @@ class DecisionIn(_Input):
 
     description: Text = Field(max_length=1000)
     owner_unit_id: Id
-    deadline_at: AwareDatetime
+    deadline_at: Instant
 
 
 class MeetingCreate(_Input):
     """A consultation meeting (会商): when, who, minutes, decisions."""
 
     title: Name = Field(max_length=120)
-    held_at: AwareDatetime
+    held_at: Instant
     place: Name | None = Field(default=None, max_length=120)
     minutes: Text = Field(max_length=20_000)
     attendee_unit_ids: list[Id] = Field(default_factory=list, max_length=60)

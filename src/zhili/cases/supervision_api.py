@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -12,7 +11,7 @@ from zhili.cases.schemas import SupervisionAction, SupervisionCardRead, Supervis
 from zhili.core.auth import CurrentActor
 from zhili.core.http import ClockDep, DbSession
 from zhili.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorQuery, Page
-from zhili.core.params import IdPath, IdQuery
+from zhili.core.params import IdPath, IdQuery, Instant
 
 router = APIRouter(prefix="/api/v1", tags=["supervision"])
 
@@ -40,6 +39,6 @@ def list_cards(
 
 
 @router.get("/supervision/units")
-def cards_by_unit(session: DbSession, actor: CurrentActor, since: datetime | None = None) -> list[UnitCardCount]:
+def cards_by_unit(session: DbSession, actor: CurrentActor, since: Instant | None = None) -> list[UnitCardCount]:
     """Cards per unit and kind, red cards first (the county centre's supervision table)."""
     return supervision.cards_by_unit(session, actor, since=since)

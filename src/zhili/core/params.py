@@ -1,11 +1,13 @@
-"""Shared request parameter types: bounded ids and text without control characters."""
+"""Shared request parameter types: bounded ids, instants that fit in UTC, and names (one line of text)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Path, Query
-from pydantic import Field
+from pydantic import AfterValidator, AwareDatetime, Field
+from pydantic_core import PydanticCustomError
 
 from zhili.core.text import Line
 
@@ -18,3 +20,15 @@ IdPath = Annotated[int, Path(gt=0, le=MAX_ID)]
 IdQuery = Annotated[int, Query(gt=0, le=MAX_ID)]
 # A name a person types: one line under the text policy (`core.text`).
 Name = Line
+
+
+def _in_utc(value: datetime) -> datetime:
+    """An aware time read in UTC; one whose UTC date falls outside years 1–9999 cannot be stored or compared."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:
+        raise PydanticCustomError("datetime_range", "must be a time between the years 1 and 9999 in UTC") from exc
+
+
+# A point in time given by a client (a query filter, a deadline): with a zone, read in UTC.
+Instant = Annotated[AwareDatetime, AfterValidator(_in_utc)]
