@@ -32,6 +32,10 @@ def test_an_instant_outside_utc_or_without_a_zone_is_refused(text: str) -> None:
         ("/api/v1/campaigns/scores", {"since": "9999-12-31T23:59:59-00:01"}),
         ("/api/v1/supervision/units", {"since": "0001-01-01T00:00:00+00:01"}),
         ("/api/v1/supervision/units", {"since": "2026-07-01T08:00:00"}),
+        # The case queue's days: the local midnight of 0001-01-01, the day after 9999-12-31.
+        ("/api/v1/cases", {"since": "0001-01-01"}),
+        ("/api/v1/cases", {"until": "9999-12-31"}),
+        ("/api/v1/cases/export.csv", {"until": "9999-12-31"}),
     ],
 )
 def test_a_time_filter_that_cannot_be_stored_is_a_422(api: Api, path: str, params: dict[str, str]) -> None:
