@@ -23,7 +23,7 @@ from zhili.core.clock import Clock
 from zhili.core.errors import InvalidInputError
 from zhili.core.http import ClockDep, DbSession, services
 from zhili.core.pagination import CursorQuery
-from zhili.core.params import IdPath
+from zhili.core.params import IdPath, id_in
 from zhili.matters import queries as matters
 from zhili.matters.definition import MatterDefinition
 from zhili.org.geo import request_locators
@@ -161,7 +161,7 @@ def _report(
     detail = task_queries.task_detail(session, actor, task_id, now=clock.now())
     matter = task_forms.text(form, "matter")
     # Photos kept from an earlier try of this form (shown again with their ids), then the new ones.
-    ids = [int(v) for v in form.getlist("photo_id") if isinstance(v, str) and v.isdigit() and len(v) < 10]  # noqa: PLR2004
+    ids = [photo for v in form.getlist("photo_id") if isinstance(v, str) and (photo := id_in(v)) is not None]
     try:
         definition = _definition(session, matter)
         ids += [

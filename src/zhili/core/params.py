@@ -32,3 +32,15 @@ def _in_utc(value: datetime) -> datetime:
 
 # A point in time given by a client (a query filter, a deadline): with a zone, read in UTC.
 Instant = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+
+
+def id_in(text: str) -> int | None:
+    """The id a text names (ASCII digits, 1 to MAX_ID), or None.
+
+    `str.isdigit` alone is not enough: `"²"` is a digit to it and `int` refuses it (a 500), and a long
+    run of digits overflows the database driver.
+    """
+    if not (text.isascii() and text.isdigit() and len(text) <= len(str(MAX_ID))):
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None

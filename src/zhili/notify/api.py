@@ -17,7 +17,7 @@ from zhili.core.errors import NotFoundError
 from zhili.core.http import ClockDep, DbSession, services
 from zhili.core.idempotency import respond_once
 from zhili.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorQuery, Page
-from zhili.core.params import MAX_ID, Id, IdPath
+from zhili.core.params import MAX_ID, Id, IdPath, id_in
 from zhili.notify import deliveries, inbox, preferences, stream, webhooks
 from zhili.notify.kinds import Status
 from zhili.notify.schemas import (
@@ -90,8 +90,8 @@ async def stream_inbox(
     if actor.person_id is None:
         raise NotFoundError("this login is not linked to a person, so it has no inbox")
     found = services(request)
-    if last_event_id is not None and last_event_id.isdigit():
-        after = min(int(last_event_id), MAX_ID)
+    if last_event_id is not None and (last_seen := id_in(last_event_id)) is not None:
+        after = last_seen
     if after is None:
         after = await run_in_threadpool(stream.starting_point, found.read_sessions, actor.person_id)
     events = stream.inbox_events(request, found, person_id=actor.person_id, after_id=after)

@@ -16,7 +16,7 @@ from zhili.core.auth import Actor, PageActor
 from zhili.core.clock import Clock
 from zhili.core.http import ClockDep, DbSession
 from zhili.core.pagination import CursorQuery
-from zhili.core.params import IdPath
+from zhili.core.params import IdPath, id_in
 from zhili.notify import deliveries, inbox, preferences, webhooks
 from zhili.notify.kinds import PERSONAL_CHANNELS, SEVERITY_ORDER, Status
 from zhili.notify.schemas import PreferencesUpdate
@@ -52,7 +52,7 @@ async def open_item(item_id: IdPath, session: DbSession, actor: PageActor, clock
 async def read_all(request: Request, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
     """Mark everything the page showed as read."""
     raw = (await request.form()).get("up_to")
-    up_to = int(raw) if isinstance(raw, str) and raw.isdigit() and len(raw) < 11 else None  # noqa: PLR2004 - digits of an id
+    up_to = id_in(raw) if isinstance(raw, str) else None
     await run_in_threadpool(inbox.mark_all_read, session, actor=actor, clock=clock, up_to=up_to)
     return RedirectResponse("/inbox", status_code=303)
 
