@@ -5,12 +5,14 @@ from __future__ import annotations
 import base64
 import json
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import zhili
 from zhili.core.errors import InvalidInputError
 from zhili.core.pagination import MAX_CURSOR_INT, Key, decode_cursor, encode_cursor
 
@@ -117,3 +119,14 @@ def test_a_time_in_another_zone_reads_back_in_utc() -> None:
     (at, _id) = decode_cursor(_pack(["2026-07-01T08:00:00+08:00", 3]), (Key.INSTANT, Key.INT))
     assert at == datetime(2026, 7, 1, 8, tzinfo=east)
     assert at.tzinfo is UTC
+
+
+def test_only_the_codec_unpacks_cursors() -> None:
+    """No list reads a cursor its own way: base64 and `cursor_instant`-style helpers live in core.pagination."""
+    source = Path(zhili.__file__).parent
+    unpacking = sorted(
+        str(path.relative_to(source))
+        for path in source.rglob("*.py")
+        if "b64decode" in path.read_text(encoding="utf-8") or "cursor_instant" in path.read_text(encoding="utf-8")
+    )
+    assert unpacking == ["core/pagination.py"]
