@@ -29,7 +29,7 @@ from zhili.core.clock import FrozenClock
 from zhili.core.settings import DEFAULT_SECRET
 from zhili.org.models import Department, Division, Person
 
-EXAMPLES = int(os.environ.get("ZHILI_FUZZ_EXAMPLES", "6"))
+EXAMPLES = int(os.environ.get("ZHILI_FUZZ_EXAMPLES", "10"))
 LOGINS = ("admin", "kc-traffic")
 HUZHEN = "330825101"  # 湖镇镇
 # Server-sent event streams never end for a valid login; their own tests cover them.
