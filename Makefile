@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint types contracts unit bench clean
+.PHONY: demo test lint types contracts unit fuzz bench clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Zhili needs Python 3.11 or newer")'
@@ -30,6 +30,10 @@ contracts: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/pytest
+
+# The API fuzz at length: 200 examples per operation and login (CI runs a few of each).
+fuzz: $(STAMP)
+	ZHILI_FUZZ_EXAMPLES=200 $(BIN)/pytest tests/core/test_api_fuzz.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_locate.py

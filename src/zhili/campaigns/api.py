@@ -14,7 +14,7 @@ from zhili.core.auth import CurrentActor
 from zhili.core.errors import InvalidInputError
 from zhili.core.http import ClockDep, DbSession
 from zhili.core.idempotency import respond_once
-from zhili.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from zhili.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorQuery, Page
 from zhili.core.params import IdPath
 from zhili.org.division_code import PATTERN as DIVISION_PATTERN
 
@@ -78,7 +78,7 @@ def dispatch_campaign(
 def list_campaigns(
     session: DbSession,
     actor: CurrentActor,
-    cursor: str | None = None,
+    cursor: CursorQuery = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> Page[CampaignRead]:
     """Campaigns reaching into your scope, newest first."""

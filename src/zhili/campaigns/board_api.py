@@ -22,7 +22,7 @@ from zhili.core import exports
 from zhili.core.auth import Actor, CurrentActor
 from zhili.core.clock import Clock
 from zhili.core.http import ClockDep, DbSession, services
-from zhili.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from zhili.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorQuery, Page
 from zhili.core.params import IdPath
 from zhili.org.division_code import PATTERN as DIVISION_PATTERN
 from zhili.web.i18n import request_language
@@ -35,7 +35,6 @@ DivisionQuery = Annotated[
 ]
 WhichQuery = Annotated[Which, Query(description="unclaimed (未领办) or finished (已办结)")]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
-Cursor = Annotated[str | None, Query(max_length=200)]
 Language = Annotated[str | None, Query(pattern="^(zh|en)$", description="headings and role names (default: yours)")]
 CACHE_HEADERS = {"Cache-Control": "no-store"}
 
@@ -56,7 +55,7 @@ def list_people(
     clock: ClockDep,
     which: WhichQuery,
     division: DivisionQuery = None,
-    cursor: Cursor = None,
+    cursor: CursorQuery = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[PersonRow]:
     """Who has not claimed, or who has finished, with their phone and their supervisor's."""

@@ -23,7 +23,7 @@ from zhili.campaigns.board_schemas import FINISHED_STATES, UNCLAIMED_STATES, Boa
 from zhili.campaigns.models import CampaignTask
 from zhili.campaigns.visibility import load_campaign, sees_person, tasks_in_places
 from zhili.core.auth import Actor
-from zhili.core.pagination import Page, decode_cursor, encode_cursor
+from zhili.core.pagination import Key, Page, decode_cursor, encode_cursor
 from zhili.org.models import Division, Person, Position
 
 STATES_OF: dict[str, tuple[str, ...]] = {"unclaimed": UNCLAIMED_STATES, "finished": FINISHED_STATES}
@@ -88,7 +88,7 @@ def people(
     chosen, _top = resolve_division(actor, campaign, division)
     statement = _statement(actor, campaign_id=campaign.id, which=which, division=chosen, now=now)
     if cursor is not None:
-        code, task_id = decode_cursor(cursor, (str, int))
+        code, task_id = decode_cursor(cursor, (Key.TEXT, Key.INT))
         statement = statement.where(_after(code, task_id))
     found = _rows(session, statement.limit(limit + 1))
     has_more = len(found) > limit

@@ -20,6 +20,7 @@ from zhili.core.clock import Clock
 from zhili.core.errors import DomainError, NotFoundError
 from zhili.core.http import ClockDep, DbSession
 from zhili.core.idempotency import fingerprint, run_once
+from zhili.core.pagination import CursorQuery
 from zhili.core.params import IdPath
 from zhili.org.division_code import PATTERN as DIVISION_PATTERN
 from zhili.org.roles import role_name
@@ -29,7 +30,7 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/campaigns")
-def campaigns_page(request: Request, session: DbSession, actor: PageActor, cursor: str | None = None) -> Response:
+def campaigns_page(request: Request, session: DbSession, actor: PageActor, cursor: CursorQuery = None) -> Response:
     """Campaigns reaching into my scope, and the dispatch form (按需成单)."""
     return _list_page(request, session, actor, DispatchForm(), cursor=cursor)
 
@@ -40,7 +41,7 @@ def _list_page(
     actor: Actor,
     form: DispatchForm,
     *,
-    cursor: str | None = None,
+    cursor: CursorQuery = None,
     status_code: int = 200,
 ) -> Response:
     templates = templates_service.list_templates(session)

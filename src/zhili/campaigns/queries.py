@@ -12,7 +12,7 @@ from zhili.campaigns.models import Campaign, CampaignForward, CampaignScopeDivis
 from zhili.campaigns.schemas import CampaignRead, ForwardRead
 from zhili.campaigns.visibility import load_campaign, seen_actor_names, visible_campaigns, visible_forwards
 from zhili.core.auth import Actor
-from zhili.core.pagination import Page, decode_cursor, encode_cursor
+from zhili.core.pagination import Key, Page, decode_cursor, encode_cursor
 from zhili.org.models import Division
 
 
@@ -82,7 +82,7 @@ def list_campaigns(session: Session, actor: Actor, *, cursor: str | None, limit:
     """The campaigns the actor sees (`visibility.visible_campaigns`, in SQL), newest first."""
     statement = select(Campaign).where(visible_campaigns(actor)).order_by(Campaign.id.desc())
     if cursor:
-        statement = statement.where(Campaign.id < decode_cursor(cursor, (int,))[0])
+        statement = statement.where(Campaign.id < decode_cursor(cursor, (Key.INT,))[0])
     found = list(session.scalars(statement.limit(limit + 1)))
     page = found[:limit]
     scopes = scopes_of(session, [campaign.id for campaign in page])

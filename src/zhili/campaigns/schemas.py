@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from zhili.core.params import Name
+from zhili.core.text import BlankOrText, Line
 
 Mode = Literal["all", "cascade"]
 TaskState = Literal["notified", "read", "claimed", "reported", "verified", "rated", "declined"]
@@ -22,12 +23,12 @@ class CampaignCreate(_Input):
     """Dispatch a template: to whom (divisions and roles), how (all at once or level by level), and the message."""
 
     template: str = Field(pattern=r"^[a-z][a-z0-9_]{1,59}$")
-    divisions: list[str] = Field(min_length=1, max_length=50, description="division codes whose people receive it")
-    roles: list[str] | None = Field(default=None, description="the template's roles to reach (default: all of them)")
+    divisions: list[Line] = Field(min_length=1, max_length=50, description="division codes whose people receive it")
+    roles: list[Line] | None = Field(default=None, description="the template's roles to reach (default: all of them)")
     mode: Mode = "all"
     title: Name | None = Field(default=None, max_length=120)
-    message: str = Field(default="", max_length=2000)
-    source_key: str | None = Field(
+    message: BlankOrText = Field(default="", max_length=2000)
+    source_key: Line | None = Field(
         default=None,
         max_length=120,
         description="the alert (or request) behind it: a second dispatch is the same campaign",
@@ -91,7 +92,7 @@ class CampaignRead(BaseModel):
 class ForwardCreate(_Input):
     """Pass a cascading campaign down one level, with this level's own instructions."""
 
-    instructions: str = Field(default="", max_length=2000)
+    instructions: BlankOrText = Field(default="", max_length=2000)
 
 
 class ForwardRead(BaseModel):

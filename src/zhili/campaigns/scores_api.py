@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 
 from zhili.campaigns.score_schemas import By, Level, ScoresRead
 from zhili.campaigns.scoring import Period, score_board
 from zhili.core.auth import CurrentActor
 from zhili.core.http import ClockDep, DbSession
-from zhili.core.params import IdQuery
+from zhili.core.params import IdQuery, Instant
 
 router = APIRouter(prefix="/api/v1/campaigns", tags=["campaign scores"])
 
@@ -26,8 +25,8 @@ def scores(
     by: Annotated[By, Query(description="per person, or per unit (division) at `level`")] = "person",
     level: Annotated[Level, Query(description="the units when by=unit")] = "township",
     campaign: Annotated[IdQuery | None, Query(description="one campaign only")] = None,
-    since: Annotated[AwareDatetime | None, Query(description="campaigns dispatched at or after")] = None,
-    until: Annotated[AwareDatetime | None, Query(description="campaigns dispatched before")] = None,
+    since: Annotated[Instant | None, Query(description="campaigns dispatched at or after")] = None,
+    until: Annotated[Instant | None, Query(description="campaigns dispatched before")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_ROWS)] = 1_000,
 ) -> ScoresRead:
     """Scores of campaign tasks in your scope, highest points first: for the assessment (四维考评)."""

@@ -22,7 +22,8 @@ from zhili.core.auth import Actor, PageActor
 from zhili.core.clock import Clock
 from zhili.core.errors import InvalidInputError
 from zhili.core.http import ClockDep, DbSession, services
-from zhili.core.params import IdPath
+from zhili.core.pagination import CursorQuery
+from zhili.core.params import IdPath, id_in
 from zhili.matters import queries as matters
 from zhili.matters.definition import MatterDefinition
 from zhili.org.geo import request_locators
@@ -43,7 +44,7 @@ def my_tasks(  # noqa: PLR0917 - FastAPI parameters
     clock: ClockDep,
     where: Annotated[TaskFilter, Depends(task_filter)],
     view: Annotated[View, Query()] = "mine",
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: CursorQuery = None,
 ) -> Response:
     """My tasks (or `view=above`: those I verify), searched, filtered and sorted; a big 领办 button while unclaimed."""
     page = task_queries.list_tasks(session, actor, view=view, where=where, now=clock.now(), cursor=cursor, limit=50)
@@ -160,7 +161,7 @@ def _report(
     detail = task_queries.task_detail(session, actor, task_id, now=clock.now())
     matter = task_forms.text(form, "matter")
     # Photos kept from an earlier try of this form (shown again with their ids), then the new ones.
-    ids = [int(v) for v in form.getlist("photo_id") if isinstance(v, str) and v.isdigit() and len(v) < 10]  # noqa: PLR2004
+    ids = [photo for v in form.getlist("photo_id") if isinstance(v, str) and (photo := id_in(v)) is not None]
     try:
         definition = _definition(session, matter)
         ids += [

@@ -19,7 +19,7 @@ from zhili.campaigns.schemas import TASK_STATES, TaskState
 from zhili.campaigns.tasks import Reach
 from zhili.campaigns.visibility import load_reach, supervised_tasks
 from zhili.core.auth import Actor
-from zhili.core.pagination import cursor_instant, decode_cursor, encode_cursor
+from zhili.core.pagination import Key, decode_cursor, encode_cursor
 from zhili.org.models import Division, Person
 
 View = Literal["mine", "above"]
@@ -115,8 +115,7 @@ def ordered(stmt: SelectT, sort: Sort) -> SelectT:
 
 def after_cursor(cursor: str, sort: Sort) -> ColumnElement[bool]:
     """The rows after the last one seen, in the order of `sort`."""
-    at_text, last_id = decode_cursor(cursor, (str, int))
-    at = cursor_instant(at_text)
+    at, last_id = decode_cursor(cursor, (Key.INSTANT, Key.INT))
     if sort == "newest":
         return or_(CampaignTask.notified_at < at, and_(CampaignTask.notified_at == at, CampaignTask.id < last_id))
     column = _due() if sort == "due" else CampaignTask.notified_at.expression
@@ -127,7 +126,7 @@ def cursor_of(task: CampaignTask, sort: Sort) -> str:
     """The cursor after this task."""
     due = task.claim_due_at if task.state in UNCLAIMED else task.report_due_at
     at = due if sort == "due" else task.notified_at
-    return encode_cursor([at.isoformat(), task.id])
+    return encode_cursor([at, task.id])
 
 
 def rows() -> Select[CampaignTask, Campaign, str, str]:

@@ -11,6 +11,7 @@ from zhili.campaigns.schemas import TaskState
 from zhili.campaigns.tasks import MAX_PHOTOS, TaskAction, TaskRating
 from zhili.cases.schemas import Point
 from zhili.core.params import Id, Name
+from zhili.core.text import BlankOrText, Line, Text
 
 
 class _Input(BaseModel):
@@ -27,7 +28,7 @@ class CaseRaise(_Input):
     """A case (一件事) raised from a report, at the report's point: what was found, e.g. a fallen tree."""
 
     matter: str = Field(pattern=r"^[a-z][a-z0-9_]{1,59}$")
-    description: Name = Field(max_length=2000)
+    description: Text = Field(max_length=2000)
     attributes: dict[str, Any] = Field(default_factory=dict)
     address: Name | None = Field(default=None, max_length=200)
 
@@ -35,10 +36,10 @@ class CaseRaise(_Input):
 class ReportBody(_Input):
     """A field report (回单): what the role's task asks for, and optionally a case for what was found."""
 
-    text: str | None = Field(default=None, max_length=4000)
+    text: BlankOrText | None = Field(default=None, max_length=4000)
     photo_ids: list[Id] = Field(default_factory=list, max_length=MAX_PHOTOS, description="photos uploaded first")
     point: Point | None = Field(default=None, description="where the report was made (GPS)")
-    checklist: dict[str, bool] | None = Field(default=None, description="each checklist item: done or not")
+    checklist: dict[Line, bool] | None = Field(default=None, description="each checklist item: done or not")
     raise_case: CaseRaise | None = None
 
 
@@ -52,7 +53,7 @@ class RateBody(_Input):
     """Rate a verified task."""
 
     rating: TaskRating
-    comment: str | None = Field(default=None, max_length=500)
+    comment: BlankOrText | None = Field(default=None, max_length=500)
 
 
 class VerifyBody(_Input):

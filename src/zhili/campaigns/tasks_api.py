@@ -23,7 +23,7 @@ from zhili.campaigns.task_schemas import (
 from zhili.cases.photos import MAX_PHOTO_BYTES
 from zhili.core.auth import CurrentActor
 from zhili.core.http import ClockDep, DbSession
-from zhili.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from zhili.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorQuery, Page
 from zhili.core.params import IdPath
 from zhili.org.geo import request_locators
 
@@ -39,7 +39,7 @@ def list_tasks(
     clock: ClockDep,
     where: Annotated[TaskFilter, Depends(task_filter)],
     view: Annotated[View, Query(description="mine: sent to me; above: the ones I verify")] = "mine",
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: CursorQuery = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[TaskRead]:
     """My campaign tasks (or, with `view=above`, those I verify): search `q`, filters, `sort`; newest first."""

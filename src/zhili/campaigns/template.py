@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from zhili.core.text import BlankOrText, Line, Text
+
 CODE_PATTERN = r"^[a-z][a-z0-9_]{1,59}$"
 FIELD_ROLES = ("team_leader", "grid_head", "grid_worker", "party_member", "village_cadre", "township_command")
 
@@ -38,9 +40,9 @@ class RoleTask(_Strict):
     """The task every recipient of one role receives."""
 
     role: Literal["team_leader", "grid_head", "grid_worker", "party_member", "village_cadre", "township_command"]
-    title_zh: str = Field(min_length=1, max_length=80)
-    title_en: str = Field(min_length=1, max_length=160)
-    instructions: str = Field(min_length=1, max_length=2000)
+    title_zh: Line = Field(max_length=80)
+    title_en: Line = Field(max_length=160)
+    instructions: Text = Field(max_length=2000)
     claim_minutes: int = Field(gt=0, le=7 * 24 * 60, description="claim (领办) within this time")
     report_minutes: int = Field(gt=0, le=30 * 24 * 60, description="report (回单) within this time of dispatch")
     remind_after_minutes: int = Field(
@@ -50,7 +52,7 @@ class RoleTask(_Strict):
         gt=0, le=7 * 24 * 60, description="still unclaimed this long after the claim time: tell the supervisor"
     )
     evidence: tuple[EvidenceKind, ...] = Field(min_length=1)
-    checklist: tuple[str, ...] = ()
+    checklist: tuple[Line, ...] = ()
     points: Points = Points()
 
     @model_validator(mode="after")
@@ -68,9 +70,9 @@ class TaskTemplate(_Strict):
     """A named template: what the campaign is about, how urgent, and one task per role."""
 
     code: str = Field(pattern=CODE_PATTERN)
-    name_zh: str = Field(min_length=1, max_length=60)
-    name_en: str = Field(min_length=1, max_length=120)
-    description: str = ""
+    name_zh: Line = Field(max_length=60)
+    name_en: Line = Field(max_length=120)
+    description: BlankOrText = ""
     severity: Literal["info", "yellow", "red"] = "yellow"
     tasks: tuple[RoleTask, ...] = Field(min_length=1)
 

@@ -29,7 +29,7 @@ from zhili.cases.schemas import (
 from zhili.core.auth import CurrentActor
 from zhili.core.http import ClockDep, DbSession
 from zhili.core.idempotency import respond_once
-from zhili.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from zhili.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorQuery, Page
 from zhili.core.params import IdPath
 from zhili.org.geo import request_locators
 
@@ -80,7 +80,7 @@ def list_cases(
     actor: CurrentActor,
     clock: ClockDep,
     where: Annotated[CaseFilter, Depends(case_filter)],
-    cursor: str | None = None,
+    cursor: CursorQuery = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[CaseRead]:
     """Cases in your scope: search (`q`), filters, `sort`; see docs/reference/case-queue.md."""

@@ -8,27 +8,35 @@ from datetime import datetime
 from typing import Any
 
 from zhili.core.errors import InvalidInputError
+from zhili.core.text import refusal
 from zhili.matters.definition import AttributeDefinition, Datatype, MatterDefinition
 
 MAX_STRING = 200
 MAX_TEXT = 4000
+# A measured number people type (a length, a count): beyond this it is a mistake, and floats lose integers.
+MAX_NUMBER = 10**15
+MAX_CHOICES = 50
 
 
 Checked = tuple[Any, str | None]
 
 
-def _text(limit: int) -> Callable[[AttributeDefinition, Any], Checked]:
+def _text(limit: int, *, multiline: bool) -> Callable[[AttributeDefinition, Any], Checked]:
     def check(_attribute: AttributeDefinition, value: Any) -> Checked:
         if not isinstance(value, str) or not value.strip() or len(value) > limit:
             return None, f"must be text of 1 to {limit} characters"
-        return value.strip(), None
+        if multiline:
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
+        return value.strip(), refusal(value, multiline=multiline)
 
     return check
 
 
 def _number(_attribute: AttributeDefinition, value: Any) -> Checked:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         return None, "must be a number"
+    if (isinstance(value, float) and not math.isfinite(value)) or abs(value) > MAX_NUMBER:
+        return None, f"must be a number between -{MAX_NUMBER} and {MAX_NUMBER}"
     return value, None
 
 
@@ -44,21 +52,25 @@ def _datetime(_attribute: AttributeDefinition, value: Any) -> Checked:
 
 def _single(attribute: AttributeDefinition, value: Any) -> Checked:
     allowed = {v.key for v in attribute.values}
-    if value not in allowed:
+    if not isinstance(value, str) or value not in allowed:
         return None, f"must be one of {', '.join(sorted(allowed))}"
     return value, None
 
 
 def _multi(attribute: AttributeDefinition, value: Any) -> Checked:
     allowed = {v.key for v in attribute.values}
-    if not isinstance(value, list) or not value or any(v not in allowed for v in value):
+    if (
+        not isinstance(value, list)
+        or not 0 < len(value) <= MAX_CHOICES
+        or any(not isinstance(v, str) or v not in allowed for v in value)
+    ):
         return None, f"must be a non-empty list of {', '.join(sorted(allowed))}"
     return sorted(set(value)), None
 
 
 CHECKS: dict[Datatype, Callable[[AttributeDefinition, Any], Checked]] = {
-    Datatype.STRING: _text(MAX_STRING),
-    Datatype.TEXT: _text(MAX_TEXT),
+    Datatype.STRING: _text(MAX_STRING, multiline=False),
+    Datatype.TEXT: _text(MAX_TEXT, multiline=True),
     Datatype.NUMBER: _number,
     Datatype.DATETIME: _datetime,
     Datatype.SINGLEVALUELIST: _single,

@@ -19,6 +19,7 @@ from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
+from zhili.core.params import id_in
 from zhili.matters import queries as matters
 from zhili.matters.definition import MatterDefinition
 from zhili.org.routing import nearest_unit
@@ -140,7 +141,7 @@ _CITED_PHOTOS = select(CasePhoto.id).where(
 def _check_evidence(session: Session, case_id: int, evidence: list[EvidenceIn]) -> None:
     """Photos cite photos of this case (`photo:<id>`); a GPS fix is `lon,lat` in degrees."""
     photos = [e.ref for e in evidence if e.kind == "photo"]
-    ids = {int(ref[6:]) for ref in photos if ref.startswith("photo:") and ref[6:].isdigit()}
+    ids = {photo for ref in photos if ref.startswith("photo:") and (photo := id_in(ref[6:])) is not None}
     if (
         len(ids) != len(photos)
         or set(session.scalars(_CITED_PHOTOS, {"b_case_id": case_id, "b_ids": sorted(ids)})) != ids

@@ -23,9 +23,11 @@ from zhili.cases.schemas import (
 )
 from zhili.core.errors import DomainError, InvalidInputError
 from zhili.core.local_time import from_local_input
+from zhili.core.params import id_in
 from zhili.matters import queries as matters
 
 ATTRIBUTE_PREFIX = "attr."
+MAX_DECISION_DAYS = 90  # the form's own max
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
@@ -139,7 +141,13 @@ def meeting_from_form(form: FormData, now: datetime) -> MeetingCreate:
     """A meeting held now, with at most one decision from the form."""
     decisions = []
     if _text(form, "decision"):
-        days = int(_text(form, "decision_days") or "3") if (_text(form, "decision_days") or "3").isdigit() else 3
+        raw = _text(form, "decision_days") or "3"
+        days = id_in(raw) if raw.isascii() and raw.isdigit() else 3  # not a number: the default
+        if days is None or days > MAX_DECISION_DAYS:
+            raise InvalidInputError(
+                "the decision's days are too many",
+                errors=[{"field": "decision_days", "message": f"must be a number from 1 to {MAX_DECISION_DAYS}"}],
+            )
         decisions.append(
             {
                 "description": _text(form, "decision"),
@@ -184,7 +192,7 @@ def helper_units(session: Session, detail: CaseDetail) -> list[UnitRef]:
 
 def merge_target(form: FormData) -> int:
     """The case id a merge button posted."""
-    value = _text(form, "into_case_id") or ""
-    if not value.isdigit():
+    case_id = id_in(_text(form, "into_case_id") or "")
+    if case_id is None:
         raise InvalidInputError("choose the case to merge into")
-    return int(value)
+    return case_id

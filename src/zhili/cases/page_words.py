@@ -9,6 +9,7 @@ from typing import Any
 
 from zhili.cases.collaboration import gps_point
 from zhili.cases.page_names import ActorName, Names
+from zhili.core.params import id_in
 from zhili.matters.definition import AttributeDefinition, Datatype, MatterDefinition
 from zhili.web.i18n import translate
 from zhili.web.labels import local_time
@@ -93,8 +94,8 @@ class Words:
         for item in items:
             kind, ref = str(item.get("kind", "")), str(item.get("ref", ""))
             label = self.t(f"casepage.evidence.{kind}")
-            if kind == "photo" and ref.startswith("photo:") and ref[6:].isdigit():
-                views.append(EvidenceView(kind, label, photo_id=int(ref[6:])))
+            if kind == "photo" and ref.startswith("photo:") and (photo := id_in(ref[6:])) is not None:
+                views.append(EvidenceView(kind, label, photo_id=photo))
             elif kind == "gps" and (point := gps_point(ref)) is not None:
                 views.append(
                     EvidenceView(kind, label, text=f"{point[0]:.5f}, {point[1]:.5f}", lon=point[0], lat=point[1])

@@ -36,6 +36,7 @@ from zhili.core.auth import Actor, PageActor
 from zhili.core.clock import Clock
 from zhili.core.errors import DomainError, InvalidInputError
 from zhili.core.http import ClockDep, DbSession
+from zhili.core.pagination import CursorQuery
 from zhili.core.params import IdPath
 from zhili.web.templating import renderer
 
@@ -49,7 +50,7 @@ def work_queue(
     actor: PageActor,
     clock: ClockDep,
     where: Annotated[CaseFilter, Depends(case_filter)],
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: CursorQuery = None,
 ) -> Response:
     """The case queue (办件): search, filters, sort; those waiting for me first; cards on a phone."""
     page = queries.list_cases(session, actor, where, now=clock.now(), cursor=cursor, limit=50)
@@ -285,7 +286,7 @@ def supervision_page(
     session: DbSession,
     actor: PageActor,
     action: Annotated[str | None, Query(pattern=r"^[a-z_]{4,20}$")] = None,
-    cursor: str | None = None,
+    cursor: CursorQuery = None,
 ) -> Response:
     """The supervision page (督办): cards per unit, red cards first, and the latest cards."""
     return renderer(request).render(

@@ -18,7 +18,7 @@ from zhili.cases.models import Case, CollaborationRequest
 from zhili.cases.visibility import strip_units, visible_cases
 from zhili.core.auth import Actor, Scope
 from zhili.core.local_time import LOCAL_ZONE
-from zhili.core.pagination import cursor_instant, decode_cursor, encode_cursor
+from zhili.core.pagination import Key, decode_cursor, encode_cursor
 from zhili.matters.models import MatterVersion
 from zhili.org.division_code import DivisionCode
 from zhili.org.models import Department
@@ -163,12 +163,11 @@ def ordered(stmt: SelectT, sort: Sort) -> SelectT:
 def after_cursor(cursor: str, sort: Sort) -> ColumnElement[bool]:
     """The rows after the last one seen, in the order of `sort`."""
     if sort != "due":
-        seen: int = decode_cursor(cursor, (int,))[0]
+        seen: int = decode_cursor(cursor, (Key.INT,))[0]
         return Case.id < seen if sort == "newest" else Case.id > seen
-    due_text, last_id = decode_cursor(cursor, (str, int))
-    if not due_text:  # already among the cases without a clock
+    due, last_id = decode_cursor(cursor, (Key.INSTANT_OR_NONE, Key.INT))
+    if due is None:  # already among the cases without a clock
         return and_(Case.phase_due_at.is_(None), Case.id > last_id)
-    due = cursor_instant(due_text)
     return or_(
         Case.phase_due_at > due,
         and_(Case.phase_due_at == due, Case.id > last_id),
@@ -179,7 +178,7 @@ def after_cursor(cursor: str, sort: Sort) -> ColumnElement[bool]:
 def cursor_of(case_id: int, due_at: datetime | None, sort: Sort) -> str:
     """The cursor after this row."""
     if sort == "due":
-        return encode_cursor([due_at.isoformat() if due_at else "", case_id])
+        return encode_cursor([due_at, case_id])
     return encode_cursor([case_id])
 
 

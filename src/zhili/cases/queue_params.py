@@ -20,13 +20,20 @@ _STATUSES = "|".join(s.value for s in CaseStatus)
 _DATE = r"^(\d{4}-\d{2}-\d{2})?$"
 
 
+# A day whose local midnight, or the next one, falls outside years 1–9999 in UTC cannot be compared.
+_FIRST_DAY, _LAST_DAY = date(2, 1, 1), date(9998, 12, 31)
+
+
 def _date(text: str | None) -> date | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError as exc:
         raise InvalidInputError(f"{text} is not a date") from exc
+    if not _FIRST_DAY <= day <= _LAST_DAY:
+        raise InvalidInputError(f"{text} is not a date between {_FIRST_DAY} and {_LAST_DAY}")
+    return day
 
 
 def case_filter(  # noqa: PLR0917 - one argument per documented query parameter

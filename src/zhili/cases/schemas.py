@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from zhili.core.params import Id, Name
+from zhili.core.params import Id, Instant, Name
+from zhili.core.text import Line, Text
 
 Channel = Literal["web", "phone", "hotline", "open311", "warning", "alert", "campaign", "api"]
 Stage = Literal["investigation", "evidence_check", "rectification"]
@@ -31,7 +32,7 @@ class CaseCreate(_Input):
     point: Point | None = None
     place: Name | None = Field(default=None, max_length=60, description="a place name, e.g. 柯城区府山街道")
     address: Name | None = Field(default=None, max_length=200)
-    description: Name = Field(max_length=4000)
+    description: Text = Field(max_length=4000)
     attributes: dict[str, Any] = Field(default_factory=dict)
     channel: Channel = "api"
     reporter_name: Name | None = Field(default=None, max_length=60)
@@ -60,9 +61,9 @@ class CommandBody(_Input):
     lead_unit_id: Id | None = None
     hours: int | None = Field(default=None, ge=1, le=720)
     evidence: list[EvidenceIn] = Field(default_factory=list, max_length=50)
-    text: Name | None = Field(default=None, max_length=4000)
+    text: Text | None = Field(default=None, max_length=4000)
     rating: Literal["very_satisfied", "satisfied", "basically_satisfied", "dissatisfied"] | None = None
-    comment: Name | None = Field(default=None, max_length=1000)
+    comment: Text | None = Field(default=None, max_length=1000)
     cancel_reason: Name | None = Field(
         default=None,
         max_length=500,
@@ -75,7 +76,7 @@ class HelpRequestIn(_Input):
 
     unit_id: Id
     deadline_hours: int = Field(ge=1, le=720)
-    text: Name = Field(max_length=2000)
+    text: Text = Field(max_length=2000)
     stage: Stage = "investigation"
 
 
@@ -88,34 +89,34 @@ class CollaborationAsk(_Input):
 class CollaborationReply(_Input):
     """A collaborating unit's answer to its request."""
 
-    text: Name = Field(max_length=4000)
+    text: Text = Field(max_length=4000)
     evidence: list[EvidenceIn] = Field(default_factory=list, max_length=50)
 
 
 class DecisionIn(_Input):
     """A meeting decision that becomes a task."""
 
-    description: Name = Field(max_length=1000)
+    description: Text = Field(max_length=1000)
     owner_unit_id: Id
-    deadline_at: AwareDatetime
+    deadline_at: Instant
 
 
 class MeetingCreate(_Input):
     """A consultation meeting (会商): when, who, minutes, decisions."""
 
     title: Name = Field(max_length=120)
-    held_at: AwareDatetime
+    held_at: Instant
     place: Name | None = Field(default=None, max_length=120)
-    minutes: Name = Field(max_length=20_000)
+    minutes: Text = Field(max_length=20_000)
     attendee_unit_ids: list[Id] = Field(default_factory=list, max_length=60)
-    attendee_divisions: list[str] = Field(default_factory=list, max_length=20)
+    attendee_divisions: list[Line] = Field(default_factory=list, max_length=20)
     decisions: list[DecisionIn] = Field(default_factory=list, max_length=50)
 
 
 class TaskDone(_Input):
     """Marking a meeting task done."""
 
-    note: Name = Field(max_length=2000)
+    note: Text = Field(max_length=2000)
 
 
 class MergeBody(_Input):

@@ -27,6 +27,7 @@ from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.core.errors import ConflictError, InvalidInputError, NotFoundError
+from zhili.core.params import id_in
 from zhili.matters import queries as matters
 from zhili.org.division_code import DivisionCode
 from zhili.org.geo import LocatorCache
@@ -79,7 +80,7 @@ def check_photo_evidence(session: Session, case: Case, command: lifecycle.Comman
     if not isinstance(command, lifecycle.Reply):
         return
     cited = [e.ref for e in command.evidence if e.kind.value == "photo"]
-    ids = {int(ref.removeprefix("photo:")) for ref in cited if ref.startswith("photo:") and ref[6:].isdigit()}
+    ids = {photo for ref in cited if ref.startswith("photo:") and (photo := id_in(ref[6:])) is not None}
     found = set(session.scalars(_CITED_PHOTOS, {"b_case_id": case.id, "b_ids": sorted(ids)}))
     if len(ids) != len(cited) or ids != found:
         raise InvalidInputError(

@@ -21,7 +21,7 @@ from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.core.errors import ConflictError, ForbiddenError
-from zhili.core.pagination import Page, decode_cursor, encode_cursor
+from zhili.core.pagination import Key, Page, decode_cursor, encode_cursor
 from zhili.org.models import Department, Division
 
 SUPERVISING = frozenset({Party.DISPATCHER, Party.SUPERVISOR})
@@ -82,7 +82,7 @@ def list_cards(
     if card_id:
         conditions.append(SupervisionCard.id == card_id)
     if cursor:
-        conditions.append(SupervisionCard.id < decode_cursor(cursor, (int,))[0])
+        conditions.append(SupervisionCard.id < decode_cursor(cursor, (Key.INT,))[0])
     statement = (
         select(SupervisionCard, Case.number, Department)
         .join(Case, Case.id == SupervisionCard.case_id)

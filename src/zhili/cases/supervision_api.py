@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -11,8 +10,8 @@ from zhili.cases import supervision
 from zhili.cases.schemas import SupervisionAction, SupervisionCardRead, SupervisionCreate, UnitCardCount
 from zhili.core.auth import CurrentActor
 from zhili.core.http import ClockDep, DbSession
-from zhili.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
-from zhili.core.params import IdPath, IdQuery
+from zhili.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorQuery, Page
+from zhili.core.params import IdPath, IdQuery, Instant
 
 router = APIRouter(prefix="/api/v1", tags=["supervision"])
 
@@ -32,7 +31,7 @@ def list_cards(
     county: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
     unit: IdQuery | None = None,
     action: SupervisionAction | None = None,
-    cursor: str | None = None,
+    cursor: CursorQuery = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> Page[SupervisionCardRead]:
     """Cards issued on cases in your scope, newest first."""
@@ -40,6 +39,6 @@ def list_cards(
 
 
 @router.get("/supervision/units")
-def cards_by_unit(session: DbSession, actor: CurrentActor, since: datetime | None = None) -> list[UnitCardCount]:
+def cards_by_unit(session: DbSession, actor: CurrentActor, since: Instant | None = None) -> list[UnitCardCount]:
     """Cards per unit and kind, red cards first (the county centre's supervision table)."""
     return supervision.cards_by_unit(session, actor, since=since)

@@ -1,11 +1,15 @@
-"""Shared request parameter types: bounded ids and text without control characters."""
+"""Shared request parameter types: bounded ids, instants that fit in UTC, and names (one line of text)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Path, Query
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, Field
+from pydantic_core import PydanticCustomError
+
+from zhili.core.text import Line
 
 # Ids are 32-bit on every backend; a larger number cannot name anything and must not reach SQL.
 MAX_ID = 2**31 - 1
@@ -14,5 +18,29 @@ NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
 Id = Annotated[int, Field(gt=0, le=MAX_ID)]
 IdPath = Annotated[int, Path(gt=0, le=MAX_ID)]
 IdQuery = Annotated[int, Query(gt=0, le=MAX_ID)]
-# A name a person types: surrounding blanks removed, something left, no control characters.
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pattern=NO_CONTROL_CHARACTERS)]
+# A name a person types: one line under the text policy (`core.text`).
+Name = Line
+
+
+def _in_utc(value: datetime) -> datetime:
+    """An aware time read in UTC; one whose UTC date falls outside years 1–9999 cannot be stored or compared."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:
+        raise PydanticCustomError("datetime_range", "must be a time between the years 1 and 9999 in UTC") from exc
+
+
+# A point in time given by a client (a query filter, a deadline): with a zone, read in UTC.
+Instant = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+
+
+def id_in(text: str) -> int | None:
+    """The id a text names (ASCII digits, 1 to MAX_ID), or None.
+
+    `str.isdigit` alone is not enough: `"²"` is a digit to it and `int` refuses it (a 500), and a long
+    run of digits overflows the database driver.
+    """
+    if not (text.isascii() and text.isdigit() and len(text) <= len(str(MAX_ID))):
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None

@@ -16,8 +16,8 @@ from zhili.core.auth import CurrentActor
 from zhili.core.errors import NotFoundError
 from zhili.core.http import ClockDep, DbSession, services
 from zhili.core.idempotency import respond_once
-from zhili.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
-from zhili.core.params import MAX_ID, Id, IdPath
+from zhili.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorQuery, Page
+from zhili.core.params import MAX_ID, Id, IdPath, id_in
 from zhili.notify import deliveries, inbox, preferences, stream, webhooks
 from zhili.notify.kinds import Status
 from zhili.notify.schemas import (
@@ -37,13 +37,16 @@ inbox_router = APIRouter(prefix="/api/v1/inbox", tags=["inbox"])
 router = APIRouter(prefix="/api/v1/notify", tags=["notify"])
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
-Cursor = Annotated[str | None, Query(max_length=200)]
 IdempotencyKey = Annotated[str | None, Header(max_length=200, description="makes a retried POST safe")]
 
 
 @inbox_router.get("")
 def list_inbox(
-    session: DbSession, actor: CurrentActor, unread: bool = False, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
+    session: DbSession,
+    actor: CurrentActor,
+    unread: bool = False,
+    cursor: CursorQuery = None,
+    limit: Limit = DEFAULT_LIMIT,
 ) -> Page[InboxItemRead]:
     """My notifications, newest first (only the unread ones with `unread=true`)."""
     return inbox.list_inbox(session, actor, is_unread=unread, cursor=cursor, limit=limit)
@@ -87,8 +90,8 @@ async def stream_inbox(
     if actor.person_id is None:
         raise NotFoundError("this login is not linked to a person, so it has no inbox")
     found = services(request)
-    if last_event_id is not None and last_event_id.isdigit():
-        after = min(int(last_event_id), MAX_ID)
+    if last_event_id is not None and (last_seen := id_in(last_event_id)) is not None:
+        after = last_seen
     if after is None:
         after = await run_in_threadpool(stream.starting_point, found.read_sessions, actor.person_id)
     events = stream.inbox_events(request, found, person_id=actor.person_id, after_id=after)
@@ -116,7 +119,7 @@ def list_deliveries(
     actor: CurrentActor,
     status: Status | None = None,
     channel: Literal["email", "sms", "webhook"] | None = None,
-    cursor: Cursor = None,
+    cursor: CursorQuery = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[DeliveryRead]:
     """The delivery log, newest first (administrators)."""

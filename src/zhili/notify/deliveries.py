@@ -12,7 +12,7 @@ from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.core.errors import ConflictError, NotFoundError
-from zhili.core.pagination import Page, decode_cursor, encode_cursor
+from zhili.core.pagination import Key, Page, decode_cursor, encode_cursor
 from zhili.notify.kinds import Status
 from zhili.notify.models import DeliveryAttempt, Notification, OutboxMessage
 from zhili.notify.schemas import AttemptRead, DeliveryDetail, DeliveryRead
@@ -62,7 +62,7 @@ def list_deliveries(
     if channel is not None:
         stmt = stmt.where(OutboxMessage.channel == channel)
     if cursor is not None:
-        (before,) = decode_cursor(cursor, (int,))
+        (before,) = decode_cursor(cursor, (Key.INT,))
         stmt = stmt.where(OutboxMessage.id < before)
     rows = session.execute(stmt.order_by(OutboxMessage.id.desc()).limit(limit + 1)).all()
     items = [_read(row) for row in rows[:limit]]

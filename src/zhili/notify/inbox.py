@@ -15,7 +15,7 @@ from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.core.errors import NotFoundError
-from zhili.core.pagination import Page, decode_cursor, encode_cursor
+from zhili.core.pagination import Key, Page, decode_cursor, encode_cursor
 from zhili.notify.kinds import Severity
 from zhili.notify.models import InboxItem, Notification
 from zhili.notify.schemas import InboxItemRead, MarkedRead, UnreadCount
@@ -55,7 +55,7 @@ def list_inbox(
     if is_unread:
         stmt = stmt.where(InboxItem.read_at.is_(None))
     if cursor is not None:
-        (before,) = decode_cursor(cursor, (int,))
+        (before,) = decode_cursor(cursor, (Key.INT,))
         stmt = stmt.where(InboxItem.id < before)
     rows = session.execute(stmt.order_by(InboxItem.id.desc()).limit(limit + 1)).all()
     items = [_read(row) for row in rows[:limit]]

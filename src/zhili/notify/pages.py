@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -15,18 +15,18 @@ from starlette.responses import Response
 from zhili.core.auth import Actor, PageActor
 from zhili.core.clock import Clock
 from zhili.core.http import ClockDep, DbSession
-from zhili.core.params import IdPath
+from zhili.core.pagination import CursorQuery
+from zhili.core.params import IdPath, id_in
 from zhili.notify import deliveries, inbox, preferences, webhooks
 from zhili.notify.kinds import PERSONAL_CHANNELS, SEVERITY_ORDER, Status
 from zhili.notify.schemas import PreferencesUpdate
 from zhili.web.templating import renderer
 
 router = APIRouter(include_in_schema=False)
-Cursor = Annotated[str | None, Query(max_length=200)]
 
 
 @router.get("/inbox")
-def inbox_page(request: Request, session: DbSession, actor: PageActor, cursor: Cursor = None) -> Response:
+def inbox_page(request: Request, session: DbSession, actor: PageActor, cursor: CursorQuery = None) -> Response:
     """My notifications, newest first; new ones appear while the page is open."""
     page = inbox.list_inbox(session, actor, cursor=cursor, limit=50)
     context = {
@@ -52,7 +52,7 @@ async def open_item(item_id: IdPath, session: DbSession, actor: PageActor, clock
 async def read_all(request: Request, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
     """Mark everything the page showed as read."""
     raw = (await request.form()).get("up_to")
-    up_to = int(raw) if isinstance(raw, str) and raw.isdigit() and len(raw) < 11 else None  # noqa: PLR2004 - digits of an id
+    up_to = id_in(raw) if isinstance(raw, str) else None
     await run_in_threadpool(inbox.mark_all_read, session, actor=actor, clock=clock, up_to=up_to)
     return RedirectResponse("/inbox", status_code=303)
 
@@ -112,7 +112,7 @@ def deliveries_page(
     actor: PageActor,
     status: Status | None = None,
     channel: Literal["email", "sms", "webhook"] | None = None,
-    cursor: Cursor = None,
+    cursor: CursorQuery = None,
 ) -> Response:
     """The delivery log: counts per channel and status, the newest messages, the webhook endpoints."""
     page = deliveries.list_deliveries(session, actor, status=status, channel=channel, cursor=cursor, limit=50)

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from zhili.core.auth import CurrentActor
 from zhili.core.http import ClockDep, DbSession
 from zhili.core.idempotency import respond_once
-from zhili.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from zhili.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorQuery, Page
 from zhili.core.params import IdPath, IdQuery
 from zhili.org import geo, links, places, queries, service
 from zhili.org.division_code import PATTERN
@@ -63,7 +63,7 @@ def list_children(
     code: str,
     session: DbSession,
     actor: CurrentActor,
-    cursor: str | None = None,
+    cursor: CursorQuery = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[DivisionRef]:
     """The subdivisions of a division, a page at a time."""
@@ -130,7 +130,7 @@ def list_people(
     department: IdQuery | None = None,
     role: str | None = None,
     q: Annotated[str | None, Query(max_length=60)] = None,
-    cursor: str | None = None,
+    cursor: CursorQuery = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[PersonRead]:
     """People holding posts in your scope, with filters, a page at a time."""

@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from zhili.core.auth import PageActor
 from zhili.core.http import DbSession
+from zhili.core.pagination import CursorQuery
 from zhili.core.params import IdPath
 from zhili.org import browse, links, map_view, queries
 from zhili.org.roles import role_name
@@ -39,7 +40,7 @@ def org_search(
 
 @router.get("/org/divisions/{code}")
 def org_division(
-    request: Request, code: str, session: DbSession, actor: PageActor, cursor: str | None = None
+    request: Request, code: str, session: DbSession, actor: PageActor, cursor: CursorQuery = None
 ) -> Response:
     """A division: where it sits, its subdivisions, its units, its people and its links."""
     page = browse.division_page(session, actor, code, cursor=cursor)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, aliased
 
 from zhili.core.auth import Actor
 from zhili.core.errors import NotFoundError
-from zhili.core.pagination import Page, decode_cursor, encode_cursor
+from zhili.core.pagination import Key, Page, decode_cursor, encode_cursor
 from zhili.org import visibility
 from zhili.org.division_code import DivisionCode
 from zhili.org.models import Department, DepartmentKind, Division, Person, Position
@@ -75,7 +75,7 @@ def list_children(session: Session, actor: Actor, code: str, *, cursor: str | No
     get_division(session, actor, code)
     stmt = select(Division).where(Division.parent_code == code, visibility.divisions(actor))
     if cursor:
-        stmt = stmt.where(Division.code > decode_cursor(cursor, (str,))[0])
+        stmt = stmt.where(Division.code > decode_cursor(cursor, (Key.TEXT,))[0])
     rows = list(session.scalars(stmt.order_by(Division.code).limit(limit + 1)))
     next_cursor = encode_cursor([rows[limit - 1].code]) if len(rows) > limit else None
     return Page[DivisionRef](items=[_ref(row) for row in rows[:limit]], next_cursor=next_cursor)
@@ -242,7 +242,7 @@ def list_people(
     if text:
         stmt = stmt.where(or_(Person.name.contains(text, autoescape=True), Person.phone == text))
     if cursor:
-        stmt = stmt.where(Person.id > decode_cursor(cursor, (int,))[0])
+        stmt = stmt.where(Person.id > decode_cursor(cursor, (Key.INT,))[0])
     people = list(session.scalars(stmt.order_by(Person.id).limit(limit + 1)))
     page, more = people[:limit], len(people) > limit
     positions = _positions(session, actor, [p.id for p in page])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from zhili.core.params import Id, Name
+from zhili.core.text import Line
 from zhili.org.division_code import PATTERN
 
 
@@ -86,7 +87,7 @@ class PositionCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    role: str = Field(min_length=2, max_length=30)
+    role: Line = Field(min_length=2, max_length=30)
     division_code: str | None = Field(default=None, pattern=PATTERN)
     department_id: Id | None = None
     supervisor_position_id: Id | None = None
@@ -100,7 +101,7 @@ class PersonCreate(BaseModel):
 
     name: Name = Field(max_length=60)
     phone: str | None = Field(default=None, pattern=r"^\+?\d{5,20}$")
-    email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+$")
+    email: Line | None = Field(default=None, max_length=200, pattern=r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+$")
     position: PositionCreate
 
 
@@ -111,7 +112,7 @@ class PersonUpdate(BaseModel):
 
     name: Name | None = Field(default=None, max_length=60)
     phone: str | None = Field(default=None, pattern=r"^\+?\d{5,20}$")
-    email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+$")
+    email: Line | None = Field(default=None, max_length=200, pattern=r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+$")
 
     @field_validator("name")
     @classmethod

@@ -38,6 +38,8 @@ PYDANTIC_KINDS = {
     "datetime_parsing": "datetime",
     "datetime_from_date_parsing": "datetime",
     "timezone_aware": "datetime",
+    "text_characters": "characters",
+    "datetime_range": "datetime",
 }
 # The services' wording → message keys.
 SERVICE_WORDING = (
