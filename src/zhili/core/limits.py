@@ -71,16 +71,25 @@ class BodySizeLimitMiddleware:
         await send_problem(send, 413, "Payload too large", detail)
 
 
+# Scripts and styles come only from /static/: no inline <script>, handler attribute, <style> or
+# style attribute runs or applies. Styles set from JavaScript through the DOM (Leaflet, ECharts) are
+# not inline markup and stay allowed. Images may be data:/blob: URLs (Leaflet's icons, photo previews).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; "
+    "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"same-origin"),
-    (b"content-security-policy", b"frame-ancestors 'none'"),
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
 ]
+# Every answer but the static assets may carry personal data (pages, the API, photos, exports).
+CACHEABLE_PREFIX = "/static/"
 
 
 class SecurityHeadersMiddleware:
-    """Headers every response carries; API responses (personal data) are never cached."""
+    """Headers every response carries; nothing but static assets is ever stored by a cache."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -90,14 +99,19 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        no_store = scope["path"].startswith("/api/")
+        no_store = not scope["path"].startswith(CACHEABLE_PREFIX)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = message.setdefault("headers", [])
+                headers = [
+                    (name, value)
+                    for name, value in message.get("headers", [])
+                    if name.lower() != b"cache-control" or not no_store
+                ]
                 headers.extend(SECURITY_HEADERS)
                 if no_store:
                     headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
