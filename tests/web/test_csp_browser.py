@@ -40,7 +40,8 @@ def typhoon(sqlite_world: World) -> Iterator[tuple[int, int, int]]:
     assert case_id is not None
     yield campaign.id, task.id, case_id
     with Session(sqlite_world.engine) as session:
-        close_campaign(session, campaign_id=campaign.id, actor=system_actor("test"), clock=FrozenClock(SystemClock().now()))
+        now = FrozenClock(SystemClock().now())
+        close_campaign(session, campaign_id=campaign.id, actor=system_actor("test"), clock=now)
 
 
 class Watched:
@@ -52,7 +53,7 @@ class Watched:
         self.context.add_init_script(WATCH)
         self.page = self.context.new_page()
         self.errors: list[str] = []
-        self.page.on("console", lambda message: self._console(message))
+        self.page.on("console", self._console)
         self.page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
         self.page.goto(f"{server}/login")
         self.page.fill("input[name=username]", username)

@@ -205,8 +205,7 @@ def _report_errors(exc: Exception, language: str) -> FormErrors:
     """A refused report's reasons by input, in the page's language."""
     if isinstance(exc, PayloadTooLargeError | UnsupportedMediaTypeError):
         found = FormErrors()
-        kind = "photo_size" if isinstance(exc, PayloadTooLargeError) else "photo_type"
-        found.add("photos", translate(f"form.error.{kind}", language))
+        found.add("photos", translate(f"form.error.{exc.form_kind}", language))
         return found
     attributes = {"raise_case.attributes": "attr"}
     found = form_errors(exc, language, {**REPORT_INPUTS, **attributes})

@@ -1,4 +1,4 @@
-"""Report photos: uploaded by the recipient of a claimed task, checked by content like case photos."""
+"""Report photos: uploaded by the recipient of a claimed task, checked like case photos (`cases.photos.check_photo`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from zhili.campaigns.models import CampaignTask, TaskPhoto
 from zhili.campaigns.reach import load_reach, load_task, state_of, visible_tasks
 from zhili.campaigns.tasks import TaskParty, allowed_actions
-from zhili.cases.photos import MAX_PHOTO_BYTES, PayloadTooLargeError, UnsupportedMediaTypeError, sniff
+from zhili.cases.photos import check_photo
 from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
@@ -29,11 +29,7 @@ def attach_task_photo(session: Session, *, task_id: int, data: bytes, actor: Act
     if task.state != "claimed":
         allowed = [str(action) for action in allowed_actions(state_of(task), parties)]
         raise ConflictError(f"photos belong to a report; a task that is {task.state} takes none", allowed=allowed)
-    if len(data) > MAX_PHOTO_BYTES:
-        raise PayloadTooLargeError(f"a photo may have at most {MAX_PHOTO_BYTES // (1024 * 1024)} MiB")
-    content_type = sniff(data)
-    if content_type is None:
-        raise UnsupportedMediaTypeError("photos must be JPEG, PNG or WebP images")
+    content_type = check_photo(data)
     if (session.scalar(select(func.count()).where(TaskPhoto.task_id == task.id)) or 0) >= MAX_UPLOADS:
         raise InvalidInputError(f"a task holds at most {MAX_UPLOADS} photos")
     now = clock.now()

@@ -23,11 +23,11 @@ MAX_INTAKE_PHOTOS = 6
 
 
 def photo_problem(data: bytes) -> str | None:
-    """Why a photo would be refused (`photo_size`, `photo_type`), or None."""
-    if len(data) > photos.MAX_PHOTO_BYTES:
-        return "photo_size"
-    if photos.sniff(data) is None:
-        return "photo_type"
+    """Why a photo would be refused (`photo_size`, `photo_pixels`, `photo_type`), or None."""
+    try:
+        photos.check_photo(data)
+    except (photos.PayloadTooLargeError, photos.UnsupportedMediaTypeError) as exc:
+        return exc.form_kind
     return None
 
 

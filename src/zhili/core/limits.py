@@ -9,10 +9,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from zhili.core.request_context import send_problem
 
 
-class BodyTooLargeError(Exception):
-    """Raised while streaming a body that outgrows the limit."""
-
-
 class ControlCharacterGuardMiddleware:
     """Refuse URLs whose path or query decodes to control characters (NUL and friends).
 
@@ -35,7 +31,12 @@ class ControlCharacterGuardMiddleware:
 
 
 class BodySizeLimitMiddleware:
-    """Refuse bodies larger than `max_bytes`, by declared length and by counted bytes."""
+    """Refuse bodies larger than `max_bytes` with 413, by declared length and by bytes counted as they arrive.
+
+    A chunked body has no length to check up front: once it outgrows the limit the 413 is sent at
+    once and the application is told the client left, so it stops reading; whatever it answers
+    then (a framework would call the cut body unparseable, 400) is dropped.
+    """
 
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
         self.app = app
@@ -51,20 +52,30 @@ class BodySizeLimitMiddleware:
             await self._refuse(send)
             return
         received = 0
+        started = refused = False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise BodyTooLargeError
+                    refused = True
+                    if not started:
+                        await self._refuse(send)
+                    return {"type": "http.disconnect"}
             return message
 
-        try:
-            await self.app(scope, counting_receive, send)
-        except BodyTooLargeError:
-            await self._refuse(send)
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if refused:
+                return
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        await self.app(scope, counting_receive, guarded_send)
 
     async def _refuse(self, send: Send) -> None:
         detail = f"the request body exceeds the limit of {self.max_bytes} bytes"
