@@ -1,4 +1,4 @@
-"""The grid's contact officer is named only to whom the officer's post is visible: a reporter learns the unit, not the person."""
+"""The grid contact officer is named only to whom the post is visible: a reporter learns the unit, not the person."""
 
 from __future__ import annotations
 

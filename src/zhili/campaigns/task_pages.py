@@ -17,7 +17,13 @@ from zhili.campaigns import task_export, task_forms, task_photos, task_queries, 
 from zhili.campaigns.task_queue import TaskFilter, View, task_filter
 from zhili.campaigns.task_schemas import RateBody, TaskDetail
 from zhili.campaigns.tasks import TaskRating
-from zhili.cases.photos import MAX_PHOTO_BYTES, PayloadTooLargeError, UnsupportedMediaTypeError
+from zhili.cases.photos import (
+    MAX_PHOTO_BYTES,
+    CheckedPhoto,
+    PayloadTooLargeError,
+    UnsupportedMediaTypeError,
+    check_photo,
+)
 from zhili.core.auth import Actor, PageActor
 from zhili.core.clock import Clock
 from zhili.core.errors import InvalidInputError
@@ -156,16 +162,24 @@ async def report(request: Request, task_id: IdPath, session: DbSession, actor: P
 def _report(
     request: Request, form: FormData, photos: list[bytes], session: Session, *, actor: Actor, clock: Clock, task_id: int
 ) -> Response:
-    # Database work runs in the thread pool, never on the event loop (ADR 0004).
+    # Database work runs in the thread pool, never on the event loop (ADR 0004); the photos are
+    # decoded first, before the write transaction begins.
+    try:
+        ready: list[CheckedPhoto] = [check_photo(data) for data in photos]
+        refusal: Exception | None = None
+    except (PayloadTooLargeError, UnsupportedMediaTypeError) as exc:
+        ready, refusal = [], exc
     detail = task_queries.task_detail(session, actor, task_id, now=clock.now())
     matter = task_forms.text(form, "matter")
     # Photos kept from an earlier try of this form (shown again with their ids), then the new ones.
     ids = [int(v) for v in form.getlist("photo_id") if isinstance(v, str) and v.isdigit() and len(v) < 10]  # noqa: PLR2004
     try:
+        if refusal is not None:
+            raise refusal
         definition = _definition(session, matter)
         ids += [
             task_photos.attach_task_photo(session, task_id=task_id, data=data, actor=actor, clock=clock).id
-            for data in photos
+            for data in ready
         ]
         body = task_forms.report_from_form(form, photo_ids=ids, checklist=detail.checklist, definition=definition)
         task_service.report_task(

@@ -2,14 +2,15 @@
 
 The same check serves every upload (case photos here, task report photos in `campaigns.task_photos`):
 413 for a file over `MAX_PHOTO_BYTES` or an image over `MAX_PHOTO_PIXELS`, 415 for anything that is
-not a JPEG, PNG or WebP image that decodes from its first byte to its last. Each answer names the
-`photo` field.
+not a JPEG, PNG or WebP image whose every pixel decodes. Each answer names the `photo` field. The
+check decodes the image, so it runs before the upload's transaction starts: no lock is held meanwhile.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+from dataclasses import dataclass
 from typing import ClassVar
 
 from PIL import Image
@@ -27,7 +28,7 @@ from zhili.core.errors import DomainError, ForbiddenError, NotFoundError
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 # 40 megapixels (a 7,300 × 5,500 photo) is more than any phone's default picture; a larger image is
-# refused before it is decoded: a 875 KB PNG may declare 30,000 × 30,000 pixels (3.6 GB decoded).
+# refused before it is decoded: an 875 KB PNG may declare 30,000 × 30,000 pixels (gigabytes decoded).
 MAX_PHOTO_PIXELS = 40_000_000
 # Pillow's own guard, in case anything else opens an image: over twice this it refuses to open.
 Image.MAX_IMAGE_PIXELS = MAX_PHOTO_PIXELS
@@ -70,19 +71,27 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class CheckedPhoto:
+    """A photo that passed `check_photo`, with its type: stored without decoding it again."""
+
+    data: bytes
+    content_type: str
+
+
 def _refused(error: type[DomainError], message: str) -> DomainError:
     return error(message, errors=[{"field": "photo", "message": message}])
 
 
-def check_photo(data: bytes) -> str:
-    """The photo's content type, once its size, type, pixel count and whole decoding pass; else 413 or 415."""
+def check_photo(data: bytes) -> CheckedPhoto:
+    """The photo with its content type, once its size, type, pixel count and whole decoding pass; else 413 or 415."""
     if len(data) > MAX_PHOTO_BYTES:
         raise _refused(PayloadTooLargeError, f"a photo may have at most {MAX_PHOTO_BYTES // (1024 * 1024)} MiB")
     content_type = sniff(data)
     if content_type is None:
         raise _refused(UnsupportedMediaTypeError, "photos must be JPEG, PNG or WebP images")
     _decode(data, PILLOW_FORMATS[content_type])
-    return content_type
+    return CheckedPhoto(data, content_type)
 
 
 def _decode(data: bytes, image_format: str) -> None:
@@ -102,12 +111,15 @@ def _decode(data: bytes, image_format: str) -> None:
         raise _refused(UnsupportedMediaTypeError, broken) from exc
 
 
-def attach_photo(session: Session, *, case_id: int, data: bytes, actor: Actor, clock: Clock) -> CasePhoto:
+def attach_photo(
+    session: Session, *, case_id: int, data: bytes | CheckedPhoto, actor: Actor, clock: Clock
+) -> CasePhoto:
     """Attach a photo to a case the actor takes part in; its id serves as evidence (`photo:<id>`)."""
+    checked = data if isinstance(data, CheckedPhoto) else check_photo(data)  # before any database work
     case, parties = load_as_party(session, actor, case_id)
     if not parties:
         raise ForbiddenError("only people taking part in the case add photos to it")
-    content_type = check_photo(data)
+    data, content_type = checked.data, checked.content_type
     now = clock.now()
     lock_case(session, case, now)
     photo = CasePhoto(
