@@ -26,6 +26,7 @@ from zhili.core.db import make_engine, make_session_factory
 from zhili.core.http import DbSession, Services
 from zhili.core.limits import BodySizeLimitMiddleware, ControlCharacterGuardMiddleware, SecurityHeadersMiddleware
 from zhili.core.request_context import RequestIdMiddleware, configure_logging
+from zhili.core.serving import trust_proxies
 from zhili.core.settings import Settings
 from zhili.matters import api as matters_api
 from zhili.matters import pages as matters_pages
@@ -78,6 +79,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
     app.add_middleware(ControlCharacterGuardMiddleware)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
+    trust_proxies(app, settings.trusted_proxies)
     routers = (
         access_api.router,
         org_api.router,

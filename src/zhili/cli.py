@@ -23,6 +23,7 @@ from zhili.core.auth import system_actor
 from zhili.core.clock import OffsetClock, SystemClock
 from zhili.core.db import make_engine, make_session_factory, session_scope
 from zhili.core.errors import DomainError
+from zhili.core.serving import server_config
 from zhili.core.settings import Settings
 from zhili.demo import DEMO_PASSWORD, build_demo
 from zhili.matters import queries as matter_queries
@@ -114,7 +115,7 @@ def demo(
         jobs = build_jobs(settings, make_session_factory(engine), application.state.services.clock)
         start_in_thread(Worker(jobs))
         console.print(f"Serving on http://{host}:{port} with the worker running  (Ctrl+C to stop)")
-        uvicorn.run(application, host=host, port=port, log_level="warning")
+        uvicorn.Server(server_config(application, host=host, port=port)).run()
 
 
 @app.command()
@@ -122,29 +123,24 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     forwarded_allow_ips: Annotated[
-        str, typer.Option(help="reverse proxies whose X-Forwarded-For is trusted (comma-separated)")
-    ] = "127.0.0.1",
+        str | None,
+        typer.Option(help="reverse proxies whose X-Forwarded-For is trusted (comma-separated; ZHILI_TRUSTED_PROXIES)"),
+    ] = None,
 ) -> None:
     """Serve the web app and API with the settings from ZHILI_ variables.
 
     An embedded SQLite database is brought to the newest schema first; PostgreSQL is migrated
     explicitly with `zhili db upgrade`, once, before its servers start. Behind a reverse proxy,
-    name it in --forwarded-allow-ips so that logins are throttled per real client address.
+    name it in ZHILI_TRUSTED_PROXIES (or --forwarded-allow-ips) so that logins are throttled per
+    real client address; by default no forwarded header is believed, not even from loopback.
     """
-    settings = _settings()
+    settings = _settings() if forwarded_allow_ips is None else _settings(trusted_proxies=forwarded_allow_ips)
     path = settings.sqlite_path()
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         migrate.upgrade(settings.database_url)
     console.print(f"Serving on http://{host}:{port}  (database: {settings.database_url.split('@')[-1]})")
-    uvicorn.run(
-        create_app(settings),
-        host=host,
-        port=port,
-        log_level="warning",
-        proxy_headers=True,
-        forwarded_allow_ips=forwarded_allow_ips,
-    )
+    uvicorn.Server(server_config(create_app(settings), host=host, port=port)).run()
 
 
 @app.command()

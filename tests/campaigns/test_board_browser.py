@@ -64,10 +64,10 @@ def test_claims_arrive_on_the_open_board(
     session.commit()
     claimed = sum(1 for state in script.states.values() if state in {"claimed", "reported"})
     page.wait_for_function(
-        f"document.querySelector(\"[data-field='claimed']\").textContent === '{claimed}'", timeout=10_000
+        f"() => document.querySelector(\"[data-field='claimed']\").textContent === '{claimed}'", timeout=10_000
     )
     page.wait_for_function(
-        "document.querySelectorAll('#list-finished tbody tr.board-late, #list-finished tbody tr').length > 0"
+        "() => document.querySelectorAll('#list-finished tbody tr.board-late, #list-finished tbody tr').length > 0"
     )
     assert 0 < claimed < total
     shots = os.environ.get("ZHILI_SCREENSHOTS")

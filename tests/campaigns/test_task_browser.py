@@ -37,7 +37,7 @@ def test_a_party_member_claims_and_reports_from_the_phone(browser: Any, server: 
         assert page.locator("#summary").get_attribute("data-state") == "claimed"
         page.fill("#report-form textarea[name=text]", "12户已逐一提醒，门窗已关好")
         page.click("#use-gps")
-        page.wait_for_function("document.querySelector('[name=lat]').value !== ''")
+        page.wait_for_function("() => document.querySelector('[name=lat]').value !== ''")
         page.locator("#report-form button[type=submit]").last.click()
         page.wait_for_load_state()
         assert page.locator("#summary").get_attribute("data-state") == "reported"

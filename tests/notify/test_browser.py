@@ -64,7 +64,7 @@ def test_a_new_notification_appears_live_and_opens_its_page(browser: Any, server
     item_id = item.get_attribute("data-id")
     assert "台风防御：今晚走访联系户" in item.inner_text()
     assert "红色警示" in item.inner_text()
-    page.wait_for_function(f"document.getElementById('inbox-unread').textContent === '{unread + 1}'")
+    page.wait_for_function(f"() => document.getElementById('inbox-unread').textContent === '{unread + 1}'")
     assert page.inner_text("#nav-inbox-badge") == str(unread + 1)
     with page.expect_navigation():
         item.query_selector("button").click()

@@ -17,7 +17,13 @@ from zhili.campaigns import task_export, task_forms, task_photos, task_queries, 
 from zhili.campaigns.task_queue import TaskFilter, View, task_filter
 from zhili.campaigns.task_schemas import RateBody, TaskDetail
 from zhili.campaigns.tasks import TaskRating
-from zhili.cases.photos import MAX_PHOTO_BYTES, PayloadTooLargeError, UnsupportedMediaTypeError
+from zhili.cases.photos import (
+    MAX_PHOTO_BYTES,
+    CheckedPhoto,
+    PayloadTooLargeError,
+    UnsupportedMediaTypeError,
+    check_photo,
+)
 from zhili.core.auth import Actor, PageActor
 from zhili.core.clock import Clock
 from zhili.core.errors import InvalidInputError
@@ -157,16 +163,24 @@ async def report(request: Request, task_id: IdPath, session: DbSession, actor: P
 def _report(
     request: Request, form: FormData, photos: list[bytes], session: Session, *, actor: Actor, clock: Clock, task_id: int
 ) -> Response:
-    # Database work runs in the thread pool, never on the event loop (ADR 0004).
+    # Database work runs in the thread pool, never on the event loop (ADR 0004); the photos are
+    # decoded first, before the write transaction begins.
+    try:
+        ready: list[CheckedPhoto] = [check_photo(data) for data in photos]
+        refusal: Exception | None = None
+    except (PayloadTooLargeError, UnsupportedMediaTypeError) as exc:
+        ready, refusal = [], exc
     detail = task_queries.task_detail(session, actor, task_id, now=clock.now())
     matter = task_forms.text(form, "matter")
     # Photos kept from an earlier try of this form (shown again with their ids), then the new ones.
     ids = [photo for v in form.getlist("photo_id") if isinstance(v, str) and (photo := id_in(v)) is not None]
     try:
+        if refusal is not None:
+            raise refusal
         definition = _definition(session, matter)
         ids += [
             task_photos.attach_task_photo(session, task_id=task_id, data=data, actor=actor, clock=clock).id
-            for data in photos
+            for data in ready
         ]
         body = task_forms.report_from_form(form, photo_ids=ids, checklist=detail.checklist, definition=definition)
         task_service.report_task(
@@ -206,8 +220,7 @@ def _report_errors(exc: Exception, language: str) -> FormErrors:
     """A refused report's reasons by input, in the page's language."""
     if isinstance(exc, PayloadTooLargeError | UnsupportedMediaTypeError):
         found = FormErrors()
-        kind = "photo_size" if isinstance(exc, PayloadTooLargeError) else "photo_type"
-        found.add("photos", translate(f"form.error.{kind}", language))
+        found.add("photos", translate(f"form.error.{exc.form_kind}", language))
         return found
     attributes = {"raise_case.attributes": "attr"}
     found = form_errors(exc, language, {**REPORT_INPUTS, **attributes})

@@ -1,4 +1,4 @@
-"""Report photos: uploaded by the recipient of a claimed task, checked by content like case photos."""
+"""Report photos: uploaded by the recipient of a claimed task, checked like case photos (`cases.photos.check_photo`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from zhili.campaigns.models import CampaignTask, TaskPhoto, state_of
 from zhili.campaigns.tasks import TaskParty, allowed_actions
 from zhili.campaigns.visibility import load_reach, load_task, visible_tasks
-from zhili.cases.photos import MAX_PHOTO_BYTES, PayloadTooLargeError, UnsupportedMediaTypeError, sniff
+from zhili.cases.photos import CheckedPhoto, check_photo
 from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
@@ -21,19 +21,18 @@ from zhili.core.errors import ConflictError, ForbiddenError, InvalidInputError, 
 MAX_UPLOADS = 30
 
 
-def attach_task_photo(session: Session, *, task_id: int, data: bytes, actor: Actor, clock: Clock) -> TaskPhoto:
+def attach_task_photo(
+    session: Session, *, task_id: int, data: bytes | CheckedPhoto, actor: Actor, clock: Clock
+) -> TaskPhoto:
     """Store a photo for the report of a claimed task of the actor's; cite its id in the report."""
+    checked = data if isinstance(data, CheckedPhoto) else check_photo(data)  # before any database work
     task, _campaign, parties = load_task(session, actor, task_id)
     if TaskParty.RECIPIENT not in parties:
         raise ForbiddenError("only the person the task was sent to adds photos to its report")
     if task.state != "claimed":
         allowed = [str(action) for action in allowed_actions(state_of(task), parties)]
         raise ConflictError(f"photos belong to a report; a task that is {task.state} takes none", allowed=allowed)
-    if len(data) > MAX_PHOTO_BYTES:
-        raise PayloadTooLargeError(f"a photo may have at most {MAX_PHOTO_BYTES // (1024 * 1024)} MiB")
-    content_type = sniff(data)
-    if content_type is None:
-        raise UnsupportedMediaTypeError("photos must be JPEG, PNG or WebP images")
+    data, content_type = checked.data, checked.content_type
     if (session.scalar(select(func.count()).where(TaskPhoto.task_id == task.id)) or 0) >= MAX_UPLOADS:
         raise InvalidInputError(f"a task holds at most {MAX_UPLOADS} photos")
     now = clock.now()

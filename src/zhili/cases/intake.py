@@ -22,25 +22,29 @@ from zhili.org.geo import LocatorCache
 MAX_INTAKE_PHOTOS = 6
 
 
-def photo_problem(data: bytes) -> str | None:
-    """Why a photo would be refused (`photo_size`, `photo_type`), or None."""
-    if len(data) > photos.MAX_PHOTO_BYTES:
-        return "photo_size"
-    if photos.sniff(data) is None:
-        return "photo_type"
-    return None
+def check_photos(taken: Sequence[bytes]) -> tuple[list[photos.CheckedPhoto], set[str]]:
+    """The photos that pass `photos.check_photo`, and why the others are refused (`photo_size`, `photo_pixels`, …)."""
+    ready: list[photos.CheckedPhoto] = []
+    problems: set[str] = set()
+    for data in taken:
+        try:
+            ready.append(photos.check_photo(data))
+        except (photos.PayloadTooLargeError, photos.UnsupportedMediaTypeError) as exc:
+            problems.add(exc.form_kind)
+    return ready, problems
 
 
 def report_with_photos(
     session: Session,
     *,
     data: CaseCreate,
-    taken: Sequence[bytes],
+    taken: Sequence[bytes | photos.CheckedPhoto],
     actor: Actor,
     clock: Clock,
     locators: LocatorCache,
 ) -> Case:
-    """Report the case and attach its photos; all of it commits together."""
+    """Report the case and attach its photos; all of it commits together (the photos are decoded before)."""
+    taken = [p if isinstance(p, photos.CheckedPhoto) else photos.check_photo(p) for p in taken]
     with deferred_commit(session):
         case = report_case(session, data=data, actor=actor, clock=clock, locators=locators)
         for photo in taken:

@@ -88,12 +88,12 @@ def _intake(
     # Database work runs in the thread pool, never on the event loop (ADR 0004).
     language = renderer(request).language(request)
     matter = str(form.get("matter") or "")
-    errors = _photo_errors(taken, language)
+    ready, errors = _photo_errors(taken, language)
     try:
         data = CaseCreate.model_validate(forms.case_from_form(form, session))
         if not errors:
             case = intake.report_with_photos(
-                session, data=data, taken=taken, actor=actor, clock=clock, locators=request_locators(request)
+                session, data=data, taken=ready, actor=actor, clock=clock, locators=request_locators(request)
             )
             return RedirectResponse(f"/cases/{case.id}", status_code=303)
     except (ValidationError, InvalidInputError) as exc:
@@ -114,13 +114,15 @@ def _kept(form: FormData, key: str) -> object:
     return value if isinstance(value, str) else ""
 
 
-def _photo_errors(taken: list[bytes], language: str) -> FormErrors:
+def _photo_errors(taken: list[bytes], language: str) -> tuple[list[photos.CheckedPhoto], FormErrors]:
+    """The photos checked (decoded before any database work), and the reasons beside the photo input."""
     errors = FormErrors()
     if len(taken) > intake.MAX_INTAKE_PHOTOS:
         errors.add("photo", translate("form.error.photo_count", language))
-    for problem in {found for data in taken if (found := intake.photo_problem(data))}:
+    ready, problems = intake.check_photos(taken)
+    for problem in sorted(problems):
         errors.add("photo", translate(f"form.error.{problem}", language))
-    return errors
+    return ready, errors
 
 
 def _attribute_codes(form: FormData) -> set[str]:

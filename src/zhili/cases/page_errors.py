@@ -9,6 +9,7 @@ from starlette.datastructures import FormData
 
 from zhili.cases.collaboration import NOT_OFFERED
 from zhili.cases.open_items import OpenItemsError
+from zhili.cases.photos import PayloadTooLargeError, UnsupportedMediaTypeError
 from zhili.cases.states import CommandRefused, RefusalKind
 from zhili.core.errors import ConflictError, DomainError, ForbiddenError
 from zhili.web.i18n import translate
@@ -121,6 +122,8 @@ def _kind_of(exc: DomainError, message: str) -> str:  # noqa: PLR0911 - one answ
     """The reason of a service's refusal, by its kind."""
     if isinstance(exc, OpenItemsError):
         return "open_items"
+    if isinstance(exc, PayloadTooLargeError | UnsupportedMediaTypeError):
+        return exc.form_kind
     if NOT_OFFERED in {message, exc.detail}:
         return "unit_not_offered"
     if "photo" in message and "unknown" in message:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Integer, String, column, select, table
 from sqlalchemy.orm import Session
 
+from zhili.core.auth import Scope
 from zhili.org.models import Department, Division, Person, Position
 
 # Accounts belong to `access`, which cases may not import; the two columns needed are named here.
@@ -118,12 +119,14 @@ def division_names(session: Session, codes: Iterable[str]) -> dict[str, str]:
     return dict(rows.all())
 
 
-def post_holders(session: Session, ids: Iterable[int]) -> dict[int, str]:
-    """The name of the person holding each post."""
+def post_holders(session: Session, ids: Iterable[int], scope: Scope) -> dict[int, str]:
+    """The name of the person holding each post inside `scope` (a post outside it is not named)."""
     wanted = sorted(set(ids))
     if not wanted:
         return {}
     rows = session.execute(
-        select(Position.id, Person.name).join(Person, Person.id == Position.person_id).where(Position.id.in_(wanted))
+        select(Position.id, Person.name)
+        .join(Person, Person.id == Position.person_id)
+        .where(Position.id.in_(wanted), scope.where(Position.division_code, Position.department_id))
     )
     return dict(rows.all())

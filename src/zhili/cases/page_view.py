@@ -86,7 +86,7 @@ def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, la
     case = session.get(Case, detail.id)
     assert case is not None  # noqa: S101 - case_detail just read it
     definition = matters.definition_by_version_id(session, case.matter_version_id, content_hash=case.matter_hash)
-    words, names = Words(lang), _names(session, detail)
+    words, names = Words(lang), _names(session, detail, actor)
     parties = {Party(p) for p in detail.my_parties}
     may_see_reporter = actor.is_admin or bool(parties & REPORTER_READERS)
     reply = _reply(detail, words, names)
@@ -133,8 +133,8 @@ def _open_work(detail: CaseDetail, actor: Actor) -> dict[str, Any]:
     }
 
 
-def _names(session: Session, detail: CaseDetail) -> Names:
-    """The names of every id and actor the timeline and meetings mention."""
+def _names(session: Session, detail: CaseDetail, actor: Actor) -> Names:
+    """The names of every id and actor the timeline and meetings mention; a post's holder only inside the scope."""
     unit_ids: set[int] = set()
     divisions: set[str] = set()
     posts: set[int] = set()
@@ -152,7 +152,7 @@ def _names(session: Session, detail: CaseDetail) -> Names:
     return Names(
         units=page_names.unit_names(session, unit_ids),
         divisions=page_names.division_names(session, divisions),
-        posts=page_names.post_holders(session, posts),
+        posts=page_names.post_holders(session, posts, actor.scope),
         actors=page_names.actor_names(session, audit_names),
     )
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, Row, Select, bindparam, select
+from sqlalchemy import Integer, Row, Select, and_, bindparam, select
 from sqlalchemy.orm import Session, aliased
 
 from zhili.cases import lifecycle, queue
@@ -41,7 +41,10 @@ EARTH_RADIUS_M = 6_371_000
 
 
 def _case_rows(stmt: Select[Any], actor: Actor) -> Select[Any]:
+    # The grid contact is named only to whom the contact's post is visible, as on the org pages (a
+    # reporter whose scope does not reach the lead unit's people sees the unit, not the person).
     lead, routed = aliased(Department), aliased(Department)
+    contact_visible = actor.scope.where(Position.division_code, Position.department_id)
     return (
         stmt.add_columns(MatterVersion, Division.name, lead, routed, Person.name, helping_column(actor))
         .join(MatterVersion, MatterVersion.id == Case.matter_version_id)
@@ -49,7 +52,7 @@ def _case_rows(stmt: Select[Any], actor: Actor) -> Select[Any]:
         .outerjoin(lead, lead.id == Case.lead_unit_id)
         .join(routed, routed.id == Case.routed_unit_id)
         .outerjoin(Position, Position.id == Case.contact_position_id)
-        .outerjoin(Person, Person.id == Position.person_id)
+        .outerjoin(Person, and_(Person.id == Position.person_id, contact_visible))
     )
 
 

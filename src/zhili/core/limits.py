@@ -9,10 +9,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from zhili.core.request_context import send_problem
 
 
-class BodyTooLargeError(Exception):
-    """Raised while streaming a body that outgrows the limit."""
-
-
 class ControlCharacterGuardMiddleware:
     """Refuse URLs whose path or query decodes to control characters (NUL and friends).
 
@@ -35,7 +31,12 @@ class ControlCharacterGuardMiddleware:
 
 
 class BodySizeLimitMiddleware:
-    """Refuse bodies larger than `max_bytes`, by declared length and by counted bytes."""
+    """Refuse bodies larger than `max_bytes` with 413, by declared length and by bytes counted as they arrive.
+
+    A chunked body has no length to check up front: once it outgrows the limit the 413 is sent at
+    once and the application is told the client left, so it stops reading; whatever it answers
+    then (a framework would call the cut body unparseable, 400) is dropped.
+    """
 
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
         self.app = app
@@ -51,36 +52,55 @@ class BodySizeLimitMiddleware:
             await self._refuse(send)
             return
         received = 0
+        started = refused = False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise BodyTooLargeError
+                    refused = True
+                    if not started:
+                        await self._refuse(send)
+                    return {"type": "http.disconnect"}
             return message
 
-        try:
-            await self.app(scope, counting_receive, send)
-        except BodyTooLargeError:
-            await self._refuse(send)
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if refused:
+                return
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        await self.app(scope, counting_receive, guarded_send)
 
     async def _refuse(self, send: Send) -> None:
         detail = f"the request body exceeds the limit of {self.max_bytes} bytes"
         await send_problem(send, 413, "Payload too large", detail)
 
 
+# Scripts and styles come only from /static/: no inline <script>, handler attribute, <style> or
+# style attribute runs or applies. Styles set from JavaScript through the DOM (Leaflet, ECharts) are
+# not inline markup and stay allowed. Images may be data:/blob: URLs (Leaflet's icons, photo previews).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; "
+    "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"same-origin"),
-    (b"content-security-policy", b"frame-ancestors 'none'"),
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
 ]
+# Every answer but the static assets may carry personal data (pages, the API, photos, exports).
+CACHEABLE_PREFIX = "/static/"
 
 
 class SecurityHeadersMiddleware:
-    """Headers every response carries; API responses (personal data) are never cached."""
+    """Headers every response carries; nothing but static assets is ever stored by a cache."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -90,14 +110,19 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        no_store = scope["path"].startswith("/api/")
+        no_store = not scope["path"].startswith(CACHEABLE_PREFIX)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = message.setdefault("headers", [])
+                headers = [
+                    (name, value)
+                    for name, value in message.get("headers", [])
+                    if name.lower() != b"cache-control" or not no_store
+                ]
                 headers.extend(SECURITY_HEADERS)
                 if no_store:
                     headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

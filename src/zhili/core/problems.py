@@ -52,13 +52,25 @@ async def on_validation_error(_request: Request, exc: Exception) -> JSONResponse
     return problem_response(422, "Invalid input", f"invalid fields: {names}", slug="invalid-input", errors=errors)
 
 
+# The form parser refuses one field or file part over its limit (1 MiB) with 400; that is a body too large.
+_PART_TOO_LARGE = ("Field exceeded maximum size", "Part exceeded maximum size")
+
+
+def http_error_status(exc: StarletteHTTPException) -> int:
+    """The status a framework error is answered with: its own, but 413 for a form part over the limit."""
+    if exc.status_code == HTTPStatus.BAD_REQUEST and str(exc.detail).startswith(_PART_TOO_LARGE):
+        return HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+    return exc.status_code
+
+
 async def on_http_error(_request: Request, exc: Exception) -> JSONResponse:
     """Routing and framework errors (404, 405 ...) as problems."""
     assert isinstance(exc, StarletteHTTPException)  # noqa: S101 - registered for this type only
-    title = HTTPStatus(exc.status_code).phrase
+    status = http_error_status(exc)
+    title = "Payload too large" if status == HTTPStatus.REQUEST_ENTITY_TOO_LARGE else HTTPStatus(status).phrase
     detail = exc.detail if isinstance(exc.detail, str) else title
     slug = title.lower().replace(" ", "-")
-    response = problem_response(exc.status_code, title, detail, slug=slug)
+    response = problem_response(status, title, detail, slug=slug)
     if exc.headers:
         response.headers.update(exc.headers)
     return response

@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     default_language: Literal["zh", "en"] = "zh"
     log_json: bool = False
+    # Reverse proxies whose X-Forwarded-For names the client (comma-separated addresses or networks,
+    # e.g. "10.0.0.5" or "10.0.0.0/24"); empty: the connecting address is the client, always.
+    trusted_proxies: str = ""
     sql_echo: bool = False
     # How long a process reuses who a token or session belongs to (access.actor_cache); 0: never.
     actor_cache_seconds: float = Field(default=5.0, ge=0, le=60)

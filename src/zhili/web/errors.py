@@ -75,7 +75,7 @@ def _describe(exc: Exception) -> tuple[int, str, str]:
     if isinstance(exc, DomainError):
         return exc.status, exc.title, exc.detail
     if isinstance(exc, StarletteHTTPException):
-        return exc.status_code, str(exc.detail), str(exc.detail)
+        return problems.http_error_status(exc), str(exc.detail), str(exc.detail)
     return 422, "Invalid input", "; ".join(str(e.get("msg")) for e in getattr(exc, "errors", list)())
 
 

@@ -114,7 +114,8 @@
     chart.setOption({
       backgroundColor: 'transparent',
       grid: { left: 48, right: 16, top: 24, bottom: 32 },
-      tooltip: { trigger: 'axis' },
+      // Drawn on the canvas: ECharts' HTML tooltip writes style attributes, which the CSP refuses.
+      tooltip: { trigger: 'axis', renderMode: 'richText' },
       animationDuration: 400,
       xAxis: { type: 'category', data: config.buckets, axisLabel: { interval: 0, fontSize: isScreen ? 16 : 12 } },
       yAxis: { type: 'value', minInterval: 1, axisLabel: { fontSize: isScreen ? 16 : 12 } },
