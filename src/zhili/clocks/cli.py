@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +12,7 @@ from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
 from zhili.clocks import official, queries
+from zhili.clocks.calendar import CHINA
 from zhili.clocks.schemas import YearSummary
 from zhili.core.auth import system_actor
 from zhili.core.clock import SystemClock
@@ -76,11 +78,14 @@ def show(year: int) -> None:
 
 
 @app.command("status")
-def status() -> None:
+def status(
+    on: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="as of this date (default: today)")] = None,
+) -> None:
     """The years around today and every loaded year; exit 1 when the coming days reach an unknown year."""
     actor = system_actor("cli")
+    now = datetime.combine(on.date(), time(12), CHINA) if on else SystemClock().now()
     with session_scope(_sessions(read_only=True)) as session:
-        overview = queries.years_overview(session, actor, now=SystemClock().now())
+        overview = queries.years_overview(session, actor, now=now)
     table = Table(title=f"holiday library: {overview.library_first}–{overview.library_last}")
     for column in ("year", "basis", "source", "loaded", "holiday days", "make-up days"):
         table.add_column(column)

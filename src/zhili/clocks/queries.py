@@ -122,5 +122,5 @@ def _loaded_summaries(session: Session, year: int | None = None) -> dict[int, Ye
             holiday_days=int(holidays or 0),
             workdays=int(days or 0) - int(holidays or 0),
         )
-        for row, holidays, days in session.execute(stmt).tuples()
+        for row, holidays, days in session.execute(stmt)
     }
