@@ -19,6 +19,7 @@ from zhili.cases import api as cases_api
 from zhili.cases import intake_pages, supervision_api
 from zhili.cases import pages as cases_pages
 from zhili.clocks import api as clocks_api
+from zhili.clocks import pages as clocks_pages
 from zhili.clocks.demo_clock import demo_clock
 from zhili.core.auth import LoginRequiredError
 from zhili.core.clock import Clock, SystemClock
@@ -49,6 +50,7 @@ TEMPLATE_PACKAGES = (
     "zhili.notify",
     "zhili.campaigns",
     "zhili.workbench",
+    "zhili.clocks",
 )
 
 
@@ -103,6 +105,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
         notify_pages.router,
         board_pages.router,
         task_pages.router,
+        clocks_pages.router,
     )
     for router in routers:
         app.include_router(router)

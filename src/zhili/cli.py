@@ -1,4 +1,4 @@
-"""The `zhili` command: demo, serve, worker, database, imports, users, audit, the matter catalog and the demo clock."""
+"""The `zhili` command: demo, serve, worker, database, imports, users, audit, matters, the calendar, the demo clock."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from zhili.app import create_app
 from zhili.campaigns import cli as campaigns_cli
+from zhili.clocks import cli as calendar_cli
 from zhili.clocks import demo_clock as demo_clock_store
 from zhili.clocks.calendar import CHINA
 from zhili.clocks.demo_clock import demo_clock
@@ -61,6 +62,7 @@ for sub, name in (
     (clock_app, "clock"),
     (notify_app, "notify"),
     (campaigns_cli.app, "campaigns"),
+    (calendar_cli.app, "calendar"),
 ):
     app.add_typer(sub, name=name)
 

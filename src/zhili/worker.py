@@ -15,16 +15,21 @@ from dataclasses import dataclass, field
 from types import FrameType
 
 import structlog
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from zhili.access.models import Account
 from zhili.campaigns.sweeps import SWEEP, fire_sweeps
 from zhili.cases.deadlines import LADDER
 from zhili.cases.escalation import fire_ladder
 from zhili.clocks.firing import Handler, fire_due
 from zhili.clocks.reminders import REMIND, fire_reminders
+from zhili.clocks.watch import watch_job
 from zhili.core.clock import Clock
 from zhili.core.settings import Settings
 from zhili.notify import from_settings as notify_setup
+from zhili.org.models import Person, Position
+from zhili.org.roles import Role
 
 log = structlog.get_logger(__name__)
 
@@ -115,7 +120,18 @@ def start_in_thread(worker: Worker) -> threading.Thread:
 def build_jobs(settings: Settings, sessions: sessionmaker[Session], clock: Clock) -> list[Job]:
     """Every job of `zhili worker` and the demo's in-process worker: timers first, then the outbox they fill."""
     courier = notify_setup.courier(settings, sessions=sessions, clock=clock)
-    return [timer_job(sessions, clock, batch_size=settings.timer_batch_size), Job("outbox", courier.deliver_batch)]
+    return [
+        timer_job(sessions, clock, batch_size=settings.timer_batch_size),
+        Job("outbox", courier.deliver_batch),
+        Job("calendar", watch_job(sessions, clock, administrators)),
+    ]
+
+
+def administrators() -> Select[int]:
+    """The people an administrator's notice reaches: admin posts, and people whose login is an administrator's."""
+    posts = select(Position.person_id).where(Position.role == Role.ADMIN.value)
+    logins = select(Account.person_id).where(Account.is_admin.is_(True), Account.person_id.is_not(None))
+    return select(Person.id).where(or_(Person.id.in_(posts), Person.id.in_(logins)))
 
 
 def timer_job(sessions: sessionmaker[Session], clock: Clock, *, batch_size: int) -> Job:

@@ -57,9 +57,15 @@ def ladder_timers(
             generation=state.version,
             share=instant.share,
             payload=payload,
+            calendar_basis=_basis(calendar, clock, instant.at),
         )
         for instant in ladder(calendar, clock, rungs)
     ]
+
+
+def _basis(calendar: WorkCalendar, clock: RunningLimit, at: datetime) -> str | None:
+    """The calendar years a rung's instant was counted on (None for clock hours)."""
+    return None if clock.unit is LimitUnit.HOURS else calendar.basis_between(clock.started_at, at)
 
 
 def sync_timers(
@@ -83,8 +89,8 @@ def sync_timers(
     elif clock is not None and before is not None and before.granted_extension_hours != after.granted_extension_hours:
         waiting = timers.pending(session, LADDER, case_id)
         timers.cancel(session, LADDER, [case_id])
-        moved = [
-            replace(spec, due_at=instant_at_share(calendar, clock.started_at, clock.due_at, spec.share, clock.unit))
-            for spec in waiting
-        ]
+        moved = []
+        for spec in waiting:
+            at = instant_at_share(calendar, clock.started_at, clock.due_at, spec.share, clock.unit)
+            moved.append(replace(spec, due_at=at, calendar_basis=_basis(calendar, clock, at)))
         timers.schedule(session, moved, now=now)

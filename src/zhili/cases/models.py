@@ -77,6 +77,9 @@ class Case(Base):
     phase_limit_unit: Mapped[str | None] = mapped_column(String(16))
     phase_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     phase_yellow_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    # The calendar years the phase's deadline was counted on ("2026:library,2027:unknown"): an
+    # "unknown" year was counted Monday to Friday, and the case page says so beside the deadline.
+    phase_calendar_basis: Mapped[str | None] = mapped_column(String(80))
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -102,6 +102,7 @@ def _read(actor: Actor, row: Row[Any], now: datetime) -> CaseRead:
         phase_limit=limit,
         phase_due_at=case.phase_due_at,
         phase_yellow_at=case.phase_yellow_at,
+        phase_calendar_basis=case.phase_calendar_basis,
         light=light_at(now, case.phase_yellow_at, case.phase_due_at).value,
         created_at=case.created_at,
         closed_at=case.closed_at,

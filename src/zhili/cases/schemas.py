@@ -234,6 +234,11 @@ class CaseRead(BaseModel):
     phase_limit: str | None
     phase_due_at: datetime | None
     phase_yellow_at: datetime | None
+    phase_calendar_basis: str | None = Field(
+        default=None,
+        description='the calendar years the deadline was counted on, e.g. "2026:library,2027:loaded"; a year marked '
+        '"unknown" was counted Monday to Friday (its official holidays were not loaded)',
+    )
     light: Literal["green", "yellow", "red"] = Field(
         description="绿灯/黄灯/红灯: under 70 % of the limit used, 70 % to due, past due"
     )

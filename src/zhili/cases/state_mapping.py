@@ -61,6 +61,7 @@ def state_values(
         "phase_limit_unit": limit.unit if limit else None,
         "phase_due_at": clock.due_at if clock else None,
         "phase_yellow_at": clock.yellow_at if clock else None,
+        "phase_calendar_basis": clock.basis if clock else None,
     }
 
 

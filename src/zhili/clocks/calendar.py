@@ -1,8 +1,11 @@
 """The work calendar (工作日历): working days and office hours, and deadline arithmetic on them.
 
-Pure: a `WorkCalendar` is a value (official holidays and make-up days come from the maintained
-`chinese_calendar` package, local overrides are a mapping passed in), and every function takes plain
-values and returns plain values. Three units of time limits:
+Pure: a `WorkCalendar` is a value, and every function takes plain values and returns plain values.
+A day is decided by, in order: the county's overrides; the official schedule of its year loaded by
+administrators (`clocks.official`); the maintained `chinese_calendar` package for the years it
+knows; and Monday to Friday for a year neither knows, a year whose `basis` is UNKNOWN. Every
+deadline records the basis of the years it spans (`basis_between`, e.g. "2026:library,2027:unknown"),
+so a deadline counted on a guess is marked. Three units of time limits:
 
 - `working_days`: due at the close of office on the N-th working day after the start day;
 - `working_hours`: N hours counted only inside office hours on working days;
@@ -39,8 +42,26 @@ class LimitUnit(StrEnum):
     HOURS = "hours"
 
 
+class Basis(StrEnum):
+    """Where a year's official working days come from."""
+
+    LOADED = "loaded"  # a schedule loaded by administrators
+    LIBRARY = "library"  # the chinese_calendar package
+    UNKNOWN = "unknown"  # neither: Monday to Friday, a guess
+
+
 class CalendarError(ValueError):
     """The calendar cannot answer (for example it has no working day at all)."""
+
+
+@lru_cache(maxsize=512)
+def library_knows(year: int) -> bool:
+    """True when the chinese_calendar package holds the official schedule of this year."""
+    try:
+        chinese_calendar.is_workday(date(year, 6, 1))
+    except NotImplementedError:
+        return False
+    return True
 
 
 @lru_cache(maxsize=8192)
@@ -58,11 +79,30 @@ class WorkCalendar:
 
     overrides: Mapping[date, bool] = field(default_factory=lambda: MappingProxyType({}))
     office_hours: tuple[tuple[time, time], ...] = OFFICE_HOURS
+    loaded: Mapping[int, Mapping[date, bool]] = field(default_factory=lambda: MappingProxyType({}))
+    """Official years loaded by administrators: per year, the days that are not Monday–Friday's default."""
 
     def is_workday(self, day: date) -> bool:
         """True when offices open on this (local) day."""
         found = self.overrides.get(day)
-        return is_official_workday(day) if found is None else found
+        if found is not None:
+            return found
+        year = self.loaded.get(day.year)
+        if year is not None:
+            official = year.get(day)
+            return day.weekday() < 5 if official is None else official  # noqa: PLR2004 - Saturday is 5
+        return is_official_workday(day)
+
+    def basis(self, year: int) -> Basis:
+        """Where this year's official working days come from."""
+        if year in self.loaded:
+            return Basis.LOADED
+        return Basis.LIBRARY if library_knows(year) else Basis.UNKNOWN
+
+    def basis_between(self, start: datetime, end: datetime) -> str:
+        """The basis of every (local) year from `start` to `end`: "2026:library,2027:unknown"."""
+        first, last = sorted((start.astimezone(CHINA).year, end.astimezone(CHINA).year))
+        return ",".join(f"{year}:{self.basis(year).value}" for year in range(first, last + 1))
 
     @property
     def office_seconds_per_day(self) -> float:
@@ -166,6 +206,16 @@ def instant_at_share(calendar: WorkCalendar, start: datetime, due: datetime, sha
         return start + (due - start) * share
     allowed = working_seconds_between(calendar, start, due)
     return add_working_seconds(calendar, start, allowed * share)
+
+
+def unknown_years(calendar: WorkCalendar, first: date, last: date) -> list[int]:
+    """The years from `first` to `last` (local dates) whose official working days the calendar does not know."""
+    return [year for year in range(first.year, last.year + 1) if calendar.basis(year) is Basis.UNKNOWN]
+
+
+def is_unknown_basis(basis: str | None) -> bool:
+    """True when a recorded basis names a year the calendar did not know (its days were guessed)."""
+    return bool(basis) and f":{Basis.UNKNOWN.value}" in str(basis)
 
 
 def _seconds(start: time, end: time) -> float:

@@ -34,6 +34,8 @@ class RunningLimit:
     yellow_at: datetime
     due_at: datetime
     unit: LimitUnit
+    basis: str | None = None
+    """The calendar years the deadline was counted on (`WorkCalendar.basis_between`); None for clock hours."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,8 @@ def start_limit(
     """The clock of a phase that started at `started_at` with a limit and any granted extension."""
     due = extend(calendar, deadline(calendar, started_at, amount, unit), extension_hours, unit)
     yellow = instant_at_share(calendar, started_at, due, YELLOW_SHARE, unit)
-    return RunningLimit(started_at=started_at, yellow_at=yellow, due_at=due, unit=unit)
+    basis = None if unit is LimitUnit.HOURS else calendar.basis_between(started_at, due)
+    return RunningLimit(started_at=started_at, yellow_at=yellow, due_at=due, unit=unit, basis=basis)
 
 
 def light_at(now: datetime, yellow_at: datetime | None, due_at: datetime | None) -> Light:

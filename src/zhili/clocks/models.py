@@ -1,4 +1,4 @@
-"""Tables of the clocks: due timers, local calendar overrides and the demo clock's offset."""
+"""Tables of the clocks: due timers, loaded official years, county calendar overrides, the demo clock offset."""
 
 from __future__ import annotations
 
@@ -34,6 +34,31 @@ class Timer(Base):
     due_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     payload: Mapped[str] = mapped_column(Text, default="{}")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    calendar_basis: Mapped[str | None] = mapped_column(String(80), default=None)
+    """The calendar years its instant was counted on ("2027:loaded"); None when no calendar was used."""
+
+
+class OfficialYear(Base):
+    """A year's official schedule loaded by an administrator (it outranks the holiday library)."""
+
+    __tablename__ = "calendar_years"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    source: Mapped[str] = mapped_column(String(300))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    loaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    loaded_by: Mapped[str] = mapped_column(String(120))
+
+
+class OfficialDay(Base):
+    """One day of a loaded year that is not Monday–Friday's default: a holiday, or a make-up working day."""
+
+    __tablename__ = "calendar_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    year: Mapped[int] = mapped_column(ForeignKey("calendar_years.year", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(60), default="")
 
 
 class CalendarOverride(Base):

@@ -1,9 +1,10 @@
-"""County calendars: the official calendar plus each county's overrides, cached briefly per process."""
+"""County calendars: the official calendar (loaded years, then the library) plus county overrides, cached."""
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from types import MappingProxyType
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from zhili.clocks.calendar import WorkCalendar
 from zhili.clocks.models import CalendarOverride
+from zhili.clocks.official import forget_loaded, loaded_years
 from zhili.clocks.schemas import CalendarDay, CalendarMonth
 from zhili.core.audit import AuditEntry, record
 from zhili.core.auth import Actor
@@ -22,31 +24,33 @@ from zhili.org.roles import Role
 CACHE_SECONDS = 60.0
 """A county's override edited in another process is seen within this time."""
 
-_cache: dict[str, tuple[float, WorkCalendar]] = {}
+_cache: dict[str, tuple[float, Mapping[date, bool]]] = {}
 _lock = threading.Lock()
 
 
 def calendar_for(session: Session, county_code: str | None) -> WorkCalendar:
-    """The work calendar of a county (the official one when the county has no overrides)."""
+    """The work calendar of a county (the official one, with the loaded years, when it has no overrides)."""
+    loaded = loaded_years(session)
     if not county_code:
-        return WorkCalendar()
+        return WorkCalendar(loaded=loaded)
     with _lock:
         found = _cache.get(county_code)
     if found and time.monotonic() - found[0] < CACHE_SECONDS:
-        return found[1]
+        return WorkCalendar(overrides=found[1], loaded=loaded)
     rows = session.execute(
         select(CalendarOverride.on, CalendarOverride.is_workday).where(CalendarOverride.division_code == county_code)
     ).all()
-    calendar = WorkCalendar(overrides=MappingProxyType({row.on: row.is_workday for row in rows}))
+    days: Mapping[date, bool] = MappingProxyType({row.on: row.is_workday for row in rows})
     with _lock:
-        _cache[county_code] = (time.monotonic(), calendar)
-    return calendar
+        _cache[county_code] = (time.monotonic(), days)
+    return WorkCalendar(overrides=days, loaded=loaded)
 
 
 def forget_cached() -> None:
-    """Drop every cached calendar (after an override changes, and between tests)."""
+    """Drop every cached calendar and loaded year (after an override changes, and between tests)."""
     with _lock:
         _cache.clear()
+    forget_loaded()
 
 
 def require_county(session: Session, county_code: str) -> None:

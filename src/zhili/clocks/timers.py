@@ -33,6 +33,7 @@ class TimerSpec:
     generation: int = 0
     share: float = 0.0
     payload: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    calendar_basis: str | None = None
 
 
 def schedule(session: Session, timers: Iterable[TimerSpec], *, now: datetime) -> int:
@@ -47,6 +48,7 @@ def schedule(session: Session, timers: Iterable[TimerSpec], *, now: datetime) ->
             "due_at": t.due_at,
             "payload": json.dumps(dict(t.payload), ensure_ascii=False),
             "created_at": now,
+            "calendar_basis": t.calendar_basis,
         }
         for t in timers
     ]
@@ -77,6 +79,7 @@ def pending(session: Session, kind: str, subject_id: int) -> list[TimerSpec]:
             generation=t.generation,
             share=t.share,
             payload=MappingProxyType(json.loads(t.payload)),
+            calendar_basis=t.calendar_basis,
         )
         for t in rows
     ]

@@ -10,6 +10,7 @@ from zhili.core.http import ClockDep, DbSession
 from zhili.org.queries import scope_roots
 from zhili.org.roles import role_name
 from zhili.web.templating import renderer
+from zhili.workbench.notices import calendar_gaps
 from zhili.workbench.tiles import tiles
 
 router = APIRouter(include_in_schema=False)
@@ -17,10 +18,12 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/")
 def home(request: Request, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
-    """What waits for me, as counts that open the queues; my posts and where I see."""
+    """What waits for me, as counts that open the queues; my posts and where I see; a calendar running out."""
+    now = clock.now()
     context = {
         "actor": actor,
-        "tiles": tiles(session, actor, now=clock.now()),
+        "tiles": tiles(session, actor, now=now),
+        "calendar_gaps": calendar_gaps(session, actor, now=now),
         "roots": scope_roots(session, actor),
         "role_name": role_name,
     }
