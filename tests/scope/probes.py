@@ -34,13 +34,14 @@ class Probe:
 
 @dataclass(frozen=True)
 class Seeded:
-    """What the matrix adds to the demo world: campaigns, task photos, a webhook."""
+    """What the matrix adds to the demo world: campaigns, task photos, a webhook, reported cases."""
 
     campaigns: tuple[int, ...]
     divisions: dict[str, int]
     task_photos: dict[int, int]
     webhook: int
     outbox: int
+    cases: list[int]
 
 
 def _first(values: list[int]) -> list[int]:
@@ -145,10 +146,10 @@ class Pools:
 
     def case_ids(self) -> list[int]:
         """Per login two visible cases and one of its county it may not see; cases seen only by help,
-        by routing, and a lead outside its own area."""
+        by routing, by their reporter, and a lead outside its own area."""
         world = self.world
         ids = sorted(world.cases)
-        found = {NOWHERE}
+        found = {NOWHERE, *self.seeded.cases}
         for login in self.logins:
             county = login.prefixes[0][:6]
             found |= set(_ends([c for c in ids if world.case_visible(login, c)]))

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.campaigns.board_helpers import apply_pattern, seed_campaign
-from tests.cases.test_flow import PNG
+from tests.cases.test_flow import PNG, fushan_point
 from tests.conftest import START, Api, World
 from tests.scope.oracle import Facts, Login
 from tests.scope.personal import People, leaks
@@ -213,7 +213,24 @@ def _seed(sessions: sessionmaker[Session], conn: Connection) -> Seeded:
         session.add(hook)
         session.commit()
         outbox = conn.execute(text("SELECT MIN(id) FROM outbox")).scalar_one()
-        return Seeded((typhoon, epidemic), {"330825101": typhoon, "330802006": epidemic}, photos, hook.id, outbox)
+        return Seeded((typhoon, epidemic), {"330825101": typhoon, "330802006": epidemic}, photos, hook.id, outbox, [])
+
+
+def _report_elsewhere(client: TestClient, sessions: sessionmaker[Session]) -> int:
+    """A case the party member (a grid in 湖镇镇) reports in 府山街道: theirs only as its reporter."""
+    with sessions() as session:
+        _grid, point = fushan_point(session)
+    body = {
+        "matter": "illegal_parking",
+        "point": point,
+        "description": "路过府山街道，人行道上停了一辆车",
+        "channel": "phone",
+        "attributes": {"plate_number": "浙H54321", "vehicle_type": "car", "parked_on": "pavement"},
+    }
+    answer = Api(client).login("partymember").send("POST", "/api/v1/cases", json=body)
+    assert answer.status_code == 201, answer.text
+    client.cookies.clear()
+    return int(answer.json()["id"])
 
 
 def _token(client: TestClient, username: str) -> str:
@@ -237,6 +254,7 @@ def matrix(world: World) -> Iterator[Matrix]:
         app.state.services.sessions = sessions
         app.state.services.read_sessions = sessions
         with TestClient(app, raise_server_exceptions=False) as client:
+            seeded.cases.append(_report_elsewhere(client, sessions))
             tokens = {username: _token(client, username) for username in LOGINS}
             facts = Facts(conn).load()
             facts.campaign_divisions = {c: (code,) for code, c in seeded.divisions.items()}
