@@ -15,9 +15,9 @@ It reads the world with plain SQL over the tables and decides in plain Python, s
   overlap (either lies under the other), or the campaign gave the login a task.
 - **Tasks**: the recipient, the post named as the task's supervisor, and the managing posts
   (centre, township command room, village committee) whose division holds the task's division.
-- **Names and phones** may appear only for people visible to the login, plus what the record being
-  read names by itself (a visible case's timeline actors, reporter and grid contact; the grid
-  contacts a place shows to blocks).
+- **Names and phones** may appear only for people visible to the login, the supervisor a visible
+  post names ("who to call"), and what the record being read names by itself (a visible case's
+  timeline actors, reporter and grid contact; the grid contacts a place shows to blocks).
 """
 
 from __future__ import annotations

@@ -18,7 +18,6 @@ from typing import Any
 
 from openpyxl import load_workbook
 from sqlalchemy import text
-
 from tests.scope.oracle import PERSON_ACTOR, PHONE, Facts
 
 

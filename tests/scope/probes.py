@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import text
-
 from tests.scope.oracle import Facts, Login
 
 NOWHERE = 9_999_999  # an id that exists nowhere (below 2**31, so the edge accepts it)

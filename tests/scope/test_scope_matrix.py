@@ -20,13 +20,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session, sessionmaker
-
 from tests.campaigns.board_helpers import apply_pattern, seed_campaign
 from tests.cases.test_flow import PNG, fushan_point
 from tests.conftest import START, Api, World
 from tests.scope.oracle import Facts, Login
 from tests.scope.personal import People, leaks
 from tests.scope.probes import Pools, Probe, Seeded
+
 from zhili.app import create_app
 from zhili.campaigns.dispatch import dispatch_campaign
 from zhili.campaigns.models import TaskPhoto
