@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from zhili.core.auth import Actor
+from zhili.core.errors import NotFoundError
 from zhili.org import visibility
 from zhili.org.division_code import DivisionCode
 from zhili.org.models import (
@@ -58,8 +59,10 @@ def list_zones(session: Session, actor: Actor) -> list[ZoneRead]:
 
 
 def grid_contacts(session: Session, actor: Actor, grid_code: str) -> list[GridContactRead]:
-    """The contact officers departments have named for a grid, as far as the actor may see."""
+    """The contact officers departments have named for a grid, as far as the actor may see (404: no such place)."""
     visibility.require_place(actor, grid_code, what=f"grid {grid_code}")
+    if session.scalar(select(Division.code).where(Division.code == grid_code)) is None:
+        raise NotFoundError(f"grid {grid_code} not found")
     stmt = (
         select(GridContact, Department.name, Person.name, Person.phone)
         .join(Department, Department.id == GridContact.department_id)

@@ -1,0 +1,256 @@
+"""The ids each operation is called with, chosen from the world so that every login meets some inside
+and some outside its scope, and what the oracle expects for each (status, who may be named).
+
+A probe is one URL. `visible(login)` says whether the thing is there for that login (200), else the
+operation's refusal (404, or 403 for the administrators' logs); `named(login)` adds the people the
+record names by itself to those the login may see anyway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import text
+from tests.scope.oracle import Facts, Login
+
+NOWHERE = 9_999_999  # an id that exists nowhere (below 2**31, so the edge accepts it)
+
+
+def _nobody(_login: Login) -> set[int]:
+    return set()
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One call of an operation and the oracle's view of it."""
+
+    url: str
+    visible: Callable[[Login], bool]
+    named: Callable[[Login], set[int]] = field(default=_nobody)
+    refused: Callable[[Login], int] = field(default=lambda _login: 404)
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """What the matrix adds to the demo world: campaigns, task photos, a webhook, reported cases."""
+
+    campaigns: tuple[int, ...]
+    divisions: dict[str, int]
+    task_photos: dict[int, int]
+    webhook: int
+    outbox: int
+    cases: list[int]
+
+
+def _first(values: list[int]) -> list[int]:
+    return values[:1]
+
+
+def _ends(values: list[int]) -> list[int]:
+    return sorted({values[0], values[len(values) // 2]}) if values else []
+
+
+class Pools:
+    """The probes of every covered operation, built once per world."""
+
+    def __init__(self, world: Facts, logins: list[Login], seeded: Seeded) -> None:
+        self.world = world
+        self.logins = [login for login in logins if not login.everything]
+        self.seeded = seeded
+        rows = world.conn.execute(text("SELECT code, parent_code FROM divisions"))
+        self.divisions: dict[str, str | None] = {row[0]: row[1] for row in rows}
+
+    # Organisation -------------------------------------------------------------------------------
+
+    def division_codes(self) -> list[str]:
+        """Each block's first child and each strip's root, their parents, a sibling; the province; unknown codes."""
+        children: dict[str, list[str]] = {}
+        for code, parent in sorted(self.divisions.items()):
+            children.setdefault(parent or "", []).append(code)
+        codes = {"33", "339999999", "330825101999"}  # the province, two codes that name nothing
+        for login in self.logins:
+            for root in login.prefixes:
+                parent = self.divisions.get(root) or ""
+                codes.add(root if login.units else children.get(root, [root])[0])
+                codes.add(parent)
+                codes |= set([c for c in children.get(parent, []) if c != root][:1])
+        return sorted(code for code in codes if code)
+
+    def divisions_probes(self, suffix: str) -> list[Probe]:
+        """`/org/divisions/{code}` and its sub-resources: a place."""
+        known = self.divisions
+        return [
+            Probe(f"/api/v1/org/divisions/{code}{suffix}", lambda lg, c=code: c in known and lg.reaches_place(c))
+            for code in self.division_codes()
+        ]
+
+    def contacts_probes(self) -> list[Probe]:
+        """Grid contacts: the place must be reached; the contacts it shows are named."""
+        world, known = self.world, self.divisions
+        return [
+            Probe(
+                f"/api/v1/org/divisions/{code}/contacts",
+                lambda lg, c=code: c in known and lg.reaches_place(c),
+                lambda lg, c=code: world.contacts_shown(lg, c),
+            )
+            for code in self.division_codes()
+        ]
+
+    def department_ids(self) -> list[int]:
+        """Each strip's unit; per root a unit inside it and one in the county around it; an unknown id."""
+        found = {NOWHERE}
+        units = sorted(self.world.departments.items())
+        for login in self.logins:
+            found |= login.units
+            for root in login.prefixes:
+                found |= set(_first([d for d, code in units if code.startswith(root)]))
+                found |= set(_first([d for d, code in units if code == root[:6] and d not in login.units]))
+        return sorted(found)
+
+    def department_probes(self, suffix: str) -> list[Probe]:
+        """`/org/departments/{id}` and its grids: a unit."""
+        world = self.world
+        return [
+            Probe(f"/api/v1/org/departments/{d}{suffix}", lambda lg, d=d: world.department_visible(lg, d))
+            for d in self.department_ids()
+        ]
+
+    def person_probes(self) -> list[Probe]:
+        """Per login: itself, another visible person, a person of its county it may not see."""
+        world = self.world
+        found = {NOWHERE}
+        everyone = sorted(world.posts_of)
+        for login in self.logins:
+            if login.person_id is not None:
+                found.add(login.person_id)
+            county = login.prefixes[0][:6]
+            near = [p for p in everyone if any(world.posts[q][2].startswith(county) for q in world.posts_of[p])]
+            found |= set(_first([p for p in near if p != login.person_id and world.person_visible(login, p)]))
+            found |= set(_first([p for p in near if not world.person_visible(login, p)]))
+        return [Probe(f"/api/v1/org/people/{p}", lambda lg, p=p: world.person_visible(lg, p)) for p in sorted(found)]
+
+    def enforcement_probes(self) -> list[Probe]:
+        """Which unit enforces at a place: the place must be reached."""
+        places = ("330802006", "330802006001001", "330825101", "330803")
+        return [
+            Probe(
+                f"/api/v1/org/enforcement-items/ENF-ILLEGAL-BUILD/unit?division={code}",
+                lambda lg, c=code: lg.reaches_place(c),
+            )
+            for code in places
+        ]
+
+    # Cases --------------------------------------------------------------------------------------
+
+    def case_ids(self) -> list[int]:
+        """Per login two visible cases and one of its county it may not see; cases seen only by help,
+        by routing, by their reporter, and a lead outside its own area."""
+        world = self.world
+        ids = sorted(world.cases)
+        found = {NOWHERE, *self.seeded.cases}
+        for login in self.logins:
+            county = login.prefixes[0][:6]
+            found |= set(_ends([c for c in ids if world.case_visible(login, c)]))
+            near = [c for c in ids if world.cases[c][0].startswith(county)]
+            found |= set(_first([c for c in near if not world.case_visible(login, c)]))
+            found |= set(_first([c for c in ids if world.helpers.get(c, set()) & login.units]))
+        found |= set(_first([c for c in ids if world.cases[c][1] not in (None, world.cases[c][2])]))
+        found |= set(
+            _first(
+                [
+                    c
+                    for c in ids
+                    if world.cases[c][1] and not world.cases[c][0].startswith(world.departments[world.cases[c][1]])
+                ]
+            )
+        )
+        return sorted(found)
+
+    def case_probes(self) -> list[Probe]:
+        """`/cases/{id}`: the case names its own parties."""
+        world = self.world
+        return [
+            Probe(
+                f"/api/v1/cases/{c}",
+                lambda lg, c=c: world.case_visible(lg, c),
+                lambda _lg, c=c: world.case_record_people(c) | {-c},
+            )
+            for c in self.case_ids()
+        ]
+
+    def case_photo_probes(self) -> list[Probe]:
+        """`/cases/photos/{id}`: seen with its case."""
+        world = self.world
+        chosen = [c for c in self.case_ids() if c != NOWHERE][::2]
+        listed = ",".join(str(c) for c in chosen)
+        rows = world.conn.execute(
+            text(f"SELECT MIN(id), case_id FROM case_photos WHERE case_id IN ({listed}) GROUP BY case_id")  # noqa: S608 - ints
+        )
+        probes = [
+            Probe(f"/api/v1/cases/photos/{photo}", lambda lg, c=case: world.case_visible(lg, c))
+            for photo, case in sorted((r[0], r[1]) for r in rows)
+        ]
+        return [*probes, Probe(f"/api/v1/cases/photos/{NOWHERE}", lambda _lg: False)]
+
+    # Campaigns and tasks ------------------------------------------------------------------------
+
+    def campaign_probes(self, suffix: str) -> list[Probe]:
+        """`/campaigns/{id}` and everything under it: the seeded campaigns and an unknown one."""
+        world = self.world
+        return [
+            Probe(f"/api/v1/campaigns/{c}{suffix}", lambda lg, c=c: world.campaign_visible(lg, c))
+            for c in (*self.seeded.campaigns, NOWHERE)
+        ]
+
+    def task_ids(self) -> list[int]:
+        """Per login its own task, another it sees, and one of the same campaign it may not see."""
+        world = self.world
+        ids = sorted(world.tasks)
+        found = {NOWHERE}
+        for login in self.logins:
+            own = [t for t in ids if world.tasks[t][1] == login.person_id]
+            found |= set(_first(own))
+            found |= set(_first([t for t in ids if t not in own and world.task_visible(login, t)]))
+            campaigns = {world.tasks[t][0] for t in own} or set(self.seeded.campaigns)
+            found |= set(
+                _first([t for t in ids if world.tasks[t][0] in campaigns and not world.task_visible(login, t)])
+            )
+        return sorted(found)
+
+    def task_probes(self) -> list[Probe]:
+        """`/tasks/{id}`: the recipient, the level above."""
+        world = self.world
+        return [Probe(f"/api/v1/tasks/{t}", lambda lg, t=t: world.task_visible(lg, t)) for t in self.task_ids()]
+
+    def task_photo_probes(self) -> list[Probe]:
+        """`/tasks/photos/{id}`: seen with its task."""
+        world = self.world
+        probes = [
+            Probe(f"/api/v1/tasks/photos/{photo}", lambda lg, t=task: world.task_visible(lg, t))
+            for photo, task in sorted(self.seeded.task_photos.items())
+        ]
+        return [*probes, Probe(f"/api/v1/tasks/photos/{NOWHERE}", lambda _lg: False)]
+
+    # Catalogs and administrators' logs ------------------------------------------------------------
+
+    @staticmethod
+    def public_probes(urls: dict[str, bool]) -> list[Probe]:
+        """Public catalogs: there for everyone, or for no one."""
+        return [Probe(url, lambda _lg, there=there: there) for url, there in urls.items()]
+
+    @staticmethod
+    def admin_only(urls: list[str]) -> list[Probe]:
+        """The country's settings (the official calendar): administrators read them, everyone else gets 403."""
+        return [Probe(url, lambda lg: lg.everything, refused=lambda _lg: 403) for url in urls]
+
+    def admin_probes(self, template: str, existing: int) -> list[Probe]:
+        """Administrators only: 403 for everyone else, whether or not the id exists."""
+
+        def refused(login: Login) -> int:
+            return 404 if login.everything else 403
+
+        return [
+            Probe(template.format(existing), lambda lg: lg.everything, refused=refused),
+            Probe(template.format(NOWHERE), lambda _lg: False, refused=refused),
+        ]
