@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import Integer, String, column, select, table
 from sqlalchemy.orm import Session
 
-from zhili.core.auth import Scope
+from zhili.core.auth import Actor
+from zhili.org import visibility as org_visibility
 from zhili.org.models import Department, Division, Person, Position
 
 # Accounts belong to `access`, which cases may not import; the two columns needed are named here.
@@ -119,14 +120,14 @@ def division_names(session: Session, codes: Iterable[str]) -> dict[str, str]:
     return dict(rows.all())
 
 
-def post_holders(session: Session, ids: Iterable[int], scope: Scope) -> dict[int, str]:
-    """The name of the person holding each post inside `scope` (a post outside it is not named)."""
+def post_holders(session: Session, ids: Iterable[int], actor: Actor) -> dict[int, str]:
+    """The name of the person holding each post the actor may see (a post outside their scope is not named)."""
     wanted = sorted(set(ids))
     if not wanted:
         return {}
     rows = session.execute(
         select(Position.id, Person.name)
         .join(Person, Person.id == Position.person_id)
-        .where(Position.id.in_(wanted), scope.where(Position.division_code, Position.department_id))
+        .where(Position.id.in_(wanted), org_visibility.positions(actor))
     )
     return dict(rows.all())

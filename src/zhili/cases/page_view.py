@@ -152,7 +152,7 @@ def _names(session: Session, detail: CaseDetail, actor: Actor) -> Names:
     return Names(
         units=page_names.unit_names(session, unit_ids),
         divisions=page_names.division_names(session, divisions),
-        posts=page_names.post_holders(session, posts, actor.scope),
+        posts=page_names.post_holders(session, posts, actor),
         actors=page_names.actor_names(session, audit_names),
     )
 

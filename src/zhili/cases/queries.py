@@ -34,6 +34,7 @@ from zhili.core.errors import NotFoundError
 from zhili.core.pagination import Page
 from zhili.matters import queries as matters
 from zhili.matters.models import MatterVersion
+from zhili.org import visibility as org_visibility
 from zhili.org.models import Department, Division, Person, Position
 
 OPEN_STATUSES = queue.OPEN_STATUSES
@@ -44,7 +45,7 @@ def _case_rows(stmt: Select[Any], actor: Actor) -> Select[Any]:
     # The grid contact is named only to whom the contact's post is visible, as on the org pages (a
     # reporter whose scope does not reach the lead unit's people sees the unit, not the person).
     lead, routed = aliased(Department), aliased(Department)
-    contact_visible = actor.scope.where(Position.division_code, Position.department_id)
+    contact_visible = org_visibility.positions(actor)
     return (
         stmt.add_columns(MatterVersion, Division.name, lead, routed, Person.name, helping_column(actor))
         .join(MatterVersion, MatterVersion.id == Case.matter_version_id)
