@@ -205,3 +205,10 @@ def test_the_case_menu_item_is_called_banjian(api: Any) -> None:
     page = api.login("kc-centre").get("/", headers=HTML).text
     assert ">办件<" in page
     assert ">一件事<" not in page
+
+
+def test_only_administrators_find_the_work_calendar_in_their_menu(session: Session) -> None:
+    admin_items = {i.href: i for i in menu_for(actor_of(session, "admin"))}
+    assert "/admin/calendar" in admin_items
+    assert not admin_items["/admin/calendar"].is_tab
+    assert "/admin/calendar" not in {i.href for i in menu_for(actor_of(session, "kc-centre"))}

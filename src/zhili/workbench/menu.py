@@ -20,6 +20,7 @@ CAMPAIGNS = "/campaigns"
 MAP = "/map"
 ORG = "/org"
 MATTERS = "/matters"
+CALENDAR = "/admin/calendar"
 
 LABELS = {
     HOME: "nav.home",
@@ -32,6 +33,7 @@ LABELS = {
     MAP: "nav.map",
     ORG: "nav.org",
     MATTERS: "nav.matters",
+    CALENDAR: "nav.calendar",
 }
 
 # Per kind of work: the menu's items in order, and the ones on the phone's tab bar.
@@ -39,6 +41,8 @@ CENTRE = (
     (HOME, CASES, SUPERVISION, CAMPAIGNS, TASKS, REPORT, MAP, ORG, MATTERS, INBOX),
     (HOME, CASES, SUPERVISION, CAMPAIGNS),  # with 更多 for the rest: five places on a phone
 )
+# Administrators keep the country's settings too: the official work calendar.
+ADMIN = ((*CENTRE[0], CALENDAR), CENTRE[1])
 VILLAGE = ((HOME, TASKS, REPORT, CASES, INBOX, MAP, ORG), (HOME, TASKS, REPORT, CASES, INBOX))
 FIELD = ((HOME, TASKS, REPORT, CASES, INBOX), (HOME, TASKS, REPORT, CASES, INBOX))
 DEPT_HEAD = ((HOME, CASES, SUPERVISION, REPORT, INBOX, ORG, MATTERS), (HOME, CASES, SUPERVISION, REPORT))
@@ -47,7 +51,8 @@ OTHER = ((HOME, CASES, REPORT, INBOX), (HOME, CASES, REPORT, INBOX))
 
 # The first kind whose roles the actor holds decides; a person with several posts gets the widest menu.
 KINDS = (
-    (frozenset({Role.ADMIN, Role.CENTRE_STAFF, Role.TOWNSHIP_COMMAND}), CENTRE),
+    (frozenset({Role.ADMIN}), ADMIN),
+    (frozenset({Role.CENTRE_STAFF, Role.TOWNSHIP_COMMAND}), CENTRE),
     (frozenset({Role.DEPT_HEAD}), DEPT_HEAD),
     (frozenset({Role.VILLAGE_CADRE, Role.TEAM_LEADER}), VILLAGE),
     (frozenset({Role.DEPT_STAFF}), DEPT),
