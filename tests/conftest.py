@@ -30,6 +30,7 @@ from zhili.app import create_app
 from zhili.core import migrate
 from zhili.core.clock import FrozenClock
 from zhili.core.db import make_engine
+from zhili.core.serving import server_config
 from zhili.core.settings import Settings
 from zhili.demo import DEMO_PASSWORD, build_demo
 
@@ -211,9 +212,9 @@ def free_port() -> int:
 
 @contextmanager
 def live_server(app: FastAPI) -> Iterator[str]:
-    """Serve the app with uvicorn on a loopback port in a thread; yields its base URL."""
+    """Serve the app as `zhili serve` does (no proxy headers) on a loopback port in a thread; yields its URL."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(server_config(app, host="127.0.0.1", port=port))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import uvicorn
-from tests.conftest import START, free_port, fresh_database
+from tests.conftest import START, fresh_database, live_server
 
 from zhili.access.service import create_account
 from zhili.app import create_app
 from zhili.core.auth import system_actor
 from zhili.core.clock import FrozenClock
 from zhili.core.db import make_session_factory, session_scope
-from zhili.core.serving import server_config
 from zhili.core.settings import Settings
 
 PASSWORD = "a-good-password"
@@ -32,19 +28,10 @@ def serving(tmp_path: Path, trusted_proxies: str) -> Iterator[str]:
         admin = {"person_id": None, "is_admin": True, "actor": system_actor(), "clock": clock}
         create_account(session, username="guarded", password=PASSWORD, **admin)
     settings = Settings(environment="test", database_url=url, trusted_proxies=trusted_proxies)
-    port = free_port()
-    app = create_app(settings, clock=clock, engine=engine)
-    server = uvicorn.Server(server_config(app, host="127.0.0.1", port=port))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}"
+        with live_server(create_app(settings, clock=clock, engine=engine)) as base_url:
+            yield base_url
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         engine.dispose()
 
 

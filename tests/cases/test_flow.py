@@ -43,16 +43,25 @@ def unit(session: Session, kind: str, division: str) -> int:
     ).one()
 
 
+PARKING = {"plate_number": "浙H12345", "vehicle_type": "car", "parked_on": "pavement"}
+
+
+def report_body(
+    point: dict[str, float],
+    *,
+    matter: str = "illegal_parking",
+    description: str = "人行道上停了一辆车，挡住了盲道",
+    attributes: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The body of a report by phone: illegal parking unless told otherwise."""
+    chosen = PARKING if attributes is None else attributes
+    return {"matter": matter, "point": point, "description": description, "channel": "phone", "attributes": chosen}
+
+
 def report_parking(api: Any, session: Session) -> dict[str, Any]:
     grid, point = fushan_point(session)
     api.login("gridworker")
-    body = {
-        "matter": "illegal_parking",
-        "point": point,
-        "description": "人行道上停了一辆车，挡住了盲道",
-        "channel": "phone",
-        "attributes": {"plate_number": "浙H12345", "vehicle_type": "car", "parked_on": "pavement"},
-    }
+    body = report_body(point)
     response = api.send("POST", "/api/v1/cases", json=body)
     assert response.status_code == 201, response.text
     brief = response.json()
@@ -219,12 +228,9 @@ def test_wrong_party_wrong_state_and_stale_version(api: Any, session: Session) -
 def test_a_retried_report_with_its_key_is_answered_again_not_reported_twice(api: Any, session: Session) -> None:
     _grid, point = fushan_point(session)
     api.login("gridworker")
-    body = {
-        "matter": "illegal_parking",
-        "point": point,
-        "description": "重试的上报",
-        "attributes": {"plate_number": "浙H54321", "vehicle_type": "car", "parked_on": "lane"},
-    }
+    body = report_body(
+        point, description="重试的上报", attributes={**PARKING, "plate_number": "浙H54321", "parked_on": "lane"}
+    )
     headers = {"Idempotency-Key": "report-retried-1"}
     first = api.send("POST", "/api/v1/cases", json=body, headers=headers)
     again = api.send("POST", "/api/v1/cases", json=body, headers=headers)

@@ -191,31 +191,3 @@ def test_plain_values_pass_unchanged() -> None:
     assert safe_cell(-3) == -3
     assert safe_cell(None) is None
     assert safe_cell("a=b") == "a=b"
-
-
-def test_the_campaign_board_export_uses_safe_cell() -> None:
-    from zhili.campaigns import board_export  # noqa: PLC0415
-    from zhili.campaigns.board_schemas import PersonRow  # noqa: PLC0415
-
-    now = datetime(2026, 7, 23, tzinfo=UTC)
-    row = PersonRow(
-        task_id=1,
-        person_id=1,
-        name="=cmd|' /C calc'!A0",
-        phone="+8613800000000",
-        role="party_member",
-        division_code="330825",
-        division_name="龙游县",
-        state="notified",
-        notified_at=now,
-        claim_due_at=now,
-        claimed_at=None,
-        reported_at=None,
-        supervisor_name="@SUM(1)",
-        supervisor_phone=None,
-        is_overdue=False,
-    )
-    text = board_export.to_csv([row], "zh").decode("utf-8-sig")
-    assert "'=cmd" in text
-    assert "'+8613800000000" in text
-    assert "'@SUM(1)" in text

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from tests.cases.test_flow import fushan_point
+from tests.cases.test_flow import fushan_point, report_body
 
 from zhili.clocks.models import Timer
 from zhili.clocks.overrides import forget_cached
@@ -44,13 +44,8 @@ def set_clock(clock: FrozenClock, at: datetime) -> None:
 def report_dust(api: Any, session: Session) -> dict[str, Any]:
     _grid, point = fushan_point(session)
     api.login("gridworker")
-    body = {
-        "matter": "dust_pollution",
-        "point": point,
-        "description": "工地未覆盖裸土，扬尘严重",
-        "channel": "phone",
-        "attributes": {"source_type": "construction_site"},
-    }
+    attributes = {"source_type": "construction_site"}
+    body = report_body(point, matter="dust_pollution", description="工地未覆盖裸土，扬尘严重", attributes=attributes)
     response = api.send("POST", "/api/v1/cases", json=body)
     assert response.status_code == 201, response.text
     return dict(api.get(response.headers["location"]).json())

@@ -13,7 +13,7 @@ import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
-from tests.cases.test_flow import fushan_point
+from tests.cases.test_flow import fushan_point, report_body
 
 from zhili.app import create_app
 from zhili.core.settings import Settings
@@ -146,12 +146,7 @@ def test_the_api_refuses_a_case_with_a_bad_character_naming_the_field(
 def test_a_description_may_run_over_several_lines(api: Any, session: Session) -> None:
     _grid, point = fushan_point(session)
     api.login("gridworker")
-    body = {
-        "matter": "illegal_parking",
-        "point": point,
-        "description": "人行道上停了一辆车\r\n挡住了盲道",
-        "attributes": {"plate_number": "浙H12345", "vehicle_type": "car", "parked_on": "pavement"},
-    }
+    body = report_body(point, description="人行道上停了一辆车\r\n挡住了盲道")
     response = api.send("POST", "/api/v1/cases", json=body)
     assert response.status_code == 201, response.text
     assert api.get(response.headers["location"]).json()["description"] == "人行道上停了一辆车\n挡住了盲道"

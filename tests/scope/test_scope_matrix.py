@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session, sessionmaker
 from tests.campaigns.board_helpers import apply_pattern, seed_campaign
-from tests.cases.test_flow import PNG, fushan_point
+from tests.cases.test_flow import PARKING, PNG, fushan_point, report_body
 from tests.conftest import START, Api, World
 from tests.scope.oracle import Facts, Login
 from tests.scope.personal import People, leaks
@@ -211,13 +211,8 @@ def _report_elsewhere(client: TestClient, sessions: sessionmaker[Session]) -> in
     """A case the party member (a grid in 湖镇镇) reports in 府山街道: theirs only as its reporter."""
     with sessions() as session:
         _grid, point = fushan_point(session)
-    body = {
-        "matter": "illegal_parking",
-        "point": point,
-        "description": "路过府山街道，人行道上停了一辆车",
-        "channel": "phone",
-        "attributes": {"plate_number": "浙H54321", "vehicle_type": "car", "parked_on": "pavement"},
-    }
+    attributes = {**PARKING, "plate_number": "浙H54321"}
+    body = report_body(point, description="路过府山街道，人行道上停了一辆车", attributes=attributes)
     answer = Api(client).login("partymember").send("POST", "/api/v1/cases", json=body)
     assert answer.status_code == 201, answer.text
     client.cookies.clear()
