@@ -186,7 +186,11 @@ def test_who_dispatched_is_named_only_to_those_who_may_see_them(api: Api, sessio
     api.login("kc-traffic")
     strip = api.get(f"/api/v1/campaigns/{campaign}")
     assert strip.status_code == 200, strip.text
-    assert strip.json()["created_by_name"] == ""
-    assert name not in api.get(f"/campaigns/{campaign}").text
+    assert (strip.json()["created_by_name"], strip.json()["created_by_withheld"]) == ("", True)
+    page = api.get(f"/campaigns/{campaign}").text
+    assert name not in page
+    assert "无权查看" in page
+    assert "kc-centre" not in page
     api.login("kc-centre")
-    assert api.get(f"/api/v1/campaigns/{campaign}").json()["created_by_name"] == name
+    seen = api.get(f"/api/v1/campaigns/{campaign}").json()
+    assert (seen["created_by_name"], seen["created_by_withheld"]) == (name, False)

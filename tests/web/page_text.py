@@ -11,7 +11,8 @@ The allowlist is short on purpose. Allowed on a Chinese page: the product's name
 switch (English), a few abbreviations people use as words (GPS, CSV, XLSX, SMS, ID, URL, HTTP, Webhook, 1+X),
 codes with digits in them (case numbers ZL…, campaign numbers SL-…, plate numbers 浙H…, division
 codes), e-mail addresses and web addresses, the login's own username, and whatever the page's
-`data-crawl-allow` marks as data typed by people. Chinese is allowed on an English page: people's
+an element marked `translate="no"` holds (file formats, field paths, a source's own name: the HTML
+attribute for content that is not language). Chinese is allowed on an English page: people's
 names, place and unit names and what people wrote are data; only a run of Chinese that is one of the
 product's own labels (a message of the catalog or a role name) is flagged there.
 """
@@ -39,7 +40,7 @@ VOID_ELEMENTS = frozenset(
 BRAND = frozenset({"治理"})
 # English words a Chinese page may show: the name, the language switch, abbreviations used as words.
 ENGLISH_ON_CHINESE = frozenset(
-    {"Zhili", "English", "GPS", "CSV", "XLSX", "SMS", "ID", "URL", "HTTP", "Webhook", "DingTalk"}
+    {"Zhili", "English", "GPS", "CSV", "XLSX", "SMS", "ID", "URL", "HTTP", "Webhook", "DingTalk", "TOML", "JSON"}
 )
 
 SNAKE = re.compile(r"(?<![\w./:@-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w@-])")
@@ -77,6 +78,7 @@ class VisibleText(HTMLParser):
     stack: list[str] = field(default_factory=list)
     skipping: int = 0
     chinese_at: list[int] = field(default_factory=list)
+    untranslated_at: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         """Start the parser (a dataclass does not call `HTMLParser.__init__`)."""
@@ -88,6 +90,9 @@ class VisibleText(HTMLParser):
         if tag not in VOID_ELEMENTS:
             self.stack.append(tag)
             if tag in SKIPPED_ELEMENTS:
+                self.skipping += 1
+            if values.get("translate") == "no":
+                self.untranslated_at.append(len(self.stack))
                 self.skipping += 1
             if values.get("lang", "").startswith("zh") and tag != "html":
                 self.chinese_at.append(len(self.stack))
@@ -105,6 +110,9 @@ class VisibleText(HTMLParser):
         while self.stack:
             if self.chinese_at and self.chinese_at[-1] == len(self.stack):
                 self.chinese_at.pop()
+            if self.untranslated_at and self.untranslated_at[-1] == len(self.stack):
+                self.untranslated_at.pop()
+                self.skipping -= 1
             closed = self.stack.pop()
             if closed in SKIPPED_ELEMENTS:
                 self.skipping -= 1

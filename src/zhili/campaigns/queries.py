@@ -27,7 +27,9 @@ def read_campaign(session: Session, actor: Actor, campaign_id: int) -> CampaignR
     read = _read(campaign, scopes_of(session, [campaign.id])[campaign.id], {row.state: row.n for row in counts})
     names = dict(session.execute(select(Division.code, Division.name).where(Division.code.in_(read.divisions))).all())
     read.division_names = [names.get(code, code) for code in read.divisions]
-    read.created_by_name = seen_actor_names(session, actor, [campaign.created_by]).get(campaign.created_by, "")
+    creator = seen_actor_names(session, actor, [campaign.created_by])
+    read.created_by_name = creator.get(campaign.created_by) or ""
+    read.created_by_withheld = campaign.created_by in creator and creator[campaign.created_by] is None
     return read
 
 
@@ -110,7 +112,8 @@ def forwards(session: Session, actor: Actor, campaign_id: int) -> list[ForwardRe
             received_at=forward.received_at,
             forwarded_at=forward.forwarded_at,
             forwarded_by=forward.forwarded_by,
-            forwarded_by_name=names.get(forward.forwarded_by or "", ""),
+            forwarded_by_name=names.get(forward.forwarded_by or "") or "",
+            forwarded_by_withheld=(forward.forwarded_by or "") in names and names[forward.forwarded_by or ""] is None,
         )
         for forward, name in rows
     ]

@@ -84,6 +84,7 @@ class CampaignRead(BaseModel):
     recipients: int
     created_by: str
     created_by_name: str = Field(default="", description="who dispatched it, by name")
+    created_by_withheld: bool = Field(default=False, description="true when the caller may not see who dispatched it")
     created_at: datetime
     counts: dict[str, int] = Field(default_factory=dict, description="tasks per state")
     division_names: list[str] = Field(default_factory=list, description="the scope's divisions by name")
@@ -107,3 +108,4 @@ class ForwardRead(BaseModel):
     forwarded_at: datetime | None
     forwarded_by: str | None
     forwarded_by_name: str = Field(default="", description="who forwarded it, by name")
+    forwarded_by_withheld: bool = Field(default=False, description="true when the caller may not see who forwarded it")

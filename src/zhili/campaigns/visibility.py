@@ -171,13 +171,13 @@ def sees_person(
     return exists().where(post.person_id == person_column, scope.where(post.division_code, post.department_id))
 
 
-def seen_actor_names(session: Session, actor: Actor, keys: Iterable[str | None]) -> dict[str, str]:
+def seen_actor_names(session: Session, actor: Actor, keys: Iterable[str | None]) -> dict[str, str | None]:
     """The names behind audit actor strings (who dispatched, who forwarded), for the people the actor may see.
 
-    A login without a person (administrators, the system) keeps its name; a person outside the
-    actor's units is left out, so the page shows the login instead of the person's name.
+    A login without a person (administrators) keeps its name; a person outside the actor's units
+    maps to None (withheld), so the page says 无权查看; the system is not in the answer.
     """
-    names = actor_names(session, keys)
+    names: dict[str, str | None] = dict(actor_names(session, keys))
     if actor.scope.is_everything or not names:
         return names
     accounts = {key: account_id(key) for key in names}
@@ -186,4 +186,4 @@ def seen_actor_names(session: Session, actor: Actor, keys: Iterable[str | None])
         or_(Account.person_id.is_(None), sees_person(actor.scope, Account.person_id)),
     )
     seen = set(session.scalars(shown))
-    return {key: name for key, name in names.items() if accounts[key] in seen}
+    return {key: name if accounts[key] in seen else None for key, name in names.items()}

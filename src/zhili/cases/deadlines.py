@@ -26,8 +26,8 @@ LADDER = "case.ladder"
 
 
 def county_calendar(session: Session, handling_division: str) -> WorkCalendar:
-    """The work calendar of the county the case is handled in."""
-    return calendar_for(session, DivisionCode(handling_division).at(DivisionLevel.COUNTY).value)
+    """The work calendar of the county the case is handled in (of the city, once escalated there)."""
+    return calendar_for(session, DivisionCode(handling_division).at_most(DivisionLevel.COUNTY).value)
 
 
 def phase_clock(

@@ -232,7 +232,7 @@ def _notice(rung: Rung) -> Notice:
 
 
 def _county(division_code: str) -> str:
-    return DivisionCode(division_code).at(DivisionLevel.COUNTY).value
+    return DivisionCode(division_code).at_most(DivisionLevel.COUNTY).value
 
 
 def _people(session: Session, rung: Rung, audiences: dict[tuple[object, ...], tuple[int, ...]]) -> tuple[int, ...]:
