@@ -26,7 +26,7 @@ SCALARS = st.one_of(
     st.booleans(),
     st.integers(min_value=-(2**70), max_value=2**70),
     st.sampled_from([10**30, -(10**30), 2**63, 2**63 - 1, 2**31, 0, -1]),
-    st.floats(allow_nan=False),
+    st.floats(allow_nan=False, allow_infinity=False),  # JSON has neither; raw NaN/Infinity are tested apart
     TEXT,
 )
 JSON = st.recursive(
@@ -65,7 +65,7 @@ def _value_for(definition: MatterDefinition, code: str) -> st.SearchStrategy[Any
     right: dict[Datatype, st.SearchStrategy[Any]] = {
         Datatype.STRING: TEXT,
         Datatype.TEXT: TEXT,
-        Datatype.NUMBER: st.one_of(st.integers(), st.floats()),
+        Datatype.NUMBER: st.one_of(st.integers(), st.floats(allow_nan=False, allow_infinity=False)),
         Datatype.DATETIME: TIMES,
         Datatype.SINGLEVALUELIST: st.sampled_from(keys),
         Datatype.MULTIVALUELIST: st.lists(st.sampled_from(keys), max_size=4),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import types
 import typing
@@ -159,3 +160,15 @@ def test_the_api_refuses_a_single_choice_given_a_list(api: Any, session: Session
     response = api.send("POST", "/api/v1/cases", json=body)
     assert response.status_code == 422, response.text
     assert "attributes.vehicle_type" in {e["field"] for e in response.json()["errors"]}
+
+
+@pytest.mark.parametrize("raw", ["NaN", "Infinity", "-Infinity"])
+def test_numbers_json_does_not_have_are_refused(api: Any, session: Session, raw: str) -> None:
+    _grid, point = fushan_point(session)
+    api.login("gridworker")
+    body = report_body(point, matter="campus_safety", attributes={"pupils_involved": 0})
+    content = json.dumps(body, ensure_ascii=False).replace('"pupils_involved": 0', f'"pupils_involved": {raw}')
+    headers = {"Content-Type": "application/json"}
+    response = api.send("POST", "/api/v1/cases", content=content.encode(), headers=headers)
+    assert response.status_code in {400, 422}, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
