@@ -54,8 +54,9 @@ from sqlalchemy.orm import Session
 from _setup import PARKING_ATTRIBUTES, PHOTO, REPLY_EVIDENCE, BenchWorld, build_world, points_in
 from zhili.cases import lifecycle as lc
 from zhili.cases import photos, service
+from zhili.cases.commands import COMMAND_BODY
 from zhili.cases.models import Case, CaseEvent
-from zhili.cases.schemas import CaseCreate, CommandBody
+from zhili.cases.schemas import CaseCreate
 from zhili.core import audit
 from zhili.core.clock import SystemClock
 from zhili.core.db import make_session_factory, session_scope
@@ -124,7 +125,7 @@ class Loops:
                     )
                 evidence = [{"kind": "photo", "ref": f"photo:{photo.id}"}, *GIVEN_EVIDENCE]
                 arguments = {**arguments, "evidence": evidence}  # noqa: PLW2901 - the reply cites the photo
-            body = CommandBody.model_validate({**arguments, "version": version})
+            body = COMMAND_BODY.validate_python({**arguments, "version": version})
             with session_scope(self.sessions) as session:
                 case = service.run_command(session, case_id=case_id, body=body, actor=actors[who], clock=self.clock)
             version = case.version

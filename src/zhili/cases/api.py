@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from zhili.cases import collaboration, disputes, meetings, open_items, photos, points, queries, queue_export, service
+from zhili.cases.commands import CommandRequest
 from zhili.cases.queue import CaseFilter
 from zhili.cases.queue_export import EXPORT_RESPONSES, Format, download
 from zhili.cases.queue_params import case_filter
@@ -19,7 +20,6 @@ from zhili.cases.schemas import (
     CaseRead,
     CollaborationAsk,
     CollaborationReply,
-    CommandBody,
     LeadDecision,
     MeetingCreate,
     MergeBody,
@@ -124,15 +124,14 @@ def get_case(case_id: IdPath, session: DbSession, actor: CurrentActor, clock: Cl
 
 @router.post("/{case_id}/commands")
 def run_command(
-    case_id: IdPath, body: CommandBody, session: DbSession, actor: CurrentActor, clock: ClockDep
+    case_id: IdPath, body: CommandRequest, session: DbSession, actor: CurrentActor, clock: ClockDep
 ) -> CaseDetail:
     """Issue a lifecycle command; send the `version` you read so a concurrent change is a 409.
 
     `close` with help requests or meeting tasks still open is a 409 unless `cancel_reason` is given:
     then they are cancelled with that reason and the case closes.
     """
-    run = open_items.close_case if body.command == "close" else service.run_command
-    case = run(session, case_id=case_id, body=body, actor=actor, clock=clock)
+    case = open_items.issue_command(session, case_id=case_id, body=body.root, actor=actor, clock=clock)
     return queries.case_detail(session, actor, case.id, now=clock.now())
 
 

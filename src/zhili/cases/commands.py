@@ -1,60 +1,272 @@
-"""From an API command body to the lifecycle's typed command, with the issuing parties attached."""
+"""The API's command body: one pydantic model per lifecycle command, told apart by `command`.
+
+`CommandBody` is a discriminated union, so the OpenAPI schema lists each command with exactly the
+fields it takes, a field a command does not take is a 422, and each body builds its typed lifecycle
+command (`to_command`). Enums come from the domain (`CommandKind`, `Rating`, `EvidenceKind`); the
+rules (who may issue what, from which state, what content is missing) stay in `lifecycle`.
+Adding a command: its class in `states.py`, its rule in `lifecycle.RULES`, its body here, its test.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from abc import abstractmethod
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, RootModel, TypeAdapter, WrapValidator
+from typing_extensions import override
 
 from zhili.cases import lifecycle as lc
-from zhili.cases.schemas import CommandBody
-from zhili.core.errors import InvalidInputError
-from zhili.matters.definition import EvidenceKind
+from zhili.cases.schemas import EvidenceIn
+from zhili.cases.states import CommandKind as K
+from zhili.core.params import TAG_FIELD, Name, untagged
+from zhili.core.text import Text
 
-Builder = Callable[[CommandBody, frozenset[lc.Party], int], lc.Command]
+MAX_REASON = 500
+MAX_REPLY = 4000
+MAX_COMMENT = 1000
+MAX_EVIDENCE = 50
 
-
-def _reason(body: CommandBody) -> str:
-    # A missing reason reaches the lifecycle as blank, which refuses it with a clear 422.
-    return body.reason or ""
-
-
-BUILDERS: dict[str, Builder] = {
-    "accept": lambda _b, p, _u: lc.Accept(parties=p),
-    "reject": lambda b, p, _u: lc.Reject(parties=p, reason=_reason(b)),
-    "dispatch": lambda b, p, u: lc.Dispatch(parties=p, lead_unit_id=b.lead_unit_id or u),
-    "sign": lambda _b, p, _u: lc.Sign(parties=p),
-    "return": lambda b, p, _u: lc.Return(parties=p, reason=_reason(b)),
-    "start": lambda _b, p, _u: lc.Start(parties=p),
-    "escalate": lambda b, p, _u: lc.Escalate(parties=p, reason=_reason(b)),
-    "request_extension": lambda b, p, _u: lc.RequestExtension(parties=p, reason=_reason(b), hours=b.hours or 0),
-    "approve_extension": lambda _b, p, _u: lc.ApproveExtension(parties=p),
-    "refuse_extension": lambda b, p, _u: lc.RefuseExtension(parties=p, reason=_reason(b)),
-    "suspend": lambda b, p, _u: lc.Suspend(parties=p, reason=_reason(b)),
-    "resume": lambda _b, p, _u: lc.Resume(parties=p),
-    "reply": lambda b, p, _u: lc.Reply(
-        parties=p,
-        text=b.text or "",
-        evidence=tuple(lc.Evidence(kind=EvidenceKind(e.kind), ref=e.ref) for e in b.evidence),
-    ),
-    "verify": lambda _b, p, _u: lc.Verify(parties=p),
-    "verify_failed": lambda b, p, _u: lc.VerifyFailed(parties=p, reason=_reason(b)),
-    "close": lambda _b, p, _u: lc.Close(parties=p),
-    "rate": lambda b, p, _u: _rate(b, p),
-    "archive": lambda _b, p, _u: lc.Archive(parties=p),
-}
+Parties = frozenset[lc.Party]
+Reason = Annotated[Name, Field(max_length=MAX_REASON, description="why (shown on the timeline)")]
 
 
-def _rate(body: CommandBody, parties: frozenset[lc.Party]) -> lc.Command:
-    if body.rating is None:
-        raise InvalidInputError("rate needs a rating", errors=[{"field": "body.rating", "message": "is required"}])
-    return lc.Rate(parties=parties, rating=lc.Rating(body.rating), comment=body.comment or "")
+class _Body(BaseModel):
+    """What every command body carries: the version of the case the caller last saw."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int | None = Field(default=None, ge=1, description="the case's version you read; a newer one is 409")
+
+    @abstractmethod
+    def to_command(self, parties: Parties, *, routed_unit_id: int) -> lc.Command:
+        """The typed lifecycle command, issued by `parties`."""
 
 
-def build(body: CommandBody, parties: frozenset[lc.Party], *, routed_unit_id: int) -> lc.Command:
-    """The typed command; dispatch defaults to the unit the case was routed to."""
-    builder = BUILDERS.get(body.command)
-    if builder is None:
-        raise InvalidInputError(
-            f"unknown command {body.command!r}; known: {', '.join(BUILDERS)}",
-            errors=[{"field": "body.command", "message": "is not a lifecycle command"}],
-        )
-    return builder(body, parties, routed_unit_id)
+class AcceptBody(_Body):
+    """受理: the centre takes the case on."""
+
+    command: Literal[K.ACCEPT]
+
+    @override
+    def to_command(self, parties: Parties, *, routed_unit_id: int) -> lc.Command:
+        return lc.Accept(parties=parties)
+
+
+class RejectBody(_Body):
+    """不予受理, with a reason."""
+
+    command: Literal[K.REJECT]
+    reason: Reason
+
+    @override
+    def to_command(self, parties: Parties, *, routed_unit_id: int) -> lc.Command:
+        return lc.Reject(parties=parties, reason=self.reason)
+
+
+class DispatchBody(_Body):
+    """派单: to the unit the case was routed to, or another lead unit."""
+
+    command: Literal[K.DISPATCH]
+    lead_unit_id: int | None = Field(default=None, ge=1, le=2**31 - 1, description="default: the routed unit")
+
+    @override
+    def to_command(self, parties: Parties, *, routed_unit_id: int) -> lc.Command:
+        return lc.Dispatch(parties=parties, lead_unit_id=self.lead_unit_id or routed_unit_id)
+
+
+class SignBody(_Body):
+    """签收: the lead unit takes the dispatched case."""
+
+    command: Literal[K.SIGN]
+
+    @override
+    def to_command(self, parties: Parties, *, routed_unit_id: int) -> lc.Command:
+        return lc.Sign(parties=parties)
+
+
+class ReturnBody(_Body):
+    """退回: the lead unit sends the case back, with a reason."""
+
+    command: Literal[K.RETURN]
+    reason: Reason
+
+    @override
+    def to_command(self, parties: Parties, *, routed_unit_id: int) -> lc.Command:
+        return lc.Return(parties=parties, reason=self.reason)
+
+
+class StartBody(_Body):
+    """开始处置."""
+
+    command: Literal[K.START]
+
+    @override
+    def to_command(self, parties: Parties, *, routed_unit_id: int) -> lc.Command:
+        return lc.Start(parties=parties)
+
+
+class EscalateBody(_Body):
+    """上报上级, with a reason."""
+
+    command: Literal[K.ESCALATE]
+    reason: Reason
+
+    @override
+    def to_command(self, parties: Parties, *, routed_unit_id: int) -> lc.Command:
+        return lc.Escalate(parties=parties, reason=self.reason)
+
+
+class RequestExtensionBody(_Body):
+    """延期申请: hours and a reason (the lifecycle bounds the hours)."""
+
+    command: Literal[K.REQUEST_EXTENSION]
+    reason: Reason
+    hours: int = Field(ge=1, le=lc.MAX_EXTENSION_HOURS)
+
+    @override
+    def to_command(self, parties: Parties, *, routed_unit_id: int) -> lc.Command:
+        return lc.RequestExtension(parties=parties, reason=self.reason, hours=self.hours)
+
+
+class ApproveExtensionBody(_Body):
+    """批准延期."""
+
+    command: Literal[K.APPROVE_EXTENSION]
+
+    @override
+    def to_command(self, parties: Parties, *, routed_unit_id: int) -> lc.Command:
+        return lc.ApproveExtension(parties=parties)
+
+
+class RefuseExtensionBody(_Body):
+    """不予延期, with a reason."""
+
+    command: Literal[K.REFUSE_EXTENSION]
+    reason: Reason
+
+    @override
+    def to_command(self, parties: Parties, *, routed_unit_id: int) -> lc.Command:
+        return lc.RefuseExtension(parties=parties, reason=self.reason)
+
+
+class SuspendBody(_Body):
+    """挂起, with a reason."""
+
+    command: Literal[K.SUSPEND]
+    reason: Reason
+
+    @override
+    def to_command(self, parties: Parties, *, routed_unit_id: int) -> lc.Command:
+        return lc.Suspend(parties=parties, reason=self.reason)
+
+
+class ResumeBody(_Body):
+    """恢复."""
+
+    command: Literal[K.RESUME]
+
+    @override
+    def to_command(self, parties: Parties, *, routed_unit_id: int) -> lc.Command:
+        return lc.Resume(parties=parties)
+
+
+class ReplyBody(_Body):
+    """办结回复: what was done, with the evidence the matter asks for."""
+
+    command: Literal[K.REPLY]
+    text: Text = Field(max_length=MAX_REPLY)
+    evidence: list[EvidenceIn] = Field(default_factory=list, max_length=MAX_EVIDENCE)
+
+    @override
+    def to_command(self, parties: Parties, *, routed_unit_id: int) -> lc.Command:
+        evidence = tuple(lc.Evidence(kind=item.kind, ref=item.ref) for item in self.evidence)
+        return lc.Reply(parties=parties, text=self.text, evidence=evidence)
+
+
+class VerifyBody(_Body):
+    """核查通过."""
+
+    command: Literal[K.VERIFY]
+
+    @override
+    def to_command(self, parties: Parties, *, routed_unit_id: int) -> lc.Command:
+        return lc.Verify(parties=parties)
+
+
+class VerifyFailedBody(_Body):
+    """核查不通过, with a reason: the case goes back for rework."""
+
+    command: Literal[K.VERIFY_FAILED]
+    reason: Reason
+
+    @override
+    def to_command(self, parties: Parties, *, routed_unit_id: int) -> lc.Command:
+        return lc.VerifyFailed(parties=parties, reason=self.reason)
+
+
+class CloseBody(_Body):
+    """结案; help requests and meeting tasks still open are a 409 unless cancelled with a reason."""
+
+    command: Literal[K.CLOSE]
+    cancel_reason: Reason | None = Field(
+        default=None, description="cancel the help requests and meeting tasks still open, with this reason"
+    )
+
+    @override
+    def to_command(self, parties: Parties, *, routed_unit_id: int) -> lc.Command:
+        return lc.Close(parties=parties)
+
+
+class RateBody(_Body):
+    """评价: a rating and a comment (不满意 reopens the case)."""
+
+    command: Literal[K.RATE]
+    rating: lc.Rating
+    comment: Text = Field(default="", max_length=MAX_COMMENT)
+
+    @override
+    def to_command(self, parties: Parties, *, routed_unit_id: int) -> lc.Command:
+        return lc.Rate(parties=parties, rating=self.rating, comment=self.comment)
+
+
+class ArchiveBody(_Body):
+    """归档."""
+
+    command: Literal[K.ARCHIVE]
+
+    @override
+    def to_command(self, parties: Parties, *, routed_unit_id: int) -> lc.Command:
+        return lc.Archive(parties=parties)
+
+
+CommandBody = Annotated[
+    AcceptBody
+    | RejectBody
+    | DispatchBody
+    | SignBody
+    | ReturnBody
+    | StartBody
+    | EscalateBody
+    | RequestExtensionBody
+    | ApproveExtensionBody
+    | RefuseExtensionBody
+    | SuspendBody
+    | ResumeBody
+    | ReplyBody
+    | VerifyBody
+    | VerifyFailedBody
+    | CloseBody
+    | RateBody
+    | ArchiveBody,
+    Field(discriminator=TAG_FIELD),
+    WrapValidator(untagged),
+]
+"""A lifecycle command with exactly its own arguments and the version the caller last saw."""
+
+
+class CommandRequest(RootModel[CommandBody]):
+    """The body of `POST /api/v1/cases/{id}/commands` (a model, so the API validates it as one)."""
+
+
+COMMAND_BODY: TypeAdapter[CommandBody] = TypeAdapter(CommandBody)
+"""Validates a command body from a dict (forms, the benchmark) as the API does from JSON."""

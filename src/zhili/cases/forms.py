@@ -10,17 +10,18 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from zhili.cases import collaboration
+from zhili.cases.commands import COMMAND_BODY, CommandBody
 from zhili.cases.schemas import (
     CaseDetail,
     CollaborationAsk,
     CollaborationReply,
-    CommandBody,
     LeadDecision,
     MeetingCreate,
     SupervisionCreate,
     TaskDone,
     UnitRef,
 )
+from zhili.cases.states import CommandKind
 from zhili.core.errors import DomainError, InvalidInputError
 from zhili.core.local_time import from_local_input
 from zhili.core.params import id_in
@@ -28,6 +29,8 @@ from zhili.matters import queries as matters
 
 ATTRIBUTE_PREFIX = "attr."
 MAX_DECISION_DAYS = 90  # the form's own max
+# The inputs an action button of the case page may post besides `command` and its evidence.
+COMMAND_INPUTS = ("version", "reason", "hours", "text", "rating", "comment", "cancel_reason", "lead_unit_id")
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
@@ -93,18 +96,19 @@ def _evidence(form: FormData, photos: list[str]) -> list[dict[str, str]]:
 def command_from_form(form: FormData, photos: list[str] | None = None) -> CommandBody:
     """A lifecycle command from an action button's form (a reply may carry photos just uploaded)."""
     evidence = _evidence(form, photos or [])
-    payload = {
-        "command": _text(form, "command") or "",
-        "version": _text(form, "version"),
-        "reason": _text(form, "reason"),
-        "hours": _text(form, "hours"),
-        "text": _text(form, "text"),
-        "rating": _text(form, "rating"),
-        "comment": _text(form, "comment"),
-        "cancel_reason": _text(form, "cancel_reason"),
-        "evidence": evidence,
+    command = _text(form, "command") or ""
+    # A button posts only its own inputs; the body takes exactly the fields of its command.
+    given = {name: _text(form, name) for name in COMMAND_INPUTS}
+    payload: dict[str, Any] = {
+        "command": command,
+        **{name: value for name, value in given.items() if value is not None},
     }
-    return _validated(CommandBody, payload)
+    if evidence or command == CommandKind.REPLY:
+        payload["evidence"] = evidence
+    try:
+        return COMMAND_BODY.validate_python(payload)
+    except ValidationError as exc:
+        raise _refusal(exc) from exc
 
 
 def reply_from_form(form: FormData, photos: list[str]) -> CollaborationReply:
@@ -176,12 +180,14 @@ def _validated(model: type[ModelT], payload: dict[str, Any]) -> ModelT:
     try:
         return model.model_validate(payload)
     except ValidationError as exc:
-        raise InvalidInputError(
-            "; ".join(messages(exc)),
-            errors=[
-                {"field": ".".join(map(str, e["loc"])), "message": e["msg"], "type": e["type"]} for e in exc.errors()
-            ],
-        ) from exc
+        raise _refusal(exc) from exc
+
+
+def _refusal(exc: ValidationError) -> InvalidInputError:
+    return InvalidInputError(
+        "; ".join(messages(exc)),
+        errors=[{"field": ".".join(map(str, e["loc"])), "message": e["msg"], "type": e["type"]} for e in exc.errors()],
+    )
 
 
 def helper_units(session: Session, detail: CaseDetail) -> list[UnitRef]:

@@ -14,18 +14,18 @@ from datetime import datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from zhili.cases import commands, lifecycle
+from zhili.cases import lifecycle
 from zhili.cases.collaboration import CANCELLED, REQUESTED
+from zhili.cases.commands import CloseBody, CommandBody
 from zhili.cases.meetings import TASK_CANCELLED, TASK_OPEN
 from zhili.cases.models import Case, CaseTask, CollaborationRequest
-from zhili.cases.schemas import CommandBody
-from zhili.cases.service import add_event, apply_command, load_as_party, lock_case
+from zhili.cases.service import add_event, apply_command, load_as_party, lock_case, run_command
 from zhili.cases.state_mapping import to_state
 from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit
-from zhili.core.errors import ConflictError, InvalidInputError
+from zhili.core.errors import ConflictError
 from zhili.matters import queries as matters
 from zhili.org.models import Department
 
@@ -56,16 +56,14 @@ def open_items(session: Session, case_id: int) -> tuple[list[int], list[int]]:
     return requests, tasks
 
 
-def close_case(session: Session, *, case_id: int, body: CommandBody, actor: Actor, clock: Clock) -> Case:
+def close_case(session: Session, *, case_id: int, body: CloseBody, actor: Actor, clock: Clock) -> Case:
     """Close the case; open help requests and tasks are cancelled with `body.cancel_reason`, or it is a 409."""
     case, parties = load_as_party(session, actor, case_id)
     if body.version is not None and body.version != case.version:
         raise ConflictError(
             f"the case is at version {case.version}, not {body.version}; reload it", current_version=case.version
         )
-    command = commands.build(body, parties, routed_unit_id=case.routed_unit_id)
-    if not isinstance(command, lifecycle.Close):
-        raise InvalidInputError("close_case only closes", errors=[{"field": "body.command", "message": "not close"}])
+    command = body.to_command(parties, routed_unit_id=case.routed_unit_id)
     now = clock.now()
     definition = matters.definition_by_version_id(session, case.matter_version_id, content_hash=case.matter_hash)
     lifecycle.step(definition, to_state(case), command, now)  # refused here (403/409) before anything is cancelled
@@ -113,3 +111,10 @@ def _record(
         session, case, kind=kind, actor=actor, parties=frozenset({lifecycle.Party.LEAD.value}), details=text, at=at
     )
     audit.record_by(session, actor, f"case.{kind}", entity_type=entity[0], entity_id=entity[1], after=details, at=at)
+
+
+def issue_command(session: Session, *, case_id: int, body: CommandBody, actor: Actor, clock: Clock) -> Case:
+    """Any lifecycle command from the API or a page: `close` decides on the open work first."""
+    if isinstance(body, CloseBody):
+        return close_case(session, case_id=case_id, body=body, actor=actor, clock=clock)
+    return run_command(session, case_id=case_id, body=body, actor=actor, clock=clock)

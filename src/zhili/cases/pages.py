@@ -26,7 +26,6 @@ from zhili.cases import (
     queries,
     queue,
     queue_export,
-    service,
     supervision,
 )
 from zhili.cases.page_errors import BLANK, FailedForm
@@ -159,8 +158,7 @@ async def act(request: Request, case_id: IdPath, session: DbSession, actor: Page
 
     def work(form: FormData, refs: list[str]) -> object:
         body = forms.command_from_form(form, refs)
-        run = open_items.close_case if body.command == "close" else service.run_command
-        return run(session, case_id=case_id, body=body, actor=actor, clock=clock)
+        return open_items.issue_command(session, case_id=case_id, body=body, actor=actor, clock=clock)
 
     command = str((await request.form()).get("command") or "")
     deps = {"session": session, "actor": actor, "clock": clock}

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from zhili.core.params import Id, Instant, Name
 from zhili.core.text import Line, Text
+from zhili.matters.definition import EvidenceKind
 
 Channel = Literal["web", "phone", "hotline", "open311", "warning", "alert", "campaign", "api"]
 Stage = Literal["investigation", "evidence_check", "rectification"]
@@ -48,27 +49,8 @@ class CaseCreate(_Input):
 class EvidenceIn(_Input):
     """A piece of evidence: its kind and a reference (a photo id, a text, a GPS fix)."""
 
-    kind: Literal["text", "photo", "gps", "document"]
+    kind: EvidenceKind
     ref: Name = Field(max_length=500)
-
-
-class CommandBody(_Input):
-    """A lifecycle command with its arguments and the version the caller last saw."""
-
-    command: str = Field(pattern=r"^[a-z_]{3,30}$")
-    version: int | None = Field(default=None, ge=1)
-    reason: Name | None = Field(default=None, max_length=500)
-    lead_unit_id: Id | None = None
-    hours: int | None = Field(default=None, ge=1, le=720)
-    evidence: list[EvidenceIn] = Field(default_factory=list, max_length=50)
-    text: Text | None = Field(default=None, max_length=4000)
-    rating: Literal["very_satisfied", "satisfied", "basically_satisfied", "dissatisfied"] | None = None
-    comment: Text | None = Field(default=None, max_length=1000)
-    cancel_reason: Name | None = Field(
-        default=None,
-        max_length=500,
-        description="close only: cancel the help requests and meeting tasks still open, with this reason",
-    )
 
 
 class HelpRequestIn(_Input):

@@ -12,13 +12,14 @@ from sqlalchemy import Select, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from zhili.cases import commands, handoffs, lifecycle, location
+from zhili.cases import handoffs, lifecycle, location
 from zhili.cases.attributes import validate_attributes
+from zhili.cases.commands import CommandBody
 from zhili.cases.deadlines import county_calendar, phase_clock, sync_timers
 from zhili.cases.models import Case, CaseEvent, CasePhoto
 from zhili.cases.parties import parties_given
 from zhili.cases.routing import Routing, route
-from zhili.cases.schemas import CaseCreate, CommandBody
+from zhili.cases.schemas import CaseCreate
 from zhili.cases.state_mapping import event_details, state_values, to_state
 from zhili.cases.states import CaseState
 from zhili.cases.visibility import helping_column, visible_cases
@@ -251,7 +252,7 @@ def run_command(session: Session, *, case_id: int, body: CommandBody, actor: Act
         raise ConflictError(
             f"the case is at version {case.version}, not {body.version}; reload it", current_version=case.version
         )
-    command = commands.build(body, parties, routed_unit_id=case.routed_unit_id)
+    command = body.to_command(parties, routed_unit_id=case.routed_unit_id)
     if isinstance(command, lifecycle.Dispatch):
         check_lead_unit(session, case, command.lead_unit_id)
     check_photo_evidence(session, case, command)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Path, Query
-from pydantic import AfterValidator, AwareDatetime, Field
-from pydantic_core import PydanticCustomError
+from pydantic import AfterValidator, AwareDatetime, Field, ValidationError, ValidatorFunctionWrapHandler
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from zhili.core.text import Line
 
@@ -44,3 +44,32 @@ def id_in(text: str) -> int | None:
         return None
     number = int(text)
     return number if 0 < number <= MAX_ID else None
+
+
+TAG_FIELD = "command"
+"""The field that tells the members of a tagged request body apart."""
+
+
+def untagged(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """Validate a tagged union, naming each error's field as the body does (`reason`, not `reject.reason`).
+
+    Use as `Annotated[A | B, Field(discriminator=TAG_FIELD), WrapValidator(untagged)]`: pydantic names a
+    member's field under its tag, while clients, forms and the services name it by its place in the body.
+    """
+    try:
+        return handler(value)
+    except ValidationError as exc:
+        tag = value.get(TAG_FIELD) if isinstance(value, dict) else None
+        details: list[InitErrorDetails] = []
+        for error in exc.errors():
+            loc = error["loc"]
+            if loc and loc[0] == tag:
+                loc = loc[1:]
+            message = error["msg"]
+            if error["type"] in {"union_tag_invalid", "union_tag_not_found"}:
+                loc, message = (TAG_FIELD,), f"unknown {TAG_FIELD} {tag!r}" if tag is not None else "Field required"
+            message = message.replace("{", "{{").replace("}", "}}")
+            details.append(
+                {"type": PydanticCustomError(error["type"], message), "loc": loc, "input": error.get("input")}
+            )
+        raise ValidationError.from_exception_data(exc.title, details) from None
