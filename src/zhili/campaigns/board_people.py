@@ -3,7 +3,7 @@
 Each row carries the person's name and phone, their role and division, and the supervisor of their
 post (the post's current `supervisor_id`, else the one copied onto the task at dispatch) with that
 person's name and phone. The rows are the tasks in the caller's places (the board's counts); a name,
-phone and person id are filled in only for people the caller may see (`visibility.sees_person`, the
+phone and person id are filled in only for people the caller may see (`org.visibility.sees_person`, the
 org rule), in SQL, so a department's strip lists every unclaimed post but names only its own staff.
 Pages are keyset-paginated by (division code, task id); the export reads the same statement without a limit.
 """
@@ -21,10 +21,11 @@ from sqlalchemy.orm import Session, aliased
 from zhili.campaigns.board import board, resolve_division, under
 from zhili.campaigns.board_schemas import FINISHED_STATES, UNCLAIMED_STATES, BoardRead, PersonRow, Which
 from zhili.campaigns.models import CampaignTask
-from zhili.campaigns.visibility import load_campaign, sees_person, tasks_in_places
+from zhili.campaigns.visibility import load_campaign, tasks_in_places
 from zhili.core.auth import Actor
 from zhili.core.pagination import Key, Page, decode_cursor, encode_cursor
 from zhili.org.models import Division, Person, Position
+from zhili.org.visibility import sees_person
 
 STATES_OF: dict[str, tuple[str, ...]] = {"unclaimed": UNCLAIMED_STATES, "finished": FINISHED_STATES}
 EXPORT_BATCH = 2_000

@@ -22,10 +22,11 @@ from sqlalchemy.orm import Session
 from zhili.campaigns.models import Campaign, CampaignTask
 from zhili.campaigns.score_schemas import By, Level, ScoreRow, ScoresRead
 from zhili.campaigns.template import Points, TaskTemplate
-from zhili.campaigns.visibility import sees_person, tasks_in_places
+from zhili.campaigns.visibility import tasks_in_places
 from zhili.core.auth import Scope
 from zhili.org.division_code import DivisionLevel
 from zhili.org.models import Division, Person
+from zhili.org.visibility import sees_person
 
 _PARTS = ("claimed", "reported_on_time", "verified", "late", "returned")
 
@@ -85,7 +86,7 @@ def scores_by_person(
 ) -> list[PersonScore]:
     """Everyone with a task in the period (within `scope`) whom `scope` may see, highest points first.
 
-    People outside the scope's units (`visibility.sees_person`) are left out: a strip sees its own staff.
+    People outside the scope's units (`org.visibility.sees_person`) are left out: a strip sees its own staff.
     """
     tally = _tally(session, period or Period(), now)
     if tally is None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import ColumnElement, bindparam, exists, false, or_, select, true
-from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from zhili.access.models import Account
 from zhili.campaigns import tasks
@@ -31,6 +31,7 @@ from zhili.core.errors import NotFoundError
 from zhili.org.division_code import codes_of
 from zhili.org.models import Position
 from zhili.org.roles import Role
+from zhili.org.visibility import sees_person
 
 # The posts that verify, return and rate the tasks in their blocks ("the level above"), besides the
 # supervising post named on each task. Village committees are here: they verify their grids' reports.
@@ -155,20 +156,6 @@ def tasks_in_places(scope: Scope) -> ColumnElement[bool]:
 
 
 # People ----------------------------------------------------------------------------------------------
-
-
-def sees_person(
-    scope: Scope, person_column: ColumnElement[int] | InstrumentedAttribute[int] | InstrumentedAttribute[int | None]
-) -> ColumnElement[bool]:
-    """True (in SQL) for the rows whose person the scope may see by name and phone.
-
-    A correlated EXISTS over the person's posts (an index lookup per row), not an `IN` over everyone
-    in scope: a page of the board's lists would otherwise gather a county's people for each column it masks.
-    """
-    if scope.is_everything:
-        return true()
-    post = aliased(Position)
-    return exists().where(post.person_id == person_column, scope.where(post.division_code, post.department_id))
 
 
 def seen_actor_names(session: Session, actor: Actor, keys: Iterable[str | None]) -> dict[str, str | None]:

@@ -24,7 +24,7 @@ from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit
-from zhili.core.errors import ForbiddenError, InvalidInputError
+from zhili.core.errors import InvalidInputError
 
 CACHE_SECONDS = 60.0
 """A year loaded in another process is used within this time."""
@@ -54,12 +54,6 @@ def forget_loaded() -> None:
     """Drop the cached years (after a load, and between tests)."""
     with _lock:
         _cache.clear()
-
-
-def require_admin(actor: Actor, what: str) -> None:
-    """The official calendar is the whole country's: only administrators load or inspect it (else 403)."""
-    if not actor.is_admin:
-        raise ForbiddenError(f"only administrators may {what}")
 
 
 def schedule_from_text(text: str) -> YearSchedule:
@@ -92,7 +86,7 @@ def load(session: Session, *, given: str | object, year: int | None, actor: Acto
 
     Administrators only: anyone else is refused (403) before the schedule is read.
     """
-    require_admin(actor, "load the official calendar")
+    actor.require_admin("load the official calendar")
     schedule = schedule_from_text(given) if isinstance(given, str) else schedule_from_data(given, year=year)
     if year is not None and isinstance(given, str) and schedule.year != year:
         schedule_from_data(schedule.as_dict(), year=year)  # the same refusal as for data
@@ -101,7 +95,7 @@ def load(session: Session, *, given: str | object, year: int | None, actor: Acto
 
 def load_year(session: Session, *, schedule: YearSchedule, actor: Actor, clock: Clock) -> OfficialYear:
     """Store a year's official schedule, replacing any loaded before; audited in the same transaction."""
-    require_admin(actor, "load the official calendar")
+    actor.require_admin("load the official calendar")
     now = clock.now()
     row = session.get(OfficialYear, schedule.year)
     before = _summary(row, session) if row else None

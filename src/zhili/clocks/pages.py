@@ -49,7 +49,7 @@ def year_page(
 @router.post("/admin/calendar")
 async def load_page(request: Request, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
     """Load the uploaded (or pasted) schedule; a refused one shows the form again with each problem."""
-    official.require_admin(actor, "load the official calendar")
+    actor.require_admin("load the official calendar")
     form = await request.form()
     upload = form.get("file")
     pasted = form.get("text")

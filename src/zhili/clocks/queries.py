@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from zhili.clocks.calendar import CHINA, Basis, WorkCalendar, library_knows, unknown_years
 from zhili.clocks.models import OfficialDay, OfficialYear
-from zhili.clocks.official import require_admin
 from zhili.clocks.overrides import calendar_for
 from zhili.clocks.schedule import MAX_YEAR, MIN_YEAR, DayKind
 from zhili.clocks.schemas import CalendarYears, OfficialDayRead, YearDays, YearSummary
@@ -36,7 +35,7 @@ def unknown_years_ahead(session: Session, now: datetime, days: int = HORIZON_DAY
 
 def years_overview(session: Session, actor: Actor, *, now: datetime) -> CalendarYears:
     """The loaded years and the years around today, with their basis (administrators only)."""
-    require_admin(actor, "see the official calendar")
+    actor.require_admin("see the official calendar")
     calendar = calendar_for(session, None)
     today = now.astimezone(CHINA).date()
     loaded = _loaded_summaries(session)
@@ -53,7 +52,7 @@ def years_overview(session: Session, actor: Actor, *, now: datetime) -> Calendar
 
 def year_days(session: Session, actor: Actor, year: int) -> YearDays:
     """A year's holidays and make-up working days, from its loaded schedule or the library (administrators only)."""
-    require_admin(actor, "see the official calendar")
+    actor.require_admin("see the official calendar")
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise NotFoundError(f"no calendar for {year}")
     loaded = _loaded_summaries(session, year)

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, false, or_, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from zhili.core.clock import Clock
-from zhili.core.errors import NotAuthenticatedError, NotFoundError
+from zhili.core.errors import ForbiddenError, NotAuthenticatedError, NotFoundError
 from zhili.core.http import ClockDep, DbSession
 
 ADMIN_ROLE = "admin"
@@ -157,6 +157,11 @@ class Actor:
     def has_any_role(self, roles: Iterable[str]) -> bool:
         """True when the actor holds at least one of `roles`."""
         return not self.roles.isdisjoint(roles)
+
+    def require_admin(self, what: str) -> None:
+        """Refuse anyone but an administrator (403): settings of the whole system, not of a place."""
+        if not self.is_admin:
+            raise ForbiddenError(f"only administrators may {what}")
 
 
 def system_actor(name: str = "system") -> Actor:

@@ -16,7 +16,6 @@ from zhili.core.pagination import Key, Page, decode_cursor, encode_cursor
 from zhili.notify.kinds import Status
 from zhili.notify.models import DeliveryAttempt, Notification, OutboxMessage
 from zhili.notify.schemas import AttemptRead, DeliveryDetail, DeliveryRead
-from zhili.notify.webhooks import require_admin
 
 
 def _rows() -> Any:
@@ -55,7 +54,7 @@ def list_deliveries(
     limit: int = 50,
 ) -> Page[DeliveryRead]:
     """Outbox messages, newest first, filtered by status and channel (administrators only)."""
-    require_admin(actor, "read the delivery log")
+    actor.require_admin("read the delivery log")
     stmt = _rows()
     if status is not None:
         stmt = stmt.where(OutboxMessage.status == status.value)
@@ -71,7 +70,7 @@ def list_deliveries(
 
 def status_counts(session: Session, actor: Actor) -> dict[str, dict[str, int]]:
     """How many messages each channel has in each status (administrators only)."""
-    require_admin(actor, "read the delivery log")
+    actor.require_admin("read the delivery log")
     stmt = select(OutboxMessage.channel, OutboxMessage.status, func.count()).group_by(
         OutboxMessage.channel, OutboxMessage.status
     )
@@ -83,7 +82,7 @@ def status_counts(session: Session, actor: Actor) -> dict[str, dict[str, int]]:
 
 def delivery_detail(session: Session, actor: Actor, outbox_id: int) -> DeliveryDetail:
     """One message and every attempt to deliver it (administrators only)."""
-    require_admin(actor, "read the delivery log")
+    actor.require_admin("read the delivery log")
     row = session.execute(_rows().where(OutboxMessage.id == outbox_id)).first()
     if row is None:
         raise NotFoundError("delivery not found")
@@ -106,7 +105,7 @@ def delivery_detail(session: Session, actor: Actor, outbox_id: int) -> DeliveryD
 
 def retry_delivery(session: Session, *, outbox_id: int, actor: Actor, clock: Clock) -> DeliveryDetail:
     """Give a dead message one more attempt, now (administrators only; 409 unless it is dead)."""
-    require_admin(actor, "retry deliveries")
+    actor.require_admin("retry deliveries")
     now = clock.now()
     revived = (
         session.connection()

@@ -13,16 +13,10 @@ from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit
-from zhili.core.errors import ConflictError, ForbiddenError, NotFoundError
+from zhili.core.errors import ConflictError, NotFoundError
 from zhili.notify.kinds import Severity, WebhookFormat
 from zhili.notify.models import WebhookEndpoint
 from zhili.notify.schemas import WebhookCreate, WebhookRead, WebhookUpdate
-
-
-def require_admin(actor: Actor, what: str) -> None:
-    """Refuse anyone but an administrator (403)."""
-    if not actor.is_admin:
-        raise ForbiddenError(f"only administrators may {what}")
 
 
 def redacted_url(url: str) -> str:
@@ -49,13 +43,13 @@ def to_read(endpoint: WebhookEndpoint) -> WebhookRead:
 
 def list_webhooks(session: Session, actor: Actor) -> list[WebhookRead]:
     """Every endpoint (administrators only)."""
-    require_admin(actor, "see webhook endpoints")
+    actor.require_admin("see webhook endpoints")
     return [to_read(e) for e in session.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.id))]
 
 
 def get_webhook(session: Session, actor: Actor, endpoint_id: int) -> WebhookEndpoint:
     """One endpoint (administrators only; 404 when there is none)."""
-    require_admin(actor, "see webhook endpoints")
+    actor.require_admin("see webhook endpoints")
     endpoint = session.get(WebhookEndpoint, endpoint_id)
     if endpoint is None:
         raise NotFoundError("webhook endpoint not found")
@@ -64,7 +58,7 @@ def get_webhook(session: Session, actor: Actor, endpoint_id: int) -> WebhookEndp
 
 def create_webhook(session: Session, *, actor: Actor, data: WebhookCreate, clock: Clock) -> WebhookEndpoint:
     """Add an endpoint; from now on matching notifications are queued for it."""
-    require_admin(actor, "add webhook endpoints")
+    actor.require_admin("add webhook endpoints")
     endpoint = WebhookEndpoint(
         name=data.name,
         url=str(data.url),

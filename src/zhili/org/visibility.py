@@ -8,9 +8,10 @@ tests/test_visibility_contract.py keeps every other module from deciding them on
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, exists, true
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
-from zhili.core.auth import Actor
+from zhili.core.auth import Actor, Scope
 from zhili.org.models import Department, DepartmentGridCell, Division, GridContact, Household, Position, Zone
 
 
@@ -67,3 +68,17 @@ def require_place(actor: Actor, division_code: str, *, what: str) -> None:
 def require_unit(actor: Actor, division_code: str, department_id: int | None, *, what: str) -> None:
     """404 unless the unit row is in scope."""
     actor.scope.require_unit(division_code, department_id, what=what)
+
+
+def sees_person(
+    scope: Scope, person_column: ColumnElement[int] | InstrumentedAttribute[int] | InstrumentedAttribute[int | None]
+) -> ColumnElement[bool]:
+    """True (in SQL) for the rows whose person the scope may see by name and phone.
+
+    A correlated EXISTS over the person's posts (an index lookup per row), not an `IN` over everyone
+    in scope: a page of the board's lists would otherwise gather a county's people for each column it masks.
+    """
+    if scope.is_everything:
+        return true()
+    post = aliased(Position)
+    return exists().where(post.person_id == person_column, scope.where(post.division_code, post.department_id))
