@@ -8,11 +8,13 @@ from datetime import timedelta
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from zhili.cases import store
 from zhili.cases.lifecycle import CaseStatus, Party
-from zhili.cases.models import Case, CasePhoto, CollaborationRequest
+from zhili.cases.models import CasePhoto, CollaborationRequest
 from zhili.cases.parties import parties_for
 from zhili.cases.schemas import CollaborationAsk, CollaborationReply, EvidenceIn, UnitRef
 from zhili.cases.service import add_event, load_visible, lock_case
+from zhili.cases.store import StoredCase
 from zhili.cases.visibility import strip_units
 from zhili.core import audit
 from zhili.core.auth import Actor
@@ -38,14 +40,14 @@ def helper_units(session: Session, definition: MatterDefinition, division_code: 
     return [UnitRef(id=unit.id, name=unit.name) for unit in found if unit is not None]
 
 
-def _check_offered(session: Session, case: Case, unit_ids: list[int]) -> None:
+def _check_offered(session: Session, case: StoredCase, unit_ids: list[int]) -> None:
     definition = matters.definition_by_version_id(session, case.matter_version_id, content_hash=case.matter_hash)
     offered = {unit.id for unit in helper_units(session, definition, case.handling_division)}
     if not set(unit_ids) <= offered:
         raise InvalidInputError(NOT_OFFERED, errors=[{"field": "unit_id", "message": NOT_OFFERED}])
 
 
-def ask_for_help(session: Session, *, case_id: int, data: CollaborationAsk, actor: Actor, clock: Clock) -> Case:
+def ask_for_help(session: Session, *, case_id: int, data: CollaborationAsk, actor: Actor, clock: Clock) -> StoredCase:
     """The lead unit asks N units at once, each request with its own deadline and state."""
     case = load_visible(session, actor, case_id)
     if Party.LEAD not in parties_for(session, actor, case):
@@ -93,14 +95,12 @@ def ask_for_help(session: Session, *, case_id: int, data: CollaborationAsk, acto
 
 def reply_to_request(
     session: Session, *, request_id: int, data: CollaborationReply, actor: Actor, clock: Clock
-) -> Case:
+) -> StoredCase:
     """A collaborating unit answers its own request; only that unit may, only once, and only while the case is open."""
     request = session.get(CollaborationRequest, request_id)
     if request is None or request.unit_id not in strip_units(actor):
         raise NotFoundError(f"help request {request_id} not found")
-    case = session.get(Case, request.case_id)
-    assert case is not None  # noqa: S101 - the foreign key guarantees it
-    lock_case(session, case, clock.now())
+    case = lock_case(session, store.load_any(session, request.case_id), clock.now())
     session.refresh(request)
     if request.status != REQUESTED:
         raise ConflictError(f"help request {request_id} is {request.status}; it takes no further reply")

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from zhili.cases.deadlines import county_calendar, ladder_timers, phase_clock
 from zhili.cases.models import Case
-from zhili.cases.state_mapping import to_state
+from zhili.cases.store import state_of
 from zhili.clocks import timers
 from zhili.core.db import commit
 from zhili.matters import queries as matters
@@ -25,7 +25,7 @@ def schedule_demo_timers(session: Session, *, now: datetime) -> int:
     open_cases = session.scalars(select(Case).where(Case.phase.is_not(None)).order_by(Case.id))
     for case in open_cases:
         definition = matters.definition_by_version_id(session, case.matter_version_id)
-        state = to_state(case)
+        state = state_of(case)
         calendar = county_calendar(session, case.handling_division)
         clock = phase_clock(calendar, definition, state, case.handler_level)
         if clock is not None:

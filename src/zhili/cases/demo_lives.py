@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from itertools import count
 
 from zhili.cases import lifecycle as lc
-from zhili.cases.state_mapping import event_details
+from zhili.cases.store import event_details
 from zhili.matters.definition import HandlerLevel, MatterDefinition, Phase
 
 Row = dict[str, object]

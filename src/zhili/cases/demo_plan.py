@@ -21,7 +21,7 @@ from zhili.cases.demo_lives import Agent, Cast, Ledger, Life, Row, Unit
 from zhili.cases.demo_script import live
 from zhili.cases.lifecycle import Party
 from zhili.cases.routing import TOWNSHIP, Routing, handling_division
-from zhili.cases.state_mapping import state_values
+from zhili.cases.store import state_columns
 from zhili.clocks.calendar import WorkCalendar
 from zhili.matters.definition import AttributeDefinition, Datatype, MatterDefinition
 from zhili.org.division_code import DivisionCode
@@ -215,7 +215,7 @@ class _Planner:
             "reporter_name": citizen[0] if citizen else None, "reporter_phone": citizen[1] if citizen else None,
             "duplicate_of_id": None, "created_at": created_at, "updated_at": life.at, "closed_at": life.closed_at,
             **_texts(self.rng, definition, grid, created_at),
-            **state_values(
+            **state_columns(
                 definition,
                 life.state,
                 routing.handler_level.value,

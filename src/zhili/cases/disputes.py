@@ -5,17 +5,17 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from zhili.cases import lifecycle
-from zhili.cases.models import Case
 from zhili.cases.parties import parties_for
 from zhili.cases.queries import probable_duplicates
 from zhili.cases.service import apply_command, check_lead_unit, load_visible
+from zhili.cases.store import StoredCase
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.core.errors import ConflictError, ForbiddenError, InvalidInputError
 
 
-def merge_duplicate(session: Session, *, case_id: int, into_id: int, actor: Actor, clock: Clock) -> Case:
+def merge_duplicate(session: Session, *, case_id: int, into_id: int, actor: Actor, clock: Clock) -> StoredCase:
     """Close a probable duplicate into another case of the same matter: it is rejected as a duplicate."""
     case, target = load_visible(session, actor, case_id), load_visible(session, actor, into_id)
     if target.id not in probable_duplicates(session, actor, case):
@@ -28,14 +28,16 @@ def merge_duplicate(session: Session, *, case_id: int, into_id: int, actor: Acto
     command = lifecycle.Reject(
         parties=parties, reason=f"重复上报，已并入 {target.number} (duplicate of {target.number})"
     )
-    apply_command(
+    case = apply_command(
         session, case, command, actor=actor, now=clock.now(), extra={"duplicate_of_id": target.id}, event_kind="merged"
     )
     commit(session)
     return case
 
 
-def decide_lead(session: Session, *, case_id: int, lead_unit_id: int, reason: str, actor: Actor, clock: Clock) -> Case:
+def decide_lead(
+    session: Session, *, case_id: int, lead_unit_id: int, reason: str, actor: Actor, clock: Clock
+) -> StoredCase:
     """The level above settles a dispute over responsibility: it names the lead and dispatches to it."""
     case = load_visible(session, actor, case_id)
     if lifecycle.Party.SUPERVISOR not in parties_for(session, actor, case):
@@ -45,7 +47,7 @@ def decide_lead(session: Session, *, case_id: int, lead_unit_id: int, reason: st
         raise ConflictError(f"a lead is decided while the case awaits dispatch, not while it is {case.status}")
     # The decision is binding: it dispatches on behalf of the command room and is recorded as such.
     command = lifecycle.Dispatch(parties=frozenset({lifecycle.Party.DISPATCHER}), lead_unit_id=lead_unit_id)
-    apply_command(
+    case = apply_command(
         session,
         case,
         command,

@@ -18,11 +18,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, bindparam, false, or_, select
+from sqlalchemy import Integer, Select, String, bindparam, select, union
 from sqlalchemy.orm import Session
 
 from zhili.cases.lifecycle import CaseStatus, CommandKind
-from zhili.cases.models import Case, CaseTask, CollaborationRequest
+from zhili.cases.models import CaseTask, CollaborationRequest
+from zhili.cases.store import StoredCase
 from zhili.core.auth import Actor
 from zhili.core.clock import FrozenClock
 from zhili.core.local_time import local_short
@@ -107,19 +108,19 @@ def turn_for(kind: str, status_after: str) -> Turn:
     return turn
 
 
-def tell(session: Session, case: Case, *, kind: str, details: str, actor: Actor, seq: int, at: datetime) -> None:
+def tell(session: Session, case: StoredCase, *, kind: str, details: str, actor: Actor, seq: int, at: datetime) -> None:
     """Notify the people whose turn the event `seq` of this case makes it (nothing when it is nobody's)."""
     turn = turn_for(kind, case.status)
     if not turn.to:
         return
     facts = _details(details)
-    people = select(Position.person_id).where(or_(*(_audience(case, who, facts) for who in turn.to)))
-    if actor.person_id is not None:
-        people = people.where(Position.person_id != actor.person_id)
+    people = session.scalars(_AUDIENCE, _audience(case, turn.to, facts, actor=actor)).all()
+    if not people:
+        return
     title, body = _words(session, case, turn, facts, actor=actor, at=at)
     notify(
         session,
-        recipients=people.distinct(),
+        recipients=people,
         topic=f"case.{kind}",
         severity=turn.severity,
         title=title,
@@ -139,20 +140,40 @@ def _details(details: str) -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
-def _audience(case: Case, who: Next, facts: dict[str, Any]) -> Any:
-    """The positions a party of the case holds, as a condition on `positions`."""
-    if who is Next.LEAD:
-        return Position.department_id == (case.lead_unit_id or case.routed_unit_id)
-    if who is Next.DISPATCHER or (who is Next.VERIFIER and case.originator_person_id is None):
-        return centre_posts(case.dispatcher_division)
-    if who in {Next.VERIFIER, Next.REPORTER}:
-        return Position.person_id == case.originator_person_id if case.originator_person_id else false()
-    if who is Next.CONTACT:
-        return Position.id == case.contact_position_id if case.contact_position_id else false()
-    if who is Next.OWNERS:
-        owners = select(CaseTask.owner_unit_id).where(CaseTask.meeting_id == facts.get("meeting_id"))
-        return Position.department_id.in_(owners)
-    return Position.department_id.in_(_units_named(facts))
+def _audience(case: StoredCase, to: tuple[Next, ...], facts: dict[str, Any], *, actor: Actor) -> dict[str, object]:
+    """The parameters of `_AUDIENCE`: who each party of the turn is (None: nobody by that way)."""
+    originator = case.originator_person_id
+    dispatcher = Next.DISPATCHER in to or (Next.VERIFIER in to and originator is None)
+    person = Next.REPORTER in to or (Next.VERIFIER in to and originator is not None)
+    return {
+        "b_unit": (case.lead_unit_id or case.routed_unit_id) if Next.LEAD in to else None,
+        "b_centre": case.dispatcher_division if dispatcher else None,
+        "b_person": originator if person else None,
+        "b_position": case.contact_position_id if Next.CONTACT in to else None,
+        "b_units": _units_named(facts) if Next.ASKED in to else [],
+        "b_meeting": facts.get("meeting_id") if Next.OWNERS in to else None,
+        "b_actor": actor.person_id if actor.person_id is not None else -1,
+    }
+
+
+# Whose turn it is, as one prepared UNION of indexed lookups; a branch whose parameter is None
+# (or an empty list) finds nobody. The actor is never told of their own step.
+_P = Position
+_BRANCHES = union(
+    select(_P.person_id).where(_P.department_id == bindparam("b_unit", type_=Integer)),
+    select(_P.person_id).where(centre_posts(bindparam("b_centre", type_=String))),
+    select(_P.person_id).where(_P.person_id == bindparam("b_person", type_=Integer)),
+    select(_P.person_id).where(_P.id == bindparam("b_position", type_=Integer)),
+    select(_P.person_id).where(_P.department_id.in_(bindparam("b_units", expanding=True))),
+    select(_P.person_id).where(
+        _P.department_id.in_(
+            select(CaseTask.owner_unit_id).where(CaseTask.meeting_id == bindparam("b_meeting", type_=Integer))
+        )
+    ),
+).subquery("audience")
+_AUDIENCE: Select[int] = select(_BRANCHES.c.person_id).where(
+    _BRANCHES.c.person_id != bindparam("b_actor", type_=Integer)
+)
 
 
 def _units_named(facts: dict[str, Any]) -> list[int]:
@@ -161,7 +182,7 @@ def _units_named(facts: dict[str, Any]) -> list[int]:
 
 
 def _words(
-    session: Session, case: Case, turn: Turn, facts: dict[str, Any], *, actor: Actor, at: datetime
+    session: Session, case: StoredCase, turn: Turn, facts: dict[str, Any], *, actor: Actor, at: datetime
 ) -> tuple[str, str]:
     """The title and body: the case in words, who did it, and the deadline in local time."""
     definition = matters.definition_by_version_id(session, case.matter_version_id, content_hash=case.matter_hash)
@@ -194,7 +215,7 @@ _NAMES: Select[str, str] = select(Division.code, Division.name).where(
 )
 
 
-def _deadline(session: Session, case: Case, turn: Turn, facts: dict[str, Any]) -> datetime | None:
+def _deadline(session: Session, case: StoredCase, turn: Turn, facts: dict[str, Any]) -> datetime | None:
     """The time the next party must act by: the help request's or task's own deadline, else the phase's."""
     if turn.anchor == "collaboration" and facts.get("units"):
         return session.scalar(

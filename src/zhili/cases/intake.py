@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from sqlalchemy.orm import Session
 
 from zhili.cases import photos
-from zhili.cases.models import Case
 from zhili.cases.schemas import CaseCreate
 from zhili.cases.service import report_case
+from zhili.cases.store import StoredCase
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit, deferred_commit
@@ -42,7 +42,7 @@ def report_with_photos(
     actor: Actor,
     clock: Clock,
     locators: LocatorCache,
-) -> Case:
+) -> StoredCase:
     """Report the case and attach its photos; all of it commits together (the photos are decoded before)."""
     taken = [p if isinstance(p, photos.CheckedPhoto) else photos.check_photo(p) for p in taken]
     with deferred_commit(session):

@@ -7,12 +7,14 @@ import json
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from zhili.cases import store
 from zhili.cases.collaboration import FINISHED
 from zhili.cases.lifecycle import CaseStatus, Party
-from zhili.cases.models import Case, CaseTask, Meeting, MeetingAttendee
+from zhili.cases.models import CaseTask, Meeting, MeetingAttendee
 from zhili.cases.parties import parties_for
 from zhili.cases.schemas import MeetingCreate, TaskDone
 from zhili.cases.service import add_event, load_visible, lock_case
+from zhili.cases.store import StoredCase
 from zhili.cases.visibility import strip_units
 from zhili.core import audit
 from zhili.core.auth import Actor
@@ -47,7 +49,7 @@ def _attendees(session: Session, data: MeetingCreate) -> list[MeetingAttendee]:
     ]
 
 
-def convene_meeting(session: Session, *, case_id: int, data: MeetingCreate, actor: Actor, clock: Clock) -> Case:
+def convene_meeting(session: Session, *, case_id: int, data: MeetingCreate, actor: Actor, clock: Clock) -> StoredCase:
     """Record a meeting held for the case: attendees, minutes, and decisions as tracked tasks."""
     case = load_visible(session, actor, case_id)
     if not parties_for(session, actor, case) & CONVENERS:
@@ -108,14 +110,12 @@ def convene_meeting(session: Session, *, case_id: int, data: MeetingCreate, acto
     return case
 
 
-def complete_task(session: Session, *, task_id: int, data: TaskDone, actor: Actor, clock: Clock) -> Case:
+def complete_task(session: Session, *, task_id: int, data: TaskDone, actor: Actor, clock: Clock) -> StoredCase:
     """The owner unit marks a meeting task done."""
     task = session.get(CaseTask, task_id)
     if task is None or task.owner_unit_id not in strip_units(actor):
         raise NotFoundError(f"task {task_id} not found")
-    case = session.get(Case, task.case_id)
-    assert case is not None  # noqa: S101 - the foreign key guarantees it
-    lock_case(session, case, clock.now())
+    case = lock_case(session, store.load_any(session, task.case_id), clock.now())
     session.refresh(task)
     if task.status != TASK_OPEN:
         raise ConflictError(f"task {task_id} is {task.status}; only an open task is marked done")

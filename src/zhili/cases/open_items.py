@@ -18,9 +18,9 @@ from zhili.cases import lifecycle
 from zhili.cases.collaboration import CANCELLED, REQUESTED
 from zhili.cases.commands import CloseBody, CommandBody
 from zhili.cases.meetings import TASK_CANCELLED, TASK_OPEN
-from zhili.cases.models import Case, CaseTask, CollaborationRequest
+from zhili.cases.models import CaseTask, CollaborationRequest
 from zhili.cases.service import add_event, apply_command, load_as_party, lock_case, run_command
-from zhili.cases.state_mapping import to_state
+from zhili.cases.store import StoredCase
 from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
@@ -56,7 +56,7 @@ def open_items(session: Session, case_id: int) -> tuple[list[int], list[int]]:
     return requests, tasks
 
 
-def close_case(session: Session, *, case_id: int, body: CloseBody, actor: Actor, clock: Clock) -> Case:
+def close_case(session: Session, *, case_id: int, body: CloseBody, actor: Actor, clock: Clock) -> StoredCase:
     """Close the case; open help requests and tasks are cancelled with `body.cancel_reason`, or it is a 409."""
     case, parties = load_as_party(session, actor, case_id)
     if body.version is not None and body.version != case.version:
@@ -66,7 +66,7 @@ def close_case(session: Session, *, case_id: int, body: CloseBody, actor: Actor,
     command = body.to_command(parties, routed_unit_id=case.routed_unit_id)
     now = clock.now()
     definition = matters.definition_by_version_id(session, case.matter_version_id, content_hash=case.matter_hash)
-    lifecycle.step(definition, to_state(case), command, now)  # refused here (403/409) before anything is cancelled
+    lifecycle.step(definition, case.state, command, now)  # refused here (403/409) before anything is cancelled
     requests, tasks = open_items(session, case.id)
     if requests or tasks:
         if body.cancel_reason is None:
@@ -76,14 +76,14 @@ def close_case(session: Session, *, case_id: int, body: CloseBody, actor: Actor,
                 open_help_requests=requests,
                 open_tasks=tasks,
             )
-        lock_case(session, case, now)
+        case = lock_case(session, case, now)
         _cancel(session, case, body.cancel_reason, actor=actor, now=now)
-    apply_command(session, case, command, actor=actor, now=now)
+    case = apply_command(session, case, command, actor=actor, now=now)
     commit(session)
     return case
 
 
-def _cancel(session: Session, case: Case, reason: str, *, actor: Actor, now: datetime) -> None:
+def _cancel(session: Session, case: StoredCase, reason: str, *, actor: Actor, now: datetime) -> None:
     """Cancel every open request and task of the case: one timeline line and one audit record each."""
     for request, unit_name in session.execute(_OPEN_REQUESTS, {"b_case_id": case.id}).all():
         request.status = CANCELLED
@@ -98,7 +98,7 @@ def _cancel(session: Session, case: Case, reason: str, *, actor: Actor, now: dat
 
 def _record(
     session: Session,
-    case: Case,
+    case: StoredCase,
     kind: str,
     entity: tuple[str, int],
     details: dict[str, object],
@@ -113,7 +113,7 @@ def _record(
     audit.record_by(session, actor, f"case.{kind}", entity_type=entity[0], entity_id=entity[1], after=details, at=at)
 
 
-def issue_command(session: Session, *, case_id: int, body: CommandBody, actor: Actor, clock: Clock) -> Case:
+def issue_command(session: Session, *, case_id: int, body: CommandBody, actor: Actor, clock: Clock) -> StoredCase:
     """Any lifecycle command from the API or a page: `close` decides on the open work first."""
     if isinstance(body, CloseBody):
         return close_case(session, case_id=case_id, body=body, actor=actor, clock=clock)

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from zhili.cases.lifecycle import Party
 from zhili.cases.models import Case, CollaborationRequest
+from zhili.cases.store import StoredCase
 from zhili.cases.visibility import strip_units
 from zhili.core.auth import Actor
 from zhili.org.routing import parent_code
@@ -21,14 +22,14 @@ _HELPING = (
 )
 
 
-def parties_for(session: Session, actor: Actor, case: Case) -> frozenset[Party]:
+def parties_for(session: Session, actor: Actor, case: Case | StoredCase) -> frozenset[Party]:
     """The parties the actor acts as on this case; an actor can be several at once."""
     units = strip_units(actor)
     helping = bool(units) and session.scalar(_HELPING, {"b_case_id": case.id, "b_units": sorted(units)}) is not None
     return parties_given(actor, case, is_helping=helping)
 
 
-def parties_given(actor: Actor, case: Case, *, is_helping: bool) -> frozenset[Party]:
+def parties_given(actor: Actor, case: Case | StoredCase, *, is_helping: bool) -> frozenset[Party]:
     """The parties, given whether one of the actor's units was asked to help (`helping_column`)."""
     parties: set[Party] = set()
     if case.lead_unit_id is not None and case.lead_unit_id in actor.units:

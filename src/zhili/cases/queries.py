@@ -26,7 +26,7 @@ from zhili.cases.schemas import (
     TaskRead,
     UnitRef,
 )
-from zhili.cases.state_mapping import to_state
+from zhili.cases.store import StoredCase, state_of
 from zhili.cases.visibility import helping_column, visible_cases
 from zhili.clocks.lights import light_at
 from zhili.core.auth import Actor
@@ -70,7 +70,7 @@ def _detail_row(actor: Actor) -> Select[Any]:
 def _read(actor: Actor, row: Row[Any], now: datetime) -> CaseRead:
     case, version, place_name, lead, routed, contact, is_helping = tuple(row)
     parties = parties_given(actor, case, is_helping=bool(is_helping))
-    allowed = lifecycle.allowed_commands(to_state(case), parties)
+    allowed = lifecycle.allowed_commands(state_of(case), parties)
     limit = f"{case.phase_limit_amount} {case.phase_limit_unit}" if case.phase_limit_amount else None
     return CaseRead(
         id=case.id,
@@ -222,7 +222,7 @@ def _photos(session: Session, case_id: int) -> list[PhotoRead]:
     ]
 
 
-def probable_duplicates(session: Session, actor: Actor, case: Case) -> list[int]:
+def probable_duplicates(session: Session, actor: Actor, case: Case | StoredCase) -> list[int]:
     """Visible cases of the same matter reported near in space and time (the matter's window)."""
     if case.lon is None or case.lat is None:
         return []
@@ -293,7 +293,7 @@ def list_cases(
     return Page[CaseRead](items=items, next_cursor=next_cursor)
 
 
-def case_created(session: Session, case: Case) -> CaseCreated:
+def case_created(session: Session, case: StoredCase) -> CaseCreated:
     """A case just reported, in brief: read inside the reporting transaction (one query, the unit's name)."""
     unit_name = session.scalar(_UNIT_NAME, {"b_unit_id": case.routed_unit_id}) or ""
     url = f"/api/v1/cases/{case.id}"

@@ -19,16 +19,16 @@ from sqlalchemy.orm import Session
 
 from zhili.core.clock import Clock
 from zhili.notify.kinds import PERSONAL_CHANNELS, Channel, Severity, Status, thresholds_met_by
-from zhili.notify.models import ChannelPreference, InboxItem, Notification, OutboxMessage, WebhookEndpoint
+from zhili.notify.models import ChannelPreference, InboxItem, Notification, OutboxMessage
 from zhili.notify.quiet import quiet_until
 from zhili.notify.service import (
     DEFAULT_MIN_SEVERITY,
     MAX_LISTED_RECIPIENTS,
     Notice,
     checked,
-    endpoint_wants,
+    enabled_endpoints,
     insert_ignoring_duplicates,
-    without_query,
+    webhook_rows,
 )
 from zhili.org.models import Person
 
@@ -139,19 +139,6 @@ def _first_attempt_at(severity: Severity, preference: _Preference | None, now: d
 def _webhook_rows(
     session: Session, notices: Sequence[Notice], ids: dict[str, int], now: datetime
 ) -> Iterable[dict[str, Any]]:
-    endpoints = session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.is_enabled.is_(True))).all()
+    endpoints = enabled_endpoints(session.connection())
     for notice in notices:
-        for endpoint in endpoints:
-            if endpoint_wants(endpoint, notice.topic, notice.severity):
-                yield {
-                    "message_key": f"{notice.key}:{Channel.WEBHOOK.value}:{endpoint.id}",
-                    "notification_id": ids[notice.key],
-                    "channel": Channel.WEBHOOK.value,
-                    "person_id": None,
-                    "endpoint_id": endpoint.id,
-                    "destination": without_query(endpoint.url),
-                    "status": Status.PENDING.value,
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                    "created_at": now,
-                }
+        yield from webhook_rows(endpoints, notice, ids[notice.key], now)

@@ -9,7 +9,7 @@ ids (a campaign's 11,000 people are one `INSERT ... SELECT` for all channels) or
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,7 +23,7 @@ from zhili.core.clock import Clock
 from zhili.core.db import Base
 from zhili.core.errors import InvalidInputError
 from zhili.notify.kinds import PERSONAL_CHANNELS, Channel, Severity, Status, thresholds_met_by
-from zhili.notify.models import KEY_LENGTH, OutboxMessage, WebhookEndpoint
+from zhili.notify.models import KEY_LENGTH, WebhookEndpoint
 from zhili.notify.quiet import quiet_until
 from zhili.notify.statements import inbox_rows, queue_personal, upsert_for
 from zhili.notify.statements import prepared as statements_for
@@ -100,7 +100,7 @@ def notify(
     messages = _count(connection.execute(personal_stmt, {**base, **_wants(notice.severity)}).rowcount)
     if messages and notice.severity is not Severity.RED:
         _hold_for_quiet_hours(connection, statements, base)
-    messages += _queue_webhooks(session, notification_id, notice, now)
+    messages += _queue_webhooks(connection, statements, notification_id, notice, now)
     return Queued(notification_id=notification_id, inbox_items=inbox, messages=messages)
 
 
@@ -171,31 +171,56 @@ def _hold_for_quiet_hours(connection: Connection, statements: Prepared, base: di
             connection.execute(statements["hold"], values)
 
 
-def _queue_webhooks(session: Session, notification_id: int, notice: Notice, now: datetime) -> int:
-    endpoints = session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.is_enabled == true())).all()
-    rows = [
-        {
-            "message_key": f"{notice.key}:{Channel.WEBHOOK.value}:{endpoint.id}",
-            "notification_id": notification_id,
-            "channel": Channel.WEBHOOK.value,
-            "endpoint_id": endpoint.id,
-            "destination": without_query(endpoint.url),
-            "status": Status.PENDING.value,
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        }
-        for endpoint in endpoints
-        if endpoint_wants(endpoint, notice.topic, notice.severity)
-    ]
-    if not rows:
-        return 0
-    stmt = insert_ignoring_duplicates(session, OutboxMessage).on_conflict_do_nothing()
-    session.execute(stmt, rows)
+def _queue_webhooks(
+    connection: Connection, statements: Prepared, notification_id: int, notice: Notice, now: datetime
+) -> int:
+    rows = list(webhook_rows(enabled_endpoints(connection), notice, notification_id, now))
+    if rows:
+        connection.execute(statements["webhooks"], rows)
     return len(rows)
 
 
-def endpoint_wants(endpoint: WebhookEndpoint, topic: str, severity: Severity) -> bool:
+@dataclass(frozen=True)
+class Endpoint:
+    """An enabled webhook endpoint, as the queueing needs it."""
+
+    id: int
+    url: str
+    topics: str
+    min_severity: str
+
+
+_ENABLED_ENDPOINTS = select(
+    WebhookEndpoint.id, WebhookEndpoint.url, WebhookEndpoint.topics, WebhookEndpoint.min_severity
+).where(WebhookEndpoint.is_enabled == true())
+
+
+def enabled_endpoints(connection: Connection) -> list[Endpoint]:
+    """The webhook endpoints that are switched on."""
+    return [Endpoint(*row) for row in connection.execute(_ENABLED_ENDPOINTS)]
+
+
+def webhook_rows(
+    endpoints: Sequence[Endpoint], notice: Notice, notification_id: int, now: datetime
+) -> Iterator[dict[str, Any]]:
+    """One pending outbox row per endpoint that wants this notice."""
+    for endpoint in endpoints:
+        if endpoint_wants(endpoint, notice.topic, notice.severity):
+            yield {
+                "message_key": f"{notice.key}:{Channel.WEBHOOK.value}:{endpoint.id}",
+                "notification_id": notification_id,
+                "channel": Channel.WEBHOOK.value,
+                "person_id": None,
+                "endpoint_id": endpoint.id,
+                "destination": without_query(endpoint.url),
+                "status": Status.PENDING.value,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+
+
+def endpoint_wants(endpoint: Endpoint | WebhookEndpoint, topic: str, severity: Severity) -> bool:
     """True when the endpoint's topic prefixes (none: all) and lowest severity let this notice through."""
     prefixes = [p.strip() for p in endpoint.topics.split(",") if p.strip()]
     topic_ok = not prefixes or any(p == "*" or topic.startswith(p) for p in prefixes)

@@ -108,6 +108,7 @@ def prepared(dialect: str) -> dict[str, Executable]:
         "store": store.returning(Notification.id),
         "find": select(Notification.id).where(Notification.key == bindparam("b_key")),
         "inbox": inbox_rows(dialect, LISTED),
+        "webhooks": upsert_for(dialect, OutboxMessage).on_conflict_do_nothing(),
         "personal": queue_personal(dialect, LISTED),
         "quiet_windows": select(_PREF.channel, _PREF.quiet_start, _PREF.quiet_end)
         .where(_PREF.quiet_start.is_not(None), _PREF.quiet_end.is_not(None))

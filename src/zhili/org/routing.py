@@ -80,7 +80,7 @@ def grid_contact_position(session: Session, *, grid_code: str, department_id: in
 CENTRE_ROLES = (Role.CENTRE_STAFF.value, Role.TOWNSHIP_COMMAND.value)
 
 
-def centre_posts(division_code: str) -> ColumnElement[bool]:
+def centre_posts(division_code: str | ColumnElement[str]) -> ColumnElement[bool]:
     """A condition on `positions`: the centre or command room posts of exactly this division."""
     return (
         (Position.division_code == division_code) & Position.role.in_(CENTRE_ROLES) & Position.department_id.is_(None)

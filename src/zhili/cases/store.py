@@ -1,0 +1,293 @@
+"""The case store: the one owner of the `cases` row ↔ lifecycle state mapping and of a case's writes.
+
+A service reads a case (`load`), steps the pure lifecycle, and hands the new state to `save`, which
+writes the row only where it still has the version read (compare-and-set) and returns the case as
+now stored; `append_event` adds the timeline line. Cases are plain frozen values (`StoredCase`),
+never ORM objects: nothing to flush, no identity map to keep in step. The evidence column is JSON
+read and written through one typed adapter. Every statement is built once, at import (the scoped
+read once per actor), and executed with bound parameters on the session's connection.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import datetime
+from functools import lru_cache
+from typing import Any, cast
+
+from pydantic import TypeAdapter
+from sqlalchemy import Row, Select, Table, bindparam, func, insert, select, text, update
+from sqlalchemy.orm import Session
+
+from zhili.cases.lifecycle import CaseState, CaseStatus, Evidence, Rating, Transition
+from zhili.cases.models import Case, CaseEvent
+from zhili.cases.visibility import helping_column, visible_cases
+from zhili.clocks.lights import RunningLimit
+from zhili.core.auth import Actor
+from zhili.core.errors import ConflictError, NotFoundError
+from zhili.matters.definition import HandlerLevel, MatterDefinition, Phase
+from zhili.matters.models import MatterVersion
+
+EVIDENCE = TypeAdapter(tuple[Evidence, ...])
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCase:
+    """A case as services act on it: what was reported, where it is handled, and its lifecycle state."""
+
+    id: int
+    number: str
+    matter_code: str
+    matter_version_id: int
+    matter_hash: str
+    channel: str
+    description: str
+    attributes: dict[str, Any]
+    lon: float | None
+    lat: float | None
+    address: str | None
+    place_code: str
+    grid_code: str | None
+    handling_division: str
+    dispatcher_division: str
+    routed_unit_id: int
+    handler_level: str
+    contact_position_id: int | None
+    originator_person_id: int | None
+    originator_account_id: int | None
+    reporter_name: str | None
+    reporter_phone: str | None
+    phase_due_at: datetime | None
+    phase_yellow_at: datetime | None
+    duplicate_of_id: int | None
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    state: CaseState = field(repr=False)
+
+    @property
+    def status(self) -> str:
+        """The lifecycle status, as stored."""
+        return self.state.status.value
+
+    @property
+    def version(self) -> int:
+        """The optimistic lock: each saved step adds one."""
+        return self.state.version
+
+    @property
+    def lead_unit_id(self) -> int | None:
+        """The unit leading the case now (None before dispatch)."""
+        return self.state.lead_unit_id
+
+
+_CASES = cast("Table", Case.__table__)
+_EVENTS = cast("Table", CaseEvent.__table__)
+_PLAIN = tuple(f.name for f in fields(StoredCase) if f.name not in {"matter_hash", "attributes", "state"})
+_STATE_COLUMNS = (
+    "status",
+    "version",
+    "lead_unit_id",
+    "rework_count",
+    "reopen_count",
+    "level_up",
+    "pending_extension_hours",
+    "granted_extension_hours",
+    "evidence",
+    "evidence_verified",
+    "rating",
+    "phase",
+    "phase_started_at",
+    "reject_reason",
+    "last_reason",
+    "suspended_from",
+)
+_MATTER_HASH = (
+    select(MatterVersion.content_hash)
+    .where(MatterVersion.id == _CASES.c.matter_version_id)
+    .correlate(_CASES)
+    .scalar_subquery()
+    .label("matter_hash")
+)
+_COLUMNS = (
+    *(_CASES.c[name] for name in dict.fromkeys((*_PLAIN, *_STATE_COLUMNS))),
+    _CASES.c.attributes,
+    _MATTER_HASH,
+)
+_BY_ID = select(*_COLUMNS).where(_CASES.c.id == bindparam("b_case_id"))
+_TOUCH = update(_CASES).where(_CASES.c.id == bindparam("b_id")).values(updated_at=bindparam("b_at"))
+# The SET clause comes from the parameters given: the columns a step writes.
+_WRITE = update(_CASES).where(_CASES.c.id == bindparam("b_id"), _CASES.c.version == bindparam("b_version"))
+_INSERT = insert(_CASES)
+_NEXT_ID = {
+    "sqlite": text("SELECT coalesce(max(id), 0) + 1 FROM cases"),
+    "postgresql": text("SELECT nextval(pg_get_serial_sequence('cases', 'id'))"),
+}
+# The next timeline number is computed in the INSERT itself: no round trip for max(seq). Binds the
+# event's columns and `b_case_id`; executemany appends many lines (the escalation ladder fires in batches).
+_NEXT_SEQ = (
+    select(func.coalesce(func.max(_EVENTS.c.seq), 0) + 1).where(_EVENTS.c.case_id == bindparam("b_case_id"))
+).scalar_subquery()
+APPEND_EVENT = insert(_EVENTS).values(seq=_NEXT_SEQ)
+_APPEND_ONE = APPEND_EVENT.returning(_EVENTS.c.seq)
+
+
+def state_of(row: Row[Any] | Case) -> CaseState:
+    """The pure lifecycle state of a stored row (a Core row or a loaded `Case`)."""
+    return CaseState(
+        status=CaseStatus(row.status),
+        lead_unit_id=row.lead_unit_id,
+        version=row.version,
+        rework_count=row.rework_count,
+        reopen_count=row.reopen_count,
+        level_up=row.level_up,
+        pending_extension_hours=row.pending_extension_hours,
+        granted_extension_hours=row.granted_extension_hours,
+        evidence=EVIDENCE.validate_json(row.evidence),
+        evidence_verified=row.evidence_verified,
+        rating=Rating(row.rating) if row.rating else None,
+        phase=Phase(row.phase) if row.phase else None,
+        phase_started_at=row.phase_started_at,
+        reject_reason=row.reject_reason,
+        last_reason=row.last_reason,
+        suspended_from=CaseStatus(row.suspended_from) if row.suspended_from else None,
+    )
+
+
+def state_columns(
+    definition: MatterDefinition, state: CaseState, handler_level: str, clock: RunningLimit | None
+) -> dict[str, object]:
+    """The columns a state writes, with the limit and clock (`deadlines.phase_clock`) of its phase."""
+    limit = definition.limit(HandlerLevel(handler_level), state.phase) if state.phase else None
+    return {
+        "status": state.status.value,
+        "lead_unit_id": state.lead_unit_id,
+        "version": state.version,
+        "rework_count": state.rework_count,
+        "reopen_count": state.reopen_count,
+        "level_up": state.level_up,
+        "pending_extension_hours": state.pending_extension_hours,
+        "granted_extension_hours": state.granted_extension_hours,
+        "evidence": EVIDENCE.dump_json(state.evidence).decode(),
+        "evidence_verified": state.evidence_verified,
+        "rating": state.rating.value if state.rating else None,
+        "reject_reason": state.reject_reason,
+        "last_reason": state.last_reason,
+        "suspended_from": state.suspended_from.value if state.suspended_from else None,
+        "phase": state.phase.value if state.phase else None,
+        "phase_started_at": state.phase_started_at,
+        "phase_limit_amount": limit.amount if limit else None,
+        "phase_limit_unit": limit.unit if limit else None,
+        "phase_due_at": clock.due_at if clock else None,
+        "phase_yellow_at": clock.yellow_at if clock else None,
+        "phase_calendar_basis": clock.basis if clock else None,
+    }
+
+
+def _from_row(row: Row[Any]) -> StoredCase:
+    plain: dict[str, Any] = {name: getattr(row, name) for name in _PLAIN}
+    return StoredCase(**plain, matter_hash=row.matter_hash, attributes=json.loads(row.attributes), state=state_of(row))
+
+
+@lru_cache(maxsize=1024)
+def _visible(actor: Actor) -> Select[Any]:
+    """The statement reading one case the actor may see, and whether they help on it; one per actor."""
+    return select(*_COLUMNS, helping_column(actor).label("is_helping")).where(
+        _CASES.c.id == bindparam("b_case_id"), visible_cases(actor)
+    )
+
+
+def load(session: Session, actor: Actor, case_id: int) -> tuple[StoredCase, bool]:
+    """A case the actor may see, and whether one of their units was asked to help on it; or 404."""
+    row = session.connection().execute(_visible(actor), {"b_case_id": case_id}).first()
+    if row is None:
+        raise NotFoundError(f"case {case_id} not found")
+    return _from_row(row), bool(row.is_helping)
+
+
+def load_any(session: Session, case_id: int) -> StoredCase:
+    """A case by id, whoever asks (the worker's timers, a service that checked scope already); or 404."""
+    row = session.connection().execute(_BY_ID, {"b_case_id": case_id}).first()
+    if row is None:
+        raise NotFoundError(f"case {case_id} not found")
+    return _from_row(row)
+
+
+def insert_new(session: Session, values: dict[str, object], *, state: CaseState, matter_hash: str) -> StoredCase:
+    """Store a new case numbered `ZL<year><id>`; its id is taken first, so one INSERT writes it whole.
+
+    SQLite's writers are serial (the transaction began IMMEDIATE), so max(id) + 1 is this one's;
+    PostgreSQL hands out the id from the table's sequence.
+    """
+    connection = session.connection()
+    case_id = int(connection.execute(_NEXT_ID[connection.dialect.name]).scalar_one())
+    created_at = cast("datetime", values["created_at"])
+    row = {**values, "id": case_id, "number": f"ZL{created_at:%Y}{case_id:07d}"}
+    connection.execute(_INSERT, row)
+    plain: dict[str, Any] = {name: row[name] for name in _PLAIN if name in row}
+    attributes = json.loads(cast("str", row["attributes"]))
+    return StoredCase(**plain, matter_hash=matter_hash, attributes=attributes, state=state)
+
+
+def save(session: Session, case: StoredCase, state: CaseState, values: dict[str, object]) -> StoredCase:
+    """Write a step's columns where the row still has the version `case` was read at, else 409.
+
+    `values` are the state's columns (`state_columns`) and any others the step sets; the caller
+    commits. Returns the case as now stored.
+    """
+    params = {**values, "b_id": case.id, "b_version": case.version}
+    if session.connection().execute(_WRITE, params).rowcount != 1:
+        session.rollback()
+        raise ConflictError("another command changed the case first; reload it")
+    changed: dict[str, Any] = {name: values[name] for name in _PLAIN if name in values and name not in _STATE_COLUMNS}
+    return replace(case, state=state, **changed)
+
+
+def lock(session: Session, case: StoredCase, now: datetime) -> StoredCase:
+    """Take the case row's write lock for the rest of the transaction.
+
+    On PostgreSQL this serialises everything done to one case (timeline numbers, checks); SQLite's
+    writers are serial anyway.
+    """
+    session.connection().execute(_TOUCH, {"b_id": case.id, "b_at": now})
+    return replace(case, updated_at=now)
+
+
+def append_event(
+    session: Session, case: StoredCase, *, kind: str, actor: str, parties: frozenset[str], details: str, at: datetime
+) -> int:
+    """Append a line to the case's timeline; its number.
+
+    The caller holds the case row's lock (a saved step, `lock`, or the insert of a new case), so
+    no other transaction takes the same number between the read of max(seq) and the insert.
+    """
+    row = {
+        "case_id": case.id,
+        "b_case_id": case.id,
+        "kind": kind,
+        "at": at,
+        "actor": actor,
+        "parties": ",".join(sorted(parties)),
+        "status_after": case.status,
+        "details": details,
+    }
+    return int(session.connection().execute(_APPEND_ONE, row).scalar_one())
+
+
+def event_details(transition: Transition, note: dict[str, str] | None = None) -> str:
+    """A step's timeline details as JSON text, with the phase changes the clocks will need."""
+    details: dict[str, object] = {**transition.event.details, **(note or {})}
+    if transition.phase_ended:
+        details["phase_ended"] = transition.phase_ended.value
+    if transition.phase_started:
+        details["phase_started"] = transition.phase_started.value
+    return json.dumps(details, ensure_ascii=False, default=_plain)
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if hasattr(value, "__dataclass_fields__"):
+        return asdict(value)  # type: ignore[call-overload]
+    return str(value)
