@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Integer, Select, String, bindparam, select, union
@@ -204,14 +205,25 @@ def _words(
 
 def _place_name(session: Session, code: str) -> str:
     """The township and village of a place, e.g. 府山街道某社区 (the county for a county code)."""
-    prefixes = [c.value for c in DivisionCode(code).lineage if c.has_level(DivisionLevel.COUNTY)] or [code]
-    names = {row.code: row.name for row in session.execute(_NAMES, {"codes": prefixes})}
+    prefixes = _county_down(code)
+    slots = dict(zip(_SLOTS, prefixes, strict=False))
+    names = {row.code: row.name for row in session.execute(_NAMES, {**dict.fromkeys(_SLOTS), **slots})}
     shown = [names[p] for p in prefixes[1:] if p in names] or [names.get(prefixes[0], code)]
     return "".join(shown[:2])
 
 
+@lru_cache(maxsize=4096)
+def _county_down(code: str) -> tuple[str, ...]:
+    """The codes from the place's county down to the place itself (the code alone above a county)."""
+    found = tuple(c.value for c in DivisionCode(code).lineage if c.has_level(DivisionLevel.COUNTY))
+    return found or (code,)
+
+
+# The county, township, village and grid: at most four codes, bound in fixed slots (unused ones NULL),
+# so the statement compiles once.
+_SLOTS = tuple(f"b_code_{n}" for n in range(len(DivisionLevel)))
 _NAMES: Select[str, str] = select(Division.code, Division.name).where(
-    Division.code.in_(bindparam("codes", expanding=True))
+    Division.code.in_([bindparam(slot, type_=String) for slot in _SLOTS])
 )
 
 
