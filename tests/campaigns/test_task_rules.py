@@ -9,15 +9,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 from shapely.geometry import box
 
-from zhili.campaigns.schemas import TASK_STATES, TaskState
-from zhili.campaigns.tasks import (
+from zhili.campaigns.lifecycle import (
     RULES,
+    TASK_STATES,
     Reach,
     ReportEvidence,
     TaskAction,
     TaskParty,
     TaskRecord,
     TaskRefused,
+    TaskState,
     allowed_actions,
     is_far,
     metres_outside,

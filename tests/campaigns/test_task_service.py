@@ -22,13 +22,15 @@ from tests.campaigns.task_helpers import (
 )
 from tests.conftest import START, World
 
-from zhili.campaigns import task_photos, task_queries, task_service
-from zhili.campaigns.cascade import forward_campaign
-from zhili.campaigns.dispatch import dispatch_campaign
+from zhili.campaigns.dispatch.cascade import forward_campaign
+from zhili.campaigns.dispatch.schemas import CampaignCreate, ForwardCreate
+from zhili.campaigns.dispatch.service import dispatch_campaign
+from zhili.campaigns.lifecycle import TaskAction, TaskRating, TaskRefused
 from zhili.campaigns.models import Campaign, CampaignTask
-from zhili.campaigns.schemas import CampaignCreate, ForwardCreate
-from zhili.campaigns.task_schemas import CaseRaise, RateBody, ReportBody
-from zhili.campaigns.tasks import TaskAction, TaskRating, TaskRefused
+from zhili.campaigns.tasks import photos as task_photos
+from zhili.campaigns.tasks import queries as task_queries
+from zhili.campaigns.tasks import service as task_service
+from zhili.campaigns.tasks.schemas import CaseRaise, RateBody, ReportBody
 from zhili.cases.models import Case
 from zhili.cases.photos import PayloadTooLargeError, UnsupportedMediaTypeError
 from zhili.core.audit import AuditRecord

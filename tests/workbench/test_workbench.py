@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from tests.campaigns.task_helpers import actor_of, dispatch_typhoon
 from tests.cases.test_flow import PNG, command, report_parking, unit
 
-from zhili.campaigns import tasks
+from zhili.campaigns import lifecycle as tasks
 from zhili.campaigns.models import CampaignTask
 from zhili.campaigns.visibility import load_reach
 from zhili.cases import queries

@@ -11,9 +11,9 @@ from pydantic import ValidationError
 from rich.console import Console
 from sqlalchemy.orm import Session, sessionmaker
 
-from zhili.campaigns.dispatch import dispatch_campaign
-from zhili.campaigns.schemas import CampaignCreate
-from zhili.campaigns.simulate import RANK, Script, Shares, apply_until, start_simulation, step_instants
+from zhili.campaigns.board.simulate import RANK, Script, Shares, apply_until, start_simulation, step_instants
+from zhili.campaigns.dispatch.schemas import CampaignCreate
+from zhili.campaigns.dispatch.service import dispatch_campaign
 from zhili.clocks.demo_clock import demo_clock, parse_duration
 from zhili.core.auth import system_actor
 from zhili.core.clock import Clock, FrozenClock

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from zhili.core.db import Base, UtcDateTime
 
 if TYPE_CHECKING:
-    from zhili.campaigns.schemas import TaskState
+    from zhili.campaigns.lifecycle import TaskState
 
 
 class CampaignTemplate(Base):

@@ -1,0 +1,71 @@
+"""Report photos: uploaded by the recipient of a claimed task, checked like case photos (`cases.photos.check_photo`)."""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from zhili.campaigns.lifecycle import TaskParty, allowed_actions
+from zhili.campaigns.models import CampaignTask, TaskPhoto, state_of
+from zhili.campaigns.visibility import load_reach, load_task, visible_tasks
+from zhili.cases.photos import CheckedPhoto, check_photo
+from zhili.core import audit
+from zhili.core.auth import Actor
+from zhili.core.clock import Clock
+from zhili.core.db import commit
+from zhili.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
+
+# Uploads a task may hold (a report cites at most `tasks.MAX_PHOTOS`; retakes and returns need room).
+MAX_UPLOADS = 30
+
+
+def attach_task_photo(
+    session: Session, *, task_id: int, data: bytes | CheckedPhoto, actor: Actor, clock: Clock
+) -> TaskPhoto:
+    """Store a photo for the report of a claimed task of the actor's; cite its id in the report."""
+    checked = data if isinstance(data, CheckedPhoto) else check_photo(data)  # before any database work
+    task, _campaign, parties = load_task(session, actor, task_id)
+    if TaskParty.RECIPIENT not in parties:
+        raise ForbiddenError("only the person the task was sent to adds photos to its report")
+    if task.state != "claimed":
+        allowed = [str(action) for action in allowed_actions(state_of(task), parties)]
+        raise ConflictError(f"photos belong to a report; a task that is {task.state} takes none", allowed=allowed)
+    data, content_type = checked.data, checked.content_type
+    if (session.scalar(select(func.count()).where(TaskPhoto.task_id == task.id)) or 0) >= MAX_UPLOADS:
+        raise InvalidInputError(f"a task holds at most {MAX_UPLOADS} photos")
+    now = clock.now()
+    photo = TaskPhoto(
+        task_id=task.id,
+        content_type=content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        data=data,
+        uploaded_at=now,
+    )
+    session.add(photo)
+    session.flush()
+    audit.record_by(
+        session,
+        actor,
+        "campaign.task.photo_added",
+        entity_type="campaign_task",
+        entity_id=task.id,
+        after={"photo_id": photo.id, "sha256": photo.sha256, "size": photo.size},
+        at=now,
+    )
+    commit(session)
+    return photo
+
+
+def read_task_photo(session: Session, *, photo_id: int, actor: Actor) -> TaskPhoto:
+    """A photo of a task the actor may see; else 404."""
+    photo = session.scalars(
+        select(TaskPhoto)
+        .join(CampaignTask, CampaignTask.id == TaskPhoto.task_id)
+        .where(TaskPhoto.id == photo_id, visible_tasks(load_reach(session, actor)))
+    ).first()
+    if photo is None:
+        raise NotFoundError(f"photo {photo_id} not found")
+    return photo
