@@ -20,8 +20,7 @@ from tests.conftest import START, Api, World
 from zhili.app import create_app
 from zhili.campaigns.board import stream as board_stream
 from zhili.campaigns.board.counts import CLAIM_BUCKETS
-from zhili.campaigns.board.schemas import CLAIMED_STATES, FINISHED_STATES, UNCLAIMED_STATES
-from zhili.campaigns.lifecycle import TASK_STATES
+from zhili.campaigns.lifecycle import CLAIMED_STATES, FINISHED_STATES, TASK_STATES, UNCLAIMED_STATES
 from zhili.core.auth import Actor, Grant, Scope
 from zhili.core.clock import FrozenClock
 from zhili.core.settings import Settings

@@ -1,6 +1,8 @@
 """The task lifecycle (领办 → 回单 → 核验 → 评价), who may act, report evidence, "far from grid", points. Pure.
 
-No session and no clock: the service reads the row, asks these functions, and writes what they answer.
+No session and no clock: the service loads the task from its store, asks these functions, and saves what
+they answer. `TaskState` is the one spelling of a task's states; the groups the board, the queue and the
+sweeps count by (`UNCLAIMED_STATES`, …) are here too, and `TRANSITIONS` is the state graph `RULES` allow.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon
@@ -29,8 +31,25 @@ METRES_PER_DEGREE_LAT: Final = 110_574.0
 METRES_PER_DEGREE_LON: Final = 111_320.0
 MAX_PHOTOS: Final = 9
 
-TaskState = Literal["notified", "read", "claimed", "reported", "verified", "rated", "declined"]
-TASK_STATES: tuple[TaskState, ...] = ("notified", "read", "claimed", "reported", "verified", "rated", "declined")
+
+class TaskState(StrEnum):
+    """Where a task stands: notified → read → claimed (领办) → reported (回单) → verified → rated, or declined."""
+
+    NOTIFIED = "notified"  # sent, not yet opened
+    READ = "read"  # 已读
+    CLAIMED = "claimed"  # 已领办: the recipient took it on (again, after a return)
+    REPORTED = "reported"  # 已回单: waits for the level above
+    VERIFIED = "verified"  # 已核验
+    RATED = "rated"  # 已评价
+    DECLINED = "declined"  # 拒领, with a reason
+
+
+TASK_STATES: Final[tuple[TaskState, ...]] = tuple(TaskState)
+# The groups the board, the queue and the sweeps count by.
+UNCLAIMED_STATES: Final = (TaskState.NOTIFIED, TaskState.READ)
+UNREPORTED_STATES: Final = (TaskState.CLAIMED,)
+CLAIMED_STATES: Final = (TaskState.CLAIMED, TaskState.REPORTED, TaskState.VERIFIED, TaskState.RATED)
+FINISHED_STATES: Final = (TaskState.REPORTED, TaskState.VERIFIED, TaskState.RATED)
 
 
 class TaskAction(StrEnum):
@@ -70,13 +89,17 @@ class Rule:
 
 
 RULES: Final[Mapping[TaskAction, Rule]] = {
-    TaskAction.READ: Rule(frozenset({"notified"}), "read", TaskParty.RECIPIENT),
-    TaskAction.CLAIM: Rule(frozenset({"notified", "read"}), "claimed", TaskParty.RECIPIENT),
-    TaskAction.DECLINE: Rule(frozenset({"notified", "read"}), "declined", TaskParty.RECIPIENT),
-    TaskAction.REPORT: Rule(frozenset({"claimed"}), "reported", TaskParty.RECIPIENT),
-    TaskAction.VERIFY: Rule(frozenset({"reported"}), "verified", TaskParty.ABOVE),
-    TaskAction.RETURN: Rule(frozenset({"reported"}), "claimed", TaskParty.ABOVE),
-    TaskAction.RATE: Rule(frozenset({"verified"}), "rated", TaskParty.ABOVE),
+    TaskAction.READ: Rule(frozenset({TaskState.NOTIFIED}), TaskState.READ, TaskParty.RECIPIENT),
+    TaskAction.CLAIM: Rule(frozenset(UNCLAIMED_STATES), TaskState.CLAIMED, TaskParty.RECIPIENT),
+    TaskAction.DECLINE: Rule(frozenset(UNCLAIMED_STATES), TaskState.DECLINED, TaskParty.RECIPIENT),
+    TaskAction.REPORT: Rule(frozenset({TaskState.CLAIMED}), TaskState.REPORTED, TaskParty.RECIPIENT),
+    TaskAction.VERIFY: Rule(frozenset({TaskState.REPORTED}), TaskState.VERIFIED, TaskParty.ABOVE),
+    TaskAction.RETURN: Rule(frozenset({TaskState.REPORTED}), TaskState.CLAIMED, TaskParty.ABOVE),
+    TaskAction.RATE: Rule(frozenset({TaskState.VERIFIED}), TaskState.RATED, TaskParty.ABOVE),
+}
+# The allowed transitions, from each state to the states an action may lead to (none from declined or rated).
+TRANSITIONS: Final[Mapping[TaskState, frozenset[TaskState]]] = {
+    state: frozenset(rule.target for rule in RULES.values() if state in rule.sources) for state in TaskState
 }
 
 
@@ -100,7 +123,7 @@ class TaskRefused(DomainError):  # noqa: N818 - the lifecycle's vocabulary: an a
     def __init__(
         self, reason: str, *, status: int, action: TaskAction, state: TaskState, allowed: tuple[TaskAction, ...]
     ) -> None:
-        super().__init__(reason, action=str(action), state=state, allowed=[str(a) for a in allowed])
+        super().__init__(reason, action=str(action), state=str(state), allowed=[str(a) for a in allowed])
         self.status = status
         self.title, self.type_slug = ("Forbidden", "forbidden") if status == 403 else ("Conflict", "conflict")  # noqa: PLR2004
         self.action = action
@@ -226,7 +249,7 @@ def points(rules: Points, task: TaskRecord, *, now: datetime) -> int:
     Claimed, reported on time and verified earn; a late report (or none by the report time) and each
     return deduct. A declined task earns nothing and loses nothing.
     """
-    if task.state == "declined":
+    if task.state == TaskState.DECLINED:
         return 0
     total = rules.claimed if task.claimed_at is not None else 0
     if task.reported_at is not None:

@@ -26,6 +26,7 @@ from zhili.core.http import ClockDep, DbSession, services
 from zhili.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorQuery, Page
 from zhili.core.params import IdPath
 from zhili.org.division_code import PATTERN as DIVISION_PATTERN
+from zhili.web import sse
 from zhili.web.i18n import request_language
 
 router = APIRouter(prefix="/api/v1/campaigns", tags=["campaign board"])
@@ -124,7 +125,7 @@ def export_xlsx(
 @router.get(
     "/{campaign_id}/board/stream",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}}},
+    responses=sse.OPENAPI_RESPONSES,
 )
 async def stream_board(
     request: Request, campaign_id: IdPath, actor: CurrentActor, division: DivisionQuery = None
@@ -137,5 +138,4 @@ async def stream_board(
     found = services(request)
     await run_in_threadpool(board_stream.read_board, found, actor, campaign_id, division)
     events = board_stream.board_events(request, found, actor=actor, campaign_id=campaign_id, division=division)
-    headers = {**CACHE_HEADERS, "X-Accel-Buffering": "no"}
-    return StreamingResponse(events, media_type="text/event-stream", headers=headers)
+    return sse.response(events)

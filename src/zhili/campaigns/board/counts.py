@@ -23,9 +23,6 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from zhili.campaigns.board.schemas import (
-    CLAIMED_STATES,
-    FINISHED_STATES,
-    UNCLAIMED_STATES,
     BoardRead,
     CampaignBrief,
     ChildTally,
@@ -34,7 +31,7 @@ from zhili.campaigns.board.schemas import (
     RoleTally,
     Tally,
 )
-from zhili.campaigns.lifecycle import TASK_STATES
+from zhili.campaigns.lifecycle import CLAIMED_STATES, FINISHED_STATES, TASK_STATES, UNCLAIMED_STATES
 from zhili.campaigns.models import Campaign, CampaignTask
 from zhili.campaigns.visibility import division_roots, load_campaign, opens_division, tasks_in_places
 from zhili.core.auth import Actor

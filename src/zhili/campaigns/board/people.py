@@ -19,7 +19,8 @@ from sqlalchemy import Select, and_, case, func, not_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from zhili.campaigns.board.counts import board, resolve_division, under
-from zhili.campaigns.board.schemas import FINISHED_STATES, UNCLAIMED_STATES, BoardRead, PersonRow, Which
+from zhili.campaigns.board.schemas import BoardRead, PersonRow, Which
+from zhili.campaigns.lifecycle import FINISHED_STATES, UNCLAIMED_STATES, TaskState
 from zhili.campaigns.models import CampaignTask
 from zhili.campaigns.visibility import load_campaign, tasks_in_places
 from zhili.core.auth import Actor
@@ -27,7 +28,7 @@ from zhili.core.pagination import Key, Page, decode_cursor, encode_cursor
 from zhili.org.models import Division, Person, Position
 from zhili.org.visibility import sees_person
 
-STATES_OF: dict[str, tuple[str, ...]] = {"unclaimed": UNCLAIMED_STATES, "finished": FINISHED_STATES}
+STATES_OF: dict[str, tuple[TaskState, ...]] = {"unclaimed": UNCLAIMED_STATES, "finished": FINISHED_STATES}
 EXPORT_BATCH = 2_000
 
 

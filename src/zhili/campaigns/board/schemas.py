@@ -10,9 +10,6 @@ from pydantic import BaseModel, Field
 from zhili.campaigns.lifecycle import TASK_STATES
 
 Which = Literal["unclaimed", "finished"]
-UNCLAIMED_STATES = ("notified", "read")
-CLAIMED_STATES = ("claimed", "reported", "verified", "rated")
-FINISHED_STATES = ("reported", "verified", "rated")
 
 
 class Tally(BaseModel):

@@ -1,10 +1,10 @@
-"""The live board: server-sent events carrying the board whenever it changes.
+"""The live board: server-sent events carrying the board whenever it changes (the loop is `web.sse`).
 
 Each open board reads the counts every `POLL_SECONDS` with one short read in a worker thread,
-through a small capacity limiter of its own (as the live inbox does), so that a wall of big
-screens never takes the threads that serve ordinary requests; streams showing the same board
-share one read per poll (`SharedBoards`). A `board` event is sent when the
-board differs from the last one sent (its `as_of` aside), a comment as heartbeat otherwise. The
+through the board streams' own capacity limiter, so that a wall of big screens never takes the
+threads that serve ordinary requests; streams showing the same board share one read per poll
+(`SharedBoards`). A `board` event is sent when the board differs from the last one sent (its
+`as_of` aside), a heartbeat otherwise; `gone` ends a stream whose campaign went out of sight. The
 stream ends after `STREAM_SECONDS` or when the browser goes; EventSource reconnects by itself and
 gets the whole board again at once.
 """
@@ -16,7 +16,6 @@ import time
 from collections.abc import AsyncIterator
 from functools import partial
 
-import anyio
 from fastapi import FastAPI, Request
 
 from zhili.campaigns.board.counts import board
@@ -24,22 +23,10 @@ from zhili.campaigns.board.schemas import BoardRead
 from zhili.core.auth import Actor, Scope
 from zhili.core.errors import NotFoundError
 from zhili.core.http import Services
-from zhili.notify.stream import event
+from zhili.web import sse
 
 POLL_SECONDS = 2.0
 STREAM_SECONDS = 600.0
-HEARTBEAT_SECONDS = 15.0
-RECONNECT_MILLISECONDS = 3000
-STREAM_READERS = 8
-
-
-def _limiter(app: FastAPI) -> anyio.CapacityLimiter:
-    # Made on first use, inside the event loop that will use it.
-    found: anyio.CapacityLimiter | None = getattr(app.state, "board_stream_limiter", None)
-    if found is None:
-        found = anyio.CapacityLimiter(STREAM_READERS)
-        app.state.board_stream_limiter = found
-    return found
 
 
 def read_board(services: Services, actor: Actor, campaign_id: int, division: str | None) -> BoardRead:
@@ -99,25 +86,24 @@ def _fingerprint(found: BoardRead) -> str:
 async def board_events(
     request: Request, services: Services, *, actor: Actor, campaign_id: int, division: str | None
 ) -> AsyncIterator[str]:
-    """`board` events (the whole board as JSON) when it changes, `: ping` heartbeats, until the deadline."""
-    limiter, shared = _limiter(request.app), _shared(request.app)
-    deadline = time.monotonic() + STREAM_SECONDS
-    yield f"retry: {RECONNECT_MILLISECONDS}\n\n"
-    last, last_write = "", time.monotonic()
-    while True:
-        read = partial(shared.read, services, actor, campaign_id, division)
-        found = await anyio.to_thread.run_sync(read, limiter=limiter)
+    """`board` events (the whole board as JSON) when it changes, heartbeats, until the deadline."""
+    shared, last = _shared(request.app), ""
+
+    def frames(found: BoardRead | None) -> sse.Frames:
+        nonlocal last
         if found is None:
-            yield event("gone", "{}")
-            return
-        chunk = ""
-        if (fingerprint := _fingerprint(found)) != last:
-            chunk, last = event("board", found.model_dump_json()), fingerprint
-        elif time.monotonic() - last_write >= HEARTBEAT_SECONDS:
-            chunk = ": ping\n\n"
-        if chunk:
-            yield chunk
-            last_write = time.monotonic()
-        if time.monotonic() >= deadline or await request.is_disconnected():
-            return
-        await anyio.sleep(POLL_SECONDS)
+            return sse.Frames([sse.event("gone", "{}")], last=True)
+        if (fingerprint := _fingerprint(found)) == last:
+            return sse.Frames()
+        last = fingerprint
+        return sse.Frames([sse.event("board", found.model_dump_json())])
+
+    async for chunk in sse.poll_events(
+        request,
+        kind="board",
+        read=partial(shared.read, services, actor, campaign_id, division),
+        frames=frames,
+        poll_seconds=POLL_SECONDS,
+        stream_seconds=STREAM_SECONDS,
+    ):
+        yield chunk

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
+from zhili.campaigns.lifecycle import TaskState
 from zhili.campaigns.models import Campaign, CampaignTask
 from zhili.campaigns.scores.schemas import By, Level, ScoreRow, ScoresRead
 from zhili.campaigns.template import Points, TaskTemplate
@@ -161,7 +162,9 @@ def _tally(session: Session, period: Period, now: datetime) -> list[Any] | None:
     is_on_time = and_(task.reported_at.is_not(None), task.reported_at <= task.report_due_at)
     is_verified = task.verified_at.is_not(None)
     reported_late = and_(task.reported_at.is_not(None), task.reported_at > task.report_due_at)
-    is_late = and_(task.state != "declined", reported_late | (task.reported_at.is_(None) & (task.report_due_at < now)))
+    is_late = and_(
+        task.state != TaskState.DECLINED, reported_late | (task.reported_at.is_(None) & (task.report_due_at < now))
+    )
     earned = (
         case((is_claimed, value["claimed"]), else_=0)
         + case((is_on_time, value["reported_on_time"]), else_=0)
@@ -169,7 +172,7 @@ def _tally(session: Session, period: Period, now: datetime) -> list[Any] | None:
         + case((is_late, value["late"]), else_=0)
         + task.returned_count * value["returned"]
     )
-    points = case((task.state == "declined", 0), else_=earned)
+    points = case((task.state == TaskState.DECLINED, 0), else_=earned)
     return [
         func.count().label("tasks"),
         _count(is_claimed).label("claimed"),

@@ -23,7 +23,7 @@ from zhili.campaigns.tasks.schemas import (
     TaskRead,
     VerifyBody,
 )
-from zhili.cases.photos import MAX_PHOTO_BYTES
+from zhili.core import media
 from zhili.core.auth import CurrentActor
 from zhili.core.http import ClockDep, DbSession
 from zhili.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorQuery, Page
@@ -97,7 +97,7 @@ async def upload_photo(
     task_id: IdPath, photo: UploadFile, session: DbSession, actor: CurrentActor, clock: ClockDep
 ) -> TaskPhotoRead:
     """Upload a JPEG, PNG or WebP photo for my claimed task's report (at most 5 MiB; 413 / 415 otherwise)."""
-    data = await photo.read(MAX_PHOTO_BYTES + 1)
+    data = await media.read_upload(photo)
     stored = await run_in_threadpool(
         task_photos.attach_task_photo, session, task_id=task_id, data=data, actor=actor, clock=clock
     )
@@ -114,7 +114,7 @@ async def upload_photo(
 def get_photo(photo_id: IdPath, session: DbSession, actor: CurrentActor) -> Response:
     """A report photo of a task you may see."""
     photo = task_photos.read_task_photo(session, photo_id=photo_id, actor=actor)
-    return Response(photo.data, media_type=photo.content_type, headers={"Cache-Control": "private, max-age=3600"})
+    return media.photo_response(photo.data, photo.content_type)
 
 
 @router.post("/{task_id}/report")

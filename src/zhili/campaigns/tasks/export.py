@@ -9,6 +9,7 @@ from typing import Any, Literal
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from zhili.campaigns.lifecycle import UNCLAIMED_STATES, TaskState
 from zhili.campaigns.tasks import queue as task_queue
 from zhili.campaigns.tasks.queue import TaskFilter, View
 from zhili.campaigns.visibility import load_reach
@@ -50,8 +51,8 @@ def export_rows(
     reach = load_reach(session, actor)
     stmt = task_queue.rows().where(*task_queue.conditions(reach, view, where, now))
     for task, campaign, person, division in session.execute(task_queue.ordered(stmt, where.sort).limit(EXPORT_CAP)):
-        due = task.claim_due_at if task.state in task_queue.UNCLAIMED else task.report_due_at
-        late = task.state in {*task_queue.UNCLAIMED, "claimed"} and due <= now
+        due = task.claim_due_at if task.state in UNCLAIMED_STATES else task.report_due_at
+        late = task.state in {*UNCLAIMED_STATES, TaskState.CLAIMED} and due <= now
         yield [
             campaign.number,
             campaign.title,

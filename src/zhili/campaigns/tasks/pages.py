@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
-from zhili.campaigns.lifecycle import TaskRating
+from zhili.campaigns.lifecycle import TaskRating, TaskState
 from zhili.campaigns.tasks import export as task_export
 from zhili.campaigns.tasks import forms as task_forms
 from zhili.campaigns.tasks import photos as task_photos
@@ -22,13 +22,7 @@ from zhili.campaigns.tasks import queue as task_queue
 from zhili.campaigns.tasks import service as task_service
 from zhili.campaigns.tasks.queue import TaskFilter, View, task_filter
 from zhili.campaigns.tasks.schemas import RateBody, TaskDetail
-from zhili.cases.photos import (
-    MAX_PHOTO_BYTES,
-    CheckedPhoto,
-    PayloadTooLargeError,
-    UnsupportedMediaTypeError,
-    check_photo,
-)
+from zhili.core import media
 from zhili.core.auth import Actor, PageActor
 from zhili.core.clock import Clock
 from zhili.core.errors import InvalidInputError
@@ -101,7 +95,7 @@ def task_page(
 ) -> Response:
     """One task: opening it marks it read; instructions, checklist, the report form, the level above's buttons."""
     detail = task_queries.task_detail(session, actor, task_id, now=clock.now())
-    if detail.is_mine and detail.state == "notified":
+    if detail.is_mine and detail.state == TaskState.NOTIFIED:
         session.commit()  # end the read transaction; the mark is written by a session that may write
         with services(request).sessions() as writer:
             task_service.read_task(writer, task_id=task_id, actor=actor, clock=clock)
@@ -161,7 +155,7 @@ async def report(request: Request, task_id: IdPath, session: DbSession, actor: P
     """回单 from the phone: the photos taken are stored first, then the report; a wrong form is shown again."""
     form = await request.form()
     uploads = [item for item in form.getlist("photos") if isinstance(item, UploadFile) and item.filename]
-    photos = [await upload.read(MAX_PHOTO_BYTES + 1) for upload in uploads]
+    photos = [await media.read_upload(upload) for upload in uploads]
     return await run_in_threadpool(_report, request, form, photos, session, actor=actor, clock=clock, task_id=task_id)
 
 
@@ -171,9 +165,9 @@ def _report(
     # Database work runs in the thread pool, never on the event loop (ADR 0004); the photos are
     # decoded first, before the write transaction begins.
     try:
-        ready: list[CheckedPhoto] = [check_photo(data) for data in photos]
+        ready: list[media.CheckedPhoto] = [media.check_photo(data) for data in photos]
         refusal: Exception | None = None
-    except (PayloadTooLargeError, UnsupportedMediaTypeError) as exc:
+    except media.PHOTO_REFUSALS as exc:
         ready, refusal = [], exc
     detail = task_queries.task_detail(session, actor, task_id, now=clock.now())
     matter = task_forms.text(form, "matter")
@@ -191,10 +185,10 @@ def _report(
         task_service.report_task(
             session, task_id=task_id, data=body, actor=actor, clock=clock, locators=request_locators(request)
         )
-    except (ValidationError, InvalidInputError, PayloadTooLargeError, UnsupportedMediaTypeError) as exc:
+    except (ValidationError, InvalidInputError, *media.PHOTO_REFUSALS) as exc:
         detail = task_queries.task_detail(session, actor, task_id, now=clock.now())
         values = {key: value for key, value in form.items() if isinstance(value, str)}
-        status = exc.status if isinstance(exc, PayloadTooLargeError | UnsupportedMediaTypeError) else 422
+        status = exc.status if isinstance(exc, media.PHOTO_REFUSALS) else 422
         return _render(
             request,
             session,
@@ -223,7 +217,7 @@ REPORT_INPUTS = {
 
 def _report_errors(exc: Exception, language: str) -> FormErrors:
     """A refused report's reasons by input, in the page's language."""
-    if isinstance(exc, PayloadTooLargeError | UnsupportedMediaTypeError):
+    if isinstance(exc, media.PHOTO_REFUSALS):
         found = FormErrors()
         found.add("photos", translate(f"form.error.{exc.form_kind}", language))
         return found

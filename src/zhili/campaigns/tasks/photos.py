@@ -1,21 +1,20 @@
-"""Report photos: uploaded by the recipient of a claimed task, checked like case photos (`cases.photos.check_photo`)."""
+"""Report photos: uploaded by the recipient of a claimed task, checked like every upload (`core.media.check_photo`)."""
 
 from __future__ import annotations
-
-import hashlib
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from zhili.campaigns.lifecycle import TaskParty, allowed_actions
-from zhili.campaigns.models import CampaignTask, TaskPhoto, state_of
-from zhili.campaigns.visibility import load_reach, load_task, visible_tasks
-from zhili.cases.photos import CheckedPhoto, check_photo
+from zhili.campaigns.lifecycle import TaskParty, TaskState, allowed_actions
+from zhili.campaigns.models import CampaignTask, TaskPhoto
+from zhili.campaigns.tasks import store
+from zhili.campaigns.visibility import load_reach, visible_tasks
 from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
+from zhili.core.media import CheckedPhoto, check_photo
 
 # Uploads a task may hold (a report cites at most `tasks.MAX_PHOTOS`; retakes and returns need room).
 MAX_UPLOADS = 30
@@ -25,25 +24,18 @@ def attach_task_photo(
     session: Session, *, task_id: int, data: bytes | CheckedPhoto, actor: Actor, clock: Clock
 ) -> TaskPhoto:
     """Store a photo for the report of a claimed task of the actor's; cite its id in the report."""
-    checked = data if isinstance(data, CheckedPhoto) else check_photo(data)  # before any database work
-    task, _campaign, parties = load_task(session, actor, task_id)
+    checked = check_photo(data)  # before any database work
+    loaded = store.load(session, actor, task_id)
+    task, parties = loaded.task, loaded.parties
     if TaskParty.RECIPIENT not in parties:
         raise ForbiddenError("only the person the task was sent to adds photos to its report")
-    if task.state != "claimed":
-        allowed = [str(action) for action in allowed_actions(state_of(task), parties)]
+    if task.state != TaskState.CLAIMED:
+        allowed = [str(action) for action in allowed_actions(task.state, parties)]
         raise ConflictError(f"photos belong to a report; a task that is {task.state} takes none", allowed=allowed)
-    data, content_type = checked.data, checked.content_type
     if (session.scalar(select(func.count()).where(TaskPhoto.task_id == task.id)) or 0) >= MAX_UPLOADS:
         raise InvalidInputError(f"a task holds at most {MAX_UPLOADS} photos")
     now = clock.now()
-    photo = TaskPhoto(
-        task_id=task.id,
-        content_type=content_type,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        data=data,
-        uploaded_at=now,
-    )
+    photo = TaskPhoto(task_id=task.id, **checked.columns(), uploaded_at=now)
     session.add(photo)
     session.flush()
     audit.record_by(
@@ -52,7 +44,7 @@ def attach_task_photo(
         "campaign.task.photo_added",
         entity_type="campaign_task",
         entity_id=task.id,
-        after={"photo_id": photo.id, "sha256": photo.sha256, "size": photo.size},
+        after=checked.audited(photo.id),
         at=now,
     )
     commit(session)

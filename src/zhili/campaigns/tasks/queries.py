@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -12,7 +11,7 @@ from sqlalchemy.orm import Session, aliased
 
 from zhili.campaigns import lifecycle as tasks
 from zhili.campaigns.lifecycle import TaskParty, TaskState
-from zhili.campaigns.models import Campaign, CampaignForward, CampaignTask, TaskPhoto, state_of
+from zhili.campaigns.models import Campaign, CampaignForward, CampaignTask, TaskPhoto
 from zhili.campaigns.tasks import queue as task_queue
 from zhili.campaigns.tasks.queue import TaskFilter, View
 from zhili.campaigns.tasks.schemas import CampaignBrief, ForwardStep, TaskDetail, TaskPhotoRead, TaskRead
@@ -94,7 +93,7 @@ def _summary(
         "report_due_at": task.report_due_at,
         "is_far": task.is_far,
         "returned_count": task.returned_count,
-        "allowed_actions": list(tasks.allowed_actions(state_of(task), parties)),
+        "allowed_actions": list(tasks.allowed_actions(TaskState(task.state), parties)),
     }
 
 
@@ -106,7 +105,7 @@ def task_detail(session: Session, actor: Actor, task_id: int, *, now: datetime) 
     names = session.execute(select(person, division)).one()
     role_task = tasks.role_task(campaign.template, task.role)
     record = tasks.TaskRecord(
-        state=state_of(task),
+        state=TaskState(task.state),
         claimed_at=task.claimed_at,
         reported_at=task.reported_at,
         report_due_at=task.report_due_at,
@@ -122,7 +121,7 @@ def task_detail(session: Session, actor: Actor, task_id: int, *, now: datetime) 
             "checklist": list(role_task.checklist),
             **{key: getattr(task, key) for key in _DETAIL_COLUMNS},
             "report_point": Point(lon=task.report_lon, lat=task.report_lat) if has_point else None,
-            "report_checklist": json.loads(task.report_checklist) if task.report_checklist else None,
+            "report_checklist": task.report_checklist,
             "points": tasks.points(role_task.points, record, now=now),
             "photos": _photos(session, task.id),
             "cascade": cascade_path(session, task.forward_id),

@@ -14,7 +14,7 @@ from fastapi import Query
 from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from zhili.campaigns.lifecycle import TASK_STATES, Reach, TaskState
+from zhili.campaigns.lifecycle import TASK_STATES, UNCLAIMED_STATES, Reach, TaskState
 from zhili.campaigns.models import Campaign, CampaignTask
 from zhili.campaigns.visibility import load_reach, supervised_tasks
 from zhili.core.auth import Actor
@@ -23,7 +23,6 @@ from zhili.org.models import Division, Person
 
 View = Literal["mine", "above"]
 Sort = Literal["newest", "oldest", "due"]
-UNCLAIMED: tuple[TaskState, ...] = ("notified", "read")
 SelectT = TypeVar("SelectT", bound="Select[*tuple[Any, ...]]")
 
 
@@ -51,7 +50,7 @@ def task_filter(  # noqa: PLR0917 - one argument per documented query parameter
 ) -> TaskFilter:
     """The filter the query parameters describe (an empty value from a form means any)."""
     return TaskFilter(
-        state=cast("TaskState", state) if state else None,
+        state=TaskState(state) if state else None,
         campaign=int(campaign) if campaign else None,
         unclaimed=unclaimed,
         overdue=overdue,
@@ -69,13 +68,13 @@ def who(reach: Reach, view: View) -> ColumnElement[bool]:
 
 def _due() -> ColumnElement[datetime]:
     """The time the task waits for: claiming while unclaimed, else the report."""
-    return case((CampaignTask.state.in_(UNCLAIMED), CampaignTask.claim_due_at), else_=CampaignTask.report_due_at)
+    return case((CampaignTask.state.in_(UNCLAIMED_STATES), CampaignTask.claim_due_at), else_=CampaignTask.report_due_at)
 
 
 def _overdue(now: datetime) -> ColumnElement[bool]:
     return or_(
-        and_(CampaignTask.state.in_(UNCLAIMED), CampaignTask.claim_due_at <= now),
-        and_(CampaignTask.state == "claimed", CampaignTask.report_due_at <= now),
+        and_(CampaignTask.state.in_(UNCLAIMED_STATES), CampaignTask.claim_due_at <= now),
+        and_(CampaignTask.state == TaskState.CLAIMED, CampaignTask.report_due_at <= now),
     )
 
 
@@ -87,7 +86,7 @@ def conditions(reach: Reach, view: View, where: TaskFilter, now: datetime) -> li
     if where.campaign:
         found.append(CampaignTask.campaign_id == where.campaign)
     if where.unclaimed:
-        found.append(CampaignTask.state.in_(UNCLAIMED))
+        found.append(CampaignTask.state.in_(UNCLAIMED_STATES))
     if where.overdue:
         found.append(_overdue(now))
     if where.q:
@@ -123,7 +122,7 @@ def after_cursor(cursor: str, sort: Sort) -> ColumnElement[bool]:
 
 def cursor_of(task: CampaignTask, sort: Sort) -> str:
     """The cursor after this task."""
-    due = task.claim_due_at if task.state in UNCLAIMED else task.report_due_at
+    due = task.claim_due_at if task.state in UNCLAIMED_STATES else task.report_due_at
     at = due if sort == "due" else task.notified_at
     return encode_cursor([at, task.id])
 
@@ -145,7 +144,7 @@ def unclaimed_counts(session: Session, actor: Actor) -> dict[View, int]:
         func.coalesce(func.sum(case((who(reach, view), 1), else_=0)), 0).label(view) for view in ("mine", "above")
     ]
     scope = or_(who(reach, "mine"), who(reach, "above"))
-    row = session.execute(select(*columns).where(CampaignTask.state.in_(UNCLAIMED), scope)).one()
+    row = session.execute(select(*columns).where(CampaignTask.state.in_(UNCLAIMED_STATES), scope)).one()
     return {"mine": int(row[0]), "above": int(row[1])}
 
 

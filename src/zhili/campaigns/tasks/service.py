@@ -1,26 +1,25 @@
 """Task use cases: read, claim (领办), decline, report (回单), verify (核验), return (退回), rate. One commit each.
 
-Every action loads the task the actor may see (else 404), asks `tasks.step` (403 / 409), and moves the
-row with `UPDATE … WHERE id = ? AND state = <the state read>`: of two concurrent claims one wins and the
-other is a 409 with nothing written. The audit record lands in the same transaction.
+Each reads as load → step → save → audit → notify: `store.load` gives the task the actor may see (else
+404), `store.advance` asks `lifecycle.step` (403 / 409), `store.save` moves the row where it is still in
+the state loaded (of two concurrent claims one wins, the other is a 409 with nothing written), and the
+audit record and the notification land in the same transaction. Each returns the task as it now is.
 """
 
 from __future__ import annotations
 
-import json
 from contextlib import nullcontext
 from datetime import datetime
-from typing import cast
+from typing import Unpack
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
-from zhili.campaigns import lifecycle as tasks
-from zhili.campaigns.lifecycle import TaskAction, TaskParty
-from zhili.campaigns.models import Campaign, CampaignTask, TaskPhoto, state_of
+from zhili.campaigns import lifecycle
+from zhili.campaigns.lifecycle import TaskAction, TaskParty, TaskState
+from zhili.campaigns.tasks import store
 from zhili.campaigns.tasks.schemas import CaseRaise, RateBody, ReportBody
-from zhili.campaigns.visibility import load_task
+from zhili.campaigns.tasks.store import Changes, Loaded, Task, TaskCampaign
 from zhili.cases.schemas import CaseCreate, Point
 from zhili.cases.service import report_case
 from zhili.core import audit
@@ -34,133 +33,123 @@ from zhili.org.geometry import areal_from_geojson
 from zhili.org.models import Division, Position
 from zhili.web.i18n import translate
 
-_TASKS = cast("Table", CampaignTask.__table__)
-# The SET clause comes from the parameters given; the WHERE holds the state the action was checked against.
-_MOVE = update(_TASKS).where(_TASKS.c.id == bindparam("b_id"), _TASKS.c.state == bindparam("b_state"))
-_CITED_PHOTOS = select(TaskPhoto.id).where(
-    TaskPhoto.task_id == bindparam("b_task"), TaskPhoto.id.in_(bindparam("b_ids", expanding=True))
-)
 _GEOMETRY = select(Division.geometry).where(Division.code == bindparam("b_code"))
 
 
 def move(
     session: Session,
-    task: CampaignTask,
-    *,
+    loaded: Loaded,
     action: TaskAction,
-    parties: frozenset[TaskParty],
-    values: dict[str, object],
+    *,
     actor: Actor,
     now: datetime,
-) -> None:
-    """Step the task and store the result where the row is still in the state read (else 409); audit it.
-
-    The caller commits.
-    """
-    target = tasks.step(state_of(task), action, parties)
-    changes = {**values, "state": target}
-    if session.connection().execute(_MOVE, {**changes, "b_id": task.id, "b_state": task.state}).rowcount != 1:
-        session.rollback()
-        raise ConflictError("another change reached this task first; reload it")
-    before = task.state
-    for key, value in changes.items():
-        set_committed_value(task, key, value)
-    after = {key: value.isoformat() if isinstance(value, datetime) else value for key, value in changes.items()}
+    **changes: Unpack[Changes],
+) -> Task:
+    """Step the task, save it where the row is still in the state loaded (else 409) and audit it; the caller commits."""
+    transition = store.advance(loaded.task, action, loaded.parties, **changes)
+    store.save(session, transition)
     audit.record_by(
         session,
         actor,
         f"campaign.task.{action.value}",
         entity_type="campaign_task",
-        entity_id=task.id,
-        before={"state": before},
-        after=after,
+        entity_id=loaded.task.id,
+        before={"state": str(loaded.task.state)},
+        after=store.written(transition),
         at=now,
     )
+    return transition.after
 
 
-def require_running(campaign: Campaign) -> None:
+def require_running(campaign: TaskCampaign) -> None:
     """Claims, declines and reports stop when the campaign is closed (verifying what came in does not)."""
-    if campaign.status != "active":
+    if not campaign.is_running:
         raise ConflictError(f"campaign {campaign.number} is closed")
 
 
-def read_task(session: Session, *, task_id: int, actor: Actor, clock: Clock) -> CampaignTask:
+def read_task(session: Session, *, task_id: int, actor: Actor, clock: Clock) -> Task:
     """The recipient opened the task (已读); opening it again changes nothing."""
-    task, _campaign, parties = load_task(session, actor, task_id)
-    if TaskParty.RECIPIENT in parties and task.state != "notified":
-        return task
+    loaded = store.load(session, actor, task_id)
+    if TaskParty.RECIPIENT in loaded.parties and loaded.task.state != TaskState.NOTIFIED:
+        return loaded.task
     now = clock.now()
-    move(session, task, action=TaskAction.READ, parties=parties, values={"read_at": now}, actor=actor, now=now)
+    task = move(session, loaded, TaskAction.READ, actor=actor, now=now, read_at=now)
     commit(session)
     return task
 
 
-def claim_task(session: Session, *, task_id: int, actor: Actor, clock: Clock) -> CampaignTask:
+def claim_task(session: Session, *, task_id: int, actor: Actor, clock: Clock) -> Task:
     """领办: the recipient takes the task on (read at the same tap if it was not opened before)."""
-    task, campaign, parties = load_task(session, actor, task_id)
-    require_running(campaign)
+    loaded = store.load(session, actor, task_id)
+    require_running(loaded.campaign)
     now = clock.now()
-    values: dict[str, object] = {"claimed_at": now, "read_at": task.read_at or now}
-    move(session, task, action=TaskAction.CLAIM, parties=parties, values=values, actor=actor, now=now)
+    read_at = loaded.task.read_at or now
+    task = move(session, loaded, TaskAction.CLAIM, actor=actor, now=now, claimed_at=now, read_at=read_at)
     commit(session)
     return task
 
 
-def decline_task(session: Session, *, task_id: int, reason: str, actor: Actor, clock: Clock) -> CampaignTask:
+def decline_task(session: Session, *, task_id: int, reason: str, actor: Actor, clock: Clock) -> Task:
     """The recipient declines the task, saying why (the level above sees the reason)."""
-    task, campaign, parties = load_task(session, actor, task_id)
-    require_running(campaign)
+    loaded = store.load(session, actor, task_id)
+    require_running(loaded.campaign)
     now = clock.now()
-    values: dict[str, object] = {"declined_at": now, "reason": reason, "read_at": task.read_at or now}
-    move(session, task, action=TaskAction.DECLINE, parties=parties, values=values, actor=actor, now=now)
+    read_at = loaded.task.read_at or now
+    task = move(
+        session, loaded, TaskAction.DECLINE, actor=actor, now=now, declined_at=now, reason=reason, read_at=read_at
+    )
     commit(session)
     return task
 
 
 def report_task(
     session: Session, *, task_id: int, data: ReportBody, actor: Actor, clock: Clock, locators: LocatorCache
-) -> CampaignTask:
+) -> Task:
     """回单: text, photos, GPS and checklist as the role's task asks; a point far outside the grid is flagged.
 
     With `raise_case`, a case is reported at the report's point in the same transaction and linked.
     """
-    task, campaign, parties = load_task(session, actor, task_id)
-    require_running(campaign)
-    tasks.step(state_of(task), TaskAction.REPORT, parties)  # 403 / 409 before 422
-    _check_evidence(session, task, campaign, data)
+    loaded = store.load(session, actor, task_id)
+    require_running(loaded.campaign)
+    lifecycle.step(loaded.task.state, TaskAction.REPORT, loaded.parties)  # 403 / 409 before 422
+    _check_evidence(session, loaded, data)
     point = (data.point.lon, data.point.lat) if data.point else None
     now = clock.now()
-    case_id = task.case_id
+    case_id = loaded.task.case_id
     if data.raise_case is not None:
         case_id = _raise_case(
             session,
-            campaign=campaign,
+            campaign=loaded.campaign,
             raised=data.raise_case,
             point=data.point,
             actor=actor,
             clock=clock,
             locators=locators,
         )
-    values: dict[str, object] = {
-        "reported_at": now,
-        "report_text": (data.text or "").strip() or None,
-        "report_lon": point[0] if point else None,
-        "report_lat": point[1] if point else None,
-        "report_checklist": json.dumps(data.checklist, ensure_ascii=False) if data.checklist is not None else None,
-        "is_far": point is not None and _is_far(session, task.division_code, *point),
-        "case_id": case_id,
-    }
-    move(session, task, action=TaskAction.REPORT, parties=parties, values=values, actor=actor, now=now)
-    _tell_verifier(session, task, campaign, clock=clock)
+    task = move(
+        session,
+        loaded,
+        TaskAction.REPORT,
+        actor=actor,
+        now=now,
+        reported_at=now,
+        report_text=(data.text or "").strip() or None,
+        report_lon=point[0] if point else None,
+        report_lat=point[1] if point else None,
+        report_checklist=data.checklist,
+        is_far=point is not None and _is_far(session, loaded.task.division_code, *point),
+        case_id=case_id,
+    )
+    _tell_verifier(session, task, loaded.campaign, clock=clock)
     commit(session)
     return task
 
 
-def _tell_verifier(session: Session, task: CampaignTask, campaign: Campaign, *, clock: Clock) -> None:
+def _tell_verifier(session: Session, task: Task, campaign: TaskCampaign, *, clock: Clock) -> None:
     """The post supervising the recipient's learns a report waits for them (待核验), in this transaction."""
     if task.supervisor_position_id is None:
         return
-    title = tasks.role_task(campaign.template, task.role).title_zh
+    title = lifecycle.role_task(campaign.template, task.role).title_zh
     far = "（位置远离所在网格）" if task.is_far else ""
     notify(
         session,
@@ -176,22 +165,22 @@ def _tell_verifier(session: Session, task: CampaignTask, campaign: Campaign, *, 
     )
 
 
-def _check_evidence(session: Session, task: CampaignTask, campaign: Campaign, data: ReportBody) -> None:
+def _check_evidence(session: Session, loaded: Loaded, data: ReportBody) -> None:
     """422 naming each missing piece of evidence, and photos that are not this task's."""
     ids = sorted(set(data.photo_ids))
-    found = set(session.scalars(_CITED_PHOTOS, {"b_task": task.id, "b_ids": ids})) if ids else set()
+    found = store.cited_photos(session, loaded.task.id, ids)
     problems = [
         {"field": "body.photo_ids", "message": f"photo {photo_id} is not a photo of this task"}
         for photo_id in ids
         if photo_id not in found
     ]
-    evidence = tasks.ReportEvidence(
+    evidence = lifecycle.ReportEvidence(
         text=data.text,
         photo_count=len(found),
         point=(data.point.lon, data.point.lat) if data.point else None,
         checklist=data.checklist,
     )
-    problems += tasks.missing_evidence(tasks.role_task(campaign.template, task.role), evidence)
+    problems += lifecycle.missing_evidence(lifecycle.role_task(loaded.campaign.template, loaded.task.role), evidence)
     if data.raise_case is not None and data.point is None:
         problems.append({"field": "body.point", "message": "a case is raised at the report's point: send it"})
     if problems:
@@ -201,13 +190,13 @@ def _check_evidence(session: Session, task: CampaignTask, campaign: Campaign, da
 
 def _is_far(session: Session, division_code: str, lon: float, lat: float) -> bool:
     geometry = session.scalar(_GEOMETRY, {"b_code": division_code})
-    return geometry is not None and tasks.is_far(areal_from_geojson(geometry), lon, lat)
+    return geometry is not None and lifecycle.is_far(areal_from_geojson(geometry), lon, lat)
 
 
 def _raise_case(
     session: Session,
     *,
-    campaign: Campaign,
+    campaign: TaskCampaign,
     raised: CaseRaise,
     point: Point | None,
     actor: Actor,
@@ -229,34 +218,41 @@ def _raise_case(
     return case.id
 
 
-def verify_task(session: Session, *, task_id: int, note: str | None, actor: Actor, clock: Clock) -> CampaignTask:
+def verify_task(session: Session, *, task_id: int, note: str | None, actor: Actor, clock: Clock) -> Task:
     """核验: the level above accepts the report; the recipient is told."""
-    task, campaign, parties = load_task(session, actor, task_id)
+    loaded = store.load(session, actor, task_id)
     now = clock.now()
-    values: dict[str, object] = {"verified_at": now}
-    move(session, task, action=TaskAction.VERIFY, parties=parties, values=values, actor=actor, now=now)
-    _tell(session, task, campaign, kind="verified", text=f"回单已核验通过。{note or ''}", clock=clock)
+    task = move(session, loaded, TaskAction.VERIFY, actor=actor, now=now, verified_at=now)
+    _tell(session, task, loaded.campaign, kind="verified", text=f"回单已核验通过。{note or ''}", clock=clock)
     commit(session)
     return task
 
 
-def return_task(session: Session, *, task_id: int, reason: str, actor: Actor, clock: Clock) -> CampaignTask:
+def return_task(session: Session, *, task_id: int, reason: str, actor: Actor, clock: Clock) -> Task:
     """退回: the level above sends the report back (claimed again, one more return counted); the recipient is told."""
-    task, campaign, parties = load_task(session, actor, task_id)
+    loaded = store.load(session, actor, task_id)
     now = clock.now()
-    values: dict[str, object] = {"reason": reason, "returned_count": task.returned_count + 1, "reported_at": None}
-    move(session, task, action=TaskAction.RETURN, parties=parties, values=values, actor=actor, now=now)
-    _tell(session, task, campaign, kind=f"returned:{task.returned_count}", text=f"回单被退回：{reason}", clock=clock)
+    returned = loaded.task.returned_count + 1
+    task = move(
+        session,
+        loaded,
+        TaskAction.RETURN,
+        actor=actor,
+        now=now,
+        reason=reason,
+        returned_count=returned,
+        reported_at=None,
+    )
+    _tell(session, task, loaded.campaign, kind=f"returned:{returned}", text=f"回单被退回：{reason}", clock=clock)
     commit(session)
     return task
 
 
-def rate_task(session: Session, *, task_id: int, data: RateBody, actor: Actor, clock: Clock) -> CampaignTask:
+def rate_task(session: Session, *, task_id: int, data: RateBody, actor: Actor, clock: Clock) -> Task:
     """The level above rates a verified task (good / ok / poor)."""
-    task, campaign, parties = load_task(session, actor, task_id)
+    loaded = store.load(session, actor, task_id)
     now = clock.now()
-    values: dict[str, object] = {"rating": data.rating.value, "rated_at": now}
-    move(session, task, action=TaskAction.RATE, parties=parties, values=values, actor=actor, now=now)
+    task = move(session, loaded, TaskAction.RATE, actor=actor, now=now, rating=data.rating, rated_at=now)
     if data.comment:
         audit.record_by(
             session,
@@ -270,7 +266,7 @@ def rate_task(session: Session, *, task_id: int, data: RateBody, actor: Actor, c
     _tell(
         session,
         task,
-        campaign,
+        loaded.campaign,
         kind="rated",
         text=f"任务评价：{translate(f'task_rating.{data.rating.value}', 'zh')}",
         clock=clock,
@@ -279,9 +275,9 @@ def rate_task(session: Session, *, task_id: int, data: RateBody, actor: Actor, c
     return task
 
 
-def _tell(session: Session, task: CampaignTask, campaign: Campaign, *, kind: str, text: str, clock: Clock) -> None:
+def _tell(session: Session, task: Task, campaign: TaskCampaign, *, kind: str, text: str, clock: Clock) -> None:
     """A notification to the recipient, in this transaction (the key names the task and the event)."""
-    title = tasks.role_task(campaign.template, task.role).title_zh
+    title = lifecycle.role_task(campaign.template, task.role).title_zh
     notify(
         session,
         recipients=[task.person_id],

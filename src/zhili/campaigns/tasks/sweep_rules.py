@@ -21,14 +21,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from zhili.campaigns.lifecycle import UNCLAIMED_STATES, UNREPORTED_STATES
 from zhili.campaigns.template import RoleTask, TaskTemplate
 from zhili.clocks.timers import TimerSpec
 
 SWEEP = "campaign.sweep"
 """The timer kind of campaign sweeps: `subject_id` is the campaign, `step` is `<role>:<sweep>`."""
-
-UNCLAIMED_STATES = ("notified", "read")
-UNREPORTED_STATES = ("claimed",)
 
 
 class Sweep(StrEnum):
