@@ -8,12 +8,11 @@ from sqlalchemy.orm import Session
 from zhili.cases.models import Case, CasePhoto
 from zhili.cases.service import add_event, load_as_party, lock_case
 from zhili.cases.visibility import visible_cases
-from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.core.errors import ForbiddenError, NotFoundError
-from zhili.core.media import CheckedPhoto, check_photo
+from zhili.core.media import CheckedPhoto, add_photo, check_photo
 
 
 def attach_photo(
@@ -26,9 +25,8 @@ def attach_photo(
         raise ForbiddenError("only people taking part in the case add photos to it")
     now = clock.now()
     lock_case(session, case, now)
-    photo = CasePhoto(case_id=case.id, **checked.columns(), uploaded_by=actor.audit_name, uploaded_at=now)
-    session.add(photo)
-    session.flush()
+    row = CasePhoto(case_id=case.id, **checked.columns(), uploaded_by=actor.audit_name, uploaded_at=now)
+    photo = add_photo(session, row, checked, actor=actor, action="case.photo_added", entity=("case", case.id), at=now)
     add_event(
         session,
         case,
@@ -36,15 +34,6 @@ def attach_photo(
         actor=actor,
         parties=frozenset(),
         details=f'{{"photo_id": {photo.id}, "sha256": "{photo.sha256}"}}',
-        at=now,
-    )
-    audit.record_by(
-        session,
-        actor,
-        "case.photo_added",
-        entity_type="case",
-        entity_id=case.id,
-        after=checked.audited(photo.id),
         at=now,
     )
     commit(session)

@@ -3,8 +3,8 @@
 413 for a file over `MAX_PHOTO_BYTES` or an image over `MAX_PHOTO_PIXELS`, 415 for anything that is
 not a JPEG, PNG or WebP image whose every pixel decodes; each answer names the `photo` field and
 carries the `form_kind` a form shows. The check decodes the image, so it runs before the upload's
-transaction starts: no lock is held meanwhile. A checked photo gives the columns its row stores and
-the audit record of its upload; `photo_response` serves one back.
+transaction starts: no lock is held meanwhile. A checked photo gives the columns its row stores;
+`add_photo` inserts the row with the audit record of its upload; `photo_response` serves one back.
 """
 
 from __future__ import annotations
@@ -12,12 +12,16 @@ from __future__ import annotations
 import hashlib
 import io
 from dataclasses import dataclass, field
-from typing import ClassVar, TypedDict
+from datetime import datetime
+from typing import ClassVar, Protocol, TypedDict, TypeVar
 
 from PIL import Image
+from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
+from zhili.core import audit
+from zhili.core.auth import Actor
 from zhili.core.errors import DomainError
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -59,6 +63,15 @@ class UnsupportedMediaTypeError(DomainError):
 
 # What `check_photo` raises: catch these to show a form's photo error.
 PHOTO_REFUSALS = (PayloadTooLargeError, UnsupportedMediaTypeError)
+
+
+class PhotoRow(Protocol):
+    """A stored photo's row: its id is known once flushed."""
+
+    id: int
+
+
+Row = TypeVar("Row", bound=PhotoRow)
 
 
 class PhotoColumns(TypedDict):
@@ -132,6 +145,26 @@ def _decode(data: bytes, image_format: str) -> None:
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         broken = "the photo does not decode as a whole JPEG, PNG or WebP image"
         raise _refused(UnsupportedMediaTypeError, broken) from exc
+
+
+def add_photo(
+    session: Session,
+    row: Row,
+    checked: CheckedPhoto,
+    *,
+    actor: Actor,
+    action: str,
+    entity: tuple[str, int],
+    at: datetime,
+) -> Row:
+    """Insert a photo's row and the audit record of its upload (`action`, on `entity`), in the caller's transaction."""
+    session.add(row)
+    session.flush()
+    entity_type, entity_id = entity
+    audit.record_by(
+        session, actor, action, entity_type=entity_type, entity_id=entity_id, after=checked.audited(row.id), at=at
+    )
+    return row
 
 
 async def read_upload(upload: UploadFile) -> bytes:

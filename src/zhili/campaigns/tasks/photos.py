@@ -9,12 +9,11 @@ from zhili.campaigns.lifecycle import TaskParty, TaskState, allowed_actions
 from zhili.campaigns.models import CampaignTask, TaskPhoto
 from zhili.campaigns.tasks import store
 from zhili.campaigns.visibility import load_reach, visible_tasks
-from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
-from zhili.core.media import CheckedPhoto, check_photo
+from zhili.core.media import CheckedPhoto, add_photo, check_photo
 
 # Uploads a task may hold (a report cites at most `tasks.MAX_PHOTOS`; retakes and returns need room).
 MAX_UPLOADS = 30
@@ -35,18 +34,9 @@ def attach_task_photo(
     if (session.scalar(select(func.count()).where(TaskPhoto.task_id == task.id)) or 0) >= MAX_UPLOADS:
         raise InvalidInputError(f"a task holds at most {MAX_UPLOADS} photos")
     now = clock.now()
-    photo = TaskPhoto(task_id=task.id, **checked.columns(), uploaded_at=now)
-    session.add(photo)
-    session.flush()
-    audit.record_by(
-        session,
-        actor,
-        "campaign.task.photo_added",
-        entity_type="campaign_task",
-        entity_id=task.id,
-        after=checked.audited(photo.id),
-        at=now,
-    )
+    row = TaskPhoto(task_id=task.id, **checked.columns(), uploaded_at=now)
+    entity = ("campaign_task", task.id)
+    photo = add_photo(session, row, checked, actor=actor, action="campaign.task.photo_added", entity=entity, at=now)
     commit(session)
     return photo
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Row, literal, select
 from sqlalchemy.orm import Session, aliased
 
-from zhili.campaigns import lifecycle as tasks
+from zhili.campaigns import lifecycle
 from zhili.campaigns.lifecycle import TaskParty, TaskState
 from zhili.campaigns.models import Campaign, CampaignForward, CampaignTask, TaskPhoto
 from zhili.campaigns.tasks import queue as task_queue
@@ -51,8 +51,8 @@ def list_tasks(
     return Page[TaskRead](items=items, next_cursor=next_cursor)
 
 
-def _parties(reach: tasks.Reach, task: CampaignTask) -> frozenset[TaskParty]:
-    return tasks.parties_of(
+def _parties(reach: lifecycle.Reach, task: CampaignTask) -> frozenset[TaskParty]:
+    return lifecycle.parties_of(
         reach,
         person_id=task.person_id,
         supervisor_position_id=task.supervisor_position_id,
@@ -68,7 +68,7 @@ def _read(row: Row[CampaignTask, Campaign, str, str], parties: frozenset[TaskPar
 def _summary(
     task: CampaignTask, campaign: Campaign, person_name: str, division_name: str, parties: frozenset[TaskParty]
 ) -> dict[str, Any]:
-    role_task = tasks.role_task(campaign.template, task.role)
+    role_task = lifecycle.role_task(campaign.template, task.role)
     return {
         "id": task.id,
         "campaign": CampaignBrief(
@@ -93,7 +93,7 @@ def _summary(
         "report_due_at": task.report_due_at,
         "is_far": task.is_far,
         "returned_count": task.returned_count,
-        "allowed_actions": list(tasks.allowed_actions(TaskState(task.state), parties)),
+        "allowed_actions": list(lifecycle.allowed_actions(TaskState(task.state), parties)),
     }
 
 
@@ -103,8 +103,8 @@ def task_detail(session: Session, actor: Actor, task_id: int, *, now: datetime) 
     person = select(Person.name).where(Person.id == task.person_id).scalar_subquery()
     division = select(Division.name).where(Division.code == task.division_code).scalar_subquery()
     names = session.execute(select(person, division)).one()
-    role_task = tasks.role_task(campaign.template, task.role)
-    record = tasks.TaskRecord(
+    role_task = lifecycle.role_task(campaign.template, task.role)
+    record = lifecycle.TaskRecord(
         state=TaskState(task.state),
         claimed_at=task.claimed_at,
         reported_at=task.reported_at,
@@ -122,7 +122,7 @@ def task_detail(session: Session, actor: Actor, task_id: int, *, now: datetime) 
             **{key: getattr(task, key) for key in _DETAIL_COLUMNS},
             "report_point": Point(lon=task.report_lon, lat=task.report_lat) if has_point else None,
             "report_checklist": task.report_checklist,
-            "points": tasks.points(role_task.points, record, now=now),
+            "points": lifecycle.points(role_task.points, record, now=now),
             "photos": _photos(session, task.id),
             "cascade": cascade_path(session, task.forward_id),
             "is_mine": parties == _RECIPIENT,
