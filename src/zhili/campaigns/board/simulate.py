@@ -21,6 +21,7 @@ from typing import cast
 from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from zhili.campaigns.lifecycle import UNCLAIMED_STATES, TaskState
 from zhili.campaigns.models import CampaignTask
 from zhili.campaigns.visibility import load_campaign
 from zhili.core import audit
@@ -28,7 +29,7 @@ from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.errors import InvalidInputError
 
-RANK = {"notified": 0, "read": 1, "claimed": 2, "reported": 3}
+RANK = {TaskState.NOTIFIED: 0, TaskState.READ: 1, TaskState.CLAIMED: 2, TaskState.REPORTED: 3}
 REPORT_TEXT = "（演示）已按要求完成。"
 _TASKS = cast("Table", CampaignTask.__table__)
 _MOVE = (
@@ -65,7 +66,7 @@ class Script:
     """Each picked task's instants (read, claim, report or None) and the state it is in now."""
 
     moves: dict[int, tuple[datetime, datetime | None, datetime | None]]
-    states: dict[int, str]
+    states: dict[int, TaskState]
     applied: dict[str, int] = field(default_factory=lambda: {"read": 0, "claimed": 0, "reported": 0})
 
 
@@ -96,14 +97,14 @@ def start_simulation(session: Session, *, campaign_id: int, shares: Shares, acto
     campaign = load_campaign(session, actor, campaign_id)
     rows = session.execute(
         select(CampaignTask.id, CampaignTask.state, CampaignTask.notified_at).where(
-            CampaignTask.campaign_id == campaign.id, CampaignTask.state.in_(("notified", "read", "claimed"))
+            CampaignTask.campaign_id == campaign.id, CampaignTask.state.in_((*UNCLAIMED_STATES, TaskState.CLAIMED))
         )
     )
     script = Script({}, {})
     for task_id, state, notified_at in rows:
         move = plan_task(task_id, notified_at, shares)
         if move is not None:
-            script.moves[task_id], script.states[task_id] = move, state
+            script.moves[task_id], script.states[task_id] = move, TaskState(state)
     after: dict[str, object] = {
         "claim": shares.claim,
         "report": shares.report,
@@ -116,13 +117,13 @@ def start_simulation(session: Session, *, campaign_id: int, shares: Shares, acto
     return script
 
 
-def _target(move: tuple[datetime, datetime | None, datetime | None], until: datetime) -> str | None:
+def _target(move: tuple[datetime, datetime | None, datetime | None], until: datetime) -> TaskState | None:
     read_at, claimed_at, reported_at = move
     if reported_at is not None and reported_at <= until:
-        return "reported"
+        return TaskState.REPORTED
     if claimed_at is not None and claimed_at <= until:
-        return "claimed"
-    return "read" if read_at <= until else None
+        return TaskState.CLAIMED
+    return TaskState.READ if read_at <= until else None
 
 
 def apply_until(session: Session, script: Script, until: datetime) -> int:
@@ -139,15 +140,15 @@ def apply_until(session: Session, script: Script, until: datetime) -> int:
                 "b_from": current,
                 "b_to": target,
                 "b_read_at": read_at,
-                "b_claimed_at": claimed_at if RANK[target] >= RANK["claimed"] else None,
-                "b_reported_at": reported_at if target == "reported" else None,
-                "b_report_text": REPORT_TEXT if target == "reported" else None,
+                "b_claimed_at": claimed_at if RANK[target] >= RANK[TaskState.CLAIMED] else None,
+                "b_reported_at": reported_at if target == TaskState.REPORTED else None,
+                "b_report_text": REPORT_TEXT if target == TaskState.REPORTED else None,
             }
         )
     if batch:
         session.connection().execute(_MOVE, batch)
     for row in batch:
-        script.states[cast("int", row["b_id"])] = cast("str", row["b_to"])
+        script.states[cast("int", row["b_id"])] = cast("TaskState", row["b_to"])
         script.applied[cast("str", row["b_to"])] += 1
     return len(batch)
 
