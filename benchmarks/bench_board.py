@@ -37,9 +37,9 @@ from sqlalchemy import Engine, insert, text
 from sqlalchemy.orm import Session
 
 from _setup import migrated_database
-from zhili.campaigns.board import board
-from zhili.campaigns.board_export import to_xlsx
-from zhili.campaigns.board_people import all_people, people
+from zhili.campaigns.board.counts import board
+from zhili.campaigns.board.export import to_xlsx
+from zhili.campaigns.board.people import all_people, people
 from zhili.campaigns.models import Campaign, CampaignScopeDivision, CampaignScopeRole, CampaignTask
 from zhili.core.auth import Actor, Grant, Scope
 from zhili.org.models import Division, Person, Position

@@ -29,9 +29,9 @@ from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from _setup import migrated_database
-from zhili.campaigns.dispatch import dispatch_campaign, preview_campaign
+from zhili.campaigns.dispatch.schemas import CampaignCreate
+from zhili.campaigns.dispatch.service import dispatch_campaign, preview_campaign
 from zhili.campaigns.models import CampaignTask
-from zhili.campaigns.schemas import CampaignCreate
 from zhili.campaigns.templates_service import seed_templates
 from zhili.core.auth import system_actor
 from zhili.core.clock import FrozenClock

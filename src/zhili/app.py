@@ -12,9 +12,13 @@ from zhili.access import api as access_api
 from zhili.access import pages as access_pages
 from zhili.access.actor_cache import ActorCache
 from zhili.access.deps import resolve_actor
-from zhili.campaigns import api as campaigns_api
-from zhili.campaigns import board_api, board_pages, scores_api, task_pages, tasks_api
-from zhili.campaigns import pages as campaign_pages
+from zhili.campaigns.board import api as board_api
+from zhili.campaigns.board import pages as board_pages
+from zhili.campaigns.dispatch import api as campaigns_api
+from zhili.campaigns.dispatch import pages as campaign_pages
+from zhili.campaigns.scores import api as scores_api
+from zhili.campaigns.tasks import api as tasks_api
+from zhili.campaigns.tasks import pages as task_pages
 from zhili.cases import api as cases_api
 from zhili.cases import intake_pages, supervision_api
 from zhili.cases import pages as cases_pages

@@ -19,7 +19,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from zhili.access.models import Account
-from zhili.campaigns.sweeps import SWEEP, fire_sweeps
+from zhili.campaigns.tasks.sweeps import SWEEP, fire_sweeps
 from zhili.cases.deadlines import LADDER
 from zhili.cases.escalation import fire_ladder
 from zhili.clocks.firing import Handler, fire_due

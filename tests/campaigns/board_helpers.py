@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from zhili.campaigns.dispatch import dispatch_campaign
+from zhili.campaigns.dispatch.schemas import CampaignCreate
+from zhili.campaigns.dispatch.service import dispatch_campaign
 from zhili.campaigns.models import Campaign, CampaignScopeDivision, CampaignScopeRole, CampaignTask
-from zhili.campaigns.schemas import CampaignCreate
 from zhili.core.auth import system_actor
 from zhili.core.clock import FrozenClock
 from zhili.org.models import Position

@@ -10,10 +10,10 @@ from importlib import resources
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from zhili.campaigns.cascade import forward_campaign
-from zhili.campaigns.dispatch import dispatch_campaign
+from zhili.campaigns.dispatch.cascade import forward_campaign
+from zhili.campaigns.dispatch.schemas import CampaignCreate, ForwardCreate, Mode
+from zhili.campaigns.dispatch.service import dispatch_campaign
 from zhili.campaigns.models import CampaignTask
-from zhili.campaigns.schemas import CampaignCreate, ForwardCreate, Mode
 from zhili.campaigns.template import TaskTemplate
 from zhili.clocks.firing import fire_due
 from zhili.core.auth import system_actor

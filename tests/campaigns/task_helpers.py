@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from zhili.access.models import Account
 from zhili.access.service import actor_for
-from zhili.campaigns.dispatch import dispatch_campaign
+from zhili.campaigns.dispatch.schemas import CampaignCreate
+from zhili.campaigns.dispatch.service import dispatch_campaign
 from zhili.campaigns.models import Campaign, CampaignScopeDivision, CampaignScopeRole, CampaignTask
-from zhili.campaigns.schemas import CampaignCreate
 from zhili.campaigns.templates_service import get_template
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock

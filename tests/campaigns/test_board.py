@@ -18,10 +18,9 @@ from tests.campaigns.board_helpers import Expected, expected_tasks, seed_campaig
 from tests.conftest import START, Api, World
 
 from zhili.app import create_app
-from zhili.campaigns import board_stream
-from zhili.campaigns.board import CLAIM_BUCKETS
-from zhili.campaigns.board_schemas import CLAIMED_STATES, FINISHED_STATES, UNCLAIMED_STATES
-from zhili.campaigns.schemas import TASK_STATES
+from zhili.campaigns.board import stream as board_stream
+from zhili.campaigns.board.counts import CLAIM_BUCKETS
+from zhili.campaigns.lifecycle import CLAIMED_STATES, FINISHED_STATES, TASK_STATES, UNCLAIMED_STATES
 from zhili.core.auth import Actor, Grant, Scope
 from zhili.core.clock import FrozenClock
 from zhili.core.settings import Settings

@@ -15,8 +15,8 @@ from tests.conftest import World, live_server
 from tests.web.test_browser import _login
 
 from zhili.app import create_app
-from zhili.campaigns import board_stream
-from zhili.campaigns.simulate import Shares, apply_until, start_simulation, step_instants
+from zhili.campaigns.board import stream as board_stream
+from zhili.campaigns.board.simulate import Shares, apply_until, start_simulation, step_instants
 from zhili.core.auth import system_actor
 from zhili.core.clock import SystemClock
 from zhili.core.settings import Settings

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from zhili.campaigns import fanout
+from zhili.campaigns.dispatch import fanout
 from zhili.campaigns.models import Campaign, CampaignForward, CampaignTask
 from zhili.clocks.models import Timer
 from zhili.notify.models import InboxItem, Notification

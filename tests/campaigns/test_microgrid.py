@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from tests.campaigns.board_helpers import seed_campaign
 from tests.conftest import START, Api
 
-from zhili.campaigns.board import child_length
-from zhili.campaigns.dispatch import LEVELS, dispatch_campaign, owner_of
-from zhili.campaigns.schemas import CampaignCreate
+from zhili.campaigns.board.counts import child_length
+from zhili.campaigns.dispatch.schemas import CampaignCreate
+from zhili.campaigns.dispatch.service import LEVELS, dispatch_campaign, owner_of
 from zhili.cases.routing import handling_division
 from zhili.core.auth import system_actor
 from zhili.core.clock import FrozenClock

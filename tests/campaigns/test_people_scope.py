@@ -20,8 +20,8 @@ from tests.campaigns.board_helpers import insert_campaign
 from tests.campaigns.task_helpers import actor_of
 from tests.conftest import START, Api
 
-from zhili.campaigns.dispatch import dispatch_campaign
-from zhili.campaigns.schemas import CampaignCreate
+from zhili.campaigns.dispatch.schemas import CampaignCreate
+from zhili.campaigns.dispatch.service import dispatch_campaign
 from zhili.core.auth import Scope, system_actor
 from zhili.core.clock import FrozenClock
 from zhili.org.models import Person, Position

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tests.campaigns.sweep_helpers import HUZHEN, packaged, set_state, start_campaign, task_ids
 
+from zhili.campaigns.lifecycle import TaskRecord, points
 from zhili.campaigns.models import CampaignTask
-from zhili.campaigns.scoring import Period, scores_by_person, scores_by_unit
-from zhili.campaigns.tasks import TaskRecord, points
+from zhili.campaigns.scores.scoring import Period, scores_by_person, scores_by_unit
 from zhili.core.auth import Grant, Scope
 from zhili.org.demo_world import LONGYOU
 

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from tests.conftest import START, World
 from typer.testing import CliRunner
 
-from zhili.campaigns.dispatch import dispatch_campaign
+from zhili.campaigns.board.simulate import Shares, apply_until, plan_task, start_simulation, step_instants
+from zhili.campaigns.dispatch.schemas import CampaignCreate
+from zhili.campaigns.dispatch.service import dispatch_campaign
 from zhili.campaigns.models import CampaignTask
-from zhili.campaigns.schemas import CampaignCreate
-from zhili.campaigns.simulate import Shares, apply_until, plan_task, start_simulation, step_instants
 from zhili.cli import app
 from zhili.core.audit import AuditRecord
 from zhili.core.auth import system_actor

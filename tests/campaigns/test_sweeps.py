@@ -20,8 +20,8 @@ from tests.campaigns.sweep_helpers import (
 )
 
 from zhili.campaigns.models import Campaign, CampaignForward, CampaignTask
-from zhili.campaigns.sweep_rules import SWEEP, Sweep, Watch, needs_notice, sweep_instants, sweep_timers
-from zhili.campaigns.sweeps import cancel_sweeps
+from zhili.campaigns.tasks.sweep_rules import SWEEP, Sweep, Watch, needs_notice, sweep_instants, sweep_timers
+from zhili.campaigns.tasks.sweeps import cancel_sweeps
 from zhili.clocks import timers
 from zhili.clocks.models import Timer
 from zhili.core.audit import AuditRecord

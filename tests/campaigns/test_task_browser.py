@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from tests.campaigns.task_helpers import dispatch_typhoon, point_in, task_of
 from tests.conftest import World
 
-from zhili.campaigns.closing import close_campaign
+from zhili.campaigns.dispatch.closing import close_campaign
 from zhili.core.auth import system_actor
 from zhili.core.clock import FrozenClock, SystemClock
 from zhili.demo import DEMO_PASSWORD

@@ -9,15 +9,20 @@ from hypothesis import given
 from hypothesis import strategies as st
 from shapely.geometry import box
 
-from zhili.campaigns.schemas import TASK_STATES, TaskState
-from zhili.campaigns.tasks import (
+from zhili.campaigns.lifecycle import (
+    CLAIMED_STATES,
+    FINISHED_STATES,
     RULES,
+    TASK_STATES,
+    TRANSITIONS,
+    UNCLAIMED_STATES,
     Reach,
     ReportEvidence,
     TaskAction,
     TaskParty,
     TaskRecord,
     TaskRefused,
+    TaskState,
     allowed_actions,
     is_far,
     metres_outside,
@@ -51,7 +56,7 @@ def role_task(*evidence: EvidenceKind, checklist: tuple[str, ...] = ()) -> RoleT
 
 
 def test_the_happy_path_goes_notified_read_claimed_reported_verified_rated() -> None:
-    state: TaskState = "notified"
+    state: TaskState = TaskState.NOTIFIED
     for action, party, expected in [
         (TaskAction.READ, RECIPIENT, "read"),
         (TaskAction.CLAIM, RECIPIENT, "claimed"),
@@ -111,7 +116,7 @@ def test_step_agrees_with_allowed_actions(state: TaskState, action: TaskAction, 
 
 @given(st.lists(st.tuples(st.sampled_from(list(TaskAction)), st.sampled_from([RECIPIENT, ABOVE])), max_size=30))
 def test_random_sequences_never_leave_the_lifecycle(actions: list[tuple[TaskAction, frozenset[TaskParty]]]) -> None:
-    state: TaskState = "notified"
+    state: TaskState = TaskState.NOTIFIED
     for action, parties in actions:
         try:
             state = step(state, action, parties)
@@ -192,3 +197,19 @@ def test_points_reward_claim_on_time_report_and_verification() -> None:
     assert points(rules, unreported, now=now) == 2 - 3
     declined = record(state="declined", claimed_at=None, reported_at=None, verified_at=None)
     assert points(rules, declined, now=now) == 0
+
+
+def test_task_states_are_one_enum_and_the_transitions_follow_the_rules() -> None:
+    assert [str(state) for state in TASK_STATES] == [
+        "notified", "read", "claimed", "reported", "verified", "rated", "declined",
+    ]  # fmt: skip
+    assert TRANSITIONS[TaskState.NOTIFIED] == {TaskState.READ, TaskState.CLAIMED, TaskState.DECLINED}
+    assert TRANSITIONS[TaskState.REPORTED] == {TaskState.VERIFIED, TaskState.CLAIMED}  # verified, or returned
+    assert TRANSITIONS[TaskState.RATED] == TRANSITIONS[TaskState.DECLINED] == frozenset()
+    for state, targets in TRANSITIONS.items():
+        for target in targets:
+            assert any(
+                step(state, action, RECIPIENT | ABOVE) is target for action in allowed_actions(state, RECIPIENT | ABOVE)
+            )
+    assert set(CLAIMED_STATES) | set(UNCLAIMED_STATES) | {TaskState.DECLINED} == set(TaskState)
+    assert set(FINISHED_STATES) < set(CLAIMED_STATES)

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 from tests.campaigns.task_helpers import (
     actor_of,
@@ -22,29 +22,32 @@ from tests.campaigns.task_helpers import (
 )
 from tests.conftest import START, World
 
-from zhili.campaigns import task_photos, task_queries, task_service
-from zhili.campaigns.cascade import forward_campaign
-from zhili.campaigns.dispatch import dispatch_campaign
+from zhili.campaigns.dispatch.cascade import forward_campaign
+from zhili.campaigns.dispatch.schemas import CampaignCreate, ForwardCreate
+from zhili.campaigns.dispatch.service import dispatch_campaign
+from zhili.campaigns.lifecycle import TaskAction, TaskParty, TaskRating, TaskRefused, TaskState
 from zhili.campaigns.models import Campaign, CampaignTask
-from zhili.campaigns.schemas import CampaignCreate, ForwardCreate
-from zhili.campaigns.task_schemas import CaseRaise, RateBody, ReportBody
-from zhili.campaigns.tasks import TaskAction, TaskRating, TaskRefused
+from zhili.campaigns.tasks import photos as task_photos
+from zhili.campaigns.tasks import queries as task_queries
+from zhili.campaigns.tasks import service as task_service
+from zhili.campaigns.tasks import store
+from zhili.campaigns.tasks.schemas import CaseRaise, RateBody, ReportBody
 from zhili.cases.models import Case
-from zhili.cases.photos import PayloadTooLargeError, UnsupportedMediaTypeError
 from zhili.core.audit import AuditRecord
 from zhili.core.clock import FrozenClock
 from zhili.core.errors import ConflictError, DomainError, InvalidInputError, NotFoundError
+from zhili.core.media import PayloadTooLargeError, UnsupportedMediaTypeError
 from zhili.notify.models import InboxItem, Notification
 from zhili.org.geo import LocatorCache
 
 
-def report(session: Session, clock: FrozenClock, task_id: int, username: str, body: ReportBody) -> CampaignTask:
+def report(session: Session, clock: FrozenClock, task_id: int, username: str, body: ReportBody) -> store.Task:
     return task_service.report_task(
         session, task_id=task_id, data=body, actor=actor_of(session, username), clock=clock, locators=LocatorCache()
     )
 
 
-def claimed_partymember_task(session: Session, clock: FrozenClock) -> CampaignTask:
+def claimed_partymember_task(session: Session, clock: FrozenClock) -> store.Task:
     task = task_of(session, dispatch_typhoon(session, clock), "partymember")
     return task_service.claim_task(session, task_id=task.id, actor=actor_of(session, "partymember"), clock=clock)
 
@@ -150,7 +153,7 @@ def test_a_report_without_its_evidence_is_422_naming_each_field(session: Session
         report(session, clock, task.id, "gridhead", ReportBody(photo_ids=[999_999]))
     fields = [error["field"] for error in refused.value.extra["errors"]]
     assert fields == ["body.photo_ids", "body.text", "body.photo_ids", "body.point"]
-    assert session.get(CampaignTask, task.id).state == "claimed"  # type: ignore[union-attr]
+    assert session.scalar(select(CampaignTask.state).where(CampaignTask.id == task.id)) == "claimed"
 
 
 def test_a_report_far_outside_the_grid_is_flagged_not_refused(session: Session, clock: FrozenClock) -> None:
@@ -264,14 +267,12 @@ def test_a_decline_needs_no_claim_and_ends_the_task(session: Session, clock: Fro
 def test_a_change_that_lost_the_race_is_409_and_writes_nothing(session: Session, clock: FrozenClock) -> None:
     task = task_of(session, dispatch_typhoon(session, clock), "partymember")
     me = actor_of(session, "partymember")
-    loaded, _campaign, parties = task_service.load_task(session, me, task.id)
+    loaded = store.load(session, me, task.id)
     # Another request claims the task between this one's read and its write.
     session.connection().execute(update(CampaignTask).where(CampaignTask.id == task.id).values(state="claimed"))
-    assert loaded.state == "notified"
+    assert loaded.task.state == TaskState.NOTIFIED
     with pytest.raises(ConflictError):
-        task_service.move(
-            session, loaded, action=TaskAction.CLAIM, parties=parties, values={}, actor=me, now=clock.now()
-        )
+        store.save(session, store.advance(loaded.task, TaskAction.CLAIM, loaded.parties, claimed_at=clock.now()))
 
 
 def test_my_tasks_list_only_mine_and_above_lists_what_i_verify(session: Session, clock: FrozenClock) -> None:
@@ -337,3 +338,37 @@ def test_a_cascaded_task_shows_the_path_it_came_down(session: Session, clock: Fr
         (grid[:12], "村：今晚值守"),
     ]
     assert detail.cascade[0].division_name == "湖镇镇"
+
+
+def test_the_store_keeps_the_checklist_as_json_and_reads_it_back_typed(session: Session, clock: FrozenClock) -> None:
+    task = claimed_partymember_task(session, clock)
+    me = actor_of(session, "partymember")
+    loaded = store.load(session, me, task.id)
+    assert (loaded.task.state, loaded.campaign.is_running, loaded.parties) == (
+        TaskState.CLAIMED,
+        True,
+        {TaskParty.RECIPIENT},
+    )
+    answers = {"村两委已部署": True, "危房人员已转移": False}
+    transition = store.advance(
+        loaded.task, TaskAction.REPORT, loaded.parties, reported_at=clock.now(), report_checklist=answers
+    )
+    store.save(session, transition)
+    stored = session.scalar(text("SELECT report_checklist FROM campaign_tasks WHERE id = :id"), {"id": task.id})
+    assert stored == '{"村两委已部署": true, "危房人员已转移": false}'
+    assert store.written(transition) == {
+        "state": "reported",
+        "reported_at": clock.now().isoformat(),
+        "report_checklist": stored,
+    }
+    again = store.load(session, me, task.id).task
+    assert (again.state, again.report_checklist) == (TaskState.REPORTED, answers)
+    assert again == transition.after
+    # An ORM copy the session held is expired by the save, never left stale.
+    assert session.get(CampaignTask, task.id).report_checklist == answers  # type: ignore[union-attr]
+
+
+def test_loading_a_task_out_of_sight_is_404(session: Session, clock: FrozenClock) -> None:
+    task = task_of(session, dispatch_typhoon(session, clock), "partymember")
+    with pytest.raises(NotFoundError):
+        store.load(session, actor_of(session, "gridworker"), task.id)

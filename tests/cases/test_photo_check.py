@@ -14,13 +14,13 @@ from tests.campaigns.task_helpers import dispatch_typhoon, task_of
 from tests.cases.test_flow import report_parking
 from tests.cases.test_pages import _form
 
-from zhili.cases.photos import (
+from zhili.core.clock import FrozenClock
+from zhili.core.media import (
     MAX_PHOTO_PIXELS,
     TooManyPixelsError,
     UnsupportedMediaTypeError,
     check_photo,
 )
-from zhili.core.clock import FrozenClock
 
 HTML = {"accept": "text/html"}
 # The test app takes bodies of 64 KB: over HTTP the bomb is a 7,000 × 7,000 PNG (49 megapixels, 7 KB).

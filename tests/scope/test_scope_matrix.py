@@ -28,9 +28,9 @@ from tests.scope.personal import People, leaks
 from tests.scope.probes import Pools, Probe, Seeded
 
 from zhili.app import create_app
-from zhili.campaigns.dispatch import dispatch_campaign
+from zhili.campaigns.dispatch.schemas import CampaignCreate
+from zhili.campaigns.dispatch.service import dispatch_campaign
 from zhili.campaigns.models import TaskPhoto
-from zhili.campaigns.schemas import CampaignCreate
 from zhili.core.auth import system_actor
 from zhili.core.clock import FrozenClock
 from zhili.core.settings import Settings

@@ -39,12 +39,12 @@ from tests.web.page_text import Fragment, problems, visible_text
 from zhili.access.models import Account
 from zhili.access.service import actor_for
 from zhili.app import create_app
-from zhili.campaigns.cascade import forward_campaign
-from zhili.campaigns.dispatch import dispatch_campaign
+from zhili.campaigns.dispatch.cascade import forward_campaign
+from zhili.campaigns.dispatch.schemas import CampaignCreate, ForwardCreate
+from zhili.campaigns.dispatch.service import dispatch_campaign
 from zhili.campaigns.models import CampaignTask
-from zhili.campaigns.schemas import CampaignCreate, ForwardCreate
-from zhili.campaigns.task_schemas import RateBody
-from zhili.campaigns.task_service import rate_task, verify_task
+from zhili.campaigns.tasks.schemas import RateBody
+from zhili.campaigns.tasks.service import rate_task, verify_task
 from zhili.cases.models import Case
 from zhili.clocks.firing import fire_due
 from zhili.core.auth import Actor, system_actor

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from tests.campaigns.task_helpers import actor_of, dispatch_typhoon
 from tests.cases.test_flow import PNG, command, report_parking, unit
 
-from zhili.campaigns import tasks
+from zhili.campaigns import lifecycle
 from zhili.campaigns.models import CampaignTask
 from zhili.campaigns.visibility import load_reach
 from zhili.cases import queries
@@ -71,15 +71,15 @@ def _task_counts(session: Session, actor: Actor) -> dict[str, int]:
     reach = load_reach(session, actor)
     counts = {"unclaimed_mine": 0, "unclaimed_above": 0}
     for task in session.scalars(select(CampaignTask).where(CampaignTask.state.in_(("notified", "read")))):
-        parties = tasks.parties_of(
+        parties = lifecycle.parties_of(
             reach,
             person_id=task.person_id,
             supervisor_position_id=task.supervisor_position_id,
             division_code=task.division_code,
         )
-        if tasks.TaskParty.RECIPIENT in parties:
+        if lifecycle.TaskParty.RECIPIENT in parties:
             counts["unclaimed_mine"] += 1
-        elif tasks.TaskParty.ABOVE in parties:
+        elif lifecycle.TaskParty.ABOVE in parties:
             counts["unclaimed_above"] += 1
     return counts
 

@@ -11,9 +11,10 @@ from pydantic import ValidationError
 from rich.console import Console
 from sqlalchemy.orm import Session, sessionmaker
 
-from zhili.campaigns.dispatch import dispatch_campaign
-from zhili.campaigns.schemas import CampaignCreate
-from zhili.campaigns.simulate import RANK, Script, Shares, apply_until, start_simulation, step_instants
+from zhili.campaigns.board.simulate import RANK, Script, Shares, apply_until, start_simulation, step_instants
+from zhili.campaigns.dispatch.schemas import CampaignCreate
+from zhili.campaigns.dispatch.service import dispatch_campaign
+from zhili.campaigns.lifecycle import TaskState
 from zhili.clocks.demo_clock import demo_clock, parse_duration
 from zhili.core.auth import system_actor
 from zhili.core.clock import Clock, FrozenClock
@@ -57,8 +58,9 @@ def simulate(  # noqa: PLR0917 - typer passes options by position
     finally:
         engine.dispose()
     reached = [RANK[state] for state in script.states.values()]
-    read, claimed = sum(r >= RANK["read"] for r in reached), sum(r >= RANK["claimed"] for r in reached)
-    reported = sum(r == RANK["reported"] for r in reached)
+    read = sum(r >= RANK[TaskState.READ] for r in reached)
+    claimed = sum(r >= RANK[TaskState.CLAIMED] for r in reached)
+    reported = sum(r == RANK[TaskState.REPORTED] for r in reached)
     console.print(
         f"campaign {campaign_id}: {len(script.moves):,} picked to respond; "
         f"{read:,} have read, {claimed:,} claimed, {reported:,} reported"

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from zhili.core.db import Base, UtcDateTime
-
-if TYPE_CHECKING:
-    from zhili.campaigns.schemas import TaskState
+from zhili.core.typed_json import JsonText
 
 
 class CampaignTemplate(Base):
@@ -114,7 +112,10 @@ class CampaignForward(Base):
 
 
 class CampaignTask(Base):
-    """One recipient's task: notified → read → claimed (领办) → reported (回单) → verified → rated, or declined."""
+    """One recipient's task: notified → read → claimed (领办) → reported (回单) → verified → rated, or declined.
+
+    The task store (`tasks.store`) maps a row to the lifecycle's `Task` and writes its transitions.
+    """
 
     __tablename__ = "campaign_tasks"
     __table_args__ = (
@@ -146,18 +147,13 @@ class CampaignTask(Base):
     report_text: Mapped[str | None] = mapped_column(Text)
     report_lon: Mapped[float | None] = mapped_column(Float)
     report_lat: Mapped[float | None] = mapped_column(Float)
-    report_checklist: Mapped[str | None] = mapped_column(Text)
+    report_checklist: Mapped[dict[str, bool] | None] = mapped_column(JsonText(dict[str, bool]))
     is_far: Mapped[bool] = mapped_column(Boolean, default=False)
     returned_count: Mapped[int] = mapped_column(Integer, default=0)
     rating: Mapped[str | None] = mapped_column(String(24))
     reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     supervisor_told_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
-
-
-def state_of(task: CampaignTask) -> TaskState:
-    """The task's state as the lifecycle's value (the column holds only these, written by `move` and dispatch)."""
-    return cast("TaskState", task.state)
 
 
 class TaskPhoto(Base):

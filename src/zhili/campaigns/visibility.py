@@ -22,9 +22,9 @@ from sqlalchemy import ColumnElement, bindparam, exists, false, or_, select, tru
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from zhili.access.models import Account
-from zhili.campaigns import tasks
+from zhili.campaigns import lifecycle
+from zhili.campaigns.lifecycle import Reach, TaskParty
 from zhili.campaigns.models import Campaign, CampaignForward, CampaignScopeDivision, CampaignTask
-from zhili.campaigns.tasks import Reach, TaskParty
 from zhili.core.actor_names import account_id, actor_names
 from zhili.core.auth import Actor, Grant, Scope
 from zhili.core.errors import NotFoundError
@@ -141,7 +141,7 @@ def load_task(session: Session, actor: Actor, task_id: int) -> tuple[CampaignTas
     if row is None:
         raise NotFoundError(f"task {task_id} not found")
     task, campaign = row
-    parties = tasks.parties_of(
+    parties = lifecycle.parties_of(
         reach,
         person_id=task.person_id,
         supervisor_position_id=task.supervisor_position_id,

@@ -26,6 +26,7 @@ from zhili.cases.schemas import (
     PhotoRead,
     TaskDone,
 )
+from zhili.core import media
 from zhili.core.auth import CurrentActor
 from zhili.core.http import ClockDep, DbSession
 from zhili.core.idempotency import respond_once
@@ -176,7 +177,7 @@ async def attach_photo(
     case_id: IdPath, photo: UploadFile, session: DbSession, actor: CurrentActor, clock: ClockDep
 ) -> PhotoRead:
     """Attach a JPEG, PNG or WebP photo (at most 5 MiB; 413 / 415 otherwise); cite it as evidence `photo:<id>`."""
-    data = await photo.read(photos.MAX_PHOTO_BYTES + 1)
+    data = await media.read_upload(photo)
     stored = await run_in_threadpool(photos.attach_photo, session, case_id=case_id, data=data, actor=actor, clock=clock)
     return PhotoRead(
         id=stored.id, content_type=stored.content_type, size=stored.size, sha256=stored.sha256, ref=f"photo:{stored.id}"
@@ -187,7 +188,7 @@ async def attach_photo(
 def get_photo(photo_id: IdPath, session: DbSession, actor: CurrentActor) -> Response:
     """A photo of a case you may see."""
     photo = photos.read_photo(session, photo_id=photo_id, actor=actor)
-    return Response(photo.data, media_type=photo.content_type, headers={"Cache-Control": "private, max-age=3600"})
+    return media.photo_response(photo.data, photo.content_type)
 
 
 @router.post("/{case_id}/merge")

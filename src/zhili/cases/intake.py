@@ -14,6 +14,7 @@ from zhili.cases import photos
 from zhili.cases.schemas import CaseCreate
 from zhili.cases.service import report_case
 from zhili.cases.store import StoredCase
+from zhili.core import media
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit, deferred_commit
@@ -22,14 +23,14 @@ from zhili.org.geo import LocatorCache
 MAX_INTAKE_PHOTOS = 6
 
 
-def check_photos(taken: Sequence[bytes]) -> tuple[list[photos.CheckedPhoto], set[str]]:
-    """The photos that pass `photos.check_photo`, and why the others are refused (`photo_size`, `photo_pixels`, …)."""
-    ready: list[photos.CheckedPhoto] = []
+def check_photos(taken: Sequence[bytes]) -> tuple[list[media.CheckedPhoto], set[str]]:
+    """The photos that pass `media.check_photo`, and why the others are refused (`photo_size`, `photo_pixels`, …)."""
+    ready: list[media.CheckedPhoto] = []
     problems: set[str] = set()
     for data in taken:
         try:
-            ready.append(photos.check_photo(data))
-        except (photos.PayloadTooLargeError, photos.UnsupportedMediaTypeError) as exc:
+            ready.append(media.check_photo(data))
+        except media.PHOTO_REFUSALS as exc:
             problems.add(exc.form_kind)
     return ready, problems
 
@@ -38,13 +39,13 @@ def report_with_photos(
     session: Session,
     *,
     data: CaseCreate,
-    taken: Sequence[bytes | photos.CheckedPhoto],
+    taken: Sequence[bytes | media.CheckedPhoto],
     actor: Actor,
     clock: Clock,
     locators: LocatorCache,
 ) -> StoredCase:
     """Report the case and attach its photos; all of it commits together (the photos are decoded before)."""
-    taken = [p if isinstance(p, photos.CheckedPhoto) else photos.check_photo(p) for p in taken]
+    taken = [media.check_photo(p) for p in taken]
     with deferred_commit(session):
         case = report_case(session, data=data, actor=actor, clock=clock, locators=locators)
         for photo in taken:

@@ -12,8 +12,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
-from zhili.cases import forms, intake, photos
+from zhili.cases import forms, intake
 from zhili.cases.schemas import CaseCreate
+from zhili.core import media
 from zhili.core.auth import Actor, PageActor
 from zhili.core.clock import Clock
 from zhili.core.errors import InvalidInputError
@@ -78,7 +79,7 @@ async def submit_intake(request: Request, session: DbSession, actor: PageActor, 
     """Create the case (with its photos) from the form and show it; a wrong field shows the form again."""
     form = await request.form()
     uploads = [u for u in form.getlist("photo") if isinstance(u, UploadFile) and u.filename]
-    taken = [await u.read(photos.MAX_PHOTO_BYTES + 1) for u in uploads[: intake.MAX_INTAKE_PHOTOS + 1]]
+    taken = [await media.read_upload(u) for u in uploads[: intake.MAX_INTAKE_PHOTOS + 1]]
     return await run_in_threadpool(_intake, request, form, taken, session=session, actor=actor, clock=clock)
 
 
@@ -114,7 +115,7 @@ def _kept(form: FormData, key: str) -> object:
     return value if isinstance(value, str) else ""
 
 
-def _photo_errors(taken: list[bytes], language: str) -> tuple[list[photos.CheckedPhoto], FormErrors]:
+def _photo_errors(taken: list[bytes], language: str) -> tuple[list[media.CheckedPhoto], FormErrors]:
     """The photos checked (decoded before any database work), and the reasons beside the photo input."""
     errors = FormErrors()
     if len(taken) > intake.MAX_INTAKE_PHOTOS:

@@ -9,9 +9,9 @@ from starlette.datastructures import FormData
 
 from zhili.cases.collaboration import NOT_OFFERED
 from zhili.cases.open_items import OpenItemsError
-from zhili.cases.photos import PayloadTooLargeError, UnsupportedMediaTypeError
 from zhili.cases.states import CommandRefused, RefusalKind
 from zhili.core.errors import ConflictError, DomainError, ForbiddenError
+from zhili.core.media import PHOTO_REFUSALS
 from zhili.web.i18n import translate
 
 # Field names as services and schemas report them → the form field they belong to.
@@ -122,7 +122,7 @@ def _kind_of(exc: DomainError, message: str) -> str:  # noqa: PLR0911 - one answ
     """The reason of a service's refusal, by its kind."""
     if isinstance(exc, OpenItemsError):
         return "open_items"
-    if isinstance(exc, PayloadTooLargeError | UnsupportedMediaTypeError):
+    if isinstance(exc, PHOTO_REFUSALS):
         return exc.form_kind
     if NOT_OFFERED in {message, exc.detail}:
         return "unit_not_offered"

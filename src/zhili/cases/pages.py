@@ -31,6 +31,7 @@ from zhili.cases import (
 from zhili.cases.page_errors import BLANK, FailedForm
 from zhili.cases.queue import CaseFilter
 from zhili.cases.queue_params import case_filter
+from zhili.core import media
 from zhili.core.auth import Actor, PageActor
 from zhili.core.clock import Clock
 from zhili.core.errors import DomainError, InvalidInputError
@@ -115,7 +116,7 @@ Work = Callable[[FormData, list[str]], object]
 async def _on_page(request: Request, case_id: int, form_id: str, anchor: str, work: Work, **deps: Any) -> Response:
     """Run a case-page form: redirect to its place on the page, or show the page again with the reasons."""
     form = await request.form()
-    uploads = [await u.read(photos.MAX_PHOTO_BYTES + 1) for u in form.getlist("photo") if isinstance(u, UploadFile)]
+    uploads = [await media.read_upload(u) for u in form.getlist("photo") if isinstance(u, UploadFile)]
     return await run_in_threadpool(
         _attempt, request, case_id, form_id, anchor, form, [u for u in uploads if u], work, **deps
     )

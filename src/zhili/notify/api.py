@@ -32,6 +32,7 @@ from zhili.notify.schemas import (
     WebhookRead,
     WebhookUpdate,
 )
+from zhili.web import sse
 
 inbox_router = APIRouter(prefix="/api/v1/inbox", tags=["inbox"])
 router = APIRouter(prefix="/api/v1/notify", tags=["notify"])
@@ -75,7 +76,7 @@ def mark_all_read(
     return inbox.mark_all_read(session, actor=actor, clock=clock, up_to=up_to)
 
 
-@inbox_router.get("/stream", response_class=StreamingResponse, responses={200: {"content": {"text/event-stream": {}}}})
+@inbox_router.get("/stream", response_class=StreamingResponse, responses=sse.OPENAPI_RESPONSES)
 async def stream_inbox(
     request: Request,
     actor: CurrentActor,
@@ -95,8 +96,7 @@ async def stream_inbox(
     if after is None:
         after = await run_in_threadpool(stream.starting_point, found.read_sessions, actor.person_id)
     events = stream.inbox_events(request, found, person_id=actor.person_id, after_id=after)
-    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    return StreamingResponse(events, media_type="text/event-stream", headers=headers)
+    return sse.response(events)
 
 
 @router.get("/preferences")

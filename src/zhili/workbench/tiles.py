@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from zhili.campaigns import task_queries
+from zhili.campaigns.tasks import queries as task_queries
 from zhili.cases import queries as cases
 from zhili.core.auth import Actor
 from zhili.org.roles import Role

@@ -1,0 +1,66 @@
+"""The live board pages: the desk view and the big screen (`?screen=1`), both kept live by server-sent events."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
+
+from zhili.campaigns.board.api import DivisionQuery
+from zhili.campaigns.board.counts import CLAIM_BUCKETS
+from zhili.campaigns.board.people import desk
+from zhili.campaigns.lifecycle import TASK_STATES
+from zhili.core.auth import PageActor
+from zhili.core.http import ClockDep, DbSession
+from zhili.core.params import IdPath
+from zhili.org.roles import Role, role_name
+from zhili.web.i18n import translate
+from zhili.web.templating import renderer
+
+router = APIRouter(include_in_schema=False)
+ScreenQuery = Annotated[bool, Query(description="the big screen: dark, large numbers")]
+LIST_LABELS = ("unclaimed", "finished", "live", "offline", "yes", "no", "none", "withheld", "self", "more", "empty")
+
+
+@router.get("/campaigns/{campaign_id}/board")
+def board_page(
+    request: Request,
+    campaign_id: IdPath,
+    session: DbSession,
+    actor: PageActor,
+    clock: ClockDep,
+    division: DivisionQuery = None,
+    screen: ScreenQuery = False,
+) -> Response:
+    """The board of one campaign at one division; numbers, lists and the chart follow the stream."""
+    found = desk(session, actor, campaign_id, division=division, now=clock.now())
+    page = renderer(request)
+    language = page.language(request)
+    context = {
+        "actor": actor,
+        "desk": found,
+        "board": found.board,
+        "states": TASK_STATES,
+        "role_names": {role.value: role_name(role.value, language) for role in Role},
+        "config": _config(found.board.campaign.id, found.board.division.code, language),
+    }
+    template = "campaigns/board_screen.html" if screen else "campaigns/board.html"
+    return page.render(request, template, context)
+
+
+def _config(campaign_id: int, division: str, language: str) -> dict[str, object]:
+    """What the page script needs: where to listen and read, and the words it writes."""
+    base = f"/api/v1/campaigns/{campaign_id}"
+    return {
+        "lang": language,
+        "stream": f"{base}/board/stream?division={division}",
+        "people": f"{base}/people?division={division}",
+        "page": f"/campaigns/{campaign_id}/board",
+        "states": {state: translate(f"board.state.{state}", language) for state in TASK_STATES},
+        # Jinja's tojson sorts keys: the columns' order travels as a list.
+        "state_order": list(TASK_STATES),
+        "roles": {role.value: role_name(role.value, language) for role in Role},
+        "labels": {key: translate(f"board.{key}", language) for key in LIST_LABELS},
+        "buckets": [translate(f"board.bucket.{n}", language) for n in range(len(CLAIM_BUCKETS))],
+    }

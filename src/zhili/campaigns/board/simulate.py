@@ -1,0 +1,162 @@
+"""Demo responses: make a chosen share of a campaign's recipients read, claim and report, spread over time.
+
+For demonstrations only. It writes the task rows directly (no notifications, points, timers or
+per-task audit, which the task service would write), so that the board fills as it would on the
+day; the run as a whole is recorded by ONE audit record, `campaign.simulated`.
+
+Who moves is decided per task by hashing (seed, task id): the same seed picks the same people on
+SQLite and PostgreSQL, and a share of 0.7 reported is always inside the 0.9 that claimed. Each
+picked task gets a claim instant within `over` of its notification, a read instant before it and
+a report instant after it. `apply_until` writes what has happened up to an instant, as one
+`executemany` UPDATE, only over tasks still in the state it expects (a real claim is never undone).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import cast
+
+from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy.orm import Session
+
+from zhili.campaigns.lifecycle import UNCLAIMED_STATES, TaskState
+from zhili.campaigns.models import CampaignTask
+from zhili.campaigns.visibility import load_campaign
+from zhili.core import audit
+from zhili.core.auth import Actor
+from zhili.core.clock import Clock
+from zhili.core.errors import InvalidInputError
+
+RANK = {TaskState.NOTIFIED: 0, TaskState.READ: 1, TaskState.CLAIMED: 2, TaskState.REPORTED: 3}
+REPORT_TEXT = "（演示）已按要求完成。"
+_TASKS = cast("Table", CampaignTask.__table__)
+_MOVE = (
+    update(_TASKS)
+    .where(_TASKS.c.id == bindparam("b_id"), _TASKS.c.state == bindparam("b_from"))
+    .values(
+        state=bindparam("b_to"),
+        read_at=func.coalesce(_TASKS.c.read_at, bindparam("b_read_at", type_=_TASKS.c.read_at.type)),
+        claimed_at=func.coalesce(_TASKS.c.claimed_at, bindparam("b_claimed_at", type_=_TASKS.c.claimed_at.type)),
+        reported_at=func.coalesce(_TASKS.c.reported_at, bindparam("b_reported_at", type_=_TASKS.c.reported_at.type)),
+        report_text=func.coalesce(_TASKS.c.report_text, bindparam("b_report_text", type_=_TASKS.c.report_text.type)),
+    )
+)
+
+
+@dataclass(frozen=True)
+class Shares:
+    """How many respond: `claim` and `report` are shares of all recipients (report ≤ claim), over `over`."""
+
+    claim: float
+    report: float
+    over: timedelta
+    seed: int = 20210723
+
+    def __post_init__(self) -> None:
+        """Refuse shares outside 0..1, more reports than claims, or no time to spread them over."""
+        if not (0 <= self.report <= self.claim <= 1) or self.over <= timedelta(0):
+            message = "shares must satisfy 0 ≤ report ≤ claim ≤ 1, over a positive duration"
+            raise InvalidInputError(message)
+
+
+@dataclass
+class Script:
+    """Each picked task's instants (read, claim, report or None) and the state it is in now."""
+
+    moves: dict[int, tuple[datetime, datetime | None, datetime | None]]
+    states: dict[int, TaskState]
+    applied: dict[str, int] = field(default_factory=lambda: {"read": 0, "claimed": 0, "reported": 0})
+
+
+def _fraction(seed: int, task_id: int, salt: str) -> float:
+    digest = hashlib.blake2b(f"{seed}:{salt}:{task_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
+
+
+def plan_task(
+    task_id: int, notified_at: datetime, shares: Shares
+) -> tuple[datetime, datetime | None, datetime | None] | None:
+    """A task's read, claim and report instants, or None when this task stays silent (pure)."""
+    pick = _fraction(shares.seed, task_id, "pick")
+    if pick >= shares.claim + (1 - shares.claim) / 2:
+        return None
+    if pick >= shares.claim:  # read, never claimed
+        return notified_at + shares.over * _fraction(shares.seed, task_id, "read"), None, None
+    claimed_at = notified_at + shares.over * _fraction(shares.seed, task_id, "claim")
+    read_at = notified_at + (claimed_at - notified_at) * _fraction(shares.seed, task_id, "read")
+    if pick >= shares.report:
+        return read_at, claimed_at, None
+    end = notified_at + shares.over
+    return read_at, claimed_at, claimed_at + (end - claimed_at) * _fraction(shares.seed, task_id, "report")
+
+
+def start_simulation(session: Session, *, campaign_id: int, shares: Shares, actor: Actor, clock: Clock) -> Script:
+    """Plan the responses of a campaign's tasks still open to them, and write the run's audit record."""
+    campaign = load_campaign(session, actor, campaign_id)
+    rows = session.execute(
+        select(CampaignTask.id, CampaignTask.state, CampaignTask.notified_at).where(
+            CampaignTask.campaign_id == campaign.id, CampaignTask.state.in_((*UNCLAIMED_STATES, TaskState.CLAIMED))
+        )
+    )
+    script = Script({}, {})
+    for task_id, state, notified_at in rows:
+        move = plan_task(task_id, notified_at, shares)
+        if move is not None:
+            script.moves[task_id], script.states[task_id] = move, TaskState(state)
+    after: dict[str, object] = {
+        "claim": shares.claim,
+        "report": shares.report,
+        "over_seconds": shares.over.total_seconds(),
+    }
+    after |= {"seed": shares.seed, "tasks_moving": len(script.moves), "note": "demo simulation, written directly"}
+    audit.record_by(
+        session, actor, "campaign.simulated", entity_type="campaign", entity_id=campaign.id, at=clock.now(), after=after
+    )
+    return script
+
+
+def _target(move: tuple[datetime, datetime | None, datetime | None], until: datetime) -> TaskState | None:
+    read_at, claimed_at, reported_at = move
+    if reported_at is not None and reported_at <= until:
+        return TaskState.REPORTED
+    if claimed_at is not None and claimed_at <= until:
+        return TaskState.CLAIMED
+    return TaskState.READ if read_at <= until else None
+
+
+def apply_until(session: Session, script: Script, until: datetime) -> int:
+    """Move every planned task to where it is at `until` (one executemany UPDATE); how many moved."""
+    batch: list[dict[str, object]] = []
+    for task_id, move in script.moves.items():
+        target, current = _target(move, until), script.states[task_id]
+        if target is None or RANK[target] <= RANK[current]:
+            continue
+        read_at, claimed_at, reported_at = move
+        batch.append(
+            {
+                "b_id": task_id,
+                "b_from": current,
+                "b_to": target,
+                "b_read_at": read_at,
+                "b_claimed_at": claimed_at if RANK[target] >= RANK[TaskState.CLAIMED] else None,
+                "b_reported_at": reported_at if target == TaskState.REPORTED else None,
+                "b_report_text": REPORT_TEXT if target == TaskState.REPORTED else None,
+            }
+        )
+    if batch:
+        session.connection().execute(_MOVE, batch)
+    for row in batch:
+        script.states[cast("int", row["b_id"])] = cast("TaskState", row["b_to"])
+        script.applied[cast("str", row["b_to"])] += 1
+    return len(batch)
+
+
+def step_instants(script: Script, steps: int) -> list[datetime]:
+    """`steps` instants, evenly from the first planned response to the last (the last one takes all)."""
+    instants = [when for move in script.moves.values() for when in move if when is not None]
+    if not instants or steps < 1:
+        return []
+    first, last = min(instants), max(instants)
+    return [first + (last - first) * (n / steps) for n in range(1, steps + 1)]

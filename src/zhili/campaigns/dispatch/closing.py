@@ -1,0 +1,38 @@
+"""Closing a campaign: no more forwards, claims or reminders; what was done stays on record."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from zhili.campaigns.models import Campaign
+from zhili.campaigns.tasks.sweeps import cancel_sweeps
+from zhili.campaigns.visibility import load_campaign
+from zhili.core import audit
+from zhili.core.auth import Actor
+from zhili.core.clock import Clock
+from zhili.core.db import commit
+from zhili.core.errors import ConflictError, ForbiddenError
+
+
+def close_campaign(session: Session, *, campaign_id: int, actor: Actor, clock: Clock) -> Campaign:
+    """Close a running campaign (its dispatching level, or administrators); its pending sweeps are cancelled."""
+    campaign = load_campaign(session, actor, campaign_id)
+    if not (actor.is_admin or actor.write_scope.reaches_place(campaign.owner_division)):
+        raise ForbiddenError("only the level that dispatched the campaign may close it")
+    if campaign.status != "active":
+        raise ConflictError(f"campaign {campaign.number} is already {campaign.status}")
+    now = clock.now()
+    campaign.status, campaign.closed_at = "closed", now
+    cancelled = cancel_sweeps(session, campaign.id)
+    audit.record_by(
+        session,
+        actor,
+        "campaign.closed",
+        entity_type="campaign",
+        entity_id=campaign.id,
+        at=now,
+        before={"status": "active"},
+        after={"status": "closed", "sweeps_cancelled": cancelled},
+    )
+    commit(session)
+    return campaign

@@ -1,0 +1,83 @@
+"""The phone task page's forms turned into the schemas the task API takes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from zhili.campaigns.tasks.schemas import ReportBody
+from zhili.core.errors import DomainError, InvalidInputError
+from zhili.matters.definition import MatterDefinition
+
+ATTRIBUTE_PREFIX = "attr."
+CHECK_PREFIX = "check."
+
+
+def text(form: FormData, name: str) -> str | None:
+    """A trimmed text field, or None when it is missing or blank."""
+    value = form.get(name)
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def report_from_form(
+    form: FormData, *, photo_ids: list[int], checklist: list[str], definition: MatterDefinition | None
+) -> ReportBody:
+    """A ReportBody from the report form: checklist items are radios `check.<n>` = yes / no."""
+    lon, lat = text(form, "lon"), text(form, "lat")
+    answers = {item: text(form, f"{CHECK_PREFIX}{n}") for n, item in enumerate(checklist)}
+    payload: dict[str, Any] = {
+        "text": text(form, "text"),
+        "photo_ids": photo_ids,
+        "point": {"lon": lon, "lat": lat} if lon and lat else None,
+        "checklist": {item: answer == "yes" for item, answer in answers.items() if answer in {"yes", "no"}}
+        if checklist
+        else None,
+        "raise_case": _case(form, definition) if definition is not None and text(form, "description") else None,
+    }
+    try:
+        return ReportBody.model_validate(payload)
+    except ValidationError as exc:
+        raise InvalidInputError(
+            "; ".join(messages(exc)),
+            errors=[{"field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()],
+        ) from exc
+
+
+def _case(form: FormData, definition: MatterDefinition) -> dict[str, Any]:
+    """The case to raise: the chosen matter, a description and its attributes (`attr.<code>`)."""
+    attributes: dict[str, Any] = {}
+    for attribute in definition.attributes:
+        name = ATTRIBUTE_PREFIX + attribute.code
+        if attribute.datatype == "multivaluelist":
+            chosen = [v for v in form.getlist(name) if isinstance(v, str) and v]
+            if chosen:
+                attributes[attribute.code] = chosen
+            continue
+        raw = text(form, name)
+        if raw is not None:
+            attributes[attribute.code] = _number(raw) if attribute.datatype == "number" else raw
+    return {
+        "matter": definition.code,
+        "description": text(form, "description"),
+        "address": text(form, "address"),
+        "attributes": attributes,
+    }
+
+
+def _number(value: str) -> float | str:
+    try:
+        return float(value)
+    except ValueError:
+        return value  # left as text: the attribute check names the field
+
+
+def messages(exc: Exception) -> list[str]:
+    """Readable lines for a refused form."""
+    if isinstance(exc, ValidationError):
+        return [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+    if isinstance(exc, DomainError):
+        errors = exc.extra.get("errors") or []
+        return [f"{e['field']}: {e['message']}" for e in errors] or [exc.detail]
+    return [str(exc)]

@@ -1,0 +1,274 @@
+"""Phone pages for field staff: my tasks with a one-tap 领办, and one task with its report form."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
+from starlette.responses import Response
+
+from zhili.campaigns.lifecycle import TaskRating, TaskState
+from zhili.campaigns.tasks import export as task_export
+from zhili.campaigns.tasks import forms as task_forms
+from zhili.campaigns.tasks import photos as task_photos
+from zhili.campaigns.tasks import queries as task_queries
+from zhili.campaigns.tasks import queue as task_queue
+from zhili.campaigns.tasks import service as task_service
+from zhili.campaigns.tasks.queue import TaskFilter, View, task_filter
+from zhili.campaigns.tasks.schemas import RateBody, TaskDetail
+from zhili.core import media
+from zhili.core.auth import Actor, PageActor
+from zhili.core.clock import Clock
+from zhili.core.errors import InvalidInputError
+from zhili.core.http import ClockDep, DbSession, services
+from zhili.core.pagination import CursorQuery
+from zhili.core.params import IdPath, id_in
+from zhili.matters import queries as matters
+from zhili.matters.definition import MatterDefinition
+from zhili.org.geo import request_locators
+from zhili.web.form_errors import FormErrors, form_errors
+from zhili.web.i18n import translate
+from zhili.web.templating import renderer
+
+router = APIRouter(include_in_schema=False)
+
+MatterParam = Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{1,59}$")]
+
+
+@router.get("/tasks")
+def my_tasks(
+    request: Request,
+    session: DbSession,
+    actor: PageActor,
+    clock: ClockDep,
+    where: Annotated[TaskFilter, Depends(task_filter)],
+    view: Annotated[View, Query()] = "mine",
+    cursor: CursorQuery = None,
+) -> Response:
+    """My tasks (or `view=above`: those I verify), searched, filtered and sorted; a big 领办 button while unclaimed."""
+    page = task_queries.list_tasks(session, actor, view=view, where=where, now=clock.now(), cursor=cursor, limit=50)
+    query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k not in {"cursor", "lang"}])
+    context = {
+        "actor": actor,
+        "page": page,
+        "state": where.state,
+        "view": view,
+        "where": where,
+        "query": query,
+        "now": clock.now(),
+        "campaigns": task_queue.campaign_choices(session, actor, view),
+    }
+    return renderer(request).render(request, "campaigns/field_tasks.html", context)
+
+
+@router.get("/tasks/export.{file_format}")
+def export_tasks(
+    request: Request,
+    file_format: Annotated[task_export.Format, Path()],
+    session: DbSession,
+    actor: PageActor,
+    clock: ClockDep,
+    where: Annotated[TaskFilter, Depends(task_filter)],
+    view: Annotated[View, Query()] = "mine",
+) -> Response:
+    """The task list as filtered on the page, as CSV or XLSX in the page's language."""
+    language = renderer(request).language(request)
+    return task_export.export_file(
+        session, actor, view, where, now=clock.now(), language=language, file_format=file_format
+    )
+
+
+@router.get("/tasks/{task_id}")
+def task_page(
+    request: Request,
+    task_id: IdPath,
+    session: DbSession,
+    actor: PageActor,
+    clock: ClockDep,
+    matter: MatterParam = None,
+) -> Response:
+    """One task: opening it marks it read; instructions, checklist, the report form, the level above's buttons."""
+    detail = task_queries.task_detail(session, actor, task_id, now=clock.now())
+    if detail.is_mine and detail.state == TaskState.NOTIFIED:
+        session.commit()  # end the read transaction; the mark is written by a session that may write
+        with services(request).sessions() as writer:
+            task_service.read_task(writer, task_id=task_id, actor=actor, clock=clock)
+        detail = task_queries.task_detail(session, actor, task_id, now=clock.now())
+    return _render(request, session, actor, detail, matter=matter, errors=FormErrors(), status_code=200)
+
+
+def _render(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    detail: TaskDetail,
+    *,
+    matter: str | None,
+    errors: FormErrors,
+    status_code: int,
+    values: dict[str, str] | None = None,
+    kept_photos: list[int] | None = None,
+) -> Response:
+    definition = matters.current_definition(session, matter)[1] if matter else None
+    context = {
+        "actor": actor,
+        "task": detail,
+        "matters": matters.list_current(session) if "report" in detail.allowed_actions else [],
+        "definition": definition,
+        "ratings": list(TaskRating),
+        "errors": errors,
+        "values": values or {},
+        "kept_photos": kept_photos or [],
+    }
+    return renderer(request).render(request, "campaigns/field_task.html", context, status_code=status_code)
+
+
+def _back(task_id: int) -> RedirectResponse:
+    return RedirectResponse(f"/tasks/{task_id}", status_code=303)
+
+
+@router.post("/tasks/{task_id}/claim")
+async def claim(task_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
+    """The one-tap 领办 of the list and the task page."""
+    await run_in_threadpool(task_service.claim_task, session, task_id=task_id, actor=actor, clock=clock)
+    return _back(task_id)
+
+
+@router.post("/tasks/{task_id}/decline")
+async def decline(request: Request, task_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
+    """Decline with the reason typed on the page."""
+    reason = _required(await request.form(), "reason")
+    await run_in_threadpool(
+        task_service.decline_task, session, task_id=task_id, reason=reason, actor=actor, clock=clock
+    )
+    return _back(task_id)
+
+
+@router.post("/tasks/{task_id}/report")
+async def report(request: Request, task_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
+    """回单 from the phone: the photos taken are stored first, then the report; a wrong form is shown again."""
+    form = await request.form()
+    uploads = [item for item in form.getlist("photos") if isinstance(item, UploadFile) and item.filename]
+    photos = [await media.read_upload(upload) for upload in uploads]
+    return await run_in_threadpool(_report, request, form, photos, session, actor=actor, clock=clock, task_id=task_id)
+
+
+def _report(
+    request: Request, form: FormData, photos: list[bytes], session: Session, *, actor: Actor, clock: Clock, task_id: int
+) -> Response:
+    # Database work runs in the thread pool, never on the event loop (ADR 0004); the photos are
+    # decoded first, before the write transaction begins.
+    try:
+        ready: list[media.CheckedPhoto] = [media.check_photo(data) for data in photos]
+        refusal: Exception | None = None
+    except media.PHOTO_REFUSALS as exc:
+        ready, refusal = [], exc
+    detail = task_queries.task_detail(session, actor, task_id, now=clock.now())
+    matter = task_forms.text(form, "matter")
+    # Photos kept from an earlier try of this form (shown again with their ids), then the new ones.
+    ids = [photo for v in form.getlist("photo_id") if isinstance(v, str) and (photo := id_in(v)) is not None]
+    try:
+        if refusal is not None:
+            raise refusal
+        definition = _definition(session, matter)
+        ids += [
+            task_photos.attach_task_photo(session, task_id=task_id, data=data, actor=actor, clock=clock).id
+            for data in ready
+        ]
+        body = task_forms.report_from_form(form, photo_ids=ids, checklist=detail.checklist, definition=definition)
+        task_service.report_task(
+            session, task_id=task_id, data=body, actor=actor, clock=clock, locators=request_locators(request)
+        )
+    except (ValidationError, InvalidInputError, *media.PHOTO_REFUSALS) as exc:
+        detail = task_queries.task_detail(session, actor, task_id, now=clock.now())
+        values = {key: value for key, value in form.items() if isinstance(value, str)}
+        status = exc.status if isinstance(exc, media.PHOTO_REFUSALS) else 422
+        return _render(
+            request,
+            session,
+            actor,
+            detail,
+            matter=matter,
+            errors=_report_errors(exc, renderer(request).language(request)),
+            status_code=status,
+            values=values,
+            kept_photos=ids,
+        )
+    return _back(task_id)
+
+
+# Body paths of a report (as the schema and the service name them) → the report form's inputs.
+REPORT_INPUTS = {
+    "text": "text",
+    "photo_ids": "photos",
+    "point": "lon",
+    "checklist": "checklist",
+    "raise_case.description": "description",
+    "raise_case.address": "address",
+    "raise_case.matter": "matter",
+}
+
+
+def _report_errors(exc: Exception, language: str) -> FormErrors:
+    """A refused report's reasons by input, in the page's language."""
+    if isinstance(exc, media.PHOTO_REFUSALS):
+        found = FormErrors()
+        found.add("photos", translate(f"form.error.{exc.form_kind}", language))
+        return found
+    attributes = {"raise_case.attributes": "attr"}
+    found = form_errors(exc, language, {**REPORT_INPUTS, **attributes})
+    # An attribute of the case to raise is named attr.<code> on the form.
+    if "attr" in found.by_field:
+        found.general.extend(found.by_field.pop("attr"))
+    return found
+
+
+def _definition(session: Session, matter: str | None) -> MatterDefinition | None:
+    return matters.current_definition(session, matter)[1] if matter else None
+
+
+@router.post("/tasks/{task_id}/verify")
+async def verify(request: Request, task_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
+    """核验通过 from the task page."""
+    note = task_forms.text(await request.form(), "note")
+    await run_in_threadpool(task_service.verify_task, session, task_id=task_id, note=note, actor=actor, clock=clock)
+    return _back(task_id)
+
+
+@router.post("/tasks/{task_id}/return")
+async def send_back(
+    request: Request, task_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep
+) -> Response:
+    """退回 with the reason typed on the page."""
+    reason = _required(await request.form(), "reason")
+    await run_in_threadpool(task_service.return_task, session, task_id=task_id, reason=reason, actor=actor, clock=clock)
+    return _back(task_id)
+
+
+@router.post("/tasks/{task_id}/rate")
+async def rate(request: Request, task_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
+    """Rate a verified task from the page."""
+    form = await request.form()
+    try:
+        body = RateBody.model_validate(
+            {"rating": task_forms.text(form, "rating"), "comment": task_forms.text(form, "comment")}
+        )
+    except ValidationError as exc:
+        raise InvalidInputError("; ".join(task_forms.messages(exc))) from exc
+    await run_in_threadpool(task_service.rate_task, session, task_id=task_id, data=body, actor=actor, clock=clock)
+    return _back(task_id)
+
+
+def _required(form: FormData, name: str) -> str:
+    value = task_forms.text(form, name)
+    if value is None or len(value) > 500:  # noqa: PLR2004 - the column's length
+        raise InvalidInputError(
+            f"{name}: give a reason of at most 500 characters", errors=[{"field": name, "message": "required"}]
+        )
+    return value

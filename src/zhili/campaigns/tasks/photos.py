@@ -1,0 +1,53 @@
+"""Report photos: uploaded by the recipient of a claimed task, checked like every upload (`core.media.check_photo`)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from zhili.campaigns.lifecycle import TaskParty, TaskState, allowed_actions
+from zhili.campaigns.models import CampaignTask, TaskPhoto
+from zhili.campaigns.tasks import store
+from zhili.campaigns.visibility import load_reach, visible_tasks
+from zhili.core.auth import Actor
+from zhili.core.clock import Clock
+from zhili.core.db import commit
+from zhili.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
+from zhili.core.media import CheckedPhoto, add_photo, check_photo
+
+# Uploads a task may hold (a report cites at most `tasks.MAX_PHOTOS`; retakes and returns need room).
+MAX_UPLOADS = 30
+
+
+def attach_task_photo(
+    session: Session, *, task_id: int, data: bytes | CheckedPhoto, actor: Actor, clock: Clock
+) -> TaskPhoto:
+    """Store a photo for the report of a claimed task of the actor's; cite its id in the report."""
+    checked = check_photo(data)  # before any database work
+    loaded = store.load(session, actor, task_id)
+    task, parties = loaded.task, loaded.parties
+    if TaskParty.RECIPIENT not in parties:
+        raise ForbiddenError("only the person the task was sent to adds photos to its report")
+    if task.state != TaskState.CLAIMED:
+        allowed = [str(action) for action in allowed_actions(task.state, parties)]
+        raise ConflictError(f"photos belong to a report; a task that is {task.state} takes none", allowed=allowed)
+    if (session.scalar(select(func.count()).where(TaskPhoto.task_id == task.id)) or 0) >= MAX_UPLOADS:
+        raise InvalidInputError(f"a task holds at most {MAX_UPLOADS} photos")
+    now = clock.now()
+    row = TaskPhoto(task_id=task.id, **checked.columns(), uploaded_at=now)
+    entity = ("campaign_task", task.id)
+    photo = add_photo(session, row, checked, actor=actor, action="campaign.task.photo_added", entity=entity, at=now)
+    commit(session)
+    return photo
+
+
+def read_task_photo(session: Session, *, photo_id: int, actor: Actor) -> TaskPhoto:
+    """A photo of a task the actor may see; else 404."""
+    photo = session.scalars(
+        select(TaskPhoto)
+        .join(CampaignTask, CampaignTask.id == TaskPhoto.task_id)
+        .where(TaskPhoto.id == photo_id, visible_tasks(load_reach(session, actor)))
+    ).first()
+    if photo is None:
+        raise NotFoundError(f"photo {photo_id} not found")
+    return photo

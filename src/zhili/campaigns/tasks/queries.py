@@ -1,0 +1,193 @@
+"""Task reads: my tasks, the tasks I verify as the level above, and one task with everything its page shows."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Row, literal, select
+from sqlalchemy.orm import Session, aliased
+
+from zhili.campaigns import lifecycle
+from zhili.campaigns.lifecycle import TaskParty, TaskState
+from zhili.campaigns.models import Campaign, CampaignForward, CampaignTask, TaskPhoto
+from zhili.campaigns.tasks import queue as task_queue
+from zhili.campaigns.tasks.queue import TaskFilter, View
+from zhili.campaigns.tasks.schemas import CampaignBrief, ForwardStep, TaskDetail, TaskPhotoRead, TaskRead
+from zhili.campaigns.visibility import load_reach, load_task
+from zhili.cases.schemas import Point
+from zhili.core.auth import Actor
+from zhili.core.pagination import Page
+from zhili.org.models import Division, Person
+
+_RECIPIENT = frozenset({TaskParty.RECIPIENT})
+
+
+def list_tasks(
+    session: Session,
+    actor: Actor,
+    *,
+    view: View = "mine",
+    state: TaskState | None = None,
+    where: TaskFilter | None = None,
+    now: datetime | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page[TaskRead]:
+    """My tasks (`mine`), or the tasks I answer for as the level above (`above`); filtered and sorted."""
+    reach = load_reach(session, actor)
+    where = where or TaskFilter()
+    if state is not None:
+        where = replace(where, state=state)
+    found = task_queue.conditions(reach, view, where, now or datetime.now(UTC))
+    if cursor:
+        found.append(task_queue.after_cursor(cursor, where.sort))
+    stmt = task_queue.ordered(task_queue.rows().where(*found), where.sort).limit(limit + 1)
+    fetched = list(session.execute(stmt))
+    items = [_read(row, _parties(reach, row[0])) for row in fetched[:limit]]
+    last = fetched[limit - 1][0] if len(fetched) > limit else None
+    next_cursor = task_queue.cursor_of(last, where.sort) if last is not None else None
+    return Page[TaskRead](items=items, next_cursor=next_cursor)
+
+
+def _parties(reach: lifecycle.Reach, task: CampaignTask) -> frozenset[TaskParty]:
+    return lifecycle.parties_of(
+        reach,
+        person_id=task.person_id,
+        supervisor_position_id=task.supervisor_position_id,
+        division_code=task.division_code,
+    )
+
+
+def _read(row: Row[CampaignTask, Campaign, str, str], parties: frozenset[TaskParty]) -> TaskRead:
+    task, campaign, person_name, division_name = row
+    return TaskRead.model_validate(_summary(task, campaign, person_name, division_name, parties))
+
+
+def _summary(
+    task: CampaignTask, campaign: Campaign, person_name: str, division_name: str, parties: frozenset[TaskParty]
+) -> dict[str, Any]:
+    role_task = lifecycle.role_task(campaign.template, task.role)
+    return {
+        "id": task.id,
+        "campaign": CampaignBrief(
+            id=campaign.id,
+            number=campaign.number,
+            title=campaign.title,
+            title_en=campaign.title_en,
+            message=campaign.message,
+            severity=campaign.severity,
+            template_code=campaign.template_code,
+        ),
+        "role": task.role,
+        "title_zh": role_task.title_zh,
+        "title_en": role_task.title_en,
+        "person_id": task.person_id,
+        "person_name": person_name,
+        "division_code": task.division_code,
+        "division_name": division_name,
+        "state": task.state,
+        "notified_at": task.notified_at,
+        "claim_due_at": task.claim_due_at,
+        "report_due_at": task.report_due_at,
+        "is_far": task.is_far,
+        "returned_count": task.returned_count,
+        "allowed_actions": list(lifecycle.allowed_actions(TaskState(task.state), parties)),
+    }
+
+
+def task_detail(session: Session, actor: Actor, task_id: int, *, now: datetime) -> TaskDetail:
+    """One task the actor may see (else 404): instructions, checklist, report, photos, cascade path, points."""
+    task, campaign, parties = load_task(session, actor, task_id)
+    person = select(Person.name).where(Person.id == task.person_id).scalar_subquery()
+    division = select(Division.name).where(Division.code == task.division_code).scalar_subquery()
+    names = session.execute(select(person, division)).one()
+    role_task = lifecycle.role_task(campaign.template, task.role)
+    record = lifecycle.TaskRecord(
+        state=TaskState(task.state),
+        claimed_at=task.claimed_at,
+        reported_at=task.reported_at,
+        report_due_at=task.report_due_at,
+        verified_at=task.verified_at,
+        returned_count=task.returned_count,
+    )
+    has_point = task.report_lon is not None and task.report_lat is not None
+    return TaskDetail.model_validate(
+        {
+            **_summary(task, campaign, names[0], names[1], parties),
+            "instructions": role_task.instructions,
+            "evidence": [kind.value for kind in role_task.evidence],
+            "checklist": list(role_task.checklist),
+            **{key: getattr(task, key) for key in _DETAIL_COLUMNS},
+            "report_point": Point(lon=task.report_lon, lat=task.report_lat) if has_point else None,
+            "report_checklist": task.report_checklist,
+            "points": lifecycle.points(role_task.points, record, now=now),
+            "photos": _photos(session, task.id),
+            "cascade": cascade_path(session, task.forward_id),
+            "is_mine": parties == _RECIPIENT,
+        }
+    )
+
+
+_DETAIL_COLUMNS = (
+    "read_at",
+    "claimed_at",
+    "reported_at",
+    "verified_at",
+    "rated_at",
+    "declined_at",
+    "reason",
+    "report_text",
+    "rating",
+    "case_id",
+)
+
+
+def _photos(session: Session, task_id: int) -> list[TaskPhotoRead]:
+    rows = session.execute(
+        select(TaskPhoto.id, TaskPhoto.content_type, TaskPhoto.size, TaskPhoto.sha256)
+        .where(TaskPhoto.task_id == task_id)
+        .order_by(TaskPhoto.id)
+    )
+    return [
+        TaskPhotoRead(id=pid, content_type=kind, size=size, sha256=digest, url=f"/api/v1/tasks/photos/{pid}")
+        for pid, kind, size, digest in rows
+    ]
+
+
+def cascade_path(session: Session, forward_id: int | None) -> list[ForwardStep]:
+    """The forwards a cascading task came down, from the top level to its own, in one recursive query."""
+    if forward_id is None:
+        return []
+    start = select(CampaignForward.id, CampaignForward.parent_id, literal(0).label("depth")).where(
+        CampaignForward.id == forward_id
+    )
+    chain = start.cte("chain", recursive=True)
+    parent = aliased(CampaignForward)
+    chain = chain.union_all(
+        select(parent.id, parent.parent_id, (chain.c.depth + 1).label("depth")).join(
+            chain, parent.id == chain.c.parent_id
+        )
+    )
+    rows = session.execute(
+        select(CampaignForward, Division.name)
+        .join(chain, chain.c.id == CampaignForward.id)
+        .join(Division, Division.code == CampaignForward.division_code)
+        .order_by(chain.c.depth.desc())
+    )
+    return [
+        ForwardStep(
+            division_code=forward.division_code,
+            division_name=name,
+            instructions=forward.instructions,
+            received_at=forward.received_at,
+            forwarded_at=forward.forwarded_at,
+        )
+        for forward, name in rows
+    ]
+
+
+def unclaimed_counts(session: Session, actor: Actor) -> dict[View, int]:
+    """未领办: my unclaimed tasks (`mine`), and those I answer for as the level above (`above`)."""
+    return task_queue.unclaimed_counts(session, actor)

@@ -1,0 +1,138 @@
+"""What the task API (/api/v1/tasks) accepts and returns."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from zhili.campaigns.lifecycle import MAX_PHOTOS, TaskAction, TaskRating, TaskState
+from zhili.cases.schemas import Point
+from zhili.core.params import Id, Name
+from zhili.core.text import BlankOrText, Line, Text
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DeclineBody(_Input):
+    """Decline a task (拒领), saying why."""
+
+    reason: Name = Field(max_length=500)
+
+
+class CaseRaise(_Input):
+    """A case (一件事) raised from a report, at the report's point: what was found, e.g. a fallen tree."""
+
+    matter: str = Field(pattern=r"^[a-z][a-z0-9_]{1,59}$")
+    description: Text = Field(max_length=2000)
+    attributes: dict[str, Any] = Field(default_factory=dict)
+    address: Name | None = Field(default=None, max_length=200)
+
+
+class ReportBody(_Input):
+    """A field report (回单): what the role's task asks for, and optionally a case for what was found."""
+
+    text: BlankOrText | None = Field(default=None, max_length=4000)
+    photo_ids: list[Id] = Field(default_factory=list, max_length=MAX_PHOTOS, description="photos uploaded first")
+    point: Point | None = Field(default=None, description="where the report was made (GPS)")
+    checklist: dict[Line, bool] | None = Field(default=None, description="each checklist item: done or not")
+    raise_case: CaseRaise | None = None
+
+
+class ReturnBody(_Input):
+    """Send a report back (退回), saying what is missing."""
+
+    reason: Name = Field(max_length=500)
+
+
+class RateBody(_Input):
+    """Rate a verified task."""
+
+    rating: TaskRating
+    comment: BlankOrText | None = Field(default=None, max_length=500)
+
+
+class VerifyBody(_Input):
+    """Accept a report (核验通过), with an optional note."""
+
+    note: str | None = Field(default=None, max_length=500)
+
+
+class CampaignBrief(BaseModel):
+    """The campaign a task belongs to."""
+
+    id: int
+    number: str
+    title: str
+    title_en: str = Field(default="", description="the title on an English page")
+    message: str
+    severity: str
+    template_code: str
+
+
+class TaskRead(BaseModel):
+    """A task in a list: what, whose, where it stands, by when."""
+
+    id: int
+    campaign: CampaignBrief
+    role: str
+    title_zh: str
+    title_en: str
+    person_id: int
+    person_name: str
+    division_code: str
+    division_name: str
+    state: TaskState
+    notified_at: datetime
+    claim_due_at: datetime
+    report_due_at: datetime
+    is_far: bool
+    returned_count: int
+    allowed_actions: list[TaskAction]
+
+
+class ForwardStep(BaseModel):
+    """One level of a cascade this task came down (逐级派单), from the top."""
+
+    division_code: str
+    division_name: str
+    instructions: str
+    received_at: datetime
+    forwarded_at: datetime | None
+
+
+class TaskPhotoRead(BaseModel):
+    """A stored report photo."""
+
+    id: int
+    content_type: str
+    size: int
+    sha256: str
+    url: str
+
+
+class TaskDetail(TaskRead):
+    """One task: its instructions and checklist, its report, its cascade path and its points."""
+
+    instructions: str
+    evidence: list[str]
+    checklist: list[str]
+    read_at: datetime | None
+    claimed_at: datetime | None
+    reported_at: datetime | None
+    verified_at: datetime | None
+    rated_at: datetime | None
+    declined_at: datetime | None
+    reason: str | None
+    report_text: str | None
+    report_point: Point | None
+    report_checklist: dict[str, bool] | None
+    rating: str | None
+    case_id: int | None
+    points: int
+    photos: list[TaskPhotoRead]
+    cascade: list[ForwardStep]
+    is_mine: bool

@@ -1,0 +1,292 @@
+"""Task use cases: read, claim (领办), decline, report (回单), verify (核验), return (退回), rate. One commit each.
+
+Each reads as load → step → save → audit → notify: `store.load` gives the task the actor may see (else
+404), `store.advance` asks `lifecycle.step` (403 / 409), `store.save` moves the row where it is still in
+the state loaded (of two concurrent claims one wins, the other is a 409 with nothing written), and the
+audit record and the notification land in the same transaction. Each returns the task as it now is.
+"""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from datetime import datetime
+from typing import Unpack
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
+from zhili.campaigns import lifecycle
+from zhili.campaigns.lifecycle import TaskAction, TaskParty, TaskState
+from zhili.campaigns.tasks import store
+from zhili.campaigns.tasks.schemas import CaseRaise, RateBody, ReportBody
+from zhili.campaigns.tasks.store import Changes, Loaded, Task, TaskCampaign
+from zhili.cases.schemas import CaseCreate, Point
+from zhili.cases.service import report_case
+from zhili.core import audit
+from zhili.core.auth import Actor
+from zhili.core.clock import Clock
+from zhili.core.db import DEFER_COMMIT, commit, deferred_commit
+from zhili.core.errors import ConflictError, InvalidInputError
+from zhili.notify.service import notify
+from zhili.org.geo import LocatorCache
+from zhili.org.geometry import areal_from_geojson
+from zhili.org.models import Division, Position
+from zhili.web.i18n import translate
+
+_GEOMETRY = select(Division.geometry).where(Division.code == bindparam("b_code"))
+
+
+def move(
+    session: Session,
+    loaded: Loaded,
+    action: TaskAction,
+    *,
+    actor: Actor,
+    now: datetime,
+    **changes: Unpack[Changes],
+) -> Task:
+    """Step the task, save it where the row is still in the state loaded (else 409) and audit it; the caller commits."""
+    transition = store.advance(loaded.task, action, loaded.parties, **changes)
+    store.save(session, transition)
+    audit.record_by(
+        session,
+        actor,
+        f"campaign.task.{action.value}",
+        entity_type="campaign_task",
+        entity_id=loaded.task.id,
+        before={"state": str(loaded.task.state)},
+        after=store.written(transition),
+        at=now,
+    )
+    return transition.after
+
+
+def require_running(campaign: TaskCampaign) -> None:
+    """Claims, declines and reports stop when the campaign is closed (verifying what came in does not)."""
+    if not campaign.is_running:
+        raise ConflictError(f"campaign {campaign.number} is closed")
+
+
+def read_task(session: Session, *, task_id: int, actor: Actor, clock: Clock) -> Task:
+    """The recipient opened the task (已读); opening it again changes nothing."""
+    loaded = store.load(session, actor, task_id)
+    if TaskParty.RECIPIENT in loaded.parties and loaded.task.state != TaskState.NOTIFIED:
+        return loaded.task
+    now = clock.now()
+    task = move(session, loaded, TaskAction.READ, actor=actor, now=now, read_at=now)
+    commit(session)
+    return task
+
+
+def claim_task(session: Session, *, task_id: int, actor: Actor, clock: Clock) -> Task:
+    """领办: the recipient takes the task on (read at the same tap if it was not opened before)."""
+    loaded = store.load(session, actor, task_id)
+    require_running(loaded.campaign)
+    now = clock.now()
+    read_at = loaded.task.read_at or now
+    task = move(session, loaded, TaskAction.CLAIM, actor=actor, now=now, claimed_at=now, read_at=read_at)
+    commit(session)
+    return task
+
+
+def decline_task(session: Session, *, task_id: int, reason: str, actor: Actor, clock: Clock) -> Task:
+    """The recipient declines the task, saying why (the level above sees the reason)."""
+    loaded = store.load(session, actor, task_id)
+    require_running(loaded.campaign)
+    now = clock.now()
+    read_at = loaded.task.read_at or now
+    task = move(
+        session, loaded, TaskAction.DECLINE, actor=actor, now=now, declined_at=now, reason=reason, read_at=read_at
+    )
+    commit(session)
+    return task
+
+
+def report_task(
+    session: Session, *, task_id: int, data: ReportBody, actor: Actor, clock: Clock, locators: LocatorCache
+) -> Task:
+    """回单: text, photos, GPS and checklist as the role's task asks; a point far outside the grid is flagged.
+
+    With `raise_case`, a case is reported at the report's point in the same transaction and linked.
+    """
+    loaded = store.load(session, actor, task_id)
+    require_running(loaded.campaign)
+    lifecycle.step(loaded.task.state, TaskAction.REPORT, loaded.parties)  # 403 / 409 before 422
+    _check_evidence(session, loaded, data)
+    point = (data.point.lon, data.point.lat) if data.point else None
+    now = clock.now()
+    case_id = loaded.task.case_id
+    if data.raise_case is not None:
+        case_id = _raise_case(
+            session,
+            campaign=loaded.campaign,
+            raised=data.raise_case,
+            point=data.point,
+            actor=actor,
+            clock=clock,
+            locators=locators,
+        )
+    task = move(
+        session,
+        loaded,
+        TaskAction.REPORT,
+        actor=actor,
+        now=now,
+        reported_at=now,
+        report_text=(data.text or "").strip() or None,
+        report_lon=point[0] if point else None,
+        report_lat=point[1] if point else None,
+        report_checklist=data.checklist,
+        is_far=point is not None and _is_far(session, loaded.task.division_code, *point),
+        case_id=case_id,
+    )
+    _tell_verifier(session, task, loaded.campaign, clock=clock)
+    commit(session)
+    return task
+
+
+def _tell_verifier(session: Session, task: Task, campaign: TaskCampaign, *, clock: Clock) -> None:
+    """The post supervising the recipient's learns a report waits for them (待核验), in this transaction."""
+    if task.supervisor_position_id is None:
+        return
+    title = lifecycle.role_task(campaign.template, task.role).title_zh
+    far = "（位置远离所在网格）" if task.is_far else ""
+    notify(
+        session,
+        recipients=select(Position.person_id).where(Position.id == task.supervisor_position_id),
+        topic="campaign.task.reported",
+        severity="info",
+        title=f"待核验：{campaign.title}：{title}",
+        body=f"{(task.report_text or '').strip()[:500]}{far}",
+        key=f"campaign-task:{task.id}:reported:{task.returned_count}",
+        clock=clock,
+        link=f"/tasks/{task.id}",
+        subject=f"campaign:{campaign.id}",
+    )
+
+
+def _check_evidence(session: Session, loaded: Loaded, data: ReportBody) -> None:
+    """422 naming each missing piece of evidence, and photos that are not this task's."""
+    ids = sorted(set(data.photo_ids))
+    found = store.cited_photos(session, loaded.task.id, ids)
+    problems = [
+        {"field": "body.photo_ids", "message": f"photo {photo_id} is not a photo of this task"}
+        for photo_id in ids
+        if photo_id not in found
+    ]
+    evidence = lifecycle.ReportEvidence(
+        text=data.text,
+        photo_count=len(found),
+        point=(data.point.lon, data.point.lat) if data.point else None,
+        checklist=data.checklist,
+    )
+    problems += lifecycle.missing_evidence(lifecycle.role_task(loaded.campaign.template, loaded.task.role), evidence)
+    if data.raise_case is not None and data.point is None:
+        problems.append({"field": "body.point", "message": "a case is raised at the report's point: send it"})
+    if problems:
+        fields = ", ".join(dict.fromkeys(p["field"] for p in problems))
+        raise InvalidInputError(f"the report is incomplete: {fields}", errors=problems)
+
+
+def _is_far(session: Session, division_code: str, lon: float, lat: float) -> bool:
+    geometry = session.scalar(_GEOMETRY, {"b_code": division_code})
+    return geometry is not None and lifecycle.is_far(areal_from_geojson(geometry), lon, lat)
+
+
+def _raise_case(
+    session: Session,
+    *,
+    campaign: TaskCampaign,
+    raised: CaseRaise,
+    point: Point | None,
+    actor: Actor,
+    clock: Clock,
+    locators: LocatorCache,
+) -> int:
+    """Report a case (channel `campaign`) at the report's point; it is committed with the report."""
+    data = CaseCreate(
+        matter=raised.matter,
+        point=point,
+        address=raised.address,
+        description=f"{raised.description}（三联工程 {campaign.number}「{campaign.title}」回单上报）",
+        attributes=raised.attributes,
+        channel="campaign",
+    )
+    outer_defers = bool(session.info.get(DEFER_COMMIT))
+    with nullcontext() if outer_defers else deferred_commit(session):
+        case = report_case(session, data=data, actor=actor, clock=clock, locators=locators)
+    return case.id
+
+
+def verify_task(session: Session, *, task_id: int, note: str | None, actor: Actor, clock: Clock) -> Task:
+    """核验: the level above accepts the report; the recipient is told."""
+    loaded = store.load(session, actor, task_id)
+    now = clock.now()
+    task = move(session, loaded, TaskAction.VERIFY, actor=actor, now=now, verified_at=now)
+    _tell(session, task, loaded.campaign, kind="verified", text=f"回单已核验通过。{note or ''}", clock=clock)
+    commit(session)
+    return task
+
+
+def return_task(session: Session, *, task_id: int, reason: str, actor: Actor, clock: Clock) -> Task:
+    """退回: the level above sends the report back (claimed again, one more return counted); the recipient is told."""
+    loaded = store.load(session, actor, task_id)
+    now = clock.now()
+    returned = loaded.task.returned_count + 1
+    task = move(
+        session,
+        loaded,
+        TaskAction.RETURN,
+        actor=actor,
+        now=now,
+        reason=reason,
+        returned_count=returned,
+        reported_at=None,
+    )
+    _tell(session, task, loaded.campaign, kind=f"returned:{returned}", text=f"回单被退回：{reason}", clock=clock)
+    commit(session)
+    return task
+
+
+def rate_task(session: Session, *, task_id: int, data: RateBody, actor: Actor, clock: Clock) -> Task:
+    """The level above rates a verified task (good / ok / poor)."""
+    loaded = store.load(session, actor, task_id)
+    now = clock.now()
+    task = move(session, loaded, TaskAction.RATE, actor=actor, now=now, rating=data.rating, rated_at=now)
+    if data.comment:
+        audit.record_by(
+            session,
+            actor,
+            "campaign.task.rating_comment",
+            entity_type="campaign_task",
+            entity_id=task.id,
+            after={"comment": data.comment},
+            at=now,
+        )
+    _tell(
+        session,
+        task,
+        loaded.campaign,
+        kind="rated",
+        text=f"任务评价：{translate(f'task_rating.{data.rating.value}', 'zh')}",
+        clock=clock,
+    )
+    commit(session)
+    return task
+
+
+def _tell(session: Session, task: Task, campaign: TaskCampaign, *, kind: str, text: str, clock: Clock) -> None:
+    """A notification to the recipient, in this transaction (the key names the task and the event)."""
+    title = lifecycle.role_task(campaign.template, task.role).title_zh
+    notify(
+        session,
+        recipients=[task.person_id],
+        topic="campaign.task.result",
+        severity="info",
+        title=f"{campaign.title}：{title}",
+        body=text.strip(),
+        key=f"campaign-task:{task.id}:{kind}",
+        clock=clock,
+        link=f"/tasks/{task.id}",
+        subject=f"campaign:{campaign.id}",
+    )

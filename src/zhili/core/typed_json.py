@@ -1,0 +1,35 @@
+"""`JsonText`: a text column holding JSON, read and written as a typed value, so no caller parses it by hand."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import TypeAdapter
+from sqlalchemy import Text
+from sqlalchemy.types import TypeDecorator
+
+
+class JsonText(TypeDecorator[Any]):
+    """JSON in a TEXT column (the same on SQLite and PostgreSQL), checked against `value_type` when read.
+
+    Written with `json.dumps(..., ensure_ascii=False)`, so Chinese stays readable in the database.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(self, value_type: Any) -> None:
+        super().__init__()
+        self.value_type = value_type  # the statement cache keys on it
+        self._adapter: TypeAdapter[Any] = TypeAdapter(value_type)
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:  # noqa: ARG002
+        """The value as JSON text (None stays NULL)."""
+        if value is None:
+            return None
+        return json.dumps(self._adapter.dump_python(value, mode="json"), ensure_ascii=False)
+
+    def process_result_value(self, value: str | None, dialect: Any) -> Any:  # noqa: ARG002
+        """The stored JSON as the typed value (NULL is None)."""
+        return None if value is None else self._adapter.validate_json(value)
