@@ -18,7 +18,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -146,8 +146,8 @@ def points_in(grids: list[Polygon | MultiPolygon], count: int, *, seed: int) -> 
 class LoopDriver:
     """Closed loops over HTTP, each request to the next server in turn."""
 
-    def __init__(self, servers: list[str], tokens: dict[str, str]) -> None:
-        self.clients = [httpx.Client(base_url=base, timeout=60) for base in servers]
+    def __init__(self, servers: Sequence[str | httpx.Client], tokens: dict[str, str]) -> None:
+        self.clients = [httpx.Client(base_url=base, timeout=60) if isinstance(base, str) else base for base in servers]
         self.headers = {who: {"Authorization": f"Bearer {token}"} for who, token in tokens.items()}
         self.turn = 0
 

@@ -40,13 +40,13 @@ AHEAD = timedelta(days=60)
 
 
 @pytest.fixture(scope="module")
-def world() -> SmallWorld:
+def small_world() -> SmallWorld:
     return build_small_world(derived_database("scale_out"))
 
 
-def run_loops(world: SmallWorld, servers: list[str], points: list[tuple[float, float]]) -> list[int]:
+def run_loops(small_world: SmallWorld, servers: list[str], points: list[tuple[float, float]]) -> list[int]:
     """Two clients at once, each running half of the loops; the cases' ids."""
-    drivers = [LoopDriver(servers, world.tokens) for _ in range(2)]
+    drivers = [LoopDriver(servers, small_world.tokens) for _ in range(2)]
     drivers[1].turn = 1  # the two clients start on different servers
     try:
         with ThreadPoolExecutor(2) as pool:
@@ -57,9 +57,9 @@ def run_loops(world: SmallWorld, servers: list[str], points: list[tuple[float, f
             driver.close()
 
 
-def race(world: SmallWorld, servers: list[str], point: tuple[float, float]) -> tuple[int, list[int]]:
+def race(small_world: SmallWorld, servers: list[str], point: tuple[float, float]) -> tuple[int, list[int]]:
     """A new case, then `accept` at its first version sent to both servers at once; (case, statuses)."""
-    drivers = [LoopDriver([base], world.tokens) for base in servers]
+    drivers = [LoopDriver([base], small_world.tokens) for base in servers]
     case_id, version = drivers[0].report(point)
     start = threading.Barrier(len(drivers))
 
@@ -75,9 +75,9 @@ def race(world: SmallWorld, servers: list[str], point: tuple[float, float]) -> t
     return case_id, statuses
 
 
-def due_ladders(world: SmallWorld, case_ids: list[int], until: object) -> dict[int, tuple[int, str]]:
+def due_ladders(small_world: SmallWorld, case_ids: list[int], until: object) -> dict[int, tuple[int, str]]:
     """The ladder timers of these cases due by `until`: id -> (case, step)."""
-    with Session(world.engine) as session:
+    with Session(small_world.engine) as session:
         rows = session.execute(
             select(Timer.id, Timer.subject_id, Timer.step).where(
                 Timer.kind == LADDER, Timer.subject_id.in_(case_ids), Timer.due_at <= until
@@ -86,11 +86,11 @@ def due_ladders(world: SmallWorld, case_ids: list[int], until: object) -> dict[i
         return {timer_id: (case_id, step) for timer_id, case_id, step in rows}
 
 
-def wait_fired(world: SmallWorld, timer_ids: list[int], timeout: float = 180.0) -> None:
+def wait_fired(small_world: SmallWorld, timer_ids: list[int], timeout: float = 180.0) -> None:
     """Until none of these timers is waiting any more (the workers delete a timer as they fire it)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with Session(world.engine) as session:
+        with Session(small_world.engine) as session:
             if not session.scalar(select(func.count()).select_from(Timer).where(Timer.id.in_(timer_ids))):
                 return
         time.sleep(0.5)
@@ -103,19 +103,19 @@ def fired_by_worker(logs: Path) -> list[int]:
     return [sum(int(n) for n in batch.findall(log.read_text())) for log in sorted(logs.glob("worker*.log"))]
 
 
-def test_two_servers_and_two_workers_lose_nothing_and_fire_each_timer_once(world: SmallWorld, tmp_path: Path) -> None:
-    points = points_in(list(world.grids.values()), LOOPS + RACES + OPEN, seed=11)
-    with fleet(world.url, tmp_path, servers=2, workers=2) as running:
-        closed = run_loops(world, running.servers, points[:LOOPS])
-        races = [race(world, running.servers, point) for point in points[LOOPS : LOOPS + RACES]]
-        opener = LoopDriver(running.servers, world.tokens)
+def test_two_servers_and_two_workers_lose_nothing_and_fire_timers_once(small_world: SmallWorld, tmp_path: Path) -> None:
+    points = points_in(list(small_world.grids.values()), LOOPS + RACES + OPEN, seed=11)
+    with fleet(small_world.url, tmp_path, servers=2, workers=2) as running:
+        closed = run_loops(small_world, running.servers, points[:LOOPS])
+        races = [race(small_world, running.servers, point) for point in points[LOOPS : LOOPS + RACES]]
+        opener = LoopDriver(running.servers, small_world.tokens)
         opened = [opener.report(point)[0] for point in points[LOOPS + RACES :]]
         opener.close()
         waiting = [case_id for case_id, _ in races] + opened
-        with Session(world.engine) as session:
+        with Session(small_world.engine) as session:
             advance(session, AHEAD, now=SystemClock().now())
-        due = due_ladders(world, waiting, SystemClock().now() + AHEAD)
-        wait_fired(world, list(due))
+        due = due_ladders(small_world, waiting, SystemClock().now() + AHEAD)
+        wait_fired(small_world, list(due))
     codes = running.stop()
     servers_exit, workers_exit = codes[:2], codes[2:]
     assert set(servers_exit) <= {0, -15}, servers_exit  # uvicorn re-raises SIGTERM after a clean shutdown
@@ -124,7 +124,7 @@ def test_two_servers_and_two_workers_lose_nothing_and_fire_each_timer_once(world
     assert len(closed) == LOOPS
     assert all(statuses == [200, 409] for _case, statuses in races), races
     assert due, "no ladder timer came due"
-    with Session(world.engine) as session:
+    with Session(small_world.engine) as session:
         for case_id in closed:
             timeline = select(CaseEvent.seq, CaseEvent.kind).where(CaseEvent.case_id == case_id).order_by(CaseEvent.seq)
             seqs, kinds = (list(column) for column in zip(*session.execute(timeline).all(), strict=True))

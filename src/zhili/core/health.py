@@ -32,7 +32,8 @@ def not_ready(engine: Engine) -> str | None:
         with engine.connect() as connection:
             found = sorted(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
     except SQLAlchemyError as exc:
-        return f"the database does not answer: {type(exc.orig or exc).__name__}"
+        cause = getattr(exc, "orig", None) or exc
+        return f"the database does not answer: {type(cause).__name__}"
     expected = expected_revision()
     if found != [expected]:
         at = ", ".join(found) or "no revision"
