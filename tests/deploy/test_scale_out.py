@@ -112,9 +112,9 @@ def test_two_servers_and_two_workers_lose_nothing_and_fire_timers_once(small_wor
         opened = [opener.report(point)[0] for point in points[LOOPS + RACES :]]
         opener.close()
         waiting = [case_id for case_id, _ in races] + opened
+        due = due_ladders(small_world, waiting, SystemClock().now() + AHEAD)  # before the workers can see them
         with Session(small_world.engine) as session:
             advance(session, AHEAD, now=SystemClock().now())
-        due = due_ladders(small_world, waiting, SystemClock().now() + AHEAD)
         wait_fired(small_world, list(due))
     codes = running.stop()
     servers_exit, workers_exit = codes[:2], codes[2:]
@@ -141,7 +141,8 @@ def test_two_servers_and_two_workers_lose_nothing_and_fire_timers_once(small_wor
         )
         rungs = Counter((case_id, kind) for case_id, kind in session.execute(clock_lines))
         expected = Counter((case_id, event_kind(step)) for case_id, step in due.values())
-        assert rungs == expected  # each due rung once: none twice, none lost
+        assert set(rungs.values()) == {1}, rungs  # no rung fired twice (a later one may have come due since)
+        assert {pair: rungs[pair] for pair in expected} == expected  # and every one that was due fired
         report = audit.verify(session)
         assert report.problems == []
     workers = fired_by_worker(tmp_path)
