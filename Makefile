@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_board.py
 	$(BIN)/python benchmarks/bench_timers.py
 	$(BIN)/python benchmarks/bench_dispatch.py
+	$(BIN)/python benchmarks/bench_scale_out.py
 
 clean:
 	rm -rf $(VENV) var

@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib import resources
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 
@@ -28,8 +29,10 @@ from zhili.clocks.demo_clock import demo_clock
 from zhili.core.auth import LoginRequiredError
 from zhili.core.clock import Clock, SystemClock
 from zhili.core.db import make_engine, make_session_factory
+from zhili.core.health import not_ready
 from zhili.core.http import DbSession, Services
 from zhili.core.limits import BodySizeLimitMiddleware, ControlCharacterGuardMiddleware, SecurityHeadersMiddleware
+from zhili.core.problems import problem_response
 from zhili.core.request_context import RequestIdMiddleware, configure_logging
 from zhili.core.serving import trust_proxies
 from zhili.core.settings import Settings
@@ -121,5 +124,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
         """Liveness and database reachability."""
         session.execute(text("SELECT 1"))
         return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"], response_model=None)
+    def readyz() -> dict[str, str] | JSONResponse:
+        """Readiness: the database answers and is at this code's migration head; 503 otherwise."""
+        reason = not_ready(engine)
+        if reason is None:
+            return {"status": "ready"}
+        return problem_response(503, "Service Unavailable", reason, slug="not-ready")
 
     return app

@@ -63,7 +63,7 @@ LANGUAGES = ("zh", "en")
 NOW = START + timedelta(days=1, hours=3)
 SAMPLES_PER_PATTERN = 2
 PAGES_PER_LOGIN = 24
-SKIPPED_PREFIXES = ("/api/", "/static/", "/logout", "/healthz", "/openapi", "/docs", "/redoc")
+SKIPPED_PREFIXES = ("/api/", "/static/", "/logout", "/healthz", "/readyz", "/openapi", "/docs", "/redoc")
 SKIPPED_SUFFIXES = (".csv", ".xlsx", ".json", ".geojson", "/stream", "/export", ".png", ".jpg")
 HUZHEN, LONGYOU, KECHENG, FUSHAN = "330825101", "330825", "330802", "330802006"
 

@@ -8,7 +8,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from zhili.core.db import UtcDateTime, make_engine
-from zhili.schema import metadata
+from zhili.schema import include_on_postgresql, metadata
 
 
 def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
@@ -26,6 +26,7 @@ def _run(connection: Connection) -> None:
         render_as_batch=True,
         compare_type=True,
         render_item=_render_item,
+        include_object=include_on_postgresql if connection.dialect.name == "postgresql" else None,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -19,7 +19,7 @@ from zhili.web.templating import renderer
 
 log = structlog.get_logger("zhili.errors")
 
-API_PREFIXES = ("/api/", "/healthz", "/openapi.json", "/open311/")
+API_PREFIXES = ("/api/", "/healthz", "/readyz", "/openapi.json", "/open311/")
 
 
 def wants_problem(request: Request) -> bool:

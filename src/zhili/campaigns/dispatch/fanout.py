@@ -98,11 +98,10 @@ def _notify_role(
     session: Session, *, campaign: Campaign, template: TaskTemplate, role: str, within: Sequence[str], clock: Clock
 ) -> None:
     task = template.task_for(role)
-    people = select(CampaignTask.person_id).where(
-        CampaignTask.campaign_id == campaign.id,
-        CampaignTask.role == role,
-        or_(*(code.subtree(CampaignTask.division_code) for code in codes_of(within))),
-    )
+    # The people of the posts the tasks were just made from: the same selection as the tasks', read
+    # from `positions` (whose statistics the planner knows) rather than from the rows this transaction
+    # has just written (which it does not, and would probe one by one).
+    people = select(Position.person_id).where(recipients([role], within))
     message = f"\n{campaign.message}" if campaign.message else ""
     now = clock.now()
     claim_by = now + timedelta(minutes=task.claim_minutes)

@@ -1,0 +1,50 @@
+"""Liveness and readiness of an API process: /healthz and /readyz (docs/how-to/deploy.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from fastapi.testclient import TestClient
+
+from zhili.app import create_app
+from zhili.core import migrate
+from zhili.core.health import expected_revision
+from zhili.core.settings import Settings
+
+
+def client_for(url: str) -> TestClient:
+    return TestClient(create_app(Settings(database_url=url, environment="test")))
+
+
+def test_a_process_on_a_database_at_the_head_is_ready(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'ready.sqlite'}"
+    migrate.upgrade(url)
+    with client_for(url) as client:
+        assert client.get("/healthz").json() == {"status": "ok"}
+        response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready"}
+
+
+def test_a_database_behind_the_code_is_not_ready_and_says_what_to_run(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'behind.sqlite'}"
+    migrate.upgrade(url)
+    command.downgrade(migrate.alembic_config(url), "-1")
+    with client_for(url) as client:
+        assert client.get("/healthz").status_code == 200  # alive: restarting it would not help
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["title"] == "Service Unavailable"
+    assert expected_revision() in problem["detail"]
+    assert "zhili db upgrade" in problem["detail"]
+
+
+def test_a_database_that_does_not_answer_is_not_ready(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'no-such-directory' / 'gone.sqlite'}"
+    with client_for(url) as client:
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    assert "does not answer" in response.json()["detail"]
