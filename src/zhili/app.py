@@ -20,7 +20,6 @@ from zhili.cases import intake_pages, supervision_api
 from zhili.cases import pages as cases_pages
 from zhili.clocks import api as clocks_api
 from zhili.clocks import pages as clocks_pages
-from zhili.clocks.demo_clock import demo_clock
 from zhili.core.auth import LoginRequiredError
 from zhili.core.clock import Clock, SystemClock
 from zhili.core.db import make_engine, make_session_factory
@@ -29,6 +28,7 @@ from zhili.core.limits import BodySizeLimitMiddleware, ControlCharacterGuardMidd
 from zhili.core.request_context import RequestIdMiddleware, configure_logging
 from zhili.core.serving import trust_proxies
 from zhili.core.settings import Settings
+from zhili.demo.clock import demo_clock
 from zhili.matters import api as matters_api
 from zhili.matters import pages as matters_pages
 from zhili.notify import api as notify_api

@@ -16,9 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from zhili.app import create_app
 from zhili.campaigns import cli as campaigns_cli
 from zhili.clocks import cli as calendar_cli
-from zhili.clocks import demo_clock as demo_clock_store
 from zhili.clocks.calendar import CHINA
-from zhili.clocks.demo_clock import demo_clock
 from zhili.core import audit, migrate
 from zhili.core.auth import system_actor
 from zhili.core.clock import OffsetClock, SystemClock
@@ -26,7 +24,9 @@ from zhili.core.db import make_engine, make_session_factory, session_scope
 from zhili.core.errors import DomainError
 from zhili.core.serving import server_config
 from zhili.core.settings import Settings
-from zhili.demo import DEMO_PASSWORD, build_demo
+from zhili.demo import clock as demo_clock_store
+from zhili.demo.build import DEMO_PASSWORD, build_demo
+from zhili.demo.clock import demo_clock
 from zhili.matters import queries as matter_queries
 from zhili.matters.definition import MatterDefinition, Phase
 from zhili.matters.schemas import MatterRead

@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from zhili.campaigns.dispatch import dispatch_campaign
 from zhili.campaigns.schemas import CampaignCreate
 from zhili.campaigns.simulate import RANK, Script, Shares, apply_until, start_simulation, step_instants
-from zhili.clocks.demo_clock import demo_clock, parse_duration
 from zhili.core.auth import system_actor
 from zhili.core.clock import Clock, FrozenClock
 from zhili.core.db import commit, make_engine, make_session_factory
 from zhili.core.errors import DomainError
+from zhili.demo.clock import demo_clock, parse_duration
 
 app = typer.Typer(help="Campaigns (三联工程).", no_args_is_help=True)
 console = Console()

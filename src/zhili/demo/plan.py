@@ -17,16 +17,16 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
 from zhili.cases.deadlines import phase_clock
-from zhili.cases.demo_lives import Agent, Cast, Ledger, Life, Row, Unit
-from zhili.cases.demo_script import live
 from zhili.cases.lifecycle import Party
 from zhili.cases.routing import TOWNSHIP, Routing, handling_division
 from zhili.cases.store import state_columns
 from zhili.clocks.calendar import WorkCalendar
+from zhili.demo.lives import Agent, Cast, Ledger, Life, Row, Unit
+from zhili.demo.names import person_names
+from zhili.demo.script import live
 from zhili.matters.definition import AttributeDefinition, Datatype, MatterDefinition
 from zhili.org.division_code import DivisionCode
 from zhili.org.geometry import areal_from_geojson
-from zhili.org.names import person_names
 from zhili.org.routing import ancestor_codes
 
 DEMO_CASES = 10_000

@@ -10,20 +10,20 @@ from typing import cast
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
-from zhili.cases.demo_lives import Agent, Unit
-from zhili.cases.demo_plan import DEMO_CASES, CasePlan, CaseWorld, GridSpot, plan_cases
 from zhili.cases.models import Case, CaseEvent, CasePhoto, CaseTask, CollaborationRequest, Meeting, MeetingAttendee
 from zhili.cases.routing import COUNTY, TOWNSHIP, Routing, handling_division, route
 from zhili.core import audit
 from zhili.core.audit import AuditEntry
 from zhili.core.auth import Actor
 from zhili.core.db import commit, sync_id_sequences
+from zhili.demo.lives import Agent, Unit
+from zhili.demo.names import short_village_name
+from zhili.demo.plan import DEMO_CASES, CasePlan, CaseWorld, GridSpot, plan_cases
 from zhili.matters.definition import MatterDefinition
 from zhili.matters.models import MatterVersion
 from zhili.matters.queries import parse_stored
 from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.models import Department, Division, GridContact, Person, Position
-from zhili.org.names import short_village_name
 from zhili.org.roles import Role
 
 VILLAGE = DivisionLevel.VILLAGE

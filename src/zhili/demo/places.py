@@ -11,11 +11,11 @@ from shapely.geometry import MultiPolygon, Polygon
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from zhili.demo.names import short_village_name
 from zhili.org.division_code import DivisionCode
 from zhili.org.geometry import areal_from_geojson, partition
 from zhili.org.importing import bump_geometry_revision, geometry_columns
 from zhili.org.models import Division
-from zhili.org.names import short_village_name
 
 SYNTHETIC_SOURCE = "synthetic"
 GRIDS_PER_CITY = 4800

@@ -10,9 +10,9 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from zhili.core.db import sync_id_sequences
+from zhili.demo.names import person_names
 from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.models import Household, Person, Position
-from zhili.org.names import person_names
 from zhili.org.roles import Role
 
 LONGYOU = "330825"

@@ -5,12 +5,12 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from zhili.org.demo_network import Territory
-from zhili.org.demo_people import PeopleBuilder
+from zhili.demo.names import short_village_name
+from zhili.demo.network import Territory
+from zhili.demo.people import PeopleBuilder
 from zhili.org.division_code import DivisionCode
 from zhili.org.geometry import areal_from_geojson
 from zhili.org.models import DepartmentGrid, DepartmentGridCell, Division, GridContact, Zone, ZoneMember
-from zhili.org.names import short_village_name
 from zhili.org.roles import Role
 
 MAX_ZONE_MEMBERS = 3
