@@ -28,7 +28,6 @@ from zhili.core.limits import BodySizeLimitMiddleware, ControlCharacterGuardMidd
 from zhili.core.request_context import RequestIdMiddleware, configure_logging
 from zhili.core.serving import trust_proxies
 from zhili.core.settings import Settings
-from zhili.demo.clock import demo_clock
 from zhili.matters import api as matters_api
 from zhili.matters import pages as matters_pages
 from zhili.notify import api as notify_api
@@ -68,7 +67,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
         engine=engine,
         sessions=make_session_factory(engine),
         read_sessions=make_session_factory(engine, read_only=True),
-        clock=clock or (demo_clock(engine) if settings.demo_clock else SystemClock()),
+        clock=clock or SystemClock(),
     )
     app.state.renderer = Renderer(TEMPLATE_PACKAGES, settings.default_language, menu=menu_for)
     app.state.locators = LocatorCache()
