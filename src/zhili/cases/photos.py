@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from PIL import Image
 from sqlalchemy import select
@@ -23,7 +24,7 @@ from zhili.cases.visibility import visible_cases
 from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
-from zhili.core.db import commit
+from zhili.core.db import commit, insert_rows
 from zhili.core.errors import DomainError, ForbiddenError, NotFoundError
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -163,3 +164,14 @@ def read_photo(session: Session, *, photo_id: int, actor: Actor) -> CasePhoto:
     if photo is None:
         raise NotFoundError(f"photo {photo_id} not found")
     return photo
+
+
+def insert_photos(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Store many photos whole (ids given), set-based: a bulk load of case histories.
+
+    Each distinct image passes `check_photo` as an upload does. The cases and their timelines come
+    first (`store.insert_many`); the caller audits and commits.
+    """
+    for data in {bytes(row["data"]) for row in rows}:
+        check_photo(data)
+    insert_rows(session, CasePhoto, rows)
