@@ -53,3 +53,9 @@ def test_a_bulk_load_of_photos_checks_each_image_as_an_upload_does(session: Sess
     with pytest.raises(UnsupportedMediaTypeError):
         photos.insert_photos(session, [row])
     assert session.scalar(select(func.count()).select_from(CasePhoto)) == before
+
+
+def test_an_empty_bulk_load_writes_nothing(session: Session) -> None:
+    before = session.scalar(select(func.count()).select_from(Case))
+    store.insert_many(session, [], [])
+    assert session.scalar(select(func.count()).select_from(Case)) == before

@@ -247,6 +247,8 @@ def insert_many(session: Session, cases: Sequence[ColumnValues], events: Sequenc
     status (`state_columns` gives a state's columns). One `executemany` per table; the caller
     audits and commits.
     """
+    if not cases:
+        return
     connection = session.connection()
     connection.execute(_INSERT, [{**row, "number": case_number(row["id"], row["created_at"])} for row in cases])
     if events:
