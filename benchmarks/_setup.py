@@ -43,9 +43,9 @@ from zhili.core.auth import Actor, system_actor  # noqa: E402
 from zhili.core.clock import Clock, SystemClock  # noqa: E402
 from zhili.core.db import make_engine  # noqa: E402
 from zhili.core.settings import Settings  # noqa: E402
+from zhili.demo.places import generate_places  # noqa: E402
+from zhili.demo.world import DEFAULT_SEED, FUSHAN, KECHENG, QUZHOU  # noqa: E402
 from zhili.matters.service import sync_catalog  # noqa: E402
-from zhili.org.demo_places import generate_places  # noqa: E402
-from zhili.org.demo_world import DEFAULT_SEED, FUSHAN, KECHENG, QUZHOU  # noqa: E402
 from zhili.org.geometry import areal_from_geojson  # noqa: E402
 from zhili.org.importing import import_catalogs, import_divisions, instantiate_departments  # noqa: E402
 from zhili.org.models import Department, Division  # noqa: E402

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from zhili.core import migrate
 from zhili.core.clock import SystemClock
 from zhili.core.db import make_engine
-from zhili.demo import build_demo
+from zhili.demo.build import build_demo
 
 TARGET_SECONDS = 30.0
 

@@ -32,7 +32,7 @@ from zhili.core.clock import FrozenClock
 from zhili.core.db import make_engine
 from zhili.core.serving import server_config
 from zhili.core.settings import Settings
-from zhili.demo import DEMO_PASSWORD, build_demo
+from zhili.demo.build import DEMO_PASSWORD, build_demo
 
 START = datetime(2026, 7, 23, 7, 0, tzinfo=UTC)
 BACKENDS = ("sqlite", "postgres")

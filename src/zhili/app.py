@@ -25,7 +25,6 @@ from zhili.cases import intake_pages, supervision_api
 from zhili.cases import pages as cases_pages
 from zhili.clocks import api as clocks_api
 from zhili.clocks import pages as clocks_pages
-from zhili.clocks.demo_clock import demo_clock
 from zhili.core.auth import LoginRequiredError
 from zhili.core.clock import Clock, SystemClock
 from zhili.core.db import make_engine, make_session_factory
@@ -75,7 +74,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
         engine=engine,
         sessions=make_session_factory(engine),
         read_sessions=make_session_factory(engine, read_only=True),
-        clock=clock or (demo_clock(engine) if settings.demo_clock else SystemClock()),
+        clock=clock or SystemClock(),
     )
     app.state.renderer = Renderer(TEMPLATE_PACKAGES, settings.default_language, menu=menu_for)
     app.state.locators = LocatorCache()

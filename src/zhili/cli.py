@@ -10,23 +10,23 @@ import typer
 import uvicorn
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from zhili.app import create_app
 from zhili.campaigns import cli as campaigns_cli
 from zhili.clocks import cli as calendar_cli
-from zhili.clocks import demo_clock as demo_clock_store
 from zhili.clocks.calendar import CHINA
-from zhili.clocks.demo_clock import demo_clock
 from zhili.core import audit, migrate
 from zhili.core.auth import system_actor
-from zhili.core.clock import OffsetClock, SystemClock
+from zhili.core.clock import Clock, OffsetClock, SystemClock
 from zhili.core.db import make_engine, make_session_factory, session_scope
 from zhili.core.errors import DomainError
 from zhili.core.serving import server_config
 from zhili.core.settings import Settings
-from zhili.demo import DEMO_PASSWORD, build_demo
+from zhili.demo import clock as demo_clock_store
+from zhili.demo.build import DEMO_PASSWORD, build_demo
+from zhili.demo.clock import demo_clock
 from zhili.matters import queries as matter_queries
 from zhili.matters.definition import MatterDefinition, Phase
 from zhili.matters.schemas import MatterRead
@@ -74,6 +74,11 @@ def _settings(**overrides: object) -> Settings:
     return Settings(**overrides)  # type: ignore[arg-type]
 
 
+def _clock(settings: Settings, engine: Engine) -> Clock:
+    """The system clock; the demo's movable clock only when ZHILI_DEMO_CLOCK asks for it (set by `zhili demo`)."""
+    return demo_clock(engine) if settings.demo_clock else SystemClock()
+
+
 def _fail(exc: DomainError) -> typer.Exit:
     console.print(f"[red]error:[/red] {exc.detail}")
     return typer.Exit(code=2)
@@ -112,7 +117,7 @@ def demo(
         table.add_row(login.username, login.label)
     console.print(table)
     if serve_after:
-        application = create_app(settings, engine=engine)
+        application = create_app(settings, clock=_clock(settings, engine), engine=engine)
         # The in-process worker: timers and outbox delivery on the demo's own (movable) clock.
         jobs = build_jobs(settings, make_session_factory(engine), application.state.services.clock)
         start_in_thread(Worker(jobs))
@@ -142,7 +147,9 @@ def serve(
         path.parent.mkdir(parents=True, exist_ok=True)
         migrate.upgrade(settings.database_url)
     console.print(f"Serving on http://{host}:{port}  (database: {settings.database_url.split('@')[-1]})")
-    uvicorn.Server(server_config(create_app(settings), host=host, port=port)).run()
+    engine = make_engine(settings.database_url, echo=settings.sql_echo)
+    application = create_app(settings, clock=_clock(settings, engine), engine=engine)
+    uvicorn.Server(server_config(application, host=host, port=port)).run()
 
 
 @app.command()
@@ -161,7 +168,7 @@ def worker(
         path.parent.mkdir(parents=True, exist_ok=True)
         migrate.upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
-    clock = demo_clock(engine) if settings.demo_clock else SystemClock()
+    clock = _clock(settings, engine)
     runner = Worker(build_jobs(settings, make_session_factory(engine), clock), idle_seconds=idle_seconds)
     if drain:
         console.print(f"{runner.drain():,} items handled")

@@ -18,8 +18,8 @@ from zhili.campaigns.template import TaskTemplate
 from zhili.clocks.firing import fire_due
 from zhili.core.auth import system_actor
 from zhili.core.clock import FrozenClock
+from zhili.demo.world import HUZHEN
 from zhili.notify.models import InboxItem, Notification
-from zhili.org.demo_world import HUZHEN
 from zhili.worker import TIMER_HANDLERS
 
 __all__ = ["HUZHEN"]

@@ -15,7 +15,7 @@ from zhili.campaigns.lifecycle import TaskRecord, points
 from zhili.campaigns.models import CampaignTask
 from zhili.campaigns.scores.scoring import Period, scores_by_person, scores_by_unit
 from zhili.core.auth import Grant, Scope
-from zhili.org.demo_world import LONGYOU
+from zhili.demo.world import LONGYOU
 
 TYPHOON = packaged("typhoon")
 GRID_HEAD = TYPHOON.task_for("grid_head").points  # claimed 1, on time 3, verified 2, late -2, returned -1

@@ -11,7 +11,7 @@ from tests.conftest import World
 from zhili.campaigns.dispatch.closing import close_campaign
 from zhili.core.auth import system_actor
 from zhili.core.clock import FrozenClock, SystemClock
-from zhili.demo import DEMO_PASSWORD
+from zhili.demo.build import DEMO_PASSWORD
 
 
 def test_a_party_member_claims_and_reports_from_the_phone(browser: Any, server: str, sqlite_world: World) -> None:

@@ -13,13 +13,13 @@ from sqlalchemy.orm import Session
 from tests.conftest import START, World
 
 from zhili.cases.attributes import validate_attributes
-from zhili.cases.demo_cases import load_case_world
-from zhili.cases.demo_plan import DEMO_CASES, plan_cases
 from zhili.cases.lifecycle import CommandKind
 from zhili.cases.models import Case, CaseEvent, CasePhoto, CaseTask, CollaborationRequest, Meeting, MeetingAttendee
 from zhili.core import audit
 from zhili.core.audit import AuditRecord
-from zhili.demo import DEFAULT_SEED
+from zhili.demo.build import DEFAULT_SEED
+from zhili.demo.cases import load_case_world
+from zhili.demo.plan import DEMO_CASES, plan_cases
 from zhili.matters import queries as matters
 from zhili.org.geometry import areal_from_geojson
 from zhili.org.models import Department, Division, Person

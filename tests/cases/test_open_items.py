@@ -15,7 +15,7 @@ from zhili.core import audit
 from zhili.core.audit import AuditRecord
 from zhili.core.auth import system_actor
 from zhili.core.clock import FrozenClock
-from zhili.demo import DEMO_PASSWORD
+from zhili.demo.build import DEMO_PASSWORD
 from zhili.org.models import Position
 
 CANCEL = "现场已处置完毕，无需继续协同"

@@ -5,11 +5,17 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from fastapi import FastAPI
+from sqlalchemy import Engine
 from typer.testing import CliRunner
 
+from zhili import cli
 from zhili.cli import app
+from zhili.core.clock import Clock, OffsetClock, SystemClock
+from zhili.core.settings import Settings
 
 runner = CliRunner()
 
@@ -101,12 +107,43 @@ def test_audit_verify_catches_a_deleted_row(database: Path) -> None:
     assert "rows were deleted" in broken.output
 
 
-def test_demo_builds_a_world_and_prints_the_logins(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["demo", "--no-serve", "--database", str(tmp_path / "demo.sqlite")])
+def test_demo_builds_a_world_prints_the_logins_and_serves_on_its_movable_clock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served: list[FastAPI] = []
+    monkeypatch.setattr(cli, "start_in_thread", lambda _worker: None)
+    monkeypatch.setattr(cli.uvicorn, "Server", lambda config: SimpleNamespace(run=lambda: served.append(config.app)))
+    result = runner.invoke(app, ["demo", "--database", str(tmp_path / "demo.sqlite")])
     assert result.exit_code == 0, result.output
     assert "4,800 grids" in result.output
     assert "zhili-demo" in result.output
     assert "kc-traffic" in result.output
+    (application,) = served
+    assert isinstance(application.state.services.clock, OffsetClock)
+
+
+@pytest.mark.parametrize("command", ["serve", "worker"])
+def test_operator_commands_use_the_configured_database_and_the_system_clock(
+    command: str, database: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[str, Clock]] = []
+    real = cli._clock
+
+    def spy(settings: Settings, engine: Engine) -> Clock:
+        clock = real(settings, engine)
+        seen.append((str(engine.url), clock))
+        return clock
+
+    monkeypatch.setattr(cli, "_clock", spy)
+    monkeypatch.setattr(cli.uvicorn, "Server", lambda _config: SimpleNamespace(run=lambda: None))
+    arguments = ["worker", "--drain"] if command == "worker" else ["serve"]
+    assert runner.invoke(app, arguments).exit_code == 0
+    (url, clock), *_ = seen
+    assert url == f"sqlite:///{database}"
+    assert isinstance(clock, SystemClock)
+    monkeypatch.setenv("ZHILI_DEMO_CLOCK", "true")
+    assert runner.invoke(app, arguments).exit_code == 0
+    assert isinstance(seen[-1][1], OffsetClock)
 
 
 def test_import_departments_creates_units_once(database: Path) -> None:

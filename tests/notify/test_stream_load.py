@@ -11,7 +11,7 @@ from tests.conftest import World, live_server
 
 from zhili.app import create_app
 from zhili.core.settings import Settings
-from zhili.demo import DEMO_PASSWORD
+from zhili.demo.build import DEMO_PASSWORD
 
 STREAMS = 60  # more than the 40 threads that serve sync handlers
 

@@ -60,7 +60,7 @@ def test_a_block_and_a_strip_with_the_same_prefix_can_be_held_together() -> None
 
 
 def test_village_names_are_shortened_without_doubling() -> None:
-    from zhili.org.names import short_village_name  # noqa: PLC0415
+    from zhili.demo.names import short_village_name  # noqa: PLC0415
 
     assert short_village_name("全旺村村委会") == "全旺村"
     assert short_village_name("戴家村委会") == "戴家村"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from zhili.org.demo_world import QUZHOU
+from zhili.demo.world import QUZHOU
 from zhili.org.geometry import areal_from_geojson
 from zhili.org.models import Department, DepartmentKind, Division, Household, Person, Position
 from zhili.org.roles import Role

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from tests.cases.test_flow import PNG, fushan_point
 from tests.conftest import World
 
-from zhili.demo import DEMO_PASSWORD
+from zhili.demo.build import DEMO_PASSWORD
 
 
 def _login(browser: Any, server: str, username: str) -> Any:

@@ -19,7 +19,7 @@ from zhili.app import create_app
 from zhili.core.auth import system_actor
 from zhili.core.clock import SystemClock
 from zhili.core.settings import Settings
-from zhili.demo import DEMO_PASSWORD
+from zhili.demo.build import DEMO_PASSWORD
 from zhili.org.models import Position
 
 DESK = {"width": 1280, "height": 860}

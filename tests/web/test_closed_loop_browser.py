@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from tests.cases.test_flow import PNG, fushan_point
 from tests.conftest import World
 
-from zhili.demo import DEMO_PASSWORD
+from zhili.demo.build import DEMO_PASSWORD
 
 DESK = {"width": 1280, "height": 860}
 PHONE = {"width": 390, "height": 844}

@@ -50,7 +50,7 @@ from zhili.clocks.firing import fire_due
 from zhili.core.auth import Actor, system_actor
 from zhili.core.clock import FrozenClock
 from zhili.core.settings import Settings
-from zhili.demo import LOGIN_LABELS
+from zhili.demo.build import LOGIN_LABELS
 from zhili.notify.kinds import Severity, WebhookFormat
 from zhili.notify.models import OutboxMessage
 from zhili.notify.schemas import WebhookCreate

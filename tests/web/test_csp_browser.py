@@ -20,7 +20,7 @@ from zhili.campaigns.dispatch.closing import close_campaign
 from zhili.cases.models import Case
 from zhili.core.auth import system_actor
 from zhili.core.clock import FrozenClock, SystemClock
-from zhili.demo import DEMO_PASSWORD
+from zhili.demo.build import DEMO_PASSWORD
 
 WATCH = """
 window.__problems = [];

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from zhili.demo import DEMO_PASSWORD
+from zhili.demo.build import DEMO_PASSWORD
 
 PHONE = {"width": 390, "height": 844}
 DESK = {"width": 1280, "height": 860}

@@ -15,11 +15,12 @@ from zhili.campaigns.board.simulate import RANK, Script, Shares, apply_until, st
 from zhili.campaigns.dispatch.schemas import CampaignCreate
 from zhili.campaigns.dispatch.service import dispatch_campaign
 from zhili.campaigns.lifecycle import TaskState
-from zhili.clocks.demo_clock import demo_clock, parse_duration
 from zhili.core.auth import system_actor
-from zhili.core.clock import Clock, FrozenClock
+from zhili.core.clock import Clock, FrozenClock, SystemClock
 from zhili.core.db import commit, make_engine, make_session_factory
 from zhili.core.errors import DomainError
+from zhili.core.settings import Settings
+from zhili.demo.clock import demo_clock, parse_duration
 
 app = typer.Typer(help="Campaigns (三联工程).", no_args_is_help=True)
 console = Console()
@@ -95,12 +96,15 @@ def dispatch(  # noqa: PLR0917 - typer passes options by position
         str | None, typer.Option(help="the alert behind it: the same key twice is one campaign")
     ] = None,
     database: Annotated[
-        Path | None, typer.Option(help="the SQLite file (default: the demo's)", exists=True, dir_okay=False)
+        Path | None, typer.Option(help="an SQLite file (default: ZHILI_DATABASE_URL)", exists=True, dir_okay=False)
     ] = None,
     url: Annotated[str | None, typer.Option(help="a database URL instead of --database (PostgreSQL)")] = None,
 ) -> None:
-    """Dispatch a campaign as the system (an operator's command): the same service as the API and the pages."""
-    engine = make_engine(url or f"sqlite:///{database or DEMO_DB}")
+    """Dispatch a campaign as the system (an operator's command): the same service as the API and the pages.
+
+    It writes to the configured database (ZHILI_DATABASE_URL) unless told otherwise, on the system clock.
+    """
+    engine = make_engine(url or (f"sqlite:///{database}" if database else Settings().database_url))
     try:
         data = CampaignCreate.model_validate(
             {
@@ -113,7 +117,7 @@ def dispatch(  # noqa: PLR0917 - typer passes options by position
             }
         )
         with make_session_factory(engine)() as session:
-            campaign = dispatch_campaign(session, data=data, actor=system_actor("cli"), clock=demo_clock(engine))
+            campaign = dispatch_campaign(session, data=data, actor=system_actor("cli"), clock=SystemClock())
             console.print(f"campaign {campaign.id} ({campaign.number}): {campaign.recipients:,} recipients")
     except ValidationError as exc:
         console.print(f"[red]error:[/red] {exc}")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -19,7 +21,7 @@ from zhili.cases.visibility import strip_units
 from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
-from zhili.core.db import commit
+from zhili.core.db import commit, insert_rows
 from zhili.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
 from zhili.core.params import id_in
 from zhili.matters import queries as matters
@@ -167,3 +169,11 @@ def gps_point(ref: str) -> tuple[float, float] | None:
     except ValueError:
         return None
     return (lon, lat) if -180 <= lon <= 180 and -90 <= lat <= 90 else None  # noqa: PLR2004 - degrees
+
+
+def insert_requests(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Store many help requests whole (asked, replied or not; ids given), set-based: a bulk load of case histories.
+
+    The cases and their timelines come first (`store.insert_many`); the caller audits and commits.
+    """
+    insert_rows(session, CollaborationRequest, rows)

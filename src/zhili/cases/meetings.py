@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,7 +21,7 @@ from zhili.cases.visibility import strip_units
 from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
-from zhili.core.db import commit
+from zhili.core.db import commit, insert_rows
 from zhili.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
 from zhili.org.models import Department, Division
 
@@ -130,3 +132,18 @@ def complete_task(session: Session, *, task_id: int, data: TaskDone, actor: Acto
     )
     commit(session)
     return case
+
+
+def insert_meetings(
+    session: Session,
+    meetings: Sequence[Mapping[str, Any]],
+    attendees: Sequence[Mapping[str, Any]],
+    tasks: Sequence[Mapping[str, Any]],
+) -> None:
+    """Store many meetings with their attendees and tasks whole (ids given), set-based: a bulk load of case histories.
+
+    The cases and their timelines come first (`store.insert_many`); the caller audits and commits.
+    """
+    insert_rows(session, Meeting, meetings)
+    insert_rows(session, MeetingAttendee, attendees)
+    insert_rows(session, CaseTask, tasks)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -10,7 +13,7 @@ from zhili.cases.service import add_event, load_as_party, lock_case
 from zhili.cases.visibility import visible_cases
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
-from zhili.core.db import commit
+from zhili.core.db import commit, insert_rows
 from zhili.core.errors import ForbiddenError, NotFoundError
 from zhili.core.media import CheckedPhoto, add_photo, check_photo
 
@@ -48,3 +51,14 @@ def read_photo(session: Session, *, photo_id: int, actor: Actor) -> CasePhoto:
     if photo is None:
         raise NotFoundError(f"photo {photo_id} not found")
     return photo
+
+
+def insert_photos(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Store many photos whole (ids given), set-based: a bulk load of case histories.
+
+    Each distinct image passes `check_photo` as an upload does. The cases and their timelines come
+    first (`store.insert_many`); the caller audits and commits.
+    """
+    for data in {bytes(row["data"]) for row in rows}:
+        check_photo(data)
+    insert_rows(session, CasePhoto, rows)

@@ -11,6 +11,7 @@ read once per actor), and executed with bound parameters on the session's connec
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime
 from functools import lru_cache
@@ -25,11 +26,13 @@ from zhili.cases.models import Case, CaseEvent
 from zhili.cases.visibility import helping_column, visible_cases
 from zhili.clocks.lights import RunningLimit
 from zhili.core.auth import Actor
+from zhili.core.db import sync_id_sequences
 from zhili.core.errors import ConflictError, NotFoundError
 from zhili.matters.definition import HandlerLevel, MatterDefinition, Phase
 from zhili.matters.models import MatterVersion
 
 EVIDENCE = TypeAdapter(tuple[Evidence, ...])
+ColumnValues = Mapping[str, Any]  # a row of plain column values
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +133,7 @@ _NEXT_SEQ = (
     select(func.coalesce(func.max(_EVENTS.c.seq), 0) + 1).where(_EVENTS.c.case_id == bindparam("b_case_id"))
 ).scalar_subquery()
 APPEND_EVENT = insert(_EVENTS).values(seq=_NEXT_SEQ)
+_INSERT_EVENTS = insert(_EVENTS)  # timelines numbered already: a bulk load of new cases
 _APPEND_ONE = APPEND_EVENT.returning(_EVENTS.c.seq)
 
 
@@ -214,6 +218,11 @@ def load_any(session: Session, case_id: int) -> StoredCase:
     return _from_row(row)
 
 
+def case_number(case_id: int, created_at: datetime) -> str:
+    """A case's number: `ZL`, the year it was reported and its id in seven digits."""
+    return f"ZL{created_at:%Y}{case_id:07d}"
+
+
 def insert_new(session: Session, values: dict[str, object], *, state: CaseState, matter_hash: str) -> StoredCase:
     """Store a new case numbered `ZL<year><id>`; its id is taken first, so one INSERT writes it whole.
 
@@ -223,11 +232,28 @@ def insert_new(session: Session, values: dict[str, object], *, state: CaseState,
     connection = session.connection()
     case_id = int(connection.execute(_NEXT_ID[connection.dialect.name]).scalar_one())
     created_at = cast("datetime", values["created_at"])
-    row = {**values, "id": case_id, "number": f"ZL{created_at:%Y}{case_id:07d}"}
+    row = {**values, "id": case_id, "number": case_number(case_id, created_at)}
     connection.execute(_INSERT, row)
     plain: dict[str, Any] = {name: row[name] for name in _PLAIN if name in row}
     attributes = json.loads(cast("str", row["attributes"]))
     return StoredCase(**plain, matter_hash=matter_hash, attributes=attributes, state=state)
+
+
+def insert_many(session: Session, cases: Sequence[ColumnValues], events: Sequence[ColumnValues]) -> None:
+    """Store many new cases whole with their timelines, set-based: a bulk load (the demo's year of cases).
+
+    Each case row holds every column but its number (`case_number`, set here) and an id past the
+    highest stored; each timeline is numbered from 1 in order of time, its last line the case's
+    status (`state_columns` gives a state's columns). One `executemany` per table; the caller
+    audits and commits.
+    """
+    if not cases:
+        return
+    connection = session.connection()
+    connection.execute(_INSERT, [{**row, "number": case_number(row["id"], row["created_at"])} for row in cases])
+    if events:
+        connection.execute(_INSERT_EVENTS, events)
+    sync_id_sequences(session, ["cases", "case_events"])
 
 
 def save(session: Session, case: StoredCase, state: CaseState, values: dict[str, object]) -> StoredCase:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event, text
+from sqlalchemy import Connection, DateTime, Engine, MetaData, Table, create_engine, event, insert, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -194,6 +194,18 @@ def sync_id_sequences(session: Session, tables: list[str]) -> None:
         session.execute(
             text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 1))"),  # noqa: S608 - table names are ours
         )
+
+
+def insert_rows(session: Session, model: type[Base], rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert complete rows, ids included, into a model's table with one `executemany` (a bulk load).
+
+    Core, not the ORM's bulk path: twice as fast, and the rows are complete. PostgreSQL's id
+    sequence is moved past them. Called by the owner of the table, never across domains.
+    """
+    if rows:
+        table = cast("Table", model.__table__)
+        session.connection().execute(insert(table), rows)
+        sync_id_sequences(session, [table.name])
 
 
 DEFER_COMMIT = "zhili.defer_commit"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -105,6 +106,34 @@ def geometry_columns(geom: BaseGeometry | None) -> dict[str, Any]:
 def bump_geometry_revision(session: Session) -> None:
     """Tell cached locators that polygons changed (in the caller's transaction)."""
     session.execute(update(GeometryRevision).values(revision=GeometryRevision.revision + 1))
+
+
+def store_generated_places(
+    session: Session, geometries: Sequence[Mapping[str, Any]], grids: Sequence[Mapping[str, Any]], *, source: str
+) -> None:
+    """Store generated polygons of existing divisions and new grids, set-based (the demo's synthetic places).
+
+    `geometries` are `geometry_columns` with the division's `b_code`; `grids` are whole division rows.
+    Both are marked synthetic with their `source`; cached locators are told. The caller audits and commits.
+    """
+    session.connection().execute(_SET_GEOMETRY, [{**row, "b_source": source} for row in geometries])
+    session.execute(insert(Division), grids)
+    bump_geometry_revision(session)
+
+
+_SET_GEOMETRY = (
+    update(Division)
+    .where(Division.code == bindparam("b_code"))
+    .values(
+        is_synthetic=True,
+        source=bindparam("b_source"),
+        geometry=bindparam("geometry"),
+        min_lon=bindparam("min_lon"),
+        min_lat=bindparam("min_lat"),
+        max_lon=bindparam("max_lon"),
+        max_lat=bindparam("max_lat"),
+    )
+)
 
 
 def import_divisions(session: Session, *, root: str, actor: Actor, clock: Clock) -> int:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -9,10 +12,21 @@ from sqlalchemy.orm import Session
 from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
-from zhili.core.db import commit
+from zhili.core.db import commit, insert_rows
 from zhili.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
 from zhili.org import visibility
-from zhili.org.models import Department, Division, GridContact, Person, Position
+from zhili.org.models import (
+    Department,
+    DepartmentGrid,
+    DepartmentGridCell,
+    Division,
+    GridContact,
+    Household,
+    Person,
+    Position,
+    Zone,
+    ZoneMember,
+)
 from zhili.org.permissions import require_manager, require_writable
 from zhili.org.queries import get_person
 from zhili.org.roles import DEPARTMENT_ROLES, Role
@@ -203,3 +217,41 @@ def set_grid_contact(session: Session, *, grid_code: str, data: GridContactSet, 
         at=clock.now(),
     )
     commit(session)
+
+
+# Bulk loads (the demo world): set-based, ids given where the rows reference each other; the caller
+# audits the load as a whole and commits.
+
+
+def insert_people(
+    session: Session,
+    people: Sequence[Mapping[str, Any]],
+    positions: Sequence[Mapping[str, Any]],
+    households: Sequence[Mapping[str, Any]],
+) -> None:
+    """Store many people, their posts and the households they look after whole (ids given), parents first.
+
+    A post's supervisor is an earlier post: ids ascend, so one ordered insert satisfies the reference.
+    """
+    insert_rows(session, Person, people)
+    insert_rows(session, Position, positions)
+    insert_rows(session, Household, households)
+
+
+def add_zone(session: Session, *, name: str, members: Sequence[str]) -> int:
+    """A zone (片区) led by its first member division; its id."""
+    zone = Zone(name=name, leading_division_code=members[0])
+    session.add(zone)
+    session.flush()
+    session.add_all(ZoneMember(zone_id=zone.id, division_code=code) for code in members)
+    return zone.id
+
+
+def add_department_grid(session: Session, *, department_id: int, name: str, grids: Sequence[str], contact: int) -> int:
+    """A unit's own grid over some grids, with `contact` (a post) as the unit's contact for each; its id."""
+    department_grid = DepartmentGrid(department_id=department_id, name=name)
+    session.add(department_grid)
+    session.flush()
+    session.add_all(DepartmentGridCell(department_grid_id=department_grid.id, grid_code=grid) for grid in grids)
+    session.add_all(GridContact(grid_code=grid, department_id=department_id, position_id=contact) for grid in grids)
+    return department_grid.id

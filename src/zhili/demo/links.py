@@ -5,12 +5,13 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from zhili.org.demo_network import Territory
-from zhili.org.demo_people import PeopleBuilder
+from zhili.demo.names import short_village_name
+from zhili.demo.network import Territory
+from zhili.demo.people import PeopleBuilder
+from zhili.org import service as org
 from zhili.org.division_code import DivisionCode
 from zhili.org.geometry import areal_from_geojson
-from zhili.org.models import DepartmentGrid, DepartmentGridCell, Division, GridContact, Zone, ZoneMember
-from zhili.org.names import short_village_name
+from zhili.org.models import Division
 from zhili.org.roles import Role
 
 MAX_ZONE_MEMBERS = 3
@@ -38,11 +39,7 @@ def create_zones(session: Session, land: Territory) -> int:
         small = [t for t in townships if land.names[t].endswith("乡") and shapes[t].intersects(shapes[leader])]
         if not small:
             continue
-        zone = Zone(name=f"{land.names[leader]}片区", leading_division_code=leader)
-        session.add(zone)
-        session.flush()
-        members = [leader, *sorted(small)[:MAX_ZONE_MEMBERS]]
-        session.add_all(ZoneMember(zone_id=zone.id, division_code=code) for code in members)
+        org.add_zone(session, name=f"{land.names[leader]}片区", members=[leader, *sorted(small)[:MAX_ZONE_MEMBERS]])
         made += 1
     return made
 
@@ -75,11 +72,8 @@ def merge_traffic_grids(session: Session, land: Territory, plan: list[tuple[int,
     """A traffic-police grid per community over its grids, with its officer named for each grid."""
     contacts = 0
     for dept_id, community, officer in plan:
-        dept_grid = DepartmentGrid(department_id=dept_id, name=f"{short_village_name(land.names[community])}交警网格")
-        session.add(dept_grid)
-        session.flush()
         grids = land.children[community]
-        session.add_all(DepartmentGridCell(department_grid_id=dept_grid.id, grid_code=grid) for grid in grids)
-        session.add_all(GridContact(grid_code=grid, department_id=dept_id, position_id=officer) for grid in grids)
+        name = f"{short_village_name(land.names[community])}交警网格"
+        org.add_department_grid(session, department_id=dept_id, name=name, grids=grids, contact=officer)
         contacts += len(grids)
     return contacts

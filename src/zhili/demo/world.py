@@ -13,10 +13,10 @@ from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.core.errors import ConflictError
-from zhili.org.demo_links import appoint_traffic_contacts, create_zones, merge_traffic_grids
-from zhili.org.demo_network import Heads, Territory, staff_longyou, staff_territory
-from zhili.org.demo_people import LONGYOU, PeopleBuilder, staff_departments
-from zhili.org.demo_places import generate_places
+from zhili.demo.links import appoint_traffic_contacts, create_zones, merge_traffic_grids
+from zhili.demo.network import Heads, Territory, staff_longyou, staff_territory
+from zhili.demo.people import LONGYOU, PeopleBuilder, staff_departments
+from zhili.demo.places import generate_places
 from zhili.org.division_code import DivisionCode
 from zhili.org.importing import import_catalogs, import_divisions, instantiate_departments
 from zhili.org.models import Person

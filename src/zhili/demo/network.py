@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from zhili.org.demo_people import (
+from zhili.demo.names import short_village_name
+from zhili.demo.people import (
     HOUSEHOLDS_PER_MEMBER,
     LONGYOU,
     PARTY_MEMBERS,
@@ -17,7 +18,6 @@ from zhili.org.demo_people import (
 )
 from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.models import Division
-from zhili.org.names import short_village_name
 from zhili.org.roles import Role
 
 GRID_HEAD_TITLE = "村两委委员"  # a village-committee member heading a grid (两委联格)

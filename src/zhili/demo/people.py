@@ -6,13 +6,13 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from zhili.core.db import sync_id_sequences
+from zhili.demo.names import person_names
+from zhili.org import service as org
 from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.models import Household, Person, Position
-from zhili.org.names import person_names
 from zhili.org.roles import Role
 
 LONGYOU = "330825"
@@ -110,12 +110,7 @@ class PeopleBuilder:
 
     def flush(self) -> None:
         """Insert everything collected, parents before children, and fix id sequences."""
-        self.session.execute(insert(Person), self.people)
-        # Supervisors reference earlier posts; ids ascend, so one ordered insert satisfies the FK.
-        self.session.execute(insert(Position), self.positions)
-        if self.households:
-            self.session.execute(insert(Household), self.households)
-        sync_id_sequences(self.session, ["people", "positions", "households"])
+        org.insert_people(self.session, self.people, self.positions, self.households)
 
 
 def staff_departments(

@@ -8,14 +8,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from shapely.geometry import MultiPolygon, Polygon
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from zhili.demo.names import short_village_name
 from zhili.org.division_code import DivisionCode
 from zhili.org.geometry import areal_from_geojson, partition
-from zhili.org.importing import bump_geometry_revision, geometry_columns
+from zhili.org.importing import geometry_columns, store_generated_places
 from zhili.org.models import Division
-from zhili.org.names import short_village_name
 
 SYNTHETIC_SOURCE = "synthetic"
 GRIDS_PER_CITY = 4800
@@ -89,7 +89,7 @@ def generate_places(session: Session, *, city: str, seed: int, progress: Progres
                 updates.append({"b_code": village.code, **geometry_columns(villages[village.code])})
                 grids.extend(_grid_rows(village, villages[village.code], counts[village.code], seed))
         progress(county_code, len(by_parent[county_code]))
-    _store(session, updates, grids)
+    store_generated_places(session, updates, grids, source=SYNTHETIC_SOURCE)
     return len(grids)
 
 
@@ -108,22 +108,3 @@ def _grid_rows(village: PlaceRow, geom: Polygon | MultiPolygon, count: int, seed
         }
         for n, piece in enumerate(pieces, start=1)
     ]
-
-
-def _store(session: Session, updates: list[dict[str, object]], grids: list[dict[str, object]]) -> None:
-    stmt = (
-        update(Division)
-        .where(Division.code == bindparam("b_code"))
-        .values(
-            is_synthetic=True,
-            source=SYNTHETIC_SOURCE,
-            geometry=bindparam("geometry"),
-            min_lon=bindparam("min_lon"),
-            min_lat=bindparam("min_lat"),
-            max_lon=bindparam("max_lon"),
-            max_lat=bindparam("max_lat"),
-        )
-    )
-    session.connection().execute(stmt, updates)
-    session.execute(insert(Division), grids)
-    bump_geometry_revision(session)

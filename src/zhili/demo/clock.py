@@ -11,10 +11,10 @@ import threading
 import time
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from zhili.clocks.models import ClockOffset
+from zhili.clocks import offsets
 from zhili.core.clock import Clock, OffsetClock, SystemClock
 from zhili.core.db import make_session_factory
 
@@ -64,18 +64,9 @@ def demo_clock(engine: Engine, base: Clock | None = None) -> Clock:
 
 def read_offset(session: Session) -> timedelta:
     """The stored offset (zero when the clock was never moved)."""
-    seconds = session.scalar(select(ClockOffset.seconds).where(ClockOffset.name == ROW))
-    return timedelta(seconds=seconds or 0.0)
+    return offsets.read_offset(session, ROW)
 
 
 def advance(session: Session, delta: timedelta, *, now: datetime) -> timedelta:
     """Move the demo clock forward (or reset it with a negative delta down to zero); the new offset."""
-    row = session.get(ClockOffset, ROW)
-    current = timedelta(seconds=row.seconds) if row else timedelta(0)
-    offset = max(timedelta(0), current + delta)
-    if row is None:
-        session.add(ClockOffset(name=ROW, seconds=offset.total_seconds(), updated_at=now))
-    else:
-        row.seconds, row.updated_at = offset.total_seconds(), now
-    session.commit()
-    return offset
+    return offsets.move_offset(session, ROW, delta, now=now)

@@ -9,12 +9,12 @@ from sqlalchemy.orm import Session
 
 from zhili.access.service import create_account
 from zhili.campaigns.templates_service import seed_templates
-from zhili.cases.demo_cases import DemoCases, build_demo_cases
-from zhili.cases.demo_clocks import schedule_demo_timers
 from zhili.core.auth import system_actor
 from zhili.core.clock import Clock
+from zhili.demo.case_timers import schedule_demo_timers
+from zhili.demo.cases import DemoCases, build_demo_cases
+from zhili.demo.world import DEFAULT_SEED, DemoWorld, Step, build_demo_world
 from zhili.matters.service import sync_catalog
-from zhili.org.demo_world import DEFAULT_SEED, DemoWorld, Step, build_demo_world
 from zhili.org.models import Department, Position
 from zhili.org.roles import Role
 

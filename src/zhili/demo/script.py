@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from zhili.cases import lifecycle as lc
-from zhili.cases.demo_lives import MINUTE, Agent, Cast, LaterThanNow, Life, Row, Unit
+from zhili.demo.lives import MINUTE, Agent, Cast, LaterThanNow, Life, Row, Unit
 from zhili.matters.definition import EvidenceKind, Phase
 
 Scheduled = tuple[datetime, Callable[[datetime], None]]  # side work due at a time: help replies, meetings, tasks

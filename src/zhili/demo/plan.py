@@ -17,16 +17,16 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
 from zhili.cases.deadlines import phase_clock
-from zhili.cases.demo_lives import Agent, Cast, Ledger, Life, Row, Unit
-from zhili.cases.demo_script import live
 from zhili.cases.lifecycle import Party
 from zhili.cases.routing import TOWNSHIP, Routing, handling_division
-from zhili.cases.store import state_columns
+from zhili.cases.store import case_number, state_columns
 from zhili.clocks.calendar import WorkCalendar
+from zhili.demo.lives import Agent, Cast, Ledger, Life, Row, Unit
+from zhili.demo.names import person_names
+from zhili.demo.script import live
 from zhili.matters.definition import AttributeDefinition, Datatype, MatterDefinition
 from zhili.org.division_code import DivisionCode
 from zhili.org.geometry import areal_from_geojson
-from zhili.org.names import person_names
 from zhili.org.routing import ancestor_codes
 
 DEMO_CASES = 10_000
@@ -206,7 +206,7 @@ class _Planner:
         life.report(created_at, routed, {"contact_position_id": contact, "grid_code": grid.code} if contact else None)
         live(life)
         return {
-            "id": case_id, "number": f"ZL{created_at:%Y}{case_id:07d}", "matter_code": definition.code,
+            "id": case_id, "number": case_number(case_id, created_at), "matter_code": definition.code,
             "matter_version_id": version_id, "channel": channel, "lon": point[0], "lat": point[1],
             "place_code": grid.code, "grid_code": grid.code, "handling_division": handling,
             "dispatcher_division": routing.dispatcher_division, "routed_unit_id": lead.id,

@@ -5,25 +5,25 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from zhili.cases.demo_lives import Agent, Unit
-from zhili.cases.demo_plan import DEMO_CASES, CasePlan, CaseWorld, GridSpot, plan_cases
+from zhili.cases import collaboration, meetings, photos, store
 from zhili.cases.models import Case, CaseEvent, CasePhoto, CaseTask, CollaborationRequest, Meeting, MeetingAttendee
 from zhili.cases.routing import COUNTY, TOWNSHIP, Routing, handling_division, route
 from zhili.core import audit
 from zhili.core.audit import AuditEntry
 from zhili.core.auth import Actor
-from zhili.core.db import commit, sync_id_sequences
+from zhili.core.db import commit
+from zhili.demo.lives import Agent, Unit
+from zhili.demo.names import short_village_name
+from zhili.demo.plan import DEMO_CASES, CasePlan, CaseWorld, GridSpot, plan_cases
 from zhili.matters.definition import MatterDefinition
 from zhili.matters.models import MatterVersion
 from zhili.matters.queries import parse_stored
 from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.models import Department, Division, GridContact, Person, Position
-from zhili.org.names import short_village_name
 from zhili.org.roles import Role
 
 VILLAGE = DivisionLevel.VILLAGE
@@ -51,16 +51,12 @@ def build_demo_cases(
     first_ids = {model.__tablename__: (session.scalar(select(func.max(model.id))) or 0) + 1 for model in MODELS}
     plan = plan_cases(world, seed=seed, now=clock_now, first_ids=first_ids, cases=cases)
     ledger = plan.ledger
-    for model, rows in zip(
-        MODELS,
-        (plan.cases, ledger.events, ledger.requests, ledger.meetings, ledger.attendees, ledger.tasks, ledger.photos),
-        strict=True,
-    ):
-        if rows:
-            # Core inserts of the tables: twice as fast as the ORM's bulk path, and the rows are complete.
-            session.execute(insert(cast("Table", model.__table__)), rows)
+    # Through the owners' bulk loads, parents first: one executemany per table.
+    store.insert_many(session, plan.cases, ledger.events)
+    collaboration.insert_requests(session, ledger.requests)
+    meetings.insert_meetings(session, ledger.meetings, ledger.attendees, ledger.tasks)
+    photos.insert_photos(session, ledger.photos)
     audit.record_many(session, _audit_entries(plan, actor), at=clock_now)
-    sync_id_sequences(session, [model.__tablename__ for model in MODELS])
     commit(session)
     return DemoCases(
         cases=len(plan.cases),
