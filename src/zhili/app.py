@@ -82,6 +82,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     trust_proxies(app, settings.trusted_proxies)
+    # First of the app's routes: the router tries routes in order, and a static file should not be
+    # matched against every API route and page before its own mount (most of its cost was that).
+    static = resources.files("zhili.web").joinpath("static")
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
     routers = (
         access_api.router,
         org_api.router,
@@ -109,8 +113,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
     )
     for router in routers:
         app.include_router(router)
-    static = resources.files("zhili.web").joinpath("static")
-    app.mount("/static", StaticFiles(directory=str(static)), name="static")
 
     @app.get("/healthz", tags=["health"])
     def healthz(session: DbSession) -> dict[str, str]:
