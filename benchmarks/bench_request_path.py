@@ -34,13 +34,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import importlib.util
+import json
+import os
+import signal
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Coroutine, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Coroutine, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 from _setup import build_world
 from bench_intake_http import (
@@ -68,6 +74,9 @@ TARGET_STATIC_SHARE = 0.70
 TARGET_INTAKE_SHARE = 0.50
 TARGET_RATE, TARGET_P99_MS = 100, 50.0
 APPS = {"bare": "bare_static_app", "zhili": "zhili_app"}
+SPLIT_FILE = "ZHILI_BENCH_SPLIT_FILE"
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def bare_static_app() -> object:
@@ -95,6 +104,47 @@ def zhili_app() -> object:
     return create_bench_app()
 
 
+class Split:
+    """CPU seconds the request handler and the case service spent (thread CPU), counted in the server.
+
+    Written as JSON to `path` on SIGUSR2, so the load can read the counters around a phase.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.lock = threading.Lock()
+        self.counters = {"handler": [0, 0.0], "service": [0, 0.0]}
+
+    def timed(self, name: str, function: Callable[P, R]) -> Callable[P, R]:
+        """`function`, with its calls and thread CPU added to the counter `name`."""
+        counter = self.counters[name]
+
+        @functools.wraps(function)
+        def timed(*args: P.args, **kwargs: P.kwargs) -> R:
+            started = time.thread_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                with self.lock:
+                    counter[0] += 1
+                    counter[1] += time.thread_time() - started
+
+        return timed
+
+    def install(self) -> None:
+        """Count `cases.api`'s handler body (`respond_once`: service, answer, commit) and `report_case`."""
+        from zhili.cases import api, service  # noqa: PLC0415
+
+        for module, name, part in ((api, "respond_once", "handler"), (service, "report_case", "service")):
+            setattr(module, name, self.timed(part, getattr(module, name)))
+        signal.signal(signal.SIGUSR2, lambda _signum, _frame: self.dump())
+
+    def dump(self) -> None:
+        """Write the counters."""
+        with self.lock:
+            self.path.write_text(json.dumps(self.counters))
+
+
 def serve(name: str, port: int) -> None:
     """Run one app under uvicorn with the options `zhili serve` uses (the server process's entry)."""
     import uvicorn  # noqa: PLC0415
@@ -102,7 +152,23 @@ def serve(name: str, port: int) -> None:
     from zhili.core.serving import server_config  # noqa: PLC0415
 
     app = globals()[APPS[name]]()
+    if name == "zhili":
+        Split(Path(os.environ[SPLIT_FILE])).install()
     uvicorn.Server(server_config(app, host="127.0.0.1", port=port)).run()
+
+
+def split_counters(server: Server, path: Path) -> dict[str, list[float]]:
+    """The server's handler and service counters now, and its event-loop thread's CPU seconds."""
+    path.unlink(missing_ok=True)
+    server.process.send_signal(signal.SIGUSR2)
+    deadline = time.monotonic() + 10
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    counters: dict[str, list[float]] = json.loads(path.read_text())
+    task = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/stat").read_text()
+    main = task.rsplit(")", 1)[1].split()
+    counters["loop"] = [0, (int(main[11]) + int(main[12])) / os.sysconf("SC_CLK_TCK")]
+    return counters
 
 
 def start(name: str, url: str, tmp: Path) -> Server:
@@ -226,6 +292,23 @@ def line(label: str, load: Load) -> str:
     )
 
 
+def split_lines(phases: Phases) -> list[str]:
+    """Where a report's server CPU goes, over the closed-loop intake rounds."""
+    requests = sum(len(load.latencies_ms) for load in phases.intake)
+    if not requests or "loop" not in phases.split:
+        return []
+    total = sum(load.server_cpu_s for load in phases.intake) * 1000 / requests
+    loop, handler, service = (phases.split[part][1] * 1000 / requests for part in ("loop", "handler", "service"))
+    threads = total - loop
+    return [
+        f"  intake server CPU per report, {requests:,} reports: {total:.2f} ms =",
+        f"    event loop (server, middleware, routing, body, dependencies, answer)  {loop:5.2f} ms",
+        f"    thread pool outside the handler's body (actor lookups, session close) {threads - handler:5.2f} ms",
+        f"    handler body: respond_once without report_case (answer, commit)     {handler - service:5.2f} ms",
+        f"    cases.service.report_case                                           {service:5.2f} ms",
+    ]
+
+
 def verdict(met: bool) -> str:
     """'met' or 'NOT met'."""
     return "met" if met else "NOT met"
@@ -240,6 +323,7 @@ class Phases:
     intake: list[Load]
     open: dict[int, Load]
     warm: list[Load]
+    split: dict[str, list[float]] = field(default_factory=dict)  # intake rounds: [calls, CPU s] by part
 
     def all(self) -> Iterator[tuple[Load, int]]:
         """Each load with the status its answers must have."""
@@ -263,7 +347,13 @@ def run_phases(args: argparse.Namespace, bare: Target, static: Target, intake: T
     for _ in range(args.rounds):
         phases.bare.append(closed_loop(bare, args.clients, count=args.requests))
         phases.static.append(closed_loop(static, args.clients, count=args.requests))
+        before = split_counters(intake.server, args.split_file)
         phases.intake.append(closed_loop(intake, args.clients, bodies=next_bodies(args.requests)))
+        after = split_counters(intake.server, args.split_file)
+        for part, (calls, cpu) in after.items():
+            total = phases.split.setdefault(part, [0, 0.0])
+            total[0] += calls - before[part][0]
+            total[1] += cpu - before[part][1]
     for rate in args.rates:
         phases.open[rate] = open_loop(intake, next_bodies(round(rate * args.seconds)), rate)
     return phases
@@ -295,6 +385,7 @@ def report(args: argparse.Namespace, phases: Phases, problems: list[str]) -> lis
             f"  intake / Zhili static        {intake_share:6.0%}   target ≥ {TARGET_INTAKE_SHARE:.0%}: "
             f"{verdict(intake_share >= TARGET_INTAKE_SHARE)}"
         ),
+        *split_lines(phases),
         f"open loop: reports at a fixed rate for {args.seconds:.0f} s each, latency from the scheduled time",
         *(line(f"{rate}/s offered ({load.requests:,} reports)", load) for rate, load in phases.open.items()),
     ]
@@ -326,6 +417,8 @@ def main() -> int:
     token = bearer_token(world)
     needed = WARMUP + args.rounds * args.requests + sum(round(rate * args.seconds) for rate in args.rates)
     bodies = report_bodies(world, needed)
+    args.split_file = tmp / "split.json"
+    os.environ[SPLIT_FILE] = str(args.split_file)
     servers = [start("bare", world.url, tmp), start("zhili", world.url, tmp)]
     try:
         for server in servers:
