@@ -66,9 +66,10 @@ from bench_intake_http import (
 STATIC_PATH = "/static/vendor/leaflet/images/marker-icon.png"
 CLIENTS = 32
 REQUESTS = 3_000
+REPORTS = 1_000
 WARMUP = 300
 RATES = (50, 100, 200)
-SECONDS = 10.0
+SECONDS = 5.0
 MAX_CONNECTIONS = 256
 TARGET_STATIC_SHARE = 0.70
 TARGET_INTAKE_SHARE = 0.50
@@ -348,7 +349,7 @@ def run_phases(args: argparse.Namespace, bare: Target, static: Target, intake: T
         phases.bare.append(closed_loop(bare, args.clients, count=args.requests))
         phases.static.append(closed_loop(static, args.clients, count=args.requests))
         before = split_counters(intake.server, args.split_file)
-        phases.intake.append(closed_loop(intake, args.clients, bodies=next_bodies(args.requests)))
+        phases.intake.append(closed_loop(intake, args.clients, bodies=next_bodies(args.reports)))
         after = split_counters(intake.server, args.split_file)
         for part, (calls, cpu) in after.items():
             total = phases.split.setdefault(part, [0, 0.0])
@@ -366,8 +367,8 @@ def report(args: argparse.Namespace, phases: Phases, problems: list[str]) -> lis
     at_target = phases.open.get(TARGET_RATE)
     lines = [
         (
-            f"closed loop: {args.clients} keep-alive connections, {args.requests:,} requests a phase, best of "
-            f"{args.rounds} rounds"
+            f"closed loop: {args.clients} keep-alive connections, {args.requests:,} GETs or {args.reports:,} reports "
+            f"a phase, best of {args.rounds} rounds"
         ),
         line(f"(a) bare Starlette GET {STATIC_PATH.rsplit('/', 1)[1]}", bare),
         line("(b) Zhili GET the same file", static),
@@ -405,6 +406,7 @@ def main() -> int:
     parser.add_argument("port", nargs="?", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--clients", type=int, default=CLIENTS)
     parser.add_argument("--requests", type=int, default=REQUESTS, help="requests per closed-loop phase")
+    parser.add_argument("--reports", type=int, default=REPORTS, help="reports per closed-loop intake phase")
     parser.add_argument("--rounds", type=int, default=2, help="closed-loop rounds (the best is kept)")
     parser.add_argument("--rates", type=int, nargs="+", default=list(RATES), help="open-loop reports/s")
     parser.add_argument("--seconds", type=float, default=SECONDS, help="seconds per open-loop rate")
@@ -415,7 +417,7 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="zhili-bench-path-"))
     world = build_world(tmp / "intake.sqlite")
     token = bearer_token(world)
-    needed = WARMUP + args.rounds * args.requests + sum(round(rate * args.seconds) for rate in args.rates)
+    needed = WARMUP + args.rounds * args.reports + sum(round(rate * args.seconds) for rate in args.rates)
     bodies = report_bodies(world, needed)
     args.split_file = tmp / "split.json"
     os.environ[SPLIT_FILE] = str(args.split_file)

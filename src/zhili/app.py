@@ -27,6 +27,7 @@ from zhili.core.db import make_engine, make_session_factory
 from zhili.core.http import DbSession, Services
 from zhili.core.limits import BodySizeLimitMiddleware, ControlCharacterGuardMiddleware, SecurityHeadersMiddleware
 from zhili.core.request_context import RequestIdMiddleware, configure_logging
+from zhili.core.routing import skip_unreachable_routers
 from zhili.core.serving import trust_proxies
 from zhili.core.settings import Settings
 from zhili.matters import api as matters_api
@@ -113,6 +114,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
     )
     for router in routers:
         app.include_router(router)
+    skip_unreachable_routers(app)
 
     @app.get("/healthz", tags=["health"])
     def healthz(session: DbSession) -> dict[str, str]:

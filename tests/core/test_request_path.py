@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
+from fastapi import FastAPI
 from fastapi.routing import Mount
 from pydantic import BaseModel
+from starlette.routing import Match
 from starlette.types import Message
 from tests.conftest import World
 
@@ -95,3 +98,33 @@ def test_a_created_answer_is_the_models_json_encoded_once() -> None:
     assert response.body == made.model_dump_json().encode()
     assert response.headers["location"] == "/api/v1/things/7"
     assert response.headers["content-type"] == "application/json"
+
+
+def _resolve(app: FastAPI, method: str, path: str) -> tuple[int, Match] | None:
+    """Which of the app's routes takes the request (its index), fully or for another method; None for a 404."""
+    scope = {"type": "http", "method": method, "path": path, "root_path": "", "headers": []}
+    partial = None
+    for index, route in enumerate(app.router.routes):
+        match, _child = route.matches(dict(scope))
+        if match == Match.FULL:
+            return index, match
+        if match == Match.PARTIAL and partial is None:
+            partial = (index, match)
+    return partial
+
+
+def test_skipping_unreachable_routers_changes_no_route(sqlite_world: World) -> None:
+    settings = Settings(environment="test", database_url=sqlite_world.url)
+    guarded = create_app(settings, engine=sqlite_world.engine)
+    walked = create_app(settings, engine=sqlite_world.engine)
+    for route in walked.router.routes:
+        vars(route).pop("matches", None)  # back to the full walk
+    paths = {"/", "/nothing", "/api/v1/nothing", "/cases/", "/static/css/zhili.css"}
+    for route in walked.routes:
+        for router_route in getattr(getattr(route, "original_router", None), "routes", [route]):
+            path = re.sub(r"\{[^}]*\}", "1", str(getattr(router_route, "path", "/")))
+            paths |= {path, path + "/", path + "/x"}
+    assert len(paths) > 150
+    for path in sorted(paths):
+        for method in ("GET", "POST", "DELETE"):
+            assert _resolve(guarded, method, path) == _resolve(walked, method, path), (method, path)
