@@ -33,7 +33,8 @@ Figures of one run (2026-12-03, shared 2-core machine, load average 7–9): bare
 server CPU a request, Zhili's static path 607/s at 1.32 ms (103 %, target met; 55 % before the route
 order and router guard), intake 22/s at 18.8 ms (4 %, not met: 15.2 ms of it is ``report_case``),
 and every open-loop rate an overload of a server saturated at 20–30 reports/s (p99 8.5 / 11.3 /
-29.2 s at 50 / 100 / 200 per second). docs/how-to/run-the-benchmarks.md reads them.
+29.2 s at 50 / 100 / 200 per second). A quieter second run: static 81 %, intake 9 % (48/s), p99
+0.76 / 5.6 / 13.4 s. docs/how-to/run-the-benchmarks.md reads them.
 
 The exit status is 1 only on an error (a failed request, an unexpected status, a stored-case count
 that does not match the 201s, a broken audit chain); a missed target is printed, not failed.
