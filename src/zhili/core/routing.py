@@ -25,7 +25,9 @@ _PLAIN_ROUTES = (APIRoute, APIWebSocketRoute, Route, WebSocketRoute)
 def skip_unreachable_routers(app: FastAPI) -> None:
     """Guard each router included in `app` by the literal prefixes of its routes (call after including them).
 
-    A router holding anything but plain routes (a mount, a router of its own) is always tried.
+    The prefixes are read now: a route added to an included router later would not be reached
+    (`create_app` adds none). A router holding anything but plain routes (a mount, a router of its
+    own) is always tried.
     """
     for included in app.router.routes:
         router = getattr(included, "original_router", None)
