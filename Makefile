@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_demo_world.py
 	$(BIN)/python benchmarks/bench_closed_loops.py
 	$(BIN)/python benchmarks/bench_intake_http.py
+	$(BIN)/python benchmarks/bench_request_path.py
 	$(BIN)/python benchmarks/bench_outbox.py
 	$(BIN)/python benchmarks/bench_sweeps.py
 	$(BIN)/python benchmarks/bench_board.py

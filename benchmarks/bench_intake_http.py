@@ -122,7 +122,8 @@ def bearer_token(world: BenchWorld) -> str:
 class Server:
     """uvicorn in a subprocess on a loopback port, with the app built from ZHILI_ variables."""
 
-    def __init__(self, url: str, *, app: str, workers: int, log: Path) -> None:
+    def __init__(self, url: str, *, app: str, workers: int, log: Path, command: list[str] | None = None) -> None:
+        """Start `python -m uvicorn app` (or `command` followed by the port) with the ZHILI_ variables."""
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -133,24 +134,28 @@ class Server:
             "ZHILI_ENVIRONMENT": "production",
             "ZHILI_LOG_JSON": "true",
         }
-        command = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            app,
-            "--factory",
-            "--app-dir",
-            str(ROOT / "benchmarks"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ]
+        command = (
+            [*command, str(self.port)]
+            if command is not None
+            else [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                app,
+                "--factory",
+                "--app-dir",
+                str(ROOT / "benchmarks"),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(workers),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ]
+        )
         with log.open("wb") as out:
             self.process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
 

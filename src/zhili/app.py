@@ -33,6 +33,7 @@ from zhili.core.http import DbSession, Services
 from zhili.core.limits import BodySizeLimitMiddleware, ControlCharacterGuardMiddleware, SecurityHeadersMiddleware
 from zhili.core.problems import problem_response
 from zhili.core.request_context import RequestIdMiddleware, configure_logging
+from zhili.core.routing import skip_unreachable_routers
 from zhili.core.serving import trust_proxies
 from zhili.core.settings import Settings
 from zhili.matters import api as matters_api
@@ -88,6 +89,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     trust_proxies(app, settings.trusted_proxies)
+    # First of the app's routes: the router tries routes in order, and a static file should not be
+    # matched against every API route and page before its own mount (most of its cost was that).
+    static = resources.files("zhili.web").joinpath("static")
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
     routers = (
         access_api.router,
         org_api.router,
@@ -115,8 +120,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
     )
     for router in routers:
         app.include_router(router)
-    static = resources.files("zhili.web").joinpath("static")
-    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    skip_unreachable_routers(app)
 
     @app.get("/healthz", tags=["health"])
     def healthz(session: DbSession) -> dict[str, str]:

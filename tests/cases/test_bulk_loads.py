@@ -13,7 +13,7 @@ from tests.conftest import START
 
 from zhili.cases import photos, store
 from zhili.cases.models import Case, CaseEvent, CasePhoto
-from zhili.cases.photos import UnsupportedMediaTypeError
+from zhili.core.media import UnsupportedMediaTypeError
 
 
 def _copy_of_a_stored_case(session: Session) -> dict[str, Any]:

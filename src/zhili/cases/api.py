@@ -68,7 +68,7 @@ def report_case(
         session,
         owner=actor.audit_name,
         key=idempotency_key,
-        request=("POST", "/api/v1/cases", body.model_dump(mode="json")),
+        request=("POST", "/api/v1/cases", body),
         now=clock.now(),
         create=create,
         location=lambda created: str(created["links"]["self"]),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -37,8 +37,15 @@ class IdempotencyRecord(Base):
 
 
 @dataclass(frozen=True)
+class JsonText:
+    """An answer already encoded as JSON: stored and sent as it is, never encoded again."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class StoredResponse:
-    """What to send back: the status and JSON body of the first execution."""
+    """What to send back: the status and JSON body of the first execution (`JsonText` if encoded already)."""
 
     status_code: int
     body: Any
@@ -103,7 +110,7 @@ def run_once(
         key=key,
         fingerprint=request_fingerprint,
         status_code=status_code,
-        body=json.dumps(body, default=str, ensure_ascii=False),
+        body=body.text if isinstance(body, JsonText) else json.dumps(body, default=str, ensure_ascii=False),
         created_at=now,
     )
     session.add(record)
@@ -118,6 +125,14 @@ def run_once(
     return StoredResponse(status_code, body, is_replay=False)
 
 
+class _EncodedOnce(JSONResponse):
+    """A JSON answer that sends `JsonText` as it is and encodes anything else (a replay's stored JSON)."""
+
+    def render(self, content: Any) -> bytes:
+        """The body's bytes."""
+        return content.text.encode() if isinstance(content, JsonText) else super().render(content)
+
+
 def respond_once(
     session: Session,
     *,
@@ -126,18 +141,24 @@ def respond_once(
     request: tuple[str, str, Any],
     now: datetime,
     create: Callable[[], BaseModel],
-    location: Callable[[Any], str] | None = None,
+    location: Callable[[Mapping[str, Any]], str] | None = None,
 ) -> JSONResponse:
     """The HTTP side of `run_once` for a creating POST: 201 with the created thing, replayed on retry.
 
-    `request` is (method, path, payload) and fingerprints the request; without a key the creation
-    simply runs. Either way the answer is built inside the creating transaction, which commits
-    after it, so answering never starts a second transaction. `location` names the created thing's
-    URL in the answer's body, sent as the Location header.
+    `request` is (method, path, payload) and fingerprints the request (a payload that is a model
+    is dumped only when there is a key to check); without a key the creation simply runs. Either
+    way the answer is built inside the creating transaction, which commits after it, so answering
+    never starts a second transaction. The created thing is encoded to JSON once: that text is
+    the answer and, with a key, what is stored for a replay. `location` names the created thing's
+    URL from its fields (on a replay, from the stored JSON), sent as the Location header.
     """
+    fields: Mapping[str, Any] = {}
 
     def act() -> tuple[int, Any]:
-        return 201, create().model_dump(mode="json")
+        nonlocal fields
+        created = create()
+        fields = dict(created)
+        return 201, JsonText(created.model_dump_json())
 
     if key is None:
         with deferred_commit(session):
@@ -145,8 +166,13 @@ def respond_once(
         session.commit()
         stored = StoredResponse(status_code, body, is_replay=False)
     else:
-        stored = run_once(session, owner=owner, key=key, request_fingerprint=fingerprint(*request), now=now, action=act)
+        method, path, payload = request
+        if isinstance(payload, BaseModel):
+            payload = payload.model_dump(mode="json")
+        stored = run_once(
+            session, owner=owner, key=key, request_fingerprint=fingerprint(method, path, payload), now=now, action=act
+        )
     headers = {"Idempotent-Replayed": "true"} if stored.is_replay else {}
     if location is not None:
-        headers["Location"] = location(stored.body)
-    return JSONResponse(stored.body, status_code=stored.status_code, headers=headers)
+        headers["Location"] = location(stored.body if stored.is_replay else fields)
+    return _EncodedOnce(stored.body, status_code=stored.status_code, headers=headers)

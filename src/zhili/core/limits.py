@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import unquote_to_bytes
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zhili.core.request_context import send_problem
+
+_CONTROL = re.compile(rb"[\x00-\x1f\x7f]")
 
 
 class ControlCharacterGuardMiddleware:
@@ -23,8 +26,9 @@ class ControlCharacterGuardMiddleware:
         """Pass the request on, or answer 400."""
         if scope["type"] == "http":
             raw = scope.get("raw_path", b"") + b"?" + scope.get("query_string", b"")
-            decoded = unquote_to_bytes(raw.replace(b"+", b" "))
-            if any(byte < 0x20 or byte == 0x7F for byte in decoded):  # noqa: PLR2004 - ASCII control range
+            # Only a %-escape can decode to a control character ('+' is a space): most URLs skip the decoding.
+            decoded = unquote_to_bytes(raw) if b"%" in raw else raw
+            if _CONTROL.search(decoded) is not None:
                 await send_problem(send, 400, "Bad request", "control characters are not allowed in the URL")
                 return
         await self.app(scope, receive, send)
@@ -47,10 +51,17 @@ class BodySizeLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+        declared, counted = _framing(scope["headers"])
+        if declared is not None and declared > self.max_bytes:
             await self._refuse(send)
-            return
+        elif counted:
+            await self._counted(scope, receive, send)
+        else:
+            # No body, or the server delivers exactly the declared length, within the limit: nothing to count.
+            await self.app(scope, receive, send)
+
+    async def _counted(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve a body of unknown length, answering 413 as soon as it outgrows the limit."""
         received = 0
         started = refused = False
 
@@ -80,6 +91,18 @@ class BodySizeLimitMiddleware:
     async def _refuse(self, send: Send) -> None:
         detail = f"the request body exceeds the limit of {self.max_bytes} bytes"
         await send_problem(send, 413, "Payload too large", detail)
+
+
+def _framing(headers: list[tuple[bytes, bytes]]) -> tuple[int | None, bool]:
+    """The declared Content-Length, and whether the body must be counted as it arrives.
+
+    It must when it is chunked or its length is unclear (sent twice, not a number); a request with
+    neither header has no body.
+    """
+    lengths = [value for name, value in headers if name == b"content-length"]
+    chunked = any(name == b"transfer-encoding" for name, _value in headers)
+    declared = int(lengths[0]) if len(lengths) == 1 and lengths[0].isdigit() else None
+    return declared, chunked or (bool(lengths) and declared is None)
 
 
 # Scripts and styles come only from /static/: no inline <script>, handler attribute, <style> or

@@ -14,6 +14,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = "x-request-id"
+_HEADER = REQUEST_ID_HEADER.encode()
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _request_id: ContextVar[str | None] = ContextVar("zhili_request_id", default=None)
 
@@ -75,7 +76,7 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
+        incoming = next((value for name, value in scope["headers"] if name == _HEADER), b"").decode("latin-1")
         request_id = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
         token = _request_id.set(request_id)
         structlog.contextvars.bind_contextvars(request_id=request_id)
@@ -86,7 +87,7 @@ class RequestIdMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", []).append((REQUEST_ID_HEADER.encode(), request_id.encode()))
+                message.setdefault("headers", []).append((_HEADER, request_id.encode()))
             await send(message)
 
         try:

@@ -3,9 +3,15 @@
 The client address decides the login throttle, so a forwarded address is believed only from the
 reverse proxies named in `ZHILI_TRUSTED_PROXIES` (empty: none, not even loopback). The server
 itself never rewrites the client from headers; the application does, when configured.
+
+The server runs on uvloop with the httptools parser (both pinned dependencies) and falls back to
+asyncio's loop and h11 where they are not installed (a platform without wheels): same behaviour,
+a slower request path.
 """
 
 from __future__ import annotations
+
+from importlib.util import find_spec
 
 import uvicorn
 from fastapi import FastAPI
@@ -13,9 +19,23 @@ from starlette.types import ASGIApp
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 
+def fast_loop_and_parser() -> tuple[str, str]:
+    """The server's event loop and HTTP parser: uvloop and httptools when installed, else asyncio and h11."""
+    loop = "uvloop" if find_spec("uvloop") is not None else "asyncio"
+    http = "httptools" if find_spec("httptools") is not None else "h11"
+    return loop, http
+
+
 def server_config(app: ASGIApp, *, host: str, port: int) -> uvicorn.Config:
-    """The uvicorn configuration `zhili serve` and `zhili demo` run with: no proxy headers of its own."""
-    return uvicorn.Config(app, host=host, port=port, log_level="warning", proxy_headers=False)
+    """The uvicorn configuration `zhili serve` and `zhili demo` run with.
+
+    No proxy headers of its own (see `trust_proxies`) and no access log: `RequestIdMiddleware`
+    already logs one line per request, with its id.
+    """
+    loop, http = fast_loop_and_parser()
+    return uvicorn.Config(
+        app, host=host, port=port, log_level="warning", proxy_headers=False, access_log=False, loop=loop, http=http
+    )
 
 
 def trust_proxies(app: FastAPI, trusted_proxies: str) -> None:

@@ -1,0 +1,130 @@
+"""The lean request path: the server's loop and parser, static files routed first, edge checks, answers encoded once."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.routing import Mount
+from pydantic import BaseModel
+from starlette.routing import Match
+from starlette.types import Message
+from tests.conftest import World
+
+from zhili.app import create_app
+from zhili.core.idempotency import respond_once
+from zhili.core.limits import ControlCharacterGuardMiddleware, _framing
+from zhili.core.serving import server_config
+from zhili.core.settings import Settings
+
+
+def test_the_server_runs_on_uvloop_and_httptools() -> None:
+    config = server_config(None, host="127.0.0.1", port=8000)  # type: ignore[arg-type]  # never served
+    assert (config.loop, config.http) == ("uvloop", "httptools")
+    assert config.access_log is False  # RequestIdMiddleware logs each request once
+
+
+def test_static_files_are_matched_before_any_api_route_or_page(sqlite_world: World) -> None:
+    app = create_app(Settings(environment="test", database_url=sqlite_world.url), engine=sqlite_world.engine)
+    documentation = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+    routes = [route for route in app.router.routes if getattr(route, "path", None) not in documentation]
+    assert isinstance(routes[0], Mount)
+    assert routes[0].path == "/static"
+
+
+def test_a_body_is_counted_only_when_its_length_is_unknown() -> None:
+    assert _framing([(b"host", b"x")]) == (None, False)  # no body
+    assert _framing([(b"content-length", b"12")]) == (12, False)  # the server delivers exactly 12 bytes
+    assert _framing([(b"transfer-encoding", b"chunked")]) == (None, True)
+    assert _framing([(b"content-length", b"1"), (b"content-length", b"9")]) == (None, True)
+    assert _framing([(b"content-length", b"-1")]) == (None, True)
+
+
+def _guarded(raw_path: bytes, query: bytes = b"") -> int:
+    answers: list[int] = []
+
+    async def app(_scope: Any, _receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            answers.append(message["status"])
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b""}
+
+    scope = {"type": "http", "raw_path": raw_path, "query_string": query, "path": raw_path.decode("latin-1")}
+    asyncio.run(ControlCharacterGuardMiddleware(app)(scope, receive, send))
+    return answers[0]
+
+
+def test_control_characters_are_refused_raw_or_escaped_and_plus_is_a_space() -> None:
+    assert _guarded(b"/static/a.css") == 200
+    assert _guarded(b"/api/v1/org/people", b"q=a+b&x=%41") == 200
+    assert _guarded(b"/api/v1/org/people", b"q=%00") == 400
+    assert _guarded(b"/a%7f") == 400
+    assert _guarded(b"/a\x01b") == 400
+
+
+class _Made(BaseModel):
+    name: str
+    links: dict[str, str]
+
+
+class _Session:
+    """Enough of a session for a keyless creation: it commits."""
+
+    def __init__(self) -> None:
+        self.info: dict[str, Any] = {}  # read by deferred_commit
+
+    def commit(self) -> None:
+        """Nothing to commit."""
+
+
+def test_a_created_answer_is_the_models_json_encoded_once() -> None:
+    made = _Made(name="网格员", links={"self": "/api/v1/things/7"})
+    response = respond_once(
+        _Session(),  # type: ignore[arg-type]
+        owner="someone",
+        key=None,
+        request=("POST", "/api/v1/things", made),
+        now=None,  # type: ignore[arg-type]
+        create=lambda: made,
+        location=lambda created: str(created["links"]["self"]),
+    )
+    assert response.status_code == 201
+    assert response.body == made.model_dump_json().encode()
+    assert response.headers["location"] == "/api/v1/things/7"
+    assert response.headers["content-type"] == "application/json"
+
+
+def _resolve(app: FastAPI, method: str, path: str) -> tuple[int, Match] | None:
+    """Which of the app's routes takes the request (its index), fully or for another method; None for a 404."""
+    scope = {"type": "http", "method": method, "path": path, "root_path": "", "headers": []}
+    partial = None
+    for index, route in enumerate(app.router.routes):
+        match, _child = route.matches(dict(scope))
+        if match == Match.FULL:
+            return index, match
+        if match == Match.PARTIAL and partial is None:
+            partial = (index, match)
+    return partial
+
+
+def test_skipping_unreachable_routers_changes_no_route(sqlite_world: World) -> None:
+    settings = Settings(environment="test", database_url=sqlite_world.url)
+    guarded = create_app(settings, engine=sqlite_world.engine)
+    walked = create_app(settings, engine=sqlite_world.engine)
+    for route in walked.router.routes:
+        vars(route).pop("matches", None)  # back to the full walk
+    paths = {"/", "/nothing", "/api/v1/nothing", "/cases/", "/static/css/zhili.css"}
+    for route in walked.routes:
+        for router_route in getattr(getattr(route, "original_router", None), "routes", [route]):
+            path = re.sub(r"\{[^}]*\}", "1", str(getattr(router_route, "path", "/")))
+            paths |= {path, path + "/", path + "/x"}
+    assert len(paths) > 150
+    for path in sorted(paths):
+        for method in ("GET", "POST", "DELETE"):
+            assert _resolve(guarded, method, path) == _resolve(walked, method, path), (method, path)
