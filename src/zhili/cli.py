@@ -24,6 +24,7 @@ from zhili.core.db import make_engine, make_session_factory, session_scope
 from zhili.core.errors import DomainError
 from zhili.core.serving import server_config
 from zhili.core.settings import Settings
+from zhili.demo import campaign_cli
 from zhili.demo import clock as demo_clock_store
 from zhili.demo.build import DEMO_PASSWORD, build_demo
 from zhili.demo.clock import demo_clock
@@ -65,6 +66,9 @@ for sub, name in (
     (calendar_cli.app, "calendar"),
 ):
     app.add_typer(sub, name=name)
+
+# A demo command, under `zhili campaigns` where the how-to looks for it; its code is the demo's.
+campaigns_cli.app.command("simulate")(campaign_cli.simulate)
 
 console = Console()
 DEMO_DB = Path("var/zhili-demo.sqlite")

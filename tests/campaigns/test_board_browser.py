@@ -16,10 +16,10 @@ from tests.web.test_browser import _login
 
 from zhili.app import create_app
 from zhili.campaigns.board import stream as board_stream
-from zhili.campaigns.board.simulate import Shares, apply_until, start_simulation, step_instants
 from zhili.core.auth import system_actor
 from zhili.core.clock import SystemClock
 from zhili.core.settings import Settings
+from zhili.demo.campaign_responses import Shares, apply_until, start_simulation, step_instants
 
 HUZHEN = "330825101"
 

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from tests.conftest import START, World
 from typer.testing import CliRunner
 
-from zhili.campaigns.board.simulate import Shares, apply_until, plan_task, start_simulation, step_instants
 from zhili.campaigns.dispatch.schemas import CampaignCreate
 from zhili.campaigns.dispatch.service import dispatch_campaign
 from zhili.campaigns.models import CampaignTask
@@ -24,6 +23,7 @@ from zhili.core.auth import system_actor
 from zhili.core.clock import FrozenClock
 from zhili.core.db import make_engine
 from zhili.core.errors import InvalidInputError
+from zhili.demo.campaign_responses import Shares, apply_until, plan_task, start_simulation, step_instants
 
 HUZHEN = "330825101"
 

@@ -10,9 +10,11 @@ from types import SimpleNamespace
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from zhili import cli
+from zhili.campaigns import cli as campaigns_cli
 from zhili.cli import app
 from zhili.core.clock import Clock, OffsetClock, SystemClock
 from zhili.core.settings import Settings
@@ -144,6 +146,23 @@ def test_operator_commands_use_the_configured_database_and_the_system_clock(
     monkeypatch.setenv("ZHILI_DEMO_CLOCK", "true")
     assert runner.invoke(app, arguments).exit_code == 0
     assert isinstance(seen[-1][1], OffsetClock)
+
+
+def test_campaigns_dispatch_uses_the_configured_database_and_the_system_clock(
+    database: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[str, Clock]] = []
+
+    def spy(session: Session, *, data: object, actor: object, clock: Clock) -> SimpleNamespace:
+        seen.append((str(session.get_bind().url), clock))
+        return SimpleNamespace(id=1, number="SL2026000001", recipients=0)
+
+    monkeypatch.setattr(campaigns_cli, "dispatch_campaign", spy)
+    result = runner.invoke(app, ["campaigns", "dispatch", "--template", "typhoon", "--division", "330802"])
+    assert result.exit_code == 0, result.output
+    ((url, clock),) = seen
+    assert url == f"sqlite:///{database}"
+    assert isinstance(clock, SystemClock)
 
 
 def test_import_departments_creates_units_once(database: Path) -> None:
