@@ -258,6 +258,14 @@ def world_app(world: World, apps: Apps) -> FastAPI:
 
 
 @pytest.fixture
+def locators(world_app: FastAPI) -> LocatorCache:
+    """The world's point locators (built once per session), for service tests that locate points."""
+    found: WorldLocators = world_app.state.locators
+    found.reset()
+    return found
+
+
+@pytest.fixture
 def app_client(
     world: World, world_app: FastAPI, apps: Apps, sessions: sessionmaker[Session], clock: FrozenClock
 ) -> Iterator[TestClient]:
