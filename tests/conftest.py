@@ -1,5 +1,9 @@
 """Shared fixtures: the demo world on SQLite and PostgreSQL, per-test rollback, HTTP clients.
 
+The demo world is copied from a template cached across runs (tests/world_cache.py). Passwords are
+hashed with cheap argon2 parameters in tests only (`TEST_HASHER`); production keeps argon2's strong
+defaults, which tests/access/test_password_cost.py checks in a fresh interpreter.
+
 PostgreSQL tests run when ZHILI_TEST_POSTGRES_URL is set; with ZHILI_REQUIRE_POSTGRES=1 (CI) a
 missing server fails the run instead of skipping. The same holds for the browser with
 ZHILI_REQUIRE_BROWSER=1.
@@ -21,21 +25,41 @@ from typing import Any
 
 import pytest
 import uvicorn
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from tests import world_cache
+from zhili.access import service as access_service
+from zhili.access.actor_cache import ActorCache
 from zhili.app import create_app
-from zhili.core import migrate
+from zhili.core import credentials, migrate
 from zhili.core.clock import FrozenClock
 from zhili.core.db import make_engine
 from zhili.core.serving import server_config
 from zhili.core.settings import Settings
-from zhili.demo.build import DEMO_PASSWORD, build_demo
+from zhili.demo.build import DEMO_PASSWORD
+from zhili.demo.world import DEFAULT_SEED
+from zhili.org.geo import LocatorCache
+from zhili.org.locate import Locator
+from zhili.org.models import GeometryRevision
 
 START = datetime(2026, 7, 23, 7, 0, tzinfo=UTC)
 BACKENDS = ("sqlite", "postgres")
+# The cheapest argon2id argon2-cffi accepts: a login costs microseconds, not 0.2 CPU-seconds.
+TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+def _hasher_parameters() -> str:
+    return f"t={TEST_HASHER.time_cost},m={TEST_HASHER.memory_cost},p={TEST_HASHER.parallelism}"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Hash and verify test passwords with `TEST_HASHER` (this process only; production is untouched)."""
+    credentials._hasher = TEST_HASHER
+    access_service._DUMMY_HASH = credentials.hash_password("not-a-real-password")
 
 
 def require_or_skip(variable: str, reason: str) -> None:
@@ -54,8 +78,13 @@ def postgres_url() -> str:
 
 
 def scratch_postgres(name: str) -> str:
-    """The URL of a new, empty PostgreSQL database on the test server (dropped first if it exists)."""
-    base = postgres_url().rsplit("/", 1)[0]
+    """The URL of a new, empty PostgreSQL database on the test server (dropped first if it exists).
+
+    Its name starts with the test database's, so runs against different test databases on one
+    server never drop each other's scratch databases.
+    """
+    base, own = postgres_url().rsplit("/", 1)
+    name = f"{own}_{name}"
     admin = make_engine(f"{base}/postgres").execution_options(isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
@@ -96,12 +125,14 @@ class Worlds:
         self.built: dict[str, World] = {}
 
     def get(self, backend: str) -> World:
-        """The world of a backend, building it the first time."""
+        """The world of a backend: a copy of the cached template, made the first time it is asked for."""
         if backend not in self.built:
-            url, engine = fresh_database(backend, self.tmp.mktemp(backend), "world")
-            with Session(engine, expire_on_commit=False) as session:
-                build_demo(session, clock=FrozenClock(START))
-            self.built[backend] = World(backend, url, engine)
+            key = world_cache.world_key(start=START, seed=DEFAULT_SEED, hasher=_hasher_parameters())
+            if backend == "sqlite":
+                url = world_cache.sqlite_world(self.tmp.mktemp(backend) / "world.sqlite", key=key, start=START)
+            else:
+                url = world_cache.postgres_world(postgres_url(), key=key, start=START)
+            self.built[backend] = World(backend, url, make_engine(url))
         return self.built[backend]
 
 
@@ -154,13 +185,92 @@ def clock() -> FrozenClock:
     return FrozenClock(START)
 
 
+class WorldLocators(LocatorCache):
+    """The point locators of a world's own geometry, built once; other revisions build their own.
+
+    `LocatorCache` only moves forward, which is right for one database but not for tests whose
+    geometry changes are rolled back: a test that moved the revision gets locators of its own,
+    forgotten by `reset` before the next test.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__()
+        with Session(engine) as session:
+            self.revision = session.scalar(select(GeometryRevision.revision)) or 0
+            self.baseline = super().locators(session)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the locators a test built for geometry of its own."""
+        self.own = LocatorCache()
+
+    def locators(self, session: Session) -> tuple[Locator, Locator]:
+        """The world's locators while the test has not moved the geometry revision."""
+        if (session.scalar(select(GeometryRevision.revision)) or 0) == self.revision:
+            return self.baseline
+        return self.own.locators(session)
+
+
+class Apps:
+    """One app per world, shared by the tests of a session.
+
+    Building an app and compiling its page templates costs more than most tests. Each test gets the
+    shared app with its own sessions, clock and actor cache, and without what earlier tests left in
+    `app.state` (stream limiters bound to their event loop, boards read).
+    """
+
+    def __init__(self) -> None:
+        self.built: dict[str, tuple[FastAPI, frozenset[str]]] = {}
+
+    def get(self, world: World) -> FastAPI:
+        """The app of a world, built the first time (before any test holds the database)."""
+        if world.backend not in self.built:
+            settings = Settings(environment="test", database_url=world.url, max_body_bytes=64 * 1024)
+            app = create_app(settings, clock=FrozenClock(START), engine=world.engine)
+            app.state.locators = WorldLocators(world.engine)
+            self.built[world.backend] = (app, frozenset(app.state._state))
+        return self.built[world.backend][0]
+
+    def for_test(self, world: World, sessions: sessionmaker[Session], clock: FrozenClock) -> FastAPI:
+        """The app of a world, set up for one test."""
+        app, keys = self.built[world.backend]
+        for key in set(app.state._state) - keys:  # Starlette's State keeps no other list
+            delattr(app.state, key)
+        services = app.state.services
+        services.sessions = sessions
+        services.read_sessions = sessions
+        services.clock = clock
+        app.state.actor_cache = ActorCache(services.settings.actor_cache_seconds)
+        app.state.locators.reset()
+        return app
+
+
+@pytest.fixture(scope="session")
+def apps() -> Apps:
+    """The cache of apps."""
+    return Apps()
+
+
+@pytest.fixture(scope="session")
+def world_app(world: World, apps: Apps) -> FastAPI:
+    """The shared app of each world, made at session scope: before the test's transaction holds SQLite."""
+    return apps.get(world)
+
+
 @pytest.fixture
-def app_client(world: World, sessions: sessionmaker[Session], clock: FrozenClock) -> Iterator[TestClient]:
-    """An HTTP client whose requests run inside the test's transaction."""
-    settings = Settings(environment="test", database_url=world.url, max_body_bytes=64 * 1024)
-    app = create_app(settings, clock=clock, engine=world.engine)
-    app.state.services.sessions = sessions
-    app.state.services.read_sessions = sessions
+def locators(world_app: FastAPI) -> LocatorCache:
+    """The world's point locators (built once per session), for service tests that locate points."""
+    found: WorldLocators = world_app.state.locators
+    found.reset()
+    return found
+
+
+@pytest.fixture
+def app_client(
+    world: World, world_app: FastAPI, apps: Apps, sessions: sessionmaker[Session], clock: FrozenClock
+) -> Iterator[TestClient]:
+    """An HTTP client whose requests run inside the test's transaction, on the world's shared app."""
+    app = apps.for_test(world, sessions, clock)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
 

@@ -71,7 +71,7 @@ def test_a_killed_dispatch_leaves_each_campaign_whole_or_absent(world: World, tm
     if world.backend == "sqlite":
         url = _sqlite_copy(world, tmp_path / "crash.sqlite")
     else:
-        url = _postgres_copy(world, "zhili_dispatch_crash")
+        url = _postgres_copy(world, world.url.rsplit("/", 1)[1] + "_dispatch_crash")
     engine = make_engine(url)
     existing = {row[0] for row in _campaigns(engine)}
     started = time.monotonic()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 from sqlalchemy import inspect, text
-from tests.conftest import BACKENDS, postgres_url, scratch_postgres
+from tests.conftest import BACKENDS, scratch_postgres
 
 from zhili.core import migrate
 from zhili.core.db import make_engine
@@ -19,7 +19,7 @@ SCOPE = {"divisions": ["330825101", "330825102"], "roles": ["team_leader", "part
 def database(backend: str, tmp_path: Path) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'scope.sqlite'}"
-    return scratch_postgres(postgres_url().rsplit("/", 1)[1] + "_scope")
+    return scratch_postgres("scope")
 
 
 def insert_campaign(url: str) -> None:

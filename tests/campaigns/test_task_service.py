@@ -41,9 +41,11 @@ from zhili.notify.models import InboxItem, Notification
 from zhili.org.geo import LocatorCache
 
 
-def report(session: Session, clock: FrozenClock, task_id: int, username: str, body: ReportBody) -> store.Task:
+def report(  # noqa: PLR0917 - a test helper read positionally
+    session: Session, clock: FrozenClock, task_id: int, username: str, body: ReportBody, locators: LocatorCache
+) -> store.Task:
     return task_service.report_task(
-        session, task_id=task_id, data=body, actor=actor_of(session, username), clock=clock, locators=LocatorCache()
+        session, task_id=task_id, data=body, actor=actor_of(session, username), clock=clock, locators=locators
     )
 
 
@@ -52,7 +54,7 @@ def claimed_partymember_task(session: Session, clock: FrozenClock) -> store.Task
     return task_service.claim_task(session, task_id=task.id, actor=actor_of(session, "partymember"), clock=clock)
 
 
-def test_a_task_goes_from_notified_to_rated(session: Session, clock: FrozenClock) -> None:
+def test_a_task_goes_from_notified_to_rated(session: Session, clock: FrozenClock, locators: LocatorCache) -> None:
     audited_before = session.scalar(select(func.max(AuditRecord.id))) or 0
     campaign = dispatch_typhoon(session, clock)
     task = task_of(session, campaign, "partymember")
@@ -64,7 +66,7 @@ def test_a_task_goes_from_notified_to_rated(session: Session, clock: FrozenClock
     assert (claimed.state, claimed.claimed_at) == ("claimed", clock.now())
     clock.advance(timedelta(hours=1))
     body = ReportBody(text="12户已走访提醒", point=point_in(session, task.division_code))
-    reported = report(session, clock, task.id, "partymember", body)
+    reported = report(session, clock, task.id, "partymember", body, locators)
     assert (reported.state, reported.is_far, reported.report_text) == ("reported", False, "12户已走访提醒")
     head = actor_of(session, "gridhead")
     task_service.verify_task(session, task_id=task.id, note="情况属实", actor=head, clock=clock)
@@ -121,7 +123,9 @@ def test_someone_elses_task_is_not_found_for_a_plain_recipient(session: Session,
         task_service.claim_task(session, task_id=head_task.id, actor=actor_of(session, "gridworker"), clock=clock)
 
 
-def test_the_level_above_may_not_claim_and_the_recipient_may_not_verify(session: Session, clock: FrozenClock) -> None:
+def test_the_level_above_may_not_claim_and_the_recipient_may_not_verify(
+    session: Session, clock: FrozenClock, locators: LocatorCache
+) -> None:
     task = task_of(session, dispatch_typhoon(session, clock), "partymember")
     with pytest.raises(TaskRefused) as refused:
         task_service.claim_task(session, task_id=task.id, actor=actor_of(session, "gridhead"), clock=clock)
@@ -129,34 +133,43 @@ def test_the_level_above_may_not_claim_and_the_recipient_may_not_verify(session:
     me = actor_of(session, "partymember")
     task_service.claim_task(session, task_id=task.id, actor=me, clock=clock)
     report(
-        session, clock, task.id, "partymember", ReportBody(text="已走访", point=point_in(session, task.division_code))
+        session,
+        clock,
+        task.id,
+        "partymember",
+        ReportBody(text="已走访", point=point_in(session, task.division_code)),
+        locators,
     )
     with pytest.raises(TaskRefused) as refused:
         task_service.verify_task(session, task_id=task.id, note=None, actor=me, clock=clock)
     assert refused.value.status == 403
 
 
-def test_reporting_before_claiming_is_409(session: Session, clock: FrozenClock) -> None:
+def test_reporting_before_claiming_is_409(session: Session, clock: FrozenClock, locators: LocatorCache) -> None:
     task = task_of(session, dispatch_typhoon(session, clock), "partymember")
     body = ReportBody(text="已走访", point=point_in(session, task.division_code))
     with pytest.raises(TaskRefused) as refused:
-        report(session, clock, task.id, "partymember", body)
+        report(session, clock, task.id, "partymember", body, locators)
     assert refused.value.status == 409
     assert set(refused.value.extra["allowed"]) == {"read", "claim", "decline"}
 
 
-def test_a_report_without_its_evidence_is_422_naming_each_field(session: Session, clock: FrozenClock) -> None:
+def test_a_report_without_its_evidence_is_422_naming_each_field(
+    session: Session, clock: FrozenClock, locators: LocatorCache
+) -> None:
     campaign = dispatch_typhoon(session, clock)
     task = task_of(session, campaign, "gridhead")
     task_service.claim_task(session, task_id=task.id, actor=actor_of(session, "gridhead"), clock=clock)
     with pytest.raises(InvalidInputError) as refused:
-        report(session, clock, task.id, "gridhead", ReportBody(photo_ids=[999_999]))
+        report(session, clock, task.id, "gridhead", ReportBody(photo_ids=[999_999]), locators)
     fields = [error["field"] for error in refused.value.extra["errors"]]
     assert fields == ["body.photo_ids", "body.text", "body.photo_ids", "body.point"]
     assert session.scalar(select(CampaignTask.state).where(CampaignTask.id == task.id)) == "claimed"
 
 
-def test_a_report_far_outside_the_grid_is_flagged_not_refused(session: Session, clock: FrozenClock) -> None:
+def test_a_report_far_outside_the_grid_is_flagged_not_refused(
+    session: Session, clock: FrozenClock, locators: LocatorCache
+) -> None:
     task = claimed_partymember_task(session, clock)
     far = report(
         session,
@@ -164,16 +177,19 @@ def test_a_report_far_outside_the_grid_is_flagged_not_refused(session: Session, 
         task.id,
         "partymember",
         ReportBody(text="已走访", point=point_far_from(session, task.division_code)),
+        locators,
     )
     assert (far.state, far.is_far) == ("reported", True)
     head = actor_of(session, "gridhead")
     assert task_queries.task_detail(session, head, task.id, now=clock.now()).is_far
 
 
-def test_a_return_sends_it_back_counts_and_tells_the_recipient(session: Session, clock: FrozenClock) -> None:
+def test_a_return_sends_it_back_counts_and_tells_the_recipient(
+    session: Session, clock: FrozenClock, locators: LocatorCache
+) -> None:
     task = claimed_partymember_task(session, clock)
     body = ReportBody(text="已走访", point=point_in(session, task.division_code))
-    report(session, clock, task.id, "partymember", body)
+    report(session, clock, task.id, "partymember", body, locators)
     cadre = actor_of(session, "village")  # the village committee above the grid: a managing post
     returned = task_service.return_task(session, task_id=task.id, reason="未写明走访户数", actor=cadre, clock=clock)
     assert (returned.state, returned.returned_count, returned.reason, returned.reported_at) == (
@@ -184,24 +200,31 @@ def test_a_return_sends_it_back_counts_and_tells_the_recipient(session: Session,
     )
     inbox = session.scalars(select(Notification.body).where(Notification.key == f"campaign-task:{task.id}:returned:1"))
     assert "未写明走访户数" in inbox.one()
-    report(session, clock, task.id, "partymember", body)
+    report(session, clock, task.id, "partymember", body, locators)
     verified = task_service.verify_task(session, task_id=task.id, note=None, actor=cadre, clock=clock)
     assert verified.state == "verified"
     detail = task_queries.task_detail(session, actor_of(session, "partymember"), task.id, now=clock.now())
     assert detail.points == 1 + 2 + 1 - 1
 
 
-def test_a_late_report_loses_points(session: Session, clock: FrozenClock) -> None:
+def test_a_late_report_loses_points(session: Session, clock: FrozenClock, locators: LocatorCache) -> None:
     task = claimed_partymember_task(session, clock)
     clock.advance(timedelta(hours=9))  # the typhoon's party member reports within 8 hours
     report(
-        session, clock, task.id, "partymember", ReportBody(text="已走访", point=point_in(session, task.division_code))
+        session,
+        clock,
+        task.id,
+        "partymember",
+        ReportBody(text="已走访", point=point_in(session, task.division_code)),
+        locators,
     )
     detail = task_queries.task_detail(session, actor_of(session, "partymember"), task.id, now=clock.now())
     assert detail.points == 1 - 1
 
 
-def test_a_report_raises_a_case_linked_to_the_campaign(session: Session, clock: FrozenClock) -> None:
+def test_a_report_raises_a_case_linked_to_the_campaign(
+    session: Session, clock: FrozenClock, locators: LocatorCache
+) -> None:
     campaign = dispatch_typhoon(session, clock)
     task = task_of(session, campaign, "gridhead")
     head = actor_of(session, "gridhead")
@@ -213,7 +236,7 @@ def test_a_report_raises_a_case_linked_to_the_campaign(session: Session, clock: 
         attributes={"hazard_type": "obstruction", "road_name": "湖镇大道", "lanes_blocked": "partial"},
     )
     body = ReportBody.model_validate({**gridhead_report(session, task, [photo.id]), "raise_case": fallen_tree})
-    reported = report(session, clock, task.id, "gridhead", body)
+    reported = report(session, clock, task.id, "gridhead", body, locators)
     case = session.get(Case, reported.case_id)
     assert case is not None
     assert (case.channel, case.matter_code, case.originator_person_id) == (
@@ -227,13 +250,13 @@ def test_a_report_raises_a_case_linked_to_the_campaign(session: Session, clock: 
     assert case.place_code.startswith(task.division_code[:9])
 
 
-def test_a_case_needs_the_reports_point(session: Session, clock: FrozenClock) -> None:
+def test_a_case_needs_the_reports_point(session: Session, clock: FrozenClock, locators: LocatorCache) -> None:
     task = claimed_partymember_task(session, clock)
     body = ReportBody(
         text="已走访", raise_case=CaseRaise(matter="road_safety_hazard", description="倒树", attributes={})
     )
     with pytest.raises(InvalidInputError) as refused:
-        report(session, clock, task.id, "partymember", body)
+        report(session, clock, task.id, "partymember", body, locators)
     assert {"field": "body.point", "message": "the location (GPS) is required"} in refused.value.extra["errors"]
 
 

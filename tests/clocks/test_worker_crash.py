@@ -85,7 +85,8 @@ def _count(url: str, table: str) -> int:
 
 
 def _worker(url: str, log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "ZHILI_DATABASE_URL": url, "ZHILI_TIMER_BATCH_SIZE": str(BATCH)}
+    # Unbuffered, so the log shows when a worker has started (its signal handlers installed).
+    env = {**os.environ, "ZHILI_DATABASE_URL": url, "ZHILI_TIMER_BATCH_SIZE": str(BATCH), "PYTHONUNBUFFERED": "1"}
     with log.open("ab") as out:
         return subprocess.Popen([ZHILI, "worker", "--idle-seconds", "0.1"], env=env, stdout=out, stderr=out)  # noqa: S603
 
@@ -115,6 +116,8 @@ def test_a_killed_worker_fires_every_timer_exactly_once_in_effect(backend: str, 
 
     restarted = [_worker(url, log) for _ in range(1 if backend == "sqlite" else 2)]
     _wait_for("every timer fired", lambda: _count(url, "timers") == 0)
+    # A worker still starting up has no SIGTERM handler yet: stop them once each has started.
+    _wait_for("every worker started", lambda: log.read_bytes().count(b"worker.start") == 1 + len(restarted))
     for process in restarted:
         process.send_signal(signal.SIGTERM)
     assert [process.wait(timeout=60) for process in restarted] == [0] * len(restarted), log.read_text()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -119,8 +120,12 @@ def test_an_unexpected_error_is_a_500_problem_with_the_request_id(app_client: Te
     def boom() -> None:
         raise RuntimeError("boom")
 
-    app_client.app.add_api_route("/api/v1/boom", boom)  # type: ignore[attr-defined]
-    response = app_client.get("/api/v1/boom", headers={"X-Request-ID": "crash-1"})
+    app: FastAPI = app_client.app  # type: ignore[assignment]
+    app.add_api_route("/api/v1/boom", boom)
+    try:
+        response = app_client.get("/api/v1/boom", headers={"X-Request-ID": "crash-1"})
+    finally:  # the app is shared by the session's tests
+        app.router.routes.pop()
     assert response.status_code == 500
     assert response.headers["x-frame-options"] == "DENY"
     assert response.headers["cache-control"] == "no-store"

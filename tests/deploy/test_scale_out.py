@@ -28,7 +28,7 @@ from tests.deploy.world import SmallWorld, build_small_world
 from zhili.cases.deadlines import LADDER
 from zhili.cases.escalation import CLOCK_ACTOR, event_kind
 from zhili.cases.models import CaseEvent
-from zhili.clocks.demo_clock import advance
+from zhili.demo.clock import advance
 from zhili.clocks.models import Timer
 from zhili.core import audit
 from zhili.core.clock import SystemClock

@@ -69,6 +69,7 @@ def _queue(url: str, receiver_url: str) -> set[str]:
 def _worker(url: str, log: Path) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
+        "PYTHONUNBUFFERED": "1",  # the log shows when a worker has started (its signal handlers installed)
         "ZHILI_DATABASE_URL": url,
         "ZHILI_NOTIFY_BATCH_SIZE": str(BATCH),
         "ZHILI_NOTIFY_CONCURRENCY": "8",
@@ -110,6 +111,8 @@ def test_a_killed_worker_loses_nothing_and_receivers_apply_each_message_once(bac
 
         restarted = [_worker(url, log) for _ in range(1 if backend == "sqlite" else 2)]
         _wait_for("every message sent", lambda: _sent(url) == MESSAGES)
+        # A worker still starting up has no SIGTERM handler yet: stop them once each has started.
+        _wait_for("every worker started", lambda: log.read_bytes().count(b"worker.start") == 1 + len(restarted))
         for process in restarted:
             process.send_signal(signal.SIGTERM)
         assert [process.wait(timeout=30) for process in restarted] == [0] * len(restarted), log.read_text()

@@ -25,9 +25,21 @@ def _login(browser: Any, server: str, username: str) -> Any:
 
 def test_the_map_shows_quzhou_with_its_layers(browser: Any, server: str) -> None:
     page = _login(browser, server, "qz-centre")
+    # Hold the township layer back until the map says it is ready (counties in), as a slow server
+    # may: the page is ready before the townships, so the test waits on the township layer itself.
+    township_when_ready: list[str | None] = []
+
+    def after_ready(route: Any) -> None:
+        page.wait_for_selector("#map[data-ready='1']", timeout=20_000)
+        township_when_ready.append(page.get_attribute("#map", "data-township-count"))
+        route.continue_()
+
+    page.route("**/api/v1/org/geo?level=township*", after_ready)
     page.goto(f"{server}/map")
-    page.wait_for_selector("#map[data-ready='1']", timeout=20_000)
+    page.wait_for_selector("#map[data-township-count]", timeout=20_000)
+    assert township_when_ready == [None]
     assert page.get_attribute("#map", "data-county-count") == "6"
+    assert page.get_attribute("#map", "data-township-count") == "100"
     townships = page.evaluate("() => window.zhiliMap.layers.township.getLayers().length")
     assert townships == 100
     # Case points sit on top of the outlines: take them off so the click lands on the map itself.

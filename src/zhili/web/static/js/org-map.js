@@ -184,17 +184,21 @@
     ORDER.forEach((k) => { if (map.hasLayer(layers[k])) layers[k].bringToFront(); });
   }
 
+  // Each whole-city layer says on the map element when it has loaded (data-county-count,
+  // data-township-count: its features, -1 when the load failed), so a test waits on that layer.
   async function loadStatic(level) {
+    let count = -1;
     try {
       const data = await getJSON(level, geoUrl(level));
       layers[level].clearLayers().addData(data);
       restack();
       setError(level, '');
-      return layers[level].getLayers().length;
+      count = layers[level].getLayers().length;
     } catch (err) {
       if (!isAbort(err)) setError(level, err.message);
-      return -1;
     }
+    el.dataset[`${level}Count`] = String(count);
+    return count;
   }
 
   // Reload villages/grids for the current view, or empty them when zoomed out.

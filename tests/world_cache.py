@@ -1,0 +1,159 @@
+"""The demo world built once and cached across test runs, keyed by what it is built from.
+
+Building the demo world (the Quzhou divisions, a year of cases, the logins) costs about 20 CPU-seconds
+on SQLite and more on PostgreSQL. A run instead copies a template:
+
+- SQLite: `.cache/test-worlds/world-<key>.sqlite`, copied to the session's temporary directory;
+- PostgreSQL: a database `zhili_tpl_<key>` on the test server, copied with
+  `CREATE DATABASE <the test database> TEMPLATE zhili_tpl_<key>` (a file copy).
+
+The key is a SHA-256 over every source and data file of the `zhili` package (its generators write
+through the services, so any of them can change the world), the locked dependencies, the seed, the
+clock and the test password hasher's parameters. A change to any of them builds a new template;
+`ZHILI_TEST_REBUILD_WORLDS=1` rebuilds regardless; deleting `.cache/test-worlds` (or the
+`zhili_tpl_*` databases) has the same effect. Builders take a lock (a file lock for SQLite, an
+advisory lock for PostgreSQL), so concurrent sessions build a template once.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager, suppress
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from zhili.core import migrate
+from zhili.core.clock import FrozenClock
+from zhili.core.db import make_engine
+from zhili.demo.build import build_demo
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "src" / "zhili"
+CACHE = ROOT / ".cache" / "test-worlds"
+# Files the world cannot depend on: the pages' templates and browser assets.
+NOT_IN_KEY = frozenset({".html", ".js", ".css", ".png", ".svg", ".md"})
+TEMPLATE_PREFIX = "zhili_tpl_"
+LOCK_ID = 2_023_110_601  # the PostgreSQL advisory lock taken while a template is built
+KEPT_TEMPLATES = 4  # of other keys, on a shared server
+VERSION = "1"  # bump when this module builds templates differently
+
+
+def world_key(*, start: datetime, seed: int, hasher: str) -> str:
+    """A short hash of everything the demo world is built from."""
+    digest = hashlib.sha256(f"{VERSION}|{start.isoformat()}|{seed}|{hasher}".encode())
+    files = [ROOT / "requirements.lock"]
+    files += sorted(p for p in PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    for path in files:
+        if path.suffix in NOT_IN_KEY or not path.exists():
+            continue
+        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _rebuild_forced() -> bool:
+    return os.environ.get("ZHILI_TEST_REBUILD_WORLDS") == "1"
+
+
+def _build(engine: Engine, start: datetime) -> None:
+    with Session(engine, expire_on_commit=False) as session:
+        build_demo(session, clock=FrozenClock(start))
+
+
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def sqlite_world(target: Path, *, key: str, start: datetime) -> str:
+    """Copy the cached SQLite world to `target` (building the template first if needed); its URL."""
+    template = CACHE / f"world-{key}.sqlite"
+    with _file_lock(CACHE / "sqlite.lock"):
+        if _rebuild_forced() or not template.exists():
+            _build_sqlite_template(template, start)
+    shutil.copyfile(template, target)
+    return f"sqlite:///{target}"
+
+
+def _build_sqlite_template(template: Path, start: datetime) -> None:
+    for old in CACHE.glob("world-*.sqlite*"):
+        old.unlink()
+    partial = template.with_name(template.name + ".partial")
+    url = f"sqlite:///{partial}"
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    _build(engine, start)
+    engine.dispose()
+    with closing(sqlite3.connect(partial)) as connection:  # fold the write-ahead log into the copied file
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        connection.execute("PRAGMA journal_mode=DELETE")
+    for leftover in (partial.with_name(partial.name + "-wal"), partial.with_name(partial.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    partial.rename(template)
+
+
+def postgres_world(url: str, *, key: str, start: datetime) -> str:
+    """Recreate the test database `url` as a copy of the cached template (built first if needed)."""
+    base, name = url.rsplit("/", 1)
+    template = TEMPLATE_PREFIX + key
+    admin = make_engine(f"{base}/postgres").execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": LOCK_ID})
+            try:
+                if _rebuild_forced() or not _exists(connection, template):
+                    _build_postgres_template(connection, base, template, start)
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": LOCK_ID})
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY'))
+    finally:
+        admin.dispose()
+    return url
+
+
+def _exists(connection: Connection, database: str) -> bool:
+    found = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": database})
+    return found.first() is not None
+
+
+def _build_postgres_template(connection: Connection, base: str, template: str, start: datetime) -> None:
+    """Build into a scratch database, then publish it under the template's name (a rename)."""
+    partial = template + "_partial"
+    for statement in (f'DROP DATABASE IF EXISTS "{partial}" WITH (FORCE)', f'CREATE DATABASE "{partial}"'):
+        connection.execute(text(statement))
+    migrate.upgrade(f"{base}/{partial}")
+    engine = make_engine(f"{base}/{partial}")
+    _build(engine, start)
+    engine.dispose()
+    _drop_other_templates(connection, keep=template)
+    connection.execute(text(f'ALTER DATABASE "{partial}" RENAME TO "{template}"'))
+
+
+def _drop_other_templates(connection: Connection, *, keep: str) -> None:
+    """All but the newest few templates of other keys (older code, other worktrees) go.
+
+    A few stay: worktrees on one server may be testing different code at the same time.
+    """
+    names = connection.execute(
+        text("SELECT datname FROM pg_database WHERE datname LIKE :prefix AND datname <> :keep ORDER BY oid DESC"),
+        {"prefix": TEMPLATE_PREFIX.replace("_", r"\_") + "%", "keep": keep},
+    ).scalars()
+    for name in [n for n in names if not n.endswith("_partial")][KEPT_TEMPLATES:]:
+        with suppress(DBAPIError):  # in use by another session's copy: it goes next time
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
