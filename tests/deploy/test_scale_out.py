@@ -28,10 +28,10 @@ from tests.deploy.world import SmallWorld, build_small_world
 from zhili.cases.deadlines import LADDER
 from zhili.cases.escalation import CLOCK_ACTOR, event_kind
 from zhili.cases.models import CaseEvent
-from zhili.demo.clock import advance
 from zhili.clocks.models import Timer
 from zhili.core import audit
 from zhili.core.clock import SystemClock
+from zhili.demo.clock import advance
 
 LOOPS = 12
 RACES = 4

@@ -19,9 +19,9 @@ from zhili.core import migrate
 from zhili.core.auth import system_actor
 from zhili.core.clock import Clock, SystemClock
 from zhili.core.db import make_engine
-from zhili.matters.service import sync_catalog
 from zhili.demo.places import generate_places
 from zhili.demo.world import DEFAULT_SEED, FUSHAN, KECHENG, QUZHOU
+from zhili.matters.service import sync_catalog
 from zhili.org.geometry import areal_from_geojson
 from zhili.org.importing import import_catalogs, import_divisions, instantiate_departments
 from zhili.org.models import Department, Division
