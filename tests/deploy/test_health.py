@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from alembic import command
@@ -48,3 +49,17 @@ def test_a_database_that_does_not_answer_is_not_ready(tmp_path: Path) -> None:
         response = client.get("/readyz")
     assert response.status_code == 503
     assert "does not answer" in response.json()["detail"]
+
+
+def test_readiness_does_not_wait_for_a_long_write(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'busy.sqlite'}"
+    migrate.upgrade(url)
+    writer = sqlite3.connect(tmp_path / "busy.sqlite", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # another process in the middle of a write transaction
+    try:
+        with client_for(url) as client:
+            response = client.get("/readyz")
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert response.status_code == 200, response.text

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from zhili.core import migrate
+from zhili.core.db import SQLITE_BEGIN_OPTION
 
 
 @cache
@@ -28,8 +29,10 @@ def expected_revision() -> str:
 
 def not_ready(engine: Engine) -> str | None:
     """None when the database answers at the expected revision; otherwise why this process is not ready."""
+    # A reader: on SQLite it must not queue for the write lock behind a long write transaction.
+    reader = engine.execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"})
     try:
-        with engine.connect() as connection:
+        with reader.connect() as connection:
             found = sorted(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
     except SQLAlchemyError as exc:
         cause = getattr(exc, "orig", None) or exc
