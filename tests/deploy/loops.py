@@ -11,6 +11,7 @@ server in turn, so one loop crosses every process.
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import random
 import signal
@@ -97,11 +98,9 @@ class Fleet:
         while time.monotonic() < deadline:
             if any(process.poll() is not None for process in self.processes):
                 raise RuntimeError(f"a process of the fleet exited; see {self.logs}")
-            try:
+            with contextlib.suppress(httpx.TransportError):  # not listening yet
                 if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
                     return
-            except httpx.TransportError:
-                pass
             time.sleep(0.2)
         raise TimeoutError(f"{base} not ready after {timeout} s; see {self.logs}")
 
