@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, Integer, String, func, insert, literal, or_, select
 from sqlalchemy.orm import Session
 
+from zhili.campaigns.lifecycle import TaskState
 from zhili.campaigns.models import Campaign, CampaignTask
 from zhili.campaigns.template import TaskTemplate
 from zhili.core.clock import Clock
@@ -80,7 +81,7 @@ def add_tasks(
         Position.role,
         Position.division_code,
         literal(forward_id, Integer),
-        literal("notified", String),
+        literal(TaskState.NOTIFIED.value, String),
         literal(now, UtcDateTime()),
         literal(now + timedelta(minutes=task.claim_minutes), UtcDateTime()),
         literal(now + timedelta(minutes=task.report_minutes), UtcDateTime()),
