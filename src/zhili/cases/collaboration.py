@@ -15,7 +15,7 @@ from zhili.cases.lifecycle import CaseStatus, Party
 from zhili.cases.models import CasePhoto, CollaborationRequest
 from zhili.cases.parties import parties_for
 from zhili.cases.schemas import CollaborationAsk, CollaborationReply, EvidenceIn, UnitRef
-from zhili.cases.service import add_event, load_visible, lock_case
+from zhili.cases.service import add_event, load_visible
 from zhili.cases.store import StoredCase
 from zhili.cases.visibility import strip_units
 from zhili.core import audit
@@ -56,7 +56,7 @@ def ask_for_help(session: Session, *, case_id: int, data: CollaborationAsk, acto
         raise ForbiddenError("only the lead unit asks other units for help")
     if CaseStatus(case.status) not in HELP_STATUSES:
         raise ConflictError(f"help is asked while the case is being handled, not while it is {case.status}")
-    lock_case(session, case, clock.now())
+    case = store.lock(session, case, clock.now())
     unit_ids = [request.unit_id for request in data.requests]
     if len(set(unit_ids)) != len(unit_ids) or case.lead_unit_id in unit_ids:
         raise InvalidInputError("ask each unit once, and not the lead unit itself")
@@ -102,7 +102,7 @@ def reply_to_request(
     request = session.get(CollaborationRequest, request_id)
     if request is None or request.unit_id not in strip_units(actor):
         raise NotFoundError(f"help request {request_id} not found")
-    case = lock_case(session, store.load_any(session, request.case_id), clock.now())
+    case = store.lock(session, store.load_any(session, request.case_id), clock.now())
     session.refresh(request)
     if request.status != REQUESTED:
         raise ConflictError(f"help request {request_id} is {request.status}; it takes no further reply")

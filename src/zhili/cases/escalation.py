@@ -23,7 +23,7 @@ from sqlalchemy import Select, insert, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from zhili.cases.models import Case, SupervisionCard
-from zhili.cases.service import APPEND_EVENT
+from zhili.cases.store import APPEND_EVENT
 from zhili.clocks.firing import DueTimer
 from zhili.clocks.lights import Light
 from zhili.core import audit

@@ -15,7 +15,7 @@ from zhili.cases.lifecycle import CaseStatus, Party
 from zhili.cases.models import CaseTask, Meeting, MeetingAttendee
 from zhili.cases.parties import parties_for
 from zhili.cases.schemas import MeetingCreate, TaskDone
-from zhili.cases.service import add_event, load_visible, lock_case
+from zhili.cases.service import add_event, load_visible
 from zhili.cases.store import StoredCase
 from zhili.cases.visibility import strip_units
 from zhili.core import audit
@@ -60,7 +60,7 @@ def convene_meeting(session: Session, *, case_id: int, data: MeetingCreate, acto
         raise ConflictError(f"the case is {case.status}; meetings are held while it is open")
     attendees = _attendees(session, data)
     now = clock.now()
-    lock_case(session, case, now)
+    case = store.lock(session, case, now)
     meeting = Meeting(
         case_id=case.id,
         title=data.title,
@@ -117,7 +117,7 @@ def complete_task(session: Session, *, task_id: int, data: TaskDone, actor: Acto
     task = session.get(CaseTask, task_id)
     if task is None or task.owner_unit_id not in strip_units(actor):
         raise NotFoundError(f"task {task_id} not found")
-    case = lock_case(session, store.load_any(session, task.case_id), clock.now())
+    case = store.lock(session, store.load_any(session, task.case_id), clock.now())
     session.refresh(task)
     if task.status != TASK_OPEN:
         raise ConflictError(f"task {task_id} is {task.status}; only an open task is marked done")

@@ -14,12 +14,12 @@ from datetime import datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from zhili.cases import lifecycle
+from zhili.cases import lifecycle, store
 from zhili.cases.collaboration import CANCELLED, REQUESTED
 from zhili.cases.commands import CloseBody, CommandBody
 from zhili.cases.meetings import TASK_CANCELLED, TASK_OPEN
 from zhili.cases.models import CaseTask, CollaborationRequest
-from zhili.cases.service import add_event, apply_command, load_as_party, lock_case, run_command
+from zhili.cases.service import add_event, apply_command, load_as_party, run_command
 from zhili.cases.store import StoredCase
 from zhili.core import audit
 from zhili.core.auth import Actor
@@ -76,7 +76,7 @@ def close_case(session: Session, *, case_id: int, body: CloseBody, actor: Actor,
                 open_help_requests=requests,
                 open_tasks=tasks,
             )
-        case = lock_case(session, case, now)
+        case = store.lock(session, case, now)
         _cancel(session, case, body.cancel_reason, actor=actor, now=now)
     case = apply_command(session, case, command, actor=actor, now=now)
     commit(session)

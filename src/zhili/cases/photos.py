@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from zhili.cases import store
 from zhili.cases.models import Case, CasePhoto
-from zhili.cases.service import add_event, load_as_party, lock_case
+from zhili.cases.service import add_event, load_as_party
 from zhili.cases.visibility import visible_cases
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
@@ -27,7 +28,7 @@ def attach_photo(
     if not parties:
         raise ForbiddenError("only people taking part in the case add photos to it")
     now = clock.now()
-    lock_case(session, case, now)
+    case = store.lock(session, case, now)
     row = CasePhoto(case_id=case.id, **checked.columns(), uploaded_by=actor.audit_name, uploaded_at=now)
     photo = add_photo(session, row, checked, actor=actor, action="case.photo_added", entity=("case", case.id), at=now)
     add_event(

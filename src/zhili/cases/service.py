@@ -16,7 +16,7 @@ from zhili.cases.models import CasePhoto
 from zhili.cases.parties import parties_given
 from zhili.cases.routing import Routing, route
 from zhili.cases.schemas import CaseCreate
-from zhili.cases.store import APPEND_EVENT, StoredCase
+from zhili.cases.store import StoredCase
 from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
@@ -30,7 +30,6 @@ from zhili.org.models import Department
 from zhili.org.routing import parent_code
 
 __all__ = [
-    "APPEND_EVENT",
     "StoredCase",
     "add_event",
     "apply_command",
@@ -44,11 +43,6 @@ _UNIT_DIVISION = select(Department.division_code).where(Department.id == bindpar
 _CITED_PHOTOS = select(CasePhoto.id).where(
     CasePhoto.case_id == bindparam("b_case_id"), CasePhoto.id.in_(bindparam("b_ids", expanding=True))
 )
-
-
-def lock_case(session: Session, case: StoredCase, now: datetime) -> StoredCase:
-    """Take the case row's write lock for the rest of the transaction (`store.lock`)."""
-    return store.lock(session, case, now)
 
 
 def check_lead_unit(session: Session, case: StoredCase, unit_id: int) -> None:
@@ -80,7 +74,7 @@ def add_event(
 ) -> None:
     """Append a line to the case's timeline and tell whoever's turn it now is (the caller writes the audit record).
 
-    The caller holds the case row's lock (a saved step, `lock_case`, or the insert of a new case).
+    The caller holds the case row's lock (a saved step, `store.lock`, or the insert of a new case).
     Every case action appends its line here, so every hand-off notifies (`handoffs.tell`).
     """
     seq = store.append_event(session, case, kind=kind, actor=actor.audit_name, parties=parties, details=details, at=at)
