@@ -10,6 +10,7 @@ from zhili.cases import models as cases_models
 from zhili.clocks import models as clocks_models
 from zhili.core import audit, idempotency
 from zhili.core.db import Base
+from zhili.early_warning import models as early_warning_models
 from zhili.matters import models as matters_models
 from zhili.notify import models as notify_models
 from zhili.org import models as org_models
@@ -24,6 +25,7 @@ MODEL_MODULES = (
     notify_models,
     clocks_models,
     campaigns_models,
+    early_warning_models,
 )
 metadata = Base.metadata
 
