@@ -28,6 +28,7 @@ from zhili.demo import campaign_cli
 from zhili.demo import clock as demo_clock_store
 from zhili.demo.build import DEMO_PASSWORD, build_demo
 from zhili.demo.clock import demo_clock
+from zhili.early_warning import cli as early_warning_cli
 from zhili.matters import queries as matter_queries
 from zhili.matters.definition import MatterDefinition, Phase
 from zhili.matters.schemas import MatterRead
@@ -46,7 +47,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
-import_app = typer.Typer(help="Import organisation data.", no_args_is_help=True)
+import_app = typer.Typer(help="Import divisions, units, grids, enterprises, department feeds.", no_args_is_help=True)
 users_app = typer.Typer(help="Accounts.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit record.", no_args_is_help=True)
 matters_app = typer.Typer(help="The matter catalog (事项目录).", no_args_is_help=True)
@@ -66,6 +67,9 @@ for sub, name in (
     (calendar_cli.app, "calendar"),
 ):
     app.add_typer(sub, name=name)
+
+import_app.command("enterprises")(early_warning_cli.enterprises_command)
+import_app.command("feed")(early_warning_cli.feed_command)
 
 # A demo command, under `zhili campaigns` where the how-to looks for it; its code is the demo's.
 campaigns_cli.app.command("simulate")(campaign_cli.simulate)

@@ -99,7 +99,7 @@ def _key(feed: Feed, row: CheckedRow) -> tuple[object, ...]:
 
 
 def _check_row(feed: Feed, line: int, row: Mapping[str, Cell], latest: Month) -> CheckedRow:
-    values = {column.name: _cell(column, row.get(column.name)) for column in feed.columns}
+    values = {column.name: parse_cell(column, row.get(column.name)) for column in feed.columns}
     code = values.pop("credit_code")
     if feed.shape is Shape.MONTHLY:
         month = values.pop("month")
@@ -119,7 +119,8 @@ def _check_row(feed: Feed, line: int, row: Mapping[str, Cell], latest: Month) ->
     return CheckedRow(line=line, credit_code=str(code), month=month, values=values)
 
 
-def _cell(column: Column, raw: Cell) -> Value:
+def parse_cell(column: Column, raw: Cell) -> Value:
+    """A cell as its column's type; `ValueError` (with the column and the reason) when it is not."""
     text = "" if raw is None else str(raw).strip()
     if not text:
         if column.required:

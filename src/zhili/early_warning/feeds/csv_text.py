@@ -1,0 +1,45 @@
+"""A feed's CSV as a header and numbered rows: UTF-8 (with or without a BOM) or GB 18030, as departments export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from zhili.early_warning.feeds.rows import FeedRefusedError
+
+
+@dataclass(frozen=True, slots=True)
+class CsvText:
+    """The header's column names and the rows, each with its line number (the header is line 1)."""
+
+    header: tuple[str, ...]
+    text: str
+
+    def rows(self) -> Iterator[tuple[int, Mapping[str, str | None]]]:
+        """Each data row as a mapping of column name to cell; blank lines are skipped."""
+        reader = csv.reader(io.StringIO(self.text))
+        next(reader, None)
+        for number, cells in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in cells):
+                continue
+            yield number, dict(zip(self.header, cells, strict=False))
+
+
+def decode(data: bytes) -> CsvText:
+    """The CSV in `data`; `FeedRefusedError` when it has no header or is not text."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - gb18030 decodes any byte sequence
+        raise FeedRefusedError("文件不是 UTF-8 或 GB 18030 文本 / the file is not UTF-8 or GB 18030 text")
+    if "\x00" in text:
+        raise FeedRefusedError("文件不是 CSV 文本 / the file is not CSV text")
+    first = next(csv.reader(io.StringIO(text)), None)
+    if not first or not any(cell.strip() for cell in first):
+        raise FeedRefusedError("文件没有表头行 / the file has no header line")
+    return CsvText(header=tuple(cell.strip() for cell in first), text=text)
