@@ -13,7 +13,15 @@ from pathlib import Path
 import zhili
 
 SOURCE = Path(zhili.__file__).parent
-OWNERS = frozenset({"core/auth.py", "org/visibility.py", "cases/visibility.py", "campaigns/visibility.py"})
+OWNERS = frozenset(
+    {
+        "core/auth.py",
+        "org/visibility.py",
+        "cases/visibility.py",
+        "campaigns/visibility.py",
+        "early_warning/visibility.py",
+    }
+)
 READ_SCOPE = re.compile(r"(?<!write_)scope\s*\.\s*(where|reaches_place|reaches_unit|require_place|require_unit)\s*\(")
 
 

@@ -36,6 +36,7 @@ from zhili.core.request_context import RequestIdMiddleware, configure_logging
 from zhili.core.routing import skip_unreachable_routers
 from zhili.core.serving import trust_proxies
 from zhili.core.settings import Settings
+from zhili.early_warning import api as early_warning_api
 from zhili.matters import api as matters_api
 from zhili.matters import pages as matters_pages
 from zhili.notify import api as notify_api
@@ -100,6 +101,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
         cases_api.router,
         supervision_api.router,
         clocks_api.router,
+        early_warning_api.router,
         scores_api.router,  # before campaigns_api: /scores is not a campaign id
         campaigns_api.router,
         campaign_pages.router,

@@ -1,0 +1,82 @@
+"""The feeds and register API: CSV or JSON batches, every refusal by line, and the refusals of the API itself."""
+
+from __future__ import annotations
+
+from tests.conftest import Api
+from tests.early_warning.helpers import FUSHAN, REGISTER_HEADER, code, csv_of
+
+CSV = {"Content-Type": "text/csv"}
+
+
+def register_two(api: Api) -> None:
+    data = csv_of(REGISTER_HEADER, *((code(n), f"企业{n}", "C", "王某", "地址", FUSHAN, "small") for n in (1, 2)))
+    response = api.send("POST", "/api/v1/enterprises?source=register.csv", content=data, headers=CSV)
+    assert response.status_code == 201, response.text
+    assert response.json() == {"added": 2, "updated": 0, "rejected": []}
+
+
+def test_an_administrator_posts_a_feed_as_csv(api: Api) -> None:
+    api.login("admin")
+    register_two(api)
+    data = csv_of(("credit_code", "month", "kwh"), (code(1), "2026-06", 100), (code(2), "2026-06", -1))
+    response = api.send("POST", "/api/v1/feeds/electricity?source=grid-2026-06.csv", content=data, headers=CSV)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert (body["kind"], body["mode"], body["accepted"], body["months"]) == ("electricity", "replace", 1, ["2026-06"])
+    assert body["rejected"] == [{"line": 3, "column": "kwh", "reason": "kwh 不能为负数 / kwh cannot be negative (-1)"}]
+
+
+def test_a_feed_posted_as_json_rows(api: Api) -> None:
+    api.login("admin")
+    register_two(api)
+    rows = [
+        {"credit_code": code(1), "month": "2026-06", "insured": 40, "arrears_yuan": 12000.5},
+        {"credit_code": code(2), "month": "2026-06", "insured": 3.5},
+    ]
+    response = api.send("POST", "/api/v1/feeds/social_insurance?mode=merge", json={"rows": rows})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert (body["accepted"], body["mode"]) == (1, "merge")
+    assert [(r["line"], r["column"]) for r in body["rejected"]] == [(3, "insured")]
+
+
+def test_the_api_refuses_what_it_cannot_read(api: Api) -> None:
+    api.login("admin")
+    unknown = api.send("POST", "/api/v1/feeds/weather", content=b"credit_code,month\n", headers=CSV)
+    assert unknown.status_code == 422
+    assert unknown.headers["content-type"].startswith("application/problem+json")
+    columns = api.send("POST", "/api/v1/feeds/electricity", content=b"credit_code,month,watts\n", headers=CSV)
+    assert columns.status_code == 422
+    assert "unknown columns: watts" in columns.json()["detail"]
+    media = api.send("POST", "/api/v1/feeds/electricity", content=b"x", headers={"Content-Type": "text/plain"})
+    assert media.status_code == 422
+    empty = api.send("POST", "/api/v1/feeds/electricity", json={"rows": []})
+    assert empty.status_code == 422
+    broken = api.send("POST", "/api/v1/feeds/electricity", content=b"{", headers={"Content-Type": "application/json"})
+    assert broken.status_code == 422
+
+
+def test_only_administrators_post_feeds_and_everyone_reads_the_schemas(api: Api) -> None:
+    api.login("kc-centre")
+    data = csv_of(("credit_code", "month", "kwh"), (code(1), "2026-06", 100))
+    assert api.send("POST", "/api/v1/feeds/electricity", content=data, headers=CSV).status_code == 403
+    assert api.send("POST", "/api/v1/enterprises", content=data, headers=CSV).status_code == 403
+    feeds = api.get("/api/v1/feeds").json()
+    assert [feed["kind"] for feed in feeds] == [
+        "electricity",
+        "water",
+        "payroll",
+        "tax",
+        "social_insurance",
+        "legal_events",
+        "complaints",
+    ]
+    assert feeds[0]["columns"][2] | {"description": ""} == {
+        "name": "kwh",
+        "type": "number",
+        "required": True,
+        "unit": "kwh",
+        "indicator": "electricity_kwh",
+        "choices": [],
+        "description": "",
+    }
