@@ -21,7 +21,7 @@ from zhili.cases.schemas import Point
 from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
-from zhili.core.db import commit
+from zhili.core.db import commit, insert_rows
 from zhili.core.errors import DomainError, InvalidInputError
 from zhili.early_warning import industries
 from zhili.early_warning.feeds.rows import Cell, FeedRefusedError, Rejection, parse_cell
@@ -176,3 +176,8 @@ def _upsert(session: Session, rows: list[dict[str, Any]]) -> None:
         ),
         rows,
     )
+
+
+def insert_many(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    """A bulk load of complete register rows, ids included (the demo's firms), one `executemany`."""
+    insert_rows(session, Enterprise, rows)
