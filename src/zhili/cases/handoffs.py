@@ -98,6 +98,8 @@ TURNS: dict[str, Turn] = {
     "meeting_held": Turn((Next.OWNERS,), "会商任务待完成", anchor="meetings"),
     "task_done": Turn((Next.LEAD,), "会商任务已完成", anchor="meetings"),
     "task_cancelled": Turn((Next.ASKED,), "会商任务已撤销", anchor="meetings"),
+    # Lines other domains add (`linked.py`): the firm of an open wage-arrears case warned again.
+    "warning_joined": Turn((Next.LEAD,), "该企业出现新的欠薪预警", anchor="timeline", severity=Severity.YELLOW),
 }
 
 

@@ -47,3 +47,13 @@ def require_enterprise(session: Session, actor: Actor, enterprise_id: int) -> En
     if firm is None or not reach(session, actor).reaches_place(firm.division_code):
         raise NotFoundError("enterprise not found")
     return firm
+
+
+JUDGING_ROLES: Final = frozenset({"admin", "centre_staff"})
+
+
+def may_judge(session: Session, actor: Actor) -> bool:
+    """Whether the actor records verdicts: administrators, the centre, the labour unit's people."""
+    if actor.has_any_role(JUDGING_ROLES):
+        return True
+    return any(grant.department_id is not None for grant in reach(session, actor).grants)
