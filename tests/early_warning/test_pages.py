@@ -1,0 +1,85 @@
+"""The warning list and the firm page, as the centre, the labour unit and those outside see them."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tests.conftest import Api
+from tests.early_warning.helpers import FUSHAN, register
+from tests.early_warning.test_loop import JUNE, run
+from zhili.core.clock import FrozenClock
+from zhili.early_warning.models import EarlyWarning, Enterprise
+from zhili.org.geo import LocatorCache
+
+FINDING = {
+    "detector": "rule",
+    "name_zh": "用电骤降",
+    "name_en": "Electricity drop",
+    "indicator": "electricity_kwh",
+    "change": -0.62,
+    "since": "2026-04",
+    "months": 3,
+}
+
+
+@pytest.fixture
+def warned(session: Session, clock: FrozenClock, locators: LocatorCache) -> EarlyWarning:
+    register(session, clock, locators, (1, FUSHAN), (2, FUSHAN))
+    firms = list(session.scalars(select(Enterprise.id).order_by(Enterprise.id)))
+    run(session, clock, locators, JUNE, firms, {firms[0]: 3})
+    warning = session.scalars(select(EarlyWarning)).one()
+    warning.findings = [FINDING]
+    session.commit()
+    return warning
+
+
+def test_the_centre_sees_the_warning_with_its_reasons_and_case(api: Api, warned: EarlyWarning) -> None:
+    page = api.login("kc-centre").get("/warnings")
+    assert page.status_code == 200
+    assert "测试企业1号" in page.text
+    assert "红色" in page.text
+    assert "用电骤降：用电量 -62%（自 2026-04 起，连续 3 个月）" in page.text
+    assert f'href="/cases/{warned.case_id}"' in page.text
+    english = api.get("/warnings?lang=en")
+    assert "Electricity drop: Electricity used -62% (since 2026-04, 3 months running)" in english.text
+
+
+def test_the_firm_page_and_a_verdict_through_the_form(api: Api, warned: EarlyWarning) -> None:
+    api.login("kc-centre")
+    page = api.get(f"/enterprises/{warned.enterprise_id}")
+    assert page.status_code == 200
+    assert "企业风险画像" in page.text
+    assert 'id="risk-chart"' in page.text
+    refused = api.send(
+        "POST", f"/warnings/{warned.id}/verdict", data={"verdict": "maybe", "note": "查看中", "csrf_token": api.csrf}
+    )
+    assert refused.status_code == 422
+    assert "请从列表中选择" in refused.text
+    assert "查看中" in refused.text  # the input is kept
+    done = api.send(
+        "POST",
+        f"/warnings/{warned.id}/verdict",
+        data={"verdict": "confirmed_arrears", "note": "拖欠两个月", "csrf_token": api.csrf},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    after = api.get(done.headers["location"])
+    assert "核实结果已记录" in after.text
+    assert "确有欠薪" in after.text
+    listing = api.get("/warnings")
+    assert "已核实预警的准确率" in listing.text
+
+
+def test_those_outside_do_not_see_the_firm(api: Api, warned: EarlyWarning) -> None:
+    assert api.login("ly-centre").get(f"/enterprises/{warned.enterprise_id}").status_code == 404
+    assert "测试企业1号" not in api.get("/warnings").text
+    assert api.login("kc-traffic").get(f"/enterprises/{warned.enterprise_id}").status_code == 404
+    fushan = api.login("fushan")
+    assert fushan.get(f"/enterprises/{warned.enterprise_id}").status_code == 200
+    assert 'action="/warnings/' not in fushan.get(f"/enterprises/{warned.enterprise_id}").text  # sees, does not judge
+    refused = api.send(
+        "POST", f"/warnings/{warned.id}/verdict", data={"verdict": "false_alarm", "csrf_token": api.csrf}
+    )
+    assert refused.status_code == 403
