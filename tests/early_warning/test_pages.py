@@ -83,3 +83,23 @@ def test_those_outside_do_not_see_the_firm(api: Api, warned: EarlyWarning) -> No
         "POST", f"/warnings/{warned.id}/verdict", data={"verdict": "false_alarm", "csrf_token": api.csrf}
     )
     assert refused.status_code == 403
+
+
+def test_the_api_lists_warnings_and_records_a_verdict(api: Api, warned: EarlyWarning) -> None:
+    api.login("kc-centre")
+    listed = api.get("/api/v1/warnings?month=2026-06&grade=3").json()
+    assert [(w["id"], w["grade_name"], w["firm"]["place"]) for w in listed["items"]] == [
+        (warned.id, "red", "柯城区府山街道")
+    ]
+    firm = api.get(f"/api/v1/enterprises/{warned.enterprise_id}").json()
+    assert len(firm["months"]) == 36
+    assert firm["warnings"][0]["findings"] == [FINDING]
+    judged = api.send(
+        "POST", f"/api/v1/warnings/{warned.id}/verdict", json={"verdict": "false_alarm", "note": "季节性停产"}
+    )
+    assert judged.status_code == 200, judged.text
+    assert (judged.json()["verdict"], judged.json()["verdict_note"]) == ("false_alarm", "季节性停产")
+    bad = api.send("POST", f"/api/v1/warnings/{warned.id}/verdict", json={"verdict": "maybe"})
+    assert bad.status_code == 422
+    assert api.login("ly-centre").get(f"/api/v1/enterprises/{warned.enterprise_id}").status_code == 404
+    assert api.get("/api/v1/warnings").json()["items"] == []

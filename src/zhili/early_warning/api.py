@@ -15,12 +15,16 @@ from pydantic import ValidationError
 from zhili.core.auth import CurrentActor
 from zhili.core.errors import InvalidInputError
 from zhili.core.http import ClockDep, DbSession
+from zhili.core.pagination import CursorQuery, Page
+from zhili.core.params import IdPath
+from zhili.early_warning import loop, queries
 from zhili.early_warning.feeds.csv_text import decode
 from zhili.early_warning.feeds.rows import Cell, FeedRefusedError
 from zhili.early_warning.feeds.schema import FEEDS, FeedKind
 from zhili.early_warning.feeds.service import Mode, import_feed
+from zhili.early_warning.months import PATTERN, Month
 from zhili.early_warning.register import register_enterprises
-from zhili.early_warning.schemas import FeedImportRead, FeedRead, RegisterImportRead, RowsBody
+from zhili.early_warning.schemas import FeedImportRead, FeedRead, RegisterImportRead, RowsBody, VerdictIn
 from zhili.org.geo import LocatorCache, request_locators
 
 router = APIRouter(tags=["early warning"])
@@ -119,3 +123,36 @@ def post_enterprises(
         session, actor=actor, clock=clock, locators=locators, header=batch.header, rows=batch.rows(), source=source
     )
     return RegisterImportRead.of(report)
+
+
+@router.get("/api/v1/warnings")
+def list_warnings(
+    session: DbSession,
+    actor: CurrentActor,
+    month: Annotated[str | None, Query(pattern=PATTERN, description="YYYY-MM")] = None,
+    grade: Annotated[
+        int | None, Query(ge=1, le=3, description="at least this grade: 1 yellow, 2 orange, 3 red")
+    ] = None,
+    verdict: Annotated[str | None, Query(pattern="^(pending|confirmed_arrears|risk_resolved|false_alarm)$")] = None,
+    cursor: CursorQuery = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> Page[queries.WarningRead]:
+    """Warnings of the firms the caller sees, newest month first, red first."""
+    chosen = Month.parse(month) if month else None
+    return queries.list_warnings(session, actor, month=chosen, grade=grade, verdict=verdict, cursor=cursor, limit=limit)
+
+
+@router.get("/api/v1/enterprises/{enterprise_id}")
+def get_enterprise(enterprise_id: IdPath, session: DbSession, actor: CurrentActor) -> queries.FirmDetail:
+    """A firm the caller sees: the register, 36 months of indicators and risk, its warnings and events."""
+    last = queries.latest_month(session) or Month.parse("2026-01")
+    return queries.firm_detail(session, actor, enterprise_id, last=last)
+
+
+@router.post("/api/v1/warnings/{warning_id}/verdict")
+def post_verdict(
+    warning_id: IdPath, body: VerdictIn, session: DbSession, actor: CurrentActor, clock: ClockDep
+) -> queries.WarningRead:
+    """Record what checking a warning found (the labour unit, the centre or an administrator)."""
+    loop.record_verdict(session, actor=actor, clock=clock, warning_id=warning_id, verdict=body.verdict, note=body.note)
+    return queries.warning(session, actor, warning_id)

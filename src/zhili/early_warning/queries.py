@@ -249,3 +249,10 @@ def warning_firm(session: Session, actor: Actor, warning_id: int) -> int:
     if warning is None:
         raise NotFoundError("warning not found")
     return visibility.require_enterprise(session, actor, warning.enterprise_id).id
+
+
+def warning(session: Session, actor: Actor, warning_id: int) -> WarningRead:
+    """One warning of a firm the actor sees (else 404)."""
+    warning_firm(session, actor, warning_id)
+    rows = session.execute(_warnings(EarlyWarning.id == warning_id)).all()
+    return _read_warnings(session, rows)[0]

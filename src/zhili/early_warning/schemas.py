@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from zhili.core.text import BlankOrText
 from zhili.early_warning.feeds.rows import Rejection
 from zhili.early_warning.feeds.schema import Feed, FeedKind
 from zhili.early_warning.feeds.service import ImportReport, Mode
+from zhili.early_warning.loop import Verdict
 from zhili.early_warning.register import RegisterReport
 
 MAX_ROWS = 200_000
@@ -112,3 +114,12 @@ class FeedRead(BaseModel):
                 for c in feed.columns
             ],
         )
+
+
+class VerdictIn(BaseModel):
+    """What checking a warning found."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    verdict: Verdict
+    note: BlankOrText | None = Field(default=None, max_length=2000)
