@@ -1,0 +1,1 @@
+"""The early-warning detectors: rules, the change score, the multivariate score, risk and grades. Pure."""
