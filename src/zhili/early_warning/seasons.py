@@ -64,4 +64,3 @@ def summer(first: Month, months: int) -> npt.NDArray[np.float32]:
     """1 in July and August (cooling load), 0.5 in June and September, else 0."""
     weight = {6: 0.5, 7: 1.0, 8: 1.0, 9: 0.5}
     return np.array([weight.get((first + offset).month, 0.0) for offset in range(months)], dtype=np.float32)
-

@@ -53,6 +53,7 @@ FEEDS: Final[dict[str, tuple[Indicator, ...]]] = {
     "court_credit": (Indicator.LEGAL_EVENTS,),
     "complaints": (Indicator.COMPLAINTS,),
 }
+FIRST_MONTH: Final = Month.of(2022, 1)
 CORE_SEVEN: Final = (
     Indicator.ELECTRICITY_KWH,
     Indicator.SI_HEADCOUNT,
@@ -70,7 +71,7 @@ class SyntheticParams:
 
     firms: int = 20_000
     months: int = 48
-    first: Month = Month.of(2022, 1)
+    first: Month = FIRST_MONTH
     arrears_per_year: float = 0.015  # share of firms falling into wage arrears a year
     lead_months: tuple[int, int] = (1, 8)  # months of precursors before the arrears month, uniform
     precursor_chance: float = 0.65  # chance that a distressed firm shows each precursor (at least two shown)
@@ -150,9 +151,13 @@ def generate(params: SyntheticParams, seed: int) -> SyntheticPanel:
         rng,
         params.firms,
         params.months,
-        DistressParams(params.arrears_per_year, params.lead_months, params.precursor_chance, params.history, params.horizon),
+        DistressParams(
+            params.arrears_per_year, params.lead_months, params.precursor_chance, params.history, params.horizon
+        ),
     )
-    dips: Dips = draw_dips(rng, params.first.month - 1, (params.months, params.firms), params.harmless_per_year, params.seasonal_share)
+    dips: Dips = draw_dips(
+        rng, params.first.month - 1, (params.months, params.firms), params.harmless_per_year, params.seasonal_share
+    )
     settle = np.zeros(params.months, dtype=bool)
     for year in range(params.first.year, params.first.year + params.months // 12 + 2):
         column = pay_settlement_month(year) - params.first
@@ -189,5 +194,3 @@ def generate(params: SyntheticParams, seed: int) -> SyntheticPanel:
         seasonal=dips.seasonal,
         harmless_dips=dips.events,
     )
-
-

@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from zhili.early_warning.industries import INDEX
+from zhili.early_warning.panel import float32
 
 F32 = npt.NDArray[np.float32]
 
@@ -47,7 +48,14 @@ SIZE_CLASSES: Final = ("micro", "small", "medium", "large")
 _SIZE_SHARE: Final = (0.68, 0.24, 0.07, 0.01)
 _SIZE_HEADCOUNT: Final = (4.0, 22.0, 130.0, 700.0)  # median headcount of each class
 # county-level divisions of 衢州市 and their share of firms
-DIVISIONS: Final = (("330802", 0.22), ("330803", 0.16), ("330822", 0.13), ("330824", 0.12), ("330825", 0.17), ("330881", 0.20))
+DIVISIONS: Final = (
+    ("330802", 0.22),
+    ("330803", 0.16),
+    ("330822", 0.13),
+    ("330824", 0.12),
+    ("330825", 0.17),
+    ("330881", 0.20),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +78,8 @@ def draw_firms(rng: np.random.Generator, count: int) -> Firms:
     """`count` firms with Quzhou's mix of industries and sizes."""
     trade = rng.choice(len(TRADES), size=count, p=[t.share for t in TRADES])
     size_class = rng.choice(len(SIZE_CLASSES), size=count, p=_SIZE_SHARE).astype(np.int8)
-    headcount = np.asarray(_SIZE_HEADCOUNT, dtype=np.float32)[size_class] * rng.lognormal(0, 0.45, count)
-    headcount = np.maximum(np.rint(headcount), 1).astype(np.float32)
+    drawn = np.asarray(_SIZE_HEADCOUNT, dtype=np.float32)[size_class] * rng.lognormal(0, 0.45, count)
+    headcount = float32(np.maximum(np.rint(drawn), 1))
     codes, shares = zip(*DIVISIONS, strict=True)
     return Firms(
         trade=trade,
@@ -104,7 +112,17 @@ class Distress:
     onset: F32  # [precursors, firms] progress at which an arrears-type precursor starts
 
 
-PRECURSORS: Final = ("usage", "headcount", "tax", "pay", "si_arrears", "bill_arrears", "tax_arrears", "legal", "complaints")
+PRECURSORS: Final = (
+    "usage",
+    "headcount",
+    "tax",
+    "pay",
+    "si_arrears",
+    "bill_arrears",
+    "tax_arrears",
+    "legal",
+    "complaints",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +182,9 @@ _DIP_KINDS: Final = (
 )
 
 
-def draw_dips(rng: np.random.Generator, first_month_of_year: int, shape: tuple[int, int], per_year: float, seasonal_share: float) -> Dips:
+def draw_dips(
+    rng: np.random.Generator, first_month_of_year: int, shape: tuple[int, int], per_year: float, seasonal_share: float
+) -> Dips:
     """Seasonal firms (a 3-month off-season every year) and one-off harmless dips."""
     months, count = shape
     usage, headcount, tax = (np.ones(shape, dtype=np.float32) for _ in range(3))

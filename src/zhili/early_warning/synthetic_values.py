@@ -14,6 +14,7 @@ import numpy.typing as npt
 
 from zhili.early_warning.indicators import Indicator
 from zhili.early_warning.industries import INDEX
+from zhili.early_warning.panel import float32 as f32
 from zhili.early_warning.synthetic_firms import PRECURSORS, Dips, Distress, Firms, trade_column
 
 F32 = npt.NDArray[np.float32]
@@ -34,7 +35,7 @@ class _Story:
         """Months in arrears so far: months since the firm's progress passed this precursor's onset."""
         index = PRECURSORS.index(name)
         begun = (self.distress.progress >= self.distress.onset[index] + delay) & self.distress.shows[index]
-        return np.cumsum(begun, axis=0, dtype=np.float32) * begun
+        return f32(np.cumsum(begun, axis=0, dtype=np.float32) * begun)
 
 
 def _staff(rng: np.random.Generator, firms: Firms, dips: Dips, story: _Story, shape: tuple[int, int]) -> F32:
@@ -62,7 +63,7 @@ def _pay_ratio(firms: Firms, story: _Story, settle: npt.NDArray[np.bool_]) -> F3
     shrink = 1 - 0.6 * story.strength("pay") * story.distress.progress**2
     arrears = story.distress.arrears
     after = (np.arange(months)[:, None] >= arrears) & (arrears >= 0)
-    return (usual * shrink * np.where(after, 0.3, 1.0)).astype(np.float32)
+    return f32(usual * shrink * np.where(after, 0.3, 1.0))
 
 
 def build_values(
@@ -92,7 +93,7 @@ def build_values(
     insured = np.rint(staff * firms.insured_share * (1 - 0.25 * story.strength("headcount") * progress))
     wage = trade_column(firms, "wage") * rng.lognormal(0, 0.2, shape[1]).astype(np.float32)
     due = payroll * wage * (1 + 0.4 * settle[:, None]) * rng.lognormal(0, 0.03, shape).astype(np.float32)
-    tax = _tax(rng, firms, dips, story, (staff, season), month_of_year, noise)
+    tax = _tax(rng, firms, dips=dips, story=story, base=(staff, season), month_of_year=month_of_year, noise=noise)
     late = rng.random(shape) < background
     delay = firms.pay_day + rng.normal(0, 2, shape) + 45 * story.strength("pay") * progress**1.5 + 25 * late
     delay = delay + 10 * (firms.industry == _CONSTRUCTION)
@@ -114,6 +115,7 @@ def build_values(
 def _tax(
     rng: np.random.Generator,
     firms: Firms,
+    *,
     dips: Dips,
     story: _Story,
     base: tuple[F32, F32],
@@ -122,8 +124,8 @@ def _tax(
 ) -> F32:
     staff, season = base
     shape = staff.shape
-    tax = staff * trade_column(firms, "tax") * firms.intensity * season**0.7 * dips.tax
-    tax = tax * (1 - story.strength("tax") * story.distress.progress) * rng.lognormal(0, 2 * noise, shape)
+    tax = f32(staff * trade_column(firms, "tax") * firms.intensity * season**0.7 * dips.tax)
+    tax = f32(tax * (1 - story.strength("tax") * story.distress.progress) * rng.lognormal(0, 2 * noise, shape))
     stops = (rng.random(shape[1]) < 0.5) & (story.strength("tax") > 0) & (story.distress.progress > 0.7)  # noqa: PLR2004
     quarter_start = (month_of_year % 3 == 0)[:, None]
     tax = np.where(firms.quarterly_tax, np.where(quarter_start, 3 * tax, 0), tax)

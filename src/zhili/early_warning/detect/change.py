@@ -4,8 +4,8 @@ For a signal (log1p of the series), with the firm's trailing window before the m
 `r = recent - median - seasonal_weight × (recent a year before - median)`, then minus the median `r`
 of the firm's industry that month (a move the whole industry makes, such as the Spring Festival, is
 nobody's warning), divided by the firm's own spread (IQR / 1.349, at least `min_scale`) and signed
-so that the bad direction is positive. The part is `1 - exp(-max(0, Σ weight × clip(z, 0, cap) -
-offset) / scale)`.
+so that the bad direction is positive. The part is `squash(Σ weight × clip(z, 0, cap))`, with
+`squash(x) = 1 - exp(-softplus((x - offset) / scale))`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import numpy.typing as npt
 from zhili.early_warning.detect.config import ChangeParams, Direction, Signal
 from zhili.early_warning.detect.rules import Runs, runs
 from zhili.early_warning.detect.series import SeriesWindow, industry_median
-from zhili.early_warning.detect.windows import F32
+from zhili.early_warning.detect.windows import F32, f32
 
 _IQR_TO_SIGMA = np.float32(1.349)
 
@@ -72,6 +72,10 @@ def change_part(outcomes: list[SignalOutcome], params: ChangeParams) -> F32:
 
 
 def squash(value: F32, offset: float, scale: float) -> F32:
-    """`1 - exp(-max(0, value - offset) / scale)`: 0 up to `offset`, then rising towards 1."""
-    excess = np.maximum(value - np.float32(offset), np.float32(0)) / np.float32(scale)
-    return (np.float32(1) - np.exp(-excess)).astype(np.float32)
+    """`1 - exp(-softplus((value - offset) / scale))`: near 0 below `offset`, rising towards 1 above it.
+
+    Strictly increasing (softplus rather than a clip at 0), so that weak signals below the offset
+    still rank firms instead of tying them all at 0.
+    """
+    excess = np.logaddexp(np.float32(0), (value - np.float32(offset)) / np.float32(scale))
+    return f32(np.float32(1) - np.exp(-excess))

@@ -99,8 +99,8 @@ class ChangeParams(_Frozen):
     min_scale: float = Field(default=0.1, gt=0, description="floor of the spread, in log units")
     z_cap: float = Field(default=6.0, gt=0, description="a z-score counts at most this much")
     explain_z: float = Field(default=2.5, gt=0, description="a signal this far out is named in the findings")
-    offset: float = Field(default=3.0, ge=0, description="weighted sum of bad z-scores that still counts as 0")
-    scale: float = Field(default=6.0, gt=0, description="how fast the part grows past the offset")
+    offset: float = Field(default=4.0, ge=0, description="weighted sum of bad z-scores where the part turns up")
+    scale: float = Field(default=4.0, gt=0, description="how fast the part grows past the offset")
     signals: tuple[Signal, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -117,16 +117,16 @@ class MultivariateParams(_Frozen):
 
     bins_per_unit: int = Field(default=50, ge=5, le=1000, description="grid of the z-scores' distribution")
     explain_surprisal: float = Field(default=4.6, gt=0, description="-ln(tail chance) that names a signal")
-    offset: float = Field(default=1.5, ge=0, description="mean surprisal that still counts as 0")
-    scale: float = Field(default=1.5, gt=0, description="how fast the part grows past the offset")
+    offset: float = Field(default=1.5, ge=0, description="mean surprisal where the part turns up")
+    scale: float = Field(default=0.7, gt=0, description="how fast the part grows past the offset")
 
 
 class Combination(_Frozen):
     """How much each detector's part counts: risk = 1 - Π (1 - weight × part)."""
 
     rules: float = Field(default=1.0, ge=0, le=1)
-    change: float = Field(default=0.6, ge=0, le=1)
-    multivariate: float = Field(default=0.4, ge=0, le=1)
+    change: float = Field(default=0.5, ge=0, le=1)
+    multivariate: float = Field(default=0.8, ge=0, le=1)
 
 
 class GradeCutoffs(_Frozen):

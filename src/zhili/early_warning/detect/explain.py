@@ -55,7 +55,9 @@ def _sources(computation: Computation, config: DetectorConfig, row: int) -> list
     sources: list[tuple[_Source, F32, float]] = []
     for rule in computation.rules:
         spec = rule.rule
-        source = _Source(DetectorKind.RULE, spec.id, spec.indicator, spec.per, rule.baseline, rule.current, rule.run, None)
+        source = _Source(
+            DetectorKind.RULE, spec.id, spec.indicator, spec.per, rule.baseline, rule.current, rule.run, None
+        )
         fired = np.where(rule.fired(row), np.float32(3 + spec.weight), np.float32(0))
         sources.append((source, fired, 3.0))
     for signal, surprise in zip(computation.signals, computation.surprisals, strict=True):

@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 from zhili.early_warning.detect.config import Combination, DetectorConfig, GradeCutoffs
-from zhili.early_warning.detect.windows import F32
+from zhili.early_warning.detect.windows import F32, f32
 
 Grades = npt.NDArray[np.int8]
 
@@ -33,13 +33,13 @@ class Grade(IntEnum):
 
 
 def combine(rules: F32, change: F32, multivariate: F32, weights: Combination) -> F32:
-    """risk = 1 - (1 - w_r R)(1 - w_c C)(1 - w_m M): any one strong part is enough, agreeing parts add up."""
+    """Risk = 1 - (1 - w_r R)(1 - w_c C)(1 - w_m M): any one strong part is enough, agreeing parts add up."""
     survive = (
         (np.float32(1) - np.float32(weights.rules) * rules)
         * (np.float32(1) - np.float32(weights.change) * change)
         * (np.float32(1) - np.float32(weights.multivariate) * multivariate)
     )
-    return (np.float32(1) - survive).astype(np.float32)
+    return f32(np.float32(1) - survive)
 
 
 def grade(risk: F32, cutoffs: GradeCutoffs) -> Grades:

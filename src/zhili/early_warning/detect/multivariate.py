@@ -16,7 +16,7 @@ import numpy as np
 
 from zhili.early_warning.detect.change import squash
 from zhili.early_warning.detect.config import MultivariateParams
-from zhili.early_warning.detect.windows import F32
+from zhili.early_warning.detect.windows import F32, f32
 
 
 def surprisal(z: F32, cap: float, params: MultivariateParams) -> F32:
@@ -28,7 +28,7 @@ def surprisal(z: F32, cap: float, params: MultivariateParams) -> F32:
     counts = np.bincount(index.ravel(), minlength=months * bins).reshape(months, bins)
     at_or_above = np.cumsum(counts[:, ::-1], axis=1)[:, ::-1]  # firms in this bin or higher
     table = -np.log((at_or_above + 1) / (firms + 1)).astype(np.float32)
-    return table.ravel()[index]
+    return f32(table.ravel()[index])
 
 
 def multivariate_part(surprisals: list[F32], params: MultivariateParams) -> F32:

@@ -64,10 +64,7 @@ def evaluate_rule(rule: Rule, window: SeriesWindow, industries: npt.NDArray[np.i
         else:
             # a ratio needs a positive baseline: a firm with no usage to fall from cannot fall
             bound = np.where(baseline > 0, baseline * threshold, np.float32(np.nan))
-        if rule.direction is Direction.BELOW:
-            condition = current < bound
-        else:
-            condition = current > bound
+        condition = current < bound if rule.direction is Direction.BELOW else current > bound
     return RuleOutcome(rule, baseline, current, runs(condition))
 
 

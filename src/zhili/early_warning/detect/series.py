@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from zhili.early_warning.detect.config import Baseline
-from zhili.early_warning.detect.windows import F32, TrailingStats, running_total, trailing_stats
+from zhili.early_warning.detect.windows import F32, TrailingStats, f32, running_total, trailing_stats
 from zhili.early_warning.indicators import Indicator
 from zhili.early_warning.panel import Panel
 
@@ -55,7 +55,7 @@ class _RecentMeans:
         ends, starts = slice(first + 1 + self._months, last + 2 + self._months), slice(first + 1, last + 2)
         count = self._counts[ends] - self._counts[starts]
         with np.errstate(invalid="ignore", divide="ignore"):
-            return (self._sums[ends] - self._sums[starts]) / np.where(count > 0, count, np.float32(np.nan))
+            return f32((self._sums[ends] - self._sums[starts]) / np.where(count > 0, count, np.float32(np.nan)))
 
 
 @dataclass(frozen=True, slots=True)

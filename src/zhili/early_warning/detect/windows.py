@@ -11,11 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
-F32 = npt.NDArray[np.float32]
+from zhili.early_warning.panel import FloatArray, float32
+
+F32 = FloatArray  # [months, firms] float32, NaN = missing
+f32 = float32
+
+Number = TypeVar("Number", bound=np.generic)
 _CHUNK_VALUES = 1_200_000  # float32 values sorted at once (about 5 MB): measured best on this machine
 
 
@@ -53,7 +59,7 @@ def sort_rows(rows: list[F32]) -> list[F32]:
     return ordered
 
 
-def running_total(values: npt.NDArray[np.generic], dtype: type[np.generic]) -> npt.NDArray[np.generic]:
+def running_total(values: npt.NDArray[Any], dtype: type[Number]) -> npt.NDArray[Number]:
     """Cumulative sums down the first axis with a leading row of zeros (`[rows + 1, ...]`).
 
     A loop over the (few) rows: `np.cumsum(axis=0)` on a wide array is about ten times slower.
@@ -84,7 +90,9 @@ def trailing_stats(series: F32, first: int, last: int, window: int, min_history:
     # padded row r is series row first - window + r; target t (row t - first) reads rows r .. r + window - 1
     padded = np.full((last - first + window, firms), np.inf, dtype=np.float32)
     source = max(0, first - window)
-    padded[source - (first - window) :] = np.where(np.isnan(series[source:last]), np.float32(np.inf), series[source:last])
+    padded[source - (first - window) :] = np.where(
+        np.isnan(series[source:last]), np.float32(np.inf), series[source:last]
+    )
     seen = running_total(np.isfinite(padded), np.int16)
     targets = last - first + 1
     delivered = seen[window : window + targets] - seen[:targets]
@@ -117,7 +125,7 @@ def _order_stats(ordered: list[F32], count: npt.NDArray[np.int16]) -> tuple[F32,
         ranks = np.maximum(count[short], 1).astype(np.intp) - 1
 
         def pick(rank: npt.NDArray[np.intp]) -> F32:
-            return np.take_along_axis(values, rank[None], axis=0)[0]
+            return f32(np.take_along_axis(values, rank[None], axis=0)[0])
 
         median[short] = (pick(ranks // 2) + pick((ranks + 1) // 2)) / np.float32(2)
         lower[short] = pick(np.rint(ranks * 0.25).astype(np.intp))
