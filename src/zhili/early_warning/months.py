@@ -29,7 +29,7 @@ class Month:
     def parse(cls, text: str) -> Self:
         """`YYYY-MM` as a month; `ValueError` naming the expected form otherwise."""
         found = _PATTERN.match(text.strip())
-        if found is None:
+        if found is None or not 1 <= int(found.group(2)) <= 12:  # noqa: PLR2004 - months of the year
             msg = f"月份应写作 YYYY-MM，例如 2026-03 / a month is written YYYY-MM, e.g. 2026-03; got {text!r}"
             raise ValueError(msg)
         return cls.of(int(found.group(1)), int(found.group(2)))

@@ -4,8 +4,8 @@ For a signal (log1p of the series), with the firm's trailing window before the m
 `r = recent - median - seasonal_weight × (recent a year before - median)`, then minus the median `r`
 of the firm's industry that month (a move the whole industry makes, such as the Spring Festival, is
 nobody's warning), divided by the firm's own spread (IQR / 1.349, at least `min_scale`) and signed
-so that the bad direction is positive. The part is `squash(Σ weight × clip(z, 0, cap))`, with
-`squash(x) = 1 - exp(-softplus((x - offset) / scale))`.
+so that the bad direction is positive. The part is the logistic `squash(Σ weight × clip(z, 0, cap))`
+= `1 / (1 + exp(-(x - offset) / scale))`.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from scipy.special import expit
 
 from zhili.early_warning.detect.config import ChangeParams, Direction, Signal
 from zhili.early_warning.detect.rules import Runs, runs
@@ -36,15 +37,15 @@ class SignalOutcome:
 def signal_z(signal: Signal, window: SeriesWindow, params: ChangeParams, industries: npt.NDArray[np.int16]) -> F32:
     """The signed, industry-relative, seasonally adjusted robust z-score of `signal`."""
     stats = window.stats
-    centre = np.log1p(np.maximum(stats.median, np.float32(0)))
-    spread = (np.log1p(np.maximum(stats.upper_quartile, 0)) - np.log1p(np.maximum(stats.lower_quartile, 0))) / (
-        _IQR_TO_SIGMA
-    )
-    scale = np.maximum(spread, np.float32(params.min_scale))
+    level = np.maximum(stats.median, np.float32(0))
+    centre = np.log1p(level)
+    # the interquartile range on the log1p scale, to first order (saves two logarithms of every value)
+    spread = (stats.upper_quartile - stats.lower_quartile) / ((1 + level) * _IQR_TO_SIGMA)
+    scale = np.fmax(spread, np.float32(params.min_scale))
     seasonal = window.recent_log_last_year - centre
-    seasonal = np.where(np.isnan(seasonal), np.float32(0), seasonal)
+    seasonal[np.isnan(seasonal)] = 0  # no last year: no seasonal adjustment
     moved = window.recent_log - centre - np.float32(params.seasonal_weight) * seasonal
-    moved = moved - np.nan_to_num(industry_median(moved, industries))
+    moved -= industry_median(moved, industries, missing=0.0)
     sign = np.float32(-1 if signal.direction is Direction.BELOW else 1)
     cap = np.float32(params.z_cap)
     return np.clip(sign * moved / scale, -cap, cap).astype(np.float32)
@@ -67,15 +68,14 @@ def change_part(outcomes: list[SignalOutcome], params: ChangeParams) -> F32:
         raise ValueError(msg)
     total = np.zeros(outcomes[0].z.shape, dtype=np.float32)
     for outcome in outcomes:
-        total += np.float32(outcome.signal.weight) * np.nan_to_num(np.maximum(outcome.z, np.float32(0)))
+        total += np.float32(outcome.signal.weight) * np.fmax(outcome.z, np.float32(0))  # fmax: NaN counts 0
     return squash(total, params.offset, params.scale)
 
 
 def squash(value: F32, offset: float, scale: float) -> F32:
-    """`1 - exp(-softplus((value - offset) / scale))`: near 0 below `offset`, rising towards 1 above it.
+    """The logistic `1 / (1 + exp(-(value - offset) / scale))`: 0.5 at `offset`, towards 1 above it.
 
-    Strictly increasing (softplus rather than a clip at 0), so that weak signals below the offset
-    still rank firms instead of tying them all at 0.
+    Strictly increasing, so that weak signals below the offset still rank firms instead of tying
+    them all at 0 (which costs ranking quality).
     """
-    excess = np.logaddexp(np.float32(0), (value - np.float32(offset)) / np.float32(scale))
-    return f32(np.float32(1) - np.exp(-excess))
+    return f32(expit((value - np.float32(offset)) / np.float32(scale)))

@@ -89,8 +89,10 @@ def series_window(raw: F32, first: int, last: int, baseline: Baseline, recent_mo
     )
 
 
-def industry_median(values: F32, industries: npt.NDArray[np.int16]) -> F32:
+def industry_median(values: F32, industries: npt.NDArray[np.int16], missing: float = np.nan) -> F32:
     """Each firm's industry median of `values` (`[months, firms]`) in each month; NaN values ignored.
+
+    An industry without any value in a month gets `missing` there.
 
     An industry's median is taken over an evenly spaced sample of at most `INDUSTRY_SAMPLE` of its
     firms (its error is then a few hundredths of a spread), which bounds the cost on large panels.
@@ -104,7 +106,7 @@ def industry_median(values: F32, industries: npt.NDArray[np.int16]) -> F32:
         count = (~np.isnan(ordered)).sum(axis=1)
         low = np.take_along_axis(ordered, (np.maximum(count - 1, 0) // 2)[:, None], axis=1)[:, 0]
         high = np.take_along_axis(ordered, np.minimum(count // 2, members.size - 1)[:, None], axis=1)[:, 0]
-        table[:, position] = np.where(count > 0, (low + high) / 2, np.nan)
+        table[:, position] = np.where(count > 0, (low + high) / 2, missing)
     return table[:, inverse]
 
 
