@@ -48,7 +48,10 @@ def signal_z(signal: Signal, window: SeriesWindow, params: ChangeParams, industr
     moved -= industry_median(moved, industries, missing=0.0)
     sign = np.float32(-1 if signal.direction is Direction.BELOW else 1)
     cap = np.float32(params.z_cap)
-    return np.clip(sign * moved / scale, -cap, cap).astype(np.float32)
+    z = f32(sign * moved / scale)
+    np.minimum(z, cap, out=z)  # np.clip is several times slower on large arrays; NaN stays NaN
+    np.maximum(z, -cap, out=z)
+    return z
 
 
 def evaluate_signal(

@@ -23,7 +23,12 @@ def surprisal(z: F32, cap: float, params: MultivariateParams) -> F32:
     """`-ln P(Z >= z)` of each firm's value among its month's firms (time-major; NaN counts as 0)."""
     months, firms = z.shape
     bins = int(2 * cap * params.bins_per_unit) + 1
-    index = np.rint((np.clip(np.nan_to_num(z), -cap, cap) + cap) * params.bins_per_unit).astype(np.intp)
+    grid = np.nan_to_num(z)
+    np.minimum(grid, cap, out=grid)
+    np.maximum(grid, -cap, out=grid)
+    grid += np.float32(cap)
+    grid *= np.float32(params.bins_per_unit)
+    index = np.rint(grid).astype(np.intp)
     index += (np.arange(months) * bins)[:, None]
     counts = np.bincount(index.ravel(), minlength=months * bins).reshape(months, bins)
     at_or_above = np.cumsum(counts[:, ::-1], axis=1)[:, ::-1]  # firms in this bin or higher
