@@ -19,6 +19,11 @@ from zhili.early_warning.months import Month
 FloatArray = npt.NDArray[np.float32]
 
 
+def float32(values: object) -> FloatArray:
+    """`values` as a float32 array (no copy when it already is one)."""
+    return np.asarray(values, dtype=np.float32)
+
+
 @dataclass(frozen=True, slots=True)
 class Panel:
     """Indicators of `firm_ids` (rows) over `months` consecutive months from `first` (columns)."""
