@@ -6,8 +6,8 @@ import json
 
 import numpy as np
 import pytest
-from tests.early_warning.panel_helpers import FIRST, flat_panel
 
+from tests.early_warning.panel_helpers import FIRST, flat_panel
 from zhili.early_warning.detect import DetectorKind, Finding, FirmRisk, Grade, assess, load_default, score_history
 from zhili.early_warning.detect.config import DetectorConfig, GradeCutoffs
 from zhili.early_warning.indicators import Indicator

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.early_warning.panel_helpers import flat_panel
 
+from tests.early_warning.panel_helpers import flat_panel
 from zhili.early_warning.detect.compute import compute
 from zhili.early_warning.detect.config import DetectorConfig, load_default
 from zhili.early_warning.detect.rules import runs
