@@ -29,6 +29,7 @@ from zhili.demo import clock as demo_clock_store
 from zhili.demo.build import DEMO_PASSWORD, build_demo
 from zhili.demo.clock import demo_clock
 from zhili.early_warning import cli as early_warning_cli
+from zhili.early_warning import warnings_cli
 from zhili.matters import queries as matter_queries
 from zhili.matters.definition import MatterDefinition, Phase
 from zhili.matters.schemas import MatterRead
@@ -65,6 +66,7 @@ for sub, name in (
     (notify_app, "notify"),
     (campaigns_cli.app, "campaigns"),
     (calendar_cli.app, "calendar"),
+    (warnings_cli.app, "warnings"),
 ):
     app.add_typer(sub, name=name)
 

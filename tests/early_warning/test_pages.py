@@ -14,13 +14,18 @@ from zhili.early_warning.models import EarlyWarning, Enterprise
 from zhili.org.geo import LocatorCache
 
 FINDING = {
-    "detector": "rule",
+    "kind": "rule",
+    "rule_id": "electricity_half_own_median",
     "name_zh": "用电骤降",
     "name_en": "Electricity drop",
     "indicator": "electricity_kwh",
-    "change": -0.62,
+    "per": None,
     "since": "2026-04",
-    "months": 3,
+    "baseline": 1012.4,
+    "current": 251.0,
+    "relative_change": -0.752,
+    "consecutive_months": 3,
+    "score": None,
 }
 
 
@@ -40,10 +45,13 @@ def test_the_centre_sees_the_warning_with_its_reasons_and_case(api: Api, warned:
     assert page.status_code == 200
     assert "测试企业1号" in page.text
     assert "红色" in page.text
-    assert "用电骤降：用电量 -62%（自 2026-04 起，连续 3 个月）" in page.text
+    assert "用电骤降：用电量 251 千瓦时（基准 1,012 千瓦时，-75%），自 2026-04 起连续 3 个月" in page.text
     assert f'href="/cases/{warned.case_id}"' in page.text
     english = api.get("/warnings?lang=en")
-    assert "Electricity drop: Electricity used -62% (since 2026-04, 3 months running)" in english.text
+    assert (
+        "Electricity drop: Electricity used 251 kWh (baseline 1,012 kWh, -75%), since 2026-04 (3 months running)"
+        in english.text
+    )
 
 
 def test_the_firm_page_and_a_verdict_through_the_form(api: Api, warned: EarlyWarning) -> None:

@@ -61,11 +61,8 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         )
         store.insert_panel(
             session,
-            [
-                {"enterprise_id": 7, "month": MAY.index, "electricity_kwh": 100.0, "si_headcount": 40.0},
-                {"enterprise_id": 7, "month": JUNE.index, "electricity_kwh": 40.0, "si_headcount": None},
-                {"enterprise_id": 3, "month": JULY.index, "electricity_kwh": 5.0, "si_headcount": None},
-            ],
+            ("enterprise_id", "month", "electricity_kwh", "si_headcount"),
+            [(7, MAY.index, 100.0, 40.0), (7, JUNE.index, 40.0, None), (3, JULY.index, 5.0, None)],
         )
         store.upsert_events(
             session,

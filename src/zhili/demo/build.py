@@ -13,6 +13,7 @@ from zhili.core.auth import system_actor
 from zhili.core.clock import Clock
 from zhili.demo.case_timers import schedule_demo_timers
 from zhili.demo.cases import DemoCases, build_demo_cases
+from zhili.demo.firms import build_demo_firms
 from zhili.demo.world import DEFAULT_SEED, DemoWorld, Step, build_demo_world
 from zhili.matters.service import sync_catalog
 from zhili.org.models import Department, Position
@@ -68,6 +69,10 @@ def build_demo(
     if step:
         step("running clocks")
     schedule_demo_timers(session, now=clock.now())
+    session.commit()
+    if step:
+        step("20,000 firms, three years of department feeds, last month's warnings")
+    build_demo_firms(session, clock=clock, seed=seed)
     if step:
         step("demo logins")
     create_account(

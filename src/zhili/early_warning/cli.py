@@ -40,7 +40,8 @@ DatabaseUrl = Annotated[str | None, typer.Option(help="a database URL instead of
 RejectionsFile = Annotated[Path | None, typer.Option(help="write every refused row (line, column, reason) here")]
 
 
-def _engine(database: Path | None, url: str | None) -> Engine:
+def engine_for(database: Path | None, url: str | None) -> Engine:
+    """The engine of `--url`, else `--database`, else ZHILI_DATABASE_URL."""
     return make_engine(url or (f"sqlite:///{database}" if database else Settings().database_url))
 
 
@@ -55,7 +56,7 @@ def feed_command(  # noqa: PLR0917 - typer passes options by position
     """Import a department feed from CSV (columns: docs/reference/feeds.md)."""
     try:
         parsed = decode(file.read_bytes())
-        with make_session_factory(_engine(database, url))() as session:
+        with make_session_factory(engine_for(database, url))() as session:
             report = import_feed(
                 session,
                 actor=system_actor("cli"),
@@ -86,7 +87,7 @@ def enterprises_command(
     """Add or update enterprises of the register from CSV (columns: docs/reference/feeds.md)."""
     try:
         parsed = decode(file.read_bytes())
-        with make_session_factory(_engine(database, url))() as session:
+        with make_session_factory(engine_for(database, url))() as session:
             report = register_enterprises(
                 session,
                 actor=system_actor("cli"),

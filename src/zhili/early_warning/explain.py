@@ -1,40 +1,75 @@
-"""A finding (what moved, by how much, since when, which rule or score fired) in a person's words."""
+"""A finding (what moved, by how much, since when, which rule or score fired) in a person's words.
+
+Findings are stored as `detect.Finding.to_json()` with the rule's names added (`name_zh`, `name_en`),
+so a warning reads the same after the configuration changes.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+from zhili.early_warning.indicators import UNIT, Indicator
 from zhili.web.i18n import translate
 
 
 def finding_text(finding: Mapping[str, Any], lang: str) -> str:
-    """One finding as a sentence in the page's language; unknown parts are left out."""
-    name = _rule_name(finding, lang)
-    indicator = finding.get("indicator")
-    what = translate(f"indicator.{indicator}", lang) if indicator else ""
-    change = finding.get("change")
-    moved = ""
-    if isinstance(change, int | float):
-        moved = f"{change:+.0%}"
-    since = finding.get("since")
-    months = finding.get("months")
-    parts = [part for part in (what, moved) if part]
-    text = " ".join(parts)
+    """One finding as a sentence in the page's language; parts it does not have are left out."""
+    zh = lang != "en"
+    name = _name(finding, lang)
+    what = _series(finding, lang)
+    numbers = _numbers(finding, lang)
+    text = f"{what} {numbers}".strip() if numbers else what
+    since, months = finding.get("since"), finding.get("consecutive_months")
     if since:
-        text += f"（自 {since} 起" if lang != "en" else f" (since {since}"
-        if isinstance(months, int) and months > 1:
-            text += f"，连续 {months} 个月）" if lang != "en" else f", {months} months running)"
+        run = isinstance(months, int) and months > 1
+        if zh:
+            text += f"，自 {since} 起" + (f"连续 {months} 个月" if run else "")
         else:
-            text += "）" if lang != "en" else ")"
-    if name:
-        text = f"{name}：{text}" if lang != "en" else f"{name}: {text}"
-    return text.strip("：: ")
+            text += f", since {since}" + (f" ({months} months running)" if run else "")
+    return f"{name}：{text}" if zh else f"{name}: {text}"
 
 
-def _rule_name(finding: Mapping[str, Any], lang: str) -> str:
+def _name(finding: Mapping[str, Any], lang: str) -> str:
     key = "name_en" if lang == "en" else "name_zh"
     if isinstance(finding.get(key), str):
         return str(finding[key])
-    detector = finding.get("detector") or finding.get("kind")
-    return translate(f"detector.{detector}", lang) if detector else ""
+    return translate(f"detector.{finding.get('kind', 'rule')}", lang)
+
+
+def _series(finding: Mapping[str, Any], lang: str) -> str:
+    indicator, per = finding.get("indicator"), finding.get("per")
+    if not indicator:
+        return ""
+    what = translate(f"indicator.{indicator}", lang)
+    return f"{what} / {translate(f'indicator.{per}', lang)}" if per else what
+
+
+def _numbers(finding: Mapping[str, Any], lang: str) -> str:
+    current, baseline, change = finding.get("current"), finding.get("baseline"), finding.get("relative_change")
+    zh = lang != "en"
+    parts = []
+    if isinstance(current, int | float):
+        parts.append(_value(current, finding, lang))
+    details = []
+    if isinstance(baseline, int | float):
+        details.append(("基准 " if zh else "baseline ") + _value(baseline, finding, lang))
+    if isinstance(change, int | float):
+        details.append(f"{change:+.0%}")
+    score = finding.get("score")
+    if finding.get("kind") != "rule" and isinstance(score, int | float):
+        details.append(f"{'z' if finding.get('kind') == 'change' else '-ln p'} = {score:.1f}")
+    if details:
+        joined = "，".join(details) if zh else ", ".join(details)
+        parts.append(f"（{joined}）" if zh else f"({joined})")
+    return "".join(parts) if zh else " ".join(parts)
+
+
+def _value(number: float, finding: Mapping[str, Any], lang: str) -> str:
+    if finding.get("per"):
+        return f"{number:.0%}"
+    try:
+        unit = UNIT[Indicator(str(finding.get("indicator")))]
+    except ValueError:
+        return f"{number:,.0f}"
+    return f"{number:,.0f} {translate(f'unit.{unit.value}', lang)}"

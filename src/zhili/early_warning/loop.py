@@ -15,11 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from itertools import repeat
 from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from zhili.cases import linked
@@ -29,9 +30,11 @@ from zhili.cases.service import report_case
 from zhili.core import audit
 from zhili.core.auth import Actor, system_actor
 from zhili.core.clock import Clock
-from zhili.core.db import commit, deferred_commit
+from zhili.core.db import commit, deferred_commit, load_tuples
 from zhili.core.errors import ForbiddenError, NotFoundError
 from zhili.early_warning import visibility
+from zhili.early_warning.detect.config import GradeCutoffs
+from zhili.early_warning.detect.grades import grade
 from zhili.early_warning.models import EarlyWarning, Enterprise, RiskScore, WarningRun
 from zhili.early_warning.months import Month
 from zhili.org.geo import LocatorCache
@@ -86,8 +89,12 @@ def record_run(
     grades: npt.NDArray[np.int8],
     drafts: Sequence[WarningDraft],
     seconds: float,
+    cases_from: int = 1,
 ) -> RunSummary:
-    """Store a month's scores and warnings and send the new warnings into the case engine, in one transaction."""
+    """Store a month's scores and warnings and send the new ones of grade `cases_from` or above to the case engine.
+
+    One transaction; warnings below `cases_from` are listed (watched) without a case.
+    """
     now = clock.now()
     with deferred_commit(session):
         run = WarningRun(
@@ -105,6 +112,8 @@ def record_run(
         fresh = _replace_warnings(session, month, run.id, drafts, now)
         opened = joined = 0
         for warning, draft in fresh:
+            if draft.grade < cases_from:
+                continue  # watched on the list; no case yet
             if _join_open_case(session, warning, draft, clock):
                 joined += 1
             else:
@@ -133,12 +142,8 @@ def _store_scores(
     grades: npt.NDArray[np.int8],
 ) -> None:
     session.execute(delete(RiskScore).where(RiskScore.month == month.index))
-    rows = [
-        {"enterprise_id": int(firm), "month": month.index, "score": float(score), "grade": int(grade), "run_id": run_id}
-        for firm, score, grade in zip(firm_ids.tolist(), scores.tolist(), grades.tolist(), strict=True)
-    ]
-    if rows:
-        session.execute(insert(RiskScore), rows)
+    rows = zip(firm_ids.tolist(), repeat(month.index), np.round(scores, 4).tolist(), grades.tolist(), repeat(run_id))
+    load_tuples(session, RiskScore.__tablename__, ("enterprise_id", "month", "score", "grade", "run_id"), rows)
 
 
 def _replace_warnings(
@@ -238,3 +243,30 @@ def record_verdict(
     )
     commit(session)
     return warning
+
+
+def store_history(
+    session: Session,
+    *,
+    run_id: int,
+    first: Month,
+    firm_ids: npt.NDArray[np.int64],
+    scores: npt.NDArray[np.float32],
+    cutoffs: GradeCutoffs,
+) -> None:
+    """Scores `[firms, months]` of the months from `first`, computed by a run, for the firms' charts."""
+    grades = grade(scores, cutoffs)
+    for column in range(scores.shape[1]):
+        month = first + column
+        _store_scores(session, month, run_id, firm_ids=firm_ids, scores=scores[:, column], grades=grades[:, column])
+
+
+def month_warnings(session: Session, month: Month) -> list[EarlyWarning]:
+    """A month's warnings, red first (for the demo's verdicts and reports)."""
+    return list(
+        session.scalars(
+            select(EarlyWarning)
+            .where(EarlyWarning.month == month.index)
+            .order_by(EarlyWarning.grade.desc(), EarlyWarning.score.desc())
+        )
+    )

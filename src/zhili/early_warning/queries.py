@@ -83,6 +83,12 @@ class FirmDetail(BaseModel):
     warnings: list[WarningRead]
     events: list[EventRead]
 
+    @property
+    def warned_months(self) -> list[str]:
+        """Months graded yellow or worse (scored history and stored warnings), for the charts' shading."""
+        graded = {month for month, grade in zip(self.months, self.grades, strict=True) if grade}
+        return sorted(graded | {warning.month for warning in self.warnings})
+
 
 def run_months(session: Session) -> list[str]:
     """The months that have been run, newest first."""

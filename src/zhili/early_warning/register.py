@@ -181,3 +181,8 @@ def _upsert(session: Session, rows: list[dict[str, Any]]) -> None:
 def insert_many(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
     """A bulk load of complete register rows, ids included (the demo's firms), one `executemany`."""
     insert_rows(session, Enterprise, rows)
+
+
+def load(session: Session, enterprise_id: int) -> Enterprise:
+    """A firm of the register by id (unscoped: for services that checked the scope, and the demo)."""
+    return session.get_one(Enterprise, enterprise_id)

@@ -154,6 +154,9 @@ class DetectorConfig(_Frozen):
     multivariate: MultivariateParams = MultivariateParams()
     combination: Combination = Combination()
     grades: GradeCutoffs
+    cases_from: int = Field(
+        default=2, ge=1, le=3, description="the grade (1 yellow, 2 orange, 3 red) from which a warning opens a case"
+    )
 
     @model_validator(mode="after")
     def _unique_rule_ids(self) -> Self:

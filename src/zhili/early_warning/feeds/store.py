@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any, Final, cast
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from zhili.core.db import load_tuples
 from zhili.early_warning.feeds.schema import Feed, FeedKind
 from zhili.early_warning.models import Enterprise, FeedBatch, FirmEvent, FirmMonth
 from zhili.early_warning.months import Month
@@ -107,10 +108,13 @@ def upsert_events(session: Session, rows: list[dict[str, Any]]) -> None:
         session.execute(statement, rows)
 
 
-def insert_panel(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
-    """A bulk load of complete monthly rows (the demo's three years), one `executemany`."""
-    if rows:
-        session.execute(insert(MONTHS), list(rows))
+def insert_panel(session: Session, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """A bulk load of new monthly rows as tuples in the order of `columns` (the demo's three years)."""
+    unknown = set(columns) - set(MONTHS.c.keys())
+    if unknown:
+        msg = f"firm_months has no columns {sorted(unknown)}"
+        raise ValueError(msg)
+    load_tuples(session, MONTHS.name, columns, rows)
 
 
 def _dialect_insert(session: Session, table: Table) -> Any:
