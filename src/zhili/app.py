@@ -37,6 +37,7 @@ from zhili.core.routing import skip_unreachable_routers
 from zhili.core.serving import trust_proxies
 from zhili.core.settings import Settings
 from zhili.early_warning import api as early_warning_api
+from zhili.early_warning import detector_pages
 from zhili.early_warning import pages as early_warning_pages
 from zhili.matters import api as matters_api
 from zhili.matters import pages as matters_pages
@@ -122,6 +123,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
         task_pages.router,
         clocks_pages.router,
         early_warning_pages.router,
+        detector_pages.router,
     )
     for router in routers:
         app.include_router(router)

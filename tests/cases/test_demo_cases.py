@@ -19,6 +19,7 @@ from zhili.core import audit
 from zhili.core.audit import AuditRecord
 from zhili.demo.build import DEFAULT_SEED
 from zhili.demo.cases import load_case_world
+from zhili.demo.firms import STORIES, STORY_REPORTER
 from zhili.demo.plan import DEMO_CASES, plan_cases
 from zhili.matters import queries as matters
 from zhili.org.geometry import areal_from_geojson
@@ -39,7 +40,12 @@ def test_every_matter_and_every_county_has_cases(session: Session) -> None:
     counties = {code[:6] for code in session.scalars(select(Division.code).where(Division.level == "grid"))}
     assert len(counties) == 6
     assert set(_count_by(session, func.substr(Case.place_code, 1, 6))) == counties
-    assert sum(by_matter.values()) == DEMO_CASES
+    # The year of cases, and the early-warning cases: workers' hotline calls and the run's warnings.
+    stories = _count_by(session, Case.reporter_name, Case.reporter_name == STORY_REPORTER)
+    warned = _count_by(session, Case.channel, Case.channel == "warning")
+    assert sum(by_matter.values()) == DEMO_CASES + sum(stories.values()) + sum(warned.values())
+    assert stories == {STORY_REPORTER: STORIES}
+    assert warned["warning"] > 0
 
 
 def test_statuses_spread_over_the_lifecycle(session: Session) -> None:

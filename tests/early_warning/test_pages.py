@@ -111,3 +111,34 @@ def test_the_api_lists_warnings_and_records_a_verdict(api: Api, warned: EarlyWar
     assert bad.status_code == 422
     assert api.login("ly-centre").get(f"/api/v1/enterprises/{warned.enterprise_id}").status_code == 404
     assert api.get("/api/v1/warnings").json()["items"] == []
+
+
+def test_an_administrator_tunes_the_detectors_as_a_new_version(api: Api) -> None:
+    api.login("admin")
+    page = api.get("/admin/detectors")
+    assert page.status_code == 200
+    assert "用电量连续两个月低于本企业12个月中位数的50%" in page.text
+    refused = api.send(
+        "POST",
+        "/admin/detectors",
+        data={"rules.0.threshold": "half", "grades.red": "0.95", "note": "", "csrf_token": api.csrf},
+    )
+    assert refused.status_code == 422
+    assert 'name="rules.0.threshold" inputmode="decimal" size="7" value="half" aria-invalid="true"' in refused.text
+    assert "请填写数字" in refused.text
+    out_of_range = api.send(
+        "POST", "/admin/detectors", data={"grades.red": "0.5", "note": "收紧", "csrf_token": api.csrf}
+    )
+    assert out_of_range.status_code == 422  # red must lie above orange
+    saved = api.send(
+        "POST",
+        "/admin/detectors",
+        data={"rules.0.threshold": "0.4", "cases_from": "3", "note": "只对红色预警立案", "csrf_token": api.csrf},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    after = api.get("/admin/detectors?saved=1")
+    assert "已保存为新版本" in after.text
+    assert "只对红色预警立案" in after.text
+    assert 'name="rules.0.threshold" inputmode="decimal" size="7" value="0.4"' in after.text
+    assert api.login("kc-centre").get("/admin/detectors").status_code == 403

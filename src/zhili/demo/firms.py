@@ -48,6 +48,7 @@ FIRMS: Final = 20_000
 MONTHS: Final = 36
 RATES: Final = (600.0, 200.0, 60.0)  # yellow, orange, red warnings per 100,000 firms a month, set on the past year
 STORIES: Final = 4  # hotline cases about firms already in trouble, before the run
+STORY_REPORTER: Final = "工人代表（12345 热线）"
 VERDICTS: Final = 12
 BRANDS: Final = ("恒达", "顺发", "鑫源", "华盛", "宏远", "金诚", "永兴", "瑞丰", "天成", "东方", "信达", "博远")
 BRANDS_MORE: Final = ("汇通", "佳和", "创新", "盛世", "中联", "新华", "利民", "安泰", "衢源", "柯达", "江山", "龙腾")
@@ -266,6 +267,7 @@ def _stories(session: Session, synthetic: SyntheticPanel, last: Month, clock: Cl
             address=firm.address,
             description=f"{firm.name}拖欠工人工资两个月，多名工人来电反映。",
             channel="hotline",
+            reporter_name=STORY_REPORTER,
             attributes={
                 "employer_name": firm.name,
                 "credit_code": firm.credit_code,
