@@ -92,6 +92,15 @@ def quality(seed: int, firms: int) -> None:
     )
     print(_row("ours", ours))
     print(_row("Isolation Forest", theirs))
+    judged = slice(test_from - scored_from, None)
+    never = synthetic.arrears_month < 0
+    warned = result.warned[:, judged]
+    for name, firms_of in (
+        ("seasonal firms", never & synthetic.seasonal),
+        ("firms with harmless dips", never & ~synthetic.seasonal & (synthetic.harmless_dips > 0)),
+        ("other healthy firms", never & ~synthetic.seasonal & (synthetic.harmless_dips == 0)),
+    ):
+        print(f"  false warnings, {name} ({firms_of.sum():,}): {warned[firms_of].mean() * 100_000:7.0f} /100k/mo")
     ratio = ours.pr_auc / theirs.pr_auc if theirs.pr_auc > 0 else float("inf")
     print(f"  target ROC-AUC >= 0.90: {ours.roc_auc:.3f} {_verdict(ours.roc_auc >= 0.90)}")
     print(f"  target PR-AUC >= 2 x baseline: {ratio:.1f} x {_verdict(ratio >= 2)}")

@@ -17,7 +17,7 @@ import numpy as np
 from zhili.early_warning.baseline import baseline_scores
 from zhili.early_warning.detect import DetectorConfig, Grade, calibrate, score_history
 from zhili.early_warning.detect.grades import grade
-from zhili.early_warning.evaluation import Columns, Quality, evaluate, labels, warned_at_rate
+from zhili.early_warning.evaluation import F32, Columns, Flags, Quality, evaluate, labels, warned_at_rate
 from zhili.early_warning.months import Month
 from zhili.early_warning.panel import Panel
 
@@ -31,6 +31,8 @@ class Judgement:
     scored: tuple[Month, Month]
     judged: tuple[Month, Month]
     config: DetectorConfig
+    scores: F32  # [firms, scored months] our risk
+    warned: Flags  # [firms, scored months] graded yellow or above
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,4 +76,4 @@ def judge(panel: Panel, config: DetectorConfig, arrears: Columns, protocol: Prot
         rate = float(warned[:, reference][open_firms[:, reference]].mean() * 100_000)
         base_warned = warned_at_rate(base, np.where(open_firms[:, reference], base[:, reference], np.nan), rate)
         theirs = evaluate(base, base_warned, columns, scored_from, judged, **settings)
-    return Judgement(ours, theirs, (scored_from, panel.last), judged, config)
+    return Judgement(ours, theirs, (scored_from, panel.last), judged, config, history, warned)
