@@ -44,7 +44,9 @@ class _RecentMeans:
 
     def __init__(self, raw: F32, months: int, since: int) -> None:
         """log1p(`raw`) from row `since` on (earlier rows are never asked for)."""
-        self._logs = np.log1p(np.maximum(raw[since:], np.float32(0)))
+        logs = np.log1p(np.maximum(raw[since:], np.float32(0)))
+        self._delivered = f32(~np.isnan(logs))
+        self._filled = np.where(np.isnan(logs), np.float32(0), logs)
         self._months, self._since = months, since
 
     def over(self, first: int, last: int) -> F32:
@@ -53,17 +55,15 @@ class _RecentMeans:
         Months before `since` count as not delivered.
         """
         first, last = first - self._since, last - self._since
-        total = np.zeros((last - first + 1, self._logs.shape[1]), dtype=np.float32)
+        total = np.zeros((last - first + 1, self._filled.shape[1]), dtype=np.float32)
         count = np.zeros(total.shape, dtype=np.float32)
         for back in range(self._months):
             lo, hi = first - back, last - back + 1
             if hi <= 0:
                 continue
-            rows = self._logs[max(lo, 0) : hi]
-            skip = total.shape[0] - rows.shape[0]  # target rows whose month `back` lies before `since`
-            delivered = ~np.isnan(rows)
-            total[skip:] += np.where(delivered, rows, np.float32(0))
-            count[skip:] += delivered
+            skip = total.shape[0] - (hi - max(lo, 0))  # target rows whose month `back` lies before `since`
+            total[skip:] += self._filled[max(lo, 0) : hi]
+            count[skip:] += self._delivered[max(lo, 0) : hi]
         with np.errstate(invalid="ignore", divide="ignore"):
             return f32(total / np.where(count > 0, count, np.float32(np.nan)))
 
