@@ -7,7 +7,8 @@ root. Pure numpy / scikit-learn: no database.
    printed): 20,000 Quzhou firms over 48 months from 2022-01, about 1.5 % of them a year drifting
    into wage arrears with precursors 1-8 months ahead, seasons (the Spring Festival), harmless dips,
    missing months and late feeds. The default detectors (`early_warning/data/detectors.toml`) score
-   every firm-month from the second year on (`detect.score_history`). Split by time: the grade
+   every firm-month from the second year on (`judging.judge`, which the CLI's `warnings evaluate`
+   also calls). Split by time: the grade
    cut-offs are calibrated on the first scored year (2023) only (`detect.grades.calibrate`, to the
    warning rates below) and every figure is measured on the later months (2024-01 to 2025-12).
    The baseline, in the same run: an Isolation Forest on each month's raw indicator levels across
@@ -41,10 +42,9 @@ import numpy as np
 if importlib.util.find_spec("zhili") is None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from zhili.early_warning.detect import assess, score_history
-from zhili.early_warning.detect.config import load_default
-from zhili.early_warning.detect.grades import Grade, calibrate, grade
-from zhili.early_warning.evaluation import Quality, baseline_scores, evaluate, labels, warned_at_rate
+from zhili.early_warning.detect import assess, load_default, score_history
+from zhili.early_warning.evaluation import Quality
+from zhili.early_warning.judging import Protocol, judge
 from zhili.early_warning.months import Month
 from zhili.early_warning.synthetic import CORE_SEVEN, SyntheticParams, generate
 
@@ -74,21 +74,15 @@ def quality(seed: int, firms: int) -> None:
     started = time.perf_counter()
     synthetic = generate(params, seed)
     panel = synthetic.panel
-    scored_from, train_to, test_from = panel.first + 12, panel.first + 23, panel.first + 24
-    config = load_default()
-    history = score_history(panel, config, scored_from, panel.last)
-    arrears = synthetic.arrears_month - (scored_from - panel.first)  # columns of the scores
-    train = train_to - scored_from + 1
-    # firms already in arrears are known cases, not candidates: they do not set the cut-offs
-    _, open_firms = labels(arrears, np.arange(train), horizon=3)
-    config = calibrate(config, np.where(open_firms, history[:, :train], np.nan), RATES)
-    warned = grade(history, config.grades) >= Grade.YELLOW
     capacity = max(1, round(firms * CAPACITY_SHARE))
-    ours = evaluate(history, warned, arrears, scored_from, (test_from, panel.last), capacity=capacity)
-    base = baseline_scores(panel, scored_from, panel.last, seed)
-    training_rate = float(warned[:, :train][open_firms].mean() * 100_000)
-    base_warned = warned_at_rate(base, np.where(open_firms, base[:, :train], np.nan), training_rate)
-    theirs = evaluate(base, base_warned, arrears, scored_from, (test_from, panel.last), capacity=capacity)
+    protocol = Protocol(capacity=capacity, tune_months=12, rates=RATES, seed=seed)
+    result = judge(panel, load_default(), synthetic.arrears_month, protocol)
+    ours, theirs = result.ours, result.baseline
+    if theirs is None:
+        msg = "the baseline was not run"
+        raise RuntimeError(msg)
+    (scored_from, _), (test_from, _) = result.scored, result.judged
+    train_to, config = test_from + -1, result.config
     rate = (synthetic.arrears_month >= 0).mean() / ((params.months - params.history + params.horizon) / 12)
     print(
         f"  panel: {firms:,} firms x {params.months} months, arrears {rate:.2%} of firms a year;"
@@ -98,6 +92,15 @@ def quality(seed: int, firms: int) -> None:
     )
     print(_row("ours", ours))
     print(_row("Isolation Forest", theirs))
+    judged = slice(test_from - scored_from, None)
+    never = synthetic.arrears_month < 0
+    warned = result.warned[:, judged]
+    for name, firms_of in (
+        ("seasonal firms", never & synthetic.seasonal),
+        ("firms with harmless dips", never & ~synthetic.seasonal & (synthetic.harmless_dips > 0)),
+        ("other healthy firms", never & ~synthetic.seasonal & (synthetic.harmless_dips == 0)),
+    ):
+        print(f"  false warnings, {name} ({firms_of.sum():,}): {warned[firms_of].mean() * 100_000:7.0f} /100k/mo")
     ratio = ours.pr_auc / theirs.pr_auc if theirs.pr_auc > 0 else float("inf")
     print(f"  target ROC-AUC >= 0.90: {ours.roc_auc:.3f} {_verdict(ours.roc_auc >= 0.90)}")
     print(f"  target PR-AUC >= 2 x baseline: {ratio:.1f} x {_verdict(ratio >= 2)}")

@@ -12,6 +12,7 @@ from zhili.early_warning.detect import DetectorKind, Finding, FirmRisk, Grade, a
 from zhili.early_warning.detect.config import DetectorConfig, GradeCutoffs
 from zhili.early_warning.indicators import Indicator
 from zhili.early_warning.panel import Panel
+from zhili.early_warning.synthetic import SyntheticParams, generate
 
 
 def _distressed() -> tuple[Panel, DetectorConfig]:
@@ -79,3 +80,11 @@ def test_a_finding_without_a_baseline_writes_null() -> None:
     assert data["relative_change"] is None
     assert data["since"] == "2024-01"
     assert Finding.from_json(json.loads(json.dumps(data, allow_nan=False))) == finding
+
+
+def test_the_history_is_bit_for_bit_the_months_assessment_on_a_generated_panel() -> None:
+    panel = generate(SyntheticParams(firms=800, months=26), seed=2).panel
+    config = load_default()
+    history = score_history(panel, config, panel.first + 12, panel.last)
+    for offset in (0, 7, 13):
+        assert np.array_equal(history[:, offset], assess(panel, config, panel.first + 12 + offset).scores)

@@ -59,7 +59,32 @@ def test_a_dip_every_february_does_not_fire_against_last_year(config: DetectorCo
     for column in (1, 2, 13, 14):  # February and March of 2024 and 2025, both years alike
         electricity[:, column] /= 3
     assert not _fired(panel, config, "electricity_below_last_year", 14).any()
-    assert _fired(panel, config, "electricity_half_own_median", 14).all()  # the own median alone would
+    assert not _fired(panel, config, "electricity_half_own_median", 14).any()  # seasonal_exempt
+    rules = tuple(rule.model_copy(update={"seasonal_exempt": False}) for rule in config.rules)
+    plain = config.model_copy(update={"rules": rules})
+    assert _fired(panel, plain, "electricity_half_own_median", 14).all()  # the own median alone would fire
+
+
+def test_the_change_score_takes_a_repeated_dip_for_the_season(config: DetectorConfig) -> None:
+    panel = flat_panel()
+    electricity = panel.values[Indicator.ELECTRICITY_KWH]
+    electricity[:20, [10, 11, 22, 23]] /= 3  # the first 20 firms dip every November and December
+    electricity[20:, [22, 23]] /= 3  # the others only this year
+    computation = compute(panel, config, 23, 23, 0)
+    z = next(o for o in computation.signals if o.signal.indicator is Indicator.ELECTRICITY_KWH).z[0]
+    assert (z[:20] < 1).all()
+    assert (z[20:] > 3).all()
+
+
+def test_rules_on_one_indicator_count_once() -> None:
+    config = load_default()
+    panel = flat_panel()
+    panel.values[Indicator.ELECTRICITY_KWH][0, 22:] /= 4
+    computation = compute(panel, config, 23, 23, 1)
+    fired = [o.rule for o in computation.rules if o.fired(-1)[0]]
+    assert {rule.indicator for rule in fired} == {Indicator.ELECTRICITY_KWH}
+    assert len(fired) == 3
+    assert computation.rules_part[-1, 0] == pytest.approx(max(rule.weight for rule in fired))
 
 
 def test_a_dip_of_the_whole_industry_does_not_fire_against_the_industry(config: DetectorConfig) -> None:

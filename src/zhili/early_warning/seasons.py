@@ -64,3 +64,13 @@ def summer(first: Month, months: int) -> npt.NDArray[np.float32]:
     """1 in July and August (cooling load), 0.5 in June and September, else 0."""
     weight = {6: 0.5, 7: 1.0, 8: 1.0, 9: 0.5}
     return np.array([weight.get((first + offset).month, 0.0) for offset in range(months)], dtype=np.float32)
+
+
+def settlement_months(first: Month, months: int) -> npt.NDArray[np.bool_]:
+    """Which of `months` months from `first` are pay settlement months (`pay_settlement_month`)."""
+    settle = np.zeros(months, dtype=bool)
+    for year in range(first.year, first.year + months // 12 + 2):
+        column = pay_settlement_month(year) - first
+        if 0 <= column < months:
+            settle[column] = True
+    return settle

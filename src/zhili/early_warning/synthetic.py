@@ -29,7 +29,7 @@ from zhili.early_warning import credit_code
 from zhili.early_warning.indicators import Indicator
 from zhili.early_warning.months import Month
 from zhili.early_warning.panel import Panel
-from zhili.early_warning.seasons import holiday_shares, pay_settlement_month, summer
+from zhili.early_warning.seasons import holiday_shares, settlement_months, summer
 from zhili.early_warning.synthetic_firms import (
     SIZE_CLASSES,
     Dips,
@@ -158,18 +158,13 @@ def generate(params: SyntheticParams, seed: int) -> SyntheticPanel:
     dips: Dips = draw_dips(
         rng, params.first.month - 1, (params.months, params.firms), params.harmless_per_year, params.seasonal_share
     )
-    settle = np.zeros(params.months, dtype=bool)
-    for year in range(params.first.year, params.first.year + params.months // 12 + 2):
-        column = pay_settlement_month(year) - params.first
-        if 0 <= column < params.months:
-            settle[column] = True
     values = build_values(
         rng,
         firms,
         distress,
         dips,
         seasons=(holiday_shares(params.first, params.months), summer(params.first, params.months)),
-        settle=settle,
+        settle=settlement_months(params.first, params.months),
         month_of_year=(params.first.month - 1 + np.arange(params.months)) % 12,
         noise=params.noise,
         background=params.background_rate,

@@ -1,10 +1,11 @@
 """The robust change score: how far each signal's recent level moved from the firm's own history. Pure.
 
 For a signal (log1p of the series), with the firm's trailing window before the month:
-`r = recent - median - seasonal_weight × (recent a year before - median)`, then minus the median `r`
-of the firm's industry that month (a move the whole industry makes, such as the Spring Festival, is
-nobody's warning), divided by the firm's own spread (IQR / 1.349, at least `min_scale`) and signed
-so that the bad direction is positive. The part is the logistic `squash(Σ weight × clip(z, 0, cap))`
+signed so that the bad direction is positive, `r = (recent - median) - seasonal_weight × max(0, recent
+a year before - median)`: only last year's deviation in the bad direction counts as seasonal. Then the
+median `r` of the firm's industry that month is subtracted (a move the whole industry makes, such as
+the Spring Festival, is nobody's warning), and the result divided by the firm's own spread (IQR /
+1.349, at least `min_scale`). The part is the logistic `squash(Σ weight × clip(z, 0, cap))`
 = `1 / (1 + exp(-(x - offset) / scale))`.
 """
 
@@ -42,13 +43,14 @@ def signal_z(signal: Signal, window: SeriesWindow, params: ChangeParams, industr
     # the interquartile range on the log1p scale, to first order (saves two logarithms of every value)
     spread = (stats.upper_quartile - stats.lower_quartile) / ((1 + level) * _IQR_TO_SIGMA)
     scale = np.fmax(spread, np.float32(params.min_scale))
-    seasonal = window.recent_log_last_year - centre
-    seasonal[np.isnan(seasonal)] = 0  # no last year: no seasonal adjustment
-    moved = window.recent_log - centre - np.float32(params.seasonal_weight) * seasonal
-    moved -= industry_median(moved, industries, missing=0.0)
     sign = np.float32(-1 if signal.direction is Direction.BELOW else 1)
+    # only the part of last year's deviation in the bad direction is seasonal: a dip every winter is
+    # explained, but a peak last year does not make this year's normal month look bad
+    seasonal = np.fmax(sign * (window.recent_log_last_year - centre), np.float32(0))  # fmax: NaN (no last year) is 0
+    moved = sign * (window.recent_log - centre) - np.float32(params.seasonal_weight) * seasonal
+    moved -= industry_median(moved, industries, missing=0.0)
     cap = np.float32(params.z_cap)
-    z = f32(sign * moved / scale)
+    z = f32(moved / scale)
     np.minimum(z, cap, out=z)  # np.clip is several times slower on large arrays; NaN stays NaN
     np.maximum(z, -cap, out=z)
     return z

@@ -50,11 +50,17 @@ class Rule(_Frozen):
     threshold: float = Field(ge=0, description="a ratio to the baseline, or an absolute value for `level`")
     consecutive: int = Field(default=1, ge=1, le=12, description="months in a row the condition must hold")
     weight: float = Field(gt=0, le=1, description="the chance-like weight this rule adds when it fires")
+    seasonal_exempt: bool = Field(
+        default=False, description="not when the same month last year was as far below (or above) today's baseline"
+    )
 
     @model_validator(mode="after")
     def _coherent(self) -> Self:
         if self.per == self.indicator:
             msg = f"rule {self.id}: `per` must differ from `indicator` ({self.indicator})"
+            raise ValueError(msg)
+        if self.seasonal_exempt and self.against not in {Against.OWN_MEDIAN, Against.INDUSTRY}:
+            msg = f"rule {self.id}: seasonal_exempt applies to own_median and industry rules, not {self.against}"
             raise ValueError(msg)
         if self.against is not Against.LEVEL and self.threshold <= 0:
             msg = f"rule {self.id}: a ratio threshold must be above 0, got {self.threshold}"
@@ -95,7 +101,7 @@ class ChangeParams(_Frozen):
     """The robust change score: a median/IQR z-score of each signal's recent level against own history."""
 
     recent_months: int = Field(default=2, ge=1, le=6, description="months averaged as the recent level")
-    seasonal_weight: float = Field(default=0.5, ge=0, le=1, description="share of last year's deviation removed")
+    seasonal_weight: float = Field(default=1.0, ge=0, le=1, description="share of last year's bad deviation removed")
     min_scale: float = Field(default=0.1, gt=0, description="floor of the spread, in log units")
     z_cap: float = Field(default=6.0, gt=0, description="a z-score counts at most this much")
     explain_z: float = Field(default=2.5, gt=0, description="a signal this far out is named in the findings")

@@ -13,7 +13,7 @@ import numpy.typing as npt
 
 from zhili.early_warning.detect.config import Against, Direction, Rule
 from zhili.early_warning.detect.series import SeriesWindow, industry_median
-from zhili.early_warning.detect.windows import F32
+from zhili.early_warning.detect.windows import F32, f32
 
 Runs = npt.NDArray[np.int16]
 
@@ -65,15 +65,28 @@ def evaluate_rule(rule: Rule, window: SeriesWindow, industries: npt.NDArray[np.i
             # a ratio needs a positive baseline: a firm with no usage to fall from cannot fall
             bound = np.where(baseline > 0, baseline * threshold, np.float32(np.nan))
         condition = current < bound if rule.direction is Direction.BELOW else current > bound
+        if rule.seasonal_exempt:  # as far out a year ago: the firm's season, not a warning (NaN: no exemption)
+            last_year = window.last_year
+            condition &= ~(last_year < bound if rule.direction is Direction.BELOW else last_year > bound)
     return RuleOutcome(rule, baseline, current, runs(condition))
 
 
 def rule_part(outcomes: list[RuleOutcome]) -> F32:
-    """1 - Π (1 - weight) over the rules that fire, per firm and month (0 when none fires)."""
+    """1 - Π over indicators of (1 - the largest weight among its rules that fire), per firm and month.
+
+    Rules on one indicator (electricity against its own median, last year and its industry) are one
+    piece of evidence seen three ways, so they count once, by the heaviest that fires; rules on
+    different indicators add up as independent evidence. 0 when none fires.
+    """
     if not outcomes:
         msg = "rule_part needs at least one rule outcome"
         raise ValueError(msg)
-    survive = np.ones(outcomes[0].run.shape, dtype=np.float32)
+    strongest: dict[object, F32] = {}
     for outcome in outcomes:
-        survive *= np.where(outcome.fired(), np.float32(1 - outcome.rule.weight), np.float32(1))
-    return np.float32(1) - survive
+        weight = np.where(outcome.fired(), np.float32(outcome.rule.weight), np.float32(0))
+        key = outcome.rule.indicator
+        strongest[key] = np.maximum(strongest[key], weight) if key in strongest else weight
+    survive = np.ones(outcomes[0].run.shape, dtype=np.float32)
+    for weight in strongest.values():
+        survive *= np.float32(1) - weight
+    return f32(np.float32(1) - survive)

@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from zhili.early_warning.detect.config import Baseline
-from zhili.early_warning.detect.windows import F32, TrailingStats, f32, running_total, trailing_stats
+from zhili.early_warning.detect.windows import F32, TrailingStats, f32, trailing_stats
 from zhili.early_warning.indicators import Indicator
 from zhili.early_warning.panel import Panel
 
@@ -35,15 +35,18 @@ def raw_series(panel: Panel, key: SeriesKey) -> F32 | None:
 
 
 class _RecentMeans:
-    """Means of the delivered values over the last `months` months, from running totals built once."""
+    """Means of the delivered log1p values over the last `months` months.
+
+    Summed month by month in the same order whatever range is asked for, so that a month's mean is
+    bit-for-bit the same in `assess` and in `score_history` (running totals drift in float32, and a
+    drift of 1e-5 can move a z-score across a bin of the multivariate score).
+    """
 
     def __init__(self, raw: F32, months: int, since: int) -> None:
-        """Totals of log1p(`raw`) from row `since` on (earlier rows are never asked for)."""
+        """log1p(`raw`) from row `since` on (earlier rows are never asked for)."""
         logs = np.log1p(np.maximum(raw[since:], np.float32(0)))
-        delivered = ~np.isnan(logs)
-        pad = np.zeros((months, logs.shape[1]), dtype=np.float32)
-        self._sums = np.concatenate([pad, running_total(np.where(delivered, logs, np.float32(0)), np.float32)])
-        self._counts = np.concatenate([pad, running_total(delivered, np.float32)])
+        self._delivered = f32(~np.isnan(logs))
+        self._filled = np.where(np.isnan(logs), np.float32(0), logs)
         self._months, self._since = months, since
 
     def over(self, first: int, last: int) -> F32:
@@ -52,10 +55,17 @@ class _RecentMeans:
         Months before `since` count as not delivered.
         """
         first, last = first - self._since, last - self._since
-        ends, starts = slice(first + 1 + self._months, last + 2 + self._months), slice(first + 1, last + 2)
-        count = self._counts[ends] - self._counts[starts]
+        total = np.zeros((last - first + 1, self._filled.shape[1]), dtype=np.float32)
+        count = np.zeros(total.shape, dtype=np.float32)
+        for back in range(self._months):
+            lo, hi = first - back, last - back + 1
+            if hi <= 0:
+                continue
+            skip = total.shape[0] - (hi - max(lo, 0))  # target rows whose month `back` lies before `since`
+            total[skip:] += self._filled[max(lo, 0) : hi]
+            count[skip:] += self._delivered[max(lo, 0) : hi]
         with np.errstate(invalid="ignore", divide="ignore"):
-            return f32((self._sums[ends] - self._sums[starts]) / np.where(count > 0, count, np.float32(np.nan)))
+            return f32(total / np.where(count > 0, count, np.float32(np.nan)))
 
 
 @dataclass(frozen=True, slots=True)
