@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.early_warning.panel_helpers import flat_panel
 
+from tests.early_warning.panel_helpers import flat_panel
 from zhili.early_warning.detect import assess, load_default
 from zhili.early_warning.detect.compute import compute
 from zhili.early_warning.detect.grades import grade

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.early_warning.panel_helpers import flat_panel
 
+from tests.early_warning.panel_helpers import flat_panel
 from zhili.early_warning.baseline import baseline_scores
 from zhili.early_warning.detect import calibrate, load_default
 from zhili.early_warning.detect.change import squash

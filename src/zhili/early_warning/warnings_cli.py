@@ -25,9 +25,8 @@ from zhili.core.clock import SystemClock
 from zhili.core.db import make_session_factory
 from zhili.early_warning import credit_code, detector_store
 from zhili.early_warning.cli import DatabaseFile, DatabaseUrl, engine_for
-from zhili.early_warning.detect import Grade, score_history
-from zhili.early_warning.detect.grades import grade
-from zhili.early_warning.evaluation import Quality, arrears_columns, baseline_scores, evaluate, warned_at_rate
+from zhili.early_warning.evaluation import Quality, arrears_columns
+from zhili.early_warning.judging import Protocol, judge
 from zhili.early_warning.models import Enterprise
 from zhili.early_warning.months import Month
 from zhili.early_warning.panel_store import load_panel
@@ -37,7 +36,7 @@ from zhili.org.geo import LocatorCache
 
 app = typer.Typer(help="Early warning of wage arrears (事前预警).", no_args_is_help=True)
 console = Console()
-HISTORY = 24  # months read before the first judged month
+HISTORY = 24  # months judged when --from is not given
 
 
 def _month(text: str | None) -> Month | None:
@@ -103,19 +102,11 @@ def evaluate_command(  # noqa: PLR0917 - typer passes options by position
     known = {code: firm for firm, code in codes.items()}
     arrears, unknown = _labels(labels.read_bytes(), known)
     console.print(f"labels: {len(arrears):,} firms with an arrears month; {len(unknown):,} not in the register")
-    panel = load_panel(engine.url.render_as_string(hide_password=False), first + (-HISTORY), last)
-    by_row = [arrears.get(int(firm)) for firm in panel.firm_ids]
-    columns = arrears_columns(by_row, first)
-    scores = score_history(panel, config, first, last)
-    warned = grade(scores, config.grades) >= Grade.YELLOW
+    panel = load_panel(engine.url.render_as_string(hide_password=False), first + -config.baseline.window, last)
+    columns = arrears_columns([arrears.get(int(firm)) for firm in panel.firm_ids], panel.first)
     chosen = capacity or max(1, round(len(panel.firm_ids) * 0.005))
-    ours = evaluate(scores, warned, columns, first, (first, last), capacity=chosen, horizon=horizon)
-    base = baseline_scores(panel, first, last)
-    rate = float(warned.mean() * 100_000)
-    theirs = evaluate(
-        base, warned_at_rate(base, base, rate), columns, first, (first, last), capacity=chosen, horizon=horizon
-    )
-    _print(first, last, chosen, ours, theirs)
+    judgement = judge(panel, config, columns, Protocol(capacity=chosen, horizon=horizon))
+    _print(first, last, chosen, judgement.ours, judgement.baseline)
 
 
 def _labels(data: bytes, known: dict[str, int]) -> tuple[dict[int, Month], list[str]]:
@@ -136,11 +127,13 @@ def _labels(data: bytes, known: dict[str, int]) -> tuple[dict[int, Month], list[
     return found, unknown
 
 
-def _print(first: Month, last: Month, capacity: int, ours: Quality, theirs: Quality) -> None:
+def _print(first: Month, last: Month, capacity: int, ours: Quality, theirs: Quality | None) -> None:
     table = Table(title=f"{first} – {last}: {ours.events} arrears events, capacity {capacity} a month")
     for heading in ("", "precision@k", "recall", "PR-AUC", "ROC-AUC", "median lead", "warnings /100k/mo"):
         table.add_column(heading, justify="right")
     for name, quality in (("ours", ours), ("Isolation Forest", theirs)):
+        if quality is None:
+            continue
         table.add_row(
             name,
             f"{quality.precision_at_capacity:.3f}",
