@@ -1,4 +1,4 @@
-"""The panel read columnar from a database the feeds filled: values by firm and month, NaN where nothing came."""
+"""The panel packed per month and indicator and read back: values by firm and month, NaN where nothing came."""
 
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ from tests.early_warning.helpers import code
 from zhili.core import migrate
 from zhili.core.db import make_engine
 from zhili.early_warning import register
-from zhili.early_warning.feeds import store
+from zhili.early_warning.feeds import packed, store
+from zhili.early_warning.feeds.packed import load_panel
 from zhili.early_warning.feeds.schema import FeedKind
 from zhili.early_warning.indicators import Indicator
 from zhili.early_warning.months import Month
-from zhili.early_warning.panel_store import load_panel
 
 MAY, JUNE, JULY = Month.parse("2026-05"), Month.parse("2026-06"), Month.parse("2026-07")
 NOW = datetime(2026, 7, 23, tzinfo=UTC)
@@ -64,6 +64,7 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
             ("enterprise_id", "month", "electricity_kwh", "si_headcount"),
             [(7, MAY.index, 100.0, 40.0), (7, JUNE.index, 40.0, None), (3, JULY.index, 5.0, None)],
         )
+        packed.refresh(session, [MAY, JUNE, JULY], [Indicator.ELECTRICITY_KWH, Indicator.SI_HEADCOUNT])
         store.upsert_events(
             session,
             [
@@ -86,7 +87,8 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 def test_the_panel_holds_each_firms_months(database: str) -> None:
-    panel = load_panel(database, MAY, JULY)
+    with Session(make_engine(database)) as session:
+        panel = load_panel(session, MAY, JULY)
     assert panel.firm_ids.tolist() == [3, 7]
     assert panel.industries.tolist() == [4, 2]  # E, C
     assert (panel.first, panel.months, panel.last) == (MAY, 3, JULY)
@@ -102,6 +104,7 @@ def test_the_panel_holds_each_firms_months(database: str) -> None:
 
 
 def test_a_window_and_a_choice_of_indicators(database: str) -> None:
-    panel = load_panel(database, JUNE, JUNE, indicators=(Indicator.ELECTRICITY_KWH,))
+    with Session(make_engine(database)) as session:
+        panel = load_panel(session, JUNE, JUNE, indicators=(Indicator.ELECTRICITY_KWH,))
     assert list(panel.values) == [Indicator.ELECTRICITY_KWH]
     assert panel.values[Indicator.ELECTRICITY_KWH][:, 0].tolist()[1] == 40.0

@@ -35,6 +35,7 @@ from zhili.early_warning import detector_store, industries, loop, register
 from zhili.early_warning.detect import load_default, score_history
 from zhili.early_warning.detect.grades import calibrate
 from zhili.early_warning.feeds import store
+from zhili.early_warning.feeds.packed import MONTHLY, store_arrays
 from zhili.early_warning.feeds.schema import COMPLAINT_KINDS, FEEDS, LEGAL_EVENT_KINDS, FeedKind, Shape
 from zhili.early_warning.indicators import Indicator
 from zhili.early_warning.months import Month
@@ -85,6 +86,7 @@ def build_demo_firms(session: Session, *, clock: Clock, seed: int, firms: int = 
     batches = _batches(session, synthetic, clock.now())
     columns, rows = _panel_rows(synthetic, batches)
     store.insert_panel(session, columns, rows)
+    _pack(session, synthetic)
     events = _event_rows(synthetic, batches, rng)
     store.upsert_events(session, events)
     session.commit()
@@ -94,7 +96,6 @@ def build_demo_firms(session: Session, *, clock: Clock, seed: int, firms: int = 
     bind = session.get_bind()
     engine = bind if isinstance(bind, Engine) else bind.engine
     summary = run_month(
-        engine.url.render_as_string(hide_password=False),
         make_session_factory(engine),
         month=last,
         clock=clock,
@@ -212,6 +213,14 @@ def _panel_rows(
         columns = [values[:, column].tolist() for values in cells]
         rows.extend((firm, month, *row, *batch) for firm, *row in zip(firm_ids, *columns, strict=True))
     return names, rows
+
+
+def _pack(session: Session, synthetic: SyntheticPanel) -> None:
+    """The panel's packed columns, straight from the arrays (what `packed.refresh` would make)."""
+    panel = synthetic.panel
+    for column in range(panel.months):
+        packed = {indicator: (panel.firm_ids, panel.values[indicator][:, column]) for indicator in MONTHLY}
+        store_arrays(session, panel.first + column, packed)
 
 
 def _event_rows(

@@ -7,6 +7,8 @@ and scores it; the score is the negated `score_samples`, so that higher means mo
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import numpy.typing as npt
 from sklearn.ensemble import IsolationForest
@@ -22,7 +24,9 @@ def baseline_scores(panel: Panel, first: Month, last: Month, seed: int = 0) -> n
     scores = np.empty((len(panel.firm_ids), stop - start + 1), dtype=np.float32)
     for offset, column in enumerate(range(start, stop + 1)):
         table = np.column_stack([np.log1p(np.maximum(panel.values[key][:, column], 0)) for key in indicators])
-        medians = np.nanmedian(np.where(np.isnan(table), np.nan, table), axis=0)
+        with warnings.catch_warnings():  # an indicator no firm reported this month has no median: 0
+            warnings.simplefilter("ignore", RuntimeWarning)
+            medians = np.nanmedian(table, axis=0)
         table = np.where(np.isnan(table), np.nan_to_num(medians)[None, :], table)
         forest = IsolationForest(n_estimators=100, random_state=seed + column).fit(table)
         scores[:, offset] = -forest.score_samples(table)

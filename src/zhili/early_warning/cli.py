@@ -8,28 +8,30 @@ The exit status is 2 when the whole file is refused (unknown columns, not CSV), 
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from zhili.core.auth import system_actor
 from zhili.core.clock import SystemClock
 from zhili.core.db import make_engine, make_session_factory
 from zhili.core.errors import DomainError
 from zhili.core.settings import Settings
-from zhili.early_warning.feeds.csv_text import decode
+from zhili.early_warning.feeds.csv_text import CsvText, decode
 from zhili.early_warning.feeds.rows import FeedRefusedError, Rejection
 from zhili.early_warning.feeds.schema import FeedKind
-from zhili.early_warning.feeds.service import Mode, import_feed
-from zhili.early_warning.register import register_enterprises
+from zhili.early_warning.feeds.service import ImportReport, Mode, import_feed
+from zhili.early_warning.register import RegisterReport, register_enterprises
 from zhili.org.geo import LocatorCache
 
 console = Console()
+ReportT = TypeVar("ReportT", ImportReport, RegisterReport)
 SHOWN = 30  # refusals printed; all go to --rejections
 
 CsvFile = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="the CSV file")]
@@ -54,22 +56,20 @@ def feed_command(  # noqa: PLR0917 - typer passes options by position
     rejections: RejectionsFile = None,
 ) -> None:
     """Import a department feed from CSV (columns: docs/reference/feeds.md)."""
-    try:
-        parsed = decode(file.read_bytes())
-        with make_session_factory(engine_for(database, url))() as session:
-            report = import_feed(
-                session,
-                actor=system_actor("cli"),
-                clock=SystemClock(),
-                kind=kind,
-                header=parsed.header,
-                rows=parsed.rows(),
-                source=file.name,
-                mode=mode,
-            )
-    except (FeedRefusedError, DomainError) as exc:
-        console.print(f"[red]refused:[/red] {getattr(exc, 'detail', exc)}")
-        raise typer.Exit(code=2) from exc
+
+    def load(session: Session, parsed: CsvText) -> ImportReport:
+        return import_feed(
+            session,
+            actor=system_actor("cli"),
+            clock=SystemClock(),
+            kind=kind,
+            header=parsed.header,
+            rows=parsed.rows(),
+            source=file.name,
+            mode=mode,
+        )
+
+    report = _import(file, engine_for(database, url), load)
     months = f"{report.months[0]} – {report.months[-1]}" if report.months else "none"
     console.print(
         f"{kind}: batch {report.batch_id} ({report.mode}), {report.accepted:,} rows stored for months {months}, "
@@ -85,23 +85,32 @@ def enterprises_command(
     rejections: RejectionsFile = None,
 ) -> None:
     """Add or update enterprises of the register from CSV (columns: docs/reference/feeds.md)."""
+
+    def load(session: Session, parsed: CsvText) -> RegisterReport:
+        return register_enterprises(
+            session,
+            actor=system_actor("cli"),
+            clock=SystemClock(),
+            locators=LocatorCache(),
+            header=parsed.header,
+            rows=parsed.rows(),
+            source=file.name,
+        )
+
+    report = _import(file, engine_for(database, url), load)
+    console.print(f"register: {report.added:,} added, {report.updated:,} updated, {len(report.rejected):,} refused")
+    _show_rejections(report.rejected, rejections)
+
+
+def _import(file: Path, engine: Engine, load: Callable[[Session, CsvText], ReportT]) -> ReportT:
+    """Read the file and load it in one session; a refused file prints why and exits with 2."""
     try:
         parsed = decode(file.read_bytes())
-        with make_session_factory(engine_for(database, url))() as session:
-            report = register_enterprises(
-                session,
-                actor=system_actor("cli"),
-                clock=SystemClock(),
-                locators=LocatorCache(),
-                header=parsed.header,
-                rows=parsed.rows(),
-                source=file.name,
-            )
+        with make_session_factory(engine)() as session:
+            return load(session, parsed)
     except (FeedRefusedError, DomainError) as exc:
         console.print(f"[red]refused:[/red] {getattr(exc, 'detail', exc)}")
         raise typer.Exit(code=2) from exc
-    console.print(f"register: {report.added:,} added, {report.updated:,} updated, {len(report.rejected):,} refused")
-    _show_rejections(report.rejected, rejections)
 
 
 def _show_rejections(rejected: Sequence[Rejection], path: Path | None) -> None:

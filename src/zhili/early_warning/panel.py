@@ -1,7 +1,7 @@
 """`Panel`: the monthly indicators of many enterprises as arrays, what the detectors read. Pure.
 
 Rows are enterprises, columns consecutive months from `first`; a value the feed did not deliver is
-NaN. The panel is built from the database by `early_warning.panel_store` (the monthly run) or by
+NaN. The panel is built from the database by `early_warning.feeds.packed` (the monthly run) or by
 `early_warning.synthetic` (the labelled benchmark), and the detectors never see anything else.
 """
 

@@ -1,7 +1,7 @@
 """The monthly run: load the panel, assess the month, store scores and warnings, open or join cases.
 
 `run_month` is what `zhili warnings run --month YYYY-MM` and the demo call. The panel is read
-columnar from committed data (`panel_store`), 36 months up to the month (enough for a firm's
+from its packed columns (`feeds.packed`), 36 months up to the month (enough for a firm's
 12-month median, the same month last year and the runs before them).
 """
 
@@ -17,9 +17,9 @@ from zhili.core.clock import Clock
 from zhili.early_warning import detector_store
 from zhili.early_warning.detect import DetectorConfig, FirmRisk, MonthAssessment, assess
 from zhili.early_warning.explain import finding_text
+from zhili.early_warning.feeds.packed import load_panel
 from zhili.early_warning.loop import RunSummary, WarningDraft, record_run
 from zhili.early_warning.months import Month
-from zhili.early_warning.panel_store import load_panel
 from zhili.org.geo import LocatorCache
 
 HISTORY: Final = 36  # months of panel read for one month's run
@@ -29,7 +29,6 @@ Progress = Callable[[str], None]
 
 
 def run_month(
-    database_url: str,
     sessions: sessionmaker[Session],
     *,
     month: Month,
@@ -42,8 +41,8 @@ def run_month(
     with sessions() as session:
         config_id, config = detector_store.current(session, now=clock.now())
         session.commit()
-    progress(f"loading {HISTORY} months of feeds up to {month}")
-    panel = load_panel(database_url, month + (1 - HISTORY), month)
+        progress(f"loading {HISTORY} months of feeds up to {month}")
+        panel = load_panel(session, month + (1 - HISTORY), month)
     progress(f"scoring {len(panel.firm_ids):,} firms")
     assessment = assess(panel, config, month)
     drafts = drafts_of(assessment, config)

@@ -26,10 +26,10 @@ from zhili.core.db import make_session_factory
 from zhili.early_warning import credit_code, detector_store
 from zhili.early_warning.cli import DatabaseFile, DatabaseUrl, engine_for
 from zhili.early_warning.evaluation import Quality, arrears_columns
+from zhili.early_warning.feeds.packed import load_panel
 from zhili.early_warning.judging import Protocol, judge
 from zhili.early_warning.models import Enterprise
 from zhili.early_warning.months import Month
-from zhili.early_warning.panel_store import load_panel
 from zhili.early_warning.queries import latest_month
 from zhili.early_warning.run import run_month
 from zhili.org.geo import LocatorCache
@@ -65,7 +65,6 @@ def run(
 
     with console.status("running"):
         summary = run_month(
-            engine.url.render_as_string(hide_password=False),
             make_session_factory(engine),
             month=chosen,
             clock=SystemClock(),
@@ -102,7 +101,8 @@ def evaluate_command(  # noqa: PLR0917 - typer passes options by position
     known = {code: firm for firm, code in codes.items()}
     arrears, unknown = _labels(labels.read_bytes(), known)
     console.print(f"labels: {len(arrears):,} firms with an arrears month; {len(unknown):,} not in the register")
-    panel = load_panel(engine.url.render_as_string(hide_password=False), first + -config.baseline.window, last)
+    with sessions() as session:
+        panel = load_panel(session, first + -config.baseline.window, last)
     columns = arrears_columns([arrears.get(int(firm)) for firm in panel.firm_ids], panel.first)
     chosen = capacity or max(1, round(len(panel.firm_ids) * 0.005))
     judgement = judge(panel, config, columns, Protocol(capacity=chosen, horizon=horizon))

@@ -24,7 +24,7 @@ from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.core.errors import InvalidInputError
 from zhili.core.local_time import to_local
-from zhili.early_warning.feeds import store
+from zhili.early_warning.feeds import packed, store
 from zhili.early_warning.feeds.rows import Cell, CheckedRow, FeedRefusedError, Rejection, check_header, check_rows
 from zhili.early_warning.feeds.schema import FEEDS, Feed, FeedKind, Shape
 from zhili.early_warning.months import Month
@@ -127,6 +127,7 @@ def _store_monthly(
     if mode is Mode.REPLACE:
         store.clear_monthly(session, feed, months)
     store.upsert_monthly(session, feed, [_monthly_values(feed, row, ids, batch_id) for row in rows])
+    packed.refresh(session, months, feed.indicators)
 
 
 def _monthly_values(feed: Feed, row: CheckedRow, ids: Mapping[str, int], batch_id: int) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Early warning: the enterprise register, department feeds and the monthly panel, detectors, runs, warnings
 
 The panel is one `firm_months` row per enterprise and month with a column per indicator and, per feed,
-the batch that delivered it; months are integers (year * 12 + month - 1). A warning may link the case
+the batch that delivered it, and a packed columnar copy per month and indicator (`panel_columns`)
+that the monthly run reads; months are integers (year * 12 + month - 1). A warning may link the case
 it opened (`warnings.case_id`).
 
 Revision ID: 0011
@@ -22,6 +23,15 @@ depends_on = None
 
 def upgrade() -> None:
     """Apply this revision."""
+    op.create_table(
+        "panel_columns",
+        sa.Column("month", sa.Integer(), nullable=False),
+        sa.Column("indicator", sa.String(length=24), nullable=False),
+        sa.Column("firm_ids", sa.LargeBinary(), nullable=False),
+        sa.Column("values", sa.LargeBinary(), nullable=False),
+        sa.Column("firms", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("month", "indicator", name=op.f("pk_panel_columns")),
+    )
     op.create_table(
         "detector_configs",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -207,6 +217,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Revert this revision."""
+    op.drop_table("panel_columns")
     with op.batch_alter_table("warnings", schema=None) as batch_op:
         batch_op.drop_index("ix_warnings_month_grade")
         batch_op.drop_index(batch_op.f("ix_warnings_enterprise_id"))
