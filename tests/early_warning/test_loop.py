@@ -9,25 +9,26 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.campaigns.task_helpers import actor_of
-from tests.early_warning.helpers import FUSHAN, code, register
+from tests.early_warning.helpers import FUSHAN, code, ids_of, register
 from zhili.cases.models import Case, CaseEvent
 from zhili.core.clock import FrozenClock
 from zhili.core.errors import ForbiddenError, NotFoundError
 from zhili.early_warning.loop import RunSummary, Verdict, WarningDraft, record_run, record_verdict
-from zhili.early_warning.models import EarlyWarning, Enterprise, RiskScore
+from zhili.early_warning.models import EarlyWarning, RiskScore
 from zhili.early_warning.months import Month
 from zhili.notify.models import InboxItem, Notification
 from zhili.org.geo import LocatorCache
 from zhili.org.models import Department
 
-JUNE, JULY = Month.parse("2026-06"), Month.parse("2026-07")
+# The demo world ran 2026-06 (the month before its clock); these tests run the months after it.
+JUNE, JULY = Month.parse("2026-07"), Month.parse("2026-08")
 SUMMARY = "红色预警：用电量较本企业 12 个月中位数下降 62%（自 2026-04 起）"
 
 
 @pytest.fixture
 def firms(session: Session, clock: FrozenClock, locators: LocatorCache) -> list[int]:
     register(session, clock, locators, (1, FUSHAN), (2, FUSHAN))
-    return list(session.scalars(select(Enterprise.id).order_by(Enterprise.id)))
+    return ids_of(session, 1, 2)
 
 
 def run(  # noqa: PLR0917 - a run's inputs
@@ -77,7 +78,7 @@ def test_a_warning_opens_a_case_for_the_countys_labour_unit(
 ) -> None:
     summary = run(session, clock, locators, JUNE, firms, {firms[0]: 3})
     assert (summary.scored, summary.warnings, summary.cases_opened, summary.cases_joined) == (2, 1, 1, 0)
-    warning = session.scalars(select(EarlyWarning)).one()
+    warning = session.scalars(select(EarlyWarning).where(EarlyWarning.month == JUNE.index)).one()
     assert (warning.grade, warning.month, warning.findings) == (3, JUNE.index, [{"rule": "kwh_drop"}])
     case = session.get_one(Case, warning.case_id)
     assert (case.matter_code, case.channel, case.description) == ("wage_arrears", "warning", SUMMARY)
@@ -92,7 +93,7 @@ def test_a_new_warning_joins_the_open_case_and_tells_its_lead(
     session: Session, clock: FrozenClock, locators: LocatorCache, firms: list[int]
 ) -> None:
     run(session, clock, locators, JUNE, firms, {firms[0]: 2})
-    first = session.scalars(select(EarlyWarning)).one()
+    first = session.scalars(select(EarlyWarning).where(EarlyWarning.month == JUNE.index)).one()
     summary = run(session, clock, locators, JULY, firms, {firms[0]: 3})
     assert (summary.cases_opened, summary.cases_joined) == (0, 1)
     july = session.scalars(select(EarlyWarning).where(EarlyWarning.month == JULY.index)).one()
@@ -114,18 +115,18 @@ def test_running_a_month_again_neither_doubles_nor_forgets_what_was_acted_on(
     run(session, clock, locators, JUNE, firms, {firms[0]: 3})
     again = run(session, clock, locators, JUNE, firms, {firms[0]: 3, firms[1]: 1})
     assert (again.cases_opened, again.cases_joined) == (1, 0)  # only the second firm is new
-    assert session.scalar(select(func.count()).select_from(EarlyWarning)) == 2
+    assert session.scalar(select(func.count()).select_from(EarlyWarning).where(EarlyWarning.month == JUNE.index)) == 2
     run(session, clock, locators, JUNE, firms, {})
     # The first warning opened a case and stays; so does the second (it opened one too).
-    assert session.scalar(select(func.count()).select_from(EarlyWarning)) == 2
-    assert session.scalar(select(func.count()).select_from(RiskScore)) == 2
+    assert session.scalar(select(func.count()).select_from(EarlyWarning).where(EarlyWarning.month == JUNE.index)) == 2
+    assert session.scalar(select(func.count()).select_from(RiskScore).where(RiskScore.month == JUNE.index)) == 2
 
 
 def test_the_verdict_is_recorded_by_those_who_may_judge(
     session: Session, clock: FrozenClock, locators: LocatorCache, firms: list[int]
 ) -> None:
     run(session, clock, locators, JUNE, firms, {firms[0]: 3})
-    warning = session.scalars(select(EarlyWarning)).one()
+    warning = session.scalars(select(EarlyWarning).where(EarlyWarning.month == JUNE.index)).one()
     judged = record_verdict(
         session,
         actor=actor_of(session, "kc-centre"),

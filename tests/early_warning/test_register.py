@@ -38,7 +38,8 @@ def test_firms_are_placed_by_point_code_or_name(session: Session, clock: FrozenC
         session, actor=ADMIN, clock=clock, locators=locators, header=parsed.header, rows=parsed.rows(), source="r.csv"
     )
     assert (report.added, report.updated, report.rejected) == (3, 0, ())
-    placed = {e.name: (e.division_code, e.grid_code) for e in session.scalars(select(Enterprise))}
+    mine = select(Enterprise).where(Enterprise.credit_code.in_([code(1), code(2), code(3)]))
+    placed = {e.name: (e.division_code, e.grid_code) for e in session.scalars(mine)}
     by_point = placed["衢州市恒达机械有限公司"]
     assert by_point[0].startswith("330802")  # somewhere in 柯城区, down to its grid
     assert by_point[1] == by_point[0]

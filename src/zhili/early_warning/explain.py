@@ -58,7 +58,9 @@ def _numbers(finding: Mapping[str, Any], lang: str) -> str:
         details.append(f"{change:+.0%}")
     score = finding.get("score")
     if finding.get("kind") != "rule" and isinstance(score, int | float):
-        details.append(f"{'z' if finding.get('kind') == 'change' else '-ln p'} = {score:.1f}")
+        change_score = finding.get("kind") == "change"
+        word = ("偏离度 " if change_score else "罕见度 ") if zh else ("deviation " if change_score else "rarity ")
+        details.append(f"{word}{score:.1f}")
     if details:
         joined = "，".join(details) if zh else ", ".join(details)
         parts.append(f"（{joined}）" if zh else f"({joined})")
