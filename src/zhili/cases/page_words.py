@@ -122,6 +122,13 @@ def _text(_w: Words, value: Any, _n: Names, _e: Mapping[str, str]) -> str:
     return str(value)
 
 
+def _localized(w: Words, value: Any, _n: Names, _e: Mapping[str, str]) -> str:
+    """Text another domain wrote in both languages (`{"zh": …, "en": …}`), in the page's."""
+    if isinstance(value, Mapping):
+        return str(value.get("en" if w.lang == "en" else "zh", ""))
+    return str(value)
+
+
 def _unit(_w: Words, value: Any, names: Names, _e: Mapping[str, str]) -> str:
     return names.units.get(int(value), "") if isinstance(value, int) else ""
 
@@ -193,6 +200,7 @@ _DETAILS: dict[str, Describe] = {
     "decisions": _count,
     "on_time": _on_time,
     "text": _text,
+    "summary": _localized,
     "evidence": _evidence,
     "hours": _hours,
     "withdrawn_extension_hours": _hours,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
@@ -49,7 +49,7 @@ FIRMS: Final = 20_000
 MONTHS: Final = 36
 RATES: Final = (600.0, 200.0, 60.0)  # yellow, orange, red warnings per 100,000 firms a month, set on the past year
 STORIES: Final = 4  # hotline cases about firms already in trouble, before the run
-STORY_REPORTER: Final = "工人代表（12345 热线）"
+STORY_REPORTER: Final = "陈立军"  # a worker who called on behalf of the others
 VERDICTS: Final = 12
 BRANDS: Final = ("恒达", "顺发", "鑫源", "华盛", "宏远", "金诚", "永兴", "瑞丰", "天成", "东方", "信达", "博远")
 BRANDS_MORE: Final = ("汇通", "佳和", "创新", "盛世", "中联", "新华", "利民", "安泰", "衢源", "柯达", "江山", "龙腾")
@@ -267,7 +267,7 @@ def _stories(session: Session, synthetic: SyntheticPanel, last: Month, clock: Cl
     """Workers of a few firms already in trouble called the hotline: the run's warnings join these cases."""
     panel = synthetic.panel
     troubled = [row for row in range(len(panel.firm_ids)) if synthetic.arrears_on(row) in {last, last + -1}]
-    actor = system_actor("12345")
+    actor = replace(system_actor("hotline"), display_name="12345 热线")
     for row in troubled[:STORIES]:
         firm = register.load(session, int(panel.firm_ids[row]))
         data = CaseCreate(

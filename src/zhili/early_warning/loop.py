@@ -12,7 +12,7 @@ false alarm) is what precision is measured on.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from itertools import repeat
@@ -41,7 +41,7 @@ from zhili.org.geo import LocatorCache
 from zhili.org.queries import ancestors
 
 MATTER: Final = "wage_arrears"
-SYSTEM: Final = system_actor("early-warning")
+SYSTEM: Final = replace(system_actor("early-warning"), display_name="事前预警")
 # Industry sections (GB/T 4754) as the matter's employment types.
 EMPLOYMENT: Final = {"E": "construction_project", "C": "manufacturing", "B": "manufacturing", "D": "manufacturing"}
 SERVICES: Final = frozenset("FGHIJKLMNOPQRS")
@@ -57,13 +57,17 @@ class Verdict(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class WarningDraft:
-    """A firm graded yellow or worse: its grade (1 yellow, 2 orange, 3 red), why, and the summary a person reads."""
+    """A firm graded yellow or worse: its grade (1 yellow, 2 orange, 3 red), why, and the summary a person reads.
+
+    The case's description is the Chinese summary; a line joining an open case carries both languages.
+    """
 
     enterprise_id: int
     score: float
     grade: int
     findings: list[dict[str, Any]]
     summary: str
+    summary_en: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +192,10 @@ def _join_open_case(session: Session, warning: EarlyWarning, draft: WarningDraft
     ).all()
     for case_id in [*(c for c in earlier if c is not None), *reported]:
         if linked.is_open(session, case_id):
-            details = {"text": draft.summary, "warning_id": warning.id}
+            details = {
+                "summary": {"zh": draft.summary, "en": draft.summary_en or draft.summary},
+                "warning_id": warning.id,
+            }
             kind = linked.LinkedKind.WARNING_JOINED
             linked.add_linked_event(session, case_id=case_id, kind=kind, details=details, actor=SYSTEM, clock=clock)
             warning.case_id = case_id

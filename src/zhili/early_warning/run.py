@@ -26,6 +26,8 @@ HISTORY: Final = 36  # months of panel read for one month's run
 SHOWN: Final = 5  # findings in a case's description
 
 Progress = Callable[[str], None]
+GRADE_ZH: Final = {1: "黄色", 2: "橙色", 3: "红色"}
+GRADE_EN: Final = {1: "yellow", 2: "orange", 3: "red"}
 
 
 def run_month(
@@ -76,9 +78,16 @@ def _draft(risk: FirmRisk, names: dict[str, tuple[str, str]]) -> WarningDraft:
         if finding.rule_id in names:
             found["name_zh"], found["name_en"] = names[finding.rule_id]
         findings.append(found)
-    grade = {1: "黄色", 2: "橙色", 3: "红色"}[int(risk.grade)]
-    lines = [f"事前预警（{grade}，{risk.month}，风险分 {risk.risk:.2f}）：部门数据联合研判显示该企业存在欠薪风险。"]
-    lines += [f"{n}. {finding_text(f, 'zh')}" for n, f in enumerate(findings[:SHOWN], start=1)]
+    grade, month, score = int(risk.grade), risk.month, f"{risk.risk:.2f}"
+    zh = [f"事前预警（{GRADE_ZH[grade]}，{month}，风险分 {score}）：部门数据联合研判显示该企业存在欠薪风险。"]
+    zh += [f"{n}. {finding_text(f, 'zh')}" for n, f in enumerate(findings[:SHOWN], start=1)]
+    en = [f"Early warning ({GRADE_EN[grade]}, {month}, risk {score}): department data show a risk of wage arrears."]
+    en += [f"{n}. {finding_text(f, 'en')}" for n, f in enumerate(findings[:SHOWN], start=1)]
     return WarningDraft(
-        enterprise_id=risk.firm_id, score=risk.risk, grade=int(risk.grade), findings=findings, summary="\n".join(lines)
+        enterprise_id=risk.firm_id,
+        score=risk.risk,
+        grade=grade,
+        findings=findings,
+        summary="\n".join(zh),
+        summary_en="\n".join(en),
     )

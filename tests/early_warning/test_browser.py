@@ -1,0 +1,50 @@
+"""Headless Chromium: the demo's warnings on a desk and a phone, a firm's charts drawn, a verdict recorded."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from zhili.demo.build import DEMO_PASSWORD
+
+PHONE = {"width": 390, "height": 844}
+DESK = {"width": 1280, "height": 860}
+
+
+def _login(browser: Any, server: str, username: str, viewport: dict[str, int]) -> Any:
+    page = browser.new_context(viewport=viewport).new_page()
+    page.goto(f"{server}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server}/")
+    return page
+
+
+def test_the_centre_reads_a_warning_and_its_firm_and_records_a_verdict(browser: Any, server: str) -> None:
+    page = _login(browser, server, "kc-centre", DESK)
+    page.click("nav.desk-menu a[href='/warnings']")
+    page.wait_for_url(f"{server}/warnings")
+    warnings = page.locator("li.warning")
+    assert warnings.count() > 0
+    first = warnings.first
+    assert first.locator(".badge").inner_text() in {"红色", "橙色", "黄色"}
+    assert first.locator("ul.why li").count() >= 1
+    first.locator("a.firm").click()
+    page.wait_for_selector("#risk-chart svg")  # ECharts drew the risk line
+    assert page.locator(".chart-grid svg").count() == 6
+    form = page.locator("form.verdict-form").first
+    form.locator("input[value='risk_resolved']").check()
+    form.locator("textarea[name=note]").fill("约谈企业负责人，已筹资补发")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("p.alert.ok")
+    assert "风险已化解" in page.locator("#warnings").inner_text()
+
+
+def test_the_labour_unit_on_a_phone_gets_cards_that_fit(browser: Any, server: str) -> None:
+    page = _login(browser, server, "qj-hrss", PHONE)
+    page.goto(f"{server}/warnings")
+    assert page.locator("li.warning").count() > 0
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    page.locator("li.warning a.firm").first.click()
+    page.wait_for_selector("#risk-chart svg")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
