@@ -27,7 +27,7 @@ def test_the_centre_reads_a_warning_and_its_firm_and_records_a_verdict(browser: 
     warnings = page.locator("li.warning")
     assert warnings.count() > 0
     first = warnings.first
-    assert first.locator(".badge").inner_text() in {"红色", "橙色", "黄色"}
+    assert first.locator(".warning-head .badge").first.inner_text() in {"红色", "橙色", "黄色"}
     assert first.locator("ul.why li").count() >= 1
     first.locator("a.firm").click()
     page.wait_for_selector("#risk-chart svg")  # ECharts drew the risk line
