@@ -80,3 +80,16 @@ def test_only_administrators_post_feeds_and_everyone_reads_the_schemas(api: Api)
         "choices": [],
         "description": "",
     }
+
+
+def test_an_administrator_reads_the_batches_with_their_refusals(api: Api) -> None:
+    api.login("admin")
+    register_two(api)
+    data = csv_of(("credit_code", "month", "kwh"), (code(1), "2026-06", 100), (code(2), "2026-06", "x"))
+    posted = api.send("POST", "/api/v1/feeds/electricity?source=power.csv", content=data, headers=CSV).json()
+    batches = api.get("/api/v1/feeds/batches?kind=electricity&limit=5").json()
+    mine = next(batch for batch in batches if batch["id"] == posted["batch_id"])
+    assert (mine["source"], mine["provider"], mine["months"]) == ("power.csv", "供电公司", ["2026-06"])
+    assert (mine["rows_accepted"], mine["rows_rejected"]) == (1, 1)
+    assert mine["rejections"][0]["line"] == 3
+    assert api.login("kc-centre").get("/api/v1/feeds/batches").status_code == 403

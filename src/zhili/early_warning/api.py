@@ -18,13 +18,23 @@ from zhili.core.http import ClockDep, DbSession
 from zhili.core.pagination import CursorQuery, Page
 from zhili.core.params import IdPath
 from zhili.early_warning import loop, queries
+from zhili.early_warning.feeds import store
 from zhili.early_warning.feeds.csv_text import decode
 from zhili.early_warning.feeds.rows import Cell, FeedRefusedError
 from zhili.early_warning.feeds.schema import FEEDS, FeedKind
 from zhili.early_warning.feeds.service import Mode, import_feed
-from zhili.early_warning.months import PATTERN, Month
+from zhili.early_warning.models import FeedBatch
+from zhili.early_warning.months import PATTERN, Month, span
 from zhili.early_warning.register import register_enterprises
-from zhili.early_warning.schemas import FeedImportRead, FeedRead, RegisterImportRead, RowsBody, VerdictIn
+from zhili.early_warning.schemas import (
+    BatchRead,
+    FeedImportRead,
+    FeedRead,
+    RegisterImportRead,
+    RejectionRead,
+    RowsBody,
+    VerdictIn,
+)
 from zhili.org.geo import LocatorCache, request_locators
 
 router = APIRouter(tags=["early warning"])
@@ -79,6 +89,39 @@ class _Batch:
 def list_feeds(_actor: CurrentActor) -> list[FeedRead]:
     """Every feed's declared schema: columns, types, units, the indicator each fills, who provides it."""
     return [FeedRead.of(feed) for feed in FEEDS.values()]
+
+
+@router.get("/api/v1/feeds/batches")
+def list_batches(
+    session: DbSession,
+    actor: CurrentActor,
+    kind: FeedKind | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[BatchRead]:
+    """The latest delivered batches with their provenance and refused rows (administrators)."""
+    actor.require_admin("read the feeds' batches")
+    return [_batch(batch) for batch in store.batches(session, kind=kind, limit=limit)]
+
+
+def _batch(batch: FeedBatch) -> BatchRead:
+    months = (
+        []
+        if batch.first_month is None or batch.last_month is None
+        else span(Month(batch.first_month), Month(batch.last_month))
+    )
+    return BatchRead(
+        id=batch.id,
+        kind=batch.kind,
+        mode=batch.mode,
+        source=batch.source,
+        provider=batch.provider,
+        months=[str(month) for month in months],
+        rows_accepted=batch.rows_accepted,
+        rows_rejected=batch.rows_rejected,
+        received_at=batch.received_at,
+        received_by=batch.received_by,
+        rejections=[RejectionRead.model_validate(r) for r in batch.rejections],
+    )
 
 
 @router.post("/api/v1/feeds/{kind}", status_code=201, openapi_extra=BATCH_BODY)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from zhili.core.text import BlankOrText
@@ -123,3 +125,19 @@ class VerdictIn(BaseModel):
 
     verdict: Verdict
     note: BlankOrText | None = Field(default=None, max_length=2000)
+
+
+class BatchRead(BaseModel):
+    """A delivered batch and its provenance; `rejections` holds the first 500 refused rows."""
+
+    id: int
+    kind: str
+    mode: str
+    source: str
+    provider: str
+    months: list[str]
+    rows_accepted: int
+    rows_rejected: int
+    received_at: datetime
+    received_by: str
+    rejections: list[RejectionRead]

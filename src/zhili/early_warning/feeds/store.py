@@ -121,3 +121,11 @@ def _dialect_insert(session: Session, table: Table) -> Any:
     if session.get_bind().dialect.name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
+
+
+def batches(session: Session, *, kind: FeedKind | None, limit: int) -> list[FeedBatch]:
+    """The latest batches, newest first (of one feed, or all)."""
+    statement = select(FeedBatch).order_by(FeedBatch.id.desc()).limit(limit)
+    if kind is not None:
+        statement = statement.where(FeedBatch.kind == kind.value)
+    return list(session.scalars(statement))
