@@ -13,6 +13,8 @@ It reads the world with plain SQL over the tables and decides in plain Python, s
   its own area, as the unit routed to, or as a unit asked to help; and by the account that reported it.
 - **Campaigns** (run-a-campaign.md): when one of the campaign's divisions and one of the grants
   overlap (either lies under the other), or the campaign gave the login a task.
+- **Enterprises** (use-early-warning.md): by place for blocks, and for strips of a labour unit (人社,
+  the wage-arrears matter's lead kind) over the firm's division; other strips never see the register.
 - **Tasks**: the recipient, the post named as the task's supervisor, and the managing posts
   (centre, township command room, village committee) whose division holds the task's division.
 - **Names and phones** may appear only for people visible to the login, the supervisor a visible
@@ -84,6 +86,8 @@ class Facts:
     helpers: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
     tasks: dict[int, tuple[int, int, int | None, str]] = field(default_factory=dict)
     campaign_divisions: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    enterprises: dict[int, str] = field(default_factory=dict)
+    labour_units: frozenset[int] = frozenset()
 
     def load(self) -> Facts:
         """Read people, posts, units, cases, help requests and tasks with plain SQL."""
@@ -112,6 +116,9 @@ class Facts:
                 text("SELECT id, campaign_id, person_id, supervisor_position_id, division_code FROM campaign_tasks")
             )
         }
+        self.enterprises = {r[0]: r[1] for r in run(text("SELECT id, division_code FROM enterprises"))}
+        labour = run(text("SELECT id FROM departments WHERE kind_code = 'hrss'"))
+        self.labour_units = frozenset(r[0] for r in labour)
         return self
 
     @cached_property
@@ -166,6 +173,16 @@ class Facts:
             or routed in login.units
             or bool(self.helpers.get(case_id, set()) & login.units)
             or account == login.account_id
+        )
+
+    def enterprise_visible(self, login: Login, enterprise_id: int) -> bool:
+        """A block over the firm's division, or a labour unit's strip over it."""
+        place = self.enterprises.get(enterprise_id)
+        if place is None:
+            return False
+        return login.everything or any(
+            place.startswith(g.prefix) and (g.department_id is None or g.department_id in self.labour_units)
+            for g in login.grants
         )
 
     def campaign_visible(self, login: Login, campaign_id: int) -> bool:

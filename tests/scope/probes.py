@@ -179,6 +179,20 @@ class Pools:
             for c in self.case_ids()
         ]
 
+    def enterprise_probes(self) -> list[Probe]:
+        """`/enterprises/{id}`: per login the first firm it sees and the first of its county it does not."""
+        world = self.world
+        ids = sorted(world.enterprises)
+        found = {NOWHERE, *ids[:1]}
+        for login in self.logins:
+            county = login.prefixes[0][:6]
+            found |= set(_first([e for e in ids if world.enterprise_visible(login, e)]))
+            near = [e for e in ids if world.enterprises[e].startswith(county)]
+            found |= set(_first([e for e in near if not world.enterprise_visible(login, e)]))
+        return [
+            Probe(f"/api/v1/enterprises/{e}", lambda lg, e=e: world.enterprise_visible(lg, e)) for e in sorted(found)
+        ]
+
     def case_photo_probes(self) -> list[Probe]:
         """`/cases/photos/{id}`: seen with its case."""
         world = self.world

@@ -61,6 +61,7 @@ COVERED: dict[str, Callable[[Pools], list[Probe]]] = {
     "/api/v1/org/enforcement-items/{code}/unit": Pools.enforcement_probes,
     "/api/v1/cases/{case_id}": Pools.case_probes,
     "/api/v1/cases/photos/{photo_id}": Pools.case_photo_probes,
+    "/api/v1/enterprises/{enterprise_id}": Pools.enterprise_probes,
     "/api/v1/campaigns/{campaign_id}": lambda p: p.campaign_probes(""),
     "/api/v1/campaigns/{campaign_id}/forwards": lambda p: p.campaign_probes("/forwards"),
     "/api/v1/campaigns/{campaign_id}/board": lambda p: p.campaign_probes("/board"),
@@ -115,6 +116,10 @@ def _items(body: Any) -> list[int]:
     return [item["id"] for item in body["items"]]
 
 
+def _warned_firms(body: Any) -> list[int]:
+    return [item["firm"]["id"] for item in body["items"]]
+
+
 def _case_names(facts: Facts, case_id: int) -> set[int]:
     _place, _lead, _routed, _account, person, contact = facts.cases[case_id]
     return {-case_id, *([person] if person else []), *([facts.posts[contact][0]] if contact else [])}
@@ -126,6 +131,7 @@ LISTS: dict[str, Listing] = {
     "/api/v1/cases/export.csv?matter=illegal_parking": Listing(),
     "/api/v1/cases/export.xlsx?matter=illegal_parking": Listing(),
     "/api/v1/tasks?limit=100": Listing(_items, Facts.task_visible),
+    "/api/v1/warnings?limit=500": Listing(_warned_firms, Facts.enterprise_visible),
     "/api/v1/tasks?view=above&limit=100": Listing(_items, Facts.task_visible),
     "/api/v1/tasks/export.csv?view=above": Listing(),
     "/api/v1/tasks/export.xlsx": Listing(),

@@ -43,7 +43,7 @@ from zhili.early_warning.run import run_month
 from zhili.early_warning.synthetic import SyntheticPanel, SyntheticParams, generate
 from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.geo import LocatorCache
-from zhili.org.models import Division
+from zhili.org.models import Division, Person
 
 FIRMS: Final = 20_000
 MONTHS: Final = 36
@@ -118,7 +118,7 @@ def _register_rows(
 ) -> list[dict[str, Any]]:
     grids = _grid_points(session)
     codes = synthetic.credit_codes()
-    people = person_names(len(codes), seed=synthetic.seed)
+    people = _representatives(session, len(codes), seed=synthetic.seed)
     rows = []
     for row, code in enumerate(codes):
         county = str(synthetic.division[row])
@@ -144,6 +144,17 @@ def _register_rows(
             }
         )
     return rows
+
+
+def _representatives(session: Session, count: int, *, seed: int) -> list[str]:
+    """Legal representatives' names, none shared with a person of the world (a name names one kind of party)."""
+    taken = set(session.scalars(select(Person.name)))
+    found: list[str] = []
+    batch = 0
+    while len(found) < count:
+        found += [name for name in person_names(count, seed=seed + batch) if name not in taken]
+        batch += 1
+    return found[:count]
 
 
 def _name(rng: random.Random, section: str) -> str:
