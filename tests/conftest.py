@@ -382,16 +382,36 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Debian's Chromium driven by Playwright, one per test module."""
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the modules that drive Chromium last (in their order), so that one browser serves them all.
+
+    Between its calls Playwright's sync API leaves its event loop marked as running in the main
+    thread; after the browser modules nothing else runs in it.
+    """
+    in_browser = {item.path for item in items if "browser" in getattr(item, "fixturenames", ())}
+    items[:] = [item for item in items if item.path not in in_browser] + [
+        item for item in items if item.path in in_browser
+    ]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright, one for the session (starting both costs 1.5 CPU-s)."""
     executable = chromium_path()
     from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only when a browser exists
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: Any) -> Iterator[Any]:
+    """The session's Chromium for a test module; the contexts (and pages) a module leaves open are closed after it."""
+    yield chromium
+    for context in chromium.contexts:
+        context.close()
 
 
 @pytest.fixture(scope="module")
