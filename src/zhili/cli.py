@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 import uvicorn
@@ -13,7 +13,6 @@ from rich.table import Table
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from zhili.app import create_app
 from zhili.campaigns import cli as campaigns_cli
 from zhili.clocks import cli as calendar_cli
 from zhili.clocks.calendar import CHINA
@@ -25,22 +24,17 @@ from zhili.core.errors import DomainError
 from zhili.core.serving import server_config
 from zhili.core.settings import Settings
 from zhili.demo import campaign_cli
-from zhili.demo import clock as demo_clock_store
-from zhili.demo.build import DEMO_PASSWORD, build_demo
-from zhili.demo.clock import demo_clock
 from zhili.early_warning import cli as early_warning_cli
 from zhili.early_warning import warnings_cli
-from zhili.matters import queries as matter_queries
-from zhili.matters.definition import MatterDefinition, Phase
-from zhili.matters.schemas import MatterRead
-from zhili.matters.service import sync_catalog
 from zhili.notify.kinds import Severity
-from zhili.notify.service import notify
-from zhili.org.division_code import DivisionCode
-from zhili.org.grid_import import import_grids
-from zhili.org.importing import import_catalogs, import_divisions, instantiate_departments
-from zhili.org.models import Position
-from zhili.worker import Worker, build_jobs, start_in_thread, timer_job
+
+if TYPE_CHECKING:
+    from zhili.matters.definition import MatterDefinition
+    from zhili.matters.schemas import MatterRead
+
+# Each command imports the domains it uses when it runs: the app, the demo builder and the worker
+# cost seconds of CPU to import, which a short operator command (or a worker) should not pay for the
+# others' sake (`zhili campaigns dispatch` imported all of them before it could start).
 
 app = typer.Typer(
     help="Zhili 治理: closed-loop, multi-agency grassroots governance.",
@@ -86,6 +80,8 @@ def _settings(**overrides: object) -> Settings:
 
 def _clock(settings: Settings, engine: Engine) -> Clock:
     """The system clock; the demo's movable clock only when ZHILI_DEMO_CLOCK asks for it (set by `zhili demo`)."""
+    from zhili.demo.clock import demo_clock  # noqa: PLC0415 - imported when the command runs
+
     return demo_clock(engine) if settings.demo_clock else SystemClock()
 
 
@@ -103,6 +99,10 @@ def demo(
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
 ) -> None:
     """Build a fresh embedded database with the Quzhou demo world, print the logins, and serve."""
+    from zhili.app import create_app  # noqa: PLC0415 - imported when the command runs
+    from zhili.demo.build import DEMO_PASSWORD, build_demo  # noqa: PLC0415 - imported when the command runs
+    from zhili.worker import Worker, build_jobs, start_in_thread  # noqa: PLC0415 - imported when the command runs
+
     database.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{database}{suffix}").unlink(missing_ok=True)
@@ -151,6 +151,8 @@ def serve(
     name it in ZHILI_TRUSTED_PROXIES (or --forwarded-allow-ips) so that logins are throttled per
     real client address; by default no forwarded header is believed, not even from loopback.
     """
+    from zhili.app import create_app  # noqa: PLC0415 - imported when the command runs
+
     settings = _settings() if forwarded_allow_ips is None else _settings(trusted_proxies=forwarded_allow_ips)
     path = settings.sqlite_path()
     if path is not None:
@@ -172,6 +174,8 @@ def worker(
     Several workers may run against one PostgreSQL database; with SQLite, run one. A worker
     killed at any moment loses nothing: what it had claimed comes due again after the lease.
     """
+    from zhili.worker import Worker, build_jobs  # noqa: PLC0415 - imported when the command runs
+
     settings = _settings()
     path = settings.sqlite_path()
     if path is not None:
@@ -201,6 +205,10 @@ def notify_send(  # noqa: PLR0917 - typer passes options by position
     key: Annotated[str | None, typer.Option(help="names the event: the same key never reaches anyone twice")] = None,
 ) -> None:
     """Queue a notification for some people: their inboxes at once, e-mail/SMS/webhooks through the worker."""
+    from zhili.notify.service import notify  # noqa: PLC0415 - imported when the command runs
+    from zhili.org.division_code import DivisionCode  # noqa: PLC0415 - imported when the command runs
+    from zhili.org.models import Position  # noqa: PLC0415 - imported when the command runs
+
     if not person and not division:
         console.print("[red]error:[/red] name the recipients with --person or --division")
         raise typer.Exit(code=2)
@@ -246,6 +254,8 @@ def import_divisions_command(
     root: Annotated[str, typer.Option(help="division code to import under (33 = all of Zhejiang)")] = "33",
 ) -> None:
     """Import the national division codes (and real county and city polygons) under ROOT."""
+    from zhili.org.importing import import_catalogs, import_divisions  # noqa: PLC0415 - imported when the command runs
+
     settings = _settings()
     with (
         session_scope(make_session_factory(make_engine(settings.database_url))) as session,
@@ -265,6 +275,8 @@ def import_departments_command(
     root: Annotated[str, typer.Option(help="division code to create units under (3308 = Quzhou)")] = "3308",
 ) -> None:
     """Create one unit of each department kind at every city, county and township under ROOT."""
+    from zhili.org.importing import instantiate_departments  # noqa: PLC0415 - imported when the command runs
+
     settings = _settings()
     with (
         session_scope(make_session_factory(make_engine(settings.database_url))) as session,
@@ -280,6 +292,8 @@ def import_departments_command(
 @import_app.command("grids")
 def import_grids_command(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]) -> None:
     """Import real grid boundaries from a GeoJSON FeatureCollection (all or nothing)."""
+    from zhili.org.grid_import import import_grids  # noqa: PLC0415 - imported when the command runs
+
     settings = _settings()
     with (
         session_scope(make_session_factory(make_engine(settings.database_url))) as session,
@@ -304,7 +318,7 @@ def users_create(
     admin: Annotated[bool, typer.Option("--admin", help="an administrator with the whole scope")] = False,
 ) -> None:
     """Create a login (argon2-hashed password)."""
-    from zhili.access.service import create_account  # noqa: PLC0415 - keeps `zhili --help` fast
+    from zhili.access.service import create_account  # noqa: PLC0415 - imported when the command runs
 
     settings = _settings()
     with session_scope(make_session_factory(make_engine(settings.database_url))) as session:
@@ -349,6 +363,8 @@ def _readers() -> sessionmaker[Session]:
 @matters_app.command("list")
 def matters_list() -> None:
     """The current version of every matter in the database."""
+    from zhili.matters import queries as matter_queries  # noqa: PLC0415 - imported when the command runs
+
     with session_scope(_readers()) as session:
         matters = matter_queries.list_current(session)
     table = Table(title=f"Matter catalog: {len(matters)} matters")
@@ -368,6 +384,8 @@ def matters_list() -> None:
 @matters_app.command("show")
 def matters_show(code: str) -> None:
     """One matter: its current definition and its versions."""
+    from zhili.matters import queries as matter_queries  # noqa: PLC0415 - imported when the command runs
+
     with session_scope(_readers()) as session:
         try:
             matter = matter_queries.get_matter(session, code)
@@ -389,6 +407,8 @@ def matters_show(code: str) -> None:
 
 
 def _limits_table(definition: MatterDefinition) -> Table:
+    from zhili.matters.definition import Phase  # noqa: PLC0415 - imported when the command runs
+
     table = Table(title="time limits")
     table.add_column("handler")
     for phase in Phase:
@@ -421,6 +441,8 @@ def _versions_table(matter: MatterRead) -> Table:
 @matters_app.command("reload")
 def matters_reload() -> None:
     """Load the packaged matter files: new matters become version 1, changed ones a new version."""
+    from zhili.matters.service import sync_catalog  # noqa: PLC0415 - imported when the command runs
+
     settings = _settings()
     with session_scope(make_session_factory(make_engine(settings.database_url))) as session:
         try:
@@ -450,6 +472,8 @@ def _demo_sessions(database: Path) -> sessionmaker[Session]:
 @clock_app.command("show")
 def clock_show(database: DemoDatabase = DEMO_DB) -> None:
     """Print the demo clock's time and how far it runs ahead of the wall clock."""
+    from zhili.demo import clock as demo_clock_store  # noqa: PLC0415 - imported when the command runs
+
     sessions = _demo_sessions(database)
     with sessions() as session:
         offset = demo_clock_store.read_offset(session)
@@ -463,6 +487,9 @@ def clock_advance(
     fire: Annotated[bool, typer.Option("--fire/--no-fire", help="fire what fell due here, now")] = True,
 ) -> None:
     """Move the demo clock forward; the running demo (and its worker) follow within a second."""
+    from zhili.demo import clock as demo_clock_store  # noqa: PLC0415 - imported when the command runs
+    from zhili.worker import Worker, timer_job  # noqa: PLC0415 - imported when the command runs
+
     try:
         delta = demo_clock_store.parse_duration(duration)
     except ValueError as exc:
@@ -481,6 +508,8 @@ def clock_advance(
 @clock_app.command("reset")
 def clock_reset(database: DemoDatabase = DEMO_DB) -> None:
     """Put the demo clock back on the wall clock (what already happened stays)."""
+    from zhili.demo import clock as demo_clock_store  # noqa: PLC0415 - imported when the command runs
+
     sessions = _demo_sessions(database)
     with sessions() as session:
         demo_clock_store.advance(session, -demo_clock_store.read_offset(session), now=SystemClock().now())

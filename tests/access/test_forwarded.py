@@ -6,8 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
-from tests.conftest import START, fresh_database, live_server
+from tests.conftest import START, fresh_database, live_server, loopback_client
 
 from zhili.access.service import create_account
 from zhili.app import create_app
@@ -36,7 +35,7 @@ def serving(tmp_path: Path, trusted_proxies: str) -> Iterator[str]:
 
 
 def _login(base: str, password: str, forwarded_for: str) -> int:
-    with httpx.Client(base_url=base) as client:
+    with loopback_client(base) as client:
         page = client.get("/login")
         token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
         answer = client.post(

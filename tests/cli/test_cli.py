@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from zhili import cli
-from zhili.campaigns import cli as campaigns_cli
+from zhili import worker as worker_module
+from zhili.campaigns.dispatch import service as dispatch_service
 from zhili.cli import app
 from zhili.core.clock import Clock, OffsetClock, SystemClock
 from zhili.core.settings import Settings
@@ -113,7 +114,7 @@ def test_demo_builds_a_world_prints_the_logins_and_serves_on_its_movable_clock(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     served: list[FastAPI] = []
-    monkeypatch.setattr(cli, "start_in_thread", lambda _worker: None)
+    monkeypatch.setattr(worker_module, "start_in_thread", lambda _worker: None)
     monkeypatch.setattr(cli.uvicorn, "Server", lambda config: SimpleNamespace(run=lambda: served.append(config.app)))
     result = runner.invoke(app, ["demo", "--database", str(tmp_path / "demo.sqlite")])
     assert result.exit_code == 0, result.output
@@ -157,7 +158,7 @@ def test_campaigns_dispatch_uses_the_configured_database_and_the_system_clock(
         seen.append((str(session.get_bind().url), clock))
         return SimpleNamespace(id=1, number="SL2026000001", recipients=0)
 
-    monkeypatch.setattr(campaigns_cli, "dispatch_campaign", spy)
+    monkeypatch.setattr(dispatch_service, "dispatch_campaign", spy)
     result = runner.invoke(app, ["campaigns", "dispatch", "--template", "typhoon", "--division", "330802"])
     assert result.exit_code == 0, result.output
     ((url, clock),) = seen

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
-from tests.conftest import BACKENDS, live_server, scratch_postgres
+from tests.conftest import BACKENDS, live_server, loopback_client, scratch_postgres
 
 from zhili.access.service import create_account
 from zhili.app import create_app
@@ -42,7 +42,7 @@ class Live:
     token: str
 
     def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.base, headers={"Authorization": f"Bearer {self.token}"}, timeout=60)
+        return loopback_client(self.base, headers={"Authorization": f"Bearer {self.token}"}, timeout=60)
 
 
 def _seed(url: str) -> Engine:
@@ -61,7 +61,7 @@ def _seed(url: str) -> Engine:
 
 
 def _token(base: str) -> str:
-    with httpx.Client(base_url=base, timeout=30) as browser:
+    with loopback_client(base, timeout=30) as browser:
         form = browser.get("/login").text
         login_csrf = form.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
         browser.post("/login", data={"username": "ops", "password": PASSWORD, "csrf_token": login_csrf})
@@ -147,7 +147,7 @@ def test_readers_are_not_blocked_by_a_held_write_lock(live: Live) -> None:
 
 
 def _session_cookie(base: str) -> str:
-    with httpx.Client(base_url=base, timeout=30) as browser:
+    with loopback_client(base, timeout=30) as browser:
         form = browser.get("/login").text
         login_csrf = form.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
         browser.post("/login", data={"username": "ops", "password": PASSWORD, "csrf_token": login_csrf})

@@ -29,6 +29,7 @@ import httpx
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
+from tests.conftest import LOOPBACK_TLS, loopback_client
 from tests.deploy.world import SECRET
 
 ZHILI = str(Path(sys.executable).with_name("zhili"))
@@ -99,7 +100,7 @@ class Fleet:
             if any(process.poll() is not None for process in self.processes):
                 raise RuntimeError(f"a process of the fleet exited; see {self.logs}")
             with contextlib.suppress(httpx.TransportError):  # not listening yet
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                if httpx.get(f"{base}/readyz", timeout=2, verify=LOOPBACK_TLS).status_code == 200:
                     return
             time.sleep(0.2)
         raise TimeoutError(f"{base} not ready after {timeout} s; see {self.logs}")
@@ -146,7 +147,7 @@ class LoopDriver:
     """Closed loops over HTTP, each request to the next server in turn."""
 
     def __init__(self, servers: Sequence[str | httpx.Client], tokens: dict[str, str]) -> None:
-        self.clients = [httpx.Client(base_url=base, timeout=60) if isinstance(base, str) else base for base in servers]
+        self.clients = [loopback_client(base, timeout=60) if isinstance(base, str) else base for base in servers]
         self.headers = {who: {"Authorization": f"Bearer {token}"} for who, token in tokens.items()}
         self.turn = 0
 

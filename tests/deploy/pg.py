@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from sqlalchemy import text
+
 from tests.conftest import postgres_url, scratch_postgres
+from zhili.core.db import make_engine
 
 
 def derived_database(suffix: str) -> str:
@@ -13,3 +16,15 @@ def derived_database(suffix: str) -> str:
 def libpq_url(url: str) -> str:
     """The SQLAlchemy URL as libpq (psql, pg_dump) reads it: without the `+psycopg` driver."""
     return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def copied_database(suffix: str, template_url: str) -> str:
+    """The URL of `<test database>_<suffix>`, a copy of the database at `template_url` (which nobody may hold)."""
+    base, template = template_url.rsplit("/", 1)
+    name = f"{postgres_url().rsplit('/', 1)[1].split('?')[0]}_{suffix}"
+    admin = make_engine(f"{base}/postgres").execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    admin.dispose()
+    return f"{base}/{name}"

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from tests.conftest import require_or_skip
 from tests.deploy.loops import LoopDriver, points_in
 from tests.deploy.pg import derived_database, libpq_url
-from tests.deploy.world import SECRET, SmallWorld, build_small_world
+from tests.deploy.world import SECRET, SmallWorld, small_world_copy
 from zhili.app import create_app
 from zhili.core import audit
 from zhili.core.db import make_engine
@@ -52,7 +52,7 @@ def chain(engine: Engine) -> tuple[int, list[str], str]:
 
 @pytest.fixture(scope="module")
 def small_world() -> SmallWorld:
-    small_world = build_small_world(derived_database("backup"))
+    small_world = small_world_copy("backup")
     points = points_in(list(small_world.grids.values()), LOOPS + OPEN + 1, seed=3)
     with client_for(small_world.url) as client:
         driver = LoopDriver([client], small_world.tokens)

@@ -23,8 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.deploy.loops import EVENTS_PER_LOOP, LoopDriver, fleet, points_in
-from tests.deploy.pg import derived_database
-from tests.deploy.world import SmallWorld, build_small_world
+from tests.deploy.world import SmallWorld, small_world_copy
 from zhili.cases.deadlines import LADDER
 from zhili.cases.escalation import CLOCK_ACTOR, event_kind
 from zhili.cases.models import CaseEvent
@@ -41,7 +40,7 @@ AHEAD = timedelta(days=60)
 
 @pytest.fixture(scope="module")
 def small_world() -> SmallWorld:
-    return build_small_world(derived_database("scale_out"))
+    return small_world_copy("scale_out")
 
 
 def run_loops(small_world: SmallWorld, servers: list[str], points: list[tuple[float, float]]) -> list[int]:

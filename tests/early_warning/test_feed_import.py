@@ -11,8 +11,8 @@ from zhili.core.auth import Actor, Scope
 from zhili.core.clock import FrozenClock
 from zhili.core.errors import ForbiddenError, InvalidInputError
 from zhili.early_warning.feeds.csv_text import decode
-from zhili.early_warning.feeds.schema import FeedKind
-from zhili.early_warning.feeds.service import ImportReport, Mode, import_feed
+from zhili.early_warning.feeds.schema import FeedKind, Mode
+from zhili.early_warning.feeds.service import ImportReport, import_feed
 from zhili.early_warning.models import FeedBatch, FirmEvent, FirmMonth
 from zhili.org.geo import LocatorCache
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from tests.conftest import World, live_server
+from tests.conftest import World, live_server, loopback_client
 
 from zhili.app import create_app
 from zhili.core.settings import Settings
@@ -26,7 +26,7 @@ def server(sqlite_world: World) -> Iterator[str]:
 
 
 def _login(base: str) -> httpx.Cookies:
-    with httpx.Client(base_url=base) as client:
+    with loopback_client(base) as client:
         page = client.get("/login")
         token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
         form = {"username": "teamleader", "password": DEMO_PASSWORD, "csrf_token": token, "next": "/"}
@@ -40,7 +40,7 @@ def test_many_open_streams_leave_the_request_threads_free(server: str) -> None:
 
     def listen() -> None:
         with (
-            httpx.Client(base_url=server, cookies=cookies, timeout=30) as client,
+            loopback_client(server, cookies=cookies, timeout=30) as client,
             client.stream("GET", "/api/v1/inbox/stream") as response,
         ):
             assert response.status_code == 200
@@ -56,7 +56,7 @@ def test_many_open_streams_leave_the_request_threads_free(server: str) -> None:
         assert opened.acquire(timeout=30), "a stream did not open"
     try:
         # A stall would surface as a timeout: the streams' reads have their own small thread limiter.
-        with httpx.Client(base_url=server, cookies=cookies, timeout=10) as client:
+        with loopback_client(server, cookies=cookies, timeout=10) as client:
             for _ in range(5):
                 assert client.get("/api/v1/inbox/unread-count").status_code == 200
                 assert client.get("/healthz").status_code == 200

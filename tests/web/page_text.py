@@ -79,14 +79,17 @@ class VisibleText(HTMLParser):
     skipping: int = 0
     chinese_at: list[int] = field(default_factory=list)
     untranslated_at: list[int] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         """Start the parser (a dataclass does not call `HTMLParser.__init__`)."""
         super().__init__(convert_charrefs=True)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        """Enter an element; read its visible attributes."""
+        """Enter an element; read its visible attributes (and the target of a link)."""
         values = {name: value or "" for name, value in attrs}
+        if tag == "a" and values.get("href"):
+            self.links.append(values["href"])
         if tag not in VOID_ELEMENTS:
             self.stack.append(tag)
             if tag in SKIPPED_ELEMENTS:
@@ -133,10 +136,15 @@ class VisibleText(HTMLParser):
 
 def visible_text(html: str) -> list[Fragment]:
     """The fragments of text a reader sees on the page."""
+    return read_page(html)[0]
+
+
+def read_page(html: str) -> tuple[list[Fragment], list[str]]:
+    """The fragments of text a reader sees on the page, and the `href`s of its links (one parse for both)."""
     parser = VisibleText()
     parser.feed(html)
     parser.close()
-    return parser.fragments
+    return parser.fragments, parser.links
 
 
 @cache
@@ -157,8 +165,15 @@ def problems(
     text: str, language: str, *, allowed_words: frozenset[str] = frozenset(), is_marked_chinese: bool = False
 ) -> list[str]:
     """What is wrong with one fragment of visible text on a page in `language` (empty if nothing)."""
-    found = [f"raw code {m!r}" for m in SNAKE.findall(_without_addresses(text))]
-    found += [f"untranslated key {m!r}" for m in DOTTED_KEY.findall(_without_addresses(text))]
+    return list(_problems(text, language, allowed_words, is_marked_chinese))
+
+
+@cache
+def _problems(text: str, language: str, allowed_words: frozenset[str], is_marked_chinese: bool) -> tuple[str, ...]:
+    """`problems`, remembered: a crawl reads the same menus and headings on every page."""
+    addresses_out = _without_addresses(text)
+    found = [f"raw code {m!r}" for m in SNAKE.findall(addresses_out)]
+    found += [f"untranslated key {m!r}" for m in DOTTED_KEY.findall(addresses_out)]
     found += [f"actor string {m!r}" for m in ACTOR.findall(text)]
     found += [f"UTC/ISO time {m!r}" for m in ISO_TIME.findall(text) + ISO_T.findall(text)]
     found += [f"time zone {m!r}" for m in ZONE.findall(text)]
@@ -168,7 +183,7 @@ def problems(
         found += [f"English {w!r}" for w in english_words(text) if w not in allowed_words]
     elif not is_marked_chinese:
         found += [f"Chinese label {r!r}" for r in CJK_RUN.findall(text) if _is_label(r)]
-    return list(dict.fromkeys(found))
+    return tuple(dict.fromkeys(found))
 
 
 def english_words(text: str) -> list[str]:

@@ -24,7 +24,6 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
@@ -34,7 +33,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from tests.campaigns.board_helpers import apply_pattern
 from tests.conftest import START, Api, World
-from tests.web.page_text import Fragment, problems, visible_text
+from tests.web.page_text import Fragment, problems, read_page
 
 from zhili.access.models import Account
 from zhili.access.service import actor_for
@@ -98,22 +97,6 @@ class Crawl:
     statuses: dict[str, int] = field(default_factory=dict)
 
 
-class Links(HTMLParser):
-    """The `href`s of `<a>` elements."""
-
-    def __init__(self) -> None:
-        """Start with none."""
-        super().__init__(convert_charrefs=True)
-        self.hrefs: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        """Collect a link's target."""
-        if tag == "a":
-            href = dict(attrs).get("href")
-            if href:
-                self.hrefs.append(href)
-
-
 def pattern_of(url: str) -> str:
     """The URL with numbers and codes as placeholders and query values dropped: one pattern per kind of page."""
     parts = urlsplit(url)
@@ -137,16 +120,18 @@ def normalised(base: str, href: str) -> str | None:
     return path + (f"?{urlencode(query)}" if query else "")
 
 
-def check_page(html: str, language: str, username: str) -> list[tuple[Fragment, str]]:
-    """Every problem in the page's visible text."""
+def check_page(html: str, language: str, username: str) -> tuple[list[tuple[Fragment, str]], list[str]]:
+    """Every problem in the page's visible text, and the targets of its links."""
     allowed = frozenset({username, *username.split("-")})
-    return [
+    fragments, links = read_page(html)
+    found = [
         (fragment, problem)
-        for fragment in visible_text(html)
+        for fragment in fragments
         for problem in problems(
             fragment.text, language, allowed_words=allowed, is_marked_chinese=fragment.is_marked_chinese
         )
     ]
+    return found, links
 
 
 def crawl_login(api: Api, username: str, start: list[str], crawl: Crawl) -> None:
@@ -166,18 +151,15 @@ def crawl_login(api: Api, username: str, start: list[str], crawl: Crawl) -> None
             continue
         seen_patterns[pattern] += 1
         visited.append(url)
-        html = read(api, url, "zh", username, crawl, is_linked=not is_start)
-        if html is not None:
-            parser = Links()
-            parser.feed(html)
-            queue += [u for h in parser.hrefs if (u := normalised(url, h)) and u not in visited]
+        links = read(api, url, "zh", username, crawl, is_linked=not is_start)
+        queue += [u for h in links or [] if (u := normalised(url, h)) and u not in visited]
     api.client.cookies.set("zhili_lang", "en")
     for n, url in enumerate(list(visited)):
         read(api, url, "en", username, crawl, is_linked=n >= len(start))
 
 
-def read(api: Api, url: str, language: str, username: str, crawl: Crawl, *, is_linked: bool) -> str | None:
-    """Read one page and record what is wrong on it; None when it is not an HTML page.
+def read(api: Api, url: str, language: str, username: str, crawl: Crawl, *, is_linked: bool) -> list[str] | None:
+    """Read one page and record what is wrong on it; its links, or None when it is not an HTML page.
 
     A start page outside the login's scope may answer 403 or 404; a page reached by a link may not.
     """
@@ -191,9 +173,10 @@ def read(api: Api, url: str, language: str, username: str, crawl: Crawl, *, is_l
         crawl.findings[pattern].append(
             Finding(username, language, url, "", str(response.status_code), "a link leads to an error page")
         )
-    for fragment, problem in check_page(response.text, language, username):
+    found, links = check_page(response.text, language, username)
+    for fragment, problem in found:
         crawl.findings[pattern].append(Finding(username, language, url, fragment.where, fragment.text, problem))
-    return response.text
+    return links
 
 
 def important_pages(session: Session, campaign_ids: list[int]) -> tuple[list[str], list[str]]:

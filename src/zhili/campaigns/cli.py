@@ -9,8 +9,6 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-from zhili.campaigns.dispatch.schemas import CampaignCreate
-from zhili.campaigns.dispatch.service import dispatch_campaign
 from zhili.core.auth import system_actor
 from zhili.core.clock import SystemClock
 from zhili.core.db import make_engine, make_session_factory
@@ -40,6 +38,9 @@ def dispatch(  # noqa: PLR0917 - typer passes options by position
 
     It writes to the configured database (ZHILI_DATABASE_URL) unless told otherwise, on the system clock.
     """
+    from zhili.campaigns.dispatch.schemas import CampaignCreate  # noqa: PLC0415 - imported when the command runs
+    from zhili.campaigns.dispatch.service import dispatch_campaign  # noqa: PLC0415 - imported when the command runs
+
     engine = make_engine(url or (f"sqlite:///{database}" if database else Settings().database_url))
     try:
         data = CampaignCreate.model_validate(

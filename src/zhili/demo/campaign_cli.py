@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from sqlalchemy.orm import Session, sessionmaker
 
-from zhili.campaigns.lifecycle import TaskState
 from zhili.core.auth import system_actor
 from zhili.core.clock import Clock, FrozenClock
 from zhili.core.db import commit, make_engine, make_session_factory
 from zhili.core.errors import DomainError
-from zhili.demo.campaign_responses import RANK, Script, Shares, apply_until, start_simulation, step_instants
-from zhili.demo.clock import demo_clock, parse_duration
+
+if TYPE_CHECKING:
+    from zhili.demo.campaign_responses import Script, Shares
 
 console = Console()
 DEMO_DB = Path("var/zhili-demo.sqlite")
@@ -41,6 +41,10 @@ def simulate(  # noqa: PLR0917 - typer passes options by position
     No notifications, points or per-task records are written (the task service writes those); the
     run is recorded by one audit record, campaign.simulated.
     """
+    from zhili.campaigns.lifecycle import TaskState  # noqa: PLC0415 - imported when the command runs
+    from zhili.demo.campaign_responses import RANK, Shares  # noqa: PLC0415 - imported when the command runs
+    from zhili.demo.clock import demo_clock, parse_duration  # noqa: PLC0415 - imported when the command runs
+
     try:
         shares = Shares(claim=claim, report=report, over=parse_duration(over), seed=seed)
     except (ValueError, DomainError) as exc:
@@ -70,6 +74,8 @@ def _run(
     sessions: sessionmaker[Session], campaign_id: int, shares: Shares, *, steps: int, pause: float, clock: Clock
 ) -> Script:
     """Plan and audit in the first transaction, then one transaction per slice of time."""
+    from zhili.demo.campaign_responses import apply_until, start_simulation, step_instants  # noqa: PLC0415 - imported when the command runs
+
     # Read the demo clock before taking the write lock: it reads its offset on a connection of its own.
     now = FrozenClock(clock.now())
     with sessions() as session:

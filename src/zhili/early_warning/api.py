@@ -21,8 +21,8 @@ from zhili.early_warning import loop, queries
 from zhili.early_warning.feeds import store
 from zhili.early_warning.feeds.csv_text import decode
 from zhili.early_warning.feeds.rows import Cell, FeedRefusedError
-from zhili.early_warning.feeds.schema import FEEDS, FeedKind
-from zhili.early_warning.feeds.service import Mode, import_feed
+from zhili.early_warning.feeds.schema import FEEDS, FeedKind, Mode
+from zhili.early_warning.feeds.service import import_feed
 from zhili.early_warning.models import FeedBatch
 from zhili.early_warning.months import PATTERN, Month, span
 from zhili.early_warning.register import register_enterprises

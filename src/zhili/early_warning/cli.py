@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -25,13 +25,14 @@ from zhili.core.errors import DomainError
 from zhili.core.settings import Settings
 from zhili.early_warning.feeds.csv_text import CsvText, decode
 from zhili.early_warning.feeds.rows import FeedRefusedError, Rejection
-from zhili.early_warning.feeds.schema import FeedKind
-from zhili.early_warning.feeds.service import ImportReport, Mode, import_feed
-from zhili.early_warning.register import RegisterReport, register_enterprises
-from zhili.org.geo import LocatorCache
+from zhili.early_warning.feeds.schema import FeedKind, Mode
+
+if TYPE_CHECKING:
+    from zhili.early_warning.feeds.service import ImportReport
+    from zhili.early_warning.register import RegisterReport
 
 console = Console()
-ReportT = TypeVar("ReportT", ImportReport, RegisterReport)
+ReportT = TypeVar("ReportT", "ImportReport", "RegisterReport")
 SHOWN = 30  # refusals printed; all go to --rejections
 
 CsvFile = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="the CSV file")]
@@ -56,6 +57,7 @@ def feed_command(  # noqa: PLR0917 - typer passes options by position
     rejections: RejectionsFile = None,
 ) -> None:
     """Import a department feed from CSV (columns: docs/reference/feeds.md)."""
+    from zhili.early_warning.feeds.service import import_feed  # noqa: PLC0415 - imported when the command runs
 
     def load(session: Session, parsed: CsvText) -> ImportReport:
         return import_feed(
@@ -85,6 +87,8 @@ def enterprises_command(
     rejections: RejectionsFile = None,
 ) -> None:
     """Add or update enterprises of the register from CSV (columns: docs/reference/feeds.md)."""
+    from zhili.early_warning.register import register_enterprises  # noqa: PLC0415 - imported when the command runs
+    from zhili.org.geo import LocatorCache  # noqa: PLC0415
 
     def load(session: Session, parsed: CsvText) -> RegisterReport:
         return register_enterprises(

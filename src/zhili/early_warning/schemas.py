@@ -8,8 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from zhili.core.text import BlankOrText
 from zhili.early_warning.feeds.rows import Rejection
-from zhili.early_warning.feeds.schema import Feed, FeedKind
-from zhili.early_warning.feeds.service import ImportReport, Mode
+from zhili.early_warning.feeds.schema import Feed, FeedKind, Mode
+from zhili.early_warning.feeds.service import ImportReport
 from zhili.early_warning.loop import Verdict
 from zhili.early_warning.register import RegisterReport
 

@@ -13,7 +13,7 @@ import csv
 import io
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import numpy as np
 import typer
@@ -23,16 +23,12 @@ from sqlalchemy import select
 
 from zhili.core.clock import SystemClock
 from zhili.core.db import make_session_factory
-from zhili.early_warning import credit_code, detector_store
+from zhili.early_warning import credit_code
 from zhili.early_warning.cli import DatabaseFile, DatabaseUrl, engine_for
-from zhili.early_warning.evaluation import Quality, arrears_columns
-from zhili.early_warning.feeds.packed import load_panel
-from zhili.early_warning.judging import Protocol, judge
-from zhili.early_warning.models import Enterprise
 from zhili.early_warning.months import Month
-from zhili.early_warning.queries import latest_month
-from zhili.early_warning.run import run_month
-from zhili.org.geo import LocatorCache
+
+if TYPE_CHECKING:
+    from zhili.early_warning.evaluation import Quality
 
 app = typer.Typer(help="Early warning of wage arrears (事前预警).", no_args_is_help=True)
 console = Console()
@@ -55,6 +51,9 @@ def run(
     url: DatabaseUrl = None,
 ) -> None:
     """Score every registered firm in MONTH, store its warnings, open or join their cases."""
+    from zhili.early_warning.run import run_month  # noqa: PLC0415 - imported when the command runs
+    from zhili.org.geo import LocatorCache  # noqa: PLC0415
+
     chosen = _month(month)
     assert chosen is not None  # noqa: S101 - a required option
     engine = engine_for(database, url)
@@ -89,6 +88,13 @@ def evaluate_command(  # noqa: PLR0917 - typer passes options by position
     url: DatabaseUrl = None,
 ) -> None:
     """Judge the detectors on the feeds in the database against LABELS, beside an Isolation Forest baseline."""
+    from zhili.early_warning import detector_store  # noqa: PLC0415 - imported when the command runs
+    from zhili.early_warning.evaluation import arrears_columns  # noqa: PLC0415
+    from zhili.early_warning.feeds.packed import load_panel  # noqa: PLC0415
+    from zhili.early_warning.judging import Protocol, judge  # noqa: PLC0415
+    from zhili.early_warning.models import Enterprise  # noqa: PLC0415
+    from zhili.early_warning.queries import latest_month  # noqa: PLC0415
+
     engine = engine_for(database, url)
     sessions = make_session_factory(engine)
     with sessions() as session:

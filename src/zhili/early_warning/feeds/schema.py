@@ -28,6 +28,13 @@ class FeedKind(StrEnum):
     COMPLAINTS = "complaints"
 
 
+class Mode(StrEnum):
+    """Replace what the feed held for the batch's months, or merge the batch's rows into it."""
+
+    REPLACE = "replace"
+    MERGE = "merge"
+
+
 class Shape(StrEnum):
     """One row per enterprise and month, or one row per event."""
 

@@ -13,7 +13,6 @@ import calendar
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 from typing import Any, Final
 
 from sqlalchemy.orm import Session
@@ -26,17 +25,10 @@ from zhili.core.errors import InvalidInputError
 from zhili.core.local_time import to_local
 from zhili.early_warning.feeds import packed, store
 from zhili.early_warning.feeds.rows import Cell, CheckedRow, FeedRefusedError, Rejection, check_header, check_rows
-from zhili.early_warning.feeds.schema import FEEDS, Feed, FeedKind, Shape
+from zhili.early_warning.feeds.schema import FEEDS, Feed, FeedKind, Mode, Shape
 from zhili.early_warning.months import Month
 
 KEPT_REJECTIONS: Final = 500  # the batch keeps the first refusals; the report returns all
-
-
-class Mode(StrEnum):
-    """Replace what the feed held for the batch's months, or merge the batch's rows into it."""
-
-    REPLACE = "replace"
-    MERGE = "merge"
 
 
 @dataclass(frozen=True, slots=True)
