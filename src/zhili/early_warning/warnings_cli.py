@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -146,7 +146,7 @@ def _print(first: Month, last: Month, capacity: int, ours: Quality, theirs: Qual
             f"{quality.recall:.3f}",
             f"{quality.pr_auc:.3f}",
             f"{quality.roc_auc:.3f}",
-            "—" if np.isnan(quality.median_lead_months) else f"{quality.median_lead_months:.1f}",
+            "—" if math.isnan(quality.median_lead_months) else f"{quality.median_lead_months:.1f}",
             f"{quality.warnings_per_100k:,.0f}",
         )
     console.print(table)
