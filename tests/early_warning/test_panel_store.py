@@ -19,6 +19,7 @@ from zhili.early_warning.feeds.packed import load_panel
 from zhili.early_warning.feeds.schema import FeedKind
 from zhili.early_warning.indicators import Indicator
 from zhili.early_warning.months import Month
+from zhili.early_warning.panel import Panel
 
 MAY, JUNE, JULY = Month.parse("2026-05"), Month.parse("2026-06"), Month.parse("2026-07")
 NOW = datetime(2026, 7, 23, tzinfo=UTC)
@@ -86,9 +87,17 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
+def load(database: str, first: Month, last: Month, indicators: tuple[Indicator, ...] = tuple(Indicator)) -> Panel:
+    engine = make_engine(database)
+    try:
+        with Session(engine) as session:
+            return load_panel(session, first, last, indicators)
+    finally:
+        engine.dispose()  # the next test drops this database
+
+
 def test_the_panel_holds_each_firms_months(database: str) -> None:
-    with Session(make_engine(database)) as session:
-        panel = load_panel(session, MAY, JULY)
+    panel = load(database, MAY, JULY)
     assert panel.firm_ids.tolist() == [3, 7]
     assert panel.industries.tolist() == [4, 2]  # E, C
     assert (panel.first, panel.months, panel.last) == (MAY, 3, JULY)
@@ -104,7 +113,6 @@ def test_the_panel_holds_each_firms_months(database: str) -> None:
 
 
 def test_a_window_and_a_choice_of_indicators(database: str) -> None:
-    with Session(make_engine(database)) as session:
-        panel = load_panel(session, JUNE, JUNE, indicators=(Indicator.ELECTRICITY_KWH,))
+    panel = load(database, JUNE, JUNE, (Indicator.ELECTRICITY_KWH,))
     assert list(panel.values) == [Indicator.ELECTRICITY_KWH]
     assert panel.values[Indicator.ELECTRICITY_KWH][:, 0].tolist()[1] == 40.0
