@@ -99,7 +99,7 @@ def _other(head: str, rest: str) -> ActorName:
         return ActorName("hotline", rest)
     if head == "citizen":
         return ActorName("citizen", rest)
-    return ActorName("system")
+    return ActorName("system", head)  # a named part of the system (early-warning, demo …)
 
 
 def unit_names(session: Session, ids: Iterable[int]) -> dict[int, str]:

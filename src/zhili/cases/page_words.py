@@ -55,7 +55,8 @@ class Words:
     def actor(self, who: ActorName | None) -> str:
         """A person by name and unit; the clock, the system, a citizen by their label."""
         if who is None or who.kind == "system":
-            return self.t("casepage.actor.system")
+            named = self.t(f"actor.{who.name}") if who and who.name else ""
+            return named if named and not named.startswith("actor.") else self.t("casepage.actor.system")
         if who.kind == "clock":
             return self.t("casepage.actor.clock")
         if who.kind == "hotline":
