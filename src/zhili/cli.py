@@ -91,12 +91,13 @@ def _fail(exc: DomainError) -> typer.Exit:
 
 
 @app.command()
-def demo(
+def demo(  # noqa: PLR0917 - typer passes options by position
     host: str = "127.0.0.1",
     port: int = 8000,
     seed: int = 20210723,
     database: Annotated[Path, typer.Option(help="SQLite file, rebuilt from scratch")] = DEMO_DB,
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
+    firms: Annotated[int, typer.Option(min=100, max=200_000, help="enterprises with three years of feeds")] = 20_000,
 ) -> None:
     """Build a fresh embedded database with the Quzhou demo world, print the logins, and serve."""
     from zhili.app import create_app  # noqa: PLC0415 - imported when the command runs
@@ -113,7 +114,11 @@ def demo(
         engine = make_engine(settings.database_url)
         with session_scope(make_session_factory(engine)) as session:
             world, logins, cases = build_demo(
-                session, clock=SystemClock(), seed=seed, step=lambda text: status.update(f"building: {text}")
+                session,
+                clock=SystemClock(),
+                seed=seed,
+                step=lambda text: status.update(f"building: {text}"),
+                firms=firms,
             )
     console.print(
         f"Demo world built in {time.perf_counter() - started:.1f} s: {world.grids:,} grids, "

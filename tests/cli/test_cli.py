@@ -116,7 +116,8 @@ def test_demo_builds_a_world_prints_the_logins_and_serves_on_its_movable_clock(
     served: list[FastAPI] = []
     monkeypatch.setattr(worker_module, "start_in_thread", lambda _worker: None)
     monkeypatch.setattr(cli.uvicorn, "Server", lambda config: SimpleNamespace(run=lambda: served.append(config.app)))
-    result = runner.invoke(app, ["demo", "--database", str(tmp_path / "demo.sqlite")])
+    # 2,000 firms instead of 20,000: the same path, a tenth of the feeds (tests/world_cache builds the full world).
+    result = runner.invoke(app, ["demo", "--database", str(tmp_path / "demo.sqlite"), "--firms", "2000"])
     assert result.exit_code == 0, result.output
     assert "4,800 grids" in result.output
     assert "zhili-demo" in result.output

@@ -13,7 +13,7 @@ from zhili.core.auth import system_actor
 from zhili.core.clock import Clock
 from zhili.demo.case_timers import schedule_demo_timers
 from zhili.demo.cases import DemoCases, build_demo_cases
-from zhili.demo.firms import build_demo_firms
+from zhili.demo.firms import FIRMS, build_demo_firms
 from zhili.demo.world import DEFAULT_SEED, DemoWorld, Step, build_demo_world
 from zhili.matters.service import sync_catalog
 from zhili.org.models import Department, Position
@@ -52,7 +52,7 @@ class DemoLogin:
 
 
 def build_demo(
-    session: Session, *, clock: Clock, seed: int = DEFAULT_SEED, step: Step | None = None
+    session: Session, *, clock: Clock, seed: int = DEFAULT_SEED, step: Step | None = None, firms: int = FIRMS
 ) -> tuple[DemoWorld, list[DemoLogin], DemoCases]:
     """Build the demo world into an empty database, load the matter catalog and a year of cases, create the logins."""
     actor = system_actor("demo")
@@ -71,8 +71,8 @@ def build_demo(
     schedule_demo_timers(session, now=clock.now())
     session.commit()
     if step:
-        step("20,000 firms, three years of department feeds, last month's warnings")
-    build_demo_firms(session, clock=clock, seed=seed)
+        step(f"{firms:,} firms, three years of department feeds, last month's warnings")
+    build_demo_firms(session, clock=clock, seed=seed, firms=firms)
     if step:
         step("demo logins")
     create_account(
