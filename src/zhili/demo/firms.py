@@ -24,6 +24,7 @@ from shapely.geometry import shape
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from zhili.cases.models import Case
 from zhili.cases.schemas import CaseCreate, Point
 from zhili.cases.service import report_case
 from zhili.core.auth import system_actor
@@ -147,8 +148,10 @@ def _register_rows(
 
 
 def _representatives(session: Session, count: int, *, seed: int) -> list[str]:
-    """Legal representatives' names, none shared with a person of the world (a name names one kind of party)."""
-    taken = set(session.scalars(select(Person.name)))
+    """Legal representatives' names, none shared with a person or a reporter of the world (a name names one party)."""
+    taken = set(session.scalars(select(Person.name))) | set(
+        session.scalars(select(Case.reporter_name).where(Case.reporter_name.is_not(None)))
+    )
     found: list[str] = []
     batch = 0
     while len(found) < count:
