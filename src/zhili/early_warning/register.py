@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Final
+from typing import Any, Final, cast
 
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from zhili.cases import location
@@ -26,7 +26,7 @@ from zhili.core.errors import DomainError, InvalidInputError
 from zhili.early_warning import industries
 from zhili.early_warning.feeds.rows import Cell, FeedRefusedError, Rejection, parse_cell
 from zhili.early_warning.feeds.schema import Column, ColumnType
-from zhili.early_warning.feeds.store import enterprise_ids
+from zhili.early_warning.feeds.store import enterprise_ids, upsert_insert
 from zhili.early_warning.models import Enterprise
 from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.geo import LocatorCache
@@ -167,8 +167,7 @@ def _known_codes(session: Session, codes: list[str]) -> set[str]:
 def _upsert(session: Session, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
-    table = Enterprise.__table__
-    statement = (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert(table)
+    statement = upsert_insert(session, cast("Table", Enterprise.__table__))
     updated = [name for name in rows[0] if name not in {"credit_code", "registered_at"}]
     session.execute(
         statement.on_conflict_do_update(

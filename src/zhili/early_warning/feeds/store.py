@@ -86,7 +86,7 @@ def upsert_monthly(session: Session, feed: Feed, rows: list[dict[str, Any]]) -> 
     """Write a monthly feed's columns into each row's (enterprise, month), creating the row if needed."""
     if not rows:
         return
-    statement = _dialect_insert(session, MONTHS)
+    statement = upsert_insert(session, MONTHS)
     written = [*_feed_columns(feed), batch_column(feed.kind)]
     upsert = statement.on_conflict_do_update(
         index_elements=["enterprise_id", "month"], set_={name: statement.excluded[name] for name in written}
@@ -104,7 +104,7 @@ def clear_events(session: Session, kind: FeedKind, months: Sequence[Month]) -> N
 def upsert_events(session: Session, rows: list[dict[str, Any]]) -> None:
     """Add events; one already held (same firm, feed, kind, day and reference) is kept, not doubled."""
     if rows:
-        statement = _dialect_insert(session, EVENTS).on_conflict_do_nothing()
+        statement = upsert_insert(session, EVENTS).on_conflict_do_nothing()
         session.execute(statement, rows)
 
 
@@ -117,7 +117,8 @@ def insert_panel(session: Session, columns: Sequence[str], rows: Iterable[Sequen
     load_tuples(session, MONTHS.name, columns, rows)
 
 
-def _dialect_insert(session: Session, table: Table) -> Any:
+def upsert_insert(session: Session, table: Table) -> Any:
+    """An INSERT of the session's dialect, which offers `on_conflict_do_update` / `_do_nothing` on both backends."""
     if session.get_bind().dialect.name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
