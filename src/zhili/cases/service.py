@@ -228,9 +228,9 @@ def apply_command(
     saved = store.save(session, case, transition.state, values)
     kind = event_kind or command.kind.value
     names = frozenset(p.value for p in command.parties)
-    add_event(
-        session, saved, kind=kind, actor=actor, parties=names, details=store.event_details(transition, note), at=now
-    )
+    ended = (case.phase_due_at, now) if transition.phase_ended and case.phase_due_at else None
+    details = store.event_details(transition, note, ended=ended)
+    add_event(session, saved, kind=kind, actor=actor, parties=names, details=details, at=now)
     audit_before = {"status": case.status, "version": case.version, "lead_unit_id": case.lead_unit_id}
     audit.record_by(
         session, actor, f"case.{kind}", entity_type="case", entity_id=case.id, before=audit_before, after=values, at=now

@@ -301,11 +301,21 @@ def append_event(
     return int(session.connection().execute(_APPEND_ONE, row).scalar_one())
 
 
-def event_details(transition: Transition, note: dict[str, str] | None = None) -> str:
-    """A step's timeline details as JSON text, with the phase changes the clocks will need."""
+def event_details(
+    transition: Transition, note: dict[str, str] | None = None, *, ended: tuple[datetime, datetime] | None = None
+) -> str:
+    """A step's timeline details as JSON text, with the phase changes the clocks will need.
+
+    `ended` is (the ended phase's due time, now): the line then records the due time and whether the
+    phase ended late (`phase_late`), which assessment and the KPIs count as on time or not.
+    """
     details: dict[str, object] = {**transition.event.details, **(note or {})}
     if transition.phase_ended:
         details["phase_ended"] = transition.phase_ended.value
+        if ended is not None:
+            due, now = ended
+            details["phase_due_at"] = due.isoformat()
+            details["phase_late"] = now > due
     if transition.phase_started:
         details["phase_started"] = transition.phase_started.value
     return json.dumps(details, ensure_ascii=False, default=_plain)

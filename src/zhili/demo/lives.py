@@ -17,12 +17,15 @@ from datetime import datetime, timedelta
 from itertools import count
 
 from zhili.cases import lifecycle as lc
+from zhili.cases.deadlines import phase_clock
 from zhili.cases.store import event_details
+from zhili.clocks.calendar import WorkCalendar
 from zhili.matters.definition import HandlerLevel, MatterDefinition, Phase
 
 Row = dict[str, object]
 MINUTE = timedelta(minutes=1)
 OVERDUE = 0.09  # the share of phases that run past their limit
+OFFICIAL = WorkCalendar()  # the demo counties keep the official calendar
 
 
 def _placeholder_png(width: int = 4, height: int = 3) -> bytes:
@@ -107,12 +110,14 @@ class Life:
     at: datetime = field(init=False)
     seq: int = 0
     closed_at: datetime | None = None
+    due: datetime | None = None  # when the running phase is due, as the case row would say
 
     def report(self, created_at: datetime, routed: Row, contact: Row | None) -> None:
         """Open the case as `report_case` does: the report, where it was routed, who was told."""
         command = lc.Report(parties=frozenset({self.cast.reporter_party}))
         transition = lc.open_case(self.definition, command, created_at)
         self.state, self.at = transition.state, created_at
+        self._clock()
         who, parties = self.cast.reporter, command.parties
         self._event("report", who, parties, event_details(transition))
         self._event("routed", who, parties, json.dumps(routed, ensure_ascii=False))
@@ -125,12 +130,21 @@ class Life:
         if at > self.now:
             raise LaterThanNow
         transition = lc.step(self.definition, self.state, command, at)
+        extension = self.state.granted_extension_hours
+        ended = (self.due, at) if transition.phase_ended and self.due else None
         self.state, self.at = transition.state, at
+        if transition.phase_ended or transition.phase_started or self.state.granted_extension_hours != extension:
+            self._clock()
         if transition.closes_case:
             self.closed_at = at
         elif self.state.status is lc.CaseStatus.REOPENED:
             self.closed_at = None
-        self._event(command.kind.value, who, command.parties, event_details(transition))
+        self._event(command.kind.value, who, command.parties, event_details(transition, ended=ended))
+
+    def _clock(self) -> None:
+        """Work out when the running phase is due, on the official calendar, as the services do."""
+        clock = phase_clock(OFFICIAL, self.definition, self.state, self.level.value)
+        self.due = clock.due_at if clock else None
 
     def side(self, kind: str, at: datetime, who: Agent, parties: frozenset[lc.Party], details: Row) -> None:
         """A line of the timeline that is not a lifecycle command (help, meetings, tasks)."""
@@ -158,14 +172,16 @@ class Life:
         return self.at + timedelta(hours=self.rng.uniform(low, high))
 
     def within(self, phase: Phase, scale: float = 1.0) -> datetime:
-        """A moment in the running phase: mostly inside its limit, sometimes past it."""
-        limit = self.definition.limit(self.level, phase)
-        span = limit.amount * (24 if limit.unit == "working_days" else 1)
-        if phase is Phase.HANDLE:
-            span += self.state.granted_extension_hours
+        """A moment in the running phase: mostly inside its limit (as the calendar counts it), sometimes past it."""
+        started = self.state.phase_started_at or self.at
+        if self.due is not None and self.state.phase is phase:
+            span = (self.due - started) / timedelta(hours=1)
+        else:
+            limit = self.definition.limit(self.level, phase)
+            span = limit.amount * (24 if limit.unit == "working_days" else 1)
+            span += self.state.granted_extension_hours if phase is Phase.HANDLE else 0
         rng = self.rng
         share = rng.uniform(1.05, 2.5) if rng.random() < OVERDUE else min(rng.expovariate(3.5), 0.95)
-        started = self.state.phase_started_at or self.at
         return started + timedelta(hours=span * share * scale)
 
     def photo(self, at: datetime) -> str:

@@ -20,8 +20,7 @@ from zhili.cases.deadlines import phase_clock
 from zhili.cases.lifecycle import Party
 from zhili.cases.routing import TOWNSHIP, Routing, handling_division
 from zhili.cases.store import case_number, state_columns
-from zhili.clocks.calendar import WorkCalendar
-from zhili.demo.lives import Agent, Cast, Ledger, Life, Row, Unit
+from zhili.demo.lives import OFFICIAL, Agent, Cast, Ledger, Life, Row, Unit
 from zhili.demo.names import person_names
 from zhili.demo.script import live
 from zhili.matters.definition import AttributeDefinition, Datatype, MatterDefinition
@@ -32,7 +31,6 @@ from zhili.org.routing import ancestor_codes
 DEMO_CASES = 10_000
 YEAR = timedelta(days=365)
 CHINA = timezone(timedelta(hours=8))
-OFFICIAL = WorkCalendar()  # the demo counties keep the official calendar
 
 # How often each matter is reported (parking, noise and small businesses lead; wage arrears are rare).
 MATTER_WEIGHTS = {

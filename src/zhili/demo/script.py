@@ -71,8 +71,7 @@ def _triage(life: Life) -> bool:
         life.act(lc.Archive(parties=DISPATCHER), life.hours(48, 360), dispatcher)
         return False
     life.act(lc.Accept(parties=DISPATCHER), life.within(Phase.ACCEPT), dispatcher)
-    dispatch_at = max(life.within(Phase.ACCEPT), life.hours(0.1, 2))
-    life.act(lc.Dispatch(parties=DISPATCHER, lead_unit_id=life.lead_unit_id), dispatch_at, dispatcher)
+    life.act(lc.Dispatch(parties=DISPATCHER, lead_unit_id=life.lead_unit_id), life.hours(0.1, 2), dispatcher)
     if life.chance(RETURNED):
         life.act(lc.Return(parties=LEAD, reason=life.rng.choice(RETURN_WHY)), life.hours(0.5, 6), lead)
         life.act(lc.Dispatch(parties=DISPATCHER, lead_unit_id=life.lead_unit_id), life.hours(0.5, 8), dispatcher)
