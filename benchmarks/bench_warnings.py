@@ -58,7 +58,7 @@ from zhili.early_warning.feeds.packed import load_panel, store_arrays
 from zhili.early_warning.indicators import Indicator
 from zhili.early_warning.industries import CODES
 from zhili.early_warning.judging import Protocol, judge
-from zhili.early_warning.months import Month
+from zhili.core.months import Month
 from zhili.early_warning.synthetic import CORE_SEVEN, SyntheticPanel, SyntheticParams, generate
 
 RATES = (1_500.0, 500.0, 150.0)  # yellow, orange, red warnings per 100,000 firms a month (on the training year)

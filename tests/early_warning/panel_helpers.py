@@ -6,7 +6,7 @@ import numpy as np
 
 from zhili.early_warning.indicators import Indicator
 from zhili.early_warning.industries import INDEX
-from zhili.early_warning.months import Month
+from zhili.core.months import Month
 from zhili.early_warning.panel import Panel
 
 FIRST = Month.of(2024, 1)

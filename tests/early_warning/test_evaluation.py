@@ -9,7 +9,7 @@ import pytest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from zhili.early_warning.evaluation import arrears_columns, evaluate, labels, warned_at_rate
-from zhili.early_warning.months import Month
+from zhili.core.months import Month
 
 FIRST = Month.of(2025, 1)
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from zhili.early_warning.months import Month, span
+from zhili.core.months import Month, span
 
 
 @given(st.integers(1900 * 12, 2200 * 12))

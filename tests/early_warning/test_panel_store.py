@@ -18,7 +18,7 @@ from zhili.early_warning.feeds import packed, store
 from zhili.early_warning.feeds.packed import load_panel
 from zhili.early_warning.feeds.schema import FeedKind
 from zhili.early_warning.indicators import Indicator
-from zhili.early_warning.months import Month
+from zhili.core.months import Month
 from zhili.early_warning.panel import Panel
 
 MAY, JUNE, JULY = Month.parse("2026-05"), Month.parse("2026-06"), Month.parse("2026-07")

@@ -39,7 +39,7 @@ from zhili.early_warning.feeds import store
 from zhili.early_warning.feeds.packed import MONTHLY, store_arrays
 from zhili.early_warning.feeds.schema import COMPLAINT_KINDS, FEEDS, LEGAL_EVENT_KINDS, FeedKind, Shape
 from zhili.early_warning.indicators import Indicator
-from zhili.early_warning.months import Month
+from zhili.core.months import Month
 from zhili.early_warning.run import run_month
 from zhili.early_warning.synthetic import SyntheticPanel, SyntheticParams, generate
 from zhili.org.division_code import DivisionCode, DivisionLevel

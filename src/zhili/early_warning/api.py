@@ -24,7 +24,7 @@ from zhili.early_warning.feeds.rows import Cell, FeedRefusedError
 from zhili.early_warning.feeds.schema import FEEDS, FeedKind, Mode
 from zhili.early_warning.feeds.service import import_feed
 from zhili.early_warning.models import FeedBatch
-from zhili.early_warning.months import PATTERN, Month, span
+from zhili.core.months import PATTERN, Month, span
 from zhili.early_warning.register import register_enterprises
 from zhili.early_warning.schemas import (
     BatchRead,

@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 from sklearn.ensemble import IsolationForest
 
-from zhili.early_warning.months import Month
+from zhili.core.months import Month
 from zhili.early_warning.panel import Panel
 
 

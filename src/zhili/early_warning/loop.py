@@ -36,7 +36,7 @@ from zhili.early_warning import visibility
 from zhili.early_warning.detect.config import GradeCutoffs
 from zhili.early_warning.detect.grades import grade
 from zhili.early_warning.models import EarlyWarning, Enterprise, RiskScore, WarningRun
-from zhili.early_warning.months import Month
+from zhili.core.months import Month
 from zhili.org.geo import LocatorCache
 from zhili.org.queries import ancestors
 

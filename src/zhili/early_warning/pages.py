@@ -20,7 +20,7 @@ from zhili.core.pagination import CursorQuery
 from zhili.core.params import IdPath
 from zhili.early_warning import loop, queries, visibility
 from zhili.early_warning.explain import finding_text
-from zhili.early_warning.months import PATTERN, Month
+from zhili.core.months import PATTERN, Month
 from zhili.early_warning.precision import precision
 from zhili.web.templating import renderer
 

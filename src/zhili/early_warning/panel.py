@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from zhili.early_warning.indicators import Indicator
-from zhili.early_warning.months import Month
+from zhili.core.months import Month
 
 FloatArray = npt.NDArray[np.float32]
 

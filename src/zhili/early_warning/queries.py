@@ -18,7 +18,7 @@ from zhili.core.pagination import Key, Page, decode_cursor, encode_cursor
 from zhili.early_warning import visibility
 from zhili.early_warning.indicators import Indicator
 from zhili.early_warning.models import EarlyWarning, Enterprise, FirmEvent, FirmMonth, RiskScore, WarningRun
-from zhili.early_warning.months import Month
+from zhili.core.months import Month
 from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.models import Division
 

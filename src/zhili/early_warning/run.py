@@ -19,7 +19,7 @@ from zhili.early_warning.detect import DetectorConfig, FirmRisk, MonthAssessment
 from zhili.early_warning.explain import finding_text
 from zhili.early_warning.feeds.packed import load_panel
 from zhili.early_warning.loop import RunSummary, WarningDraft, record_run
-from zhili.early_warning.months import Month
+from zhili.core.months import Month
 from zhili.org.geo import LocatorCache
 
 HISTORY: Final = 36  # months of panel read for one month's run

@@ -14,7 +14,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from zhili.early_warning.months import Month
+from zhili.core.months import Month
 
 SPRING_FESTIVAL: Final[dict[int, date]] = {
     2019: date(2019, 2, 5),

@@ -17,7 +17,7 @@ from zhili.early_warning.detect.findings import DetectorKind, Finding, relative_
 from zhili.early_warning.detect.rules import Runs
 from zhili.early_warning.detect.windows import F32
 from zhili.early_warning.indicators import Indicator
-from zhili.early_warning.months import Month
+from zhili.core.months import Month
 
 
 @dataclass(frozen=True, slots=True)

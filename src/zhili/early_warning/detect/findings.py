@@ -13,7 +13,7 @@ from typing import Any
 
 from zhili.early_warning.detect.grades import Grade
 from zhili.early_warning.indicators import Indicator
-from zhili.early_warning.months import Month
+from zhili.core.months import Month
 
 
 class DetectorKind(StrEnum):

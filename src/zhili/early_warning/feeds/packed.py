@@ -22,7 +22,7 @@ from zhili.early_warning import industries
 from zhili.early_warning.feeds.schema import EVENT_INDICATOR, FEEDS, Shape
 from zhili.early_warning.indicators import Indicator
 from zhili.early_warning.models import Enterprise, FeedBatch, FirmEvent, FirmMonth, PanelColumn
-from zhili.early_warning.months import Month
+from zhili.core.months import Month
 from zhili.early_warning.panel import Panel
 
 MONTHLY: Final[tuple[Indicator, ...]] = tuple(

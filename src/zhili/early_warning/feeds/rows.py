@@ -16,7 +16,7 @@ from typing import Final
 
 from zhili.early_warning import credit_code
 from zhili.early_warning.feeds.schema import Column, ColumnType, Feed, Shape
-from zhili.early_warning.months import Month
+from zhili.core.months import Month
 
 Cell = str | int | float | None
 Value = float | str | date | Month | None
