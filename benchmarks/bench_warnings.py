@@ -50,6 +50,7 @@ if importlib.util.find_spec("zhili") is None:
 
 from zhili.core import migrate
 from zhili.core.db import make_engine
+from zhili.core.months import Month
 from zhili.early_warning import register
 from zhili.early_warning.detect import assess, load_default, score_history
 from zhili.early_warning.evaluation import Quality
@@ -58,7 +59,6 @@ from zhili.early_warning.feeds.packed import load_panel, store_arrays
 from zhili.early_warning.indicators import Indicator
 from zhili.early_warning.industries import CODES
 from zhili.early_warning.judging import Protocol, judge
-from zhili.core.months import Month
 from zhili.early_warning.synthetic import CORE_SEVEN, SyntheticPanel, SyntheticParams, generate
 
 RATES = (1_500.0, 500.0, 150.0)  # yellow, orange, red warnings per 100,000 firms a month (on the training year)

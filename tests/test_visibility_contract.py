@@ -20,6 +20,7 @@ OWNERS = frozenset(
         "cases/visibility.py",
         "campaigns/visibility.py",
         "early_warning/visibility.py",
+        "analytics/visibility.py",
     }
 )
 READ_SCOPE = re.compile(r"(?<!write_)scope\s*\.\s*(where|reaches_place|reaches_unit|require_place|require_unit)\s*\(")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from zhili.core.months import Month
 from zhili.early_warning.indicators import Indicator
 from zhili.early_warning.industries import INDEX
-from zhili.core.months import Month
 from zhili.early_warning.panel import Panel
 
 FIRST = Month.of(2024, 1)

@@ -12,9 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from zhili.cli import app
+from zhili.core.months import Month
 from zhili.early_warning.credit_code import compose
 from zhili.early_warning.indicators import Indicator
-from zhili.core.months import Month
 from zhili.early_warning.synthetic import FEEDS, SyntheticPanel, SyntheticParams, generate
 
 runner = CliRunner()

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from zhili.early_warning.evaluation import arrears_columns, evaluate, labels, warned_at_rate
 from zhili.core.months import Month
+from zhili.early_warning.evaluation import arrears_columns, evaluate, labels, warned_at_rate
 
 FIRST = Month.of(2025, 1)
 

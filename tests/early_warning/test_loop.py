@@ -13,9 +13,9 @@ from tests.early_warning.helpers import FUSHAN, code, ids_of, register
 from zhili.cases.models import Case, CaseEvent
 from zhili.core.clock import FrozenClock
 from zhili.core.errors import ForbiddenError, NotFoundError
+from zhili.core.months import Month
 from zhili.early_warning.loop import RunSummary, Verdict, WarningDraft, record_run, record_verdict
 from zhili.early_warning.models import EarlyWarning, RiskScore
-from zhili.core.months import Month
 from zhili.notify.models import InboxItem, Notification
 from zhili.org.geo import LocatorCache
 from zhili.org.models import Department

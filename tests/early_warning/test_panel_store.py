@@ -13,12 +13,12 @@ from tests.conftest import BACKENDS, scratch_postgres
 from tests.early_warning.helpers import code
 from zhili.core import migrate
 from zhili.core.db import make_engine
+from zhili.core.months import Month
 from zhili.early_warning import register
 from zhili.early_warning.feeds import packed, store
 from zhili.early_warning.feeds.packed import load_panel
 from zhili.early_warning.feeds.schema import FeedKind
 from zhili.early_warning.indicators import Indicator
-from zhili.core.months import Month
 from zhili.early_warning.panel import Panel
 
 MAY, JUNE, JULY = Month.parse("2026-05"), Month.parse("2026-06"), Month.parse("2026-07")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from zhili.core.months import Month
 from zhili.early_warning import credit_code
 from zhili.early_warning.indicators import Indicator
 from zhili.early_warning.industries import INDEX
-from zhili.core.months import Month
 from zhili.early_warning.seasons import SPRING_FESTIVAL, holiday_share, pay_settlement_month
 from zhili.early_warning.synthetic import CORE_SEVEN, SyntheticPanel, SyntheticParams, generate
 

@@ -31,6 +31,7 @@ from zhili.core.auth import system_actor
 from zhili.core.clock import Clock
 from zhili.core.db import make_session_factory
 from zhili.core.local_time import to_local
+from zhili.core.months import Month
 from zhili.demo.names import person_names, short_village_name
 from zhili.early_warning import detector_store, industries, loop, register
 from zhili.early_warning.detect import load_default, score_history
@@ -39,7 +40,6 @@ from zhili.early_warning.feeds import store
 from zhili.early_warning.feeds.packed import MONTHLY, store_arrays
 from zhili.early_warning.feeds.schema import COMPLAINT_KINDS, FEEDS, LEGAL_EVENT_KINDS, FeedKind, Shape
 from zhili.early_warning.indicators import Indicator
-from zhili.core.months import Month
 from zhili.early_warning.run import run_month
 from zhili.early_warning.synthetic import SyntheticPanel, SyntheticParams, generate
 from zhili.org.division_code import DivisionCode, DivisionLevel

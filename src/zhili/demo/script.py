@@ -71,7 +71,9 @@ def _triage(life: Life) -> bool:
         life.act(lc.Archive(parties=DISPATCHER), life.hours(48, 360), dispatcher)
         return False
     life.act(lc.Accept(parties=DISPATCHER), life.within(Phase.ACCEPT), dispatcher)
-    life.act(lc.Dispatch(parties=DISPATCHER, lead_unit_id=life.lead_unit_id), life.hours(0.1, 2), dispatcher)
+    life.act(
+        lc.Dispatch(parties=DISPATCHER, lead_unit_id=life.lead_unit_id), life.within(Phase.ACCEPT, 0.5), dispatcher
+    )
     if life.chance(RETURNED):
         life.act(lc.Return(parties=LEAD, reason=life.rng.choice(RETURN_WHY)), life.hours(0.5, 6), lead)
         life.act(lc.Dispatch(parties=DISPATCHER, lead_unit_id=life.lead_unit_id), life.hours(0.5, 8), dispatcher)

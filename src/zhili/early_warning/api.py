@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from zhili.core.auth import CurrentActor
 from zhili.core.errors import InvalidInputError
 from zhili.core.http import ClockDep, DbSession
+from zhili.core.months import PATTERN, Month, span
 from zhili.core.pagination import CursorQuery, Page
 from zhili.core.params import IdPath
 from zhili.early_warning import loop, queries
@@ -24,7 +25,6 @@ from zhili.early_warning.feeds.rows import Cell, FeedRefusedError
 from zhili.early_warning.feeds.schema import FEEDS, FeedKind, Mode
 from zhili.early_warning.feeds.service import import_feed
 from zhili.early_warning.models import FeedBatch
-from zhili.core.months import PATTERN, Month, span
 from zhili.early_warning.register import register_enterprises
 from zhili.early_warning.schemas import (
     BatchRead,

@@ -17,8 +17,8 @@ import numpy as np
 import numpy.typing as npt
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from zhili.early_warning.baseline import baseline_scores
 from zhili.core.months import Month
+from zhili.early_warning.baseline import baseline_scores
 
 __all__ = ["Quality", "arrears_columns", "baseline_scores", "evaluate", "labels", "warned_at_rate"]
 

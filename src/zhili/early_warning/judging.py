@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from zhili.core.months import Month
 from zhili.early_warning.baseline import baseline_scores
 from zhili.early_warning.detect import DetectorConfig, Grade, calibrate, score_history
 from zhili.early_warning.detect.grades import grade
 from zhili.early_warning.evaluation import F32, Columns, Flags, Quality, evaluate, labels, warned_at_rate
-from zhili.core.months import Month
 from zhili.early_warning.panel import Panel
 
 

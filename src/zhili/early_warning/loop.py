@@ -32,11 +32,11 @@ from zhili.core.auth import Actor, system_actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit, deferred_commit, load_tuples
 from zhili.core.errors import ForbiddenError, NotFoundError
+from zhili.core.months import Month
 from zhili.early_warning import visibility
 from zhili.early_warning.detect.config import GradeCutoffs
 from zhili.early_warning.detect.grades import grade
 from zhili.early_warning.models import EarlyWarning, Enterprise, RiskScore, WarningRun
-from zhili.core.months import Month
 from zhili.org.geo import LocatorCache
 from zhili.org.queries import ancestors
 

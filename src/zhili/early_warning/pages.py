@@ -16,11 +16,11 @@ from zhili.core.auth import Actor, PageActor
 from zhili.core.clock import Clock
 from zhili.core.errors import DomainError
 from zhili.core.http import ClockDep, DbSession
+from zhili.core.months import PATTERN, Month
 from zhili.core.pagination import CursorQuery
 from zhili.core.params import IdPath
 from zhili.early_warning import loop, queries, visibility
 from zhili.early_warning.explain import finding_text
-from zhili.core.months import PATTERN, Month
 from zhili.early_warning.precision import precision
 from zhili.web.templating import renderer
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from zhili.early_warning.indicators import Indicator
 from zhili.core.months import Month
+from zhili.early_warning.indicators import Indicator
 
 FloatArray = npt.NDArray[np.float32]
 

@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 from zhili.cases.models import Case
 from zhili.core.auth import Actor
 from zhili.core.errors import NotFoundError
+from zhili.core.months import Month
 from zhili.core.pagination import Key, Page, decode_cursor, encode_cursor
 from zhili.early_warning import visibility
 from zhili.early_warning.indicators import Indicator
 from zhili.early_warning.models import EarlyWarning, Enterprise, FirmEvent, FirmMonth, RiskScore, WarningRun
-from zhili.core.months import Month
 from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.models import Division
 

@@ -14,12 +14,12 @@ from typing import Final
 from sqlalchemy.orm import Session, sessionmaker
 
 from zhili.core.clock import Clock
+from zhili.core.months import Month
 from zhili.early_warning import detector_store
 from zhili.early_warning.detect import DetectorConfig, FirmRisk, MonthAssessment, assess
 from zhili.early_warning.explain import finding_text
 from zhili.early_warning.feeds.packed import load_panel
 from zhili.early_warning.loop import RunSummary, WarningDraft, record_run
-from zhili.core.months import Month
 from zhili.org.geo import LocatorCache
 
 HISTORY: Final = 36  # months of panel read for one month's run

@@ -25,9 +25,9 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from zhili.core.months import Month
 from zhili.early_warning import credit_code
 from zhili.early_warning.indicators import Indicator
-from zhili.core.months import Month
 from zhili.early_warning.panel import Panel
 from zhili.early_warning.seasons import holiday_shares, settlement_months, summer
 from zhili.early_warning.synthetic_firms import (

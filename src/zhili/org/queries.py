@@ -11,7 +11,7 @@ from zhili.core.auth import Actor
 from zhili.core.errors import NotFoundError
 from zhili.core.pagination import Key, Page, decode_cursor, encode_cursor
 from zhili.org import visibility
-from zhili.org.division_code import DivisionCode
+from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.models import Department, DepartmentKind, Division, Person, Position
 from zhili.org.schemas import DepartmentRead, DivisionRead, DivisionRef, PersonRead, PositionRead
 
@@ -268,3 +268,35 @@ def role_counts(session: Session, actor: Actor, code: str) -> dict[str, int]:
         .group_by(Position.role)
     )
     return dict(session.execute(stmt).all())
+
+
+def division_names(session: Session, codes: Sequence[str]) -> dict[str, str]:
+    """The names of these divisions (names of places are public: no scope)."""
+    if not codes:
+        return {}
+    return dict(
+        session.execute(select(Division.code, Division.name).where(Division.code.in_(sorted(set(codes))))).all()
+    )
+
+
+def department_names(session: Session, ids: Sequence[int]) -> dict[int, str]:
+    """The names of these departments (unit names are public: no scope)."""
+    if not ids:
+        return {}
+    return dict(
+        session.execute(select(Department.id, Department.name).where(Department.id.in_(sorted(set(ids))))).all()
+    )
+
+
+def city(session: Session) -> DivisionRef | None:
+    """The city at the top of the organisation (Quzhou)."""
+    row = session.scalars(select(Division).where(Division.level == DivisionLevel.CITY.value).limit(1)).first()
+    return _ref(row) if row else None
+
+
+def child_divisions(session: Session, code: str | None) -> list[DivisionRef]:
+    """The divisions one level below `code` (the counties of the city when None is given for the top)."""
+    top = city(session)
+    parent = code or (top.code if top else None)
+    rows = session.scalars(select(Division).where(Division.parent_code == parent).order_by(Division.code))
+    return [_ref(row) for row in rows]

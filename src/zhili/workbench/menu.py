@@ -22,6 +22,7 @@ ORG = "/org"
 MATTERS = "/matters"
 CALENDAR = "/admin/calendar"
 WARNINGS = "/warnings"
+KPIS = "/kpis"
 
 LABELS = {
     HOME: "nav.home",
@@ -36,19 +37,23 @@ LABELS = {
     MATTERS: "nav.matters",
     CALENDAR: "nav.calendar",
     WARNINGS: "nav.warnings",
+    KPIS: "nav.kpis",
 }
 
 # Per kind of work: the menu's items in order, and the ones on the phone's tab bar.
 CENTRE = (
-    (HOME, CASES, SUPERVISION, CAMPAIGNS, WARNINGS, TASKS, REPORT, MAP, ORG, MATTERS, INBOX),
+    (HOME, CASES, SUPERVISION, CAMPAIGNS, KPIS, WARNINGS, TASKS, REPORT, MAP, ORG, MATTERS, INBOX),
     (HOME, CASES, SUPERVISION, CAMPAIGNS),  # with 更多 for the rest: five places on a phone
 )
 # Administrators keep the country's settings too: the official work calendar.
 ADMIN = ((*CENTRE[0], CALENDAR), CENTRE[1])
 VILLAGE = ((HOME, TASKS, REPORT, CASES, INBOX, MAP, ORG), (HOME, TASKS, REPORT, CASES, INBOX))
 FIELD = ((HOME, TASKS, REPORT, CASES, INBOX), (HOME, TASKS, REPORT, CASES, INBOX))
-DEPT_HEAD = ((HOME, CASES, SUPERVISION, WARNINGS, REPORT, INBOX, ORG, MATTERS), (HOME, CASES, SUPERVISION, REPORT))
-DEPT = ((HOME, CASES, SUPERVISION, WARNINGS, REPORT, INBOX, MATTERS), (HOME, CASES, SUPERVISION, REPORT))
+DEPT_HEAD = (
+    (HOME, CASES, SUPERVISION, KPIS, WARNINGS, REPORT, INBOX, ORG, MATTERS),
+    (HOME, CASES, SUPERVISION, REPORT),
+)
+DEPT = ((HOME, CASES, SUPERVISION, KPIS, WARNINGS, REPORT, INBOX, MATTERS), (HOME, CASES, SUPERVISION, REPORT))
 OTHER = ((HOME, CASES, REPORT, INBOX), (HOME, CASES, REPORT, INBOX))
 
 # The first kind whose roles the actor holds decides; a person with several posts gets the widest menu.

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from zhili.core.months import Month
 from zhili.early_warning.detect.compute import compute
 from zhili.early_warning.detect.config import DetectorConfig
 from zhili.early_warning.detect.explain import explain
 from zhili.early_warning.detect.findings import FirmRisk
 from zhili.early_warning.detect.grades import Grade, Grades, grade
 from zhili.early_warning.detect.windows import F32
-from zhili.core.months import Month
 from zhili.early_warning.panel import Panel
 
 

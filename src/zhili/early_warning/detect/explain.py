@@ -11,13 +11,13 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from zhili.core.months import Month
 from zhili.early_warning.detect.compute import Computation
 from zhili.early_warning.detect.config import DetectorConfig
 from zhili.early_warning.detect.findings import DetectorKind, Finding, relative_change
 from zhili.early_warning.detect.rules import Runs
 from zhili.early_warning.detect.windows import F32
 from zhili.early_warning.indicators import Indicator
-from zhili.core.months import Month
 
 
 @dataclass(frozen=True, slots=True)

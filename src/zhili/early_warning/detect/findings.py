@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from zhili.core.months import Month
 from zhili.early_warning.detect.grades import Grade
 from zhili.early_warning.indicators import Indicator
-from zhili.core.months import Month
 
 
 class DetectorKind(StrEnum):

@@ -18,11 +18,11 @@ import numpy.typing as npt
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from zhili.core.months import Month
 from zhili.early_warning import industries
 from zhili.early_warning.feeds.schema import EVENT_INDICATOR, FEEDS, Shape
 from zhili.early_warning.indicators import Indicator
 from zhili.early_warning.models import Enterprise, FeedBatch, FirmEvent, FirmMonth, PanelColumn
-from zhili.core.months import Month
 from zhili.early_warning.panel import Panel
 
 MONTHLY: Final[tuple[Indicator, ...]] = tuple(

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final
 
+from zhili.core.months import Month
 from zhili.early_warning import credit_code
 from zhili.early_warning.feeds.schema import Column, ColumnType, Feed, Shape
-from zhili.core.months import Month
 
 Cell = str | int | float | None
 Value = float | str | date | Month | None

@@ -23,10 +23,10 @@ from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.core.errors import InvalidInputError
 from zhili.core.local_time import to_local
+from zhili.core.months import Month
 from zhili.early_warning.feeds import packed, store
 from zhili.early_warning.feeds.rows import Cell, CheckedRow, FeedRefusedError, Rejection, check_header, check_rows
 from zhili.early_warning.feeds.schema import FEEDS, Feed, FeedKind, Mode, Shape
-from zhili.core.months import Month
 
 KEPT_REJECTIONS: Final = 500  # the batch keeps the first refusals; the report returns all
 

@@ -11,9 +11,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from zhili.core.db import load_tuples
+from zhili.core.months import Month
 from zhili.early_warning.feeds.schema import Feed, FeedKind
 from zhili.early_warning.models import Enterprise, FeedBatch, FirmEvent, FirmMonth
-from zhili.core.months import Month
 
 CHUNK: Final = 900  # bound parameters per IN list, under SQLite's limit
 MONTHS: Final = cast("Table", FirmMonth.__table__)

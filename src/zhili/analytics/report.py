@@ -1,0 +1,121 @@
+"""The KPI report of an area and a period: totals, the monthly trend and tables by matter, area and unit.
+
+One function, `kpi_report`, gathers what the KPI page, its exports, the API and the monthly report
+show, with every key given its label (matter, division and unit names). The area defaults to the
+top of the reader's blocks (the city for an administrator) and the period to the last twelve months.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from zhili.analytics.facts import month_of
+from zhili.analytics.kpis import By, KpiFilter, Totals, total, totals
+from zhili.analytics.projector import refreshed_at
+from zhili.core.auth import Actor
+from zhili.core.months import Month
+from zhili.matters import queries as matters
+from zhili.org import queries as org
+from zhili.org.division_code import DivisionCode, DivisionLevel
+
+DEFAULT_MONTHS = 12
+
+
+@dataclass(frozen=True, slots=True)
+class KpiRow:
+    """One line of a KPI table: its key, its label and its totals."""
+
+    key: str
+    label: str
+    totals: Totals
+
+
+@dataclass(frozen=True, slots=True)
+class KpiReport:
+    """Everything a KPI page shows for one filter."""
+
+    kpi_filter: KpiFilter
+    area_label: str
+    matter_label: str | None
+    unit_label: str | None
+    total: Totals
+    trend: list[KpiRow]
+    by_matter: list[KpiRow]
+    by_area: list[KpiRow]
+    by_unit: list[KpiRow]
+    area_level: str  # what `by_area` lists: county or township
+    refreshed_at: datetime | None
+
+
+def default_area(actor: Actor) -> str | None:
+    """The top of the actor's blocks when there is one (None: the whole city)."""
+    prefixes = actor.scope.division_prefixes
+    roots = {p for p in prefixes if p}
+    if actor.scope.is_everything or not roots:
+        return None
+    return min(roots, key=len) if len(roots) == 1 else _common(roots)
+
+
+def _common(codes: set[str]) -> str | None:
+    """The nearest division containing all these codes (None when only the province or city does)."""
+    parsed = [DivisionCode(code) for code in codes]
+    first = parsed[0]
+    for ancestor in reversed(first.lineage):
+        if all(code.under(ancestor) for code in parsed) and ancestor.level.depth >= DivisionLevel.COUNTY.depth:
+            return ancestor.value
+    return None
+
+
+def default_filter(actor: Actor, now: datetime) -> KpiFilter:
+    """The last twelve months, up to this one, over the actor's area."""
+    last = month_of(now)
+    return KpiFilter(first=Month(last.index - DEFAULT_MONTHS + 1), last=last, division=default_area(actor))
+
+
+def kpi_report(session: Session, actor: Actor, kpi_filter: KpiFilter) -> KpiReport:
+    """The KPIs of a filter within the actor's reach, labelled."""
+    area = kpi_filter.division
+    by_area = By.COUNTY if area is None or len(area) < DivisionLevel.COUNTY.length else By.TOWNSHIP
+    rows = {by: totals(session, actor, kpi_filter, by) for by in (By.MONTH, By.MATTER, by_area, By.UNIT)}
+    matter_names = {m.code: m.name_zh for m in matters.list_current(session)}
+    area_names = org.division_names(session, [str(key) for key, _ in rows[by_area]] + ([area] if area else []))
+    unit_names = org.department_names(session, [int(key) for key, _ in rows[By.UNIT]] + _ids(kpi_filter.unit_id))
+    trend = _trend(kpi_filter, dict(rows[By.MONTH]))
+    return KpiReport(
+        kpi_filter=kpi_filter,
+        area_label=area_names.get(area, area) if area else _city_name(session),
+        matter_label=matter_names.get(kpi_filter.matter, kpi_filter.matter) if kpi_filter.matter else None,
+        unit_label=unit_names.get(kpi_filter.unit_id) if kpi_filter.unit_id is not None else None,
+        total=total(session, actor, kpi_filter),
+        trend=trend,
+        by_matter=_labelled(rows[By.MATTER], matter_names),
+        by_area=_labelled(rows[by_area], area_names),
+        by_unit=_labelled(rows[By.UNIT], {str(k): v for k, v in unit_names.items()}),
+        area_level=by_area.value,
+        refreshed_at=refreshed_at(session),
+    )
+
+
+def _city_name(session: Session) -> str:
+    top = org.city(session)
+    return top.name if top else ""
+
+
+def _ids(unit_id: int | None) -> list[int]:
+    return [] if unit_id is None else [unit_id]
+
+
+def _trend(kpi_filter: KpiFilter, by_month: dict[Any, Totals]) -> list[KpiRow]:
+    """Every month of the period, empty months included."""
+    months = [Month(index) for index in range(kpi_filter.first.index, kpi_filter.last.index + 1)]
+    return [KpiRow(key=str(m), label=str(m), totals=by_month.get(m.index, Totals())) for m in months]
+
+
+def _labelled(rows: list[tuple[Any, Totals]], names: dict[str, str]) -> list[KpiRow]:
+    """Rows with their labels, the busiest first."""
+    labelled = [KpiRow(key=str(key), label=names.get(str(key), str(key)), totals=t) for key, t in rows]
+    return sorted(labelled, key=lambda row: (-row.totals.volume, row.key))

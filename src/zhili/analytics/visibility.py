@@ -1,0 +1,23 @@
+"""Which KPI cells a person counts: the only module that applies `core.auth.Scope` to analytics.
+
+A cell is a township's cases of one matter and one unit in one month. Blocks reach the cells of their
+townships (a county centre its county, a township its own); strips reach the cells of their unit
+inside their area, so a department sees its own cases only. Village and grid blocks reach no cell:
+a township is the finest area the KPIs count.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement
+
+from zhili.analytics.models import kpi_cells
+from zhili.core.auth import Actor
+
+
+def visible_cells(actor: Actor) -> ColumnElement[bool]:
+    """The cells the actor may count."""
+    township: Any = kpi_cells.c.township_code
+    unit: Any = kpi_cells.c.unit_id
+    return actor.scope.where(township, unit)
