@@ -19,6 +19,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from zhili.access.models import Account
+from zhili.analytics.projector import refresh_job
 from zhili.campaigns.tasks.sweeps import SWEEP, fire_sweeps
 from zhili.cases.deadlines import LADDER
 from zhili.cases.escalation import fire_ladder
@@ -124,6 +125,7 @@ def build_jobs(settings: Settings, sessions: sessionmaker[Session], clock: Clock
         timer_job(sessions, clock, batch_size=settings.timer_batch_size),
         Job("outbox", courier.deliver_batch),
         Job("calendar", watch_job(sessions, clock, administrators)),
+        Job("kpis", refresh_job(sessions, clock)),
     ]
 
 

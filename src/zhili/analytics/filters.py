@@ -18,6 +18,7 @@ from zhili.core.months import Month
 from zhili.org.division_code import DivisionCode, DivisionLevel
 
 MAX_MONTHS: Final = 60
+AREA_LEVELS: Final = frozenset({DivisionLevel.CITY, DivisionLevel.COUNTY, DivisionLevel.TOWNSHIP})
 MATTER: Final = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
 
 
@@ -59,7 +60,7 @@ def parse_filter(typed: FilterInput, actor: Actor, now: datetime) -> ParsedFilte
         result = replace(result, first=Month(result.last.index - MAX_MONTHS + 1))
     if typed.area:
         code = DivisionCode.parse(typed.area)
-        if code is None or code.level.depth > DivisionLevel.TOWNSHIP.depth:
+        if code is None or code.level not in AREA_LEVELS:
             errors["area"] = "kpi.error.area"
         else:
             result = replace(result, division=None if code.level is DivisionLevel.CITY else code.value)

@@ -12,16 +12,17 @@ On PostgreSQL a line can commit after a line with a higher id; the refresh there
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Final
 
 from sqlalchemy import ColumnElement, Insert, Integer, and_, case, delete, func, insert, literal, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from zhili.analytics.facts import fact_of
 from zhili.analytics.models import BUCKET_COLUMNS, MEASURES, SUMS, analytics_marks, case_facts, kpi_cells
 from zhili.cases import history
+from zhili.core.clock import Clock
 from zhili.core.db import commit
 
 MARK: Final = "kpi"
@@ -53,6 +54,16 @@ def refresh(session: Session, *, now: datetime, full: bool = False) -> int:
     _set_mark(session, upto, now)
     commit(session)
     return len(ids)
+
+
+def refresh_job(sessions: sessionmaker[Session], clock: Clock) -> Callable[[], int]:
+    """The worker's job: one refresh in a session of its own; the number of cases recounted."""
+
+    def run() -> int:
+        with sessions() as session:
+            return refresh(session, now=clock.now())
+
+    return run
 
 
 def _recount(session: Session, ids: Sequence[int], *, full: bool) -> set[tuple[int, str]]:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhili.access.service import create_account
+from zhili.analytics.projector import refresh
 from zhili.campaigns.templates_service import seed_templates
 from zhili.core.auth import system_actor
 from zhili.core.clock import Clock
@@ -73,6 +74,9 @@ def build_demo(
     if step:
         step(f"{firms:,} firms, three years of department feeds, last month's warnings")
     build_demo_firms(session, clock=clock, seed=seed, firms=firms)
+    if step:
+        step("KPI cells")
+    refresh(session, now=clock.now(), full=True)
     if step:
         step("demo logins")
     create_account(
