@@ -26,6 +26,7 @@ from zhili.cases import intake_pages, supervision_api
 from zhili.cases import pages as cases_pages
 from zhili.clocks import api as clocks_api
 from zhili.clocks import pages as clocks_pages
+from zhili.command_centre import pages as command_centre_pages
 from zhili.core.auth import LoginRequiredError
 from zhili.core.clock import Clock, SystemClock
 from zhili.core.db import make_engine, make_session_factory
@@ -64,6 +65,7 @@ TEMPLATE_PACKAGES = (
     "zhili.clocks",
     "zhili.early_warning",
     "zhili.analytics",
+    "zhili.command_centre",
 )
 
 
@@ -127,6 +129,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
         early_warning_pages.router,
         detector_pages.router,
         analytics_pages.router,
+        command_centre_pages.pages,
+        command_centre_pages.api,
     )
     for router in routers:
         app.include_router(router)

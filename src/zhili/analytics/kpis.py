@@ -84,6 +84,14 @@ class Totals:
     def __getitem__(self, name: str) -> int:
         return self.counts.get(name, 0)
 
+    def __add__(self, other: Totals) -> Totals:
+        """The totals of both (every measure is additive)."""
+        return Totals(
+            counts={name: self[name] + other[name] for name in MEASURES},
+            sums={name: self.sums.get(name, 0.0) + other.sums.get(name, 0.0) for name in SUMS},
+            histogram=tuple(a + b for a, b in zip(self.histogram, other.histogram, strict=True)),
+        )
+
     @property
     def volume(self) -> int:
         """Cases reported (受理量), rejected reports included."""
@@ -140,6 +148,18 @@ class Totals:
         return math.exp(self.sums.get("log_hours_sum", 0.0) / self["closed"]) if self["closed"] else None
 
 
+SUMS_OF_CELLS: Final = tuple(func.coalesce(func.sum(c[name]), 0) for name in (*MEASURES, *SUMS, *BUCKET_COLUMNS))
+"""Built once: a request would otherwise build these 52 expressions for every query."""
+
+
+def add_up(rows: Sequence[tuple[Any, Totals]]) -> Totals:
+    """The sum of some rows' totals."""
+    found = Totals()
+    for _, row in rows:
+        found += row
+    return found
+
+
 def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
@@ -147,8 +167,7 @@ def _share(part: int, whole: int) -> float | None:
 def totals(session: Session, actor: Actor, kpi_filter: KpiFilter, by: By | None = None) -> list[tuple[Any, Totals]]:
     """The totals of the cells in the actor's reach that pass the filter, per key of `by` (one row when None)."""
     key = KEYS[by] if by is not None else None
-    sums = [func.coalesce(func.sum(c[name]), 0) for name in (*MEASURES, *SUMS, *BUCKET_COLUMNS)]
-    stmt = select(*([key] if key is not None else []), *sums).where(
+    stmt = select(*([key] if key is not None else []), *SUMS_OF_CELLS).where(
         and_(visible_cells(actor), *kpi_filter.conditions())
     )
     if key is not None:

@@ -38,7 +38,6 @@ def refresh(session: Session, *, now: datetime, full: bool = False) -> int:
     upto = history.last_event_id(session)
     if full:
         ids = history.all_case_ids(session)
-        session.execute(delete(kpi_cells))
         session.execute(delete(case_facts))
     elif mark is not None and upto <= mark:
         return 0
@@ -48,12 +47,18 @@ def refresh(session: Session, *, now: datetime, full: bool = False) -> int:
     for start in range(0, len(ids), BATCH):
         touched |= _recount(session, ids[start : start + BATCH], full=full)
     if full:
-        session.execute(_cells_insert(None))
+        rebuild_cells(session)
     else:
         _rebuild_cells(session, touched)
     _set_mark(session, upto, now)
     commit(session)
     return len(ids)
+
+
+def rebuild_cells(session: Session) -> None:
+    """Re-sum every cell from the facts (one statement); the caller commits."""
+    session.execute(delete(kpi_cells))
+    session.execute(_cells_insert(None))
 
 
 def refresh_job(sessions: sessionmaker[Session], clock: Clock) -> Callable[[], int]:

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from zhili.analytics.facts import month_of
-from zhili.analytics.kpis import By, KpiFilter, Totals, total, totals
+from zhili.analytics.kpis import By, KpiFilter, Totals, add_up, totals
 from zhili.analytics.projector import refreshed_at
 from zhili.core.auth import Actor
 from zhili.core.months import Month
@@ -90,7 +90,7 @@ def kpi_report(session: Session, actor: Actor, kpi_filter: KpiFilter) -> KpiRepo
         area_label=area_names.get(area, area) if area else _city_name(session),
         matter_label=matter_names.get(kpi_filter.matter, kpi_filter.matter) if kpi_filter.matter else None,
         unit_label=unit_names.get(kpi_filter.unit_id) if kpi_filter.unit_id is not None else None,
-        total=total(session, actor, kpi_filter),
+        total=add_up(rows[By.MONTH]),
         trend=trend,
         by_matter=_labelled(rows[By.MATTER], matter_names),
         by_area=_labelled(rows[by_area], area_names),

@@ -88,7 +88,9 @@ def case_points(
         select(*COLUMNS, MatterVersion.name_zh, MatterVersion.name_en)
         .join(MatterVersion, MatterVersion.id == Case.matter_version_id)
         .where(*conditions)
-        .order_by(Case.id.desc())
+        # `id + 0`: sort the few open cases found by the status index, rather than walk the whole
+        # table backwards by id looking for them (SQLite's planner chose the walk: 1.4 s at a million cases).
+        .order_by((Case.id + 0).desc())
         .limit(MAX_POINTS + 1)
     )
     rows = session.execute(stmt).all()

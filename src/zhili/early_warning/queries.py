@@ -262,3 +262,14 @@ def warning(session: Session, actor: Actor, warning_id: int) -> WarningRead:
     warning_firm(session, actor, warning_id)
     rows = session.execute(_warnings(EarlyWarning.id == warning_id)).all()
     return _read_warnings(session, rows)[0]
+
+
+def grade_counts(session: Session, actor: Actor, month: Month) -> dict[int, int]:
+    """How many warnings of each grade (1 yellow, 2 orange, 3 red) the actor's firms had in a month."""
+    stmt = (
+        select(EarlyWarning.grade, func.count())
+        .join(Enterprise, Enterprise.id == EarlyWarning.enterprise_id)
+        .where(EarlyWarning.month == month.index, visibility.visible_enterprises(session, actor))
+        .group_by(EarlyWarning.grade)
+    )
+    return {int(grade): int(n) for grade, n in session.execute(stmt).all()}

@@ -23,6 +23,8 @@ MATTERS = "/matters"
 CALENDAR = "/admin/calendar"
 WARNINGS = "/warnings"
 KPIS = "/kpis"
+COMMAND_CENTRE = "/command-centre"
+REPORTS = "/reports/monthly"
 
 LABELS = {
     HOME: "nav.home",
@@ -38,11 +40,28 @@ LABELS = {
     CALENDAR: "nav.calendar",
     WARNINGS: "nav.warnings",
     KPIS: "nav.kpis",
+    COMMAND_CENTRE: "nav.command_centre",
+    REPORTS: "nav.reports",
 }
 
 # Per kind of work: the menu's items in order, and the ones on the phone's tab bar.
 CENTRE = (
-    (HOME, CASES, SUPERVISION, CAMPAIGNS, KPIS, WARNINGS, TASKS, REPORT, MAP, ORG, MATTERS, INBOX),
+    (
+        HOME,
+        CASES,
+        SUPERVISION,
+        CAMPAIGNS,
+        COMMAND_CENTRE,
+        KPIS,
+        REPORTS,
+        WARNINGS,
+        TASKS,
+        REPORT,
+        MAP,
+        ORG,
+        MATTERS,
+        INBOX,
+    ),
     (HOME, CASES, SUPERVISION, CAMPAIGNS),  # with 更多 for the rest: five places on a phone
 )
 # Administrators keep the country's settings too: the official work calendar.

@@ -1,0 +1,63 @@
+"""The monthly report of an area: its KPIs against the month before and a year before, ranked, and trends.
+
+An area is a county (its townships ranked) or the city (its counties ranked); the report also lists
+its matters and units and the twelve-month trend.
+
+`monthly_report` gathers the figures once (`analytics.report.kpi_report`, within the reader's scope);
+`monthly_page.html` shows them, `monthly_files` writes the XLSX workbook and the printable PDF.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from zhili.analytics.kpis import KpiFilter, Totals
+from zhili.analytics.report import KpiReport, KpiRow, default_area, kpi_report
+from zhili.core.auth import Actor
+from zhili.core.months import Month
+
+TREND_MONTHS = 12
+
+
+@dataclass(frozen=True, slots=True)
+class MonthlyReport:
+    """One area's month in figures."""
+
+    month: Month
+    area: str | None
+    area_label: str
+    this: KpiReport
+    previous: Totals
+    last_year: Totals
+    trend: list[KpiRow]
+    made_at: datetime
+
+    @property
+    def ranking(self) -> list[KpiRow]:
+        """The areas one level down, best on-time rate first (then the busiest)."""
+        return sorted(self.this.by_area, key=lambda row: (-(row.totals.on_time_rate or 0.0), -row.totals.volume))
+
+
+def monthly_report(session: Session, actor: Actor, *, month: Month, area: str | None, now: datetime) -> MonthlyReport:
+    """The report of `area` (default: the reader's own) for `month`."""
+    chosen = area if area is not None else default_area(actor)
+    this = kpi_report(session, actor, KpiFilter(first=month, last=month, division=chosen))
+    before = kpi_report(session, actor, KpiFilter(first=month + -1, last=month + -1, division=chosen)).total
+    year_ago = Month(month.index - 12)
+    last_year = kpi_report(session, actor, KpiFilter(first=year_ago, last=year_ago, division=chosen)).total
+    trend = kpi_report(
+        session, actor, KpiFilter(first=Month(month.index - TREND_MONTHS + 1), last=month, division=chosen)
+    ).trend
+    return MonthlyReport(
+        month=month,
+        area=chosen,
+        area_label=this.area_label,
+        this=this,
+        previous=before,
+        last_year=last_year,
+        trend=trend,
+        made_at=now,
+    )

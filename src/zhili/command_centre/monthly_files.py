@@ -1,0 +1,150 @@
+"""The monthly report as files: an XLSX workbook (one sheet per table) and a printable PDF.
+
+The PDF is drawn with ReportLab and its built-in Chinese font (STSong-Light, a CID font every PDF
+reader supplies), so the package ships no font files; labels follow the reader's language.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+from openpyxl import Workbook
+from reportlab.graphics.charts.barcharts import VerticalBarChart
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from zhili.analytics import tables
+from zhili.analytics.report import KpiRow
+from zhili.command_centre.monthly import MonthlyReport
+from zhili.core.exports import safe_cell
+from zhili.core.local_time import to_local
+from zhili.web.i18n import translate
+
+FONT = "STSong-Light"
+pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+Cell = str | int | float | None
+
+
+def _title(report: MonthlyReport, language: str) -> str:
+    return translate("report.title", language).format(area=report.area_label, month=str(report.month))
+
+
+def _summary_rows(report: MonthlyReport, language: str) -> list[list[Cell]]:
+    """The month against the month before and a year before, one KPI a row."""
+    columns = [report.this.total, report.previous, report.last_year]
+    head: list[Cell] = [translate("report.kpi", language), str(report.month), str(report.month + -1)]
+    rows: list[list[Cell]] = [[*head, str(report.month + -12)]]
+    for key, read in tables.COLUMNS:
+        rows.append([translate(key, language), *(_round(key, read(t)) for t in columns)])
+    return rows
+
+
+def _round(key: str, value: float | None) -> Cell:
+    if isinstance(value, float):
+        return round(value, 4 if key in tables.RATES else 1)
+    return value
+
+
+def _table_rows(rows: Sequence[KpiRow], first: str, language: str) -> list[list[Cell]]:
+    headings: list[Cell] = [translate(first, language), *(translate(key, language) for key, _ in tables.COLUMNS)]
+    return [headings, *([*tables.cells(row)] for row in rows)]
+
+
+def sheets(report: MonthlyReport, language: str) -> dict[str, list[list[Cell]]]:
+    """Every table of the report, by sheet name."""
+    area_heading = f"kpi.by.{report.this.area_level}"
+    return {
+        translate("report.sheet.summary", language): _summary_rows(report, language),
+        translate("report.sheet.ranking", language): _table_rows(report.ranking, area_heading, language),
+        translate("kpi.table.matter", language): _table_rows(report.this.by_matter, "kpi.by.matter", language),
+        translate("kpi.table.unit", language): _table_rows(report.this.by_unit, "kpi.by.unit", language),
+        translate("kpi.trend", language): _table_rows(report.trend, "kpi.by.month", language),
+    }
+
+
+def to_xlsx(report: MonthlyReport, language: str) -> bytes:
+    """The report as a workbook with a sheet per table."""
+    workbook = Workbook(write_only=True)
+    for name, rows in sheets(report, language).items():
+        sheet = workbook.create_sheet(name[:31])
+        for row in rows:
+            sheet.append([safe_cell(cell) for cell in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def to_pdf(report: MonthlyReport, language: str) -> bytes:
+    """The report as a printable A4 PDF: the summary, the ranking, the matters and the trend chart."""
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(
+        buffer, pagesize=A4, leftMargin=14 * mm, rightMargin=14 * mm, title=_title(report, language)
+    )
+    title = ParagraphStyle("title", fontName=FONT, fontSize=16, leading=22, spaceAfter=6)
+    heading = ParagraphStyle("heading", fontName=FONT, fontSize=12, leading=16, spaceBefore=8, spaceAfter=4)
+    body = ParagraphStyle("body", fontName=FONT, fontSize=8, leading=11)
+    made = to_local(report.made_at).strftime("%Y-%m-%d %H:%M")
+    story = [
+        Paragraph(_title(report, language), title),
+        Paragraph(translate("report.made_at", language).format(at=made), body),
+        Paragraph(translate("kpi.trend", language), heading),
+        _trend_chart(report.trend),
+    ]
+    book = sheets(report, language)
+    for name in list(book)[:3]:
+        rows = book[name]
+        story += [Paragraph(name, heading), _pdf_table(rows if name == next(iter(book)) else _short(rows))]
+    story += [Spacer(1, 4 * mm), Paragraph(translate("kpi.definitions_text", language), body)]
+    document.build(story)
+    return buffer.getvalue()
+
+
+def _short(rows: list[list[Cell]]) -> list[list[Cell]]:
+    """A table cut to what fits a page width: the label, volume, and the five rates."""
+    keep = [0, 1, 4, 5, 6, 7, 8]
+    return [[row[i] for i in keep] for row in rows[:26]]
+
+
+def _pdf_table(rows: list[list[Cell]]) -> Table:
+    shown = [[_shown(cell) for cell in row] for row in rows]
+    table = Table(shown, repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), FONT, 7.5),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6f4ff")),
+                ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#bfbfbf")),
+                ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
+            ]
+        )
+    )
+    return table
+
+
+def _shown(cell: Cell) -> str:
+    if cell is None:
+        return "—"
+    if isinstance(cell, float) and 0 <= cell <= 1:
+        return f"{cell * 100:.1f}%"
+    return str(cell)
+
+
+def _trend_chart(trend: Sequence[KpiRow]) -> Drawing:
+    drawing = Drawing(180 * mm, 55 * mm)
+    chart = VerticalBarChart()
+    chart.x, chart.y, chart.width, chart.height = round(12 * mm), round(8 * mm), round(160 * mm), round(42 * mm)
+    chart.data = [[row.totals.volume for row in trend] or [0]]
+    chart.categoryAxis.categoryNames = [row.label[2:] for row in trend] or [""]
+    chart.categoryAxis.labels.fontName = FONT
+    chart.categoryAxis.labels.fontSize = 6
+    chart.valueAxis.labels.fontSize = 6
+    chart.bars[0].fillColor = colors.HexColor("#1677ff")
+    drawing.add(chart)
+    return drawing

@@ -1,0 +1,92 @@
+"""The big screen (`/command-centre`) and the data it polls (`/api/v1/command-centre`).
+
+The page is a shell: the map, the tiles, the charts and the boards are drawn by
+`static/js/command-centre.js` from one snapshot, fetched again every `REFRESH_SECONDS`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from zhili.analytics import tables
+from zhili.analytics.facts import month_of
+from zhili.command_centre import monthly_files
+from zhili.command_centre.monthly import monthly_report
+from zhili.command_centre.snapshot import Snapshot, snapshot
+from zhili.core import exports
+from zhili.core.auth import CurrentActor, PageActor
+from zhili.core.http import ClockDep, DbSession
+from zhili.core.months import PATTERN, Month
+from zhili.org.division_code import PATTERN_OR_EMPTY
+from zhili.web.i18n import request_language
+from zhili.web.templating import renderer
+
+REFRESH_SECONDS = 15
+
+pages = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api/v1", tags=["command centre"])
+
+
+@pages.get("/command-centre")
+def command_centre_page(request: Request, actor: PageActor) -> Response:
+    """驾驶舱: the map of the area with live cases, KPI tiles, trends, rankings, campaign boards, warnings."""
+    return renderer(request).render(
+        request, "command_centre/screen.html", {"actor": actor, "refresh_seconds": REFRESH_SECONDS}
+    )
+
+
+@api.get("/command-centre")
+def command_centre_data(request: Request, session: DbSession, actor: CurrentActor, clock: ClockDep) -> Snapshot:
+    """The big screen's data for your area, as of now (labels in `?lang=`)."""
+    language = request_language(request, "zh")
+    return snapshot(session, actor, now=clock.now(), language=language)
+
+
+MonthQuery = Annotated[str | None, Query(pattern=PATTERN, description="YYYY-MM (default: last month)")]
+AreaQuery = Annotated[str, Query(pattern=PATTERN_OR_EMPTY, description="a county code (default: your own area)")]
+
+
+@pages.get("/reports/monthly")
+def monthly_page(
+    request: Request,
+    session: DbSession,
+    actor: PageActor,
+    clock: ClockDep,
+    month: MonthQuery = None,
+    area: AreaQuery = "",
+) -> Response:
+    """月度报告: an area's month, printable, with its XLSX and PDF."""
+    report = monthly_report(session, actor, month=_month(month, clock.now()), area=area or None, now=clock.now())
+    return renderer(request).render(
+        request, "command_centre/monthly.html", {"actor": actor, "report": report, "tables": tables}
+    )
+
+
+@pages.get("/reports/monthly.{file_format}")
+def monthly_file(
+    request: Request,
+    session: DbSession,
+    actor: PageActor,
+    clock: ClockDep,
+    file_format: Literal["xlsx", "pdf"],
+    month: MonthQuery = None,
+    area: AreaQuery = "",
+) -> Response:
+    """The monthly report as an XLSX workbook or a PDF."""
+    report = monthly_report(session, actor, month=_month(month, clock.now()), area=area or None, now=clock.now())
+    language = renderer(request).language(request)
+    name = f"monthly-{report.area or 'city'}-{report.month}.{file_format}"
+    if file_format == "pdf":
+        data, media = monthly_files.to_pdf(report, language), "application/pdf"
+    else:
+        data, media = monthly_files.to_xlsx(report, language), exports.XLSX_MEDIA_TYPE
+    return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _month(text: str | None, now: datetime) -> Month:
+    """The month asked for, or the last full month."""
+    return Month.parse(text) if text else Month(month_of(now).index - 1)

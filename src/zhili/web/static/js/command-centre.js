@@ -1,0 +1,172 @@
+/* 治理 Zhili — the command centre's big screen: one snapshot polled from the API, drawn with Leaflet and ECharts. */
+(function () {
+  'use strict';
+
+  const root = document.getElementById('cc');
+  if (!root || typeof window.L === 'undefined' || typeof echarts === 'undefined') return;
+  const text = JSON.parse(root.dataset.text || '{}');
+  const lang = root.dataset.lang === 'en' ? 'en' : 'zh';
+  const locale = lang === 'en' ? 'en-GB' : 'zh-CN';
+  const every = Math.max(5, Number(root.dataset.refresh) || 15) * 1000;
+  const LIGHTS = { red: '#cf1322', yellow: '#d4b106', green: '#389e0d', none: '#8c8c8c' };
+
+  const map = L.map('cc-map', { zoomControl: true, attributionControl: false, preferCanvas: true });
+  map.setView([28.95, 118.85], 9);
+  const counties = L.geoJSON(null, { style: { color: '#69b1ff', weight: 2, fill: false } }).addTo(map);
+  const townships = L.geoJSON(null, { style: { color: '#1677ff', weight: 1, fillOpacity: 0.35, fillColor: '#0b2a4a' } }).addTo(map);
+  const grids = L.geoJSON(null, { style: { color: '#3a5a7a', weight: 0.5, fill: false } });
+  const cases = L.layerGroup().addTo(map);
+  const heat = L.heatLayer([], { radius: 18, blur: 22, maxZoom: 13 }).addTo(map);
+  const overlays = {};
+  overlays[text.counties] = counties; overlays[text.townships] = townships; overlays[text.grids] = grids;
+  overlays[text.cases] = cases; overlays[text.heat] = heat;
+  L.control.layers(null, overlays, { collapsed: false }).addTo(map);
+  let fitted = false;
+  let townshipVolumes = {};
+
+  const charts = {
+    trend: echarts.init(document.getElementById('cc-trend'), 'dark', { renderer: 'svg' }),
+    matters: echarts.init(document.getElementById('cc-matters'), 'dark', { renderer: 'svg' }),
+  };
+
+  async function getJSON(url) {
+    const answer = await fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+    if (!answer.ok) throw new Error(String(answer.status));
+    return answer.json();
+  }
+
+  async function loadLayer(layer, level, bbox) {
+    const url = `${root.dataset.geoUrl}?level=${level}${bbox ? '&bbox=' + bbox : ''}`;
+    try {
+      const data = await getJSON(url);
+      layer.clearLayers();
+      layer.addData(data);
+      root.dataset[`${level}Loaded`] = 'true';
+      return data.features.length;
+    } catch (error) {
+      return 0;
+    }
+  }
+
+  function shadeTownships() {
+    const top = Math.max(1, ...Object.values(townshipVolumes));
+    townships.setStyle((feature) => {
+      const share = (townshipVolumes[feature.properties.code] || 0) / top;
+      return { color: '#1677ff', weight: 1, fillOpacity: 0.15 + 0.55 * share, fillColor: share > 0.66 ? '#cf1322' : share > 0.33 ? '#fa8c16' : '#0958d9' };
+    });
+    townships.eachLayer((layer) => {
+      const p = layer.feature.properties;
+      layer.bindTooltip(`${p.name} · ${text.volume} ${townshipVolumes[p.code] || 0}`);
+    });
+  }
+
+  function pct(value) { return value === null || value === undefined ? '—' : `${(value * 100).toFixed(1)}%`; }
+  function figure(tile) {
+    if (tile.value === null || tile.value === undefined) return '—';
+    if (tile.unit === 'rate') return pct(tile.value);
+    if (tile.unit === 'hours') return tile.value.toFixed(1);
+    return Number(tile.value).toLocaleString(locale);
+  }
+  function el(tag, attrs, children) {
+    const node = document.createElement(tag);
+    Object.entries(attrs || {}).forEach(([key, value]) => {
+      if (key === 'text') node.textContent = value; else node.setAttribute(key, value);
+    });
+    (children || []).forEach((child) => node.appendChild(child));
+    return node;
+  }
+
+  function drawTiles(data) {
+    const list = document.getElementById('cc-tiles');
+    list.replaceChildren(...data.tiles.map((tile) => el('li', { 'data-tile': tile.key }, [
+      el('span', { class: 'cc-value', text: figure(tile) }), el('span', { class: 'cc-label', text: text[tile.key] || tile.key }),
+    ])));
+    const lights = document.getElementById('cc-lights');
+    lights.replaceChildren(...['red', 'yellow', 'green'].map((light) => el('li', { class: `light-${light}`, 'data-light': light }, [
+      el('span', { class: 'cc-value', text: String(data.lights[light] || 0) }), el('span', { class: 'cc-label', text: text[light] }),
+    ])));
+  }
+
+  function drawCharts(data) {
+    charts.trend.setOption({
+      backgroundColor: 'transparent', tooltip: { trigger: 'axis' }, grid: { left: 44, right: 44, top: 24, bottom: 24 },
+      xAxis: { type: 'category', data: data.trend.map((b) => b.label) },
+      yAxis: [{ type: 'value' }, { type: 'value', max: 100, axisLabel: { formatter: '{value}%' } }],
+      series: [
+        { name: text.volume, type: 'bar', data: data.trend.map((b) => b.volume), itemStyle: { color: '#1677ff' } },
+        { name: text.on_time_rate, type: 'line', yAxisIndex: 1, data: data.trend.map((b) => (b.on_time_rate === null ? null : +(b.on_time_rate * 100).toFixed(1))) },
+      ],
+    });
+    charts.matters.setOption({
+      backgroundColor: 'transparent', tooltip: {}, grid: { left: 110, right: 16, top: 8, bottom: 20 },
+      xAxis: { type: 'value' }, yAxis: { type: 'category', inverse: true, data: data.matters.map((b) => b.label) },
+      series: [{ name: text.volume, type: 'bar', data: data.matters.map((b) => b.volume), itemStyle: { color: '#13c2c2' } }],
+    });
+  }
+
+  function drawLists(data) {
+    const areas = [...data.areas].sort((a, b) => b.volume - a.volume);
+    document.getElementById('cc-areas').replaceChildren(...(areas.length ? areas : []).map((bar) => el('li', { 'data-area': bar.key }, [
+      el('span', { class: 'name', translate: 'no', text: bar.label }), el('span', { class: 'num', text: String(bar.volume) }),
+      el('span', { class: 'rate', text: pct(bar.on_time_rate) }),
+    ])));
+    const boards = document.getElementById('cc-campaigns');
+    boards.replaceChildren(...(data.campaigns.length ? data.campaigns.map((c) => el('li', { 'data-campaign': String(c.id) }, [
+      el('a', { href: `/campaigns/${c.id}/board`, translate: 'no', text: c.title }),
+      el('div', { class: 'bar' }, [el('span', { class: 'claimed', style: `width:${(c.claim_rate * 100).toFixed(1)}%` }),
+        el('span', { class: 'finished', style: `width:${(c.finish_rate * 100).toFixed(1)}%` })]),
+      el('small', { text: `${text.claimed} ${c.claimed}/${c.recipients} · ${text.finished} ${c.finished} · ${text.overdue} ${c.overdue}` }),
+    ])) : [el('li', { text: text.none })]));
+    const warnings = document.getElementById('cc-warnings');
+    warnings.replaceChildren(
+      el('ul', { class: 'cc-grades' }, ['3', '2', '1'].map((g) => el('li', { class: `grade-${g}` }, [
+        el('span', { class: 'cc-value', text: String(data.warnings[g] || 0) }), el('span', { class: 'cc-label', text: text[`grade${g}`] }),
+      ]))),
+      el('p', { text: `${text.precision} ${pct(data.warning_precision)}` }),
+    );
+  }
+
+  function drawCases(data) {
+    cases.clearLayers();
+    data.points.forEach((p) => {
+      L.circleMarker([p.lat, p.lon], { radius: 4, weight: 1, color: LIGHTS[p.light || 'none'], fillOpacity: 0.9 })
+        .bindPopup(() => el('div', {}, [el('strong', { text: p.number }), el('div', { text: p.matter }),
+          el('a', { href: `/cases/${p.id}`, text: text.open_case })]))
+        .addTo(cases);
+    });
+    heat.setLatLngs(data.points.map((p) => [p.lat, p.lon, p.light === 'red' ? 1 : 0.5]));
+    townshipVolumes = {};
+    if (data.area_level === 'township') data.areas.forEach((bar) => { townshipVolumes[bar.key] = bar.volume; });
+    shadeTownships();
+  }
+
+  async function refresh() {
+    try {
+      const data = await getJSON(root.dataset.url);
+      document.getElementById('cc-area').textContent = data.area_label;
+      document.getElementById('cc-refreshed').textContent = data.refreshed_at ? new Date(data.refreshed_at).toLocaleString(locale, { timeZone: 'Asia/Shanghai' }) : '—';
+      drawTiles(data); drawCharts(data); drawLists(data); drawCases(data);
+      root.dataset.ready = 'true';
+      root.classList.remove('stale');
+    } catch (error) {
+      root.classList.add('stale');
+      document.getElementById('cc-refreshed').textContent = text.failed;
+    }
+  }
+
+  async function start() {
+    await loadLayer(counties, 'county');
+    await loadLayer(townships, 'township');
+    const bounds = (townships.getLayers().length ? townships : counties).getBounds();
+    if (bounds.isValid() && !fitted) { map.fitBounds(bounds, { padding: [8, 8] }); fitted = true; }
+    await refresh();
+    window.setInterval(refresh, every);
+  }
+  map.on('zoomend moveend', () => {
+    if (map.getZoom() >= 13 && map.hasLayer(grids)) loadLayer(grids, 'grid', map.getBounds().toBBoxString());
+  });
+  function tick() { document.getElementById('cc-clock').textContent = new Date().toLocaleString(locale, { timeZone: 'Asia/Shanghai' }); }
+  tick(); window.setInterval(tick, 1000);
+  window.addEventListener('resize', () => { charts.trend.resize(); charts.matters.resize(); map.invalidateSize(); });
+  start();
+})();

@@ -1,0 +1,42 @@
+"""The big screen's data: the centre's county, labelled, counted within scope; the page shell."""
+
+from __future__ import annotations
+
+from tests.conftest import Api
+
+
+def test_the_centre_sees_its_county_with_tiles_lights_rankings_and_cases(api: Api) -> None:
+    data = api.login("kc-centre").get("/api/v1/command-centre").json()
+    assert data["area"] == "330802"
+    assert data["area_label"] == "柯城区"
+    assert {tile["key"] for tile in data["tiles"]} >= {"month_volume", "open", "on_time_rate", "satisfaction_rate"}
+    assert data["area_level"] == "township"
+    assert any(bar["label"] == "府山街道" for bar in data["areas"])
+    assert data["points"], "open cases are on the map"
+    assert all(point["light"] in {"green", "yellow", "red"} for point in data["points"])
+    assert sum(data["lights"].values()) == len(data["points"])
+    assert len(data["trend"]) >= 1
+    assert all(not bar["label"].isascii() for bar in data["matters"])  # matters by their Chinese names
+
+
+def test_labels_follow_the_language(api: Api) -> None:
+    data = api.login("kc-centre").get("/api/v1/command-centre?lang=en").json()
+    assert all(bar["label"].isascii() for bar in data["matters"])
+
+
+def test_a_township_sees_only_itself_and_a_stranger_nothing(api: Api) -> None:
+    township = api.login("fushan").get("/api/v1/command-centre").json()
+    assert township["area"] == "330802006"
+    assert {bar["key"] for bar in township["areas"]} <= {"330802006"}
+    assert all(point["lon"] for point in township["points"])
+    api.client.cookies.clear()
+    assert api.get("/api/v1/command-centre").status_code == 401
+
+
+def test_the_page_is_in_the_centres_menu(api: Api) -> None:
+    page = api.login("kc-centre").get("/command-centre")
+    assert page.status_code == 200
+    assert "驾驶舱" in page.text
+    assert 'data-url="/api/v1/command-centre?lang=zh"' in page.text
+    home = api.get("/")
+    assert 'href="/command-centre"' in home.text
