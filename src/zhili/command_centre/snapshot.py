@@ -103,11 +103,10 @@ def snapshot(session: Session, actor: Actor, *, now: datetime, language: str) ->
     """The big screen of the actor's area (their top block; the city for the centre of the city)."""
     area = default_area(actor)
     month = month_of(now)
-    this_month = KpiFilter(first=month, last=month, division=area)
     year = KpiFilter(first=Month(month.index - TREND_MONTHS + 1), last=month, division=area)
     names = {m.code: (m.name_en if language == "en" else m.name_zh) for m in matters.list_current(session)}
     by_area = By.COUNTY if area is None or len(area) < DivisionLevel.COUNTY.length else By.TOWNSHIP
-    area_rows = totals(session, actor, this_month, by_area)
+    area_rows = totals(session, actor, year, by_area)
     by_month = totals(session, actor, year, By.MONTH)
     area_names = org.division_names(session, [str(key) for key, _ in area_rows] + ([area] if area else []))
     located = case_points(session, actor, matter=None, bbox=None, include_closed=False, now=now)
@@ -124,7 +123,7 @@ def snapshot(session: Session, actor: Actor, *, now: datetime, language: str) ->
         matters=sorted(
             (
                 _bar(str(key), names.get(str(key), str(key)), t)
-                for key, t in totals(session, actor, this_month, By.MATTER)
+                for key, t in totals(session, actor, year, By.MATTER)
             ),
             key=lambda bar: -bar.volume,
         )[:TOP_MATTERS],

@@ -41,7 +41,7 @@
       const data = await getJSON(url);
       layer.clearLayers();
       layer.addData(data);
-      root.dataset[`${level}Loaded`] = 'true';
+      root.dataset[`${level}Features`] = String(data.features.length);
       return data.features.length;
     } catch (error) {
       return 0;
@@ -134,6 +134,7 @@
           el('a', { href: `/cases/${p.id}`, text: text.open_case })]))
         .addTo(cases);
     });
+    root.dataset.points = String(data.points.length);
     heat.setLatLngs(data.points.map((p) => [p.lat, p.lon, p.light === 'red' ? 1 : 0.5]));
     townshipVolumes = {};
     if (data.area_level === 'township') data.areas.forEach((bar) => { townshipVolumes[bar.key] = bar.volume; });

@@ -1,0 +1,29 @@
+"""Headless Chromium: the centre's big screen draws its map, tiles and charts; the KPI page its trend."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.early_warning.test_browser import DESK, PHONE, _login
+
+
+def test_the_big_screen_draws_the_county_with_live_cases(browser: Any, server: str) -> None:
+    page = _login(browser, server, "kc-centre", DESK)
+    page.click("nav.desk-menu a[href='/command-centre']")
+    page.wait_for_selector("#cc[data-ready='true']")
+    assert page.locator("#cc-area").inner_text() == "柯城区"
+    assert page.locator("#cc-tiles li").count() == 6
+    assert page.locator("#cc-trend svg").count() == 1
+    cc = page.locator("#cc")
+    assert int(cc.get_attribute("data-township-features") or 0) > 5  # Kecheng's townships drawn (on a canvas)
+    assert int(cc.get_attribute("data-points") or 0) > 0  # open cases with their lights
+    assert page.locator("#cc-lights li").count() == 3
+    assert page.locator("#cc-areas li").count() > 1
+
+
+def test_the_kpi_page_fits_a_phone_and_draws_its_trend(browser: Any, server: str) -> None:
+    page = _login(browser, server, "fushan", PHONE)
+    page.goto(f"{server}/kpis")
+    page.wait_for_selector("#kpi-trend[data-ready='true'] svg")
+    assert page.locator("#kpi-tiles li").count() == 10
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]

@@ -1,0 +1,39 @@
+"""The monthly report: a page with its tables, an XLSX workbook with a sheet per table, a printable PDF."""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import load_workbook
+
+from tests.conftest import Api
+
+
+def test_the_centre_reads_last_months_report_and_downloads_it(api: Api) -> None:
+    page = api.login("kc-centre").get("/reports/monthly?month=2026-06")
+    assert page.status_code == 200
+    assert "柯城区 2026-06 月度报告" in page.text
+    for section in ("report-summary", "report-ranking", "report-matter", "report-unit", "report-trend"):
+        assert f'id="{section}"' in page.text
+    assert "府山街道" in page.text
+    workbook = load_workbook(io.BytesIO(api.get("/reports/monthly.xlsx?month=2026-06").content), read_only=True)
+    assert "区域排名（按期办结率）" in workbook.sheetnames
+    ranking = list(workbook["区域排名（按期办结率）"].iter_rows(values_only=True))
+    assert ranking[0][0] == "乡镇（街道）"
+    assert len(ranking) > 2
+    pdf = api.get("/reports/monthly.pdf?month=2026-06")
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    assert b"STSong-Light" in pdf.content
+    english = api.get("/reports/monthly.pdf?month=2026-06&lang=en")
+    assert english.content.startswith(b"%PDF")
+
+
+def test_a_bad_month_is_refused_and_a_township_gets_its_own_report(api: Api) -> None:
+    api.login("fushan")
+    assert api.get("/reports/monthly?month=2026-13").status_code == 422
+    own = api.get("/reports/monthly?month=2026-06")
+    assert own.status_code == 200
+    assert "府山街道 2026-06 月度报告" in own.text
+    assert "荷花街道" not in own.text
