@@ -124,3 +124,14 @@ def test_a_bad_filter_keeps_the_input_and_says_why_by_the_field(api: Api) -> Non
 
 def test_months_parse_and_bound_the_period() -> None:
     assert Month.parse("2026-07").index - Month.parse("2025-08").index == 11
+
+
+def test_each_home_shows_the_numbers_of_what_its_owner_answers_for(api: Api) -> None:
+    centre = api.login("kc-centre").get("/")
+    assert 'id="my-numbers"' in centre.text
+    assert 'data-number="on_time_rate"' in centre.text
+    unit = api.login("kc-traffic").get("/")
+    assert 'id="my-numbers"' in unit.text  # the traffic police's own on-time rate
+    grid_worker = api.login("gridworker").get("/")
+    assert grid_worker.status_code == 200
+    assert 'id="my-numbers"' not in grid_worker.text  # a grid's post counts no township's KPIs

@@ -8,7 +8,7 @@ actor strings (`account:8:gridworker`, `system:clock`), UTC and ISO times, Pytho
 Chinese page, and Chinese labels left on an English page.
 
 The allowlist is short on purpose. Allowed on a Chinese page: the product's name (Zhili), the language
-switch (English), a few abbreviations people use as words (GPS, CSV, XLSX, SMS, ID, URL, HTTP, Webhook, 1+X),
+switch (English), a few abbreviations people use as words (GPS, CSV, XLSX, PDF, SMS, ID, URL, HTTP, Webhook, 1+X),
 codes with digits in them (case numbers ZL…, campaign numbers SL-…, plate numbers 浙H…, division
 codes), e-mail addresses and web addresses, the login's own username, and whatever the page's
 an element marked `translate="no"` holds (file formats, field paths, a source's own name: the HTML
@@ -40,7 +40,7 @@ VOID_ELEMENTS = frozenset(
 BRAND = frozenset({"治理"})
 # English words a Chinese page may show: the name, the language switch, abbreviations used as words.
 ENGLISH_ON_CHINESE = frozenset(
-    {"Zhili", "English", "GPS", "CSV", "XLSX", "SMS", "ID", "URL", "HTTP", "Webhook", "DingTalk", "TOML", "JSON"}
+    {"Zhili", "English", "GPS", "CSV", "XLSX", "PDF", "SMS", "ID", "URL", "HTTP", "Webhook", "DingTalk", "TOML", "JSON"}
 )
 
 SNAKE = re.compile(r"(?<![\w./:@-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w@-])")

@@ -121,10 +121,7 @@ def snapshot(session: Session, actor: Actor, *, now: datetime, language: str) ->
         lights=dict(Counter(p.light or "none" for p in located.points)),
         trend=[_bar(str(Month(key)), str(Month(key)), t) for key, t in by_month],
         matters=sorted(
-            (
-                _bar(str(key), names.get(str(key), str(key)), t)
-                for key, t in totals(session, actor, year, By.MATTER)
-            ),
+            (_bar(str(key), names.get(str(key), str(key)), t) for key, t in totals(session, actor, year, By.MATTER)),
             key=lambda bar: -bar.volume,
         )[:TOP_MATTERS],
         areas=[_bar(str(key), area_names.get(str(key), str(key)), t) for key, t in area_rows],
