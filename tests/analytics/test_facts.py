@@ -57,7 +57,13 @@ def test_a_rejected_case_archived_is_neither_closed_nor_open() -> None:
 
 def test_an_open_case_has_no_handling_time() -> None:
     fact = fact_of(replace(RECORD, status="in_progress", closed_at=None, rating=None))
-    assert (fact["is_open"], fact["is_closed"], fact["hours"], fact["bucket"], fact["is_on_time"]) == (1, 0, None, None, 0)
+    assert (fact["is_open"], fact["is_closed"], fact["hours"], fact["bucket"], fact["is_on_time"]) == (
+        1,
+        0,
+        None,
+        None,
+        0,
+    )
 
 
 def test_months_are_read_in_quzhou_time() -> None:

@@ -98,7 +98,18 @@ def test_a_strip_counts_only_its_unit_and_a_township_only_itself(api: Api, sessi
 def test_the_centre_reads_its_county_by_township_and_downloads_the_tables(api: Api) -> None:
     page = api.login("kc-centre").get("/kpis?from=2025-08&to=2026-07")
     assert page.status_code == 200
-    for label in ("受理量", "办结率", "按期办结率", "满意率", "投诉率", "重办率", "府山街道", "按事项"):
+    for label in (
+        "受理量",
+        "办结率",
+        "按期办结率",
+        "满意率",
+        "投诉率",
+        "重办率",
+        "府山街道",
+        "按事项",
+        "三联任务领办率",
+        "预警核实准确率",
+    ):
         assert label in page.text
     csv_file = api.get("/kpis/export.csv?from=2025-08&to=2026-07&table=area")
     assert csv_file.status_code == 200

@@ -25,5 +25,5 @@ def test_the_kpi_page_fits_a_phone_and_draws_its_trend(browser: Any, server: str
     page = _login(browser, server, "fushan", PHONE)
     page.goto(f"{server}/kpis")
     page.wait_for_selector("#kpi-trend[data-ready='true'] svg")
-    assert page.locator("#kpi-tiles li").count() == 10
+    assert page.locator("#kpi-tiles li").count() == 14
     assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]

@@ -13,11 +13,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from zhili.analytics.facts import month_of
+from zhili.analytics.facts import CHINA, month_of
 from zhili.analytics.kpis import By, KpiFilter, Totals, add_up, totals
 from zhili.analytics.projector import refreshed_at
+from zhili.campaigns.tasks.queries import TaskRates, task_rates
 from zhili.core.auth import Actor
 from zhili.core.months import Month
+from zhili.early_warning.queries import warning_counts
 from zhili.matters import queries as matters
 from zhili.org import queries as org
 from zhili.org.division_code import DivisionCode, DivisionLevel
@@ -49,6 +51,14 @@ class KpiReport:
     by_unit: list[KpiRow]
     area_level: str  # what `by_area` lists: county or township
     refreshed_at: datetime | None
+    tasks: TaskRates  # campaign tasks sent in the period
+    warnings: tuple[int, int, int]  # wage-arrears warnings in the period: issued, checked, right
+
+    @property
+    def warning_precision(self) -> float | None:
+        """预警准确率: right among the checked."""
+        _, checked, right = self.warnings
+        return right / checked if checked else None
 
 
 def default_area(actor: Actor) -> str | None:
@@ -97,7 +107,16 @@ def kpi_report(session: Session, actor: Actor, kpi_filter: KpiFilter) -> KpiRepo
         by_unit=_labelled(rows[By.UNIT], {str(k): v for k, v in unit_names.items()}),
         area_level=by_area.value,
         refreshed_at=refreshed_at(session),
+        tasks=task_rates(
+            session, actor, since=_start(kpi_filter.first), until=_start(kpi_filter.last + 1), division=area
+        ),
+        warnings=warning_counts(session, actor, first=kpi_filter.first, last=kpi_filter.last, division=area),
     )
+
+
+def _start(month: Month) -> datetime:
+    """The first instant of a month in Quzhou's time."""
+    return datetime(month.year, month.month, 1, tzinfo=CHINA)
 
 
 def _city_name(session: Session) -> str:

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any, Final
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import Session
 
 from zhili.cases.models import Case
@@ -19,6 +19,7 @@ from zhili.core.pagination import Key, Page, decode_cursor, encode_cursor
 from zhili.early_warning import visibility
 from zhili.early_warning.indicators import Indicator
 from zhili.early_warning.models import EarlyWarning, Enterprise, FirmEvent, FirmMonth, RiskScore, WarningRun
+from zhili.early_warning.precision import HITS
 from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.models import Division
 
@@ -273,3 +274,26 @@ def grade_counts(session: Session, actor: Actor, month: Month) -> dict[int, int]
         .group_by(EarlyWarning.grade)
     )
     return {int(grade): int(n) for grade, n in session.execute(stmt).all()}
+
+
+def warning_counts(
+    session: Session, actor: Actor, *, first: Month, last: Month, division: str | None
+) -> tuple[int, int, int]:
+    """Warnings of the actor's firms in [first, last] (optionally in an area): (issued, checked, right)."""
+    conditions = [
+        EarlyWarning.month >= first.index,
+        EarlyWarning.month <= last.index,
+        visibility.visible_enterprises(session, actor),
+    ]
+    if division:
+        conditions.append(Enterprise.division_code.startswith(division, autoescape=True))
+    issued, checked, right = session.execute(
+        select(
+            func.count(),
+            func.count(EarlyWarning.verdict),
+            func.count(case((EarlyWarning.verdict.in_(HITS), 1))),
+        )
+        .join(Enterprise, Enterprise.id == EarlyWarning.enterprise_id)
+        .where(*conditions)
+    ).one()
+    return int(issued), int(checked), int(right)

@@ -6,10 +6,11 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, literal, select
+from pydantic import BaseModel
+from sqlalchemy import Row, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
-from zhili.campaigns import lifecycle
+from zhili.campaigns import lifecycle, visibility
 from zhili.campaigns.lifecycle import TaskParty, TaskState
 from zhili.campaigns.models import Campaign, CampaignForward, CampaignTask, TaskPhoto
 from zhili.campaigns.tasks import queue as task_queue
@@ -191,3 +192,38 @@ def cascade_path(session: Session, forward_id: int | None) -> list[ForwardStep]:
 def unclaimed_counts(session: Session, actor: Actor) -> dict[View, int]:
     """未领办: my unclaimed tasks (`mine`), and those I answer for as the level above (`above`)."""
     return task_queue.unclaimed_counts(session, actor)
+
+
+class TaskRates(BaseModel):
+    """Campaign tasks sent in a period, and how many were claimed and finished (any time since)."""
+
+    total: int
+    claimed: int
+    finished: int
+
+    @property
+    def claim_rate(self) -> float | None:
+        """领办率: claimed among the tasks sent."""
+        return self.claimed / self.total if self.total else None
+
+    @property
+    def finish_rate(self) -> float | None:
+        """办结率: reported (then verified, rated) among the tasks sent."""
+        return self.finished / self.total if self.total else None
+
+
+def task_rates(session: Session, actor: Actor, *, since: datetime, until: datetime, division: str | None) -> TaskRates:
+    """The tasks sent in [since, until) held in the actor's places (as the board counts), optionally in an area."""
+    conditions = [
+        visibility.tasks_in_places(actor.scope),
+        CampaignTask.notified_at >= since,
+        CampaignTask.notified_at < until,
+    ]
+    if division:
+        conditions.append(CampaignTask.division_code.startswith(division, autoescape=True))
+    total, claimed, finished = session.execute(
+        select(func.count(), func.count(CampaignTask.claimed_at), func.count(CampaignTask.reported_at)).where(
+            *conditions
+        )
+    ).one()
+    return TaskRates(total=total, claimed=claimed, finished=finished)
