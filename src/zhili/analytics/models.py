@@ -4,7 +4,8 @@
 reported in local time, how long it took, how it went). `kpi_cells` sums the facts per month,
 township, matter and unit: every measure is additive (counts, sums of hours and of their logarithms,
 a histogram of handling times), so any period, area, matter or unit is a sum of cells, and the KPI
-pages never read the case tables. `analytics_marks` remembers the newest timeline line counted.
+pages never read the case tables. `analytics_marks` remembers the newest timeline line counted; `pilots` are reforms tried in an area
+from a month on, compared before and after with comparable areas (`before_after`).
 Both are Core tables: they are written only by set-based statements and bulk loads.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from sqlalchemy import Column, Float, ForeignKey, Index, Integer, String, Table
+from sqlalchemy import Column, Float, ForeignKey, Index, Integer, String, Table, Text
 
 from zhili.core.db import Base, UtcDateTime
 
@@ -81,4 +82,20 @@ analytics_marks = Table(
     Column("name", String(40), primary_key=True),
     Column("event_id", Integer, nullable=False),  # the newest timeline line counted
     Column("refreshed_at", UtcDateTime, nullable=False),
+)
+
+pilots = Table(
+    "pilots",
+    Base.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(120), nullable=False),
+    Column("matter_code", String(60), nullable=False),
+    Column("area_code", String(20), nullable=False),  # the pilot's township or county
+    Column("control_codes", Text, nullable=False),  # comparable areas, comma-separated ("" = none)
+    Column("start_month", Integer, nullable=False),  # Month.index of the pilot's first month
+    Column("reported_handling", Float),  # effects the pilot's owners reported (e.g. -0.667), to check
+    Column("reported_volume", Float),
+    Column("reported_complaints", Float),
+    Column("created_by", String(120), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
 )

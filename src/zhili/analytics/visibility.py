@@ -21,3 +21,8 @@ def visible_cells(actor: Actor) -> ColumnElement[bool]:
     township: Any = kpi_cells.c.township_code
     unit: Any = kpi_cells.c.unit_id
     return actor.scope.where(township, unit)
+
+
+def may_count_area(actor: Actor, division_code: str) -> bool:
+    """True when the actor's blocks reach the whole area (a pilot is registered and compared there)."""
+    return actor.scope.reaches_place(division_code)

@@ -2,7 +2,7 @@
 
 `case_facts` is what counting needs of each case; `kpi_cells` sums the facts per month, township,
 matter and unit with additive measures and a 36-bucket histogram of handling times; `analytics_marks`
-keeps the newest timeline line counted. Filled by `zhili analytics refresh` (and the worker).
+keeps the newest timeline line counted; `pilots` are reforms compared before and after. Filled by `zhili analytics refresh` (and the worker).
 
 Revision ID: 0012
 Revises: 0011
@@ -76,10 +76,26 @@ def upgrade() -> None:
         sa.Column("refreshed_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_analytics_marks")),
     )
+    op.create_table(
+        "pilots",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=120), nullable=False),
+        sa.Column("matter_code", sa.String(length=60), nullable=False),
+        sa.Column("area_code", sa.String(length=20), nullable=False),
+        sa.Column("control_codes", sa.Text(), nullable=False),
+        sa.Column("start_month", sa.Integer(), nullable=False),
+        sa.Column("reported_handling", sa.Float(), nullable=True),
+        sa.Column("reported_volume", sa.Float(), nullable=True),
+        sa.Column("reported_complaints", sa.Float(), nullable=True),
+        sa.Column("created_by", sa.String(length=120), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_pilots")),
+    )
 
 
 def downgrade() -> None:
     """Revert this revision."""
+    op.drop_table("pilots")
     op.drop_table("analytics_marks")
     op.drop_index("ix_kpi_cells_unit_month", table_name="kpi_cells")
     op.drop_index("ix_kpi_cells_county_month", table_name="kpi_cells")
