@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, timezone
 from itertools import accumulate, count
 
@@ -142,9 +142,11 @@ def plan_cases(
     general: list[tuple[datetime, GridSpot | None]] = [(at, None) for at in _report_times(rng, now, cases)]
     planned = []
     stream = planner.stream(cases / DEMO_CASES) if parking else []
+    # The stream's cases draw from a generator of their own: what the general stream does leaves them be.
+    streamed = replace(planner, rng=random.Random(seed + 3))  # noqa: S311 - demo data
     for created_at, spot in sorted(general + stream, key=lambda report: report[0]):
         if spot is not None and parking is not None:
-            planned.append(planner.plan(parking, spot, created_at))
+            planned.append(streamed.plan(parking, spot, created_at))
             continue
         matter = rng.choices(matters, weights=weights)[0]
         grid = planner.pick_grid(rng.choices(counties, weights=county_weights)[0], matter[1].code)
