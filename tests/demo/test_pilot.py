@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
@@ -12,7 +13,7 @@ from tests.conftest import START, World
 
 from zhili.analytics.before_after import Comparison, Sample, Verdict, compare, pool
 from zhili.cases.models import Case
-from zhili.demo.pilot import ParkingPilot, parking_pilot, pilot_start
+from zhili.demo.pilot import PHONE, ParkingPilot, Quota, parking_pilot, pilot_start
 from zhili.demo.plan import CITIZEN_CHANNELS, YEAR
 from zhili.org.models import Division
 
@@ -37,6 +38,16 @@ def test_the_pilot_carries_the_seed_figures_and_touches_only_its_cases() -> None
     assert not pilot.is_piloted("urban_noise", "330802006001001", after)
     assert "2026-02-01" in pilot.describe()
     assert "-66.7%" in pilot.describe()
+
+
+def test_the_pilots_shares_are_taken_exactly() -> None:
+    pilot = parking_pilot(START)
+    thinning = pilot.thinning(random.Random(1))
+    assert sum(thinning.take() for _ in range(1000)) in {220, 221, 222}
+    switching = Quota(0.4, 0.0)
+    channels = [pilot.channel("hotline", frozenset({"hotline"}), switching) for _ in range(10)]
+    assert channels.count(PHONE) == 4
+    assert pilot.channel("api", frozenset({"hotline"}), Quota(1.0, 0.0)) == "api"
 
 
 def _comparison(session: Session, pilot: ParkingPilot, now: datetime) -> Comparison:

@@ -22,7 +22,7 @@ from zhili.cases.routing import TOWNSHIP, Routing, handling_division
 from zhili.cases.store import case_number, state_columns
 from zhili.demo.lives import OFFICIAL, Agent, Cast, Ledger, Life, Row, Unit
 from zhili.demo.names import person_names
-from zhili.demo.pilot import ParkingPilot, parking_pilot
+from zhili.demo.pilot import ParkingPilot, Quota, parking_pilot
 from zhili.demo.script import live
 from zhili.matters.definition import AttributeDefinition, Datatype, MatterDefinition
 from zhili.org.division_code import DivisionCode
@@ -133,7 +133,8 @@ def plan_cases(
     pilot = pilot or parking_pilot(now)
     ledger = Ledger(ids={table: count(first) for table, first in (first_ids or {}).items()})
     pilot_rng = random.Random(seed + 2)  # noqa: S311 - demo data
-    planner = _Planner(world, rng, now, ledger, pilot, pilot_rng, person_names(2000, seed=seed + 1))
+    citizens = person_names(2000, seed=seed + 1)
+    planner = _Planner(world, rng, now, ledger, pilot, pilot_rng, pilot.switching(pilot_rng), citizens)
     matters = list(world.matters)
     weights = [MATTER_WEIGHTS.get(definition.code, 1.0) for _, definition in matters]
     parking = next((m for m in matters if m[1].code == pilot.matter), None)
@@ -154,12 +155,17 @@ def plan_cases(
     return CasePlan(cases=planned, ledger=planner.ledger)
 
 
-def _report_times(rng: random.Random, now: datetime, n: int) -> list[datetime]:
-    """`n` report times in the year before `now`, slowly growing in number, mostly in the daytime."""
+def _report_times(rng: random.Random, now: datetime, n: int, *, stratified: bool = False) -> list[datetime]:
+    """`n` report times in the year before `now`, slowly growing in number, mostly in the daytime.
+
+    Stratified: the i-th time falls in the i-th of `n` equal shares of the year's reports, so the
+    counts per month are steadier than independent draws give.
+    """
     start = now - YEAR
     times: list[datetime] = []
     while len(times) < n:
-        share = (-0.8 + (0.64 + 0.8 * rng.random()) ** 0.5) / 0.4  # density 0.8 + 0.4 x over the year
+        quantile = (len(times) + rng.random()) / n if stratified else rng.random()
+        share = (-0.8 + (0.64 + 0.8 * quantile) ** 0.5) / 0.4  # density 0.8 + 0.4 x over the year
         day = (start + YEAR * share).astimezone(CHINA).replace(hour=0, minute=0, second=0, microsecond=0)
         hour = rng.choices(range(24), weights=HOUR_WEIGHTS)[0]
         at = (day + timedelta(hours=hour, seconds=rng.randrange(3600))).astimezone(UTC)
@@ -178,6 +184,7 @@ class _Planner:
     ledger: Ledger
     pilot: ParkingPilot
     pilot_rng: random.Random  # the parking stream's times and the pilot's draws
+    switching: Quota  # which piloted citizens' reports the grid worker makes instead
     citizens: list[str] = field(default_factory=list)
     shapes: dict[str, Polygon | MultiPolygon] = field(default_factory=dict)
     pools: dict[tuple[str, int, bool], tuple[tuple[str, ...], list[float]]] = field(default_factory=dict)
@@ -206,10 +213,11 @@ class _Planner:
         for village in self.world.villages.get(pilot.county, ()):
             grids.get(_township(village), []).extend(self.world.grids[village])
         reports: list[tuple[datetime, GridSpot | None]] = []
+        thinning = pilot.thinning(rng)
         for township in townships:
-            for at in _report_times(rng, self.now, pilot.yearly(township, scale)):
+            for at in _report_times(rng, self.now, pilot.yearly(township, scale), stratified=True):
                 grid = rng.choice(grids[township])
-                if not (pilot.is_piloted(pilot.matter, grid.code, at) and pilot.is_thinned(rng)):
+                if not (pilot.is_piloted(pilot.matter, grid.code, at) and thinning.take()):
                     reports.append((at, grid))
         return reports
 
@@ -237,7 +245,7 @@ class _Planner:
         channel = self.rng.choices(list(CHANNELS), weights=list(CHANNELS.values()))[0]
         piloted = self.pilot.is_piloted(definition.code, grid.code, created_at)
         if piloted:
-            channel = self.pilot.channel(channel, CITIZEN_CHANNELS, self.pilot_rng)
+            channel = self.pilot.channel(channel, CITIZEN_CHANNELS, self.switching)
         reporter, party, citizen = self.reporter(channel, grid.code)
         case_id = self.ledger.next_id("cases")
         cast = self.cast(definition, routing, grid, reporter, party)
