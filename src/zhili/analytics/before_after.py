@@ -75,7 +75,7 @@ class Verdict(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Sample:
-    """One area over one period, summed (sums of cells add up: months of one area, or areas of one period)."""
+    """One area over one period: each field a sum of monthly summary cells (over the months, or the areas)."""
 
     months: float  # length of the period in months (volume is compared per month)
     cases: int  # cases reported in the period
@@ -90,7 +90,7 @@ def pool(samples: Iterable[Sample]) -> Sample:
     parts = list(samples)
     if not parts:
         raise NotEnoughDataError("no samples to pool")
-    if len({part.months for part in parts}) > 1:
+    if any(not math.isclose(part.months, parts[0].months, rel_tol=1e-9) for part in parts):
         raise NotEnoughDataError("pooled areas must cover the same months")
     return Sample(
         months=parts[0].months,
