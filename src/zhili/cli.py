@@ -127,6 +127,7 @@ def demo(  # noqa: PLR0917 - typer passes options by position
         f"{world.people:,} people, {world.posts:,} posts, {world.households:,} households, "
         f"{world.zones} zones, {world.grid_contacts:,} grid contacts, {cases.cases:,} cases"
     )
+    console.print(cases.pilot.describe())
     table = Table(title=f"Demo logins (password: {DEMO_PASSWORD})")
     table.add_column("username")
     table.add_column("who")

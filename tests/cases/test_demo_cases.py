@@ -43,7 +43,13 @@ def test_every_matter_and_every_county_has_cases(session: Session) -> None:
     assert set(_count_by(session, func.substr(Case.place_code, 1, 6))) == counties
     # The planned year of cases (before the clock), then early warning's at the clock: workers'
     # hotline calls about firms in trouble, and the cases the month's run opened.
-    assert sum(_count_by(session, Case.matter_code, PLANNED).values()) == DEMO_CASES
+    # The general stream, beside the parking pilot's stream of Kecheng's subdistricts (demo.pilot).
+    subdistricts = select(Division.code).where(Division.level == "township", Division.name.like("%街道"))
+    streamed = (Case.matter_code == "illegal_parking") & func.substr(Case.place_code, 1, 9).in_(
+        subdistricts.where(Division.code.like("330802%"))
+    )
+    assert sum(_count_by(session, Case.matter_code, PLANNED, ~streamed).values()) == DEMO_CASES
+    assert sum(_count_by(session, Case.matter_code, PLANNED, streamed).values()) > 2000
     early = _count_by(session, Case.channel, ~PLANNED)
     assert early["hotline"] == STORIES
     assert early["warning"] > 0

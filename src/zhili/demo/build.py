@@ -15,6 +15,7 @@ from zhili.core.clock import Clock
 from zhili.demo.case_timers import schedule_demo_timers
 from zhili.demo.cases import DemoCases, build_demo_cases
 from zhili.demo.firms import FIRMS, build_demo_firms
+from zhili.demo.pilot import parking_pilot
 from zhili.demo.world import DEFAULT_SEED, DemoWorld, Step, build_demo_world
 from zhili.matters.service import sync_catalog
 from zhili.org.models import Department, Position
@@ -62,7 +63,7 @@ def build_demo(
         step("matter catalog")
     sync_catalog(session, actor=actor, clock=clock)
     if step:
-        step("a year of cases")
+        step(f"a year of cases; {parking_pilot(clock.now()).describe()}")
     cases = build_demo_cases(session, seed=seed, clock_now=clock.now(), actor=actor)
     if step:
         step("task templates")

@@ -18,6 +18,7 @@ from zhili.core.auth import Actor
 from zhili.core.db import commit
 from zhili.demo.lives import Agent, Unit
 from zhili.demo.names import short_village_name
+from zhili.demo.pilot import ParkingPilot, parking_pilot
 from zhili.demo.plan import DEMO_CASES, CasePlan, CaseWorld, GridSpot, plan_cases
 from zhili.matters.definition import MatterDefinition
 from zhili.matters.models import MatterVersion
@@ -41,6 +42,7 @@ class DemoCases:
     tasks: int
     by_status: dict[str, int]
     by_matter: dict[str, int]
+    pilot: ParkingPilot  # the parking pilot the cases play back
 
 
 def build_demo_cases(
@@ -49,7 +51,8 @@ def build_demo_cases(
     """Plan a year of cases before `clock_now` and insert them with one audit record each, in one commit."""
     world = load_case_world(session)
     first_ids = {model.__tablename__: (session.scalar(select(func.max(model.id))) or 0) + 1 for model in MODELS}
-    plan = plan_cases(world, seed=seed, now=clock_now, first_ids=first_ids, cases=cases)
+    pilot = parking_pilot(clock_now)
+    plan = plan_cases(world, seed=seed, now=clock_now, first_ids=first_ids, cases=cases, pilot=pilot)
     ledger = plan.ledger
     # Through the owners' bulk loads, parents first: one executemany per table.
     store.insert_many(session, plan.cases, ledger.events)
@@ -66,6 +69,7 @@ def build_demo_cases(
         tasks=len(ledger.tasks),
         by_status=plan.by("status"),
         by_matter=plan.by("matter_code"),
+        pilot=pilot,
     )
 
 

@@ -17,9 +17,8 @@ from datetime import datetime, timedelta
 from itertools import count
 
 from zhili.cases import lifecycle as lc
-from zhili.cases.deadlines import phase_clock
 from zhili.cases.store import event_details
-from zhili.clocks.calendar import WorkCalendar
+from zhili.clocks.calendar import LimitUnit, WorkCalendar, deadline, extend
 from zhili.matters.definition import HandlerLevel, MatterDefinition, Phase
 
 Row = dict[str, object]
@@ -108,15 +107,17 @@ class Life:
     ledger: Ledger
     state: lc.CaseState = field(init=False)
     at: datetime = field(init=False)
+    reported_at: datetime = field(init=False)
     seq: int = 0
     closed_at: datetime | None = None
     due: datetime | None = None  # when the running phase is due, as the case row would say
+    pace: float = 1.0  # every delay of the life × pace (the parking pilot handles its cases faster)
 
     def report(self, created_at: datetime, routed: Row, contact: Row | None) -> None:
         """Open the case as `report_case` does: the report, where it was routed, who was told."""
         command = lc.Report(parties=frozenset({self.cast.reporter_party}))
         transition = lc.open_case(self.definition, command, created_at)
-        self.state, self.at = transition.state, created_at
+        self.state, self.at, self.reported_at = transition.state, created_at, created_at
         self._clock()
         who, parties = self.cast.reporter, command.parties
         self._event("report", who, parties, event_details(transition))
@@ -143,8 +144,18 @@ class Life:
 
     def _clock(self) -> None:
         """Work out when the running phase is due, on the official calendar, as the services do."""
-        clock = phase_clock(OFFICIAL, self.definition, self.state, self.level.value)
-        self.due = clock.due_at if clock else None
+        started = self.state.phase_started_at
+        self.due = self._due_at(started) if started is not None else None
+
+    def _due_at(self, started: datetime) -> datetime | None:
+        """When the running phase is due had it started at `started`: `phase_clock`'s due, without its lights."""
+        phase = self.state.phase
+        if phase is None:
+            return None
+        limit = self.definition.limit(self.level, phase)
+        unit = LimitUnit(limit.unit)
+        extension = self.state.granted_extension_hours if phase is Phase.HANDLE else 0
+        return extend(OFFICIAL, deadline(OFFICIAL, started, limit.amount, unit), extension, unit)
 
     def side(self, kind: str, at: datetime, who: Agent, parties: frozenset[lc.Party], details: Row) -> None:
         """A line of the timeline that is not a lifecycle command (help, meetings, tasks)."""
@@ -168,21 +179,38 @@ class Life:
         )
 
     def hours(self, low: float, high: float) -> datetime:
-        """A moment `low` to `high` hours after the last step."""
-        return self.at + timedelta(hours=self.rng.uniform(low, high))
+        """A moment `low` to `high` hours (times the pace) after the last step."""
+        return self.later(self.at, self.rng.uniform(low, high))
+
+    def later(self, start: datetime, hours: float) -> datetime:
+        """`hours` (times the pace) after `start`."""
+        return start + timedelta(hours=hours * self.pace)
 
     def within(self, phase: Phase, scale: float = 1.0) -> datetime:
         """A moment in the running phase: mostly inside its limit (as the calendar counts it), sometimes past it."""
         started = self.state.phase_started_at or self.at
         if self.due is not None and self.state.phase is phase:
-            span = (self.due - started) / timedelta(hours=1)
+            span = (self._unhurried_due(started) - started) / timedelta(hours=1)
         else:
             limit = self.definition.limit(self.level, phase)
             span = limit.amount * (24 if limit.unit == "working_days" else 1)
             span += self.state.granted_extension_hours if phase is Phase.HANDLE else 0
         rng = self.rng
         share = rng.uniform(1.05, 2.5) if rng.random() < OVERDUE else min(rng.expovariate(3.5), 0.95)
-        return started + timedelta(hours=span * share * scale)
+        return self.later(started, span * share * scale)
+
+    def _unhurried_due(self, started: datetime) -> datetime:
+        """The running phase's due time, or at another pace the due of the phase as it would have run unhurried.
+
+        A working-day limit's span depends on when the phase starts (a Friday evening start is due on
+        Monday): a hurried phase takes its span from the moment it would have started at pace 1, so
+        that every delay of its life is the unhurried one times the pace, in distribution.
+        """
+        if self.pace == 1 or self.due is None:
+            return self.due or started
+        unhurried = self.reported_at + (started - self.reported_at) / self.pace
+        due = self._due_at(unhurried)
+        return started + (due - unhurried) if due else self.due
 
     def photo(self, at: datetime) -> str:
         """The lead uploads a photo of the site (as `photos.attach_photo` does); returns its evidence ref."""

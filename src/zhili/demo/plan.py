@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, timezone
 from itertools import accumulate, count
 
@@ -22,6 +22,7 @@ from zhili.cases.routing import TOWNSHIP, Routing, handling_division
 from zhili.cases.store import case_number, state_columns
 from zhili.demo.lives import OFFICIAL, Agent, Cast, Ledger, Life, Row, Unit
 from zhili.demo.names import person_names
+from zhili.demo.pilot import ParkingPilot, Quota, parking_pilot
 from zhili.demo.script import live
 from zhili.matters.definition import AttributeDefinition, Datatype, MatterDefinition
 from zhili.org.division_code import DivisionCode
@@ -114,33 +115,57 @@ class CasePlan:
 
 
 def plan_cases(
-    world: CaseWorld, *, seed: int, now: datetime, first_ids: dict[str, int] | None = None, cases: int = DEMO_CASES
+    world: CaseWorld,
+    *,
+    seed: int,
+    now: datetime,
+    first_ids: dict[str, int] | None = None,
+    cases: int = DEMO_CASES,
+    pilot: ParkingPilot | None = None,
 ) -> CasePlan:
     """Plan `cases` cases reported in the year before `now`, each driven as far as `now` allows.
 
+    Kecheng's subdistricts get the parking pilot's stream of parking reports on top (scaled with
+    `cases`), in place of those the general stream would put there (`demo.pilot`).
     `first_ids` gives the first id of each table (default 1), so the rows fit behind existing ones.
     """
     rng = random.Random(seed)  # noqa: S311 - demo data
+    pilot = pilot or parking_pilot(now)
     ledger = Ledger(ids={table: count(first) for table, first in (first_ids or {}).items()})
-    planner = _Planner(world, rng, now, ledger, citizens=person_names(2000, seed=seed + 1))
+    pilot_rng = random.Random(seed + 2)  # noqa: S311 - demo data
+    citizens = person_names(2000, seed=seed + 1)
+    planner = _Planner(world, rng, now, ledger, pilot, pilot_rng, pilot.switching(pilot_rng), citizens)
     matters = list(world.matters)
     weights = [MATTER_WEIGHTS.get(definition.code, 1.0) for _, definition in matters]
+    parking = next((m for m in matters if m[1].code == pilot.matter), None)
     counties = sorted(world.villages)
     county_weights = [len(world.villages[c]) for c in counties]
+    general: list[tuple[datetime, GridSpot | None]] = [(at, None) for at in _report_times(rng, now, cases)]
     planned = []
-    for created_at in _report_times(rng, now, cases):
+    stream = planner.stream(cases / DEMO_CASES) if parking else []
+    # The stream's cases draw from a generator of their own: what the general stream does leaves them be.
+    streamed = replace(planner, rng=random.Random(seed + 3))  # noqa: S311 - demo data
+    for created_at, spot in sorted(general + stream, key=lambda report: report[0]):
+        if spot is not None and parking is not None:
+            planned.append(streamed.plan(parking, spot, created_at))
+            continue
         matter = rng.choices(matters, weights=weights)[0]
         grid = planner.pick_grid(rng.choices(counties, weights=county_weights)[0], matter[1].code)
         planned.append(planner.plan(matter, grid, created_at))
     return CasePlan(cases=planned, ledger=planner.ledger)
 
 
-def _report_times(rng: random.Random, now: datetime, n: int) -> list[datetime]:
-    """`n` report times in the year before `now`, slowly growing in number, mostly in the daytime."""
+def _report_times(rng: random.Random, now: datetime, n: int, *, stratified: bool = False) -> list[datetime]:
+    """`n` report times in the year before `now`, slowly growing in number, mostly in the daytime.
+
+    Stratified: the i-th time falls in the i-th of `n` equal shares of the year's reports, so the
+    counts per month are steadier than independent draws give.
+    """
     start = now - YEAR
     times: list[datetime] = []
     while len(times) < n:
-        share = (-0.8 + (0.64 + 0.8 * rng.random()) ** 0.5) / 0.4  # density 0.8 + 0.4 x over the year
+        quantile = (len(times) + rng.random()) / n if stratified else rng.random()
+        share = (-0.8 + (0.64 + 0.8 * quantile) ** 0.5) / 0.4  # density 0.8 + 0.4 x over the year
         day = (start + YEAR * share).astimezone(CHINA).replace(hour=0, minute=0, second=0, microsecond=0)
         hour = rng.choices(range(24), weights=HOUR_WEIGHTS)[0]
         at = (day + timedelta(hours=hour, seconds=rng.randrange(3600))).astimezone(UTC)
@@ -157,21 +182,44 @@ class _Planner:
     rng: random.Random
     now: datetime
     ledger: Ledger
+    pilot: ParkingPilot
+    pilot_rng: random.Random  # the parking stream's times and the pilot's draws
+    switching: Quota  # which piloted citizens' reports the grid worker makes instead
     citizens: list[str] = field(default_factory=list)
     shapes: dict[str, Polygon | MultiPolygon] = field(default_factory=dict)
-    pools: dict[tuple[str, int], tuple[tuple[str, ...], list[float]]] = field(default_factory=dict)
+    pools: dict[tuple[str, int, bool], tuple[tuple[str, ...], list[float]]] = field(default_factory=dict)
     helpers: dict[tuple[str, str], tuple[tuple[Unit, Agent], ...]] = field(default_factory=dict)
 
     def pick_grid(self, county: str, matter: str) -> GridSpot:
-        """A grid of the county: villages weighted towards subdistricts or the country by the matter."""
+        """A grid of the county: villages weighted towards subdistricts or the country by the matter.
+
+        Subdistricts whose parking reports come from the pilot's stream are left out for parking.
+        """
         leaning = 1 if matter in URBAN else -1 if matter in RURAL else 0
-        pool = self.pools.get((county, leaning))
+        streamed = self.pilot.streams_in(matter, county)
+        pool = self.pools.get((county, leaning, streamed))
         if pool is None:
             villages, towns = self.world.villages[county], self.world.subdistricts
-            weights = [LEANING if leaning and (_township(v) in towns) == (leaning > 0) else 1.0 for v in villages]
-            pool = self.pools[(county, leaning)] = (villages, list(accumulate(weights)))
+            weights = [_weight(_township(v) in towns, leaning, streamed=streamed) for v in villages]
+            pool = self.pools[(county, leaning, streamed)] = (villages, list(accumulate(weights)))
         village = self.rng.choices(pool[0], cum_weights=pool[1])[0]
         return self.rng.choice(self.world.grids[village])
+
+    def stream(self, scale: float) -> list[tuple[datetime, GridSpot | None]]:
+        """The pilot's parking reports in the county's subdistricts: times and grids, the thinned left out."""
+        pilot, rng = self.pilot, self.pilot_rng
+        townships = sorted(t for t in self.world.subdistricts if pilot.streams_in(pilot.matter, t))
+        grids: dict[str, list[GridSpot]] = {t: [] for t in townships}
+        for village in self.world.villages.get(pilot.county, ()):
+            grids.get(_township(village), []).extend(self.world.grids[village])
+        reports: list[tuple[datetime, GridSpot | None]] = []
+        thinning = pilot.thinning(rng)
+        for township in townships:
+            for at in _report_times(rng, self.now, pilot.yearly(township, scale), stratified=True):
+                grid = rng.choice(grids[township])
+                if not (pilot.is_piloted(pilot.matter, grid.code, at) and thinning.take()):
+                    reports.append((at, grid))
+        return reports
 
     def point_in(self, grid: GridSpot) -> tuple[float, float]:
         """A random point inside the grid's polygon (drawn in its bounding box until one falls inside)."""
@@ -195,10 +243,14 @@ class _Planner:
         lead = routing.lead_unit
         contact = self.world.contacts.get((grid.code, lead.id))
         channel = self.rng.choices(list(CHANNELS), weights=list(CHANNELS.values()))[0]
+        piloted = self.pilot.is_piloted(definition.code, grid.code, created_at)
+        if piloted:
+            channel = self.pilot.channel(channel, CITIZEN_CHANNELS, self.switching)
         reporter, party, citizen = self.reporter(channel, grid.code)
         case_id = self.ledger.next_id("cases")
         cast = self.cast(definition, routing, grid, reporter, party)
         life = Life(case_id, definition, routing.handler_level, cast, lead.id, point, self.now, self.rng, self.ledger)
+        life.pace = self.pilot.pace if piloted else 1.0
         routed: Row = {"routed_unit_id": lead.id, "routed_unit": lead.name,
                        "dispatcher_division": routing.dispatcher_division, "handling_division": handling}  # fmt: skip
         life.report(created_at, routed, {"contact_position_id": contact, "grid_code": grid.code} if contact else None)
@@ -257,6 +309,13 @@ class _Planner:
                     found.setdefault(unit.id, (unit, self.world.staff[unit.id][0]))
             self.helpers[key] = tuple(found.values())
         return self.helpers[key]
+
+
+def _weight(subdistrict: bool, leaning: int, *, streamed: bool) -> float:
+    """A village's weight: none where the pilot's stream reports the matter, more where the matter leans."""
+    if streamed and subdistrict:
+        return 0.0
+    return LEANING if leaning and subdistrict == (leaning > 0) else 1.0
 
 
 def _township(code: str) -> str:

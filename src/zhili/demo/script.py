@@ -168,10 +168,10 @@ def _ask_for_help(life: Life) -> None:
     later: list[Scheduled] = []
     for (unit, member), stage in zip(chosen, stages, strict=True):
         request = _request(life, unit, stage, asked_at)
-        answered = asked_at + timedelta(hours=rng.choice((24, 48, 72)) * rng.betavariate(1.5, 2.5))
+        answered = life.later(asked_at, rng.choice((24, 48, 72)) * rng.betavariate(1.5, 2.5))
         later.append((answered, partial(_answer, life, request, member)))
     if rng.random() < MET:
-        held = asked_at + timedelta(hours=rng.uniform(2, 30))
+        held = life.later(asked_at, rng.uniform(2, 30))
         later.append((held, partial(_meet, life, [u for u, _ in chosen], later=later)))
     while later:
         later.sort(key=lambda item: item[0])
@@ -247,7 +247,7 @@ def _meet(life: Life, units: list[Unit], held: datetime, *, later: list[Schedule
         owner = life.rng.choice([life.lead_unit_id, *(u.id for u in units)])
         member = members[owner]
         task = _task(life, meeting_id, owner, held)
-        done = held + timedelta(hours=life.rng.uniform(4, 96))
+        done = life.later(held, life.rng.uniform(4, 96))
         later.append((done, partial(_finish, life, task, member)))
 
 
