@@ -62,8 +62,10 @@ def compare_pilot(session: Session, actor: Actor, pilot: Pilot, *, now: datetime
     """The pilot's comparison within the reader's scope."""
     before, after = periods(pilot.start, now)
     areas = [pilot.area]
-    by_month = _monthly(session, actor, pilot, areas, before[0], after[1])
-    controls = _monthly(session, actor, pilot, list(pilot.controls), before[0], after[1]) if pilot.controls else None
+    by_month = _monthly(session, actor, pilot, areas, first=before[0], last=after[1])
+    controls = None
+    if pilot.controls:
+        controls = _monthly(session, actor, pilot, list(pilot.controls), first=before[0], last=after[1])
     names = org.division_names(session, [pilot.area, *pilot.controls])
     comparison, problem = None, None
     try:
@@ -91,7 +93,7 @@ def compare_pilot(session: Session, actor: Actor, pilot: Pilot, *, now: datetime
 
 
 def _monthly(
-    session: Session, actor: Actor, pilot: Pilot, areas: list[str], first: Month, last: Month
+    session: Session, actor: Actor, pilot: Pilot, areas: list[str], *, first: Month, last: Month
 ) -> dict[int, Totals]:
     """The areas' totals per month (several areas pooled)."""
     found: dict[int, Totals] = {}

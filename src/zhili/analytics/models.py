@@ -4,9 +4,10 @@
 reported in local time, how long it took, how it went). `kpi_cells` sums the facts per month,
 township, matter and unit: every measure is additive (counts, sums of hours and of their logarithms,
 a histogram of handling times), so any period, area, matter or unit is a sum of cells, and the KPI
-pages never read the case tables. `analytics_marks` remembers the newest timeline line counted; `pilots` are reforms tried in an area
-from a month on, compared before and after with comparable areas (`before_after`).
-Both are Core tables: they are written only by set-based statements and bulk loads.
+pages never read the case tables. `analytics_marks` remembers the newest timeline line counted.
+`pilots` are reforms tried in an area from a month on, compared before and after with comparable
+areas (`before_after`). All are Core tables, written by set-based statements, bulk loads and
+`pilots.register_pilot`.
 """
 
 from __future__ import annotations

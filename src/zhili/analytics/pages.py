@@ -8,14 +8,18 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from zhili.analytics import tables
+from zhili.analytics import pilot_form, pilots, tables
+from zhili.analytics.comparing import compare_pilot
 from zhili.analytics.filters import FilterInput, parse_filter
-from zhili.analytics.report import kpi_report
+from zhili.analytics.report import default_area, kpi_report
 from zhili.analytics.tables import TABLES
-from zhili.core.auth import PageActor
+from zhili.core.auth import Actor, PageActor
 from zhili.core.http import ClockDep, DbSession
+from zhili.core.params import IdPath
 from zhili.matters import queries as matters
 from zhili.org import queries as org
 from zhili.web.templating import renderer
@@ -83,3 +87,53 @@ def kpi_export(
     language = renderer(request).language(request)
     data = tables.export_file(report, table, language=language, file_format=file_format)
     return tables.download(data, file_format, f"kpis-{table}")
+
+
+@router.get("/kpis/pilots")
+def pilots_page(request: Request, session: DbSession, actor: PageActor) -> Response:
+    """试点对比: the pilots in my area, each a link to its before/after comparison; the form to register one."""
+    return _pilots_page(request, session, actor, form={}, errors={})
+
+
+def _pilots_page(
+    request: Request, session: Session, actor: Actor, *, form: dict[str, str], errors: dict[str, str], status: int = 200
+) -> Response:
+    return renderer(request).render(
+        request,
+        "analytics/pilots.html",
+        {
+            "actor": actor,
+            "pilots": pilots.list_pilots(session, actor),
+            "matters": matters.list_current(session),
+            "areas": org.child_divisions(session, default_area(actor)),
+            "form": form,
+            "errors": errors,
+        },
+        status_code=status,
+    )
+
+
+@router.post("/kpis/pilots")
+async def register_pilot_from_form(request: Request, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
+    """Register a pilot from the form; a refused form comes back with its input and each error by its field."""
+    raw = await request.form()
+    form = {name: str(raw.get(name) or "").strip() for name in pilot_form.FIELDS}
+    form["controls"] = " ".join(str(code) for code in raw.getlist("control"))
+    parsed, errors = pilot_form.parse(form)
+    if parsed is not None:
+        errors = await run_in_threadpool(pilots.check_pilot, session, actor, parsed)
+    if parsed is None or errors:
+        return await run_in_threadpool(_pilots_page, request, session, actor, form=form, errors=errors, status=422)
+    pilot = await run_in_threadpool(pilots.register_pilot, session, actor, parsed, now=clock.now())
+    return RedirectResponse(f"/kpis/pilots/{pilot.id}", status_code=303)
+
+
+@router.get("/kpis/pilots/{pilot_id}")
+def pilot_page(request: Request, pilot_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
+    """A pilot before and after, beside its controls: each measure's change with its interval, and the charts."""
+    pilot = pilots.load_pilot(session, actor, pilot_id)
+    view = compare_pilot(session, actor, pilot, now=clock.now())
+    matter_names = {m.code: m for m in matters.list_current(session)}
+    return renderer(request).render(
+        request, "analytics/pilot.html", {"actor": actor, "view": view, "matter": matter_names.get(pilot.matter)}
+    )

@@ -15,7 +15,7 @@ from zhili.core.clock import Clock
 from zhili.demo.case_timers import schedule_demo_timers
 from zhili.demo.cases import DemoCases, build_demo_cases
 from zhili.demo.firms import FIRMS, build_demo_firms
-from zhili.demo.pilot import parking_pilot
+from zhili.demo.pilot import parking_pilot, register_demo_pilot
 from zhili.demo.world import DEFAULT_SEED, DemoWorld, Step, build_demo_world
 from zhili.matters.service import sync_catalog
 from zhili.org.models import Department, Position
@@ -78,6 +78,7 @@ def build_demo(
     if step:
         step("KPI cells")
     refresh(session, now=clock.now(), full=True)
+    register_demo_pilot(session, parking_pilot(clock.now()), actor=actor, now=clock.now())
     if step:
         step("demo logins")
     create_account(

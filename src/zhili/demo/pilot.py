@@ -23,7 +23,13 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
+from sqlalchemy.orm import Session
+
+from zhili.analytics.pilots import Pilot, PilotIn, register_pilot
+from zhili.core.auth import Actor
+from zhili.core.months import Month
 from zhili.org.division_code import DivisionCode
+from zhili.org.queries import child_divisions
 
 CHINA = timezone(timedelta(hours=8))
 MONTHS_BEFORE_NOW = 5  # the pilot starts on the first of the month five months before the demo's now
@@ -114,3 +120,30 @@ class ParkingPilot:
 def parking_pilot(now: datetime) -> ParkingPilot:
     """The demo's pilot for a demo built at `now`."""
     return ParkingPilot(start=pilot_start(now))
+
+
+def register_demo_pilot(session: Session, pilot: ParkingPilot, *, actor: Actor, now: datetime) -> Pilot:
+    """Register the pilot the demo plays back, with the county's other subdistricts as controls.
+
+    Its reported effects are the seed's figures, so the comparison page can say whether the record
+    bears them out.
+    """
+    controls = tuple(
+        d.code for d in child_divisions(session, pilot.county) if d.name.endswith("街道") and d.code != pilot.township
+    )
+    local = pilot.start.astimezone(CHINA)
+    return register_pilot(
+        session,
+        actor,
+        PilotIn(
+            name="城区机动车违停治理一件事（府山街道试点）",
+            matter=pilot.matter,
+            area=pilot.township,
+            controls=controls,
+            start=Month.of(local.year, local.month),
+            reported_handling=pilot.handling_change,
+            reported_volume=pilot.volume_change,
+            reported_complaints=pilot.complaint_change,
+        ),
+        now=now,
+    )

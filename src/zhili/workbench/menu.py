@@ -25,6 +25,7 @@ WARNINGS = "/warnings"
 KPIS = "/kpis"
 COMMAND_CENTRE = "/command-centre"
 REPORTS = "/reports/monthly"
+PILOTS = "/kpis/pilots"
 
 LABELS = {
     HOME: "nav.home",
@@ -42,6 +43,7 @@ LABELS = {
     KPIS: "nav.kpis",
     COMMAND_CENTRE: "nav.command_centre",
     REPORTS: "nav.reports",
+    PILOTS: "nav.pilots",
 }
 
 # Per kind of work: the menu's items in order, and the ones on the phone's tab bar.
