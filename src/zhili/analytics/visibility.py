@@ -24,5 +24,10 @@ def visible_cells(actor: Actor) -> ColumnElement[bool]:
 
 
 def may_count_area(actor: Actor, division_code: str) -> bool:
-    """True when the actor's blocks reach the whole area (a pilot is registered and compared there)."""
-    return actor.scope.reaches_place(division_code)
+    """True when the actor's blocks reach the whole area (a pilot is registered and compared there).
+
+    Strips do not: a department counts only its own cases, so it cannot compare an area's.
+    """
+    if actor.scope.is_everything:
+        return True
+    return any(grant.department_id is None and grant.reaches_place(division_code) for grant in actor.scope.grants)
