@@ -14,7 +14,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from zhili.analytics.comparing import PilotComparison, compare_pilot
+from zhili.analytics.facts import CHINA
 from zhili.analytics.kpis import KpiFilter, Totals
+from zhili.analytics.pilots import list_pilots
 from zhili.analytics.report import KpiReport, KpiRow, default_area, kpi_report
 from zhili.core.auth import Actor
 from zhili.core.months import Month
@@ -33,6 +36,7 @@ class MonthlyReport:
     previous: Totals
     last_year: Totals
     trend: list[KpiRow]
+    pilots: list[PilotComparison]  # the area's pilots, compared up to the report's month
     made_at: datetime
 
     @property
@@ -51,6 +55,10 @@ def monthly_report(session: Session, actor: Actor, *, month: Month, area: str | 
     trend = kpi_report(
         session, actor, KpiFilter(first=Month(month.index - TREND_MONTHS + 1), last=month, division=chosen)
     ).trend
+    following = month + 1
+    month_end = datetime(following.year, following.month, 1, tzinfo=CHINA)  # the report's month is the last full one
+    in_area = [p for p in list_pilots(session, actor) if chosen is None or p.area.startswith(chosen)]
+    compared = [compare_pilot(session, actor, p, now=month_end) for p in in_area if p.start <= month]
     return MonthlyReport(
         month=month,
         area=chosen,
@@ -59,5 +67,6 @@ def monthly_report(session: Session, actor: Actor, *, month: Month, area: str | 
         previous=before,
         last_year=last_year,
         trend=trend,
+        pilots=compared,
         made_at=now,
     )

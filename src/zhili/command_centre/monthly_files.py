@@ -21,6 +21,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from zhili.analytics import tables
+from zhili.analytics.comparing import PilotComparison
 from zhili.analytics.report import KpiRow
 from zhili.command_centre.monthly import MonthlyReport
 from zhili.core.exports import safe_cell
@@ -101,6 +102,10 @@ def to_pdf(report: MonthlyReport, language: str) -> bytes:
     for name in list(book)[:3]:
         rows = book[name]
         story += [Paragraph(name, heading), _pdf_table(rows if name == next(iter(book)) else _short(rows))]
+    for view in report.pilots:
+        story += [Paragraph(f"{translate('report.pilots', language)} · {view.pilot.name}", heading)]
+        if view.comparison is not None:
+            story += [_pilot_chart(view), _pdf_table(_pilot_rows(view, language))]
     story += [Spacer(1, 4 * mm), Paragraph(translate("kpi.definitions_text", language), body)]
     document.build(story)
     return buffer.getvalue()
@@ -146,5 +151,40 @@ def _trend_chart(trend: Sequence[KpiRow]) -> Drawing:
     chart.categoryAxis.labels.fontSize = 6
     chart.valueAxis.labels.fontSize = 6
     chart.bars[0].fillColor = colors.HexColor("#1677ff")
+    drawing.add(chart)
+    return drawing
+
+
+def _pilot_rows(view: PilotComparison, language: str) -> list[list[Cell]]:
+    """A pilot's effects: measure, effect, interval, verdict."""
+    head: list[Cell] = [
+        translate(k, language) for k in ("pilot.measure", "pilot.effect", "pilot.interval", "pilot.verdict")
+    ]
+    rows = [head]
+    assert view.comparison is not None  # noqa: S101 - the caller checked
+    for m in view.comparison.measures:
+        e = m.effect
+        interval = f"{e.low * 100:+.1f}% ~ {e.high * 100:+.1f}%"
+        verdict = translate(f"pilot.verdict.{e.verdict.value}", language)
+        rows.append(
+            [translate(f"pilot.measure.{m.measure.value}", language), f"{e.change * 100:+.1f}%", interval, verdict]
+        )
+    return rows
+
+
+def _pilot_chart(view: PilotComparison) -> Drawing:
+    """The pilot's and the controls' geometric-mean handling hours, month by month (bars: pilot)."""
+    drawing = Drawing(180 * mm, 45 * mm)
+    chart = VerticalBarChart()
+    chart.x, chart.y, chart.width, chart.height = round(12 * mm), round(8 * mm), round(160 * mm), round(32 * mm)
+    hours = [h or 0.0 for h in view.pilot_series.hours]
+    controls = [h or 0.0 for h in view.control_series.hours] if view.control_series else []
+    chart.data = [hours, controls] if controls else [hours]
+    chart.categoryAxis.categoryNames = [m[2:] for m in view.months]
+    chart.categoryAxis.labels.fontSize = 6
+    chart.valueAxis.labels.fontSize = 6
+    chart.bars[0].fillColor = colors.HexColor("#1677ff")
+    if controls:
+        chart.bars[1].fillColor = colors.HexColor("#bfbfbf")
     drawing.add(chart)
     return drawing
