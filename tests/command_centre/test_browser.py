@@ -27,3 +27,13 @@ def test_the_kpi_page_fits_a_phone_and_draws_its_trend(browser: Any, server: str
     page.wait_for_selector("#kpi-trend[data-ready='true'] svg")
     assert page.locator("#kpi-tiles li").count() == 14
     assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_the_parking_pilot_charts_its_months_beside_the_controls(browser: Any, server: str) -> None:
+    page = _login(browser, server, "kc-centre", DESK)
+    page.click("nav.desk-menu a[href='/kpis']")
+    page.click("#kpi-links a[href='/kpis/pilots']")
+    page.locator("#pilots a").first.click()
+    page.wait_for_selector("#pilot-hours[data-ready='true'] svg")
+    assert page.locator(".chart-grid svg").count() == 3
+    assert page.locator("#pilot-effects tr[data-measure]").count() == 3

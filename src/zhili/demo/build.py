@@ -15,6 +15,7 @@ from zhili.core.clock import Clock
 from zhili.demo.case_timers import schedule_demo_timers
 from zhili.demo.cases import DemoCases, build_demo_cases
 from zhili.demo.firms import FIRMS, build_demo_firms
+from zhili.demo.live_campaign import dispatch_live_campaign
 from zhili.demo.pilot import parking_pilot, register_demo_pilot
 from zhili.demo.world import DEFAULT_SEED, DemoWorld, Step, build_demo_world
 from zhili.matters.service import sync_catalog
@@ -72,6 +73,9 @@ def build_demo(
         step("running clocks")
     schedule_demo_timers(session, now=clock.now())
     session.commit()
+    if step:
+        step("a live campaign in 柯城区")
+    dispatch_live_campaign(session, actor=actor, now=clock.now())
     if step:
         step(f"{firms:,} firms, three years of department feeds, last month's warnings")
     build_demo_firms(session, clock=clock, seed=seed, firms=firms)

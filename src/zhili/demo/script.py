@@ -78,7 +78,7 @@ def _triage(life: Life) -> bool:
         life.act(lc.Return(parties=LEAD, reason=life.rng.choice(RETURN_WHY)), life.hours(0.5, 6), lead)
         life.act(lc.Dispatch(parties=DISPATCHER, lead_unit_id=life.lead_unit_id), life.hours(0.5, 8), dispatcher)
     life.act(lc.Sign(parties=LEAD), life.within(Phase.SIGN), lead)
-    life.act(lc.Start(parties=LEAD), life.hours(0.5, 16), lead)
+    life.act(lc.Start(parties=LEAD), life.within(Phase.HANDLE, 0.15), lead)
     return True
 
 

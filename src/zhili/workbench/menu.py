@@ -24,8 +24,6 @@ CALENDAR = "/admin/calendar"
 WARNINGS = "/warnings"
 KPIS = "/kpis"
 COMMAND_CENTRE = "/command-centre"
-REPORTS = "/reports/monthly"
-PILOTS = "/kpis/pilots"
 
 LABELS = {
     HOME: "nav.home",
@@ -42,28 +40,11 @@ LABELS = {
     WARNINGS: "nav.warnings",
     KPIS: "nav.kpis",
     COMMAND_CENTRE: "nav.command_centre",
-    REPORTS: "nav.reports",
-    PILOTS: "nav.pilots",
 }
 
 # Per kind of work: the menu's items in order, and the ones on the phone's tab bar.
 CENTRE = (
-    (
-        HOME,
-        CASES,
-        SUPERVISION,
-        CAMPAIGNS,
-        COMMAND_CENTRE,
-        KPIS,
-        REPORTS,
-        WARNINGS,
-        TASKS,
-        REPORT,
-        MAP,
-        ORG,
-        MATTERS,
-        INBOX,
-    ),
+    (HOME, CASES, SUPERVISION, CAMPAIGNS, COMMAND_CENTRE, KPIS, WARNINGS, TASKS, REPORT, MAP, ORG, MATTERS, INBOX),
     (HOME, CASES, SUPERVISION, CAMPAIGNS),  # with 更多 for the rest: five places on a phone
 )
 # Administrators keep the country's settings too: the official work calendar.
