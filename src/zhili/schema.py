@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from zhili.access import models as access_models
+from zhili.assessment import models as assessment_models
 from zhili.campaigns import models as campaigns_models
 from zhili.cases import models as cases_models
 from zhili.clocks import models as clocks_models
@@ -26,6 +27,7 @@ MODEL_MODULES = (
     clocks_models,
     campaigns_models,
     early_warning_models,
+    assessment_models,
 )
 metadata = Base.metadata
 
