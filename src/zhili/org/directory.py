@@ -22,7 +22,7 @@ def divisions_at(session: Session, county: str, level: str) -> dict[str, str]:
     rows = session.execute(
         select(Division.code, Division.name).where(Division.level == level, DivisionCode(county).subtree(Division.code))
     )
-    return dict(rows)
+    return dict(rows.all())
 
 
 def units_in(session: Session, county: str) -> dict[int, tuple[str, str]]:
@@ -40,7 +40,7 @@ def division_names(session: Session, codes: Iterable[str]) -> dict[str, str]:
     wanted = sorted(set(codes))
     if not wanted:
         return {}
-    return dict(session.execute(select(Division.code, Division.name).where(Division.code.in_(wanted))))
+    return dict(session.execute(select(Division.code, Division.name).where(Division.code.in_(wanted))).all())
 
 
 def unit_names(session: Session, unit_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
@@ -60,4 +60,4 @@ def visible_people(session: Session, scope: Scope, person_ids: Iterable[int]) ->
     if not wanted:
         return {}
     rows = session.execute(select(Person.id, Person.name).where(Person.id.in_(wanted), sees_person(scope, Person.id)))
-    return dict(rows)
+    return dict(rows.all())
