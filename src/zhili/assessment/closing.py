@@ -15,7 +15,7 @@ from sqlalchemy import func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from zhili.assessment import months, versions
+from zhili.assessment import months, versions, visibility
 from zhili.assessment.facts import Frame, scored_facts
 from zhili.assessment.models import AssessmentClose, AssessmentLine, AssessmentScore
 from zhili.assessment.period import Month
@@ -25,7 +25,7 @@ from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.core.errors import ConflictError, ForbiddenError
 from zhili.org.division_code import DivisionCode, DivisionLevel
-from zhili.org.permissions import require_manager, require_writable
+from zhili.org.permissions import require_manager
 from zhili.org.roles import Role
 
 CLOSERS = frozenset({Role.ADMIN, Role.CENTRE_STAFF})
@@ -70,7 +70,7 @@ def close_month(session: Session, *, actor: Actor, clock: Clock, county: str, mo
     if code.level is not DivisionLevel.COUNTY:
         raise ConflictError("months are closed per county")
     require_manager(actor)
-    require_writable(actor, county, None, what="the county")
+    visibility.require_county(actor, county)  # 404 outside; seen but not managed: 403
     if not may_close(actor, county):
         raise ForbiddenError("only the county's governance centre and administrators close a month")
     now = clock.now()

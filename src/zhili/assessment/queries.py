@@ -1,0 +1,176 @@
+"""Assessment reads for the pages, the API and the home page: rankings, breakdowns, trends, one's standing.
+
+Every read checks the reader first (`assessment.visibility`): a county's ranking for those who work
+in it, a breakdown for those who may see its subject, people by name only when visible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from zhili.assessment import months, visibility
+from zhili.assessment.model import SubjectKind
+from zhili.assessment.months import Line, MonthScores
+from zhili.assessment.period import Month
+from zhili.assessment.scoring import COUNTY, DEPARTMENT, LEVELS, PERSON, TOWNSHIP, SubjectScore
+from zhili.core.auth import Actor
+from zhili.core.errors import InvalidInputError, NotFoundError
+from zhili.org import directory
+from zhili.org.division_code import DivisionCode, DivisionLevel
+
+TREND_MONTHS = 6
+LEVEL_KINDS = {
+    TOWNSHIP: SubjectKind.DIVISION,
+    COUNTY: SubjectKind.DIVISION,
+    DEPARTMENT: SubjectKind.UNIT,
+    PERSON: SubjectKind.PERSON,
+}
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """One level of a county's month, ranked, with the reader's own subjects marked."""
+
+    county: str
+    county_name: str
+    month: Month
+    level: str
+    closed_at: datetime | None
+    version_id: int
+    rows: list[SubjectScore]
+    own: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """One subject's month: its score and every line behind it."""
+
+    county: str
+    month: Month
+    score: SubjectScore | None
+    lines: list[Line]
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Standing:
+    """The reader's own township or unit this month: rank among how many, total, and the biggest losses."""
+
+    kind: SubjectKind
+    subject_id: str
+    name: str
+    month: Month
+    rank: int
+    of: int
+    total: float
+    full_marks: float
+    losses: list[Line] = field(default_factory=list)
+
+
+def own_subjects(actor: Actor) -> frozenset[str]:
+    """The divisions (a block on a township or county) and units (posts in them) the reader answers for."""
+    found = {str(unit) for unit in actor.units}
+    for grant in actor.scope.grants:
+        code = DivisionCode(grant.division_prefix)
+        if grant.department_id is None and code.level in {DivisionLevel.TOWNSHIP, DivisionLevel.COUNTY}:
+            found.add(code.value)
+    if actor.person_id is not None:
+        found.add(str(actor.person_id))
+    return frozenset(found)
+
+
+def default_county(actor: Actor, county: str | None) -> str:
+    """The county asked for, else the reader's first county; a 422 when neither names one."""
+    if county:
+        code = DivisionCode(county)
+        if code.level is not DivisionLevel.COUNTY:
+            raise InvalidInputError("choose a county", errors=[{"field": "county", "message": "a county code"}])
+        visibility.require_county(actor, code.value)
+        return code.value
+    found = visibility.counties_of(actor)
+    if not found:
+        raise InvalidInputError("choose a county", errors=[{"field": "county", "message": "a county code"}])
+    return found[0]
+
+
+def ranking(session: Session, actor: Actor, *, county: str | None, month: Month, level: str, now: datetime) -> Ranking:
+    """The level's ranking in the county's month (live or frozen)."""
+    if level not in LEVELS:
+        raise InvalidInputError("unknown level", errors=[{"field": "level", "message": f"one of {', '.join(LEVELS)}"}])
+    code = default_county(actor, county)
+    found = months.month_scores(session, code, month, now=now, scope=actor.scope)
+    rows = sorted((s for s in found.scores if s.level == level), key=lambda s: (s.rank, s.name))
+    name = directory.division_names(session, [code]).get(code, code)
+    return Ranking(code, name, month, level, found.closed_at, found.version_id, rows, own_subjects(actor))
+
+
+def county_of(session: Session, kind: SubjectKind, subject_id: str, county: str | None) -> str:
+    """The county a subject is scored in: its own for a division or unit, the one asked for a person."""
+    if kind is SubjectKind.DIVISION:
+        return DivisionCode(subject_id).at_most(DivisionLevel.COUNTY).value
+    if kind is SubjectKind.UNIT:
+        unit = directory.unit_names(session, [int(subject_id)]).get(int(subject_id))
+        if unit is None:
+            raise NotFoundError("no such assessment subject")
+        return DivisionCode(unit[1]).at_most(DivisionLevel.COUNTY).value
+    if not county:
+        raise InvalidInputError(
+            "a person's breakdown names the county", errors=[{"field": "county", "message": "a county code"}]
+        )
+    return DivisionCode(county).at_most(DivisionLevel.COUNTY).value
+
+
+def breakdown(
+    session: Session,
+    actor: Actor,
+    *,
+    kind: SubjectKind,
+    subject_id: str,
+    month: Month,
+    county: str | None,
+    now: datetime,
+) -> Breakdown:
+    """Every line of one subject's month, with its score; 404 outside the reader's scope."""
+    visibility.require_subject(session, actor, kind, subject_id)
+    code = county_of(session, kind, subject_id, county)
+    found = months.month_scores(session, code, month, now=now, scope=actor.scope)
+    score = next((s for s in found.scores if s.kind is kind and s.subject_id == subject_id), None)
+    lines = months.lines(session, code, month, kind, subject_id, now=now)
+    return Breakdown(code, month, score, lines, found.closed_at)
+
+
+def trend(
+    session: Session, actor: Actor, *, county: str, month: Month, level: str, now: datetime
+) -> dict[str, list[float | None]]:
+    """The level's totals over the last months (oldest first), per subject id, and the level's mean (`mean`)."""
+    series: dict[str, list[float | None]] = {}
+    span = month.back(TREND_MONTHS)
+    for index, each in enumerate(span):
+        found: MonthScores = months.month_scores(session, county, each, now=now, scope=actor.scope)
+        rows = [s for s in found.scores if s.level == level]
+        for row in rows:
+            series.setdefault(row.subject_id, [None] * len(span))[index] = row.total
+        mean = round(sum(r.total for r in rows) / len(rows), 2) if rows else None
+        series.setdefault("mean", [None] * len(span))[index] = mean
+    return series
+
+
+def standing(session: Session, actor: Actor, month: Month, *, now: datetime) -> Standing | None:
+    """The reader's township or unit this month: its rank, total and the three biggest point losses."""
+    own = own_subjects(actor)
+    counties = visibility.counties_of(actor)
+    if not counties:
+        return None
+    found = months.month_scores(session, counties[0], month, now=now, scope=actor.scope)
+    mine = next((s for s in found.scores if s.subject_id in own and s.level in {TOWNSHIP, DEPARTMENT}), None)
+    if mine is None:
+        return None
+    level = [s for s in found.scores if s.level == mine.level]
+    lines = months.lines(session, counties[0], month, mine.kind, mine.subject_id, now=now)
+    losses = sorted(lines, key=lambda line: line.points)[:3]
+    return Standing(
+        mine.kind, mine.subject_id, mine.name, month, mine.rank, len(level), mine.total, mine.full_marks, losses
+    )
