@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Float, Integer, Select, String, case, cast, func, literal, null, select, union_all
-from sqlalchemy.sql.selectable import CompoundSelect, Subquery
+from sqlalchemy.sql.selectable import CTE, CompoundSelect, Subquery
 
 from zhili.assessment.model import AssessmentModel, Indicator, Method, Penalty, Source
 from zhili.assessment.models import AssessmentRating
@@ -43,25 +43,24 @@ class Frame:
 
 
 _CASE_FACTS: dict[Source, Callable[..., Select[Any]]] = {
-    Source.PHASE_END: record.phase_ends,
     Source.VERIFICATION: record.verifications,
     Source.RETURN: record.returns,
     Source.RATING: record.ratings,
 }
 
 
-def _source(indicator: Indicator, frame: Frame) -> Select[Any]:
-    kind, bounds = indicator.subject.value, frame.bounds
+def _source(indicator: Indicator, frame: Frame, events: CTE) -> Select[Any]:
+    kind = indicator.subject.value
     if indicator.source is Source.PHASE_END:
-        return record.phase_ends(subject=kind, phases=indicator.phases, **bounds)
+        return record.phase_ends(events, subject=kind, phases=indicator.phases)
     if indicator.source in _CASE_FACTS:
-        return _CASE_FACTS[indicator.source](subject=kind, **bounds)
+        return _CASE_FACTS[indicator.source](events, subject=kind)
     if indicator.source is Source.REOPEN:
-        return record.ratings(subject=kind, reopened=True, **bounds)
+        return record.ratings(events, subject=kind, reopened=True)
     if indicator.source is Source.CROSS:
         return cross_ratings(subject=kind, county=frame.county, month=frame.month)
     report = indicator.source is Source.TASK_REPORT
-    return task_facts.task_facts(subject=kind, now=frame.now, report=report, **bounds)
+    return task_facts.task_facts(subject=kind, now=frame.now, report=report, **frame.bounds)
 
 
 def cross_ratings(*, subject: str, county: str, month: Month) -> Select[Any]:
@@ -95,8 +94,8 @@ def _scored(base: Subquery, points: Any, *, key: str, dimension: str, subject: s
     )
 
 
-def _indicator(indicator: Indicator, frame: Frame, scale: int) -> Select[Any]:
-    base = _source(indicator, frame).subquery()
+def _indicator(indicator: Indicator, frame: Frame, events: CTE, scale: int) -> Select[Any]:
+    base = _source(indicator, frame, events).subquery()
     weight = literal(float(indicator.weight))
     per_subject = func.count().over(partition_by=base.c.subject_id)
     if indicator.method is Method.RATE:
@@ -121,6 +120,7 @@ def _penalty(penalty: Penalty, frame: Frame) -> Select[Any]:
 
 def scored_facts(model: AssessmentModel, frame: Frame) -> CompoundSelect[Any]:
     """Every fact of the county's month under this model, with its points (0 for those that cost nothing)."""
-    parts = [_indicator(indicator, frame, model.rating_scale) for indicator in model.indicators]
+    events = record.month_events(**frame.bounds)
+    parts = [_indicator(indicator, frame, events, model.rating_scale) for indicator in model.indicators]
     parts += [_penalty(penalty, frame) for penalty in model.penalties]
     return union_all(*parts)

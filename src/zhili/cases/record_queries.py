@@ -38,12 +38,14 @@ from sqlalchemy import (
     column,
     func,
     literal,
+    or_,
     select,
     table,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.selectable import CTE
 
 from zhili.cases.models import Case, CaseEvent, SupervisionCard
 from zhili.core.sql_json import json_text, json_true
@@ -84,72 +86,84 @@ def actor_person(actor: Any) -> ColumnElement[int | None]:
     )
 
 
-def _subject(subject: str) -> ColumnElement[str]:
-    if subject == DIVISION:
-        return cast(Case.dispatcher_division, String)
-    if subject == UNIT:
-        unit = func.coalesce(
-            cast(json_text(CaseEvent.details, "from_lead_unit_id"), Integer), Case.lead_unit_id, Case.routed_unit_id
-        )
-        return cast(unit, String)
-    if subject == PERSON:
-        return cast(actor_person(CaseEvent.actor), String)
-    raise ValueError(f"unknown subject kind {subject!r}")
+# The kinds of line the assessment reads besides those that end a phase.
+_SCORED_KINDS = ("verify", "verify_failed", "dispatch", "return", "rate")
 
 
-def _event_facts(
-    subject: str, *, county: str, since: datetime, until: datetime, condition: ColumnElement[bool], bad: Any
-) -> Select[Any]:
-    subject_id = _subject(subject)
-    return (
+def month_events(*, county: str, since: datetime, until: datetime) -> CTE:
+    """The county's scored timeline lines of [since, until), read once (a materialized CTE) with their fields.
+
+    Every fact function below selects from it, so a month's statement reads the timeline once however
+    many indicators the model has. Columns: `id`, `case_id`, `case_number`, `kind`, `at`,
+    `status_after`, `phase_ended`, `phase_late` (1/0), `rating`, and who answers: `division`, `unit`, `person`.
+    """
+    unit = func.coalesce(
+        cast(json_text(CaseEvent.details, "from_lead_unit_id"), Integer), Case.lead_unit_id, Case.routed_unit_id
+    )
+    ended = json_text(CaseEvent.details, "phase_ended")
+    statement = (
         select(
-            subject_id.label("subject_id"),
+            CaseEvent.id.label("id"),
             CaseEvent.case_id.label("case_id"),
             Case.number.label("case_number"),
-            CaseEvent.kind.label("event_kind"),
+            CaseEvent.kind.label("kind"),
             CaseEvent.at.label("at"),
-            ("event:" + cast(CaseEvent.id, String)).label("ref"),
-            case((bad, 1), else_=0).label("bad"),
-            literal(0.0).label("value"),
+            CaseEvent.status_after.label("status_after"),
+            ended.label("phase_ended"),
+            case((json_true(CaseEvent.details, "phase_late"), 1), else_=0).label("phase_late"),
+            json_text(CaseEvent.details, "rating").label("rating"),
+            cast(Case.dispatcher_division, String).label("division"),
+            cast(unit, String).label("unit"),
+            cast(actor_person(CaseEvent.actor), String).label("person"),
         )
         .join(Case, Case.id == CaseEvent.case_id)
         .where(
             CaseEvent.at >= since,
             CaseEvent.at < until,
             DivisionCode(county).subtree(Case.place_code),
-            condition,
-            subject_id.is_not(None),
+            or_(ended.is_not(None), CaseEvent.kind.in_(_SCORED_KINDS)),
         )
     )
+    return statement.cte("month_events").prefix_with("MATERIALIZED")
 
 
-def phase_ends(*, subject: str, county: str, since: datetime, until: datetime, phases: Sequence[str]) -> Select[Any]:
-    """Lines that ended one of `phases` in [since, until); bad when the phase ended after its due time."""
-    ended = json_text(CaseEvent.details, "phase_ended").in_(list(phases))
-    late = json_true(CaseEvent.details, "phase_late")
-    return _event_facts(subject, county=county, since=since, until=until, condition=ended, bad=late)
+def _event_facts(events: CTE, subject: str, condition: ColumnElement[bool], bad: ColumnElement[bool]) -> Select[Any]:
+    if subject not in {DIVISION, UNIT, PERSON}:
+        raise ValueError(f"unknown subject kind {subject!r}")
+    subject_id = events.c[subject]
+    return select(
+        subject_id.label("subject_id"),
+        events.c.case_id,
+        events.c.case_number,
+        events.c.kind.label("event_kind"),
+        events.c.at,
+        ("event:" + cast(events.c.id, String)).label("ref"),
+        case((bad, 1), else_=0).label("bad"),
+        literal(0.0).label("value"),
+    ).where(condition, subject_id.is_not(None))
 
 
-def verifications(*, subject: str, county: str, since: datetime, until: datetime) -> Select[Any]:
+def phase_ends(events: CTE, *, subject: str, phases: Sequence[str]) -> Select[Any]:
+    """Lines that ended one of `phases`; bad when the phase ended after its due time."""
+    return _event_facts(events, subject, events.c.phase_ended.in_(list(phases)), events.c.phase_late == 1)
+
+
+def verifications(events: CTE, *, subject: str) -> Select[Any]:
     """Verification lines; bad when verification failed (rework)."""
-    kinds = CaseEvent.kind.in_(["verify", "verify_failed"])
     return _event_facts(
-        subject, county=county, since=since, until=until, condition=kinds, bad=CaseEvent.kind == "verify_failed"
+        events, subject, events.c.kind.in_(["verify", "verify_failed"]), events.c.kind == "verify_failed"
     )
 
 
-def returns(*, subject: str, county: str, since: datetime, until: datetime) -> Select[Any]:
+def returns(events: CTE, *, subject: str) -> Select[Any]:
     """Dispatch and return lines; bad when the case was returned to triage."""
-    kinds = CaseEvent.kind.in_(["dispatch", "return"])
-    return _event_facts(
-        subject, county=county, since=since, until=until, condition=kinds, bad=CaseEvent.kind == "return"
-    )
+    return _event_facts(events, subject, events.c.kind.in_(["dispatch", "return"]), events.c.kind == "return")
 
 
-def ratings(*, subject: str, county: str, since: datetime, until: datetime, reopened: bool = False) -> Select[Any]:
+def ratings(events: CTE, *, subject: str, reopened: bool = False) -> Select[Any]:
     """Citizens' rating lines; bad when dissatisfied (or, with `reopened`, when the rating reopened the case)."""
-    bad = CaseEvent.status_after == "reopened" if reopened else json_text(CaseEvent.details, "rating") == "dissatisfied"
-    return _event_facts(subject, county=county, since=since, until=until, condition=CaseEvent.kind == "rate", bad=bad)
+    bad = events.c.status_after == "reopened" if reopened else events.c.rating == "dissatisfied"
+    return _event_facts(events, subject, events.c.kind == "rate", bad)
 
 
 def cards(*, subject: str, county: str, since: datetime, until: datetime, action: str) -> Select[Any]:

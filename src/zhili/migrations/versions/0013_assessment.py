@@ -114,7 +114,6 @@ def upgrade() -> None:
         batch_op.create_index("ix_assessment_scores_subject", ["subject_kind", "subject_id", "month"], unique=False)
 
 
-
 def downgrade() -> None:
     """Revert this revision."""
     with op.batch_alter_table("assessment_scores", schema=None) as batch_op:
