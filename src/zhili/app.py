@@ -13,6 +13,9 @@ from zhili.access import api as access_api
 from zhili.access import pages as access_pages
 from zhili.access.actor_cache import ActorCache
 from zhili.access.deps import resolve_actor
+from zhili.assessment import api as assessment_api
+from zhili.assessment import model_pages as assessment_model_pages
+from zhili.assessment import pages as assessment_pages
 from zhili.campaigns.board import api as board_api
 from zhili.campaigns.board import pages as board_pages
 from zhili.campaigns.dispatch import api as campaigns_api
@@ -62,6 +65,7 @@ TEMPLATE_PACKAGES = (
     "zhili.workbench",
     "zhili.clocks",
     "zhili.early_warning",
+    "zhili.assessment",
 )
 
 
@@ -124,6 +128,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
         clocks_pages.router,
         early_warning_pages.router,
         detector_pages.router,
+        assessment_api.router,
+        assessment_pages.router,
+        assessment_model_pages.router,
     )
     for router in routers:
         app.include_router(router)

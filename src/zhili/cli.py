@@ -13,6 +13,7 @@ from rich.table import Table
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from zhili.assessment import cli as assessment_cli
 from zhili.campaigns import cli as campaigns_cli
 from zhili.clocks import cli as calendar_cli
 from zhili.clocks.calendar import CHINA
@@ -61,6 +62,7 @@ for sub, name in (
     (campaigns_cli.app, "campaigns"),
     (calendar_cli.app, "calendar"),
     (warnings_cli.app, "warnings"),
+    (assessment_cli.app, "assessment"),
 ):
     app.add_typer(sub, name=name)
 

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Float, Integer, Select, String, case, cast, func, literal, null, select, union_all
 from sqlalchemy.sql.selectable import CTE, CompoundSelect, Subquery
 
-from zhili.assessment.model import AssessmentModel, Indicator, Method, Penalty, Source
+from zhili.assessment.model import AssessmentModel, Indicator, Method, Penalty, Source, SubjectKind
 from zhili.assessment.models import AssessmentRating
 from zhili.assessment.period import Month
 from zhili.campaigns.scores import facts as task_facts
@@ -118,9 +118,13 @@ def _penalty(penalty: Penalty, frame: Frame) -> Select[Any]:
     )
 
 
-def scored_facts(model: AssessmentModel, frame: Frame) -> CompoundSelect[Any]:
-    """Every fact of the county's month under this model, with its points (0 for those that cost nothing)."""
+def scored_facts(model: AssessmentModel, frame: Frame, kind: SubjectKind | None = None) -> CompoundSelect[Any]:
+    """Every fact of the county's month under this model (of one kind of subject), with its points (0: free)."""
     events = record.month_events(**frame.bounds)
-    parts = [_indicator(indicator, frame, events, model.rating_scale) for indicator in model.indicators]
-    parts += [_penalty(penalty, frame) for penalty in model.penalties]
+    parts = [
+        _indicator(indicator, frame, events, model.rating_scale)
+        for indicator in model.indicators
+        if kind in {None, indicator.subject}
+    ]
+    parts += [_penalty(penalty, frame) for penalty in model.penalties if kind in {None, penalty.subject}]
     return union_all(*parts)

@@ -56,19 +56,25 @@ def closed(session: Session, county: str, month: Month) -> AssessmentClose | Non
     ).first()
 
 
-def universe(session: Session, county: str) -> dict[tuple[SubjectKind, str], str]:
+def universe(session: Session, county: str, kind: SubjectKind | None = None) -> dict[tuple[SubjectKind, str], str]:
     """The subjects ranked even without an event: the county, its townships and its units (→ level)."""
-    found: dict[tuple[SubjectKind, str], str] = {(SubjectKind.DIVISION, county): COUNTY}
-    found |= {(SubjectKind.DIVISION, code): TOWNSHIP for code in directory.divisions_at(session, county, TOWNSHIP)}
-    found |= {(SubjectKind.UNIT, str(unit)): DEPARTMENT for unit in directory.units_in(session, county)}
+    found: dict[tuple[SubjectKind, str], str] = {}
+    if kind in {None, SubjectKind.DIVISION}:
+        found[SubjectKind.DIVISION, county] = COUNTY
+        found |= {(SubjectKind.DIVISION, code): TOWNSHIP for code in directory.divisions_at(session, county, TOWNSHIP)}
+    if kind in {None, SubjectKind.UNIT}:
+        found |= {(SubjectKind.UNIT, str(unit)): DEPARTMENT for unit in directory.units_in(session, county)}
     return found
 
 
-def compute(session: Session, county: str, month: Month, *, now: datetime, scope: Scope) -> MonthScores:
-    """The month scored live from the record under the model in force (people named as `scope` may see)."""
+def compute(
+    session: Session, county: str, month: Month, *, now: datetime, scope: Scope, kind: SubjectKind | None = None
+) -> MonthScores:
+    """The month scored live under the model in force (one kind of subject, or all; people named as `scope` may see)."""
     version = versions.for_month(session, month, now=now)
     frame = Frame(county, month, now)
-    scores = score_month(version.model, tallies(session, version.model, frame), universe(session, county))
+    found = tallies(session, version.model, frame, kind)
+    scores = score_month(version.model, found, universe(session, county, kind))
     name_scores(session, scores, scope)
     return MonthScores(county, month, version.id, None, scores)
 
@@ -94,14 +100,19 @@ def name_scores(session: Session, scores: list[SubjectScore], scope: Scope) -> N
     scores[:] = kept
 
 
-def month_scores(session: Session, county: str, month: Month, *, now: datetime, scope: Scope) -> MonthScores:
-    """The month's scores: the frozen rows of a closed month, else computed live."""
+def month_scores(
+    session: Session, county: str, month: Month, *, now: datetime, scope: Scope, kind: SubjectKind | None = None
+) -> MonthScores:
+    """The month's scores (of one kind of subject, or all): the frozen rows of a closed month, else computed live."""
     close = closed(session, county, month)
     if close is None:
-        return compute(session, county, month, now=now, scope=scope)
-    rows = session.scalars(
-        select(AssessmentScore).where(AssessmentScore.county_code == county, AssessmentScore.month == str(month))
+        return compute(session, county, month, now=now, scope=scope, kind=kind)
+    statement = select(AssessmentScore).where(
+        AssessmentScore.county_code == county, AssessmentScore.month == str(month)
     )
+    if kind is not None:
+        statement = statement.where(AssessmentScore.subject_kind == kind.value)
+    rows = session.scalars(statement)
     scores = [_frozen(row) for row in rows]
     people = directory.visible_people(
         session, scope, [int(s.subject_id) for s in scores if s.kind is SubjectKind.PERSON]
@@ -154,7 +165,7 @@ def lines(
         )
     else:
         version = versions.for_month(session, month, now=now)
-        facts = scored_facts(version.model, Frame(county, month, now)).subquery()
+        facts = scored_facts(version.model, Frame(county, month, now), kind).subquery()
         statement = select(
             facts.c.dimension,
             facts.c.indicator,

@@ -101,7 +101,7 @@ def ranking(session: Session, actor: Actor, *, county: str | None, month: Month,
     if level not in LEVELS:
         raise InvalidInputError("unknown level", errors=[{"field": "level", "message": f"one of {', '.join(LEVELS)}"}])
     code = default_county(actor, county)
-    found = months.month_scores(session, code, month, now=now, scope=actor.scope)
+    found = months.month_scores(session, code, month, now=now, scope=actor.scope, kind=LEVEL_KINDS[level])
     rows = sorted((s for s in found.scores if s.level == level), key=lambda s: (s.rank, s.name))
     name = directory.division_names(session, [code]).get(code, code)
     return Ranking(code, name, month, level, found.closed_at, found.version_id, rows, own_subjects(actor))
@@ -136,7 +136,7 @@ def breakdown(
     """Every line of one subject's month, with its score; 404 outside the reader's scope."""
     visibility.require_subject(session, actor, kind, subject_id)
     code = county_of(session, kind, subject_id, county)
-    found = months.month_scores(session, code, month, now=now, scope=actor.scope)
+    found = months.month_scores(session, code, month, now=now, scope=actor.scope, kind=kind)
     score = next((s for s in found.scores if s.kind is kind and s.subject_id == subject_id), None)
     lines = months.lines(session, code, month, kind, subject_id, now=now)
     return Breakdown(code, month, score, lines, found.closed_at)
@@ -149,7 +149,9 @@ def trend(
     series: dict[str, list[float | None]] = {}
     span = month.back(TREND_MONTHS)
     for index, each in enumerate(span):
-        found: MonthScores = months.month_scores(session, county, each, now=now, scope=actor.scope)
+        found: MonthScores = months.month_scores(
+            session, county, each, now=now, scope=actor.scope, kind=LEVEL_KINDS[level]
+        )
         rows = [s for s in found.scores if s.level == level]
         for row in rows:
             series.setdefault(row.subject_id, [None] * len(span))[index] = row.total
@@ -159,12 +161,16 @@ def trend(
 
 
 def standing(session: Session, actor: Actor, month: Month, *, now: datetime) -> Standing | None:
-    """The reader's township or unit this month: its rank, total and the three biggest point losses."""
-    own = own_subjects(actor)
+    """The reader's township (a block on it) or unit this month: rank, total and the three biggest point losses."""
     counties = visibility.counties_of(actor)
-    if not counties:
+    townships = [
+        g.division_prefix for g in actor.scope.grants if _is_township(g.division_prefix) and g.department_id is None
+    ]
+    kind = SubjectKind.DIVISION if townships else SubjectKind.UNIT if actor.units else None
+    if kind is None or not counties:
         return None
-    found = months.month_scores(session, counties[0], month, now=now, scope=actor.scope)
+    own = set(townships) if townships else {str(unit) for unit in actor.units}
+    found = months.month_scores(session, counties[0], month, now=now, scope=actor.scope, kind=kind)
     mine = next((s for s in found.scores if s.subject_id in own and s.level in {TOWNSHIP, DEPARTMENT}), None)
     if mine is None:
         return None
@@ -174,3 +180,7 @@ def standing(session: Session, actor: Actor, month: Month, *, now: datetime) -> 
     return Standing(
         mine.kind, mine.subject_id, mine.name, month, mine.rank, len(level), mine.total, mine.full_marks, losses
     )
+
+
+def _is_township(code: str) -> bool:
+    return bool(code) and DivisionCode(code).level is DivisionLevel.TOWNSHIP

@@ -48,9 +48,11 @@ class SubjectScore:
     rank: int = 0
 
 
-def tallies(session: Session, model: AssessmentModel, frame: Frame) -> dict[tuple[str, str, str], Tally]:
-    """(subject kind, subject id, indicator) → its tally, from one GROUP BY over the month's facts."""
-    facts = scored_facts(model, frame).subquery()
+def tallies(
+    session: Session, model: AssessmentModel, frame: Frame, kind: SubjectKind | None = None
+) -> dict[tuple[str, str, str], Tally]:
+    """(subject kind, subject id, indicator) → its tally, from one GROUP BY over the month's facts (of one kind)."""
+    facts = scored_facts(model, frame, kind).subquery()
     statement = select(
         facts.c.subject_kind,
         facts.c.subject_id,

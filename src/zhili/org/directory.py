@@ -61,3 +61,11 @@ def visible_people(session: Session, scope: Scope, person_ids: Iterable[int]) ->
         return {}
     rows = session.execute(select(Person.id, Person.name).where(Person.id.in_(wanted), sees_person(scope, Person.id)))
     return dict(rows.all())
+
+
+def counties(session: Session, codes: Iterable[str] | None = None) -> dict[str, str]:
+    """Counties (code → name): these, or every county when `codes` is None (administrators choose among all)."""
+    statement = select(Division.code, Division.name).where(Division.level == "county")
+    if codes is not None:
+        statement = statement.where(Division.code.in_(sorted(set(codes))))
+    return dict(session.execute(statement.order_by(Division.code)).all())

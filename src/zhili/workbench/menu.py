@@ -22,6 +22,8 @@ ORG = "/org"
 MATTERS = "/matters"
 CALENDAR = "/admin/calendar"
 WARNINGS = "/warnings"
+ASSESSMENT = "/assessment"  # 四维考评
+ASSESSMENT_MODEL = "/admin/assessment"
 
 LABELS = {
     HOME: "nav.home",
@@ -36,19 +38,24 @@ LABELS = {
     MATTERS: "nav.matters",
     CALENDAR: "nav.calendar",
     WARNINGS: "nav.warnings",
+    ASSESSMENT: "nav.assessment",
+    ASSESSMENT_MODEL: "nav.assessment_model",
 }
 
 # Per kind of work: the menu's items in order, and the ones on the phone's tab bar.
 CENTRE = (
-    (HOME, CASES, SUPERVISION, CAMPAIGNS, WARNINGS, TASKS, REPORT, MAP, ORG, MATTERS, INBOX),
+    (HOME, CASES, SUPERVISION, CAMPAIGNS, WARNINGS, ASSESSMENT, TASKS, REPORT, MAP, ORG, MATTERS, INBOX),
     (HOME, CASES, SUPERVISION, CAMPAIGNS),  # with 更多 for the rest: five places on a phone
 )
 # Administrators keep the country's settings too: the official work calendar.
-ADMIN = ((*CENTRE[0], CALENDAR), CENTRE[1])
+ADMIN = ((*CENTRE[0], CALENDAR, ASSESSMENT_MODEL), CENTRE[1])
 VILLAGE = ((HOME, TASKS, REPORT, CASES, INBOX, MAP, ORG), (HOME, TASKS, REPORT, CASES, INBOX))
 FIELD = ((HOME, TASKS, REPORT, CASES, INBOX), (HOME, TASKS, REPORT, CASES, INBOX))
-DEPT_HEAD = ((HOME, CASES, SUPERVISION, WARNINGS, REPORT, INBOX, ORG, MATTERS), (HOME, CASES, SUPERVISION, REPORT))
-DEPT = ((HOME, CASES, SUPERVISION, WARNINGS, REPORT, INBOX, MATTERS), (HOME, CASES, SUPERVISION, REPORT))
+DEPT_HEAD = (
+    (HOME, CASES, SUPERVISION, WARNINGS, ASSESSMENT, REPORT, INBOX, ORG, MATTERS),
+    (HOME, CASES, SUPERVISION, REPORT),
+)
+DEPT = ((HOME, CASES, SUPERVISION, WARNINGS, ASSESSMENT, REPORT, INBOX, MATTERS), (HOME, CASES, SUPERVISION, REPORT))
 OTHER = ((HOME, CASES, REPORT, INBOX), (HOME, CASES, REPORT, INBOX))
 
 # The first kind whose roles the actor holds decides; a person with several posts gets the widest menu.
