@@ -86,27 +86,38 @@ def rater_for(session: Session, actor: Actor, key: str) -> Rater:
 
 def form_rows(session: Session, rater: Rater, month: Month, *, now: datetime) -> list[Rated]:
     """The subjects this rater rates for the month, with the scores already given."""
+    return county_forms(session, rater.county, month, now=now, raters=[rater])[rater.key]
+
+
+def county_forms(
+    session: Session, county: str, month: Month, *, now: datetime, raters: list[Rater]
+) -> dict[str, list[Rated]]:
+    """Each rater's form rows (rater key → rows), reading the month's pairs and the county's units once."""
     model = versions.for_month(session, month, now=now).model
-    pairs = session.execute(record.worked_together(county=rater.county, since=month.start, until=month.end)).all()
-    wanted: set[str] = set()
-    if rater.kind is SubjectKind.DIVISION and SubjectKind.UNIT in model.rater_pairs():
-        wanted |= {str(unit) for division, unit in pairs if division == rater.rater_id and unit is not None}
-        based = directory.units_in(session, rater.rater_id)
-        wanted |= {str(unit) for unit in based}
-    elif rater.kind is SubjectKind.UNIT and SubjectKind.DIVISION in model.rater_pairs():
-        wanted |= {
-            division
-            for division, unit in pairs
-            if str(unit) == rater.rater_id and DivisionCode(division).level is DivisionLevel.TOWNSHIP
-        }
-    given = _given(session, rater, month)
-    if rater.kind is SubjectKind.DIVISION:
-        unit_names = directory.unit_names(session, [int(u) for u in wanted])
-        rows = [Rated(SubjectKind.UNIT, u, unit_names.get(int(u), (u, ""))[0], given.get(u)) for u in wanted]
-    else:
-        names = directory.division_names(session, wanted)
-        rows = [Rated(SubjectKind.DIVISION, d, names.get(d, d), given.get(d)) for d in wanted]
-    return sorted(rows, key=lambda row: (row.name, row.subject_id))
+    pairs = session.execute(record.worked_together(county=county, since=month.start, until=month.end)).all()
+    units = directory.units_in(session, county)
+    divisions = directory.division_names(session, [d for d, _ in pairs])
+    rates_units = SubjectKind.UNIT in model.rater_pairs()
+    rates_divisions = SubjectKind.DIVISION in model.rater_pairs()
+    forms: dict[str, list[Rated]] = {}
+    for rater in raters:
+        given = _given(session, rater, month)
+        if rater.kind is SubjectKind.DIVISION:
+            wanted = {str(u) for d, u in pairs if d == rater.rater_id and u is not None} if rates_units else set()
+            if rates_units:
+                wanted |= {
+                    str(u) for u, (_n, code) in units.items() if DivisionCode(code).under(DivisionCode(rater.rater_id))
+                }
+            rows = [Rated(SubjectKind.UNIT, u, units.get(int(u), (u, ""))[0], given.get(u)) for u in wanted]
+        else:
+            wanted = (
+                {d for d, u in pairs if str(u) == rater.rater_id and DivisionCode(d).level is DivisionLevel.TOWNSHIP}
+                if rates_divisions
+                else set()
+            )
+            rows = [Rated(SubjectKind.DIVISION, d, divisions.get(d, d), given.get(d)) for d in wanted]
+        forms[rater.key] = sorted(rows, key=lambda row: (row.name, row.subject_id))
+    return forms
 
 
 def _given(session: Session, rater: Rater, month: Month) -> dict[str, int]:
@@ -199,3 +210,19 @@ def open_forms(session: Session, actor: Actor, *, now: datetime) -> dict[str, in
         for row in form_rows(session, rater, month, now=now):
             waiting[rater.key] += row.score is None
     return dict(waiting)
+
+
+def insert_many(session: Session, rows: list[dict[str, object]]) -> None:
+    """A bulk load of ratings (the demo's last month): one `executemany`, rows as `_row` builds them."""
+    if rows:
+        session.execute(insert(AssessmentRating), rows)
+
+
+def demo_rows(
+    rater: Rater, month: Month, rows: list[Rated], *, now: datetime, scores: list[int]
+) -> list[dict[str, object]]:
+    """Rows rating every subject on the rater's form with the given scores in turn (the demo's ratings)."""
+    return [
+        _row(rater, month, row, scores[index % len(scores)], by="system:demo", now=now)
+        for index, row in enumerate(rows)
+    ]

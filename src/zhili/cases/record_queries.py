@@ -24,6 +24,7 @@ of their place. This module reads the cases' tables so that the assessment never
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -43,6 +44,7 @@ from sqlalchemy import (
     table,
 )
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.selectable import CTE
@@ -209,3 +211,39 @@ def worked_together(*, county: str, since: datetime, until: datetime) -> Select[
         )
         .distinct()
     )
+
+
+def late_phase_ends(session: Session, *, since: datetime, until: datetime) -> list[LatePhase]:
+    """Every phase that ended late in [since, until), with whom it was due from (for the demo's cards)."""
+    ended = json_text(CaseEvent.details, "phase_ended")
+    rows = session.execute(
+        select(
+            CaseEvent.case_id,
+            ended,
+            json_text(CaseEvent.details, "phase_due_at"),
+            CaseEvent.at,
+            func.coalesce(Case.lead_unit_id, Case.routed_unit_id),
+            Case.handling_division,
+        )
+        .join(Case, Case.id == CaseEvent.case_id)
+        .where(
+            CaseEvent.at >= since,
+            CaseEvent.at < until,
+            ended.is_not(None),
+            json_true(CaseEvent.details, "phase_late"),
+        )
+        .order_by(CaseEvent.id)
+    )
+    return [LatePhase(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class LatePhase:
+    """A phase that ended after its due time: the case, the phase, when it was due and ended, who led, where."""
+
+    case_id: int
+    phase: str
+    due_at: str
+    ended_at: datetime
+    unit_id: int
+    handling_division: str

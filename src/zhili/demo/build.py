@@ -11,6 +11,7 @@ from zhili.access.service import create_account
 from zhili.campaigns.templates_service import seed_templates
 from zhili.core.auth import system_actor
 from zhili.core.clock import Clock
+from zhili.demo.assessment import build_demo_assessment
 from zhili.demo.case_timers import schedule_demo_timers
 from zhili.demo.cases import DemoCases, build_demo_cases
 from zhili.demo.firms import FIRMS, build_demo_firms
@@ -70,6 +71,9 @@ def build_demo(
         step("running clocks")
     schedule_demo_timers(session, now=clock.now())
     session.commit()
+    if step:
+        step("assessment: cards, last month's ratings, closed months")
+    build_demo_assessment(session, seed=seed, now=clock.now())
     if step:
         step(f"{firms:,} firms, three years of department feeds, last month's warnings")
     build_demo_firms(session, clock=clock, seed=seed, firms=firms)

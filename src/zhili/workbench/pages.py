@@ -11,7 +11,7 @@ from zhili.org.queries import scope_roots
 from zhili.org.roles import role_name
 from zhili.web.templating import renderer
 from zhili.workbench.notices import calendar_gaps
-from zhili.workbench.tiles import tiles
+from zhili.workbench.tiles import assessment_tile, tiles
 
 router = APIRouter(include_in_schema=False)
 
@@ -23,6 +23,7 @@ def home(request: Request, session: DbSession, actor: PageActor, clock: ClockDep
     context = {
         "actor": actor,
         "tiles": tiles(session, actor, now=now),
+        "assessment": assessment_tile(session, actor, now=now),
         "calendar_gaps": calendar_gaps(session, actor, now=now),
         "roots": scope_roots(session, actor),
         "role_name": role_name,
