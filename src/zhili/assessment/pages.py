@@ -36,8 +36,7 @@ def _month(request: Request, clock: Clock) -> Month:
 
 
 def _county_choices(session: Session, actor: Actor) -> dict[str, str]:
-    mine = visibility.counties_of(actor)
-    return directory.counties(session, mine or None)
+    return directory.counties(session, visibility.counties_of(session, actor))
 
 
 @router.get("/assessment")

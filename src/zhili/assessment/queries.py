@@ -6,7 +6,7 @@ in it, a breakdown for those who may see its subject, people by name only when v
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -16,6 +16,7 @@ from zhili.assessment.model import SubjectKind
 from zhili.assessment.months import Line, MonthScores
 from zhili.assessment.period import Month
 from zhili.assessment.scoring import COUNTY, DEPARTMENT, LEVELS, PERSON, TOWNSHIP, SubjectScore
+from zhili.cases import record_queries
 from zhili.core.auth import Actor
 from zhili.core.errors import InvalidInputError, NotFoundError
 from zhili.org import directory
@@ -82,7 +83,7 @@ def own_subjects(actor: Actor) -> frozenset[str]:
     return frozenset(found)
 
 
-def default_county(actor: Actor, county: str | None) -> str:
+def default_county(session: Session, actor: Actor, county: str | None) -> str:
     """The county asked for, else the reader's first county; a 422 when neither names one."""
     if county:
         code = DivisionCode(county)
@@ -90,7 +91,7 @@ def default_county(actor: Actor, county: str | None) -> str:
             raise InvalidInputError("choose a county", errors=[{"field": "county", "message": "a county code"}])
         visibility.require_county(actor, code.value)
         return code.value
-    found = visibility.counties_of(actor)
+    found = visibility.counties_of(session, actor)
     if not found:
         raise InvalidInputError("choose a county", errors=[{"field": "county", "message": "a county code"}])
     return found[0]
@@ -100,15 +101,15 @@ def ranking(session: Session, actor: Actor, *, county: str | None, month: Month,
     """The level's ranking in the county's month (live or frozen)."""
     if level not in LEVELS:
         raise InvalidInputError("unknown level", errors=[{"field": "level", "message": f"one of {', '.join(LEVELS)}"}])
-    code = default_county(actor, county)
+    code = default_county(session, actor, county)
     found = months.month_scores(session, code, month, now=now, scope=actor.scope, kind=LEVEL_KINDS[level])
     rows = sorted((s for s in found.scores if s.level == level), key=lambda s: (s.rank, s.name))
     name = directory.division_names(session, [code]).get(code, code)
     return Ranking(code, name, month, level, found.closed_at, found.version_id, rows, own_subjects(actor))
 
 
-def county_of(session: Session, kind: SubjectKind, subject_id: str, county: str | None) -> str:
-    """The county a subject is scored in: its own for a division or unit, the one asked for a person."""
+def county_of(session: Session, actor: Actor, kind: SubjectKind, subject_id: str, county: str | None) -> str:
+    """The county a subject is scored in: its own for a division or unit; for a person, the one asked (or yours)."""
     if kind is SubjectKind.DIVISION:
         return DivisionCode(subject_id).at_most(DivisionLevel.COUNTY).value
     if kind is SubjectKind.UNIT:
@@ -116,11 +117,7 @@ def county_of(session: Session, kind: SubjectKind, subject_id: str, county: str 
         if unit is None:
             raise NotFoundError("no such assessment subject")
         return DivisionCode(unit[1]).at_most(DivisionLevel.COUNTY).value
-    if not county:
-        raise InvalidInputError(
-            "a person's breakdown names the county", errors=[{"field": "county", "message": "a county code"}]
-        )
-    return DivisionCode(county).at_most(DivisionLevel.COUNTY).value
+    return default_county(session, actor, county)
 
 
 def breakdown(
@@ -135,11 +132,20 @@ def breakdown(
 ) -> Breakdown:
     """Every line of one subject's month, with its score; 404 outside the reader's scope."""
     visibility.require_subject(session, actor, kind, subject_id)
-    code = county_of(session, kind, subject_id, county)
+    code = county_of(session, actor, kind, subject_id, county)
     found = months.month_scores(session, code, month, now=now, scope=actor.scope, kind=kind)
     score = next((s for s in found.scores if s.kind is kind and s.subject_id == subject_id), None)
-    lines = months.lines(session, code, month, kind, subject_id, now=now)
+    lines = _cases_withheld(session, actor, months.lines(session, code, month, kind, subject_id, now=now))
     return Breakdown(code, month, score, lines, found.closed_at)
+
+
+def _cases_withheld(session: Session, actor: Actor, lines: list[Line]) -> list[Line]:
+    """Lines keep their points; a case the reader may not open is not named (case id and number withheld)."""
+    seen = record_queries.visible_case_ids(session, actor, [line.case_id for line in lines if line.case_id])
+    return [
+        line if line.case_id is None or line.case_id in seen else replace(line, case_id=None, case_number=None)
+        for line in lines
+    ]
 
 
 def trend(
@@ -162,7 +168,7 @@ def trend(
 
 def standing(session: Session, actor: Actor, month: Month, *, now: datetime) -> Standing | None:
     """The reader's township (a block on it) or unit this month: rank, total and the three biggest point losses."""
-    counties = visibility.counties_of(actor)
+    counties = visibility.counties_of(session, actor)
     townships = [
         g.division_prefix for g in actor.scope.grants if _is_township(g.division_prefix) and g.department_id is None
     ]
@@ -175,7 +181,9 @@ def standing(session: Session, actor: Actor, month: Month, *, now: datetime) -> 
     if mine is None:
         return None
     level = [s for s in found.scores if s.level == mine.level]
-    lines = months.lines(session, counties[0], month, mine.kind, mine.subject_id, now=now)
+    lines = _cases_withheld(
+        session, actor, months.lines(session, counties[0], month, mine.kind, mine.subject_id, now=now)
+    )
     losses = sorted(lines, key=lambda line: line.points)[:3]
     return Standing(
         mine.kind, mine.subject_id, mine.name, month, mine.rank, len(level), mine.total, mine.full_marks, losses

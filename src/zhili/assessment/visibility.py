@@ -20,15 +20,17 @@ from zhili.org import visibility as org_visibility
 from zhili.org.division_code import DivisionCode, DivisionLevel
 
 
-def counties_of(actor: Actor) -> list[str]:
-    """The counties the actor works in (a grant in or over them); everything: an empty list means any."""
+def counties_of(session: Session, actor: Actor) -> list[str]:
+    """The counties the actor works in: a grant in one, or over several (a city's centre, administrators)."""
     found: set[str] = set()
+    wider = False
     for prefix in actor.scope.division_prefixes:
-        if not prefix:
-            return []
-        code = DivisionCode(prefix)
-        if code.has_level(DivisionLevel.COUNTY):
-            found.add(code.at(DivisionLevel.COUNTY).value)
+        if prefix and DivisionCode(prefix).has_level(DivisionLevel.COUNTY):
+            found.add(DivisionCode(prefix).at(DivisionLevel.COUNTY).value)
+        else:
+            wider = True
+    if wider:
+        found |= {code for code in directory.counties(session) if sees_county(actor, code)}
     return sorted(found)
 
 
@@ -49,13 +51,24 @@ def require_subject(session: Session, actor: Actor, kind: SubjectKind, subject_i
     """404 unless the actor may read this subject's breakdown."""
     what = "assessment subject"
     if kind is SubjectKind.DIVISION:
+        if not _scored_division(session, subject_id):
+            raise NotFoundError(f"no such {what}")
         org_visibility.require_place(actor, subject_id, what=what)
         return
     if kind is SubjectKind.UNIT:
         unit = directory.unit_names(session, [int(subject_id)]).get(int(subject_id))
-        if unit is None:
+        if unit is None or not DivisionCode(unit[1]).has_level(DivisionLevel.COUNTY):
             raise NotFoundError(f"no such {what}")
         org_visibility.require_unit(actor, unit[1], int(subject_id), what=what)
         return
     if not directory.visible_people(session, actor.scope, [int(subject_id)]):
         raise NotFoundError(f"no such {what}")
+
+
+def _scored_division(session: Session, code: str) -> bool:
+    """A county (its centre) or a township that exists: the divisions the assessment scores."""
+    try:
+        level = DivisionCode(code).level
+    except ValueError:
+        return False
+    return level in {DivisionLevel.COUNTY, DivisionLevel.TOWNSHIP} and bool(directory.division_names(session, [code]))

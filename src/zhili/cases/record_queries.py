@@ -23,7 +23,7 @@ of their place. This module reads the cases' tables so that the assessment never
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -50,6 +50,8 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.selectable import CTE
 
 from zhili.cases.models import Case, CaseEvent, SupervisionCard
+from zhili.cases.visibility import visible_cases
+from zhili.core.auth import Actor
 from zhili.core.sql_json import json_text, json_true
 from zhili.org.division_code import DivisionCode
 
@@ -247,3 +249,11 @@ class LatePhase:
     ended_at: datetime
     unit_id: int
     handling_division: str
+
+
+def visible_case_ids(session: Session, actor: Actor, case_ids: Iterable[int]) -> set[int]:
+    """Those of these cases the actor may see (a breakdown names only those; the others keep their points)."""
+    wanted = sorted(set(case_ids))
+    if not wanted:
+        return set()
+    return set(session.scalars(select(Case.id).where(Case.id.in_(wanted), visible_cases(actor))))

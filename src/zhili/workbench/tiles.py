@@ -93,6 +93,9 @@ def assessment_tile(session: Session, actor: Actor, *, now: datetime) -> Assessm
     """For township command rooms and unit staff: their standing (read through `assessment.queries`)."""
     if not actor.has_any_role(STANDING_ROLES):
         return None
-    standing = assessment_queries.standing(session, actor, Month.of(now), now=now)
+    month = Month.of(now)
+    standing = assessment_queries.standing(session, actor, month, now=now)
+    if standing is not None and not standing.losses:  # nothing lost yet this month: what cost points last month
+        standing = assessment_queries.standing(session, actor, month.previous(), now=now) or standing
     waiting = sum(assessment_ratings.open_forms(session, actor, now=now).values())
     return AssessmentTile(standing, waiting) if standing or waiting else None
