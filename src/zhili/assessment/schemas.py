@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from zhili.assessment.period import PATTERN as MONTH_PATTERN
 
 MonthText = Annotated[str, Field(pattern=MONTH_PATTERN, examples=["2026-11"])]
 CountyCode = Annotated[str, Field(pattern=r"^[0-9]{6}$", examples=["330825"])]
-SubjectId = Annotated[str, Field(pattern=r"^[0-9]{1,20}$")]
+SubjectId = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,20}$")]
 RaterKey = Annotated[str, Field(pattern=r"^(division|unit):[0-9]{1,20}$", examples=["division:330825101"])]
 Level = Literal["township", "department", "person"]
 Kind = Literal["division", "unit", "person"]
