@@ -69,6 +69,7 @@ class Standing:
     total: float
     full_marks: float
     losses: list[Line] = field(default_factory=list)
+    dimensions: dict[str, float] = field(default_factory=dict)
 
 
 def own_subjects(actor: Actor) -> frozenset[str]:
@@ -186,7 +187,16 @@ def standing(session: Session, actor: Actor, month: Month, *, now: datetime) -> 
     )
     losses = sorted(lines, key=lambda line: line.points)[:3]
     return Standing(
-        mine.kind, mine.subject_id, mine.name, month, mine.rank, len(level), mine.total, mine.full_marks, losses
+        mine.kind,
+        mine.subject_id,
+        mine.name,
+        month,
+        mine.rank,
+        len(level),
+        mine.total,
+        mine.full_marks,
+        losses,
+        mine.dimensions,
     )
 
 
