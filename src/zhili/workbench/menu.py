@@ -24,6 +24,7 @@ CALENDAR = "/admin/calendar"
 WARNINGS = "/warnings"
 ASSESSMENT = "/assessment"  # 四维考评
 ASSESSMENT_MODEL = "/admin/assessment"
+RATINGS = "/assessment/ratings"  # the monthly cross-evaluation (互评)
 
 LABELS = {
     HOME: "nav.home",
@@ -40,11 +41,12 @@ LABELS = {
     WARNINGS: "nav.warnings",
     ASSESSMENT: "nav.assessment",
     ASSESSMENT_MODEL: "nav.assessment_model",
+    RATINGS: "assessment.rate_link",
 }
 
 # Per kind of work: the menu's items in order, and the ones on the phone's tab bar.
 CENTRE = (
-    (HOME, CASES, SUPERVISION, CAMPAIGNS, WARNINGS, ASSESSMENT, TASKS, REPORT, MAP, ORG, MATTERS, INBOX),
+    (HOME, CASES, SUPERVISION, CAMPAIGNS, WARNINGS, ASSESSMENT, RATINGS, TASKS, REPORT, MAP, ORG, MATTERS, INBOX),
     (HOME, CASES, SUPERVISION, CAMPAIGNS),  # with 更多 for the rest: five places on a phone
 )
 # Administrators keep the country's settings too: the official work calendar.
@@ -52,7 +54,7 @@ ADMIN = ((*CENTRE[0], CALENDAR, ASSESSMENT_MODEL), CENTRE[1])
 VILLAGE = ((HOME, TASKS, REPORT, CASES, INBOX, MAP, ORG), (HOME, TASKS, REPORT, CASES, INBOX))
 FIELD = ((HOME, TASKS, REPORT, CASES, INBOX), (HOME, TASKS, REPORT, CASES, INBOX))
 DEPT_HEAD = (
-    (HOME, CASES, SUPERVISION, WARNINGS, ASSESSMENT, REPORT, INBOX, ORG, MATTERS),
+    (HOME, CASES, SUPERVISION, WARNINGS, ASSESSMENT, RATINGS, REPORT, INBOX, ORG, MATTERS),
     (HOME, CASES, SUPERVISION, REPORT),
 )
 DEPT = ((HOME, CASES, SUPERVISION, WARNINGS, ASSESSMENT, REPORT, INBOX, MATTERS), (HOME, CASES, SUPERVISION, REPORT))
