@@ -151,3 +151,21 @@ def test_the_export_is_labelled(api: Api) -> None:
     response = api.get(f"/api/v1/assessment/scores.csv?month={JUNE}")
     assert response.status_code == 200
     assert "排名" in response.content.decode("utf-8-sig").splitlines()[0]
+
+
+def test_the_close_button_freezes_the_month_from_the_page(api: Api) -> None:
+    api.login("ly-centre")
+    page = api.get(f"/assessment?month={JUNE}&county={LONGYOU}").text
+    assert 'id="close-form"' in page
+    closed = api.send(
+        "POST",
+        "/assessment/close",
+        data={"county": LONGYOU, "month": JUNE, "csrf_token": api.csrf},
+        follow_redirects=False,
+    )
+    assert closed.status_code == 303
+    after = api.get(closed.headers["location"]).text
+    assert 'id="closed-note"' in after
+    assert 'id="close-form"' not in after
+    api.login("huzhen")
+    assert 'id="close-form"' not in api.get("/assessment?month=2026-04").text
