@@ -14,6 +14,9 @@ from zhili.access import pages as access_pages
 from zhili.access.actor_cache import ActorCache
 from zhili.access.deps import resolve_actor
 from zhili.analytics import pages as analytics_pages
+from zhili.assessment import api as assessment_api
+from zhili.assessment import model_pages as assessment_model_pages
+from zhili.assessment import pages as assessment_pages
 from zhili.campaigns.board import api as board_api
 from zhili.campaigns.board import pages as board_pages
 from zhili.campaigns.dispatch import api as campaigns_api
@@ -66,6 +69,7 @@ TEMPLATE_PACKAGES = (
     "zhili.early_warning",
     "zhili.analytics",
     "zhili.command_centre",
+    "zhili.assessment",
 )
 
 
@@ -131,6 +135,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
         analytics_pages.router,
         command_centre_pages.pages,
         command_centre_pages.api,
+        assessment_api.router,
+        assessment_pages.router,
+        assessment_model_pages.router,
     )
     for router in routers:
         app.include_router(router)

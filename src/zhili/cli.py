@@ -14,6 +14,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from zhili.analytics import cli as analytics_cli
+from zhili.assessment import cli as assessment_cli
 from zhili.campaigns import cli as campaigns_cli
 from zhili.clocks import cli as calendar_cli
 from zhili.clocks.calendar import CHINA
@@ -63,6 +64,7 @@ for sub, name in (
     (calendar_cli.app, "calendar"),
     (warnings_cli.app, "warnings"),
     (analytics_cli.app, "analytics"),
+    (assessment_cli.app, "assessment"),
 ):
     app.add_typer(sub, name=name)
 

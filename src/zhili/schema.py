@@ -6,6 +6,7 @@ from typing import Any
 
 from zhili.access import models as access_models
 from zhili.analytics import models as analytics_models
+from zhili.assessment import models as assessment_models
 from zhili.campaigns import models as campaigns_models
 from zhili.cases import models as cases_models
 from zhili.clocks import models as clocks_models
@@ -28,6 +29,7 @@ MODEL_MODULES = (
     campaigns_models,
     early_warning_models,
     analytics_models,
+    assessment_models,
 )
 metadata = Base.metadata
 

@@ -248,6 +248,39 @@ class Pools:
 
     # Catalogs and administrators' logs ------------------------------------------------------------
 
+    def assessment_probes(self) -> list[Probe]:
+        """A breakdown (of a closed month): a county or township as a place, a unit as a unit, a person by name."""
+        known, world = self.divisions, self.world
+        lines = "lines?month=2026-05"
+        found = [
+            Probe(
+                f"/api/v1/assessment/subjects/division/{code}/{lines}",
+                lambda lg, c=code: c in known and len(c) in {6, 9} and lg.reaches_place(c),
+            )
+            for code in self.division_codes()
+        ]
+        found += [
+            Probe(
+                f"/api/v1/assessment/subjects/unit/{d}/{lines}",
+                lambda lg, d=d: world.department_visible(lg, d) and len(world.departments[d]) >= 6,
+            )
+            for d in self.department_ids()
+        ]
+        people = [probe.url.rsplit("/", 1)[1] for probe in self.person_probes()]
+        found += [
+            Probe(
+                f"/api/v1/assessment/subjects/person/{p}/{lines}&county=330825",
+                lambda lg, p=int(p): world.person_visible(lg, p) and self._works_in(lg, "330825"),
+            )
+            for p in people
+        ]
+        return found
+
+    @staticmethod
+    def _works_in(login: Login, county: str) -> bool:
+        """The login works in the county or over it (the assessment's published ranking)."""
+        return login.everything or any(county.startswith(p) or p.startswith(county) for p in login.prefixes)
+
     @staticmethod
     def public_probes(urls: dict[str, bool]) -> list[Probe]:
         """Public catalogs: there for everyone, or for no one."""

@@ -90,10 +90,15 @@ COVERED: dict[str, Callable[[Pools], list[Probe]]] = {
     ),
     "/api/v1/notify/deliveries/{outbox_id}": lambda p: p.admin_probes("/api/v1/notify/deliveries/{}", p.seeded.outbox),
     "/api/v1/notify/webhooks/{endpoint_id}": lambda p: p.admin_probes("/api/v1/notify/webhooks/{}", p.seeded.webhook),
+    "/api/v1/assessment/subjects/{kind}/{subject_id}/lines": Pools.assessment_probes,
 }
 
 # Paths with a parameter that is not an id: checked as lists below.
-LISTED_TEMPLATES = {"/api/v1/cases/export.{file_format}", "/api/v1/tasks/export.{file_format}"}
+LISTED_TEMPLATES = {
+    "/api/v1/cases/export.{file_format}",
+    "/api/v1/tasks/export.{file_format}",
+    "/api/v1/assessment/scores.{file_format}",
+}
 
 EXCLUDED = {
     "/api/v1/campaigns/{campaign_id}/board/stream": (
@@ -140,6 +145,11 @@ LISTS: dict[str, Listing] = {
         lambda body: [row["person_id"] for row in body["rows"]], Facts.person_visible
     ),
     "/api/v1/supervision/cards": Listing(),
+    # The assessment's people (a closed month: frozen rows, cheap to read for every login).
+    "/api/v1/assessment/scores?level=person&month=2026-05": Listing(
+        lambda body: [int(row["subject_id"]) for row in body["rows"]], Facts.person_visible
+    ),
+    "/api/v1/assessment/scores.csv?level=person&month=2026-05": Listing(),
     "/api/v1/inbox": Listing(),
 }
 

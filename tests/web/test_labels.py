@@ -103,6 +103,7 @@ def test_the_detector_catches_raw_codes(text: str, language: str, kind: str) -> 
         ("Name or code, e.g. 龙游县湖镇镇", "en"),
         ("None", "en"),
         ("False advertising", "en"),
+        ("Banned subject tutoring, False advertising", "en"),  # labels listed after a comma, not a repr
         ("ops@quzhou.example.cn", "zh"),
     ],
 )

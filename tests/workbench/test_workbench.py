@@ -207,6 +207,25 @@ def test_the_case_menu_item_is_called_banjian(api: Any) -> None:
     assert ">一件事<" not in page
 
 
+@pytest.mark.parametrize(
+    ("username", "shown", "absent"),
+    [
+        ("huzhen", {"/assessment", "/assessment/ratings"}, {"/admin/assessment"}),
+        ("kc-traffic-head", {"/assessment", "/assessment/ratings"}, {"/admin/assessment"}),
+        ("kc-traffic", {"/assessment"}, {"/assessment/ratings"}),
+        ("gridworker", set(), {"/assessment", "/assessment/ratings"}),
+        ("admin", {"/assessment", "/admin/assessment"}, set()),
+    ],
+)
+def test_the_assessment_and_its_rating_form_are_in_the_menus_of_who_uses_them(
+    session: Session, username: str, shown: set[str], absent: set[str]
+) -> None:
+    items = {i.href: i for i in menu_for(actor_of(session, username))}
+    assert shown <= set(items)
+    assert not absent & set(items)
+    assert not any(items[href].is_tab for href in shown)
+
+
 def test_only_administrators_find_the_work_calendar_in_their_menu(session: Session) -> None:
     admin_items = {i.href: i for i in menu_for(actor_of(session, "admin"))}
     assert "/admin/calendar" in admin_items

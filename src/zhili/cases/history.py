@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Integer, case, cast, func, select
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from zhili.cases.models import Case as CaseRow
 from zhili.cases.models import CaseEvent
+from zhili.core.sql_json import json_text, json_true
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,13 +61,13 @@ def case_records(session: Session, ids: Sequence[int]) -> list[CaseRecord]:
     """The records of these cases (missing ids are skipped), in id order."""
     if not ids:
         return []
-    dialect = session.get_bind().dialect.name
+    late = json_true(CaseEvent.details, "phase_late")
     totals = (
         select(
             CaseEvent.case_id.label("case_id"),
-            func.count(_detail(dialect, "phase_ended")).label("ended"),
-            func.sum(case((_late(dialect), 1), else_=0)).label("late"),
-            func.sum(case((_late(dialect) & (_detail_text(dialect, "phase_ended") == "handle"), 1), else_=0)).label(
+            func.count(json_text(CaseEvent.details, "phase_ended")).label("ended"),
+            func.sum(case((late, 1), else_=0)).label("late"),
+            func.sum(case((late & (json_text(CaseEvent.details, "phase_ended") == "handle"), 1), else_=0)).label(
                 "handles_late"
             ),
             func.sum(case((CaseEvent.kind == "return", 1), else_=0)).label("returns"),
@@ -99,26 +99,3 @@ def case_records(session: Session, ids: Sequence[int]) -> list[CaseRecord]:
         .order_by(CaseRow.id)
     )
     return [CaseRecord(*row) for row in session.execute(stmt).all()]  # type: ignore[call-arg]
-
-
-def _detail(dialect: str, key: str) -> ColumnElement[object]:
-    """A key of a line's JSON details (NULL where absent)."""
-    if dialect == "postgresql":
-        return cast(CaseEvent.details, JSONB)[key]
-    return func.json_extract(CaseEvent.details, f"$.{key}")
-
-
-def _detail_text(dialect: str, key: str) -> ColumnElement[str]:
-    """A key of a line's JSON details as text."""
-    if dialect == "postgresql":
-        value: ColumnElement[str] = cast(CaseEvent.details, JSONB)[key].astext
-        return value
-    return func.json_extract(CaseEvent.details, f"$.{key}")
-
-
-def _late(dialect: str) -> ColumnElement[bool]:
-    """True on the line that ended a phase after it was due."""
-    if dialect == "postgresql":
-        late: ColumnElement[bool] = cast(CaseEvent.details, JSONB)["phase_late"].as_boolean().is_(True)
-        return late
-    return cast(func.json_extract(CaseEvent.details, "$.phase_late"), Integer) == 1

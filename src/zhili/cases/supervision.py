@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, insert, select
 from sqlalchemy.orm import Session
 
 from zhili.cases.escalation import Rung, issue, lock_cases
@@ -146,3 +146,9 @@ def cards_by_unit(session: Session, actor: Actor, *, since: datetime | None = No
         for (unit_id, county), by_action in counts.items()
     ]
     return sorted(rows, key=lambda row: (-row.red_card, -row.yellow_card, -row.total, row.county_code))
+
+
+def insert_cards(session: Session, rows: list[dict[str, object]]) -> None:
+    """A bulk load of supervision cards (the demo's year): one `executemany`, no timeline lines, no letters."""
+    if rows:
+        session.execute(insert(SupervisionCard), rows)

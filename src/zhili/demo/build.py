@@ -12,6 +12,7 @@ from zhili.analytics.projector import refresh
 from zhili.campaigns.templates_service import seed_templates
 from zhili.core.auth import system_actor
 from zhili.core.clock import Clock
+from zhili.demo.assessment import build_demo_assessment
 from zhili.demo.case_timers import schedule_demo_timers
 from zhili.demo.cases import DemoCases, build_demo_cases
 from zhili.demo.firms import FIRMS, build_demo_firms
@@ -59,32 +60,27 @@ def build_demo(
 ) -> tuple[DemoWorld, list[DemoLogin], DemoCases]:
     """Build the demo world into an empty database, load the matter catalog and a year of cases, create the logins."""
     actor = system_actor("demo")
+    say = step or _quiet
     world = build_demo_world(session, actor=actor, clock=clock, seed=seed, step=step)
-    if step:
-        step("matter catalog")
+    say("matter catalog")
     sync_catalog(session, actor=actor, clock=clock)
-    if step:
-        step(f"a year of cases; {parking_pilot(clock.now()).describe()}")
+    say(f"a year of cases; {parking_pilot(clock.now()).describe()}")
     cases = build_demo_cases(session, seed=seed, clock_now=clock.now(), actor=actor)
-    if step:
-        step("task templates")
+    say("task templates")
     seed_templates(session, actor=actor, clock=clock)
-    if step:
-        step("running clocks")
+    say("running clocks")
     schedule_demo_timers(session, now=clock.now())
     session.commit()
-    if step:
-        step("a live campaign in 柯城区")
+    say("a live campaign in 柯城区")
     dispatch_live_campaign(session, actor=actor, now=clock.now())
-    if step:
-        step(f"{firms:,} firms, three years of department feeds, last month's warnings")
+    say("assessment: cards, last month's ratings, closed months")
+    build_demo_assessment(session, seed=seed, now=clock.now())
+    say(f"{firms:,} firms, three years of department feeds, last month's warnings")
     build_demo_firms(session, clock=clock, seed=seed, firms=firms)
-    if step:
-        step("KPI cells")
+    say("KPI cells and the parking pilot")
     refresh(session, now=clock.now(), full=True)
     register_demo_pilot(session, parking_pilot(clock.now()), actor=actor, now=clock.now())
-    if step:
-        step("demo logins")
+    say("demo logins")
     create_account(
         session, username="admin", password=DEMO_PASSWORD, person_id=None, is_admin=True, actor=actor, clock=clock
     )
@@ -103,6 +99,10 @@ def build_demo(
         )
         logins.append(DemoLogin(username, LOGIN_LABELS.get(username, username)))
     return world, logins, cases
+
+
+def _quiet(_message: str) -> None:
+    """No progress to tell."""
 
 
 def _unit_logins(session: Session) -> dict[str, int]:

@@ -24,6 +24,9 @@ CALENDAR = "/admin/calendar"
 WARNINGS = "/warnings"
 KPIS = "/kpis"
 COMMAND_CENTRE = "/command-centre"
+ASSESSMENT = "/assessment"  # 四维考评
+ASSESSMENT_MODEL = "/admin/assessment"
+RATINGS = "/assessment/ratings"  # the monthly cross-evaluation (互评)
 
 LABELS = {
     HOME: "nav.home",
@@ -40,22 +43,43 @@ LABELS = {
     WARNINGS: "nav.warnings",
     KPIS: "nav.kpis",
     COMMAND_CENTRE: "nav.command_centre",
+    ASSESSMENT: "nav.assessment",
+    ASSESSMENT_MODEL: "nav.assessment_model",
+    RATINGS: "assessment.rate_link",
 }
 
 # Per kind of work: the menu's items in order, and the ones on the phone's tab bar.
 CENTRE = (
-    (HOME, CASES, SUPERVISION, CAMPAIGNS, COMMAND_CENTRE, KPIS, WARNINGS, TASKS, REPORT, MAP, ORG, MATTERS, INBOX),
+    (
+        HOME,
+        CASES,
+        SUPERVISION,
+        CAMPAIGNS,
+        COMMAND_CENTRE,
+        KPIS,
+        ASSESSMENT,
+        WARNINGS,
+        TASKS,
+        REPORT,
+        MAP,
+        ORG,
+        MATTERS,
+        INBOX,
+    ),
     (HOME, CASES, SUPERVISION, CAMPAIGNS),  # with 更多 for the rest: five places on a phone
 )
 # Administrators keep the country's settings too: the official work calendar.
-ADMIN = ((*CENTRE[0], CALENDAR), CENTRE[1])
+ADMIN = ((*CENTRE[0], CALENDAR, ASSESSMENT_MODEL), CENTRE[1])
 VILLAGE = ((HOME, TASKS, REPORT, CASES, INBOX, MAP, ORG), (HOME, TASKS, REPORT, CASES, INBOX))
 FIELD = ((HOME, TASKS, REPORT, CASES, INBOX), (HOME, TASKS, REPORT, CASES, INBOX))
 DEPT_HEAD = (
-    (HOME, CASES, SUPERVISION, KPIS, WARNINGS, REPORT, INBOX, ORG, MATTERS),
+    (HOME, CASES, SUPERVISION, KPIS, ASSESSMENT, RATINGS, WARNINGS, REPORT, INBOX, ORG, MATTERS),
     (HOME, CASES, SUPERVISION, REPORT),
 )
-DEPT = ((HOME, CASES, SUPERVISION, KPIS, WARNINGS, REPORT, INBOX, MATTERS), (HOME, CASES, SUPERVISION, REPORT))
+DEPT = (
+    (HOME, CASES, SUPERVISION, KPIS, ASSESSMENT, WARNINGS, REPORT, INBOX, MATTERS),
+    (HOME, CASES, SUPERVISION, REPORT),
+)
 OTHER = ((HOME, CASES, REPORT, INBOX), (HOME, CASES, REPORT, INBOX))
 
 # The first kind whose roles the actor holds decides; a person with several posts gets the widest menu.

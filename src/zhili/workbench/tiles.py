@@ -12,6 +12,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from zhili.assessment import queries as assessment_queries
+from zhili.assessment import ratings as assessment_ratings
+from zhili.assessment.period import Month
 from zhili.campaigns.tasks import queries as task_queries
 from zhili.cases import queries as cases
 from zhili.core.auth import Actor
@@ -72,3 +75,27 @@ def tiles(session: Session, actor: Actor, *, now: datetime) -> list[Tile]:
         for name, href in LINKS.items()
         if relevant[name] or counts[name]
     ]
+
+
+# 四维考评 (issue 13): a township's or unit's standing this month, and last month's cross-evaluation to give.
+STANDING_ROLES = frozenset({Role.TOWNSHIP_COMMAND, Role.DEPT_HEAD, Role.DEPT_STAFF})
+
+
+@dataclass(frozen=True)
+class AssessmentTile:
+    """The reader's rank and total this month, its biggest losses, and how many ratings wait."""
+
+    standing: assessment_queries.Standing | None
+    ratings_waiting: int
+
+
+def assessment_tile(session: Session, actor: Actor, *, now: datetime) -> AssessmentTile | None:
+    """For township command rooms and unit staff: their standing (read through `assessment.queries`)."""
+    if not actor.has_any_role(STANDING_ROLES):
+        return None
+    month = Month.of(now)
+    standing = assessment_queries.standing(session, actor, month, now=now)
+    if standing is not None and not standing.losses:  # nothing lost yet this month: what cost points last month
+        standing = assessment_queries.standing(session, actor, month.previous(), now=now) or standing
+    waiting = sum(assessment_ratings.open_forms(session, actor, now=now).values())
+    return AssessmentTile(standing, waiting) if standing or waiting else None

@@ -1,0 +1,180 @@
+"""A county's month of scores and lines: frozen rows once the month is closed, computed live before.
+
+Both answers have the same shape, so the pages, the API and the exports never ask which it is:
+`scores` (every subject of the county, ranked in its level) and `lines` (one subject's breakdown:
+every event that moved its points).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from zhili.assessment import versions
+from zhili.assessment.facts import Frame, scored_facts
+from zhili.assessment.model import SubjectKind
+from zhili.assessment.models import AssessmentClose, AssessmentLine, AssessmentScore
+from zhili.assessment.period import Month
+from zhili.assessment.scoring import COUNTY, DEPARTMENT, TOWNSHIP, SubjectScore, score_month, tallies
+from zhili.core.auth import Scope
+from zhili.org import directory
+
+
+@dataclass(frozen=True)
+class Line:
+    """One event's points for one subject: the breakdown's row."""
+
+    dimension: str
+    indicator: str
+    points: float
+    case_id: int | None
+    case_number: str | None
+    event_kind: str
+    at: datetime
+    ref: str
+
+
+@dataclass(frozen=True)
+class MonthScores:
+    """A county's month: the model version it is scored by, whether it is closed, and every subject's score."""
+
+    county: str
+    month: Month
+    version_id: int
+    closed_at: datetime | None
+    scores: list[SubjectScore]
+
+
+def closed(session: Session, county: str, month: Month) -> AssessmentClose | None:
+    """The county's close of the month, if it is closed."""
+    return session.scalars(
+        select(AssessmentClose).where(AssessmentClose.county_code == county, AssessmentClose.month == str(month))
+    ).first()
+
+
+def universe(session: Session, county: str, kind: SubjectKind | None = None) -> dict[tuple[SubjectKind, str], str]:
+    """The subjects ranked even without an event: the county, its townships and its units (→ level)."""
+    found: dict[tuple[SubjectKind, str], str] = {}
+    if kind in {None, SubjectKind.DIVISION}:
+        found[SubjectKind.DIVISION, county] = COUNTY
+        found |= {(SubjectKind.DIVISION, code): TOWNSHIP for code in directory.divisions_at(session, county, TOWNSHIP)}
+    if kind in {None, SubjectKind.UNIT}:
+        found |= {(SubjectKind.UNIT, str(unit)): DEPARTMENT for unit in directory.units_in(session, county)}
+    return found
+
+
+def compute(
+    session: Session, county: str, month: Month, *, now: datetime, scope: Scope, kind: SubjectKind | None = None
+) -> MonthScores:
+    """The month scored live under the model in force (one kind of subject, or all; people named as `scope` may see)."""
+    version = versions.for_month(session, month, now=now)
+    frame = Frame(county, month, now)
+    found = tallies(session, version.model, frame, kind)
+    scores = score_month(version.model, found, universe(session, county, kind))
+    name_scores(session, scores, scope)
+    return MonthScores(county, month, version.id, None, scores)
+
+
+def name_scores(session: Session, scores: list[SubjectScore], scope: Scope) -> None:
+    """Put names on the scores; people the scope may not see by name are dropped."""
+    divisions = directory.division_names(session, [s.subject_id for s in scores if s.kind is SubjectKind.DIVISION])
+    units = directory.unit_names(session, [int(s.subject_id) for s in scores if s.kind is SubjectKind.UNIT])
+    people = directory.visible_people(
+        session, scope, [int(s.subject_id) for s in scores if s.kind is SubjectKind.PERSON]
+    )
+    kept = []
+    for score in scores:
+        if score.kind is SubjectKind.DIVISION:
+            score.name = divisions.get(score.subject_id, score.subject_id)
+        elif score.kind is SubjectKind.UNIT:
+            score.name = units.get(int(score.subject_id), (score.subject_id, ""))[0]
+        elif int(score.subject_id) in people:
+            score.name = people[int(score.subject_id)]
+        else:
+            continue
+        kept.append(score)
+    scores[:] = kept
+
+
+def month_scores(
+    session: Session, county: str, month: Month, *, now: datetime, scope: Scope, kind: SubjectKind | None = None
+) -> MonthScores:
+    """The month's scores (of one kind of subject, or all): the frozen rows of a closed month, else computed live."""
+    close = closed(session, county, month)
+    if close is None:
+        return compute(session, county, month, now=now, scope=scope, kind=kind)
+    statement = select(AssessmentScore).where(
+        AssessmentScore.county_code == county, AssessmentScore.month == str(month)
+    )
+    if kind is not None:
+        statement = statement.where(AssessmentScore.subject_kind == kind.value)
+    rows = session.scalars(statement)
+    scores = [_frozen(row) for row in rows]
+    people = directory.visible_people(
+        session, scope, [int(s.subject_id) for s in scores if s.kind is SubjectKind.PERSON]
+    )
+    scores = [s for s in scores if s.kind is not SubjectKind.PERSON or int(s.subject_id) in people]
+    return MonthScores(county, month, close.model_version_id, close.closed_at, scores)
+
+
+def _frozen(row: AssessmentScore) -> SubjectScore:
+    dimensions = {
+        "timeliness": row.timeliness,
+        "quality": row.quality,
+        "satisfaction": row.satisfaction,
+        "cross": row.cross,
+    }
+    return SubjectScore(
+        SubjectKind(row.subject_kind),
+        row.subject_id,
+        row.level,
+        row.name,
+        dimensions,
+        row.penalty,
+        row.total,
+        row.full_marks,
+        row.events,
+        row.rank,
+    )
+
+
+def lines(
+    session: Session, county: str, month: Month, kind: SubjectKind, subject_id: str, *, now: datetime
+) -> list[Line]:
+    """Every event that moved the subject's points in the month, in time order."""
+    if closed(session, county, month) is not None:
+        line = AssessmentLine
+        statement: Any = select(
+            line.dimension,
+            line.indicator,
+            line.points,
+            line.case_id,
+            line.case_number,
+            line.event_kind,
+            line.at,
+            line.ref,
+        ).where(
+            line.county_code == county,
+            line.month == str(month),
+            line.subject_kind == kind.value,
+            line.subject_id == subject_id,
+        )
+    else:
+        version = versions.for_month(session, month, now=now)
+        facts = scored_facts(version.model, Frame(county, month, now), kind).subquery()
+        statement = select(
+            facts.c.dimension,
+            facts.c.indicator,
+            facts.c.points,
+            facts.c.case_id,
+            facts.c.case_number,
+            facts.c.event_kind,
+            facts.c.at,
+            facts.c.ref,
+        ).where(facts.c.subject_kind == kind.value, facts.c.subject_id == subject_id, facts.c.points != 0)
+    rows = session.execute(statement.order_by("at", "ref"))
+    return [Line(d, i, round(float(p), 3), c, n, e, a, r) for d, i, p, c, n, e, a, r in rows]

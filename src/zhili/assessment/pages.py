@@ -1,0 +1,191 @@
+"""The assessment pages: the ranking (`/assessment`), a breakdown, the monthly cross-evaluation form, the close.
+
+Each handler parses its input, calls one query or service, and renders; a refused rating form comes
+back with its input and each error beside its field (422). The model editor is `model_pages.py`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from zhili.assessment import closing, queries, ratings, versions, visibility
+from zhili.assessment.model import SubjectKind
+from zhili.assessment.period import Month
+from zhili.assessment.scoring import LEVELS
+from zhili.core.auth import Actor, PageActor
+from zhili.core.clock import Clock
+from zhili.core.errors import ConflictError, InvalidInputError, NotFoundError
+from zhili.core.http import ClockDep, DbSession
+from zhili.org import directory
+from zhili.web.form_errors import FormErrors, form_errors
+from zhili.web.i18n import translate
+from zhili.web.templating import renderer
+
+router = APIRouter(include_in_schema=False)
+MONTHS_OFFERED = 12
+
+
+def _month(request: Request, clock: Clock) -> Month:
+    text = request.query_params.get("month")
+    return Month.parse(text) if text else Month.of(clock.now())
+
+
+def _county_choices(session: Session, actor: Actor) -> dict[str, str]:
+    return directory.counties(session, visibility.counties_of(session, actor))
+
+
+@router.get("/assessment")
+def ranking_page(request: Request, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
+    """A level's ranking in a county's month, with the dimensions, the trend and the reader's own row marked."""
+    now = clock.now()
+    month = _month(request, clock)
+    level = request.query_params.get("level") or "township"
+    county = request.query_params.get("county") or None
+    found = queries.ranking(session, actor, county=county, month=month, level=level, now=now)
+    trend = queries.trend(session, actor, county=found.county, month=month, level=level, now=now)
+    shown = [row for row in found.rows if row.subject_id in found.own][:3] or found.rows[:1]
+    series = [{"name": row.name, "values": trend.get(row.subject_id, [])} for row in shown]
+    chart = {
+        "months": [str(m) for m in month.back(queries.TREND_MONTHS)],
+        "series": series,
+        "mean": trend.get("mean", []),
+    }
+    context = {
+        "actor": actor,
+        "ranking": found,
+        "level": level,
+        "levels": LEVELS,
+        "month": month,
+        "months": Month.of(now).back(MONTHS_OFFERED)[::-1],
+        "counties": _county_choices(session, actor),
+        "chart": chart,
+        "can_close": closing.may_close(actor, found.county) and found.closed_at is None and month.end <= now,
+        "waiting": ratings.open_forms(session, actor, now=now),
+        "closed_now": request.query_params.get("closed"),
+    }
+    return renderer(request).render(request, "assessment/ranking.html", context)
+
+
+@router.get("/assessment/ratings")
+def ratings_page(request: Request, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
+    """The monthly cross-evaluation form: last month by default, one block per township or unit the reader rates for."""
+    month = Month.parse(request.query_params["month"]) if request.query_params.get("month") else None
+    return _ratings_page(request, session, actor, clock, month, {}, FormErrors())
+
+
+def _ratings_page(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    clock: Clock,
+    month: Month | None,
+    form: dict[str, str],
+    errors: FormErrors,
+    *,
+    status_code: int = 200,
+) -> Response:
+    now = clock.now()
+    month = month or Month.of(now).previous()
+    blocks = []
+    for rater in ratings.raters_of(session, actor):
+        state = None
+        try:
+            ratings.check_open(session, rater, month, now=now)
+        except ConflictError as refused:
+            state = "closed" if "closed" in refused.detail else "not_over"
+        blocks.append({"rater": rater, "rows": ratings.form_rows(session, rater, month, now=now), "state": state})
+    scale = versions.for_month(session, month, now=now).model.rating_scale
+    context = {
+        "actor": actor,
+        "month": month,
+        "blocks": blocks,
+        "scale": scale,
+        "low": 1 if scale == 5 else 0,  # noqa: PLR2004 - the 1–5 scale starts at 1
+        "form": form,
+        "errors": errors,
+        "saved": request.query_params.get("saved"),
+    }
+    return renderer(request).render(request, "assessment/ratings.html", context, status_code=status_code)
+
+
+@router.post("/assessment/ratings")
+async def save_ratings_form(request: Request, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
+    """Save one rater's block of the form; refused: the form again with its input and the errors by field (422)."""
+    form = {key: str(value) for key, value in (await request.form()).items() if key != "csrf_token"}
+    month = Month.parse(form.get("month", ""))
+    errors = await run_in_threadpool(_save_ratings, session, actor, clock, month, form, request)
+    if errors:
+        return await run_in_threadpool(
+            _ratings_page, request, session, actor, clock, month, form, errors, status_code=422
+        )
+    return RedirectResponse(f"/assessment/ratings?month={month}&saved=1", status_code=303)
+
+
+def _save_ratings(
+    session: Session, actor: Actor, clock: Clock, month: Month, form: dict[str, str], request: Request
+) -> FormErrors:
+    language = renderer(request).language(request)
+    scores: dict[str, int] = {}
+    errors = FormErrors()
+    for key, value in form.items():
+        if not key.startswith("scores.") or not value.strip():
+            continue
+        try:
+            scores[key.removeprefix("scores.")] = int(value.strip())
+        except ValueError:
+            errors.add(key, translate("form.error.number", language))
+    if errors:
+        return errors
+    try:
+        ratings.save_ratings(
+            session, actor=actor, clock=clock, rater_key=form.get("rater", ""), month=month, scores=scores
+        )
+    except (InvalidInputError, ConflictError, NotFoundError) as refused:
+        session.rollback()
+        return form_errors(refused, language, {f"scores.{s}": f"scores.{s}" for s in scores})
+    return FormErrors()
+
+
+@router.post("/assessment/close")
+async def close_form(request: Request, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
+    """The centre's close button: freeze the county's month, then back to its ranking."""
+    form = await request.form()
+    county, month = str(form.get("county", "")), Month.parse(str(form.get("month", "")))
+    await run_in_threadpool(closing.close_month, session, actor=actor, clock=clock, county=county, month=month)
+    return RedirectResponse(f"/assessment?county={county}&month={month}&closed=1", status_code=303)
+
+
+@router.get("/assessment/{kind}/{subject_id}")
+def breakdown_page(
+    request: Request, session: DbSession, actor: PageActor, clock: ClockDep, kind: str, subject_id: str
+) -> Response:
+    """Every line behind one subject's points in a month: the event, its case, its time and its points."""
+    if kind not in {k.value for k in SubjectKind} or not subject_id.isdigit() or len(subject_id) > 20:  # noqa: PLR2004
+        raise NotFoundError("no such assessment subject")
+    found = queries.breakdown(
+        session,
+        actor,
+        kind=SubjectKind(kind),
+        subject_id=subject_id,
+        month=_month(request, clock),
+        county=request.query_params.get("county") or None,
+        now=clock.now(),
+    )
+    by_dimension: dict[str, list[Any]] = {}
+    for line in found.lines:
+        by_dimension.setdefault(line.dimension, []).append(line)
+    context = {
+        "actor": actor,
+        "found": found,
+        "kind": kind,
+        "subject_id": subject_id,
+        "by_dimension": by_dimension,
+        "name": found.score.name if found.score else subject_id,
+        "own": subject_id in queries.own_subjects(actor),
+    }
+    return renderer(request).render(request, "assessment/breakdown.html", context)

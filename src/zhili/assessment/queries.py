@@ -1,0 +1,204 @@
+"""Assessment reads for the pages, the API and the home page: rankings, breakdowns, trends, one's standing.
+
+Every read checks the reader first (`assessment.visibility`): a county's ranking for those who work
+in it, a breakdown for those who may see its subject, people by name only when visible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from zhili.assessment import months, visibility
+from zhili.assessment.model import SubjectKind
+from zhili.assessment.months import Line, MonthScores
+from zhili.assessment.period import Month
+from zhili.assessment.scoring import COUNTY, DEPARTMENT, LEVELS, PERSON, TOWNSHIP, SubjectScore
+from zhili.cases import record_queries
+from zhili.core.auth import Actor
+from zhili.core.errors import InvalidInputError, NotFoundError
+from zhili.org import directory
+from zhili.org.division_code import DivisionCode, DivisionLevel
+
+TREND_MONTHS = 6
+LEVEL_KINDS = {
+    TOWNSHIP: SubjectKind.DIVISION,
+    COUNTY: SubjectKind.DIVISION,
+    DEPARTMENT: SubjectKind.UNIT,
+    PERSON: SubjectKind.PERSON,
+}
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """One level of a county's month, ranked, with the reader's own subjects marked."""
+
+    county: str
+    county_name: str
+    month: Month
+    level: str
+    closed_at: datetime | None
+    version_id: int
+    rows: list[SubjectScore]
+    own: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """One subject's month: its score and every line behind it."""
+
+    county: str
+    month: Month
+    score: SubjectScore | None
+    lines: list[Line]
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Standing:
+    """The reader's own township or unit this month: rank among how many, total, and the biggest losses."""
+
+    kind: SubjectKind
+    subject_id: str
+    name: str
+    month: Month
+    rank: int
+    of: int
+    total: float
+    full_marks: float
+    losses: list[Line] = field(default_factory=list)
+    dimensions: dict[str, float] = field(default_factory=dict)
+
+
+def own_subjects(actor: Actor) -> frozenset[str]:
+    """The divisions (a block on a township or county) and units (posts in them) the reader answers for."""
+    found = {str(unit) for unit in actor.units}
+    for grant in actor.scope.grants:
+        code = DivisionCode(grant.division_prefix)
+        if grant.department_id is None and code.level in {DivisionLevel.TOWNSHIP, DivisionLevel.COUNTY}:
+            found.add(code.value)
+    if actor.person_id is not None:
+        found.add(str(actor.person_id))
+    return frozenset(found)
+
+
+def default_county(session: Session, actor: Actor, county: str | None) -> str:
+    """The county asked for, else the reader's first county; a 422 when neither names one."""
+    if county:
+        code = DivisionCode(county)
+        if code.level is not DivisionLevel.COUNTY:
+            raise InvalidInputError("choose a county", errors=[{"field": "county", "message": "a county code"}])
+        visibility.require_county(actor, code.value)
+        return code.value
+    found = visibility.counties_of(session, actor)
+    if not found:
+        raise InvalidInputError("choose a county", errors=[{"field": "county", "message": "a county code"}])
+    return found[0]
+
+
+def ranking(session: Session, actor: Actor, *, county: str | None, month: Month, level: str, now: datetime) -> Ranking:
+    """The level's ranking in the county's month (live or frozen)."""
+    if level not in LEVELS:
+        raise InvalidInputError("unknown level", errors=[{"field": "level", "message": f"one of {', '.join(LEVELS)}"}])
+    code = default_county(session, actor, county)
+    found = months.month_scores(session, code, month, now=now, scope=actor.scope, kind=LEVEL_KINDS[level])
+    rows = sorted((s for s in found.scores if s.level == level), key=lambda s: (s.rank, s.name))
+    name = directory.division_names(session, [code]).get(code, code)
+    return Ranking(code, name, month, level, found.closed_at, found.version_id, rows, own_subjects(actor))
+
+
+def county_of(session: Session, actor: Actor, kind: SubjectKind, subject_id: str, county: str | None) -> str:
+    """The county a subject is scored in: its own for a division or unit; for a person, the one asked (or yours)."""
+    if kind is SubjectKind.DIVISION:
+        return DivisionCode(subject_id).at_most(DivisionLevel.COUNTY).value
+    if kind is SubjectKind.UNIT:
+        unit = directory.unit_names(session, [int(subject_id)]).get(int(subject_id))
+        if unit is None:
+            raise NotFoundError("no such assessment subject")
+        return DivisionCode(unit[1]).at_most(DivisionLevel.COUNTY).value
+    return default_county(session, actor, county)
+
+
+def breakdown(
+    session: Session,
+    actor: Actor,
+    *,
+    kind: SubjectKind,
+    subject_id: str,
+    month: Month,
+    county: str | None,
+    now: datetime,
+) -> Breakdown:
+    """Every line of one subject's month, with its score; 404 outside the reader's scope."""
+    visibility.require_subject(session, actor, kind, subject_id)
+    code = county_of(session, actor, kind, subject_id, county)
+    found = months.month_scores(session, code, month, now=now, scope=actor.scope, kind=kind)
+    score = next((s for s in found.scores if s.kind is kind and s.subject_id == subject_id), None)
+    lines = _cases_withheld(session, actor, months.lines(session, code, month, kind, subject_id, now=now))
+    return Breakdown(code, month, score, lines, found.closed_at)
+
+
+def _cases_withheld(session: Session, actor: Actor, lines: list[Line]) -> list[Line]:
+    """Lines keep their points; a case the reader may not open is not named (case id and number withheld)."""
+    seen = record_queries.visible_case_ids(session, actor, [line.case_id for line in lines if line.case_id])
+    return [
+        line if line.case_id is None or line.case_id in seen else replace(line, case_id=None, case_number=None)
+        for line in lines
+    ]
+
+
+def trend(
+    session: Session, actor: Actor, *, county: str, month: Month, level: str, now: datetime
+) -> dict[str, list[float | None]]:
+    """The level's totals over the last months (oldest first), per subject id, and the level's mean (`mean`)."""
+    series: dict[str, list[float | None]] = {}
+    span = month.back(TREND_MONTHS)
+    for index, each in enumerate(span):
+        found: MonthScores = months.month_scores(
+            session, county, each, now=now, scope=actor.scope, kind=LEVEL_KINDS[level]
+        )
+        rows = [s for s in found.scores if s.level == level]
+        for row in rows:
+            series.setdefault(row.subject_id, [None] * len(span))[index] = row.total
+        mean = round(sum(r.total for r in rows) / len(rows), 2) if rows else None
+        series.setdefault("mean", [None] * len(span))[index] = mean
+    return series
+
+
+def standing(session: Session, actor: Actor, month: Month, *, now: datetime) -> Standing | None:
+    """The reader's township (a block on it) or unit this month: rank, total and the three biggest point losses."""
+    counties = visibility.counties_of(session, actor)
+    townships = [
+        g.division_prefix for g in actor.scope.grants if _is_township(g.division_prefix) and g.department_id is None
+    ]
+    kind = SubjectKind.DIVISION if townships else SubjectKind.UNIT if actor.units else None
+    if kind is None or not counties:
+        return None
+    own = set(townships) if townships else {str(unit) for unit in actor.units}
+    found = months.month_scores(session, counties[0], month, now=now, scope=actor.scope, kind=kind)
+    mine = next((s for s in found.scores if s.subject_id in own and s.level in {TOWNSHIP, DEPARTMENT}), None)
+    if mine is None:
+        return None
+    level = [s for s in found.scores if s.level == mine.level]
+    lines = _cases_withheld(
+        session, actor, months.lines(session, counties[0], month, mine.kind, mine.subject_id, now=now)
+    )
+    losses = sorted(lines, key=lambda line: line.points)[:3]
+    return Standing(
+        mine.kind,
+        mine.subject_id,
+        mine.name,
+        month,
+        mine.rank,
+        len(level),
+        mine.total,
+        mine.full_marks,
+        losses,
+        mine.dimensions,
+    )
+
+
+def _is_township(code: str) -> bool:
+    return bool(code) and DivisionCode(code).level is DivisionLevel.TOWNSHIP

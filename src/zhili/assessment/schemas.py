@@ -1,0 +1,106 @@
+"""Request and response models of the assessment API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from zhili.assessment.period import PATTERN as MONTH_PATTERN
+
+MonthText = Annotated[str, Field(pattern=MONTH_PATTERN, examples=["2026-11"])]
+CountyCode = Annotated[str, Field(pattern=r"^[0-9]{6}$", examples=["330825"])]
+SubjectId = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,20}$")]
+RaterKey = Annotated[str, Field(pattern=r"^(division|unit):[0-9]{1,20}$", examples=["division:330825101"])]
+Level = Literal["township", "department", "person"]
+Kind = Literal["division", "unit", "person"]
+
+
+class ScoreRow(BaseModel):
+    """One subject on a ranking."""
+
+    rank: int
+    subject_kind: Kind
+    subject_id: str
+    name: str
+    timeliness: float
+    quality: float
+    satisfaction: float
+    cross: float
+    penalty: float
+    total: float
+    full_marks: float
+    events: int
+    is_own: bool
+
+
+class ScoresRead(BaseModel):
+    """A level's ranking in a county's month."""
+
+    county: str
+    county_name: str
+    month: str
+    level: Level
+    is_closed: bool
+    closed_at: datetime | None
+    model_version: int
+    rows: list[ScoreRow]
+
+
+class LineRead(BaseModel):
+    """One event's points: the breakdown's row."""
+
+    dimension: str
+    indicator: str
+    points: float
+    case_id: int | None
+    case_number: str | None
+    event_kind: str
+    at: datetime
+    ref: str
+
+
+class LinesRead(BaseModel):
+    """A subject's month: its score (null when it has none) and every line behind it."""
+
+    county: str
+    month: str
+    is_closed: bool
+    score: ScoreRow | None
+    lines: list[LineRead]
+
+
+class RatingsCreate(BaseModel):
+    """One rater's cross-evaluation of a month: subject id → score (1–5, or 0–100 by the model)."""
+
+    month: MonthText
+    rater: RaterKey
+    scores: Annotated[dict[SubjectId, Annotated[int, Field(ge=0, le=100)]], Field(max_length=500)]
+
+
+class RatingsSaved(BaseModel):
+    """How many ratings the rater now has for the month."""
+
+    month: str
+    rater: str
+    saved: int
+
+
+class CloseCreate(BaseModel):
+    """Close a county's month."""
+
+    county: CountyCode
+    month: MonthText
+
+
+class CloseRead(BaseModel):
+    """A closed month (the close that stands, when it was closed before)."""
+
+    county: str
+    month: str
+    closed_at: datetime
+    model_version: int
+    scores: int
+    lines: int
+    is_new: bool

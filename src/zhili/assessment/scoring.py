@@ -1,0 +1,130 @@
+"""Scores from the scored facts: one GROUP BY per county and month, then each subject's dimensions and rank.
+
+An indicator scores `weight + the sum of its points`, never below 0 (a counted indicator is capped
+at its weight); a dimension is the sum of its indicators; the total adds the cards' (negative)
+points and is never below 0. Subjects are ranked within their level (townships of a county, the
+county's department units, its people) by total, ties sharing a rank (1, 1, 3).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from zhili.assessment.facts import PENALTY, Frame, scored_facts
+from zhili.assessment.model import DIMENSIONS, AssessmentModel, SubjectKind
+from zhili.org.division_code import DivisionCode, DivisionLevel
+
+TOWNSHIP, COUNTY, DEPARTMENT, PERSON = "township", "county", "department", "person"
+LEVELS = (TOWNSHIP, DEPARTMENT, PERSON)
+
+
+@dataclass(frozen=True)
+class Tally:
+    """One indicator of one subject in the month: events counted, bad ones, and the sum of their points."""
+
+    events: int
+    bad: int
+    points: float
+
+
+@dataclass
+class SubjectScore:
+    """A subject's month: points per dimension, the cards' points, the total and its rank in its level."""
+
+    kind: SubjectKind
+    subject_id: str
+    level: str
+    name: str = ""
+    dimensions: dict[str, float] = field(default_factory=dict)
+    penalty: float = 0.0
+    total: float = 0.0
+    full_marks: float = 0.0
+    events: int = 0
+    rank: int = 0
+
+
+def tallies(
+    session: Session, model: AssessmentModel, frame: Frame, kind: SubjectKind | None = None
+) -> dict[tuple[str, str, str], Tally]:
+    """(subject kind, subject id, indicator) → its tally, from one GROUP BY over the month's facts (of one kind)."""
+    facts = scored_facts(model, frame, kind).subquery()
+    statement = select(
+        facts.c.subject_kind,
+        facts.c.subject_id,
+        facts.c.indicator,
+        func.count(),
+        func.coalesce(func.sum(facts.c.bad), 0),
+        func.coalesce(func.sum(facts.c.points), 0.0),
+    ).group_by(facts.c.subject_kind, facts.c.subject_id, facts.c.indicator)
+    return {
+        (kind, str(subject), indicator): Tally(int(n), int(bad), float(points))
+        for kind, subject, indicator, n, bad, points in session.execute(statement)
+    }
+
+
+def score_subject(model: AssessmentModel, score: SubjectScore, found: dict[str, Tally]) -> SubjectScore:
+    """Fill in a subject's dimensions, penalty and total from its tallies (pure)."""
+    score.dimensions = dict.fromkeys(DIMENSIONS, 0.0)
+    for indicator in model.indicators_of(score.kind):
+        tally = found.get(indicator.key, Tally(0, 0, 0.0))
+        score.dimensions[indicator.dimension] += max(indicator.weight + tally.points, 0.0)
+        score.events += tally.events
+    score.penalty = sum(
+        found[penalty.action].points
+        for penalty in model.penalties
+        if penalty.subject is score.kind and penalty.action in found
+    )
+    score.full_marks = model.full_marks(score.kind)
+    score.total = round(max(sum(score.dimensions.values()) + score.penalty, 0.0), 2)
+    score.dimensions = {key: round(value, 2) for key, value in score.dimensions.items()}
+    score.penalty = round(score.penalty, 2)
+    return score
+
+
+def rank(scores: list[SubjectScore]) -> list[SubjectScore]:
+    """Rank each level by total, highest first; equal totals share a rank."""
+    ranked: list[SubjectScore] = []
+    by_level: defaultdict[str, list[SubjectScore]] = defaultdict(list)
+    for score in scores:
+        by_level[score.level].append(score)
+    for level in by_level.values():
+        level.sort(key=lambda s: (-s.total, s.name, s.subject_id))
+        for index, score in enumerate(level):
+            same = index and level[index - 1].total == score.total
+            score.rank = level[index - 1].rank if same else index + 1
+        ranked += level
+    return ranked
+
+
+def score_month(
+    model: AssessmentModel, found: dict[tuple[str, str, str], Tally], universe: dict[tuple[SubjectKind, str], Any]
+) -> list[SubjectScore]:
+    """Every subject of the universe (kind, id → level) and every subject with facts, scored and ranked."""
+    per_subject: defaultdict[tuple[str, str], dict[str, Tally]] = defaultdict(dict)
+    for (kind, subject, indicator), tally in found.items():
+        per_subject[kind, subject][indicator] = tally
+    keys = {(kind.value, subject) for kind, subject in universe} | set(per_subject)
+    scores = []
+    for kind_value, subject in sorted(keys):
+        kind = SubjectKind(kind_value)
+        level = universe.get((kind, subject)) or _level_of(kind, subject)
+        scores.append(
+            score_subject(model, SubjectScore(kind, subject, level), per_subject.get((kind_value, subject), {}))
+        )
+    return rank(scores)
+
+
+def _level_of(kind: SubjectKind, subject: str) -> str:
+    if kind is SubjectKind.UNIT:
+        return DEPARTMENT
+    if kind is SubjectKind.PERSON:
+        return PERSON
+    return TOWNSHIP if DivisionCode(subject).level is DivisionLevel.TOWNSHIP else COUNTY
+
+
+__all__ = ["COUNTY", "DEPARTMENT", "LEVELS", "PENALTY", "PERSON", "TOWNSHIP", "SubjectScore", "Tally"]

@@ -1,0 +1,71 @@
+"""Names of divisions, units and people for lists that rank them (the assessment), in one query each.
+
+Division and unit names are public organisation facts (which unit serves a place is routing); a
+person is named only when the reader may see them (`org.visibility.sees_person`), else left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from zhili.core.auth import Scope
+from zhili.org.division_code import DivisionCode
+from zhili.org.models import Department, Division, Person
+from zhili.org.visibility import sees_person
+
+
+def divisions_at(session: Session, county: str, level: str) -> dict[str, str]:
+    """The divisions of one level (e.g. `township`) inside a county: code → name."""
+    rows = session.execute(
+        select(Division.code, Division.name).where(Division.level == level, DivisionCode(county).subtree(Division.code))
+    )
+    return dict(rows.all())
+
+
+def units_in(session: Session, county: str) -> dict[int, tuple[str, str]]:
+    """The department units based in a county (county or township level): id → (name, division code)."""
+    rows = session.execute(
+        select(Department.id, Department.name, Department.division_code).where(
+            DivisionCode(county).subtree(Department.division_code)
+        )
+    )
+    return {unit_id: (name, code) for unit_id, name, code in rows}
+
+
+def division_names(session: Session, codes: Iterable[str]) -> dict[str, str]:
+    """Code → name for these divisions."""
+    wanted = sorted(set(codes))
+    if not wanted:
+        return {}
+    return dict(session.execute(select(Division.code, Division.name).where(Division.code.in_(wanted))).all())
+
+
+def unit_names(session: Session, unit_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """Id → (name, division code) for these units."""
+    wanted = sorted(set(unit_ids))
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(Department.id, Department.name, Department.division_code).where(Department.id.in_(wanted))
+    )
+    return {unit_id: (name, code) for unit_id, name, code in rows}
+
+
+def visible_people(session: Session, scope: Scope, person_ids: Iterable[int]) -> dict[int, str]:
+    """Id → name for those of these people the scope may see by name."""
+    wanted = sorted(set(person_ids))
+    if not wanted:
+        return {}
+    rows = session.execute(select(Person.id, Person.name).where(Person.id.in_(wanted), sees_person(scope, Person.id)))
+    return dict(rows.all())
+
+
+def counties(session: Session, codes: Iterable[str] | None = None) -> dict[str, str]:
+    """Counties (code → name): these, or every county when `codes` is None (administrators choose among all)."""
+    statement = select(Division.code, Division.name).where(Division.level == "county")
+    if codes is not None:
+        statement = statement.where(Division.code.in_(sorted(set(codes))))
+    return dict(session.execute(statement.order_by(Division.code)).all())

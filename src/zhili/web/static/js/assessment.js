@@ -1,0 +1,28 @@
+/* 治理 Zhili — the assessment ranking: the six-month trend of the reader's own subjects beside the level's average,
+   and a confirmation before a month is closed. */
+(function () {
+  'use strict';
+
+  const close = document.getElementById('close-form');
+  if (close) {
+    close.addEventListener('submit', (event) => {
+      if (!window.confirm(close.dataset.confirm)) event.preventDefault();
+    });
+  }
+  const element = document.getElementById('assessment-data');
+  const target = document.getElementById('trend-chart');
+  if (!element || !target || typeof echarts === 'undefined') return;
+  const data = JSON.parse(element.textContent);
+  const series = data.series.map((s) => ({ name: s.name, type: 'line', data: s.values, connectNulls: false }));
+  series.push({ name: data.mean_label, type: 'line', data: data.mean, lineStyle: { type: 'dashed' }, connectNulls: false });
+  const chart = echarts.init(target, null, { renderer: 'svg' });
+  chart.setOption({
+    tooltip: { trigger: 'axis' },
+    legend: { top: 0 },
+    grid: { left: 40, right: 12, top: 32, bottom: 28 },
+    xAxis: { type: 'category', data: data.months },
+    yAxis: { type: 'value', scale: true },
+    series,
+  });
+  window.addEventListener('resize', () => chart.resize());
+})();

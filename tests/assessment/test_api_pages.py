@@ -1,0 +1,171 @@
+"""The assessment over HTTP on the demo world: rankings, breakdowns in and out of scope, the close, the forms."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import Api
+
+HUZHEN, FUSHAN, LONGYOU = "330825101", "330802006", "330825"
+JUNE = "2026-06"
+
+
+def test_a_township_sees_its_county_ranking_with_its_own_row(api: Api) -> None:
+    api.login("huzhen")
+    body = api.get(f"/api/v1/assessment/scores?month={JUNE}&level=township").json()
+    assert body["county"] == LONGYOU
+    assert not body["is_closed"]
+    own = [row for row in body["rows"] if row["is_own"]]
+    assert [row["subject_id"] for row in own] == [HUZHEN]
+    assert [row["rank"] for row in body["rows"]] == sorted(row["rank"] for row in body["rows"])
+    assert all(0 <= row["total"] <= row["full_marks"] for row in body["rows"])
+
+
+def test_a_closed_month_reads_its_frozen_scores(api: Api) -> None:
+    api.login("huzhen")
+    body = api.get("/api/v1/assessment/scores?month=2026-05").json()  # the demo closed May
+    assert body["is_closed"]
+    assert body["rows"]
+
+
+@pytest.mark.parametrize(
+    ("login", "path", "status"),
+    [
+        ("huzhen", f"/api/v1/assessment/subjects/division/{HUZHEN}/lines?month={JUNE}", 200),
+        ("huzhen", f"/api/v1/assessment/subjects/division/{FUSHAN}/lines?month={JUNE}", 404),
+        ("huzhen", "/api/v1/assessment/subjects/division/330825102/lines?month=2026-06", 404),
+        ("ly-centre", f"/api/v1/assessment/subjects/division/{HUZHEN}/lines?month={JUNE}", 200),
+        ("huzhen", "/api/v1/assessment/scores?county=330802", 404),
+        ("kc-traffic", f"/api/v1/assessment/subjects/division/{HUZHEN}/lines?month={JUNE}", 404),
+    ],
+)
+def test_breakdowns_follow_the_data_scope(api: Api, login: str, path: str, status: int) -> None:
+    api.login(login)
+    assert api.get(path).status_code == status
+
+
+def test_every_line_names_its_event(api: Api) -> None:
+    api.login("ly-centre")
+    body = api.get(f"/api/v1/assessment/subjects/division/{LONGYOU}/lines?month={JUNE}").json()
+    assert body["lines"]
+    for line in body["lines"]:
+        assert line["points"] != 0
+        assert line["ref"].split(":")[0] in {"event", "card", "task", "rating"}
+    # Every point lost is a line: the total is full marks plus the lines, unless an indicator hit 0 (capped).
+    score, lost = body["score"], sum(line["points"] for line in body["lines"])
+    assert max(score["full_marks"] + lost, 0) - 0.05 <= score["total"] <= score["full_marks"]
+
+
+@pytest.mark.parametrize("query", ["month=2026-13", "month=June", "level=village", "county=33"])
+def test_bad_input_is_a_problem_not_a_500(api: Api, query: str) -> None:
+    api.login("huzhen")
+    response = api.get(f"/api/v1/assessment/scores?{query}")
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_the_centre_closes_a_month_once(api: Api) -> None:
+    api.login("ly-centre")
+    first = api.send("POST", "/api/v1/assessment/close", json={"county": LONGYOU, "month": JUNE})
+    assert first.status_code == 200, first.text
+    assert first.json()["is_new"]
+    again = api.send("POST", "/api/v1/assessment/close", json={"county": LONGYOU, "month": JUNE}).json()
+    assert not again["is_new"]
+    assert again["scores"] == first.json()["scores"]
+    running = api.send("POST", "/api/v1/assessment/close", json={"county": LONGYOU, "month": "2026-07"})
+    assert running.status_code == 409
+
+
+def test_a_township_may_not_close(api: Api) -> None:
+    api.login("huzhen")
+    response = api.send("POST", "/api/v1/assessment/close", json={"county": LONGYOU, "month": JUNE})
+    assert response.status_code == 403
+
+
+def test_the_ranking_page_in_chinese_and_english(api: Api) -> None:
+    api.login("huzhen")
+    page = api.get(f"/assessment?month={JUNE}")
+    assert page.status_code == 200
+    assert "本单位" in page.text
+    assert "湖镇镇" in page.text
+    english = api.get(f"/assessment?month={JUNE}&lang=en")
+    assert "Timeliness" in english.text
+    assert "township_command" not in english.text
+
+
+def test_a_refused_rating_keeps_its_input_and_names_the_field(api: Api) -> None:
+    api.login("huzhen")
+    form = api.get(f"/assessment/ratings?month={JUNE}")
+    assert form.status_code == 200
+    subject = form.text.split('name="scores.', 1)[1].split('"', 1)[0]
+    response = api.send(
+        "POST",
+        "/assessment/ratings",
+        data={"month": JUNE, "rater": f"division:{HUZHEN}", f"scores.{subject}": "9", "csrf_token": api.csrf},
+    )
+    assert response.status_code == 422
+    assert f'id="error-scores-{subject}"' in response.text
+    assert 'value="9"' in response.text
+    saved = api.send(
+        "POST",
+        "/assessment/ratings",
+        data={"month": JUNE, "rater": f"division:{HUZHEN}", f"scores.{subject}": "4", "csrf_token": api.csrf},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+
+
+def test_ratings_api_refuses_by_field(api: Api) -> None:
+    api.login("huzhen")
+    response = api.send(
+        "POST", "/api/v1/assessment/ratings", json={"month": JUNE, "rater": f"division:{HUZHEN}", "scores": {"1": 3}}
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "scores.1"
+
+
+def test_only_administrators_edit_the_model(api: Api) -> None:
+    api.login("huzhen")
+    assert api.get("/admin/assessment").status_code == 403
+    api.login("admin")
+    assert api.get("/admin/assessment").status_code == 200
+    refused = api.send(
+        "POST",
+        "/admin/assessment",
+        data={"weight.unit_cross": "abc", "effective_from": "2026-08", "note": "", "csrf_token": api.csrf},
+    )
+    assert refused.status_code == 422
+    assert 'id="error-weight-unit_cross"' in refused.text
+    assert 'value="abc"' in refused.text
+    saved = api.send(
+        "POST",
+        "/admin/assessment",
+        data={"weight.unit_cross": "25", "effective_from": "2026-08", "note": "互评加权", "csrf_token": api.csrf},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+
+
+def test_the_export_is_labelled(api: Api) -> None:
+    api.login("huzhen")
+    response = api.get(f"/api/v1/assessment/scores.csv?month={JUNE}")
+    assert response.status_code == 200
+    assert "排名" in response.content.decode("utf-8-sig").splitlines()[0]
+
+
+def test_the_close_button_freezes_the_month_from_the_page(api: Api) -> None:
+    api.login("ly-centre")
+    page = api.get(f"/assessment?month={JUNE}&county={LONGYOU}").text
+    assert 'id="close-form"' in page
+    closed = api.send(
+        "POST",
+        "/assessment/close",
+        data={"county": LONGYOU, "month": JUNE, "csrf_token": api.csrf},
+        follow_redirects=False,
+    )
+    assert closed.status_code == 303
+    after = api.get(closed.headers["location"]).text
+    assert 'id="closed-note"' in after
+    assert 'id="close-form"' not in after
+    api.login("huzhen")
+    assert 'id="close-form"' not in api.get("/assessment?month=2026-04").text

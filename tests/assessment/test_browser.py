@@ -1,0 +1,43 @@
+"""Headless Chromium: a township leader finds their rank, opens the breakdown, on a desk and on a phone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from zhili.demo.build import DEMO_PASSWORD
+
+PHONE = {"width": 390, "height": 844}
+DESK = {"width": 1280, "height": 860}
+
+
+def _login(browser: Any, server: str, username: str, viewport: dict[str, int]) -> Any:
+    page = browser.new_context(viewport=viewport).new_page()
+    page.goto(f"{server}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server}/")
+    return page
+
+
+def test_a_township_leader_goes_from_the_ranking_to_the_breakdown(browser: Any, server: str) -> None:
+    page = _login(browser, server, "huzhen", DESK)
+    assert "湖镇镇" in page.locator("#assessment-tile").inner_text()
+    page.click("nav.desk-menu a[href='/assessment']")
+    page.wait_for_selector("#trend-chart svg")  # ECharts drew the trend
+    page.select_option("select[name=month]", "2026-06")
+    page.click("#ranking-filters button[type=submit]")
+    own = page.locator("#ranking tr.own")
+    assert own.count() == 1
+    assert "本单位" in own.inner_text()
+    own.locator("a").first.click()
+    page.wait_for_selector("#lines")
+    assert "得分明细" in page.locator("h1").inner_text()
+    assert page.locator("#score-summary").count() == 1
+
+
+def test_the_ranking_fits_a_phone(browser: Any, server: str) -> None:
+    page = _login(browser, server, "huzhen", PHONE)
+    page.goto(f"{server}/assessment?month=2026-06")
+    assert page.locator("#ranking tr.own").count() == 1
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]

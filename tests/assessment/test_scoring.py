@@ -1,0 +1,58 @@
+"""Scores from the small world's November: every figure worked out by hand from the default model."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy.orm import Session
+
+from tests.assessment.small_world import ANNA, BO, COUNTY, EAST, MARKET, POLICE, WEST
+from zhili.assessment import months
+from zhili.assessment.model import SubjectKind
+from zhili.assessment.period import Month
+from zhili.core.auth import Scope
+
+NOW = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
+NOVEMBER = Month(2026, 11)
+
+
+def _scores(session: Session) -> dict[tuple[str, str], months.SubjectScore]:
+    found = months.month_scores(session, COUNTY, NOVEMBER, now=NOW, scope=Scope.everything())
+    return {(s.kind.value, s.subject_id): s for s in found.scores}
+
+
+def test_township_scores_count_late_phases_rework_ratings_tasks_and_cards(small: Session) -> None:
+    scores = _scores(small)
+    east, west = scores["division", EAST], scores["division", WEST]
+    assert east.dimensions == {"timeliness": 17.5, "quality": 17.5, "satisfaction": 15.5, "cross": 20.0}
+    assert (east.penalty, east.total, east.rank) == (0.0, 70.5, 2)
+    assert west.dimensions == {"timeliness": 30.0, "quality": 20.0, "satisfaction": 25.0, "cross": 20.0}
+    assert (west.penalty, west.total, west.rank) == (-2.0, 93.0, 1)
+    assert scores["division", COUNTY].total == 100.0  # the centre: nothing against it this month
+
+
+def test_unit_scores_and_ranks(small: Session) -> None:
+    scores = _scores(small)
+    police, market = scores["unit", str(POLICE)], scores["unit", str(MARKET)]
+    assert police.dimensions == {"timeliness": 20.0, "quality": 17.5, "satisfaction": 15.5, "cross": 20.0}
+    assert (police.penalty, police.total, police.rank) == (-5.0, 68.0, 2)
+    assert (market.dimensions["quality"], market.total, market.rank) == (24.0, 99.0, 1)
+
+
+def test_person_scores_from_the_lines_they_wrote_and_their_tasks(small: Session) -> None:
+    scores = _scores(small)
+    assert scores["person", str(ANNA)].total == 65.0
+    assert scores["person", str(BO)].total == 85.0
+
+
+def test_every_point_has_a_line_naming_its_event(small: Session) -> None:
+    lines = months.lines(small, COUNTY, NOVEMBER, SubjectKind.DIVISION, EAST, now=NOW)
+    assert [(line.indicator, line.case_number, line.event_kind, line.points) for line in lines] == [
+        ("division_accept_on_time", "LY202611001", "dispatch", -7.5),
+        ("division_rework", "LY202611001", "verify_failed", -7.5),
+        ("division_dissatisfied", "LY202611001", "rate", -7.5),
+        ("division_reopened", "LY202611001", "rate", -2.0),
+        ("division_task_claims", None, "task_claim", -5.0),
+    ]
+    assert sum(line.points for line in lines) == pytest.approx(70.5 - 100)
