@@ -18,8 +18,10 @@ def test_the_centre_reads_last_months_report_and_downloads_it(api: Api) -> None:
     assert "府山街道" in page.text
     assert 'id="report-pilots"' in page.text  # the parking pilot's effects, compared up to June
     assert "城区机动车违停治理一件事（府山街道试点）" in page.text
+    assert 'id="report-assessment-township"' in page.text  # 四维考评 of the county's townships
     workbook = load_workbook(io.BytesIO(api.get("/reports/monthly.xlsx?month=2026-06").content), read_only=True)
     assert "区域排名（按期办结率）" in workbook.sheetnames
+    assert "四维考评：乡镇（街道）排名" in workbook.sheetnames
     ranking = list(workbook["区域排名（按期办结率）"].iter_rows(values_only=True))
     assert ranking[0][0] == "乡镇（街道）"
     assert len(ranking) > 2

@@ -19,8 +19,13 @@ from zhili.analytics.facts import CHINA
 from zhili.analytics.kpis import KpiFilter, Totals
 from zhili.analytics.pilots import list_pilots
 from zhili.analytics.report import KpiReport, KpiRow, default_area, kpi_report
+from zhili.assessment import queries as assessment
+from zhili.assessment.period import Month as AssessmentMonth
+from zhili.assessment.scoring import DEPARTMENT, TOWNSHIP, SubjectScore
 from zhili.core.auth import Actor
+from zhili.core.errors import DomainError
 from zhili.core.months import Month
+from zhili.org.division_code import DivisionCode, DivisionLevel
 
 TREND_MONTHS = 12
 
@@ -37,6 +42,7 @@ class MonthlyReport:
     last_year: Totals
     trend: list[KpiRow]
     pilots: list[PilotComparison]  # the area's pilots, compared up to the report's month
+    standings: dict[str, list[SubjectScore]]  # 四维考评 of a county's townships and departments, by level
     made_at: datetime
 
     @property
@@ -68,5 +74,28 @@ def monthly_report(session: Session, actor: Actor, *, month: Month, area: str | 
         last_year=last_year,
         trend=trend,
         pilots=compared,
+        standings=_standings(session, actor, chosen, month, now),
         made_at=now,
     )
+
+
+DIMENSIONS = ("timeliness", "quality", "satisfaction", "cross")
+
+
+def _standings(
+    session: Session, actor: Actor, area: str | None, month: Month, now: datetime
+) -> dict[str, list[SubjectScore]]:
+    """The assessment's rankings of a county's townships and departments in the month (none for other areas)."""
+    code = DivisionCode.parse(area)
+    if code is None or code.level is not DivisionLevel.COUNTY:
+        return {}
+    period = AssessmentMonth(month.year, month.month)
+    found = {}
+    for level in (TOWNSHIP, DEPARTMENT):
+        try:
+            found[level] = assessment.ranking(
+                session, actor, county=code.value, month=period, level=level, now=now
+            ).rows
+        except DomainError:  # the reader may not read the county's ranking: the report leaves it out
+            continue
+    return found

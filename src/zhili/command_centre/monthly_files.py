@@ -23,7 +23,8 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from zhili.analytics import tables
 from zhili.analytics.comparing import PilotComparison
 from zhili.analytics.report import KpiRow
-from zhili.command_centre.monthly import MonthlyReport
+from zhili.assessment.scoring import SubjectScore
+from zhili.command_centre.monthly import DIMENSIONS, MonthlyReport
 from zhili.core.exports import safe_cell
 from zhili.core.local_time import to_local
 from zhili.web.i18n import translate
@@ -61,13 +62,29 @@ def _table_rows(rows: Sequence[KpiRow], first: str, language: str) -> list[list[
 def sheets(report: MonthlyReport, language: str) -> dict[str, list[list[Cell]]]:
     """Every table of the report, by sheet name."""
     area_heading = f"kpi.by.{report.this.area_level}"
+    standings = {
+        translate(f"report.assessment.{level}", language): _standing_rows(rows, language)
+        for level, rows in report.standings.items()
+        if rows
+    }
     return {
         translate("report.sheet.summary", language): _summary_rows(report, language),
+        **standings,
         translate("report.sheet.ranking", language): _table_rows(report.ranking, area_heading, language),
         translate("kpi.table.matter", language): _table_rows(report.this.by_matter, "kpi.by.matter", language),
         translate("kpi.table.unit", language): _table_rows(report.this.by_unit, "kpi.by.unit", language),
         translate("kpi.trend", language): _table_rows(report.trend, "kpi.by.month", language),
     }
+
+
+def _standing_rows(rows: Sequence[SubjectScore], language: str) -> list[list[Cell]]:
+    """An assessment ranking: rank, subject, the four dimensions, the cards, the total."""
+    keys = ["report.rank", "report.subject", *(f"dimension.{d}" for d in DIMENSIONS), "report.penalty", "report.total"]
+    found: list[list[Cell]] = [[translate(key, language) for key in keys]]
+    for s in rows:
+        points = [round(s.dimensions.get(d, 0.0), 1) for d in DIMENSIONS]
+        found.append([s.rank, s.name, *points, round(s.penalty, 1), round(s.total, 1)])
+    return found
 
 
 def to_xlsx(report: MonthlyReport, language: str) -> bytes:
@@ -99,9 +116,12 @@ def to_pdf(report: MonthlyReport, language: str) -> bytes:
         _trend_chart(report.trend),
     ]
     book = sheets(report, language)
-    for name in list(book)[:3]:
+    whole = {translate("report.sheet.summary", language)} | {
+        translate(f"report.assessment.{level}", language) for level in report.standings
+    }  # tables narrow enough for a page as they are; the KPI tables are cut to their main columns
+    for name in list(book)[: 3 + len(report.standings)]:
         rows = book[name]
-        story += [Paragraph(name, heading), _pdf_table(rows if name == next(iter(book)) else _short(rows))]
+        story += [Paragraph(name, heading), _pdf_table(rows if name in whole else _short(rows))]
     for view in report.pilots:
         story += [Paragraph(f"{translate('report.pilots', language)} · {view.pilot.name}", heading)]
         if view.comparison is not None:

@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from zhili.analytics import tables
 from zhili.analytics.facts import month_of
 from zhili.command_centre import monthly_files
-from zhili.command_centre.monthly import monthly_report
+from zhili.command_centre.monthly import DIMENSIONS, monthly_report
 from zhili.command_centre.snapshot import Snapshot, snapshot
 from zhili.core import exports
 from zhili.core.auth import CurrentActor, PageActor
@@ -62,7 +62,9 @@ def monthly_page(
     """月度报告: an area's month, printable, with its XLSX and PDF."""
     report = monthly_report(session, actor, month=_month(month, clock.now()), area=area or None, now=clock.now())
     return renderer(request).render(
-        request, "command_centre/monthly.html", {"actor": actor, "report": report, "tables": tables}
+        request,
+        "command_centre/monthly.html",
+        {"actor": actor, "report": report, "tables": tables, "dimensions": DIMENSIONS},
     )
 
 
