@@ -98,8 +98,8 @@
       ],
     });
     charts.matters.setOption({
-      backgroundColor: 'transparent', tooltip: {}, grid: { left: 110, right: 16, top: 8, bottom: 20 },
-      xAxis: { type: 'value' }, yAxis: { type: 'category', inverse: true, data: data.matters.map((b) => b.label) },
+      backgroundColor: 'transparent', tooltip: {}, grid: { left: 8, right: 16, top: 8, bottom: 20, containLabel: true },
+      xAxis: { type: 'value' }, yAxis: { type: 'category', inverse: true, data: data.matters.map((b) => b.label), axisLabel: { width: 130, overflow: 'truncate' } },
       series: [{ name: text.volume, type: 'bar', data: data.matters.map((b) => b.volume), itemStyle: { color: '#13c2c2' } }],
     });
   }
