@@ -171,7 +171,11 @@ def test_someone_who_claims_after_the_first_reminder_is_not_reminded_again(
     _minutes(clock, 150)
     fire(sessions, clock)
     assert set(letters(session, campaign, "grid_head:claim_again")) == _people_of(session, late[5:])
-    told = session.scalars(select(CampaignTask.id).where(CampaignTask.supervisor_told_at.is_not(None)))
+    told = session.scalars(
+        select(CampaignTask.id).where(
+            CampaignTask.campaign_id == campaign, CampaignTask.supervisor_told_at.is_not(None)
+        )
+    )
     assert set(told) == set(late[5:])
 
 
@@ -191,7 +195,11 @@ def test_late_reports_are_reminded_and_their_supervisors_told(
     assert all("回单超期" in bodies[0] for bodies in reminded.values())
     _minutes(clock, 390)
     fire(sessions, clock)
-    told = session.scalars(select(CampaignTask.id).where(CampaignTask.supervisor_told_at.is_not(None)))
+    told = session.scalars(
+        select(CampaignTask.id).where(
+            CampaignTask.campaign_id == campaign, CampaignTask.supervisor_told_at.is_not(None)
+        )
+    )
     assert set(told) == set(unreported)
     assert letters(session, campaign, "grid_head:report_supervisor")
 

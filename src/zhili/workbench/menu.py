@@ -50,17 +50,19 @@ LABELS = {
 
 # Per kind of work: the menu's items in order, and the ones on the phone's tab bar.
 CENTRE = (
+    # the desk shows the first nine; the rest go under 更多 (the phone shows its tab bar and 更多)
     (
         HOME,
         CASES,
+        REPORT,
         SUPERVISION,
         CAMPAIGNS,
         COMMAND_CENTRE,
         KPIS,
         ASSESSMENT,
         WARNINGS,
+        RATINGS,
         TASKS,
-        REPORT,
         MAP,
         ORG,
         MATTERS,
