@@ -47,6 +47,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_timers.py
 	$(BIN)/python benchmarks/bench_dispatch.py
 	$(BIN)/python benchmarks/bench_scale_out.py
+	$(BIN)/python benchmarks/bench_kpis.py
 
 clean:
 	rm -rf $(VENV) var
