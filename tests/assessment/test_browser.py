@@ -4,20 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from zhili.demo.build import DEMO_PASSWORD
-
-PHONE = {"width": 390, "height": 844}
-DESK = {"width": 1280, "height": 860}
-
-
-def _login(browser: Any, server: str, username: str, viewport: dict[str, int]) -> Any:
-    page = browser.new_context(viewport=viewport).new_page()
-    page.goto(f"{server}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{server}/")
-    return page
+from tests.early_warning.test_browser import DESK, PHONE, _login
 
 
 def test_a_township_leader_goes_from_the_ranking_to_the_breakdown(browser: Any, server: str) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -29,24 +29,23 @@ router = APIRouter(include_in_schema=False)
 Typed = Annotated[str, Query(max_length=20)]
 
 
-def _typed(first: str, last: str, area: str, matter: str, unit: str) -> FilterInput:
-    return FilterInput(first=first.strip(), last=last.strip(), area=area.strip(), matter=matter.strip(), unit=unit)
-
-
-@router.get("/kpis")
-def kpi_page(
-    request: Request,
-    session: DbSession,
-    actor: PageActor,
-    clock: ClockDep,
+def typed_filter(
     first: Annotated[str, Query(alias="from", max_length=20)] = "",
     last: Annotated[str, Query(alias="to", max_length=20)] = "",
     area: Typed = "",
     matter: Typed = "",
     unit: Typed = "",
-) -> Response:
+) -> FilterInput:
+    """The KPI filter as typed in the query (`from`, `to`, `area`, `matter`, `unit`)."""
+    return FilterInput(first=first.strip(), last=last.strip(), area=area.strip(), matter=matter.strip(), unit=unit)
+
+
+TypedFilter = Annotated[FilterInput, Depends(typed_filter)]
+
+
+@router.get("/kpis")
+def kpi_page(request: Request, session: DbSession, actor: PageActor, clock: ClockDep, typed: TypedFilter) -> Response:
     """运行指标: the KPIs of an area and a period, the monthly trend, and tables by matter, area and unit."""
-    typed = _typed(first, last, area, matter, unit)
     parsed = parse_filter(typed, actor, clock.now())
     report = kpi_report(session, actor, parsed.kpi_filter)
     areas = org.child_divisions(session, parsed.kpi_filter.division)
@@ -74,15 +73,11 @@ def kpi_export(
     actor: PageActor,
     clock: ClockDep,
     file_format: tables.Format,
+    typed: TypedFilter,
     table: tables.Table = "matter",
-    first: Annotated[str, Query(alias="from", max_length=20)] = "",
-    last: Annotated[str, Query(alias="to", max_length=20)] = "",
-    area: Typed = "",
-    matter: Typed = "",
-    unit: Typed = "",
 ) -> Response:
     """One KPI table as CSV or XLSX, by its labels."""
-    parsed = parse_filter(_typed(first, last, area, matter, unit), actor, clock.now())
+    parsed = parse_filter(typed, actor, clock.now())
     report = kpi_report(session, actor, parsed.kpi_filter)
     language = renderer(request).language(request)
     data = tables.export_file(report, table, language=language, file_format=file_format)

@@ -28,21 +28,6 @@ MAX_CONTROLS: Final = 30
 
 
 @dataclass(frozen=True, slots=True)
-class Pilot:
-    """A registered pilot."""
-
-    id: int
-    name: str
-    matter: str
-    area: str
-    controls: tuple[str, ...]
-    start: Month
-    reported_handling: float | None = None
-    reported_volume: float | None = None
-    reported_complaints: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class PilotIn:
     """What registering a pilot takes (its id comes from the table)."""
 
@@ -54,6 +39,13 @@ class PilotIn:
     reported_handling: float | None = None
     reported_volume: float | None = None
     reported_complaints: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Pilot(PilotIn):
+    """A registered pilot: what it was registered with, and its id."""
+
+    id: int
 
 
 def check_pilot(session: Session, actor: Actor, pilot: PilotIn) -> dict[str, str]:
