@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from zhili.access.models import Account
 from zhili.analytics.projector import refresh_job
+from zhili.assessment.rating_notice import rating_notice_job
 from zhili.campaigns.tasks.sweeps import SWEEP, fire_sweeps
 from zhili.cases.deadlines import LADDER
 from zhili.cases.escalation import fire_ladder
@@ -126,6 +127,7 @@ def build_jobs(settings: Settings, sessions: sessionmaker[Session], clock: Clock
         Job("outbox", courier.deliver_batch),
         Job("calendar", watch_job(sessions, clock, administrators)),
         Job("kpis", refresh_job(sessions, clock)),
+        Job("ratings", rating_notice_job(sessions, clock)),
     ]
 
 
