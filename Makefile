@@ -28,8 +28,10 @@ types: $(STAMP)
 contracts: $(STAMP)
 	$(BIN)/lint-imports
 
+# Bytecode is cached (in git-ignored __pycache__ directories) even where PYTHONDONTWRITEBYTECODE is set:
+# otherwise pytest rewrites every test module and each `zhili` subprocess compiles the package, every run.
 unit: $(STAMP)
-	$(BIN)/pytest
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest
 
 # The API fuzz at length: 200 examples per operation and login (CI runs a few of each).
 fuzz: $(STAMP)

@@ -55,6 +55,7 @@ class Worker:
     jobs: Sequence[Job]
     idle_seconds: float = 0.5
     stopping: threading.Event = field(default_factory=threading.Event)
+    signalled: int | None = None
 
     def run_once(self) -> int:
         """Run every job once; the total number of items handled."""
@@ -95,17 +96,22 @@ class Worker:
             pause = self.idle_seconds
             if not done:
                 self.stopping.wait(self.idle_seconds)
-        log.info("worker.stop")
+        log.info("worker.stop", signal=self.signalled)
 
     def stop(self) -> None:
         """Finish the batch in hand, then leave the loop."""
         self.stopping.set()
 
     def install_signal_handlers(self) -> None:
-        """Stop on SIGTERM and SIGINT (main thread only)."""
+        """Stop on SIGTERM and SIGINT (main thread only).
+
+        The handler only records the signal and sets the event: it runs between two bytecodes of
+        the main thread, maybe inside a log call holding the output's lock, which a log line of its
+        own would wait for forever (a worker that never exits). The loop logs the signal on leaving.
+        """
 
         def handle(signum: int, _frame: FrameType | None) -> None:
-            log.info("worker.signal", signal=signum)
+            self.signalled = signum
             self.stop()
 
         signal.signal(signal.SIGTERM, handle)

@@ -71,3 +71,20 @@ def test_a_person_named_like_a_formula_is_literal_in_the_board_exports() -> None
     assert rows[1][0] == "'" + HYPERLINK
     assert rows[1][1] == "'+8613800000000"
     assert not any(cell.startswith(FORMULA_STARTS) for row in rows for cell in row)
+
+
+def test_xlsx_keeps_times_numbers_spaces_and_wide_rows_as_written() -> None:
+    when = datetime(2026, 7, 23, 15, 4, 5, tzinfo=UTC).replace(tzinfo=None)  # exports hold wall-clock times
+    wide = [f"c{n}" for n in range(30)]  # past column Z
+    rows = [[when, 2.5, 7, " padded ", "a\x01b"], wide]
+    body = to_xlsx("a sheet name longer than thirty-one characters", ["<&>"], rows)
+    book = load_workbook(io.BytesIO(body))
+    sheet = book.active
+    assert sheet is not None
+    assert sheet.title == "a sheet name longer than thirty"
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "<&>"
+    assert rows[1][:5] == (when, 2.5, 7, " padded ", "a\ufffdb")  # a character XML cannot carry is replaced
+    assert rows[2] == tuple(wide)
+    assert sheet.cell(row=3, column=27).column_letter == "AA"
+    assert sheet.cell(row=3, column=27).value == "c26"

@@ -97,15 +97,34 @@ def _click_command(page: Any, command: str) -> None:
     page.wait_for_load_state()
 
 
-def _as(browser: Any, server: str, username: str, case_url: str) -> Any:
-    page = _login(browser, server, username)
-    page.goto(case_url)
-    return page
+class Parties:
+    """Each person's page, logged in on first use and kept for their later turns, as people keep their browser."""
+
+    def __init__(self, browser: Any, server: str) -> None:
+        self.browser, self.server = browser, server
+        self.pages: dict[str, Any] = {}
+
+    def page(self, username: str) -> Any:
+        """The person's page (logged in the first time)."""
+        if username not in self.pages:
+            self.pages[username] = _login(self.browser, self.server, username)
+        return self.pages[username]
+
+    def on_case(self, username: str, case_url: str) -> Any:
+        """The person's page, on the case."""
+        page = self.page(username)
+        page.goto(case_url)
+        return page
+
+    def close(self) -> None:
+        """Close every page (and its context)."""
+        for page in self.pages.values():
+            page.close()
 
 
-def _report_in_browser(browser: Any, server: str, point: dict[str, float]) -> str:
-    page = _login(browser, server, "gridworker")
-    page.goto(f"{server}/cases/new?matter=illegal_parking")
+def _report_in_browser(parties: Parties, point: dict[str, float]) -> str:
+    page = parties.page("gridworker")
+    page.goto(f"{parties.server}/cases/new?matter=illegal_parking")
     page.fill("textarea[name=description]", "人行道违停，挡住盲道")
     page.fill("input[name=lon]", str(point["lon"]))
     page.fill("input[name=lat]", str(point["lat"]))
@@ -116,13 +135,11 @@ def _report_in_browser(browser: Any, server: str, point: dict[str, float]) -> st
     page.wait_for_selector("#lead")
     assert "柯城区公安交警大队" in page.inner_text("#lead")
     assert page.locator("#contact").count() == 0  # the reporter's grid does not reach the contact's unit
-    case_url = str(page.url)
-    page.close()
-    return case_url
+    return str(page.url)
 
 
-def _lead_works_the_case(browser: Any, server: str, case_url: str, point: dict[str, float]) -> None:
-    lead = _as(browser, server, "kc-traffic", case_url)
+def _lead_works_the_case(parties: Parties, case_url: str, point: dict[str, float]) -> None:
+    lead = parties.on_case("kc-traffic", case_url)
     _click_command(lead, "sign")
     _click_command(lead, "start")
     boxes = lead.locator("#ask-help input[name=unit_id]")
@@ -150,27 +167,24 @@ def _lead_works_the_case(browser: Any, server: str, case_url: str, point: dict[s
     lead.fill("form[data-command='reply'] input[name=evidence_text]", "现场已恢复")
     lead.fill("form[data-command='reply'] input[name=evidence_gps]", f"{point['lon']:.5f},{point['lat']:.5f}")
     _click_command(lead, "reply")
-    lead.close()
 
 
 def test_a_parking_case_goes_round_the_loop_in_the_browser(browser: Any, server: str, sqlite_world: World) -> None:
     with Session(sqlite_world.engine) as session:
         _grid, point = fushan_point(session)
-    case_url = _report_in_browser(browser, server, point)
-    centre = _as(browser, server, "kc-centre", case_url)
+    parties = Parties(browser, server)
+    case_url = _report_in_browser(parties, point)
+    centre = parties.on_case("kc-centre", case_url)
     _click_command(centre, "accept")
     _click_command(centre, "dispatch")
-    centre.close()
-    _lead_works_the_case(browser, server, case_url, point)
-    reporter = _as(browser, server, "gridworker", case_url)
+    _lead_works_the_case(parties, case_url, point)
+    reporter = parties.on_case("gridworker", case_url)
     _click_command(reporter, "verify")
-    reporter.close()
-    lead = _as(browser, server, "kc-traffic", case_url)
+    lead = parties.on_case("kc-traffic", case_url)
     # The help requests and the meeting's task are still open: the lead cancels them with a reason and closes.
     lead.fill("#close-decision input[name=cancel_reason]", "现场已处置完毕")
     _click_command(lead, "close")
-    lead.close()
-    reporter = _as(browser, server, "gridworker", case_url)
+    reporter = parties.on_case("gridworker", case_url)
     reporter.select_option("form[data-command='rate'] select[name=rating]", "very_satisfied")
     _click_command(reporter, "rate")
     kinds = reporter.locator("#timeline li").evaluate_all("items => items.map(i => i.dataset.kind)")
@@ -179,4 +193,4 @@ def test_a_parking_case_goes_round_the_loop_in_the_browser(browser: Any, server:
     shots = os.environ.get("ZHILI_SCREENSHOTS")
     if shots:
         reporter.screenshot(path=str(Path(shots) / "case.png"), full_page=True)
-    reporter.close()
+    parties.close()

@@ -2,8 +2,9 @@
 
 Nobody is told by someone else that it is their turn: every step after the report begins in the
 party's own inbox (收件箱), by opening the notification the previous step sent them, which leads
-straight to the part of the case page where they act. It runs twice: once with the field staff on
-phones and the desks on desks, once the other way round.
+straight to the part of the case page where they act. Each party logs in once and keeps their
+browser for their later turns, as people do. It runs twice: once with the field staff on phones
+and the desks on desks, once the other way round.
 """
 
 from __future__ import annotations
@@ -58,8 +59,8 @@ class Party:
         assert self.page.locator("#error").count() == 0, self.page.inner_text("main")
 
     def close(self) -> None:
+        """The end of this turn: no script error on the way (the browser stays open for the next turn)."""
         assert not self.errors, self.errors
-        self.context.close()
 
 
 def _shot(page: Any, name: str) -> None:
@@ -68,11 +69,14 @@ def _shot(page: Any, name: str) -> None:
         page.screenshot(path=str(Path(shots) / name), full_page=True)
 
 
-def _report(browser: Any, server: str, point: dict[str, float], *, phone: bool, plate: str) -> str:
+PartyOf = Callable[[str], Party]
+
+
+def _report(party: PartyOf, point: dict[str, float], *, plate: str) -> str:
     """The grid worker reports from the form with a map pick and a photo; the case number comes back."""
-    worker = Party(browser, server, "gridworker", phone=phone)
+    worker = party("gridworker")
     page = worker.page
-    page.goto(f"{server}/cases/new")
+    page.goto(f"{worker.server}/cases/new")
     page.select_option("#choose-matter select[name=matter]", "illegal_parking")
     page.wait_for_selector("#point-picker[data-ready='1']")
     pixel = page.evaluate(
@@ -94,9 +98,6 @@ def _report(browser: Any, server: str, point: dict[str, float], *, phone: bool, 
     number = str(page.title()).split(" ")[0]
     worker.close()
     return number
-
-
-PartyOf = Callable[[str], Party]
 
 
 def _dispatch(party: PartyOf, number: str) -> None:
@@ -197,11 +198,15 @@ def test_the_parking_loop_each_step_begun_from_the_notification(
     with Session(sqlite_world.engine) as session:
         _grid, point = fushan_point(session)
 
+    parties: dict[str, Party] = {}
+
     def party(username: str) -> Party:
-        return Party(browser, server, username, phone=(username in FIELD) == field_on_phone)
+        if username not in parties:
+            parties[username] = Party(browser, server, username, phone=(username in FIELD) == field_on_phone)
+        return parties[username]
 
     plate = "浙H71345" if field_on_phone else "浙H72345"
-    number = _report(browser, server, point, phone=field_on_phone, plate=plate)
+    number = _report(party, point, plate=plate)
     assert number.startswith("ZL")
     _dispatch(party, number)
     _lead_asks_and_meets(party, number)
@@ -211,3 +216,5 @@ def test_the_parking_loop_each_step_begun_from_the_notification(
     assert kinds[-1] == "rate"
     for kind in ("help_requested", "help_replied", "meeting_held", "task_done", "reply", "verify", "close"):
         assert kind in kinds, kind
+    for each in parties.values():
+        each.context.close()

@@ -3,8 +3,8 @@
 Every export (case queue, task queue, campaign board) is written here, so a reporter who types
 `=HYPERLINK(...)` into a description, or a person registered under such a name, cannot make a
 spreadsheet run it: CSV cells that start like a formula get a leading apostrophe (`safe_cell`), and
-XLSX text cells are written as typed strings, which no spreadsheet evaluates, so they show exactly
-what was typed.
+XLSX text cells are written as inline strings (`core.xlsx`), which no spreadsheet evaluates, so they
+show exactly what was typed.
 """
 
 from __future__ import annotations
@@ -14,10 +14,7 @@ import io
 from collections.abc import Iterable, Sequence
 from datetime import datetime, tzinfo
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import Cell as SheetCell
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from zhili.core import xlsx
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -56,24 +53,13 @@ def to_csv(headings: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
 
 
 def to_xlsx(sheet_name: str, headings: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
-    """The rows as an XLSX workbook with one sheet, headings first (openpyxl write-only: row by row)."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(sheet_name[:31])
-    sheet.append([_xlsx_cell(sheet, h) for h in headings])
-    for row in rows:
-        sheet.append([_xlsx_cell(sheet, cell) for cell in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    """The rows as an XLSX workbook with one sheet, headings first (text cells are never formulas)."""
+    return xlsx.workbook(sheet_name, _with_headings(headings, rows))
 
 
-def _xlsx_cell(sheet: WriteOnlyWorksheet, value: Cell) -> Cell | SheetCell:
-    # openpyxl reads a str starting with "=" as a formula; a cell typed "s" is always literal text.
-    if not isinstance(value, str):
-        return value
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.data_type = "s"
-    return cell
+def _with_headings(headings: Sequence[str], rows: Iterable[Sequence[Cell]]) -> Iterable[Sequence[Cell]]:
+    yield headings
+    yield from rows
 
 
 def naive_local(value: datetime | None, zone: tzinfo) -> datetime | None:

@@ -1,7 +1,7 @@
 """The board's lists as files: CSV (UTF-8 with a byte-order mark, so Excel reads Chinese) and XLSX.
 
 Times are written as Quzhou reads them (China Standard Time); headings and role names follow the
-caller's language. The XLSX is written by openpyxl in write-only mode, row by row.
+caller's language. The XLSX is written row by row by `core.xlsx`.
 """
 
 from __future__ import annotations
