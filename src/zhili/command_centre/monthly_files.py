@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
-from openpyxl import Workbook
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
@@ -25,7 +24,7 @@ from zhili.analytics.comparing import PilotComparison
 from zhili.analytics.report import KpiRow
 from zhili.assessment.scoring import SubjectScore
 from zhili.command_centre.monthly import DIMENSIONS, MonthlyReport
-from zhili.core.exports import safe_cell
+from zhili.core import xlsx
 from zhili.core.local_time import to_local
 from zhili.web.i18n import translate
 
@@ -89,14 +88,7 @@ def _standing_rows(rows: Sequence[SubjectScore], language: str) -> list[list[Cel
 
 def to_xlsx(report: MonthlyReport, language: str) -> bytes:
     """The report as a workbook with a sheet per table."""
-    workbook = Workbook(write_only=True)
-    for name, rows in sheets(report, language).items():
-        sheet = workbook.create_sheet(name[:31])
-        for row in rows:
-            sheet.append([safe_cell(cell) for cell in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx.workbook_of(sheets(report, language))
 
 
 def to_pdf(report: MonthlyReport, language: str) -> bytes:
