@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 from tests.conftest import Api, World
 
@@ -16,13 +16,21 @@ from zhili.app import create_app
 from zhili.core.audit import AuditRecord
 from zhili.core.clock import FrozenClock
 from zhili.core.settings import Settings
-from zhili.notify.models import OutboxMessage
+from zhili.notify.models import InboxItem, OutboxMessage
 from zhili.notify.service import notify
 
 
 def person_of(session: Session, username: str) -> int:
     person = session.scalars(select(Account.person_id).where(Account.username == username)).one()
     assert person is not None
+    return person
+
+
+def empty_inbox(session: Session, username: str) -> int:
+    """The login's person, their inbox emptied first (the demo world already told them of its live campaign)."""
+    person = person_of(session, username)
+    session.execute(delete(InboxItem).where(InboxItem.person_id == person))
+    session.commit()
     return person
 
 
@@ -33,7 +41,7 @@ def send(session: Session, clock: FrozenClock, person: int, n: int, **extra: Any
 
 
 def test_my_inbox_is_mine_newest_first_paged_and_marked_read(api: Api, session: Session, clock: FrozenClock) -> None:
-    me, other = person_of(session, "gridworker"), person_of(session, "gridhead")
+    me, other = empty_inbox(session, "gridworker"), empty_inbox(session, "gridhead")
     for n in range(3):
         send(session, clock, me, n)
     send(session, clock, other, 9)
@@ -191,7 +199,7 @@ def quick_stream_client(world: World, sessions: sessionmaker[Session], clock: Fr
 def test_the_stream_sends_new_items_and_the_unread_count(
     quick_stream_client: TestClient, session: Session, clock: FrozenClock
 ) -> None:
-    me = person_of(session, "gridworker")
+    me = empty_inbox(session, "gridworker")
     api = Api(quick_stream_client).login("gridworker")
     for n in range(2):
         send(session, clock, me, n)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tests.conftest import Api
-from tests.notify.test_api import person_of, send
+from tests.notify.test_api import empty_inbox, person_of, send
 
 from zhili.core.clock import FrozenClock
 from zhili.notify.models import InboxItem, OutboxMessage
@@ -16,7 +16,7 @@ HTML = {"accept": "text/html"}
 def test_the_inbox_page_lists_my_items_and_opening_one_marks_it_read(
     api: Api, session: Session, clock: FrozenClock
 ) -> None:
-    me = person_of(session, "gridworker")
+    me = empty_inbox(session, "gridworker")
     send(session, clock, me, 1, title="台风防御：请转移危险区群众", link="/cases")
     assert api.get("/inbox", headers=HTML, follow_redirects=False).status_code in {302, 303, 307}
     api.login("gridworker")

@@ -116,6 +116,10 @@ class Facts:
                 text("SELECT id, campaign_id, person_id, supervisor_position_id, division_code FROM campaign_tasks")
             )
         }
+        scoped: defaultdict[int, list[str]] = defaultdict(list)
+        for campaign_id, code in run(text("SELECT campaign_id, division_code FROM campaign_scope_divisions")):
+            scoped[campaign_id].append(code)
+        self.campaign_divisions = {campaign_id: tuple(codes) for campaign_id, codes in scoped.items()}
         self.enterprises = {r[0]: r[1] for r in run(text("SELECT id, division_code FROM enterprises"))}
         labour = run(text("SELECT id FROM departments WHERE kind_code = 'hrss'"))
         self.labour_units = frozenset(r[0] for r in labour)

@@ -259,7 +259,6 @@ def matrix(world: World) -> Iterator[Matrix]:
             seeded.cases.append(_report_elsewhere(client, sessions))
             tokens = {username: _token(client, username) for username in LOGINS}
             facts = Facts(conn).load()
-            facts.campaign_divisions = {c: (code,) for code, c in seeded.divisions.items()}
             logins = {username: facts.login(username) for username in LOGINS}
             pools = Pools(facts, list(logins.values()), seeded)
             yield Matrix(client, tokens, facts, People(facts), logins, pools)
