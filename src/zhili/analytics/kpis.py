@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from zhili.analytics.facts import percentile
@@ -54,13 +54,15 @@ class KpiFilter:
     division: str | None = None
     matter: str | None = None
     unit_id: int | None = None
+    areas: tuple[str, ...] = ()  # several areas pooled (a pilot's controls), beside or instead of `division`
 
     def conditions(self) -> list[ColumnElement[bool]]:
         """The filter as SQL conditions on `kpi_cells`."""
         found = [c.month >= self.first.index, c.month <= self.last.index]
         if self.division:
-            column = c.county_code if len(self.division) <= 6 else c.township_code  # noqa: PLR2004 - county codes
-            found.append(column.startswith(self.division, autoescape=True))
+            found.append(_in_area(self.division))
+        if self.areas:
+            found.append(or_(*(_in_area(area) for area in self.areas)))
         if self.matter:
             found.append(c.matter_code == self.matter)
         if self.unit_id is not None:
@@ -158,6 +160,12 @@ def add_up(rows: Sequence[tuple[Any, Totals]]) -> Totals:
     for _, row in rows:
         found += row
     return found
+
+
+def _in_area(code: str) -> ColumnElement[bool]:
+    """Cells in a county (by its code) or a township (by its own)."""
+    column = c.county_code if len(code) <= 6 else c.township_code  # noqa: PLR2004 - county codes
+    return column.startswith(code, autoescape=True)
 
 
 def _share(part: int, whole: int) -> float | None:

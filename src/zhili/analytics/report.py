@@ -128,6 +128,11 @@ def _ids(unit_id: int | None) -> list[int]:
     return [] if unit_id is None else [unit_id]
 
 
+def trend(session: Session, actor: Actor, kpi_filter: KpiFilter) -> list[KpiRow]:
+    """Every month of the filter's period with its totals (one grouped read), empty months included."""
+    return _trend(kpi_filter, dict(totals(session, actor, kpi_filter, By.MONTH)))
+
+
 def _trend(kpi_filter: KpiFilter, by_month: dict[Any, Totals]) -> list[KpiRow]:
     """Every month of the period, empty months included."""
     months = [Month(index) for index in range(kpi_filter.first.index, kpi_filter.last.index + 1)]

@@ -18,7 +18,7 @@ from zhili.analytics.comparing import PilotComparison, compare_pilot
 from zhili.analytics.facts import CHINA
 from zhili.analytics.kpis import KpiFilter, Totals
 from zhili.analytics.pilots import list_pilots
-from zhili.analytics.report import KpiReport, KpiRow, default_area, kpi_report
+from zhili.analytics.report import KpiReport, KpiRow, default_area, kpi_report, trend
 from zhili.assessment import queries as assessment
 from zhili.assessment.period import Month as AssessmentMonth
 from zhili.assessment.scoring import DEPARTMENT, TOWNSHIP, SubjectScore
@@ -55,12 +55,8 @@ def monthly_report(session: Session, actor: Actor, *, month: Month, area: str | 
     """The report of `area` (default: the reader's own) for `month`."""
     chosen = area if area is not None else default_area(actor)
     this = kpi_report(session, actor, KpiFilter(first=month, last=month, division=chosen))
-    before = kpi_report(session, actor, KpiFilter(first=month + -1, last=month + -1, division=chosen)).total
-    year_ago = Month(month.index - 12)
-    last_year = kpi_report(session, actor, KpiFilter(first=year_ago, last=year_ago, division=chosen)).total
-    trend = kpi_report(
-        session, actor, KpiFilter(first=Month(month.index - TREND_MONTHS + 1), last=month, division=chosen)
-    ).trend
+    # One monthly read gives the trend, the month before and the same month a year before.
+    months = trend(session, actor, KpiFilter(first=Month(month.index - 12), last=month, division=chosen))
     following = month + 1
     month_end = datetime(following.year, following.month, 1, tzinfo=CHINA)  # the report's month is the last full one
     in_area = [p for p in list_pilots(session, actor) if chosen is None or p.area.startswith(chosen)]
@@ -70,9 +66,9 @@ def monthly_report(session: Session, actor: Actor, *, month: Month, area: str | 
         area=chosen,
         area_label=this.area_label,
         this=this,
-        previous=before,
-        last_year=last_year,
-        trend=trend,
+        previous=months[-2].totals,
+        last_year=months[0].totals,
+        trend=months[-TREND_MONTHS:],
         pilots=compared,
         standings=_standings(session, actor, chosen, month, now),
         made_at=now,
