@@ -19,6 +19,7 @@ OWNERS = frozenset(
         "org/visibility.py",
         "cases/visibility.py",
         "campaigns/visibility.py",
+        "command_groups/visibility.py",
         "early_warning/visibility.py",
         "analytics/visibility.py",
     }

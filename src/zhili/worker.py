@@ -27,6 +27,7 @@ from zhili.cases.escalation import fire_ladder
 from zhili.clocks.firing import Handler, fire_due
 from zhili.clocks.reminders import REMIND, fire_reminders
 from zhili.clocks.watch import watch_job
+from zhili.command_groups.instructions import INSTRUCTION_DUE, fire_instruction_due
 from zhili.core.clock import Clock
 from zhili.core.settings import Settings
 from zhili.notify import from_settings as notify_setup
@@ -36,7 +37,12 @@ from zhili.org.roles import Role
 log = structlog.get_logger(__name__)
 
 MAX_PAUSE_SECONDS = 60.0
-TIMER_HANDLERS: dict[str, Handler] = {LADDER: fire_ladder, REMIND: fire_reminders, SWEEP: fire_sweeps}
+TIMER_HANDLERS: dict[str, Handler] = {
+    LADDER: fire_ladder,
+    REMIND: fire_reminders,
+    SWEEP: fire_sweeps,
+    INSTRUCTION_DUE: fire_instruction_due,
+}
 """Every timer kind the worker fires, and its handler (a domain adds its kinds here)."""
 
 

@@ -1,0 +1,145 @@
+"""The closure report (总结报告): compiled from a group's record when it closes, and kept with it.
+
+`summarise` is pure: it takes the group's members, instructions with their copies, and timeline lines,
+and counts what happened (how long, who took part in which role, instructions done and on time, posts,
+photos and places, the states it went through). `compile_report` reads those rows for a group.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from zhili.command_groups.lifecycle import EntryKind, InstructionState
+from zhili.command_groups.models import CommandGroup, GroupEntry, GroupMember, Instruction, InstructionCopy
+from zhili.org.models import Person
+
+
+@dataclass(frozen=True, slots=True)
+class InstructionLine:
+    """One instruction in the report."""
+
+    body: str
+    issued_at: str
+    deadline_at: str
+    addressees: int
+    done: int
+    on_time: int
+
+
+@dataclass(frozen=True, slots=True)
+class ClosureReport:
+    """What the report says; times are ISO 8601 in UTC (pages show them in local time)."""
+
+    title: str
+    area_code: str
+    opened_at: str
+    closed_at: str
+    hours: float
+    members_by_role: dict[str, int]
+    people: int
+    instructions: list[InstructionLine]
+    copies: int
+    done: int
+    done_on_time: int
+    posts: int
+    photos: int
+    places: int
+    states: list[tuple[str, str, str]] = field(default_factory=list)
+    participants: list[tuple[str, str]] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        """The report as kept in the group's row."""
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> ClosureReport:
+        """The report as kept."""
+        data: dict[str, Any] = json.loads(text)
+        data["instructions"] = [InstructionLine(**line) for line in data["instructions"]]
+        data["states"] = [tuple(s) for s in data["states"]]
+        data["participants"] = [tuple(p) for p in data["participants"]]
+        return cls(**data)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """The share of instruction copies finished by their deadline (None when there were none)."""
+        return self.done_on_time / self.copies if self.copies else None
+
+
+def summarise(
+    group: CommandGroup,
+    *,
+    closed_at: datetime,
+    members: list[tuple[str, str]],
+    instructions: list[tuple[Instruction, list[InstructionCopy]]],
+    entries: list[GroupEntry],
+) -> ClosureReport:
+    """Count a group's record into its closure report; `members` are (name, role) of everyone who took part."""
+    lines = [
+        InstructionLine(
+            body=i.body,
+            issued_at=i.issued_at.isoformat(),
+            deadline_at=i.deadline_at.isoformat(),
+            addressees=len(copies),
+            done=sum(c.state == InstructionState.DONE for c in copies),
+            on_time=sum(c.done_at is not None and c.done_at <= i.deadline_at for c in copies),
+        )
+        for i, copies in instructions
+    ]
+    posts = [e for e in entries if e.kind == EntryKind.MESSAGE]
+    states = [(e.at.isoformat(), e.detail or "", e.body or "") for e in entries if e.kind == EntryKind.STATE_CHANGED]
+    return ClosureReport(
+        title=group.title,
+        area_code=group.area_code,
+        opened_at=group.opened_at.isoformat(),
+        closed_at=closed_at.isoformat(),
+        hours=round((closed_at - group.opened_at).total_seconds() / 3600, 1),
+        members_by_role=dict(Counter(role for _, role in members)),
+        people=len({name for name, _ in members}),
+        instructions=lines,
+        copies=sum(line.addressees for line in lines),
+        done=sum(line.done for line in lines),
+        done_on_time=sum(line.on_time for line in lines),
+        posts=len(posts),
+        photos=sum(e.photo_id is not None for e in posts),
+        places=sum(e.lon is not None for e in posts),
+        states=states,
+        participants=members,
+    )
+
+
+def compile_report(session: Session, group: CommandGroup, *, closed_at: datetime) -> ClosureReport:
+    """Read a group's record (the caller's transaction, so the closing line is in it) and summarise it."""
+    members = [
+        (name, role)
+        for name, role in session.execute(
+            select(Person.name, GroupMember.role)
+            .join(Person, Person.id == GroupMember.person_id)
+            .where(GroupMember.group_id == group.id)
+            .order_by(GroupMember.id)
+        ).all()
+    ]
+    instructions = session.scalars(
+        select(Instruction).where(Instruction.group_id == group.id).order_by(Instruction.id)
+    ).all()
+    copies = session.scalars(
+        select(InstructionCopy).where(InstructionCopy.instruction_id.in_([i.id for i in instructions]))
+    ).all()
+    by_instruction: dict[int, list[InstructionCopy]] = {i.id: [] for i in instructions}
+    for c in copies:
+        by_instruction[c.instruction_id].append(c)
+    entries = list(session.scalars(select(GroupEntry).where(GroupEntry.group_id == group.id).order_by(GroupEntry.id)))
+    return summarise(
+        group,
+        closed_at=closed_at,
+        members=members,
+        instructions=[(i, by_instruction[i.id]) for i in instructions],
+        entries=entries,
+    )

@@ -1,0 +1,58 @@
+"""Posting to a group's timeline: a message, with a photo or a place if the member adds one."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from zhili.command_groups.lifecycle import EntryKind, GroupAction, refused, require
+from zhili.command_groups.models import GroupPhoto
+from zhili.command_groups.store import add_entry, for_change, touch
+from zhili.core import audit
+from zhili.core.auth import Actor
+from zhili.core.clock import Clock
+from zhili.core.db import commit
+from zhili.core.media import CheckedPhoto, add_photo
+
+BODY_LENGTH = 2_000
+
+
+def post_message(
+    session: Session,
+    *,
+    group_id: int,
+    body: str,
+    point: tuple[float, float] | None,
+    photo: CheckedPhoto | None,
+    actor: Actor,
+    clock: Clock,
+) -> int:
+    """A member posts to the timeline (text, a photo, a place, or any of them); the id of the new line."""
+    loaded = for_change(session, actor, group_id)
+    require(loaded.role, GroupAction.POST, loaded.state)
+    text = body.strip()
+    if not text and photo is None and point is None:
+        raise refused("body", "group.error.empty_post", "a post needs a message, a photo or a place")
+    if len(text) > BODY_LENGTH:
+        raise refused("body", "group.error.long_post", "a message is at most 2,000 characters")
+    now = clock.now()
+    touch(session, group_id, now)
+    photo_id = None
+    if photo is not None:
+        row = GroupPhoto(group_id=group_id, uploaded_at=now, **photo.columns())
+        photo_id = add_photo(
+            session, row, photo, actor=actor, action="command_group.photo", entity=("command_group", group_id), at=now
+        ).id
+    entry = add_entry(
+        session, group_id, EntryKind.MESSAGE, actor=actor, at=now, body=text or None, point=point, photo_id=photo_id
+    )
+    audit.record_by(
+        session,
+        actor,
+        "command_group.post",
+        entity_type="command_group",
+        entity_id=group_id,
+        after={"entry_id": entry.id, "chars": len(text), "photo_id": photo_id, "point": list(point) if point else None},
+        at=now,
+    )
+    commit(session)
+    return entry.id

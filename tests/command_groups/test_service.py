@@ -1,0 +1,350 @@
+"""Command groups through their services on the demo world: open, members, posts, instructions, states, the report."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tests.campaigns.task_helpers import actor_of
+from tests.command_groups.helpers import fushan, inbox_links, open_fushan_group, person
+from zhili.clocks.firing import DueTimer
+from zhili.command_groups import queries
+from zhili.command_groups.groups import GroupOpen, change_state, open_group
+from zhili.command_groups.instructions import answer_instruction, fire_instruction_due, issue_instruction
+from zhili.command_groups.lifecycle import GroupAction, GroupState, InstructionState, MemberRole, form_keys
+from zhili.command_groups.members import NewMember, add_members, remove_member, set_role
+from zhili.command_groups.models import GroupEntry
+from zhili.command_groups.report import ClosureReport
+from zhili.command_groups.timeline import post_message
+from zhili.core.audit import AuditRecord
+from zhili.core.clock import FrozenClock
+from zhili.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
+
+
+def test_the_centre_opens_a_group_and_everyone_pulled_in_is_told(session: Session, clock: FrozenClock) -> None:
+    group_id = open_fushan_group(session, clock)
+    view = queries.group_view(session, actor_of(session, "kc-centre"), group_id, now=clock.now())
+    roles = {m.person.id: m.role for m in view.members}
+    assert roles == {
+        person(session, "kc-centre"): MemberRole.COMMANDER,
+        person(session, "fushan"): MemberRole.DEPUTY,
+        person(session, "kc-traffic"): MemberRole.LIAISON,
+        person(session, "gridworker"): MemberRole.MEMBER,
+    }
+    assert view.summary.state == GroupState.ACTIVE
+    assert view.summary.members == 4
+    for login in ("fushan", "kc-traffic", "gridworker"):
+        assert inbox_links(session, login) == [f"/groups/{group_id}"]
+    assert inbox_links(session, "kc-centre") == []  # the opener is not told what they did
+    kinds = [e.kind for e in queries.timeline(session, actor_of(session, "gridworker"), group_id)]
+    assert kinds == ["opened", "joined", "joined", "joined", "joined"]
+    audited = session.scalar(
+        select(func.count()).where(AuditRecord.action == "command_group.open", AuditRecord.entity_id == str(group_id))
+    )
+    assert audited == 1
+
+
+def test_only_those_who_run_command_rooms_open_groups_and_only_in_their_area(
+    session: Session, clock: FrozenClock
+) -> None:
+    data = GroupOpen(title="内涝", summary="", area=fushan(session))
+    with pytest.raises(ForbiddenError):
+        open_group(session, data=data, actor=actor_of(session, "gridworker"), clock=clock)
+    with pytest.raises(InvalidInputError) as refused:
+        open_group(session, data=data, actor=actor_of(session, "huzhen"), clock=clock)  # Huzhen is in Longyou
+    assert form_keys(refused.value) == {"area": "group.error.area_outside"}
+    with pytest.raises(InvalidInputError):
+        open_group(
+            session,
+            data=GroupOpen(title=" ", summary="", area=fushan(session)),
+            actor=actor_of(session, "kc-centre"),
+            clock=clock,
+        )
+
+
+def test_a_group_is_seen_by_its_members_and_its_area_and_by_nobody_else(session: Session, clock: FrozenClock) -> None:
+    group_id = open_fushan_group(session, clock)
+    for login in ("kc-centre", "fushan", "kc-traffic", "gridworker", "qz-centre"):
+        assert queries.group_view(session, actor_of(session, login), group_id, now=clock.now()).group.id == group_id
+    for login in ("ly-centre", "huzhen", "qj-hrss", "partymember"):
+        with pytest.raises(NotFoundError):
+            queries.group_view(session, actor_of(session, login), group_id, now=clock.now())
+        with pytest.raises(NotFoundError):
+            post_message(
+                session,
+                group_id=group_id,
+                body="我也来",
+                point=None,
+                photo=None,
+                actor=actor_of(session, login),
+                clock=clock,
+            )
+    listed = {g.id for g in queries.list_groups(session, actor_of(session, "ly-centre"), now=clock.now())}
+    assert group_id not in listed
+
+
+def test_members_post_but_only_commanders_instruct_and_a_supervisor_only_watches(
+    session: Session, clock: FrozenClock
+) -> None:
+    group_id = open_fushan_group(session, clock)
+    entry = post_message(
+        session,
+        group_id=group_id,
+        body="中山路口积水30厘米",
+        point=(118.87, 28.94),
+        photo=None,
+        actor=actor_of(session, "gridworker"),
+        clock=clock,
+    )
+    last = queries.timeline(session, actor_of(session, "kc-centre"), group_id, after_id=entry - 1)
+    assert [(e.kind, e.body, e.point) for e in last] == [("message", "中山路口积水30厘米", (118.87, 28.94))]
+    with pytest.raises(InvalidInputError):
+        post_message(
+            session,
+            group_id=group_id,
+            body="  ",
+            point=None,
+            photo=None,
+            actor=actor_of(session, "gridworker"),
+            clock=clock,
+        )
+    later = clock.now() + timedelta(hours=1)
+    with pytest.raises(ForbiddenError):
+        issue_instruction(
+            session,
+            group_id=group_id,
+            body="封路",
+            deadline_at=later,
+            person_ids=[],
+            unit_id=None,
+            actor=actor_of(session, "gridworker"),
+            clock=clock,
+        )
+    with pytest.raises(ForbiddenError):  # the city centre sees the group but is not in it
+        post_message(
+            session,
+            group_id=group_id,
+            body="收到",
+            point=None,
+            photo=None,
+            actor=actor_of(session, "qz-centre"),
+            clock=clock,
+        )
+
+
+def test_an_instruction_is_acknowledged_and_done_and_its_issuer_hears_of_it(
+    session: Session, clock: FrozenClock
+) -> None:
+    group_id = open_fushan_group(session, clock)
+    traffic = actor_of(session, "kc-traffic")
+    unit = next(iter(traffic.units))
+    deadline = clock.now() + timedelta(hours=2)
+    instruction = issue_instruction(
+        session,
+        group_id=group_id,
+        body="交警对中山路实施临时交通管制",
+        deadline_at=deadline,
+        person_ids=[person(session, "gridworker")],
+        unit_id=unit,
+        actor=actor_of(session, "kc-centre"),
+        clock=clock,
+    )
+    assert inbox_links(session, "kc-traffic")[-1] == f"/groups/{group_id}"
+    view = queries.group_view(session, traffic, group_id, now=clock.now())
+    assert {c.person.id for c in view.instructions[0].copies} == {person(session, "gridworker"), traffic.person_id}
+    worker = actor_of(session, "gridworker")
+    assert (
+        answer_instruction(
+            session, instruction_id=instruction, to=InstructionState.ACKNOWLEDGED, reply="", actor=worker, clock=clock
+        )
+        == InstructionState.ACKNOWLEDGED
+    )
+    with pytest.raises(InvalidInputError):
+        answer_instruction(
+            session, instruction_id=instruction, to=InstructionState.DONE, reply=" ", actor=worker, clock=clock
+        )
+    answer_instruction(
+        session, instruction_id=instruction, to=InstructionState.DONE, reply="已设置绕行提示", actor=worker, clock=clock
+    )
+    with pytest.raises(ConflictError):
+        answer_instruction(
+            session, instruction_id=instruction, to=InstructionState.DONE, reply="再次", actor=worker, clock=clock
+        )
+    with pytest.raises(NotFoundError):  # not addressed to the deputy
+        answer_instruction(
+            session,
+            instruction_id=instruction,
+            to=InstructionState.ACKNOWLEDGED,
+            reply="",
+            actor=actor_of(session, "fushan"),
+            clock=clock,
+        )
+    assert inbox_links(session, "kc-centre") == [f"/groups/{group_id}"]  # the worker's reply
+    with pytest.raises(InvalidInputError):  # a deadline in the past
+        issue_instruction(
+            session,
+            group_id=group_id,
+            body="x",
+            deadline_at=clock.now(),
+            person_ids=[person(session, "fushan")],
+            unit_id=None,
+            actor=actor_of(session, "kc-centre"),
+            clock=clock,
+        )
+    with pytest.raises(InvalidInputError):  # not a member
+        issue_instruction(
+            session,
+            group_id=group_id,
+            body="x",
+            deadline_at=deadline,
+            person_ids=[person(session, "huzhen")],
+            unit_id=None,
+            actor=actor_of(session, "kc-centre"),
+            clock=clock,
+        )
+
+
+def test_at_the_deadline_the_late_are_reminded_and_the_issuer_told(session: Session, clock: FrozenClock) -> None:
+    group_id = open_fushan_group(session, clock)
+    deadline = clock.now() + timedelta(minutes=30)
+    instruction = issue_instruction(
+        session,
+        group_id=group_id,
+        body="上报积水点位",
+        deadline_at=deadline,
+        person_ids=[person(session, "gridworker"), person(session, "fushan")],
+        unit_id=None,
+        actor=actor_of(session, "kc-centre"),
+        clock=clock,
+    )
+    answer_instruction(
+        session,
+        instruction_id=instruction,
+        to=InstructionState.DONE,
+        reply="已上报3处",
+        actor=actor_of(session, "fushan"),
+        clock=clock,
+    )
+    timer = DueTimer(
+        id=0,
+        kind="command_group.instruction_due",
+        subject_id=instruction,
+        step="due",
+        generation=0,
+        share=0.0,
+        due_at=deadline,
+        payload={},
+    )
+    fire_instruction_due(session, [timer], deadline)
+    session.commit()
+    assert len(inbox_links(session, "gridworker")) == 3  # joined, the instruction, the reminder
+    assert len(inbox_links(session, "fushan")) == 2  # joined, the instruction: she was done
+    assert len(inbox_links(session, "kc-centre")) == 2  # fushan's reply, who is late
+
+
+def test_command_is_handed_over_never_dropped(session: Session, clock: FrozenClock) -> None:
+    group_id = open_fushan_group(session, clock)
+    centre, deputy = actor_of(session, "kc-centre"), actor_of(session, "fushan")
+    with pytest.raises(ConflictError):
+        remove_member(session, group_id=group_id, person_id=centre.person_id or 0, actor=centre, clock=clock)
+    with pytest.raises(InvalidInputError):  # a deputy cannot make herself commander
+        set_role(
+            session,
+            group_id=group_id,
+            person_id=deputy.person_id or 0,
+            role=MemberRole.COMMANDER,
+            actor=deputy,
+            clock=clock,
+        )
+    set_role(
+        session,
+        group_id=group_id,
+        person_id=deputy.person_id or 0,
+        role=MemberRole.COMMANDER,
+        actor=centre,
+        clock=clock,
+    )
+    roles = {m.person.id: m.role for m in queries.group_view(session, centre, group_id, now=clock.now()).members}
+    assert roles[deputy.person_id or 0] == MemberRole.COMMANDER
+    assert roles[centre.person_id or 0] == MemberRole.DEPUTY
+    remove_member(session, group_id=group_id, person_id=person(session, "gridworker"), actor=deputy, clock=clock)
+    view = queries.group_view(session, centre, group_id, now=clock.now())
+    assert [m.left_at is not None for m in view.members].count(True) == 1
+    assert (
+        queries.group_view(session, actor_of(session, "gridworker"), group_id, now=clock.now()).my_role is None
+    )  # still sees it
+    add_members(
+        session, group_id=group_id, members=[NewMember(person(session, "gridworker"))], actor=deputy, clock=clock
+    )
+    assert queries.group_view(session, centre, group_id, now=clock.now()).summary.members == 4
+
+
+def test_the_group_stabilises_closes_with_a_report_and_then_takes_nothing_more(
+    session: Session, clock: FrozenClock
+) -> None:
+    group_id = open_fushan_group(session, clock)
+    centre, worker = actor_of(session, "kc-centre"), actor_of(session, "gridworker")
+    instruction = issue_instruction(
+        session,
+        group_id=group_id,
+        body="排查低洼点",
+        deadline_at=clock.now() + timedelta(hours=1),
+        person_ids=[worker.person_id or 0],
+        unit_id=None,
+        actor=centre,
+        clock=clock,
+    )
+    post_message(
+        session, group_id=group_id, body="已排查", point=(118.87, 28.94), photo=None, actor=worker, clock=clock
+    )
+    answer_instruction(
+        session, instruction_id=instruction, to=InstructionState.DONE, reply="完成", actor=worker, clock=clock
+    )
+    assert (
+        change_state(
+            session,
+            group_id=group_id,
+            action=GroupAction.STABILISE,
+            note="水位回落",
+            actor=actor_of(session, "fushan"),
+            clock=clock,
+        )
+        == GroupState.STABLE
+    )
+    with pytest.raises(ForbiddenError):
+        change_state(
+            session,
+            group_id=group_id,
+            action=GroupAction.CLOSE,
+            note="结束",
+            actor=actor_of(session, "fushan"),
+            clock=clock,
+        )
+    with pytest.raises(InvalidInputError):
+        change_state(session, group_id=group_id, action=GroupAction.CLOSE, note=" ", actor=centre, clock=clock)
+    later = FrozenClock(clock.now() + timedelta(hours=6))
+    change_state(
+        session, group_id=group_id, action=GroupAction.CLOSE, note="积水全部排除，交通恢复。", actor=centre, clock=later
+    )
+    view = queries.group_view(session, centre, group_id, now=later.now())
+    assert view.actions == frozenset()
+    report = ClosureReport.from_json(view.group.closure_report or "")
+    assert (report.hours, report.people, report.copies, report.done_on_time, report.posts, report.places) == (
+        6.0,
+        4,
+        1,
+        1,
+        1,
+        1,
+    )
+    assert [s[1] for s in report.states] == ["stable", "closed"]
+    assert report.members_by_role == {"commander": 1, "deputy": 1, "liaison": 1, "member": 1}
+    with pytest.raises(ConflictError):
+        post_message(session, group_id=group_id, body="还有吗", point=None, photo=None, actor=worker, clock=later)
+    with pytest.raises(ConflictError):
+        change_state(session, group_id=group_id, action=GroupAction.REACTIVATE, note="", actor=centre, clock=later)
+    entries = session.scalar(select(func.count()).where(GroupEntry.group_id == group_id))
+    assert entries == 5 + 5  # opened, 4 joined; instructed, message, done, stable, closed
