@@ -347,3 +347,24 @@ def pending_copies(session: Session, actor: Actor) -> int:
         )
     )
     return session.scalar(stmt) or 0
+
+
+@dataclass(frozen=True, slots=True)
+class MemberUnit:
+    """A unit (department) one of the group's current members holds a post in: an instruction may go to it."""
+
+    unit_id: int
+    unit_name: str
+
+
+def member_units(session: Session, group_id: int) -> list[MemberUnit]:
+    """The units of the group's current members, by name."""
+    stmt = (
+        select(Department.id, Department.name)
+        .join(Position, Position.department_id == Department.id)
+        .join(GroupMember, GroupMember.person_id == Position.person_id)
+        .where(GroupMember.group_id == group_id, GroupMember.left_at.is_(None))
+        .distinct()
+        .order_by(Department.name)
+    )
+    return [MemberUnit(unit_id, name) for unit_id, name in session.execute(stmt).all()]
