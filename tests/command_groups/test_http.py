@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.cases.test_flow import PNG
 from tests.command_groups.helpers import fushan, inbox_links, open_fushan_group, person
 from tests.conftest import Api
+from zhili.campaigns.models import Campaign
+from zhili.cases.models import Case
 from zhili.core.clock import FrozenClock
 from zhili.core.local_time import to_local
 
@@ -152,3 +156,57 @@ def test_closing_from_the_page_needs_a_summary_and_then_shows_the_report(
     again = api.send("POST", f"/groups/{group_id}/posts", data={"body": "还在吗"})
     assert again.status_code == 409
     assert 'id="group-note"' in again.text
+
+
+def test_a_group_opens_from_a_case_or_a_campaign_the_opener_sees(api: Api, session: Session) -> None:
+    area = fushan(session)
+    case_id = session.scalar(select(Case.id).where(Case.place_code.startswith(area)).order_by(Case.id.desc()).limit(1))
+    campaign_id = session.scalar(select(Campaign.id).where(Campaign.owner_division.startswith("330802")).limit(1))
+    assert case_id is not None
+    assert campaign_id is not None
+    api.login("kc-centre")
+    assert 'id="open-group-link"' in api.get(f"/cases/{case_id}").text
+    assert 'id="open-group-link"' in api.get(f"/campaigns/{campaign_id}").text
+    from_case = api.get(f"/groups/new?case={case_id}")
+    assert from_case.status_code == 200
+    assert f'name="case" value="{case_id}"' in from_case.text
+    from_campaign = api.get(f"/groups/new?campaign={campaign_id}")
+    assert f'name="campaign" value="{campaign_id}"' in from_campaign.text
+    opened = api.send(
+        "POST",
+        "/groups",
+        data={"title": "高温防御指挥组", "area": "330802", "campaign": str(campaign_id)},
+        follow_redirects=False,
+    )
+    assert opened.status_code == 303
+    assert f'href="/campaigns/{campaign_id}"' in api.get(opened.headers["location"]).text
+    api.login("ly-centre")
+    assert api.get(f"/groups/new?case={case_id}").status_code == 404
+    assert api.get(f"/groups/new?campaign={campaign_id}").status_code == 404
+    api.login("gridworker")
+    assert 'id="open-group-link"' not in api.get(f"/cases/{case_id}").text
+
+
+def test_a_member_posts_a_photo_that_only_those_who_see_the_group_fetch(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    group_id = open_fushan_group(session, clock)
+    api.login("gridworker")
+    refused = api.send(
+        "POST", f"/api/v1/groups/{group_id}/photos", files={"photo": ("x.png", b"not an image", "image/png")}
+    )
+    assert refused.status_code == 415
+    posted = api.send(
+        "POST",
+        f"/api/v1/groups/{group_id}/photos",
+        files={"photo": ("p.png", PNG, "image/png")},
+        data={"body": "积水现场"},
+    )
+    assert posted.status_code == 201
+    line = api.get(f"/api/v1/groups/{group_id}/timeline?after={posted.json()['id'] - 1}").json()[0]
+    assert line["body"] == "积水现场"
+    photo = f"/api/v1/groups/{group_id}/photos/{line['photo_id']}"
+    assert api.get(photo).content == PNG
+    assert api.get(f"/groups/{group_id}/photos/{line['photo_id']}").status_code == 200
+    api.login("ly-centre")
+    assert api.get(photo).status_code == 404

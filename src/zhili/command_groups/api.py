@@ -7,9 +7,10 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Form, Header, Query, UploadFile
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from zhili.command_groups import groups, queries
 from zhili.command_groups.groups import GroupOpen
@@ -36,6 +37,7 @@ from zhili.core.auth import Actor, CurrentActor
 from zhili.core.errors import InvalidInputError
 from zhili.core.http import ClockDep, DbSession
 from zhili.core.idempotency import respond_once
+from zhili.core.media import check_photo, photo_response, read_upload
 from zhili.core.params import IdPath
 
 router = APIRouter(prefix="/api/v1/groups", tags=["command groups"])
@@ -242,3 +244,27 @@ def change_state(
         session, group_id=group_id, action=GroupAction(body.action), note=body.note, actor=actor, clock=clock
     )
     return _detail(session, actor, group_id, clock.now())
+
+
+@router.post("/{group_id}/photos", status_code=201)
+async def post_photo(
+    group_id: IdPath,
+    photo: UploadFile,
+    session: DbSession,
+    actor: CurrentActor,
+    clock: ClockDep,
+    body: Annotated[str, Form(max_length=2_000)] = "",
+) -> dict[str, int]:
+    """Post a photo (JPEG, PNG or WebP; 413 / 415 otherwise) to the timeline, with words if you like; the line's id."""
+    checked = check_photo(await read_upload(photo))
+    line = await run_in_threadpool(
+        post_message, session, group_id=group_id, body=body, point=None, photo=checked, actor=actor, clock=clock
+    )
+    return {"id": line}
+
+
+@router.get("/{group_id}/photos/{photo_id}")
+def get_photo(group_id: IdPath, photo_id: IdPath, session: DbSession, actor: CurrentActor) -> Response:
+    """A photo of a group you may see."""
+    found = queries.photo(session, actor, group_id, photo_id)
+    return photo_response(found.data, found.content_type)

@@ -21,7 +21,7 @@ from zhili.command_groups.lifecycle import GroupAction, InstructionState, Member
 from zhili.command_groups.members import add_members, remove_member, set_role
 from zhili.command_groups.report import ClosureReport
 from zhili.command_groups.timeline import post_message
-from zhili.command_groups.visibility import case_origin
+from zhili.command_groups.visibility import campaign_origin, case_origin
 from zhili.core.auth import Actor, PageActor
 from zhili.core.clock import Clock
 from zhili.core.errors import ConflictError, InvalidInputError
@@ -33,6 +33,7 @@ from zhili.web.templating import renderer
 
 router = APIRouter(include_in_schema=False)
 Search = Annotated[str, Query(max_length=40)]
+OriginId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 STATE_ACTIONS = {a.value: a for a in (GroupAction.STABILISE, GroupAction.REACTIVATE, GroupAction.CLOSE)}
 
 
@@ -82,17 +83,18 @@ def _new_page(
 
 @router.get("/groups/new")
 def new_page(
-    request: Request,
-    session: DbSession,
-    actor: PageActor,
-    case: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    request: Request, session: DbSession, actor: PageActor, case: OriginId = None, campaign: OriginId = None
 ) -> Response:
-    """成立指挥组: title, summary, area and the people pulled in; from a case, its place and words come filled in."""
+    """成立指挥组: title, summary, area and the people pulled in; from a case or a campaign, its words filled in."""
     form: dict[str, Any] = {}
+    if campaign is not None:
+        found = campaign_origin(session, actor, campaign)
+        form = {"campaign": str(found.id), "origin_number": found.number, "summary": found.message}
+        form |= {"area": found.division_code, "title": f"{found.title}指挥组"}
     if case is not None:
         origin = case_origin(session, actor, case)
         township = origin.place_code[:9] if len(origin.place_code) >= 9 else origin.place_code  # noqa: PLR2004
-        form = {"case": str(origin.id), "case_number": origin.number, "summary": origin.description, "area": township}
+        form = {"case": str(origin.id), "origin_number": origin.number, "summary": origin.description, "area": township}
         form["title"] = f"{origin.number} 处置指挥组"
     return _new_page(request, session, actor, form=form, errors={})
 
@@ -121,12 +123,19 @@ async def open_from_form(request: Request, session: DbSession, actor: PageActor,
     """Open a group from the form; refused, the form comes back with its input and each error by its field."""
     raw = await request.form()
     form: dict[str, Any] = {
-        name: str(raw.get(name) or "").strip() for name in ("title", "summary", "area", "case", "case_number")
+        name: str(raw.get(name) or "").strip()
+        for name in ("title", "summary", "area", "case", "campaign", "origin_number")
     }
     form["members"] = forms.chosen_members(raw)
     case_id = int(form["case"]) if form["case"].isdigit() else None
+    campaign_id = int(form["campaign"]) if form["campaign"].isdigit() else None
     data = GroupOpen(
-        title=form["title"], summary=form["summary"], area=form["area"], case_id=case_id, members=form["members"]
+        title=form["title"],
+        summary=form["summary"],
+        area=form["area"],
+        case_id=case_id,
+        campaign_id=campaign_id,
+        members=form["members"],
     )
     try:
         group_id = await run_in_threadpool(groups.open_group, session, data=data, actor=actor, clock=clock)

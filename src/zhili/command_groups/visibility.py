@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, exists, false, or_, select
 from sqlalchemy.orm import Session
 
+from zhili.campaigns.visibility import load_campaign
 from zhili.cases.models import Case
 from zhili.cases.visibility import visible_cases
 from zhili.command_groups.models import CommandGroup, GroupMember
@@ -73,3 +74,22 @@ def case_origin(session: Session, actor: Actor, case_id: int) -> CaseOrigin:
     if row is None:
         raise NotFoundError(f"case {case_id} not found")
     return CaseOrigin(id=row.id, number=row.number, description=row.description, place_code=row.place_code)
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignOrigin:
+    """The campaign a group is opened from, as the group shows it."""
+
+    id: int
+    number: str
+    title: str
+    message: str
+    division_code: str
+
+
+def campaign_origin(session: Session, actor: Actor, campaign_id: int) -> CampaignOrigin:
+    """The campaign a group is opened from, if the actor sees it; else 404."""
+    found = load_campaign(session, actor, campaign_id)
+    return CampaignOrigin(
+        id=found.id, number=found.number, title=found.title, message=found.message, division_code=found.owner_division
+    )
