@@ -16,7 +16,7 @@ from zhili.campaigns.visibility import load_campaign
 from zhili.cases.models import Case
 from zhili.cases.visibility import visible_cases
 from zhili.command_groups.models import CommandGroup, GroupMember
-from zhili.core.auth import Actor
+from zhili.core.auth import Actor, Scope
 from zhili.core.errors import NotFoundError
 from zhili.org.models import Person
 from zhili.org.visibility import sees_person
@@ -29,9 +29,16 @@ def is_member(actor: Actor) -> ColumnElement[bool]:
     return exists().where(GroupMember.group_id == CommandGroup.id, GroupMember.person_id == actor.person_id)
 
 
+def blocks(actor: Actor) -> Scope:
+    """The actor's territorial grants only: a strip (a department's post) oversees no area's command groups."""
+    if actor.scope.is_everything:
+        return actor.scope
+    return Scope.of(g for g in actor.scope.grants if g.department_id is None)
+
+
 def visible_groups(actor: Actor) -> ColumnElement[bool]:
     """True (in SQL) for the groups the actor may see: their own, and those in an area their blocks reach."""
-    return or_(is_member(actor), actor.scope.where(CommandGroup.area_code))
+    return or_(is_member(actor), blocks(actor).where(CommandGroup.area_code))
 
 
 def load_group(session: Session, actor: Actor, group_id: int) -> CommandGroup:
@@ -44,7 +51,7 @@ def load_group(session: Session, actor: Actor, group_id: int) -> CommandGroup:
 
 def sees_area(actor: Actor, division_code: str) -> bool:
     """True when the actor's blocks reach this area (where they may open a group)."""
-    return actor.scope.reaches_place(division_code)
+    return blocks(actor).reaches_place(division_code)
 
 
 def visible_people(session: Session, actor: Actor, person_ids: list[int]) -> set[int]:
