@@ -31,6 +31,7 @@ from zhili.clocks import api as clocks_api
 from zhili.clocks import pages as clocks_pages
 from zhili.command_centre import pages as command_centre_pages
 from zhili.command_groups import api as command_groups_api
+from zhili.command_groups import group_pages as command_group_pages
 from zhili.command_groups import pages as command_groups_pages
 from zhili.core.auth import LoginRequiredError
 from zhili.core.clock import Clock, SystemClock
@@ -140,6 +141,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
         command_centre_pages.api,
         assessment_api.router,
         command_groups_pages.router,
+        command_group_pages.router,
         command_groups_api.router,
         assessment_pages.router,
         assessment_model_pages.router,
