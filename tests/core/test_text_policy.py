@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 from tests.cases.test_flow import fushan_point, report_body
 
@@ -46,6 +46,20 @@ def test_line_breaks_and_tabs_only_in_multi_line_text() -> None:
             TypeAdapter(Line).validate_python(f"一{char}行")
     assert TypeAdapter(Line).validate_python("  Zhāng Wěi 张伟 (柯城) ") == "Zhāng Wěi 张伟 (柯城)"
     assert TypeAdapter(BlankOrText).validate_python("  ") == ""
+
+
+def test_a_text_of_blanks_is_refused_also_under_a_length_limit() -> None:
+    class Body(BaseModel):
+        text: Text = Field(max_length=10)
+        blank: BlankOrText = Field(default="", max_length=10)
+
+    for value in ("", "   ", " \r\n\t "):
+        with pytest.raises(ValidationError) as refused:
+            Body.model_validate({"text": value})
+        assert refused.value.errors()[0]["type"] == "string_too_short"
+    assert Body.model_validate({"text": " 一\r\n二 ", "blank": "  "}).model_dump() == {"text": "一\n二", "blank": ""}
+    with pytest.raises(ValidationError):
+        Body.model_validate({"text": "x" * 11})
 
 
 def test_a_form_shows_the_characters_message_for_the_policy() -> None:

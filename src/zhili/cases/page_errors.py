@@ -22,6 +22,7 @@ _FIELDS = frozenset(
         "text",
         "hours",
         "rating",
+        "outcome",
         "comment",
         "note",
         "unit_id",

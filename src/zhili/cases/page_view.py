@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from zhili.cases import page_names, queries
+from zhili.cases import page_names, queries, rating_review
 from zhili.cases.collaboration import FINISHED, REQUESTED, helper_units
 from zhili.cases.lifecycle import CaseStatus, Party
 from zhili.cases.meetings import TASK_OPEN
@@ -78,6 +78,8 @@ class CasePage:
     # The township of the place (or the place itself when coarser): the meeting form's attendee.
     township_code: str = ""
     photo_ids: list[int] = field(default_factory=list)
+    # The rating review form (回访复核): a rated case not yet reviewed, for those who supervise it.
+    may_review_rating: bool = False
 
 
 def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, lang: str) -> CasePage:
@@ -117,6 +119,9 @@ def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, la
         convened_by={m.id: words.actor(names.actors.get(m.convened_by)) for m in detail.meetings},
         map_data=_map_data(session, detail, reply, words),
         photo_ids=[p.id for p in detail.photos],
+        may_review_rating=rating_review.may_review(
+            detail.status, detail.my_parties, is_admin=actor.is_admin, kinds={e.kind for e in detail.timeline}
+        ),
     )
 
 

@@ -26,6 +26,7 @@ from zhili.cases import (
     queries,
     queue,
     queue_export,
+    rating_review,
     supervision,
 )
 from zhili.cases.page_errors import BLANK, FailedForm
@@ -277,6 +278,22 @@ async def supervise(
 
     deps = {"session": session, "actor": actor, "clock": clock}
     return await _on_page(request, case_id, "supervise", "supervise", work, **deps)
+
+
+@router.post("/cases/{case_id}/rating-review")
+async def review_rating(
+    request: Request, case_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep
+) -> Response:
+    """Uphold or overturn the citizen's rating after a call-back (the dispatching centre and the level above)."""
+
+    def work(form: FormData, _refs: list[str]) -> object:
+        outcome, reason = (str(form.get(name) or "") for name in ("outcome", "reason"))
+        return rating_review.review_rating(
+            session, case_id=case_id, outcome=outcome, reason=reason, actor=actor, clock=clock
+        )
+
+    deps = {"session": session, "actor": actor, "clock": clock}
+    return await _on_page(request, case_id, "rating-review", "timeline", work, **deps)
 
 
 @router.get("/supervision")

@@ -260,6 +260,30 @@ class CaseDetail(CaseRead):
     may_supervise: bool = Field(default=False, description="you may urge or supervise it by hand")
 
 
+ReviewOutcome = Literal["upheld", "overturned"]
+
+
+class RatingReviewCreate(_Input):
+    """The centre's call-back on a rated case (回访复核): the rating stands, or is overturned, and why."""
+
+    outcome: ReviewOutcome = Field(description="upheld (评价属实) or overturned (评价被推翻)")
+    reason: Text = Field(max_length=1000, description="what the call-back or spot check found")
+
+
+class RatingReviewRead(BaseModel):
+    """A rating review as recorded on the case's timeline."""
+
+    case_id: int
+    case_number: str
+    outcome: ReviewOutcome
+    rating: str = Field(description="the citizen's rating that was reviewed")
+    reason: str
+    lead_unit: UnitRef | None = Field(description="the unit that answers for the case (an overturned rating costs it)")
+    reviewed_by: str
+    reviewed_at: datetime
+    seq: int = Field(description="the timeline line's number")
+
+
 SupervisionAction = Literal["urge", "supervise", "yellow_card", "red_card", "leader_instruction"]
 
 

@@ -1,4 +1,4 @@
-"""Supervision API: urge or supervise a case by hand; the cards issued, listed and counted per unit."""
+"""Supervision API: urge or supervise a case by hand; the cards issued, listed and counted per unit; rating reviews."""
 
 from __future__ import annotations
 
@@ -6,8 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from zhili.cases import supervision
-from zhili.cases.schemas import SupervisionAction, SupervisionCardRead, SupervisionCreate, UnitCardCount
+from zhili.cases import rating_review, supervision
+from zhili.cases.schemas import (
+    RatingReviewCreate,
+    RatingReviewRead,
+    SupervisionAction,
+    SupervisionCardRead,
+    SupervisionCreate,
+    UnitCardCount,
+)
 from zhili.core.auth import CurrentActor
 from zhili.core.http import ClockDep, DbSession
 from zhili.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorQuery, Page
@@ -22,6 +29,20 @@ def supervise_case(
 ) -> SupervisionCardRead:
     """Urge (催办) or supervise (督办) a running case; for the dispatching centre and the level above."""
     return supervision.supervise_case(session, case_id=case_id, body=body, actor=actor, clock=clock)
+
+
+@router.post("/cases/{case_id}/rating-review", status_code=201)
+def review_rating(
+    case_id: IdPath, body: RatingReviewCreate, session: DbSession, actor: CurrentActor, clock: ClockDep
+) -> RatingReviewRead:
+    """Review a rated case's rating after a call-back (回访复核): uphold it, or overturn it (评价被推翻), once.
+
+    For the dispatching centre and the level above. An overturned rating costs the lead unit quality
+    points in the assessment. 409 when the case is not rated or was reviewed already.
+    """
+    return rating_review.review_rating(
+        session, case_id=case_id, outcome=body.outcome, reason=body.reason, actor=actor, clock=clock
+    )
 
 
 @router.get("/supervision/cards")

@@ -66,11 +66,13 @@ def is_text_policy(metadata: object) -> bool:
 
 # One line a person types: blanks around it removed, something left, no control or bidi character.
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_line)]
-# Text that may run over several lines: the same, with line feeds and tabs allowed.
+# Text that may run over several lines: the same, with line feeds and tabs allowed. The constraints come
+# before the line-break validator: placed after it, a field's own `Field(max_length=…)` dropped the
+# `min_length`, and a text of blanks was taken as "" (a before-validator wraps whatever precedes it).
 Text = Annotated[
-    str, BeforeValidator(_line_breaks), StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_text)
+    str, StringConstraints(strip_whitespace=True, min_length=1), BeforeValidator(_line_breaks), AfterValidator(_text)
 ]
 # Optional text that may be left empty (a dispatch message): the same rule, an empty value kept.
 BlankOrText = Annotated[
-    str, BeforeValidator(_line_breaks), StringConstraints(strip_whitespace=True), AfterValidator(_text)
+    str, StringConstraints(strip_whitespace=True), BeforeValidator(_line_breaks), AfterValidator(_text)
 ]
