@@ -30,6 +30,8 @@ from zhili.cases import pages as cases_pages
 from zhili.clocks import api as clocks_api
 from zhili.clocks import pages as clocks_pages
 from zhili.command_centre import pages as command_centre_pages
+from zhili.command_groups import api as command_groups_api
+from zhili.command_groups import pages as command_groups_pages
 from zhili.core.auth import LoginRequiredError
 from zhili.core.clock import Clock, SystemClock
 from zhili.core.db import make_engine, make_session_factory
@@ -70,6 +72,7 @@ TEMPLATE_PACKAGES = (
     "zhili.analytics",
     "zhili.command_centre",
     "zhili.assessment",
+    "zhili.command_groups",
 )
 
 
@@ -136,6 +139,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
         command_centre_pages.pages,
         command_centre_pages.api,
         assessment_api.router,
+        command_groups_pages.router,
+        command_groups_api.router,
         assessment_pages.router,
         assessment_model_pages.router,
     )

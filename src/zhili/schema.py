@@ -9,8 +9,8 @@ from zhili.analytics import models as analytics_models
 from zhili.assessment import models as assessment_models
 from zhili.campaigns import models as campaigns_models
 from zhili.cases import models as cases_models
-from zhili.command_groups import models as command_groups_models
 from zhili.clocks import models as clocks_models
+from zhili.command_groups import models as command_groups_models
 from zhili.core import audit, idempotency
 from zhili.core.db import Base
 from zhili.early_warning import models as early_warning_models

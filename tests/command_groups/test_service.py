@@ -67,9 +67,9 @@ def test_only_those_who_run_command_rooms_open_groups_and_only_in_their_area(
 
 def test_a_group_is_seen_by_its_members_and_its_area_and_by_nobody_else(session: Session, clock: FrozenClock) -> None:
     group_id = open_fushan_group(session, clock)
-    for login in ("kc-centre", "fushan", "kc-traffic", "gridworker", "qz-centre"):
+    for login in ("kc-centre", "fushan", "kc-traffic", "gridworker", "qz-centre"):  # members, blocks over the area
         assert queries.group_view(session, actor_of(session, login), group_id, now=clock.now()).group.id == group_id
-    for login in ("ly-centre", "huzhen", "qj-hrss", "partymember"):
+    for login in ("ly-centre", "huzhen", "qj-hrss", "partymember", "kc-traffic-head"):  # kc-traffic-head: a strip
         with pytest.raises(NotFoundError):
             queries.group_view(session, actor_of(session, login), group_id, now=clock.now())
         with pytest.raises(NotFoundError):

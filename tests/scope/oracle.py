@@ -87,6 +87,8 @@ class Facts:
     tasks: dict[int, tuple[int, int, int | None, str]] = field(default_factory=dict)
     campaign_divisions: dict[int, tuple[str, ...]] = field(default_factory=dict)
     enterprises: dict[int, str] = field(default_factory=dict)
+    groups: dict[int, str] = field(default_factory=dict)
+    group_members: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
     labour_units: frozenset[int] = frozenset()
 
     def load(self) -> Facts:
@@ -121,6 +123,9 @@ class Facts:
             scoped[campaign_id].append(code)
         self.campaign_divisions = {campaign_id: tuple(codes) for campaign_id, codes in scoped.items()}
         self.enterprises = {r[0]: r[1] for r in run(text("SELECT id, division_code FROM enterprises"))}
+        self.groups = {r[0]: r[1] for r in run(text("SELECT id, area_code FROM command_groups"))}
+        for group_id, person_id in run(text("SELECT group_id, person_id FROM command_group_members")):
+            self.group_members[group_id].add(person_id)
         labour = run(text("SELECT id FROM departments WHERE kind_code = 'hrss'"))
         self.labour_units = frozenset(r[0] for r in labour)
         return self
@@ -198,6 +203,13 @@ class Facts:
             return True
         overlaps = any(d.startswith(p) or p.startswith(d) for d in divisions for p in login.prefixes)
         return overlaps or any(t[0] == campaign_id and t[1] == login.person_id for t in self.tasks.values())
+
+    def group_visible(self, login: Login, group_id: int) -> bool:
+        """Command groups: members (present and past), and blocks (not strips) over the group's area."""
+        if group_id not in self.groups:
+            return False
+        blocks = any(self.groups[group_id].startswith(g.prefix) for g in login.grants if g.department_id is None)
+        return login.everything or blocks or login.person_id in self.group_members[group_id]
 
     def task_visible(self, login: Login, task_id: int) -> bool:
         """The recipient, the supervising post, managing posts over the task's division."""

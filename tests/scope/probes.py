@@ -41,6 +41,8 @@ class Seeded:
     webhook: int
     outbox: int
     cases: list[int]
+    groups: tuple[int, ...] = ()
+    group_photos: dict[int, int] = field(default_factory=dict)
 
 
 def _first(values: list[int]) -> list[int]:
@@ -216,6 +218,33 @@ class Pools:
             Probe(f"/api/v1/campaigns/{c}{suffix}", lambda lg, c=c: world.campaign_visible(lg, c))
             for c in (*self.seeded.campaigns, NOWHERE)
         ]
+
+    # Command groups -------------------------------------------------------------------------------
+
+    def group_probes(self, suffix: str) -> list[Probe]:
+        """`/groups/{id}` and its timeline: the seeded groups and an unknown one; they name the group's members."""
+        world = self.world
+        return [
+            Probe(
+                f"/api/v1/groups/{g}{suffix}",
+                lambda lg, g=g: world.group_visible(lg, g),
+                lambda _lg, g=g: set(world.group_members[g]),
+            )
+            for g in (*self.seeded.groups, NOWHERE)
+        ]
+
+    def group_photo_probes(self) -> list[Probe]:
+        """`/groups/{id}/photos/{photo}`: seen with its group; a photo asked under another group is unknown."""
+        world = self.world
+        probes = [
+            Probe(f"/api/v1/groups/{g}/photos/{photo}", lambda lg, g=g: world.group_visible(lg, g))
+            for photo, g in sorted(self.seeded.group_photos.items())
+        ]
+        others = [g for g in self.seeded.groups if g not in self.seeded.group_photos.values()]
+        wrong = [
+            Probe(f"/api/v1/groups/{g}/photos/{p}", lambda _lg: False) for p in self.seeded.group_photos for g in others
+        ]
+        return [*probes, *wrong[:1]]
 
     def task_ids(self) -> list[int]:
         """Per login its own task, another it sees, and one of the same campaign it may not see."""

@@ -18,10 +18,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session, sessionmaker
 from tests.campaigns.board_helpers import apply_pattern, seed_campaign
+from tests.campaigns.task_helpers import actor_of
 from tests.cases.test_flow import PARKING, PNG, fushan_point, report_body
+from tests.command_groups.helpers import person
 from tests.conftest import START, Api, World
 from tests.scope.oracle import Facts, Login
 from tests.scope.personal import People, leaks
@@ -31,8 +33,13 @@ from zhili.app import create_app
 from zhili.campaigns.dispatch.schemas import CampaignCreate
 from zhili.campaigns.dispatch.service import dispatch_campaign
 from zhili.campaigns.models import TaskPhoto
+from zhili.command_groups.groups import GroupOpen, open_group
+from zhili.command_groups.members import NewMember
+from zhili.command_groups.models import GroupEntry
+from zhili.command_groups.timeline import post_message
 from zhili.core.auth import system_actor
 from zhili.core.clock import FrozenClock
+from zhili.core.media import check_photo
 from zhili.core.settings import Settings
 from zhili.notify.models import WebhookEndpoint
 
@@ -91,6 +98,9 @@ COVERED: dict[str, Callable[[Pools], list[Probe]]] = {
     "/api/v1/notify/deliveries/{outbox_id}": lambda p: p.admin_probes("/api/v1/notify/deliveries/{}", p.seeded.outbox),
     "/api/v1/notify/webhooks/{endpoint_id}": lambda p: p.admin_probes("/api/v1/notify/webhooks/{}", p.seeded.webhook),
     "/api/v1/assessment/subjects/{kind}/{subject_id}/lines": Pools.assessment_probes,
+    "/api/v1/groups/{group_id}": lambda p: p.group_probes(""),
+    "/api/v1/groups/{group_id}/timeline": lambda p: p.group_probes("/timeline"),
+    "/api/v1/groups/{group_id}/photos/{photo_id}": Pools.group_photo_probes,
 }
 
 # Paths with a parameter that is not an id: checked as lists below.
@@ -220,7 +230,39 @@ def _seed(sessions: sessionmaker[Session], conn: Connection) -> Seeded:
         session.add(hook)
         session.commit()
         outbox = conn.execute(text("SELECT MIN(id) FROM outbox")).scalar_one()
-        return Seeded((typhoon, epidemic), {"330825101": typhoon, "330802006": epidemic}, photos, hook.id, outbox, [])
+        groups, group_photos = _seed_groups(session)
+        divisions = {"330825101": typhoon, "330802006": epidemic}
+        return Seeded((typhoon, epidemic), divisions, photos, hook.id, outbox, [], groups, group_photos)
+
+
+def _seed_groups(session: Session) -> tuple[tuple[int, ...], dict[int, int]]:
+    """A group in 府山街道 (kc-centre, the grid worker, a photo) and one in 湖镇镇 (huzhen, the party member)."""
+    clock = FrozenClock(START)
+    fushan_group = open_group(
+        session,
+        data=GroupOpen(title="府山", summary="", area="330802006", members=(NewMember(person(session, "gridworker")),)),
+        actor=actor_of(session, "kc-centre"),
+        clock=clock,
+    )
+    line = post_message(
+        session,
+        group_id=fushan_group,
+        body="",
+        point=None,
+        photo=check_photo(PNG),
+        actor=actor_of(session, "gridworker"),
+        clock=clock,
+    )
+    photo = session.scalar(select(GroupEntry.photo_id).where(GroupEntry.id == line))
+    huzhen_group = open_group(
+        session,
+        data=GroupOpen(
+            title="湖镇", summary="", area="330825101", members=(NewMember(person(session, "partymember")),)
+        ),
+        actor=actor_of(session, "huzhen"),
+        clock=clock,
+    )
+    return (fushan_group, huzhen_group), {photo or 0: fushan_group}
 
 
 def _report_elsewhere(client: TestClient, sessions: sessionmaker[Session]) -> int:

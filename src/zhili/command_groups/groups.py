@@ -86,6 +86,7 @@ def open_group(session: Session, *, data: GroupOpen, actor: Actor, clock: Clock)
         visibility.case_origin(session, actor, data.case_id)
         origin = OriginKind.CASE
     elif data.campaign_id is not None:
+        visibility.campaign_origin(session, actor, data.campaign_id)
         origin = OriginKind.CAMPAIGN
     now = clock.now()
     group = CommandGroup(

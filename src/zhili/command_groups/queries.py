@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
+from zhili.campaigns.models import Campaign
 from zhili.cases.models import Case
 from zhili.command_groups.lifecycle import GroupAction, GroupState, InstructionState, MemberRole, allowed_actions
 from zhili.command_groups.models import CommandGroup, GroupEntry, GroupMember, GroupPhoto, Instruction, InstructionCopy
@@ -201,6 +202,7 @@ class GroupView:
     my_role: MemberRole | None
     actions: frozenset[GroupAction]
     origin_case: tuple[int, str] | None
+    origin_campaign: tuple[int, str] | None
     my_copies: dict[int, CopyView]
 
 
@@ -266,6 +268,10 @@ def group_view(session: Session, actor: Actor, group_id: int, *, now: datetime, 
     if group.origin_case_id is not None:
         number = session.scalar(select(Case.number).where(Case.id == group.origin_case_id))
         origin = (group.origin_case_id, number or "")
+    campaign = None
+    if group.origin_campaign_id is not None:
+        found = session.scalar(select(Campaign.number).where(Campaign.id == group.origin_campaign_id))
+        campaign = (group.origin_campaign_id, found or "")
     return GroupView(
         summary=summary,
         group=group,
@@ -274,6 +280,7 @@ def group_view(session: Session, actor: Actor, group_id: int, *, now: datetime, 
         my_role=role,
         actions=allowed_actions(role, GroupState(group.state)),
         origin_case=origin,
+        origin_campaign=campaign,
         my_copies=my_copies,
     )
 
@@ -347,3 +354,24 @@ def pending_copies(session: Session, actor: Actor) -> int:
         )
     )
     return session.scalar(stmt) or 0
+
+
+@dataclass(frozen=True, slots=True)
+class MemberUnit:
+    """A unit (department) one of the group's current members holds a post in: an instruction may go to it."""
+
+    unit_id: int
+    unit_name: str
+
+
+def member_units(session: Session, group_id: int) -> list[MemberUnit]:
+    """The units of the group's current members, by name."""
+    stmt = (
+        select(Department.id, Department.name)
+        .join(Position, Position.department_id == Department.id)
+        .join(GroupMember, GroupMember.person_id == Position.person_id)
+        .where(GroupMember.group_id == group_id, GroupMember.left_at.is_(None))
+        .distinct()
+        .order_by(Department.name)
+    )
+    return [MemberUnit(unit_id, name) for unit_id, name in session.execute(stmt).all()]

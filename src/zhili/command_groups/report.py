@@ -26,8 +26,8 @@ class InstructionLine:
     """One instruction in the report."""
 
     body: str
-    issued_at: str
-    deadline_at: str
+    issued_at: datetime
+    deadline_at: datetime
     addressees: int
     done: int
     on_time: int
@@ -35,12 +35,12 @@ class InstructionLine:
 
 @dataclass(frozen=True, slots=True)
 class ClosureReport:
-    """What the report says; times are ISO 8601 in UTC (pages show them in local time)."""
+    """What the report says (kept as JSON, times in ISO 8601 UTC; pages show them in local time)."""
 
     title: str
     area_code: str
-    opened_at: str
-    closed_at: str
+    opened_at: datetime
+    closed_at: datetime
     hours: float
     members_by_role: dict[str, int]
     people: int
@@ -51,19 +51,24 @@ class ClosureReport:
     posts: int
     photos: int
     places: int
-    states: list[tuple[str, str, str]] = field(default_factory=list)
+    states: list[tuple[datetime, str, str]] = field(default_factory=list)
     participants: list[tuple[str, str]] = field(default_factory=list)
 
     def to_json(self) -> str:
         """The report as kept in the group's row."""
-        return json.dumps(asdict(self), ensure_ascii=False)
+        return json.dumps(asdict(self), ensure_ascii=False, default=datetime.isoformat)
 
     @classmethod
     def from_json(cls, text: str) -> ClosureReport:
         """The report as kept."""
         data: dict[str, Any] = json.loads(text)
-        data["instructions"] = [InstructionLine(**line) for line in data["instructions"]]
-        data["states"] = [tuple(s) for s in data["states"]]
+        when = datetime.fromisoformat
+        data["opened_at"], data["closed_at"] = when(data["opened_at"]), when(data["closed_at"])
+        data["instructions"] = [
+            InstructionLine(**{**line, "issued_at": when(line["issued_at"]), "deadline_at": when(line["deadline_at"])})
+            for line in data["instructions"]
+        ]
+        data["states"] = [(when(at), state, note) for at, state, note in data["states"]]
         data["participants"] = [tuple(p) for p in data["participants"]]
         return cls(**data)
 
@@ -85,8 +90,8 @@ def summarise(
     lines = [
         InstructionLine(
             body=i.body,
-            issued_at=i.issued_at.isoformat(),
-            deadline_at=i.deadline_at.isoformat(),
+            issued_at=i.issued_at,
+            deadline_at=i.deadline_at,
             addressees=len(copies),
             done=sum(c.state == InstructionState.DONE for c in copies),
             on_time=sum(c.done_at is not None and c.done_at <= i.deadline_at for c in copies),
@@ -94,12 +99,12 @@ def summarise(
         for i, copies in instructions
     ]
     posts = [e for e in entries if e.kind == EntryKind.MESSAGE]
-    states = [(e.at.isoformat(), e.detail or "", e.body or "") for e in entries if e.kind == EntryKind.STATE_CHANGED]
+    states = [(e.at, e.detail or "", e.body or "") for e in entries if e.kind == EntryKind.STATE_CHANGED]
     return ClosureReport(
         title=group.title,
         area_code=group.area_code,
-        opened_at=group.opened_at.isoformat(),
-        closed_at=closed_at.isoformat(),
+        opened_at=group.opened_at,
+        closed_at=closed_at,
         hours=round((closed_at - group.opened_at).total_seconds() / 3600, 1),
         members_by_role=dict(Counter(role for _, role in members)),
         people=len({name for name, _ in members}),

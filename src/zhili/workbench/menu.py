@@ -24,6 +24,7 @@ CALENDAR = "/admin/calendar"
 WARNINGS = "/warnings"
 KPIS = "/kpis"
 COMMAND_CENTRE = "/command-centre"
+GROUPS = "/groups"  # 掌上指挥
 ASSESSMENT = "/assessment"  # 四维考评
 ASSESSMENT_MODEL = "/admin/assessment"
 RATINGS = "/assessment/ratings"  # the monthly cross-evaluation (互评)
@@ -43,6 +44,7 @@ LABELS = {
     WARNINGS: "nav.warnings",
     KPIS: "nav.kpis",
     COMMAND_CENTRE: "nav.command_centre",
+    GROUPS: "nav.groups",
     ASSESSMENT: "nav.assessment",
     ASSESSMENT_MODEL: "nav.assessment_model",
     RATINGS: "assessment.rate_link",
@@ -57,6 +59,7 @@ CENTRE = (
         REPORT,
         SUPERVISION,
         CAMPAIGNS,
+        GROUPS,
         COMMAND_CENTRE,
         KPIS,
         ASSESSMENT,
@@ -72,14 +75,14 @@ CENTRE = (
 )
 # Administrators keep the country's settings too: the official work calendar.
 ADMIN = ((*CENTRE[0], CALENDAR, ASSESSMENT_MODEL), CENTRE[1])
-VILLAGE = ((HOME, TASKS, REPORT, CASES, INBOX, MAP, ORG), (HOME, TASKS, REPORT, CASES, INBOX))
-FIELD = ((HOME, TASKS, REPORT, CASES, INBOX), (HOME, TASKS, REPORT, CASES, INBOX))
+VILLAGE = ((HOME, TASKS, REPORT, CASES, GROUPS, INBOX, MAP, ORG), (HOME, TASKS, REPORT, CASES, INBOX))
+FIELD = ((HOME, TASKS, REPORT, CASES, INBOX, GROUPS), (HOME, TASKS, REPORT, CASES, INBOX))
 DEPT_HEAD = (
-    (HOME, CASES, SUPERVISION, KPIS, ASSESSMENT, RATINGS, WARNINGS, REPORT, INBOX, ORG, MATTERS),
+    (HOME, CASES, SUPERVISION, GROUPS, KPIS, ASSESSMENT, RATINGS, WARNINGS, REPORT, INBOX, ORG, MATTERS),
     (HOME, CASES, SUPERVISION, REPORT),
 )
 DEPT = (
-    (HOME, CASES, SUPERVISION, KPIS, ASSESSMENT, WARNINGS, REPORT, INBOX, MATTERS),
+    (HOME, CASES, SUPERVISION, GROUPS, KPIS, ASSESSMENT, WARNINGS, REPORT, INBOX, MATTERS),
     (HOME, CASES, SUPERVISION, REPORT),
 )
 OTHER = ((HOME, CASES, REPORT, INBOX), (HOME, CASES, REPORT, INBOX))

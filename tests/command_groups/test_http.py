@@ -1,0 +1,212 @@
+"""Command groups over HTTP: the API (problems, idempotency, scope) and the pages' forms (input kept, errors shown)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tests.cases.test_flow import PNG
+from tests.command_groups.helpers import fushan, inbox_links, open_fushan_group, person
+from tests.conftest import Api
+from zhili.campaigns.models import Campaign
+from zhili.cases.models import Case
+from zhili.core.clock import FrozenClock
+from zhili.core.local_time import to_local
+
+
+def test_the_api_opens_a_group_once_under_one_key_and_answers_in_problems(api: Api, session: Session) -> None:
+    api.login("kc-centre")
+    body = {
+        "title": "府山街道燃气泄漏处置指挥组",
+        "summary": "居民楼燃气泄漏",
+        "area": fushan(session),
+        "members": [{"person_id": person(session, "fushan"), "role": "deputy"}],
+    }
+    first = api.send("POST", "/api/v1/groups", json=body, headers={"Idempotency-Key": "gas-1"})
+    again = api.send("POST", "/api/v1/groups", json=body, headers={"Idempotency-Key": "gas-1"})
+    assert first.status_code == again.status_code == 201
+    assert first.json()["id"] == again.json()["id"]
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert first.headers["Location"] == f"/api/v1/groups/{first.json()['id']}"
+    assert {m["role"] for m in first.json()["members_list"]} == {"commander", "deputy"}
+    refused = api.send("POST", "/api/v1/groups", json={**body, "area": "9"})
+    assert refused.status_code == 422
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    late = api.send(
+        "POST",
+        f"/api/v1/groups/{first.json()['id']}/instructions",
+        json={"body": "疏散", "deadline_at": "2020-01-01T00:00:00+08:00", "person_ids": [person(session, "fushan")]},
+    )
+    assert late.status_code == 422
+    assert late.json()["errors"][0]["field"] == "deadline"
+
+
+def test_the_api_keeps_a_group_from_those_outside_it(api: Api, session: Session, clock: FrozenClock) -> None:
+    group_id = open_fushan_group(session, clock)
+    api.login("ly-centre")
+    assert api.get(f"/api/v1/groups/{group_id}").status_code == 404
+    assert api.get(f"/api/v1/groups/{group_id}/timeline").status_code == 404
+    assert api.send("POST", f"/api/v1/groups/{group_id}/posts", json={"body": "hi"}).status_code == 404
+    assert group_id not in {g["id"] for g in api.get("/api/v1/groups").json()}
+    api.login("gridworker")
+    assert (
+        api.send("POST", f"/api/v1/groups/{group_id}/state", json={"action": "close", "note": "x"}).status_code == 403
+    )
+    assert api.send("POST", "/api/v1/groups", json={"title": "x", "area": fushan(session)}).status_code == 403
+    posted = api.send(
+        "POST", f"/api/v1/groups/{group_id}/posts", json={"body": "到达现场", "lon": 118.87, "lat": 28.94}
+    )
+    assert posted.status_code == 201
+    lines = api.get(f"/api/v1/groups/{group_id}/timeline?after={posted.json()['id'] - 1}").json()
+    assert [(e["kind"], e["body"]) for e in lines] == [("message", "到达现场")]
+
+
+def test_a_gridworker_answers_an_instruction_from_the_page_told_by_the_inbox(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    group_id = open_fushan_group(session, clock)
+    api.login("kc-centre")
+    deadline = to_local(clock.now() + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
+    refused = api.send(
+        "POST",
+        f"/groups/{group_id}/instructions",
+        data={"body": "巡查积水点", "deadline": "", "person": str(person(session, "gridworker"))},
+    )
+    assert refused.status_code == 422
+    assert 'id="error-instruct-deadline"' in refused.text
+    assert "巡查积水点" in refused.text  # the input is kept
+    done = api.send(
+        "POST",
+        f"/groups/{group_id}/instructions",
+        data={"body": "巡查积水点", "deadline": deadline, "person": str(person(session, "gridworker"))},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    link = inbox_links(session, "gridworker")[-1]
+    api.login("gridworker")
+    page = api.get(link)
+    assert page.status_code == 200
+    assert 'id="my-instructions"' in page.text
+    instruction_id = int(page.text.split('id="instruction-', 1)[1].split('"', 1)[0])
+    empty = api.send("POST", f"/groups/{group_id}/instructions/{instruction_id}", data={"to": "done", "reply": ""})
+    assert empty.status_code == 422
+    assert f'id="error-answer-{instruction_id}-reply"' in empty.text
+    answered = api.send(
+        "POST",
+        f"/groups/{group_id}/instructions/{instruction_id}",
+        data={"to": "done", "reply": "3处积水已排除"},
+        follow_redirects=False,
+    )
+    assert answered.status_code == 303
+    assert "3处积水已排除" in api.get(f"/groups/{group_id}").text
+
+
+def test_the_centre_opens_a_group_from_a_form_that_keeps_its_input(api: Api, session: Session) -> None:
+    api.login("kc-centre")
+    form = api.get("/groups/new")
+    assert form.status_code == 200
+    assert "府山街道" in form.text
+    found = api.get("/groups/people?q=" + api.get("/api/v1/me").json()["display_name"][:1])
+    assert found.status_code == 200
+    refused = api.send("POST", "/groups", data={"title": "", "summary": "山体滑坡", "area": fushan(session)})
+    assert refused.status_code == 422
+    assert 'id="error-title"' in refused.text
+    assert "山体滑坡" in refused.text
+    opened = api.send(
+        "POST",
+        "/groups",
+        data={
+            "title": "府山街道山体滑坡处置指挥组",
+            "summary": "山体滑坡",
+            "area": fushan(session),
+            "member": str(person(session, "gridworker")),
+            f"role-{person(session, 'gridworker')}": "liaison",
+        },
+        follow_redirects=False,
+    )
+    assert opened.status_code == 303
+    page = api.get(opened.headers["location"])
+    assert "府山街道山体滑坡处置指挥组" in page.text
+    assert "联络员" in page.text
+    assert 'id="state-form"' in page.text
+    assert "/groups" in api.get("/").text  # the menu names 指挥组
+    listing = api.get("/groups")
+    assert "府山街道山体滑坡处置指挥组" in listing.text
+
+
+def test_closing_from_the_page_needs_a_summary_and_then_shows_the_report(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    group_id = open_fushan_group(session, clock)
+    api.login("kc-centre")
+    refused = api.send("POST", f"/groups/{group_id}/state", data={"action": "close", "note": ""})
+    assert refused.status_code == 422
+    assert 'id="error-state-note"' in refused.text
+    closed = api.send(
+        "POST", f"/groups/{group_id}/state", data={"action": "close", "note": "险情解除"}, follow_redirects=False
+    )
+    assert closed.status_code == 303
+    report = api.get(f"/groups/{group_id}/report")
+    assert report.status_code == 200
+    assert "险情解除" in report.text
+    assert "指挥长" in report.text
+    api.login("gridworker")
+    again = api.send("POST", f"/groups/{group_id}/posts", data={"body": "还在吗"})
+    assert again.status_code == 409
+    assert 'id="group-note"' in again.text
+
+
+def test_a_group_opens_from_a_case_or_a_campaign_the_opener_sees(api: Api, session: Session) -> None:
+    area = fushan(session)
+    case_id = session.scalar(select(Case.id).where(Case.place_code.startswith(area)).order_by(Case.id.desc()).limit(1))
+    campaign_id = session.scalar(select(Campaign.id).where(Campaign.owner_division.startswith("330802")).limit(1))
+    assert case_id is not None
+    assert campaign_id is not None
+    api.login("kc-centre")
+    assert 'id="open-group-link"' in api.get(f"/cases/{case_id}").text
+    assert 'id="open-group-link"' in api.get(f"/campaigns/{campaign_id}").text
+    from_case = api.get(f"/groups/new?case={case_id}")
+    assert from_case.status_code == 200
+    assert f'name="case" value="{case_id}"' in from_case.text
+    from_campaign = api.get(f"/groups/new?campaign={campaign_id}")
+    assert f'name="campaign" value="{campaign_id}"' in from_campaign.text
+    opened = api.send(
+        "POST",
+        "/groups",
+        data={"title": "高温防御指挥组", "area": "330802", "campaign": str(campaign_id)},
+        follow_redirects=False,
+    )
+    assert opened.status_code == 303
+    assert f'href="/campaigns/{campaign_id}"' in api.get(opened.headers["location"]).text
+    api.login("ly-centre")
+    assert api.get(f"/groups/new?case={case_id}").status_code == 404
+    assert api.get(f"/groups/new?campaign={campaign_id}").status_code == 404
+    api.login("gridworker")
+    assert 'id="open-group-link"' not in api.get(f"/cases/{case_id}").text
+
+
+def test_a_member_posts_a_photo_that_only_those_who_see_the_group_fetch(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    group_id = open_fushan_group(session, clock)
+    api.login("gridworker")
+    refused = api.send(
+        "POST", f"/api/v1/groups/{group_id}/photos", files={"photo": ("x.png", b"not an image", "image/png")}
+    )
+    assert refused.status_code == 415
+    posted = api.send(
+        "POST",
+        f"/api/v1/groups/{group_id}/photos",
+        files={"photo": ("p.png", PNG, "image/png")},
+        data={"body": "积水现场"},
+    )
+    assert posted.status_code == 201
+    line = api.get(f"/api/v1/groups/{group_id}/timeline?after={posted.json()['id'] - 1}").json()[0]
+    assert line["body"] == "积水现场"
+    photo = f"/api/v1/groups/{group_id}/photos/{line['photo_id']}"
+    assert api.get(photo).content == PNG
+    assert api.get(f"/groups/{group_id}/photos/{line['photo_id']}").status_code == 200
+    api.login("ly-centre")
+    assert api.get(photo).status_code == 404
