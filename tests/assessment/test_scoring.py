@@ -35,15 +35,16 @@ def test_township_scores_count_late_phases_rework_ratings_tasks_and_cards(small:
 def test_unit_scores_and_ranks(small: Session) -> None:
     scores = _scores(small)
     police, market = scores["unit", str(POLICE)], scores["unit", str(MARKET)]
-    assert police.dimensions == {"timeliness": 20.0, "quality": 17.5, "satisfaction": 15.5, "cross": 20.0}
-    assert (police.penalty, police.total, police.rank) == (-5.0, 68.0, 2)
+    # handling (15): one of two late, -7.5; instructions (5): none this month, full marks
+    assert police.dimensions == {"timeliness": 22.5, "quality": 17.5, "satisfaction": 15.5, "cross": 20.0}
+    assert (police.penalty, police.total, police.rank) == (-5.0, 70.5, 2)
     assert (market.dimensions["quality"], market.total, market.rank) == (24.0, 99.0, 1)
 
 
 def test_person_scores_from_the_lines_they_wrote_and_their_tasks(small: Session) -> None:
     scores = _scores(small)
-    assert scores["person", str(ANNA)].total == 65.0
-    assert scores["person", str(BO)].total == 85.0
+    assert scores["person", str(ANNA)].total == 67.5  # one of four steps late (-50/4), her one task late (-20)
+    assert scores["person", str(BO)].total == 87.5  # one of four steps late (-50/4)
 
 
 def test_every_point_has_a_line_naming_its_event(small: Session) -> None:

@@ -35,8 +35,8 @@ def test_a_unit_reads_its_standing(small: Session) -> None:
     staff = _actor(Grant(small_world.COUNTY, POLICE), units=frozenset({POLICE}), roles="dept_staff")
     found = queries.standing(small, staff, Month(2026, 11), now=NOW)
     assert found is not None
-    assert (found.kind, found.subject_id, found.total) == (SubjectKind.UNIT, str(POLICE), 68.0)
-    assert found.losses[0].points == -10.0  # the late reply: half of the 20 points of handling on time
+    assert (found.kind, found.subject_id, found.total) == (SubjectKind.UNIT, str(POLICE), 70.5)
+    assert found.losses[0].points == -7.5  # the late reply: half of the 15 points of handling on time
 
 
 def test_the_close_command_closes_each_county_once(tmp_path: Path) -> None:

@@ -19,6 +19,15 @@ def test_the_big_screen_draws_the_county_with_live_cases(browser: Any, server: s
     assert int(cc.get_attribute("data-points") or 0) > 0  # open cases with their lights
     assert page.locator("#cc-lights li").count() == 3
     assert page.locator("#cc-areas li").count() > 1
+    # the demo's 府山 group (other tests sharing the server may have opened groups of their own)
+    group = page.locator("#cc-groups li.state-active", has_text="府山街道暴雨内涝应急处置指挥组")
+    assert group.count() == 1
+    assert "处置中" in group.inner_text()
+    assert group.locator(".overdue").count() == 1  # in red
+    assert (group.locator("a").get_attribute("href") or "").startswith("/groups/")
+    counts = page.locator("#cc-group-counts").inner_text()
+    assert "处置中" in counts
+    assert "稳控 1" in counts
 
 
 def test_the_kpi_page_fits_a_phone_and_draws_its_trend(browser: Any, server: str) -> None:

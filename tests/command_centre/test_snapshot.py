@@ -19,6 +19,24 @@ def test_the_centre_sees_its_county_with_tiles_lights_rankings_and_cases(api: Ap
     assert all(not bar["label"].isascii() for bar in data["matters"])  # matters by their Chinese names
 
 
+def test_the_centre_sees_its_open_command_groups_and_another_county_does_not(api: Api) -> None:
+    panel = api.login("kc-centre").get("/api/v1/command-centre").json()["command_groups"]
+    titles = {g["title"]: g for g in panel["groups"]}
+    fushan = titles["府山街道暴雨内涝应急处置指挥组"]
+    assert fushan["state"] == "active"
+    assert fushan["area_name"] == "府山街道"
+    assert fushan["number"].startswith("ZH")
+    assert fushan["members"] >= 8
+    assert fushan["overdue_instructions"] >= 1
+    assert fushan["open_instructions"] >= fushan["overdue_instructions"]
+    assert titles["柯城区高温天气防范指挥组"]["state"] == "stable"
+    assert (panel["active"], panel["stable"]) == (1, 1)
+    assert "龙游县防御台风应急指挥组" not in titles  # closed, and in another county
+    api.client.cookies.clear()
+    longyou = api.login("ly-centre").get("/api/v1/command-centre").json()["command_groups"]
+    assert longyou == {"active": 0, "stable": 0, "groups": []}
+
+
 def test_labels_follow_the_language(api: Api) -> None:
     data = api.login("kc-centre").get("/api/v1/command-centre?lang=en").json()
     assert all(bar["label"].isascii() for bar in data["matters"])

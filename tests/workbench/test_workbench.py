@@ -179,6 +179,44 @@ def test_only_the_tiles_of_the_role(api: Any, username: str, shown: set[str], no
     assert "我的岗位" in api.get("/", headers=HTML).text
 
 
+GROUP_LINE = re.compile(
+    r'<li data-group="(\d+)"><a href="/groups/(\d+)">([^<]+)</a>\s*<small><span[^>]*>([^<]+)</span> · ([^<·]+) ·'
+)
+PENDING = re.compile(r'href="([^"]+)" data-groups-pending="(\d+)"')
+
+
+@pytest.mark.parametrize(
+    ("username", "role", "pending"),
+    [
+        ("kc-centre", "指挥长", False),
+        ("fushan", "副指挥长", True),
+        ("kc-traffic", "联络员", False),
+        ("gridworker", "成员", True),
+    ],
+)
+def test_a_member_of_an_open_command_group_finds_it_and_what_waits_on_the_home_page(
+    api: Any, username: str, role: str, *, pending: bool
+) -> None:
+    page = api.login(username).get("/", headers=HTML).text
+    lines = {title: (group, link, state, mine.strip()) for group, link, title, state, mine in GROUP_LINE.findall(page)}
+    group, link, state, mine = lines["府山街道暴雨内涝应急处置指挥组"]
+    assert group == link
+    assert (state, mine) == ("处置中", role)
+    waiting = PENDING.findall(page)
+    assert bool(waiting) == pending
+    if waiting:
+        href, count = waiting[0]
+        assert int(count) >= 1
+        assert href.startswith("/groups")
+
+
+def test_nobody_outside_a_group_gets_the_tile(api: Any) -> None:
+    assert 'id="my-groups"' not in api.login("qz-centre").get("/", headers=HTML).text
+    api.client.cookies.clear()
+    typhoon = api.login("huzhen").get("/", headers=HTML).text  # their group closed last month
+    assert 'id="my-groups"' not in typhoon
+
+
 @pytest.mark.parametrize(
     ("username", "expected", "absent"),
     [

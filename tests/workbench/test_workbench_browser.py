@@ -37,6 +37,11 @@ def test_a_phone_gets_the_tab_bar_and_case_cards(browser: Any, server: str, user
     tabs = page.eval_on_selector_all("nav.tabbar > a", "links => links.map(a => a.getAttribute('href'))")
     assert tabs == FIELD_TABS
     assert page.is_visible("#tiles [data-tile='unclaimed_mine']")
+    if username == "gridworker":  # a member of the demo's 府山 command group, with an instruction to answer
+        assert page.is_visible("#my-groups [data-groups-pending]")
+        assert (
+            page.locator("#my-groups li[data-group] a").first.get_attribute("href", timeout=1000).startswith("/groups/")
+        )
     box = page.locator("nav.tabbar").bounding_box()
     assert box is not None
     assert box["y"] + box["height"] == pytest.approx(PHONE["height"], abs=1)

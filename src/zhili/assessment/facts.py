@@ -1,7 +1,8 @@
 """A month's scored facts as one SQL statement: every indicator's events with their points, side by side.
 
 The model decides which facts count and what each costs; the record's owners say what happened
-(`cases.record_queries`, `campaigns.scores.facts`) and the ratings table gives the cross-evaluation.
+(`cases.record_queries`, `campaigns.scores.facts`, `command_groups.scores`) and the ratings table
+gives the cross-evaluation.
 The result is one `UNION ALL` with these columns: `indicator`, `dimension`, `subject_kind`,
 `subject_id`, `case_id`, `case_number`, `event_kind`, `at`, `ref`, `bad`, `points`. Points are
 computed in SQL (a window count per subject for rates and means), so the scores are a `GROUP BY`
@@ -23,6 +24,7 @@ from zhili.assessment.models import AssessmentRating
 from zhili.assessment.period import Month
 from zhili.campaigns.scores import facts as task_facts
 from zhili.cases import record_queries as record
+from zhili.command_groups import scores as instruction_scores
 
 PENALTY = "penalty"
 CROSS_EVENT = "cross_rating"
@@ -59,6 +61,8 @@ def _source(indicator: Indicator, frame: Frame, events: CTE) -> Select[Any]:
         return record.ratings(events, subject=kind, reopened=True)
     if indicator.source is Source.CROSS:
         return cross_ratings(subject=kind, county=frame.county, month=frame.month)
+    if indicator.source is Source.INSTRUCTION:
+        return instruction_scores.instruction_facts(subject=kind, now=frame.now, **frame.bounds)
     report = indicator.source is Source.TASK_REPORT
     return task_facts.task_facts(subject=kind, now=frame.now, report=report, **frame.bounds)
 

@@ -48,6 +48,7 @@ class Source(StrEnum):
     TASK_CLAIM = "task_claim"  # campaign tasks claimed by their claim time
     TASK_REPORT = "task_report"  # campaign tasks reported by their report time
     CROSS = "cross"  # the monthly cross-evaluation ratings
+    INSTRUCTION = "instruction"  # command-group instructions done by their deadline (each addressee's copy)
 
 
 # Which kinds of subject each source can score (who the event is attributed to).
@@ -60,6 +61,7 @@ SCORES: dict[Source, frozenset[SubjectKind]] = {
     Source.TASK_CLAIM: frozenset({SubjectKind.DIVISION, SubjectKind.PERSON}),
     Source.TASK_REPORT: frozenset({SubjectKind.DIVISION, SubjectKind.PERSON}),
     Source.CROSS: frozenset({SubjectKind.DIVISION, SubjectKind.UNIT}),
+    Source.INSTRUCTION: frozenset({SubjectKind.UNIT, SubjectKind.PERSON}),
 }
 
 Points = Annotated[float, Field(ge=0, le=100)]

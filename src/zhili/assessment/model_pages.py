@@ -33,7 +33,7 @@ def model_page(request: Request, session: DbSession, actor: PageActor, clock: Cl
     return _page(request, session, actor, clock, {}, {})
 
 
-def _page(  # noqa: PLR0917 - the page and a refused form; run_in_threadpool passes by position
+def _page(
     request: Request,
     session: Session,
     actor: Actor,

@@ -2,7 +2,8 @@
 
 Gathered through each domain's query functions: the KPIs of this month and the last twelve
 (`analytics`), the open cases on the map with their lights (`cases.points`), the live campaign
-boards (`campaigns`), this month's wage-arrears warnings and their precision (`early_warning`).
+boards (`campaigns`), this month's wage-arrears warnings and their precision (`early_warning`),
+the open command groups of the area (`command_groups`).
 Every name is a label in the reader's language; every number is counted within the reader's scope.
 """
 
@@ -21,6 +22,8 @@ from zhili.analytics.report import default_area
 from zhili.campaigns.board.counts import board
 from zhili.campaigns.dispatch.queries import list_campaigns
 from zhili.cases.points import case_points
+from zhili.command_groups import queries as groups
+from zhili.command_groups.lifecycle import GroupState
 from zhili.core.auth import Actor
 from zhili.core.months import Month
 from zhili.early_warning import queries as warnings
@@ -67,6 +70,28 @@ class Board(BaseModel):
     finish_rate: float
 
 
+class GroupLine(BaseModel):
+    """An open command group on the screen: its number, where, who and how its instructions stand."""
+
+    id: int
+    number: str
+    title: str
+    state: str = Field(description="active or stable")
+    area_name: str
+    members: int
+    open_instructions: int = Field(description="addressees' copies not yet done")
+    overdue_instructions: int = Field(description="of those, past their deadline")
+    last_activity_at: datetime
+
+
+class GroupPanel(BaseModel):
+    """The area's open command groups (most recently active first) and how many are active and stable."""
+
+    active: int
+    stable: int
+    groups: list[GroupLine]
+
+
 class Point(BaseModel):
     """An open case on the map."""
 
@@ -97,6 +122,7 @@ class Snapshot(BaseModel):
     campaigns: list[Board]
     warnings: dict[str, int]
     warning_precision: float | None
+    command_groups: GroupPanel
 
 
 def snapshot(session: Session, actor: Actor, *, now: datetime, language: str) -> Snapshot:
@@ -141,6 +167,7 @@ def snapshot(session: Session, actor: Actor, *, now: datetime, language: str) ->
         campaigns=_boards(session, actor, now, language),
         warnings={str(grade): n for grade, n in warnings.grade_counts(session, actor, Month(month.index - 1)).items()},
         warning_precision=precision(session, warning_visibility.visible_enterprises(session, actor)).share,
+        command_groups=_groups(session, actor, area or (top.code if top else ""), now),
     )
 
 
@@ -181,3 +208,24 @@ def _boards(session: Session, actor: Actor, now: datetime, language: str) -> lis
             )
         )
     return found
+
+
+def _groups(session: Session, actor: Actor, area: str, now: datetime) -> GroupPanel:
+    """The open command groups the actor sees in the area, with the counts of active and stable ones."""
+    found = groups.open_groups_under(session, actor, area, now=now)
+    lines = [
+        GroupLine(
+            id=g.id,
+            number=g.number,
+            title=g.title,
+            state=g.state.value,
+            area_name=g.area_name,
+            members=g.members,
+            open_instructions=g.open_instructions,
+            overdue_instructions=g.overdue_instructions,
+            last_activity_at=g.last_activity_at,
+        )
+        for g in found
+    ]
+    states = Counter(g.state for g in found)
+    return GroupPanel(active=states[GroupState.ACTIVE], stable=states[GroupState.STABLE], groups=lines)

@@ -191,7 +191,7 @@ def answer_instruction(
     return state
 
 
-def fire_instruction_due(session: Session, timers: list[DueTimer], now: datetime) -> None:
+def fire_instruction_due(session: Session, timers: Sequence[DueTimer], now: datetime) -> None:
     """At an instruction's deadline: remind each addressee who has not finished, and tell the issuer who they are."""
     clock = FrozenClock(now)
     for timer in timers:

@@ -64,8 +64,13 @@ def _summaries(session: Session, actor: Actor, condition: ColumnElement[bool], n
         InstructionCopy.instruction_id == Instruction.id,
         InstructionCopy.state != InstructionState.DONE.value,
     )
-    open_copies = select(func.count()).where(unfinished).scalar_subquery()
-    overdue = select(func.count()).where(unfinished, Instruction.deadline_at < now).scalar_subquery()
+    # Instructions, not copies: one instruction to eight people that two have not finished is one open.
+    open_copies = select(func.count(func.distinct(Instruction.id))).where(unfinished).scalar_subquery()
+    overdue = (
+        select(func.count(func.distinct(Instruction.id)))
+        .where(unfinished, Instruction.deadline_at < now)
+        .scalar_subquery()
+    )
     mine = (
         select(GroupMember.role)
         .where(GroupMember.group_id == CommandGroup.id, GroupMember.person_id == (actor.person_id or -1))

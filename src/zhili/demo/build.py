@@ -15,6 +15,7 @@ from zhili.core.clock import Clock
 from zhili.demo.assessment import build_demo_assessment
 from zhili.demo.case_timers import schedule_demo_timers
 from zhili.demo.cases import DemoCases, build_demo_cases
+from zhili.demo.command_groups import build_demo_groups
 from zhili.demo.firms import FIRMS, build_demo_firms
 from zhili.demo.live_campaign import dispatch_live_campaign
 from zhili.demo.pilot import parking_pilot, register_demo_pilot
@@ -72,7 +73,7 @@ def build_demo(
     schedule_demo_timers(session, now=clock.now())
     session.commit()
     say("a live campaign in 柯城区")
-    dispatch_live_campaign(session, actor=actor, now=clock.now())
+    heat_campaign = dispatch_live_campaign(session, actor=actor, now=clock.now())
     say("assessment: cards, last month's ratings, closed months")
     build_demo_assessment(session, seed=seed, now=clock.now())
     say(f"{firms:,} firms, three years of department feeds, last month's warnings")
@@ -98,6 +99,8 @@ def build_demo(
             clock=clock,
         )
         logins.append(DemoLogin(username, LOGIN_LABELS.get(username, username)))
+    say("command groups: 府山 rainstorm (active), 柯城 heat (stable), 龙游 typhoon (closed)")
+    build_demo_groups(session, now=clock.now(), campaign_id=heat_campaign)
     return world, logins, cases
 
 

@@ -12,7 +12,7 @@ from zhili.org.roles import role_name
 from zhili.web.templating import renderer
 from zhili.workbench.notices import calendar_gaps
 from zhili.workbench.numbers import my_numbers
-from zhili.workbench.tiles import assessment_tile, tiles
+from zhili.workbench.tiles import assessment_tile, groups_tile, tiles
 
 router = APIRouter(include_in_schema=False)
 
@@ -26,6 +26,7 @@ def home(request: Request, session: DbSession, actor: PageActor, clock: ClockDep
         "tiles": tiles(session, actor, now=now),
         "numbers": my_numbers(session, actor, now=now),
         "assessment": assessment_tile(session, actor, now=now),
+        "command_groups": groups_tile(session, actor, now=now),
         "calendar_gaps": calendar_gaps(session, actor, now=now),
         "roots": scope_roots(session, actor),
         "role_name": role_name,

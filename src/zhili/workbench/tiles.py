@@ -2,7 +2,8 @@
 
 Cases are counted by `cases.queries.todo_counts` and tasks by `campaigns.task_queries.unclaimed_counts`,
 with the same conditions as the queue filters the links open. A tile shows when the actor's roles
-make it their kind of work, or whenever its count is not zero.
+make it their kind of work, or whenever its count is not zero. Members of open command groups also
+see their groups and the instructions waiting for them (`command_groups.queries`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from zhili.assessment import ratings as assessment_ratings
 from zhili.assessment.period import Month
 from zhili.campaigns.tasks import queries as task_queries
 from zhili.cases import queries as cases
+from zhili.command_groups import queries as command_groups
 from zhili.core.auth import Actor
 from zhili.org.roles import Role
 
@@ -99,3 +101,25 @@ def assessment_tile(session: Session, actor: Actor, *, now: datetime) -> Assessm
         standing = assessment_queries.standing(session, actor, month.previous(), now=now) or standing
     waiting = sum(assessment_ratings.open_forms(session, actor, now=now).values())
     return AssessmentTile(standing, waiting) if standing or waiting else None
+
+
+# 掌上指挥: the open command groups the reader is in, and the instructions waiting for them.
+@dataclass(frozen=True)
+class GroupsTile:
+    """The reader's open groups (most recently active first) and how many instructions wait for them."""
+
+    groups: list[command_groups.GroupSummary]
+    pending: int
+
+    @property
+    def pending_href(self) -> str:
+        """Where the waiting instructions are answered: the group's page when there is one group, else the list."""
+        return f"/groups/{self.groups[0].id}" if len(self.groups) == 1 else "/groups"
+
+
+def groups_tile(session: Session, actor: Actor, *, now: datetime) -> GroupsTile | None:
+    """For a member of an open command group: their groups and the instructions waiting for them."""
+    mine = command_groups.my_open_groups(session, actor, now=now)
+    if not mine:
+        return None
+    return GroupsTile(mine, command_groups.pending_copies(session, actor))

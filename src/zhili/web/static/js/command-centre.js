@@ -126,6 +126,30 @@
     );
   }
 
+  function say(template, n) { return String(template || '').replace('{n}', String(n)); }
+  function ago(at, now) {
+    const minutes = Math.max(0, Math.floor((new Date(now) - new Date(at)) / 60000));
+    if (minutes < 1) return text.just_now;
+    if (minutes < 60) return say(text.minutes_ago, minutes);
+    if (minutes < 24 * 60) return say(text.hours_ago, Math.floor(minutes / 60));
+    return new Date(at).toLocaleString(locale, { timeZone: 'Asia/Shanghai', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+  }
+
+  function drawGroups(data) {
+    const panel = data.command_groups;
+    document.getElementById('cc-group-counts').textContent = `${text.state_active} ${panel.active} · ${text.state_stable} ${panel.stable}`;
+    const rows = panel.groups.map((g) => el('li', { 'data-group': String(g.id), class: `state-${g.state}` }, [
+      el('a', { href: `/groups/${g.id}` }, [el('span', { class: 'num', translate: 'no', text: g.number }), el('span', { translate: 'no', text: ` ${g.title}` })]),
+      el('div', {}, [
+        el('span', { class: `cc-state state-${g.state}`, text: text[`state_${g.state}`] || '' }),
+        el('span', { translate: 'no', text: ` ${g.area_name} · ${say(text.group_members, g.members)} · ${say(text.group_open, g.open_instructions)}` }),
+        ...(g.overdue_instructions ? [el('span', { class: 'overdue', 'data-overdue': String(g.overdue_instructions), text: ` · ${say(text.group_overdue, g.overdue_instructions)}` })] : []),
+      ]),
+      el('small', { text: ago(g.last_activity_at, data.as_of), title: new Date(g.last_activity_at).toLocaleString(locale, { timeZone: 'Asia/Shanghai' }) }),
+    ]));
+    document.getElementById('cc-groups').replaceChildren(...(rows.length ? rows : [el('li', { text: text.none })]));
+  }
+
   function drawCases(data) {
     cases.clearLayers();
     data.points.forEach((p) => {
@@ -146,7 +170,7 @@
       const data = await getJSON(root.dataset.url);
       document.getElementById('cc-area').textContent = data.area_label;
       document.getElementById('cc-refreshed').textContent = data.refreshed_at ? new Date(data.refreshed_at).toLocaleString(locale, { timeZone: 'Asia/Shanghai' }) : '—';
-      drawTiles(data); drawCharts(data); drawLists(data); drawCases(data);
+      drawTiles(data); drawCharts(data); drawLists(data); drawGroups(data); drawCases(data);
       root.dataset.ready = 'true';
       root.classList.remove('stale');
     } catch (error) {
