@@ -48,9 +48,9 @@ def test_close_freezes_the_month_once(small: Session) -> None:
     assert not again.is_new
     assert (again.scores, again.lines) == (first.scores, first.lines)
     assert (_count(small, AssessmentScore), _count(small, AssessmentLine)) == counts
-    assert _total(small, "division", EAST) == 70.5
+    assert _total(small, "division", EAST) == 73.0
     frozen = months.lines(small, COUNTY, NOVEMBER, SubjectKind.DIVISION, EAST, now=NOW)
-    assert [line.points for line in frozen] == [-7.5, -7.5, -7.5, -2.0, -5.0]
+    assert [line.points for line in frozen] == [-7.5, -5.0, -7.5, -2.0, -5.0]
 
 
 def test_a_running_month_does_not_close(small: Session) -> None:
@@ -82,14 +82,14 @@ def test_a_new_model_never_rewrites_a_closed_month(small: Session) -> None:
     )
     assert versions.for_month(small, DECEMBER, now=NOW).id == saved.id
     assert versions.for_month(small, NOVEMBER, now=NOW).id != saved.id
-    assert _total(small, "unit", str(POLICE)) == 70.5  # the red card still costs 5 in November
+    assert _total(small, "unit", str(POLICE)) == 73.0  # the red card still costs 5 in November
 
 
 def test_a_new_model_applies_from_its_month_only(small: Session) -> None:
     versions.save(
         small, actor=ADMIN, clock=FrozenClock(NOW), values=_heavier_model(), effective_from="2026-12", note="x"
     )
-    assert _total(small, "unit", str(POLICE)) == 70.5  # November is open, but scored by its own model
+    assert _total(small, "unit", str(POLICE)) == 73.0  # November is open, but scored by its own model
     with pytest.raises(ForbiddenError):
         versions.save(
             small, actor=EAST_ROOM, clock=FrozenClock(NOW), values=_heavier_model(), effective_from="2027-01", note="x"
@@ -103,7 +103,7 @@ def test_a_township_rates_the_units_it_worked_with(small: Session) -> None:
     ratings.save_ratings(
         small, actor=EAST_ROOM, clock=FrozenClock(NOW), rater_key=rater.key, month=NOVEMBER, scores={str(POLICE): 4}
     )
-    assert _total(small, "unit", str(POLICE)) == 66.5  # cross: 20 × 4/5 = 16 of 20
+    assert _total(small, "unit", str(POLICE)) == 69.0  # cross: 20 × 4/5 = 16 of 20
 
 
 def test_ratings_out_of_range_or_for_others_are_refused_by_field(small: Session) -> None:

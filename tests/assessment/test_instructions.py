@@ -81,7 +81,7 @@ def test_instructions_done_late_or_never_cost_their_addressees_and_units(instruc
     scores = _scores(instructed)
     assert scores["person", str(BO)].total == 82.5  # 87.5 before: one of two late, -10/2
     assert scores["person", str(ANNA)].total == 57.5  # 67.5 before: her one copy never done, -10
-    assert scores["unit", str(POLICE)].total == 68.0  # 70.5 before: Bo's unit, one of two late, -5/2
+    assert scores["unit", str(POLICE)].total == 70.5  # 73.0 before: Bo's unit, one of two late, -5/2
     assert scores["unit", str(POLICE)].dimensions["timeliness"] == 20.0
 
 

@@ -25,8 +25,8 @@ def _scores(session: Session) -> dict[tuple[str, str], months.SubjectScore]:
 def test_township_scores_count_late_phases_rework_ratings_tasks_and_cards(small: Session) -> None:
     scores = _scores(small)
     east, west = scores["division", EAST], scores["division", WEST]
-    assert east.dimensions == {"timeliness": 17.5, "quality": 17.5, "satisfaction": 15.5, "cross": 20.0}
-    assert (east.penalty, east.total, east.rank) == (0.0, 70.5, 2)
+    assert east.dimensions == {"timeliness": 17.5, "quality": 20.0, "satisfaction": 15.5, "cross": 20.0}
+    assert (east.penalty, east.total, east.rank) == (0.0, 73.0, 2)
     assert west.dimensions == {"timeliness": 30.0, "quality": 20.0, "satisfaction": 25.0, "cross": 20.0}
     assert (west.penalty, west.total, west.rank) == (-2.0, 93.0, 1)
     assert scores["division", COUNTY].total == 100.0  # the centre: nothing against it this month
@@ -36,8 +36,8 @@ def test_unit_scores_and_ranks(small: Session) -> None:
     scores = _scores(small)
     police, market = scores["unit", str(POLICE)], scores["unit", str(MARKET)]
     # handling (15): one of two late, -7.5; instructions (5): none this month, full marks
-    assert police.dimensions == {"timeliness": 22.5, "quality": 17.5, "satisfaction": 15.5, "cross": 20.0}
-    assert (police.penalty, police.total, police.rank) == (-5.0, 70.5, 2)
+    assert police.dimensions == {"timeliness": 22.5, "quality": 20.0, "satisfaction": 15.5, "cross": 20.0}
+    assert (police.penalty, police.total, police.rank) == (-5.0, 73.0, 2)
     assert (market.dimensions["quality"], market.total, market.rank) == (24.0, 99.0, 1)
 
 
@@ -51,9 +51,9 @@ def test_every_point_has_a_line_naming_its_event(small: Session) -> None:
     lines = months.lines(small, COUNTY, NOVEMBER, SubjectKind.DIVISION, EAST, now=NOW)
     assert [(line.indicator, line.case_number, line.event_kind, line.points) for line in lines] == [
         ("division_accept_on_time", "LY202611001", "dispatch", -7.5),
-        ("division_rework", "LY202611001", "verify_failed", -7.5),
+        ("division_rework", "LY202611001", "verify_failed", -5.0),  # one of two verifications failed, -10/2
         ("division_dissatisfied", "LY202611001", "rate", -7.5),
         ("division_reopened", "LY202611001", "rate", -2.0),
         ("division_task_claims", None, "task_claim", -5.0),
     ]
-    assert sum(line.points for line in lines) == pytest.approx(70.5 - 100)
+    assert sum(line.points for line in lines) == pytest.approx(73.0 - 100)

@@ -27,15 +27,15 @@ def _actor(grant: Grant, *, units: frozenset[int] = frozenset(), roles: str = "t
 def test_a_township_reads_its_rank_and_what_cost_it_points(small: Session) -> None:
     found = queries.standing(small, _actor(Grant(EAST)), Month(2026, 11), now=NOW)
     assert found is not None
-    assert (found.kind, found.subject_id, found.rank, found.of, found.total) == (SubjectKind.DIVISION, EAST, 2, 2, 70.5)
-    assert [line.points for line in found.losses] == [-7.5, -7.5, -7.5]
+    assert (found.kind, found.subject_id, found.rank, found.of, found.total) == (SubjectKind.DIVISION, EAST, 2, 2, 73.0)
+    assert [line.points for line in found.losses] == [-7.5, -7.5, -5.0]
 
 
 def test_a_unit_reads_its_standing(small: Session) -> None:
     staff = _actor(Grant(small_world.COUNTY, POLICE), units=frozenset({POLICE}), roles="dept_staff")
     found = queries.standing(small, staff, Month(2026, 11), now=NOW)
     assert found is not None
-    assert (found.kind, found.subject_id, found.total) == (SubjectKind.UNIT, str(POLICE), 70.5)
+    assert (found.kind, found.subject_id, found.total) == (SubjectKind.UNIT, str(POLICE), 73.0)
     assert found.losses[0].points == -7.5  # the late reply: half of the 15 points of handling on time
 
 

@@ -17,6 +17,9 @@ from tests.cases.test_handoffs import person_of, posts, reply, told
 
 from zhili.access.models import Account
 from zhili.access.service import actor_for
+from zhili.assessment import months
+from zhili.assessment.model import SubjectKind
+from zhili.assessment.period import Month
 from zhili.cases import rating_review
 from zhili.cases.models import Case
 from zhili.core.audit import AuditRecord
@@ -183,3 +186,15 @@ def test_a_review_outside_the_scope_is_404_and_inside_without_supervision_403(ap
     api.login("kc-centre")
     assert all(e["kind"] != "rating_overturned" for e in api.get(url).json()["timeline"])
     assert api.send("POST", f"{url}/rating-review", json={"outcome": "overturned", "reason": REASON}).status_code == 201
+
+
+def test_an_overturned_rating_is_a_line_of_the_lead_units_assessment(
+    api: Any, session: Session, clock: FrozenClock
+) -> None:
+    case = rated_case(api, session)
+    review(session, clock, case["id"], "kc-centre")
+    lead = session.scalar(select(Case.lead_unit_id).where(Case.id == case["id"]))
+    month = Month.of(clock.now())
+    lines = months.lines(session, "330802", month, SubjectKind.UNIT, str(lead), now=clock.now())
+    found = [(line.indicator, line.case_number, line.points) for line in lines if line.case_id == case["id"]]
+    assert ("unit_overturned", case["number"], -2.5) in found

@@ -48,6 +48,7 @@ _CASE_FACTS: dict[Source, Callable[..., Select[Any]]] = {
     Source.VERIFICATION: record.verifications,
     Source.RETURN: record.returns,
     Source.RATING: record.ratings,
+    Source.OVERTURNED: record.rating_reviews,
 }
 
 

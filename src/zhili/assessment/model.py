@@ -45,6 +45,7 @@ class Source(StrEnum):
     RETURN = "return"  # dispatch / return lines (returns)
     RATING = "rating"  # rate lines (dissatisfied)
     REOPEN = "reopen"  # rate lines that reopened the case
+    OVERTURNED = "overturned"  # rating reviews (rating_upheld / rating_overturned lines): overturned ratings
     TASK_CLAIM = "task_claim"  # campaign tasks claimed by their claim time
     TASK_REPORT = "task_report"  # campaign tasks reported by their report time
     CROSS = "cross"  # the monthly cross-evaluation ratings
@@ -58,6 +59,7 @@ SCORES: dict[Source, frozenset[SubjectKind]] = {
     Source.RETURN: frozenset({SubjectKind.DIVISION, SubjectKind.UNIT}),
     Source.RATING: frozenset({SubjectKind.DIVISION, SubjectKind.UNIT}),
     Source.REOPEN: frozenset({SubjectKind.DIVISION, SubjectKind.UNIT}),
+    Source.OVERTURNED: frozenset({SubjectKind.DIVISION, SubjectKind.UNIT}),
     Source.TASK_CLAIM: frozenset({SubjectKind.DIVISION, SubjectKind.PERSON}),
     Source.TASK_REPORT: frozenset({SubjectKind.DIVISION, SubjectKind.PERSON}),
     Source.CROSS: frozenset({SubjectKind.DIVISION, SubjectKind.UNIT}),

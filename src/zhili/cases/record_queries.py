@@ -8,10 +8,10 @@ side by side in one `UNION ALL`, count and sum them with `GROUP BY` and freeze t
 |---|---|
 | `subject_id` | who answers for the line, as text: the dispatching division's code, the unit's id or the person's id |
 | `case_id`, `case_number` | the case |
-| `event_kind` | the timeline line's kind (`dispatch`, `sign`, `reply`, `verify_failed`, `rate`, `yellow_card` …) |
+| `event_kind` | the line's kind (`dispatch`, `verify_failed`, `rate`, `rating_overturned`, `red_card` …) |
 | `at` | when it happened |
 | `ref` | the line (`event:<id>`) or card (`card:<id>`) |
-| `bad` | 1 for a line that costs points (late, failed, returned, dissatisfied, reopened, a card), else 0 |
+| `bad` | 1 for a line that costs points (late, failed, returned, dissatisfied, reopened, overturned, a card), else 0 |
 | `value` | 0 (a number for rated facts elsewhere) |
 
 Who answers (rule of the case engine, `cases.escalation.handler_unit`): a division is the case's
@@ -91,7 +91,7 @@ def actor_person(actor: Any) -> ColumnElement[int | None]:
 
 
 # The kinds of line the assessment reads besides those that end a phase.
-_SCORED_KINDS = ("verify", "verify_failed", "dispatch", "return", "rate")
+_SCORED_KINDS = ("verify", "verify_failed", "dispatch", "return", "rate", "rating_upheld", "rating_overturned")
 
 
 def month_events(*, county: str, since: datetime, until: datetime) -> CTE:
@@ -168,6 +168,16 @@ def ratings(events: CTE, *, subject: str, reopened: bool = False) -> Select[Any]
     """Citizens' rating lines; bad when dissatisfied (or, with `reopened`, when the rating reopened the case)."""
     bad = events.c.status_after == "reopened" if reopened else events.c.rating == "dissatisfied"
     return _event_facts(events, subject, events.c.kind == "rate", bad)
+
+
+def rating_reviews(events: CTE, *, subject: str) -> Select[Any]:
+    """The centre's reviews of ratings (回访复核, `cases.rating_review`); bad when the rating was overturned."""
+    return _event_facts(
+        events,
+        subject,
+        events.c.kind.in_(["rating_upheld", "rating_overturned"]),
+        events.c.kind == "rating_overturned",
+    )
 
 
 def cards(*, subject: str, county: str, since: datetime, until: datetime, action: str) -> Select[Any]:
