@@ -17,6 +17,7 @@ from functools import partial
 
 from zhili.cases import lifecycle as lc
 from zhili.demo.lives import MINUTE, Agent, Cast, LaterThanNow, Life, Row, Unit
+from zhili.demo.rating_reviews import review_rating
 from zhili.matters.definition import EvidenceKind, Phase
 
 Scheduled = tuple[datetime, Callable[[datetime], None]]  # side work due at a time: help replies, meetings, tasks
@@ -149,6 +150,7 @@ def _close_and_rate(life: Life) -> None:
         rate = lc.Rate(parties=frozenset({c.reporter_party}), rating=rating, comment=comment)
         life.act(rate, life.hours(1, 48), c.reporter)
         if life.state.status is not lc.CaseStatus.REOPENED:
+            review_rating(life)  # the centre's call-back on a few (回访复核)
             break
         life.act(lc.Start(parties=LEAD), life.hours(1, 12), c.lead)
         _handle(life, asks_for_help=False)
