@@ -67,10 +67,11 @@ def review_rating(
     case, parties = load_as_party(session, actor, case_id)
     if not (actor.is_admin or parties & REVIEWERS):
         raise ForbiddenError("only the dispatching centre and the level above review a case's rating")
+    now = clock.now()
+    store.lock(session, case, now)
+    case = store.load_any(session, case.id)  # as it stands under the lock: not archived meanwhile
     if case.status != CaseStatus.RATED:
         raise ConflictError(f"the case is {case.status}; only a rated case's rating is reviewed")
-    now = clock.now()
-    case = store.lock(session, case, now)
     if session.scalar(_REVIEWED, {"b_case_id": case.id}) is not None:
         raise ConflictError("this case's rating has been reviewed already; a rating is reviewed once")
     unit = _lead_unit(session, case)

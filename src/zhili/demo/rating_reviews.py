@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 
 from zhili.cases import lifecycle as lc
-from zhili.demo.lives import Life
+from zhili.demo.lives import Life, Row
 from zhili.org.division_code import DivisionCode, DivisionLevel
 
 MATTER = "illegal_parking"
@@ -42,7 +42,7 @@ def review_rating(life: Life) -> None:
     at = life.later(life.at, rng.uniform(4, 60))
     if at > life.now:
         return
-    details = {
+    details: Row = {
         "outcome": outcome,
         "rating": rating.value,
         "reason": rng.choice(reasons),
