@@ -102,6 +102,7 @@ def demo(  # noqa: PLR0917 - typer passes options by position
     database: Annotated[Path, typer.Option(help="SQLite file, rebuilt from scratch")] = DEMO_DB,
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
     firms: Annotated[int, typer.Option(min=100, max=200_000, help="enterprises with three years of feeds")] = 20_000,
+    cases: Annotated[int, typer.Option(min=100, max=100_000, help="cases in the year before today")] = 10_000,
 ) -> None:
     """Build a fresh embedded database with the Quzhou demo world, print the logins, and serve."""
     from zhili.app import create_app  # noqa: PLC0415 - imported when the command runs
@@ -117,19 +118,20 @@ def demo(  # noqa: PLR0917 - typer passes options by position
         migrate.upgrade(settings.database_url)
         engine = make_engine(settings.database_url)
         with session_scope(make_session_factory(engine)) as session:
-            world, logins, cases = build_demo(
+            world, logins, built = build_demo(
                 session,
                 clock=SystemClock(),
                 seed=seed,
                 step=lambda text: status.update(f"building: {text}"),
                 firms=firms,
+                cases=cases,
             )
     console.print(
         f"Demo world built in {time.perf_counter() - started:.1f} s: {world.grids:,} grids, "
         f"{world.people:,} people, {world.posts:,} posts, {world.households:,} households, "
-        f"{world.zones} zones, {world.grid_contacts:,} grid contacts, {cases.cases:,} cases"
+        f"{world.zones} zones, {world.grid_contacts:,} grid contacts, {built.cases:,} cases"
     )
-    console.print(cases.pilot.describe())
+    console.print(built.pilot.describe())
     table = Table(title=f"Demo logins (password: {DEMO_PASSWORD})")
     table.add_column("username")
     table.add_column("who")
