@@ -9,6 +9,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -116,7 +117,7 @@ def test_demo_builds_a_world_prints_the_logins_and_serves_on_its_movable_clock(
 ) -> None:
     served: list[FastAPI] = []
     monkeypatch.setattr(worker_module, "start_in_thread", lambda _worker: None)
-    monkeypatch.setattr(cli.uvicorn, "Server", lambda config: SimpleNamespace(run=lambda: served.append(config.app)))
+    monkeypatch.setattr(uvicorn, "Server", lambda config: SimpleNamespace(run=lambda: served.append(config.app)))
     # 2,000 firms and 1,000 cases instead of 20,000 and 10,000: the same path, a tenth of the feeds and the
     # year's cases (tests/world_cache builds the full world).
     database = str(tmp_path / "demo.sqlite")
@@ -145,7 +146,7 @@ def test_operator_commands_use_the_configured_database_and_the_system_clock(
         return clock
 
     monkeypatch.setattr(cli, "_clock", spy)
-    monkeypatch.setattr(cli.uvicorn, "Server", lambda _config: SimpleNamespace(run=lambda: None))
+    monkeypatch.setattr(uvicorn, "Server", lambda _config: SimpleNamespace(run=lambda: None))
     arguments = ["worker", "--drain"] if command == "worker" else ["serve"]
     assert runner.invoke(app, arguments).exit_code == 0
     (url, clock), *_ = seen
