@@ -13,6 +13,7 @@ never told of their own step.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -30,13 +31,13 @@ from zhili.core.clock import FrozenClock
 from zhili.core.local_time import local_short
 from zhili.matters import queries as matters
 from zhili.notify.kinds import Severity
-from zhili.notify.service import notify
+from zhili.notify.service import Endpoint, enabled_endpoints, notify
 from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.models import Division, Position
 from zhili.org.routing import CENTRE_ROLES, centre_posts
 
 DESCRIPTION_IN_NOTICE = 60
-__all__ = ["CENTRE_ROLES", "NOBODY", "TURNS", "Next", "Turn", "tell", "turn_for"]
+__all__ = ["CENTRE_ROLES", "NOBODY", "TURNS", "Line", "Next", "Turn", "tell", "tell_each", "turn_for"]
 
 
 class Next(StrEnum):
@@ -111,28 +112,52 @@ def turn_for(kind: str, status_after: str) -> Turn:
     return turn
 
 
+@dataclass(frozen=True)
+class Line:
+    """A timeline line just appended: its kind, details (JSON text) and number."""
+
+    kind: str
+    details: str
+    seq: int
+
+
 def tell(session: Session, case: StoredCase, *, kind: str, details: str, actor: Actor, seq: int, at: datetime) -> None:
     """Notify the people whose turn the event `seq` of this case makes it (nothing when it is nobody's)."""
-    turn = turn_for(kind, case.status)
-    if not turn.to:
-        return
-    facts = _details(details)
-    people = session.scalars(_AUDIENCE, _audience(case, turn.to, facts, actor=actor)).all()
-    if not people:
-        return
-    title, body = _words(session, case, turn, facts, actor=actor, at=at)
-    notify(
-        session,
-        recipients=people,
-        topic=f"case.{kind}",
-        severity=turn.severity,
-        title=title,
-        body=body,
-        key=f"case:{case.id}:event:{seq}",
-        clock=FrozenClock(at),
-        link=f"/cases/{case.id}#{turn.anchor}",
-        subject=f"case:{case.id}",
-    )
+    tell_each(session, case, [Line(kind, details, seq)], actor=actor, at=at)
+
+
+def tell_each(session: Session, case: StoredCase, lines: Sequence[Line], *, actor: Actor, at: datetime) -> None:
+    """`tell` for each of several lines of one case appended at once (a report's first lines).
+
+    The words they share (the matter, the place's name) and the webhook endpoints are read once.
+    """
+    connection = session.connection()
+    words: _Words | None = None
+    endpoints: list[Endpoint] | None = None
+    for line in lines:
+        turn = turn_for(line.kind, case.status)
+        if not turn.to:
+            continue
+        facts = _details(line.details)
+        people = connection.execute(_AUDIENCE, _audience(case, turn.to, facts, actor=actor)).scalars().all()
+        if not people:
+            continue
+        words = words or _Words.of(session, case)
+        endpoints = enabled_endpoints(connection) if endpoints is None else endpoints
+        title, body = words.told(session, case, turn, facts, actor=actor, at=at)
+        notify(
+            session,
+            recipients=people,
+            topic=f"case.{line.kind}",
+            severity=turn.severity,
+            title=title,
+            body=body,
+            key=f"case:{case.id}:event:{line.seq}",
+            clock=FrozenClock(at),
+            link=f"/cases/{case.id}#{turn.anchor}",
+            subject=f"case:{case.id}",
+            endpoints=endpoints,
+        )
 
 
 def _details(details: str) -> dict[str, Any]:
@@ -184,32 +209,43 @@ def _units_named(facts: dict[str, Any]) -> list[int]:
     return [int(unit) for unit in named if isinstance(unit, int)]
 
 
-def _words(
-    session: Session, case: StoredCase, turn: Turn, facts: dict[str, Any], *, actor: Actor, at: datetime
-) -> tuple[str, str]:
-    """The title and body: the case in words, who did it, and the deadline in local time."""
-    definition = matters.definition_by_version_id(session, case.matter_version_id, content_hash=case.matter_hash)
-    place = _place_name(session, case.place_code)
-    due = _deadline(session, case, turn, facts)
-    description = case.description[:DESCRIPTION_IN_NOTICE] + (
-        "…" if len(case.description) > DESCRIPTION_IN_NOTICE else ""
-    )
-    lines = [
-        f"办件 {case.number} · {definition.name_zh}",
-        f"地点：{place}" + (f"（{case.address}）" if case.address else ""),
-        f"情况：{description}",
-        f"经办：{actor.display_name}",
-    ]
-    if due is not None:
-        lines.append(f"办理时限：{local_short(due, at)} 前")
-    return f"{turn.zh}：{definition.name_zh} · {place}", "\n".join(lines)
+@dataclass(frozen=True)
+class _Words:
+    """What every notice about a case says: its matter's name and its place's."""
+
+    matter: str
+    place: str
+
+    @classmethod
+    def of(cls, session: Session, case: StoredCase) -> _Words:
+        definition = matters.definition_by_version_id(session, case.matter_version_id, content_hash=case.matter_hash)
+        return cls(definition.name_zh, _place_name(session, case.place_code))
+
+    def told(
+        self, session: Session, case: StoredCase, turn: Turn, facts: dict[str, Any], *, actor: Actor, at: datetime
+    ) -> tuple[str, str]:
+        """The title and body: the case in words, who did it, and the deadline in local time."""
+        due = _deadline(session, case, turn, facts)
+        description = case.description[:DESCRIPTION_IN_NOTICE] + (
+            "…" if len(case.description) > DESCRIPTION_IN_NOTICE else ""
+        )
+        lines = [
+            f"办件 {case.number} · {self.matter}",
+            f"地点：{self.place}" + (f"（{case.address}）" if case.address else ""),
+            f"情况：{description}",
+            f"经办：{actor.display_name}",
+        ]
+        if due is not None:
+            lines.append(f"办理时限：{local_short(due, at)} 前")
+        return f"{turn.zh}：{self.matter} · {self.place}", "\n".join(lines)
 
 
 def _place_name(session: Session, code: str) -> str:
     """The township and village of a place, e.g. 府山街道某社区 (the county for a county code)."""
     prefixes = _county_down(code)
     slots = dict(zip(_SLOTS, prefixes, strict=False))
-    names = {row.code: row.name for row in session.execute(_NAMES, {**dict.fromkeys(_SLOTS), **slots})}
+    params = {**dict.fromkeys(_SLOTS), **slots}
+    names = {row.code: row.name for row in session.connection().execute(_NAMES, params)}
     shown = [names[p] for p in prefixes[1:] if p in names] or [names.get(prefixes[0], code)]
     return "".join(shown[:2])
 
