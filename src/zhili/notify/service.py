@@ -74,15 +74,12 @@ def notify(
     clock: Clock,
     link: str | None = None,
     subject: str | None = None,
-    endpoints: Sequence[Endpoint] | None = None,
 ) -> Queued:
     """Put a notification in each recipient's inbox and queue its e-mail, SMS and webhook messages.
 
     Each enabled channel of each person (their preferences, else the defaults) gets one outbox
     message; quiet hours hold it back until they end unless the severity is red. Calling again
     with the same key adds nothing for people already reached. No commit: the caller commits.
-    `endpoints`: the enabled webhook endpoints (`enabled_endpoints`), when the caller telling several
-    events in one transaction has read them already.
     """
     notice = checked(
         Notice(topic=topic, severity=Severity(severity), title=title, body=body, key=key, link=link, subject=subject)
@@ -104,9 +101,7 @@ def notify(
     messages = _count(connection.execute(personal_stmt, {**base, **_wants(notice.severity)}).rowcount)
     if messages and notice.severity is not Severity.RED:
         _hold_for_quiet_hours(connection, statements, base)
-    if endpoints is None:
-        endpoints = enabled_endpoints(connection)
-    messages += _queue_webhooks(connection, statements, endpoints, notification_id, notice, now=now)
+    messages += _queue_webhooks(connection, statements, notification_id, notice, now)
     return Queued(notification_id=notification_id, inbox_items=inbox, messages=messages)
 
 
@@ -181,15 +176,9 @@ def _hold_for_quiet_hours(connection: Connection, statements: Prepared, base: di
 
 
 def _queue_webhooks(
-    connection: Connection,
-    statements: Prepared,
-    endpoints: Sequence[Endpoint],
-    notification_id: int,
-    notice: Notice,
-    *,
-    now: datetime,
+    connection: Connection, statements: Prepared, notification_id: int, notice: Notice, now: datetime
 ) -> int:
-    rows = list(webhook_rows(endpoints, notice, notification_id, now))
+    rows = list(webhook_rows(enabled_endpoints(connection), notice, notification_id, now))
     if rows:
         connection.execute(statements["webhooks"], rows)
     return len(rows)
