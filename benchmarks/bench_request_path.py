@@ -34,7 +34,9 @@ server CPU a request, Zhili's static path 607/s at 1.32 ms (103 %, target met; 5
 order and router guard), intake 22/s at 18.8 ms (4 %, not met: 15.2 ms of it is ``report_case``),
 and every open-loop rate an overload of a server saturated at 20–30 reports/s (p99 8.5 / 11.3 /
 29.2 s at 50 / 100 / 200 per second). A quieter second run: static 81 %, intake 9 % (48/s), p99
-0.76 / 5.6 / 13.4 s. docs/how-to/run-the-benchmarks.md reads them.
+0.76 / 5.6 / 13.4 s. After the case store and the leaner report (paired runs at load 4–8): intake
+14–24 % of the static rate at 6.7–8.5 ms of server CPU a report, p99 32–146 ms at 50/s and 90 ms to
+2.7 s at 100/s. docs/how-to/run-the-benchmarks.md reads them.
 
 The exit status is 1 only on an error (a failed request, an unexpected status, a stored-case count
 that does not match the 201s, a broken audit chain); a missed target is printed, not failed.

@@ -49,8 +49,13 @@ VERSION = "1"  # bump when this module builds templates differently
 
 def world_key(*, start: datetime, seed: int, hasher: str) -> str:
     """A short hash of everything the demo world is built from."""
-    digest = hashlib.sha256(f"{VERSION}|{start.isoformat()}|{seed}|{hasher}".encode())
-    files = [ROOT / "requirements.lock"]
+    return source_key(f"{start.isoformat()}|{seed}|{hasher}")
+
+
+def source_key(label: str, *builders: Path) -> str:
+    """A short hash of `label`, the package's source and data, the locked dependencies and the `builders` files."""
+    digest = hashlib.sha256(f"{VERSION}|{label}".encode())
+    files = [ROOT / "requirements.lock", *builders]
     files += sorted(p for p in PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
     for path in files:
         if path.suffix in NOT_IN_KEY or not path.exists():
@@ -60,7 +65,7 @@ def world_key(*, start: datetime, seed: int, hasher: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def _rebuild_forced() -> bool:
+def rebuild_forced() -> bool:
     return os.environ.get("ZHILI_TEST_REBUILD_WORLDS") == "1"
 
 
@@ -84,7 +89,7 @@ def sqlite_world(target: Path, *, key: str, start: datetime) -> str:
     """Copy the cached SQLite world to `target` (building the template first if needed); its URL."""
     template = CACHE / f"world-{key}.sqlite"
     with _file_lock(CACHE / "sqlite.lock"):
-        if _rebuild_forced() or not template.exists():
+        if rebuild_forced() or not template.exists():
             _build_sqlite_template(template, start)
     shutil.copyfile(template, target)
     return f"sqlite:///{target}"
@@ -116,7 +121,7 @@ def postgres_world(url: str, *, key: str, start: datetime) -> str:
         with admin.connect() as connection:
             connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": LOCK_ID})
             try:
-                if _rebuild_forced() or not _exists(connection, template):
+                if rebuild_forced() or not database_exists(connection, template):
                     _build_postgres_template(connection, base, template, start)
             finally:
                 connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": LOCK_ID})
@@ -127,7 +132,7 @@ def postgres_world(url: str, *, key: str, start: datetime) -> str:
     return url
 
 
-def _exists(connection: Connection, database: str) -> bool:
+def database_exists(connection: Connection, database: str) -> bool:
     found = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": database})
     return found.first() is not None
 
@@ -141,18 +146,18 @@ def _build_postgres_template(connection: Connection, base: str, template: str, s
     engine = make_engine(f"{base}/{partial}")
     _build(engine, start)
     engine.dispose()
-    _drop_other_templates(connection, keep=template)
+    drop_other_templates(connection, keep=template)
     connection.execute(text(f'ALTER DATABASE "{partial}" RENAME TO "{template}"'))
 
 
-def _drop_other_templates(connection: Connection, *, keep: str) -> None:
+def drop_other_templates(connection: Connection, *, keep: str, prefix: str = TEMPLATE_PREFIX) -> None:
     """All but the newest few templates of other keys (older code, other worktrees) go.
 
     A few stay: worktrees on one server may be testing different code at the same time.
     """
     names = connection.execute(
         text("SELECT datname FROM pg_database WHERE datname LIKE :prefix AND datname <> :keep ORDER BY oid DESC"),
-        {"prefix": TEMPLATE_PREFIX.replace("_", r"\_") + "%", "keep": keep},
+        {"prefix": prefix.replace("_", r"\_") + "%", "keep": keep},
     ).scalars()
     for name in [n for n in names if not n.endswith("_partial")][KEPT_TEMPLATES:]:
         with suppress(DBAPIError):  # in use by another session's copy: it goes next time

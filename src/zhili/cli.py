@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine, select
@@ -17,13 +16,9 @@ from zhili.analytics import cli as analytics_cli
 from zhili.assessment import cli as assessment_cli
 from zhili.campaigns import cli as campaigns_cli
 from zhili.clocks import cli as calendar_cli
-from zhili.clocks.calendar import CHINA
-from zhili.core import audit, migrate
-from zhili.core.auth import system_actor
 from zhili.core.clock import Clock, OffsetClock, SystemClock
 from zhili.core.db import make_engine, make_session_factory, session_scope
 from zhili.core.errors import DomainError
-from zhili.core.serving import server_config
 from zhili.core.settings import Settings
 from zhili.demo import campaign_cli
 from zhili.early_warning import cli as early_warning_cli
@@ -31,12 +26,16 @@ from zhili.early_warning import warnings_cli
 from zhili.notify.kinds import Severity
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from zhili.core.auth import Actor
     from zhili.matters.definition import MatterDefinition
     from zhili.matters.schemas import MatterRead
 
 # Each command imports the domains it uses when it runs: the app, the demo builder and the worker
 # cost seconds of CPU to import, which a short operator command (or a worker) should not pay for the
-# others' sake (`zhili campaigns dispatch` imported all of them before it could start).
+# others' sake (`zhili campaigns dispatch` imported all of them before it could start). The same holds
+# for FastAPI (through `core.auth`), Alembic and uvicorn: `zhili --help` imports none of them.
 
 app = typer.Typer(
     help="Zhili 治理: closed-loop, multi-agency grassroots governance.",
@@ -89,6 +88,29 @@ def _clock(settings: Settings, engine: Engine) -> Clock:
     return demo_clock(engine) if settings.demo_clock else SystemClock()
 
 
+def _upgrade(url: str) -> None:
+    """Bring the database to the newest schema (Alembic is imported only by the commands that migrate)."""
+    from zhili.core import migrate  # noqa: PLC0415 - imported when the command runs
+
+    migrate.upgrade(url)
+
+
+def _cli_actor() -> Actor:
+    """The actor an operator command writes as."""
+    from zhili.core.auth import system_actor  # noqa: PLC0415 - FastAPI comes with it: imported when the command runs
+
+    return system_actor("cli")
+
+
+def _serve(application: FastAPI, *, host: str, port: int) -> None:
+    """Serve the app with uvicorn until stopped."""
+    import uvicorn  # noqa: PLC0415 - imported when the command runs
+
+    from zhili.core.serving import server_config  # noqa: PLC0415 - imported when the command runs
+
+    uvicorn.Server(server_config(application, host=host, port=port)).run()
+
+
 def _fail(exc: DomainError) -> typer.Exit:
     console.print(f"[red]error:[/red] {exc.detail}")
     return typer.Exit(code=2)
@@ -102,6 +124,7 @@ def demo(  # noqa: PLR0917 - typer passes options by position
     database: Annotated[Path, typer.Option(help="SQLite file, rebuilt from scratch")] = DEMO_DB,
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
     firms: Annotated[int, typer.Option(min=100, max=200_000, help="enterprises with three years of feeds")] = 20_000,
+    cases: Annotated[int, typer.Option(min=100, max=100_000, help="cases in the year before today")] = 10_000,
 ) -> None:
     """Build a fresh embedded database with the Quzhou demo world, print the logins, and serve."""
     from zhili.app import create_app  # noqa: PLC0415 - imported when the command runs
@@ -114,22 +137,23 @@ def demo(  # noqa: PLR0917 - typer passes options by position
     settings = _settings(database_url=f"sqlite:///{database}", demo_clock=True)
     started = time.perf_counter()
     with console.status("migrating") as status:
-        migrate.upgrade(settings.database_url)
+        _upgrade(settings.database_url)
         engine = make_engine(settings.database_url)
         with session_scope(make_session_factory(engine)) as session:
-            world, logins, cases = build_demo(
+            world, logins, built = build_demo(
                 session,
                 clock=SystemClock(),
                 seed=seed,
                 step=lambda text: status.update(f"building: {text}"),
                 firms=firms,
+                cases=cases,
             )
     console.print(
         f"Demo world built in {time.perf_counter() - started:.1f} s: {world.grids:,} grids, "
         f"{world.people:,} people, {world.posts:,} posts, {world.households:,} households, "
-        f"{world.zones} zones, {world.grid_contacts:,} grid contacts, {cases.cases:,} cases"
+        f"{world.zones} zones, {world.grid_contacts:,} grid contacts, {built.cases:,} cases"
     )
-    console.print(cases.pilot.describe())
+    console.print(built.pilot.describe())
     table = Table(title=f"Demo logins (password: {DEMO_PASSWORD})")
     table.add_column("username")
     table.add_column("who")
@@ -142,7 +166,7 @@ def demo(  # noqa: PLR0917 - typer passes options by position
         jobs = build_jobs(settings, make_session_factory(engine), application.state.services.clock)
         start_in_thread(Worker(jobs))
         console.print(f"Serving on http://{host}:{port} with the worker running  (Ctrl+C to stop)")
-        uvicorn.Server(server_config(application, host=host, port=port)).run()
+        _serve(application, host=host, port=port)
 
 
 @app.command()
@@ -167,11 +191,11 @@ def serve(
     path = settings.sqlite_path()
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        migrate.upgrade(settings.database_url)
+        _upgrade(settings.database_url)
     console.print(f"Serving on http://{host}:{port}  (database: {settings.database_url.split('@')[-1]})")
     engine = make_engine(settings.database_url, echo=settings.sql_echo)
     application = create_app(settings, clock=_clock(settings, engine), engine=engine)
-    uvicorn.Server(server_config(application, host=host, port=port)).run()
+    _serve(application, host=host, port=port)
 
 
 @app.command()
@@ -190,7 +214,7 @@ def worker(
     path = settings.sqlite_path()
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        migrate.upgrade(settings.database_url)
+        _upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     clock = _clock(settings, engine)
     runner = Worker(build_jobs(settings, make_session_factory(engine), clock), idle_seconds=idle_seconds)
@@ -255,7 +279,7 @@ def db_upgrade() -> None:
     path = settings.sqlite_path()
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    migrate.upgrade(settings.database_url)
+    _upgrade(settings.database_url)
     console.print("database is at the newest revision")
 
 
@@ -272,7 +296,7 @@ def import_divisions_command(
         console.status("importing divisions"),
     ):
         try:
-            actor, clock = system_actor("cli"), SystemClock()
+            actor, clock = _cli_actor(), SystemClock()
             import_catalogs(session, actor=actor, clock=clock)
             inserted = import_divisions(session, root=root, actor=actor, clock=clock)
         except DomainError as exc:
@@ -293,7 +317,7 @@ def import_departments_command(
         console.status("creating department units"),
     ):
         try:
-            units = instantiate_departments(session, root=root, actor=system_actor("cli"), clock=SystemClock())
+            units = instantiate_departments(session, root=root, actor=_cli_actor(), clock=SystemClock())
         except DomainError as exc:
             raise _fail(exc) from exc
     console.print(f"{len(units):,} department units under {root}")
@@ -310,9 +334,7 @@ def import_grids_command(file: Annotated[Path, typer.Argument(exists=True, dir_o
         console.status(f"checking and importing {file.name}"),
     ):
         try:
-            counts = import_grids(
-                session, file.read_bytes(), source=file.name, actor=system_actor("cli"), clock=SystemClock()
-            )
+            counts = import_grids(session, file.read_bytes(), source=file.name, actor=_cli_actor(), clock=SystemClock())
         except DomainError as exc:
             raise _fail(exc) from exc
     console.print(f"grids: {counts['inserted']} inserted, {counts['updated']} updated")
@@ -339,7 +361,7 @@ def users_create(
                 password=password,
                 person_id=person_id,
                 is_admin=admin,
-                actor=system_actor("cli"),
+                actor=_cli_actor(),
                 clock=SystemClock(),
             )
         except DomainError as exc:
@@ -350,6 +372,8 @@ def users_create(
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Walk the hash chain of the audit record; exit 1 if any row was edited, deleted or inserted."""
+    from zhili.core import audit  # noqa: PLC0415 - imported when the command runs
+
     settings = _settings()
     readers = make_session_factory(make_engine(settings.database_url), read_only=True)
     with (
@@ -456,7 +480,7 @@ def matters_reload() -> None:
     settings = _settings()
     with session_scope(make_session_factory(make_engine(settings.database_url))) as session:
         try:
-            report = sync_catalog(session, actor=system_actor("cli"), clock=SystemClock())
+            report = sync_catalog(session, actor=_cli_actor(), clock=SystemClock())
         except DomainError as exc:
             raise _fail(exc) from exc
     new_versions = ", ".join(f"{code} v{version}" for code, version in report.new_versions.items())
@@ -482,6 +506,7 @@ def _demo_sessions(database: Path) -> sessionmaker[Session]:
 @clock_app.command("show")
 def clock_show(database: DemoDatabase = DEMO_DB) -> None:
     """Print the demo clock's time and how far it runs ahead of the wall clock."""
+    from zhili.clocks.calendar import CHINA  # noqa: PLC0415 - imported when the command runs
     from zhili.demo import clock as demo_clock_store  # noqa: PLC0415 - imported when the command runs
 
     sessions = _demo_sessions(database)
@@ -497,6 +522,7 @@ def clock_advance(
     fire: Annotated[bool, typer.Option("--fire/--no-fire", help="fire what fell due here, now")] = True,
 ) -> None:
     """Move the demo clock forward; the running demo (and its worker) follow within a second."""
+    from zhili.clocks.calendar import CHINA  # noqa: PLC0415 - imported when the command runs
     from zhili.demo import clock as demo_clock_store  # noqa: PLC0415 - imported when the command runs
     from zhili.worker import Worker, timer_job  # noqa: PLC0415 - imported when the command runs
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session, sessionmaker
 from tests.campaigns.board_helpers import Expected, expected_tasks, seed_campaign
 from tests.conftest import START, Api, World
@@ -31,10 +31,32 @@ HUZHEN = "330825101"  # 湖镇镇
 KECHENG = "330802"
 
 
+@pytest.fixture(scope="module")
+def module_connection(world: World) -> Iterator[Connection]:
+    """The module's connection to the world, in a transaction rolled back after the module."""
+    with world.engine.connect() as conn:
+        outer = conn.begin()
+        yield conn
+        outer.rollback()
+
+
+@pytest.fixture(scope="module")
+def county(module_connection: Connection) -> int:
+    """A typhoon campaign to all of 龙游县 (11,124 recipients), states mixed: dispatched once per module and backend."""
+    sessions = sessionmaker(bind=module_connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    with sessions() as session:
+        found = seed_campaign(session, owner=LONGYOU, now=START)
+        session.commit()
+    return found
+
+
 @pytest.fixture
-def county(session: Session) -> int:
-    """A typhoon campaign to all of 龙游县 (11,124 recipients), states mixed."""
-    return seed_campaign(session, owner=LONGYOU, now=START)
+def connection(module_connection: Connection) -> Iterator[Connection]:
+    """Each test in a savepoint of the module's transaction, rolled back after it (the county campaign stays)."""
+    nested = module_connection.begin_nested()
+    yield module_connection
+    if nested.is_active:
+        nested.rollback()
 
 
 @pytest.fixture

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -115,11 +117,16 @@ def test_demo_builds_a_world_prints_the_logins_and_serves_on_its_movable_clock(
 ) -> None:
     served: list[FastAPI] = []
     monkeypatch.setattr(worker_module, "start_in_thread", lambda _worker: None)
-    monkeypatch.setattr(cli.uvicorn, "Server", lambda config: SimpleNamespace(run=lambda: served.append(config.app)))
-    # 2,000 firms instead of 20,000: the same path, a tenth of the feeds (tests/world_cache builds the full world).
-    result = runner.invoke(app, ["demo", "--database", str(tmp_path / "demo.sqlite"), "--firms", "2000"])
+    monkeypatch.setattr(uvicorn, "Server", lambda config: SimpleNamespace(run=lambda: served.append(config.app)))
+    # 2,000 firms and 1,000 cases instead of 20,000 and 10,000: the same path, a tenth of the feeds and the
+    # year's cases (tests/world_cache builds the full world).
+    database = str(tmp_path / "demo.sqlite")
+    result = runner.invoke(app, ["demo", "--database", database, "--firms", "2000", "--cases", "1000"])
     assert result.exit_code == 0, result.output
     assert "4,800 grids" in result.output
+    built = re.search(r"([\d,]+) cases", result.output)
+    assert built is not None, result.output
+    assert 1_000 <= int(built[1].replace(",", "")) < 2_000  # the year's 1,000 and the parking pilot's stream
     assert "zhili-demo" in result.output
     assert "kc-traffic" in result.output
     (application,) = served
@@ -139,7 +146,7 @@ def test_operator_commands_use_the_configured_database_and_the_system_clock(
         return clock
 
     monkeypatch.setattr(cli, "_clock", spy)
-    monkeypatch.setattr(cli.uvicorn, "Server", lambda _config: SimpleNamespace(run=lambda: None))
+    monkeypatch.setattr(uvicorn, "Server", lambda _config: SimpleNamespace(run=lambda: None))
     arguments = ["worker", "--drain"] if command == "worker" else ["serve"]
     assert runner.invoke(app, arguments).exit_code == 0
     (url, clock), *_ = seen

@@ -12,6 +12,7 @@ from zhili.command_groups.lifecycle import MemberRole
 from zhili.command_groups.members import NewMember
 from zhili.core.clock import Clock
 from zhili.notify.models import InboxItem, Notification
+from zhili.org.models import Person
 
 
 def fushan(session: Session) -> str:
@@ -24,6 +25,13 @@ def person(session: Session, username: str) -> int:
     found = actor_of(session, username).person_id
     assert found is not None
     return found
+
+
+def actor_name(session: Session, username: str) -> str:
+    """A demo login's person's name."""
+    found = session.get(Person, person(session, username))
+    assert found is not None
+    return found.name
 
 
 def open_fushan_group(session: Session, clock: Clock, *, title: str = "府山街道暴雨内涝处置指挥组") -> int:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.cases.test_flow import PNG
-from tests.command_groups.helpers import fushan, inbox_links, open_fushan_group, person
+from tests.command_groups.helpers import actor_name, fushan, inbox_links, open_fushan_group, person
 from tests.conftest import Api
 from zhili.campaigns.models import Campaign
 from zhili.cases.models import Case
@@ -210,3 +210,47 @@ def test_a_member_posts_a_photo_that_only_those_who_see_the_group_fetch(
     assert api.get(f"/groups/{group_id}/photos/{line['photo_id']}").status_code == 200
     api.login("ly-centre")
     assert api.get(photo).status_code == 404
+
+
+def test_a_refused_form_shows_only_people_the_opener_sees_and_bad_ids_are_no_500(api: Api, session: Session) -> None:
+    stranger = person(session, "qj-hrss")  # 衢江区: outside 柯城区's centre
+    api.login("kc-centre")
+    refused = api.send(
+        "POST",
+        "/groups",
+        data={"title": "", "area": fushan(session), "member": [str(stranger), "²", "99999999999999999999"]},
+    )
+    assert refused.status_code == 422
+    assert actor_name(session, "qj-hrss") not in refused.text
+    for unit in ("²", "99999999999999999999", "-1"):
+        group = api.send(
+            "POST", "/groups", data={"title": "测试", "area": fushan(session), "case": unit}, follow_redirects=False
+        )
+        assert group.status_code in {303, 422}
+    opened = api.send("POST", "/api/v1/groups", json={"title": "测试", "area": fushan(session)}).json()["id"]
+    for unit in ("²", "99999999999999999999"):
+        answer = api.send(
+            "POST",
+            f"/groups/{opened}/instructions",
+            data={"body": "x", "deadline": "2030-01-01T10:00", "unit": unit, "person": unit},
+        )
+        assert answer.status_code == 422
+    far = api.send(
+        "POST",
+        f"/api/v1/groups/{opened}/instructions",
+        json={"body": "x", "deadline_at": "9999-12-31T23:00:00-05:00", "person_ids": [1]},
+    )
+    assert far.status_code == 422
+    huge = api.send("POST", "/groups", data={"title": "测试", "area": fushan(session), "summary": "长" * 5000})
+    assert huge.status_code == 422
+
+
+def test_the_poller_reloads_a_page_whose_group_changed(api: Api, session: Session, clock: FrozenClock) -> None:
+    group_id = open_fushan_group(session, clock)
+    api.login("kc-centre")
+    same = api.get(f"/groups/{group_id}/timeline?after=0&state=active")
+    assert same.status_code == 200
+    assert "HX-Refresh" not in same.headers
+    api.send("POST", f"/groups/{group_id}/state", data={"action": "stabilise", "note": "稳住了"})
+    changed = api.get(f"/groups/{group_id}/timeline?after=0&state=active")
+    assert changed.headers.get("HX-Refresh") == "true"

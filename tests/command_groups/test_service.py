@@ -270,12 +270,13 @@ def test_command_is_handed_over_never_dropped(session: Session, clock: FrozenClo
     roles = {m.person.id: m.role for m in queries.group_view(session, centre, group_id, now=clock.now()).members}
     assert roles[deputy.person_id or 0] == MemberRole.COMMANDER
     assert roles[centre.person_id or 0] == MemberRole.DEPUTY
+    kinds = [(e.kind, e.detail) for e in queries.timeline(session, centre, group_id)][-2:]
+    assert kinds == [("role_changed", "deputy"), ("role_changed", "commander")]  # the old commander steps down first
     remove_member(session, group_id=group_id, person_id=person(session, "gridworker"), actor=deputy, clock=clock)
     view = queries.group_view(session, centre, group_id, now=clock.now())
     assert [m.left_at is not None for m in view.members].count(True) == 1
-    assert (
-        queries.group_view(session, actor_of(session, "gridworker"), group_id, now=clock.now()).my_role is None
-    )  # still sees it
+    with pytest.raises(NotFoundError):  # taken off, the grid worker (a grid's block) no longer sees the group
+        queries.group_view(session, actor_of(session, "gridworker"), group_id, now=clock.now())
     add_members(
         session, group_id=group_id, members=[NewMember(person(session, "gridworker"))], actor=deputy, clock=clock
     )
@@ -348,3 +349,102 @@ def test_the_group_stabilises_closes_with_a_report_and_then_takes_nothing_more(
         change_state(session, group_id=group_id, action=GroupAction.REACTIVATE, note="", actor=centre, clock=later)
     entries = session.scalar(select(func.count()).where(GroupEntry.group_id == group_id))
     assert entries == 5 + 5  # opened, 4 joined; instructed, message, done, stable, closed
+
+
+def test_members_manage_only_those_below_them(session: Session, clock: FrozenClock) -> None:
+    group_id = open_fushan_group(session, clock)
+    liaison, deputy = actor_of(session, "kc-traffic"), actor_of(session, "fushan")
+    with pytest.raises(InvalidInputError):  # nobody changes their own role
+        set_role(
+            session,
+            group_id=group_id,
+            person_id=liaison.person_id or 0,
+            role=MemberRole.DEPUTY,
+            actor=liaison,
+            clock=clock,
+        )
+    with pytest.raises(ForbiddenError):  # a liaison cannot touch a deputy
+        set_role(
+            session,
+            group_id=group_id,
+            person_id=deputy.person_id or 0,
+            role=MemberRole.MEMBER,
+            actor=liaison,
+            clock=clock,
+        )
+    with pytest.raises(ForbiddenError):
+        remove_member(session, group_id=group_id, person_id=deputy.person_id or 0, actor=liaison, clock=clock)
+    with pytest.raises(ForbiddenError):  # nor make a member a liaison
+        set_role(
+            session,
+            group_id=group_id,
+            person_id=person(session, "gridworker"),
+            role=MemberRole.LIAISON,
+            actor=liaison,
+            clock=clock,
+        )
+    with pytest.raises(ForbiddenError):  # nor add a deputy
+        add_members(
+            session,
+            group_id=group_id,
+            members=[NewMember(person(session, "kc-traffic-head"), MemberRole.DEPUTY)],
+            actor=liaison,
+            clock=clock,
+        )
+    set_role(
+        session,
+        group_id=group_id,
+        person_id=person(session, "gridworker"),
+        role=MemberRole.LIAISON,
+        actor=deputy,
+        clock=clock,
+    )
+    with pytest.raises(ForbiddenError):  # a deputy cannot touch another deputy's rank
+        set_role(
+            session,
+            group_id=group_id,
+            person_id=person(session, "gridworker"),
+            role=MemberRole.DEPUTY,
+            actor=deputy,
+            clock=clock,
+        )
+
+
+def test_a_group_never_has_two_commanders(session: Session, clock: FrozenClock) -> None:
+    group_id = open_fushan_group(session, clock)
+    centre = actor_of(session, "kc-centre")
+    two = [
+        NewMember(person(session, "kc-traffic-head"), MemberRole.COMMANDER),
+        NewMember(person(session, "kc-housing"), MemberRole.COMMANDER),
+    ]
+    with pytest.raises(InvalidInputError):
+        add_members(session, group_id=group_id, members=two, actor=centre, clock=clock)
+    add_members(session, group_id=group_id, members=two[:1], actor=centre, clock=clock)
+    roles = [m.role for m in queries.group_view(session, centre, group_id, now=clock.now()).members if not m.left_at]
+    assert roles.count(MemberRole.COMMANDER) == 1
+    assert inbox_links(session, "fushan")[-1] == f"/groups/{group_id}"  # the whole group hears of the hand-over
+
+
+def test_an_instruction_answered_under_another_group_is_unknown(session: Session, clock: FrozenClock) -> None:
+    first, second = open_fushan_group(session, clock), open_fushan_group(session, clock, title="第二个指挥组")
+    worker = actor_of(session, "gridworker")
+    instruction = issue_instruction(
+        session,
+        group_id=first,
+        body="巡查",
+        deadline_at=clock.now() + timedelta(hours=1),
+        person_ids=[worker.person_id or 0],
+        unit_id=None,
+        actor=actor_of(session, "kc-centre"),
+        clock=clock,
+    )
+    with pytest.raises(NotFoundError):
+        answer_instruction(
+            session,
+            instruction_id=instruction,
+            to=InstructionState.ACKNOWLEDGED,
+            reply="",
+            actor=worker,
+            clock=clock,
+            group_id=second,
+        )

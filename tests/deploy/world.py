@@ -8,13 +8,17 @@ the three, signed with `SECRET` (the servers under test get the same ZHILI_SECRE
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 from shapely.geometry import MultiPolygon, Polygon
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.orm import Session
 
-from tests.deploy.pg import copied_database, derived_database
+from tests import world_cache
+from tests.conftest import postgres_url
+from tests.deploy.pg import copied_database
 from zhili.access.service import create_account, issue_token
 from zhili.core import migrate
 from zhili.core.auth import system_actor
@@ -47,6 +51,14 @@ class SmallWorld:
     tokens: dict[str, str]
 
 
+def _grids(session: Session) -> dict[str, Polygon | MultiPolygon]:
+    """The grids of 府山街道 by code."""
+    rows = session.execute(
+        select(Division.code, Division.geometry).where(Division.code.startswith(FUSHAN), Division.level == "grid")
+    )
+    return {code: areal_from_geojson(geometry) for code, geometry in rows}
+
+
 def build_small_world(url: str, *, clock: Clock | None = None) -> SmallWorld:
     """Migrate the empty database at `url` and fill it; about 10 s."""
     clock = clock or SystemClock()
@@ -60,10 +72,7 @@ def build_small_world(url: str, *, clock: Clock | None = None) -> SmallWorld:
         session.commit()
         instantiate_departments(session, root=QUZHOU, actor=actor, clock=clock)
         sync_catalog(session, actor=actor, clock=clock)
-        rows = session.execute(
-            select(Division.code, Division.geometry).where(Division.code.startswith(FUSHAN), Division.level == "grid")
-        )
-        grids = {code: areal_from_geojson(geometry) for code, geometry in rows}
+        grids = _grids(session)
         traffic_unit = session.scalars(
             select(Department.id).where(Department.kind_code == "traffic_police", Department.division_code == KECHENG)
         ).one()
@@ -98,19 +107,62 @@ def build_small_world(url: str, *, clock: Clock | None = None) -> SmallWorld:
     return SmallWorld(url, engine, grids, tokens)
 
 
-_TEMPLATE: list[SmallWorld] = []
+SMALL_PREFIX = "zhili_small_"
+SMALL_LOCK_ID = 2_023_110_602  # the advisory lock taken while the small world's template is built
+_TEMPLATE: list[tuple[str, dict[str, str]]] = []  # the template's URL and tokens, once a session
 
 
 def small_world_copy(suffix: str) -> SmallWorld:
     """The small world in a database of its own, `<test database>_<suffix>`.
 
-    Built once per session (about 10 s) into `<test database>_small_world`, then copied with
-    CREATE DATABASE … TEMPLATE for each test module that asks: the same rows, grids and tokens.
+    Copied with CREATE DATABASE … TEMPLATE from `zhili_small_<key>`, a template kept on the server across
+    runs like the demo world's (tests/world_cache.py): its key hashes the package, this builder, the
+    secret and today's date (the tokens and the rows are stamped with the day they were made).
+    The bearer tokens are kept as the template's comment.
     """
     if not _TEMPLATE:
-        built = build_small_world(derived_database("small_world"))
-        built.engine.dispose()  # a template database may have no open connections
-        _TEMPLATE.append(built)
-    template = _TEMPLATE[0]
-    url = copied_database(suffix, template.url)
-    return SmallWorld(url, make_engine(url), template.grids, template.tokens)
+        _TEMPLATE.append(_small_template())
+    template, tokens = _TEMPLATE[0]
+    url = copied_database(suffix, template)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        grids = _grids(session)
+    return SmallWorld(url, engine, grids, tokens)
+
+
+def _small_template() -> tuple[str, dict[str, str]]:
+    """The template of this code and day (built first if needed): its URL and the tokens."""
+    today = SystemClock().now().date().isoformat()
+    key = world_cache.source_key(f"small|{today}|{SECRET}", Path(__file__))
+    template = SMALL_PREFIX + key
+    base = postgres_url().rsplit("/", 1)[0]
+    admin = make_engine(f"{base}/postgres").execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": SMALL_LOCK_ID})
+            try:
+                if world_cache.rebuild_forced() or not world_cache.database_exists(connection, template):
+                    _build_small_template(connection, base, template)
+                comment = connection.scalar(
+                    text("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = :name"),
+                    {"name": template},
+                )
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": SMALL_LOCK_ID})
+    finally:
+        admin.dispose()
+    return f"{base}/{template}", json.loads(comment)
+
+
+def _build_small_template(connection: Connection, base: str, template: str) -> None:
+    """Build into a scratch database, keep the tokens as its comment, publish it under the template's name."""
+    partial = template + "_partial"
+    for statement in (f'DROP DATABASE IF EXISTS "{partial}" WITH (FORCE)', f'CREATE DATABASE "{partial}"'):
+        connection.execute(text(statement))
+    built = build_small_world(f"{base}/{partial}")
+    built.engine.dispose()  # a template database may have no open connections
+    tokens = json.dumps(built.tokens).replace("'", "''")
+    connection.execute(text(f"COMMENT ON DATABASE \"{partial}\" IS '{tokens}'"))
+    world_cache.drop_other_templates(connection, keep=template, prefix=SMALL_PREFIX)
+    connection.execute(text(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)'))
+    connection.execute(text(f'ALTER DATABASE "{partial}" RENAME TO "{template}"'))

@@ -22,6 +22,7 @@ def _login(browser: Any, server: str, username: str, viewport: dict[str, int]) -
 
 def test_the_centre_reads_a_warning_and_its_firm_and_records_a_verdict(browser: Any, server: str) -> None:
     page = _login(browser, server, "kc-centre", DESK)
+    page.click("nav.desk-menu details.desk-more summary")  # 欠薪预警 sits under 更多 on the centre's desk
     page.click("nav.desk-menu a[href='/warnings']")
     page.wait_for_url(f"{server}/warnings")
     warnings = page.locator("li.warning")

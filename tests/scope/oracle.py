@@ -124,7 +124,8 @@ class Facts:
         self.campaign_divisions = {campaign_id: tuple(codes) for campaign_id, codes in scoped.items()}
         self.enterprises = {r[0]: r[1] for r in run(text("SELECT id, division_code FROM enterprises"))}
         self.groups = {r[0]: r[1] for r in run(text("SELECT id, area_code FROM command_groups"))}
-        for group_id, person_id in run(text("SELECT group_id, person_id FROM command_group_members")):
+        members = run(text("SELECT group_id, person_id FROM command_group_members WHERE left_at IS NULL"))
+        for group_id, person_id in members:
             self.group_members[group_id].add(person_id)
         labour = run(text("SELECT id FROM departments WHERE kind_code = 'hrss'"))
         self.labour_units = frozenset(r[0] for r in labour)
@@ -205,7 +206,7 @@ class Facts:
         return overlaps or any(t[0] == campaign_id and t[1] == login.person_id for t in self.tasks.values())
 
     def group_visible(self, login: Login, group_id: int) -> bool:
-        """Command groups: members (present and past), and blocks (not strips) over the group's area."""
+        """Command groups: current members, and blocks (not strips) over the group's area."""
         if group_id not in self.groups:
             return False
         blocks = any(self.groups[group_id].startswith(g.prefix) for g in login.grants if g.department_id is None)

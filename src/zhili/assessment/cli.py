@@ -12,14 +12,11 @@ import typer
 from rich.console import Console
 from sqlalchemy import Engine
 
-from zhili.assessment import closing
 from zhili.assessment.period import Month
-from zhili.core.auth import system_actor
 from zhili.core.clock import SystemClock
 from zhili.core.db import make_engine, make_session_factory
 from zhili.core.errors import DomainError
 from zhili.core.settings import Settings
-from zhili.org import directory
 
 app = typer.Typer(help="The assessment (四维考评).", no_args_is_help=True)
 console = Console()
@@ -39,6 +36,10 @@ def close(
     url: Annotated[str | None, typer.Option(help="a database URL instead of --database")] = None,
 ) -> None:
     """Freeze MONTH's scores and breakdown lines (each county once; again changes nothing)."""
+    from zhili.assessment import closing  # noqa: PLC0415 - the scoring statements: imported when the command runs
+    from zhili.core.auth import system_actor  # noqa: PLC0415 - imported when the command runs
+    from zhili.org import directory  # noqa: PLC0415 - imported when the command runs
+
     try:
         chosen = Month.parse(month)
     except DomainError as exc:

@@ -47,7 +47,7 @@ def ranking_page(request: Request, session: DbSession, actor: PageActor, clock: 
     level = request.query_params.get("level") or "township"
     county = request.query_params.get("county") or None
     found = queries.ranking(session, actor, county=county, month=month, level=level, now=now)
-    trend = queries.trend(session, actor, county=found.county, month=month, level=level, now=now)
+    trend = queries.trend(session, actor, county=found.county, month=month, level=level, now=now, current=found)
     shown = [row for row in found.rows if row.subject_id in found.own][:3] or found.rows[:1]
     series = [{"name": row.name, "values": trend.get(row.subject_id, [])} for row in shown]
     chart = {

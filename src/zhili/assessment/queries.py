@@ -150,16 +150,29 @@ def _cases_withheld(session: Session, actor: Actor, lines: list[Line]) -> list[L
 
 
 def trend(
-    session: Session, actor: Actor, *, county: str, month: Month, level: str, now: datetime
+    session: Session,
+    actor: Actor,
+    *,
+    county: str,
+    month: Month,
+    level: str,
+    now: datetime,
+    current: Ranking | None = None,
 ) -> dict[str, list[float | None]]:
-    """The level's totals over the last months (oldest first), per subject id, and the level's mean (`mean`)."""
+    """The level's totals over the last months (oldest first), per subject id, and the level's mean (`mean`).
+
+    `current`, the ranking of `month` the caller already has, is not scored a second time.
+    """
     series: dict[str, list[float | None]] = {}
     span = month.back(TREND_MONTHS)
     for index, each in enumerate(span):
-        found: MonthScores = months.month_scores(
-            session, county, each, now=now, scope=actor.scope, kind=LEVEL_KINDS[level]
-        )
-        rows = [s for s in found.scores if s.level == level]
+        if current is not None and (current.month, current.level, current.county) == (each, level, county):
+            rows = current.rows
+        else:
+            found: MonthScores = months.month_scores(
+                session, county, each, now=now, scope=actor.scope, kind=LEVEL_KINDS[level]
+            )
+            rows = [s for s in found.scores if s.level == level]
         for row in rows:
             series.setdefault(row.subject_id, [None] * len(span))[index] = row.total
         mean = round(sum(r.total for r in rows) / len(rows), 2) if rows else None

@@ -9,7 +9,6 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-from zhili.core.auth import system_actor
 from zhili.core.clock import SystemClock
 from zhili.core.db import make_engine, make_session_factory
 from zhili.core.errors import DomainError
@@ -40,6 +39,7 @@ def dispatch(  # noqa: PLR0917 - typer passes options by position
     """
     from zhili.campaigns.dispatch.schemas import CampaignCreate  # noqa: PLC0415 - imported when the command runs
     from zhili.campaigns.dispatch.service import dispatch_campaign  # noqa: PLC0415 - imported when the command runs
+    from zhili.core.auth import system_actor  # noqa: PLC0415 - imported when the command runs
 
     engine = make_engine(url or (f"sqlite:///{database}" if database else Settings().database_url))
     try:

@@ -13,6 +13,7 @@ never told of their own step.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -29,14 +30,15 @@ from zhili.core.auth import Actor
 from zhili.core.clock import FrozenClock
 from zhili.core.local_time import local_short
 from zhili.matters import queries as matters
+from zhili.notify.batch import Letter, notify_each
 from zhili.notify.kinds import Severity
-from zhili.notify.service import notify
+from zhili.notify.service import Notice
 from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.models import Division, Position
 from zhili.org.routing import CENTRE_ROLES, centre_posts
 
 DESCRIPTION_IN_NOTICE = 60
-__all__ = ["CENTRE_ROLES", "NOBODY", "TURNS", "Next", "Turn", "tell", "turn_for"]
+__all__ = ["CENTRE_ROLES", "NOBODY", "TURNS", "Line", "Next", "Turn", "tell", "tell_each", "turn_for"]
 
 
 class Next(StrEnum):
@@ -111,28 +113,55 @@ def turn_for(kind: str, status_after: str) -> Turn:
     return turn
 
 
+@dataclass(frozen=True)
+class Line:
+    """A timeline line just appended: its kind, details (JSON text) and number."""
+
+    kind: str
+    details: str
+    seq: int
+
+
 def tell(session: Session, case: StoredCase, *, kind: str, details: str, actor: Actor, seq: int, at: datetime) -> None:
     """Notify the people whose turn the event `seq` of this case makes it (nothing when it is nobody's)."""
-    turn = turn_for(kind, case.status)
-    if not turn.to:
-        return
-    facts = _details(details)
-    people = session.scalars(_AUDIENCE, _audience(case, turn.to, facts, actor=actor)).all()
-    if not people:
-        return
-    title, body = _words(session, case, turn, facts, actor=actor, at=at)
-    notify(
-        session,
-        recipients=people,
-        topic=f"case.{kind}",
-        severity=turn.severity,
-        title=title,
-        body=body,
-        key=f"case:{case.id}:event:{seq}",
-        clock=FrozenClock(at),
-        link=f"/cases/{case.id}#{turn.anchor}",
-        subject=f"case:{case.id}",
-    )
+    tell_each(session, case, [Line(kind, details, seq)], actor=actor, at=at)
+
+
+def tell_each(session: Session, case: StoredCase, lines: Sequence[Line], *, actor: Actor, at: datetime) -> None:
+    """`tell` for each of several lines of one case appended at once (a report's first lines).
+
+    Each line's audience is one small read; the words they share (the matter, the place's name) are
+    read once, and the letters are queued together (`notify_each`: the same rules as `notify`).
+    """
+    connection = session.connection()
+    words: _Words | None = None
+    letters: list[Letter] = []
+    for line in lines:
+        turn = turn_for(line.kind, case.status)
+        if not turn.to:
+            continue
+        facts = _details(line.details)
+        who = _audience(case, turn.to, facts)
+        if not who:
+            continue
+        branches = tuple(sorted(who))
+        told = {**who, "b_actor": actor.person_id if actor.person_id is not None else -1}
+        people = tuple(connection.execute(_audience_of(branches), told).scalars())
+        if not people:
+            continue
+        words = words or _Words.of(session, case)
+        title, body = words.told(session, case, turn, facts, actor=actor, at=at)
+        notice = Notice(
+            topic=f"case.{line.kind}",
+            severity=turn.severity,
+            title=title,
+            body=body,
+            key=f"case:{case.id}:event:{line.seq}",
+            link=f"/cases/{case.id}#{turn.anchor}",
+            subject=f"case:{case.id}",
+        )
+        letters.append(Letter(notice, people))
+    notify_each(session, letters, clock=FrozenClock(at))
 
 
 def _details(details: str) -> dict[str, Any]:
@@ -143,40 +172,48 @@ def _details(details: str) -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
-def _audience(case: StoredCase, to: tuple[Next, ...], facts: dict[str, Any], *, actor: Actor) -> dict[str, object]:
-    """The parameters of `_AUDIENCE`: who each party of the turn is (None: nobody by that way)."""
+def _audience(case: StoredCase, to: tuple[Next, ...], facts: dict[str, Any]) -> dict[str, object]:
+    """Who each party of the turn is, as the parameters of `_BRANCHES` (a way that names nobody is left out)."""
     originator = case.originator_person_id
     dispatcher = Next.DISPATCHER in to or (Next.VERIFIER in to and originator is None)
     person = Next.REPORTER in to or (Next.VERIFIER in to and originator is not None)
-    return {
+    ways: dict[str, object] = {
         "b_unit": (case.lead_unit_id or case.routed_unit_id) if Next.LEAD in to else None,
         "b_centre": case.dispatcher_division if dispatcher else None,
         "b_person": originator if person else None,
         "b_position": case.contact_position_id if Next.CONTACT in to else None,
-        "b_units": _units_named(facts) if Next.ASKED in to else [],
+        "b_units": _units_named(facts) if Next.ASKED in to else None,
         "b_meeting": facts.get("meeting_id") if Next.OWNERS in to else None,
-        "b_actor": actor.person_id if actor.person_id is not None else -1,
     }
+    return {name: value for name, value in ways.items() if value is not None and value != []}
 
 
-# Whose turn it is, as one prepared UNION of indexed lookups; a branch whose parameter is None
-# (or an empty list) finds nobody. The actor is never told of their own step.
+# Whose turn it is: an indexed lookup per way of naming people, by the parameter it binds.
 _P = Position
-_BRANCHES = union(
-    select(_P.person_id).where(_P.department_id == bindparam("b_unit", type_=Integer)),
-    select(_P.person_id).where(centre_posts(bindparam("b_centre", type_=String))),
-    select(_P.person_id).where(_P.person_id == bindparam("b_person", type_=Integer)),
-    select(_P.person_id).where(_P.id == bindparam("b_position", type_=Integer)),
-    select(_P.person_id).where(_P.department_id.in_(bindparam("b_units", expanding=True))),
-    select(_P.person_id).where(
+_BRANCHES: dict[str, Select[int]] = {
+    "b_unit": select(_P.person_id).where(_P.department_id == bindparam("b_unit", type_=Integer)),
+    "b_centre": select(_P.person_id).where(centre_posts(bindparam("b_centre", type_=String))),
+    "b_person": select(_P.person_id).where(_P.person_id == bindparam("b_person", type_=Integer)),
+    "b_position": select(_P.person_id).where(_P.id == bindparam("b_position", type_=Integer)),
+    "b_units": select(_P.person_id).where(_P.department_id.in_(bindparam("b_units", expanding=True))),
+    "b_meeting": select(_P.person_id).where(
         _P.department_id.in_(
             select(CaseTask.owner_unit_id).where(CaseTask.meeting_id == bindparam("b_meeting", type_=Integer))
         )
     ),
-).subquery("audience")
-_AUDIENCE: Select[int] = select(_BRANCHES.c.person_id).where(
-    _BRANCHES.c.person_id != bindparam("b_actor", type_=Integer)
-)
+}
+
+
+@lru_cache(maxsize=64)
+def _audience_of(branches: tuple[str, ...]) -> Select[int]:
+    """The people the named ways find, each once, never the actor (`b_actor`) told of their own step.
+
+    Built once per combination of ways (a turn uses one or two), so a hand-off reads only the
+    lookups it needs.
+    """
+    parts = [_BRANCHES[name] for name in branches]
+    found = (parts[0] if len(parts) == 1 else union(*parts)).subquery("audience")
+    return select(found.c.person_id).where(found.c.person_id != bindparam("b_actor", type_=Integer)).distinct()
 
 
 def _units_named(facts: dict[str, Any]) -> list[int]:
@@ -184,32 +221,43 @@ def _units_named(facts: dict[str, Any]) -> list[int]:
     return [int(unit) for unit in named if isinstance(unit, int)]
 
 
-def _words(
-    session: Session, case: StoredCase, turn: Turn, facts: dict[str, Any], *, actor: Actor, at: datetime
-) -> tuple[str, str]:
-    """The title and body: the case in words, who did it, and the deadline in local time."""
-    definition = matters.definition_by_version_id(session, case.matter_version_id, content_hash=case.matter_hash)
-    place = _place_name(session, case.place_code)
-    due = _deadline(session, case, turn, facts)
-    description = case.description[:DESCRIPTION_IN_NOTICE] + (
-        "…" if len(case.description) > DESCRIPTION_IN_NOTICE else ""
-    )
-    lines = [
-        f"办件 {case.number} · {definition.name_zh}",
-        f"地点：{place}" + (f"（{case.address}）" if case.address else ""),
-        f"情况：{description}",
-        f"经办：{actor.display_name}",
-    ]
-    if due is not None:
-        lines.append(f"办理时限：{local_short(due, at)} 前")
-    return f"{turn.zh}：{definition.name_zh} · {place}", "\n".join(lines)
+@dataclass(frozen=True)
+class _Words:
+    """What every notice about a case says: its matter's name and its place's."""
+
+    matter: str
+    place: str
+
+    @classmethod
+    def of(cls, session: Session, case: StoredCase) -> _Words:
+        definition = matters.definition_by_version_id(session, case.matter_version_id, content_hash=case.matter_hash)
+        return cls(definition.name_zh, _place_name(session, case.place_code))
+
+    def told(
+        self, session: Session, case: StoredCase, turn: Turn, facts: dict[str, Any], *, actor: Actor, at: datetime
+    ) -> tuple[str, str]:
+        """The title and body: the case in words, who did it, and the deadline in local time."""
+        due = _deadline(session, case, turn, facts)
+        description = case.description[:DESCRIPTION_IN_NOTICE] + (
+            "…" if len(case.description) > DESCRIPTION_IN_NOTICE else ""
+        )
+        lines = [
+            f"办件 {case.number} · {self.matter}",
+            f"地点：{self.place}" + (f"（{case.address}）" if case.address else ""),
+            f"情况：{description}",
+            f"经办：{actor.display_name}",
+        ]
+        if due is not None:
+            lines.append(f"办理时限：{local_short(due, at)} 前")
+        return f"{turn.zh}：{self.matter} · {self.place}", "\n".join(lines)
 
 
 def _place_name(session: Session, code: str) -> str:
     """The township and village of a place, e.g. 府山街道某社区 (the county for a county code)."""
     prefixes = _county_down(code)
     slots = dict(zip(_SLOTS, prefixes, strict=False))
-    names = {row.code: row.name for row in session.execute(_NAMES, {**dict.fromkeys(_SLOTS), **slots})}
+    params = {**dict.fromkeys(_SLOTS), **slots}
+    names = {row.code: row.name for row in session.connection().execute(_NAMES, params)}
     shown = [names[p] for p in prefixes[1:] if p in names] or [names.get(prefixes[0], code)]
     return "".join(shown[:2])
 

@@ -295,7 +295,7 @@ def list_cases(
 
 def case_created(session: Session, case: StoredCase) -> CaseCreated:
     """A case just reported, in brief: read inside the reporting transaction (one query, the unit's name)."""
-    unit_name = session.scalar(_UNIT_NAME, {"b_unit_id": case.routed_unit_id}) or ""
+    unit_name = session.connection().execute(_UNIT_NAME, {"b_unit_id": case.routed_unit_id}).scalar() or ""
     url = f"/api/v1/cases/{case.id}"
     return CaseCreated(
         id=case.id,

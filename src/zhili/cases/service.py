@@ -75,10 +75,26 @@ def add_event(
     """Append a line to the case's timeline and tell whoever's turn it now is (the caller writes the audit record).
 
     The caller holds the case row's lock (a saved step, `store.lock`, or the insert of a new case).
-    Every case action appends its line here, so every hand-off notifies (`handoffs.tell`).
+    Every case action appends its line here (a new case's first lines: `open_timeline`), so every
+    hand-off notifies (`handoffs.tell`).
     """
     seq = store.append_event(session, case, kind=kind, actor=actor.audit_name, parties=parties, details=details, at=at)
     handoffs.tell(session, case, kind=kind, details=details, actor=actor, seq=seq, at=at)
+
+
+def open_timeline(
+    session: Session,
+    case: StoredCase,
+    lines: list[tuple[str, str]],
+    *,
+    actor: Actor,
+    parties: frozenset[str],
+    at: datetime,
+) -> None:
+    """`add_event` for the first lines (kind, details) of a case inserted in this transaction, in one write."""
+    seqs = store.open_timeline(session, case, lines, actor=actor.audit_name, parties=parties, at=at)
+    told = [handoffs.Line(kind, details, seq) for (kind, details), seq in zip(lines, seqs, strict=True)]
+    handoffs.tell_each(session, case, told, actor=actor, at=at)
 
 
 def report_case(
@@ -154,20 +170,17 @@ def _record_report(
     now: datetime,
 ) -> None:
     """The report's timeline lines (reported, routed, contact informed) and its audit record."""
-    add_event(
-        session, case, kind="report", actor=actor, parties=parties, details=store.event_details(transition), at=now
-    )
     routed = {
         "routed_unit_id": routing.lead_unit.id,
         "routed_unit": routing.lead_unit.name,
         "dispatcher_division": routing.dispatcher_division,
         "handling_division": routing.handling_division,
     }
-    details = json.dumps(routed, ensure_ascii=False)
-    add_event(session, case, kind="routed", actor=actor, parties=parties, details=details, at=now)
+    lines = [("report", store.event_details(transition)), ("routed", json.dumps(routed, ensure_ascii=False))]
     if routing.contact_position_id is not None:
         informed = json.dumps({"contact_position_id": routing.contact_position_id, "grid_code": routing.grid_code})
-        add_event(session, case, kind="contact_informed", actor=actor, parties=parties, details=informed, at=now)
+        lines.append(("contact_informed", informed))
+    open_timeline(session, case, lines, actor=actor, parties=parties, at=now)
     after = {"number": case.number, "matter": case.matter_code, "place": case.place_code, **routed}
     audit.record_by(session, actor, "case.reported", entity_type="case", entity_id=case.id, after=after, at=now)
 

@@ -301,6 +301,30 @@ def append_event(
     return int(session.connection().execute(_APPEND_ONE, row).scalar_one())
 
 
+def open_timeline(
+    session: Session,
+    case: StoredCase,
+    lines: Sequence[tuple[str, str]],
+    *,
+    actor: str,
+    parties: frozenset[str],
+    at: datetime,
+) -> list[int]:
+    """The first lines (kind, details) of a case just inserted, numbered from 1 in one statement; their numbers.
+
+    The caller inserted the case row in this transaction, so it holds the row's lock and the
+    timeline is empty: the numbers need no read of max(seq).
+    """
+    shared = {"case_id": case.id, "at": at, "actor": actor, "parties": ",".join(sorted(parties))}
+    seqs = list(range(1, len(lines) + 1))
+    rows = [
+        {**shared, "seq": seq, "kind": kind, "status_after": case.status, "details": details}
+        for seq, (kind, details) in zip(seqs, lines, strict=True)
+    ]
+    session.connection().execute(_INSERT_EVENTS, rows)
+    return seqs
+
+
 def event_details(
     transition: Transition, note: dict[str, str] | None = None, *, ended: tuple[datetime, datetime] | None = None
 ) -> str:

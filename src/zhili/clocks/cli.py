@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from datetime import datetime, time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
-from zhili.clocks import official, queries
-from zhili.clocks.calendar import CHINA
-from zhili.clocks.schemas import YearSummary
-from zhili.core.auth import system_actor
 from zhili.core.clock import SystemClock
 from zhili.core.db import make_engine, make_session_factory, session_scope
 from zhili.core.errors import DomainError
 from zhili.core.settings import Settings
+
+if TYPE_CHECKING:
+    from zhili.clocks.schemas import YearSummary
+    from zhili.core.auth import Actor
+
+# The calendar's queries and the actor bring FastAPI and the holiday library: imported when a command runs.
 
 app = typer.Typer(help="The official work calendar (全国节假日安排): load, show, status.", no_args_is_help=True)
 console = Console()
@@ -27,6 +29,12 @@ BASIS = {"loaded": "loaded", "library": "holiday library", "unknown": "[red]UNKN
 
 def _sessions(*, read_only: bool = False) -> sessionmaker[Session]:
     return make_session_factory(make_engine(Settings().database_url), read_only=read_only)
+
+
+def _cli_actor() -> Actor:
+    from zhili.core.auth import system_actor  # noqa: PLC0415 - imported when the command runs
+
+    return system_actor("cli")
 
 
 def _fail(exc: DomainError) -> typer.Exit:
@@ -39,7 +47,9 @@ def _fail(exc: DomainError) -> typer.Exit:
 @app.command("load")
 def load(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]) -> None:
     """Load (or replace) a year's official schedule from a TOML or JSON file; refused whole if any field is wrong."""
-    actor = system_actor("cli")
+    from zhili.clocks import official, queries  # noqa: PLC0415 - imported when the command runs
+
+    actor = _cli_actor()
     try:
         text = file.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -61,7 +71,9 @@ def load(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, reada
 @app.command("show")
 def show(year: int) -> None:
     """A year's holidays and make-up working days, and where they come from."""
-    actor = system_actor("cli")
+    from zhili.clocks import queries  # noqa: PLC0415 - imported when the command runs
+
+    actor = _cli_actor()
     with session_scope(_sessions(read_only=True)) as session:
         try:
             found = queries.year_days(session, actor, year)
@@ -82,7 +94,10 @@ def status(
     on: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="as of this date (default: today)")] = None,
 ) -> None:
     """The years around today and every loaded year; exit 1 when the coming days reach an unknown year."""
-    actor = system_actor("cli")
+    from zhili.clocks import queries  # noqa: PLC0415 - imported when the command runs
+    from zhili.clocks.calendar import CHINA  # noqa: PLC0415 - imported when the command runs
+
+    actor = _cli_actor()
     now = datetime.combine(on.date(), time(12), CHINA) if on else SystemClock().now()
     with session_scope(_sessions(read_only=True)) as session:
         overview = queries.years_overview(session, actor, now=now)

@@ -116,6 +116,7 @@ def open_group(
         summary=body.summary,
         area=body.area,
         case_id=body.case_id,
+        campaign_id=body.campaign_id,
         members=tuple(NewMember(m.person_id, m.role) for m in body.members),
     )
 

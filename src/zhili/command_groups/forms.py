@@ -3,26 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, QueryParams
 
 from zhili.command_groups.lifecycle import MemberRole
 from zhili.command_groups.members import NewMember
 from zhili.core.local_time import from_local_input
-
-MAX_ID = 2**31 - 1
-
-
-def _id(text: str) -> int | None:
-    return int(text) if text.isdigit() and 0 < int(text) <= MAX_ID else None
+from zhili.core.params import id_in
 
 
-def chosen_members(raw: FormData) -> list[NewMember]:
+def chosen_members(raw: FormData | QueryParams) -> list[NewMember]:
     """The people ticked (`member`), each in the role chosen beside them (`role-<id>`, a member by default)."""
     members: list[NewMember] = []
     for value in raw.getlist("member"):
-        person_id = _id(str(value))
+        person_id = id_in(str(value))
         if person_id is None:
             continue
         role = str(raw.get(f"role-{person_id}") or MemberRole.MEMBER.value)
@@ -32,7 +27,7 @@ def chosen_members(raw: FormData) -> list[NewMember]:
 
 def ids(raw: FormData, name: str) -> list[int]:
     """The ids ticked under a name (anything that is not an id is left out)."""
-    return [found for value in raw.getlist(name) if (found := _id(str(value))) is not None]
+    return [found for value in raw.getlist(name) if (found := id_in(str(value))) is not None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +52,13 @@ def place(lon: str, lat: str) -> Place:
 
 
 def deadline(text: str) -> datetime | None:
-    """A `datetime-local` deadline read as Quzhou time (None when it is not a date and time)."""
+    """A `datetime-local` deadline read as Quzhou time, in UTC (None when it is not a date and time we can store)."""
     try:
-        return datetime.fromisoformat(from_local_input(text.strip()))
-    except ValueError:
+        return datetime.fromisoformat(from_local_input(text.strip())).astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
+
+
+def optional_id(text: str) -> int | None:
+    """An id typed in a form field, or None when the field is blank or holds no id."""
+    return id_in(text.strip())

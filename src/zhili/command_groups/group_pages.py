@@ -21,6 +21,7 @@ from zhili.command_groups.instructions import answer_instruction, issue_instruct
 from zhili.command_groups.lifecycle import GroupAction, InstructionState, MemberRole, form_keys, refused
 from zhili.command_groups.members import add_members, remove_member, set_role
 from zhili.command_groups.timeline import post_message
+from zhili.command_groups.visibility import load_group
 from zhili.core.auth import Actor, PageActor
 from zhili.core.clock import Clock
 from zhili.core.errors import ConflictError, InvalidInputError
@@ -32,6 +33,7 @@ from zhili.web.templating import renderer
 router = APIRouter(include_in_schema=False)
 STATE_ACTIONS = {a.value: a for a in (GroupAction.STABILISE, GroupAction.REACTIVATE, GroupAction.CLOSE)}
 After = Annotated[int, Query(ge=0, le=2**31 - 1)]
+Shown = Annotated[str, Query(max_length=10)]
 
 
 def _render(
@@ -49,7 +51,7 @@ def _render(
 ) -> Response:
     language = renderer(request).language(request)
     view = queries.group_view(session, actor, group_id, now=clock.now(), language=language)
-    entries = queries.timeline(session, actor, group_id, language=language)
+    entries = queries.timeline(session, actor, group_id, language=language, limit=-queries.TIMELINE_LIMIT)
     context = {
         "actor": actor,
         "view": view,
@@ -123,13 +125,20 @@ def group_page(request: Request, group_id: IdPath, session: DbSession, actor: Pa
 
 @router.get("/groups/{group_id}/timeline")
 def timeline_part(
-    request: Request, group_id: IdPath, session: DbSession, actor: PageActor, after: After = 0
+    request: Request, group_id: IdPath, session: DbSession, actor: PageActor, after: After = 0, state: Shown = ""
 ) -> Response:
-    """The timeline's new lines since `after` (the page polls this), and the poller that asks for the next ones."""
+    """The timeline's new lines since `after` (the page polls this), and the poller that asks for the next ones.
+
+    When the group's state is no longer the one the page shows (`state`), the page reloads itself
+    (`HX-Refresh`), so nobody keeps typing into a group that was closed meanwhile.
+    """
+    group = load_group(session, actor, group_id)
+    if state and state != group.state:
+        return Response(status_code=204, headers={"HX-Refresh": "true"})
     language = renderer(request).language(request)
     entries = queries.timeline(session, actor, group_id, after_id=after, language=language)
     last = entries[-1].id if entries else after
-    context = {"entries": entries, "group_id": group_id, "last_entry": last}
+    context = {"entries": entries, "group_id": group_id, "last_entry": last, "state": group.state}
     return renderer(request).render(request, "command_groups/_timeline_more.html", context)
 
 
@@ -172,7 +181,7 @@ async def instruct_from_form(
     due = forms.deadline(form.typed["deadline"])
     if due is None:
         return await form.refuse({"deadline": "group.error.deadline_format"})
-    unit = int(form.typed["unit"]) if form.typed["unit"].isdigit() else None
+    unit = forms.optional_id(form.typed["unit"])
     body = form.typed["body"]
     return await form.run(
         lambda: issue_instruction(
@@ -201,7 +210,7 @@ async def answer_from_form(
     reply = form.typed["reply"]
     return await form.run(
         lambda: answer_instruction(
-            session, instruction_id=instruction_id, to=to, reply=reply, actor=actor, clock=clock
+            session, instruction_id=instruction_id, to=to, reply=reply, actor=actor, clock=clock, group_id=group_id
         ),
         anchor=f"instruction-{instruction_id}",
     )

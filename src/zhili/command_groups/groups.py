@@ -36,7 +36,7 @@ from zhili.org.roles import Role
 
 OPENING_ROLES = frozenset({Role.ADMIN, Role.CENTRE_STAFF, Role.TOWNSHIP_COMMAND, Role.VILLAGE_CADRE})
 AREA_LEVELS = frozenset({DivisionLevel.COUNTY, DivisionLevel.TOWNSHIP, DivisionLevel.VILLAGE})
-TITLE_LENGTH = 120
+TITLE_LENGTH, BODY_LENGTH = 120, 2_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +56,12 @@ def check_open(data: GroupOpen, actor: Actor) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not data.title.strip() or len(data.title) > TITLE_LENGTH:
         errors["title"] = "group.error.title"
+    if len(data.summary) > BODY_LENGTH:
+        errors["summary"] = "group.error.long_post"
     code = DivisionCode.parse(data.area)
     if code is None or code.level not in AREA_LEVELS:
         errors["area"] = "group.error.area"
-    elif not visibility.sees_area(actor, data.area):
+    elif not visibility.may_open_in(actor, data.area):
         errors["area"] = "group.error.area_outside"
     commanders = [m for m in data.members if m.role == MemberRole.COMMANDER]
     if len(commanders) > 1:
@@ -73,6 +75,8 @@ def open_group(session: Session, *, data: GroupOpen, actor: Actor, clock: Clock)
     """成立指挥组: the group, its commander and members (each told, with a link), its first timeline line."""
     if not actor.has_any_role(OPENING_ROLES):
         raise ForbiddenError("only the centre, a township's command room or a village committee opens command groups")
+    if data.case_id is not None and data.campaign_id is not None:
+        raise refused("case", "group.error.one_origin", "a group is opened from a case or a campaign, not both")
     errors = check_open(data, actor)
     if errors:
         raise InvalidInputError(
@@ -134,6 +138,8 @@ def change_state(
     require(loaded.role, action, loaded.state)
     if action == GroupAction.CLOSE and not note.strip():
         raise refused("note", "group.error.summary", "closing a command group needs a summary")
+    if len(note) > BODY_LENGTH:
+        raise refused("note", "group.error.long_post", "a note is at most 2,000 characters")
     now, after = clock.now(), next_state(action)
     add_entry(session, group_id, EntryKind.STATE_CHANGED, actor=actor, at=now, body=note.strip() or None, detail=after)
     values: dict[str, object] = {"state": after.value, "state_changed_at": now, "last_activity_at": now}

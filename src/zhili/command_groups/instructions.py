@@ -31,7 +31,7 @@ from zhili.core.clock import Clock, FrozenClock
 from zhili.core.db import commit
 from zhili.core.errors import ConflictError, NotFoundError
 from zhili.notify.kinds import Severity
-from zhili.org.models import Position
+from zhili.org.models import Person, Position
 
 INSTRUCTION_DUE = "command_group.instruction_due"
 """The timer kind that checks an instruction at its deadline."""
@@ -123,9 +123,11 @@ def issue_instruction(
     return instruction.id
 
 
-def _my_copy(session: Session, actor: Actor, instruction_id: int) -> tuple[Instruction, InstructionCopy, CommandGroup]:
+def _my_copy(
+    session: Session, actor: Actor, instruction_id: int, group_id: int | None
+) -> tuple[Instruction, InstructionCopy, CommandGroup]:
     instruction = session.get(Instruction, instruction_id)
-    if instruction is None:
+    if instruction is None or group_id not in {None, instruction.group_id}:
         raise NotFoundError(f"instruction {instruction_id} not found")
     loaded = for_change(session, actor, instruction.group_id)
     stmt = select(InstructionCopy).where(
@@ -134,17 +136,26 @@ def _my_copy(session: Session, actor: Actor, instruction_id: int) -> tuple[Instr
     copy = session.scalars(stmt).first()
     if copy is None:
         raise NotFoundError(f"instruction {instruction_id} is not addressed to you")
-    # An addressee who has since left may still answer an instruction they hold while the group is open.
     if loaded.state == GroupState.CLOSED:
         raise ConflictError("the command group is closed")
     return instruction, copy, loaded.group
 
 
 def answer_instruction(
-    session: Session, *, instruction_id: int, to: InstructionState, reply: str, actor: Actor, clock: Clock
+    session: Session,
+    *,
+    instruction_id: int,
+    to: InstructionState,
+    reply: str,
+    actor: Actor,
+    clock: Clock,
+    group_id: int | None = None,
 ) -> InstructionState:
-    """签收 or 办结: the addressee moves their copy on; finishing tells the issuer, with the reply."""
-    instruction, copy, group = _my_copy(session, actor, instruction_id)
+    """签收 or 办结: the addressee moves their copy on; finishing tells the issuer, with the reply.
+
+    `group_id`, when given (the page's), must be the instruction's group (else 404).
+    """
+    instruction, copy, group = _my_copy(session, actor, instruction_id, group_id)
     state = step_instruction(InstructionState(copy.state), to)
     text = reply.strip()
     if to == InstructionState.DONE and not text:
@@ -186,6 +197,7 @@ def answer_instruction(
             body=text,
             key=f"instruction:{instruction_id}:done:{copy.id}",
             clock=clock,
+            exclude=actor.person_id,
         )
     commit(session)
     return state
@@ -211,10 +223,11 @@ def fire_instruction_due(session: Session, timers: Sequence[DueTimer], now: date
         )
         if not late:
             continue
+        issuer = instruction.issuer_person_id
         notify_members(
             session,
             group,
-            recipients=late,
+            recipients=[p for p in late if p != issuer],
             event="instruction_late",
             title="指令已到期，请尽快办结",
             body=instruction.body,
@@ -222,14 +235,17 @@ def fire_instruction_due(session: Session, timers: Sequence[DueTimer], now: date
             clock=clock,
             severity=Severity.YELLOW,
         )
-        if instruction.issuer_person_id is not None:
+        if issuer is not None:
+            names = "、".join(
+                session.scalars(select(Person.name).where(Person.id.in_(late)).order_by(Person.id).limit(10))
+            )
             notify_members(
                 session,
                 group,
-                recipients=[instruction.issuer_person_id],
+                recipients=[issuer],
                 event="instruction_late",
                 title=f"指令到期：{len(late)}人未办结",
-                body=instruction.body,
+                body=f"未办结：{names}{'等' if len(late) > 10 else ''}。{instruction.body}",  # noqa: PLR2004
                 key=f"instruction:{instruction.id}:late-issuer",
                 clock=clock,
                 severity=Severity.YELLOW,

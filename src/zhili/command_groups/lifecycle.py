@@ -93,6 +93,28 @@ INSTRUCTION_STEPS: Final[dict[InstructionState, frozenset[InstructionState]]] = 
 }
 
 
+# Who outranks whom: a member manages only those below them, and never their own role.
+RANK: Final[dict[MemberRole, int]] = {
+    MemberRole.COMMANDER: 3,
+    MemberRole.DEPUTY: 2,
+    MemberRole.LIAISON: 1,
+    MemberRole.MEMBER: 0,
+}
+
+
+def require_rank(actor: MemberRole | None, target: MemberRole, new: MemberRole | None = None) -> None:
+    """Refuse (403) changing or removing a member who ranks as high as the actor, or raising one to that rank.
+
+    `new` is the role asked for (None: taking the member off). Only the commander names a commander,
+    which hands command over rather than adding a second one.
+    """
+    mine = RANK[actor] if actor is not None else -1
+    if RANK[target] >= mine:
+        raise ForbiddenError(f"a {actor or 'non-member'} may not change a {target}")
+    if new is not None and RANK[new] >= mine and not (new == actor == MemberRole.COMMANDER):
+        raise ForbiddenError(f"a {actor or 'non-member'} may not make anyone a {new}")
+
+
 def may(role: MemberRole | None, action: GroupAction) -> bool:
     """True when a member in this role (None: not a member) may take this action."""
     return role is not None and role in ALLOWED[action]

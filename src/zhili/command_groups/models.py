@@ -51,6 +51,13 @@ class GroupMember(Base):
             sqlite_where=text("left_at IS NULL"),
             postgresql_where=text("left_at IS NULL"),
         ),
+        Index(  # one commander at a time, whatever two hand-overs race
+            "uq_command_group_members_commander",
+            "group_id",
+            unique=True,
+            sqlite_where=text("role = 'commander' AND left_at IS NULL"),
+            postgresql_where=text("role = 'commander' AND left_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

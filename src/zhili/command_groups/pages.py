@@ -13,9 +13,11 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from zhili.command_groups import forms, groups, queries
-from zhili.command_groups.groups import OPENING_ROLES, GroupOpen
+from zhili.command_groups import forms, groups, queries, visibility
+from zhili.command_groups.groups import AREA_LEVELS, OPENING_ROLES, GroupOpen
 from zhili.command_groups.lifecycle import MemberRole, form_keys
+from zhili.command_groups.members import NewMember
+from zhili.command_groups.queries import PersonLabel
 from zhili.command_groups.report import ClosureReport
 from zhili.command_groups.visibility import campaign_origin, case_origin
 from zhili.core.auth import Actor, PageActor
@@ -24,6 +26,8 @@ from zhili.core.http import ClockDep, DbSession
 from zhili.core.media import photo_response
 from zhili.core.params import IdPath
 from zhili.org import queries as org
+from zhili.org.division_code import DivisionCode, DivisionLevel
+from zhili.org.schemas import DivisionRef, PersonRead
 from zhili.web.templating import renderer
 
 router = APIRouter(include_in_schema=False)
@@ -46,20 +50,38 @@ def list_page(request: Request, session: DbSession, actor: PageActor, clock: Clo
     )
 
 
-def _areas(session: Session, actor: Actor) -> list[Any]:
-    roots = org.scope_roots(session, actor)
-    areas: list[Any] = []
-    for root in roots:
-        areas.append(root)
-        areas.extend(org.child_divisions(session, root.code))
-    return [a for a in areas if a.level in {"county", "township", "village"}]
+def _areas(session: Session, actor: Actor) -> list[DivisionRef]:
+    """The areas the actor may open a group over: each root they manage and the divisions one level below."""
+    areas: list[DivisionRef] = []
+    for root in visibility.opening_roots(actor):
+        top = org.child_divisions(session, None) if root == "" else [org.get_division(session, actor, root)]
+        for area in top:
+            areas.append(area)
+            if area.level != DivisionLevel.VILLAGE.value:
+                areas.extend(org.child_divisions(session, area.code))
+    return [a for a in areas if a.level in AREA_LEVELS]
+
+
+def _chosen(session: Session, actor: Actor, members: list[NewMember]) -> list[tuple[PersonLabel, MemberRole]]:
+    """The people ticked, shown again by name and post: only those the actor sees (ids typed in are not trusted)."""
+    seen = visibility.visible_people(session, actor, [m.person_id for m in members])
+    found = []
+    for member in members:
+        if member.person_id in seen:
+            person = org.get_person(session, actor, member.person_id)
+            found.append((_label(person), member.role))
+    return found
+
+
+def _label(person: PersonRead) -> PersonLabel:
+    post = person.positions[0] if person.positions else None
+    where = post.department_name or post.division_name if post else ""
+    return PersonLabel(id=person.id, name=person.name, phone=None, post=where or "")
 
 
 def _new_page(
     request: Request, session: Session, actor: Actor, *, form: dict[str, Any], errors: dict[str, str], status: int = 200
 ) -> Response:
-    chosen = form.get("members", [])
-    people = queries.people_labels(session, [m.person_id for m in chosen], _language(request))
     return renderer(request).render(
         request,
         "command_groups/new.html",
@@ -68,7 +90,7 @@ def _new_page(
             "form": form,
             "errors": errors,
             "areas": _areas(session, actor),
-            "chosen": [(people[m.person_id], m.role) for m in chosen if m.person_id in people],
+            "chosen": _chosen(session, actor, form.get("members", [])),
             "roles": list(MemberRole),
         },
         status_code=status,
@@ -87,16 +109,21 @@ def new_page(
         form |= {"area": found.division_code, "title": f"{found.title}指挥组"}
     if case is not None:
         origin = case_origin(session, actor, case)
-        township = origin.place_code[:9] if len(origin.place_code) >= 9 else origin.place_code  # noqa: PLR2004
+        township = DivisionCode(origin.place_code).at_most(DivisionLevel.TOWNSHIP).value
         form = {"case": str(origin.id), "origin_number": origin.number, "summary": origin.description, "area": township}
         form["title"] = f"{origin.number} 处置指挥组"
     return _new_page(request, session, actor, form=form, errors={})
 
 
 @router.get("/groups/people")
-def people_search(request: Request, session: DbSession, actor: PageActor, q: Search = "") -> Response:
-    """The people search of the member pickers (names, or a phone number; people in my scope)."""
+async def people_search(request: Request, session: DbSession, actor: PageActor, q: Search = "") -> Response:
+    """The people search of the member pickers (names or a phone number, in my scope); those ticked stay ticked."""
     text = q.strip()
+    ticked = forms.chosen_members(request.query_params)
+    return await run_in_threadpool(_people_part, request, session, actor, text, ticked)
+
+
+def _people_part(request: Request, session: Session, actor: Actor, text: str, ticked: list[NewMember]) -> Response:
     found = (
         []
         if not text
@@ -104,11 +131,17 @@ def people_search(request: Request, session: DbSession, actor: PageActor, q: Sea
             session, actor, division_code=None, department_id=None, role=None, text=text, cursor=None, limit=20
         ).items
     )
-    labels = queries.people_labels(session, [p.id for p in found], _language(request))
+    chosen = _chosen(session, actor, ticked)
+    kept = {label.id for label, _role in chosen}
     return renderer(request).render(
         request,
         "command_groups/_people.html",
-        {"people": [labels[p.id] for p in found if p.id in labels], "roles": list(MemberRole), "q": text},
+        {
+            "chosen": chosen,
+            "people": [_label(p) for p in found if p.id not in kept],
+            "roles": list(MemberRole),
+            "q": text,
+        },
     )
 
 
@@ -121,8 +154,7 @@ async def open_from_form(request: Request, session: DbSession, actor: PageActor,
         for name in ("title", "summary", "area", "case", "campaign", "origin_number")
     }
     form["members"] = forms.chosen_members(raw)
-    case_id = int(form["case"]) if form["case"].isdigit() else None
-    campaign_id = int(form["campaign"]) if form["campaign"].isdigit() else None
+    case_id, campaign_id = forms.optional_id(form["case"]), forms.optional_id(form["campaign"])
     data = GroupOpen(
         title=form["title"],
         summary=form["summary"],

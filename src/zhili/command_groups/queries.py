@@ -18,7 +18,7 @@ from zhili.cases.models import Case
 from zhili.command_groups.lifecycle import GroupAction, GroupState, InstructionState, MemberRole, allowed_actions
 from zhili.command_groups.models import CommandGroup, GroupEntry, GroupMember, GroupPhoto, Instruction, InstructionCopy
 from zhili.command_groups.store import role_of
-from zhili.command_groups.visibility import load_group, visible_groups
+from zhili.command_groups.visibility import is_member, load_group, visible_groups
 from zhili.core.auth import Actor
 from zhili.core.errors import NotFoundError
 from zhili.core.local_time import to_local
@@ -27,6 +27,7 @@ from zhili.org.models import Department, Division, Person, Position
 from zhili.org.roles import role_name
 
 LIST_LIMIT = 200
+TIMELINE_LIMIT = 500  # lines per answer; the page shows the newest this many, the API pages by `after`
 OPEN_STATES = (GroupState.ACTIVE.value, GroupState.STABLE.value)
 
 
@@ -66,9 +67,9 @@ def _summaries(session: Session, actor: Actor, condition: ColumnElement[bool], n
     )
     # Instructions, not copies: one instruction to eight people that two have not finished is one open.
     open_copies = select(func.count(func.distinct(Instruction.id))).where(unfinished).scalar_subquery()
-    overdue = (
+    overdue = (  # overdue only while the group is open: a closed group's record is over
         select(func.count(func.distinct(Instruction.id)))
-        .where(unfinished, Instruction.deadline_at < now)
+        .where(unfinished, Instruction.deadline_at < now, CommandGroup.state.in_(OPEN_STATES))
         .scalar_subquery()
     )
     mine = (
@@ -308,13 +309,24 @@ class EntryView:
 
 
 def timeline(
-    session: Session, actor: Actor, group_id: int, *, after_id: int = 0, language: str = "zh"
+    session: Session,
+    actor: Actor,
+    group_id: int,
+    *,
+    after_id: int = 0,
+    language: str = "zh",
+    limit: int = TIMELINE_LIMIT,
 ) -> list[EntryView]:
-    """The group's timeline in order (after a line id, for live updates); 404 unless the actor sees the group."""
+    """The group's timeline in order; 404 unless the actor sees the group.
+
+    The first `limit` lines after a line id (live updates, paging), or with a negative `limit` the newest lines.
+    """
     load_group(session, actor, group_id)
-    rows = session.scalars(
-        select(GroupEntry).where(GroupEntry.group_id == group_id, GroupEntry.id > after_id).order_by(GroupEntry.id)
-    ).all()
+    statement = select(GroupEntry).where(GroupEntry.group_id == group_id, GroupEntry.id > after_id)
+    if limit < 0:
+        rows = list(reversed(session.scalars(statement.order_by(GroupEntry.id.desc()).limit(-limit)).all()))
+    else:
+        rows = list(session.scalars(statement.order_by(GroupEntry.id).limit(limit)).all())
     people = people_labels(session, [p for r in rows for p in (r.person_id, r.subject_person_id) if p], language)
     return [
         EntryView(
@@ -356,6 +368,7 @@ def pending_copies(session: Session, actor: Actor) -> int:
             InstructionCopy.person_id == actor.person_id,
             InstructionCopy.state != InstructionState.DONE.value,
             CommandGroup.state.in_(OPEN_STATES),
+            is_member(actor),
         )
     )
     return session.scalar(stmt) or 0

@@ -82,11 +82,16 @@ def summarise(
     group: CommandGroup,
     *,
     closed_at: datetime,
-    members: list[tuple[str, str]],
+    members: list[tuple[int, str, str]],
     instructions: list[tuple[Instruction, list[InstructionCopy]]],
     entries: list[GroupEntry],
 ) -> ClosureReport:
-    """Count a group's record into its closure report; `members` are (name, role) of everyone who took part."""
+    """Count a group's record into its closure report.
+
+    `members` are (person id, name, role) of every membership in the order joined; a person who left and
+    joined again counts once, in their last role.
+    """
+    last_role = {person_id: (name, role) for person_id, name, role in members}
     lines = [
         InstructionLine(
             body=i.body,
@@ -106,8 +111,8 @@ def summarise(
         opened_at=group.opened_at,
         closed_at=closed_at,
         hours=round((closed_at - group.opened_at).total_seconds() / 3600, 1),
-        members_by_role=dict(Counter(role for _, role in members)),
-        people=len({name for name, _ in members}),
+        members_by_role=dict(Counter(role for _, role in last_role.values())),
+        people=len(last_role),
         instructions=lines,
         copies=sum(line.addressees for line in lines),
         done=sum(line.done for line in lines),
@@ -116,16 +121,16 @@ def summarise(
         photos=sum(e.photo_id is not None for e in posts),
         places=sum(e.lon is not None for e in posts),
         states=states,
-        participants=members,
+        participants=list(last_role.values()),
     )
 
 
 def compile_report(session: Session, group: CommandGroup, *, closed_at: datetime) -> ClosureReport:
     """Read a group's record (the caller's transaction, so the closing line is in it) and summarise it."""
     members = [
-        (name, role)
-        for name, role in session.execute(
-            select(Person.name, GroupMember.role)
+        (person_id, name, role)
+        for person_id, name, role in session.execute(
+            select(GroupMember.person_id, Person.name, GroupMember.role)
             .join(Person, Person.id == GroupMember.person_id)
             .where(GroupMember.group_id == group.id)
             .order_by(GroupMember.id)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from zhili.command_groups.lifecycle import GroupState, InstructionState, MemberRole
 from zhili.command_groups.timeline import BODY_LENGTH
-from zhili.core.params import Id
+from zhili.core.params import Id, Instant
 from zhili.core.text import BlankOrText, Line
 from zhili.org.division_code import PATTERN as DIVISION_PATTERN
 
@@ -28,6 +28,7 @@ class GroupCreate(BaseModel):
     summary: Annotated[BlankOrText, Field(max_length=BODY_LENGTH)] = ""
     area: Annotated[str, Field(pattern=DIVISION_PATTERN)]
     case_id: Id | None = None
+    campaign_id: Id | None = None
     members: Annotated[list[MemberIn], Field(max_length=200)] = []
 
 
@@ -55,7 +56,7 @@ class InstructionCreate(BaseModel):
     """An instruction to members (or a unit's members in the group) by a deadline."""
 
     body: Annotated[Line, Field(max_length=1_000)]
-    deadline_at: AwareDatetime
+    deadline_at: Instant
     person_ids: Annotated[list[Id], Field(max_length=200)] = []
     unit_id: Id | None = None
 

@@ -3,8 +3,9 @@
 The same columns as `cases.record_queries` (`subject_id`, `case_id`, `case_number`, `event_kind`,
 `at`, `ref`, `bad`, `value`), so the assessment puts them in its `UNION ALL`. A copy counts in the
 month its instruction's deadline falls in, once the deadline has passed; it is bad when it was not
-done by then. The subject is the addressee (a person) or the unit they serve in (their first post's
-department; addressees without one score no unit). Groups count where their area lies in the county.
+done by then. Instructions of a group closed before their deadline do not count. The subject is
+the addressee (a person) or the unit they serve in (their first post's department; addressees
+without one score no unit). Groups count where their area lies in the county.
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ def instruction_facts(*, subject: str, county: str, since: datetime, until: date
         .where(
             and_(instruction.deadline_at >= since, instruction.deadline_at < until, instruction.deadline_at <= now),
             DivisionCode(county).subtree(CommandGroup.area_code),
+            # A group closed before the deadline took the instruction with it: nobody could answer it after.
+            or_(CommandGroup.closed_at.is_(None), CommandGroup.closed_at > instruction.deadline_at),
         )
     )
     if subject == UNIT:

@@ -55,8 +55,11 @@ def role_of(session: Session, group_id: int, person_id: int | None) -> MemberRol
 
 
 def for_change(session: Session, actor: Actor, group_id: int) -> Loaded:
-    """The group (404 unless the actor sees it) with the actor's role in it."""
-    group = load_group(session, actor, group_id)
+    """The group (404 unless the actor sees it), locked until the commit on PostgreSQL, with the actor's role in it.
+
+    The lock orders every change of one group, so two hand-overs, or a close and a post, never interleave.
+    """
+    group = load_group(session, actor, group_id, for_update=True)
     return Loaded(group=group, role=role_of(session, group_id, actor.person_id))
 
 

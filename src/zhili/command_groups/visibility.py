@@ -1,7 +1,9 @@
 """The only module that decides who sees a command group and what of the organisation a group may name.
 
-A group is seen by its members (present and past) and by those whose blocks reach its area (the
-centre over the county, a township's command room over its township): everyone else gets a 404.
+A group is seen by its current members and by those whose blocks reach its area (the centre over
+the county, a township's command room over its township): everyone else, a member taken off included,
+gets a 404. A group is opened over an area the opener manages (a managing post's block: the centre,
+a township's command room, an administrator) or, for a village committee, over its own village.
 Members added must be people the adder sees; a group opened from a case needs that case in sight.
 """
 
@@ -18,22 +20,29 @@ from zhili.cases.visibility import visible_cases
 from zhili.command_groups.models import CommandGroup, GroupMember
 from zhili.core.auth import Actor, Scope
 from zhili.core.errors import NotFoundError
+from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.models import Person
+from zhili.org.roles import Role
 from zhili.org.visibility import sees_person
 
 
 def is_member(actor: Actor) -> ColumnElement[bool]:
-    """True (in SQL) for the groups the actor is or was a member of."""
+    """True (in SQL) for the groups the actor is a member of now."""
     if actor.person_id is None:
         return false()
-    return exists().where(GroupMember.group_id == CommandGroup.id, GroupMember.person_id == actor.person_id)
+    return exists().where(
+        GroupMember.group_id == CommandGroup.id,
+        GroupMember.person_id == actor.person_id,
+        GroupMember.left_at.is_(None),
+    )
 
 
-def blocks(actor: Actor) -> Scope:
-    """The actor's territorial grants only: a strip (a department's post) oversees no area's command groups."""
-    if actor.scope.is_everything:
-        return actor.scope
-    return Scope.of(g for g in actor.scope.grants if g.department_id is None)
+def blocks(actor: Actor, *, managed: bool = False) -> Scope:
+    """The actor's territorial grants only (of managing posts when `managed`): strips oversee no area's groups."""
+    scope = actor.write_scope if managed else actor.scope
+    if scope.is_everything:
+        return scope
+    return Scope.of(g for g in scope.grants if g.department_id is None)
 
 
 def visible_groups(actor: Actor) -> ColumnElement[bool]:
@@ -41,17 +50,33 @@ def visible_groups(actor: Actor) -> ColumnElement[bool]:
     return or_(is_member(actor), blocks(actor).where(CommandGroup.area_code))
 
 
-def load_group(session: Session, actor: Actor, group_id: int) -> CommandGroup:
-    """A group the actor may see, or 404."""
-    group = session.scalars(select(CommandGroup).where(CommandGroup.id == group_id, visible_groups(actor))).first()
+def load_group(session: Session, actor: Actor, group_id: int, *, for_update: bool = False) -> CommandGroup:
+    """A group the actor may see, or 404 (locked for the transaction when `for_update`, where the database locks)."""
+    statement = select(CommandGroup).where(CommandGroup.id == group_id, visible_groups(actor))
+    if for_update:
+        statement = statement.with_for_update(of=CommandGroup)
+    group = session.scalars(statement).first()
     if group is None:
         raise NotFoundError(f"command group {group_id} not found")
     return group
 
 
-def sees_area(actor: Actor, division_code: str) -> bool:
-    """True when the actor's blocks reach this area (where they may open a group)."""
-    return blocks(actor).reaches_place(division_code)
+def may_open_in(actor: Actor, division_code: str) -> bool:
+    """True when the actor may open a group over this area: one they manage, or their own village."""
+    if blocks(actor, managed=True).reaches_place(division_code):
+        return True
+    code = DivisionCode.parse(division_code)
+    own_village = code is not None and code.level is DivisionLevel.VILLAGE and Role.VILLAGE_CADRE in actor.roles
+    return own_village and blocks(actor).reaches_place(division_code)
+
+
+def opening_roots(actor: Actor) -> tuple[str, ...]:
+    """The roots of the areas the actor may open groups over ("" for everywhere), for the opening form."""
+    managed = blocks(actor, managed=True)
+    roots = set(managed.division_prefixes)
+    if Role.VILLAGE_CADRE in actor.roles:
+        roots |= {p for p in blocks(actor).division_prefixes if len(p) == DivisionLevel.VILLAGE.length}
+    return tuple(sorted(roots))
 
 
 def visible_people(session: Session, actor: Actor, person_ids: list[int]) -> set[int]:

@@ -19,6 +19,7 @@ from zhili.demo.command_groups import build_demo_groups
 from zhili.demo.firms import FIRMS, build_demo_firms
 from zhili.demo.live_campaign import dispatch_live_campaign
 from zhili.demo.pilot import parking_pilot, register_demo_pilot
+from zhili.demo.plan import DEMO_CASES
 from zhili.demo.world import DEFAULT_SEED, DemoWorld, Step, build_demo_world
 from zhili.matters.service import sync_catalog
 from zhili.org.models import Department, Position
@@ -57,16 +58,25 @@ class DemoLogin:
 
 
 def build_demo(
-    session: Session, *, clock: Clock, seed: int = DEFAULT_SEED, step: Step | None = None, firms: int = FIRMS
+    session: Session,
+    *,
+    clock: Clock,
+    seed: int = DEFAULT_SEED,
+    step: Step | None = None,
+    firms: int = FIRMS,
+    cases: int = DEMO_CASES,
 ) -> tuple[DemoWorld, list[DemoLogin], DemoCases]:
-    """Build the demo world into an empty database, load the matter catalog and a year of cases, create the logins."""
+    """Build the demo world into an empty database, load the matter catalog and a year of cases, create the logins.
+
+    `firms` and `cases` scale the feeds and the year of cases (a quick look or a test); the defaults are the demo's.
+    """
     actor = system_actor("demo")
     say = step or _quiet
     world = build_demo_world(session, actor=actor, clock=clock, seed=seed, step=step)
     say("matter catalog")
     sync_catalog(session, actor=actor, clock=clock)
     say(f"a year of cases; {parking_pilot(clock.now()).describe()}")
-    cases = build_demo_cases(session, seed=seed, clock_now=clock.now(), actor=actor)
+    built = build_demo_cases(session, seed=seed, clock_now=clock.now(), actor=actor, cases=cases)
     say("task templates")
     seed_templates(session, actor=actor, clock=clock)
     say("running clocks")
@@ -101,7 +111,7 @@ def build_demo(
         logins.append(DemoLogin(username, LOGIN_LABELS.get(username, username)))
     say("command groups: 府山 rainstorm (active), 柯城 heat (stable), 龙游 typhoon (closed)")
     build_demo_groups(session, now=clock.now(), campaign_id=heat_campaign)
-    return world, logins, cases
+    return world, logins, built
 
 
 def _quiet(_message: str) -> None:

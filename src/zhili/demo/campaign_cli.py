@@ -14,7 +14,6 @@ import typer
 from rich.console import Console
 from sqlalchemy.orm import Session, sessionmaker
 
-from zhili.core.auth import system_actor
 from zhili.core.clock import Clock, FrozenClock
 from zhili.core.db import commit, make_engine, make_session_factory
 from zhili.core.errors import DomainError
@@ -74,6 +73,7 @@ def _run(
     sessions: sessionmaker[Session], campaign_id: int, shares: Shares, *, steps: int, pause: float, clock: Clock
 ) -> Script:
     """Plan and audit in the first transaction, then one transaction per slice of time."""
+    from zhili.core.auth import system_actor  # noqa: PLC0415 - FastAPI comes with it: imported when the command runs
     from zhili.demo.campaign_responses import apply_until, start_simulation, step_instants  # noqa: PLC0415 - imported when the command runs
 
     # Read the demo clock before taking the write lock: it reads its offset on a connection of its own.

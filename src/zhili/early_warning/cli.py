@@ -18,7 +18,6 @@ from rich.table import Table
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from zhili.core.auth import system_actor
 from zhili.core.clock import SystemClock
 from zhili.core.db import make_engine, make_session_factory
 from zhili.core.errors import DomainError
@@ -57,6 +56,7 @@ def feed_command(  # noqa: PLR0917 - typer passes options by position
     rejections: RejectionsFile = None,
 ) -> None:
     """Import a department feed from CSV (columns: docs/reference/feeds.md)."""
+    from zhili.core.auth import system_actor  # noqa: PLC0415 - FastAPI comes with it: imported when the command runs
     from zhili.early_warning.feeds.service import import_feed  # noqa: PLC0415 - imported when the command runs
 
     def load(session: Session, parsed: CsvText) -> ImportReport:
@@ -87,6 +87,7 @@ def enterprises_command(
     rejections: RejectionsFile = None,
 ) -> None:
     """Add or update enterprises of the register from CSV (columns: docs/reference/feeds.md)."""
+    from zhili.core.auth import system_actor  # noqa: PLC0415 - FastAPI comes with it: imported when the command runs
     from zhili.early_warning.register import register_enterprises  # noqa: PLC0415 - imported when the command runs
     from zhili.org.geo import LocatorCache  # noqa: PLC0415
 

@@ -87,7 +87,7 @@ def current_definition(session: Session, code: str) -> tuple[VersionRef, MatterD
     Which version is current is read every time (a reload may have moved it); its definition comes
     from the cache by content hash.
     """
-    row = session.execute(_CURRENT_REF, {"b_code": code}).first()
+    row = session.connection().execute(_CURRENT_REF, {"b_code": code}).first()
     if row is None:
         raise NotFoundError(f"matter {code} not found")
     ref = VersionRef(

@@ -5,6 +5,8 @@ channel). A worker firing 2,000 due timers has the opposite shape: 2,000 events,
 dozen people. `notify_each` writes them with the same rules (preferences, defaults, quiet hours, red
 bypassing them, webhook topics) but reads the people, preferences and endpoints once and writes each
 table with one `executemany`. Same keys as `notify`, so repeating a letter reaches nobody twice.
+Its statements are built once per backend and run on the session's connection (Core), so a case's
+hand-off (two letters, a person each) costs a few small statements.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Executable, bindparam, select
 from sqlalchemy.orm import Session
 
 from zhili.core.clock import Clock
@@ -27,9 +30,9 @@ from zhili.notify.service import (
     Notice,
     checked,
     enabled_endpoints,
-    insert_ignoring_duplicates,
     webhook_rows,
 )
+from zhili.notify.statements import upsert_for
 from zhili.org.models import Person
 
 _Preference = tuple[bool, str, str | None, str | None]  # enabled, lowest severity, quiet start, quiet end
@@ -53,21 +56,50 @@ def notify_each(session: Session, letters: Sequence[Letter], *, clock: Clock) ->
     if len(people) > MAX_LISTED_RECIPIENTS:
         message = f"more than {MAX_LISTED_RECIPIENTS} people in one batch of letters"
         raise ValueError(message)
-    ids = _store_notifications(session, notices, now)
+    connection = session.connection()
+    statements = _prepared(connection.dialect.name)
+    ids = _store_notifications(connection, statements, notices, now)
     inbox = [
         {"person_id": person, "notification_id": ids[letter.notice.key]}
         for letter in letters
         for person in sorted(set(letter.people))
     ]
     if inbox:
-        session.execute(insert_ignoring_duplicates(session, InboxItem).on_conflict_do_nothing(), inbox)
-    rows = [*_personal_rows(session, letters, ids, people, now), *_webhook_rows(session, notices, ids, now)]
+        connection.execute(statements["inbox"], inbox)
+    personal = _personal_rows(connection, statements, letters, ids, people, now=now)
+    rows = [*personal, *_webhook_rows(connection, notices, ids, now)]
     if rows:
-        session.execute(insert_ignoring_duplicates(session, OutboxMessage).on_conflict_do_nothing(), rows)
+        connection.execute(statements["outbox"], rows)
     return len(rows)
 
 
-def _store_notifications(session: Session, notices: Sequence[Notice], now: datetime) -> dict[str, int]:
+@cache
+def _prepared(dialect: str) -> dict[str, Executable]:
+    """The batch's statements for one backend, built once."""
+    return {
+        "store": upsert_for(dialect, Notification).on_conflict_do_nothing(),
+        "ids": select(Notification.key, Notification.id).where(
+            Notification.key.in_(bindparam("b_keys", expanding=True))
+        ),
+        "inbox": upsert_for(dialect, InboxItem).on_conflict_do_nothing(),
+        "outbox": upsert_for(dialect, OutboxMessage).on_conflict_do_nothing(),
+        "contacts": select(Person.id, Person.email, Person.phone).where(
+            Person.id.in_(bindparam("b_people", expanding=True))
+        ),
+        "preferences": select(
+            ChannelPreference.person_id,
+            ChannelPreference.channel,
+            ChannelPreference.is_enabled,
+            ChannelPreference.min_severity,
+            ChannelPreference.quiet_start,
+            ChannelPreference.quiet_end,
+        ).where(ChannelPreference.person_id.in_(bindparam("b_people", expanding=True))),
+    }
+
+
+def _store_notifications(
+    connection: Connection, statements: dict[str, Executable], notices: Sequence[Notice], now: datetime
+) -> dict[str, int]:
     rows = [
         {
             "key": n.key,
@@ -81,22 +113,24 @@ def _store_notifications(session: Session, notices: Sequence[Notice], now: datet
         }
         for n in notices
     ]
-    session.execute(insert_ignoring_duplicates(session, Notification).on_conflict_do_nothing(), rows)
-    keys = [n.key for n in notices]
-    found = session.execute(select(Notification.key, Notification.id).where(Notification.key.in_(keys)))
+    connection.execute(statements["store"], rows)
+    found = connection.execute(statements["ids"], {"b_keys": [n.key for n in notices]})
     return {row.key: row.id for row in found}
 
 
 def _personal_rows(
-    session: Session, letters: Sequence[Letter], ids: dict[str, int], people: list[int], now: datetime
+    connection: Connection,
+    statements: dict[str, Executable],
+    letters: Sequence[Letter],
+    ids: dict[str, int],
+    people: list[int],
+    *,
+    now: datetime,
 ) -> Iterable[dict[str, Any]]:
-    contacts = {
-        row.id: row
-        for row in session.execute(select(Person.id, Person.email, Person.phone).where(Person.id.in_(people)))
-    }
+    contacts = {row.id: row for row in connection.execute(statements["contacts"], {"b_people": people})}
     preferences: dict[tuple[int, str], _Preference] = {
         (row.person_id, row.channel): (row.is_enabled, row.min_severity, row.quiet_start, row.quiet_end)
-        for row in session.execute(select(ChannelPreference).where(ChannelPreference.person_id.in_(people))).scalars()
+        for row in connection.execute(statements["preferences"], {"b_people": people})
     }
     for letter in letters:
         notice = letter.notice
@@ -137,8 +171,8 @@ def _first_attempt_at(severity: Severity, preference: _Preference | None, now: d
 
 
 def _webhook_rows(
-    session: Session, notices: Sequence[Notice], ids: dict[str, int], now: datetime
+    connection: Connection, notices: Sequence[Notice], ids: dict[str, int], now: datetime
 ) -> Iterable[dict[str, Any]]:
-    endpoints = enabled_endpoints(session.connection())
+    endpoints = enabled_endpoints(connection)
     for notice in notices:
         yield from webhook_rows(endpoints, notice, ids[notice.key], now)

@@ -88,7 +88,7 @@ class LocatorCache:
 
     def locators(self, session: Session) -> tuple[Locator, Locator]:
         """The grid locator and the county locator for the current geometry."""
-        revision = session.scalar(_REVISION) or 0
+        revision = session.connection().execute(_REVISION).scalar() or 0
         with self._lock:
             # Only move forward: a request reading an older snapshot must not bring back old polygons.
             if self._fine is None or self._county is None or self._revision is None or revision > self._revision:

@@ -158,7 +158,7 @@ def department_serving(session: Session, *, kind: str, division_code: str) -> De
 def nearest_department_serving(session: Session, *, kind: str, division_codes: Sequence[str]) -> DepartmentRead | None:
     """Of the units of a kind serving any of these divisions, the one of the finest division; one query."""
     # Deliberately unscoped: which unit serves a place is public routing, not a person's data.
-    row = session.execute(_SERVING, {"b_kind": kind, "b_codes": list(division_codes)}).first()
+    row = session.connection().execute(_SERVING, {"b_kind": kind, "b_codes": list(division_codes)}).first()
     if row is None:
         return None
     unit_id, kind_code, name_zh, name_en, division_code, division_name, name = row

@@ -53,7 +53,7 @@ def unit_for_enforcement(session: Session, *, item_code: str, division_code: str
     An item delegated to townships is exercised by the township's comprehensive enforcement
     team; any other item by the county department of the item's kind.
     """
-    item = session.execute(_ITEM, {"b_code": item_code}).first()
+    item = session.connection().execute(_ITEM, {"b_code": item_code}).first()
     if item is None:
         raise NotFoundError(f"enforcement item {item_code} not found")
     code = DivisionCode(division_code)
@@ -73,7 +73,7 @@ def unit_for_enforcement(session: Session, *, item_code: str, division_code: str
 
 def grid_contact_position(session: Session, *, grid_code: str, department_id: int) -> int | None:
     """The post a department named as its contact for a grid (两网融合), if any."""
-    return session.scalar(_GRID_CONTACT, {"b_grid": grid_code, "b_unit": department_id})
+    return session.connection().execute(_GRID_CONTACT, {"b_grid": grid_code, "b_unit": department_id}).scalar()
 
 
 # The posts that triage for a division: its governance centre (社会治理中心) or township command room.

@@ -75,6 +75,13 @@ def upgrade() -> None:
             sqlite_where=sa.text("left_at IS NULL"),
             postgresql_where=sa.text("left_at IS NULL"),
         )
+        batch_op.create_index(
+            "uq_command_group_members_commander",
+            ["group_id"],
+            unique=True,
+            sqlite_where=sa.text("role = 'commander' AND left_at IS NULL"),
+            postgresql_where=sa.text("role = 'commander' AND left_at IS NULL"),
+        )
 
     op.create_table(
         "command_group_photos",
@@ -201,6 +208,7 @@ def downgrade() -> None:
 
     op.drop_table("command_group_photos")
     with op.batch_alter_table("command_group_members", schema=None) as batch_op:
+        batch_op.drop_index("uq_command_group_members_commander")
         batch_op.drop_index(
             "uq_command_group_members_current",
             sqlite_where=sa.text("left_at IS NULL"),
