@@ -51,7 +51,7 @@ def _render(
 ) -> Response:
     language = renderer(request).language(request)
     view = queries.group_view(session, actor, group_id, now=clock.now(), language=language)
-    entries = queries.timeline(session, actor, group_id, language=language, limit=-queries.TIMELINE_LIMIT)
+    entries = queries.entries_of(session, view.group, language=language, limit=-queries.TIMELINE_LIMIT)
     context = {
         "actor": actor,
         "view": view,
@@ -136,7 +136,7 @@ def timeline_part(
     if state and state != group.state:
         return Response(status_code=204, headers={"HX-Refresh": "true"})
     language = renderer(request).language(request)
-    entries = queries.timeline(session, actor, group_id, after_id=after, language=language)
+    entries = queries.entries_of(session, group, after_id=after, language=language)
     last = entries[-1].id if entries else after
     context = {"entries": entries, "group_id": group_id, "last_entry": last, "state": group.state}
     return renderer(request).render(request, "command_groups/_timeline_more.html", context)

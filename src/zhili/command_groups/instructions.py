@@ -45,7 +45,11 @@ def addressees(session: Session, group_id: int, person_ids: Sequence[int], unit_
         raise refused("people", "group.error.not_member", f"person {stray[0]} is not a member of this command group")
     chosen = set(person_ids)
     if unit_id is not None:
-        in_unit = set(session.scalars(select(Position.person_id).where(Position.department_id == unit_id)))
+        in_unit = set(
+            session.scalars(
+                select(Position.person_id).where(Position.department_id == unit_id, Position.person_id.in_(present))
+            )
+        )
         if not in_unit & present:
             raise refused("unit", "group.error.unit_absent", "nobody of that unit is a member of this command group")
         chosen |= in_unit & present

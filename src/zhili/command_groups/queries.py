@@ -17,7 +17,6 @@ from zhili.campaigns.models import Campaign
 from zhili.cases.models import Case
 from zhili.command_groups.lifecycle import GroupAction, GroupState, InstructionState, MemberRole, allowed_actions
 from zhili.command_groups.models import CommandGroup, GroupEntry, GroupMember, GroupPhoto, Instruction, InstructionCopy
-from zhili.command_groups.store import role_of
 from zhili.command_groups.visibility import is_member, load_group, visible_groups
 from zhili.core.auth import Actor
 from zhili.core.errors import NotFoundError
@@ -269,7 +268,7 @@ def group_view(session: Session, actor: Actor, group_id: int, *, now: datetime, 
         views[c.instruction_id].copies.append(view)
         if c.person_id == actor.person_id:
             my_copies[c.instruction_id] = view
-    role = role_of(session, group_id, actor.person_id)
+    role = summary.my_role  # the summary read the actor's current role already
     origin = None
     if group.origin_case_id is not None:
         number = session.scalar(select(Case.number).where(Case.id == group.origin_case_id))
@@ -321,8 +320,15 @@ def timeline(
 
     The first `limit` lines after a line id (live updates, paging), or with a negative `limit` the newest lines.
     """
-    load_group(session, actor, group_id)
-    statement = select(GroupEntry).where(GroupEntry.group_id == group_id, GroupEntry.id > after_id)
+    group = load_group(session, actor, group_id)
+    return entries_of(session, group, after_id=after_id, language=language, limit=limit)
+
+
+def entries_of(
+    session: Session, group: CommandGroup, *, after_id: int = 0, language: str = "zh", limit: int = TIMELINE_LIMIT
+) -> list[EntryView]:
+    """The timeline of a group already loaded through `load_group` (so already in the reader's sight)."""
+    statement = select(GroupEntry).where(GroupEntry.group_id == group.id, GroupEntry.id > after_id)
     if limit < 0:
         rows = list(reversed(session.scalars(statement.order_by(GroupEntry.id.desc()).limit(-limit)).all()))
     else:
