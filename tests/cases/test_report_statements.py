@@ -2,13 +2,16 @@
 
 Intake's cost is mostly per statement (SQLAlchemy's execution path, then SQLite's), so the count is
 guarded here rather than a time: the case, its first three timeline lines in one INSERT, the
-dispatcher's and the grid contact's notices queued together, the timers and the audit record.
+dispatcher's and the grid contact's notices queued together, the timers and the audit record. Both
+kinds of round trip are counted: statements through SQLAlchemy and those prepared on the driver
+(`core.prepared`); an `executemany` is one.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import event, select
 from sqlalchemy.orm import ORMExecuteState, Session
 from tests.cases.test_flow import fushan_point, report_body
@@ -18,6 +21,7 @@ from zhili.access.service import actor_for
 from zhili.cases import service
 from zhili.cases.models import CaseEvent
 from zhili.cases.schemas import CaseCreate
+from zhili.core import prepared
 from zhili.core.clock import FrozenClock
 from zhili.notify.models import InboxItem, Notification
 from zhili.org.geo import LocatorCache
@@ -25,7 +29,9 @@ from zhili.org.geo import LocatorCache
 MOST_STATEMENTS = 20  # 26 before the report's lines and notices were written together, 10 of them through the ORM
 
 
-def test_a_report_takes_at_most_twenty_statements_none_through_the_orm(session: Session, clock: FrozenClock) -> None:
+def test_a_report_takes_at_most_twenty_statements_none_through_the_orm(
+    session: Session, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     account = session.scalars(select(Account).where(Account.username == "gridworker")).one()
     actor = actor_for(session, account)
     _grid, point = fushan_point(session)
@@ -44,7 +50,14 @@ def test_a_report_takes_at_most_twenty_statements_none_through_the_orm(session: 
     def orm(state: ORMExecuteState) -> None:
         through_orm.append(str(state.statement))
 
+    on_driver = prepared._execute
+
+    def count_prepared(driver: Any, form: Any, call: Any) -> prepared.Result:
+        statements.append(form.sql)
+        return on_driver(driver, form, call)
+
     connection = session.connection()
+    monkeypatch.setattr(prepared, "_execute", count_prepared)
     event.listen(connection, "before_cursor_execute", count)
     event.listen(session, "do_orm_execute", orm)
     try:

@@ -29,6 +29,7 @@ from zhili.cases.store import StoredCase
 from zhili.core.auth import Actor
 from zhili.core.clock import FrozenClock
 from zhili.core.local_time import local_short
+from zhili.core.prepared import Prepared
 from zhili.matters import queries as matters
 from zhili.notify.batch import Letter, notify_each
 from zhili.notify.kinds import Severity
@@ -133,7 +134,6 @@ def tell_each(session: Session, case: StoredCase, lines: Sequence[Line], *, acto
     Each line's audience is one small read; the words they share (the matter, the place's name) are
     read once, and the letters are queued together (`notify_each`: the same rules as `notify`).
     """
-    connection = session.connection()
     words: _Words | None = None
     letters: list[Letter] = []
     for line in lines:
@@ -146,7 +146,7 @@ def tell_each(session: Session, case: StoredCase, lines: Sequence[Line], *, acto
             continue
         branches = tuple(sorted(who))
         told = {**who, "b_actor": actor.person_id if actor.person_id is not None else -1}
-        people = tuple(connection.execute(_audience_of(branches), told).scalars())
+        people = _people(session, branches, told)
         if not people:
             continue
         words = words or _Words.of(session, case)
@@ -216,6 +216,18 @@ def _audience_of(branches: tuple[str, ...]) -> Select[int]:
     return select(found.c.person_id).where(found.c.person_id != bindparam("b_actor", type_=Integer)).distinct()
 
 
+def _people(session: Session, branches: tuple[str, ...], params: dict[str, object]) -> tuple[int, ...]:
+    """The audience's people; prepared, but for units named in the line (a list bound per call: Core)."""
+    if "b_units" in branches:
+        return tuple(session.connection().execute(_audience_of(branches), params).scalars())
+    return tuple(row[0] for row in _prepared_audience(branches).run(session, params).all())
+
+
+@lru_cache(maxsize=64)
+def _prepared_audience(branches: tuple[str, ...]) -> Prepared:
+    return Prepared(_audience_of(branches))
+
+
 def _units_named(facts: dict[str, Any]) -> list[int]:
     named = facts.get("units") or ([facts["unit_id"]] if "unit_id" in facts else [])
     return [int(unit) for unit in named if isinstance(unit, int)]
@@ -257,7 +269,7 @@ def _place_name(session: Session, code: str) -> str:
     prefixes = _county_down(code)
     slots = dict(zip(_SLOTS, prefixes, strict=False))
     params = {**dict.fromkeys(_SLOTS), **slots}
-    names = {row.code: row.name for row in session.connection().execute(_NAMES, params)}
+    names = {row.code: row.name for row in _NAMES.run(session, params).all()}
     shown = [names[p] for p in prefixes[1:] if p in names] or [names.get(prefixes[0], code)]
     return "".join(shown[:2])
 
@@ -272,8 +284,8 @@ def _county_down(code: str) -> tuple[str, ...]:
 # The county, township, village and grid: at most four codes, bound in fixed slots (unused ones NULL),
 # so the statement compiles once.
 _SLOTS = tuple(f"b_code_{n}" for n in range(len(DivisionLevel)))
-_NAMES: Select[str, str] = select(Division.code, Division.name).where(
-    Division.code.in_([bindparam(slot, type_=String) for slot in _SLOTS])
+_NAMES = Prepared(
+    select(Division.code, Division.name).where(Division.code.in_([bindparam(slot, type_=String) for slot in _SLOTS]))
 )
 
 

@@ -5,7 +5,8 @@ writes the row only where it still has the version read (compare-and-set) and re
 now stored; `append_event` adds the timeline line. Cases are plain frozen values (`StoredCase`),
 never ORM objects: nothing to flush, no identity map to keep in step. The evidence column is JSON
 read and written through one typed adapter. Every statement is built once, at import (the scoped
-read once per actor), and executed with bound parameters on the session's connection.
+read once per actor), and prepared (`core.prepared`): compiled once per backend and run on the driver
+of the session's transaction, which is most of a command's statements.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from functools import lru_cache
 from typing import Any, cast
 
 from pydantic import TypeAdapter
-from sqlalchemy import Row, Select, Table, bindparam, func, insert, select, text, update
+from sqlalchemy import Row, Table, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from zhili.cases.lifecycle import CaseState, CaseStatus, Evidence, Rating, Transition
@@ -28,6 +29,7 @@ from zhili.clocks.lights import RunningLimit
 from zhili.core.auth import Actor
 from zhili.core.db import sync_id_sequences
 from zhili.core.errors import ConflictError, NotFoundError
+from zhili.core.prepared import Prepared
 from zhili.matters.definition import HandlerLevel, MatterDefinition, Phase
 from zhili.matters.models import MatterVersion
 
@@ -118,14 +120,15 @@ _COLUMNS = (
     _CASES.c.attributes,
     _MATTER_HASH,
 )
-_BY_ID = select(*_COLUMNS).where(_CASES.c.id == bindparam("b_case_id"))
-_TOUCH = update(_CASES).where(_CASES.c.id == bindparam("b_id")).values(updated_at=bindparam("b_at"))
+_BY_ID = Prepared(select(*_COLUMNS).where(_CASES.c.id == bindparam("b_case_id")))
+_TOUCH = Prepared(update(_CASES).where(_CASES.c.id == bindparam("b_id")).values(updated_at=bindparam("b_at")))
 # The SET clause comes from the parameters given: the columns a step writes.
-_WRITE = update(_CASES).where(_CASES.c.id == bindparam("b_id"), _CASES.c.version == bindparam("b_version"))
+_WRITE = Prepared(update(_CASES).where(_CASES.c.id == bindparam("b_id"), _CASES.c.version == bindparam("b_version")))
 _INSERT = insert(_CASES)
+_INSERT_ONE = Prepared(_INSERT)
 _NEXT_ID = {
-    "sqlite": text("SELECT coalesce(max(id), 0) + 1 FROM cases"),
-    "postgresql": text("SELECT nextval(pg_get_serial_sequence('cases', 'id'))"),
+    "sqlite": Prepared(text("SELECT coalesce(max(id), 0) + 1 FROM cases")),
+    "postgresql": Prepared(text("SELECT nextval(pg_get_serial_sequence('cases', 'id'))")),
 }
 # The next timeline number is computed in the INSERT itself: no round trip for max(seq). Binds the
 # event's columns and `b_case_id`; executemany appends many lines (the escalation ladder fires in batches).
@@ -134,7 +137,8 @@ _NEXT_SEQ = (
 ).scalar_subquery()
 APPEND_EVENT = insert(_EVENTS).values(seq=_NEXT_SEQ)
 _INSERT_EVENTS = insert(_EVENTS)  # timelines numbered already: a bulk load of new cases
-_APPEND_ONE = APPEND_EVENT.returning(_EVENTS.c.seq)
+_APPEND_ONE = Prepared(APPEND_EVENT.returning(_EVENTS.c.seq))
+_INSERT_LINES = Prepared(_INSERT_EVENTS)
 
 
 def state_of(row: Row[Any] | Case) -> CaseState:
@@ -195,16 +199,18 @@ def _from_row(row: Row[Any]) -> StoredCase:
 
 
 @lru_cache(maxsize=1024)
-def _visible(actor: Actor) -> Select[Any]:
+def _visible(actor: Actor) -> Prepared:
     """The statement reading one case the actor may see, and whether they help on it; one per actor."""
-    return select(*_COLUMNS, helping_column(actor).label("is_helping")).where(
-        _CASES.c.id == bindparam("b_case_id"), visible_cases(actor)
+    return Prepared(
+        select(*_COLUMNS, helping_column(actor).label("is_helping")).where(
+            _CASES.c.id == bindparam("b_case_id"), visible_cases(actor)
+        )
     )
 
 
 def load(session: Session, actor: Actor, case_id: int) -> tuple[StoredCase, bool]:
     """A case the actor may see, and whether one of their units was asked to help on it; or 404."""
-    row = session.connection().execute(_visible(actor), {"b_case_id": case_id}).first()
+    row = _visible(actor).run(session, {"b_case_id": case_id}).first()
     if row is None:
         raise NotFoundError(f"case {case_id} not found")
     return _from_row(row), bool(row.is_helping)
@@ -212,7 +218,7 @@ def load(session: Session, actor: Actor, case_id: int) -> tuple[StoredCase, bool
 
 def load_any(session: Session, case_id: int) -> StoredCase:
     """A case by id, whoever asks (the worker's timers, a service that checked scope already); or 404."""
-    row = session.connection().execute(_BY_ID, {"b_case_id": case_id}).first()
+    row = _BY_ID.run(session, {"b_case_id": case_id}).first()
     if row is None:
         raise NotFoundError(f"case {case_id} not found")
     return _from_row(row)
@@ -229,11 +235,10 @@ def insert_new(session: Session, values: dict[str, object], *, state: CaseState,
     SQLite's writers are serial (the transaction began IMMEDIATE), so max(id) + 1 is this one's;
     PostgreSQL hands out the id from the table's sequence.
     """
-    connection = session.connection()
-    case_id = int(connection.execute(_NEXT_ID[connection.dialect.name]).scalar_one())
+    case_id = int(_NEXT_ID[session.get_bind().dialect.name].run(session).scalar_one())
     created_at = cast("datetime", values["created_at"])
     row = {**values, "id": case_id, "number": case_number(case_id, created_at)}
-    connection.execute(_INSERT, row)
+    _INSERT_ONE.run(session, row)
     plain: dict[str, Any] = {name: row[name] for name in _PLAIN if name in row}
     attributes = json.loads(cast("str", row["attributes"]))
     return StoredCase(**plain, matter_hash=matter_hash, attributes=attributes, state=state)
@@ -263,7 +268,7 @@ def save(session: Session, case: StoredCase, state: CaseState, values: dict[str,
     commits. Returns the case as now stored.
     """
     params = {**values, "b_id": case.id, "b_version": case.version}
-    if session.connection().execute(_WRITE, params).rowcount != 1:
+    if _WRITE.run(session, params).rowcount != 1:
         session.rollback()
         raise ConflictError("another command changed the case first; reload it")
     changed: dict[str, Any] = {name: values[name] for name in _PLAIN if name in values and name not in _STATE_COLUMNS}
@@ -276,7 +281,7 @@ def lock(session: Session, case: StoredCase, now: datetime) -> StoredCase:
     On PostgreSQL this serialises everything done to one case (timeline numbers, checks); SQLite's
     writers are serial anyway.
     """
-    session.connection().execute(_TOUCH, {"b_id": case.id, "b_at": now})
+    _TOUCH.run(session, {"b_id": case.id, "b_at": now})
     return replace(case, updated_at=now)
 
 
@@ -298,7 +303,7 @@ def append_event(
         "status_after": case.status,
         "details": details,
     }
-    return int(session.connection().execute(_APPEND_ONE, row).scalar_one())
+    return int(_APPEND_ONE.run(session, row).scalar_one())
 
 
 def open_timeline(
@@ -321,7 +326,7 @@ def open_timeline(
         {**shared, "seq": seq, "kind": kind, "status_after": case.status, "details": details}
         for seq, (kind, details) in zip(seqs, lines, strict=True)
     ]
-    session.connection().execute(_INSERT_EVENTS, rows)
+    _INSERT_LINES.run_many(session, rows)
     return seqs
 
 

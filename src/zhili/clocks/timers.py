@@ -13,13 +13,15 @@ from sqlalchemy import Table, bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from zhili.clocks.models import Timer
+from zhili.core.prepared import Prepared
 
-# Core statements on the table (no ORM bulk machinery): a phase change schedules and cancels a few rows.
+# Prepared statements on the table (no ORM bulk machinery): a phase change schedules and cancels a few rows.
 _TIMERS = cast("Table", Timer.__table__)
-_INSERT = insert(_TIMERS)
+_INSERT = Prepared(insert(_TIMERS))
 _CANCEL = delete(_TIMERS).where(
     Timer.kind == bindparam("kind"), Timer.subject_id.in_(bindparam("subjects", expanding=True))
 )
+_CANCEL_ONE = Prepared(delete(_TIMERS).where(Timer.kind == bindparam("kind"), Timer.subject_id == bindparam("subject")))
 
 
 @dataclass(frozen=True)
@@ -52,8 +54,10 @@ def schedule(session: Session, timers: Iterable[TimerSpec], *, now: datetime) ->
         }
         for t in timers
     ]
-    if rows:
-        session.connection().execute(_INSERT, rows)
+    if len(rows) == 1:
+        _INSERT.run(session, rows[0])
+    elif rows:
+        _INSERT.run_many(session, rows)
     return len(rows)
 
 
@@ -61,6 +65,8 @@ def cancel(session: Session, kind: str, subject_ids: Collection[int]) -> int:
     """Delete the pending timers of these subjects; the number cancelled."""
     if not subject_ids:
         return 0
+    if len(subject_ids) == 1:
+        return _CANCEL_ONE.run(session, {"kind": kind, "subject": next(iter(subject_ids))}).rowcount
     result = session.connection().execute(_CANCEL, {"kind": kind, "subjects": list(subject_ids)})
     return int(result.rowcount)
 

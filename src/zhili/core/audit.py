@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, Connection, Integer, String, Table, Text, bindparam, insert, select, update
+from sqlalchemy import BigInteger, Integer, String, Table, Text, bindparam, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from zhili.core.auth import Actor
 from zhili.core.db import Base, UtcDateTime
+from zhili.core.prepared import Prepared
 from zhili.core.request_context import current_request_id
 
 GENESIS_HASH = "0" * 64
@@ -133,11 +134,12 @@ def record_by(
 # Prepared once: the hot path only binds values (no ORM flush, no per-call statement building).
 _RECORDS = cast("Table", AuditRecord.__table__)
 _HEAD = cast("Table", AuditHead.__table__)
-_READ_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == HEAD_ID).with_for_update()
-_APPEND = insert(_RECORDS)
-_MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+_READ_HEAD = Prepared(select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == HEAD_ID).with_for_update())
+_APPEND = Prepared(insert(_RECORDS))
+_MOVE = update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+_MOVE_HEAD = Prepared(_MOVE)
 # Moves the head only from the link this process expects it at (see _expected_heads).
-_MOVE_HEAD_FROM = _MOVE_HEAD.where(_HEAD.c.seq == bindparam("b_seq"), _HEAD.c.hash == bindparam("b_hash"))
+_MOVE_HEAD_FROM = Prepared(_MOVE.where(_HEAD.c.seq == bindparam("b_seq"), _HEAD.c.hash == bindparam("b_hash")))
 # The head each database had after this process last appended to it, by engine: a guess that saves
 # reading the head. The guarded UPDATE checks it, so a stale guess (another process appended, or
 # the transaction rolled back) costs one extra statement, never a broken chain.
@@ -156,23 +158,25 @@ def record_many(session: Session, entries: Iterable[AuditEntry], *, at: datetime
     if not pending:
         return 0
     at = at.astimezone(UTC)
-    connection = session.connection()
-    engine_key = id(connection.engine)
+    engine_key = id(session.get_bind().engine)
     expected = _expected_heads.get(engine_key)
     rows, head = _links(expected, pending, at) if expected is not None else ([], (0, GENESIS_HASH))
-    if expected is None or not _move_head(connection, expected, head):
-        seq, prev = connection.execute(_READ_HEAD).one()
+    if expected is None or not _move_head(session, expected, head):
+        seq, prev = _READ_HEAD.run(session).one()
         rows, head = _links((seq, prev), pending, at)
-        connection.execute(_MOVE_HEAD, {"new_seq": head[0], "new_hash": head[1]})
-    connection.execute(_APPEND, rows[0] if len(rows) == 1 else rows)
+        _MOVE_HEAD.run(session, {"new_seq": head[0], "new_hash": head[1]})
+    if len(rows) == 1:
+        _APPEND.run(session, rows[0])
+    else:
+        _APPEND.run_many(session, rows)
     _expected_heads[engine_key] = head
     return len(rows)
 
 
-def _move_head(connection: Connection, expected: Head, head: Head) -> bool:
+def _move_head(session: Session, expected: Head, head: Head) -> bool:
     """Move the head to `head` if it is where this process expects it; False when it is not."""
     params = {"new_seq": head[0], "new_hash": head[1], "b_seq": expected[0], "b_hash": expected[1]}
-    return connection.execute(_MOVE_HEAD_FROM, params).rowcount == 1
+    return _MOVE_HEAD_FROM.run(session, params).rowcount == 1
 
 
 def _links(head: Head, entries: list[AuditEntry], at: datetime) -> tuple[list[dict[str, Any]], Head]:

@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from zhili.core.errors import NotFoundError
+from zhili.core.prepared import Prepared
 from zhili.matters.definition import MatterDefinition
 from zhili.matters.models import MatterVersion
 from zhili.matters.schemas import MatterRead, MatterSummary, MatterVersionRead, VersionRef
@@ -72,13 +73,15 @@ def current_version(session: Session, code: str) -> MatterVersionRead:
     return _read(_current_row(session, code))
 
 
-_CURRENT_REF = select(
-    MatterVersion.id,
-    MatterVersion.version,
-    MatterVersion.content_hash,
-    MatterVersion.loaded_at,
-    MatterVersion.is_current,
-).where(MatterVersion.code == bindparam("b_code"), MatterVersion.is_current)
+_CURRENT_REF = Prepared(
+    select(
+        MatterVersion.id,
+        MatterVersion.version,
+        MatterVersion.content_hash,
+        MatterVersion.loaded_at,
+        MatterVersion.is_current,
+    ).where(MatterVersion.code == bindparam("b_code"), MatterVersion.is_current)
+)
 
 
 def current_definition(session: Session, code: str) -> tuple[VersionRef, MatterDefinition]:
@@ -87,7 +90,7 @@ def current_definition(session: Session, code: str) -> tuple[VersionRef, MatterD
     Which version is current is read every time (a reload may have moved it); its definition comes
     from the cache by content hash.
     """
-    row = session.connection().execute(_CURRENT_REF, {"b_code": code}).first()
+    row = _CURRENT_REF.run(session, {"b_code": code}).first()
     if row is None:
         raise NotFoundError(f"matter {code} not found")
     ref = VersionRef(

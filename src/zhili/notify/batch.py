@@ -5,8 +5,9 @@ channel). A worker firing 2,000 due timers has the opposite shape: 2,000 events,
 dozen people. `notify_each` writes them with the same rules (preferences, defaults, quiet hours, red
 bypassing them, webhook topics) but reads the people, preferences and endpoints once and writes each
 table with one `executemany`. Same keys as `notify`, so repeating a letter reaches nobody twice.
-Its statements are built once per backend and run on the session's connection (Core), so a case's
-hand-off (two letters, a person each) costs a few small statements.
+Its statements are built once per backend and prepared (`core.prepared`: run on the driver), so a
+case's hand-off (a letter to a person or a unit) costs four small statements: the notification (its
+id returned), the inbox items, the people's contacts with their preferences, and the endpoints.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Executable, bindparam, select
+from sqlalchemy import Executable, Integer, bindparam, select
 from sqlalchemy.orm import Session
 
 from zhili.core.clock import Clock
+from zhili.core.prepared import Prepared
 from zhili.notify.kinds import PERSONAL_CHANNELS, Channel, Severity, Status, thresholds_met_by
 from zhili.notify.models import ChannelPreference, InboxItem, Notification, OutboxMessage
 from zhili.notify.quiet import quiet_until
@@ -56,50 +58,72 @@ def notify_each(session: Session, letters: Sequence[Letter], *, clock: Clock) ->
     if len(people) > MAX_LISTED_RECIPIENTS:
         message = f"more than {MAX_LISTED_RECIPIENTS} people in one batch of letters"
         raise ValueError(message)
-    connection = session.connection()
-    statements = _prepared(connection.dialect.name)
-    ids = _store_notifications(connection, statements, notices, now)
+    statements = _prepared(session.get_bind().dialect.name)
+    ids = _store_notifications(session, statements, notices, now)
     inbox = [
         {"person_id": person, "notification_id": ids[letter.notice.key]}
         for letter in letters
         for person in sorted(set(letter.people))
     ]
-    if inbox:
-        connection.execute(statements["inbox"], inbox)
-    personal = _personal_rows(connection, statements, letters, ids, people, now=now)
-    rows = [*personal, *_webhook_rows(connection, notices, ids, now)]
-    if rows:
-        connection.execute(statements["outbox"], rows)
+    statements.inbox.run_many(session, inbox)
+    personal = _personal_rows(session, statements, letters, ids, people, now=now)
+    rows = [*personal, *_webhook_rows(session, notices, ids, now)]
+    statements.outbox.run_many(session, rows)
     return len(rows)
 
 
+# A hand-off's letters go to a few people: their contacts and preferences are read in one statement
+# with this many slots (unused ones NULL), so it is prepared once; a longer list is read in chunks.
+_PEOPLE_SLOTS = 16
+
+
+@dataclass(frozen=True)
+class _Statements:
+    """The batch's statements for one backend, prepared once (`core.prepared`)."""
+
+    store: Prepared
+    store_one: Prepared  # one letter's notification, its id returned when it is new
+    id_of: Prepared
+    ids: Executable  # many keys, bound per call: Core
+    inbox: Prepared
+    outbox: Prepared
+    people: Prepared
+
+
 @cache
-def _prepared(dialect: str) -> dict[str, Executable]:
+def _prepared(dialect: str) -> _Statements:
     """The batch's statements for one backend, built once."""
-    return {
-        "store": upsert_for(dialect, Notification).on_conflict_do_nothing(),
-        "ids": select(Notification.key, Notification.id).where(
-            Notification.key.in_(bindparam("b_keys", expanding=True))
-        ),
-        "inbox": upsert_for(dialect, InboxItem).on_conflict_do_nothing(),
-        "outbox": upsert_for(dialect, OutboxMessage).on_conflict_do_nothing(),
-        "contacts": select(Person.id, Person.email, Person.phone).where(
-            Person.id.in_(bindparam("b_people", expanding=True))
-        ),
-        "preferences": select(
-            ChannelPreference.person_id,
+    store = upsert_for(dialect, Notification).on_conflict_do_nothing()
+    slots = [bindparam(f"b_person_{n}", type_=Integer) for n in range(_PEOPLE_SLOTS)]
+    people = (
+        select(
+            Person.id,
+            Person.email,
+            Person.phone,
             ChannelPreference.channel,
             ChannelPreference.is_enabled,
             ChannelPreference.min_severity,
             ChannelPreference.quiet_start,
             ChannelPreference.quiet_end,
-        ).where(ChannelPreference.person_id.in_(bindparam("b_people", expanding=True))),
-    }
+        )
+        .outerjoin(ChannelPreference, ChannelPreference.person_id == Person.id)
+        .where(Person.id.in_(slots))
+    )
+    return _Statements(
+        store=Prepared(store),
+        store_one=Prepared(store.returning(Notification.id)),
+        id_of=Prepared(select(Notification.id).where(Notification.key == bindparam("b_key"))),
+        ids=select(Notification.key, Notification.id).where(Notification.key.in_(bindparam("b_keys", expanding=True))),
+        inbox=Prepared(upsert_for(dialect, InboxItem).on_conflict_do_nothing()),
+        outbox=Prepared(upsert_for(dialect, OutboxMessage).on_conflict_do_nothing()),
+        people=Prepared(people),
+    )
 
 
 def _store_notifications(
-    connection: Connection, statements: dict[str, Executable], notices: Sequence[Notice], now: datetime
+    session: Session, statements: _Statements, notices: Sequence[Notice], now: datetime
 ) -> dict[str, int]:
+    """Each notice's notification id: inserted now, or kept from an earlier try under the same key."""
     rows = [
         {
             "key": n.key,
@@ -113,24 +137,40 @@ def _store_notifications(
         }
         for n in notices
     ]
-    connection.execute(statements["store"], rows)
-    found = connection.execute(statements["ids"], {"b_keys": [n.key for n in notices]})
+    if len(rows) == 1:
+        key = notices[0].key
+        new = statements.store_one.run(session, rows[0]).scalar()
+        return {key: int(new if new is not None else statements.id_of.run(session, {"b_key": key}).scalar_one())}
+    statements.store.run_many(session, rows)
+    found = session.connection().execute(statements.ids, {"b_keys": [n.key for n in notices]})
     return {row.key: row.id for row in found}
 
 
+def _people_rows(session: Session, statements: _Statements, people: list[int]) -> list[Any]:
+    """Each person's contact, once per channel preference they set (once, with no channel, if none)."""
+    rows: list[Any] = []
+    for start in range(0, len(people), _PEOPLE_SLOTS):
+        chunk = people[start : start + _PEOPLE_SLOTS]
+        params = {f"b_person_{n}": (chunk[n] if n < len(chunk) else None) for n in range(_PEOPLE_SLOTS)}
+        rows.extend(statements.people.run(session, params).all())
+    return rows
+
+
 def _personal_rows(
-    connection: Connection,
-    statements: dict[str, Executable],
+    session: Session,
+    statements: _Statements,
     letters: Sequence[Letter],
     ids: dict[str, int],
     people: list[int],
     *,
     now: datetime,
 ) -> Iterable[dict[str, Any]]:
-    contacts = {row.id: row for row in connection.execute(statements["contacts"], {"b_people": people})}
+    found = _people_rows(session, statements, people)
+    contacts = {row.id: row for row in found}
     preferences: dict[tuple[int, str], _Preference] = {
-        (row.person_id, row.channel): (row.is_enabled, row.min_severity, row.quiet_start, row.quiet_end)
-        for row in connection.execute(statements["preferences"], {"b_people": people})
+        (row.id, row.channel): (row.is_enabled, row.min_severity, row.quiet_start, row.quiet_end)
+        for row in found
+        if row.channel is not None
     }
     for letter in letters:
         notice = letter.notice
@@ -171,8 +211,8 @@ def _first_attempt_at(severity: Severity, preference: _Preference | None, now: d
 
 
 def _webhook_rows(
-    connection: Connection, notices: Sequence[Notice], ids: dict[str, int], now: datetime
+    session: Session, notices: Sequence[Notice], ids: dict[str, int], now: datetime
 ) -> Iterable[dict[str, Any]]:
-    endpoints = enabled_endpoints(connection)
+    endpoints = enabled_endpoints(session)
     for notice in notices:
         yield from webhook_rows(endpoints, notice, ids[notice.key], now)

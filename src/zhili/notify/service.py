@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from zhili.core.clock import Clock
 from zhili.core.db import Base
 from zhili.core.errors import InvalidInputError
+from zhili.core.prepared import Prepared
 from zhili.notify.kinds import PERSONAL_CHANNELS, Channel, Severity, Status, thresholds_met_by
 from zhili.notify.models import KEY_LENGTH, WebhookEndpoint
 from zhili.notify.quiet import quiet_until
@@ -37,7 +38,7 @@ LINK_STARTS = ("/", "https://", "http://")
 DEFAULT_MIN_SEVERITY = {Channel.EMAIL: Severity.INFO, Channel.SMS: Severity.RED}
 
 Recipients = Select[int] | Sequence[int]
-Prepared = dict[str, Executable]
+Statements = dict[str, Executable]
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,7 @@ def insert_ignoring_duplicates(session: Session, entity: type[Base]) -> postgres
 
 
 def _store_notification(
-    connection: Connection, statements: Prepared, notice: Notice, now: datetime
+    connection: Connection, statements: Statements, notice: Notice, now: datetime
 ) -> tuple[int, bool]:
     """The notification's id, and whether this call created it (False: the key was stored before)."""
     values = {
@@ -162,7 +163,7 @@ def _wants(severity: Severity) -> dict[str, Any]:
     return {"b_allowed": list(allowed), **by_default}
 
 
-def _hold_for_quiet_hours(connection: Connection, statements: Prepared, base: dict[str, Any]) -> None:
+def _hold_for_quiet_hours(connection: Connection, statements: Statements, base: dict[str, Any]) -> None:
     """Messages to people inside their quiet hours wait until the end of them (red ones never wait).
 
     The distinct quiet windows are few: each window quiet right now is one UPDATE of the rows just queued.
@@ -176,7 +177,7 @@ def _hold_for_quiet_hours(connection: Connection, statements: Prepared, base: di
 
 
 def _queue_webhooks(
-    connection: Connection, statements: Prepared, notification_id: int, notice: Notice, now: datetime
+    connection: Connection, statements: Statements, notification_id: int, notice: Notice, now: datetime
 ) -> int:
     rows = list(webhook_rows(enabled_endpoints(connection), notice, notification_id, now))
     if rows:
@@ -194,14 +195,16 @@ class Endpoint:
     min_severity: str
 
 
-_ENABLED_ENDPOINTS = select(
-    WebhookEndpoint.id, WebhookEndpoint.url, WebhookEndpoint.topics, WebhookEndpoint.min_severity
-).where(WebhookEndpoint.is_enabled == true())
+_ENABLED_ENDPOINTS = Prepared(
+    select(WebhookEndpoint.id, WebhookEndpoint.url, WebhookEndpoint.topics, WebhookEndpoint.min_severity).where(
+        WebhookEndpoint.is_enabled == true()
+    )
+)
 
 
-def enabled_endpoints(connection: Connection) -> list[Endpoint]:
+def enabled_endpoints(bind: Session | Connection) -> list[Endpoint]:
     """The webhook endpoints that are switched on."""
-    return [Endpoint(*row) for row in connection.execute(_ENABLED_ENDPOINTS)]
+    return [Endpoint(*row) for row in _ENABLED_ENDPOINTS.run(bind).all()]
 
 
 def webhook_rows(

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from zhili.core.auth import Actor
 from zhili.core.errors import InvalidInputError, NotFoundError
+from zhili.core.prepared import Prepared
 from zhili.org import visibility
 from zhili.org.geometry import areal_from_geojson, geojson_for_display
 from zhili.org.locate import Locator
@@ -74,7 +75,7 @@ def request_locators(request: Request) -> LocatorCache:
     return found
 
 
-_REVISION = select(GeometryRevision.revision)
+_REVISION = Prepared(select(GeometryRevision.revision))
 
 
 class LocatorCache:
@@ -88,7 +89,7 @@ class LocatorCache:
 
     def locators(self, session: Session) -> tuple[Locator, Locator]:
         """The grid locator and the county locator for the current geometry."""
-        revision = session.connection().execute(_REVISION).scalar() or 0
+        revision = _REVISION.run(session).scalar() or 0
         with self._lock:
             # Only move forward: a request reading an older snapshot must not bring back old polygons.
             if self._fine is None or self._county is None or self._revision is None or revision > self._revision:

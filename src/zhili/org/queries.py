@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, String, bindparam, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from zhili.core.auth import Actor
 from zhili.core.errors import NotFoundError
 from zhili.core.pagination import Key, Page, decode_cursor, encode_cursor
+from zhili.core.prepared import Prepared
 from zhili.org import visibility
 from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.models import Department, DepartmentKind, Division, Person, Position
@@ -130,7 +131,8 @@ def list_departments(
 
 
 # One unit per kind and division (a unique key): of the divisions given, the finest (longest code) wins.
-_SERVING = (
+_CODE_SLOTS = tuple(f"b_code_{n}" for n in range(len(DivisionLevel)))
+_SERVING = Prepared(
     select(
         Department.id,
         DepartmentKind.code,
@@ -143,7 +145,9 @@ _SERVING = (
     .join(DepartmentKind, DepartmentKind.code == Department.kind_code)
     .join(Division, Division.code == Department.division_code)
     .where(
-        Department.kind_code == bindparam("b_kind"), Department.division_code.in_(bindparam("b_codes", expanding=True))
+        Department.kind_code == bindparam("b_kind"),
+        # A division and its ancestors: at most one code per level, in fixed slots (unused ones NULL).
+        Department.division_code.in_([bindparam(slot, type_=String) for slot in _CODE_SLOTS]),
     )
     .order_by(func.length(Department.division_code).desc())
     .limit(1)
@@ -158,7 +162,12 @@ def department_serving(session: Session, *, kind: str, division_code: str) -> De
 def nearest_department_serving(session: Session, *, kind: str, division_codes: Sequence[str]) -> DepartmentRead | None:
     """Of the units of a kind serving any of these divisions, the one of the finest division; one query."""
     # Deliberately unscoped: which unit serves a place is public routing, not a person's data.
-    row = session.connection().execute(_SERVING, {"b_kind": kind, "b_codes": list(division_codes)}).first()
+    codes = list(dict.fromkeys(division_codes))
+    if len(codes) > len(_CODE_SLOTS):
+        message = f"at most {len(_CODE_SLOTS)} divisions (a division and its ancestors)"
+        raise ValueError(message)
+    slots = {slot: (codes[n] if n < len(codes) else None) for n, slot in enumerate(_CODE_SLOTS)}
+    row = _SERVING.run(session, {"b_kind": kind, **slots}).first()
     if row is None:
         return None
     unit_id, kind_code, name_zh, name_en, division_code, division_name, name = row

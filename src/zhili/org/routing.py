@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, bindparam, select
 from sqlalchemy.orm import Session
 
 from zhili.core.errors import InvalidInputError, NotFoundError
+from zhili.core.prepared import Prepared
 from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.models import EnforcementItem, GridContact, Position
 from zhili.org.queries import department_serving, nearest_department_serving
@@ -20,11 +21,15 @@ ENFORCEMENT_TEAM_KIND = "enforcement"
 
 
 # Prepared once: routing runs for every report.
-_ITEM = select(EnforcementItem.exercised_level, EnforcementItem.kind_code).where(
-    EnforcementItem.code == bindparam("b_code")
+_ITEM = Prepared(
+    select(EnforcementItem.exercised_level, EnforcementItem.kind_code).where(
+        EnforcementItem.code == bindparam("b_code")
+    )
 )
-_GRID_CONTACT = select(GridContact.position_id).where(
-    GridContact.grid_code == bindparam("b_grid"), GridContact.department_id == bindparam("b_unit")
+_GRID_CONTACT = Prepared(
+    select(GridContact.position_id).where(
+        GridContact.grid_code == bindparam("b_grid"), GridContact.department_id == bindparam("b_unit")
+    )
 )
 
 
@@ -53,7 +58,7 @@ def unit_for_enforcement(session: Session, *, item_code: str, division_code: str
     An item delegated to townships is exercised by the township's comprehensive enforcement
     team; any other item by the county department of the item's kind.
     """
-    item = session.connection().execute(_ITEM, {"b_code": item_code}).first()
+    item = _ITEM.run(session, {"b_code": item_code}).first()
     if item is None:
         raise NotFoundError(f"enforcement item {item_code} not found")
     code = DivisionCode(division_code)
@@ -73,7 +78,8 @@ def unit_for_enforcement(session: Session, *, item_code: str, division_code: str
 
 def grid_contact_position(session: Session, *, grid_code: str, department_id: int) -> int | None:
     """The post a department named as its contact for a grid (两网融合), if any."""
-    return session.connection().execute(_GRID_CONTACT, {"b_grid": grid_code, "b_unit": department_id}).scalar()
+    found = _GRID_CONTACT.run(session, {"b_grid": grid_code, "b_unit": department_id}).scalar()
+    return None if found is None else int(found)
 
 
 # The posts that triage for a division: its governance centre (社会治理中心) or township command room.
