@@ -10,6 +10,9 @@ own session and transaction, exactly as an API request does:
     → sign → start → photo → reply with photo, GPS and text (traffic police)
     → verify (grid worker) → close (traffic police) → rate (grid worker)
 
+As under ``zhili serve``, the loops run with the WAL checkpointer (``core.checkpoint``): commits do
+not checkpoint the WAL themselves.
+
 The reply cites a photo uploaded to the case just before it (``cases.photos.attach_photo``, a 1x1
 PNG), as the matter's evidence rules require: one report, one photo and 8 commands make 10
 transactions a loop. The floor, measured in the same run on the

@@ -236,7 +236,7 @@ def _end_writer(writers: _Writers, connection: Connection, statement: str) -> No
 
 
 def _on_driver(dbapi_connection: Any, statement: str) -> None:
-    """BEGIN, COMMIT or ROLLBACK straight on the driver, failing with SQLAlchemy's exceptions.
+    """BEGIN, COMMIT or ROLLBACK (or a connection setting) straight on the driver, with SQLAlchemy's exceptions.
 
     These run for every transaction, and through SQLAlchemy's execution machinery each would cost
     several times the statement itself (they are not echoed with `ZHILI_SQL_ECHO`).
