@@ -116,7 +116,7 @@ def build_world(path: Path, *, clock: Clock | None = None) -> BenchWorld:
     actor = system_actor("bench")
     timer = _Timer()
     timer.run("migrate an empty database", lambda: migrate.upgrade(url))
-    engine = make_engine(url)
+    engine = make_engine(url, background_checkpoints=True)  # as `zhili serve`: benchmarks run `checkpointing`
     with Session(engine, expire_on_commit=False) as session:
         timer.run("catalogs (department kinds, enforcement items)", lambda: _catalogs(session, actor, clock))
         timer.run("divisions under 3308 with county polygons", lambda: _divisions(session, actor, clock))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib import resources
 
 from fastapi import FastAPI
@@ -34,6 +36,7 @@ from zhili.command_groups import api as command_groups_api
 from zhili.command_groups import group_pages as command_group_pages
 from zhili.command_groups import pages as command_groups_pages
 from zhili.core.auth import LoginRequiredError
+from zhili.core.checkpoint import checkpointing
 from zhili.core.clock import Clock, SystemClock
 from zhili.core.db import make_engine, make_session_factory
 from zhili.core.health import not_ready
@@ -80,11 +83,21 @@ TEMPLATE_PACKAGES = (
 def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine | None = None) -> FastAPI:
     """Build the application; nothing is read from the environment here."""
     configure_logging(json_output=settings.log_json)
-    engine = engine or make_engine(settings.database_url, echo=settings.sql_echo)
+    engine = engine or make_engine(settings.database_url, echo=settings.sql_echo, background_checkpoints=True)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # SQLite's WAL is checkpointed by a thread of its own while the app serves, not by the
+        # requests that commit (an engine made with background_checkpoints; no-op otherwise).
+        # Starting and stopping block the loop, but only before the first request and after the last.
+        with checkpointing(engine):
+            yield
+
     app = FastAPI(
         title="Zhili 治理",
         version="0.1.0",
         description="Closed-loop, multi-agency grassroots governance (Quzhou model).",
+        lifespan=lifespan,
     )
     app.state.services = Services(
         settings=settings,

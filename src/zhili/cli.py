@@ -138,7 +138,8 @@ def demo(  # noqa: PLR0917 - typer passes options by position
     started = time.perf_counter()
     with console.status("migrating") as status:
         _upgrade(settings.database_url)
-        engine = make_engine(settings.database_url)
+        # The build checkpoints as it commits; once serving, the app's checkpointer takes over.
+        engine = make_engine(settings.database_url, background_checkpoints=True)
         with session_scope(make_session_factory(engine)) as session:
             world, logins, built = build_demo(
                 session,
@@ -193,7 +194,7 @@ def serve(
         path.parent.mkdir(parents=True, exist_ok=True)
         _upgrade(settings.database_url)
     console.print(f"Serving on http://{host}:{port}  (database: {settings.database_url.split('@')[-1]})")
-    engine = make_engine(settings.database_url, echo=settings.sql_echo)
+    engine = make_engine(settings.database_url, echo=settings.sql_echo, background_checkpoints=True)
     application = create_app(settings, clock=_clock(settings, engine), engine=engine)
     _serve(application, host=host, port=port)
 
@@ -208,6 +209,7 @@ def worker(
     Several workers may run against one PostgreSQL database; with SQLite, run one. A worker
     killed at any moment loses nothing: what it had claimed comes due again after the lease.
     """
+    from zhili.core.checkpoint import checkpointing  # noqa: PLC0415 - imported when the command runs
     from zhili.worker import Worker, build_jobs  # noqa: PLC0415 - imported when the command runs
 
     settings = _settings()
@@ -215,7 +217,7 @@ def worker(
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         _upgrade(settings.database_url)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, background_checkpoints=True)
     clock = _clock(settings, engine)
     runner = Worker(build_jobs(settings, make_session_factory(engine), clock), idle_seconds=idle_seconds)
     if drain:
@@ -223,7 +225,8 @@ def worker(
         return
     runner.install_signal_handlers()
     console.print(f"worker running (database: {settings.database_url.split('@')[-1]}); SIGTERM or Ctrl+C stops it")
-    runner.run_forever()
+    with checkpointing(engine):  # a drain above is a one-off: its commits checkpoint as SQLite does
+        runner.run_forever()
     console.print("worker stopped")
 
 

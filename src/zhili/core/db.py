@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -16,6 +17,9 @@ from sqlalchemy.types import TypeDecorator
 
 SQLITE_BEGIN_OPTION = "zhili_sqlite_begin"
 BUSY_TIMEOUT_S = 30.0
+AUTOMATIC_CHECKPOINT_PAGES = 1_000
+"""SQLite's default `wal_autocheckpoint`: a commit that leaves a longer WAL checkpoints it there and then."""
+_AUTOCHECKPOINT = "zhili_wal_autocheckpoint"
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -54,8 +58,14 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def make_engine(database_url: str, *, echo: bool = False) -> Engine:
-    """Create the engine; SQLite gets WAL, foreign keys, a busy timeout and serialised writers."""
+def make_engine(database_url: str, *, echo: bool = False, background_checkpoints: bool = False) -> Engine:
+    """Create the engine; SQLite gets WAL, foreign keys, a busy timeout and serialised writers.
+
+    `background_checkpoints` is for the engines of long-running processes (`zhili serve`, `zhili
+    worker`): while such a process runs a checkpointer (`core.checkpoint.checkpointing`), commits
+    no longer checkpoint the WAL themselves. Without one running, and on every other engine (one-off
+    commands, migrations, the demo's build, tests), SQLite's automatic checkpoint stays on.
+    """
     # The pool must outnumber the request thread pool (40 threads): a request holds its connection
     # until it ends, and with fewer connections than threads every thread can end up waiting for a
     # connection whose holder waits for a thread — a stall until the pool times out.
@@ -68,8 +78,18 @@ def make_engine(database_url: str, *, echo: bool = False) -> Engine:
         max_overflow=48,
         connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S},
     )
-    _configure_sqlite(engine)
+    wal = SqliteWal(_file_of(engine), background_checkpoints=background_checkpoints)
+    _WALS[engine] = wal
+    _configure_sqlite(engine, wal)
     return engine
+
+
+def _file_of(engine: Engine) -> str | None:
+    """The database file of an SQLite engine; None in memory."""
+    database = engine.url.database
+    if not database or database == ":memory:" or engine.url.query.get("mode") == "memory":
+        return None
+    return database
 
 
 class _Writers:
@@ -87,9 +107,15 @@ class _Writers:
 
     def take(self, dbapi_connection: object) -> None:
         """Wait for the write lock (as long as SQLite's busy timeout); 503 when it does not come."""
-        if not self._lock.acquire(timeout=BUSY_TIMEOUT_S):
+        if not self.try_take(dbapi_connection, timeout=BUSY_TIMEOUT_S):
             raise OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked"))
-        self._holder = id(dbapi_connection)
+
+    def try_take(self, holder: object, *, timeout: float) -> bool:
+        """Take the write lock for `holder` if it comes within `timeout` seconds (0: only if free)."""
+        if not self._lock.acquire(timeout=timeout):
+            return False
+        self._holder = id(holder)
+        return True
 
     def holds(self, dbapi_connection: object) -> bool:
         """True when this connection's transaction holds the write lock."""
@@ -102,8 +128,49 @@ class _Writers:
             self._lock.release()
 
 
-def _configure_sqlite(engine: Engine) -> None:
-    writers = _Writers()
+class SqliteWal:
+    """An SQLite engine's file, the lock its writers queue on, and who checkpoints its WAL.
+
+    While no checkpointer runs, a commit that leaves the WAL longer than 1,000 pages checkpoints it
+    (SQLite's default): copying the pages into the database file and two fsyncs, in that request. On
+    an engine made with `background_checkpoints=True`, a running `core.checkpoint.Checkpointer` takes
+    this over: each connection turns its automatic checkpoint off at its next transaction, and back
+    on once the last checkpointer has stopped.
+    """
+
+    def __init__(self, path: str | None, *, background_checkpoints: bool) -> None:
+        self.path = path
+        self.background_checkpoints = background_checkpoints
+        self.writers = _Writers()
+        self._checkpointers = 0
+        self._count = threading.Lock()
+
+    @property
+    def autocheckpoint_pages(self) -> int:
+        """The `wal_autocheckpoint` connections should have now: 0 while a checkpointer runs."""
+        return 0 if self._checkpointers else AUTOMATIC_CHECKPOINT_PAGES
+
+    def checkpointer_started(self) -> None:
+        """A checkpointer runs: commits stop checkpointing."""
+        with self._count:
+            self._checkpointers += 1
+
+    def checkpointer_stopped(self) -> None:
+        """A checkpointer has stopped: with none left, commits checkpoint again."""
+        with self._count:
+            self._checkpointers = max(0, self._checkpointers - 1)
+
+
+_WALS: weakref.WeakKeyDictionary[Engine, SqliteWal] = weakref.WeakKeyDictionary()
+
+
+def sqlite_wal(engine: Engine) -> SqliteWal | None:
+    """The WAL controls of an engine made by `make_engine`; None for PostgreSQL."""
+    return _WALS.get(engine)
+
+
+def _configure_sqlite(engine: Engine, wal: SqliteWal) -> None:
+    writers = wal.writers
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -123,6 +190,8 @@ def _configure_sqlite(engine: Engine) -> None:
         # snapshot. Readers BEGIN DEFERRED and never wait for writers (WAL).
         mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "IMMEDIATE")
         dbapi_connection = connection.connection.dbapi_connection
+        if wal.background_checkpoints:
+            _follow_checkpointer(connection, wal.autocheckpoint_pages)
         if mode == "IMMEDIATE":
             writers.take(dbapi_connection)
         try:
@@ -144,6 +213,14 @@ def _configure_sqlite(engine: Engine) -> None:
         event.listen(engine, name, lambda dbapi_connection, *_args: writers.release(dbapi_connection))
 
 
+def _follow_checkpointer(connection: Connection, pages: int) -> None:
+    """Turn a connection's automatic checkpoint off while a checkpointer runs, and on again after."""
+    info = connection.connection.info
+    if info.get(_AUTOCHECKPOINT, AUTOMATIC_CHECKPOINT_PAGES) != pages:
+        _on_driver(connection.connection.dbapi_connection, f"PRAGMA wal_autocheckpoint={pages}")
+        info[_AUTOCHECKPOINT] = pages
+
+
 def _end_writer(writers: _Writers, connection: Connection, statement: str) -> None:
     """End a writer's transaction here, so the next writer is let in only once SQLite has let go."""
     if connection.invalidated:
@@ -159,7 +236,7 @@ def _end_writer(writers: _Writers, connection: Connection, statement: str) -> No
 
 
 def _on_driver(dbapi_connection: Any, statement: str) -> None:
-    """BEGIN, COMMIT or ROLLBACK straight on the driver, failing with SQLAlchemy's exceptions.
+    """BEGIN, COMMIT or ROLLBACK (or a connection setting) straight on the driver, with SQLAlchemy's exceptions.
 
     These run for every transaction, and through SQLAlchemy's execution machinery each would cost
     several times the statement itself (they are not echoed with `ZHILI_SQL_ECHO`).
