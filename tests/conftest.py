@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import gc
 import os
+import secrets
 import shutil
 import socket
 import ssl
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,11 +36,16 @@ from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests import world_cache
+from tests.buffered_client import BufferedTestClient
 from zhili.access import service as access_service
 from zhili.access.actor_cache import ActorCache
+from zhili.access.deps import SESSION_COOKIE
+from zhili.access.models import LoginSession
+from zhili.access.pages import LOGIN_CSRF_COOKIE
 from zhili.app import create_app
 from zhili.core import credentials, migrate
 from zhili.core.clock import FrozenClock
+from zhili.core.credentials import digest_token
 from zhili.core.db import make_engine
 from zhili.core.serving import server_config
 from zhili.core.settings import Settings
@@ -93,26 +99,52 @@ def postgres_url() -> str:
     return url
 
 
-def scratch_postgres(name: str) -> str:
-    """The URL of a new, empty PostgreSQL database on the test server (dropped first if it exists).
+def scratch_postgres(name: str, *, migrated: bool = False) -> str:
+    """The URL of a new PostgreSQL database on the test server (dropped first if it exists).
 
-    Its name starts with the test database's, so runs against different test databases on one
-    server never drop each other's scratch databases.
+    Empty, or with `migrated` at the newest migration: a copy of a database migrated once a session
+    (running the migrations costs about 0.4 CPU-s; CREATE DATABASE … TEMPLATE, none of ours). Its name
+    starts with the test database's, so runs against different test databases on one server never
+    drop each other's scratch databases.
     """
     base, own = postgres_url().rsplit("/", 1)
+    template = _migrated_postgres(base, own) if migrated else None
     name = f"{own}_{name}"
     admin = make_engine(f"{base}/postgres").execution_options(isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
     admin.dispose()
     return f"{base}/{name}"
 
 
-def fresh_database(backend: str, tmp: Path, name: str) -> tuple[str, Engine]:
-    """An empty database at the newest migration."""
+_MIGRATED_POSTGRES: list[str] = []  # the session's migrated database, the template of `scratch_postgres(migrated=True)`
+
+
+def _migrated_postgres(base: str, own: str) -> str:
+    if not _MIGRATED_POSTGRES:
+        name = f"{own}_migrated"
+        admin = make_engine(f"{base}/postgres").execution_options(isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        migrate.upgrade(f"{base}/{name}")
+        _MIGRATED_POSTGRES.append(name)
+    return _MIGRATED_POSTGRES[0]
+
+
+def migrated_database(backend: str, tmp: Path, name: str) -> str:
+    """The URL of a new database at the newest migration: a SQLite file in `tmp`, or a scratch PostgreSQL database."""
     if backend == "sqlite":
-        url = f"sqlite:///{tmp / f'{name}.sqlite'}"
+        return world_cache.migrated_sqlite(tmp / f"{name}.sqlite")
+    return scratch_postgres(name, migrated=True)
+
+
+def fresh_database(backend: str, tmp: Path, name: str) -> tuple[str, Engine]:
+    """An empty database at the newest migration (on PostgreSQL: the test database, its schema dropped first)."""
+    if backend == "sqlite":
+        url = migrated_database(backend, tmp, name)
     else:
         url = postgres_url()
         engine = make_engine(url)
@@ -120,7 +152,7 @@ def fresh_database(backend: str, tmp: Path, name: str) -> tuple[str, Engine]:
             connection.execute(text("DROP SCHEMA public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
         engine.dispose()
-    migrate.upgrade(url)
+        migrate.upgrade(url)
     return url, make_engine(url)
 
 
@@ -232,11 +264,15 @@ class Apps:
 
     Building an app and compiling its page templates costs more than most tests. Each test gets the
     shared app with its own sessions, clock and actor cache, and without what earlier tests left in
-    `app.state` (stream limiters bound to their event loop, boards read).
+    `app.state` (stream limiters bound to their event loop, boards read). The app's test client is
+    shared too, with its cookies cleared for each test: entering a TestClient starts an event loop in
+    a thread of its own and the app's lifespan, about 5 ms of CPU a test.
     """
 
     def __init__(self) -> None:
         self.built: dict[str, tuple[FastAPI, frozenset[str]]] = {}
+        self.clients: dict[str, TestClient] = {}
+        self.open = ExitStack()
 
     def get(self, world: World) -> FastAPI:
         """The app of a world, built the first time (before any test holds the database)."""
@@ -260,11 +296,23 @@ class Apps:
         app.state.locators.reset()
         return app
 
+    def client(self, world: World) -> TestClient:
+        """The test client of a world's app (entered the first time, left when the session ends), without cookies."""
+        if world.backend not in self.clients:
+            app = self.built[world.backend][0]
+            client = BufferedTestClient(app, raise_server_exceptions=False)
+            self.clients[world.backend] = self.open.enter_context(client)
+        found = self.clients[world.backend]
+        found.cookies.clear()
+        return found
+
 
 @pytest.fixture(scope="session")
-def apps() -> Apps:
-    """The cache of apps."""
-    return Apps()
+def apps() -> Iterator[Apps]:
+    """The cache of apps (and their clients, closed at the end)."""
+    found = Apps()
+    with found.open:
+        yield found
 
 
 @pytest.fixture(scope="session")
@@ -285,10 +333,11 @@ def locators(world_app: FastAPI) -> LocatorCache:
 def app_client(
     world: World, world_app: FastAPI, apps: Apps, sessions: sessionmaker[Session], clock: FrozenClock
 ) -> Iterator[TestClient]:
-    """An HTTP client whose requests run inside the test's transaction, on the world's shared app."""
-    app = apps.for_test(world, sessions, clock)
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield client
+    """An HTTP client whose requests run inside the test's transaction, on the world's shared app (and client)."""
+    apps.for_test(world, sessions, clock)
+    client = apps.client(world)
+    yield client
+    client.cookies.clear()
 
 
 class Api:
@@ -299,21 +348,34 @@ class Api:
         self.csrf = ""
 
     def login(self, username: str, password: str = DEMO_PASSWORD) -> Api:
-        """Log in through the form, as a browser would."""
+        """Log in with the login form's POST, as a browser would, and take the session's CSRF token.
+
+        The form's page is not fetched first: its CSRF cookie is set here as the page sets it (the
+        login page has tests of its own, tests/access). The session's CSRF token, which every page
+        carries, is read from the session's row: rendering the form and a page for it cost more than
+        the login itself, paid by some 3,000 logins a run.
+        """
         self.client.cookies.clear()
-        page = self.client.get("/login")
-        token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        token = secrets.token_urlsafe(32)
+        self.client.cookies.set(LOGIN_CSRF_COOKIE, token, domain=self._cookie_domain())
         response = self.client.post(
             "/login",
             data={"username": username, "password": password, "csrf_token": token, "next": "/"},
             follow_redirects=False,
         )
         assert response.status_code == 303, response.text
-        # The token is in every page; the map's shell is the lightest (the home page counts its tiles:
-        # three times the CPU, paid by every login of the suite). The home page has tests of its own.
-        shell = self.client.get("/map")
-        self.csrf = shell.text.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
+        services = self.client.app.state.services  # type: ignore[attr-defined]
+        secret = services.settings.secret_key.get_secret_value()
+        digest = digest_token(self.client.cookies[SESSION_COOKIE], secret=secret)
+        with services.sessions() as session:
+            found = select(LoginSession.csrf_token).where(LoginSession.token_digest == digest)
+            self.csrf = session.scalars(found).one()
         return self
+
+    def _cookie_domain(self) -> str:
+        """The domain the cookie jar files the server's cookies under (a host without a dot gets `.local`)."""
+        host = self.client.base_url.host
+        return host if "." in host else f"{host}.local"
 
     def get(self, path: str, **kwargs: Any) -> Any:
         """GET with the session cookie."""
@@ -414,6 +476,23 @@ def browser(chromium: Any) -> Iterator[Any]:
     yield chromium
     for context in chromium.contexts:
         context.close()
+
+
+def log_in_context(context: Any, server: str, username: str, password: str = DEMO_PASSWORD) -> str:
+    """Log a browser context in with the login form's own requests; the session's CSRF token.
+
+    The form is fetched and posted by the context's request client, which shares the context's
+    cookies: the pages opened afterwards are logged in, without Chromium rendering the login page
+    and the home page's chart (about a CPU-second per login). Tests of the login page itself and
+    of the home page still log in through the form.
+    """
+    form = context.request.get(f"{server}/login").text()
+    token = form.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    fields = {"username": username, "password": password, "csrf_token": token, "next": "/"}
+    answer = context.request.post(f"{server}/login", form=fields, max_redirects=0)
+    assert answer.status == 303, answer.text()
+    shell = context.request.get(f"{server}/map").text()  # every page carries the token; the map's shell is light
+    return shell.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
 
 
 @pytest.fixture(scope="module")

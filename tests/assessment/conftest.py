@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from tests.assessment import small_world
 from tests.conftest import BACKENDS, fresh_database, scratch_postgres
-from zhili.core import migrate
 from zhili.core.db import make_engine
 
 
@@ -18,8 +17,7 @@ from zhili.core.db import make_engine
 def small_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """A fresh database holding the small world (once per module and backend)."""
     if request.param == "postgres":  # a scratch database of its own: the test database holds the world
-        url = scratch_postgres("assess")
-        migrate.upgrade(url)
+        url = scratch_postgres("assess", migrated=True)
         engine = make_engine(url)
     else:
         _url, engine = fresh_database("sqlite", tmp_path_factory.mktemp("assess"), "small")

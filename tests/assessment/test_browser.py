@@ -24,7 +24,7 @@ def test_a_township_leader_goes_from_the_ranking_to_the_breakdown(browser: Any, 
 
 
 def test_the_ranking_fits_a_phone(browser: Any, server: str) -> None:
-    page = _login(browser, server, "huzhen", PHONE)
+    page = _login(browser, server, "huzhen", PHONE, home=False)
     page.goto(f"{server}/assessment?month=2026-06")
     assert page.locator("#ranking tr.own").count() == 1
     assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]

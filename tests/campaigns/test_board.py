@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session, sessionmaker
+from tests.buffered_client import BufferedTestClient
 from tests.campaigns.board_helpers import Expected, expected_tasks, seed_campaign
 from tests.conftest import START, Api, World
 
@@ -276,7 +277,7 @@ def quick_board_client(
     app = create_app(Settings(environment="test", database_url=world.url), clock=clock, engine=world.engine)
     app.state.services.sessions = sessions
     app.state.services.read_sessions = sessions
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with BufferedTestClient(app, raise_server_exceptions=False) as client:
         yield client
 
 

@@ -6,12 +6,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 from tests.campaigns.task_helpers import dispatch_typhoon, point_in, task_of
-from tests.conftest import World
+from tests.conftest import World, log_in_context
 
 from zhili.campaigns.dispatch.closing import close_campaign
 from zhili.core.auth import system_actor
 from zhili.core.clock import FrozenClock, SystemClock
-from zhili.demo.build import DEMO_PASSWORD
 
 
 def test_a_party_member_claims_and_reports_from_the_phone(browser: Any, server: str, sqlite_world: World) -> None:
@@ -25,12 +24,8 @@ def test_a_party_member_claims_and_reports_from_the_phone(browser: Any, server: 
         permissions=["geolocation"],
     )
     try:
+        log_in_context(context, server, "partymember")
         page = context.new_page()
-        page.goto(f"{server}/login")
-        page.fill("input[name=username]", "partymember")
-        page.fill("input[name=password]", DEMO_PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{server}/")
         page.goto(f"{server}/tasks")
         page.locator(f"form[action='/tasks/{task.id}/claim'] button").click()
         page.goto(f"{server}/tasks/{task.id}")

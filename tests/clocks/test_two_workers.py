@@ -13,7 +13,6 @@ from tests.conftest import scratch_postgres
 from zhili.clocks.firing import fire_due
 from zhili.clocks.models import Timer
 from zhili.clocks.reminders import REMIND, fire_reminders
-from zhili.core import migrate
 from zhili.core.clock import FrozenClock
 from zhili.core.db import make_engine, make_session_factory
 from zhili.notify.models import InboxItem, Notification
@@ -24,8 +23,7 @@ NOW = datetime(2026, 7, 23, 7, 0, tzinfo=UTC)
 
 
 def test_two_workers_share_the_load_and_fire_each_timer_once() -> None:
-    url = scratch_postgres("zhili_timers_two_workers")
-    migrate.upgrade(url)
+    url = scratch_postgres("zhili_timers_two_workers", migrated=True)
     engine = make_engine(url)
     with Session(engine) as session:
         session.execute(insert(Person), [{"name": f"p{i}"} for i in range(50)])

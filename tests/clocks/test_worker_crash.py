@@ -24,11 +24,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.orm import Session
-from tests.conftest import scratch_postgres
+from tests.conftest import migrated_database
 
 from zhili.clocks.models import Timer
 from zhili.clocks.reminders import REMIND
-from zhili.core import migrate
 from zhili.core.db import make_engine
 from zhili.notify.models import InboxItem, Notification
 from zhili.org.models import Person
@@ -106,8 +105,7 @@ def _wait_for(what: str, condition: Callable[[], bool], timeout: float = 180) ->
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_a_killed_worker_fires_every_timer_exactly_once_in_effect(backend: str, tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'timers.sqlite'}" if backend == "sqlite" else scratch_postgres("zhili_timers_crash")
-    migrate.upgrade(url)
+    url = migrated_database(backend, tmp_path, "zhili_timers_crash")
     _schedule(url)
     log = tmp_path / "worker.log"
     first = _worker(url, log)

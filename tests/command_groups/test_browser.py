@@ -39,7 +39,7 @@ def test_a_group_is_opened_instructed_and_answered_live(browser: Any, server: st
     centre.wait_for_selector("#instructions details")
     group_url = centre.url.split("#", 1)[0]
 
-    phone = _login(browser, server, "gridworker", PHONE)
+    phone = _login(browser, server, "gridworker", PHONE, home=False)
     phone.goto(f"{server}/inbox")
     told = phone.locator("li.inbox-item", has_text="新指令，请签收").first
     assert "指挥组指令" in told.inner_text()

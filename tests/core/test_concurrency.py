@@ -16,11 +16,11 @@ import httpx
 import pytest
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
-from tests.conftest import BACKENDS, live_server, loopback_client, scratch_postgres
+from tests.conftest import BACKENDS, live_server, loopback_client, migrated_database
 
 from zhili.access.service import create_account
 from zhili.app import create_app
-from zhili.core import audit, migrate
+from zhili.core import audit
 from zhili.core.auth import system_actor
 from zhili.core.clock import SystemClock
 from zhili.core.db import make_engine
@@ -46,7 +46,6 @@ class Live:
 
 
 def _seed(url: str) -> Engine:
-    migrate.upgrade(url)
     engine = make_engine(url)
     actor, clock = system_actor("test"), SystemClock()
     with Session(engine, expire_on_commit=False) as session:
@@ -75,10 +74,7 @@ def _token(base: str) -> str:
 @pytest.fixture(scope="module", params=BACKENDS)
 def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     backend = request.param
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.sqlite'}"
-    else:
-        url = scratch_postgres("zhili_concurrency")
+    url = migrated_database(backend, tmp_path_factory.mktemp("live"), "zhili_concurrency")
     engine = _seed(url)
     app = create_app(Settings(environment="test", database_url=url), engine=engine)
     with live_server(app) as base:

@@ -8,9 +8,9 @@ from tests.conftest import postgres_url, scratch_postgres
 from zhili.core.db import make_engine
 
 
-def derived_database(suffix: str) -> str:
-    """The URL of a new, empty database `<test database>_<suffix>` on the test server."""
-    return scratch_postgres(f"{postgres_url().rsplit('/', 1)[1].split('?')[0]}_{suffix}")
+def derived_database(suffix: str, *, migrated: bool = False) -> str:
+    """The URL of a new database `<test database>_<suffix>` on the test server: empty, or at the newest migration."""
+    return scratch_postgres(f"{postgres_url().rsplit('/', 1)[1].split('?')[0]}_{suffix}", migrated=migrated)
 
 
 def libpq_url(url: str) -> str:

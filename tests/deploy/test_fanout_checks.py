@@ -9,7 +9,6 @@ from sqlalchemy import Engine, delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from tests.deploy.pg import derived_database
-from zhili.core import migrate
 from zhili.core.db import make_engine
 from zhili.notify.models import InboxItem, Notification, OutboxMessage
 from zhili.org.models import Person
@@ -19,8 +18,7 @@ NOW = datetime(2026, 7, 23, 7, 0, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 def engine() -> Engine:
-    url = derived_database("fanout")
-    migrate.upgrade(url)
+    url = derived_database("fanout", migrated=True)
     engine = make_engine(url)
     with engine.begin() as connection:
         connection.execute(insert(Person), [{"id": 1, "name": "甲"}, {"id": 2, "name": "乙"}])

@@ -8,6 +8,7 @@ from pathlib import Path
 from alembic import command
 from fastapi.testclient import TestClient
 
+from tests.conftest import migrated_database
 from zhili.app import create_app
 from zhili.core import migrate
 from zhili.core.health import expected_revision
@@ -19,8 +20,7 @@ def client_for(url: str) -> TestClient:
 
 
 def test_a_process_on_a_database_at_the_head_is_ready(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'ready.sqlite'}"
-    migrate.upgrade(url)
+    url = migrated_database("sqlite", tmp_path, "ready")
     with client_for(url) as client:
         assert client.get("/healthz").json() == {"status": "ok"}
         response = client.get("/readyz")
@@ -29,8 +29,7 @@ def test_a_process_on_a_database_at_the_head_is_ready(tmp_path: Path) -> None:
 
 
 def test_a_database_behind_the_code_is_not_ready_and_says_what_to_run(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'behind.sqlite'}"
-    migrate.upgrade(url)
+    url = migrated_database("sqlite", tmp_path, "behind")
     command.downgrade(migrate.alembic_config(url), "-1")
     with client_for(url) as client:
         assert client.get("/healthz").status_code == 200  # alive: restarting it would not help
@@ -52,8 +51,7 @@ def test_a_database_that_does_not_answer_is_not_ready(tmp_path: Path) -> None:
 
 
 def test_readiness_does_not_wait_for_a_long_write(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'busy.sqlite'}"
-    migrate.upgrade(url)
+    url = migrated_database("sqlite", tmp_path, "busy")
     writer = sqlite3.connect(tmp_path / "busy.sqlite", isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")  # another process in the middle of a write transaction
     try:

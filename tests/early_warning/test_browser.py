@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from zhili.demo.build import DEMO_PASSWORD
+from tests.conftest import log_in_context
 
 PHONE = {"width": 390, "height": 844}
 DESK = {"width": 1280, "height": 860}
 
 
-def _login(browser: Any, server: str, username: str, viewport: dict[str, int]) -> Any:
-    page = browser.new_context(viewport=viewport).new_page()
-    page.goto(f"{server}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{server}/")
+def _login(browser: Any, server: str, username: str, viewport: dict[str, int], *, home: bool = True) -> Any:
+    """A page logged in (by the login form's requests), on the home page or, with `home=False`, on none yet."""
+    context = browser.new_context(viewport=viewport)
+    log_in_context(context, server, username)
+    page = context.new_page()
+    if home:
+        page.goto(f"{server}/")
     return page
 
 
@@ -42,7 +42,7 @@ def test_the_centre_reads_a_warning_and_its_firm_and_records_a_verdict(browser: 
 
 
 def test_the_labour_unit_on_a_phone_gets_cards_that_fit(browser: Any, server: str) -> None:
-    page = _login(browser, server, "qj-hrss", PHONE)
+    page = _login(browser, server, "qj-hrss", PHONE, home=False)
     page.goto(f"{server}/warnings")
     assert page.locator("li.warning").count() > 0
     assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]

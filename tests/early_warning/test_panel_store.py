@@ -9,9 +9,8 @@ import numpy as np
 import pytest
 from sqlalchemy.orm import Session
 
-from tests.conftest import BACKENDS, scratch_postgres
+from tests.conftest import BACKENDS, migrated_database
 from tests.early_warning.helpers import code
-from zhili.core import migrate
 from zhili.core.db import make_engine
 from zhili.core.months import Month
 from zhili.early_warning import register
@@ -27,8 +26,7 @@ NOW = datetime(2026, 7, 23, tzinfo=UTC)
 
 @pytest.fixture(params=BACKENDS)
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'panel.sqlite'}" if request.param == "sqlite" else scratch_postgres("panel")
-    migrate.upgrade(url)
+    url = migrated_database(request.param, tmp_path, "panel")
     engine = make_engine(url)
     with Session(engine) as session:
         firms = [

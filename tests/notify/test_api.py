@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
+from tests.buffered_client import BufferedTestClient
 from tests.conftest import Api, World
 
 from zhili.access.models import Account
@@ -192,7 +193,7 @@ def quick_stream_client(world: World, sessions: sessionmaker[Session], clock: Fr
     app = create_app(settings, clock=clock, engine=world.engine)
     app.state.services.sessions = sessions
     app.state.services.read_sessions = sessions
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with BufferedTestClient(app, raise_server_exceptions=False) as client:
         yield client
 
 

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from tests.conftest import migrated_database
 from tests.notify.helpers import webhook_receiver
 from typer.testing import CliRunner
 
 from zhili.cli import app
-from zhili.core import migrate
 from zhili.core.clock import SystemClock
 from zhili.core.db import make_engine
 from zhili.notify.models import OutboxMessage, WebhookEndpoint
@@ -21,9 +21,8 @@ runner = CliRunner()
 
 
 def test_the_worker_drains_the_outbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    url = migrated_database("sqlite", tmp_path, "w")
     monkeypatch.setenv("ZHILI_DATABASE_URL", url)
-    migrate.upgrade(url)
     engine = make_engine(url)
     with webhook_receiver() as (receiver_url, receiver):
         with Session(engine) as session:
@@ -61,9 +60,8 @@ def test_the_worker_drains_the_outbox(tmp_path: Path, monkeypatch: pytest.Monkey
 
 
 def test_notify_send_queues_for_a_division(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    url = f"sqlite:///{tmp_path / 's.sqlite'}"
+    url = migrated_database("sqlite", tmp_path, "s")
     monkeypatch.setenv("ZHILI_DATABASE_URL", url)
-    migrate.upgrade(url)
     result = runner.invoke(app, ["notify", "send", "--title", "防台通知", "--division", "330825", "--severity", "red"])
     assert result.exit_code == 0, result.output
     assert "0 inbox items" in result.output  # an empty database: nobody there

@@ -20,10 +20,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
-from tests.conftest import scratch_postgres
+from tests.conftest import migrated_database
 from tests.notify.helpers import Receiver, webhook_receiver
 
-from zhili.core import migrate
 from zhili.core.clock import SystemClock
 from zhili.core.db import make_engine
 from zhili.notify.models import DeliveryAttempt, OutboxMessage, WebhookEndpoint
@@ -103,8 +102,7 @@ def _reader(url: str) -> Engine:
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_a_killed_worker_loses_nothing_and_receivers_apply_each_message_once(backend: str, tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'crash.sqlite'}" if backend == "sqlite" else scratch_postgres("zhili_notify_crash")
-    migrate.upgrade(url)
+    url = migrated_database(backend, tmp_path, "zhili_notify_crash")
     log = tmp_path / "worker.log"
     with webhook_receiver(Receiver(delay=0.005)) as (receiver_url, receiver):
         queued = _queue(url, f"{receiver_url}/hook")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from sqlalchemy import text
 from tests.scope.oracle import Facts, Login
@@ -54,7 +55,7 @@ def _ends(values: list[int]) -> list[int]:
 
 
 class Pools:
-    """The probes of every covered operation, built once per world."""
+    """The probes of every covered operation, built once per world (the ids they share, once per world too)."""
 
     def __init__(self, world: Facts, logins: list[Login], seeded: Seeded) -> None:
         self.world = world
@@ -65,6 +66,7 @@ class Pools:
 
     # Organisation -------------------------------------------------------------------------------
 
+    @cached_property
     def division_codes(self) -> list[str]:
         """Each block's first child and each strip's root, their parents, a sibling; the province; unknown codes."""
         children: dict[str, list[str]] = {}
@@ -84,7 +86,7 @@ class Pools:
         known = self.divisions
         return [
             Probe(f"/api/v1/org/divisions/{code}{suffix}", lambda lg, c=code: c in known and lg.reaches_place(c))
-            for code in self.division_codes()
+            for code in self.division_codes
         ]
 
     def contacts_probes(self) -> list[Probe]:
@@ -96,9 +98,10 @@ class Pools:
                 lambda lg, c=code: c in known and lg.reaches_place(c),
                 lambda lg, c=code: world.contacts_shown(lg, c),
             )
-            for code in self.division_codes()
+            for code in self.division_codes
         ]
 
+    @cached_property
     def department_ids(self) -> list[int]:
         """Each strip's unit; per root a unit inside it and one in the county around it; an unknown id."""
         found = {NOWHERE}
@@ -115,11 +118,17 @@ class Pools:
         world = self.world
         return [
             Probe(f"/api/v1/org/departments/{d}{suffix}", lambda lg, d=d: world.department_visible(lg, d))
-            for d in self.department_ids()
+            for d in self.department_ids
         ]
 
     def person_probes(self) -> list[Probe]:
         """Per login: itself, another visible person, a person of its county it may not see."""
+        world = self.world
+        return [Probe(f"/api/v1/org/people/{p}", lambda lg, p=p: world.person_visible(lg, p)) for p in self.person_ids]
+
+    @cached_property
+    def person_ids(self) -> list[int]:
+        """The people of `person_probes`."""
         world = self.world
         found = {NOWHERE}
         everyone = sorted(world.posts_of)
@@ -130,7 +139,7 @@ class Pools:
             near = [p for p in everyone if any(world.posts[q][2].startswith(county) for q in world.posts_of[p])]
             found |= set(_first([p for p in near if p != login.person_id and world.person_visible(login, p)]))
             found |= set(_first([p for p in near if not world.person_visible(login, p)]))
-        return [Probe(f"/api/v1/org/people/{p}", lambda lg, p=p: world.person_visible(lg, p)) for p in sorted(found)]
+        return sorted(found)
 
     def enforcement_probes(self) -> list[Probe]:
         """Which unit enforces at a place: the place must be reached."""
@@ -145,6 +154,7 @@ class Pools:
 
     # Cases --------------------------------------------------------------------------------------
 
+    @cached_property
     def case_ids(self) -> list[int]:
         """Per login two visible cases and one of its county it may not see; cases seen only by help,
         by routing, by their reporter, and a lead outside its own area."""
@@ -178,7 +188,7 @@ class Pools:
                 lambda lg, c=c: world.case_visible(lg, c),
                 lambda _lg, c=c: world.case_record_people(c) | {-c},
             )
-            for c in self.case_ids()
+            for c in self.case_ids
         ]
 
     def enterprise_probes(self) -> list[Probe]:
@@ -198,7 +208,7 @@ class Pools:
     def case_photo_probes(self) -> list[Probe]:
         """`/cases/photos/{id}`: seen with its case."""
         world = self.world
-        chosen = [c for c in self.case_ids() if c != NOWHERE][::2]
+        chosen = [c for c in self.case_ids if c != NOWHERE][::2]
         listed = ",".join(str(c) for c in chosen)
         rows = world.conn.execute(
             text(f"SELECT MIN(id), case_id FROM case_photos WHERE case_id IN ({listed}) GROUP BY case_id")  # noqa: S608 - ints
@@ -286,16 +296,16 @@ class Pools:
                 f"/api/v1/assessment/subjects/division/{code}/{lines}",
                 lambda lg, c=code: c in known and len(c) in {6, 9} and lg.reaches_place(c),
             )
-            for code in self.division_codes()
+            for code in self.division_codes
         ]
         found += [
             Probe(
                 f"/api/v1/assessment/subjects/unit/{d}/{lines}",
                 lambda lg, d=d: world.department_visible(lg, d) and len(world.departments[d]) >= 6,
             )
-            for d in self.department_ids()
+            for d in self.department_ids
         ]
-        people = [probe.url.rsplit("/", 1)[1] for probe in self.person_probes()]
+        people = [str(p) for p in self.person_ids]
         found += [
             Probe(
                 f"/api/v1/assessment/subjects/person/{p}/{lines}&county=330825",

@@ -20,6 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session, sessionmaker
+from tests.buffered_client import BufferedTestClient
 from tests.campaigns.board_helpers import apply_pattern, seed_campaign
 from tests.campaigns.task_helpers import actor_of
 from tests.cases.test_flow import PARKING, PNG, fushan_point, report_body
@@ -297,7 +298,7 @@ def matrix(world: World) -> Iterator[Matrix]:
         )
         app.state.services.sessions = sessions
         app.state.services.read_sessions = sessions
-        with TestClient(app, raise_server_exceptions=False) as client:
+        with BufferedTestClient(app, raise_server_exceptions=False) as client:
             seeded.cases.append(_report_elsewhere(client, sessions))
             tokens = {username: _token(client, username) for username in LOGINS}
             facts = Facts(conn).load()

@@ -1,4 +1,8 @@
-"""The web UI in a real headless Chromium: log in, browse the organisation, see Quzhou on the map."""
+"""The web UI in a real headless Chromium: log in, browse the organisation, see Quzhou on the map.
+
+The organisation test logs in through the form; the others log in with the form's requests
+(`log_in_context`) and start where they work, not on the home page (it has browser tests of its own).
+"""
 
 from __future__ import annotations
 
@@ -8,13 +12,17 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 from tests.cases.test_flow import PNG, fushan_point
-from tests.conftest import World
+from tests.conftest import World, log_in_context
 
 from zhili.demo.build import DEMO_PASSWORD
 
 
-def _login(browser: Any, server: str, username: str) -> Any:
+def _login(browser: Any, server: str, username: str, *, through_form: bool = False) -> Any:
+    """A page logged in: through the form (landing on the home page), or by its requests (on no page yet)."""
     page = browser.new_page(viewport={"width": 1280, "height": 860})
+    if not through_form:
+        log_in_context(page.context, server, username)
+        return page
     page.goto(f"{server}/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", DEMO_PASSWORD)
@@ -54,7 +62,7 @@ def test_the_map_shows_quzhou_with_its_layers(browser: Any, server: str) -> None
 
 
 def test_the_org_browser_shows_the_longyou_network(browser: Any, server: str) -> None:
-    page = _login(browser, server, "ly-centre")
+    page = _login(browser, server, "ly-centre", through_form=True)
     page.goto(f"{server}/org")
     page.wait_for_url(f"{server}/org/divisions/330825")
     counts = page.inner_text("#role-counts")

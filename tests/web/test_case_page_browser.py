@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tests.cases.test_flow import PNG, fushan_point, unit
-from tests.conftest import World, live_server
+from tests.conftest import World, live_server, log_in_context
 
 from zhili.access.models import Account
 from zhili.access.service import create_account
@@ -50,20 +50,22 @@ def server(sqlite_world: World) -> Iterator[str]:
         yield base
 
 
+# The session's CSRF token of each logged-in page (every page carries it; these may not have loaded one yet).
+CSRF: dict[Any, str] = {}
+
+
 def _login(browser: Any, server: str, username: str, viewport: dict[str, int], **options: Any) -> Any:
+    """A page logged in by the login form's requests (`log_in_context`), on no page yet."""
     context = browser.new_context(viewport=viewport, **options)
+    token = log_in_context(context, server, username)
     page = context.new_page()
-    page.goto(f"{server}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{server}/")
+    CSRF[page] = token
     return page
 
 
 def _api(page: Any, server: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Call the JSON API with the page's session (the page's CSRF token)."""
-    token = page.get_attribute("meta[name=csrf-token]", "content")
+    """Call the JSON API with the page's session (and its CSRF token)."""
+    token = CSRF[page]
     if body is None:
         response = page.request.get(f"{server}{path}")
     else:
@@ -159,7 +161,7 @@ def test_a_unit_replies_from_the_page_and_the_verifier_sees_the_evidence(
     photo = lead.request.post(
         f"{server}/api/v1/cases/{case['id']}/photos",
         multipart={"photo": {"name": "done.png", "mimeType": "image/png", "buffer": PNG}},
-        headers={"X-CSRF-Token": lead.get_attribute("meta[name=csrf-token]", "content")},
+        headers={"X-CSRF-Token": CSRF[lead]},
     ).json()
     case = _api(lead, server, f"/api/v1/cases/{case['id']}")
     evidence = [

@@ -4,7 +4,9 @@ Nobody is told by someone else that it is their turn: every step after the repor
 party's own inbox (收件箱), by opening the notification the previous step sent them, which leads
 straight to the part of the case page where they act. Each party logs in once and keeps their
 browser for their later turns, as people do. It runs twice: once with the field staff on phones
-and the desks on desks, once the other way round.
+and the desks on desks, once the other way round. The parties log in with the login form's requests
+(`log_in_context`), not by rendering the form and the home page: those have browser tests of their
+own, and rendering them was a third of this module's CPU.
 """
 
 from __future__ import annotations
@@ -17,9 +19,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 from tests.cases.test_flow import PNG, fushan_point
-from tests.conftest import World
-
-from zhili.demo.build import DEMO_PASSWORD
+from tests.conftest import World, log_in_context
 
 DESK = {"width": 1280, "height": 860}
 PHONE = {"width": 390, "height": 844}
@@ -36,11 +36,7 @@ class Party:
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-        self.page.goto(f"{server}/login")
-        self.page.fill("input[name=username]", username)
-        self.page.fill("input[name=password]", DEMO_PASSWORD)
-        self.page.click("button[type=submit]")
-        self.page.wait_for_url(f"{server}/")
+        log_in_context(self.context, server, username)
 
     def follow(self, number: str, title: str) -> Any:
         """Open the inbox and the notification about this case that begins with `title`; land where they act."""

@@ -28,9 +28,9 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from tests.buffered_client import BufferedTestClient
 from tests.campaigns.board_helpers import apply_pattern
 from tests.conftest import START, Api, World
 from tests.web.page_text import Fragment, problems, read_page
@@ -277,7 +277,7 @@ def crawl(sqlite_world: World) -> Iterator[Crawl]:
         app.state.services.read_sessions = sessions
         found = Crawl()
         began = time.perf_counter()
-        with TestClient(app, raise_server_exceptions=False) as client:
+        with BufferedTestClient(app, raise_server_exceptions=False) as client:
             api = Api(client)
             for username in LOGINS:
                 crawl_login(api, username, start + (cases if username == "admin" else []), found)
