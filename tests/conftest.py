@@ -109,10 +109,17 @@ def scratch_postgres(name: str, *, migrated: bool = False) -> str:
     """
     base, own = postgres_url().rsplit("/", 1)
     template = _migrated_postgres(base, own) if migrated else None
-    name = f"{own}_{name}"
+    return recreate_database(base, f"{own}_{name}", template=template)
+
+
+def recreate_database(base: str, name: str, *, template: str | None = None, force: bool = False) -> str:
+    """Drop `name` on the server at `base` if it exists and create it again, empty or as a copy of `template`.
+
+    `force` ends other sessions on the old database first. Returns the new database's URL.
+    """
     admin = make_engine(f"{base}/postgres").execution_options(isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"' + (" WITH (FORCE)" if force else "")))
         connection.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
     admin.dispose()
     return f"{base}/{name}"
@@ -124,12 +131,7 @@ _MIGRATED_POSTGRES: list[str] = []  # the session's migrated database, the templ
 def _migrated_postgres(base: str, own: str) -> str:
     if not _MIGRATED_POSTGRES:
         name = f"{own}_migrated"
-        admin = make_engine(f"{base}/postgres").execution_options(isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        migrate.upgrade(f"{base}/{name}")
+        migrate.upgrade(recreate_database(base, name, force=True))
         _MIGRATED_POSTGRES.append(name)
     return _MIGRATED_POSTGRES[0]
 

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import text
-
-from tests.conftest import postgres_url, scratch_postgres
-from zhili.core.db import make_engine
+from tests.conftest import postgres_url, recreate_database, scratch_postgres
 
 
 def derived_database(suffix: str, *, migrated: bool = False) -> str:
@@ -21,10 +18,4 @@ def libpq_url(url: str) -> str:
 def copied_database(suffix: str, template_url: str) -> str:
     """The URL of `<test database>_<suffix>`, a copy of the database at `template_url` (which nobody may hold)."""
     base, template = template_url.rsplit("/", 1)
-    name = f"{postgres_url().rsplit('/', 1)[1].split('?')[0]}_{suffix}"
-    admin = make_engine(f"{base}/postgres").execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    admin.dispose()
-    return f"{base}/{name}"
+    return recreate_database(base, f"{postgres_url().rsplit('/', 1)[1].split('?')[0]}_{suffix}", template=template)

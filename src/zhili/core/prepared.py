@@ -233,6 +233,8 @@ def _result_shape(statement: Executable) -> tuple[type[tuple[Any, ...]] | None, 
 def _driver(bind: Session | Connection) -> _Driver:
     """The DBAPI connection of `bind`'s transaction, begun if need be; cached for the transaction."""
     if isinstance(bind, Connection):
+        if not bind.in_transaction():
+            bind.begin()  # as Core's autobegin would: the caller commits or rolls back
         return _Driver(bind, bind.connection.driver_connection, bind.dialect, bind.dialect.loaded_dbapi.Error)
     cached: _Driver | None = bind.info.get(_DRIVER_KEY)
     if cached is not None and cached.transaction is bind.get_transaction():
