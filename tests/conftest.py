@@ -495,9 +495,13 @@ def log_in_context(context: Any, server: str, username: str, password: str = DEM
     return shell.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server(sqlite_world: World) -> Iterator[str]:
-    """The app on a real port over the SQLite demo world (the API tests cover PostgreSQL); a module may override it."""
+    """The app on a real port over the SQLite demo world (the API tests cover PostgreSQL); a module may override it.
+
+    One for the session: each app builds its point locators on the first report or map click (about
+    0.9 CPU-s), which every browser module paid again.
+    """
     app = create_app(Settings(environment="test", database_url=sqlite_world.url), engine=sqlite_world.engine)
     with live_server(app) as base:
         yield base
