@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Float, Integer, Select, String, case, cast, func, literal, null, select, union_all
@@ -123,8 +124,14 @@ def _penalty(penalty: Penalty, frame: Frame) -> Select[Any]:
     )
 
 
+@lru_cache(maxsize=32)
 def scored_facts(model: AssessmentModel, frame: Frame, kind: SubjectKind | None = None) -> CompoundSelect[Any]:
-    """Every fact of the county's month under this model (of one kind of subject), with its points (0: free)."""
+    """Every fact of the county's month under this model (of one kind of subject), with its points (0: free).
+
+    Remembered for the same model, frame and kind: building the statement (a union of some twenty
+    selects) and its cache key cost 20-50 ms, as much as running it, and every reading at one
+    instant (a ranking, its trend, the home page's standing, a breakdown) is the same statement.
+    """
     events = record.month_events(**frame.bounds)
     parts = [
         _indicator(indicator, frame, events, model.rating_scale)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from zhili.assessment.facts import PENALTY, Frame, scored_facts
@@ -52,8 +53,17 @@ def tallies(
     session: Session, model: AssessmentModel, frame: Frame, kind: SubjectKind | None = None
 ) -> dict[tuple[str, str, str], Tally]:
     """(subject kind, subject id, indicator) → its tally, from one GROUP BY over the month's facts (of one kind)."""
+    return {
+        (kind, str(subject), indicator): Tally(int(n), int(bad), float(points))
+        for kind, subject, indicator, n, bad, points in session.execute(_tallied(model, frame, kind))
+    }
+
+
+@lru_cache(maxsize=32)
+def _tallied(model: AssessmentModel, frame: Frame, kind: SubjectKind | None) -> Select[Any]:
+    """The GROUP BY of `tallies`, built once per model, frame and kind (as `scored_facts`; its cache key too)."""
     facts = scored_facts(model, frame, kind).subquery()
-    statement = select(
+    return select(
         facts.c.subject_kind,
         facts.c.subject_id,
         facts.c.indicator,
@@ -61,10 +71,6 @@ def tallies(
         func.coalesce(func.sum(facts.c.bad), 0),
         func.coalesce(func.sum(facts.c.points), 0.0),
     ).group_by(facts.c.subject_kind, facts.c.subject_id, facts.c.indicator)
-    return {
-        (kind, str(subject), indicator): Tally(int(n), int(bad), float(points))
-        for kind, subject, indicator, n, bad, points in session.execute(statement)
-    }
 
 
 def score_subject(model: AssessmentModel, score: SubjectScore, found: dict[str, Tally]) -> SubjectScore:

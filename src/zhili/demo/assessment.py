@@ -3,10 +3,10 @@
 The demo's cases leave late phases on their timelines but the clock's ladder never ran over them, so
 no card was issued: here each late phase gets the yellow card the ladder would have given at its due
 time, and a red card when it ended more than two days late (`cases.supervision.insert_cards`). Every
-township and unit rates whom it worked with last month (`assessment.ratings.insert_many`), and every
-month of the year before last is closed as a centre would (`assessment.closing.close_month`), so the
-ranking's trend reads frozen months and only last month and this one are scored live (a page scoring
-three open months of the trend took three times the CPU). All deterministic from the seed.
+township and unit rates whom it worked with last month (`assessment.ratings.insert_many`), and the
+trend's months before last are closed as a centre would (`assessment.closing.close_month`), so this
+month's ranking scores only last month and this one live (scoring two more open months of its trend
+took twice the CPU). All deterministic from the seed.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from zhili.assessment import closing, ratings
 from zhili.assessment.model import SubjectKind
 from zhili.assessment.period import Month
+from zhili.assessment.queries import TREND_MONTHS
 from zhili.cases import record_queries, supervision
 from zhili.core.auth import system_actor
 from zhili.core.clock import FrozenClock
@@ -29,7 +30,7 @@ from zhili.org.division_code import DivisionCode, DivisionLevel
 
 COUNTIES = (KECHENG, LONGYOU)
 RED_AFTER = timedelta(days=2)
-CLOSED_MONTHS = 11  # the months before last that the demo closes: the year's cases begin 12 months back
+CLOSED_MONTHS = TREND_MONTHS - 2  # the months before last that the demo closes: the rest of this month's trend
 UNIT_PHASES = frozenset({"sign", "handle"})
 SCORES = (5, 4, 5, 3, 4, 5, 4, 2, 5, 4)
 
