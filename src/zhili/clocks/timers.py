@@ -40,20 +40,25 @@ class TimerSpec:
 
 def schedule(session: Session, timers: Iterable[TimerSpec], *, now: datetime) -> int:
     """Insert timers in one statement; the number written."""
-    rows = [
-        {
-            "kind": t.kind,
-            "subject_id": t.subject_id,
-            "step": t.step,
-            "generation": t.generation,
-            "share": t.share,
-            "due_at": t.due_at,
-            "payload": json.dumps(dict(t.payload), ensure_ascii=False),
-            "created_at": now,
-            "calendar_basis": t.calendar_basis,
-        }
-        for t in timers
-    ]
+    rows = []
+    payload: Mapping[str, Any] | None = None
+    text = ""
+    for t in timers:
+        if t.payload is not payload:  # a ladder's rungs share one payload: encode it once
+            payload, text = t.payload, json.dumps(dict(t.payload), ensure_ascii=False)
+        rows.append(
+            {
+                "kind": t.kind,
+                "subject_id": t.subject_id,
+                "step": t.step,
+                "generation": t.generation,
+                "share": t.share,
+                "due_at": t.due_at,
+                "payload": text,
+                "created_at": now,
+                "calendar_basis": t.calendar_basis,
+            }
+        )
     if len(rows) == 1:
         _INSERT.run(session, rows[0])
     elif rows:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from sqlalchemy import Connection, Executable, exc
@@ -54,21 +54,20 @@ class _Form:
     columns: tuple[TypeEngine[Any], ...]
     dialect: Dialect
     results: tuple[_Convert | None, ...] | None = None  # found on the first result: they need the driver's types
+    names: tuple[str, ...] = field(init=False)
+    converted: tuple[tuple[int, _Convert], ...] = field(init=False)  # the binds that have a conversion
+
+    def __post_init__(self) -> None:
+        self.names = tuple(name for name, _ in self.binds)
+        self.converted = tuple((n, convert) for n, (_, convert) in enumerate(self.binds) if convert is not None)
 
     def bind(self, params: Params) -> Sequence[Any] | dict[str, Any]:
         """The driver's parameters: converted by each bind's type, in order or by name."""
         defaults = self.defaults
-        if self.positional:
-            return [
-                (convert(value) if convert else value)
-                for name, convert in self.binds
-                for value in (params[name] if name in params else defaults[name],)
-            ]
-        return {
-            name: (convert(value) if convert else value)
-            for name, convert in self.binds
-            for value in (params[name] if name in params else defaults[name],)
-        }
+        values = [params[name] if name in params else defaults[name] for name in self.names]
+        for index, convert in self.converted:
+            values[index] = convert(values[index])
+        return values if self.positional else dict(zip(self.names, values, strict=True))
 
     def rows(self, cursor: Any, raws: Sequence[Sequence[Any]]) -> list[Any]:
         """Result rows, each column converted by its type, fields named as the statement's columns.
