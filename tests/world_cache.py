@@ -1,18 +1,22 @@
 """The demo world built once and cached across test runs, keyed by what it is built from.
 
-Building the demo world (the Quzhou divisions, a year of cases, the logins) costs about 20 CPU-seconds
+Building the demo world (the Quzhou divisions, a year of cases, the logins) costs about 30 CPU-seconds
 on SQLite and more on PostgreSQL. A run instead copies a template:
 
-- SQLite: `.cache/test-worlds/world-<key>.sqlite`, copied to the session's temporary directory;
+- SQLite: `world-<key>.sqlite` in the machine's cache directory (`CACHE`), copied to the session's
+  temporary directory;
 - PostgreSQL: a database `zhili_tpl_<key>` on the test server, copied with
   `CREATE DATABASE <the test database> TEMPLATE zhili_tpl_<key>` (a file copy).
 
-The key is a SHA-256 over every source and data file of the `zhili` package (its generators write
-through the services, so any of them can change the world), the locked dependencies, the seed, the
-clock and the test password hasher's parameters. A change to any of them builds a new template;
-`ZHILI_TEST_REBUILD_WORLDS=1` rebuilds regardless; deleting `.cache/test-worlds` (or the
-`zhili_tpl_*` databases) has the same effect. Builders take a lock (a file lock for SQLite, an
-advisory lock for PostgreSQL), so concurrent sessions build a template once.
+Both outlive the work tree: every worktree and fresh clone on the machine (CI runs in one) finds the
+templates of its key already built. The key is a SHA-256 over every source and data file of the
+`zhili` package (its generators write through the services, so any of them can change the world),
+the locked dependencies, the seed, the clock and the test password hasher's parameters. A change to
+any of them builds a new template; `ZHILI_TEST_REBUILD_WORLDS=1` rebuilds regardless; deleting the
+cache directory (or the `zhili_tpl_*` databases) has the same effect. The few most recently used
+templates of other keys are kept (worktrees testing different code share them). Builders take a
+lock (a file lock for SQLite, an advisory lock for PostgreSQL), so concurrent sessions build a
+template once.
 """
 
 from __future__ import annotations
@@ -39,12 +43,16 @@ from zhili.demo.build import build_demo
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "src" / "zhili"
-CACHE = ROOT / ".cache" / "test-worlds"
+# Outside the work tree, so that other worktrees and fresh clones (CI's) on the machine reuse the files.
+CACHE = Path(
+    os.environ.get("ZHILI_TEST_CACHE")
+    or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "zhili" / "test-worlds"
+)
 # Files the world cannot depend on: the pages' templates and browser assets.
 NOT_IN_KEY = frozenset({".html", ".js", ".css", ".png", ".svg", ".md"})
 TEMPLATE_PREFIX = "zhili_tpl_"
 LOCK_ID = 2_023_110_601  # the PostgreSQL advisory lock taken while a template is built
-KEPT_TEMPLATES = 4  # of other keys, on a shared server
+KEPT_TEMPLATES = 4  # of other keys, on a shared server or in the shared cache directory
 VERSION = "1"  # bump when this module builds templates differently
 
 
@@ -92,14 +100,13 @@ def sqlite_world(target: Path, *, key: str, start: datetime) -> str:
     with _file_lock(CACHE / "sqlite.lock"):
         if rebuild_forced() or not template.exists():
             _build_sqlite_template(template, start)
-    shutil.copyfile(template, target)
+        _copy_template(template, target)
     return f"sqlite:///{target}"
 
 
 def _build_sqlite_template(template: Path, start: datetime) -> None:
-    for old in CACHE.glob("world-*.sqlite*"):
-        old.unlink()
     partial = template.with_name(template.name + ".partial")
+    partial.unlink(missing_ok=True)
     url = f"sqlite:///{partial}"
     migrate.upgrade(url)
     engine = make_engine(url)
@@ -118,15 +125,26 @@ def migrated_sqlite(target: Path) -> str:
     template = CACHE / f"migrated-{_migrated_key()}.sqlite"
     with _file_lock(CACHE / "migrated.lock"):
         if not template.exists():
-            for old in CACHE.glob("migrated-*.sqlite*"):
-                old.unlink()
             partial = template.with_name(template.name + ".partial")
             partial.unlink(missing_ok=True)
             migrate.upgrade(f"sqlite:///{partial}")
             _fold_log(partial, journal_mode="WAL")  # as a migrated file is: readers never wait for a writer
             partial.rename(template)
-    shutil.copyfile(template, target)
+        _copy_template(template, target)
     return f"sqlite:///{target}"
+
+
+def _copy_template(template: Path, target: Path) -> None:
+    """Copy a template (under its lock) and mark it used; the least recently used of other keys go."""
+    shutil.copyfile(template, target)
+    template.touch()
+    kind = template.name.split("-", 1)[0]
+    others = sorted(
+        (p for p in CACHE.glob(f"{kind}-*.sqlite") if p != template), key=lambda p: p.stat().st_mtime, reverse=True
+    )
+    # Under the lock no build of this kind is running: a `.partial` file is what an interrupted one left.
+    for old in [*others[KEPT_TEMPLATES:], *CACHE.glob(f"{kind}-*.sqlite.partial")]:
+        old.unlink(missing_ok=True)
 
 
 @cache
