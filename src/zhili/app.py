@@ -40,7 +40,7 @@ from zhili.core.checkpoint import checkpointing
 from zhili.core.clock import Clock, SystemClock
 from zhili.core.db import make_engine, make_session_factory
 from zhili.core.health import not_ready
-from zhili.core.http import DbSession, Services
+from zhili.core.http import DbSession, Services, write_threads
 from zhili.core.limits import BodySizeLimitMiddleware, ControlCharacterGuardMiddleware, SecurityHeadersMiddleware
 from zhili.core.problems import problem_response
 from zhili.core.request_context import RequestIdMiddleware, configure_logging
@@ -105,6 +105,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
         sessions=make_session_factory(engine),
         read_sessions=make_session_factory(engine, read_only=True),
         clock=clock or SystemClock(),
+        write_threads=write_threads(engine),
     )
     app.state.renderer = Renderer(TEMPLATE_PACKAGES, settings.default_language, menu=menu_for)
     app.state.locators = LocatorCache()

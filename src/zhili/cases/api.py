@@ -28,7 +28,7 @@ from zhili.cases.schemas import (
 )
 from zhili.core import media
 from zhili.core.auth import CurrentActor
-from zhili.core.http import ClockDep, DbSession
+from zhili.core.http import ClockDep, DbSession, run_writes
 from zhili.core.idempotency import respond_once
 from zhili.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorQuery, Page
 from zhili.core.params import IdPath
@@ -46,7 +46,7 @@ Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
     response_model=CaseCreated,
     responses={201: {"headers": {"Location": {"description": "the whole record", "schema": {"type": "string"}}}}},
 )
-def report_case(
+async def report_case(
     body: CaseCreate,
     request: Request,
     session: DbSession,
@@ -59,20 +59,24 @@ def report_case(
     The answer is the new case in brief (its number, status, version, the unit it was routed to);
     its whole record is at the Location header.
     """
+    locators = request_locators(request)
 
     def create() -> CaseCreated:
-        case = service.report_case(session, data=body, actor=actor, clock=clock, locators=request_locators(request))
+        case = service.report_case(session, data=body, actor=actor, clock=clock, locators=locators)
         return queries.case_created(session, case)
 
-    return respond_once(
-        session,
-        owner=actor.audit_name,
-        key=idempotency_key,
-        request=("POST", "/api/v1/cases", body),
-        now=clock.now(),
-        create=create,
-        location=lambda created: str(created["links"]["self"]),
-    )
+    def answer() -> JSONResponse:
+        return respond_once(
+            session,
+            owner=actor.audit_name,
+            key=idempotency_key,
+            request=("POST", "/api/v1/cases", body),
+            now=clock.now(),
+            create=create,
+            location=lambda created: str(created["links"]["self"]),
+        )
+
+    return await run_writes(request, answer)
 
 
 @router.get("")
