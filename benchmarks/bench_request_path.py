@@ -159,15 +159,13 @@ class Split:
 
 
 def serve(name: str, port: int) -> None:
-    """Run one app under uvicorn with the options `zhili serve` uses (the server process's entry)."""
-    import uvicorn  # noqa: PLC0415
-
-    from zhili.core.serving import server_config  # noqa: PLC0415
+    """Run one app as `zhili serve` runs it (`core.serving.serve`: its options, the heap settled first)."""
+    from zhili.core.serving import serve as run  # noqa: PLC0415
 
     app = globals()[APPS[name]]()
     if name == "zhili":
         Split(Path(os.environ[SPLIT_FILE])).install()
-    uvicorn.Server(server_config(app, host="127.0.0.1", port=port)).run()
+    run(app, host="127.0.0.1", port=port)
 
 
 def split_counters(server: Server, path: Path) -> dict[str, list[float]]:

@@ -104,11 +104,9 @@ def _cli_actor() -> Actor:
 
 def _serve(application: FastAPI, *, host: str, port: int) -> None:
     """Serve the app with uvicorn until stopped."""
-    import uvicorn  # noqa: PLC0415 - imported when the command runs
+    from zhili.core.serving import serve  # noqa: PLC0415 - imported when the command runs
 
-    from zhili.core.serving import server_config  # noqa: PLC0415 - imported when the command runs
-
-    uvicorn.Server(server_config(application, host=host, port=port)).run()
+    serve(application, host=host, port=port)
 
 
 def _fail(exc: DomainError) -> typer.Exit:
@@ -210,6 +208,7 @@ def worker(
     killed at any moment loses nothing: what it had claimed comes due again after the lease.
     """
     from zhili.core.checkpoint import checkpointing  # noqa: PLC0415 - imported when the command runs
+    from zhili.core.serving import settle_heap  # noqa: PLC0415 - imported when the command runs
     from zhili.worker import Worker, build_jobs  # noqa: PLC0415 - imported when the command runs
 
     settings = _settings()
@@ -225,6 +224,7 @@ def worker(
         return
     runner.install_signal_handlers()
     console.print(f"worker running (database: {settings.database_url.split('@')[-1]}); SIGTERM or Ctrl+C stops it")
+    settle_heap()
     with checkpointing(engine):  # a drain above is a one-off: its commits checkpoint as SQLite does
         runner.run_forever()
     console.print("worker stopped")

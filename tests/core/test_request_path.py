@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import re
 from typing import Any
 
@@ -16,7 +17,7 @@ from tests.conftest import World
 from zhili.app import create_app
 from zhili.core.idempotency import respond_once
 from zhili.core.limits import ControlCharacterGuardMiddleware, _framing
-from zhili.core.serving import server_config
+from zhili.core.serving import server_config, settle_heap
 from zhili.core.settings import Settings
 
 
@@ -24,6 +25,17 @@ def test_the_server_runs_on_uvloop_and_httptools() -> None:
     config = server_config(None, host="127.0.0.1", port=8000)  # type: ignore[arg-type]  # never served
     assert (config.loop, config.http) == ("uvloop", "httptools")
     assert config.access_log is False  # RequestIdMiddleware logs each request once
+
+
+def test_a_server_leaves_what_startup_built_out_of_later_collections() -> None:
+    frozen_by_the_suite = gc.get_freeze_count()  # conftest freezes what the session imported
+    gc.unfreeze()
+    try:
+        settle_heap()
+        assert gc.get_freeze_count() >= frozen_by_the_suite > 10_000  # modules, classes, functions at least
+        assert gc.get_count()[0] < 100  # and the collection ran first
+    finally:
+        gc.freeze()
 
 
 def test_static_files_are_matched_before_any_api_route_or_page(sqlite_world: World) -> None:
