@@ -3,8 +3,8 @@
 Run as ``python benchmarks/bench_request_path.py [--requests 3000] [--reports 1000] [--seconds 5]`` from
 the project root. It builds a fresh SQLite file (``_setup.build_world``), issues an API token for the
 府山街道 grid worker, and starts two servers on loopback, each in its own process with
-``core.serving.serve`` (as ``zhili serve`` runs: the heap settled, then ``server_config``'s options: one worker, uvloop and httptools
-where installed, no access log):
+``core.serving.serve`` (as ``zhili serve`` runs: the heap settled, then ``server_config``'s options:
+one worker, uvloop and httptools where installed, no access log):
 
 * **bare**: a Starlette app with nothing but ``StaticFiles`` over Zhili's static directory (and a
   ``/healthz`` to wait on): the floor, no middleware, no FastAPI;
