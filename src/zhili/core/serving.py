@@ -52,7 +52,7 @@ def settle_heap() -> None:
     the imports and the app's construction a process holds about 250,000 objects that live as long
     as it does, and each of the interpreter's full collections walked all of them: about 160 ms on
     this machine, a stall that every request in flight waited through (it was the open-loop
-    benchmark's p99 at 100 reports/s, 140 ms in one run of two). Frozen, they are never walked again;
+    benchmark's p99 at 100 reports/s: 142 ms in two runs of three). Frozen, they are never walked again;
     objects made afterwards are collected as before.
     """
     gc.collect()
