@@ -9,14 +9,14 @@ SQLite file and prints, per loop:
    transactions (COMMITs).
 3. **Inside SQLite**: the same loops again under cProfile, the own time of the driver's calls
    (``sqlite3.Cursor.execute`` / ``executemany`` / ``fetch*``; ``sqlite3.Connection.execute`` is
-   BEGIN and COMMIT). The profiler inflates Python's time, not C's, so these are close to what
-   SQLite costs without it; what is left of the uninstrumented CPU is Python's.
+   BEGIN and COMMIT). The profiler inflates Python's time much more than C's, so these are near
+   what SQLite costs without it; what is left of the uninstrumented CPU is Python's.
 4. **Pages a commit writes**: the loops once more with the WAL kept whole (no checkpoints), then its
    frames counted by the table or index that owns each page (SQLite's ``dbstat``). Each frame is a
    4 KiB write at COMMIT; a transaction that touches fewer b-trees commits faster.
 
-It answers "what would it take": a loop cannot cost less than its statements and commits do in
-SQLite, whatever Python does around them. docs/how-to/run-the-benchmarks.md reads the figures.
+Beside ``bench_closed_loops.py``'s lower bound of a command (its six unavoidable statements on the
+bare driver), it shows where the rest goes. docs/how-to/run-the-benchmarks.md reads the figures.
 """
 
 from __future__ import annotations
