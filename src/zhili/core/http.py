@@ -20,8 +20,6 @@ from zhili.core.settings import Settings
 T = TypeVar("T")
 SQLITE_WRITE_THREADS = 1
 """Write handlers of one process in the thread pool at a time on SQLite (`run_writes`)."""
-SERVER_WRITE_THREADS = 40
-"""The same on PostgreSQL: as many as the thread pool has (anyio's default), writers run side by side."""
 
 
 @dataclass
@@ -33,12 +31,16 @@ class Services:
     sessions: sessionmaker[Session]
     read_sessions: sessionmaker[Session]
     clock: Clock
-    write_threads: CapacityLimiter
+    write_threads: CapacityLimiter | None
 
 
-def write_threads(engine: Engine) -> CapacityLimiter:
-    """The limit `run_writes` puts on write handlers in the thread pool, by database (see there)."""
-    return CapacityLimiter(SQLITE_WRITE_THREADS if sqlite_wal(engine) is not None else SERVER_WRITE_THREADS)
+def write_threads(engine: Engine) -> CapacityLimiter | None:
+    """The limit `run_writes` puts on write handlers: one on SQLite; None (the thread pool's own) on PostgreSQL.
+
+    A limiter of its own on PostgreSQL would add its threads to the pool's 40 instead of sharing them,
+    and the database pool is sized to outnumber that one pool (`core.db.make_engine`).
+    """
+    return CapacityLimiter(SQLITE_WRITE_THREADS) if sqlite_wal(engine) is not None else None
 
 
 def services(request: Request) -> Services:
@@ -77,7 +79,7 @@ async def run_writes(request: Request, work: Callable[[], T]) -> T:
     the GIL and queue on the lock: 32 reports at once cost about twice the CPU each that they cost one
     after another. Here the waiting is done on the event loop instead, after the request's body and
     its dependencies (the caller's authentication included) are in, so a slow client never holds a
-    place in the queue. On PostgreSQL writers run side by side, as many as the thread pool allows.
+    place in the queue. On PostgreSQL writers run side by side in the thread pool, sharing its limit.
     """
     return await anyio.to_thread.run_sync(work, limiter=services(request).write_threads)
 
