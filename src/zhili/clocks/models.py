@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from zhili.core.db import Base, UtcDateTime
@@ -21,8 +21,8 @@ class Timer(Base):
 
     __tablename__ = "timers"
     __table_args__ = (
+        # Also the index of a subject's timers (kind, subject_id lead it).
         UniqueConstraint("kind", "subject_id", "step", "generation", name="uq_timers_kind_subject_step_generation"),
-        Index("ix_timers_kind_subject", "kind", "subject_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
