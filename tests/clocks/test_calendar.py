@@ -17,6 +17,7 @@ from zhili.clocks.calendar import (
     deadline,
     extend,
     instant_at_share,
+    instants_at_shares,
     is_official_workday,
     share_used,
     working_seconds_between,
@@ -125,6 +126,20 @@ def test_the_instant_at_a_share_uses_exactly_that_share(
     assert due > start
     at = instant_at_share(CALENDAR, start, due, share, unit)
     assert share_used(CALENDAR, start, due, at, unit) == pytest.approx(share, rel=1e-6)
+
+
+@given(
+    start=instants,
+    amount=st.integers(min_value=1, max_value=30),
+    unit=units,
+    shares=st.lists(st.floats(0.05, 3.0), min_size=1, max_size=8),
+)
+def test_a_ladders_instants_walked_at_once_are_each_shares_own_instant(
+    start: datetime, amount: int, unit: LimitUnit, shares: list[float]
+) -> None:
+    due = deadline(CALENDAR, start, amount, unit)
+    each = [instant_at_share(CALENDAR, start, due, share, unit) for share in shares]
+    assert instants_at_shares(CALENDAR, start, due, shares, unit) == each
 
 
 @given(start=instants, days=st.integers(min_value=1, max_value=20))

@@ -23,6 +23,7 @@ from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.core.errors import ConflictError, InvalidInputError
 from zhili.core.params import id_in
+from zhili.core.prepared import Prepared
 from zhili.matters import queries as matters
 from zhili.org.division_code import DivisionCode
 from zhili.org.geo import LocatorCache
@@ -39,15 +40,13 @@ __all__ = [
     "run_command",
 ]
 
-_UNIT_DIVISION = select(Department.division_code).where(Department.id == bindparam("b_id"))
-_CITED_PHOTOS = select(CasePhoto.id).where(
-    CasePhoto.case_id == bindparam("b_case_id"), CasePhoto.id.in_(bindparam("b_ids", expanding=True))
-)
+_UNIT_DIVISION = Prepared(select(Department.division_code).where(Department.id == bindparam("b_id")))
+_CASE_PHOTOS = Prepared(select(CasePhoto.id).where(CasePhoto.case_id == bindparam("b_case_id")))
 
 
 def check_lead_unit(session: Session, case: StoredCase, unit_id: int) -> None:
     """A lead must exist and serve the case's place, or it could never see the case it leads."""
-    division = session.scalar(_UNIT_DIVISION, {"b_id": unit_id})
+    division = _UNIT_DIVISION.run(session, {"b_id": unit_id}).scalar()
     if division is None or not DivisionCode(case.place_code).under(DivisionCode(division)):
         raise InvalidInputError(
             f"unit {unit_id} does not serve {case.place_code}; choose a unit of this place",
@@ -60,9 +59,12 @@ def check_photo_evidence(session: Session, case: StoredCase, command: lifecycle.
     if not isinstance(command, lifecycle.Reply):
         return
     cited = [e.ref for e in command.evidence if e.kind.value == "photo"]
+    if not cited:
+        return
     ids = {photo for ref in cited if ref.startswith("photo:") and (photo := id_in(ref[6:])) is not None}
-    found = set(session.scalars(_CITED_PHOTOS, {"b_case_id": case.id, "b_ids": sorted(ids)}))
-    if len(ids) != len(cited) or ids != found:
+    # A case has a handful of photos: reading its ids keeps the statement prepared (no list bound per call).
+    photos = {row[0] for row in _CASE_PHOTOS.run(session, {"b_case_id": case.id}).all()}
+    if len(ids) != len(cited) or not ids <= photos:
         raise InvalidInputError(
             "photo evidence must cite photos of this case as photo:<id>; upload them first",
             errors=[{"field": "body.evidence", "message": "unknown photo"}],

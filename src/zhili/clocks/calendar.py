@@ -19,7 +19,7 @@ turn yellow while every office is closed.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from enum import StrEnum
@@ -81,6 +81,10 @@ class WorkCalendar:
     office_hours: tuple[tuple[time, time], ...] = OFFICE_HOURS
     loaded: Mapping[int, Mapping[date, bool]] = field(default_factory=lambda: MappingProxyType({}))
     """Official years loaded by administrators: per year, the days that are not Monday–Friday's default."""
+    _hours: dict[date, tuple[tuple[datetime, datetime], ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """Each day's office intervals in UTC, found once per calendar (the clocks walk the same days again and again)."""
 
     def is_workday(self, day: date) -> bool:
         """True when offices open on this (local) day."""
@@ -111,17 +115,31 @@ class WorkCalendar:
 
     def office_intervals(self, start: datetime) -> Iterator[tuple[datetime, datetime]]:
         """Office intervals (aware, UTC) from `start` onwards, the first one clipped to `start`."""
-        local = start.astimezone(CHINA)
-        day = local.date()
+        at = start.astimezone(UTC)
+        day = start.astimezone(CHINA).date()
         for _ in range(_MAX_DAYS):
-            if self.is_workday(day):
-                for opens, closes in self.office_hours:
-                    begin = datetime.combine(day, opens, CHINA)
-                    end = datetime.combine(day, closes, CHINA)
-                    if end > local:
-                        yield max(begin, local).astimezone(UTC), end.astimezone(UTC)
+            for begin, end in self.office_hours_on(day):
+                if end > at:
+                    yield max(begin, at), end
             day += _DAY
         raise CalendarError("no working day within twenty years")
+
+    def office_hours_on(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
+        """The (local) day's office intervals, aware and in UTC; none on a day off."""
+        found = self._hours.get(day)
+        if found is None:
+            found = self._hours[day] = (
+                tuple(
+                    (
+                        datetime.combine(day, opens, CHINA).astimezone(UTC),
+                        datetime.combine(day, closes, CHINA).astimezone(UTC),
+                    )
+                    for opens, closes in self.office_hours
+                )
+                if self.is_workday(day)
+                else ()
+            )
+        return found
 
 
 def add_working_days(calendar: WorkCalendar, start: datetime, days: int) -> datetime:
@@ -206,6 +224,35 @@ def instant_at_share(calendar: WorkCalendar, start: datetime, due: datetime, sha
         return start + (due - start) * share
     allowed = working_seconds_between(calendar, start, due)
     return add_working_seconds(calendar, start, allowed * share)
+
+
+def instants_at_shares(
+    calendar: WorkCalendar, start: datetime, due: datetime, shares: Sequence[float], unit: LimitUnit
+) -> list[datetime]:
+    """`instant_at_share` for several shares of one limit (in their order), walking its office hours once.
+
+    A ladder's rungs all fall on one limit: its office time is counted once, and each rung's instant
+    comes from the same arithmetic as `instant_at_share`'s, so the two agree to the microsecond.
+    """
+    if unit is LimitUnit.HOURS:
+        return [start + (due - start) * share for share in shares]
+    allowed = working_seconds_between(calendar, start, due)
+    remaining = [allowed * share for share in shares]
+    found: list[datetime | None] = [None] * len(shares)
+    waiting = len(shares)
+    for begin, end in calendar.office_intervals(start):
+        if not waiting:
+            break
+        length = (end - begin).total_seconds()
+        for n, left in enumerate(remaining):
+            if found[n] is not None:
+                continue
+            if left <= length:
+                found[n] = begin + timedelta(seconds=left)
+                waiting -= 1
+            else:
+                remaining[n] = left - length
+    return [instant for instant in found if instant is not None]
 
 
 def unknown_years(calendar: WorkCalendar, first: date, last: date) -> list[int]:

@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from zhili.clocks.calendar import LimitUnit, WorkCalendar, deadline, extend, instant_at_share
+from zhili.clocks.calendar import (
+    LimitUnit,
+    WorkCalendar,
+    deadline,
+    extend,
+    instant_at_share,
+    instants_at_shares,
+)
 
 YELLOW_SHARE = 0.7
 
@@ -69,8 +76,8 @@ def light_at(now: datetime, yellow_at: datetime | None, due_at: datetime | None)
 def ladder(calendar: WorkCalendar, limit: RunningLimit, steps: Iterable[tuple[str, float]]) -> list[LadderInstant]:
     """The instants of the light changes and of every ladder step, in order of time."""
     light_steps = ((Light.YELLOW.value, YELLOW_SHARE), (Light.RED.value, 1.0))
-    found = [
-        LadderInstant(step, share, instant_at_share(calendar, limit.started_at, limit.due_at, share, limit.unit))
-        for step, share in (*light_steps, *steps)
-    ]
+    rungs = (*light_steps, *steps)
+    shares = [share for _step, share in rungs]
+    instants = instants_at_shares(calendar, limit.started_at, limit.due_at, shares, limit.unit)
+    found = [LadderInstant(step, share, at) for (step, share), at in zip(rungs, instants, strict=True)]
     return sorted(found, key=lambda instant: (instant.at, instant.share))

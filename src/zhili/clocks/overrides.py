@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from zhili.clocks.calendar import WorkCalendar
 from zhili.clocks.models import CalendarOverride
-from zhili.clocks.official import forget_loaded, loaded_years
+from zhili.clocks.official import Loaded, forget_loaded, loaded_years
 from zhili.clocks.schemas import CalendarDay, CalendarMonth
 from zhili.core.audit import AuditEntry, record
 from zhili.core.auth import Actor
@@ -32,24 +32,38 @@ def calendar_for(session: Session, county_code: str | None) -> WorkCalendar:
     """The work calendar of a county (the official one, with the loaded years, when it has no overrides)."""
     loaded = loaded_years(session)
     if not county_code:
-        return WorkCalendar(loaded=loaded)
+        return _calendar(None, _NO_OVERRIDES, loaded)
     with _lock:
         found = _cache.get(county_code)
     if found and time.monotonic() - found[0] < CACHE_SECONDS:
-        return WorkCalendar(overrides=found[1], loaded=loaded)
+        return _calendar(county_code, found[1], loaded)
     rows = session.execute(
         select(CalendarOverride.on, CalendarOverride.is_workday).where(CalendarOverride.division_code == county_code)
     ).all()
     days: Mapping[date, bool] = MappingProxyType({row.on: row.is_workday for row in rows})
     with _lock:
         _cache[county_code] = (time.monotonic(), days)
-    return WorkCalendar(overrides=days, loaded=loaded)
+    return _calendar(county_code, days, loaded)
+
+
+_NO_OVERRIDES: Mapping[date, bool] = MappingProxyType({})
+_calendars: dict[str | None, WorkCalendar] = {}
+
+
+def _calendar(county_code: str | None, overrides: Mapping[date, bool], loaded: Loaded) -> WorkCalendar:
+    """The county's calendar made of these days; the same object while they are the same (its days stay worked out)."""
+    found = _calendars.get(county_code)
+    if found is not None and found.overrides is overrides and found.loaded is loaded:
+        return found
+    made = _calendars[county_code] = WorkCalendar(overrides=overrides, loaded=loaded)
+    return made
 
 
 def forget_cached() -> None:
     """Drop every cached calendar and loaded year (after an override changes, and between tests)."""
     with _lock:
         _cache.clear()
+    _calendars.clear()
     forget_loaded()
 
 
