@@ -64,7 +64,10 @@ class _Form:
     def bind(self, params: Params) -> Sequence[Any] | dict[str, Any]:
         """The driver's parameters: converted by each bind's type, in order or by name."""
         defaults = self.defaults
-        values = [params[name] if name in params else defaults[name] for name in self.names]
+        if defaults:
+            values = [params[name] if name in params else defaults[name] for name in self.names]
+        else:
+            values = [params[name] for name in self.names]
         for index, convert in self.converted:
             values[index] = convert(values[index])
         return values if self.positional else dict(zip(self.names, values, strict=True))
@@ -159,7 +162,12 @@ class Prepared:
         values: Params = params or {}
         driver = _driver(bind)
         form = self._form(driver.dialect, values)
-        return _execute(driver, form, lambda cursor: cursor.execute(form.sql, form.bind(values)))
+        cursor = driver.connection.cursor()
+        try:
+            cursor.execute(form.sql, form.bind(values))
+        except driver.error as error:
+            raise exc.DBAPIError.instance(form.sql, None, error, driver.error) from error
+        return Result(cursor, form)
 
     def run_many(self, bind: Session | Connection, rows: Sequence[Params]) -> int:
         """Execute once per row (the driver's `executemany`); rows are alike (the same keys). The rows changed."""
