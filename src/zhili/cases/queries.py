@@ -32,6 +32,7 @@ from zhili.clocks.lights import light_at
 from zhili.core.auth import Actor
 from zhili.core.errors import NotFoundError
 from zhili.core.pagination import Page
+from zhili.core.prepared import Prepared
 from zhili.matters import queries as matters
 from zhili.matters.models import MatterVersion
 from zhili.org import visibility as org_visibility
@@ -140,7 +141,7 @@ _PHOTOS = (
     .where(CasePhoto.case_id == _CASE_ID)
     .order_by(CasePhoto.id)
 )
-_UNIT_NAME = select(Department.name).where(Department.id == bindparam("b_unit_id"))
+_UNIT_NAME = Prepared(select(Department.name).where(Department.id == bindparam("b_unit_id")))
 
 
 def _timeline(session: Session, case_id: int) -> list[EventRead]:
@@ -295,7 +296,7 @@ def list_cases(
 
 def case_created(session: Session, case: StoredCase) -> CaseCreated:
     """A case just reported, in brief: read inside the reporting transaction (one query, the unit's name)."""
-    unit_name = session.connection().execute(_UNIT_NAME, {"b_unit_id": case.routed_unit_id}).scalar() or ""
+    unit_name = _UNIT_NAME.run(session, {"b_unit_id": case.routed_unit_id}).scalar() or ""
     url = f"/api/v1/cases/{case.id}"
     return CaseCreated(
         id=case.id,
