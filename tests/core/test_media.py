@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import io
+from datetime import UTC, datetime
+from typing import cast
 
+import pytest
 from PIL import Image
+from sqlalchemy import ForeignKey, Integer
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
-from zhili.core.media import PHOTO_CACHE, CheckedPhoto, check_photo, photo_response
+from zhili.core.auth import Actor
+from zhili.core.media import PHOTO_CACHE, CheckedPhoto, add_photo, check_photo, photo_response
 
 
 def _png() -> bytes:
@@ -36,3 +42,33 @@ def test_a_photo_is_served_privately_with_its_type() -> None:
         "image/png",
         PHOTO_CACHE,
     )
+
+
+class _Base(DeclarativeBase):
+    pass
+
+
+class _Album(_Base):
+    __tablename__ = "albums"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class _PhotoWithAlbum(_Base):
+    __tablename__ = "album_photos"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    album_id: Mapped[int] = mapped_column(ForeignKey("albums.id"))
+    album: Mapped[_Album] = relationship()
+
+
+def test_a_photo_row_with_relationships_is_refused_before_any_write() -> None:
+    """`add_photo` writes a row's own columns: a relationship it would drop is a programming error."""
+    with pytest.raises(TypeError, match="relationships"):
+        add_photo(
+            cast("Session", None),
+            _PhotoWithAlbum(album_id=1),
+            check_photo(_png()),
+            actor=cast("Actor", None),
+            action="test.photo",
+            entity=("album", 1),
+            at=datetime.now(UTC),
+        )

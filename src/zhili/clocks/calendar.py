@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from enum import StrEnum
 from functools import lru_cache
 from types import MappingProxyType
+from typing import cast
 
 import chinese_calendar
 
@@ -252,7 +253,9 @@ def instants_at_shares(
                 waiting -= 1
             else:
                 remaining[n] = left - length
-    return [instant for instant in found if instant is not None]
+    if waiting:
+        raise CalendarError("no working day within twenty years")  # pragma: no cover - the walk raises first
+    return cast("list[datetime]", found)
 
 
 def unknown_years(calendar: WorkCalendar, first: date, last: date) -> list[int]:

@@ -163,11 +163,13 @@ def add_photo(
     """Insert a photo's row and the audit record of its upload (`action`, on `entity`), in the caller's transaction.
 
     One prepared INSERT of the columns given to `row`, its new id set on `row`, which stays a plain
-    value outside the session (an ORM flush would cost several times the statement).
+    value outside the session (an ORM flush would cost several times the statement): never add it
+    to a session afterwards (that would insert it again).
     """
+    statement = _photo_insert(row)
     table = cast("Table", inspect(row).mapper.local_table)
     given = {column.key: getattr(row, column.key) for column in table.columns if column.key in vars(row)}
-    row.id = int(_photo_insert(table).run(session, given).scalar_one())
+    row.id = int(statement.run(session, given).scalar_one())
     entity_type, entity_id = entity
     audit.record_by(
         session, actor, action, entity_type=entity_type, entity_id=entity_id, after=checked.audited(row.id), at=at
@@ -175,8 +177,17 @@ def add_photo(
     return row
 
 
+def _photo_insert(row: PhotoRow) -> Prepared:
+    """The prepared INSERT of a photo row's class; refused for a class whose rows are more than their columns."""
+    mapper = inspect(row).mapper
+    if mapper.relationships:
+        message = f"{mapper.class_.__name__} has relationships; add_photo inserts a photo's own columns only"
+        raise TypeError(message)
+    return _insert_returning_id(cast("Table", mapper.local_table))
+
+
 @cache
-def _photo_insert(table: Table) -> Prepared:
+def _insert_returning_id(table: Table) -> Prepared:
     return Prepared(insert(table).returning(table.c.id))
 
 

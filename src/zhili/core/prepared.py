@@ -11,7 +11,9 @@ per set of columns given), parameters and results converted by the columns' own 
 What it keeps: the transaction is the session's (begun by it, committed by it); a driver error is
 raised as SQLAlchemy's (`IntegrityError`, `OperationalError`, ...), so callers catch the same
 exceptions. What it drops: SQLAlchemy's statement events and echo (count statements at the driver,
-e.g. with `sqlite3.Connection.set_trace_callback`). Not for statements SQLAlchemy must rewrite at
+e.g. with `sqlite3.Connection.set_trace_callback`), and the session's autoflush: an ORM object added
+to the session and not yet flushed is not seen (the stores write with prepared statements, not the
+unit of work). Not for statements SQLAlchemy must rewrite at
 execution: expanding `IN` parameters bound per call (those whose values are part of the statement,
 such as a scope's unit ids, are rendered once), Python-side column defaults that are not plain values,
 and many rows with RETURNING; running a `Prepared` of those fails on first use.
