@@ -57,7 +57,7 @@ def _authenticate(
         return Resolved(service.actor_for(session, account), login.csrf_token, login.expires_at)
 
 
-async def resolve_actor(request: Request, _session: Session, clock: Clock) -> Actor:
+async def resolve_actor(request: Request, clock: Clock) -> Actor:
     """The Actor behind a bearer token or a session cookie; cookie writes must carry the CSRF token.
 
     Whatever the client sends is read first. A credential resolved in the last few seconds is

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from zhili.cases import collaboration, disputes, meetings, open_items, photos, points, queries, queue_export, service
@@ -28,7 +29,7 @@ from zhili.cases.schemas import (
 )
 from zhili.core import media
 from zhili.core.auth import CurrentActor
-from zhili.core.http import ClockDep, DbSession, run_writes
+from zhili.core.http import ClockDep, DbSession, run_in_write_session
 from zhili.core.idempotency import respond_once
 from zhili.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorQuery, Page
 from zhili.core.params import IdPath
@@ -49,7 +50,6 @@ Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 async def report_case(
     body: CaseCreate,
     request: Request,
-    session: DbSession,
     actor: CurrentActor,
     clock: ClockDep,
     idempotency_key: IdempotencyKey = None,
@@ -61,11 +61,11 @@ async def report_case(
     """
     locators = request_locators(request)
 
-    def create() -> CaseCreated:
-        case = service.report_case(session, data=body, actor=actor, clock=clock, locators=locators)
-        return queries.case_created(session, case)
+    def answer(session: Session) -> JSONResponse:
+        def create() -> CaseCreated:
+            case = service.report_case(session, data=body, actor=actor, clock=clock, locators=locators)
+            return queries.case_created(session, case)
 
-    def answer() -> JSONResponse:
         return respond_once(
             session,
             owner=actor.audit_name,
@@ -76,7 +76,7 @@ async def report_case(
             location=lambda created: str(created["links"]["self"]),
         )
 
-    return await run_writes(request, answer)
+    return await run_in_write_session(request, answer)
 
 
 @router.get("")

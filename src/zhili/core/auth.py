@@ -14,11 +14,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import ColumnElement, false, or_, true
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import InstrumentedAttribute
 
 from zhili.core.clock import Clock
 from zhili.core.errors import ForbiddenError, NotAuthenticatedError, NotFoundError
-from zhili.core.http import ClockDep, DbSession
+from zhili.core.http import ClockDep
 
 ADMIN_ROLE = "admin"
 
@@ -172,23 +172,28 @@ def system_actor(name: str = "system") -> Actor:
     )
 
 
-ActorResolver = Callable[[Request, Session, Clock], Awaitable[Actor]]
+ActorResolver = Callable[[Request, Clock], Awaitable[Actor]]
 
 
 class LoginRequiredError(NotAuthenticatedError):
     """A page needs a login; the page layer answers with a redirect to /login."""
 
 
-async def current_actor(request: Request, session: DbSession, clock: ClockDep) -> Actor:
-    """The Actor of this request, found by the resolver the application installed."""
+async def current_actor(request: Request, clock: ClockDep) -> Actor:
+    """The Actor of this request, found by the resolver the application installed.
+
+    It needs no session of the request's (the resolver reads on a read-only session of its own, when
+    its cache does not answer), so a handler that opens its session where it writes (`run_writes`)
+    resolves its caller without one.
+    """
     resolver: ActorResolver = request.app.state.actor_resolver
-    return await resolver(request, session, clock)
+    return await resolver(request, clock)
 
 
-async def page_actor(request: Request, session: DbSession, clock: ClockDep) -> Actor:
+async def page_actor(request: Request, clock: ClockDep) -> Actor:
     """Like `current_actor`, but a missing login sends the browser to the login page."""
     try:
-        return await current_actor(request, session, clock)
+        return await current_actor(request, clock)
     except NotAuthenticatedError as exc:
         raise LoginRequiredError(exc.detail) from exc
 

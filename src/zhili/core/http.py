@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from zhili.core.clock import Clock
-from zhili.core.db import sqlite_wal
+from zhili.core.db import session_scope, sqlite_wal
 from zhili.core.settings import Settings
 
 T = TypeVar("T")
@@ -82,6 +82,22 @@ async def run_writes(request: Request, work: Callable[[], T]) -> T:
     place in the queue. On PostgreSQL writers run side by side in the thread pool, sharing its limit.
     """
     return await anyio.to_thread.run_sync(work, limiter=services(request).write_threads)
+
+
+async def run_in_write_session(request: Request, work: Callable[[Session], T]) -> T:
+    """`run_writes` for a handler whose session is its write alone: opened and closed in the writer's thread.
+
+    The request takes no `DbSession` dependency then: no session is made on the event loop, and none
+    is closed there after the answer (a trip through the thread pool of its own when it still holds
+    a transaction). `work` commits; leaving the block rolls back whatever it did not.
+    """
+    sessions = services(request).sessions
+
+    def run() -> T:
+        with session_scope(sessions) as session:
+            return work(session)
+
+    return await run_writes(request, run)
 
 
 async def clock(request: Request) -> Clock:
