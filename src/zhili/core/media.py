@@ -166,10 +166,9 @@ def add_photo(
     value outside the session (an ORM flush would cost several times the statement): never add it
     to a session afterwards (that would insert it again).
     """
-    statement = _photo_insert(row)
-    table = cast("Table", inspect(row).mapper.local_table)
+    table = _photo_table(row)
     given = {column.key: getattr(row, column.key) for column in table.columns if column.key in vars(row)}
-    row.id = int(statement.run(session, given).scalar_one())
+    row.id = int(_insert_returning_id(table).run(session, given).scalar_one())
     entity_type, entity_id = entity
     audit.record_by(
         session, actor, action, entity_type=entity_type, entity_id=entity_id, after=checked.audited(row.id), at=at
@@ -177,13 +176,13 @@ def add_photo(
     return row
 
 
-def _photo_insert(row: PhotoRow) -> Prepared:
-    """The prepared INSERT of a photo row's class; refused for a class whose rows are more than their columns."""
+def _photo_table(row: PhotoRow) -> Table:
+    """The table of a photo row's class; refused for a class whose rows are more than their columns."""
     mapper = inspect(row).mapper
     if mapper.relationships:
         message = f"{mapper.class_.__name__} has relationships; add_photo inserts a photo's own columns only"
         raise TypeError(message)
-    return _insert_returning_id(cast("Table", mapper.local_table))
+    return cast("Table", mapper.local_table)
 
 
 @cache
