@@ -45,7 +45,7 @@ def test_a_photo_is_served_privately_with_its_type() -> None:
 
 
 class _Base(DeclarativeBase):
-    pass
+    """A registry of the test's own, apart from the application's tables."""
 
 
 class _Album(_Base):
