@@ -221,10 +221,7 @@ def share_used(calendar: WorkCalendar, start: datetime, due: datetime, now: date
 
 def instant_at_share(calendar: WorkCalendar, start: datetime, due: datetime, share: float, unit: LimitUnit) -> datetime:
     """The instant when `share` of the limit is used (shares above 1 lie beyond the deadline)."""
-    if unit is LimitUnit.HOURS:
-        return start + (due - start) * share
-    allowed = working_seconds_between(calendar, start, due)
-    return add_working_seconds(calendar, start, allowed * share)
+    return instants_at_shares(calendar, start, due, [share], unit)[0]
 
 
 def instants_at_shares(
@@ -232,8 +229,8 @@ def instants_at_shares(
 ) -> list[datetime]:
     """`instant_at_share` for several shares of one limit (in their order), walking its office hours once.
 
-    A ladder's rungs all fall on one limit: its office time is counted once, and each rung's instant
-    comes from the same arithmetic as `instant_at_share`'s, so the two agree to the microsecond.
+    A ladder's rungs all fall on one limit: its office time is counted once, and each share's office
+    seconds are counted off the intervals as `add_working_seconds` counts them.
     """
     if unit is LimitUnit.HOURS:
         return [start + (due - start) * share for share in shares]
