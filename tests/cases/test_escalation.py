@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.cases.test_flow import command, report_parking
 from tests.notify.helpers import webhook_receiver
 
-from zhili.cases.deadlines import LADDER
+from zhili.cases.deadlines import LADDER, pending_ladder
 from zhili.cases.models import SupervisionCard
 from zhili.clocks.models import Timer
 from zhili.core import audit
@@ -33,12 +33,17 @@ def fire(sessions: sessionmaker[Session], clock: FrozenClock, case_id: int) -> i
 
     def waiting() -> int:
         with sessions() as session:
-            query = select(func.count()).select_from(Timer).where(Timer.kind == LADDER, Timer.subject_id == case_id)
-            return session.scalar(query) or 0
+            return len(rungs_waiting(session, case_id))
 
     before = waiting()
     Worker([timer_job(sessions, clock, batch_size=2_000)]).drain()
     return before - waiting()
+
+
+def rungs_waiting(session: Session, case_id: int) -> dict[str, datetime]:
+    """The case's rungs still waiting (its ladder timer holds them): step → instant."""
+    found = pending_ladder(session, case_id)
+    return {rung.step: rung.at for rung in found.rungs} if found else {}
 
 
 def handled_case(api: Any, session: Session) -> dict[str, Any]:
@@ -127,8 +132,7 @@ def test_ending_the_phase_cancels_its_rungs_and_a_new_phase_starts_its_own(
     case = handled_case(api, session)
 
     def waiting() -> list[str]:
-        query = select(Timer.step).where(Timer.kind == LADDER, Timer.subject_id == case["id"])
-        return sorted(session.scalars(query).all())
+        return sorted(rungs_waiting(session, case["id"]))
 
     assert waiting() == sorted(["yellow", "urge", "red", "supervise", "yellow_card", "red_card", "leader_instruction"])
     case = command(api, case, "suspend", reason="等待车主到场")
@@ -140,23 +144,20 @@ def test_ending_the_phase_cancels_its_rungs_and_a_new_phase_starts_its_own(
     case = command(api, case, "resume")
     assert case["phase"] == "handle"
     assert len(waiting()) == 7
-    due = session.scalar(select(Timer.due_at).where(Timer.subject_id == case["id"], Timer.step == "red"))
-    assert due == clock.now() + timedelta(hours=4)
+    assert rungs_waiting(session, case["id"])["red"] == clock.now() + timedelta(hours=4)
+    timers = select(func.count()).select_from(Timer).where(Timer.kind == LADDER, Timer.subject_id == case["id"])
+    assert session.scalar(timers) == 1  # one timer holds the phase's whole ladder
 
 
 def test_a_granted_extension_moves_the_rungs_still_waiting(
     api: Any, session: Session, sessions: sessionmaker[Session], clock: FrozenClock
 ) -> None:
     case = handled_case(api, session)
-    before = session.scalar(
-        select(Timer.due_at).where(Timer.kind == LADDER, Timer.subject_id == case["id"], Timer.step == "red")
-    )
+    before = rungs_waiting(session, case["id"]).get("red")
     case = command(api, case, "request_extension", hours=4, reason="车主联系不上，需协调拖车")
     api.login("kc-centre")
     case = command(api, api.get(f"/api/v1/cases/{case['id']}").json(), "approve_extension")
-    after = session.scalar(
-        select(Timer.due_at).where(Timer.kind == LADDER, Timer.subject_id == case["id"], Timer.step == "red")
-    )
+    after = rungs_waiting(session, case["id"]).get("red")
     assert before is not None
     assert after is not None
     assert after - before == timedelta(hours=4)

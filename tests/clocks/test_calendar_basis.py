@@ -10,11 +10,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tests.cases.test_flow import fushan_point, report_body
 
-from zhili.clocks.models import Timer
+from zhili.cases.deadlines import pending_ladder
 from zhili.clocks.overrides import forget_cached
 from zhili.core.clock import FrozenClock
 
@@ -52,8 +51,10 @@ def report_dust(api: Any, session: Session) -> dict[str, Any]:
 
 
 def ladder_bases(session: Session, case_id: int) -> set[str | None]:
-    rows = session.scalars(select(Timer.calendar_basis).where(Timer.kind == "case.ladder", Timer.subject_id == case_id))
-    return set(rows)
+    """The calendar bases of the case's waiting rungs (its ladder timer holds them)."""
+    waiting = pending_ladder(session, case_id)
+    assert waiting is not None
+    return {rung.basis for rung in waiting.rungs}
 
 
 def test_a_deadline_across_an_unknown_new_year_is_counted_monday_to_friday_and_marked(

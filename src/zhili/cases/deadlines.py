@@ -1,21 +1,26 @@
-"""A case's clock: the running phase's deadline on its county's work calendar, and its ladder timers.
+"""A case's clock: the running phase's deadline on its county's work calendar, and its ladder timer.
 
-Every phase with a limit gets a `RunningLimit` (start, yellow instant, deadline) and one timer per
-light change and per rung of the matter's escalation ladder, written in the transaction that starts
-the phase; ending the phase cancels them in its own transaction. A granted extension moves the
-timers still waiting; rungs already fired stay fired.
+Every phase with a limit gets a `RunningLimit` (start, yellow instant, deadline) and one timer row
+holding its whole ladder: the two light changes and every rung of the matter's escalation ladder,
+each with its share of the limit and its instant (`LadderRung`), written in the transaction that
+starts the phase. The row is due at its first rung; firing it issues every rung due by then and
+writes the row again for the rungs still ahead (`cases.escalation.fire_ladder`). Ending the phase
+deletes the row in its own transaction; a granted extension moves the rungs still waiting, and
+rungs already fired stay fired.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from zhili.cases.states import CaseState
 from zhili.clocks import timers
-from zhili.clocks.calendar import LimitUnit, WorkCalendar, instant_at_share
+from zhili.clocks.calendar import LimitUnit, WorkCalendar, instants_at_shares
+from zhili.clocks.firing import DueTimer
 from zhili.clocks.lights import RunningLimit, ladder, start_limit
 from zhili.clocks.overrides import calendar_for
 from zhili.matters.definition import HandlerLevel, MatterDefinition, Phase
@@ -41,26 +46,99 @@ def phase_clock(
     return start_limit(calendar, state.phase_started_at, limit.amount, LimitUnit(limit.unit), extension)
 
 
-def ladder_timers(
-    case_id: int, state: CaseState, clock: RunningLimit, definition: MatterDefinition, calendar: WorkCalendar
-) -> list[timers.TimerSpec]:
-    """One timer per light change and escalation rung of the running phase."""
-    phase = state.phase.value if state.phase else ""
-    payload = {"phase": phase, "started_at": clock.started_at.isoformat()}
-    rungs = [(step.action.value, step.at) for step in definition.escalation]
-    return [
-        timers.TimerSpec(
+@dataclass(frozen=True)
+class LadderRung:
+    """One step of a running phase's ladder: a light change or an escalation rung, at its share of the limit."""
+
+    step: str
+    share: float
+    at: datetime
+    basis: str | None = None
+    """The calendar years its instant was counted on (None for clock hours)."""
+
+
+@dataclass(frozen=True)
+class WaitingLadder:
+    """A case's ladder timer: the phase run it belongs to and its rungs still ahead, soonest first.
+
+    `generation` is the case's version when the phase started (a rung's notice key carries it);
+    `phase` and `started_at` name the phase run, so a rung of a run that has ended is never issued.
+    """
+
+    case_id: int
+    generation: int
+    phase: str
+    started_at: str
+    rungs: tuple[LadderRung, ...]
+
+    def timer(self) -> timers.TimerSpec | None:
+        """The timer row that holds these rungs, due at the first; None when none is left."""
+        if not self.rungs:
+            return None
+        first = self.rungs[0]
+        payload = {
+            "phase": self.phase,
+            "started_at": self.started_at,
+            "rungs": [[rung.step, rung.share, rung.at.isoformat(), rung.basis] for rung in self.rungs],
+        }
+        return timers.TimerSpec(
             kind=LADDER,
-            subject_id=case_id,
-            step=instant.step,
-            due_at=instant.at,
-            generation=state.version,
-            share=instant.share,
+            subject_id=self.case_id,
+            step=first.step,
+            due_at=first.at,
+            generation=self.generation,
+            share=first.share,
             payload=payload,
-            calendar_basis=_basis(calendar, clock, instant.at),
+            calendar_basis=first.basis,
         )
-        for instant in ladder(calendar, clock, rungs)
-    ]
+
+    def split(self, now: datetime) -> tuple[tuple[LadderRung, ...], WaitingLadder]:
+        """The rungs due by `now`, and the ladder of those still ahead."""
+        due = tuple(rung for rung in self.rungs if rung.at <= now)
+        ahead = WaitingLadder(self.case_id, self.generation, self.phase, self.started_at, self.rungs[len(due) :])
+        return due, ahead
+
+
+def held_ladder(timer: DueTimer | timers.TimerSpec) -> WaitingLadder:
+    """The ladder a timer row holds; a row written before a ladder was one row holds its own rung alone."""
+    payload = timer.payload
+    held = payload.get("rungs")
+    rungs = (
+        tuple(LadderRung(str(s), float(f), datetime.fromisoformat(at), b) for s, f, at, b in held)
+        if isinstance(held, list)
+        else (LadderRung(timer.step, timer.share, timer.due_at),)
+    )
+    phase, started_at = str(payload.get("phase", "")), str(payload.get("started_at", ""))
+    return WaitingLadder(timer.subject_id, timer.generation, phase, started_at, rungs)
+
+
+def ladder_timer(
+    case_id: int, state: CaseState, clock: RunningLimit, definition: MatterDefinition, calendar: WorkCalendar
+) -> WaitingLadder:
+    """The running phase's whole ladder: the light changes and every escalation rung, soonest first."""
+    steps = [(step.action.value, step.at) for step in definition.escalation]
+    rungs = tuple(
+        LadderRung(instant.step, instant.share, instant.at, _basis(calendar, clock, instant.at))
+        for instant in ladder(calendar, clock, steps)
+    )
+    phase = state.phase.value if state.phase else ""
+    return WaitingLadder(case_id, state.version, phase, clock.started_at.isoformat(), rungs)
+
+
+def pending_ladder(session: Session, case_id: int) -> WaitingLadder | None:
+    """The rungs still waiting on a case's running phase, soonest first; None when none is."""
+    rows = timers.pending(session, LADDER, case_id)
+    if not rows:
+        return None
+    held = [held_ladder(row) for row in rows]
+    rungs = sorted((rung for found in held for rung in found.rungs), key=lambda rung: (rung.at, rung.share))
+    first = held[0]
+    return WaitingLadder(case_id, first.generation, first.phase, first.started_at, tuple(rungs))
+
+
+def schedule_ladders(session: Session, ladders: Sequence[WaitingLadder], *, now: datetime) -> int:
+    """Write the timer rows of these ladders (those with a rung left) in one statement; the rows written."""
+    return timers.schedule(session, [spec for found in ladders if (spec := found.timer()) is not None], now=now)
 
 
 def _basis(calendar: WorkCalendar, clock: RunningLimit, at: datetime) -> str | None:
@@ -79,18 +157,27 @@ def sync_timers(
     calendar: WorkCalendar,
     now: datetime,
 ) -> None:
-    """Keep the case's timers in step with a state change (inside the caller's transaction)."""
+    """Keep the case's ladder timer in step with a state change (inside the caller's transaction)."""
     restarted = before is None or (before.phase, before.phase_started_at) != (after.phase, after.phase_started_at)
     if restarted:
         if before is not None:
             timers.cancel(session, LADDER, [case_id])
         if clock is not None:
-            timers.schedule(session, ladder_timers(case_id, after, clock, definition, calendar), now=now)
+            schedule_ladders(session, [ladder_timer(case_id, after, clock, definition, calendar)], now=now)
     elif clock is not None and before is not None and before.granted_extension_hours != after.granted_extension_hours:
-        waiting = timers.pending(session, LADDER, case_id)
-        timers.cancel(session, LADDER, [case_id])
-        moved = []
-        for spec in waiting:
-            at = instant_at_share(calendar, clock.started_at, clock.due_at, spec.share, clock.unit)
-            moved.append(replace(spec, due_at=at, calendar_basis=_basis(calendar, clock, at)))
-        timers.schedule(session, moved, now=now)
+        waiting = pending_ladder(session, case_id)
+        if waiting is not None:
+            timers.cancel(session, LADDER, [case_id])
+            schedule_ladders(session, [_moved(waiting, calendar, clock)], now=now)
+
+
+def _moved(waiting: WaitingLadder, calendar: WorkCalendar, clock: RunningLimit) -> WaitingLadder:
+    """The waiting rungs at their shares of the extended limit."""
+    shares = [rung.share for rung in waiting.rungs]
+    instants = instants_at_shares(calendar, clock.started_at, clock.due_at, shares, clock.unit)
+    moved = (
+        LadderRung(rung.step, rung.share, at, _basis(calendar, clock, at))
+        for rung, at in zip(waiting.rungs, instants, strict=True)
+    )
+    rungs = tuple(sorted(moved, key=lambda rung: (rung.at, rung.share)))
+    return WaitingLadder(waiting.case_id, waiting.generation, waiting.phase, waiting.started_at, rungs)

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Select, insert, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from zhili.cases.deadlines import WaitingLadder, held_ladder, schedule_ladders
 from zhili.cases.models import Case, SupervisionCard
 from zhili.cases.store import APPEND_EVENT
 from zhili.clocks.firing import DueTimer
@@ -100,22 +101,35 @@ class Rung:
 
 
 def fire_ladder(session: Session, due: Sequence[DueTimer], now: datetime) -> None:
-    """The `case.ladder` timer handler: issue every rung whose phase is still running."""
+    """The `case.ladder` timer handler: issue every rung due on a phase still running; keep the rest waiting.
+
+    A case's timer holds its phase's whole ladder (`cases.deadlines`): the rungs due by `now` are
+    issued together (the worker may have been away past several), and the row is written again,
+    due at the next rung, for those still ahead. A timer of a phase run that has ended issues nothing.
+    """
     cases = lock_cases(session, {timer.subject_id for timer in due})
-    rungs = [
-        Rung(
-            case=cases[timer.subject_id],
-            step=timer.step,
-            share=timer.share,
-            is_manual=False,
-            issued_by=CLOCK_ACTOR,
-            note="",
-            key=f"case:{timer.subject_id}:{timer.step}:{timer.generation}",
-        )
-        for timer in due
-        if _still_running(cases.get(timer.subject_id), timer)
-    ]
+    rungs: list[Rung] = []
+    ahead: list[WaitingLadder] = []
+    for timer in due:
+        case = cases.get(timer.subject_id)
+        if case is None or not _still_running(case, timer):
+            continue
+        fired, later = held_ladder(timer).split(now)
+        rungs += [
+            Rung(
+                case=case,
+                step=rung.step,
+                share=rung.share,
+                is_manual=False,
+                issued_by=CLOCK_ACTOR,
+                note="",
+                key=f"case:{timer.subject_id}:{rung.step}:{timer.generation}",
+            )
+            for rung in fired
+        ]
+        ahead.append(later)
     issue(session, rungs, now=now)
+    schedule_ladders(session, ahead, now=now)
 
 
 def lock_cases(session: Session, case_ids: set[int]) -> dict[int, LadderCase]:

@@ -81,16 +81,18 @@ def pending(session: Session, kind: str, subject_id: int) -> list[TimerSpec]:
     rows = session.scalars(
         select(Timer).where(Timer.kind == kind, Timer.subject_id == subject_id).order_by(Timer.due_at, Timer.id)
     )
-    return [
-        TimerSpec(
-            kind=t.kind,
-            subject_id=t.subject_id,
-            step=t.step,
-            due_at=t.due_at,
-            generation=t.generation,
-            share=t.share,
-            payload=MappingProxyType(json.loads(t.payload)),
-            calendar_basis=t.calendar_basis,
-        )
-        for t in rows
-    ]
+    return [spec_of(row) for row in rows]
+
+
+def spec_of(row: Timer) -> TimerSpec:
+    """A timer row as the spec it was scheduled from."""
+    return TimerSpec(
+        kind=row.kind,
+        subject_id=row.subject_id,
+        step=row.step,
+        due_at=row.due_at,
+        generation=row.generation,
+        share=row.share,
+        payload=MappingProxyType(json.loads(row.payload)),
+        calendar_basis=row.calendar_basis,
+    )
