@@ -31,11 +31,11 @@ from zhili.core.clock import FrozenClock
 from zhili.core.local_time import local_short
 from zhili.core.prepared import Prepared
 from zhili.matters import queries as matters
-from zhili.notify.batch import Letter, notify_each
+from zhili.notify.batch import Letter, contacts_where, notify_each
 from zhili.notify.kinds import Severity
 from zhili.notify.service import Notice
 from zhili.org.division_code import DivisionCode, DivisionLevel
-from zhili.org.models import Division, Position
+from zhili.org.models import Division, Person, Position
 from zhili.org.routing import CENTRE_ROLES, centre_posts
 
 DESCRIPTION_IN_NOTICE = 60
@@ -146,7 +146,8 @@ def tell_each(session: Session, case: StoredCase, lines: Sequence[Line], *, acto
             continue
         branches = tuple(sorted(who))
         told = {**who, "b_actor": actor.person_id if actor.person_id is not None else -1}
-        people = _people(session, branches, told)
+        contacts = _contacts(session, branches, told)
+        people = tuple(sorted({row.id for row in contacts}))
         if not people:
             continue
         words = words or _Words.of(session, case)
@@ -160,7 +161,7 @@ def tell_each(session: Session, case: StoredCase, lines: Sequence[Line], *, acto
             link=f"/cases/{case.id}#{turn.anchor}",
             subject=f"case:{case.id}",
         )
-        letters.append(Letter(notice, people))
+        letters.append(Letter(notice, people, contacts))
     notify_each(session, letters, clock=FrozenClock(at))
 
 
@@ -216,16 +217,24 @@ def _audience_of(branches: tuple[str, ...]) -> Select[int]:
     return select(found.c.person_id).where(found.c.person_id != bindparam("b_actor", type_=Integer)).distinct()
 
 
-def _people(session: Session, branches: tuple[str, ...], params: dict[str, object]) -> tuple[int, ...]:
-    """The audience's people; prepared, but for units named in the line (a list bound per call: Core)."""
+def _contacts(session: Session, branches: tuple[str, ...], params: dict[str, object]) -> tuple[Any, ...]:
+    """The audience's contacts and channel preferences, read with the audience in one statement.
+
+    Prepared, but for units named in the line (a list bound per call: Core).
+    """
     if "b_units" in branches:
-        return tuple(session.connection().execute(_audience_of(branches), params).scalars())
-    return tuple(row[0] for row in _prepared_audience(branches).run(session, params).all())
+        return tuple(session.connection().execute(_contacts_of(branches), params))
+    return tuple(_prepared_contacts(branches).run(session, params).all())
 
 
 @lru_cache(maxsize=64)
-def _prepared_audience(branches: tuple[str, ...]) -> Prepared:
-    return Prepared(_audience_of(branches))
+def _contacts_of(branches: tuple[str, ...]) -> Select[*tuple[Any, ...]]:
+    return contacts_where(Person.id.in_(_audience_of(branches)))
+
+
+@lru_cache(maxsize=64)
+def _prepared_contacts(branches: tuple[str, ...]) -> Prepared:
+    return Prepared(_contacts_of(branches))
 
 
 def _units_named(facts: dict[str, Any]) -> list[int]:

@@ -6,8 +6,10 @@ dozen people. `notify_each` writes them with the same rules (preferences, defaul
 bypassing them, webhook topics) but reads the people, preferences and endpoints once and writes each
 table with one `executemany`. Same keys as `notify`, so repeating a letter reaches nobody twice.
 Its statements are built once per backend and prepared (`core.prepared`: run on the driver), so a
-case's hand-off (a letter to a person or a unit) costs four small statements: the notification (its
-id returned), the inbox items, the people's contacts with their preferences, and the endpoints.
+letter costs four small statements: the notification (its id returned), the inbox items, the people's
+contacts with their preferences, and the endpoints. A caller that finds its people with a query (a
+case's hand-off: the posts whose turn it is) reads their contacts in that same statement
+(`contacts_where`) and hands them over with the letter: three.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Executable, Integer, bindparam, select
+from sqlalchemy import ColumnElement, Executable, Integer, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from zhili.core.clock import Clock
@@ -42,10 +44,33 @@ _Preference = tuple[bool, str, str | None, str | None]  # enabled, lowest severi
 
 @dataclass(frozen=True)
 class Letter:
-    """One notification and the few people it is for."""
+    """One notification and the few people it is for.
+
+    `contacts`, when given, are these people's rows of a `contacts_where` statement (each person
+    once per channel preference, once with no channel if none), read by the caller with its people.
+    """
 
     notice: Notice
     people: tuple[int, ...]
+    contacts: tuple[Any, ...] | None = None
+
+
+def contacts_where(condition: ColumnElement[bool]) -> Select[*tuple[Any, ...]]:
+    """The contacts and channel preferences of the people `condition` (on `Person`) finds: a letter's `contacts`."""
+    return (
+        select(
+            Person.id,
+            Person.email,
+            Person.phone,
+            ChannelPreference.channel,
+            ChannelPreference.is_enabled,
+            ChannelPreference.min_severity,
+            ChannelPreference.quiet_start,
+            ChannelPreference.quiet_end,
+        )
+        .outerjoin(ChannelPreference, ChannelPreference.person_id == Person.id)
+        .where(condition)
+    )
 
 
 def notify_each(session: Session, letters: Sequence[Letter], *, clock: Clock) -> int:
@@ -95,20 +120,7 @@ def _prepared(dialect: str) -> _Statements:
     """The batch's statements for one backend, built once."""
     store = upsert_for(dialect, Notification).on_conflict_do_nothing()
     slots = [bindparam(f"b_person_{n}", type_=Integer) for n in range(_PEOPLE_SLOTS)]
-    people = (
-        select(
-            Person.id,
-            Person.email,
-            Person.phone,
-            ChannelPreference.channel,
-            ChannelPreference.is_enabled,
-            ChannelPreference.min_severity,
-            ChannelPreference.quiet_start,
-            ChannelPreference.quiet_end,
-        )
-        .outerjoin(ChannelPreference, ChannelPreference.person_id == Person.id)
-        .where(Person.id.in_(slots))
-    )
+    people = contacts_where(Person.id.in_(slots))
     return _Statements(
         store=Prepared(store),
         store_one=Prepared(store.returning(Notification.id)),
@@ -165,7 +177,12 @@ def _personal_rows(
     *,
     now: datetime,
 ) -> Iterable[dict[str, Any]]:
-    found = _people_rows(session, statements, people)
+    given = [letter.contacts for letter in letters]
+    found = (
+        [row for rows in given for row in rows or ()]
+        if None not in given
+        else _people_rows(session, statements, people)
+    )
     contacts = {row.id: row for row in found}
     preferences: dict[tuple[int, str], _Preference] = {
         (row.id, row.channel): (row.is_enabled, row.min_severity, row.quiet_start, row.quiet_end)
