@@ -97,6 +97,9 @@ def notify_each(session: Session, letters: Sequence[Letter], *, clock: Clock) ->
     return len(rows)
 
 
+# A few letters (a report's two hand-offs) are stored one prepared INSERT … RETURNING each; more (a
+# worker's batch) in one executemany and one read of their ids, whose list of keys Core binds per call.
+_ONE_BY_ONE = 4
 # A hand-off's letters go to a few people: their contacts and preferences are read in one statement
 # with this many slots (unused ones NULL), so it is prepared once; a longer list is read in chunks.
 _PEOPLE_SLOTS = 16
@@ -149,10 +152,13 @@ def _store_notifications(
         }
         for n in notices
     ]
-    if len(rows) == 1:
-        key = notices[0].key
-        new = statements.store_one.run(session, rows[0]).scalar()
-        return {key: int(new if new is not None else statements.id_of.run(session, {"b_key": key}).scalar_one())}
+    if len(rows) <= _ONE_BY_ONE:
+        ids: dict[str, int] = {}
+        for notice, row in zip(notices, rows, strict=True):
+            key = notice.key
+            new = statements.store_one.run(session, row).scalar()
+            ids[key] = int(new if new is not None else statements.id_of.run(session, {"b_key": key}).scalar_one())
+        return ids
     statements.store.run_many(session, rows)
     found = session.connection().execute(statements.ids, {"b_keys": [n.key for n in notices]})
     return {row.key: row.id for row in found}
