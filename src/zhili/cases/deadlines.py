@@ -2,17 +2,17 @@
 
 Every phase with a limit gets a `RunningLimit` (start, yellow instant, deadline) and one timer row
 holding its whole ladder: the two light changes and every rung of the matter's escalation ladder,
-each with its share of the limit and its instant (`LadderRung`), written in the transaction that
-starts the phase. The row is due at its first rung; firing it issues every rung due by then and
-writes the row again for the rungs still ahead (`cases.escalation.fire_ladder`). Ending the phase
-deletes the row in its own transaction; a granted extension moves the rungs still waiting, and
-rungs already fired stay fired.
+each with its share of the limit, its instant and its calendar basis (`LadderInstant`), written in
+the transaction that starts the phase. The row is due at its first rung; firing it issues every
+rung due by then and writes the row again for the rungs still ahead (`cases.escalation.fire_ladder`).
+Ending the phase deletes the row in its own transaction; a granted extension moves the rungs still
+waiting, and rungs already fired stay fired.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -21,7 +21,7 @@ from zhili.cases.states import CaseState
 from zhili.clocks import timers
 from zhili.clocks.calendar import LimitUnit, WorkCalendar, instants_at_shares
 from zhili.clocks.firing import DueTimer
-from zhili.clocks.lights import RunningLimit, ladder, start_limit
+from zhili.clocks.lights import LadderInstant, RunningLimit, ladder, start_limit
 from zhili.clocks.overrides import calendar_for
 from zhili.matters.definition import HandlerLevel, MatterDefinition, Phase
 from zhili.org.division_code import DivisionCode, DivisionLevel
@@ -47,17 +47,6 @@ def phase_clock(
 
 
 @dataclass(frozen=True)
-class LadderRung:
-    """One step of a running phase's ladder: a light change or an escalation rung, at its share of the limit."""
-
-    step: str
-    share: float
-    at: datetime
-    basis: str | None = None
-    """The calendar years its instant was counted on (None for clock hours)."""
-
-
-@dataclass(frozen=True)
 class WaitingLadder:
     """A case's ladder timer: the phase run it belongs to and its rungs still ahead, soonest first.
 
@@ -69,7 +58,7 @@ class WaitingLadder:
     generation: int
     phase: str
     started_at: str
-    rungs: tuple[LadderRung, ...]
+    rungs: tuple[LadderInstant, ...]
 
     def timer(self) -> timers.TimerSpec | None:
         """The timer row that holds these rungs, due at the first; None when none is left."""
@@ -92,7 +81,7 @@ class WaitingLadder:
             calendar_basis=first.basis,
         )
 
-    def split(self, now: datetime) -> tuple[tuple[LadderRung, ...], WaitingLadder]:
+    def split(self, now: datetime) -> tuple[tuple[LadderInstant, ...], WaitingLadder]:
         """The rungs due by `now`, and the ladder of those still ahead."""
         due = tuple(rung for rung in self.rungs if rung.at <= now)
         ahead = WaitingLadder(self.case_id, self.generation, self.phase, self.started_at, self.rungs[len(due) :])
@@ -104,9 +93,9 @@ def held_ladder(timer: DueTimer | timers.TimerSpec) -> WaitingLadder:
     payload = timer.payload
     held = payload.get("rungs")
     rungs = (
-        tuple(LadderRung(str(s), float(f), datetime.fromisoformat(at), b) for s, f, at, b in held)
+        tuple(LadderInstant(str(s), float(f), datetime.fromisoformat(at), b) for s, f, at, b in held)
         if isinstance(held, list)
-        else (LadderRung(timer.step, timer.share, timer.due_at),)
+        else (LadderInstant(timer.step, timer.share, timer.due_at),)
     )
     phase, started_at = str(payload.get("phase", "")), str(payload.get("started_at", ""))
     return WaitingLadder(timer.subject_id, timer.generation, phase, started_at, rungs)
@@ -118,8 +107,7 @@ def ladder_timer(
     """The running phase's whole ladder: the light changes and every escalation rung, soonest first."""
     steps = [(step.action.value, step.at) for step in definition.escalation]
     rungs = tuple(
-        LadderRung(instant.step, instant.share, instant.at, _basis(calendar, clock, instant.at))
-        for instant in ladder(calendar, clock, steps)
+        replace(instant, basis=_basis(calendar, clock, instant.at)) for instant in ladder(calendar, clock, steps)
     )
     phase = state.phase.value if state.phase else ""
     return WaitingLadder(case_id, state.version, phase, clock.started_at.isoformat(), rungs)
@@ -176,7 +164,7 @@ def _moved(waiting: WaitingLadder, calendar: WorkCalendar, clock: RunningLimit) 
     shares = [rung.share for rung in waiting.rungs]
     instants = instants_at_shares(calendar, clock.started_at, clock.due_at, shares, clock.unit)
     moved = (
-        LadderRung(rung.step, rung.share, at, _basis(calendar, clock, at))
+        replace(rung, at=at, basis=_basis(calendar, clock, at))
         for rung, at in zip(waiting.rungs, instants, strict=True)
     )
     rungs = tuple(sorted(moved, key=lambda rung: (rung.at, rung.share)))

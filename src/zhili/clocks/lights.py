@@ -47,11 +47,13 @@ class RunningLimit:
 
 @dataclass(frozen=True)
 class LadderInstant:
-    """When one step of the ladder (or a light change) falls due."""
+    """When one step of the ladder (or a light change) falls due, at its share of the limit."""
 
     step: str
     share: float
     at: datetime
+    basis: str | None = None
+    """The calendar years its instant was counted on, once worked out (None for clock hours)."""
 
 
 def start_limit(
