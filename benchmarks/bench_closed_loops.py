@@ -44,9 +44,11 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -72,6 +74,7 @@ from zhili.core import audit
 from zhili.core.checkpoint import checkpointing
 from zhili.core.clock import SystemClock
 from zhili.core.db import make_session_factory, session_scope
+from zhili.core.group_commit import GroupCommitter, GroupStats
 from zhili.matters import queries as matters
 from zhili.matters.definition import EvidenceKind
 from zhili.org.geo import LocatorCache
@@ -85,6 +88,7 @@ TRANSACTIONS_PER_LOOP = 10  # the report, the photo and 8 commands
 COMMANDS_PER_LOOP = 8
 EVENTS_PER_LOOP = 12  # report, routed, contact_informed, photo_added and one per command
 PURE_LOOPS = 20_000
+CLIENTS = 16  # concurrent clients of the group-commit phases
 # Who issues each command, and its arguments besides the version; the photo is uploaded before the reply.
 STEPS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("centre", {"command": "accept"}),
@@ -100,14 +104,24 @@ GIVEN_EVIDENCE = [{"kind": kind, "ref": ref} for kind, ref in REPLY_EVIDENCE]
 
 
 class Loops:
-    """Runs closed loops through the services, one session and one commit per step, as the API does."""
+    """Runs closed loops through the services, one session and one commit per step, as the API does.
 
-    def __init__(self, world: BenchWorld) -> None:
+    `transact` runs each step's unit of work: by default in a session of its own
+    (`core.db.session_scope`), as a request does; `GroupCommitter.run` queues it for group commit.
+    """
+
+    def __init__(self, world: BenchWorld, transact: Callable[[Callable[[Session], Any]], Any] | None = None) -> None:
         self.world = world
         self.sessions = make_session_factory(world.engine)
         self.locators = LocatorCache()
         self.clock = SystemClock()
         self.case_ids: list[int] = []
+        self.transact = transact or self.alone
+
+    def alone(self, work: Callable[[Session], Any]) -> Any:
+        """Run one unit of work in a session and transaction of its own."""
+        with session_scope(self.sessions) as session:
+            return work(session)
 
     def run_all(self, points: list[tuple[float, float]]) -> None:
         """One loop at each point, in turn."""
@@ -116,7 +130,7 @@ class Loops:
 
     def run(self, point: tuple[float, float]) -> None:
         """One loop: report, then the commands, each in its own session and transaction."""
-        actors = self.world.actors
+        actors, clock = self.world.actors, self.clock
         data = CaseCreate.model_validate(
             {
                 "matter": "illegal_parking",
@@ -126,24 +140,74 @@ class Loops:
                 "attributes": PARKING_ATTRIBUTES,
             }
         )
-        with session_scope(self.sessions) as session:
-            case = service.report_case(
-                session, data=data, actor=actors["worker"], clock=self.clock, locators=self.locators
-            )
+        case = self.transact(
+            lambda s: service.report_case(s, data=data, actor=actors["worker"], clock=clock, locators=self.locators)
+        )
         case_id, version = case.id, case.version
         for who, arguments in STEPS:
+            actor = actors[who]
             if arguments["command"] == "reply":
-                with session_scope(self.sessions) as session:
-                    photo = photos.attach_photo(
-                        session, case_id=case_id, data=PHOTO, actor=actors[who], clock=self.clock
-                    )
+                photo = self.transact(
+                    lambda s, a=actor: photos.attach_photo(s, case_id=case_id, data=PHOTO, actor=a, clock=clock)
+                )
                 evidence = [{"kind": "photo", "ref": f"photo:{photo.id}"}, *GIVEN_EVIDENCE]
                 arguments = {**arguments, "evidence": evidence}  # noqa: PLW2901 - the reply cites the photo
             body = COMMAND_BODY.validate_python({**arguments, "version": version})
-            with session_scope(self.sessions) as session:
-                case = service.run_command(session, case_id=case_id, body=body, actor=actors[who], clock=self.clock)
+            case = self.transact(
+                lambda s, b=body, a=actor: service.run_command(s, case_id=case_id, body=b, actor=a, clock=clock)
+            )
             version = case.version
         self.case_ids.append(case_id)
+
+
+def concurrent_seconds(loops: Loops, points: list[tuple[float, float]], clients: int) -> float:
+    """`clients` threads, each closing its share of the loops one after another; the wall seconds."""
+    shares = [points[n::clients] for n in range(clients)]
+    threads = [threading.Thread(target=loops.run_all, args=(share,)) for share in shares]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started
+
+
+@dataclass
+class Together:
+    """The concurrent phases: the same loops from several clients, each step alone, then through group commit."""
+
+    clients: int
+    alone_s: float
+    grouped_s: float
+    grouped_cpu_s: float
+    stats: GroupStats
+    case_ids: list[int]
+
+    def lines(self, loops: int, peer: float | None) -> list[str]:
+        """Their figures, and the grouped rate against the peer."""
+        per_commit = self.stats.units / max(1, self.stats.batches + self.stats.alone)
+        grouped = loops / self.grouped_s
+        verdict = f"{grouped / peer:.2f}x the peer's serial rate" if peer else "peer not run"
+        return [
+            f"concurrent: {self.clients} clients, {loops:,} loops, each step its own transaction (writers queue)",
+            f"  {'loops/s':<46}{loops / self.alone_s:>12,.1f}",
+            f"concurrent: the same through group commit (core.group_commit), {per_commit:.1f} units a COMMIT",
+            f"  {'loops/s':<46}{grouped:>12,.1f}  ({verdict})",
+            f"  {'CPU ms a loop':<46}{self.grouped_cpu_s / loops * 1000:>12.2f}",
+        ]
+
+
+def concurrent_phases(world: BenchWorld, points: list[tuple[float, float]], clients: int) -> Together:
+    """The loops of `points` (two halves) from `clients` threads: each step alone, then through group commit."""
+    half = len(points) // 2
+    alone = Loops(world)
+    alone_s = concurrent_seconds(alone, points[:half], clients)
+    with GroupCommitter(world.engine) as committer:
+        grouped = Loops(world, committer.run)
+        cpu_started = time.process_time()
+        grouped_s = concurrent_seconds(grouped, points[half:], clients)
+        grouped_cpu_s = time.process_time() - cpu_started
+    return Together(clients, alone_s, grouped_s, grouped_cpu_s, committer.stats, alone.case_ids + grouped.case_ids)
 
 
 def timed(run: Callable[[], object]) -> float:
@@ -289,6 +353,9 @@ def main() -> int:
     parser.add_argument("--loops", type=int, default=LOOPS)
     parser.add_argument("--profile", action="store_true", help="run the loops under cProfile and print top costs")
     parser.add_argument("--no-peer", action="store_true", help="do not run SpiffWorkflow beside")
+    parser.add_argument(
+        "--clients", type=int, default=CLIENTS, help="concurrent clients of the group-commit phases (0: skip them)"
+    )
     args = parser.parse_args()
     peer = None if args.no_peer or args.profile else peer_loops_per_s()
     tmp = Path(tempfile.mkdtemp(prefix="zhili-bench-"))
@@ -296,16 +363,18 @@ def main() -> int:
     # As under `zhili serve`: the WAL is checkpointed by a thread of its own, not by the commits.
     with checkpointing(world.engine):
         loops = Loops(world)
-        points = points_in([world.grids[world.worker_grid]], WARMUP + args.loops, seed=1)
+        phases = 3 if args.clients else 1
+        points = points_in([world.grids[world.worker_grid]], WARMUP + args.loops * phases, seed=1)
         warmup_s = timed(lambda: loops.run_all(points[:WARMUP]))
         if args.profile:
             print(profile(loops, points[WARMUP:]))
             return 0
         cpu_started = time.process_time()
-        loops_s = timed(lambda: loops.run_all(points[WARMUP:]))
+        loops_s = timed(lambda: loops.run_all(points[WARMUP : WARMUP + args.loops]))
         loops_cpu_s = time.process_time() - cpu_started
+        together = concurrent_phases(world, points[WARMUP + args.loops :], args.clients) if args.clients else None
         started = time.perf_counter()
-        problems = check(world, loops.case_ids)
+        problems = check(world, [*loops.case_ids, *(together.case_ids if together else [])])
         check_s = time.perf_counter() - started
         transactions = args.loops * TRANSACTIONS_PER_LOOP
         floor_s = floor_seconds(world, transactions)
@@ -331,6 +400,7 @@ def main() -> int:
         f"pure lifecycle in memory: {PURE_LOOPS:,} loops (open_case + {len(STEPS)} steps)",
         f"  {'loops/s':<46}{PURE_LOOPS / pure_s:>12,.0f}",
         *peer_lines(peer, rate),
+        *(together.lines(args.loops, peer) if together else []),
         (
             f"{f'target: within {TARGET_FLOOR_RATIO:g}x the floor':<48}{loops_s / floor_s:>12.1f}x  "
             f"{'met' if loops_s / floor_s <= TARGET_FLOOR_RATIO else 'not met'}"

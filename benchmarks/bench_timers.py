@@ -9,8 +9,9 @@ of 2,000 (the worker's default), all timers already due:
 2. **reminders**: N/4 ``clocks.remind`` timers, each sending a notification to one person (the inbox
    item and the outbox messages of that person's channels, queued through ``notify.service.notify``).
 3. **case ladder** (SQLite only; it needs the Quzhou world of ``_setup.build_world``): cases reported
-   through ``cases.service``, and N/8 ``case.ladder`` rungs on them, each writing a supervision card, a
-   timeline line, an audit record and a notification to the lead unit.
+   through ``cases.service``, and N/8 ``case.ladder`` timers on them, each holding a rung due (an urge)
+   and one ahead: the rung writes a supervision card, a timeline line, an audit record and a
+   notification to the lead unit, and the timer is written again for the rung ahead.
 
 The floor, measured in the same run on the same engine, is the table work alone: N bare
 ``DELETE FROM timers WHERE id IN (...)`` in the same batches and transactions. Target: 20,000
@@ -164,15 +165,15 @@ def run_ladder(tmp: Path, count: int) -> None:
         session.commit()
     floor_rate = count / floor(world.engine, count)
     rungs = count // 8
-    payload = '{{"phase": "{}", "started_at": "{}"}}'
-    schedule(
-        world.engine,
-        LADDER,
-        rungs,
-        lambda i: payload.format(cases[i % len(cases)].phase, cases[i % len(cases)].phase_started_at.isoformat()),
-        lambda i: cases[i % len(cases)].id,
-        step="urge",
-    )
+    later = (NOW + timedelta(days=30)).isoformat()
+
+    def ladder(i: int) -> str:
+        """A case's ladder timer as `cases.deadlines` writes it: the urge due now, a red card still ahead."""
+        case = cases[i % len(cases)]
+        held = [["urge", 0.7, NOW.isoformat(), None], ["red_card", 2.0, later, None]]
+        return json.dumps({"phase": case.phase, "started_at": case.phase_started_at.isoformat(), "rungs": held})
+
+    schedule(world.engine, LADDER, rungs, ladder, lambda i: cases[i % len(cases)].id, step="urge")
     report(
         f"case ladder ({len(cases)} cases; card, event, audit, notice)",
         *fire_all(sessions, {LADDER: fire_ladder}),

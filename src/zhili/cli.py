@@ -541,7 +541,7 @@ def clock_advance(
     console.print(f"demo time {clock.now().astimezone(CHINA):%Y-%m-%d %H:%M} (+{offset})")
     if fire:
         fired = Worker([timer_job(sessions, clock, batch_size=2_000)]).drain()
-        console.print(f"{fired:,} timers fired")
+        console.print(f"{fired:,} timers fired (a case's ladder timer issues every rung due on it)")
 
 
 @clock_app.command("reset")

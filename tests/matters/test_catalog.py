@@ -208,6 +208,12 @@ def test_a_missing_phase_limit_is_refused() -> None:
     assert "sample.toml: limits.department: missing phases verify" in detail
 
 
+def test_an_escalation_action_named_twice_is_refused() -> None:
+    twice = '[{ action = "urge", at = 0.7 }, { action = "urge", at = 0.9 }, { action = "red_card", at = 2.0 }]'
+    detail = refused(MINIMAL.replace('[{ action = "urge", at = 0.7 }, { action = "red_card", at = 2.0 }]', twice))
+    assert "each escalation action may appear once" in detail
+
+
 def test_a_code_that_does_not_match_the_file_name_is_refused() -> None:
     detail = refused(MINIMAL, "other.toml")
     assert "other.toml: code: 'sample' does not match the file name other.toml" in detail

@@ -95,7 +95,7 @@ def held_ladder(timer: DueTimer | timers.TimerSpec) -> WaitingLadder:
     rungs = (
         tuple(LadderInstant(str(s), float(f), datetime.fromisoformat(at), b) for s, f, at, b in held)
         if isinstance(held, list)
-        else (LadderInstant(timer.step, timer.share, timer.due_at),)
+        else (LadderInstant(timer.step, timer.share, timer.due_at, getattr(timer, "calendar_basis", None)),)
     )
     phase, started_at = str(payload.get("phase", "")), str(payload.get("started_at", ""))
     return WaitingLadder(timer.subject_id, timer.generation, phase, started_at, rungs)
@@ -113,12 +113,19 @@ def ladder_timer(
     return WaitingLadder(case_id, state.version, phase, clock.started_at.isoformat(), rungs)
 
 
-def pending_ladder(session: Session, case_id: int) -> WaitingLadder | None:
-    """The rungs still waiting on a case's running phase, soonest first; None when none is."""
-    rows = timers.pending(session, LADDER, case_id)
-    if not rows:
+def pending_ladder(
+    session: Session, case_id: int, *, phase: str | None = None, started_at: datetime | None = None
+) -> WaitingLadder | None:
+    """The rungs still waiting on a case, soonest first; of one phase run when `phase` and `started_at` name it.
+
+    Rows of another run (should a cancel ever have been missed) are stale: a named run leaves them out.
+    """
+    held = [held_ladder(row) for row in timers.pending(session, LADDER, case_id)]
+    if phase is not None and started_at is not None:
+        started = started_at.isoformat()
+        held = [found for found in held if (found.phase, found.started_at) == (phase, started)]
+    if not held:
         return None
-    held = [held_ladder(row) for row in rows]
     rungs = sorted((rung for found in held for rung in found.rungs), key=lambda rung: (rung.at, rung.share))
     first = held[0]
     return WaitingLadder(case_id, first.generation, first.phase, first.started_at, tuple(rungs))
@@ -153,7 +160,8 @@ def sync_timers(
         if clock is not None:
             schedule_ladders(session, [ladder_timer(case_id, after, clock, definition, calendar)], now=now)
     elif clock is not None and before is not None and before.granted_extension_hours != after.granted_extension_hours:
-        waiting = pending_ladder(session, case_id)
+        phase = after.phase.value if after.phase else ""
+        waiting = pending_ladder(session, case_id, phase=phase, started_at=clock.started_at)
         if waiting is not None:
             timers.cancel(session, LADDER, [case_id])
             schedule_ladders(session, [_moved(waiting, calendar, clock)], now=now)

@@ -129,6 +129,9 @@ def fire_ladder(session: Session, due: Sequence[DueTimer], now: datetime) -> Non
         ]
         ahead.append(later)
     issue(session, rungs, now=now)
+    # The fired rows are deleted after this (by `clocks.firing`, by id: a row deleted here could hand
+    # its id on to the new one on SQLite). The new row is named by its next rung, never the fired
+    # row's, since a definition names each escalation action once.
     schedule_ladders(session, ahead, now=now)
 
 

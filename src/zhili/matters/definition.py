@@ -152,6 +152,9 @@ class MatterDefinition(_Strict):
         thresholds = [step.at for step in self.escalation]
         if thresholds != sorted(thresholds):
             raise ValueError("escalation steps must be in increasing order of `at`")
+        actions = [step.action for step in self.escalation]
+        if len(actions) != len(set(actions)):
+            raise ValueError("each escalation action may appear once (a rung is named by its action)")
         return self
 
     def limit(self, level: HandlerLevel, phase: Phase) -> Limit:

@@ -1,0 +1,158 @@
+"""Group commit: the write transactions queued behind one another made durable by one COMMIT, each answered after it.
+
+On SQLite one transaction writes at a time, and each pays a BEGIN and a COMMIT (the WAL frames of
+every page it touched, and the session's own begin and commit): about a third of a closed loop's
+CPU (ADR 0014). Writers that arrive while another writes wait anyway; a `GroupCommitter` runs them,
+in order, in one transaction on its own thread and commits once. Consecutive transactions share the
+pages they touch (index tails, the audit chain's head), so the batch writes each page once.
+
+The contract of a unit of work, `work(session) -> T`:
+
+- It runs in the committer's thread and ends with `core.db.commit(session)` (or `session.commit()`)
+  like any service. In a batch its commit only flushes; `submit`'s future is resolved once the
+  batch's COMMIT has returned, never before, so nothing is answered that a crash could still lose.
+- It has no effect outside the database (the rule of the whole code base: notifications go through
+  the outbox). It may run twice: when any unit of a batch raises (or calls `session.rollback()`),
+  the batch is rolled back and each of its units runs again alone, in its own transaction, as
+  without group commit; each caller gets its own result or exception.
+- Alone (a batch of one, the rule under a serial load) it runs exactly as `session_scope` would.
+
+Only for SQLite: PostgreSQL lets writers run side by side, and its COMMIT is the server's.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any, Generic, Self, TypeVar
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from zhili.core.db import make_session_factory, session_scope
+
+T = TypeVar("T")
+DEFAULT_MAX_BATCH = 32
+
+
+class BatchAbandonedError(Exception):
+    """A unit of work rolled back inside a batch: the batch is undone and each unit runs alone."""
+
+
+class _BatchSession(Session):
+    """The session of a batch: a unit's commit only flushes, and its rollback abandons the batch."""
+
+    def commit(self) -> None:
+        """Flush: the batch commits once all its units have run."""
+        self.flush()
+
+    def rollback(self) -> None:
+        """A unit that rolls back cannot share a transaction: undo the batch, run each unit alone."""
+        raise BatchAbandonedError
+
+
+@dataclass
+class _Job(Generic[T]):
+    work: Callable[[Session], T]
+    future: Future[T] = field(default_factory=Future)
+
+
+@dataclass
+class GroupStats:
+    """What a committer has done: units of work run, and the transactions they were committed in."""
+
+    units: int = 0
+    batches: int = 0
+    alone: int = 0
+    abandoned: int = 0
+
+
+class GroupCommitter:
+    """A writer thread that commits the units of work queued behind each other together (see the module)."""
+
+    def __init__(self, engine: Engine, *, max_batch: int = DEFAULT_MAX_BATCH) -> None:
+        self.max_batch = max_batch
+        self.stats = GroupStats()
+        self._alone = make_session_factory(engine)
+        self._together: sessionmaker[_BatchSession] = sessionmaker(engine, class_=_BatchSession, expire_on_commit=False)
+        self._queue: queue.SimpleQueue[_Job[Any] | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._serve, name="zhili-group-commit", daemon=True)
+
+    def start(self) -> Self:
+        """Start the writer thread."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Finish the units already queued, then stop the writer thread."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+    def submit(self, work: Callable[[Session], T]) -> Future[T]:
+        """Queue a unit of work; its future resolves after the COMMIT that made it durable."""
+        if not self._thread.is_alive():
+            message = "the group committer is not running"
+            raise RuntimeError(message)
+        job: _Job[T] = _Job(work)
+        self._queue.put(job)
+        return job.future
+
+    def run(self, work: Callable[[Session], T]) -> T:
+        """Queue a unit of work and wait for it (from any thread but the committer's)."""
+        return self.submit(work).result()
+
+    def _serve(self) -> None:
+        stopping = False
+        while not stopping:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch: list[_Job[Any]] = [first]
+            while len(batch) < self.max_batch:
+                try:
+                    queued = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if queued is None:
+                    stopping = True
+                    break
+                batch.append(queued)
+            self._commit(batch)
+
+    def _commit(self, batch: list[_Job[Any]]) -> None:
+        self.stats.units += len(batch)
+        if len(batch) == 1:
+            self._run_alone(batch[0])
+            return
+        try:
+            with self._together() as session:
+                results = [job.work(session) for job in batch]
+                Session.commit(session)  # the batch's one COMMIT (a unit's commit only flushed)
+        except Exception:  # noqa: BLE001 - any unit's failure undoes the batch; each unit then runs alone
+            self.stats.abandoned += 1
+            for job in batch:
+                self._run_alone(job)
+            return
+        self.stats.batches += 1
+        for job, result in zip(batch, results, strict=True):
+            job.future.set_result(result)
+
+    def _run_alone(self, job: _Job[Any]) -> None:
+        self.stats.alone += 1
+        try:
+            with session_scope(self._alone) as session:
+                result = job.work(session)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, who raises it
+            job.future.set_exception(exc)
+        else:
+            job.future.set_result(result)
