@@ -1,0 +1,124 @@
+"""Group commit: queued units share one COMMIT, each is answered after it, and a failing unit costs no one else."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from zhili.core.db import commit, make_engine
+from zhili.core.group_commit import GroupCommitter
+
+ROWS = Table("rows", MetaData(), Column("id", Integer, primary_key=True), Column("label", String(40), unique=True))
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'group.sqlite'}")
+    ROWS.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+def write(label: str) -> Callable[[Session], str]:
+    """A unit of work that writes one row and commits, as a service does."""
+
+    def work(session: Session) -> str:
+        session.execute(insert(ROWS).values(label=label))
+        commit(session)
+        return label
+
+    return work
+
+
+def stored(engine: Engine) -> list[str]:
+    """The labels committed, read on a connection of its own."""
+    with engine.connect() as connection:
+        return sorted(connection.scalars(select(ROWS.c.label)))
+
+
+def queued_behind(committer: GroupCommitter, units: list[Callable[[Session], object]]) -> list[object]:
+    """Submit `units` while the writer is busy with a first one, so that they form one batch."""
+    busy, release = threading.Event(), threading.Event()
+
+    def hold(_session: Session) -> None:
+        busy.set()
+        release.wait(timeout=10)
+
+    first = committer.submit(hold)
+    busy.wait(timeout=10)
+    futures = [committer.submit(unit) for unit in units]
+    release.set()
+    first.result(timeout=10)
+    return [outcome(future) for future in futures]
+
+
+def outcome(future: Future[object]) -> object:
+    """A unit's answer, or the exception its caller would get."""
+    failed = future.exception(timeout=10)
+    return failed if failed is not None else future.result()
+
+
+def test_units_queued_together_share_one_commit_and_are_answered_after_it(engine: Engine) -> None:
+    with GroupCommitter(engine) as committer:
+        answers = queued_behind(committer, [write(f"r{n}") for n in range(5)])
+        assert answers == [f"r{n}" for n in range(5)]
+        assert stored(engine) == [f"r{n}" for n in range(5)]  # durable once answered
+    assert committer.stats.batches == 1  # the five in one transaction
+    assert committer.stats.units == 6  # and the first, alone
+
+
+def test_a_failing_unit_undoes_the_batch_and_each_unit_runs_again_alone(engine: Engine) -> None:
+    def broken(session: Session) -> None:
+        session.execute(insert(ROWS).values(label="half-done"))
+        raise ValueError("refused")
+
+    with GroupCommitter(engine) as committer:
+        answers = queued_behind(committer, [write("a"), broken, write("b")])
+    assert answers[0] == "a"
+    assert isinstance(answers[1], ValueError)
+    assert answers[2] == "b"
+    assert stored(engine) == ["a", "b"]  # the failing unit's row is gone, the others committed
+    assert committer.stats.abandoned == 1
+
+
+def test_a_unit_that_rolls_back_runs_alone_as_it_would_without_group_commit(engine: Engine) -> None:
+    def retrying(session: Session) -> str:
+        """Like an idempotent request losing a race: roll back, then write something else."""
+        try:
+            session.execute(insert(ROWS).values(label="taken"))
+            session.flush()
+        except IntegrityError:
+            session.rollback()
+            session.execute(insert(ROWS).values(label="second try"))
+        commit(session)
+        return "done"
+
+    with GroupCommitter(engine) as committer:
+        committer.run(write("taken"))
+        answers = queued_behind(committer, [write("c"), retrying])
+    assert answers == ["c", "done"]
+    assert stored(engine) == ["c", "second try", "taken"]
+
+
+def test_a_serial_load_runs_each_unit_alone(engine: Engine) -> None:
+    with GroupCommitter(engine) as committer:
+        for n in range(3):
+            assert committer.run(write(f"s{n}")) == f"s{n}"
+    assert committer.stats.batches == 0
+    assert committer.stats.alone == 3
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(ROWS)) == 3
+
+
+def test_a_stopped_committer_refuses_work(engine: Engine) -> None:
+    committer = GroupCommitter(engine).start()
+    committer.stop()
+    with pytest.raises(RuntimeError, match="not running"):
+        committer.submit(write("late"))
