@@ -29,6 +29,14 @@ same 10-step loop with the workflow serialised to SQLite after every step
 loops/s and within 6x the bare-commit floor's time per transaction. A miss is printed, not failed;
 the exit status is 1 only on an error (a loop that did not end rated, a broken audit chain).
 ``--profile`` runs the loops under cProfile and prints the top costs; ``--no-peer`` skips the peer.
+
+Then two concurrent phases (``--clients N``, 16 by default; 0 skips them), each as many loops again,
+from N threads each closing its share one loop after another: first every step in a transaction of
+its own (the writers queue on SQLite's write lock), then every step through group commit
+(``core.group_commit.GroupCommitter``: the steps queued behind each other share one COMMIT, each
+answered after it). Printed: loops/s of both, the units a COMMIT, the CPU a loop, and the grouped
+rate against the peer's serial one (the peer runs one loop at a time; its SQLite writer would queue
+the same way).
 """
 
 from __future__ import annotations
