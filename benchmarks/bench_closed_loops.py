@@ -230,10 +230,12 @@ def concurrent_phases(world: BenchWorld, points: list[tuple[float, float]], clie
     alone = Loops(world)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="writer") as writer:  # as run_writes on SQLite
         alone_s = serve_clients(alone, points[:half], clients, lambda work: writer.submit(alone.alone, work))
-    with GroupCommitter(world.engine) as committer:
+    with GroupCommitter() as committer:
         grouped = Loops(world)
         cpu_started = time.process_time()
-        grouped_s = serve_clients(grouped, points[half:], clients, committer.submit)
+        grouped_s = serve_clients(
+            grouped, points[half:], clients, lambda work: committer.submit(work, grouped.sessions)
+        )
         grouped_cpu_s = time.process_time() - cpu_started
     return Together(clients, alone_s, grouped_s, grouped_cpu_s, committer.stats, alone.case_ids + grouped.case_ids)
 

@@ -38,7 +38,8 @@ from zhili.command_groups import pages as command_groups_pages
 from zhili.core.auth import LoginRequiredError
 from zhili.core.checkpoint import checkpointing
 from zhili.core.clock import Clock, SystemClock
-from zhili.core.db import make_engine, make_session_factory
+from zhili.core.db import make_engine, make_session_factory, sqlite_wal
+from zhili.core.group_commit import GroupCommitter
 from zhili.core.health import not_ready
 from zhili.core.http import DbSession, Services, write_threads
 from zhili.core.limits import BodySizeLimitMiddleware, ControlCharacterGuardMiddleware, SecurityHeadersMiddleware
@@ -84,6 +85,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
     """Build the application; nothing is read from the environment here."""
     configure_logging(json_output=settings.log_json)
     engine = engine or make_engine(settings.database_url, echo=settings.sql_echo, background_checkpoints=True)
+    committer = GroupCommitter() if settings.group_commit and sqlite_wal(engine) is not None else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -92,6 +94,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
         # Starting and stopping block the loop, but only before the first request and after the last.
         with checkpointing(engine):
             yield
+        if committer is not None:
+            committer.stop()  # the writes queued so far are committed first
 
     app = FastAPI(
         title="Zhili 治理",
@@ -106,6 +110,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
         read_sessions=make_session_factory(engine, read_only=True),
         clock=clock or SystemClock(),
         write_threads=write_threads(engine),
+        committer=committer,
     )
     app.state.renderer = Renderer(TEMPLATE_PACKAGES, settings.default_language, menu=menu_for)
     app.state.locators = LocatorCache()

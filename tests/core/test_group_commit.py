@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, func, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from zhili.core.db import commit, make_engine
+from zhili.core.db import commit, make_engine, make_session_factory
 from zhili.core.group_commit import GroupCommitter
 
 ROWS = Table("rows", MetaData(), Column("id", Integer, primary_key=True), Column("label", String(40), unique=True))
@@ -24,6 +24,11 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
     ROWS.metadata.create_all(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    return make_session_factory(engine)
 
 
 def write(label: str) -> Callable[[Session], str]:
@@ -43,7 +48,9 @@ def stored(engine: Engine) -> list[str]:
         return sorted(connection.scalars(select(ROWS.c.label)))
 
 
-def queued_behind(committer: GroupCommitter, units: list[Callable[[Session], object]]) -> list[object]:
+def queued_behind(
+    committer: GroupCommitter, sessions: sessionmaker[Session], units: list[Callable[[Session], object]]
+) -> list[object]:
     """Submit `units` while the writer is busy with a first one, so that they form one batch."""
     busy, release = threading.Event(), threading.Event()
 
@@ -51,9 +58,9 @@ def queued_behind(committer: GroupCommitter, units: list[Callable[[Session], obj
         busy.set()
         release.wait(timeout=10)
 
-    first = committer.submit(hold)
+    first = committer.submit(hold, sessions)
     busy.wait(timeout=10)
-    futures = [committer.submit(unit) for unit in units]
+    futures = [committer.submit(unit, sessions) for unit in units]
     release.set()
     first.result(timeout=10)
     return [outcome(future) for future in futures]
@@ -65,22 +72,26 @@ def outcome(future: Future[object]) -> object:
     return failed if failed is not None else future.result()
 
 
-def test_units_queued_together_share_one_commit_and_are_answered_after_it(engine: Engine) -> None:
-    with GroupCommitter(engine) as committer:
-        answers = queued_behind(committer, [write(f"r{n}") for n in range(5)])
+def test_units_queued_together_share_one_commit_and_are_answered_after_it(
+    engine: Engine, sessions: sessionmaker[Session]
+) -> None:
+    with GroupCommitter() as committer:
+        answers = queued_behind(committer, sessions, [write(f"r{n}") for n in range(5)])
         assert answers == [f"r{n}" for n in range(5)]
         assert stored(engine) == [f"r{n}" for n in range(5)]  # durable once answered
     assert committer.stats.batches == 1  # the five in one transaction
     assert committer.stats.units == 6  # and the first, alone
 
 
-def test_a_failing_unit_undoes_the_batch_and_each_unit_runs_again_alone(engine: Engine) -> None:
+def test_a_failing_unit_undoes_the_batch_and_each_unit_runs_again_alone(
+    engine: Engine, sessions: sessionmaker[Session]
+) -> None:
     def broken(session: Session) -> None:
         session.execute(insert(ROWS).values(label="half-done"))
         raise ValueError("refused")
 
-    with GroupCommitter(engine) as committer:
-        answers = queued_behind(committer, [write("a"), broken, write("b")])
+    with GroupCommitter() as committer:
+        answers = queued_behind(committer, sessions, [write("a"), broken, write("b")])
     assert answers[0] == "a"
     assert isinstance(answers[1], ValueError)
     assert answers[2] == "b"
@@ -88,7 +99,9 @@ def test_a_failing_unit_undoes_the_batch_and_each_unit_runs_again_alone(engine: 
     assert committer.stats.abandoned == 1
 
 
-def test_a_unit_that_rolls_back_runs_alone_as_it_would_without_group_commit(engine: Engine) -> None:
+def test_a_unit_that_rolls_back_runs_alone_as_it_would_without_group_commit(
+    engine: Engine, sessions: sessionmaker[Session]
+) -> None:
     def retrying(session: Session) -> str:
         """Like an idempotent request losing a race: roll back, then write something else."""
         try:
@@ -100,25 +113,26 @@ def test_a_unit_that_rolls_back_runs_alone_as_it_would_without_group_commit(engi
         commit(session)
         return "done"
 
-    with GroupCommitter(engine) as committer:
-        committer.run(write("taken"))
-        answers = queued_behind(committer, [write("c"), retrying])
+    with GroupCommitter() as committer:
+        committer.run(write("taken"), sessions)
+        answers = queued_behind(committer, sessions, [write("c"), retrying])
     assert answers == ["c", "done"]
     assert stored(engine) == ["c", "second try", "taken"]
 
 
-def test_a_serial_load_runs_each_unit_alone(engine: Engine) -> None:
-    with GroupCommitter(engine) as committer:
+def test_a_serial_load_runs_each_unit_alone(engine: Engine, sessions: sessionmaker[Session]) -> None:
+    with GroupCommitter() as committer:
         for n in range(3):
-            assert committer.run(write(f"s{n}")) == f"s{n}"
+            assert committer.run(write(f"s{n}"), sessions) == f"s{n}"
     assert committer.stats.batches == 0
     assert committer.stats.alone == 3
     with engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(ROWS)) == 3
 
 
-def test_a_stopped_committer_refuses_work(engine: Engine) -> None:
-    committer = GroupCommitter(engine).start()
+def test_a_stopped_committer_starts_again_with_the_next_unit(engine: Engine, sessions: sessionmaker[Session]) -> None:
+    committer = GroupCommitter().start()
     committer.stop()
-    with pytest.raises(RuntimeError, match="not running"):
-        committer.submit(write("late"))
+    assert committer.run(write("after a stop"), sessions) == "after a stop"
+    committer.stop()
+    assert stored(engine) == ["after a stop"]

@@ -17,6 +17,11 @@ The contract of a unit of work, `work(session) -> T`:
   without group commit; each caller gets its own result or exception.
 - Alone (a batch of one, the rule under a serial load) it runs exactly as `session_scope` would.
 
+Each unit names the session factory it writes with (the application's; a test's, bound to a
+transaction it rolls back): a batch holds units of one factory, and its session is that factory's
+configuration on a `_BatchSession`. The writer thread starts with the first unit and stops with
+`stop` (the application's shutdown); a later unit starts it again.
+
 Only for SQLite: PostgreSQL lets writers run side by side, and its COMMIT is the server's.
 """
 
@@ -29,10 +34,9 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Generic, Self, TypeVar
 
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from zhili.core.db import make_session_factory, session_scope
+from zhili.core.db import session_scope
 
 T = TypeVar("T")
 DEFAULT_MAX_BATCH = 32
@@ -57,6 +61,7 @@ class _BatchSession(Session):
 @dataclass
 class _Job(Generic[T]):
     work: Callable[[Session], T]
+    sessions: sessionmaker[Session]
     future: Future[T] = field(default_factory=Future)
 
 
@@ -73,24 +78,28 @@ class GroupStats:
 class GroupCommitter:
     """A writer thread that commits the units of work queued behind each other together (see the module)."""
 
-    def __init__(self, engine: Engine, *, max_batch: int = DEFAULT_MAX_BATCH) -> None:
+    def __init__(self, *, max_batch: int = DEFAULT_MAX_BATCH) -> None:
         self.max_batch = max_batch
         self.stats = GroupStats()
-        self._alone = make_session_factory(engine)
-        self._together: sessionmaker[_BatchSession] = sessionmaker(engine, class_=_BatchSession, expire_on_commit=False)
         self._queue: queue.SimpleQueue[_Job[Any] | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._serve, name="zhili-group-commit", daemon=True)
+        self._thread: threading.Thread | None = None
+        self._starting = threading.Lock()
 
     def start(self) -> Self:
-        """Start the writer thread."""
-        self._thread.start()
+        """Start the writer thread (if it is not running)."""
+        with self._starting:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._serve, name="zhili-group-commit", daemon=True)
+                self._thread.start()
         return self
 
     def stop(self) -> None:
         """Finish the units already queued, then stop the writer thread."""
-        if self._thread.is_alive():
+        with self._starting:
+            thread, self._thread = self._thread, None
+        if thread is not None and thread.is_alive():
             self._queue.put(None)
-            self._thread.join()
+            thread.join()
 
     def __enter__(self) -> Self:
         return self.start()
@@ -98,18 +107,16 @@ class GroupCommitter:
     def __exit__(self, *_exc: object) -> None:
         self.stop()
 
-    def submit(self, work: Callable[[Session], T]) -> Future[T]:
-        """Queue a unit of work; its future resolves after the COMMIT that made it durable."""
-        if not self._thread.is_alive():
-            message = "the group committer is not running"
-            raise RuntimeError(message)
-        job: _Job[T] = _Job(work)
+    def submit(self, work: Callable[[Session], T], sessions: sessionmaker[Session]) -> Future[T]:
+        """Queue a unit of work writing with `sessions`; its future resolves after the COMMIT that made it durable."""
+        job: _Job[T] = _Job(work, sessions)
+        self.start()
         self._queue.put(job)
         return job.future
 
-    def run(self, work: Callable[[Session], T]) -> T:
+    def run(self, work: Callable[[Session], T], sessions: sessionmaker[Session]) -> T:
         """Queue a unit of work and wait for it (from any thread but the committer's)."""
-        return self.submit(work).result()
+        return self.submit(work, sessions).result()
 
     def _serve(self) -> None:
         stopping = False
@@ -131,11 +138,13 @@ class GroupCommitter:
 
     def _commit(self, batch: list[_Job[Any]]) -> None:
         self.stats.units += len(batch)
-        if len(batch) == 1:
-            self._run_alone(batch[0])
+        sessions = batch[0].sessions
+        if len(batch) == 1 or any(job.sessions is not sessions for job in batch):
+            for job in batch:
+                self._run_alone(job)
             return
         try:
-            with self._together() as session:
+            with _BatchSession(**sessions.kw) as session:
                 results = [job.work(session) for job in batch]
                 Session.commit(session)  # the batch's one COMMIT (a unit's commit only flushed)
         except Exception:  # noqa: BLE001 - any unit's failure undoes the batch; each unit then runs alone
@@ -150,7 +159,7 @@ class GroupCommitter:
     def _run_alone(self, job: _Job[Any]) -> None:
         self.stats.alone += 1
         try:
-            with session_scope(self._alone) as session:
+            with session_scope(job.sessions) as session:
                 result = job.work(session)
         except BaseException as exc:  # noqa: BLE001 - handed to the caller, who raises it
             job.future.set_exception(exc)

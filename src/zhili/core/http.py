@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
@@ -15,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from zhili.core.clock import Clock
 from zhili.core.db import session_scope, sqlite_wal
+from zhili.core.group_commit import GroupCommitter
 from zhili.core.settings import Settings
 
 T = TypeVar("T")
@@ -32,6 +34,7 @@ class Services:
     read_sessions: sessionmaker[Session]
     clock: Clock
     write_threads: CapacityLimiter | None
+    committer: GroupCommitter | None = None  # SQLite with group commit on: the writer of `run_in_write_session`
 
 
 def write_threads(engine: Engine) -> CapacityLimiter | None:
@@ -89,9 +92,15 @@ async def run_in_write_session(request: Request, work: Callable[[Session], T]) -
 
     The request takes no `DbSession` dependency then: no session is made on the event loop, and none
     is closed there after the answer (a trip through the thread pool of its own when it still holds
-    a transaction). `work` commits; leaving the block rolls back whatever it did not.
+    a transaction). `work` commits; leaving the block rolls back whatever it did not. On SQLite with
+    `ZHILI_GROUP_COMMIT` on, `work` goes to the group committer instead (`core.group_commit`: the
+    writes queued behind each other share one COMMIT, each answered after it), so it must have no
+    effect outside the database: it may run twice.
     """
-    sessions = services(request).sessions
+    found = services(request)
+    sessions = found.sessions
+    if found.committer is not None:  # queued for the next COMMIT with the writes behind it (SQLite)
+        return await asyncio.wrap_future(found.committer.submit(work, sessions))
 
     def run() -> T:
         with session_scope(sessions) as session:

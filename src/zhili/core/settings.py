@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     sql_echo: bool = False
     # How long a process reuses who a token or session belongs to (access.actor_cache); 0: never.
     actor_cache_seconds: float = Field(default=5.0, ge=0, le=60)
+    # SQLite: the write requests queued behind each other share one COMMIT (core.group_commit).
+    group_commit: bool = True
     # Notifications: links in e-mails and webhooks point here; e-mail goes out when smtp_host is set.
     public_url: str = "http://127.0.0.1:8000"
     smtp_host: str = ""
