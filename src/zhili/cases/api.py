@@ -128,16 +128,21 @@ def get_case(case_id: IdPath, session: DbSession, actor: CurrentActor, clock: Cl
 
 
 @router.post("/{case_id}/commands")
-def run_command(
-    case_id: IdPath, body: CommandRequest, session: DbSession, actor: CurrentActor, clock: ClockDep
+async def run_command(
+    case_id: IdPath, body: CommandRequest, request: Request, actor: CurrentActor, clock: ClockDep
 ) -> CaseDetail:
     """Issue a lifecycle command; send the `version` you read so a concurrent change is a 409.
 
     `close` with help requests or meeting tasks still open is a 409 unless `cancel_reason` is given:
-    then they are cancelled with that reason and the case closes.
+    then they are cancelled with that reason and the case closes. On SQLite the command's write joins
+    the group commit of the writes queued with it (`core.http.run_in_write_session`).
     """
-    case = open_items.issue_command(session, case_id=case_id, body=body.root, actor=actor, clock=clock)
-    return queries.case_detail(session, actor, case.id, now=clock.now())
+
+    def answer(session: Session) -> CaseDetail:
+        case = open_items.issue_command(session, case_id=case_id, body=body.root, actor=actor, clock=clock)
+        return queries.case_detail(session, actor, case.id, now=clock.now())
+
+    return await run_in_write_session(request, answer)
 
 
 @router.post("/{case_id}/help-requests", status_code=201)
