@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tests.notify.helpers import give_email, people_of
 
 from zhili.core.clock import FrozenClock
-from zhili.notify.batch import Letter, notify_each
+from zhili.notify import batch
+from zhili.notify.batch import Letter, letter_groups, notify_each
 from zhili.notify.kinds import Severity
 from zhili.notify.models import ChannelPreference, InboxItem, Notification, OutboxMessage, WebhookEndpoint
 from zhili.notify.service import Notice, notify
@@ -94,3 +97,34 @@ def test_each_letter_reaches_its_own_people_once_even_when_repeated(session: Ses
         select(InboxItem.person_id, Notification.key).join(Notification).where(Notification.topic == "test.batch")
     ).all()
     assert sorted(inbox) == sorted((people[i], f"batch-{i}") for i in range(4))
+
+
+def _letter(n: int, people: tuple[int, ...]) -> Letter:
+    return Letter(Notice(topic="test.group", severity=Severity.INFO, title=f"t{n}", body="", key=f"group-{n}"), people)
+
+
+def test_letters_to_more_people_than_the_limit_are_written_in_groups_within_it() -> None:
+    letters = [_letter(0, (1, 2)), _letter(1, (2, 3)), _letter(2, (4, 5)), _letter(3, (5,)), _letter(4, (6, 7, 8))]
+    groups = list(letter_groups(letters, limit=3))
+    assert [[letter.notice.key for letter in group] for group in groups] == [
+        ["group-0", "group-1"],  # people 1, 2, 3
+        ["group-2", "group-3"],  # people 4, 5
+        ["group-4"],  # people 6, 7, 8
+    ]
+    assert all(len({p for letter in group for p in letter.people}) <= 3 for group in groups)
+
+
+def test_one_letter_beyond_the_limit_is_refused() -> None:
+    with pytest.raises(ValueError, match="more than 3 people"):
+        list(letter_groups([_letter(0, (1, 2, 3, 4))], limit=3))
+
+
+def test_every_group_of_a_long_batch_is_queued(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    people = _setup(session)
+    monkeypatch.setattr(batch, "letter_groups", functools.partial(batch.letter_groups, limit=2))
+    letters = [_letter(n, (people[n], people[n + 1])) for n in range(4)]
+    notify_each(session, letters, clock=NIGHT)
+    inbox = session.execute(
+        select(InboxItem.person_id, Notification.key).join(Notification).where(Notification.topic == "test.group")
+    ).all()
+    assert sorted(inbox) == sorted((people[n + k], f"group-{n}") for n in range(4) for k in (0, 1))

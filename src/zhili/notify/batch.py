@@ -14,7 +14,7 @@ case's hand-off: the posts whose turn it is) reads their contacts in that same s
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -74,15 +74,36 @@ def contacts_where(condition: ColumnElement[bool]) -> Select[*tuple[Any, ...]]:
 
 
 def notify_each(session: Session, letters: Sequence[Letter], *, clock: Clock) -> int:
-    """Queue every letter's inbox items and outbox messages in the caller's transaction; the messages queued."""
+    """Queue every letter's inbox items and outbox messages in the caller's transaction; the messages queued.
+
+    Letters to more than `MAX_LISTED_RECIPIENTS` people in all (a worker catching up on thousands of
+    rungs) are written in groups within that limit; one letter beyond it alone is refused.
+    """
+    return sum(_notify_group(session, group, clock.now()) for group in letter_groups(letters))
+
+
+def letter_groups(letters: Sequence[Letter], limit: int = MAX_LISTED_RECIPIENTS) -> Iterator[list[Letter]]:
+    """The letters in order, in groups whose people number at most `limit` together (pure)."""
+    group: list[Letter] = []
+    people: set[int] = set()
+    for letter in letters:
+        if len(set(letter.people)) > limit:
+            message = f"a letter to more than {limit} people: pass a Select of person ids to notify instead"
+            raise ValueError(message)
+        if group and len(people | set(letter.people)) > limit:
+            yield group
+            group, people = [], set()
+        group.append(letter)
+        people.update(letter.people)
+    if group:
+        yield group
+
+
+def _notify_group(session: Session, letters: Sequence[Letter], now: datetime) -> int:
     if not letters:
         return 0
-    now = clock.now()
     notices = [checked(letter.notice) for letter in letters]
     people = sorted({person for letter in letters for person in letter.people})
-    if len(people) > MAX_LISTED_RECIPIENTS:
-        message = f"more than {MAX_LISTED_RECIPIENTS} people in one batch of letters"
-        raise ValueError(message)
     statements = _prepared(session.get_bind().dialect.name)
     ids = _store_notifications(session, statements, notices, now)
     inbox = [
