@@ -117,17 +117,16 @@ GIVEN_EVIDENCE = [{"kind": kind, "ref": ref} for kind, ref in REPLY_EVIDENCE]
 class Loops:
     """Runs closed loops through the services, one session and one commit per step, as the API does.
 
-    `transact` runs each step's unit of work: by default in a session of its own
-    (`core.db.session_scope`), as a request does; `GroupCommitter.run` queues it for group commit.
+    `steps` gives a loop as the units of work its requests run; `run` runs each alone, and the
+    concurrent phases hand them to a writer (`serve_clients`).
     """
 
-    def __init__(self, world: BenchWorld, transact: Callable[[Callable[[Session], Any]], Any] | None = None) -> None:
+    def __init__(self, world: BenchWorld) -> None:
         self.world = world
         self.sessions = make_session_factory(world.engine)
         self.locators = LocatorCache()
         self.clock = SystemClock()
         self.case_ids: list[int] = []
-        self.transact = transact or self.alone
 
     def alone(self, work: Callable[[Session], Any]) -> Any:
         """Run one unit of work in a session and transaction of its own."""
@@ -144,7 +143,7 @@ class Loops:
         loop, result = self.steps(point), None
         with contextlib.suppress(StopIteration):
             while True:
-                result = self.transact(loop.send(result))
+                result = self.alone(loop.send(result))
 
     def steps(self, point: tuple[float, float]) -> Generator[Callable[[Session], Any], Any, None]:
         """One loop as the units of work its requests run, each sent the answer of the one before."""

@@ -11,7 +11,7 @@ waiting, and rungs already fired stay fired.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -84,8 +84,7 @@ class WaitingLadder:
     def split(self, now: datetime) -> tuple[tuple[LadderInstant, ...], WaitingLadder]:
         """The rungs due by `now`, and the ladder of those still ahead."""
         due = tuple(rung for rung in self.rungs if rung.at <= now)
-        ahead = WaitingLadder(self.case_id, self.generation, self.phase, self.started_at, self.rungs[len(due) :])
-        return due, ahead
+        return due, replace(self, rungs=self.rungs[len(due) :])
 
 
 def held_ladder(timer: DueTimer | timers.TimerSpec) -> WaitingLadder:
@@ -126,9 +125,7 @@ def pending_ladder(
         held = [found for found in held if (found.phase, found.started_at) == (phase, started)]
     if not held:
         return None
-    rungs = sorted((rung for found in held for rung in found.rungs), key=lambda rung: (rung.at, rung.share))
-    first = held[0]
-    return WaitingLadder(case_id, first.generation, first.phase, first.started_at, tuple(rungs))
+    return replace(held[0], rungs=_soonest_first(rung for found in held for rung in found.rungs))
 
 
 def schedule_ladders(session: Session, ladders: Sequence[WaitingLadder], *, now: datetime) -> int:
@@ -171,9 +168,11 @@ def _moved(waiting: WaitingLadder, calendar: WorkCalendar, clock: RunningLimit) 
     """The waiting rungs at their shares of the extended limit."""
     shares = [rung.share for rung in waiting.rungs]
     instants = instants_at_shares(calendar, clock.started_at, clock.due_at, shares, clock.unit)
-    moved = (
-        replace(rung, at=at, basis=_basis(calendar, clock, at))
-        for rung, at in zip(waiting.rungs, instants, strict=True)
-    )
-    rungs = tuple(sorted(moved, key=lambda rung: (rung.at, rung.share)))
-    return WaitingLadder(waiting.case_id, waiting.generation, waiting.phase, waiting.started_at, rungs)
+    pairs = zip(waiting.rungs, instants, strict=True)
+    moved = (replace(rung, at=at, basis=_basis(calendar, clock, at)) for rung, at in pairs)
+    return replace(waiting, rungs=_soonest_first(moved))
+
+
+def _soonest_first(rungs: Iterable[LadderInstant]) -> tuple[LadderInstant, ...]:
+    """Rungs in the order they fall due; at one instant, the smaller share (a light before its rung) first."""
+    return tuple(sorted(rungs, key=lambda rung: (rung.at, rung.share)))
