@@ -121,10 +121,10 @@ class Loops:
     concurrent phases hand them to a writer (`serve_clients`).
     """
 
-    def __init__(self, world: BenchWorld) -> None:
+    def __init__(self, world: BenchWorld, locators: LocatorCache) -> None:
         self.world = world
         self.sessions = make_session_factory(world.engine)
-        self.locators = LocatorCache()
+        self.locators = locators  # one for every phase, as a server's: the warm-up built its locator
         self.clock = SystemClock()
         self.case_ids: list[int] = []
 
@@ -223,14 +223,14 @@ class Together:
         ]
 
 
-def concurrent_phases(world: BenchWorld, points: list[tuple[float, float]], clients: int) -> Together:
+def concurrent_phases(loops: Loops, points: list[tuple[float, float]], clients: int) -> Together:
     """The loops of `points` (two halves) from `clients` clients: each step alone, then through group commit."""
-    half = len(points) // 2
-    alone = Loops(world)
+    world, half = loops.world, len(points) // 2
+    alone = Loops(world, loops.locators)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="writer") as writer:  # as run_writes on SQLite
         alone_s = serve_clients(alone, points[:half], clients, lambda work: writer.submit(alone.alone, work))
     with GroupCommitter() as committer:
-        grouped = Loops(world)
+        grouped = Loops(world, loops.locators)
         cpu_started = time.process_time()
         grouped_s = serve_clients(
             grouped, points[half:], clients, lambda work: committer.submit(work, grouped.sessions)
@@ -391,7 +391,7 @@ def main() -> int:
     world = build_world(tmp / "loops.sqlite")
     # As under `zhili serve`: the WAL is checkpointed by a thread of its own, not by the commits.
     with checkpointing(world.engine):
-        loops = Loops(world)
+        loops = Loops(world, LocatorCache())
         phases = 3 if args.clients else 1
         points = points_in([world.grids[world.worker_grid]], WARMUP + args.loops * phases, seed=1)
         warmup_s = timed(lambda: loops.run_all(points[:WARMUP]))
@@ -401,7 +401,7 @@ def main() -> int:
         cpu_started = time.process_time()
         loops_s = timed(lambda: loops.run_all(points[WARMUP : WARMUP + args.loops]))
         loops_cpu_s = time.process_time() - cpu_started
-        together = concurrent_phases(world, points[WARMUP + args.loops :], args.clients) if args.clients else None
+        together = concurrent_phases(loops, points[WARMUP + args.loops :], args.clients) if args.clients else None
         started = time.perf_counter()
         problems = check(world, [*loops.case_ids, *(together.case_ids if together else [])])
         check_s = time.perf_counter() - started

@@ -35,6 +35,8 @@ from pathlib import Path
 
 from sqlalchemy import event
 
+from zhili.org.geo import LocatorCache
+
 from _setup import build_world, points_in
 from bench_closed_loops import WARMUP, Loops
 
@@ -117,7 +119,7 @@ def main() -> int:
     n = args.loops
     database = Path(tempfile.mkdtemp(prefix="zhili-bench-")) / "loops.sqlite"
     world = build_world(database)
-    loops = Loops(world)
+    loops = Loops(world, LocatorCache())
     points = points_in([world.grids[world.worker_grid]], WARMUP + 4 * n, seed=1)
     loops.run_all(points[:WARMUP])
     runs = [points[WARMUP + k * n : WARMUP + (k + 1) * n] for k in range(4)]

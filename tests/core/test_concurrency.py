@@ -240,3 +240,44 @@ def test_64_concurrent_requests_never_starve_the_connection_pool(live: Live) -> 
     with ThreadPoolExecutor(64) as pool:
         statuses = list(pool.map(get, range(256)))
     assert statuses == [200] * 256
+
+
+def test_concurrent_page_forms_join_the_group_commit(live: Live) -> None:
+    """The case page's buttons take the API's write path: on SQLite each form is a unit of the group commit."""
+    report = {
+        "matter": "illegal_parking",
+        "place": "龙游县湖镇镇",
+        "description": "页面并发受理",
+        "attributes": {"plate_number": "浙H00002", "vehicle_type": "car", "parked_on": "lane"},
+    }
+    with live.client() as client:
+        cases = [client.post("/api/v1/cases", json=report).json() for _ in range(8)]
+    committer = live.services.committer
+    before = committer.stats.units if committer else 0
+    cookie = _session_cookie(live.base)
+    with loopback_client(live.base, timeout=60, cookies={"zhili_session": cookie}) as browser:
+        csrf = browser.get("/").text.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
+
+    def accept(case: dict[str, object]) -> httpx.Response:
+        form = {"csrf_token": csrf, "command": "accept", "version": str(case["version"])}
+        with loopback_client(live.base, timeout=60, cookies={"zhili_session": cookie}) as browser:
+            return browser.post(f"/cases/{case['id']}/act", data=form)
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(accept, cases))
+    assert [a.status_code for a in answers] == [303] * 8
+    assert [a.headers["location"] for a in answers] == [f"/cases/{c['id']}#actions" for c in cases]
+    stale = accept(cases[0])  # the same button again, at the version the page was read at
+    assert stale.status_code == 409
+    refused = stale.text.split('id="refused"', 1)[1].split("</div>", 1)[0]  # at the top: the button is gone
+    assert "案件已被他人更新" in refused
+    with Session(live.engine) as session:
+        accepted = session.scalar(
+            select(func.count())
+            .select_from(CaseEvent)
+            .where(CaseEvent.case_id.in_([c["id"] for c in cases]), CaseEvent.kind == "accept")
+        )
+    assert accepted == 8
+    if live.backend == "sqlite":
+        assert committer is not None
+        assert committer.stats.units - before == 9  # the eight forms and the stale one

@@ -16,9 +16,8 @@ from zhili.cases import forms, intake
 from zhili.cases.schemas import CaseCreate
 from zhili.core import media
 from zhili.core.auth import Actor, PageActor
-from zhili.core.clock import Clock
 from zhili.core.errors import InvalidInputError
-from zhili.core.http import ClockDep, DbSession
+from zhili.core.http import ClockDep, DbSession, run_in_read_session, run_in_write_session
 from zhili.matters import queries as matters
 from zhili.org import map_view
 from zhili.org.geo import request_locators
@@ -75,36 +74,53 @@ def _intake_page(
 
 
 @router.post("/cases/new")
-async def submit_intake(request: Request, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
-    """Create the case (with its photos) from the form and show it; a wrong field shows the form again."""
+async def submit_intake(request: Request, actor: PageActor, clock: ClockDep) -> Response:
+    """Create the case (with its photos) from the form and show it; a wrong field shows the form again.
+
+    The photos are decoded in the thread pool first; the report is one unit of work on the write
+    path (`run_in_write_session`: on SQLite, the group commit). A refused form is read again beside
+    the other readers, with the reasons by their fields.
+    """
     form = await request.form()
     uploads = [u for u in form.getlist("photo") if isinstance(u, UploadFile) and u.filename]
     taken = [await media.read_upload(u) for u in uploads[: intake.MAX_INTAKE_PHOTOS + 1]]
-    return await run_in_threadpool(_intake, request, form, taken, session=session, actor=actor, clock=clock)
-
-
-def _intake(
-    request: Request, form: FormData, taken: list[bytes], *, session: Session, actor: Actor, clock: Clock
-) -> Response:
-    # Database work runs in the thread pool, never on the event loop (ADR 0004).
     language = renderer(request).language(request)
-    matter = str(form.get("matter") or "")
-    ready, errors = _photo_errors(taken, language)
-    try:
-        data = CaseCreate.model_validate(forms.case_from_form(form, session))
-        if not errors:
-            case = intake.report_with_photos(
-                session, data=data, taken=ready, actor=actor, clock=clock, locators=request_locators(request)
-            )
-            return RedirectResponse(f"/cases/{case.id}", status_code=303)
-    except (ValidationError, InvalidInputError) as exc:
-        session.rollback()
+    ready, errors = await run_in_threadpool(_photo_errors, taken, language)
+    locators = request_locators(request)
+
+    def attempt(session: Session) -> int | ValidationError | InvalidInputError | None:
+        """The new case's id; or why the form was refused; None when only its photos were (nothing written)."""
+        try:
+            data = CaseCreate.model_validate(forms.case_from_form(form, session))
+        except (ValidationError, InvalidInputError) as exc:
+            return exc
+        if errors:
+            return None
+        try:
+            return intake.report_with_photos(
+                session, data=data, taken=ready, actor=actor, clock=clock, locators=locators
+            ).id
+        except (ValidationError, InvalidInputError) as exc:
+            session.rollback()  # in a group commit this undoes the batch, and the report runs again alone
+            return exc
+
+    outcome = await run_in_write_session(request, attempt)
+    if isinstance(outcome, int):
+        return RedirectResponse(f"/cases/{outcome}", status_code=303)
+    if outcome is not None:
         inputs = {**INTAKE_INPUTS, **{f"attributes.{code}": f"attr.{code}" for code in _attribute_codes(form)}}
-        refused = form_errors(exc, language, inputs)
-        errors.by_field.update(refused.by_field)
+        refused = form_errors(outcome, language, inputs)
+        for name, messages in refused.by_field.items():
+            errors.by_field.setdefault(name, []).extend(messages)
         errors.general.extend(refused.general)
     values: dict[str, object] = {key: _kept(form, key) for key in form if key != "photo"}
-    return _intake_page(request, session, actor, matter=matter or None, values=values, errors=errors, status_code=422)
+    matter = str(form.get("matter") or "") or None
+    return await run_in_read_session(
+        request,
+        lambda session: _intake_page(
+            request, session, actor, matter=matter, values=values, errors=errors, status_code=422
+        ),
+    )
 
 
 def _kept(form: FormData, key: str) -> object:

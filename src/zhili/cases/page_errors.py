@@ -64,6 +64,11 @@ class FailedForm:
         """The reason this field was refused, or ''."""
         return self.errors.get(name, "")
 
+    @property
+    def reasons(self) -> list[str]:
+        """Every reason, the form's and its fields': for a page that no longer shows the form."""
+        return [*self.general, *(m for m in self.errors.values() if m not in self.general)]
+
 
 BLANK = FailedForm()
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
@@ -36,7 +36,7 @@ from zhili.core import media
 from zhili.core.auth import Actor, PageActor
 from zhili.core.clock import Clock
 from zhili.core.errors import DomainError, InvalidInputError
-from zhili.core.http import ClockDep, DbSession
+from zhili.core.http import ClockDep, DbSession, run_in_read_session, run_in_write_session
 from zhili.core.pagination import CursorQuery
 from zhili.core.params import IdPath
 from zhili.web.templating import renderer
@@ -98,7 +98,10 @@ def _case_response(
     status_code: int = 200,
 ) -> Response:
     view = page_view.case_page(session, actor, case_id, now=clock.now(), lang=renderer(request).language(request))
+    # A button whose command the case no longer allows (someone else acted first) has no form to show its reason by.
+    command = failed.form.removeprefix("act-") if failed.form.startswith("act-") else None
     context = {
+        "refused_elsewhere": failed if command is not None and command not in view.case.allowed_commands else None,
         "actor": actor,
         "page": view,
         "case": view.case,
@@ -111,189 +114,172 @@ def _case_response(
 
 # The refusals a case-page form shows beside its fields; anything else (404, a login) is the usual answer.
 _SHOWN = frozenset({403, 409, 413, 415, 422})
-Work = Callable[[FormData, list[str]], object]
+Work = Callable[[Session, FormData, list[str]], object]
 
 
-async def _on_page(request: Request, case_id: int, form_id: str, anchor: str, work: Work, **deps: Any) -> Response:
-    """Run a case-page form: redirect to its place on the page, or show the page again with the reasons."""
+@dataclass(frozen=True)
+class _Refused:
+    """A form the service refused, and the photos it attached before (kept, and offered again)."""
+
+    error: ValidationError | DomainError
+    refs: list[str]
+
+
+async def _on_page(
+    request: Request, case_id: int, form_id: str, anchor: str, work: Work, *, actor: Actor, clock: Clock
+) -> Response:
+    """Run a case-page form: redirect to its place on the page, or show the page again with the reasons.
+
+    The photos and the action are one unit of work on the write path (`run_in_write_session`: on
+    SQLite, the group commit); a refusal rolls the action back and the page is read again beside
+    the other readers.
+    """
     form = await request.form()
-    uploads = [await media.read_upload(u) for u in form.getlist("photo") if isinstance(u, UploadFile)]
-    return await run_in_threadpool(
-        _attempt, request, case_id, form_id, anchor, form, [u for u in uploads if u], work, **deps
+    uploads = [
+        data for u in form.getlist("photo") if isinstance(u, UploadFile) and (data := await media.read_upload(u))
+    ]
+
+    def attempt(session: Session) -> _Refused | None:
+        refs: list[str] = []
+        try:
+            for data in uploads:
+                photo = photos.attach_photo(session, case_id=case_id, data=data, actor=actor, clock=clock)
+                refs.append(f"photo:{photo.id}")
+            work(session, form, refs)
+        except (ValidationError, DomainError) as exc:
+            if isinstance(exc, DomainError) and exc.status not in _SHOWN:
+                raise
+            session.rollback()  # in a group commit this undoes the batch, and the form runs again alone
+            return _Refused(exc, refs)
+        return None
+
+    refused = await run_in_write_session(request, attempt)
+    if refused is None:
+        return RedirectResponse(f"/cases/{case_id}#{anchor}", status_code=303)
+    failed = page_errors.failed_form(form_id, form, refused.error, renderer(request).language(request))
+    failed.values["evidence_photo"] = list(dict.fromkeys(failed.values.get("evidence_photo", []) + refused.refs))
+    status = refused.error.status if isinstance(refused.error, DomainError) else 422
+    return await run_in_read_session(
+        request, lambda session: _case_response(request, session, actor, clock, case_id, failed, status)
     )
 
 
-def _attempt(
-    request: Request,
-    case_id: int,
-    form_id: str,
-    anchor: str,
-    form: FormData,
-    uploads: list[bytes],
-    work: Work,
-    *,
-    session: Session,
-    actor: Actor,
-    clock: Clock,
-) -> Response:
-    # Database work runs in the thread pool, never on the event loop (ADR 0004).
-    refs: list[str] = []
-    try:
-        for data in uploads:
-            photo = photos.attach_photo(session, case_id=case_id, data=data, actor=actor, clock=clock)
-            refs.append(f"photo:{photo.id}")
-        work(form, refs)
-    except (ValidationError, DomainError) as exc:
-        if isinstance(exc, DomainError) and exc.status not in _SHOWN:
-            raise
-        session.rollback()
-        failed = page_errors.failed_form(form_id, form, exc, renderer(request).language(request))
-        failed.values["evidence_photo"] = list(dict.fromkeys(failed.values.get("evidence_photo", []) + refs))
-        status = exc.status if isinstance(exc, DomainError) else 422
-        return _case_response(request, session, actor, clock, case_id, failed, status)
-    return RedirectResponse(f"/cases/{case_id}#{anchor}", status_code=303)
-
-
 @router.post("/cases/{case_id}/act")
-async def act(request: Request, case_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
+async def act(request: Request, case_id: IdPath, actor: PageActor, clock: ClockDep) -> Response:
     """Run the command a button on the case page posted; closing over open work asks for a decision."""
 
-    def work(form: FormData, refs: list[str]) -> object:
+    def work(session: Session, form: FormData, refs: list[str]) -> object:
         body = forms.command_from_form(form, refs)
         return open_items.issue_command(session, case_id=case_id, body=body, actor=actor, clock=clock)
 
     command = str((await request.form()).get("command") or "")
-    deps = {"session": session, "actor": actor, "clock": clock}
-    return await _on_page(request, case_id, f"act-{command}", "actions", work, **deps)
+    return await _on_page(request, case_id, f"act-{command}", "actions", work, actor=actor, clock=clock)
 
 
 @router.post("/cases/{case_id}/help")
-async def ask_help(
-    request: Request, case_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep
-) -> Response:
+async def ask_help(request: Request, case_id: IdPath, actor: PageActor, clock: ClockDep) -> Response:
     """The lead asks the ticked units for help."""
 
-    def work(form: FormData, _refs: list[str]) -> object:
+    def work(session: Session, form: FormData, _refs: list[str]) -> object:
         data = forms.help_from_form(form)
         return collaboration.ask_for_help(session, case_id=case_id, data=data, actor=actor, clock=clock)
 
-    deps = {"session": session, "actor": actor, "clock": clock}
-    return await _on_page(request, case_id, "help", "collaboration", work, **deps)
+    return await _on_page(request, case_id, "help", "collaboration", work, actor=actor, clock=clock)
 
 
 @router.post("/cases/{case_id}/help/{request_id}/reply")
 async def reply_help(
-    request: Request, case_id: IdPath, request_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep
+    request: Request, case_id: IdPath, request_id: IdPath, actor: PageActor, clock: ClockDep
 ) -> Response:
     """A collaborating unit answers its request from the page: text, photos, GPS, documents."""
 
-    def work(form: FormData, refs: list[str]) -> object:
+    def work(session: Session, form: FormData, refs: list[str]) -> object:
         data = forms.reply_from_form(form, refs)
         return collaboration.reply_to_request(session, request_id=request_id, data=data, actor=actor, clock=clock)
 
-    deps = {"session": session, "actor": actor, "clock": clock}
-    return await _on_page(request, case_id, f"reply-{request_id}", f"help-{request_id}", work, **deps)
+    return await _on_page(request, case_id, f"reply-{request_id}", f"help-{request_id}", work, actor=actor, clock=clock)
 
 
 @router.post("/cases/{case_id}/tasks/{task_id}/done")
-async def task_done(
-    request: Request, case_id: IdPath, task_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep
-) -> Response:
+async def task_done(request: Request, case_id: IdPath, task_id: IdPath, actor: PageActor, clock: ClockDep) -> Response:
     """The owner unit marks a meeting task done from the page."""
 
-    def work(form: FormData, _refs: list[str]) -> object:
+    def work(session: Session, form: FormData, _refs: list[str]) -> object:
         data = forms.task_done_from_form(form)
         return meetings.complete_task(session, task_id=task_id, data=data, actor=actor, clock=clock)
 
-    deps = {"session": session, "actor": actor, "clock": clock}
-    return await _on_page(request, case_id, f"task-{task_id}", f"task-{task_id}", work, **deps)
+    return await _on_page(request, case_id, f"task-{task_id}", f"task-{task_id}", work, actor=actor, clock=clock)
 
 
 @router.post("/cases/{case_id}/meeting")
-async def hold_meeting(
-    request: Request, case_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep
-) -> Response:
+async def hold_meeting(request: Request, case_id: IdPath, actor: PageActor, clock: ClockDep) -> Response:
     """Record a consultation meeting from the form."""
 
-    def work(form: FormData, _refs: list[str]) -> object:
+    def work(session: Session, form: FormData, _refs: list[str]) -> object:
         data = forms.meeting_from_form(form, clock.now())
         return meetings.convene_meeting(session, case_id=case_id, data=data, actor=actor, clock=clock)
 
-    deps = {"session": session, "actor": actor, "clock": clock}
-    return await _on_page(request, case_id, "meeting", "meetings", work, **deps)
+    return await _on_page(request, case_id, "meeting", "meetings", work, actor=actor, clock=clock)
 
 
 @router.post("/cases/{case_id}/photo")
-async def upload_photo(
-    request: Request, case_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep
-) -> Response:
+async def upload_photo(request: Request, case_id: IdPath, actor: PageActor, clock: ClockDep) -> Response:
     """Attach the chosen photo to the case."""
 
-    def work(_form: FormData, refs: list[str]) -> object:
+    def work(_session: Session, _form: FormData, refs: list[str]) -> object:
         if not refs:
             raise InvalidInputError("choose a photo", errors=[{"field": "photo", "message": "required"}])
         return refs
 
-    deps = {"session": session, "actor": actor, "clock": clock}
-    return await _on_page(request, case_id, "photo", "summary", work, **deps)
+    return await _on_page(request, case_id, "photo", "summary", work, actor=actor, clock=clock)
 
 
 @router.post("/cases/{case_id}/merge")
-async def merge(request: Request, case_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
+async def merge(request: Request, case_id: IdPath, actor: PageActor, clock: ClockDep) -> Response:
     """Merge this case into the probable duplicate chosen on the page."""
 
-    def work(form: FormData, _refs: list[str]) -> object:
+    def work(session: Session, form: FormData, _refs: list[str]) -> object:
         into = forms.merge_target(form)
         return disputes.merge_duplicate(session, case_id=case_id, into_id=into, actor=actor, clock=clock)
 
-    deps = {"session": session, "actor": actor, "clock": clock}
-    return await _on_page(request, case_id, "merge", "summary", work, **deps)
+    return await _on_page(request, case_id, "merge", "summary", work, actor=actor, clock=clock)
 
 
 @router.post("/cases/{case_id}/decide-lead")
-async def decide_lead(
-    request: Request, case_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep
-) -> Response:
+async def decide_lead(request: Request, case_id: IdPath, actor: PageActor, clock: ClockDep) -> Response:
     """The level above settles a dispute over who leads, from the page."""
 
-    def work(form: FormData, _refs: list[str]) -> object:
+    def work(session: Session, form: FormData, _refs: list[str]) -> object:
         data = forms.lead_from_form(form)
         return disputes.decide_lead(
             session, case_id=case_id, lead_unit_id=data.lead_unit_id, reason=data.reason, actor=actor, clock=clock
         )
 
-    deps = {"session": session, "actor": actor, "clock": clock}
-    return await _on_page(request, case_id, "lead", "actions", work, **deps)
+    return await _on_page(request, case_id, "lead", "actions", work, actor=actor, clock=clock)
 
 
 @router.post("/cases/{case_id}/supervise")
-async def supervise(
-    request: Request, case_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep
-) -> Response:
+async def supervise(request: Request, case_id: IdPath, actor: PageActor, clock: ClockDep) -> Response:
     """Urge or supervise the case by hand (the dispatching centre and the level above)."""
 
-    def work(form: FormData, _refs: list[str]) -> object:
+    def work(session: Session, form: FormData, _refs: list[str]) -> object:
         body = forms.supervision_from_form(form)
         return supervision.supervise_case(session, case_id=case_id, body=body, actor=actor, clock=clock)
 
-    deps = {"session": session, "actor": actor, "clock": clock}
-    return await _on_page(request, case_id, "supervise", "supervise", work, **deps)
+    return await _on_page(request, case_id, "supervise", "supervise", work, actor=actor, clock=clock)
 
 
 @router.post("/cases/{case_id}/rating-review")
-async def review_rating(
-    request: Request, case_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep
-) -> Response:
+async def review_rating(request: Request, case_id: IdPath, actor: PageActor, clock: ClockDep) -> Response:
     """Uphold or overturn the citizen's rating after a call-back (the dispatching centre and the level above)."""
 
-    def work(form: FormData, _refs: list[str]) -> object:
+    def work(session: Session, form: FormData, _refs: list[str]) -> object:
         outcome, reason = (str(form.get(name) or "") for name in ("outcome", "reason"))
         return rating_review.review_rating(
             session, case_id=case_id, outcome=outcome, reason=reason, actor=actor, clock=clock
         )
 
-    deps = {"session": session, "actor": actor, "clock": clock}
-    return await _on_page(request, case_id, "rating-review", "timeline", work, **deps)
+    return await _on_page(request, case_id, "rating-review", "timeline", work, actor=actor, clock=clock)
 
 
 @router.get("/supervision")

@@ -109,6 +109,22 @@ async def run_in_write_session(request: Request, work: Callable[[Session], T]) -
     return await run_writes(request, run)
 
 
+async def run_in_read_session(request: Request, work: Callable[[Session], T]) -> T:
+    """A handler's blocking read in the thread pool, in a session of its own that never takes the SQLite write lock.
+
+    For what a write handler shows after its write (a refused form shown again with its reasons):
+    the write ran in `run_in_write_session`, and the page is read beside other readers, not in the
+    writer's queue.
+    """
+    sessions = services(request).read_sessions
+
+    def run() -> T:
+        with session_scope(sessions) as session:
+            return work(session)
+
+    return await run_in_threadpool(run)
+
+
 async def clock(request: Request) -> Clock:
     """The injected clock (async: a plain attribute read needs no trip through the thread pool)."""
     return services(request).clock
