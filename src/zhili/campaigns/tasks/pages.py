@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -24,9 +25,8 @@ from zhili.campaigns.tasks.queue import TaskFilter, View, task_filter
 from zhili.campaigns.tasks.schemas import RateBody, TaskDetail
 from zhili.core import media
 from zhili.core.auth import Actor, PageActor
-from zhili.core.clock import Clock
 from zhili.core.errors import InvalidInputError
-from zhili.core.http import ClockDep, DbSession, services
+from zhili.core.http import ClockDep, DbSession, run_in_read_session, run_in_write_session, services
 from zhili.core.pagination import CursorQuery
 from zhili.core.params import IdPath, id_in
 from zhili.matters import queries as matters
@@ -134,73 +134,96 @@ def _back(task_id: int) -> RedirectResponse:
 
 
 @router.post("/tasks/{task_id}/claim")
-async def claim(task_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
+async def claim(request: Request, task_id: IdPath, actor: PageActor, clock: ClockDep) -> Response:
     """The one-tap 领办 of the list and the task page."""
-    await run_in_threadpool(task_service.claim_task, session, task_id=task_id, actor=actor, clock=clock)
+    await run_in_write_session(request, lambda s: task_service.claim_task(s, task_id=task_id, actor=actor, clock=clock))
     return _back(task_id)
 
 
 @router.post("/tasks/{task_id}/decline")
-async def decline(request: Request, task_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
+async def decline(request: Request, task_id: IdPath, actor: PageActor, clock: ClockDep) -> Response:
     """Decline with the reason typed on the page."""
     reason = _required(await request.form(), "reason")
-    await run_in_threadpool(
-        task_service.decline_task, session, task_id=task_id, reason=reason, actor=actor, clock=clock
+    await run_in_write_session(
+        request, lambda s: task_service.decline_task(s, task_id=task_id, reason=reason, actor=actor, clock=clock)
     )
     return _back(task_id)
 
 
+@dataclass(frozen=True)
+class _Refused:
+    """A refused report, and the photos stored before (kept, and shown again with the form)."""
+
+    error: Exception
+    kept_photos: list[int]
+
+
 @router.post("/tasks/{task_id}/report")
-async def report(request: Request, task_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
-    """回单 from the phone: the photos taken are stored first, then the report; a wrong form is shown again."""
+async def report(request: Request, task_id: IdPath, actor: PageActor, clock: ClockDep) -> Response:
+    """回单 from the phone: the photos taken are stored first, then the report; a wrong form is shown again.
+
+    The photos are decoded in the thread pool first; the report is one unit of work on the write
+    path (`run_in_write_session`: on SQLite, the group commit). A refused form is read again beside
+    the other readers.
+    """
     form = await request.form()
     uploads = [item for item in form.getlist("photos") if isinstance(item, UploadFile) and item.filename]
-    photos = [await media.read_upload(upload) for upload in uploads]
-    return await run_in_threadpool(_report, request, form, photos, session, actor=actor, clock=clock, task_id=task_id)
-
-
-def _report(
-    request: Request, form: FormData, photos: list[bytes], session: Session, *, actor: Actor, clock: Clock, task_id: int
-) -> Response:
-    # Database work runs in the thread pool, never on the event loop (ADR 0004); the photos are
-    # decoded first, before the write transaction begins.
-    try:
-        ready: list[media.CheckedPhoto] = [media.check_photo(data) for data in photos]
-        refusal: Exception | None = None
-    except media.PHOTO_REFUSALS as exc:
-        ready, refusal = [], exc
-    detail = task_queries.task_detail(session, actor, task_id, now=clock.now())
+    taken = [await media.read_upload(upload) for upload in uploads]
+    ready, refusal = await run_in_threadpool(_checked, taken)
+    locators = request_locators(request)
     matter = task_forms.text(form, "matter")
     # Photos kept from an earlier try of this form (shown again with their ids), then the new ones.
-    ids = [photo for v in form.getlist("photo_id") if isinstance(v, str) and (photo := id_in(v)) is not None]
-    try:
-        if refusal is not None:
-            raise refusal
-        definition = _definition(session, matter)
-        ids += [
-            task_photos.attach_task_photo(session, task_id=task_id, data=data, actor=actor, clock=clock).id
-            for data in ready
-        ]
-        body = task_forms.report_from_form(form, photo_ids=ids, checklist=detail.checklist, definition=definition)
-        task_service.report_task(
-            session, task_id=task_id, data=body, actor=actor, clock=clock, locators=request_locators(request)
-        )
-    except (ValidationError, InvalidInputError, *media.PHOTO_REFUSALS) as exc:
+    kept = [photo for v in form.getlist("photo_id") if isinstance(v, str) and (photo := id_in(v)) is not None]
+
+    def attempt(session: Session) -> _Refused | None:
+        ids = list(kept)
+        try:
+            if refusal is not None:
+                raise refusal
+            detail = task_queries.task_detail(session, actor, task_id, now=clock.now())
+            definition = _definition(session, matter)
+            ids += [
+                task_photos.attach_task_photo(session, task_id=task_id, data=data, actor=actor, clock=clock).id
+                for data in ready
+            ]
+            body = task_forms.report_from_form(form, photo_ids=ids, checklist=detail.checklist, definition=definition)
+            task_service.report_task(session, task_id=task_id, data=body, actor=actor, clock=clock, locators=locators)
+        except (ValidationError, InvalidInputError, *media.PHOTO_REFUSALS) as exc:
+            session.rollback()  # in a group commit this undoes the batch, and the report runs again alone
+            return _Refused(exc, ids)
+        return None
+
+    refused = await run_in_write_session(request, attempt)
+    if refused is None:
+        return _back(task_id)
+    exc = refused.error
+    status = exc.status if isinstance(exc, media.PHOTO_REFUSALS) else 422
+    errors = _report_errors(exc, renderer(request).language(request))
+    values = {key: value for key, value in form.items() if isinstance(value, str)}
+
+    def shown(session: Session) -> Response:
         detail = task_queries.task_detail(session, actor, task_id, now=clock.now())
-        values = {key: value for key, value in form.items() if isinstance(value, str)}
-        status = exc.status if isinstance(exc, media.PHOTO_REFUSALS) else 422
         return _render(
             request,
             session,
             actor,
             detail,
             matter=matter,
-            errors=_report_errors(exc, renderer(request).language(request)),
+            errors=errors,
             status_code=status,
             values=values,
-            kept_photos=ids,
+            kept_photos=refused.kept_photos,
         )
-    return _back(task_id)
+
+    return await run_in_read_session(request, shown)
+
+
+def _checked(taken: list[bytes]) -> tuple[list[media.CheckedPhoto], Exception | None]:
+    """The photos decoded and checked before any database work, or why one was refused."""
+    try:
+        return [media.check_photo(data) for data in taken], None
+    except media.PHOTO_REFUSALS as exc:
+        return [], exc
 
 
 # Body paths of a report (as the schema and the service name them) → the report form's inputs.
@@ -234,25 +257,27 @@ def _definition(session: Session, matter: str | None) -> MatterDefinition | None
 
 
 @router.post("/tasks/{task_id}/verify")
-async def verify(request: Request, task_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
+async def verify(request: Request, task_id: IdPath, actor: PageActor, clock: ClockDep) -> Response:
     """核验通过 from the task page."""
     note = task_forms.text(await request.form(), "note")
-    await run_in_threadpool(task_service.verify_task, session, task_id=task_id, note=note, actor=actor, clock=clock)
+    await run_in_write_session(
+        request, lambda s: task_service.verify_task(s, task_id=task_id, note=note, actor=actor, clock=clock)
+    )
     return _back(task_id)
 
 
 @router.post("/tasks/{task_id}/return")
-async def send_back(
-    request: Request, task_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep
-) -> Response:
+async def send_back(request: Request, task_id: IdPath, actor: PageActor, clock: ClockDep) -> Response:
     """退回 with the reason typed on the page."""
     reason = _required(await request.form(), "reason")
-    await run_in_threadpool(task_service.return_task, session, task_id=task_id, reason=reason, actor=actor, clock=clock)
+    await run_in_write_session(
+        request, lambda s: task_service.return_task(s, task_id=task_id, reason=reason, actor=actor, clock=clock)
+    )
     return _back(task_id)
 
 
 @router.post("/tasks/{task_id}/rate")
-async def rate(request: Request, task_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
+async def rate(request: Request, task_id: IdPath, actor: PageActor, clock: ClockDep) -> Response:
     """Rate a verified task from the page."""
     form = await request.form()
     try:
@@ -261,7 +286,9 @@ async def rate(request: Request, task_id: IdPath, session: DbSession, actor: Pag
         )
     except ValidationError as exc:
         raise InvalidInputError("; ".join(task_forms.messages(exc))) from exc
-    await run_in_threadpool(task_service.rate_task, session, task_id=task_id, data=body, actor=actor, clock=clock)
+    await run_in_write_session(
+        request, lambda s: task_service.rate_task(s, task_id=task_id, data=body, actor=actor, clock=clock)
+    )
     return _back(task_id)
 
 
