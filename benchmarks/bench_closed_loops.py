@@ -56,8 +56,8 @@ import sys
 import tempfile
 import time
 import unicodedata
-from collections.abc import Callable, Generator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Awaitable, Callable, Generator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -110,7 +110,7 @@ STEPS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("traffic", {"command": "close"}),
     ("worker", {"command": "rate", "rating": "satisfied", "comment": "处理及时"}),
 )
-Submit = Callable[[Callable[[Session], Any]], Future[Any]]
+Submit = Callable[[Callable[[Session], Any]], Awaitable[Any]]
 GIVEN_EVIDENCE = [{"kind": kind, "ref": ref} for kind, ref in REPLY_EVIDENCE]
 
 
@@ -180,7 +180,7 @@ class Loops:
 def serve_clients(loops: Loops, points: list[tuple[float, float]], clients: int, submit: Submit) -> float:
     """`clients` coroutines on one event loop, as a server's requests: each closes its share of the loops in turn.
 
-    Each unit of work goes to the writer through `submit` (a future); the wall seconds of the whole.
+    Each unit of work goes to the writer through `submit` (awaited); the wall seconds of the whole.
     """
 
     async def client(share: list[tuple[float, float]]) -> None:
@@ -188,7 +188,7 @@ def serve_clients(loops: Loops, points: list[tuple[float, float]], clients: int,
             loop, result = loops.steps(point), None
             with contextlib.suppress(StopIteration):
                 while True:
-                    result = await asyncio.wrap_future(submit(loop.send(result)))
+                    result = await submit(loop.send(result))
 
     async def run_all() -> None:
         await asyncio.gather(*(client(points[n::clients]) for n in range(clients)))
@@ -228,12 +228,14 @@ def concurrent_phases(loops: Loops, points: list[tuple[float, float]], clients: 
     world, half = loops.world, len(points) // 2
     alone = Loops(world, loops.locators)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="writer") as writer:  # as run_writes on SQLite
-        alone_s = serve_clients(alone, points[:half], clients, lambda work: writer.submit(alone.alone, work))
+        alone_s = serve_clients(
+            alone, points[:half], clients, lambda work: asyncio.wrap_future(writer.submit(alone.alone, work))
+        )
     with GroupCommitter() as committer:
         grouped = Loops(world, loops.locators)
         cpu_started = time.process_time()
         grouped_s = serve_clients(
-            grouped, points[half:], clients, lambda work: committer.submit(work, grouped.sessions)
+            grouped, points[half:], clients, lambda work: committer.run_async(work, grouped.sessions)
         )
         grouped_cpu_s = time.process_time() - cpu_started
     return Together(clients, alone_s, grouped_s, grouped_cpu_s, committer.stats, alone.case_ids + grouped.case_ids)

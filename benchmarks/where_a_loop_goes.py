@@ -35,10 +35,9 @@ from pathlib import Path
 
 from sqlalchemy import event
 
-from zhili.org.geo import LocatorCache
-
 from _setup import build_world, points_in
 from bench_closed_loops import WARMUP, Loops
+from zhili.org.geo import LocatorCache
 
 _TABLE = re.compile(
     r"^\s*(SELECT|INSERT|UPDATE|DELETE)\b.*?\b(?:FROM|INTO|UPDATE)\s+\"?(\w+)", re.IGNORECASE | re.DOTALL

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
@@ -136,3 +137,68 @@ def test_a_stopped_committer_starts_again_with_the_next_unit(engine: Engine, ses
     assert committer.run(write("after a stop"), sessions) == "after a stop"
     committer.stop()
     assert stored(engine) == ["after a stop"]
+
+
+def test_coroutines_awaiting_one_batch_are_answered_by_one_call_into_their_loop(
+    engine: Engine, sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+
+    async def main() -> list[object]:
+        loop = asyncio.get_running_loop()
+        real = loop.call_soon_threadsafe
+
+        def counted(callback: Callable[..., object], *args: object) -> asyncio.Handle:
+            if getattr(callback, "__name__", "") == "_answer":
+                calls.append(len(args[0]))  # type: ignore[arg-type]
+            return real(callback, *args)
+
+        monkeypatch.setattr(loop, "call_soon_threadsafe", counted)
+        busy, release = threading.Event(), threading.Event()
+
+        def hold(_session: Session) -> None:
+            busy.set()
+            release.wait(timeout=10)
+
+        first = committer.submit(hold, sessions)
+        await asyncio.to_thread(busy.wait, 10)
+        waiting = [asyncio.ensure_future(committer.run_async(write(f"a{n}"), sessions)) for n in range(4)]
+        broken = asyncio.ensure_future(committer.run_async(lambda _s: 1 / 0, sessions))
+        await asyncio.sleep(0.05)  # every coroutine has queued its unit behind the one held
+        release.set()
+        await asyncio.wrap_future(first)
+        return [*(await asyncio.gather(*waiting)), await asyncio.gather(broken, return_exceptions=True)]
+
+    with GroupCommitter() as committer:
+        answers = asyncio.run(main())
+    assert answers[:4] == [f"a{n}" for n in range(4)]
+    assert isinstance(answers[4][0], ZeroDivisionError)  # type: ignore[index]
+    assert stored(engine) == [f"a{n}" for n in range(4)]
+    assert 5 in calls  # the five answers of the batch (run again alone after the failure) in one call
+
+
+def test_a_caller_that_stops_waiting_costs_no_one_else_their_answer(
+    engine: Engine, sessions: sessionmaker[Session]
+) -> None:
+    async def main() -> list[str]:
+        busy, release = threading.Event(), threading.Event()
+
+        def hold(_session: Session) -> None:
+            busy.set()
+            release.wait(timeout=10)
+
+        first = committer.submit(hold, sessions)
+        await asyncio.to_thread(busy.wait, 10)
+        gone = asyncio.ensure_future(committer.run_async(write("gone"), sessions))
+        thread_gone = committer.submit(write("thread gone"), sessions)
+        kept = asyncio.ensure_future(committer.run_async(write("kept"), sessions))
+        await asyncio.sleep(0.05)
+        gone.cancel()  # a request whose client went away
+        thread_gone.cancel()
+        release.set()
+        await asyncio.wrap_future(first)
+        return [await kept, await committer.run_async(write("next"), sessions)]
+
+    with GroupCommitter() as committer:
+        assert asyncio.run(main()) == ["kept", "next"]  # the writer lives on
+    assert stored(engine) == ["kept", "next"]  # a unit whose caller left before the writer took it is dropped

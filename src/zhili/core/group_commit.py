@@ -16,6 +16,13 @@ The contract of a unit of work, `work(session) -> T`:
   the batch is rolled back and each of its units runs again alone, in its own transaction, as
   without group commit; each caller gets its own result or exception.
 - Alone (a batch of one, the rule under a serial load) it runs exactly as `session_scope` would.
+- A caller that stops waiting (a cancelled request) before the writer takes its unit drops the unit,
+  as an executor does; once taken, it runs and its answer is dropped.
+
+Callers wait on a thread (`run`, `submit`'s `concurrent.futures.Future`) or on an event loop
+(`run_async`). The answers of a batch to one event loop are handed back by one call into that loop,
+not one per unit: each call wakes the loop and contends for the GIL with the writer, and under load
+that hand-back cost more than the COMMIT saved (ADR 0014).
 
 Each unit names the session factory it writes with (the application's; a test's, bound to a
 transaction it rolls back): a batch holds units of one factory, and its session is that factory's
@@ -27,11 +34,13 @@ Only for SQLite: PostgreSQL lets writers run side by side, and its COMMIT is the
 
 from __future__ import annotations
 
+import asyncio
 import queue
 import threading
+from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Generic, Self, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -60,9 +69,27 @@ class _BatchSession(Session):
 
 @dataclass
 class _Job(Generic[T]):
+    """A unit of work and who waits for it: a thread (`future`) or a coroutine (`waiter`, on `loop`)."""
+
     work: Callable[[Session], T]
     sessions: sessionmaker[Session]
-    future: Future[T] = field(default_factory=Future)
+    future: Future[T] | None = None
+    waiter: asyncio.Future[T] | None = None
+    loop: asyncio.AbstractEventLoop | None = None
+
+    def still_wanted(self) -> bool:
+        """Whether its caller still waits; a thread's future is marked running from here on."""
+        if self.future is not None:
+            return self.future.set_running_or_notify_cancel()
+        return self.waiter is None or not self.waiter.done()  # a read of the waiter's state, safe from any thread
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    """What a unit of work gave: its result, or the exception it raised."""
+
+    value: Any = None
+    error: BaseException | None = None
 
 
 @dataclass
@@ -109,14 +136,24 @@ class GroupCommitter:
 
     def submit(self, work: Callable[[Session], T], sessions: sessionmaker[Session]) -> Future[T]:
         """Queue a unit of work writing with `sessions`; its future resolves after the COMMIT that made it durable."""
-        job: _Job[T] = _Job(work, sessions)
-        self.start()
-        self._queue.put(job)
-        return job.future
+        future: Future[T] = Future()
+        self._put(_Job(work, sessions, future=future))
+        return future
 
     def run(self, work: Callable[[Session], T], sessions: sessionmaker[Session]) -> T:
         """Queue a unit of work and wait for it (from any thread but the committer's)."""
         return self.submit(work, sessions).result()
+
+    async def run_async(self, work: Callable[[Session], T], sessions: sessionmaker[Session]) -> T:
+        """Queue a unit of work and await it on the running event loop (a request handler)."""
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[T] = loop.create_future()
+        self._put(_Job(work, sessions, waiter=waiter, loop=loop))
+        return await waiter
+
+    def _put(self, job: _Job[Any]) -> None:
+        self.start()
+        self._queue.put(job)
 
     def _serve(self) -> None:
         stopping = False
@@ -136,32 +173,59 @@ class GroupCommitter:
                 batch.append(queued)
             self._commit(batch)
 
-    def _commit(self, batch: list[_Job[Any]]) -> None:
+    def _commit(self, taken: list[_Job[Any]]) -> None:
+        batch = [job for job in taken if job.still_wanted()]
+        if not batch:
+            return
         self.stats.units += len(batch)
         sessions = batch[0].sessions
         if len(batch) == 1 or any(job.sessions is not sessions for job in batch):
-            for job in batch:
-                self._run_alone(job)
+            _settle(batch, [self._run_alone(job) for job in batch])
             return
         try:
             with _BatchSession(**sessions.kw) as session:
-                results = [job.work(session) for job in batch]
+                outcomes = [_Outcome(job.work(session)) for job in batch]
                 Session.commit(session)  # the batch's one COMMIT (a unit's commit only flushed)
         except Exception:  # noqa: BLE001 - any unit's failure undoes the batch; each unit then runs alone
             self.stats.abandoned += 1
-            for job in batch:
-                self._run_alone(job)
+            _settle(batch, [self._run_alone(job) for job in batch])
             return
         self.stats.batches += 1
-        for job, result in zip(batch, results, strict=True):
-            job.future.set_result(result)
+        _settle(batch, outcomes)
 
-    def _run_alone(self, job: _Job[Any]) -> None:
+    def _run_alone(self, job: _Job[Any]) -> _Outcome:
         self.stats.alone += 1
         try:
             with session_scope(job.sessions) as session:
-                result = job.work(session)
+                return _Outcome(job.work(session))
         except BaseException as exc:  # noqa: BLE001 - handed to the caller, who raises it
-            job.future.set_exception(exc)
+            return _Outcome(error=exc)
+
+
+def _settle(batch: list[_Job[Any]], outcomes: list[_Outcome]) -> None:
+    """Answer each unit's caller: threads directly, each event loop's coroutines in one call into it."""
+    by_loop: defaultdict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], _Outcome]]] = defaultdict(list)
+    for job, outcome in zip(batch, outcomes, strict=True):
+        if job.future is not None:
+            if outcome.error is None:
+                job.future.set_result(outcome.value)
+            else:
+                job.future.set_exception(outcome.error)
+        elif job.waiter is not None and job.loop is not None:
+            by_loop[job.loop].append((job.waiter, outcome))
+    for loop, answers in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_answer, answers)
+        except RuntimeError:  # the loop closed while the batch ran: nobody is waiting any more
+            continue
+
+
+def _answer(answers: list[tuple[asyncio.Future[Any], _Outcome]]) -> None:
+    """On the waiters' event loop: resolve each one still waiting."""
+    for waiter, outcome in answers:
+        if waiter.done():  # its request was cancelled
+            continue
+        if outcome.error is None:
+            waiter.set_result(outcome.value)
         else:
-            job.future.set_result(result)
+            waiter.set_exception(outcome.error)

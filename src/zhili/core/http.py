@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
@@ -100,7 +99,7 @@ async def run_in_write_session(request: Request, work: Callable[[Session], T]) -
     found = services(request)
     sessions = found.sessions
     if found.committer is not None:  # queued for the next COMMIT with the writes behind it (SQLite)
-        return await asyncio.wrap_future(found.committer.submit(work, sessions))
+        return await found.committer.run_async(work, sessions)
 
     def run() -> T:
         with session_scope(sessions) as session:
