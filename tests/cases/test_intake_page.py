@@ -41,6 +41,14 @@ def test_a_refused_report_speaks_english_on_the_english_page(api: Any, session: 
     assert 'data-field="attr.vehicle_type">Choose from the list' in response.text
 
 
+def test_a_channel_not_on_the_list_is_named_beside_the_channel(api: Any, session: Session) -> None:
+    api.login("gridworker")
+    data = {**_form(api, session), "channel": "app"}
+    response = api.client.post("/cases/new", data=data, headers=HTML)
+    assert response.status_code == 422
+    assert 'data-field="channel">请从列表中选择' in response.text
+
+
 def test_a_point_outside_every_county_is_named_by_the_map_field(api: Any, session: Session) -> None:
     api.login("gridworker")
     data = {**_form(api, session), "lon": "100.0", "lat": "20.0"}
