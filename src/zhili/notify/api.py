@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from zhili.core.auth import CurrentActor
 from zhili.core.errors import NotFoundError
-from zhili.core.http import ClockDep, DbSession, services
+from zhili.core.http import ClockDep, DbSession, run_in_write_session, services
 from zhili.core.idempotency import respond_once
 from zhili.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorQuery, Page
 from zhili.core.params import MAX_ID, Id, IdPath, id_in
@@ -60,20 +60,24 @@ def unread_count(session: DbSession, actor: CurrentActor) -> UnreadCount:
 
 
 @inbox_router.post("/{item_id}/read")
-def mark_read(item_id: IdPath, session: DbSession, actor: CurrentActor, clock: ClockDep) -> InboxItemRead:
+async def mark_read(item_id: IdPath, request: Request, actor: CurrentActor, clock: ClockDep) -> InboxItemRead:
     """Mark one of my notifications read (404 for anyone else's)."""
-    return inbox.mark_read(session, item_id=item_id, actor=actor, clock=clock)
+    return await run_in_write_session(
+        request, lambda session: inbox.mark_read(session, item_id=item_id, actor=actor, clock=clock)
+    )
 
 
 @inbox_router.post("/read-all")
-def mark_all_read(
-    session: DbSession,
+async def mark_all_read(
+    request: Request,
     actor: CurrentActor,
     clock: ClockDep,
     up_to: Annotated[Id | None, Query(description="only items up to this id: what the page showed")] = None,
 ) -> MarkedRead:
     """Mark all my unread notifications read."""
-    return inbox.mark_all_read(session, actor=actor, clock=clock, up_to=up_to)
+    return await run_in_write_session(
+        request, lambda session: inbox.mark_all_read(session, actor=actor, clock=clock, up_to=up_to)
+    )
 
 
 @inbox_router.get("/stream", response_class=StreamingResponse, responses=sse.OPENAPI_RESPONSES)

@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from zhili.core.auth import Actor, PageActor
 from zhili.core.clock import Clock
-from zhili.core.http import ClockDep, DbSession
+from zhili.core.http import ClockDep, DbSession, run_in_write_session
 from zhili.core.pagination import CursorQuery
 from zhili.core.params import IdPath, id_in
 from zhili.notify import deliveries, inbox, preferences, webhooks
@@ -40,20 +40,27 @@ def inbox_page(request: Request, session: DbSession, actor: PageActor, cursor: C
 
 
 @router.post("/inbox/{item_id}/open")
-async def open_item(item_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
-    """Mark the item read and go where it points (a page of this app), else back to the inbox."""
-    item = await run_in_threadpool(inbox.mark_read, session, item_id=item_id, actor=actor, clock=clock)
+async def open_item(request: Request, item_id: IdPath, actor: PageActor, clock: ClockDep) -> Response:
+    """Mark the item read and go where it points (a page of this app), else back to the inbox.
+
+    Every hand-off's notice is opened here: its write takes the write path (on SQLite, the group commit).
+    """
+    item = await run_in_write_session(
+        request, lambda session: inbox.mark_read(session, item_id=item_id, actor=actor, clock=clock)
+    )
     link = item.link or ""
     target = link if link.startswith("/") and not link.startswith("//") else "/inbox"
     return RedirectResponse(target, status_code=303)
 
 
 @router.post("/inbox/read-all")
-async def read_all(request: Request, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
+async def read_all(request: Request, actor: PageActor, clock: ClockDep) -> Response:
     """Mark everything the page showed as read."""
     raw = (await request.form()).get("up_to")
     up_to = id_in(raw) if isinstance(raw, str) else None
-    await run_in_threadpool(inbox.mark_all_read, session, actor=actor, clock=clock, up_to=up_to)
+    await run_in_write_session(
+        request, lambda session: inbox.mark_all_read(session, actor=actor, clock=clock, up_to=up_to)
+    )
     return RedirectResponse("/inbox", status_code=303)
 
 
