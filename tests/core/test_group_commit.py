@@ -162,19 +162,17 @@ def test_coroutines_awaiting_one_batch_are_answered_by_one_call_into_their_loop(
 
         first = committer.submit(hold, sessions)
         await asyncio.to_thread(busy.wait, 10)
-        waiting = [asyncio.ensure_future(committer.run_async(write(f"a{n}"), sessions)) for n in range(4)]
-        broken = asyncio.ensure_future(committer.run_async(lambda _s: 1 / 0, sessions))
+        waiting = [asyncio.ensure_future(committer.run_async(write(f"a{n}"), sessions)) for n in range(5)]
         await asyncio.sleep(0.05)  # every coroutine has queued its unit behind the one held
         release.set()
         await asyncio.wrap_future(first)
-        return [*(await asyncio.gather(*waiting)), await asyncio.gather(broken, return_exceptions=True)]
+        return list(await asyncio.gather(*waiting))
 
     with GroupCommitter() as committer:
         answers = asyncio.run(main())
-    assert answers[:4] == [f"a{n}" for n in range(4)]
-    assert isinstance(answers[4][0], ZeroDivisionError)  # type: ignore[index]
-    assert stored(engine) == [f"a{n}" for n in range(4)]
-    assert 5 in calls  # the five answers of the batch (run again alone after the failure) in one call
+    assert answers == [f"a{n}" for n in range(5)]
+    assert stored(engine) == [f"a{n}" for n in range(5)]
+    assert calls == [5]  # the five answers of the batch in one call
 
 
 def test_a_caller_that_stops_waiting_costs_no_one_else_their_answer(
@@ -202,3 +200,31 @@ def test_a_caller_that_stops_waiting_costs_no_one_else_their_answer(
     with GroupCommitter() as committer:
         assert asyncio.run(main()) == ["kept", "next"]  # the writer lives on
     assert stored(engine) == ["kept", "next"]  # a unit whose caller left before the writer took it is dropped
+
+
+def test_an_answer_a_future_refuses_strands_no_other_waiter(engine: Engine, sessions: sessionmaker[Session]) -> None:
+    def stops(_session: Session) -> None:
+        raise StopIteration  # an asyncio future refuses it as an exception
+
+    async def main() -> list[object]:
+        busy, release = threading.Event(), threading.Event()
+
+        def hold(_session: Session) -> None:
+            busy.set()
+            release.wait(timeout=10)
+
+        first = committer.submit(hold, sessions)
+        await asyncio.to_thread(busy.wait, 10)
+        waiting = [committer.run_async(unit, sessions) for unit in (write("x"), stops, write("y"))]
+        tasks = [asyncio.ensure_future(w) for w in waiting]
+        await asyncio.sleep(0.05)
+        release.set()
+        await asyncio.wrap_future(first)
+        return list(await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), timeout=10))
+
+    with GroupCommitter() as committer:
+        answers = asyncio.run(main())
+    assert answers[0] == "x"
+    assert isinstance(answers[1], RuntimeError)
+    assert answers[2] == "y"
+    assert stored(engine) == ["x", "y"]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from http import HTTPStatus
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -11,6 +12,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
@@ -98,16 +100,20 @@ def _case_response(
     status_code: int = 200,
 ) -> Response:
     view = page_view.case_page(session, actor, case_id, now=clock.now(), lang=renderer(request).language(request))
-    # A button whose command the case no longer allows (someone else acted first) has no form to show its reason by.
+    # A conflict (someone else acted first) is said at the top: the form may be gone with the state it
+    # belonged to, as is the button of a command the case no longer allows. The form keeps what was typed.
     command = failed.form.removeprefix("act-") if failed.form.startswith("act-") else None
+    gone = command is not None and command not in view.case.allowed_commands
+    at_top = failed if failed.form and (gone or status_code == HTTPStatus.CONFLICT) else None
+    in_form = replace(failed, general=[]) if at_top else failed
     context = {
-        "refused_elsewhere": failed if command is not None and command not in view.case.allowed_commands else None,
+        "refused_at_top": at_top,
         "actor": actor,
         "page": view,
         "case": view.case,
         "units": view.units,
         "failed": failed,
-        "form_for": lambda form_id: failed if failed.form == form_id else BLANK,
+        "form_for": lambda form_id: in_form if failed.form == form_id else BLANK,
     }
     return renderer(request).render(request, "cases/case.html", context, status_code=status_code)
 
@@ -138,12 +144,16 @@ async def _on_page(
     uploads = [
         data for u in form.getlist("photo") if isinstance(u, UploadFile) and (data := await media.read_upload(u))
     ]
+    try:  # decoded in the thread pool, never in the writer's queue
+        checked = await run_in_threadpool(lambda: [media.check_photo(data) for data in uploads])
+    except media.PHOTO_REFUSALS as exc:
+        return await _show_refused(request, case_id, form_id, form, _Refused(exc, []), actor=actor, clock=clock)
 
     def attempt(session: Session) -> _Refused | None:
         refs: list[str] = []
         try:
-            for data in uploads:
-                photo = photos.attach_photo(session, case_id=case_id, data=data, actor=actor, clock=clock)
+            for photo_data in checked:
+                photo = photos.attach_photo(session, case_id=case_id, data=photo_data, actor=actor, clock=clock)
                 refs.append(f"photo:{photo.id}")
             work(session, form, refs)
         except (ValidationError, DomainError) as exc:
@@ -156,6 +166,13 @@ async def _on_page(
     refused = await run_in_write_session(request, attempt)
     if refused is None:
         return RedirectResponse(f"/cases/{case_id}#{anchor}", status_code=303)
+    return await _show_refused(request, case_id, form_id, form, refused, actor=actor, clock=clock)
+
+
+async def _show_refused(
+    request: Request, case_id: int, form_id: str, form: FormData, refused: _Refused, *, actor: Actor, clock: Clock
+) -> Response:
+    """The case page again, read beside the other readers, with the form's input and reasons."""
     failed = page_errors.failed_form(form_id, form, refused.error, renderer(request).language(request))
     failed.values["evidence_photo"] = list(dict.fromkeys(failed.values.get("evidence_photo", []) + refused.refs))
     status = refused.error.status if isinstance(refused.error, DomainError) else 422

@@ -18,6 +18,9 @@ The contract of a unit of work, `work(session) -> T`:
 - Alone (a batch of one, the rule under a serial load) it runs exactly as `session_scope` would.
 - A caller that stops waiting (a cancelled request) before the writer takes its unit drops the unit,
   as an executor does; once taken, it runs and its answer is dropped.
+- The units of a batch share one session and transaction, but not what the session remembers: its
+  objects are let go between units (`expunge_all`), so each unit reads the rows afresh, as a session
+  of its own would, and an object it returns keeps what it had loaded.
 
 Callers wait on a thread (`run`, `submit`'s `concurrent.futures.Future`) or on an event loop
 (`run_async`). The answers of a batch to one event loop are handed back by one call into that loop,
@@ -184,12 +187,16 @@ class GroupCommitter:
             return
         try:
             with _BatchSession(**sessions.kw) as session:
-                outcomes = [_Outcome(job.work(session)) for job in batch]
+                outcomes = [_Outcome(_unit(job, session)) for job in batch]
                 Session.commit(session)  # the batch's one COMMIT (a unit's commit only flushed)
         except Exception:  # noqa: BLE001 - any unit's failure undoes the batch; each unit then runs alone
             self.stats.abandoned += 1
-            _settle(batch, [self._run_alone(job) for job in batch])
+            for job in batch:  # each answered as soon as its own transaction is done
+                _settle([job], [self._run_alone(job)])
             return
+        except BaseException as exc:  # not a unit's refusal (an interpreter exit): answer everyone, then end
+            _settle(batch, [_Outcome(error=exc)] * len(batch))
+            raise
         self.stats.batches += 1
         _settle(batch, outcomes)
 
@@ -200,6 +207,14 @@ class GroupCommitter:
                 return _Outcome(job.work(session))
         except BaseException as exc:  # noqa: BLE001 - handed to the caller, who raises it
             return _Outcome(error=exc)
+
+
+def _unit(job: _Job[Any], session: Session) -> Any:
+    """Run a unit in the batch's session; it starts with an empty identity map, as in a session of its own."""
+    try:
+        return job.work(session)
+    finally:
+        session.expunge_all()
 
 
 def _settle(batch: list[_Job[Any]], outcomes: list[_Outcome]) -> None:
@@ -221,11 +236,18 @@ def _settle(batch: list[_Job[Any]], outcomes: list[_Outcome]) -> None:
 
 
 def _answer(answers: list[tuple[asyncio.Future[Any], _Outcome]]) -> None:
-    """On the waiters' event loop: resolve each one still waiting."""
+    """On the waiters' event loop: resolve each one still waiting; one that cannot take its answer stops no other."""
     for waiter, outcome in answers:
         if waiter.done():  # its request was cancelled
             continue
-        if outcome.error is None:
-            waiter.set_result(outcome.value)
-        else:
-            waiter.set_exception(outcome.error)
+        error = outcome.error
+        if isinstance(error, StopIteration):  # a future refuses it: it would end the awaiting coroutine silently
+            error = RuntimeError(f"a unit of work raised StopIteration: {error!r}")
+        try:
+            if error is None:
+                waiter.set_result(outcome.value)
+            else:
+                waiter.set_exception(error)
+        except (asyncio.InvalidStateError, TypeError) as exc:  # answered meanwhile, or an exception a future refuses
+            if not waiter.done():
+                waiter.set_exception(RuntimeError(f"the unit's answer could not be handed back: {exc!r}"))

@@ -178,8 +178,6 @@ async def report(request: Request, task_id: IdPath, actor: PageActor, clock: Clo
     def attempt(session: Session) -> _Refused | None:
         ids = list(kept)
         try:
-            if refusal is not None:
-                raise refusal
             detail = task_queries.task_detail(session, actor, task_id, now=clock.now())
             definition = _definition(session, matter)
             ids += [
@@ -193,7 +191,8 @@ async def report(request: Request, task_id: IdPath, actor: PageActor, clock: Clo
             return _Refused(exc, ids)
         return None
 
-    refused = await run_in_write_session(request, attempt)
+    # A refused photo is shown again without a write: the report does not enter the writer's queue.
+    refused = _Refused(refusal, kept) if refusal is not None else await run_in_write_session(request, attempt)
     if refused is None:
         return _back(task_id)
     exc = refused.error
