@@ -90,6 +90,12 @@ def _village(engine: Engine) -> str:
         return session.scalars(select(Division.code).where(Division.level == "village").order_by(Division.code)).first()
 
 
+def parking_report(description: str) -> dict[str, object]:
+    """A report of a car parked in 湖镇镇, over the API."""
+    attributes = {"plate_number": "浙H00001", "vehicle_type": "car", "parked_on": "lane"}
+    return {"matter": "illegal_parking", "place": "龙游县湖镇镇", "description": description, "attributes": attributes}
+
+
 def _people_with_phone(engine: Engine, phone: str) -> int:
     with Session(engine) as session:
         return session.scalar(select(func.count()).where(Person.phone == phone)) or 0
@@ -207,14 +213,8 @@ def test_a_slow_form_body_holds_no_lock_while_it_trickles_in(live: Live) -> None
 
 
 def test_concurrent_commands_on_one_case_one_wins(live: Live) -> None:
-    report = {
-        "matter": "illegal_parking",
-        "place": "龙游县湖镇镇",
-        "description": "并发测试",
-        "attributes": {"plate_number": "浙H00001", "vehicle_type": "car", "parked_on": "lane"},
-    }
     with live.client() as client:
-        created = client.post("/api/v1/cases", json=report)
+        created = client.post("/api/v1/cases", json=parking_report("并发测试"))
     assert created.status_code == 201, created.text
     case = created.json()
 
@@ -244,14 +244,8 @@ def test_64_concurrent_requests_never_starve_the_connection_pool(live: Live) -> 
 
 def test_concurrent_page_forms_join_the_group_commit(live: Live) -> None:
     """The case page's buttons take the API's write path: on SQLite each form is a unit of the group commit."""
-    report = {
-        "matter": "illegal_parking",
-        "place": "龙游县湖镇镇",
-        "description": "页面并发受理",
-        "attributes": {"plate_number": "浙H00002", "vehicle_type": "car", "parked_on": "lane"},
-    }
     with live.client() as client:
-        cases = [client.post("/api/v1/cases", json=report).json() for _ in range(8)]
+        cases = [client.post("/api/v1/cases", json=parking_report("页面并发受理")).json() for _ in range(8)]
     committer = live.services.committer
     before = committer.stats.units if committer else 0
     cookie = _session_cookie(live.base)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -65,6 +66,23 @@ def queued_behind(
     release.set()
     first.result(timeout=10)
     return [outcome(future) for future in futures]
+
+
+@contextlib.asynccontextmanager
+async def held(committer: GroupCommitter, sessions: sessionmaker[Session]) -> AsyncIterator[None]:
+    """Inside, the writer is busy with a first unit: what coroutines queue there forms one batch when it ends."""
+    busy, release = threading.Event(), threading.Event()
+
+    def hold(_session: Session) -> None:
+        busy.set()
+        release.wait(timeout=10)
+
+    first = committer.submit(hold, sessions)
+    await asyncio.to_thread(busy.wait, 10)
+    yield
+    await asyncio.sleep(0.05)  # every coroutine has queued its unit behind the one held
+    release.set()
+    await asyncio.wrap_future(first)
 
 
 def outcome(future: Future[object]) -> object:
@@ -154,18 +172,8 @@ def test_coroutines_awaiting_one_batch_are_answered_by_one_call_into_their_loop(
             return real(callback, *args)
 
         monkeypatch.setattr(loop, "call_soon_threadsafe", counted)
-        busy, release = threading.Event(), threading.Event()
-
-        def hold(_session: Session) -> None:
-            busy.set()
-            release.wait(timeout=10)
-
-        first = committer.submit(hold, sessions)
-        await asyncio.to_thread(busy.wait, 10)
-        waiting = [asyncio.ensure_future(committer.run_async(write(f"a{n}"), sessions)) for n in range(5)]
-        await asyncio.sleep(0.05)  # every coroutine has queued its unit behind the one held
-        release.set()
-        await asyncio.wrap_future(first)
+        async with held(committer, sessions):
+            waiting = [asyncio.ensure_future(committer.run_async(write(f"a{n}"), sessions)) for n in range(5)]
         return list(await asyncio.gather(*waiting))
 
     with GroupCommitter() as committer:
@@ -179,22 +187,13 @@ def test_a_caller_that_stops_waiting_costs_no_one_else_their_answer(
     engine: Engine, sessions: sessionmaker[Session]
 ) -> None:
     async def main() -> list[str]:
-        busy, release = threading.Event(), threading.Event()
-
-        def hold(_session: Session) -> None:
-            busy.set()
-            release.wait(timeout=10)
-
-        first = committer.submit(hold, sessions)
-        await asyncio.to_thread(busy.wait, 10)
-        gone = asyncio.ensure_future(committer.run_async(write("gone"), sessions))
-        thread_gone = committer.submit(write("thread gone"), sessions)
-        kept = asyncio.ensure_future(committer.run_async(write("kept"), sessions))
-        await asyncio.sleep(0.05)
-        gone.cancel()  # a request whose client went away
-        thread_gone.cancel()
-        release.set()
-        await asyncio.wrap_future(first)
+        async with held(committer, sessions):
+            gone = asyncio.ensure_future(committer.run_async(write("gone"), sessions))
+            thread_gone = committer.submit(write("thread gone"), sessions)
+            kept = asyncio.ensure_future(committer.run_async(write("kept"), sessions))
+            await asyncio.sleep(0.05)
+            gone.cancel()  # a request whose client went away
+            thread_gone.cancel()
         return [await kept, await committer.run_async(write("next"), sessions)]
 
     with GroupCommitter() as committer:
@@ -207,19 +206,8 @@ def test_an_answer_a_future_refuses_strands_no_other_waiter(engine: Engine, sess
         raise StopIteration  # an asyncio future refuses it as an exception
 
     async def main() -> list[object]:
-        busy, release = threading.Event(), threading.Event()
-
-        def hold(_session: Session) -> None:
-            busy.set()
-            release.wait(timeout=10)
-
-        first = committer.submit(hold, sessions)
-        await asyncio.to_thread(busy.wait, 10)
-        waiting = [committer.run_async(unit, sessions) for unit in (write("x"), stops, write("y"))]
-        tasks = [asyncio.ensure_future(w) for w in waiting]
-        await asyncio.sleep(0.05)
-        release.set()
-        await asyncio.wrap_future(first)
+        async with held(committer, sessions):
+            tasks = [asyncio.ensure_future(committer.run_async(u, sessions)) for u in (write("x"), stops, write("y"))]
         return list(await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), timeout=10))
 
     with GroupCommitter() as committer:
