@@ -244,3 +244,22 @@ def test_supervise_and_photo_refusals_stay_on_the_page(api: Any, session: Sessio
     english = api.client.post(f"{url}/photo?lang=en", data={"csrf_token": api.csrf}, headers=HTML)
     assert english.status_code == 422
     assert "Please fill this in" in english.text.split('id="add-photo"', 1)[1]
+
+
+def test_a_reply_that_lost_the_race_shows_why_and_what_was_typed(
+    api: Any, session: Session, clock: FrozenClock
+) -> None:
+    case = handled_case(api, session, clock)
+    stale = {"command": "reply", "version": str(case["version"])}
+    replied = verified(api, case)  # a colleague replied first, and the case moved on; back as the lead
+    assert replied["status"] == "verified"
+    refused = api.client.post(
+        f"/cases/{case['id']}/act",
+        data={**stale, "csrf_token": api.csrf, "text": "车辆已拖离，现场拍照留存", "evidence_document": "罚单 7"},
+        headers=HTML,
+    )
+    assert refused.status_code == 409
+    top = refused.text.split('id="refused"', 1)[1].split("</div>", 1)[0]
+    assert "案件已被他人更新" in top
+    assert "你填写的内容" in top
+    assert '<blockquote class="not-sent">车辆已拖离，现场拍照留存</blockquote>' in top

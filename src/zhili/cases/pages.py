@@ -90,6 +90,10 @@ def case_page(request: Request, case_id: IdPath, session: DbSession, actor: Page
     return _case_response(request, session, actor, clock, case_id)
 
 
+# What a user types into a command's form, shown back when the form is gone (the case moved on meanwhile).
+_TYPED = ("text", "reason", "comment", "cancel_reason")
+
+
 def _case_response(
     request: Request,
     session: Session,
@@ -108,6 +112,7 @@ def _case_response(
     in_form = replace(failed, general=[]) if at_top else failed
     context = {
         "refused_at_top": at_top,
+        "not_sent": [typed for name in _TYPED if gone and (typed := failed.value(name).strip())],
         "actor": actor,
         "page": view,
         "case": view.case,
