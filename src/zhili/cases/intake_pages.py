@@ -17,7 +17,7 @@ from zhili.cases.schemas import CaseCreate
 from zhili.core import media
 from zhili.core.auth import Actor, PageActor
 from zhili.core.errors import InvalidInputError
-from zhili.core.http import ClockDep, DbSession, run_in_read_session, run_in_write_session
+from zhili.core.http import ClockDep, DbSession, rolled_back, run_in_read_session, run_in_write_session
 from zhili.matters import queries as matters
 from zhili.org import map_view
 from zhili.org.geo import request_locators
@@ -101,10 +101,10 @@ async def submit_intake(request: Request, actor: PageActor, clock: ClockDep) -> 
                 session, data=data, taken=ready, actor=actor, clock=clock, locators=locators
             ).id
         except (ValidationError, InvalidInputError) as exc:
-            session.rollback()  # in a group commit this undoes the batch, and the report runs again alone
-            return exc
+            return rolled_back(session, exc)
 
-    outcome = await run_in_write_session(request, attempt)
+    # With a photo refused nothing is written: the form is only checked, beside the other readers.
+    outcome = await (run_in_read_session if errors else run_in_write_session)(request, attempt)
     if isinstance(outcome, int):
         return RedirectResponse(f"/cases/{outcome}", status_code=303)
     if outcome is not None:

@@ -38,7 +38,7 @@ from zhili.core import media
 from zhili.core.auth import Actor, PageActor
 from zhili.core.clock import Clock
 from zhili.core.errors import DomainError, InvalidInputError
-from zhili.core.http import ClockDep, DbSession, run_in_read_session, run_in_write_session
+from zhili.core.http import ClockDep, DbSession, rolled_back, run_in_read_session, run_in_write_session
 from zhili.core.pagination import CursorQuery
 from zhili.core.params import IdPath
 from zhili.web.templating import renderer
@@ -164,8 +164,7 @@ async def _on_page(
         except (ValidationError, DomainError) as exc:
             if isinstance(exc, DomainError) and exc.status not in _SHOWN:
                 raise
-            session.rollback()  # in a group commit this undoes the batch, and the form runs again alone
-            return _Refused(exc, refs)
+            return _Refused(rolled_back(session, exc), refs)
         return None
 
     refused = await run_in_write_session(request, attempt)

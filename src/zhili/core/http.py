@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, TypeVar
 
 import anyio.to_thread
@@ -19,6 +20,7 @@ from zhili.core.group_commit import GroupCommitter
 from zhili.core.settings import Settings
 
 T = TypeVar("T")
+E = TypeVar("E", bound=Exception)
 SQLITE_WRITE_THREADS = 1
 """Write handlers of one process in the thread pool at a time on SQLite (`run_writes`)."""
 
@@ -100,12 +102,7 @@ async def run_in_write_session(request: Request, work: Callable[[Session], T]) -
     sessions = found.sessions
     if found.committer is not None:  # queued for the next COMMIT with the writes behind it (SQLite)
         return await found.committer.run_async(work, sessions)
-
-    def run() -> T:
-        with session_scope(sessions) as session:
-            return work(session)
-
-    return await run_writes(request, run)
+    return await run_writes(request, partial(_in_session, sessions, work))
 
 
 async def run_in_read_session(request: Request, work: Callable[[Session], T]) -> T:
@@ -115,13 +112,23 @@ async def run_in_read_session(request: Request, work: Callable[[Session], T]) ->
     the write ran in `run_in_write_session`, and the page is read beside other readers, not in the
     writer's queue.
     """
-    sessions = services(request).read_sessions
+    return await run_in_threadpool(_in_session, services(request).read_sessions, work)
 
-    def run() -> T:
-        with session_scope(sessions) as session:
-            return work(session)
 
-    return await run_in_threadpool(run)
+def rolled_back(session: Session, error: E) -> E:
+    """Undo what a refused form wrote and give its refusal back, to be shown with the form again.
+
+    Inside a group commit the rollback undoes the batch, and the form runs again alone
+    (`core.group_commit`), so its refusal is what it would have been without group commit.
+    """
+    session.rollback()
+    return error
+
+
+def _in_session(sessions: sessionmaker[Session], work: Callable[[Session], T]) -> T:
+    """Run `work` in a session of its own, closed (and rolled back if uncommitted) afterwards."""
+    with session_scope(sessions) as session:
+        return work(session)
 
 
 async def clock(request: Request) -> Clock:

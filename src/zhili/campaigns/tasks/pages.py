@@ -26,7 +26,7 @@ from zhili.campaigns.tasks.schemas import RateBody, TaskDetail
 from zhili.core import media
 from zhili.core.auth import Actor, PageActor
 from zhili.core.errors import InvalidInputError
-from zhili.core.http import ClockDep, DbSession, run_in_read_session, run_in_write_session, services
+from zhili.core.http import ClockDep, DbSession, rolled_back, run_in_read_session, run_in_write_session, services
 from zhili.core.pagination import CursorQuery
 from zhili.core.params import IdPath, id_in
 from zhili.matters import queries as matters
@@ -187,8 +187,7 @@ async def report(request: Request, task_id: IdPath, actor: PageActor, clock: Clo
             body = task_forms.report_from_form(form, photo_ids=ids, checklist=detail.checklist, definition=definition)
             task_service.report_task(session, task_id=task_id, data=body, actor=actor, clock=clock, locators=locators)
         except (ValidationError, InvalidInputError, *media.PHOTO_REFUSALS) as exc:
-            session.rollback()  # in a group commit this undoes the batch, and the report runs again alone
-            return _Refused(exc, ids)
+            return _Refused(rolled_back(session, exc), ids)
         return None
 
     # A refused photo is shown again without a write: the report does not enter the writer's queue.
