@@ -30,6 +30,7 @@ from zhili.core.auth import Actor
 from zhili.core.clock import FrozenClock
 from zhili.core.local_time import local_short
 from zhili.core.prepared import Prepared
+from zhili.core.shared_reads import shared
 from zhili.matters import queries as matters
 from zhili.notify.batch import Letter, contacts_where, notify_each
 from zhili.notify.kinds import Severity
@@ -274,7 +275,14 @@ class _Words:
 
 
 def _place_name(session: Session, code: str) -> str:
-    """The township and village of a place, e.g. 府山街道某社区 (the county for a county code)."""
+    """The township and village of a place, e.g. 府山街道某社区 (the county for a county code).
+
+    Read once per transaction (`core.shared_reads`): a group-commit batch's cases are mostly in a few places.
+    """
+    return shared(session, (_NAMES, code), lambda: _read_place_name(session, code))
+
+
+def _read_place_name(session: Session, code: str) -> str:
     prefixes = _county_down(code)
     slots = dict(zip(_SLOTS, prefixes, strict=False))
     params = {**dict.fromkeys(_SLOTS), **slots}

@@ -23,6 +23,7 @@ from zhili.core.clock import Clock
 from zhili.core.db import Base
 from zhili.core.errors import InvalidInputError
 from zhili.core.prepared import Prepared
+from zhili.core.shared_reads import shared
 from zhili.notify.kinds import PERSONAL_CHANNELS, Channel, Severity, Status, thresholds_met_by
 from zhili.notify.models import KEY_LENGTH, WebhookEndpoint
 from zhili.notify.quiet import quiet_until
@@ -202,9 +203,9 @@ _ENABLED_ENDPOINTS = Prepared(
 )
 
 
-def enabled_endpoints(bind: Session | Connection) -> list[Endpoint]:
-    """The webhook endpoints that are switched on."""
-    return [Endpoint(*row) for row in _ENABLED_ENDPOINTS.run(bind).all()]
+def enabled_endpoints(bind: Session | Connection) -> tuple[Endpoint, ...]:
+    """The webhook endpoints that are switched on, read once per transaction (`core.shared_reads`)."""
+    return shared(bind, _ENABLED_ENDPOINTS, lambda: tuple(Endpoint(*row) for row in _ENABLED_ENDPOINTS.run(bind).all()))
 
 
 def webhook_rows(

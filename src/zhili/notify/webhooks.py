@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from zhili.core import audit
+from zhili.core import audit, shared_reads
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit
@@ -72,6 +72,7 @@ def create_webhook(session: Session, *, actor: Actor, data: WebhookCreate, clock
     session.add(endpoint)
     _flush(session)
     _audit(session, actor, "created", endpoint, before=None, after=_state(endpoint), clock=clock)
+    shared_reads.forget(session)
     commit(session)
     return endpoint
 
@@ -90,6 +91,7 @@ def update_webhook(
         endpoint.secret = None
     _flush(session)
     _audit(session, actor, "changed", endpoint, before=before, after=_state(endpoint), clock=clock)
+    shared_reads.forget(session)
     commit(session)
     return endpoint
 
@@ -99,6 +101,7 @@ def delete_webhook(session: Session, *, endpoint_id: int, actor: Actor, clock: C
     endpoint = get_webhook(session, actor, endpoint_id)
     _audit(session, actor, "deleted", endpoint, before=_state(endpoint), after=None, clock=clock)
     session.delete(endpoint)
+    shared_reads.forget(session)
     commit(session)
 
 

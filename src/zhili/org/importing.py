@@ -16,7 +16,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from zhili.core import audit
+from zhili.core import audit, shared_reads
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit
@@ -104,8 +104,9 @@ def geometry_columns(geom: BaseGeometry | None) -> dict[str, Any]:
 
 
 def bump_geometry_revision(session: Session) -> None:
-    """Tell cached locators that polygons changed (in the caller's transaction)."""
+    """Tell cached locators, and the reads this transaction shares, that places changed (caller's transaction)."""
     session.execute(update(GeometryRevision).values(revision=GeometryRevision.revision + 1))
+    shared_reads.forget(session)
 
 
 def store_generated_places(
