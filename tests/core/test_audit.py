@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from zhili.core import audit
 from zhili.core.audit import AuditEntry, AuditRecord
 from zhili.core.clock import FrozenClock
+from zhili.core.prepared import PreparedError
 
 
 def _append(session: Session, clock: FrozenClock, count: int) -> None:
@@ -105,3 +107,53 @@ def test_a_rolled_back_append_leaves_no_gap(session: Session, clock: FrozenClock
     report = audit.verify(session)
     assert report.is_intact, report.problems
     assert "test.undone" not in session.scalars(select(AuditRecord.action)).all()
+
+
+def _appended_apart(session: Session, clock: FrozenClock, count: int, action: str = "test.unit") -> None:
+    """`count` appends in one transaction, each a call of its own, as the units of a group-commit batch make."""
+    for n in range(count):
+        entry = AuditEntry(actor="test", role="admin", action=action, entity_type="thing", entity_id=str(n))
+        audit.record_many(session, [entry], at=clock.now())
+
+
+def _head(session: Session) -> tuple[int, str]:
+    found = session.execute(select(audit.AuditHead.seq, audit.AuditHead.hash)).one()
+    return found.seq, found.hash
+
+
+def test_appends_of_one_transaction_move_the_head_once_more_as_it_commits(session: Session, clock: FrozenClock) -> None:
+    _append(session, clock, 1)
+    first_seq = _head(session)[0]
+    _appended_apart(session, clock, 4)
+    assert _head(session)[0] == first_seq + 1  # the first append moved (and so holds) the head
+    session.commit()
+    assert _head(session)[0] == first_seq + 4 == _last_seq(session)
+    report = audit.verify(session)
+    assert report.is_intact, report.problems
+
+
+def test_the_chain_read_inside_the_transaction_sees_its_own_appends(session: Session, clock: FrozenClock) -> None:
+    _appended_apart(session, clock, 3)
+    report = audit.verify(session)  # before the commit: the head is settled first
+    assert report.is_intact, report.problems
+    _appended_apart(session, clock, 2)
+    session.commit()
+    assert audit.verify(session).is_intact
+
+
+def test_a_rolled_back_transaction_of_several_appends_leaves_the_chain_whole(
+    session: Session, clock: FrozenClock
+) -> None:
+    _append(session, clock, 1)
+    _appended_apart(session, clock, 3, action="test.undone")
+    session.rollback()  # the head this process holds in memory is three links past the stored one
+    _appended_apart(session, clock, 2)
+    session.commit()
+    report = audit.verify(session)
+    assert report.is_intact, report.problems
+    assert "test.undone" not in session.scalars(select(AuditRecord.action)).all()
+
+
+def test_a_session_savepoint_is_refused(session: Session) -> None:
+    with pytest.raises(PreparedError, match="begin_nested"):
+        session.begin_nested()

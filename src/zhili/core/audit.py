@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, Integer, String, Table, Text, bindparam, insert, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import BigInteger, Integer, String, Table, Text, bindparam, event, insert, select, update
+from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 
 from zhili.core.auth import Actor
 from zhili.core.db import Base, UtcDateTime
@@ -154,19 +154,26 @@ def record_many(session: Session, entries: Iterable[AuditEntry], *, at: datetime
     """Append entries in order: move the head (locking it), then one insert of the new links.
 
     Plain Core statements on the caller's connection, so they run in its transaction; the head
-    row's lock (PostgreSQL) or the write lock (SQLite) keeps concurrent appends in one chain.
+    row's lock (PostgreSQL) or the write lock (SQLite) keeps concurrent appends in one chain. A
+    transaction's first append moves the head, and so holds it; its later appends (the units of a
+    group-commit batch) chain on from where it left it, and the head is moved once more, to its
+    last link, as the transaction commits (`_settle_head`). Sessions have no savepoints to undo a
+    part of that (`core.prepared` refuses them).
     """
     pending = list(entries)
     if not pending:
         return 0
     at = at.astimezone(UTC)
     engine_key = id(session.get_bind().engine)
-    expected = _expected_heads.get(engine_key)
-    rows, head = _links(expected, pending, at) if expected is not None else ([], (0, GENESIS_HASH))
-    if expected is None or not _move_head(session, expected, head):
-        seq, prev = _READ_HEAD.run(session).one()
-        rows, head = _links((seq, prev), pending, at)
-        _MOVE_HEAD.run(session, {"new_seq": head[0], "new_hash": head[1]})
+    held = _held_head(session)
+    if held is not None:
+        rows, held.head = _links(held.head, pending, at)
+        head = held.head
+    else:
+        head, rows = _move_head_for(session, engine_key, pending, at)
+        transaction = session.get_transaction()
+        if transaction is not None:
+            session.info[_HELD_KEY] = _HeldHead(transaction, head, head)
     if len(rows) == 1:
         _APPEND.run(session, rows[0])
     else:
@@ -175,10 +182,49 @@ def record_many(session: Session, entries: Iterable[AuditEntry], *, at: datetime
     return len(rows)
 
 
+def _move_head_for(
+    session: Session, engine_key: int, pending: list[AuditEntry], at: datetime
+) -> tuple[Head, list[dict[str, Any]]]:
+    """Move the head past `pending`: from where this process expects it, else from where it is read to be."""
+    expected = _expected_heads.get(engine_key)
+    rows, head = _links(expected, pending, at) if expected is not None else ([], (0, GENESIS_HASH))
+    if expected is None or not _move_head(session, expected, head):
+        seq, prev = _READ_HEAD.run(session).one()
+        rows, head = _links((seq, prev), pending, at)
+        _MOVE_HEAD.run(session, {"new_seq": head[0], "new_hash": head[1]})
+    return head, rows
+
+
 def _move_head(session: Session, expected: Head, head: Head) -> bool:
     """Move the head to `head` if it is where this process expects it; False when it is not."""
     params = {"new_seq": head[0], "new_hash": head[1], "b_seq": expected[0], "b_hash": expected[1]}
     return _MOVE_HEAD_FROM.run(session, params).rowcount == 1
+
+
+@dataclass
+class _HeldHead:
+    """The head a transaction moved (and so holds): where its row says, and the last link appended since."""
+
+    transaction: SessionTransaction
+    written: Head
+    head: Head
+
+
+_HELD_KEY = "zhili.audit.held_head"
+
+
+def _held_head(session: Session) -> _HeldHead | None:
+    held: _HeldHead | None = session.info.get(_HELD_KEY)
+    return held if held is not None and held.transaction is session.get_transaction() else None
+
+
+@event.listens_for(Session, "before_commit")
+def _settle_head(session: Session) -> None:
+    """Move the head row to the transaction's last link, if it appended after the head was moved."""
+    held = _held_head(session)
+    session.info.pop(_HELD_KEY, None)
+    if held is not None and held.head != held.written:
+        _MOVE_HEAD.run(session, {"new_seq": held.head[0], "new_hash": held.head[1]})
 
 
 def _links(head: Head, entries: list[AuditEntry], at: datetime) -> tuple[list[dict[str, Any]], Head]:
@@ -243,6 +289,7 @@ def verify(session: Session) -> VerifyReport:
         prev = row.hash
         report.checked += 1
     # Read with Core: an AuditHead object in the session could predate the appends made since.
+    _settle_head(session)
     head = session.connection().execute(select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == HEAD_ID)).first()
     if head is None or head.seq != expected_seq or head.hash != prev:
         report.problems.append("the chain's head does not match its last row; rows were cut off or added")

@@ -11,9 +11,11 @@ per set of columns given), parameters and results converted by the columns' own 
 What it keeps: the transaction is the session's (begun by it, committed by it); a driver error is
 raised as SQLAlchemy's (`IntegrityError`, `OperationalError`, ...), so callers catch the same
 exceptions. What it drops: SQLAlchemy's statement events and echo (count statements at the driver,
-e.g. with `sqlite3.Connection.set_trace_callback`), and the session's autoflush: an ORM object added
+e.g. with `sqlite3.Connection.set_trace_callback`), the session's autoflush: an ORM object added
 to the session and not yet flushed is not seen (the stores write with prepared statements, not the
-unit of work). Not for statements SQLAlchemy must rewrite at
+unit of work), and the session's savepoints: `Session.begin_nested` is refused, since the statements
+run on the driver would not roll back with one (a savepoint begun on a `Connection` before the
+session uses it is fine: the driver runs inside it). Not for statements SQLAlchemy must rewrite at
 execution: expanding `IN` parameters bound per call (those whose values are part of the statement,
 such as a scope's unit ids, are rendered once), Python-side column defaults that are not plain values,
 and many rows with RETURNING; running a `Prepared` of those fails on first use.
@@ -26,7 +28,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import Connection, Executable, exc
+from sqlalchemy import Connection, Executable, event, exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -237,6 +239,14 @@ def _result_shape(statement: Executable) -> tuple[type[tuple[Any, ...]] | None, 
     names = [str(getattr(column, "key", None) or getattr(column, "name", f"c{n}")) for n, column in enumerate(columns)]
     row = namedtuple("Row", names, rename=True) if names else None  # noqa: PYI024 - built at run time
     return row, tuple(column.type for column in columns)
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _no_savepoints(_session: Session, transaction: SessionTransaction) -> None:
+    """Refuse `Session.begin_nested`: the statements run on the driver would not roll back with it."""
+    if transaction.nested:
+        message = "Session.begin_nested is not supported: prepared statements run outside its savepoint"
+        raise PreparedError(message)
 
 
 def _driver(bind: Session | Connection) -> _Driver:
