@@ -6,7 +6,9 @@ SQLite file and prints, per loop:
 
 1. **CPU**: the loops' process time, without any instrumentation.
 2. **Statements**: every statement SQLite ran (its trace callback), by verb and by table, and the
-   transactions (COMMITs).
+   transactions (COMMITs); beside them, the same loops from 16 concurrent clients through group
+   commit (``core.group_commit``, as ``bench_closed_loops.py``'s grouped phase), where a batch's
+   units share a transaction and what is done once a transaction (ADR 0014).
 3. **Inside SQLite**: the same loops again under cProfile, the own time of the driver's calls
    (``sqlite3.Cursor.execute`` / ``executemany`` / ``fetch*``; ``sqlite3.Connection.execute`` is
    BEGIN and COMMIT). The profiler inflates Python's time much more than C's, so these are near
@@ -31,28 +33,33 @@ import struct
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import event
 
 from _setup import build_world, points_in
-from bench_closed_loops import WARMUP, Loops
+from bench_closed_loops import CLIENTS, WARMUP, Loops, serve_clients
+from zhili.core.group_commit import GroupCommitter
 from zhili.org.geo import LocatorCache
 
-_TABLE = re.compile(
-    r"^\s*(SELECT|INSERT|UPDATE|DELETE)\b.*?\b(?:FROM|INTO|UPDATE)\s+\"?(\w+)", re.IGNORECASE | re.DOTALL
-)
+# A statement's verb and the table it is about: the one after UPDATE, INTO, or the outermost FROM
+# (string literals and parenthesised subqueries are taken out first).
+_VERB = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+_LITERAL = re.compile(r"'(?:[^']|'')*'")
+_INNERMOST = re.compile(r"\([^()]*\)")
+_TARGET = re.compile(r"^\s*UPDATE\s+\"?(\w+)|\b(?:INTO|FROM)\s+\"?(\w+)", re.IGNORECASE)
 _WAL_HEADER, _FRAME_HEADER = 32, 24
 
 
-def statements(loops: Loops, points: list[tuple[float, float]]) -> collections.Counter[str]:
-    """Each statement SQLite runs during the loops, counted by "VERB table" (and COMMIT)."""
+def statements(loops: Loops, run: Callable[[], object]) -> collections.Counter[str]:
+    """Each statement SQLite runs during `run` (some loops), counted by "VERB table" (and COMMIT)."""
     seen: collections.Counter[str] = collections.Counter()
 
     def trace(sql: str) -> None:
-        found = _TABLE.match(sql)
-        if found:
-            seen[f"{found.group(1).upper()} {found.group(2)}"] += 1
+        verb = _VERB.match(sql)
+        if verb:
+            seen[f"{verb.group(1).upper()} {_table(sql)}"] += 1
         elif sql.startswith("COMMIT"):
             seen["COMMIT"] += 1
 
@@ -61,11 +68,26 @@ def statements(loops: Loops, points: list[tuple[float, float]]) -> collections.C
     listener = lambda dbapi_connection, _record: dbapi_connection.set_trace_callback(trace)  # noqa: E731
     event.listen(engine, "connect", listener)
     try:
-        loops.run_all(points)
+        run()
     finally:
         event.remove(engine, "connect", listener)
         engine.dispose()
     return seen
+
+
+def _table(sql: str) -> str:
+    """The table a statement is about, once its literals and subqueries are taken out."""
+    flat, before = _LITERAL.sub("''", sql), ""
+    while flat != before:
+        before, flat = flat, _INNERMOST.sub(" ", flat)
+    found = _TARGET.search(flat)
+    return (found.group(1) or found.group(2)) if found else "?"
+
+
+def grouped(loops: Loops, points: list[tuple[float, float]]) -> None:
+    """The loops from `CLIENTS` concurrent clients, every step through group commit."""
+    with GroupCommitter() as committer:
+        serve_clients(loops, points, CLIENTS, lambda work: committer.run_async(work, loops.sessions))
 
 
 def inside_sqlite(loops: Loops, points: list[tuple[float, float]]) -> dict[str, float]:
@@ -119,29 +141,33 @@ def main() -> int:
     database = Path(tempfile.mkdtemp(prefix="zhili-bench-")) / "loops.sqlite"
     world = build_world(database)
     loops = Loops(world, LocatorCache())
-    points = points_in([world.grids[world.worker_grid]], WARMUP + 4 * n, seed=1)
+    points = points_in([world.grids[world.worker_grid]], WARMUP + 5 * n, seed=1)
     loops.run_all(points[:WARMUP])
-    runs = [points[WARMUP + k * n : WARMUP + (k + 1) * n] for k in range(4)]
+    runs = [points[WARMUP + k * n : WARMUP + (k + 1) * n] for k in range(5)]
 
     started = time.process_time()
     loops.run_all(runs[0])
     cpu_ms = (time.process_time() - started) / n * 1000
-    seen = statements(loops, runs[1])
+    seen = statements(loops, lambda: loops.run_all(runs[1]))
+    seen_grouped = statements(loops, lambda: grouped(loops, runs[4]))
     spent = inside_sqlite(loops, runs[2])
     commits, frames = wal_frames(loops, runs[3], database)
 
     inside_ms = sum(spent.values()) / n * 1000
     heaviest = sorted(spent.items(), key=lambda item: -item[1])
-    verbs: collections.Counter[str] = collections.Counter()
-    for key, count in seen.items():
-        verbs[key.split()[0]] += count
+    verbs, verbs_grouped = _by_verb(seen), _by_verb(seen_grouped)
     lines = [
-        f"{n:,} closed loops a run (report + photo + 8 commands), fresh SQLite file, four runs",
+        f"{n:,} closed loops a run (report + photo + 8 commands), fresh SQLite file, five runs",
         f"CPU per loop, uninstrumented                        {cpu_ms:8.2f} ms",
-        f"statements per loop                                 {(verbs.total() - verbs['COMMIT']) / n:8.1f}",
-        *(f"  {verb:<50}{count / n:8.1f}" for verb, count in verbs.most_common()),
+        f"statements per loop: serial | {CLIENTS} clients, group commit",
+        f"  {'all but COMMIT':<50}{_statements(verbs) / n:8.1f} | {_statements(verbs_grouped) / n:5.1f}",
+        *(f"  {verb:<50}{count / n:8.1f} | {verbs_grouped[verb] / n:5.1f}" for verb, count in verbs.most_common()),
         "  by table (the first one the statement names):",
-        *(f"    {key:<48}{count / n:8.1f}" for key, count in seen.most_common() if key != "COMMIT"),
+        *(
+            f"    {key:<48}{count / n:8.1f} | {seen_grouped[key] / n:5.1f}"
+            for key, count in seen.most_common()
+            if key != "COMMIT"
+        ),
         f"inside SQLite per loop (C calls' own time)          {inside_ms:8.2f} ms  ({inside_ms / cpu_ms:.0%} of CPU)",
         *(f"  {name:<50}{seconds / n * 1000:8.2f} ms" for name, seconds in heaviest[:6]),
         f"Python and the rest per loop                        {cpu_ms - inside_ms:8.2f} ms",
@@ -150,6 +176,17 @@ def main() -> int:
     ]
     sys.stdout.write("\n".join(lines) + "\n")
     return 0
+
+
+def _statements(verbs: collections.Counter[str]) -> int:
+    return verbs.total() - verbs["COMMIT"]
+
+
+def _by_verb(seen: collections.Counter[str]) -> collections.Counter[str]:
+    verbs: collections.Counter[str] = collections.Counter()
+    for key, count in seen.items():
+        verbs[key.split()[0]] += count
+    return verbs
 
 
 if __name__ == "__main__":
