@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import delete, func, select, update
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
+from tests.core.test_group_commit import queued_behind
 
 from zhili.core import audit
 from zhili.core.audit import AuditEntry, AuditRecord
 from zhili.core.clock import FrozenClock
-from zhili.core.prepared import PreparedError
+from zhili.core.db import Base, commit, make_engine, make_session_factory
+from zhili.core.errors import ConflictError
+from zhili.core.group_commit import GroupCommitter
 
 
 def _append(session: Session, clock: FrozenClock, count: int) -> None:
@@ -154,6 +159,40 @@ def test_a_rolled_back_transaction_of_several_appends_leaves_the_chain_whole(
     assert "test.undone" not in session.scalars(select(AuditRecord.action)).all()
 
 
-def test_a_session_savepoint_is_refused(session: Session) -> None:
-    with pytest.raises(PreparedError, match="begin_nested"):
-        session.begin_nested()
+def test_a_group_commit_batch_chains_its_units_and_a_failed_unit_leaves_no_link(
+    tmp_path: Path, clock: FrozenClock
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'audit.sqlite'}")
+    Base.metadata.create_all(engine, tables=[AuditRecord.__table__, audit.AuditHead.__table__])
+    with engine.begin() as connection:
+        connection.execute(insert(audit.AuditHead).values(id=audit.HEAD_ID, seq=0, hash=audit.GENESIS_HASH))
+    sessions = make_session_factory(engine)
+
+    def unit(name: str, *, fails: bool = False) -> Callable[[Session], str]:
+        def work(session: Session) -> str:
+            _appended_apart(session, clock, 2, action=name)
+            if fails:
+                raise ConflictError("refused after its appends")
+            commit(session)
+            return name
+
+        return work
+
+    units = [unit("test.a"), unit("test.b"), unit("test.refused", fails=True), unit("test.c")]
+    with GroupCommitter() as committer:
+        answers = queued_behind(committer, sessions, units)
+        grouped = queued_behind(committer, sessions, [unit("test.d"), unit("test.e")])
+    assert [type(answer).__name__ if isinstance(answer, Exception) else answer for answer in answers] == [
+        "test.a",
+        "test.b",
+        "ConflictError",
+        "test.c",
+    ]
+    assert grouped == ["test.d", "test.e"]
+    assert committer.stats.abandoned == 1  # the first batch was undone and its units ran alone
+    with Session(engine) as session:
+        report = audit.verify(session)
+        assert report.is_intact, report.problems
+        actions = session.scalars(select(AuditRecord.action).order_by(AuditRecord.seq)).all()
+    assert actions == [action for name in "abcde" for action in [f"test.{name}"] * 2]
+    engine.dispose()

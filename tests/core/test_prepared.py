@@ -126,6 +126,19 @@ def test_the_transaction_is_the_sessions(engine: Engine) -> None:
         session.commit()
 
 
+def test_a_session_savepoint_is_refused_and_the_session_goes_on(engine: Engine) -> None:
+    with Session(engine) as session:
+        INSERT.run(session, {"name": "before", "at": AT})
+        with pytest.raises(PreparedError, match="begin_nested"):
+            session.begin_nested()
+        assert session.get_nested_transaction() is None  # back in its own transaction
+        INSERT.run(session, {"name": "after", "at": AT})
+        session.rollback()  # both inserts were in the one transaction: both go
+    with Session(engine) as session:
+        assert BY_NAME.run(session, {"b_name": "before"}).first() is None
+        assert BY_NAME.run(session, {"b_name": "after"}).first() is None
+
+
 def test_statements_core_must_rewrite_are_refused(session: Session) -> None:
     expanding = Prepared(select(THINGS.c.id).where(THINGS.c.id.in_(bindparam("b_ids", expanding=True))))
     with pytest.raises(PreparedError, match="expanded at execution"):

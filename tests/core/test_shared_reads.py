@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import Connection, update
 from sqlalchemy.orm import Session
 
 from zhili.cases.handoffs import _place_name
@@ -11,9 +11,9 @@ from zhili.core.clock import FrozenClock
 from zhili.core.db import deferred_commit
 from zhili.core.shared_reads import forget, shared
 from zhili.notify.kinds import Severity, WebhookFormat
-from zhili.notify.schemas import WebhookCreate
+from zhili.notify.schemas import WebhookCreate, WebhookUpdate
 from zhili.notify.service import enabled_endpoints
-from zhili.notify.webhooks import create_webhook, delete_webhook
+from zhili.notify.webhooks import create_webhook, delete_webhook, update_webhook
 from zhili.org.importing import bump_geometry_revision
 from zhili.org.models import Division
 
@@ -38,6 +38,16 @@ def test_a_read_is_made_once_per_transaction_and_again_in_the_next(session: Sess
     assert shared(session, "answer", read) == 4
 
 
+def test_a_connection_reads_every_time(connection: Connection) -> None:
+    reads: list[int] = []
+
+    def read() -> int:
+        reads.append(1)
+        return len(reads)
+
+    assert [shared(connection, "answer", read) for _ in range(3)] == [1, 2, 3]
+
+
 def test_a_webhook_added_in_the_transaction_is_seen_by_the_units_after_it(session: Session, clock: FrozenClock) -> None:
     admin = system_actor("test")
     robot = WebhookCreate(
@@ -51,6 +61,10 @@ def test_a_webhook_added_in_the_transaction_is_seen_by_the_units_after_it(sessio
         before = enabled_endpoints(session)
         assert enabled_endpoints(session) is before  # kept, not read again
         added = create_webhook(session, actor=admin, data=robot, clock=clock)
+        assert added.id in {endpoint.id for endpoint in enabled_endpoints(session)}
+        update_webhook(session, endpoint_id=added.id, actor=admin, data=WebhookUpdate(is_enabled=False), clock=clock)
+        assert added.id not in {endpoint.id for endpoint in enabled_endpoints(session)}
+        update_webhook(session, endpoint_id=added.id, actor=admin, data=WebhookUpdate(is_enabled=True), clock=clock)
         assert added.id in {endpoint.id for endpoint in enabled_endpoints(session)}
         delete_webhook(session, endpoint_id=added.id, actor=admin, clock=clock)
         assert added.id not in {endpoint.id for endpoint in enabled_endpoints(session)}

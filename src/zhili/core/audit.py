@@ -156,9 +156,11 @@ def record_many(session: Session, entries: Iterable[AuditEntry], *, at: datetime
     Plain Core statements on the caller's connection, so they run in its transaction; the head
     row's lock (PostgreSQL) or the write lock (SQLite) keeps concurrent appends in one chain. A
     transaction's first append moves the head, and so holds it; its later appends (the units of a
-    group-commit batch) chain on from where it left it, and the head is moved once more, to its
-    last link, as the transaction commits (`_settle_head`). Sessions have no savepoints to undo a
-    part of that (`core.prepared` refuses them).
+    group-commit batch) chain on from where it left it, and the head row is moved once more, to its
+    last link, when the session commits (`settle_head`, a `before_commit` hook). So a transaction
+    that appends ends with `Session.commit` (or a rollback), never by committing its connection
+    behind the session's back; and sessions have no savepoints to undo a part of it
+    (`core.prepared` refuses them).
     """
     pending = list(entries)
     if not pending:
@@ -167,17 +169,17 @@ def record_many(session: Session, entries: Iterable[AuditEntry], *, at: datetime
     engine_key = id(session.get_bind().engine)
     held = _held_head(session)
     if held is not None:
-        rows, held.head = _links(held.head, pending, at)
-        head = held.head
+        rows, head = _links(held.head, pending, at)
     else:
         head, rows = _move_head_for(session, engine_key, pending, at)
-        transaction = session.get_transaction()
-        if transaction is not None:
-            session.info[_HELD_KEY] = _HeldHead(transaction, head, head)
     if len(rows) == 1:
         _APPEND.run(session, rows[0])
     else:
         _APPEND.run_many(session, rows)
+    if held is not None:
+        held.head = head
+    elif (transaction := session.get_transaction()) is not None:
+        session.info[_HELD_KEY] = _HeldHead(transaction, written=head, head=head)
     _expected_heads[engine_key] = head
     return len(rows)
 
@@ -218,13 +220,18 @@ def _held_head(session: Session) -> _HeldHead | None:
     return held if held is not None and held.transaction is session.get_transaction() else None
 
 
-@event.listens_for(Session, "before_commit")
-def _settle_head(session: Session) -> None:
-    """Move the head row to the transaction's last link, if it appended after the head was moved."""
+def settle_head(session: Session) -> None:
+    """Move the head row now to the last link this transaction appended, if it is not there yet.
+
+    Run as the session commits (a `before_commit` hook), and by `verify` before it reads the head.
+    """
     held = _held_head(session)
-    session.info.pop(_HELD_KEY, None)
     if held is not None and held.head != held.written:
         _MOVE_HEAD.run(session, {"new_seq": held.head[0], "new_hash": held.head[1]})
+        held.written = held.head
+
+
+event.listen(Session, "before_commit", settle_head)
 
 
 def _links(head: Head, entries: list[AuditEntry], at: datetime) -> tuple[list[dict[str, Any]], Head]:
@@ -288,8 +295,9 @@ def verify(session: Session) -> VerifyReport:
             report.problems.append(f"seq {row.seq}: content does not match its hash; the row was edited")
         prev = row.hash
         report.checked += 1
-    # Read with Core: an AuditHead object in the session could predate the appends made since.
-    _settle_head(session)
+    # Read with Core: an AuditHead object in the session could predate the appends made since;
+    # and this transaction's own appends move the head row as it commits: settled first.
+    settle_head(session)
     head = session.connection().execute(select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == HEAD_ID)).first()
     if head is None or head.seq != expected_seq or head.hash != prev:
         report.problems.append("the chain's head does not match its last row; rows were cut off or added")

@@ -245,6 +245,7 @@ def _result_shape(statement: Executable) -> tuple[type[tuple[Any, ...]] | None, 
 def _no_savepoints(_session: Session, transaction: SessionTransaction) -> None:
     """Refuse `Session.begin_nested`: the statements run on the driver would not roll back with it."""
     if transaction.nested:
+        transaction.close()  # the session is back in its own transaction, as if never asked
         message = "Session.begin_nested is not supported: prepared statements run outside its savepoint"
         raise PreparedError(message)
 

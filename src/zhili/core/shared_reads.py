@@ -2,8 +2,10 @@
 
 Under group commit (`core.group_commit`) one transaction runs a batch's units, each a request of
 its own. What every one of them reads and none of them writes (the webhook endpoints switched on,
-a place's name) is read by the first and kept for the others. It is kept for the transaction only:
-the next transaction reads again, so a kept value is never older than the transaction reading it.
+a place's name) is read by the first and kept for the others. It is kept for the transaction only
+(on PostgreSQL, read committed, a later statement of the same transaction might have seen a newer
+commit; for data that changes by an import or an administrator's edit, that is the same race
+either way), and the next transaction reads again.
 A writer of such data calls `forget` in its transaction, so the units after it read the change.
 A session without a transaction, or a plain connection, reads every time.
 """
