@@ -80,14 +80,18 @@ class VerifyReport:
         return not self.problems
 
 
+# The chain's two JSON forms, each encoder built once (`json.dumps` with options builds one a call).
+# Their output is part of every stored hash: it must never change.
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode
+_MATERIAL = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def _canonical(value: dict[str, Any] | None) -> str | None:
-    if value is None:
-        return None
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return None if value is None else _CANONICAL(value)
 
 
 def _link_hash(prev_hash: str, seq: int, at: datetime, fields: tuple[str | None, ...]) -> str:
-    material = json.dumps([prev_hash, seq, at.isoformat(), *fields], ensure_ascii=False, separators=(",", ":"))
+    material = _MATERIAL([prev_hash, seq, at.isoformat(), *fields])
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
