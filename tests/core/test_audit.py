@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
+from tests.conftest import START
 from tests.core.test_group_commit import queued_behind
 
 from zhili.core import audit
@@ -196,3 +199,15 @@ def test_a_group_commit_batch_chains_its_units_and_a_failed_unit_leaves_no_link(
         actions = session.scalars(select(AuditRecord.action).order_by(AuditRecord.seq)).all()
     assert actions == [action for name in "abcde" for action in [f"test.{name}"] * 2]
     engine.dispose()
+
+
+def test_the_hashed_json_forms_stay_those_of_the_stored_chains() -> None:
+    """Every stored link's hash was made with these forms: an encoder that wrote a byte differently breaks them all."""
+    awkward = {"b": 1, "a": "名称\n\t\x00\u2028", "at": START, "l": [1.5, None, True, {"z": "é"}], "n": 1e16}
+    assert audit._canonical(awkward) == json.dumps(
+        awkward, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
+    )
+    fields = ("account:1:某人", "admin", "test.thing", "thing", "1", None, '{"a":"名"}', None)
+    linked = [audit.GENESIS_HASH, 1, START.isoformat(), *fields]
+    material = json.dumps(linked, ensure_ascii=False, separators=(",", ":"))
+    assert audit._link_hash(audit.GENESIS_HASH, 1, START, fields) == hashlib.sha256(material.encode()).hexdigest()
