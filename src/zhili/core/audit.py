@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import BigInteger, Integer, String, Table, Text, bindparam, event, insert, select, update
-from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from zhili.core.auth import Actor
-from zhili.core.db import Base, UtcDateTime
+from zhili.core.db import Base, UtcDateTime, transaction_info
 from zhili.core.prepared import Prepared
 from zhili.core.request_context import current_request_id
 
@@ -175,30 +175,33 @@ def record_many(session: Session, entries: Iterable[AuditEntry], *, at: datetime
     if held is not None:
         rows, head = _links(held.head, pending, at)
     else:
-        head, rows = _move_head_for(session, engine_key, pending, at)
+        rows, head = _move_head_for(session, engine_key, pending, at)
     if len(rows) == 1:
         _APPEND.run(session, rows[0])
     else:
         _APPEND.run_many(session, rows)
     if held is not None:
         held.head = head
-    elif (transaction := session.get_transaction()) is not None:
-        session.info[_HELD_KEY] = _HeldHead(transaction, written=head, head=head)
+    elif (info := transaction_info(session)) is not None:
+        info[_HELD_KEY] = _HeldHead(written=head, head=head)
     _expected_heads[engine_key] = head
     return len(rows)
 
 
 def _move_head_for(
     session: Session, engine_key: int, pending: list[AuditEntry], at: datetime
-) -> tuple[Head, list[dict[str, Any]]]:
-    """Move the head past `pending`: from where this process expects it, else from where it is read to be."""
+) -> tuple[list[dict[str, Any]], Head]:
+    """Move the head past `pending` (from where this process expects it, else from where it is read to be).
+
+    The rows that chain `pending` on, and the new head, as `_links` gives them.
+    """
     expected = _expected_heads.get(engine_key)
     rows, head = _links(expected, pending, at) if expected is not None else ([], (0, GENESIS_HASH))
     if expected is None or not _move_head(session, expected, head):
         seq, prev = _READ_HEAD.run(session).one()
         rows, head = _links((seq, prev), pending, at)
         _MOVE_HEAD.run(session, {"new_seq": head[0], "new_hash": head[1]})
-    return head, rows
+    return rows, head
 
 
 def _move_head(session: Session, expected: Head, head: Head) -> bool:
@@ -211,7 +214,6 @@ def _move_head(session: Session, expected: Head, head: Head) -> bool:
 class _HeldHead:
     """The head a transaction moved (and so holds): where its row says, and the last link appended since."""
 
-    transaction: SessionTransaction
     written: Head
     head: Head
 
@@ -220,8 +222,8 @@ _HELD_KEY = "zhili.audit.held_head"
 
 
 def _held_head(session: Session) -> _HeldHead | None:
-    held: _HeldHead | None = session.info.get(_HELD_KEY)
-    return held if held is not None and held.transaction is session.get_transaction() else None
+    info = transaction_info(session)
+    return None if info is None else info.get(_HELD_KEY)
 
 
 def settle_head(session: Session) -> None:

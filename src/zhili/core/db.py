@@ -253,6 +253,24 @@ def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionm
     return sessionmaker(bind, expire_on_commit=False)
 
 
+_TRANSACTION_INFO = "zhili.transaction_info"
+
+
+def transaction_info(session: Session) -> dict[str, Any] | None:
+    """A dict that lives as long as the session's current transaction; None when none is under way.
+
+    For what one transaction may reuse and no other may see: the reads its units share
+    (`core.shared_reads`), the audit head it holds (`core.audit`).
+    """
+    transaction = session.get_transaction()
+    if transaction is None:
+        return None
+    held: tuple[object, dict[str, Any]] | None = session.info.get(_TRANSACTION_INFO)
+    if held is None or held[0] is not transaction:
+        held = session.info[_TRANSACTION_INFO] = (transaction, {})
+    return held[1]
+
+
 @contextmanager
 def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session that is closed, and rolled back if uncommitted, when the block ends."""

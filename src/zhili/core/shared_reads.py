@@ -13,40 +13,34 @@ A session without a transaction, or a plain connection, reads every time.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from sqlalchemy import Connection
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
+
+from zhili.core.db import transaction_info
 
 T = TypeVar("T")
 _KEY = "zhili.shared_reads"
-_Kept = tuple[SessionTransaction, dict[Hashable, object]]
 
 
 def shared(bind: Session | Connection, key: Hashable, read: Callable[[], T]) -> T:
     """What `read()` gives, read once per transaction of `bind` under `key`."""
     if not isinstance(bind, Session):
         return read()
-    kept = _kept(bind)
+    info = transaction_info(bind)
+    kept = info.get(_KEY) if info is not None else None
     if kept is not None and key in kept:
-        return kept[key]  # type: ignore[return-value]  # stored by this function under the same key
+        return cast("T", kept[key])  # stored by this function under the same key
     value = read()
-    transaction = bind.get_transaction()
-    if transaction is not None:
-        held: _Kept | None = bind.info.get(_KEY)
-        if held is None or held[0] is not transaction:
-            held = bind.info[_KEY] = (transaction, {})
-        held[1][key] = value
+    info = transaction_info(bind)  # the read may have begun the transaction
+    if info is not None:
+        info.setdefault(_KEY, {})[key] = value
     return value
 
 
 def forget(session: Session) -> None:
     """Drop what this transaction kept: its caller has just written reference data."""
-    session.info.pop(_KEY, None)
-
-
-def _kept(session: Session) -> dict[Hashable, object] | None:
-    held: _Kept | None = session.info.get(_KEY)
-    if held is None or held[0] is not session.get_transaction():
-        return None
-    return held[1]
+    info = transaction_info(session)
+    if info is not None:
+        info.pop(_KEY, None)
