@@ -26,7 +26,11 @@ The peer, run in the same run when its environment exists (``$PEERS_VENV``, defa
 ``/tmp/peers-venv``; see ``../shared/peers/README.md``): SpiffWorkflow 3.2, a BPMN engine closing the
 same 10-step loop with the workflow serialised to SQLite after every step
 (``../shared/peers/spiff_lifecycle.py``, about 90 s). Targets (issue 11): at least 1.5x the peer's
-loops/s and within 6x the bare-commit floor's time per transaction. A miss is printed, not failed;
+loops/s and within 6x the bare-commit floor's time per transaction. The peer's headline keeps each
+workflow in memory from one step to the next and only writes it; its script also runs the loop as
+a server must, each step a request that reads the workflow back (SELECT and deserialise) before it
+acts ("round trip"), as every Zhili command reads its case. Both are printed with our ratio to each;
+the target is judged on the headline. A miss is printed, not failed;
 the exit status is 1 only on an error (a loop that did not end rated, a broken audit chain).
 ``--profile`` runs the loops under cProfile and prints the top costs; ``--no-peer`` skips the peer.
 
@@ -209,11 +213,15 @@ class Together:
     stats: GroupStats
     case_ids: list[int]
 
-    def lines(self, loops: int, peer: float | None) -> list[str]:
-        """Their figures, and the grouped rate against the peer."""
+    def lines(self, loops: int, peer: Peer | None) -> list[str]:
+        """Their figures, and the grouped rate against the peer's (headline; round trip)."""
         per_commit = self.stats.units / max(1, self.stats.batches + self.stats.alone)
         grouped = loops / self.grouped_s
-        verdict = f"{grouped / peer:.2f}x the peer's serial rate" if peer else "peer not run"
+        verdict = "peer not run"
+        if peer is not None:
+            verdict = f"{grouped / peer.headline:.2f}x the peer's headline"
+            if peer.round_trip is not None:
+                verdict += f", {grouped / peer.round_trip:.2f}x its round trip"
         return [
             f"concurrent: {self.clients} clients on one event loop, {loops:,} loops, each step alone on one writer",
             f"  {'loops/s':<46}{loops / self.alone_s:>12,.1f}",
@@ -446,27 +454,44 @@ def main() -> int:
     return 1 if problems else 0
 
 
-def peer_loops_per_s() -> float | None:
+@dataclass(frozen=True)
+class Peer:
+    """SpiffWorkflow's closed loops per second: its headline (the workflow kept in memory between steps)
+    and its round trip (each step reads the workflow back first, as a request would)."""
+
+    headline: float
+    round_trip: float | None
+
+
+def peer_loops_per_s() -> Peer | None:
     """SpiffWorkflow's closed loops per second, run now in its own environment; None when it is not set up."""
     python = Path(os.environ.get("PEERS_VENV", "/tmp/peers-venv")) / "bin" / "python"  # noqa: S108 - the peers' documented default
     if not python.exists() or not PEER_SCRIPT.exists():
         return None
     done = subprocess.run([python, PEER_SCRIPT], capture_output=True, text=True, check=False)  # noqa: S603 - our own paths
-    found = re.search(r"^spiff_closed_loops_per_s=([0-9.]+)$", done.stdout, re.MULTILINE)
-    return float(found.group(1)) if found else None
+    headline = re.search(r"^spiff_closed_loops_per_s=([0-9.]+)$", done.stdout, re.MULTILINE)
+    round_trip = re.search(r"^roundtrip_closed_loops_per_s=([0-9.]+)$", done.stdout, re.MULTILINE)
+    if headline is None:
+        return None
+    return Peer(float(headline.group(1)), float(round_trip.group(1)) if round_trip else None)
 
 
-def peer_lines(peer: float | None, rate: float) -> list[str]:
-    """The peer's rate, ours against it, and the target."""
+def peer_lines(peer: Peer | None, rate: float) -> list[str]:
+    """The peer's rates, ours against each, and the target (on the headline)."""
     if peer is None:
         return ["peer: SpiffWorkflow not run (set PEERS_VENV to its environment; see ../shared/peers/README.md)"]
-    ratio = rate / peer
+    ratio = rate / peer.headline
     verdict = "met" if ratio >= TARGET_PEER_RATIO else "not met"
-    return [
+    lines = [
         "peer: SpiffWorkflow 3.2, the same 10-step loop persisted to SQLite after each step, same run",
-        f"  {'loops/s':<46}{peer:>12,.1f}",
-        f"{f'target: at least {TARGET_PEER_RATIO:g}x the peer':<48}{ratio:>12.2f}x  {verdict}",
+        f"  {'loops/s, workflow kept in memory (headline)':<46}{peer.headline:>12,.1f}",
     ]
+    if peer.round_trip is not None:
+        lines += [
+            f"  {'loops/s, each step reads it back (round trip)':<46}{peer.round_trip:>12,.1f}",
+            f"{'serial against the round trip (like for like)':<48}{rate / peer.round_trip:>12.2f}x",
+        ]
+    return [*lines, f"{f'target: at least {TARGET_PEER_RATIO:g}x the headline':<48}{ratio:>12.2f}x  {verdict}"]
 
 
 def figures(loops: int, seconds: float, transactions: int) -> list[str]:
