@@ -213,8 +213,8 @@ class Together:
     stats: GroupStats
     case_ids: list[int]
 
-    def lines(self, loops: int, peer: Peer | None) -> list[str]:
-        """Their figures, and the grouped rate against the peer's (headline; round trip)."""
+    def lines(self, loops: int, peer: Peer | None, floor_s: float) -> list[str]:
+        """Their figures; the grouped rate against the peer's (headline, round trip) and against the floor."""
         per_commit = self.stats.units / max(1, self.stats.batches + self.stats.alone)
         grouped = loops / self.grouped_s
         verdict = "peer not run"
@@ -228,6 +228,7 @@ class Together:
             f"concurrent: the same through group commit (core.group_commit), {per_commit:.1f} units a COMMIT",
             f"  {'loops/s':<46}{grouped:>12,.1f}  ({verdict})",
             f"  {'CPU ms a loop':<46}{self.grouped_cpu_s / loops * 1000:>12.2f}",
+            f"  {'time per transaction against the floor':<46}{self.grouped_s / floor_s:>11.1f}x",
         ]
 
 
@@ -439,7 +440,7 @@ def main() -> int:
         f"pure lifecycle in memory: {PURE_LOOPS:,} loops (open_case + {len(STEPS)} steps)",
         f"  {'loops/s':<46}{PURE_LOOPS / pure_s:>12,.0f}",
         *peer_lines(peer, rate),
-        *(together.lines(args.loops, peer) if together else []),
+        *(together.lines(args.loops, peer, floor_s) if together else []),
         (
             f"{f'target: within {TARGET_FLOOR_RATIO:g}x the floor':<48}{loops_s / floor_s:>12.1f}x  "
             f"{'met' if loops_s / floor_s <= TARGET_FLOOR_RATIO else 'not met'}"
