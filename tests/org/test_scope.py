@@ -66,4 +66,5 @@ def test_village_names_are_shortened_without_doubling() -> None:
     assert short_village_name("戴家村委会") == "戴家村"
     assert short_village_name("新光村村民委员会") == "新光村"
     assert short_village_name("城南居委会") == "城南社区"
+    assert short_village_name("丹桂社区居委会") == "丹桂社区"  # not 丹桂社区社区
     assert short_village_name("书院社区") == "书院社区"
