@@ -231,6 +231,15 @@ def test_the_menu_fits_the_role(session: Session, username: str, expected: list[
     assert not absent & {i.href for i in items}
 
 
+@pytest.mark.parametrize(
+    ("username", "offered"),
+    [("qj-hrss", True), ("kc-centre", True), ("fushan", True), ("kc-traffic", False), ("kc-housing", False)],
+)
+def test_the_warnings_are_offered_to_who_can_see_a_firm(session: Session, username: str, *, offered: bool) -> None:
+    # The enterprise register reaches blocks and labour units; a traffic police officer's list is always empty.
+    assert ("/warnings" in {i.href for i in menu_for(actor_of(session, username))}) is offered
+
+
 def test_a_centre_has_everything_in_its_menu(session: Session) -> None:
     items = menu_for(actor_of(session, "kc-centre"))
     assert {"/", "/cases", "/supervision", "/campaigns", "/map", "/org", "/matters", "/tasks"} <= {

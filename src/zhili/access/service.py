@@ -284,14 +284,20 @@ def actor_for(session: Session, account: Account) -> Actor:
     person = session.get(Person, account.person_id) if account.person_id is not None else None
     rows = (
         session.execute(
-            select(Position.role, Position.division_code, Position.department_id, Department.division_code)
+            select(
+                Position.role,
+                Position.division_code,
+                Position.department_id,
+                Department.division_code,
+                Department.kind_code,
+            )
             .outerjoin(Department, Department.id == Position.department_id)
             .where(Position.person_id == account.person_id)
         ).all()
         if person is not None
         else []
     )
-    grants = [(role, Grant(dept_division or division, dept_id)) for role, division, dept_id, dept_division in rows]
+    grants = [(role, Grant(dept_division or division, dept_id)) for role, division, dept_id, dept_division, _ in rows]
     roles = frozenset(role for role, _grant in grants)
     if Role.ADMIN in roles:
         scope = write_scope = Scope.everything()
@@ -307,4 +313,5 @@ def actor_for(session: Session, account: Account) -> Actor:
         person_id=account.person_id,
         account_id=account.id,
         units=frozenset(grant.department_id for _role, grant in grants if grant.department_id is not None),
+        unit_kinds=frozenset(kind for *_, kind in rows if kind is not None),
     )

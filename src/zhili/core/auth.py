@@ -138,6 +138,8 @@ class Actor:
     # The units (departments) the actor holds posts in, before scopes merge grants: a block post
     # over a unit's place must not hide that the person also works in the unit.
     units: frozenset[int] = frozenset()
+    # The kinds of those units (department kind codes: "traffic_police", "hrss" ...).
+    unit_kinds: frozenset[str] = frozenset()
 
     @property
     def audit_name(self) -> str:

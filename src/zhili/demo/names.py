@@ -27,7 +27,7 @@ def person_names(count: int, *, seed: int) -> list[str]:
 
 
 def short_village_name(official: str) -> str:
-    """Shorten official village names: 戴家村委会 / 戴家村村民委员会 → 戴家村, 城南居委会 / 城南社区居委会 → 城南社区."""
+    """Shorten official village names: 戴家村委会, 戴家村村民委员会 → 戴家村; 城南居委会, 城南社区居委会 → 城南社区."""
     for long_form, short in (
         ("村村民委员会", "村"),
         ("村村委会", "村"),

@@ -36,6 +36,16 @@ def reach(session: Session, actor: Actor) -> Scope:
     return Scope(grants=tuple(kept))
 
 
+def sees_register(actor: Actor) -> bool:
+    """Whether any enterprise can fall in the actor's reach: a block post, or a post in a labour unit.
+
+    `reach` without a read: for what to offer (a menu), not for what to show.
+    """
+    if actor.scope.is_everything or WAGE_KIND in actor.unit_kinds:
+        return True
+    return any(grant.department_id is None for grant in actor.scope.grants)
+
+
 def visible_enterprises(session: Session, actor: Actor) -> ColumnElement[bool]:
     """A condition on `Enterprise` selecting the firms the actor sees."""
     return reach(session, actor).where(Enterprise.division_code)

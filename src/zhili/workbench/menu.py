@@ -6,7 +6,10 @@ actor of each page.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from zhili.core.auth import Actor
+from zhili.early_warning.visibility import sees_register
 from zhili.org.roles import Role
 from zhili.web.templating import MenuItem
 
@@ -98,7 +101,16 @@ KINDS = (
 )
 
 
+# Items offered only to whom they can show something, whatever the role: the warnings of the enterprise
+# register reach the blocks and the labour units (人力社保), not the traffic police or housing.
+OFFERED_IF: dict[str, Callable[[Actor], bool]] = {WARNINGS: sees_register}
+
+
 def menu_for(actor: Actor) -> tuple[MenuItem, ...]:
     """The actor's menu items: (link, message key, on the phone's tab bar)."""
     items, tabs = next((kind for roles, kind in KINDS if actor.has_any_role(roles)), OTHER)
-    return tuple(MenuItem(href, LABELS[href], href in tabs) for href in items)
+    return tuple(
+        MenuItem(href, LABELS[href], href in tabs)
+        for href in items
+        if (offered := OFFERED_IF.get(href)) is None or offered(actor)
+    )
