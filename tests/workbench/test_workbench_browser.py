@@ -29,6 +29,19 @@ def _no_sideways_scroll(page: Any) -> None:
     assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
 
 
+def _lists_fit(page: Any) -> None:
+    """Every list on the page is cards, each inside the screen: nothing to swipe sideways, even within a table."""
+    tables = page.locator("table.data")
+    assert tables.count() > 0
+    for index in range(tables.count()):
+        table = tables.nth(index)
+        assert "cards" in (table.get_attribute("class") or "")
+        box = table.bounding_box()
+        assert box is not None
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= PHONE["width"]
+
+
 @pytest.mark.parametrize("username", ["partymember", "gridworker"])
 def test_a_phone_gets_the_tab_bar_and_case_cards(browser: Any, server: str, username: str) -> None:
     page = _login(browser, server, username, PHONE)
@@ -96,4 +109,20 @@ def test_a_centre_on_a_phone_reaches_the_rest_under_more(browser: Any, server: s
     page.click("nav.tabbar .tab-more-menu a[href='/matters']")
     page.wait_for_url(f"{server}/matters")
     _no_sideways_scroll(page)
+    _lists_fit(page)
+    page.context.close()
+
+
+def test_a_traffic_officer_reads_the_supervision_cards_on_a_phone(browser: Any, server: str) -> None:
+    page = _login(browser, server, "kc-traffic", PHONE)
+    page.click("nav.tabbar a[href='/supervision']")
+    page.wait_for_url(f"{server}/supervision")
+    _no_sideways_scroll(page)
+    _lists_fit(page)
+    # A unit's card names its counts; a kind of card it never got is left off.
+    first = page.locator("#by-unit tbody tr").first
+    assert first.locator("td.card-head").is_visible()
+    zeros = first.locator("td.zero")
+    for index in range(zeros.count()):
+        assert not zeros.nth(index).is_visible()
     page.context.close()
