@@ -109,7 +109,7 @@ def _case_response(
     command = failed.form.removeprefix("act-") if failed.form.startswith("act-") else None
     gone = command is not None and command not in view.case.allowed_commands
     at_top = failed if failed.form and (gone or status_code == HTTPStatus.CONFLICT) else None
-    in_form = replace(failed, general=[]) if at_top else failed
+    in_form = replace(failed, general=[], anchored=True) if at_top else failed  # the page opens at the top's box
     context = {
         "refused_at_top": at_top,
         "not_sent": [typed for name in _TYPED if gone and (typed := failed.value(name).strip())],
