@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.orm import Session
-from tests.cases.test_flow import report_parking
+from tests.cases.test_flow import command, report_parking
 from tests.cases.test_open_items import handled_case, unit_login
 
 from zhili.core.clock import FrozenClock
@@ -89,3 +89,28 @@ def test_every_form_of_the_case_page_opens_at_its_first_reason_when_refused(
         opens_at = _anchored(refused.text)
         assert f'data-field="{field}"' in opens_at, tail
         assert refused.text.count("autofocus") == 1, tail
+
+
+def test_the_address_of_a_refused_form_leads_back_to_the_case(api: Any, session: Session) -> None:
+    case = report_parking(api, session)
+    api.login("kc-centre")
+    command(api, case, "accept")
+    url = f"/cases/{case['id']}"
+    again = api.client.get(f"{url}/act", headers=HTML, follow_redirects=False)
+    assert again.status_code == 303
+    assert again.headers["location"] == f"{url}#actions"
+    assert api.get(again.headers["location"], headers=HTML).status_code == 200
+    places = {
+        "help": "collaboration",
+        "help/7/reply": "help-7",
+        "tasks/8/done": "task-8",
+        "meeting": "meetings",
+        "photo": "summary",
+        "merge": "summary",
+        "decide-lead": "actions",
+        "supervise": "supervise",
+        "rating-review": "rating-review",
+    }
+    for tail, place in places.items():
+        answer = api.client.get(f"{url}/{tail}", headers=HTML, follow_redirects=False)
+        assert (answer.status_code, answer.headers.get("location")) == (303, f"{url}#{place}"), tail
