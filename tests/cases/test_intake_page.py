@@ -57,6 +57,21 @@ def test_a_point_outside_every_county_is_named_by_the_map_field(api: Any, sessio
     assert 'data-field="lon">该位置不在已知区县范围内' in response.text
 
 
+def test_a_report_with_neither_point_nor_place_says_so_by_the_location_fields(api: Any, session: Session) -> None:
+    api.login("gridworker")
+    data = {**_form(api, session), "description": "没有位置的上报", "lon": "", "lat": "", "place": ""}
+    response = api.client.post("/cases/new", data=data, headers=HTML)
+    assert response.status_code == 422
+    where = response.text.split('<fieldset id="where">', 1)[1].split("</fieldset>", 1)[0]
+    assert 'data-field="lon">请选择位置或填写地点' in where
+    assert "填写有误" not in response.text
+    assert "没有位置的上报" in response.text
+    assert 'value="浙H54321"' in response.text
+    english = api.client.post("/cases/new?lang=en", data=data, headers=HTML, cookies={"zhili_lang": "en"})
+    assert 'data-field="lon">Pick a point on the map or enter a place' in english.text
+    assert _count(session, "没有位置的上报") == 0
+
+
 def test_the_seen_at_picker_is_local_time(api: Any, session: Session) -> None:
     api.login("gridworker")
     form = api.get("/cases/new?matter=illegal_parking", headers=HTML).text

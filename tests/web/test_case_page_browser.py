@@ -81,8 +81,8 @@ def _step(page: Any, server: str, case: dict[str, Any], name: str, **body: Any) 
     )
 
 
-def _case_with_help_asked(browser: Any, server: str, point: dict[str, float]) -> dict[str, Any]:
-    """Reported, dispatched, signed, started; the lead asked the enforcement team and housing for help."""
+def _case_in_progress(browser: Any, server: str, point: dict[str, float]) -> dict[str, Any]:
+    """Reported, dispatched, signed and started by the traffic police."""
     reporter = _login(browser, server, "gridworker", DESK)
     brief = _api(
         reporter,
@@ -103,6 +103,14 @@ def _case_with_help_asked(browser: Any, server: str, point: dict[str, float]) ->
     centre.context.close()
     lead = _login(browser, server, "kc-traffic", DESK)
     case = _step(lead, server, _step(lead, server, case, "sign"), "start")
+    lead.context.close()
+    return case
+
+
+def _case_with_help_asked(browser: Any, server: str, point: dict[str, float]) -> dict[str, Any]:
+    """Reported, dispatched, signed, started; the lead asked the enforcement team and housing for help."""
+    case = _case_in_progress(browser, server, point)
+    lead = _login(browser, server, "kc-traffic", DESK)
     units = [u for u in (_unit_id(lead, server, case, "执法"), _unit_id(lead, server, case, "住房")) if u]
     requests = [{"unit_id": u, "deadline_hours": 24, "text": "请协助现场核查"} for u in units]
     case = _api(lead, server, f"/api/v1/cases/{case['id']}/help-requests", {"requests": requests})
@@ -193,3 +201,31 @@ def test_a_unit_replies_from_the_page_and_the_verifier_sees_the_evidence(
             assert verifier.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
         _shot(verifier, name)
         verifier.context.close()
+
+
+def test_a_reply_refused_on_a_phone_opens_at_the_missing_photo(browser: Any, server: str, sqlite_world: World) -> None:
+    with Session(sqlite_world.engine) as session:
+        _grid, point = fushan_point(session)
+    case = _case_in_progress(browser, server, point)
+    page = _login(browser, server, "kc-traffic", PHONE, is_mobile=True)
+    page.goto(f"{server}/cases/{case['id']}")
+    form = page.locator("form[data-command='reply']")
+    form.locator("textarea[name=text]").fill("已联系车主将车辆驶离，并对其进行教育。")
+    form.locator("input[name=evidence_gps]").fill(f"{point['lon']:.5f},{point['lat']:.5f}")
+    form.locator("button[type=submit]").click()
+    page.wait_for_url(f"**/cases/{case['id']}/act")
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'refused'")
+    reason = page.locator("#refused")
+    assert reason.get_attribute("data-field") == "evidence_photo"
+    assert "缺少办结所需证据：照片" in reason.inner_text()
+    assert page.evaluate("() => window.scrollY") > 0, "not at the top of the page"
+    box = reason.bounding_box()
+    assert box is not None
+    assert box["y"] >= 56, "below the top bar"
+    assert box["y"] + box["height"] <= PHONE["height"], "on the first screen"
+    assert form.locator("textarea[name=text]").input_value() == "已联系车主将车辆驶离，并对其进行教育。"
+    _shot(page, "case-reply-refused-phone.png")
+    page.goto(f"{server}/cases/{case['id']}/act")  # the address bar's address, reloaded: back to the case
+    page.wait_for_url(f"**/cases/{case['id']}#actions")
+    assert page.locator("form[data-command='reply']").count() == 1
+    page.context.close()

@@ -50,6 +50,8 @@ class FailedForm:
     values: dict[str, list[str]] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     general: list[str] = field(default_factory=list)
+    # Whether the page already shows the reason it opens at (see `takes_anchor`).
+    anchored: bool = False
 
     def value(self, name: str, default: str = "") -> str:
         """What was typed in the field."""
@@ -63,6 +65,18 @@ class FailedForm:
     def error(self, name: str) -> str:
         """The reason this field was refused, or ''."""
         return self.errors.get(name, "")
+
+    def takes_anchor(self) -> bool:
+        """Whether this reason, the first the page shows of the refused form, is where the page opens.
+
+        A refused form is answered with the case page again, at the form's address; the page opens
+        at this reason (`id="refused"`, focused: on a phone, not at the top). The template asks as it
+        shows each reason, in the page's order, so only the first says yes.
+        """
+        if self.anchored or not self.form:
+            return False
+        self.anchored = True
+        return True
 
     @property
     def reasons(self) -> list[str]:
@@ -148,9 +162,10 @@ def _refused(failed: FailedForm, exc: CommandRefused, lang: str) -> None:
         failed.general.append(_message("not_now", lang))
     elif exc.kind is RefusalKind.PARTY:
         failed.general.append(_message("forbidden", lang))
-    elif exc.missing_evidence:
-        kinds = "、".join(translate(f"casepage.evidence.{k}", lang) for k in exc.missing_evidence)
-        failed.general.append(_message("missing_evidence", lang).replace("{kinds}", kinds))
+    elif exc.missing_evidence:  # each kind by its input: the photo, the GPS, the text, the document
+        for kind in exc.missing_evidence:
+            named = translate(f"casepage.evidence.{kind}", lang)
+            failed.errors[f"evidence_{kind}"] = _message("missing_evidence", lang).replace("{kinds}", named)
     elif "reason" in exc.reason:
         failed.errors["reason"] = _message("required", lang)
     elif "extension is" in exc.reason:

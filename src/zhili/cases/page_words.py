@@ -113,7 +113,23 @@ class Words:
                 text = describe(self, details[key], names, extra)
                 if text:
                     parts.append(f"{self.t('casepage.detail.' + key)}：{text}")
-        return "；".join(parts) if self.lang != "en" else "; ".join(p.replace("：", ": ") for p in parts)
+        if self.lang == "en":
+            return _clauses([p.replace("：", ": ") for p in parts], "; ", " ")
+        return _clauses(parts, "；", "")
+
+
+# A detail that already ends a sentence (a reply's text often does) takes no separator after it.
+_END_PUNCTUATION = tuple("。！？；.!?;")
+
+
+def _clauses(parts: list[str], separator: str, after_stop: str) -> str:
+    """The details as one line: `separator` between them, `after_stop` after one that ends in end punctuation."""
+    line = ""
+    for part in parts:
+        if line:
+            line += after_stop if line.rstrip().endswith(_END_PUNCTUATION) else separator
+        line += part
+    return line
 
 
 Describe = Callable[[Words, Any, Names, Mapping[str, str]], str]

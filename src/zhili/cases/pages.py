@@ -109,7 +109,7 @@ def _case_response(
     command = failed.form.removeprefix("act-") if failed.form.startswith("act-") else None
     gone = command is not None and command not in view.case.allowed_commands
     at_top = failed if failed.form and (gone or status_code == HTTPStatus.CONFLICT) else None
-    in_form = replace(failed, general=[]) if at_top else failed
+    in_form = replace(failed, general=[], anchored=True) if at_top else failed  # the page opens at the top's box
     context = {
         "refused_at_top": at_top,
         "not_sent": [typed for name in _TYPED if gone and (typed := failed.value(name).strip())],
@@ -301,6 +301,34 @@ async def review_rating(request: Request, case_id: IdPath, actor: PageActor, clo
         )
 
     return await _on_page(request, case_id, "rating-review", "timeline", work, actor=actor, clock=clock)
+
+
+# Where each form's address leads back to on the case page. A refused form is answered in place, so
+# its address stays in the address bar: a reload or going back to it (a GET) opens the case there.
+_FORM_PLACES = {
+    "/cases/{case_id}/act": "actions",
+    "/cases/{case_id}/help": "collaboration",
+    "/cases/{case_id}/help/{request_id:int}/reply": "help-{request_id}",
+    "/cases/{case_id}/tasks/{task_id:int}/done": "task-{task_id}",
+    "/cases/{case_id}/meeting": "meetings",
+    "/cases/{case_id}/photo": "summary",
+    "/cases/{case_id}/merge": "summary",
+    "/cases/{case_id}/decide-lead": "actions",
+    "/cases/{case_id}/supervise": "supervise",
+    "/cases/{case_id}/rating-review": "rating-review",
+}
+
+
+def _back_to_case(place: str) -> Callable[[Request, int], Response]:
+    def back(request: Request, case_id: IdPath) -> Response:
+        anchor = place.format_map(request.path_params)  # a request's or task's id: digits, by the path
+        return RedirectResponse(f"/cases/{case_id}#{anchor}", status_code=303)
+
+    return back
+
+
+for _path, _place in _FORM_PLACES.items():
+    router.add_api_route(_path, _back_to_case(_place), methods=["GET"], summary="back to the case page")
 
 
 @router.get("/supervision")

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from zhili.core.errors import FieldRuleError
 from zhili.core.params import Id, Instant, Name
 from zhili.core.text import Line, Text
 from zhili.matters.definition import EvidenceKind
@@ -42,7 +43,7 @@ class CaseCreate(_Input):
     @model_validator(mode="after")
     def _somewhere(self) -> CaseCreate:
         if self.point is None and self.place is None:
-            raise ValueError("give a point or a place")
+            raise FieldRuleError("give a point or a place", field="point")
         return self
 
 

@@ -64,3 +64,15 @@ class TooManyRequestsError(DomainError):
     status = 429
     title = "Too many requests"
     type_slug = "too-many-requests"
+
+
+class FieldRuleError(ValueError):
+    """A schema's rule over several fields, broken: raised in a model validator, it names the field it concerns.
+
+    pydantic reports a model validator's error at the model (no field); `web.form_errors` files this
+    one under `field`, so a form shows it by that input. The API's answer is that of any `ValueError`.
+    """
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field

@@ -2,9 +2,11 @@
 
 Validation comes from two places: pydantic (the schema of the request) and the services
 (`DomainError.extra["errors"]`, each `{"field": "body.<path>", "message": ...}`). Both name a field by
-its path in the request body; a page maps those paths to its form's input names. Messages are
-translated by their kind (pydantic's error `type`, or the service's known wording); anything else
-falls back to a general "check this field" in Chinese, with the original text in English.
+its path in the request body; a page maps those paths to its form's input names. A rule over several
+fields (a model validator) is reported at the model itself: when it raises `FieldRuleError`, it is
+filed under the field that error names. Messages are translated by their kind (pydantic's error
+`type`, or the known wording of a service or a rule); anything else falls back to a general "check
+this field" in Chinese, with the original text in English.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
-from zhili.core.errors import DomainError
+from zhili.core.errors import DomainError, FieldRuleError
 from zhili.web.i18n import translate
 
 # pydantic error types → message keys (web/messages/common.toml, "form.error.*").
@@ -41,9 +44,10 @@ PYDANTIC_KINDS = {
     "text_characters": "characters",
     "datetime_range": "datetime",
 }
-# The services' wording → message keys.
+# The wording of the services (and of a schema's rules, pydantic's `value_error`) → message keys.
 SERVICE_WORDING = (
-    (re.compile(r"is required|must not be blank|give a point or a place"), "required"),
+    (re.compile(r"give a point or a place"), "point_or_place"),
+    (re.compile(r"is required|must not be blank"), "required"),
     (re.compile(r"must be a number"), "number"),
     (re.compile(r"must be one of|must be a non-empty list of"), "choice"),
     (re.compile(r"date and time"), "datetime"),
@@ -79,21 +83,34 @@ def form_errors(exc: Exception, language: str, inputs: Mapping[str, str]) -> For
     found = FormErrors()
     if isinstance(exc, ValidationError):
         for error in exc.errors():
-            path = ".".join(str(part) for part in error["loc"])
             kind = PYDANTIC_KINDS.get(error["type"])
-            found.add(_input_for(path, inputs), _message(kind, str(error["msg"]), language))
+            if error["type"] == "value_error":
+                kind = _worded(str(error["msg"]))
+            found.add(_input_for(_path(error), inputs), _message(kind, str(error["msg"]), language))
         return found
     if isinstance(exc, DomainError):
         for error in exc.extra.get("errors") or []:
             path = str(error.get("field", "")).removeprefix("body.")
             original = str(error.get("message", ""))
-            kind = next((key for pattern, key in SERVICE_WORDING if pattern.search(original)), None)
-            found.add(_input_for(path, inputs), _message(kind, original, language))
+            found.add(_input_for(path, inputs), _message(_worded(original), original, language))
         if not found:
             found.add(None, _message(None, exc.detail, language))
         return found
     found.add(None, _message(None, str(exc), language))
     return found
+
+
+def _path(error: ErrorDetails) -> str:
+    """The body path of a pydantic error; a model's rule that names its field (`FieldRuleError`) is filed there."""
+    parts = [str(part) for part in error["loc"]]
+    rule = error.get("ctx", {}).get("error")
+    if isinstance(rule, FieldRuleError):
+        parts.append(rule.field)
+    return ".".join(parts)
+
+
+def _worded(original: str) -> str | None:
+    return next((key for pattern, key in SERVICE_WORDING if pattern.search(original)), None)
 
 
 def _input_for(path: str, inputs: Mapping[str, str]) -> str | None:

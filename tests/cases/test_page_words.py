@@ -1,0 +1,30 @@
+"""The timeline in words: one line per event, its details joined without doubled punctuation."""
+
+from __future__ import annotations
+
+from zhili.cases.page_names import Names
+from zhili.cases.page_words import Words
+
+NO_NAMES = Names(units={}, divisions={}, posts={}, actors={})
+EVIDENCE = [{"kind": "photo", "ref": "photo:1"}, {"kind": "gps", "ref": "118.87120,28.93610"}]
+
+
+def _line(lang: str, text: str) -> str:
+    return Words(lang).event({"text": text, "evidence": EVIDENCE}, NO_NAMES, {})
+
+
+def test_a_reply_ending_in_a_full_stop_gets_no_semicolon_after_it() -> None:
+    text = "已联系车主将车辆驶离，并对其进行教育。"
+    assert _line("zh", text) == f"说明：{text}证据：照片、定位"
+    for end in "！？；":
+        assert _line("zh", f"已处置{end}") == f"说明：已处置{end}证据：照片、定位"
+
+
+def test_a_reply_without_end_punctuation_is_joined_by_a_semicolon() -> None:
+    assert _line("zh", "车辆已拖离") == "说明：车辆已拖离；证据：照片、定位"
+
+
+def test_english_details_are_joined_the_same_way() -> None:
+    assert _line("en", "Towed away.") == "Text: Towed away. Evidence: Photo, GPS"
+    assert _line("en", "Towed away") == "Text: Towed away; Evidence: Photo, GPS"
+    assert _line("en", "已处置。") == "Text: 已处置。 Evidence: Photo, GPS"
