@@ -163,7 +163,7 @@ def add_up(rows: Sequence[tuple[Any, Totals]]) -> Totals:
 
 
 def _in_area(code: str) -> ColumnElement[bool]:
-    """Cells in a county (by its code) or a township (by its own)."""
+    """Cells in a city or a county (by the county's code) or a township (by its own)."""
     column = c.county_code if len(code) <= 6 else c.township_code  # noqa: PLR2004 - county codes
     return column.startswith(code, autoescape=True)
 
