@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+
 from tests.conftest import Api
 
 HTML = {"accept": "text/html"}
@@ -48,3 +50,42 @@ def test_the_administrator_reads_the_city_the_organisation_serves(api: Api) -> N
     assert _heading(page) == "运行指标·衢州市"
     assert "柯城区" in _area_options(page).values()
     assert "杭州市" not in page.text
+
+
+@pytest.mark.parametrize(
+    ("username", "area"),
+    [
+        ("kc-centre", "330825"),  # 龙游县: another county
+        ("kc-centre", "3308"),  # the city: more than the county centre's own
+        ("kc-centre", "330825101"),  # a township of another county
+        ("qz-centre", "3301"),  # 杭州市: another city
+        ("kc-traffic", "330803"),  # a unit of 柯城区 asking for 衢江区
+    ],
+)
+def test_an_area_outside_the_readers_scope_is_a_404_page(api: Api, username: str, area: str) -> None:
+    api.login(username)
+    page = api.get(f"/kpis?{YEAR}&area={area}", headers=HTML)
+    assert page.status_code == 404
+    assert "未找到" in page.text
+    assert 'id="kpi-tiles"' not in page.text
+    assert api.get(f"/kpis/export.csv?{YEAR}&area={area}&table=area").status_code == 404
+
+
+def test_an_unknown_area_is_a_404_page_not_its_code_as_a_heading(api: Api) -> None:
+    api.login("qz-centre")
+    page = api.get(f"/kpis?{YEAR}&area=999999", headers=HTML)
+    assert page.status_code == 404
+    assert "未找到" in page.text
+    assert 'id="kpi-tiles"' not in page.text
+    assert "999999" not in page.text
+    assert api.get(f"/kpis/export.csv?{YEAR}&area=999999").status_code == 404
+
+
+def test_areas_inside_the_scope_and_the_readers_own_are_read(api: Api) -> None:
+    api.login("kc-centre")
+    for area, name in (("330802", "柯城区"), ("330802006", "府山街道")):
+        page = api.get(f"/kpis?{YEAR}&area={area}", headers=HTML)
+        assert page.status_code == 200
+        assert _heading(page) == f"运行指标·{name}"
+    strip = api.login("kc-traffic").get(f"/kpis?{YEAR}&area=330802006", headers=HTML)
+    assert strip.status_code == 200  # a unit reads its own cases in a township of its area
