@@ -1,13 +1,17 @@
-"""The KPI page's area: a city by its code, one outside the reader's scope, an unknown one."""
+"""The KPI page's area (a city by its code, one outside the reader's scope, an unknown one) and its trend data."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
 from typing import Any
 
 import pytest
 
 from tests.conftest import Api
+from zhili.analytics.kpis import Totals
 
 HTML = {"accept": "text/html"}
 YEAR = "from=2025-08&to=2026-07"
@@ -89,3 +93,26 @@ def test_areas_inside_the_scope_and_the_readers_own_are_read(api: Api) -> None:
         assert _heading(page) == f"运行指标·{name}"
     strip = api.login("kc-traffic").get(f"/kpis?{YEAR}&area=330802006", headers=HTML)
     assert strip.status_code == 200  # a unit reads its own cases in a township of its area
+
+
+def test_the_trend_chart_counts_the_cases_of_each_month_as_the_table_does(api: Api) -> None:
+    api.login("kc-centre")
+    page = api.get(f"/kpis?{YEAR}", headers=HTML)
+    data = re.search(r'<script type="application/json" id="kpi-data">(.*?)</script>', page.text, re.DOTALL)
+    assert data is not None
+    chart = json.loads(data.group(1))
+    table = api.get(f"/kpis/export.csv?{YEAR}&table=month").content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(table)))
+    assert rows[0][:2] == ["月份", "受理量"]
+    assert chart["months"] == [row[0] for row in rows[1:]]
+    assert chart["volume"] == [int(row[1]) for row in rows[1:]]
+    assert sum(chart["volume"]) == _tile(page, "volume") > 1000
+
+
+def test_totals_answer_only_their_measures_by_name() -> None:
+    totals = Totals(counts={"reported": 7, "rejected": 2})
+    assert totals["reported"] == 7
+    assert totals["closed"] == 0  # a measure no cell counted
+    with pytest.raises(KeyError):
+        totals["volume"]  # a KPI, read as an attribute: a template's `map(attribute=...)` falls back to it
+    assert totals.volume == 7
