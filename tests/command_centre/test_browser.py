@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
+
+import pytest
 
 from tests.early_warning.test_browser import DESK, PHONE, _login
 
@@ -81,3 +84,25 @@ def test_the_kpi_trend_on_a_phone_keeps_its_legend_off_the_axis_name(browser: An
     assert "受理量" in drawn["names"]  # the left axis's name
     assert "legend" in drawn["names"]
     assert drawn["overlaps"] == []
+
+
+@pytest.mark.parametrize("width", [1024, DESK["width"]])
+def test_the_city_matter_ranking_has_axis_labels_that_do_not_run_together(
+    browser: Any, server: str, width: int
+) -> None:
+    page = _login(browser, server, "qz-centre", {**DESK, "width": width})
+    page.goto(f"{server}/command-centre")
+    page.wait_for_selector("#cc[data-ready='true']")
+    drawn = page.evaluate(CHART_OVERLAPS, "#cc-matters")
+    values = [_count(name) for name in drawn["names"] if name[0].isdigit()]
+    assert values[0] == 0
+    assert len(values) >= 3
+    steps = {b - a for a, b in itertools.pairwise(values)}
+    assert len(steps) == 1  # spaced to fit, not thinned out by hiding the labels that would overlap
+    assert drawn["overlaps"] == []
+
+
+def _count(label: str) -> float:
+    """A compact axis label's number: 2.5千 is 2500."""
+    units = {"千": 1e3, "万": 1e4, "k": 1e3}
+    return float(label[:-1]) * units[label[-1]] if label[-1] in units else float(label)
