@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
+
+import pytest
 
 from tests.early_warning.test_browser import DESK, PHONE, _login
 
@@ -46,3 +49,60 @@ def test_the_parking_pilot_charts_its_months_beside_the_controls(browser: Any, s
     page.wait_for_selector("#pilot-hours[data-ready='true'] svg")
     assert page.locator(".chart-grid svg").count() == 3
     assert page.locator("#pilot-effects tr[data-measure]").count() == 3
+
+
+# The boxes of a chart's texts (axis labels and names) and of its legend, in the chart's pixels, and
+# every pair that overlaps: read from the chart's own scene, so the check is the layout ECharts drew.
+CHART_OVERLAPS = """(selector) => {
+  const chart = echarts.getInstanceByDom(document.querySelector(selector));
+  const model = chart.getModel().getComponent('legend');
+  const legend = model ? chart.getViewOfComponentModel(model).group : null;
+  const inLegend = (el) => { for (let e = el; e; e = e.parent) if (e === legend) return true; return false; };
+  const box = (el, name) => {
+    el.updateTransform();
+    const r = el.getBoundingRect().clone();
+    if (el.transform) r.applyTransform(el.transform);
+    return { name, x: r.x, y: r.y, w: r.width, h: r.height };
+  };
+  const boxes = chart.getZr().storage.getDisplayList(true)
+    .filter((el) => el.type === 'tspan' && el.style.text && !inLegend(el))
+    .map((el) => box(el, String(el.style.text)));
+  if (legend) boxes.push(box(legend, 'legend'));
+  const apart = (a, b) => a.x + a.w - 0.5 <= b.x || a.y + a.h - 0.5 <= b.y;
+  const overlap = (a, b) => !apart(a, b) && !apart(b, a);
+  const pairs = [];
+  boxes.forEach((a, i) => boxes.slice(i + 1).forEach((b) => { if (overlap(a, b)) pairs.push([a.name, b.name]); }));
+  return { names: boxes.map((b) => b.name), overlaps: pairs };
+}"""
+
+
+def test_the_kpi_trend_on_a_phone_keeps_its_legend_off_the_axis_name(browser: Any, server: str) -> None:
+    page = _login(browser, server, "qz-centre", PHONE)
+    page.goto(f"{server}/kpis")
+    page.wait_for_selector("#kpi-trend[data-ready='true'] svg")
+    drawn = page.evaluate(CHART_OVERLAPS, "#kpi-trend")
+    assert "受理量" in drawn["names"]  # the left axis's name
+    assert "legend" in drawn["names"]
+    assert drawn["overlaps"] == []
+
+
+@pytest.mark.parametrize("width", [1024, DESK["width"]])
+def test_the_city_matter_ranking_has_axis_labels_that_do_not_run_together(
+    browser: Any, server: str, width: int
+) -> None:
+    page = _login(browser, server, "qz-centre", {**DESK, "width": width})
+    page.goto(f"{server}/command-centre")
+    page.wait_for_selector("#cc[data-ready='true']")
+    drawn = page.evaluate(CHART_OVERLAPS, "#cc-matters")
+    values = [_count(name) for name in drawn["names"] if name[0].isdigit()]
+    assert values[0] == 0
+    assert len(values) >= 3
+    steps = {b - a for a, b in itertools.pairwise(values)}
+    assert len(steps) == 1  # spaced to fit, not thinned out by hiding the labels that would overlap
+    assert drawn["overlaps"] == []
+
+
+def _count(label: str) -> float:
+    """A compact axis label's number: 2.5千 is 2500."""
+    units = {"千": 1e3, "万": 1e4, "k": 1e3}
+    return float(label[:-1]) * units[label[-1]] if label[-1] in units else float(label)

@@ -63,7 +63,7 @@ def parse_filter(typed: FilterInput, actor: Actor, now: datetime) -> ParsedFilte
         if code is None or code.level not in AREA_LEVELS:
             errors["area"] = "kpi.error.area"
         else:
-            result = replace(result, division=None if code.level is DivisionLevel.CITY else code.value)
+            result = replace(result, division=code.value)
     if typed.matter:
         if MATTER.match(typed.matter):
             result = replace(result, matter=typed.matter)

@@ -24,6 +24,7 @@ from zhili.core.months import Month
 
 c = kpi_cells.c
 ZERO_HISTOGRAM: Final = (0,) * len(BUCKET_COLUMNS)
+MEASURE_NAMES: Final = frozenset(MEASURES)
 
 
 class By(StrEnum):
@@ -84,6 +85,13 @@ class Totals:
     histogram: tuple[int, ...] = ZERO_HISTOGRAM
 
     def __getitem__(self, name: str) -> int:
+        """A measure's count (0 where no cell counted it); a KeyError for any other name.
+
+        Jinja's `map(attribute=...)` and `sort(attribute=...)` try `totals[name]` before the
+        attribute, so answering 0 for a KPI such as `volume` would hide the property.
+        """
+        if name not in MEASURE_NAMES:
+            raise KeyError(name)
         return self.counts.get(name, 0)
 
     def __add__(self, other: Totals) -> Totals:
@@ -163,7 +171,7 @@ def add_up(rows: Sequence[tuple[Any, Totals]]) -> Totals:
 
 
 def _in_area(code: str) -> ColumnElement[bool]:
-    """Cells in a county (by its code) or a township (by its own)."""
+    """Cells in a city or a county (by the county's code) or a township (by its own)."""
     column = c.county_code if len(code) <= 6 else c.township_code  # noqa: PLR2004 - county codes
     return column.startswith(code, autoescape=True)
 

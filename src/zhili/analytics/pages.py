@@ -1,10 +1,12 @@
 """The KPI page (`/kpis`) and its tables as files (`/kpis/export.csv`, `/kpis/export.xlsx`).
 
-Handlers are thin: read the filter (errors by the field), build the report, render or export it.
+Handlers are thin: read the filter (errors by the field; an area typed in beyond the reader's scope, or
+unknown, is a 404), build the report, render or export it.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -14,8 +16,8 @@ from starlette.concurrency import run_in_threadpool
 
 from zhili.analytics import pilot_form, pilots, tables
 from zhili.analytics.comparing import compare_pilot
-from zhili.analytics.filters import FilterInput, parse_filter
-from zhili.analytics.report import default_area, kpi_report
+from zhili.analytics.filters import FilterInput, ParsedFilter, parse_filter
+from zhili.analytics.report import KpiReport, check_area, default_area, kpi_report
 from zhili.analytics.tables import TABLES
 from zhili.core.auth import Actor, PageActor
 from zhili.core.http import ClockDep, DbSession
@@ -46,8 +48,7 @@ TypedFilter = Annotated[FilterInput, Depends(typed_filter)]
 @router.get("/kpis")
 def kpi_page(request: Request, session: DbSession, actor: PageActor, clock: ClockDep, typed: TypedFilter) -> Response:
     """运行指标: the KPIs of an area and a period, the monthly trend, and tables by matter, area and unit."""
-    parsed = parse_filter(typed, actor, clock.now())
-    report = kpi_report(session, actor, parsed.kpi_filter)
+    parsed, report = _report(session, actor, typed, clock.now())
     areas = org.child_divisions(session, parsed.kpi_filter.division)
     return renderer(request).render(
         request,
@@ -77,11 +78,19 @@ def kpi_export(
     table: tables.Table = "matter",
 ) -> Response:
     """One KPI table as CSV or XLSX, by its labels."""
-    parsed = parse_filter(typed, actor, clock.now())
-    report = kpi_report(session, actor, parsed.kpi_filter)
+    _, report = _report(session, actor, typed, clock.now())
     language = renderer(request).language(request)
     data = tables.export_file(report, table, language=language, file_format=file_format)
     return tables.download(data, file_format, f"kpis-{table}")
+
+
+def _report(session: Session, actor: Actor, typed: FilterInput, now: datetime) -> tuple[ParsedFilter, KpiReport]:
+    """The filter as typed and its report; an area typed in outside the reader's scope, or unknown, is a 404."""
+    parsed = parse_filter(typed, actor, now)
+    area = parsed.kpi_filter.division
+    if typed.area and area is not None and "area" not in parsed.errors:
+        check_area(session, actor, area)
+    return parsed, kpi_report(session, actor, parsed.kpi_filter)
 
 
 @router.get("/kpis/pilots")

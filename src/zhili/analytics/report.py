@@ -16,8 +16,10 @@ from sqlalchemy.orm import Session
 from zhili.analytics.facts import CHINA, month_of
 from zhili.analytics.kpis import By, KpiFilter, Totals, add_up, totals
 from zhili.analytics.projector import refreshed_at
+from zhili.analytics.visibility import require_area
 from zhili.campaigns.tasks.queries import TaskRates, task_rates
 from zhili.core.auth import Actor
+from zhili.core.errors import NotFoundError
 from zhili.core.months import Month
 from zhili.early_warning.queries import warning_counts
 from zhili.matters import queries as matters
@@ -78,6 +80,21 @@ def _common(codes: set[str]) -> str | None:
         if all(code.under(ancestor) for code in parsed) and ancestor.level.depth >= DivisionLevel.COUNTY.depth:
             return ancestor.value
     return None
+
+
+def check_area(session: Session, actor: Actor, code: str) -> None:
+    """404 unless an area asked for is the reader's own or a known division in their scope.
+
+    The reader's own area (`default_area`) may be the nearest division holding several of their
+    blocks without lying inside one; the page offers it, so it is always read. Unknown and unseen
+    areas are refused alike.
+    """
+    if code == default_area(actor):
+        return
+    require_area(actor, code)
+    if not org.division_names(session, [code]):
+        message = f"area {code} not found"
+        raise NotFoundError(message)
 
 
 def default_filter(actor: Actor, now: datetime) -> KpiFilter:

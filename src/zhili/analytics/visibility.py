@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement
 
 from zhili.analytics.models import kpi_cells
 from zhili.core.auth import Actor
+from zhili.org import visibility as org_visibility
 
 
 def visible_cells(actor: Actor) -> ColumnElement[bool]:
@@ -31,3 +32,12 @@ def may_count_area(actor: Actor, division_code: str) -> bool:
     if actor.scope.is_everything:
         return True
     return any(grant.department_id is None and grant.reaches_place(division_code) for grant in actor.scope.grants)
+
+
+def require_area(actor: Actor, division_code: str) -> None:
+    """404 unless the area is a place in the actor's scope (a strip's too: it reads its own unit's cells there).
+
+    An area beyond it would be titled with a place whose cases the actor does not count, so it is
+    refused as the org pages refuse it, without confirming that it exists.
+    """
+    org_visibility.require_place(actor, division_code, what=f"area {division_code}")

@@ -298,8 +298,23 @@ def department_names(session: Session, ids: Sequence[int]) -> dict[int, str]:
 
 
 def city(session: Session) -> DivisionRef | None:
-    """The city at the top of the organisation (Quzhou)."""
-    row = session.scalars(select(Division).where(Division.level == DivisionLevel.CITY.value).limit(1)).first()
+    """The city at the top of the organisation (Quzhou): the city whose divisions its units serve.
+
+    The division tree holds every city of the province (the demo imports all of Zhejiang), so the
+    first city row would be Hangzhou; the organisation's units say which city it is. With no unit
+    yet, the first city by code.
+    """
+    cities = select(Division).where(Division.level == DivisionLevel.CITY.value)
+    units = (
+        select(Division.code)
+        .join(Department, Department.division_code.startswith(Division.code))
+        .where(Division.level == DivisionLevel.CITY.value)
+        .group_by(Division.code)
+        .order_by(func.count().desc(), Division.code)
+        .limit(1)
+    )
+    served = session.scalar(units)
+    row = session.scalars(cities.where(Division.code == served) if served else cities.order_by(Division.code)).first()
     return _ref(row) if row else None
 
 

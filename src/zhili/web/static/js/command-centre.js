@@ -67,6 +67,17 @@
     if (tile.unit === 'hours') return tile.value.toFixed(1);
     return Number(tile.value).toLocaleString(locale);
   }
+  function compact(value) {
+    const units = lang === 'en' ? [[1e6, 'M'], [1e3, 'k']] : [[1e8, '亿'], [1e4, '万'], [1e3, '千']];
+    const unit = units.find(([size]) => Math.abs(value) >= size);
+    return unit ? `${+(value / unit[0]).toFixed(1)}${unit[1]}` : String(value);
+  }
+  // A step between value labels that leaves each about 30 px of the axis (`room`), for counts up to `top`.
+  function stepFor(top, room) {
+    const raw = Math.max(1, top) / Math.max(1, Math.floor(room / 30));
+    const power = 10 ** Math.floor(Math.log10(raw));
+    return [1, 2, 2.5, 5, 10].map((f) => f * power).find((step) => step >= raw);
+  }
   function el(tag, attrs, children) {
     const node = document.createElement(tag);
     Object.entries(attrs || {}).forEach(([key, value]) => {
@@ -99,7 +110,13 @@
     });
     charts.matters.setOption({
       backgroundColor: 'transparent', tooltip: {}, grid: { left: 8, right: 16, top: 8, bottom: 20, containLabel: true },
-      xAxis: { type: 'value' }, yAxis: { type: 'category', inverse: true, data: data.matters.map((b) => b.label), axisLabel: { width: 130, overflow: 'truncate' } },
+      // Few, short labels: a city's counts in thousands ran together ("1,0002,0003,000") on the narrow panel,
+      // whose value axis gets what the matter names leave (the chart's width less about 150 px).
+      xAxis: {
+        type: 'value', minInterval: stepFor(Math.max(0, ...data.matters.map((b) => b.volume)), charts.matters.getWidth() - 150),
+        axisLabel: { formatter: compact, hideOverlap: true },
+      },
+      yAxis: { type: 'category', inverse: true, data: data.matters.map((b) => b.label), axisLabel: { width: 130, overflow: 'truncate' } },
       series: [{ name: text.volume, type: 'bar', data: data.matters.map((b) => b.volume), itemStyle: { color: '#13c2c2' } }],
     });
   }
