@@ -41,3 +41,13 @@ def test_a_bad_month_is_refused_and_a_township_gets_its_own_report(api: Api) -> 
     assert own.status_code == 200
     assert "府山街道 2026-06 月度报告" in own.text
     assert "荷花街道" not in own.text
+
+
+def test_an_area_beyond_the_readers_scope_or_unknown_is_not_reported(api: Api) -> None:
+    api.login("kc-centre")
+    assert api.get("/reports/monthly?month=2026-06&area=330802").status_code == 200  # their own county
+    for area in ("330825", "999999"):  # 龙游县, beyond 柯城区; no such place
+        page = api.get(f"/reports/monthly?month=2026-06&area={area}")
+        assert page.status_code == 404
+        assert "月度报告" not in page.text
+        assert api.get(f"/reports/monthly.xlsx?month=2026-06&area={area}").status_code == 404

@@ -18,7 +18,7 @@ from zhili.analytics.comparing import PilotComparison, compare_pilot
 from zhili.analytics.facts import CHINA
 from zhili.analytics.kpis import KpiFilter, Totals
 from zhili.analytics.pilots import list_pilots
-from zhili.analytics.report import KpiReport, KpiRow, default_area, kpi_report, trend
+from zhili.analytics.report import KpiReport, KpiRow, check_area, default_area, kpi_report, trend
 from zhili.assessment import queries as assessment
 from zhili.assessment.period import Month as AssessmentMonth
 from zhili.assessment.scoring import DEPARTMENT, TOWNSHIP, SubjectScore
@@ -52,7 +52,9 @@ class MonthlyReport:
 
 
 def monthly_report(session: Session, actor: Actor, *, month: Month, area: str | None, now: datetime) -> MonthlyReport:
-    """The report of `area` (default: the reader's own) for `month`."""
+    """The report of `area` (default: the reader's own) for `month`; an area beyond their scope or unknown: 404."""
+    if area is not None:
+        check_area(session, actor, area)
     chosen = area if area is not None else default_area(actor)
     this = kpi_report(session, actor, KpiFilter(first=month, last=month, division=chosen))
     # One monthly read gives the trend, the month before and the same month a year before.
