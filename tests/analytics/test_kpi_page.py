@@ -85,6 +85,24 @@ def test_an_unknown_area_is_a_404_page_not_its_code_as_a_heading(api: Api) -> No
     assert api.get(f"/kpis/export.csv?{YEAR}&area=999999").status_code == 404
 
 
+@pytest.mark.parametrize(("username", "area"), [("qz-centre", "330899"), ("admin", "999999")])
+def test_an_unknown_area_within_the_scope_is_a_404_page(api: Api, username: str, area: str) -> None:
+    # Inside the reader's scope (a code under 衢州市; everything for the administrator), but no such place.
+    page = api.login(username).get(f"/kpis?{YEAR}&area={area}", headers=HTML)
+    assert page.status_code == 404
+    assert area not in page.text
+
+
+@pytest.mark.parametrize("username", ["qz-centre", "kc-centre", "fushan", "kc-traffic"])
+def test_every_area_the_page_offers_opens(api: Api, username: str) -> None:
+    api.login(username)
+    offered = _area_options(api.get(f"/kpis?{YEAR}", headers=HTML))
+    for code in sorted(offered)[:4]:
+        page = api.get(f"/kpis?{YEAR}&area={code}", headers=HTML)
+        assert page.status_code == 200, (code, offered[code])
+        assert 'id="error-area"' not in page.text
+
+
 def test_areas_inside_the_scope_and_the_readers_own_are_read(api: Api) -> None:
     api.login("kc-centre")
     for area, name in (("330802", "柯城区"), ("330802006", "府山街道")):

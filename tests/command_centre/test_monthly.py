@@ -51,3 +51,8 @@ def test_an_area_beyond_the_readers_scope_or_unknown_is_not_reported(api: Api) -
         assert page.status_code == 404
         assert "月度报告" not in page.text
         assert api.get(f"/reports/monthly.xlsx?month=2026-06&area={area}").status_code == 404
+
+
+def test_a_village_is_no_area_of_the_report(api: Api) -> None:
+    api.login("kc-centre")  # a village of 府山街道, in their scope: the figures are not counted that fine
+    assert api.get("/reports/monthly?month=2026-06&area=330802006001").status_code == 422

@@ -12,13 +12,12 @@ from datetime import datetime
 from typing import Final
 
 from zhili.analytics.kpis import KpiFilter
-from zhili.analytics.report import default_filter
+from zhili.analytics.report import AREA_LEVELS, default_filter
 from zhili.core.auth import Actor
 from zhili.core.months import Month
-from zhili.org.division_code import DivisionCode, DivisionLevel
+from zhili.org.division_code import DivisionCode
 
 MAX_MONTHS: Final = 60
-AREA_LEVELS: Final = frozenset({DivisionLevel.CITY, DivisionLevel.COUNTY, DivisionLevel.TOWNSHIP})
 MATTER: Final = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
 
 

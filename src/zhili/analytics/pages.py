@@ -17,13 +17,12 @@ from starlette.concurrency import run_in_threadpool
 from zhili.analytics import pilot_form, pilots, tables
 from zhili.analytics.comparing import compare_pilot
 from zhili.analytics.filters import FilterInput, ParsedFilter, parse_filter
-from zhili.analytics.report import KpiReport, check_area, default_area, kpi_report
+from zhili.analytics.report import KpiReport, areas_offered, check_area, default_area, kpi_report
 from zhili.analytics.tables import TABLES
 from zhili.core.auth import Actor, PageActor
 from zhili.core.http import ClockDep, DbSession
 from zhili.core.params import IdPath
 from zhili.matters import queries as matters
-from zhili.org import queries as org
 from zhili.web.templating import renderer
 
 router = APIRouter(include_in_schema=False)
@@ -49,7 +48,7 @@ TypedFilter = Annotated[FilterInput, Depends(typed_filter)]
 def kpi_page(request: Request, session: DbSession, actor: PageActor, clock: ClockDep, typed: TypedFilter) -> Response:
     """运行指标: the KPIs of an area and a period, the monthly trend, and tables by matter, area and unit."""
     parsed, report = _report(session, actor, typed, clock.now())
-    areas = org.child_divisions(session, parsed.kpi_filter.division)
+    areas = areas_offered(session, actor, parsed.kpi_filter.division)
     return renderer(request).render(
         request,
         "analytics/kpis.html",
@@ -109,7 +108,7 @@ def _pilots_page(
             "actor": actor,
             "pilots": pilots.list_pilots(session, actor),
             "matters": matters.list_current(session),
-            "areas": org.child_divisions(session, default_area(actor)),
+            "areas": areas_offered(session, actor, default_area(actor)),
             "form": form,
             "errors": errors,
         },

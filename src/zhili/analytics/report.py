@@ -9,22 +9,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy.orm import Session
 
 from zhili.analytics.facts import CHINA, month_of
 from zhili.analytics.kpis import By, KpiFilter, Totals, add_up, totals
 from zhili.analytics.projector import refreshed_at
-from zhili.analytics.visibility import require_area
+from zhili.analytics.visibility import may_read_area, require_area
 from zhili.campaigns.tasks.queries import TaskRates, task_rates
 from zhili.core.auth import Actor
-from zhili.core.errors import NotFoundError
+from zhili.core.errors import InvalidInputError, NotFoundError
 from zhili.core.months import Month
 from zhili.early_warning.queries import warning_counts
 from zhili.matters import queries as matters
 from zhili.org import queries as org
 from zhili.org.division_code import DivisionCode, DivisionLevel
+from zhili.org.schemas import DivisionRef
 
 DEFAULT_MONTHS = 12
 
@@ -82,8 +83,12 @@ def _common(codes: set[str]) -> str | None:
     return None
 
 
+AREA_LEVELS: Final = frozenset({DivisionLevel.CITY, DivisionLevel.COUNTY, DivisionLevel.TOWNSHIP})
+"""The levels the figures are counted at: an area is one of them."""
+
+
 def check_area(session: Session, actor: Actor, code: str) -> None:
-    """404 unless an area asked for is the reader's own or a known division in their scope.
+    """404 unless an area asked for is the reader's own or a known division in their scope; 422 below a township.
 
     The reader's own area (`default_area`) may be the nearest division holding several of their
     blocks without lying inside one; the page offers it, so it is always read. Unknown and unseen
@@ -91,10 +96,23 @@ def check_area(session: Session, actor: Actor, code: str) -> None:
     """
     if code == default_area(actor):
         return
+    parsed = DivisionCode.parse(code)
+    if parsed is None or parsed.level not in AREA_LEVELS:
+        message = f"area {code} is not a city, county or township"
+        raise InvalidInputError(message)
     require_area(actor, code)
     if not org.division_names(session, [code]):
         message = f"area {code} not found"
         raise NotFoundError(message)
+
+
+def areas_offered(session: Session, actor: Actor, area: str | None) -> list[DivisionRef]:
+    """The areas one level below `area` (the city's counties for None) the reader may open, none below a township."""
+    return [
+        child
+        for child in org.child_divisions(session, area)
+        if DivisionLevel(child.level) in AREA_LEVELS and may_read_area(actor, child.code)
+    ]
 
 
 def default_filter(actor: Actor, now: datetime) -> KpiFilter:

@@ -34,6 +34,11 @@ def may_count_area(actor: Actor, division_code: str) -> bool:
     return any(grant.department_id is None and grant.reaches_place(division_code) for grant in actor.scope.grants)
 
 
+def may_read_area(actor: Actor, division_code: str) -> bool:
+    """Whether the area is a place in the actor's scope: what the KPI page offers, and `require_area` lets through."""
+    return org_visibility.sees_place(actor, division_code)
+
+
 def require_area(actor: Actor, division_code: str) -> None:
     """404 unless the area is a place in the actor's scope (a strip's too: it reads its own unit's cells there).
 

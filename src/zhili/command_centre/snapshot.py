@@ -136,7 +136,7 @@ def snapshot(session: Session, actor: Actor, *, now: datetime, language: str) ->
     by_month = totals(session, actor, year, By.MONTH)
     area_names = org.division_names(session, [str(key) for key, _ in area_rows] + ([area] if area else []))
     located = case_points(session, actor, matter=None, bbox=None, include_closed=False, now=now)
-    top = org.city(session)
+    top = org.city(session) if area is None else None  # each poll: the city only where it is the title
     return Snapshot(
         area=area,
         area_label=area_names.get(area, area) if area else (top.name if top else ""),

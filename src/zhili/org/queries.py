@@ -320,7 +320,7 @@ def city(session: Session) -> DivisionRef | None:
 
 def child_divisions(session: Session, code: str | None) -> list[DivisionRef]:
     """The divisions one level below `code` (the counties of the city when None is given for the top)."""
-    top = city(session)
+    top = city(session) if code is None else None  # a join over the units: only for the top
     parent = code or (top.code if top else None)
     rows = session.scalars(select(Division).where(Division.parent_code == parent).order_by(Division.code))
     return [_ref(row) for row in rows]
