@@ -397,7 +397,7 @@ def main() -> int:
         "--clients", type=int, default=CLIENTS, help="concurrent clients of the group-commit phases (0: skip them)"
     )
     args = parser.parse_args()
-    peer = None if args.no_peer or args.profile else peer_loops_per_s()
+    peer = None if args.no_peer or args.profile else peer_rates()
     tmp = Path(tempfile.mkdtemp(prefix="zhili-bench-"))
     world = build_world(tmp / "loops.sqlite")
     # As under `zhili serve`: the WAL is checkpointed by a thread of its own, not by the commits.
@@ -457,15 +457,14 @@ def main() -> int:
 
 @dataclass(frozen=True)
 class Peer:
-    """SpiffWorkflow's closed loops per second: its headline (the workflow kept in memory between steps)
-    and its round trip (each step reads the workflow back first, as a request would)."""
+    """SpiffWorkflow's loops/s: its headline (workflow kept in memory) and round trip (read back each step)."""
 
     headline: float
     round_trip: float | None
 
 
-def peer_loops_per_s() -> Peer | None:
-    """SpiffWorkflow's closed loops per second, run now in its own environment; None when it is not set up."""
+def peer_rates() -> Peer | None:
+    """SpiffWorkflow's two rates, run now in its own environment; None when it is not set up."""
     python = Path(os.environ.get("PEERS_VENV", "/tmp/peers-venv")) / "bin" / "python"  # noqa: S108 - the peers' documented default
     if not python.exists() or not PEER_SCRIPT.exists():
         return None

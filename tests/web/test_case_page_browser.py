@@ -225,7 +225,7 @@ def test_a_reply_refused_on_a_phone_opens_at_the_missing_photo(browser: Any, ser
     assert box["y"] + box["height"] <= PHONE["height"], "on the first screen"
     assert form.locator("textarea[name=text]").input_value() == "已联系车主将车辆驶离，并对其进行教育。"
     _shot(page, "case-reply-refused-phone.png")
-    page.goto(f"{server}/cases/{case['id']}/act")  # the address bar's address, reloaded: back to the case
+    page.goto(f"{server}/cases/{case['id']}/act")  # the address bar's address, opened again: back to the case
     page.wait_for_url(f"**/cases/{case['id']}#actions")
     assert page.locator("form[data-command='reply']").count() == 1
     page.context.close()

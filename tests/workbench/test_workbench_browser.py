@@ -123,6 +123,7 @@ def test_a_traffic_officer_reads_the_supervision_cards_on_a_phone(browser: Any, 
     first = page.locator("#by-unit tbody tr").first
     assert first.locator("td.card-head").is_visible()
     zeros = first.locator("td.zero")
+    assert zeros.count() > 0  # the demo's units have not had every kind of card
     for index in range(zeros.count()):
         assert not zeros.nth(index).is_visible()
     page.context.close()

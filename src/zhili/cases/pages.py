@@ -304,7 +304,8 @@ async def review_rating(request: Request, case_id: IdPath, actor: PageActor, clo
 
 
 # Where each form's address leads back to on the case page. A refused form is answered in place, so
-# its address stays in the address bar: a reload or going back to it (a GET) opens the case there.
+# its address stays in the address bar: opening that address again (typed, bookmarked, shared: a GET)
+# opens the case there. (A reload of the answer itself asks to send the form again, as browsers do.)
 _FORM_PLACES = {
     "/cases/{case_id}/act": "actions",
     "/cases/{case_id}/help": "collaboration",

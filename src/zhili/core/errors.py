@@ -73,6 +73,6 @@ class FieldRuleError(ValueError):
     one under `field`, so a form shows it by that input. The API's answer is that of any `ValueError`.
     """
 
-    def __init__(self, message: str, *, field: str) -> None:
+    def __init__(self, message: str, field: str = "") -> None:  # positional too: exceptions copy and pickle so
         super().__init__(message)
         self.field = field

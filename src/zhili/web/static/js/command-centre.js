@@ -76,7 +76,7 @@
   function stepFor(top, room) {
     const raw = Math.max(1, top) / Math.max(1, Math.floor(room / 30));
     const power = 10 ** Math.floor(Math.log10(raw));
-    return [1, 2, 2.5, 5, 10].map((f) => f * power).find((step) => step >= raw);
+    return Math.max(1, [1, 2, 2.5, 5, 10].map((f) => f * power).find((step) => step >= raw));  // whole cases
   }
   function el(tag, attrs, children) {
     const node = document.createElement(tag);
