@@ -63,6 +63,20 @@ def test_a_conflict_said_at_the_top_is_where_the_page_opens(api: Any, session: S
     assert refused.text.count("autofocus") == 1
 
 
+def test_a_form_refused_to_who_sent_it_is_said_at_the_top(api: Any, session: Session, clock: FrozenClock) -> None:
+    # The traffic police are not shown the supervision form; one posted anyway (an old page, a shared
+    # link) is refused, and said where the page opens, not in a section this person does not have.
+    case = handled_case(api, session, clock)
+    api.login("kc-traffic")
+    data = {"csrf_token": api.csrf, "action": "urge", "note": "请尽快处理"}
+    refused = api.client.post(f"/cases/{case['id']}/supervise", data=data, headers=HTML)
+    assert refused.status_code == 403
+    assert 'id="supervise"' not in refused.text
+    top = _anchored(refused.text)
+    assert top.startswith('<div class="alert error form-error" role="alert" id="refused"')
+    assert "<p>" in top
+
+
 def test_every_form_of_the_case_page_opens_at_its_first_reason_when_refused(
     api: Any, session: Session, clock: FrozenClock
 ) -> None:

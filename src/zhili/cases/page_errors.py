@@ -43,6 +43,24 @@ _FIELDS = frozenset(
 
 
 @dataclass(slots=True)
+class FirstReason:
+    """Where a refused form's page opens: at the first reason it shows, one per rendering of the page.
+
+    A refused form is answered with the case page again, at the form's address; the page opens at
+    that reason (`id="refused"`, focused: on a phone, not at the top). The templates ask `take` as they
+    show each reason, in the page's order, so only the first is told yes. A page that says the
+    refusal at the top (`taken` from the start) or has none answers no to all.
+    """
+
+    taken: bool = False
+
+    def take(self) -> bool:
+        """Whether the reason shown now is the one the page opens at."""
+        first, self.taken = not self.taken, True
+        return first
+
+
+@dataclass(slots=True)
 class FailedForm:
     """The form that was refused (by its id on the page), what was typed, and the reasons by field."""
 
@@ -50,8 +68,6 @@ class FailedForm:
     values: dict[str, list[str]] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     general: list[str] = field(default_factory=list)
-    # Whether the page already shows the reason it opens at (see `takes_anchor`).
-    anchored: bool = False
 
     def value(self, name: str, default: str = "") -> str:
         """What was typed in the field."""
@@ -65,18 +81,6 @@ class FailedForm:
     def error(self, name: str) -> str:
         """The reason this field was refused, or ''."""
         return self.errors.get(name, "")
-
-    def takes_anchor(self) -> bool:
-        """Whether this reason, the first the page shows of the refused form, is where the page opens.
-
-        A refused form is answered with the case page again, at the form's address; the page opens
-        at this reason (`id="refused"`, focused: on a phone, not at the top). The template asks as it
-        shows each reason, in the page's order, so only the first says yes.
-        """
-        if self.anchored or not self.form:
-            return False
-        self.anchored = True
-        return True
 
     @property
     def reasons(self) -> list[str]:

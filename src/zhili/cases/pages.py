@@ -31,7 +31,7 @@ from zhili.cases import (
     rating_review,
     supervision,
 )
-from zhili.cases.page_errors import BLANK, FailedForm
+from zhili.cases.page_errors import BLANK, FailedForm, FirstReason
 from zhili.cases.queue import CaseFilter
 from zhili.cases.queue_params import case_filter
 from zhili.core import media
@@ -104,14 +104,17 @@ def _case_response(
     status_code: int = 200,
 ) -> Response:
     view = page_view.case_page(session, actor, case_id, now=clock.now(), lang=renderer(request).language(request))
-    # A conflict (someone else acted first) is said at the top: the form may be gone with the state it
-    # belonged to, as is the button of a command the case no longer allows. The form keeps what was typed.
+    # A conflict (someone else acted first) or a refusal of who acts is said at the top: the form may be
+    # gone with the state it belonged to, as is the button of a command the case no longer allows, or
+    # never shown to this person. The form keeps what was typed.
     command = failed.form.removeprefix("act-") if failed.form.startswith("act-") else None
     gone = command is not None and command not in view.case.allowed_commands
-    at_top = failed if failed.form and (gone or status_code == HTTPStatus.CONFLICT) else None
-    in_form = replace(failed, general=[], anchored=True) if at_top else failed  # the page opens at the top's box
+    said_at_top = gone or status_code in {HTTPStatus.CONFLICT, HTTPStatus.FORBIDDEN}
+    at_top = failed if failed.form and said_at_top else None
+    in_form = replace(failed, general=[]) if at_top else failed
     context = {
         "refused_at_top": at_top,
+        "first_reason": FirstReason(taken=at_top is not None or not failed.form),  # the top's box: no other
         "not_sent": [typed for name in _TYPED if gone and (typed := failed.value(name).strip())],
         "actor": actor,
         "page": view,
