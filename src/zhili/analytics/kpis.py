@@ -87,8 +87,8 @@ class Totals:
     def __getitem__(self, name: str) -> int:
         """A measure's count (0 where no cell counted it); a KeyError for any other name.
 
-        Jinja's `map(attribute=...)` and `sort(attribute=...)` try `totals[name]` before the
-        attribute, so answering 0 for a KPI such as `volume` would hide the property.
+        A KPI such as `volume` is a property made from the measures, not one of them: asked for by
+        name, it is an error, never a silent 0 (Jinja's `map(attribute=...)` tries `[name]` first).
         """
         if name not in MEASURE_NAMES:
             raise KeyError(name)

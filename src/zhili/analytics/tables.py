@@ -76,6 +76,11 @@ def download(data: bytes, file_format: Format, name: str) -> Response:
     )
 
 
+def volume_series(rows: Sequence[KpiRow]) -> list[int]:
+    """The cases received in each row, for a chart."""
+    return [row.totals.volume for row in rows]
+
+
 def rate_series(rows: Sequence[KpiRow], rate: str) -> list[float | None]:
     """A rate of each row as a percentage to a tenth (None where undefined), for a chart."""
     values = [getattr(row.totals, rate) for row in rows]
