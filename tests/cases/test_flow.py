@@ -260,6 +260,14 @@ def test_attributes_are_checked_against_the_matter(api: Any, session: Session) -
     assert {"attributes.plate_number", "attributes.no_such_field"} <= fields
 
 
+def test_a_report_with_neither_point_nor_place_names_the_point(api: Any) -> None:
+    api.login("gridworker")
+    body = {key: value for key, value in report_body({"lon": 0.0, "lat": 0.0}).items() if key != "point"}
+    response = api.send("POST", "/api/v1/cases", json=body)
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["body.point"]  # the rule's field, not the body
+
+
 def test_cases_outside_the_scope_are_404(api: Any, session: Session) -> None:
     case = report_parking(api, session)
     api.login("huzhen")

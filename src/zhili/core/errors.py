@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 
@@ -76,3 +77,12 @@ class FieldRuleError(ValueError):
     def __init__(self, message: str, field: str = "") -> None:  # positional too: exceptions copy and pickle so
         super().__init__(message)
         self.field = field
+
+
+def error_path(location: Sequence[object], context: Mapping[str, object] | None) -> str:
+    """The dotted path of a pydantic error (its `loc`); a rule naming its field (`FieldRuleError`) ends there."""
+    parts = [str(part) for part in location]
+    rule = (context or {}).get("error")
+    if isinstance(rule, FieldRuleError) and rule.field:
+        parts.append(rule.field)
+    return ".".join(parts)

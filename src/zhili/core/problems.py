@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from zhili.core.errors import DomainError
+from zhili.core.errors import DomainError, error_path
 from zhili.core.request_context import current_request_id
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -33,7 +33,7 @@ def problem_response(status: int, title: str, detail: str, *, slug: str, **extra
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return [
-        {"field": ".".join(str(part) for part in error.get("loc", ())), "message": error.get("msg", "")}
+        {"field": error_path(error.get("loc", ()), error.get("ctx")), "message": error.get("msg", "")}
         for error in exc.errors()
     ]
 

@@ -16,9 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
-from pydantic_core import ErrorDetails
 
-from zhili.core.errors import DomainError, FieldRuleError
+from zhili.core.errors import DomainError, error_path
 from zhili.web.i18n import translate
 
 # pydantic error types → message keys (web/messages/common.toml, "form.error.*").
@@ -86,7 +85,10 @@ def form_errors(exc: Exception, language: str, inputs: Mapping[str, str]) -> For
             kind = PYDANTIC_KINDS.get(error["type"])
             if error["type"] == "value_error":
                 kind = _worded(str(error["msg"]))
-            found.add(_input_for(_path(error), inputs), _message(kind, str(error["msg"]), language))
+            found.add(
+                _input_for(error_path(error["loc"], error.get("ctx")), inputs),
+                _message(kind, str(error["msg"]), language),
+            )
         return found
     if isinstance(exc, DomainError):
         for error in exc.extra.get("errors") or []:
@@ -98,15 +100,6 @@ def form_errors(exc: Exception, language: str, inputs: Mapping[str, str]) -> For
         return found
     found.add(None, _message(None, str(exc), language))
     return found
-
-
-def _path(error: ErrorDetails) -> str:
-    """The body path of a pydantic error; a model's rule that names its field (`FieldRuleError`) is filed there."""
-    parts = [str(part) for part in error["loc"]]
-    rule = error.get("ctx", {}).get("error")
-    if isinstance(rule, FieldRuleError):
-        parts.append(rule.field)
-    return ".".join(parts)
 
 
 def _worded(original: str) -> str | None:
