@@ -127,3 +127,17 @@ def test_a_traffic_officer_reads_the_supervision_cards_on_a_phone(browser: Any, 
     for index in range(zeros.count()):
         assert not zeros.nth(index).is_visible()
     page.context.close()
+
+
+def test_a_village_cadre_reads_the_people_of_their_village_as_cards_on_a_phone(browser: Any, server: str) -> None:
+    page = _login(browser, server, "village", PHONE)
+    page.goto(f"{server}/org")
+    page.wait_for_selector("#people")
+    _no_sideways_scroll(page)
+    people = page.locator("#people")
+    assert "cards" in (people.get_attribute("class") or "")
+    box = people.bounding_box()
+    assert box is not None
+    assert box["x"] + box["width"] <= PHONE["width"]  # the phone numbers too: nothing to swipe sideways
+    assert page.locator("#people tbody tr td.card-light a[href^='tel:']").count() > 0
+    page.context.close()
