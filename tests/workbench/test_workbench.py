@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from tests.campaigns.task_helpers import actor_of, dispatch_typhoon
+from tests.campaigns.task_helpers import actor_of, dispatch_typhoon, task_of
 from tests.cases.test_flow import PNG, command, report_parking, unit
 
 from zhili.campaigns import lifecycle
+from zhili.campaigns.lifecycle import TaskState
 from zhili.campaigns.models import CampaignTask
 from zhili.campaigns.visibility import load_reach
 from zhili.cases import queries
@@ -67,17 +68,19 @@ def _case_ids(session: Session, actor: Actor, now: datetime) -> dict[str, set[in
 
 
 def _task_counts(session: Session, actor: Actor) -> dict[str, int]:
-    """Unclaimed tasks, mine and those I answer for, by the pure `parties_of` rule."""
+    """Unclaimed tasks, mine and those I answer for, and those reported to me, by the pure `parties_of` rule."""
     reach = load_reach(session, actor)
-    counts = {"unclaimed_mine": 0, "unclaimed_above": 0}
-    for task in session.scalars(select(CampaignTask).where(CampaignTask.state.in_(("notified", "read")))):
+    counts = {"unclaimed_mine": 0, "unclaimed_above": 0, "verify_tasks": 0}
+    for task in session.scalars(select(CampaignTask).where(CampaignTask.state.in_(("notified", "read", "reported")))):
         parties = lifecycle.parties_of(
             reach,
             person_id=task.person_id,
             supervisor_position_id=task.supervisor_position_id,
             division_code=task.division_code,
         )
-        if lifecycle.TaskParty.RECIPIENT in parties:
+        if task.state == "reported":
+            counts["verify_tasks"] += lifecycle.TaskParty.ABOVE in parties
+        elif lifecycle.TaskParty.RECIPIENT in parties:
             counts["unclaimed_mine"] += 1
         elif lifecycle.TaskParty.ABOVE in parties:
             counts["unclaimed_above"] += 1
@@ -116,7 +119,9 @@ def test_every_tile_counts_what_the_database_holds_and_its_link_lists_those_rows
     api: Any, session: Session, clock: FrozenClock
 ) -> None:
     _loop_in_several_states(api, session)
-    dispatch_typhoon(session, clock)
+    typhoon = dispatch_typhoon(session, clock)
+    task_of(session, typhoon, "partymember").state = TaskState.REPORTED  # answered: waits for the level above
+    session.flush()
     now, seen = clock.now(), set()
     for username in LOGINS:
         actor = actor_of(session, username)
@@ -144,7 +149,7 @@ def test_every_tile_counts_what_the_database_holds_and_its_link_lists_those_rows
         assert not hidden, f"{username} has work the workbench hides: {hidden}"
     # Every kind of tile is exercised with a non-zero count somewhere (overdue cases are covered by the queue tests:
     # whether a demo login has one depends on the demo's clock).
-    assert {"accept", "sign", "verify", "unclaimed_mine", "unclaimed_above"} <= seen
+    assert {"accept", "sign", "verify", "unclaimed_mine", "unclaimed_above", "verify_tasks"} <= seen
 
 
 def test_help_requests_count_for_the_unit_asked(api: Any, session: Session, clock: FrozenClock) -> None:

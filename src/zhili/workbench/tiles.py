@@ -1,6 +1,6 @@
 """The workbench's tiles: what waits for the actor, counted, each linking to the queue that lists exactly those rows.
 
-Cases are counted by `cases.queries.todo_counts` and tasks by `campaigns.task_queries.unclaimed_counts`,
+Cases are counted by `cases.queries.todo_counts` and tasks by `campaigns.task_queries.waiting_counts`,
 with the same conditions as the queue filters the links open. A tile shows when the actor's roles
 make it their kind of work, or whenever its count is not zero. Members of open command groups also
 see their groups and the instructions waiting for them (`command_groups.queries`).
@@ -50,6 +50,7 @@ def _relevant(actor: Actor) -> dict[str, bool]:
         "overdue": True,
         "unclaimed_mine": actor.person_id is not None and actor.has_any_role(FIELD),
         "unclaimed_above": actor.has_any_role(SUPERVISING),
+        "verify_tasks": actor.has_any_role(SUPERVISING),
     }
 
 
@@ -62,6 +63,7 @@ LINKS = {
     "overdue": "/cases?due=over",
     "unclaimed_mine": "/tasks?unclaimed=true",
     "unclaimed_above": "/tasks?view=above&unclaimed=true",
+    "verify_tasks": "/tasks?view=above&state=reported",
 }
 TONES = {"due_soon": "yellow", "overdue": "red"}
 
@@ -69,8 +71,12 @@ TONES = {"due_soon": "yellow", "overdue": "red"}
 def tiles(session: Session, actor: Actor, *, now: datetime) -> list[Tile]:
     """The actor's tiles, in the order of the loop: accept, sign, help, verify, due soon, overdue, tasks."""
     counts: dict[str, int] = dict(cases.todo_counts(session, actor, now=now))
-    tasks = task_queries.unclaimed_counts(session, actor)
-    counts |= {"unclaimed_mine": tasks["mine"], "unclaimed_above": tasks["above"]}
+    tasks = task_queries.waiting_counts(session, actor)
+    counts |= {
+        "unclaimed_mine": tasks.unclaimed_mine,
+        "unclaimed_above": tasks.unclaimed_above,
+        "verify_tasks": tasks.to_verify,
+    }
     relevant = _relevant(actor)
     return [
         Tile(name, counts[name], href, TONES.get(name, "") if counts[name] else "zero")

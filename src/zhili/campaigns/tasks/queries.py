@@ -189,9 +189,9 @@ def cascade_path(session: Session, forward_id: int | None) -> list[ForwardStep]:
     ]
 
 
-def unclaimed_counts(session: Session, actor: Actor) -> dict[View, int]:
-    """未领办: my unclaimed tasks (`mine`), and those I answer for as the level above (`above`)."""
-    return task_queue.unclaimed_counts(session, actor)
+def waiting_counts(session: Session, actor: Actor) -> task_queue.Waiting:
+    """未领办: my unclaimed tasks, and those I answer for as the level above; 待核验: those reported to me."""
+    return task_queue.waiting_counts(session, actor)
 
 
 class TaskRates(BaseModel):

@@ -137,15 +137,27 @@ def rows() -> Select[CampaignTask, Campaign, str, str]:
     )
 
 
-def unclaimed_counts(session: Session, actor: Actor) -> dict[View, int]:
-    """未领办: my unclaimed tasks, and the unclaimed tasks I answer for as the level above; one statement."""
+@dataclass(frozen=True)
+class Waiting:
+    """What waits for the actor among the tasks: unclaimed (mine; my people's) and reported to me to verify."""
+
+    unclaimed_mine: int
+    unclaimed_above: int
+    to_verify: int
+
+
+def waiting_counts(session: Session, actor: Actor) -> Waiting:
+    """未领办 (mine, and those I answer for as the level above) and 待核验 (reported to me); one statement."""
     reach = load_reach(session, actor)
-    columns = [
-        func.coalesce(func.sum(case((who(reach, view), 1), else_=0)), 0).label(view) for view in ("mine", "above")
-    ]
-    scope = or_(who(reach, "mine"), who(reach, "above"))
-    row = session.execute(select(*columns).where(CampaignTask.state.in_(UNCLAIMED_STATES), scope)).one()
-    return {"mine": int(row[0]), "above": int(row[1])}
+    mine, above = who(reach, "mine"), who(reach, "above")
+    unclaimed, reported = CampaignTask.state.in_(UNCLAIMED_STATES), CampaignTask.state == TaskState.REPORTED
+
+    def count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    columns = (count(and_(unclaimed, mine)), count(and_(unclaimed, above)), count(and_(reported, above)))
+    row = session.execute(select(*columns).where(or_(mine, above), or_(unclaimed, reported))).one()
+    return Waiting(*(int(value) for value in row))
 
 
 def campaign_choices(session: Session, actor: Actor, view: View) -> list[tuple[int, str, str, str]]:
