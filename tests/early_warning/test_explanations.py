@@ -10,6 +10,7 @@ import pytest
 from tests.early_warning.panel_helpers import FIRST, flat_panel
 from zhili.early_warning.detect import DetectorKind, Finding, FirmRisk, Grade, assess, load_default, score_history
 from zhili.early_warning.detect.config import DetectorConfig, GradeCutoffs
+from zhili.early_warning.explain import finding_text
 from zhili.early_warning.indicators import Indicator
 from zhili.early_warning.panel import Panel
 from zhili.early_warning.synthetic import SyntheticParams, generate
@@ -88,3 +89,11 @@ def test_the_history_is_bit_for_bit_the_months_assessment_on_a_generated_panel()
     history = score_history(panel, config, panel.first + 12, panel.last)
     for offset in (0, 7, 13):
         assert np.array_equal(history[:, offset], assess(panel, config, panel.first + 12 + offset).scores)
+
+
+def test_a_change_from_a_zero_baseline_is_said_without_a_percentage() -> None:
+    finding = {"kind": "rule", "indicator": "complaints", "current": 4, "baseline": 0, "relative_change": 7.0}
+    text = finding_text({**finding, "name_zh": "投诉举报"}, "zh")
+    assert "基准 0" in text
+    assert "%" not in text  # "+700%" from nothing says nothing
+    assert "+50%" in finding_text({**finding, "baseline": 2, "relative_change": 0.5, "name_zh": "投诉举报"}, "zh")

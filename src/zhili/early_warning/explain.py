@@ -54,7 +54,7 @@ def _numbers(finding: Mapping[str, Any], lang: str) -> str:
     details = []
     if isinstance(baseline, int | float):
         details.append(("基准 " if zh else "baseline ") + _value(baseline, finding, lang))
-    if isinstance(change, int | float):
+    if isinstance(change, int | float) and baseline != 0:  # a change from nothing is no percentage
         details.append(f"{change:+.0%}")
     score = finding.get("score")
     if finding.get("kind") != "rule" and isinstance(score, int | float):
