@@ -254,3 +254,25 @@ def test_the_poller_reloads_a_page_whose_group_changed(api: Api, session: Sessio
     api.send("POST", f"/groups/{group_id}/state", data={"action": "stabilise", "note": "稳住了"})
     changed = api.get(f"/groups/{group_id}/timeline?after=0&state=active")
     assert changed.headers.get("HX-Refresh") == "true"
+
+
+def test_a_township_room_calls_in_the_county_units_but_not_other_townships_or_counties(
+    api: Api, session: Session
+) -> None:
+    # 街乡吹哨，部门报到: 府山街道's room finds and pulls in 柯城区's traffic police; 衢江区's labour unit stays out.
+    api.login("fushan")
+    traffic, stranger = actor_name(session, "kc-traffic"), actor_name(session, "qj-hrss")
+    assert traffic in api.get("/groups/people", params={"q": traffic}).text
+    assert stranger not in api.get("/groups/people", params={"q": stranger}).text
+    opened = api.send("POST", "/api/v1/groups", json={"title": "暴雨积水", "area": fushan(session)})
+    assert opened.status_code == 201, opened.text
+    group = opened.json()["id"]
+    called = api.send(
+        "POST", f"/api/v1/groups/{group}/members", json={"members": [{"person_id": person(session, "kc-traffic")}]}
+    )
+    assert called.status_code == 201, called.text
+    assert called.json()["added"] == [person(session, "kc-traffic")]
+    refused = api.send(
+        "POST", f"/api/v1/groups/{group}/members", json={"members": [{"person_id": person(session, "qj-hrss")}]}
+    )
+    assert refused.status_code == 404

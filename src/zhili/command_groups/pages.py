@@ -6,6 +6,7 @@ Handlers are thin: read the form, call one service in the thread pool, and eithe
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -117,7 +118,7 @@ def new_page(
 
 @router.get("/groups/people")
 async def people_search(request: Request, session: DbSession, actor: PageActor, q: Search = "") -> Response:
-    """The people search of the member pickers (names or a phone number, in my scope); those ticked stay ticked."""
+    """The member pickers' people search (names or a phone number, whom I may call in); those ticked stay ticked."""
     text = q.strip()
     ticked = forms.chosen_members(request.query_params)
     return await run_in_threadpool(_people_part, request, session, actor, text, ticked)
@@ -128,7 +129,14 @@ def _people_part(request: Request, session: Session, actor: Actor, text: str, ti
         []
         if not text
         else org.list_people(
-            session, actor, division_code=None, department_id=None, role=None, text=text, cursor=None, limit=20
+            session,
+            replace(actor, scope=visibility.recruitable(session, actor)),  # whom a group may call in
+            division_code=None,
+            department_id=None,
+            role=None,
+            text=text,
+            cursor=None,
+            limit=20,
         ).items
     )
     chosen = _chosen(session, actor, ticked)

@@ -4,7 +4,9 @@ A group is seen by its current members and by those whose blocks reach its area 
 the county, a township's command room over its township): everyone else, a member taken off included,
 gets a 404. A group is opened over an area the opener manages (a managing post's block: the centre,
 a township's command room, an administrator) or, for a village committee, over its own village.
-Members added must be people the adder sees; a group opened from a case needs that case in sight.
+Members added must be people the adder may call in: those they see, and the people of the units that
+serve their area from above (a township's command room calls in the county's and the city's
+departments: 街乡吹哨，部门报到); a group opened from a case needs that case in sight.
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ from zhili.campaigns.visibility import load_campaign
 from zhili.cases.models import Case
 from zhili.cases.visibility import visible_cases
 from zhili.command_groups.models import CommandGroup, GroupMember
-from zhili.core.auth import Actor, Scope
+from zhili.core.auth import Actor, Grant, Scope
 from zhili.core.errors import NotFoundError
 from zhili.org.division_code import DivisionCode, DivisionLevel
-from zhili.org.models import Person
+from zhili.org.models import Department, Person
 from zhili.org.roles import Role
 from zhili.org.visibility import sees_person
 
@@ -79,11 +81,37 @@ def opening_roots(actor: Actor) -> tuple[str, ...]:
     return tuple(sorted(roots))
 
 
+CALLED_FROM = frozenset({DivisionLevel.CITY, DivisionLevel.COUNTY})
+"""The levels whose units a group opener below them may call in."""
+
+
+def recruitable(session: Session, actor: Actor) -> Scope:
+    """Whom the actor may call into a group: their scope, and the units of the county and city above their blocks.
+
+    A unit's posts are reached as a strip (`Grant(its division, its id)`), so a township's command room
+    finds the county's traffic police and water bureau, not the people of the other townships.
+    """
+    scope = actor.scope
+    if scope.is_everything:
+        return scope
+    above = {
+        ancestor.value
+        for grant in scope.grants
+        if grant.department_id is None and (code := DivisionCode.parse(grant.division_prefix)) is not None
+        for ancestor in code.ancestors
+        if ancestor.level in CALLED_FROM
+    }
+    if not above:
+        return scope
+    units = session.execute(select(Department.id, Department.division_code).where(Department.division_code.in_(above)))
+    return Scope.of([*scope.grants, *(Grant(division, unit) for unit, division in units)])
+
+
 def visible_people(session: Session, actor: Actor, person_ids: list[int]) -> set[int]:
-    """Those of these people the actor may see (and so may add to a group)."""
+    """Those of these people the actor may call into a group (`recruitable`)."""
     if not person_ids:
         return set()
-    stmt = select(Person.id).where(Person.id.in_(person_ids), sees_person(actor.scope, Person.id))
+    stmt = select(Person.id).where(Person.id.in_(person_ids), sees_person(recruitable(session, actor), Person.id))
     return set(session.scalars(stmt))
 
 
