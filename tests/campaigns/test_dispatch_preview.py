@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -112,3 +113,32 @@ def test_typed_names_suggest_managed_divisions_only(api: Any) -> None:
     assert "湖镇镇" in found.text
     api.login("huzhen")
     assert 'name="division"' not in api.get("/campaigns/places", params={"places": "府山"}).text
+
+
+def test_back_from_the_preview_brings_the_form_back_filled_as_it_was(api: Any) -> None:
+    api.login("ly-centre")
+    form = {
+        "csrf_token": csrf(api),
+        "template": "typhoon",
+        "places": "湖镇",
+        "role": ["grid_head", "party_member"],
+        "mode": "cascade",
+        "message": "今晚 8 点前完成 & 回单",
+    }
+    page = api.client.post("/campaigns/preview", data=form)
+    assert page.status_code == 200, page.text
+    found = re.search(r'<a href="([^"]+)" id="back-to-form">返回修改</a>', page.text)
+    assert found is not None
+    back = html.unescape(found.group(1))
+    assert back.startswith("/campaigns?")
+    filled = api.get(back.split("#", 1)[0])
+    assert filled.status_code == 200
+    text = filled.text.split('id="dispatch-form"', 1)[1]
+    assert '<option value="typhoon" selected>' in text
+    assert f'name="division" value="{HUZHEN}" checked> 湖镇镇' in text
+    assert 'name="role" value="grid_head" checked>' in text
+    assert 'name="role" value="party_member" checked>' in text
+    assert 'name="role" value="team_leader" checked>' not in text
+    assert '<option value="cascade" selected>' in text
+    assert ">今晚 8 点前完成 &amp; 回单</textarea>" in text
+    assert 'id="error-' not in text  # filled again, not refused

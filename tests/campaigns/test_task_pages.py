@@ -105,6 +105,54 @@ def test_an_incomplete_report_form_is_shown_again_with_the_reasons(
     assert state(api, task) == "reported"
 
 
+def test_a_decline_of_blanks_is_shown_again_with_the_reason_by_its_input(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    task = task_of(session, dispatch_typhoon(session, clock), "partymember")
+    api.login("partymember")
+    shown = post(api, f"/tasks/{task.id}/decline", {"reason": "   "}, headers=HTML)
+    assert shown.status_code == 422
+    text = shown.text
+    assert 'id="decline-form"' in text  # the task page again, not the bare error page
+    assert 'data-form="decline" data-field="reason">必填</span>' in text
+    assert "<details open><summary>" in text  # the folded decline form is open to show why
+    assert 'value="   "' in text  # what was typed is kept
+    assert 'data-form="return"' not in text
+    typed = post(api, f"/tasks/{task.id}/decline", {"reason": "x" * 501}, headers=HTML)
+    assert typed.status_code == 422
+    assert 'data-field="reason">内容太长</span>' in typed.text
+    assert f'value="{"x" * 501}"' in typed.text
+    assert state(api, task) != "declined"
+    assert post(api, f"/tasks/{task.id}/decline", {"reason": "不在辖区"}).status_code == 303
+    assert state(api, task) == "declined"
+
+
+def test_a_return_without_a_reason_is_shown_again_with_the_reason_by_its_input(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    task = task_of(session, dispatch_typhoon(session, clock), "gridhead")
+    api.login("gridhead")
+    post(api, f"/tasks/{task.id}/claim")
+    point = point_in(session, task.division_code)
+    form = {"text": "已巡查", "lon": str(point["lon"]), "lat": str(point["lat"])}
+    assert (
+        post(api, f"/tasks/{task.id}/report", form, files={"photos": ("p.png", png(), "image/png")}).status_code == 303
+    )
+    api.login("village")
+    shown = post(api, f"/tasks/{task.id}/return", {"reason": ""}, headers=HTML)
+    assert shown.status_code == 422
+    text = shown.text
+    assert 'id="return-form"' in text
+    assert 'id="verify-form"' in text
+    assert 'data-form="return" data-field="reason">必填</span>' in text
+    assert 'id="errors"' in text
+    refused_rating = post(api, f"/tasks/{task.id}/rate", {"rating": "best", "comment": "好"}, headers=HTML)
+    assert refused_rating.status_code == 422  # not verified yet, and no such rating: the page again
+    assert state(api, task) == "reported"
+    assert post(api, f"/tasks/{task.id}/return", {"reason": "照片不清"}).status_code == 303
+    assert state(api, task) == "claimed"
+
+
 def test_the_checklist_and_a_raised_case_from_the_page(api: Api, session: Session, clock: FrozenClock) -> None:
     task = task_of(session, dispatch_typhoon(session, clock), "gridhead")
     api.login("gridhead")

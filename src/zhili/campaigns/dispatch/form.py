@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
+from starlette.datastructures import ImmutableMultiDict, UploadFile
 
 from zhili.campaigns.dispatch.schemas import CampaignCreate
 from zhili.core.auth import Actor
@@ -41,8 +42,8 @@ class DispatchForm:
     errors: dict[str, FieldError] = field(default_factory=dict)
 
     @classmethod
-    def read(cls, form: FormData) -> DispatchForm:
-        """The fields as entered (trimmed, bounded)."""
+    def read(cls, form: ImmutableMultiDict[str, str | UploadFile]) -> DispatchForm:
+        """The fields as entered (trimmed, bounded): a posted form, or the query that fills the form again."""
         return cls(
             template=str(form.get("template") or "")[:60],
             codes=sorted({c for c in form.getlist("division") if isinstance(c, str) and c.isdigit()})[:50],
@@ -51,6 +52,16 @@ class DispatchForm:
             mode=str(form.get("mode") or "all")[:10],
             message=str(form.get("message") or "")[:2000],
         )
+
+    def query(self, codes: list[str]) -> str:
+        """The form as a query string for `GET /campaigns`, which shows it filled again (返回修改 from the preview).
+
+        `codes` are the divisions the preview reached: those ticked and those a typed name found, so the
+        form comes back with each of them ticked.
+        """
+        pairs = [("template", self.template), *(("division", c) for c in codes), *(("role", r) for r in self.roles)]
+        pairs += [("mode", self.mode), ("message", self.message)]
+        return urlencode(pairs)
 
     def create(self) -> CampaignCreate:
         """The API's body for what was entered (call after `resolve` found no error)."""

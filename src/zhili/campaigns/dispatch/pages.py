@@ -34,8 +34,8 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/campaigns")
 def campaigns_page(request: Request, session: DbSession, actor: PageActor, cursor: CursorQuery = None) -> Response:
-    """Campaigns reaching into my scope, and the dispatch form (按需成单)."""
-    return _list_page(request, session, actor, DispatchForm(), cursor=cursor)
+    """Campaigns in my scope and the dispatch form (按需成单), filled from the query when 返回修改 sends it back."""
+    return _list_page(request, session, actor, DispatchForm.read(request.query_params), cursor=cursor)
 
 
 def _list_page(
@@ -113,6 +113,7 @@ def _preview_page(request: Request, session: Session, actor: Actor, form: Dispat
             "cells": {(c.role, c.level): c.recipients for c in preview.counts},
             "key": uuid.uuid4().hex,
             "role_name": role_name,
+            "back": "/campaigns?" + form.query([d.code for d in preview.divisions]) + "#dispatch",
         },
     )
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
 from zhili.campaigns.tasks.schemas import ReportBody
@@ -14,11 +14,31 @@ from zhili.matters.definition import MatterDefinition
 ATTRIBUTE_PREFIX = "attr."
 CHECK_PREFIX = "check."
 
+B = TypeVar("B", bound=BaseModel)
+
 
 def text(form: FormData, name: str) -> str | None:
     """A trimmed text field, or None when it is missing or blank."""
     value = form.get(name)
     return value.strip() or None if isinstance(value, str) else None
+
+
+def body_from_form(
+    schema: type[B], form: FormData, names: tuple[str, ...], *, optional: frozenset[str] = frozenset()
+) -> B:
+    """The schema's body from a short form of one-line inputs, validated as the API validates it.
+
+    A required input is passed as typed (blanks included), so the schema's own rule refuses it by its
+    name; an optional one left blank is left out. Raises pydantic's `ValidationError`.
+    """
+    payload: dict[str, Any] = {}
+    for name in names:
+        value = form.get(name)
+        raw = value if isinstance(value, str) else ""
+        if name in optional and not raw.strip():
+            continue
+        payload[name] = raw
+    return schema.model_validate(payload)
 
 
 def report_from_form(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -22,9 +23,10 @@ from zhili.campaigns.tasks import queries as task_queries
 from zhili.campaigns.tasks import queue as task_queue
 from zhili.campaigns.tasks import service as task_service
 from zhili.campaigns.tasks.queue import TaskFilter, View, task_filter
-from zhili.campaigns.tasks.schemas import RateBody, TaskDetail
+from zhili.campaigns.tasks.schemas import DeclineBody, RateBody, ReturnBody, TaskDetail, VerifyBody
 from zhili.core import media
 from zhili.core.auth import Actor, PageActor
+from zhili.core.clock import Clock
 from zhili.core.errors import InvalidInputError
 from zhili.core.http import ClockDep, DbSession, rolled_back, run_in_read_session, run_in_write_session, services
 from zhili.core.pagination import CursorQuery
@@ -114,6 +116,7 @@ def _render(
     status_code: int,
     values: dict[str, str] | None = None,
     kept_photos: list[int] | None = None,
+    refused: str | None = None,
 ) -> Response:
     definition = matters.current_definition(session, matter)[1] if matter else None
     context = {
@@ -125,6 +128,7 @@ def _render(
         "errors": errors,
         "values": values or {},
         "kept_photos": kept_photos or [],
+        "refused": refused,  # the form whose input and reasons are shown again
     }
     return renderer(request).render(request, "campaigns/field_task.html", context, status_code=status_code)
 
@@ -143,19 +147,84 @@ async def claim(request: Request, task_id: IdPath, actor: PageActor, clock: Cloc
 @router.post("/tasks/{task_id}/decline")
 async def decline(request: Request, task_id: IdPath, actor: PageActor, clock: ClockDep) -> Response:
     """Decline with the reason typed on the page."""
-    reason = _required(await request.form(), "reason")
-    await run_in_write_session(
-        request, lambda s: task_service.decline_task(s, task_id=task_id, reason=reason, actor=actor, clock=clock)
-    )
-    return _back(task_id)
+    form = await request.form()
+
+    def write(session: Session) -> None:
+        body = task_forms.body_from_form(DeclineBody, form, ("reason",))
+        task_service.decline_task(session, task_id=task_id, reason=body.reason, actor=actor, clock=clock)
+
+    return await _submit(request, task_id, actor, clock, "decline", form, write)
 
 
 @dataclass(frozen=True)
 class _Refused:
-    """A refused report, and the photos stored before (kept, and shown again with the form)."""
+    """A refused form of the task page (which one, why), and the photos a report stored before (kept)."""
 
+    form: str
     error: Exception
-    kept_photos: list[int]
+    kept_photos: list[int] = field(default_factory=list)
+
+
+# The refusals a form of the task page answers with the page again; any other error is the error page.
+FORM_REFUSALS = (ValidationError, InvalidInputError)
+
+
+async def _submit(
+    request: Request,
+    task_id: IdPath,
+    actor: Actor,
+    clock: Clock,
+    name: str,
+    form: FormData,
+    write: Callable[[Session], None],
+) -> Response:
+    """A short form of the task page: its write, then back to the page, or the page again when it is refused."""
+
+    def attempt(session: Session) -> _Refused | None:
+        try:
+            write(session)
+        except FORM_REFUSALS as exc:
+            return _Refused(name, rolled_back(session, exc))
+        return None
+
+    refused = await run_in_write_session(request, attempt)
+    if refused is None:
+        return _back(task_id)
+    return await _shown_again(request, task_id, actor, clock, form, refused)
+
+
+async def _shown_again(
+    request: Request,
+    task_id: int,
+    actor: Actor,
+    clock: Clock,
+    form: FormData,
+    refused: _Refused,
+    *,
+    matter: str | None = None,
+) -> Response:
+    """The one answer to a refused form of the task page: the page again, the input kept, each reason by its input."""
+    exc = refused.error
+    status = exc.status if isinstance(exc, media.PHOTO_REFUSALS) else 422
+    errors = _form_errors(refused.form, exc, renderer(request).language(request))
+    values = {key: value for key, value in form.items() if isinstance(value, str) and key != "csrf_token"}
+
+    def shown(session: Session) -> Response:
+        detail = task_queries.task_detail(session, actor, task_id, now=clock.now())
+        return _render(
+            request,
+            session,
+            actor,
+            detail,
+            matter=matter,
+            errors=errors,
+            status_code=status,
+            values=values,
+            kept_photos=refused.kept_photos,
+            refused=refused.form,
+        )
+
+    return await run_in_read_session(request, shown)
 
 
 @router.post("/tasks/{task_id}/report")
@@ -186,34 +255,15 @@ async def report(request: Request, task_id: IdPath, actor: PageActor, clock: Clo
             ]
             body = task_forms.report_from_form(form, photo_ids=ids, checklist=detail.checklist, definition=definition)
             task_service.report_task(session, task_id=task_id, data=body, actor=actor, clock=clock, locators=locators)
-        except (ValidationError, InvalidInputError, *media.PHOTO_REFUSALS) as exc:
-            return _Refused(rolled_back(session, exc), ids)
+        except (*FORM_REFUSALS, *media.PHOTO_REFUSALS) as exc:
+            return _Refused("report", rolled_back(session, exc), ids)
         return None
 
     # A refused photo is shown again without a write: the report does not enter the writer's queue.
-    refused = _Refused(refusal, kept) if refusal is not None else await run_in_write_session(request, attempt)
+    refused = _Refused("report", refusal, kept) if refusal is not None else await run_in_write_session(request, attempt)
     if refused is None:
         return _back(task_id)
-    exc = refused.error
-    status = exc.status if isinstance(exc, media.PHOTO_REFUSALS) else 422
-    errors = _report_errors(exc, renderer(request).language(request))
-    values = {key: value for key, value in form.items() if isinstance(value, str)}
-
-    def shown(session: Session) -> Response:
-        detail = task_queries.task_detail(session, actor, task_id, now=clock.now())
-        return _render(
-            request,
-            session,
-            actor,
-            detail,
-            matter=matter,
-            errors=errors,
-            status_code=status,
-            values=values,
-            kept_photos=refused.kept_photos,
-        )
-
-    return await run_in_read_session(request, shown)
+    return await _shown_again(request, task_id, actor, clock, form, refused, matter=matter)
 
 
 def _checked(taken: list[bytes]) -> tuple[list[media.CheckedPhoto], Exception | None]:
@@ -236,8 +286,19 @@ REPORT_INPUTS = {
 }
 
 
-def _report_errors(exc: Exception, language: str) -> FormErrors:
-    """A refused report's reasons by input, in the page's language."""
+# Body paths of the other forms → their inputs (the same names).
+FORM_INPUTS = {
+    "decline": {"reason": "reason"},
+    "return": {"reason": "reason"},
+    "verify": {"note": "note"},
+    "rate": {"rating": "rating", "comment": "comment"},
+}
+
+
+def _form_errors(name: str, exc: Exception, language: str) -> FormErrors:
+    """A refused form's reasons by input, in the page's language."""
+    if name != "report":
+        return form_errors(exc, language, FORM_INPUTS[name])
     if isinstance(exc, media.PHOTO_REFUSALS):
         found = FormErrors()
         found.add("photos", translate(f"form.error.{exc.form_kind}", language))
@@ -257,43 +318,34 @@ def _definition(session: Session, matter: str | None) -> MatterDefinition | None
 @router.post("/tasks/{task_id}/verify")
 async def verify(request: Request, task_id: IdPath, actor: PageActor, clock: ClockDep) -> Response:
     """核验通过 from the task page."""
-    note = task_forms.text(await request.form(), "note")
-    await run_in_write_session(
-        request, lambda s: task_service.verify_task(s, task_id=task_id, note=note, actor=actor, clock=clock)
-    )
-    return _back(task_id)
+    form = await request.form()
+
+    def write(session: Session) -> None:
+        body = task_forms.body_from_form(VerifyBody, form, ("note",), optional=frozenset({"note"}))
+        task_service.verify_task(session, task_id=task_id, note=body.note, actor=actor, clock=clock)
+
+    return await _submit(request, task_id, actor, clock, "verify", form, write)
 
 
 @router.post("/tasks/{task_id}/return")
 async def send_back(request: Request, task_id: IdPath, actor: PageActor, clock: ClockDep) -> Response:
     """退回 with the reason typed on the page."""
-    reason = _required(await request.form(), "reason")
-    await run_in_write_session(
-        request, lambda s: task_service.return_task(s, task_id=task_id, reason=reason, actor=actor, clock=clock)
-    )
-    return _back(task_id)
+    form = await request.form()
+
+    def write(session: Session) -> None:
+        body = task_forms.body_from_form(ReturnBody, form, ("reason",))
+        task_service.return_task(session, task_id=task_id, reason=body.reason, actor=actor, clock=clock)
+
+    return await _submit(request, task_id, actor, clock, "return", form, write)
 
 
 @router.post("/tasks/{task_id}/rate")
 async def rate(request: Request, task_id: IdPath, actor: PageActor, clock: ClockDep) -> Response:
     """Rate a verified task from the page."""
     form = await request.form()
-    try:
-        body = RateBody.model_validate(
-            {"rating": task_forms.text(form, "rating"), "comment": task_forms.text(form, "comment")}
-        )
-    except ValidationError as exc:
-        raise InvalidInputError("; ".join(task_forms.messages(exc))) from exc
-    await run_in_write_session(
-        request, lambda s: task_service.rate_task(s, task_id=task_id, data=body, actor=actor, clock=clock)
-    )
-    return _back(task_id)
 
+    def write(session: Session) -> None:
+        body = task_forms.body_from_form(RateBody, form, ("rating", "comment"), optional=frozenset({"comment"}))
+        task_service.rate_task(session, task_id=task_id, data=body, actor=actor, clock=clock)
 
-def _required(form: FormData, name: str) -> str:
-    value = task_forms.text(form, name)
-    if value is None or len(value) > 500:  # noqa: PLR2004 - the column's length
-        raise InvalidInputError(
-            f"{name}: give a reason of at most 500 characters", errors=[{"field": name, "message": "required"}]
-        )
-    return value
+    return await _submit(request, task_id, actor, clock, "rate", form, write)
