@@ -1,4 +1,4 @@
-"""The live board: counts at each level with drill-down, the two lists, exports, scope, the stream (both backends)."""
+"""The live board: counts at each level with drill-down, the three lists, exports, scope, the stream (both backends)."""
 
 from __future__ import annotations
 
@@ -16,12 +16,15 @@ from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session, sessionmaker
 from tests.buffered_client import BufferedTestClient
 from tests.campaigns.board_helpers import Expected, expected_tasks, seed_campaign
+from tests.campaigns.task_helpers import actor_of
 from tests.conftest import START, Api, World
 
 from zhili.app import create_app
 from zhili.campaigns.board import stream as board_stream
 from zhili.campaigns.board.counts import CLAIM_BUCKETS
-from zhili.campaigns.lifecycle import CLAIMED_STATES, FINISHED_STATES, TASK_STATES, UNCLAIMED_STATES
+from zhili.campaigns.board.people import people
+from zhili.campaigns.lifecycle import CLAIMED_STATES, FINISHED_STATES, TASK_STATES, UNCLAIMED_STATES, UNREPORTED_STATES
+from zhili.campaigns.models import CampaignTask
 from zhili.core.auth import Actor, Grant, Scope
 from zhili.core.clock import FrozenClock
 from zhili.core.settings import Settings
@@ -334,3 +337,76 @@ def test_streams_showing_the_same_board_share_one_read(
     village = first.children[0].code
     assert shared.read(services, screens[0], township, village) is not None
     assert reads == [None, village]
+
+
+def test_the_unanswered_list_names_who_claimed_and_has_not_reported(api: Api, session: Session, township: int) -> None:
+    api.login("huzhen")
+    tasks = expected_tasks(session, township)
+    rows = list(all_pages(api, f"/api/v1/campaigns/{township}/people", which="unanswered", limit=7))
+    claimed = [t for t in tasks if t.state in UNREPORTED_STATES]
+    assert claimed
+    assert sorted(row["task_id"] for row in rows) == sorted(t.task_id for t in claimed)
+    keys = [(row["division_code"], row["task_id"]) for row in rows]
+    assert keys == sorted(keys)
+    assert all(row["state"] == "claimed" and row["name"] and row["report_due_at"] for row in rows)
+    assert not any(row["is_overdue"] for row in rows)  # the clock has not reached the report time
+    totals = api.get(f"/api/v1/campaigns/{township}/board").json()["totals"]
+    assert totals["unanswered"] == len(claimed)
+    assert totals["claimed"] == totals["unanswered"] + totals["finished"]
+    workbook = api.get(f"/api/v1/campaigns/{township}/people.xlsx", params={"which": "unanswered"})
+    assert workbook.status_code == 200, workbook.text
+    sheet = load_workbook(io.BytesIO(workbook.content), read_only=True).active
+    assert sheet is not None
+    assert sheet.title == "已领办未回复名单"
+    assert len(list(sheet.iter_rows(values_only=True))) == len(claimed) + 1
+
+
+def test_the_unanswered_list_is_late_past_the_report_time(session: Session, township: int) -> None:
+    actor = actor_of(session, "huzhen")
+    due = session.scalars(
+        select(CampaignTask.report_due_at).where(CampaignTask.campaign_id == township).order_by(CampaignTask.id)
+    ).first()
+    assert due is not None
+    before = people(session, actor, township, which="unanswered", division=None, now=due - timedelta(seconds=1))
+    after = people(session, actor, township, which="unanswered", division=None, now=due + timedelta(days=30))
+    assert before.items
+    assert not any(row.is_overdue for row in before.items)
+    assert [row.task_id for row in after.items] == [row.task_id for row in before.items]
+    assert all(row.is_overdue for row in after.items)
+
+
+def test_a_township_gets_no_unanswered_list_outside_it(api: Api, session: Session, county: int) -> None:
+    api.login("huzhen")
+    rows = list(all_pages(api, f"/api/v1/campaigns/{county}/people", which="unanswered", limit=500))
+    mine = [t for t in expected_tasks(session, county) if t.division_code.startswith(HUZHEN)]
+    assert sorted(row["task_id"] for row in rows) == sorted(t.task_id for t in mine if t.state in UNREPORTED_STATES)
+    other = session.scalars(
+        select(Division.code).where(Division.parent_code == LONGYOU, Division.code != HUZHEN).order_by(Division.code)
+    ).first()
+    for division in (other, LONGYOU):
+        response = api.get(f"/api/v1/campaigns/{county}/people", params={"which": "unanswered", "division": division})
+        assert response.status_code == 404, division
+    api.login("kc-centre")  # another county: the campaign is not there at all
+    for path in ("people?which=unanswered", "people.csv?which=unanswered", "people.xlsx?which=unanswered"):
+        assert api.get(f"/api/v1/campaigns/{county}/{path}").status_code == 404, path
+
+
+def test_the_desk_board_shows_the_unanswered_list(api: Api, session: Session, township: int) -> None:
+    api.login("huzhen")
+    desk = api.get(f"/campaigns/{township}/board")
+    assert desk.status_code == 200, desk.text
+    assert 'id="list-unanswered"' in desk.text
+    assert "已领办未回复名单" in desk.text
+    assert "已回复名单" in desk.text
+    assert "已办结" not in desk.text  # a report awaiting its check counts as answered, not as finished
+    assert f"/api/v1/campaigns/{township}/people.csv?which=unanswered" in desk.text
+    section = desk.text.split('id="list-unanswered"', 1)[1].split('id="list-finished"', 1)[0]
+    claimed = session.scalars(
+        select(Person.name)
+        .join(CampaignTask, CampaignTask.person_id == Person.id)
+        .where(CampaignTask.campaign_id == township, CampaignTask.state == "claimed")
+        .order_by(CampaignTask.division_code, CampaignTask.id)
+        .limit(3)
+    ).all()
+    assert claimed
+    assert all(name in section for name in claimed)

@@ -30,6 +30,7 @@ def _person(name: str, supervisor: str) -> PersonRow:
         notified_at=now,
         claim_due_at=now,
         claimed_at=None,
+        report_due_at=now,
         reported_at=None,
         supervisor_name=supervisor,
         supervisor_phone=None,

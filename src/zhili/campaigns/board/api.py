@@ -1,4 +1,4 @@
-"""The live board's API: counts, the two lists and their exports, and the stream of board changes.
+"""The live board's API: counts, the three lists and their exports, and the stream of board changes.
 
 `division` narrows everything to a subtree the caller may open (their top division for the
 campaign or one inside their scope); anything else is a 404, like a campaign they cannot see.
@@ -35,7 +35,10 @@ DivisionQuery = Annotated[
     str | None,
     Query(pattern=DIVISION_PATTERN, description="a division code under the campaign (default: your top one)"),
 ]
-WhichQuery = Annotated[Which, Query(description="unclaimed (未领办) or finished (已办结)")]
+WhichQuery = Annotated[
+    Which,
+    Query(description="unclaimed (未领办), unanswered (已领办未回复: claimed, no report) or finished (已回复)"),
+]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Language = Annotated[str | None, Query(pattern="^(zh|en)$", description="headings and role names (default: yours)")]
 CACHE_HEADERS = {"Cache-Control": "no-store"}
@@ -60,7 +63,7 @@ def list_people(
     cursor: CursorQuery = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[PersonRow]:
-    """Who has not claimed, or who has finished, with their phone and their supervisor's."""
+    """Who has not claimed, who claimed and has not answered, or who answered; with their and their boss's phone."""
     return people(
         session, actor, campaign_id, which=which, division=division, now=clock.now(), cursor=cursor, limit=limit
     )

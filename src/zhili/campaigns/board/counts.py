@@ -31,7 +31,13 @@ from zhili.campaigns.board.schemas import (
     RoleTally,
     Tally,
 )
-from zhili.campaigns.lifecycle import CLAIMED_STATES, FINISHED_STATES, TASK_STATES, UNCLAIMED_STATES
+from zhili.campaigns.lifecycle import (
+    CLAIMED_STATES,
+    FINISHED_STATES,
+    TASK_STATES,
+    UNCLAIMED_STATES,
+    UNREPORTED_STATES,
+)
 from zhili.campaigns.models import Campaign, CampaignTask
 from zhili.campaigns.visibility import division_roots, load_campaign, opens_division, tasks_in_places
 from zhili.core.auth import Actor
@@ -158,6 +164,7 @@ class _Counts:
             "states": states,
             "unclaimed": sum(states[s] for s in UNCLAIMED_STATES),
             "claimed": claimed,
+            "unanswered": sum(states[s] for s in UNREPORTED_STATES),
             "finished": finished,
             "claimed_on_time": claimed - self.late,
             "claimed_late": self.late,

@@ -19,8 +19,24 @@ from zhili.web.i18n import translate
 from zhili.web.templating import renderer
 
 router = APIRouter(include_in_schema=False)
+CARD_LABELS = (
+    "total",
+    "claimed",
+    "claim_rate",
+    "overdue",
+    "col.role",
+    "col.division",
+    "col.supervisor",
+    "col.supervisor_phone",
+    "col.claim_due_at",
+    "col.report_due_at",
+    "col.reported_at",
+)
 ScreenQuery = Annotated[bool, Query(description="the big screen: dark, large numbers")]
-LIST_LABELS = ("unclaimed", "finished", "live", "offline", "yes", "no", "none", "withheld", "self", "more", "empty")
+LIST_LABELS = (
+    *("unclaimed", "unanswered", "finished", "live", "offline", "yes", "no"),
+    *("none", "withheld", "self", "more", "empty", "late"),
+)
 
 
 @router.get("/campaigns/{campaign_id}/board")
@@ -62,5 +78,7 @@ def _config(campaign_id: int, division: str, language: str) -> dict[str, object]
         "state_order": list(TASK_STATES),
         "roles": {role.value: role_name(role.value, language) for role in Role},
         "labels": {key: translate(f"board.{key}", language) for key in LIST_LABELS},
+        # The phone cards' line labels, as the page's cells carry them (`data-label`).
+        "columns": {key: translate(f"board.{key}", language) for key in CARD_LABELS},
         "buckets": [translate(f"board.bucket.{n}", language) for n in range(len(CLAIM_BUCKETS))],
     }

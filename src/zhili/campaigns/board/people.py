@@ -1,4 +1,7 @@
-"""The board's lists: who has not claimed (未领办) and who has finished (已办结), with whom to call about them.
+"""The board's lists: who has not claimed, who claimed and has not answered, who answered; whom to call.
+
+The lists are 未领办 (notified or read), 已领办未回复 (claimed, no report yet: the ones to chase) and 已回复
+(reported, verified or rated: a report awaiting the level above's check counts as an answer).
 
 Each row carries the person's name and phone, their role and division, and the supervisor of their
 post (the post's current `supervisor_id`, else the one copied onto the task at dispatch) with that
@@ -20,7 +23,7 @@ from sqlalchemy.orm import Session, aliased
 
 from zhili.campaigns.board.counts import board, resolve_division, under
 from zhili.campaigns.board.schemas import BoardRead, PersonRow, Which
-from zhili.campaigns.lifecycle import FINISHED_STATES, UNCLAIMED_STATES, TaskState
+from zhili.campaigns.lifecycle import FINISHED_STATES, UNCLAIMED_STATES, UNREPORTED_STATES, TaskState
 from zhili.campaigns.models import CampaignTask
 from zhili.campaigns.visibility import load_campaign, tasks_in_places
 from zhili.core.auth import Actor
@@ -28,7 +31,11 @@ from zhili.core.pagination import Key, Page, decode_cursor, encode_cursor
 from zhili.org.models import Division, Person, Position
 from zhili.org.visibility import sees_person
 
-STATES_OF: dict[str, tuple[TaskState, ...]] = {"unclaimed": UNCLAIMED_STATES, "finished": FINISHED_STATES}
+STATES_OF: dict[str, tuple[TaskState, ...]] = {
+    "unclaimed": UNCLAIMED_STATES,
+    "unanswered": UNREPORTED_STATES,
+    "finished": FINISHED_STATES,
+}
 EXPORT_BATCH = 2_000
 
 
@@ -37,7 +44,11 @@ def _statement(
 ) -> Select[*tuple[Any, ...]]:
     task, post, boss_post = CampaignTask, aliased(Position), aliased(Position)
     person, boss = aliased(Person), aliased(Person)
-    late = (task.claim_due_at < now) if which == "unclaimed" else (task.reported_at > task.report_due_at)
+    late = {
+        "unclaimed": task.claim_due_at < now,
+        "unanswered": task.report_due_at < now,
+        "finished": task.reported_at > task.report_due_at,
+    }[which]
     named, boss_named = sees_person(actor.scope, person.id), sees_person(actor.scope, boss.id)
     return (
         select(
@@ -53,6 +64,7 @@ def _statement(
             task.notified_at,
             task.claim_due_at,
             task.claimed_at,
+            task.report_due_at,
             task.reported_at,
             case((boss_named, boss.name)).label("supervisor_name"),
             case((boss_named, boss.phone)).label("supervisor_phone"),
@@ -85,7 +97,7 @@ def people(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page[PersonRow]:
-    """One page of the unclaimed or finished list under `division`, in the actor's scope."""
+    """One page of the unclaimed, unanswered or finished list under `division`, in the actor's scope."""
     campaign = load_campaign(session, actor, campaign_id)
     chosen, _top = resolve_division(actor, campaign, division)
     statement = _statement(actor, campaign_id=campaign.id, which=which, division=chosen, now=now)
@@ -126,15 +138,17 @@ class Desk:
 
     board: BoardRead
     unclaimed: Page[PersonRow]
+    unanswered: Page[PersonRow]
     finished: Page[PersonRow]
 
 
 def desk(session: Session, actor: Actor, campaign_id: int, *, division: str | None, now: datetime) -> Desk:
-    """The board page's data in one call: counts, then the first rows of both lists."""
+    """The board page's data in one call: counts, then the first rows of each list."""
     found = board(session, actor, campaign_id, division=division, now=now)
     code = found.division.code
     return Desk(
         board=found,
         unclaimed=people(session, actor, campaign_id, which="unclaimed", division=code, now=now, limit=20),
+        unanswered=people(session, actor, campaign_id, which="unanswered", division=code, now=now, limit=20),
         finished=people(session, actor, campaign_id, which="finished", division=code, now=now, limit=20),
     )

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from zhili.campaigns.lifecycle import TASK_STATES
 
-Which = Literal["unclaimed", "finished"]
+Which = Literal["unclaimed", "unanswered", "finished"]
 
 
 class Tally(BaseModel):
@@ -19,7 +19,8 @@ class Tally(BaseModel):
     states: dict[str, int] = Field(default_factory=lambda: dict.fromkeys(map(str, TASK_STATES), 0))
     unclaimed: int = Field(default=0, description="未领办: notified or read")
     claimed: int = Field(default=0, description="领办 or further: claimed, reported, verified, rated")
-    finished: int = Field(default=0, description="已办结: reported, verified or rated")
+    unanswered: int = Field(default=0, description="已领办未回复: claimed, no report yet (or returned)")
+    finished: int = Field(default=0, description="已回复: reported (awaiting the check), verified or rated")
     claimed_on_time: int = Field(default=0, description="claimed by the claim deadline")
     claimed_late: int = Field(default=0, description="claimed after the claim deadline")
     overdue: int = Field(default=0, description="still unclaimed after the claim deadline")
@@ -90,7 +91,7 @@ class BoardRead(BaseModel):
 
 
 class PersonRow(BaseModel):
-    """A recipient on the unclaimed or finished list, with whom to call about them.
+    """A recipient on the unclaimed, unanswered or finished list, with whom to call about them.
 
     Names, phones and the person's id are given only for people the caller may see (one of their
     posts in the caller's scope as a unit); for the others they are null and `is_withheld` is true.
@@ -108,8 +109,14 @@ class PersonRow(BaseModel):
     notified_at: datetime
     claim_due_at: datetime
     claimed_at: datetime | None
+    report_due_at: datetime
     reported_at: datetime | None
     supervisor_name: str | None
     supervisor_phone: str | None
     supervisor_withheld: bool = Field(default=False, description="the supervisor is outside your units: no name, phone")
-    is_overdue: bool = Field(description="unclaimed: past the claim deadline; finished: reported after the deadline")
+    is_overdue: bool = Field(
+        description=(
+            "unclaimed: past the claim deadline; unanswered: past the report deadline; "
+            "finished: reported after the deadline"
+        )
+    )

@@ -25,11 +25,24 @@
     return shifted.getUTCDate() + ' ' + MONTHS[shifted.getUTCMonth()] + ' ' + shifted.getUTCFullYear() + ' ' + stamp.slice(11, 16);
   }
 
-  function cell(text, className) {
+  function cell(text, className, label) {
     const td = document.createElement('td');
     td.textContent = String(text);
     if (className) td.className = className;
+    if (label) td.dataset.label = label; // a labelled line on a phone's card
     return td;
+  }
+
+  const columns = config.columns || {};
+  const WHEN = { unclaimed: 'claim_due_at', unanswered: 'report_due_at', finished: 'reported_at' };
+
+  function emptyRow(text, span) {
+    const tr = document.createElement('tr');
+    tr.className = 'empty';
+    const td = cell(text);
+    td.colSpan = span;
+    tr.append(td);
+    return tr;
   }
 
   function fieldValue(totals, path) {
@@ -57,6 +70,7 @@
     const tr = document.createElement('tr');
     tr.dataset.code = child.code;
     const name = document.createElement('td');
+    name.className = 'card-head';
     if (child.can_drill) {
       const link = document.createElement('a');
       link.href = '?division=' + encodeURIComponent(child.code) + (isScreen ? '&screen=1' : '');
@@ -71,13 +85,19 @@
       badge.textContent = config.labels.self;
       name.append(' ', badge);
     }
-    tr.append(name, cell(child.total, 'num'));
+    tr.append(name, cell(child.total, 'num card-light'));
     if (compact) {
-      ['unclaimed', 'claimed', 'finished'].forEach((key) => tr.append(cell(child[key], 'num')));
+      ['unclaimed', 'claimed', 'finished'].forEach((key) => tr.append(cell(child[key], 'num', config.labels[key])));
     } else {
-      states.forEach((state) => tr.append(cell(child.states[state] || 0, 'num')));
+      states.forEach((state) => {
+        const count = child.states[state] || 0;
+        tr.append(cell(count, count ? 'num' : 'num zero', config.states[state]));
+      });
     }
-    tr.append(cell(pct(child.claim_rate), 'num'), cell(child.overdue, child.overdue ? 'num board-alarm' : 'num'));
+    tr.append(
+      cell(pct(child.claim_rate), 'num', columns.claim_rate),
+      cell(child.overdue, child.overdue ? 'num board-alarm' : 'num', columns.overdue),
+    );
     return tr;
   }
 
@@ -96,11 +116,12 @@
       ...roles.map((role) => {
         const tr = document.createElement('tr');
         tr.append(
-          cell(config.roles[role.role] || role.role),
-          cell(role.total, 'num'),
-          cell(role.unclaimed, 'num'),
-          cell(role.claimed, 'num'),
-          cell(role.finished, 'num'),
+          cell(config.roles[role.role] || role.role, 'card-head'),
+          cell(role.total, 'num', columns.total),
+          cell(role.unclaimed, 'num', config.labels.unclaimed),
+          cell(role.claimed, 'num', columns.claimed),
+          cell(role.unanswered, 'num', config.labels.unanswered),
+          cell(role.finished, 'num', config.labels.finished),
         );
         return tr;
       }),
@@ -139,10 +160,18 @@
       tr.append(cell(name), cell(role), cell(row.division_name), cell(supervisor));
       return tr;
     }
-    const when = cell(localTime(which === 'unclaimed' ? row.claim_due_at : row.reported_at));
+    const key = WHEN[which] || 'reported_at';
+    const when = cell(localTime(row[key]), '', columns['col.' + key]);
+    if (row.is_overdue) {
+      const badge = document.createElement('span');
+      badge.className = 'badge danger';
+      badge.textContent = config.labels.late;
+      when.append(' ', badge);
+    }
     tr.append(
-      cell(name), cell(row.phone || '', 'mono'), cell(role), cell(row.division_name),
-      cell(supervisor), cell(row.supervisor_phone || '', 'mono'), when,
+      cell(name, 'card-head'), cell(row.phone || '', 'mono card-light'), cell(role, '', columns['col.role']),
+      cell(row.division_name, '', columns['col.division']), cell(supervisor, '', columns['col.supervisor']),
+      cell(row.supervisor_phone || '', 'mono', columns['col.supervisor_phone']), when,
     );
     return tr;
   }
@@ -156,13 +185,7 @@
         .then((page) => {
           if (!page) return;
           const rows = page.items.map((row) => personRow(row, which, compact));
-          if (!rows.length) {
-            const tr = document.createElement('tr');
-            const td = cell(config.labels.empty);
-            td.colSpan = compact ? 4 : 7;
-            tr.append(td);
-            rows.push(tr);
-          }
+          if (!rows.length) rows.push(emptyRow(config.labels.empty, compact ? 4 : 7));
           body.replaceChildren(...rows);
           const more = body.closest('.board-list') && body.closest('.board-list').querySelector('.board-more');
           if (more) more.hidden = !page.next_cursor;
