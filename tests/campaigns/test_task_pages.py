@@ -41,6 +41,16 @@ def test_the_list_claims_in_one_tap_and_the_page_opens_read(api: Api, session: S
     assert 'id="use-gps"' in page.text
 
 
+def test_a_notice_link_to_a_campaign_puts_its_tasks_first(api: Api, session: Session, clock: FrozenClock) -> None:
+    # A dispatch's notice links to /tasks?campaign=<id>: the filter is said in one line, the panel stays folded.
+    campaign = dispatch_typhoon(session, clock)
+    task = task_of(session, campaign, "partymember")
+    listing = api.login("partymember").get(f"/tasks?campaign={campaign.id}", headers=HTML).text
+    assert '<details class="filters-box" >' in listing
+    assert f'data-filter="campaign">任务名称：{campaign.title} · {campaign.number}</p>' in listing
+    assert f'action="/tasks/{task.id}/claim"' in listing
+
+
 def test_opening_the_task_page_marks_it_read(api: Api, session: Session, clock: FrozenClock) -> None:
     task = task_of(session, dispatch_typhoon(session, clock), "partymember")
     api.login("gridhead")  # the level above opening it does not mark it read
