@@ -264,6 +264,9 @@ def test_a_township_room_calls_in_the_county_units_but_not_other_townships_or_co
     traffic, stranger = actor_name(session, "kc-traffic"), actor_name(session, "qj-hrss")
     assert traffic in api.get("/groups/people", params={"q": traffic}).text
     assert stranger not in api.get("/groups/people", params={"q": stranger}).text
+    ticked = api.get("/groups/people", params={"q": stranger, "member": str(person(session, "kc-traffic"))})
+    assert ticked.status_code == 200  # the officer ticked stays ticked while the search goes on
+    assert traffic in ticked.text
     opened = api.send("POST", "/api/v1/groups", json={"title": "暴雨积水", "area": fushan(session)})
     assert opened.status_code == 201, opened.text
     group = opened.json()["id"]

@@ -55,7 +55,7 @@ def enrol(
     wanted = {m.person_id: m.role for m in members}
     if list(wanted.values()).count(MemberRole.COMMANDER) > 1:
         raise _refuse("a group has one commander", "group.error.two_commanders")
-    seen = visibility.visible_people(session, actor, list(wanted))
+    seen = visibility.visible_people(session, visibility.recruiter(session, actor), list(wanted))
     if unknown := sorted(set(wanted) - seen - ({actor.person_id} if actor.person_id else set())):
         raise NotFoundError(f"person {unknown[0]} not found")
     present = current_members(session, group.id)

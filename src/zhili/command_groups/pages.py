@@ -6,7 +6,6 @@ Handlers are thin: read the form, call one service in the thread pool, and eithe
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -63,13 +62,13 @@ def _areas(session: Session, actor: Actor) -> list[DivisionRef]:
     return [a for a in areas if a.level in AREA_LEVELS]
 
 
-def _chosen(session: Session, actor: Actor, members: list[NewMember]) -> list[tuple[PersonLabel, MemberRole]]:
-    """The people ticked, shown again by name and post: only those the actor sees (ids typed in are not trusted)."""
-    seen = visibility.visible_people(session, actor, [m.person_id for m in members])
+def _chosen(session: Session, recruiting: Actor, members: list[NewMember]) -> list[tuple[PersonLabel, MemberRole]]:
+    """The people ticked, shown again by name and post: only those a `recruiter` may call in (ids are not trusted)."""
+    seen = visibility.visible_people(session, recruiting, [m.person_id for m in members])
     found = []
     for member in members:
         if member.person_id in seen:
-            person = org.get_person(session, actor, member.person_id)
+            person = org.get_person(session, recruiting, member.person_id)
             found.append((_label(person), member.role))
     return found
 
@@ -91,7 +90,7 @@ def _new_page(
             "form": form,
             "errors": errors,
             "areas": _areas(session, actor),
-            "chosen": _chosen(session, actor, form.get("members", [])),
+            "chosen": _chosen(session, visibility.recruiter(session, actor), form.get("members", [])),
             "roles": list(MemberRole),
         },
         status_code=status,
@@ -125,21 +124,16 @@ async def people_search(request: Request, session: DbSession, actor: PageActor, 
 
 
 def _people_part(request: Request, session: Session, actor: Actor, text: str, ticked: list[NewMember]) -> Response:
+    # Whom a group may call in: read once, for the search and for those ticked.
+    recruiting = visibility.recruiter(session, actor)
     found = (
         []
         if not text
         else org.list_people(
-            session,
-            replace(actor, scope=visibility.recruitable(session, actor)),  # whom a group may call in
-            division_code=None,
-            department_id=None,
-            role=None,
-            text=text,
-            cursor=None,
-            limit=20,
+            session, recruiting, division_code=None, department_id=None, role=None, text=text, cursor=None, limit=20
         ).items
     )
-    chosen = _chosen(session, actor, ticked)
+    chosen = _chosen(session, recruiting, ticked)
     kept = {label.id for label, _role in chosen}
     return renderer(request).render(
         request,

@@ -11,7 +11,7 @@ departments: 街乡吹哨，部门报到); a group opened from a case needs that
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import ColumnElement, exists, false, or_, select
 from sqlalchemy.orm import Session
@@ -107,11 +107,16 @@ def recruitable(session: Session, actor: Actor) -> Scope:
     return Scope.of([*scope.grants, *(Grant(division, unit) for unit, division in units)])
 
 
-def visible_people(session: Session, actor: Actor, person_ids: list[int]) -> set[int]:
-    """Those of these people the actor may call into a group (`recruitable`)."""
+def recruiter(session: Session, actor: Actor) -> Actor:
+    """The actor as they look for people to call in: with the `recruitable` scope (to search, show and add)."""
+    return replace(actor, scope=recruitable(session, actor))
+
+
+def visible_people(session: Session, recruiting: Actor, person_ids: list[int]) -> set[int]:
+    """Those of these people a `recruiter` may call into a group."""
     if not person_ids:
         return set()
-    stmt = select(Person.id).where(Person.id.in_(person_ids), sees_person(recruitable(session, actor), Person.id))
+    stmt = select(Person.id).where(Person.id.in_(person_ids), sees_person(recruiting.scope, Person.id))
     return set(session.scalars(stmt))
 
 
