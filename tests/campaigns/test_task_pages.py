@@ -170,6 +170,12 @@ def test_the_checklist_and_a_raised_case_from_the_page(api: Api, session: Sessio
     page = api.get(f"/tasks/{task.id}?matter=road_safety_hazard", headers=HTML)
     assert 'id="raise-case"' in page.text
     assert 'name="attr.hazard_type"' in page.text
+    # The matter is chosen inside the report form; its fields come alone, to be put in place (htmx).
+    fields = api.get(f"/tasks/{task.id}/raise-case?matter=road_safety_hazard", headers=HTML)
+    assert fields.status_code == 200
+    assert 'name="attr.hazard_type"' in fields.text
+    assert "<html" not in fields.text
+    assert 'id="raise-case"' not in api.get(f"/tasks/{task.id}/raise-case?matter=", headers=HTML).text
     point = point_in(session, task.division_code)
     form = {
         "text": "发现倒树",

@@ -40,7 +40,7 @@ from zhili.web.templating import renderer
 
 router = APIRouter(include_in_schema=False)
 
-MatterParam = Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{1,59}$")]
+MatterParam = Annotated[str | None, Query(pattern=r"^([a-z][a-z0-9_]{1,59})?$")]  # empty: none chosen
 
 
 @router.get("/tasks")
@@ -103,6 +103,16 @@ def task_page(
             task_service.read_task(writer, task_id=task_id, actor=actor, clock=clock)
         detail = task_queries.task_detail(session, actor, task_id, now=clock.now())
     return _render(request, session, actor, detail, matter=matter, errors=FormErrors(), status_code=200)
+
+
+@router.get("/tasks/{task_id}/raise-case")
+def raise_case_fields(
+    request: Request, task_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep, matter: MatterParam = None
+) -> Response:
+    """The fields of the case a report raises, for the matter just chosen in the report form (an htmx fragment)."""
+    task_queries.task_detail(session, actor, task_id, now=clock.now())  # a task the actor sees, else 404
+    context = {"definition": _definition(session, matter), "v": {}, "errors": FormErrors(), "refused": None}
+    return renderer(request).render(request, "campaigns/_raise_case.html", context)
 
 
 def _render(
