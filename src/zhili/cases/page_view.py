@@ -80,6 +80,8 @@ class CasePage:
     photo_ids: list[int] = field(default_factory=list)
     # The rating review form (回访复核): a rated case not yet reviewed, for those who supervise it.
     may_review_rating: bool = False
+    # The evidence the matter asks of a reply before the case may close (the reply form says it up front).
+    evidence_to_close: tuple[str, ...] = ()
 
 
 def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, lang: str) -> CasePage:
@@ -119,6 +121,7 @@ def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, la
         convened_by={m.id: words.actor(names.actors.get(m.convened_by)) for m in detail.meetings},
         map_data=_map_data(session, detail, reply, words),
         photo_ids=[p.id for p in detail.photos],
+        evidence_to_close=tuple(kind.value for kind in definition.evidence_to_close),
         may_review_rating=rating_review.may_review(
             detail.status, detail.my_parties, is_admin=actor.is_admin, kinds={e.kind for e in detail.timeline}
         ),
