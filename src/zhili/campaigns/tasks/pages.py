@@ -34,7 +34,7 @@ from zhili.core.params import IdPath, id_in
 from zhili.matters import queries as matters
 from zhili.matters.definition import MatterDefinition
 from zhili.org.geo import request_locators
-from zhili.web.form_errors import FormErrors, form_errors
+from zhili.web.form_errors import FirstReason, FormErrors, form_errors
 from zhili.web.i18n import translate
 from zhili.web.templating import renderer
 
@@ -102,7 +102,32 @@ def task_page(
         with services(request).sessions() as writer:
             task_service.read_task(writer, task_id=task_id, actor=actor, clock=clock)
         detail = task_queries.task_detail(session, actor, task_id, now=clock.now())
-    return _render(request, session, actor, detail, matter=matter, errors=FormErrors(), status_code=200)
+    values, photos = _returned_report(detail)
+    return _render(
+        request,
+        session,
+        actor,
+        detail,
+        matter=matter,
+        errors=FormErrors(),
+        status_code=200,
+        values=values,
+        kept_photos=photos,
+    )
+
+
+def _returned_report(detail: TaskDetail) -> tuple[dict[str, str], list[int]]:
+    """A report returned to me (退回) fills the form again: its text, point, answers and photos, to mend, not retype."""
+    if not (detail.is_mine and detail.returned_count and "report" in detail.allowed_actions):
+        return {}, []
+    values = {"text": detail.report_text or ""}
+    if detail.report_point is not None:
+        values |= {"lon": str(detail.report_point.lon), "lat": str(detail.report_point.lat)}
+    answers = detail.report_checklist or {}
+    values |= {
+        f"check.{n}": "yes" if answers[item] else "no" for n, item in enumerate(detail.checklist) if item in answers
+    }
+    return values, [photo.id for photo in detail.photos]
 
 
 @router.get("/tasks/{task_id}/raise-case")
@@ -139,6 +164,7 @@ def _render(
         "values": values or {},
         "kept_photos": kept_photos or [],
         "refused": refused,  # the form whose input and reasons are shown again
+        "first_reason": FirstReason(taken=refused is None),  # the page opens at that form's first reason
     }
     return renderer(request).render(request, "campaigns/field_task.html", context, status_code=status_code)
 
