@@ -136,7 +136,12 @@ def raise_case_fields(
 ) -> Response:
     """The fields of the case a report raises, for the matter just chosen in the report form (an htmx fragment)."""
     task_queries.task_detail(session, actor, task_id, now=clock.now())  # a task the actor sees, else 404
-    context = {"definition": _definition(session, matter), "v": {}, "errors": FormErrors(), "refused": None}
+    context: dict[str, object] = {
+        "definition": _definition(session, matter),
+        "v": {},
+        "errors": FormErrors(),
+        "refused": None,
+    }
     return renderer(request).render(request, "campaigns/_raise_case.html", context)
 
 
