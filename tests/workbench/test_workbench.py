@@ -68,10 +68,11 @@ def _case_ids(session: Session, actor: Actor, now: datetime) -> dict[str, set[in
 
 
 def _task_counts(session: Session, actor: Actor) -> dict[str, int]:
-    """Unclaimed tasks, mine and those I answer for, and those reported to me, by the pure `parties_of` rule."""
+    """Unclaimed tasks (mine, those I answer for), mine claimed not reported, those reported to me: `parties_of`."""
     reach = load_reach(session, actor)
-    counts = {"unclaimed_mine": 0, "unclaimed_above": 0, "verify_tasks": 0}
-    for task in session.scalars(select(CampaignTask).where(CampaignTask.state.in_(("notified", "read", "reported")))):
+    counts = {"unclaimed_mine": 0, "unclaimed_above": 0, "verify_tasks": 0, "unreported_mine": 0}
+    states = ("notified", "read", "claimed", "reported")
+    for task in session.scalars(select(CampaignTask).where(CampaignTask.state.in_(states))):
         parties = lifecycle.parties_of(
             reach,
             person_id=task.person_id,
@@ -80,6 +81,8 @@ def _task_counts(session: Session, actor: Actor) -> dict[str, int]:
         )
         if task.state == "reported":
             counts["verify_tasks"] += lifecycle.TaskParty.ABOVE in parties
+        elif task.state == "claimed":
+            counts["unreported_mine"] += lifecycle.TaskParty.RECIPIENT in parties
         elif lifecycle.TaskParty.RECIPIENT in parties:
             counts["unclaimed_mine"] += 1
         elif lifecycle.TaskParty.ABOVE in parties:
@@ -121,6 +124,8 @@ def test_every_tile_counts_what_the_database_holds_and_its_link_lists_those_rows
     _loop_in_several_states(api, session)
     typhoon = dispatch_typhoon(session, clock)
     task_of(session, typhoon, "partymember").state = TaskState.REPORTED  # answered: waits for the level above
+    again = dispatch_typhoon(session, clock)  # a second campaign, claimed: the report waits for the grid head
+    task_of(session, again, "gridhead").state = TaskState.CLAIMED
     session.flush()
     now, seen = clock.now(), set()
     for username in LOGINS:
@@ -149,7 +154,7 @@ def test_every_tile_counts_what_the_database_holds_and_its_link_lists_those_rows
         assert not hidden, f"{username} has work the workbench hides: {hidden}"
     # Every kind of tile is exercised with a non-zero count somewhere (overdue cases are covered by the queue tests:
     # whether a demo login has one depends on the demo's clock).
-    assert {"accept", "sign", "verify", "unclaimed_mine", "unclaimed_above", "verify_tasks"} <= seen
+    assert {"accept", "sign", "verify", "unclaimed_mine", "unclaimed_above", "verify_tasks", "unreported_mine"} <= seen
 
 
 def test_help_requests_count_for_the_unit_asked(api: Any, session: Session, clock: FrozenClock) -> None:

@@ -49,6 +49,7 @@ def _relevant(actor: Actor) -> dict[str, bool]:
         "due_soon": True,
         "overdue": True,
         "unclaimed_mine": actor.person_id is not None and actor.has_any_role(FIELD),
+        "unreported_mine": actor.person_id is not None and actor.has_any_role(FIELD),
         "unclaimed_above": actor.has_any_role(SUPERVISING),
         "verify_tasks": actor.has_any_role(SUPERVISING),
     }
@@ -62,6 +63,7 @@ LINKS = {
     "due_soon": "/cases?due=soon",
     "overdue": "/cases?due=over",
     "unclaimed_mine": "/tasks?unclaimed=true",
+    "unreported_mine": "/tasks?state=claimed",  # claimed, no report yet, or one returned to me
     "unclaimed_above": "/tasks?view=above&unclaimed=true",
     "verify_tasks": "/tasks?view=above&state=reported",
 }
@@ -74,6 +76,7 @@ def tiles(session: Session, actor: Actor, *, now: datetime) -> list[Tile]:
     tasks = task_queries.waiting_counts(session, actor)
     counts |= {
         "unclaimed_mine": tasks.unclaimed_mine,
+        "unreported_mine": tasks.unreported_mine,
         "unclaimed_above": tasks.unclaimed_above,
         "verify_tasks": tasks.to_verify,
     }
