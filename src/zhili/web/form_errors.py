@@ -56,6 +56,7 @@ SERVICE_WORDING = (
     (re.compile(r"is ambiguous"), "ambiguous_place"),
     (re.compile(r"control character|bidirectional"), "characters"),
     (re.compile(r"is not an attribute"), "unknown_field"),
+    (re.compile(r"quiet_start and quiet_end go together|quiet hours must not start and end"), "quiet_hours"),
 )
 
 
