@@ -55,6 +55,8 @@ def _case_ids(session: Session, actor: Actor, now: datetime) -> dict[str, set[in
             found["accept"].add(case.id)
         if case.status == CaseStatus.DISPATCHED and Party.LEAD in parties:
             found["sign"].add(case.id)
+        if case.status in {CaseStatus.SIGNED, CaseStatus.IN_PROGRESS, CaseStatus.REOPENED} and Party.LEAD in parties:
+            found["handle"].add(case.id)
         if case.status == CaseStatus.FEEDBACK and parties & {Party.ORIGINATOR, Party.DISPATCHER}:
             found["verify"].add(case.id)
         if is_open and case.id in waiting:
@@ -154,7 +156,17 @@ def test_every_tile_counts_what_the_database_holds_and_its_link_lists_those_rows
         assert not hidden, f"{username} has work the workbench hides: {hidden}"
     # Every kind of tile is exercised with a non-zero count somewhere (overdue cases are covered by the queue tests:
     # whether a demo login has one depends on the demo's clock).
-    assert {"accept", "sign", "verify", "unclaimed_mine", "unclaimed_above", "verify_tasks", "unreported_mine"} <= seen
+    tiles = {
+        "accept",
+        "sign",
+        "handle",
+        "verify",
+        "unclaimed_mine",
+        "unclaimed_above",
+        "verify_tasks",
+        "unreported_mine",
+    }
+    assert tiles <= seen
 
 
 def test_help_requests_count_for_the_unit_asked(api: Any, session: Session, clock: FrozenClock) -> None:
@@ -171,15 +183,20 @@ def test_help_requests_count_for_the_unit_asked(api: Any, session: Session, cloc
     expected = _case_ids(session, staff, clock.now())
     assert counts["help"] == len(expected["help"]) >= 1
     assert counts["sign"] == len(expected["sign"])
+    assert counts["handle"] == len(expected["handle"])
 
 
 @pytest.mark.parametrize(
     ("username", "shown", "not_shown"),
     [
-        ("partymember", {"unclaimed_mine", "verify", "overdue"}, {"accept", "sign", "help"}),
-        ("gridworker", {"unclaimed_mine", "verify"}, {"accept", "sign", "help"}),
-        ("kc-traffic", {"sign", "help", "overdue"}, {"accept", "unclaimed_mine"}),
-        ("kc-centre", {"accept", "verify", "unclaimed_above"}, {"sign", "help", "unclaimed_mine"}),
+        (
+            "partymember",
+            {"unclaimed_mine", "unreported_mine", "verify", "overdue"},
+            {"accept", "sign", "handle", "help"},
+        ),
+        ("gridworker", {"unclaimed_mine", "verify"}, {"accept", "sign", "handle", "help"}),
+        ("kc-traffic", {"sign", "handle", "help", "overdue"}, {"accept", "unclaimed_mine", "unreported_mine"}),
+        ("kc-centre", {"accept", "verify", "unclaimed_above"}, {"sign", "handle", "help", "unclaimed_mine"}),
     ],
 )
 def test_only_the_tiles_of_the_role(api: Any, username: str, shown: set[str], not_shown: set[str]) -> None:

@@ -44,6 +44,7 @@ def _relevant(actor: Actor) -> dict[str, bool]:
     return {
         "accept": actor.has_any_role(COMMAND),
         "sign": has_units,
+        "handle": has_units,
         "help": has_units,
         "verify": actor.has_any_role(COMMAND | FIELD),
         "due_soon": True,
@@ -58,6 +59,7 @@ def _relevant(actor: Actor) -> dict[str, bool]:
 LINKS = {
     "accept": "/cases?todo=accept",
     "sign": "/cases?todo=sign",
+    "handle": "/cases?todo=handle",
     "help": "/cases?todo=help",
     "verify": "/cases?todo=verify",
     "due_soon": "/cases?due=soon",
@@ -71,7 +73,7 @@ TONES = {"due_soon": "yellow", "overdue": "red"}
 
 
 def tiles(session: Session, actor: Actor, *, now: datetime) -> list[Tile]:
-    """The actor's tiles, in the order of the loop: accept, sign, help, verify, due soon, overdue, tasks."""
+    """The actor's tiles, in the order of the loop: accept, sign, handle, help, verify, due soon, overdue, tasks."""
     counts: dict[str, int] = dict(cases.todo_counts(session, actor, now=now))
     tasks = task_queries.waiting_counts(session, actor)
     counts |= {
