@@ -182,6 +182,8 @@ def test_the_reply_form_says_the_evidence_the_matter_asks_up_front(
     assert "办结须提供：照片、定位、文字说明" in form
     assert "照片 * <input" in form
     assert "文书 <input" in form  # not asked
+    actions = page.split('id="actions"', 1)[1]
+    assert actions.index('data-command="reply"') < actions.index('data-command="escalate"')  # the reply first
 
 
 def test_a_reply_command_refused_for_missing_evidence_keeps_the_text(
