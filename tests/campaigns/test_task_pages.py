@@ -31,6 +31,9 @@ def test_the_list_claims_in_one_tap_and_the_page_opens_read(api: Api, session: S
     assert "我的任务" in listing.text
     assert f'action="/tasks/{task.id}/claim"' in listing.text
     assert 'href="/tasks"' in listing.text  # the nav entry 任务
+    assert "view=above" not in listing.text  # a party member verifies nobody's tasks: no 待我核验 tab
+    assert 'href="/tasks?view=above&amp;state=reported"' in api.login("gridhead").get("/tasks", headers=HTML).text
+    api.login("partymember")
     claimed = post(api, f"/tasks/{task.id}/claim")
     assert claimed.status_code == 303
     assert claimed.headers["location"] == f"/tasks/{task.id}"

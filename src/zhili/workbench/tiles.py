@@ -20,13 +20,10 @@ from zhili.campaigns.tasks import queries as task_queries
 from zhili.cases import queries as cases
 from zhili.command_groups import queries as command_groups
 from zhili.core.auth import Actor
-from zhili.org.roles import Role
+from zhili.org.roles import SUPERVISING_ROLES, Role
 
 COMMAND = frozenset({Role.ADMIN, Role.CENTRE_STAFF, Role.TOWNSHIP_COMMAND})
 FIELD = frozenset({Role.GRID_WORKER, Role.GRID_HEAD, Role.PARTY_MEMBER, Role.VILLAGE_CADRE, Role.TEAM_LEADER})
-SUPERVISING = frozenset(
-    {Role.CENTRE_STAFF, Role.TOWNSHIP_COMMAND, Role.VILLAGE_CADRE, Role.GRID_HEAD, Role.TEAM_LEADER}
-)
 
 
 @dataclass(frozen=True)
@@ -51,8 +48,8 @@ def _relevant(actor: Actor) -> dict[str, bool]:
         "overdue": True,
         "unclaimed_mine": actor.person_id is not None and actor.has_any_role(FIELD),
         "unreported_mine": actor.person_id is not None and actor.has_any_role(FIELD),
-        "unclaimed_above": actor.has_any_role(SUPERVISING),
-        "verify_tasks": actor.has_any_role(SUPERVISING),
+        "unclaimed_above": actor.has_any_role(SUPERVISING_ROLES),
+        "verify_tasks": actor.has_any_role(SUPERVISING_ROLES),
     }
 
 

@@ -34,6 +34,7 @@ from zhili.core.params import IdPath, id_in
 from zhili.matters import queries as matters
 from zhili.matters.definition import MatterDefinition
 from zhili.org.geo import request_locators
+from zhili.org.roles import SUPERVISING_ROLES
 from zhili.web.form_errors import FirstReason, FormErrors, form_errors
 from zhili.web.i18n import translate
 from zhili.web.templating import renderer
@@ -65,6 +66,8 @@ def my_tasks(
         "query": query,
         "now": clock.now(),
         "campaigns": task_queue.campaign_choices(session, actor, view),
+        # 待我核验 is a tab for those above field staff; a party member or grid worker has only their own.
+        "verifies": view == "above" or actor.is_admin or actor.has_any_role(SUPERVISING_ROLES),
     }
     return renderer(request).render(request, "campaigns/field_tasks.html", context)
 
