@@ -207,6 +207,9 @@ def test_a_reply_command_refused_for_missing_evidence_keeps_the_text(
     assert "4 小时" in page.split('id="pending-extension"', 1)[1].split("</p>", 1)[0]
     assert 'data-command="approve_extension"' in page
     assert 'data-command="refuse_extension"' in page
+    assert command(api, api.get(f"/api/v1/cases/{case['id']}").json(), "approve_extension")
+    badge = api.login("kc-traffic").get(f"/cases/{case['id']}", headers=HTML).text.split('id="phase"', 1)[1]
+    assert "时限 4 小时（已延期 4 小时）" in badge.split("</span>", 1)[0]  # the due time a day on, explained
 
 
 def test_the_level_above_decides_the_lead_from_the_page(api: Any, session: Session) -> None:

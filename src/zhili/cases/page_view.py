@@ -59,6 +59,7 @@ class CasePage:
     channel: str
     attributes: list[tuple[str, str]]
     limit: str
+    extension: str
     reporter_name: str | None
     reporter_phone: str | None
     may_see_reporter: bool
@@ -104,6 +105,8 @@ def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, la
         channel=words.t(f"casepage.channel.{detail.channel}"),
         attributes=words.attributes(definition, detail.attributes),
         limit=words.limit(case.phase_limit_amount, case.phase_limit_unit),
+        # An extension granted to the lead is added to its handling limit: said beside it, or the due time puzzles.
+        extension=words.limit(case.granted_extension_hours, "hours") if detail.phase == "handle" else "",
         reporter_name=(case.reporter_name or reported_by) if may_see_reporter else None,
         reporter_phone=case.reporter_phone if may_see_reporter else None,
         may_see_reporter=may_see_reporter,
