@@ -312,6 +312,27 @@ def test_the_board_pages_render_desk_and_big_screen(api: Api, township: int) -> 
     assert "Unclaimed" in screen.text
 
 
+def test_the_big_screen_lists_the_unclaimed_and_the_claimed_not_answered(
+    api: Api, session: Session, township: int
+) -> None:
+    api.login("huzhen")
+    screen = api.get(f"/campaigns/{township}/board", params={"screen": "1"})
+    assert screen.status_code == 200, screen.text
+    assert "未领办名单" in screen.text
+    assert "已领办未回复名单" in screen.text
+    section = screen.text.split('id="screen-unanswered"', 1)[1].split("</table>", 1)[0]
+    assert 'data-which="unanswered"' in section  # the page script keeps it live, as the desk's lists
+    claimed = session.scalars(
+        select(Person.name)
+        .join(CampaignTask, CampaignTask.person_id == Person.id)
+        .where(CampaignTask.campaign_id == township, CampaignTask.state == "claimed")
+        .order_by(CampaignTask.division_code, CampaignTask.id)
+        .limit(3)
+    ).all()
+    assert claimed
+    assert all(name in section for name in claimed)
+
+
 def test_streams_showing_the_same_board_share_one_read(
     quick_board_client: TestClient, township: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
