@@ -51,6 +51,21 @@ def test_a_notice_link_to_a_campaign_puts_its_tasks_first(api: Api, session: Ses
     assert f'action="/tasks/{task.id}/claim"' in listing
 
 
+def test_a_dispatch_notice_leads_each_reader_to_their_own_task(api: Api, session: Session, clock: FrozenClock) -> None:
+    campaign = dispatch_typhoon(session, clock)
+    task = task_of(session, campaign, "partymember")
+    api.login("partymember")
+    notice = next(item for item in api.get("/api/v1/inbox").json()["items"] if item["topic"] == "campaign.task")
+    assert notice["link"] == f"/campaigns/{campaign.id}/my-task"
+    landed = api.get(notice["link"], headers=HTML, follow_redirects=False)
+    assert landed.status_code == 303
+    assert landed.headers["location"] == f"/tasks/{task.id}"
+    # Someone without a task in the campaign (the county centre) gets the filtered list, not an error.
+    listed = api.login("kc-centre").get(notice["link"], headers=HTML, follow_redirects=False)
+    assert listed.status_code == 303
+    assert listed.headers["location"] == f"/tasks?campaign={campaign.id}"
+
+
 def test_opening_the_task_page_marks_it_read(api: Api, session: Session, clock: FrozenClock) -> None:
     task = task_of(session, dispatch_typhoon(session, clock), "partymember")
     api.login("gridhead")  # the level above opening it does not mark it read

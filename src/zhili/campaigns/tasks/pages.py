@@ -69,6 +69,18 @@ def my_tasks(
     return renderer(request).render(request, "campaigns/field_tasks.html", context)
 
 
+@router.get("/campaigns/{campaign_id}/my-task")
+def my_campaign_task(campaign_id: IdPath, session: DbSession, actor: PageActor) -> RedirectResponse:
+    """Where a campaign's notice leads (one notice for all its recipients): straight to the reader's task.
+
+    A reader with several tasks in the campaign (two posts), or none, gets their tasks filtered to it.
+    """
+    page = task_queries.list_tasks(session, actor, where=TaskFilter(campaign=campaign_id), limit=1)
+    if page.items and page.next_cursor is None:
+        return _back(page.items[0].id)
+    return RedirectResponse(f"/tasks?campaign={campaign_id}", status_code=303)
+
+
 @router.get("/tasks/export.{file_format}")
 def export_tasks(
     request: Request,
