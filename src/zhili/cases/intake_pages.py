@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -19,16 +18,15 @@ from zhili.core import media
 from zhili.core.auth import Actor, PageActor
 from zhili.core.errors import InvalidInputError
 from zhili.core.http import ClockDep, DbSession, rolled_back, run_in_read_session, run_in_write_session
-from zhili.core.idempotency import fingerprint, run_once
 from zhili.matters import queries as matters
 from zhili.org import map_view
 from zhili.org.geo import request_locators
 from zhili.web.form_errors import FormErrors, form_errors
+from zhili.web.form_once import FormOnce, run_form
 from zhili.web.i18n import translate
 from zhili.web.templating import renderer
 
 router = APIRouter(include_in_schema=False)
-MAX_FORM_KEY = 64  # the page's key is a uuid4's 32 hex digits
 
 # Form paths of a report (as the schema and services name them) → the intake form's input names.
 INTAKE_INPUTS = {
@@ -72,7 +70,6 @@ def _intake_page(
         "values": values or {},
         "area": map_view.scope_bounds(session, actor),
         "max_photos": intake.MAX_INTAKE_PHOTOS,
-        "form_key": uuid.uuid4().hex,  # a form sent twice (a double tap, a retry) reports once
     }
     return renderer(request).render(request, "cases/new.html", context, status_code=status_code)
 
@@ -91,7 +88,7 @@ async def submit_intake(request: Request, actor: PageActor, clock: ClockDep) -> 
     language = renderer(request).language(request)
     ready, errors = await run_in_threadpool(_photo_errors, taken, language)
     locators = request_locators(request)
-    key, content = _once_key(form)
+    once = FormOnce.of(form, "/cases/new")
 
     def attempt(session: Session) -> int | ValidationError | InvalidInputError | None:
         """The new case's id; or why the form was refused; None when only its photos were (nothing written)."""
@@ -102,19 +99,13 @@ async def submit_intake(request: Request, actor: PageActor, clock: ClockDep) -> 
         if errors:
             return None
 
-        def report() -> tuple[int, dict[str, int]]:
-            case = intake.report_with_photos(
+        def report() -> int:
+            return intake.report_with_photos(
                 session, data=data, taken=ready, actor=actor, clock=clock, locators=locators
-            )
-            return 303, {"id": case.id}
+            ).id
 
         try:
-            if key is None:
-                return report()[1]["id"]
-            once = run_once(
-                session, owner=actor.audit_name, key=key, request_fingerprint=content, now=clock.now(), action=report
-            )
-            return int(once.body["id"])
+            return int(run_form(once, session, owner=actor.audit_name, now=clock.now(), action=report))
         except (ValidationError, InvalidInputError) as exc:
             return rolled_back(session, exc)
 
@@ -136,21 +127,6 @@ async def submit_intake(request: Request, actor: PageActor, clock: ClockDep) -> 
             request, session, actor, matter=matter, values=values, errors=errors, status_code=422
         ),
     )
-
-
-def _once_key(form: FormData) -> tuple[str | None, str]:
-    """The form's idempotency key with a digest of what it says, and that digest.
-
-    The same form sent twice reports once (the second answer is the first case). Sent back from the
-    browser's history with other words, it is another report: the key names the form and its content.
-    """
-    given = form.get("idempotency_key")
-    said = [(k, v) for k, v in form.multi_items() if isinstance(v, str) and k not in {"csrf_token", "idempotency_key"}]
-    fields = sorted(said)
-    content = fingerprint("POST", "/cases/new", fields)
-    if not isinstance(given, str) or not given or len(given) > MAX_FORM_KEY or not given.isprintable():
-        return None, content
-    return f"{given}:{content[:16]}", content
 
 
 def _kept(form: FormData, key: str) -> object:
