@@ -106,6 +106,8 @@ def test_a_refused_rating_keeps_its_input_and_names_the_field(api: Api) -> None:
     assert response.status_code == 422
     assert f'id="error-scores-{subject}"' in response.text
     assert 'value="9"' in response.text
+    assert "超出允许范围" in response.text  # 9 is a number, but beyond the 1–5 scale
+    assert "请填写数字" not in response.text
     saved = api.send(
         "POST",
         "/assessment/ratings",
