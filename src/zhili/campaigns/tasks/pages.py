@@ -35,6 +35,7 @@ from zhili.matters import queries as matters
 from zhili.matters.definition import MatterDefinition
 from zhili.org.geo import request_locators
 from zhili.web.form_errors import FormErrors, form_errors
+from zhili.web.form_once import FormOnce, run_form
 from zhili.web.i18n import translate
 from zhili.web.templating import renderer
 
@@ -190,11 +191,15 @@ async def _submit(
     form: FormData,
     write: Callable[[Session], None],
 ) -> Response:
-    """A short form of the task page: its write, then back to the page, or the page again when it is refused."""
+    """A short form of the task page: its write, then back to the page, or the page again when it is refused.
+
+    The same form sent twice (a double tap) writes once and answers the second as the first (`web.form_once`).
+    """
+    once = FormOnce.of(form, request.url.path)
 
     def attempt(session: Session) -> _Refused | None:
         try:
-            write(session)
+            run_form(once, session, owner=actor.audit_name, now=clock.now(), action=lambda: write(session))
         except FORM_REFUSALS as exc:
             return _Refused(name, rolled_back(session, exc))
         return None
@@ -256,17 +261,23 @@ async def report(request: Request, task_id: IdPath, actor: PageActor, clock: Clo
     # Photos kept from an earlier try of this form (shown again with their ids), then the new ones.
     kept = [photo for v in form.getlist("photo_id") if isinstance(v, str) and (photo := id_in(v)) is not None]
 
+    once = FormOnce.of(form, request.url.path)  # a report sent twice (a poor connection) is written once
+
     def attempt(session: Session) -> _Refused | None:
         ids = list(kept)
-        try:
+
+        def write() -> None:
             detail = task_queries.task_detail(session, actor, task_id, now=clock.now())
             definition = _definition(session, matter)
-            ids += [
+            ids.extend(
                 task_photos.attach_task_photo(session, task_id=task_id, data=data, actor=actor, clock=clock).id
                 for data in ready
-            ]
+            )
             body = task_forms.report_from_form(form, photo_ids=ids, checklist=detail.checklist, definition=definition)
             task_service.report_task(session, task_id=task_id, data=body, actor=actor, clock=clock, locators=locators)
+
+        try:
+            run_form(once, session, owner=actor.audit_name, now=clock.now(), action=write)
         except (*FORM_REFUSALS, *media.PHOTO_REFUSALS) as exc:
             return _Refused("report", rolled_back(session, exc), ids)
         return None
