@@ -106,6 +106,21 @@ def test_report_from_the_phone_with_a_photo_then_verify(api: Api, session: Sessi
     assert state(api, task) == "rated"
 
 
+def test_a_double_tap_on_claim_claims_once_and_lands_on_the_task(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    task = task_of(session, dispatch_typhoon(session, clock), "partymember")
+    api.login("partymember")
+    listing = api.get("/tasks", headers=HTML).text
+    claim_form = listing.split(f'action="/tasks/{task.id}/claim"', 1)[1].split("</form>", 1)[0]
+    key = claim_form.split('name="idempotency_key" value="', 1)[1].split('"', 1)[0]
+    for _ in range(2):
+        tapped = post(api, f"/tasks/{task.id}/claim", {"idempotency_key": key}, headers=HTML)
+        assert tapped.status_code == 303  # not 状态已变化 for the second tap
+        assert tapped.headers["location"] == f"/tasks/{task.id}"
+    assert state(api, task) == "claimed"
+
+
 def test_a_report_sent_twice_is_written_once(api: Api, session: Session, clock: FrozenClock) -> None:
     # A double tap on 提交回单, or the phone sending the form again on a poor connection.
     task = task_of(session, dispatch_typhoon(session, clock), "gridhead")

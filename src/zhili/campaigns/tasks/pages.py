@@ -152,8 +152,16 @@ def _back(task_id: int) -> RedirectResponse:
 
 @router.post("/tasks/{task_id}/claim")
 async def claim(request: Request, task_id: IdPath, actor: PageActor, clock: ClockDep) -> Response:
-    """The one-tap 领办 of the list and the task page."""
-    await run_in_write_session(request, lambda s: task_service.claim_task(s, task_id=task_id, actor=actor, clock=clock))
+    """The one-tap 领办 of the list and the task page; a double tap claims once and lands on the task both times."""
+    once = FormOnce.of(await request.form(), request.url.path)
+
+    def write(session: Session) -> None:
+        def claim_it() -> None:
+            task_service.claim_task(session, task_id=task_id, actor=actor, clock=clock)
+
+        run_form(once, session, owner=actor.audit_name, now=clock.now(), action=claim_it)
+
+    await run_in_write_session(request, write)
     return _back(task_id)
 
 
