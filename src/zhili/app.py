@@ -55,6 +55,7 @@ from zhili.matters import api as matters_api
 from zhili.matters import pages as matters_pages
 from zhili.notify import api as notify_api
 from zhili.notify import pages as notify_pages
+from zhili.notify import webhook_pages
 from zhili.org import api as org_api
 from zhili.org import pages as org_pages
 from zhili.org.geo import LocatorCache
@@ -150,6 +151,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
         intake_pages.router,  # before /cases/{case_id}: `new` is not an id
         cases_pages.router,
         notify_pages.router,
+        webhook_pages.router,
         board_pages.router,
         task_pages.router,
         clocks_pages.router,

@@ -42,6 +42,10 @@ PYDANTIC_KINDS = {
     "timezone_aware": "datetime",
     "text_characters": "characters",
     "datetime_range": "datetime",
+    "url_parsing": "url",
+    "url_scheme": "url",
+    "url_type": "url",
+    "url_too_long": "too_long",
 }
 # The wording of the services (and of a schema's rules, pydantic's `value_error`) → message keys.
 SERVICE_WORDING = (
