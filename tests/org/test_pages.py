@@ -28,7 +28,7 @@ def test_a_party_members_page_shows_their_households(api: Any, session: Session)
     page = api.get(f"/org/people/{post.person_id}", headers=HTML)
     assert page.status_code == 200
     assert "联户党员" in page.text
-    assert f'<td class="num">{count}</td>' in page.text
+    assert f'<td class="num" data-label="联系户">{count}</td>' in page.text
 
 
 def test_the_english_switch_translates_and_is_remembered(api: Any) -> None:
