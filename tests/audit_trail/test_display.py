@@ -44,3 +44,8 @@ def test_changes_show_labels_local_times_and_fold_long_values() -> None:
     assert by_field["经过"].after is not None
     assert by_field["经过"].after.folded is not None
     assert by_field["odd_field"].is_code
+
+
+def test_a_role_is_named_and_what_is_not_a_role_is_not_shown() -> None:
+    assert display.role_label("grid_worker") == "网格员"
+    assert display.role_label("login") is None

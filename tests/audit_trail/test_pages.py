@@ -16,7 +16,7 @@ from zhili.core.local_time import LOCAL_ZONE
 from zhili.workbench.menu import menu_for
 
 HTML = {"accept": "text/html"}
-SEQ = re.compile(r'<td class="card-head num">#(\d+)</td>')
+SEQ = re.compile(r'<td class="card-head">#(\d+)</td>')
 
 
 def seqs(page: str) -> list[int]:

@@ -126,9 +126,10 @@ def entity_from_number(text: str) -> tuple[str, str] | None:
     return None
 
 
-def role_label(role: str, language: str = "zh") -> str:
-    """The role an actor acted in, by its name."""
-    return role_name(role, language)
+def role_label(role: str, language: str = "zh") -> str | None:
+    """The role an actor acted in, by its name; None for what is not a role (a login's `login`)."""
+    name = role_name(role, language)
+    return None if name == role else name
 
 
 def changes(
