@@ -73,6 +73,9 @@ class CasePage:
     pending_extension_reason: str | None
     units: list[UnitRef]
     lead_candidates: list[UnitRef]
+    # The units the dispatch form offers (the matter's lead unit first): after a return or an escalation
+    # the command room chooses another unit, not only the one the case was routed to.
+    dispatch_units: list[UnitRef]
     convened_by: dict[int, str]
     map_data: str
     # The township of the place (or the place itself when coarser): the meeting form's attendee.
@@ -93,6 +96,7 @@ def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, la
     may_see_reporter = actor.is_admin or bool(parties & REPORTER_READERS)
     reply = _reply(detail, words, names)
     units = helper_units(session, definition, detail.handling_division)
+    candidates = _lead_candidates(session, detail, definition.lead_kind, units)
     timeline = _timeline(detail, words, names)
     # A report by a logged-in person names no reporter on the row: the report's actor is the reporter.
     reported_by = next((e.actor for e in timeline if e.kind == "report"), None)
@@ -113,9 +117,8 @@ def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, la
         pending_extension_reason=case.last_reason if case.pending_extension_hours else None,
         units=units,
         township_code=DivisionCode(detail.place_code).at_most(DivisionLevel.TOWNSHIP).value,
-        lead_candidates=_lead_candidates(session, detail, definition.lead_kind, units)
-        if Party.SUPERVISOR in parties
-        else [],
+        lead_candidates=candidates if Party.SUPERVISOR in parties else [],
+        dispatch_units=candidates if "dispatch" in detail.allowed_commands else [],
         convened_by={m.id: words.actor(names.actors.get(m.convened_by)) for m in detail.meetings},
         map_data=_map_data(session, detail, reply, words),
         photo_ids=[p.id for p in detail.photos],
@@ -195,7 +198,7 @@ def _reply(detail: CaseDetail, words: Words, names: Names) -> Reply | None:
 
 
 def _lead_candidates(session: Session, detail: CaseDetail, lead_kind: str, helpers: list[UnitRef]) -> list[UnitRef]:
-    """Units the level above may name as lead in a dispute: the matter's lead kind, then its collaborators."""
+    """Units that may lead the case awaiting dispatch: the matter's lead kind there, the routed unit, the helpers."""
     if detail.status != CaseStatus.ACCEPTED:
         return []
     lead = nearest_unit(session, kind=lead_kind, division_code=detail.handling_division)
