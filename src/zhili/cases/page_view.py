@@ -41,6 +41,17 @@ class EventLine:
 
 
 @dataclass(frozen=True, slots=True)
+class Duplicate:
+    """A probable duplicate as the dispatcher compares it: its number, status, time and what was reported."""
+
+    id: int
+    number: str
+    status: str
+    reported_at: datetime
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """The lead's reply the verifier checks: its text and every piece of evidence."""
 
@@ -83,6 +94,7 @@ class CasePage:
     photo_ids: list[int] = field(default_factory=list)
     # The rating review form (回访复核): a rated case not yet reviewed, for those who supervise it.
     may_review_rating: bool = False
+    duplicates: list[Duplicate] = field(default_factory=list)
 
 
 def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, lang: str) -> CasePage:
@@ -122,6 +134,7 @@ def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, la
         convened_by={m.id: words.actor(names.actors.get(m.convened_by)) for m in detail.meetings},
         map_data=_map_data(session, detail, reply, words),
         photo_ids=[p.id for p in detail.photos],
+        duplicates=_duplicates(session, detail.probable_duplicates),
         may_review_rating=rating_review.may_review(
             detail.status, detail.my_parties, is_admin=actor.is_admin, kinds={e.kind for e in detail.timeline}
         ),
@@ -195,6 +208,25 @@ def _reply(detail: CaseDetail, words: Words, names: Names) -> Reply | None:
         text=str(last.details.get("text", "")),
         evidence=words.evidence(evidence if isinstance(evidence, list) else []),
     )
+
+
+# How much of a duplicate's description the page shows beside its number.
+DUPLICATE_DESCRIPTION = 60
+
+
+def _duplicates(session: Session, ids: list[int]) -> list[Duplicate]:
+    """The probable duplicates (already scoped by `probable_duplicates`) by number, not by row id."""
+    if not ids:
+        return []
+    rows = session.execute(
+        select(Case.id, Case.number, Case.status, Case.created_at, Case.description)
+        .where(Case.id.in_(ids))
+        .order_by(Case.id)
+    ).all()
+    return [
+        Duplicate(row.id, row.number, row.status, row.created_at, row.description[:DUPLICATE_DESCRIPTION])
+        for row in rows
+    ]
 
 
 def _lead_candidates(session: Session, detail: CaseDetail, lead_kind: str, helpers: list[UnitRef]) -> list[UnitRef]:
