@@ -20,7 +20,6 @@ from zhili.cases.page_words import EvidenceView, Words
 from zhili.cases.schemas import CaseDetail, UnitRef
 from zhili.core.auth import Actor
 from zhili.matters import queries as matters
-from zhili.matters.definition import Phase
 from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.models import Division
 from zhili.org.routing import nearest_unit
@@ -98,13 +97,6 @@ class CasePage:
     duplicates: list[Duplicate] = field(default_factory=list)
 
 
-def _limit(words: Words, case: Case) -> str:
-    """The running phase's limit as set, and the extension granted in it: `4 小时（含延期 48 小时）`."""
-    said = words.limit(case.phase_limit_amount, case.phase_limit_unit)
-    extended = case.granted_extension_hours if case.phase == Phase.HANDLE.value else 0
-    return said + words.t("casepage.extended").replace("{n}", str(extended)) if said and extended else said
-
-
 def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, lang: str) -> CasePage:
     """The case as its page shows it to `actor` in `lang` (404 outside their scope, as `case_detail`)."""
     detail = queries.case_detail(session, actor, case_id, now=now)
@@ -125,7 +117,7 @@ def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, la
         definition_name=words.pick(definition.name_zh, definition.name_en),
         channel=words.t(f"casepage.channel.{detail.channel}"),
         attributes=words.attributes(definition, detail.attributes),
-        limit=_limit(words, case),
+        limit=words.limit(case.phase_limit_amount, case.phase_limit_unit),
         reporter_name=(case.reporter_name or reported_by) if may_see_reporter else None,
         reporter_phone=case.reporter_phone if may_see_reporter else None,
         may_see_reporter=may_see_reporter,
