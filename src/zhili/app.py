@@ -19,6 +19,7 @@ from zhili.analytics import pages as analytics_pages
 from zhili.assessment import api as assessment_api
 from zhili.assessment import model_pages as assessment_model_pages
 from zhili.assessment import pages as assessment_pages
+from zhili.audit_trail import pages as audit_trail_pages
 from zhili.campaigns.board import api as board_api
 from zhili.campaigns.board import pages as board_pages
 from zhili.campaigns.dispatch import api as campaigns_api
@@ -55,6 +56,7 @@ from zhili.matters import api as matters_api
 from zhili.matters import pages as matters_pages
 from zhili.notify import api as notify_api
 from zhili.notify import pages as notify_pages
+from zhili.notify import webhook_pages
 from zhili.org import api as org_api
 from zhili.org import pages as org_pages
 from zhili.org.geo import LocatorCache
@@ -78,6 +80,7 @@ TEMPLATE_PACKAGES = (
     "zhili.command_centre",
     "zhili.assessment",
     "zhili.command_groups",
+    "zhili.audit_trail",
 )
 
 
@@ -150,6 +153,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
         intake_pages.router,  # before /cases/{case_id}: `new` is not an id
         cases_pages.router,
         notify_pages.router,
+        webhook_pages.router,
+        audit_trail_pages.router,
         board_pages.router,
         task_pages.router,
         clocks_pages.router,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import FrameType
@@ -29,6 +30,7 @@ from zhili.clocks.reminders import REMIND, fire_reminders
 from zhili.clocks.watch import watch_job
 from zhili.command_groups.instructions import INSTRUCTION_DUE, fire_instruction_due
 from zhili.core.clock import Clock
+from zhili.core.idempotency import FORGET_BATCH, forget_old
 from zhili.core.settings import Settings
 from zhili.notify import from_settings as notify_setup
 from zhili.org.models import Person, Position
@@ -140,6 +142,7 @@ def build_jobs(settings: Settings, sessions: sessionmaker[Session], clock: Clock
         Job("calendar", watch_job(sessions, clock, administrators)),
         Job("kpis", refresh_job(sessions, clock)),
         Job("ratings", rating_notice_job(sessions, clock)),
+        Job("idempotency", forget_keys_job(sessions, clock)),
     ]
 
 
@@ -148,6 +151,24 @@ def administrators() -> Select[int]:
     posts = select(Position.person_id).where(Position.role == Role.ADMIN.value)
     logins = select(Account.person_id).where(Account.is_admin.is_(True), Account.person_id.is_not(None))
     return select(Person.id).where(or_(Person.id.in_(posts), Person.id.in_(logins)))
+
+
+def forget_keys_job(
+    sessions: sessionmaker[Session], clock: Clock, *, every_seconds: float = 3600.0
+) -> Callable[[], int]:
+    """Forget idempotency keys past their retention: a batch a run while any are left, then look again hourly."""
+    next_look: list[float] = [0.0]
+
+    def run() -> int:
+        if time.monotonic() < next_look[0]:
+            return 0
+        with sessions() as session:
+            forgotten = forget_old(session, now=clock.now())
+        if forgotten < FORGET_BATCH:
+            next_look[0] = time.monotonic() + every_seconds
+        return forgotten
+
+    return run
 
 
 def timer_job(sessions: sessionmaker[Session], clock: Clock, *, batch_size: int) -> Job:

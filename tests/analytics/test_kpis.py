@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 
+from openpyxl import load_workbook
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
@@ -120,6 +123,23 @@ def test_the_centre_reads_its_county_by_township_and_downloads_the_tables(api: A
     assert xlsx.content[:2] == b"PK"
     english = api.get("/kpis?lang=en")
     assert "On-time rate" in english.text
+
+
+def test_the_files_say_their_rates_are_shares_in_csv_and_xlsx_alike(api: Api) -> None:
+    api.login("kc-centre")
+    query = "from=2025-08&to=2026-07&table=matter"
+    rows = list(csv.reader(io.StringIO(api.get(f"/kpis/export.csv?{query}").content.decode("utf-8-sig"))))
+    heading = "按期办结率（比例，0–1）"
+    assert heading in rows[0]
+    assert "受理量" in rows[0]  # a count says nothing more
+    on_time = [float(row[rows[0].index(heading)]) for row in rows[1:] if row[rows[0].index(heading)]]
+    assert on_time
+    assert all(0 <= share <= 1 for share in on_time)  # written as the heading says, not as a percentage
+    sheet = load_workbook(io.BytesIO(api.get(f"/kpis/export.xlsx?{query}").content)).active
+    assert sheet is not None
+    assert [cell.value for cell in sheet[1]] == rows[0]
+    english = api.get(f"/kpis/export.csv?{query}&lang=en").content.decode("utf-8-sig")
+    assert "On-time rate (share, 0–1)" in english.splitlines()[0]
 
 
 def test_a_bad_filter_keeps_the_input_and_says_why_by_the_field(api: Api) -> None:

@@ -56,7 +56,7 @@ def test_every_line_names_its_event(api: Api) -> None:
     assert max(score["full_marks"] + lost, 0) - 0.05 <= score["total"] <= score["full_marks"]
 
 
-@pytest.mark.parametrize("query", ["month=2026-13", "month=June", "level=village", "county=33"])
+@pytest.mark.parametrize("query", ["month=2026-13", "month=June", "month=2030-01", "level=village", "county=33"])
 def test_bad_input_is_a_problem_not_a_500(api: Api, query: str) -> None:
     api.login("huzhen")
     response = api.get(f"/api/v1/assessment/scores?{query}")
@@ -106,6 +106,8 @@ def test_a_refused_rating_keeps_its_input_and_names_the_field(api: Api) -> None:
     assert response.status_code == 422
     assert f'id="error-scores-{subject}"' in response.text
     assert 'value="9"' in response.text
+    assert "超出允许范围" in response.text  # 9 is a number, but beyond the 1–5 scale
+    assert "请填写数字" not in response.text
     saved = api.send(
         "POST",
         "/assessment/ratings",
@@ -169,3 +171,12 @@ def test_the_close_button_freezes_the_month_from_the_page(api: Api) -> None:
     assert 'id="close-form"' not in after
     api.login("huzhen")
     assert 'id="close-form"' not in api.get("/assessment?month=2026-04").text
+
+
+def test_a_month_not_yet_begun_is_refused_not_shown_at_full_marks(api: Api) -> None:
+    api.login("kc-centre")  # the clock stands in July 2026
+    for path in ("/assessment?month=2026-08", "/assessment/division/330802006?month=2026-08"):
+        page = api.get(path, headers={"Accept": "text/html"})
+        assert page.status_code == 422
+        assert "100.0" not in page.text
+    assert api.get("/assessment?month=2026-07").status_code == 200  # the month under way is scored live

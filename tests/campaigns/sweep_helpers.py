@@ -99,6 +99,19 @@ def letters(session: Session, campaign_id: int, step: str) -> dict[int, list[str
     return found
 
 
+def letter_links(session: Session, campaign_id: int, step: str) -> dict[int, set[str]]:
+    """Where one sweep step's letters lead: person id → the links of their letters."""
+    rows = session.execute(
+        select(InboxItem.person_id, Notification.link)
+        .join(Notification, Notification.id == InboxItem.notification_id)
+        .where(Notification.key.startswith(f"campaign:{campaign_id}:{step}:"))
+    )
+    found: dict[int, set[str]] = {}
+    for person, link in rows:
+        found.setdefault(person, set()).add(link)
+    return found
+
+
 def count_letters(session: Session, campaign_id: int) -> int:
     """Every letter a campaign's sweeps sent (reminders and supervisor notices)."""
     statement = select(func.count()).where(

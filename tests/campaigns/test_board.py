@@ -312,6 +312,32 @@ def test_the_board_pages_render_desk_and_big_screen(api: Api, township: int) -> 
     assert "Unclaimed" in screen.text
 
 
+def assert_names_the_first_claimed(session: Session, campaign_id: int, section: str) -> None:
+    """The list's section names the first people (in the lists' order) who claimed and have not reported."""
+    claimed = session.scalars(
+        select(Person.name)
+        .join(CampaignTask, CampaignTask.person_id == Person.id)
+        .where(CampaignTask.campaign_id == campaign_id, CampaignTask.state == "claimed")
+        .order_by(CampaignTask.division_code, CampaignTask.id)
+        .limit(3)
+    ).all()
+    assert claimed
+    assert all(name in section for name in claimed)
+
+
+def test_the_big_screen_lists_the_unclaimed_and_the_claimed_not_answered(
+    api: Api, session: Session, township: int
+) -> None:
+    api.login("huzhen")
+    screen = api.get(f"/campaigns/{township}/board", params={"screen": "1"})
+    assert screen.status_code == 200, screen.text
+    assert "未领办名单" in screen.text
+    assert "已领办未回复名单" in screen.text
+    section = screen.text.split('id="screen-unanswered"', 1)[1].split("</table>", 1)[0]
+    assert 'data-which="unanswered"' in section  # the page script keeps it live, as the desk's lists
+    assert_names_the_first_claimed(session, township, section)
+
+
 def test_streams_showing_the_same_board_share_one_read(
     quick_board_client: TestClient, township: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -401,12 +427,4 @@ def test_the_desk_board_shows_the_unanswered_list(api: Api, session: Session, to
     assert "已办结" not in desk.text  # a report awaiting its check counts as answered, not as finished
     assert f"/api/v1/campaigns/{township}/people.csv?which=unanswered" in desk.text
     section = desk.text.split('id="list-unanswered"', 1)[1].split('id="list-finished"', 1)[0]
-    claimed = session.scalars(
-        select(Person.name)
-        .join(CampaignTask, CampaignTask.person_id == Person.id)
-        .where(CampaignTask.campaign_id == township, CampaignTask.state == "claimed")
-        .order_by(CampaignTask.division_code, CampaignTask.id)
-        .limit(3)
-    ).all()
-    assert claimed
-    assert all(name in section for name in claimed)
+    assert_names_the_first_claimed(session, township, section)

@@ -79,6 +79,7 @@ def test_claims_arrive_on_the_open_board(
     with page.expect_navigation():
         village.click()
     assert "division=330825101" in page.url
+    page.set_viewport_size({"width": 1920, "height": 1080})  # the command room's wall
     page.goto(f"{server}/campaigns/{campaign_id}/board?screen=1")
     page.wait_for_selector("#board-live.live", timeout=10_000)
     assert page.inner_text("[data-field='claimed']") == str(claimed)

@@ -12,6 +12,7 @@ from tests.campaigns.sweep_helpers import (
     count_letters,
     fire,
     forward,
+    letter_links,
     letters,
     packaged,
     set_state,
@@ -128,6 +129,8 @@ def test_the_20_late_grid_heads_are_reminded_then_their_supervisors_told(
         )
     )
     assert set(told) == supervisors
+    to_supervisors = letter_links(session, campaign, "grid_head:claim_supervisor")
+    assert all(found == {f"/campaigns/{campaign}"} for found in to_supervisors.values())
     assert all(len(bodies) == 1 for bodies in told.values())
     late_names = set(session.scalars(select(Person.name).join(CampaignTask).where(CampaignTask.id.in_(late))))
     named = {name for bodies in told.values() for name in late_names if name in bodies[0]}
@@ -159,6 +162,14 @@ def test_one_letter_per_person_even_with_several_tasks(
     reminded = letters(session, campaign, "grid_head:claim")
     assert len(reminded[person]) == 1
     assert "2 项" in reminded[person][0]
+    # The letter leads to the reader's task, or to their tasks in the campaign when they have several.
+    links = letter_links(session, campaign, "grid_head:claim")
+    assert links[person] == {f"/tasks?campaign={campaign}"}
+    one = next(other for other in links if other != person)
+    task = session.scalar(
+        select(CampaignTask.id).where(CampaignTask.campaign_id == campaign, CampaignTask.person_id == one)
+    )
+    assert links[one] == {f"/tasks/{task}"}
 
 
 def test_someone_who_claims_after_the_first_reminder_is_not_reminded_again(

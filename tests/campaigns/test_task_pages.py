@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from tests.campaigns.task_helpers import dispatch_typhoon, png, point_far_from, point_in, post_of, task_of
 from tests.conftest import Api
 
-from zhili.campaigns.models import CampaignTask
+from zhili.campaigns.models import CampaignTask, TaskPhoto
 from zhili.core.clock import FrozenClock
 
 HTML = {"accept": "text/html"}
@@ -54,6 +55,21 @@ def test_a_notice_link_to_a_campaign_puts_its_tasks_first(api: Api, session: Ses
     assert f'action="/tasks/{task.id}/claim"' in listing
 
 
+def test_a_dispatch_notice_leads_each_reader_to_their_own_task(api: Api, session: Session, clock: FrozenClock) -> None:
+    campaign = dispatch_typhoon(session, clock)
+    task = task_of(session, campaign, "partymember")
+    api.login("partymember")
+    notice = next(item for item in api.get("/api/v1/inbox").json()["items"] if item["topic"] == "campaign.task")
+    assert notice["link"] == f"/campaigns/{campaign.id}/my-task"
+    landed = api.get(notice["link"], headers=HTML, follow_redirects=False)
+    assert landed.status_code == 303
+    assert landed.headers["location"] == f"/tasks/{task.id}"
+    # Someone without a task in the campaign (the county centre) gets the filtered list, not an error.
+    listed = api.login("kc-centre").get(notice["link"], headers=HTML, follow_redirects=False)
+    assert listed.status_code == 303
+    assert listed.headers["location"] == f"/tasks?campaign={campaign.id}"
+
+
 def test_opening_the_task_page_marks_it_read(api: Api, session: Session, clock: FrozenClock) -> None:
     task = task_of(session, dispatch_typhoon(session, clock), "partymember")
     api.login("gridhead")  # the level above opening it does not mark it read
@@ -91,6 +107,38 @@ def test_report_from_the_phone_with_a_photo_then_verify(api: Api, session: Sessi
     assert post(api, f"/tasks/{task.id}/verify", {"note": "属实"}).status_code == 303
     assert post(api, f"/tasks/{task.id}/rate", {"rating": "ok"}).status_code == 303
     assert state(api, task) == "rated"
+
+
+def test_a_double_tap_on_claim_claims_once_and_lands_on_the_task(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    task = task_of(session, dispatch_typhoon(session, clock), "partymember")
+    api.login("partymember")
+    listing = api.get("/tasks", headers=HTML).text
+    claim_form = listing.split(f'action="/tasks/{task.id}/claim"', 1)[1].split("</form>", 1)[0]
+    key = claim_form.split('name="idempotency_key" value="', 1)[1].split('"', 1)[0]
+    for _ in range(2):
+        tapped = post(api, f"/tasks/{task.id}/claim", {"idempotency_key": key}, headers=HTML)
+        assert tapped.status_code == 303  # not 状态已变化 for the second tap
+        assert tapped.headers["location"] == f"/tasks/{task.id}"
+    assert state(api, task) == "claimed"
+
+
+def test_a_report_sent_twice_is_written_once(api: Api, session: Session, clock: FrozenClock) -> None:
+    # A double tap on 提交回单, or the phone sending the form again on a poor connection.
+    task = task_of(session, dispatch_typhoon(session, clock), "gridhead")
+    api.login("gridhead")
+    post(api, f"/tasks/{task.id}/claim")
+    page = api.get(f"/tasks/{task.id}", headers=HTML).text
+    key = page.split('id="report-form"', 1)[1].split('name="idempotency_key" value="', 1)[1].split('"', 1)[0]
+    point = point_in(session, task.division_code)
+    form = {"text": "已巡查两遍", "lon": str(point["lon"]), "lat": str(point["lat"]), "idempotency_key": key}
+    for _ in range(2):
+        sent = post(api, f"/tasks/{task.id}/report", form, files={"photos": ("p.png", png(), "image/png")})
+        assert sent.status_code == 303, sent.text
+        assert sent.headers["location"] == f"/tasks/{task.id}"
+    assert state(api, task) == "reported"
+    assert session.scalar(select(func.count()).select_from(TaskPhoto).where(TaskPhoto.task_id == task.id)) == 1
 
 
 def test_an_incomplete_report_form_is_shown_again_with_the_reasons(

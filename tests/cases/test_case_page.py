@@ -281,3 +281,27 @@ def test_a_reply_that_lost_the_race_shows_why_and_what_was_typed(
     assert "案件已被他人更新" in top
     assert "你填写的内容" in top
     assert '<blockquote class="not-sent">车辆已拖离，现场拍照留存</blockquote>' in top
+
+
+def test_after_a_return_the_command_room_dispatches_to_another_unit_from_the_page(api: Any, session: Session) -> None:
+    from tests.cases.test_flow import report_parking  # noqa: PLC0415
+
+    case = report_parking(api, session)
+    api.login("kc-centre")
+    case = command(api, command(api, case, "accept"), "dispatch")
+    api.login("kc-traffic")
+    command(api, case, "return", reason="背街小巷不属交警管辖")
+    api.login("kc-centre")
+    page = api.get(f"/cases/{case['id']}", headers=HTML).text
+    form = page.split('data-command="dispatch"', 1)[1].split("</form>", 1)[0]
+    assert '<select name="lead_unit_id">' in form
+    assert "柯城区公安交警大队" in form
+    assert "柯城区综合行政执法队" in form
+    assert 'id="decide-lead"' not in page  # the dispute's decision is the level above's
+    enforcement = unit(session, "enforcement", "330802")
+    data = {"csrf_token": api.csrf, "command": "dispatch", "version": str(case["version"] + 1)}
+    sent = api.client.post(
+        f"/cases/{case['id']}/act", data={**data, "lead_unit_id": str(enforcement)}, follow_redirects=False
+    )
+    assert sent.status_code == 303, sent.text
+    assert api.get(f"/api/v1/cases/{case['id']}").json()["lead_unit"]["id"] == enforcement

@@ -57,7 +57,9 @@ def person_of(session: Session, username: str) -> int:
     return found
 
 
-def expect(session: Session, case_id: int, kind: str, people: set[int], *, title: str, anchor: str) -> None:
+def expect(
+    session: Session, case_id: int, kind: str, people: set[int], *, title: str, anchor: str, says: str = ""
+) -> None:
     reached, notes = told(session, case_id, kind)
     assert reached == people, f"{kind}: told {sorted(reached)}, expected {sorted(people)}"
     assert people, f"{kind}: somebody must be told"
@@ -67,6 +69,7 @@ def expect(session: Session, case_id: int, kind: str, people: set[int], *, title
     assert note.link == f"/cases/{case_id}#{anchor}"
     assert "+00:00" not in note.body
     assert "UTC" not in note.body
+    assert says in note.body  # e.g. why, before the case is opened
 
 
 def reply(api: Any, case: dict[str, Any], text: str) -> dict[str, Any]:
@@ -174,7 +177,7 @@ def test_each_step_of_the_loop_tells_the_next_party(api: Any, session: Session, 
 
     api.login("gridworker")
     case = command(api, case, "verify_failed", reason="车还在")
-    expect(session, case["id"], "verify_failed", lead, title="核验未通过", anchor="actions")
+    expect(session, case["id"], "verify_failed", lead, title="核验未通过", anchor="actions", says="理由：车还在")
     api.login("kc-traffic")
     case = reply(api, case, "已再次清理")
     api.login("gridworker")
@@ -185,11 +188,19 @@ def test_each_step_of_the_loop_tells_the_next_party(api: Any, session: Session, 
     case = command(api, case, "close", cancel_reason="已处置完毕")
     expect(session, case["id"], "close", {gridworker}, title="办件已办结", anchor="actions")
     housing_people = posts(session, Position.department_id == housing)
-    expect(session, case["id"], "help_cancelled", housing_people, title="协同请求已撤销", anchor="collaboration")
+    expect(
+        session,
+        case["id"],
+        "help_cancelled",
+        housing_people,
+        title="协同请求已撤销",
+        anchor="collaboration",
+        says="理由：已处置完毕",
+    )
     api.login("gridworker")
-    case = command(api, case, "rate", rating="dissatisfied")
+    case = command(api, case, "rate", rating="dissatisfied", comment="车又停回来了")
     assert case["status"] == "reopened"
-    expect(session, case["id"], "rate", lead, title="群众不满意", anchor="actions")
+    expect(session, case["id"], "rate", lead, title="群众不满意", anchor="actions", says="评价意见：车又停回来了")
     assert person_of(session, "kc-traffic") in lead
 
 

@@ -112,3 +112,34 @@ def test_an_error_page_speaks_the_users_language_inside_the_layout(api: Any) -> 
     assert "未找到" in page.text
     assert 'href="/inbox"' in page.text
     assert "Not found" not in page.text
+
+
+def test_a_form_sent_twice_reports_once(api: Any, session: Session) -> None:
+    # A double tap, or the browser sending the form again after a timeout: one case, both answers lead to it.
+    api.login("gridworker")
+    page = api.get("/cases/new?matter=illegal_parking", headers=HTML).text
+    key = page.split('name="idempotency_key" value="', 1)[1].split('"', 1)[0]
+    assert len(key) == 32
+    data = {**_form(api, session), "description": "同一张表单提交两次", "idempotency_key": key}
+    first = api.client.post("/cases/new", data=data, headers=HTML, follow_redirects=False)
+    again = api.client.post("/cases/new", data=data, headers=HTML, follow_redirects=False)
+    assert first.status_code == again.status_code == 303
+    assert again.headers["location"] == first.headers["location"]
+    assert _count(session, "同一张表单提交两次") == 1
+    # Sent back from the browser's history with other words, it is another report.
+    other = {**data, "description": "返回后改写的另一件事"}
+    second = api.client.post("/cases/new", data=other, headers=HTML, follow_redirects=False)
+    assert second.status_code == 303
+    assert second.headers["location"] != first.headers["location"]
+    assert _count(session, "返回后改写的另一件事") == 1
+
+
+def test_a_refused_form_keeps_its_key_and_a_new_form_gets_another(api: Any, session: Session) -> None:
+    api.login("gridworker")
+    key = "0123456789abcdef0123456789abcdef"
+    data = {**_form(api, session), "attr.plate_number": "", "idempotency_key": key}
+    refused = api.client.post("/cases/new", data=data, headers=HTML)
+    assert refused.status_code == 422
+    assert f'name="idempotency_key" value="{key}"' in refused.text
+    fresh = api.get("/cases/new?matter=illegal_parking", headers=HTML).text
+    assert f'value="{key}"' not in fresh

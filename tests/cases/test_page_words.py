@@ -28,3 +28,8 @@ def test_english_details_are_joined_the_same_way() -> None:
     assert _line("en", "Towed away.") == "Text: Towed away. Evidence: Photo, GPS"
     assert _line("en", "Towed away") == "Text: Towed away; Evidence: Photo, GPS"
     assert _line("en", "已处置。") == "Text: 已处置。 Evidence: Photo, GPS"
+
+
+def test_help_asked_of_two_units_at_one_stage_names_the_stage_once() -> None:
+    details = {"stages": ["evidence_check", "evidence_check", "investigation"]}
+    assert Words("zh").event(details, NO_NAMES, {}) == "协同环节：证据核实、案件调查"

@@ -58,12 +58,20 @@ def test_a_duplicate_is_merged_into_the_first_report(api: Any, session: Session)
         api.send("POST", f"/api/v1/cases/{second['id']}/merge", json={"into_case_id": first["id"]}).status_code == 403
     )
     api.login("kc-centre")
+    offered = api.get(f"/cases/{second['id']}", headers={"accept": "text/html"}).text.split('id="duplicates"', 1)[1]
+    offered = offered.split("</div>", 1)[0]
+    assert f"并入 {first['number']}" in offered  # by its number and what was reported, not by its row id
+    assert first["description"][:20] in offered
+    assert f"#{first['id']}" not in offered
     merged = api.send("POST", f"/api/v1/cases/{second['id']}/merge", json={"into_case_id": first["id"]})
     assert merged.status_code == 200, merged.text
     body = merged.json()
     assert body["status"] == "rejected"
     assert body["duplicate_of_id"] == first["id"]
     assert body["timeline"][-1]["kind"] == "merged"
+    assert body["timeline"][-1]["details"]["reason"] == f"重复上报，已并入 {first['number']}"
+    page = api.get(f"/cases/{second['id']}", headers={"accept": "text/html"}).text
+    assert "duplicate of" not in page
 
 
 def test_a_dispute_over_the_lead_is_decided_by_the_level_above(api: Any, session: Session) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.orm import Session
-from tests.cases.test_flow import command, report_parking
+from tests.cases.test_flow import command, report_parking, unit
 from tests.cases.test_open_items import handled_case, unit_login
 
 from zhili.core.clock import FrozenClock
@@ -128,3 +128,22 @@ def test_the_address_of_a_refused_form_leads_back_to_the_case(api: Any, session:
     for tail, place in places.items():
         answer = api.client.get(f"{url}/{tail}", headers=HTML, follow_redirects=False)
         assert (answer.status_code, answer.headers.get("location")) == (303, f"{url}#{place}"), tail
+
+
+def test_a_number_out_of_bounds_says_the_bound_and_a_bad_choice_says_to_choose(
+    api: Any, session: Session, clock: FrozenClock
+) -> None:
+    case = handled_case(api, session, clock)
+    data = {"command": "request_extension", "version": str(case["version"]), "reason": "等待拖车", "hours": "9999"}
+    refused = api.client.post(f"/cases/{case['id']}/act", data={**data, "csrf_token": api.csrf}, headers=HTML)
+    assert refused.status_code == 422
+    assert 'data-field="hours">不能超过 720' in _anchored(refused.text)
+    asked = {"unit_id": str(unit(session, "housing", "330802")), "text": "请协助", "deadline_hours": "0"}
+    refused = api.client.post(f"/cases/{case['id']}/help", data={**asked, "csrf_token": api.csrf}, headers=HTML)
+    assert refused.status_code == 422
+    assert 'data-field="deadline_hours">不能小于 1' in _anchored(refused.text)
+    api.login("kc-centre")
+    sent = {"action": "scold", "note": "请尽快处置", "csrf_token": api.csrf}
+    refused = api.client.post(f"/cases/{case['id']}/supervise", data=sent, headers=HTML)
+    assert refused.status_code == 422
+    assert 'data-field="action">请选择一项' in _anchored(refused.text)

@@ -106,3 +106,15 @@ def _count(label: str) -> float:
     """A compact axis label's number: 2.5千 is 2500."""
     units = {"千": 1e3, "万": 1e4, "k": 1e3}
     return float(label[:-1]) * units[label[-1]] if label[-1] in units else float(label)
+
+
+@pytest.mark.parametrize("path", ["/kpis", "/reports/monthly"])
+@pytest.mark.parametrize("width", [1024, DESK["width"]])
+def test_the_kpi_tables_fit_a_desk_without_a_sideways_scroll(browser: Any, server: str, path: str, width: int) -> None:
+    page = _login(browser, server, "qz-centre", {**DESK, "width": width})
+    page.goto(f"{server}{path}")
+    hidden = page.evaluate(
+        "() => [...document.querySelectorAll('.table-scroll')].map((e) => e.scrollWidth - e.clientWidth)"
+    )
+    assert len(hidden) >= 3
+    assert max(hidden) <= 1  # no column cut off behind the table's own scroll bar

@@ -56,3 +56,20 @@ def test_an_area_beyond_the_readers_scope_or_unknown_is_not_reported(api: Api) -
 def test_a_village_is_no_area_of_the_report(api: Api) -> None:
     api.login("kc-centre")  # a village of 府山街道, in their scope: the figures are not counted that fine
     assert api.get("/reports/monthly?month=2026-06&area=330802006001").status_code == 422
+
+
+def test_a_month_not_yet_begun_is_refused_beside_the_field_with_the_typed_month_kept(api: Api) -> None:
+    api.login("kc-centre")  # the clock stands in July 2026
+    page = api.get("/reports/monthly?month=2030-01")
+    assert page.status_code == 422
+    assert 'id="error-month"' in page.text
+    assert "该月尚未开始" in page.text
+    assert 'value="2030-01"' in page.text  # what was asked for stays in the field
+    assert 'max="2026-07"' in page.text
+    assert "柯城区 2026-06 月度报告" in page.text  # the last full month meanwhile
+    mistyped = api.get("/reports/monthly?month=2026-13")
+    assert mistyped.status_code == 422
+    assert 'value="2026-13"' in mistyped.text
+    assert 'id="error-month"' in mistyped.text
+    assert api.get("/reports/monthly.xlsx?month=2030-01").status_code == 422
+    assert api.get("/reports/monthly?month=2026-07").status_code == 200  # the month under way

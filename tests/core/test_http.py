@@ -6,9 +6,10 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
+from zhili.core.db import DEFER_COMMIT, commit, deferred_commit
 from zhili.org.models import Division, Person
 
 
@@ -201,3 +202,21 @@ def test_responses_carry_security_headers(api: Any) -> None:
     assert response.headers["cache-control"] == "no-store"
     page = api.get("/", headers={"accept": "text/html"})
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+
+
+def test_a_commit_deferred_twice_waits_for_the_outermost_owner(session: Session) -> None:
+    # An idempotent request (`run_once`) around a service that defers its own steps' commits
+    # (`intake.report_with_photos`): the service's commit must wait for the response to be stored with it.
+    with deferred_commit(session):
+        with deferred_commit(session):
+            pass
+        assert session.info.get(DEFER_COMMIT)
+        committed: list[Session] = []
+        record = committed.append
+        event.listen(session, "after_commit", record)
+        try:
+            commit(session)
+        finally:
+            event.remove(session, "after_commit", record)
+        assert committed == []
+    assert not session.info.get(DEFER_COMMIT)

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import signal
 import threading
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from zhili import worker as worker_module
-from zhili.worker import Job, Worker
+from zhili.core.clock import FrozenClock
+from zhili.core.idempotency import IdempotencyRecord
+from zhili.worker import Job, Worker, forget_keys_job
 
 
 def test_a_failing_batch_is_retried_and_the_loop_goes_on() -> None:
@@ -68,3 +73,30 @@ def test_a_signal_during_a_log_line_still_stops_the_worker(monkeypatch: pytest.M
     assert returned, "the signal handler waited for the log's lock"
     assert worker.stopping.is_set()
     assert worker.signalled == signal.SIGTERM
+
+
+def test_old_idempotency_keys_are_forgotten_in_batches_then_looked_at_hourly(
+    sessions: sessionmaker[Session], clock: FrozenClock
+) -> None:
+    now = clock.now()
+    with sessions() as session:
+        stored = [("old-1", 40), ("old-2", 31), ("recent", 29), ("today", 0)]
+        session.add_all(
+            IdempotencyRecord(
+                owner="account:test",
+                key=key,
+                fingerprint="f",
+                status_code=201,
+                body="{}",
+                created_at=now - timedelta(days=d),
+            )
+            for key, d in stored
+        )
+        session.commit()
+    forget = forget_keys_job(sessions, clock)
+    assert forget() == 2
+    with sessions() as session:
+        kept = set(session.scalars(select(IdempotencyRecord.key).where(IdempotencyRecord.owner == "account:test")))
+    assert kept == {"recent", "today"}  # a retry within the retention still gets its first answer
+    clock.advance(timedelta(days=2))
+    assert forget() == 0  # fewer than a batch were left: the next look is an hour away

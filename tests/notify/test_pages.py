@@ -96,3 +96,11 @@ def test_the_delivery_log_pages_are_for_administrators(api: Api, session: Sessio
     assert retried.status_code == 303
     session.expire_all()
     assert session.get(OutboxMessage, message.id).status == "pending"  # type: ignore[union-attr]
+
+
+def test_a_login_without_a_person_is_not_offered_preferences_it_cannot_have(api: Api) -> None:
+    api.login("admin")  # the administrator's login names no person: no preferences, a 404 behind the link
+    inbox = api.get("/inbox", headers=HTML)
+    assert inbox.status_code == 200
+    assert 'href="/inbox/preferences"' not in inbox.text
+    assert 'href="/inbox/preferences"' in api.login("fushan").get("/inbox", headers=HTML).text

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from zhili.org.models import Household, Position
+from zhili.org.models import Division, Household, Position
 
 HTML = {"accept": "text/html"}
 
@@ -28,7 +28,7 @@ def test_a_party_members_page_shows_their_households(api: Any, session: Session)
     page = api.get(f"/org/people/{post.person_id}", headers=HTML)
     assert page.status_code == 200
     assert "联户党员" in page.text
-    assert f'<td class="num">{count}</td>' in page.text
+    assert f'<td class="num" data-label="联系户">{count}</td>' in page.text
 
 
 def test_the_english_switch_translates_and_is_remembered(api: Any) -> None:
@@ -38,6 +38,26 @@ def test_the_english_switch_translates_and_is_remembered(api: Any) -> None:
     assert api.client.cookies.get("zhili_lang") == "en"
     assert "Subdivisions" in api.get("/org/divisions/330802006", headers=HTML).text
     assert "下级区划" in api.get("/org/divisions/330802006?lang=zh", headers=HTML).text
+
+
+def test_a_grid_page_starts_with_the_grid_not_an_empty_list_of_children(api: Any, session: Session) -> None:
+    child = aliased(Division)
+    has_children = select(child.code).where(child.parent_code == Division.code).exists()
+    grid = session.scalars(
+        select(Division.code)
+        .where(Division.level == "grid", Division.code.startswith("330802006"), ~has_children)
+        .order_by(Division.code)
+    ).first()
+    assert grid is not None
+    api.login("fushan")
+    page = api.get(f"/org/divisions/{grid}", headers=HTML)
+    assert page.status_code == 200
+    assert 'id="children"' not in page.text
+    assert "下级区划" not in page.text
+    assert 'class="split"' not in page.text  # no empty column kept for the list either
+    township = api.get("/org/divisions/330802006", headers=HTML).text
+    assert 'id="children"' in township
+    assert township.index("下级区划") < township.index("<h1>")  # a division with children lists them first
 
 
 def test_pages_outside_the_scope_are_404_pages(api: Any) -> None:

@@ -1,7 +1,8 @@
 """The KPI tables as rows of cells: one column list for the page, the exports and the monthly report.
 
-Rates are shares (0–1) in the files, so a spreadsheet can compute with them; hours are rounded to
-a tenth. Headings come from the message catalogue in the reader's language.
+Rates are shares (0–1) in the files, so a spreadsheet can compute with them, and their headings in
+the files say so (the page shows them as percentages); hours are rounded to a tenth. Headings come
+from the message catalogue in the reader's language.
 """
 
 from __future__ import annotations
@@ -59,10 +60,18 @@ def headings(table: Table, report: KpiReport, language: str) -> list[str]:
     return [translate(first, language), *(translate(key, language) for key, _ in COLUMNS)]
 
 
+def file_headings(table: Table, report: KpiReport, language: str) -> list[str]:
+    """The headings of a table in a file: a rate's heading says it is written as a share (0–1)."""
+    first, *names = headings(table, report, language)
+    share = translate("kpi.as_share", language)
+    keys = [key for key, _ in COLUMNS]
+    return [first, *(share.format(name=name) if key in RATES else name for key, name in zip(keys, names, strict=True))]
+
+
 def export_file(report: KpiReport, table: Table, *, language: str, file_format: Format) -> bytes:
     """One table of the report as CSV or XLSX bytes."""
     rows: Sequence[list[Value | str]] = [cells(row) for row in rows_of(report, table)]
-    names = headings(table, report, language)
+    names = file_headings(table, report, language)
     if file_format == "csv":
         return exports.to_csv(names, rows)
     return exports.to_xlsx(translate("kpi.title", language), names, rows)

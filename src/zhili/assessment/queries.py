@@ -102,11 +102,19 @@ def ranking(session: Session, actor: Actor, *, county: str | None, month: Month,
     """The level's ranking in the county's month (live or frozen)."""
     if level not in LEVELS:
         raise InvalidInputError("unknown level", errors=[{"field": "level", "message": f"one of {', '.join(LEVELS)}"}])
+    _require_begun(month, now)
     code = default_county(session, actor, county)
     found = months.month_scores(session, code, month, now=now, scope=actor.scope, kind=LEVEL_KINDS[level])
     rows = sorted((s for s in found.scores if s.level == level), key=lambda s: (s.rank, s.name))
     name = directory.division_names(session, [code]).get(code, code)
     return Ranking(code, name, month, level, found.closed_at, found.version_id, rows, own_subjects(actor))
+
+
+def _require_begun(month: Month, now: datetime) -> None:
+    """A month not yet begun has no scores (live scoring would show everyone at full marks): 422."""
+    if month > Month.of(now):
+        msg = "the month has not begun yet"
+        raise InvalidInputError(msg, errors=[{"field": "month", "message": msg}])
 
 
 def county_of(session: Session, actor: Actor, kind: SubjectKind, subject_id: str, county: str | None) -> str:
@@ -132,6 +140,7 @@ def breakdown(
     now: datetime,
 ) -> Breakdown:
     """Every line of one subject's month, with its score; 404 outside the reader's scope."""
+    _require_begun(month, now)
     visibility.require_subject(session, actor, kind, subject_id)
     code = county_of(session, actor, kind, subject_id, county)
     found = months.month_scores(session, code, month, now=now, scope=actor.scope, kind=kind)

@@ -25,9 +25,9 @@ def merge_duplicate(session: Session, *, case_id: int, into_id: int, actor: Acto
     if target.duplicate_of_id is not None:
         raise ConflictError(f"case {target.number} is itself a duplicate; merge into {target.duplicate_of_id}")
     parties = parties_for(session, actor, case)
-    command = lifecycle.Reject(
-        parties=parties, reason=f"重复上报，已并入 {target.number} (duplicate of {target.number})"
-    )
+    # The reason is read on the Chinese case page, in the reporter's notice and by Open311 clients: Chinese
+    # only, like a reason typed on the pages (the merge itself is `duplicate_of_id` and the `merged` line).
+    command = lifecycle.Reject(parties=parties, reason=f"重复上报，已并入 {target.number}")
     case = apply_command(
         session, case, command, actor=actor, now=clock.now(), extra={"duplicate_of_id": target.id}, event_kind="merged"
     )

@@ -186,8 +186,18 @@ def _validated(model: type[ModelT], payload: dict[str, Any]) -> ModelT:
 def _refusal(exc: ValidationError) -> InvalidInputError:
     return InvalidInputError(
         "; ".join(messages(exc)),
-        errors=[{"field": ".".join(map(str, e["loc"])), "message": e["msg"], "type": e["type"]} for e in exc.errors()],
+        errors=[
+            {"field": ".".join(map(str, e["loc"])), "message": e["msg"], "type": e["type"], **_bound(e)}
+            for e in exc.errors()
+        ],
     )
+
+
+def _bound(error: Any) -> dict[str, object]:
+    """The limit a number broke (`le`/`ge` of the field), for a refusal that says it."""
+    ctx = error.get("ctx") or {}
+    bound = next((ctx[key] for key in ("le", "ge") if key in ctx), None)
+    return {} if bound is None else {"bound": bound}
 
 
 def helper_units(session: Session, detail: CaseDetail) -> list[UnitRef]:

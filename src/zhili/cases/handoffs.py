@@ -260,18 +260,26 @@ class _Words:
     ) -> tuple[str, str]:
         """The title and body: the case in words, who did it, and the deadline in local time."""
         due = _deadline(session, case, turn, facts)
-        description = case.description[:DESCRIPTION_IN_NOTICE] + (
-            "…" if len(case.description) > DESCRIPTION_IN_NOTICE else ""
-        )
+        description = _shortened(case.description)
         lines = [
             f"办件 {case.number} · {self.matter}",
             f"地点：{self.place}" + (f"（{case.address}）" if case.address else ""),
             f"情况：{description}",
             f"经办：{actor.display_name}",
         ]
+        # Why (a return, a failed verification, a refusal, a cancellation) and what the reporter said of a
+        # dissatisfied rating: the next party reads it before opening the case.
+        for label, key in (("理由", "reason"), ("评价意见", "comment")):
+            said = facts.get(key)
+            if isinstance(said, str) and said.strip():
+                lines.append(f"{label}：{_shortened(said.strip())}")
         if due is not None:
             lines.append(f"办理时限：{local_short(due, at)} 前")
         return f"{turn.zh}：{self.matter} · {self.place}", "\n".join(lines)
+
+
+def _shortened(text: str) -> str:
+    return text[:DESCRIPTION_IN_NOTICE] + ("…" if len(text) > DESCRIPTION_IN_NOTICE else "")
 
 
 def _place_name(session: Session, code: str) -> str:

@@ -22,6 +22,7 @@ from zhili.matters import queries as matters
 from zhili.org import map_view
 from zhili.org.geo import request_locators
 from zhili.web.form_errors import FormErrors, form_errors
+from zhili.web.form_once import FormOnce, run_form
 from zhili.web.i18n import translate
 from zhili.web.templating import renderer
 
@@ -87,6 +88,7 @@ async def submit_intake(request: Request, actor: PageActor, clock: ClockDep) -> 
     language = renderer(request).language(request)
     ready, errors = await run_in_threadpool(_photo_errors, taken, language)
     locators = request_locators(request)
+    once = FormOnce.of(form, "/cases/new")
 
     def attempt(session: Session) -> int | ValidationError | InvalidInputError | None:
         """The new case's id; or why the form was refused; None when only its photos were (nothing written)."""
@@ -96,10 +98,14 @@ async def submit_intake(request: Request, actor: PageActor, clock: ClockDep) -> 
             return exc
         if errors:
             return None
-        try:
+
+        def report() -> int:
             return intake.report_with_photos(
                 session, data=data, taken=ready, actor=actor, clock=clock, locators=locators
             ).id
+
+        try:
+            return int(run_form(once, session, owner=actor.audit_name, now=clock.now(), action=report))
         except (ValidationError, InvalidInputError) as exc:
             return rolled_back(session, exc)
 

@@ -93,7 +93,8 @@ def failed_form(form_id: str, form: FormData, exc: Exception, lang: str) -> Fail
     failed = FailedForm(form=form_id, values=values)
     if isinstance(exc, ValidationError):
         for error in exc.errors():
-            _add(failed, _field(".".join(map(str, error["loc"]))), _validation_kind(error["type"]), lang)
+            bound = next((v for k, v in (error.get("ctx") or {}).items() if k in {"le", "ge"}), None)
+            _add(failed, _field(".".join(map(str, error["loc"]))), _validation_kind(error["type"]), lang, bound)
         return failed
     if isinstance(exc, CommandRefused):
         _refused(failed, exc, lang)
@@ -102,25 +103,35 @@ def failed_form(form_id: str, form: FormData, exc: Exception, lang: str) -> Fail
         for error in exc.extra.get("errors") or []:
             message = str(error.get("message", ""))
             kind = _validation_kind(str(error["type"])) if "type" in error else _kind_of(exc, message)
-            _add(failed, _field(str(error.get("field", ""))), kind, lang)
+            _add(failed, _field(str(error.get("field", ""))), kind, lang, error.get("bound"))
         if not failed.errors and not failed.general:
             failed.general.append(_message(_kind_of(exc, exc.detail), lang))
     return failed
 
 
-def _add(failed: FailedForm, name: str, kind: str, lang: str) -> None:
-    message = _message(kind, lang)
+def _add(failed: FailedForm, name: str, kind: str, lang: str, bound: object = None) -> None:
+    if kind in _BOUNDED.values() and bound is None:
+        kind = "number"  # a limit not known: say only that the number is not valid
+    message = _message(kind, lang).replace("{n}", str(bound))
     if name and name not in failed.errors:
         failed.errors[name] = message
     elif not name and message not in failed.general:
         failed.general.append(message)
 
 
+# A number over or under its field's limit: the refusal says the limit.
+_BOUNDED = {"less_than_equal": "at_most", "greater_than_equal": "at_least"}
+
+
 def _validation_kind(error_type: str) -> str:
     if error_type in {"missing", "string_too_short", "too_short"}:
         return "required"
-    if error_type in {"int_parsing", "float_parsing", "greater_than_equal", "less_than_equal", "int_from_float"}:
+    if error_type in _BOUNDED:
+        return _BOUNDED[error_type]
+    if error_type in {"int_parsing", "float_parsing", "int_from_float"}:
         return "number"
+    if error_type in {"literal_error", "enum"}:
+        return "choice"
     return "invalid"
 
 

@@ -41,6 +41,17 @@ class EventLine:
 
 
 @dataclass(frozen=True, slots=True)
+class Duplicate:
+    """A probable duplicate as the dispatcher compares it: its number, status, time and what was reported."""
+
+    id: int
+    number: str
+    status: str
+    reported_at: datetime
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """The lead's reply the verifier checks: its text and every piece of evidence."""
 
@@ -74,6 +85,9 @@ class CasePage:
     pending_extension_reason: str | None
     units: list[UnitRef]
     lead_candidates: list[UnitRef]
+    # The units the dispatch form offers (the matter's lead unit first): after a return or an escalation
+    # the command room chooses another unit, not only the one the case was routed to.
+    dispatch_units: list[UnitRef]
     convened_by: dict[int, str]
     map_data: str
     # The township of the place (or the place itself when coarser): the meeting form's attendee.
@@ -81,6 +95,7 @@ class CasePage:
     photo_ids: list[int] = field(default_factory=list)
     # The rating review form (回访复核): a rated case not yet reviewed, for those who supervise it.
     may_review_rating: bool = False
+    duplicates: list[Duplicate] = field(default_factory=list)
     # The evidence the matter asks of a reply before the case may close (the reply form says it up front).
     evidence_to_close: tuple[str, ...] = ()
 
@@ -96,6 +111,7 @@ def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, la
     may_see_reporter = actor.is_admin or bool(parties & REPORTER_READERS)
     reply = _reply(detail, words, names)
     units = helper_units(session, definition, detail.handling_division)
+    candidates = _lead_candidates(session, detail, definition.lead_kind, units)
     timeline = _timeline(detail, words, names)
     # A report by a logged-in person names no reporter on the row: the report's actor is the reporter.
     reported_by = next((e.actor for e in timeline if e.kind == "report"), None)
@@ -118,12 +134,12 @@ def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, la
         pending_extension_reason=case.last_reason if case.pending_extension_hours else None,
         units=units,
         township_code=DivisionCode(detail.place_code).at_most(DivisionLevel.TOWNSHIP).value,
-        lead_candidates=_lead_candidates(session, detail, definition.lead_kind, units)
-        if Party.SUPERVISOR in parties
-        else [],
+        lead_candidates=candidates if Party.SUPERVISOR in parties else [],
+        dispatch_units=candidates if "dispatch" in detail.allowed_commands else [],
         convened_by={m.id: words.actor(names.actors.get(m.convened_by)) for m in detail.meetings},
         map_data=_map_data(session, detail, reply, words),
         photo_ids=[p.id for p in detail.photos],
+        duplicates=_duplicates(session, detail.probable_duplicates),
         evidence_to_close=tuple(kind.value for kind in definition.evidence_to_close),
         may_review_rating=rating_review.may_review(
             detail.status, detail.my_parties, is_admin=actor.is_admin, kinds={e.kind for e in detail.timeline}
@@ -200,8 +216,27 @@ def _reply(detail: CaseDetail, words: Words, names: Names) -> Reply | None:
     )
 
 
+# How much of a duplicate's description the page shows beside its number.
+DUPLICATE_DESCRIPTION = 60
+
+
+def _duplicates(session: Session, ids: list[int]) -> list[Duplicate]:
+    """The probable duplicates (already scoped by `probable_duplicates`) by number, not by row id."""
+    if not ids:
+        return []
+    rows = session.execute(
+        select(Case.id, Case.number, Case.status, Case.created_at, Case.description)
+        .where(Case.id.in_(ids))
+        .order_by(Case.id)
+    ).all()
+    return [
+        Duplicate(row.id, row.number, row.status, row.created_at, row.description[:DUPLICATE_DESCRIPTION])
+        for row in rows
+    ]
+
+
 def _lead_candidates(session: Session, detail: CaseDetail, lead_kind: str, helpers: list[UnitRef]) -> list[UnitRef]:
-    """Units the level above may name as lead in a dispute: the matter's lead kind, then its collaborators."""
+    """Units that may lead the case awaiting dispatch: the matter's lead kind there, the routed unit, the helpers."""
     if detail.status != CaseStatus.ACCEPTED:
         return []
     lead = nearest_unit(session, kind=lead_kind, division_code=detail.handling_division)

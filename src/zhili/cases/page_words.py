@@ -160,8 +160,8 @@ def _hours(w: Words, value: Any, _n: Names, _e: Mapping[str, str]) -> str:
 
 def _keyed(prefix: str) -> Describe:
     def describe(w: Words, value: Any, _n: Names, _e: Mapping[str, str]) -> str:
-        if isinstance(value, list):
-            return w.joined([w.t(f"{prefix}.{v}") for v in value])
+        if isinstance(value, list):  # one stage per unit asked: each said once
+            return w.joined([w.t(f"{prefix}.{v}") for v in dict.fromkeys(value)])
         return w.t(f"{prefix}.{value}")
 
     return describe

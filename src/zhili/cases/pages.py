@@ -42,6 +42,7 @@ from zhili.core.http import ClockDep, DbSession, rolled_back, run_in_read_sessio
 from zhili.core.pagination import CursorQuery
 from zhili.core.params import IdPath
 from zhili.web.form_errors import FirstReason
+from zhili.web.form_once import FormOnce, run_form
 from zhili.web.templating import renderer
 
 router = APIRouter(include_in_schema=False)
@@ -158,13 +159,19 @@ async def _on_page(
     except media.PHOTO_REFUSALS as exc:
         return await _show_refused(request, case_id, form_id, form, _Refused(exc, []), actor=actor, clock=clock)
 
+    once = FormOnce.of(form, request.url.path)
+
     def attempt(session: Session) -> _Refused | None:
         refs: list[str] = []
-        try:
+
+        def act() -> None:
             for photo_data in checked:
                 photo = photos.attach_photo(session, case_id=case_id, data=photo_data, actor=actor, clock=clock)
                 refs.append(f"photo:{photo.id}")
             work(session, form, refs)
+
+        try:  # the same form sent twice (a double tap) acts once: the second answer is the first's
+            run_form(once, session, owner=actor.audit_name, now=clock.now(), action=act)
         except (ValidationError, DomainError) as exc:
             if isinstance(exc, DomainError) and exc.status not in _SHOWN:
                 raise

@@ -19,6 +19,7 @@ from zhili.command_centre.monthly import DIMENSIONS, monthly_report
 from zhili.command_centre.snapshot import Snapshot, snapshot
 from zhili.core import exports
 from zhili.core.auth import CurrentActor, PageActor
+from zhili.core.errors import InvalidInputError
 from zhili.core.http import ClockDep, DbSession
 from zhili.core.months import PATTERN, Month
 from zhili.org.division_code import PATTERN_OR_EMPTY
@@ -56,16 +57,23 @@ def monthly_page(
     session: DbSession,
     actor: PageActor,
     clock: ClockDep,
-    month: MonthQuery = None,
+    month: Annotated[str, Query(max_length=20, description="YYYY-MM (default: last month)")] = "",
     area: AreaQuery = "",
 ) -> Response:
-    """月度报告: an area's month, printable, with its XLSX and PDF."""
-    report = monthly_report(session, actor, month=_month(month, clock.now()), area=area or None, now=clock.now())
-    return renderer(request).render(
-        request,
-        "command_centre/monthly.html",
-        {"actor": actor, "report": report, "tables": tables, "dimensions": DIMENSIONS},
-    )
+    """月度报告: an area's month, printable, with its XLSX and PDF; a bad month is shown beside its field (422)."""
+    now = clock.now()
+    chosen, error = _typed_month(month, now)
+    report = monthly_report(session, actor, month=chosen, area=area or None, now=now)
+    context = {
+        "actor": actor,
+        "report": report,
+        "tables": tables,
+        "dimensions": DIMENSIONS,
+        "typed_month": month if error else str(report.month),
+        "month_error": error,
+        "latest_month": month_of(now),
+    }
+    return renderer(request).render(request, "command_centre/monthly.html", context, status_code=422 if error else 200)
 
 
 @pages.get("/reports/monthly.{file_format}")
@@ -90,5 +98,28 @@ def monthly_file(
 
 
 def _month(text: str | None, now: datetime) -> Month:
-    """The month asked for, or the last full month."""
-    return Month.parse(text) if text else Month(month_of(now).index - 1)
+    """The month asked for, or the last full month; a month not yet begun is refused."""
+    if not text:
+        return _last_full_month(now)
+    month = Month.parse(text)
+    if month > month_of(now):
+        msg = "the month has not begun yet"
+        raise InvalidInputError(msg, errors=[{"field": "month", "message": msg}])
+    return month
+
+
+def _typed_month(text: str, now: datetime) -> tuple[Month, str | None]:
+    """The month a page's field asks for, or the last full month and the message key of why not."""
+    if not text:
+        return _last_full_month(now), None
+    try:
+        month = Month.parse(text)
+    except ValueError:
+        return _last_full_month(now), "kpi.error.month"
+    if month > month_of(now):
+        return _last_full_month(now), "report.error.future"
+    return month, None
+
+
+def _last_full_month(now: datetime) -> Month:
+    return Month(month_of(now).index - 1)

@@ -28,6 +28,7 @@ from zhili.core.errors import ConflictError, InvalidInputError
 from zhili.core.http import ClockDep, DbSession
 from zhili.core.media import PHOTO_REFUSALS, check_photo, read_upload
 from zhili.core.params import IdPath
+from zhili.web.form_once import FormOnce, run_form
 from zhili.web.templating import renderer
 
 router = APIRouter(include_in_schema=False)
@@ -79,6 +80,7 @@ class _Form:
     group_id: int
     name: str
     typed: dict[str, Any]
+    once: FormOnce | None  # the same form sent twice acts once (`web.form_once`)
 
     async def refuse(self, errors: dict[str, str] | None = None, *, note: str = "", status: int = 422) -> Response:
         """The page again, with this form's input and its errors."""
@@ -98,8 +100,9 @@ class _Form:
 
     async def run(self, call: Callable[[], object], *, anchor: str) -> Response:
         """Call the service; back to the group, or the page again with the refusal."""
+        owner, now = self.actor.audit_name, self.clock.now()
         try:
-            await run_in_threadpool(call)
+            await run_in_threadpool(lambda: run_form(self.once, self.session, owner=owner, now=now, action=call))
         except InvalidInputError as refusal:
             self.session.rollback()
             return await self.refuse(form_keys(refusal))
@@ -114,7 +117,8 @@ async def _form(
 ) -> tuple[_Form, Any]:
     raw = await request.form()
     typed: dict[str, Any] = {field: str(raw.get(field) or "").strip() for field in fields}
-    return _Form(request, session, actor, clock, group_id, name, typed), raw
+    once = FormOnce.of(raw, request.url.path)
+    return _Form(request, session, actor, clock, group_id, name, typed, once), raw
 
 
 @router.get("/groups/{group_id}")

@@ -28,6 +28,7 @@ from zhili.core.params import IdPath
 from zhili.org import queries as org
 from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.schemas import DivisionRef, PersonRead
+from zhili.web.form_once import FormOnce, run_form
 from zhili.web.templating import renderer
 
 router = APIRouter(include_in_schema=False)
@@ -165,8 +166,16 @@ async def open_from_form(request: Request, session: DbSession, actor: PageActor,
         campaign_id=campaign_id,
         members=form["members"],
     )
+    once = FormOnce.of(raw, "/groups")  # the same form sent twice opens one group
+
+    def open_once() -> int:
+        def open_it() -> int:
+            return groups.open_group(session, data=data, actor=actor, clock=clock)
+
+        return int(run_form(once, session, owner=actor.audit_name, now=clock.now(), action=open_it))
+
     try:
-        group_id = await run_in_threadpool(groups.open_group, session, data=data, actor=actor, clock=clock)
+        group_id = await run_in_threadpool(open_once)
     except InvalidInputError as refused:
         session.rollback()
         return await run_in_threadpool(

@@ -35,3 +35,19 @@ def actor_names(session: Session, keys: Iterable[str | None]) -> dict[str, str]:
         return {}
     names = {int(row[0]): str(row[1]) for row in session.execute(_NAMES, {"ids": sorted(set(wanted.values()))})}
     return {key: names[found] for key, found in wanted.items() if found in names}
+
+
+_NAMED = text(
+    "SELECT accounts.id, accounts.username FROM accounts LEFT JOIN people ON people.id = accounts.person_id "
+    "WHERE people.name LIKE :pattern ESCAPE '\\' OR accounts.username LIKE :pattern ESCAPE '\\' "
+    "ORDER BY accounts.id LIMIT :limit"
+)
+MAX_NAMED = 200
+"""A search by name that matches more logins than this is too broad to be a filter; the first ones are used."""
+
+
+def actors_named(session: Session, name: str) -> list[str]:
+    """The actor strings (`account:<id>:<username>`) of the logins whose person's name or username holds `name`."""
+    escaped = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    rows = session.execute(_NAMED, {"pattern": f"%{escaped}%", "limit": MAX_NAMED})
+    return [f"{ACCOUNT_PREFIX}{row[0]}:{row[1]}" for row in rows]

@@ -338,9 +338,11 @@ def commit(session: Session) -> None:
 
 @contextmanager
 def deferred_commit(session: Session) -> Iterator[None]:
-    """Within this block, `commit(session)` only flushes."""
+    """Within this block, `commit(session)` only flushes; nested, the outermost block's owner commits."""
+    outer = session.info.get(DEFER_COMMIT, False)
     session.info[DEFER_COMMIT] = True
     try:
         yield
     finally:
-        session.info.pop(DEFER_COMMIT, None)
+        if not outer:
+            session.info.pop(DEFER_COMMIT, None)

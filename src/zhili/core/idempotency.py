@@ -6,12 +6,12 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import Integer, String, Text, UniqueConstraint, select
+from sqlalchemy import Integer, String, Text, UniqueConstraint, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -33,7 +33,25 @@ class IdempotencyRecord(Base):
     fingerprint: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int] = mapped_column(Integer)
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+RETENTION = timedelta(days=30)
+"""How long a key answers a retry: far longer than any client retries, short enough not to keep every form."""
+FORGET_BATCH = 5_000
+
+
+def forget_old(session: Session, *, now: datetime, batch: int = FORGET_BATCH) -> int:
+    """Forget up to `batch` keys older than `RETENTION`, oldest first, in one statement; the number forgotten."""
+    oldest = (
+        select(IdempotencyRecord.id)
+        .where(IdempotencyRecord.created_at < now - RETENTION)
+        .order_by(IdempotencyRecord.created_at)
+        .limit(batch)
+    )
+    forgotten = session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id.in_(oldest)))
+    session.commit()
+    return int(forgotten.rowcount)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

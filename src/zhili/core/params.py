@@ -50,6 +50,9 @@ TAG_FIELD = "command"
 """The field that tells the members of a tagged request body apart."""
 
 
+_BOUND_KEYS = frozenset({"ge", "le", "gt", "lt"})
+
+
 def untagged(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
     """Validate a tagged union, naming each error's field as the body does (`reason`, not `reject.reason`).
 
@@ -69,7 +72,8 @@ def untagged(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
             if error["type"] in {"union_tag_invalid", "union_tag_not_found"}:
                 loc, message = (TAG_FIELD,), f"unknown {TAG_FIELD} {tag!r}" if tag is not None else "Field required"
             message = message.replace("{", "{{").replace("}", "}}")
-            details.append(
-                {"type": PydanticCustomError(error["type"], message), "loc": loc, "input": error.get("input")}
-            )
+            # A number's bounds stay with its error, so a form can say the limit (`不能超过 720`).
+            bounds = {k: v for k, v in (error.get("ctx") or {}).items() if k in _BOUND_KEYS}
+            kind = PydanticCustomError(error["type"], message, bounds or None)
+            details.append({"type": kind, "loc": loc, "input": error.get("input")})
         raise ValidationError.from_exception_data(exc.title, details) from None

@@ -42,11 +42,16 @@ PYDANTIC_KINDS = {
     "timezone_aware": "datetime",
     "text_characters": "characters",
     "datetime_range": "datetime",
+    "url_parsing": "url",
+    "url_scheme": "url",
+    "url_type": "url",
+    "url_too_long": "too_long",
 }
 # The wording of the services (and of a schema's rules, pydantic's `value_error`) → message keys.
 SERVICE_WORDING = (
     (re.compile(r"give a point or a place"), "point_or_place"),
     (re.compile(r"is required|must not be blank"), "required"),
+    (re.compile(r"must be a number (from|between) "), "range"),  # a number, but outside its bounds
     (re.compile(r"must be a number"), "number"),
     (re.compile(r"must be one of|must be a non-empty list of"), "choice"),
     (re.compile(r"date and time"), "datetime"),

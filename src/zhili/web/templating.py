@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from zhili.core.auth import Actor
 from zhili.web import labels
+from zhili.web.form_once import form_key
 from zhili.web.i18n import LANG_COOKIE, LANGUAGES, request_language, translate
 
 
@@ -78,6 +79,7 @@ class Renderer:
             loader=loader, autoescape=select_autoescape(), auto_reload=False, bytecode_cache=COMPILED
         )
         labels.install(environment)
+        environment.globals["form_key"] = form_key  # a form that writes carries one (`web.form_once`)
         self.templates = Jinja2Templates(env=environment)
         self.default_language = default_language
         self.menu = menu

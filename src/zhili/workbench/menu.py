@@ -30,7 +30,9 @@ COMMAND_CENTRE = "/command-centre"
 GROUPS = "/groups"  # 掌上指挥
 ASSESSMENT = "/assessment"  # 四维考评
 ASSESSMENT_MODEL = "/admin/assessment"
+AUDIT = "/admin/audit"  # 操作记录: the audit chain, read and verified
 RATINGS = "/assessment/ratings"  # the monthly cross-evaluation (互评)
+WEBHOOKS = "/admin/webhooks"  # where notifications are pushed (DingTalk robots)
 
 LABELS = {
     HOME: "nav.home",
@@ -51,6 +53,8 @@ LABELS = {
     ASSESSMENT: "nav.assessment",
     ASSESSMENT_MODEL: "nav.assessment_model",
     RATINGS: "assessment.rate_link",
+    WEBHOOKS: "nav.webhooks",
+    AUDIT: "nav.audit",
 }
 
 # Per kind of work: the menu's items in order, and the ones on the phone's tab bar.
@@ -76,8 +80,9 @@ CENTRE = (
     ),
     (HOME, CASES, SUPERVISION, CAMPAIGNS),  # with 更多 for the rest: five places on a phone
 )
-# Administrators keep the country's settings too: the official work calendar.
-ADMIN = ((*CENTRE[0], CALENDAR, ASSESSMENT_MODEL), CENTRE[1])
+# Administrators keep the country's settings too: the official work calendar, the assessment model, webhooks,
+# and the audit record.
+ADMIN = ((*CENTRE[0], CALENDAR, ASSESSMENT_MODEL, WEBHOOKS, AUDIT), CENTRE[1])
 VILLAGE = ((HOME, TASKS, REPORT, CASES, GROUPS, INBOX, MAP, ORG), (HOME, TASKS, REPORT, CASES, INBOX))
 FIELD = ((HOME, TASKS, REPORT, CASES, INBOX, GROUPS), (HOME, TASKS, REPORT, CASES, INBOX))
 DEPT_HEAD = (

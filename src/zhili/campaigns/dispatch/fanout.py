@@ -115,6 +115,6 @@ def _notify_role(
         body=f"{task.instructions}{message}\n领办时限：{local_short(claim_by, now)} 前",
         key=f"campaign:{campaign.id}:{role}:{'-'.join(within)}",
         clock=clock,
-        link=f"/tasks?campaign={campaign.id}",
+        link=f"/campaigns/{campaign.id}/my-task",  # the reader's own task (tasks.pages)
         subject=f"campaign:{campaign.id}",
     )

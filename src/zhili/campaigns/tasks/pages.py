@@ -36,6 +36,7 @@ from zhili.matters.definition import MatterDefinition
 from zhili.org.geo import request_locators
 from zhili.org.roles import SUPERVISING_ROLES
 from zhili.web.form_errors import FirstReason, FormErrors, form_errors
+from zhili.web.form_once import FormOnce, run_form
 from zhili.web.i18n import translate
 from zhili.web.templating import renderer
 
@@ -70,6 +71,18 @@ def my_tasks(
         "verifies": view == "above" or actor.is_admin or actor.has_any_role(SUPERVISING_ROLES),
     }
     return renderer(request).render(request, "campaigns/field_tasks.html", context)
+
+
+@router.get("/campaigns/{campaign_id}/my-task")
+def my_campaign_task(campaign_id: IdPath, session: DbSession, actor: PageActor) -> RedirectResponse:
+    """Where a campaign's notice leads (one notice for all its recipients): straight to the reader's task.
+
+    A reader with several tasks in the campaign (two posts), or none, gets their tasks filtered to it.
+    """
+    page = task_queries.list_tasks(session, actor, where=TaskFilter(campaign=campaign_id), limit=1)
+    if page.items and page.next_cursor is None:
+        return _back(page.items[0].id)
+    return RedirectResponse(f"/tasks?campaign={campaign_id}", status_code=303)
 
 
 @router.get("/tasks/export.{file_format}")
@@ -183,8 +196,16 @@ def _back(task_id: int) -> RedirectResponse:
 
 @router.post("/tasks/{task_id}/claim")
 async def claim(request: Request, task_id: IdPath, actor: PageActor, clock: ClockDep) -> Response:
-    """The one-tap 领办 of the list and the task page."""
-    await run_in_write_session(request, lambda s: task_service.claim_task(s, task_id=task_id, actor=actor, clock=clock))
+    """The one-tap 领办 of the list and the task page; a double tap claims once and lands on the task both times."""
+    once = FormOnce.of(await request.form(), request.url.path)
+
+    def write(session: Session) -> None:
+        def claim_it() -> None:
+            task_service.claim_task(session, task_id=task_id, actor=actor, clock=clock)
+
+        run_form(once, session, owner=actor.audit_name, now=clock.now(), action=claim_it)
+
+    await run_in_write_session(request, write)
     return _back(task_id)
 
 
@@ -222,11 +243,15 @@ async def _submit(
     form: FormData,
     write: Callable[[Session], None],
 ) -> Response:
-    """A short form of the task page: its write, then back to the page, or the page again when it is refused."""
+    """A short form of the task page: its write, then back to the page, or the page again when it is refused.
+
+    The same form sent twice (a double tap) writes once and answers the second as the first (`web.form_once`).
+    """
+    once = FormOnce.of(form, request.url.path)
 
     def attempt(session: Session) -> _Refused | None:
         try:
-            write(session)
+            run_form(once, session, owner=actor.audit_name, now=clock.now(), action=lambda: write(session))
         except FORM_REFUSALS as exc:
             return _Refused(name, rolled_back(session, exc))
         return None
@@ -288,17 +313,23 @@ async def report(request: Request, task_id: IdPath, actor: PageActor, clock: Clo
     # Photos kept from an earlier try of this form (shown again with their ids), then the new ones.
     kept = [photo for v in form.getlist("photo_id") if isinstance(v, str) and (photo := id_in(v)) is not None]
 
+    once = FormOnce.of(form, request.url.path)  # a report sent twice (a poor connection) is written once
+
     def attempt(session: Session) -> _Refused | None:
         ids = list(kept)
-        try:
+
+        def write() -> None:
             detail = task_queries.task_detail(session, actor, task_id, now=clock.now())
             definition = _definition(session, matter)
-            ids += [
+            ids.extend(
                 task_photos.attach_task_photo(session, task_id=task_id, data=data, actor=actor, clock=clock).id
                 for data in ready
-            ]
+            )
             body = task_forms.report_from_form(form, photo_ids=ids, checklist=detail.checklist, definition=definition)
             task_service.report_task(session, task_id=task_id, data=body, actor=actor, clock=clock, locators=locators)
+
+        try:
+            run_form(once, session, owner=actor.audit_name, now=clock.now(), action=write)
         except (*FORM_REFUSALS, *media.PHOTO_REFUSALS) as exc:
             return _Refused("report", rolled_back(session, exc), ids)
         return None

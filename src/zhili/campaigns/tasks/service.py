@@ -8,7 +8,6 @@ audit record and the notification land in the same transaction. Each returns the
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from datetime import datetime
 from typing import Literal, Unpack
 
@@ -25,7 +24,7 @@ from zhili.cases.service import report_case
 from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
-from zhili.core.db import DEFER_COMMIT, commit, deferred_commit
+from zhili.core.db import commit, deferred_commit
 from zhili.core.errors import ConflictError, InvalidInputError
 from zhili.notify.service import notify
 from zhili.org.geo import LocatorCache
@@ -231,8 +230,7 @@ def _raise_case(
         attributes=raised.attributes,
         channel="campaign",
     )
-    outer_defers = bool(session.info.get(DEFER_COMMIT))
-    with nullcontext() if outer_defers else deferred_commit(session):
+    with deferred_commit(session):
         case = report_case(session, data=data, actor=actor, clock=clock, locators=locators)
     return case.id
 

@@ -102,9 +102,18 @@ def _notice(wording: _Wording, recipient: int, tasks: Sequence[Overdue]) -> Noti
         title=f"{zh}：{campaign.title}",
         body="\n".join([f"{zh} · {campaign.number} {campaign.title}", head, *lines, ending]),
         key=f"{wording.key}:{recipient}",
-        link=f"/campaigns/{campaign.id}" if wording.to_supervisor else "/tasks",
+        link=_link(wording, tasks),
         subject=f"campaign:{campaign.id}",
     )
+
+
+def _link(wording: _Wording, tasks: Sequence[Overdue]) -> str:
+    """Where the letter leads: a supervisor to the campaign; a holder to their task, or their tasks in it."""
+    if wording.to_supervisor:
+        return f"/campaigns/{wording.campaign.id}"
+    if len(tasks) == 1:
+        return f"/tasks/{tasks[0].task_id}"
+    return f"/tasks?campaign={wording.campaign.id}"
 
 
 @lru_cache(maxsize=64)

@@ -180,7 +180,8 @@
     document.querySelectorAll('tbody[data-which]').forEach((body) => {
       const which = body.dataset.which;
       const compact = body.dataset.compact === 'yes';
-      fetch(config.people + '&which=' + which + '&limit=20', { credentials: 'same-origin' })
+      const limit = body.dataset.limit || '20';  // the big screen shows fewer rows of each list
+      fetch(config.people + '&which=' + which + '&limit=' + limit, { credentials: 'same-origin' })
         .then((response) => (response.ok ? response.json() : null))
         .then((page) => {
           if (!page) return;

@@ -1,0 +1,1 @@
+"""The audit record's pages for administrators: read the chain by filters, and verify it (`/admin/audit`)."""

@@ -1,0 +1,200 @@
+"""How an audit record reads on a page: the action by its label, the entity as a link, before → after by field.
+
+Pure: plain values in, plain values out, in the page's language. A label comes from the message
+catalog where one exists; a field or value without one is shown as data (`is_code`, which the
+template marks `translate="no"`), and a long or nested value is folded as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from zhili.org.roles import role_name
+from zhili.web.i18n import messages, translate
+from zhili.web.labels import local_time, yesno
+
+ACTION_PREFIX = "audit.action."
+AREA_PREFIX = "audit.area."
+FIELD_PREFIX = "audit.field."
+ENTITY_PREFIX = "audit.entity."
+LONG_VALUE = 80
+"""A text longer than this, or any list or mapping, is folded as JSON under a summary."""
+
+# Pages an entity has, by its type: where a record's entity links to.
+ENTITY_PAGES = {
+    "case": "/cases/{id}",
+    "campaign": "/campaigns/{id}",
+    "command_group": "/groups/{id}",
+    "campaign_task": "/tasks/{id}",
+    "matter": "/matters/{id}",
+    "person": "/org/people/{id}",
+}
+# The kinds of entity a filter offers (the others are reached by their records' links).
+ENTITY_TYPES = (
+    "case", "campaign", "campaign_task", "command_group", "command_instruction",
+    "warning", "matter", "account", "person",
+)  # fmt: skip
+# A value by its label: the message prefix of a field's values, for an entity type or any ("").
+VALUE_LABELS = {
+    ("case", "status"): "status",
+    ("", "severity"): "severity",
+    ("command_group", "state"): "group.state",
+    ("command_instruction", "state"): "group.instruction_state",
+    ("campaign_task", "state"): "task_state",
+    ("warning", "verdict"): "verdict",
+}
+# Numbers people use for cases (ZL<year><7-digit id>) and campaigns (SL<year><6-digit id>).
+NUMBERS = (("case", re.compile(r"ZL\d{4}(\d{7})")), ("campaign", re.compile(r"SL\d{4}(\d{6})")))
+# The problems `core.audit.verify` reports, each by its message (`audit.problem.<kind>`), with the seq it names.
+PROBLEMS = (
+    ("missing", re.compile(r"seq (\d+): missing \(next present is (\d+)\)")),
+    ("unlinked", re.compile(r"seq (\d+): does not link")),
+    ("edited", re.compile(r"seq (\d+): content does not match")),
+    ("head", re.compile(r"the chain's head does not match")),
+)
+_IDENTIFIER = re.compile(r"[A-Za-z0-9_.:+-]+")
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One value as the page shows it: text, or JSON folded under a summary (`folded`)."""
+
+    text: str
+    is_code: bool = False
+    folded: str | None = None
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field of a record: its label, and its value before (if recorded) and after."""
+
+    field: str
+    is_code: bool
+    before: Shown | None
+    after: Shown | None
+
+
+def action_label(action: str, language: str = "zh") -> str | None:
+    """An action by its label (`audit.action.<action>`, a case's by its event's label); None when it has none."""
+    keys = [f"{ACTION_PREFIX}{action}"]
+    if action.startswith("case."):
+        keys.append(f"event.{action.removeprefix('case.')}")
+    found = next((key for key in keys if key in messages()), None)
+    return translate(found, language) if found else None
+
+
+def action_choices(language: str = "zh") -> list[tuple[str, list[tuple[str, str]]]]:
+    """The actions a filter offers, by area: every labelled action (and each case event), sorted by label."""
+    actions = {key.removeprefix(ACTION_PREFIX) for key in messages() if key.startswith(ACTION_PREFIX)}
+    actions |= {f"case.{key.removeprefix('event.')}" for key in messages() if key.startswith("event.")}
+    areas: dict[str, list[tuple[str, str]]] = {}
+    for action in actions:
+        areas.setdefault(action.split(".", 1)[0], []).append((action, action_label(action, language) or action))
+    return [
+        (area_label(area, language), sorted(items, key=lambda item: item[1]))
+        for area, items in sorted(areas.items(), key=lambda item: area_label(item[0], language))
+    ]
+
+
+def area_label(area: str, language: str = "zh") -> str:
+    """The part of the product an action belongs to (`case` → 案件)."""
+    key = f"{AREA_PREFIX}{area}"
+    return translate(key, language) if key in messages() else translate(f"{AREA_PREFIX}other", language)
+
+
+def entity_label(entity_type: str, language: str = "zh") -> str | None:
+    """A kind of entity by its label, or None when it has none."""
+    key = f"{ENTITY_PREFIX}{entity_type}"
+    return translate(key, language) if key in messages() else None
+
+
+def entity_link(entity_type: str, entity_id: str) -> str | None:
+    """The page of an entity, where it has one."""
+    page = ENTITY_PAGES.get(entity_type)
+    return page.format(id=entity_id) if page and _IDENTIFIER.fullmatch(entity_id) else None
+
+
+def entity_from_number(text: str) -> tuple[str, str] | None:
+    """A case or campaign number (`ZL20260012546`) as its entity (`case`, `12546`); None for anything else."""
+    for entity_type, pattern in NUMBERS:
+        if found := pattern.fullmatch(text.strip().upper()):
+            return entity_type, str(int(found.group(1)))
+    return None
+
+
+def role_label(role: str, language: str = "zh") -> str | None:
+    """The role an actor acted in, by its name; None for what is not a role (a login's `login`)."""
+    name = role_name(role, language)
+    return None if name == role else name
+
+
+def changes(
+    entity_type: str, before: dict[str, Any] | None, after: dict[str, Any] | None, language: str = "zh"
+) -> list[Change]:
+    """Every field of the record, in order: its label, old → new (old only when `before` names it)."""
+    old, new = before or {}, after or {}
+    fields = sorted(set(old) | set(new))
+    return [
+        Change(
+            field=_field_label(name, language) or name,
+            is_code=_field_label(name, language) is None,
+            before=_shown(entity_type, name, old[name], language) if name in old else None,
+            after=_shown(entity_type, name, new[name], language) if name in new else None,
+        )
+        for name in fields
+    ]
+
+
+def _field_label(name: str, language: str) -> str | None:
+    key = f"{FIELD_PREFIX}{name}"
+    return translate(key, language) if key in messages() else None
+
+
+def _shown(entity_type: str, name: str, value: object, language: str) -> Shown:
+    if value is None or value == "":
+        return Shown("—")
+    if isinstance(value, bool):
+        return Shown(yesno(value, language))
+    if isinstance(value, int | float):
+        return Shown(f"{value:,}" if isinstance(value, int) and abs(value) >= 10_000 else str(value))  # noqa: PLR2004
+    if isinstance(value, str):
+        return _text(entity_type, name, value, language)
+    text = json.dumps(value, ensure_ascii=False, indent=1)
+    return Shown(_summary(value, language), folded=text)
+
+
+def _text(entity_type: str, name: str, value: str, language: str) -> Shown:
+    prefix = VALUE_LABELS.get((entity_type, name)) or VALUE_LABELS.get(("", name))
+    if prefix and f"{prefix}.{value}" in messages():
+        return Shown(translate(f"{prefix}.{value}", language))
+    if name.endswith("_at") and (instant := _instant(value)) is not None:
+        return Shown(local_time(instant, language))
+    if len(value) > LONG_VALUE:
+        return Shown(value[:LONG_VALUE] + "…", folded=value)
+    return Shown(value, is_code=_IDENTIFIER.fullmatch(value) is not None and not value.isdigit())
+
+
+def _instant(value: str) -> datetime | None:
+    try:
+        found = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return found if found.tzinfo is not None else None
+
+
+def _summary(value: object, language: str) -> str:
+    count = len(value) if isinstance(value, list | dict) else 1
+    return translate("audit.items", language).format(n=count)
+
+
+def problem_label(problem: str, language: str = "zh") -> str:
+    """A problem the chain's check found, in the page's language (`seq 5: … edited` → 第 5 条记录被修改)."""
+    for kind, pattern in PROBLEMS:
+        if found := pattern.match(problem):
+            values = dict(enumerate(found.groups()))
+            return translate(f"audit.problem.{kind}", language).format(seq=values.get(0, ""), next=values.get(1, ""))
+    return problem

@@ -1,0 +1,153 @@
+"""Reading the audit record for administrators: a filtered page of records, newest first, and the chain's check.
+
+One query per page (the records, by `seq` descending, with a cursor), plus the lookups that label
+it: the names behind the actors shown, and the logins a name filter matches.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy.orm import Session
+
+from zhili.audit_trail.display import entity_from_number
+from zhili.core import audit
+from zhili.core.actor_names import actor_names, actors_named
+from zhili.core.audit import AuditRecord
+from zhili.core.auth import Actor
+from zhili.core.local_time import LOCAL_ZONE
+from zhili.core.pagination import Key, Page, decode_cursor, encode_cursor
+from zhili.web.i18n import messages, translate
+
+SYSTEM_PREFIX = "system:"
+ACTOR_LABEL_PREFIX = "actor."
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What an administrator narrows the record to; every part is optional."""
+
+    action: str | None = None
+    actor: str | None = None  # a name as the page shows it: a person's, a login's, or the system's label
+    entity_type: str | None = None
+    entity_id: str | None = None  # an id, or a case or campaign number
+    since: date | None = None  # local dates, both included
+    until: date | None = None
+
+    @property
+    def is_set(self) -> bool:
+        """True when any part narrows the record."""
+        return any(value not in (None, "") for value in vars(self).values())
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    """One record as the page lists it: the stored fields, before and after read back from JSON."""
+
+    seq: int
+    at: datetime
+    actor: str
+    role: str
+    action: str
+    entity_type: str
+    entity_id: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    request_id: str | None
+
+
+@dataclass
+class AuditPage:
+    """A page of the record, and the names of the people who acted on it."""
+
+    page: Page[AuditLine]
+    actor_names: dict[str, str] = field(default_factory=dict)
+
+
+def list_records(
+    session: Session, actor: Actor, where: AuditFilter, *, cursor: str | None = None, limit: int = 50
+) -> AuditPage:
+    """Audit records, newest first, narrowed by `where` (administrators only)."""
+    actor.require_admin("read the audit record")
+    stmt = select(AuditRecord).where(*_conditions(session, where))
+    if cursor is not None:
+        (before,) = decode_cursor(cursor, (Key.INT,))
+        stmt = stmt.where(AuditRecord.seq < before)
+    rows = list(session.scalars(stmt.order_by(AuditRecord.seq.desc()).limit(limit + 1)))
+    lines = [_line(row) for row in rows[:limit]]
+    next_cursor = encode_cursor([lines[-1].seq]) if len(rows) > limit else None
+    page = Page[AuditLine](items=lines, next_cursor=next_cursor)
+    return AuditPage(page=page, actor_names=actor_names(session, {line.actor for line in lines}))
+
+
+def verify_chain(session: Session, actor: Actor) -> audit.VerifyReport:
+    """Walk the whole chain, as `zhili audit verify` does (administrators only); a read, recorded nowhere."""
+    actor.require_admin("verify the audit record")
+    return audit.verify(session)
+
+
+def _conditions(session: Session, where: AuditFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if where.action:
+        conditions.append(AuditRecord.action == where.action)
+    if where.actor:
+        conditions.append(_actor_condition(session, where.actor.strip()))
+    entity = entity_from_number(where.entity_id) if where.entity_id else None
+    entity_type, entity_id = entity or (where.entity_type, where.entity_id and where.entity_id.strip())
+    if entity_type:
+        conditions.append(AuditRecord.entity_type == entity_type)
+    if entity_id:
+        conditions.append(AuditRecord.entity_id == entity_id)
+    if where.since is not None:
+        conditions.append(AuditRecord.at >= _local_midnight(where.since))
+    if where.until is not None:
+        conditions.append(AuditRecord.at < _local_midnight(where.until + timedelta(days=1)))
+    return conditions
+
+
+def _actor_condition(session: Session, name: str) -> ColumnElement[bool]:
+    """Records by the logins whose name holds `name`, by a person so named, or by a system actor so labelled."""
+    keys = actors_named(session, name)
+    systems = [
+        key.removeprefix(ACTOR_LABEL_PREFIX)
+        for key in messages()
+        if key.startswith(ACTOR_LABEL_PREFIX)
+        and any(name.casefold() in translate(key, language).casefold() for language in ("zh", "en"))
+    ]
+    keys += [*systems, *(f"{SYSTEM_PREFIX}{system}" for system in systems)]
+    named_person = AuditRecord.actor.like(f"person:%:%{_escaped(name)}%", escape="\\")
+    return or_(AuditRecord.actor.in_(keys), named_person) if keys else or_(named_person, false())
+
+
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=LOCAL_ZONE)
+
+
+def _line(row: AuditRecord) -> AuditLine:
+    return AuditLine(
+        seq=row.seq,
+        at=row.at,
+        actor=row.actor,
+        role=row.role,
+        action=row.action,
+        entity_type=row.entity_type,
+        entity_id=row.entity_id,
+        before=_mapping(row.before),
+        after=_mapping(row.after),
+        request_id=row.request_id,
+    )
+
+
+def _mapping(raw: str | None) -> dict[str, Any] | None:
+    if raw is None:
+        return None
+    value = json.loads(raw)
+    return value if isinstance(value, dict) else {"value": value}

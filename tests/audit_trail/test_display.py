@@ -1,0 +1,51 @@
+"""How a record reads: numbers to entities, problems and changes by their labels (no database)."""
+
+from __future__ import annotations
+
+from zhili.audit_trail import display
+
+
+def test_case_and_campaign_numbers_name_their_entities() -> None:
+    assert display.entity_from_number("ZL20260012546") == ("case", "12546")
+    assert display.entity_from_number(" sl2026000001 ") == ("campaign", "1")
+    assert display.entity_from_number("12546") is None
+
+
+def test_entities_link_to_their_pages_where_they_have_one() -> None:
+    assert display.entity_link("case", "7") == "/cases/7"
+    assert display.entity_link("command_group", "3") == "/groups/3"
+    assert display.entity_link("account", "3") is None
+
+
+def test_actions_are_labelled_a_cases_by_its_event() -> None:
+    assert display.action_label("command_group.open") == "建立指挥群"
+    assert display.action_label("command_group.open", "en") == "Command group opened"
+    assert display.action_label("case.accept") == "受理"
+    assert display.action_label("no.such.action") is None
+
+
+def test_the_checks_problems_are_said_in_the_pages_language() -> None:
+    edited = "seq 5: content does not match its hash; the row was edited"
+    assert display.problem_label(edited) == "第 5 条记录的内容与其哈希值不符：记录被修改"
+    missing = "seq 4: missing (next present is 6); rows were deleted"
+    assert display.problem_label(missing, "en") == "Record 4 is missing (the next present is 6): records were deleted"
+
+
+def test_changes_show_labels_local_times_and_fold_long_values() -> None:
+    found = display.changes(
+        "case",
+        {"status": "reported"},
+        {"status": "accepted", "deadline_at": "2026-12-05T02:00:00+00:00", "events": [1, 2], "odd_field": "x_y"},
+    )
+    by_field = {change.field: change for change in found}
+    assert by_field["状态"].before == display.Shown("已上报")
+    assert by_field["状态"].after == display.Shown("已受理")
+    assert by_field["期限"].after == display.Shown("2026-12-05 10:00")
+    assert by_field["经过"].after is not None
+    assert by_field["经过"].after.folded is not None
+    assert by_field["odd_field"].is_code
+
+
+def test_a_role_is_named_and_what_is_not_a_role_is_not_shown() -> None:
+    assert display.role_label("grid_worker") == "网格员"
+    assert display.role_label("login") is None

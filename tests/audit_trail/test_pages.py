@@ -1,0 +1,133 @@
+"""The audit record page: administrators read the chain by filters, page through it and verify it; nobody else."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from tests.campaigns.task_helpers import actor_of
+from zhili.core.actor_names import actor_names
+from zhili.core.audit import AuditRecord
+from zhili.core.local_time import LOCAL_ZONE
+from zhili.workbench.menu import menu_for
+
+HTML = {"accept": "text/html"}
+SEQ = re.compile(r'<td class="card-head">#(\d+)</td>')
+
+
+def seqs(page: str) -> list[int]:
+    return [int(found) for found in SEQ.findall(page)]
+
+
+def test_the_record_is_listed_newest_first_by_label_and_local_time(api: Any, session: Session) -> None:
+    api.login("admin")  # the login is recorded too
+    newest = session.scalar(select(func.max(AuditRecord.seq)))
+    page = api.get("/admin/audit", headers=HTML)
+    assert page.status_code == 200
+    shown = seqs(page.text)
+    assert shown[0] == newest
+    assert shown == sorted(shown, reverse=True)
+    assert len(shown) == 50
+    assert "操作记录" in page.text
+    assert "account:" not in page.text  # people by name
+    assert "+00:00" not in page.text  # local times
+
+
+def test_the_pages_follow_on_without_a_gap(api: Any) -> None:
+    first = api.login("admin").get("/admin/audit", headers=HTML).text
+    link = re.search(r'href="(/admin/audit\?[^"]*cursor=[^"]+)" id="audit-next"', first)
+    assert link is not None
+    second = api.get(link.group(1).replace("&amp;", "&"), headers=HTML).text
+    assert seqs(second)[0] == seqs(first)[-1] - 1
+
+
+def test_filters_narrow_by_action_actor_entity_and_local_dates(api: Any, session: Session) -> None:
+    api.login("admin")
+    opened = session.scalars(select(AuditRecord).where(AuditRecord.action == "command_group.open")).all()
+    page = api.get("/admin/audit?action=command_group.open", headers=HTML).text
+    assert sorted(seqs(page)) == sorted(r.seq for r in opened)
+    assert "建立指挥群" in page
+    assert '<option value="command_group.open" selected>' in page
+    # by the name the page shows
+    record = opened[0]
+    name = actor_names(session, [record.actor])[record.actor]
+    by_name = seqs(api.get(f"/admin/audit?who={name}", headers=HTML).text)
+    assert record.seq in by_name
+    mine = session.scalars(select(AuditRecord.seq).where(AuditRecord.actor == record.actor)).all()
+    assert set(by_name) <= set(mine)
+    # by entity, with a link to its page
+    by_group = api.get(f"/admin/audit?entity_type=command_group&entity={record.entity_id}", headers=HTML).text
+    assert record.seq in seqs(by_group)
+    assert f'href="/groups/{record.entity_id}"' in by_group
+    # by local dates: the day of the record holds it, the day after does not
+    day = record.at.astimezone(LOCAL_ZONE).date()
+    assert record.seq in seqs(
+        api.get(f"/admin/audit?action=command_group.open&since={day}&until={day}", headers=HTML).text
+    )
+    later = day.fromordinal(day.toordinal() + 1)
+    assert seqs(api.get(f"/admin/audit?action=command_group.open&since={later}", headers=HTML).text) == []
+
+
+def test_a_case_is_found_by_its_number(api: Any, session: Session) -> None:
+    record = session.scalars(select(AuditRecord).where(AuditRecord.action == "case.reported").limit(1)).one()
+    number = (record.after or "").split('"number":"')[1].split('"')[0]
+    page = api.login("admin").get(f"/admin/audit?entity={number}", headers=HTML).text
+    assert record.seq in seqs(page)
+    assert f'href="/cases/{record.entity_id}"' in page
+    assert "案件上报" in page
+
+
+def test_a_wrong_date_is_shown_beside_its_field_and_kept(api: Any) -> None:
+    page = api.login("admin").get("/admin/audit?since=2026-13-01&who=abc", headers=HTML)
+    assert page.status_code == 422
+    assert 'id="error-since"' in page.text
+    assert 'value="2026-13-01"' in page.text
+    assert 'value="abc"' in page.text
+
+
+def test_verifying_an_intact_chain_counts_its_records(api: Any, session: Session) -> None:
+    api.login("admin")  # the login is recorded too
+    count = session.scalar(select(func.count()).select_from(AuditRecord))
+    page = api.client.post("/admin/audit/verify", data={"csrf_token": api.csrf}, headers=HTML)
+    assert page.status_code == 200
+    assert f"审计链完整：已核对 {count:,} 条记录" in page.text
+    # a read: the check is recorded nowhere (as the CLI's)
+    assert session.scalar(select(func.count()).select_from(AuditRecord)) == count
+
+
+def test_verifying_finds_a_record_edited_behind_the_app(api: Any, session: Session) -> None:
+    edited = session.scalar(select(func.max(AuditRecord.seq))) - 3  # type: ignore[operator]
+    session.execute(update(AuditRecord).where(AuditRecord.seq == edited).values(actor="system:nobody"))
+    session.commit()
+    page = api.login("admin").client.post("/admin/audit/verify", data={"csrf_token": api.csrf}, headers=HTML)
+    assert page.status_code == 200
+    assert "审计链已被破坏" in page.text
+    assert f"第 {edited} 条记录的内容与其哈希值不符：记录被修改" in page.text
+
+
+def test_the_check_needs_the_forms_token(api: Any) -> None:
+    assert api.login("admin").client.post("/admin/audit/verify", data={}, headers=HTML).status_code == 403
+
+
+@pytest.mark.parametrize("username", ["kc-centre", "gridworker", "kc-traffic"])
+def test_nobody_but_an_administrator_reads_or_verifies_the_record(api: Any, username: str) -> None:
+    api.login(username)
+    assert api.get("/admin/audit", headers=HTML).status_code == 403
+    assert api.client.post("/admin/audit/verify", data={"csrf_token": api.csrf}, headers=HTML).status_code == 403
+
+
+def test_the_page_speaks_english(api: Any) -> None:
+    page = api.login("admin").get("/admin/audit?action=command_group.open&lang=en", headers=HTML).text
+    assert "Audit record" in page
+    assert "Verify the chain" in page
+    assert "Command group opened" in page
+    assert "建立指挥群" not in page
+
+
+def test_only_administrators_find_the_audit_record_in_their_menu(session: Session) -> None:
+    assert "/admin/audit" in {i.href for i in menu_for(actor_of(session, "admin"))}
+    assert "/admin/audit" not in {i.href for i in menu_for(actor_of(session, "kc-centre"))}

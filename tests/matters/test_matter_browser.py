@@ -1,0 +1,19 @@
+"""Headless Chromium: a matter's page fits a phone, every table wrapped to the screen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.early_warning.test_browser import PHONE, _login
+
+
+def test_a_matters_tables_fit_a_phone_without_a_sideways_scroll(browser: Any, server: str) -> None:
+    page = _login(browser, server, "kc-centre", PHONE, home=False)
+    page.goto(f"{server}/matters/wage_arrears")
+    hidden = page.evaluate(
+        "() => Object.fromEntries([...document.querySelectorAll('table')]"
+        ".map((t) => [t.id, t.scrollWidth - t.clientWidth]))"
+    )
+    assert set(hidden) >= {"assignment", "limits", "escalation", "attributes", "versions"}
+    assert all(width <= 1 for width in hidden.values()), hidden
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
