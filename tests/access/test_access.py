@@ -34,6 +34,8 @@ def test_wrong_password_is_refused_without_a_session(app_client: TestClient, ses
     )
     assert response.status_code == 401
     assert "用户名或密码错误" in response.text
+    assert 'name="username" autocomplete="username" required value="huzhen">' in response.text  # kept, to retry
+    assert "wrong-password" not in response.text  # the password never comes back
     assert "zhili_session" not in response.cookies
     assert session.query(LoginSession).count() == before
 

@@ -35,6 +35,11 @@ def test_the_centre_dispatches_from_the_form_and_sees_the_campaign(api: Any, ses
     assert detail.status_code == 200
     assert "561" in detail.text
     assert session.scalar(select(func.count()).select_from(Campaign)) == before + 1
+    close = f'action="{response.headers["location"]}/close"'
+    assert close in detail.text  # the level that dispatched it may end it
+    seen_by_a_grid_head = api.login("gridhead").get(response.headers["location"])
+    assert seen_by_a_grid_head.status_code == 200
+    assert close not in seen_by_a_grid_head.text  # a recipient reads it, and is offered no button refused to them
 
 
 def test_a_cascade_is_forwarded_from_the_campaign_page(api: Any) -> None:

@@ -42,3 +42,32 @@ def test_a_party_member_claims_and_reports_from_the_phone(browser: Any, server: 
             close_campaign(
                 session, campaign_id=campaign.id, actor=system_actor("test"), clock=FrozenClock(SystemClock().now())
             )
+
+
+def test_choosing_a_matter_to_raise_keeps_the_report_typed(browser: Any, server: str, sqlite_world: World) -> None:
+    # 发现险情: the matter's fields come into the form where it stands; the report typed above is not lost.
+    with Session(sqlite_world.engine, expire_on_commit=False) as session:
+        campaign = dispatch_typhoon(session, SystemClock())
+        task = task_of(session, campaign, "gridhead")
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        log_in_context(context, server, "gridhead")
+        page = context.new_page()
+        page.goto(f"{server}/tasks")
+        page.locator(f"form[action='/tasks/{task.id}/claim'] button").click()
+        page.goto(f"{server}/tasks/{task.id}")
+        page.fill("#report-form textarea[name=text]", "巡查发现广告牌松动")
+        page.fill("#report-form input[name=lon]", "119.17")
+        page.select_option("#report-form select[name=matter]", "road_safety_hazard")
+        page.wait_for_selector("#raise-case [name='attr.hazard_type']")
+        assert page.url.endswith(f"/tasks/{task.id}")  # no page load
+        assert page.input_value("#report-form textarea[name=text]") == "巡查发现广告牌松动"
+        assert page.input_value("#report-form input[name=lon]") == "119.17"
+        page.select_option("#report-form select[name=matter]", "")
+        page.wait_for_selector("#raise-case", state="detached")
+    finally:
+        context.close()
+        with Session(sqlite_world.engine) as session:
+            close_campaign(
+                session, campaign_id=campaign.id, actor=system_actor("test"), clock=FrozenClock(SystemClock().now())
+            )

@@ -32,6 +32,9 @@ def test_the_list_claims_in_one_tap_and_the_page_opens_read(api: Api, session: S
     assert "我的任务" in listing.text
     assert f'action="/tasks/{task.id}/claim"' in listing.text
     assert 'href="/tasks"' in listing.text  # the nav entry 任务
+    assert "view=above" not in listing.text  # a party member verifies nobody's tasks: no 待我核验 tab
+    assert 'href="/tasks?view=above&amp;state=reported"' in api.login("gridhead").get("/tasks", headers=HTML).text
+    api.login("partymember")
     claimed = post(api, f"/tasks/{task.id}/claim")
     assert claimed.status_code == 303
     assert claimed.headers["location"] == f"/tasks/{task.id}"
@@ -173,6 +176,9 @@ def test_a_decline_of_blanks_is_shown_again_with_the_reason_by_its_input(
     text = shown.text
     assert 'id="decline-form"' in text  # the task page again, not the bare error page
     assert 'data-form="decline" data-field="reason">必填</span>' in text
+    # The page opens at the reason (focused, so a phone scrolls to it), not at the top, and only there.
+    assert '<span class="field-error" role="alert" id="refused" tabindex="-1" autofocus data-form="decline"' in text
+    assert text.count("autofocus") == 1
     assert "<details open><summary>" in text  # the folded decline form is open to show why
     assert 'value="   "' in text  # what was typed is kept
     assert 'data-form="return"' not in text
@@ -209,6 +215,14 @@ def test_a_return_without_a_reason_is_shown_again_with_the_reason_by_its_input(
     assert state(api, task) == "reported"
     assert post(api, f"/tasks/{task.id}/return", {"reason": "照片不清"}).status_code == 303
     assert state(api, task) == "claimed"
+    # Returned to the grid head: the report fills the form again, to mend rather than retype.
+    again = api.login("gridhead").get(f"/tasks/{task.id}", headers=HTML).text
+    assert "退回理由" in again
+    report_form = again.split('id="report-form"', 1)[1].split("</form>", 1)[0]
+    assert '<textarea name="text" rows="3" required>已巡查</textarea>' in report_form
+    assert f'name="lon" inputmode="decimal" value="{point["lon"]}"' in report_form
+    assert '<input type="hidden" name="photo_id"' in report_form
+    assert "autofocus" not in again
 
 
 def test_the_checklist_and_a_raised_case_from_the_page(api: Api, session: Session, clock: FrozenClock) -> None:
@@ -218,6 +232,12 @@ def test_the_checklist_and_a_raised_case_from_the_page(api: Api, session: Sessio
     page = api.get(f"/tasks/{task.id}?matter=road_safety_hazard", headers=HTML)
     assert 'id="raise-case"' in page.text
     assert 'name="attr.hazard_type"' in page.text
+    # The matter is chosen inside the report form; its fields come alone, to be put in place (htmx).
+    fields = api.get(f"/tasks/{task.id}/raise-case?matter=road_safety_hazard", headers=HTML)
+    assert fields.status_code == 200
+    assert 'name="attr.hazard_type"' in fields.text
+    assert "<html" not in fields.text
+    assert 'id="raise-case"' not in api.get(f"/tasks/{task.id}/raise-case?matter=", headers=HTML).text
     point = point_in(session, task.division_code)
     form = {
         "text": "发现倒树",

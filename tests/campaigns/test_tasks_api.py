@@ -19,6 +19,11 @@ from tests.conftest import Api
 from zhili.campaigns.models import Campaign, CampaignTask
 from zhili.cases.models import Case
 from zhili.core.clock import FrozenClock
+from zhili.org.models import Division
+
+
+def _division_name(session: Session, code: str) -> str:
+    return str(session.scalars(select(Division.name).where(Division.code == code)).one())
 
 
 def send(api: Api, task: CampaignTask, action: str, **body: Any) -> Any:
@@ -229,7 +234,23 @@ def test_the_level_above_is_told_a_report_waits_for_verification(
     api.login("gridhead")
     items = api.get("/api/v1/inbox", params={"limit": 200}).json()["items"]
     waiting = [
-        item for item in items if item["topic"] == "campaign.task.reported" and item["link"] == f"/tasks/{task.id}"
+        item
+        for item in items
+        if item["topic"] == "campaign.task.reported" and item["link"] == f"/tasks/{task.id}#the-report"
     ]
     assert len(waiting) == 1
     assert waiting[0]["title"].startswith("待核验")
+    assert waiting[0]["body"].startswith("吴林 · ")  # who, of the 20 a grid head answers for, and where
+    assert waiting[0]["body"].endswith("12户已提醒")
+
+
+def test_the_level_above_is_told_a_task_was_declined_and_why(api: Api, session: Session, clock: FrozenClock) -> None:
+    # The level above is the one to find someone else: it learns at once, with the reason.
+    _campaign, task, _head_task = campaign_and_tasks(session, clock)
+    assert send(api.login("partymember"), task, "decline", reason="住院中，无法走访").status_code == 200
+    items = api.login("gridhead").get("/api/v1/inbox", params={"limit": 200}).json()["items"]
+    declined = [item for item in items if item["topic"] == "campaign.task.declined"]
+    assert len(declined) == 1
+    assert declined[0]["title"].startswith("拒领：")
+    assert declined[0]["body"] == f"吴林 · {_division_name(session, task.division_code)}\n拒领理由：住院中，无法走访"
+    assert declined[0]["link"] == f"/tasks/{task.id}"

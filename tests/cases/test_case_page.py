@@ -171,6 +171,21 @@ def test_help_to_a_unit_not_offered_is_refused_on_the_page(api: Any, session: Se
     assert 'value="请协助"' in form
 
 
+def test_the_reply_form_says_the_evidence_the_matter_asks_up_front(
+    api: Any, session: Session, clock: FrozenClock
+) -> None:
+    # Illegal parking closes on a photo, a GPS fix and a text: the handler reads it before sending, starred.
+    case = handled_case(api, session, clock)
+    page = api.login("kc-traffic").get(f"/cases/{case['id']}", headers=HTML).text
+    form = page.split('data-command="reply"', 1)[1].split("</form>", 1)[0]
+    assert 'data-needed="photo gps text"' in form
+    assert "办结须提供：照片、定位、文字说明" in form
+    assert "照片 * <input" in form
+    assert "文书 <input" in form  # not asked
+    actions = page.split('id="actions"', 1)[1]
+    assert actions.index('data-command="reply"') < actions.index('data-command="escalate"')  # the reply first
+
+
 def test_a_reply_command_refused_for_missing_evidence_keeps_the_text(
     api: Any, session: Session, clock: FrozenClock
 ) -> None:
@@ -192,6 +207,9 @@ def test_a_reply_command_refused_for_missing_evidence_keeps_the_text(
     assert "4 小时" in page.split('id="pending-extension"', 1)[1].split("</p>", 1)[0]
     assert 'data-command="approve_extension"' in page
     assert 'data-command="refuse_extension"' in page
+    assert command(api, api.get(f"/api/v1/cases/{case['id']}").json(), "approve_extension")
+    badge = api.login("kc-traffic").get(f"/cases/{case['id']}", headers=HTML).text.split('id="phase"', 1)[1]
+    assert "时限 4 小时（已延期 4 小时）" in badge.split("</span>", 1)[0]  # the due time a day on, explained
 
 
 def test_the_level_above_decides_the_lead_from_the_page(api: Any, session: Session) -> None:

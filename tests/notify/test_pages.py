@@ -61,9 +61,19 @@ def test_preferences_page_saves_and_shows_mistakes(api: Api) -> None:
     saved = api.client.post("/inbox/preferences", data=form, follow_redirects=False)
     assert (saved.status_code, saved.headers["location"]) == (303, "/inbox/preferences?saved=1")
     assert api.get("/api/v1/notify/preferences").json()[1]["quiet_start"] == "22:00"
-    wrong = api.client.post("/inbox/preferences", data={**form, "sms_quiet_end": ""}, headers=HTML)
+    # Refused: the page in its language, each reason by its input, what was typed kept (not what is on record).
+    wrong = api.client.post(
+        "/inbox/preferences", data={**form, "sms_quiet_start": "21:30", "sms_quiet_end": ""}, headers=HTML
+    )
     assert wrong.status_code == 422
-    assert "quiet_start and quiet_end go together" in wrong.text
+    assert "quiet" not in wrong.text.split('id="errors"', 1)[1].split("</div>", 1)[0]  # no code, no English
+    assert 'data-field="sms_quiet_end">请同时填写开始和结束时间，且二者不同</span>' in wrong.text
+    assert 'name="sms_quiet_start" value="21:30"' in wrong.text
+    malformed = api.client.post("/inbox/preferences", data={**form, "email_quiet_start": "25:99"}, headers=HTML)
+    assert malformed.status_code == 422
+    assert 'data-field="email_quiet_start">格式不正确</span>' in malformed.text
+    assert 'name="email_quiet_start" value="25:99"' in malformed.text
+    assert api.get("/api/v1/notify/preferences").json()[1]["quiet_start"] == "22:00"  # nothing saved
 
 
 def test_the_delivery_log_pages_are_for_administrators(api: Api, session: Session, clock: FrozenClock) -> None:

@@ -106,6 +106,10 @@ class TestGridWorker:
         response = api.get("/api/v1/org/locate", params={"lon": 119.17, "lat": 29.03})
         assert response.status_code == 404
         assert "outside your area" in response.json()["detail"]
+        assert response.json()["outside"] == "area"  # in a county all the same: a report may go there
+        at_sea = api.get("/api/v1/org/locate", params={"lon": 123.5, "lat": 27.0})
+        assert at_sea.status_code == 404
+        assert at_sea.json()["outside"] == "counties"
 
 
 class TestTownship:

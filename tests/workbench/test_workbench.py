@@ -55,6 +55,8 @@ def _case_ids(session: Session, actor: Actor, now: datetime) -> dict[str, set[in
             found["accept"].add(case.id)
         if case.status == CaseStatus.DISPATCHED and Party.LEAD in parties:
             found["sign"].add(case.id)
+        if case.status in {CaseStatus.SIGNED, CaseStatus.IN_PROGRESS, CaseStatus.REOPENED} and Party.LEAD in parties:
+            found["handle"].add(case.id)
         if case.status == CaseStatus.FEEDBACK and parties & {Party.ORIGINATOR, Party.DISPATCHER}:
             found["verify"].add(case.id)
         if is_open and case.id in waiting:
@@ -68,10 +70,11 @@ def _case_ids(session: Session, actor: Actor, now: datetime) -> dict[str, set[in
 
 
 def _task_counts(session: Session, actor: Actor) -> dict[str, int]:
-    """Unclaimed tasks, mine and those I answer for, and those reported to me, by the pure `parties_of` rule."""
+    """Unclaimed tasks (mine, those I answer for), mine claimed not reported, those reported to me: `parties_of`."""
     reach = load_reach(session, actor)
-    counts = {"unclaimed_mine": 0, "unclaimed_above": 0, "verify_tasks": 0}
-    for task in session.scalars(select(CampaignTask).where(CampaignTask.state.in_(("notified", "read", "reported")))):
+    counts = {"unclaimed_mine": 0, "unclaimed_above": 0, "verify_tasks": 0, "unreported_mine": 0}
+    states = ("notified", "read", "claimed", "reported")
+    for task in session.scalars(select(CampaignTask).where(CampaignTask.state.in_(states))):
         parties = lifecycle.parties_of(
             reach,
             person_id=task.person_id,
@@ -80,6 +83,8 @@ def _task_counts(session: Session, actor: Actor) -> dict[str, int]:
         )
         if task.state == "reported":
             counts["verify_tasks"] += lifecycle.TaskParty.ABOVE in parties
+        elif task.state == "claimed":
+            counts["unreported_mine"] += lifecycle.TaskParty.RECIPIENT in parties
         elif lifecycle.TaskParty.RECIPIENT in parties:
             counts["unclaimed_mine"] += 1
         elif lifecycle.TaskParty.ABOVE in parties:
@@ -121,6 +126,8 @@ def test_every_tile_counts_what_the_database_holds_and_its_link_lists_those_rows
     _loop_in_several_states(api, session)
     typhoon = dispatch_typhoon(session, clock)
     task_of(session, typhoon, "partymember").state = TaskState.REPORTED  # answered: waits for the level above
+    again = dispatch_typhoon(session, clock)  # a second campaign, claimed: the report waits for the grid head
+    task_of(session, again, "gridhead").state = TaskState.CLAIMED
     session.flush()
     now, seen = clock.now(), set()
     for username in LOGINS:
@@ -149,7 +156,17 @@ def test_every_tile_counts_what_the_database_holds_and_its_link_lists_those_rows
         assert not hidden, f"{username} has work the workbench hides: {hidden}"
     # Every kind of tile is exercised with a non-zero count somewhere (overdue cases are covered by the queue tests:
     # whether a demo login has one depends on the demo's clock).
-    assert {"accept", "sign", "verify", "unclaimed_mine", "unclaimed_above", "verify_tasks"} <= seen
+    tiles = {
+        "accept",
+        "sign",
+        "handle",
+        "verify",
+        "unclaimed_mine",
+        "unclaimed_above",
+        "verify_tasks",
+        "unreported_mine",
+    }
+    assert tiles <= seen
 
 
 def test_help_requests_count_for_the_unit_asked(api: Any, session: Session, clock: FrozenClock) -> None:
@@ -166,15 +183,20 @@ def test_help_requests_count_for_the_unit_asked(api: Any, session: Session, cloc
     expected = _case_ids(session, staff, clock.now())
     assert counts["help"] == len(expected["help"]) >= 1
     assert counts["sign"] == len(expected["sign"])
+    assert counts["handle"] == len(expected["handle"])
 
 
 @pytest.mark.parametrize(
     ("username", "shown", "not_shown"),
     [
-        ("partymember", {"unclaimed_mine", "verify", "overdue"}, {"accept", "sign", "help"}),
-        ("gridworker", {"unclaimed_mine", "verify"}, {"accept", "sign", "help"}),
-        ("kc-traffic", {"sign", "help", "overdue"}, {"accept", "unclaimed_mine"}),
-        ("kc-centre", {"accept", "verify", "unclaimed_above"}, {"sign", "help", "unclaimed_mine"}),
+        (
+            "partymember",
+            {"unclaimed_mine", "unreported_mine", "verify", "overdue"},
+            {"accept", "sign", "handle", "help"},
+        ),
+        ("gridworker", {"unclaimed_mine", "verify"}, {"accept", "sign", "handle", "help"}),
+        ("kc-traffic", {"sign", "handle", "help", "overdue"}, {"accept", "unclaimed_mine", "unreported_mine"}),
+        ("kc-centre", {"accept", "verify", "unclaimed_above"}, {"sign", "handle", "help", "unclaimed_mine"}),
     ],
 )
 def test_only_the_tiles_of_the_role(api: Any, username: str, shown: set[str], not_shown: set[str]) -> None:

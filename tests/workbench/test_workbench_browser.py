@@ -141,3 +141,18 @@ def test_a_village_cadre_reads_the_people_of_their_village_as_cards_on_a_phone(b
     assert box["x"] + box["width"] <= PHONE["width"]  # the phone numbers too: nothing to swipe sideways
     assert page.locator("#people tbody tr td.card-light a[href^='tel:']").count() > 0
     page.context.close()
+
+
+def test_the_tab_labels_fit_a_narrow_phone_in_english(browser: Any, server: str) -> None:
+    # Six tabs on 360 px, five with 督办: no English label is cut off (the active one is bold).
+    for username in ("gridhead", "kc-traffic"):
+        page = _login(browser, server, username, {"width": 360, "height": 740})
+        for path in ("/?lang=en", "/supervision?lang=en" if username == "kc-traffic" else "/tasks?lang=en"):
+            page.goto(f"{server}{path}")
+            cut = page.eval_on_selector_all(
+                "nav.tabbar > a, nav.tabbar summary",
+                "tabs => tabs.filter(t => t.scrollWidth > t.clientWidth).map(t => t.textContent.trim())",
+            )
+            assert cut == [], f"{username} {path}: {cut}"
+        page.goto(f"{server}/?lang=zh")
+        page.context.close()

@@ -30,11 +30,13 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def _login_page(request: Request, *, error: str | None, next_path: str, status_code: int = 200) -> Response:
+def _login_page(
+    request: Request, *, error: str | None, next_path: str, status_code: int = 200, username: str = ""
+) -> Response:
+    """The form; a refused login keeps the username typed (never the password) and asks for the password again."""
     token = secrets.token_urlsafe(32)
-    response = renderer(request).render(
-        request, "access/login.html", {"error": error, "next": next_path, "login_csrf": token}, status_code=status_code
-    )
+    context = {"error": error, "next": next_path, "login_csrf": token, "username": username}
+    response = renderer(request).render(request, "access/login.html", context, status_code=status_code)
     response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", max_age=3600)
     return response
 
@@ -66,7 +68,9 @@ def login(
             session, username=username.strip(), password=password, client=client, clock=clock
         )
     except NotAuthenticatedError:
-        return _login_page(request, error="login.failed", next_path=_safe_next(next), status_code=401)
+        return _login_page(
+            request, error="login.failed", next_path=_safe_next(next), status_code=401, username=username.strip()
+        )
     opened = service.open_session(
         session,
         account=account,

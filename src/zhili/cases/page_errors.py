@@ -43,24 +43,6 @@ _FIELDS = frozenset(
 
 
 @dataclass(slots=True)
-class FirstReason:
-    """Where a refused form's page opens: at the first reason it shows, one per rendering of the page.
-
-    A refused form is answered with the case page again, at the form's address; the page opens at
-    that reason (`id="refused"`, focused: on a phone, not at the top). The templates ask `take` as they
-    show each reason, in the page's order, so only the first is told yes. A page that says the
-    refusal at the top (`taken` from the start) or has none answers no to all.
-    """
-
-    taken: bool = False
-
-    def take(self) -> bool:
-        """Whether the reason shown now is the one the page opens at."""
-        first, self.taken = not self.taken, True
-        return first
-
-
-@dataclass(slots=True)
 class FailedForm:
     """The form that was refused (by its id on the page), what was typed, and the reasons by field."""
 

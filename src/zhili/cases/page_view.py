@@ -70,6 +70,7 @@ class CasePage:
     channel: str
     attributes: list[tuple[str, str]]
     limit: str
+    extension: str
     reporter_name: str | None
     reporter_phone: str | None
     may_see_reporter: bool
@@ -95,6 +96,8 @@ class CasePage:
     # The rating review form (回访复核): a rated case not yet reviewed, for those who supervise it.
     may_review_rating: bool = False
     duplicates: list[Duplicate] = field(default_factory=list)
+    # The evidence the matter asks of a reply before the case may close (the reply form says it up front).
+    evidence_to_close: tuple[str, ...] = ()
 
 
 def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, lang: str) -> CasePage:
@@ -118,6 +121,8 @@ def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, la
         channel=words.t(f"casepage.channel.{detail.channel}"),
         attributes=words.attributes(definition, detail.attributes),
         limit=words.limit(case.phase_limit_amount, case.phase_limit_unit),
+        # An extension granted to the lead is added to its handling limit: said beside it, or the due time puzzles.
+        extension=words.limit(case.granted_extension_hours, "hours") if detail.phase == "handle" else "",
         reporter_name=(case.reporter_name or reported_by) if may_see_reporter else None,
         reporter_phone=case.reporter_phone if may_see_reporter else None,
         may_see_reporter=may_see_reporter,
@@ -135,6 +140,7 @@ def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, la
         map_data=_map_data(session, detail, reply, words),
         photo_ids=[p.id for p in detail.photos],
         duplicates=_duplicates(session, detail.probable_duplicates),
+        evidence_to_close=tuple(kind.value for kind in definition.evidence_to_close),
         may_review_rating=rating_review.may_review(
             detail.status, detail.my_parties, is_admin=actor.is_admin, kinds={e.kind for e in detail.timeline}
         ),

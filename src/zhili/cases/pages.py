@@ -31,7 +31,7 @@ from zhili.cases import (
     rating_review,
     supervision,
 )
-from zhili.cases.page_errors import BLANK, FailedForm, FirstReason
+from zhili.cases.page_errors import BLANK, FailedForm
 from zhili.cases.queue import CaseFilter
 from zhili.cases.queue_params import case_filter
 from zhili.core import media
@@ -41,6 +41,7 @@ from zhili.core.errors import DomainError, InvalidInputError
 from zhili.core.http import ClockDep, DbSession, rolled_back, run_in_read_session, run_in_write_session
 from zhili.core.pagination import CursorQuery
 from zhili.core.params import IdPath
+from zhili.web.form_errors import FirstReason
 from zhili.web.form_once import FormOnce, run_form
 from zhili.web.templating import renderer
 

@@ -23,7 +23,7 @@ from zhili.matters.models import MatterVersion
 from zhili.org.division_code import DivisionCode
 from zhili.org.models import Department
 
-Todo = Literal["accept", "sign", "verify", "help"]
+Todo = Literal["accept", "sign", "handle", "verify", "help"]
 Light = Literal["green", "yellow", "red"]
 Sort = Literal["newest", "oldest", "due"]
 TODOS: tuple[Todo, ...] = get_args(Todo)
@@ -40,6 +40,8 @@ FINISHED = frozenset(
     }
 )
 OPEN_STATUSES = tuple(s.value for s in CaseStatus if s not in FINISHED)
+# The lead unit's turn after signing: start (signed, reopened) or reply (in progress).
+HANDLING = (CaseStatus.SIGNED, CaseStatus.IN_PROGRESS, CaseStatus.REOPENED)
 MAX_SEARCH = 60
 
 
@@ -87,6 +89,8 @@ def todo_condition(actor: Actor, todo: Todo) -> ColumnElement[bool]:
         return and_(Case.status.in_((CaseStatus.REPORTED, CaseStatus.ACCEPTED)), _dispatcher(actor))
     if todo == "sign":  # 待签收: dispatched to a unit the actor works in
         return and_(Case.status == CaseStatus.DISPATCHED, Case.lead_unit_id.in_(units)) if units else false()
+    if todo == "handle":  # 待办理: signed for by the actor's unit, to start or to reply (suspended ones wait)
+        return and_(Case.status.in_(HANDLING), Case.lead_unit_id.in_(units)) if units else false()
     if todo == "verify":  # 待核验: the lead replied; the originator or the dispatcher verifies
         return and_(Case.status == CaseStatus.FEEDBACK, or_(_originator(actor), _dispatcher(actor)))
     if not units:  # help, 待回复协同: a unit of the actor was asked and has not answered

@@ -51,8 +51,9 @@ def case_filter(  # noqa: PLR0917 - one argument per documented query parameter
     todo: Annotated[
         str | None,
         Query(
-            pattern=r"^(accept|sign|verify|help)?$",
-            description="waiting for you: accept (待受理), sign (待签收), verify (待核验), help (待回复协同)",
+            pattern=r"^(accept|sign|handle|verify|help)?$",
+            description="waiting for you: accept (待受理), sign (待签收), handle (待办理: start or reply), "
+            "verify (待核验), help (待回复协同)",
         ),
     ] = None,
     since: Annotated[str | None, Query(pattern=_DATE, description="reported on or after (local date)")] = None,

@@ -20,6 +20,7 @@ from zhili.core.params import IdPath, id_in
 from zhili.notify import deliveries, inbox, preferences, webhooks
 from zhili.notify.kinds import PERSONAL_CHANNELS, SEVERITY_ORDER, Status
 from zhili.notify.schemas import PreferencesUpdate
+from zhili.web.form_errors import FormErrors, form_errors
 from zhili.web.templating import renderer
 
 router = APIRouter(include_in_schema=False)
@@ -67,7 +68,7 @@ async def read_all(request: Request, actor: PageActor, clock: ClockDep) -> Respo
 @router.get("/inbox/preferences")
 def preferences_page(request: Request, session: DbSession, actor: PageActor) -> Response:
     """My e-mail and SMS settings and quiet hours."""
-    return _preferences(request, session, actor, errors=[], status_code=200)
+    return _preferences(request, session, actor, errors=FormErrors(), status_code=200)
 
 
 @router.post("/inbox/preferences")
@@ -77,12 +78,21 @@ async def save_preferences(request: Request, session: DbSession, actor: PageActo
     return await run_in_threadpool(_save, request, form, session, actor, clock)
 
 
+# Body paths of the preferences (channels in the form's order) → the form's inputs (`sms_quiet_start` …).
+_INPUTS = {
+    f"channels.{n}.{name}": f"{channel.value}_{name}"
+    for n, channel in enumerate(PERSONAL_CHANNELS)
+    for name in ("min_severity", "quiet_start", "quiet_end")
+}
+
+
 def _save(request: Request, form: FormData, session: Session, actor: Actor, clock: Clock) -> Response:
+    typed = [_channel_from(form, c.value) for c in PERSONAL_CHANNELS]
     try:
-        data = PreferencesUpdate.model_validate({"channels": [_channel_from(form, c.value) for c in PERSONAL_CHANNELS]})
+        data = PreferencesUpdate.model_validate({"channels": typed})
     except ValidationError as exc:
-        errors = [f"{'.'.join(str(p) for p in e['loc'][2:]) or e['loc'][-1]}: {e['msg']}" for e in exc.errors()]
-        return _preferences(request, session, actor, errors=errors, status_code=422)
+        errors = form_errors(exc, renderer(request).language(request), _INPUTS)
+        return _preferences(request, session, actor, errors=errors, status_code=422, typed=typed)
     preferences.set_preferences(session, actor=actor, data=data, clock=clock)
     return RedirectResponse("/inbox/preferences?saved=1", status_code=303)
 
@@ -101,10 +111,21 @@ def _channel_from(form: FormData, channel: str) -> dict[str, Any]:
     }
 
 
-def _preferences(request: Request, session: Session, actor: Actor, *, errors: list[str], status_code: int) -> Response:
+def _preferences(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    *,
+    errors: FormErrors,
+    status_code: int,
+    typed: list[dict[str, Any]] | None = None,
+) -> Response:
+    """The form: what is on record, or what was typed when it was refused, each reason by its input."""
+    stored = preferences.read_preferences(session, actor)
+    shown = [p.model_copy(update=t) for p, t in zip(stored, typed, strict=True)] if typed else stored
     context = {
         "actor": actor,
-        "preferences": preferences.read_preferences(session, actor),
+        "preferences": shown,
         "severities": [s.value for s in SEVERITY_ORDER],
         "errors": errors,
         "saved": request.query_params.get("saved") == "1",

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
 
+from zhili.core.errors import FieldRuleError
 from zhili.core.params import Name
 from zhili.notify.kinds import Severity, WebhookFormat
 
@@ -70,11 +71,10 @@ class PreferenceUpdate(_Input):
     @model_validator(mode="after")
     def _both_or_neither(self) -> PreferenceUpdate:
         if (self.quiet_start is None) != (self.quiet_end is None):
-            message = "quiet_start and quiet_end go together"
-            raise ValueError(message)
+            missing = "quiet_end" if self.quiet_start else "quiet_start"  # the one left empty
+            raise FieldRuleError("quiet_start and quiet_end go together", missing)
         if self.quiet_start is not None and self.quiet_start == self.quiet_end:
-            message = "quiet hours must not start and end at the same time"
-            raise ValueError(message)
+            raise FieldRuleError("quiet hours must not start and end at the same time", "quiet_end")
         return self
 
 

@@ -115,9 +115,10 @@ def locate_point(session: Session, actor: Actor, cache: LocatorCache, *, lon: fl
     fine, county = cache.locators(session)
     code = fine.locate(lon, lat) or county.locate(lon, lat)
     if code is None:
-        raise NotFoundError(f"the point ({lon}, {lat}) lies outside every county we know")
+        raise NotFoundError(f"the point ({lon}, {lat}) lies outside every county we know", outside="counties")
     chain = ancestors(session, code)
-    # The chain is public geography except for the finest part, which must be in the actor's scope.
+    # The chain is public geography except for the finest part, which must be in the actor's scope. That
+    # the point lies in some county is public too (`outside` says which refusal it is): a report may go there.
     if not visibility.sees_place(actor, code):
-        raise NotFoundError(f"the point ({lon}, {lat}) lies outside your area")
+        raise NotFoundError(f"the point ({lon}, {lat}) lies outside your area", outside="area")
     return LocateRead(lon=lon, lat=lat, chain=chain)

@@ -38,6 +38,11 @@ MANAGING_ROLES = frozenset({Role.ADMIN, Role.CENTRE_STAFF, Role.TOWNSHIP_COMMAND
 
 DEPARTMENT_ROLES = frozenset({Role.DEPT_HEAD, Role.DEPT_STAFF})
 
+# Roles above the field staff: they answer for their people's campaign tasks (未领办, 核验).
+SUPERVISING_ROLES = frozenset(
+    {Role.CENTRE_STAFF, Role.TOWNSHIP_COMMAND, Role.VILLAGE_CADRE, Role.GRID_HEAD, Role.TEAM_LEADER}
+)
+
 
 def role_name(role: str, language: str) -> str:
     """The display name of a role in the given language; unknown roles show their code."""

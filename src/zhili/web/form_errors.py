@@ -61,6 +61,7 @@ SERVICE_WORDING = (
     (re.compile(r"is ambiguous"), "ambiguous_place"),
     (re.compile(r"control character|bidirectional"), "characters"),
     (re.compile(r"is not an attribute"), "unknown_field"),
+    (re.compile(r"quiet_start and quiet_end go together|quiet hours must not start and end"), "quiet_hours"),
 )
 
 
@@ -123,3 +124,21 @@ def _message(kind: str | None, original: str, language: str) -> str:
     if language == "en":
         return original[:300]
     return translate("form.error.invalid", language)
+
+
+@dataclass(slots=True)
+class FirstReason:
+    """Where a refused form's page opens: at the first reason it shows, one per rendering of the page.
+
+    A refused form is answered with its page again (the case page, the task page), at the form's
+    address; the page opens at that reason (`id="refused"`, focused: on a phone, not at the top). The
+    templates ask `take` as they show each reason, in the page's order, so only the first is told yes.
+    A page that says the refusal at the top (`taken` from the start) or has none answers no to all.
+    """
+
+    taken: bool = False
+
+    def take(self) -> bool:
+        """Whether the reason shown now is the one the page opens at."""
+        first, self.taken = not self.taken, True
+        return first

@@ -20,13 +20,10 @@ from zhili.campaigns.tasks import queries as task_queries
 from zhili.cases import queries as cases
 from zhili.command_groups import queries as command_groups
 from zhili.core.auth import Actor
-from zhili.org.roles import Role
+from zhili.org.roles import SUPERVISING_ROLES, Role
 
 COMMAND = frozenset({Role.ADMIN, Role.CENTRE_STAFF, Role.TOWNSHIP_COMMAND})
 FIELD = frozenset({Role.GRID_WORKER, Role.GRID_HEAD, Role.PARTY_MEMBER, Role.VILLAGE_CADRE, Role.TEAM_LEADER})
-SUPERVISING = frozenset(
-    {Role.CENTRE_STAFF, Role.TOWNSHIP_COMMAND, Role.VILLAGE_CADRE, Role.GRID_HEAD, Role.TEAM_LEADER}
-)
 
 
 @dataclass(frozen=True)
@@ -44,24 +41,28 @@ def _relevant(actor: Actor) -> dict[str, bool]:
     return {
         "accept": actor.has_any_role(COMMAND),
         "sign": has_units,
+        "handle": has_units,
         "help": has_units,
         "verify": actor.has_any_role(COMMAND | FIELD),
         "due_soon": True,
         "overdue": True,
         "unclaimed_mine": actor.person_id is not None and actor.has_any_role(FIELD),
-        "unclaimed_above": actor.has_any_role(SUPERVISING),
-        "verify_tasks": actor.has_any_role(SUPERVISING),
+        "unreported_mine": actor.person_id is not None and actor.has_any_role(FIELD),
+        "unclaimed_above": actor.has_any_role(SUPERVISING_ROLES),
+        "verify_tasks": actor.has_any_role(SUPERVISING_ROLES),
     }
 
 
 LINKS = {
     "accept": "/cases?todo=accept",
     "sign": "/cases?todo=sign",
+    "handle": "/cases?todo=handle",
     "help": "/cases?todo=help",
     "verify": "/cases?todo=verify",
     "due_soon": "/cases?due=soon",
     "overdue": "/cases?due=over",
     "unclaimed_mine": "/tasks?unclaimed=true",
+    "unreported_mine": "/tasks?state=claimed",  # claimed, no report yet, or one returned to me
     "unclaimed_above": "/tasks?view=above&unclaimed=true",
     "verify_tasks": "/tasks?view=above&state=reported",
 }
@@ -69,11 +70,12 @@ TONES = {"due_soon": "yellow", "overdue": "red"}
 
 
 def tiles(session: Session, actor: Actor, *, now: datetime) -> list[Tile]:
-    """The actor's tiles, in the order of the loop: accept, sign, help, verify, due soon, overdue, tasks."""
+    """The actor's tiles, in the order of the loop: accept, sign, handle, help, verify, due soon, overdue, tasks."""
     counts: dict[str, int] = dict(cases.todo_counts(session, actor, now=now))
     tasks = task_queries.waiting_counts(session, actor)
     counts |= {
         "unclaimed_mine": tasks.unclaimed_mine,
+        "unreported_mine": tasks.unreported_mine,
         "unclaimed_above": tasks.unclaimed_above,
         "verify_tasks": tasks.to_verify,
     }

@@ -14,10 +14,15 @@ from zhili.core.db import commit
 from zhili.core.errors import ConflictError, ForbiddenError
 
 
+def may_close(actor: Actor, owner_division: str) -> bool:
+    """Who closes a campaign: the level that dispatched it (a managing post over its division), or administrators."""
+    return actor.is_admin or actor.write_scope.reaches_place(owner_division)
+
+
 def close_campaign(session: Session, *, campaign_id: int, actor: Actor, clock: Clock) -> Campaign:
     """Close a running campaign (its dispatching level, or administrators); its pending sweeps are cancelled."""
     campaign = load_campaign(session, actor, campaign_id)
-    if not (actor.is_admin or actor.write_scope.reaches_place(campaign.owner_division)):
+    if not may_close(actor, campaign.owner_division):
         raise ForbiddenError("only the level that dispatched the campaign may close it")
     if campaign.status != "active":
         raise ConflictError(f"campaign {campaign.number} is already {campaign.status}")

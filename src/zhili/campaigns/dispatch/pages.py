@@ -202,7 +202,13 @@ def campaign_page(request: Request, campaign_id: IdPath, session: DbSession, act
     return renderer(request).render(
         request,
         "campaigns/detail.html",
-        {"actor": actor, "campaign": campaign, "steps": steps, "managed": actor.write_scope.division_prefixes},
+        {
+            "actor": actor,
+            "campaign": campaign,
+            "steps": steps,
+            "managed": actor.write_scope.division_prefixes,
+            "may_close": closing.may_close(actor, campaign.owner_division),  # the field staff only read it
+        },
     )
 
 

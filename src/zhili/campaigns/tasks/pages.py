@@ -34,14 +34,15 @@ from zhili.core.params import IdPath, id_in
 from zhili.matters import queries as matters
 from zhili.matters.definition import MatterDefinition
 from zhili.org.geo import request_locators
-from zhili.web.form_errors import FormErrors, form_errors
+from zhili.org.roles import SUPERVISING_ROLES
+from zhili.web.form_errors import FirstReason, FormErrors, form_errors
 from zhili.web.form_once import FormOnce, run_form
 from zhili.web.i18n import translate
 from zhili.web.templating import renderer
 
 router = APIRouter(include_in_schema=False)
 
-MatterParam = Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{1,59}$")]
+MatterParam = Annotated[str | None, Query(pattern=r"^([a-z][a-z0-9_]{1,59})?$")]  # empty: none chosen
 
 
 @router.get("/tasks")
@@ -66,6 +67,8 @@ def my_tasks(
         "query": query,
         "now": clock.now(),
         "campaigns": task_queue.campaign_choices(session, actor, view),
+        # 待我核验 is a tab for those above field staff; a party member or grid worker has only their own.
+        "verifies": view == "above" or actor.is_admin or actor.has_any_role(SUPERVISING_ROLES),
     }
     return renderer(request).render(request, "campaigns/field_tasks.html", context)
 
@@ -115,7 +118,47 @@ def task_page(
         with services(request).sessions() as writer:
             task_service.read_task(writer, task_id=task_id, actor=actor, clock=clock)
         detail = task_queries.task_detail(session, actor, task_id, now=clock.now())
-    return _render(request, session, actor, detail, matter=matter, errors=FormErrors(), status_code=200)
+    values, photos = _returned_report(detail)
+    return _render(
+        request,
+        session,
+        actor,
+        detail,
+        matter=matter,
+        errors=FormErrors(),
+        status_code=200,
+        values=values,
+        kept_photos=photos,
+    )
+
+
+def _returned_report(detail: TaskDetail) -> tuple[dict[str, str], list[int]]:
+    """A report returned to me (退回) fills the form again: its text, point, answers and photos, to mend, not retype."""
+    if not (detail.is_mine and detail.returned_count and "report" in detail.allowed_actions):
+        return {}, []
+    values = {"text": detail.report_text or ""}
+    if detail.report_point is not None:
+        values |= {"lon": str(detail.report_point.lon), "lat": str(detail.report_point.lat)}
+    answers = detail.report_checklist or {}
+    values |= {
+        f"check.{n}": "yes" if answers[item] else "no" for n, item in enumerate(detail.checklist) if item in answers
+    }
+    return values, [photo.id for photo in detail.photos]
+
+
+@router.get("/tasks/{task_id}/raise-case")
+def raise_case_fields(
+    request: Request, task_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep, matter: MatterParam = None
+) -> Response:
+    """The fields of the case a report raises, for the matter just chosen in the report form (an htmx fragment)."""
+    task_queries.task_detail(session, actor, task_id, now=clock.now())  # a task the actor sees, else 404
+    context: dict[str, object] = {
+        "definition": _definition(session, matter),
+        "v": {},
+        "errors": FormErrors(),
+        "refused": None,
+    }
+    return renderer(request).render(request, "campaigns/_raise_case.html", context)
 
 
 def _render(
@@ -142,6 +185,7 @@ def _render(
         "values": values or {},
         "kept_photos": kept_photos or [],
         "refused": refused,  # the form whose input and reasons are shown again
+        "first_reason": FirstReason(taken=refused is None),  # the page opens at that form's first reason
     }
     return renderer(request).render(request, "campaigns/field_task.html", context, status_code=status_code)
 

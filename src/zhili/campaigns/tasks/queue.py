@@ -139,24 +139,34 @@ def rows() -> Select[CampaignTask, Campaign, str, str]:
 
 @dataclass(frozen=True)
 class Waiting:
-    """What waits for the actor among the tasks: unclaimed (mine; my people's) and reported to me to verify."""
+    """What waits for the actor among the tasks: unclaimed, reported to me, claimed by me and not reported.
+
+    Unclaimed: mine, and my people's. Not reported: a report returned to me is among them.
+    """
 
     unclaimed_mine: int
     unclaimed_above: int
     to_verify: int
+    unreported_mine: int
 
 
 def waiting_counts(session: Session, actor: Actor) -> Waiting:
-    """未领办 (mine, and those I answer for as the level above) and 待核验 (reported to me); one statement."""
+    """未领办 (mine; those I answer for as the level above), 待回单 (mine), 待核验 (reported to me): one statement."""
     reach = load_reach(session, actor)
     mine, above = who(reach, "mine"), who(reach, "above")
     unclaimed, reported = CampaignTask.state.in_(UNCLAIMED_STATES), CampaignTask.state == TaskState.REPORTED
+    claimed = CampaignTask.state == TaskState.CLAIMED
 
     def count(condition: ColumnElement[bool]) -> ColumnElement[int]:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
-    columns = (count(and_(unclaimed, mine)), count(and_(unclaimed, above)), count(and_(reported, above)))
-    row = session.execute(select(*columns).where(or_(mine, above), or_(unclaimed, reported))).one()
+    columns = (
+        count(and_(unclaimed, mine)),
+        count(and_(unclaimed, above)),
+        count(and_(reported, above)),
+        count(and_(claimed, mine)),
+    )
+    row = session.execute(select(*columns).where(or_(mine, above), or_(unclaimed, reported, claimed))).one()
     return Waiting(*(int(value) for value in row))
 
 

@@ -9,7 +9,7 @@ audit record and the notification land in the same transaction. Each returns the
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Unpack
+from typing import Literal, Unpack
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -29,7 +29,7 @@ from zhili.core.errors import ConflictError, InvalidInputError
 from zhili.notify.service import notify
 from zhili.org.geo import LocatorCache
 from zhili.org.geometry import areal_from_geojson
-from zhili.org.models import Division, Position
+from zhili.org.models import Division, Person, Position
 from zhili.web.i18n import translate
 
 _GEOMETRY = select(Division.geometry).where(Division.code == bindparam("b_code"))
@@ -97,6 +97,7 @@ def decline_task(session: Session, *, task_id: int, reason: str, actor: Actor, c
     task = move(
         session, loaded, TaskAction.DECLINE, actor=actor, now=now, declined_at=now, reason=reason, read_at=read_at
     )
+    _tell_supervisor(session, task, loaded.campaign, event="declined", clock=clock)
     commit(session)
     return task
 
@@ -139,27 +140,45 @@ def report_task(
         is_far=point is not None and _is_far(session, loaded.task.division_code, *point),
         case_id=case_id,
     )
-    _tell_verifier(session, task, loaded.campaign, clock=clock)
+    _tell_supervisor(session, task, loaded.campaign, event="reported", clock=clock)
     commit(session)
     return task
 
 
-def _tell_verifier(session: Session, task: Task, campaign: TaskCampaign, *, clock: Clock) -> None:
-    """The post supervising the recipient's learns a report waits for them (待核验), in this transaction."""
+_WHO = (
+    select(Person.name, Division.name)
+    .join(Division, Division.code == bindparam("b_code"))
+    .where(Person.id == bindparam("b_person"))
+)
+
+
+def _tell_supervisor(
+    session: Session, task: Task, campaign: TaskCampaign, *, event: Literal["reported", "declined"], clock: Clock
+) -> None:
+    """The post supervising the recipient's learns who reported (待核验: at the report) or declined, and why.
+
+    In this transaction. A decline is told too: the level above is the one to find someone else.
+    """
     if task.supervisor_position_id is None:
         return
     title = lifecycle.role_task(campaign.template, task.role).title_zh
-    far = "（位置远离所在网格）" if task.is_far else ""
+    person, place = session.execute(_WHO, {"b_code": task.division_code, "b_person": task.person_id}).one()
+    if event == "reported":
+        far = "（位置远离所在网格）" if task.is_far else ""
+        head, said, key = "待核验", f"{(task.report_text or '').strip()[:500]}{far}", task.returned_count
+        link = f"/tasks/{task.id}#the-report"  # the report, the buttons below it
+    else:
+        head, said, key, link = "拒领", f"拒领理由：{(task.reason or '').strip()[:500]}", 0, f"/tasks/{task.id}"
     notify(
         session,
         recipients=select(Position.person_id).where(Position.id == task.supervisor_position_id),
-        topic="campaign.task.reported",
+        topic=f"campaign.task.{event}",
         severity="info",
-        title=f"待核验：{campaign.title}：{title}",
-        body=f"{(task.report_text or '').strip()[:500]}{far}",
-        key=f"campaign-task:{task.id}:reported:{task.returned_count}",
+        title=f"{head}：{campaign.title}：{title}",
+        body=f"{person} · {place}\n{said}",
+        key=f"campaign-task:{task.id}:{event}:{key}",
         clock=clock,
-        link=f"/tasks/{task.id}",
+        link=link,
         subject=f"campaign:{campaign.id}",
     )
 

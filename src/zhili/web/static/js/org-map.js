@@ -90,7 +90,7 @@
       try { body = await resp.json(); } catch (e) { /* empty or non-JSON body */ }
       if (!resp.ok) {
         // An RFC 9457 problem: its English detail is for developers; people get a message in their language.
-        const err = new Error(problemText(key, resp.status));
+        const err = new Error(problemText(key, resp.status, body));
         err.status = resp.status;
         err.problem = body;
         throw err;
@@ -101,7 +101,8 @@
     }
   }
   const isAbort = (err) => err && err.name === 'AbortError';
-  function problemText(key, status) {
+  function problemText(key, status, problem) {
+    if (key === 'locate' && status === 404 && problem && problem.outside === 'counties') return TEXT.outsideKnown || TEXT.failed;
     if (key === 'locate' && status === 404) return TEXT.outsideArea || TEXT.failed;
     if (status === 404 || status === 403) return TEXT.outsideArea || TEXT.failed;
     if (status === 400 || status === 422) return TEXT.badRequest || TEXT.failed;

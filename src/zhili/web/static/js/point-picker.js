@@ -11,8 +11,8 @@
   const gps = document.getElementById('use-gps');
 
   const TEXT = {
-    zh: { at: '所在位置：', outside: '该位置不在已知区县范围内，请重新选点', failed: '暂时无法确定位置，请稍后再试', noGps: '无法获取定位，请在地图上选点' },
-    en: { at: 'Location: ', outside: 'That point is outside every known county; pick again', failed: 'Could not look the point up; try again', noGps: 'No position from the device; pick on the map' },
+    zh: { at: '所在位置：', outside: '该位置不在已知区县范围内，请重新选点', elsewhere: '该位置不在您的辖区内，仍可上报，将转由当地处理', failed: '暂时无法确定位置，请稍后再试', noGps: '无法获取定位，请在地图上选点' },
+    en: { at: 'Location: ', outside: 'That point is outside every known county; pick again', elsewhere: 'That point lies outside your area; you may still report it, and it goes to the units there', failed: 'Could not look the point up; try again', noGps: 'No position from the device; pick on the map' },
   }[el.dataset.lang === 'en' ? 'en' : 'zh'];
   const QUZHOU = [[28.2, 118.0], [29.5, 119.3]];
 
@@ -59,6 +59,8 @@
     const found = await json(`${el.dataset.locateUrl}?lon=${lon}&lat=${lat}`);
     if (found.ok && found.body && found.body.chain) {
       show(TEXT.at + found.body.chain.slice(2).map((d) => d.name).join(' · '), false);
+    } else if (found.status === 404 && found.body && found.body.outside === 'area') {
+      show(TEXT.elsewhere, false);  // anyone may report anywhere: the place's own units handle it
     } else {
       show(found.status === 404 || found.status === 422 ? TEXT.outside : TEXT.failed, true);
     }
