@@ -208,8 +208,8 @@ def test_a_commit_deferred_twice_waits_for_the_outermost_owner(session: Session)
     # An idempotent request (`run_once`) around a service that defers its own steps' commits
     # (`intake.report_with_photos`): the service's commit must wait for the response to be stored with it.
     with deferred_commit(session):
-        with deferred_commit(session):
-            pass
+        with deferred_commit(session):  # the service's own block (`report_with_photos`) opens and ends
+            assert session.info.get(DEFER_COMMIT)
         assert session.info.get(DEFER_COMMIT)
         committed: list[Session] = []
         record = committed.append
