@@ -111,6 +111,15 @@ def test_untouched_case_turns_yellow_then_red_and_climbs_the_ladder(
     assert "case.yellow_card" in inbox_topics(api, "kc-traffic-head", case["id"])
     assert "case.red_card" in inbox_topics(api, "kc-centre", case["id"])
     assert "case.urge" not in inbox_topics(api, "kc-centre", case["id"])
+    # Worded as every hand-off: the step, the matter and the place; the deadline in local time; a link to act.
+    api.login("kc-traffic")
+    items = api.get("/api/v1/inbox", params={"limit": 200}).json()["items"]
+    red = next(item for item in items if item["subject"] == f"case:{case['id']}" and item["topic"] == "case.red_card")
+    assert red["title"].startswith("红牌警告：城区机动车违停治理 · ")
+    assert red["link"] == f"/cases/{case['id']}#actions"
+    assert f"办件 {detail['number']} · 城区机动车违停治理" in red["body"]
+    assert "办理时限：" in red["body"]
+    assert " 前" in red["body"]
 
 
 def test_a_timer_fires_once_even_when_fired_again(

@@ -23,13 +23,15 @@ from sqlalchemy import Select, insert, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from zhili.cases.deadlines import WaitingLadder, held_ladder, schedule_ladders
+from zhili.cases.handoffs import place_name
 from zhili.cases.models import Case, SupervisionCard
 from zhili.cases.store import APPEND_EVENT
 from zhili.clocks.firing import DueTimer
 from zhili.clocks.lights import Light
 from zhili.core import audit
 from zhili.core.clock import FrozenClock
-from zhili.core.local_time import local_datetime
+from zhili.core.local_time import local_short
+from zhili.matters import queries as matters
 from zhili.matters.definition import EscalationAction, Phase
 from zhili.notify.batch import Letter, notify_each
 from zhili.notify.kinds import Severity
@@ -67,6 +69,8 @@ _CASE_COLUMNS = (
     Case.dispatcher_division,
     Case.handling_division,
     Case.matter_code,
+    Case.matter_version_id,
+    Case.place_code,
 )
 
 
@@ -85,6 +89,8 @@ class LadderCase:
     dispatcher_division: str
     handling_division: str
     matter_code: str
+    matter_version_id: int
+    place_code: str
 
 
 @dataclass(frozen=True)
@@ -138,7 +144,7 @@ def fire_ladder(session: Session, due: Sequence[DueTimer], now: datetime) -> Non
 def lock_cases(session: Session, case_ids: set[int]) -> dict[int, LadderCase]:
     """Read and lock the cases (in id order, so concurrent firings never deadlock)."""
     statement = select(*_CASE_COLUMNS).where(Case.id.in_(sorted(case_ids))).order_by(Case.id).with_for_update()
-    return {row.id: LadderCase(*row) for row in session.execute(statement)}
+    return {row["id"]: LadderCase(**row) for row in session.execute(statement).mappings()}
 
 
 def _still_running(case: LadderCase | None, timer: DueTimer) -> bool:
@@ -161,7 +167,8 @@ def issue(session: Session, rungs: Sequence[Rung], *, now: datetime) -> None:
     session.connection().execute(APPEND_EVENT, [_event_row(rung, now) for rung in rungs])
     audit.record_many(session, [_audit_entry(rung) for rung in rungs], at=now)
     audiences: dict[tuple[object, ...], tuple[int, ...]] = {}
-    letters = [Letter(_notice(rung), _people(session, rung, audiences)) for rung in rungs]
+    matter_names: dict[int, str] = {}  # a batch's cases share a few matters
+    letters = [Letter(_notice(session, rung, matter_names, now), _people(session, rung, audiences)) for rung in rungs]
     notify_each(session, letters, clock=FrozenClock(now))
 
 
@@ -227,23 +234,28 @@ def _audit_entry(rung: Rung) -> audit.AuditEntry:
     )
 
 
-def _notice(rung: Rung) -> Notice:
+def _notice(session: Session, rung: Rung, matter_names: dict[int, str], now: datetime) -> Notice:
+    """A rung's notice, worded as every hand-off's (`handoffs`): the step, the matter and the place; the deadline."""
     zh = STEP_NAMES[rung.step][0]
     case = rung.case
-    lines = [f"{zh}：办件 {case.number}"]
+    if case.matter_version_id not in matter_names:
+        definition = matters.definition_by_version_id(session, case.matter_version_id)
+        matter_names[case.matter_version_id] = definition.name_zh
+    matter, place = matter_names[case.matter_version_id], place_name(session, case.place_code)
+    lines = [f"办件 {case.number} · {matter}", f"地点：{place}"]
     if case.phase:
         lines.append(f"环节：{translate(f'phase.{case.phase}', 'zh')}")
     if case.phase_due_at:
-        lines.append(f"办理时限：{local_datetime(case.phase_due_at)}")
+        lines.append(f"办理时限：{local_short(case.phase_due_at, now)} 前")
     if rung.note:
         lines.append(f"意见：{rung.note}")
     return Notice(
         topic=f"case.{event_kind(rung.step)}",
         severity=Severity.RED if rung.step in RED_STEPS else Severity.YELLOW,
-        title=f"{zh}：办件 {case.number}",
+        title=f"{zh}：{matter} · {place}",
         body="\n".join(lines),
         key=rung.key,
-        link=f"/cases/{case.id}",
+        link=f"/cases/{case.id}#actions",  # where the handler acts, as every hand-off's link
         subject=f"case:{case.id}",
     )
 

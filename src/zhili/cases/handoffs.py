@@ -253,7 +253,7 @@ class _Words:
     @classmethod
     def of(cls, session: Session, case: StoredCase) -> _Words:
         definition = matters.definition_by_version_id(session, case.matter_version_id, content_hash=case.matter_hash)
-        return cls(definition.name_zh, _place_name(session, case.place_code))
+        return cls(definition.name_zh, place_name(session, case.place_code))
 
     def told(
         self, session: Session, case: StoredCase, turn: Turn, facts: dict[str, Any], *, actor: Actor, at: datetime
@@ -282,7 +282,7 @@ def _shortened(text: str) -> str:
     return text[:DESCRIPTION_IN_NOTICE] + ("…" if len(text) > DESCRIPTION_IN_NOTICE else "")
 
 
-def _place_name(session: Session, code: str) -> str:
+def place_name(session: Session, code: str) -> str:
     """The township and village of a place, e.g. 府山街道某社区 (the county for a county code).
 
     Read once per transaction (`core.shared_reads`): a group-commit batch's cases are mostly in a few places.
