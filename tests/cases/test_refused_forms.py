@@ -147,3 +147,20 @@ def test_a_number_out_of_bounds_says_the_bound_and_a_bad_choice_says_to_choose(
     refused = api.client.post(f"/cases/{case['id']}/supervise", data=sent, headers=HTML)
     assert refused.status_code == 422
     assert 'data-field="action">请选择一项' in _anchored(refused.text)
+
+
+def test_a_form_the_page_does_not_show_is_refused_at_the_top(api: Any, session: Session) -> None:
+    # A stale tab (or a crafted post) sends a form the case no longer offers this person: the reasons
+    # cannot stand beside fields that are not on the page, so the page says so at its top.
+    from tests.cases.test_pages import _form  # noqa: PLC0415
+
+    api.login("gridworker")
+    case_url = api.client.post("/cases/new", data=_form(api, session), follow_redirects=False).headers["location"]
+    api.login("kc-centre")  # the centre is not the lead: the page has no 部门协同 form for it
+    page = api.get(case_url, headers=HTML).text
+    assert f'action="{case_url}/help"' not in page
+    refused = api.client.post(f"{case_url}/help", data={"csrf_token": api.csrf, "what": "请协助"}, headers=HTML)
+    assert refused.status_code == 422
+    top = refused.text.split('id="refused"', 1)[1].split("</div>", 1)[0]
+    assert "该表单已不在本页" in top
+    assert "请填写此项" in top

@@ -43,6 +43,7 @@ from zhili.core.pagination import CursorQuery
 from zhili.core.params import IdPath
 from zhili.web.form_errors import FirstReason
 from zhili.web.form_once import FormOnce, run_form
+from zhili.web.i18n import translate
 from zhili.web.templating import renderer
 
 router = APIRouter(include_in_schema=False)
@@ -112,20 +113,52 @@ def _case_response(
     command = failed.form.removeprefix("act-") if failed.form.startswith("act-") else None
     gone = command is not None and command not in view.case.allowed_commands
     said_at_top = gone or status_code in {HTTPStatus.CONFLICT, HTTPStatus.FORBIDDEN}
-    at_top = failed if failed.form and said_at_top else None
+    page = _rendered(request, actor, view, failed, status_code, at_top=failed.form != "" and said_at_top, gone=gone)
+    if page.shown_form:
+        return page.response
+    # The refused form is not on the page (a stale tab posted a form the case no longer offers): say it at the top.
+    language = renderer(request).language(request)
+    said = replace(failed, general=[translate("casepage.form_gone", language), *failed.general])
+    return _rendered(request, actor, view, said, status_code, at_top=True, gone=True).response
+
+
+@dataclass
+class _Rendered:
+    response: Response
+    shown_form: bool  # the refused form (if any) was on the page, its reasons beside its fields
+
+
+def _rendered(
+    request: Request,
+    actor: Actor,
+    view: page_view.CasePage,
+    failed: FailedForm,
+    status_code: int,
+    *,
+    at_top: bool,
+    gone: bool,
+) -> _Rendered:
+    """The case page with a refused form's reasons beside its fields, or at the top (`at_top`)."""
     in_form = replace(failed, general=[]) if at_top else failed
+    asked: set[str] = set()
+
+    def form_for(form_id: str) -> FailedForm:
+        asked.add(form_id)
+        return in_form if failed.form == form_id else BLANK
+
     context = {
-        "refused_at_top": at_top,
-        "first_reason": FirstReason(taken=at_top is not None or not failed.form),  # the top's box: no other
+        "refused_at_top": failed if at_top else None,
+        "first_reason": FirstReason(taken=at_top or not failed.form),  # the top's box: no other
         "not_sent": [typed for name in _TYPED if gone and (typed := failed.value(name).strip())],
         "actor": actor,
         "page": view,
         "case": view.case,
         "units": view.units,
         "failed": failed,
-        "form_for": lambda form_id: in_form if failed.form == form_id else BLANK,
+        "form_for": form_for,
     }
-    return renderer(request).render(request, "cases/case.html", context, status_code=status_code)
+    response = renderer(request).render(request, "cases/case.html", context, status_code=status_code)
+    return _Rendered(response, shown_form=at_top or not failed.form or failed.form in asked)
 
 
 # The refusals a case-page form shows beside its fields; anything else (404, a login) is the usual answer.
