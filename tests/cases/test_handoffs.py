@@ -121,6 +121,22 @@ def helped_and_done(api: Any, session: Session, asked: dict[str, Any], meeting: 
     expect(session, asked["id"], "task_done", lead, title="会商任务已完成", anchor="meetings")
 
 
+def rate_dissatisfied(api: Any, case: dict[str, Any], *, comment: str) -> dict[str, Any]:
+    """不满意 says why (the lead reads it in its notice): refused without a comment, by that field; then rated."""
+    silent = {"command": "rate", "rating": "dissatisfied", "version": case["version"]}
+    refused = api.send("POST", f"/api/v1/cases/{case['id']}/commands", json=silent)
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "body.comment"
+    page = api.client.post(
+        f"/cases/{case['id']}/act",
+        data={"csrf_token": api.csrf, "command": "rate", "version": str(case["version"]), "rating": "dissatisfied"},
+        headers={"accept": "text/html"},
+    )
+    assert page.status_code == 422
+    assert 'data-field="comment">请填写此项' in page.text
+    return command(api, case, "rate", rating="dissatisfied", comment=comment)
+
+
 def test_each_step_of_the_loop_tells_the_next_party(api: Any, session: Session, clock: Any) -> None:
     case = report_parking(api, session)
     row = session.get(Case, case["id"])
@@ -198,7 +214,7 @@ def test_each_step_of_the_loop_tells_the_next_party(api: Any, session: Session, 
         says="理由：已处置完毕",
     )
     api.login("gridworker")
-    case = command(api, case, "rate", rating="dissatisfied", comment="车又停回来了")
+    case = rate_dissatisfied(api, case, comment="车又停回来了")
     assert case["status"] == "reopened"
     expect(session, case["id"], "rate", lead, title="群众不满意", anchor="actions", says="评价意见：车又停回来了")
     assert person_of(session, "kc-traffic") in lead

@@ -12,12 +12,13 @@ from __future__ import annotations
 from abc import abstractmethod
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, TypeAdapter, WrapValidator
+from pydantic import BaseModel, ConfigDict, Field, RootModel, TypeAdapter, WrapValidator, model_validator
 from typing_extensions import override
 
 from zhili.cases import lifecycle as lc
 from zhili.cases.schemas import EvidenceIn
 from zhili.cases.states import CommandKind as K
+from zhili.core.errors import FieldRuleError
 from zhili.core.params import TAG_FIELD, Name, untagged
 from zhili.core.text import Text
 
@@ -218,11 +219,17 @@ class CloseBody(_Body):
 
 
 class RateBody(_Body):
-    """评价: a rating and a comment (不满意 reopens the case)."""
+    """评价: a rating and a comment (不满意 reopens the case, and says why: the lead reads it in its notice)."""
 
     command: Literal[K.RATE]
     rating: lc.Rating
     comment: Text = Field(default="", max_length=MAX_COMMENT)
+
+    @model_validator(mode="after")
+    def _why_dissatisfied(self) -> RateBody:
+        if self.rating is lc.Rating.DISSATISFIED and not self.comment.strip():
+            raise FieldRuleError("comment is required: say what is still wrong", field="comment")
+        return self
 
     @override
     def to_command(self, parties: Parties, *, routed_unit_id: int) -> lc.Command:

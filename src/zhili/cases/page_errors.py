@@ -94,7 +94,8 @@ def failed_form(form_id: str, form: FormData, exc: Exception, lang: str) -> Fail
     if isinstance(exc, ValidationError):
         for error in exc.errors():
             bound = next((v for k, v in (error.get("ctx") or {}).items() if k in {"le", "ge"}), None)
-            _add(failed, _field(".".join(map(str, error["loc"]))), _validation_kind(error["type"]), lang, bound)
+            kind = _validation_kind(error["type"], str(error["msg"]))
+            _add(failed, _field(".".join(map(str, error["loc"]))), kind, lang, bound)
         return failed
     if isinstance(exc, CommandRefused):
         _refused(failed, exc, lang)
@@ -102,7 +103,7 @@ def failed_form(form_id: str, form: FormData, exc: Exception, lang: str) -> Fail
     if isinstance(exc, DomainError):
         for error in exc.extra.get("errors") or []:
             message = str(error.get("message", ""))
-            kind = _validation_kind(str(error["type"])) if "type" in error else _kind_of(exc, message)
+            kind = _validation_kind(str(error["type"]), message) if "type" in error else _kind_of(exc, message)
             _add(failed, _field(str(error.get("field", ""))), kind, lang, error.get("bound"))
         if not failed.errors and not failed.general:
             failed.general.append(_message(_kind_of(exc, exc.detail), lang))
@@ -123,8 +124,11 @@ def _add(failed: FailedForm, name: str, kind: str, lang: str, bound: object = No
 _BOUNDED = {"less_than_equal": "at_most", "greater_than_equal": "at_least"}
 
 
-def _validation_kind(error_type: str) -> str:
-    if error_type in {"missing", "string_too_short", "too_short"}:
+def _validation_kind(error_type: str, message: str = "") -> str:
+    # A schema's rule that asks for a field (a dissatisfied rating's comment) is that field's "required".
+    if error_type in {"missing", "string_too_short", "too_short"} or (
+        error_type == "value_error" and "is required" in message
+    ):
         return "required"
     if error_type in _BOUNDED:
         return _BOUNDED[error_type]

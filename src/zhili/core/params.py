@@ -9,6 +9,7 @@ from fastapi import Path, Query
 from pydantic import AfterValidator, AwareDatetime, Field, ValidationError, ValidatorFunctionWrapHandler
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from zhili.core.errors import FieldRuleError
 from zhili.core.text import Line
 
 # Ids are 32-bit on every backend; a larger number cannot name anything and must not reach SQL.
@@ -69,6 +70,9 @@ def untagged(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
             if loc and loc[0] == tag:
                 loc = loc[1:]
             message = error["msg"]
+            rule = (error.get("ctx") or {}).get("error")
+            if isinstance(rule, FieldRuleError) and rule.field:  # a member's rule over fields names its field
+                loc = (*loc, rule.field)
             if error["type"] in {"union_tag_invalid", "union_tag_not_found"}:
                 loc, message = (TAG_FIELD,), f"unknown {TAG_FIELD} {tag!r}" if tag is not None else "Field required"
             message = message.replace("{", "{{").replace("}", "}}")
