@@ -33,6 +33,10 @@ pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 Cell = str | int | float | None
 
 
+class Share(float):
+    """A rate, as a share from 0 to 1: the PDF prints it as a percentage, a sheet keeps the number."""
+
+
 def _title(report: MonthlyReport, language: str) -> str:
     return translate("report.title", language).format(area=report.area_label, month=str(report.month))
 
@@ -49,13 +53,19 @@ def _summary_rows(report: MonthlyReport, language: str) -> list[list[Cell]]:
 
 def _round(key: str, value: float | None) -> Cell:
     if isinstance(value, float):
-        return round(value, 4 if key in tables.RATES else 1)
+        return Share(round(value, 4)) if key in tables.RATES else round(value, 1)
     return value
 
 
 def _table_rows(rows: Sequence[KpiRow], first: str, language: str) -> list[list[Cell]]:
     headings: list[Cell] = [translate(first, language), *(translate(key, language) for key, _ in tables.COLUMNS)]
-    return [headings, *([*tables.cells(row)] for row in rows)]
+    keys = ["", *(key for key, _ in tables.COLUMNS)]  # the label's column, then each KPI's
+    return [headings, *([_marked(key, v) for key, v in zip(keys, tables.cells(row), strict=True)] for row in rows)]
+
+
+def _marked(key: str, value: Cell) -> Cell:
+    """A rate's value marked as one (`Share`), to be printed as a percentage."""
+    return Share(value) if isinstance(value, float) and key in tables.RATES else value
 
 
 def sheets(report: MonthlyReport, language: str) -> dict[str, list[list[Cell]]]:
@@ -148,7 +158,7 @@ def _pdf_table(rows: list[list[Cell]]) -> Table:
 def _shown(cell: Cell) -> str:
     if cell is None:
         return "—"
-    if isinstance(cell, float) and 0 <= cell <= 1:
+    if isinstance(cell, Share):  # a rate; hours and points are numbers, whatever their size
         return f"{cell * 100:.1f}%"
     return str(cell)
 
