@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, update
 from sqlalchemy.orm import Session
 
-from zhili.cases.handoffs import _place_name
+from zhili.cases.handoffs import place_name
 from zhili.core.auth import system_actor
 from zhili.core.clock import FrozenClock
 from zhili.core.db import deferred_commit
@@ -71,9 +71,9 @@ def test_a_webhook_added_in_the_transaction_is_seen_by_the_units_after_it(sessio
 
 
 def test_a_place_renamed_in_the_transaction_is_named_anew(session: Session) -> None:
-    named = _place_name(session, FUSHAN_VILLAGE)
+    named = place_name(session, FUSHAN_VILLAGE)
     assert named == "府山街道蛟池街社区"
     session.execute(update(Division).where(Division.code == FUSHAN_VILLAGE).values(name="新名社区"))
-    assert _place_name(session, FUSHAN_VILLAGE) == named  # kept for the transaction until its writer says so
+    assert place_name(session, FUSHAN_VILLAGE) == named  # kept for the transaction until its writer says so
     bump_geometry_revision(session)  # what every writer of divisions does
-    assert _place_name(session, FUSHAN_VILLAGE) == "府山街道新名社区"
+    assert place_name(session, FUSHAN_VILLAGE) == "府山街道新名社区"
