@@ -16,3 +16,13 @@ def test_only_rates_print_as_percentages() -> None:
     assert monthly_files._shown(0.0) == "0.0"  # an assessment dimension's zero points, not 0.0 %
     assert monthly_files._shown(1.0) == "1.0"
     assert monthly_files._shown(None) == "—"
+
+
+def test_the_sheets_say_their_rates_are_shares_as_the_kpi_files_do() -> None:
+    summary = [["指标", "2026-06"], ["按期办结率", Share(0.9)], ["平均办理时长（小时）", 5.5]]
+    said = monthly_files._shares_said(summary, "zh", by_row=True)
+    assert [row[0] for row in said] == ["指标", "按期办结率（比例，0–1）", "平均办理时长（小时）"]
+    table = [["乡镇（街道）", "按期办结率", "平均办理时长（小时）"], ["府山街道", Share(0.8), 0.5]]
+    said = monthly_files._shares_said(table, "zh", by_row=False)
+    assert said[0] == ["乡镇（街道）", "按期办结率（比例，0–1）", "平均办理时长（小时）"]
+    assert said[1] == table[1]

@@ -7,7 +7,7 @@ reader supplies), so the package ships no font files; labels follow the reader's
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.shapes import Drawing
@@ -98,7 +98,25 @@ def _standing_rows(rows: Sequence[SubjectScore], language: str) -> list[list[Cel
 
 def to_xlsx(report: MonthlyReport, language: str) -> bytes:
     """The report as a workbook with a sheet per table."""
-    return xlsx.workbook_of(sheets(report, language))
+    summary = translate("report.sheet.summary", language)
+    book = sheets(report, language)
+    return xlsx.workbook_of({name: _shares_said(rows, language, by_row=name == summary) for name, rows in book.items()})
+
+
+def _shares_said(rows: list[list[Cell]], language: str, *, by_row: bool) -> list[list[Cell]]:
+    """A sheet whose rates' headings say they are shares (0–1), as the KPI files' do.
+
+    By row in the summary (its KPIs are its rows), by column in a KPI table.
+    """
+    share = translate("kpi.as_share", language)
+    if by_row:
+        return [rows[0], *([share.format(name=row[0]), *row[1:]] if _has_share(row[1:]) else row for row in rows[1:])]
+    rates = {j for j in range(1, len(rows[0])) if _has_share(row[j] for row in rows[1:])}
+    return [[share.format(name=h) if j in rates else h for j, h in enumerate(rows[0])], *rows[1:]]
+
+
+def _has_share(cells: Iterable[Cell]) -> bool:
+    return any(isinstance(cell, Share) for cell in cells)
 
 
 def to_pdf(report: MonthlyReport, language: str) -> bytes:
