@@ -232,3 +232,22 @@ def test_the_reference_lists_every_turn() -> None:
     text = (Path(__file__).parents[2] / "docs" / "reference" / "handoffs.md").read_text(encoding="utf-8")
     rows = {line.split("|")[1].strip().strip("`") for line in text.splitlines() if line.startswith("| `")}
     assert set(handoffs.TURNS) <= rows
+
+
+def test_opening_a_case_marks_the_viewers_notices_about_it_read(api: Any, session: Session) -> None:
+    # Acting from the queue rather than from the notice still clears it: the case was seen.
+    case = report_parking(api, session)
+    other = report_parking(api, session)
+    api.login("kc-centre")
+
+    def unread(case_id: int) -> int:
+        items = api.get("/api/v1/inbox", params={"limit": 200}).json()["items"]
+        return sum(1 for i in items if i["subject"] == f"case:{case_id}" and i["read_at"] is None)
+
+    assert unread(case["id"]) == 1
+    assert unread(other["id"]) == 1
+    assert api.get(f"/cases/{case['id']}", headers={"accept": "text/html"}).status_code == 200
+    assert unread(case["id"]) == 0
+    assert unread(other["id"]) == 1  # only the case opened
+    api.login("ly-centre")  # a case outside one's scope marks nothing (and is 404)
+    assert api.get(f"/cases/{other['id']}", headers={"accept": "text/html"}).status_code == 404

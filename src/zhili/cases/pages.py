@@ -38,9 +38,10 @@ from zhili.core import media
 from zhili.core.auth import Actor, PageActor
 from zhili.core.clock import Clock
 from zhili.core.errors import DomainError, InvalidInputError
-from zhili.core.http import ClockDep, DbSession, rolled_back, run_in_read_session, run_in_write_session
+from zhili.core.http import ClockDep, DbSession, rolled_back, run_in_read_session, run_in_write_session, services
 from zhili.core.pagination import CursorQuery
 from zhili.core.params import IdPath
+from zhili.notify import inbox
 from zhili.web.form_errors import FirstReason
 from zhili.web.form_once import FormOnce, run_form
 from zhili.web.i18n import translate
@@ -89,8 +90,18 @@ def export_queue(
 
 @router.get("/cases/{case_id}")
 def case_page(request: Request, case_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
-    """The case: what the verifier needs, the timeline in words, and the forms of whoever may act now."""
-    return _case_response(request, session, actor, clock, case_id)
+    """The case: what the verifier needs, the timeline in words, and the forms of whoever may act now.
+
+    Opening it marks the viewer's notices about the case read: they have seen what those say (a write
+    only when one is unread, in a session that may write, after the read that found the case visible).
+    """
+    response = _case_response(request, session, actor, clock, case_id)
+    subject = f"case:{case_id}"
+    if inbox.has_unread_about(session, actor, subject):
+        session.commit()  # end the read transaction; the mark is written by a session that may write
+        with services(request).sessions() as writer:
+            inbox.read_about(writer, actor=actor, subject=subject, clock=clock)
+    return response
 
 
 # What a user types into a command's form, shown back when the form is gone (the case moved on meanwhile).

@@ -106,3 +106,29 @@ def mark_all_read(session: Session, *, actor: Actor, clock: Clock, up_to: int | 
     marked = session.connection().execute(stmt.values(read_at=clock.now())).rowcount
     commit(session)
     return MarkedRead(marked=max(marked, 0))
+
+
+def _unread_about(person_id: int, subject: str) -> Any:
+    """A person's unread items about one subject: found from their own few unread items (by person)."""
+    return (
+        select(InboxItem.id)
+        .join(Notification, Notification.id == InboxItem.notification_id)
+        .where(InboxItem.person_id == person_id, InboxItem.read_at.is_(None), Notification.subject == subject)
+    )
+
+
+def has_unread_about(session: Session, actor: Actor, subject: str) -> bool:
+    """Whether any of my items about `subject` (e.g. `case:42`) is unread."""
+    if actor.person_id is None:
+        return False
+    return session.scalar(select(_unread_about(actor.person_id, subject).exists())) is True
+
+
+def read_about(session: Session, *, actor: Actor, subject: str, clock: Clock) -> int:
+    """Mark my items about `subject` read: I have seen what they are about (its page); the number marked."""
+    if actor.person_id is None:
+        return 0
+    ids = _unread_about(actor.person_id, subject).scalar_subquery()
+    marked = session.connection().execute(update(InboxItem).where(InboxItem.id.in_(ids)).values(read_at=clock.now()))
+    commit(session)
+    return max(int(marked.rowcount), 0)
