@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.orm import Session
 
 from zhili.audit_trail.display import entity_from_number
@@ -119,12 +119,9 @@ def _actor_condition(session: Session, name: str) -> ColumnElement[bool]:
         and any(name.casefold() in translate(key, language).casefold() for language in ("zh", "en"))
     ]
     keys += [*systems, *(f"{SYSTEM_PREFIX}{system}" for system in systems)]
-    named_person = AuditRecord.actor.like(f"person:%:%{_escaped(name)}%", escape="\\")
+    # A person's actor name carries their name (`person:<id>:<name>`); the text is matched literally.
+    named_person = and_(AuditRecord.actor.startswith("person:"), AuditRecord.actor.contains(name, autoescape=True))
     return or_(AuditRecord.actor.in_(keys), named_person) if keys else or_(named_person, false())
-
-
-def _escaped(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _local_midnight(day: date) -> datetime:

@@ -19,7 +19,6 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from zhili.core.auth import Actor, PageActor
-from zhili.core.clock import Clock
 from zhili.core.errors import ConflictError
 from zhili.core.http import ClockDep, DbSession
 from zhili.core.params import IdPath
@@ -79,7 +78,9 @@ async def change_webhook(
     form = await request.form()
     try:
         data = WebhookUpdate.model_validate({**_fields(form), "clear_secret": "clear_secret" in form})
-        await run_in_threadpool(_change, session, endpoint_id=endpoint_id, actor=actor, data=data, clock=clock)
+        await run_in_threadpool(
+            webhooks.update_webhook, session, endpoint_id=endpoint_id, actor=actor, data=data, clock=clock
+        )
     except (ValidationError, ConflictError) as refused:
         session.rollback()
         return await run_in_threadpool(
@@ -100,10 +101,6 @@ async def remove_webhook(endpoint_id: IdPath, session: DbSession, actor: PageAct
     """Remove the endpoint; its messages still waiting are given up."""
     await run_in_threadpool(webhooks.delete_webhook, session, endpoint_id=endpoint_id, actor=actor, clock=clock)
     return RedirectResponse("/admin/webhooks?removed=1", status_code=303)
-
-
-def _change(session: Session, *, endpoint_id: int, actor: Actor, data: WebhookUpdate, clock: Clock) -> None:
-    webhooks.update_webhook(session, endpoint_id=endpoint_id, actor=actor, data=data, clock=clock)
 
 
 def _fields(form: FormData) -> dict[str, Any]:
