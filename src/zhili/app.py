@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 
 from zhili.access import api as access_api
+from zhili.access import login_pages
 from zhili.access import pages as access_pages
 from zhili.access.actor_cache import ActorCache
 from zhili.access.deps import resolve_actor
@@ -59,6 +60,7 @@ from zhili.notify import pages as notify_pages
 from zhili.notify import webhook_pages
 from zhili.org import api as org_api
 from zhili.org import pages as org_pages
+from zhili.org import people_pages
 from zhili.org.geo import LocatorCache
 from zhili.web.errors import install_error_handlers
 from zhili.web.templating import Renderer
@@ -147,7 +149,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
         notify_api.inbox_router,
         notify_api.router,
         access_pages.router,
+        login_pages.router,
         workbench_pages.router,
+        people_pages.router,
         org_pages.router,
         matters_pages.router,
         intake_pages.router,  # before /cases/{case_id}: `new` is not an id

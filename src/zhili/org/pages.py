@@ -12,7 +12,7 @@ from zhili.core.auth import PageActor
 from zhili.core.http import DbSession
 from zhili.core.pagination import CursorQuery
 from zhili.core.params import IdPath
-from zhili.org import browse, links, map_view, queries
+from zhili.org import browse, map_view, queries
 from zhili.org.roles import role_name
 from zhili.web.i18n import messages, translate
 from zhili.web.templating import renderer
@@ -45,19 +45,9 @@ def org_division(
     """A division: where it sits, its subdivisions, its units, its people and its links."""
     page = browse.division_page(session, actor, code, cursor=cursor)
     return renderer(request).render(
-        request, "org/division.html", {"actor": actor, "page": page, "role_name": role_name}
-    )
-
-
-@router.get("/org/people/{person_id}")
-def org_person(request: Request, person_id: IdPath, session: DbSession, actor: PageActor) -> Response:
-    """A person and their posts with supervisors."""
-    person = queries.get_person(session, actor, person_id)
-    households = links.households_by_post(session, actor, [post.id for post in person.positions])
-    return renderer(request).render(
         request,
-        "org/person.html",
-        {"actor": actor, "person": person, "households": households, "role_name": role_name},
+        "org/division.html",
+        {"actor": actor, "page": page, "role_name": role_name, "can_add": actor.write_scope.reaches_unit(code, None)},
     )
 
 
@@ -66,7 +56,14 @@ def org_department(request: Request, department_id: IdPath, session: DbSession, 
     """A department: its staff, its own grids and the enforcement items of its kind."""
     page = browse.department_page(session, actor, department_id)
     return renderer(request).render(
-        request, "org/department.html", {"actor": actor, "page": page, "role_name": role_name}
+        request,
+        "org/department.html",
+        {
+            "actor": actor,
+            "page": page,
+            "role_name": role_name,
+            "can_add": actor.write_scope.reaches_unit(page.department.division_code, page.department.id),
+        },
     )
 
 

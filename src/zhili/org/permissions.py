@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from zhili.core.auth import Actor
 from zhili.core.errors import ForbiddenError
 from zhili.org import visibility
@@ -28,3 +30,8 @@ def require_writable(actor: Actor, division_code: str, department_id: int | None
     else:
         visibility.require_unit(actor, division_code, department_id, what=what)
     raise ForbiddenError(f"{what} lies outside the part of the organisation you manage")
+
+
+def manages_any(actor: Actor, posts: Iterable[tuple[str, int | None]]) -> bool:
+    """Whether the actor manages one of these posts (division code, unit): the person is theirs to change."""
+    return actor.is_admin or any(actor.write_scope.reaches_unit(code, unit) for code, unit in posts)

@@ -269,6 +269,12 @@ def get_person(session: Session, actor: Actor, person_id: int) -> PersonRead:
     return PersonRead(id=person.id, name=person.name, phone=person.phone, positions=positions)
 
 
+def contact_details(session: Session, person_id: int) -> dict[str, str]:
+    """A person's name, phone and e-mail as a form shows them (a missing one is empty); the caller checked scope."""
+    row = session.execute(select(Person.name, Person.phone, Person.email).where(Person.id == person_id)).one()
+    return {"name": row.name, "phone": row.phone or "", "email": row.email or ""}
+
+
 def role_counts(session: Session, actor: Actor, code: str) -> dict[str, int]:
     """How many posts of each role lie in a division's subtree (within scope)."""
     stmt = (

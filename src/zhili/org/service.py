@@ -27,7 +27,7 @@ from zhili.org.models import (
     Zone,
     ZoneMember,
 )
-from zhili.org.permissions import require_manager, require_writable
+from zhili.org.permissions import manages_any, require_manager, require_writable
 from zhili.org.queries import get_person
 from zhili.org.roles import DEPARTMENT_ROLES, Role
 from zhili.org.schemas import GridContactSet, PersonCreate, PersonRead, PersonUpdate, PositionCreate
@@ -157,7 +157,7 @@ def update_person(session: Session, *, person_id: int, data: PersonUpdate, actor
     """Change a person's name or contact details; they must hold a post the actor manages."""
     require_manager(actor)
     posts = get_person(session, actor, person_id).positions
-    if not any(actor.write_scope.reaches_unit(p.division_code, p.department_id) for p in posts):
+    if not manages_any(actor, [(p.division_code, p.department_id) for p in posts]):
         raise ForbiddenError(f"person {person_id} holds no post in the part of the organisation you manage")
     person = session.get(Person, person_id)
     assert person is not None  # noqa: S101 - get_person found it

@@ -1,0 +1,227 @@
+"""People from the pages, for their managers: add a person with a first post, and change their contact details.
+
+新增人员 on a division's page adds someone to a post of that place (a grid worker to a grid, a cadre to a
+village); on a unit's page, to that unit. The roles offered are those of the place's level (a unit:
+head or staff). The new person's page follows, with 登录账号 to give them a login
+(`access.login_pages`). A refused form comes back with what was typed and each reason by its field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from zhili.core.auth import Actor, PageActor
+from zhili.core.errors import ConflictError, InvalidInputError, NotFoundError
+from zhili.core.http import ClockDep, DbSession
+from zhili.core.params import IdPath
+from zhili.org import links, queries, service
+from zhili.org.division_code import DivisionLevel
+from zhili.org.permissions import manages_any, require_manager, require_writable
+from zhili.org.roles import Role, role_name
+from zhili.org.schemas import PersonCreate, PersonUpdate
+from zhili.web.form_errors import FormErrors, form_errors
+from zhili.web.form_once import FormOnce, run_form
+from zhili.web.i18n import translate
+from zhili.web.templating import renderer
+
+router = APIRouter(include_in_schema=False)
+
+# The posts of each level of place, the usual first (a unit's posts are DEPARTMENT_ROLES).
+LEVEL_ROLES: dict[str, tuple[Role, ...]] = {
+    DivisionLevel.PROVINCE: (Role.CENTRE_STAFF,),
+    DivisionLevel.CITY: (Role.CENTRE_STAFF,),
+    DivisionLevel.COUNTY: (Role.CENTRE_STAFF,),
+    DivisionLevel.TOWNSHIP: (Role.TOWNSHIP_COMMAND, Role.TEAM_LEADER),
+    DivisionLevel.VILLAGE: (Role.VILLAGE_CADRE, Role.TEAM_LEADER, Role.GRID_HEAD),
+    DivisionLevel.GRID: (Role.GRID_WORKER, Role.GRID_HEAD, Role.PARTY_MEMBER),
+    DivisionLevel.MICROGRID: (Role.PARTY_MEMBER,),
+}
+DEPARTMENT_ROLE_ORDER = (Role.DEPT_STAFF, Role.DEPT_HEAD)
+INPUTS = {
+    "name": "name",
+    "phone": "phone",
+    "email": "email",
+    "position.role": "role",
+    "position.title": "title",
+    "role": "role",
+    "title": "title",
+}
+TEXT_FIELDS = ("name", "phone", "email", "role", "title")
+
+
+def _place(session: Session, actor: Actor, request: Request) -> dict[str, Any]:
+    """Where the new post is: `?department=<id>` (a unit) or `?division=<code>` (a place); what it offers."""
+    require_manager(actor)
+    department = request.query_params.get("department", "")
+    if department.isdigit():
+        unit = queries.get_department(session, actor, int(department))
+        require_writable(actor, unit.division_code, unit.id, what=f"department {unit.id}")
+        return {
+            "department_id": unit.id,
+            "division_code": None,
+            "where": unit.name,
+            "back": f"/org/departments/{unit.id}",
+            "roles": DEPARTMENT_ROLE_ORDER,
+        }
+    code = request.query_params.get("division", "")
+    if not code:
+        raise NotFoundError("say where the person works: ?division=<code> or ?department=<id>")
+    division = queries.get_division(session, actor, code)
+    require_writable(actor, division.code, None, what=f"division {division.code}")
+    roles = LEVEL_ROLES.get(division.level, ())
+    if actor.is_admin:
+        roles = (*roles, Role.ADMIN)
+    return {
+        "department_id": None,
+        "division_code": division.code,
+        "where": division.name,
+        "back": f"/org/divisions/{division.code}",
+        "roles": roles,
+    }
+
+
+@router.get("/org/people/new")
+def new_person_page(request: Request, session: DbSession, actor: PageActor) -> Response:
+    """The form that adds a person to a post of this place or unit."""
+    place = _place(session, actor, request)
+    return _new_page(request, actor, place, typed={}, errors=FormErrors(), status_code=200)
+
+
+@router.post("/org/people/new")
+async def add_person(request: Request, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
+    """Add the person (sent twice, added once); their page follows, where a login can be given."""
+    form = await request.form()
+    place = await run_in_threadpool(_place, session, actor, request)
+    typed = _typed(form)
+    if typed["role"] not in {role.value for role in place["roles"]}:  # the form offers the place's posts only
+        errors = FormErrors()
+        errors.add("role", translate("form.error.choice", renderer(request).language(request)))
+        return _new_page(request, actor, place, typed=typed, errors=errors, status_code=422)
+    once = FormOnce.of(form, str(request.url.path) + "?" + str(request.url.query))
+    try:
+        data = PersonCreate.model_validate(
+            {
+                **_contact(typed),
+                "position": {
+                    "role": typed["role"],
+                    "division_code": place["division_code"],
+                    "department_id": place["department_id"],
+                    **({"title": typed["title"]} if typed["title"] else {}),
+                },
+            }
+        )
+
+        def add() -> int:
+            return service.add_person(session, data=data, actor=actor, clock=clock).id
+
+        person_id = await run_in_threadpool(
+            run_form, once, session, owner=actor.audit_name, now=clock.now(), action=add
+        )
+    except (ValidationError, ConflictError, InvalidInputError) as refused:
+        session.rollback()
+        errors = _errors(request, refused)
+        return _new_page(request, actor, place, typed=typed, errors=errors, status_code=422)
+    return RedirectResponse(f"/org/people/{person_id}?added=1", status_code=303)
+
+
+@router.get("/org/people/{person_id}")
+def person(request: Request, person_id: IdPath, session: DbSession, actor: PageActor) -> Response:
+    """A person and their posts with supervisors."""
+    return person_page(request, session, actor, person_id, typed=None, errors=FormErrors(), status_code=200)
+
+
+@router.post("/org/people/{person_id}")
+async def change_contact(
+    request: Request, person_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep
+) -> Response:
+    """Save the person's name, phone and e-mail (an emptied phone or e-mail is removed)."""
+    form = await request.form()
+    typed = _typed(form)
+    try:
+        data = PersonUpdate.model_validate(
+            {"name": typed["name"], "phone": typed["phone"] or None, "email": typed["email"] or None}
+        )
+        await run_in_threadpool(
+            service.update_person, session, person_id=person_id, data=data, actor=actor, clock=clock
+        )
+    except (ValidationError, ConflictError) as refused:
+        session.rollback()
+        errors = _errors(request, refused)
+        return await run_in_threadpool(
+            person_page, request, session, actor, person_id, typed=typed, errors=errors, status_code=422
+        )
+    return RedirectResponse(f"/org/people/{person_id}?saved=1", status_code=303)
+
+
+def _typed(form: FormData) -> dict[str, str]:
+    return {name: str(form.get(name) or "").strip()[:200] for name in TEXT_FIELDS}
+
+
+def _contact(typed: dict[str, str]) -> dict[str, Any]:
+    """The contact fields given (an empty phone or e-mail is none)."""
+    return {"name": typed["name"], **{name: typed[name] for name in ("phone", "email") if typed[name]}}
+
+
+def _errors(request: Request, refused: Exception) -> FormErrors:
+    language = renderer(request).language(request)
+    if isinstance(refused, ConflictError):  # the one conflict: a phone already registered
+        found = FormErrors()
+        found.add("phone", translate("org.phone_taken", language))
+        return found
+    return form_errors(refused, language, INPUTS)
+
+
+def _new_page(
+    request: Request,
+    actor: Actor,
+    place: dict[str, Any],
+    *,
+    typed: dict[str, str],
+    errors: FormErrors,
+    status_code: int,
+) -> Response:
+    language = renderer(request).language(request)
+    context = {
+        "actor": actor,
+        "place": place,
+        "roles": [(role.value, role_name(role.value, language)) for role in place["roles"]],
+        "typed": typed,
+        "errors": errors,
+        "is_unit": place["department_id"] is not None,
+    }
+    return renderer(request).render(request, "org/person_new.html", context, status_code=status_code)
+
+
+def person_page(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    person_id: int,
+    *,
+    typed: dict[str, str] | None,
+    errors: FormErrors,
+    status_code: int,
+) -> Response:
+    """A person's page: their posts; for their managers, the contact form and the way to their login."""
+    person = queries.get_person(session, actor, person_id)
+    manages = manages_any(actor, [(post.division_code, post.department_id) for post in person.positions])
+    context = {
+        "actor": actor,
+        "person": person,
+        "households": links.households_by_post(session, actor, [post.id for post in person.positions]),
+        "role_name": role_name,
+        "manages": manages,
+        "typed": typed or ({**queries.contact_details(session, person_id)} if manages else {}),
+        "errors": errors,
+        "added": request.query_params.get("added") == "1",
+        "saved": request.query_params.get("saved") == "1",
+    }
+    return renderer(request).render(request, "org/person.html", context, status_code=status_code)

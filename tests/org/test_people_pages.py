@@ -1,0 +1,130 @@
+"""People from the pages: a manager adds a person to a post of their place or unit and changes their contact details.
+
+The demo's 府山街道 command room (`fushan`) manages the township's grids; 柯城区's traffic police head
+(`kc-traffic-head`) manages their unit's staff but no territorial post; a grid worker manages nobody.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from tests.conftest import Api
+
+from zhili.org.models import Person, Position
+
+HTML = {"accept": "text/html"}
+FUSHAN_GRID = "330802006001001"  # the demo grid worker's grid, in 府山街道
+HUZHEN_GRID = "330825101003001"  # the demo grid head's grid, in 龙游县湖镇镇
+TRAFFIC_UNIT = 2  # 柯城区公安分局交警大队 (the demo's traffic police)
+GRIDWORKER = 1646  # 廖梅, the demo grid worker
+
+
+def _key(page: str) -> str:
+    return page.split('name="idempotency_key" value="', 1)[1].split('"', 1)[0]
+
+
+def _people_named(session: Session, name: str) -> list[Person]:
+    return list(session.scalars(select(Person).where(Person.name == name)))
+
+
+def test_a_command_room_adds_a_grid_worker_to_its_grid_once(api: Api, session: Session) -> None:
+    api.login("fushan")
+    grid = api.get(f"/org/divisions/{FUSHAN_GRID}", headers=HTML).text
+    assert f'href="/org/people/new?division={FUSHAN_GRID}"' in grid
+    form_page = api.get(f"/org/people/new?division={FUSHAN_GRID}", headers=HTML)
+    assert form_page.status_code == 200
+    assert '<option value="grid_worker"' in form_page.text
+    assert "网格员" in form_page.text
+    assert "社会治理中心" not in form_page.text.split('name="role"', 1)[1].split("</select>", 1)[0]  # not a grid's post
+    form = {
+        "name": "王小燕",
+        "role": "grid_worker",
+        "phone": "13905700001",
+        "email": "wxy@example.org",
+        "title": "",
+        "idempotency_key": _key(form_page.text),
+    }
+    first = api.send("POST", f"/org/people/new?division={FUSHAN_GRID}", data=form, follow_redirects=False)
+    again = api.send("POST", f"/org/people/new?division={FUSHAN_GRID}", data=form, follow_redirects=False)
+    assert first.status_code == again.status_code == 303
+    assert first.headers["location"] == again.headers["location"]
+    (person,) = _people_named(session, "王小燕")
+    assert first.headers["location"] == f"/org/people/{person.id}?added=1"
+    post = session.scalars(select(Position).where(Position.person_id == person.id)).one()
+    assert (post.role, post.division_code, post.department_id) == ("grid_worker", FUSHAN_GRID, None)
+    page = api.get(first.headers["location"], headers=HTML).text
+    assert "人员已添加" in page
+    assert f'href="/org/people/{person.id}/login"' in page  # the way to their login, at once
+    assert 'value="wxy@example.org"' in page  # the contact form, for their manager
+
+
+def test_a_refused_person_keeps_the_input_and_names_each_field(api: Api, session: Session) -> None:
+    api.login("fushan")
+    url = f"/org/people/new?division={FUSHAN_GRID}"
+    refused = api.send("POST", url, data={"name": "", "role": "grid_worker", "phone": "12ab", "email": "吴@"})
+    assert refused.status_code == 422
+    assert 'data-field="name"' in refused.text
+    assert 'data-field="phone"' in refused.text
+    assert 'value="12ab"' in refused.text
+    wrong_post = api.send("POST", url, data={"name": "赵六", "role": "centre_staff", "phone": "", "email": ""})
+    assert wrong_post.status_code == 422
+    assert 'data-field="role"' in wrong_post.text
+    assert 'value="赵六"' in wrong_post.text
+    assert _people_named(session, "赵六") == []
+    taken = api.send(
+        "POST", url, data={"name": "赵六", "role": "grid_worker", "phone": "", "email": ""}, follow_redirects=False
+    )
+    assert taken.status_code == 303
+    phone = session.scalars(select(Person.phone).where(Person.id == GRIDWORKER)).one()
+    twice = api.send("POST", url, data={"name": "钱七", "role": "party_member", "phone": phone, "email": ""})
+    assert twice.status_code == 422
+    assert 'data-field="phone">该电话号码已登记给另一人' in twice.text
+
+
+def test_who_may_add_people_where(api: Api, session: Session) -> None:
+    before = session.scalar(select(func.count()).select_from(Person))
+    form = {"name": "不该有", "role": "grid_worker", "phone": "", "email": ""}
+    api.login("gridworker")  # manages nobody: no link, and the form is refused
+    assert "/org/people/new" not in api.get(f"/org/divisions/{FUSHAN_GRID}", headers=HTML).text
+    assert api.get(f"/org/people/new?division={FUSHAN_GRID}", headers=HTML).status_code == 403
+    assert api.send("POST", f"/org/people/new?division={FUSHAN_GRID}", data=form).status_code == 403
+    api.login("fushan")  # another township's grid lies outside its scope
+    assert api.get(f"/org/people/new?division={HUZHEN_GRID}", headers=HTML).status_code == 404
+    assert api.send("POST", f"/org/people/new?division={HUZHEN_GRID}", data=form).status_code == 404
+    api.login("kc-traffic-head")  # a unit's head manages the unit's staff, not the grids of its county
+    assert api.get(f"/org/people/new?division={FUSHAN_GRID}", headers=HTML).status_code == 403
+    unit = api.get(f"/org/departments/{TRAFFIC_UNIT}", headers=HTML).text
+    assert f'href="/org/people/new?department={TRAFFIC_UNIT}"' in unit
+    staff = api.send(
+        "POST",
+        f"/org/people/new?department={TRAFFIC_UNIT}",
+        data={"name": "新交警", "role": "dept_staff", "phone": "", "email": ""},
+        follow_redirects=False,
+    )
+    assert staff.status_code == 303
+    assert session.scalar(select(func.count()).select_from(Person)) == before + 1
+
+
+def test_a_manager_changes_contact_details_others_cannot(api: Api, session: Session) -> None:
+    api.login("fushan")
+    saved = api.send(
+        "POST",
+        f"/org/people/{GRIDWORKER}",
+        data={"name": "廖梅", "phone": "13905709999", "email": ""},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    assert "联系方式已保存" in api.get(saved.headers["location"], headers=HTML).text
+    assert session.scalars(select(Person.phone).where(Person.id == GRIDWORKER)).one() == "13905709999"
+    refused = api.send("POST", f"/org/people/{GRIDWORKER}", data={"name": "", "phone": "x", "email": ""})
+    assert refused.status_code == 422
+    assert 'data-field="name"' in refused.text
+    assert 'value="x"' in refused.text
+    api.login("gridworker")  # sees their own page, manages nobody (not even themselves)
+    page = api.get(f"/org/people/{GRIDWORKER}", headers=HTML)
+    assert page.status_code == 200
+    assert 'id="contact"' not in page.text
+    assert "/login" not in page.text.split('id="positions"', 1)[0].split("<h1>", 1)[1]
+    denied = api.send("POST", f"/org/people/{GRIDWORKER}", data={"name": "改名", "phone": "", "email": ""})
+    assert denied.status_code == 403
+    assert session.scalars(select(Person.name).where(Person.id == GRIDWORKER)).one() == "廖梅"
