@@ -58,6 +58,8 @@ def test_a_phone_gets_the_tab_bar_and_case_cards(browser: Any, server: str, user
     box = page.locator("nav.tabbar").bounding_box()
     assert box is not None
     assert box["y"] + box["height"] == pytest.approx(PHONE["height"], abs=1)
+    page.click("nav.tabbar details.tab-more summary")  # where a phone changes its password: the name is hidden
+    assert page.is_visible("nav.tabbar .tab-more-menu a[href='/account/password']")
     _no_sideways_scroll(page)
 
     page.click("nav.tabbar a[href='/cases']")
