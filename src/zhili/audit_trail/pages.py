@@ -78,6 +78,7 @@ def _context(
         "errors": errors,
         "page": found.page,
         "actor_names": found.actor_names,
+        "names": found.names,
         "report": report,
         "view": display,
         "entity_types": display.ENTITY_TYPES,
