@@ -128,3 +128,30 @@ def test_a_manager_changes_contact_details_others_cannot(api: Api, session: Sess
     denied = api.send("POST", f"/org/people/{GRIDWORKER}", data={"name": "改名", "phone": "", "email": ""})
     assert denied.status_code == 403
     assert session.scalars(select(Person.name).where(Person.id == GRIDWORKER)).one() == "廖梅"
+
+
+def test_a_new_person_reports_to_whom_their_peers_report(api: Api, session: Session) -> None:
+    """A new grid worker gets the grid's usual supervisor (told of unclaimed tasks); a unit's staff its head."""
+    api.login("fushan")
+    form_page = api.get(f"/org/people/new?division={FUSHAN_GRID}", headers=HTML).text
+    form = {"name": "钱新网", "role": "grid_worker", "idempotency_key": _key(form_page)}
+    api.send("POST", f"/org/people/new?division={FUSHAN_GRID}", data=form, follow_redirects=False)
+    (person,) = _people_named(session, "钱新网")
+    post = session.scalars(select(Position).where(Position.person_id == person.id)).one()
+    peer = session.get(Position, 1646)  # 廖梅's post, the grid's other worker
+    assert peer is not None
+    assert post.supervisor_id == peer.supervisor_id is not None
+    page = api.get(f"/org/people/{person.id}", headers=HTML).text
+    boss = session.get(Position, peer.supervisor_id)
+    assert boss is not None
+    assert session.get(Person, boss.person_id).name in page  # type: ignore[union-attr]
+
+    api.login("kc-traffic-head")
+    form_page = api.get(f"/org/people/new?department={TRAFFIC_UNIT}", headers=HTML).text
+    form = {"name": "孙新警", "role": "dept_staff", "idempotency_key": _key(form_page)}
+    api.send("POST", f"/org/people/new?department={TRAFFIC_UNIT}", data=form, follow_redirects=False)
+    (staff,) = _people_named(session, "孙新警")
+    post = session.scalars(select(Position).where(Position.person_id == staff.id)).one()
+    head = session.get(Position, post.supervisor_id)
+    assert head is not None
+    assert (head.role, head.department_id) == ("dept_head", TRAFFIC_UNIT)

@@ -106,6 +106,14 @@ async def add_person(request: Request, session: DbSession, actor: PageActor, clo
         errors.add("role", translate("form.error.choice", renderer(request).language(request)))
         return _new_page(request, actor, place, typed=typed, errors=errors, status_code=422)
     once = FormOnce.of(form, str(request.url.path) + "?" + str(request.url.query))
+    supervisor = await run_in_threadpool(
+        queries.usual_supervisor,
+        session,
+        actor,
+        role=typed["role"],
+        division_code=place["division_code"],
+        department_id=place["department_id"],
+    )
     try:
         data = PersonCreate.model_validate(
             {
@@ -114,6 +122,7 @@ async def add_person(request: Request, session: DbSession, actor: PageActor, clo
                     "role": typed["role"],
                     "division_code": place["division_code"],
                     "department_id": place["department_id"],
+                    "supervisor_position_id": supervisor,
                     **({"title": typed["title"]} if typed["title"] else {}),
                 },
             }
