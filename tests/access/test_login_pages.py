@@ -110,12 +110,19 @@ def test_a_new_password_ends_the_sessions_and_switching_off_revokes_tokens(api: 
         follow_redirects=False,
     )
     assert reset.status_code == 303
-    assert "密码已重置" in api.get(reset.headers["location"], headers=HTML).text
+    reset_page = api.get(reset.headers["location"], headers=HTML).text
+    assert "密码已重置" in reset_page
+    assert "<h2>重置密码</h2>" in reset_page
+    assert "此人忘记密码时使用" in reset_page
+    assert '<button type="submit" class="danger">停用账号</button>' in reset_page
     api.login("gridworker", "reset-by-fushan")
     api.login("fushan")
     off = api.send("POST", f"/org/people/{GRIDWORKER}/login/{account.id}/active", data={}, follow_redirects=False)
     assert off.status_code == 303
-    assert "已停用" in api.get(off.headers["location"], headers=HTML).text
+    switched_off = api.get(off.headers["location"], headers=HTML).text
+    assert "已停用" in switched_off
+    assert "<h2>恢复账号</h2>" in switched_off  # each action under its heading, with what it does
+    assert "恢复后，此人可用原密码再次登录" in switched_off
     assert _account(session, "gridworker").is_active is False
     assert (
         session.scalar(select(func.count()).where(ApiToken.account_id == account.id, ApiToken.revoked_at.is_(None)))
@@ -173,5 +180,7 @@ def test_changing_ones_own_password_checks_the_current_one(api: Api, session: Se
         "POST", "/account/password", data={"current": "zhili-demo", "new": NEW_PASSWORD, "again": NEW_PASSWORD}
     )
     assert limited.status_code == 429
+    assert 'data-field="current">当前密码错误次数过多，请 15 分钟后再试' in limited.text  # by the field, on the form
+    assert 'id="change-password"' in limited.text
     assert session.scalar(select(func.count()).where(LoginFailure.username == "gridworker")) >= MAX_FAILURES
     api.login("gridworker")  # the password is unchanged
