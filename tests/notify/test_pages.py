@@ -86,6 +86,9 @@ def test_the_delivery_log_pages_are_for_administrators(api: Api, session: Sessio
     log = api.get("/admin/deliveries?channel=sms", headers=HTML)
     assert log.status_code == 200
     assert f'href="/admin/deliveries/{message.id}"' in log.text
+    filters = log.text.split('id="delivery-filters"', 1)[1].split("</form>", 1)[0]
+    assert "<label>渠道" in filters  # each filter says what it narrows
+    assert "<label>状态" in filters
     message.status = "dead"
     session.commit()
     detail = api.get(f"/admin/deliveries/{message.id}", headers=HTML)
