@@ -167,3 +167,9 @@ def test_login_and_people_actions_read_by_their_labels_and_names(api: Any, sessi
     assert "蛟池街社区第1网格" in page  # the place by its name
     assert f'<a href="/org/people/{person_id}">审计新人</a>' in page  # the person by name
     assert "账号 审计新人" in page  # the login by its person's name
+
+
+def test_a_record_without_details_has_no_empty_details_line(api: Any) -> None:
+    """On a phone each record is a card: a login, which records no details, shows no dangling 内容 label."""
+    page = api.login("admin").get("/admin/audit?action=access.session.opened", headers=HTML).text
+    assert '<td data-label="内容（变更前 → 变更后）"></td>' in page  # empty, so the card hides the line
