@@ -66,6 +66,8 @@ def test_a_refused_person_keeps_the_input_and_names_each_field(api: Api, session
     assert 'data-field="name"' in refused.text
     assert 'data-field="phone"' in refused.text
     assert 'value="12ab"' in refused.text
+    assert 'data-field="phone">请填写电话号码：5–20 位数字' in refused.text  # what shape is wanted, not 格式不正确
+    assert 'data-field="email">请填写有效的电子邮箱' in refused.text
     wrong_post = api.send("POST", url, data={"name": "赵六", "role": "centre_staff", "phone": "", "email": ""})
     assert wrong_post.status_code == 422
     assert 'data-field="role"' in wrong_post.text
@@ -116,6 +118,14 @@ def test_a_manager_changes_contact_details_others_cannot(api: Api, session: Sess
     assert saved.status_code == 303
     assert "联系方式已保存" in api.get(saved.headers["location"], headers=HTML).text
     assert session.scalars(select(Person.phone).where(Person.id == GRIDWORKER)).one() == "13905709999"
+    spaced = api.send(
+        "POST",
+        f"/org/people/{GRIDWORKER}",
+        data={"name": "廖梅", "phone": "0570-888 1234", "email": ""},
+        follow_redirects=False,
+    )
+    assert spaced.status_code == 303  # a number as people write it
+    assert session.scalars(select(Person.phone).where(Person.id == GRIDWORKER)).one() == "05708881234"
     refused = api.send("POST", f"/org/people/{GRIDWORKER}", data={"name": "", "phone": "x", "email": ""})
     assert refused.status_code == 422
     assert 'data-field="name"' in refused.text

@@ -8,6 +8,7 @@ head or staff). The new person's page follows, with 登录账号 to give them a 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -55,6 +56,8 @@ INPUTS = {
     "title": "title",
 }
 TEXT_FIELDS = ("name", "phone", "email", "role", "title")
+PHONE_SEPARATORS = re.compile(r"[\s\-()（）]")
+"""What people type inside a phone number to read it (spaces, dashes, brackets), dropped before it is checked."""
 
 
 def _place(session: Session, actor: Actor, request: Request) -> dict[str, Any]:
@@ -171,7 +174,9 @@ async def change_contact(
 
 
 def _typed(form: FormData) -> dict[str, str]:
-    return {name: str(form.get(name) or "").strip()[:200] for name in TEXT_FIELDS}
+    typed = {name: str(form.get(name) or "").strip()[:200] for name in TEXT_FIELDS}
+    typed["phone"] = PHONE_SEPARATORS.sub("", typed["phone"])  # 0570-888 1234 is 05708881234
+    return typed
 
 
 def _contact(typed: dict[str, str]) -> dict[str, Any]:
@@ -185,7 +190,13 @@ def _errors(request: Request, refused: Exception) -> FormErrors:
         found = FormErrors()
         found.add("phone", translate("org.phone_taken", language))
         return found
-    return form_errors(refused, language, INPUTS)
+    found = form_errors(refused, language, INPUTS)
+    if isinstance(refused, ValidationError):  # a phone or e-mail of the wrong shape: say what shape is wanted
+        wrong = {str(error["loc"][-1]) for error in refused.errors() if error["type"] == "string_pattern_mismatch"}
+        for name in ("phone", "email"):
+            if name in wrong:
+                found.by_field[name] = [translate(f"org.error.{name}", language)]
+    return found
 
 
 def _new_page(
