@@ -184,3 +184,26 @@ def test_changing_ones_own_password_checks_the_current_one(api: Api, session: Se
     assert 'id="change-password"' in limited.text
     assert session.scalar(select(func.count()).where(LoginFailure.username == "gridworker")) >= MAX_FAILURES
     api.login("gridworker")  # the password is unchanged
+
+
+def test_a_login_is_managed_only_by_who_manages_every_post_it_opens(api: Api, session: Session) -> None:
+    """A grid's command room does not set the password of someone who is also a centre's staff or an administrator."""
+    person_id = _new_grid_worker(session)
+    session.add(Position(person_id=person_id, role="centre_staff", division_code="330802"))
+    session.commit()
+    api.login("fushan")  # manages the grid post, not the district centre's
+    assert 'id="login-link"' not in api.get(f"/org/people/{person_id}", headers=HTML).text
+    assert api.get(f"/org/people/{person_id}/login", headers=HTML).status_code == 403
+    form = {"username": "wxy2", "password": "first-pass-1"}
+    assert api.send("POST", f"/org/people/{person_id}/login", data=form).status_code == 403
+    api.login("kc-centre")  # manages both
+    assert 'id="login-link"' in api.get(f"/org/people/{person_id}", headers=HTML).text
+    given = api.send("POST", f"/org/people/{person_id}/login", data=form, follow_redirects=False)
+    assert given.status_code == 303
+    account = _account(session, "wxy2")
+    session.add(Position(person_id=person_id, role="admin", division_code="330802"))
+    session.commit()
+    url = f"/org/people/{person_id}/login/{account.id}/password"
+    assert api.send("POST", url, data={"new_password": "taken-over-1"}).status_code == 403  # an administrator's
+    api.login("admin")
+    assert api.send("POST", url, data={"new_password": "set-by-admin-1"}, follow_redirects=False).status_code == 303

@@ -25,7 +25,7 @@ from zhili.core.http import ClockDep, DbSession
 from zhili.core.params import IdPath
 from zhili.org import links, queries, service
 from zhili.org.division_code import DivisionLevel
-from zhili.org.permissions import manages_any, require_manager, require_writable
+from zhili.org.permissions import manages_any, manages_login, require_manager, require_writable
 from zhili.org.roles import Role, role_name
 from zhili.org.schemas import PersonCreate, PersonUpdate
 from zhili.web.form_errors import FormErrors, form_errors
@@ -233,12 +233,14 @@ def person_page(
     """A person's page: their posts; for their managers, the contact form and the way to their login."""
     person = queries.get_person(session, actor, person_id)
     manages = manages_any(actor, [(post.division_code, post.department_id) for post in person.positions])
+    manages_their_login = manages and manages_login(actor, queries.all_posts(session, person_id))
     context = {
         "actor": actor,
         "person": person,
         "households": links.households_by_post(session, actor, [post.id for post in person.positions]),
         "role_name": role_name,
         "manages": manages,
+        "manages_login": manages_their_login,
         "typed": typed or ({**queries.contact_details(session, person_id)} if manages else {}),
         "errors": errors,
         "added": request.query_params.get("added") == "1",

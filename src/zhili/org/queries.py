@@ -360,3 +360,11 @@ def usual_supervisor(
             .order_by(Position.id)
         ).all()
     return next((row[0] for row in peers if visibility.sees_unit(actor, row[1], row[2])), None)
+
+
+def all_posts(session: Session, person_id: int) -> list[tuple[str, str, int | None]]:
+    """Every post the person holds, in scope or not (role, division code, unit): for what a login opens."""
+    rows = session.execute(
+        select(Position.role, Position.division_code, Position.department_id).where(Position.person_id == person_id)
+    )
+    return [(role, code, unit) for role, code, unit in rows]
