@@ -165,3 +165,11 @@ def test_a_new_person_reports_to_whom_their_peers_report(api: Api, session: Sess
     head = session.get(Position, post.supervisor_id)
     assert head is not None
     assert (head.role, head.department_id) == ("dept_head", TRAFFIC_UNIT)
+
+
+def test_the_add_person_form_reads_in_english(api: Api) -> None:
+    api.login("fushan")
+    page = api.get(f"/org/people/new?division={FUSHAN_GRID}&lang=en", headers=HTML).text
+    form = page.split('id="add-person"', 1)[1].split("</form>", 1)[0]
+    assert 'placeholder="Optional, e.g. Deputy director"' in form  # no Chinese example on an English page
+    assert "Grid worker" in form
