@@ -173,3 +173,13 @@ def test_a_record_without_details_has_no_empty_details_line(api: Any) -> None:
     """On a phone each record is a card: a login, which records no details, shows no dangling 内容 label."""
     page = api.login("admin").get("/admin/audit?action=access.session.opened", headers=HTML).text
     assert '<td data-label="内容（变更前 → 变更后）"></td>' in page  # empty, so the card hides the line
+
+
+def test_a_matter_and_a_division_are_named_not_coded(api: Any) -> None:
+    page = api.login("admin").get("/admin/audit?action=matters.matter.added", headers=HTML).text
+    records = page.split('id="audit-records"', 1)[1]
+    assert '<a href="/matters/campus_safety">校园周边安全防控</a>' in records
+    english = api.get("/admin/audit?action=matters.matter.added&lang=en", headers=HTML).text
+    assert ">campus_safety</a>" not in english.split('id="audit-records"', 1)[1]
+    built = api.get("/admin/audit?action=org.divisions.imported&lang=zh", headers=HTML).text
+    assert "行政区划 浙江省" in built.split('id="audit-records"', 1)[1]

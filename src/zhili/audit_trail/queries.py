@@ -22,10 +22,13 @@ from zhili.core.audit import AuditRecord
 from zhili.core.auth import Actor
 from zhili.core.local_time import LOCAL_ZONE
 from zhili.core.pagination import Key, Page, decode_cursor, encode_cursor
+from zhili.matters.models import MatterVersion
 from zhili.org.models import Department, Division, Person, Position
 from zhili.web.i18n import messages, translate
 
 SYSTEM_PREFIX = "system:"
+NAMED_ENTITIES = frozenset({"account", "person", "matter", "division"})
+"""The kinds of record the page names by their name (a login by its person's, a matter by its title)."""
 ACTOR_LABEL_PREFIX = "actor."
 
 
@@ -73,7 +76,13 @@ class AuditPage:
 
 
 def list_records(
-    session: Session, actor: Actor, where: AuditFilter, *, cursor: str | None = None, limit: int = 50
+    session: Session,
+    actor: Actor,
+    where: AuditFilter,
+    *,
+    cursor: str | None = None,
+    limit: int = 50,
+    language: str = "zh",
 ) -> AuditPage:
     """Audit records, newest first, narrowed by `where` (administrators only)."""
     actor.require_admin("read the audit record")
@@ -85,19 +94,18 @@ def list_records(
     lines = [_line(row) for row in rows[:limit]]
     next_cursor = encode_cursor([lines[-1].seq]) if len(rows) > limit else None
     page = Page[AuditLine](items=lines, next_cursor=next_cursor)
-    return AuditPage(
-        page=page, actor_names=actor_names(session, {line.actor for line in lines}), names=_names(session, lines)
-    )
+    actors = actor_names(session, {line.actor for line in lines})
+    return AuditPage(page=page, actor_names=actors, names=_names(session, lines, language))
 
 
-def _names(session: Session, lines: list[AuditLine]) -> dict[tuple[str, str], str]:
-    """The names of the divisions, units, people, posts and logins the page's records name: one query each."""
+def _names(session: Session, lines: list[AuditLine], language: str) -> dict[tuple[str, str], str]:
+    """The names of the divisions, units, people, posts, logins and matters the page's records name: a query each."""
     wanted = display.named_values([(line.before, line.after) for line in lines])
-    wanted |= {(line.entity_type, line.entity_id) for line in lines if line.entity_type in {"account", "person"}}
+    wanted |= {(line.entity_type, line.entity_id) for line in lines if line.entity_type in NAMED_ENTITIES}
     codes = {value for kind, value in wanted if kind == "division"}
     ids: dict[str, set[int]] = {}
     for kind, value in wanted:
-        if kind != "division" and value.isdigit():
+        if kind not in {"division", "matter"} and value.isdigit():
             ids.setdefault(kind, set()).add(int(value))
     found: dict[tuple[str, str], str] = {}
     if codes:
@@ -116,6 +124,12 @@ def _names(session: Session, lines: list[AuditLine]) -> dict[tuple[str, str], st
             .where(Position.id.in_(ids["position"]))
         )
         found |= {("position", str(key)): name for key, name in rows}
+    if matters := {value for kind, value in wanted if kind == "matter"}:
+        name = MatterVersion.name_en if language == "en" else MatterVersion.name_zh
+        rows = session.execute(
+            select(MatterVersion.code, name).where(MatterVersion.code.in_(matters), MatterVersion.is_current)
+        )
+        found |= {("matter", code): text for code, text in rows}
     if ids.get("account"):
         logins = actor_names(session, [f"{ACCOUNT_PREFIX}{key}:" for key in ids["account"]])
         found |= {("account", key.split(":")[1]): name for key, name in logins.items()}
