@@ -141,13 +141,13 @@ def recipient_names(session: Session, items: list[DeliveryRead]) -> dict[int, st
     person_names: dict[int, str] = {}
     if people:
         rows = session.execute(select(Person.id, Person.name).where(Person.id.in_(people)))
-        person_names = {key: name for key, name in rows}
+        person_names = {row[0]: row[1] for row in rows}
     endpoint_names: dict[int, str] = {}
     if endpoints:
         rows = session.execute(
             select(WebhookEndpoint.id, WebhookEndpoint.name).where(WebhookEndpoint.id.in_(endpoints))
         )
-        endpoint_names = {key: name for key, name in rows}
+        endpoint_names = {row[0]: row[1] for row in rows}
     found: dict[int, str] = {}
     for item in items:
         if item.person_id is not None and item.person_id in person_names:
