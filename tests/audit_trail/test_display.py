@@ -65,3 +65,15 @@ def test_posts_places_and_ids_read_by_their_names() -> None:
     assert by_field["人员"] == display.Shown("张新民")
     assert by_field["岗位人员"] == display.Shown("12345")  # an id unnamed is not an amount (no 12,345)
     assert display.action_label("access.account.deactivated") == "停用账号"
+
+
+def test_a_webhooks_settings_read_by_their_labels() -> None:
+    found = display.changes(
+        "webhook_endpoint", None, {"format": "dingtalk_md", "min_severity": "info", "has_secret": False}
+    )
+    by_field = {change.field: change.after for change in found}
+    assert by_field["格式"] == display.Shown("钉钉机器人（图文）")
+    assert by_field["最低级别"] == display.Shown("通知")
+    assert by_field["加签密钥"] == display.Shown("否")
+    assert display.entity_label("webhook_endpoint") == "推送地址"
+    assert display.entity_link("webhook_endpoint", "1") == "/admin/webhooks/1"

@@ -33,6 +33,7 @@ ENTITY_PAGES = {
     "campaign_task": "/tasks/{id}",
     "matter": "/matters/{id}",
     "person": "/org/people/{id}",
+    "webhook_endpoint": "/admin/webhooks/{id}",
 }
 # The kinds of entity a filter offers (the others are reached by their records' links).
 ENTITY_TYPES = (
@@ -43,6 +44,8 @@ ENTITY_TYPES = (
 VALUE_LABELS = {
     ("case", "status"): "status",
     ("", "severity"): "severity",
+    ("webhook_endpoint", "min_severity"): "severity",
+    ("webhook_endpoint", "format"): "notify.format",
     ("command_group", "state"): "group.state",
     ("command_instruction", "state"): "group.instruction_state",
     ("campaign_task", "state"): "task_state",
