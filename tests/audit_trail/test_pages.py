@@ -14,6 +14,7 @@ from zhili.access.models import Account
 from zhili.core.actor_names import actor_names
 from zhili.core.audit import AuditRecord
 from zhili.core.local_time import LOCAL_ZONE
+from zhili.org.models import Division
 from zhili.workbench.menu import menu_for
 
 HTML = {"accept": "text/html"}
@@ -183,3 +184,16 @@ def test_a_matter_and_a_division_are_named_not_coded(api: Any) -> None:
     assert ">campus_safety</a>" not in english.split('id="audit-records"', 1)[1]
     built = api.get("/admin/audit?action=org.divisions.imported&lang=zh", headers=HTML).text
     assert "行政区划 浙江省" in built.split('id="audit-records"', 1)[1]
+
+
+def test_a_closed_assessment_month_is_named_by_its_place(api: Any, session: Session) -> None:
+    closed = session.scalars(select(AuditRecord).where(AuditRecord.action == "assessment.month.closed")).first()
+    assert closed is not None
+    code, month = closed.entity_id.split(":", 1)
+    page = api.login("admin").get("/admin/audit?action=assessment.month.closed&lang=zh", headers=HTML).text
+    records = page.split('id="audit-records"', 1)[1]
+    place = session.get(Division, code)
+    assert place is not None
+    assert f"考评月份 {place.name} {month}" in records
+    assert f"{closed.entity_id}</span>" not in records
+    assert month in records

@@ -102,6 +102,8 @@ def _names(session: Session, lines: list[AuditLine], language: str) -> dict[tupl
     """The names of the divisions, units, people, posts, logins and matters the page's records name: a query each."""
     wanted = display.named_values([(line.before, line.after) for line in lines])
     wanted |= {(line.entity_type, line.entity_id) for line in lines if line.entity_type in NAMED_ENTITIES}
+    months = {line.entity_id for line in lines if line.entity_type == "assessment_month" and ":" in line.entity_id}
+    wanted |= {("division", month.split(":", 1)[0]) for month in months}
     codes = {value for kind, value in wanted if kind == "division"}
     ids: dict[str, set[int]] = {}
     for kind, value in wanted:
@@ -124,6 +126,9 @@ def _names(session: Session, lines: list[AuditLine], language: str) -> dict[tupl
             .where(Position.id.in_(ids["position"]))
         )
         found |= {("position", str(key)): name for key, name in rows}
+    for month in months:  # a closed month: the place's name and the month (柯城区 2026-07)
+        code, period = month.split(":", 1)
+        found[("assessment_month", month)] = f"{found.get(('division', code), code)} {period}"
     if matters := {value for kind, value in wanted if kind == "matter"}:
         name = MatterVersion.name_en if language == "en" else MatterVersion.name_zh
         rows = session.execute(
