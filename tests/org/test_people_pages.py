@@ -56,6 +56,7 @@ def test_a_command_room_adds_a_grid_worker_to_its_grid_once(api: Api, session: S
     assert "人员已添加" in page
     assert f'href="/org/people/{person.id}/login"' in page  # the way to their login, at once
     assert 'value="wxy@example.org"' in page  # the contact form, for their manager
+    assert f'<td data-label="所在区划"><a href="/org/divisions/{FUSHAN_GRID}">' in page  # a place, not a 层级
 
 
 def test_a_refused_person_keeps_the_input_and_names_each_field(api: Api, session: Session) -> None:
