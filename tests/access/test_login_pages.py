@@ -110,12 +110,19 @@ def test_a_new_password_ends_the_sessions_and_switching_off_revokes_tokens(api: 
         follow_redirects=False,
     )
     assert reset.status_code == 303
-    assert "密码已重置" in api.get(reset.headers["location"], headers=HTML).text
+    reset_page = api.get(reset.headers["location"], headers=HTML).text
+    assert "密码已重置" in reset_page
+    assert "<h2>重置密码</h2>" in reset_page
+    assert "此人忘记密码时使用" in reset_page
+    assert '<button type="submit" class="danger">停用账号</button>' in reset_page
     api.login("gridworker", "reset-by-fushan")
     api.login("fushan")
     off = api.send("POST", f"/org/people/{GRIDWORKER}/login/{account.id}/active", data={}, follow_redirects=False)
     assert off.status_code == 303
-    assert "已停用" in api.get(off.headers["location"], headers=HTML).text
+    switched_off = api.get(off.headers["location"], headers=HTML).text
+    assert "已停用" in switched_off
+    assert "<h2>恢复账号</h2>" in switched_off  # each action under its heading, with what it does
+    assert "恢复后，此人可用原密码再次登录" in switched_off
     assert _account(session, "gridworker").is_active is False
     assert (
         session.scalar(select(func.count()).where(ApiToken.account_id == account.id, ApiToken.revoked_at.is_(None)))
@@ -173,5 +180,30 @@ def test_changing_ones_own_password_checks_the_current_one(api: Api, session: Se
         "POST", "/account/password", data={"current": "zhili-demo", "new": NEW_PASSWORD, "again": NEW_PASSWORD}
     )
     assert limited.status_code == 429
+    assert 'data-field="current">当前密码错误次数过多，请 15 分钟后再试' in limited.text  # by the field, on the form
+    assert 'id="change-password"' in limited.text
     assert session.scalar(select(func.count()).where(LoginFailure.username == "gridworker")) >= MAX_FAILURES
     api.login("gridworker")  # the password is unchanged
+
+
+def test_a_login_is_managed_only_by_who_manages_every_post_it_opens(api: Api, session: Session) -> None:
+    """A grid's command room does not set the password of someone who is also a centre's staff or an administrator."""
+    person_id = _new_grid_worker(session)
+    session.add(Position(person_id=person_id, role="centre_staff", division_code="330802"))
+    session.commit()
+    api.login("fushan")  # manages the grid post, not the district centre's
+    assert 'id="login-link"' not in api.get(f"/org/people/{person_id}", headers=HTML).text
+    assert api.get(f"/org/people/{person_id}/login", headers=HTML).status_code == 403
+    form = {"username": "wxy2", "password": "first-pass-1"}
+    assert api.send("POST", f"/org/people/{person_id}/login", data=form).status_code == 403
+    api.login("kc-centre")  # manages both
+    assert 'id="login-link"' in api.get(f"/org/people/{person_id}", headers=HTML).text
+    given = api.send("POST", f"/org/people/{person_id}/login", data=form, follow_redirects=False)
+    assert given.status_code == 303
+    account = _account(session, "wxy2")
+    session.add(Position(person_id=person_id, role="admin", division_code="330802"))
+    session.commit()
+    url = f"/org/people/{person_id}/login/{account.id}/password"
+    assert api.send("POST", url, data={"new_password": "taken-over-1"}).status_code == 403  # an administrator's
+    api.login("admin")
+    assert api.send("POST", url, data={"new_password": "set-by-admin-1"}, follow_redirects=False).status_code == 303

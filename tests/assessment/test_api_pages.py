@@ -130,7 +130,10 @@ def test_only_administrators_edit_the_model(api: Api) -> None:
     api.login("huzhen")
     assert api.get("/admin/assessment").status_code == 403
     api.login("admin")
-    assert api.get("/admin/assessment").status_code == 200
+    page = api.get("/admin/assessment")
+    assert page.status_code == 200
+    assert "适用于此前所有月份" in page.text  # the first version, not a made-up month
+    assert "2000-01" not in page.text
     refused = api.send(
         "POST",
         "/admin/assessment",

@@ -49,3 +49,31 @@ def test_changes_show_labels_local_times_and_fold_long_values() -> None:
 def test_a_role_is_named_and_what_is_not_a_role_is_not_shown() -> None:
     assert display.role_label("grid_worker") == "网格员"
     assert display.role_label("login") is None
+
+
+def test_posts_places_and_ids_read_by_their_names() -> None:
+    names = {("division", "330802006001001"): "蛟池街社区第1网格", ("person", "19724"): "张新民"}
+    found = display.changes(
+        "person",
+        None,
+        {"role": "grid_worker", "division_code": "330802006001001", "person_id": 19724, "position_id": 12345},
+        names=names,
+    )
+    by_field = {change.field: change.after for change in found}
+    assert by_field["岗位"] == display.Shown("网格员")
+    assert by_field["区划"] == display.Shown("蛟池街社区第1网格")
+    assert by_field["人员"] == display.Shown("张新民")
+    assert by_field["岗位人员"] == display.Shown("12345")  # an id unnamed is not an amount (no 12,345)
+    assert display.action_label("access.account.deactivated") == "停用账号"
+
+
+def test_a_webhooks_settings_read_by_their_labels() -> None:
+    found = display.changes(
+        "webhook_endpoint", None, {"format": "dingtalk_md", "min_severity": "info", "has_secret": False}
+    )
+    by_field = {change.field: change.after for change in found}
+    assert by_field["格式"] == display.Shown("钉钉机器人（图文）")
+    assert by_field["最低级别"] == display.Shown("通知")
+    assert by_field["加签密钥"] == display.Shown("否")
+    assert display.entity_label("webhook_endpoint") == "推送地址"
+    assert display.entity_link("webhook_endpoint", "1") == "/admin/webhooks/1"

@@ -10,9 +10,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from tests.campaigns.task_helpers import actor_of
+from zhili.access.models import Account
 from zhili.core.actor_names import actor_names
 from zhili.core.audit import AuditRecord
 from zhili.core.local_time import LOCAL_ZONE
+from zhili.org.models import Division
 from zhili.workbench.menu import menu_for
 
 HTML = {"accept": "text/html"}
@@ -131,3 +133,67 @@ def test_the_page_speaks_english(api: Any) -> None:
 def test_only_administrators_find_the_audit_record_in_their_menu(session: Session) -> None:
     assert "/admin/audit" in {i.href for i in menu_for(actor_of(session, "admin"))}
     assert "/admin/audit" not in {i.href for i in menu_for(actor_of(session, "kc-centre"))}
+
+
+def test_login_and_people_actions_read_by_their_labels_and_names(api: Any, session: Session) -> None:
+    """What a manager does to people and logins from the pages reads in words, not codes and ids."""
+    api.login("fushan")
+    form_page = api.get("/org/people/new?division=330802006001001", headers=HTML).text
+    key = form_page.split('name="idempotency_key" value="', 1)[1].split('"', 1)[0]
+    added = api.send(
+        "POST",
+        "/org/people/new?division=330802006001001",
+        data={"name": "审计新人", "role": "grid_worker", "phone": "13712340001", "idempotency_key": key},
+        follow_redirects=False,
+    )
+    assert added.status_code == 303
+    person_id = int(added.headers["location"].split("/")[3].split("?")[0])
+    login_page = api.get(f"/org/people/{person_id}/login", headers=HTML).text
+    key = login_page.split('name="idempotency_key" value="', 1)[1].split('"', 1)[0]
+    form = {"username": "shenji", "password": "first-pass-1", "idempotency_key": key}
+    assert api.send("POST", f"/org/people/{person_id}/login", data=form, follow_redirects=False).status_code == 303
+    login_id = session.scalar(select(Account.id).where(Account.username == "shenji"))
+    base = f"/org/people/{person_id}/login/{login_id}"
+    api.send("POST", f"{base}/password", data={"new_password": "second-pass-2"}, follow_redirects=False)
+    api.send("POST", f"{base}/active", data={}, follow_redirects=False)
+    api.send("POST", f"{base}/active", data={"active": "1"}, follow_redirects=False)
+
+    whole = api.login("admin").get("/admin/audit?who=孟敏春", headers=HTML).text
+    page = whole.split('id="audit-records"', 1)[1]  # the records, not the filter's options
+    for label in ("重置密码", "停用账号", "恢复账号", "创建账号", "添加人员", "可登录"):
+        assert label in page
+    for code in ("access.password.set", "access.account.", "is_active", "grid_worker", "division_code", "19,"):
+        assert code not in page
+    assert "网格员" in page  # the post by its name
+    assert "蛟池街社区第1网格" in page  # the place by its name
+    assert f'<a href="/org/people/{person_id}">审计新人</a>' in page  # the person by name
+    assert "账号 审计新人" in page  # the login by its person's name
+
+
+def test_a_record_without_details_has_no_empty_details_line(api: Any) -> None:
+    """On a phone each record is a card: a login, which records no details, shows no dangling 内容 label."""
+    page = api.login("admin").get("/admin/audit?action=access.session.opened", headers=HTML).text
+    assert '<td data-label="内容（变更前 → 变更后）"></td>' in page  # empty, so the card hides the line
+
+
+def test_a_matter_and_a_division_are_named_not_coded(api: Any) -> None:
+    page = api.login("admin").get("/admin/audit?action=matters.matter.added", headers=HTML).text
+    records = page.split('id="audit-records"', 1)[1]
+    assert '<a href="/matters/campus_safety">校园周边安全防控</a>' in records
+    english = api.get("/admin/audit?action=matters.matter.added&lang=en", headers=HTML).text
+    assert ">campus_safety</a>" not in english.split('id="audit-records"', 1)[1]
+    built = api.get("/admin/audit?action=org.divisions.imported&lang=zh", headers=HTML).text
+    assert "行政区划 浙江省" in built.split('id="audit-records"', 1)[1]
+
+
+def test_a_closed_assessment_month_is_named_by_its_place(api: Any, session: Session) -> None:
+    closed = session.scalars(select(AuditRecord).where(AuditRecord.action == "assessment.month.closed")).first()
+    assert closed is not None
+    code, month = closed.entity_id.split(":", 1)
+    page = api.login("admin").get("/admin/audit?action=assessment.month.closed&lang=zh", headers=HTML).text
+    records = page.split('id="audit-records"', 1)[1]
+    place = session.get(Division, code)
+    assert place is not None
+    assert f"考评月份 {place.name} {month}" in records
+    assert f"{closed.entity_id}</span>" not in records
+    assert month in records

@@ -134,6 +134,11 @@ def test_the_page_uploads_a_file_and_names_each_problem_in_chinese(api: Any, ses
     assert response.status_code == 422
     assert 'data-field="workdays[0]" data-kind="weekday_workday"' in response.text
     assert "调休上班日是工作日" in response.text
+    assert "第 1 个调休上班日：调休上班日是工作日" in response.text  # the field as people say it
+    assert '<code translate="no">workdays[0]</code>' not in response.text
+    bad_day = EXAMPLE.read_text(encoding="utf-8").replace("start = 2027-01-01", 'start = "2027-02-30"', 1)
+    refused = api.client.post("/admin/calendar", data={"csrf_token": api.csrf, "text": bad_day}, headers=HTML)
+    assert "第 1 段假期的开始日期：不是日期" in refused.text
     assert session.get(OfficialYear, 2027) is None
     empty = api.client.post("/admin/calendar", data={"csrf_token": api.csrf, "text": " "}, headers=HTML)
     assert empty.status_code == 422

@@ -126,6 +126,7 @@ def test_an_administrator_tunes_the_detectors_as_a_new_version(api: Api) -> None
     assert refused.status_code == 422
     assert 'name="rules.0.threshold" inputmode="decimal" size="7" value="half" aria-invalid="true"' in refused.text
     assert "请填写数字" in refused.text
+    assert '<p class="alert error" role="alert">' in refused.text  # coloured as a refusal, as on every page
     out_of_range = api.send(
         "POST", "/admin/detectors", data={"grades.red": "0.5", "note": "收紧", "csrf_token": api.csrf}
     )
@@ -139,6 +140,7 @@ def test_an_administrator_tunes_the_detectors_as_a_new_version(api: Api) -> None
     assert saved.status_code == 303
     after = api.get("/admin/detectors?saved=1")
     assert "已保存为新版本" in after.text
+    assert '<p class="alert success" role="status">' in after.text
     assert "只对红色预警立案" in after.text
     assert 'name="rules.0.threshold" inputmode="decimal" size="7" value="0.4"' in after.text
     assert api.login("kc-centre").get("/admin/detectors").status_code == 403

@@ -86,9 +86,14 @@ def test_the_delivery_log_pages_are_for_administrators(api: Api, session: Sessio
     log = api.get("/admin/deliveries?channel=sms", headers=HTML)
     assert log.status_code == 200
     assert f'href="/admin/deliveries/{message.id}"' in log.text
+    filters = log.text.split('id="delivery-filters"', 1)[1].split("</form>", 1)[0]
+    assert "<label>渠道" in filters  # each filter says what it narrows
+    assert "<label>状态" in filters
+    assert "廖梅 · <span" in log.text  # whom the message is for, by name, beside the number
     message.status = "dead"
     session.commit()
     detail = api.get(f"/admin/deliveries/{message.id}", headers=HTML)
+    assert "廖梅 · <span" in detail.text
     assert "催办 1" in detail.text  # the message is named by its title (its key is for machines)
     retried = api.client.post(
         f"/admin/deliveries/{message.id}/retry", data={"csrf_token": api.csrf}, follow_redirects=False

@@ -18,6 +18,8 @@ def test_the_longyou_page_shows_the_three_links_network(api: Any) -> None:
     assert page.status_code == 200
     for text in ("龙游县", "组团联村团长", "263", "561", "10,300", "联系户"):
         assert text in page.text
+    assert '<span class="badge">330825</span>' not in page.text  # the code says what it is
+    assert "统计用区划代码 <span" in page.text
 
 
 def test_a_party_members_page_shows_their_households(api: Any, session: Session) -> None:

@@ -56,6 +56,7 @@ def test_a_command_room_adds_a_grid_worker_to_its_grid_once(api: Api, session: S
     assert "人员已添加" in page
     assert f'href="/org/people/{person.id}/login"' in page  # the way to their login, at once
     assert 'value="wxy@example.org"' in page  # the contact form, for their manager
+    assert f'<td data-label="所在区划"><a href="/org/divisions/{FUSHAN_GRID}">' in page  # a place, not a 层级
 
 
 def test_a_refused_person_keeps_the_input_and_names_each_field(api: Api, session: Session) -> None:
@@ -66,6 +67,8 @@ def test_a_refused_person_keeps_the_input_and_names_each_field(api: Api, session
     assert 'data-field="name"' in refused.text
     assert 'data-field="phone"' in refused.text
     assert 'value="12ab"' in refused.text
+    assert 'data-field="phone">请填写电话号码：5–20 位数字' in refused.text  # what shape is wanted, not 格式不正确
+    assert 'data-field="email">请填写有效的电子邮箱' in refused.text
     wrong_post = api.send("POST", url, data={"name": "赵六", "role": "centre_staff", "phone": "", "email": ""})
     assert wrong_post.status_code == 422
     assert 'data-field="role"' in wrong_post.text
@@ -116,6 +119,14 @@ def test_a_manager_changes_contact_details_others_cannot(api: Api, session: Sess
     assert saved.status_code == 303
     assert "联系方式已保存" in api.get(saved.headers["location"], headers=HTML).text
     assert session.scalars(select(Person.phone).where(Person.id == GRIDWORKER)).one() == "13905709999"
+    spaced = api.send(
+        "POST",
+        f"/org/people/{GRIDWORKER}",
+        data={"name": "廖梅", "phone": "0570-888 1234", "email": ""},
+        follow_redirects=False,
+    )
+    assert spaced.status_code == 303  # a number as people write it
+    assert session.scalars(select(Person.phone).where(Person.id == GRIDWORKER)).one() == "05708881234"
     refused = api.send("POST", f"/org/people/{GRIDWORKER}", data={"name": "", "phone": "x", "email": ""})
     assert refused.status_code == 422
     assert 'data-field="name"' in refused.text
@@ -128,3 +139,38 @@ def test_a_manager_changes_contact_details_others_cannot(api: Api, session: Sess
     denied = api.send("POST", f"/org/people/{GRIDWORKER}", data={"name": "改名", "phone": "", "email": ""})
     assert denied.status_code == 403
     assert session.scalars(select(Person.name).where(Person.id == GRIDWORKER)).one() == "廖梅"
+
+
+def test_a_new_person_reports_to_whom_their_peers_report(api: Api, session: Session) -> None:
+    """A new grid worker gets the grid's usual supervisor (told of unclaimed tasks); a unit's staff its head."""
+    api.login("fushan")
+    form_page = api.get(f"/org/people/new?division={FUSHAN_GRID}", headers=HTML).text
+    form = {"name": "钱新网", "role": "grid_worker", "idempotency_key": _key(form_page)}
+    api.send("POST", f"/org/people/new?division={FUSHAN_GRID}", data=form, follow_redirects=False)
+    (person,) = _people_named(session, "钱新网")
+    post = session.scalars(select(Position).where(Position.person_id == person.id)).one()
+    peer = session.get(Position, 1646)  # 廖梅's post, the grid's other worker
+    assert peer is not None
+    assert post.supervisor_id == peer.supervisor_id is not None
+    page = api.get(f"/org/people/{person.id}", headers=HTML).text
+    boss = session.get(Position, peer.supervisor_id)
+    assert boss is not None
+    assert session.get(Person, boss.person_id).name in page  # type: ignore[union-attr]
+
+    api.login("kc-traffic-head")
+    form_page = api.get(f"/org/people/new?department={TRAFFIC_UNIT}", headers=HTML).text
+    form = {"name": "孙新警", "role": "dept_staff", "idempotency_key": _key(form_page)}
+    api.send("POST", f"/org/people/new?department={TRAFFIC_UNIT}", data=form, follow_redirects=False)
+    (staff,) = _people_named(session, "孙新警")
+    post = session.scalars(select(Position).where(Position.person_id == staff.id)).one()
+    head = session.get(Position, post.supervisor_id)
+    assert head is not None
+    assert (head.role, head.department_id) == ("dept_head", TRAFFIC_UNIT)
+
+
+def test_the_add_person_form_reads_in_english(api: Api) -> None:
+    api.login("fushan")
+    page = api.get(f"/org/people/new?division={FUSHAN_GRID}&lang=en", headers=HTML).text
+    form = page.split('id="add-person"', 1)[1].split("</form>", 1)[0]
+    assert 'placeholder="Optional, e.g. Deputy director"' in form  # no Chinese example on an English page
+    assert "Grid worker" in form

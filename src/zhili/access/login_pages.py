@@ -20,7 +20,7 @@ from zhili.access import logins
 from zhili.access.deps import SESSION_COOKIE, actor_cache
 from zhili.core.auth import Actor, PageActor
 from zhili.core.credentials import digest_token
-from zhili.core.errors import ConflictError
+from zhili.core.errors import ConflictError, TooManyRequestsError
 from zhili.core.http import ClockDep, DbSession, SettingsDep
 from zhili.core.params import IdPath
 from zhili.org.queries import get_person
@@ -165,6 +165,10 @@ async def change_password(
         session.rollback()
         errors.add(refused.field, _reason(request, refused.reason))
         return _password_page(request, actor, errors=errors, status_code=422)
+    except TooManyRequestsError:
+        session.rollback()
+        errors.add("current", _reason(request, "too_many"))
+        return _password_page(request, actor, errors=errors, status_code=429)
     actor_cache(request).forget_account(account_id)
     return RedirectResponse("/account/password?done=1", status_code=303)
 

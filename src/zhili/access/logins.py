@@ -33,8 +33,8 @@ from zhili.core.clock import Clock
 from zhili.core.credentials import hash_password, verify_password
 from zhili.core.db import commit
 from zhili.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError, TooManyRequestsError
-from zhili.org.permissions import manages_any, require_manager
-from zhili.org.queries import get_person
+from zhili.org.permissions import manages_any, manages_login, require_manager
+from zhili.org.queries import all_posts, get_person
 
 # Wrong current passwords are counted as failed logins of the username from this "client".
 PASSWORD_CHANGE_CLIENT = "password-change"  # noqa: S105 - a name, not a secret
@@ -85,11 +85,19 @@ def manages_person(session: Session, actor: Actor, person_id: int) -> bool:
 
 
 def require_person_manager(session: Session, actor: Actor, person_id: int) -> None:
-    """Refuse unless the actor manages one of the person's posts (an administrator manages everyone)."""
+    """Refuse unless the actor manages every post of the person (an administrator manages everyone).
+
+    A login opens all its person's posts: a manager of one post alone (a grid) must not set the
+    password that opens another they do not manage (a centre's, an administrator's).
+    """
     if not actor.is_admin:
         require_manager(actor)
     if not manages_person(session, actor, person_id):
         raise ForbiddenError(f"person {person_id} holds no post in the part of the organisation you manage")
+    if not manages_login(actor, all_posts(session, person_id)):
+        raise ForbiddenError(
+            f"person {person_id} also holds a post you do not manage; ask its manager or an administrator"
+        )
 
 
 def give_login(

@@ -51,6 +51,7 @@ def _page(
         "model": current.model,
         "versions": versions.history(session, now=now),
         "next_month": str(Month.of(now).next()),
+        "first_month": versions.FIRST_MONTH,
         "form": form,
         "errors": errors,
         "saved": request.query_params.get("saved"),

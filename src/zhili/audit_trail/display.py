@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -32,6 +33,7 @@ ENTITY_PAGES = {
     "campaign_task": "/tasks/{id}",
     "matter": "/matters/{id}",
     "person": "/org/people/{id}",
+    "webhook_endpoint": "/admin/webhooks/{id}",
 }
 # The kinds of entity a filter offers (the others are reached by their records' links).
 ENTITY_TYPES = (
@@ -42,6 +44,8 @@ ENTITY_TYPES = (
 VALUE_LABELS = {
     ("case", "status"): "status",
     ("", "severity"): "severity",
+    ("webhook_endpoint", "min_severity"): "severity",
+    ("webhook_endpoint", "format"): "notify.format",
     ("command_group", "state"): "group.state",
     ("command_instruction", "state"): "group.instruction_state",
     ("campaign_task", "state"): "task_state",
@@ -56,6 +60,17 @@ PROBLEMS = (
     ("edited", re.compile(r"seq (\d+): content does not match")),
     ("head", re.compile(r"the chain's head does not match")),
 )
+# Fields whose value is a record's id or code, shown by the name behind it (`Names`): the kind of record each names.
+NAMED_FIELDS = {
+    "division_code": "division",
+    "department_id": "department",
+    "unit_id": "department",
+    "person_id": "person",
+    "position_id": "position",
+    "supervisor_position_id": "position",
+}
+Names = Mapping[tuple[str, str], str]
+"""What the page knows by name: (kind of record, id or code) → its name (`division`, `department`, ...)."""
 _IDENTIFIER = re.compile(r"[A-Za-z0-9_.:+-]+")
 
 
@@ -133,20 +148,40 @@ def role_label(role: str, language: str = "zh") -> str | None:
 
 
 def changes(
-    entity_type: str, before: dict[str, Any] | None, after: dict[str, Any] | None, language: str = "zh"
+    entity_type: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    language: str = "zh",
+    names: Names | None = None,
 ) -> list[Change]:
-    """Every field of the record, in order: its label, old → new (old only when `before` names it)."""
+    """Every field of the record, in order: its label, old → new (old only when `before` names it).
+
+    A field that holds an id or a code (`NAMED_FIELDS`) is shown by the name `names` gives it.
+    """
     old, new = before or {}, after or {}
     fields = sorted(set(old) | set(new))
+    known = names or {}
     return [
         Change(
             field=_field_label(name, language) or name,
             is_code=_field_label(name, language) is None,
-            before=_shown(entity_type, name, old[name], language) if name in old else None,
-            after=_shown(entity_type, name, new[name], language) if name in new else None,
+            before=_shown(entity_type, name, old[name], language, known) if name in old else None,
+            after=_shown(entity_type, name, new[name], language, known) if name in new else None,
         )
         for name in fields
     ]
+
+
+def named_values(records: list[tuple[dict[str, Any] | None, dict[str, Any] | None]]) -> set[tuple[str, str]]:
+    """The ids and codes the records' fields name (`NAMED_FIELDS`), as (kind of record, id or code)."""
+    found: set[tuple[str, str]] = set()
+    for before, after in records:
+        for values in (before or {}, after or {}):
+            for name, value in values.items():
+                kind = NAMED_FIELDS.get(name)
+                if kind and isinstance(value, int | str) and not isinstance(value, bool) and value != "":
+                    found.add((kind, str(value)))
+    return found
 
 
 def _field_label(name: str, language: str) -> str | None:
@@ -154,20 +189,26 @@ def _field_label(name: str, language: str) -> str | None:
     return translate(key, language) if key in messages() else None
 
 
-def _shown(entity_type: str, name: str, value: object, language: str) -> Shown:
+def _shown(entity_type: str, name: str, value: object, language: str, names: Names) -> Shown:
     if value is None or value == "":
         return Shown("—")
     if isinstance(value, bool):
         return Shown(yesno(value, language))
+    if isinstance(value, int) and (name == "id" or name.endswith("_id")):  # an id, not an amount: by its name
+        return Shown(names.get((NAMED_FIELDS.get(name, ""), str(value)), str(value)))
     if isinstance(value, int | float):
         return Shown(f"{value:,}" if isinstance(value, int) and abs(value) >= 10_000 else str(value))  # noqa: PLR2004
     if isinstance(value, str):
-        return _text(entity_type, name, value, language)
+        return _text(entity_type, name, value, language, names)
     text = json.dumps(value, ensure_ascii=False, indent=1)
     return Shown(_summary(value, language), folded=text)
 
 
-def _text(entity_type: str, name: str, value: str, language: str) -> Shown:
+def _text(entity_type: str, name: str, value: str, language: str, names: Names) -> Shown:
+    if (kind := NAMED_FIELDS.get(name)) and (found := names.get((kind, value))):
+        return Shown(found)
+    if name == "role" and (role := role_label(value, language)):
+        return Shown(role)
     prefix = VALUE_LABELS.get((entity_type, name)) or VALUE_LABELS.get(("", name))
     if prefix and f"{prefix}.{value}" in messages():
         return Shown(translate(f"{prefix}.{value}", language))

@@ -47,7 +47,8 @@ def audit_page(
         since=_day(since),
         until=_day(until),
     )
-    found = queries.list_records(session, actor, where, cursor=None if errors else cursor)
+    language = renderer(request).language(request)
+    found = queries.list_records(session, actor, where, cursor=None if errors else cursor, language=language)
     context = _context(actor, form, errors, found, report=None)
     return renderer(request).render(request, "audit_trail/audit.html", context, status_code=422 if errors else 200)
 
@@ -58,7 +59,7 @@ async def verify_page(request: Request, actor: PageActor) -> Response:
 
     def check(session: Session) -> dict[str, Any]:
         report = queries.verify_chain(session, actor)
-        found = queries.list_records(session, actor, AuditFilter())
+        found = queries.list_records(session, actor, AuditFilter(), language=renderer(request).language(request))
         return _context(actor, {}, {}, found, report=report)
 
     context = await run_in_read_session(request, check)
@@ -78,6 +79,7 @@ def _context(
         "errors": errors,
         "page": found.page,
         "actor_names": found.actor_names,
+        "names": found.names,
         "report": report,
         "view": display,
         "entity_types": display.ENTITY_TYPES,

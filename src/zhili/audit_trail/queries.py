@@ -14,16 +14,21 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.orm import Session
 
+from zhili.audit_trail import display
 from zhili.audit_trail.display import entity_from_number
 from zhili.core import audit
-from zhili.core.actor_names import actor_names, actors_named
+from zhili.core.actor_names import ACCOUNT_PREFIX, actor_names, actors_named
 from zhili.core.audit import AuditRecord
 from zhili.core.auth import Actor
 from zhili.core.local_time import LOCAL_ZONE
 from zhili.core.pagination import Key, Page, decode_cursor, encode_cursor
+from zhili.matters.models import MatterVersion
+from zhili.org.models import Department, Division, Person, Position
 from zhili.web.i18n import messages, translate
 
 SYSTEM_PREFIX = "system:"
+NAMED_ENTITIES = frozenset({"account", "person", "matter", "division"})
+"""The kinds of record the page names by their name (a login by its person's, a matter by its title)."""
 ACTOR_LABEL_PREFIX = "actor."
 
 
@@ -66,10 +71,18 @@ class AuditPage:
 
     page: Page[AuditLine]
     actor_names: dict[str, str] = field(default_factory=dict)
+    names: dict[tuple[str, str], str] = field(default_factory=dict)
+    """The names behind the ids and codes the records hold (`display.Names`), their logins' included."""
 
 
 def list_records(
-    session: Session, actor: Actor, where: AuditFilter, *, cursor: str | None = None, limit: int = 50
+    session: Session,
+    actor: Actor,
+    where: AuditFilter,
+    *,
+    cursor: str | None = None,
+    limit: int = 50,
+    language: str = "zh",
 ) -> AuditPage:
     """Audit records, newest first, narrowed by `where` (administrators only)."""
     actor.require_admin("read the audit record")
@@ -81,7 +94,51 @@ def list_records(
     lines = [_line(row) for row in rows[:limit]]
     next_cursor = encode_cursor([lines[-1].seq]) if len(rows) > limit else None
     page = Page[AuditLine](items=lines, next_cursor=next_cursor)
-    return AuditPage(page=page, actor_names=actor_names(session, {line.actor for line in lines}))
+    actors = actor_names(session, {line.actor for line in lines})
+    return AuditPage(page=page, actor_names=actors, names=_names(session, lines, language))
+
+
+def _names(session: Session, lines: list[AuditLine], language: str) -> dict[tuple[str, str], str]:
+    """The names of the divisions, units, people, posts, logins and matters the page's records name: a query each."""
+    wanted = display.named_values([(line.before, line.after) for line in lines])
+    wanted |= {(line.entity_type, line.entity_id) for line in lines if line.entity_type in NAMED_ENTITIES}
+    months = {line.entity_id for line in lines if line.entity_type == "assessment_month" and ":" in line.entity_id}
+    wanted |= {("division", month.split(":", 1)[0]) for month in months}
+    codes = {value for kind, value in wanted if kind == "division"}
+    ids: dict[str, set[int]] = {}
+    for kind, value in wanted:
+        if kind not in {"division", "matter"} and value.isdigit():
+            ids.setdefault(kind, set()).add(int(value))
+    found: dict[tuple[str, str], str] = {}
+    if codes:
+        rows = session.execute(select(Division.code, Division.name).where(Division.code.in_(codes)))
+        found |= {("division", code): name for code, name in rows}
+    if ids.get("department"):
+        rows = session.execute(select(Department.id, Department.name).where(Department.id.in_(ids["department"])))
+        found |= {("department", str(key)): name for key, name in rows}
+    if ids.get("person"):
+        rows = session.execute(select(Person.id, Person.name).where(Person.id.in_(ids["person"])))
+        found |= {("person", str(key)): name for key, name in rows}
+    if ids.get("position"):
+        rows = session.execute(
+            select(Position.id, Person.name)
+            .join(Person, Person.id == Position.person_id)
+            .where(Position.id.in_(ids["position"]))
+        )
+        found |= {("position", str(key)): name for key, name in rows}
+    for month in months:  # a closed month: the place's name and the month (柯城区 2026-07)
+        code, period = month.split(":", 1)
+        found[("assessment_month", month)] = f"{found.get(('division', code), code)} {period}"
+    if matters := {value for kind, value in wanted if kind == "matter"}:
+        name = MatterVersion.name_en if language == "en" else MatterVersion.name_zh
+        rows = session.execute(
+            select(MatterVersion.code, name).where(MatterVersion.code.in_(matters), MatterVersion.is_current)
+        )
+        found |= {("matter", code): text for code, text in rows}
+    if ids.get("account"):
+        logins = actor_names(session, [f"{ACCOUNT_PREFIX}{key}:" for key in ids["account"]])
+        found |= {("account", key.split(":")[1]): name for key, name in logins.items()}
+    return found
 
 
 def verify_chain(session: Session, actor: Actor) -> audit.VerifyReport:

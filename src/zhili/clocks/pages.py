@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
@@ -17,6 +18,7 @@ from zhili.core.auth import Actor, PageActor
 from zhili.core.clock import Clock
 from zhili.core.errors import InvalidInputError
 from zhili.core.http import ClockDep, DbSession
+from zhili.web.i18n import translate
 from zhili.web.templating import renderer
 
 router = APIRouter(include_in_schema=False)
@@ -26,6 +28,8 @@ ERROR_KINDS = frozenset({
     "workday_in_holiday",
 })  # fmt: skip
 """The problems the page names by their message (`calendar.error.<kind>`); any other is "this field is wrong"."""
+SCHEDULE_FIELD = re.compile(r"(holidays|workdays)(?:\[(\d+)\])?(?:\.(name|start|end))?")
+"""A field of a schedule a problem names: a list, one of its entries, and a holiday's part."""
 MAX_FILE_BYTES = 64 * 1024
 """A year's schedule is a few kilobytes; anything larger is not one."""
 
@@ -95,5 +99,19 @@ def _overview(
         "text": text,
         "errors": errors,
         "error_kinds": ERROR_KINDS,
+        "field_label": lambda field: field_label(field, renderer(request).language(request)),
     }
     return renderer(request).render(request, "clocks/calendar.html", context, status_code=status_code)
+
+
+def field_label(field: str, language: str) -> str | None:
+    """A problem's field as people say it (`holidays[0].start` → 第 1 段假期的开始日期); None: the file's own key."""
+    if field in {"year", "source", "file", "holidays", "workdays"}:
+        return translate(f"calendar.field.{field}", language)
+    found = SCHEDULE_FIELD.fullmatch(field)
+    if found is None or found.group(2) is None:
+        return None
+    entry = translate(f"calendar.field.{found.group(1)}.entry", language).format(n=int(found.group(2)) + 1)
+    if found.group(3) is None:
+        return entry
+    return translate(f"calendar.field.part.{found.group(3)}", language).format(entry=entry)

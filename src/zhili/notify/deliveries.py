@@ -14,8 +14,9 @@ from zhili.core.db import commit
 from zhili.core.errors import ConflictError, NotFoundError
 from zhili.core.pagination import Key, Page, decode_cursor, encode_cursor
 from zhili.notify.kinds import Status
-from zhili.notify.models import DeliveryAttempt, Notification, OutboxMessage
+from zhili.notify.models import DeliveryAttempt, Notification, OutboxMessage, WebhookEndpoint
 from zhili.notify.schemas import AttemptRead, DeliveryDetail, DeliveryRead
+from zhili.org.models import Person
 
 
 def _rows() -> Any:
@@ -131,3 +132,26 @@ def retry_delivery(session: Session, *, outbox_id: int, actor: Actor, clock: Clo
     )
     commit(session)
     return delivery_detail(session, actor, outbox_id)
+
+
+def recipient_names(session: Session, items: list[DeliveryRead]) -> dict[int, str]:
+    """Whom each message is for, by message id: the person's name, or the webhook endpoint's (a query each)."""
+    people = {item.person_id for item in items if item.person_id is not None}
+    endpoints = {item.endpoint_id for item in items if item.endpoint_id is not None}
+    person_names: dict[int, str] = {}
+    if people:
+        rows = session.execute(select(Person.id, Person.name).where(Person.id.in_(people)))
+        person_names = {row[0]: row[1] for row in rows}
+    endpoint_names: dict[int, str] = {}
+    if endpoints:
+        rows = session.execute(
+            select(WebhookEndpoint.id, WebhookEndpoint.name).where(WebhookEndpoint.id.in_(endpoints))
+        )
+        endpoint_names = {row[0]: row[1] for row in rows}
+    found: dict[int, str] = {}
+    for item in items:
+        if item.person_id is not None and item.person_id in person_names:
+            found[item.id] = person_names[item.person_id]
+        elif item.endpoint_id is not None and item.endpoint_id in endpoint_names:
+            found[item.id] = endpoint_names[item.endpoint_id]
+    return found

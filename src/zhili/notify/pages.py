@@ -147,6 +147,7 @@ def deliveries_page(
     context = {
         "actor": actor,
         "page": page,
+        "recipients": deliveries.recipient_names(session, page.items),
         "counts": deliveries.status_counts(session, actor),
         "endpoints": webhooks.list_webhooks(session, actor),
         "status": status.value if status else None,
@@ -160,7 +161,9 @@ def deliveries_page(
 def delivery_page(request: Request, outbox_id: IdPath, session: DbSession, actor: PageActor) -> Response:
     """One message and every attempt to deliver it."""
     detail = deliveries.delivery_detail(session, actor, outbox_id)
-    return renderer(request).render(request, "notify/delivery.html", {"actor": actor, "delivery": detail})
+    recipient = deliveries.recipient_names(session, [detail]).get(detail.id)
+    context = {"actor": actor, "delivery": detail, "recipient": recipient}
+    return renderer(request).render(request, "notify/delivery.html", context)
 
 
 @router.post("/admin/deliveries/{outbox_id}/retry")

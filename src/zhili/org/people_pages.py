@@ -8,6 +8,7 @@ head or staff). The new person's page follows, with 登录账号 to give them a 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -24,7 +25,7 @@ from zhili.core.http import ClockDep, DbSession
 from zhili.core.params import IdPath
 from zhili.org import links, queries, service
 from zhili.org.division_code import DivisionLevel
-from zhili.org.permissions import manages_any, require_manager, require_writable
+from zhili.org.permissions import manages_any, manages_login, require_manager, require_writable
 from zhili.org.roles import Role, role_name
 from zhili.org.schemas import PersonCreate, PersonUpdate
 from zhili.web.form_errors import FormErrors, form_errors
@@ -55,6 +56,8 @@ INPUTS = {
     "title": "title",
 }
 TEXT_FIELDS = ("name", "phone", "email", "role", "title")
+PHONE_SEPARATORS = re.compile(r"[\s\-()（）]")
+"""What people type inside a phone number to read it (spaces, dashes, brackets), dropped before it is checked."""
 
 
 def _place(session: Session, actor: Actor, request: Request) -> dict[str, Any]:
@@ -106,6 +109,14 @@ async def add_person(request: Request, session: DbSession, actor: PageActor, clo
         errors.add("role", translate("form.error.choice", renderer(request).language(request)))
         return _new_page(request, actor, place, typed=typed, errors=errors, status_code=422)
     once = FormOnce.of(form, str(request.url.path) + "?" + str(request.url.query))
+    supervisor = await run_in_threadpool(
+        queries.usual_supervisor,
+        session,
+        actor,
+        role=typed["role"],
+        division_code=place["division_code"],
+        department_id=place["department_id"],
+    )
     try:
         data = PersonCreate.model_validate(
             {
@@ -114,6 +125,7 @@ async def add_person(request: Request, session: DbSession, actor: PageActor, clo
                     "role": typed["role"],
                     "division_code": place["division_code"],
                     "department_id": place["department_id"],
+                    "supervisor_position_id": supervisor,
                     **({"title": typed["title"]} if typed["title"] else {}),
                 },
             }
@@ -162,7 +174,9 @@ async def change_contact(
 
 
 def _typed(form: FormData) -> dict[str, str]:
-    return {name: str(form.get(name) or "").strip()[:200] for name in TEXT_FIELDS}
+    typed = {name: str(form.get(name) or "").strip()[:200] for name in TEXT_FIELDS}
+    typed["phone"] = PHONE_SEPARATORS.sub("", typed["phone"])  # 0570-888 1234 is 05708881234
+    return typed
 
 
 def _contact(typed: dict[str, str]) -> dict[str, Any]:
@@ -176,7 +190,13 @@ def _errors(request: Request, refused: Exception) -> FormErrors:
         found = FormErrors()
         found.add("phone", translate("org.phone_taken", language))
         return found
-    return form_errors(refused, language, INPUTS)
+    found = form_errors(refused, language, INPUTS)
+    if isinstance(refused, ValidationError):  # a phone or e-mail of the wrong shape: say what shape is wanted
+        wrong = {str(error["loc"][-1]) for error in refused.errors() if error["type"] == "string_pattern_mismatch"}
+        for name in ("phone", "email"):
+            if name in wrong:
+                found.by_field[name] = [translate(f"org.error.{name}", language)]
+    return found
 
 
 def _new_page(
@@ -213,12 +233,14 @@ def person_page(
     """A person's page: their posts; for their managers, the contact form and the way to their login."""
     person = queries.get_person(session, actor, person_id)
     manages = manages_any(actor, [(post.division_code, post.department_id) for post in person.positions])
+    manages_their_login = manages and manages_login(actor, queries.all_posts(session, person_id))
     context = {
         "actor": actor,
         "person": person,
         "households": links.households_by_post(session, actor, [post.id for post in person.positions]),
         "role_name": role_name,
         "manages": manages,
+        "manages_login": manages_their_login,
         "typed": typed or ({**queries.contact_details(session, person_id)} if manages else {}),
         "errors": errors,
         "added": request.query_params.get("added") == "1",

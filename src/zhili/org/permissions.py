@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from zhili.core.auth import Actor
 from zhili.core.errors import ForbiddenError
 from zhili.org import visibility
+from zhili.org.roles import Role
 
 
 def require_manager(actor: Actor) -> None:
@@ -35,3 +36,17 @@ def require_writable(actor: Actor, division_code: str, department_id: int | None
 def manages_any(actor: Actor, posts: Iterable[tuple[str, int | None]]) -> bool:
     """Whether the actor manages one of these posts (division code, unit): the person is theirs to change."""
     return actor.is_admin or any(actor.write_scope.reaches_unit(code, unit) for code, unit in posts)
+
+
+def manages_login(actor: Actor, posts: Iterable[tuple[str, str, int | None]]) -> bool:
+    """Whether the actor may manage the login of a person holding these posts (role, division code, unit): all of them.
+
+    A login opens every post its person holds, so a manager who may set its password must manage each
+    one; an administrator's post is managed by administrators only.
+    """
+    if actor.is_admin:
+        return True
+    found = list(posts)
+    return bool(found) and all(
+        role != Role.ADMIN and actor.write_scope.reaches_unit(code, unit) for role, code, unit in found
+    )

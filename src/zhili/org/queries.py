@@ -330,3 +330,41 @@ def child_divisions(session: Session, code: str | None) -> list[DivisionRef]:
     parent = code or (top.code if top else None)
     rows = session.scalars(select(Division).where(Division.parent_code == parent).order_by(Division.code))
     return [_ref(row) for row in rows]
+
+
+def usual_supervisor(
+    session: Session, actor: Actor, *, role: str, division_code: str | None, department_id: int | None
+) -> int | None:
+    """The post a new holder of `role` here reports to: the one most of its peers here report to.
+
+    Peers are the other holders of the same role at the same place (a grid, a unit); a unit's first
+    staff member reports to the unit's head. Only a post the actor sees is offered (None: nobody).
+    """
+    place = (
+        Position.department_id == department_id
+        if department_id is not None
+        else (Position.division_code == division_code) & Position.department_id.is_(None)
+    )
+    boss = aliased(Position)
+    peers = session.execute(
+        select(boss.id, boss.division_code, boss.department_id)
+        .join(Position, Position.supervisor_id == boss.id)
+        .where(place, Position.role == role)
+        .group_by(boss.id, boss.division_code, boss.department_id)
+        .order_by(func.count().desc(), boss.id)
+    ).all()
+    if not peers and department_id is not None and role == "dept_staff":
+        peers = session.execute(
+            select(Position.id, Position.division_code, Position.department_id)
+            .where(Position.department_id == department_id, Position.role == "dept_head")
+            .order_by(Position.id)
+        ).all()
+    return next((row[0] for row in peers if visibility.sees_unit(actor, row[1], row[2])), None)
+
+
+def all_posts(session: Session, person_id: int) -> list[tuple[str, str, int | None]]:
+    """Every post the person holds, in scope or not (role, division code, unit): for what a login opens."""
+    rows = session.execute(
+        select(Position.role, Position.division_code, Position.department_id).where(Position.person_id == person_id)
+    )
+    return [(role, code, unit) for role, code, unit in rows]
