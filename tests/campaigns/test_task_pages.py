@@ -266,8 +266,13 @@ def test_the_team_leaders_checklist_is_answered_on_the_page(api: Api, session: S
     assert 'name="check.2"' in page
     partial = post(api, f"/tasks/{leader_village.id}/report", {"text": "已部署", "check.0": "yes", "check.1": "no"})
     assert partial.status_code == 422
-    assert 'data-field="checklist"' in partial.text  # the unanswered item, beside the checklist
     assert "body.checklist" not in partial.text
+    # The one unanswered item is told beside that item, in words saying what to do; the others are not.
+    assert partial.text.count("请选择此项是否已落实") == 1
+    assert 'data-field="checklist:防汛物资已到位"' in partial.text
+    assert 'data-field="checklist"' not in partial.text
+    assert "填写有误" not in partial.text
+    assert 'name="check.0" value="yes" required checked' in partial.text  # the answers given are kept
     done = post(
         api,
         f"/tasks/{leader_village.id}/report",
