@@ -103,7 +103,12 @@ def test_report_from_the_phone_with_a_photo_then_verify(api: Api, session: Sessi
     assert 'id="far"' in page.text
     assert "/api/v1/tasks/photos/" in page.text
     api.login("village")
-    assert 'data-action="verify"' in api.get(f"/tasks/{task.id}", headers=HTML).text
+    verifying = api.get(f"/tasks/{task.id}", headers=HTML).text
+    assert 'data-action="verify"' in verifying
+    # The verifier's two choices say what each does: accept the report, or send it back with a reason.
+    assert "核验通过</button>" in verifying
+    assert "退回理由 *" in verifying
+    assert "退回重新回单</button>" in verifying
     assert post(api, f"/tasks/{task.id}/verify", {"note": "属实"}).status_code == 303
     assert post(api, f"/tasks/{task.id}/rate", {"rating": "ok"}).status_code == 303
     assert state(api, task) == "rated"
