@@ -279,3 +279,16 @@ def test_a_township_room_calls_in_the_county_units_but_not_other_townships_or_co
         "POST", f"/api/v1/groups/{group}/members", json={"members": [{"person_id": person(session, "qj-hrss")}]}
     )
     assert refused.status_code == 404
+
+
+def test_a_refused_form_on_a_group_page_opens_at_its_reason(api: Api, session: Session, clock: FrozenClock) -> None:
+    """On a phone the timeline's form is far down the page: the refused page focuses its reason, the input kept."""
+    group_id = open_fushan_group(session, clock)
+    api.login("kc-centre")
+    refused = api.send("POST", f"/groups/{group_id}/posts", data={"body": "现场积水已退", "lon": "118.87", "lat": ""})
+    assert refused.status_code == 422
+    assert '<p class="field-error" role="alert" id="error-post-lon" tabindex="-1" autofocus data-first>' in refused.text
+    assert refused.text.count("autofocus") == 1
+    assert "现场积水已退" in refused.text
+    fine = api.get(f"/groups/{group_id}")
+    assert "autofocus" not in fine.text
