@@ -57,6 +57,9 @@ def test_a_point_outside_every_county_is_named_by_the_map_field(api: Any, sessio
     response = api.client.post("/cases/new", data=data, headers=HTML)
     assert response.status_code == 422
     assert 'data-field="lon">该位置不在已知区县范围内' in response.text
+    # The page opens at that reason, a screen below the top on a phone (the only one focused).
+    assert 'id="refused" tabindex="-1" autofocus data-field="lon"' in response.text
+    assert response.text.count("autofocus") == 1
 
 
 def test_a_report_with_neither_point_nor_place_says_so_by_the_location_fields(api: Any, session: Session) -> None:

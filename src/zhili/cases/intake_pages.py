@@ -26,7 +26,7 @@ from zhili.core.http import ClockDep, DbSession, rolled_back, run_in_read_sessio
 from zhili.matters import queries as matters
 from zhili.org import map_view
 from zhili.org.geo import request_locators
-from zhili.web.form_errors import FormErrors, form_errors
+from zhili.web.form_errors import FirstReason, FormErrors, form_errors
 from zhili.web.form_once import FormOnce, run_form
 from zhili.web.i18n import translate
 from zhili.web.templating import renderer
@@ -77,6 +77,8 @@ def _intake_page(
         "area": map_view.scope_bounds(session, actor),
         "max_photos": intake.MAX_INTAKE_PHOTOS,
         "kept_photos": kept_photos or [],
+        # A refused form opens at its first reason by a field (focused: a phone scrolls down to it).
+        "first_reason": FirstReason(taken=not errors.by_field),
     }
     return renderer(request).render(request, "cases/new.html", context, status_code=status_code)
 
