@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -306,3 +307,16 @@ def test_someone_elses_task_page_is_not_found(api: Api, session: Session, clock:
     api.login("partymember")
     assert api.get(f"/tasks/{task.id}", headers=HTML).status_code == 404
     assert post(api, f"/tasks/{task.id}/claim").status_code == 404
+
+
+def test_a_supervisors_late_notice_leads_to_the_people_late(api: Api, session: Session, clock: FrozenClock) -> None:
+    """网格长 told '以下 N 人未按时领办' follows the letter's link (`sweep_letters`) to those people's tasks."""
+    campaign = dispatch_typhoon(session, clock)
+    late = task_of(session, campaign, "partymember")
+    own = task_of(session, campaign, "gridhead")
+    clock.advance(late.claim_due_at - clock.now() + timedelta(minutes=5))
+    api.login("gridhead")
+    listed = api.get(f"/tasks?view=above&campaign={campaign.id}&unclaimed=true&overdue=true", headers=HTML)
+    assert listed.status_code == 200
+    assert f"/tasks/{late.id}" in listed.text  # the party member late to claim, in the grid head's list
+    assert f"/tasks/{own.id}" not in listed.text  # not the grid head's own task
