@@ -229,6 +229,12 @@ def test_a_return_without_a_reason_is_shown_again_with_the_reason_by_its_input(
     assert f'name="lon" inputmode="decimal" value="{point["lon"]}"' in report_form
     assert '<input type="hidden" name="photo_id"' in report_form
     assert "autofocus" not in again
+    # Reported again: the return reason is the last return's, not one to act on now.
+    photo = {"photos": ("p.png", png(), "image/png")}
+    assert post(api, f"/tasks/{task.id}/report", form, files=photo).status_code == 303
+    reported = api.get(f"/tasks/{task.id}", headers=HTML).text
+    assert "<th>上次退回理由</th>" in reported
+    assert "<th>退回理由</th>" not in reported
 
 
 def test_the_checklist_and_a_raised_case_from_the_page(api: Api, session: Session, clock: FrozenClock) -> None:
