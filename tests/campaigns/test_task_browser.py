@@ -107,3 +107,33 @@ def test_the_checklist_answers_are_thumb_sized_on_the_phone(browser: Any, server
             close_campaign(
                 session, campaign_id=campaign.id, actor=system_actor("test"), clock=FrozenClock(SystemClock().now())
             )
+
+
+def test_the_task_facts_wrap_on_the_phone_in_english(browser: Any, server: str, sqlite_world: World) -> None:
+    # A long reason (and English's longer labels) wraps inside the screen: nothing hidden off to the right.
+    with Session(sqlite_world.engine, expire_on_commit=False) as session:
+        campaign = dispatch_typhoon(session, SystemClock())
+        task = task_of(session, campaign, "partymember")
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    try:
+        log_in_context(context, server, "partymember")
+        page = context.new_page()
+        page.goto(f"{server}/tasks/{task.id}?lang=en")
+        page.click("#claim summary")
+        reason = "本人在外地出差，三天后返回，所联系的十二户已托付给邻近网格的党员代为走访"
+        page.fill("#decline-form input[name=reason]", reason)
+        page.click("button[data-action=decline]")
+        page.wait_for_load_state()
+        page.goto(f"{server}/tasks/{task.id}?lang=en")
+        facts = page.locator("#task-facts")
+        assert page.is_visible("#task-facts #reason")
+        assert facts.evaluate("t => t.scrollWidth <= t.clientWidth + 1"), "the facts scroll sideways"
+        box = page.locator("#reason").bounding_box()
+        assert box is not None
+        assert box["x"] + box["width"] <= 390
+    finally:
+        context.close()
+        with Session(sqlite_world.engine) as session:
+            close_campaign(
+                session, campaign_id=campaign.id, actor=system_actor("test"), clock=FrozenClock(SystemClock().now())
+            )
