@@ -137,3 +137,30 @@ def test_the_task_facts_wrap_on_the_phone_in_english(browser: Any, server: str, 
             close_campaign(
                 session, campaign_id=campaign.id, actor=system_actor("test"), clock=FrozenClock(SystemClock().now())
             )
+
+
+def test_use_my_location_says_so_when_the_phone_gives_no_position(
+    browser: Any, server: str, sqlite_world: World
+) -> None:
+    # Location refused (or off): 使用定位 tells the reporter what to do instead of doing nothing.
+    with Session(sqlite_world.engine, expire_on_commit=False) as session:
+        campaign = dispatch_typhoon(session, SystemClock())
+        task = task_of(session, campaign, "partymember")
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)  # no geolocation granted
+    try:
+        log_in_context(context, server, "partymember")
+        page = context.new_page()
+        page.goto(f"{server}/tasks")
+        page.locator(f"form[action='/tasks/{task.id}/claim'] button").click()
+        page.goto(f"{server}/tasks/{task.id}")
+        page.click("#use-gps")
+        note = page.locator("#report-form [data-gps-note]")
+        note.wait_for(timeout=10_000)
+        assert "无法获取定位" in note.inner_text()
+        assert page.input_value("#report-form input[name=lon]") == ""
+    finally:
+        context.close()
+        with Session(sqlite_world.engine) as session:
+            close_campaign(
+                session, campaign_id=campaign.id, actor=system_actor("test"), clock=FrozenClock(SystemClock().now())
+            )
