@@ -130,7 +130,9 @@ def test_the_20_late_grid_heads_are_reminded_then_their_supervisors_told(
     )
     assert set(told) == supervisors
     to_supervisors = letter_links(session, campaign, "grid_head:claim_supervisor")
-    assert all(found == {f"/campaigns/{campaign}"} for found in to_supervisors.values())
+    # The supervisor's link lists their late people's tasks (not the county-wide campaign), each of them.
+    late_link = f"/tasks?view=above&campaign={campaign}&unclaimed=true&overdue=true"
+    assert all(found == {late_link} for found in to_supervisors.values())
     assert all(len(bodies) == 1 for bodies in told.values())
     late_names = set(session.scalars(select(Person.name).join(CampaignTask).where(CampaignTask.id.in_(late))))
     named = {name for bodies in told.values() for name in late_names if name in bodies[0]}
@@ -213,6 +215,10 @@ def test_late_reports_are_reminded_and_their_supervisors_told(
     )
     assert set(told) == set(unreported)
     assert letters(session, campaign, "grid_head:report_supervisor")
+    # The supervisor is led to their people's claimed tasks past the report time, in this campaign.
+    late_link = f"/tasks?view=above&campaign={campaign}&state=claimed&overdue=true"
+    links = letter_links(session, campaign, "grid_head:report_supervisor")
+    assert all(found == {late_link} for found in links.values())
 
 
 def test_a_closed_campaigns_sweeps_do_nothing(

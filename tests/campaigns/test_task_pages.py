@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -103,7 +104,12 @@ def test_report_from_the_phone_with_a_photo_then_verify(api: Api, session: Sessi
     assert 'id="far"' in page.text
     assert "/api/v1/tasks/photos/" in page.text
     api.login("village")
-    assert 'data-action="verify"' in api.get(f"/tasks/{task.id}", headers=HTML).text
+    verifying = api.get(f"/tasks/{task.id}", headers=HTML).text
+    assert 'data-action="verify"' in verifying
+    # The verifier's two choices say what each does: accept the report, or send it back with a reason.
+    assert "核验通过</button>" in verifying
+    assert "退回理由 *" in verifying
+    assert "退回重新回单</button>" in verifying
     assert post(api, f"/tasks/{task.id}/verify", {"note": "属实"}).status_code == 303
     assert post(api, f"/tasks/{task.id}/rate", {"rating": "ok"}).status_code == 303
     assert state(api, task) == "rated"
@@ -223,6 +229,12 @@ def test_a_return_without_a_reason_is_shown_again_with_the_reason_by_its_input(
     assert f'name="lon" inputmode="decimal" value="{point["lon"]}"' in report_form
     assert '<input type="hidden" name="photo_id"' in report_form
     assert "autofocus" not in again
+    # Reported again: the return reason is the last return's, not one to act on now.
+    photo = {"photos": ("p.png", png(), "image/png")}
+    assert post(api, f"/tasks/{task.id}/report", form, files=photo).status_code == 303
+    reported = api.get(f"/tasks/{task.id}", headers=HTML).text
+    assert "<th>上次退回理由</th>" in reported
+    assert "<th>退回理由</th>" not in reported
 
 
 def test_the_checklist_and_a_raised_case_from_the_page(api: Api, session: Session, clock: FrozenClock) -> None:
@@ -266,8 +278,13 @@ def test_the_team_leaders_checklist_is_answered_on_the_page(api: Api, session: S
     assert 'name="check.2"' in page
     partial = post(api, f"/tasks/{leader_village.id}/report", {"text": "已部署", "check.0": "yes", "check.1": "no"})
     assert partial.status_code == 422
-    assert 'data-field="checklist"' in partial.text  # the unanswered item, beside the checklist
     assert "body.checklist" not in partial.text
+    # The one unanswered item is told beside that item, in words saying what to do; the others are not.
+    assert partial.text.count("请选择此项是否已落实") == 1
+    assert 'data-field="checklist:防汛物资已到位"' in partial.text
+    assert 'data-field="checklist"' not in partial.text
+    assert "填写有误" not in partial.text
+    assert 'name="check.0" value="yes" required checked' in partial.text  # the answers given are kept
     done = post(
         api,
         f"/tasks/{leader_village.id}/report",
@@ -296,3 +313,16 @@ def test_someone_elses_task_page_is_not_found(api: Api, session: Session, clock:
     api.login("partymember")
     assert api.get(f"/tasks/{task.id}", headers=HTML).status_code == 404
     assert post(api, f"/tasks/{task.id}/claim").status_code == 404
+
+
+def test_a_supervisors_late_notice_leads_to_the_people_late(api: Api, session: Session, clock: FrozenClock) -> None:
+    """网格长 told '以下 N 人未按时领办' follows the letter's link (`sweep_letters`) to those people's tasks."""
+    campaign = dispatch_typhoon(session, clock)
+    late = task_of(session, campaign, "partymember")
+    own = task_of(session, campaign, "gridhead")
+    clock.advance(late.claim_due_at - clock.now() + timedelta(minutes=5))
+    api.login("gridhead")
+    listed = api.get(f"/tasks?view=above&campaign={campaign.id}&unclaimed=true&overdue=true", headers=HTML)
+    assert listed.status_code == 200
+    assert f"/tasks/{late.id}" in listed.text  # the party member late to claim, in the grid head's list
+    assert f"/tasks/{own.id}" not in listed.text  # not the grid head's own task

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 from typing import Any
 
 from sqlalchemy import func, select
@@ -55,6 +57,9 @@ def test_a_point_outside_every_county_is_named_by_the_map_field(api: Any, sessio
     response = api.client.post("/cases/new", data=data, headers=HTML)
     assert response.status_code == 422
     assert 'data-field="lon">该位置不在已知区县范围内' in response.text
+    # The page opens at that reason, a screen below the top on a phone (the only one focused).
+    assert 'id="refused" tabindex="-1" autofocus data-field="lon"' in response.text
+    assert response.text.count("autofocus") == 1
 
 
 def test_a_report_with_neither_point_nor_place_says_so_by_the_location_fields(api: Any, session: Session) -> None:
@@ -143,3 +148,33 @@ def test_a_refused_form_keeps_its_key_and_a_new_form_gets_another(api: Any, sess
     assert f'name="idempotency_key" value="{key}"' in refused.text
     fresh = api.get("/cases/new?matter=illegal_parking", headers=HTML).text
     assert f'value="{key}"' not in fresh
+
+
+def test_a_refused_report_keeps_its_photos_to_send_again(api: Any, session: Session) -> None:
+    """A photo taken on the spot is not lost when the form is refused for another field (an unknown place)."""
+    api.login("gridworker")
+    data = {**_form(api, session), "description": "照片随退回的表单保留", "lon": "", "lat": "", "place": "府山街道"}
+    files = [("photo", ("a.png", PNG, "image/png")), ("photo", ("b.png", PNG, "image/png"))]
+    refused = api.client.post("/cases/new", data=data, files=files, headers=HTML)
+    assert refused.status_code == 422
+    page = refused.text
+    assert 'id="kept-photos"' in page
+    assert "已选的照片" in page
+    kept = dict(re.findall(r'name="(kept_photo\.\d+)" value="([^"]+)"', page))
+    assert sorted(kept) == ["kept_photo.0", "kept_photo.1"]
+    assert base64.b64decode(kept["kept_photo.0"]) == PNG
+    # Sent again with a place that is known, one kept photo removed: the case has the other.
+    again = {**data, "place": "柯城区府山街道", **kept, "kept_photo_removed": "1"}
+    created = api.client.post("/cases/new", data=again, follow_redirects=False)
+    assert created.status_code == 303, created.text
+    case_id = int(created.headers["location"].rsplit("/", 1)[1])
+    assert session.scalar(select(func.count()).select_from(CasePhoto).where(CasePhoto.case_id == case_id)) == 1
+
+
+def test_a_kept_photo_that_is_not_a_photo_is_refused_by_the_photo_input(api: Any, session: Session) -> None:
+    api.login("gridworker")
+    data = {**_form(api, session), "description": "伪造的保留照片", "kept_photo.0": "bm90IGEgcGhvdG8="}
+    response = api.client.post("/cases/new", data=data, headers=HTML)
+    assert response.status_code == 422
+    assert 'data-field="photo">照片须为 JPEG、PNG 或 WebP 图片' in response.text
+    assert _count(session, "伪造的保留照片") == 0

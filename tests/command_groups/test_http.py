@@ -279,3 +279,37 @@ def test_a_township_room_calls_in_the_county_units_but_not_other_townships_or_co
         "POST", f"/api/v1/groups/{group}/members", json={"members": [{"person_id": person(session, "qj-hrss")}]}
     )
     assert refused.status_code == 404
+
+
+def test_a_refused_form_on_a_group_page_opens_at_its_reason(api: Api, session: Session, clock: FrozenClock) -> None:
+    """On a phone the timeline's form is far down the page: the refused page focuses its reason, the input kept."""
+    group_id = open_fushan_group(session, clock)
+    api.login("kc-centre")
+    refused = api.send("POST", f"/groups/{group_id}/posts", data={"body": "现场积水已退", "lon": "118.87", "lat": ""})
+    assert refused.status_code == 422
+    assert '<p class="field-error" role="alert" id="error-post-lon" tabindex="-1" autofocus data-first>' in refused.text
+    assert refused.text.count("autofocus") == 1
+    assert "现场积水已退" in refused.text
+    fine = api.get(f"/groups/{group_id}")
+    assert "autofocus" not in fine.text
+
+
+def test_an_instruction_past_its_deadline_says_so_in_words(api: Api, session: Session, clock: FrozenClock) -> None:
+    """The member's overdue instruction reads 超期 beside its deadline, not only in red."""
+    group_id = open_fushan_group(session, clock)
+    api.login("kc-centre")
+    deadline = to_local(clock.now() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    issued = api.send(
+        "POST",
+        f"/groups/{group_id}/instructions",
+        data={"body": "排查地下车库", "deadline": deadline, "person": str(person(session, "gridworker"))},
+        follow_redirects=False,
+    )
+    assert issued.status_code == 303
+    api.login("gridworker")
+    page = api.get(f"/groups/{group_id}").text
+    instruction_id = int(page.split('id="instruction-', 1)[1].split('"', 1)[0])
+    assert f'id="late-{instruction_id}"' not in page
+    clock.advance(timedelta(hours=2))
+    late = api.get(f"/groups/{group_id}").text
+    assert f'<strong class="late" id="late-{instruction_id}">超期</strong>' in late

@@ -305,3 +305,26 @@ def test_only_administrators_find_the_work_calendar_in_their_menu(session: Sessi
     assert "/admin/calendar" in admin_items
     assert not admin_items["/admin/calendar"].is_tab
     assert "/admin/calendar" not in {i.href for i in menu_for(actor_of(session, "kc-centre"))}
+
+
+def test_a_field_worker_follows_the_cases_they_reported_from_the_home_page(api: Any, session: Session) -> None:
+    """网格员 reported a problem: the home page lists it by number, matter and status, and says when it is theirs."""
+    from tests.cases.test_pages import _form  # noqa: PLC0415 - the intake form of the case tests
+
+    api.login("gridworker")
+    sent = api.client.post("/cases/new", data={**_form(api, session), "description": "首页跟踪的上报"})
+    case_id = int(sent.url.path.rsplit("/", 1)[1])
+    home = api.get("/", headers=HTML).text
+    mine = home.split('id="my-reports"', 1)[1].split("</div>", 1)[0]
+    case = session.get(Case, case_id)
+    assert case is not None
+    assert f'href="/cases/{case_id}#summary">{case.number} · 城区机动车违停治理</a>' in mine
+    assert "已上报" in mine
+    assert "待您核验" not in mine
+    case.status = CaseStatus.FEEDBACK.value  # the lead replied: the reporter verifies
+    session.commit()
+    turn = api.get("/", headers=HTML).text.split('id="my-reports"', 1)[1].split("</div>", 1)[0]
+    assert f'href="/cases/{case_id}#reply"' in turn
+    assert "待您核验" in turn
+    api.login("kc-centre")
+    assert 'id="my-reports"' not in api.get("/", headers=HTML).text  # a desk's intakes are its queue's

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import io
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
+from PIL import Image
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -21,7 +26,7 @@ from zhili.core.http import ClockDep, DbSession, rolled_back, run_in_read_sessio
 from zhili.matters import queries as matters
 from zhili.org import map_view
 from zhili.org.geo import request_locators
-from zhili.web.form_errors import FormErrors, form_errors
+from zhili.web.form_errors import FirstReason, FormErrors, form_errors
 from zhili.web.form_once import FormOnce, run_form
 from zhili.web.i18n import translate
 from zhili.web.templating import renderer
@@ -60,6 +65,7 @@ def _intake_page(
     values: dict[str, object] | None,
     errors: FormErrors,
     status_code: int = 200,
+    kept_photos: list[KeptPhoto] | None = None,
 ) -> Response:
     definition = matters.current_definition(session, matter)[1] if matter else None
     context = {
@@ -70,6 +76,9 @@ def _intake_page(
         "values": values or {},
         "area": map_view.scope_bounds(session, actor),
         "max_photos": intake.MAX_INTAKE_PHOTOS,
+        "kept_photos": kept_photos or [],
+        # A refused form opens at its first reason by a field (focused: a phone scrolls down to it).
+        "first_reason": FirstReason(taken=not errors.by_field),
     }
     return renderer(request).render(request, "cases/new.html", context, status_code=status_code)
 
@@ -84,7 +93,9 @@ async def submit_intake(request: Request, actor: PageActor, clock: ClockDep) -> 
     """
     form = await request.form()
     uploads = [u for u in form.getlist("photo") if isinstance(u, UploadFile) and u.filename]
-    taken = [await media.read_upload(u) for u in uploads[: intake.MAX_INTAKE_PHOTOS + 1]]
+    # The photos a refused form kept (sent back as it showed them, less those removed), then the new ones.
+    taken = _photos_kept(form)
+    taken += [await media.read_upload(u) for u in uploads[: max(0, intake.MAX_INTAKE_PHOTOS + 1 - len(taken))]]
     language = renderer(request).language(request)
     ready, errors = await run_in_threadpool(_photo_errors, taken, language)
     locators = request_locators(request)
@@ -119,14 +130,63 @@ async def submit_intake(request: Request, actor: PageActor, clock: ClockDep) -> 
         for name, messages in refused.by_field.items():
             errors.by_field.setdefault(name, []).extend(messages)
         errors.general.extend(refused.general)
-    values: dict[str, object] = {key: _kept(form, key) for key in form if key != "photo"}
+    values: dict[str, object] = {key: _kept(form, key) for key in form if not _is_photo_input(key)}
     matter = str(form.get("matter") or "") or None
+    # The photos that passed are shown again and sent with the form once more: a refusal loses no photo taken.
+    kept = await run_in_threadpool(lambda: [KeptPhoto.of(photo) for photo in ready[: intake.MAX_INTAKE_PHOTOS]])
     return await run_in_read_session(
         request,
         lambda session: _intake_page(
-            request, session, actor, matter=matter, values=values, errors=errors, status_code=422
+            request, session, actor, matter=matter, values=values, errors=errors, status_code=422, kept_photos=kept
         ),
     )
+
+
+KEPT_PHOTO = "kept_photo."  # a kept photo's hidden inputs: kept_photo.<n>, its base64 in parts
+KEPT_REMOVED = "kept_photo_removed"  # the <n> of each kept photo the reporter removed
+# A form field's part is at most 1 MiB (Starlette's limit): a photo's base64 is sent in parts below it.
+_PART = 768 * 1024
+_THUMBNAIL = (320, 320)
+
+
+@dataclass(frozen=True, slots=True)
+class KeptPhoto:
+    """A photo of a refused form, to show (a small preview) and to send again (its base64, in parts)."""
+
+    parts: list[str]
+    preview: str  # a data: URL of a JPEG preview
+
+    @classmethod
+    def of(cls, photo: media.CheckedPhoto) -> KeptPhoto:
+        """The photo's parts and its preview (decoded once more: run it in the thread pool)."""
+        encoded = base64.b64encode(photo.data).decode("ascii")
+        parts = [encoded[i : i + _PART] for i in range(0, len(encoded), _PART)]
+        with Image.open(io.BytesIO(photo.data)) as image:
+            image.thumbnail(_THUMBNAIL)
+            small = io.BytesIO()
+            image.convert("RGB").save(small, format="JPEG", quality=70)
+        return cls(parts, "data:image/jpeg;base64," + base64.b64encode(small.getvalue()).decode("ascii"))
+
+
+def _is_photo_input(key: str) -> bool:
+    return key in {"photo", KEPT_REMOVED} or key.startswith(KEPT_PHOTO)
+
+
+def _photos_kept(form: FormData) -> list[bytes]:
+    """The photos a refused form sent back, in their order, less those removed (checked again like any upload)."""
+    removed = {v for v in form.getlist(KEPT_REMOVED) if isinstance(v, str)}
+    numbers = sorted(
+        {key.removeprefix(KEPT_PHOTO) for key in form if key.startswith(KEPT_PHOTO)} - removed,
+        key=lambda n: (len(n), n),
+    )
+    kept: list[bytes] = []
+    for number in numbers[: intake.MAX_INTAKE_PHOTOS + 1]:
+        encoded = "".join(v for v in form.getlist(KEPT_PHOTO + number) if isinstance(v, str))
+        try:
+            kept.append(base64.b64decode(encoded, validate=True))
+        except (binascii.Error, ValueError):
+            kept.append(b"")  # not a photo: refused by the photo check, beside the photo input
+    return kept
 
 
 def _kept(form: FormData, key: str) -> object:

@@ -28,6 +28,7 @@ from zhili.core.errors import ConflictError, InvalidInputError
 from zhili.core.http import ClockDep, DbSession
 from zhili.core.media import PHOTO_REFUSALS, check_photo, read_upload
 from zhili.core.params import IdPath
+from zhili.web.form_errors import FirstReason
 from zhili.web.form_once import FormOnce, run_form
 from zhili.web.templating import renderer
 
@@ -63,6 +64,9 @@ def _render(
         "form_name": form_name,
         "form": form or {},
         "errors": errors or {},
+        # A refused form's page opens at its first reason (focused: a phone scrolls down to it); a clash
+        # is told at the top, where the page opens anyway.
+        "first_reason": FirstReason(taken=not errors),
         "note": note,
         "now": clock.now(),
     }

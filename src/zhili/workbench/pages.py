@@ -12,6 +12,7 @@ from zhili.org.roles import role_name
 from zhili.web.templating import renderer
 from zhili.workbench.notices import calendar_gaps
 from zhili.workbench.numbers import my_numbers
+from zhili.workbench.reports import my_reports
 from zhili.workbench.tiles import assessment_tile, groups_tile, tiles
 
 router = APIRouter(include_in_schema=False)
@@ -27,6 +28,7 @@ def home(request: Request, session: DbSession, actor: PageActor, clock: ClockDep
         "numbers": my_numbers(session, actor, now=now),
         "assessment": assessment_tile(session, actor, now=now),
         "command_groups": groups_tile(session, actor, now=now),
+        "my_reports": my_reports(session, actor),
         "calendar_gaps": calendar_gaps(session, actor, now=now),
         "roots": scope_roots(session, actor),
         "role_name": role_name,

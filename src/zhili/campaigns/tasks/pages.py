@@ -379,11 +379,36 @@ def _form_errors(name: str, exc: Exception, language: str) -> FormErrors:
         found.add("photos", translate(f"form.error.{exc.form_kind}", language))
         return found
     attributes = {"raise_case.attributes": "attr"}
-    found = form_errors(exc, language, {**REPORT_INPUTS, **attributes})
+    rest, unanswered = _unanswered_items(exc)
+    found = form_errors(rest, language, {**REPORT_INPUTS, **attributes}) if rest is not None else FormErrors()
+    # Each checklist item left unanswered is told beside that item (`checklist:<item>`), by its words.
+    for item in unanswered:
+        found.add(f"{CHECKLIST_ITEM}{item}", translate("tasks.answer_item", language))
     # An attribute of the case to raise is named attr.<code> on the form.
     if "attr" in found.by_field:
         found.general.extend(found.by_field.pop("attr"))
     return found
+
+
+CHECKLIST_ITEM = "checklist:"  # the report form's reasons for one checklist item are filed under this + the item
+_UNANSWERED = "body.checklist."
+
+
+def _unanswered_items(exc: Exception) -> tuple[Exception | None, list[str]]:
+    """The refusal without its unanswered checklist items (None: nothing else), and those items.
+
+    The service names each unanswered item by its path (`body.checklist.<item>`); the page tells it
+    beside that item rather than as one more "填写有误" under the whole checklist.
+    """
+    if not isinstance(exc, InvalidInputError):
+        return exc, []
+    problems = list(exc.extra.get("errors") or [])
+    paths = [str(p.get("field", "")) for p in problems]
+    items = [path.removeprefix(_UNANSWERED) for path in paths if path.startswith(_UNANSWERED)]
+    if not items:
+        return exc, []
+    rest = [p for p, path in zip(problems, paths, strict=True) if not path.startswith(_UNANSWERED)]
+    return (InvalidInputError(exc.detail, errors=rest) if rest else None), items
 
 
 def _definition(session: Session, matter: str | None) -> MatterDefinition | None:

@@ -108,9 +108,14 @@ def _notice(wording: _Wording, recipient: int, tasks: Sequence[Overdue]) -> Noti
 
 
 def _link(wording: _Wording, tasks: Sequence[Overdue]) -> str:
-    """Where the letter leads: a supervisor to the campaign; a holder to their task, or their tasks in it."""
+    """Where the letter leads: a supervisor to their late people's tasks; a holder to their task, or their tasks.
+
+    A supervisor (a 网格长 of 18 unclaimed party members) acts on the people named, so the link lists
+    them (the level-above view, this campaign, overdue), not the county-wide campaign.
+    """
     if wording.to_supervisor:
-        return f"/campaigns/{wording.campaign.id}"
+        waiting = "unclaimed=true" if wording.verb == "领办" else "state=claimed"
+        return f"/tasks?view=above&campaign={wording.campaign.id}&{waiting}&overdue=true"
     if len(tasks) == 1:
         return f"/tasks/{tasks[0].task_id}"
     return f"/tasks?campaign={wording.campaign.id}"

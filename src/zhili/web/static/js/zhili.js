@@ -15,13 +15,29 @@
   });
 
   // <button data-fill-gps>: the device's position into the lon and lat inputs of the button's form.
+  // Without a position (refused, off, no signal) the button's data-gps-failed text is shown beside it.
   document.addEventListener('click', function (event) {
     const button = event.target.closest && event.target.closest('button[data-fill-gps]');
-    if (!button || !button.form || !navigator.geolocation) return;
+    if (!button || !button.form) return;
     const form = button.form;
+    function told(text) {
+      let note = button.parentNode.querySelector('[data-gps-note]');
+      if (!text) { if (note) note.remove(); return; }
+      if (!note) {
+        note = document.createElement('span');
+        note.className = 'field-error';
+        note.setAttribute('role', 'alert');
+        note.setAttribute('data-gps-note', '');
+        button.insertAdjacentElement('afterend', note);
+      }
+      note.textContent = text;
+    }
+    const failed = function () { told(button.dataset.gpsFailed || ''); };
+    if (!navigator.geolocation) { failed(); return; }
     navigator.geolocation.getCurrentPosition(function (position) {
       form.querySelector('[name=lon]').value = position.coords.longitude.toFixed(6);
       form.querySelector('[name=lat]').value = position.coords.latitude.toFixed(6);
-    });
+      told('');
+    }, failed, { enableHighAccuracy: true, timeout: 15000 });
   });
 })();
