@@ -1,0 +1,76 @@
+"""Defects found walking the case page as the traffic police, its collaborators and the verifier."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy.orm import Session
+from tests.cases.test_flow import command, report_parking, unit
+from tests.cases.test_open_items import handled_case, unit_login
+
+from zhili.core.clock import FrozenClock
+
+HTML = {"accept": "text/html"}
+
+
+def _actions(page: str) -> str:
+    return page.split('id="actions"', 1)[1].split('<div class="card"', 1)[0]
+
+
+def _forms(actions: str) -> list[str]:
+    return re.findall(r'<form [^>]*data-command="([a-z_]+)"', actions)
+
+
+def test_after_signing_the_next_step_comes_first_and_each_reason_says_what_it_is_for(
+    api: Any, session: Session
+) -> None:
+    case = report_parking(api, session)
+    api.login("kc-centre")
+    case = command(api, command(api, case, "accept"), "dispatch")
+    api.login("kc-traffic")
+    case = command(api, case, "sign")
+    actions = _actions(api.get(f"/cases/{case['id']}", headers=HTML).text)
+    assert _forms(actions)[0] == "start"  # not 退回, whose reason box sat above 开始处置
+    assert "退回理由" in actions
+    assert "提级理由" in actions
+    start = actions.split('data-command="start"', 1)[1].split("</form>", 1)[0]
+    assert 'class="primary"' in start
+    back = actions.split('data-command="return"', 1)[1].split("</form>", 1)[0]
+    assert 'class="primary"' not in back  # turning the case back is not the page's main button
+    english = _actions(api.get(f"/cases/{case['id']}?lang=en", headers=HTML).text)
+    assert "Reason for returning" in english
+
+
+def test_asking_no_unit_says_to_tick_one(api: Any, session: Session) -> None:
+    case = report_parking(api, session)
+    api.login("kc-centre")
+    case = command(api, command(api, case, "accept"), "dispatch")
+    api.login("kc-traffic")
+    case = command(api, command(api, case, "sign"), "start")
+    refused = api.client.post(
+        f"/cases/{case['id']}/help",
+        data={"csrf_token": api.csrf, "text": "请协助核查占道情况", "deadline_hours": "24"},
+        headers=HTML,
+    )
+    assert refused.status_code == 422
+    form = refused.text.split('id="ask-help"', 1)[1].split("</form>", 1)[0]
+    assert "请勾选要协同的部门" in form
+    assert "请填写此项" not in form
+    assert 'value="请协助核查占道情况"' in form
+
+
+def test_a_done_task_says_when_it_was_done(api: Any, session: Session, clock: FrozenClock) -> None:
+    case = handled_case(api, session, clock)
+    unit_login(session, clock, "housing", "kc-housing-w")
+    task_id = case["tasks"][0]["id"]
+    api.login("kc-housing-w")
+    done = api.client.post(
+        f"/cases/{case['id']}/tasks/{task_id}/done",
+        data={"csrf_token": api.csrf, "note": "引导牌已设置"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    task = api.get(f"/cases/{case['id']}", headers=HTML).text.split(f'id="task-{task_id}"', 1)[1]
+    assert "完成于" in task.split("</p>", 1)[0]
+    assert unit(session, "housing", "330802")
