@@ -29,6 +29,7 @@ from zhili.matters import queries as matters
 
 ATTRIBUTE_PREFIX = "attr."
 MAX_DECISION_DAYS = 90  # the form's own max
+NO_UNIT_TICKED = "tick the units to ask"  # the help form's refusal when no unit is ticked
 # The inputs an action button of the case page may post besides `command` and its evidence.
 COMMAND_INPUTS = ("version", "reason", "hours", "text", "rating", "comment", "cancel_reason", "lead_unit_id")
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -132,7 +133,7 @@ def help_from_form(form: FormData) -> CollaborationAsk:
     """The ticked units, each asked with the same deadline, text and stage."""
     hours, text, stage = _text(form, "deadline_hours") or "24", _text(form, "text") or "", _text(form, "stage")
     if not [u for u in form.getlist("unit_id") if isinstance(u, str) and u]:
-        raise InvalidInputError("tick the units to ask", errors=[{"field": "unit_id", "message": "required"}])
+        raise InvalidInputError(NO_UNIT_TICKED, errors=[{"field": "unit_id", "message": NO_UNIT_TICKED}])
     requests = [
         {"unit_id": unit, "deadline_hours": hours, "text": text, "stage": stage or "investigation"}
         for unit in form.getlist("unit_id")
