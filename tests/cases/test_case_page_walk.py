@@ -74,3 +74,14 @@ def test_a_done_task_says_when_it_was_done(api: Any, session: Session, clock: Fr
     task = api.get(f"/cases/{case['id']}", headers=HTML).text.split(f'id="task-{task_id}"', 1)[1]
     assert "完成于" in task.split("</p>", 1)[0]
     assert unit(session, "housing", "330802")
+
+
+def test_the_centre_finds_the_refusal_of_an_extension_under_its_approval(
+    api: Any, session: Session, clock: FrozenClock
+) -> None:
+    case = handled_case(api, session, clock)
+    case = command(api, case, "request_extension", hours=24, reason="需等待隔离桩施工")
+    api.login("kc-centre")
+    actions = _actions(api.get(f"/cases/{case['id']}", headers=HTML).text)
+    assert _forms(actions)[:2] == ["approve_extension", "refuse_extension"]
+    assert "不同意延期理由" in actions
