@@ -85,3 +85,12 @@ def test_the_centre_finds_the_refusal_of_an_extension_under_its_approval(
     actions = _actions(api.get(f"/cases/{case['id']}", headers=HTML).text)
     assert _forms(actions)[:2] == ["approve_extension", "refuse_extension"]
     assert "不同意延期理由" in actions
+
+
+def test_the_queue_marks_the_quick_filter_in_force(api: Any) -> None:
+    api.login("kc-traffic")
+    links = api.get("/cases?due=over", headers=HTML).text.split('class="queue-links"', 1)[1].split("</p>", 1)[0]
+    assert 'href="/cases?due=over" class="quick active" aria-current="page"' in links
+    assert links.count("aria-current") == 1
+    plain = api.get("/cases", headers=HTML).text.split('class="queue-links"', 1)[1].split("</p>", 1)[0]
+    assert "aria-current" not in plain
