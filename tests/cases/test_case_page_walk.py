@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -94,3 +95,40 @@ def test_the_queue_marks_the_quick_filter_in_force(api: Any) -> None:
     assert links.count("aria-current") == 1
     plain = api.get("/cases", headers=HTML).text.split('class="queue-links"', 1)[1].split("</p>", 1)[0]
     assert "aria-current" not in plain
+
+
+def test_each_unit_asked_from_the_page_gets_its_own_deadline(api: Any, session: Session) -> None:
+    case = report_parking(api, session)
+    api.login("kc-centre")
+    case = command(api, command(api, case, "accept"), "dispatch")
+    api.login("kc-traffic")
+    case = command(api, command(api, case, "sign"), "start")
+    enforcement, housing = unit(session, "enforcement", "330802"), unit(session, "housing", "330802")
+    page = api.get(f"/cases/{case['id']}", headers=HTML).text
+    assert f'name="deadline_hours_{housing}"' in page.split('id="ask-help"', 1)[1]
+    refused = api.client.post(
+        f"/cases/{case['id']}/help",
+        data={"csrf_token": api.csrf, "text": "", "unit_id": [str(housing)], f"deadline_hours_{housing}": "48"},
+        headers=HTML,
+    )
+    assert refused.status_code == 422
+    assert f'name="deadline_hours_{housing}" type="number" min="1" max="720" inputmode="numeric"' in refused.text
+    assert 'value="48"' in refused.text.split(f'name="deadline_hours_{housing}"', 1)[1].split(">", 1)[0]
+    asked = api.client.post(
+        f"/cases/{case['id']}/help",
+        data={
+            "csrf_token": api.csrf,
+            "text": "请协助核查",
+            "unit_id": [str(enforcement), str(housing)],
+            f"deadline_hours_{enforcement}": "24",
+            f"deadline_hours_{housing}": "48",
+        },
+        follow_redirects=False,
+    )
+    assert asked.status_code == 303, asked.text
+    requests = api.get(f"/api/v1/cases/{case['id']}").json()["collaboration"]
+    hours = {
+        r["unit"]["id"]: (datetime.fromisoformat(r["deadline_at"]) - datetime.fromisoformat(r["requested_at"]))
+        for r in requests
+    }
+    assert hours == {enforcement: timedelta(hours=24), housing: timedelta(hours=48)}

@@ -130,12 +130,17 @@ def lead_from_form(form: FormData) -> LeadDecision:
 
 
 def help_from_form(form: FormData) -> CollaborationAsk:
-    """The ticked units, each asked with the same deadline, text and stage."""
+    """The ticked units, each with its own deadline (`deadline_hours_<unit>`, else the form's), one text and stage."""
     hours, text, stage = _text(form, "deadline_hours") or "24", _text(form, "text") or "", _text(form, "stage")
     if not [u for u in form.getlist("unit_id") if isinstance(u, str) and u]:
         raise InvalidInputError(NO_UNIT_TICKED, errors=[{"field": "unit_id", "message": NO_UNIT_TICKED}])
     requests = [
-        {"unit_id": unit, "deadline_hours": hours, "text": text, "stage": stage or "investigation"}
+        {
+            "unit_id": unit,
+            "deadline_hours": _text(form, f"deadline_hours_{unit.strip()}") or hours,
+            "text": text,
+            "stage": stage or "investigation",
+        }
         for unit in form.getlist("unit_id")
         if isinstance(unit, str)
     ]
