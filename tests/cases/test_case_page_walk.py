@@ -132,3 +132,37 @@ def test_each_unit_asked_from_the_page_gets_its_own_deadline(api: Any, session: 
         for r in requests
     }
     assert hours == {enforcement: timedelta(hours=24), housing: timedelta(hours=48)}
+
+
+def test_a_meeting_records_several_decisions_each_a_task(api: Any, session: Session) -> None:
+    case = report_parking(api, session)
+    api.login("kc-centre")
+    case = command(api, command(api, case, "accept"), "dispatch")
+    api.login("kc-traffic")
+    case = command(api, command(api, case, "sign"), "start")
+    enforcement, housing = unit(session, "enforcement", "330802"), unit(session, "housing", "330802")
+    form = {
+        "csrf_token": api.csrf,
+        "title": "违停整治会商",
+        "minutes": "商定分工",
+        "decision": "增设隔离桩",
+        "decision_owner": str(housing),
+        "decision_days": "3",
+        "decision_2": "夜间巡查",
+        "decision_owner_2": str(enforcement),
+        "decision_days_2": "91",
+    }
+    refused = api.client.post(f"/cases/{case['id']}/meeting", data=form, headers=HTML)
+    assert refused.status_code == 422
+    meeting_form = refused.text.split('id="hold-meeting"', 1)[1].split("</form>", 1)[0]
+    assert '<details class="more-decisions" open>' in meeting_form
+    assert 'value="夜间巡查"' in meeting_form
+    row = meeting_form.split('name="decision_days_2"', 1)[1].split("</fieldset>", 1)[0]
+    assert 'class="field-error"' in row
+    fixed = {**form, "decision_days_2": "7"}
+    held = api.client.post(f"/cases/{case['id']}/meeting", data=fixed, follow_redirects=False)
+    assert held.status_code == 303, held.text
+    tasks = api.get(f"/api/v1/cases/{case['id']}").json()["tasks"]
+    assert {(t["description"], t["owner"]["id"]) for t in tasks} == {("增设隔离桩", housing), ("夜间巡查", enforcement)}
+    page = api.get(f"/cases/{case['id']}", headers=HTML).text
+    assert "参会" not in page.split('class="meeting"', 1)[1].split("</div>", 1)[0]  # none ticked: no empty 参会

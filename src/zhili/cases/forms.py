@@ -147,21 +147,28 @@ def help_from_form(form: FormData) -> CollaborationAsk:
     return _validated(CollaborationAsk, {"requests": requests})
 
 
+# The meeting form's decision rows: the first one's inputs are `decision`, `decision_owner`, `decision_days`;
+# the further rows' end in `_2`, `_3`.
+DECISION_ROWS = ("", "_2", "_3")
+
+
 def meeting_from_form(form: FormData, now: datetime) -> MeetingCreate:
-    """A meeting held now, with at most one decision from the form."""
+    """A meeting held now, with a task for each decision row filled in (up to `DECISION_ROWS`)."""
     decisions = []
-    if _text(form, "decision"):
-        raw = _text(form, "decision_days") or "3"
+    for row in DECISION_ROWS:
+        if not _text(form, f"decision{row}"):
+            continue
+        raw = _text(form, f"decision_days{row}") or "3"
         days = id_in(raw) if raw.isascii() and raw.isdigit() else 3  # not a number: the default
         if days is None or days > MAX_DECISION_DAYS:
             raise InvalidInputError(
                 "the decision's days are too many",
-                errors=[{"field": "decision_days", "message": f"must be a number from 1 to {MAX_DECISION_DAYS}"}],
+                errors=[{"field": f"decision_days{row}", "message": f"must be a number from 1 to {MAX_DECISION_DAYS}"}],
             )
         decisions.append(
             {
-                "description": _text(form, "decision"),
-                "owner_unit_id": _text(form, "decision_owner"),
+                "description": _text(form, f"decision{row}"),
+                "owner_unit_id": _text(form, f"decision_owner{row}"),
                 "deadline_at": (now + timedelta(days=days)).isoformat(),
             }
         )
