@@ -18,9 +18,9 @@ def test_the_chosen_kind_of_card_is_marked_and_named(api: Api) -> None:
     assert '<a href="/supervision" class="active" aria-current="page">全部</a>' in everything
 
 
-def test_a_card_from_the_clock_says_which_phase_ran_out(api: Api) -> None:
+def test_a_card_from_the_clock_says_which_phase_it_was_on(api: Api) -> None:
     api.login("kc-traffic-head")
     recent = api.get("/supervision?action=yellow_card", headers=HTML).text.split('id="recent"', 1)[1]
-    assert "环节时限自动发出" in recent
+    assert '<span class="auto-note">环节：' in recent
     english = api.get("/supervision?action=yellow_card&lang=en", headers=HTML).text.split('id="recent"', 1)[1]
-    assert "Issued by the clock on the" in english
+    assert '<span class="auto-note">Phase: ' in english
