@@ -166,3 +166,19 @@ def test_a_meeting_records_several_decisions_each_a_task(api: Any, session: Sess
     assert {(t["description"], t["owner"]["id"]) for t in tasks} == {("增设隔离桩", housing), ("夜间巡查", enforcement)}
     page = api.get(f"/cases/{case['id']}", headers=HTML).text
     assert "参会" not in page.split('class="meeting"', 1)[1].split("</div>", 1)[0]  # none ticked: no empty 参会
+
+
+def test_the_centre_sees_who_returned_the_case_and_why_where_it_dispatches_again(api: Any, session: Session) -> None:
+    case = report_parking(api, session)
+    api.login("kc-centre")
+    case = command(api, command(api, case, "accept"), "dispatch")
+    api.login("kc-traffic")
+    case = command(api, case, "return", reason="该路段属城管执法队管辖")
+    api.login("kc-centre")
+    actions = _actions(api.get(f"/cases/{case['id']}", headers=HTML).text)
+    note = actions.split('id="turned-back"', 1)[1].split("</p>", 1)[0]
+    assert "柯城区公安交警大队 已退回本件，请重新派单。" in note
+    assert "理由：该路段属城管执法队管辖" in note
+    assert "柯城区公安交警大队（已退回）</option>" in actions
+    english = _actions(api.get(f"/cases/{case['id']}?lang=en", headers=HTML).text)
+    assert "returned this case; dispatch it again. Reason: 该路段属城管执法队管辖" in english
