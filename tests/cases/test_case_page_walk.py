@@ -182,3 +182,10 @@ def test_the_centre_sees_who_returned_the_case_and_why_where_it_dispatches_again
     assert "柯城区公安交警大队（已退回）</option>" in actions
     english = _actions(api.get(f"/cases/{case['id']}?lang=en", headers=HTML).text)
     assert "returned this case; dispatch it again. Reason: 该路段属城管执法队管辖" in english
+
+
+def test_an_asked_extension_says_it_waits_for_approval(api: Any, session: Session, clock: FrozenClock) -> None:
+    case = handled_case(api, session, clock)
+    case = command(api, case, "request_extension", hours=24, reason="需等待隔离桩施工")
+    note = api.get(f"/cases/{case['id']}", headers=HTML).text.split('id="pending-extension"', 1)[1].split("</p>", 1)[0]
+    assert "已申请延期 24 小时，待审批。 理由：需等待隔离桩施工" in note
