@@ -183,3 +183,18 @@ def test_a_month_not_yet_begun_is_refused_not_shown_at_full_marks(api: Api) -> N
         assert page.status_code == 422
         assert "100.0" not in page.text
     assert api.get("/assessment?month=2026-07").status_code == 200  # the month under way is scored live
+
+
+def test_a_units_head_opens_at_the_departments_with_their_units_place_on_top(api: Api) -> None:
+    api.login("kc-traffic-head")
+    page = api.get(f"/assessment?month={JUNE}", headers={"accept": "text/html"}).text
+    assert '<option value="department" selected' in page  # not the townships, where the unit is not listed
+    top = page.split('id="ranking"', 1)[0]
+    assert "本单位 柯城区公安交警大队：第" in top
+    summary = top.split('class="alert info own-summary"', 1)[1].split("</p>", 1)[0]
+    assert "/assessment/unit/" in summary
+    assert f"month={JUNE}" in summary
+    api.login("huzhen")  # a township's command room still opens at the townships
+    page = api.get(f"/assessment?month={JUNE}", headers={"accept": "text/html"}).text
+    assert '<option value="township" selected' in page
+    assert "本单位 湖镇镇" in page.split('id="ranking"', 1)[0]

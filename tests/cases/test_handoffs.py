@@ -7,7 +7,7 @@ have, computed independently from the organisation's posts.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from zhili.access.models import Account
 from zhili.cases import handoffs
 from zhili.cases.lifecycle import CommandKind
 from zhili.cases.models import Case
+from zhili.core.local_time import local_short
 from zhili.notify.models import InboxItem, Notification
 from zhili.org.models import Position
 
@@ -251,3 +252,75 @@ def test_opening_a_case_marks_the_viewers_notices_about_it_read(api: Any, sessio
     assert unread(other["id"]) == 1  # only the case opened
     api.login("ly-centre")  # a case outside one's scope marks nothing (and is 404)
     assert api.get(f"/cases/{other['id']}", headers={"accept": "text/html"}).status_code == 404
+
+
+def test_each_unit_asked_at_once_is_told_its_own_deadline(api: Any, session: Session) -> None:
+    case = report_parking(api, session)
+    api.login("kc-centre")
+    case = command(api, command(api, case, "accept"), "dispatch")
+    api.login("kc-traffic")
+    case = command(api, command(api, case, "sign"), "start")
+    enforcement, housing = unit(session, "enforcement", "330802"), unit(session, "housing", "330802")
+    asked = api.send(
+        "POST",
+        f"/api/v1/cases/{case['id']}/help-requests",
+        json={
+            "requests": [
+                {"unit_id": enforcement, "deadline_hours": 24, "text": "请协助核查"},
+                {"unit_id": housing, "deadline_hours": 48, "text": "请协助整改"},
+            ]
+        },
+    )
+    assert asked.status_code == 201, asked.text
+    due = {r["unit"]["id"]: datetime.fromisoformat(r["deadline_at"]) for r in asked.json()["collaboration"]}
+    _, notes = told(session, case["id"], "help_requested")
+    assert len(notes) == 2  # one notice per unit asked: each says its own 办理时限
+    for owner, people in ((enforcement, housing), (housing, enforcement)):
+        staff = posts(session, Position.department_id == owner)
+        note = next(
+            n
+            for n in notes
+            if staff & set(session.scalars(select(InboxItem.person_id).where(InboxItem.notification_id == n.id)))
+        )
+        assert local_short(due[owner]) in note.body, note.body
+        assert local_short(due[people]) not in note.body
+
+
+def test_each_owner_of_a_meetings_tasks_is_told_its_own_deadline(api: Any, session: Session, clock: Any) -> None:
+    case = report_parking(api, session)
+    api.login("kc-centre")
+    case = command(api, command(api, case, "accept"), "dispatch")
+    api.login("kc-traffic")
+    case = command(api, command(api, case, "sign"), "start")
+    enforcement, housing = unit(session, "enforcement", "330802"), unit(session, "housing", "330802")
+    decisions = [
+        {
+            "description": "增设隔离桩",
+            "owner_unit_id": housing,
+            "deadline_at": (clock.now() + timedelta(days=3)).isoformat(),
+        },
+        {
+            "description": "夜间巡查",
+            "owner_unit_id": enforcement,
+            "deadline_at": (clock.now() + timedelta(days=7)).isoformat(),
+        },
+    ]
+    held = api.send(
+        "POST",
+        f"/api/v1/cases/{case['id']}/meetings",
+        json={"title": "会商", "held_at": clock.now().isoformat(), "minutes": "分工", "decisions": decisions},
+    )
+    assert held.status_code == 201, held.text
+    due = {t["owner"]["id"]: datetime.fromisoformat(t["deadline_at"]) for t in held.json()["tasks"]}
+    _, notes = told(session, case["id"], "meeting_held")
+    assert len(notes) == 2
+    for owner, other in ((enforcement, housing), (housing, enforcement)):
+        staff = posts(session, Position.department_id == owner)
+        reached = {
+            n.id: set(session.scalars(select(InboxItem.person_id).where(InboxItem.notification_id == n.id)))
+            for n in notes
+        }
+        note = next(n for n in notes if staff & reached[n.id])
+        assert reached[note.id] <= staff  # the other owner's staff are told of their own task only
+        assert local_short(due[owner]) in note.body, note.body
+        assert local_short(due[other]) not in note.body

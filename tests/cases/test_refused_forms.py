@@ -163,4 +163,4 @@ def test_a_form_the_page_does_not_show_is_refused_at_the_top(api: Any, session: 
     assert refused.status_code == 422
     top = refused.text.split('id="refused"', 1)[1].split("</div>", 1)[0]
     assert "该表单已不在本页" in top
-    assert "请填写此项" in top
+    assert "请勾选要协同的部门" in top

@@ -44,7 +44,7 @@ def ranking_page(request: Request, session: DbSession, actor: PageActor, clock: 
     """A level's ranking in a county's month, with the dimensions, the trend and the reader's own row marked."""
     now = clock.now()
     month = _month(request, clock)
-    level = request.query_params.get("level") or "township"
+    level = request.query_params.get("level") or queries.default_level(actor)
     county = request.query_params.get("county") or None
     found = queries.ranking(session, actor, county=county, month=month, level=level, now=now)
     trend = queries.trend(session, actor, county=found.county, month=month, level=level, now=now, current=found)

@@ -84,6 +84,16 @@ def own_subjects(actor: Actor) -> frozenset[str]:
     return frozenset(found)
 
 
+def default_level(actor: Actor) -> str:
+    """The level the ranking opens at: a unit's staff and head see the departments, where their unit ranks."""
+    blocks = any(
+        grant.department_id is None
+        and DivisionCode(grant.division_prefix).level in {DivisionLevel.TOWNSHIP, DivisionLevel.COUNTY}
+        for grant in actor.scope.grants
+    )
+    return DEPARTMENT if actor.units and not blocks else TOWNSHIP
+
+
 def default_county(session: Session, actor: Actor, county: str | None) -> str:
     """The county asked for, else the reader's first county; a 422 when neither names one."""
     if county:

@@ -29,6 +29,7 @@ from zhili.matters import queries as matters
 
 ATTRIBUTE_PREFIX = "attr."
 MAX_DECISION_DAYS = 90  # the form's own max
+NO_UNIT_TICKED = "tick the units to ask"  # the help form's refusal when no unit is ticked
 # The inputs an action button of the case page may post besides `command` and its evidence.
 COMMAND_INPUTS = ("version", "reason", "hours", "text", "rating", "comment", "cancel_reason", "lead_unit_id")
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -129,33 +130,45 @@ def lead_from_form(form: FormData) -> LeadDecision:
 
 
 def help_from_form(form: FormData) -> CollaborationAsk:
-    """The ticked units, each asked with the same deadline, text and stage."""
+    """The ticked units, each with its own deadline (`deadline_hours_<unit>`, else the form's), one text and stage."""
     hours, text, stage = _text(form, "deadline_hours") or "24", _text(form, "text") or "", _text(form, "stage")
     if not [u for u in form.getlist("unit_id") if isinstance(u, str) and u]:
-        raise InvalidInputError("tick the units to ask", errors=[{"field": "unit_id", "message": "required"}])
+        raise InvalidInputError(NO_UNIT_TICKED, errors=[{"field": "unit_id", "message": NO_UNIT_TICKED}])
     requests = [
-        {"unit_id": unit, "deadline_hours": hours, "text": text, "stage": stage or "investigation"}
+        {
+            "unit_id": unit,
+            "deadline_hours": _text(form, f"deadline_hours_{unit.strip()}") or hours,
+            "text": text,
+            "stage": stage or "investigation",
+        }
         for unit in form.getlist("unit_id")
         if isinstance(unit, str)
     ]
     return _validated(CollaborationAsk, {"requests": requests})
 
 
+# The meeting form's decision rows: the first one's inputs are `decision`, `decision_owner`, `decision_days`;
+# the further rows' end in `_2`, `_3`.
+DECISION_ROWS = ("", "_2", "_3")
+
+
 def meeting_from_form(form: FormData, now: datetime) -> MeetingCreate:
-    """A meeting held now, with at most one decision from the form."""
+    """A meeting held now, with a task for each decision row filled in (up to `DECISION_ROWS`)."""
     decisions = []
-    if _text(form, "decision"):
-        raw = _text(form, "decision_days") or "3"
+    for row in DECISION_ROWS:
+        if not _text(form, f"decision{row}"):
+            continue
+        raw = _text(form, f"decision_days{row}") or "3"
         days = id_in(raw) if raw.isascii() and raw.isdigit() else 3  # not a number: the default
         if days is None or days > MAX_DECISION_DAYS:
             raise InvalidInputError(
                 "the decision's days are too many",
-                errors=[{"field": "decision_days", "message": f"must be a number from 1 to {MAX_DECISION_DAYS}"}],
+                errors=[{"field": f"decision_days{row}", "message": f"must be a number from 1 to {MAX_DECISION_DAYS}"}],
             )
         decisions.append(
             {
-                "description": _text(form, "decision"),
-                "owner_unit_id": _text(form, "decision_owner"),
+                "description": _text(form, f"decision{row}"),
+                "owner_unit_id": _text(form, f"decision_owner{row}"),
                 "deadline_at": (now + timedelta(days=days)).isoformat(),
             }
         )

@@ -20,7 +20,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, String, bindparam, select, union
+from sqlalchemy import Integer, Select, String, bindparam, select, true, union
 from sqlalchemy.orm import Session
 
 from zhili.cases.lifecycle import CaseStatus, CommandKind
@@ -141,29 +141,49 @@ def tell_each(session: Session, case: StoredCase, lines: Sequence[Line], *, acto
         turn = turn_for(line.kind, case.status)
         if not turn.to:
             continue
-        facts = _details(line.details)
-        who = _audience(case, turn.to, facts)
-        if not who:
-            continue
-        branches = tuple(sorted(who))
-        told = {**who, "b_actor": actor.person_id if actor.person_id is not None else -1}
-        contacts = _contacts(session, branches, told)
-        people = tuple(sorted({row.id for row in contacts}))
-        if not people:
-            continue
-        words = words or _Words.of(session, case)
-        title, body = words.told(session, case, turn, facts, actor=actor, at=at)
-        notice = Notice(
-            topic=f"case.{line.kind}",
-            severity=turn.severity,
-            title=title,
-            body=body,
-            key=f"case:{case.id}:event:{line.seq}",
-            link=f"/cases/{case.id}#{turn.anchor}",
-            subject=f"case:{case.id}",
-        )
-        letters.append(Letter(notice, people, contacts))
+        for part, facts in _parts(session, turn, _details(line.details)):
+            who = _audience(case, turn.to, facts)
+            if not who:
+                continue
+            branches = tuple(sorted(who))
+            told = {**who, "b_actor": actor.person_id if actor.person_id is not None else -1}
+            contacts = _contacts(session, branches, told)
+            people = tuple(sorted({row.id for row in contacts}))
+            if not people:
+                continue
+            words = words or _Words.of(session, case)
+            title, body = words.told(session, case, turn, facts, actor=actor, at=at)
+            notice = Notice(
+                topic=f"case.{line.kind}",
+                severity=turn.severity,
+                title=title,
+                body=body,
+                key=f"case:{case.id}:event:{line.seq}{part}",
+                link=f"/cases/{case.id}#{turn.anchor}",
+                subject=f"case:{case.id}",
+            )
+            letters.append(Letter(notice, people, contacts))
     notify_each(session, letters, clock=FrozenClock(at))
+
+
+def _parts(session: Session, turn: Turn, facts: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Each unit asked at once, or given tasks by one meeting, is told of its own, with its own deadline.
+
+    Any other turn is told once. The part is the notice key's suffix (`:unit:<id>`), empty for a turn told once.
+    """
+    units = _units_named(facts)
+    if turn.to == (Next.ASKED,) and "units" in facts and len(units) > 1:
+        return [(f":unit:{unit}", {**facts, "units": [unit]}) for unit in units]
+    if turn.to == (Next.OWNERS,) and isinstance(meeting := facts.get("meeting_id"), int):
+        owners = session.scalars(
+            select(CaseTask.owner_unit_id)
+            .where(CaseTask.meeting_id == meeting)
+            .distinct()
+            .order_by(CaseTask.owner_unit_id)
+        ).all()
+        if len(owners) > 1:
+            return [(f":unit:{owner}", {**facts, "owner_unit_id": owner}) for owner in owners]
+    return [("", facts)]
 
 
 def _details(details: str) -> dict[str, Any]:
@@ -185,7 +205,8 @@ def _audience(case: StoredCase, to: tuple[Next, ...], facts: dict[str, Any]) -> 
         "b_person": originator if person else None,
         "b_position": case.contact_position_id if Next.CONTACT in to else None,
         "b_units": _units_named(facts) if Next.ASKED in to else None,
-        "b_meeting": facts.get("meeting_id") if Next.OWNERS in to else None,
+        "b_meeting": facts.get("meeting_id") if Next.OWNERS in to and "owner_unit_id" not in facts else None,
+        "b_owner": facts.get("owner_unit_id") if Next.OWNERS in to else None,
     }
     return {name: value for name, value in ways.items() if value is not None and value != []}
 
@@ -198,6 +219,7 @@ _BRANCHES: dict[str, Select[int]] = {
     "b_person": select(_P.person_id).where(_P.person_id == bindparam("b_person", type_=Integer)),
     "b_position": select(_P.person_id).where(_P.id == bindparam("b_position", type_=Integer)),
     "b_units": select(_P.person_id).where(_P.department_id.in_(bindparam("b_units", expanding=True))),
+    "b_owner": select(_P.person_id).where(_P.department_id == bindparam("b_owner", type_=Integer)),
     "b_meeting": select(_P.person_id).where(
         _P.department_id.in_(
             select(CaseTask.owner_unit_id).where(CaseTask.meeting_id == bindparam("b_meeting", type_=Integer))
@@ -317,16 +339,18 @@ _NAMES = Prepared(
 def _deadline(session: Session, case: StoredCase, turn: Turn, facts: dict[str, Any]) -> datetime | None:
     """The time the next party must act by: the help request's or task's own deadline, else the phase's."""
     if turn.anchor == "collaboration" and facts.get("units"):
+        asked = CollaborationRequest.unit_id.in_(_units_named(facts)) if turn.to == (Next.ASKED,) else true()
         return session.scalar(
             select(CollaborationRequest.deadline_at)
-            .where(CollaborationRequest.case_id == case.id, CollaborationRequest.status == "requested")
+            .where(CollaborationRequest.case_id == case.id, CollaborationRequest.status == "requested", asked)
             .order_by(CollaborationRequest.deadline_at)
             .limit(1)
         )
     if turn.anchor == "meetings" and facts.get("meeting_id"):
+        owner = CaseTask.owner_unit_id == facts["owner_unit_id"] if "owner_unit_id" in facts else true()
         return session.scalar(
             select(CaseTask.deadline_at)
-            .where(CaseTask.meeting_id == facts["meeting_id"])
+            .where(CaseTask.meeting_id == facts["meeting_id"], owner)
             .order_by(CaseTask.deadline_at)
             .limit(1)
         )

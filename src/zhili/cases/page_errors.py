@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from zhili.cases.collaboration import NOT_OFFERED
+from zhili.cases.forms import NO_UNIT_TICKED
 from zhili.cases.open_items import OpenItemsError
 from zhili.cases.states import CommandRefused, RefusalKind
 from zhili.core.errors import ConflictError, DomainError, ForbiddenError
@@ -30,6 +31,11 @@ _FIELDS = frozenset(
         "title",
         "minutes",
         "decision",
+        "decision_2",
+        "decision_3",
+        "decision_days",
+        "decision_days_2",
+        "decision_days_3",
         "action",
         "photo",
         "lead_unit_id",
@@ -147,6 +153,8 @@ def _kind_of(exc: DomainError, message: str) -> str:  # noqa: PLR0911 - one answ
         return exc.form_kind
     if NOT_OFFERED in {message, exc.detail}:
         return "unit_not_offered"
+    if message == NO_UNIT_TICKED:
+        return "no_unit"
     if "photo" in message and "unknown" in message:
         return "photo_unknown"
     if "longitude" in message:

@@ -98,6 +98,29 @@ class CasePage:
     duplicates: list[Duplicate] = field(default_factory=list)
     # The evidence the matter asks of a reply before the case may close (the reply form says it up front).
     evidence_to_close: tuple[str, ...] = ()
+    # Back to the command room by a 退回 or 提级: who turned it back and why, said where it is dispatched again.
+    turned_back: TurnedBack | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TurnedBack:
+    """The lead unit that returned (退回) or escalated (提级) the case, its reason, and which it was."""
+
+    kind: str
+    unit_id: int | None
+    unit: str
+    reason: str
+
+
+def _turned_back(detail: CaseDetail, names: Names) -> TurnedBack | None:
+    """The last 退回 or 提级, when the case waits to be dispatched again."""
+    last = detail.timeline[-1] if detail.timeline else None
+    if "dispatch" not in detail.allowed_commands or last is None or last.kind not in {"return", "escalate"}:
+        return None
+    unit_id = last.details.get("from_lead_unit_id")
+    unit = names.units.get(unit_id, "") if isinstance(unit_id, int) else ""
+    reason = last.details.get("reason")
+    return TurnedBack(last.kind, unit_id if isinstance(unit_id, int) else None, unit, str(reason or ""))
 
 
 def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, lang: str) -> CasePage:
@@ -141,6 +164,7 @@ def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, la
         photo_ids=[p.id for p in detail.photos],
         duplicates=_duplicates(session, detail.probable_duplicates),
         evidence_to_close=tuple(kind.value for kind in definition.evidence_to_close),
+        turned_back=_turned_back(detail, names),
         may_review_rating=rating_review.may_review(
             detail.status, detail.my_parties, is_admin=actor.is_admin, kinds={e.kind for e in detail.timeline}
         ),

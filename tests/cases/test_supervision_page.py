@@ -1,0 +1,26 @@
+"""The supervision page (督办中心) as a unit's head reads it on a phone: which filter is on, what each card is about."""
+
+from __future__ import annotations
+
+from tests.conftest import Api
+
+HTML = {"accept": "text/html"}
+
+
+def test_the_chosen_kind_of_card_is_marked_and_named(api: Api) -> None:
+    api.login("kc-traffic-head")
+    page = api.get("/supervision?action=red_card", headers=HTML).text
+    tabs = page.split('id="card-filter"', 1)[1].split("</nav>", 1)[0]
+    assert '<a href="/supervision?action=red_card" class="active" aria-current="page">红牌</a>' in tabs
+    assert tabs.count("aria-current") == 1
+    assert "最近督办 · 红牌" in page
+    everything = api.get("/supervision", headers=HTML).text.split('id="card-filter"', 1)[1].split("</nav>", 1)[0]
+    assert '<a href="/supervision" class="active" aria-current="page">全部</a>' in everything
+
+
+def test_a_card_from_the_clock_says_which_phase_it_was_on(api: Api) -> None:
+    api.login("kc-traffic-head")
+    recent = api.get("/supervision?action=yellow_card", headers=HTML).text.split('id="recent"', 1)[1]
+    assert '<span class="auto-note">环节：' in recent
+    english = api.get("/supervision?action=yellow_card&lang=en", headers=HTML).text.split('id="recent"', 1)[1]
+    assert '<span class="auto-note">Phase: ' in english
