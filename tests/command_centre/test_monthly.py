@@ -73,3 +73,10 @@ def test_a_month_not_yet_begun_is_refused_beside_the_field_with_the_typed_month_
     assert 'id="error-month"' in mistyped.text
     assert api.get("/reports/monthly.xlsx?month=2030-01").status_code == 422
     assert api.get("/reports/monthly?month=2026-07").status_code == 200  # the month under way
+
+
+def test_an_english_reader_sees_the_reports_matters_in_english(api: Api) -> None:
+    page = api.login("kc-centre").get("/reports/monthly?month=2026-06&lang=en")
+    matters = page.text.split('id="report-matter"')[1].split("</table>")[0]
+    assert "Illegal parking in the city" in matters
+    assert "城区机动车违停治理" not in matters

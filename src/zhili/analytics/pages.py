@@ -47,7 +47,7 @@ TypedFilter = Annotated[FilterInput, Depends(typed_filter)]
 @router.get("/kpis")
 def kpi_page(request: Request, session: DbSession, actor: PageActor, clock: ClockDep, typed: TypedFilter) -> Response:
     """运行指标: the KPIs of an area and a period, the monthly trend, and tables by matter, area and unit."""
-    parsed, report = _report(session, actor, typed, clock.now())
+    parsed, report = _report(session, actor, typed, clock.now(), renderer(request).language(request))
     areas = areas_offered(session, actor, parsed.kpi_filter.division)
     return renderer(request).render(
         request,
@@ -77,19 +77,21 @@ def kpi_export(
     table: tables.Table = "matter",
 ) -> Response:
     """One KPI table as CSV or XLSX, by its labels."""
-    _, report = _report(session, actor, typed, clock.now())
     language = renderer(request).language(request)
+    _, report = _report(session, actor, typed, clock.now(), language)
     data = tables.export_file(report, table, language=language, file_format=file_format)
     return tables.download(data, file_format, f"kpis-{table}")
 
 
-def _report(session: Session, actor: Actor, typed: FilterInput, now: datetime) -> tuple[ParsedFilter, KpiReport]:
+def _report(
+    session: Session, actor: Actor, typed: FilterInput, now: datetime, language: str
+) -> tuple[ParsedFilter, KpiReport]:
     """The filter as typed and its report; an area typed in outside the reader's scope, or unknown, is a 404."""
     parsed = parse_filter(typed, actor, now)
     area = parsed.kpi_filter.division
     if typed.area and area is not None and "area" not in parsed.errors:
         check_area(session, actor, area)
-    return parsed, kpi_report(session, actor, parsed.kpi_filter)
+    return parsed, kpi_report(session, actor, parsed.kpi_filter, language=language)
 
 
 @router.get("/kpis/pilots")

@@ -63,7 +63,8 @@ def monthly_page(
     """月度报告: an area's month, printable, with its XLSX and PDF; a bad month is shown beside its field (422)."""
     now = clock.now()
     chosen, error = _typed_month(month, now)
-    report = monthly_report(session, actor, month=chosen, area=area or None, now=now)
+    language = renderer(request).language(request)
+    report = monthly_report(session, actor, month=chosen, area=area or None, now=now, language=language)
     context = {
         "actor": actor,
         "report": report,
@@ -87,8 +88,9 @@ def monthly_file(
     area: AreaQuery = "",
 ) -> Response:
     """The monthly report as an XLSX workbook or a PDF."""
-    report = monthly_report(session, actor, month=_month(month, clock.now()), area=area or None, now=clock.now())
     language = renderer(request).language(request)
+    now = clock.now()
+    report = monthly_report(session, actor, month=_month(month, now), area=area or None, now=now, language=language)
     name = f"monthly-{report.area or 'city'}-{report.month}.{file_format}"
     if file_format == "pdf":
         data, media = monthly_files.to_pdf(report, language), "application/pdf"
