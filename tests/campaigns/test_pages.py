@@ -103,3 +103,14 @@ def test_the_levels_own_step_has_a_full_form_above_the_cascade_and_closing_asks_
     close = page.split('id="close-campaign"', 1)[1].split("</details>", 1)[0]
     assert f'action="{path}/close"' in close  # behind a second step: one tap does not end it
     assert "确认结束任务" in close
+
+
+def test_roles_the_template_lacks_are_refused_naming_the_roles_it_has(api: Any) -> None:
+    api.login("ly-centre")
+    response = form(
+        api, "/campaigns/preview", {"template": "typhoon", "division": LONGYOU, "role": "grid_worker", "message": "守"}
+    )
+    assert response.status_code == 422
+    error = response.text.split('id="error-roles"', 1)[1].split("</p>", 1)[0]
+    assert "组团联村团长、网格长、联户党员" in error  # what to tick instead
+    assert 'value="grid_worker" checked' in response.text
