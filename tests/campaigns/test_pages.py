@@ -114,3 +114,16 @@ def test_roles_the_template_lacks_are_refused_naming_the_roles_it_has(api: Any) 
     error = response.text.split('id="error-roles"', 1)[1].split("</p>", 1)[0]
     assert "组团联村团长、网格长、联户党员" in error  # what to tick instead
     assert 'value="grid_worker" checked' in response.text
+
+
+def test_the_list_has_a_heading_and_marks_a_closed_campaign(api: Any) -> None:
+    api.login("ly-centre")
+    response = form(api, "/campaigns", {"template": "urgent_notice", "division": LONGYOU, "role": "grid_head"})
+    path = response.headers["location"]
+    number = re.search(r"SL\d+", api.get(path).text)
+    assert number is not None
+    assert form(api, f"{path}/close", {}).status_code == 303
+    listing = api.get("/campaigns").text.split('id="campaigns"', 1)[1]
+    assert "已派发的任务" in listing
+    row = listing.split(number.group(0), 1)[1].split("</tr>", 1)[0]
+    assert "已结束" in row
