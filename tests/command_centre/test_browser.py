@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from typing import Any
 
 import pytest
@@ -118,3 +119,17 @@ def test_the_kpi_tables_fit_a_desk_without_a_sideways_scroll(browser: Any, serve
     )
     assert len(hidden) >= 3
     assert max(hidden) <= 1  # no column cut off behind the table's own scroll bar
+
+
+def test_the_big_screen_writes_times_as_the_pages_do_and_its_lights_open_the_queue(browser: Any, server: str) -> None:
+    page = _login(browser, server, "kc-centre", DESK)
+    page.goto(f"{server}/command-centre")
+    page.wait_for_selector("#cc[data-ready='true']")
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", page.locator("#cc-refreshed").inner_text())
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", page.locator("#cc-clock").inner_text())
+    red = page.locator("#cc-lights li[data-light='red'] a")
+    assert red.get_attribute("href") == "/cases?light=red"
+    shown = int(red.locator(".cc-value").inner_text())
+    red.click()
+    page.wait_for_url("**/cases?light=red")
+    assert page.locator("table tbody tr", has_text="红灯").count() == shown
