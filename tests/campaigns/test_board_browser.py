@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 from tests.campaigns.board_helpers import insert_campaign, remove_campaign
-from tests.conftest import World, live_server
+from tests.command_centre.test_browser import CHART_OVERLAPS
+from tests.conftest import World, live_server, log_in_context
+from tests.early_warning.test_browser import PHONE
 from tests.web.test_browser import _login
 
 from zhili.app import create_app
@@ -87,3 +89,17 @@ def test_claims_arrive_on_the_open_board(
         page.wait_for_timeout(1_000)
         page.screenshot(path=str(Path(shots) / "campaign-board-screen.png"))
     page.close()
+
+
+def test_the_claim_time_chart_labels_do_not_overlap_on_a_phone(
+    browser: Any, server: str, campaign: tuple[Session, int]
+) -> None:
+    _, campaign_id = campaign
+    context = browser.new_context(viewport=PHONE, is_mobile=True)
+    log_in_context(context, server, "huzhen")
+    page = context.new_page()
+    page.goto(f"{server}/campaigns/{campaign_id}/board")
+    page.wait_for_selector("#board-chart canvas")
+    drawn = page.evaluate(CHART_OVERLAPS, "#board-chart")
+    assert "<15" in drawn["names"]  # the figures over their unit
+    assert drawn["overlaps"] == []

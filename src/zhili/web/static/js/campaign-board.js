@@ -146,12 +146,15 @@
     const narrow = element.clientWidth < 480;
     chart.setOption({
       backgroundColor: 'transparent',
-      grid: { left: 48, right: 16, top: 24, bottom: narrow ? 56 : 32 },
+      grid: { left: 48, right: 16, top: 24, bottom: narrow ? 44 : 32 },
       // Drawn on the canvas: ECharts' HTML tooltip writes style attributes, which the CSP refuses.
       tooltip: { trigger: 'axis', renderMode: 'richText' },
       animationDuration: 400,
-      // Six labels side by side overlap on a phone: slanted there.
-      xAxis: { type: 'category', data: config.buckets, axisLabel: { interval: 0, fontSize: isScreen ? 16 : 12, rotate: narrow ? 35 : 0 } },
+      // Six labels side by side overlap on a phone: there the unit goes under the figures ("15–30" over "分钟").
+      xAxis: {
+        type: 'category', data: config.buckets,
+        axisLabel: { interval: 0, fontSize: isScreen ? 16 : 12, formatter: narrow ? (label) => label.replace(' ', '\n') : '{value}' },
+      },
       yAxis: { type: 'value', minInterval: 1, axisLabel: { fontSize: isScreen ? 16 : 12 } },
       series: [{
         type: 'bar',
