@@ -64,8 +64,10 @@ def test_the_firm_page_and_a_verdict_through_the_form(api: Api, warned: EarlyWar
         "POST", f"/warnings/{warned.id}/verdict", data={"verdict": "maybe", "note": "查看中", "csrf_token": api.csrf}
     )
     assert refused.status_code == 422
-    assert "请从列表中选择" in refused.text
+    assert "请选择核实结果：确有欠薪、风险已化解或误报" in refused.text  # radio buttons, not a list
     assert "查看中" in refused.text  # the input is kept
+    # the refused page opens at the warning's form, where the error is, not at the top of a long page
+    assert f'action="/warnings/{warned.id}/verdict#warning-{warned.id}"' in refused.text
     done = api.send(
         "POST",
         f"/warnings/{warned.id}/verdict",
