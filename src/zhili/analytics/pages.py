@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from zhili.analytics import pilot_form, pilots, tables
 from zhili.analytics.comparing import compare_pilot
 from zhili.analytics.filters import FilterInput, ParsedFilter, parse_filter
-from zhili.analytics.report import KpiReport, areas_offered, check_area, default_area, kpi_report
+from zhili.analytics.report import KpiReport, area_name, areas_offered, check_area, default_area, kpi_report
 from zhili.analytics.tables import TABLES
 from zhili.core.auth import Actor, PageActor
 from zhili.core.http import ClockDep, DbSession
@@ -48,7 +48,9 @@ TypedFilter = Annotated[FilterInput, Depends(typed_filter)]
 def kpi_page(request: Request, session: DbSession, actor: PageActor, clock: ClockDep, typed: TypedFilter) -> Response:
     """运行指标: the KPIs of an area and a period, the monthly trend, and tables by matter, area and unit."""
     parsed, report = _report(session, actor, typed, clock.now(), renderer(request).language(request))
-    areas = areas_offered(session, actor, parsed.kpi_filter.division)
+    home = default_area(actor)
+    # Below a township there is nothing to offer: its sister townships then, so the reader moves sideways.
+    areas = areas_offered(session, actor, parsed.kpi_filter.division) or areas_offered(session, actor, home)
     return renderer(request).render(
         request,
         "analytics/kpis.html",
@@ -60,6 +62,7 @@ def kpi_page(request: Request, session: DbSession, actor: PageActor, clock: Cloc
             "query": typed.as_query(),
             "matters": matters.list_current(session),
             "areas": areas,
+            "home_label": area_name(session, home),
             "tables": tables,
             "table_names": TABLES,
         },

@@ -154,6 +154,13 @@ def _start(month: Month) -> datetime:
     return datetime(month.year, month.month, 1, tzinfo=CHINA)
 
 
+def area_name(session: Session, area: str | None) -> str:
+    """An area's name; the city's for None."""
+    if area is None:
+        return _city_name(session)
+    return org.division_names(session, [area]).get(area, area)
+
+
 def _city_name(session: Session) -> str:
     top = org.city(session)
     return top.name if top else ""
