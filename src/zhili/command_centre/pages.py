@@ -14,6 +14,7 @@ from fastapi.responses import Response
 
 from zhili.analytics import tables
 from zhili.analytics.facts import month_of
+from zhili.analytics.report import area_name, areas_offered, default_area
 from zhili.command_centre import monthly_files
 from zhili.command_centre.monthly import DIMENSIONS, monthly_report
 from zhili.command_centre.snapshot import Snapshot, snapshot
@@ -73,6 +74,9 @@ def monthly_page(
         "typed_month": month if error else str(report.month),
         "month_error": error,
         "latest_month": month_of(now),
+        # The reader's own area and the areas under it: a county centre reads a township's month too.
+        "home_label": area_name(session, default_area(actor)),
+        "areas": areas_offered(session, actor, default_area(actor)),
     }
     return renderer(request).render(request, "command_centre/monthly.html", context, status_code=422 if error else 200)
 
