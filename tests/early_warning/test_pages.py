@@ -144,3 +144,9 @@ def test_an_administrator_tunes_the_detectors_as_a_new_version(api: Api) -> None
     assert "只对红色预警立案" in after.text
     assert 'name="rules.0.threshold" inputmode="decimal" size="7" value="0.4"' in after.text
     assert api.login("kc-centre").get("/admin/detectors").status_code == 403
+
+
+def test_a_warning_waiting_for_its_verdict_leads_to_the_form(api: Api, warned: EarlyWarning) -> None:
+    page = api.login("kc-centre").get("/warnings?month=2026-07")
+    item = page.text.split(f'id="warning-{warned.id}"', 1)[1].split('class="warning-foot"', 1)[1].split("</div>", 1)[0]
+    assert f'href="/enterprises/{warned.enterprise_id}#warning-{warned.id}"' in item  # 待核实 → its verdict form
