@@ -103,3 +103,22 @@ def test_the_claim_time_chart_labels_do_not_overlap_on_a_phone(
     drawn = page.evaluate(CHART_OVERLAPS, "#board-chart")
     assert "<15" in drawn["names"]  # the figures over their unit
     assert drawn["overlaps"] == []
+
+
+def test_the_role_table_beside_the_chart_fits_its_card_on_a_desk(
+    browser: Any, server: str, campaign: tuple[Session, int]
+) -> None:
+    _, campaign_id = campaign
+    page = _login(browser, server, "huzhen")
+    page.goto(f"{server}/campaigns/{campaign_id}/board")
+    page.wait_for_selector("#board-roles tr td.card-head")
+    hidden = page.evaluate(
+        "() => { const w = document.querySelector('#board-roles').closest('.table-wrap');"
+        " return w.scrollWidth - w.clientWidth; }"
+    )
+    assert hidden <= 1  # 已回复, the last column, is not behind a sideways scroll
+    heights = page.evaluate(
+        "() => [...document.querySelectorAll('#board-roles td.card-head')]"
+        ".map((td) => td.getBoundingClientRect().height)"
+    )
+    assert max(heights) < 50  # 组团联村团长 on one line
