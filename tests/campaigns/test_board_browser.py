@@ -122,3 +122,16 @@ def test_the_role_table_beside_the_chart_fits_its_card_on_a_desk(
         ".map((td) => td.getBoundingClientRect().height)"
     )
     assert max(heights) < 50  # 组团联村团长 on one line
+
+
+def test_the_board_headings_stand_over_their_figures(browser: Any, server: str, campaign: tuple[Session, int]) -> None:
+    _, campaign_id = campaign
+    page = _login(browser, server, "huzhen")
+    page.goto(f"{server}/campaigns/{campaign_id}/board?screen=1")
+    page.wait_for_selector("#board-children tr")
+    aligned = page.evaluate(
+        "() => [...document.querySelectorAll('table.board-children thead th.num')]"
+        ".map((e) => getComputedStyle(e).textAlign)"
+    )
+    assert aligned
+    assert set(aligned) == {"right"}
