@@ -134,3 +134,15 @@ def test_totals_answer_only_their_measures_by_name() -> None:
     with pytest.raises(KeyError):
         totals["volume"]  # a KPI, read as an attribute: a template's `map(attribute=...)` falls back to it
     assert totals.volume == 7
+
+
+def test_a_township_chosen_offers_the_way_back_to_the_county_and_its_sister_townships(api: Api) -> None:
+    page = api.login("kc-centre").get(f"/kpis?{YEAR}&area=330802006", headers=HTML)  # 府山街道
+    assert _heading(page) == "运行指标·府山街道"
+    select = re.search(r'<select name="area">(.*?)</select>', page.text, re.DOTALL)
+    assert select is not None
+    assert '<option value="">全部 · 柯城区</option>' in select.group(1)  # what the empty choice does read
+    options = _area_options(page)
+    assert options["330802006"] == "府山街道"
+    assert "荷花街道" in options.values()  # a sister township, one choice away
+    assert re.search(r'<option value="330802006"[^>]*selected', select.group(1))

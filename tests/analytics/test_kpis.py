@@ -166,3 +166,14 @@ def test_each_home_shows_the_numbers_of_what_its_owner_answers_for(api: Api) -> 
     grid_worker = api.login("gridworker").get("/")
     assert grid_worker.status_code == 200
     assert 'id="my-numbers"' not in grid_worker.text  # a grid's post counts no township's KPIs
+
+
+def test_an_english_reader_sees_the_matters_by_their_english_names(api: Api) -> None:
+    api.login("kc-centre")
+    page = api.get("/kpis?from=2025-08&to=2026-07&lang=en")
+    table = page.text.split('id="table-matter"')[1].split("</table>")[0]
+    assert "Illegal parking in the city" in table
+    assert "城区机动车违停治理" not in table
+    english = api.get("/kpis/export.csv?from=2025-08&to=2026-07&table=matter&lang=en").content.decode("utf-8-sig")
+    assert "Illegal parking in the city" in english
+    assert "城区机动车违停治理" in api.get("/kpis?from=2025-08&to=2026-07&lang=zh").text  # Chinese stays Chinese

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
@@ -428,3 +429,12 @@ def test_the_desk_board_shows_the_unanswered_list(api: Api, session: Session, to
     assert f"/api/v1/campaigns/{township}/people.csv?which=unanswered" in desk.text
     section = desk.text.split('id="list-unanswered"', 1)[1].split('id="list-finished"', 1)[0]
     assert_names_the_first_claimed(session, township, section)
+
+
+def test_the_desk_lists_phone_numbers_are_tapped_to_call(api: Api, township: int) -> None:
+    api.login("huzhen")
+    desk = api.get(f"/campaigns/{township}/board")
+    section = desk.text.split('id="list-unclaimed"', 1)[1].split('id="list-unanswered"', 1)[0]
+    numbers = re.findall(r"\b1\d{10}\b", section)
+    assert numbers
+    assert all(f'href="tel:{number}"' in section for number in numbers)

@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 from tests.campaigns.board_helpers import insert_campaign, remove_campaign
-from tests.conftest import World, live_server
+from tests.command_centre.test_browser import CHART_OVERLAPS
+from tests.conftest import World, live_server, log_in_context
+from tests.early_warning.test_browser import PHONE
 from tests.web.test_browser import _login
 
 from zhili.app import create_app
@@ -87,3 +89,49 @@ def test_claims_arrive_on_the_open_board(
         page.wait_for_timeout(1_000)
         page.screenshot(path=str(Path(shots) / "campaign-board-screen.png"))
     page.close()
+
+
+def test_the_claim_time_chart_labels_do_not_overlap_on_a_phone(
+    browser: Any, server: str, campaign: tuple[Session, int]
+) -> None:
+    _, campaign_id = campaign
+    context = browser.new_context(viewport=PHONE, is_mobile=True)
+    log_in_context(context, server, "huzhen")
+    page = context.new_page()
+    page.goto(f"{server}/campaigns/{campaign_id}/board")
+    page.wait_for_selector("#board-chart canvas")
+    drawn = page.evaluate(CHART_OVERLAPS, "#board-chart")
+    assert "<15" in drawn["names"]  # the figures over their unit
+    assert drawn["overlaps"] == []
+
+
+def test_the_role_table_beside_the_chart_fits_its_card_on_a_desk(
+    browser: Any, server: str, campaign: tuple[Session, int]
+) -> None:
+    _, campaign_id = campaign
+    page = _login(browser, server, "huzhen")
+    page.goto(f"{server}/campaigns/{campaign_id}/board")
+    page.wait_for_selector("#board-roles tr td.card-head")
+    hidden = page.evaluate(
+        "() => { const w = document.querySelector('#board-roles').closest('.table-wrap');"
+        " return w.scrollWidth - w.clientWidth; }"
+    )
+    assert hidden <= 1  # 已回复, the last column, is not behind a sideways scroll
+    heights = page.evaluate(
+        "() => [...document.querySelectorAll('#board-roles td.card-head')]"
+        ".map((td) => td.getBoundingClientRect().height)"
+    )
+    assert max(heights) < 50  # 组团联村团长 on one line
+
+
+def test_the_board_headings_stand_over_their_figures(browser: Any, server: str, campaign: tuple[Session, int]) -> None:
+    _, campaign_id = campaign
+    page = _login(browser, server, "huzhen")
+    page.goto(f"{server}/campaigns/{campaign_id}/board?screen=1")
+    page.wait_for_selector("#board-children tr")
+    aligned = page.evaluate(
+        "() => [...document.querySelectorAll('table.board-children thead th.num')]"
+        ".map((e) => getComputedStyle(e).textAlign)"
+    )
+    assert aligned
+    assert set(aligned) == {"right"}

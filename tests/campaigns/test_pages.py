@@ -85,3 +85,45 @@ def test_a_field_worker_sees_no_dispatch_form_and_cannot_post_one(api: Any) -> N
     assert "按需成单" not in api.get("/campaigns").text
     response = form(api, "/campaigns", {"template": "typhoon", "division": LONGYOU})
     assert response.status_code == 404
+
+
+def test_the_levels_own_step_has_a_full_form_above_the_cascade_and_closing_asks_first(api: Any) -> None:
+    api.login("ly-centre")
+    response = form(
+        api, "/campaigns", {"template": "typhoon", "division": LONGYOU, "role": "grid_head", "mode": "cascade"}
+    )
+    path = response.headers["location"]
+    page = api.get(path).text
+    own = page.split(f'id="forward-{LONGYOU}"', 1)[1].split('id="cascade"', 1)[0]
+    assert f'action="{path}/forwards/{LONGYOU}"' in own  # a card of its own, not a cell squeezed in the table
+    assert '<textarea name="instructions"' in own
+    table = page.split('id="cascade"', 1)[1]
+    assert "待下派" in table
+    assert f'action="{path}/forwards/{LONGYOU}"' not in table
+    close = page.split('id="close-campaign"', 1)[1].split("</details>", 1)[0]
+    assert f'action="{path}/close"' in close  # behind a second step: one tap does not end it
+    assert "确认结束任务" in close
+
+
+def test_roles_the_template_lacks_are_refused_naming_the_roles_it_has(api: Any) -> None:
+    api.login("ly-centre")
+    response = form(
+        api, "/campaigns/preview", {"template": "typhoon", "division": LONGYOU, "role": "grid_worker", "message": "守"}
+    )
+    assert response.status_code == 422
+    error = response.text.split('id="error-roles"', 1)[1].split("</p>", 1)[0]
+    assert "组团联村团长、网格长、联户党员" in error  # what to tick instead
+    assert 'value="grid_worker" checked' in response.text
+
+
+def test_the_list_has_a_heading_and_marks_a_closed_campaign(api: Any) -> None:
+    api.login("ly-centre")
+    response = form(api, "/campaigns", {"template": "urgent_notice", "division": LONGYOU, "role": "grid_head"})
+    path = response.headers["location"]
+    number = re.search(r"SL\d+", api.get(path).text)
+    assert number is not None
+    assert form(api, f"{path}/close", {}).status_code == 303
+    listing = api.get("/campaigns").text.split('id="campaigns"', 1)[1]
+    assert "已派发的任务" in listing
+    row = listing.split(number.group(0), 1)[1].split("</tr>", 1)[0]
+    assert "已结束" in row

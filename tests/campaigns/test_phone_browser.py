@@ -54,3 +54,18 @@ def test_the_campaigns_list_and_the_board_are_cards_on_a_phone(browser: Any, ser
     assert page.locator("#board-roles tr td[data-label]").count() > 0  # redrawn by the page script, labels kept
     assert errors == []
     page.context.close()
+
+
+def test_the_preview_totals_stand_under_their_column(browser: Any, server: str) -> None:
+    page = _phone(browser, server, "huzhen")
+    page.goto(f"{server}/campaigns")
+    page.select_option("select[name=template]", "typhoon")
+    page.check("#divisions input[name=division][value='330825101']")
+    page.click("#dispatch-form button[type=submit]")
+    page.wait_for_selector("#preview-counts")
+    aligned = page.evaluate(
+        "() => [...document.querySelectorAll('#preview-counts th.num')].map((e) => getComputedStyle(e).textAlign)"
+    )
+    assert aligned
+    assert set(aligned) == {"right"}  # 合计 38 under the village column's figures, not at its left edge
+    page.context.close()

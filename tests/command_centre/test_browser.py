@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from typing import Any
 
 import pytest
@@ -118,3 +119,40 @@ def test_the_kpi_tables_fit_a_desk_without_a_sideways_scroll(browser: Any, serve
     )
     assert len(hidden) >= 3
     assert max(hidden) <= 1  # no column cut off behind the table's own scroll bar
+
+
+def test_the_big_screen_writes_times_as_the_pages_do_and_its_lights_open_the_queue(browser: Any, server: str) -> None:
+    page = _login(browser, server, "kc-centre", DESK)
+    page.goto(f"{server}/command-centre")
+    page.wait_for_selector("#cc[data-ready='true']")
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", page.locator("#cc-refreshed").inner_text())
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", page.locator("#cc-clock").inner_text())
+    red = page.locator("#cc-lights li[data-light='red'] a")
+    assert red.get_attribute("href") == "/cases?light=red"
+    shown = int(red.locator(".cc-value").inner_text())
+    red.click()
+    page.wait_for_url("**/cases?light=red")
+    assert page.locator("table tbody tr", has_text="红灯").count() == shown
+
+
+def test_the_monthly_report_on_a_phone_lists_standings_one_line_each_and_pairs_card_lines(
+    browser: Any, server: str
+) -> None:
+    page = _login(browser, server, "kc-centre", PHONE)
+    page.goto(f"{server}/reports/monthly?month=2026-06")
+    rows = page.locator("#report-assessment-township tbody tr")
+    assert rows.count() > 5
+    heights = page.evaluate(
+        "() => [...document.querySelectorAll('#report-assessment-township tbody tr')]"
+        ".map((r) => r.getBoundingClientRect().height)"
+    )
+    assert max(heights) < 60  # rank, name and total on one line, not a card of eight lines
+    assert not rows.first.locator("td[data-label='时效']").is_visible()
+    assert rows.first.locator("a").is_visible()  # the four scores are a tap away
+    cells = page.locator("#report-matter tbody tr").first.locator("td")
+    tops = [cells.nth(i).bounding_box()["y"] for i in range(2)]
+    assert abs(tops[0] - tops[1]) < 2  # two lines of a card side by side
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    desk = _login(browser, server, "kc-centre", DESK)
+    desk.goto(f"{server}/reports/monthly?month=2026-06")
+    assert desk.locator("#report-assessment-township tbody tr").first.locator("td[data-label='时效']").is_visible()

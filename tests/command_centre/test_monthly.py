@@ -73,3 +73,20 @@ def test_a_month_not_yet_begun_is_refused_beside_the_field_with_the_typed_month_
     assert 'id="error-month"' in mistyped.text
     assert api.get("/reports/monthly.xlsx?month=2030-01").status_code == 422
     assert api.get("/reports/monthly?month=2026-07").status_code == 200  # the month under way
+
+
+def test_an_english_reader_sees_the_reports_matters_in_english(api: Api) -> None:
+    page = api.login("kc-centre").get("/reports/monthly?month=2026-06&lang=en")
+    matters = page.text.split('id="report-matter"')[1].split("</table>")[0]
+    assert "Illegal parking in the city" in matters
+    assert "城区机动车违停治理" not in matters
+
+
+def test_a_county_centre_picks_a_townships_report_from_the_page(api: Api) -> None:
+    page = api.login("kc-centre").get("/reports/monthly?month=2026-06")
+    form = page.text.split('id="report-filters"', 1)[1].split("</form>", 1)[0]
+    assert '<option value="">全部 · 柯城区</option>' in form
+    assert '<option value="330802006">府山街道</option>' in form
+    township = api.get("/reports/monthly?month=2026-06&area=330802006")
+    assert "府山街道 2026-06 月度报告" in township.text
+    assert '<option value="330802006" selected>府山街道</option>' in township.text

@@ -64,8 +64,10 @@ def test_the_firm_page_and_a_verdict_through_the_form(api: Api, warned: EarlyWar
         "POST", f"/warnings/{warned.id}/verdict", data={"verdict": "maybe", "note": "查看中", "csrf_token": api.csrf}
     )
     assert refused.status_code == 422
-    assert "请从列表中选择" in refused.text
+    assert "请选择核实结果：确有欠薪、风险已化解或误报" in refused.text  # radio buttons, not a list
     assert "查看中" in refused.text  # the input is kept
+    # the refused page opens at the warning's form, where the error is, not at the top of a long page
+    assert f'action="/warnings/{warned.id}/verdict#warning-{warned.id}"' in refused.text
     done = api.send(
         "POST",
         f"/warnings/{warned.id}/verdict",
@@ -144,3 +146,9 @@ def test_an_administrator_tunes_the_detectors_as_a_new_version(api: Api) -> None
     assert "只对红色预警立案" in after.text
     assert 'name="rules.0.threshold" inputmode="decimal" size="7" value="0.4"' in after.text
     assert api.login("kc-centre").get("/admin/detectors").status_code == 403
+
+
+def test_a_warning_waiting_for_its_verdict_leads_to_the_form(api: Api, warned: EarlyWarning) -> None:
+    page = api.login("kc-centre").get("/warnings?month=2026-07")
+    item = page.text.split(f'id="warning-{warned.id}"', 1)[1].split('class="warning-foot"', 1)[1].split("</div>", 1)[0]
+    assert f'href="/enterprises/{warned.enterprise_id}#warning-{warned.id}"' in item  # 待核实 → its verdict form

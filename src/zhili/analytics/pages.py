@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from zhili.analytics import pilot_form, pilots, tables
 from zhili.analytics.comparing import compare_pilot
 from zhili.analytics.filters import FilterInput, ParsedFilter, parse_filter
-from zhili.analytics.report import KpiReport, areas_offered, check_area, default_area, kpi_report
+from zhili.analytics.report import KpiReport, area_name, areas_offered, check_area, default_area, kpi_report
 from zhili.analytics.tables import TABLES
 from zhili.core.auth import Actor, PageActor
 from zhili.core.http import ClockDep, DbSession
@@ -47,8 +47,10 @@ TypedFilter = Annotated[FilterInput, Depends(typed_filter)]
 @router.get("/kpis")
 def kpi_page(request: Request, session: DbSession, actor: PageActor, clock: ClockDep, typed: TypedFilter) -> Response:
     """运行指标: the KPIs of an area and a period, the monthly trend, and tables by matter, area and unit."""
-    parsed, report = _report(session, actor, typed, clock.now())
-    areas = areas_offered(session, actor, parsed.kpi_filter.division)
+    parsed, report = _report(session, actor, typed, clock.now(), renderer(request).language(request))
+    home = default_area(actor)
+    # Below a township there is nothing to offer: its sister townships then, so the reader moves sideways.
+    areas = areas_offered(session, actor, parsed.kpi_filter.division) or areas_offered(session, actor, home)
     return renderer(request).render(
         request,
         "analytics/kpis.html",
@@ -60,6 +62,7 @@ def kpi_page(request: Request, session: DbSession, actor: PageActor, clock: Cloc
             "query": typed.as_query(),
             "matters": matters.list_current(session),
             "areas": areas,
+            "home_label": area_name(session, home),
             "tables": tables,
             "table_names": TABLES,
         },
@@ -77,19 +80,21 @@ def kpi_export(
     table: tables.Table = "matter",
 ) -> Response:
     """One KPI table as CSV or XLSX, by its labels."""
-    _, report = _report(session, actor, typed, clock.now())
     language = renderer(request).language(request)
+    _, report = _report(session, actor, typed, clock.now(), language)
     data = tables.export_file(report, table, language=language, file_format=file_format)
     return tables.download(data, file_format, f"kpis-{table}")
 
 
-def _report(session: Session, actor: Actor, typed: FilterInput, now: datetime) -> tuple[ParsedFilter, KpiReport]:
+def _report(
+    session: Session, actor: Actor, typed: FilterInput, now: datetime, language: str
+) -> tuple[ParsedFilter, KpiReport]:
     """The filter as typed and its report; an area typed in outside the reader's scope, or unknown, is a 404."""
     parsed = parse_filter(typed, actor, now)
     area = parsed.kpi_filter.division
     if typed.area and area is not None and "area" not in parsed.errors:
         check_area(session, actor, area)
-    return parsed, kpi_report(session, actor, parsed.kpi_filter)
+    return parsed, kpi_report(session, actor, parsed.kpi_filter, language=language)
 
 
 @router.get("/kpis/pilots")

@@ -121,12 +121,12 @@ def default_filter(actor: Actor, now: datetime) -> KpiFilter:
     return KpiFilter(first=Month(last.index - DEFAULT_MONTHS + 1), last=last, division=default_area(actor))
 
 
-def kpi_report(session: Session, actor: Actor, kpi_filter: KpiFilter) -> KpiReport:
-    """The KPIs of a filter within the actor's reach, labelled."""
+def kpi_report(session: Session, actor: Actor, kpi_filter: KpiFilter, *, language: str = "zh") -> KpiReport:
+    """The KPIs of a filter within the actor's reach, labelled (matters by their name in `language`)."""
     area = kpi_filter.division
     by_area = By.COUNTY if area is None or len(area) < DivisionLevel.COUNTY.length else By.TOWNSHIP
     rows = {by: totals(session, actor, kpi_filter, by) for by in (By.MONTH, By.MATTER, by_area, By.UNIT)}
-    matter_names = {m.code: m.name_zh for m in matters.list_current(session)}
+    matter_names = {m.code: m.name_en if language == "en" else m.name_zh for m in matters.list_current(session)}
     area_names = org.division_names(session, [str(key) for key, _ in rows[by_area]] + ([area] if area else []))
     unit_names = org.department_names(session, [int(key) for key, _ in rows[By.UNIT]] + _ids(kpi_filter.unit_id))
     trend = _trend(kpi_filter, dict(rows[By.MONTH]))
@@ -152,6 +152,13 @@ def kpi_report(session: Session, actor: Actor, kpi_filter: KpiFilter) -> KpiRepo
 def _start(month: Month) -> datetime:
     """The first instant of a month in Quzhou's time."""
     return datetime(month.year, month.month, 1, tzinfo=CHINA)
+
+
+def area_name(session: Session, area: str | None) -> str:
+    """An area's name; the city's for None."""
+    if area is None:
+        return _city_name(session)
+    return org.division_names(session, [area]).get(area, area)
 
 
 def _city_name(session: Session) -> str:

@@ -51,12 +51,14 @@ class MonthlyReport:
         return sorted(self.this.by_area, key=lambda row: (-(row.totals.on_time_rate or 0.0), -row.totals.volume))
 
 
-def monthly_report(session: Session, actor: Actor, *, month: Month, area: str | None, now: datetime) -> MonthlyReport:
+def monthly_report(
+    session: Session, actor: Actor, *, month: Month, area: str | None, now: datetime, language: str = "zh"
+) -> MonthlyReport:
     """The report of `area` (default: the reader's own) for `month`; an area beyond their scope or unknown: 404."""
     if area is not None:
         check_area(session, actor, area)
     chosen = area if area is not None else default_area(actor)
-    this = kpi_report(session, actor, KpiFilter(first=month, last=month, division=chosen))
+    this = kpi_report(session, actor, KpiFilter(first=month, last=month, division=chosen), language=language)
     # One monthly read gives the trend, the month before and the same month a year before.
     months = trend(session, actor, KpiFilter(first=Month(month.index - 12), last=month, division=chosen))
     following = month + 1

@@ -14,6 +14,7 @@ from fastapi.responses import Response
 
 from zhili.analytics import tables
 from zhili.analytics.facts import month_of
+from zhili.analytics.report import area_name, areas_offered, default_area
 from zhili.command_centre import monthly_files
 from zhili.command_centre.monthly import DIMENSIONS, monthly_report
 from zhili.command_centre.snapshot import Snapshot, snapshot
@@ -63,7 +64,8 @@ def monthly_page(
     """月度报告: an area's month, printable, with its XLSX and PDF; a bad month is shown beside its field (422)."""
     now = clock.now()
     chosen, error = _typed_month(month, now)
-    report = monthly_report(session, actor, month=chosen, area=area or None, now=now)
+    language = renderer(request).language(request)
+    report = monthly_report(session, actor, month=chosen, area=area or None, now=now, language=language)
     context = {
         "actor": actor,
         "report": report,
@@ -72,6 +74,9 @@ def monthly_page(
         "typed_month": month if error else str(report.month),
         "month_error": error,
         "latest_month": month_of(now),
+        # The reader's own area and the areas under it: a county centre reads a township's month too.
+        "home_label": area_name(session, default_area(actor)),
+        "areas": areas_offered(session, actor, default_area(actor)),
     }
     return renderer(request).render(request, "command_centre/monthly.html", context, status_code=422 if error else 200)
 
@@ -87,8 +92,9 @@ def monthly_file(
     area: AreaQuery = "",
 ) -> Response:
     """The monthly report as an XLSX workbook or a PDF."""
-    report = monthly_report(session, actor, month=_month(month, clock.now()), area=area or None, now=clock.now())
     language = renderer(request).language(request)
+    now = clock.now()
+    report = monthly_report(session, actor, month=_month(month, now), area=area or None, now=now, language=language)
     name = f"monthly-{report.area or 'city'}-{report.month}.{file_format}"
     if file_format == "pdf":
         data, media = monthly_files.to_pdf(report, language), "application/pdf"

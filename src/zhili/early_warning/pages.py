@@ -118,7 +118,7 @@ def _judge(session: Session, actor: Actor, clock: Clock, form: dict[str, Any]) -
     firm_id = queries.warning_firm(session, actor, warning_id)
     note = form["note"].strip()
     if form["verdict"] not in set(loop.Verdict):
-        form["error"] = ("verdict", "form.error.choice")
+        form["error"] = ("verdict", "verdict.error.choose")
         return firm_id
     if len(note) > queries.MAX_NOTE:
         form["error"] = ("note", "form.error.too_long")

@@ -17,7 +17,7 @@ from zhili.campaigns.dispatch import form as dispatch_form
 from zhili.campaigns.dispatch import service as dispatch
 from zhili.campaigns.dispatch.form import DispatchForm
 from zhili.campaigns.dispatch.schemas import CampaignPreview, ForwardCreate
-from zhili.campaigns.template import FIELD_ROLES
+from zhili.campaigns.template import FIELD_ROLES, TaskTemplate
 from zhili.core.auth import Actor, PageActor
 from zhili.core.clock import Clock
 from zhili.core.errors import DomainError, NotFoundError
@@ -49,6 +49,7 @@ def _list_page(
 ) -> Response:
     templates = templates_service.list_templates(session)
     lang = renderer(request).language(request)
+    _name_the_templates_roles(form, templates, lang)
     return renderer(request).render(
         request,
         "campaigns/list.html",
@@ -65,6 +66,16 @@ def _list_page(
         },
         status_code=status_code,
     )
+
+
+def _name_the_templates_roles(form: DispatchForm, templates: list[TaskTemplate], lang: str) -> None:
+    """A refusal of the ticked roles names the roles the chosen template does have."""
+    if form.errors.get("roles", ("",))[0] != "campaigns.error.role":
+        return
+    chosen = next((tpl for tpl in templates if tpl.code == form.template), None)
+    if chosen is not None:
+        names = ("、" if lang == "zh" else ", ").join(role_name(task.role, lang) for task in chosen.tasks)
+        form.errors["roles"] = ("campaigns.error.role_of", {"roles": names})
 
 
 @router.get("/campaigns/divisions/{code}")

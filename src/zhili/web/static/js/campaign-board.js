@@ -33,6 +33,17 @@
     return td;
   }
 
+  // A phone number the reader taps to call (the server's list writes the same link).
+  function phoneCell(phone, className, label) {
+    const td = cell('', className, label);
+    if (!phone) return td;
+    const link = document.createElement('a');
+    link.href = 'tel:' + phone;
+    link.textContent = phone;
+    td.append(link);
+    return td;
+  }
+
   const columns = config.columns || {};
   const WHEN = { unclaimed: 'claim_due_at', unanswered: 'report_due_at', finished: 'reported_at' };
 
@@ -132,13 +143,18 @@
     const element = document.getElementById('board-chart');
     if (!element || typeof echarts === 'undefined') return;
     if (!chart) chart = echarts.init(element, isScreen ? 'dark' : null, { renderer: 'canvas' });
+    const narrow = element.clientWidth < 480;
     chart.setOption({
       backgroundColor: 'transparent',
-      grid: { left: 48, right: 16, top: 24, bottom: 32 },
+      grid: { left: 48, right: 16, top: 24, bottom: narrow ? 44 : 32 },
       // Drawn on the canvas: ECharts' HTML tooltip writes style attributes, which the CSP refuses.
       tooltip: { trigger: 'axis', renderMode: 'richText' },
       animationDuration: 400,
-      xAxis: { type: 'category', data: config.buckets, axisLabel: { interval: 0, fontSize: isScreen ? 16 : 12 } },
+      // Six labels side by side overlap on a phone: there the unit goes under the figures ("15–30" over "分钟").
+      xAxis: {
+        type: 'category', data: config.buckets,
+        axisLabel: { interval: 0, fontSize: isScreen ? 16 : 12, formatter: narrow ? (label) => label.replace(' ', '\n') : '{value}' },
+      },
       yAxis: { type: 'value', minInterval: 1, axisLabel: { fontSize: isScreen ? 16 : 12 } },
       series: [{
         type: 'bar',
@@ -169,9 +185,9 @@
       when.append(' ', badge);
     }
     tr.append(
-      cell(name, 'card-head'), cell(row.phone || '', 'mono card-light'), cell(role, '', columns['col.role']),
+      cell(name, 'card-head'), phoneCell(row.phone, 'mono card-light'), cell(role, '', columns['col.role']),
       cell(row.division_name, '', columns['col.division']), cell(supervisor, '', columns['col.supervisor']),
-      cell(row.supervisor_phone || '', 'mono', columns['col.supervisor_phone']), when,
+      phoneCell(row.supervisor_phone, 'mono', columns['col.supervisor_phone']), when,
     );
     return tr;
   }

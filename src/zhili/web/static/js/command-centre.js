@@ -7,6 +7,15 @@
   const text = JSON.parse(root.dataset.text || '{}');
   const lang = root.dataset.lang === 'en' ? 'en' : 'zh';
   const locale = lang === 'en' ? 'en-GB' : 'zh-CN';
+  const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  // Quzhou time (UTC+8) as the server's `local` filter writes it: 2026-12-05 12:42, or 5 Dec 2026 12:42.
+  function stamp(at, seconds) {
+    const shifted = new Date(new Date(at).getTime() + 8 * 3600 * 1000);
+    const iso = shifted.toISOString();
+    const time = iso.slice(11, seconds ? 19 : 16);
+    if (lang !== 'en') return `${iso.slice(0, 10)} ${time}`;
+    return `${shifted.getUTCDate()} ${MONTHS[shifted.getUTCMonth()]} ${shifted.getUTCFullYear()} ${time}`;
+  }
   const every = Math.max(5, Number(root.dataset.refresh) || 15) * 1000;
   const LIGHTS = { red: '#cf1322', yellow: '#d4b106', green: '#389e0d', none: '#8c8c8c' };
 
@@ -93,8 +102,11 @@
       el('span', { class: 'cc-value', text: figure(tile) }), el('span', { class: 'cc-label', text: text[tile.key] || tile.key }),
     ])));
     const lights = document.getElementById('cc-lights');
+    // Each light opens the case queue at the cases of that light.
     lights.replaceChildren(...['red', 'yellow', 'green'].map((light) => el('li', { class: `light-${light}`, 'data-light': light }, [
-      el('span', { class: 'cc-value', text: String(data.lights[light] || 0) }), el('span', { class: 'cc-label', text: text[light] }),
+      el('a', { href: `/cases?light=${light}` }, [
+        el('span', { class: 'cc-value', text: String(data.lights[light] || 0) }), el('span', { class: 'cc-label', text: text[light] }),
+      ]),
     ])));
   }
 
@@ -149,7 +161,7 @@
     if (minutes < 1) return text.just_now;
     if (minutes < 60) return say(text.minutes_ago, minutes);
     if (minutes < 24 * 60) return say(text.hours_ago, Math.floor(minutes / 60));
-    return new Date(at).toLocaleString(locale, { timeZone: 'Asia/Shanghai', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+    return stamp(at, false);
   }
 
   function drawGroups(data) {
@@ -162,7 +174,7 @@
         el('span', { translate: 'no', text: ` ${g.area_name} · ${say(text.group_members, g.members)} · ${say(text.group_open, g.open_instructions)}` }),
         ...(g.overdue_instructions ? [el('span', { class: 'overdue', 'data-overdue': String(g.overdue_instructions), text: ` · ${say(text.group_overdue, g.overdue_instructions)}` })] : []),
       ]),
-      el('small', { text: ago(g.last_activity_at, data.as_of), title: new Date(g.last_activity_at).toLocaleString(locale, { timeZone: 'Asia/Shanghai' }) }),
+      el('small', { text: ago(g.last_activity_at, data.as_of), title: stamp(g.last_activity_at, false) }),
     ]));
     document.getElementById('cc-groups').replaceChildren(...(rows.length ? rows : [el('li', { text: text.none })]));
   }
@@ -186,7 +198,7 @@
     try {
       const data = await getJSON(root.dataset.url);
       document.getElementById('cc-area').textContent = data.area_label;
-      document.getElementById('cc-refreshed').textContent = data.refreshed_at ? new Date(data.refreshed_at).toLocaleString(locale, { timeZone: 'Asia/Shanghai' }) : '—';
+      document.getElementById('cc-refreshed').textContent = data.refreshed_at ? stamp(data.refreshed_at, false) : '—';
       drawTiles(data); drawCharts(data); drawLists(data); drawGroups(data); drawCases(data);
       root.dataset.ready = 'true';
       root.classList.remove('stale');
@@ -207,7 +219,7 @@
   map.on('zoomend moveend', () => {
     if (map.getZoom() >= 13 && map.hasLayer(grids)) loadLayer(grids, 'grid', map.getBounds().toBBoxString());
   });
-  function tick() { document.getElementById('cc-clock').textContent = new Date().toLocaleString(locale, { timeZone: 'Asia/Shanghai' }); }
+  function tick() { document.getElementById('cc-clock').textContent = stamp(Date.now(), true); }
   tick(); window.setInterval(tick, 1000);
   window.addEventListener('resize', () => { charts.trend.resize(); charts.matters.resize(); map.invalidateSize(); });
   start();
