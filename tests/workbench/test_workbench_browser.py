@@ -158,3 +158,23 @@ def test_the_tab_labels_fit_a_narrow_phone_in_english(browser: Any, server: str)
             assert cut == [], f"{username} {path}: {cut}"
         page.goto(f"{server}/?lang=zh")
         page.context.close()
+
+
+@pytest.mark.parametrize("username", ["admin", "kc-centre"])
+def test_the_desk_menu_leaves_room_for_the_users_links_in_both_languages(
+    browser: Any, server: str, username: str
+) -> None:
+    # English labels are longer: nine of them ran under 中文, the inbox and the user's name at 1280 px.
+    page = _login(browser, server, username, DESK)
+    for language in ("en", "zh"):
+        page.goto(f"{server}/?lang={language}")
+        menu_end = page.eval_on_selector_all(
+            "nav.desk-menu > a, nav.desk-menu summary",
+            "items => Math.max(...items.map(i => i.getBoundingClientRect().right))",
+        )
+        switch = page.locator("header.topbar .lang-switch").bounding_box()
+        assert switch is not None
+        assert menu_end <= switch["x"], (
+            f"{username} {language}: the menu ends at {menu_end}, 中文/English at {switch['x']}"
+        )
+    page.context.close()
