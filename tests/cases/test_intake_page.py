@@ -178,3 +178,20 @@ def test_a_kept_photo_that_is_not_a_photo_is_refused_by_the_photo_input(api: Any
     assert response.status_code == 422
     assert 'data-field="photo">照片须为 JPEG、PNG 或 WebP 图片' in response.text
     assert _count(session, "伪造的保留照片") == 0
+
+
+def test_a_hotline_operator_records_who_called(api: Any, session: Session) -> None:
+    api.login("kc-centre")
+    form = {**_form(api, session), "description": "市民来电：人行道违停", "channel": "hotline"}
+    refused = api.client.post("/cases/new", data={**form, "reporter_name": "陈先生", "reporter_phone": "12ab"})
+    assert refused.status_code == 422
+    assert 'data-field="reporter_phone"' in refused.text
+    assert 'value="陈先生"' in refused.text
+    assert 'value="12ab"' in refused.text
+    caller = {"reporter_name": "陈先生", "reporter_phone": "0570-888 1234"}
+    created = api.client.post("/cases/new", data={**form, **caller}, follow_redirects=False)
+    assert created.status_code == 303, created.text
+    case = session.scalars(select(Case).where(Case.description == "市民来电：人行道违停")).one()
+    assert (case.reporter_name, case.reporter_phone, case.channel) == ("陈先生", "05708881234", "hotline")
+    page = api.get(created.headers["location"], headers=HTML).text
+    assert 'id="reporter">陈先生 · <a href="tel:05708881234">' in page

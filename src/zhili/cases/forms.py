@@ -71,7 +71,15 @@ def case_from_form(form: FormData, session: Session) -> dict[str, Any]:
         "point": {"lon": lon, "lat": lat} if lon and lat else None,
         "channel": _text(form, "channel") or "web",
         "attributes": {k: v for k, v in attributes.items() if v is not None},
+        # Who called or came in (the hotline, a visit), when the one filing it is not the one reporting.
+        "reporter_name": _text(form, "reporter_name"),
+        "reporter_phone": _phone(_text(form, "reporter_phone")),
     }
+
+
+def _phone(typed: str | None) -> str | None:
+    """A phone number as typed (spaces and dashes dropped: 0570-888 1234 → 05708881234)."""
+    return None if typed is None else "".join(typed.split()).replace("-", "") or None
 
 
 def messages(exc: Exception) -> list[str]:

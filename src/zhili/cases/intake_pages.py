@@ -42,6 +42,8 @@ INTAKE_INPUTS = {
     "address": "address",
     "channel": "channel",
     "photo": "photo",
+    "reporter_name": "reporter_name",
+    "reporter_phone": "reporter_phone",
 }
 
 
