@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -9,8 +11,26 @@ from tests.campaigns.task_helpers import dispatch_typhoon, point_in, post_of, ta
 from tests.conftest import World, log_in_context
 
 from zhili.campaigns.dispatch.closing import close_campaign
+from zhili.campaigns.models import Campaign
 from zhili.core.auth import system_actor
 from zhili.core.clock import FrozenClock, SystemClock
+
+
+@contextlib.contextmanager
+def logged_in(
+    browser: Any, server: str, world: World, campaign: Campaign, username: str, **options: Any
+) -> Iterator[Any]:
+    """A browser context logged in as `username`; afterwards it is closed and the test's campaign with it."""
+    context = browser.new_context(**options)
+    try:
+        log_in_context(context, server, username)
+        yield context
+    finally:
+        context.close()
+        with Session(world.engine) as session:
+            close_campaign(
+                session, campaign_id=campaign.id, actor=system_actor("test"), clock=FrozenClock(SystemClock().now())
+            )
 
 
 def test_a_party_member_claims_and_reports_from_the_phone(browser: Any, server: str, sqlite_world: World) -> None:
@@ -18,13 +38,16 @@ def test_a_party_member_claims_and_reports_from_the_phone(browser: Any, server: 
         campaign = dispatch_typhoon(session, SystemClock())
         task = task_of(session, campaign, "partymember")
         here = point_in(session, task.division_code)
-    context = browser.new_context(
+    with logged_in(
+        browser,
+        server,
+        sqlite_world,
+        campaign,
+        "partymember",
         viewport={"width": 390, "height": 844},
         geolocation={"longitude": here["lon"], "latitude": here["lat"]},
         permissions=["geolocation"],
-    )
-    try:
-        log_in_context(context, server, "partymember")
+    ) as context:
         page = context.new_page()
         page.goto(f"{server}/tasks")
         page.locator(f"form[action='/tasks/{task.id}/claim'] button").click()
@@ -36,12 +59,6 @@ def test_a_party_member_claims_and_reports_from_the_phone(browser: Any, server: 
         page.locator("#report-form button[type=submit]").last.click()
         page.wait_for_load_state()
         assert page.locator("#summary").get_attribute("data-state") == "reported"
-    finally:
-        context.close()
-        with Session(sqlite_world.engine) as session:
-            close_campaign(
-                session, campaign_id=campaign.id, actor=system_actor("test"), clock=FrozenClock(SystemClock().now())
-            )
 
 
 def test_choosing_a_matter_to_raise_keeps_the_report_typed(browser: Any, server: str, sqlite_world: World) -> None:
@@ -49,9 +66,9 @@ def test_choosing_a_matter_to_raise_keeps_the_report_typed(browser: Any, server:
     with Session(sqlite_world.engine, expire_on_commit=False) as session:
         campaign = dispatch_typhoon(session, SystemClock())
         task = task_of(session, campaign, "gridhead")
-    context = browser.new_context(viewport={"width": 390, "height": 844})
-    try:
-        log_in_context(context, server, "gridhead")
+    with logged_in(
+        browser, server, sqlite_world, campaign, "gridhead", viewport={"width": 390, "height": 844}
+    ) as context:
         page = context.new_page()
         page.goto(f"{server}/tasks")
         page.locator(f"form[action='/tasks/{task.id}/claim'] button").click()
@@ -65,12 +82,6 @@ def test_choosing_a_matter_to_raise_keeps_the_report_typed(browser: Any, server:
         assert page.input_value("#report-form input[name=lon]") == "119.17"
         page.select_option("#report-form select[name=matter]", "")
         page.wait_for_selector("#raise-case", state="detached")
-    finally:
-        context.close()
-        with Session(sqlite_world.engine) as session:
-            close_campaign(
-                session, campaign_id=campaign.id, actor=system_actor("test"), clock=FrozenClock(SystemClock().now())
-            )
 
 
 def test_the_checklist_answers_are_thumb_sized_on_the_phone(browser: Any, server: str, sqlite_world: World) -> None:
@@ -79,9 +90,9 @@ def test_the_checklist_answers_are_thumb_sized_on_the_phone(browser: Any, server
         village = post_of(session, "teamleader", "team_leader").division_code
         campaign = dispatch_typhoon(session, SystemClock(), divisions=[village])
         task = task_of(session, campaign, "teamleader")
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
-    try:
-        log_in_context(context, server, "teamleader")
+    with logged_in(
+        browser, server, sqlite_world, campaign, "teamleader", viewport={"width": 390, "height": 844}, is_mobile=True
+    ) as context:
         page = context.new_page()
         page.goto(f"{server}/tasks")
         page.locator(f"form[action='/tasks/{task.id}/claim'] button").click()
@@ -101,12 +112,6 @@ def test_the_checklist_answers_are_thumb_sized_on_the_phone(browser: Any, server
         assert card is not None
         assert table["width"] > card["width"] - 60  # the summary spans its card
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
-    finally:
-        context.close()
-        with Session(sqlite_world.engine) as session:
-            close_campaign(
-                session, campaign_id=campaign.id, actor=system_actor("test"), clock=FrozenClock(SystemClock().now())
-            )
 
 
 def test_the_task_facts_wrap_on_the_phone_in_english(browser: Any, server: str, sqlite_world: World) -> None:
@@ -114,9 +119,9 @@ def test_the_task_facts_wrap_on_the_phone_in_english(browser: Any, server: str, 
     with Session(sqlite_world.engine, expire_on_commit=False) as session:
         campaign = dispatch_typhoon(session, SystemClock())
         task = task_of(session, campaign, "partymember")
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
-    try:
-        log_in_context(context, server, "partymember")
+    with logged_in(
+        browser, server, sqlite_world, campaign, "partymember", viewport={"width": 390, "height": 844}, is_mobile=True
+    ) as context:
         page = context.new_page()
         page.goto(f"{server}/tasks/{task.id}?lang=en")
         page.click("#claim summary")
@@ -131,12 +136,6 @@ def test_the_task_facts_wrap_on_the_phone_in_english(browser: Any, server: str, 
         box = page.locator("#reason").bounding_box()
         assert box is not None
         assert box["x"] + box["width"] <= 390
-    finally:
-        context.close()
-        with Session(sqlite_world.engine) as session:
-            close_campaign(
-                session, campaign_id=campaign.id, actor=system_actor("test"), clock=FrozenClock(SystemClock().now())
-            )
 
 
 def test_use_my_location_says_so_when_the_phone_gives_no_position(
@@ -146,9 +145,9 @@ def test_use_my_location_says_so_when_the_phone_gives_no_position(
     with Session(sqlite_world.engine, expire_on_commit=False) as session:
         campaign = dispatch_typhoon(session, SystemClock())
         task = task_of(session, campaign, "partymember")
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)  # no geolocation granted
-    try:
-        log_in_context(context, server, "partymember")
+    with logged_in(
+        browser, server, sqlite_world, campaign, "partymember", viewport={"width": 390, "height": 844}, is_mobile=True
+    ) as context:  # no geolocation granted
         page = context.new_page()
         page.goto(f"{server}/tasks")
         page.locator(f"form[action='/tasks/{task.id}/claim'] button").click()
@@ -158,9 +157,3 @@ def test_use_my_location_says_so_when_the_phone_gives_no_position(
         note.wait_for(timeout=10_000)
         assert "无法获取定位" in note.inner_text()
         assert page.input_value("#report-form input[name=lon]") == ""
-    finally:
-        context.close()
-        with Session(sqlite_world.engine) as session:
-            close_campaign(
-                session, campaign_id=campaign.id, actor=system_actor("test"), clock=FrozenClock(SystemClock().now())
-            )
