@@ -29,7 +29,7 @@ from zhili.campaigns.scores import api as scores_api
 from zhili.campaigns.tasks import api as tasks_api
 from zhili.campaigns.tasks import pages as task_pages
 from zhili.cases import api as cases_api
-from zhili.cases import intake_pages, supervision_api
+from zhili.cases import hotline_pages, intake_pages, supervision_api
 from zhili.cases import pages as cases_pages
 from zhili.clocks import api as clocks_api
 from zhili.clocks import pages as clocks_pages
@@ -156,6 +156,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
         matters_pages.router,
         intake_pages.router,  # before /cases/{case_id}: `new` is not an id
         cases_pages.router,
+        hotline_pages.router,
         notify_pages.router,
         webhook_pages.router,
         audit_trail_pages.router,

@@ -11,6 +11,7 @@ from starlette.datastructures import FormData
 
 from zhili.cases import collaboration
 from zhili.cases.commands import COMMAND_BODY, CommandBody
+from zhili.cases.queue import normalised_phone
 from zhili.cases.schemas import (
     CaseDetail,
     CollaborationAsk,
@@ -73,13 +74,8 @@ def case_from_form(form: FormData, session: Session) -> dict[str, Any]:
         "attributes": {k: v for k, v in attributes.items() if v is not None},
         # Who called or came in (the hotline, a visit), when the one filing it is not the one reporting.
         "reporter_name": _text(form, "reporter_name"),
-        "reporter_phone": _phone(_text(form, "reporter_phone")),
+        "reporter_phone": normalised_phone(_text(form, "reporter_phone")),
     }
-
-
-def _phone(typed: str | None) -> str | None:
-    """A phone number as typed (spaces and dashes dropped: 0570-888 1234 → 05708881234)."""
-    return None if typed is None else "".join(typed.split()).replace("-", "") or None
 
 
 def messages(exc: Exception) -> list[str]:

@@ -53,9 +53,18 @@ def intake_form(
     session: DbSession,
     actor: PageActor,
     matter: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{1,59}$")] = None,
+    channel: Annotated[str | None, Query(pattern=r"^(web|phone|hotline)?$")] = None,
+    reporter_name: Annotated[str | None, Query(max_length=60)] = None,
+    reporter_phone: Annotated[str | None, Query(max_length=30)] = None,
 ) -> Response:
-    """The intake form; choosing a matter shows its attributes."""
-    return _intake_page(request, session, actor, matter=matter, values=None, errors=FormErrors())
+    """The intake form; choosing a matter shows its attributes.
+
+    The channel and the caller may be given (the 12345 desk's 登记新来电工单 link): they fill the form,
+    and choosing a matter keeps them.
+    """
+    given = {"channel": channel, "reporter_name": reporter_name, "reporter_phone": reporter_phone}
+    values: dict[str, object] = {name: value for name, value in given.items() if value}
+    return _intake_page(request, session, actor, matter=matter, values=values, errors=FormErrors())
 
 
 def _intake_page(

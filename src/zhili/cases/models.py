@@ -35,6 +35,7 @@ class Case(Base):
         Index("ix_cases_place_status", "place_code", "status"),
         Index("ix_cases_lead_status", "lead_unit_id", "status"),
         Index("ix_cases_originator_status", "originator_person_id", "status"),
+        Index("ix_cases_reporter_phone", "reporter_phone"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

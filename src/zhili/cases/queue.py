@@ -47,7 +47,11 @@ MAX_SEARCH = 60
 
 @dataclass(frozen=True)
 class CaseFilter:
-    """What the queue shows: each field narrows it; `q` searches number, attributes (plate …) and description."""
+    """What the queue shows: each field narrows it; `q` searches number, attributes (plate …) and description.
+
+    `caller` is a reporter's phone (digits, as `normalised_phone` gives it): the cases that caller
+    reported, among those the actor dispatches (who may read a reporter's phone: the 12345 desk).
+    """
 
     status: str | None = None
     matter: str | None = None
@@ -58,6 +62,7 @@ class CaseFilter:
     due_soon: bool = False
     todo: Todo | None = None
     q: str | None = None
+    caller: str | None = None
     since: date | None = None
     until: date | None = None
     sort: Sort = "newest"
@@ -114,6 +119,11 @@ def _light(light: Light, now: datetime) -> ColumnElement[bool]:
     return and_(~or_(red, yellow))
 
 
+def normalised_phone(typed: str | None) -> str | None:
+    """A phone number as typed, spaces and dashes dropped (0570-888 1234 → 05708881234); None when blank."""
+    return None if typed is None else "".join(typed.split()).replace("-", "") or None
+
+
 def _search(text: str) -> ColumnElement[bool]:
     needle = text.strip()[:MAX_SEARCH]
     return or_(
@@ -148,6 +158,8 @@ def conditions(actor: Actor, where: CaseFilter, now: datetime) -> list[ColumnEle
         found.append(todo_condition(actor, where.todo))
     if where.q and where.q.strip():
         found.append(_search(where.q))
+    if where.caller:
+        found += [Case.reporter_phone == where.caller, _dispatcher(actor)]
     if where.since:
         found.append(Case.created_at >= _local_midnight(where.since))
     if where.until:

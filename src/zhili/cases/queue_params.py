@@ -12,7 +12,7 @@ from typing import Annotated, cast
 from fastapi import Query
 
 from zhili.cases.lifecycle import CaseStatus
-from zhili.cases.queue import CaseFilter, Light, Sort, Todo
+from zhili.cases.queue import CaseFilter, Light, Sort, Todo, normalised_phone
 from zhili.core.errors import InvalidInputError
 from zhili.org.division_code import PATTERN_OR_EMPTY
 
@@ -56,6 +56,14 @@ def case_filter(  # noqa: PLR0917 - one argument per documented query parameter
             "verify (待核验), help (待回复协同)",
         ),
     ] = None,
+    caller: Annotated[
+        str | None,
+        Query(
+            pattern=r"^[+\d\s-]{0,30}$",
+            description="the reporter's phone (spaces and dashes ignored): the cases that caller reported, "
+            "among those you dispatch (the 12345 desk)",
+        ),
+    ] = None,
     since: Annotated[str | None, Query(pattern=_DATE, description="reported on or after (local date)")] = None,
     until: Annotated[str | None, Query(pattern=_DATE, description="reported on or before (local date)")] = None,
     sort: Annotated[
@@ -73,6 +81,7 @@ def case_filter(  # noqa: PLR0917 - one argument per documented query parameter
         due_soon=due_soon or due == "soon",
         todo=cast("Todo", todo) if todo else None,
         q=q.strip() if q and q.strip() else None,
+        caller=normalised_phone(caller),
         since=_date(since),
         until=_date(until),
         sort=cast("Sort", sort) if sort else "newest",

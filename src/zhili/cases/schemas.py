@@ -12,6 +12,7 @@ from zhili.core.params import Id, Instant, Name
 from zhili.core.text import Line, Text
 from zhili.matters.definition import EvidenceKind
 
+PHONE = r"^\+?\d{5,20}$"  # a phone number, spaces and dashes dropped (`queue.normalised_phone`)
 Channel = Literal["web", "phone", "hotline", "open311", "warning", "alert", "campaign", "api"]
 Stage = Literal["investigation", "evidence_check", "rectification"]
 
@@ -38,7 +39,7 @@ class CaseCreate(_Input):
     attributes: dict[str, Any] = Field(default_factory=dict)
     channel: Channel = "api"
     reporter_name: Name | None = Field(default=None, max_length=60)
-    reporter_phone: str | None = Field(default=None, pattern=r"^\+?\d{5,20}$")
+    reporter_phone: str | None = Field(default=None, pattern=PHONE)
 
     @model_validator(mode="after")
     def _somewhere(self) -> CaseCreate:

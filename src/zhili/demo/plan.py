@@ -133,7 +133,12 @@ def plan_cases(
     pilot = pilot or parking_pilot(now)
     ledger = Ledger(ids={table: count(first) for table, first in (first_ids or {}).items()})
     pilot_rng = random.Random(seed + 2)  # noqa: S311 - demo data
-    citizens = person_names(2000, seed=seed + 1)
+    phones = random.Random(seed + 3)  # noqa: S311 - demo data
+    # Each citizen calls from one number, so the 12345 desk finds a caller's earlier reports by it.
+    citizens = [
+        (name, f"13{phones.randrange(5, 10)}{phones.randrange(10**8):08d}")
+        for name in person_names(2000, seed=seed + 1)
+    ]
     planner = _Planner(world, rng, now, ledger, pilot, pilot_rng, pilot.switching(pilot_rng), citizens)
     matters = list(world.matters)
     weights = [MATTER_WEIGHTS.get(definition.code, 1.0) for _, definition in matters]
@@ -185,7 +190,7 @@ class _Planner:
     pilot: ParkingPilot
     pilot_rng: random.Random  # the parking stream's times and the pilot's draws
     switching: Quota  # which piloted citizens' reports the grid worker makes instead
-    citizens: list[str] = field(default_factory=list)
+    citizens: list[tuple[str, str]] = field(default_factory=list)  # name and phone
     shapes: dict[str, Polygon | MultiPolygon] = field(default_factory=dict)
     pools: dict[tuple[str, int, bool], tuple[tuple[str, ...], list[float]]] = field(default_factory=dict)
     helpers: dict[tuple[str, str], tuple[tuple[Unit, Agent], ...]] = field(default_factory=dict)
@@ -277,7 +282,11 @@ class _Planner:
         """Citizens call the hotline or use the web; grid workers use the app; warnings come from the room."""
         if channel in CITIZEN_CHANNELS:
             rng = self.rng
-            name, phone = rng.choice(self.citizens), f"13{rng.randrange(5, 10)}{rng.randrange(10**8):08d}"
+            name, phone = rng.choice(self.citizens)
+            (
+                rng.randrange(5, 10),
+                rng.randrange(10**8),
+            )  # the draws a number once took: the rest of the demo stays as it was
             audit_name = "hotline:12345" if channel == "hotline" else f"citizen:{phone[:3]}****{phone[-4:]}"
             return Agent(None, audit_name, "citizen"), Party.CITIZEN, (name, phone)
         agent = self.world.rooms[_township(grid)] if channel in ROOM_CHANNELS else self.world.grid_workers[grid]

@@ -17,6 +17,7 @@ HOME = "/"
 TASKS = "/tasks"
 REPORT = "/cases/new"
 CASES = "/cases"
+HOTLINE = "/hotline"  # 来电受理: the 12345 desk of the centres and command rooms
 INBOX = "/inbox"
 SUPERVISION = "/supervision"
 CAMPAIGNS = "/campaigns"
@@ -39,6 +40,7 @@ LABELS = {
     TASKS: "nav.tasks",
     REPORT: "nav.report",
     CASES: "nav.cases",
+    HOTLINE: "nav.hotline",
     INBOX: "notify.inbox",
     SUPERVISION: "nav.supervision",
     CAMPAIGNS: "nav.campaigns",
@@ -63,6 +65,7 @@ CENTRE = (
     (
         HOME,
         CASES,
+        HOTLINE,
         REPORT,
         SUPERVISION,
         CAMPAIGNS,

@@ -1,0 +1,84 @@
+"""The 12345 desk (来电受理): a caller's reports found by their number, only by those who dispatch them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from tests.cases.test_pages import HTML, _form
+
+from zhili.cases.models import Case
+
+CALLER = {"reporter_name": "陈先生", "reporter_phone": "0570-888 1234"}
+
+
+def _call_filed(api: Any, session: Session, description: str) -> Case:
+    """A hotline case filed by the 柯城区 centre for the caller (a point in 府山街道)."""
+    api.login("kc-centre")
+    form = {**_form(api, session), "description": description, "channel": "hotline", **CALLER}
+    created = api.client.post("/cases/new", data=form, follow_redirects=False)
+    assert created.status_code == 303, created.text
+    return session.scalars(select(Case).where(Case.description == description)).one()
+
+
+def test_the_desk_finds_a_callers_reports_by_the_number_however_it_is_typed(api: Any, session: Session) -> None:
+    case = _call_filed(api, session, "来电：小区门口违停")
+    page = api.get("/hotline", params={"phone": "0570 888-1234"}, headers=HTML)
+    assert page.status_code == 200
+    assert f'data-case="{case.id}"' in page.text
+    assert case.number in page.text
+    assert "共 1 件，办理中 1 件" in page.text
+    assert 'href="/cases/new?channel=hotline&amp;reporter_phone=05708881234"' in page.text
+    # The desk is in the centre's menu.
+    assert 'href="/hotline"' in page.text
+
+
+def test_another_county_centre_does_not_see_the_caller_here(api: Any, session: Session) -> None:
+    case = _call_filed(api, session, "来电：路口违停")
+    api.login("ly-centre")
+    page = api.get("/hotline", params={"phone": "05708881234"}, headers=HTML)
+    assert page.status_code == 200
+    assert f'data-case="{case.id}"' not in page.text
+    assert 'id="no-reports"' in page.text
+
+
+def test_only_those_who_dispatch_may_look_a_caller_up(api: Any, session: Session) -> None:
+    case = _call_filed(api, session, "来电：人行道违停")
+    api.login("gridworker")
+    assert api.get("/hotline", params={"phone": "05708881234"}, headers=HTML).status_code == 403
+    # The grid worker sees the case in their grid, but the number finds nothing for them: no phone leaks.
+    seen = api.get("/api/v1/cases", params={"q": case.number}).json()["items"]
+    assert [c["id"] for c in seen] == [case.id]
+    assert api.get("/api/v1/cases", params={"caller": "05708881234"}).json()["items"] == []
+    api.login("kc-centre")
+    found = api.get("/api/v1/cases", params={"caller": "0570-888 1234"}).json()["items"]
+    assert case.id in [c["id"] for c in found]
+
+
+def test_a_number_that_is_not_one_is_named_by_the_field_and_kept(api: Any) -> None:
+    api.login("kc-centre")
+    refused = api.get("/hotline", params={"phone": "12ab"}, headers=HTML)
+    assert refused.status_code == 422
+    assert 'data-field="phone">号码应为 5–20 位数字' in refused.text
+    assert 'value="12ab"' in refused.text
+    blank = api.get("/hotline", params={"phone": "  "}, headers=HTML)
+    assert blank.status_code == 422
+    assert 'data-field="phone">请输入来电号码' in blank.text
+    assert api.get("/hotline", headers=HTML).status_code == 200, "the empty desk asks for a number"
+
+
+def test_a_new_call_opens_the_intake_form_filled_in_and_keeps_it_when_a_matter_is_chosen(api: Any) -> None:
+    api.login("kc-centre")
+    page = api.get("/cases/new", params={"channel": "hotline", "reporter_phone": "05708881234"}, headers=HTML)
+    assert page.status_code == 200
+    assert '<input type="hidden" name="reporter_phone" value="05708881234">' in page.text
+    chosen = api.get(
+        "/cases/new",
+        params={"matter": "illegal_parking", "channel": "hotline", "reporter_phone": "05708881234"},
+        headers=HTML,
+    )
+    assert '<option value="hotline" selected>' in chosen.text
+    assert 'name="reporter_phone" type="tel" inputmode="tel" maxlength="21" autocomplete="off" value="05708881234"' in (
+        chosen.text
+    )
