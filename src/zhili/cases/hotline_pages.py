@@ -43,7 +43,7 @@ def hotline_desk(
     clock: ClockDep,
     phone: Annotated[str | None, Query(max_length=30)] = None,
 ) -> Response:
-    """The phone form; with a number, that caller's reports and the link that files a new one for them."""
+    """The phone form; with a number, that caller's reports, the name they last gave, a link to file a new one."""
     if not (actor.is_admin or actor.has_any_role(DESK_ROLES)):
         raise ForbiddenError("only governance centres and township command rooms take hotline calls")
     caller, errors = normalised_phone(phone), FormErrors()
@@ -52,10 +52,11 @@ def hotline_desk(
         errors.add("phone", translate("hotline.phone_missing", language))
     elif caller is not None and not re.fullmatch(PHONE, caller):
         errors.add("phone", translate("hotline.phone_invalid", language))
-    found = None
+    found, name = None, None
     if caller is not None and not errors:
-        where = CaseFilter(caller=caller)
-        found = queries.list_cases(session, actor, where, now=clock.now(), cursor=None, limit=CALLER_CASES)
+        now = clock.now()
+        found = queries.list_cases(session, actor, CaseFilter(caller=caller), now=now, cursor=None, limit=CALLER_CASES)
+        name = queries.caller_name(session, actor, caller, now=now)
     context = {
         "actor": actor,
         "phone": phone or "",
@@ -64,7 +65,9 @@ def hotline_desk(
         "cases": found.items if found is not None else [],
         "more": found is not None and found.next_cursor is not None,
         "open": sum(1 for case in found.items if case.status in OPEN_STATUSES) if found is not None else 0,
-        "new_case": "/cases/new?" + urlencode({"channel": "hotline", "reporter_phone": caller or ""}),
+        "name": name,
+        "new_case": "/cases/new?"
+        + urlencode({"channel": "hotline", "reporter_phone": caller or "", "reporter_name": name or ""}),
         "queue": "/cases?" + urlencode({"caller": caller or ""}),
     }
     return renderer(request).render(request, "cases/hotline.html", context, status_code=422 if errors else 200)

@@ -294,6 +294,13 @@ def list_cases(
     return Page[CaseRead](items=items, next_cursor=next_cursor)
 
 
+def caller_name(session: Session, actor: Actor, caller: str, *, now: datetime) -> str | None:
+    """The name a caller gave on their latest report among the cases the actor dispatches (the 12345 desk)."""
+    found = queue.conditions(actor, CaseFilter(caller=caller), now)
+    stmt = select(Case.reporter_name).where(*found, Case.reporter_name.is_not(None)).order_by(Case.id.desc())
+    return session.scalar(stmt.limit(1))
+
+
 def case_created(session: Session, case: StoredCase) -> CaseCreated:
     """A case just reported, in brief: read inside the reporting transaction (one query, the unit's name)."""
     unit_name = _UNIT_NAME.run(session, {"b_unit_id": case.routed_unit_id}).scalar() or ""
