@@ -11,11 +11,12 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from tests.conftest import Api
-from zhili.analytics.facts import CITIZEN_CHANNELS, month_of
+from zhili.analytics.facts import month_of
 from zhili.analytics.kpis import By, KpiFilter, total, totals
 from zhili.analytics.models import kpi_cells
 from zhili.analytics.projector import refresh
 from zhili.cases.models import Case
+from zhili.cases.schemas import CITIZEN_CHANNELS
 from zhili.core.auth import system_actor
 from zhili.core.clock import FrozenClock
 from zhili.core.months import Month

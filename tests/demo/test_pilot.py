@@ -13,8 +13,9 @@ from tests.conftest import START, World
 
 from zhili.analytics.before_after import Comparison, Sample, Verdict, compare, pool
 from zhili.cases.models import Case
+from zhili.cases.schemas import CITIZEN_CHANNELS
 from zhili.demo.pilot import PHONE, ParkingPilot, Quota, parking_pilot, pilot_start
-from zhili.demo.plan import CITIZEN_CHANNELS, YEAR
+from zhili.demo.plan import YEAR
 from zhili.org.models import Division
 
 CONTROLS = {"330802005", "330802007", "330802008", "330802009", "330802010", "330802012", "330802013"}

@@ -18,6 +18,7 @@ from typing import Final
 
 from zhili.analytics.models import BUCKETS
 from zhili.cases.history import CaseRecord
+from zhili.cases.schemas import CITIZEN_CHANNELS
 from zhili.core.months import Month
 from zhili.org.division_code import DivisionCode, DivisionLevel
 
@@ -25,7 +26,6 @@ CHINA: Final = timezone(timedelta(hours=8))
 CLOSED: Final = frozenset({"closed", "rated", "archived"})
 REJECTED: Final = "rejected"
 ARCHIVED: Final = "archived"  # after a close, or after a rejection (then never closed)
-CITIZEN_CHANNELS: Final = frozenset({"hotline", "web", "open311"})
 SATISFIED: Final = frozenset({"very_satisfied", "satisfied", "basically_satisfied"})
 FIRST_EDGE_HOURS: Final = 0.5
 RATIO: Final = 1.3

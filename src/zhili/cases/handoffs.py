@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from zhili.cases.lifecycle import CaseStatus, CommandKind
 from zhili.cases.models import CaseTask, CollaborationRequest
+from zhili.cases.parties import calls_back
 from zhili.cases.store import StoredCase
 from zhili.core.auth import Actor
 from zhili.core.clock import FrozenClock
@@ -50,6 +51,9 @@ class Next(StrEnum):
     DISPATCHER = "dispatcher"  # the centre or command room of the dispatching division
     VERIFIER = "verifier"  # the person who filed it; a citizen's report is verified by the dispatcher
     REPORTER = "reporter"  # the person who filed it (a rating, a rejection)
+    CALLBACK = (
+        "callback"  # a citizen with no login: the dispatcher calls them back for the rating (`parties.calls_back`)
+    )
     CONTACT = "contact"  # the grid's contact officer of the lead's department (两网融合)
     ASKED = "asked"  # the units named in the line (asked for help, a request cancelled)
     OWNERS = "owners"  # the owner units of the tasks the meeting decided
@@ -87,7 +91,7 @@ TURNS: dict[str, Turn] = {
     K.REPLY.value: Turn((Next.VERIFIER,), "办理回复待核验", anchor="reply"),  # what to verify, the buttons below
     K.VERIFY.value: Turn((Next.LEAD,), "核验通过，待办结"),
     K.VERIFY_FAILED.value: Turn((Next.LEAD,), "核验未通过，请返工", severity=Severity.YELLOW),
-    K.CLOSE.value: Turn((Next.REPORTER,), "办件已办结，请评价"),
+    K.CLOSE.value: Turn((Next.REPORTER, Next.CALLBACK), "办件已办结，请评价"),
     K.RATE.value: Turn(
         (Next.LEAD,), "群众不满意，办件重新办理", severity=Severity.YELLOW, when_status=CaseStatus.REOPENED
     ),
@@ -197,7 +201,11 @@ def _details(details: str) -> dict[str, Any]:
 def _audience(case: StoredCase, to: tuple[Next, ...], facts: dict[str, Any]) -> dict[str, object]:
     """Who each party of the turn is, as the parameters of `_BRANCHES` (a way that names nobody is left out)."""
     originator = case.originator_person_id
-    dispatcher = Next.DISPATCHER in to or (Next.VERIFIER in to and originator is None)
+    dispatcher = (
+        Next.DISPATCHER in to
+        or (Next.VERIFIER in to and originator is None)
+        or (Next.CALLBACK in to and calls_back(case))
+    )
     person = Next.REPORTER in to or (Next.VERIFIER in to and originator is not None)
     ways: dict[str, object] = {
         "b_unit": (case.lead_unit_id or case.routed_unit_id) if Next.LEAD in to else None,

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from zhili.cases.lifecycle import Party
 from zhili.cases.models import Case, CollaborationRequest
+from zhili.cases.schemas import CITIZEN_CHANNELS
 from zhili.cases.store import StoredCase
 from zhili.cases.visibility import strip_units
 from zhili.core.auth import Actor
@@ -20,6 +21,15 @@ _HELPING = (
     )
     .limit(1)
 )
+
+
+def calls_back(case: Case | StoredCase) -> bool:
+    """Whether the dispatcher speaks for the reporter: a citizen with no login (12345, Open311, the web form).
+
+    The centre that dispatched the case calls them back (回访) and records the rating they give on the phone.
+    """
+    no_login = case.originator_person_id is None and case.originator_account_id is None
+    return no_login and case.channel in CITIZEN_CHANNELS
 
 
 def parties_for(session: Session, actor: Actor, case: Case | StoredCase) -> frozenset[Party]:
@@ -39,6 +49,8 @@ def parties_given(actor: Actor, case: Case | StoredCase, *, is_helping: bool) ->
     # The command room or centre that manages the dispatching division triages; the level above supervises.
     if actor.write_scope.reaches_unit(case.dispatcher_division, None):
         parties.add(Party.DISPATCHER)
+        if calls_back(case):
+            parties.add(Party.CITIZEN)
     parent = parent_code(case.dispatcher_division)
     if actor.write_scope.reaches_unit(parent, None):
         parties.add(Party.SUPERVISOR)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -12,6 +12,8 @@ from zhili.core.params import Id, Instant, Name
 from zhili.core.text import Line, Text
 from zhili.matters.definition import EvidenceKind
 
+# The channels a member of the public reports by (群众投诉 in the KPIs): 12345, the web form, Open311.
+CITIZEN_CHANNELS: Final = frozenset({"hotline", "web", "open311"})
 PHONE = r"^\+?\d{5,20}$"  # a phone number, spaces and dashes dropped (`queue.normalised_phone`)
 Channel = Literal["web", "phone", "hotline", "open311", "warning", "alert", "campaign", "api"]
 Stage = Literal["investigation", "evidence_check", "rectification"]

@@ -19,6 +19,7 @@ from shapely.geometry import MultiPolygon, Polygon
 from zhili.cases.deadlines import phase_clock
 from zhili.cases.lifecycle import Party
 from zhili.cases.routing import TOWNSHIP, Routing, handling_division
+from zhili.cases.schemas import CITIZEN_CHANNELS
 from zhili.cases.store import case_number, state_columns
 from zhili.demo.lives import OFFICIAL, Agent, Cast, Ledger, Life, Row, Unit
 from zhili.demo.names import person_names
@@ -45,7 +46,6 @@ URBAN = frozenset({"illegal_parking", "urban_noise", "urban_gas", "off_campus_tu
 RURAL = frozenset({"rural_housing", "illegal_sand_mining", "mineral_products", "solid_waste", "illegal_refuelling"})
 LEANING = 4.0
 CHANNELS = {"phone": 40, "hotline": 25, "web": 20, "open311": 5, "api": 5, "warning": 2, "alert": 1.5, "campaign": 1.5}
-CITIZEN_CHANNELS = frozenset({"hotline", "web", "open311"})
 ROOM_CHANNELS = frozenset({"warning", "alert", "campaign"})
 # Reports by hour of the day in Quzhou: few at night, a morning and an afternoon peak.
 HOUR_WEIGHTS = (1, 1, 1, 1, 1, 2, 4, 8, 12, 12, 11, 10, 8, 10, 11, 11, 10, 9, 8, 7, 6, 4, 3, 2)

@@ -61,7 +61,7 @@ LABELS = {
 
 # Per kind of work: the menu's items in order, and the ones on the phone's tab bar.
 CENTRE = (
-    # the desk shows the first nine; the rest go under 更多 (the phone shows its tab bar and 更多)
+    # the desk shows the first ten; the rest go under 更多 (the phone shows its tab bar and 更多)
     (
         HOME,
         CASES,
