@@ -31,6 +31,7 @@ from zhili.campaigns.tasks import pages as task_pages
 from zhili.cases import api as cases_api
 from zhili.cases import hotline_pages, intake_pages, supervision_api
 from zhili.cases import pages as cases_pages
+from zhili.citizens import pages as citizen_pages
 from zhili.clocks import api as clocks_api
 from zhili.clocks import pages as clocks_pages
 from zhili.command_centre import pages as command_centre_pages
@@ -83,6 +84,7 @@ TEMPLATE_PACKAGES = (
     "zhili.assessment",
     "zhili.command_groups",
     "zhili.audit_trail",
+    "zhili.citizens",
 )
 
 
@@ -157,6 +159,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
         intake_pages.router,  # before /cases/{case_id}: `new` is not an id
         cases_pages.router,
         hotline_pages.router,
+        citizen_pages.router,
         notify_pages.router,
         webhook_pages.router,
         audit_trail_pages.router,

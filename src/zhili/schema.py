@@ -9,6 +9,7 @@ from zhili.analytics import models as analytics_models
 from zhili.assessment import models as assessment_models
 from zhili.campaigns import models as campaigns_models
 from zhili.cases import models as cases_models
+from zhili.citizens import models as citizens_models
 from zhili.clocks import models as clocks_models
 from zhili.command_groups import models as command_groups_models
 from zhili.core import audit, idempotency
@@ -32,6 +33,7 @@ MODEL_MODULES = (
     analytics_models,
     assessment_models,
     command_groups_models,
+    citizens_models,
 )
 metadata = Base.metadata
 

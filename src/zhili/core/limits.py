@@ -142,7 +142,9 @@ class SecurityHeadersMiddleware:
                     for name, value in message.get("headers", [])
                     if name.lower() != b"cache-control" or not no_store
                 ]
-                headers.extend(SECURITY_HEADERS)
+                # A page that sets one itself knows better (a link whose address is a secret sends no referrer).
+                given = {name.lower() for name, _ in headers}
+                headers.extend(header for header in SECURITY_HEADERS if header[0] not in given)
                 if no_store:
                     headers.append((b"cache-control", b"no-store"))
                 message["headers"] = headers

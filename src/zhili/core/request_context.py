@@ -19,8 +19,15 @@ _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _request_id: ContextVar[str | None] = ContextVar("zhili_request_id", default=None)
 
 log = structlog.get_logger("zhili.http")
+# A path segment that is itself a secret (a citizen's tracking link, `zt_…`; an API token, `zl_…`): logged cut short.
+_SECRET_IN_PATH = re.compile(r"(?<=/)(z[lt]_)[A-Za-z0-9_-]{4,}")
 _NOT_STARTED = 0
 CLIENT_CLOSED_REQUEST = 499  # the status nginx logs for this; never sent
+
+
+def logged_path(path: str) -> str:
+    """The path as the request log shows it: a secret in it reduced to its prefix (`/track/zt_…`)."""
+    return _SECRET_IN_PATH.sub(r"\1…", path)
 
 
 async def send_problem(send: Send, status: int, title: str, detail: str) -> None:
@@ -96,7 +103,7 @@ class RequestIdMiddleware:
             # The client went away mid-request: nothing to answer and nothing broken.
             status = CLIENT_CLOSED_REQUEST
         except Exception:
-            log.exception("unhandled error", path=scope["path"])
+            log.exception("unhandled error", path=logged_path(scope["path"]))
             if status == _NOT_STARTED:
                 status = 500
                 await send_problem(
@@ -104,6 +111,6 @@ class RequestIdMiddleware:
                 )
         finally:
             elapsed_ms = round((time.perf_counter() - started) * 1000, 2)
-            log.info("request", method=scope["method"], path=scope["path"], status=status, ms=elapsed_ms)
+            log.info("request", method=scope["method"], path=logged_path(scope["path"]), status=status, ms=elapsed_ms)
             structlog.contextvars.unbind_contextvars("request_id")
             _request_id.reset(token)
