@@ -11,31 +11,74 @@ whichever comes first rates it.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import secrets
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from zhili.cases import lifecycle, store
+from zhili.cases import intake, lifecycle, store
 from zhili.cases.commands import COMMAND_BODY
+from zhili.cases.schemas import CaseCreate
 from zhili.cases.service import apply_command
 from zhili.cases.store import StoredCase
 from zhili.citizens.models import CaseTracker
+from zhili.core import media
 from zhili.core.auth import Actor, Scope
 from zhili.core.clock import Clock
-from zhili.core.credentials import digest_token, new_token
-from zhili.core.db import commit
+from zhili.core.credentials import digest_token
+from zhili.core.db import commit, deferred_commit
 from zhili.core.errors import ConflictError, NotFoundError
+from zhili.org.geo import LocatorCache
 
 # Who a report from the public form is by: nobody with a login. The audit record names it.
 PUBLIC = Actor(username="web:public", display_name="网上群众", roles=frozenset(), scope=Scope())
 TRACKER_PREFIX = "zt_"  # a link's token, to tell it from an API token (`zl_`) in a log or a support call
 
 
+def report(
+    session: Session,
+    *,
+    data: CaseCreate,
+    taken: Sequence[bytes | media.CheckedPhoto],
+    clock: Clock,
+    locators: LocatorCache,
+    secret: str,
+    seed: str | None,
+) -> tuple[int, str]:
+    """Report a case from the public form with its photos and its tracking link, in one transaction.
+
+    The case id and the link's token (`tracker_token` of `seed`, the form's once-key: the same form
+    sent again is answered with the same link; a random one without a seed).
+    """
+    with deferred_commit(session):
+        case = intake.report_with_photos(session, data=data, taken=taken, actor=PUBLIC, clock=clock, locators=locators)
+        token = tracker_token(case.id, seed, secret=secret)
+        digest = digest_token(token, secret=secret)
+        session.execute(insert(CaseTracker).values(case_id=case.id, digest=digest, created_at=clock.now()))
+    commit(session)
+    return case.id, token
+
+
+def tracker_token(case_id: int, seed: str | None, *, secret: str) -> str:
+    """A case's link token: derived from the form's once-key under the server secret, else random.
+
+    Only its digest is stored, so the answer to a form sent twice cannot read it back: it derives it again.
+    """
+    if seed is None:
+        return TRACKER_PREFIX + secrets.token_urlsafe(32)
+    mac = hmac.new(secret.encode(), f"tracker:{case_id}:{seed}".encode(), hashlib.sha256).digest()
+    return TRACKER_PREFIX + base64.urlsafe_b64encode(mac).decode("ascii").rstrip("=")
+
+
 def issue_tracker(session: Session, *, case_id: int, secret: str, now: datetime) -> str:
-    """A new tracking link's token for the case, stored as its digest in the caller's transaction; shown once."""
-    token = TRACKER_PREFIX + new_token().removeprefix("zl_")
+    """A new random tracking link for a case, stored as its digest in the caller's transaction; shown once."""
+    token = tracker_token(case_id, None, secret=secret)
     session.execute(
         insert(CaseTracker).values(case_id=case_id, digest=digest_token(token, secret=secret), created_at=now)
     )
