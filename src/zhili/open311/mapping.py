@@ -34,6 +34,7 @@ CLOSED_STATUSES: Final = frozenset({CaseStatus.CLOSED, CaseStatus.RATED, CaseSta
 _ATTRIBUTE_KEY = re.compile(r"attribute\[([A-Za-z0-9_]{1,60})\](\[\])?")
 _PHONE_SEPARATORS = re.compile(r"[\s\-().]")
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_PLUS_AS_SPACE = re.compile(r"(T[\d:.]+) (\d{2}:?\d{2})$")
 
 
 def iso(value: datetime | None) -> str | None:
@@ -394,7 +395,8 @@ def _listed(raw: str | None, *, limit: int, name: str, problems: list[dict[str, 
 
 def parse_instant(raw: str) -> datetime:
     """An ISO 8601 date or time (`Z` or an offset; none: Quzhou time); ValueError when it is none."""
-    value = raw.strip()
+    # An unencoded `+08:00` in a query string arrives as ` 08:00`: read it as the offset it was.
+    value = _PLUS_AS_SPACE.sub(r"\1+\2", raw.strip())
     if len(value) == 10:  # noqa: PLR2004 - a bare date, YYYY-MM-DD
         day = date.fromisoformat(value)
         return datetime(day.year, day.month, day.day, tzinfo=LOCAL_ZONE)
