@@ -18,6 +18,7 @@ from tests.cases.test_flow import PNG, fushan_point
 
 from zhili.cases.models import Case, CasePhoto
 from zhili.core.audit import AuditRecord
+from zhili.core.auth import system_actor
 from zhili.core.clock import FrozenClock
 from zhili.core.rate_limit import RateLimiter
 from zhili.core.settings import DEFAULT_SECRET
@@ -44,8 +45,6 @@ PERSONAL = ("张三", "05708881234", "0570-888 1234", "zhang@example.com")
 @pytest.fixture
 def key(session: Session, clock: FrozenClock) -> str:
     """A registered client's API key."""
-    from zhili.core.auth import system_actor
-
     created = service.create_client(
         session, name="衢州市民App", actor=system_actor("test"), clock=clock, secret=DEFAULT_SECRET
     )
@@ -218,8 +217,6 @@ def test_a_missing_or_wrong_key_is_403(api: Any, session: Session, key: str, giv
 
 
 def test_a_revoked_key_is_403(api: Any, session: Session, clock: FrozenClock) -> None:
-    from zhili.core.auth import system_actor
-
     created = service.create_client(
         session, name="旧App", actor=system_actor("test"), clock=clock, secret=DEFAULT_SECRET
     )

@@ -173,7 +173,7 @@ def read_report(form: Mapping[str, Sequence[str]]) -> Report:
     said = {
         key: values[0] if len(values) == 1 else ",".join(values)
         for key, values in sorted(form.items())
-        if key != "api_key" and values
+        if key != "api_key" and any(value.strip() for value in values)
     }
     return Report(code, lon, lat, address, description, {}, name, phone, said)
 
@@ -429,6 +429,9 @@ def parse_filter(params: Mapping[str, str], *, now: datetime) -> RequestFilter:
     """The GET filters; with no dates at all, the last 90 days. 400 for a bad value or a span over 90 days."""
     problems: list[dict[str, str]] = []
     numbers = _listed(params.get("service_request_id"), limit=MAX_IDS, name="service_request_id", problems=problems)
+    if numbers and not problems:  # ids override every other filter: the others are not even read
+        extended = (params.get("extensions") or "").strip().lower() in {"true", "1"}
+        return RequestFilter(numbers=numbers, extensions=extended)
     codes = _listed(params.get("service_code"), limit=MAX_IDS, name="service_code", problems=problems)
     statuses = _listed(params.get("status"), limit=2, name="status", problems=problems)
     if any(status not in {"open", "closed"} for status in statuses):
