@@ -12,6 +12,7 @@ from zhili.core.errors import InvalidInputError
 from zhili.matters.definition import AttributeDefinition, Datatype, ListValue
 from zhili.open311 import mapping
 from zhili.open311.formats import Format, errors_document, format_of, render
+from zhili.web.labels import actor
 
 NOW = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)
 
@@ -138,3 +139,8 @@ def test_statuses_map_to_open_and_closed() -> None:
     assert mapping.open_or_closed("reopened") == "open"
     with pytest.raises(InvalidInputError):
         mapping.parse_filter({"status": "done"}, now=NOW)
+
+
+def test_a_client_is_shown_by_its_name() -> None:
+    assert actor("open311:3:衢州市民App") == "Open311 应用 衢州市民App"
+    assert actor("open311:3:衢州市民App", "en") == "Open311 app 衢州市民App"
