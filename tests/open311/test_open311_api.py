@@ -214,6 +214,8 @@ def test_a_missing_or_wrong_key_is_403(api: Any, session: Session, key: str, giv
     assert response.status_code == 403
     assert xml(response).findtext("error/code") == "403"
     assert session.scalar(select(Case.id).order_by(Case.id.desc()).limit(1)) == before
+    nothing = api.client.post(f"{BASE}/requests.json", data={"description": "no key, no service"})
+    assert nothing.status_code == 403  # the key is checked first
 
 
 def test_a_revoked_key_is_403(api: Any, session: Session, clock: FrozenClock) -> None:

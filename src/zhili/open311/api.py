@@ -27,6 +27,7 @@ from zhili.core.params import IdPath
 from zhili.core.problems import http_error_status
 from zhili.core.rate_limit import RateLimiter, per_minute
 from zhili.core.settings import Settings
+from zhili.matters.definition import MatterDefinition
 from zhili.open311 import mapping, queries, service
 from zhili.open311.formats import Format, Value, errors_document, format_of, render
 from zhili.org.geo import request_locators
@@ -234,19 +235,20 @@ async def post_request(fmt: str, request: Request, clock: ClockDep, idempotency_
             fields.setdefault(name, []).append(value)
     upload = form.get("media")
     taken = await media.read_upload(upload) if isinstance(upload, UploadFile) else b""
-    given = mapping.read_report(fields)
-    photo = media.check_photo(taken) if taken else None  # decoded before any transaction
     settings = services(request).settings
     key = (fields.get("api_key") or [""])[0] or request.query_params.get("api_key")
     secret = settings.secret_key.get_secret_value()
 
-    def check(session: Session) -> tuple[service.ClientRef, Any, dict[str, Any]]:
+    def check(session: Session) -> tuple[service.ClientRef, mapping.Report, MatterDefinition, dict[str, Any]]:
+        # In GeoReport's order: the key (403), the fields (400), the service (404), its attributes (400).
         client = service.client_for_key(session, key, secret=secret)
+        given = mapping.read_report(fields)
         definition = queries.definition(session, given.service_code)
-        return client, definition, mapping.read_attributes(fields, definition)
+        return client, given, definition, mapping.read_attributes(fields, definition)
 
-    client, definition, attributes = await run_in_read_session(request, check)
+    client, given, definition, attributes = await run_in_read_session(request, check)
     buckets.key.check(str(client.id), time.monotonic(), what="API key")
+    photo = media.check_photo(taken) if taken else None  # decoded before the write's transaction
     locators = request_locators(request)
     said = {**given.fields, "media": photo.sha256 if photo else None}
 
