@@ -180,6 +180,8 @@ def test_a_report_becomes_a_case_the_kecheng_centre_sees(api: Any, session: Sess
     seen = api.get(f"/api/v1/cases/{case.id}")
     assert seen.status_code == 200
     assert seen.json()["channel"] == "open311"
+    page = api.get(f"/cases/{case.id}", headers={"accept": "text/html"})
+    assert "Open311 应用 衢州市民App" in page.text  # the timeline names the client
     (actor,) = session.scalars(
         select(AuditRecord.actor).where(AuditRecord.entity_id == str(case.id), AuditRecord.action == "case.reported")
     )

@@ -104,7 +104,7 @@ def create_client(session: Session, *, name: str, actor: Actor, clock: Clock, se
         session.rollback()
         message = f"an Open311 client named {cleaned} exists already"
         raise ConflictError(message, errors=[{"field": "name", "message": "is taken"}]) from exc
-    after = {"name": row.name, "key_hint": row.key_hint}
+    after = {"name": row.name, "key_hint": row.key_hint, "state": "active"}
     audit.record_by(
         session, actor, "open311.client.created", entity_type="open311_client", entity_id=row.id, after=after, at=now
     )
@@ -130,8 +130,8 @@ def revoke_client(session: Session, *, client_id: int, actor: Actor, clock: Cloc
         "open311.client.revoked",
         entity_type="open311_client",
         entity_id=row.id,
-        before={"is_active": True},
-        after={"is_active": False},
+        before={"name": row.name, "state": "active"},
+        after={"name": row.name, "state": "revoked"},
         at=now,
     )
     commit(session)
