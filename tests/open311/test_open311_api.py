@@ -165,6 +165,16 @@ def test_an_unknown_format_is_404(api: Any) -> None:
     assert api.get(f"{BASE}/services.html").status_code == 404
 
 
+def test_framework_refusals_come_in_the_open311_shape_too(api: Any) -> None:
+    unknown = api.get(f"{BASE}/nothing.json")
+    assert unknown.status_code == 404
+    assert as_json(unknown)[0]["code"] == 404
+    wrong_method = api.client.delete(f"{BASE}/services.xml")
+    assert wrong_method.status_code == 405
+    assert xml(wrong_method).findtext("error/code") == "405"
+    assert "problem" not in wrong_method.headers["content-type"]
+
+
 # ---- posting a report --------------------------------------------------------------------------------
 
 
