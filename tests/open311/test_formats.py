@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from defusedxml import ElementTree as SafeET
@@ -144,3 +145,18 @@ def test_statuses_map_to_open_and_closed() -> None:
 def test_a_client_is_shown_by_its_name() -> None:
     assert actor("open311:3:衢州市民App") == "Open311 应用 衢州市民App"
     assert actor("open311:3:衢州市民App", "en") == "Open311 app 衢州市民App"
+
+
+def test_status_notes_say_the_reason_or_the_reply() -> None:
+    def row(status: str, **said: str | None) -> mapping.RequestRow:
+        fields: dict[str, Any] = {"reply": None, "reason": None, "rejected_for": None, **said}
+        return mapping.RequestRow(
+            number="ZL1", status=status, matter_code="m", matter_name_zh="甲", matter_name_en="A", description="d",
+            lead_unit=None, created_at=NOW, updated_at=NOW, closed_at=None, due_at=None, address=None, lon=None,
+            lat=None, photo_id=None, **fields,
+        )  # fmt: skip
+
+    assert mapping.status_notes(row("rejected", reason="重复上报"), "不予受理") == "不予受理：重复上报"
+    assert mapping.status_notes(row("archived", rejected_for="重复上报"), "已归档") == "已归档：重复上报"
+    assert mapping.status_notes(row("closed", reply="已清理", reason="x"), "已办结") == "已办结：已清理"
+    assert mapping.status_notes(row("reported"), "已上报") == "已上报"

@@ -312,6 +312,7 @@ class RequestRow:
     photo_id: int | None
     reply: str | None
     reason: str | None
+    rejected_for: str | None = None  # why it was not accepted, kept after it is archived
     grid_code: str | None = None
     grid_name: str | None = None
     rating: str | None = None
@@ -324,8 +325,11 @@ def open_or_closed(status: str) -> str:
 
 
 def status_notes(row: RequestRow, status_label: str) -> str:
-    """The status in words, and what was said last: the reason (not accepted, suspended, reopened) or the reply."""
-    said = row.reason if row.status in REASONED else row.reply
+    """The status in words, and what was said last: the reason (not accepted, suspended, reopened) or the reply.
+
+    A case archived without a reply was not accepted: the reason it was not is what was said last.
+    """
+    said = row.reason if row.status in REASONED else (row.reply or row.rejected_for)
     return f"{status_label}：{said}" if said else status_label
 
 

@@ -144,6 +144,7 @@ def requests(session: Session, where: RequestFilter, *, channels: Sequence[str])
             photo_id=row.photo_id,
             reply=_reply_text(row.reply),
             reason=row.reject_reason if row.status == CaseStatus.REJECTED else row.last_reason,
+            rejected_for=row.reject_reason,
             grid_code=row.grid_code,
             grid_name=row.grid_name,
             rating=row.rating,
