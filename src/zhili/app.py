@@ -59,6 +59,8 @@ from zhili.matters import pages as matters_pages
 from zhili.notify import api as notify_api
 from zhili.notify import pages as notify_pages
 from zhili.notify import webhook_pages
+from zhili.open311 import api as open311_api
+from zhili.open311 import pages as open311_pages
 from zhili.org import api as org_api
 from zhili.org import pages as org_pages
 from zhili.org import people_pages
@@ -85,6 +87,7 @@ TEMPLATE_PACKAGES = (
     "zhili.command_groups",
     "zhili.audit_trail",
     "zhili.citizens",
+    "zhili.open311",
 )
 
 
@@ -123,7 +126,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
     app.state.locators = LocatorCache()
     app.state.actor_resolver = resolve_actor
     app.state.actor_cache = ActorCache(settings.actor_cache_seconds)
-    install_error_handlers(app, login_required=LoginRequiredError)
+    install_error_handlers(
+        app, login_required=LoginRequiredError, own_formats={"/open311/": open311_api.error_response}
+    )
     # Added inside out: the last one added runs first, so even a 500 from RequestIdMiddleware
     # leaves with the security headers.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
@@ -177,6 +182,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
         command_groups_api.router,
         assessment_pages.router,
         assessment_model_pages.router,
+        open311_api.router,
+        open311_pages.router,
     )
     for router in routers:
         app.include_router(router)

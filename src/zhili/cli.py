@@ -24,6 +24,7 @@ from zhili.demo import campaign_cli
 from zhili.early_warning import cli as early_warning_cli
 from zhili.early_warning import warnings_cli
 from zhili.notify.kinds import Severity
+from zhili.open311 import cli as open311_cli
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -64,6 +65,7 @@ for sub, name in (
     (warnings_cli.app, "warnings"),
     (analytics_cli.app, "analytics"),
     (assessment_cli.app, "assessment"),
+    (open311_cli.app, "open311"),
 ):
     app.add_typer(sub, name=name)
 

@@ -17,6 +17,7 @@ from zhili.core.db import Base
 from zhili.early_warning import models as early_warning_models
 from zhili.matters import models as matters_models
 from zhili.notify import models as notify_models
+from zhili.open311 import models as open311_models
 from zhili.org import models as org_models
 
 MODEL_MODULES = (
@@ -34,6 +35,7 @@ MODEL_MODULES = (
     assessment_models,
     command_groups_models,
     citizens_models,
+    open311_models,
 )
 metadata = Base.metadata
 

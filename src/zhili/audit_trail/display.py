@@ -34,6 +34,7 @@ ENTITY_PAGES = {
     "matter": "/matters/{id}",
     "person": "/org/people/{id}",
     "webhook_endpoint": "/admin/webhooks/{id}",
+    "open311_client": "/admin/open311",
 }
 # The kinds of entity a filter offers (the others are reached by their records' links).
 ENTITY_TYPES = (
@@ -50,6 +51,7 @@ VALUE_LABELS = {
     ("command_instruction", "state"): "group.instruction_state",
     ("campaign_task", "state"): "task_state",
     ("warning", "verdict"): "verdict",
+    ("open311_client", "state"): "open311.client_state",
 }
 # Numbers people use for cases (ZL<year><7-digit id>) and campaigns (SL<year><6-digit id>).
 NUMBERS = (("case", re.compile(r"ZL\d{4}(\d{7})")), ("campaign", re.compile(r"SL\d{4}(\d{6})")))

@@ -21,7 +21,7 @@ SYSTEM_NAMES = frozenset({"system", "demo", "cli", "geography", "worker"})
 class ActorName:
     """Who did something: a person with their unit, or a kind the page labels (clock, system, citizen)."""
 
-    kind: str  # person | clock | system | citizen | hotline | account
+    kind: str  # person | clock | system | citizen | hotline | account | open311
     name: str = ""
     unit: str = ""
 
@@ -99,6 +99,8 @@ def _other(head: str, rest: str) -> ActorName:
         return ActorName("hotline", rest)
     if head == "citizen":
         return ActorName("citizen", rest)
+    if head == "open311":  # open311:<client id>:<client name>: an app reporting for citizens
+        return ActorName("open311", rest.partition(":")[2])
     return ActorName("system", head)  # a named part of the system (early-warning, demo …)
 
 

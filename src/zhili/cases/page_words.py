@@ -63,6 +63,8 @@ class Words:
             return self.t("casepage.actor.hotline")
         if who.kind == "citizen":
             return f"{self.t('casepage.actor.citizen')} {who.name}"
+        if who.kind == "open311":
+            return f"{self.t('actor.open311')} {who.name}"
         return f"{who.name}（{who.unit}）" if who.unit else who.name
 
     def attributes(self, definition: MatterDefinition, values: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -27,6 +27,20 @@ def attach_photo(
     case, parties = load_as_party(session, actor, case_id)
     if not parties:
         raise ForbiddenError("only people taking part in the case add photos to it")
+    photo = attach_to_report(session, case=case, data=checked, actor=actor, clock=clock)
+    commit(session)
+    return photo
+
+
+def attach_to_report(
+    session: Session, *, case: store.StoredCase, data: CheckedPhoto, actor: Actor, clock: Clock
+) -> CasePhoto:
+    """Attach a photo sent with the report that opened `case` in this transaction; the caller commits.
+
+    For a reporter who cannot load the case by scope afterwards (an Open311 app: no login, no post):
+    the case was just inserted by this actor, so there is no party to check. `attach_photo` ends here.
+    """
+    checked = data
     now = clock.now()
     case = store.lock(session, case, now)
     row = CasePhoto(case_id=case.id, **checked.columns(), uploaded_by=actor.audit_name, uploaded_at=now)
@@ -40,7 +54,6 @@ def attach_photo(
         details=f'{{"photo_id": {photo.id}, "sha256": "{photo.sha256}"}}',
         at=now,
     )
-    commit(session)
     return photo
 
 

@@ -41,7 +41,10 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 async def on_domain_error(_request: Request, exc: Exception) -> JSONResponse:
     """A DomainError as its own status, title and detail."""
     assert isinstance(exc, DomainError)  # noqa: S101 - registered for DomainError only
-    return problem_response(exc.status, exc.title, exc.detail, slug=exc.type_slug, **exc.extra)
+    response = problem_response(exc.status, exc.title, exc.detail, slug=exc.type_slug, **exc.extra)
+    if "retry_after" in exc.extra:  # a 429 that knows when to come back (`core.rate_limit`)
+        response.headers["Retry-After"] = str(exc.extra["retry_after"])
+    return response
 
 
 async def on_validation_error(_request: Request, exc: Exception) -> JSONResponse:

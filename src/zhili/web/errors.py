@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from urllib.parse import quote
 
 import structlog
@@ -27,8 +27,14 @@ def wants_problem(request: Request) -> bool:
     return request.url.path.startswith(API_PREFIXES) or "text/html" not in request.headers.get("accept", "")
 
 
-def install_error_handlers(app: FastAPI, *, login_required: type[DomainError]) -> None:
-    """Problem details for the API, HTML pages (or a login redirect) for the browser."""
+def install_error_handlers(
+    app: FastAPI, *, login_required: type[DomainError], own_formats: Mapping[str, Handler] | None = None
+) -> None:
+    """Problem details for the API, HTML pages (or a login redirect) for the browser.
+
+    `own_formats` maps a path prefix to the handler of an API whose clients expect errors of its own
+    shape (Open311's `<errors>`): every refusal under that prefix is answered by it instead.
+    """
     problems.install_problem_handlers(app)
     api_handlers: dict[type[Exception], Handler] = {
         DomainError: problems.on_domain_error,
@@ -36,7 +42,7 @@ def install_error_handlers(app: FastAPI, *, login_required: type[DomainError]) -
         StarletteHTTPException: problems.on_http_error,
     }
     for kind, api_handler in api_handlers.items():
-        app.add_exception_handler(kind, _dual(api_handler, login_required))
+        app.add_exception_handler(kind, _dual(api_handler, login_required, dict(own_formats or {})))
     app.add_exception_handler(OperationalError, _on_database_busy)
     app.add_exception_handler(DataError, _on_bad_data)
 
@@ -44,8 +50,11 @@ def install_error_handlers(app: FastAPI, *, login_required: type[DomainError]) -
 Handler = Callable[[Request, Exception], Awaitable[Response]]
 
 
-def _dual(api_handler: Handler, login_required: type[DomainError]) -> Handler:
+def _dual(api_handler: Handler, login_required: type[DomainError], own_formats: dict[str, Handler]) -> Handler:
     async def handle(request: Request, exc: Exception) -> Response:
+        for prefix, own_handler in own_formats.items():
+            if request.url.path.startswith(prefix):
+                return await own_handler(request, exc)
         if wants_problem(request):
             return await api_handler(request, exc)
         if isinstance(exc, login_required):

@@ -29,6 +29,7 @@ MINUTES_PER = {"days": 24 * 60, "hours": 60, "minutes": 1}
 SYSTEM_PREFIX = "system:"
 NAMED_KINDS = frozenset({"account", "person"})
 SOURCE_KINDS = frozenset({"citizen", "hotline"})
+CLIENT_KINDS = frozenset({"open311"})  # open311:3:衢州市民App: an app reporting for citizens, by its name
 
 
 def local_time(value: datetime | None, language: str = "zh") -> str:
@@ -102,6 +103,8 @@ def actor(key: str | None, language: str = "zh", names: Mapping[str, str] | None
         return rest.rsplit(":", 1)[-1]
     if kind in SOURCE_KINDS:  # citizen:135****3508, hotline:12345: who reported, with their number
         return f"{translate(f'actor.{kind}', language)} {rest}"
+    if kind in CLIENT_KINDS:
+        return f"{translate(f'actor.{kind}', language)} {rest.split(':', 1)[-1]}"
     name = key.removeprefix(SYSTEM_PREFIX)
     found = translate(f"actor.{name}", language)
     return found if found != f"actor.{name}" else translate("actor.system", language)

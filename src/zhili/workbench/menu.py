@@ -34,6 +34,7 @@ ASSESSMENT_MODEL = "/admin/assessment"
 AUDIT = "/admin/audit"  # 操作记录: the audit chain, read and verified
 RATINGS = "/assessment/ratings"  # the monthly cross-evaluation (互评)
 WEBHOOKS = "/admin/webhooks"  # where notifications are pushed (DingTalk robots)
+OPEN311 = "/admin/open311"  # the apps that report through Open311, and their keys
 
 LABELS = {
     HOME: "nav.home",
@@ -56,6 +57,7 @@ LABELS = {
     ASSESSMENT_MODEL: "nav.assessment_model",
     RATINGS: "assessment.rate_link",
     WEBHOOKS: "nav.webhooks",
+    OPEN311: "nav.open311",
     AUDIT: "nav.audit",
 }
 
@@ -84,8 +86,8 @@ CENTRE = (
     (HOME, CASES, SUPERVISION, CAMPAIGNS),  # with 更多 for the rest: five places on a phone
 )
 # Administrators keep the country's settings too: the official work calendar, the assessment model, webhooks,
-# and the audit record.
-ADMIN = ((*CENTRE[0], CALENDAR, ASSESSMENT_MODEL, WEBHOOKS, AUDIT), CENTRE[1])
+# the Open311 clients and the audit record.
+ADMIN = ((*CENTRE[0], CALENDAR, ASSESSMENT_MODEL, WEBHOOKS, OPEN311, AUDIT), CENTRE[1])
 VILLAGE = ((HOME, TASKS, REPORT, CASES, GROUPS, INBOX, MAP, ORG), (HOME, TASKS, REPORT, CASES, INBOX))
 FIELD = ((HOME, TASKS, REPORT, CASES, INBOX, GROUPS), (HOME, TASKS, REPORT, CASES, INBOX))
 DEPT_HEAD = (
