@@ -217,7 +217,9 @@ def test_the_level_above_decides_the_lead_from_the_page(api: Any, session: Sessi
 
     case = report_parking(api, session)
     api.login("kc-centre")
-    command(api, case, "accept")
+    case = command(api, command(api, case, "accept"), "dispatch")
+    api.login("kc-traffic")
+    command(api, case, "return", reason="背街小巷不属交警管辖")
     api.login("qz-centre")
     page = api.get(f"/cases/{case['id']}", headers=HTML).text
     assert 'id="decide-lead"' in page
@@ -238,6 +240,31 @@ def test_the_level_above_decides_the_lead_from_the_page(api: Any, session: Sessi
     assert 'data-kind="lead_decided"' in page
     assert "牵头部门：柯城区公安交警大队" in page
     assert "理由：违停由交警牵头" in page
+
+
+def test_decide_the_lead_is_offered_only_while_a_return_has_put_the_lead_in_dispute(api: Any, session: Session) -> None:
+    from tests.cases.test_flow import report_parking  # noqa: PLC0415
+
+    case = report_parking(api, session)
+    api.login("kc-centre")
+    case = command(api, case, "accept")
+    enforcement = unit(session, "enforcement", "330802")
+    decide = f"/api/v1/cases/{case['id']}/decide-lead"
+    api.login("qz-centre")
+    assert 'id="decide-lead"' not in api.get(f"/cases/{case['id']}", headers=HTML).text  # awaits a first dispatch
+    refused = api.send("POST", decide, json={"lead_unit_id": enforcement, "reason": "x"})
+    assert refused.status_code == 409, refused.text
+    api.login("kc-centre")
+    case = command(api, case, "dispatch")
+    api.login("kc-traffic")
+    case = command(api, case, "return", reason="背街小巷不属交警管辖")
+    api.login("qz-centre")
+    assert 'id="decide-lead"' in api.get(f"/cases/{case['id']}", headers=HTML).text  # the dispute is open
+    api.login("kc-centre")
+    assert 'id="decide-lead"' not in api.get(f"/cases/{case['id']}", headers=HTML).text  # the dispatcher dispatches
+    case = command(api, case, "dispatch", lead_unit_id=enforcement)
+    api.login("qz-centre")
+    assert 'id="decide-lead"' not in api.get(f"/cases/{case['id']}", headers=HTML).text  # dispatched again: settled
 
 
 def test_supervise_and_photo_refusals_stay_on_the_page(api: Any, session: Session) -> None:

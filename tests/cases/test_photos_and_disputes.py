@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 from tests.cases.test_flow import command, report_parking, unit
 
+from zhili.cases.disputes import lead_dispute_open
+
 
 def _png() -> bytes:
     """A real 1×1 PNG."""
@@ -181,3 +183,14 @@ def test_unknown_status_filters_are_422(api: Any) -> None:
     api.login("kc-centre")
     assert api.get("/api/v1/cases", params={"status": "lost"}).status_code == 422
     assert api.get("/api/v1/cases", params={"status": "reported"}).status_code == 200
+
+
+def test_a_lead_dispute_is_open_only_after_a_return_not_yet_followed_by_a_dispatch() -> None:
+    reported = ["report", "route"]
+    assert not lead_dispute_open("accepted", [*reported, "accept"])
+    assert lead_dispute_open("accepted", [*reported, "accept", "dispatch", "return", "photo_added", "urge"])
+    assert not lead_dispute_open("dispatched", [*reported, "accept", "dispatch", "return", "dispatch"])
+    escalated = [*reported, "accept", "dispatch", "return", "dispatch", "sign", "escalate"]
+    assert not lead_dispute_open("accepted", escalated)
+    assert lead_dispute_open("accepted", ["accept", "dispatch", "return", "lead_decided", "return"])
+    assert not lead_dispute_open("rejected", ["accept", "dispatch", "return"])

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from zhili.cases import page_names, queries, rating_review
 from zhili.cases.collaboration import FINISHED, REQUESTED, helper_units
+from zhili.cases.disputes import lead_dispute_open
 from zhili.cases.lifecycle import CaseStatus, Party
 from zhili.cases.meetings import TASK_OPEN
 from zhili.cases.models import Case
@@ -157,7 +158,8 @@ def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, la
         pending_extension_reason=case.last_reason if case.pending_extension_hours else None,
         units=units,
         township_code=DivisionCode(detail.place_code).at_most(DivisionLevel.TOWNSHIP).value,
-        lead_candidates=candidates if Party.SUPERVISOR in parties else [],
+        # 裁定牵头部门 only while a dispute is open (the lead unit returned the case), as `decide_lead` insists.
+        lead_candidates=candidates if Party.SUPERVISOR in parties and _in_dispute(detail) else [],
         dispatch_units=candidates if "dispatch" in detail.allowed_commands else [],
         convened_by={m.id: words.actor(names.actors.get(m.convened_by)) for m in detail.meetings},
         map_data=_map_data(session, detail, reply, words),
@@ -169,6 +171,10 @@ def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, la
             detail.status, detail.my_parties, is_admin=actor.is_admin, kinds={e.kind for e in detail.timeline}
         ),
     )
+
+
+def _in_dispute(detail: CaseDetail) -> bool:
+    return lead_dispute_open(detail.status, (e.kind for e in detail.timeline))
 
 
 def _open_work(detail: CaseDetail, actor: Actor) -> dict[str, Any]:
