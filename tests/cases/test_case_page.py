@@ -332,3 +332,29 @@ def test_after_a_return_the_command_room_dispatches_to_another_unit_from_the_pag
     )
     assert sent.status_code == 303, sent.text
     assert api.get(f"/api/v1/cases/{case['id']}").json()["lead_unit"]["id"] == enforcement
+
+
+def test_after_a_return_the_page_names_no_lead_but_the_unit_that_returned_it(api: Any, session: Session) -> None:
+    from tests.cases.test_flow import report_parking  # noqa: PLC0415
+
+    case = report_parking(api, session)
+    api.login("kc-centre")
+    case = command(api, command(api, case, "accept"), "dispatch")
+    api.login("kc-traffic")
+    returned = command(api, case, "return", reason="背街小巷不属交警管辖")
+    assert returned["lead_unit"] is None  # the lifecycle takes the lead away; only the page named it still
+    api.login("kc-centre")
+    photo = api.send("POST", f"/api/v1/cases/{case['id']}/photos", files={"photo": ("p.png", PNG, "image/png")})
+    assert photo.status_code == 201, photo.text  # a line after the return: the turn is still the last one that counts
+    for login in ("kc-traffic", "kc-centre"):
+        api.login(login)
+        page = api.get(f"/cases/{case['id']}", headers=HTML).text
+        assert '<dd id="lead">待重新派单</dd>' in page, login
+        assert '<dt>退回单位</dt><dd id="turned-back-by">柯城区公安交警大队</dd>' in page, login
+    assert 'id="turned-back"' in page  # the dispatcher is asked to dispatch again
+    english = api.get(f"/cases/{case['id']}?lang=en", headers=HTML).text
+    assert '<dd id="lead">Awaiting a new dispatch</dd>' in english
+    dispatched = command(api, api.get(f"/api/v1/cases/{case['id']}").json(), "dispatch")
+    page = api.get(f"/cases/{case['id']}", headers=HTML).text
+    assert f'<dd id="lead">{dispatched["lead_unit"]["name"]}</dd>' in page
+    assert 'id="turned-back-by"' not in page
