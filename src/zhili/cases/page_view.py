@@ -97,6 +97,8 @@ class CasePage:
     # The rating review form (回访复核): a rated case not yet reviewed, for those who supervise it.
     may_review_rating: bool = False
     duplicates: list[Duplicate] = field(default_factory=list)
+    # The case a merged duplicate joined (重复件并案): named instead of the probable duplicates.
+    merged_into: Duplicate | None = None
     # The evidence the matter asks of a reply before the case may close (the reply form says it up front).
     evidence_to_close: tuple[str, ...] = ()
     # Back to the command room by a 退回 or 提级: who turned it back and why, said where it is dispatched again.
@@ -169,7 +171,8 @@ def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, la
         convened_by={m.id: words.actor(names.actors.get(m.convened_by)) for m in detail.meetings},
         map_data=_map_data(session, detail, reply, words),
         photo_ids=[p.id for p in detail.photos],
-        duplicates=_duplicates(session, detail.probable_duplicates),
+        duplicates=[] if detail.duplicate_of_id else _duplicates(session, detail.probable_duplicates),
+        merged_into=next(iter(_duplicates(session, [detail.duplicate_of_id] if detail.duplicate_of_id else [])), None),
         evidence_to_close=tuple(kind.value for kind in definition.evidence_to_close),
         # Everyone reads who turned it back (牵头部门：待重新派单); the dispatcher is asked to dispatch again.
         awaiting_dispatch=turn,
