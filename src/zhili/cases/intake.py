@@ -22,6 +22,18 @@ from zhili.org.geo import LocatorCache
 
 MAX_INTAKE_PHOTOS = 6
 
+# The grid net reports from the field on its phone (渠道 手机, as every grid report of the demo): their own channel.
+FIELD_REPORTERS = frozenset({"grid_worker", "grid_head"})
+
+
+def default_channel(actor: Actor) -> str:
+    """The channel the intake form starts on: a grid worker's or grid head's own (`phone`), else `web`.
+
+    No role marks a 12345 hotline desk (its operators hold centre posts that also file web reports), so
+    热线 stays a choice the operator makes on the form, never a default guessed from the role.
+    """
+    return "phone" if actor.has_any_role(FIELD_REPORTERS) else "web"
+
 
 def check_photos(taken: Sequence[bytes]) -> tuple[list[media.CheckedPhoto], set[str]]:
     """The photos that pass `media.check_photo`, and why the others are refused (`photo_size`, `photo_pixels`, …)."""

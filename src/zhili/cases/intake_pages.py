@@ -54,8 +54,9 @@ def intake_form(
     actor: PageActor,
     matter: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{1,59}$")] = None,
 ) -> Response:
-    """The intake form; choosing a matter shows its attributes."""
-    return _intake_page(request, session, actor, matter=matter, values=None, errors=FormErrors())
+    """The intake form; choosing a matter shows its attributes; the channel starts on the reporter's own."""
+    values: dict[str, object] = {"channel": intake.default_channel(actor)}
+    return _intake_page(request, session, actor, matter=matter, values=values, errors=FormErrors())
 
 
 def _intake_page(
