@@ -10,6 +10,7 @@ from tests.cases.test_flow import PNG, command, unit
 from tests.cases.test_open_items import handled_case, unit_login, verified
 
 from zhili.core.clock import FrozenClock
+from zhili.org.models import Division
 
 HTML = {"accept": "text/html"}
 RAW = re.compile(r"account:\d+|person:\d+|system:clock|\b\d+ (hours|working_days)\b|plate_number|pavement|'car'")
@@ -358,3 +359,27 @@ def test_after_a_return_the_page_names_no_lead_but_the_unit_that_returned_it(api
     page = api.get(f"/cases/{case['id']}", headers=HTML).text
     assert f'<dd id="lead">{dispatched["lead_unit"]["name"]}</dd>' in page
     assert 'id="turned-back-by"' not in page
+
+
+def test_the_place_reads_by_name_from_the_township_down_with_the_coordinates_beside_the_map(
+    api: Any, session: Session
+) -> None:
+    from tests.cases.test_flow import report_parking  # noqa: PLC0415
+
+    case = report_parking(api, session)
+    grid = session.get(Division, case["grid_code"])
+    assert grid is not None
+    village = session.get(Division, grid.parent_code)
+    assert village is not None
+    township = session.get(Division, village.parent_code)
+    assert township is not None
+    assert grid.name.startswith(village.name)  # 县学街社区第1网格: the grid's own part is shown after its village
+    expected = f"{township.name} {village.name} {grid.name.removeprefix(village.name)}"
+    api.login("kc-centre")
+    page = api.get(f"/cases/{case['id']}", headers=HTML).text
+    place = page.split('<dd id="place">', 1)[1].split("</dd>", 1)[0]
+    assert place.startswith(expected)
+    assert f"{case['lon']:.5f}" not in place  # no raw coordinates where the place is read
+    assert f"{case['lon']:.5f}, {case['lat']:.5f}" in page.split('id="coordinates"', 1)[1].split("</p>", 1)[0]
+    row = api.get(f"/cases?q={case['number']}", headers=HTML).text.split(f'data-case="{case["id"]}"', 1)[1]
+    assert f'<td data-label="地点">{expected}</td>' in row.split("</tr>", 1)[0]

@@ -91,6 +91,8 @@ class CasePage:
     dispatch_units: list[UnitRef]
     convened_by: dict[int, str]
     map_data: str
+    # Where, by name: township, village or community, grid (the coordinates go with the map).
+    place: str = ""
     # The township of the place (or the place itself when coarser): the meeting form's attendee.
     township_code: str = ""
     photo_ids: list[int] = field(default_factory=list)
@@ -170,6 +172,7 @@ def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, la
         dispatch_units=candidates if "dispatch" in detail.allowed_commands else [],
         convened_by={m.id: words.actor(names.actors.get(m.convened_by)) for m in detail.meetings},
         map_data=_map_data(session, detail, reply, words),
+        place=page_names.place_paths(session, [detail.place_code])[detail.place_code],
         photo_ids=[p.id for p in detail.photos],
         duplicates=[] if detail.duplicate_of_id else _duplicates(session, detail.probable_duplicates),
         merged_into=next(iter(_duplicates(session, [detail.duplicate_of_id] if detail.duplicate_of_id else [])), None),
