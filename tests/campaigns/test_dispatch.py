@@ -188,6 +188,33 @@ def test_the_dispatching_level_closes_a_campaign_and_its_sweeps_go(api: Any, ses
     assert api.send("POST", f"/api/v1/campaigns/{campaign['id']}/close").status_code == 409
 
 
+def test_a_township_the_county_sent_its_campaign_to_may_not_close_it(api: Any) -> None:
+    fushan = "330802006"
+    api.login("kc-centre")
+    sent = api.send(
+        "POST",
+        "/api/v1/campaigns",
+        json={"template": "heat", "divisions": [fushan], "roles": ["grid_worker"], "mode": "cascade"},
+    )
+    assert sent.status_code == 201, sent.text
+    campaign = sent.json()
+    assert campaign["owner_division"] == "330802"  # the county dispatched it, to one township
+    close, page = f"/api/v1/campaigns/{campaign['id']}/close", f"/campaigns/{campaign['id']}"
+    api.login("fushan")
+    forwarded = api.send("POST", f"/api/v1/campaigns/{campaign['id']}/forwards/{fushan}", json={"instructions": "转发"})
+    assert forwarded.status_code == 200, forwarded.text  # the township forwards what it received
+    assert f'action="{page}/close"' not in api.get(page, headers={"accept": "text/html"}).text
+    assert api.send("POST", close).status_code == 403
+    api.login("kc-traffic-head")  # a department's head over the county: a strip, not the dispatching level
+    assert api.send("POST", close).status_code == 403
+    api.login("kc-centre")
+    assert f'action="{page}/close"' in api.get(page, headers={"accept": "text/html"}).text
+    api.login("qz-centre")  # the level above the dispatching division may close it too
+    closed = api.send("POST", close)
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["status"] == "closed"
+
+
 def test_campaigns_are_listed_to_those_whose_blocks_they_reach(api: Any) -> None:
     api.login("ly-centre")
     campaign = dispatch(api, roles=["team_leader"]).json()

@@ -10,6 +10,7 @@ from tests.cases.test_flow import PNG, command, unit
 from tests.cases.test_open_items import handled_case, unit_login, verified
 
 from zhili.core.clock import FrozenClock
+from zhili.org.models import Division
 
 HTML = {"accept": "text/html"}
 RAW = re.compile(r"account:\d+|person:\d+|system:clock|\b\d+ (hours|working_days)\b|plate_number|pavement|'car'")
@@ -217,7 +218,9 @@ def test_the_level_above_decides_the_lead_from_the_page(api: Any, session: Sessi
 
     case = report_parking(api, session)
     api.login("kc-centre")
-    command(api, case, "accept")
+    case = command(api, command(api, case, "accept"), "dispatch")
+    api.login("kc-traffic")
+    command(api, case, "return", reason="背街小巷不属交警管辖")
     api.login("qz-centre")
     page = api.get(f"/cases/{case['id']}", headers=HTML).text
     assert 'id="decide-lead"' in page
@@ -238,6 +241,31 @@ def test_the_level_above_decides_the_lead_from_the_page(api: Any, session: Sessi
     assert 'data-kind="lead_decided"' in page
     assert "牵头部门：柯城区公安交警大队" in page
     assert "理由：违停由交警牵头" in page
+
+
+def test_decide_the_lead_is_offered_only_while_a_return_has_put_the_lead_in_dispute(api: Any, session: Session) -> None:
+    from tests.cases.test_flow import report_parking  # noqa: PLC0415
+
+    case = report_parking(api, session)
+    api.login("kc-centre")
+    case = command(api, case, "accept")
+    enforcement = unit(session, "enforcement", "330802")
+    decide = f"/api/v1/cases/{case['id']}/decide-lead"
+    api.login("qz-centre")
+    assert 'id="decide-lead"' not in api.get(f"/cases/{case['id']}", headers=HTML).text  # awaits a first dispatch
+    refused = api.send("POST", decide, json={"lead_unit_id": enforcement, "reason": "x"})
+    assert refused.status_code == 409, refused.text
+    api.login("kc-centre")
+    case = command(api, case, "dispatch")
+    api.login("kc-traffic")
+    case = command(api, case, "return", reason="背街小巷不属交警管辖")
+    api.login("qz-centre")
+    assert 'id="decide-lead"' in api.get(f"/cases/{case['id']}", headers=HTML).text  # the dispute is open
+    api.login("kc-centre")
+    assert 'id="decide-lead"' not in api.get(f"/cases/{case['id']}", headers=HTML).text  # the dispatcher dispatches
+    case = command(api, case, "dispatch", lead_unit_id=enforcement)
+    api.login("qz-centre")
+    assert 'id="decide-lead"' not in api.get(f"/cases/{case['id']}", headers=HTML).text  # dispatched again: settled
 
 
 def test_supervise_and_photo_refusals_stay_on_the_page(api: Any, session: Session) -> None:
@@ -305,3 +333,53 @@ def test_after_a_return_the_command_room_dispatches_to_another_unit_from_the_pag
     )
     assert sent.status_code == 303, sent.text
     assert api.get(f"/api/v1/cases/{case['id']}").json()["lead_unit"]["id"] == enforcement
+
+
+def test_after_a_return_the_page_names_no_lead_but_the_unit_that_returned_it(api: Any, session: Session) -> None:
+    from tests.cases.test_flow import report_parking  # noqa: PLC0415
+
+    case = report_parking(api, session)
+    api.login("kc-centre")
+    case = command(api, command(api, case, "accept"), "dispatch")
+    api.login("kc-traffic")
+    returned = command(api, case, "return", reason="背街小巷不属交警管辖")
+    assert returned["lead_unit"] is None  # the lifecycle takes the lead away; only the page named it still
+    api.login("kc-centre")
+    photo = api.send("POST", f"/api/v1/cases/{case['id']}/photos", files={"photo": ("p.png", PNG, "image/png")})
+    assert photo.status_code == 201, photo.text  # a line after the return: the turn is still the last one that counts
+    for login in ("kc-traffic", "kc-centre"):
+        api.login(login)
+        page = api.get(f"/cases/{case['id']}", headers=HTML).text
+        assert '<dd id="lead">待重新派单</dd>' in page, login
+        assert '<dt>退回单位</dt><dd id="turned-back-by">柯城区公安交警大队</dd>' in page, login
+    assert 'id="turned-back"' in page  # the dispatcher is asked to dispatch again
+    english = api.get(f"/cases/{case['id']}?lang=en", headers=HTML).text
+    assert '<dd id="lead">Awaiting a new dispatch</dd>' in english
+    dispatched = command(api, api.get(f"/api/v1/cases/{case['id']}").json(), "dispatch")
+    page = api.get(f"/cases/{case['id']}", headers=HTML).text
+    assert f'<dd id="lead">{dispatched["lead_unit"]["name"]}</dd>' in page
+    assert 'id="turned-back-by"' not in page
+
+
+def test_the_place_reads_by_name_from_the_township_down_with_the_coordinates_beside_the_map(
+    api: Any, session: Session
+) -> None:
+    from tests.cases.test_flow import report_parking  # noqa: PLC0415
+
+    case = report_parking(api, session)
+    grid = session.get(Division, case["grid_code"])
+    assert grid is not None
+    village = session.get(Division, grid.parent_code)
+    assert village is not None
+    township = session.get(Division, village.parent_code)
+    assert township is not None
+    assert grid.name.startswith(village.name)  # 县学街社区第1网格: the grid's own part is shown after its village
+    expected = f"{township.name} {village.name} {grid.name.removeprefix(village.name)}"
+    api.login("kc-centre")
+    page = api.get(f"/cases/{case['id']}", headers=HTML).text
+    place = page.split('<dd id="place">', 1)[1].split("</dd>", 1)[0]
+    assert place.startswith(expected)
+    assert f"{case['lon']:.5f}" not in place  # no raw coordinates where the place is read
+    assert f"{case['lon']:.5f}, {case['lat']:.5f}" in page.split('id="coordinates"', 1)[1].split("</p>", 1)[0]
+    row = api.get(f"/cases?q={case['number']}", headers=HTML).text.split(f'data-case="{case["id"]}"', 1)[1]
+    assert f'<td data-label="地点">{expected}</td>' in row.split("</tr>", 1)[0]

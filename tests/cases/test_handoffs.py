@@ -7,6 +7,7 @@ have, computed independently from the organisation's posts.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from zhili.cases.lifecycle import CommandKind
 from zhili.cases.models import Case
 from zhili.core.local_time import local_short
 from zhili.notify.models import InboxItem, Notification
+from zhili.notify.titles import localized_title
 from zhili.org.models import Position
 
 
@@ -324,3 +326,33 @@ def test_each_owner_of_a_meetings_tasks_is_told_its_own_deadline(api: Any, sessi
         assert reached[note.id] <= staff  # the other owner's staff are told of their own task only
         assert local_short(due[owner]) in note.body, note.body
         assert local_short(due[other]) not in note.body
+
+
+def test_every_turns_title_has_a_message_key_saying_the_same_in_chinese() -> None:
+    words = {"matter": "城区机动车违停治理", "matter_en": "Illegal parking in the city", "place": "府山街道县学街社区"}
+    for kind, turn in handoffs.TURNS.items():
+        if not turn.zh:
+            continue
+        key = handoffs.title_key(kind)
+        told = f"{turn.zh}：{words['matter']} · {words['place']}"  # what `_Words.told` sends every channel
+        assert localized_title("stored", key, json.dumps(words), "zh") == told, kind
+        english = localized_title("stored", key, json.dumps(words), "en")
+        assert english.endswith(": Illegal parking in the city · 府山街道县学街社区"), kind
+        assert not any("\u4e00" <= ch <= "\u9fff" for ch in english.split(":", 1)[0]), kind
+
+
+def test_the_english_inbox_shows_a_hand_off_title_in_english(api: Any, session: Session) -> None:
+    case = report_parking(api, session)
+    api.login("kc-centre")
+    command(api, command(api, case, "accept"), "dispatch")
+    stored = session.scalars(select(Notification).where(Notification.key.startswith(f"case:{case['id']}:"))).all()
+    title = next(n.title for n in stored if n.topic == "case.dispatch")
+    assert title.startswith("新派单待签收：城区机动车违停治理 · ")
+    api.login("kc-traffic")
+    english = api.get("/inbox?lang=en", headers={"accept": "text/html"}).text
+    assert "New case to sign for: Illegal parking in the city · " in english
+    assert title not in english
+    chinese = api.get("/inbox?lang=zh", headers={"accept": "text/html"}).text
+    assert title in chinese
+    items = api.get("/api/v1/inbox", params={"limit": 200}).json()["items"]
+    assert title in {i["title"] for i in items}  # the API keeps the stored (Chinese) title

@@ -43,6 +43,19 @@ def test_a_refused_report_speaks_english_on_the_english_page(api: Any, session: 
     assert 'data-field="attr.vehicle_type">Choose from the list' in response.text
 
 
+def test_the_channel_starts_on_the_grid_workers_own_and_on_the_web_for_a_desk(api: Any) -> None:
+    def chosen(login: str) -> list[str]:
+        api.login(login)
+        page = api.get("/cases/new?matter=illegal_parking", headers=HTML).text
+        select = page.split('<select name="channel">', 1)[1].split("</select>", 1)[0]
+        return re.findall(r'<option value="(\w+)" selected>', select)
+
+    assert chosen("gridworker") == ["phone"]  # 手机: the channel of every grid report
+    assert chosen("gridhead") == ["phone"]
+    assert chosen("kc-centre") == ["web"]  # no role marks a 12345 desk: 热线 is chosen by hand
+    assert chosen("kc-traffic") == ["web"]
+
+
 def test_a_channel_not_on_the_list_is_named_beside_the_channel(api: Any, session: Session) -> None:
     api.login("gridworker")
     data = {**_form(api, session), "channel": "app"}

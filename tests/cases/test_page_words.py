@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from zhili.cases.page_names import Names
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from zhili.cases.page_names import Names, place_paths
 from zhili.cases.page_words import Words
+from zhili.org.models import Division
 
 NO_NAMES = Names(units={}, divisions={}, posts={}, actors={})
 EVIDENCE = [{"kind": "photo", "ref": "photo:1"}, {"kind": "gps", "ref": "118.87120,28.93610"}]
@@ -33,3 +37,19 @@ def test_english_details_are_joined_the_same_way() -> None:
 def test_help_asked_of_two_units_at_one_stage_names_the_stage_once() -> None:
     details = {"stages": ["evidence_check", "evidence_check", "investigation"]}
     assert Words("zh").event(details, NO_NAMES, {}) == "协同环节：证据核实、案件调查"
+
+
+def test_a_place_path_names_the_community_not_its_committee_and_says_each_name_once(session: Session) -> None:
+    township = session.scalars(select(Division).where(Division.level == "township").order_by(Division.code)).first()
+    assert township is not None
+    village_code = f"{township.code}901"
+    grid_code = f"{village_code}903"
+    test = {"is_synthetic": True, "source": "test"}
+    session.add(Division(code=village_code, name="丹桂社区居委会", level="village", parent_code=township.code, **test))
+    session.add(Division(code=grid_code, name="丹桂社区第3网格", level="grid", parent_code=village_code, **test))
+    session.flush()
+    paths = place_paths(session, [grid_code, village_code, township.code, "3308"])
+    assert paths[grid_code] == f"{township.name} 丹桂社区 第3网格"
+    assert paths[village_code] == f"{township.name} 丹桂社区"
+    assert paths[township.code] == township.name
+    assert paths["3308"] == "衢州市"

@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 from tests.cases.test_flow import command, report_parking, unit
 
+from zhili.cases.disputes import lead_dispute_open
+
 
 def _png() -> bytes:
     """A real 1×1 PNG."""
@@ -72,6 +74,34 @@ def test_a_duplicate_is_merged_into_the_first_report(api: Any, session: Session)
     assert body["timeline"][-1]["details"]["reason"] == f"重复上报，已并入 {first['number']}"
     page = api.get(f"/cases/{second['id']}", headers={"accept": "text/html"}).text
     assert "duplicate of" not in page
+
+
+def test_a_merged_duplicate_offers_no_command_group_nor_photo_and_refuses_both(api: Any, session: Session) -> None:
+    first = report_parking(api, session)
+    second = report_parking(api, session)
+    api.login("kc-centre")
+    page = api.get(f"/cases/{second['id']}", headers={"accept": "text/html"}).text
+    assert 'id="open-group-link"' in page  # before the merge, both are offered
+    assert 'id="add-photo"' in page
+    merged = api.send("POST", f"/api/v1/cases/{second['id']}/merge", json={"into_case_id": first["id"]})
+    assert merged.status_code == 200, merged.text
+    page = api.get(f"/cases/{second['id']}", headers={"accept": "text/html"}).text
+    assert 'id="open-group-link"' not in page
+    assert 'id="add-photo"' not in page
+    assert 'id="duplicates"' not in page
+    notice = page.split('id="merged-into"', 1)[1].split("</p>", 1)[0]
+    assert f'<a href="/cases/{first["id"]}" translate="no">{first["number"]}</a>' in notice
+    assert 'data-command="archive"' in page  # what the lifecycle still allows stays
+    photo = api.send("POST", f"/api/v1/cases/{second['id']}/photos", files={"photo": ("p.png", _png(), "image/png")})
+    assert photo.status_code == 409, photo.text
+    group = {"title": "违停处置指挥组", "area": "330802006", "case_id": second["id"]}
+    refused = api.send("POST", "/api/v1/groups", json=group)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["field"] == "case"
+    form = api.get(f"/groups/new?case={second['id']}", headers={"accept": "text/html"}).text
+    assert "已作为重复件并入其他办件" in form
+    opened = api.send("POST", "/api/v1/groups", json={**group, "case_id": first["id"]})
+    assert opened.status_code == 201, opened.text  # the case it joined opens a group
 
 
 def test_a_dispute_over_the_lead_is_decided_by_the_level_above(api: Any, session: Session) -> None:
@@ -181,3 +211,14 @@ def test_unknown_status_filters_are_422(api: Any) -> None:
     api.login("kc-centre")
     assert api.get("/api/v1/cases", params={"status": "lost"}).status_code == 422
     assert api.get("/api/v1/cases", params={"status": "reported"}).status_code == 200
+
+
+def test_a_lead_dispute_is_open_only_after_a_return_not_yet_followed_by_a_dispatch() -> None:
+    reported = ["report", "route"]
+    assert not lead_dispute_open("accepted", [*reported, "accept"])
+    assert lead_dispute_open("accepted", [*reported, "accept", "dispatch", "return", "photo_added", "urge"])
+    assert not lead_dispute_open("dispatched", [*reported, "accept", "dispatch", "return", "dispatch"])
+    escalated = [*reported, "accept", "dispatch", "return", "dispatch", "sign", "escalate"]
+    assert not lead_dispute_open("accepted", escalated)
+    assert lead_dispute_open("accepted", ["accept", "dispatch", "return", "lead_decided", "return"])
+    assert not lead_dispute_open("rejected", ["accept", "dispatch", "return"])

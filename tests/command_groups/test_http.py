@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -210,6 +212,38 @@ def test_a_member_posts_a_photo_that_only_those_who_see_the_group_fetch(
     assert api.get(f"/groups/{group_id}/photos/{line['photo_id']}").status_code == 200
     api.login("ly-centre")
     assert api.get(photo).status_code == 404
+
+
+def test_a_refused_post_keeps_its_photo_and_sends_it_with_the_form_again(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    group_id = open_fushan_group(session, clock)
+    api.login("gridworker")
+    url = f"/groups/{group_id}/posts"
+    refused = api.send("POST", url, data={"body": "长" * 2001}, files={"photo": ("p.png", PNG, "image/png")})
+    assert refused.status_code == 422
+    kept = refused.text.split('id="post-form"', 1)[1].split("</form>", 1)[0]
+    assert "内容不超过2000字" in kept
+    assert 'id="kept-photos"' in kept
+    assert '<img src="data:image/jpeg;base64,' in kept
+    parts = re.findall(r'<input type="hidden" name="kept_photo\.0" value="([^"]+)">', kept)
+    assert base64.b64decode("".join(parts)) == PNG
+    before = api.get(f"/api/v1/groups/{group_id}/timeline").json()[-1]["id"]
+    sent = api.send(
+        "POST", url, data={"body": "积水现场", "kept_photo.0": parts}, follow_redirects=False
+    )  # the page sends the kept photo back with the corrected text: no file chosen again
+    assert sent.status_code == 303, sent.text
+    line = api.get(f"/api/v1/groups/{group_id}/timeline?after={before}").json()[0]
+    assert line["body"] == "积水现场"
+    assert api.get(f"/api/v1/groups/{group_id}/photos/{line['photo_id']}").content == PNG
+    removed = api.send(
+        "POST", url, data={"body": "已清理", "kept_photo.0": parts, "kept_photo_removed": "0"}, follow_redirects=False
+    )
+    assert removed.status_code == 303
+    assert api.get(f"/api/v1/groups/{group_id}/timeline?after={line['id']}").json()[0]["photo_id"] is None
+    tampered = api.send("POST", url, data={"body": "x", "kept_photo.0": "bm90IGEgcGhvdG8="})
+    assert tampered.status_code == 422  # a kept photo is checked again like any upload
+    assert "照片须为JPEG、PNG或WebP格式" in tampered.text.split('id="post-form"', 1)[1]
 
 
 def test_a_refused_form_shows_only_people_the_opener_sees_and_bad_ids_are_no_500(api: Api, session: Session) -> None:

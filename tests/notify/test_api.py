@@ -168,7 +168,7 @@ def test_webhooks_are_kept_by_administrators_and_the_secret_never_comes_back(api
     hook = created.json()
     assert "secret" not in hook
     assert hook["has_secret"] is True
-    assert hook["url"] == "https://oapi.dingtalk.com/robot/send?access_token=%2A%2A%2A"
+    assert hook["url"] == "https://oapi.dingtalk.com/robot/send?access_token=…"  # a short token: wholly hidden
     again = api.send("POST", "/api/v1/notify/webhooks", json=body, headers={"Idempotency-Key": "hook-1"})
     assert again.json() == hook
     assert again.headers["Idempotent-Replayed"] == "true"

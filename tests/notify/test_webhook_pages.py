@@ -50,6 +50,11 @@ def test_an_administrator_adds_a_dingtalk_robot_from_the_page_once(api: Api, ses
     assert session.scalar(select(func.count()).where(WebhookEndpoint.name == "柯城区指挥群机器人")) == 1
     listed = api.get("/admin/webhooks", headers=HTML).text
     assert "abc123secret" not in listed  # the robot's token is a credential
+    assert "https://oapi.dingtalk.com/robot/send?access_token=…cret" in listed  # known by its last four
+    for page in (f"/admin/webhooks/{found.id}", "/admin/deliveries", "/admin/audit"):
+        shown = api.get(page, headers=HTML).text
+        assert "abc123secret" not in shown, page
+        assert "access_token=…cret" in shown, page
     assert "SECabc" not in listed
     assert "一件事（全部）、掌上指挥（全部）" in listed
 

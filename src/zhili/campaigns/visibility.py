@@ -82,6 +82,14 @@ def opens_division(actor: Actor, division_code: str) -> bool:
     return actor.scope.reaches_place(division_code)
 
 
+def manages_territory(actor: Actor, division_code: str) -> bool:
+    """True when a territorial managing post of the actor (a centre, a command room) holds this division.
+
+    A department head's grant is a strip: it manages its department's people, not the block's campaigns.
+    """
+    return any(g.department_id is None and g.reaches_place(division_code) for g in actor.write_scope.grants)
+
+
 def require_division(actor: Actor, division_code: str) -> None:
     """404 for a division the actor may not open (dispatching to it, forwarding from it)."""
     actor.scope.require_place(division_code, what="division")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhili.cases import lifecycle
+from zhili.cases.models import CaseEvent
 from zhili.cases.parties import parties_for
 from zhili.cases.queries import probable_duplicates
 from zhili.cases.service import apply_command, check_lead_unit, load_visible
@@ -35,6 +39,22 @@ def merge_duplicate(session: Session, *, case_id: int, into_id: int, actor: Acto
     return case
 
 
+# The timeline lines that give a case its lead or take it away: the latest says whether a dispute is open.
+LEAD_EVENTS = ("dispatch", "lead_decided", "return", "escalate")
+
+
+def lead_dispute_open(status: str, kinds: Iterable[str]) -> bool:
+    """Whether the lead is in dispute: the case awaits dispatch because the unit it was dispatched to returned it.
+
+    `kinds` are the timeline's event kinds in order. A case never dispatched, dispatched again since the
+    return, or escalated (handed to the level above, which then dispatches it) is not in dispute.
+    """
+    if status != lifecycle.CaseStatus.ACCEPTED:
+        return False
+    last = next((kind for kind in reversed(list(kinds)) if kind in LEAD_EVENTS), None)
+    return last == "return"
+
+
 def decide_lead(
     session: Session, *, case_id: int, lead_unit_id: int, reason: str, actor: Actor, clock: Clock
 ) -> StoredCase:
@@ -45,6 +65,16 @@ def decide_lead(
     check_lead_unit(session, case, lead_unit_id)
     if case.status != lifecycle.CaseStatus.ACCEPTED:
         raise ConflictError(f"a lead is decided while the case awaits dispatch, not while it is {case.status}")
+    kinds = session.scalars(
+        select(CaseEvent.kind)
+        .where(CaseEvent.case_id == case.id, CaseEvent.kind.in_(LEAD_EVENTS))
+        .order_by(CaseEvent.seq.desc())
+        .limit(1)
+    ).all()
+    if not lead_dispute_open(case.status, kinds):
+        raise ConflictError(
+            f"case {case.number} has no dispute over its lead: the level above decides after the lead unit returned it"
+        )
     # The decision is binding: it dispatches on behalf of the command room and is recorded as such.
     command = lifecycle.Dispatch(parties=frozenset({lifecycle.Party.DISPATCHER}), lead_unit_id=lead_unit_id)
     case = apply_command(

@@ -41,7 +41,7 @@ from zhili.org.models import Division, Person, Position
 from zhili.org.routing import CENTRE_ROLES, centre_posts
 
 DESCRIPTION_IN_NOTICE = 60
-__all__ = ["CENTRE_ROLES", "NOBODY", "TURNS", "Line", "Next", "Turn", "tell", "tell_each", "turn_for"]
+__all__ = ["CENTRE_ROLES", "NOBODY", "TURNS", "Line", "Next", "Turn", "tell", "tell_each", "title_key", "turn_for"]
 
 
 class Next(StrEnum):
@@ -165,6 +165,9 @@ def tell_each(session: Session, case: StoredCase, lines: Sequence[Line], *, acto
                 key=f"case:{case.id}:event:{line.seq}{part}",
                 link=f"/cases/{case.id}#{turn.anchor}",
                 subject=f"case:{case.id}",
+                # The inbox shows the title in the reader's language (`notify.titles`); the other channels `title`.
+                title_key=title_key(line.kind),
+                title_params=words.title_params(),
             )
             letters.append(Letter(notice, people, contacts))
     notify_each(session, letters, clock=FrozenClock(at))
@@ -273,17 +276,27 @@ def _units_named(facts: dict[str, Any]) -> list[int]:
     return [int(unit) for unit in named if isinstance(unit, int)]
 
 
+def title_key(kind: str) -> str:
+    """The message key of a hand-off's title: `["<turn>：{matter} · {place}", "<turn>: {matter_en} · {place}"]`."""
+    return f"handoff.{kind}"
+
+
 @dataclass(frozen=True)
 class _Words:
-    """What every notice about a case says: its matter's name and its place's."""
+    """What every notice about a case says: its matter's name (Chinese and English) and its place's."""
 
     matter: str
     place: str
+    matter_en: str = ""
 
     @classmethod
     def of(cls, session: Session, case: StoredCase) -> _Words:
         definition = matters.definition_by_version_id(session, case.matter_version_id, content_hash=case.matter_hash)
-        return cls(definition.name_zh, place_name(session, case.place_code))
+        return cls(definition.name_zh, place_name(session, case.place_code), definition.name_en or definition.name_zh)
+
+    def title_params(self) -> dict[str, str]:
+        """The parameters of a hand-off title's message key."""
+        return {"matter": self.matter, "matter_en": self.matter_en, "place": self.place}
 
     def told(
         self, session: Session, case: StoredCase, turn: Turn, facts: dict[str, Any], *, actor: Actor, at: datetime

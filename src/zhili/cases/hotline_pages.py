@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from zhili.cases import queries
+from zhili.cases import page_names, queries
 from zhili.cases.queue import OPEN_STATUSES, CaseFilter, normalised_phone
 from zhili.cases.schemas import PHONE
 from zhili.core.auth import PageActor
@@ -63,6 +63,7 @@ def hotline_desk(
         "caller": caller if found is not None else None,
         "errors": errors,
         "cases": found.items if found is not None else [],
+        "places": page_names.place_paths(session, [case.place_code for case in found.items]) if found else {},
         "more": found is not None and found.next_cursor is not None,
         "open": sum(1 for case in found.items if case.status in OPEN_STATUSES) if found is not None else 0,
         "name": name,

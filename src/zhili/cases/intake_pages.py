@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import io
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
-from PIL import Image
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -23,6 +18,7 @@ from zhili.core import media
 from zhili.core.auth import Actor, PageActor
 from zhili.core.errors import InvalidInputError
 from zhili.core.http import ClockDep, DbSession, rolled_back, run_in_read_session, run_in_write_session
+from zhili.core.kept_photos import KeptPhoto, is_photo_input, photos_kept
 from zhili.matters import queries as matters
 from zhili.org import map_view
 from zhili.org.geo import request_locators
@@ -57,13 +53,14 @@ def intake_form(
     reporter_name: Annotated[str | None, Query(max_length=60)] = None,
     reporter_phone: Annotated[str | None, Query(max_length=30)] = None,
 ) -> Response:
-    """The intake form; choosing a matter shows its attributes.
+    """The intake form; choosing a matter shows its attributes; the channel starts on the reporter's own.
 
     The channel and the caller may be given (the 12345 desk's 登记新来电工单 link): they fill the form,
     and choosing a matter keeps them.
     """
     given = {"channel": channel, "reporter_name": reporter_name, "reporter_phone": reporter_phone}
-    values: dict[str, object] = {name: value for name, value in given.items() if value}
+    values: dict[str, object] = {"channel": intake.default_channel(actor)}
+    values.update({name: value for name, value in given.items() if value})
     return _intake_page(request, session, actor, matter=matter, values=values, errors=FormErrors())
 
 
@@ -105,7 +102,7 @@ async def submit_intake(request: Request, actor: PageActor, clock: ClockDep) -> 
     form = await request.form()
     uploads = [u for u in form.getlist("photo") if isinstance(u, UploadFile) and u.filename]
     # The photos a refused form kept (sent back as it showed them, less those removed), then the new ones.
-    taken = _photos_kept(form)
+    taken = photos_kept(form, limit=intake.MAX_INTAKE_PHOTOS + 1)
     taken += [await media.read_upload(u) for u in uploads[: max(0, intake.MAX_INTAKE_PHOTOS + 1 - len(taken))]]
     language = renderer(request).language(request)
     ready, errors = await run_in_threadpool(_photo_errors, taken, language)
@@ -141,7 +138,7 @@ async def submit_intake(request: Request, actor: PageActor, clock: ClockDep) -> 
         for name, messages in refused.by_field.items():
             errors.by_field.setdefault(name, []).extend(messages)
         errors.general.extend(refused.general)
-    values: dict[str, object] = {key: _kept(form, key) for key in form if not _is_photo_input(key)}
+    values: dict[str, object] = {key: _kept(form, key) for key in form if not is_photo_input(key)}
     matter = str(form.get("matter") or "") or None
     # The photos that passed are shown again and sent with the form once more: a refusal loses no photo taken.
     kept = await run_in_threadpool(lambda: [KeptPhoto.of(photo) for photo in ready[: intake.MAX_INTAKE_PHOTOS]])
@@ -151,53 +148,6 @@ async def submit_intake(request: Request, actor: PageActor, clock: ClockDep) -> 
             request, session, actor, matter=matter, values=values, errors=errors, status_code=422, kept_photos=kept
         ),
     )
-
-
-KEPT_PHOTO = "kept_photo."  # a kept photo's hidden inputs: kept_photo.<n>, its base64 in parts
-KEPT_REMOVED = "kept_photo_removed"  # the <n> of each kept photo the reporter removed
-# A form field's part is at most 1 MiB (Starlette's limit): a photo's base64 is sent in parts below it.
-_PART = 768 * 1024
-_THUMBNAIL = (320, 320)
-
-
-@dataclass(frozen=True, slots=True)
-class KeptPhoto:
-    """A photo of a refused form, to show (a small preview) and to send again (its base64, in parts)."""
-
-    parts: list[str]
-    preview: str  # a data: URL of a JPEG preview
-
-    @classmethod
-    def of(cls, photo: media.CheckedPhoto) -> KeptPhoto:
-        """The photo's parts and its preview (decoded once more: run it in the thread pool)."""
-        encoded = base64.b64encode(photo.data).decode("ascii")
-        parts = [encoded[i : i + _PART] for i in range(0, len(encoded), _PART)]
-        with Image.open(io.BytesIO(photo.data)) as image:
-            image.thumbnail(_THUMBNAIL)
-            small = io.BytesIO()
-            image.convert("RGB").save(small, format="JPEG", quality=70)
-        return cls(parts, "data:image/jpeg;base64," + base64.b64encode(small.getvalue()).decode("ascii"))
-
-
-def _is_photo_input(key: str) -> bool:
-    return key in {"photo", KEPT_REMOVED} or key.startswith(KEPT_PHOTO)
-
-
-def _photos_kept(form: FormData) -> list[bytes]:
-    """The photos a refused form sent back, in their order, less those removed (checked again like any upload)."""
-    removed = {v for v in form.getlist(KEPT_REMOVED) if isinstance(v, str)}
-    numbers = sorted(
-        {key.removeprefix(KEPT_PHOTO) for key in form if key.startswith(KEPT_PHOTO)} - removed,
-        key=lambda n: (len(n), n),
-    )
-    kept: list[bytes] = []
-    for number in numbers[: intake.MAX_INTAKE_PHOTOS + 1]:
-        encoded = "".join(v for v in form.getlist(KEPT_PHOTO + number) if isinstance(v, str))
-        try:
-            kept.append(base64.b64decode(encoded, validate=True))
-        except (binascii.Error, ValueError):
-            kept.append(b"")  # not a photo: refused by the photo check, beside the photo input
-    return kept
 
 
 def _kept(form: FormData, key: str) -> object:

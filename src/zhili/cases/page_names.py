@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from zhili.core.auth import Actor
 from zhili.org import visibility as org_visibility
+from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.models import Department, Division, Person, Position
 
 # Accounts belong to `access`, which cases may not import; the two columns needed are named here.
@@ -120,6 +121,41 @@ def division_names(session: Session, codes: Iterable[str]) -> dict[str, str]:
         return {}
     rows = session.execute(select(Division.code, Division.name).where(Division.code.in_(wanted)))
     return dict(rows.all())
+
+
+def place_paths(session: Session, codes: Iterable[str]) -> dict[str, str]:
+    """Each place by name from its township down: 府山街道 县学街社区 第1网格 (a county or city place: its own name).
+
+    A village is named as a place, not by its committee (丹桂社区居委会 → 丹桂社区), and a name that repeats
+    its parent's (县学街社区第1网格 under 县学街社区) is shortened to its own part. One query.
+    """
+    lineages = {code: _township_down(code) for code in set(codes)}
+    names = division_names(session, {c for lineage in lineages.values() for c in lineage})
+    paths: dict[str, str] = {}
+    for code, lineage in lineages.items():
+        parts, parent = [], ""
+        for name in (_place_word(names[c]) for c in lineage if c in names):
+            parts.append(name.removeprefix(parent) if parent and name != parent else name)
+            parent = name
+        paths[code] = " ".join(parts) or code
+    return paths
+
+
+# A village's official name may be its committee's (丹桂社区居委会): the place is the community, 丹桂社区.
+_COMMITTEES = ("居民委员会", "村民委员会", "居委会", "村委会", "委员会")
+
+
+def _place_word(name: str) -> str:
+    stem = next((name.removesuffix(suffix) for suffix in _COMMITTEES if name.endswith(suffix)), name)
+    return stem or name
+
+
+def _township_down(code: str) -> list[str]:
+    """The codes from the place's township down to the place (the place alone when coarser than a township)."""
+    place = DivisionCode.parse(code)
+    if place is None:
+        return [code]
+    return [c.value for c in place.lineage if c.has_level(DivisionLevel.TOWNSHIP)] or [code]
 
 
 def post_holders(session: Session, ids: Iterable[int], actor: Actor) -> dict[int, str]:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from zhili.cases import page_names, queries, rating_review
 from zhili.cases.collaboration import FINISHED, REQUESTED, helper_units
+from zhili.cases.disputes import LEAD_EVENTS, lead_dispute_open
 from zhili.cases.lifecycle import CaseStatus, Party
 from zhili.cases.meetings import TASK_OPEN
 from zhili.cases.models import Case
@@ -90,16 +91,22 @@ class CasePage:
     dispatch_units: list[UnitRef]
     convened_by: dict[int, str]
     map_data: str
+    # Where, by name: township, village or community, grid (the coordinates go with the map).
+    place: str = ""
     # The township of the place (or the place itself when coarser): the meeting form's attendee.
     township_code: str = ""
     photo_ids: list[int] = field(default_factory=list)
     # The rating review form (回访复核): a rated case not yet reviewed, for those who supervise it.
     may_review_rating: bool = False
     duplicates: list[Duplicate] = field(default_factory=list)
+    # The case a merged duplicate joined (重复件并案): named instead of the probable duplicates.
+    merged_into: Duplicate | None = None
     # The evidence the matter asks of a reply before the case may close (the reply form says it up front).
     evidence_to_close: tuple[str, ...] = ()
     # Back to the command room by a 退回 or 提级: who turned it back and why, said where it is dispatched again.
     turned_back: TurnedBack | None = None
+    # The same turn for every viewer: the case has no lead until dispatched again (the page says so).
+    awaiting_dispatch: TurnedBack | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,10 +119,12 @@ class TurnedBack:
     reason: str
 
 
-def _turned_back(detail: CaseDetail, names: Names) -> TurnedBack | None:
-    """The last 退回 or 提级, when the case waits to be dispatched again."""
-    last = detail.timeline[-1] if detail.timeline else None
-    if "dispatch" not in detail.allowed_commands or last is None or last.kind not in {"return", "escalate"}:
+def _last_turn(detail: CaseDetail, names: Names) -> TurnedBack | None:
+    """The 退回 or 提级 that left the case without a lead, while it waits to be dispatched again."""
+    if detail.status != CaseStatus.ACCEPTED or detail.lead_unit is not None:
+        return None
+    last = next((e for e in reversed(detail.timeline) if e.kind in LEAD_EVENTS), None)
+    if last is None or last.kind not in {"return", "escalate"}:
         return None
     unit_id = last.details.get("from_lead_unit_id")
     unit = names.units.get(unit_id, "") if isinstance(unit_id, int) else ""
@@ -136,6 +145,7 @@ def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, la
     units = helper_units(session, definition, detail.handling_division)
     candidates = _lead_candidates(session, detail, definition.lead_kind, units)
     timeline = _timeline(detail, words, names)
+    turn = _last_turn(detail, names)
     # A report by a logged-in person names no reporter on the row: the report's actor is the reporter.
     reported_by = next((e.actor for e in timeline if e.kind == "report"), None)
     return CasePage(
@@ -157,18 +167,27 @@ def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, la
         pending_extension_reason=case.last_reason if case.pending_extension_hours else None,
         units=units,
         township_code=DivisionCode(detail.place_code).at_most(DivisionLevel.TOWNSHIP).value,
-        lead_candidates=candidates if Party.SUPERVISOR in parties else [],
+        # 裁定牵头部门 only while a dispute is open (the lead unit returned the case), as `decide_lead` insists.
+        lead_candidates=candidates if Party.SUPERVISOR in parties and _in_dispute(detail) else [],
         dispatch_units=candidates if "dispatch" in detail.allowed_commands else [],
         convened_by={m.id: words.actor(names.actors.get(m.convened_by)) for m in detail.meetings},
         map_data=_map_data(session, detail, reply, words),
+        place=page_names.place_paths(session, [detail.place_code])[detail.place_code],
         photo_ids=[p.id for p in detail.photos],
-        duplicates=_duplicates(session, detail.probable_duplicates),
+        duplicates=[] if detail.duplicate_of_id else _duplicates(session, detail.probable_duplicates),
+        merged_into=next(iter(_duplicates(session, [detail.duplicate_of_id] if detail.duplicate_of_id else [])), None),
         evidence_to_close=tuple(kind.value for kind in definition.evidence_to_close),
-        turned_back=_turned_back(detail, names),
+        # Everyone reads who turned it back (牵头部门：待重新派单); the dispatcher is asked to dispatch again.
+        awaiting_dispatch=turn,
+        turned_back=turn if "dispatch" in detail.allowed_commands else None,
         may_review_rating=rating_review.may_review(
             detail.status, detail.my_parties, is_admin=actor.is_admin, kinds={e.kind for e in detail.timeline}
         ),
     )
+
+
+def _in_dispute(detail: CaseDetail) -> bool:
+    return lead_dispute_open(detail.status, (e.kind for e in detail.timeline))
 
 
 def _open_work(detail: CaseDetail, actor: Actor) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from zhili.cases import (
     meetings,
     open_items,
     page_errors,
+    page_names,
     page_view,
     photos,
     queries,
@@ -63,6 +64,8 @@ def work_queue(
     page = queries.list_cases(session, actor, where, now=clock.now(), cursor=cursor, limit=50)
     context = {
         "actor": actor,
+        # Each place by name from its township down (the list's rows name a grid alone otherwise).
+        "places": page_names.place_paths(session, [case.place_code for case in page.items]),
         "mine": [case for case in page.items if case.allowed_commands],
         "others": [case for case in page.items if not case.allowed_commands],
         "next_cursor": page.next_cursor,

@@ -15,7 +15,7 @@ from zhili.cases.visibility import visible_cases
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit, insert_rows
-from zhili.core.errors import ForbiddenError, NotFoundError
+from zhili.core.errors import ConflictError, ForbiddenError, NotFoundError
 from zhili.core.media import CheckedPhoto, add_photo, check_photo
 
 
@@ -27,6 +27,8 @@ def attach_photo(
     case, parties = load_as_party(session, actor, case_id)
     if not parties:
         raise ForbiddenError("only people taking part in the case add photos to it")
+    if case.duplicate_of_id is not None:
+        raise ConflictError(f"case {case.number} was merged into another case: add the photo there")
     photo = attach_to_report(session, case=case, data=checked, actor=actor, clock=clock)
     commit(session)
     return photo

@@ -8,7 +8,7 @@ clash (the group closed, someone answered first) a note at the top (409).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -26,7 +26,8 @@ from zhili.core.auth import Actor, PageActor
 from zhili.core.clock import Clock
 from zhili.core.errors import ConflictError, InvalidInputError
 from zhili.core.http import ClockDep, DbSession
-from zhili.core.media import PHOTO_REFUSALS, check_photo, read_upload
+from zhili.core.kept_photos import KeptPhoto, photos_kept
+from zhili.core.media import PHOTO_REFUSALS, CheckedPhoto, check_photo, read_upload
 from zhili.core.params import IdPath
 from zhili.web.form_errors import FirstReason
 from zhili.web.form_once import FormOnce, run_form
@@ -50,6 +51,7 @@ def _render(
     errors: dict[str, str] | None = None,
     note: str = "",
     status: int = 200,
+    kept_photos: list[KeptPhoto] | None = None,
 ) -> Response:
     language = renderer(request).language(request)
     view = queries.group_view(session, actor, group_id, now=clock.now(), language=language)
@@ -69,6 +71,8 @@ def _render(
         "first_reason": FirstReason(taken=not errors),
         "note": note,
         "now": clock.now(),
+        # The photo of a refused post, shown again and sent with it once more (`core.kept_photos`).
+        "kept_photos": kept_photos or [],
     }
     return renderer(request).render(request, "command_groups/group.html", context, status_code=status)
 
@@ -85,6 +89,7 @@ class _Form:
     name: str
     typed: dict[str, Any]
     once: FormOnce | None  # the same form sent twice acts once (`web.form_once`)
+    kept_photos: list[KeptPhoto] = field(default_factory=list)  # a refused post's photo, offered again
 
     async def refuse(self, errors: dict[str, str] | None = None, *, note: str = "", status: int = 422) -> Response:
         """The page again, with this form's input and its errors."""
@@ -100,6 +105,7 @@ class _Form:
             errors=errors,
             note=note,
             status=status,
+            kept_photos=self.kept_photos,
         )
 
     async def run(self, call: Callable[[], object], *, anchor: str) -> Response:
@@ -158,16 +164,15 @@ async def post_from_form(
     form, raw = await _form(
         request, session, actor, clock, group_id=group_id, name="post", fields=("body", "lon", "lat")
     )
+    try:
+        photo = await _post_photo(raw)
+    except PHOTO_REFUSALS:
+        return await form.refuse({"photo": "group.error.photo"})
+    if photo is not None:  # a refusal below shows the photo again and sends it with the form once more
+        form = replace(form, kept_photos=[await run_in_threadpool(KeptPhoto.of, photo)])
     where = forms.place(form.typed["lon"], form.typed["lat"])
     if where.error:
         return await form.refuse({"lon": where.error})
-    upload = raw.get("photo")
-    photo = None
-    if upload is not None and not isinstance(upload, str) and upload.filename:
-        try:
-            photo = check_photo(await read_upload(upload))
-        except PHOTO_REFUSALS:
-            return await form.refuse({"photo": "group.error.photo"})
     body = form.typed["body"]
     return await form.run(
         lambda: post_message(
@@ -175,6 +180,19 @@ async def post_from_form(
         ),
         anchor="timeline",
     )
+
+
+async def _post_photo(raw: Any) -> CheckedPhoto | None:
+    """The post's photo, checked: one newly chosen, else the one a refused post kept (unless removed)."""
+    upload = raw.get("photo")
+    if upload is not None and not isinstance(upload, str) and upload.filename:
+        data = await read_upload(upload)
+    else:
+        kept = photos_kept(raw, limit=1)
+        if not kept:
+            return None
+        data = kept[0]
+    return await run_in_threadpool(check_photo, data)
 
 
 @router.post("/groups/{group_id}/instructions")

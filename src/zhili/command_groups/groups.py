@@ -87,7 +87,8 @@ def open_group(session: Session, *, data: GroupOpen, actor: Actor, clock: Clock)
         )
     origin = OriginKind.MANUAL
     if data.case_id is not None:
-        visibility.case_origin(session, actor, data.case_id)
+        if visibility.case_origin(session, actor, data.case_id).duplicate_of_id is not None:
+            raise refused("case", "group.error.case_merged", "the case was merged into another: open the group there")
         origin = OriginKind.CASE
     elif data.campaign_id is not None:
         visibility.campaign_origin(session, actor, data.campaign_id)

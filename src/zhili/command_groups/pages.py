@@ -113,6 +113,8 @@ def new_page(
         township = DivisionCode(origin.place_code).at_most(DivisionLevel.TOWNSHIP).value
         form = {"case": str(origin.id), "origin_number": origin.number, "summary": origin.description, "area": township}
         form["title"] = f"{origin.number} 处置指挥组"
+        if origin.duplicate_of_id is not None:  # said up front, as the service would refuse it
+            return _new_page(request, session, actor, form=form, errors={"case": "group.error.case_merged"})
     return _new_page(request, session, actor, form=form, errors={})
 
 

@@ -128,17 +128,25 @@ class CaseOrigin:
     number: str
     description: str
     place_code: str
+    # A duplicate merged into another case (重复件并案): read-only, so no group is opened from it.
+    duplicate_of_id: int | None = None
 
 
 def case_origin(session: Session, actor: Actor, case_id: int) -> CaseOrigin:
     """The case a group is opened from, if the actor sees it; else 404."""
-    stmt = select(Case.id, Case.number, Case.description, Case.place_code).where(
+    stmt = select(Case.id, Case.number, Case.description, Case.place_code, Case.duplicate_of_id).where(
         Case.id == case_id, visible_cases(actor)
     )
     row = session.execute(stmt).first()
     if row is None:
         raise NotFoundError(f"case {case_id} not found")
-    return CaseOrigin(id=row.id, number=row.number, description=row.description, place_code=row.place_code)
+    return CaseOrigin(
+        id=row.id,
+        number=row.number,
+        description=row.description,
+        place_code=row.place_code,
+        duplicate_of_id=row.duplicate_of_id,
+    )
 
 
 @dataclass(frozen=True, slots=True)

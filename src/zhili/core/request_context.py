@@ -13,6 +13,8 @@ import structlog
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from zhili.core import redact
+
 REQUEST_ID_HEADER = "x-request-id"
 _HEADER = REQUEST_ID_HEADER.encode()
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -65,6 +67,7 @@ def configure_logging(*, json_output: bool) -> None:
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             *([structlog.processors.dict_tracebacks] if json_output else []),
+            redact.mask_log_event,  # a robot's token in an error or a URL never reaches a log line
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),

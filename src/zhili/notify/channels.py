@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from zhili.core.redact import masked_text
+
 ERROR_LENGTH = 500
 
 
@@ -43,6 +45,11 @@ class Envelope:
         if self.target is not None:
             return f"webhook:{self.target.url}"
         return self.channel
+
+    @property
+    def route_shown(self) -> str:
+        """The route as an error or a log line names it: a webhook's URL with its secrets masked."""
+        return masked_text(self.route)
 
     def as_json(self, public_url: str) -> dict[str, Any]:
         """The generic JSON body: the notification, its message key and where to look."""

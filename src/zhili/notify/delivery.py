@@ -26,6 +26,7 @@ from sqlalchemy import String, bindparam, insert, literal_column, select, tuple_
 from sqlalchemy.orm import Session, sessionmaker
 
 from zhili.core.clock import Clock
+from zhili.core.redact import masked_text
 from zhili.notify.backoff import RetryPolicy
 from zhili.notify.channels import Channel, Envelope, SendResult, Target
 from zhili.notify.kinds import Outcome, Status
@@ -117,7 +118,7 @@ class Courier:
             result = self._send(envelope)
             if not result.is_delivered and not result.is_permanent and result.http_status is None:
                 with lock:
-                    failing.setdefault(envelope.route, f"{envelope.route} failed in this batch ({result.error})")
+                    failing.setdefault(envelope.route, f"{envelope.route_shown} failed in this batch ({result.error})")
             return Attempted(envelope, result, round((time.perf_counter() - started) * 1000))
 
         return list(self.pool.map(attempt, _interleaved(envelopes)))
@@ -127,7 +128,7 @@ class Courier:
             return self.channels[envelope.channel].send(envelope)
         except Exception as exc:  # a channel bug must not stop the batch: the attempt fails and is logged
             log.exception("notify.channel_error", channel=envelope.channel, message_key=envelope.message_key)
-            return SendResult.failed(f"{type(exc).__name__}: {exc}")
+            return SendResult.failed(masked_text(f"{type(exc).__name__}: {exc}"))
 
     def record(self, attempts: Sequence[Attempted]) -> None:
         """Write the attempts to the delivery log and settle each message: sent, retried later, or dead.

@@ -19,6 +19,7 @@ from zhili.core.pagination import Key, Page, decode_cursor, encode_cursor
 from zhili.notify.kinds import Severity
 from zhili.notify.models import InboxItem, Notification
 from zhili.notify.schemas import InboxItemRead, MarkedRead, UnreadCount
+from zhili.notify.titles import localized_title
 
 STREAM_BATCH = 50
 
@@ -31,14 +32,14 @@ def _rows() -> Any:
     return select(InboxItem, Notification).join(Notification, Notification.id == InboxItem.notification_id)
 
 
-def _read(row: Row[Any]) -> InboxItemRead:
+def _read(row: Row[Any], language: str = "zh") -> InboxItemRead:
     item, notice = tuple(row)
     return InboxItemRead(
         id=item.id,
         notification_id=notice.id,
         topic=notice.topic,
         severity=Severity(notice.severity),
-        title=notice.title,
+        title=localized_title(notice.title, notice.title_key, notice.title_params, language),
         body=notice.body,
         link=notice.link,
         subject=notice.subject,
@@ -48,9 +49,15 @@ def _read(row: Row[Any]) -> InboxItemRead:
 
 
 def list_inbox(
-    session: Session, actor: Actor, *, is_unread: bool = False, cursor: str | None = None, limit: int = 50
+    session: Session,
+    actor: Actor,
+    *,
+    is_unread: bool = False,
+    cursor: str | None = None,
+    limit: int = 50,
+    language: str = "zh",
 ) -> Page[InboxItemRead]:
-    """My items, newest first; only the unread ones if asked."""
+    """My items, newest first; only the unread ones if asked; titles with a message key in `language`."""
     stmt = _rows().where(_mine(actor))
     if is_unread:
         stmt = stmt.where(InboxItem.read_at.is_(None))
@@ -58,15 +65,15 @@ def list_inbox(
         (before,) = decode_cursor(cursor, (Key.INT,))
         stmt = stmt.where(InboxItem.id < before)
     rows = session.execute(stmt.order_by(InboxItem.id.desc()).limit(limit + 1)).all()
-    items = [_read(row) for row in rows[:limit]]
+    items = [_read(row, language) for row in rows[:limit]]
     next_cursor = encode_cursor([items[-1].id]) if len(rows) > limit else None
     return Page[InboxItemRead](items=items, next_cursor=next_cursor)
 
 
-def items_after(session: Session, person_id: int, after_id: int) -> list[InboxItemRead]:
-    """A person's items newer than `after_id`, oldest first (what the live stream sends next)."""
+def items_after(session: Session, person_id: int, after_id: int, *, language: str = "zh") -> list[InboxItemRead]:
+    """A person's items newer than `after_id`, oldest first (what the live stream sends next), titled in `language`."""
     stmt = _rows().where(InboxItem.person_id == person_id, InboxItem.id > after_id)
-    return [_read(row) for row in session.execute(stmt.order_by(InboxItem.id).limit(STREAM_BATCH))]
+    return [_read(row, language) for row in session.execute(stmt.order_by(InboxItem.id).limit(STREAM_BATCH))]
 
 
 def latest_item_id(session: Session, person_id: int) -> int:

@@ -29,7 +29,7 @@ router = APIRouter(include_in_schema=False)
 @router.get("/inbox")
 def inbox_page(request: Request, session: DbSession, actor: PageActor, cursor: CursorQuery = None) -> Response:
     """My notifications, newest first; new ones appear while the page is open."""
-    page = inbox.list_inbox(session, actor, cursor=cursor, limit=50)
+    page = inbox.list_inbox(session, actor, cursor=cursor, limit=50, language=renderer(request).language(request))
     context = {
         "actor": actor,
         "page": page,

@@ -8,8 +8,9 @@ ids (a campaign's 11,000 people are one `INSERT ... SELECT` for all channels) or
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -53,6 +54,14 @@ class Notice:
     key: str
     link: str | None = None
     subject: str | None = None
+    # The title as a message key and its parameters (`notify.titles`): the inbox shows it in the reader's language.
+    title_key: str | None = None
+    title_params: Mapping[str, str] | None = None
+
+    def title_columns(self) -> dict[str, str | None]:
+        """The stored `title_key` and `title_params` (JSON) of this notice."""
+        params = json.dumps(dict(self.title_params), ensure_ascii=False) if self.title_params else None
+        return {"title_key": self.title_key, "title_params": params if self.title_key else None}
 
 
 @dataclass(frozen=True)
@@ -140,6 +149,7 @@ def _store_notification(
         "b_link": notice.link,
         "b_subject": notice.subject,
         "b_created_at": now,
+        **{f"b_{name}": value for name, value in notice.title_columns().items()},
     }
     inserted = connection.execute(statements["store"], values).scalar()
     if inserted is not None:

@@ -105,7 +105,18 @@ def inbox_rows(dialect: str, who: ColumnElement[bool], *, fresh: bool = False) -
 @cache
 def prepared(dialect: str) -> dict[str, Executable]:
     """The statements for listed recipients and the shared ones, built once per backend."""
-    columns = ("key", "topic", "severity", "title", "body", "link", "subject", "created_at")
+    columns = (
+        "key",
+        "topic",
+        "severity",
+        "title",
+        "body",
+        "link",
+        "subject",
+        "created_at",
+        "title_key",
+        "title_params",
+    )
     values: dict[str, Any] = {name: bindparam(f"b_{name}") for name in columns}
     store = upsert_for(dialect, Notification).values(values).on_conflict_do_nothing(index_elements=["key"])
     return {

@@ -19,13 +19,16 @@ from zhili.core.http import Services
 from zhili.notify import inbox
 from zhili.notify.schemas import InboxItemRead
 from zhili.web import sse
+from zhili.web.templating import renderer
 
 
-def _poll(readers: sessionmaker[Session], person_id: int | None, after_id: int) -> tuple[list[InboxItemRead], int]:
+def _poll(
+    readers: sessionmaker[Session], person_id: int | None, after_id: int, language: str
+) -> tuple[list[InboxItemRead], int]:
     if person_id is None:
         return [], 0
     with readers() as session:
-        items = inbox.items_after(session, person_id, after_id)
+        items = inbox.items_after(session, person_id, after_id, language=language)
         unread = inbox.unread_of(session, person_id)
         session.rollback()
     return items, unread
@@ -44,9 +47,10 @@ async def inbox_events(
 ) -> AsyncIterator[str]:
     """New items as `notification` events (id = inbox item id), `unread` on change, heartbeats."""
     settings, last_unread = services.settings, -1
+    language = renderer(request).language(request)  # the page's: a new item's title as the list shows it
 
     def read() -> tuple[list[InboxItemRead], int]:
-        return _poll(services.read_sessions, person_id, after_id)
+        return _poll(services.read_sessions, person_id, after_id, language)
 
     def frames(found: tuple[list[InboxItemRead], int]) -> sse.Frames:
         nonlocal after_id, last_unread

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from zhili.core.redact import masked_text
 from zhili.notify import dingtalk
 from zhili.notify.channels import Envelope, SendResult, Target, absolute
 from zhili.notify.kinds import WebhookFormat
@@ -57,8 +58,8 @@ class WebhookChannel:
             response = self.client.post(url, content=body, headers=headers)
         except httpx.TimeoutException as exc:
             return SendResult.failed(f"timed out: {type(exc).__name__}")
-        except httpx.HTTPError as exc:
-            return SendResult.failed(f"{type(exc).__name__}: {exc}")
+        except httpx.HTTPError as exc:  # its text may quote the URL: the delivery log shows the token masked
+            return SendResult.failed(masked_text(f"{type(exc).__name__}: {exc}"))
         return _judge(response, envelope.target)
 
     def request_for(self, envelope: Envelope, target: Target) -> tuple[str, bytes, dict[str, str]]:

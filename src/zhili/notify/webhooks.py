@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -14,16 +13,15 @@ from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.core.errors import ConflictError, NotFoundError
+from zhili.core.redact import masked_url
 from zhili.notify.kinds import Severity, WebhookFormat
 from zhili.notify.models import WebhookEndpoint
 from zhili.notify.schemas import WebhookCreate, WebhookRead, WebhookUpdate
 
 
 def redacted_url(url: str) -> str:
-    """A URL with its query values hidden: a DingTalk robot's access token is a credential."""
-    parts = urlsplit(url)
-    query = urlencode([(name, "***") for name, _ in parse_qsl(parts.query, keep_blank_values=True)])
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
+    """A URL as pages, the API and the audit record show it: a robot's `access_token=…9f3a`, other parameters plain."""
+    return masked_url(url)
 
 
 def to_read(endpoint: WebhookEndpoint) -> WebhookRead:

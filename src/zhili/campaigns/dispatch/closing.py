@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from zhili.campaigns.models import Campaign
 from zhili.campaigns.tasks.sweeps import cancel_sweeps
-from zhili.campaigns.visibility import load_campaign
+from zhili.campaigns.visibility import load_campaign, manages_territory
 from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
@@ -14,15 +14,22 @@ from zhili.core.db import commit
 from zhili.core.errors import ConflictError, ForbiddenError
 
 
-def may_close(actor: Actor, owner_division: str) -> bool:
-    """Who closes a campaign: the level that dispatched it (a managing post over its division), or administrators."""
-    return actor.is_admin or actor.write_scope.reaches_place(owner_division)
+def may_close(actor: Actor, owner_division: str, created_by: str | None = None) -> bool:
+    """Who closes a campaign: administrators, whoever dispatched it, or the level that dispatched it or one above.
+
+    That is a territorial managing post (a centre, a township's command room) whose block holds the
+    dispatching division: a township the campaign was sent or forwarded to reads and forwards it, and a
+    department head's strip grant over the county does not make them the level that dispatched it.
+    """
+    if actor.is_admin or (created_by is not None and created_by == actor.audit_name):
+        return True
+    return manages_territory(actor, owner_division)
 
 
 def close_campaign(session: Session, *, campaign_id: int, actor: Actor, clock: Clock) -> Campaign:
     """Close a running campaign (its dispatching level, or administrators); its pending sweeps are cancelled."""
     campaign = load_campaign(session, actor, campaign_id)
-    if not may_close(actor, campaign.owner_division):
+    if not may_close(actor, campaign.owner_division, campaign.created_by):
         raise ForbiddenError("only the level that dispatched the campaign may close it")
     if campaign.status != "active":
         raise ConflictError(f"campaign {campaign.number} is already {campaign.status}")

@@ -218,7 +218,8 @@ def campaign_page(request: Request, campaign_id: IdPath, session: DbSession, act
             "campaign": campaign,
             "steps": steps,
             "managed": actor.write_scope.division_prefixes,
-            "may_close": closing.may_close(actor, campaign.owner_division),  # the field staff only read it
+            # the field staff and the levels it was sent or forwarded to only read it (and forward it)
+            "may_close": closing.may_close(actor, campaign.owner_division, campaign.created_by),
         },
     )
 

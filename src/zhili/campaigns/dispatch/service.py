@@ -148,6 +148,20 @@ def owner_of(divisions: Sequence[str]) -> str:
     return shared.value if shared is not None else DivisionCode(divisions[0]).lineage[0].value
 
 
+def dispatching_division(actor: Actor, divisions: Sequence[str]) -> str:
+    """The division that dispatches the campaign: the dispatcher's own block over the scope, not the scope's.
+
+    A county centre that dispatches to one township only still owns the campaign (the township received it
+    and may forward it, not close it): the outermost of the actor's managing blocks holding the scope.
+    Administrators and the system (alert rules) dispatch from the scope's own common division.
+    """
+    shared = owner_of(divisions)
+    if actor.is_admin:
+        return shared
+    holding = [prefix for prefix in actor.write_scope.division_prefixes if prefix and shared.startswith(prefix)]
+    return min(holding, key=len) if holding else shared
+
+
 def _new_campaign(
     session: Session,
     *,
@@ -166,7 +180,7 @@ def _new_campaign(
         message=data.message,
         severity=template.severity,
         mode=data.mode,
-        owner_division=owner_of(divisions),
+        owner_division=dispatching_division(actor, divisions),
         status="active",
         source_key=data.source_key,
         recipients=0,
