@@ -1,0 +1,138 @@
+"""Reads of alerts, scoped: who may read them (centres and administrators) and which (over their divisions).
+
+An administrator reads every alert. A centre reads the alerts resolved to a division related to its
+scope: inside it (湖镇镇 for 龙游县's centre) or above it (衢州市 for 龙游县's centre). An alert that
+resolved to none of our divisions is read by administrators only.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, exists, false, literal, or_, select, true
+from sqlalchemy.orm import Session
+
+from zhili.alerts.models import AlertDivision, AlertFiring, AlertRecord, AlertRule
+from zhili.alerts.schemas import AlertDetail, AlertSummary, DivisionRead, FiringRead, RuleRead
+from zhili.core.auth import Actor
+from zhili.core.errors import ForbiddenError, NotFoundError
+from zhili.core.pagination import Key, Page, decode_cursor, encode_cursor
+from zhili.org.models import Division
+from zhili.org.roles import Role
+
+READING_ROLES = frozenset({Role.ADMIN, Role.CENTRE_STAFF})
+
+
+def may_read(actor: Actor) -> bool:
+    """True for the centres and administrators (the menu offers 预警 to them only)."""
+    return actor.has_any_role(READING_ROLES)
+
+
+def require_reader(actor: Actor) -> None:
+    """Refuse (403) anyone but a centre or an administrator."""
+    if not may_read(actor):
+        raise ForbiddenError("only a social governance centre or an administrator reads alerts")
+
+
+def visible_alerts(actor: Actor) -> ColumnElement[bool]:
+    """True (in SQL) for the alerts the actor may read."""
+    if actor.scope.is_everything:
+        return true()
+    if not actor.scope.grants:
+        return false()
+    related = [
+        or_(
+            AlertDivision.division_code.startswith(prefix, autoescape=True),
+            literal(prefix).startswith(AlertDivision.division_code),
+        )
+        for prefix in actor.scope.division_prefixes
+    ]
+    return exists().where(AlertDivision.alert_id == AlertRecord.id, or_(*related))
+
+
+def list_alerts(
+    session: Session, actor: Actor, *, drill: bool | None = None, cursor: str | None = None, limit: int = 50
+) -> Page[AlertSummary]:
+    """The alerts the actor reads, newest received first; `drill` keeps only drills (True) or real ones (False)."""
+    require_reader(actor)
+    statement = select(AlertRecord).where(visible_alerts(actor)).order_by(AlertRecord.id.desc()).limit(limit + 1)
+    if drill is not None:
+        statement = statement.where(AlertRecord.is_drill.is_(drill))
+    if cursor:
+        (last,) = decode_cursor(cursor, (Key.INT,))
+        statement = statement.where(AlertRecord.id < last)
+    rows = session.scalars(statement).all()
+    items = [AlertSummary.model_validate(row, from_attributes=True) for row in rows[:limit]]
+    more = len(rows) > limit
+    return Page(items=items, next_cursor=encode_cursor([items[-1].id]) if more and items else None)
+
+
+def alert_detail(session: Session, actor: Actor, alert_id: int) -> AlertDetail:
+    """One alert the actor reads, with its words, divisions and firings; 404 when out of reach."""
+    require_reader(actor)
+    record = session.scalars(select(AlertRecord).where(AlertRecord.id == alert_id, visible_alerts(actor))).first()
+    if record is None:
+        raise NotFoundError("alert not found")
+    divisions = session.execute(
+        select(AlertDivision.division_code, Division.name, AlertDivision.how)
+        .join(Division, Division.code == AlertDivision.division_code)
+        .where(AlertDivision.alert_id == alert_id)
+        .order_by(AlertDivision.division_code)
+    )
+    return AlertDetail.model_validate(
+        {
+            **AlertSummary.model_validate(record, from_attributes=True).model_dump(),
+            "scope": record.scope,
+            "urgency": record.urgency,
+            "certainty": record.certainty,
+            "references": record.cap_references,
+            "note": record.note,
+            "expires": record.expires,
+            "ended_at": record.ended_at,
+            "ended_by_id": record.ended_by_id,
+            "received_by": record.received_by,
+            "infos": record.infos,
+            "divisions": [DivisionRead(code=c, name=n, how=h) for c, n, h in divisions],
+            "firings": firings_of(session, alert_id),
+            "links": {"self": f"/api/v1/alerts/{alert_id}", "page": f"/alerts/{alert_id}"},
+        }
+    )
+
+
+def firings_of(session: Session, alert_id: int) -> list[FiringRead]:
+    """The rules an alert fired, in order, with what each did."""
+    rows = session.execute(
+        select(AlertFiring, AlertRule.name)
+        .join(AlertRule, AlertRule.id == AlertFiring.rule_id)
+        .where(AlertFiring.alert_id == alert_id)
+        .order_by(AlertFiring.id)
+    )
+    return [
+        FiringRead(
+            id=f.id,
+            rule_id=f.rule_id,
+            rule_name=name,
+            fired_at=f.fired_at,
+            is_drill=f.is_drill,
+            outcome=f.outcome,
+            divisions=list(f.divisions),
+            campaign_id=f.campaign_id,
+            group_id=f.group_id,
+            detail=f.detail,
+            cancelled_at=f.cancelled_at,
+        )
+        for f, name in rows
+    ]
+
+
+def raw_xml(session: Session, actor: Actor, alert_id: int) -> str:
+    """The message as received, for an alert the actor reads."""
+    require_reader(actor)
+    found = session.scalar(select(AlertRecord.raw_xml).where(AlertRecord.id == alert_id, visible_alerts(actor)))
+    if found is None:
+        raise NotFoundError("alert not found")
+    return found
+
+
+def list_rules(session: Session) -> list[RuleRead]:
+    """Every trigger rule, active first, by name (administrators manage them; the CLI lists them)."""
+    rows = session.scalars(select(AlertRule).order_by(AlertRule.is_active.desc(), AlertRule.name))
+    return [RuleRead.model_validate(rule) for rule in rows]
