@@ -174,7 +174,7 @@ def test_missing_required_elements_are_each_named() -> None:
 
 
 def test_cap_1_1_and_other_namespaces_are_refused() -> None:
-    with pytest.raises(CapRefusedError, match="CAP 1.1 is not accepted"):
+    with pytest.raises(CapRefusedError, match=r"CAP 1\.1 is not accepted"):
         parse_alert(cap("").replace(b"cap:1.2", b"cap:1.1"))
     with pytest.raises(CapRefusedError, match="root element must be <alert>"):
         parse_alert(b"<alert><identifier>x</identifier></alert>")

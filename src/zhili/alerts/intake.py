@@ -161,9 +161,7 @@ def _apply_references(session: Session, record: AlertRecord, alert: Alert, now: 
     return ids
 
 
-def _record(
-    alert: Alert, raw: str, *, source: Source, source_detail: str, actor: Actor, now: datetime
-) -> AlertRecord:
+def _record(alert: Alert, raw: str, *, source: Source, source_detail: str, actor: Actor, now: datetime) -> AlertRecord:
     info = alert.main_info()
     return AlertRecord(
         sender=alert.sender,
