@@ -16,6 +16,8 @@ from zhili.access import login_pages
 from zhili.access import pages as access_pages
 from zhili.access.actor_cache import ActorCache
 from zhili.access.deps import resolve_actor
+from zhili.alerts import api as alerts_api
+from zhili.alerts import pages as alerts_pages
 from zhili.analytics import pages as analytics_pages
 from zhili.assessment import api as assessment_api
 from zhili.assessment import model_pages as assessment_model_pages
@@ -83,6 +85,7 @@ TEMPLATE_PACKAGES = (
     "zhili.assessment",
     "zhili.command_groups",
     "zhili.audit_trail",
+    "zhili.alerts",
 )
 
 
@@ -173,6 +176,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
         command_groups_api.router,
         assessment_pages.router,
         assessment_model_pages.router,
+        alerts_api.router,
+        alerts_pages.router,
     )
     for router in routers:
         app.include_router(router)

@@ -12,6 +12,7 @@ from rich.table import Table
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from zhili.alerts import cli as alerts_cli
 from zhili.analytics import cli as analytics_cli
 from zhili.assessment import cli as assessment_cli
 from zhili.campaigns import cli as campaigns_cli
@@ -64,6 +65,7 @@ for sub, name in (
     (warnings_cli.app, "warnings"),
     (analytics_cli.app, "analytics"),
     (assessment_cli.app, "assessment"),
+    (alerts_cli.app, "alerts"),
 ):
     app.add_typer(sub, name=name)
 

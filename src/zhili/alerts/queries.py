@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, exists, false, literal, or_, select, true
 from sqlalchemy.orm import Session
 
 from zhili.alerts.models import AlertDivision, AlertFiring, AlertRecord, AlertRule
-from zhili.alerts.schemas import AlertDetail, AlertSummary, DivisionRead, FiringRead, RuleRead
+from zhili.alerts.schemas import AlertDetail, AlertReceipt, AlertSummary, DivisionRead, FiringRead, RuleRead
 from zhili.core.auth import Actor
 from zhili.core.errors import ForbiddenError, NotFoundError
 from zhili.core.pagination import Key, Page, decode_cursor, encode_cursor
@@ -94,6 +94,30 @@ def alert_detail(session: Session, actor: Actor, alert_id: int) -> AlertDetail:
             "firings": firings_of(session, alert_id),
             "links": {"self": f"/api/v1/alerts/{alert_id}", "page": f"/alerts/{alert_id}"},
         }
+    )
+
+
+def receipt(session: Session, alert_id: int) -> AlertReceipt:
+    """What handing in an alert answers (unscoped: the one who handed it in may not reach its divisions)."""
+    record = session.get(AlertRecord, alert_id)
+    if record is None:
+        raise NotFoundError("alert not found")
+    divisions = session.scalars(
+        select(AlertDivision.division_code)
+        .where(AlertDivision.alert_id == alert_id)
+        .order_by(AlertDivision.division_code)
+    )
+    return AlertReceipt(
+        id=record.id,
+        sender=record.sender,
+        identifier=record.identifier,
+        status=record.status,
+        msg_type=record.msg_type,
+        is_drill=record.is_drill,
+        state=record.state,
+        divisions=list(divisions),
+        firings=firings_of(session, alert_id),
+        links={"self": f"/api/v1/alerts/{alert_id}", "page": f"/alerts/{alert_id}"},
     )
 
 

@@ -72,6 +72,21 @@ class AlertDetail(AlertSummary):
     links: dict[str, str] = Field(default_factory=dict)
 
 
+class AlertReceipt(BaseModel):
+    """The answer to handing in an alert: the stored alert (the same for the same message twice) and what it fired."""
+
+    id: int
+    sender: str
+    identifier: str
+    status: str
+    msg_type: str
+    is_drill: bool
+    state: str
+    divisions: list[str]
+    firings: list[FiringRead]
+    links: dict[str, str]
+
+
 class RuleIn(BaseModel):
     """A trigger rule as an administrator writes it (the form and the CLI)."""
 

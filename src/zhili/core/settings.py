@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     notify_stream_poll_seconds: float = Field(default=1.5, gt=0)
     demo_clock: bool = False  # "now" = wall clock + the offset moved by `zhili clock advance` (demo only)
     timer_batch_size: int = Field(default=2_000, gt=0, le=50_000)
+    # CAP alert feeds the worker polls (comma-separated http(s) URLs of Atom/RSS feeds or CAP documents).
+    cap_feeds: str = ""
+    cap_poll_seconds: float = Field(default=60, gt=0)
+    cap_timeout_seconds: float = Field(default=10, gt=0, le=120)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from zhili.alerts.queries import may_read as reads_alerts
 from zhili.core.auth import Actor
 from zhili.early_warning.visibility import sees_register
 from zhili.org.roles import Role
@@ -33,6 +34,8 @@ ASSESSMENT_MODEL = "/admin/assessment"
 AUDIT = "/admin/audit"  # 操作记录: the audit chain, read and verified
 RATINGS = "/assessment/ratings"  # the monthly cross-evaluation (互评)
 WEBHOOKS = "/admin/webhooks"  # where notifications are pushed (DingTalk robots)
+ALERTS = "/alerts"  # 预警信息: official CAP alerts and what they fired
+ALERT_RULES = "/admin/alert-rules"
 
 LABELS = {
     HOME: "nav.home",
@@ -55,6 +58,8 @@ LABELS = {
     RATINGS: "assessment.rate_link",
     WEBHOOKS: "nav.webhooks",
     AUDIT: "nav.audit",
+    ALERTS: "nav.alerts",
+    ALERT_RULES: "nav.alert_rules",
 }
 
 # Per kind of work: the menu's items in order, and the ones on the phone's tab bar.
@@ -71,6 +76,7 @@ CENTRE = (
         KPIS,
         ASSESSMENT,
         WARNINGS,
+        ALERTS,
         RATINGS,
         TASKS,
         MAP,
@@ -82,7 +88,7 @@ CENTRE = (
 )
 # Administrators keep the country's settings too: the official work calendar, the assessment model, webhooks,
 # and the audit record.
-ADMIN = ((*CENTRE[0], CALENDAR, ASSESSMENT_MODEL, WEBHOOKS, AUDIT), CENTRE[1])
+ADMIN = ((*CENTRE[0], CALENDAR, ASSESSMENT_MODEL, WEBHOOKS, AUDIT, ALERT_RULES), CENTRE[1])
 VILLAGE = ((HOME, TASKS, REPORT, CASES, GROUPS, INBOX, MAP, ORG), (HOME, TASKS, REPORT, CASES, INBOX))
 FIELD = ((HOME, TASKS, REPORT, CASES, INBOX, GROUPS), (HOME, TASKS, REPORT, CASES, INBOX))
 DEPT_HEAD = (
@@ -108,7 +114,8 @@ KINDS = (
 
 # Items offered only to whom they can show something, whatever the role: the warnings of the enterprise
 # register reach the blocks and the labour units (人力社保), not the traffic police or housing.
-OFFERED_IF: dict[str, Callable[[Actor], bool]] = {WARNINGS: sees_register}
+# Alerts reach the centres and administrators, not a township's command room (which shares the centre's menu).
+OFFERED_IF: dict[str, Callable[[Actor], bool]] = {WARNINGS: sees_register, ALERTS: reads_alerts}
 
 
 def menu_for(actor: Actor) -> tuple[MenuItem, ...]:
