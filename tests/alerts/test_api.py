@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+
 from tests.alerts.helpers import LONGYOU, demo_bytes, variant
 from tests.conftest import Api
-
 from zhili.alerts.cap import MAX_BYTES
 from zhili.alerts.models import AlertRecord, AlertRefusal
 
@@ -24,7 +24,12 @@ def test_a_centre_hands_in_the_longyou_warning_and_the_same_message_again_is_ans
     first = api.send("POST", "/api/v1/alerts", content=demo_bytes(), headers=CAP)
     assert first.status_code == 201, first.text
     body = first.json()
-    assert (body["sender"], body["status"], body["is_drill"], body["divisions"]) == ("衢州市气象台", "Actual", False, [LONGYOU])
+    assert (body["sender"], body["status"], body["is_drill"], body["divisions"]) == (
+        "衢州市气象台",
+        "Actual",
+        False,
+        [LONGYOU],
+    )
     assert first.headers["location"] == f"/api/v1/alerts/{body['id']}"
     again = api.send("POST", "/api/v1/alerts", content=demo_bytes(), headers={"Content-Type": "text/xml"})
     assert again.status_code == 201
