@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from zhili.alerts.models import AlertRule
 from zhili.alerts.rule_service import create_rule
 from zhili.alerts.schemas import RuleIn
 from zhili.core.auth import system_actor
@@ -57,3 +59,9 @@ def typhoon_rule(session: Session, clock: Clock, **changes: object) -> int:
     fields: dict[str, object] = {"name": "台风橙色以上", "event_match": "台风|typhoon", "campaign_template": "typhoon"}
     data = RuleIn.model_validate(fields | changes)
     return create_rule(session, data=data, actor=SYSTEM, clock=clock).id
+
+
+def without_demo_rules(session: Session) -> None:
+    """Switch the demo's trigger rules off, so a test's own rules are the only ones that fire."""
+    session.execute(update(AlertRule).values(is_active=False))
+    session.commit()

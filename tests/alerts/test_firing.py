@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.alerts.helpers import HUZHEN, LONGYOU, SYSTEM, demo_bytes, reference, typhoon_rule, variant
+from tests.alerts.helpers import (
+    HUZHEN,
+    LONGYOU,
+    SYSTEM,
+    demo_bytes,
+    reference,
+    typhoon_rule,
+    variant,
+    without_demo_rules,
+)
 from zhili.access.models import Account
 from zhili.alerts.intake import ingest
 from zhili.alerts.models import AlertFiring
@@ -15,6 +25,11 @@ from zhili.core.audit import AuditRecord
 from zhili.core.clock import FrozenClock
 from zhili.notify.models import InboxItem, Notification
 from zhili.org.models import Position
+
+
+@pytest.fixture(autouse=True)
+def own_rules_only(session: Session) -> None:
+    without_demo_rules(session)
 
 
 def receive(session: Session, clock: FrozenClock, data: bytes) -> int:

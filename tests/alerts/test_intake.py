@@ -89,7 +89,8 @@ def test_a_cancel_and_an_all_clear_end_what_they_reference(session: Session, clo
         clock,
         variant(identifier="T-clear", msg_type="Update", references=reference("T-other"), response="AllClear"),
     )
-    states = dict(session.execute(select(AlertRecord.id, AlertRecord.state).where(AlertRecord.id.in_([first, other]))))
+    found = select(AlertRecord.id, AlertRecord.state).where(AlertRecord.id.in_([first, other]))
+    states = {alert_id: state for alert_id, state in session.execute(found)}  # noqa: C416 - dict() reads a Result as a mapping
     assert states == {first: "cancelled", other: "ended"}
 
 
