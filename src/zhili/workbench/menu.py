@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from zhili.alerts.queries import may_read as reads_alerts
+from zhili.alerts.visibility import may_read as reads_alerts
 from zhili.core.auth import Actor
 from zhili.early_warning.visibility import sees_register
 from zhili.org.roles import Role
