@@ -179,13 +179,17 @@ def _choices(session: Session) -> dict[str, Any]:
 def _rules_page(
     request: Request, session: Session, actor: Actor, *, typed: dict[str, Any], errors: FormErrors, status_code: int
 ) -> Response:
+    language = renderer(request).language(request)
+    choices = _choices(session)
+    names = {tpl.code: tpl.name_en if language == "en" else tpl.name_zh for tpl in choices["templates"]}
     context = {
         "actor": actor,
         "rules": queries.list_rules(session),
+        "template_names": names,
         "typed": typed,
         "errors": errors,
         "saved": request.query_params.get("saved") == "1",
-        **_choices(session),
+        **choices,
     }
     return renderer(request).render(request, "alerts/rules.html", context, status_code=status_code)
 
