@@ -43,8 +43,9 @@ class UnsupportedCapTypeError(DomainError):
     type_slug = "unsupported-media-type"
 
 
-async def _cap_body(request: Request, content_type: Annotated[str, Header()] = "") -> bytes:
-    """The body, after its declared type is checked; read no further than the size limit."""
+async def _cap_body(request: Request, actor: CurrentActor, content_type: Annotated[str, Header()] = "") -> bytes:
+    """The body of someone who may hand in alerts (403 first), declared as XML (415), read up to the limit (413)."""
+    intake.require_receiver(actor)
     media = content_type.split(";", 1)[0].strip().lower()
     if media not in CAP_TYPES:
         message = f"send a CAP 1.2 document as {', '.join(CAP_TYPES)}, not {media or 'nothing'}"
