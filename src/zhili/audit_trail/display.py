@@ -34,6 +34,8 @@ ENTITY_PAGES = {
     "matter": "/matters/{id}",
     "person": "/org/people/{id}",
     "webhook_endpoint": "/admin/webhooks/{id}",
+    "alert": "/alerts/{id}",
+    "alert_rule": "/admin/alert-rules/{id}",
 }
 # The kinds of entity a filter offers (the others are reached by their records' links).
 ENTITY_TYPES = (
