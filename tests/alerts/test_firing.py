@@ -151,3 +151,26 @@ def test_a_rule_whose_action_fails_records_why(session: Session, clock: FrozenCl
     (firing,) = firings(session, alert_id)
     assert firing.outcome == "failed"
     assert "one county or finer" in firing.detail
+
+
+def test_an_alert_received_after_it_expired_fires_nothing(session: Session, clock: FrozenClock) -> None:
+    typhoon_rule(session, clock)
+    late = variant(identifier="T-late").replace(
+        b"<senderName>", b"<expires>2026-07-23T14:59:00+08:00</expires><senderName>"
+    )  # the clock reads 15:00 local
+    alert_id = receive(session, clock, late)
+    assert firings(session, alert_id) == []
+
+
+def test_an_update_of_an_alert_whose_rule_failed_acts_again(session: Session, clock: FrozenClock) -> None:
+    typhoon_rule(session, clock, campaign_template=None, open_group=True, areas=["3308"])
+    city = (
+        "<area><areaDesc>衢州市</areaDesc>"
+        "<geocode><valueName>CPEAS</valueName><value>330800000000</value></geocode></area>"
+    )
+    receive(session, clock, variant(area=city))
+    county = city.replace("330800000000", "330825000000")
+    update = variant(identifier="T-upd", msg_type="Update", references=reference("T-2"), area=county)
+    (firing,) = firings(session, receive(session, clock, update))
+    assert (firing.outcome, firing.divisions) == ("dispatched", [LONGYOU])
+    assert firing.group_id is not None

@@ -55,7 +55,12 @@ def rule_spec(rule: AlertRule) -> RuleSpec:
 def fire_rules(
     session: Session, *, record: AlertRecord, alert: Alert, divisions: Sequence[str], clock: Clock
 ) -> list[int]:
-    """Fire every active rule the alert matches and has not fired yet; the ids of the firings made."""
+    """Fire every active rule the alert matches and has not fired yet; the ids of the firings made.
+
+    An alert received after it expired fires nothing (an old message delivered late is kept, not acted on).
+    """
+    if record.expires is not None and record.expires <= clock.now():
+        return []
     rules = session.scalars(select(AlertRule).where(AlertRule.is_active.is_(True)).order_by(AlertRule.id)).all()
     fired = set(session.scalars(select(AlertFiring.rule_id).where(AlertFiring.alert_id == record.id)))
     made: list[int] = []
@@ -176,7 +181,11 @@ def _earlier_firing(session: Session, rule_id: int, record: AlertRecord) -> Aler
     return session.scalars(
         select(AlertFiring)
         .join(AlertRecord, AlertRecord.id == AlertFiring.alert_id)
-        .where(AlertFiring.rule_id == rule_id, AlertRecord.ended_by_id == record.id)
+        .where(
+            AlertFiring.rule_id == rule_id,
+            AlertRecord.ended_by_id == record.id,
+            AlertFiring.outcome.in_(["dispatched", "covered"]),  # a failed response is no response to keep
+        )
         .order_by(AlertFiring.id)
         .limit(1)
     ).first()
@@ -225,13 +234,14 @@ def end_firings(session: Session, *, ended: Sequence[int], by: AlertRecord, cloc
         Position.role == Role.CENTRE_STAFF.value, or_(Position.division_code.in_([c.value for c in codes]))
     )
     what = "取消" if by.msg_type == "Cancel" else "解除"
+    event = by.event or next(iter(session.scalars(select(AlertRecord.event).where(AlertRecord.id.in_(ended)))), "")
     campaigns = sorted({f.campaign_id for f in firings if f.campaign_id is not None})
     notify(
         session,
         recipients=centres,
         topic="alert.ended",
         severity=NoticeSeverity.YELLOW,
-        title=f"预警已{what}：{by.event or by.identifier}",
+        title=f"预警已{what}：{event or by.identifier}",
         body=f"{by.sender} 已{what}此前的预警；已触发的响应未自动结束，请核实后处理。"
         + (f"相关三联工程：{', '.join(map(str, campaigns))}。" if campaigns else ""),
         key=f"alert:{by.id}:ended",
