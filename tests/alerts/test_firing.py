@@ -125,6 +125,8 @@ def test_a_cancel_is_recorded_on_what_the_alert_fired_and_the_centre_is_told(
     ly_centre = session.scalar(select(Account.person_id).where(Account.username == "ly-centre"))
     told = session.scalars(select(InboxItem.person_id).where(InboxItem.notification_id == notice.id))
     assert ly_centre in set(told)
+    audited = set(session.scalars(select(AuditRecord.action).where(AuditRecord.action.like("alert.%"))))
+    assert {"alert.received", "alert.rule_fired", "alert.cancelled", "alert.firing_ended"} <= audited
 
 
 def test_a_rule_opening_a_group_names_the_county_centre_its_commander(session: Session, clock: FrozenClock) -> None:

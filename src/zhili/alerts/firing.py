@@ -229,6 +229,17 @@ def end_firings(session: Session, *, ended: Sequence[int], by: AlertRecord, cloc
     if not firings:
         return 0
     session.execute(update(AlertFiring).where(AlertFiring.id.in_([f.id for f in firings])).values(cancelled_at=now))
+    actor = system_actor(ACTOR_NAME)
+    for f in firings:
+        after = {
+            "cancelled_at": now.isoformat(),
+            "by_alert_id": by.id,
+            "campaign_id": f.campaign_id,
+            "group_id": f.group_id,
+        }
+        audit.record_by(
+            session, actor, "alert.firing_ended", entity_type="alert_firing", entity_id=f.id, at=now, after=after
+        )
     codes = {code for f in firings for division in f.divisions for code in DivisionCode(division).lineage}
     centres = select(Position.person_id).where(
         Position.role == Role.CENTRE_STAFF.value, or_(Position.division_code.in_([c.value for c in codes]))

@@ -114,7 +114,7 @@ def receive_alert(
     if divisions:
         rows = [{"alert_id": record.id, "division_code": d.code, "how": d.how.value} for d in divisions]
         session.execute(insert(AlertDivision), rows)
-    referenced = _apply_references(session, record, alert, now)
+    referenced = _apply_references(session, record, alert, actor=actor, now=now)
     after = {
         "sender": alert.sender,
         "identifier": alert.identifier,
@@ -138,8 +138,8 @@ def _find(session: Session, sender: str, identifier: str) -> int | None:
     )
 
 
-def _apply_references(session: Session, record: AlertRecord, alert: Alert, now: datetime) -> list[int]:
-    """Mark the still-active alerts this one references (same drill flag) updated, cancelled or ended."""
+def _apply_references(session: Session, record: AlertRecord, alert: Alert, *, actor: Actor, now: datetime) -> list[int]:
+    """Mark the still-active alerts this one references (same drill flag) updated, cancelled or ended; audited."""
     if not alert.references or alert.msg_type not in {MsgType.UPDATE, MsgType.CANCEL}:
         return []
     pairs = {(ref.sender, ref.identifier) for ref in alert.references}
@@ -158,6 +158,17 @@ def _apply_references(session: Session, record: AlertRecord, alert: Alert, now: 
     session.execute(
         update(AlertRecord).where(AlertRecord.id.in_(ids)).values(state=state, ended_at=now, ended_by_id=record.id)
     )
+    for alert_id in ids:
+        audit.record_by(
+            session,
+            actor,
+            f"alert.{state}",
+            entity_type="alert",
+            entity_id=alert_id,
+            at=now,
+            before={"state": "active"},
+            after={"state": state, "ended_by_id": record.id},
+        )
     return ids
 
 
