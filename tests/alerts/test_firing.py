@@ -61,6 +61,7 @@ def test_a_typhoon_warning_for_longyou_dispatches_the_typhoon_campaign_to_longyo
         "alerts",
     )
     assert campaign.title == "龙游县气象台发布台风橙色预警"
+    assert firing.campaign_number == campaign.number
     assert campaign.recipients > 1000  # team leaders, grid heads and party members of Longyou
     scope = session.scalars(
         select(CampaignScopeDivision.division_code).where(CampaignScopeDivision.campaign_id == campaign.id)

@@ -78,7 +78,7 @@ def _ingest_one(session: Session, file: Path, actor: Actor) -> bool:
     divisions = ", ".join(shown.divisions) or "none of ours"
     console.print(f"[green]{file.name}: alert {shown.id}[/green] {shown.msg_type} {shown.status}{drill} → {divisions}")
     for firing in shown.firings:
-        what = [f"campaign {firing.campaign_id}"] if firing.campaign_id else []
+        what = [f"campaign {firing.campaign_id} ({firing.campaign_number})"] if firing.campaign_id else []
         what += [f"command group {firing.group_id}"] if firing.group_id else []
         detail = f" ({firing.detail})" if firing.detail else ""
         console.print(f"  rule {firing.rule_name}: {firing.outcome} {', '.join(what)}{detail}")

@@ -85,6 +85,7 @@ def _fire(
     earlier = _earlier_firing(session, rule.id, record)
     if earlier is not None:
         firing.outcome, firing.campaign_id, firing.group_id = "covered", earlier.campaign_id, earlier.group_id
+        firing.campaign_number = earlier.campaign_number
         firing.detail = f"firing {earlier.id} of alert {earlier.alert_id} stands"
     elif record.is_drill:
         firing.outcome = "drill"
@@ -128,7 +129,8 @@ def _act(
             if preview_campaign(session, data=data, actor=actor).total == 0:
                 problems.append("the campaign's scope reaches nobody")
             else:
-                firing.campaign_id = dispatch_campaign(session, data=data, actor=actor, clock=clock).id
+                campaign = dispatch_campaign(session, data=data, actor=actor, clock=clock)
+                firing.campaign_id, firing.campaign_number = campaign.id, campaign.number
         except DomainError as refused:
             problems.append(f"campaign: {refused.detail}")
     if rule.open_group:

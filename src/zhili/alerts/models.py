@@ -121,6 +121,7 @@ class AlertFiring(Base):
     outcome: Mapped[str] = mapped_column(String(10))
     divisions: Mapped[list[str]] = mapped_column(JsonText(list[str]))
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
+    campaign_number: Mapped[str | None] = mapped_column(String(24))
     group_id: Mapped[int | None] = mapped_column(ForeignKey("command_groups.id"))
     detail: Mapped[str] = mapped_column(Text, default="")
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -105,6 +105,7 @@ def firings_of(session: Session, alert_id: int) -> list[FiringRead]:
             outcome=f.outcome,
             divisions=list(f.divisions),
             campaign_id=f.campaign_id,
+            campaign_number=f.campaign_number,
             group_id=f.group_id,
             detail=f.detail,
             cancelled_at=f.cancelled_at,

@@ -30,6 +30,7 @@ class FiringRead(BaseModel):
     outcome: str = Field(description="dispatched, drill, covered or failed")
     divisions: list[str]
     campaign_id: int | None
+    campaign_number: str | None = Field(default=None, description="the campaign's number (SL…)")
     group_id: int | None
     detail: str
     cancelled_at: datetime | None

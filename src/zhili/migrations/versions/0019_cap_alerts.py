@@ -109,6 +109,7 @@ def upgrade() -> None:
         sa.Column("outcome", sa.String(length=10), nullable=False),
         sa.Column("divisions", sa.Text(), nullable=False),
         sa.Column("campaign_id", sa.Integer(), nullable=True),
+        sa.Column("campaign_number", sa.String(length=24), nullable=True),
         sa.Column("group_id", sa.Integer(), nullable=True),
         sa.Column("detail", sa.Text(), nullable=False),
         sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=True),
