@@ -22,6 +22,7 @@ OWNERS = frozenset(
         "command_groups/visibility.py",
         "early_warning/visibility.py",
         "analytics/visibility.py",
+        "alerts/visibility.py",
     }
 )
 READ_SCOPE = re.compile(r"(?<!write_)scope\s*\.\s*(where|reaches_place|reaches_unit|require_place|require_unit)\s*\(")

@@ -16,6 +16,8 @@ from zhili.access import login_pages
 from zhili.access import pages as access_pages
 from zhili.access.actor_cache import ActorCache
 from zhili.access.deps import resolve_actor
+from zhili.alerts import api as alerts_api
+from zhili.alerts import pages as alerts_pages
 from zhili.analytics import pages as analytics_pages
 from zhili.assessment import api as assessment_api
 from zhili.assessment import model_pages as assessment_model_pages
@@ -88,6 +90,7 @@ TEMPLATE_PACKAGES = (
     "zhili.audit_trail",
     "zhili.citizens",
     "zhili.open311",
+    "zhili.alerts",
 )
 
 
@@ -184,6 +187,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
         assessment_model_pages.router,
         open311_api.router,
         open311_pages.router,
+        alerts_api.router,
+        alerts_pages.router,
     )
     for router in routers:
         app.include_router(router)

@@ -12,6 +12,7 @@ from rich.table import Table
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from zhili.alerts import cli as alerts_cli
 from zhili.analytics import cli as analytics_cli
 from zhili.assessment import cli as assessment_cli
 from zhili.campaigns import cli as campaigns_cli
@@ -66,6 +67,7 @@ for sub, name in (
     (analytics_cli.app, "analytics"),
     (assessment_cli.app, "assessment"),
     (open311_cli.app, "open311"),
+    (alerts_cli.app, "alerts"),
 ):
     app.add_typer(sub, name=name)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from zhili.access import models as access_models
+from zhili.alerts import models as alerts_models
 from zhili.analytics import models as analytics_models
 from zhili.assessment import models as assessment_models
 from zhili.campaigns import models as campaigns_models
@@ -36,6 +37,7 @@ MODEL_MODULES = (
     command_groups_models,
     citizens_models,
     open311_models,
+    alerts_models,
 )
 metadata = Base.metadata
 

@@ -20,6 +20,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from zhili.access.models import Account
+from zhili.alerts.feeds import FeedPoller, feed_urls
 from zhili.analytics.projector import refresh_job
 from zhili.assessment.rating_notice import rating_notice_job
 from zhili.campaigns.tasks.sweeps import SWEEP, fire_sweeps
@@ -143,7 +144,19 @@ def build_jobs(settings: Settings, sessions: sessionmaker[Session], clock: Clock
         Job("kpis", refresh_job(sessions, clock)),
         Job("ratings", rating_notice_job(sessions, clock)),
         Job("idempotency", forget_keys_job(sessions, clock)),
+        *cap_feed_jobs(settings, sessions, clock),
     ]
+
+
+def cap_feed_jobs(settings: Settings, sessions: sessionmaker[Session], clock: Clock) -> list[Job]:
+    """Polling the CAP feeds of `ZHILI_CAP_FEEDS`, when there are any."""
+    urls = feed_urls(settings.cap_feeds)
+    if not urls:
+        return []
+    poller = FeedPoller(
+        urls, sessions, clock, every_seconds=settings.cap_poll_seconds, timeout_seconds=settings.cap_timeout_seconds
+    )
+    return [Job("cap-feeds", poller.run)]
 
 
 def administrators() -> Select[int]:

@@ -35,6 +35,8 @@ ENTITY_PAGES = {
     "person": "/org/people/{id}",
     "webhook_endpoint": "/admin/webhooks/{id}",
     "open311_client": "/admin/open311",
+    "alert": "/alerts/{id}",
+    "alert_rule": "/admin/alert-rules/{id}",
 }
 # The kinds of entity a filter offers (the others are reached by their records' links).
 ENTITY_TYPES = (

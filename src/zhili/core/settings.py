@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     open311_key_burst: int = Field(default=30, gt=0)
     open311_address_per_minute: float = Field(default=120, gt=0)
     open311_address_burst: int = Field(default=60, gt=0)
+    # CAP alert feeds the worker polls (comma-separated http(s) URLs of Atom/RSS feeds or CAP documents).
+    cap_feeds: str = ""
+    cap_poll_seconds: float = Field(default=60, gt=0)
+    cap_timeout_seconds: float = Field(default=10, gt=0, le=120)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

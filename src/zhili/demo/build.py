@@ -12,6 +12,7 @@ from zhili.analytics.projector import refresh
 from zhili.campaigns.templates_service import seed_templates
 from zhili.core.auth import system_actor
 from zhili.core.clock import Clock
+from zhili.demo.alert_rules import seed_demo_alert_rules
 from zhili.demo.assessment import build_demo_assessment
 from zhili.demo.case_timers import schedule_demo_timers
 from zhili.demo.cases import DemoCases, build_demo_cases
@@ -79,6 +80,8 @@ def build_demo(
     built = build_demo_cases(session, seed=seed, clock_now=clock.now(), actor=actor, cases=cases)
     say("task templates")
     seed_templates(session, actor=actor, clock=clock)
+    say("alert trigger rules: a typhoon warning for 龙游县 dispatches the typhoon campaign")
+    seed_demo_alert_rules(session, actor=actor, clock=clock)
     say("running clocks")
     schedule_demo_timers(session, now=clock.now())
     session.commit()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from zhili.alerts.visibility import may_read as reads_alerts
 from zhili.core.auth import Actor
 from zhili.early_warning.visibility import sees_register
 from zhili.org.roles import Role
@@ -35,6 +36,8 @@ AUDIT = "/admin/audit"  # 操作记录: the audit chain, read and verified
 RATINGS = "/assessment/ratings"  # the monthly cross-evaluation (互评)
 WEBHOOKS = "/admin/webhooks"  # where notifications are pushed (DingTalk robots)
 OPEN311 = "/admin/open311"  # the apps that report through Open311, and their keys
+ALERTS = "/alerts"  # 预警信息: official CAP alerts and what they fired
+ALERT_RULES = "/admin/alert-rules"
 
 LABELS = {
     HOME: "nav.home",
@@ -59,6 +62,8 @@ LABELS = {
     WEBHOOKS: "nav.webhooks",
     OPEN311: "nav.open311",
     AUDIT: "nav.audit",
+    ALERTS: "nav.alerts",
+    ALERT_RULES: "nav.alert_rules",
 }
 
 # Per kind of work: the menu's items in order, and the ones on the phone's tab bar.
@@ -76,6 +81,7 @@ CENTRE = (
         KPIS,
         ASSESSMENT,
         WARNINGS,
+        ALERTS,
         RATINGS,
         TASKS,
         MAP,
@@ -86,8 +92,8 @@ CENTRE = (
     (HOME, CASES, SUPERVISION, CAMPAIGNS),  # with 更多 for the rest: five places on a phone
 )
 # Administrators keep the country's settings too: the official work calendar, the assessment model, webhooks,
-# the Open311 clients and the audit record.
-ADMIN = ((*CENTRE[0], CALENDAR, ASSESSMENT_MODEL, WEBHOOKS, OPEN311, AUDIT), CENTRE[1])
+# the Open311 clients, the audit record and the alert rules.
+ADMIN = ((*CENTRE[0], CALENDAR, ASSESSMENT_MODEL, WEBHOOKS, OPEN311, AUDIT, ALERT_RULES), CENTRE[1])
 VILLAGE = ((HOME, TASKS, REPORT, CASES, GROUPS, INBOX, MAP, ORG), (HOME, TASKS, REPORT, CASES, INBOX))
 FIELD = ((HOME, TASKS, REPORT, CASES, INBOX, GROUPS), (HOME, TASKS, REPORT, CASES, INBOX))
 DEPT_HEAD = (
@@ -113,7 +119,8 @@ KINDS = (
 
 # Items offered only to whom they can show something, whatever the role: the warnings of the enterprise
 # register reach the blocks and the labour units (人力社保), not the traffic police or housing.
-OFFERED_IF: dict[str, Callable[[Actor], bool]] = {WARNINGS: sees_register}
+# Alerts reach the centres and administrators, not a township's command room (which shares the centre's menu).
+OFFERED_IF: dict[str, Callable[[Actor], bool]] = {WARNINGS: sees_register, ALERTS: reads_alerts}
 
 
 def menu_for(actor: Actor) -> tuple[MenuItem, ...]:

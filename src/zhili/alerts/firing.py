@@ -1,0 +1,264 @@
+"""Firing trigger rules for a stored alert, once per (rule, alert); and recording the end of what an alert fired.
+
+Each rule fires in a transaction of its own, as the system actor `alerts` (the name the audit
+record shows): a drill alert records a `drill` firing and sends nothing; an update of an alert that
+already fired the rule records `covered` with the earlier campaign; otherwise the campaign template
+is dispatched to the divisions through `campaigns.dispatch.service` (its `source_key` names the
+alert and rule, so a retry is the same campaign) and/or a command group is opened. A cancellation
+never closes a campaign: it is recorded on the firing and the centres are told.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from zhili.alerts.message import Alert, Category, Certainty, Severity, Urgency
+from zhili.alerts.models import AlertFiring, AlertRecord, AlertRule
+from zhili.alerts.rules import RuleSpec, scope_of
+from zhili.campaigns.dispatch.schemas import CampaignCreate
+from zhili.campaigns.dispatch.service import dispatch_campaign, preview_campaign
+from zhili.command_groups.groups import GroupOpen, open_group
+from zhili.command_groups.lifecycle import MemberRole
+from zhili.command_groups.members import NewMember
+from zhili.core import audit
+from zhili.core.auth import Actor, system_actor
+from zhili.core.clock import Clock
+from zhili.core.db import commit
+from zhili.core.errors import DomainError
+from zhili.notify.kinds import Severity as NoticeSeverity
+from zhili.notify.service import notify
+from zhili.org.division_code import DivisionCode, DivisionLevel, codes_of, common_ancestor
+from zhili.org.models import Position
+from zhili.org.roles import Role
+
+ACTOR_NAME = "alerts"
+GROUP_LEVELS = frozenset({DivisionLevel.COUNTY, DivisionLevel.TOWNSHIP, DivisionLevel.VILLAGE})
+
+
+def rule_spec(rule: AlertRule) -> RuleSpec:
+    """A stored rule as the values the pure matcher takes."""
+    return RuleSpec(
+        id=rule.id,
+        event_match=rule.event_match,
+        category=Category(rule.category) if rule.category else None,
+        min_severity=Severity(rule.min_severity),
+        min_urgency=Urgency(rule.min_urgency) if rule.min_urgency else None,
+        min_certainty=Certainty(rule.min_certainty) if rule.min_certainty else None,
+        areas=tuple(rule.areas),
+    )
+
+
+def fire_rules(
+    session: Session, *, record: AlertRecord, alert: Alert, divisions: Sequence[str], clock: Clock
+) -> list[int]:
+    """Fire every active rule the alert matches and has not fired yet; the ids of the firings made.
+
+    An alert received after it expired fires nothing (an old message delivered late is kept, not acted on).
+    """
+    if record.expires is not None and record.expires <= clock.now():
+        return []
+    rules = session.scalars(select(AlertRule).where(AlertRule.is_active.is_(True)).order_by(AlertRule.id)).all()
+    fired = set(session.scalars(select(AlertFiring.rule_id).where(AlertFiring.alert_id == record.id)))
+    made: list[int] = []
+    for rule in rules:
+        scope = scope_of(rule_spec(rule), alert, divisions)
+        if scope is None or rule.id in fired:
+            continue
+        firing_id = _fire(session, rule=rule, record=record, alert=alert, scope=scope, clock=clock)
+        if firing_id is not None:
+            made.append(firing_id)
+    return made
+
+
+def _fire(
+    session: Session, *, rule: AlertRule, record: AlertRecord, alert: Alert, scope: list[str], clock: Clock
+) -> int | None:
+    actor = system_actor(ACTOR_NAME)
+    now = clock.now()
+    firing = AlertFiring(
+        rule_id=rule.id, alert_id=record.id, fired_at=now, is_drill=record.is_drill, divisions=scope, detail=""
+    )
+    earlier = _earlier_firing(session, rule.id, record)
+    if earlier is not None:
+        firing.outcome, firing.campaign_id, firing.group_id = "covered", earlier.campaign_id, earlier.group_id
+        firing.campaign_number = earlier.campaign_number
+        firing.detail = f"firing {earlier.id} of alert {earlier.alert_id} stands"
+    elif record.is_drill:
+        firing.outcome = "drill"
+        firing.detail = f"{record.status}: drill mode, nothing sent"
+    else:
+        firing.outcome = "dispatched"
+    session.add(firing)
+    try:
+        session.flush()
+    except IntegrityError:  # fired at the same moment elsewhere
+        session.rollback()
+        return None
+    if firing.outcome == "dispatched":
+        _act(session, firing=firing, rule=rule, record=record, alert=alert, actor=actor, clock=clock)
+    _audit(session, actor, firing, rule)
+    commit(session)
+    return firing.id
+
+
+def _act(
+    session: Session,
+    *,
+    firing: AlertFiring,
+    rule: AlertRule,
+    record: AlertRecord,
+    alert: Alert,
+    actor: Actor,
+    clock: Clock,
+) -> None:
+    """Dispatch the campaign and/or open the group; a refusal is recorded on the firing, never raised."""
+    problems: list[str] = []
+    if rule.campaign_template:
+        data = CampaignCreate(
+            template=rule.campaign_template,
+            divisions=list(firing.divisions),
+            title=(record.headline or record.event or rule.name)[:120],
+            message=_message(alert)[:2000],
+            source_key=f"cap:{record.id}:rule:{rule.id}",
+        )
+        try:
+            if preview_campaign(session, data=data, actor=actor).total == 0:
+                problems.append("the campaign's scope reaches nobody")
+            else:
+                campaign = dispatch_campaign(session, data=data, actor=actor, clock=clock)
+                firing.campaign_id, firing.campaign_number = campaign.id, campaign.number
+        except DomainError as refused:
+            problems.append(f"campaign: {refused.detail}")
+    if rule.open_group:
+        try:
+            firing.group_id = _open_group(session, firing=firing, record=record, actor=actor, clock=clock)
+        except DomainError as refused:
+            problems.append(f"command group: {refused.detail}")
+    if problems:
+        firing.detail = "; ".join(problems)[:2000]
+        if firing.campaign_id is None and firing.group_id is None:
+            firing.outcome = "failed"
+
+
+def _open_group(session: Session, *, firing: AlertFiring, record: AlertRecord, actor: Actor, clock: Clock) -> int:
+    area = common_ancestor(codes_of(firing.divisions))
+    if area is None or area.level not in GROUP_LEVELS:
+        raise _wide(firing.divisions)
+    commander = _centre_person(session, area)
+    members = [NewMember(commander, MemberRole.COMMANDER)] if commander is not None else []
+    data = GroupOpen(
+        title=(record.headline or record.event)[:120] or "预警响应",
+        summary=f"由预警 {record.sender} {record.identifier} 触发（/alerts/{record.id}）",
+        area=area.value,
+        campaign_id=firing.campaign_id,
+        members=members,
+    )
+    return open_group(session, data=data, actor=actor, clock=clock)
+
+
+def _wide(divisions: Sequence[str]) -> DomainError:
+    return DomainError(f"a command group is opened over one county or finer, not {', '.join(divisions)}")
+
+
+def _centre_person(session: Session, area: DivisionCode) -> int | None:
+    """The person who commands for the area: a centre post of its county, else of its city."""
+    for code in reversed(area.lineage):
+        found = session.scalar(
+            select(Position.person_id)
+            .where(Position.role == Role.CENTRE_STAFF.value, Position.division_code == code.value)
+            .order_by(Position.id)
+            .limit(1)
+        )
+        if found is not None:
+            return found
+    return None
+
+
+def _earlier_firing(session: Session, rule_id: int, record: AlertRecord) -> AlertFiring | None:
+    """The same rule's firing by an alert this one updates (`ended_by_id` points here), if any."""
+    return session.scalars(
+        select(AlertFiring)
+        .join(AlertRecord, AlertRecord.id == AlertFiring.alert_id)
+        .where(
+            AlertFiring.rule_id == rule_id,
+            AlertRecord.ended_by_id == record.id,
+            AlertFiring.outcome.in_(["dispatched", "covered"]),  # a failed response is no response to keep
+        )
+        .order_by(AlertFiring.id)
+        .limit(1)
+    ).first()
+
+
+def _message(alert: Alert) -> str:
+    info = alert.main_info()
+    if info is None:
+        return ""
+    return "\n\n".join(part for part in (info.headline, info.description, info.instruction) if part)
+
+
+def _audit(session: Session, actor: Actor, firing: AlertFiring, rule: AlertRule) -> None:
+    after = {
+        "rule": rule.name,
+        "alert_id": firing.alert_id,
+        "outcome": firing.outcome,
+        "drill": firing.is_drill,
+        "divisions": list(firing.divisions),
+        "campaign_id": firing.campaign_id,
+        "group_id": firing.group_id,
+        "detail": firing.detail[:500],
+    }
+    audit.record_by(
+        session,
+        actor,
+        "alert.rule_fired",
+        entity_type="alert_firing",
+        entity_id=firing.id,
+        at=firing.fired_at,
+        after=after,
+    )
+
+
+def end_firings(session: Session, *, ended: Sequence[int], by: AlertRecord, clock: Clock) -> int:
+    """Record on the firings of the ended alerts that they were cancelled, and tell the centres over them. No commit."""
+    now = clock.now()
+    firings = session.scalars(
+        select(AlertFiring).where(AlertFiring.alert_id.in_(ended), AlertFiring.cancelled_at.is_(None))
+    ).all()
+    if not firings:
+        return 0
+    session.execute(update(AlertFiring).where(AlertFiring.id.in_([f.id for f in firings])).values(cancelled_at=now))
+    actor = system_actor(ACTOR_NAME)
+    for f in firings:
+        after = {
+            "cancelled_at": now.isoformat(),
+            "by_alert_id": by.id,
+            "campaign_id": f.campaign_id,
+            "group_id": f.group_id,
+        }
+        audit.record_by(
+            session, actor, "alert.firing_ended", entity_type="alert_firing", entity_id=f.id, at=now, after=after
+        )
+    codes = {code for f in firings for division in f.divisions for code in DivisionCode(division).lineage}
+    centres = select(Position.person_id).where(
+        Position.role == Role.CENTRE_STAFF.value, or_(Position.division_code.in_([c.value for c in codes]))
+    )
+    what = "取消" if by.msg_type == "Cancel" else "解除"
+    event = by.event or next(iter(session.scalars(select(AlertRecord.event).where(AlertRecord.id.in_(ended)))), "")
+    campaigns = sorted({f.campaign_id for f in firings if f.campaign_id is not None})
+    notify(
+        session,
+        recipients=centres,
+        topic="alert.ended",
+        severity=NoticeSeverity.YELLOW,
+        title=f"预警已{what}：{event or by.identifier}",
+        body=f"{by.sender} 已{what}此前的预警；已触发的响应未自动结束，请核实后处理。"
+        + (f"相关三联工程：{', '.join(map(str, campaigns))}。" if campaigns else ""),
+        key=f"alert:{by.id}:ended",
+        clock=clock,
+        link=f"/alerts/{by.id}",
+    )
+    return len(firings)

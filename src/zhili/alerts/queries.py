@@ -1,0 +1,129 @@
+"""Reads of alerts, through `alerts.visibility`: the list, one alert with its divisions and firings, the rules."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from zhili.alerts.models import AlertDivision, AlertFiring, AlertRecord, AlertRule
+from zhili.alerts.schemas import AlertDetail, AlertReceipt, AlertSummary, DivisionRead, FiringRead, RuleRead
+from zhili.alerts.visibility import require_reader, visible_alerts
+from zhili.core.auth import Actor
+from zhili.core.errors import NotFoundError
+from zhili.core.pagination import Key, Page, decode_cursor, encode_cursor
+from zhili.org.models import Division
+
+
+def list_alerts(
+    session: Session, actor: Actor, *, drill: bool | None = None, cursor: str | None = None, limit: int = 50
+) -> Page[AlertSummary]:
+    """The alerts the actor reads, newest received first; `drill` keeps only drills (True) or real ones (False)."""
+    require_reader(actor)
+    statement = select(AlertRecord).where(visible_alerts(actor)).order_by(AlertRecord.id.desc()).limit(limit + 1)
+    if drill is not None:
+        statement = statement.where(AlertRecord.is_drill.is_(drill))
+    if cursor:
+        (last,) = decode_cursor(cursor, (Key.INT,))
+        statement = statement.where(AlertRecord.id < last)
+    rows = session.scalars(statement).all()
+    items = [AlertSummary.model_validate(row, from_attributes=True) for row in rows[:limit]]
+    more = len(rows) > limit
+    return Page(items=items, next_cursor=encode_cursor([items[-1].id]) if more and items else None)
+
+
+def alert_detail(session: Session, actor: Actor, alert_id: int) -> AlertDetail:
+    """One alert the actor reads, with its words, divisions and firings; 404 when out of reach."""
+    require_reader(actor)
+    record = session.scalars(select(AlertRecord).where(AlertRecord.id == alert_id, visible_alerts(actor))).first()
+    if record is None:
+        raise NotFoundError("alert not found")
+    divisions = session.execute(
+        select(AlertDivision.division_code, Division.name, AlertDivision.how)
+        .join(Division, Division.code == AlertDivision.division_code)
+        .where(AlertDivision.alert_id == alert_id)
+        .order_by(AlertDivision.division_code)
+    )
+    return AlertDetail.model_validate(
+        {
+            **AlertSummary.model_validate(record, from_attributes=True).model_dump(),
+            "scope": record.scope,
+            "urgency": record.urgency,
+            "certainty": record.certainty,
+            "references": record.cap_references,
+            "note": record.note,
+            "expires": record.expires,
+            "ended_at": record.ended_at,
+            "ended_by_id": record.ended_by_id,
+            "received_by": record.received_by,
+            "infos": record.infos,
+            "divisions": [DivisionRead(code=c, name=n, how=h) for c, n, h in divisions],
+            "firings": firings_of(session, alert_id),
+            "links": {"self": f"/api/v1/alerts/{alert_id}", "page": f"/alerts/{alert_id}"},
+        }
+    )
+
+
+def receipt(session: Session, alert_id: int) -> AlertReceipt:
+    """What handing in an alert answers (unscoped: the one who handed it in may not reach its divisions)."""
+    record = session.get(AlertRecord, alert_id)
+    if record is None:
+        raise NotFoundError("alert not found")
+    divisions = session.scalars(
+        select(AlertDivision.division_code)
+        .where(AlertDivision.alert_id == alert_id)
+        .order_by(AlertDivision.division_code)
+    )
+    return AlertReceipt(
+        id=record.id,
+        sender=record.sender,
+        identifier=record.identifier,
+        status=record.status,
+        msg_type=record.msg_type,
+        is_drill=record.is_drill,
+        state=record.state,
+        divisions=list(divisions),
+        firings=firings_of(session, alert_id),
+        links={"self": f"/api/v1/alerts/{alert_id}", "page": f"/alerts/{alert_id}"},
+    )
+
+
+def firings_of(session: Session, alert_id: int) -> list[FiringRead]:
+    """The rules an alert fired, in order, with what each did."""
+    rows = session.execute(
+        select(AlertFiring, AlertRule.name)
+        .join(AlertRule, AlertRule.id == AlertFiring.rule_id)
+        .where(AlertFiring.alert_id == alert_id)
+        .order_by(AlertFiring.id)
+    )
+    return [
+        FiringRead(
+            id=f.id,
+            rule_id=f.rule_id,
+            rule_name=name,
+            fired_at=f.fired_at,
+            is_drill=f.is_drill,
+            outcome=f.outcome,
+            divisions=list(f.divisions),
+            campaign_id=f.campaign_id,
+            campaign_number=f.campaign_number,
+            group_id=f.group_id,
+            detail=f.detail,
+            cancelled_at=f.cancelled_at,
+        )
+        for f, name in rows
+    ]
+
+
+def raw_xml(session: Session, actor: Actor, alert_id: int) -> str:
+    """The message as received, for an alert the actor reads."""
+    require_reader(actor)
+    found = session.scalar(select(AlertRecord.raw_xml).where(AlertRecord.id == alert_id, visible_alerts(actor)))
+    if found is None:
+        raise NotFoundError("alert not found")
+    return found
+
+
+def list_rules(session: Session) -> list[RuleRead]:
+    """Every trigger rule, active first, by name (administrators manage them; the CLI lists them)."""
+    rows = session.scalars(select(AlertRule).order_by(AlertRule.is_active.desc(), AlertRule.name))
+    return [RuleRead.model_validate(rule) for rule in rows]

@@ -1,0 +1,131 @@
+"""The alert pages: the list and one alert for the centres, the trigger rules for administrators; others refused."""
+
+from __future__ import annotations
+
+import json
+from html import unescape
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tests.alerts.helpers import demo_bytes, typhoon_rule, variant
+from tests.conftest import Api
+from zhili.alerts.models import AlertRule
+from zhili.core.clock import FrozenClock
+
+HTML = {"accept": "text/html"}
+CAP = {"Content-Type": "application/cap+xml"}
+
+
+def _key(page: str) -> str:
+    return page.split('name="idempotency_key" value="', 1)[1].split('"', 1)[0]
+
+
+def hand_in(api: Api, data: bytes) -> int:
+    response = api.send("POST", "/api/v1/alerts", content=data, headers=CAP)
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
+def test_the_centre_lists_alerts_by_colour_grade_with_a_drill_badge(api: Api) -> None:
+    api.login("admin")
+    hand_in(api, demo_bytes())
+    drill = hand_in(api, variant(identifier="T-drill", status="Exercise", severity="Extreme"))
+    api.login("ly-centre")
+    page = api.get("/alerts", headers=HTML)
+    assert page.status_code == 200
+    assert 'href="/alerts"' in page.text  # in the centre's menu
+    assert "龙游县气象台发布台风橙色预警" in page.text
+    assert "橙色" in page.text
+    assert "红色" in page.text
+    row = page.text.split(f'id="alert-{drill}"', 1)[1].split("</tr>", 1)[0]
+    assert "演练" in row
+    assert "2026-07-23 15:00" in page.text  # sent, in local time
+    real = api.get("/alerts?drill=false", headers=HTML).text
+    assert f'id="alert-{drill}"' not in real
+    english = api.get("/alerts?lang=en", headers=HTML).text
+    assert "Orange" in english
+    assert "Drill" in english
+
+
+def test_an_alert_page_shows_its_words_map_divisions_and_what_its_rule_did(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    typhoon_rule(session, clock)
+    session.commit()
+    api.login("admin")
+    alert_id = hand_in(api, demo_bytes())
+    api.login("ly-centre")
+    page = api.get(f"/alerts/{alert_id}", headers=HTML)
+    assert page.status_code == 200
+    assert "受今年第5号台风影响" in page.text
+    assert '<a href="/org/divisions/330825">龙游县</a>' in page.text
+    assert "已派发" in page.text
+    assert 'href="/campaigns/' in page.text
+    data = json.loads(unescape(page.text.split('data-map="', 1)[1].split('"', 1)[0]))
+    assert [d["name"] for d in data["divisions"]] == ["龙游县"]
+    assert data["divisions"][0]["geometry"]["type"] in {"Polygon", "MultiPolygon"}
+    assert "/static/vendor/leaflet/leaflet.js" in page.text
+
+
+def test_a_grid_worker_and_another_county_are_refused(api: Api) -> None:
+    api.login("admin")
+    alert_id = hand_in(api, demo_bytes())
+    api.login("gridworker")
+    assert api.get("/alerts", headers=HTML).status_code == 403
+    assert 'href="/alerts"' not in api.get("/", headers=HTML).text
+    assert api.get(f"/alerts/{alert_id}", headers=HTML).status_code == 403
+    api.login("kc-centre")
+    assert api.get(f"/alerts/{alert_id}", headers=HTML).status_code == 404
+    api.login("fushan")  # a township's command room shares the centre's menu, not its alerts
+    assert 'href="/alerts"' not in api.get("/", headers=HTML).text
+
+
+def test_an_administrator_adds_a_rule_once_and_changes_it(api: Api, session: Session) -> None:
+    api.login("admin")
+    page = api.get("/admin/alert-rules", headers=HTML)
+    assert page.status_code == 200
+    form = {
+        "name": "龙游台风",
+        "event_match": "台风",
+        "min_severity": "Severe",
+        "areas": "330825",
+        "campaign_template": "typhoon",
+        "is_active": "on",
+        "idempotency_key": _key(page.text),
+    }
+    for _ in range(2):
+        added = api.send("POST", "/admin/alert-rules", data=form, follow_redirects=False)
+        assert added.status_code == 303
+    rules = session.scalars(select(AlertRule).where(AlertRule.name == "龙游台风")).all()
+    assert len(rules) == 1
+    assert (rules[0].areas, rules[0].campaign_template, rules[0].is_active) == (["330825"], "typhoon", True)
+    listed = api.get("/admin/alert-rules", headers=HTML).text
+    assert "龙游台风" in listed
+    changed = api.send(
+        "POST", f"/admin/alert-rules/{rules[0].id}", data={**form, "is_active": "", "min_severity": "Extreme"}
+    )
+    assert changed.status_code == 200  # followed to the rule's page
+    session.refresh(rules[0])
+    assert (rules[0].is_active, rules[0].min_severity) == (False, "Extreme")
+
+
+def test_a_refused_rule_keeps_its_input_and_names_each_field(api: Api, session: Session) -> None:
+    api.login("admin")
+    form = {"name": "坏规则", "event_match": "台风", "min_severity": "Severe", "areas": "330825 999999"}
+    refused = api.send("POST", "/admin/alert-rules", data=form)
+    assert refused.status_code == 422
+    assert 'data-field="campaign_template">规则至少要派发一个三联工程或成立指挥组' in refused.text
+    assert 'data-field="areas">有区划代码不存在' in refused.text
+    assert 'value="坏规则"' in refused.text
+    assert 'value="330825 999999"' in refused.text
+    bad_code = api.send("POST", "/admin/alert-rules?lang=en", data={**form, "areas": "12x", "open_group": "on"})
+    assert bad_code.status_code == 422
+    assert 'data-field="areas"' in bad_code.text
+    assert session.scalar(select(AlertRule).where(AlertRule.name == "坏规则")) is None
+
+
+def test_only_administrators_keep_rules(api: Api) -> None:
+    api.login("qz-centre")
+    assert api.get("/admin/alert-rules", headers=HTML).status_code == 403
+    assert api.send("POST", "/admin/alert-rules", data={"name": "x"}).status_code == 403
