@@ -34,6 +34,7 @@ from zhili.cases import api as cases_api
 from zhili.cases import hotline_pages, intake_pages, supervision_api
 from zhili.cases import pages as cases_pages
 from zhili.citizens import pages as citizen_pages
+from zhili.citizens import report_pages
 from zhili.clocks import api as clocks_api
 from zhili.clocks import pages as clocks_pages
 from zhili.command_centre import pages as command_centre_pages
@@ -168,6 +169,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
         cases_pages.router,
         hotline_pages.router,
         citizen_pages.router,
+        report_pages.router,
         notify_pages.router,
         webhook_pages.router,
         audit_trail_pages.router,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -16,6 +18,7 @@ from zhili.cases import forms, intake
 from zhili.cases.schemas import CaseCreate
 from zhili.core import media
 from zhili.core.auth import Actor, PageActor
+from zhili.core.clock import Clock
 from zhili.core.errors import InvalidInputError
 from zhili.core.http import ClockDep, DbSession, rolled_back, run_in_read_session, run_in_write_session
 from zhili.core.kept_photos import KeptPhoto, is_photo_input, photos_kept
@@ -93,11 +96,55 @@ def _intake_page(
 
 @router.post("/cases/new")
 async def submit_intake(request: Request, actor: PageActor, clock: ClockDep) -> Response:
-    """Create the case (with its photos) from the form and show it; a wrong field shows the form again.
+    """Create the case (with its photos) from the form and show it; a wrong field shows the form again."""
+    locators = request_locators(request)
+
+    def report(session: Session, data: CaseCreate, ready: list[media.CheckedPhoto]) -> int:
+        return intake.report_with_photos(
+            session, data=data, taken=ready, actor=actor, clock=clock, locators=locators
+        ).id
+
+    def page(
+        session: Session, matter: str | None, values: dict[str, object], errors: FormErrors, kept: list[KeptPhoto]
+    ) -> Response:
+        return _intake_page(
+            request, session, actor, matter=matter, values=values, errors=errors, status_code=422, kept_photos=kept
+        )
+
+    taking = IntakeForm(
+        path="/cases/new",
+        owner=actor.audit_name,
+        body=forms.case_from_form,
+        report=report,
+        done=lambda case_id: RedirectResponse(f"/cases/{case_id}", status_code=303),
+        page=page,
+    )
+    return await take_report(request, taking, clock)
+
+
+@dataclass(frozen=True)
+class IntakeForm:
+    """How one intake page takes a report (the desk's and phone's 上报, the public form).
+
+    `body` reads the form into the report's body (`CaseCreate`'s fields); `report` writes it with the
+    checked photos and answers an int (the new case's id: stored as the form's answer, so a form sent
+    twice gets it again); `done` answers that; `page` shows the form again, refused.
+    """
+
+    path: str
+    owner: str  # whose form keys these are (`web.form_once`)
+    body: Callable[[FormData, Session], dict[str, object]]
+    report: Callable[[Session, CaseCreate, list[media.CheckedPhoto]], int]
+    done: Callable[[int], Response]
+    page: Callable[[Session, str | None, dict[str, object], FormErrors, list[KeptPhoto]], Response]
+
+
+async def take_report(request: Request, taking: IntakeForm, clock: Clock) -> Response:
+    """Take a report from an intake form: its answer, or the form again with each reason by its field.
 
     The photos are decoded in the thread pool first; the report is one unit of work on the write
     path (`run_in_write_session`: on SQLite, the group commit). A refused form is read again beside
-    the other readers, with the reasons by their fields.
+    the other readers, with the reasons by their fields, and keeps the photos that passed.
     """
     form = await request.form()
     uploads = [u for u in form.getlist("photo") if isinstance(u, UploadFile) and u.filename]
@@ -106,32 +153,29 @@ async def submit_intake(request: Request, actor: PageActor, clock: ClockDep) -> 
     taken += [await media.read_upload(u) for u in uploads[: max(0, intake.MAX_INTAKE_PHOTOS + 1 - len(taken))]]
     language = renderer(request).language(request)
     ready, errors = await run_in_threadpool(_photo_errors, taken, language)
-    locators = request_locators(request)
-    once = FormOnce.of(form, "/cases/new")
+    once = FormOnce.of(form, taking.path)
 
     def attempt(session: Session) -> int | ValidationError | InvalidInputError | None:
         """The new case's id; or why the form was refused; None when only its photos were (nothing written)."""
         try:
-            data = CaseCreate.model_validate(forms.case_from_form(form, session))
+            data = CaseCreate.model_validate(taking.body(form, session))
         except (ValidationError, InvalidInputError) as exc:
             return exc
         if errors:
             return None
 
-        def report() -> int:
-            return intake.report_with_photos(
-                session, data=data, taken=ready, actor=actor, clock=clock, locators=locators
-            ).id
+        def write() -> int:
+            return taking.report(session, data, ready)
 
         try:
-            return int(run_form(once, session, owner=actor.audit_name, now=clock.now(), action=report))
+            return int(run_form(once, session, owner=taking.owner, now=clock.now(), action=write))
         except (ValidationError, InvalidInputError) as exc:
             return rolled_back(session, exc)
 
     # With a photo refused nothing is written: the form is only checked, beside the other readers.
     outcome = await (run_in_read_session if errors else run_in_write_session)(request, attempt)
     if isinstance(outcome, int):
-        return RedirectResponse(f"/cases/{outcome}", status_code=303)
+        return taking.done(outcome)
     if outcome is not None:
         inputs = {**INTAKE_INPUTS, **{f"attributes.{code}": f"attr.{code}" for code in _attribute_codes(form)}}
         refused = form_errors(outcome, language, inputs)
@@ -142,12 +186,7 @@ async def submit_intake(request: Request, actor: PageActor, clock: ClockDep) -> 
     matter = str(form.get("matter") or "") or None
     # The photos that passed are shown again and sent with the form once more: a refusal loses no photo taken.
     kept = await run_in_threadpool(lambda: [KeptPhoto.of(photo) for photo in ready[: intake.MAX_INTAKE_PHOTOS]])
-    return await run_in_read_session(
-        request,
-        lambda session: _intake_page(
-            request, session, actor, matter=matter, values=values, errors=errors, status_code=422, kept_photos=kept
-        ),
-    )
+    return await run_in_read_session(request, lambda session: taking.page(session, matter, values, errors, kept))
 
 
 def _kept(form: FormData, key: str) -> object:

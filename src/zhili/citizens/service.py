@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from zhili.cases import intake, lifecycle, store
+from zhili.cases import intake, lifecycle, location, store
 from zhili.cases.commands import COMMAND_BODY
 from zhili.cases.schemas import CaseCreate
 from zhili.cases.service import apply_command
@@ -33,7 +33,8 @@ from zhili.core.auth import Actor, Scope
 from zhili.core.clock import Clock
 from zhili.core.credentials import digest_token
 from zhili.core.db import commit, deferred_commit
-from zhili.core.errors import ConflictError, NotFoundError
+from zhili.core.errors import ConflictError, InvalidInputError, NotFoundError
+from zhili.org.division_code import DivisionCode
 from zhili.org.geo import LocatorCache
 
 # Who a report from the public form is by: nobody with a login. The audit record names it.
@@ -50,12 +51,19 @@ def report(
     locators: LocatorCache,
     secret: str,
     seed: str | None,
+    jurisdiction: str,
 ) -> tuple[int, str]:
     """Report a case from the public form with its photos and its tracking link, in one transaction.
 
     The case id and the link's token (`tracker_token` of `seed`, the form's once-key: the same form
-    sent again is answered with the same link; a random one without a seed).
+    sent again is answered with the same link; a random one without a seed). The place must lie in
+    the jurisdiction (衢州市 by default), as an Open311 report's must (422 by the field, nothing written).
     """
+    place = location.resolve(session, locators, point=data.point, place=data.place)
+    if not DivisionCode(place.code).under(DivisionCode(jurisdiction)):
+        field = "point" if data.point is not None else "place"
+        message = "the location lies outside the area this service covers"
+        raise InvalidInputError(message, errors=[{"field": field, "message": message}])
     with deferred_commit(session):
         case = intake.report_with_photos(session, data=data, taken=taken, actor=PUBLIC, clock=clock, locators=locators)
         token = tracker_token(case.id, seed, secret=secret)

@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from zhili.cases.handoffs import place_name
 from zhili.cases.lifecycle import CaseStatus
 from zhili.cases.models import CaseEvent
+from zhili.cases.page_names import place_paths
 from zhili.cases.store import StoredCase
 from zhili.matters import queries as matters
 from zhili.org.models import Department
@@ -103,7 +103,7 @@ def tracked_view(session: Session, case: StoredCase) -> TrackedView:
         case=case,
         matter_zh=definition.name_zh,
         matter_en=definition.name_en,
-        place=place_name(session, case.place_code),
+        place=place_paths(session, [case.place_code]).get(case.place_code, case.place_code),
         lead_unit=names.get(case.lead_unit_id, "") if case.lead_unit_id is not None else "",
         steps=steps,
         may_rate=case.state.status is CaseStatus.CLOSED,

@@ -68,7 +68,10 @@ def _dual(api_handler: Handler, login_required: type[DomainError], own_formats: 
             "actor": getattr(request.state, "actor", None),
             "back": _same_site_referer(request),
         }
-        return renderer(request).render(request, "web/error.html", context, status_code=status)
+        response = renderer(request).render(request, "web/error.html", context, status_code=status)
+        if isinstance(exc, DomainError) and "retry_after" in exc.extra:  # a 429 that knows when to come back
+            response.headers["Retry-After"] = str(exc.extra["retry_after"])
+        return response
 
     return handle
 

@@ -57,6 +57,7 @@ SERVICE_WORDING = (
     (re.compile(r"date and time"), "datetime"),
     (re.compile(r"must be text of"), "text"),
     (re.compile(r"outside every known county"), "outside"),
+    (re.compile(r"the area this service covers"), "outside_service"),
     (re.compile(r"names no known division"), "unknown_place"),
     (re.compile(r"is ambiguous"), "ambiguous_place"),
     (re.compile(r"control character|bidirectional"), "characters"),

@@ -1,0 +1,190 @@
+"""The public report form (我要反映, `/report`): a citizen reports a problem without a login and gets its link.
+
+The form is the intake form (`cases/_intake_form.html`) in its public mode: the channel is 网页
+(web), the phone is asked for (the centre calls back, 回访) and shown to nobody outside the case. Its
+map reads Quzhou's outlines and names points through two public reads (`/report/geo`,
+`/report/locate`) over the jurisdiction's geography only. With no session there is no session's
+CSRF token: the form carries one that a cookie of its own must match (as the login form does). Every
+POST is counted per client address by a token bucket (`core.rate_limit`) before its body is read.
+The report, its photos and its tracking link are one transaction; the form acts once (`web.form_once`),
+and sent twice it leads to the same link (`citizens.service.tracker_token`).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from functools import lru_cache
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from zhili.cases import forms, intake
+from zhili.cases.intake_pages import IntakeForm, take_report
+from zhili.cases.schemas import CaseCreate
+from zhili.citizens import service
+from zhili.core import media
+from zhili.core.auth import Actor, Grant, Scope
+from zhili.core.credentials import same_secret
+from zhili.core.errors import ForbiddenError, InvalidInputError
+from zhili.core.http import ClockDep, DbSession, services
+from zhili.core.kept_photos import KeptPhoto
+from zhili.core.rate_limit import RateLimiter, per_minute
+from zhili.core.settings import Settings
+from zhili.matters import queries as matters
+from zhili.org import geo
+from zhili.org.geo import request_locators
+from zhili.org.schemas import LocateRead
+from zhili.web.form_errors import FirstReason, FormErrors
+from zhili.web.form_once import FIELD as ONCE_FIELD
+from zhili.web.templating import renderer
+
+router = APIRouter(include_in_schema=False)
+CSRF_COOKIE = "zhili_report_csrf"
+
+
+@lru_cache(maxsize=8)
+def map_reader(jurisdiction: str) -> Actor:
+    """Who reads the public map: the jurisdiction's geography (`ZHILI_OPEN311_JURISDICTION`), nothing else."""
+    return Actor(
+        username="web:public-map", display_name="网上群众", roles=frozenset(), scope=Scope.of([Grant(jurisdiction)])
+    )
+
+
+def _settings(request: Request) -> Settings:
+    return services(request).settings
+
+
+def _limiter(request: Request) -> RateLimiter:
+    """The public form's token buckets, one per client address, built with the app's settings once."""
+    found: RateLimiter | None = getattr(request.app.state, "report_limiter", None)
+    if found is None:
+        settings = _settings(request)
+        found = RateLimiter(rate=per_minute(settings.public_report_per_minute), burst=settings.public_report_burst)
+        request.app.state.report_limiter = found
+    return found
+
+
+@router.get("/report")
+def report_form(
+    request: Request,
+    session: DbSession,
+    matter: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{1,59}$")] = None,
+) -> Response:
+    """The public form; choosing a matter shows its attributes."""
+    return report_page(request, session, matter=matter, values={}, errors=FormErrors())
+
+
+def report_page(
+    request: Request,
+    session: Session,
+    *,
+    matter: str | None,
+    values: dict[str, Any],
+    errors: FormErrors,
+    status_code: int = 200,
+    kept_photos: list[KeptPhoto] | None = None,
+) -> Response:
+    """The form (again, with a refused form's input and reasons), with its CSRF token in its cookie.
+
+    The token the cookie holds already is kept, so two tabs of the form both send.
+    """
+    definition = matters.current_definition(session, matter)[1] if matter else None
+    token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
+    request.state.csrf_token = token  # the form's hidden csrf_token (`web.templating`)
+    context = {
+        "matters": matters.list_current(session),
+        "definition": definition,
+        "errors": errors,
+        "values": values,
+        "area": None,  # the picker opens on Quzhou
+        "max_photos": intake.MAX_INTAKE_PHOTOS,
+        "kept_photos": kept_photos or [],
+        "first_reason": FirstReason(taken=not errors.by_field),
+        "intake_action": "/report",
+        "public": True,
+        "geo_url": "/report/geo",
+        "locate_url": "/report/locate",
+    }
+    response = renderer(request).render(request, "citizens/report.html", context, status_code=status_code)
+    response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict", max_age=4 * 3600)
+    return response
+
+
+@router.post("/report")
+async def submit_report(request: Request, clock: ClockDep) -> Response:
+    """Take the report: to its tracking link (saved by the citizen), or the form again with its reasons.
+
+    Counted per client address before the body is read (429 with Retry-After past the limit); a form
+    whose CSRF token does not match its cookie, or that carries no once-key, is refused (403).
+    """
+    address = request.client.host if request.client else "unknown"
+    _limiter(request).check(address, time.monotonic(), what="address")
+    form = await request.form()
+    _check_form(request, form)
+    settings = _settings(request)
+    secret = settings.secret_key.get_secret_value()
+    seed = str(form.get(ONCE_FIELD))
+    locators = request_locators(request)
+
+    def report(session: Session, data: CaseCreate, ready: list[media.CheckedPhoto]) -> int:
+        return service.report(
+            session,
+            data=data,
+            taken=ready,
+            clock=clock,
+            locators=locators,
+            secret=secret,
+            seed=seed,
+            jurisdiction=settings.open311_jurisdiction,
+        )[0]
+
+    def done(case_id: int) -> Response:
+        token = service.tracker_token(case_id, seed, secret=secret)
+        response = RedirectResponse(f"/track/{token}?new=1", status_code=303)
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+    def page(
+        session: Session, matter: str | None, values: dict[str, object], errors: FormErrors, kept: list[KeptPhoto]
+    ) -> Response:
+        return report_page(
+            request, session, matter=matter, values=values, errors=errors, status_code=422, kept_photos=kept
+        )
+
+    taking = IntakeForm(path="/report", owner="web:public", body=_body, report=report, done=done, page=page)
+    return await take_report(request, taking, clock)
+
+
+def _check_form(request: Request, form: FormData) -> None:
+    """The form's CSRF token matches its cookie, and it carries its once-key (the link is derived from it)."""
+    expected, sent, once = request.cookies.get(CSRF_COOKIE, ""), form.get("csrf_token"), form.get(ONCE_FIELD)
+    if not expected or not isinstance(sent, str) or not same_secret(expected, sent) or not isinstance(once, str):
+        raise ForbiddenError("the form expired; reload the page and send it again")
+
+
+def _body(form: FormData, session: Session) -> dict[str, object]:
+    """The report's body from the public form: always the web channel; a phone to call back is required."""
+    body = {**forms.case_from_form(form, session), "channel": "web"}
+    if not body.get("reporter_phone"):
+        message = "a phone number is required, so that the centre can check and call back"
+        raise InvalidInputError(message, errors=[{"field": "reporter_phone", "message": message}])
+    return body
+
+
+@router.get("/report/locate")
+def locate(lon: float, lat: float, request: Request, session: DbSession) -> LocateRead:
+    """The grid, village, township and county of a point in the jurisdiction (the form's map names the point)."""
+    reader = map_reader(_settings(request).open311_jurisdiction)
+    return geo.locate_point(session, reader, geo.request_locators(request), lon=lon, lat=lat)
+
+
+@router.get("/report/geo")
+def outlines(request: Request, session: DbSession, level: str = "township", bbox: str | None = None) -> Any:
+    """The jurisdiction's division outlines of one level as GeoJSON, for the form's map."""
+    reader = map_reader(_settings(request).open311_jurisdiction)
+    return geo.division_features(session, reader, level=level, bbox=geo.parse_bbox(bbox))
