@@ -53,3 +53,14 @@ def test_a_place_path_names_the_community_not_its_committee_and_says_each_name_o
     assert paths[village_code] == f"{township.name} 丹桂社区"
     assert paths[township.code] == township.name
     assert paths["3308"] == "衢州市"
+
+
+def test_a_village_committee_keeps_its_village(session: Session) -> None:
+    township = session.scalars(select(Division).where(Division.level == "township").order_by(Division.code)).first()
+    assert township is not None
+    village_code, test = f"{township.code}902", {"is_synthetic": True, "source": "test"}
+    session.add(Division(code=village_code, name="亭川村委会", level="village", parent_code=township.code, **test))
+    session.add(Division(code=f"{village_code}901", name="亭川村第3网格", level="grid", parent_code=village_code, **test))
+    session.flush()
+    paths = place_paths(session, [f"{village_code}901"])
+    assert paths[f"{village_code}901"] == f"{township.name} 亭川村 第3网格"

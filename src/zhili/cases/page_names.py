@@ -141,12 +141,23 @@ def place_paths(session: Session, codes: Iterable[str]) -> dict[str, str]:
     return paths
 
 
-# A village's official name may be its committee's (丹桂社区居委会): the place is the community, 丹桂社区.
-_COMMITTEES = ("居民委员会", "村民委员会", "居委会", "村委会", "委员会")
+# A village's official name may be its committee's (丹桂社区居委会, 亭川村委会): the place is the community or
+# the village (丹桂社区, 亭川村). Longest endings first: 村委会 keeps its 村, 居委会 is a 社区.
+_COMMITTEES = (
+    ("社区居民委员会", "社区"),
+    ("村村民委员会", "村"),
+    ("社区居委会", "社区"),
+    ("村村委会", "村"),
+    ("居民委员会", "社区"),
+    ("村民委员会", "村"),
+    ("居委会", "社区"),
+    ("村委会", "村"),
+    ("委员会", ""),
+)
 
 
 def _place_word(name: str) -> str:
-    stem = next((name.removesuffix(suffix) for suffix in _COMMITTEES if name.endswith(suffix)), name)
+    stem = next((name.removesuffix(suffix) + place for suffix, place in _COMMITTEES if name.endswith(suffix)), name)
     return stem or name
 
 
