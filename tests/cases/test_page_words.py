@@ -60,7 +60,7 @@ def test_a_village_committee_keeps_its_village(session: Session) -> None:
     assert township is not None
     village_code, test = f"{township.code}902", {"is_synthetic": True, "source": "test"}
     session.add(Division(code=village_code, name="亭川村委会", level="village", parent_code=township.code, **test))
-    session.add(Division(code=f"{village_code}901", name="亭川村第3网格", level="grid", parent_code=village_code, **test))
+    grid_code = f"{village_code}901"
+    session.add(Division(code=grid_code, name="亭川村第3网格", level="grid", parent_code=village_code, **test))
     session.flush()
-    paths = place_paths(session, [f"{village_code}901"])
-    assert paths[f"{village_code}901"] == f"{township.name} 亭川村 第3网格"
+    assert place_paths(session, [grid_code])[grid_code] == f"{township.name} 亭川村 第3网格"

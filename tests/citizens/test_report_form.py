@@ -75,29 +75,35 @@ def test_a_citizen_reports_without_a_login_and_is_given_the_link(api: Any, sessi
 
 def test_a_refused_report_keeps_what_was_typed_and_names_the_field(api: Any, session: Session) -> None:
     api.client.cookies.clear()
-    form = _form(api, session, description="没留电话的反映", reporter_phone="")
+    form = _form(api, session, description="", reporter_phone="", address="没留电话的反映 县学街12号")
     files = {"photo": ("p.png", PNG, "image/png")}
     refused = api.client.post("/report", data=form, files=files, headers=HTML)
     assert refused.status_code == 422
     assert 'data-field="reporter_phone">必填' in refused.text
+    assert 'data-field="description">必填' in refused.text, "every reason of the form at once"
     assert "没留电话的反映" in refused.text
     assert 'name="kept_photo.0"' in refused.text, "the photo taken is kept"
     outside = api.client.post("/report", data=_form(api, session, description="杭州的问题", **HANGZHOU), headers=HTML)
     assert outside.status_code == 422
     assert 'data-field="lon">该位置不在本平台受理范围内' in outside.text
-    assert _cases(session, "没留电话的反映") == []
+    assert session.scalar(select(func.count()).select_from(Case).where(Case.address.contains("没留电话"))) == 0
     assert _cases(session, "杭州的问题") == []
 
 
-def test_a_form_without_its_cookie_is_refused_and_floods_are_slowed(api: Any, session: Session) -> None:
+def test_a_form_without_its_cookie_is_shown_again_and_floods_are_slowed(api: Any, session: Session) -> None:
     api.client.cookies.clear()
-    form = _form(api, session, description="跨站伪造的反映")
+    form = _form(api, session, description="没有表单凭据的反映")
     api.client.cookies.delete(CSRF_COOKIE)
-    assert api.client.post("/report", data=form, headers=HTML).status_code == 403
-    answers = [api.client.post("/report", data=form, headers=HTML) for _ in range(6)]
+    refused = api.client.post("/report", data=form, headers=HTML)
+    assert refused.status_code == 422
+    assert "表单已过期" in refused.text
+    assert "没有表单凭据的反映" in refused.text, "what was typed is kept, to be sent once more"
+    assert api.client.cookies.get(CSRF_COOKIE), "with a fresh token"
+    api.client.cookies.delete(CSRF_COOKIE)
+    answers = [api.client.post("/report", data=form, headers=HTML) for _ in range(11)]
     assert answers[-1].status_code == 429
     assert int(answers[-1].headers["retry-after"]) >= 1
-    assert _cases(session, "跨站伪造的反映") == []
+    assert _cases(session, "没有表单凭据的反映") == []
 
 
 def test_the_form_map_reads_only_the_jurisdictions_geography(api: Any, session: Session) -> None:

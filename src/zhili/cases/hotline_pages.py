@@ -18,7 +18,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from zhili.cases import page_names, queries
-from zhili.cases.queue import OPEN_STATUSES, CaseFilter, normalised_phone
+from zhili.cases.queue import CaseFilter, normalised_phone
 from zhili.cases.schemas import PHONE
 from zhili.core.auth import PageActor
 from zhili.core.errors import ForbiddenError
@@ -52,11 +52,11 @@ def hotline_desk(
         errors.add("phone", translate("hotline.phone_missing", language))
     elif caller is not None and not re.fullmatch(PHONE, caller):
         errors.add("phone", translate("hotline.phone_invalid", language))
-    found, name = None, None
+    found, (total, still_open, name) = None, (0, 0, None)
     if caller is not None and not errors:
         now = clock.now()
         found = queries.list_cases(session, actor, CaseFilter(caller=caller), now=now, cursor=None, limit=CALLER_CASES)
-        name = queries.caller_name(session, actor, caller, now=now)
+        total, still_open, name = queries.caller_summary(session, actor, caller, now=now)
     context = {
         "actor": actor,
         "phone": phone or "",
@@ -65,7 +65,8 @@ def hotline_desk(
         "cases": found.items if found is not None else [],
         "places": page_names.place_paths(session, [case.place_code for case in found.items]) if found else {},
         "more": found is not None and found.next_cursor is not None,
-        "open": sum(1 for case in found.items if case.status in OPEN_STATUSES) if found is not None else 0,
+        "total": total,
+        "open": still_open,
         "name": name,
         "new_case": "/cases/new?"
         + urlencode({"channel": "hotline", "reporter_phone": caller or "", "reporter_name": name or ""}),

@@ -115,6 +115,7 @@ async def submit_intake(request: Request, actor: PageActor, clock: ClockDep) -> 
         path="/cases/new",
         owner=actor.audit_name,
         body=forms.case_from_form,
+        schema=CaseCreate,
         report=report,
         done=lambda case_id: RedirectResponse(f"/cases/{case_id}", status_code=303),
         page=page,
@@ -126,7 +127,7 @@ async def submit_intake(request: Request, actor: PageActor, clock: ClockDep) -> 
 class IntakeForm:
     """How one intake page takes a report (the desk's and phone's 上报, the public form).
 
-    `body` reads the form into the report's body (`CaseCreate`'s fields); `report` writes it with the
+    `body` reads the form into the report's body, checked by `schema`; `report` writes it with the
     checked photos and answers an int (the new case's id: stored as the form's answer, so a form sent
     twice gets it again); `done` answers that; `page` shows the form again, refused.
     """
@@ -134,6 +135,7 @@ class IntakeForm:
     path: str
     owner: str  # whose form keys these are (`web.form_once`)
     body: Callable[[FormData, Session], dict[str, object]]
+    schema: type[CaseCreate]
     report: Callable[[Session, CaseCreate, list[media.CheckedPhoto]], int]
     done: Callable[[int], Response]
     page: Callable[[Session, str | None, dict[str, object], FormErrors, list[KeptPhoto]], Response]
@@ -158,7 +160,7 @@ async def take_report(request: Request, taking: IntakeForm, clock: Clock) -> Res
     def attempt(session: Session) -> int | ValidationError | InvalidInputError | None:
         """The new case's id; or why the form was refused; None when only its photos were (nothing written)."""
         try:
-            data = CaseCreate.model_validate(taking.body(form, session))
+            data = taking.schema.model_validate(taking.body(form, session))
         except (ValidationError, InvalidInputError) as exc:
             return exc
         if errors:

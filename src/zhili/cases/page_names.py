@@ -100,6 +100,8 @@ def _other(head: str, rest: str) -> ActorName:
         return ActorName("hotline", rest)
     if head == "citizen":
         return ActorName("citizen", rest)
+    if head in {"web", "tracker"}:  # web:public, the public form; tracker:<number>, its reporter through the link
+        return ActorName(head)
     if head == "open311":  # open311:<client id>:<client name>: an app reporting for citizens
         return ActorName("open311", rest.partition(":")[2])
     return ActorName("system", head)  # a named part of the system (early-warning, demo …)

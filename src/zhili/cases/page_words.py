@@ -27,6 +27,15 @@ class EvidenceView:
     lat: float | None = None
 
 
+# The kinds of actor a page names by a label alone.
+LABELLED = {
+    "clock": "casepage.actor.clock",
+    "hotline": "casepage.actor.hotline",
+    "web": "actor.web",
+    "tracker": "actor.tracker",
+}
+
+
 class Words:
     """Formats values for one language."""
 
@@ -57,10 +66,8 @@ class Words:
         if who is None or who.kind == "system":
             named = self.t(f"actor.{who.name}") if who and who.name else ""
             return named if named and not named.startswith("actor.") else self.t("casepage.actor.system")
-        if who.kind == "clock":
-            return self.t("casepage.actor.clock")
-        if who.kind == "hotline":
-            return self.t("casepage.actor.hotline")
+        if who.kind in LABELLED:  # the clock, 12345, the public form, a reporter through their tracking link
+            return self.t(LABELLED[who.kind])
         if who.kind == "citizen":
             return f"{self.t('casepage.actor.citizen')} {who.name}"
         if who.kind == "open311":

@@ -50,6 +50,12 @@ class CaseCreate(_Input):
         return self
 
 
+class PublicReport(CaseCreate):
+    """A report from the public form (我要反映): the same, but a phone to call back is required."""
+
+    reporter_phone: str = Field(pattern=PHONE)
+
+
 class EvidenceIn(_Input):
     """A piece of evidence: its kind and a reference (a photo id, a text, a GPS fix)."""
 

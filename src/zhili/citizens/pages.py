@@ -17,7 +17,7 @@ from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from zhili.citizens import service, views
-from zhili.core.errors import ConflictError, InvalidInputError
+from zhili.core.errors import DomainError, NotFoundError
 from zhili.core.http import ClockDep, rolled_back, run_in_read_session, run_in_write_session, services
 from zhili.web.form_errors import FormErrors, form_errors
 from zhili.web.form_once import FormOnce, run_form
@@ -57,7 +57,7 @@ async def rate(request: Request, token: Token, clock: ClockDep) -> Response:
     given = _given(form)
     secret = _secret(request)
 
-    def attempt(session: Session) -> ValidationError | InvalidInputError | ConflictError | None:
+    def attempt(session: Session) -> ValidationError | DomainError | None:
         case = service.tracked_case(session, token, secret=secret)
         once = FormOnce.of(form, f"/track/{case.number}/rate")
 
@@ -66,7 +66,9 @@ async def rate(request: Request, token: Token, clock: ClockDep) -> Response:
 
         try:
             run_form(once, session, owner=service.tracker_actor(case).username, now=clock.now(), action=act)
-        except (ValidationError, InvalidInputError, ConflictError) as exc:
+        except NotFoundError:
+            raise
+        except (ValidationError, DomainError) as exc:  # a bad field; or the case moved on (rated by phone, reopened)
             return rolled_back(session, exc)
         return None
 
@@ -74,10 +76,8 @@ async def rate(request: Request, token: Token, clock: ClockDep) -> Response:
     if refused is None:
         return RedirectResponse(f"/track/{token}#rated", status_code=303)
     language = renderer(request).language(request)
-    errors = form_errors(refused, language, RATING_INPUTS) if not isinstance(refused, ConflictError) else FormErrors()
-    if isinstance(refused, ConflictError):
-        errors.add(None, refused.detail)
-    status = 409 if isinstance(refused, ConflictError) else 422
+    errors = form_errors(refused, language, RATING_INPUTS)
+    status = 422 if isinstance(refused, ValidationError) else refused.status
     return await run_in_read_session(
         request, lambda session: _page(request, session, token, values=given, errors=errors, status_code=status)
     )

@@ -25,12 +25,12 @@ from starlette.responses import Response
 
 from zhili.cases import forms, intake
 from zhili.cases.intake_pages import IntakeForm, take_report
-from zhili.cases.schemas import CaseCreate
+from zhili.cases.schemas import CaseCreate, PublicReport
 from zhili.citizens import service
 from zhili.core import media
 from zhili.core.auth import Actor, Grant, Scope
 from zhili.core.credentials import same_secret
-from zhili.core.errors import ForbiddenError, InvalidInputError
+from zhili.core.errors import InvalidInputError
 from zhili.core.http import ClockDep, DbSession, services
 from zhili.core.kept_photos import KeptPhoto
 from zhili.core.rate_limit import RateLimiter, per_minute
@@ -119,17 +119,27 @@ def report_page(
 async def submit_report(request: Request, clock: ClockDep) -> Response:
     """Take the report: to its tracking link (saved by the citizen), or the form again with its reasons.
 
-    Counted per client address before the body is read (429 with Retry-After past the limit); a form
-    whose CSRF token does not match its cookie, or that carries no once-key, is refused (403).
+    Counted per client address before the body is read (429 with Retry-After past the limit). A form
+    whose CSRF token does not match its cookie, or that carries no once-key, is shown again as it was,
+    with a fresh token, to be sent once more.
     """
     address = request.client.host if request.client else "unknown"
     _limiter(request).check(address, time.monotonic(), what="address")
-    form = await request.form()
-    _check_form(request, form)
     settings = _settings(request)
     secret = settings.secret_key.get_secret_value()
-    seed = str(form.get(ONCE_FIELD))
     locators = request_locators(request)
+    seed = ""
+
+    def body(form: FormData, session: Session) -> dict[str, object]:
+        """The report's body: always the web channel; a form that is not the page's own is refused as expired."""
+        nonlocal seed
+        expected, sent, once = request.cookies.get(CSRF_COOKIE, ""), form.get("csrf_token"), form.get(ONCE_FIELD)
+        if not expected or not isinstance(sent, str) or not same_secret(expected, sent) or not isinstance(once, str):
+            message = "the form expired; reload the page and send it again"
+            raise InvalidInputError(message, errors=[{"field": "form", "message": message}])
+        seed = once
+        found = {**forms.case_from_form(form, session), "channel": "web"}
+        return {name: value for name, value in found.items() if value is not None}
 
     def report(session: Session, data: CaseCreate, ready: list[media.CheckedPhoto]) -> int:
         return service.report(
@@ -156,24 +166,10 @@ async def submit_report(request: Request, clock: ClockDep) -> Response:
             request, session, matter=matter, values=values, errors=errors, status_code=422, kept_photos=kept
         )
 
-    taking = IntakeForm(path="/report", owner="web:public", body=_body, report=report, done=done, page=page)
+    taking = IntakeForm(
+        path="/report", owner="web:public", body=body, schema=PublicReport, report=report, done=done, page=page
+    )
     return await take_report(request, taking, clock)
-
-
-def _check_form(request: Request, form: FormData) -> None:
-    """The form's CSRF token matches its cookie, and it carries its once-key (the link is derived from it)."""
-    expected, sent, once = request.cookies.get(CSRF_COOKIE, ""), form.get("csrf_token"), form.get(ONCE_FIELD)
-    if not expected or not isinstance(sent, str) or not same_secret(expected, sent) or not isinstance(once, str):
-        raise ForbiddenError("the form expired; reload the page and send it again")
-
-
-def _body(form: FormData, session: Session) -> dict[str, object]:
-    """The report's body from the public form: always the web channel; a phone to call back is required."""
-    body = {**forms.case_from_form(form, session), "channel": "web"}
-    if not body.get("reporter_phone"):
-        message = "a phone number is required, so that the centre can check and call back"
-        raise InvalidInputError(message, errors=[{"field": "reporter_phone", "message": message}])
-    return body
 
 
 @router.get("/report/locate")

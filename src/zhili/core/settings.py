@@ -63,8 +63,8 @@ class Settings(BaseSettings):
     open311_address_burst: int = Field(default=60, gt=0)
     # The public report form (/report, no login; its place must lie in `open311_jurisdiction` too): reports a
     # minute on average and at once, per client address and per process.
-    public_report_per_minute: float = Field(default=6, gt=0)
-    public_report_burst: int = Field(default=5, gt=0)
+    public_report_per_minute: float = Field(default=10, gt=0)
+    public_report_burst: int = Field(default=10, gt=0)
     # CAP alert feeds the worker polls (comma-separated http(s) URLs of Atom/RSS feeds or CAP documents).
     cap_feeds: str = ""
     cap_poll_seconds: float = Field(default=60, gt=0)

@@ -58,6 +58,8 @@ SERVICE_WORDING = (
     (re.compile(r"must be text of"), "text"),
     (re.compile(r"outside every known county"), "outside"),
     (re.compile(r"the area this service covers"), "outside_service"),
+    (re.compile(r"has moved on|is not possible while the case is|not possible while"), "moved_on"),
+    (re.compile(r"the form expired"), "expired"),
     (re.compile(r"names no known division"), "unknown_place"),
     (re.compile(r"is ambiguous"), "ambiguous_place"),
     (re.compile(r"control character|bidirectional"), "characters"),

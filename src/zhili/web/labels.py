@@ -30,6 +30,7 @@ SYSTEM_PREFIX = "system:"
 NAMED_KINDS = frozenset({"account", "person"})
 SOURCE_KINDS = frozenset({"citizen", "hotline"})
 CLIENT_KINDS = frozenset({"open311"})  # open311:3:衢州市民App: an app reporting for citizens, by its name
+PUBLIC_KINDS = frozenset({"web", "tracker"})  # web:public (the public form), tracker:ZL… (its reporter, by the link)
 
 
 def local_time(value: datetime | None, language: str = "zh") -> str:
@@ -105,7 +106,7 @@ def actor(key: str | None, language: str = "zh", names: Mapping[str, str] | None
         return f"{translate(f'actor.{kind}', language)} {rest}"
     if kind in CLIENT_KINDS:
         return f"{translate(f'actor.{kind}', language)} {rest.split(':', 1)[-1]}"
-    name = key.removeprefix(SYSTEM_PREFIX)
+    name = kind if kind in PUBLIC_KINDS else key.removeprefix(SYSTEM_PREFIX)
     found = translate(f"actor.{name}", language)
     return found if found != f"actor.{name}" else translate("actor.system", language)
 
