@@ -98,6 +98,8 @@ def test_a_round_receives_every_feeds_alerts_and_survives_failing_feeds(
 
 def test_feed_documents_are_read_safely() -> None:
     assert entry_links(RSS, "http://x/feeds/rss") == ["http://x/cap/two.xml"]
+    elsewhere = RSS.replace(b"/cap/two.xml", b"http://169.254.169.254/latest/meta-data/")
+    assert entry_links(elsewhere, "http://x/feeds/rss") == [], "a feed never sends the worker off its own site"
     assert entry_links(demo_bytes(), "http://x/") is None
     with pytest.raises(FeedError):
         entry_links(b'<!DOCTYPE a [<!ENTITY x SYSTEM "file:///etc/passwd">]><rss>&x;</rss>', "http://x/")

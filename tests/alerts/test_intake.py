@@ -6,12 +6,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.alerts.helpers import HUZHEN, IDENTIFIER, LONGYOU, SYSTEM, demo_bytes, reference, variant
+from tests.alerts.helpers import HUZHEN, IDENTIFIER, LONGYOU, SENDER, SYSTEM, demo_bytes, reference, variant
 from zhili.alerts.cap import CapRefusedError, UnsafeXmlError
 from zhili.alerts.intake import ingest
 from zhili.alerts.models import AlertDivision, AlertRecord, AlertRefusal
 from zhili.core.audit import AuditRecord
-from zhili.core.auth import Actor, Scope
+from zhili.core.auth import Actor, Grant, Scope
 from zhili.core.clock import FrozenClock
 from zhili.core.errors import ForbiddenError
 
@@ -118,4 +118,26 @@ def test_only_centres_and_administrators_hand_in_alerts(session: Session, clock:
     worker = Actor(username="gw", display_name="gw", roles=frozenset({"grid_worker"}), scope=Scope.everything())
     with pytest.raises(ForbiddenError):
         receive(session, clock, demo_bytes(), actor=worker)
+    assert session.scalar(select(func.count()).select_from(AlertRecord)) == 0
+
+
+def test_one_sender_never_cancels_anothers_alert(session: Session, clock: FrozenClock) -> None:
+    first = receive(session, clock, demo_bytes())
+    forged = variant(identifier="T-forged", msg_type="Cancel", references=reference())
+    receive(session, clock, forged.replace(f"<sender>{SENDER}</sender>".encode(), b"<sender>someone@else</sender>"))
+    record = session.get(AlertRecord, first)
+    assert record is not None
+    assert record.state == "active"
+
+
+def test_a_centre_hands_in_only_alerts_over_its_own_area(session: Session, clock: FrozenClock) -> None:
+    kecheng = Actor(
+        username="kc",
+        display_name="kc",
+        roles=frozenset({"centre_staff"}),
+        scope=Scope.of([Grant("330802")]),
+        write_scope=Scope.of([Grant("330802")]),
+    )
+    with pytest.raises(ForbiddenError):
+        receive(session, clock, demo_bytes(), actor=kecheng)  # 龙游县's typhoon: not Kecheng's to hand in
     assert session.scalar(select(func.count()).select_from(AlertRecord)) == 0

@@ -62,7 +62,15 @@ def entry_links(data: bytes, base: str) -> list[str] | None:
         links = [_rss_link(item) for item in root.iter() if item.tag.rpartition("}")[2] == "item"]
     else:
         raise FeedError(f"neither Atom, RSS nor CAP: <{root.tag}>")
-    return [urljoin(base, link) for link in dict.fromkeys(link for link in links if link)][:MAX_ENTRIES]
+    found = [urljoin(base, link) for link in dict.fromkeys(link for link in links if link)]
+    # Only documents on the feed's own site: a feed never makes the worker fetch an address of its choosing
+    # (an internal service's, say), whose answer a refusal would keep.
+    return [link for link in found if _same_site(link, base)][:MAX_ENTRIES]
+
+
+def _same_site(link: str, base: str) -> bool:
+    there, here = urlsplit(link), urlsplit(base)
+    return there.scheme in {"http", "https"} and (there.hostname, there.port) == (here.hostname, here.port)
 
 
 def _atom_link(entry: Element) -> str:
@@ -111,8 +119,9 @@ class FeedPoller:
     def _client(self) -> httpx.Client:
         if self.client_factory is not None:
             return self.client_factory()
+        # No redirects: an entry moved elsewhere is not followed off the feed's site (see `entry_links`).
         return httpx.Client(
-            timeout=self.timeout_seconds, follow_redirects=True, headers={"Accept": ", ".join(CAP_TYPES)}
+            timeout=self.timeout_seconds, follow_redirects=False, headers={"Accept": ", ".join(CAP_TYPES)}
         )
 
     def _poll(self, client: httpx.Client, url: str) -> int:

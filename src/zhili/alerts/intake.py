@@ -102,6 +102,11 @@ def receive_alert(
         return Receipt(found, is_new=False)
     now = clock.now()
     divisions = resolve_divisions(session, alert.areas)
+    outside = sorted(d.code for d in divisions if not actor.write_scope.reaches_unit(d.code, None))
+    if outside:  # its rules would act there with the system's rights: the area's own centre, or an administrator
+        raise ForbiddenError(
+            f"the alert covers places outside your area ({', '.join(outside[:5])}); it is not received"
+        )
     record = _record(alert, _text(data), source=source, source_detail=source_detail, actor=actor, now=now)
     session.add(record)
     try:
@@ -142,7 +147,10 @@ def _apply_references(session: Session, record: AlertRecord, alert: Alert, *, ac
     """Mark the still-active alerts this one references (same drill flag) updated, cancelled or ended; audited."""
     if not alert.references or alert.msg_type not in {MsgType.UPDATE, MsgType.CANCEL}:
         return []
-    pairs = {(ref.sender, ref.identifier) for ref in alert.references}
+    # Only the sender's own alerts: one sender never cancels or ends another's.
+    pairs = {(ref.sender, ref.identifier) for ref in alert.references if ref.sender == alert.sender}
+    if not pairs:
+        return []
     candidates = session.execute(
         select(AlertRecord.id, AlertRecord.sender, AlertRecord.identifier).where(
             AlertRecord.sender.in_({s for s, _ in pairs}),
