@@ -44,6 +44,7 @@ class Seeded:
     cases: list[int]
     groups: tuple[int, ...] = ()
     group_photos: dict[int, int] = field(default_factory=dict)
+    alerts: dict[int, tuple[str, ...]] = field(default_factory=dict)  # an alert and the divisions it resolved to
 
 
 def _first(values: list[int]) -> list[int]:
@@ -319,6 +320,33 @@ class Pools:
     def _works_in(login: Login, county: str) -> bool:
         """The login works in the county or over it (the assessment's published ranking)."""
         return login.everything or any(county.startswith(p) or p.startswith(county) for p in login.prefixes)
+
+    def alert_probes(self, suffix: str) -> list[Probe]:
+        """`/alerts/{id}` and its CAP document: the centres and administrators read them (403 for anyone else),
+        a centre only an alert resolved to a division inside or above its area (404 otherwise)."""
+        world = self.world
+
+        def reads(login: Login) -> bool:
+            return login.everything or any(world.posts[p][1] == "centre_staff" for p in login.post_ids)
+
+        def related(login: Login, divisions: tuple[str, ...]) -> bool:
+            prefixes = [g.prefix for g in login.grants]
+            return any(d.startswith(p) or p.startswith(d) for d in divisions for p in prefixes)
+
+        def refused(login: Login) -> int:
+            return 404 if reads(login) else 403
+
+        return [
+            Probe(
+                f"/api/v1/alerts/{alert}{suffix}",
+                lambda lg, d=divisions, there=there: there and reads(lg) and (lg.everything or related(lg, d)),
+                refused=refused,
+            )
+            for alert, divisions, there in (
+                *((a, d, True) for a, d in self.seeded.alerts.items()),
+                (NOWHERE, (), False),
+            )
+        ]
 
     @staticmethod
     def public_probes(urls: dict[str, bool]) -> list[Probe]:

@@ -20,6 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session, sessionmaker
+from tests.alerts.helpers import DEMO as DEMO_ALERT
 from tests.buffered_client import BufferedTestClient
 from tests.campaigns.board_helpers import apply_pattern, seed_campaign
 from tests.campaigns.task_helpers import actor_of
@@ -30,6 +31,8 @@ from tests.scope.oracle import Facts, Login
 from tests.scope.personal import People, leaks
 from tests.scope.probes import Pools, Probe, Seeded
 
+from zhili.alerts.intake import ingest
+from zhili.alerts.models import AlertDivision
 from zhili.app import create_app
 from zhili.campaigns.dispatch.schemas import CampaignCreate
 from zhili.campaigns.dispatch.service import dispatch_campaign
@@ -102,6 +105,8 @@ COVERED: dict[str, Callable[[Pools], list[Probe]]] = {
     "/api/v1/groups/{group_id}": lambda p: p.group_probes(""),
     "/api/v1/groups/{group_id}/timeline": lambda p: p.group_probes("/timeline"),
     "/api/v1/groups/{group_id}/photos/{photo_id}": Pools.group_photo_probes,
+    "/api/v1/alerts/{alert_id}": lambda p: p.alert_probes(""),
+    "/api/v1/alerts/{alert_id}/cap.xml": lambda p: p.alert_probes("/cap.xml"),
 }
 
 # Paths with a parameter that is not an id: checked as lists below.
@@ -233,7 +238,18 @@ def _seed(sessions: sessionmaker[Session], conn: Connection) -> Seeded:
         outbox = conn.execute(text("SELECT MIN(id) FROM outbox")).scalar_one()
         groups, group_photos = _seed_groups(session)
         divisions = {"330825101": typhoon, "330802006": epidemic}
-        return Seeded((typhoon, epidemic), divisions, photos, hook.id, outbox, [], groups, group_photos)
+        alerts = _seed_alerts(session)
+        return Seeded((typhoon, epidemic), divisions, photos, hook.id, outbox, [], groups, group_photos, alerts)
+
+
+def _seed_alerts(session: Session) -> dict[int, tuple[str, ...]]:
+    """The demo's 龙游县 typhoon warning as an exercise (it fires nothing), and the divisions it resolved to."""
+    data = DEMO_ALERT.read_bytes().replace(b"<status>Actual</status>", b"<status>Exercise</status>")
+    receipt = ingest(
+        session, data=data, source="cli", source_detail="matrix", actor=system_actor("test"), clock=FrozenClock(START)
+    )
+    codes = session.scalars(select(AlertDivision.division_code).where(AlertDivision.alert_id == receipt.alert_id))
+    return {receipt.alert_id: tuple(codes)}
 
 
 def _seed_groups(session: Session) -> tuple[tuple[int, ...], dict[int, int]]:
