@@ -15,6 +15,7 @@ from zhili.cases import service as cases
 from zhili.cases.schemas import CaseCreate
 from zhili.citizens import service
 from zhili.citizens.models import CaseTracker
+from zhili.core.rate_limit import RateLimiter
 from zhili.org.geo import LocatorCache
 
 
@@ -100,3 +101,11 @@ def test_a_link_that_is_not_one_finds_nothing(api: Any) -> None:
     assert api.client.get("/track/zl_" + "a" * 43, headers=HTML).status_code in {404, 422}
     answer = api.client.post("/track/zt_" + "b" * 43 + "/rate", data={"rating": "satisfied", "version": "1"})
     assert answer.status_code == 404
+
+
+def test_reads_without_a_login_are_counted_per_address(api: Any) -> None:
+    api.client.app.state.rate_limiters = {"public-read": RateLimiter(rate=0.001, burst=2)}
+    api.client.cookies.clear()
+    answers = [api.client.get("/track/zt_" + "c" * 43, headers=HTML).status_code for _ in range(3)]
+    assert answers == [404, 404, 429]
+    assert api.client.get("/report/geo", params={"level": "township"}).status_code == 429

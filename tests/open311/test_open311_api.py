@@ -23,7 +23,6 @@ from zhili.core.clock import FrozenClock
 from zhili.core.rate_limit import RateLimiter
 from zhili.core.settings import DEFAULT_SECRET
 from zhili.open311 import service
-from zhili.open311.api import Limits
 
 BASE = "/open311/v2"
 XML = "text/xml; charset=utf-8"
@@ -301,13 +300,19 @@ def test_a_retry_with_the_same_idempotency_key_makes_one_case(api: Any, session:
 
 def test_the_intake_is_rate_limited_per_key_and_address(api: Any, session: Session, key: str) -> None:
     app = api.client.app
-    app.state.open311_limits = Limits(address=RateLimiter(rate=0.001, burst=100), key=RateLimiter(rate=0.001, burst=1))
+    app.state.rate_limiters = {
+        "open311-address": RateLimiter(rate=0.001, burst=100),
+        "open311-key": RateLimiter(rate=0.001, burst=1),
+    }
     posted_number(report(api, session, key))
     refused = report(api, session, key)
     assert refused.status_code == 429
     assert int(refused.headers["retry-after"]) >= 1
     assert as_json(refused)[0]["code"] == 429
-    app.state.open311_limits = Limits(address=RateLimiter(rate=0.001, burst=1), key=RateLimiter(rate=1, burst=100))
+    app.state.rate_limiters = {
+        "open311-address": RateLimiter(rate=0.001, burst=1),
+        "open311-key": RateLimiter(rate=1, burst=100),
+    }
     posted_number(report(api, session, key))
     by_address = report(api, session, key, fmt="xml")
     assert by_address.status_code == 429

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from zhili.citizens import service, views
+from zhili.citizens.report_pages import reads_limit
 from zhili.core.errors import DomainError, NotFoundError
 from zhili.core.http import ClockDep, rolled_back, run_in_read_session, run_in_write_session, services
 from zhili.web.form_errors import FormErrors, form_errors
@@ -42,7 +43,7 @@ def _page(
     return response
 
 
-@router.get("/track/{token}")
+@router.get("/track/{token}", dependencies=[Depends(reads_limit)])
 async def track(request: Request, token: Token) -> Response:
     """The report as its reporter follows it; once closed, the form that rates it."""
     return await run_in_read_session(
@@ -50,7 +51,7 @@ async def track(request: Request, token: Token) -> Response:
     )
 
 
-@router.post("/track/{token}/rate")
+@router.post("/track/{token}/rate", dependencies=[Depends(reads_limit)])
 async def rate(request: Request, token: Token, clock: ClockDep) -> Response:
     """Rate the case (a dissatisfied rating says why and reopens it); back to the link, or the form with its reasons."""
     form = await request.form()

@@ -13,11 +13,10 @@ and sent twice it leads to the same link (`citizens.service.tracker_token`).
 from __future__ import annotations
 
 import secrets
-import time
 from functools import lru_cache
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
@@ -33,7 +32,7 @@ from zhili.core.credentials import same_secret
 from zhili.core.errors import InvalidInputError
 from zhili.core.http import ClockDep, DbSession, services
 from zhili.core.kept_photos import KeptPhoto
-from zhili.core.rate_limit import RateLimiter, per_minute
+from zhili.core.rate_limit import app_limiter, check_client, per_minute
 from zhili.core.settings import Settings
 from zhili.matters import queries as matters
 from zhili.org import geo
@@ -59,17 +58,21 @@ def _settings(request: Request) -> Settings:
     return services(request).settings
 
 
-def _limiter(request: Request) -> RateLimiter:
-    """The public form's token buckets, one per client address, built with the app's settings once."""
-    found: RateLimiter | None = getattr(request.app.state, "report_limiter", None)
-    if found is None:
-        settings = _settings(request)
-        found = RateLimiter(rate=per_minute(settings.public_report_per_minute), burst=settings.public_report_burst)
-        request.app.state.report_limiter = found
-    return found
+def reports_limit(request: Request) -> None:
+    """Count a public report per client address (`ZHILI_PUBLIC_REPORT_*`): 429 with Retry-After past it."""
+    settings = _settings(request)
+    rate, burst = per_minute(settings.public_report_per_minute), settings.public_report_burst
+    check_client(app_limiter(request.app.state, "public-report", rate=rate, burst=burst), request.client)
 
 
-@router.get("/report")
+def reads_limit(request: Request) -> None:
+    """Count a public read per client address (`ZHILI_PUBLIC_READ_*`): a page, the map, the tracking link."""
+    settings = _settings(request)
+    rate, burst = per_minute(settings.public_read_per_minute), settings.public_read_burst
+    check_client(app_limiter(request.app.state, "public-read", rate=rate, burst=burst), request.client)
+
+
+@router.get("/report", dependencies=[Depends(reads_limit)])
 def report_form(
     request: Request,
     session: DbSession,
@@ -123,8 +126,7 @@ async def submit_report(request: Request, clock: ClockDep) -> Response:
     whose CSRF token does not match its cookie, or that carries no once-key, is shown again as it was,
     with a fresh token, to be sent once more.
     """
-    address = request.client.host if request.client else "unknown"
-    _limiter(request).check(address, time.monotonic(), what="address")
+    reports_limit(request)
     settings = _settings(request)
     secret = settings.secret_key.get_secret_value()
     locators = request_locators(request)
@@ -172,14 +174,14 @@ async def submit_report(request: Request, clock: ClockDep) -> Response:
     return await take_report(request, taking, clock)
 
 
-@router.get("/report/locate")
+@router.get("/report/locate", dependencies=[Depends(reads_limit)])
 def locate(lon: float, lat: float, request: Request, session: DbSession) -> LocateRead:
     """The grid, village, township and county of a point in the jurisdiction (the form's map names the point)."""
     reader = map_reader(_settings(request).open311_jurisdiction)
     return geo.locate_point(session, reader, geo.request_locators(request), lon=lon, lat=lat)
 
 
-@router.get("/report/geo")
+@router.get("/report/geo", dependencies=[Depends(reads_limit)])
 def outlines(request: Request, session: DbSession, level: str = "township", bbox: str | None = None) -> Any:
     """The jurisdiction's division outlines of one level as GeoJSON, for the form's map."""
     reader = map_reader(_settings(request).open311_jurisdiction)

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any
 
 from zhili.core.errors import TooManyRequestsError
 
@@ -69,3 +71,24 @@ class RateLimiter:
 def per_minute(count: float) -> float:
     """A rate given per minute, as tokens a second."""
     return count / 60.0
+
+
+_MAKING = threading.Lock()
+
+
+def app_limiter(app_state: Any, name: str, *, rate: float, burst: int) -> RateLimiter:
+    """The application's limiter called `name` (one per process), made with `rate` and `burst` on first use."""
+    with _MAKING:
+        limiters: dict[str, RateLimiter] | None = getattr(app_state, "rate_limiters", None)
+        if limiters is None:
+            limiters = {}
+            app_state.rate_limiters = limiters
+        found = limiters.get(name)
+        if found is None:
+            found = limiters[name] = RateLimiter(rate=rate, burst=burst)
+        return found
+
+
+def check_client(limiter: RateLimiter, client: tuple[str, int] | None) -> None:
+    """Take a token for the request's client address (`request.client`); 429 with Retry-After when it has none."""
+    limiter.check(client[0] if client else "unknown", time.monotonic(), what="address")

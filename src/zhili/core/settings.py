@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     # minute on average and at once, per client address and per process.
     public_report_per_minute: float = Field(default=10, gt=0)
     public_report_burst: int = Field(default=10, gt=0)
+    # Every other page and read without a login (the tracking link, the form's map, Open311's reads): per address.
+    public_read_per_minute: float = Field(default=240, gt=0)
+    public_read_burst: int = Field(default=120, gt=0)
     # CAP alert feeds the worker polls (comma-separated http(s) URLs of Atom/RSS feeds or CAP documents).
     cap_feeds: str = ""
     cap_poll_seconds: float = Field(default=60, gt=0)

@@ -8,11 +8,10 @@ as GeoReport's errors list (`error_response`, installed by `create_app`), not as
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
@@ -25,7 +24,7 @@ from zhili.core.http import ClockDep, DbSession, run_in_read_session, run_in_wri
 from zhili.core.idempotency import fingerprint, run_once
 from zhili.core.params import IdPath
 from zhili.core.problems import http_error_status
-from zhili.core.rate_limit import RateLimiter, per_minute
+from zhili.core.rate_limit import RateLimiter, app_limiter, check_client, per_minute
 from zhili.core.settings import Settings
 from zhili.matters.definition import MatterDefinition
 from zhili.open311 import mapping, queries, service
@@ -104,8 +103,27 @@ def _describe(exc: Exception) -> tuple[int, list[str], dict[str, str]]:
 # ---- discovery and services ---------------------------------------------------------------------------
 
 
-@router.get("/open311/discovery.{fmt}")
-@router.get(BASE + "/discovery.{fmt}")
+def address_limiter(request: Request) -> RateLimiter:
+    """The intake's bucket per client address (`ZHILI_OPEN311_ADDRESS_*`, per process)."""
+    settings = services(request).settings
+    rate, burst = per_minute(settings.open311_address_per_minute), settings.open311_address_burst
+    return app_limiter(request.app.state, "open311-address", rate=rate, burst=burst)
+
+
+def key_limiter(request: Request) -> RateLimiter:
+    """The intake's bucket per API key (`ZHILI_OPEN311_KEY_*`, per process)."""
+    settings = services(request).settings
+    rate, burst = per_minute(settings.open311_key_per_minute), settings.open311_key_burst
+    return app_limiter(request.app.state, "open311-key", rate=rate, burst=burst)
+
+
+def reads_limit(request: Request) -> None:
+    """Count a public read per client address: the address's intake bucket (429 in the Open311 format)."""
+    check_client(address_limiter(request), request.client)
+
+
+@router.get("/open311/discovery.{fmt}", dependencies=[Depends(reads_limit)])
+@router.get(BASE + "/discovery.{fmt}", dependencies=[Depends(reads_limit)])
 def discovery(fmt: str, request: Request, session: DbSession) -> Response:
     """Where the v2 endpoint is, its formats and whom to ask for a key."""
     settings = services(request).settings
@@ -118,7 +136,7 @@ def discovery(fmt: str, request: Request, session: DbSession) -> Response:
     return _answer(document, root="discovery", fmt=_format(fmt))
 
 
-@router.get(BASE + "/services.{fmt}")
+@router.get(BASE + "/services.{fmt}", dependencies=[Depends(reads_limit)])
 def list_services(fmt: str, request: Request, session: DbSession) -> Response:
     """The current matters of the catalog as services."""
     language = _language(request)
@@ -131,8 +149,8 @@ def list_services(fmt: str, request: Request, session: DbSession) -> Response:
     return _answer(document, root="services", fmt=_format(fmt))
 
 
-@router.get(BASE + "/services/{service_code}.{fmt}")
-@router.get(BASE + "/service/{service_code}.{fmt}")
+@router.get(BASE + "/services/{service_code}.{fmt}", dependencies=[Depends(reads_limit)])
+@router.get(BASE + "/service/{service_code}.{fmt}", dependencies=[Depends(reads_limit)])
 def service_definition(service_code: str, fmt: str, request: Request, session: DbSession) -> Response:
     """A service's definition: the matter's intake attributes; 404 for an unknown code."""
     chosen = _format(fmt)
@@ -145,7 +163,7 @@ def service_definition(service_code: str, fmt: str, request: Request, session: D
 # ---- requests -----------------------------------------------------------------------------------------
 
 
-@router.get(BASE + "/requests.{fmt}")
+@router.get(BASE + "/requests.{fmt}", dependencies=[Depends(reads_limit)])
 def list_requests(fmt: str, request: Request, session: DbSession, clock: ClockDep) -> Response:
     """Public requests: the filters of GeoReport v2 (at most 90 days) and `page`, `page_size`, `extensions`."""
     chosen = _format(fmt)
@@ -155,8 +173,8 @@ def list_requests(fmt: str, request: Request, session: DbSession, clock: ClockDe
     return _answer(_requests(request, rows, extensions=where.extensions), root="service_requests", fmt=chosen)
 
 
-@router.get(BASE + "/requests/{service_request_id}.{fmt}")
-@router.get(BASE + "/request/{service_request_id}.{fmt}")
+@router.get(BASE + "/requests/{service_request_id}.{fmt}", dependencies=[Depends(reads_limit)])
+@router.get(BASE + "/request/{service_request_id}.{fmt}", dependencies=[Depends(reads_limit)])
 def get_request(service_request_id: str, fmt: str, request: Request, session: DbSession) -> Response:
     """One request, as a one-element list; 404 when there is none."""
     chosen = _format(fmt)
@@ -180,7 +198,7 @@ def _requests(request: Request, rows: list[mapping.RequestRow], *, extensions: b
     ]
 
 
-@router.get(BASE + "/tokens/{token}.{fmt}")
+@router.get(BASE + "/tokens/{token}.{fmt}", dependencies=[Depends(reads_limit)])
 def get_token(token: str, fmt: str) -> Response:
     """Tokens are never issued (a POST answers with the request's id), so every token is unknown: 404."""
     _format(fmt)
@@ -188,7 +206,7 @@ def get_token(token: str, fmt: str) -> Response:
     raise NotFoundError(message)
 
 
-@router.get(BASE + "/media/{photo_id}")
+@router.get(BASE + "/media/{photo_id}", dependencies=[Depends(reads_limit)])
 def get_media(photo_id: IdPath, request: Request, session: DbSession) -> Response:
     """A photo a client sent with a public request (its `media_url`)."""
     photo = queries.public_photo(session, photo_id, channels=_public_channels(services(request).settings))
@@ -198,36 +216,11 @@ def get_media(photo_id: IdPath, request: Request, session: DbSession) -> Respons
 # ---- a report -----------------------------------------------------------------------------------------
 
 
-@dataclass
-class Limits:
-    """The intake's token buckets: per client address and per API key (per process)."""
-
-    address: RateLimiter
-    key: RateLimiter
-
-
-def limits(request: Request) -> Limits:
-    """The app's buckets, made from the settings on first use."""
-    found: Limits | None = getattr(request.app.state, "open311_limits", None)
-    if found is None:
-        settings = services(request).settings
-        found = Limits(
-            address=RateLimiter(
-                rate=per_minute(settings.open311_address_per_minute), burst=settings.open311_address_burst
-            ),
-            key=RateLimiter(rate=per_minute(settings.open311_key_per_minute), burst=settings.open311_key_burst),
-        )
-        request.app.state.open311_limits = found
-    return found
-
-
 @router.post(BASE + "/requests.{fmt}")
 async def post_request(fmt: str, request: Request, clock: ClockDep, idempotency_key: IdempotencyKey = None) -> Response:
     """A report: a case of the service's matter at the place given, its photo from a `media` file part."""
     chosen = _format(fmt)
-    buckets = limits(request)
-    address = request.client.host if request.client else "unknown"
-    buckets.address.check(address, time.monotonic(), what="address")
+    check_client(address_limiter(request), request.client)
     form = await request.form(max_files=1, max_fields=MAX_FORM_FIELDS)
     fields: dict[str, list[str]] = {}
     for name, value in form.multi_items():
@@ -247,7 +240,7 @@ async def post_request(fmt: str, request: Request, clock: ClockDep, idempotency_
         return client, given, definition, mapping.read_attributes(fields, definition)
 
     client, given, definition, attributes = await run_in_read_session(request, check)
-    buckets.key.check(str(client.id), time.monotonic(), what="API key")
+    key_limiter(request).check(str(client.id), time.monotonic(), what="API key")
     photo = media.check_photo(taken) if taken else None  # decoded before the write's transaction
     locators = request_locators(request)
     said = {**given.fields, "media": photo.sha256 if photo else None}
