@@ -57,7 +57,7 @@ def alert_detail(session: Session, actor: Actor, alert_id: int) -> AlertDetail:
             "received_by": record.received_by,
             "infos": record.infos,
             "divisions": [DivisionRead(code=c, name=n, how=h) for c, n, h in divisions],
-            "firings": firings_of(session, alert_id),
+            "firings": firings_of(session, actor, alert_id),
             "links": {"self": f"/api/v1/alerts/{alert_id}", "page": f"/alerts/{alert_id}"},
         }
     )
@@ -82,19 +82,24 @@ def receipt(session: Session, alert_id: int) -> AlertReceipt:
         is_drill=record.is_drill,
         state=record.state,
         divisions=list(divisions),
-        firings=firings_of(session, alert_id),
+        firings=firings_of(session, None, alert_id),
         links={"self": f"/api/v1/alerts/{alert_id}", "page": f"/alerts/{alert_id}"},
     )
 
 
-def firings_of(session: Session, alert_id: int) -> list[FiringRead]:
-    """The rules an alert fired, in order, with what each did."""
+def firings_of(session: Session, actor: Actor | None, alert_id: int) -> list[FiringRead]:
+    """The rules an alert fired, in order, with what each did.
+
+    For an actor, those that acted on places related to their scope (inside or above it, as
+    `visible_alerts` decides for the alert; an administrator reads them all); None: every one.
+    """
     rows = session.execute(
         select(AlertFiring, AlertRule.name)
         .join(AlertRule, AlertRule.id == AlertFiring.rule_id)
         .where(AlertFiring.alert_id == alert_id)
         .order_by(AlertFiring.id)
     )
+    prefixes = None if actor is None or actor.scope.is_everything else list(actor.scope.division_prefixes)
     return [
         FiringRead(
             id=f.id,
@@ -111,7 +116,13 @@ def firings_of(session: Session, alert_id: int) -> list[FiringRead]:
             cancelled_at=f.cancelled_at,
         )
         for f, name in rows
+        if prefixes is None or _related(list(f.divisions), prefixes)
     ]
+
+
+def _related(divisions: list[str], prefixes: list[str]) -> bool:
+    """A firing whose divisions lie inside or above one of the scope's blocks (one over no division: nobody's)."""
+    return any(code.startswith(prefix) or prefix.startswith(code) for code in divisions for prefix in prefixes)
 
 
 def raw_xml(session: Session, actor: Actor, alert_id: int) -> str:
