@@ -248,7 +248,7 @@ def end_firings(session: Session, *, ended: Sequence[int], by: AlertRecord, cloc
     )
     what = "取消" if by.msg_type == "Cancel" else "解除"
     event = by.event or next(iter(session.scalars(select(AlertRecord.event).where(AlertRecord.id.in_(ended)))), "")
-    campaigns = sorted({f.campaign_id for f in firings if f.campaign_id is not None})
+    campaigns = sorted({f.campaign_number for f in firings if f.campaign_number})  # by the numbers people see
     notify(
         session,
         recipients=centres,
@@ -256,7 +256,7 @@ def end_firings(session: Session, *, ended: Sequence[int], by: AlertRecord, cloc
         severity=NoticeSeverity.YELLOW,
         title=f"预警已{what}：{event or by.identifier}",
         body=f"{by.sender} 已{what}此前的预警；已触发的响应未自动结束，请核实后处理。"
-        + (f"相关三联工程：{', '.join(map(str, campaigns))}。" if campaigns else ""),
+        + (f"相关三联工程：{'、'.join(campaigns)}。" if campaigns else ""),
         key=f"alert:{by.id}:ended",
         clock=clock,
         link=f"/alerts/{by.id}",

@@ -74,7 +74,7 @@ def list_keys() -> None:
         table.add_row(
             str(client.id),
             client.name,
-            f"{client.key_hint}…",
+            client.key_hint,
             state,
             f"{client.created_at:%Y-%m-%d %H:%M}Z",
             client.created_by,

@@ -18,7 +18,7 @@ class Open311Client(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)
     key_digest: Mapped[str] = mapped_column(String(64), unique=True)
-    key_hint: Mapped[str] = mapped_column(String(16))  # the key's first characters, to tell keys apart
+    key_hint: Mapped[str] = mapped_column(String(16))  # the prefix and the last four characters, to tell keys apart
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)

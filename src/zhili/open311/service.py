@@ -37,7 +37,6 @@ from zhili.org.geo import LocatorCache
 from zhili.org.models import Division
 
 KEY_PREFIX = "o311_"
-HINT_LENGTH = 10
 MAX_CLIENT_NAME = 80
 
 
@@ -92,7 +91,7 @@ def create_client(session: Session, *, name: str, actor: Actor, clock: Clock, se
     row = Open311Client(
         name=cleaned,
         key_digest=digest_token(key, secret=secret),
-        key_hint=key[:HINT_LENGTH],
+        key_hint=f"{KEY_PREFIX}…{key[-4:]}",  # enough to tell keys apart; four characters of the secret at most
         is_active=True,
         created_by=actor.audit_name,
         created_at=now,
