@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from zhili.cases.schemas import Point
 from zhili.core.auth import system_actor
 from zhili.core.errors import InvalidInputError
+from zhili.org.division_code import DivisionCode
 from zhili.org.geo import LocatorCache
 from zhili.org.places import resolve_place
 
@@ -49,3 +50,19 @@ def resolve(session: Session, locators: LocatorCache, *, point: Point | None, pl
             errors=[{"field": "body.place", "message": "is ambiguous"}],
         )
     return Place(matches[0].division.code, None, None)
+
+
+class OutsideJurisdictionError(InvalidInputError):
+    """A place that exists but lies outside the area a public channel takes reports for."""
+
+
+def resolve_within(
+    session: Session, locators: LocatorCache, *, point: Point | None, place: str | None, jurisdiction: str
+) -> Place:
+    """`resolve`, refused (by the point's or the place's field) outside `jurisdiction`: a public channel's area."""
+    found = resolve(session, locators, point=point, place=place)
+    if not DivisionCode(found.code).under(DivisionCode(jurisdiction)):
+        field = "point" if point is not None else "place"
+        message = "the location lies outside the area this service covers"
+        raise OutsideJurisdictionError(message, errors=[{"field": field, "message": message}])
+    return found

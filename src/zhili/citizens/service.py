@@ -33,8 +33,7 @@ from zhili.core.auth import Actor, Scope
 from zhili.core.clock import Clock
 from zhili.core.credentials import digest_token
 from zhili.core.db import commit, deferred_commit
-from zhili.core.errors import ConflictError, InvalidInputError, NotFoundError
-from zhili.org.division_code import DivisionCode
+from zhili.core.errors import ConflictError, NotFoundError
 from zhili.org.geo import LocatorCache
 
 # Who a report from the public form is by: nobody with a login. The audit record names it.
@@ -59,16 +58,10 @@ def report(
     sent again is answered with the same link; a random one without a seed). The place must lie in
     the jurisdiction (衢州市 by default), as an Open311 report's must (422 by the field, nothing written).
     """
-    place = location.resolve(session, locators, point=data.point, place=data.place)
-    if not DivisionCode(place.code).under(DivisionCode(jurisdiction)):
-        field = "point" if data.point is not None else "place"
-        message = "the location lies outside the area this service covers"
-        raise InvalidInputError(message, errors=[{"field": field, "message": message}])
+    location.resolve_within(session, locators, point=data.point, place=data.place, jurisdiction=jurisdiction)
     with deferred_commit(session):
         case = intake.report_with_photos(session, data=data, taken=taken, actor=PUBLIC, clock=clock, locators=locators)
-        token = tracker_token(case.id, seed, secret=secret)
-        digest = digest_token(token, secret=secret)
-        session.execute(insert(CaseTracker).values(case_id=case.id, digest=digest, created_at=clock.now()))
+        token = _store_tracker(session, case.id, tracker_token(case.id, seed, secret=secret), secret, clock.now())
     commit(session)
     return case.id, token
 
@@ -85,8 +78,12 @@ def tracker_token(case_id: int, seed: str | None, *, secret: str) -> str:
 
 
 def issue_tracker(session: Session, *, case_id: int, secret: str, now: datetime) -> str:
-    """A new random tracking link for a case, stored as its digest in the caller's transaction; shown once."""
-    token = tracker_token(case_id, None, secret=secret)
+    """A new random tracking link for a case already reported (a link given later, by hand), stored as its digest."""
+    return _store_tracker(session, case_id, tracker_token(case_id, None, secret=secret), secret, now)
+
+
+def _store_tracker(session: Session, case_id: int, token: str, secret: str, now: datetime) -> str:
+    """Keep a link's digest (never the token itself) for the case; the token."""
     session.execute(
         insert(CaseTracker).values(case_id=case_id, digest=digest_token(token, secret=secret), created_at=now)
     )

@@ -32,7 +32,6 @@ from zhili.core.media import CheckedPhoto
 from zhili.matters.definition import MatterDefinition
 from zhili.open311.mapping import Report
 from zhili.open311.models import Open311Client
-from zhili.org.division_code import DivisionCode
 from zhili.org.geo import LocatorCache
 from zhili.org.models import Division
 
@@ -170,12 +169,13 @@ def report(
     actor = client_actor(client)
     point = Point(lon=given.lon, lat=given.lat) if given.lon is not None and given.lat is not None else None
     place_name = None if point is not None else given.address
-    place = location.resolve(session, locators, point=point, place=place_name)
-    if not DivisionCode(place.code).under(DivisionCode(jurisdiction)):
+    try:
+        location.resolve_within(session, locators, point=point, place=place_name, jurisdiction=jurisdiction)
+    except location.OutsideJurisdictionError as refused:
         area = session.scalar(select(Division.name).where(Division.code == jurisdiction)) or jurisdiction
-        field = "lat" if point is not None else "address_string"
+        field = "lat" if point is not None else "address_string"  # GeoReport's own field names
         message = f"the location lies outside {area}, the area this service covers"
-        raise InvalidInputError(message, errors=[{"field": field, "message": message}])
+        raise InvalidInputError(message, errors=[{"field": field, "message": message}]) from refused
     try:
         data = CaseCreate(
             matter=definition.code,
