@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from tests.cases.test_pages import HTML, _form
 
 from zhili.cases.models import Case
+from zhili.cases.queue import normalised_phone
 
 CALLER = {"reporter_name": "陈先生", "reporter_phone": "0570-888 1234"}
 
@@ -85,3 +86,10 @@ def test_a_new_call_opens_the_intake_form_filled_in_and_keeps_it_when_a_matter_i
     assert 'name="reporter_phone" type="tel" inputmode="tel" maxlength="21" autocomplete="off" value="05708881234"' in (
         chosen.text
     )
+
+
+def test_a_number_is_the_same_with_or_without_chinas_country_code() -> None:
+    assert normalised_phone("+86 139 0570 5678") == normalised_phone("0086-13905705678") == "13905705678"
+    assert normalised_phone("0570-888 1234") == "05708881234"
+    assert normalised_phone("+86") == "+86", "a number that is only the code stays as typed (and is refused)"
+    assert normalised_phone("  ") is None

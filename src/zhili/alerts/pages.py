@@ -22,6 +22,7 @@ from zhili.alerts.areas import area_geojson
 from zhili.alerts.message import Category, Certainty, Severity, Urgency
 from zhili.alerts.schemas import AlertDetail, RuleIn
 from zhili.campaigns.templates_service import list_templates
+from zhili.cases.page_names import division_names
 from zhili.core.auth import Actor, PageActor
 from zhili.core.errors import InvalidInputError
 from zhili.core.http import ClockDep, DbSession
@@ -60,7 +61,13 @@ def alerts_page(
 def alert_page(request: Request, alert_id: IdPath, session: DbSession, actor: PageActor) -> Response:
     """One alert: its words, its areas on a map, the divisions resolved and the rules it fired."""
     detail = queries.alert_detail(session, actor, alert_id)
-    context = {"actor": actor, "alert": detail, "map_data": _map_data(session, detail)}
+    codes = {code for firing in detail.firings for code in firing.divisions}
+    context = {
+        "actor": actor,
+        "alert": detail,
+        "map_data": _map_data(session, detail),
+        "division_names": division_names(session, codes),
+    }
     return renderer(request).render(request, "alerts/alert.html", context)
 
 
@@ -182,9 +189,11 @@ def _rules_page(
     language = renderer(request).language(request)
     choices = _choices(session)
     names = {tpl.code: tpl.name_en if language == "en" else tpl.name_zh for tpl in choices["templates"]}
+    rules = queries.list_rules(session)
     context = {
         "actor": actor,
-        "rules": queries.list_rules(session),
+        "rules": rules,
+        "division_names": division_names(session, {code for rule in rules for code in rule.areas}),
         "template_names": names,
         "typed": typed,
         "errors": errors,

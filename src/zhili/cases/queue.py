@@ -120,8 +120,16 @@ def _light(light: Light, now: datetime) -> ColumnElement[bool]:
 
 
 def normalised_phone(typed: str | None) -> str | None:
-    """A phone number as typed, spaces and dashes dropped (0570-888 1234 → 05708881234); None when blank."""
-    return None if typed is None else "".join(typed.split()).replace("-", "") or None
+    """A phone number as typed, spaces, dashes and China's country code dropped; None when blank.
+
+    0570-888 1234 → 05708881234; +86 139 0570 5678 and 0086 13905705678 → 13905705678, so a caller is found by
+    the number the desk types however they once gave it.
+    """
+    found = None if typed is None else "".join(typed.split()).replace("-", "")
+    for country in ("+86", "0086"):
+        if found and found.startswith(country) and len(found) > len(country) + 4:
+            found = found.removeprefix(country)
+    return found or None
 
 
 def _search(text: str) -> ColumnElement[bool]:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
+from zhili.cases.queue import normalised_phone
+from zhili.cases.schemas import PHONE
 from zhili.cases.states import CaseStatus
 from zhili.core.errors import InvalidInputError
 from zhili.core.local_time import LOCAL_ZONE
@@ -213,8 +215,8 @@ def _checked_text(
 def _phone(value: str | None, problems: list[dict[str, str]]) -> str | None:
     if value is None:
         return None
-    digits = _PHONE_SEPARATORS.sub("", value)
-    if not re.fullmatch(r"\+?\d{5,20}", digits):
+    digits = normalised_phone(_PHONE_SEPARATORS.sub("", value))  # as the 12345 desk looks a caller up
+    if digits is None or not re.fullmatch(PHONE, digits):
         problems.append({"field": "phone", "message": "must be a telephone number"})
         return None
     return digits
