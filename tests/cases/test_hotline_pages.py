@@ -90,6 +90,6 @@ def test_a_new_call_opens_the_intake_form_filled_in_and_keeps_it_when_a_matter_i
 
 def test_a_number_is_the_same_with_or_without_chinas_country_code() -> None:
     assert normalised_phone("+86 139 0570 5678") == normalised_phone("0086-13905705678") == "13905705678"
-    assert normalised_phone("0570-888 1234") == "05708881234"
+    assert normalised_phone("0570-888 1234") == normalised_phone("+86 570 888 1234") == "05708881234"
     assert normalised_phone("+86") == "+86", "a number that is only the code stays as typed (and is refused)"
     assert normalised_phone("  ") is None

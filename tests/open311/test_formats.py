@@ -78,7 +78,7 @@ def test_a_report_reads_its_fields() -> None:
         {"service_code": ["a"], "lat": ["28.97"], "long": ["118.87"], "phone": ["+86 (570) 123-4567"], "email": [""]}
     )
     assert (read.lon, read.lat) == (118.87, 28.97)
-    assert read.reporter_phone == "+865701234567"
+    assert read.reporter_phone == "05701234567", "as dialled in China, as the 12345 desk types it"
     assert "email" not in read.fields
 
 

@@ -120,15 +120,17 @@ def _light(light: Light, now: datetime) -> ColumnElement[bool]:
 
 
 def normalised_phone(typed: str | None) -> str | None:
-    """A phone number as typed, spaces, dashes and China's country code dropped; None when blank.
+    """A phone number as dialled inside China (no spaces, dashes or country code); None when blank.
 
-    0570-888 1234 → 05708881234; +86 139 0570 5678 and 0086 13905705678 → 13905705678, so a caller is found by
-    the number the desk types however they once gave it.
+    0570-888 1234 → 05708881234; +86 139 0570 5678 and 0086 13905705678 → 13905705678; the country code
+    becomes the trunk prefix again (+86 570 888 1234 → 05708881234): a caller is found by the number the
+    desk types however they once gave it.
     """
     found = None if typed is None else "".join(typed.split()).replace("-", "")
     for country in ("+86", "0086"):
         if found and found.startswith(country) and len(found) > len(country) + 4:
-            found = found.removeprefix(country)
+            national = found.removeprefix(country)
+            found = national if national.startswith(("1", "0")) else "0" + national  # a mobile, or an area code
     return found or None
 
 
