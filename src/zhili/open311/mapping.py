@@ -6,6 +6,7 @@ a case (as `RequestRow`) → a service request; the GET filters → `RequestFilt
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -265,14 +266,11 @@ def read_attributes(form: Mapping[str, Sequence[str]], definition: MatterDefinit
 
 def _number(value: str) -> int | float | str:
     """A number as typed: an integer when it is one; left as text (refused by the intake) when it is none."""
-    try:
+    with contextlib.suppress(ValueError):
         return int(value)
-    except ValueError:
-        pass
-    try:
+    with contextlib.suppress(ValueError):
         return float(value)
-    except ValueError:
-        return value
+    return value
 
 
 def intake_errors(errors: Sequence[Mapping[str, str]]) -> list[str]:
