@@ -63,12 +63,19 @@ def test_the_centre_is_told_to_call_back_and_records_the_rating(
     expect(session, case_id, "close", centre - {person_of(session, "kc-traffic")}, title="办件已办结", anchor="actions")
 
     api.login("kc-centre")
+    waiting = api.get("/api/v1/cases", params={"todo": "rate", "limit": 500}).json()["items"]
+    assert case_id in [c["id"] for c in waiting], "待评价: the call-back is on the centre's list"
+    assert 'href="/cases?todo=rate"' in api.get("/", headers=HTML).text, "and on its workbench"
     case = api.get(f"/api/v1/cases/{case_id}").json()
     assert "rate" in case["allowed_commands"]
     page = api.get(f"/cases/{case_id}", headers=HTML).text
     assert 'id="rate-for-caller">反映人没有登录账号' in page
     rated = command(api, case, "rate", rating="basically_satisfied", comment="电话回访：基本满意")
     assert (rated["status"], rated["rating"]) == ("rated", "basically_satisfied")
+    waiting = api.get("/api/v1/cases", params={"todo": "rate", "limit": 500}).json()["items"]
+    assert case_id not in [c["id"] for c in waiting]
+    api.login("kc-traffic")
+    assert api.get("/api/v1/cases", params={"todo": "rate", "q": case["number"]}).json()["items"] == []
 
 
 def test_only_the_dispatching_centre_speaks_for_a_citizen_and_only_one_without_a_login(

@@ -59,6 +59,8 @@ def _case_ids(session: Session, actor: Actor, now: datetime) -> dict[str, set[in
             found["handle"].add(case.id)
         if case.status == CaseStatus.FEEDBACK and parties & {Party.ORIGINATOR, Party.DISPATCHER}:
             found["verify"].add(case.id)
+        if case.status == CaseStatus.CLOSED and parties & {Party.ORIGINATOR, Party.CITIZEN}:
+            found["rate"].add(case.id)
         if is_open and case.id in waiting:
             found["help"].add(case.id)
         due, yellow = case.phase_due_at, case.phase_yellow_at

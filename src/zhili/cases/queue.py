@@ -6,6 +6,7 @@ tile is the number of rows the queue shows. Every condition is added to `visible
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal, TypeVar, get_args
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from zhili.cases.lifecycle import CaseStatus
 from zhili.cases.models import Case, CollaborationRequest
+from zhili.cases.schemas import CITIZEN_CHANNELS
 from zhili.cases.visibility import strip_units, visible_cases
 from zhili.core.auth import Actor, Scope
 from zhili.core.local_time import LOCAL_ZONE
@@ -23,7 +25,7 @@ from zhili.matters.models import MatterVersion
 from zhili.org.division_code import DivisionCode
 from zhili.org.models import Department
 
-Todo = Literal["accept", "sign", "handle", "verify", "help"]
+Todo = Literal["accept", "sign", "handle", "verify", "help", "rate"]
 Light = Literal["green", "yellow", "red"]
 Sort = Literal["newest", "oldest", "due"]
 TODOS: tuple[Todo, ...] = get_args(Todo)
@@ -87,25 +89,55 @@ def _originator(actor: Actor) -> ColumnElement[bool]:
     return or_(false(), *conditions)
 
 
+def _rater(actor: Actor) -> ColumnElement[bool]:
+    """Cases the actor rates: filed as a person or a citizen's account, or called back for.
+
+    A call-back is a citizen's report with no login, rated by the centre that dispatched it (`parties.calls_back`).
+    """
+    conditions: list[ColumnElement[bool]] = [_originator(actor)]
+    if actor.account_id is not None:
+        own = and_(Case.originator_account_id == actor.account_id, Case.originator_person_id.is_(None))
+        conditions.append(own)
+    no_login = and_(Case.originator_person_id.is_(None), Case.originator_account_id.is_(None))
+    conditions.append(and_(no_login, Case.channel.in_(CITIZEN_CHANNELS), _dispatcher(actor)))
+    return or_(*conditions)
+
+
 def todo_condition(actor: Actor, todo: Todo) -> ColumnElement[bool]:
     """The cases waiting for the actor in one step of the loop (mirrors the lifecycle's RULES and parties)."""
-    units = sorted(strip_units(actor))
-    if todo == "accept":  # 待受理 / 待派单: the centre or command room of the dispatching division
-        return and_(Case.status.in_((CaseStatus.REPORTED, CaseStatus.ACCEPTED)), _dispatcher(actor))
-    if todo == "sign":  # 待签收: dispatched to a unit the actor works in
-        return and_(Case.status == CaseStatus.DISPATCHED, Case.lead_unit_id.in_(units)) if units else false()
-    if todo == "handle":  # 待办理: signed for by the actor's unit, to start or to reply (suspended ones wait)
-        return and_(Case.status.in_(HANDLING), Case.lead_unit_id.in_(units)) if units else false()
-    if todo == "verify":  # 待核验: the lead replied; the originator or the dispatcher verifies
-        return and_(Case.status == CaseStatus.FEEDBACK, or_(_originator(actor), _dispatcher(actor)))
-    if not units:  # help, 待回复协同: a unit of the actor was asked and has not answered
-        return false()
+    if todo in _BY_UNIT:
+        units = sorted(strip_units(actor))
+        return _BY_UNIT[todo](units) if units else false()
+    return _BY_PARTY[todo](actor)
+
+
+def _asked(units: list[int]) -> ColumnElement[bool]:
+    """Open cases on which a unit of the actor was asked for help and has not answered."""
     asked = exists().where(
         CollaborationRequest.case_id == Case.id,
         CollaborationRequest.unit_id.in_(units),
         CollaborationRequest.status == "requested",
     )
     return and_(Case.status.in_(OPEN_STATUSES), asked)
+
+
+# The to-dos of a party the actor is for the case, and those of the units the actor works in.
+_BY_PARTY: dict[str, Callable[[Actor], ColumnElement[bool]]] = {
+    # 待受理 / 待派单: the centre or command room of the dispatching division
+    "accept": lambda a: and_(Case.status.in_((CaseStatus.REPORTED, CaseStatus.ACCEPTED)), _dispatcher(a)),
+    # 待核验: the lead replied; the originator or the dispatcher verifies
+    "verify": lambda a: and_(Case.status == CaseStatus.FEEDBACK, or_(_originator(a), _dispatcher(a))),
+    # 待评价: closed, and the actor rates it (the lifecycle's reporters, a call-back included)
+    "rate": lambda a: and_(Case.status == CaseStatus.CLOSED, _rater(a)),
+}
+_BY_UNIT: dict[str, Callable[[list[int]], ColumnElement[bool]]] = {
+    # 待签收: dispatched to a unit the actor works in
+    "sign": lambda units: and_(Case.status == CaseStatus.DISPATCHED, Case.lead_unit_id.in_(units)),
+    # 待办理: signed for by the actor's unit, to start or to reply (suspended ones wait)
+    "handle": lambda units: and_(Case.status.in_(HANDLING), Case.lead_unit_id.in_(units)),
+    # 待回复协同: a unit of the actor was asked and has not answered
+    "help": _asked,
+}
 
 
 def _light(light: Light, now: datetime) -> ColumnElement[bool]:

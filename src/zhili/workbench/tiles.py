@@ -44,6 +44,7 @@ def _relevant(actor: Actor) -> dict[str, bool]:
         "handle": has_units,
         "help": has_units,
         "verify": actor.has_any_role(COMMAND | FIELD),
+        "rate": actor.has_any_role(COMMAND | FIELD),
         "due_soon": True,
         "overdue": True,
         "unclaimed_mine": actor.person_id is not None and actor.has_any_role(FIELD),
@@ -59,6 +60,7 @@ LINKS = {
     "handle": "/cases?todo=handle",
     "help": "/cases?todo=help",
     "verify": "/cases?todo=verify",
+    "rate": "/cases?todo=rate",  # 待评价: a grid worker's own closed reports; a centre's call-backs (回访)
     "due_soon": "/cases?due=soon",
     "overdue": "/cases?due=over",
     "unclaimed_mine": "/tasks?unclaimed=true",
@@ -70,7 +72,7 @@ TONES = {"due_soon": "yellow", "overdue": "red"}
 
 
 def tiles(session: Session, actor: Actor, *, now: datetime) -> list[Tile]:
-    """The actor's tiles, in the order of the loop: accept, sign, handle, help, verify, due soon, overdue, tasks."""
+    """The actor's tiles in the order of the loop: accept, sign, handle, help, verify, rate, due, overdue, tasks."""
     counts: dict[str, int] = dict(cases.todo_counts(session, actor, now=now))
     tasks = task_queries.waiting_counts(session, actor)
     counts |= {
