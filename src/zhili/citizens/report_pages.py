@@ -48,7 +48,7 @@ CSRF_COOKIE = "zhili_report_csrf"
 
 @lru_cache(maxsize=8)
 def map_reader(jurisdiction: str) -> Actor:
-    """Who reads the public map: the jurisdiction's geography (`ZHILI_OPEN311_JURISDICTION`), nothing else."""
+    """Who reads the public map: the jurisdiction's geography (`ZHILI_JURISDICTION`), nothing else."""
     return Actor(
         username="web:public-map", display_name="网上群众", roles=frozenset(), scope=Scope.of([Grant(jurisdiction)])
     )
@@ -152,7 +152,7 @@ async def submit_report(request: Request, clock: ClockDep) -> Response:
             locators=locators,
             secret=secret,
             seed=seed,
-            jurisdiction=settings.open311_jurisdiction,
+            jurisdiction=settings.jurisdiction,
         )[0]
 
     def done(case_id: int) -> Response:
@@ -177,12 +177,12 @@ async def submit_report(request: Request, clock: ClockDep) -> Response:
 @router.get("/report/locate", dependencies=[Depends(reads_limit)])
 def locate(lon: float, lat: float, request: Request, session: DbSession) -> LocateRead:
     """The grid, village, township and county of a point in the jurisdiction (the form's map names the point)."""
-    reader = map_reader(_settings(request).open311_jurisdiction)
+    reader = map_reader(_settings(request).jurisdiction)
     return geo.locate_point(session, reader, geo.request_locators(request), lon=lon, lat=lat)
 
 
 @router.get("/report/geo", dependencies=[Depends(reads_limit)])
 def outlines(request: Request, session: DbSession, level: str = "township", bbox: str | None = None) -> Any:
     """The jurisdiction's division outlines of one level as GeoJSON, for the form's map."""
-    reader = map_reader(_settings(request).open311_jurisdiction)
+    reader = map_reader(_settings(request).jurisdiction)
     return geo.division_features(session, reader, level=level, bbox=geo.parse_bbox(bbox))

@@ -50,18 +50,19 @@ class Settings(BaseSettings):
     notify_stream_poll_seconds: float = Field(default=1.5, gt=0)
     demo_clock: bool = False  # "now" = wall clock + the offset moved by `zhili clock advance` (demo only)
     timer_batch_size: int = Field(default=2_000, gt=0, le=50_000)
-    # Open311 (GeoReport v2, docs/reference/open311.md): reports are taken for points and places inside this
-    # division (衢州市); the contact discovery names; the intake's token buckets, per process: per API key and
-    # per client address, requests a minute on average and at once. The address's is the looser: a city app's
-    # backend sends every citizen's report from one address, under its key's limit; it stops floods (keys or none).
-    open311_jurisdiction: str = Field(default="3308", pattern=r"^\d{2,17}$")
+    # The division the public channels take reports for (Open311, the public form): its points and places only.
+    jurisdiction: str = Field(default="3308", pattern=r"^\d{2,17}$")
+    # Open311 (GeoReport v2, docs/reference/open311.md): the contact discovery names; the intake's token buckets,
+    # per process: per API key and per client address, requests a minute on average and at once. The address's is
+    # the looser: a city app's backend sends every citizen's report from one address, under its key's limit; it
+    # stops floods (keys or none).
     open311_contact: str = "衢州市社会治理中心 12345"
     open311_public_channels: str = "open311"
     open311_key_per_minute: float = Field(default=60, gt=0)
     open311_key_burst: int = Field(default=30, gt=0)
     open311_address_per_minute: float = Field(default=120, gt=0)
     open311_address_burst: int = Field(default=60, gt=0)
-    # The public report form (/report, no login; its place must lie in `open311_jurisdiction` too): reports a
+    # The public report form (/report, no login; its place must lie in `jurisdiction` too): reports a
     # minute on average and at once, per client address and per process.
     public_report_per_minute: float = Field(default=10, gt=0)
     public_report_burst: int = Field(default=10, gt=0)

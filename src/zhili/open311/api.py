@@ -256,7 +256,7 @@ async def post_request(fmt: str, request: Request, clock: ClockDep, idempotency_
                 client=client,
                 clock=clock,
                 locators=locators,
-                jurisdiction=settings.open311_jurisdiction,
+                jurisdiction=settings.jurisdiction,
             )
             notice = f"已收到，办件编号 {case.number}"
             return HTTPStatus.CREATED, [
