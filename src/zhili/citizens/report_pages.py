@@ -23,7 +23,7 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from zhili.cases import forms, intake
-from zhili.cases.intake_pages import IntakeForm, take_report
+from zhili.cases.intake_form import IntakeForm, take_report
 from zhili.cases.schemas import CaseCreate, PublicReport
 from zhili.citizens import service
 from zhili.core import media
