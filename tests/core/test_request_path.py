@@ -34,7 +34,8 @@ def test_a_server_leaves_what_startup_built_out_of_later_collections() -> None:
         gc.collect()  # twice: what a finalizer let go in the first goes in the second
         alive = len(gc.get_objects())  # what is alive now; frozen garbage, once unfrozen, is gone
         settle_heap()
-        assert gc.get_freeze_count() >= alive > 10_000  # modules, classes, functions at least: all of it frozen
+        # All of it frozen (but the odd temporary of the test's own that died in between): modules, classes, functions.
+        assert gc.get_freeze_count() >= alive - 1_000 > 10_000
         assert gc.get_count()[0] < 100  # and the collection ran first
     finally:
         gc.freeze()
