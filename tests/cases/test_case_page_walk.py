@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
-from tests.cases.test_flow import command, report_parking, unit
+from tests.cases.test_flow import command, report_parking, underway, unit
 from tests.cases.test_open_items import handled_case, unit_login
 
 from zhili.core.clock import FrozenClock
@@ -45,10 +45,7 @@ def test_after_signing_the_next_step_comes_first_and_each_reason_says_what_it_is
 
 def test_asking_no_unit_says_to_tick_one(api: Any, session: Session) -> None:
     case = report_parking(api, session)
-    api.login("kc-centre")
-    case = command(api, command(api, case, "accept"), "dispatch")
-    api.login("kc-traffic")
-    case = command(api, command(api, case, "sign"), "start")
+    case = underway(api, case)
     refused = api.client.post(
         f"/cases/{case['id']}/help",
         data={"csrf_token": api.csrf, "text": "请协助核查占道情况", "deadline_hours": "24"},
@@ -99,10 +96,7 @@ def test_the_queue_marks_the_quick_filter_in_force(api: Any) -> None:
 
 def test_each_unit_asked_from_the_page_gets_its_own_deadline(api: Any, session: Session) -> None:
     case = report_parking(api, session)
-    api.login("kc-centre")
-    case = command(api, command(api, case, "accept"), "dispatch")
-    api.login("kc-traffic")
-    case = command(api, command(api, case, "sign"), "start")
+    case = underway(api, case)
     enforcement, housing = unit(session, "enforcement", "330802"), unit(session, "housing", "330802")
     page = api.get(f"/cases/{case['id']}", headers=HTML).text
     assert f'name="deadline_hours_{housing}"' in page.split('id="ask-help"', 1)[1]
@@ -136,10 +130,7 @@ def test_each_unit_asked_from_the_page_gets_its_own_deadline(api: Any, session: 
 
 def test_a_meeting_records_several_decisions_each_a_task(api: Any, session: Session) -> None:
     case = report_parking(api, session)
-    api.login("kc-centre")
-    case = command(api, command(api, case, "accept"), "dispatch")
-    api.login("kc-traffic")
-    case = command(api, command(api, case, "sign"), "start")
+    case = underway(api, case)
     enforcement, housing = unit(session, "enforcement", "330802"), unit(session, "housing", "330802")
     form = {
         "csrf_token": api.csrf,

@@ -74,6 +74,14 @@ def report_parking(api: Any, session: Session) -> dict[str, Any]:
     return case
 
 
+def underway(api: Any, case: dict[str, Any]) -> dict[str, Any]:
+    """The case accepted and dispatched by `kc-centre`, signed for and started by `kc-traffic` (still logged in)."""
+    api.login("kc-centre")
+    case = command(api, command(api, case, "accept"), "dispatch")
+    api.login("kc-traffic")
+    return command(api, command(api, case, "sign"), "start")
+
+
 def command(api: Any, case: dict[str, Any], name: str, **body: Any) -> dict[str, Any]:
     response = api.send(
         "POST", f"/api/v1/cases/{case['id']}/commands", json={"command": name, "version": case["version"], **body}
@@ -191,10 +199,7 @@ def test_illegal_parking_goes_round_the_closed_loop(api: Any, session: Session, 
 
 def test_collaborators_answer_their_own_request_only(api: Any, session: Session) -> None:
     case = report_parking(api, session)
-    api.login("kc-centre")
-    case = command(api, command(api, case, "accept"), "dispatch")
-    api.login("kc-traffic")
-    case = command(api, command(api, case, "sign"), "start")
+    case = underway(api, case)
     housing = unit(session, "housing", "330802")
     asked = api.send(
         "POST",

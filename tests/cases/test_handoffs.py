@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from tests.cases.test_flow import PNG, command, report_parking, unit
+from tests.cases.test_flow import PNG, command, report_parking, underway, unit
 
 from zhili.access.models import Account
 from zhili.cases import handoffs
@@ -258,10 +258,7 @@ def test_opening_a_case_marks_the_viewers_notices_about_it_read(api: Any, sessio
 
 def test_each_unit_asked_at_once_is_told_its_own_deadline(api: Any, session: Session) -> None:
     case = report_parking(api, session)
-    api.login("kc-centre")
-    case = command(api, command(api, case, "accept"), "dispatch")
-    api.login("kc-traffic")
-    case = command(api, command(api, case, "sign"), "start")
+    case = underway(api, case)
     enforcement, housing = unit(session, "enforcement", "330802"), unit(session, "housing", "330802")
     asked = api.send(
         "POST",
@@ -290,10 +287,7 @@ def test_each_unit_asked_at_once_is_told_its_own_deadline(api: Any, session: Ses
 
 def test_each_owner_of_a_meetings_tasks_is_told_its_own_deadline(api: Any, session: Session, clock: Any) -> None:
     case = report_parking(api, session)
-    api.login("kc-centre")
-    case = command(api, command(api, case, "accept"), "dispatch")
-    api.login("kc-traffic")
-    case = command(api, command(api, case, "sign"), "start")
+    case = underway(api, case)
     enforcement, housing = unit(session, "enforcement", "330802"), unit(session, "housing", "330802")
     decisions = [
         {

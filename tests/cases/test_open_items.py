@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from tests.cases.test_flow import PNG, command, report_parking, unit
+from tests.cases.test_flow import PNG, command, report_parking, underway, unit
 
 from zhili.access.service import create_account
 from zhili.cases.models import CaseTask, CollaborationRequest
@@ -43,10 +43,7 @@ def unit_login(session: Session, clock: FrozenClock, kind: str, username: str) -
 def handled_case(api: Any, session: Session, clock: FrozenClock) -> dict[str, Any]:
     """Illegal parking led by the traffic police, two units asked, a meeting task given to housing; in progress."""
     case = report_parking(api, session)
-    api.login("kc-centre")
-    case = command(api, command(api, case, "accept"), "dispatch")
-    api.login("kc-traffic")
-    case = command(api, command(api, case, "sign"), "start")
+    case = underway(api, case)
     enforcement, housing = unit(session, "enforcement", "330802"), unit(session, "housing", "330802")
     asked = api.send(
         "POST",
@@ -170,10 +167,7 @@ def test_a_close_with_nothing_open_needs_no_reason(api: Any, session: Session, c
 
 def test_help_goes_only_to_the_units_offered(api: Any, session: Session) -> None:
     case = report_parking(api, session)
-    api.login("kc-centre")
-    case = command(api, command(api, case, "accept"), "dispatch")
-    api.login("kc-traffic")
-    case = command(api, command(api, case, "sign"), "start")
+    case = underway(api, case)
     details = []
     for unit_id in (unit(session, "hrss", "330802"), 999_999, unit(session, "housing", "330803")):
         refused = api.send(

@@ -7,7 +7,7 @@ import zlib
 from typing import Any
 
 from sqlalchemy.orm import Session
-from tests.cases.test_flow import command, report_parking, unit
+from tests.cases.test_flow import command, report_parking, underway, unit
 
 from zhili.cases.disputes import lead_dispute_open
 
@@ -160,10 +160,7 @@ def test_dispatch_to_a_unit_that_does_not_serve_the_place_is_422(api: Any, sessi
 
 def test_photo_evidence_must_be_photos_of_the_case(api: Any, session: Session) -> None:
     case = report_parking(api, session)
-    api.login("kc-centre")
-    case = command(api, command(api, case, "accept"), "dispatch")
-    api.login("kc-traffic")
-    case = command(api, command(api, case, "sign"), "start")
+    case = underway(api, case)
     evidence = [{"kind": "photo", "ref": "photo:99999"}, {"kind": "text", "ref": "x"}, {"kind": "gps", "ref": "1,2"}]
     bad = api.send(
         "POST", f"/api/v1/cases/{case['id']}/commands", json={"command": "reply", "text": "done", "evidence": evidence}

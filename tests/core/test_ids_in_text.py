@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
-from tests.cases.test_flow import command, report_parking
+from tests.cases.test_flow import report_parking, underway
 
 from zhili.cases.forms import meeting_from_form
 from zhili.core.errors import InvalidInputError
@@ -47,10 +47,7 @@ def test_a_meeting_decision_with_too_many_days_is_a_422_naming_the_field() -> No
 
 def test_photo_evidence_that_names_no_id_is_a_422(api: Any, session: Session) -> None:
     case = report_parking(api, session)
-    api.login("kc-centre")
-    case = command(api, command(api, case, "accept"), "dispatch")
-    api.login("kc-traffic")
-    case = command(api, command(api, case, "sign"), "start")
+    case = underway(api, case)
     for ref in ("photo:²", "photo:" + "9" * 30):
         body = {"command": "reply", "text": "done", "evidence": [{"kind": "photo", "ref": ref}]}
         response = api.send("POST", f"/api/v1/cases/{case['id']}/commands", json=body)
