@@ -144,16 +144,38 @@ def test_a_rule_opening_a_group_names_the_county_centre_its_commander(session: S
     assert commander in set(session.scalars(centre))
 
 
+TWO_CITIES = (
+    "<area><areaDesc>衢州市、金华市</areaDesc>"
+    "<geocode><valueName>CPEAS</valueName><value>330800000000</value></geocode>"
+    "<geocode><valueName>CPEAS</valueName><value>330700000000</value></geocode></area>"
+)
+
+
 def test_a_rule_whose_action_fails_records_why(session: Session, clock: FrozenClock) -> None:
+    typhoon_rule(session, clock, campaign_template=None, open_group=True)
+    alert_id = receive(session, clock, variant(area=TWO_CITIES))
+    (firing,) = firings(session, alert_id)
+    assert firing.outcome == "failed"
+    assert "one city or finer" in firing.detail
+
+
+def test_a_warning_for_the_whole_city_opens_a_group_commanded_by_the_city_centre(
+    session: Session, clock: FrozenClock
+) -> None:
     typhoon_rule(session, clock, campaign_template=None, open_group=True, areas=["3308"])
-    area = (
+    city = (
         "<area><areaDesc>衢州市</areaDesc>"
         "<geocode><valueName>CPEAS</valueName><value>330800000000</value></geocode></area>"
     )
-    alert_id = receive(session, clock, variant(area=area))
-    (firing,) = firings(session, alert_id)
-    assert firing.outcome == "failed"
-    assert "one county or finer" in firing.detail
+    (firing,) = firings(session, receive(session, clock, variant(area=city)))
+    group = session.get(CommandGroup, firing.group_id)
+    assert group is not None
+    assert (firing.outcome, group.area_code) == ("dispatched", "3308")
+    commander = session.scalar(
+        select(GroupMember.person_id).where(GroupMember.group_id == group.id, GroupMember.role == "commander")
+    )
+    centre = select(Position.person_id).where(Position.role == "centre_staff", Position.division_code == "3308")
+    assert commander in set(session.scalars(centre))
 
 
 def test_an_alert_received_after_it_expired_fires_nothing(session: Session, clock: FrozenClock) -> None:
@@ -166,13 +188,12 @@ def test_an_alert_received_after_it_expired_fires_nothing(session: Session, cloc
 
 
 def test_an_update_of_an_alert_whose_rule_failed_acts_again(session: Session, clock: FrozenClock) -> None:
-    typhoon_rule(session, clock, campaign_template=None, open_group=True, areas=["3308"])
-    city = (
-        "<area><areaDesc>衢州市</areaDesc>"
-        "<geocode><valueName>CPEAS</valueName><value>330800000000</value></geocode></area>"
+    typhoon_rule(session, clock, campaign_template=None, open_group=True)
+    receive(session, clock, variant(area=TWO_CITIES))
+    county = (
+        "<area><areaDesc>龙游县</areaDesc>"
+        "<geocode><valueName>CPEAS</valueName><value>330825000000</value></geocode></area>"
     )
-    receive(session, clock, variant(area=city))
-    county = city.replace("330800000000", "330825000000")
     update = variant(identifier="T-upd", msg_type="Update", references=reference("T-2"), area=county)
     (firing,) = firings(session, receive(session, clock, update))
     assert (firing.outcome, firing.divisions) == ("dispatched", [LONGYOU])

@@ -21,7 +21,7 @@ from zhili.alerts.models import AlertFiring, AlertRecord, AlertRule
 from zhili.alerts.rules import RuleSpec, scope_of
 from zhili.campaigns.dispatch.schemas import CampaignCreate
 from zhili.campaigns.dispatch.service import dispatch_campaign, preview_campaign
-from zhili.command_groups.groups import GroupOpen, open_group
+from zhili.command_groups.groups import AREA_LEVELS, GroupOpen, open_group
 from zhili.command_groups.lifecycle import MemberRole
 from zhili.command_groups.members import NewMember
 from zhili.core import audit
@@ -31,12 +31,11 @@ from zhili.core.db import commit
 from zhili.core.errors import DomainError
 from zhili.notify.kinds import Severity as NoticeSeverity
 from zhili.notify.service import notify
-from zhili.org.division_code import DivisionCode, DivisionLevel, codes_of, common_ancestor
+from zhili.org.division_code import DivisionCode, codes_of, common_ancestor
 from zhili.org.models import Position
 from zhili.org.roles import Role
 
 ACTOR_NAME = "alerts"
-GROUP_LEVELS = frozenset({DivisionLevel.COUNTY, DivisionLevel.TOWNSHIP, DivisionLevel.VILLAGE})
 
 
 def rule_spec(rule: AlertRule) -> RuleSpec:
@@ -146,7 +145,7 @@ def _act(
 
 def _open_group(session: Session, *, firing: AlertFiring, record: AlertRecord, actor: Actor, clock: Clock) -> int:
     area = common_ancestor(codes_of(firing.divisions))
-    if area is None or area.level not in GROUP_LEVELS:
+    if area is None or area.level not in AREA_LEVELS:
         raise _wide(firing.divisions)
     commander = _centre_person(session, area)
     members = [NewMember(commander, MemberRole.COMMANDER)] if commander is not None else []
@@ -161,7 +160,7 @@ def _open_group(session: Session, *, firing: AlertFiring, record: AlertRecord, a
 
 
 def _wide(divisions: Sequence[str]) -> DomainError:
-    return DomainError(f"a command group is opened over one county or finer, not {', '.join(divisions)}")
+    return DomainError(f"a command group is opened over one city or finer, not {', '.join(divisions)}")
 
 
 def _centre_person(session: Session, area: DivisionCode) -> int | None:

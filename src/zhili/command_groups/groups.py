@@ -35,7 +35,7 @@ from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.roles import Role
 
 OPENING_ROLES = frozenset({Role.ADMIN, Role.CENTRE_STAFF, Role.TOWNSHIP_COMMAND, Role.VILLAGE_CADRE})
-AREA_LEVELS = frozenset({DivisionLevel.COUNTY, DivisionLevel.TOWNSHIP, DivisionLevel.VILLAGE})
+AREA_LEVELS = frozenset({DivisionLevel.CITY, DivisionLevel.COUNTY, DivisionLevel.TOWNSHIP, DivisionLevel.VILLAGE})
 TITLE_LENGTH, BODY_LENGTH = 120, 2_000
 
 
