@@ -353,6 +353,9 @@ def test_after_a_return_the_page_names_no_lead_but_the_unit_that_returned_it(api
         assert '<dd id="lead">待重新派单</dd>' in page, login
         assert '<dt>退回单位</dt><dd id="turned-back-by">柯城区公安交警大队</dd>' in page, login
     assert 'id="turned-back"' in page  # the dispatcher is asked to dispatch again
+    queue = api.get("/cases?todo=accept", headers=HTML).text
+    row = queue[queue.index(f'data-case="{case["id"]}"') :].split("</tr>")[0]
+    assert '柯城区公安交警大队 <span class="muted">（拟派，待派单）</span>' in row  # the queue says it is no lead yet
     english = api.get(f"/cases/{case['id']}?lang=en", headers=HTML).text
     assert '<dd id="lead">Awaiting a new dispatch</dd>' in english
     dispatched = command(api, api.get(f"/api/v1/cases/{case['id']}").json(), "dispatch")
