@@ -22,7 +22,7 @@ from zhili.cases.lifecycle import CommandKind
 from zhili.cases.models import Case
 from zhili.core.local_time import local_short
 from zhili.notify.models import InboxItem, Notification
-from zhili.notify.titles import localized_title
+from zhili.notify.wording import localized_title
 from zhili.org.models import Position
 
 

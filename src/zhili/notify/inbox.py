@@ -19,7 +19,7 @@ from zhili.core.pagination import Key, Page, decode_cursor, encode_cursor
 from zhili.notify.kinds import Severity
 from zhili.notify.models import InboxItem, Notification
 from zhili.notify.schemas import InboxItemRead, MarkedRead, UnreadCount
-from zhili.notify.titles import localized_title
+from zhili.notify.wording import localized_body, localized_title
 
 STREAM_BATCH = 50
 
@@ -33,14 +33,19 @@ def _rows() -> Any:
 
 
 def _read(row: Row[Any], language: str = "zh") -> InboxItemRead:
+    """An item, its title and body in `language` where they have message keys (`notify.wording`), else as stored."""
     item, notice = tuple(row)
+    at = notice.created_at
+    title = localized_title(notice.title, notice.title_key, notice.title_params, language, at)
+    body = localized_body(notice.body, notice.body_parts, language, at)
     return InboxItemRead(
         id=item.id,
         notification_id=notice.id,
         topic=notice.topic,
         severity=Severity(notice.severity),
-        title=localized_title(notice.title, notice.title_key, notice.title_params, language),
-        body=notice.body,
+        title=title,
+        body=body,
+        lang="en" if language == "en" and (title, body) != (notice.title, notice.body) else "zh",
         link=notice.link,
         subject=notice.subject,
         created_at=notice.created_at,
@@ -57,7 +62,7 @@ def list_inbox(
     limit: int = 50,
     language: str = "zh",
 ) -> Page[InboxItemRead]:
-    """My items, newest first; only the unread ones if asked; titles with a message key in `language`."""
+    """My items, newest first; only the unread ones if asked; titles and bodies with message keys in `language`."""
     stmt = _rows().where(_mine(actor))
     if is_unread:
         stmt = stmt.where(InboxItem.read_at.is_(None))
@@ -71,7 +76,7 @@ def list_inbox(
 
 
 def items_after(session: Session, person_id: int, after_id: int, *, language: str = "zh") -> list[InboxItemRead]:
-    """A person's items newer than `after_id`, oldest first (what the live stream sends next), titled in `language`."""
+    """A person's items newer than `after_id`, oldest first (what the live stream sends next), worded in `language`."""
     stmt = _rows().where(InboxItem.person_id == person_id, InboxItem.id > after_id)
     return [_read(row, language) for row in session.execute(stmt.order_by(InboxItem.id).limit(STREAM_BATCH))]
 

@@ -33,6 +33,9 @@ class InboxItemRead(BaseModel):
     subject: str | None
     created_at: datetime
     read_at: datetime | None
+    lang: Literal["zh", "en"] = Field(
+        default="zh", description="the language of title and body: the API sends the stored Chinese; pages the reader's"
+    )
 
 
 class UnreadCount(BaseModel):

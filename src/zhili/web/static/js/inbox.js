@@ -43,14 +43,15 @@
     badge.className = 'badge ' + (SEVERITY_CLASS[item.severity] || 'ok');
     const key = 'severity' + item.severity.charAt(0).toUpperCase() + item.severity.slice(1);
     badge.textContent = list.dataset[key] || item.severity;
+    const saidIn = item.lang === 'en' ? 'en' : 'zh-CN'; // a notice without message keys is in Chinese
     const title = document.createElement('strong');
-    title.lang = 'zh-CN';
+    title.lang = saidIn;
     title.textContent = item.title;
     head.append(badge, ' ', title);
     li.append(head);
     if (item.body) {
       const body = document.createElement('p');
-      body.lang = 'zh-CN';
+      body.lang = saidIn;
       body.textContent = item.body;
       li.append(body);
     }

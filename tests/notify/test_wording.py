@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from zhili.notify.titles import fill, localized_title
+from zhili.notify.wording import fill, localized_title
 
 PARAMS = json.dumps({"matter": "欠薪处置", "matter_en": "Wage arrears", "place": "湖镇镇"})
 

@@ -1,0 +1,179 @@
+"""A notice's words as message keys and parameters: rendered in the reader's language, else the stored text.
+
+A notice may state its title as `Words` (a key of the message catalog, `web/messages/*.toml`, with
+named parameters) and its body as parts, each `Words` or verbatim text (what a person typed: a reason,
+an instruction), one line each. The Chinese rendering is the stored title and body, which e-mail, SMS
+and webhooks send; the keys and parameters are stored beside it as JSON (`title_key`, `title_params`,
+`body_parts`) and the inbox renders them in the reader's language.
+
+A parameter is text or a number (shown as it is in both languages), a `Name` (a name or label that
+has an English form: a matter, a campaign, an enum's label) or a `When` (a time, in local time as the
+language writes it). A key unknown to the catalog, parameters that do not fit it or none at all give
+the stored text, so nothing already sent is lost. Hand-off titles stored before `Name` existed carry
+`{matter}` and `{matter_en}` as two plain parameters; they still render.
+"""
+
+from __future__ import annotations
+
+import json
+import string
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from typing import Literal
+
+from zhili.core.local_time import local_short, to_local
+from zhili.web.i18n import messages, translate
+
+WhenStyle = Literal["short", "month_day"]
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    """A name or label with an English form (`en` empty: the Chinese in both languages)."""
+
+    zh: str
+    en: str = ""
+
+    @classmethod
+    def label(cls, key: str) -> Name:
+        """A catalog label as a name: its words now, kept with the notice if the catalog changes later."""
+        return cls(translate(key, "zh"), translate(key, "en"))
+
+
+@dataclass(frozen=True, slots=True)
+class When:
+    """A time: `short` as lists show it (the year only when not the notice's), `month_day` as `12-05 17:30`."""
+
+    at: datetime
+    style: WhenStyle = "short"
+
+
+Param = str | int | Name | When
+
+
+@dataclass(frozen=True, slots=True)
+class Words:
+    """A message key of the catalog and its named parameters."""
+
+    key: str
+    params: Mapping[str, Param] = field(default_factory=dict)
+
+    def stored_params(self) -> dict[str, object]:
+        """The parameters as stored (JSON values)."""
+        return {name: _encoded(value) for name, value in self.params.items()}
+
+    def said(self, language: str, now: datetime) -> str:
+        """These words in `language` (`now`: when the notice is written); an error when the catalog does not fit."""
+        found = render(self.key, self.stored_params(), language, now)
+        if not found:
+            raise ValueError(f"notice words {self.key!r} do not fit the message catalog")
+        return found
+
+
+Part = Words | str
+"""One line of a notice's body: words of the catalog, or verbatim text."""
+
+
+def stored_part(part: Part) -> object:
+    """A body part as stored: verbatim text as a string, words as `[key, parameters]`."""
+    return part if isinstance(part, str) else [part.key, part.stored_params()]
+
+
+def said_body(parts: Sequence[Part], language: str, now: datetime) -> str:
+    """The body in `language`, one line per part (verbatim text as it is); an error when a key does not fit."""
+    return "\n".join(part if isinstance(part, str) else part.said(language, now) for part in parts)
+
+
+def localized_title(title: str, key: str | None, params: str | None, language: str, now: datetime | None = None) -> str:
+    """The title in `language` from `key` and `params` (JSON text), or the stored `title`."""
+    if not key:
+        return title
+    values = _loaded(params) if params else {}
+    if not isinstance(values, dict):
+        return title
+    return render(key, values, language, now) or title
+
+
+def localized_body(body: str, parts: str | None, language: str, now: datetime | None = None) -> str:
+    """The body in `language` from its stored parts (JSON text), or the stored `body` when any part does not fit."""
+    found = _loaded(parts) if parts else None
+    if not isinstance(found, list):
+        return body
+    lines: list[str] = []
+    for part in found:
+        if isinstance(part, str):
+            lines.append(part)
+            continue
+        if not (isinstance(part, list) and len(part) == 2 and isinstance(part[0], str) and isinstance(part[1], dict)):  # noqa: PLR2004 - [key, params]
+            return body
+        line = render(part[0], part[1], language, now)
+        if not line:
+            return body
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def render(key: str, params: Mapping[str, object], language: str, now: datetime | None) -> str:
+    """The message `key` in `language` with its stored parameters filled in; empty when they do not fit."""
+    if key not in messages():
+        return ""
+    try:
+        values = {name: _shown(value, language, now) for name, value in params.items()}
+    except (KeyError, TypeError, ValueError):
+        return ""
+    return fill(translate(key, language), values)
+
+
+def fill(template: str, values: Mapping[str, object]) -> str:
+    """The template with its `{name}` fields filled; empty when a field is missing or the template is malformed."""
+    names = _fields(template)
+    if names is None or not names <= values.keys():
+        return ""
+    try:
+        return template.format_map({name: str(values[name]) for name in names})
+    except (ValueError, IndexError, KeyError):
+        return ""
+
+
+@lru_cache(maxsize=1024)
+def _fields(template: str) -> frozenset[str] | None:
+    """The named fields of a template (parsed once: a notice is worded on the write path), None if malformed."""
+    try:
+        parsed = string.Formatter().parse(template)
+        return frozenset(field for _text, field, _spec, _conv in parsed if field is not None)
+    except ValueError:
+        return None
+
+
+def _encoded(value: Param) -> object:
+    if isinstance(value, Name):
+        return {"zh": value.zh, "en": value.en} if value.en and value.en != value.zh else value.zh
+    if isinstance(value, When):
+        return {"at": value.at.isoformat(), "style": value.style}
+    return value
+
+
+def _shown(value: object, language: str, now: datetime | None) -> str:
+    """A stored parameter in `language`: a name's English form, a time in local time, else as it is."""
+    if isinstance(value, dict):
+        if "at" in value:
+            return _time(datetime.fromisoformat(str(value["at"])), str(value.get("style", "short")), language, now)
+        return str(value.get("en") or value["zh"]) if language == "en" else str(value["zh"])
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    raise TypeError(f"not a notice parameter: {value!r}")
+
+
+def _time(at: datetime, style: str, language: str, now: datetime | None) -> str:
+    if style == "month_day":
+        return local_short(at, None, language) if language == "en" else f"{to_local(at):%m-%d %H:%M}"
+    return local_short(at, now, language)
+
+
+def _loaded(text: str) -> object:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
