@@ -15,7 +15,7 @@ from tests.notify.helpers import as_read, people_of
 from zhili.core.clock import FrozenClock
 from zhili.notify.models import Notification
 from zhili.notify.service import Notice, notify
-from zhili.notify.wording import Name, When, Words, fill, localized_body, localized_title
+from zhili.notify.wording import Name, When, Words, body_pieces, fill, localized_body, localized_title
 from zhili.web.i18n import messages
 
 PARAMS = json.dumps({"matter": "欠薪处置", "matter_en": "Wage arrears", "place": "湖镇镇"})
@@ -74,6 +74,15 @@ def test_a_body_is_its_parts_line_by_line_and_verbatim_text_stays_as_written() -
     parts = notice.key_columns()["body_parts"]
     assert localized_body(notice.body, parts, "zh", NOW) == notice.body
     assert localized_body(notice.body, parts, "en", NOW) == "请尽快处理\nDue by 8 Dec 17:30"
+
+
+def test_chinese_as_written_is_marked_in_an_english_body_and_english_names_are_not() -> None:
+    parts = [["notice.case.case", {"number": "KC-1", "matter": {"zh": "欠薪处置", "en": "Wage arrears"}}], "请尽快处理"]
+    parts.append(["notice.case.place", {"place": "湖镇镇"}])
+    pieces = body_pieces(json.dumps(parts), "en", NOW)
+    assert pieces is not None
+    assert [text for text, is_chinese in pieces if is_chinese] == ["请尽快处理", "湖镇镇"]
+    assert "".join(text for text, _ in pieces) == "Case KC-1 · Wage arrears\n请尽快处理\nPlace: 湖镇镇"
 
 
 def test_a_body_whose_parts_do_not_fit_is_the_body_stored() -> None:

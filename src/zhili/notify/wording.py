@@ -16,6 +16,7 @@ the stored text, so nothing already sent is lost. Hand-off titles stored before 
 from __future__ import annotations
 
 import json
+import re
 import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -88,63 +89,103 @@ def said_body(parts: Sequence[Part], language: str, now: datetime) -> str:
 
 def localized_title(title: str, key: str | None, params: str | None, language: str, now: datetime | None = None) -> str:
     """The title in `language` from `key` and `params` (JSON text), or the stored `title`."""
-    if not key:
-        return title
-    values = _loaded(params) if params else {}
-    if not isinstance(values, dict):
-        return title
-    return render(key, values, language, now) or title
+    found = title_pieces(key, params, language, now)
+    return joined(found) if found else title
 
 
 def localized_body(body: str, parts: str | None, language: str, now: datetime | None = None) -> str:
     """The body in `language` from its stored parts (JSON text), or the stored `body` when any part does not fit."""
+    found = body_pieces(parts, language, now)
+    return joined(found) if found is not None else body
+
+
+Piece = tuple[str, bool]
+"""A piece of a rendered notice: its text, and whether it is Chinese as written (a name without English, what
+someone typed), which a page marks as Chinese text; the rest is in the reader's language."""
+CHINESE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def title_pieces(key: str | None, params: str | None, language: str, now: datetime | None = None) -> list[Piece]:
+    """The title from `key` and `params` (JSON text) in `language`, as pieces; empty when they do not fit."""
+    if not key:
+        return []
+    values = _loaded(params) if params else {}
+    return rendered(key, values, language, now) if isinstance(values, dict) else []
+
+
+def body_pieces(parts: str | None, language: str, now: datetime | None = None) -> list[Piece] | None:
+    """The body from its stored parts (JSON text) in `language`, as pieces, lines apart; None when any does not fit."""
     found = _loaded(parts) if parts else None
     if not isinstance(found, list):
-        return body
-    lines: list[str] = []
-    for part in found:
+        return None
+    pieces: list[Piece] = []
+    for n, part in enumerate(found):
+        if n:
+            pieces.append(("\n", False))
         if isinstance(part, str):
-            lines.append(part)
+            pieces.append((part, _is_chinese(part)))
             continue
         if not (isinstance(part, list) and len(part) == 2 and isinstance(part[0], str) and isinstance(part[1], dict)):  # noqa: PLR2004 - [key, params]
-            return body
-        line = render(part[0], part[1], language, now)
+            return None
+        line = rendered(part[0], part[1], language, now)
         if not line:
-            return body
-        lines.append(line)
-    return "\n".join(lines)
+            return None
+        pieces.extend(line)
+    return pieces
+
+
+def joined(pieces: Sequence[Piece]) -> str:
+    """The text of some pieces."""
+    return "".join(text for text, _as_written in pieces)
 
 
 def render(key: str, params: Mapping[str, object], language: str, now: datetime | None) -> str:
     """The message `key` in `language` with its stored parameters filled in; empty when they do not fit."""
+    return joined(rendered(key, params, language, now))
+
+
+def rendered(key: str, params: Mapping[str, object], language: str, now: datetime | None) -> list[Piece]:
+    """`render` as pieces: a parameter stored as plain text is as written; empty when the parameters do not fit."""
     if key not in messages():
-        return ""
+        return []
     try:
-        values = {name: _shown(value, language, now) for name, value in params.items()}
+        values = {name: _piece(value, language, now) for name, value in params.items()}
     except (KeyError, TypeError, ValueError):
-        return ""
-    return fill(translate(key, language), values)
+        return []
+    return _filled(translate(key, language), values)
 
 
 def fill(template: str, values: Mapping[str, object]) -> str:
     """The template with its `{name}` fields filled; empty when a field is missing or the template is malformed."""
-    names = _fields(template)
-    if names is None or not names <= values.keys():
-        return ""
-    try:
-        return template.format_map({name: str(values[name]) for name in names})
-    except (ValueError, IndexError, KeyError):
-        return ""
+    return joined(_filled(template, {name: (str(value), False) for name, value in values.items()}))
+
+
+def _filled(template: str, values: Mapping[str, Piece]) -> list[Piece]:
+    parsed = _parsed(template)
+    if parsed is None or not {name for _text, name in parsed if name is not None} <= values.keys():
+        return []
+    pieces: list[Piece] = []
+    for text, name in parsed:
+        if text:
+            pieces.append((text, False))
+        if name is not None:
+            pieces.append(values[name])
+    return pieces
 
 
 @lru_cache(maxsize=1024)
-def _fields(template: str) -> frozenset[str] | None:
-    """The named fields of a template (parsed once: a notice is worded on the write path), None if malformed."""
+def _parsed(template: str) -> tuple[tuple[str, str | None], ...] | None:
+    """A template's literal text and named fields in order (parsed once: a notice is worded on the write path).
+
+    None when it is malformed or has a field that is not a plain name (`{0}`, `{a.b}`, `{a!r}`, `{a:>3}`).
+    """
     try:
-        parsed = string.Formatter().parse(template)
-        return frozenset(field for _text, field, _spec, _conv in parsed if field is not None)
+        parsed = tuple(string.Formatter().parse(template))
     except ValueError:
         return None
+    if any(name is not None and (not name.isidentifier() or spec or conv) for _t, name, spec, conv in parsed):
+        return None
+    return tuple((text, name) for text, name, _spec, _conv in parsed)
 
 
 def _encoded(value: Param) -> object:
@@ -153,6 +194,16 @@ def _encoded(value: Param) -> object:
     if isinstance(value, When):
         return {"at": value.at.isoformat(), "style": value.style}
     return value
+
+
+def _piece(value: object, language: str, now: datetime | None) -> Piece:
+    """A stored parameter shown in `language`; text stored plain (not a name with English) is as written."""
+    shown = _shown(value, language, now)
+    return shown, isinstance(value, str) and _is_chinese(shown)
+
+
+def _is_chinese(text: str) -> bool:
+    return CHINESE.search(text) is not None
 
 
 def _shown(value: object, language: str, now: datetime | None) -> str:

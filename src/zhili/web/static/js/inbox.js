@@ -34,6 +34,24 @@
     return labels[topic] || topic;
   }
 
+  function said(element, pieces, text) {
+    // A notice in the reader's language, its Chinese pieces (names, what was typed) marked as such.
+    if (!pieces) {
+      element.textContent = text;
+      return;
+    }
+    pieces.forEach(function (piece) {
+      if (piece.is_chinese) {
+        const span = document.createElement('span');
+        span.lang = 'zh-CN';
+        span.textContent = piece.text;
+        element.append(span);
+      } else {
+        element.append(piece.text);
+      }
+    });
+  }
+
   function itemElement(list, item) {
     const li = document.createElement('li');
     li.className = 'inbox-item unread fresh';
@@ -46,13 +64,13 @@
     const saidIn = item.lang === 'en' ? 'en' : 'zh-CN'; // a notice without message keys is in Chinese
     const title = document.createElement('strong');
     title.lang = saidIn;
-    title.textContent = item.title;
+    said(title, item.title_pieces, item.title);
     head.append(badge, ' ', title);
     li.append(head);
     if (item.body) {
       const body = document.createElement('p');
       body.lang = saidIn;
-      body.textContent = item.body;
+      said(body, item.body_pieces, item.body);
       li.append(body);
     }
     const meta = document.createElement('small');
