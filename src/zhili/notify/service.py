@@ -30,7 +30,7 @@ from zhili.notify.models import KEY_LENGTH, WebhookEndpoint
 from zhili.notify.quiet import quiet_until
 from zhili.notify.statements import inbox_rows, queue_personal, upsert_for
 from zhili.notify.statements import prepared as statements_for
-from zhili.notify.wording import Part, Words, said_body, stored_part
+from zhili.notify.wording import Part, Words, stored_body, stored_title
 from zhili.org.models import Person
 
 TOPIC_PATTERN = r"^[a-z][a-z0-9_.:-]{0,59}$"
@@ -81,19 +81,19 @@ class Notice:
 
         `now` is when it is written (the notification's time): a `When` shows its year only when it differs.
         """
-        worded_title = title if isinstance(title, Words) else None
-        parts = None if isinstance(body, str) else tuple(body)
+        title_text, title_params = stored_title(title, now) if isinstance(title, Words) else (title, None)
+        body_text, body_parts = (body, None) if isinstance(body, str) else stored_body(body, now)
         return cls(
             topic=topic,
             severity=Severity(severity),
-            title=worded_title.said("zh", now) if worded_title else str(title),
-            body=said_body(parts, "zh", now) if parts is not None else str(body),
+            title=title_text,
+            body=body_text,
             key=key,
             link=link,
             subject=subject,
-            title_key=worded_title.key if worded_title else None,
-            title_params=worded_title.stored_params() if worded_title else None,
-            body_parts=[stored_part(part) for part in parts] if parts else None,
+            title_key=title.key if isinstance(title, Words) else None,
+            title_params=title_params,
+            body_parts=body_parts or None,
         )
 
     def key_columns(self) -> dict[str, str | None]:

@@ -67,24 +67,41 @@ class Words:
 
     def said(self, language: str, now: datetime) -> str:
         """These words in `language` (`now`: when the notice is written); an error when the catalog does not fit."""
-        found = render(self.key, self.stored_params(), language, now)
-        if not found:
-            raise ValueError(f"notice words {self.key!r} do not fit the message catalog")
-        return found
+        return _said(self.key, self.stored_params(), language, now)
 
 
 Part = Words | str
 """One line of a notice's body: words of the catalog, or verbatim text."""
+StoredPart = str | list[object]
+"""A body part as stored: verbatim text, or `[key, parameters]`."""
 
 
-def stored_part(part: Part) -> object:
-    """A body part as stored: verbatim text as a string, words as `[key, parameters]`."""
-    return part if isinstance(part, str) else [part.key, part.stored_params()]
+def stored_title(title: Words, now: datetime) -> tuple[str, dict[str, object]]:
+    """A title as the notice stores it: its Chinese, and its parameters (JSON values); an error if it does not fit."""
+    params = title.stored_params()
+    return _said(title.key, params, "zh", now), params
 
 
-def said_body(parts: Sequence[Part], language: str, now: datetime) -> str:
-    """The body in `language`, one line per part (verbatim text as it is); an error when a key does not fit."""
-    return "\n".join(part if isinstance(part, str) else part.said(language, now) for part in parts)
+def stored_body(parts: Sequence[Part], now: datetime) -> tuple[str, list[StoredPart]]:
+    """A body as stored: its Chinese (a line per part) and its parts (JSON values); an error if one does not fit."""
+    stored: list[StoredPart] = []
+    lines: list[str] = []
+    for part in parts:
+        if isinstance(part, str):
+            stored.append(part)
+            lines.append(part)
+        else:
+            params = part.stored_params()
+            stored.append([part.key, params])
+            lines.append(_said(part.key, params, "zh", now))
+    return "\n".join(lines), stored
+
+
+def _said(key: str, params: Mapping[str, object], language: str, now: datetime) -> str:
+    found = render(key, params, language, now)
+    if not found:
+        raise ValueError(f"notice words {key!r} do not fit the message catalog")
+    return found
 
 
 def localized_title(title: str, key: str | None, params: str | None, language: str, now: datetime | None = None) -> str:
@@ -141,7 +158,14 @@ def joined(pieces: Sequence[Piece]) -> str:
 
 def render(key: str, params: Mapping[str, object], language: str, now: datetime | None) -> str:
     """The message `key` in `language` with its stored parameters filled in; empty when they do not fit."""
-    return joined(rendered(key, params, language, now))
+    template = _parsed(translate(key, language)) if key in messages() else None
+    if template is None or not template.fields <= params.keys():
+        return ""
+    try:
+        shown = [text + (_shown(params[name], language, now) if name else "") for text, name in template.parts]
+    except (KeyError, TypeError, ValueError):
+        return ""
+    return "".join(shown)
 
 
 def rendered(key: str, params: Mapping[str, object], language: str, now: datetime | None) -> list[Piece]:
@@ -162,19 +186,25 @@ def fill(template: str, values: Mapping[str, object]) -> str:
 
 def _filled(template: str, values: Mapping[str, Piece]) -> list[Piece]:
     parsed = _parsed(template)
-    if parsed is None or not {name for _text, name in parsed if name is not None} <= values.keys():
+    if parsed is None or not parsed.fields <= values.keys():
         return []
     pieces: list[Piece] = []
-    for text, name in parsed:
+    for text, name in parsed.parts:
         if text:
             pieces.append((text, False))
-        if name is not None:
+        if name:
             pieces.append(values[name])
     return pieces
 
 
+@dataclass(frozen=True, slots=True)
+class _Template:
+    parts: tuple[tuple[str, str], ...]  # literal text, then the field after it ("" for none)
+    fields: frozenset[str]
+
+
 @lru_cache(maxsize=1024)
-def _parsed(template: str) -> tuple[tuple[str, str | None], ...] | None:
+def _parsed(template: str) -> _Template | None:
     """A template's literal text and named fields in order (parsed once: a notice is worded on the write path).
 
     None when it is malformed or has a field that is not a plain name (`{0}`, `{a.b}`, `{a!r}`, `{a:>3}`).
@@ -185,7 +215,8 @@ def _parsed(template: str) -> tuple[tuple[str, str | None], ...] | None:
         return None
     if any(name is not None and (not name.isidentifier() or spec or conv) for _t, name, spec, conv in parsed):
         return None
-    return tuple((text, name) for text, name, _spec, _conv in parsed)
+    parts = tuple((text, name or "") for text, name, _spec, _conv in parsed)
+    return _Template(parts, frozenset(name for _text, name in parts if name))
 
 
 def _encoded(value: Param) -> object:
