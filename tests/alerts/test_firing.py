@@ -16,6 +16,7 @@ from tests.alerts.helpers import (
     variant,
     without_demo_rules,
 )
+from tests.notify.helpers import in_both_languages
 from zhili.access.models import Account
 from zhili.alerts.intake import ingest
 from zhili.alerts.models import AlertFiring
@@ -126,6 +127,12 @@ def test_a_cancel_is_recorded_on_what_the_alert_fired_and_the_centre_is_told(
     ly_centre = session.scalar(select(Account.person_id).where(Account.username == "ly-centre"))
     told = session.scalars(select(InboxItem.person_id).where(InboxItem.notification_id == notice.id))
     assert ly_centre in set(told)
+    assert ly_centre is not None
+    zh, en = in_both_languages(session, notice.key, ly_centre)
+    assert zh.title.startswith("预警已取消：")
+    assert en.title.startswith("Alert cancelled: ")
+    assert " has cancelled the earlier alert; " in en.body
+    assert "Related campaigns: " in en.body
     audited = set(session.scalars(select(AuditRecord.action).where(AuditRecord.action.like("alert.%"))))
     assert {"alert.received", "alert.rule_fired", "alert.cancelled", "alert.firing_ended"} <= audited
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tests.notify.helpers import in_both_languages
 from zhili.assessment.rating_notice import raters, tell_raters
 from zhili.core.clock import FrozenClock
 from zhili.notify.models import InboxItem, Notification
@@ -21,3 +22,7 @@ def test_every_rater_is_told_once_with_a_link_to_the_form(session: Session, cloc
     tell_raters(session, clock=clock)
     again = session.scalar(select(func.count()).where(InboxItem.notification_id == notice.id))
     assert again == len(told)  # the second look tells nobody again
+    zh, en = in_both_languages(session, notice.key, min(told))
+    assert zh.title == "请完成 2026-06 月度互评"
+    assert en.title == "Please complete the cross-evaluation for 2026-06"
+    assert en.body.startswith("The cross-evaluation for 2026-06 is open: ")

@@ -19,6 +19,7 @@ from tests.campaigns.sweep_helpers import (
     start_campaign,
     task_ids,
 )
+from tests.notify.helpers import in_both_languages
 
 from zhili.campaigns.models import Campaign, CampaignForward, CampaignTask
 from zhili.campaigns.tasks.sweep_rules import SWEEP, Sweep, Watch, needs_notice, sweep_instants, sweep_timers
@@ -27,7 +28,7 @@ from zhili.clocks import timers
 from zhili.clocks.models import Timer
 from zhili.core.audit import AuditRecord
 from zhili.core.clock import FrozenClock
-from zhili.notify.models import InboxItem, OutboxMessage
+from zhili.notify.models import InboxItem, Notification, OutboxMessage
 from zhili.org.models import Person, Position
 
 TYPHOON = packaged("typhoon")
@@ -138,6 +139,21 @@ def test_the_20_late_grid_heads_are_reminded_then_their_supervisors_told(
     named = {name for bodies in told.values() for name in late_names if name in bodies[0]}
     assert named == late_names
     assert "网格长" in next(iter(told.values()))[0]
+    supervisor = min(told)
+    key = session.scalar(
+        select(Notification.key)
+        .join(InboxItem, InboxItem.notification_id == Notification.id)
+        .where(InboxItem.person_id == supervisor, Notification.key.startswith(f"campaign:{campaign}:grid_head:claim_"))
+        .where(Notification.topic == "campaign.escalate")
+    )
+    assert key is not None
+    zh, en = in_both_languages(session, key, supervisor)
+    assert en.title.startswith("Not claimed in time: ")
+    assert "people: “Grid head: patrol the grid”" in en.body
+    assert " · Grid head · " in en.body
+    assert " · claim by " in en.body
+    assert en.body.endswith("\nPlease follow them up.")
+    assert zh.body.endswith("\n请督促落实。")
     assert _audit_actions(session, campaign) == [
         "campaign.sweep.claim",
         "campaign.sweep.claim_again",

@@ -21,6 +21,7 @@ from tests.campaigns.task_helpers import (
     task_of,
 )
 from tests.conftest import START, World
+from tests.notify.helpers import in_both_languages
 
 from zhili.campaigns.dispatch.cascade import forward_campaign
 from zhili.campaigns.dispatch.schemas import CampaignCreate, ForwardCreate
@@ -92,6 +93,28 @@ def test_a_task_goes_from_notified_to_rated(session: Session, clock: FrozenClock
         .where(InboxItem.person_id == me.person_id, Notification.key.startswith(f"campaign-task:{task.id}:"))
     ).all()
     assert sorted(told) == [f"campaign-task:{task.id}:rated", f"campaign-task:{task.id}:verified"]
+
+
+def test_a_task_s_notices_read_in_the_reader_s_language(session: Session, clock: FrozenClock) -> None:
+    campaign = dispatch_typhoon(session, clock)
+    task = task_of(session, campaign, "partymember")
+    me, head = actor_of(session, "partymember"), actor_of(session, "gridhead")
+    assert me.person_id is not None
+    told = select(Notification.key).where(
+        Notification.topic == "campaign.task", Notification.link.contains(campaign.id)
+    )
+    zh, en = in_both_languages(
+        session, session.scalars(told.where(Notification.key.contains("party_member"))).one(), me.person_id
+    )
+    assert zh.title == "防台风：联户党员：走访联系户"
+    assert en.title == "Typhoon prevention: Party member: visit the linked households"
+    assert en.body.endswith("\n台风“烟花”今夜登陆。\nClaim by 23 Jul 18:00")  # the dispatcher's words as written
+    assert zh.body.endswith("\n台风“烟花”今夜登陆。\n领办时限：7月23日 18:00 前")
+    task_service.decline_task(session, task_id=task.id, reason="本人外出", actor=me, clock=clock)
+    assert head.person_id is not None
+    _, en = in_both_languages(session, f"campaign-task:{task.id}:declined:0", head.person_id)
+    assert en.title == "Task declined: Typhoon prevention: Party member: visit the linked households"
+    assert en.body.endswith("\nReason for declining: 本人外出")
 
 
 def test_claiming_twice_is_409_with_what_can_be_done(session: Session, clock: FrozenClock) -> None:

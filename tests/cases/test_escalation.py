@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from tests.cases.test_flow import command, report_parking
-from tests.notify.helpers import webhook_receiver
+from tests.cases.test_handoffs import person_of, told
+from tests.notify.helpers import in_both_languages, webhook_receiver
 
 from zhili.cases.deadlines import LADDER, pending_ladder
 from zhili.cases.models import SupervisionCard
@@ -189,6 +190,12 @@ def test_upper_levels_urge_by_hand_and_others_may_not(api: Any, session: Session
     assert card["is_manual"]
     assert card["unit"]["name"] == "柯城区公安交警大队"
     assert "case.supervise" in inbox_topics(api, "kc-traffic", case["id"])
+    (note,) = told(session, case["id"], "supervise")[1]
+    zh, en = in_both_languages(session, note.key, person_of(session, "kc-traffic"))
+    assert en.title.startswith("Under supervision: Illegal parking in the city · ")
+    assert "\nStage: Handle\n" in en.body
+    assert en.body.endswith("\nRemarks: 请今日内处置完毕")
+    assert zh.body.endswith("\n意见：请今日内处置完毕")
 
     api.login("kc-traffic")
     denied = api.send("POST", f"/api/v1/cases/{case['id']}/supervision", json={"action": "urge", "note": "x"})

@@ -22,7 +22,7 @@ from zhili.cases.lifecycle import CommandKind
 from zhili.cases.models import Case
 from zhili.core.local_time import local_short
 from zhili.notify.models import InboxItem, Notification
-from zhili.notify.titles import localized_title
+from zhili.notify.wording import localized_title
 from zhili.org.models import Position
 
 
@@ -335,18 +335,25 @@ def test_every_turns_title_has_a_message_key_saying_the_same_in_chinese() -> Non
         assert not any("\u4e00" <= ch <= "\u9fff" for ch in english.split(":", 1)[0]), kind
 
 
-def test_the_english_inbox_shows_a_hand_off_title_in_english(api: Any, session: Session) -> None:
+def test_the_english_inbox_shows_a_hand_off_title_and_body_in_english(api: Any, session: Session) -> None:
     case = report_parking(api, session)
     api.login("kc-centre")
     command(api, command(api, case, "accept"), "dispatch")
     stored = session.scalars(select(Notification).where(Notification.key.startswith(f"case:{case['id']}:"))).all()
-    title = next(n.title for n in stored if n.topic == "case.dispatch")
+    title, body = next((n.title, n.body) for n in stored if n.topic == "case.dispatch")
     assert title.startswith("新派单待签收：城区机动车违停治理 · ")
+    assert body.startswith(f"办件 {case['number']} · 城区机动车违停治理\n地点：")
+    assert "\n办理时限：" in body
     api.login("kc-traffic")
     english = api.get("/inbox?lang=en", headers={"accept": "text/html"}).text
     assert "New case to sign for: Illegal parking in the city · " in english
+    assert f"Case {case['number']} · Illegal parking in the city" in english
+    assert "Handled by: " in english
+    assert "Due by " in english
     assert title not in english
+    assert "办理时限" not in english
     chinese = api.get("/inbox?lang=zh", headers={"accept": "text/html"}).text
     assert title in chinese
+    assert body in chinese
     items = api.get("/api/v1/inbox", params={"limit": 200}).json()["items"]
     assert title in {i["title"] for i in items}  # the API keeps the stored (Chinese) title

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tests.cases.test_flow import command, report_parking
 from tests.cases.test_handoffs import person_of, posts, reply, told
+from tests.notify.helpers import in_both_languages
 
 from zhili.access.models import Account
 from zhili.access.service import actor_for
@@ -108,6 +109,9 @@ def test_the_lead_units_people_are_told_with_a_link(api: Any, session: Session, 
     assert note.link == f"/cases/{case['id']}#timeline"
     assert REASON in note.body
     assert "满意" in note.body
+    _, en = in_both_languages(session, note.key, person_of(session, "kc-traffic"))
+    assert en.title == f"Rating overturned on review: Illegal parking in the city · {case['number']}"
+    assert f"Reporter's rating: Satisfied\nReason for the review: {REASON}\nReviewed by: " in en.body
 
 
 def test_the_api_answers_with_problem_details(api: Any, session: Session) -> None:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from tests.notify.helpers import in_both_languages
 
 from zhili.access.service import create_account
 from zhili.clocks.overrides import forget_cached
@@ -54,3 +55,7 @@ def test_administrators_are_told_once_within_60_days_of_an_unknown_year(session:
     assert inbox_count(session) == 1  # the key reaches nobody twice
     link = session.scalar(select(Notification.link).where(Notification.key == "calendar.unknown:2027"))
     assert link == "/admin/calendar"
+    zh, en = in_both_languages(session, "calendar.unknown:2027", person_id)
+    assert zh.title == "工作日历缺少 2027 年的官方节假日安排"
+    assert en.title == "The work calendar lacks the official holidays of 2027"
+    assert en.body.startswith("Within the next 60 days the calendar reaches 2027, ")

@@ -8,13 +8,16 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
+from tests.notify.helpers import in_both_languages
 
 from zhili.clocks import timers
 from zhili.clocks.firing import DueTimer, fire_due
 from zhili.clocks.models import Timer
 from zhili.clocks.reminders import REMIND, Reminder, fire_reminders, reminder_timer
 from zhili.core.clock import FrozenClock
+from zhili.core.local_time import local_short
 from zhili.notify.models import InboxItem, Notification
+from zhili.notify.wording import When, Words
 from zhili.org.models import Person
 
 
@@ -51,6 +54,25 @@ def test_due_timers_fire_and_later_ones_wait(sessions: sessionmaker[Session], cl
         assert session.scalars(select(Timer.step).where(Timer.kind == REMIND)).all() == ["later"]
     clock.advance(timedelta(hours=1))
     assert fire_due(sessions, clock=clock, handlers={REMIND: fire_reminders}) == 1
+
+
+def test_a_worded_reminder_reaches_the_inbox_in_each_reader_s_language(
+    sessions: sessionmaker[Session], clock: FrozenClock
+) -> None:
+    with sessions() as session:
+        (who,) = people(session, 1)
+        due = clock.now() + timedelta(hours=2)
+        title = Words("notice.calendar.unknown_year", {"year": 2027})
+        body = ["请准备", Words("notice.case.deadline", {"due": When(due)})]
+        reminder = Reminder(people=(who,), at=clock.now(), topic="test.reminder", title=title, body=body)
+        timers.schedule(session, [reminder_timer(reminder)], now=clock.now())
+        session.commit()
+    assert fire_due(sessions, clock=clock, handlers={REMIND: fire_reminders}) == 1
+    with sessions() as session:
+        key = session.scalars(select(Notification.key).where(Notification.topic == "test.reminder")).one()
+        zh, en = in_both_languages(session, key, who)
+        assert (zh.title, en.title) == (title.said("zh", due), "The work calendar lacks the official holidays of 2027")
+        assert en.body == f"请准备\nDue by {local_short(due, due, 'en')}"
 
 
 def test_a_timer_due_while_no_worker_ran_fires_when_one_starts(

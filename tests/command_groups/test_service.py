@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.campaigns.task_helpers import actor_of
-from tests.command_groups.helpers import fushan, inbox_links, open_fushan_group, person
+from tests.command_groups.helpers import actor_name, fushan, inbox_links, open_fushan_group, person
+from tests.notify.helpers import in_both_languages
 from zhili.clocks.firing import DueTimer
 from zhili.command_groups import queries
 from zhili.command_groups.groups import GroupOpen, change_state, open_group
@@ -22,6 +23,7 @@ from zhili.command_groups.timeline import post_message
 from zhili.core.audit import AuditRecord
 from zhili.core.clock import FrozenClock
 from zhili.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
+from zhili.notify.models import Notification
 
 
 def test_the_centre_opens_a_group_and_everyone_pulled_in_is_told(session: Session, clock: FrozenClock) -> None:
@@ -243,6 +245,15 @@ def test_at_the_deadline_the_late_are_reminded_and_the_issuer_told(session: Sess
     assert len(inbox_links(session, "gridworker")) == 3  # joined, the instruction, the reminder
     assert len(inbox_links(session, "fushan")) == 2  # joined, the instruction: she was done
     assert len(inbox_links(session, "kc-centre")) == 2  # fushan's reply, who is late
+    late = f"command-group:{group_id}:instruction:{instruction}:late-issuer"
+    zh, en = in_both_languages(session, late, person(session, "kc-centre"))
+    assert zh.title == "指挥组「府山街道暴雨内涝处置指挥组」：指令到期：1人未办结"
+    assert en.title == "Command group “府山街道暴雨内涝处置指挥组”: instruction past its deadline, 1 not done"
+    assert en.body == f"Not done: {actor_name(session, 'gridworker')}. 上报积水点位"  # the instruction as written
+    joined = f"command-group:{group_id}:joined:"
+    key = session.scalars(select(Notification.key).where(Notification.key.startswith(joined))).one()
+    _, en = in_both_languages(session, key, person(session, "gridworker"))
+    assert en.title.endswith(": you have been added to it")
 
 
 def test_command_is_handed_over_never_dropped(session: Session, clock: FrozenClock) -> None:

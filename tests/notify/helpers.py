@@ -1,4 +1,4 @@
-"""Shared test helpers for notifications: demo people, a loopback webhook receiver."""
+"""Shared test helpers for notifications: demo people, a loopback webhook receiver, a notice as a reader sees it."""
 
 from __future__ import annotations
 
@@ -14,6 +14,9 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from zhili.notify import inbox
+from zhili.notify.models import InboxItem, Notification
+from zhili.notify.schemas import InboxItemRead
 from zhili.org.models import Person, Position
 
 
@@ -27,6 +30,29 @@ def people_of(session: Session, division_prefix: str, count: int) -> list[int]:
         .limit(count)
     )
     return list(session.scalars(stmt))
+
+
+def as_read(session: Session, key: str, person_id: int, language: str) -> InboxItemRead:
+    """The notice `key` as `person_id`'s inbox shows it in `language` (the read the page and the live stream make)."""
+    item_id = session.scalar(
+        select(InboxItem.id)
+        .join(Notification, Notification.id == InboxItem.notification_id)
+        .where(Notification.key == key, InboxItem.person_id == person_id)
+    )
+    assert item_id is not None, f"{key} is not in person {person_id}'s inbox"
+    item = inbox.items_after(session, person_id, item_id - 1, language=language)[0]
+    assert item.id == item_id
+    return item
+
+
+def in_both_languages(session: Session, key: str, person_id: int) -> tuple[InboxItemRead, InboxItemRead]:
+    """The notice in Chinese and in English; the Chinese is checked to be what every other channel sends."""
+    stored = session.scalars(select(Notification).where(Notification.key == key)).one()
+    zh, en = (as_read(session, key, person_id, language) for language in ("zh", "en"))
+    assert (zh.title, zh.body, zh.lang) == (stored.title, stored.body, "zh")
+    assert en.lang == "en"
+    assert (en.title, en.body) != (zh.title, zh.body)
+    return zh, en
 
 
 def give_email(session: Session, person_ids: list[int]) -> None:

@@ -31,6 +31,7 @@ from zhili.core.db import commit
 from zhili.core.errors import DomainError
 from zhili.notify.kinds import Severity as NoticeSeverity
 from zhili.notify.service import notify
+from zhili.notify.wording import Name, Param, Words
 from zhili.org.division_code import DivisionCode, codes_of, common_ancestor
 from zhili.org.models import Position
 from zhili.org.roles import Role
@@ -245,17 +246,22 @@ def end_firings(session: Session, *, ended: Sequence[int], by: AlertRecord, cloc
     centres = select(Position.person_id).where(
         Position.role == Role.CENTRE_STAFF.value, or_(Position.division_code.in_([c.value for c in codes]))
     )
-    what = "取消" if by.msg_type == "Cancel" else "解除"
+    what = Name.label("notice.alert.cancelled" if by.msg_type == "Cancel" else "notice.alert.lifted")
     event = by.event or next(iter(session.scalars(select(AlertRecord.event).where(AlertRecord.id.in_(ended)))), "")
     campaigns = sorted({f.campaign_number for f in firings if f.campaign_number})  # by the numbers people see
+    said: dict[str, Param] = {"what": what, "sender": by.sender}
+    body = (
+        Words("notice.alert.ended_body_campaigns", {**said, "campaigns": "、".join(campaigns)})
+        if campaigns
+        else Words("notice.alert.ended_body", said)
+    )
     notify(
         session,
         recipients=centres,
         topic="alert.ended",
         severity=NoticeSeverity.YELLOW,
-        title=f"预警已{what}：{event or by.identifier}",
-        body=f"{by.sender} 已{what}此前的预警；已触发的响应未自动结束，请核实后处理。"
-        + (f"相关三联工程：{'、'.join(campaigns)}。" if campaigns else ""),
+        title=Words("notice.alert.ended", {"what": what, "event": event or by.identifier}),
+        body=[body],
         key=f"alert:{by.id}:ended",
         clock=clock,
         link=f"/alerts/{by.id}",

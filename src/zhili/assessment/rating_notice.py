@@ -20,6 +20,7 @@ from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.notify.kinds import Severity
 from zhili.notify.service import notify
+from zhili.notify.wording import Words
 from zhili.org.models import Position
 from zhili.org.roles import Role
 
@@ -41,11 +42,8 @@ def tell_raters(session: Session, *, clock: Clock) -> str:
         recipients=raters(),
         topic=TOPIC,
         severity=Severity.YELLOW,
-        title=f"请完成 {month} 月度互评",
-        body=(
-            f"{month} 的四维考评互评已开放：乡镇（街道）为服务本辖区的部门打分，部门负责人为派单给本部门的"
-            "乡镇（街道）打分。请在月度考评关账前完成。"
-        ),
+        title=Words("notice.assessment.ratings_open", {"month": str(month)}),
+        body=[Words("notice.assessment.ratings_open_body", {"month": str(month)})],
         key=f"assessment.ratings:{month}",
         clock=clock,
         link=f"/assessment/ratings?month={month}",

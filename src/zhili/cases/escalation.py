@@ -30,33 +30,22 @@ from zhili.clocks.firing import DueTimer
 from zhili.clocks.lights import Light
 from zhili.core import audit
 from zhili.core.clock import FrozenClock
-from zhili.core.local_time import local_short
 from zhili.matters import queries as matters
 from zhili.matters.definition import EscalationAction, Phase
 from zhili.notify.batch import Letter, notify_each
 from zhili.notify.kinds import Severity
 from zhili.notify.service import Notice
+from zhili.notify.wording import Name, Part, When, Words
 from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.models import Position
 from zhili.org.roles import Role
 from zhili.org.routing import CENTRE_ROLES, centre_posts, parent_code
-from zhili.web.i18n import translate
 
 CLOCK_ACTOR = "system:clock"
 LIGHT_STEPS = frozenset({Light.YELLOW.value, Light.RED.value})
 RED_STEPS = frozenset({Light.RED.value, EscalationAction.RED_CARD.value, EscalationAction.LEADER_INSTRUCTION.value})
 TO_SUPERVISOR = frozenset({EscalationAction.YELLOW_CARD.value, *RED_STEPS} - {Light.RED.value})
 TO_COUNTY = frozenset({EscalationAction.RED_CARD.value, EscalationAction.LEADER_INSTRUCTION.value})
-STEP_NAMES: dict[str, tuple[str, str]] = {
-    Light.YELLOW.value: ("黄灯预警", "Yellow light"),
-    Light.RED.value: ("红灯超期", "Red light: overdue"),
-    EscalationAction.URGE.value: ("催办", "Urge"),
-    EscalationAction.SUPERVISE.value: ("督办", "Supervision"),
-    EscalationAction.YELLOW_CARD.value: ("黄牌警告", "Yellow card"),
-    EscalationAction.RED_CARD.value: ("红牌警告", "Red card"),
-    EscalationAction.LEADER_INSTRUCTION.value: ("领导批示", "Leader instruction"),
-}
-
 _CASE_COLUMNS = (
     Case.id,
     Case.number,
@@ -167,7 +156,7 @@ def issue(session: Session, rungs: Sequence[Rung], *, now: datetime) -> None:
     session.connection().execute(APPEND_EVENT, [_event_row(rung, now) for rung in rungs])
     audit.record_many(session, [_audit_entry(rung) for rung in rungs], at=now)
     audiences: dict[tuple[object, ...], tuple[int, ...]] = {}
-    matter_names: dict[int, str] = {}  # a batch's cases share a few matters
+    matter_names: dict[int, Name] = {}  # a batch's cases share a few matters
     letters = [Letter(_notice(session, rung, matter_names, now), _people(session, rung, audiences)) for rung in rungs]
     notify_each(session, letters, clock=FrozenClock(now))
 
@@ -234,27 +223,30 @@ def _audit_entry(rung: Rung) -> audit.AuditEntry:
     )
 
 
-def _notice(session: Session, rung: Rung, matter_names: dict[int, str], now: datetime) -> Notice:
+def _notice(session: Session, rung: Rung, matter_names: dict[int, Name], now: datetime) -> Notice:
     """A rung's notice, worded as every hand-off's (`handoffs`): the step, the matter and the place; the deadline."""
-    zh = STEP_NAMES[rung.step][0]
     case = rung.case
     if case.matter_version_id not in matter_names:
         definition = matters.definition_by_version_id(session, case.matter_version_id)
-        matter_names[case.matter_version_id] = definition.name_zh
+        matter_names[case.matter_version_id] = Name(definition.name_zh, definition.name_en or definition.name_zh)
     matter, place = matter_names[case.matter_version_id], place_name(session, case.place_code)
-    lines = [f"办件 {case.number} · {matter}", f"地点：{place}"]
+    lines: list[Part] = [
+        Words("notice.case.case", {"number": case.number, "matter": matter}),
+        Words("notice.case.place", {"place": place}),
+    ]
     if case.phase:
-        lines.append(f"环节：{translate(f'phase.{case.phase}', 'zh')}")
+        lines.append(Words("notice.case.phase", {"phase": Name.label(f"phase.{case.phase}")}))
     if case.phase_due_at:
-        lines.append(f"办理时限：{local_short(case.phase_due_at, now)} 前")
+        lines.append(Words("notice.case.deadline", {"due": When(case.phase_due_at)}))
     if rung.note:
-        lines.append(f"意见：{rung.note}")
-    return Notice(
+        lines.append(Words("notice.case.opinion", {"text": rung.note}))
+    return Notice.worded(
         topic=f"case.{event_kind(rung.step)}",
         severity=Severity.RED if rung.step in RED_STEPS else Severity.YELLOW,
-        title=f"{zh}：{matter} · {place}",
-        body="\n".join(lines),
+        title=Words(f"notice.case.rung.{event_kind(rung.step)}", {"matter": matter, "place": place}),
+        body=lines,
         key=rung.key,
+        now=now,
         link=f"/cases/{case.id}#actions",  # where the handler acts, as every hand-off's link
         subject=f"case:{case.id}",
     )

@@ -5,9 +5,10 @@ command, a help request, a meeting, a cancelled request) tells the next party by
 there is no second place to forget. `TURNS` says, per event kind, who acts next and what they are
 to do; a kind missing from it tells nobody (the actor keeps the turn: sign → start, say). Every
 lifecycle command has an entry, `NOBODY` where no one else acts (tested).
-The notice carries a Chinese title, the case in words (number, matter, place, what was reported),
-the deadline in local time and a link to the part of the case page where they act. The actor is
-never told of their own step.
+The notice carries a title, the case in words (number, matter, place, what was reported), the
+deadline in local time and a link to the part of the case page where they act, as message keys
+(`handoff.<kind>`, `notice.case.*`): stored in Chinese for every channel, shown in the reader's
+language in the inbox (`notify.wording`). The actor is never told of their own step.
 """
 
 from __future__ import annotations
@@ -29,13 +30,13 @@ from zhili.cases.parties import calls_back
 from zhili.cases.store import StoredCase
 from zhili.core.auth import Actor
 from zhili.core.clock import FrozenClock
-from zhili.core.local_time import local_short
 from zhili.core.prepared import Prepared
 from zhili.core.shared_reads import shared
 from zhili.matters import queries as matters
 from zhili.notify.batch import Letter, contacts_where, notify_each
 from zhili.notify.kinds import Severity
 from zhili.notify.service import Notice
+from zhili.notify.wording import Name, Part, When, Words
 from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.models import Division, Person, Position
 from zhili.org.routing import CENTRE_ROLES, centre_posts
@@ -156,18 +157,17 @@ def tell_each(session: Session, case: StoredCase, lines: Sequence[Line], *, acto
             if not people:
                 continue
             words = words or _Words.of(session, case)
-            title, body = words.told(session, case, turn, facts, actor=actor, at=at)
-            notice = Notice(
+            title, body = words.told(session, case, line.kind, turn, facts, actor=actor)
+            # Chinese for every channel; the keys and parameters for the inbox, in the reader's language.
+            notice = Notice.worded(
                 topic=f"case.{line.kind}",
                 severity=turn.severity,
                 title=title,
                 body=body,
                 key=f"case:{case.id}:event:{line.seq}{part}",
+                now=at,
                 link=f"/cases/{case.id}#{turn.anchor}",
                 subject=f"case:{case.id}",
-                # The inbox shows the title in the reader's language (`notify.titles`); the other channels `title`.
-                title_key=title_key(line.kind),
-                title_params=words.title_params(),
             )
             letters.append(Letter(notice, people, contacts))
     notify_each(session, letters, clock=FrozenClock(at))
@@ -299,26 +299,36 @@ class _Words:
         return {"matter": self.matter, "matter_en": self.matter_en, "place": self.place}
 
     def told(
-        self, session: Session, case: StoredCase, turn: Turn, facts: dict[str, Any], *, actor: Actor, at: datetime
-    ) -> tuple[str, str]:
+        self, session: Session, case: StoredCase, kind: str, turn: Turn, facts: dict[str, Any], *, actor: Actor
+    ) -> tuple[Words, list[Part]]:
         """The title and body: the case in words, who did it, and the deadline in local time."""
         due = _deadline(session, case, turn, facts)
-        description = _shortened(case.description)
-        lines = [
-            f"办件 {case.number} · {self.matter}",
-            f"地点：{self.place}" + (f"（{case.address}）" if case.address else ""),
-            f"情况：{description}",
-            f"经办：{actor.display_name}",
+        lines: list[Part] = [
+            Words("notice.case.case", {"number": case.number, "matter": self.matter_name}),
+            self.place_line(case.address),
+            Words("notice.case.situation", {"text": _shortened(case.description)}),
+            Words("notice.case.by", {"name": actor.display_name}),
         ]
         # Why (a return, a failed verification, a refusal, a cancellation) and what the reporter said of a
         # dissatisfied rating: the next party reads it before opening the case.
-        for label, key in (("理由", "reason"), ("评价意见", "comment")):
+        for key in ("reason", "comment"):
             said = facts.get(key)
             if isinstance(said, str) and said.strip():
-                lines.append(f"{label}：{_shortened(said.strip())}")
+                lines.append(Words(f"notice.case.{key}", {"text": _shortened(said.strip())}))
         if due is not None:
-            lines.append(f"办理时限：{local_short(due, at)} 前")
-        return f"{turn.zh}：{self.matter} · {self.place}", "\n".join(lines)
+            lines.append(Words("notice.case.deadline", {"due": When(due)}))
+        return Words(title_key(kind), self.title_params()), lines
+
+    @property
+    def matter_name(self) -> Name:
+        """The matter's name in both languages."""
+        return Name(self.matter, self.matter_en)
+
+    def place_line(self, address: str | None) -> Words:
+        """`地点：<place>`, with the address in brackets when there is one."""
+        if address:
+            return Words("notice.case.place_address", {"place": self.place, "address": address})
+        return Words("notice.case.place", {"place": self.place})
 
 
 def _shortened(text: str) -> str:

@@ -36,8 +36,8 @@ from zhili.core.errors import ConflictError, ForbiddenError, InvalidInputError
 from zhili.matters import queries as matters
 from zhili.notify.kinds import Severity
 from zhili.notify.service import notify
+from zhili.notify.wording import Name, Part, Words
 from zhili.org.models import Department, Position
-from zhili.web.i18n import translate
 
 OVERTURNED, UPHELD = "rating_overturned", "rating_upheld"
 KIND_OF = {"overturned": OVERTURNED, "upheld": UPHELD}
@@ -147,21 +147,22 @@ def _tell_lead(
         Position.department_id == unit_id, Position.person_id != (actor.person_id or -1)
     )
     definition = matters.definition_by_version_id(session, case.matter_version_id, content_hash=case.matter_hash)
-    rating = translate(f"rating.{facts['rating']}", "zh")
-    heading = translate(f"event.{kind}", "zh")
-    lines = [
-        f"办件 {case.number} · {definition.name_zh}",
-        f"群众评价：{rating}",
-        f"复核理由：{facts['reason']}",
-        f"复核：{actor.display_name}",
+    matter = Name(definition.name_zh, definition.name_en or definition.name_zh)
+    lines: list[Part] = [
+        Words("notice.case.case", {"number": case.number, "matter": matter}),
+        Words("notice.case.rating", {"rating": Name.label(f"rating.{facts['rating']}")}),
+        Words("notice.case.review_reason", {"text": str(facts["reason"])}),
+        Words("notice.case.reviewer", {"name": actor.display_name}),
     ]
     notify(
         session,
         recipients=people,
         topic=f"case.{kind}",
         severity=Severity.YELLOW if kind == OVERTURNED else Severity.INFO,
-        title=f"{heading}：{definition.name_zh} · {case.number}",
-        body="\n".join(lines),
+        title=Words(
+            "notice.case.review", {"heading": Name.label(f"event.{kind}"), "matter": matter, "number": case.number}
+        ),
+        body=lines,
         key=f"case:{case.id}:event:{seq}",
         clock=FrozenClock(at),
         link=f"/cases/{case.id}#timeline",

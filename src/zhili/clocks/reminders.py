@@ -19,6 +19,7 @@ from zhili.core.clock import FrozenClock
 from zhili.notify.batch import Letter, notify_each
 from zhili.notify.kinds import Severity
 from zhili.notify.service import Notice
+from zhili.notify.wording import Part, Words
 
 REMIND = "clocks.remind"
 """The timer kind of reminders."""
@@ -31,8 +32,8 @@ class Reminder:
     people: tuple[int, ...]
     at: datetime
     topic: str
-    title: str
-    body: str
+    title: str | Words  # `Words`: shown in the reader's language in the inbox (`notify.wording`)
+    body: str | Sequence[Part]
     subject_id: int = 0
     severity: Severity = Severity.INFO
     link: str | None = None
@@ -41,7 +42,15 @@ class Reminder:
 
 
 def reminder_timer(reminder: Reminder) -> TimerSpec:
-    """The timer that sends a reminder when it is due."""
+    """The timer that sends a reminder when it is due (its words in Chinese, with their keys when worded)."""
+    notice = Notice.worded(
+        topic=reminder.topic,
+        severity=reminder.severity,
+        title=reminder.title,
+        body=reminder.body,
+        key=REMIND,
+        now=reminder.at,
+    )
     return TimerSpec(
         kind=REMIND,
         subject_id=reminder.subject_id,
@@ -51,8 +60,11 @@ def reminder_timer(reminder: Reminder) -> TimerSpec:
         payload={
             "people": list(reminder.people),
             "topic": reminder.topic,
-            "title": reminder.title,
-            "body": reminder.body,
+            "title": notice.title,
+            "body": notice.body,
+            "title_key": notice.title_key,
+            "title_params": notice.title_params,
+            "body_parts": notice.body_parts,
             "severity": reminder.severity.value,
             "link": reminder.link,
             "subject": reminder.subject,
@@ -72,6 +84,9 @@ def fire_reminders(session: Session, due: Sequence[DueTimer], now: datetime) -> 
                 key=f"reminder:{timer.id}",
                 link=timer.payload.get("link"),
                 subject=timer.payload.get("subject"),
+                title_key=timer.payload.get("title_key"),
+                title_params=timer.payload.get("title_params"),
+                body_parts=timer.payload.get("body_parts"),
             ),
             tuple(int(person) for person in timer.payload["people"]),
         )

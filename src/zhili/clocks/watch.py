@@ -13,6 +13,7 @@ from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.notify.kinds import Severity
 from zhili.notify.service import notify
+from zhili.notify.wording import Words
 
 TOPIC = "calendar.unknown_year"
 EVERY_SECONDS = 3600.0
@@ -28,11 +29,8 @@ def warn_unknown_years(session: Session, *, recipients: Select[int], clock: Cloc
             recipients=recipients,
             topic=TOPIC,
             severity=Severity.YELLOW,
-            title=f"工作日历缺少 {year} 年的官方节假日安排",
-            body=(
-                f"未来 {HORIZON_DAYS} 天将进入 {year} 年，工作日历尚未载入该年度的法定节假日和调休安排，"
-                "跨年期限将按周一至周五计算，可能有误。请载入国务院办公厅公布的节假日安排。"
-            ),
+            title=Words("notice.calendar.unknown_year", {"year": year}),
+            body=[Words("notice.calendar.unknown_year_body", {"year": year, "days": HORIZON_DAYS})],
             key=f"calendar.unknown:{year}",
             clock=clock,
             link="/admin/calendar",

@@ -31,6 +31,7 @@ from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.core.errors import ConflictError, ForbiddenError, InvalidInputError
+from zhili.notify.wording import Words
 from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.roles import Role
 
@@ -174,7 +175,7 @@ def change_state(
         loaded.group,
         recipients=None,
         event="state",
-        title=STATE_TITLES[after],
+        title=Words(f"notice.group.state.{after.value}"),
         body=note.strip(),
         key=f"state:{loaded.group.version + 1}",
         clock=clock,
@@ -182,6 +183,3 @@ def change_state(
     )
     commit(session)
     return after
-
-
-STATE_TITLES = {GroupState.ACTIVE: "重新启动处置", GroupState.STABLE: "已转入稳控", GroupState.CLOSED: "已关闭"}

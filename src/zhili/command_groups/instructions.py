@@ -31,11 +31,14 @@ from zhili.core.clock import Clock, FrozenClock
 from zhili.core.db import commit
 from zhili.core.errors import ConflictError, NotFoundError
 from zhili.notify.kinds import Severity
+from zhili.notify.wording import Words
 from zhili.org.models import Person, Position
 
 INSTRUCTION_DUE = "command_group.instruction_due"
 """The timer kind that checks an instruction at its deadline."""
 BODY_LENGTH, REPLY_LENGTH = 1_000, 2_000
+LATE_NAMED = 10
+"""The issuer's notice of an instruction past its deadline names this many of the late."""
 
 
 def addressees(session: Session, group_id: int, person_ids: Sequence[int], unit_id: int | None) -> list[int]:
@@ -116,7 +119,7 @@ def issue_instruction(
         loaded.group,
         recipients=people,
         event="instruction",
-        title="新指令，请签收",
+        title=Words("notice.group.instruction"),
         body=text,
         key=f"instruction:{instruction.id}",
         clock=clock,
@@ -197,7 +200,7 @@ def answer_instruction(
             group,
             recipients=[instruction.issuer_person_id],
             event="instruction_done",
-            title=f"{actor.display_name}已办结指令",
+            title=Words("notice.group.instruction_done", {"name": actor.display_name}),
             body=text,
             key=f"instruction:{instruction_id}:done:{copy.id}",
             clock=clock,
@@ -233,7 +236,7 @@ def fire_instruction_due(session: Session, timers: Sequence[DueTimer], now: date
             group,
             recipients=[p for p in late if p != issuer],
             event="instruction_late",
-            title="指令已到期，请尽快办结",
+            title=Words("notice.group.instruction_late"),
             body=instruction.body,
             key=f"instruction:{instruction.id}:late",
             clock=clock,
@@ -241,15 +244,16 @@ def fire_instruction_due(session: Session, timers: Sequence[DueTimer], now: date
         )
         if issuer is not None:
             names = "、".join(
-                session.scalars(select(Person.name).where(Person.id.in_(late)).order_by(Person.id).limit(10))
+                session.scalars(select(Person.name).where(Person.id.in_(late)).order_by(Person.id).limit(LATE_NAMED))
             )
+            named = "notice.group.late_names_more" if len(late) > LATE_NAMED else "notice.group.late_names"
             notify_members(
                 session,
                 group,
                 recipients=[issuer],
                 event="instruction_late",
-                title=f"指令到期：{len(late)}人未办结",
-                body=f"未办结：{names}{'等' if len(late) > 10 else ''}。{instruction.body}",  # noqa: PLR2004
+                title=Words("notice.group.late_count", {"n": len(late)}),
+                body=[Words(named, {"names": names, "text": instruction.body})],
                 key=f"instruction:{instruction.id}:late-issuer",
                 clock=clock,
                 severity=Severity.YELLOW,

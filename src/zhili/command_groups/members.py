@@ -24,14 +24,9 @@ from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.core.errors import ConflictError, InvalidInputError, NotFoundError
+from zhili.notify.wording import Name, Words
 
 MAX_NEW_MEMBERS = 200
-ROLE_NAMES = {
-    MemberRole.COMMANDER: "指挥长",
-    MemberRole.DEPUTY: "副指挥长",
-    MemberRole.LIAISON: "联络员",
-    MemberRole.MEMBER: "成员",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +74,7 @@ def enrol(
             group,
             recipients=[row.person_id for row in rows],
             event="joined",
-            title="您已被编入指挥组",
+            title=Words("notice.group.joined"),
             body=group.summary,
             key=f"joined:{rows[0].id}",
             clock=clock,
@@ -187,7 +182,7 @@ def remove_member(session: Session, *, group_id: int, person_id: int, actor: Act
             loaded.group,
             recipients=[person_id],
             event="left",
-            title="您已离开指挥组",
+            title=Words("notice.group.left"),
             body="",
             key=f"left:{member.id}",
             clock=clock,
@@ -223,10 +218,15 @@ def set_role(session: Session, *, group_id: int, person_id: int, role: MemberRol
         loaded.group,
         recipients=None if handover else [person_id],
         event="role",
-        title=f"指挥权移交：{ROLE_NAMES[role]}已更换" if handover else f"您的职责改为{ROLE_NAMES[role]}",
+        title=Words("notice.group.handover" if handover else "notice.group.role", {"role": role_label(role)}),
         body="",
         key=f"role:{member.id}:{role.value}:{now.timestamp():.0f}",
         clock=clock,
         exclude=actor.person_id,
     )
     commit(session)
+
+
+def role_label(role: MemberRole) -> Name:
+    """A member role's label in both languages (指挥长, Commander …)."""
+    return Name.label(f"group.role.{role.value}")

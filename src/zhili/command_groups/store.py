@@ -22,6 +22,7 @@ from zhili.core.clock import Clock
 from zhili.core.errors import ConflictError
 from zhili.notify.kinds import Severity
 from zhili.notify.service import notify
+from zhili.notify.wording import Part, Words
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,14 +116,17 @@ def notify_members(
     *,
     recipients: Sequence[int] | None,
     event: str,
-    title: str,
-    body: str,
+    title: Words,
+    body: str | Sequence[Part],
     key: str,
     clock: Clock,
     severity: Severity = Severity.INFO,
     exclude: int | None = None,
 ) -> None:
-    """Tell people (None: every current member) about the group, with a link to it; `exclude` is the actor."""
+    """Tell people (None: every current member) about the group, with a link to it; `exclude` is the actor.
+
+    `title` is the event's words (`notice.group.*`), given the group's title as `{group}` here.
+    """
     people = list(recipients) if recipients is not None else list(current_members(session, group.id))
     people = [p for p in people if p != exclude]
     if not people:
@@ -132,7 +136,7 @@ def notify_members(
         recipients=people,
         topic=f"command_group.{event}",
         severity=severity,
-        title=f"指挥组「{group.title}」：{title}",
+        title=Words(title.key, {**title.params, "group": group.title}),
         body=body,
         key=f"command-group:{group.id}:{key}",
         clock=clock,

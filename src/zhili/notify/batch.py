@@ -170,7 +170,7 @@ def _store_notifications(
             "link": n.link,
             "subject": n.subject,
             "created_at": now,
-            **n.title_columns(),
+            **n.key_columns(),
         }
         for n in notices
     ]

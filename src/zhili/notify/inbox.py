@@ -18,8 +18,8 @@ from zhili.core.errors import NotFoundError
 from zhili.core.pagination import Key, Page, decode_cursor, encode_cursor
 from zhili.notify.kinds import Severity
 from zhili.notify.models import InboxItem, Notification
-from zhili.notify.schemas import InboxItemRead, MarkedRead, UnreadCount
-from zhili.notify.titles import localized_title
+from zhili.notify.schemas import InboxItemRead, MarkedRead, Said, UnreadCount
+from zhili.notify.wording import Piece, body_pieces, joined, title_pieces
 
 STREAM_BATCH = 50
 
@@ -33,19 +33,34 @@ def _rows() -> Any:
 
 
 def _read(row: Row[Any], language: str = "zh") -> InboxItemRead:
+    """An item, its title and body in `language` where they have message keys (`notify.wording`), else as stored.
+
+    The stored title and body are the Chinese rendering, so a Chinese reader gets them as they are.
+    """
     item, notice = tuple(row)
+    words: dict[str, Any] = {"title": notice.title, "body": notice.body, "lang": "zh"}
+    if language != "zh":
+        title = title_pieces(notice.title_key, notice.title_params, language, notice.created_at)
+        body = body_pieces(notice.body_parts, language, notice.created_at)
+        if title or body is not None:
+            words = {"title": joined(title) if title else notice.title, "lang": language}
+            words |= {"body": joined(body) if body is not None else notice.body}
+            words |= {"title_pieces": _said(title), "body_pieces": _said(body)}
     return InboxItemRead(
         id=item.id,
         notification_id=notice.id,
         topic=notice.topic,
         severity=Severity(notice.severity),
-        title=localized_title(notice.title, notice.title_key, notice.title_params, language),
-        body=notice.body,
         link=notice.link,
         subject=notice.subject,
         created_at=notice.created_at,
         read_at=item.read_at,
+        **words,
     )
+
+
+def _said(pieces: list[Piece] | None) -> list[Said] | None:
+    return [Said(text=text, is_chinese=is_chinese) for text, is_chinese in pieces] if pieces else None
 
 
 def list_inbox(
@@ -57,7 +72,7 @@ def list_inbox(
     limit: int = 50,
     language: str = "zh",
 ) -> Page[InboxItemRead]:
-    """My items, newest first; only the unread ones if asked; titles with a message key in `language`."""
+    """My items, newest first; only the unread ones if asked; titles and bodies with message keys in `language`."""
     stmt = _rows().where(_mine(actor))
     if is_unread:
         stmt = stmt.where(InboxItem.read_at.is_(None))
@@ -71,7 +86,7 @@ def list_inbox(
 
 
 def items_after(session: Session, person_id: int, after_id: int, *, language: str = "zh") -> list[InboxItemRead]:
-    """A person's items newer than `after_id`, oldest first (what the live stream sends next), titled in `language`."""
+    """A person's items newer than `after_id`, oldest first (what the live stream sends next), worded in `language`."""
     stmt = _rows().where(InboxItem.person_id == person_id, InboxItem.id > after_id)
     return [_read(row, language) for row in session.execute(stmt.order_by(InboxItem.id).limit(STREAM_BATCH))]
 

@@ -38,10 +38,13 @@ class Notification(Base):
     link: Mapped[str | None] = mapped_column(String(300))
     subject: Mapped[str | None] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    # The title as a message key and its parameters (JSON), when it has one: the inbox renders it in the
-    # reader's language; `title` (Chinese) is what the other channels send and what a missing key falls back to.
+    # The title as a message key and its parameters (JSON), and the body as parts (JSON: verbatim text or
+    # [key, parameters], one line each), when they have them (`notify.wording`): the inbox renders them in the
+    # reader's language; `title` and `body` (Chinese) are what the other channels send and what a missing key
+    # falls back to.
     title_key: Mapped[str | None] = mapped_column(String(80))
     title_params: Mapped[str | None] = mapped_column(Text)
+    body_parts: Mapped[str | None] = mapped_column(Text)
 
 
 class InboxItem(Base):

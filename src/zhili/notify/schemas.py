@@ -20,6 +20,13 @@ class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class Said(BaseModel):
+    """A piece of a notice's title or body: its text, and whether it is Chinese as written (a name, what was typed)."""
+
+    text: str
+    is_chinese: bool = False
+
+
 class InboxItemRead(BaseModel):
     """A notification in my inbox."""
 
@@ -33,6 +40,13 @@ class InboxItemRead(BaseModel):
     subject: str | None
     created_at: datetime
     read_at: datetime | None
+    lang: Literal["zh", "en"] = Field(
+        default="zh", description="the language of title and body: the API sends the stored Chinese; pages the reader's"
+    )
+    title_pieces: list[Said] | None = Field(
+        default=None, description="the title in pieces when in English: pages mark the Chinese ones (names, typed text)"
+    )
+    body_pieces: list[Said] | None = Field(default=None, description="the body in pieces, as `title_pieces`")
 
 
 class UnreadCount(BaseModel):

@@ -30,6 +30,7 @@ from zhili.notify.models import KEY_LENGTH, WebhookEndpoint
 from zhili.notify.quiet import quiet_until
 from zhili.notify.statements import inbox_rows, queue_personal, upsert_for
 from zhili.notify.statements import prepared as statements_for
+from zhili.notify.wording import Part, Words, stored_body, stored_title
 from zhili.org.models import Person
 
 TOPIC_PATTERN = r"^[a-z][a-z0-9_.:-]{0,59}$"
@@ -45,7 +46,12 @@ Statements = dict[str, Executable]
 
 @dataclass(frozen=True)
 class Notice:
-    """What to tell: the text of one notification and the key that names the event."""
+    """What to tell: the text of one notification and the key that names the event.
+
+    `title` and `body` are the Chinese text every channel sends. With `title_key` (and its stored
+    parameters) and `body_parts` (`notify.wording`), the inbox shows them in the reader's language;
+    `worded` builds such a notice from `Words`, its Chinese rendered from the catalog.
+    """
 
     topic: str
     severity: Severity
@@ -54,14 +60,47 @@ class Notice:
     key: str
     link: str | None = None
     subject: str | None = None
-    # The title as a message key and its parameters (`notify.titles`): the inbox shows it in the reader's language.
     title_key: str | None = None
-    title_params: Mapping[str, str] | None = None
+    title_params: Mapping[str, object] | None = None  # stored values (`Words.stored_params`)
+    body_parts: Sequence[object] | None = None  # stored parts (`wording.stored_part`)
 
-    def title_columns(self) -> dict[str, str | None]:
-        """The stored `title_key` and `title_params` (JSON) of this notice."""
+    @classmethod
+    def worded(
+        cls,
+        *,
+        topic: str,
+        severity: Severity | str,
+        title: str | Words,
+        body: str | Sequence[Part],
+        key: str,
+        now: datetime,
+        link: str | None = None,
+        subject: str | None = None,
+    ) -> Notice:
+        """A notice whose title and body may be `Words`: their Chinese is stored and sent, their keys shown per reader.
+
+        `now` is when it is written (the notification's time): a `When` shows its year only when it differs.
+        """
+        title_text, title_params = stored_title(title, now) if isinstance(title, Words) else (title, None)
+        body_text, body_parts = (body, None) if isinstance(body, str) else stored_body(body, now)
+        return cls(
+            topic=topic,
+            severity=Severity(severity),
+            title=title_text,
+            body=body_text,
+            key=key,
+            link=link,
+            subject=subject,
+            title_key=title.key if isinstance(title, Words) else None,
+            title_params=title_params,
+            body_parts=body_parts or None,
+        )
+
+    def key_columns(self) -> dict[str, str | None]:
+        """The stored `title_key`, `title_params` and `body_parts` (JSON) of this notice."""
         params = json.dumps(dict(self.title_params), ensure_ascii=False) if self.title_params else None
-        return {"title_key": self.title_key, "title_params": params if self.title_key else None}
+        parts = json.dumps(list(self.body_parts), ensure_ascii=False) if self.body_parts else None
+        return {"title_key": self.title_key, "title_params": params if self.title_key else None, "body_parts": parts}
 
 
 @dataclass(frozen=True)
@@ -79,8 +118,8 @@ def notify(
     recipients: Recipients,
     topic: str,
     severity: Severity | str,
-    title: str,
-    body: str,
+    title: str | Words,
+    body: str | Sequence[Part],
     key: str,
     clock: Clock,
     link: str | None = None,
@@ -91,11 +130,15 @@ def notify(
     Each enabled channel of each person (their preferences, else the defaults) gets one outbox
     message; quiet hours hold it back until they end unless the severity is red. Calling again
     with the same key adds nothing for people already reached. No commit: the caller commits.
+    A title and body given as `Words` (`notify.wording`) are stored in Chinese with their keys, in the
+    same INSERT: the inbox shows them in the reader's language.
     """
-    notice = checked(
-        Notice(topic=topic, severity=Severity(severity), title=title, body=body, key=key, link=link, subject=subject)
-    )
     now = clock.now()
+    notice = checked(
+        Notice.worded(
+            topic=topic, severity=severity, title=title, body=body, key=key, now=now, link=link, subject=subject
+        )
+    )
     dialect = session.get_bind().dialect.name
     statements = statements_for(dialect)
     connection = session.connection()
@@ -149,7 +192,7 @@ def _store_notification(
         "b_link": notice.link,
         "b_subject": notice.subject,
         "b_created_at": now,
-        **{f"b_{name}": value for name, value in notice.title_columns().items()},
+        **{f"b_{name}": value for name, value in notice.key_columns().items()},
     }
     inserted = connection.execute(statements["store"], values).scalar()
     if inserted is not None:

@@ -116,6 +116,7 @@ def prepared(dialect: str) -> dict[str, Executable]:
         "created_at",
         "title_key",
         "title_params",
+        "body_parts",
     )
     values: dict[str, Any] = {name: bindparam(f"b_{name}") for name in columns}
     store = upsert_for(dialect, Notification).values(values).on_conflict_do_nothing(index_elements=["key"])

@@ -25,6 +25,7 @@ from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.core.errors import ConflictError, ForbiddenError, NotFoundError
 from zhili.notify.service import notify
+from zhili.notify.wording import Name, Words
 from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.models import Division, Position
 from zhili.org.roles import Role
@@ -146,8 +147,8 @@ def _tell_managers(session: Session, *, campaign: Campaign, divisions: Sequence[
         recipients=managers,
         topic="campaign.forward",
         severity=campaign.severity,
-        title=f"{campaign.title}：请逐级派单",
-        body=f"{campaign.message}\n请补充本级要求后派发至下一级。",
+        title=Words("notice.campaign.forward", {"campaign": Name(campaign.title, campaign.title_en)}),
+        body=[campaign.message, Words("notice.campaign.forward_body")],
         key=f"campaign:{campaign.id}:forward:{'-'.join(divisions)[:60]}",
         clock=clock,
         link=f"/campaigns/{campaign.id}",

@@ -10,11 +10,12 @@ from sqlalchemy.orm import Session
 
 from zhili.campaigns.lifecycle import TaskState
 from zhili.campaigns.models import Campaign, CampaignTask
+from zhili.campaigns.notices import task_words
 from zhili.campaigns.template import TaskTemplate
 from zhili.core.clock import Clock
 from zhili.core.db import UtcDateTime
-from zhili.core.local_time import local_short
 from zhili.notify.service import notify
+from zhili.notify.wording import When, Words
 from zhili.org.division_code import codes_of
 from zhili.org.models import Division, Position
 
@@ -103,16 +104,16 @@ def _notify_role(
     # from `positions` (whose statistics the planner knows) rather than from the rows this transaction
     # has just written (which it does not, and would probe one by one).
     people = select(Position.person_id).where(recipients([role], within))
-    message = f"\n{campaign.message}" if campaign.message else ""
-    now = clock.now()
-    claim_by = now + timedelta(minutes=task.claim_minutes)
+    message = [campaign.message] if campaign.message else []
+    claim_by = clock.now() + timedelta(minutes=task.claim_minutes)
+    # The template's and the dispatcher's words are as written (Chinese); the rest in the reader's language.
     notify(
         session,
         recipients=people,
         topic="campaign.task",
         severity=campaign.severity,
-        title=f"{campaign.title}：{task.title_zh}",
-        body=f"{task.instructions}{message}\n领办时限：{local_short(claim_by, now)} 前",
+        title=Words("notice.campaign.task", task_words(campaign.title, campaign.title_en, task)),
+        body=[task.instructions, *message, Words("notice.campaign.claim_by", {"due": When(claim_by)})],
         key=f"campaign:{campaign.id}:{role}:{'-'.join(within)}",
         clock=clock,
         link=f"/campaigns/{campaign.id}/my-task",  # the reader's own task (tasks.pages)

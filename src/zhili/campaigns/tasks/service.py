@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from zhili.campaigns import lifecycle
 from zhili.campaigns.lifecycle import TaskAction, TaskParty, TaskState
+from zhili.campaigns.notices import task_words
 from zhili.campaigns.tasks import store
 from zhili.campaigns.tasks.schemas import CaseRaise, RateBody, ReportBody
 from zhili.campaigns.tasks.store import Changes, Loaded, Task, TaskCampaign
@@ -27,10 +28,10 @@ from zhili.core.clock import Clock
 from zhili.core.db import commit, deferred_commit
 from zhili.core.errors import ConflictError, InvalidInputError
 from zhili.notify.service import notify
+from zhili.notify.wording import Name, Part, Words
 from zhili.org.geo import LocatorCache
 from zhili.org.geometry import areal_from_geojson
 from zhili.org.models import Division, Person, Position
-from zhili.web.i18n import translate
 
 _GEOMETRY = select(Division.geometry).where(Division.code == bindparam("b_code"))
 
@@ -161,21 +162,22 @@ def _tell_supervisor(
     """
     if task.supervisor_position_id is None:
         return
-    title = lifecycle.role_task(campaign.template, task.role).title_zh
+    words = task_words(campaign.title, campaign.title_en, lifecycle.role_task(campaign.template, task.role))
     person, place = session.execute(_WHO, {"b_code": task.division_code, "b_person": task.person_id}).one()
     if event == "reported":
-        far = "（位置远离所在网格）" if task.is_far else ""
-        head, said, key = "待核验", f"{(task.report_text or '').strip()[:500]}{far}", task.returned_count
-        link = f"/tasks/{task.id}#the-report"  # the report, the buttons below it
+        text = (task.report_text or "").strip()[:500]
+        said: Part = Words("notice.campaign.report_far", {"text": text}) if task.is_far else text
+        key, link = task.returned_count, f"/tasks/{task.id}#the-report"  # the report, the buttons below it
     else:
-        head, said, key, link = "拒领", f"拒领理由：{(task.reason or '').strip()[:500]}", 0, f"/tasks/{task.id}"
+        said = Words("notice.campaign.decline_reason", {"text": (task.reason or "").strip()[:500]})
+        key, link = 0, f"/tasks/{task.id}"
     notify(
         session,
         recipients=select(Position.person_id).where(Position.id == task.supervisor_position_id),
         topic=f"campaign.task.{event}",
         severity="info",
-        title=f"{head}：{campaign.title}：{title}",
-        body=f"{person} · {place}\n{said}",
+        title=Words(f"notice.campaign.{event}", words),
+        body=[Words("notice.campaign.who", {"person": person, "place": place}), said],
         key=f"campaign-task:{task.id}:{event}:{key}",
         clock=clock,
         link=link,
@@ -240,7 +242,9 @@ def verify_task(session: Session, *, task_id: int, note: str | None, actor: Acto
     loaded = store.load(session, actor, task_id)
     now = clock.now()
     task = move(session, loaded, TaskAction.VERIFY, actor=actor, now=now, verified_at=now)
-    _tell(session, task, loaded.campaign, kind="verified", text=f"回单已核验通过。{note or ''}", clock=clock)
+    noted = (note or "").strip()
+    said = Words("notice.campaign.verified_note", {"note": noted}) if noted else Words("notice.campaign.verified")
+    _tell(session, task, loaded.campaign, kind="verified", said=said, clock=clock)
     commit(session)
     return task
 
@@ -260,7 +264,8 @@ def return_task(session: Session, *, task_id: int, reason: str, actor: Actor, cl
         returned_count=returned,
         reported_at=None,
     )
-    _tell(session, task, loaded.campaign, kind=f"returned:{returned}", text=f"回单被退回：{reason}", clock=clock)
+    said = Words("notice.campaign.returned", {"reason": reason.strip()})
+    _tell(session, task, loaded.campaign, kind=f"returned:{returned}", said=said, clock=clock)
     commit(session)
     return task
 
@@ -285,23 +290,23 @@ def rate_task(session: Session, *, task_id: int, data: RateBody, actor: Actor, c
         task,
         loaded.campaign,
         kind="rated",
-        text=f"任务评价：{translate(f'task_rating.{data.rating.value}', 'zh')}",
+        said=Words("notice.campaign.rated", {"rating": Name.label(f"task_rating.{data.rating.value}")}),
         clock=clock,
     )
     commit(session)
     return task
 
 
-def _tell(session: Session, task: Task, campaign: TaskCampaign, *, kind: str, text: str, clock: Clock) -> None:
+def _tell(session: Session, task: Task, campaign: TaskCampaign, *, kind: str, said: Words, clock: Clock) -> None:
     """A notification to the recipient, in this transaction (the key names the task and the event)."""
-    title = lifecycle.role_task(campaign.template, task.role).title_zh
+    words = task_words(campaign.title, campaign.title_en, lifecycle.role_task(campaign.template, task.role))
     notify(
         session,
         recipients=[task.person_id],
         topic="campaign.task.result",
         severity="info",
-        title=f"{campaign.title}：{title}",
-        body=text.strip(),
+        title=Words("notice.campaign.task", words),
+        body=[said],
         key=f"campaign-task:{task.id}:{kind}",
         clock=clock,
         link=f"/tasks/{task.id}",

@@ -22,6 +22,7 @@ from sqlalchemy.orm.util import identity_key
 from zhili.campaigns import lifecycle
 from zhili.campaigns.lifecycle import TaskAction, TaskParty, TaskRating, TaskState
 from zhili.campaigns.models import Campaign, CampaignTask, TaskPhoto
+from zhili.campaigns.notices import english_title
 from zhili.campaigns.visibility import load_reach, visible_tasks
 from zhili.core.auth import Actor
 from zhili.core.errors import ConflictError, NotFoundError
@@ -90,6 +91,11 @@ class TaskCampaign:
     def is_running(self) -> bool:
         """Claims, declines and reports stop when the campaign is closed."""
         return self.status == "active"
+
+    @property
+    def title_en(self) -> str:
+        """The title on an English page (`notices.english_title`)."""
+        return english_title(self.title, self.template)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,8 @@
-"""The letters a campaign sweep sends: one per person (their overdue tasks) or per supervisor (their late people)."""
+"""The letters a campaign sweep sends: one per person (their overdue tasks) or per supervisor (their late people).
+
+Worded by message keys (`notice.campaign.sweep.*`, `notify.wording`): stored in Chinese for every
+channel, shown in the reader's language in the inbox.
+"""
 
 from __future__ import annotations
 
@@ -10,22 +14,17 @@ from functools import lru_cache
 
 from zhili.campaigns.tasks.sweep_rules import Sweep, step_of
 from zhili.campaigns.template import RoleTask
-from zhili.clocks.calendar import CHINA
 from zhili.notify.batch import Letter
 from zhili.notify.kinds import Severity
 from zhili.notify.service import Notice
+from zhili.notify.wording import Name, Part, When, Words
 from zhili.org.roles import role_name
 
 MAX_LINES = 30
 """A supervisor of hundreds reads the first lines and a count, not a scroll."""
 
-LABELS: dict[Sweep, tuple[str, str]] = {
-    Sweep.CLAIM: ("催领办", "Please claim"),
-    Sweep.CLAIM_AGAIN: ("再次催领办", "Second reminder: please claim"),
-    Sweep.CLAIM_SUPERVISOR: ("未按时领办", "Not claimed in time"),
-    Sweep.REPORT: ("回单超期", "Report overdue"),
-    Sweep.REPORT_SUPERVISOR: ("未按时回单", "Not reported in time"),
-}
+# The label of each sweep, `notice.campaign.sweep.<sweep>` in the catalog ("催领办", "Please claim" …).
+LABEL_KEY = "notice.campaign.sweep.{}"
 
 
 @dataclass(frozen=True)
@@ -36,6 +35,7 @@ class SweptCampaign:
     number: str
     title: str
     severity: str
+    title_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -58,23 +58,31 @@ class _Wording:
     role_task: RoleTask
     key: str
     to_supervisor: bool
-    verb: str
-    label: tuple[str, str]
+    verb: Name
+    label: Name
     severity: Severity
+    now: datetime
 
 
 def sweep_letters(
-    campaign: SweptCampaign, role_task: RoleTask, sweep: Sweep, tasks: Sequence[Overdue], *, generation: int
+    campaign: SweptCampaign,
+    role_task: RoleTask,
+    sweep: Sweep,
+    tasks: Sequence[Overdue],
+    *,
+    generation: int,
+    now: datetime,
 ) -> list[Letter]:
-    """One letter per recipient listing their tasks (or their late people), keyed per sweep instant."""
+    """One letter per recipient listing their tasks (or their late people), keyed per sweep instant (`now`)."""
     wording = _Wording(
         campaign=campaign,
         role_task=role_task,
         key=f"campaign:{campaign.id}:{step_of(role_task.role, sweep)}:{generation}",
         to_supervisor=sweep.to_supervisor,
-        verb="领办" if sweep.watches_claim else "回单",
-        label=LABELS[sweep],
+        verb=Name.label("notice.campaign.verb." + ("claim" if sweep.watches_claim else "report")),
+        label=Name.label(LABEL_KEY.format(sweep.value)),
         severity=Severity.RED if campaign.severity == Severity.RED.value else Severity.YELLOW,
+        now=now,
     )
     by_recipient: defaultdict[int, list[Overdue]] = defaultdict(list)
     for task in tasks:
@@ -85,23 +93,37 @@ def sweep_letters(
 
 
 def _notice(wording: _Wording, recipient: int, tasks: Sequence[Overdue]) -> Notice:
-    campaign, title = wording.campaign, wording.role_task.title_zh
-    zh, _ = wording.label
+    campaign, role_task, verb = wording.campaign, wording.role_task, wording.verb
+    names = {"campaign": Name(campaign.title, campaign.title_en), "task": Name(role_task.title_zh, role_task.title_en)}
+    lines: list[Part]
     if wording.to_supervisor:
-        role = role_name(wording.role_task.role, "zh")
-        lines = [f"· {t.person_name} · {role} · {t.division_name} · {_deadline(wording.verb, t.due_at)}" for t in tasks]
-        head, ending = f"以下 {len(tasks)} 人{zh}「{title}」：", "请督促落实。"
+        role = Name(role_name(role_task.role, "zh"), role_name(role_task.role, "en"))
+        lines = [
+            Words(
+                "notice.campaign.sweep_person",
+                {"name": t.person_name, "role": role, "place": t.division_name, "due": _due(t.due_at), "verb": verb},
+            )
+            for t in tasks[:MAX_LINES]
+        ]
+        head = Words("notice.campaign.sweep_people", {"n": len(tasks), "label": wording.label, **names})
+        ending = Words("notice.campaign.sweep_follow_up")
     else:
-        lines = [f"· {t.division_name} · {_deadline(wording.verb, t.due_at)}" for t in tasks]
-        head, ending = f"「{title}」{len(tasks)} 项：", f"请尽快{wording.verb}。"
-    if len(lines) > MAX_LINES:
-        lines = [*lines[:MAX_LINES], f"…另有 {len(lines) - MAX_LINES} 项"]
-    return Notice(
+        lines = [
+            Words("notice.campaign.sweep_task", {"place": t.division_name, "due": _due(t.due_at), "verb": verb})
+            for t in tasks[:MAX_LINES]
+        ]
+        head = Words("notice.campaign.sweep_tasks", {"n": len(tasks), **names})
+        ending = Words("notice.campaign.sweep_act", {"verb": verb})
+    if len(tasks) > MAX_LINES:
+        lines.append(Words("notice.campaign.sweep_more", {"n": len(tasks) - MAX_LINES}))
+    first = Words("notice.campaign.sweep_head", {"label": wording.label, "number": campaign.number, **names})
+    return Notice.worded(
         topic="campaign.escalate" if wording.to_supervisor else "campaign.remind",
         severity=wording.severity,
-        title=f"{zh}：{campaign.title}",
-        body="\n".join([f"{zh} · {campaign.number} {campaign.title}", head, *lines, ending]),
+        title=Words("notice.campaign.sweep_title", {"label": wording.label, **names}),
+        body=[first, head, *lines, ending],
         key=f"{wording.key}:{recipient}",
+        now=wording.now,
         link=_link(wording, tasks),
         subject=f"campaign:{campaign.id}",
     )
@@ -114,7 +136,7 @@ def _link(wording: _Wording, tasks: Sequence[Overdue]) -> str:
     them (the level-above view, this campaign, overdue), not the county-wide campaign.
     """
     if wording.to_supervisor:
-        waiting = "unclaimed=true" if wording.verb == "领办" else "state=claimed"
+        waiting = "unclaimed=true" if wording.verb.zh == "领办" else "state=claimed"
         return f"/tasks?view=above&campaign={wording.campaign.id}&{waiting}&overdue=true"
     if len(tasks) == 1:
         return f"/tasks/{tasks[0].task_id}"
@@ -122,6 +144,6 @@ def _link(wording: _Wording, tasks: Sequence[Overdue]) -> str:
 
 
 @lru_cache(maxsize=64)
-def _deadline(verb: str, due_at: datetime) -> str:
-    """The deadline in local time (cached: a sweep's tasks mostly share one due instant)."""
-    return f"应于 {due_at.astimezone(CHINA):%m-%d %H:%M} 前{verb}"
+def _due(due_at: datetime) -> When:
+    """A deadline as `12-05 17:30` (one object per instant: a sweep's tasks mostly share one)."""
+    return When(due_at, "month_day")

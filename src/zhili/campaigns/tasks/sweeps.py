@@ -18,6 +18,7 @@ from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from zhili.campaigns.models import Campaign, CampaignTask
+from zhili.campaigns.notices import english_title
 from zhili.campaigns.tasks.sweep_letters import Overdue, SweptCampaign, sweep_letters
 from zhili.campaigns.tasks.sweep_rules import (
     SWEEP,
@@ -107,7 +108,7 @@ def _open_campaigns(session: Session, ids: Collection[int]) -> dict[int, tuple[S
     )
     return {
         row.id: (
-            SweptCampaign(row.id, row.number, row.title, row.severity),
+            SweptCampaign(row.id, row.number, row.title, row.severity, english_title(row.title, row.template)),
             TaskTemplate.model_validate_json(row.template),
         )
         for row in session.execute(statement)
@@ -136,7 +137,7 @@ def _sweep(session: Session, run: _Run, *, now: datetime, fired: Collection[int]
     reached = [
         row for row in _overdue(session, run, now) if needs_notice(Watch(row.due_at, row.marker_at), run.after, now)
     ]
-    letters = sweep_letters(run.campaign, run.role_task, run.sweep, reached, generation=run.timer.generation)
+    letters = sweep_letters(run.campaign, run.role_task, run.sweep, reached, generation=run.timer.generation, now=now)
     column = "supervisor_told_at" if run.sweep.to_supervisor else "reminded_at"
     for ids in _chunks([row.task_id for row in reached]):
         session.connection().execute(_MARK[column], {"ids": ids, "now": now})

@@ -34,6 +34,24 @@
     return labels[topic] || topic;
   }
 
+  function said(element, pieces, text) {
+    // A notice in the reader's language, its Chinese pieces (names, what was typed) marked as such.
+    if (!pieces) {
+      element.textContent = text;
+      return;
+    }
+    pieces.forEach(function (piece) {
+      if (piece.is_chinese) {
+        const span = document.createElement('span');
+        span.lang = 'zh-CN';
+        span.textContent = piece.text;
+        element.append(span);
+      } else {
+        element.append(piece.text);
+      }
+    });
+  }
+
   function itemElement(list, item) {
     const li = document.createElement('li');
     li.className = 'inbox-item unread fresh';
@@ -43,15 +61,16 @@
     badge.className = 'badge ' + (SEVERITY_CLASS[item.severity] || 'ok');
     const key = 'severity' + item.severity.charAt(0).toUpperCase() + item.severity.slice(1);
     badge.textContent = list.dataset[key] || item.severity;
+    const saidIn = item.lang === 'en' ? 'en' : 'zh-CN'; // a notice without message keys is in Chinese
     const title = document.createElement('strong');
-    title.lang = 'zh-CN';
-    title.textContent = item.title;
+    title.lang = saidIn;
+    said(title, item.title_pieces, item.title);
     head.append(badge, ' ', title);
     li.append(head);
     if (item.body) {
       const body = document.createElement('p');
-      body.lang = 'zh-CN';
-      body.textContent = item.body;
+      body.lang = saidIn;
+      said(body, item.body_pieces, item.body);
       li.append(body);
     }
     const meta = document.createElement('small');
