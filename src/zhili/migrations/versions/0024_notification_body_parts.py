@@ -5,7 +5,7 @@ beside it, as parts (JSON: verbatim text, or a message key with its parameters, 
 the inbox shows it in the reader's language as it shows the title (0022). The column is empty for
 the notifications already stored: they keep their Chinese body.
 
-Revision ID: 0027
+Revision ID: 0024
 Revises: 0023
 Create Date: 2026-12-05 10:00:00
 """
@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0027"
+revision = "0024"
 down_revision = "0023"
 branch_labels = None
 depends_on = None
