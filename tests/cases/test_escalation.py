@@ -18,12 +18,14 @@ from tests.cases.test_flow import command, report_parking
 from tests.notify.helpers import webhook_receiver
 
 from zhili.cases.deadlines import LADDER, pending_ladder
+from zhili.cases.escalation import STEP_NAMES, event_kind
 from zhili.cases.models import SupervisionCard
 from zhili.clocks.models import Timer
 from zhili.core import audit
 from zhili.core.clock import FrozenClock
 from zhili.notify.delivery import deliver_due
 from zhili.notify.models import InboxItem, Notification, OutboxMessage, WebhookEndpoint
+from zhili.notify.titles import localized_title
 from zhili.notify.webhook import WebhookChannel
 from zhili.worker import Worker, timer_job
 
@@ -210,6 +212,31 @@ def test_upper_levels_urge_by_hand_and_others_may_not(api: Any, session: Session
     page = api.get("/supervision")
     assert page.status_code == 200
     assert "柯城区公安交警大队" in page.text
+
+
+def test_a_card_reads_in_english_in_an_english_inbox(api: Any, session: Session) -> None:
+    """A card's title is kept as a message key like every hand-off's: the English inbox says it in English."""
+    case = handled_case(api, session)
+    api.login("kc-centre")
+    issued = api.send("POST", f"/api/v1/cases/{case['id']}/supervision", json={"action": "red_card", "note": "x"})
+    assert issued.status_code == 201, issued.text
+    stored = session.scalars(select(Notification).where(Notification.topic == "case.red_card")).all()
+    title = next(n.title for n in stored if n.subject == f"case:{case['id']}")
+    assert title.startswith("红牌警告：城区机动车违停治理 · ")
+    api.login("kc-traffic")
+    english = api.get("/inbox?lang=en", headers={"accept": "text/html"}).text
+    assert "Red card: Illegal parking in the city · " in english
+    assert title not in english
+    assert title in api.get("/inbox?lang=zh", headers={"accept": "text/html"}).text
+
+
+def test_every_rungs_title_has_a_message_key_saying_the_same_in_chinese() -> None:
+    words = {"matter": "城区机动车违停治理", "matter_en": "Illegal parking in the city", "place": "府山街道"}
+    for step, (zh, _en) in STEP_NAMES.items():
+        key = f"handoff.{event_kind(step)}"
+        assert localized_title("stored", key, json.dumps(words), "zh") == f"{zh}：城区机动车违停治理 · 府山街道", step
+        english = localized_title("stored", key, json.dumps(words), "en")
+        assert english.endswith(": Illegal parking in the city · 府山街道"), step
 
 
 def test_inbox_items_count_one_per_person(

@@ -167,7 +167,7 @@ def issue(session: Session, rungs: Sequence[Rung], *, now: datetime) -> None:
     session.connection().execute(APPEND_EVENT, [_event_row(rung, now) for rung in rungs])
     audit.record_many(session, [_audit_entry(rung) for rung in rungs], at=now)
     audiences: dict[tuple[object, ...], tuple[int, ...]] = {}
-    matter_names: dict[int, str] = {}  # a batch's cases share a few matters
+    matter_names: dict[int, tuple[str, str]] = {}  # a batch's cases share a few matters (Chinese, English)
     letters = [Letter(_notice(session, rung, matter_names, now), _people(session, rung, audiences)) for rung in rungs]
     notify_each(session, letters, clock=FrozenClock(now))
 
@@ -234,14 +234,17 @@ def _audit_entry(rung: Rung) -> audit.AuditEntry:
     )
 
 
-def _notice(session: Session, rung: Rung, matter_names: dict[int, str], now: datetime) -> Notice:
-    """A rung's notice, worded as every hand-off's (`handoffs`): the step, the matter and the place; the deadline."""
+def _notice(session: Session, rung: Rung, matter_names: dict[int, tuple[str, str]], now: datetime) -> Notice:
+    """A rung's notice, worded as every hand-off's (`handoffs`): the step, the matter and the place; the deadline.
+
+    Its title is also kept as a message key (`handoff.<event kind>`), so the inbox shows it in the reader's language.
+    """
     zh = STEP_NAMES[rung.step][0]
     case = rung.case
     if case.matter_version_id not in matter_names:
         definition = matters.definition_by_version_id(session, case.matter_version_id)
-        matter_names[case.matter_version_id] = definition.name_zh
-    matter, place = matter_names[case.matter_version_id], place_name(session, case.place_code)
+        matter_names[case.matter_version_id] = (definition.name_zh, definition.name_en or definition.name_zh)
+    (matter, matter_en), place = matter_names[case.matter_version_id], place_name(session, case.place_code)
     lines = [f"办件 {case.number} · {matter}", f"地点：{place}"]
     if case.phase:
         lines.append(f"环节：{translate(f'phase.{case.phase}', 'zh')}")
@@ -249,14 +252,17 @@ def _notice(session: Session, rung: Rung, matter_names: dict[int, str], now: dat
         lines.append(f"办理时限：{local_short(case.phase_due_at, now)} 前")
     if rung.note:
         lines.append(f"意见：{rung.note}")
+    kind = event_kind(rung.step)
     return Notice(
-        topic=f"case.{event_kind(rung.step)}",
+        topic=f"case.{kind}",
         severity=Severity.RED if rung.step in RED_STEPS else Severity.YELLOW,
         title=f"{zh}：{matter} · {place}",
         body="\n".join(lines),
         key=rung.key,
         link=f"/cases/{case.id}#actions",  # where the handler acts, as every hand-off's link
         subject=f"case:{case.id}",
+        title_key=f"handoff.{kind}",
+        title_params={"matter": matter, "matter_en": matter_en, "place": place},
     )
 
 
