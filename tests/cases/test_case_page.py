@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from sqlalchemy.orm import Session
-from tests.cases.test_flow import PNG, command, unit
+from tests.cases.test_flow import PNG, command, report_parking, underway, unit
 from tests.cases.test_open_items import handled_case, unit_login, verified
 
 from zhili.core.clock import FrozenClock
@@ -383,3 +383,30 @@ def test_the_place_reads_by_name_from_the_township_down_with_the_coordinates_bes
     assert f"{case['lon']:.5f}, {case['lat']:.5f}" in page.split('id="coordinates"', 1)[1].split("</p>", 1)[0]
     row = api.get(f"/cases?q={case['number']}", headers=HTML).text.split(f'data-case="{case["id"]}"', 1)[1]
     assert f'<td data-label="地点">{expected}</td>' in row.split("</tr>", 1)[0]
+
+
+def test_where_the_lead_acts_it_reads_the_cards_and_the_refused_extension_of_this_phase(
+    api: Any, session: Session
+) -> None:
+    """A card's notice and a refusal's lead to the actions: the card's note and the refusal's reason are said there."""
+    case = underway(api, report_parking(api, session))
+    case = command(api, case, "request_extension", hours=24, reason="车主在外地")
+    api.login("kc-centre")
+    case = command(api, case, "refuse_extension", reason="已超期，请今日处置")
+    card = api.send(
+        "POST", f"/api/v1/cases/{case['id']}/supervision", json={"action": "red_card", "note": "群众多次投诉"}
+    )
+    assert card.status_code == 201, card.text
+    api.login("kc-traffic-head")
+    actions = api.get(f"/cases/{case['id']}", headers=HTML).text.split('id="actions"', 1)[1].split('id="timeline"')[0]
+    refused = actions.split('id="refused-extension">', 1)[1].split("</p>", 1)[0]
+    assert "未批准延期申请" in refused
+    assert "已超期，请今日处置" in refused
+    cards = actions.split('id="cards-received">', 1)[1].split("</div>", 1)[0]
+    assert '<li data-kind="red_card"><strong>红牌警告</strong>' in cards
+    assert "群众多次投诉" in cards
+    api.login("kc-traffic")
+    case = command(api, api.get(f"/api/v1/cases/{case['id']}").json(), "request_extension", hours=12, reason="再申请")
+    page = api.get(f"/cases/{case['id']}", headers=HTML).text
+    assert 'id="refused-extension"' not in page  # asked again since: the refusal is past
+    assert 'id="pending-extension"' in page

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -107,6 +107,11 @@ class CasePage:
     turned_back: TurnedBack | None = None
     # The same turn for every viewer: the case has no lead until dispatched again (the page says so).
     awaiting_dispatch: TurnedBack | None = None
+    # The supervision cards (催办 … 红牌, 批示) of the running phase, said where the handler acts: the notice of a
+    # card leads there. Each line's words are the card's note.
+    cards: list[EventLine] = field(default_factory=list)
+    # The extension the decider refused in the running phase (none pending since): its reason, said where the lead acts.
+    refused_extension: EventLine | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +135,36 @@ def _last_turn(detail: CaseDetail, names: Names) -> TurnedBack | None:
     unit = names.units.get(unit_id, "") if isinstance(unit_id, int) else ""
     reason = last.details.get("reason")
     return TurnedBack(last.kind, unit_id if isinstance(unit_id, int) else None, unit, str(reason or ""))
+
+
+# The timeline kinds of supervision cards, by hand or by the clock (each rung of `escalation` but the lights).
+CARD_KINDS = frozenset({"urge", "supervise", "yellow_card", "red_card", "leader_instruction"})
+
+
+def _this_phase(detail: CaseDetail, timeline: list[EventLine]) -> list[tuple[Any, EventLine]]:
+    """The running phase's lines (raw and in words); none when no clock runs."""
+    started = detail.phase_started_at
+    if detail.phase is None or started is None:
+        return []
+    return [(e, line) for e, line in zip(detail.timeline, timeline, strict=True) if e.at >= started]
+
+
+def _cards(detail: CaseDetail, timeline: list[EventLine]) -> list[EventLine]:
+    """The running phase's supervision cards, each with its note as its words."""
+    return [
+        replace(line, words=str(e.details.get("note") or ""))
+        for e, line in _this_phase(detail, timeline)
+        if e.kind in CARD_KINDS
+    ]
+
+
+def _refused_extension(detail: CaseDetail, timeline: list[EventLine]) -> EventLine | None:
+    """The running phase's last extension line when it is a refusal (none asked since), with its reason as its words."""
+    asked = [(e, line) for e, line in _this_phase(detail, timeline) if e.kind.endswith("_extension")]
+    if not asked or asked[-1][0].kind != "refuse_extension":
+        return None
+    e, line = asked[-1]
+    return replace(line, words=str(e.details.get("reason") or ""))
 
 
 def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, lang: str) -> CasePage:
@@ -180,6 +215,8 @@ def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, la
         # Everyone reads who turned it back (牵头部门：待重新派单); the dispatcher is asked to dispatch again.
         awaiting_dispatch=turn,
         turned_back=turn if "dispatch" in detail.allowed_commands else None,
+        cards=_cards(detail, timeline),
+        refused_extension=_refused_extension(detail, timeline),
         may_review_rating=rating_review.may_review(
             detail.status, detail.my_parties, is_admin=actor.is_admin, kinds={e.kind for e in detail.timeline}
         ),
