@@ -183,6 +183,8 @@ def test_the_reply_form_says_the_evidence_the_matter_asks_up_front(
     assert "办结须提供：照片、定位、文字说明" in form
     assert "照片 * <input" in form
     assert "文书 <input" in form  # not asked
+    assert '<input type="hidden" name="text_is_evidence" value="1">' in form  # the reply's text is the text asked
+    assert 'id="text-from-reply"' in form
     actions = page.split('id="actions"', 1)[1]
     assert actions.index('data-command="reply"') < actions.index('data-command="escalate"')  # the reply first
 
@@ -410,3 +412,27 @@ def test_where_the_lead_acts_it_reads_the_cards_and_the_refused_extension_of_thi
     page = api.get(f"/cases/{case['id']}", headers=HTML).text
     assert 'id="refused-extension"' not in page  # asked again since: the refusal is past
     assert 'id="pending-extension"' in page
+
+
+def test_the_reply_text_is_the_text_the_matter_asks_unless_another_is_written(
+    api: Any, session: Session, clock: FrozenClock
+) -> None:
+    """Photo, GPS and text asked: a reply with its photo and GPS, 文字说明 left blank, is sent; its text is the text."""
+    case = handled_case(api, session, clock)
+    api.login("kc-traffic")
+    data = {
+        "csrf_token": api.csrf,
+        "command": "reply",
+        "version": str(case["version"]),
+        "text": "已联系车主将车辆驶离",
+        "evidence_gps": "118.87120,28.93610",
+        "evidence_text": "",
+        "text_is_evidence": "1",
+    }
+    files = {"photo": ("scene.png", PNG, "image/png")}
+    sent = api.client.post(f"/cases/{case['id']}/act", data=data, files=files, headers=HTML, follow_redirects=False)
+    assert sent.status_code == 303, sent.text
+    replied = api.get(f"/api/v1/cases/{case['id']}").json()
+    assert replied["status"] == "feedback"
+    evidence = next(e for e in replied["timeline"] if e["kind"] == "reply")["details"]["evidence"]
+    assert {"kind": "text", "ref": "已联系车主将车辆驶离"} in evidence
