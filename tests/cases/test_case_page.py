@@ -436,3 +436,6 @@ def test_the_reply_text_is_the_text_the_matter_asks_unless_another_is_written(
     assert replied["status"] == "feedback"
     evidence = next(e for e in replied["timeline"] if e["kind"] == "reply")["details"]["evidence"]
     assert {"kind": "text", "ref": "已联系车主将车辆驶离"} in evidence
+    page = api.get(f"/cases/{case['id']}", headers=HTML).text
+    reply = page.split('id="reply"', 1)[1].split('<div class="card"', 1)[0]
+    assert reply.count("已联系车主将车辆驶离") == 1  # the text once, not again as its evidence

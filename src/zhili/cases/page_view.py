@@ -288,11 +288,14 @@ def _reply(detail: CaseDetail, words: Words, names: Names) -> Reply | None:
         return None
     last = replies[-1]
     evidence = last.details.get("evidence")
+    text = str(last.details.get("text", ""))
+    shown = words.evidence(evidence if isinstance(evidence, list) else [])
+    # The reply's own text given as the text the matter asks (the form's default) is read once, above.
     return Reply(
         at=last.at,
         actor=words.actor(names.actors.get(last.actor)),
-        text=str(last.details.get("text", "")),
-        evidence=words.evidence(evidence if isinstance(evidence, list) else []),
+        text=text,
+        evidence=[e for e in shown if not (e.kind == "text" and e.text == text)],
     )
 
 
