@@ -118,6 +118,8 @@ def helped_and_done(api: Any, session: Session, asked: dict[str, Any], meeting: 
     answered = api.send("POST", f"/api/v1/cases/help-requests/{request['id']}/reply", json={"text": "已核查"})
     assert answered.status_code == 200, answered.text
     expect(session, asked["id"], "help_replied", lead, title="协同单位已回复", anchor="collaboration")
+    _people, notes = told(session, asked["id"], "help_replied")
+    assert f"协同部门：{request['unit']['name']}" in notes[0].body  # which of the units asked answered
     api.login("kc-housing")
     done = api.send("POST", f"/api/v1/cases/tasks/{meeting['tasks'][0]['id']}/done", json={"note": "引导牌已设置"})
     assert done.status_code == 200, done.text

@@ -37,7 +37,7 @@ from zhili.notify.batch import Letter, contacts_where, notify_each
 from zhili.notify.kinds import Severity
 from zhili.notify.service import Notice
 from zhili.org.division_code import DivisionCode, DivisionLevel
-from zhili.org.models import Division, Person, Position
+from zhili.org.models import Department, Division, Person, Position
 from zhili.org.routing import CENTRE_ROLES, centre_posts
 
 DESCRIPTION_IN_NOTICE = 60
@@ -310,6 +310,11 @@ class _Words:
             f"情况：{description}",
             f"经办：{actor.display_name}",
         ]
+        # A unit's answer to the lead: which of the units asked it is (the lead may have asked several).
+        if turn.to == (Next.LEAD,) and turn.anchor == "collaboration" and isinstance(facts.get("unit_id"), int):
+            unit = session.scalar(select(Department.name).where(Department.id == facts["unit_id"]))
+            if unit:
+                lines.insert(3, f"协同部门：{unit}")
         # Why (a return, a failed verification, a refusal, a cancellation) and what the reporter said of a
         # dissatisfied rating: the next party reads it before opening the case.
         for label, key in (("理由", "reason"), ("评价意见", "comment")):
