@@ -439,3 +439,15 @@ def test_the_reply_text_is_the_text_the_matter_asks_unless_another_is_written(
     page = api.get(f"/cases/{case['id']}", headers=HTML).text
     reply = page.split('id="reply"', 1)[1].split('<div class="card"', 1)[0]
     assert reply.count("已联系车主将车辆驶离") == 1  # the text once, not again as its evidence
+
+
+def test_the_lead_is_offered_the_meeting_form_once_it_has_signed_for_the_case(api: Any, session: Session) -> None:
+    """Before signing the unit may still return the case: its phone shows sign and return, not a meeting to record."""
+    case = report_parking(api, session)
+    api.login("kc-centre")
+    case = command(api, command(api, case, "accept"), "dispatch")
+    assert 'id="hold-meeting"' in api.get(f"/cases/{case['id']}", headers=HTML).text  # the command room: any time
+    api.login("kc-traffic")
+    assert 'id="hold-meeting"' not in api.get(f"/cases/{case['id']}", headers=HTML).text
+    command(api, case, "sign")
+    assert 'id="hold-meeting"' in api.get(f"/cases/{case['id']}", headers=HTML).text
