@@ -451,3 +451,36 @@ def test_the_lead_is_offered_the_meeting_form_once_it_has_signed_for_the_case(ap
     assert 'id="hold-meeting"' not in api.get(f"/cases/{case['id']}", headers=HTML).text
     command(api, case, "sign")
     assert 'id="hold-meeting"' in api.get(f"/cases/{case['id']}", headers=HTML).text
+
+
+def test_where_the_lead_acts_again_it_reads_why_the_case_came_back(
+    api: Any, session: Session, clock: FrozenClock
+) -> None:
+    """A failed verification and a dissatisfied rating lead the unit back to its actions: why is said there."""
+    case = handled_case(api, session, clock)
+    evidence = [{"kind": "gps", "ref": "118.8712,28.9361"}]
+    photo = api.send("POST", f"/api/v1/cases/{case['id']}/photos", files={"photo": ("a.png", PNG, "image/png")})
+    assert photo.status_code == 201, photo.text
+    evidence += [{"kind": "photo", "ref": photo.json()["ref"]}, {"kind": "text", "ref": "已处置"}]
+    case = command(api, api.get(f"/api/v1/cases/{case['id']}").json(), "reply", text="已处置", evidence=evidence)
+    api.login("gridworker")
+    case = command(api, case, "verify_failed", reason="照片看不清车牌")
+    api.login("kc-traffic")
+    back = api.get(f"/cases/{case['id']}", headers=HTML).text.split('id="sent-back"', 1)[1].split("</p>", 1)[0]
+    assert 'data-kind="verify_failed"' in back
+    assert "核验未通过" in back
+    assert "照片看不清车牌" in back
+    case = command(api, case, "reply", text="已补拍", evidence=evidence)
+    assert 'id="sent-back"' not in api.get(f"/cases/{case['id']}", headers=HTML).text  # replied since
+    api.login("gridworker")
+    case = command(api, case, "verify")
+    api.login("kc-traffic")
+    case = command(api, case, "close", cancel_reason="已处置完毕")
+    api.login("gridworker")
+    case = command(api, case, "rate", rating="dissatisfied", comment="车辆第二天又停回来了")
+    assert case["status"] == "reopened"
+    api.login("kc-traffic")
+    back = api.get(f"/cases/{case['id']}", headers=HTML).text.split('id="sent-back"', 1)[1].split("</p>", 1)[0]
+    assert 'data-kind="rate"' in back
+    assert "群众不满意" in back
+    assert "评语：车辆第二天又停回来了" in back

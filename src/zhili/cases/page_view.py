@@ -112,6 +112,9 @@ class CasePage:
     cards: list[EventLine] = field(default_factory=list)
     # The extension the decider refused in the running phase (none pending since): its reason, said where the lead acts.
     refused_extension: EventLine | None = None
+    # Why the case is back with the lead (核验未通过 with its reason, or a dissatisfied rating with its comment), said
+    # where it acts again until it replies: the notice of either leads there.
+    sent_back: EventLine | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +170,22 @@ def _refused_extension(detail: CaseDetail, timeline: list[EventLine]) -> EventLi
     return replace(line, words=str(e.details.get("reason") or ""))
 
 
+def _sent_back(detail: CaseDetail, timeline: list[EventLine]) -> EventLine | None:
+    """The failed verification or the reopening rating the lead has not replied to since, with its reason or comment."""
+    if detail.status not in {CaseStatus.IN_PROGRESS, CaseStatus.REOPENED}:
+        return None
+    turns = [(e, line) for e, line in zip(detail.timeline, timeline, strict=True) if e.kind in _TURNS_BACK]
+    if not turns or turns[-1][0].kind == "reply" or turns[-1][1].status_after not in _REWORK:
+        return None
+    e, line = turns[-1]
+    return replace(line, words=str(e.details.get("reason") or e.details.get("comment") or ""))
+
+
+# A reply, and what sends one back to the lead: a failed verification (rework) or a rating that reopens the case.
+_TURNS_BACK = frozenset({"reply", "verify_failed", "rate"})
+_REWORK = frozenset({CaseStatus.IN_PROGRESS.value, CaseStatus.REOPENED.value})
+
+
 def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, lang: str) -> CasePage:
     """The case as its page shows it to `actor` in `lang` (404 outside their scope, as `case_detail`)."""
     detail = queries.case_detail(session, actor, case_id, now=now)
@@ -217,6 +236,7 @@ def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, la
         turned_back=turn if "dispatch" in detail.allowed_commands else None,
         cards=_cards(detail, timeline),
         refused_extension=_refused_extension(detail, timeline),
+        sent_back=_sent_back(detail, timeline),
         may_review_rating=rating_review.may_review(
             detail.status, detail.my_parties, is_admin=actor.is_admin, kinds={e.kind for e in detail.timeline}
         ),
