@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tests.cases.test_flow import PNG, command, report_parking, underway, unit
 from tests.cases.test_open_items import handled_case, unit_login, verified
 
+from zhili.access.models import Account
 from zhili.core.clock import FrozenClock
-from zhili.org.models import Division
+from zhili.org.models import Division, Person
 
 HTML = {"accept": "text/html"}
 RAW = re.compile(r"account:\d+|person:\d+|system:clock|\b\d+ (hours|working_days)\b|plate_number|pavement|'car'")
@@ -355,6 +357,12 @@ def test_after_a_return_the_page_names_no_lead_but_the_unit_that_returned_it(api
         assert '<dd id="lead">待重新派单</dd>' in page, login
         assert '<dt>退回单位</dt><dd id="turned-back-by">柯城区公安交警大队</dd>' in page, login
     assert 'id="turned-back"' in page  # the dispatcher is asked to dispatch again
+    alert = page.split('id="turned-back">', 1)[1].split("</p>", 1)[0]
+    officer = session.scalar(
+        select(Person.name).join(Account, Account.person_id == Person.id).where(Account.username == "kc-traffic")
+    )
+    assert f"经办：{officer}，" in alert  # who of the unit returned it, and when
+    assert "背街小巷不属交警管辖" in alert
     english = api.get(f"/cases/{case['id']}?lang=en", headers=HTML).text
     assert '<dd id="lead">Awaiting a new dispatch</dd>' in english
     dispatched = command(api, api.get(f"/api/v1/cases/{case['id']}").json(), "dispatch")

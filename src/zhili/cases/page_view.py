@@ -125,6 +125,8 @@ class TurnedBack:
     unit_id: int | None
     unit: str
     reason: str
+    person: str = ""  # who of the unit turned it back (by name), and when
+    at: datetime | None = None
 
 
 def _last_turn(detail: CaseDetail, names: Names) -> TurnedBack | None:
@@ -137,7 +139,11 @@ def _last_turn(detail: CaseDetail, names: Names) -> TurnedBack | None:
     unit_id = last.details.get("from_lead_unit_id")
     unit = names.units.get(unit_id, "") if isinstance(unit_id, int) else ""
     reason = last.details.get("reason")
-    return TurnedBack(last.kind, unit_id if isinstance(unit_id, int) else None, unit, str(reason or ""))
+    who = names.actors.get(last.actor)
+    person = who.name if who is not None and who.kind == "person" else ""
+    return TurnedBack(
+        last.kind, unit_id if isinstance(unit_id, int) else None, unit, str(reason or ""), person, last.at
+    )
 
 
 # The timeline kinds of supervision cards, by hand or by the clock (each rung of `escalation` but the lights).
