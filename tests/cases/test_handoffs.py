@@ -170,7 +170,7 @@ def test_each_step_of_the_loop_tells_the_next_party(api: Any, session: Session, 
     )
     assert told(session, case["id"], "accept")[0] == set()
     _, dispatched = told(session, case["id"], "dispatch")
-    assert "办理时限" in dispatched[0].body
+    assert "签收时限：" in dispatched[0].body  # to sign for by then, not to handle
     assert case["number"] in dispatched[0].body
 
     api.login("kc-traffic")

@@ -23,7 +23,7 @@ from sqlalchemy import Select, insert, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from zhili.cases.deadlines import WaitingLadder, held_ladder, schedule_ladders
-from zhili.cases.handoffs import place_name
+from zhili.cases.handoffs import due_label, place_name
 from zhili.cases.models import Case, SupervisionCard
 from zhili.cases.store import APPEND_EVENT
 from zhili.clocks.firing import DueTimer
@@ -249,7 +249,7 @@ def _notice(session: Session, rung: Rung, matter_names: dict[int, tuple[str, str
     if case.phase:
         lines.append(f"环节：{translate(f'phase.{case.phase}', 'zh')}")
     if case.phase_due_at:
-        lines.append(f"办理时限：{local_short(case.phase_due_at, now)} 前")
+        lines.append(f"{due_label(case.phase)}：{local_short(case.phase_due_at, now)} 前")
     if rung.note:
         lines.append(f"意见：{rung.note}")
     kind = event_kind(rung.step)

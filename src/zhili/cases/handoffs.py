@@ -41,7 +41,19 @@ from zhili.org.models import Department, Division, Person, Position
 from zhili.org.routing import CENTRE_ROLES, centre_posts
 
 DESCRIPTION_IN_NOTICE = 60
-__all__ = ["CENTRE_ROLES", "NOBODY", "TURNS", "Line", "Next", "Turn", "tell", "tell_each", "title_key", "turn_for"]
+__all__ = [
+    "CENTRE_ROLES",
+    "NOBODY",
+    "TURNS",
+    "Line",
+    "Next",
+    "Turn",
+    "due_label",
+    "tell",
+    "tell_each",
+    "title_key",
+    "turn_for",
+]
 
 
 class Next(StrEnum):
@@ -322,8 +334,22 @@ class _Words:
             if isinstance(said, str) and said.strip():
                 lines.append(f"{label}：{_shortened(said.strip())}")
         if due is not None:
-            lines.append(f"办理时限：{local_short(due, at)} 前")
+            label = (
+                due_label(case.state.phase.value if case.state.phase else None)
+                if turn.anchor not in {"collaboration", "meetings"}
+                else "办理时限"
+            )
+            lines.append(f"{label}：{local_short(due, at)} 前")
         return f"{turn.zh}：{self.matter} · {self.place}", "\n".join(lines)
+
+
+# What the phase's deadline is for, as a notice says it: a dispatched case is to be signed for by then, not handled.
+_DUE_LABELS = {"accept": "受理时限", "sign": "签收时限", "handle": "办理时限", "verify": "核查时限"}
+
+
+def due_label(phase: str | None) -> str:
+    """The words before a phase's deadline in a notice (签收时限, 办理时限 …)."""
+    return _DUE_LABELS.get(phase or "", "办理时限")
 
 
 def _shortened(text: str) -> str:
