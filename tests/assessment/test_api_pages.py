@@ -198,3 +198,19 @@ def test_a_units_head_opens_at_the_departments_with_their_units_place_on_top(api
     page = api.get(f"/assessment?month={JUNE}", headers={"accept": "text/html"}).text
     assert '<option value="township" selected' in page
     assert "本单位 湖镇镇" in page.split('id="ranking"', 1)[0]
+
+
+def test_a_person_is_not_shown_a_zero_where_the_model_does_not_score_people(api: Api) -> None:
+    """People are scored on timeliness alone by default: quality, satisfaction and cross say 不计分, not 0.0."""
+    api.login("kc-traffic-head")
+    page = api.get(f"/assessment?month={JUNE}&level=person", headers={"accept": "text/html"}).text
+    row = page.split('id="subject-person-', 1)[1].split("</tr>", 1)[0]
+    assert row.count("not-scored") == 3
+    assert 'class="num not-scored zero" data-label="质量" title="不计分">—</td>' in row
+    person = row.split('"', 1)[0]
+    breakdown = api.get(f"/assessment/person/{person}?month={JUNE}", headers={"accept": "text/html"})
+    assert breakdown.status_code == 200
+    summary = breakdown.text.split('id="score-summary"', 1)[1].split("</dl>", 1)[0]
+    assert summary.count("不计分</small>") == 3
+    unit = api.get(f"/assessment?month={JUNE}", headers={"accept": "text/html"}).text
+    assert "not-scored" not in unit.split('id="ranking"', 1)[1]  # a unit is scored on all four

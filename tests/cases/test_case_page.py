@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
-from tests.cases.test_flow import PNG, command, unit
+from tests.cases.test_flow import PNG, command, report_parking, underway, unit
 from tests.cases.test_open_items import handled_case, unit_login, verified
 
+from zhili.access.models import Account
 from zhili.core.clock import FrozenClock
-from zhili.org.models import Division
+from zhili.org.models import Division, Person
 
 HTML = {"accept": "text/html"}
 RAW = re.compile(r"account:\d+|person:\d+|system:clock|\b\d+ (hours|working_days)\b|plate_number|pavement|'car'")
@@ -183,6 +185,8 @@ def test_the_reply_form_says_the_evidence_the_matter_asks_up_front(
     assert "办结须提供：照片、定位、文字说明" in form
     assert "照片 * <input" in form
     assert "文书 <input" in form  # not asked
+    assert '<input type="hidden" name="text_is_evidence" value="1">' in form  # the reply's text is the text asked
+    assert 'id="text-from-reply"' in form
     actions = page.split('id="actions"', 1)[1]
     assert actions.index('data-command="reply"') < actions.index('data-command="escalate"')  # the reply first
 
@@ -356,6 +360,12 @@ def test_after_a_return_the_page_names_no_lead_but_the_unit_that_returned_it(api
     queue = api.get("/cases?todo=accept", headers=HTML).text
     row = queue[queue.index(f'data-case="{case["id"]}"') :].split("</tr>")[0]
     assert '柯城区公安交警大队 <span class="muted">（拟派，待派单）</span>' in row  # the queue says it is no lead yet
+    alert = page.split('id="turned-back">', 1)[1].split("</p>", 1)[0]
+    officer = session.scalar(
+        select(Person.name).join(Account, Account.person_id == Person.id).where(Account.username == "kc-traffic")
+    )
+    assert f"经办：{officer}，" in alert  # who of the unit returned it, and when
+    assert "背街小巷不属交警管辖" in alert
     english = api.get(f"/cases/{case['id']}?lang=en", headers=HTML).text
     assert '<dd id="lead">Awaiting a new dispatch</dd>' in english
     dispatched = command(api, api.get(f"/api/v1/cases/{case['id']}").json(), "dispatch")
@@ -386,3 +396,102 @@ def test_the_place_reads_by_name_from_the_township_down_with_the_coordinates_bes
     assert f"{case['lon']:.5f}, {case['lat']:.5f}" in page.split('id="coordinates"', 1)[1].split("</p>", 1)[0]
     row = api.get(f"/cases?q={case['number']}", headers=HTML).text.split(f'data-case="{case["id"]}"', 1)[1]
     assert f'<td data-label="地点">{expected}</td>' in row.split("</tr>", 1)[0]
+
+
+def test_where_the_lead_acts_it_reads_the_cards_and_the_refused_extension_of_this_phase(
+    api: Any, session: Session
+) -> None:
+    """A card's notice and a refusal's lead to the actions: the card's note and the refusal's reason are said there."""
+    case = underway(api, report_parking(api, session))
+    case = command(api, case, "request_extension", hours=24, reason="车主在外地")
+    api.login("kc-centre")
+    case = command(api, case, "refuse_extension", reason="已超期，请今日处置")
+    card = api.send(
+        "POST", f"/api/v1/cases/{case['id']}/supervision", json={"action": "red_card", "note": "群众多次投诉"}
+    )
+    assert card.status_code == 201, card.text
+    api.login("kc-traffic-head")
+    actions = api.get(f"/cases/{case['id']}", headers=HTML).text.split('id="actions"', 1)[1].split('id="timeline"')[0]
+    refused = actions.split('id="refused-extension">', 1)[1].split("</p>", 1)[0]
+    assert "未批准延期申请" in refused
+    assert "已超期，请今日处置" in refused
+    cards = actions.split('id="cards-received">', 1)[1].split("</div>", 1)[0]
+    assert '<li data-kind="red_card"><strong>红牌警告</strong>' in cards
+    assert "群众多次投诉" in cards
+    api.login("kc-traffic")
+    case = command(api, api.get(f"/api/v1/cases/{case['id']}").json(), "request_extension", hours=12, reason="再申请")
+    page = api.get(f"/cases/{case['id']}", headers=HTML).text
+    assert 'id="refused-extension"' not in page  # asked again since: the refusal is past
+    assert 'id="pending-extension"' in page
+
+
+def test_the_reply_text_is_the_text_the_matter_asks_unless_another_is_written(
+    api: Any, session: Session, clock: FrozenClock
+) -> None:
+    """Photo, GPS and text asked: a reply with its photo and GPS, 文字说明 left blank, is sent; its text is the text."""
+    case = handled_case(api, session, clock)
+    api.login("kc-traffic")
+    data = {
+        "csrf_token": api.csrf,
+        "command": "reply",
+        "version": str(case["version"]),
+        "text": "已联系车主将车辆驶离",
+        "evidence_gps": "118.87120,28.93610",
+        "evidence_text": "",
+        "text_is_evidence": "1",
+    }
+    files = {"photo": ("scene.png", PNG, "image/png")}
+    sent = api.client.post(f"/cases/{case['id']}/act", data=data, files=files, headers=HTML, follow_redirects=False)
+    assert sent.status_code == 303, sent.text
+    replied = api.get(f"/api/v1/cases/{case['id']}").json()
+    assert replied["status"] == "feedback"
+    evidence = next(e for e in replied["timeline"] if e["kind"] == "reply")["details"]["evidence"]
+    assert {"kind": "text", "ref": "已联系车主将车辆驶离"} in evidence
+    page = api.get(f"/cases/{case['id']}", headers=HTML).text
+    reply = page.split('id="reply"', 1)[1].split('<div class="card"', 1)[0]
+    assert reply.count("已联系车主将车辆驶离") == 1  # the text once, not again as its evidence
+
+
+def test_the_lead_is_offered_the_meeting_form_once_it_has_signed_for_the_case(api: Any, session: Session) -> None:
+    """Before signing the unit may still return the case: its phone shows sign and return, not a meeting to record."""
+    case = report_parking(api, session)
+    api.login("kc-centre")
+    case = command(api, command(api, case, "accept"), "dispatch")
+    assert 'id="hold-meeting"' in api.get(f"/cases/{case['id']}", headers=HTML).text  # the command room: any time
+    api.login("kc-traffic")
+    assert 'id="hold-meeting"' not in api.get(f"/cases/{case['id']}", headers=HTML).text
+    command(api, case, "sign")
+    assert 'id="hold-meeting"' in api.get(f"/cases/{case['id']}", headers=HTML).text
+
+
+def test_where_the_lead_acts_again_it_reads_why_the_case_came_back(
+    api: Any, session: Session, clock: FrozenClock
+) -> None:
+    """A failed verification and a dissatisfied rating lead the unit back to its actions: why is said there."""
+    case = handled_case(api, session, clock)
+    evidence = [{"kind": "gps", "ref": "118.8712,28.9361"}]
+    photo = api.send("POST", f"/api/v1/cases/{case['id']}/photos", files={"photo": ("a.png", PNG, "image/png")})
+    assert photo.status_code == 201, photo.text
+    evidence += [{"kind": "photo", "ref": photo.json()["ref"]}, {"kind": "text", "ref": "已处置"}]
+    case = command(api, api.get(f"/api/v1/cases/{case['id']}").json(), "reply", text="已处置", evidence=evidence)
+    api.login("gridworker")
+    case = command(api, case, "verify_failed", reason="照片看不清车牌")
+    api.login("kc-traffic")
+    back = api.get(f"/cases/{case['id']}", headers=HTML).text.split('id="sent-back"', 1)[1].split("</p>", 1)[0]
+    assert 'data-kind="verify_failed"' in back
+    assert "核验未通过" in back
+    assert "照片看不清车牌" in back
+    case = command(api, case, "reply", text="已补拍", evidence=evidence)
+    assert 'id="sent-back"' not in api.get(f"/cases/{case['id']}", headers=HTML).text  # replied since
+    api.login("gridworker")
+    case = command(api, case, "verify")
+    api.login("kc-traffic")
+    case = command(api, case, "close", cancel_reason="已处置完毕")
+    api.login("gridworker")
+    case = command(api, case, "rate", rating="dissatisfied", comment="车辆第二天又停回来了")
+    assert case["status"] == "reopened"
+    api.login("kc-traffic")
+    back = api.get(f"/cases/{case['id']}", headers=HTML).text.split('id="sent-back"', 1)[1].split("</p>", 1)[0]
+    assert 'data-kind="rate"' in back
+    assert "群众不满意" in back
+    assert "评语：车辆第二天又停回来了" in back

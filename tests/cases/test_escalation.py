@@ -219,6 +219,22 @@ def test_upper_levels_urge_by_hand_and_others_may_not(api: Any, session: Session
     assert "柯城区公安交警大队" in page.text
 
 
+def test_a_card_reads_in_english_in_an_english_inbox(api: Any, session: Session) -> None:
+    """A card's title is kept as a message key like every hand-off's: the English inbox says it in English."""
+    case = handled_case(api, session)
+    api.login("kc-centre")
+    issued = api.send("POST", f"/api/v1/cases/{case['id']}/supervision", json={"action": "red_card", "note": "x"})
+    assert issued.status_code == 201, issued.text
+    stored = session.scalars(select(Notification).where(Notification.topic == "case.red_card")).all()
+    title = next(n.title for n in stored if n.subject == f"case:{case['id']}")
+    assert title.startswith("红牌警告：城区机动车违停治理 · ")
+    api.login("kc-traffic")
+    english = api.get("/inbox?lang=en", headers={"accept": "text/html"}).text
+    assert "Red card: Illegal parking in the city · " in english
+    assert title not in english
+    assert title in api.get("/inbox?lang=zh", headers={"accept": "text/html"}).text
+
+
 def test_inbox_items_count_one_per_person(
     api: Any, session: Session, sessions: sessionmaker[Session], clock: FrozenClock
 ) -> None:

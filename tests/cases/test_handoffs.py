@@ -118,6 +118,8 @@ def helped_and_done(api: Any, session: Session, asked: dict[str, Any], meeting: 
     answered = api.send("POST", f"/api/v1/cases/help-requests/{request['id']}/reply", json={"text": "已核查"})
     assert answered.status_code == 200, answered.text
     expect(session, asked["id"], "help_replied", lead, title="协同单位已回复", anchor="collaboration")
+    _people, notes = told(session, asked["id"], "help_replied")
+    assert f"协同部门：{request['unit']['name']}" in notes[0].body  # which of the units asked answered
     api.login("kc-housing")
     done = api.send("POST", f"/api/v1/cases/tasks/{meeting['tasks'][0]['id']}/done", json={"note": "引导牌已设置"})
     assert done.status_code == 200, done.text
@@ -168,7 +170,7 @@ def test_each_step_of_the_loop_tells_the_next_party(api: Any, session: Session, 
     )
     assert told(session, case["id"], "accept")[0] == set()
     _, dispatched = told(session, case["id"], "dispatch")
-    assert "办理时限" in dispatched[0].body
+    assert "签收时限：" in dispatched[0].body  # to sign for by then, not to handle
     assert case["number"] in dispatched[0].body
 
     api.login("kc-traffic")
@@ -343,15 +345,15 @@ def test_the_english_inbox_shows_a_hand_off_title_and_body_in_english(api: Any, 
     title, body = next((n.title, n.body) for n in stored if n.topic == "case.dispatch")
     assert title.startswith("新派单待签收：城区机动车违停治理 · ")
     assert body.startswith(f"办件 {case['number']} · 城区机动车违停治理\n地点：")
-    assert "\n办理时限：" in body
+    assert "\n签收时限：" in body  # a dispatched case is to be signed for by then
     api.login("kc-traffic")
     english = api.get("/inbox?lang=en", headers={"accept": "text/html"}).text
     assert "New case to sign for: Illegal parking in the city · " in english
     assert f"Case {case['number']} · Illegal parking in the city" in english
     assert "Handled by: " in english
-    assert "Due by " in english
+    assert "Sign for by " in english
     assert title not in english
-    assert "办理时限" not in english
+    assert "签收时限" not in english
     chinese = api.get("/inbox?lang=zh", headers={"accept": "text/html"}).text
     assert title in chinese
     assert body in chinese

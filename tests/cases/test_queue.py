@@ -18,6 +18,7 @@ from zhili.cases.models import Case
 from zhili.cases.visibility import visible_cases
 from zhili.core.clock import FrozenClock
 from zhili.core.exports import safe_cell
+from zhili.web.labels import local_time
 
 HTML = {"accept": "text/html"}
 FORMULA = '=HYPERLINK("http://evil.example","点我")'
@@ -191,3 +192,15 @@ def test_plain_values_pass_unchanged() -> None:
     assert safe_cell(-3) == -3
     assert safe_cell(None) is None
     assert safe_cell("a=b") == "a=b"
+
+
+def test_each_row_shows_its_deadline_in_local_time_beside_its_light(api: Any, session: Session) -> None:
+    """A phone shows no tooltip: the running phase's deadline is written in the row, in Quzhou time."""
+    case = _report(api, session, plate="浙H3D333", text="deadline in the row")
+    api.login("kc-centre")
+    page = api.get("/cases?q=浙H3D333", headers=HTML)
+    assert page.status_code == 200
+    row = page.text.split(f'data-case="{case["id"]}"', 1)[1].split("</tr>", 1)[0]
+    due = datetime.fromisoformat(case["phase_due_at"])
+    assert f">{local_time(due)}</time>" in row
+    assert 'data-label="时限至" class="due"' in row

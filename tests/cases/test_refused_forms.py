@@ -45,6 +45,33 @@ def test_a_reply_without_the_photo_it_needs_says_so_by_the_photo_field_and_opens
     assert 'data-field="evidence_photo"' in _anchored(refused.text)
 
 
+def test_a_reply_whose_gps_is_not_a_point_is_refused_by_the_gps_field(
+    api: Any, session: Session, clock: FrozenClock
+) -> None:
+    """Latitude and longitude swapped (or words) are no GPS fix: refused on the page and by the API alike."""
+    case = handled_case(api, session, clock)
+    api.login("kc-traffic")
+    data = {
+        "csrf_token": api.csrf,
+        "command": "reply",
+        "version": str(case["version"]),
+        "text": "已联系车主将车辆驶离",
+        "evidence_gps": "28.93610,118.87120",
+        "evidence_text": "现场已恢复通行",
+    }
+    refused = api.client.post(f"/cases/{case['id']}/act", data=data, headers=HTML)
+    assert refused.status_code == 422
+    form = refused.text.split('data-command="reply"', 1)[1].split("</form>", 1)[0]
+    gps_label = form.split('name="evidence_gps"', 1)[1].split("</label>", 1)[0]
+    assert 'data-field="evidence_gps">定位格式为“经度,纬度”' in gps_label
+    assert 'value="28.93610,118.87120"' in form
+    evidence = [{"kind": "gps", "ref": "somewhere"}, {"kind": "text", "ref": "现场已恢复通行"}]
+    body = {"command": "reply", "version": case["version"], "text": "已处置", "evidence": evidence}
+    answer = api.send("POST", f"/api/v1/cases/{case['id']}/commands", json=body)
+    assert answer.status_code == 422
+    assert answer.json()["errors"] == [{"field": "body.evidence", "message": "gps is not longitude,latitude"}]
+
+
 def test_a_reject_without_a_reason_opens_at_the_reason(api: Any, session: Session) -> None:
     case = report_parking(api, session)
     api.login("kc-centre")

@@ -24,3 +24,22 @@ def test_a_card_from_the_clock_says_which_phase_it_was_on(api: Api) -> None:
     assert '<span class="auto-note">环节：' in recent
     english = api.get("/supervision?action=yellow_card&lang=en", headers=HTML).text.split('id="recent"', 1)[1]
     assert '<span class="auto-note">Phase: ' in english
+
+
+def test_a_units_staff_read_the_cards_their_unit_received(api: Api) -> None:
+    """The traffic police's cases carry the centre's own cards too: the 本单位 tab lists only the unit's."""
+    api.login("kc-traffic")
+    everything = api.get("/supervision", headers=HTML).text
+    tab = everything.split('id="unit-filter"', 1)[1].split("</nav>", 1)[0]
+    own = tab.split('<a href="/supervision?unit=', 1)[1].split('"', 1)[0]
+    assert "社会治理中心（受理/核查）" in everything.split('id="recent"', 1)[1]
+    mine = api.get(f"/supervision?unit={own}&action=yellow_card", headers=HTML).text
+    recent = mine.split('id="recent"', 1)[1]
+    assert "最近督办 · 柯城区公安交警大队 · 黄牌" in mine
+    assert "社会治理中心（受理/核查）" not in recent
+    assert recent.count('data-label="责任单位">柯城区公安交警大队</td>') >= 1
+    filters = mine.split('id="card-filter"', 1)[1].split("</nav>", 1)[0]
+    assert f'<a href="/supervision?action=red_card&unit={own}">红牌</a>' in filters  # the unit kept
+    assert api.get("/supervision?unit=0", headers=HTML).status_code == 422
+    api.login("kc-centre")
+    assert 'id="unit-filter"' not in api.get("/supervision", headers=HTML).text  # a centre holds no unit

@@ -63,7 +63,7 @@ def test_a_worded_reminder_reaches_the_inbox_in_each_reader_s_language(
         (who,) = people(session, 1)
         due = clock.now() + timedelta(hours=2)
         title = Words("notice.calendar.unknown_year", {"year": 2027})
-        body = ["请准备", Words("notice.case.deadline", {"due": When(due)})]
+        body = ["请准备", Words("notice.case.deadline.handle", {"due": When(due)})]
         reminder = Reminder(people=(who,), at=clock.now(), topic="test.reminder", title=title, body=body)
         timers.schedule(session, [reminder_timer(reminder)], now=clock.now())
         session.commit()

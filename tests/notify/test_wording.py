@@ -50,9 +50,9 @@ def test_fill_needs_every_field_and_a_well_formed_template() -> None:
 def test_names_and_times_are_written_as_each_language_writes_them() -> None:
     words = Words("notice.case.case", {"number": "KC-1", "matter": Name("欠薪处置", "Wage arrears")})
     assert (words.said("zh", NOW), words.said("en", NOW)) == ("办件 KC-1 · 欠薪处置", "Case KC-1 · Wage arrears")
-    due = Words("notice.case.deadline", {"due": When(DUE)})
+    due = Words("notice.case.deadline.handle", {"due": When(DUE)})
     assert (due.said("zh", NOW), due.said("en", NOW)) == ("办理时限：12月8日 17:30 前", "Due by 8 Dec 17:30")
-    next_year = Words("notice.case.deadline", {"due": When(datetime(2027, 1, 4, 1, 0, tzinfo=UTC))})
+    next_year = Words("notice.case.deadline.handle", {"due": When(datetime(2027, 1, 4, 1, 0, tzinfo=UTC))})
     assert next_year.said("en", NOW) == "Due by 4 Jan 2027 09:00"  # the year, when it is not the notice's
     sweep = Words("notice.campaign.sweep_task", {"place": "某村", "due": When(DUE, "month_day"), "verb": "领办"})
     assert sweep.said("zh", NOW) == "· 某村 · 应于 12-08 17:30 前领办"
@@ -65,7 +65,7 @@ def test_a_body_is_its_parts_line_by_line_and_verbatim_text_stays_as_written() -
         topic="test.words",
         severity="info",
         title=Words("notice.calendar.unknown_year", {"year": 2027}),
-        body=["请尽快处理", Words("notice.case.deadline", {"due": When(DUE)})],
+        body=["请尽快处理", Words("notice.case.deadline.handle", {"due": When(DUE)})],
         key="test:words",
         now=NOW,
     )
@@ -91,7 +91,8 @@ def test_a_body_whose_parts_do_not_fit_is_the_body_stored() -> None:
     assert localized_body("旧正文", json.dumps({"a": 1}), "en") == "旧正文"
     assert localized_body("旧正文", json.dumps([["notice.no_such_line", {}]]), "en") == "旧正文"
     assert localized_body("旧正文", json.dumps([["notice.case.reason", {}]]), "en") == "旧正文"  # {text} missing
-    assert localized_body("旧正文", json.dumps([["notice.case.deadline", {"due": {"at": "x"}}]]), "en") == "旧正文"
+    bad_time = json.dumps([["notice.case.deadline.handle", {"due": {"at": "x"}}]])
+    assert localized_body("旧正文", bad_time, "en") == "旧正文"
     assert localized_body("旧正文", json.dumps([[1, 2, 3]]), "en") == "旧正文"
 
 

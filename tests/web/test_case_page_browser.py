@@ -212,6 +212,18 @@ def test_a_reply_refused_on_a_phone_opens_at_the_missing_photo(browser: Any, ser
     form = page.locator("form[data-command='reply']")
     form.locator("textarea[name=text]").fill("已联系车主将车辆驶离，并对其进行教育。")
     form.locator("input[name=evidence_gps]").fill(f"{point['lon']:.5f},{point['lat']:.5f}")
+    # A photo over 5 MB is said by its input as soon as it is chosen, and nothing is sent (the server's body
+    # limit would answer the whole form with a bare 413 otherwise).
+    photo = form.locator("input[name=photo]")
+    photo.set_input_files(
+        files=[{"name": "big.jpg", "mimeType": "image/jpeg", "buffer": b"\xff" * (5 * 1024 * 1024 + 1)}]
+    )
+    assert form.locator("[data-photo-note]").inner_text() == "照片不能超过 5 MB"
+    form.locator("button[type=submit]").click()
+    assert page.url.endswith(f"/cases/{case['id']}")
+    assert page.evaluate("() => document.activeElement.name") == "photo"
+    photo.set_input_files(files=[])
+    assert form.locator("[data-photo-note]").count() == 0
     form.locator("button[type=submit]").click()
     page.wait_for_url(f"**/cases/{case['id']}/act")
     page.wait_for_function("() => document.activeElement && document.activeElement.id === 'refused'")

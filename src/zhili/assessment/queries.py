@@ -11,8 +11,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from zhili.assessment import months, visibility
-from zhili.assessment.model import SubjectKind
+from zhili.assessment import months, versions, visibility
+from zhili.assessment.model import DIMENSIONS, SubjectKind
 from zhili.assessment.months import Line, MonthScores
 from zhili.assessment.period import Month
 from zhili.assessment.scoring import COUNTY, DEPARTMENT, LEVELS, PERSON, TOWNSHIP, SubjectScore
@@ -43,6 +43,7 @@ class Ranking:
     version_id: int
     rows: list[SubjectScore]
     own: frozenset[str]
+    dimensions: tuple[str, ...] = DIMENSIONS  # those the model scores this level in (the others are not scored)
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class Breakdown:
     score: SubjectScore | None
     lines: list[Line]
     closed_at: datetime | None
+    dimensions: tuple[str, ...] = DIMENSIONS  # those the model scores this kind of subject in
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,17 @@ def ranking(session: Session, actor: Actor, *, county: str | None, month: Month,
     found = months.month_scores(session, code, month, now=now, scope=actor.scope, kind=LEVEL_KINDS[level])
     rows = sorted((s for s in found.scores if s.level == level), key=lambda s: (s.rank, s.name))
     name = directory.division_names(session, [code]).get(code, code)
-    return Ranking(code, name, month, level, found.closed_at, found.version_id, rows, own_subjects(actor))
+    scored = scored_dimensions(session, month, LEVEL_KINDS[level], now=now)
+    return Ranking(code, name, month, level, found.closed_at, found.version_id, rows, own_subjects(actor), scored)
+
+
+def scored_dimensions(session: Session, month: Month, kind: SubjectKind, *, now: datetime) -> tuple[str, ...]:
+    """The dimensions the month's model scores this kind of subject in (a person, by default, on timeliness alone).
+
+    A dimension without an indicator for the kind is not a zero: the pages say it is not scored.
+    """
+    used = {indicator.dimension for indicator in versions.for_month(session, month, now=now).model.indicators_of(kind)}
+    return tuple(dimension for dimension in DIMENSIONS if dimension in used)
 
 
 def _require_begun(month: Month, now: datetime) -> None:
@@ -156,7 +168,7 @@ def breakdown(
     found = months.month_scores(session, code, month, now=now, scope=actor.scope, kind=kind)
     score = next((s for s in found.scores if s.kind is kind and s.subject_id == subject_id), None)
     lines = _cases_withheld(session, actor, months.lines(session, code, month, kind, subject_id, now=now))
-    return Breakdown(code, month, score, lines, found.closed_at)
+    return Breakdown(code, month, score, lines, found.closed_at, scored_dimensions(session, month, kind, now=now))
 
 
 def _cases_withheld(session: Session, actor: Actor, lines: list[Line]) -> list[Line]:

@@ -16,6 +16,7 @@ from zhili.cases.models import CasePhoto, CollaborationRequest
 from zhili.cases.parties import parties_for
 from zhili.cases.schemas import CollaborationAsk, CollaborationReply, EvidenceIn, UnitRef
 from zhili.cases.service import add_event, load_visible
+from zhili.cases.states import gps_point
 from zhili.cases.store import StoredCase
 from zhili.cases.visibility import strip_units
 from zhili.core import audit
@@ -157,18 +158,6 @@ def _check_evidence(session: Session, case_id: int, evidence: list[EvidenceIn]) 
             "a GPS fix is longitude,latitude in degrees, e.g. 118.8712,28.9361",
             errors=[{"field": "evidence_gps", "message": "is not longitude,latitude"}],
         )
-
-
-def gps_point(ref: str) -> tuple[float, float] | None:
-    """A GPS reference `lon,lat` as numbers, or None when it is not one."""
-    parts = ref.replace("，", ",").split(",")
-    if len(parts) != 2:  # noqa: PLR2004 - longitude and latitude
-        return None
-    try:
-        lon, lat = float(parts[0]), float(parts[1])
-    except ValueError:
-        return None
-    return (lon, lat) if -180 <= lon <= 180 and -90 <= lat <= 90 else None  # noqa: PLR2004 - degrees
 
 
 def insert_requests(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:

@@ -23,7 +23,7 @@ from sqlalchemy import Select, insert, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from zhili.cases.deadlines import WaitingLadder, held_ladder, schedule_ladders
-from zhili.cases.handoffs import place_name
+from zhili.cases.handoffs import deadline_line, place_name
 from zhili.cases.models import Case, SupervisionCard
 from zhili.cases.store import APPEND_EVENT
 from zhili.clocks.firing import DueTimer
@@ -35,7 +35,7 @@ from zhili.matters.definition import EscalationAction, Phase
 from zhili.notify.batch import Letter, notify_each
 from zhili.notify.kinds import Severity
 from zhili.notify.service import Notice
-from zhili.notify.wording import Name, Part, When, Words
+from zhili.notify.wording import Name, Part, Words
 from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.models import Position
 from zhili.org.roles import Role
@@ -237,7 +237,7 @@ def _notice(session: Session, rung: Rung, matter_names: dict[int, Name], now: da
     if case.phase:
         lines.append(Words("notice.case.phase", {"phase": Name.label(f"phase.{case.phase}")}))
     if case.phase_due_at:
-        lines.append(Words("notice.case.deadline", {"due": When(case.phase_due_at)}))
+        lines.append(deadline_line(case.phase, case.phase_due_at))
     if rung.note:
         lines.append(Words("notice.case.opinion", {"text": rung.note}))
     return Notice.worded(

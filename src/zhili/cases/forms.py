@@ -33,6 +33,9 @@ MAX_DECISION_DAYS = 90  # the form's own max
 NO_UNIT_TICKED = "tick the units to ask"  # the help form's refusal when no unit is ticked
 # The inputs an action button of the case page may post besides `command` and its evidence.
 COMMAND_INPUTS = ("version", "reason", "hours", "text", "rating", "comment", "cancel_reason", "lead_unit_id")
+# The reply form's flag: the matter asks for a text, and a blank 文字说明 takes the reply's text (`command_from_form`).
+TEXT_IS_EVIDENCE = "text_is_evidence"
+MAX_EVIDENCE_REF = 500  # schemas.EvidenceIn.ref
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
@@ -108,6 +111,10 @@ def command_from_form(form: FormData, photos: list[str] | None = None) -> Comman
         "command": command,
         **{name: value for name, value in given.items() if value is not None},
     }
+    # Where the matter asks for a text, the reply's own text is it unless another is written (the form says so).
+    text = given["text"]
+    if command == CommandKind.REPLY and text and form.get(TEXT_IS_EVIDENCE) and not _text(form, "evidence_text"):
+        evidence.append({"kind": "text", "ref": text[:MAX_EVIDENCE_REF]})
     if evidence or command == CommandKind.REPLY:
         payload["evidence"] = evidence
     try:

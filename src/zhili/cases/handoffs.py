@@ -38,11 +38,23 @@ from zhili.notify.kinds import Severity
 from zhili.notify.service import Notice
 from zhili.notify.wording import Name, Part, When, Words
 from zhili.org.division_code import DivisionCode, DivisionLevel
-from zhili.org.models import Division, Person, Position
+from zhili.org.models import Department, Division, Person, Position
 from zhili.org.routing import CENTRE_ROLES, centre_posts
 
 DESCRIPTION_IN_NOTICE = 60
-__all__ = ["CENTRE_ROLES", "NOBODY", "TURNS", "Line", "Next", "Turn", "tell", "tell_each", "title_key", "turn_for"]
+__all__ = [
+    "CENTRE_ROLES",
+    "NOBODY",
+    "TURNS",
+    "Line",
+    "Next",
+    "Turn",
+    "deadline_line",
+    "tell",
+    "tell_each",
+    "title_key",
+    "turn_for",
+]
 
 
 class Next(StrEnum):
@@ -309,6 +321,11 @@ class _Words:
             Words("notice.case.situation", {"text": _shortened(case.description)}),
             Words("notice.case.by", {"name": actor.display_name}),
         ]
+        # A unit's answer to the lead: which of the units asked it is (the lead may have asked several).
+        if turn.to == (Next.LEAD,) and turn.anchor == "collaboration" and isinstance(facts.get("unit_id"), int):
+            unit = session.scalar(select(Department.name).where(Department.id == facts["unit_id"]))
+            if unit:
+                lines.insert(3, Words("notice.case.unit", {"name": unit}))
         # Why (a return, a failed verification, a refusal, a cancellation) and what the reporter said of a
         # dissatisfied rating: the next party reads it before opening the case.
         for key in ("reason", "comment"):
@@ -316,7 +333,8 @@ class _Words:
             if isinstance(said, str) and said.strip():
                 lines.append(Words(f"notice.case.{key}", {"text": _shortened(said.strip())}))
         if due is not None:
-            lines.append(Words("notice.case.deadline", {"due": When(due)}))
+            phase = case.state.phase.value if case.state.phase else None
+            lines.append(deadline_line(phase if turn.anchor not in {"collaboration", "meetings"} else None, due))
         return Words(title_key(kind), self.title_params()), lines
 
     @property
@@ -329,6 +347,15 @@ class _Words:
         if address:
             return Words("notice.case.place_address", {"place": self.place, "address": address})
         return Words("notice.case.place", {"place": self.place})
+
+
+# What the phase's deadline is for, as a notice says it: a dispatched case is to be signed for by then, not handled.
+_DUE_PHASES = frozenset({"accept", "sign", "handle", "verify"})
+
+
+def deadline_line(phase: str | None, due: datetime) -> Words:
+    """`签收时限：… 前`, `办理时限：… 前` …: the deadline named by what it is for (handling when no phase says)."""
+    return Words(f"notice.case.deadline.{phase if phase in _DUE_PHASES else 'handle'}", {"due": When(due)})
 
 
 def _shortened(text: str) -> str:

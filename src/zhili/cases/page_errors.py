@@ -110,7 +110,9 @@ def failed_form(form_id: str, form: FormData, exc: Exception, lang: str) -> Fail
         for error in exc.extra.get("errors") or []:
             message = str(error.get("message", ""))
             kind = _validation_kind(str(error["type"]), message) if "type" in error else _kind_of(exc, message)
-            _add(failed, _field(str(error.get("field", ""))), kind, lang, error.get("bound"))
+            # A reply's evidence is one list in the body, but the form asks for the GPS fix in its own input.
+            name = "evidence_gps" if kind == "gps" else _field(str(error.get("field", "")))
+            _add(failed, name, kind, lang, error.get("bound"))
         if not failed.errors and not failed.general:
             failed.general.append(_message(_kind_of(exc, exc.detail), lang))
     return failed

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -107,6 +107,14 @@ class CasePage:
     turned_back: TurnedBack | None = None
     # The same turn for every viewer: the case has no lead until dispatched again (the page says so).
     awaiting_dispatch: TurnedBack | None = None
+    # The supervision cards (催办 … 红牌, 批示) of the running phase, said where the handler acts: the notice of a
+    # card leads there. Each line's words are the card's note.
+    cards: list[EventLine] = field(default_factory=list)
+    # The extension the decider refused in the running phase (none pending since): its reason, said where the lead acts.
+    refused_extension: EventLine | None = None
+    # Why the case is back with the lead (核验未通过 with its reason, or a dissatisfied rating with its comment), said
+    # where it acts again until it replies: the notice of either leads there.
+    sent_back: EventLine | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +125,8 @@ class TurnedBack:
     unit_id: int | None
     unit: str
     reason: str
+    person: str = ""  # who of the unit turned it back (by name), and when
+    at: datetime | None = None
 
 
 def _last_turn(detail: CaseDetail, names: Names) -> TurnedBack | None:
@@ -129,7 +139,57 @@ def _last_turn(detail: CaseDetail, names: Names) -> TurnedBack | None:
     unit_id = last.details.get("from_lead_unit_id")
     unit = names.units.get(unit_id, "") if isinstance(unit_id, int) else ""
     reason = last.details.get("reason")
-    return TurnedBack(last.kind, unit_id if isinstance(unit_id, int) else None, unit, str(reason or ""))
+    who = names.actors.get(last.actor)
+    person = who.name if who is not None and who.kind == "person" else ""
+    return TurnedBack(
+        last.kind, unit_id if isinstance(unit_id, int) else None, unit, str(reason or ""), person, last.at
+    )
+
+
+# The timeline kinds of supervision cards, by hand or by the clock (each rung of `escalation` but the lights).
+CARD_KINDS = frozenset({"urge", "supervise", "yellow_card", "red_card", "leader_instruction"})
+
+
+def _this_phase(detail: CaseDetail, timeline: list[EventLine]) -> list[tuple[Any, EventLine]]:
+    """The running phase's lines (raw and in words); none when no clock runs."""
+    started = detail.phase_started_at
+    if detail.phase is None or started is None:
+        return []
+    return [(e, line) for e, line in zip(detail.timeline, timeline, strict=True) if e.at >= started]
+
+
+def _cards(detail: CaseDetail, timeline: list[EventLine]) -> list[EventLine]:
+    """The running phase's supervision cards, each with its note as its words."""
+    return [
+        replace(line, words=str(e.details.get("note") or ""))
+        for e, line in _this_phase(detail, timeline)
+        if e.kind in CARD_KINDS
+    ]
+
+
+def _refused_extension(detail: CaseDetail, timeline: list[EventLine]) -> EventLine | None:
+    """The running phase's last extension line when it is a refusal (none asked since), with its reason as its words."""
+    asked = [(e, line) for e, line in _this_phase(detail, timeline) if e.kind.endswith("_extension")]
+    if not asked or asked[-1][0].kind != "refuse_extension":
+        return None
+    e, line = asked[-1]
+    return replace(line, words=str(e.details.get("reason") or ""))
+
+
+def _sent_back(detail: CaseDetail, timeline: list[EventLine]) -> EventLine | None:
+    """The failed verification or the reopening rating the lead has not replied to since, with its reason or comment."""
+    if detail.status not in {CaseStatus.IN_PROGRESS, CaseStatus.REOPENED}:
+        return None
+    turns = [(e, line) for e, line in zip(detail.timeline, timeline, strict=True) if e.kind in _TURNS_BACK]
+    if not turns or turns[-1][0].kind == "reply" or turns[-1][1].status_after not in _REWORK:
+        return None
+    e, line = turns[-1]
+    return replace(line, words=str(e.details.get("reason") or e.details.get("comment") or ""))
+
+
+# A reply, and what sends one back to the lead: a failed verification (rework) or a rating that reopens the case.
+_TURNS_BACK = frozenset({"reply", "verify_failed", "rate"})
+_REWORK = frozenset({CaseStatus.IN_PROGRESS.value, CaseStatus.REOPENED.value})
 
 
 def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, lang: str) -> CasePage:
@@ -180,6 +240,9 @@ def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, la
         # Everyone reads who turned it back (牵头部门：待重新派单); the dispatcher is asked to dispatch again.
         awaiting_dispatch=turn,
         turned_back=turn if "dispatch" in detail.allowed_commands else None,
+        cards=_cards(detail, timeline),
+        refused_extension=_refused_extension(detail, timeline),
+        sent_back=_sent_back(detail, timeline),
         may_review_rating=rating_review.may_review(
             detail.status, detail.my_parties, is_admin=actor.is_admin, kinds={e.kind for e in detail.timeline}
         ),
@@ -251,11 +314,14 @@ def _reply(detail: CaseDetail, words: Words, names: Names) -> Reply | None:
         return None
     last = replies[-1]
     evidence = last.details.get("evidence")
+    text = str(last.details.get("text", ""))
+    shown = words.evidence(evidence if isinstance(evidence, list) else [])
+    # The reply's own text given as the text the matter asks (the form's default) is read once, above.
     return Reply(
         at=last.at,
         actor=words.actor(names.actors.get(last.actor)),
-        text=str(last.details.get("text", "")),
-        evidence=words.evidence(evidence if isinstance(evidence, list) else []),
+        text=text,
+        evidence=[e for e in shown if not (e.kind == "text" and e.text == text)],
     )
 
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from zhili.cases.collaboration import gps_point
 from zhili.cases.page_names import ActorName, Names
+from zhili.cases.states import gps_point
 from zhili.core.params import id_in
 from zhili.matters.definition import AttributeDefinition, Datatype, MatterDefinition
 from zhili.web.i18n import translate

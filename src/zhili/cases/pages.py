@@ -170,9 +170,19 @@ def _rendered(
         "units": view.units,
         "failed": failed,
         "form_for": form_for,
+        "upload_limits": _upload_limits(request),
     }
     response = renderer(request).render(request, "cases/case.html", context, status_code=status_code)
     return _Rendered(response, shown_form=at_top or not failed.form or failed.form in asked)
+
+
+# Room in a request's body for a form's other fields and the multipart framing around its photos.
+_FORM_ROOM = 256 * 1024
+
+
+def _upload_limits(request: Request) -> dict[str, int]:
+    """What one photo, and all the photos of one form together, may weigh (the body limit less room for the rest)."""
+    return {"each": media.MAX_PHOTO_BYTES, "total": services(request).settings.max_body_bytes - _FORM_ROOM}
 
 
 # The refusals a case-page form shows beside its fields; anything else (404, a login) is the usual answer.
@@ -396,16 +406,24 @@ def supervision_page(
     session: DbSession,
     actor: PageActor,
     action: Annotated[str | None, Query(pattern=r"^[a-z_]{4,20}$")] = None,
+    unit: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     cursor: CursorQuery = None,
 ) -> Response:
-    """The supervision page (督办): cards per unit, red cards first, and the latest cards."""
+    """The supervision page (督办): cards per unit, red cards first, and the latest cards (of one unit, if chosen).
+
+    A unit's staff have a tab of the cards their own unit received (本单位收到的): those are theirs to answer.
+    """
+    units = supervision.cards_by_unit(session, actor)
     return renderer(request).render(
         request,
         "cases/supervision.html",
         {
             "actor": actor,
-            "units": supervision.cards_by_unit(session, actor),
-            "cards": supervision.list_cards(session, actor, action=action, cursor=cursor, limit=50),
+            "units": units,
+            "cards": supervision.list_cards(session, actor, unit=unit, action=action, cursor=cursor, limit=50),
             "action": action,
+            "unit": unit,
+            "unit_name": next((row.unit.name for row in units if row.unit and row.unit.id == unit), None),
+            "own_unit": min(actor.units) if actor.units else None,
         },
     )

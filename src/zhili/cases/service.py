@@ -16,6 +16,7 @@ from zhili.cases.models import CasePhoto
 from zhili.cases.parties import parties_given
 from zhili.cases.routing import Routing, route
 from zhili.cases.schemas import CaseCreate
+from zhili.cases.states import gps_point
 from zhili.cases.store import StoredCase
 from zhili.core import audit
 from zhili.core.auth import Actor
@@ -54,10 +55,15 @@ def check_lead_unit(session: Session, case: StoredCase, unit_id: int) -> None:
         )
 
 
-def check_photo_evidence(session: Session, case: StoredCase, command: lifecycle.Command) -> None:
-    """Photo evidence must cite photos of this case (`photo:<id>`)."""
+def check_evidence(session: Session, case: StoredCase, command: lifecycle.Command) -> None:
+    """A reply's evidence: photos cite photos of this case (`photo:<id>`); a GPS fix is `lon,lat` in degrees."""
     if not isinstance(command, lifecycle.Reply):
         return
+    if any(gps_point(e.ref) is None for e in command.evidence if e.kind.value == "gps"):
+        raise InvalidInputError(
+            "a GPS fix is longitude,latitude in degrees, e.g. 118.8712,28.9361",
+            errors=[{"field": "body.evidence", "message": "gps is not longitude,latitude"}],
+        )
     cited = [e.ref for e in command.evidence if e.kind.value == "photo"]
     if not cited:
         return
@@ -208,7 +214,7 @@ def run_command(session: Session, *, case_id: int, body: CommandBody, actor: Act
     command = body.to_command(parties, routed_unit_id=case.routed_unit_id)
     if isinstance(command, lifecycle.Dispatch):
         check_lead_unit(session, case, command.lead_unit_id)
-    check_photo_evidence(session, case, command)
+    check_evidence(session, case, command)
     case = apply_command(session, case, command, actor=actor, now=clock.now())
     commit(session)
     return case

@@ -57,6 +57,18 @@ class Evidence:
     ref: str
 
 
+def gps_point(ref: str) -> tuple[float, float] | None:
+    """A GPS reference `lon,lat` as numbers in degrees, or None when it is not one."""
+    parts = ref.replace("，", ",").split(",")
+    if len(parts) != 2:  # noqa: PLR2004 - longitude and latitude
+        return None
+    try:
+        lon, lat = float(parts[0]), float(parts[1])
+    except ValueError:
+        return None
+    return (lon, lat) if -180 <= lon <= 180 and -90 <= lat <= 90 else None  # noqa: PLR2004 - degrees
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CaseState:
     """Everything the lifecycle needs to know about one case; `step` returns a new one, never edits it.
