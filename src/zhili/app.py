@@ -69,7 +69,7 @@ from zhili.org import pages as org_pages
 from zhili.org import people_pages
 from zhili.org.geo import LocatorCache
 from zhili.web.errors import install_error_handlers
-from zhili.web.templating import Renderer
+from zhili.web.templating import Renderer, UploadLimits
 from zhili.workbench import pages as workbench_pages
 from zhili.workbench.menu import menu_for
 
@@ -126,7 +126,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
         write_threads=write_threads(engine),
         committer=committer,
     )
-    app.state.renderer = Renderer(TEMPLATE_PACKAGES, settings.default_language, menu=menu_for)
+    app.state.renderer = Renderer(
+        TEMPLATE_PACKAGES,
+        settings.default_language,
+        menu=menu_for,
+        uploads=UploadLimits.within(settings.max_body_bytes),
+    )
     app.state.locators = LocatorCache()
     app.state.actor_resolver = resolve_actor
     app.state.actor_cache = ActorCache(settings.actor_cache_seconds)

@@ -102,6 +102,19 @@ def test_the_seen_at_picker_is_local_time(api: Any, session: Session) -> None:
     assert json.loads(case.attributes)["seen_at"] == "2026-12-02T18:10:00+08:00"
 
 
+def test_every_photo_input_of_a_report_carries_its_limits_for_the_phone_to_check(api: Any) -> None:
+    """The server refuses a body over its limit before a page could answer by the field: the page says it first."""
+    api.login("gridworker")
+    staff = api.get("/cases/new?matter=illegal_parking", headers=HTML).text
+    public = api.client.get("/report?matter=illegal_parking", headers=HTML).text
+    for page in (staff, public):
+        photo = re.search(r'<input type="file" name="photo"[^>]*>', page)
+        assert photo is not None
+        # The tests' app takes bodies of 64 KB: a quarter is kept for the form's other fields.
+        assert 'data-max-each="49152" data-max-total="49152"' in photo.group(0)
+        assert 'data-too-large="照片不能超过 48 KB，请换一张或压缩后再选"' in photo.group(0)
+
+
 def test_photos_sent_with_the_report_land_with_the_case(api: Any, session: Session) -> None:
     api.login("gridworker")
     data = {**_form(api, session), "description": "带照片的上报"}

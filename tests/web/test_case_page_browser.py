@@ -218,7 +218,7 @@ def test_a_reply_refused_on_a_phone_opens_at_the_missing_photo(browser: Any, ser
     photo.set_input_files(
         files=[{"name": "big.jpg", "mimeType": "image/jpeg", "buffer": b"\xff" * (5 * 1024 * 1024 + 1)}]
     )
-    assert form.locator("[data-photo-note]").inner_text() == "照片不能超过 5 MB"
+    assert form.locator("[data-photo-note]").inner_text() == "照片不能超过 5 MB，请换一张或压缩后再选"
     form.locator("button[type=submit]").click()
     assert page.url.endswith(f"/cases/{case['id']}")
     assert page.evaluate("() => document.activeElement.name") == "photo"

@@ -170,19 +170,9 @@ def _rendered(
         "units": view.units,
         "failed": failed,
         "form_for": form_for,
-        "upload_limits": _upload_limits(request),
     }
     response = renderer(request).render(request, "cases/case.html", context, status_code=status_code)
     return _Rendered(response, shown_form=at_top or not failed.form or failed.form in asked)
-
-
-# Room in a request's body for a form's other fields and the multipart framing around its photos.
-_FORM_ROOM = 256 * 1024
-
-
-def _upload_limits(request: Request) -> dict[str, int]:
-    """What one photo, and all the photos of one form together, may weigh (the body limit less room for the rest)."""
-    return {"each": media.MAX_PHOTO_BYTES, "total": services(request).settings.max_body_bytes - _FORM_ROOM}
 
 
 # The refusals a case-page form shows beside its fields; anything else (404, a login) is the usual answer.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from fastapi import Request
@@ -11,6 +12,7 @@ from jinja2 import BytecodeCache, ChoiceLoader, Environment, PackageLoader, sele
 from jinja2.bccache import Bucket
 from starlette.responses import Response
 
+from zhili.core import media
 from zhili.core.auth import Actor
 from zhili.web import labels
 from zhili.web.form_once import form_key
@@ -33,6 +35,45 @@ NAV = (
     MenuItem("/inbox", "notify.inbox", is_tab=True),
 )
 Menu = Callable[[Actor], Sequence[MenuItem]]
+
+# Room in a request's body for a form's other fields and the multipart framing around its photos (at most).
+FORM_ROOM = 256 * 1024
+
+
+_MB, _KB = 1024 * 1024, 1024
+
+
+def _size(n: int) -> str:
+    """`5 MB`, `48 KB`: a limit as a person reads it."""
+    return f"{n // _MB} MB" if n >= _MB else f"{n // _KB} KB"
+
+
+@dataclass(frozen=True, slots=True)
+class UploadLimits:
+    """What one photo, and all the photos of one form together, may weigh: said on the page before sending.
+
+    A body over the server's limit is refused before any page could answer beside the field, so every photo
+    input carries these (`web/_photos.html`) and `zhili.js` says a photo too large by its input when chosen.
+    """
+
+    each: int = media.MAX_PHOTO_BYTES
+    total: int = 10 * 1024 * 1024 - FORM_ROOM
+
+    @classmethod
+    def within(cls, max_body_bytes: int) -> UploadLimits:
+        """Under a body limit: all the photos the body less room for the form, each as `core.media` allows within."""
+        total = max_body_bytes - min(FORM_ROOM, max_body_bytes // 4)
+        return cls(each=min(media.MAX_PHOTO_BYTES, total), total=total)
+
+    @property
+    def each_label(self) -> str:
+        """One photo's limit in words."""
+        return _size(self.each)
+
+    @property
+    def total_label(self) -> str:
+        """All the photos' limit in words."""
+        return _size(self.total)
 
 
 def _default_menu(_actor: Actor) -> Sequence[MenuItem]:
@@ -73,13 +114,21 @@ COMPILED = CompiledTemplates()
 class Renderer:
     """Renders a domain's template inside the base layout with the language and the user."""
 
-    def __init__(self, packages: Sequence[str], default_language: str, *, menu: Menu = _default_menu) -> None:
+    def __init__(
+        self,
+        packages: Sequence[str],
+        default_language: str,
+        *,
+        menu: Menu = _default_menu,
+        uploads: UploadLimits | None = None,
+    ) -> None:
         loader = ChoiceLoader([PackageLoader(package, "templates") for package in packages])
         environment = Environment(
             loader=loader, autoescape=select_autoescape(), auto_reload=False, bytecode_cache=COMPILED
         )
         labels.install(environment)
         environment.globals["form_key"] = form_key  # a form that writes carries one (`web.form_once`)
+        environment.globals["upload_limits"] = uploads or UploadLimits()  # every photo input says them
         self.templates = Jinja2Templates(env=environment)
         self.default_language = default_language
         self.menu = menu

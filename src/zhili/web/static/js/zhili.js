@@ -40,4 +40,42 @@
       told('');
     }, failed, { enableHighAccuracy: true, timeout: 15000 });
   });
+
+  // <input type=file data-max-each data-max-total> (web/_photos.html): photos over their limits (each, and all of
+  // one form's photos together) are said by their input as soon as they are chosen, and the form is not sent: the server would refuse the whole
+  // request before the page could answer beside the field, and the phone would upload it all for nothing.
+  function checkPhotos(form) {
+    const inputs = Array.from(form.querySelectorAll('input[type=file][data-max-each]'));
+    let total = 0;
+    inputs.forEach((input) => Array.from(input.files || []).forEach((file) => { total += file.size; }));
+    let first = null;
+    inputs.forEach((input) => {
+      const files = Array.from(input.files || []);
+      let message = '';
+      if (files.some((file) => file.size > Number(input.dataset.maxEach))) message = input.dataset.tooLarge || '';
+      else if (files.length && total > Number(input.dataset.maxTotal)) message = input.dataset.tooMuch || '';
+      input.setCustomValidity(message);
+      let note = input.parentElement.querySelector('[data-photo-note]');
+      if (!message) { if (note) note.remove(); return; }
+      if (!note) {
+        note = document.createElement('span');
+        note.className = 'field-error';
+        note.setAttribute('role', 'alert');
+        note.setAttribute('data-photo-note', '');
+        input.insertAdjacentElement('afterend', note);
+      }
+      note.textContent = message;
+      first = first || input;
+    });
+    return first;
+  }
+
+  document.addEventListener('change', (event) => {
+    const input = event.target.closest && event.target.closest('input[type=file][data-max-each]');
+    if (input && input.form) checkPhotos(input.form);
+  });
+  document.addEventListener('submit', (event) => {
+    const refused = checkPhotos(event.target);
+    if (refused) { event.preventDefault(); refused.focus(); }
+  }, true);
 })();
