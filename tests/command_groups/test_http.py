@@ -154,6 +154,7 @@ def test_closing_from_the_page_needs_a_summary_and_then_shows_the_report(
     assert report.status_code == 200
     assert "险情解除" in report.text
     assert "指挥长" in report.text
+    assert '<table class="data" id="report-instruction-table">' in report.text  # styled like every desk table
     api.login("gridworker")
     again = api.send("POST", f"/groups/{group_id}/posts", data={"body": "还在吗"})
     assert again.status_code == 409
