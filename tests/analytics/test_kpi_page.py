@@ -108,7 +108,7 @@ def test_every_matter_the_page_offers_opens_the_longest_code_too(api: Api) -> No
     select = re.search(r'<select name="matter">(.*?)</select>', api.get(f"/kpis?{YEAR}", headers=HTML).text, re.DOTALL)
     assert select is not None
     longest = max(re.findall(r'<option value="([a-z][a-z0-9_]*)"', select.group(1)), key=len)
-    assert len(longest) > 20  # noqa: PLR2004 - longer than the area's and the unit's bound
+    assert len(longest) > 20  # longer than the area's and the unit's bound
     page = api.get(f"/kpis?{YEAR}&matter={longest}", headers=HTML)
     assert page.status_code == 200
     assert 'id="error-matter"' not in page.text

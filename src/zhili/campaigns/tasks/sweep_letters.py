@@ -64,9 +64,12 @@ class _Wording:
 
 
 def sweep_letters(
-    campaign: SweptCampaign, role_task: RoleTask, sweep: Sweep, tasks: Sequence[Overdue], *, generation: int
+    campaign: SweptCampaign, role_task: RoleTask, sweep: Sweep, tasks: Sequence[Overdue], *, generation: int | str
 ) -> list[Letter]:
-    """One letter per recipient listing their tasks (or their late people), keyed per sweep instant."""
+    """One letter per recipient listing their tasks (or their late people), keyed per sweep instant.
+
+    `generation` is the timer's generation for a sweep by the clock, a word of its own for a reminder by hand.
+    """
     wording = _Wording(
         campaign=campaign,
         role_task=role_task,
