@@ -117,7 +117,8 @@ def new_page(
 
     `title`, `summary` and `area` prefill the form by hand (the alert page's link); the opener may change them.
     """
-    form: dict[str, Any] = {key: value for key, value in (("title", title), ("summary", summary), ("area", area)) if value}
+    prefilled = {"title": title, "summary": summary, "area": area}
+    form: dict[str, Any] = {key: value for key, value in prefilled.items() if value}
     if campaign is not None:
         found = campaign_origin(session, actor, campaign)
         form = {"campaign": str(found.id), "origin_number": found.number, "summary": found.message}
