@@ -337,6 +337,17 @@ async def decide_lead(request: Request, case_id: IdPath, actor: PageActor, clock
     return await _on_page(request, case_id, "lead", "actions", work, actor=actor, clock=clock)
 
 
+@router.post("/cases/{case_id}/refer-dispute")
+async def refer_dispute(request: Request, case_id: IdPath, actor: PageActor, clock: ClockDep) -> Response:
+    """提请上级裁定: the command room hands the dispute over the lead to the level above, from the page."""
+
+    def work(session: Session, form: FormData, _refs: list[str]) -> object:
+        data = forms.referral_from_form(form)
+        return disputes.refer_dispute(session, case_id=case_id, reason=data.reason, actor=actor, clock=clock)
+
+    return await _on_page(request, case_id, "refer", "actions", work, actor=actor, clock=clock)
+
+
 @router.post("/cases/{case_id}/supervise")
 async def supervise(request: Request, case_id: IdPath, actor: PageActor, clock: ClockDep) -> Response:
     """Urge or supervise the case by hand (the dispatching centre and the level above)."""
@@ -373,6 +384,7 @@ _FORM_PLACES = {
     "/cases/{case_id}/photo": "summary",
     "/cases/{case_id}/merge": "summary",
     "/cases/{case_id}/decide-lead": "actions",
+    "/cases/{case_id}/refer-dispute": "actions",
     "/cases/{case_id}/supervise": "supervise",
     "/cases/{case_id}/rating-review": "rating-review",
 }
