@@ -383,3 +383,25 @@ def test_the_place_reads_by_name_from_the_township_down_with_the_coordinates_bes
     assert f"{case['lon']:.5f}, {case['lat']:.5f}" in page.split('id="coordinates"', 1)[1].split("</p>", 1)[0]
     row = api.get(f"/cases?q={case['number']}", headers=HTML).text.split(f'data-case="{case["id"]}"', 1)[1]
     assert f'<td data-label="地点">{expected}</td>' in row.split("</tr>", 1)[0]
+
+
+def test_a_unit_that_returns_a_case_from_the_page_lands_on_its_queue_not_a_404(api: Any, session: Session) -> None:
+    from tests.cases.test_flow import report_parking  # noqa: PLC0415
+
+    case = report_parking(api, session)
+    api.login("kc-centre")
+    enforcement = unit(session, "enforcement", "330802")  # dispatched away from the unit it was routed to
+    case = command(api, command(api, case, "accept"), "dispatch", lead_unit_id=enforcement)
+    api.login("kc-enforcement")
+    data = {
+        "csrf_token": api.csrf,
+        "command": "return",
+        "version": str(case["version"]),
+        "reason": "背街小巷不属交警管辖",
+    }
+    sent = api.client.post(f"/cases/{case['id']}/act", data=data, follow_redirects=False)
+    assert sent.status_code == 303, sent.text
+    assert sent.headers["location"] == "/cases?handed_over=1"  # the case left the unit's sight with the 退回
+    queue = api.get(sent.headers["location"], headers=HTML)
+    assert queue.status_code == 200
+    assert 'id="handed-over"' in queue.text
