@@ -174,7 +174,7 @@ def change_state(
         loaded.group,
         recipients=None,
         event="state",
-        title=STATE_TITLES[after],
+        notice=f"state.{after.value}",
         body=note.strip(),
         key=f"state:{loaded.group.version + 1}",
         clock=clock,
@@ -182,6 +182,3 @@ def change_state(
     )
     commit(session)
     return after
-
-
-STATE_TITLES = {GroupState.ACTIVE: "重新启动处置", GroupState.STABLE: "已转入稳控", GroupState.CLOSED: "已关闭"}

@@ -24,6 +24,7 @@ from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.core.errors import ConflictError, InvalidInputError, NotFoundError
+from zhili.web.i18n import translate
 
 MAX_NEW_MEMBERS = 200
 ROLE_NAMES = {
@@ -79,7 +80,6 @@ def enrol(
             group,
             recipients=[row.person_id for row in rows],
             event="joined",
-            title="您已被编入指挥组",
             body=group.summary,
             key=f"joined:{rows[0].id}",
             clock=clock,
@@ -187,7 +187,6 @@ def remove_member(session: Session, *, group_id: int, person_id: int, actor: Act
             loaded.group,
             recipients=[person_id],
             event="left",
-            title="您已离开指挥组",
             body="",
             key=f"left:{member.id}",
             clock=clock,
@@ -223,7 +222,8 @@ def set_role(session: Session, *, group_id: int, person_id: int, role: MemberRol
         loaded.group,
         recipients=None if handover else [person_id],
         event="role",
-        title=f"指挥权移交：{ROLE_NAMES[role]}已更换" if handover else f"您的职责改为{ROLE_NAMES[role]}",
+        notice="handover" if handover else "role",
+        words={"role": ROLE_NAMES[role], "role_en": translate(f"group.role.{role.value}", "en")},
         body="",
         key=f"role:{member.id}:{role.value}:{now.timestamp():.0f}",
         clock=clock,

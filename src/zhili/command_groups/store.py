@@ -7,7 +7,7 @@ a timeline line; `notify_members` tells the current members (or some of them) wi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,7 +21,9 @@ from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.errors import ConflictError
 from zhili.notify.kinds import Severity
-from zhili.notify.service import notify
+from zhili.notify.service import TITLE_LENGTH, notify
+from zhili.notify.titles import fill
+from zhili.web.i18n import translate
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,27 +117,36 @@ def notify_members(
     *,
     recipients: Sequence[int] | None,
     event: str,
-    title: str,
     body: str,
     key: str,
     clock: Clock,
     severity: Severity = Severity.INFO,
     exclude: int | None = None,
+    words: Mapping[str, str] | None = None,
+    anchor: str = "",
+    notice: str = "",
 ) -> None:
-    """Tell people (None: every current member) about the group, with a link to it; `exclude` is the actor."""
+    """Tell people (None: every current member) about the group, with a link to it; `exclude` is the actor.
+
+    The title is the message `group.notice.<notice or event>` with the group's title and `words` filled in:
+    stored in Chinese, shown in the inbox in its reader's language. `anchor` is where on the group's page they act.
+    """
     people = list(recipients) if recipients is not None else list(current_members(session, group.id))
     people = [p for p in people if p != exclude]
     if not people:
         return
+    title_key, params = f"group.notice.{notice or event}", {"group": group.title, **(words or {})}
     notify(
         session,
         recipients=people,
         topic=f"command_group.{event}",
         severity=severity,
-        title=f"指挥组「{group.title}」：{title}",
+        title=fill(translate(title_key, "zh"), params)[:TITLE_LENGTH] or group.title,
         body=body,
         key=f"command-group:{group.id}:{key}",
         clock=clock,
-        link=f"/groups/{group.id}",
+        link=f"/groups/{group.id}{'#' + anchor if anchor else ''}",
         subject=f"command_group:{group.id}",
+        title_key=title_key,
+        title_params=params,
     )
