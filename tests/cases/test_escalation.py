@@ -24,6 +24,7 @@ from zhili.core import audit
 from zhili.core.clock import FrozenClock
 from zhili.notify.delivery import deliver_due
 from zhili.notify.models import InboxItem, Notification, OutboxMessage, WebhookEndpoint
+from zhili.notify.titles import localized_title
 from zhili.notify.webhook import WebhookChannel
 from zhili.worker import Worker, timer_job
 
@@ -189,6 +190,11 @@ def test_upper_levels_urge_by_hand_and_others_may_not(api: Any, session: Session
     assert card["is_manual"]
     assert card["unit"]["name"] == "柯城区公安交警大队"
     assert "case.supervise" in inbox_topics(api, "kc-traffic", case["id"])
+    told = session.scalars(
+        select(Notification).where(Notification.subject == f"case:{case['id']}", Notification.topic == "case.supervise")
+    ).one()
+    english = localized_title(told.title, told.title_key, told.title_params, "en")
+    assert english.startswith("Under supervision: Illegal parking")  # an English inbox reads it in English
 
     api.login("kc-traffic")
     denied = api.send("POST", f"/api/v1/cases/{case['id']}/supervision", json={"action": "urge", "note": "x"})

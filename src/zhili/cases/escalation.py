@@ -167,7 +167,7 @@ def issue(session: Session, rungs: Sequence[Rung], *, now: datetime) -> None:
     session.connection().execute(APPEND_EVENT, [_event_row(rung, now) for rung in rungs])
     audit.record_many(session, [_audit_entry(rung) for rung in rungs], at=now)
     audiences: dict[tuple[object, ...], tuple[int, ...]] = {}
-    matter_names: dict[int, str] = {}  # a batch's cases share a few matters
+    matter_names: dict[int, tuple[str, str]] = {}  # a batch's cases share a few matters
     letters = [Letter(_notice(session, rung, matter_names, now), _people(session, rung, audiences)) for rung in rungs]
     notify_each(session, letters, clock=FrozenClock(now))
 
@@ -234,14 +234,14 @@ def _audit_entry(rung: Rung) -> audit.AuditEntry:
     )
 
 
-def _notice(session: Session, rung: Rung, matter_names: dict[int, str], now: datetime) -> Notice:
+def _notice(session: Session, rung: Rung, matter_names: dict[int, tuple[str, str]], now: datetime) -> Notice:
     """A rung's notice, worded as every hand-off's (`handoffs`): the step, the matter and the place; the deadline."""
     zh = STEP_NAMES[rung.step][0]
     case = rung.case
     if case.matter_version_id not in matter_names:
         definition = matters.definition_by_version_id(session, case.matter_version_id)
-        matter_names[case.matter_version_id] = definition.name_zh
-    matter, place = matter_names[case.matter_version_id], place_name(session, case.place_code)
+        matter_names[case.matter_version_id] = (definition.name_zh, definition.name_en or definition.name_zh)
+    (matter, matter_en), place = matter_names[case.matter_version_id], place_name(session, case.place_code)
     lines = [f"办件 {case.number} · {matter}", f"地点：{place}"]
     if case.phase:
         lines.append(f"环节：{translate(f'phase.{case.phase}', 'zh')}")
@@ -257,6 +257,9 @@ def _notice(session: Session, rung: Rung, matter_names: dict[int, str], now: dat
         key=rung.key,
         link=f"/cases/{case.id}#actions",  # where the handler acts, as every hand-off's link
         subject=f"case:{case.id}",
+        # The inbox shows the title in its reader's language, as a hand-off's (`handoffs.title_key`).
+        title_key=f"handoff.{event_kind(rung.step)}",
+        title_params={"matter": matter, "matter_en": matter_en, "place": place},
     )
 
 
