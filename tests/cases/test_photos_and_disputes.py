@@ -80,6 +80,8 @@ def test_a_duplicate_is_merged_into_the_first_report(api: Any, session: Session)
     assert body["timeline"][-1]["details"]["reason"] == f"重复上报，已并入 {first['number']}"
     page = api.get(f"/cases/{second['id']}", headers={"accept": "text/html"}).text
     assert "duplicate of" not in page
+    listed = api.get("/cases", headers={"accept": "text/html"}).text.split(f'data-case="{second["id"]}"', 1)[1]
+    assert "已并案" in listed.split("</tr>", 1)[0]  # the queue and the 12345 desk: merged, not 不予受理
 
 
 def test_a_merged_duplicate_offers_no_command_group_nor_photo_and_refuses_both(api: Any, session: Session) -> None:
