@@ -339,3 +339,4 @@ class UnitCardCount(BaseModel):
     red_card: int = 0
     leader_instruction: int = 0
     total: int = 0
+    has_page: bool = Field(default=False, description="the unit's page opens for the reader (org scope)")
