@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.conftest import Api
@@ -198,3 +200,19 @@ def test_a_units_head_opens_at_the_departments_with_their_units_place_on_top(api
     page = api.get(f"/assessment?month={JUNE}", headers={"accept": "text/html"}).text
     assert '<option value="township" selected' in page
     assert "本单位 湖镇镇" in page.split('id="ranking"', 1)[0]
+
+
+def test_a_ranking_links_only_the_breakdowns_the_reader_may_open(api: Api) -> None:
+    api.login("huzhen")
+    page = api.get(f"/assessment?month={JUNE}").text
+    table = page.split("<tbody", 1)[1].split("</tbody>", 1)[0]
+    assert "湖镇镇" in table
+    assert "龙洲街道" in table  # a sister township is ranked, named without a link to a breakdown it may not read
+    linked = set(re.findall(r'href="(/assessment/division/\d+[^"]*)"', table))
+    assert linked
+    assert all(HUZHEN in link for link in linked)
+    for link in linked:
+        assert api.get(link.replace("&amp;", "&")).status_code == 200
+    api.login("ly-centre")
+    county = api.get(f"/assessment?month={JUNE}").text.split("<tbody", 1)[1].split("</tbody>", 1)[0]
+    assert len(set(re.findall(r'href="/assessment/division/(\d+)', county))) > 1  # the centre opens every township's
