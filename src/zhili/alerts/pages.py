@@ -90,7 +90,8 @@ def _group_link(actor: Actor, detail: AlertDetail) -> str | None:
     headline = detail.headline or detail.event or detail.identifier
     # One line: a query may carry no control character (a newline is refused at the door, 400).
     words = " ".join(" ".join(part.split()) for part in (info.description, info.instruction) if part) if info else ""
-    fields = {"title": f"{headline}指挥组"[:120], "summary": words[:2_000]}
+    # The words cut to 500 characters: the link stays short enough for a proxy's request line (nginx: 8 KB).
+    fields = {"title": f"{headline}指挥组"[:120], "summary": words[:500]}
     area = common_ancestor(codes_of(division.code for division in detail.divisions))
     if area is not None and area.level in GROUP_AREAS and may_open_in(actor, area.value):
         fields["area"] = area.value
