@@ -20,6 +20,7 @@ from tests.notify.helpers import in_both_languages
 from zhili.access.models import Account
 from zhili.alerts.intake import ingest
 from zhili.alerts.models import AlertFiring
+from zhili.alerts.queries import firings_of
 from zhili.campaigns.models import Campaign, CampaignScopeDivision
 from zhili.command_groups.models import CommandGroup, GroupMember
 from zhili.core.audit import AuditRecord
@@ -149,6 +150,9 @@ def test_a_rule_opening_a_group_names_the_county_centre_its_commander(session: S
     )
     centre = select(Position.person_id).where(Position.role == "centre_staff", Position.division_code == LONGYOU)
     assert commander in set(session.scalars(centre))
+    (read,) = firings_of(session, None, alert_id)
+    assert read.group_number is not None
+    assert read.group_number.startswith("ZH")  # the alert page names the group by the number people quote
 
 
 TWO_CITIES = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from html import unescape
 
 from sqlalchemy import select
@@ -66,6 +67,13 @@ def test_an_alert_page_shows_its_words_map_divisions_and_what_its_rule_did(
     assert [d["name"] for d in data["divisions"]] == ["龙游县"]
     assert data["divisions"][0]["geometry"]["type"] in {"Polygon", "MultiPolygon"}
     assert "/static/vendor/leaflet/leaflet.js" in page.text
+    # 成立指挥组 by hand from the alert: the form comes filled with its headline, words and county.
+    link = unescape(page.text.split('id="open-group-link"', 1)[0].rsplit('href="', 1)[1].split('"', 1)[0])
+    form = api.get(link, headers=HTML)
+    assert form.status_code == 200
+    assert 'value="龙游县气象台发布台风橙色预警指挥组"' in form.text
+    assert "受今年第5号台风影响" in form.text
+    assert re.search(r'<option value="330825"[^>]*selected', form.text)
 
 
 def test_a_grid_worker_and_another_county_are_refused(api: Api) -> None:

@@ -103,6 +103,18 @@ def test_every_area_the_page_offers_opens(api: Api, username: str) -> None:
         assert 'id="error-area"' not in page.text
 
 
+def test_every_matter_the_page_offers_opens_the_longest_code_too(api: Api) -> None:
+    api.login("kc-centre")
+    select = re.search(r'<select name="matter">(.*?)</select>', api.get(f"/kpis?{YEAR}", headers=HTML).text, re.DOTALL)
+    assert select is not None
+    longest = max(re.findall(r'<option value="([a-z][a-z0-9_]*)"', select.group(1)), key=len)
+    assert len(longest) > 20  # longer than the area's and the unit's bound
+    page = api.get(f"/kpis?{YEAR}&matter={longest}", headers=HTML)
+    assert page.status_code == 200
+    assert 'id="error-matter"' not in page.text
+    assert api.get(f"/kpis/export.csv?{YEAR}&matter={longest}&table=area").status_code == 200
+
+
 def test_areas_inside_the_scope_and_the_readers_own_are_read(api: Api) -> None:
     api.login("kc-centre")
     for area, name in (("330802", "柯城区"), ("330802006", "府山街道")):

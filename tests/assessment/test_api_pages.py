@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.conftest import Api
@@ -214,3 +216,19 @@ def test_a_person_is_not_shown_a_zero_where_the_model_does_not_score_people(api:
     assert summary.count("不计分</small>") == 3
     unit = api.get(f"/assessment?month={JUNE}", headers={"accept": "text/html"}).text
     assert "not-scored" not in unit.split('id="ranking"', 1)[1]  # a unit is scored on all four
+
+
+def test_a_ranking_links_only_the_breakdowns_the_reader_may_open(api: Api) -> None:
+    api.login("huzhen")
+    page = api.get(f"/assessment?month={JUNE}").text
+    table = page.split("<tbody", 1)[1].split("</tbody>", 1)[0]
+    assert "湖镇镇" in table
+    assert "龙洲街道" in table  # a sister township is ranked, named without a link to a breakdown it may not read
+    linked = set(re.findall(r'href="(/assessment/division/\d+[^"]*)"', table))
+    assert linked
+    assert all(HUZHEN in link for link in linked)
+    for link in linked:
+        assert api.get(link.replace("&amp;", "&")).status_code == 200
+    api.login("ly-centre")
+    county = api.get(f"/assessment?month={JUNE}").text.split("<tbody", 1)[1].split("</tbody>", 1)[0]
+    assert len(set(re.findall(r'href="/assessment/division/(\d+)', county))) > 1  # the centre opens every township's

@@ -29,6 +29,7 @@ from zhili.campaigns.models import CampaignTask
 from zhili.core.auth import Actor, Grant, Scope
 from zhili.core.clock import FrozenClock
 from zhili.core.settings import Settings
+from zhili.notify.models import InboxItem, Notification
 from zhili.org.models import Division, Person, Position
 
 LONGYOU = "330825"
@@ -438,3 +439,38 @@ def test_the_desk_lists_phone_numbers_are_tapped_to_call(api: Api, township: int
     numbers = re.findall(r"\b1\d{10}\b", section)
     assert numbers
     assert all(f'href="tel:{number}"' in section for number in numbers)
+
+
+def test_the_level_above_reminds_the_unclaimed_from_the_board_each_with_a_link(
+    api: Api, session: Session, township: int
+) -> None:
+    unclaimed = set(
+        session.scalars(
+            select(CampaignTask.person_id).where(
+                CampaignTask.campaign_id == township, CampaignTask.state.in_(UNCLAIMED_STATES)
+            )
+        )
+    )
+    assert unclaimed
+    api.login("huzhen")
+    assert 'id="remind-form"' in api.get(f"/campaigns/{township}/board").text
+    done = api.send("POST", f"/campaigns/{township}/board/remind", data={"division": HUZHEN}, follow_redirects=False)
+    assert done.status_code == 303
+    assert done.headers["location"] == f"/campaigns/{township}/board?division={HUZHEN}&reminded={len(unclaimed)}"
+    told = session.execute(
+        select(InboxItem.person_id, Notification.link)
+        .join(Notification, Notification.id == InboxItem.notification_id)
+        .where(Notification.subject == f"campaign:{township}", Notification.topic == "campaign.remind")
+    ).all()
+    assert {person for person, _link in told} == unclaimed
+    assert all(link.startswith("/tasks") for _person, link in told)
+    assert "已发送催领办提醒" in api.get(done.headers["location"]).text
+    # Not the field staff, not another county; nobody once the campaign is closed.
+    api.login("gridworker")
+    assert api.send("POST", f"/campaigns/{township}/board/remind", data={"division": HUZHEN}).status_code == 404
+    api.login("kc-centre")
+    assert api.send("POST", f"/campaigns/{township}/board/remind", data={"division": HUZHEN}).status_code == 404
+    api.login("ly-centre")
+    assert api.send("POST", f"/campaigns/{township}/close").status_code in {200, 303}
+    assert api.send("POST", f"/campaigns/{township}/board/remind", data={"division": HUZHEN}).status_code == 409
+    assert 'id="remind-form"' not in api.get(f"/campaigns/{township}/board").text

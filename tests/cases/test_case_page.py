@@ -495,3 +495,25 @@ def test_where_the_lead_acts_again_it_reads_why_the_case_came_back(
     assert 'data-kind="rate"' in back
     assert "群众不满意" in back
     assert "评语：车辆第二天又停回来了" in back
+
+
+def test_a_unit_that_returns_a_case_from_the_page_lands_on_its_queue_not_a_404(api: Any, session: Session) -> None:
+    from tests.cases.test_flow import report_parking  # noqa: PLC0415
+
+    case = report_parking(api, session)
+    api.login("kc-centre")
+    enforcement = unit(session, "enforcement", "330802")  # dispatched away from the unit it was routed to
+    case = command(api, command(api, case, "accept"), "dispatch", lead_unit_id=enforcement)
+    api.login("kc-enforcement")
+    data = {
+        "csrf_token": api.csrf,
+        "command": "return",
+        "version": str(case["version"]),
+        "reason": "背街小巷不属交警管辖",
+    }
+    sent = api.client.post(f"/cases/{case['id']}/act", data=data, follow_redirects=False)
+    assert sent.status_code == 303, sent.text
+    assert sent.headers["location"] == "/cases?handed_over=1"  # the case left the unit's sight with the 退回
+    queue = api.get(sent.headers["location"], headers=HTML)
+    assert queue.status_code == 200
+    assert 'id="handed-over"' in queue.text

@@ -18,7 +18,8 @@ def test_a_point_outside_my_area_may_still_be_reported(browser: Any, server: str
         page.fill("input[name=lon]", "119.172")
         page.fill("input[name=lat]", "29.031")
         page.dispatch_event("input[name=lat]", "change")
-        page.wait_for_function("() => document.querySelector('#picked').textContent !== ''")
+        # Wait on what is asserted: filling lat blurs lon, whose own change may answer first with lat still empty.
+        page.wait_for_function("() => document.querySelector('#picked').textContent.includes('仍可上报')")
         assert page.inner_text("#picked") == "该位置不在您的辖区内，仍可上报，将转由当地处理"
         assert "field-error" not in (page.get_attribute("#picked", "class") or "")
         page.fill("input[name=lon]", "123.5")  # at sea: no county at all

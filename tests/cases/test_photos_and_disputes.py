@@ -6,10 +6,16 @@ import struct
 import zlib
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tests.cases.test_flow import command, report_parking, underway, unit
 
 from zhili.cases.disputes import lead_dispute_open
+from zhili.notify.models import InboxItem, Notification
+from zhili.org.models import Position
+from zhili.org.routing import centre_posts
+
+HTML = {"accept": "text/html"}
 
 
 def _png() -> bytes:
@@ -74,6 +80,8 @@ def test_a_duplicate_is_merged_into_the_first_report(api: Any, session: Session)
     assert body["timeline"][-1]["details"]["reason"] == f"重复上报，已并入 {first['number']}"
     page = api.get(f"/cases/{second['id']}", headers={"accept": "text/html"}).text
     assert "duplicate of" not in page
+    listed = api.get("/cases", headers={"accept": "text/html"}).text.split(f'data-case="{second["id"]}"', 1)[1]
+    assert "已并案" in listed.split("</tr>", 1)[0]  # the queue and the 12345 desk: merged, not 不予受理
 
 
 def test_a_merged_duplicate_offers_no_command_group_nor_photo_and_refuses_both(api: Any, session: Session) -> None:
@@ -219,3 +227,39 @@ def test_a_lead_dispute_is_open_only_after_a_return_not_yet_followed_by_a_dispat
     assert not lead_dispute_open("accepted", escalated)
     assert lead_dispute_open("accepted", ["accept", "dispatch", "return", "lead_decided", "return"])
     assert not lead_dispute_open("rejected", ["accept", "dispatch", "return"])
+
+
+def test_the_command_room_refers_a_dispute_and_the_level_above_is_told_where_to_decide(
+    api: Any, session: Session
+) -> None:
+    case = report_parking(api, session)
+    api.login("kc-centre")
+    case = command(api, command(api, case, "accept"), "dispatch")
+    api.login("kc-traffic")
+    case = command(api, case, "return", reason="背街小巷不属交警管辖")
+    page = f"/cases/{case['id']}"
+    api.login("kc-centre")
+    assert 'id="refer-dispute"' in api.get(page, headers=HTML).text
+    blank = api.send("POST", f"{page}/refer-dispute", data={"reason": ""}, headers=HTML)
+    assert blank.status_code == 422
+    assert 'id="refer-dispute"' in blank.text
+    referred = api.send("POST", f"{page}/refer-dispute", data={"reason": "交警与执法队均称非本单位职责"})
+    assert referred.status_code == 200  # back on the case page
+    city = set(session.scalars(select(Position.person_id).where(centre_posts("3308"))))
+    notes = session.scalars(
+        select(Notification).where(
+            Notification.subject == f"case:{case['id']}", Notification.topic == "case.dispute_referred"
+        )
+    ).all()
+    assert len(notes) == 1
+    assert notes[0].link == f"{page}#actions"
+    told = set(session.scalars(select(InboxItem.person_id).where(InboxItem.notification_id == notes[0].id)))
+    assert city
+    assert told == city
+    assert 'id="refer-dispute"' not in api.get(page, headers=HTML).text  # referred once
+    again = api.send("POST", f"/api/v1/cases/{case['id']}/refer-dispute", json={"reason": "再次"})
+    assert again.status_code == 409  # the API refers as the page does, once
+    api.login("kc-traffic")
+    assert api.send("POST", f"{page}/refer-dispute", data={"reason": "x"}).status_code in {403, 404}
+    api.login("qz-centre")
+    assert 'id="decide-lead"' in api.get(page, headers=HTML).text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.conftest import Api
 
 HTML = {"accept": "text/html"}
@@ -43,3 +45,15 @@ def test_a_units_staff_read_the_cards_their_unit_received(api: Api) -> None:
     assert api.get("/supervision?unit=0", headers=HTML).status_code == 422
     api.login("kc-centre")
     assert 'id="unit-filter"' not in api.get("/supervision", headers=HTML).text  # a centre holds no unit
+
+
+def test_a_township_reads_every_unit_but_links_only_the_pages_it_may_open(api: Api) -> None:
+    api.login("huzhen")
+    page = api.get("/supervision", headers=HTML).text
+    table = page.split("<tbody", 1)[1].split("</tbody>", 1)[0]
+    assert table.count("<tr") > 1  # the county's units that handle the township's cases are listed
+    for unit in set(re.findall(r'href="/org/departments/(\d+)"', table)):
+        assert api.get(f"/org/departments/{unit}", headers=HTML).status_code == 200, unit
+    api.login("kc-centre")
+    county = api.get("/supervision", headers=HTML).text.split("<tbody", 1)[1].split("</tbody>", 1)[0]
+    assert 'href="/org/departments/' in county  # the centre opens its county's units

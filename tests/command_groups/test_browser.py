@@ -59,3 +59,7 @@ def test_a_group_is_opened_instructed_and_answered_live(browser: Any, server: st
     centre.wait_for_selector("#timeline li:has-text('现场照片稍后补充')", timeout=20_000)
     centre.reload()
     assert "已办结" in centre.locator("#instructions").inner_text()
+    # The close button reads as a red button with white words (zhili.css's outlined danger style once hid them).
+    close = centre.locator("#state-form button[value=close]")
+    colours = close.evaluate("b => [getComputedStyle(b).color, getComputedStyle(b).backgroundColor]")
+    assert colours[0] != colours[1], colours

@@ -154,6 +154,12 @@ def test_closing_from_the_page_needs_a_summary_and_then_shows_the_report(
     assert report.status_code == 200
     assert "险情解除" in report.text
     assert "指挥长" in report.text
+    assert '<table class="data" id="report-instruction-table">' in report.text  # styled like every desk table
+    english = api.get(f"/groups/{group_id}/report?lang=en").text
+    assert "（" not in english.split('id="closure-report"', 1)[1].split("</dl>", 1)[0]  # English brackets in English
+    timeline = api.get(f"/groups/{group_id}?lang=en").text
+    assert "(Member)" in timeline
+    assert "（Member）" not in timeline
     api.login("gridworker")
     again = api.send("POST", f"/groups/{group_id}/posts", data={"body": "还在吗"})
     assert again.status_code == 409

@@ -24,6 +24,7 @@ from zhili.core.audit import AuditRecord
 from zhili.core.clock import FrozenClock
 from zhili.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
 from zhili.notify.models import Notification
+from zhili.notify.wording import localized_title
 
 
 def test_the_centre_opens_a_group_and_everyone_pulled_in_is_told(session: Session, clock: FrozenClock) -> None:
@@ -41,6 +42,14 @@ def test_the_centre_opens_a_group_and_everyone_pulled_in_is_told(session: Sessio
     for login in ("fushan", "kc-traffic", "gridworker"):
         assert inbox_links(session, login) == [f"/groups/{group_id}"]
     assert inbox_links(session, "kc-centre") == []  # the opener is not told what they did
+    told = session.scalars(
+        select(Notification).where(
+            Notification.subject == f"command_group:{group_id}", Notification.topic == "command_group.joined"
+        )
+    ).one()
+    assert told.title == "指挥组「府山街道暴雨内涝处置指挥组」：您已被编入指挥组"
+    english = localized_title(told.title, told.title_key, told.title_params, "en")
+    assert english == "Command group “府山街道暴雨内涝处置指挥组”: you have been added to it"  # the inbox in English
     kinds = [e.kind for e in queries.timeline(session, actor_of(session, "gridworker"), group_id)]
     assert kinds == ["opened", "joined", "joined", "joined", "joined"]
     audited = session.scalar(
@@ -154,7 +163,7 @@ def test_an_instruction_is_acknowledged_and_done_and_its_issuer_hears_of_it(
         actor=actor_of(session, "kc-centre"),
         clock=clock,
     )
-    assert inbox_links(session, "kc-traffic")[-1] == f"/groups/{group_id}"
+    assert inbox_links(session, "kc-traffic")[-1] == f"/groups/{group_id}#my-instructions"  # where they acknowledge
     view = queries.group_view(session, traffic, group_id, now=clock.now())
     assert {c.person.id for c in view.instructions[0].copies} == {person(session, "gridworker"), traffic.person_id}
     worker = actor_of(session, "gridworker")
@@ -184,7 +193,7 @@ def test_an_instruction_is_acknowledged_and_done_and_its_issuer_hears_of_it(
             actor=actor_of(session, "fushan"),
             clock=clock,
         )
-    assert inbox_links(session, "kc-centre") == [f"/groups/{group_id}"]  # the worker's reply
+    assert inbox_links(session, "kc-centre") == [f"/groups/{group_id}#instructions"]  # the worker's reply
     with pytest.raises(InvalidInputError):  # a deadline in the past
         issue_instruction(
             session,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -23,11 +24,14 @@ from zhili.alerts.message import Category, Certainty, Severity, Urgency
 from zhili.alerts.schemas import AlertDetail, RuleIn
 from zhili.campaigns.templates_service import list_templates
 from zhili.cases.page_names import division_names
+from zhili.command_groups.groups import OPENING_ROLES
+from zhili.command_groups.visibility import may_open_in
 from zhili.core.auth import Actor, PageActor
 from zhili.core.errors import InvalidInputError
 from zhili.core.http import ClockDep, DbSession
 from zhili.core.pagination import CursorQuery
 from zhili.core.params import IdPath
+from zhili.org.division_code import DivisionLevel, codes_of, common_ancestor
 from zhili.org.geometry import geojson_for_display
 from zhili.org.models import Division
 from zhili.web.form_errors import FormErrors, form_errors
@@ -67,8 +71,31 @@ def alert_page(request: Request, alert_id: IdPath, session: DbSession, actor: Pa
         "alert": detail,
         "map_data": _map_data(session, detail),
         "division_names": division_names(session, codes),
+        "group_link": _group_link(actor, detail),
     }
     return renderer(request).render(request, "alerts/alert.html", context)
+
+
+GROUP_AREAS = frozenset({DivisionLevel.COUNTY, DivisionLevel.TOWNSHIP, DivisionLevel.VILLAGE})
+
+
+def _group_link(actor: Actor, detail: AlertDetail) -> str | None:
+    """成立指挥组 by hand from a real alert: the form filled with its headline, words and area (where the actor may).
+
+    The area is the divisions' common one, at the levels a group covers, when the actor may open a group over it.
+    """
+    if detail.is_drill or not (actor.is_admin or actor.has_any_role(OPENING_ROLES)):
+        return None
+    info = detail.infos[0] if detail.infos else None
+    headline = detail.headline or detail.event or detail.identifier
+    # One line: a query may carry no control character (a newline is refused at the door, 400).
+    words = " ".join(" ".join(part.split()) for part in (info.description, info.instruction) if part) if info else ""
+    # The words cut to 500 characters: the link stays short enough for a proxy's request line (nginx: 8 KB).
+    fields = {"title": f"{headline}指挥组"[:120], "summary": words[:500]}
+    area = common_ancestor(codes_of(division.code for division in detail.divisions))
+    if area is not None and area.level in GROUP_AREAS and may_open_in(actor, area.value):
+        fields["area"] = area.value
+    return "/groups/new?" + urlencode(fields)
 
 
 def _map_data(session: Session, detail: AlertDetail) -> str:

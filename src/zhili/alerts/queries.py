@@ -8,6 +8,8 @@ from sqlalchemy.orm import Session
 from zhili.alerts.models import AlertDivision, AlertFiring, AlertRecord, AlertRule
 from zhili.alerts.schemas import AlertDetail, AlertReceipt, AlertSummary, DivisionRead, FiringRead, RuleRead
 from zhili.alerts.visibility import require_reader, visible_alerts
+from zhili.command_groups.models import CommandGroup
+from zhili.command_groups.queries import group_number
 from zhili.core.auth import Actor
 from zhili.core.errors import NotFoundError
 from zhili.core.pagination import Key, Page, decode_cursor, encode_cursor
@@ -94,8 +96,9 @@ def firings_of(session: Session, actor: Actor | None, alert_id: int) -> list[Fir
     `visible_alerts` decides for the alert; an administrator reads them all); None: every one.
     """
     rows = session.execute(
-        select(AlertFiring, AlertRule.name)
+        select(AlertFiring, AlertRule.name, CommandGroup.opened_at)
         .join(AlertRule, AlertRule.id == AlertFiring.rule_id)
+        .outerjoin(CommandGroup, CommandGroup.id == AlertFiring.group_id)
         .where(AlertFiring.alert_id == alert_id)
         .order_by(AlertFiring.id)
     )
@@ -112,10 +115,11 @@ def firings_of(session: Session, actor: Actor | None, alert_id: int) -> list[Fir
             campaign_id=f.campaign_id,
             campaign_number=f.campaign_number,
             group_id=f.group_id,
+            group_number=group_number(f.group_id, opened_at) if f.group_id and opened_at else None,
             detail=f.detail,
             cancelled_at=f.cancelled_at,
         )
-        for f, name in rows
+        for f, name, opened_at in rows
         if prefixes is None or _related(list(f.divisions), prefixes)
     ]
 

@@ -32,6 +32,7 @@ class FiringRead(BaseModel):
     campaign_id: int | None
     campaign_number: str | None = Field(default=None, description="the campaign's number (SL…)")
     group_id: int | None
+    group_number: str | None = Field(default=None, description="the group's number (ZH…)")
     detail: str
     cancelled_at: datetime | None
 

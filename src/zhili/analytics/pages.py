@@ -28,13 +28,14 @@ from zhili.web.templating import renderer
 router = APIRouter(include_in_schema=False)
 
 Typed = Annotated[str, Query(max_length=20)]
+TypedMatter = Annotated[str, Query(max_length=60)]  # a matter code is up to 60 characters (matters.definition)
 
 
 def typed_filter(
     first: Annotated[str, Query(alias="from", max_length=20)] = "",
     last: Annotated[str, Query(alias="to", max_length=20)] = "",
     area: Typed = "",
-    matter: Typed = "",
+    matter: TypedMatter = "",
     unit: Typed = "",
 ) -> FilterInput:
     """The KPI filter as typed in the query (`from`, `to`, `area`, `matter`, `unit`)."""

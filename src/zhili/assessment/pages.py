@@ -67,6 +67,12 @@ def ranking_page(request: Request, session: DbSession, actor: PageActor, clock: 
         "can_close": closing.may_close(actor, found.county) and found.closed_at is None and month.end <= now,
         "waiting": ratings.open_forms(session, actor, now=now),
         "closed_now": request.query_params.get("closed"),
+        # the rows whose breakdown opens for the reader: the others are named without a link (it would be a 404)
+        "readable": visibility.readable_subjects(
+            session, actor, found.rows[0].kind, [row.subject_id for row in found.rows]
+        )
+        if found.rows
+        else set(),
     }
     return renderer(request).render(request, "assessment/ranking.html", context)
 

@@ -65,6 +65,20 @@ def require_subject(session: Session, actor: Actor, kind: SubjectKind, subject_i
         raise NotFoundError(f"no such {what}")
 
 
+def readable_subjects(session: Session, actor: Actor, kind: SubjectKind, subject_ids: list[str]) -> set[str]:
+    """Those of a ranking's subjects whose breakdown the actor may open (`require_subject` lets them through).
+
+    A ranking is published county-wide; its rows link to a breakdown only where one opens, in one read per level.
+    """
+    if kind is SubjectKind.DIVISION:
+        return {code for code in subject_ids if org_visibility.sees_place(actor, code)}
+    ids = [int(subject_id) for subject_id in subject_ids if subject_id.isdigit()]
+    if kind is SubjectKind.UNIT:
+        units = directory.unit_names(session, ids)
+        return {str(i) for i, (_name, code) in units.items() if org_visibility.sees_unit(actor, code, i)}
+    return {str(i) for i in directory.visible_people(session, actor.scope, ids)}
+
+
 def _scored_division(session: Session, code: str) -> bool:
     """A county (its centre) or a township that exists: the divisions the assessment scores."""
     try:

@@ -21,6 +21,7 @@ from zhili.cases.schemas import (
     CaseRead,
     CollaborationAsk,
     CollaborationReply,
+    DisputeReferral,
     LeadDecision,
     MeetingCreate,
     MergeBody,
@@ -217,4 +218,13 @@ def decide_lead(
     disputes.decide_lead(
         session, case_id=case_id, lead_unit_id=body.lead_unit_id, reason=body.reason, actor=actor, clock=clock
     )
+    return queries.case_detail(session, actor, case_id, now=clock.now())
+
+
+@router.post("/{case_id}/refer-dispute")
+def refer_dispute(
+    case_id: IdPath, body: DisputeReferral, session: DbSession, actor: CurrentActor, clock: ClockDep
+) -> CaseDetail:
+    """The command room refers a dispute over the lead (its lead unit returned the case) to the level above."""
+    disputes.refer_dispute(session, case_id=case_id, reason=body.reason, actor=actor, clock=clock)
     return queries.case_detail(session, actor, case_id, now=clock.now())

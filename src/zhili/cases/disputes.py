@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from zhili.cases import lifecycle
+from zhili.cases import lifecycle, store
 from zhili.cases.models import CaseEvent
 from zhili.cases.parties import parties_for
 from zhili.cases.queries import probable_duplicates
-from zhili.cases.service import apply_command, check_lead_unit, load_visible
+from zhili.cases.service import add_event, apply_command, check_lead_unit, load_visible
 from zhili.cases.store import StoredCase
+from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit
@@ -53,6 +55,53 @@ def lead_dispute_open(status: str, kinds: Iterable[str]) -> bool:
         return False
     last = next((kind for kind in reversed(list(kinds)) if kind in LEAD_EVENTS), None)
     return last == "return"
+
+
+# The line by which the command room hands a dispute to the level above (提请上级裁定); it gives no lead.
+REFERRED = "dispute_referred"
+
+
+def referable(status: str, kinds: Iterable[str]) -> bool:
+    """Whether the command room may refer the dispute: one is open and it was not referred since the return."""
+    found = [kind for kind in kinds if kind in (*LEAD_EVENTS, REFERRED)]
+    return lead_dispute_open(status, found) and found[-1] != REFERRED
+
+
+def refer_dispute(session: Session, *, case_id: int, reason: str, actor: Actor, clock: Clock) -> StoredCase:
+    """提请上级裁定: the command room asks the level above to name the lead of a case its lead unit returned.
+
+    The level above's centre is told, with a link to the case page's 裁定牵头部门 form.
+    """
+    case = load_visible(session, actor, case_id)
+    parties = parties_for(session, actor, case)
+    if lifecycle.Party.DISPATCHER not in parties:
+        raise ForbiddenError("the command room that dispatches the case refers a dispute over its lead")
+    kinds = session.scalars(
+        select(CaseEvent.kind)
+        .where(CaseEvent.case_id == case.id, CaseEvent.kind.in_((*LEAD_EVENTS, REFERRED)))
+        .order_by(CaseEvent.seq)
+    ).all()
+    if not referable(case.status, kinds):
+        raise ConflictError(
+            f"case {case.number} has no dispute to refer: the lead unit returned it, and it was not referred since"
+        )
+    now = clock.now()
+    case = store.lock(session, case, now)
+    details = json.dumps({"reason": reason}, ensure_ascii=False)
+    add_event(
+        session,
+        case,
+        kind=REFERRED,
+        actor=actor,
+        parties=frozenset({lifecycle.Party.DISPATCHER}),
+        details=details,
+        at=now,
+    )
+    audit.record_by(
+        session, actor, "case.dispute_referred", entity_type="case", entity_id=case.id, after={"reason": reason}, at=now
+    )
+    commit(session)
+    return case
 
 
 def decide_lead(

@@ -16,6 +16,7 @@ from zhili.cases.schemas import (
     CaseDetail,
     CollaborationAsk,
     CollaborationReply,
+    DisputeReferral,
     LeadDecision,
     MeetingCreate,
     SupervisionCreate,
@@ -138,6 +139,11 @@ def lead_from_form(form: FormData) -> LeadDecision:
     return _validated(
         LeadDecision, {"lead_unit_id": _text(form, "lead_unit_id"), "reason": _text(form, "reason") or ""}
     )
+
+
+def referral_from_form(form: FormData) -> DisputeReferral:
+    """Why the command room refers the dispute over the lead to the level above."""
+    return _validated(DisputeReferral, {"reason": _text(form, "reason") or ""})
 
 
 def help_from_form(form: FormData) -> CollaborationAsk:

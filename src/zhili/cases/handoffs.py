@@ -39,7 +39,7 @@ from zhili.notify.service import Notice
 from zhili.notify.wording import Name, Part, When, Words
 from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.models import Department, Division, Person, Position
-from zhili.org.routing import CENTRE_ROLES, centre_posts
+from zhili.org.routing import CENTRE_ROLES, centre_posts, parent_code
 
 DESCRIPTION_IN_NOTICE = 60
 __all__ = [
@@ -62,6 +62,7 @@ class Next(StrEnum):
 
     LEAD = "lead"  # the lead unit's people (before dispatch: the unit the case was routed to)
     DISPATCHER = "dispatcher"  # the centre or command room of the dispatching division
+    ABOVE = "above"  # the centre of the level above the dispatching division (it decides a dispute over the lead)
     VERIFIER = "verifier"  # the person who filed it; a citizen's report is verified by the dispatcher
     REPORTER = "reporter"  # the person who filed it (a rating, a rejection)
     CALLBACK = (
@@ -112,6 +113,7 @@ TURNS: dict[str, Turn] = {
     # Decisions on a case that go through the lifecycle under their own event kind.
     "merged": Turn((Next.REPORTER,), "上报已合并到另一办件", anchor="timeline"),
     "lead_decided": Turn((Next.LEAD,), "已确定牵头单位，待签收"),
+    "dispute_referred": Turn((Next.ABOVE,), "牵头部门有争议，待裁定", severity=Severity.YELLOW),
     # Collaboration and consultation.
     "help_requested": Turn((Next.ASKED,), "部门协同待回复", anchor="collaboration"),
     "help_replied": Turn((Next.LEAD,), "协同单位已回复", anchor="collaboration"),
@@ -225,6 +227,7 @@ def _audience(case: StoredCase, to: tuple[Next, ...], facts: dict[str, Any]) -> 
     ways: dict[str, object] = {
         "b_unit": (case.lead_unit_id or case.routed_unit_id) if Next.LEAD in to else None,
         "b_centre": case.dispatcher_division if dispatcher else None,
+        "b_above": parent_code(case.dispatcher_division) if Next.ABOVE in to else None,
         "b_person": originator if person else None,
         "b_position": case.contact_position_id if Next.CONTACT in to else None,
         "b_units": _units_named(facts) if Next.ASKED in to else None,
@@ -239,6 +242,7 @@ _P = Position
 _BRANCHES: dict[str, Select[int]] = {
     "b_unit": select(_P.person_id).where(_P.department_id == bindparam("b_unit", type_=Integer)),
     "b_centre": select(_P.person_id).where(centre_posts(bindparam("b_centre", type_=String))),
+    "b_above": select(_P.person_id).where(centre_posts(bindparam("b_above", type_=String))),
     "b_person": select(_P.person_id).where(_P.person_id == bindparam("b_person", type_=Integer)),
     "b_position": select(_P.person_id).where(_P.id == bindparam("b_position", type_=Integer)),
     "b_units": select(_P.person_id).where(_P.department_id.in_(bindparam("b_units", expanding=True))),

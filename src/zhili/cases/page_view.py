@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from zhili.cases import page_names, queries, rating_review
 from zhili.cases.collaboration import FINISHED, REQUESTED, helper_units
-from zhili.cases.disputes import LEAD_EVENTS, lead_dispute_open
+from zhili.cases.disputes import LEAD_EVENTS, lead_dispute_open, referable
 from zhili.cases.lifecycle import CaseStatus, Party
 from zhili.cases.meetings import TASK_OPEN
 from zhili.cases.models import Case
@@ -101,6 +101,8 @@ class CasePage:
     duplicates: list[Duplicate] = field(default_factory=list)
     # The case a merged duplicate joined (重复件并案): named instead of the probable duplicates.
     merged_into: Duplicate | None = None
+    # 提请上级裁定: the command room may hand the dispute over the lead (its lead unit returned it) to the level above.
+    may_refer_dispute: bool = False
     # The evidence the matter asks of a reply before the case may close (the reply form says it up front).
     evidence_to_close: tuple[str, ...] = ()
     # Back to the command room by a 退回 or 提级: who turned it back and why, said where it is dispatched again.
@@ -230,6 +232,9 @@ def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, la
         # 裁定牵头部门 only while a dispute is open (the lead unit returned the case), as `decide_lead` insists.
         lead_candidates=candidates if Party.SUPERVISOR in parties and _in_dispute(detail) else [],
         dispatch_units=candidates if "dispatch" in detail.allowed_commands else [],
+        may_refer_dispute=Party.DISPATCHER in parties
+        and Party.SUPERVISOR not in parties
+        and referable(detail.status, (e.kind for e in detail.timeline)),
         convened_by={m.id: words.actor(names.actors.get(m.convened_by)) for m in detail.meetings},
         map_data=_map_data(session, detail, reply, words),
         place=page_names.place_paths(session, [detail.place_code])[detail.place_code],

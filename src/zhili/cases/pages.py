@@ -30,6 +30,7 @@ from zhili.cases import (
     queue,
     queue_export,
     rating_review,
+    service,
     supervision,
 )
 from zhili.cases.page_errors import BLANK, FailedForm
@@ -38,7 +39,7 @@ from zhili.cases.queue_params import case_filter
 from zhili.core import media
 from zhili.core.auth import Actor, PageActor
 from zhili.core.clock import Clock
-from zhili.core.errors import DomainError, InvalidInputError
+from zhili.core.errors import DomainError, InvalidInputError, NotFoundError
 from zhili.core.http import ClockDep, DbSession, rolled_back, run_in_read_session, run_in_write_session, services
 from zhili.core.pagination import CursorQuery
 from zhili.core.params import IdPath
@@ -59,6 +60,7 @@ def work_queue(
     clock: ClockDep,
     where: Annotated[CaseFilter, Depends(case_filter)],
     cursor: CursorQuery = None,
+    handed_over: Annotated[bool, Query(description="the step just taken handed a case out of sight")] = False,
 ) -> Response:
     """The case queue (办件): search, filters, sort; those waiting for me first; cards on a phone."""
     page = queries.list_cases(session, actor, where, now=clock.now(), cursor=cursor, limit=50)
@@ -72,6 +74,7 @@ def work_queue(
         "where": where,
         "query": urlencode([(k, v) for k, v in request.query_params.multi_items() if k not in {"cursor", "lang"}]),
         "options": queue.filter_options(session, actor),
+        "handed_over": handed_over,
     }
     return renderer(request).render(request, "cases/queue.html", context)
 
@@ -227,8 +230,20 @@ async def _on_page(
 
     refused = await run_in_write_session(request, attempt)
     if refused is None:
-        return RedirectResponse(f"/cases/{case_id}#{anchor}", status_code=303)
+        if await run_in_read_session(request, lambda session: _still_seen(session, actor, case_id)):
+            return RedirectResponse(f"/cases/{case_id}#{anchor}", status_code=303)
+        # The step handed the case out of the actor's sight (a unit's 退回 or 提级): back to their queue, told so.
+        return RedirectResponse("/cases?handed_over=1", status_code=303)
     return await _show_refused(request, case_id, form_id, form, refused, actor=actor, clock=clock)
+
+
+def _still_seen(session: Session, actor: Actor, case_id: int) -> bool:
+    """Whether the actor still sees the case after their step (a 退回 takes it from the unit that returned it)."""
+    try:
+        service.load_visible(session, actor, case_id)
+    except NotFoundError:
+        return False
+    return True
 
 
 async def _show_refused(
@@ -337,6 +352,17 @@ async def decide_lead(request: Request, case_id: IdPath, actor: PageActor, clock
     return await _on_page(request, case_id, "lead", "actions", work, actor=actor, clock=clock)
 
 
+@router.post("/cases/{case_id}/refer-dispute")
+async def refer_dispute(request: Request, case_id: IdPath, actor: PageActor, clock: ClockDep) -> Response:
+    """提请上级裁定: the command room hands the dispute over the lead to the level above, from the page."""
+
+    def work(session: Session, form: FormData, _refs: list[str]) -> object:
+        data = forms.referral_from_form(form)
+        return disputes.refer_dispute(session, case_id=case_id, reason=data.reason, actor=actor, clock=clock)
+
+    return await _on_page(request, case_id, "refer", "actions", work, actor=actor, clock=clock)
+
+
 @router.post("/cases/{case_id}/supervise")
 async def supervise(request: Request, case_id: IdPath, actor: PageActor, clock: ClockDep) -> Response:
     """Urge or supervise the case by hand (the dispatching centre and the level above)."""
@@ -373,6 +399,7 @@ _FORM_PLACES = {
     "/cases/{case_id}/photo": "summary",
     "/cases/{case_id}/merge": "summary",
     "/cases/{case_id}/decide-lead": "actions",
+    "/cases/{case_id}/refer-dispute": "actions",
     "/cases/{case_id}/supervise": "supervise",
     "/cases/{case_id}/rating-review": "rating-review",
 }

@@ -124,6 +124,12 @@ class LeadDecision(_Input):
     reason: Name = Field(max_length=500)
 
 
+class DisputeReferral(_Input):
+    """The command room refers a dispute over the lead to the level above (提请上级裁定), saying why."""
+
+    reason: Name = Field(max_length=500)
+
+
 class PhotoRead(BaseModel):
     """A stored photo and how to cite it as evidence."""
 
@@ -333,3 +339,4 @@ class UnitCardCount(BaseModel):
     red_card: int = 0
     leader_instruction: int = 0
     total: int = 0
+    has_page: bool = Field(default=False, description="the unit's page opens for the reader (org scope)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, insert, select
+from sqlalchemy import ColumnElement, case, func, insert, select
 from sqlalchemy.orm import Session
 
 from zhili.cases.escalation import Rung, issue, lock_cases
@@ -22,6 +22,7 @@ from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.core.errors import ConflictError, ForbiddenError
 from zhili.core.pagination import Key, Page, decode_cursor, encode_cursor
+from zhili.org import visibility as org_visibility
 from zhili.org.models import Department, Division
 
 SUPERVISING = frozenset({Party.DISPATCHER, Party.SUPERVISOR})
@@ -128,10 +129,15 @@ def cards_by_unit(session: Session, actor: Actor, *, since: datetime | None = No
     counts: dict[tuple[int | None, str], dict[str, int]] = {}
     for unit_id, county, action, n in session.execute(statement):
         counts.setdefault((unit_id, county), {})[action] = n
+    seen = case((org_visibility.departments(actor), True), else_=False)  # the unit's page opens (org scope)
     units = session.execute(
-        select(Department.id, Department.name).where(Department.id.in_({u for u, _ in counts if u}))
+        select(Department.id, Department.name, seen.label("seen")).where(Department.id.in_({u for u, _ in counts if u}))
     )
-    names = {row.id: row.name for row in units}
+    names, pages = {}, set()
+    for row in units:
+        names[row.id] = row.name
+        if row.seen:
+            pages.add(row.id)
     counties = dict(
         session.execute(select(Division.code, Division.name).where(Division.code.in_({c for _, c in counts}))).all()
     )
@@ -141,6 +147,7 @@ def cards_by_unit(session: Session, actor: Actor, *, since: datetime | None = No
             county_code=county,
             county_name=counties.get(county, county),
             total=sum(by_action.values()),
+            has_page=unit_id in pages,
             **{a: by_action.get(a, 0) for a in ACTIONS},
         )
         for (unit_id, county), by_action in counts.items()

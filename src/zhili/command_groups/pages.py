@@ -34,6 +34,10 @@ from zhili.web.templating import renderer
 router = APIRouter(include_in_schema=False)
 Search = Annotated[str, Query(max_length=40)]
 OriginId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
+# Words another page fills in (an alert's headline, description and area): a group by hand, its form prefilled.
+PrefillTitle = Annotated[str, Query(max_length=120)]
+PrefillSummary = Annotated[str, Query(max_length=2_000)]
+PrefillArea = Annotated[str, Query(max_length=20)]
 
 
 def _language(request: Request) -> str:
@@ -100,10 +104,21 @@ def _new_page(
 
 @router.get("/groups/new")
 def new_page(
-    request: Request, session: DbSession, actor: PageActor, case: OriginId = None, campaign: OriginId = None
+    request: Request,
+    session: DbSession,
+    actor: PageActor,
+    case: OriginId = None,
+    campaign: OriginId = None,
+    title: PrefillTitle = "",
+    summary: PrefillSummary = "",
+    area: PrefillArea = "",
 ) -> Response:
-    """成立指挥组: title, summary, area and the people pulled in; from a case or a campaign, its words filled in."""
-    form: dict[str, Any] = {}
+    """成立指挥组: title, summary, area and the people pulled in; from a case or a campaign, its words filled in.
+
+    `title`, `summary` and `area` prefill the form by hand (the alert page's link); the opener may change them.
+    """
+    prefilled = {"title": title, "summary": summary, "area": area}
+    form: dict[str, Any] = {key: value for key, value in prefilled.items() if value}
     if campaign is not None:
         found = campaign_origin(session, actor, campaign)
         form = {"campaign": str(found.id), "origin_number": found.number, "summary": found.message}

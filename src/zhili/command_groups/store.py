@@ -122,6 +122,7 @@ def notify_members(
     clock: Clock,
     severity: Severity = Severity.INFO,
     exclude: int | None = None,
+    anchor: str = "",
 ) -> None:
     """Tell people (None: every current member) about the group, with a link to it; `exclude` is the actor.
 
@@ -140,6 +141,6 @@ def notify_members(
         body=body,
         key=f"command-group:{group.id}:{key}",
         clock=clock,
-        link=f"/groups/{group.id}",
+        link=f"/groups/{group.id}{'#' + anchor if anchor else ''}",
         subject=f"command_group:{group.id}",
     )

@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from zhili.campaigns.board.api import DivisionQuery
 from zhili.campaigns.board.counts import CLAIM_BUCKETS
 from zhili.campaigns.board.people import desk
+from zhili.campaigns.board.reminders import may_remind, remind_unclaimed
 from zhili.campaigns.lifecycle import TASK_STATES
 from zhili.core.auth import PageActor
 from zhili.core.http import ClockDep, DbSession
@@ -33,6 +36,7 @@ CARD_LABELS = (
     "col.reported_at",
 )
 ScreenQuery = Annotated[bool, Query(description="the big screen: dark, large numbers")]
+RemindedQuery = Annotated[int | None, Query(ge=0, le=10_000_000, description="people just reminded (after 催领办)")]
 LIST_LABELS = (
     *("unclaimed", "unanswered", "finished", "live", "offline", "yes", "no"),
     *("none", "withheld", "self", "more", "empty", "late"),
@@ -48,9 +52,11 @@ def board_page(
     clock: ClockDep,
     division: DivisionQuery = None,
     screen: ScreenQuery = False,
+    reminded: RemindedQuery = None,
 ) -> Response:
     """The board of one campaign at one division; numbers, lists and the chart follow the stream."""
     found = desk(session, actor, campaign_id, division=division, now=clock.now())
+    brief = found.board.campaign
     page = renderer(request)
     language = page.language(request)
     context = {
@@ -60,9 +66,27 @@ def board_page(
         "states": TASK_STATES,
         "role_names": {role.value: role_name(role.value, language) for role in Role},
         "config": _config(found.board.campaign.id, found.board.division.code, language),
+        # 一键催领办: the level above, while the campaign runs; `reminded` says how many the last click reached
+        "may_remind": brief.status == "active" and may_remind(actor, found.board.division.code),
+        "reminded": reminded,
     }
     template = "campaigns/board_screen.html" if screen else "campaigns/board.html"
     return page.render(request, template, context)
+
+
+@router.post("/campaigns/{campaign_id}/board/remind")
+async def remind_from_board(
+    request: Request, campaign_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep
+) -> Response:
+    """一键催领办: remind the unclaimed people under the board's division, then back to the board saying how many."""
+    form = await request.form()
+    division = str(form.get("division") or "")[:20] or None
+    done = await run_in_threadpool(
+        remind_unclaimed, session, campaign_id=campaign_id, division=division, actor=actor, clock=clock
+    )
+    return RedirectResponse(
+        f"/campaigns/{campaign_id}/board?division={done.division}&reminded={done.people}", status_code=303
+    )
 
 
 def _config(campaign_id: int, division: str, language: str) -> dict[str, object]:

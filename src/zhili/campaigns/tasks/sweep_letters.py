@@ -70,10 +70,13 @@ def sweep_letters(
     sweep: Sweep,
     tasks: Sequence[Overdue],
     *,
-    generation: int,
+    generation: int | str,
     now: datetime,
 ) -> list[Letter]:
-    """One letter per recipient listing their tasks (or their late people), keyed per sweep instant (`now`)."""
+    """One letter per recipient listing their tasks (or their late people), keyed per sweep instant (`now`).
+
+    `generation` is the timer's generation for a sweep by the clock, a word of its own for a reminder by hand.
+    """
     wording = _Wording(
         campaign=campaign,
         role_task=role_task,
