@@ -326,3 +326,25 @@ def test_a_supervisors_late_notice_leads_to_the_people_late(api: Api, session: S
     assert listed.status_code == 200
     assert f"/tasks/{late.id}" in listed.text  # the party member late to claim, in the grid head's list
     assert f"/tasks/{own.id}" not in listed.text  # not the grid head's own task
+
+
+def test_a_chosen_matter_left_blank_refuses_the_report_with_every_reason_by_its_input(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    # 发现险情 chosen, then sent without its description or required fields: no case dropped unsaid.
+    task = task_of(session, dispatch_typhoon(session, clock), "gridhead")
+    api.login("gridhead")
+    post(api, f"/tasks/{task.id}/claim")
+    point = point_in(session, task.division_code)
+    form = {"lon": str(point["lon"]), "lat": str(point["lat"]), "matter": "road_safety_hazard", "description": ""}
+    shown = post(api, f"/tasks/{task.id}/report", form, files={"photos": ("p.png", png(), "image/png")})
+    assert shown.status_code == 422
+    assert 'data-field="description"' in shown.text
+    assert state(api, task) == "claimed"
+    form |= {"description": "大树倒伏", "attr.hazard_type": "", "attr.road_name": ""}
+    shown = post(api, f"/tasks/{task.id}/report", form, files={"photos": ("p.png", png(), "image/png")})
+    assert shown.status_code == 422
+    # The missing text and each required field of the case, in one refusal, each beside its input.
+    for field in ("text", "attr.hazard_type", "attr.road_name", "attr.lanes_blocked"):
+        assert f'data-field="{field}"' in shown.text, field
+    assert state(api, task) == "claimed"

@@ -54,7 +54,8 @@ def report_from_form(
         "checklist": {item: answer == "yes" for item, answer in answers.items() if answer in {"yes", "no"}}
         if checklist
         else None,
-        "raise_case": _case(form, definition) if definition is not None and text(form, "description") else None,
+        # A matter chosen is a case to raise: left without a description it is refused, never dropped unsaid.
+        "raise_case": _case(form, definition) if definition is not None else None,
     }
     try:
         return ReportBody.model_validate(payload)

@@ -275,10 +275,13 @@ async def _shown_again(
     """The one answer to a refused form of the task page: the page again, the input kept, each reason by its input."""
     exc = refused.error
     status = exc.status if isinstance(exc, media.PHOTO_REFUSALS) else 422
-    errors = _form_errors(refused.form, exc, renderer(request).language(request))
+    language = renderer(request).language(request)
     values = {key: value for key, value in form.items() if isinstance(value, str) and key != "csrf_token"}
 
     def shown(session: Session) -> Response:
+        definition = _definition(session, matter)
+        codes = [attribute.code for attribute in definition.attributes] if definition is not None else []
+        errors = _form_errors(refused.form, exc, language, codes)
         detail = task_queries.task_detail(session, actor, task_id, now=clock.now())
         return _render(
             request,
@@ -370,21 +373,23 @@ FORM_INPUTS = {
 }
 
 
-def _form_errors(name: str, exc: Exception, language: str) -> FormErrors:
-    """A refused form's reasons by input, in the page's language."""
+def _form_errors(name: str, exc: Exception, language: str, attribute_codes: list[str]) -> FormErrors:
+    """A refused form's reasons by input, in the page's language; those of the raised case's attributes by theirs."""
     if name != "report":
         return form_errors(exc, language, FORM_INPUTS[name])
     if isinstance(exc, media.PHOTO_REFUSALS):
         found = FormErrors()
         found.add("photos", translate(f"form.error.{exc.form_kind}", language))
         return found
-    attributes = {"raise_case.attributes": "attr"}
+    # An attribute of the case to raise is named attr.<code> on the form; one the matter lacks is told above it.
+    attributes = {"raise_case.attributes": "attr"} | {
+        f"{prefix}attributes.{code}": f"attr.{code}" for code in attribute_codes for prefix in ("raise_case.", "")
+    }
     rest, unanswered = _unanswered_items(exc)
     found = form_errors(rest, language, {**REPORT_INPUTS, **attributes}) if rest is not None else FormErrors()
     # Each checklist item left unanswered is told beside that item (`checklist:<item>`), by its words.
     for item in unanswered:
         found.add(f"{CHECKLIST_ITEM}{item}", translate("tasks.answer_item", language))
-    # An attribute of the case to raise is named attr.<code> on the form.
     if "attr" in found.by_field:
         found.general.extend(found.by_field.pop("attr"))
     return found

@@ -19,13 +19,15 @@ from zhili.campaigns.lifecycle import TaskAction, TaskParty, TaskState
 from zhili.campaigns.tasks import store
 from zhili.campaigns.tasks.schemas import CaseRaise, RateBody, ReportBody
 from zhili.campaigns.tasks.store import Changes, Loaded, Task, TaskCampaign
+from zhili.cases.attributes import validate_attributes
 from zhili.cases.schemas import CaseCreate, Point
 from zhili.cases.service import report_case
 from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit, deferred_commit
-from zhili.core.errors import ConflictError, InvalidInputError
+from zhili.core.errors import ConflictError, InvalidInputError, NotFoundError
+from zhili.matters import queries as matters
 from zhili.notify.service import notify
 from zhili.org.geo import LocatorCache
 from zhili.org.geometry import areal_from_geojson
@@ -201,9 +203,23 @@ def _check_evidence(session: Session, loaded: Loaded, data: ReportBody) -> None:
     problems += lifecycle.missing_evidence(lifecycle.role_task(loaded.campaign.template, loaded.task.role), evidence)
     if data.raise_case is not None and data.point is None:
         problems.append({"field": "body.point", "message": "a case is raised at the report's point: send it"})
+    problems += _raised_case_problems(session, data.raise_case)
     if problems:
         fields = ", ".join(dict.fromkeys(p["field"] for p in problems))
         raise InvalidInputError(f"the report is incomplete: {fields}", errors=problems)
+
+
+def _raised_case_problems(session: Session, raised: CaseRaise | None) -> list[dict[str, str]]:
+    """The raised case's attributes checked with the rest of the report, so one refusal names every wrong input."""
+    if raised is None:
+        return []
+    try:
+        validate_attributes(matters.current_definition(session, raised.matter)[1], raised.attributes)
+    except NotFoundError:
+        return [{"field": "body.raise_case.matter", "message": f"matter {raised.matter} not found"}]
+    except InvalidInputError as exc:
+        return [{**problem, "field": f"body.raise_case.{problem['field']}"} for problem in exc.extra.get("errors") or []]
+    return []
 
 
 def _is_far(session: Session, division_code: str, lon: float, lat: float) -> bool:
