@@ -218,7 +218,8 @@ def _raised_case_problems(session: Session, raised: CaseRaise | None) -> list[di
     except NotFoundError:
         return [{"field": "body.raise_case.matter", "message": f"matter {raised.matter} not found"}]
     except InvalidInputError as exc:
-        return [{**problem, "field": f"body.raise_case.{problem['field']}"} for problem in exc.extra.get("errors") or []]
+        problems = exc.extra.get("errors") or []
+        return [{**problem, "field": f"body.raise_case.{problem['field']}"} for problem in problems]
     return []
 
 
