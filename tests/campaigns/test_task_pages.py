@@ -348,3 +348,17 @@ def test_a_chosen_matter_left_blank_refuses_the_report_with_every_reason_by_its_
     for field in ("text", "attr.hazard_type", "attr.road_name", "attr.lanes_blocked"):
         assert f'data-field="{field}"' in shown.text, field
     assert state(api, task) == "claimed"
+
+
+def test_a_refused_photo_comes_with_the_reports_other_reasons(api: Api, session: Session, clock: FrozenClock) -> None:
+    task = task_of(session, dispatch_typhoon(session, clock), "gridhead")
+    api.login("gridhead")
+    post(api, f"/tasks/{task.id}/claim")
+    not_a_photo = {"photos": ("p.png", b"not a photo", "image/png")}
+    shown = post(api, f"/tasks/{task.id}/report", {"text": ""}, files=not_a_photo)
+    assert shown.status_code in {413, 415, 422}
+    # The photo's reason, and the missing text and GPS fix in the same answer: one more try, not three.
+    for field in ("photos", "text", "lon"):
+        assert f'data-field="{field}"' in shown.text, field
+    assert shown.text.count('data-field="photos"') == 1
+    assert state(api, task) == "claimed"

@@ -228,6 +228,7 @@ class _Refused:
     form: str
     error: Exception
     kept_photos: list[int] = field(default_factory=list)
+    also: Exception | None = None  # with a refused photo: what else the report lacks (its checks without a write)
 
 
 # The refusals a form of the task page answers with the page again; any other error is the error page.
@@ -282,6 +283,11 @@ async def _shown_again(
         definition = _definition(session, matter)
         codes = [attribute.code for attribute in definition.attributes] if definition is not None else []
         errors = _form_errors(refused.form, exc, language, codes)
+        if refused.also is not None:  # the refused photo says why itself: the rest is told beside it
+            also = _form_errors(refused.form, refused.also, language, codes)
+            for name, messages in also.by_field.items():
+                if name != "photos":
+                    errors.by_field.setdefault(name, []).extend(messages)
         detail = task_queries.task_detail(session, actor, task_id, now=clock.now())
         return _render(
             request,
@@ -337,8 +343,24 @@ async def report(request: Request, task_id: IdPath, actor: PageActor, clock: Clo
             return _Refused("report", rolled_back(session, exc), ids)
         return None
 
-    # A refused photo is shown again without a write: the report does not enter the writer's queue.
-    refused = _Refused("report", refusal, kept) if refusal is not None else await run_in_write_session(request, attempt)
+    # A refused photo is shown again without a write: the report does not enter the writer's queue; the rest of
+    # the form is checked beside the other readers, so its reasons come with the photo's.
+    if refusal is not None:
+
+        def checked(session: Session) -> Exception | None:
+            try:
+                detail = task_queries.task_detail(session, actor, task_id, now=clock.now())
+                body = task_forms.report_from_form(
+                    form, photo_ids=kept, checklist=detail.checklist, definition=_definition(session, matter)
+                )
+                task_service.check_report(session, task_id=task_id, data=body, actor=actor)
+            except FORM_REFUSALS as exc:
+                return exc
+            return None
+
+        refused = _Refused("report", refusal, kept, also=await run_in_read_session(request, checked))
+    else:
+        refused = await run_in_write_session(request, attempt)
     if refused is None:
         return _back(task_id)
     return await _shown_again(request, task_id, actor, clock, form, refused, matter=matter)

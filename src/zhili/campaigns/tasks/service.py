@@ -147,6 +147,16 @@ def report_task(
     return task
 
 
+def check_report(session: Session, *, task_id: int, data: ReportBody, actor: Actor) -> None:
+    """The report's checks without writing it: 422 naming each missing or wrong piece (403 / 404 / 409 first).
+
+    A page whose photo was refused shows these reasons with the photo's, so a second try is the last.
+    """
+    loaded = store.load(session, actor, task_id)
+    lifecycle.step(loaded.task.state, TaskAction.REPORT, loaded.parties)
+    _check_evidence(session, loaded, data)
+
+
 _WHO = (
     select(Person.name, Division.name)
     .join(Division, Division.code == bindparam("b_code"))
