@@ -46,6 +46,16 @@ def test_a_blank_description_and_a_blank_required_field_are_named_in_one_refusal
     assert 'data-field="attr.vehicle_type"' not in response.text
 
 
+def test_half_a_point_is_refused_by_the_location_inputs_not_dropped(api: Any, session: Session) -> None:
+    api.login("gridworker")
+    data = {**_form(api, session), "description": "只填了经度", "lat": "", "place": "柯城区府山街道"}
+    response = api.client.post("/cases/new", data=data, headers=HTML)
+    assert response.status_code == 422
+    where = response.text.split('<fieldset id="where">', 1)[1].split("</fieldset>", 1)[0]
+    assert 'data-field="lon"' in where
+    assert _count(session, "只填了经度") == 0
+
+
 def test_a_refused_report_speaks_english_on_the_english_page(api: Any, session: Session) -> None:
     api.login("gridworker")
     data = {**_form(api, session), "attr.vehicle_type": "spaceship"}

@@ -50,7 +50,7 @@ def report_from_form(
     payload: dict[str, Any] = {
         "text": text(form, "text"),
         "photo_ids": photo_ids,
-        "point": {"lon": lon, "lat": lat} if lon and lat else None,
+        "point": {"lon": lon, "lat": lat} if lon or lat else None,  # half a point is refused, not dropped
         "checklist": {item: answer == "yes" for item, answer in answers.items() if answer in {"yes", "no"}}
         if checklist
         else None,
