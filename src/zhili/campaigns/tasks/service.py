@@ -287,7 +287,15 @@ def return_task(session: Session, *, task_id: int, reason: str, actor: Actor, cl
         returned_count=returned,
         reported_at=None,
     )
-    _tell(session, task, loaded.campaign, kind=f"returned:{returned}", text=f"回单被退回：{reason}", clock=clock)
+    _tell(
+        session,
+        task,
+        loaded.campaign,
+        kind=f"returned:{returned}",
+        text=f"回单被退回：{reason}",
+        clock=clock,
+        anchor="#report",  # the report form, filled again with the report sent back
+    )
     commit(session)
     return task
 
@@ -312,14 +320,16 @@ def rate_task(session: Session, *, task_id: int, data: RateBody, actor: Actor, c
         task,
         loaded.campaign,
         kind="rated",
-        text=f"任务评价：{translate(f'task_rating.{data.rating.value}', 'zh')}",
+        text=f"任务评价：{translate(f'task_rating.{data.rating.value}', 'zh')}。{data.comment or ''}",
         clock=clock,
     )
     commit(session)
     return task
 
 
-def _tell(session: Session, task: Task, campaign: TaskCampaign, *, kind: str, text: str, clock: Clock) -> None:
+def _tell(
+    session: Session, task: Task, campaign: TaskCampaign, *, kind: str, text: str, clock: Clock, anchor: str = ""
+) -> None:
     """A notification to the recipient, in this transaction (the key names the task and the event)."""
     title = lifecycle.role_task(campaign.template, task.role).title_zh
     notify(
@@ -331,6 +341,6 @@ def _tell(session: Session, task: Task, campaign: TaskCampaign, *, kind: str, te
         body=text.strip(),
         key=f"campaign-task:{task.id}:{kind}",
         clock=clock,
-        link=f"/tasks/{task.id}",
+        link=f"/tasks/{task.id}{anchor}",
         subject=f"campaign:{campaign.id}",
     )
