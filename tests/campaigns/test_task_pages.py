@@ -111,6 +111,12 @@ def test_report_from_the_phone_with_a_photo_then_verify(api: Api, session: Sessi
     assert "退回理由 *" in verifying
     assert "退回重新回单</button>" in verifying
     assert post(api, f"/tasks/{task.id}/verify", {"note": "属实"}).status_code == 303
+    # The grade starts unchosen: a tap on 评价 without one is refused beside the rating, not taken as 好.
+    rating_page = api.get(f"/tasks/{task.id}", headers=HTML).text
+    assert '<select name="rating" required><option value="">请选择</option>' in rating_page
+    unchosen = post(api, f"/tasks/{task.id}/rate", {"rating": ""})
+    assert unchosen.status_code == 422
+    assert 'data-field="rating"' in unchosen.text
     assert post(api, f"/tasks/{task.id}/rate", {"rating": "ok"}).status_code == 303
     assert state(api, task) == "rated"
 
