@@ -33,7 +33,7 @@ def test_the_list_claims_in_one_tap_and_the_page_opens_read(api: Api, session: S
     assert "我的任务" in listing.text
     assert f'action="/tasks/{task.id}/claim"' in listing.text
     assert 'href="/tasks"' in listing.text  # the nav entry 任务
-    assert "view=above" not in listing.text  # a party member verifies nobody's tasks: no 待我核验 tab
+    assert "view=above" not in listing.text  # a party member oversees nobody's tasks: no 下级任务 tab
     assert 'href="/tasks?view=above&amp;state=reported"' in api.login("gridhead").get("/tasks", headers=HTML).text
     api.login("partymember")
     claimed = post(api, f"/tasks/{task.id}/claim")
@@ -332,6 +332,7 @@ def test_a_supervisors_late_notice_leads_to_the_people_late(api: Api, session: S
     assert listed.status_code == 200
     assert f"/tasks/{late.id}" in listed.text  # the party member late to claim, in the grid head's list
     assert f"/tasks/{own.id}" not in listed.text  # not the grid head's own task
+    assert "<h1>下级任务</h1>" in listed.text  # the people overseen, named as such (not 我的任务, not 待我核验)
 
 
 def test_a_chosen_matter_left_blank_refuses_the_report_with_every_reason_by_its_input(

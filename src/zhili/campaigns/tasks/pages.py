@@ -67,7 +67,7 @@ def my_tasks(
         "query": query,
         "now": clock.now(),
         "campaigns": task_queue.campaign_choices(session, actor, view),
-        # 待我核验 is a tab for those above field staff; a party member or grid worker has only their own.
+        # 下级任务 is a tab for those above field staff; a party member or grid worker has only their own.
         "verifies": view == "above" or actor.is_admin or actor.has_any_role(SUPERVISING_ROLES),
     }
     return renderer(request).render(request, "campaigns/field_tasks.html", context)
