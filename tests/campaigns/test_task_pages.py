@@ -333,6 +333,10 @@ def test_a_supervisors_late_notice_leads_to_the_people_late(api: Api, session: S
     assert f"/tasks/{late.id}" in listed.text  # the party member late to claim, in the grid head's list
     assert f"/tasks/{own.id}" not in listed.text  # not the grid head's own task
     assert "<h1>下级任务</h1>" in listed.text  # the people overseen, named as such (not 我的任务, not 待我核验)
+    # The late person's task offers a call, to urge them (督促); their own page shows no number.
+    assert 'href="tel:' in api.get(f"/tasks/{late.id}", headers=HTML).text
+    api.login("partymember")
+    assert 'href="tel:' not in api.get(f"/tasks/{late.id}", headers=HTML).text
 
 
 def test_a_chosen_matter_left_blank_refuses_the_report_with_every_reason_by_its_input(
