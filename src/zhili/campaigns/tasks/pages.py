@@ -23,7 +23,7 @@ from zhili.campaigns.tasks import queries as task_queries
 from zhili.campaigns.tasks import queue as task_queue
 from zhili.campaigns.tasks import service as task_service
 from zhili.campaigns.tasks.queue import TaskFilter, View, task_filter
-from zhili.campaigns.tasks.schemas import DeclineBody, RateBody, ReturnBody, TaskDetail, VerifyBody
+from zhili.campaigns.tasks.schemas import DeclineBody, RateBody, ReportBody, ReturnBody, TaskDetail, VerifyBody
 from zhili.core import media
 from zhili.core.auth import Actor, PageActor
 from zhili.core.clock import Clock
@@ -334,7 +334,9 @@ async def report(request: Request, task_id: IdPath, actor: PageActor, clock: Clo
                 task_photos.attach_task_photo(session, task_id=task_id, data=data, actor=actor, clock=clock).id
                 for data in ready
             )
-            body = task_forms.report_from_form(form, photo_ids=ids, checklist=detail.checklist, definition=definition)
+            body = _report_body(
+                session, form, task_id, actor, photo_ids=ids, checklist=detail.checklist, definition=definition
+            )
             task_service.report_task(session, task_id=task_id, data=body, actor=actor, clock=clock, locators=locators)
 
         try:
@@ -350,8 +352,9 @@ async def report(request: Request, task_id: IdPath, actor: PageActor, clock: Clo
         def checked(session: Session) -> Exception | None:
             try:
                 detail = task_queries.task_detail(session, actor, task_id, now=clock.now())
-                body = task_forms.report_from_form(
-                    form, photo_ids=kept, checklist=detail.checklist, definition=_definition(session, matter)
+                definition = _definition(session, matter)
+                body = _report_body(
+                    session, form, task_id, actor, photo_ids=kept, checklist=detail.checklist, definition=definition
                 )
                 task_service.check_report(session, task_id=task_id, data=body, actor=actor)
             except FORM_REFUSALS as exc:
@@ -364,6 +367,44 @@ async def report(request: Request, task_id: IdPath, actor: PageActor, clock: Clo
     if refused is None:
         return _back(task_id)
     return await _shown_again(request, task_id, actor, clock, form, refused, matter=matter)
+
+
+def _report_body(
+    session: Session,
+    form: FormData,
+    task_id: int,
+    actor: Actor,
+    *,
+    photo_ids: list[int],
+    checklist: list[str],
+    definition: MatterDefinition | None,
+) -> ReportBody:
+    """The report's body from the form; a wrong one is refused with what else the report lacks, in one 422.
+
+    The form's own mistakes (half a point, a raised case without its description) come first; the
+    service's checks of the rest (`check_report`, on the form with those parts left out) are added,
+    except where an input already has its reason.
+    """
+    try:
+        return task_forms.report_from_form(form, photo_ids=photo_ids, checklist=checklist, definition=definition)
+    except InvalidInputError as exc:
+        lenient = task_forms.lenient_report(form, photo_ids=photo_ids, checklist=checklist, definition=definition)
+        try:
+            task_service.check_report(session, task_id=task_id, data=lenient, actor=actor)
+        except InvalidInputError as more:
+            raise _merged(exc, more) from exc
+        raise
+
+
+def _merged(first: InvalidInputError, more: InvalidInputError) -> InvalidInputError:
+    """The form's reasons, then the service's for inputs not already named (a path over or under a named one)."""
+    named = [str(p.get("field", "")) for p in first.extra.get("errors") or []]
+
+    def overlaps(path: str) -> bool:
+        return any(path == n or path.startswith(n + ".") or n.startswith(path + ".") for n in named)
+
+    extra = [p for p in more.extra.get("errors") or [] if not overlaps(str(p.get("field", "")).removeprefix("body."))]
+    return InvalidInputError(first.detail, errors=[*(first.extra.get("errors") or []), *extra])
 
 
 def _checked(taken: list[bytes]) -> tuple[list[media.CheckedPhoto], Exception | None]:
