@@ -347,19 +347,11 @@ async def report(request: Request, task_id: IdPath, actor: PageActor, clock: Clo
 
     # A refused photo is shown again without a write: the report does not enter the writer's queue; the rest of
     # the form is checked beside the other readers, so its reasons come with the photo's.
+    refused: _Refused | None
     if refusal is not None:
 
         def checked(session: Session) -> Exception | None:
-            try:
-                detail = task_queries.task_detail(session, actor, task_id, now=clock.now())
-                definition = _definition(session, matter)
-                body = _report_body(
-                    session, form, task_id, actor, photo_ids=kept, checklist=detail.checklist, definition=definition
-                )
-                task_service.check_report(session, task_id=task_id, data=body, actor=actor)
-            except FORM_REFUSALS as exc:
-                return exc
-            return None
+            return _other_reasons(session, form, task_id, actor, clock, photo_ids=kept, matter=matter)
 
         refused = _Refused("report", refusal, kept, also=await run_in_read_session(request, checked))
     else:
@@ -367,6 +359,29 @@ async def report(request: Request, task_id: IdPath, actor: PageActor, clock: Clo
     if refused is None:
         return _back(task_id)
     return await _shown_again(request, task_id, actor, clock, form, refused, matter=matter)
+
+
+def _other_reasons(
+    session: Session,
+    form: FormData,
+    task_id: int,
+    actor: Actor,
+    clock: Clock,
+    *,
+    photo_ids: list[int],
+    matter: str | None,
+) -> Exception | None:
+    """What else a report whose photo was refused lacks: its checks without a write (None: nothing)."""
+    try:
+        detail = task_queries.task_detail(session, actor, task_id, now=clock.now())
+        definition = _definition(session, matter)
+        body = _report_body(
+            session, form, task_id, actor, photo_ids=photo_ids, checklist=detail.checklist, definition=definition
+        )
+        task_service.check_report(session, task_id=task_id, data=body, actor=actor)
+    except FORM_REFUSALS as exc:
+        return exc
+    return None
 
 
 def _report_body(
