@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import RedirectResponse
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
@@ -21,23 +20,21 @@ from zhili.campaigns.tasks import forms as task_forms
 from zhili.campaigns.tasks import photos as task_photos
 from zhili.campaigns.tasks import queries as task_queries
 from zhili.campaigns.tasks import queue as task_queue
+from zhili.campaigns.tasks import reasons as task_reasons
 from zhili.campaigns.tasks import service as task_service
 from zhili.campaigns.tasks.queue import TaskFilter, View, task_filter
-from zhili.campaigns.tasks.schemas import DeclineBody, RateBody, ReportBody, ReturnBody, TaskDetail, VerifyBody
+from zhili.campaigns.tasks.schemas import DeclineBody, RateBody, ReturnBody, TaskDetail, VerifyBody
 from zhili.core import media
 from zhili.core.auth import Actor, PageActor
 from zhili.core.clock import Clock
-from zhili.core.errors import InvalidInputError
 from zhili.core.http import ClockDep, DbSession, rolled_back, run_in_read_session, run_in_write_session, services
 from zhili.core.pagination import CursorQuery
 from zhili.core.params import IdPath, id_in
 from zhili.matters import queries as matters
-from zhili.matters.definition import MatterDefinition
 from zhili.org.geo import request_locators
 from zhili.org.roles import SUPERVISING_ROLES
-from zhili.web.form_errors import FirstReason, FormErrors, form_errors
+from zhili.web.form_errors import FirstReason, FormErrors
 from zhili.web.form_once import FormOnce, run_form
-from zhili.web.i18n import translate
 from zhili.web.templating import renderer
 
 router = APIRouter(include_in_schema=False)
@@ -153,7 +150,7 @@ def raise_case_fields(
     """The fields of the case a report raises, for the matter just chosen in the report form (an htmx fragment)."""
     task_queries.task_detail(session, actor, task_id, now=clock.now())  # a task the actor sees, else 404
     context: dict[str, object] = {
-        "definition": _definition(session, matter),
+        "definition": task_reasons.definition_of(session, matter),
         "v": {},
         "errors": FormErrors(),
         "refused": None,
@@ -231,8 +228,7 @@ class _Refused:
     also: Exception | None = None  # with a refused photo: what else the report lacks (its checks without a write)
 
 
-# The refusals a form of the task page answers with the page again; any other error is the error page.
-FORM_REFUSALS = (ValidationError, InvalidInputError)
+FORM_REFUSALS = task_reasons.FORM_REFUSALS
 
 
 async def _submit(
@@ -280,11 +276,11 @@ async def _shown_again(
     values = {key: value for key, value in form.items() if isinstance(value, str) and key != "csrf_token"}
 
     def shown(session: Session) -> Response:
-        definition = _definition(session, matter)
+        definition = task_reasons.definition_of(session, matter)
         codes = [attribute.code for attribute in definition.attributes] if definition is not None else []
-        errors = _form_errors(refused.form, exc, language, codes)
+        errors = task_reasons.form_errors_of(refused.form, exc, language, codes)
         if refused.also is not None:  # the refused photo says why itself: the rest is told beside it
-            also = _form_errors(refused.form, refused.also, language, codes)
+            also = task_reasons.form_errors_of(refused.form, refused.also, language, codes)
             for name, messages in also.by_field.items():
                 if name != "photos":
                     errors.by_field.setdefault(name, []).extend(messages)
@@ -329,12 +325,12 @@ async def report(request: Request, task_id: IdPath, actor: PageActor, clock: Clo
 
         def write() -> None:
             detail = task_queries.task_detail(session, actor, task_id, now=clock.now())
-            definition = _definition(session, matter)
+            definition = task_reasons.definition_of(session, matter)
             ids.extend(
                 task_photos.attach_task_photo(session, task_id=task_id, data=data, actor=actor, clock=clock).id
                 for data in ready
             )
-            body = _report_body(
+            body = task_reasons.report_body(
                 session, form, task_id, actor, photo_ids=ids, checklist=detail.checklist, definition=definition
             )
             task_service.report_task(session, task_id=task_id, data=body, actor=actor, clock=clock, locators=locators)
@@ -351,7 +347,7 @@ async def report(request: Request, task_id: IdPath, actor: PageActor, clock: Clo
     if refusal is not None:
 
         def checked(session: Session) -> Exception | None:
-            return _other_reasons(session, form, task_id, actor, clock, photo_ids=kept, matter=matter)
+            return task_reasons.other_reasons(session, form, task_id, actor, clock, photo_ids=kept, matter=matter)
 
         refused = _Refused("report", refusal, kept, also=await run_in_read_session(request, checked))
     else:
@@ -361,141 +357,12 @@ async def report(request: Request, task_id: IdPath, actor: PageActor, clock: Clo
     return await _shown_again(request, task_id, actor, clock, form, refused, matter=matter)
 
 
-def _other_reasons(
-    session: Session,
-    form: FormData,
-    task_id: int,
-    actor: Actor,
-    clock: Clock,
-    *,
-    photo_ids: list[int],
-    matter: str | None,
-) -> Exception | None:
-    """What else a report whose photo was refused lacks: its checks without a write (None: nothing)."""
-    try:
-        detail = task_queries.task_detail(session, actor, task_id, now=clock.now())
-        definition = _definition(session, matter)
-        body = _report_body(
-            session, form, task_id, actor, photo_ids=photo_ids, checklist=detail.checklist, definition=definition
-        )
-        task_service.check_report(session, task_id=task_id, data=body, actor=actor)
-    except FORM_REFUSALS as exc:
-        return exc
-    return None
-
-
-def _report_body(
-    session: Session,
-    form: FormData,
-    task_id: int,
-    actor: Actor,
-    *,
-    photo_ids: list[int],
-    checklist: list[str],
-    definition: MatterDefinition | None,
-) -> ReportBody:
-    """The report's body from the form; a wrong one is refused with what else the report lacks, in one 422.
-
-    The form's own mistakes (half a point, a raised case without its description) come first; the
-    service's checks of the rest (`check_report`, on the form with those parts left out) are added,
-    except where an input already has its reason.
-    """
-    try:
-        return task_forms.report_from_form(form, photo_ids=photo_ids, checklist=checklist, definition=definition)
-    except InvalidInputError as exc:
-        lenient = task_forms.lenient_report(form, photo_ids=photo_ids, checklist=checklist, definition=definition)
-        try:
-            task_service.check_report(session, task_id=task_id, data=lenient, actor=actor)
-        except InvalidInputError as more:
-            raise _merged(exc, more) from exc
-        raise
-
-
-def _merged(first: InvalidInputError, more: InvalidInputError) -> InvalidInputError:
-    """The form's reasons, then the service's for inputs not already named (a path over or under a named one)."""
-    named = [str(p.get("field", "")) for p in first.extra.get("errors") or []]
-
-    def overlaps(path: str) -> bool:
-        return any(path == n or path.startswith(n + ".") or n.startswith(path + ".") for n in named)
-
-    extra = [p for p in more.extra.get("errors") or [] if not overlaps(str(p.get("field", "")).removeprefix("body."))]
-    return InvalidInputError(first.detail, errors=[*(first.extra.get("errors") or []), *extra])
-
-
 def _checked(taken: list[bytes]) -> tuple[list[media.CheckedPhoto], Exception | None]:
     """The photos decoded and checked before any database work, or why one was refused."""
     try:
         return [media.check_photo(data) for data in taken], None
     except media.PHOTO_REFUSALS as exc:
         return [], exc
-
-
-# Body paths of a report (as the schema and the service name them) → the report form's inputs.
-REPORT_INPUTS = {
-    "text": "text",
-    "photo_ids": "photos",
-    "point": "lon",
-    "checklist": "checklist",
-    "raise_case.description": "description",
-    "raise_case.address": "address",
-    "raise_case.matter": "matter",
-}
-
-
-# Body paths of the other forms → their inputs (the same names).
-FORM_INPUTS = {
-    "decline": {"reason": "reason"},
-    "return": {"reason": "reason"},
-    "verify": {"note": "note"},
-    "rate": {"rating": "rating", "comment": "comment"},
-}
-
-
-def _form_errors(name: str, exc: Exception, language: str, attribute_codes: list[str]) -> FormErrors:
-    """A refused form's reasons by input, in the page's language; those of the raised case's attributes by theirs."""
-    if name != "report":
-        return form_errors(exc, language, FORM_INPUTS[name])
-    if isinstance(exc, media.PHOTO_REFUSALS):
-        found = FormErrors()
-        found.add("photos", translate(f"form.error.{exc.form_kind}", language))
-        return found
-    # An attribute of the case to raise is named attr.<code> on the form; one the matter lacks is told above it.
-    attributes = {"raise_case.attributes": "attr"} | {
-        f"{prefix}attributes.{code}": f"attr.{code}" for code in attribute_codes for prefix in ("raise_case.", "")
-    }
-    rest, unanswered = _unanswered_items(exc)
-    found = form_errors(rest, language, {**REPORT_INPUTS, **attributes}) if rest is not None else FormErrors()
-    # Each checklist item left unanswered is told beside that item (`checklist:<item>`), by its words.
-    for item in unanswered:
-        found.add(f"{CHECKLIST_ITEM}{item}", translate("tasks.answer_item", language))
-    if "attr" in found.by_field:
-        found.general.extend(found.by_field.pop("attr"))
-    return found
-
-
-CHECKLIST_ITEM = "checklist:"  # the report form's reasons for one checklist item are filed under this + the item
-_UNANSWERED = "body.checklist."
-
-
-def _unanswered_items(exc: Exception) -> tuple[Exception | None, list[str]]:
-    """The refusal without its unanswered checklist items (None: nothing else), and those items.
-
-    The service names each unanswered item by its path (`body.checklist.<item>`); the page tells it
-    beside that item rather than as one more "填写有误" under the whole checklist.
-    """
-    if not isinstance(exc, InvalidInputError):
-        return exc, []
-    problems = list(exc.extra.get("errors") or [])
-    paths = [str(p.get("field", "")) for p in problems]
-    items = [path.removeprefix(_UNANSWERED) for path in paths if path.startswith(_UNANSWERED)]
-    if not items:
-        return exc, []
-    rest = [p for p, path in zip(problems, paths, strict=True) if not path.startswith(_UNANSWERED)]
-    return (InvalidInputError(exc.detail, errors=rest) if rest else None), items
-
-
-def _definition(session: Session, matter: str | None) -> MatterDefinition | None:
-    return matters.current_definition(session, matter)[1] if matter else None
 
 
 @router.post("/tasks/{task_id}/verify")
