@@ -34,6 +34,7 @@ def test_the_list_claims_in_one_tap_and_the_page_opens_read(api: Api, session: S
     assert f'action="/tasks/{task.id}/claim"' in listing.text
     assert 'href="/tasks"' in listing.text  # the nav entry 任务
     assert "view=above" not in listing.text  # a party member oversees nobody's tasks: no 下级任务 tab
+    assert "/tasks/export." not in listing.text  # nor spreadsheets of their own few tasks on a phone
     assert 'href="/tasks?view=above&amp;state=reported"' in api.login("gridhead").get("/tasks", headers=HTML).text
     api.login("partymember")
     claimed = post(api, f"/tasks/{task.id}/claim")
