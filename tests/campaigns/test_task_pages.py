@@ -313,6 +313,15 @@ def test_the_pages_speak_english(api: Api, session: Session, clock: FrozenClock)
     assert "My tasks" in page
     assert ">Claim<" in page
     assert "Party member: visit the linked households" in api.get(f"/tasks/{task.id}?lang=en", headers=HTML).text
+    # The task's notices are titled in the reader's language: the new task, then its report's to the grid head.
+    title = "Typhoon prevention: Party member: visit the linked households"
+    assert title in api.get("/inbox?lang=en", headers=HTML).text
+    assert "防台风：联户党员：走访联系户" in api.get("/inbox?lang=zh", headers=HTML).text
+    post(api, f"/tasks/{task.id}/claim")
+    point = point_in(session, task.division_code)
+    post(api, f"/tasks/{task.id}/report", {"text": "已走访", "lon": str(point["lon"]), "lat": str(point["lat"])})
+    api.login("gridhead")
+    assert f"To verify: {title}" in api.get("/inbox?lang=en", headers=HTML).text
 
 
 def test_someone_elses_task_page_is_not_found(api: Api, session: Session, clock: FrozenClock) -> None:

@@ -85,15 +85,30 @@ def notify(
     clock: Clock,
     link: str | None = None,
     subject: str | None = None,
+    title_key: str | None = None,
+    title_params: Mapping[str, str] | None = None,
 ) -> Queued:
     """Put a notification in each recipient's inbox and queue its e-mail, SMS and webhook messages.
+
+    With `title_key` (a catalog key) and its `title_params`, the inbox shows the title in the reader's
+    language (`notify.titles`); e-mail, SMS and webhooks send `title`.
 
     Each enabled channel of each person (their preferences, else the defaults) gets one outbox
     message; quiet hours hold it back until they end unless the severity is red. Calling again
     with the same key adds nothing for people already reached. No commit: the caller commits.
     """
     notice = checked(
-        Notice(topic=topic, severity=Severity(severity), title=title, body=body, key=key, link=link, subject=subject)
+        Notice(
+            topic=topic,
+            severity=Severity(severity),
+            title=title,
+            body=body,
+            key=key,
+            link=link,
+            subject=subject,
+            title_key=title_key,
+            title_params=title_params,
+        )
     )
     now = clock.now()
     dialect = session.get_bind().dialect.name

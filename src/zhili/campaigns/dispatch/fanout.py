@@ -112,6 +112,13 @@ def _notify_role(
         topic="campaign.task",
         severity=campaign.severity,
         title=f"{campaign.title}：{task.title_zh}",
+        title_key="notice.task",  # the inbox shows it in the reader's language
+        title_params={
+            "campaign": campaign.title,
+            "campaign_en": campaign.title_en,
+            "task": task.title_zh,
+            "task_en": task.title_en or task.title_zh,
+        },
         body=f"{task.instructions}{message}\n领办时限：{local_short(claim_by, now)} 前",
         key=f"campaign:{campaign.id}:{role}:{'-'.join(within)}",
         clock=clock,

@@ -187,6 +187,8 @@ def _tell_supervisor(
         topic=f"campaign.task.{event}",
         severity="info",
         title=f"{head}：{campaign.title}：{title}",
+        title_key=f"notice.task_{event}",
+        title_params=_title_params(campaign, task.role),
         body=f"{person} · {place}\n{said}",
         key=f"campaign-task:{task.id}:{event}:{key}",
         clock=clock,
@@ -327,6 +329,17 @@ def rate_task(session: Session, *, task_id: int, data: RateBody, actor: Actor, c
     return task
 
 
+def _title_params(campaign: TaskCampaign, role: str) -> dict[str, str]:
+    """A task notice's title in both languages (`notice.task*` in the catalog): the campaign's and the task's."""
+    role_task = lifecycle.role_task(campaign.template, role)
+    return {
+        "campaign": campaign.title,
+        "campaign_en": lifecycle.title_en(campaign.template, campaign.title),
+        "task": role_task.title_zh,
+        "task_en": role_task.title_en or role_task.title_zh,
+    }
+
+
 def _tell(
     session: Session, task: Task, campaign: TaskCampaign, *, kind: str, text: str, clock: Clock, anchor: str = ""
 ) -> None:
@@ -338,6 +351,8 @@ def _tell(
         topic="campaign.task.result",
         severity="info",
         title=f"{campaign.title}：{title}",
+        title_key="notice.task",
+        title_params=_title_params(campaign, task.role),
         body=text.strip(),
         key=f"campaign-task:{task.id}:{kind}",
         clock=clock,
