@@ -27,7 +27,7 @@ from zhili.clocks import timers
 from zhili.clocks.models import Timer
 from zhili.core.audit import AuditRecord
 from zhili.core.clock import FrozenClock
-from zhili.notify.models import InboxItem, OutboxMessage
+from zhili.notify.models import InboxItem, Notification, OutboxMessage
 from zhili.org.models import Person, Position
 
 TYPHOON = packaged("typhoon")
@@ -138,6 +138,11 @@ def test_the_20_late_grid_heads_are_reminded_then_their_supervisors_told(
     named = {name for bodies in told.values() for name in late_names if name in bodies[0]}
     assert named == late_names
     assert "网格长" in next(iter(told.values()))[0]
+    # Each letter's title is a catalog key: the inbox shows it in the reader's language.
+    keys = session.scalars(
+        select(Notification.title_key).where(Notification.key.like(f"campaign:{campaign}:grid_head:claim%"))
+    )
+    assert set(keys) == {"notice.sweep.claim", "notice.sweep.claim_again", "notice.sweep.claim_supervisor"}
     assert _audit_actions(session, campaign) == [
         "campaign.sweep.claim",
         "campaign.sweep.claim_again",

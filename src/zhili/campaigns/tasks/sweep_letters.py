@@ -36,6 +36,7 @@ class SweptCampaign:
     number: str
     title: str
     severity: str
+    title_en: str = ""  # empty: the Chinese title serves
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class _Wording:
     role_task: RoleTask
     key: str
     to_supervisor: bool
+    sweep: Sweep
     verb: str
     label: tuple[str, str]
     severity: Severity
@@ -72,6 +74,7 @@ def sweep_letters(
         role_task=role_task,
         key=f"campaign:{campaign.id}:{step_of(role_task.role, sweep)}:{generation}",
         to_supervisor=sweep.to_supervisor,
+        sweep=sweep,
         verb="领办" if sweep.watches_claim else "回单",
         label=LABELS[sweep],
         severity=Severity.RED if campaign.severity == Severity.RED.value else Severity.YELLOW,
@@ -100,6 +103,8 @@ def _notice(wording: _Wording, recipient: int, tasks: Sequence[Overdue]) -> Noti
         topic="campaign.escalate" if wording.to_supervisor else "campaign.remind",
         severity=wording.severity,
         title=f"{zh}：{campaign.title}",
+        title_key=f"notice.sweep.{wording.sweep}",  # the inbox shows it in the reader's language
+        title_params={"campaign": campaign.title, "campaign_en": campaign.title_en or campaign.title},
         body="\n".join([f"{zh} · {campaign.number} {campaign.title}", head, *lines, ending]),
         key=f"{wording.key}:{recipient}",
         link=_link(wording, tasks),

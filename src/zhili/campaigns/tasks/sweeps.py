@@ -17,6 +17,7 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from zhili.campaigns import lifecycle
 from zhili.campaigns.models import Campaign, CampaignTask
 from zhili.campaigns.tasks.sweep_letters import Overdue, SweptCampaign, sweep_letters
 from zhili.campaigns.tasks.sweep_rules import (
@@ -107,7 +108,7 @@ def _open_campaigns(session: Session, ids: Collection[int]) -> dict[int, tuple[S
     )
     return {
         row.id: (
-            SweptCampaign(row.id, row.number, row.title, row.severity),
+            SweptCampaign(row.id, row.number, row.title, row.severity, lifecycle.title_en(row.template, row.title)),
             TaskTemplate.model_validate_json(row.template),
         )
         for row in session.execute(statement)
