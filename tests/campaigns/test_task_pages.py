@@ -231,6 +231,9 @@ def test_a_return_without_a_reason_is_shown_again_with_the_reason_by_its_input(
     # Returned to the grid head: the report fills the form again, to mend rather than retype.
     again = api.login("gridhead").get(f"/tasks/{task.id}", headers=HTML).text
     assert "退回理由" in again
+    # Why it came back is said in the report's card too, where the notice's link (#report) opens.
+    report_card = again.split('id="report"', 1)[1].split('id="report-form"', 1)[0]
+    assert 'id="return-reason">退回理由：照片不清' in report_card
     report_form = again.split('id="report-form"', 1)[1].split("</form>", 1)[0]
     assert '<textarea name="text" rows="3" required>已巡查</textarea>' in report_form
     assert f'name="lon" inputmode="decimal" value="{point["lon"]}"' in report_form
