@@ -383,3 +383,18 @@ def test_a_refused_photo_comes_with_the_reports_other_reasons(api: Api, session:
         assert f'data-field="{field}"' in shown.text, field
     assert shown.text.count('data-field="photos"') == 1
     assert state(api, task) == "claimed"
+
+
+def test_a_refused_report_keeps_every_box_ticked_of_the_raised_case(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    task = task_of(session, dispatch_typhoon(session, clock), "gridhead")
+    api.login("gridhead")
+    post(api, f"/tasks/{task.id}/claim")
+    form: dict[str, Any] = {"text": "", "matter": "unlicensed_business", "description": "无证作坊"}
+    form["attr.missing_permits"] = ["business_licence", "fire_safety"]
+    shown = post(api, f"/tasks/{task.id}/report", form)
+    assert shown.status_code == 422
+    for permit in ("business_licence", "fire_safety"):
+        assert f'name="attr.missing_permits" value="{permit}" checked' in shown.text, permit
+    assert 'name="attr.missing_permits" value="environmental" checked' not in shown.text

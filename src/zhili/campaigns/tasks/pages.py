@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated
 from urllib.parse import urlencode
@@ -167,7 +167,7 @@ def _render(
     matter: str | None,
     errors: FormErrors,
     status_code: int,
-    values: dict[str, str] | None = None,
+    values: Mapping[str, str | list[str]] | None = None,
     kept_photos: list[int] | None = None,
     refused: str | None = None,
 ) -> Response:
@@ -273,7 +273,15 @@ async def _shown_again(
     exc = refused.error
     status = exc.status if isinstance(exc, media.PHOTO_REFUSALS) else 422
     language = renderer(request).language(request)
-    values = {key: value for key, value in form.items() if isinstance(value, str) and key != "csrf_token"}
+    values: dict[str, str | list[str]] = {
+        key: value for key, value in form.items() if isinstance(value, str) and key != "csrf_token"
+    }
+    # Every box ticked of a raised case's multi-choice field is kept, not only the last.
+    values |= {
+        key: [v for v in form.getlist(key) if isinstance(v, str)]
+        for key in form
+        if key.startswith(task_forms.ATTRIBUTE_PREFIX) and len(form.getlist(key)) > 1
+    }
 
     def shown(session: Session) -> Response:
         definition = task_reasons.definition_of(session, matter)
