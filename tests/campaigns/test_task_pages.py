@@ -114,6 +114,7 @@ def test_report_from_the_phone_with_a_photo_then_verify(api: Api, session: Sessi
     assert post(api, f"/tasks/{task.id}/verify", {"note": "属实"}).status_code == 303
     # The grade starts unchosen: a tap on 评价 without one is refused beside the rating, not taken as 好.
     rating_page = api.get(f"/tasks/{task.id}", headers=HTML).text
+    assert '<th>已核验</th><td id="verified-at">' in rating_page  # when it was accepted, in the task's facts
     assert '<select name="rating" required><option value="">请选择</option>' in rating_page
     unchosen = post(api, f"/tasks/{task.id}/rate", {"rating": ""})
     assert unchosen.status_code == 422
