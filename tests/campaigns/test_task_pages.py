@@ -380,7 +380,7 @@ def test_a_refused_photo_comes_with_the_reports_other_reasons(api: Api, session:
     shown = post(api, f"/tasks/{task.id}/report", {"text": "", "lon": "118.9"}, files=not_a_photo)
     assert shown.status_code in {413, 415, 422}
     # The photo's reason, the missing text and the half GPS fix in the same answer: one more try, not three.
-    for field in ("photos", "text", "lon"):
+    for field in ("photos", "text", "lat"):
         assert f'data-field="{field}"' in shown.text, field
     assert shown.text.count('data-field="photos"') == 1
     assert state(api, task) == "claimed"

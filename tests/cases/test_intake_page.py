@@ -52,7 +52,7 @@ def test_half_a_point_is_refused_by_the_location_inputs_not_dropped(api: Any, se
     response = api.client.post("/cases/new", data=data, headers=HTML)
     assert response.status_code == 422
     where = response.text.split('<fieldset id="where">', 1)[1].split("</fieldset>", 1)[0]
-    assert 'data-field="lon"' in where
+    assert 'data-field="lat"' in where  # the coordinate missing, by its own input
     assert _count(session, "只填了经度") == 0
 
 

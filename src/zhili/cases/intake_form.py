@@ -36,7 +36,8 @@ from zhili.web.templating import renderer
 INTAKE_INPUTS = {
     "matter": "matter",
     "description": "description",
-    "point": "lon",
+    "point": "lon",  # the pair: said below both coordinates
+    "point.lat": "lat",  # the latitude alone: said by its input
     "place": "place",
     "address": "address",
     "channel": "channel",

@@ -92,7 +92,8 @@ def _merged(first: InvalidInputError, more: InvalidInputError) -> InvalidInputEr
 REPORT_INPUTS = {
     "text": "text",
     "photo_ids": "photos",
-    "point": "lon",
+    "point": "lon",  # the pair: said below both coordinates
+    "point.lat": "lat",  # the latitude alone: said by its input
     "checklist": "checklist",
     "raise_case.description": "description",
     "raise_case.address": "address",
