@@ -33,7 +33,8 @@ def test_the_list_claims_in_one_tap_and_the_page_opens_read(api: Api, session: S
     assert "我的任务" in listing.text
     assert f'action="/tasks/{task.id}/claim"' in listing.text
     assert 'href="/tasks"' in listing.text  # the nav entry 任务
-    assert "view=above" not in listing.text  # a party member verifies nobody's tasks: no 待我核验 tab
+    assert "view=above" not in listing.text  # a party member oversees nobody's tasks: no 下级任务 tab
+    assert "/tasks/export." not in listing.text  # nor spreadsheets of their own few tasks on a phone
     assert 'href="/tasks?view=above&amp;state=reported"' in api.login("gridhead").get("/tasks", headers=HTML).text
     api.login("partymember")
     claimed = post(api, f"/tasks/{task.id}/claim")
@@ -111,6 +112,13 @@ def test_report_from_the_phone_with_a_photo_then_verify(api: Api, session: Sessi
     assert "退回理由 *" in verifying
     assert "退回重新回单</button>" in verifying
     assert post(api, f"/tasks/{task.id}/verify", {"note": "属实"}).status_code == 303
+    # The grade starts unchosen: a tap on 评价 without one is refused beside the rating, not taken as 好.
+    rating_page = api.get(f"/tasks/{task.id}", headers=HTML).text
+    assert '<th>已核验</th><td id="verified-at">' in rating_page  # when it was accepted, in the task's facts
+    assert '<select name="rating" required><option value="">请选择</option>' in rating_page
+    unchosen = post(api, f"/tasks/{task.id}/rate", {"rating": ""})
+    assert unchosen.status_code == 422
+    assert 'data-field="rating"' in unchosen.text
     assert post(api, f"/tasks/{task.id}/rate", {"rating": "ok"}).status_code == 303
     assert state(api, task) == "rated"
 
@@ -224,6 +232,9 @@ def test_a_return_without_a_reason_is_shown_again_with_the_reason_by_its_input(
     # Returned to the grid head: the report fills the form again, to mend rather than retype.
     again = api.login("gridhead").get(f"/tasks/{task.id}", headers=HTML).text
     assert "退回理由" in again
+    # Why it came back is said in the report's card too, where the notice's link (#report) opens.
+    report_card = again.split('id="report"', 1)[1].split('id="report-form"', 1)[0]
+    assert 'id="return-reason">退回理由：照片不清' in report_card
     report_form = again.split('id="report-form"', 1)[1].split("</form>", 1)[0]
     assert '<textarea name="text" rows="3" required>已巡查</textarea>' in report_form
     assert f'name="lon" inputmode="decimal" value="{point["lon"]}"' in report_form
@@ -306,6 +317,15 @@ def test_the_pages_speak_english(api: Api, session: Session, clock: FrozenClock)
     assert "My tasks" in page
     assert ">Claim<" in page
     assert "Party member: visit the linked households" in api.get(f"/tasks/{task.id}?lang=en", headers=HTML).text
+    # The task's notices are titled in the reader's language: the new task, then its report's to the grid head.
+    title = "Typhoon prevention: Party member: visit the linked households"
+    assert title in api.get("/inbox?lang=en", headers=HTML).text
+    assert "防台风：联户党员：走访联系户" in api.get("/inbox?lang=zh", headers=HTML).text
+    post(api, f"/tasks/{task.id}/claim")
+    point = point_in(session, task.division_code)
+    post(api, f"/tasks/{task.id}/report", {"text": "已走访", "lon": str(point["lon"]), "lat": str(point["lat"])})
+    api.login("gridhead")
+    assert f"Report to verify: {title}" in api.get("/inbox?lang=en", headers=HTML).text
 
 
 def test_someone_elses_task_page_is_not_found(api: Api, session: Session, clock: FrozenClock) -> None:
@@ -326,3 +346,56 @@ def test_a_supervisors_late_notice_leads_to_the_people_late(api: Api, session: S
     assert listed.status_code == 200
     assert f"/tasks/{late.id}" in listed.text  # the party member late to claim, in the grid head's list
     assert f"/tasks/{own.id}" not in listed.text  # not the grid head's own task
+    assert "<h1>下级任务</h1>" in listed.text  # the people overseen, named as such (not 我的任务, not 待我核验)
+    # The late person's task offers a call, to urge them (督促); their own page shows no number.
+    assert 'href="tel:' in api.get(f"/tasks/{late.id}", headers=HTML).text
+    api.login("partymember")
+    assert 'href="tel:' not in api.get(f"/tasks/{late.id}", headers=HTML).text
+
+
+def test_a_chosen_matter_left_blank_refuses_the_report_with_every_reason_by_its_input(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    # 发现险情 chosen, then sent without its description or required fields: no case dropped unsaid.
+    task = task_of(session, dispatch_typhoon(session, clock), "gridhead")
+    api.login("gridhead")
+    post(api, f"/tasks/{task.id}/claim")
+    point = point_in(session, task.division_code)
+    form = {"lon": str(point["lon"]), "lat": str(point["lat"]), "matter": "road_safety_hazard", "description": ""}
+    form |= {"attr.hazard_type": "", "attr.road_name": ""}
+    shown = post(api, f"/tasks/{task.id}/report", form, files={"photos": ("p.png", png(), "image/png")})
+    assert shown.status_code == 422
+    # The blank description, the missing text and each required field of the case, in one refusal, each
+    # beside its input and said as 必填 (not a general 填写有误).
+    for field in ("description", "text", "attr.hazard_type", "attr.road_name", "attr.lanes_blocked"):
+        assert f'data-field="{field}">必填' in shown.text, field
+    assert state(api, task) == "claimed"
+
+
+def test_a_refused_photo_comes_with_the_reports_other_reasons(api: Api, session: Session, clock: FrozenClock) -> None:
+    task = task_of(session, dispatch_typhoon(session, clock), "gridhead")
+    api.login("gridhead")
+    post(api, f"/tasks/{task.id}/claim")
+    not_a_photo = {"photos": ("p.png", b"not a photo", "image/png")}
+    shown = post(api, f"/tasks/{task.id}/report", {"text": "", "lon": "118.9"}, files=not_a_photo)
+    assert shown.status_code in {413, 415, 422}
+    # The photo's reason, the missing text and the half GPS fix in the same answer: one more try, not three.
+    for field in ("photos", "text", "lat"):
+        assert f'data-field="{field}"' in shown.text, field
+    assert shown.text.count('data-field="photos"') == 1
+    assert state(api, task) == "claimed"
+
+
+def test_a_refused_report_keeps_every_box_ticked_of_the_raised_case(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    task = task_of(session, dispatch_typhoon(session, clock), "gridhead")
+    api.login("gridhead")
+    post(api, f"/tasks/{task.id}/claim")
+    form: dict[str, Any] = {"text": "", "matter": "unlicensed_business", "description": "无证作坊"}
+    form["attr.missing_permits"] = ["business_licence", "fire_safety"]
+    shown = post(api, f"/tasks/{task.id}/report", form)
+    assert shown.status_code == 422
+    for permit in ("business_licence", "fire_safety"):
+        assert f'name="attr.missing_permits" value="{permit}" checked' in shown.text, permit
+    assert 'name="attr.missing_permits" value="environmental" checked' not in shown.text

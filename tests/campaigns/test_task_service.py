@@ -221,13 +221,20 @@ def test_a_return_sends_it_back_counts_and_tells_the_recipient(
         "未写明走访户数",
         None,
     )
-    inbox = session.scalars(select(Notification.body).where(Notification.key == f"campaign-task:{task.id}:returned:1"))
-    assert "未写明走访户数" in inbox.one()
+    notice = session.execute(
+        select(Notification.body, Notification.link).where(Notification.key == f"campaign-task:{task.id}:returned:1")
+    ).one()
+    assert "未写明走访户数" in notice.body
+    assert notice.link == f"/tasks/{task.id}#report"  # where the report is sent again
     report(session, clock, task.id, "partymember", body, locators)
     verified = task_service.verify_task(session, task_id=task.id, note=None, actor=cadre, clock=clock)
     assert verified.state == "verified"
     detail = task_queries.task_detail(session, actor_of(session, "partymember"), task.id, now=clock.now())
     assert detail.points == 1 + 2 + 1 - 1
+    rating = RateBody(rating=TaskRating.POOR, comment="户数仍未写全")
+    task_service.rate_task(session, task_id=task.id, data=rating, actor=cadre, clock=clock)
+    rated = session.scalars(select(Notification.body).where(Notification.key == f"campaign-task:{task.id}:rated"))
+    assert "户数仍未写全" in rated.one()  # the recipient reads why, not only the grade
 
 
 def test_a_late_report_loses_points(session: Session, clock: FrozenClock, locators: LocatorCache) -> None:

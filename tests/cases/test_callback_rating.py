@@ -70,6 +70,12 @@ def test_the_centre_is_told_to_call_back_and_records_the_rating(
     assert "rate" in case["allowed_commands"]
     page = api.get(f"/cases/{case_id}", headers=HTML).text
     assert 'id="rate-for-caller">反映人没有登录账号' in page
+    # No grade is chosen for the rater: a tap on 评价 without choosing is refused by the rating, not 非常满意.
+    assert '<select name="rating" required><option value="">请选择</option>' in page
+    unchosen = {"csrf_token": api.csrf, "command": "rate", "version": str(case["version"]), "rating": ""}
+    refused = api.client.post(f"/cases/{case_id}/act", data=unchosen, headers=HTML)
+    assert refused.status_code == 422
+    assert 'data-field="rating"' in refused.text
     rated = command(api, case, "rate", rating="basically_satisfied", comment="电话回访：基本满意")
     assert (rated["status"], rated["rating"]) == ("rated", "basically_satisfied")
     waiting = api.get("/api/v1/cases", params={"todo": "rate", "limit": 500}).json()["items"]

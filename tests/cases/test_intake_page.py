@@ -35,6 +35,27 @@ def test_a_refused_report_keeps_every_input_and_names_each_field_in_chinese(api:
     assert _count(session, "违停占用人行道") == 0
 
 
+def test_a_blank_description_and_a_blank_required_field_are_named_in_one_refusal(api: Any, session: Session) -> None:
+    # The report's own checks and the matter's fields together: a phone user corrects once, not twice.
+    api.login("gridworker")
+    data = {**_form(api, session), "description": "", "attr.plate_number": "", "attr.parked_on": ""}
+    response = api.client.post("/cases/new", data=data, headers=HTML)
+    assert response.status_code == 422
+    for field in ("description", "attr.plate_number", "attr.parked_on"):
+        assert f'data-field="{field}">必填' in response.text, field
+    assert 'data-field="attr.vehicle_type"' not in response.text
+
+
+def test_half_a_point_is_refused_by_the_location_inputs_not_dropped(api: Any, session: Session) -> None:
+    api.login("gridworker")
+    data = {**_form(api, session), "description": "只填了经度", "lat": "", "place": "柯城区府山街道"}
+    response = api.client.post("/cases/new", data=data, headers=HTML)
+    assert response.status_code == 422
+    where = response.text.split('<fieldset id="where">', 1)[1].split("</fieldset>", 1)[0]
+    assert 'data-field="lat"' in where  # the coordinate missing, by its own input
+    assert _count(session, "只填了经度") == 0
+
+
 def test_a_refused_report_speaks_english_on_the_english_page(api: Any, session: Session) -> None:
     api.login("gridworker")
     data = {**_form(api, session), "attr.vehicle_type": "spaceship"}

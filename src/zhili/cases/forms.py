@@ -72,8 +72,9 @@ def case_from_form(form: FormData, session: Session) -> dict[str, Any]:
         "matter": matter,
         "description": _text(form, "description") or "",
         "address": _text(form, "address"),
-        "place": _text(form, "place") if not (lon and lat) else None,
-        "point": {"lon": lon, "lat": lat} if lon and lat else None,
+        # Half a point typed (a longitude, no latitude) is refused by its inputs, never dropped for the place.
+        "place": _text(form, "place") if not (lon or lat) else None,
+        "point": {"lon": lon, "lat": lat} if lon or lat else None,
         "channel": _text(form, "channel") or "web",
         "attributes": {k: v for k, v in attributes.items() if v is not None},
         # Who called or came in (the hotline, a visit), when the one filing it is not the one reporting.

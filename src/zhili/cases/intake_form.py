@@ -19,12 +19,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from zhili.cases import forms, intake
+from zhili.cases.attributes import validate_attributes
 from zhili.cases.schemas import CaseCreate
 from zhili.core import media
 from zhili.core.clock import Clock
-from zhili.core.errors import InvalidInputError
+from zhili.core.errors import InvalidInputError, NotFoundError
 from zhili.core.http import rolled_back, run_in_read_session, run_in_write_session
 from zhili.core.kept_photos import KeptPhoto, is_photo_input, photos_kept
+from zhili.matters import queries as matters
 from zhili.web.form_errors import FormErrors, form_errors
 from zhili.web.form_once import FormOnce, run_form
 from zhili.web.i18n import translate
@@ -34,7 +36,8 @@ from zhili.web.templating import renderer
 INTAKE_INPUTS = {
     "matter": "matter",
     "description": "description",
-    "point": "lon",
+    "point": "lon",  # the pair: said below both coordinates
+    "point.lat": "lat",  # the latitude alone: said by its input
     "place": "place",
     "address": "address",
     "channel": "channel",
@@ -81,8 +84,13 @@ async def take_report(request: Request, taking: IntakeForm, clock: Clock) -> Res
     def attempt(session: Session) -> int | ValidationError | InvalidInputError | None:
         """The new case's id; or why the form was refused; None when only its photos were (nothing written)."""
         try:
-            data = taking.schema.model_validate(taking.body(form, session))
-        except (ValidationError, InvalidInputError) as exc:
+            body = taking.body(form, session)
+            data = taking.schema.model_validate(body)
+        except InvalidInputError as exc:
+            return exc
+        except ValidationError as exc:
+            # The matter's own fields are checked too: one refusal names every wrong input, not the schema's first.
+            errors.by_field.update(_attribute_reasons(session, body, form, language).by_field)
             return exc
         if errors:
             return None
@@ -100,8 +108,7 @@ async def take_report(request: Request, taking: IntakeForm, clock: Clock) -> Res
     if isinstance(outcome, int):
         return taking.done(outcome)
     if outcome is not None:
-        inputs = {**INTAKE_INPUTS, **{f"attributes.{code}": f"attr.{code}" for code in _attribute_codes(form)}}
-        refused = form_errors(outcome, language, inputs)
+        refused = form_errors(outcome, language, {**INTAKE_INPUTS, **_attribute_inputs(form)})
         for name, messages in refused.by_field.items():
             errors.by_field.setdefault(name, []).extend(messages)
         errors.general.extend(refused.general)
@@ -131,5 +138,20 @@ def _photo_errors(taken: list[bytes], language: str) -> tuple[list[media.Checked
     return ready, errors
 
 
-def _attribute_codes(form: FormData) -> set[str]:
-    return {key.removeprefix(forms.ATTRIBUTE_PREFIX) for key in form if key.startswith(forms.ATTRIBUTE_PREFIX)}
+def _attribute_inputs(form: FormData) -> dict[str, str]:
+    """The body paths of the matter's fields → their inputs (`attributes.<code>` → `attr.<code>`)."""
+    codes = {key.removeprefix(forms.ATTRIBUTE_PREFIX) for key in form if key.startswith(forms.ATTRIBUTE_PREFIX)}
+    return {f"attributes.{code}": f"attr.{code}" for code in codes}
+
+
+def _attribute_reasons(session: Session, body: dict[str, object], form: FormData, language: str) -> FormErrors:
+    """Why the matter's fields of a report are wrong, by their inputs (the service's own check, run early)."""
+    attributes = body.get("attributes")
+    try:
+        definition = matters.current_definition(session, str(body.get("matter") or ""))[1]
+        validate_attributes(definition, attributes if isinstance(attributes, dict) else {})
+    except InvalidInputError as exc:
+        return form_errors(exc, language, _attribute_inputs(form))
+    except NotFoundError:
+        pass  # an unknown matter is the schema's or the service's to name
+    return FormErrors()

@@ -69,10 +69,21 @@ LINKS = {
     "verify_tasks": "/tasks?view=above&state=reported",
 }
 TONES = {"due_soon": "yellow", "overdue": "red"}
+TASK_TILES = ("unclaimed_mine", "unreported_mine", "unclaimed_above", "verify_tasks")
+
+
+def _order(actor: Actor) -> list[str]:
+    """The loop's order; field staff with no desk work (a 联户党员, a 网格员) see their campaign tasks first."""
+    if actor.has_any_role(COMMAND) or actor.units or not actor.has_any_role(FIELD):
+        return list(LINKS)
+    return [*TASK_TILES, *(name for name in LINKS if name not in TASK_TILES)]
 
 
 def tiles(session: Session, actor: Actor, *, now: datetime) -> list[Tile]:
-    """The actor's tiles in the order of the loop: accept, sign, handle, help, verify, rate, due, overdue, tasks."""
+    """The actor's tiles in the order of the loop (accept, sign, handle, help, verify, rate, due, overdue, tasks).
+
+    Field staff's own tasks come first: on a phone they are the first thing in sight.
+    """
     counts: dict[str, int] = dict(cases.todo_counts(session, actor, now=now))
     tasks = task_queries.waiting_counts(session, actor)
     counts |= {
@@ -83,8 +94,8 @@ def tiles(session: Session, actor: Actor, *, now: datetime) -> list[Tile]:
     }
     relevant = _relevant(actor)
     return [
-        Tile(name, counts[name], href, TONES.get(name, "") if counts[name] else "zero")
-        for name, href in LINKS.items()
+        Tile(name, counts[name], LINKS[name], TONES.get(name, "") if counts[name] else "zero")
+        for name in _order(actor)
         if relevant[name] or counts[name]
     ]
 

@@ -45,24 +45,71 @@ def report_from_form(
     form: FormData, *, photo_ids: list[int], checklist: list[str], definition: MatterDefinition | None
 ) -> ReportBody:
     """A ReportBody from the report form: checklist items are radios `check.<n>` = yes / no."""
-    lon, lat = text(form, "lon"), text(form, "lat")
-    answers = {item: text(form, f"{CHECK_PREFIX}{n}") for n, item in enumerate(checklist)}
-    payload: dict[str, Any] = {
-        "text": text(form, "text"),
-        "photo_ids": photo_ids,
-        "point": {"lon": lon, "lat": lat} if lon and lat else None,
-        "checklist": {item: answer == "yes" for item, answer in answers.items() if answer in {"yes", "no"}}
-        if checklist
-        else None,
-        "raise_case": _case(form, definition) if definition is not None and text(form, "description") else None,
-    }
     try:
-        return ReportBody.model_validate(payload)
+        return ReportBody.model_validate(_report_payload(form, photo_ids, checklist, definition))
     except ValidationError as exc:
         raise InvalidInputError(
             "; ".join(messages(exc)),
-            errors=[{"field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()],
+            errors=[
+                {"field": ".".join(map(str, e["loc"])), "message": _said(e["type"], e["msg"])} for e in exc.errors()
+            ],
         ) from exc
+
+
+def lenient_report(
+    form: FormData, *, photo_ids: list[int], checklist: list[str], definition: MatterDefinition | None
+) -> ReportBody:
+    """The report form's body with its wrong parts left out, for the service to name what else is missing.
+
+    A refused form then says everything at once: half a point is left out, a raised case without its
+    description gets a stand-in one (so its matter's fields are still checked).
+    """
+    payload = _report_payload(form, photo_ids, checklist, definition)
+    try:
+        return ReportBody.model_validate(payload)
+    except ValidationError as exc:
+        wrong = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
+    for name in wrong:
+        raised = payload.get("raise_case")
+        if name == "raise_case" and isinstance(raised, dict):
+            payload[name] = {**raised, "description": raised.get("description") or "-", "address": None}
+        elif name in ReportBody.model_fields:
+            payload[name] = ReportBody.model_fields[name].get_default(call_default_factory=True)
+    try:
+        return ReportBody.model_validate(payload)
+    except ValidationError:
+        return ReportBody()
+
+
+def _report_payload(
+    form: FormData, photo_ids: list[int], checklist: list[str], definition: MatterDefinition | None
+) -> dict[str, Any]:
+    lon, lat = text(form, "lon"), text(form, "lat")
+    answers = {item: text(form, f"{CHECK_PREFIX}{n}") for n, item in enumerate(checklist)}
+    return {
+        "text": text(form, "text"),
+        "photo_ids": photo_ids,
+        "point": {"lon": lon, "lat": lat} if lon or lat else None,  # half a point is refused, not dropped
+        "checklist": {item: answer == "yes" for item, answer in answers.items() if answer in {"yes", "no"}}
+        if checklist
+        else None,
+        # A matter chosen is a case to raise: left without a description it is refused, never dropped unsaid.
+        "raise_case": _case(form, definition) if definition is not None else None,
+    }
+
+
+# pydantic's kinds of a blank or a wrong number, in the services' wording (`web.form_errors` words it by that).
+_WORDING = {
+    "missing": "is required",
+    "string_type": "is required",  # a blank input read as nothing
+    "float_type": "is required",
+    "string_too_short": "is required",
+    "float_parsing": "must be a number",
+}
+
+
+def _said(kind: str, message: str) -> str:
+    return _WORDING.get(kind, message)
 
 
 def _case(form: FormData, definition: MatterDefinition) -> dict[str, Any]:

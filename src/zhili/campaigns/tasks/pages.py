@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import RedirectResponse
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
@@ -21,23 +20,21 @@ from zhili.campaigns.tasks import forms as task_forms
 from zhili.campaigns.tasks import photos as task_photos
 from zhili.campaigns.tasks import queries as task_queries
 from zhili.campaigns.tasks import queue as task_queue
+from zhili.campaigns.tasks import reasons as task_reasons
 from zhili.campaigns.tasks import service as task_service
 from zhili.campaigns.tasks.queue import TaskFilter, View, task_filter
 from zhili.campaigns.tasks.schemas import DeclineBody, RateBody, ReturnBody, TaskDetail, VerifyBody
 from zhili.core import media
 from zhili.core.auth import Actor, PageActor
 from zhili.core.clock import Clock
-from zhili.core.errors import InvalidInputError
 from zhili.core.http import ClockDep, DbSession, rolled_back, run_in_read_session, run_in_write_session, services
 from zhili.core.pagination import CursorQuery
 from zhili.core.params import IdPath, id_in
 from zhili.matters import queries as matters
-from zhili.matters.definition import MatterDefinition
 from zhili.org.geo import request_locators
 from zhili.org.roles import SUPERVISING_ROLES
-from zhili.web.form_errors import FirstReason, FormErrors, form_errors
+from zhili.web.form_errors import FirstReason, FormErrors
 from zhili.web.form_once import FormOnce, run_form
-from zhili.web.i18n import translate
 from zhili.web.templating import renderer
 
 router = APIRouter(include_in_schema=False)
@@ -67,7 +64,7 @@ def my_tasks(
         "query": query,
         "now": clock.now(),
         "campaigns": task_queue.campaign_choices(session, actor, view),
-        # 待我核验 is a tab for those above field staff; a party member or grid worker has only their own.
+        # 下级任务 is a tab for those above field staff; a party member or grid worker has only their own.
         "verifies": view == "above" or actor.is_admin or actor.has_any_role(SUPERVISING_ROLES),
     }
     return renderer(request).render(request, "campaigns/field_tasks.html", context)
@@ -153,7 +150,7 @@ def raise_case_fields(
     """The fields of the case a report raises, for the matter just chosen in the report form (an htmx fragment)."""
     task_queries.task_detail(session, actor, task_id, now=clock.now())  # a task the actor sees, else 404
     context: dict[str, object] = {
-        "definition": _definition(session, matter),
+        "definition": task_reasons.definition_of(session, matter),
         "v": {},
         "errors": FormErrors(),
         "refused": None,
@@ -170,7 +167,7 @@ def _render(
     matter: str | None,
     errors: FormErrors,
     status_code: int,
-    values: dict[str, str] | None = None,
+    values: Mapping[str, str | list[str]] | None = None,
     kept_photos: list[int] | None = None,
     refused: str | None = None,
 ) -> Response:
@@ -228,10 +225,10 @@ class _Refused:
     form: str
     error: Exception
     kept_photos: list[int] = field(default_factory=list)
+    also: Exception | None = None  # with a refused photo: what else the report lacks (its checks without a write)
 
 
-# The refusals a form of the task page answers with the page again; any other error is the error page.
-FORM_REFUSALS = (ValidationError, InvalidInputError)
+FORM_REFUSALS = task_reasons.FORM_REFUSALS
 
 
 async def _submit(
@@ -275,10 +272,26 @@ async def _shown_again(
     """The one answer to a refused form of the task page: the page again, the input kept, each reason by its input."""
     exc = refused.error
     status = exc.status if isinstance(exc, media.PHOTO_REFUSALS) else 422
-    errors = _form_errors(refused.form, exc, renderer(request).language(request))
-    values = {key: value for key, value in form.items() if isinstance(value, str) and key != "csrf_token"}
+    language = renderer(request).language(request)
+    values: dict[str, str | list[str]] = {
+        key: value for key, value in form.items() if isinstance(value, str) and key != "csrf_token"
+    }
+    # Every box ticked of a raised case's multi-choice field is kept, not only the last.
+    values |= {
+        key: [v for v in form.getlist(key) if isinstance(v, str)]
+        for key in form
+        if key.startswith(task_forms.ATTRIBUTE_PREFIX) and len(form.getlist(key)) > 1
+    }
 
     def shown(session: Session) -> Response:
+        definition = task_reasons.definition_of(session, matter)
+        codes = [attribute.code for attribute in definition.attributes] if definition is not None else []
+        errors = task_reasons.form_errors_of(refused.form, exc, language, codes)
+        if refused.also is not None:  # the refused photo says why itself: the rest is told beside it
+            also = task_reasons.form_errors_of(refused.form, refused.also, language, codes)
+            for name, messages in also.by_field.items():
+                if name != "photos":
+                    errors.by_field.setdefault(name, []).extend(messages)
         detail = task_queries.task_detail(session, actor, task_id, now=clock.now())
         return _render(
             request,
@@ -320,12 +333,14 @@ async def report(request: Request, task_id: IdPath, actor: PageActor, clock: Clo
 
         def write() -> None:
             detail = task_queries.task_detail(session, actor, task_id, now=clock.now())
-            definition = _definition(session, matter)
+            definition = task_reasons.definition_of(session, matter)
             ids.extend(
                 task_photos.attach_task_photo(session, task_id=task_id, data=data, actor=actor, clock=clock).id
                 for data in ready
             )
-            body = task_forms.report_from_form(form, photo_ids=ids, checklist=detail.checklist, definition=definition)
+            body = task_reasons.report_body(
+                session, form, task_id, actor, photo_ids=ids, checklist=detail.checklist, definition=definition
+            )
             task_service.report_task(session, task_id=task_id, data=body, actor=actor, clock=clock, locators=locators)
 
         try:
@@ -334,8 +349,17 @@ async def report(request: Request, task_id: IdPath, actor: PageActor, clock: Clo
             return _Refused("report", rolled_back(session, exc), ids)
         return None
 
-    # A refused photo is shown again without a write: the report does not enter the writer's queue.
-    refused = _Refused("report", refusal, kept) if refusal is not None else await run_in_write_session(request, attempt)
+    # A refused photo is shown again without a write: the report does not enter the writer's queue; the rest of
+    # the form is checked beside the other readers, so its reasons come with the photo's.
+    refused: _Refused | None
+    if refusal is not None:
+
+        def checked(session: Session) -> Exception | None:
+            return task_reasons.other_reasons(session, form, task_id, actor, clock, photo_ids=kept, matter=matter)
+
+        refused = _Refused("report", refusal, kept, also=await run_in_read_session(request, checked))
+    else:
+        refused = await run_in_write_session(request, attempt)
     if refused is None:
         return _back(task_id)
     return await _shown_again(request, task_id, actor, clock, form, refused, matter=matter)
@@ -347,72 +371,6 @@ def _checked(taken: list[bytes]) -> tuple[list[media.CheckedPhoto], Exception | 
         return [media.check_photo(data) for data in taken], None
     except media.PHOTO_REFUSALS as exc:
         return [], exc
-
-
-# Body paths of a report (as the schema and the service name them) → the report form's inputs.
-REPORT_INPUTS = {
-    "text": "text",
-    "photo_ids": "photos",
-    "point": "lon",
-    "checklist": "checklist",
-    "raise_case.description": "description",
-    "raise_case.address": "address",
-    "raise_case.matter": "matter",
-}
-
-
-# Body paths of the other forms → their inputs (the same names).
-FORM_INPUTS = {
-    "decline": {"reason": "reason"},
-    "return": {"reason": "reason"},
-    "verify": {"note": "note"},
-    "rate": {"rating": "rating", "comment": "comment"},
-}
-
-
-def _form_errors(name: str, exc: Exception, language: str) -> FormErrors:
-    """A refused form's reasons by input, in the page's language."""
-    if name != "report":
-        return form_errors(exc, language, FORM_INPUTS[name])
-    if isinstance(exc, media.PHOTO_REFUSALS):
-        found = FormErrors()
-        found.add("photos", translate(f"form.error.{exc.form_kind}", language))
-        return found
-    attributes = {"raise_case.attributes": "attr"}
-    rest, unanswered = _unanswered_items(exc)
-    found = form_errors(rest, language, {**REPORT_INPUTS, **attributes}) if rest is not None else FormErrors()
-    # Each checklist item left unanswered is told beside that item (`checklist:<item>`), by its words.
-    for item in unanswered:
-        found.add(f"{CHECKLIST_ITEM}{item}", translate("tasks.answer_item", language))
-    # An attribute of the case to raise is named attr.<code> on the form.
-    if "attr" in found.by_field:
-        found.general.extend(found.by_field.pop("attr"))
-    return found
-
-
-CHECKLIST_ITEM = "checklist:"  # the report form's reasons for one checklist item are filed under this + the item
-_UNANSWERED = "body.checklist."
-
-
-def _unanswered_items(exc: Exception) -> tuple[Exception | None, list[str]]:
-    """The refusal without its unanswered checklist items (None: nothing else), and those items.
-
-    The service names each unanswered item by its path (`body.checklist.<item>`); the page tells it
-    beside that item rather than as one more "填写有误" under the whole checklist.
-    """
-    if not isinstance(exc, InvalidInputError):
-        return exc, []
-    problems = list(exc.extra.get("errors") or [])
-    paths = [str(p.get("field", "")) for p in problems]
-    items = [path.removeprefix(_UNANSWERED) for path in paths if path.startswith(_UNANSWERED)]
-    if not items:
-        return exc, []
-    rest = [p for p, path in zip(problems, paths, strict=True) if not path.startswith(_UNANSWERED)]
-    return (InvalidInputError(exc.detail, errors=rest) if rest else None), items
-
-
-def _definition(session: Session, matter: str | None) -> MatterDefinition | None:
-    return matters.current_definition(session, matter)[1] if matter else None
 
 
 @router.post("/tasks/{task_id}/verify")

@@ -102,8 +102,9 @@ def task_detail(session: Session, actor: Actor, task_id: int, *, now: datetime) 
     """One task the actor may see (else 404): instructions, checklist, report, photos, cascade path, points."""
     task, campaign, parties = load_task(session, actor, task_id)
     person = select(Person.name).where(Person.id == task.person_id).scalar_subquery()
+    phone = select(Person.phone).where(Person.id == task.person_id).scalar_subquery()
     division = select(Division.name).where(Division.code == task.division_code).scalar_subquery()
-    names = session.execute(select(person, division)).one()
+    names = session.execute(select(person, division, phone)).one()
     role_task = lifecycle.role_task(campaign.template, task.role)
     record = lifecycle.TaskRecord(
         state=TaskState(task.state),
@@ -127,6 +128,8 @@ def task_detail(session: Session, actor: Actor, task_id: int, *, now: datetime) 
             "photos": _photos(session, task.id),
             "cascade": cascade_path(session, task.forward_id),
             "is_mine": parties == _RECIPIENT,
+            # Those above a late recipient urge them (督促) by phone; the recipient is not shown their own number.
+            "person_phone": None if parties == _RECIPIENT else names[2],
         }
     )
 

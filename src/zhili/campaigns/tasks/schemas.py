@@ -136,3 +136,4 @@ class TaskDetail(TaskRead):
     photos: list[TaskPhotoRead]
     cascade: list[ForwardStep]
     is_mine: bool
+    person_phone: str | None = Field(default=None, description="the recipient's phone, for the level above to urge")

@@ -20,13 +20,15 @@ from zhili.campaigns.notices import task_words
 from zhili.campaigns.tasks import store
 from zhili.campaigns.tasks.schemas import CaseRaise, RateBody, ReportBody
 from zhili.campaigns.tasks.store import Changes, Loaded, Task, TaskCampaign
+from zhili.cases.attributes import validate_attributes
 from zhili.cases.schemas import CaseCreate, Point
 from zhili.cases.service import report_case
 from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit, deferred_commit
-from zhili.core.errors import ConflictError, InvalidInputError
+from zhili.core.errors import ConflictError, InvalidInputError, NotFoundError
+from zhili.matters import queries as matters
 from zhili.notify.service import notify
 from zhili.notify.wording import Name, Part, Words
 from zhili.org.geo import LocatorCache
@@ -146,6 +148,16 @@ def report_task(
     return task
 
 
+def check_report(session: Session, *, task_id: int, data: ReportBody, actor: Actor) -> None:
+    """The report's checks without writing it: 422 naming each missing or wrong piece (403 / 404 / 409 first).
+
+    A page whose photo was refused shows these reasons with the photo's, so a second try is the last.
+    """
+    loaded = store.load(session, actor, task_id)
+    lifecycle.step(loaded.task.state, TaskAction.REPORT, loaded.parties)
+    _check_evidence(session, loaded, data)
+
+
 _WHO = (
     select(Person.name, Division.name)
     .join(Division, Division.code == bindparam("b_code"))
@@ -203,9 +215,24 @@ def _check_evidence(session: Session, loaded: Loaded, data: ReportBody) -> None:
     problems += lifecycle.missing_evidence(lifecycle.role_task(loaded.campaign.template, loaded.task.role), evidence)
     if data.raise_case is not None and data.point is None:
         problems.append({"field": "body.point", "message": "a case is raised at the report's point: send it"})
+    problems += _raised_case_problems(session, data.raise_case)
     if problems:
         fields = ", ".join(dict.fromkeys(p["field"] for p in problems))
         raise InvalidInputError(f"the report is incomplete: {fields}", errors=problems)
+
+
+def _raised_case_problems(session: Session, raised: CaseRaise | None) -> list[dict[str, str]]:
+    """The raised case's attributes checked with the rest of the report, so one refusal names every wrong input."""
+    if raised is None:
+        return []
+    try:
+        validate_attributes(matters.current_definition(session, raised.matter)[1], raised.attributes)
+    except NotFoundError:
+        return [{"field": "body.raise_case.matter", "message": f"matter {raised.matter} not found"}]
+    except InvalidInputError as exc:
+        problems = exc.extra.get("errors") or []
+        return [{**problem, "field": f"body.raise_case.{problem['field']}"} for problem in problems]
+    return []
 
 
 def _is_far(session: Session, division_code: str, lon: float, lat: float) -> bool:
@@ -265,7 +292,7 @@ def return_task(session: Session, *, task_id: int, reason: str, actor: Actor, cl
         reported_at=None,
     )
     said = Words("notice.campaign.returned", {"reason": reason.strip()})
-    _tell(session, task, loaded.campaign, kind=f"returned:{returned}", said=said, clock=clock)
+    _tell(session, task, loaded.campaign, kind=f"returned:{returned}", said=said, clock=clock, anchor="#report")
     commit(session)
     return task
 
@@ -290,15 +317,23 @@ def rate_task(session: Session, *, task_id: int, data: RateBody, actor: Actor, c
         task,
         loaded.campaign,
         kind="rated",
-        said=Words("notice.campaign.rated", {"rating": Name.label(f"task_rating.{data.rating.value}")}),
+        said=Words(
+            "notice.campaign.rated_comment" if data.comment else "notice.campaign.rated",
+            {"rating": Name.label(f"task_rating.{data.rating.value}"), "comment": data.comment or ""},
+        ),
         clock=clock,
     )
     commit(session)
     return task
 
 
-def _tell(session: Session, task: Task, campaign: TaskCampaign, *, kind: str, said: Words, clock: Clock) -> None:
-    """A notification to the recipient, in this transaction (the key names the task and the event)."""
+def _tell(
+    session: Session, task: Task, campaign: TaskCampaign, *, kind: str, said: Words, clock: Clock, anchor: str = ""
+) -> None:
+    """A notification to the recipient, in this transaction (the key names the task and the event).
+
+    `anchor` is where on the task's page they act (`#report`: the report form, filled again with what was sent back).
+    """
     words = task_words(campaign.title, campaign.title_en, lifecycle.role_task(campaign.template, task.role))
     notify(
         session,
@@ -309,6 +344,6 @@ def _tell(session: Session, task: Task, campaign: TaskCampaign, *, kind: str, sa
         body=[said],
         key=f"campaign-task:{task.id}:{kind}",
         clock=clock,
-        link=f"/tasks/{task.id}",
+        link=f"/tasks/{task.id}{anchor}",
         subject=f"campaign:{campaign.id}",
     )
