@@ -57,3 +57,15 @@ def test_a_township_reads_every_unit_but_links_only_the_pages_it_may_open(api: A
     api.login("kc-centre")
     county = api.get("/supervision", headers=HTML).text.split("<tbody", 1)[1].split("</tbody>", 1)[0]
     assert 'href="/org/departments/' in county  # the centre opens its county's units
+
+
+def test_cards_come_newest_issued_first_page_after_page(api: Api) -> None:
+    """The demo's year of cards is loaded in bulk (ids out of time order): the list follows when they were issued."""
+    api.login("kc-centre")
+    first = api.get("/api/v1/supervision/cards", params={"limit": 20}).json()
+    assert first["next_cursor"]
+    second = api.get("/api/v1/supervision/cards", params={"limit": 20, "cursor": first["next_cursor"]}).json()
+    issued = [card["issued_at"] for card in first["items"] + second["items"]]
+    ids = [card["id"] for card in first["items"] + second["items"]]
+    assert issued == sorted(issued, reverse=True)
+    assert len(set(ids)) == len(ids)  # no card twice across the pages

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, case, func, insert, select
+from sqlalchemy import ColumnElement, and_, case, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from zhili.cases.escalation import Rung, issue, lock_cases
@@ -82,20 +82,22 @@ def list_cards(
         conditions.append(SupervisionCard.action == action)
     if card_id:
         conditions.append(SupervisionCard.id == card_id)
-    if cursor:
-        conditions.append(SupervisionCard.id < decode_cursor(cursor, (Key.INT,))[0])
+    if cursor:  # newest issued first (a bulk load's ids need not follow time), the id breaking ties
+        at, last_id = decode_cursor(cursor, (Key.INSTANT, Key.INT))
+        issued = SupervisionCard.issued_at
+        conditions.append(or_(issued < at, and_(issued == at, SupervisionCard.id < last_id)))
     statement = (
         select(SupervisionCard, Case.number, Department)
         .join(Case, Case.id == SupervisionCard.case_id)
         .outerjoin(Department, Department.id == SupervisionCard.unit_id)
         .where(*conditions)
-        .order_by(SupervisionCard.id.desc())
+        .order_by(SupervisionCard.issued_at.desc(), SupervisionCard.id.desc())
         .limit(limit + 1)
     )
     rows = session.execute(statement).all()
     names = actor_names(session, [row[0].issued_by for row in rows[:limit]])
     items = [_card(card, number, unit_row, names) for card, number, unit_row in rows[:limit]]
-    next_cursor = encode_cursor([items[-1].id]) if len(rows) > limit else None
+    next_cursor = encode_cursor([items[-1].issued_at, items[-1].id]) if len(rows) > limit else None
     return Page[SupervisionCardRead](items=items, next_cursor=next_cursor)
 
 
