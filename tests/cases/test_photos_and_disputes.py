@@ -112,6 +112,19 @@ def test_a_merged_duplicate_offers_no_command_group_nor_photo_and_refuses_both(a
     assert opened.status_code == 201, opened.text  # the case it joined opens a group
 
 
+def test_an_archived_case_offers_no_command_group_nor_photo_and_refuses_a_photo(api: Any, session: Session) -> None:
+    case = report_parking(api, session)
+    api.login("kc-centre")
+    case = command(api, command(api, case, "reject", reason="不属于本级受理范围"), "archive")
+    assert case["status"] == "archived"
+    page = api.get(f"/cases/{case['id']}", headers={"accept": "text/html"}).text
+    assert 'id="open-group-link"' not in page
+    assert 'id="add-photo"' not in page
+    photo = api.send("POST", f"/api/v1/cases/{case['id']}/photos", files={"photo": ("p.png", _png(), "image/png")})
+    assert photo.status_code == 409, photo.text
+    assert "archived" in photo.json()["detail"]
+
+
 def test_a_dispute_over_the_lead_is_decided_by_the_level_above(api: Any, session: Session) -> None:
     case = report_parking(api, session)
     api.login("kc-centre")

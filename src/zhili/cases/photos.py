@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from zhili.cases import store
 from zhili.cases.models import Case, CasePhoto
 from zhili.cases.service import add_event, load_as_party
+from zhili.cases.states import CaseStatus
 from zhili.cases.visibility import visible_cases
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
@@ -29,6 +30,8 @@ def attach_photo(
         raise ForbiddenError("only people taking part in the case add photos to it")
     if case.duplicate_of_id is not None:
         raise ConflictError(f"case {case.number} was merged into another case: add the photo there")
+    if case.state.status is CaseStatus.ARCHIVED:
+        raise ConflictError(f"case {case.number} is archived: its record is closed")
     photo = attach_to_report(session, case=case, data=checked, actor=actor, clock=clock)
     commit(session)
     return photo
