@@ -126,6 +126,10 @@ def test_each_unit_asked_from_the_page_gets_its_own_deadline(api: Any, session: 
         for r in requests
     }
     assert hours == {enforcement: timedelta(hours=24), housing: timedelta(hours=48)}
+    page = api.get(f"/cases/{case['id']}", headers=HTML).text
+    offered = page.split('id="ask-help"', 1)[1].split("</form>", 1)[0] if 'id="ask-help"' in page else ""
+    assert f'value="{housing}"' not in offered  # each unit is asked once: no longer offered
+    assert f'value="{enforcement}"' not in offered
 
 
 def test_a_meeting_records_several_decisions_each_a_task(api: Any, session: Session) -> None:
