@@ -98,3 +98,22 @@ def test_only_the_dispatching_centre_speaks_for_a_citizen_and_only_one_without_a
     assert Party.CITIZEN not in parties_for(session, traffic, called), "the lead never rates its own work"
     assert Party.CITIZEN not in parties_for(session, centre, filed), "the grid worker who filed it rates it"
     assert Party.CITIZEN not in parties_for(session, centre, warned), "a data warning has no citizen to call"
+
+
+def test_a_case_the_centre_saw_itself_is_rated_without_a_call_back_hint(api: Any, session: Session) -> None:
+    """No caller to phone: the centre rates what it reported itself, and the page does not ask it to call anyone."""
+    _grid, point = fushan_point(session)
+    api.login("kc-centre")
+    created = api.send("POST", "/api/v1/cases", json=report_body(point))
+    assert created.status_code == 201, created.text
+    case = command(api, command(api, api.get(created.headers["location"]).json(), "accept"), "dispatch")
+    api.login("kc-traffic")
+    case = reply(api, command(api, command(api, case, "sign"), "start"), "车辆已拖离")
+    api.login("kc-centre")
+    case = command(api, case, "verify")
+    api.login("kc-traffic")
+    case = command(api, case, "close")
+    api.login("kc-centre")
+    page = api.get(f"/cases/{case['id']}", headers=HTML).text
+    assert 'data-command="rate"' in page or 'name="rating"' in page  # the centre rates it, as its originator
+    assert 'id="rate-for-caller"' not in page
