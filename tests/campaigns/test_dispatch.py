@@ -186,6 +186,17 @@ def test_the_dispatching_level_closes_a_campaign_and_its_sweeps_go(api: Any, ses
     assert closed.json()["status"] == "closed"
     assert session.scalar(sweeps) == 0
     assert api.send("POST", f"/api/v1/campaigns/{campaign['id']}/close").status_code == 409
+    # Everyone whose task was still waiting is told it is over, with a link to it; once, however often it is closed.
+    waiting = set(session.scalars(select(CampaignTask.person_id).where(CampaignTask.campaign_id == campaign["id"])))
+    told = session.scalars(
+        select(InboxItem.person_id)
+        .join(Notification, Notification.id == InboxItem.notification_id)
+        .where(Notification.key == f"campaign:{campaign['id']}:closed")
+    ).all()
+    assert sorted(told) == sorted(waiting)  # 263 team leaders, none had claimed yet
+    notice = session.scalars(select(Notification).where(Notification.key == f"campaign:{campaign['id']}:closed")).one()
+    assert notice.title.startswith("三联工程已结束：")
+    assert notice.link == f"/campaigns/{campaign['id']}/my-task"
 
 
 def test_a_township_the_county_sent_its_campaign_to_may_not_close_it(api: Any) -> None:

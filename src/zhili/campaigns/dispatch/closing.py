@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from zhili.campaigns.models import Campaign
+from zhili.campaigns.lifecycle import UNCLAIMED_STATES, UNREPORTED_STATES
+from zhili.campaigns.models import Campaign, CampaignTask
 from zhili.campaigns.tasks.sweeps import cancel_sweeps
 from zhili.campaigns.visibility import load_campaign, manages_territory
 from zhili.core import audit
@@ -12,6 +14,8 @@ from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.core.errors import ConflictError, ForbiddenError
+from zhili.notify.service import notify
+from zhili.notify.wording import Name, Words
 
 
 def may_close(actor: Actor, owner_division: str, created_by: str | None = None) -> bool:
@@ -27,7 +31,11 @@ def may_close(actor: Actor, owner_division: str, created_by: str | None = None) 
 
 
 def close_campaign(session: Session, *, campaign_id: int, actor: Actor, clock: Clock) -> Campaign:
-    """Close a running campaign (its dispatching level, or administrators); its pending sweeps are cancelled."""
+    """Close a running campaign (its dispatching level, or administrators); its pending sweeps are cancelled.
+
+    Those whose task was still to claim or to report are told that it is over, in one statement (`notify`):
+    their to-do went away with it, and nobody is left wondering whether it is still due.
+    """
     campaign = load_campaign(session, actor, campaign_id)
     if not may_close(actor, campaign.owner_division, campaign.created_by):
         raise ForbiddenError("only the level that dispatched the campaign may close it")
@@ -45,6 +53,21 @@ def close_campaign(session: Session, *, campaign_id: int, actor: Actor, clock: C
         at=now,
         before={"status": "active"},
         after={"status": "closed", "sweeps_cancelled": cancelled},
+    )
+    waiting = select(CampaignTask.person_id).where(
+        CampaignTask.campaign_id == campaign.id, CampaignTask.state.in_([*UNCLAIMED_STATES, *UNREPORTED_STATES])
+    )
+    notify(
+        session,
+        recipients=waiting,
+        topic="campaign.closed",
+        severity="info",
+        title=Words("notice.campaign.closed", {"campaign": Name(campaign.title, campaign.title_en)}),
+        body=[Words("notice.campaign.closed_body", {"number": campaign.number})],
+        key=f"campaign:{campaign.id}:closed",
+        clock=clock,
+        link=f"/campaigns/{campaign.id}/my-task",
+        subject=f"campaign:{campaign.id}",
     )
     commit(session)
     return campaign
