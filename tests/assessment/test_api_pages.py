@@ -214,6 +214,10 @@ def test_a_person_is_not_shown_a_zero_where_the_model_does_not_score_people(api:
     assert breakdown.status_code == 200
     summary = breakdown.text.split('id="score-summary"', 1)[1].split("</dl>", 1)[0]
     assert summary.count("不计分</small>") == 3
+    events = int(summary.split("<dt>计分事件</dt><dd>", 1)[1].split("<", 1)[0])
+    if 'id="no-lines"' in breakdown.text:  # events that cost nothing are said to, not "no events"
+        said = breakdown.text.split('id="no-lines">', 1)[1].split("<", 1)[0]
+        assert said == (f"本月计分事件 {events} 个，没有扣分。" if events else "本月没有扣分事件。")
     unit = api.get(f"/assessment?month={JUNE}", headers={"accept": "text/html"}).text
     assert "not-scored" not in unit.split('id="ranking"', 1)[1]  # a unit is scored on all four
 
