@@ -23,7 +23,7 @@ from zhili.cases.models import Case
 from zhili.core.local_time import local_short
 from zhili.notify.models import InboxItem, Notification
 from zhili.notify.wording import localized_title
-from zhili.org.models import Position
+from zhili.org.models import Division, Position
 
 
 def test_every_lifecycle_command_says_whose_turn_it_makes_it() -> None:
@@ -359,3 +359,15 @@ def test_the_english_inbox_shows_a_hand_off_title_and_body_in_english(api: Any, 
     assert body in chinese
     items = api.get("/api/v1/inbox", params={"limit": 200}).json()["items"]
     assert title in {i["title"] for i in items}  # the API keeps the stored (Chinese) title
+
+
+def test_a_notice_names_a_village_as_a_place_not_as_its_committee(session: Session) -> None:
+    """大洲镇五石埂村村委会 is the committee's name: a notice says 大洲镇五石埂村, as the pages do."""
+    code, name = session.execute(
+        select(Division.code, Division.name)
+        .where(Division.level == "village", Division.name.endswith("村委会"))
+        .limit(1)
+    ).one()
+    said = handoffs.place_name(session, code)
+    assert "委会" not in said
+    assert said.endswith(name.removesuffix("村委会").removesuffix("村") + "村")

@@ -39,6 +39,7 @@ from zhili.notify.service import Notice
 from zhili.notify.wording import Name, Part, When, Words
 from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.models import Department, Division, Person, Position
+from zhili.org.places import place_word
 from zhili.org.routing import CENTRE_ROLES, centre_posts, parent_code
 
 DESCRIPTION_IN_NOTICE = 60
@@ -379,7 +380,7 @@ def _read_place_name(session: Session, code: str) -> str:
     slots = dict(zip(_SLOTS, prefixes, strict=False))
     params = {**dict.fromkeys(_SLOTS), **slots}
     names = {row.code: row.name for row in _NAMES.run(session, params).all()}
-    shown = [names[p] for p in prefixes[1:] if p in names] or [names.get(prefixes[0], code)]
+    shown = [place_word(names[p]) for p in prefixes[1:] if p in names] or [names.get(prefixes[0], code)]
     return "".join(shown[:2])
 
 

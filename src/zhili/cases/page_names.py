@@ -12,6 +12,7 @@ from zhili.core.auth import Actor
 from zhili.org import visibility as org_visibility
 from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.models import Department, Division, Person, Position
+from zhili.org.places import place_word
 
 # Accounts belong to `access`, which cases may not import; the two columns needed are named here.
 _ACCOUNTS = table("accounts", column("id", Integer), column("person_id", Integer), column("username", String))
@@ -136,31 +137,11 @@ def place_paths(session: Session, codes: Iterable[str]) -> dict[str, str]:
     paths: dict[str, str] = {}
     for code, lineage in lineages.items():
         parts, parent = [], ""
-        for name in (_place_word(names[c]) for c in lineage if c in names):
+        for name in (place_word(names[c]) for c in lineage if c in names):
             parts.append(name.removeprefix(parent) if parent and name != parent else name)
             parent = name
         paths[code] = " ".join(parts) or code
     return paths
-
-
-# A village's official name may be its committee's (丹桂社区居委会, 亭川村委会): the place is the community or
-# the village (丹桂社区, 亭川村). Longest endings first: 村委会 keeps its 村, 居委会 is a 社区.
-_COMMITTEES = (
-    ("社区居民委员会", "社区"),
-    ("村村民委员会", "村"),
-    ("社区居委会", "社区"),
-    ("村村委会", "村"),
-    ("居民委员会", "社区"),
-    ("村民委员会", "村"),
-    ("居委会", "社区"),
-    ("村委会", "村"),
-    ("委员会", ""),
-)
-
-
-def _place_word(name: str) -> str:
-    stem = next((name.removesuffix(suffix) + place for suffix, place in _COMMITTEES if name.endswith(suffix)), name)
-    return stem or name
 
 
 def _township_down(code: str) -> list[str]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+from zhili.org.places import place_word
+
 # The most common surnames, roughly in order of frequency, and characters common in given names.
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡"
@@ -28,18 +30,4 @@ def person_names(count: int, *, seed: int) -> list[str]:
 
 def short_village_name(official: str) -> str:
     """Shorten official village names: 戴家村委会, 戴家村村民委员会 → 戴家村; 城南居委会, 城南社区居委会 → 城南社区."""
-    for long_form, short in (
-        ("村村民委员会", "村"),
-        ("村村委会", "村"),
-        ("村民委员会", "村"),
-        ("社区居民委员会", "社区"),
-        ("社区居委会", "社区"),
-        ("居民委员会", "社区"),
-    ):
-        if official.endswith(long_form):
-            return official[: -len(long_form)] + short
-    if official.endswith("村委会"):
-        return official[: -len("委会")]
-    if official.endswith("居委会"):
-        return official[: -len("居委会")] + "社区"
-    return official
+    return place_word(official)

@@ -28,6 +28,27 @@ def short_forms(name: str) -> set[str]:
     return forms
 
 
+# A village's official name may be its committee's (丹桂社区居委会, 亭川村委会): the place is the community or
+# the village (丹桂社区, 亭川村). Longest endings first: 村委会 keeps its 村, 居委会 is a 社区.
+_COMMITTEES = (
+    ("社区居民委员会", "社区"),
+    ("村村民委员会", "村"),
+    ("社区居委会", "社区"),
+    ("村村委会", "村"),
+    ("居民委员会", "社区"),
+    ("村民委员会", "村"),
+    ("居委会", "社区"),
+    ("村委会", "村"),
+    ("委员会", ""),
+)
+
+
+def place_word(name: str) -> str:
+    """A division's name as a place is said: 亭川村委会 → 亭川村, 丹桂社区居委会 → 丹桂社区 (pages, notices)."""
+    stem = next((name.removesuffix(suffix) + place for suffix, place in _COMMITTEES if name.endswith(suffix)), name)
+    return stem or name
+
+
 ADDABLE = ("镇", "乡", "街道", "县", "区", "市", "社区", "村委会", "村村民委员会", "社区居民委员会")
 
 
