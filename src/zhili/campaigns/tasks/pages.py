@@ -35,6 +35,7 @@ from zhili.org.geo import request_locators
 from zhili.org.roles import SUPERVISING_ROLES
 from zhili.web.form_errors import FirstReason, FormErrors
 from zhili.web.form_once import FormOnce, run_form
+from zhili.web.i18n import translate
 from zhili.web.templating import renderer
 
 router = APIRouter(include_in_schema=False)
@@ -183,6 +184,9 @@ def _render(
         "kept_photos": kept_photos or [],
         "refused": refused,  # the form whose input and reasons are shown again
         "first_reason": FirstReason(taken=refused is None),  # the page opens at that form's first reason
+        "report_map": task_queries.report_map(
+            session, detail, translate("tasks.location", renderer(request).language(request))
+        ),
     }
     return renderer(request).render(request, "campaigns/field_task.html", context, status_code=status_code)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -146,6 +147,21 @@ _DETAIL_COLUMNS = (
     "rating",
     "case_id",
 )
+
+
+def report_map(session: Session, detail: TaskDetail, label: str) -> str:
+    """The report's point and the outline of the task's division as the small map's JSON ("" without a point).
+
+    The supervisor who verifies sees where it was reported beside where it was due (`is_far` says the same in words).
+    """
+    point = detail.report_point
+    if point is None:
+        return ""
+    outline = session.scalar(select(Division.geometry).where(Division.code == detail.division_code))
+    fix = {"lon": point.lon, "lat": point.lat, "label": label}
+    return json.dumps(
+        {"case": None, "fixes": [fix], "grid": json.loads(outline) if outline else None}, ensure_ascii=False
+    )
 
 
 def _photos(session: Session, task_id: int) -> list[TaskPhotoRead]:
