@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tests.notify.helpers import as_read, people_of
 
+from zhili.core.auth import Actor, Scope
 from zhili.core.clock import FrozenClock
 from zhili.notify.models import Notification
 from zhili.notify.service import Notice, notify
@@ -124,3 +125,17 @@ def test_an_old_notice_without_keys_shows_its_stored_text_to_an_english_reader(
     assert (stored.title_key, stored.title_params, stored.body_parts) == (None, None, None)  # as rows before 0022/0027
     english = as_read(session, "t:o", person, "en")
     assert (english.title, english.body, english.lang) == ("旧标题", "旧正文", "zh")
+
+
+def test_who_acted_is_a_person_by_name_and_a_channel_by_its_label() -> None:
+    """经办：12345 热线 reads "Handled by: Hotline" on an English page; a person's name is their name in both."""
+    hotline = Actor(username="hotline:12345", display_name="12345 热线", roles=frozenset(), scope=Scope())
+    warning = Actor(username="early-warning", display_name="事前预警", roles=frozenset(), scope=Scope())
+    person = Actor(username="kc-traffic", display_name="张伟", roles=frozenset(), scope=Scope(), person_id=7)
+    unknown = Actor(username="importer", display_name="导入程序", roles=frozenset(), scope=Scope())
+    assert Name.of_actor(hotline) == Name("12345 热线", "Hotline")
+    assert Name.of_actor(warning) == Name("事前预警", "early warning")
+    assert Name.of_actor(person) == Name("张伟")
+    assert Name.of_actor(unknown) == Name("导入程序")  # no label: its own name in both languages
+    said = Words("notice.case.by", {"name": Name.of_actor(hotline)})
+    assert (said.said("zh", NOW), said.said("en", NOW)) == ("经办：12345 热线", "Handled by: Hotline")

@@ -324,7 +324,7 @@ class _Words:
             Words("notice.case.case", {"number": case.number, "matter": self.matter_name}),
             self.place_line(case.address),
             Words("notice.case.situation", {"text": _shortened(case.description)}),
-            Words("notice.case.by", {"name": actor.display_name}),
+            Words("notice.case.by", {"name": Name.of_actor(actor)}),
         ]
         # A unit's answer to the lead: which of the units asked it is (the lead may have asked several).
         if turn.to == (Next.LEAD,) and turn.anchor == "collaboration" and isinstance(facts.get("unit_id"), int):

@@ -24,6 +24,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Literal
 
+from zhili.core.auth import Actor
 from zhili.core.local_time import local_short, to_local
 from zhili.web.i18n import messages, translate
 
@@ -41,6 +42,18 @@ class Name:
     def label(cls, key: str) -> Name:
         """A catalog label as a name: its words now, kept with the notice if the catalog changes later."""
         return cls(translate(key, "zh"), translate(key, "en"))
+
+    @classmethod
+    def of_actor(cls, actor: Actor) -> Name:
+        """Who acted: a person by their name; the system, a channel or the clock by its label (`actor.<name>`).
+
+        The Chinese is the actor's own display name (12345 热线), the English the catalog's where it has one.
+        """
+        if actor.person_id is not None:
+            return cls(actor.display_name)
+        key = f"actor.{actor.username.split(':', 1)[0]}"
+        english = translate(key, "en")
+        return cls(actor.display_name, "" if english == key else english)
 
 
 @dataclass(frozen=True, slots=True)
