@@ -26,6 +26,14 @@ def post(api: Api, path: str, data: dict[str, str] | None = None, **kwargs: Any)
     return api.client.post(path, data={"csrf_token": api.csrf, **(data or {})}, follow_redirects=False, **kwargs)
 
 
+def claimed_by_gridhead(api: Api, session: Session, clock: FrozenClock) -> CampaignTask:
+    """A typhoon task of the demo's grid head, claimed from the page by them (logged in)."""
+    task = task_of(session, dispatch_typhoon(session, clock), "gridhead")
+    api.login("gridhead")
+    post(api, f"/tasks/{task.id}/claim")
+    return task
+
+
 def test_the_list_claims_in_one_tap_and_the_page_opens_read(api: Api, session: Session, clock: FrozenClock) -> None:
     campaign = dispatch_typhoon(session, clock)
     task = task_of(session, campaign, "partymember")
@@ -95,9 +103,7 @@ def test_a_claim_without_the_csrf_token_is_refused(api: Api, session: Session, c
 
 
 def test_report_from_the_phone_with_a_photo_then_verify(api: Api, session: Session, clock: FrozenClock) -> None:
-    task = task_of(session, dispatch_typhoon(session, clock), "gridhead")
-    api.login("gridhead")
-    post(api, f"/tasks/{task.id}/claim")
+    task = claimed_by_gridhead(api, session, clock)
     point = point_far_from(session, task.division_code)
     form = {"text": "已巡查", "lon": str(point["lon"]), "lat": str(point["lat"])}
     sent = post(api, f"/tasks/{task.id}/report", form, files={"photos": ("p.png", png(), "image/png")})
@@ -149,9 +155,7 @@ def test_a_double_tap_on_claim_claims_once_and_lands_on_the_task(
 
 def test_a_report_sent_twice_is_written_once(api: Api, session: Session, clock: FrozenClock) -> None:
     # A double tap on 提交回单, or the phone sending the form again on a poor connection.
-    task = task_of(session, dispatch_typhoon(session, clock), "gridhead")
-    api.login("gridhead")
-    post(api, f"/tasks/{task.id}/claim")
+    task = claimed_by_gridhead(api, session, clock)
     page = api.get(f"/tasks/{task.id}", headers=HTML).text
     key = page.split('id="report-form"', 1)[1].split('name="idempotency_key" value="', 1)[1].split('"', 1)[0]
     point = point_in(session, task.division_code)
@@ -167,9 +171,7 @@ def test_a_report_sent_twice_is_written_once(api: Api, session: Session, clock: 
 def test_an_incomplete_report_form_is_shown_again_with_the_reasons(
     api: Api, session: Session, clock: FrozenClock
 ) -> None:
-    task = task_of(session, dispatch_typhoon(session, clock), "gridhead")
-    api.login("gridhead")
-    post(api, f"/tasks/{task.id}/claim")
+    task = claimed_by_gridhead(api, session, clock)
     shown = post(api, f"/tasks/{task.id}/report", {"text": "已巡查"}, files={"photos": ("p.png", png(), "image/png")})
     assert shown.status_code == 422
     text = shown.text
@@ -217,9 +219,7 @@ def test_a_decline_of_blanks_is_shown_again_with_the_reason_by_its_input(
 def test_a_return_without_a_reason_is_shown_again_with_the_reason_by_its_input(
     api: Api, session: Session, clock: FrozenClock
 ) -> None:
-    task = task_of(session, dispatch_typhoon(session, clock), "gridhead")
-    api.login("gridhead")
-    post(api, f"/tasks/{task.id}/claim")
+    task = claimed_by_gridhead(api, session, clock)
     point = point_in(session, task.division_code)
     form = {"text": "已巡查", "lon": str(point["lon"]), "lat": str(point["lat"])}
     assert (
@@ -258,9 +258,7 @@ def test_a_return_without_a_reason_is_shown_again_with_the_reason_by_its_input(
 
 
 def test_the_checklist_and_a_raised_case_from_the_page(api: Api, session: Session, clock: FrozenClock) -> None:
-    task = task_of(session, dispatch_typhoon(session, clock), "gridhead")
-    api.login("gridhead")
-    post(api, f"/tasks/{task.id}/claim")
+    task = claimed_by_gridhead(api, session, clock)
     page = api.get(f"/tasks/{task.id}?matter=road_safety_hazard", headers=HTML)
     assert 'id="raise-case"' in page.text
     assert 'name="attr.hazard_type"' in page.text
@@ -366,9 +364,7 @@ def test_a_chosen_matter_left_blank_refuses_the_report_with_every_reason_by_its_
     api: Api, session: Session, clock: FrozenClock
 ) -> None:
     # 发现险情 chosen, then sent without its description or required fields: no case dropped unsaid.
-    task = task_of(session, dispatch_typhoon(session, clock), "gridhead")
-    api.login("gridhead")
-    post(api, f"/tasks/{task.id}/claim")
+    task = claimed_by_gridhead(api, session, clock)
     point = point_in(session, task.division_code)
     form = {"lon": str(point["lon"]), "lat": str(point["lat"]), "matter": "road_safety_hazard", "description": ""}
     form |= {"attr.hazard_type": "", "attr.road_name": ""}
@@ -382,9 +378,7 @@ def test_a_chosen_matter_left_blank_refuses_the_report_with_every_reason_by_its_
 
 
 def test_a_refused_photo_comes_with_the_reports_other_reasons(api: Api, session: Session, clock: FrozenClock) -> None:
-    task = task_of(session, dispatch_typhoon(session, clock), "gridhead")
-    api.login("gridhead")
-    post(api, f"/tasks/{task.id}/claim")
+    task = claimed_by_gridhead(api, session, clock)
     not_a_photo = {"photos": ("p.png", b"not a photo", "image/png")}
     shown = post(api, f"/tasks/{task.id}/report", {"text": "", "lon": "118.9"}, files=not_a_photo)
     assert shown.status_code in {413, 415, 422}
@@ -398,9 +392,7 @@ def test_a_refused_photo_comes_with_the_reports_other_reasons(api: Api, session:
 def test_a_refused_report_keeps_every_box_ticked_of_the_raised_case(
     api: Api, session: Session, clock: FrozenClock
 ) -> None:
-    task = task_of(session, dispatch_typhoon(session, clock), "gridhead")
-    api.login("gridhead")
-    post(api, f"/tasks/{task.id}/claim")
+    task = claimed_by_gridhead(api, session, clock)
     form: dict[str, Any] = {"text": "", "matter": "unlicensed_business", "description": "无证作坊"}
     form["attr.missing_permits"] = ["business_licence", "fire_safety"]
     shown = post(api, f"/tasks/{task.id}/report", form)
