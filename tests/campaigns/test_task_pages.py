@@ -323,10 +323,16 @@ def test_the_pages_speak_english(api: Api, session: Session, clock: FrozenClock)
     page = api.get("/tasks?lang=en", headers=HTML).text
     assert "My tasks" in page
     assert ">Claim<" in page
-    assert "Party member: visit the linked households" in api.get(f"/tasks/{task.id}?lang=en", headers=HTML).text
+    english = api.get(f"/tasks/{task.id}?lang=en", headers=HTML).text
+    assert "Party member: visit the linked households" in english
+    assert "Remind each linked household to shut doors and windows" in english  # the template's own English
+    assert "逐户提醒" not in english
+    assert "逐户提醒所联系家庭关好门窗" in api.get(f"/tasks/{task.id}?lang=zh", headers=HTML).text
     # The task's notices are titled in the reader's language: the new task, then its report's to the grid head.
     title = "Typhoon prevention: Party member: visit the linked households"
-    assert title in api.get("/inbox?lang=en", headers=HTML).text
+    inbox = api.get("/inbox?lang=en", headers=HTML).text
+    assert title in inbox
+    assert "Remind each linked household" in inbox  # the instructions in the notice's body too
     assert "防台风：联户党员：走访联系户" in api.get("/inbox?lang=zh", headers=HTML).text
     post(api, f"/tasks/{task.id}/claim")
     point = point_in(session, task.division_code)

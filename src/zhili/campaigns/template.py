@@ -43,6 +43,9 @@ class RoleTask(_Strict):
     title_zh: Line = Field(max_length=80)
     title_en: Line = Field(max_length=160)
     instructions: Text = Field(max_length=2000)
+    instructions_en: BlankOrText = Field(
+        default="", max_length=2000, description="on an English page (else the Chinese)"
+    )
     claim_minutes: int = Field(gt=0, le=7 * 24 * 60, description="claim (领办) within this time")
     report_minutes: int = Field(gt=0, le=30 * 24 * 60, description="report (回单) within this time of dispatch")
     remind_after_minutes: int = Field(

@@ -15,7 +15,7 @@ from zhili.campaigns.template import TaskTemplate
 from zhili.core.clock import Clock
 from zhili.core.db import UtcDateTime
 from zhili.notify.service import notify
-from zhili.notify.wording import When, Words
+from zhili.notify.wording import Name, When, Words
 from zhili.org.division_code import codes_of
 from zhili.org.models import Division, Position
 
@@ -113,7 +113,11 @@ def _notify_role(
         topic="campaign.task",
         severity=campaign.severity,
         title=Words("notice.campaign.task", task_words(campaign.title, campaign.title_en, task)),
-        body=[task.instructions, *message, Words("notice.campaign.claim_by", {"due": When(claim_by)})],
+        body=[
+            Words("notice.campaign.instructions", {"text": Name(task.instructions, task.instructions_en)}),
+            *message,
+            Words("notice.campaign.claim_by", {"due": When(claim_by)}),
+        ],
         key=f"campaign:{campaign.id}:{role}:{'-'.join(within)}",
         clock=clock,
         link=f"/campaigns/{campaign.id}/my-task",  # the reader's own task (tasks.pages)

@@ -120,6 +120,7 @@ def task_detail(session: Session, actor: Actor, task_id: int, *, now: datetime) 
         {
             **_summary(task, campaign, names[0], names[1], parties),
             "instructions": role_task.instructions,
+            "instructions_en": role_task.instructions_en,
             "evidence": [kind.value for kind in role_task.evidence],
             "checklist": list(role_task.checklist),
             **{key: getattr(task, key) for key in _DETAIL_COLUMNS},

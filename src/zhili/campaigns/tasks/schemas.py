@@ -118,6 +118,7 @@ class TaskDetail(TaskRead):
     """One task: its instructions and checklist, its report, its cascade path and its points."""
 
     instructions: str
+    instructions_en: str = Field(default="", description="the instructions on an English page (empty: the Chinese)")
     evidence: list[str]
     checklist: list[str]
     read_at: datetime | None
