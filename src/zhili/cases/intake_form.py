@@ -153,5 +153,5 @@ def _attribute_reasons(session: Session, body: dict[str, object], form: FormData
     except InvalidInputError as exc:
         return form_errors(exc, language, _attribute_inputs(form))
     except NotFoundError:
-        pass  # an unknown matter is the schema's or the service's to name
+        return FormErrors()  # an unknown matter is the schema's or the service's to name
     return FormErrors()
