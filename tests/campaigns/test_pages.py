@@ -68,6 +68,11 @@ def test_a_bad_form_keeps_its_input_and_says_why_by_the_field(api: Any) -> None:
     assert unknown.status_code == 422
     assert "未找到“火星镇”" in unknown.text
     assert 'value="火星镇"' in unknown.text
+    # A name found before the unknown one comes back ticked; the field keeps only what is left to mend.
+    mixed = form(api, "/campaigns/preview", {"template": "typhoon", "places": "湖镇镇 火星镇"})
+    assert mixed.status_code == 422
+    assert '<input name="places" value="火星镇"' in mixed.text
+    assert 'value="330825101" checked> 湖镇镇' in mixed.text
 
 
 def test_the_templates_page_lists_every_role_task(api: Any) -> None:

@@ -101,12 +101,14 @@ def resolve(session: Session, actor: Actor, form: DispatchForm) -> None:
     if not form.template:
         form.errors["template"] = ("campaigns.error.template", {})
     names = [n for n in NAME_SEPARATORS.split(form.places) if n][:MAX_NAMES]
-    for name in names:
+    for done, name in enumerate(names):
         found = _named(session, actor, name, chosen=form.codes)
         if isinstance(found, str):
             form.codes = sorted({*form.codes, found})
         else:
             form.errors["places"] = found
+            # A name found is a ticked box now: the field keeps only what is left to mend, not both.
+            form.places = "、".join(names[done:])
             break
     if not form.codes and "places" not in form.errors:
         form.errors["divisions"] = ("campaigns.error.no_division", {})
