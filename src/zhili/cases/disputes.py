@@ -76,6 +76,9 @@ def refer_dispute(session: Session, *, case_id: int, reason: str, actor: Actor, 
     parties = parties_for(session, actor, case)
     if lifecycle.Party.DISPATCHER not in parties:
         raise ForbiddenError("the command room that dispatches the case refers a dispute over its lead")
+    now = clock.now()
+    # The row's lock before the check: two referrals at once (PostgreSQL) queue here, and the second sees the first.
+    case = store.lock(session, case, now)
     kinds = session.scalars(
         select(CaseEvent.kind)
         .where(CaseEvent.case_id == case.id, CaseEvent.kind.in_((*LEAD_EVENTS, REFERRED)))
@@ -85,8 +88,6 @@ def refer_dispute(session: Session, *, case_id: int, reason: str, actor: Actor, 
         raise ConflictError(
             f"case {case.number} has no dispute to refer: the lead unit returned it, and it was not referred since"
         )
-    now = clock.now()
-    case = store.lock(session, case, now)
     details = json.dumps({"reason": reason}, ensure_ascii=False)
     add_event(
         session,
