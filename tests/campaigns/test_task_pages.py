@@ -311,6 +311,9 @@ def test_the_team_leaders_checklist_is_answered_on_the_page(api: Api, session: S
     assert done.status_code == 303
     stored = api.get(f"/api/v1/tasks/{leader_village.id}").json()["report_checklist"]
     assert stored == {"村两委已部署": True, "危房人员已转移": False, "防汛物资已到位": True}
+    english = api.get(f"/tasks/{leader_village.id}?lang=en", headers=HTML).text  # the template's English items
+    assert "People moved out of unsafe houses: Not done" in english.split('id="the-report"', 1)[1]
+    assert "危房人员已转移" not in english
 
 
 def _leader_village(session: Session) -> str:

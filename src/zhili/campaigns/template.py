@@ -56,6 +56,7 @@ class RoleTask(_Strict):
     )
     evidence: tuple[EvidenceKind, ...] = Field(min_length=1)
     checklist: tuple[Line, ...] = ()
+    checklist_en: tuple[Line, ...] = Field(default=(), description="the items on an English page, in the same order")
     points: Points = Points()
 
     @model_validator(mode="after")
@@ -65,6 +66,9 @@ class RoleTask(_Strict):
             raise ValueError(message)
         if (EvidenceKind.CHECKLIST in self.evidence) != bool(self.checklist):
             message = "a checklist is listed in evidence exactly when checklist items are given"
+            raise ValueError(message)
+        if self.checklist_en and len(self.checklist_en) != len(self.checklist):
+            message = "checklist_en names every checklist item, in the same order, or none"
             raise ValueError(message)
         return self
 

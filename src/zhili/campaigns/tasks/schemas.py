@@ -121,6 +121,7 @@ class TaskDetail(TaskRead):
     instructions_en: str = Field(default="", description="the instructions on an English page (empty: the Chinese)")
     evidence: list[str]
     checklist: list[str]
+    checklist_en: list[str] = Field(default_factory=list, description="the items on an English page, in order")
     read_at: datetime | None
     claimed_at: datetime | None
     reported_at: datetime | None
