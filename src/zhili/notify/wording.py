@@ -91,8 +91,7 @@ StoredPart = str | list[object]
 
 def stored_title(title: Words, now: datetime) -> tuple[str, dict[str, object]]:
     """A title as the notice stores it: its Chinese, and its parameters (JSON values); an error if it does not fit."""
-    params = title.stored_params()
-    return _said(title.key, params, "zh", now), params
+    return _chinese(title, now), title.stored_params()
 
 
 def stored_body(parts: Sequence[Part], now: datetime) -> tuple[str, list[StoredPart]]:
@@ -104,10 +103,29 @@ def stored_body(parts: Sequence[Part], now: datetime) -> tuple[str, list[StoredP
             stored.append(part)
             lines.append(part)
         else:
-            params = part.stored_params()
-            stored.append([part.key, params])
-            lines.append(_said(part.key, params, "zh", now))
+            stored.append([part.key, part.stored_params()])
+            lines.append(_chinese(part, now))
     return "\n".join(lines), stored
+
+
+def _chinese(words: Words, now: datetime) -> str:
+    """The words in Chinese, the text every channel sends; an error when the catalog does not fit.
+
+    From the live parameters: a notice is worded on the write path, with no round trip through the stored form.
+    """
+    template = _parsed(translate(words.key, "zh")) if words.key in messages() else None
+    params = words.params
+    if template is None or not template.fields <= params.keys():
+        raise ValueError(f"notice words {words.key!r} do not fit the message catalog")
+    return "".join(text + (_in_chinese(params[name], now) if name else "") for text, name in template.parts)
+
+
+def _in_chinese(value: Param, now: datetime) -> str:
+    if isinstance(value, Name):
+        return value.zh
+    if isinstance(value, When):
+        return _time(value.at, value.style, "zh", now)
+    return str(value)
 
 
 def _said(key: str, params: Mapping[str, object], language: str, now: datetime) -> str:
