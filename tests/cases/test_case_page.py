@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tests.cases.test_flow import PNG, command, report_parking, underway, unit
-from tests.cases.test_open_items import handled_case, unit_login, verified
+from tests.cases.test_open_items import handled_case, reply_form, unit_login, verified
 
 from zhili.access.models import Account
 from zhili.core.clock import FrozenClock
@@ -431,15 +431,7 @@ def test_the_reply_text_is_the_text_the_matter_asks_unless_another_is_written(
     """Photo, GPS and text asked: a reply with its photo and GPS, 文字说明 left blank, is sent; its text is the text."""
     case = handled_case(api, session, clock)
     api.login("kc-traffic")
-    data = {
-        "csrf_token": api.csrf,
-        "command": "reply",
-        "version": str(case["version"]),
-        "text": "已联系车主将车辆驶离",
-        "evidence_gps": "118.87120,28.93610",
-        "evidence_text": "",
-        "text_is_evidence": "1",
-    }
+    data = reply_form(api, case, evidence_text="", text_is_evidence="1")
     files = {"photo": ("scene.png", PNG, "image/png")}
     sent = api.client.post(f"/cases/{case['id']}/act", data=data, files=files, headers=HTML, follow_redirects=False)
     assert sent.status_code == 303, sent.text

@@ -40,6 +40,12 @@ def unit_login(session: Session, clock: FrozenClock, kind: str, username: str) -
     return unit_id
 
 
+def reply_form(api: Any, case: dict[str, Any], **fields: str) -> dict[str, str]:
+    """The case page's 回单 form as the traffic police fill it (text and GPS), with `fields` added or changed."""
+    base = {"csrf_token": api.csrf, "command": "reply", "version": str(case["version"])}
+    return {**base, "text": "已联系车主将车辆驶离", "evidence_gps": "118.87120,28.93610", **fields}
+
+
 def handled_case(api: Any, session: Session, clock: FrozenClock) -> dict[str, Any]:
     """Illegal parking led by the traffic police, two units asked, a meeting task given to housing; in progress."""
     case = report_parking(api, session)

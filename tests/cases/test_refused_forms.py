@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 from tests.cases.test_flow import command, report_parking, unit
-from tests.cases.test_open_items import handled_case, unit_login
+from tests.cases.test_open_items import handled_case, reply_form, unit_login
 
 from zhili.core.clock import FrozenClock
 
@@ -27,13 +27,7 @@ def test_a_reply_without_the_photo_it_needs_says_so_by_the_photo_field_and_opens
 ) -> None:
     case = handled_case(api, session, clock)
     api.login("kc-traffic")
-    data = {
-        "csrf_token": api.csrf,
-        "command": "reply",
-        "version": str(case["version"]),
-        "text": "已联系车主将车辆驶离",
-        "evidence_gps": "118.87120,28.93610",
-    }
+    data = reply_form(api, case)
     refused = api.client.post(f"/cases/{case['id']}/act", data=data, headers=HTML)
     assert refused.status_code == 422
     form = refused.text.split('data-command="reply"', 1)[1].split("</form>", 1)[0]
@@ -51,14 +45,7 @@ def test_a_reply_whose_gps_is_not_a_point_is_refused_by_the_gps_field(
     """Latitude and longitude swapped (or words) are no GPS fix: refused on the page and by the API alike."""
     case = handled_case(api, session, clock)
     api.login("kc-traffic")
-    data = {
-        "csrf_token": api.csrf,
-        "command": "reply",
-        "version": str(case["version"]),
-        "text": "已联系车主将车辆驶离",
-        "evidence_gps": "28.93610,118.87120",
-        "evidence_text": "现场已恢复通行",
-    }
+    data = reply_form(api, case, evidence_gps="28.93610,118.87120", evidence_text="现场已恢复通行")
     refused = api.client.post(f"/cases/{case['id']}/act", data=data, headers=HTML)
     assert refused.status_code == 422
     form = refused.text.split('data-command="reply"', 1)[1].split("</form>", 1)[0]
