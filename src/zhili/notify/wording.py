@@ -129,7 +129,7 @@ def _in_chinese(value: Param, now: datetime) -> str:
 
 
 def _said(key: str, params: Mapping[str, object], language: str, now: datetime) -> str:
-    found = render(key, params, language, now)
+    found = joined(rendered(key, params, language, now))
     if not found:
         raise ValueError(f"notice words {key!r} do not fit the message catalog")
     return found
@@ -187,20 +187,8 @@ def joined(pieces: Sequence[Piece]) -> str:
     return "".join(text for text, _as_written in pieces)
 
 
-def render(key: str, params: Mapping[str, object], language: str, now: datetime | None) -> str:
-    """The message `key` in `language` with its stored parameters filled in; empty when they do not fit."""
-    template = _parsed(translate(key, language)) if key in messages() else None
-    if template is None or not template.fields <= params.keys():
-        return ""
-    try:
-        shown = [text + (_shown(params[name], language, now) if name else "") for text, name in template.parts]
-    except (KeyError, TypeError, ValueError):
-        return ""
-    return "".join(shown)
-
-
 def rendered(key: str, params: Mapping[str, object], language: str, now: datetime | None) -> list[Piece]:
-    """`render` as pieces: a parameter stored as plain text is as written; empty when the parameters do not fit."""
+    """The message `key` in `language` with its stored parameters, as pieces; empty when they do not fit."""
     if key not in messages():
         return []
     try:
