@@ -37,14 +37,18 @@
     const found = await json(`${el.dataset.geoUrl}?level=township&bbox=${bbox(L.latLngBounds(bounds))}`);
     if (found.ok && found.body) outline.addData(found.body);
   }
+  let drawn = 0;
   async function drawGrids() {
+    const mine = ++drawn;
     if (map.getZoom() < 13) { grids.clearLayers(); return; }
     const found = await json(`${el.dataset.geoUrl}?level=grid&bbox=${bbox(map.getBounds())}`);
+    if (mine !== drawn) return;  // the map moved again while this view's grids were on their way
     grids.clearLayers();
     if (found.ok && found.body) grids.addData(found.body);
   }
 
   let marker = null;
+  let asked = 0;  // the latest point asked about: an older answer arriving late must not overwrite its reply
   function show(message, isError) {
     if (!picked) return;
     picked.textContent = message;
@@ -56,7 +60,9 @@
       lonInput.value = lon.toFixed(6);
       latInput.value = lat.toFixed(6);
     }
+    const mine = ++asked;
     const found = await json(`${el.dataset.locateUrl}?lon=${lon}&lat=${lat}`);
+    if (mine !== asked) return;
     if (found.ok && found.body && found.body.chain) {
       show(TEXT.at + found.body.chain.slice(2).map((d) => d.name).join(' · '), false);
     } else if (found.status === 404 && found.body && found.body.outside === 'area') {
