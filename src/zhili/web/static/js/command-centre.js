@@ -44,10 +44,13 @@
     return answer.json();
   }
 
+  const asked = {};  // per level, the latest view asked for: a late answer for an older view is dropped
   async function loadLayer(layer, level, bbox) {
     const url = `${root.dataset.geoUrl}?level=${level}${bbox ? '&bbox=' + bbox : ''}`;
+    const mine = (asked[level] = (asked[level] || 0) + 1);
     try {
       const data = await getJSON(url);
+      if (mine !== asked[level]) return layer.getLayers().length;
       layer.clearLayers();
       layer.addData(data);
       root.dataset[`${level}Features`] = String(data.features.length);
