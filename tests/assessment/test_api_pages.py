@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
 
 from tests.conftest import Api
+from zhili.assessment.models import AssessmentLine
 
 HUZHEN, FUSHAN, LONGYOU = "330825101", "330802006", "330825"
 JUNE = "2026-06"
@@ -51,8 +54,10 @@ def test_every_line_names_its_event(api: Api) -> None:
     body = api.get(f"/api/v1/assessment/subjects/division/{LONGYOU}/lines?month={JUNE}").json()
     assert body["lines"]
     for line in body["lines"]:
-        assert line["points"] != 0
         assert line["ref"].split(":")[0] in {"event", "card", "task", "rating"}
+    # Every event counted is a line, those that cost nothing too.
+    assert len([line for line in body["lines"] if line["dimension"] != "penalty"]) == body["score"]["events"]
+    assert any(line["points"] == 0 for line in body["lines"])
     # Every point lost is a line: the total is full marks plus the lines, unless an indicator hit 0 (capped).
     score, lost = body["score"], sum(line["points"] for line in body["lines"])
     assert max(score["full_marks"] + lost, 0) - 0.05 <= score["total"] <= score["full_marks"]
@@ -215,9 +220,12 @@ def test_a_person_is_not_shown_a_zero_where_the_model_does_not_score_people(api:
     summary = breakdown.text.split('id="score-summary"', 1)[1].split("</dl>", 1)[0]
     assert summary.count("不计分</small>") == 3
     events = int(summary.split("<dt>计分事件</dt><dd>", 1)[1].split("<", 1)[0])
-    if 'id="no-lines"' in breakdown.text:  # events that cost nothing are said to, not "no events"
-        said = breakdown.text.split('id="no-lines">', 1)[1].split("<", 1)[0]
-        assert said == (f"本月计分事件 {events} 个，没有扣分。" if events else "本月没有扣分事件。")
+    # Every event counted is listed, those that cost nothing too (folded under 未扣分的计分事件).
+    lines = api.get(f"/api/v1/assessment/subjects/person/{person}/lines?month={JUNE}").json()["lines"]
+    assert len([line for line in lines if line["dimension"] != "penalty"]) == events
+    assert breakdown.text.split('id="lines"', 1)[1].count('<tr class="line">') == len(lines)
+    if not lines:
+        assert "本月没有计分事件。" in breakdown.text
     unit = api.get(f"/assessment?month={JUNE}", headers={"accept": "text/html"}).text
     assert "not-scored" not in unit.split('id="ranking"', 1)[1]  # a unit is scored on all four
 
@@ -236,3 +244,25 @@ def test_a_ranking_links_only_the_breakdowns_the_reader_may_open(api: Api) -> No
     api.login("ly-centre")
     county = api.get(f"/assessment?month={JUNE}").text.split("<tbody", 1)[1].split("</tbody>", 1)[0]
     assert len(set(re.findall(r'href="/assessment/division/(\d+)', county))) > 1  # the centre opens every township's
+
+
+def test_a_month_closed_with_only_its_costly_lines_says_how_many_are_not_listed(api: Api, session: Session) -> None:
+    """Months closed by an earlier release kept only the lines that cost points: the breakdown says so."""
+
+    def counted() -> int:
+        lines = select(func.count()).where(
+            AssessmentLine.month == "2026-05",
+            AssessmentLine.subject_id == HUZHEN,
+            AssessmentLine.dimension != "penalty",
+        )
+        return int(session.scalar(lines) or 0)
+
+    kept = counted()
+    session.execute(delete(AssessmentLine).where(AssessmentLine.month == "2026-05", AssessmentLine.points == 0))
+    session.flush()
+    costly = counted()
+    assert costly < kept
+    api.login("huzhen")
+    page = api.get(f"/assessment/division/{HUZHEN}?month=2026-05").text
+    said = page.split('id="unkept">', 1)[1].split("<", 1)[0]
+    assert said == f"本月结账时只保存了扣分事件：另有 {kept - costly} 个未扣分的计分事件未逐条保存。"

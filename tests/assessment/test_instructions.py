@@ -87,5 +87,6 @@ def test_instructions_done_late_or_never_cost_their_addressees_and_units(instruc
 
 def test_each_late_copy_is_a_line_naming_the_instruction(instructed: Session) -> None:
     lines = months.lines(instructed, COUNTY, NOVEMBER, SubjectKind.PERSON, str(BO), now=NOW)
-    late = [(line.indicator, line.event_kind, line.points) for line in lines if line.event_kind == "instruction"]
-    assert late == [("person_instructions_on_time", "instruction", -5.0)]
+    copies = [(line.indicator, line.event_kind, line.points) for line in lines if line.event_kind == "instruction"]
+    assert [copy for copy in copies if copy[2]] == [("person_instructions_on_time", "instruction", -5.0)]
+    assert len(copies) > 1  # the copies done on time are listed too, at no cost

@@ -49,7 +49,7 @@ def test_person_scores_from_the_lines_they_wrote_and_their_tasks(small: Session)
 
 def test_every_point_has_a_line_naming_its_event(small: Session) -> None:
     lines = months.lines(small, COUNTY, NOVEMBER, SubjectKind.DIVISION, EAST, now=NOW)
-    assert [(line.indicator, line.case_number, line.event_kind, line.points) for line in lines] == [
+    assert [(line.indicator, line.case_number, line.event_kind, line.points) for line in lines if line.points] == [
         ("division_accept_on_time", "LY202611001", "dispatch", -7.5),
         ("division_rework", "LY202611001", "verify_failed", -5.0),  # one of two verifications failed, -10/2
         ("division_dissatisfied", "LY202611001", "rate", -7.5),

@@ -98,7 +98,7 @@ def close_month(session: Session, *, actor: Actor, clock: Clock, county: str, mo
         literal(county),
         literal(str(month)),
         *(facts.c[name] for name in _LINE_COLUMNS[2:]),
-    ).where(facts.c.points != 0)
+    )
     session.execute(insert(AssessmentLine).from_select(list(_LINE_COLUMNS), frozen))
     live = months.compute(session, county, month, now=now, scope=Scope.everything())
     rows = [

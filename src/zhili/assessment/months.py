@@ -145,7 +145,11 @@ def _frozen(row: AssessmentScore) -> SubjectScore:
 def lines(
     session: Session, county: str, month: Month, kind: SubjectKind, subject_id: str, *, now: datetime
 ) -> list[Line]:
-    """Every event that moved the subject's points in the month, in time order."""
+    """Every event counted for the subject in the month, in time order: those that cost points and those that did not.
+
+    A month closed before every counted event was frozen holds only the events that cost points; the
+    breakdown says so where its lines are fewer than the events counted.
+    """
     if closed(session, county, month) is not None:
         line = AssessmentLine
         statement: Any = select(
@@ -175,6 +179,6 @@ def lines(
             facts.c.event_kind,
             facts.c.at,
             facts.c.ref,
-        ).where(facts.c.subject_kind == kind.value, facts.c.subject_id == subject_id, facts.c.points != 0)
+        ).where(facts.c.subject_kind == kind.value, facts.c.subject_id == subject_id)
     rows = session.execute(statement.order_by("at", "ref"))
     return [Line(d, i, round(float(p), 3), c, n, e, a, r) for d, i, p, c, n, e, a, r in rows]

@@ -166,6 +166,13 @@ async def close_form(request: Request, session: DbSession, actor: PageActor, clo
     return RedirectResponse(f"/assessment?county={county}&month={month}&closed=1", status_code=303)
 
 
+def _unkept(found: queries.Breakdown) -> int:
+    """Events counted that a month closed before every event was frozen did not keep (its lines cost points only)."""
+    if found.score is None or found.closed_at is None:
+        return 0
+    return max(found.score.events - sum(1 for line in found.lines if line.dimension != "penalty"), 0)
+
+
 @router.get("/assessment/{kind}/{subject_id}")
 def breakdown_page(
     request: Request, session: DbSession, actor: PageActor, clock: ClockDep, kind: str, subject_id: str
@@ -191,6 +198,7 @@ def breakdown_page(
         "kind": kind,
         "subject_id": subject_id,
         "by_dimension": by_dimension,
+        "unkept": _unkept(found),
         "name": found.score.name if found.score else subject_id,
         "own": subject_id in queries.own_subjects(actor),
     }

@@ -229,7 +229,7 @@ def standing(session: Session, actor: Actor, month: Month, *, now: datetime) -> 
     lines = _cases_withheld(
         session, actor, months.lines(session, counties[0], month, mine.kind, mine.subject_id, now=now)
     )
-    losses = sorted(lines, key=lambda line: line.points)[:3]
+    losses = sorted((line for line in lines if line.points < 0), key=lambda line: line.points)[:3]
     return Standing(
         mine.kind,
         mine.subject_id,
