@@ -102,7 +102,7 @@ def subject_lines(
     month: MonthQuery = None,
     county: CountyQuery = None,
 ) -> LinesRead:
-    """Every event behind a subject's points in a month; 404 outside your scope."""
+    """Every event counted for a subject in a month, those that cost nothing at 0 points; 404 outside your scope."""
     now = clock.now()
     chosen = Month.parse(month) if month else Month.of(now)
     found = queries.breakdown(
