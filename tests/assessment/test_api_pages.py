@@ -266,3 +266,18 @@ def test_a_month_closed_with_only_its_costly_lines_says_how_many_are_not_listed(
     page = api.get(f"/assessment/division/{HUZHEN}?month=2026-05").text
     said = page.split('id="unkept">', 1)[1].split("<", 1)[0]
     assert said == f"本月结账时只保存了扣分事件：另有 {kept - costly} 个未扣分的计分事件未逐条保存。"
+
+
+def test_a_breakdown_says_which_lines_were_late(api: Api) -> None:
+    """A line costing points on an on-time indicator reads 核查通过（逾期）, not as a deduction for passing."""
+    api.login("ly-centre")
+    page = api.get(f"/assessment/division/{HUZHEN}?month={JUNE}").text
+    late = page.split('data-list="lines-timeliness"', 1)[1].split("</table>", 1)[0]
+    rows = late.split('<tr class="line">')[1:]
+    assert rows
+    assert all('<span class="late">（逾期）</span>' in row for row in rows)
+    kept = page.split('data-list="kept-timeliness"', 1)[1].split("</table>", 1)[0]
+    assert "逾期" not in kept
+    others = [page.split(f'data-list="lines-{d}"', 1) for d in ("quality", "satisfaction", "penalty")]
+    assert any(len(found) == 2 for found in others)
+    assert all("逾期" not in found[1].split("</table>", 1)[0] for found in others if len(found) == 2)

@@ -52,6 +52,9 @@ class Source(StrEnum):
     INSTRUCTION = "instruction"  # command-group instructions done by their deadline (each addressee's copy)
 
 
+# The sources whose bad events are deadlines missed: a line costing points under them was late (逾期).
+LATENESS: frozenset[Source] = frozenset({Source.PHASE_END, Source.TASK_CLAIM, Source.TASK_REPORT, Source.INSTRUCTION})
+
 # Which kinds of subject each source can score (who the event is attributed to).
 SCORES: dict[Source, frozenset[SubjectKind]] = {
     Source.PHASE_END: frozenset(SubjectKind),

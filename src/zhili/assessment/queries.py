@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from zhili.assessment import months, versions, visibility
-from zhili.assessment.model import DIMENSIONS, SubjectKind
+from zhili.assessment.model import DIMENSIONS, LATENESS, SubjectKind
 from zhili.assessment.months import Line, MonthScores
 from zhili.assessment.period import Month
 from zhili.assessment.scoring import COUNTY, DEPARTMENT, LEVELS, PERSON, TOWNSHIP, SubjectScore
@@ -56,6 +56,7 @@ class Breakdown:
     lines: list[Line]
     closed_at: datetime | None
     dimensions: tuple[str, ...] = DIMENSIONS  # those the model scores this kind of subject in
+    late_indicators: frozenset[str] = frozenset()  # where a line costing points was a deadline missed
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,9 @@ def breakdown(
     found = months.month_scores(session, code, month, now=now, scope=actor.scope, kind=kind)
     score = next((s for s in found.scores if s.kind is kind and s.subject_id == subject_id), None)
     lines = _cases_withheld(session, actor, months.lines(session, code, month, kind, subject_id, now=now))
-    return Breakdown(code, month, score, lines, found.closed_at, scored_dimensions(session, month, kind, now=now))
+    model = versions.for_month(session, month, now=now).model
+    late = frozenset(indicator.key for indicator in model.indicators_of(kind) if indicator.source in LATENESS)
+    return Breakdown(code, month, score, lines, found.closed_at, scored_dimensions(session, month, kind, now=now), late)
 
 
 def _cases_withheld(session: Session, actor: Actor, lines: list[Line]) -> list[Line]:
