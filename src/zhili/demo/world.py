@@ -97,11 +97,9 @@ def _logins(
     fushan_grid = land.children[land.children[FUSHAN][0]][0]
     huzhen_village = land.children[HUZHEN][0]
     huzhen_grid = land.children[huzhen_village][0]
-    team_leader = next(
-        position
-        for village, position in sorted(heads.team_leader.items())
-        if DivisionCode(village).under(DivisionCode(LONGYOU))
-    )
+    # The field staff's supervisors log in too: the grid worker's 社区两委, and the team leader's, head
+    # of the grid head's village, is the huzhen command room.
+    team_leader = heads.team_leader[huzhen_village]
     kc_traffic = departments[("traffic_police", KECHENG)]
     return {
         "qz-centre": heads.centre[QUZHOU],
@@ -110,6 +108,7 @@ def _logins(
         "fushan": heads.command[FUSHAN],
         "huzhen": heads.command[HUZHEN],
         "village": heads.cadre[huzhen_village],
+        "community": heads.cadre[land.children[FUSHAN][0]],
         "gridworker": heads.grid_worker[fushan_grid],
         "gridhead": heads.grid_head[huzhen_grid],
         "teamleader": team_leader,
