@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 from tests.conftest import START, World
 from typer.testing import CliRunner
 
+from zhili.access.models import Account
 from zhili.campaigns.dispatch.schemas import CampaignCreate
 from zhili.campaigns.dispatch.service import dispatch_campaign
-from zhili.campaigns.models import CampaignTask
+from zhili.campaigns.models import Campaign, CampaignTask
 from zhili.cli import app
 from zhili.core.audit import AuditRecord
 from zhili.core.auth import system_actor
@@ -90,3 +91,17 @@ def test_the_simulate_command_fills_a_demo_campaign(sqlite_world: World, tmp_pat
     unknown = CliRunner().invoke(app, ["campaigns", "simulate", "999999", "--database", str(database)])
     assert unknown.exit_code == 2
     engine.dispose()
+
+
+def test_the_demo_leaves_its_logins_heat_tasks_to_them(session: Session) -> None:
+    """The grid worker logs in to a heat task still to claim; the level above verifies what they report."""
+    heat = select(Campaign.id).where(Campaign.source_key == "demo:heat:kecheng").scalar_subquery()
+    person = select(Account.person_id).where(Account.username == "gridworker").scalar_subquery()
+    mine = session.scalar(
+        select(CampaignTask.state).where(CampaignTask.campaign_id == heat, CampaignTask.person_id == person)
+    )
+    assert mine == "notified"
+    moved = session.scalar(
+        select(func.count()).where(CampaignTask.campaign_id == heat, CampaignTask.state != "notified")
+    )
+    assert moved

@@ -92,12 +92,25 @@ def plan_task(
     return read_at, claimed_at, claimed_at + (end - claimed_at) * _fraction(shares.seed, task_id, "report")
 
 
-def start_simulation(session: Session, *, campaign_id: int, shares: Shares, actor: Actor, clock: Clock) -> Script:
-    """Plan the responses of a campaign's tasks still open to them, and write the run's audit record."""
+def start_simulation(
+    session: Session,
+    *,
+    campaign_id: int,
+    shares: Shares,
+    actor: Actor,
+    clock: Clock,
+    leave: frozenset[int] = frozenset(),
+) -> Script:
+    """Plan the responses of a campaign's tasks still open to them, and write the run's audit record.
+
+    The tasks of the people in `leave` (the demo's logins) are left to them, to claim and report by hand.
+    """
     campaign = load_campaign(session, actor, campaign_id)
     rows = session.execute(
         select(CampaignTask.id, CampaignTask.state, CampaignTask.notified_at).where(
-            CampaignTask.campaign_id == campaign.id, CampaignTask.state.in_((*UNCLAIMED_STATES, TaskState.CLAIMED))
+            CampaignTask.campaign_id == campaign.id,
+            CampaignTask.state.in_((*UNCLAIMED_STATES, TaskState.CLAIMED)),
+            CampaignTask.person_id.not_in(sorted(leave)),
         )
     )
     script = Script({}, {})

@@ -2,7 +2,9 @@
 
 Dispatched through the campaign service (every recipient's task and notice), then a share of the
 recipients read, claim and report over the two hours (`campaign_responses`), so the command centre
-and the board show a campaign under way: some claimed, some finished, some late.
+and the board show a campaign under way: some claimed, some finished, some late. The demo logins'
+own tasks (the grid worker's) are left to claim and report by hand, and their supervisors (`community`)
+then have a report to verify that came with its notice.
 """
 
 from __future__ import annotations
@@ -23,8 +25,13 @@ KECHENG: Final = "330802"
 AGO: Final = timedelta(hours=2)
 
 
-def dispatch_live_campaign(session: Session, *, actor: Actor, now: datetime) -> int:
-    """Dispatch the heat-wave template to Kecheng two hours before `now` and play back the answers; its id."""
+def dispatch_live_campaign(
+    session: Session, *, actor: Actor, now: datetime, leave: frozenset[int] = frozenset()
+) -> int:
+    """Dispatch the heat-wave template to Kecheng two hours before `now` and play back the answers; its id.
+
+    The tasks of the people in `leave` (the demo's logins) stay as dispatched: theirs to claim and report.
+    """
     campaign = dispatch_campaign(
         session,
         data=CampaignCreate(
@@ -38,7 +45,9 @@ def dispatch_live_campaign(session: Session, *, actor: Actor, now: datetime) -> 
         clock=FrozenClock(now - AGO),
     )
     shares = Shares(claim=0.72, report=0.41, over=AGO)
-    script = start_simulation(session, campaign_id=campaign.id, shares=shares, actor=actor, clock=FrozenClock(now))
+    script = start_simulation(
+        session, campaign_id=campaign.id, shares=shares, actor=actor, clock=FrozenClock(now), leave=leave
+    )
     apply_until(session, script, now)
     commit(session)
     return campaign.id
