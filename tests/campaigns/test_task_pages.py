@@ -130,6 +130,7 @@ def test_report_from_the_phone_with_a_photo_then_verify(api: Api, session: Sessi
     # The grade starts unchosen: a tap on 评价 without one is refused beside the rating, not taken as 好.
     rating_page = api.get(f"/tasks/{task.id}", headers=HTML).text
     assert '<th>已核验</th><td id="verified-at">' in rating_page  # when it was accepted, in the task's facts
+    assert '<div class="card" id="verify">\n  <h2>评价回单</h2>' in rating_page  # not 核验 once verified
     assert '<select name="rating" required><option value="">请选择</option>' in rating_page
     unchosen = post(api, f"/tasks/{task.id}/rate", {"rating": ""})
     assert unchosen.status_code == 422
