@@ -158,7 +158,14 @@ def add_card(session: Session, case_id: int, action: str, when: datetime, *, uni
 
 
 def add_task(
-    session: Session, task_id: int, *, person: int, division: str, claim_due: datetime, claimed: datetime | None
+    session: Session,
+    task_id: int,
+    *,
+    person: int,
+    division: str,
+    claim_due: datetime,
+    claimed: datetime | None,
+    position: int = 1,
 ) -> None:
     """A campaign task (and its campaign, the first time)."""
     if task_id == 1:
@@ -184,7 +191,7 @@ def add_task(
                 "id": task_id,
                 "campaign_id": 1,
                 "person_id": person,
-                "position_id": 1,
+                "position_id": position,
                 "role": "township_command",
                 "division_code": division,
                 "state": "claimed" if claimed else "notified",

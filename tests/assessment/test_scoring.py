@@ -5,16 +5,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from tests.assessment.small_world import ANNA, BO, COUNTY, EAST, MARKET, POLICE, WEST
+from tests.assessment.small_world import ANNA, BO, COUNTY, EAST, MARKET, POLICE, WEST, add_task
 from zhili.assessment import months
 from zhili.assessment.model import SubjectKind
 from zhili.assessment.period import Month
+from zhili.campaigns.models import CampaignTask
 from zhili.core.auth import Scope
 
 NOW = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
 NOVEMBER = Month(2026, 11)
+DECEMBER = Month(2026, 12)
 
 
 def _scores(session: Session) -> dict[tuple[str, str], months.SubjectScore]:
@@ -57,3 +60,17 @@ def test_every_point_has_a_line_naming_its_event(small: Session) -> None:
         ("division_task_claims", None, "task_claim", -5.0),
     ]
     assert sum(line.points for line in lines) == pytest.approx(73.0 - 100)
+
+
+def test_a_task_claimed_before_its_time_counts_at_once(small: Session) -> None:
+    """Bo claims early: counted (on time, no cost) then, not only once the claim time has passed."""
+    early, due = datetime(2026, 12, 3, 7, 0, tzinfo=UTC), datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+    add_task(small, 2, person=BO, division=EAST + "001", claim_due=due, claimed=None, position=2)
+
+    def claims() -> list[tuple[str, str, float]]:
+        lines = months.lines(small, COUNTY, DECEMBER, SubjectKind.PERSON, str(BO), now=NOW)
+        return [(line.indicator, line.ref, line.points) for line in lines if line.event_kind == "task_claim"]
+
+    assert claims() == []  # open, its time still to come: not decided yet
+    small.execute(update(CampaignTask).where(CampaignTask.id == 2).values(state="claimed", claimed_at=early))
+    assert claims() == [("person_task_claims", "task:2", 0.0)]

@@ -23,7 +23,11 @@ DIVISION, PERSON = "division", "person"
 def task_facts(
     *, subject: str, county: str, since: datetime, until: datetime, now: datetime, report: bool
 ) -> Select[Any]:
-    """Tasks whose claim (or, with `report`, report) time fell in [since, until) and has passed; bad when late."""
+    """Tasks whose claim (or, with `report`, report) time falls in [since, until), once decided; bad when late.
+
+    A task is decided once it is done (claimed or reported: on time, if before its time) or once its
+    time has passed (late, or not done at all): someone who claims early sees it counted at once.
+    """
     task = CampaignTask
     due = task.report_due_at if report else task.claim_due_at
     done = task.reported_at if report else task.claimed_at
@@ -47,7 +51,7 @@ def task_facts(
         case((or_(done.is_(None), done > due), 1), else_=0).label("bad"),
         literal(0.0).label("value"),
     ).where(
-        and_(due >= since, due < until, due <= now),
+        and_(due >= since, due < until, or_(due <= now, done.is_not(None))),
         task.state != TaskState.DECLINED,
         DivisionCode(county).subtree(task.division_code),
         holder,
