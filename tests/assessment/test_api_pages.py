@@ -281,3 +281,19 @@ def test_a_breakdown_says_which_lines_were_late(api: Api) -> None:
     others = [page.split(f'data-list="lines-{d}"', 1) for d in ("quality", "satisfaction", "penalty")]
     assert any(len(found) == 2 for found in others)
     assert all("逾期" not in found[1].split("</table>", 1)[0] for found in others if len(found) == 2)
+
+
+def test_field_staff_open_at_the_people_with_their_own_row_and_the_ranks_count(api: Api) -> None:
+    """A grid worker ranks as a person: the page opens there and says 本人, out of all the county ranks."""
+    api.login("kc-traffic")  # a person in the unit: ranked among the county's people, most out of sight
+    body = api.get("/api/v1/assessment/scores?level=person").json()
+    own = [row for row in body["rows"] if row["is_own"]]
+    assert [row["subject_kind"] for row in own] == ["person"]  # the unit's id is not taken for the person's
+    assert body["ranked"] >= len(body["rows"])
+    page = api.get("/assessment?level=person").text
+    summary = page.split('class="alert info own-summary"', 1)[1].split("</strong>", 1)[0]
+    assert f"第 {own[0]['rank']} 名（共 {body['ranked']} 人）" in summary
+    assert "本人 " in summary
+    api.login("gridworker")
+    page = api.get("/assessment").text
+    assert '<option value="person" selected' in page

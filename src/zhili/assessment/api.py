@@ -45,7 +45,7 @@ def score_row(score: SubjectScore, own: frozenset[str]) -> ScoreRow:
         total=score.total,
         full_marks=score.full_marks,
         events=score.events,
-        is_own=score.subject_id in own,
+        is_own=score.key in own,
     )
 
 
@@ -71,6 +71,7 @@ def scores(
         closed_at=found.closed_at,
         model_version=found.version_id,
         rows=[score_row(row, found.own) for row in found.rows],
+        ranked=found.ranked,
     )
 
 

@@ -7,7 +7,8 @@ every event that moved its points).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -47,6 +48,7 @@ class MonthScores:
     version_id: int
     closed_at: datetime | None
     scores: list[SubjectScore]
+    ranked: dict[str, int] = field(default_factory=dict)  # per level, how many were ranked (people unseen too)
 
 
 def closed(session: Session, county: str, month: Month) -> AssessmentClose | None:
@@ -75,8 +77,9 @@ def compute(
     frame = Frame(county, month, now)
     found = tallies(session, version.model, frame, kind)
     scores = score_month(version.model, found, universe(session, county, kind))
+    ranked = Counter(score.level for score in scores)
     name_scores(session, scores, scope)
-    return MonthScores(county, month, version.id, None, scores)
+    return MonthScores(county, month, version.id, None, scores, dict(ranked))
 
 
 def name_scores(session: Session, scores: list[SubjectScore], scope: Scope) -> None:
@@ -114,11 +117,12 @@ def month_scores(
         statement = statement.where(AssessmentScore.subject_kind == kind.value)
     rows = session.scalars(statement)
     scores = [_frozen(row) for row in rows]
+    ranked = Counter(score.level for score in scores)
     people = directory.visible_people(
         session, scope, [int(s.subject_id) for s in scores if s.kind is SubjectKind.PERSON]
     )
     scores = [s for s in scores if s.kind is not SubjectKind.PERSON or int(s.subject_id) in people]
-    return MonthScores(county, month, close.model_version_id, close.closed_at, scores)
+    return MonthScores(county, month, close.model_version_id, close.closed_at, scores, dict(ranked))
 
 
 def _frozen(row: AssessmentScore) -> SubjectScore:

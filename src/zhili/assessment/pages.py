@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from zhili.assessment import closing, queries, ratings, versions, visibility
 from zhili.assessment.model import SubjectKind
 from zhili.assessment.period import Month
-from zhili.assessment.scoring import LEVELS
+from zhili.assessment.scoring import LEVELS, subject_key
 from zhili.core.auth import Actor, PageActor
 from zhili.core.clock import Clock
 from zhili.core.errors import ConflictError, InvalidInputError, NotFoundError
@@ -48,7 +48,7 @@ def ranking_page(request: Request, session: DbSession, actor: PageActor, clock: 
     county = request.query_params.get("county") or None
     found = queries.ranking(session, actor, county=county, month=month, level=level, now=now)
     trend = queries.trend(session, actor, county=found.county, month=month, level=level, now=now, current=found)
-    shown = [row for row in found.rows if row.subject_id in found.own][:3] or found.rows[:1]
+    shown = [row for row in found.rows if row.key in found.own][:3] or found.rows[:1]
     series = [{"name": row.name, "values": trend.get(row.subject_id, [])} for row in shown]
     chart = {
         "months": [str(m) for m in month.back(queries.TREND_MONTHS)],
@@ -200,6 +200,6 @@ def breakdown_page(
         "by_dimension": by_dimension,
         "unkept": _unkept(found),
         "name": found.score.name if found.score else subject_id,
-        "own": subject_id in queries.own_subjects(actor),
+        "own": subject_key(SubjectKind(kind), subject_id) in queries.own_subjects(actor),
     }
     return renderer(request).render(request, "assessment/breakdown.html", context)

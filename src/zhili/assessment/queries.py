@@ -15,7 +15,7 @@ from zhili.assessment import months, versions, visibility
 from zhili.assessment.model import DIMENSIONS, LATENESS, SubjectKind
 from zhili.assessment.months import Line, MonthScores
 from zhili.assessment.period import Month
-from zhili.assessment.scoring import COUNTY, DEPARTMENT, LEVELS, PERSON, TOWNSHIP, SubjectScore
+from zhili.assessment.scoring import COUNTY, DEPARTMENT, LEVELS, PERSON, TOWNSHIP, SubjectScore, subject_key
 from zhili.cases import record_queries
 from zhili.core.auth import Actor
 from zhili.core.errors import InvalidInputError, NotFoundError
@@ -44,6 +44,7 @@ class Ranking:
     rows: list[SubjectScore]
     own: frozenset[str]
     dimensions: tuple[str, ...] = DIMENSIONS  # those the model scores this level in (the others are not scored)
+    ranked: int = 0  # how many the level ranks: more than the rows where people are out of the reader's sight
 
 
 @dataclass(frozen=True)
@@ -76,25 +77,37 @@ class Standing:
 
 
 def own_subjects(actor: Actor) -> frozenset[str]:
-    """The divisions (a block on a township or county) and units (posts in them) the reader answers for."""
-    found = {str(unit) for unit in actor.units}
+    """The divisions (a block on a township or county), units (posts in them) and person the reader answers for.
+
+    Each as `kind:id` (`SubjectScore.key`): a unit's id and a person's may be the same number.
+    """
+    found = {subject_key(SubjectKind.UNIT, str(unit)) for unit in actor.units}
     for grant in actor.scope.grants:
         code = DivisionCode(grant.division_prefix)
         if grant.department_id is None and code.level in {DivisionLevel.TOWNSHIP, DivisionLevel.COUNTY}:
-            found.add(code.value)
+            found.add(subject_key(SubjectKind.DIVISION, code.value))
     if actor.person_id is not None:
-        found.add(str(actor.person_id))
+        found.add(subject_key(SubjectKind.PERSON, str(actor.person_id)))
     return frozenset(found)
 
 
 def default_level(actor: Actor) -> str:
-    """The level the ranking opens at: a unit's staff and head see the departments, where their unit ranks."""
+    """The level the ranking opens at: where the reader's own row is.
+
+    A unit's staff and head see the departments, where their unit ranks; field staff (a grid worker, a
+    party member, a village cadre: no block over a township or county, no unit) see the people, where
+    they rank themselves; a command room or a centre sees the townships.
+    """
     blocks = any(
         grant.department_id is None
         and DivisionCode(grant.division_prefix).level in {DivisionLevel.TOWNSHIP, DivisionLevel.COUNTY}
         for grant in actor.scope.grants
     )
-    return DEPARTMENT if actor.units and not blocks else TOWNSHIP
+    if blocks or actor.is_admin:
+        return TOWNSHIP
+    if actor.units:
+        return DEPARTMENT
+    return PERSON if actor.person_id is not None else TOWNSHIP
 
 
 def default_county(session: Session, actor: Actor, county: str | None) -> str:
@@ -121,7 +134,9 @@ def ranking(session: Session, actor: Actor, *, county: str | None, month: Month,
     rows = sorted((s for s in found.scores if s.level == level), key=lambda s: (s.rank, s.name))
     name = directory.division_names(session, [code]).get(code, code)
     scored = scored_dimensions(session, month, LEVEL_KINDS[level], now=now)
-    return Ranking(code, name, month, level, found.closed_at, found.version_id, rows, own_subjects(actor), scored)
+    ranked = found.ranked.get(level, len(rows))
+    own = own_subjects(actor)
+    return Ranking(code, name, month, level, found.closed_at, found.version_id, rows, own, scored, ranked)
 
 
 def scored_dimensions(session: Session, month: Month, kind: SubjectKind, *, now: datetime) -> tuple[str, ...]:

@@ -46,6 +46,7 @@ class ScoresRead(BaseModel):
     closed_at: datetime | None
     model_version: int
     rows: list[ScoreRow]
+    ranked: int = Field(description="how many the level ranks; more than the rows where people are out of sight")
 
 
 class LineRead(BaseModel):

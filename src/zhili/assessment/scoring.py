@@ -48,6 +48,16 @@ class SubjectScore:
     events: int = 0
     rank: int = 0
 
+    @property
+    def key(self) -> str:
+        """The subject as `kind:id` (a unit's id and a person's may be the same number)."""
+        return subject_key(self.kind, self.subject_id)
+
+
+def subject_key(kind: SubjectKind, subject_id: str) -> str:
+    """`kind:id`, how the reader's own subjects are named (`assessment.queries.own_subjects`)."""
+    return f"{kind.value}:{subject_id}"
+
 
 def tallies(
     session: Session, model: AssessmentModel, frame: Frame, kind: SubjectKind | None = None
