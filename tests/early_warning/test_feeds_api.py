@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import Api
 from tests.early_warning.helpers import FUSHAN, REGISTER_HEADER, code, csv_of
+from zhili.early_warning.feeds.csv_text import decode
+from zhili.early_warning.feeds.rows import FeedRefusedError
 
 CSV = {"Content-Type": "text/csv"}
 
@@ -93,3 +97,18 @@ def test_an_administrator_reads_the_batches_with_their_refusals(api: Api) -> Non
     assert (mine["rows_accepted"], mine["rows_rejected"]) == (1, 1)
     assert mine["rejections"][0]["line"] == 3
     assert api.login("kc-centre").get("/api/v1/feeds/batches").status_code == 403
+
+
+def test_a_stray_carriage_return_is_a_line_end_not_a_500(api: Api) -> None:
+    """Old exports end lines with a bare CR: read as line ends, as the department meant them."""
+    api.login("admin")
+    strayed = csv_of(REGISTER_HEADER, (code(1), "企业1", "C", "王某", "地址", FUSHAN, "small")).replace(b"\n", b"\r")
+    response = api.send("POST", "/api/v1/enterprises?source=old.csv", content=strayed, headers=CSV)
+    assert response.status_code == 201, response.text
+    assert response.json()["added"] == 1
+
+
+def test_text_that_stops_being_csv_is_refused_by_its_line() -> None:
+    huge = b"credit_code,name\n" + code(1).encode() + b"," + b"x" * 200_000 + b"\n"
+    with pytest.raises(FeedRefusedError, match="line 2 is not valid CSV"):
+        list(decode(huge).rows())

@@ -119,7 +119,12 @@ def _labels(data: bytes, known: dict[str, int]) -> tuple[dict[int, Month], list[
     text = data.decode("utf-8-sig")
     found: dict[int, Month] = {}
     unknown: list[str] = []
-    for number, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise typer.BadParameter(f"labels line {reader.line_num}: not valid CSV ({exc})") from exc
+    for number, row in enumerate(rows, start=2):
         try:
             code = credit_code.normalise(row.get("credit_code") or "")
             month = Month.parse(row.get("arrears_month") or "")

@@ -18,13 +18,21 @@ class CsvText:
     text: str
 
     def rows(self) -> Iterator[tuple[int, Mapping[str, str | None]]]:
-        """Each data row as a mapping of column name to cell; blank lines are skipped."""
-        reader = csv.reader(io.StringIO(self.text))
-        next(reader, None)
-        for number, cells in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in cells):
-                continue
-            yield number, dict(zip(self.header, cells, strict=False))
+        """Each data row as a mapping of column name to cell; blank lines are skipped.
+
+        `FeedRefusedError` naming the line where the text stops being CSV (a stray carriage return or
+        quote inside a field, a field over the csv module's limit).
+        """
+        reader = csv.reader(io.StringIO(self.text, newline=""))
+        try:
+            next(reader, None)
+            for number, cells in enumerate(reader, start=2):
+                if not any(cell.strip() for cell in cells):
+                    continue
+                yield number, dict(zip(self.header, cells, strict=False))
+        except csv.Error as exc:
+            line = reader.line_num
+            raise FeedRefusedError(f"第 {line} 行不是有效的 CSV / line {line} is not valid CSV: {exc}") from exc
 
 
 def decode(data: bytes) -> CsvText:
@@ -39,7 +47,11 @@ def decode(data: bytes) -> CsvText:
         raise FeedRefusedError("文件不是 UTF-8 或 GB 18030 文本 / the file is not UTF-8 or GB 18030 text")
     if "\x00" in text:
         raise FeedRefusedError("文件不是 CSV 文本 / the file is not CSV text")
-    first = next(csv.reader(io.StringIO(text)), None)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        first = next(reader, None)
+    except csv.Error as exc:
+        raise FeedRefusedError(f"表头行不是有效的 CSV / the header line is not valid CSV: {exc}") from exc
     if not first or not any(cell.strip() for cell in first):
         raise FeedRefusedError("文件没有表头行 / the file has no header line")
     return CsvText(header=tuple(cell.strip() for cell in first), text=text)
