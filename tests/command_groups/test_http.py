@@ -36,6 +36,12 @@ def test_the_api_opens_a_group_once_under_one_key_and_answers_in_problems(api: A
     refused = api.send("POST", "/api/v1/groups", json={**body, "area": "9"})
     assert refused.status_code == 422
     assert refused.headers["content-type"].startswith("application/problem+json")
+    api.login("admin")  # reaches every area: a well-formed code of no division is refused by the field, not a 500
+    commander = [{"person_id": person(session, "fushan"), "role": "commander"}]
+    nowhere = api.send("POST", "/api/v1/groups", json={**body, "area": "330802999", "members": commander})
+    assert nowhere.status_code == 422, nowhere.text
+    assert [error["field"] for error in nowhere.json()["errors"]] == ["area"]
+    api.login("kc-centre")
     late = api.send(
         "POST",
         f"/api/v1/groups/{first.json()['id']}/instructions",

@@ -33,6 +33,7 @@ from zhili.core.db import commit
 from zhili.core.errors import ConflictError, ForbiddenError, InvalidInputError
 from zhili.notify.wording import Words
 from zhili.org.division_code import DivisionCode, DivisionLevel
+from zhili.org.models import Division
 from zhili.org.roles import Role
 
 OPENING_ROLES = frozenset({Role.ADMIN, Role.CENTRE_STAFF, Role.TOWNSHIP_COMMAND, Role.VILLAGE_CADRE})
@@ -86,6 +87,8 @@ def open_group(session: Session, *, data: GroupOpen, actor: Actor, clock: Clock)
                 {"field": name, "message": f"{name} is refused", "key": key} for name, key in sorted(errors.items())
             ],
         )
+    if session.get(Division, data.area) is None:  # a well-formed code of no division (an administrator reaches any)
+        raise refused("area", "group.error.area", f"no division {data.area}")
     origin = OriginKind.MANUAL
     if data.case_id is not None:
         if visibility.case_origin(session, actor, data.case_id).duplicate_of_id is not None:
