@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -100,6 +100,7 @@ def _fire(
         return None
     if firing.outcome == "dispatched":
         _act(session, firing=firing, rule=rule, record=record, alert=alert, actor=actor, clock=clock)
+        _tell_centres(session, firing=firing, rule=rule, record=record, clock=clock)
     _audit(session, actor, firing, rule)
     commit(session)
     return firing.id
@@ -142,6 +143,35 @@ def _act(
         firing.detail = "; ".join(problems)[:2000]
         if firing.campaign_id is None and firing.group_id is None:
             firing.outcome = "failed"
+
+
+def _centres_over(divisions: Sequence[str]) -> Select[int]:
+    """The centre staff of the divisions and of every level above them (a county's, the city's)."""
+    codes = {code.value for division in divisions for code in DivisionCode(division).lineage}
+    return select(Position.person_id).where(Position.role == Role.CENTRE_STAFF.value, Position.division_code.in_(codes))
+
+
+def _tell_centres(session: Session, *, firing: AlertFiring, rule: AlertRule, record: AlertRecord, clock: Clock) -> None:
+    """Tell the centres over the fired divisions what the rule did (or could not do), linking the alert's page."""
+    said: dict[str, Param] = {"rule": rule.name, "event": record.headline or record.event or record.identifier}
+    body: list[Words] = []
+    if firing.campaign_number:
+        body.append(Words("notice.alert.fired_campaign", {"campaign": firing.campaign_number}))
+    if firing.group_id is not None:
+        body.append(Words("notice.alert.fired_group"))
+    if firing.outcome == "failed" or firing.detail:
+        body.append(Words("notice.alert.fired_failed"))
+    notify(
+        session,
+        recipients=_centres_over(firing.divisions),
+        topic="alert.fired",
+        severity=NoticeSeverity.RED if firing.outcome == "failed" else NoticeSeverity.YELLOW,
+        title=Words("notice.alert.fired", said),
+        body=body,
+        key=f"alert:{record.id}:rule:{rule.id}:fired",
+        clock=clock,
+        link=f"/alerts/{record.id}",
+    )
 
 
 def _open_group(session: Session, *, firing: AlertFiring, record: AlertRecord, actor: Actor, clock: Clock) -> int:
@@ -242,10 +272,7 @@ def end_firings(session: Session, *, ended: Sequence[int], by: AlertRecord, cloc
         audit.record_by(
             session, actor, "alert.firing_ended", entity_type="alert_firing", entity_id=f.id, at=now, after=after
         )
-    codes = {code for f in firings for division in f.divisions for code in DivisionCode(division).lineage}
-    centres = select(Position.person_id).where(
-        Position.role == Role.CENTRE_STAFF.value, or_(Position.division_code.in_([c.value for c in codes]))
-    )
+    centres = _centres_over([division for f in firings for division in f.divisions])
     what = Name.label("notice.alert.cancelled" if by.msg_type == "Cancel" else "notice.alert.lifted")
     event = by.event or next(iter(session.scalars(select(AlertRecord.event).where(AlertRecord.id.in_(ended)))), "")
     campaigns = sorted({f.campaign_number for f in firings if f.campaign_number})  # by the numbers people see
