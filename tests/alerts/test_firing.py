@@ -174,6 +174,10 @@ def test_a_rule_opening_a_group_names_the_county_centre_its_commander(session: S
     )
     centre = select(Position.person_id).where(Position.role == "centre_staff", Position.division_code == LONGYOU)
     assert commander in set(session.scalars(centre))
+    # Its summary in words the members read (the alert's sender and description), no path nor identifier.
+    assert group.summary.startswith("由龙游县气象台发布的预警触发。")
+    assert "受今年第5号台风影响" in group.summary
+    assert "/alerts/" not in group.summary
     (read,) = firings_of(session, None, alert_id)
     assert read.group_number is not None
     assert read.group_number.startswith("ZH")  # the alert page names the group by the number people quote

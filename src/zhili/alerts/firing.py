@@ -21,7 +21,7 @@ from zhili.alerts.models import AlertFiring, AlertRecord, AlertRule
 from zhili.alerts.rules import RuleSpec, scope_of
 from zhili.campaigns.dispatch.schemas import CampaignCreate
 from zhili.campaigns.dispatch.service import dispatch_campaign, preview_campaign
-from zhili.command_groups.groups import AREA_LEVELS, GroupOpen, open_group
+from zhili.command_groups.groups import AREA_LEVELS, BODY_LENGTH, GroupOpen, open_group
 from zhili.command_groups.lifecycle import MemberRole
 from zhili.command_groups.members import NewMember
 from zhili.core import audit
@@ -136,7 +136,7 @@ def _act(
             problems.append(f"campaign: {refused.detail}")
     if rule.open_group:
         try:
-            firing.group_id = _open_group(session, firing=firing, record=record, actor=actor, clock=clock)
+            firing.group_id = _open_group(session, firing=firing, record=record, alert=alert, actor=actor, clock=clock)
         except DomainError as refused:
             problems.append(f"command group: {refused.detail}")
     if problems:
@@ -174,7 +174,9 @@ def _tell_centres(session: Session, *, firing: AlertFiring, rule: AlertRule, rec
     )
 
 
-def _open_group(session: Session, *, firing: AlertFiring, record: AlertRecord, actor: Actor, clock: Clock) -> int:
+def _open_group(
+    session: Session, *, firing: AlertFiring, record: AlertRecord, alert: Alert, actor: Actor, clock: Clock
+) -> int:
     area = common_ancestor(codes_of(firing.divisions))
     if area is None or area.level not in AREA_LEVELS:
         raise _wide(firing.divisions)
@@ -182,12 +184,20 @@ def _open_group(session: Session, *, firing: AlertFiring, record: AlertRecord, a
     members = [NewMember(commander, MemberRole.COMMANDER)] if commander is not None else []
     data = GroupOpen(
         title=(record.headline or record.event)[:120] or "预警响应",
-        summary=f"由预警 {record.sender} {record.identifier} 触发（/alerts/{record.id}）",
+        summary=_group_summary(record, alert),
         area=area.value,
         campaign_id=firing.campaign_id,
         members=members,
     )
     return open_group(session, data=data, actor=actor, clock=clock)
+
+
+def _group_summary(record: AlertRecord, alert: Alert) -> str:
+    """What the members read first (and in the notice that they joined): who warned, and the alert's own words."""
+    info = alert.main_info()
+    sender = (info.sender_name if info is not None else "") or record.sender
+    words = [part for part in (info.description, info.instruction) if part] if info is not None else []
+    return "\n\n".join([f"由{sender}发布的预警触发。", *words])[:BODY_LENGTH]
 
 
 def _wide(divisions: Sequence[str]) -> DomainError:
