@@ -60,6 +60,17 @@ def test_only_those_who_dispatch_may_look_a_caller_up(api: Any, session: Session
     assert case.id in [c["id"] for c in found]
 
 
+def test_the_queue_of_one_callers_cases_says_so_and_keeps_the_caller_through_a_search(
+    api: Any, session: Session
+) -> None:
+    case = _call_filed(api, session, "来电：桥下违停")
+    page = api.get("/cases", params={"caller": "0570-888 1234"}, headers=HTML)
+    assert page.status_code == 200
+    assert f'data-case="{case.id}"' in page.text
+    assert 'id="caller-filter">只列来电人反映的问题： <a href="/hotline?phone=05708881234"' in page.text
+    assert '<input type="hidden" name="caller" value="05708881234">' in page.text  # a search stays the caller's
+
+
 def test_a_number_that_is_not_one_is_named_by_the_field_and_kept(api: Any) -> None:
     api.login("kc-centre")
     refused = api.get("/hotline", params={"phone": "12ab"}, headers=HTML)
