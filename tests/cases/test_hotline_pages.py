@@ -69,6 +69,9 @@ def test_the_queue_of_one_callers_cases_says_so_and_keeps_the_caller_through_a_s
     assert f'data-case="{case.id}"' in page.text
     assert 'id="caller-filter">只列来电人反映的问题： <a href="/hotline?phone=05708881234"' in page.text
     assert '<input type="hidden" name="caller" value="05708881234">' in page.text  # a search stays the caller's
+    english = api.get("/cases", params={"caller": "05708881234", "lang": "en"}, headers=HTML)
+    assert "<th>Due</th>" in english.text
+    assert 'data-label="Due"' in english.text
 
 
 def test_a_number_that_is_not_one_is_named_by_the_field_and_kept(api: Any) -> None:
