@@ -22,6 +22,9 @@ def test_the_big_screen_draws_the_county_with_live_cases(browser: Any, server: s
     assert int(cc.get_attribute("data-township-features") or 0) > 5  # Kecheng's townships drawn (on a canvas)
     assert int(cc.get_attribute("data-points") or 0) > 0  # open cases with their lights
     assert page.locator("#cc-lights li").count() == 3
+    legend = page.locator("#cc-legend")  # what the townships' shades count, shaded in a county's view
+    assert legend.is_visible()
+    assert "近12个月受理量" in legend.inner_text()
     assert page.locator("#cc-areas li").count() > 1
     # the demo's 府山 group (other tests sharing the server may have opened groups of their own)
     group = page.locator("#cc-groups li.state-active", has_text="府山街道暴雨内涝应急处置指挥组")

@@ -194,6 +194,7 @@
     heat.setLatLngs(data.points.map((p) => [p.lat, p.lon, p.light === 'red' ? 1 : 0.5]));
     townshipVolumes = {};
     if (data.area_level === 'township') data.areas.forEach((bar) => { townshipVolumes[bar.key] = bar.volume; });
+    document.getElementById('cc-legend').hidden = data.area_level !== 'township';
     shadeTownships();
   }
 
