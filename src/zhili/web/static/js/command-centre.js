@@ -201,7 +201,8 @@
   async function refresh() {
     try {
       const data = await getJSON(root.dataset.url);
-      document.getElementById('cc-area').textContent = data.area_label;
+      // A department's reader counts its own units' cases: the title says whose, not the area's alone.
+      document.getElementById('cc-area').textContent = [data.area_label, ...(data.units || [])].join(' · ');
       document.getElementById('cc-refreshed').textContent = data.refreshed_at ? stamp(data.refreshed_at, false) : '—';
       drawTiles(data); drawCharts(data); drawLists(data); drawGroups(data); drawCases(data);
       root.dataset.ready = 'true';
