@@ -36,6 +36,10 @@ def test_the_desk_finds_a_callers_reports_by_the_number_however_it_is_typed(api:
     assert f'href="{new_case}"' in page.text
     # The desk is in the centre's menu.
     assert 'href="/hotline"' in page.text
+    # The centre's card on the case names what it sends in English too ("Issue" read as a problem).
+    english = api.get(f"/cases/{case.id}", params={"lang": "en"}, headers=HTML).text.split('id="supervise"', 1)[1]
+    assert "<h2>Urge or supervise</h2>" in english
+    assert '<button type="submit">Send</button>' in english
 
 
 def test_another_county_centre_does_not_see_the_caller_here(api: Any, session: Session) -> None:
