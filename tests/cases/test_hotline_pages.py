@@ -78,6 +78,20 @@ def test_the_queue_of_one_callers_cases_says_so_and_keeps_the_caller_through_a_s
     assert 'data-label="Due"' in english.text
 
 
+def test_a_caller_who_gave_no_name_is_not_named_after_the_operator(api: Any, session: Session) -> None:
+    api.login("kc-centre")
+    form = {
+        **_form(api, session),
+        "description": "来电：匿名反映违停",
+        "channel": "hotline",
+        "reporter_phone": "05708885678",
+    }
+    assert api.client.post("/cases/new", data=form, follow_redirects=False).status_code == 303
+    case = session.scalars(select(Case).where(Case.description == "来电：匿名反映违停")).one()
+    page = api.get(f"/cases/{case.id}", headers=HTML).text
+    assert '<dd id="reporter"><a href="tel:05708885678">' in page  # the number alone, not the operator's name
+
+
 def test_a_number_that_is_not_one_is_named_by_the_field_and_kept(api: Any) -> None:
     api.login("kc-centre")
     refused = api.get("/hotline", params={"phone": "12ab"}, headers=HTML)

@@ -218,7 +218,10 @@ def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, la
         limit=words.limit(case.phase_limit_amount, case.phase_limit_unit),
         # An extension granted to the lead is added to its handling limit: said beside it, or the due time puzzles.
         extension=words.limit(case.granted_extension_hours, "hours") if detail.phase == "handle" else "",
-        reporter_name=(case.reporter_name or reported_by) if may_see_reporter else None,
+        # A phone without a name was a caller's who gave none: the operator who filed it is not named as them.
+        reporter_name=(case.reporter_name or (None if case.reporter_phone else reported_by))
+        if may_see_reporter
+        else None,
         reporter_phone=case.reporter_phone if may_see_reporter else None,
         may_see_reporter=may_see_reporter,
         timeline=timeline,
