@@ -113,6 +113,9 @@ def test_every_matter_the_page_offers_opens_the_longest_code_too(api: Api) -> No
     assert page.status_code == 200
     assert 'id="error-matter"' not in page.text
     assert api.get(f"/kpis/export.csv?{YEAR}&matter={longest}&table=area").status_code == 200
+    unknown = api.get(f"/kpis?{YEAR}&matter=no_such_matter", headers=HTML)
+    assert 'id="error-matter"' in unknown.text
+    assert "no_such_matter" not in _heading(unknown)  # the page is the area's, not titled with the typed code
 
 
 def test_areas_inside_the_scope_and_the_readers_own_are_read(api: Api) -> None:
