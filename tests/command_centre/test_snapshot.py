@@ -67,5 +67,6 @@ def test_the_page_is_in_the_centres_menu(api: Api) -> None:
     assert page.status_code == 200
     assert "驾驶舱" in page.text
     assert 'data-url="/api/v1/command-centre?lang=zh"' in page.text
+    assert "各项比率与办理时长为近12个月受理的办件" in page.text  # the tiles say which period they count
     home = api.get("/")
     assert 'href="/command-centre"' in home.text
