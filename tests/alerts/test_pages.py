@@ -76,6 +76,20 @@ def test_an_alert_page_shows_its_words_map_divisions_and_what_its_rule_did(
     assert re.search(r'<option value="330825"[^>]*selected', form.text)
 
 
+def test_an_alert_whose_rule_opened_a_group_leads_to_it_not_to_a_second_one(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    typhoon_rule(session, clock, open_group=True)
+    session.commit()
+    api.login("admin")
+    alert_id = hand_in(api, demo_bytes())
+    api.login("ly-centre")
+    page = api.get(f"/alerts/{alert_id}", headers=HTML).text
+    groups = page.split('id="alert-groups"', 1)[1].split("</p>", 1)[0]
+    assert re.search(r'<a href="/groups/\d+">ZH\d{4}-\d{4} →</a>', groups)
+    assert 'id="open-group-link"' not in page
+
+
 def test_a_grid_worker_and_another_county_are_refused(api: Api) -> None:
     api.login("admin")
     alert_id = hand_in(api, demo_bytes())
