@@ -79,15 +79,24 @@ def test_an_alert_page_shows_its_words_map_divisions_and_what_its_rule_did(
 def test_an_alert_whose_rule_opened_a_group_leads_to_it_not_to_a_second_one(
     api: Api, session: Session, clock: FrozenClock
 ) -> None:
-    typhoon_rule(session, clock, open_group=True)
+    typhoon_rule(session, clock, campaign_template=None, open_group=True, areas=["3308"])
     session.commit()
     api.login("admin")
-    alert_id = hand_in(api, demo_bytes())
-    api.login("ly-centre")
+    city = (
+        "<area><areaDesc>衢州市</areaDesc>"
+        "<geocode><valueName>CPEAS</valueName><value>330800000000</value></geocode></area>"
+    )
+    alert_id = hand_in(api, variant(area=city))
+    api.login("qz-centre")
     page = api.get(f"/alerts/{alert_id}", headers=HTML).text
     groups = page.split('id="alert-groups"', 1)[1].split("</p>", 1)[0]
     assert re.search(r'<a href="/groups/\d+">ZH\d{4}-\d{4} →</a>', groups)
     assert 'id="open-group-link"' not in page
+    # A county centre reads the city's alert but not the city's group: no dead link to it, its own group offered.
+    api.login("kc-centre")
+    county = api.get(f"/alerts/{alert_id}", headers=HTML).text
+    assert not re.search(r'href="/groups/\d', county)
+    assert 'id="open-group-link"' in county
 
 
 def test_a_grid_worker_and_another_county_are_refused(api: Api) -> None:

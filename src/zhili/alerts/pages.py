@@ -72,6 +72,7 @@ def alert_page(request: Request, alert_id: IdPath, session: DbSession, actor: Pa
         "map_data": _map_data(session, detail),
         "division_names": division_names(session, codes),
         "group_link": _group_link(actor, detail),
+        "readable_groups": queries.readable_groups(session, actor, detail.firings),
     }
     return renderer(request).render(request, "alerts/alert.html", context)
 
