@@ -9,7 +9,7 @@ from html import unescape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.alerts.helpers import demo_bytes, typhoon_rule, variant
+from tests.alerts.helpers import demo_bytes, reference, typhoon_rule, variant
 from tests.conftest import Api
 from zhili.alerts.models import AlertRule
 from zhili.core.clock import FrozenClock
@@ -74,6 +74,12 @@ def test_an_alert_page_shows_its_words_map_divisions_and_what_its_rule_did(
     assert 'value="龙游县气象台发布台风橙色预警指挥组"' in form.text
     assert "受今年第5号台风影响" in form.text
     assert re.search(r'<option value="330825"[^>]*selected', form.text)
+    # Updated since: the later message is linked by words, not by its row id (#2).
+    api.login("admin")
+    update = hand_in(api, variant(identifier="T-upd", msg_type="Update", references=reference()))
+    api.login("ly-centre")
+    updated = api.get(f"/alerts/{alert_id}", headers=HTML).text
+    assert f'<a href="/alerts/{update}" id="ended-by">查看该消息</a>' in updated
 
 
 def test_an_alert_whose_rule_opened_a_group_leads_to_it_not_to_a_second_one(
