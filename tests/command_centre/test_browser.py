@@ -26,6 +26,7 @@ def test_the_big_screen_draws_the_county_with_live_cases(browser: Any, server: s
     assert legend.is_visible()
     assert "近12个月受理量" in legend.inner_text()
     assert page.locator("#cc-areas li").count() > 1
+    assert (page.locator("#cc-areas li a.name").first.get_attribute("href") or "").startswith("/kpis?area=3308")
     # the demo's 府山 group (other tests sharing the server may have opened groups of their own)
     group = page.locator("#cc-groups li.state-active", has_text="府山街道暴雨内涝应急处置指挥组")
     assert group.count() == 1

@@ -139,7 +139,9 @@
   function drawLists(data) {
     const areas = [...data.areas].sort((a, b) => b.volume - a.volume);
     document.getElementById('cc-areas').replaceChildren(...(areas.length ? areas : []).map((bar) => el('li', { 'data-area': bar.key }, [
-      el('span', { class: 'name', translate: 'no', text: bar.label }), el('span', { class: 'num', text: String(bar.volume) }),
+      // Each area opens its KPI page, where its figures break down by matter and unit.
+      el('a', { class: 'name', translate: 'no', href: `/kpis?area=${encodeURIComponent(bar.key)}`, text: bar.label }),
+      el('span', { class: 'num', text: String(bar.volume) }),
       el('span', { class: 'rate', text: pct(bar.on_time_rate) }),
     ])));
     const boards = document.getElementById('cc-campaigns');
