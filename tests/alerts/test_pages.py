@@ -80,6 +80,12 @@ def test_an_alert_page_shows_its_words_map_divisions_and_what_its_rule_did(
     api.login("ly-centre")
     updated = api.get(f"/alerts/{alert_id}", headers=HTML).text
     assert f'<a href="/alerts/{update}" id="ended-by">查看该消息</a>' in updated
+    assert 'id="open-group-link"' in updated  # updated, still in force: a group may still be opened
+    api.login("admin")
+    hand_in(api, variant(identifier="T-cancel", msg_type="Cancel", references=reference("T-upd")))
+    api.login("ly-centre")
+    cancelled = api.get(f"/alerts/{update}", headers=HTML).text
+    assert 'id="open-group-link"' not in cancelled  # a cancelled warning offers no task force
 
 
 def test_an_alert_whose_rule_opened_a_group_leads_to_it_not_to_a_second_one(
