@@ -44,6 +44,12 @@ def test_the_kpi_page_fits_a_phone_and_draws_its_trend(browser: Any, server: str
     page.wait_for_selector("#kpi-trend[data-ready='true'] svg")
     assert page.locator("#kpi-tiles li").count() == 14
     assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    page.goto(f"{server}/kpis?lang=en")  # the longest names are English: each card's name wraps, none is cut off
+    cut = page.evaluate(
+        "() => [...document.querySelectorAll('.kpi-table th[scope=row]')]"
+        ".filter((th) => th.scrollWidth > th.clientWidth + 1).map((th) => th.textContent)"
+    )
+    assert cut == []
 
 
 def test_the_parking_pilot_charts_its_months_beside_the_controls(browser: Any, server: str) -> None:
