@@ -138,6 +138,30 @@ def test_a_cancel_is_recorded_on_what_the_alert_fired_and_the_centre_is_told(
     assert {"alert.received", "alert.rule_fired", "alert.cancelled", "alert.firing_ended"} <= audited
 
 
+def test_a_firing_tells_the_centres_over_its_divisions_with_a_link_to_the_alert(
+    session: Session, clock: FrozenClock
+) -> None:
+    typhoon_rule(session, clock)
+    alert_id = receive(session, clock, demo_bytes())
+    (firing,) = firings(session, alert_id)
+    notice = session.scalars(select(Notification).where(Notification.topic == "alert.fired")).one()
+    assert notice.link == f"/alerts/{alert_id}"
+    told = set(session.scalars(select(InboxItem.person_id).where(InboxItem.notification_id == notice.id)))
+    centres = {
+        name: session.scalar(select(Account.person_id).where(Account.username == name))
+        for name in ("ly-centre", "qz-centre", "kc-centre")
+    }
+    assert {centres["ly-centre"], centres["qz-centre"]} <= told  # the county's centre and the city's
+    assert centres["kc-centre"] not in told  # another county's is not
+    person = centres["ly-centre"]
+    assert person is not None
+    zh, en = in_both_languages(session, notice.key, person)
+    assert zh.title.startswith("预警触发规则")
+    assert f"已派发三联工程 {firing.campaign_number}" in zh.body
+    assert en.title.startswith("Alert rule ")
+    assert f"Campaign {firing.campaign_number} dispatched." in en.body
+
+
 def test_a_rule_opening_a_group_names_the_county_centre_its_commander(session: Session, clock: FrozenClock) -> None:
     typhoon_rule(session, clock, open_group=True)
     alert_id = receive(session, clock, demo_bytes())
@@ -150,6 +174,10 @@ def test_a_rule_opening_a_group_names_the_county_centre_its_commander(session: S
     )
     centre = select(Position.person_id).where(Position.role == "centre_staff", Position.division_code == LONGYOU)
     assert commander in set(session.scalars(centre))
+    # Its summary in words the members read (the alert's sender and description), no path nor identifier.
+    assert group.summary.startswith("由龙游县气象台发布的预警触发。")
+    assert "受今年第5号台风影响" in group.summary
+    assert "/alerts/" not in group.summary
     (read,) = firings_of(session, None, alert_id)
     assert read.group_number is not None
     assert read.group_number.startswith("ZH")  # the alert page names the group by the number people quote

@@ -9,7 +9,7 @@ from html import unescape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.alerts.helpers import demo_bytes, typhoon_rule, variant
+from tests.alerts.helpers import demo_bytes, reference, typhoon_rule, variant
 from tests.conftest import Api
 from zhili.alerts.models import AlertRule
 from zhili.core.clock import FrozenClock
@@ -74,6 +74,41 @@ def test_an_alert_page_shows_its_words_map_divisions_and_what_its_rule_did(
     assert 'value="龙游县气象台发布台风橙色预警指挥组"' in form.text
     assert "受今年第5号台风影响" in form.text
     assert re.search(r'<option value="330825"[^>]*selected', form.text)
+    # Updated since: the later message is linked by words, not by its row id (#2).
+    api.login("admin")
+    update = hand_in(api, variant(identifier="T-upd", msg_type="Update", references=reference()))
+    api.login("ly-centre")
+    updated = api.get(f"/alerts/{alert_id}", headers=HTML).text
+    assert f'<a href="/alerts/{update}" id="ended-by">查看该消息</a>' in updated
+    assert 'id="open-group-link"' in updated  # updated, still in force: a group may still be opened
+    api.login("admin")
+    hand_in(api, variant(identifier="T-cancel", msg_type="Cancel", references=reference("T-upd")))
+    api.login("ly-centre")
+    cancelled = api.get(f"/alerts/{update}", headers=HTML).text
+    assert 'id="open-group-link"' not in cancelled  # a cancelled warning offers no task force
+
+
+def test_an_alert_whose_rule_opened_a_group_leads_to_it_not_to_a_second_one(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    typhoon_rule(session, clock, campaign_template=None, open_group=True, areas=["3308"])
+    session.commit()
+    api.login("admin")
+    city = (
+        "<area><areaDesc>衢州市</areaDesc>"
+        "<geocode><valueName>CPEAS</valueName><value>330800000000</value></geocode></area>"
+    )
+    alert_id = hand_in(api, variant(area=city))
+    api.login("qz-centre")
+    page = api.get(f"/alerts/{alert_id}", headers=HTML).text
+    groups = page.split('id="alert-groups"', 1)[1].split("</p>", 1)[0]
+    assert re.search(r'<a href="/groups/\d+">ZH\d{4}-\d{4} →</a>', groups)
+    assert 'id="open-group-link"' not in page
+    # A county centre reads the city's alert but not the city's group: no dead link to it, its own group offered.
+    api.login("kc-centre")
+    county = api.get(f"/alerts/{alert_id}", headers=HTML).text
+    assert not re.search(r'href="/groups/\d', county)
+    assert 'id="open-group-link"' in county
 
 
 def test_a_grid_worker_and_another_county_are_refused(api: Api) -> None:

@@ -113,6 +113,9 @@ def test_every_matter_the_page_offers_opens_the_longest_code_too(api: Api) -> No
     assert page.status_code == 200
     assert 'id="error-matter"' not in page.text
     assert api.get(f"/kpis/export.csv?{YEAR}&matter={longest}&table=area").status_code == 200
+    unknown = api.get(f"/kpis?{YEAR}&matter=no_such_matter", headers=HTML)
+    assert 'id="error-matter"' in unknown.text
+    assert "no_such_matter" not in _heading(unknown)  # the page is the area's, not titled with the typed code
 
 
 def test_areas_inside_the_scope_and_the_readers_own_are_read(api: Api) -> None:
@@ -137,6 +140,14 @@ def test_the_trend_chart_counts_the_cases_of_each_month_as_the_table_does(api: A
     assert chart["months"] == [row[0] for row in rows[1:]]
     assert chart["volume"] == [int(row[1]) for row in rows[1:]]
     assert sum(chart["volume"]) == _tile(page, "volume") > 1000
+    assert '<p class="hint" id="period">统计时段：2025-08 至 2026-07（按受理月份）</p>' in page.text
+    # A refused period is said by its field, and the line says which months the figures then count.
+    refused = api.get("/kpis?from=2026-10&to=2026-03", headers=HTML)
+    assert 'id="error-from"' in refused.text
+    assert "统计时段：2026-03 至 2026-03" in refused.text
+    # The small numbers beside a rate say what they count.
+    assert re.search(r"三联任务领办率 <small>\(共 \d+ 项任务\)</small>", page.text)
+    assert re.search(r"预警核实准确率 <small>\(已核实 \d+ 条\)</small>", page.text)
 
 
 def test_totals_answer_only_their_measures_by_name() -> None:

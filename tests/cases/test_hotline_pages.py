@@ -36,6 +36,10 @@ def test_the_desk_finds_a_callers_reports_by_the_number_however_it_is_typed(api:
     assert f'href="{new_case}"' in page.text
     # The desk is in the centre's menu.
     assert 'href="/hotline"' in page.text
+    # The centre's card on the case names what it sends in English too ("Issue" read as a problem).
+    english = api.get(f"/cases/{case.id}", params={"lang": "en"}, headers=HTML).text.split('id="supervise"', 1)[1]
+    assert "<h2>Urge or supervise</h2>" in english
+    assert '<button type="submit">Send</button>' in english
 
 
 def test_another_county_centre_does_not_see_the_caller_here(api: Any, session: Session) -> None:
@@ -58,6 +62,34 @@ def test_only_those_who_dispatch_may_look_a_caller_up(api: Any, session: Session
     api.login("kc-centre")
     found = api.get("/api/v1/cases", params={"caller": "0570-888 1234"}).json()["items"]
     assert case.id in [c["id"] for c in found]
+
+
+def test_the_queue_of_one_callers_cases_says_so_and_keeps_the_caller_through_a_search(
+    api: Any, session: Session
+) -> None:
+    case = _call_filed(api, session, "来电：桥下违停")
+    page = api.get("/cases", params={"caller": "0570-888 1234"}, headers=HTML)
+    assert page.status_code == 200
+    assert f'data-case="{case.id}"' in page.text
+    assert 'id="caller-filter">只列来电人反映的问题： <a href="/hotline?phone=05708881234"' in page.text
+    assert '<input type="hidden" name="caller" value="05708881234">' in page.text  # a search stays the caller's
+    english = api.get("/cases", params={"caller": "05708881234", "lang": "en"}, headers=HTML)
+    assert "<th>Due</th>" in english.text
+    assert 'data-label="Due"' in english.text
+
+
+def test_a_caller_who_gave_no_name_is_not_named_after_the_operator(api: Any, session: Session) -> None:
+    api.login("kc-centre")
+    form = {
+        **_form(api, session),
+        "description": "来电：匿名反映违停",
+        "channel": "hotline",
+        "reporter_phone": "05708885678",
+    }
+    assert api.client.post("/cases/new", data=form, follow_redirects=False).status_code == 303
+    case = session.scalars(select(Case).where(Case.description == "来电：匿名反映违停")).one()
+    page = api.get(f"/cases/{case.id}", headers=HTML).text
+    assert '<dd id="reporter"><a href="tel:05708885678">' in page  # the number alone, not the operator's name
 
 
 def test_a_number_that_is_not_one_is_named_by_the_field_and_kept(api: Any) -> None:

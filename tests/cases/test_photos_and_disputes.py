@@ -100,6 +100,9 @@ def test_a_merged_duplicate_offers_no_command_group_nor_photo_and_refuses_both(a
     notice = page.split('id="merged-into"', 1)[1].split("</p>", 1)[0]
     assert f'<a href="/cases/{first["id"]}" translate="no">{first["number"]}</a>' in notice
     assert 'data-command="archive"' in page  # what the lifecycle still allows stays
+    joined = api.get(f"/cases/{first['id']}", headers={"accept": "text/html"}).text
+    here = joined.split('id="merged-here"', 1)[1].split("</div>", 1)[0]  # the case answers for the duplicate too
+    assert f'<a href="/cases/{second["id"]}" translate="no">{second["number"]}</a>' in here
     photo = api.send("POST", f"/api/v1/cases/{second['id']}/photos", files={"photo": ("p.png", _png(), "image/png")})
     assert photo.status_code == 409, photo.text
     group = {"title": "违停处置指挥组", "area": "330802006", "case_id": second["id"]}

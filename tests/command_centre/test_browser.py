@@ -22,7 +22,11 @@ def test_the_big_screen_draws_the_county_with_live_cases(browser: Any, server: s
     assert int(cc.get_attribute("data-township-features") or 0) > 5  # Kecheng's townships drawn (on a canvas)
     assert int(cc.get_attribute("data-points") or 0) > 0  # open cases with their lights
     assert page.locator("#cc-lights li").count() == 3
+    legend = page.locator("#cc-legend")  # what the townships' shades count, shaded in a county's view
+    assert legend.is_visible()
+    assert "近12个月受理量" in legend.inner_text()
     assert page.locator("#cc-areas li").count() > 1
+    assert (page.locator("#cc-areas li a.name").first.get_attribute("href") or "").startswith("/kpis?area=3308")
     # the demo's 府山 group (other tests sharing the server may have opened groups of their own)
     group = page.locator("#cc-groups li.state-active", has_text="府山街道暴雨内涝应急处置指挥组")
     assert group.count() == 1
@@ -40,6 +44,12 @@ def test_the_kpi_page_fits_a_phone_and_draws_its_trend(browser: Any, server: str
     page.wait_for_selector("#kpi-trend[data-ready='true'] svg")
     assert page.locator("#kpi-tiles li").count() == 14
     assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    page.goto(f"{server}/kpis?lang=en")  # the longest names are English: each card's name wraps, none is cut off
+    cut = page.evaluate(
+        "() => [...document.querySelectorAll('.kpi-table th[scope=row]')]"
+        ".filter((th) => th.scrollWidth > th.clientWidth + 1).map((th) => th.textContent)"
+    )
+    assert cut == []
 
 
 def test_the_parking_pilot_charts_its_months_beside_the_controls(browser: Any, server: str) -> None:

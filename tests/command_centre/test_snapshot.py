@@ -51,10 +51,22 @@ def test_a_township_sees_only_itself_and_a_stranger_nothing(api: Api) -> None:
     assert api.get("/api/v1/command-centre").status_code == 401
 
 
+def test_a_departments_reader_is_told_the_figures_are_its_units_cases_and_a_centre_is_not(api: Api) -> None:
+    """The traffic police head counts its unit's cases in the county: the screen and the KPI page say whose."""
+    unit = api.login("kc-traffic-head").get("/api/v1/command-centre").json()
+    assert (unit["area_label"], unit["units"]) == ("柯城区", ["柯城区公安交警大队"])
+    page = api.get("/kpis", headers={"accept": "text/html"})
+    assert '以下数字只统计本单位的办件：<span translate="no">柯城区公安交警大队</span>' in page.text
+    centre = api.login("kc-centre").get("/api/v1/command-centre").json()
+    assert centre["units"] == []
+    assert 'id="units-only"' not in api.get("/kpis", headers={"accept": "text/html"}).text
+
+
 def test_the_page_is_in_the_centres_menu(api: Api) -> None:
     page = api.login("kc-centre").get("/command-centre")
     assert page.status_code == 200
     assert "驾驶舱" in page.text
     assert 'data-url="/api/v1/command-centre?lang=zh"' in page.text
+    assert "各项比率与办理时长为近12个月受理的办件" in page.text  # the tiles say which period they count
     home = api.get("/")
     assert 'href="/command-centre"' in home.text

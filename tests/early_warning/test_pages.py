@@ -52,6 +52,8 @@ def test_the_centre_sees_the_warning_with_its_reasons_and_case(api: Api, warned:
         "Electricity drop: Electricity used 251 kWh (baseline 1,012 kWh, -75%), since 2026-04 (3 months running)"
         in english.text
     )
+    assert "Precision of checked warnings: <strong>" in english.text  # not the full-width "："
+    assert "已核实预警的准确率：<strong>" in page.text
 
 
 def test_the_firm_page_and_a_verdict_through_the_form(api: Api, warned: EarlyWarning) -> None:

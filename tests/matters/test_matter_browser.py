@@ -28,3 +28,6 @@ def test_a_matters_report_fields_read_as_cards_on_a_phone(browser: Any, server: 
     assert box is not None
     assert box["height"] < 40  # one line
     assert "类型" in kind.evaluate("(td) => getComputedStyle(td, '::before').content")
+    page.goto(f"{server}/matters/campus_safety?lang=en")
+    label = page.locator("#attributes tbody tr").first.locator("td").nth(2)
+    assert label.evaluate("(td) => getComputedStyle(td, '::before').content").endswith(': "')  # not "Type："

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from html import unescape
 from typing import Any
 
 from sqlalchemy import select
@@ -111,3 +113,9 @@ def test_department_grids_of_another_unit_are_404(api: Any) -> None:
     units = api.get("/api/v1/org/departments").json()
     api.login("kc-traffic")
     assert api.get(f"/api/v1/org/departments/{units[0]['id']}/grids").status_code == 404
+
+
+def test_the_maps_matter_filter_is_named_as_the_queues(api: Any) -> None:
+    page = api.login("kc-centre").get("/map", headers={"accept": "text/html"}).text
+    text = json.loads(unescape(page.split('data-text="', 1)[1].split('"', 1)[0]))
+    assert (text["matter"], text["matterAll"]) == ("事项", "全部事项")  # as the case queue and the KPI page say

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,7 +21,7 @@ from zhili.alerts.models import AlertFiring, AlertRecord, AlertRule
 from zhili.alerts.rules import RuleSpec, scope_of
 from zhili.campaigns.dispatch.schemas import CampaignCreate
 from zhili.campaigns.dispatch.service import dispatch_campaign, preview_campaign
-from zhili.command_groups.groups import AREA_LEVELS, GroupOpen, open_group
+from zhili.command_groups.groups import AREA_LEVELS, BODY_LENGTH, GroupOpen, open_group
 from zhili.command_groups.lifecycle import MemberRole
 from zhili.command_groups.members import NewMember
 from zhili.core import audit
@@ -100,6 +100,7 @@ def _fire(
         return None
     if firing.outcome == "dispatched":
         _act(session, firing=firing, rule=rule, record=record, alert=alert, actor=actor, clock=clock)
+        _tell_centres(session, firing=firing, rule=rule, record=record, clock=clock)
     _audit(session, actor, firing, rule)
     commit(session)
     return firing.id
@@ -135,7 +136,7 @@ def _act(
             problems.append(f"campaign: {refused.detail}")
     if rule.open_group:
         try:
-            firing.group_id = _open_group(session, firing=firing, record=record, actor=actor, clock=clock)
+            firing.group_id = _open_group(session, firing=firing, record=record, alert=alert, actor=actor, clock=clock)
         except DomainError as refused:
             problems.append(f"command group: {refused.detail}")
     if problems:
@@ -144,7 +145,38 @@ def _act(
             firing.outcome = "failed"
 
 
-def _open_group(session: Session, *, firing: AlertFiring, record: AlertRecord, actor: Actor, clock: Clock) -> int:
+def _centres_over(divisions: Sequence[str]) -> Select[int]:
+    """The centre staff of the divisions and of every level above them (a county's, the city's)."""
+    codes = {code.value for division in divisions for code in DivisionCode(division).lineage}
+    return select(Position.person_id).where(Position.role == Role.CENTRE_STAFF.value, Position.division_code.in_(codes))
+
+
+def _tell_centres(session: Session, *, firing: AlertFiring, rule: AlertRule, record: AlertRecord, clock: Clock) -> None:
+    """Tell the centres over the fired divisions what the rule did (or could not do), linking the alert's page."""
+    said: dict[str, Param] = {"rule": rule.name, "event": record.headline or record.event or record.identifier}
+    body: list[Words] = []
+    if firing.campaign_number:
+        body.append(Words("notice.alert.fired_campaign", {"campaign": firing.campaign_number}))
+    if firing.group_id is not None:
+        body.append(Words("notice.alert.fired_group"))
+    if firing.outcome == "failed" or firing.detail:
+        body.append(Words("notice.alert.fired_failed"))
+    notify(
+        session,
+        recipients=_centres_over(firing.divisions),
+        topic="alert.fired",
+        severity=NoticeSeverity.RED if firing.outcome == "failed" else NoticeSeverity.YELLOW,
+        title=Words("notice.alert.fired", said),
+        body=body,
+        key=f"alert:{record.id}:rule:{rule.id}:fired",
+        clock=clock,
+        link=f"/alerts/{record.id}",
+    )
+
+
+def _open_group(
+    session: Session, *, firing: AlertFiring, record: AlertRecord, alert: Alert, actor: Actor, clock: Clock
+) -> int:
     area = common_ancestor(codes_of(firing.divisions))
     if area is None or area.level not in AREA_LEVELS:
         raise _wide(firing.divisions)
@@ -152,12 +184,20 @@ def _open_group(session: Session, *, firing: AlertFiring, record: AlertRecord, a
     members = [NewMember(commander, MemberRole.COMMANDER)] if commander is not None else []
     data = GroupOpen(
         title=(record.headline or record.event)[:120] or "预警响应",
-        summary=f"由预警 {record.sender} {record.identifier} 触发（/alerts/{record.id}）",
+        summary=_group_summary(record, alert),
         area=area.value,
         campaign_id=firing.campaign_id,
         members=members,
     )
     return open_group(session, data=data, actor=actor, clock=clock)
+
+
+def _group_summary(record: AlertRecord, alert: Alert) -> str:
+    """What the members read first (and in the notice that they joined): who warned, and the alert's own words."""
+    info = alert.main_info()
+    sender = (info.sender_name if info is not None else "") or record.sender
+    words = [part for part in (info.description, info.instruction) if part] if info is not None else []
+    return "\n\n".join([f"由{sender}发布的预警触发。", *words])[:BODY_LENGTH]
 
 
 def _wide(divisions: Sequence[str]) -> DomainError:
@@ -242,10 +282,7 @@ def end_firings(session: Session, *, ended: Sequence[int], by: AlertRecord, cloc
         audit.record_by(
             session, actor, "alert.firing_ended", entity_type="alert_firing", entity_id=f.id, at=now, after=after
         )
-    codes = {code for f in firings for division in f.divisions for code in DivisionCode(division).lineage}
-    centres = select(Position.person_id).where(
-        Position.role == Role.CENTRE_STAFF.value, or_(Position.division_code.in_([c.value for c in codes]))
-    )
+    centres = _centres_over([division for f in firings for division in f.divisions])
     what = Name.label("notice.alert.cancelled" if by.msg_type == "Cancel" else "notice.alert.lifted")
     event = by.event or next(iter(session.scalars(select(AlertRecord.event).where(AlertRecord.id.in_(ended)))), "")
     campaigns = sorted({f.campaign_number for f in firings if f.campaign_number})  # by the numbers people see

@@ -72,11 +72,13 @@ def alert_page(request: Request, alert_id: IdPath, session: DbSession, actor: Pa
         "map_data": _map_data(session, detail),
         "division_names": division_names(session, codes),
         "group_link": _group_link(actor, detail),
+        "readable_groups": queries.readable_groups(session, actor, detail.firings),
     }
     return renderer(request).render(request, "alerts/alert.html", context)
 
 
 GROUP_AREAS = frozenset({DivisionLevel.COUNTY, DivisionLevel.TOWNSHIP, DivisionLevel.VILLAGE})
+ENDED_STATES = frozenset({"cancelled", "ended"})
 
 
 def _group_link(actor: Actor, detail: AlertDetail) -> str | None:
@@ -85,6 +87,8 @@ def _group_link(actor: Actor, detail: AlertDetail) -> str | None:
     The area is the divisions' common one, at the levels a group covers, when the actor may open a group over it.
     """
     if detail.is_drill or not (actor.is_admin or actor.has_any_role(OPENING_ROLES)):
+        return None
+    if detail.state in ENDED_STATES:  # a cancelled or lifted warning is no reason to gather a task force
         return None
     info = detail.infos[0] if detail.infos else None
     headline = detail.headline or detail.event or detail.identifier

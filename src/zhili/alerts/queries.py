@@ -10,6 +10,7 @@ from zhili.alerts.schemas import AlertDetail, AlertReceipt, AlertSummary, Divisi
 from zhili.alerts.visibility import require_reader, visible_alerts
 from zhili.command_groups.models import CommandGroup
 from zhili.command_groups.queries import group_number
+from zhili.command_groups.visibility import visible_groups
 from zhili.core.auth import Actor
 from zhili.core.errors import NotFoundError
 from zhili.core.pagination import Key, Page, decode_cursor, encode_cursor
@@ -122,6 +123,14 @@ def firings_of(session: Session, actor: Actor | None, alert_id: int) -> list[Fir
         for f, name, opened_at in rows
         if prefixes is None or _related(list(f.divisions), prefixes)
     ]
+
+
+def readable_groups(session: Session, actor: Actor, firings: list[FiringRead]) -> set[int]:
+    """The groups the firings opened that the actor may open (a county centre does not see the city's group)."""
+    ids = [f.group_id for f in firings if f.group_id is not None]
+    if not ids:
+        return set()
+    return set(session.scalars(select(CommandGroup.id).where(CommandGroup.id.in_(ids), visible_groups(actor))))
 
 
 def _related(divisions: list[str], prefixes: list[str]) -> bool:

@@ -6,6 +6,7 @@ unknown, is a 404), build the report, render or export it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated
 
@@ -92,6 +93,10 @@ def _report(
 ) -> tuple[ParsedFilter, KpiReport]:
     """The filter as typed and its report; an area typed in outside the reader's scope, or unknown, is a 404."""
     parsed = parse_filter(typed, actor, now)
+    matter = parsed.kpi_filter.matter
+    if matter and matter not in {m.code for m in matters.list_current(session)}:
+        # An unknown matter is said by its field, as the others are; the page is not titled with the typed code.
+        parsed = ParsedFilter(replace(parsed.kpi_filter, matter=None), {**parsed.errors, "matter": "kpi.error.matter"})
     area = parsed.kpi_filter.division
     if typed.area and area is not None and "area" not in parsed.errors:
         check_area(session, actor, area)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from zhili.analytics.facts import CHINA, month_of
 from zhili.analytics.kpis import By, KpiFilter, Totals, add_up, totals
 from zhili.analytics.projector import refreshed_at
-from zhili.analytics.visibility import may_read_area, require_area
+from zhili.analytics.visibility import may_read_area, own_units, require_area
 from zhili.campaigns.tasks.queries import TaskRates, task_rates
 from zhili.core.auth import Actor
 from zhili.core.errors import InvalidInputError, NotFoundError
@@ -56,6 +56,7 @@ class KpiReport:
     refreshed_at: datetime | None
     tasks: TaskRates  # campaign tasks sent in the period
     warnings: tuple[int, int, int]  # wage-arrears warnings in the period: issued, checked, right
+    counted_units: list[str]  # a department's reader counts its own units' cases only: their names (else none)
 
     @property
     def warning_precision(self) -> float | None:
@@ -115,6 +116,11 @@ def areas_offered(session: Session, actor: Actor, area: str | None) -> list[Divi
     ]
 
 
+def counted_unit_names(session: Session, actor: Actor) -> list[str]:
+    """The names of the only units whose cases the reader counts (a department's staff); none for a block's reader."""
+    return sorted(org.department_names(session, own_units(actor)).values())
+
+
 def default_filter(actor: Actor, now: datetime) -> KpiFilter:
     """The last twelve months, up to this one, over the actor's area."""
     last = month_of(now)
@@ -146,6 +152,7 @@ def kpi_report(session: Session, actor: Actor, kpi_filter: KpiFilter, *, languag
             session, actor, since=_start(kpi_filter.first), until=_start(kpi_filter.last + 1), division=area
         ),
         warnings=warning_counts(session, actor, first=kpi_filter.first, last=kpi_filter.last, division=area),
+        counted_units=counted_unit_names(session, actor),
     )
 
 

@@ -24,6 +24,16 @@ def visible_cells(actor: Actor) -> ColumnElement[bool]:
     return actor.scope.where(township, unit)
 
 
+def own_units(actor: Actor) -> list[int]:
+    """The units a reader of strips only counts (a department's staff: its own cases); none for a block's reader.
+
+    The figures of such a reader are their units' cases in the area, not the area's, and the pages say so.
+    """
+    if actor.scope.is_everything or any(grant.department_id is None for grant in actor.scope.grants):
+        return []
+    return sorted({grant.department_id for grant in actor.scope.grants if grant.department_id is not None})
+
+
 def may_count_area(actor: Actor, division_code: str) -> bool:
     """True when the actor's blocks reach the whole area (a pilot is registered and compared there).
 

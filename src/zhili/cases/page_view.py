@@ -101,6 +101,8 @@ class CasePage:
     duplicates: list[Duplicate] = field(default_factory=list)
     # The case a merged duplicate joined (重复件并案): named instead of the probable duplicates.
     merged_into: Duplicate | None = None
+    # The duplicates merged into this case: the reports (and callers) it now answers for.
+    merged_here: list[Duplicate] = field(default_factory=list)
     # 提请上级裁定: the command room may hand the dispute over the lead (its lead unit returned it) to the level above.
     may_refer_dispute: bool = False
     # The evidence the matter asks of a reply before the case may close (the reply form says it up front).
@@ -218,7 +220,10 @@ def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, la
         limit=words.limit(case.phase_limit_amount, case.phase_limit_unit),
         # An extension granted to the lead is added to its handling limit: said beside it, or the due time puzzles.
         extension=words.limit(case.granted_extension_hours, "hours") if detail.phase == "handle" else "",
-        reporter_name=(case.reporter_name or reported_by) if may_see_reporter else None,
+        # A phone without a name was a caller's who gave none: the operator who filed it is not named as them.
+        reporter_name=(case.reporter_name or (None if case.reporter_phone else reported_by))
+        if may_see_reporter
+        else None,
         reporter_phone=case.reporter_phone if may_see_reporter else None,
         may_see_reporter=may_see_reporter,
         timeline=timeline,
@@ -241,6 +246,7 @@ def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, la
         photo_ids=[p.id for p in detail.photos],
         duplicates=[] if detail.duplicate_of_id else _duplicates(session, detail.probable_duplicates),
         merged_into=next(iter(_duplicates(session, [detail.duplicate_of_id] if detail.duplicate_of_id else [])), None),
+        merged_here=_duplicates(session, queries.merged_here(session, actor, case)),
         evidence_to_close=tuple(kind.value for kind in definition.evidence_to_close),
         # Everyone reads who turned it back (牵头部门：待重新派单); the dispatcher is asked to dispatch again.
         awaiting_dispatch=turn,

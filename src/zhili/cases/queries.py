@@ -253,6 +253,28 @@ def probable_duplicates(session: Session, actor: Actor, case: Case | StoredCase)
     ]
 
 
+def merged_here(session: Session, actor: Actor, case: Case) -> list[int]:
+    """The visible duplicates merged into this case (重复件并案), oldest first: each a caller to call back too.
+
+    A merge joins cases of one matter within its duplicate window, so the search keeps to the matter's
+    cases of that window (the `(matter_code, created_at)` index), not every case's `duplicate_of_id`.
+    """
+    definition = matters.definition_by_version_id(session, case.matter_version_id, content_hash=case.matter_hash)
+    span = timedelta(hours=definition.duplicates.hours)
+    found = session.scalars(
+        select(Case.id)
+        .where(
+            Case.matter_code == case.matter_code,
+            Case.created_at.between(case.created_at - span, case.created_at + span),
+            Case.duplicate_of_id == case.id,
+            visible_cases(actor),
+        )
+        .order_by(Case.id)
+        .limit(50)
+    )
+    return list(found)
+
+
 def _metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     phi1, phi2 = math.radians(lat1), math.radians(lat2)
     dphi, dlmb = phi2 - phi1, math.radians(lon2 - lon1)

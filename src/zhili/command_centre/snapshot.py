@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from zhili.analytics.facts import month_of
 from zhili.analytics.kpis import By, KpiFilter, Totals, add_up, totals
 from zhili.analytics.projector import refreshed_at
-from zhili.analytics.report import default_area
+from zhili.analytics.report import counted_unit_names, default_area
 from zhili.campaigns.board.counts import board
 from zhili.campaigns.dispatch.queries import list_campaigns
 from zhili.cases.points import case_points
@@ -108,6 +108,7 @@ class Snapshot(BaseModel):
 
     area: str | None
     area_label: str
+    units: list[str] = Field(default_factory=list, description="a department's reader: the only units counted")
     month: str
     as_of: datetime
     refreshed_at: datetime | None
@@ -140,6 +141,7 @@ def snapshot(session: Session, actor: Actor, *, now: datetime, language: str) ->
     return Snapshot(
         area=area,
         area_label=area_names.get(area, area) if area else (top.name if top else ""),
+        units=counted_unit_names(session, actor),
         month=str(month),
         as_of=now,
         refreshed_at=refreshed_at(session),

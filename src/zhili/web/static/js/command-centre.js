@@ -139,7 +139,9 @@
   function drawLists(data) {
     const areas = [...data.areas].sort((a, b) => b.volume - a.volume);
     document.getElementById('cc-areas').replaceChildren(...(areas.length ? areas : []).map((bar) => el('li', { 'data-area': bar.key }, [
-      el('span', { class: 'name', translate: 'no', text: bar.label }), el('span', { class: 'num', text: String(bar.volume) }),
+      // Each area opens its KPI page, where its figures break down by matter and unit.
+      el('a', { class: 'name', translate: 'no', href: `/kpis?area=${encodeURIComponent(bar.key)}`, text: bar.label }),
+      el('span', { class: 'num', text: String(bar.volume) }),
       el('span', { class: 'rate', text: pct(bar.on_time_rate) }),
     ])));
     const boards = document.getElementById('cc-campaigns');
@@ -194,13 +196,15 @@
     heat.setLatLngs(data.points.map((p) => [p.lat, p.lon, p.light === 'red' ? 1 : 0.5]));
     townshipVolumes = {};
     if (data.area_level === 'township') data.areas.forEach((bar) => { townshipVolumes[bar.key] = bar.volume; });
+    document.getElementById('cc-legend').hidden = data.area_level !== 'township';
     shadeTownships();
   }
 
   async function refresh() {
     try {
       const data = await getJSON(root.dataset.url);
-      document.getElementById('cc-area').textContent = data.area_label;
+      // A department's reader counts its own units' cases: the title says whose, not the area's alone.
+      document.getElementById('cc-area').textContent = [data.area_label, ...(data.units || [])].join(' · ');
       document.getElementById('cc-refreshed').textContent = data.refreshed_at ? stamp(data.refreshed_at, false) : '—';
       drawTiles(data); drawCharts(data); drawLists(data); drawGroups(data); drawCases(data);
       root.dataset.ready = 'true';
