@@ -33,9 +33,10 @@ def org_index(request: Request, session: DbSession, actor: PageActor) -> Respons
 def org_search(
     request: Request, session: DbSession, actor: PageActor, q: Annotated[str, Query(max_length=60)] = ""
 ) -> Response:
-    """Divisions matching a name or code."""
-    results = queries.search_divisions(session, actor, text=q.strip(), level=None, limit=100) if q.strip() else []
-    return renderer(request).render(request, "org/search.html", {"actor": actor, "q": q, "results": results})
+    """Divisions matching a name or code, and people matching a name or phone: a manager finds whom to change."""
+    found = browse.search_page(session, actor, q.strip())
+    context = {"actor": actor, "q": q, "results": found.divisions, "people": found.people, "role_name": role_name}
+    return renderer(request).render(request, "org/search.html", context)
 
 
 @router.get("/org/divisions/{code}")
