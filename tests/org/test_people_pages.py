@@ -174,3 +174,36 @@ def test_the_add_person_form_reads_in_english(api: Api) -> None:
     form = page.split('id="add-person"', 1)[1].split("</form>", 1)[0]
     assert 'placeholder="Optional, e.g. Deputy director"' in form  # no Chinese example on an English page
     assert "Grid worker" in form
+
+
+def test_a_manager_moves_a_post_by_naming_where_it_goes(api: Api, session: Session) -> None:
+    """调动: a unit's head moves to another unit, a grid worker to another grid, by name; refusals by the field."""
+    head_post, staff_post = 489, 490  # 柯城区公安交警大队's head, and one of the staff reporting to them
+    head = session.get(Position, head_post)
+    assert head is not None
+    api.login("admin")
+    page = api.get(f"/org/people/{head.person_id}", headers=HTML).text
+    assert f'action="/org/people/{head.person_id}/posts/{head_post}/move"' in page
+    url = f"/org/people/{head.person_id}/posts/{head_post}/move"
+    several = api.send("POST", url, data={"to": "交警"})
+    assert several.status_code == 422
+    assert f'data-field="to-{head_post}">“交警”对应多个单位' in several.text
+    assert 'value="交警"' in several.text
+    moved = api.send("POST", url, data={"to": "柯城区住房和城乡建设局"}, follow_redirects=False)
+    assert moved.status_code == 303
+    assert "岗位已调动" in api.get(moved.headers["location"], headers=HTML).text
+    session.expire_all()
+    assert (head.department_id, head.division_code) == (123, "330802")
+    staff = session.get(Position, staff_post)
+    assert staff is not None
+    assert staff.supervisor_id != head_post  # its staff no longer report to someone who left
+
+    url = f"/org/people/{GRIDWORKER}/posts/{GRIDWORKER}/move"
+    wrong_level = api.send("POST", url, data={"to": "府山街道"})
+    assert wrong_level.status_code == 422
+    assert f'data-field="to-{GRIDWORKER}">“府山街道”与该岗位所在区划不是同一级' in wrong_level.text
+    assert api.send("POST", url, data={"to": "蛟池街社区第2网格"}, follow_redirects=False).status_code == 303
+    session.expire_all()
+    assert session.scalars(select(Position.division_code).where(Position.id == GRIDWORKER)).one() == "330802006001002"
+    api.login("gridworker")
+    assert api.send("POST", url, data={"to": "蛟池街社区第1网格"}).status_code == 403

@@ -23,7 +23,7 @@ from zhili.core.auth import Actor, PageActor
 from zhili.core.errors import ConflictError, InvalidInputError, NotFoundError
 from zhili.core.http import ClockDep, DbSession
 from zhili.core.params import IdPath
-from zhili.org import links, queries, service
+from zhili.org import destinations, links, queries, service
 from zhili.org.division_code import DivisionLevel
 from zhili.org.permissions import manages_any, manages_login, require_manager, require_writable
 from zhili.org.roles import Role, role_name
@@ -173,6 +173,47 @@ async def change_contact(
     return RedirectResponse(f"/org/people/{person_id}?saved=1", status_code=303)
 
 
+@router.post("/org/people/{person_id}/posts/{position_id}/move")
+async def move_post(
+    request: Request, person_id: IdPath, position_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep
+) -> Response:
+    """Move one of the person's posts to the unit or place named (调动); refused by its field, as typed."""
+    form = await request.form()
+    text = str(form.get("to") or "").strip()[:200]
+
+    def move() -> None:
+        require_manager(actor)  # who manages nobody is refused before any name is looked up
+        post = next((p for p in queries.get_person(session, actor, person_id).positions if p.id == position_id), None)
+        if post is None:
+            raise NotFoundError(f"position {position_id} of person {person_id} not found")
+        data = destinations.destination(session, actor, post, text)
+        service.move_position(session, position_id=position_id, data=data, actor=actor, clock=clock)
+
+    try:
+        await run_in_threadpool(move)
+    except InvalidInputError as refused:
+        session.rollback()
+        language = renderer(request).language(request)
+        errors = FormErrors()
+        for error in refused.extra.get("errors") or [{}]:
+            worded = translate(str(error.get("key", "form.error.invalid")), language).format(**error.get("params", {}))
+            errors.add(f"to-{position_id}", worded)
+        moving = {f"to-{position_id}": text}
+        return await run_in_threadpool(
+            person_page,
+            request,
+            session,
+            actor,
+            person_id,
+            typed=None,
+            errors=FormErrors(),
+            status_code=422,
+            moving=moving,
+            move_errors=errors,
+        )
+    return RedirectResponse(f"/org/people/{person_id}?moved=1", status_code=303)
+
+
 def _typed(form: FormData) -> dict[str, str]:
     typed = {name: str(form.get(name) or "").strip()[:200] for name in TEXT_FIELDS}
     typed["phone"] = PHONE_SEPARATORS.sub("", typed["phone"])  # 0570-888 1234 is 05708881234
@@ -229,10 +270,17 @@ def person_page(
     typed: dict[str, str] | None,
     errors: FormErrors,
     status_code: int,
+    moving: dict[str, str] | None = None,
+    move_errors: FormErrors | None = None,
 ) -> Response:
-    """A person's page: their posts; for their managers, the contact form and the way to their login."""
+    """A person's page: their posts; for their managers, the contact form, the posts' moves and their login."""
     person = queries.get_person(session, actor, person_id)
     manages = manages_any(actor, [(post.division_code, post.department_id) for post in person.positions])
+    movable = [
+        post
+        for post in person.positions
+        if post.role != Role.ADMIN.value and manages_any(actor, [(post.division_code, post.department_id)])
+    ]
     manages_their_login = manages and manages_login(actor, queries.all_posts(session, person_id))
     context = {
         "actor": actor,
@@ -245,5 +293,9 @@ def person_page(
         "errors": errors,
         "added": request.query_params.get("added") == "1",
         "saved": request.query_params.get("saved") == "1",
+        "moved": request.query_params.get("moved") == "1",
+        "movable": movable,
+        "moving": moving or {},
+        "move_errors": move_errors or FormErrors(),
     }
     return renderer(request).render(request, "org/person.html", context, status_code=status_code)

@@ -105,6 +105,15 @@ class PersonCreate(BaseModel):
     position: PositionCreate
 
 
+class PositionMove(BaseModel):
+    """Where a post moves to: a unit (a department post) or a place of the same level (a territorial post)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    division_code: str | None = Field(default=None, pattern=PATTERN)
+    department_id: Id | None = None
+
+
 class PersonUpdate(BaseModel):
     """Contact details that may change."""
 
