@@ -90,15 +90,19 @@ def _save(session: Session, actor: Actor, clock: Clock, form: dict[str, str]) ->
     note = form.get("note", "").strip()
     if not note:
         errors["note"] = "form.error.required"
-    if errors:
-        return errors
+    return errors or _store(session, actor, clock, values, note)
+
+
+def _store(session: Session, actor: Actor, clock: Clock, values: dict[str, Any], note: str) -> dict[str, str]:
+    """Save the version; what the configuration's own rules refuse, by field (none when saved)."""
     try:
         detector_store.save(session, actor=actor, clock=clock, config=values, note=note)
     except InvalidInputError as exc:
         session.rollback()
-        return {str(error["field"]): "form.error.range" for error in exc.extra.get("errors", [])} or {
-            "note": "form.error.format"
-        }
+        refused = {str(error["field"]): "form.error.range" for error in exc.extra.get("errors", [])}
+        if "grades" in refused:  # the cut-offs' order, a rule over the three: said under them, not lost
+            refused["grades"] = "detectors.error.grades_order"
+        return refused or {"note": "form.error.format"}
     return {}
 
 
