@@ -292,7 +292,9 @@ def test_the_case_menu_item_is_called_banjian(api: Any) -> None:
         ("kc-traffic-head", {"/assessment", "/assessment/ratings"}, {"/admin/assessment"}),
         ("kc-traffic", {"/assessment"}, {"/assessment/ratings"}),
         ("gridworker", set(), {"/assessment", "/assessment/ratings"}),
-        ("admin", {"/assessment", "/admin/assessment"}, set()),
+        ("admin", {"/assessment", "/admin/assessment"}, {"/assessment/ratings"}),  # rates for nobody
+        ("kc-centre", {"/assessment"}, {"/assessment/ratings", "/admin/assessment"}),
+        ("fushan", {"/assessment", "/assessment/ratings"}, {"/admin/assessment"}),
     ],
 )
 def test_the_assessment_and_its_rating_form_are_in_the_menus_of_who_uses_them(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from zhili.alerts.visibility import may_read as reads_alerts
+from zhili.assessment.ratings import rates_monthly
 from zhili.core.auth import Actor
 from zhili.early_warning.visibility import sees_register
 from zhili.org.roles import Role
@@ -120,7 +121,13 @@ KINDS = (
 # Items offered only to whom they can show something, whatever the role: the warnings of the enterprise
 # register reach the blocks and the labour units (人力社保), not the traffic police or housing.
 # Alerts reach the centres and administrators, not a township's command room (which shares the centre's menu).
-OFFERED_IF: dict[str, Callable[[Actor], bool]] = {WARNINGS: sees_register, ALERTS: reads_alerts}
+# The monthly cross-evaluation is filled in by townships' command rooms and units' heads, not by a centre or an
+# administrator (whose form would say there is nothing for them to rate).
+OFFERED_IF: dict[str, Callable[[Actor], bool]] = {
+    WARNINGS: sees_register,
+    ALERTS: reads_alerts,
+    RATINGS: rates_monthly,
+}
 
 
 def menu_for(actor: Actor) -> tuple[MenuItem, ...]:
