@@ -39,6 +39,8 @@ WEBHOOKS = "/admin/webhooks"  # where notifications are pushed (DingTalk robots)
 OPEN311 = "/admin/open311"  # the apps that report through Open311, and their keys
 ALERTS = "/alerts"  # 预警信息: official CAP alerts and what they fired
 ALERT_RULES = "/admin/alert-rules"
+DETECTORS = "/admin/detectors"  # the early-warning detectors (欠薪预警规则): rules, weights, cut-offs
+DELIVERIES = "/admin/deliveries"  # 投递日志: every notification's delivery by channel, retried by hand
 
 LABELS = {
     HOME: "nav.home",
@@ -65,6 +67,8 @@ LABELS = {
     AUDIT: "nav.audit",
     ALERTS: "nav.alerts",
     ALERT_RULES: "nav.alert_rules",
+    DETECTORS: "nav.detectors",
+    DELIVERIES: "nav.deliveries",
 }
 
 # Per kind of work: the menu's items in order, and the ones on the phone's tab bar.
@@ -92,9 +96,12 @@ CENTRE = (
     ),
     (HOME, CASES, SUPERVISION, CAMPAIGNS),  # with 更多 for the rest: five places on a phone
 )
-# Administrators keep the country's settings too: the official work calendar, the assessment model, webhooks,
-# the Open311 clients, the audit record and the alert rules.
-ADMIN = ((*CENTRE[0], CALENDAR, ASSESSMENT_MODEL, WEBHOOKS, OPEN311, AUDIT, ALERT_RULES), CENTRE[1])
+# Administrators keep the country's settings too: the official work calendar, the assessment model, webhooks and
+# the delivery log, the Open311 clients, the audit record, the alert rules and the early-warning detectors.
+ADMIN = (
+    (*CENTRE[0], CALENDAR, ASSESSMENT_MODEL, WEBHOOKS, DELIVERIES, OPEN311, AUDIT, ALERT_RULES, DETECTORS),
+    CENTRE[1],
+)
 VILLAGE = ((HOME, TASKS, REPORT, CASES, GROUPS, INBOX, MAP, ORG), (HOME, TASKS, REPORT, CASES, INBOX))
 FIELD = ((HOME, TASKS, REPORT, CASES, INBOX, GROUPS), (HOME, TASKS, REPORT, CASES, INBOX))
 DEPT_HEAD = (
