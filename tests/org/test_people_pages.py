@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from tests.conftest import Api
 
-from zhili.org.models import Person, Position
+from zhili.org.models import GridContact, Person, Position
 
 HTML = {"accept": "text/html"}
 FUSHAN_GRID = "330802006001001"  # the demo grid worker's grid, in 府山街道
@@ -233,3 +233,23 @@ def test_a_phone_already_registered_offers_the_post_to_its_holder(api: Api, sess
     roles = set(session.scalars(select(Position.role).where(Position.person_id == GRIDWORKER)))
     assert roles == {"grid_worker", "party_member"}
     assert len(_people_named(session, worker.name)) == namesakes  # not registered twice
+
+
+def test_a_unit_head_names_a_grids_contact_officer_from_the_grid_page(api: Api, session: Session) -> None:
+    """两网融合 from the pages: the traffic police head picks one of their officers for a grid; others cannot."""
+    officer = 490  # one of 柯城区公安交警大队's staff
+    api.login("kc-traffic-head")
+    page = api.get(f"/org/divisions/{FUSHAN_GRID}", headers=HTML).text
+    assert f'<option value="{officer}">' in page
+    assert 'value="1646"' not in page.split('id="name-contact"', 1)[1]  # a grid worker is no unit's officer
+    url = f"/org/divisions/{FUSHAN_GRID}/contacts"
+    assert api.send("POST", url, data={"position_id": "1646"}).status_code == 422  # not one offered
+    named = api.send("POST", url, data={"position_id": str(officer)}, follow_redirects=False)
+    assert named.status_code == 303
+    assert "已指定网格联系人" in api.get(named.headers["location"], headers=HTML).text
+    contact = session.scalars(
+        select(GridContact.position_id).where(GridContact.grid_code == FUSHAN_GRID, GridContact.department_id == 2)
+    ).one()
+    assert contact == officer
+    api.login("gridworker")
+    assert api.send("POST", url, data={"position_id": str(officer)}).status_code == 403

@@ -11,6 +11,7 @@ from zhili.core.pagination import Page
 from zhili.org import links, queries
 from zhili.org.roles import ROLE_NAMES
 from zhili.org.schemas import (
+    ContactCandidate,
     DepartmentGridRead,
     DepartmentRead,
     DivisionRead,
@@ -38,6 +39,7 @@ class DivisionPage:
     people: Page[PersonRead]
     households: int
     contacts: list[GridContactRead]
+    contact_choices: list[ContactCandidate]
     zones: list[ZoneRead]
 
 
@@ -99,6 +101,7 @@ def division_page(session: Session, actor: Actor, code: str, *, cursor: str | No
         ),
         households=links.household_count(session, actor, code),
         contacts=links.grid_contacts(session, actor, code) if division.level == "grid" else [],
+        contact_choices=links.contact_candidates(session, actor, code) if division.level == "grid" else [],
         zones=[zone for zone in links.list_zones(session, actor) if any(m.code == code for m in zone.members)],
     )
 

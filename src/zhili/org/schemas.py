@@ -142,6 +142,15 @@ class GridContactSet(BaseModel):
     position_id: Id
 
 
+class ContactCandidate(BaseModel):
+    """A unit's officer who may be named a grid's contact (两网融合), as the form offers them."""
+
+    unit_id: int
+    unit_name: str
+    position_id: int
+    person_name: str
+
+
 class GridContactRead(BaseModel):
     """A department's contact officer for a grid."""
 
