@@ -17,7 +17,7 @@ from zhili.org import browse, links, map_view, queries, service
 from zhili.org.permissions import require_manager
 from zhili.org.roles import role_name
 from zhili.org.schemas import GridContactSet
-from zhili.web.i18n import messages, translate
+from zhili.web.i18n import LANGUAGES, messages, translate
 from zhili.web.templating import renderer
 
 router = APIRouter(include_in_schema=False)
@@ -28,7 +28,9 @@ def org_index(request: Request, session: DbSession, actor: PageActor) -> Respons
     """Start at the roots of the user's scope; with one root, go straight to it."""
     roots = queries.scope_roots(session, actor)
     if len(roots) == 1:
-        return RedirectResponse(f"/org/divisions/{roots[0].code}", status_code=303)
+        asked = request.query_params.get("lang")  # the language asked for stays asked for
+        lang = f"?lang={asked}" if asked in LANGUAGES else ""
+        return RedirectResponse(f"/org/divisions/{roots[0].code}{lang}", status_code=303)
     return renderer(request).render(request, "org/index.html", {"actor": actor, "roots": roots})
 
 

@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 from zhili.core import problems
 from zhili.core.errors import DomainError
+from zhili.web.i18n import LANGUAGES
 from zhili.web.templating import renderer
 
 log = structlog.get_logger("zhili.errors")
@@ -59,7 +60,9 @@ def _dual(api_handler: Handler, login_required: type[DomainError], own_formats: 
             return await api_handler(request, exc)
         if isinstance(exc, login_required):
             target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
-            return RedirectResponse(f"/login?next={target}", status_code=303)
+            asked = request.query_params.get("lang")  # /?lang=en leads to the login page in English
+            lang = f"&lang={asked}" if asked in LANGUAGES else ""
+            return RedirectResponse(f"/login?next={target}{lang}", status_code=303)
         status, title, detail = _describe(exc)
         retry_after = exc.extra.get("retry_after") if isinstance(exc, DomainError) else None
         context = {
