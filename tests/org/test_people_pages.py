@@ -197,6 +197,9 @@ def test_a_manager_moves_a_post_by_naming_where_it_goes(api: Api, session: Sessi
     staff = session.get(Position, staff_post)
     assert staff is not None
     assert staff.supervisor_id != head_post  # its staff no longer report to someone who left
+    record = api.get("/admin/audit?action=org.position.moved", headers=HTML).text
+    assert "调动岗位" in record
+    assert "下属改派上级人数" in record  # what the move did, by its labels
 
     url = f"/org/people/{GRIDWORKER}/posts/{GRIDWORKER}/move"
     wrong_level = api.send("POST", url, data={"to": "府山街道"})
