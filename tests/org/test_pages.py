@@ -95,6 +95,16 @@ def test_search_finds_people_by_name_or_phone_in_scope(api: Any, session: Sessio
     )
 
 
+def test_the_language_asked_for_survives_the_redirects(api: Any) -> None:
+    api.client.cookies.clear()  # nobody logged in: the login page, in the language asked for
+    to_login = api.client.get("/?lang=en", headers=HTML, follow_redirects=False)
+    assert to_login.status_code == 303
+    assert to_login.headers["location"].endswith("&lang=en")
+    api.login("ly-centre")
+    to_county = api.get("/org?lang=en", headers=HTML, follow_redirects=False)
+    assert to_county.headers["location"] == "/org/divisions/330825?lang=en"
+
+
 def test_names_are_escaped_in_pages(api: Any) -> None:
     api.login("huzhen")
     village = "330825101003"
@@ -127,13 +137,3 @@ def test_department_grids_of_another_unit_are_404(api: Any) -> None:
     units = api.get("/api/v1/org/departments").json()
     api.login("kc-traffic")
     assert api.get(f"/api/v1/org/departments/{units[0]['id']}/grids").status_code == 404
-
-
-def test_the_language_asked_for_survives_the_redirects(api: Any) -> None:
-    api.client.cookies.clear()  # nobody logged in: the login page, in the language asked for
-    to_login = api.client.get("/?lang=en", headers=HTML, follow_redirects=False)
-    assert to_login.status_code == 303
-    assert to_login.headers["location"].endswith("&lang=en")
-    api.login("ly-centre")
-    to_county = api.get("/org?lang=en", headers=HTML, follow_redirects=False)
-    assert to_county.headers["location"] == "/org/divisions/330825?lang=en"
