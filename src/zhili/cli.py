@@ -137,6 +137,8 @@ def demo(  # noqa: PLR0917 - typer passes options by position
     for suffix in ("", "-wal", "-shm"):
         Path(f"{database}{suffix}").unlink(missing_ok=True)
     settings = _settings(database_url=f"sqlite:///{database}", demo_clock=True)
+    if "public_url" not in settings.model_fields_set:  # links out (Open311 discovery, e-mails) lead to this server
+        settings = settings.model_copy(update={"public_url": f"http://{host}:{port}"})
     started = time.perf_counter()
     with console.status("migrating") as status:
         _upgrade(settings.database_url)

@@ -168,6 +168,24 @@ def test_a_refused_rule_keeps_its_input_and_names_each_field(api: Api, session: 
     assert session.scalar(select(AlertRule).where(AlertRule.name == "坏规则")) is None
 
 
+def test_a_rule_takes_its_areas_by_name_and_shows_them_by_name(api: Api, session: Session) -> None:
+    api.login("admin")
+    form = {"name": "湖镇暴雨", "min_severity": "Severe", "areas": "龙游县、柯城区七里乡", "open_group": "on"}
+    added = api.send("POST", "/admin/alert-rules", data=form, follow_redirects=False)
+    assert added.status_code == 303, added.text
+    rule = session.scalars(select(AlertRule).where(AlertRule.name == "湖镇暴雨")).one()
+    assert rule.areas[0] == "330825"
+    assert rule.areas[1].startswith("330802")
+    page = api.get(f"/admin/alert-rules/{rule.id}", headers=HTML).text
+    assert 'value="龙游县 柯城区七里乡"' in page  # names that read back to the same divisions, not codes
+    ambiguous = api.send("POST", "/admin/alert-rules", data={**form, "name": "七里", "areas": "七里乡"})
+    assert ambiguous.status_code == 422
+    assert 'data-field="areas">“七里乡”对应多个区划' in ambiguous.text
+    unknown = api.send("POST", "/admin/alert-rules", data={**form, "name": "火", "areas": "不存在的地方"})
+    assert 'data-field="areas">未找到区划“不存在的地方”' in unknown.text
+    assert 'value="不存在的地方"' in unknown.text
+
+
 def test_only_administrators_keep_rules(api: Api) -> None:
     api.login("qz-centre")
     assert api.get("/admin/alert-rules", headers=HTML).status_code == 403

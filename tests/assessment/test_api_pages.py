@@ -149,6 +149,12 @@ def test_only_administrators_edit_the_model(api: Api) -> None:
     assert refused.status_code == 422
     assert 'id="error-weight-unit_cross"' in refused.text
     assert 'value="abc"' in refused.text
+    for month, reason in (("2026/08", "月份应写作 YYYY-MM"), ("2026-13", "月份应写作 YYYY-MM")):
+        wrong = api.send(
+            "POST", "/admin/assessment", data={"effective_from": month, "note": "试", "csrf_token": api.csrf}
+        )
+        assert wrong.status_code == 422
+        assert reason in wrong.text  # the reason, not "out of range", in Chinese as in English
     saved = api.send(
         "POST",
         "/admin/assessment",

@@ -102,7 +102,10 @@ def test_a_form_without_its_cookie_is_shown_again_and_floods_are_slowed(api: Any
     api.client.cookies.delete(CSRF_COOKIE)
     answers = [api.client.post("/report", data=form, headers=HTML) for _ in range(11)]
     assert answers[-1].status_code == 429
-    assert int(answers[-1].headers["retry-after"]) >= 1
+    seconds = int(answers[-1].headers["retry-after"])
+    assert seconds >= 1
+    assert f"请在 {seconds} 秒后再试" in answers[-1].text  # when, and that the report was not taken
+    assert "刚才提交的内容没有被受理" in answers[-1].text
     assert _cases(session, "没有表单凭据的反映") == []
 
 

@@ -97,7 +97,11 @@ def test_the_citizen_rates_through_the_link_once_and_a_dissatisfied_rating_says_
 
 def test_a_link_that_is_not_one_finds_nothing(api: Any) -> None:
     api.client.cookies.clear()
-    assert api.client.get("/track/zt_" + "a" * 43, headers=HTML).status_code == 404
+    missing = api.client.get("/track/zt_" + "a" * 43, headers=HTML)
+    assert missing.status_code == 404
+    assert "请检查链接是否完整" in missing.text  # words for a citizen, not "outside your area"
+    assert "管理范围" not in missing.text
+    assert 'href="/report"' in missing.text
     assert api.client.get("/track/zl_" + "a" * 43, headers=HTML).status_code in {404, 422}
     answer = api.client.post("/track/zt_" + "b" * 43 + "/rate", data={"rating": "satisfied", "version": "1"})
     assert answer.status_code == 404

@@ -121,7 +121,10 @@ def test_demo_builds_a_world_prints_the_logins_and_serves_on_its_movable_clock(
     # 2,000 firms and 1,000 cases instead of 20,000 and 10,000: the same path, a tenth of the feeds and the
     # year's cases (tests/world_cache builds the full world).
     database = str(tmp_path / "demo.sqlite")
-    result = runner.invoke(app, ["demo", "--database", database, "--firms", "2000", "--cases", "1000"])
+    monkeypatch.delenv("ZHILI_PUBLIC_URL", raising=False)
+    result = runner.invoke(
+        app, ["demo", "--database", database, "--firms", "2000", "--cases", "1000", "--port", "8771"]
+    )
     assert result.exit_code == 0, result.output
     assert "4,800 grids" in result.output
     built = re.search(r"([\d,]+) cases", result.output)
@@ -131,6 +134,7 @@ def test_demo_builds_a_world_prints_the_logins_and_serves_on_its_movable_clock(
     assert "kc-traffic" in result.output
     (application,) = served
     assert isinstance(application.state.services.clock, OffsetClock)
+    assert application.state.services.settings.public_url == "http://127.0.0.1:8771"  # its links lead to itself
 
 
 @pytest.mark.parametrize("command", ["serve", "worker"])

@@ -119,6 +119,8 @@ def test_the_page_loads_a_pasted_file_and_shows_the_year(api: Any) -> None:
     assert 'data-day="2027-01-01" data-kind="holiday"' in year.text
     assert 'data-day="2027-01-30" data-kind="workday"' in year.text
     assert "调休上班" in year.text
+    english = api.get(response.headers["location"] + "&lang=en", headers=HTML).text
+    assert 'Spring Festival <span lang="zh-CN">(春节)</span>' in english  # a holiday by its English name too
     assert 'data-year="2027" data-basis="loaded"' in api.get("/admin/calendar", headers=HTML).text
 
 

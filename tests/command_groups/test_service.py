@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -180,6 +181,16 @@ def test_an_instruction_is_acknowledged_and_done_and_its_issuer_hears_of_it(
     answer_instruction(
         session, instruction_id=instruction, to=InstructionState.DONE, reply="已设置绕行提示", actor=worker, clock=clock
     )
+    moves = session.execute(
+        select(AuditRecord.before, AuditRecord.after)
+        .where(AuditRecord.entity_type == "command_instruction", AuditRecord.entity_id == str(instruction))
+        .order_by(AuditRecord.seq)
+    ).all()
+    states = [(json.loads(before)["state"], json.loads(after)["state"]) for before, after in moves]
+    assert states == [  # the record says from what to what
+        ("issued", "acknowledged"),
+        ("acknowledged", "done"),
+    ]
     with pytest.raises(ConflictError):
         answer_instruction(
             session, instruction_id=instruction, to=InstructionState.DONE, reply="再次", actor=worker, clock=clock

@@ -135,6 +135,8 @@ def test_an_administrator_tunes_the_detectors_as_a_new_version(api: Api) -> None
         "POST", "/admin/detectors", data={"grades.red": "0.5", "note": "收紧", "csrf_token": api.csrf}
     )
     assert out_of_range.status_code == 422  # red must lie above orange
+    assert 'id="error-grades">分数线须依次升高：黄色 &lt; 橙色 &lt; 红色' in out_of_range.text  # where, not only that
+    assert 'name="grades.red" inputmode="decimal" size="6" value="0.5"' in out_of_range.text
     saved = api.send(
         "POST",
         "/admin/detectors",

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from zhili.org.models import Division, Household, Position
+from zhili.access.models import Account
+from zhili.org.models import Division, Household, Person, Position
 
 HTML = {"accept": "text/html"}
 
@@ -79,6 +80,31 @@ def test_search_finds_divisions_in_scope(api: Any) -> None:
     assert "/org/divisions/330825101" in page.text
     api.login("fushan")
     assert "/org/divisions/330825101" not in api.get("/org/search", params={"q": "湖镇"}, headers=HTML).text
+
+
+def test_search_finds_people_by_name_or_phone_in_scope(api: Any, session: Session) -> None:
+    person_id = session.scalar(select(Account.person_id).where(Account.username == "gridworker"))
+    worker = session.get(Person, person_id)
+    assert worker is not None
+    assert worker.phone
+    api.login("fushan")
+    for text in (worker.name, worker.phone):
+        found = api.get("/org/search", params={"q": text}, headers=HTML)
+        assert f'href="/org/people/{worker.id}"' in found.text
+    api.login("ly-centre")  # another county's centre does not find them
+    assert (
+        f'href="/org/people/{worker.id}"' not in api.get("/org/search", params={"q": worker.phone}, headers=HTML).text
+    )
+
+
+def test_the_language_asked_for_survives_the_redirects(api: Any) -> None:
+    api.client.cookies.clear()  # nobody logged in: the login page, in the language asked for
+    to_login = api.client.get("/?lang=en", headers=HTML, follow_redirects=False)
+    assert to_login.status_code == 303
+    assert to_login.headers["location"].endswith("&lang=en")
+    api.login("ly-centre")
+    to_county = api.get("/org?lang=en", headers=HTML, follow_redirects=False)
+    assert to_county.headers["location"] == "/org/divisions/330825?lang=en"
 
 
 def test_names_are_escaped_in_pages(api: Any) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from tests.conftest import Api
 
-from zhili.org.models import Person, Position
+from zhili.org.models import GridContact, Person, Position
 
 HTML = {"accept": "text/html"}
 FUSHAN_GRID = "330802006001001"  # the demo grid worker's grid, in 府山街道
@@ -81,7 +81,7 @@ def test_a_refused_person_keeps_the_input_and_names_each_field(api: Api, session
     phone = session.scalars(select(Person.phone).where(Person.id == GRIDWORKER)).one()
     twice = api.send("POST", url, data={"name": "钱七", "role": "party_member", "phone": phone, "email": ""})
     assert twice.status_code == 422
-    assert 'data-field="phone">该电话号码已登记给另一人' in twice.text
+    assert 'data-field="phone">该电话号码已登记给 ' in twice.text  # and to whom (they may be the same person)
 
 
 def test_who_may_add_people_where(api: Api, session: Session) -> None:
@@ -174,3 +174,85 @@ def test_the_add_person_form_reads_in_english(api: Api) -> None:
     form = page.split('id="add-person"', 1)[1].split("</form>", 1)[0]
     assert 'placeholder="Optional, e.g. Deputy director"' in form  # no Chinese example on an English page
     assert "Grid worker" in form
+
+
+def test_a_manager_moves_a_post_by_naming_where_it_goes(api: Api, session: Session) -> None:
+    """调动: a unit's head moves to another unit, a grid worker to another grid, by name; refusals by the field."""
+    head_post, staff_post = 489, 490  # 柯城区公安交警大队's head, and one of the staff reporting to them
+    head = session.get(Position, head_post)
+    assert head is not None
+    api.login("admin")
+    page = api.get(f"/org/people/{head.person_id}", headers=HTML).text
+    assert f'action="/org/people/{head.person_id}/posts/{head_post}/move"' in page
+    url = f"/org/people/{head.person_id}/posts/{head_post}/move"
+    several = api.send("POST", url, data={"to": "交警"})
+    assert several.status_code == 422
+    assert f'data-field="to-{head_post}">“交警”对应多个单位' in several.text
+    assert 'value="交警"' in several.text
+    moved = api.send("POST", url, data={"to": "柯城区住房和城乡建设局"}, follow_redirects=False)
+    assert moved.status_code == 303
+    assert "岗位已调动" in api.get(moved.headers["location"], headers=HTML).text
+    session.expire_all()
+    assert (head.department_id, head.division_code) == (123, "330802")
+    staff = session.get(Position, staff_post)
+    assert staff is not None
+    assert staff.supervisor_id != head_post  # its staff no longer report to someone who left
+    record = api.get("/admin/audit?action=org.position.moved", headers=HTML).text
+    assert "调动岗位" in record
+    assert "下属改派上级人数" in record  # what the move did, by its labels
+
+    url = f"/org/people/{GRIDWORKER}/posts/{GRIDWORKER}/move"
+    wrong_level = api.send("POST", url, data={"to": "府山街道"})
+    assert wrong_level.status_code == 422
+    assert f'data-field="to-{GRIDWORKER}">“府山街道”与该岗位所在区划不是同一级' in wrong_level.text
+    assert api.send("POST", url, data={"to": "蛟池街社区第2网格"}, follow_redirects=False).status_code == 303
+    session.expire_all()
+    assert session.scalars(select(Position.division_code).where(Position.id == GRIDWORKER)).one() == "330802006001002"
+    api.login("gridworker")
+    assert api.send("POST", url, data={"to": "蛟池街社区第1网格"}).status_code == 403
+
+
+def test_a_phone_already_registered_offers_the_post_to_its_holder(api: Api, session: Session) -> None:
+    """A grid worker who is also a party member: the form names who has the number and gives them the post."""
+    worker = session.get(Person, GRIDWORKER)
+    assert worker is not None
+    assert worker.phone
+    namesakes = len(_people_named(session, worker.name))
+    api.login("fushan")
+    url = f"/org/people/new?division={FUSHAN_GRID}"
+    form = {
+        "name": worker.name,
+        "role": "party_member",
+        "phone": worker.phone,
+        "idempotency_key": _key(api.get(url).text),
+    }
+    refused = api.send("POST", url, data=form)
+    assert refused.status_code == 422
+    assert f'data-field="phone">该电话号码已登记给 {worker.name}' in refused.text
+    assert f'name="existing" value="{GRIDWORKER}"' in refused.text
+    given = api.send("POST", url, data={**form, "existing": str(GRIDWORKER)}, follow_redirects=False)
+    assert given.status_code == 303
+    assert given.headers["location"] == f"/org/people/{GRIDWORKER}?post_added=1"
+    roles = set(session.scalars(select(Position.role).where(Position.person_id == GRIDWORKER)))
+    assert roles == {"grid_worker", "party_member"}
+    assert len(_people_named(session, worker.name)) == namesakes  # not registered twice
+
+
+def test_a_unit_head_names_a_grids_contact_officer_from_the_grid_page(api: Api, session: Session) -> None:
+    """两网融合 from the pages: the traffic police head picks one of their officers for a grid; others cannot."""
+    officer = 490  # one of 柯城区公安交警大队's staff
+    api.login("kc-traffic-head")
+    page = api.get(f"/org/divisions/{FUSHAN_GRID}", headers=HTML).text
+    assert f'<option value="{officer}">' in page
+    assert 'value="1646"' not in page.split('id="name-contact"', 1)[1]  # a grid worker is no unit's officer
+    url = f"/org/divisions/{FUSHAN_GRID}/contacts"
+    assert api.send("POST", url, data={"position_id": "1646"}).status_code == 422  # not one offered
+    named = api.send("POST", url, data={"position_id": str(officer)}, follow_redirects=False)
+    assert named.status_code == 303
+    assert "已指定网格联系人" in api.get(named.headers["location"], headers=HTML).text
+    contact = session.scalars(
+        select(GridContact.position_id).where(GridContact.grid_code == FUSHAN_GRID, GridContact.department_id == 2)
+    ).one()
+    assert contact == officer
+    api.login("gridworker")
+    assert api.send("POST", url, data={"position_id": str(officer)}).status_code == 403

@@ -50,7 +50,7 @@ def test_the_organisation_pages_tables_fit_a_phone(browser: Any, server: str) ->
     assert _fits(page, server, "/org") >= 3  # the county: people by role, its departments, its people
     person = page.locator("#people a[href^='/org/people/']").first.get_attribute("href")
     department = page.locator("#departments a[href^='/org/departments/']").first.get_attribute("href")
-    assert _fits(page, server, "/org/search?q=府山社区") == 1
+    assert _fits(page, server, "/org/search?q=府山社区") == 2  # the places, and the people by name or phone
     grid = page.locator("#results a[href^='/org/divisions/']").last.get_attribute("href")
     assert grid is not None
     assert len(grid.rsplit("/", 1)[1]) == len("330802006003001")  # a grid's code

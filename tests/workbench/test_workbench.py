@@ -292,7 +292,9 @@ def test_the_case_menu_item_is_called_banjian(api: Any) -> None:
         ("kc-traffic-head", {"/assessment", "/assessment/ratings"}, {"/admin/assessment"}),
         ("kc-traffic", {"/assessment"}, {"/assessment/ratings"}),
         ("gridworker", set(), {"/assessment", "/assessment/ratings"}),
-        ("admin", {"/assessment", "/admin/assessment"}, set()),
+        ("admin", {"/assessment", "/admin/assessment"}, {"/assessment/ratings"}),  # rates for nobody
+        ("kc-centre", {"/assessment"}, {"/assessment/ratings", "/admin/assessment"}),
+        ("fushan", {"/assessment", "/assessment/ratings"}, {"/admin/assessment"}),
     ],
 )
 def test_the_assessment_and_its_rating_form_are_in_the_menus_of_who_uses_them(
@@ -306,9 +308,9 @@ def test_the_assessment_and_its_rating_form_are_in_the_menus_of_who_uses_them(
 
 def test_only_administrators_find_the_work_calendar_in_their_menu(session: Session) -> None:
     admin_items = {i.href: i for i in menu_for(actor_of(session, "admin"))}
-    assert "/admin/calendar" in admin_items
+    assert {"/admin/calendar", "/admin/detectors", "/admin/deliveries"} <= set(admin_items)  # each setting, found
     assert not admin_items["/admin/calendar"].is_tab
-    assert "/admin/calendar" not in {i.href for i in menu_for(actor_of(session, "kc-centre"))}
+    assert not {"/admin/calendar", "/admin/detectors"} & {i.href for i in menu_for(actor_of(session, "kc-centre"))}
 
 
 def test_a_field_worker_follows_the_cases_they_reported_from_the_home_page(api: Any, session: Session) -> None:

@@ -184,7 +184,8 @@ def _reason(request: Request, reason: str) -> str:
 def _errors(request: Request, refused: logins.LoginRefusedError | ConflictError) -> FormErrors:
     found = FormErrors()
     if isinstance(refused, logins.LoginRefusedError):
-        found.add(refused.field, _reason(request, refused.reason))
+        for field, reason in refused.refusals:  # a username and a password refused together, both said
+            found.add(field, _reason(request, reason))
     else:  # the one conflict of the form: the person has a login already (another manager was first)
         found.add(None, _reason(request, "has_login"))
     return found

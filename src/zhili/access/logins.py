@@ -41,12 +41,23 @@ PASSWORD_CHANGE_CLIENT = "password-change"  # noqa: S105 - a name, not a secret
 
 
 class LoginRefusedError(InvalidInputError):
-    """A login form refused at one of its inputs: `field` names it, `reason` the message."""
+    """A login form refused at one of its inputs: `field` names it, `reason` the message.
 
-    def __init__(self, detail: str, *, field: str, reason: str) -> None:
-        super().__init__(detail, errors=[{"field": f"body.{field}", "message": detail}])
+    `refusals` holds (field, reason) of every input refused at once, this one first: a new login's
+    username and password are both checked before either is reported.
+    """
+
+    field: str
+    reason: str
+    refusals: list[tuple[str, str]]
+
+    def __init__(self, detail: str, *, field: str, reason: str, also: tuple[LoginRefusedError, ...] = ()) -> None:
+        errors = [{"field": f"body.{field}", "message": detail}]
+        errors += [{"field": f"body.{other.field}", "message": other.detail} for other in also]
+        super().__init__("; ".join([detail, *(other.detail for other in also)]), errors=errors)
         self.field = field
         self.reason = reason
+        self.refusals = [(field, reason), *((other.field, other.reason) for other in also)]
 
 
 @dataclass(frozen=True)
@@ -105,8 +116,10 @@ def give_login(
 ) -> Account:
     """A first login for a person (not an administrator's); a person with a login gets no second one."""
     require_person_manager(session, actor, person_id)
-    _check_username(username)
-    _check_password(password, field="password")
+    refused = [error for error in (_refused_username(username), _refused_password(password)) if error]
+    if refused:
+        first, *rest = refused
+        raise LoginRefusedError(first.detail, field=first.field, reason=first.reason, also=tuple(rest))
     if session.scalar(select(Account.id).where(Account.person_id == person_id)) is not None:
         raise ConflictError(f"person {person_id} has a login already; set a new password on it instead")
     if session.scalar(select(Account.id).where(Account.username == username)) is not None:
@@ -234,6 +247,22 @@ def _check_username(username: str) -> None:
     if not USERNAME_PATTERN.match(username):
         message = "username must be 2-60 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit"
         raise LoginRefusedError(message, field="username", reason="username_format")
+
+
+def _refused_username(username: str) -> LoginRefusedError | None:
+    try:
+        _check_username(username)
+    except LoginRefusedError as refused:
+        return refused
+    return None
+
+
+def _refused_password(password: str) -> LoginRefusedError | None:
+    try:
+        _check_password(password, field="password")
+    except LoginRefusedError as refused:
+        return refused
+    return None
 
 
 def _check_password(password: str, *, field: str) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from zhili.alerts import queries, rule_service
+from zhili.alerts import queries, rule_form, rule_service
 from zhili.alerts.areas import area_geojson
 from zhili.alerts.message import Category, Certainty, Severity, Urgency
 from zhili.alerts.schemas import AlertDetail, RuleIn
@@ -131,7 +131,7 @@ async def add_rule(request: Request, session: DbSession, actor: PageActor, clock
     actor.require_admin("add alert trigger rules")
     once = FormOnce.of(form, RULES)
     try:
-        data = RuleIn.model_validate(_fields(form))
+        data = RuleIn.model_validate(await _fields(session, actor, form))
 
         def add() -> int:
             return rule_service.create_rule(session, data=data, actor=actor, clock=clock).id
@@ -159,8 +159,9 @@ async def change_rule(
 ) -> Response:
     """Save a rule's form."""
     form = await request.form()
+    actor.require_admin("change alert trigger rules")
     try:
-        data = RuleIn.model_validate(_fields(form))
+        data = RuleIn.model_validate(await _fields(session, actor, form))
         await run_in_threadpool(rule_service.update_rule, session, rule_id=rule_id, data=data, actor=actor, clock=clock)
     except (ValidationError, InvalidInputError) as refused:
         session.rollback()
@@ -171,10 +172,10 @@ async def change_rule(
     return RedirectResponse(f"{RULES}/{rule_id}?saved=1", status_code=303)
 
 
-def _fields(form: FormData) -> dict[str, Any]:
-    """The rule's fields from the form: blanks as none, the areas split on commas or spaces, the boxes ticked."""
+async def _fields(session: Session, actor: Actor, form: FormData) -> dict[str, Any]:
+    """The rule's fields from the form: blanks as none, the areas' names or codes as codes, the boxes ticked."""
     text = {name: str(form.get(name) or "").strip() for name in INPUTS if name not in {"areas", "open_group"}}
-    areas = str(form.get("areas") or "").replace("，", ",").replace(",", " ").split()
+    areas = await run_in_threadpool(rule_form.area_codes, session, actor, str(form.get("areas") or "")[:2000])
     return {
         **{name: value or None for name, value in text.items()},
         "name": text["name"],
@@ -199,7 +200,8 @@ def _errors(request: Request, refused: ValidationError | InvalidInputError) -> F
     if isinstance(refused, InvalidInputError) and all("key" in e for e in refused.extra.get("errors") or []):
         found = FormErrors()
         for error in refused.extra.get("errors") or []:
-            found.add(INPUTS.get(str(error["field"])), translate(str(error["key"]), language))
+            message = translate(str(error["key"]), language).format(**error.get("params", {}))
+            found.add(INPUTS.get(str(error["field"])), message)
         return found
     return form_errors(refused, language, INPUTS)
 
@@ -252,7 +254,7 @@ def _rule_page(
         "min_severity": rule.min_severity,
         "min_urgency": rule.min_urgency or "",
         "min_certainty": rule.min_certainty or "",
-        "areas": " ".join(rule.areas),
+        "areas": rule_form.area_text(session, actor, rule.areas),
         "campaign_template": rule.campaign_template or "",
         "open_group": rule.open_group,
         "is_active": rule.is_active,

@@ -118,9 +118,14 @@ def _apply(values: dict[str, Any], form: dict[str, str], errors: dict[str, str])
 def _by_input(refused: InvalidInputError, inputs: dict[str, str], language: str) -> dict[str, str]:
     found: dict[str, str] = {}
     for error in refused.extra.get("errors", []):
-        field = str(error["field"])
+        field, message = str(error["field"]), str(error["message"])
         name = next((inputs[p] for p in sorted(inputs, key=len, reverse=True) if field.startswith(p)), "note")
-        found[name] = str(error["message"]) if language == "en" else translate("form.error.range", language)
+        if name == "effective_from":  # a month of the wrong form, or one already closed: said in either language
+            closed = message.removeprefix("after ")
+            key = "assessment.error.closed_month" if closed != message else "assessment.error.month"
+            found[name] = translate(key, language).format(month=closed)
+        else:
+            found[name] = message if language == "en" else translate("form.error.range", language)
     return found or {"note": refused.detail}
 
 

@@ -54,6 +54,14 @@ class Rated:
     score: int | None
 
 
+def rates_monthly(actor: Actor) -> bool:
+    """Whether the actor rates for anyone (a managing block over a township, a unit's head): the form is theirs."""
+    return any(
+        grant.department_id is not None or DivisionCode(grant.division_prefix).level is DivisionLevel.TOWNSHIP
+        for grant in actor.write_scope.grants
+    )
+
+
 def raters_of(session: Session, actor: Actor) -> list[Rater]:
     """The townships and units the actor rates for: managing blocks over a township, units they head."""
     townships: list[str] = []

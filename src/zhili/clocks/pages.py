@@ -30,6 +30,19 @@ ERROR_KINDS = frozenset({
 """The problems the page names by their message (`calendar.error.<kind>`); any other is "this field is wrong"."""
 SCHEDULE_FIELD = re.compile(r"(holidays|workdays)(?:\[(\d+)\])?(?:\.(name|start|end))?")
 """A field of a schedule a problem names: a list, one of its entries, and a holiday's part."""
+HOLIDAYS = {
+    "元旦": "new_year",
+    "春节": "spring_festival",
+    "清明": "qingming",
+    "清明节": "qingming",
+    "劳动节": "labour_day",
+    "端午": "dragon_boat",
+    "端午节": "dragon_boat",
+    "中秋": "mid_autumn",
+    "中秋节": "mid_autumn",
+    "国庆节": "national_day",
+}
+"""The official holidays by their Chinese names → `calendar.holiday.<key>` (their English names); others as named."""
 MAX_FILE_BYTES = 64 * 1024
 """A year's schedule is a few kilobytes; anything larger is not one."""
 
@@ -46,7 +59,12 @@ def year_page(
 ) -> Response:
     """One year's holidays and make-up working days, and where they come from."""
     found = queries.year_days(session, actor, year)
-    context = {"actor": actor, "found": found, "loaded": request.query_params.get("loaded") == "1"}
+    context = {
+        "actor": actor,
+        "found": found,
+        "loaded": request.query_params.get("loaded") == "1",
+        "holiday_key": HOLIDAYS.get,
+    }
     return renderer(request).render(request, "clocks/year.html", context)
 
 

@@ -172,14 +172,13 @@ def answer_instruction(
         raise refused("reply", "group.error.long_post", "a reply is at most 2,000 characters")
     now = clock.now()
     touch(session, group.id, now)
+    was = copy.state  # read now: the ORM update below refreshes `copy` to the new state
     values: dict[str, object] = {"state": state.value}
     values |= {"acknowledged_at": copy.acknowledged_at or now}
     if state == InstructionState.DONE:
         values |= {"done_at": now, "reply": text}
     moved = session.execute(
-        update(InstructionCopy)
-        .where(InstructionCopy.id == copy.id, InstructionCopy.state == copy.state)
-        .values(**values)
+        update(InstructionCopy).where(InstructionCopy.id == copy.id, InstructionCopy.state == was).values(**values)
     )
     if moved.rowcount != 1:  # type: ignore[attr-defined]
         raise ConflictError("the instruction was answered meanwhile")
@@ -191,7 +190,7 @@ def answer_instruction(
         f"command_group.instruction.{state.value}",
         entity_type="command_instruction",
         entity_id=instruction_id,
-        before={"state": copy.state},
+        before={"state": was},
         after={"state": state.value},
         at=now,
     )

@@ -45,6 +45,8 @@ def _page(
 ) -> Response:
     version, config = detector_store.current(session, now=clock.now())
     session.commit()
+    versions = detector_store.history(session)
+    language = renderer(request).language(request)
     return renderer(request).render(
         request,
         "early_warning/detectors.html",
@@ -52,7 +54,8 @@ def _page(
             "actor": actor,
             "version": version,
             "config": config,
-            "versions": detector_store.history(session),
+            "versions": versions,
+            "notes": {v.id: _note(v.note, v.created_by, language) for v in versions},
             "form": form,
             "errors": errors,
             "saved": request.query_params.get("saved"),
@@ -70,6 +73,14 @@ async def save_from_form(request: Request, session: DbSession, actor: PageActor,
     if errors:
         return await run_in_threadpool(_page, request, session, actor, clock, form, errors, status_code=422)
     return RedirectResponse("/admin/detectors?saved=1", status_code=303)
+
+
+def _note(note: str, created_by: str, language: str) -> str:
+    """A version's note as the reader reads it: the system's and the demo's say both languages ("中文 / English")."""
+    if created_by.startswith("account:") or " / " not in note:
+        return note  # an administrator's words, as typed
+    chinese, english = note.rsplit(" / ", 1)
+    return english if language == "en" else chinese
 
 
 def _save(session: Session, actor: Actor, clock: Clock, form: dict[str, str]) -> dict[str, str]:
@@ -90,15 +101,19 @@ def _save(session: Session, actor: Actor, clock: Clock, form: dict[str, str]) ->
     note = form.get("note", "").strip()
     if not note:
         errors["note"] = "form.error.required"
-    if errors:
-        return errors
+    return errors or _store(session, actor, clock, values, note)
+
+
+def _store(session: Session, actor: Actor, clock: Clock, values: dict[str, Any], note: str) -> dict[str, str]:
+    """Save the version; what the configuration's own rules refuse, by field (none when saved)."""
     try:
         detector_store.save(session, actor=actor, clock=clock, config=values, note=note)
     except InvalidInputError as exc:
         session.rollback()
-        return {str(error["field"]): "form.error.range" for error in exc.extra.get("errors", [])} or {
-            "note": "form.error.format"
-        }
+        refused = {str(error["field"]): "form.error.range" for error in exc.extra.get("errors", [])}
+        if "grades" in refused:  # the cut-offs' order, a rule over the three: said under them, not lost
+            refused["grades"] = "detectors.error.grades_order"
+        return refused or {"note": "form.error.format"}
     return {}
 
 

@@ -29,6 +29,7 @@ from zhili.org.schemas import (
     PersonUpdate,
     PlaceMatch,
     PositionCreate,
+    PositionMove,
     ZoneRead,
 )
 
@@ -189,6 +190,14 @@ def update_person(
 ) -> PersonRead:
     """Change a person's name or contact details."""
     return service.update_person(session, person_id=person_id, data=body, actor=actor, clock=clock)
+
+
+@router.patch("/positions/{position_id}")
+def move_position(
+    position_id: IdPath, body: PositionMove, session: DbSession, actor: CurrentActor, clock: ClockDep
+) -> PersonRead:
+    """Move a post to another unit, or to another place of its level (调动); answers the person."""
+    return service.move_position(session, position_id=position_id, data=body, actor=actor, clock=clock)
 
 
 @router.get("/zones")

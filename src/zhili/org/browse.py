@@ -11,6 +11,7 @@ from zhili.core.pagination import Page
 from zhili.org import links, queries
 from zhili.org.roles import ROLE_NAMES
 from zhili.org.schemas import (
+    ContactCandidate,
     DepartmentGridRead,
     DepartmentRead,
     DivisionRead,
@@ -23,6 +24,7 @@ from zhili.org.schemas import (
 
 CHILDREN_ON_PAGE = 300
 PEOPLE_ON_PAGE = 50
+FOUND_ON_PAGE = 100
 _ROLE_ORDER = {role.value: index for index, role in enumerate(ROLE_NAMES)}
 
 
@@ -37,6 +39,7 @@ class DivisionPage:
     people: Page[PersonRead]
     households: int
     contacts: list[GridContactRead]
+    contact_choices: list[ContactCandidate]
     zones: list[ZoneRead]
 
 
@@ -48,6 +51,33 @@ class DepartmentPage:
     people: Page[PersonRead]
     grids: list[DepartmentGridRead]
     items: list[EnforcementItemRead]
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """What a search of the org browser found in scope: places by name or code, people by name or phone."""
+
+    divisions: list[DivisionRef]
+    people: Page[PersonRead]
+
+
+def search_page(session: Session, actor: Actor, text: str) -> SearchPage:
+    """The divisions and the people the text names, within the actor's scope (nothing for no text)."""
+    if not text:
+        return SearchPage(divisions=[], people=Page(items=[]))
+    return SearchPage(
+        divisions=queries.search_divisions(session, actor, text=text, level=None, limit=FOUND_ON_PAGE),
+        people=queries.list_people(
+            session,
+            actor,
+            division_code=None,
+            department_id=None,
+            role=None,
+            text=text,
+            cursor=None,
+            limit=PEOPLE_ON_PAGE,
+        ),
+    )
 
 
 def division_page(session: Session, actor: Actor, code: str, *, cursor: str | None) -> DivisionPage:
@@ -71,6 +101,7 @@ def division_page(session: Session, actor: Actor, code: str, *, cursor: str | No
         ),
         households=links.household_count(session, actor, code),
         contacts=links.grid_contacts(session, actor, code) if division.level == "grid" else [],
+        contact_choices=links.contact_candidates(session, actor, code) if division.level == "grid" else [],
         zones=[zone for zone in links.list_zones(session, actor) if any(m.code == code for m in zone.members)],
     )
 

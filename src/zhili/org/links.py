@@ -24,8 +24,10 @@ from zhili.org.models import (
     ZoneMember,
 )
 from zhili.org.queries import get_department
+from zhili.org.roles import DEPARTMENT_ROLES
 from zhili.org.routing import unit_for_enforcement
 from zhili.org.schemas import (
+    ContactCandidate,
     DepartmentGridRead,
     DepartmentKindRead,
     DepartmentRead,
@@ -55,6 +57,31 @@ def list_zones(session: Session, actor: Actor) -> list[ZoneRead]:
         names[division.code] = ref
     return [
         ZoneRead(id=z.id, name=z.name, leading=names[z.leading_division_code], members=members[z.id]) for z in zones
+    ]
+
+
+MAX_CANDIDATES = 2000
+
+
+def contact_candidates(session: Session, actor: Actor, grid_code: str) -> list[ContactCandidate]:
+    """Who the actor may name a grid's contact officer: the staff of the units over the grid that they manage."""
+    lineage = [code.value for code in DivisionCode(grid_code).lineage]
+    rows = session.execute(
+        select(Department.id, Department.name, Department.division_code, Position.id, Person.name)
+        .join(Position, Position.department_id == Department.id)
+        .join(Person, Person.id == Position.person_id)
+        .where(
+            Department.division_code.in_(lineage),
+            Position.role.in_([role.value for role in DEPARTMENT_ROLES]),
+            visibility.positions(actor),
+        )
+        .order_by(Department.division_code.desc(), Department.id, Person.name, Position.id)
+        .limit(MAX_CANDIDATES)
+    )
+    return [
+        ContactCandidate(unit_id=unit_id, unit_name=unit_name, position_id=post_id, person_name=name)
+        for unit_id, unit_name, based, post_id, name in rows
+        if actor.write_scope.reaches_unit(based, unit_id)
     ]
 
 

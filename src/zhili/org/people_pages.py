@@ -9,6 +9,7 @@ head or staff). The new person's page follows, with 登录账号 to give them a 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -20,14 +21,15 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from zhili.core.auth import Actor, PageActor
+from zhili.core.clock import Clock
 from zhili.core.errors import ConflictError, InvalidInputError, NotFoundError
 from zhili.core.http import ClockDep, DbSession
 from zhili.core.params import IdPath
-from zhili.org import links, queries, service
+from zhili.org import destinations, links, queries, service
 from zhili.org.division_code import DivisionLevel
 from zhili.org.permissions import manages_any, manages_login, require_manager, require_writable
 from zhili.org.roles import Role, role_name
-from zhili.org.schemas import PersonCreate, PersonUpdate
+from zhili.org.schemas import PersonCreate, PersonRead, PersonUpdate, PositionCreate
 from zhili.web.form_errors import FormErrors, form_errors
 from zhili.web.form_once import FormOnce, run_form
 from zhili.web.i18n import translate
@@ -117,31 +119,49 @@ async def add_person(request: Request, session: DbSession, actor: PageActor, clo
         division_code=place["division_code"],
         department_id=place["department_id"],
     )
+    post = {
+        "role": typed["role"],
+        "division_code": place["division_code"],
+        "department_id": place["department_id"],
+        "supervisor_position_id": supervisor,
+        **({"title": typed["title"]} if typed["title"] else {}),
+    }
+    existing = str(form.get("existing") or "")
     try:
-        data = PersonCreate.model_validate(
-            {
-                **_contact(typed),
-                "position": {
-                    "role": typed["role"],
-                    "division_code": place["division_code"],
-                    "department_id": place["department_id"],
-                    "supervisor_position_id": supervisor,
-                    **({"title": typed["title"]} if typed["title"] else {}),
-                },
-            }
-        )
-
-        def add() -> int:
-            return service.add_person(session, data=data, actor=actor, clock=clock).id
-
+        add = _adding(session, actor, clock, typed, post, existing=int(existing) if existing.isdigit() else None)
         person_id = await run_in_threadpool(
             run_form, once, session, owner=actor.audit_name, now=clock.now(), action=add
         )
     except (ValidationError, ConflictError, InvalidInputError) as refused:
         session.rollback()
         errors = _errors(request, refused)
-        return _new_page(request, actor, place, typed=typed, errors=errors, status_code=422)
-    return RedirectResponse(f"/org/people/{person_id}?added=1", status_code=303)
+        holder = await run_in_threadpool(_holder, session, actor, typed["phone"], refused)
+        if holder is not None:  # say who has the number: the same person may be meant, to be given this post too
+            language = renderer(request).language(request)
+            errors.by_field["phone"] = [translate("org.phone_taken_by", language).format(name=holder.name)]
+        return _new_page(request, actor, place, typed=typed, errors=errors, status_code=422, holder=holder)
+    return RedirectResponse(f"/org/people/{person_id}?{'post_added' if existing else 'added'}=1", status_code=303)
+
+
+def _adding(
+    session: Session, actor: Actor, clock: Clock, typed: dict[str, str], post: dict[str, Any], *, existing: int | None
+) -> Callable[[], int]:
+    """The write the form asks for: a new person with this post, or this post for a registered person."""
+    if existing is not None:
+        position = PositionCreate.model_validate(post)
+        return lambda: service.add_position(session, person_id=existing, data=position, actor=actor, clock=clock).id
+    data = PersonCreate.model_validate({**_contact(typed), "position": post})
+    return lambda: service.add_person(session, data=data, actor=actor, clock=clock).id
+
+
+def _holder(session: Session, actor: Actor, phone: str, refused: Exception) -> PersonRead | None:
+    """Who holds the phone a refused form gave, when that was the refusal and the actor sees them."""
+    if not phone or not isinstance(refused, ConflictError):
+        return None
+    found = queries.list_people(
+        session, actor, division_code=None, department_id=None, role=None, text=phone, cursor=None, limit=5
+    )
+    return next((person for person in found.items if person.phone == phone), None)
 
 
 @router.get("/org/people/{person_id}")
@@ -171,6 +191,47 @@ async def change_contact(
             person_page, request, session, actor, person_id, typed=typed, errors=errors, status_code=422
         )
     return RedirectResponse(f"/org/people/{person_id}?saved=1", status_code=303)
+
+
+@router.post("/org/people/{person_id}/posts/{position_id}/move")
+async def move_post(
+    request: Request, person_id: IdPath, position_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep
+) -> Response:
+    """Move one of the person's posts to the unit or place named (调动); refused by its field, as typed."""
+    form = await request.form()
+    text = str(form.get("to") or "").strip()[:200]
+
+    def move() -> None:
+        require_manager(actor)  # who manages nobody is refused before any name is looked up
+        post = next((p for p in queries.get_person(session, actor, person_id).positions if p.id == position_id), None)
+        if post is None:
+            raise NotFoundError(f"position {position_id} of person {person_id} not found")
+        data = destinations.destination(session, actor, post, text)
+        service.move_position(session, position_id=position_id, data=data, actor=actor, clock=clock)
+
+    try:
+        await run_in_threadpool(move)
+    except InvalidInputError as refused:
+        session.rollback()
+        language = renderer(request).language(request)
+        errors = FormErrors()
+        for error in refused.extra.get("errors") or [{}]:
+            worded = translate(str(error.get("key", "form.error.invalid")), language).format(**error.get("params", {}))
+            errors.add(f"to-{position_id}", worded)
+        moving = {f"to-{position_id}": text}
+        return await run_in_threadpool(
+            person_page,
+            request,
+            session,
+            actor,
+            person_id,
+            typed=None,
+            errors=FormErrors(),
+            status_code=422,
+            moving=moving,
+            move_errors=errors,
+        )
+    return RedirectResponse(f"/org/people/{person_id}?moved=1", status_code=303)
 
 
 def _typed(form: FormData) -> dict[str, str]:
@@ -207,9 +268,12 @@ def _new_page(
     typed: dict[str, str],
     errors: FormErrors,
     status_code: int,
+    holder: PersonRead | None = None,
 ) -> Response:
     language = renderer(request).language(request)
     context = {
+        "holder": holder,
+        "role_name": role_name,
         "actor": actor,
         "place": place,
         "roles": [(role.value, role_name(role.value, language)) for role in place["roles"]],
@@ -229,10 +293,17 @@ def person_page(
     typed: dict[str, str] | None,
     errors: FormErrors,
     status_code: int,
+    moving: dict[str, str] | None = None,
+    move_errors: FormErrors | None = None,
 ) -> Response:
-    """A person's page: their posts; for their managers, the contact form and the way to their login."""
+    """A person's page: their posts; for their managers, the contact form, the posts' moves and their login."""
     person = queries.get_person(session, actor, person_id)
     manages = manages_any(actor, [(post.division_code, post.department_id) for post in person.positions])
+    movable = [
+        post
+        for post in person.positions
+        if post.role != Role.ADMIN.value and manages_any(actor, [(post.division_code, post.department_id)])
+    ]
     manages_their_login = manages and manages_login(actor, queries.all_posts(session, person_id))
     context = {
         "actor": actor,
@@ -245,5 +316,10 @@ def person_page(
         "errors": errors,
         "added": request.query_params.get("added") == "1",
         "saved": request.query_params.get("saved") == "1",
+        "moved": request.query_params.get("moved") == "1",
+        "post_added": request.query_params.get("post_added") == "1",
+        "movable": movable,
+        "moving": moving or {},
+        "move_errors": move_errors or FormErrors(),
     }
     return renderer(request).render(request, "org/person.html", context, status_code=status_code)

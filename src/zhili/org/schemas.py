@@ -105,6 +105,15 @@ class PersonCreate(BaseModel):
     position: PositionCreate
 
 
+class PositionMove(BaseModel):
+    """Where a post moves to: a unit (a department post) or a place of the same level (a territorial post)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    division_code: str | None = Field(default=None, pattern=PATTERN)
+    department_id: Id | None = None
+
+
 class PersonUpdate(BaseModel):
     """Contact details that may change."""
 
@@ -131,6 +140,15 @@ class GridContactSet(BaseModel):
 
     department_id: Id
     position_id: Id
+
+
+class ContactCandidate(BaseModel):
+    """A unit's officer who may be named a grid's contact (两网融合), as the form offers them."""
+
+    unit_id: int
+    unit_name: str
+    position_id: int
+    person_name: str
 
 
 class GridContactRead(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -15,6 +15,7 @@ from zhili.core.clock import Clock
 from zhili.core.db import commit, insert_rows
 from zhili.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
 from zhili.org import visibility
+from zhili.org.division_code import DivisionCode
 from zhili.org.models import (
     Department,
     DepartmentGrid,
@@ -28,9 +29,9 @@ from zhili.org.models import (
     ZoneMember,
 )
 from zhili.org.permissions import manages_any, require_manager, require_writable
-from zhili.org.queries import get_person
+from zhili.org.queries import get_person, usual_supervisor
 from zhili.org.roles import DEPARTMENT_ROLES, Role
-from zhili.org.schemas import GridContactSet, PersonCreate, PersonRead, PersonUpdate, PositionCreate
+from zhili.org.schemas import GridContactSet, PersonCreate, PersonRead, PersonUpdate, PositionCreate, PositionMove
 
 
 def _check_role(actor: Actor, data: PositionCreate) -> Role:
@@ -184,6 +185,78 @@ def update_person(session: Session, *, person_id: int, data: PersonUpdate, actor
     )
     commit(session)
     return get_person(session, actor, person_id)
+
+
+def move_position(session: Session, *, position_id: int, data: PositionMove, actor: Actor, clock: Clock) -> PersonRead:
+    """Move a post to another unit, or to another place of its level (调动): a person changes where they work.
+
+    The actor must manage the post where it is and where it goes. The post reports to the usual
+    supervisor there; those who reported to it fall back to theirs; a party member's households stay
+    with their grid and a contact officer's grids with their unit (both released). The post's past
+    (cases, tasks) keeps where it happened.
+    """
+    require_manager(actor)
+    post = session.get(Position, position_id)
+    if post is None or not visibility.sees_unit(actor, post.division_code, post.department_id):
+        raise NotFoundError(f"position {position_id} not found")
+    require_writable(actor, post.division_code, post.department_id, what=f"position {position_id}")
+    if post.role == Role.ADMIN.value:
+        raise InvalidInputError("an administrator's post does not move", errors=[_moved("role", "admin")])
+    target = PositionCreate(role=post.role, division_code=data.division_code, department_id=data.department_id)
+    _check_role(actor, target)
+    division_code, department_id = _place_post(session, actor, target)
+    if department_id is None and DivisionCode(division_code).level != DivisionCode(post.division_code).level:
+        raise InvalidInputError("a post moves to a place of its own level", errors=[_moved("to", "same_level")])
+    if (division_code, department_id) == (post.division_code, post.department_id):
+        raise InvalidInputError("the post is there already", errors=[_moved("to", "same")])
+    before = {
+        "division_code": post.division_code,
+        "department_id": post.department_id,
+        "supervisor": post.supervisor_id,
+    }
+    post.division_code, post.department_id, post.supervisor_id = division_code, department_id, None
+    session.flush()
+    post.supervisor_id = usual_supervisor(
+        session, actor, role=post.role, division_code=division_code, department_id=department_id
+    )
+    reports = list(session.scalars(select(Position).where(Position.supervisor_id == post.id)))
+    for report in reports:  # cleared first, so that peers reporting to the moved post do not vote for it
+        report.supervisor_id = None
+    session.flush()
+    for report in reports:
+        report.supervisor_id = usual_supervisor(
+            session, actor, role=report.role, division_code=report.division_code, department_id=report.department_id
+        )
+    households = session.execute(
+        update(Household).where(Household.member_position_id == post.id).values(member_position_id=None)
+    )
+    contacts = session.execute(delete(GridContact).where(GridContact.position_id == post.id))
+    after: dict[str, object] = {
+        "position_id": post.id,
+        "division_code": division_code,
+        "department_id": department_id,
+        "supervisor": post.supervisor_id,
+        "reports_reassigned": len(reports),
+        "households_released": households.rowcount,  # type: ignore[attr-defined]
+        "grid_contacts_released": contacts.rowcount,  # type: ignore[attr-defined]
+    }
+    audit.record_by(
+        session,
+        actor,
+        "org.position.moved",
+        entity_type="person",
+        entity_id=post.person_id,
+        before=before,
+        after=after,
+        at=clock.now(),
+    )
+    commit(session)
+    return get_person(session, actor, post.person_id)
+
+
+def _moved(field: str, why: str) -> dict[str, str]:
+    """A refused move's error, by the form's field and the message key that words it."""
+    return {"field": field, "message": f"cannot move the post: {why}", "key": f"org.move.error.{why}"}
 
 
 def set_grid_contact(session: Session, *, grid_code: str, data: GridContactSet, actor: Actor, clock: Clock) -> None:

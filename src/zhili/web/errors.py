@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 from zhili.core import problems
 from zhili.core.errors import DomainError
+from zhili.web.i18n import LANGUAGES
 from zhili.web.templating import renderer
 
 log = structlog.get_logger("zhili.errors")
@@ -59,18 +60,24 @@ def _dual(api_handler: Handler, login_required: type[DomainError], own_formats: 
             return await api_handler(request, exc)
         if isinstance(exc, login_required):
             target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
-            return RedirectResponse(f"/login?next={target}", status_code=303)
+            asked = request.query_params.get("lang")  # /?lang=en leads to the login page in English
+            lang = f"&lang={asked}" if asked in LANGUAGES else ""
+            return RedirectResponse(f"/login?next={target}{lang}", status_code=303)
         status, title, detail = _describe(exc)
+        retry_after = exc.extra.get("retry_after") if isinstance(exc, DomainError) else None
         context = {
             "status": status,
             "title": title,
             "detail": detail,
             "actor": getattr(request.state, "actor", None),
             "back": _same_site_referer(request),
+            "retry_after": retry_after,
+            # A form slowed down was not taken: say so, and that going back keeps what was typed.
+            "unsent": retry_after is not None and request.method not in {"GET", "HEAD"},
         }
         response = renderer(request).render(request, "web/error.html", context, status_code=status)
-        if isinstance(exc, DomainError) and "retry_after" in exc.extra:  # a 429 that knows when to come back
-            response.headers["Retry-After"] = str(exc.extra["retry_after"])
+        if retry_after is not None:  # a 429 that knows when to come back
+            response.headers["Retry-After"] = str(retry_after)
         return response
 
     return handle

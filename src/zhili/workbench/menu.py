@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from zhili.alerts.visibility import may_read as reads_alerts
+from zhili.assessment.ratings import rates_monthly
 from zhili.core.auth import Actor
 from zhili.early_warning.visibility import sees_register
 from zhili.org.roles import Role
@@ -38,6 +39,8 @@ WEBHOOKS = "/admin/webhooks"  # where notifications are pushed (DingTalk robots)
 OPEN311 = "/admin/open311"  # the apps that report through Open311, and their keys
 ALERTS = "/alerts"  # 预警信息: official CAP alerts and what they fired
 ALERT_RULES = "/admin/alert-rules"
+DETECTORS = "/admin/detectors"  # the early-warning detectors (欠薪预警规则): rules, weights, cut-offs
+DELIVERIES = "/admin/deliveries"  # 投递日志: every notification's delivery by channel, retried by hand
 
 LABELS = {
     HOME: "nav.home",
@@ -64,6 +67,8 @@ LABELS = {
     AUDIT: "nav.audit",
     ALERTS: "nav.alerts",
     ALERT_RULES: "nav.alert_rules",
+    DETECTORS: "nav.detectors",
+    DELIVERIES: "nav.deliveries",
 }
 
 # Per kind of work: the menu's items in order, and the ones on the phone's tab bar.
@@ -91,9 +96,12 @@ CENTRE = (
     ),
     (HOME, CASES, SUPERVISION, CAMPAIGNS),  # with 更多 for the rest: five places on a phone
 )
-# Administrators keep the country's settings too: the official work calendar, the assessment model, webhooks,
-# the Open311 clients, the audit record and the alert rules.
-ADMIN = ((*CENTRE[0], CALENDAR, ASSESSMENT_MODEL, WEBHOOKS, OPEN311, AUDIT, ALERT_RULES), CENTRE[1])
+# Administrators keep the country's settings too: the official work calendar, the assessment model, webhooks and
+# the delivery log, the Open311 clients, the audit record, the alert rules and the early-warning detectors.
+ADMIN = (
+    (*CENTRE[0], CALENDAR, ASSESSMENT_MODEL, WEBHOOKS, DELIVERIES, OPEN311, AUDIT, ALERT_RULES, DETECTORS),
+    CENTRE[1],
+)
 VILLAGE = ((HOME, TASKS, REPORT, CASES, GROUPS, INBOX, MAP, ORG), (HOME, TASKS, REPORT, CASES, INBOX))
 FIELD = ((HOME, TASKS, REPORT, CASES, INBOX, GROUPS), (HOME, TASKS, REPORT, CASES, INBOX))
 DEPT_HEAD = (
@@ -120,7 +128,13 @@ KINDS = (
 # Items offered only to whom they can show something, whatever the role: the warnings of the enterprise
 # register reach the blocks and the labour units (人力社保), not the traffic police or housing.
 # Alerts reach the centres and administrators, not a township's command room (which shares the centre's menu).
-OFFERED_IF: dict[str, Callable[[Actor], bool]] = {WARNINGS: sees_register, ALERTS: reads_alerts}
+# The monthly cross-evaluation is filled in by townships' command rooms and units' heads, not by a centre or an
+# administrator (whose form would say there is nothing for them to rate).
+OFFERED_IF: dict[str, Callable[[Actor], bool]] = {
+    WARNINGS: sees_register,
+    ALERTS: reads_alerts,
+    RATINGS: rates_monthly,
+}
 
 
 def menu_for(actor: Actor) -> tuple[MenuItem, ...]:
