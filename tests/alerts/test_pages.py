@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 from html import unescape
 
 from sqlalchemy import select
@@ -190,3 +191,18 @@ def test_only_administrators_keep_rules(api: Api) -> None:
     api.login("qz-centre")
     assert api.get("/admin/alert-rules", headers=HTML).status_code == 403
     assert api.send("POST", "/admin/alert-rules", data={"name": "x"}).status_code == 403
+
+
+def test_an_alert_without_expires_is_taken_as_over_three_days_after_it_was_sent(api: Api, clock: FrozenClock) -> None:
+    """CAP leaves it to the recipient: a July typhoon warning no longer reads 生效中 in December."""
+    api.login("admin")
+    alert_id = hand_in(api, demo_bytes())  # sent at the test clock's instant, no <expires>
+    api.login("ly-centre")
+    row = api.get("/alerts", headers=HTML).text.split(f'id="alert-{alert_id}"', 1)[1].split("</tr>", 1)[0]
+    assert "生效中" in row
+    assert "未设（发布 72 小时后视为过期）" in api.get(f"/alerts/{alert_id}", headers=HTML).text
+    clock.advance(timedelta(hours=72))
+    api.login("ly-centre")  # three days on, the session has lapsed
+    row = api.get("/alerts", headers=HTML).text.split(f'id="alert-{alert_id}"', 1)[1].split("</tr>", 1)[0]
+    assert "已过期" in row
+    assert api.get(f"/api/v1/alerts/{alert_id}").json()["standing"] == "expired"

@@ -33,6 +33,13 @@ def test_a_township_elsewhere_does_not_find_the_pilot(api: Api) -> None:
     api.login("huzhen")
     assert "府山街道试点" not in api.get("/kpis/pilots").text
     assert api.get(link).status_code == 404
+    # A pilot is compared with areas beside it: registered by a centre over them, not by a township or a grid.
+    assert 'id="pilot-form"' not in api.get("/kpis/pilots").text
+    api.login("gridworker")
+    assert 'id="pilot-form"' not in api.get("/kpis/pilots").text
+    assert 'id="pilot-who"' in api.get("/kpis/pilots").text
+    api.login("kc-centre")
+    assert 'id="pilot-form"' in api.get("/kpis/pilots").text
 
 
 def test_registering_a_pilot_keeps_the_input_and_names_each_error(api: Api) -> None:

@@ -116,18 +116,19 @@ def post_alert(
 def list_alerts(
     session: DbSession,
     actor: CurrentActor,
+    clock: ClockDep,
     drill: Annotated[bool | None, Query(description="true: drills only; false: real alerts only")] = None,
     cursor: CursorQuery = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> Page[AlertSummary]:
     """The alerts you read (centres: over your divisions; administrators: all), newest first."""
-    return queries.list_alerts(session, actor, drill=drill, cursor=cursor, limit=limit)
+    return queries.list_alerts(session, actor, now=clock.now(), drill=drill, cursor=cursor, limit=limit)
 
 
 @router.get("/{alert_id}")
-def get_alert(alert_id: IdPath, session: DbSession, actor: CurrentActor) -> AlertDetail:
+def get_alert(alert_id: IdPath, session: DbSession, actor: CurrentActor, clock: ClockDep) -> AlertDetail:
     """One alert: its words, the divisions it resolved to, the rules it fired and what they did."""
-    return queries.alert_detail(session, actor, alert_id)
+    return queries.alert_detail(session, actor, alert_id, now=clock.now())
 
 
 @router.get("/{alert_id}/cap.xml", response_class=PlainTextResponse)

@@ -52,19 +52,20 @@ def alerts_page(
     request: Request,
     session: DbSession,
     actor: PageActor,
+    clock: ClockDep,
     drill: Annotated[bool | None, Query()] = None,
     cursor: CursorQuery = None,
 ) -> Response:
     """The alerts I read, newest first, each with its colour grade, area, status and a drill badge."""
-    page = queries.list_alerts(session, actor, drill=drill, cursor=cursor)
+    page = queries.list_alerts(session, actor, now=clock.now(), drill=drill, cursor=cursor)
     context = {"actor": actor, "page": page, "drill": drill}
     return renderer(request).render(request, "alerts/list.html", context)
 
 
 @router.get("/alerts/{alert_id}")
-def alert_page(request: Request, alert_id: IdPath, session: DbSession, actor: PageActor) -> Response:
+def alert_page(request: Request, alert_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
     """One alert: its words, its areas on a map, the divisions resolved and the rules it fired."""
-    detail = queries.alert_detail(session, actor, alert_id)
+    detail = queries.alert_detail(session, actor, alert_id, now=clock.now())
     codes = {code for firing in detail.firings for code in firing.divisions}
     context = {
         "actor": actor,

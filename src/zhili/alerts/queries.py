@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhili.alerts.models import AlertDivision, AlertFiring, AlertRecord, AlertRule
 from zhili.alerts.schemas import AlertDetail, AlertReceipt, AlertSummary, DivisionRead, FiringRead, RuleRead
+from zhili.alerts.standing import standing
 from zhili.alerts.visibility import require_reader, visible_alerts
 from zhili.command_groups.models import CommandGroup
 from zhili.command_groups.queries import group_number
@@ -17,8 +20,21 @@ from zhili.core.pagination import Key, Page, decode_cursor, encode_cursor
 from zhili.org.models import Division
 
 
+def _summary(record: AlertRecord, now: datetime) -> AlertSummary:
+    summary = AlertSummary.model_validate(record, from_attributes=True)
+    return summary.model_copy(
+        update={"standing": standing(record.state, sent=record.sent, expires=record.expires, now=now)}
+    )
+
+
 def list_alerts(
-    session: Session, actor: Actor, *, drill: bool | None = None, cursor: str | None = None, limit: int = 50
+    session: Session,
+    actor: Actor,
+    *,
+    now: datetime,
+    drill: bool | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
 ) -> Page[AlertSummary]:
     """The alerts the actor reads, newest received first; `drill` keeps only drills (True) or real ones (False)."""
     require_reader(actor)
@@ -29,12 +45,12 @@ def list_alerts(
         (last,) = decode_cursor(cursor, (Key.INT,))
         statement = statement.where(AlertRecord.id < last)
     rows = session.scalars(statement).all()
-    items = [AlertSummary.model_validate(row, from_attributes=True) for row in rows[:limit]]
+    items = [_summary(row, now) for row in rows[:limit]]
     more = len(rows) > limit
     return Page(items=items, next_cursor=encode_cursor([items[-1].id]) if more and items else None)
 
 
-def alert_detail(session: Session, actor: Actor, alert_id: int) -> AlertDetail:
+def alert_detail(session: Session, actor: Actor, alert_id: int, *, now: datetime) -> AlertDetail:
     """One alert the actor reads, with its words, divisions and firings; 404 when out of reach."""
     require_reader(actor)
     record = session.scalars(select(AlertRecord).where(AlertRecord.id == alert_id, visible_alerts(actor))).first()
@@ -48,13 +64,12 @@ def alert_detail(session: Session, actor: Actor, alert_id: int) -> AlertDetail:
     )
     return AlertDetail.model_validate(
         {
-            **AlertSummary.model_validate(record, from_attributes=True).model_dump(),
+            **_summary(record, now).model_dump(),
             "scope": record.scope,
             "urgency": record.urgency,
             "certainty": record.certainty,
             "references": record.cap_references,
             "note": record.note,
-            "expires": record.expires,
             "ended_at": record.ended_at,
             "ended_by_id": record.ended_by_id,
             "received_by": record.received_by,

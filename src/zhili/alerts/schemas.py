@@ -54,6 +54,11 @@ class AlertSummary(BaseModel):
     state: str
     received_at: datetime
     source: str
+    expires: datetime | None = None
+    standing: str = Field(
+        default="active",
+        description="the state read against the clock: `expired` once past `expires` (72 h after `sent` without one)",
+    )
 
 
 class AlertDetail(AlertSummary):
@@ -64,7 +69,6 @@ class AlertDetail(AlertSummary):
     certainty: str
     references: str
     note: str
-    expires: datetime | None
     ended_at: datetime | None
     ended_by_id: int | None
     received_by: str
