@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from tests.campaigns.task_helpers import post_of
 from tests.conftest import Api
 
 from zhili.org.models import GridContact, Person, Position
@@ -240,18 +241,21 @@ def test_a_phone_already_registered_offers_the_post_to_its_holder(api: Api, sess
 
 def test_a_unit_head_names_a_grids_contact_officer_from_the_grid_page(api: Api, session: Session) -> None:
     """两网融合 from the pages: the traffic police head picks one of their officers for a grid; others cannot."""
-    officer = 490  # one of 柯城区公安交警大队's staff
+    officer = post_of(session, "kc-traffic", "dept_staff").id  # one of 柯城区公安交警大队's staff
+    worker = post_of(session, "gridworker", "grid_worker").id
     api.login("kc-traffic-head")
     page = api.get(f"/org/divisions/{FUSHAN_GRID}", headers=HTML).text
     assert f'<option value="{officer}">' in page
-    assert 'value="1646"' not in page.split('id="name-contact"', 1)[1]  # a grid worker is no unit's officer
+    assert f'value="{worker}"' not in page.split('id="name-contact"', 1)[1]  # a grid worker is no unit's officer
     url = f"/org/divisions/{FUSHAN_GRID}/contacts"
-    assert api.send("POST", url, data={"position_id": "1646"}).status_code == 422  # not one offered
+    assert api.send("POST", url, data={"position_id": str(worker)}).status_code == 422  # not one offered
     named = api.send("POST", url, data={"position_id": str(officer)}, follow_redirects=False)
     assert named.status_code == 303
     assert "已指定网格联系人" in api.get(named.headers["location"], headers=HTML).text
     contact = session.scalars(
-        select(GridContact.position_id).where(GridContact.grid_code == FUSHAN_GRID, GridContact.department_id == 2)
+        select(GridContact.position_id).where(
+            GridContact.grid_code == FUSHAN_GRID, GridContact.department_id == TRAFFIC_UNIT
+        )
     ).one()
     assert contact == officer
     api.login("gridworker")
