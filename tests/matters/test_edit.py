@@ -84,7 +84,7 @@ def test_a_reload_keeps_a_page_edit_until_its_file_changes(session: Session, clo
     assert '"superseded_page_edit":2' in (audit.after or "")
 
 
-def form(page: str, **change: str) -> dict[str, Any]:
+def form(page: str, **change: Any) -> dict[str, Any]:
     """The edit form's fields as the page fills them in, with `change` over them."""
     fields: dict[str, Any] = {}
     for name in ("version", "csrf_token", "idempotency_key", "reason", "lead_kind"):
@@ -108,11 +108,14 @@ def test_an_administrator_edits_on_the_page_and_a_refused_form_keeps_its_input(a
     refused = api.send(
         "POST",
         "/matters/illegal_parking/edit",
-        data=form(page, **{"limits.department.handle.amount": "999", "reason": "  "}),
+        data=form(
+            page, **{"limits.department.handle.amount": "999", "reason": "  ", "collaborator_kinds": ["traffic_police"]}
+        ),
         headers=HTML,
     )
     assert refused.status_code == 422
-    assert 'data-field="limits.department.handle.amount"' in refused.text and 'data-field="reason"' in refused.text
+    for field in ("limits.department.handle.amount", "reason", "collaborator_kinds"):
+        assert f'data-field="{field}"' in refused.text, field
     assert 'value="999"' in refused.text  # what was typed is kept
     saved = api.send(
         "POST",

@@ -95,7 +95,7 @@ async def edit_matter(request: Request, code: CodePath, actor: PageActor, clock:
     refused = await run_in_write_session(request, attempt)
     if refused is None:
         return RedirectResponse(f"/matters/{code}?saved=1#versions", status_code=303)
-    errors = _errors(request, refused)
+    errors = _errors(request, form, refused)
     status_code = HTTPStatus.CONFLICT if isinstance(refused, ConflictError) else HTTPStatus.UNPROCESSABLE_ENTITY
     return await run_in_read_session(
         request,
@@ -137,13 +137,17 @@ def _typed(form: FormData) -> dict[str, Any]:
     return typed
 
 
-def _errors(request: Request, refused: Refusal) -> FormErrors:
+def _errors(request: Request, form: FormData, refused: Refusal) -> FormErrors:
     language = renderer(request).language(request)
     if isinstance(refused, ConflictError):  # another edit or a reload came first
         found = FormErrors()
         found.add(None, translate("matters.edit.stale", language))
         return found
-    return form_errors(refused, language, INPUTS)
+    found = form_errors(refused, language, INPUTS)
+    if isinstance(refused, ValidationError) and form.get("lead_kind") in form.getlist("collaborator_kinds"):
+        # The service would say this too, but it is not reached when the form's fields are refused first.
+        found.add("collaborator_kinds", translate("form.error.lead_collaborator", language))
+    return found
 
 
 def _typed_from(page: browse.MatterPage) -> dict[str, Any]:
