@@ -52,7 +52,8 @@ def test_an_edit_is_a_new_current_version_and_a_running_case_keeps_its_own(
     history = queries.get_matter(session, "illegal_parking").versions
     assert [(v.version, v.is_current, v.source) for v in history] == [(2, True, "page"), (1, False, "file")]
     audit = session.scalars(select(AuditRecord).where(AuditRecord.action == "matters.matter.edited")).one()
-    assert '"limits.department.handle"' in (audit.after or "") and '"hours"' in (audit.before or "")
+    assert '"limits.department.handle"' in (audit.after or "")
+    assert '"hours"' in (audit.before or "")
 
 
 def test_an_edit_on_an_older_version_is_a_conflict_and_a_bad_one_is_refused_by_field(
@@ -70,7 +71,8 @@ def test_an_edit_on_an_older_version_is_a_conflict_and_a_bad_one_is_refused_by_f
 def test_a_reload_keeps_a_page_edit_until_its_file_changes(session: Session, clock: FrozenClock) -> None:
     edit_matter(session, code="illegal_parking", data=longer_handling(), actor=ADMIN, clock=clock)
     unchanged = sync_catalog(session, actor=ADMIN, clock=clock)
-    assert "illegal_parking" in unchanged.unchanged and not unchanged.is_changed
+    assert "illegal_parking" in unchanged.unchanged
+    assert not unchanged.is_changed
     assert queries.current_version(session, "illegal_parking").version == 2
     changed_file = [
         d.model_copy(update={"name_en": "Parking (file v3)"}) if d.code == "illegal_parking" else d
@@ -104,7 +106,8 @@ def form(page: str, **change: Any) -> dict[str, Any]:
 def test_an_administrator_edits_on_the_page_and_a_refused_form_keeps_its_input(api: Any) -> None:
     api.login("admin")
     page = api.get("/matters/illegal_parking", headers=HTML).text
-    assert "编辑时限与分工" in page and 'id="edit-matter"' in page
+    assert "编辑时限与分工" in page
+    assert 'id="edit-matter"' in page
     refused = api.send(
         "POST",
         "/matters/illegal_parking/edit",
@@ -123,14 +126,18 @@ def test_an_administrator_edits_on_the_page_and_a_refused_form_keeps_its_input(a
         data=form(page, **{"limits.department.handle.amount": "6", "reason": "延长处置时限"}),
         headers=HTML,
     )
-    assert saved.status_code == 200 and "已保存为版本 2" in saved.text  # followed the redirect
-    assert "6 小时" in saved.text and "页面修改" in saved.text and "延长处置时限" in saved.text
+    assert saved.status_code == 200
+    assert "已保存为版本 2" in saved.text
+    assert "6 小时" in saved.text
+    assert "页面修改" in saved.text
+    assert "延长处置时限" in saved.text
 
 
 def test_others_see_no_form_and_are_refused(api: Any) -> None:
     api.login("qz-centre")
     page = api.get("/matters/illegal_parking", headers=HTML).text
-    assert "编辑时限与分工" not in page and 'id="edit-matter"' not in page
+    assert "编辑时限与分工" not in page
+    assert 'id="edit-matter"' not in page
     data = {"csrf_token": api.csrf, "version": "1", "reason": "x", "limits.department.handle.amount": "6"}
     assert api.send("POST", "/matters/illegal_parking/edit", data=data, headers=HTML).status_code == 403
 
@@ -150,5 +157,6 @@ def test_the_api_edits_with_its_answers(api: Any) -> None:
     assert done.json()["latest"]["definition"]["collaborator_kinds"] == ["enforcement"]
     assert done.json()["versions"][0] == {**done.json()["versions"][0], "version": 2, "source": "page"}
     again = api.send("PATCH", "/api/v1/matters/illegal_parking", json=body, headers=key)
-    assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.status_code == 200
+    assert again.headers["Idempotent-Replayed"] == "true"
     assert api.send("PATCH", "/api/v1/matters/illegal_parking", json=body).status_code == 409
