@@ -497,6 +497,9 @@ def matters_reload() -> None:
     console.print(f"new versions: {len(report.new_versions)} {new_versions}".rstrip())
     if report.restored or report.withdrawn:
         console.print(f"restored: {', '.join(report.restored) or '-'}; withdrawn: {', '.join(report.withdrawn) or '-'}")
+    if report.superseded:
+        replaced = ", ".join(f"{code} v{version}" for code, version in report.superseded.items())
+        console.print(f"page edits replaced by a changed file: {replaced}")
     console.print(f"unchanged: {len(report.unchanged)}")
 
 

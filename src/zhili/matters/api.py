@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Header, Path, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
 
 from zhili.core.auth import CurrentActor
-from zhili.core.http import ClockDep, DbSession
+from zhili.core.http import ClockDep, DbSession, run_in_write_session
+from zhili.core.idempotency import fingerprint, run_once
 from zhili.core.params import MAX_ID
 from zhili.matters import queries, service
 from zhili.matters.definition import CODE_PATTERN
-from zhili.matters.schemas import MatterRead, MatterSummary, MatterVersionRead, SyncReport
+from zhili.matters.schemas import MatterEdit, MatterRead, MatterSummary, MatterVersionRead, SyncReport
 
 router = APIRouter(prefix="/api/v1/matters", tags=["matters"])
 
 Code = Annotated[str, Path(pattern=CODE_PATTERN, description="the matter code, e.g. illegal_parking")]
 Version = Annotated[int, Path(gt=0, le=MAX_ID)]
+IdempotencyKey = Annotated[str | None, Header(max_length=200, description="makes a retried edit safe")]
 
 
 @router.get("")
@@ -35,6 +39,44 @@ def reload_catalog(session: DbSession, actor: CurrentActor, clock: ClockDep) -> 
 def get_matter(code: Code, session: DbSession, _actor: CurrentActor) -> MatterRead:
     """A matter's current definition and the list of its versions."""
     return queries.get_matter(session, code)
+
+
+@router.patch("/{code}", responses={409: {"description": "a newer version than `version` is current"}})
+async def edit_matter(
+    code: Code,
+    body: MatterEdit,
+    request: Request,
+    actor: CurrentActor,
+    clock: ClockDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Change a matter's phase limits or lead/collaborating kinds: saved as a new current version (administrators).
+
+    The version before stays for the cases running on it. `version` is the version the edit was
+    made on (409 when another edit or a reload made a newer one since); `reason` is required. The
+    answer is the matter with its history, as `GET` gives it.
+    """
+
+    def answer(session: Session) -> JSONResponse:
+        def act() -> tuple[int, object]:
+            service.edit_matter(session, code=code, data=body, actor=actor, clock=clock)
+            return 200, queries.get_matter(session, code).model_dump(mode="json")
+
+        if idempotency_key is None:
+            status_code, content = act()
+            return JSONResponse(content, status_code=status_code)
+        stored = run_once(
+            session,
+            owner=actor.audit_name,
+            key=idempotency_key,
+            request_fingerprint=fingerprint("PATCH", f"/api/v1/matters/{code}", body.model_dump(mode="json")),
+            now=clock.now(),
+            action=act,
+        )
+        headers = {"Idempotent-Replayed": "true"} if stored.is_replay else {}
+        return JSONResponse(stored.body, status_code=stored.status_code, headers=headers)
+
+    return await run_in_write_session(request, answer)
 
 
 @router.get("/{code}/versions/{version}")

@@ -74,7 +74,7 @@ def parse_definition(text: str, *, file_name: str, references: References) -> Ma
         definition = MatterDefinition.model_validate(raw)
     except ValidationError as exc:
         raise _invalid(file_name, [_describe(error, raw) for error in exc.errors()]) from exc
-    problems = _reference_problems(definition, references)
+    problems = reference_problems(definition, references)
     stem = file_name.removesuffix(SUFFIX)
     if definition.code != stem:
         problems.insert(0, Problem("code", f"{definition.code!r} does not match the file name {file_name}"))
@@ -83,7 +83,8 @@ def parse_definition(text: str, *, file_name: str, references: References) -> Ma
     return definition
 
 
-def _reference_problems(definition: MatterDefinition, references: References) -> list[Problem]:
+def reference_problems(definition: MatterDefinition, references: References) -> list[Problem]:
+    """What a definition names that does not exist (or twice): kinds, attribute orders, the enforcement item."""
     problems = [_unknown_kind("lead_kind", definition.lead_kind, references)]
     problems += [_unknown_kind("collaborator_kinds", kind, references) for kind in definition.collaborator_kinds]
     problems += [

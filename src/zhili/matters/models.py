@@ -9,9 +9,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from zhili.core.db import Base, UtcDateTime
 
+SOURCE_FILE = "file"
+SOURCE_PAGE = "page"
+
 
 class MatterVersion(Base):
-    """One version of a matter's definition as loaded from its file.
+    """One version of a matter's definition, loaded from its file or saved from its page.
 
     Rows are never changed after insert except `is_current`: a case stores the id of the version
     it started on, so a newer version never changes a running case. At most one version of a
@@ -39,3 +42,9 @@ class MatterVersion(Base):
     name_en: Mapped[str] = mapped_column(String(120))
     loaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
     is_current: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Where the version came from: its catalog file (with that file's content hash, which a reload
+    # compares the file with) or the matter's page (with who saved it and why).
+    source: Mapped[str] = mapped_column(String(10), default=SOURCE_FILE, server_default=SOURCE_FILE)
+    file_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    edited_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    reason: Mapped[str | None] = mapped_column(String(200), nullable=True)

@@ -1,20 +1,55 @@
-"""Matter catalog pages: the list of matters and one matter with its limits, ladder and history."""
+"""Matter catalog pages: the list of matters and one matter with its limits, ladder and history.
+
+Administrators change a matter's phase limits and its lead and collaborating department kinds on
+the matter's page (编辑时限与分工); the change is saved as a new version (`service.edit_matter`),
+and a refused form comes back with what was typed and each reason by its field.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from http import HTTPStatus
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from zhili.core.auth import PageActor
-from zhili.core.http import DbSession
+from zhili.core.auth import Actor, PageActor
+from zhili.core.errors import ConflictError, InvalidInputError
+from zhili.core.http import ClockDep, DbSession, rolled_back, run_in_read_session, run_in_write_session
 from zhili.core.params import MAX_ID
-from zhili.matters import browse
-from zhili.matters.definition import CODE_PATTERN
+from zhili.matters import browse, service
+from zhili.matters.definition import CODE_PATTERN, HandlerLevel, Phase
+from zhili.matters.schemas import MatterEdit
+from zhili.web.form_errors import FormErrors, form_errors
+from zhili.web.form_once import FormOnce, run_form
+from zhili.web.i18n import translate
 from zhili.web.templating import renderer
 
 router = APIRouter(include_in_schema=False)
+
+CodePath = Annotated[str, Path(pattern=CODE_PATTERN)]
+UNITS = ("working_days", "working_hours", "hours")
+# Body paths of the edit → the form's inputs (a limit's error names its amount or its unit).
+INPUTS = {
+    "lead_kind": "lead_kind",
+    "collaborator_kinds": "collaborator_kinds",
+    "reason": "reason",
+    **{
+        f"limits.{level.value}.{phase.value}": f"limits.{level.value}.{phase.value}.amount"
+        for level in HandlerLevel
+        for phase in Phase
+    },
+    **{
+        f"limits.{level.value}.{phase.value}.unit": f"limits.{level.value}.{phase.value}.unit"
+        for level in HandlerLevel
+        for phase in Phase
+    },
+}
+Refusal = ValidationError | InvalidInputError | ConflictError
 
 
 @router.get("/matters")
@@ -27,17 +62,135 @@ def matters_index(request: Request, session: DbSession, actor: PageActor) -> Res
 @router.get("/matters/{code}")
 def matter_detail(
     request: Request,
-    code: Annotated[str, Path(pattern=CODE_PATTERN)],
+    code: CodePath,
     session: DbSession,
     actor: PageActor,
     version: Annotated[int | None, Query(gt=0, le=MAX_ID)] = None,
 ) -> Response:
     """One matter: who leads and helps, limits, escalation, evidence, intake and version history."""
+    return _matter_response(request, session, actor, code, version=version, typed=None, errors=FormErrors())
+
+
+@router.post("/matters/{code}/edit")
+async def edit_matter(request: Request, code: CodePath, actor: PageActor, clock: ClockDep) -> Response:
+    """Save the 编辑时限与分工 form as the matter's new version (administrators; sent twice, saved once)."""
+    form = await request.form()
+    actor.require_admin("edit the matter catalog")
+    once = FormOnce.of(form, request.url.path)
+
+    def attempt(session: Session) -> Refusal | None:
+        try:
+            data = MatterEdit.model_validate(_fields(form))
+            run_form(
+                once,
+                session,
+                owner=actor.audit_name,
+                now=clock.now(),
+                action=lambda: service.edit_matter(session, code=code, data=data, actor=actor, clock=clock).version,
+            )
+        except (ValidationError, InvalidInputError, ConflictError) as refused:
+            return rolled_back(session, refused)
+        return None
+
+    refused = await run_in_write_session(request, attempt)
+    if refused is None:
+        return RedirectResponse(f"/matters/{code}?saved=1#versions", status_code=303)
+    errors = _errors(request, form, refused)
+    status_code = HTTPStatus.CONFLICT if isinstance(refused, ConflictError) else HTTPStatus.UNPROCESSABLE_ENTITY
+    return await run_in_read_session(
+        request,
+        lambda session: _matter_response(
+            request, session, actor, code, version=None, typed=_typed(form), errors=errors, status_code=status_code
+        ),
+    )
+
+
+def _fields(form: FormData) -> dict[str, Any]:
+    """The edit from the form: the limits of each level shown, the kinds chosen, the reason."""
+    limits: dict[str, dict[str, dict[str, str]]] = {}
+    for level in HandlerLevel:
+        for phase in Phase:
+            amount = form.get(f"limits.{level.value}.{phase.value}.amount")
+            unit = form.get(f"limits.{level.value}.{phase.value}.unit")
+            if amount is None and unit is None:
+                continue
+            limit = {"amount": str(amount or "").strip(), "unit": str(unit or "")}
+            limits.setdefault(level.value, {})[phase.value] = limit
+    return {
+        "version": str(form.get("version") or ""),
+        "limits": limits,
+        "lead_kind": str(form.get("lead_kind") or ""),
+        "collaborator_kinds": [value for value in form.getlist("collaborator_kinds") if isinstance(value, str)],
+        "reason": str(form.get("reason") or ""),
+    }
+
+
+def _typed(form: FormData) -> dict[str, Any]:
+    """What was typed and chosen, to show it again."""
+    typed: dict[str, Any] = {
+        name: str(value) for name, value in form.multi_items() if isinstance(value, str) and name.startswith("limits.")
+    }
+    typed["lead_kind"] = str(form.get("lead_kind") or "")
+    typed["collaborator_kinds"] = [value for value in form.getlist("collaborator_kinds") if isinstance(value, str)]
+    typed["reason"] = str(form.get("reason") or "")
+    typed["version"] = str(form.get("version") or "")
+    return typed
+
+
+def _errors(request: Request, form: FormData, refused: Refusal) -> FormErrors:
+    language = renderer(request).language(request)
+    if isinstance(refused, ConflictError):  # another edit or a reload came first
+        found = FormErrors()
+        found.add(None, translate("matters.edit.stale", language))
+        return found
+    found = form_errors(refused, language, INPUTS)
+    if isinstance(refused, ValidationError) and form.get("lead_kind") in form.getlist("collaborator_kinds"):
+        # The service would say this too, but it is not reached when the form's fields are refused first.
+        found.add("collaborator_kinds", translate("form.error.lead_collaborator", language))
+    return found
+
+
+def _typed_from(page: browse.MatterPage) -> dict[str, Any]:
+    """The form filled in as the current version stands."""
+    definition = page.shown.definition
+    typed: dict[str, Any] = {
+        "lead_kind": definition.lead_kind,
+        "collaborator_kinds": list(definition.collaborator_kinds),
+        "reason": "",
+        "version": str(page.shown.version),
+    }
+    for level, phases in definition.limits.items():
+        for phase, limit in phases.items():
+            typed[f"limits.{level.value}.{phase.value}.amount"] = str(limit.amount)
+            typed[f"limits.{level.value}.{phase.value}.unit"] = limit.unit
+    return typed
+
+
+def _matter_response(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    code: str,
+    *,
+    version: int | None,
+    typed: dict[str, Any] | None,
+    errors: FormErrors,
+    status_code: int = 200,
+) -> Response:
     page = browse.matter_page(session, code, version=version)
+    editable = actor.is_admin and page.shown.is_current
+    if typed is not None and status_code == HTTPStatus.CONFLICT:
+        # Another edit or a reload came first: what was typed stays, to be saved on the newest version.
+        typed = {**typed, "version": str(page.shown.version)}
     context = {
         "actor": actor,
         "page": page,
         "phases": browse.PHASES,
         "handler_levels": browse.HANDLER_LEVELS,
+        "editable": editable,
+        "typed": typed if typed is not None else (_typed_from(page) if editable else {}),
+        "errors": errors,
+        "units": UNITS,
+        "saved": request.query_params.get("saved") == "1",
     }
-    return renderer(request).render(request, "matters/matter.html", context)
+    return renderer(request).render(request, "matters/matter.html", context, status_code=status_code)

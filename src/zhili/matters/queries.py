@@ -31,6 +31,9 @@ def _ref(row: MatterVersion) -> VersionRef:
         content_hash=row.content_hash,
         loaded_at=row.loaded_at,
         is_current=row.is_current,
+        source="page" if row.source == "page" else "file",
+        edited_by=row.edited_by,
+        reason=row.reason,
     )
 
 
@@ -80,6 +83,9 @@ _CURRENT_REF = Prepared(
         MatterVersion.content_hash,
         MatterVersion.loaded_at,
         MatterVersion.is_current,
+        MatterVersion.source,
+        MatterVersion.edited_by,
+        MatterVersion.reason,
     ).where(MatterVersion.code == bindparam("b_code"), MatterVersion.is_current)
 )
 
@@ -94,7 +100,14 @@ def current_definition(session: Session, code: str) -> tuple[VersionRef, MatterD
     if row is None:
         raise NotFoundError(f"matter {code} not found")
     ref = VersionRef(
-        id=row.id, version=row.version, content_hash=row.content_hash, loaded_at=row.loaded_at, is_current=True
+        id=row.id,
+        version=row.version,
+        content_hash=row.content_hash,
+        loaded_at=row.loaded_at,
+        is_current=True,
+        source="page" if row.source == "page" else "file",
+        edited_by=row.edited_by,
+        reason=row.reason,
     )
     return ref, definition_by_version_id(session, row.id, content_hash=row.content_hash)
 

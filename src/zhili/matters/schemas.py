@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from zhili.matters.definition import MatterDefinition
+from zhili.matters.definition import HandlerLevel, Limit, MatterDefinition, Phase
 
 
 class MatterSummary(BaseModel):
@@ -32,6 +33,9 @@ class VersionRef(BaseModel):
     content_hash: str
     loaded_at: datetime
     is_current: bool
+    source: Literal["file", "page"] = Field(default="file", description="loaded from its file, or saved from its page")
+    edited_by: str | None = Field(default=None, description="who saved a page version")
+    reason: str | None = Field(default=None, description="why a page version was saved")
 
 
 class MatterVersionRead(VersionRef):
@@ -57,8 +61,32 @@ class SyncReport(BaseModel):
     restored: list[str] = Field(default_factory=list, description="a withdrawn matter whose file came back unchanged")
     withdrawn: list[str] = Field(default_factory=list, description="file gone: no version is current any more")
     unchanged: list[str] = Field(default_factory=list)
+    superseded: dict[str, int] = Field(
+        default_factory=dict, description="code: the page-edited version a changed file replaced"
+    )
 
     @property
     def is_changed(self) -> bool:
         """True when the reload changed anything."""
         return bool(self.added or self.new_versions or self.restored or self.withdrawn)
+
+
+KindCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+
+
+class MatterEdit(BaseModel):
+    """An administrator's change to a matter's limits and assignment: saved as a new version.
+
+    Omitted fields keep what the version edited says; a level given in `limits` replaces that
+    level's four phase limits (a level not given keeps its own, or falls back to the department's).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = Field(gt=0, description="the version the edit was made on; a newer one current answers 409")
+    limits: dict[HandlerLevel, dict[Phase, Limit]] | None = None
+    lead_kind: KindCode | None = None
+    collaborator_kinds: list[KindCode] | None = Field(default=None, max_length=20)
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] = Field(
+        description="why (修改说明), kept with the version and in the audit record"
+    )

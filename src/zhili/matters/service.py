@@ -1,10 +1,15 @@
-"""Loading the catalog into the database: a changed file becomes a new version, the old one stays."""
+"""Writing the catalog: a changed file, or an administrator's edit on a matter's page, becomes a new version.
+
+The version before stays, for the cases running on it (ADR 0006). A reload compares each file with
+the last version loaded from that file, so a page edit stays current until its file changes.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
 
+from pydantic import ValidationError
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -14,11 +19,12 @@ from zhili.core.audit import AuditEntry
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit
-from zhili.core.errors import ConflictError, ForbiddenError, InvalidInputError
-from zhili.matters.catalog import canonical_json, content_hash, load_catalog
+from zhili.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError, error_path
+from zhili.matters.catalog import References, canonical_json, content_hash, load_catalog, reference_problems
 from zhili.matters.definition import MatterDefinition
-from zhili.matters.models import MatterVersion
-from zhili.matters.schemas import SyncReport
+from zhili.matters.models import SOURCE_FILE, SOURCE_PAGE, MatterVersion
+from zhili.matters.schemas import MatterEdit, SyncReport
+from zhili.org import links
 
 
 def sync_catalog(
@@ -52,10 +58,12 @@ def _apply(
     session: Session, loaded: Sequence[MatterDefinition], *, actor: Actor, at: datetime
 ) -> tuple[SyncReport, list[AuditEntry]]:
     latest = _latest_versions(session)
+    file_hashes = _last_file_hashes(session)
     report = SyncReport()
     changes: list[AuditEntry] = []
     for definition in loaded:
-        change = _sync_one(session, definition, latest.get(definition.code), report=report, at=at)
+        code = definition.code
+        change = _sync_one(session, definition, latest.get(code), file_hashes.get(code), report=report, at=at)
         if change:
             changes.append(_entry(actor, definition.code, *change))
     codes = {definition.code for definition in loaded}
@@ -72,10 +80,18 @@ Change = tuple[str, dict[str, object] | None, dict[str, object] | None]
 
 
 def _sync_one(
-    session: Session, definition: MatterDefinition, latest: MatterVersion | None, *, report: SyncReport, at: datetime
+    session: Session,
+    definition: MatterDefinition,
+    latest: MatterVersion | None,
+    last_file_hash: str | None,
+    *,
+    report: SyncReport,
+    at: datetime,
 ) -> Change | None:
     digest = content_hash(definition)
-    if latest is not None and latest.content_hash == digest:
+    # A page edit stands while its file is as it was when last loaded; a file changed since wins.
+    edited = latest is not None and latest.source == SOURCE_PAGE
+    if latest is not None and (last_file_hash == digest if edited else latest.content_hash == digest):
         if latest.is_current:
             report.unchanged.append(definition.code)
             return None
@@ -95,13 +111,19 @@ def _sync_one(
         name_en=definition.name_en,
         loaded_at=at,
         is_current=True,
+        source=SOURCE_FILE,
+        file_hash=digest,
     )
     session.add(row)
     if latest is None:
         report.added.append(definition.code)
         return "added", None, _state(row)
     report.new_versions[definition.code] = version
-    return "versioned", _state(latest), _state(row)
+    after = _state(row)
+    if edited:
+        report.superseded[definition.code] = latest.version
+        after["superseded_page_edit"] = latest.version
+    return "versioned", _state(latest), after
 
 
 def _latest_versions(session: Session) -> dict[str, MatterVersion]:
@@ -113,8 +135,22 @@ def _latest_versions(session: Session) -> dict[str, MatterVersion]:
     return {row.code: row for row in session.scalars(stmt)}
 
 
+def _last_file_hashes(session: Session) -> dict[str, str]:
+    """Per code, the hash of the file its newest file-loaded version came from."""
+    newest = (
+        select(MatterVersion.code, func.max(MatterVersion.version).label("version"))
+        .where(MatterVersion.source == SOURCE_FILE)
+        .group_by(MatterVersion.code)
+        .subquery()
+    )
+    stmt = select(MatterVersion.code, MatterVersion.file_hash, MatterVersion.content_hash).join(
+        newest, (MatterVersion.code == newest.c.code) & (MatterVersion.version == newest.c.version)
+    )
+    return {code: file_hash or digest for code, file_hash, digest in session.execute(stmt)}
+
+
 def _state(row: MatterVersion) -> dict[str, object]:
-    return {"version": row.version, "content_hash": row.content_hash}
+    return {"version": row.version, "content_hash": row.content_hash, "source": row.source}
 
 
 def _entry(
@@ -129,3 +165,114 @@ def _entry(
         before=before,
         after=after,
     )
+
+
+def edit_matter(session: Session, *, code: str, data: MatterEdit, actor: Actor, clock: Clock) -> MatterVersion:
+    """Save an administrator's change to a matter's limits or assignment as version N+1, now current.
+
+    Version N stays for the cases running on it. `data.version` is the version the edit was made
+    on: when another edit or a reload has made a newer one since, the edit is refused (409) rather
+    than silently undoing it. Validated as a whole definition, with errors by field (422).
+    """
+    actor.require_admin("edit the matter catalog")
+    current = session.scalar(select(MatterVersion).where(MatterVersion.code == code, MatterVersion.is_current))
+    if current is None:
+        raise NotFoundError(f"matter {code} not found")
+    if current.version != data.version:
+        raise ConflictError(
+            f"matter {code} is at version {current.version} now, not {data.version}: reload the page and edit again"
+        )
+    before = MatterDefinition.model_validate_json(current.definition)
+    after = _edited(before, data, _references(session))
+    changed = _changes(before, after)
+    if not changed:
+        raise InvalidInputError(
+            "the edit changes nothing", errors=[{"field": "body", "message": "the edit changes nothing"}]
+        )
+    now = clock.now()
+    row = MatterVersion(
+        code=code,
+        version=current.version + 1,
+        content_hash=content_hash(after),
+        definition=canonical_json(after),
+        name_zh=after.name_zh,
+        name_en=after.name_en,
+        loaded_at=now,
+        is_current=True,
+        source=SOURCE_PAGE,
+        edited_by=actor.display_name[:120],
+        reason=data.reason,
+    )
+    try:
+        # Flushed before the insert: the partial unique index allows one current version per code.
+        session.execute(update(MatterVersion).where(MatterVersion.id == current.id).values(is_current=False))
+        session.add(row)
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise ConflictError(f"matter {code} was changed at the same time; reload the page and edit again") from exc
+    before_state: dict[str, object] = {"version": current.version}
+    after_state: dict[str, object] = {"version": row.version, "reason": data.reason}
+    for name, (old, new) in changed.items():
+        before_state[name], after_state[name] = old, new
+    audit.record_by(
+        session,
+        actor,
+        "matters.matter.edited",
+        entity_type="matter",
+        entity_id=code,
+        before=before_state,
+        after=after_state,
+        at=now,
+    )
+    commit(session)
+    return row
+
+
+def _references(session: Session) -> References:
+    items = {item.code: item.kind_code for item in links.enforcement_items(session, kind=None)}
+    return References(frozenset(kind.code for kind in links.department_kinds(session)), items)
+
+
+def _edited(before: MatterDefinition, data: MatterEdit, references: References) -> MatterDefinition:
+    raw = before.model_dump(mode="json")
+    if data.limits is not None:
+        for level, phases in data.limits.items():
+            raw["limits"][level.value] = {phase.value: limit.model_dump(mode="json") for phase, limit in phases.items()}
+    if data.lead_kind is not None:
+        raw["lead_kind"] = data.lead_kind
+    if data.collaborator_kinds is not None:
+        raw["collaborator_kinds"] = data.collaborator_kinds
+    problems: list[dict[str, str]] = []
+    if raw["lead_kind"] in raw["collaborator_kinds"]:
+        problems.append({"field": "collaborator_kinds", "message": "the lead kind cannot also be a collaborator kind"})
+    try:
+        after = MatterDefinition.model_validate(raw)
+    except ValidationError as exc:
+        problems += [
+            {"field": error_path(error["loc"], error.get("ctx")), "message": error["msg"].removeprefix("Value error, ")}
+            for error in exc.errors()
+            if "collaborator kind" not in error["msg"]  # said above, by its field
+        ]
+        raise InvalidInputError(f"the edit is not valid: {problems}", errors=problems) from exc
+    for problem in reference_problems(after, references):
+        field = "lead_kind" if problem.field == "enforcement_item" else problem.field
+        problems.append({"field": field, "message": problem.message})
+    if problems:
+        raise InvalidInputError(f"the edit is not valid: {problems}", errors=problems)
+    return after
+
+
+def _changes(before: MatterDefinition, after: MatterDefinition) -> dict[str, tuple[object, object]]:
+    """What the edit changed, by field (limits by `level.phase`), as (before, after) JSON values."""
+    old, new = before.model_dump(mode="json"), after.model_dump(mode="json")
+    changed: dict[str, tuple[object, object]] = {}
+    for name in ("lead_kind", "collaborator_kinds"):
+        if old[name] != new[name]:
+            changed[name] = (old[name], new[name])
+    for level in sorted(set(old["limits"]) | set(new["limits"])):
+        for phase in sorted(set(old["limits"].get(level, {})) | set(new["limits"].get(level, {}))):
+            was, now = old["limits"].get(level, {}).get(phase), new["limits"].get(level, {}).get(phase)
+            if was != now:
+                changed[f"limits.{level}.{phase}"] = (was, now)
+    return changed

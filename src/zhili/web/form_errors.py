@@ -65,6 +65,10 @@ SERVICE_WORDING = (
     (re.compile(r"control character|bidirectional"), "characters"),
     (re.compile(r"is not an attribute"), "unknown_field"),
     (re.compile(r"quiet_start and quiet_end go together|quiet hours must not start and end"), "quiet_hours"),
+    (re.compile(r"cannot also be a collaborator kind"), "lead_collaborator"),
+    (re.compile(r"unknown department kind"), "choice"),
+    (re.compile(r"is a power of"), "lead_enforcement"),
+    (re.compile(r"the edit changes nothing"), "unchanged"),
 )
 
 
