@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from zhili.core.text import Line
 from zhili.matters.definition import HandlerLevel, Limit, MatterDefinition, Phase
 
 
@@ -71,7 +72,7 @@ class SyncReport(BaseModel):
         return bool(self.added or self.new_versions or self.restored or self.withdrawn)
 
 
-KindCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+KindCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 
 
 class MatterEdit(BaseModel):
@@ -87,6 +88,4 @@ class MatterEdit(BaseModel):
     limits: dict[HandlerLevel, dict[Phase, Limit]] | None = None
     lead_kind: KindCode | None = None
     collaborator_kinds: list[KindCode] | None = Field(default=None, max_length=20)
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] = Field(
-        description="why (修改说明), kept with the version and in the audit record"
-    )
+    reason: Line = Field(max_length=200, description="why (修改说明), kept with the version and in the audit record")
