@@ -64,24 +64,29 @@ MAX_CANDIDATES = 2000
 
 
 def contact_candidates(session: Session, actor: Actor, grid_code: str) -> list[ContactCandidate]:
-    """Who the actor may name a grid's contact officer: the staff of the units over the grid that they manage."""
+    """Who the actor may name a grid's contact officer: the staff of the units over the grid that they manage.
+
+    The units managed are chosen in the statement, before its limit (none for a reader who manages nothing).
+    """
+    if not actor.write_scope.is_everything and not actor.write_scope.grants:
+        return []
     lineage = [code.value for code in DivisionCode(grid_code).lineage]
     rows = session.execute(
-        select(Department.id, Department.name, Department.division_code, Position.id, Person.name)
+        select(Department.id, Department.name, Position.id, Person.name)
         .join(Position, Position.department_id == Department.id)
         .join(Person, Person.id == Position.person_id)
         .where(
             Department.division_code.in_(lineage),
             Position.role.in_([role.value for role in DEPARTMENT_ROLES]),
             visibility.positions(actor),
+            actor.write_scope.where(Department.division_code, Department.id),
         )
         .order_by(Department.division_code.desc(), Department.id, Person.name, Position.id)
         .limit(MAX_CANDIDATES)
     )
     return [
         ContactCandidate(unit_id=unit_id, unit_name=unit_name, position_id=post_id, person_name=name)
-        for unit_id, unit_name, based, post_id, name in rows
-        if actor.write_scope.reaches_unit(based, unit_id)
+        for unit_id, unit_name, post_id, name in rows
     ]
 
 
