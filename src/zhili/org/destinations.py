@@ -42,13 +42,17 @@ def destination(session: Session, actor: Actor, post: PositionRead, text: str) -
 
 
 def _unit(session: Session, actor: Actor, text: str) -> int:
-    rows = session.execute(
-        select(Department.id, Department.name, Department.division_code)
-        .where(visibility.departments(actor), Department.name.contains(text, autoescape=True))
+    # The units managed are chosen in the statement, before its limit: one managed is never cut off.
+    managed = session.execute(
+        select(Department.id, Department.name)
+        .where(
+            visibility.departments(actor),
+            actor.write_scope.where(Department.division_code, Department.id),
+            Department.name.contains(text, autoescape=True),
+        )
         .order_by(func.length(Department.name), Department.id)
         .limit(MAX_UNITS)
     ).all()
-    managed = [row for row in rows if actor.write_scope.reaches_unit(row.division_code, row.id)]
     exact = [row for row in managed if row.name == text]
     if len(exact) == 1 or len(managed) == 1:
         return int((exact or managed)[0].id)
