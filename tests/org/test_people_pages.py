@@ -260,3 +260,21 @@ def test_a_unit_head_names_a_grids_contact_officer_from_the_grid_page(api: Api, 
     assert contact == officer
     api.login("gridworker")
     assert api.send("POST", url, data={"position_id": str(officer)}).status_code == 403
+
+
+def test_the_api_moves_a_post_only_within_what_the_mover_manages(api: Api, session: Session) -> None:
+    """PATCH /api/v1/org/positions/{id}: 200 inside one's block; 403 for a grid worker; 404 for what is out of sight."""
+    worker = post_of(session, "gridworker", "grid_worker").id
+    gridhead = post_of(session, "gridhead", "grid_head").id  # 湖镇镇, outside 府山街道
+    url = f"/api/v1/org/positions/{worker}"
+    api.login("gridworker")
+    assert api.send("PATCH", url, json={"division_code": "330802006001002"}).status_code == 403
+    api.login("fushan")
+    assert api.send("PATCH", url, json={"division_code": HUZHEN_GRID}).status_code == 404  # a place out of sight
+    assert (
+        api.send("PATCH", f"/api/v1/org/positions/{gridhead}", json={"division_code": FUSHAN_GRID}).status_code == 404
+    )
+    assert api.send("PATCH", "/api/v1/org/positions/99999999", json={"division_code": FUSHAN_GRID}).status_code == 404
+    moved = api.send("PATCH", url, json={"division_code": "330802006001002"})
+    assert moved.status_code == 200, moved.text
+    assert session.scalars(select(Position.division_code).where(Position.id == worker)).one() == "330802006001002"
