@@ -278,3 +278,16 @@ def test_the_api_moves_a_post_only_within_what_the_mover_manages(api: Api, sessi
     moved = api.send("PATCH", url, json={"division_code": "330802006001002"})
     assert moved.status_code == 200, moved.text
     assert session.scalars(select(Position.division_code).where(Position.id == worker)).one() == "330802006001002"
+
+
+def test_a_move_sent_twice_is_made_once(api: Api, session: Session) -> None:
+    """A second tap on 调动 (a slow phone) answers the first move, not 'the post is there already'."""
+    worker = post_of(session, "gridworker", "grid_worker")
+    api.login("fushan")
+    page = api.get(f"/org/people/{worker.person_id}", headers=HTML).text
+    key = page.split(f'id="move-{worker.id}"', 1)[1].split('name="idempotency_key" value="', 1)[1].split('"', 1)[0]
+    url = f"/org/people/{worker.person_id}/posts/{worker.id}/move"
+    form = {"to": "蛟池街社区第2网格", "idempotency_key": key}
+    first = api.send("POST", url, data=form, follow_redirects=False)
+    again = api.send("POST", url, data=form, follow_redirects=False)
+    assert (first.status_code, again.status_code) == (303, 303)

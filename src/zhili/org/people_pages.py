@@ -200,6 +200,7 @@ async def move_post(
     """Move one of the person's posts to the unit or place named (调动); refused by its field, as typed."""
     form = await request.form()
     text = str(form.get("to") or "").strip()[:200]
+    once = FormOnce.of(form, str(request.url.path))  # a second tap on 调动 answers the first, not "already there"
 
     def move() -> None:
         require_manager(actor)  # who manages nobody is refused before any name is looked up
@@ -210,7 +211,7 @@ async def move_post(
         service.move_position(session, position_id=position_id, data=data, actor=actor, clock=clock)
 
     try:
-        await run_in_threadpool(move)
+        await run_in_threadpool(run_form, once, session, owner=actor.audit_name, now=clock.now(), action=move)
     except InvalidInputError as refused:
         session.rollback()
         language = renderer(request).language(request)
