@@ -258,7 +258,10 @@ def merged_here(session: Session, actor: Actor, case: Case) -> list[int]:
 
     A merge joins cases of one matter within its duplicate window, so the search keeps to the matter's
     cases of that window (the `(matter_code, created_at)` index), not every case's `duplicate_of_id`.
+    A duplicate itself has none: nothing is merged into a merged case.
     """
+    if case.duplicate_of_id is not None:
+        return []
     definition = matters.definition_by_version_id(session, case.matter_version_id, content_hash=case.matter_hash)
     span = timedelta(hours=definition.duplicates.hours)
     found = session.scalars(
