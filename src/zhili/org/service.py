@@ -223,10 +223,14 @@ def move_position(session: Session, *, position_id: int, data: PositionMove, act
     for report in reports:  # cleared first, so that peers reporting to the moved post do not vote for it
         report.supervisor_id = None
     session.flush()
+    usual: dict[tuple[str, str, int | None], int | None] = {}  # reports share a few (role, place, unit): one vote each
     for report in reports:
-        report.supervisor_id = usual_supervisor(
-            session, actor, role=report.role, division_code=report.division_code, department_id=report.department_id
-        )
+        where = (report.role, report.division_code, report.department_id)
+        if where not in usual:
+            usual[where] = usual_supervisor(
+                session, actor, role=where[0], division_code=where[1], department_id=where[2]
+            )
+        report.supervisor_id = usual[where]
     households = session.execute(
         update(Household).where(Household.member_position_id == post.id).values(member_position_id=None)
     )
