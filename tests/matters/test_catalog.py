@@ -203,6 +203,14 @@ def test_an_unknown_collaborator_and_a_foreign_enforcement_item_are_both_reporte
     assert "ENF-WAGES is a power of 'hrss', not of the lead kind 'market'" in caught.value.detail
 
 
+def test_a_lead_kind_also_among_the_collaborators_is_refused_by_the_collaborators_field() -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        parse(MINIMAL.replace('["enforcement"]', '["enforcement", "market"]'))
+    assert [(e["field"], e["message"]) for e in caught.value.extra["errors"]] == [
+        ("collaborator_kinds", "the lead kind cannot also be a collaborator kind")
+    ]
+
+
 def test_a_missing_phase_limit_is_refused() -> None:
     detail = refused(MINIMAL.replace('verify = { amount = 2, unit = "working_days" }\n', ""))
     assert "sample.toml: limits.department: missing phases verify" in detail

@@ -66,6 +66,10 @@ def test_an_edit_on_an_older_version_is_a_conflict_and_a_bad_one_is_refused_by_f
     with pytest.raises(InvalidInputError) as refused:
         edit_matter(session, code="illegal_parking", data=bad, actor=ADMIN, clock=clock)
     assert {e["field"] for e in refused.value.extra["errors"]} >= {"lead_kind"}
+    leading_and_helping = longer_handling(version=2, collaborator_kinds=["traffic_police"])
+    with pytest.raises(InvalidInputError) as refused:
+        edit_matter(session, code="illegal_parking", data=leading_and_helping, actor=ADMIN, clock=clock)
+    assert [e["field"] for e in refused.value.extra["errors"]] == ["collaborator_kinds"], "said once, by its field"
 
 
 def test_a_reload_keeps_a_page_edit_until_its_file_changes(session: Session, clock: FrozenClock) -> None:

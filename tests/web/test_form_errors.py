@@ -1,11 +1,11 @@
-"""A refused form's errors by input: a schema's rule over several fields is shown by the field it names."""
+"""A refused form's errors by input: a schema's rule by the field it names, a service's by its message key."""
 
 from __future__ import annotations
 
 import pytest
 from pydantic import BaseModel, ValidationError, model_validator
 
-from zhili.core.errors import FieldRuleError
+from zhili.core.errors import FieldRuleError, InvalidInputError
 from zhili.web.form_errors import form_errors
 
 
@@ -44,3 +44,24 @@ def test_a_rule_over_several_fields_is_filed_under_the_field_it_names() -> None:
 def test_a_rule_naming_no_input_of_the_form_stays_with_the_form_as_a_whole() -> None:
     found = form_errors(_refused({"where": {}}), "zh", {"where.place": "place"})
     assert found.general == ["请选择位置或填写地点"]
+
+
+def test_a_service_error_with_a_message_key_is_worded_by_it_with_its_params() -> None:
+    refused = InvalidInputError(
+        "no unit named 交警",
+        errors=[
+            {
+                "field": "to",
+                "message": "no unit named 交警",
+                "key": "org.move.error.unknown_unit",
+                "params": {"name": "交警"},
+            },
+            {"field": "body.point", "message": "outside every known county"},  # no key: known by its wording
+        ],
+    )
+    found = form_errors(refused, "zh", {"to": "to-7", "point": "lon"})
+    assert found.by_field == {
+        "to-7": ["未找到您管理的单位“交警”"],
+        "lon": ["该位置不在已知区县范围内，请在地图上重新选点"],
+    }
+    assert form_errors(refused, "en", {"to": "to-7"}).by_field["to-7"] == ["No unit you manage is named “交警”"]

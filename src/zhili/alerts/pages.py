@@ -36,7 +36,6 @@ from zhili.org.geometry import geojson_for_display
 from zhili.org.models import Division
 from zhili.web.form_errors import FormErrors, form_errors
 from zhili.web.form_once import FormOnce, run_form
-from zhili.web.i18n import translate
 from zhili.web.templating import renderer
 
 router = APIRouter(include_in_schema=False)
@@ -196,15 +195,8 @@ def _typed(form: FormData) -> dict[str, Any]:
 
 
 def _errors(request: Request, refused: ValidationError | InvalidInputError) -> FormErrors:
-    """Each reason by its input: the service's by their message keys, pydantic's through `form_errors`."""
-    language = renderer(request).language(request)
-    if isinstance(refused, InvalidInputError) and all("key" in e for e in refused.extra.get("errors") or []):
-        found = FormErrors()
-        for error in refused.extra.get("errors") or []:
-            message = translate(str(error["key"]), language).format(**error.get("params", {}))
-            found.add(INPUTS.get(str(error["field"])), message)
-        return found
-    return form_errors(refused, language, INPUTS)
+    """Each reason by its input, the service's by their message keys."""
+    return form_errors(refused, renderer(request).language(request), INPUTS)
 
 
 def _choices(session: Session) -> dict[str, Any]:

@@ -81,8 +81,10 @@ class FieldRuleError(ValueError):
 
 def error_path(location: Sequence[object], context: Mapping[str, object] | None) -> str:
     """The dotted path of a pydantic error (its `loc`); a rule naming its field (`FieldRuleError`) ends there."""
-    parts = [str(part) for part in location]
+    return ".".join([str(part) for part in location] + rule_field(context))
+
+
+def rule_field(context: Mapping[str, object] | None) -> list[str]:
+    """The field a broken rule names (`FieldRuleError`), as the last step of its error's path; [] for any other."""
     rule = (context or {}).get("error")
-    if isinstance(rule, FieldRuleError) and rule.field:
-        parts.append(rule.field)
-    return ".".join(parts)
+    return [rule.field] if isinstance(rule, FieldRuleError) and rule.field else []

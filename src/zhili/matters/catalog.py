@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from zhili.core.errors import InvalidInputError
+from zhili.core.errors import InvalidInputError, rule_field
 from zhili.matters.definition import MatterDefinition
 from zhili.org.catalog import load_department_kinds, load_enforcement_items
 
@@ -123,7 +123,7 @@ def _enforcement_problem(definition: MatterDefinition, references: References) -
 
 def _describe(error: ErrorDetails, raw: Mapping[str, Any]) -> Problem:
     message = error["msg"].removeprefix("Value error, ")
-    return Problem(_field_path(error["loc"], raw), message)
+    return Problem(_field_path([*error["loc"], *rule_field(error.get("ctx"))], raw), message)
 
 
 def _field_path(loc: Sequence[int | str], raw: object) -> str:

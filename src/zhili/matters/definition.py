@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from zhili.core.errors import FieldRuleError
+
 CODE_PATTERN = r"^[a-z][a-z0-9_]{1,59}$"
+LEAD_COLLABORATOR = "the lead kind cannot also be a collaborator kind"
+
+
+def lead_collaborator_rule(lead_kind: object, collaborator_kinds: Collection[object]) -> FieldRuleError | None:
+    """The rule over who leads and who helps: the lead's kind is not also a collaborating kind (None: kept)."""
+    if lead_kind is not None and lead_kind in collaborator_kinds:
+        return FieldRuleError(LEAD_COLLABORATOR, "collaborator_kinds")
+    return None
 
 
 class Datatype(StrEnum):
@@ -144,8 +155,9 @@ class MatterDefinition(_Strict):
             missing = set(Phase) - set(phases)
             if missing:
                 raise ValueError(f"limits.{level}: missing phases {', '.join(sorted(missing))}")
-        if self.lead_kind in self.collaborator_kinds:
-            raise ValueError("the lead kind cannot also be a collaborator kind")
+        broken = lead_collaborator_rule(self.lead_kind, self.collaborator_kinds)
+        if broken is not None:
+            raise broken
         codes = [attribute.code for attribute in self.attributes]
         if len(codes) != len(set(codes)):
             raise ValueError("attribute codes must be unique")

@@ -22,7 +22,7 @@ from zhili.core.errors import ConflictError, InvalidInputError
 from zhili.core.http import ClockDep, DbSession, rolled_back, run_in_read_session, run_in_write_session
 from zhili.core.params import MAX_ID
 from zhili.matters import browse, service
-from zhili.matters.definition import CODE_PATTERN, HandlerLevel, Phase
+from zhili.matters.definition import CODE_PATTERN, HandlerLevel, Phase, lead_collaborator_rule
 from zhili.matters.schemas import MatterEdit
 from zhili.web.form_errors import FormErrors, form_errors
 from zhili.web.form_once import FormOnce, run_form
@@ -144,7 +144,9 @@ def _errors(request: Request, form: FormData, refused: Refusal) -> FormErrors:
         found.add(None, translate("matters.edit.stale", language))
         return found
     found = form_errors(refused, language, INPUTS)
-    if isinstance(refused, ValidationError) and form.get("lead_kind") in form.getlist("collaborator_kinds"):
+    if isinstance(refused, ValidationError) and lead_collaborator_rule(
+        form.get("lead_kind"), form.getlist("collaborator_kinds")
+    ):
         # The service would say this too, but it is not reached when the form's fields are refused first.
         found.add("collaborator_kinds", translate("form.error.lead_collaborator", language))
     return found

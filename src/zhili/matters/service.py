@@ -21,7 +21,7 @@ from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError, error_path
 from zhili.matters.catalog import References, canonical_json, content_hash, load_catalog, reference_problems
-from zhili.matters.definition import MatterDefinition
+from zhili.matters.definition import LEAD_COLLABORATOR, MatterDefinition, lead_collaborator_rule
 from zhili.matters.models import SOURCE_FILE, SOURCE_PAGE, MatterVersion
 from zhili.matters.schemas import MatterEdit, SyncReport
 from zhili.org import links
@@ -244,15 +244,16 @@ def _edited(before: MatterDefinition, data: MatterEdit, references: References) 
     if data.collaborator_kinds is not None:
         raw["collaborator_kinds"] = data.collaborator_kinds
     problems: list[dict[str, str]] = []
-    if raw["lead_kind"] in raw["collaborator_kinds"]:
-        problems.append({"field": "collaborator_kinds", "message": "the lead kind cannot also be a collaborator kind"})
+    broken = lead_collaborator_rule(raw["lead_kind"], raw["collaborator_kinds"])
+    if broken is not None:  # said even when other fields are refused, which keeps the rule from running
+        problems.append({"field": broken.field, "message": str(broken)})
     try:
         after = MatterDefinition.model_validate(raw)
     except ValidationError as exc:
         problems += [
             {"field": error_path(error["loc"], error.get("ctx")), "message": error["msg"].removeprefix("Value error, ")}
             for error in exc.errors()
-            if "collaborator kind" not in error["msg"]  # said above, by its field
+            if LEAD_COLLABORATOR not in error["msg"]  # said above, by its field
         ]
         raise InvalidInputError(f"the edit is not valid: {problems}", errors=problems) from exc
     for problem in reference_problems(after, references):

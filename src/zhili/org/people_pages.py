@@ -214,11 +214,10 @@ async def move_post(
         await run_in_threadpool(run_form, once, session, owner=actor.audit_name, now=clock.now(), action=move)
     except InvalidInputError as refused:
         session.rollback()
-        language = renderer(request).language(request)
-        errors = FormErrors()
-        for error in refused.extra.get("errors") or [{}]:
-            worded = translate(str(error.get("key", "form.error.invalid")), language).format(**error.get("params", {}))
-            errors.add(f"to-{position_id}", worded)
+        # Every reason a move is refused (its role, its destination) is said by the one input of the form.
+        errors = form_errors(
+            refused, renderer(request).language(request), dict.fromkeys(("to", "role"), f"to-{position_id}")
+        )
         moving = {f"to-{position_id}": text}
         return await run_in_threadpool(
             person_page,

@@ -5,8 +5,9 @@ Validation comes from two places: pydantic (the schema of the request) and the s
 its path in the request body; a page maps those paths to its form's input names. A rule over several
 fields (a model validator) is reported at the model itself: when it raises `FieldRuleError`, it is
 filed under the field that error names. Messages are translated by their kind (pydantic's error
-`type`, or the known wording of a service or a rule); anything else falls back to a general "check
-this field" in Chinese, with the original text in English.
+`type`, a service error's own message `key` with its `params`, or the known wording of a service or a
+rule); anything else falls back to a general "check this field" in Chinese, with the original text in
+English.
 """
 
 from __future__ import annotations
@@ -106,13 +107,22 @@ def form_errors(exc: Exception, language: str, inputs: Mapping[str, str]) -> For
     if isinstance(exc, DomainError):
         for error in exc.extra.get("errors") or []:
             path = str(error.get("field", "")).removeprefix("body.")
-            original = str(error.get("message", ""))
-            found.add(_input_for(path, inputs), _message(_worded(original), original, language))
+            found.add(_input_for(path, inputs), _domain_message(error, language))
         if not found:
             found.add(None, _message(None, exc.detail, language))
         return found
     found.add(None, _message(None, str(exc), language))
     return found
+
+
+def _domain_message(error: Mapping[str, object], language: str) -> str:
+    """A service's error in the page's language: by its message key (with its params) where it gives one."""
+    key = error.get("key")
+    if isinstance(key, str):
+        params = error.get("params")
+        return translate(key, language).format(**(params if isinstance(params, Mapping) else {}))
+    original = str(error.get("message", ""))
+    return _message(_worded(original), original, language)
 
 
 def _worded(original: str) -> str | None:
