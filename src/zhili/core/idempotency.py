@@ -160,8 +160,9 @@ def respond_once(
     now: datetime,
     create: Callable[[], BaseModel],
     location: Callable[[Mapping[str, Any]], str] | None = None,
+    status_code: int = 201,
 ) -> JSONResponse:
-    """The HTTP side of `run_once` for a creating POST: 201 with the created thing, replayed on retry.
+    """The HTTP side of `run_once` for a creating POST (201) or a change (`status_code`): the answer, replayed on retry.
 
     `request` is (method, path, payload) and fingerprints the request (a payload that is a model
     is dumped only when there is a key to check); without a key the creation simply runs. Either
@@ -176,13 +177,12 @@ def respond_once(
         nonlocal fields
         created = create()
         fields = dict(created)
-        return 201, JsonText(created.model_dump_json())
+        return status_code, JsonText(created.model_dump_json())
 
     if key is None:
         with deferred_commit(session):
-            status_code, body = act()
+            stored = StoredResponse(*act(), is_replay=False)
         session.commit()
-        stored = StoredResponse(status_code, body, is_replay=False)
     else:
         method, path, payload = request
         if isinstance(payload, BaseModel):

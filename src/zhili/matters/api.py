@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from zhili.core.auth import CurrentActor
 from zhili.core.http import ClockDep, DbSession, run_in_write_session
-from zhili.core.idempotency import fingerprint, run_once
+from zhili.core.idempotency import respond_once
 from zhili.core.params import MAX_ID
 from zhili.matters import queries, service
 from zhili.matters.definition import CODE_PATTERN
@@ -58,23 +58,19 @@ async def edit_matter(
     """
 
     def answer(session: Session) -> JSONResponse:
-        def act() -> tuple[int, object]:
+        def edited() -> MatterRead:
             service.edit_matter(session, code=code, data=body, actor=actor, clock=clock)
-            return 200, queries.get_matter(session, code).model_dump(mode="json")
+            return queries.get_matter(session, code)
 
-        if idempotency_key is None:
-            status_code, content = act()
-            return JSONResponse(content, status_code=status_code)
-        stored = run_once(
+        return respond_once(
             session,
             owner=actor.audit_name,
             key=idempotency_key,
-            request_fingerprint=fingerprint("PATCH", f"/api/v1/matters/{code}", body.model_dump(mode="json")),
+            request=("PATCH", f"/api/v1/matters/{code}", body),
             now=clock.now(),
-            action=act,
+            create=edited,
+            status_code=200,
         )
-        headers = {"Idempotent-Replayed": "true"} if stored.is_replay else {}
-        return JSONResponse(stored.body, status_code=stored.status_code, headers=headers)
 
     return await run_in_write_session(request, answer)
 
