@@ -13,12 +13,11 @@ from sqlalchemy.orm import Session
 from zhili.core.auth import Actor
 from zhili.core.errors import InvalidInputError
 from zhili.org.division_code import DivisionCode
-from zhili.org.places import MAX_TEXT, resolve_place
+from zhili.org.places import MAX_TEXT, exact_places, listed
 from zhili.org.queries import ancestors
 
 SEPARATORS = re.compile(r"[\s,，、;；]+")
 MAX_AREAS = 50
-MAX_LISTED = 5
 
 
 class AreaRefusedError(InvalidInputError):
@@ -42,12 +41,11 @@ def area_codes(session: Session, actor: Actor, text: str) -> list[str]:
             continue
         if len(word) > MAX_TEXT:
             raise AreaRefusedError(word[:MAX_TEXT], key="alert.rule.error.area_unknown")
-        exact = [m for m in resolve_place(session, actor, word) if m.score == 1.0]
+        exact = exact_places(session, actor, word)
         if not exact:
             raise AreaRefusedError(word, key="alert.rule.error.area_unknown")
         if len(exact) > 1:
-            listed = "、".join("".join(p.name for p in m.path[1:]) for m in exact[:MAX_LISTED])
-            raise AreaRefusedError(word, key="alert.rule.error.area_ambiguous", matches=listed)
+            raise AreaRefusedError(word, key="alert.rule.error.area_ambiguous", matches=listed(exact, from_depth=1))
         codes.append(exact[0].division.code)
     return codes
 
@@ -63,7 +61,6 @@ def _name_of(session: Session, actor: Actor, code: str) -> str:
         name = "".join(p.name for p in path[start:])
         if len(name) > MAX_TEXT:
             break
-        exact = [m for m in resolve_place(session, actor, name) if m.score == 1.0]
-        if [m.division.code for m in exact] == [code]:
+        if [m.division.code for m in exact_places(session, actor, name)] == [code]:
             return name
     return code

@@ -11,7 +11,7 @@ from zhili.core.auth import system_actor
 from zhili.core.errors import InvalidInputError
 from zhili.org.division_code import DivisionCode
 from zhili.org.geo import LocatorCache
-from zhili.org.places import resolve_place
+from zhili.org.places import exact_places
 
 # Public geography: anyone may report a problem anywhere, so places resolve without a scope.
 _GEOGRAPHY = system_actor("geography")
@@ -37,7 +37,7 @@ def resolve(session: Session, locators: LocatorCache, *, point: Point | None, pl
                 errors=[{"field": "body.point", "message": "outside every known county"}],
             )
         return Place(code, point.lon, point.lat)
-    matches = [m for m in resolve_place(session, _GEOGRAPHY, place or "") if m.score == 1.0]
+    matches = exact_places(session, _GEOGRAPHY, place or "")
     if not matches:
         raise InvalidInputError(
             f"the place {place!r} names no known division",

@@ -14,11 +14,10 @@ from zhili.core.errors import InvalidInputError
 from zhili.org import visibility
 from zhili.org.division_code import DivisionCode
 from zhili.org.models import Department
-from zhili.org.places import MAX_TEXT, resolve_place
+from zhili.org.places import MAX_LISTED, MAX_TEXT, exact_places, listed
 from zhili.org.schemas import PositionMove, PositionRead
 
 MAX_UNITS = 50
-MAX_LISTED = 5
 
 
 class DestinationError(InvalidInputError):
@@ -58,22 +57,17 @@ def _unit(session: Session, actor: Actor, text: str) -> int:
         return int((exact or managed)[0].id)
     if not managed:
         raise DestinationError("org.move.error.unknown_unit", name=text)
-    listed = "、".join(row.name for row in managed[:MAX_LISTED])
-    raise DestinationError("org.move.error.ambiguous_unit", name=text, matches=listed)
+    names = "、".join(row.name for row in managed[:MAX_LISTED])
+    raise DestinationError("org.move.error.ambiguous_unit", name=text, matches=names)
 
 
 def _place(session: Session, actor: Actor, text: str, *, level: str) -> str:
-    matches = [
-        m
-        for m in resolve_place(session, actor, text)
-        if m.score == 1.0 and actor.write_scope.reaches_place(m.division.code)
-    ]
+    matches = [m for m in exact_places(session, actor, text) if actor.write_scope.reaches_place(m.division.code)]
     same_level = [m for m in matches if m.division.level == level]
     if len(same_level) == 1:
         return same_level[0].division.code
     if same_level:
-        listed = "、".join("".join(p.name for p in m.path[2:]) for m in same_level[:MAX_LISTED])
-        raise DestinationError("org.move.error.ambiguous_place", name=text, matches=listed)
+        raise DestinationError("org.move.error.ambiguous_place", name=text, matches=listed(same_level, from_depth=2))
     if matches:
         raise DestinationError("org.move.error.level", name=text)
     raise DestinationError("org.move.error.unknown_place", name=text)

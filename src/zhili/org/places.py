@@ -15,6 +15,8 @@ from zhili.org.schemas import DivisionRef, PlaceMatch
 SUFFIXES = ("村民委员会", "居民委员会", "村委会", "居委会", "街道", "社区", "省", "市", "县", "区", "镇", "乡", "村")
 MAX_TEXT = 60
 MAX_MATCHES = 10
+MAX_LISTED = 5  # the candidates a refusal names ("湖镇镇 names several places: ...")
+EXACT = 1.0  # a match's score when every character of the text was explained
 
 
 def short_forms(name: str) -> set[str]:
@@ -90,3 +92,13 @@ def resolve_place(session: Session, actor: Actor, text: str) -> list[PlaceMatch]
         matches.append(PlaceMatch(division=ref, path=path, score=score))
     matches.sort(key=lambda m: (-m.score, len(m.division.code), m.division.code))
     return matches[:MAX_MATCHES]
+
+
+def exact_places(session: Session, actor: Actor, text: str) -> list[PlaceMatch]:
+    """The divisions the text names in full (every character explained), best first."""
+    return [match for match in resolve_place(session, actor, text) if match.score == EXACT]
+
+
+def listed(matches: list[PlaceMatch], *, from_depth: int) -> str:
+    """The first few matches as a refusal lists them: each path's names from `from_depth` on (1: below the province)."""
+    return "、".join("".join(part.name for part in match.path[from_depth:]) for match in matches[:MAX_LISTED])
