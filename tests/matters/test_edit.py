@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -135,6 +136,50 @@ def test_an_administrator_edits_on_the_page_and_a_refused_form_keeps_its_input(a
     assert "6 小时" in saved.text
     assert "页面修改" in saved.text
     assert "延长处置时限" in saved.text
+
+
+def checked_kinds(page: str) -> list[str]:
+    return re.findall(r'name="collaborator_kinds" value="(\w+)" checked', page)
+
+
+def test_a_form_saved_after_another_edit_keeps_that_edit_and_names_the_fields_both_changed(api: Any) -> None:
+    api.login("admin")
+    opened = api.get("/matters/illegal_parking", headers=HTML).text
+    mine = form(
+        opened,
+        collaborator_kinds=checked_kinds(opened),
+        reason="延长处置和核查时限",
+        **{"limits.department.handle.amount": "6", "limits.department.verify.amount": "3"},
+    )
+    department = api.get("/api/v1/matters/illegal_parking").json()["latest"]["definition"]["limits"]["department"]
+    theirs = {**department, "verify": {"amount": 4, "unit": "working_days"}}
+    other = {
+        "version": 1,
+        "collaborator_kinds": ["enforcement"],
+        "limits": {"department": theirs},
+        "reason": "城管协同",
+    }
+    assert api.send("PATCH", "/api/v1/matters/illegal_parking", json=other).status_code == 200
+
+    stale = api.send("POST", "/matters/illegal_parking/edit", data=mine, headers=HTML)
+    assert stale.status_code == 409
+    assert "表单已按最新版本更新" in stale.text
+    assert 'name="version" value="2"' in stale.text
+    assert checked_kinds(stale.text) == ["enforcement"], "the other edit's collaborators, which this form left alone"
+    assert 'value="延长处置和核查时限"' in stale.text, "the reason typed is kept"
+    again = form(stale.text, collaborator_kinds=checked_kinds(stale.text), reason="延长处置和核查时限")
+    assert (again["limits.department.handle.amount"], again["limits.department.verify.amount"]) == ("6", "3")
+    both = re.findall(r'data-field="([\w.]+)">新版本也修改了此项', stale.text)
+    assert both == ["limits.department.verify.amount"], "only the field both edits changed is named"
+
+    resaved = api.send("POST", "/matters/illegal_parking/edit", data=again, headers=HTML)
+    assert resaved.status_code == 200, re.findall(r"data-field=\"[^<]*", resaved.text)
+    assert "已保存为版本 3" in resaved.text
+    saved = api.get("/api/v1/matters/illegal_parking").json()["latest"]
+    assert saved["version"] == 3
+    assert saved["definition"]["collaborator_kinds"] == ["enforcement"]
+    assert saved["definition"]["limits"]["department"]["handle"]["amount"] == 6
+    assert saved["definition"]["limits"]["department"]["verify"]["amount"] == 3
 
 
 def test_others_see_no_form_and_are_refused(api: Any) -> None:

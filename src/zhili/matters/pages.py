@@ -18,12 +18,12 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from zhili.core.auth import Actor, PageActor
-from zhili.core.errors import ConflictError, InvalidInputError
+from zhili.core.errors import ConflictError, InvalidInputError, NotFoundError
 from zhili.core.http import ClockDep, DbSession, rolled_back, run_in_read_session, run_in_write_session
 from zhili.core.params import MAX_ID
-from zhili.matters import browse, service
+from zhili.matters import browse, queries, service
 from zhili.matters.definition import CODE_PATTERN, HandlerLevel, Phase, lead_collaborator_rule
-from zhili.matters.schemas import MatterEdit
+from zhili.matters.schemas import MatterEdit, MatterVersionRead
 from zhili.web.form_errors import FormErrors, form_errors
 from zhili.web.form_once import FormOnce, run_form
 from zhili.web.i18n import translate
@@ -154,18 +154,50 @@ def _errors(request: Request, form: FormData, refused: Refusal) -> FormErrors:
 
 def _typed_from(page: browse.MatterPage) -> dict[str, Any]:
     """The form filled in as the current version stands."""
-    definition = page.shown.definition
+    return _typed_of(page.shown)
+
+
+def _typed_of(shown: MatterVersionRead) -> dict[str, Any]:
+    """The form filled in as a version stands."""
+    definition = shown.definition
     typed: dict[str, Any] = {
         "lead_kind": definition.lead_kind,
-        "collaborator_kinds": list(definition.collaborator_kinds),
+        "collaborator_kinds": sorted(definition.collaborator_kinds),
         "reason": "",
-        "version": str(page.shown.version),
+        "version": str(shown.version),
     }
     for level, phases in definition.limits.items():
         for phase, limit in phases.items():
             typed[f"limits.{level.value}.{phase.value}.amount"] = str(limit.amount)
             typed[f"limits.{level.value}.{phase.value}.unit"] = limit.unit
     return typed
+
+
+def _rebased(
+    session: Session, code: str, typed: dict[str, Any], newest: MatterVersionRead
+) -> tuple[dict[str, Any], list[str]]:
+    """What was typed on an older version, moved onto the newest (another edit or a reload came first).
+
+    A field the person changed keeps what they typed; any other shows the newest version's value,
+    so saving again never undoes the other change. The fields both changed, differently, are named.
+    """
+    try:
+        base = _typed_of(queries.get_version(session, code, int(typed.get("version") or 0)))
+    except (ValueError, NotFoundError):  # not a version of this matter: keep what was typed
+        return {**typed, "version": str(newest.version)}, []
+    theirs = _typed_of(newest)
+    rebased, both = {**typed, "version": str(newest.version)}, []
+    for name in sorted((set(base) | set(theirs) | set(typed)) - {"reason", "version"}):
+        was, mine, now = base.get(name, ""), _comparable(typed.get(name, "")), theirs.get(name, "")
+        if mine == was:
+            rebased[name] = now
+        elif now not in (was, mine):
+            both.append(name)
+    return rebased, both
+
+
+def _comparable(value: Any) -> Any:
+    return sorted(value) if isinstance(value, list) else str(value).strip()
 
 
 def _matter_response(
@@ -182,8 +214,9 @@ def _matter_response(
     page = browse.matter_page(session, code, version=version)
     editable = actor.is_admin and page.shown.is_current
     if typed is not None and status_code == HTTPStatus.CONFLICT:
-        # Another edit or a reload came first: what was typed stays, to be saved on the newest version.
-        typed = {**typed, "version": str(page.shown.version)}
+        typed, both = _rebased(session, code, typed, page.shown)
+        for name in both:
+            errors.add(name, translate("matters.edit.both_changed", renderer(request).language(request)))
     context = {
         "actor": actor,
         "page": page,
