@@ -42,9 +42,8 @@ class MatterVersion(Base):
     name_en: Mapped[str] = mapped_column(String(120))
     loaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
     is_current: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Where the version came from: its catalog file (with that file's content hash, which a reload
-    # compares the file with) or the matter's page (with who saved it and why).
+    # Where the version came from: its catalog file (a reload compares the file with the content hash
+    # of the newest version from the file) or the matter's page (with who saved it and why).
     source: Mapped[str] = mapped_column(String(10), default=SOURCE_FILE, server_default=SOURCE_FILE)
-    file_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     edited_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
     reason: Mapped[str | None] = mapped_column(String(200), nullable=True)

@@ -112,7 +112,6 @@ def _sync_one(
         loaded_at=at,
         is_current=True,
         source=SOURCE_FILE,
-        file_hash=digest,
     )
     session.add(row)
     if latest is None:
@@ -136,17 +135,17 @@ def _latest_versions(session: Session) -> dict[str, MatterVersion]:
 
 
 def _last_file_hashes(session: Session) -> dict[str, str]:
-    """Per code, the hash of the file its newest file-loaded version came from."""
+    """Per code, the hash of the file its newest file-loaded version came from: that version's content hash."""
     newest = (
         select(MatterVersion.code, func.max(MatterVersion.version).label("version"))
         .where(MatterVersion.source == SOURCE_FILE)
         .group_by(MatterVersion.code)
         .subquery()
     )
-    stmt = select(MatterVersion.code, MatterVersion.file_hash, MatterVersion.content_hash).join(
+    stmt = select(MatterVersion.code, MatterVersion.content_hash).join(
         newest, (MatterVersion.code == newest.c.code) & (MatterVersion.version == newest.c.version)
     )
-    return {code: file_hash or digest for code, file_hash, digest in session.execute(stmt)}
+    return dict(session.execute(stmt).all())
 
 
 def _state(row: MatterVersion) -> dict[str, object]:
