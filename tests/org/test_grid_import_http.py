@@ -149,10 +149,10 @@ def test_a_manager_imports_from_the_page_and_a_refused_file_names_each_problem(a
     assert 'id="grid-import-form"' in refused.text  # the form stays, to choose the corrected file
     assert "文件 坏.geojson 未导入：发现 2 个问题" in refused.text
     assert (
-        '<li data-field="features[0].geometry" data-feature="1"><strong>第 1 个要素 · 边界（geometry）</strong>'
-        in refused.text
+        '<li data-field="features[0].geometry" data-feature="1">'
+        "<strong>第 1 个要素（自相交） · 边界（geometry）</strong>" in refused.text
     )
-    assert "边界无效：边界自相交（位置" in refused.text
+    assert "边界无效：自相交（位置" in refused.text
     assert "第 2 个要素 · 网格名称（name）</strong>：请填写网格名称" in refused.text
     raw = _split(session, FUSHAN_GRID, name="府山新网格")
     files = {"file": ("府山.geojson", raw, "application/geo+json")}
@@ -169,7 +169,7 @@ def test_a_manager_imports_from_the_page_and_a_refused_file_names_each_problem(a
     assert session.scalar(select(func.count()).select_from(Division).where(Division.name == "府山新网格")) == 1
     english = api.send("POST", f"{PAGE}?lang=en", data={}, files={"file": ("bad.geojson", bad, "application/json")})
     assert (
-        "<strong>Feature 1 · boundary (geometry)</strong>: The boundary is invalid: the boundary crosses itself"
+        "<strong>Feature 1 (自相交) · boundary (geometry)</strong>: The boundary is invalid: it crosses itself (at "
         in english.text
     )
     assert "边界" not in english.text.split('id="grid-import-errors"', 1)[1].split("</div>", 1)[0]

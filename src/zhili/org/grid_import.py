@@ -86,6 +86,10 @@ class GridFeature:
         """The path of one of this feature's members in the file (`features[0].geometry`)."""
         return _path(self.index, member)
 
+    def problem(self, member: str, kind: str, message: str, **params: object) -> Problem:
+        """A problem with this feature's member, naming the feature by its number and name."""
+        return Problem(self.path(member), kind, message, self.index, {"feature_name": self.name, **params})
+
 
 def _path(index: int, member: str) -> str:
     return f"features[{index - 1}].{member}"
@@ -104,9 +108,9 @@ def _file_problem(field_name: str, kind: str, message: str) -> InvalidInputError
     return refused([Problem(field_name, kind, message)])
 
 
-def _parse_collection(raw: bytes) -> list[Any]:
-    if len(raw) > MAX_FILE_BYTES:
-        message = f"the file has {len(raw):,} bytes; at most {MAX_FILE_BYTES:,} are taken (split it by township)"
+def _parse_collection(raw: bytes, max_bytes: int | None) -> list[Any]:
+    if max_bytes is not None and len(raw) > max_bytes:
+        message = f"the file is over {max_bytes:,} bytes (split it by township)"
         raise FileTooLargeError(message, errors=[Problem("file", "too_big", message).as_error()])
     try:
         data = json.loads(raw)
@@ -136,26 +140,26 @@ def _parse_properties(index: int, feature: Any) -> tuple[str, str, str | None] |
     grid_code = DivisionCode.parse(code) if isinstance(code, str) else None
     if code is not None and (grid_code is None or grid_code.parent != village_code):
         message = f"{where}: code must be 15 digits starting with its village_code {village}"
-        return Problem(_path(index, "properties.code"), "code", message, index, {"village": village_code.value})
+        params = {"village": village_code.value, "feature_name": name.strip()}
+        return Problem(_path(index, "properties.code"), "code", message, index, params)
     return village_code.value, name.strip(), code
 
 
 def _parse_geometry(index: int, name: str, feature: dict[str, Any]) -> Polygon | MultiPolygon | Problem:
     """The feature's polygon, or the problem with it (unreadable, wrong type, self-intersecting)."""
-    where, path = f"feature {index} ({name})", _path(index, "geometry")
+    where, path, named = f"feature {index} ({name})", _path(index, "geometry"), {"feature_name": name}
     try:
         geom = shape(feature.get("geometry") or {})
     except (ShapelyError, GEOSException, ValueError, TypeError, AttributeError, KeyError) as exc:
-        return Problem(path, "geometry_unreadable", f"{where}: unreadable geometry ({exc})", index)
+        return Problem(path, "geometry_unreadable", f"{where}: unreadable geometry ({exc})", index, named)
     if not isinstance(geom, Polygon | MultiPolygon) or geom.is_empty:
         message = f"{where}: geometry must be a non-empty Polygon or MultiPolygon, not {geom.geom_type}"
-        return Problem(path, "geometry_type", message, index, {"type": geom.geom_type})
+        return Problem(path, "geometry_type", message, index, {**named, "type": geom.geom_type})
     if not geom.is_valid:
         validity = explain_validity(geom)
         found = VALIDITY.fullmatch(validity)
-        params = (
-            {"reason": found["reason"].strip(), "at": found["at"] or ""} if found else {"reason": validity, "at": ""}
-        )
+        reason = (found["reason"].strip(), found["at"] or "") if found else (validity, "")
+        params = {**named, "reason": reason[0], "at": reason[1]}
         return Problem(path, "geometry_invalid", f"{where}: invalid polygon: {validity}", index, params)
     return geom
 
@@ -183,26 +187,28 @@ def _check_overlaps(grids: list[GridFeature], problems: list[Problem]) -> None:
         if shared > OVERLAP_TOLERANCE * min(grids[i].geom.area, grids[j].geom.area):
             first, second = grids[i], grids[j]
             message = f"features {first.index} and {second.index} overlap"
-            problems.append(Problem(second.path("geometry"), "overlap", message, second.index, {"other": first.index}))
+            problems.append(second.problem("geometry", "overlap", message, other=first.index))
     first_with: dict[str, int] = {}
     for grid in grids:
         if grid.code is None:
             continue
         if grid.code in first_with:
             message = f"feature {grid.index}: grid code {grid.code} appears more than once"
-            params = {"code": grid.code, "other": first_with[grid.code]}
-            problems.append(Problem(grid.path("properties.code"), "duplicate_code", message, grid.index, params))
+            problems.append(
+                grid.problem("properties.code", "duplicate_code", message, code=grid.code, other=first_with[grid.code])
+            )
         else:
             first_with[grid.code] = grid.index
 
 
-def read_grid_file(raw: bytes) -> list[GridFeature]:
+def read_grid_file(raw: bytes, *, max_bytes: int | None = None) -> list[GridFeature]:
     """Parse and check the file on its own (no database): every problem found, or its grids.
 
+    A file over `max_bytes` is refused with 413 (HTTP passes `MAX_FILE_BYTES`; the CLI takes any size).
     The checks that need the stored organisation (`check_against_stored`) follow the caller's scope.
     """
     problems: list[Problem] = []
-    parsed = [_parse_feature(i, f, problems) for i, f in enumerate(_parse_collection(raw), start=1)]
+    parsed = [_parse_feature(i, f, problems) for i, f in enumerate(_parse_collection(raw, max_bytes), start=1)]
     grids = [g for g in parsed if g is not None]
     if not problems:
         _check_overlaps(grids, problems)
@@ -229,17 +235,17 @@ def _check_places(session: Session, grids: list[GridFeature], problems: list[Pro
     for grid in grids:
         if grid.village_code not in villages:
             message = f"feature {grid.index}: unknown village code {grid.village_code}"
-            params = {"village": grid.village_code}
             problems.append(
-                Problem(grid.path("properties.village_code"), "unknown_village", message, grid.index, params)
+                grid.problem("properties.village_code", "unknown_village", message, village=grid.village_code)
             )
             continue
         county_code = _county(grid.village_code)
         county = counties.get(county_code)
         if county is not None and grid.geom.difference(county[1]).area > OUTSIDE_TOLERANCE * grid.geom.area:
             message = f"feature {grid.index} ({grid.name}): lies outside its county {county_code}"
-            params = {"county": county_code, "county_name": county[0]}
-            problems.append(Problem(grid.path("geometry"), "outside_county", message, grid.index, params))
+            problems.append(
+                grid.problem("geometry", "outside_county", message, county=county_code, county_name=county[0])
+            )
     return villages
 
 
@@ -269,8 +275,7 @@ def _check_against_stored(session: Session, grids: list[GridFeature], problems: 
                     f"feature {grid.index} ({grid.name}) overlaps stored grid {code}; "
                     "to redraw that grid, give its code in the file"
                 )
-                params = {"code": code, "name": name}
-                problems.append(Problem(grid.path("geometry"), "overlaps_stored", message, grid.index, params))
+                problems.append(grid.problem("geometry", "overlaps_stored", message, code=code, name=name))
 
 
 def check_against_stored(session: Session, grids: list[GridFeature]) -> dict[str, Division]:
@@ -308,9 +313,7 @@ def _next_codes(session: Session, grid: GridFeature) -> str:
     number = int(top.removeprefix(village_code)) + 1 if top else 1
     if number > village.max_children:
         message = f"feature {grid.index}: village {village_code} has no free grid numbers left"
-        params = {"village": village_code}
-        problem = Problem(grid.path("properties.village_code"), "no_free_number", message, grid.index, params)
-        raise refused([problem])
+        raise refused([grid.problem("properties.village_code", "no_free_number", message, village=village_code)])
     return village.child(number).value
 
 
@@ -325,9 +328,8 @@ def _require_scope(actor: Actor, grids: list[GridFeature]) -> None:
         try:
             require_writable(actor, grid.village_code, None, what=what)
         except (NotFoundError, ForbiddenError) as exc:
-            params = {"village": grid.village_code}
             kind = "village_hidden" if isinstance(exc, NotFoundError) else "village_not_managed"
-            problem = Problem(grid.path("properties.village_code"), kind, exc.detail, grid.index, params)
+            problem = grid.problem("properties.village_code", kind, exc.detail, village=grid.village_code)
             raise type(exc)(exc.detail, errors=[problem.as_error()]) from exc
 
 

@@ -94,7 +94,9 @@ def shown_problem(error: Mapping[str, Any], language: str) -> ShownProblem:
     member = found.group(2) if found else field
     parts = []
     if feature is not None:
-        parts.append(_said("grid_import.feature", language, {"n": feature}))
+        name = params.get("feature_name")
+        key = "grid_import.feature_named" if name else "grid_import.feature"
+        parts.append(_said(key, language, {"n": feature, "name": name or ""}))
     if member in MEMBERS or member in FILE_FIELDS:
         parts.append(translate(f"grid_import.field.{member}", language))
     where = " · ".join(parts) or field
@@ -130,7 +132,7 @@ async def import_file(request: Request, actor: PageActor, clock: ClockDep) -> Re
     source = PurePath(upload.filename.replace("\\", "/")).name[:80] or "upload"
     data = await upload.read(grid_import.MAX_FILE_BYTES + 1)
     try:  # the file's own checks in the thread pool, never in the writer's queue
-        grids = await run_in_threadpool(grid_import.read_grid_file, data)
+        grids = await run_in_threadpool(lambda: grid_import.read_grid_file(data, max_bytes=grid_import.MAX_FILE_BYTES))
     except (InvalidInputError, grid_import.FileTooLargeError) as exc:
         return _refused(request, actor, exc, source)
     said = FormOnce.of(form, PATH)
