@@ -131,16 +131,17 @@ def _parse_properties(index: int, feature: Any) -> tuple[str, str, str | None] |
     if not isinstance(props, dict):
         return Problem(_path(index, "properties"), "properties", f"{where}: no properties object", index)
     village, name, code = props.get("village_code"), props.get("name"), props.get("code")
-    village_code = DivisionCode.parse(village) if isinstance(village, str) else None
-    if village_code is None or village_code.level is not DivisionLevel.VILLAGE:
-        message = f"{where}: village_code must be a 12-digit village code"
-        return Problem(_path(index, "properties.village_code"), "village_code", message, index)
     if not isinstance(name, str) or not name.strip():
         return Problem(_path(index, "properties.name"), "name", f"{where}: name is required", index)
+    named = {"feature_name": name.strip()}
+    village_code = DivisionCode.parse(village) if isinstance(village, str) else None
+    if village_code is None or village_code.level is not DivisionLevel.VILLAGE:
+        message = f"{where} ({name.strip()}): village_code must be a 12-digit village code"
+        return Problem(_path(index, "properties.village_code"), "village_code", message, index, named)
     grid_code = DivisionCode.parse(code) if isinstance(code, str) else None
     if code is not None and (grid_code is None or grid_code.parent != village_code):
-        message = f"{where}: code must be 15 digits starting with its village_code {village}"
-        params = {"village": village_code.value, "feature_name": name.strip()}
+        message = f"{where} ({name.strip()}): code must be 15 digits starting with its village_code {village}"
+        params = {**named, "village": village_code.value}
         return Problem(_path(index, "properties.code"), "code", message, index, params)
     return village_code.value, name.strip(), code
 

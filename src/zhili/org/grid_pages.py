@@ -63,6 +63,8 @@ VALIDITY = {
     "Ring is not closed": "not_closed",
 }
 """What GEOS says is wrong with a polygon → `grid_import.validity.<key>`; others are shown as GEOS says them."""
+GEOMETRY_TYPES = frozenset({"Point", "MultiPoint", "LineString", "MultiLineString", "LinearRing", "GeometryCollection"})
+"""The shapes a grid cannot be, named in the page's language (`grid_import.type.<type>`)."""
 MAP_GRIDS = 500
 """The most grids drawn on the result's map (a page, not the whole county's map)."""
 MAP_TOLERANCE = 0.00005
@@ -105,6 +107,8 @@ def shown_problem(error: Mapping[str, Any], language: str) -> ShownProblem:
         key = VALIDITY.get(reason)
         params["reason"] = translate(f"grid_import.validity.{key}", language) if key else reason
         params["at"] = _said("grid_import.validity.at", language, params) if params.get("at") else ""
+    if kind == "geometry_type" and params.get("type") in GEOMETRY_TYPES:
+        params["type"] = translate(f"grid_import.type.{params['type']}", language)
     if kind == "too_big":
         params.setdefault("limit", grid_import.MAX_FILE_BYTES // (1024 * 1024))
     if kind in KINDS:
