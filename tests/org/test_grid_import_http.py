@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 from tests.conftest import Api
 
 from zhili.core.audit import AuditRecord
-from zhili.org import grid_import
+from zhili.org import grid_import, grid_pages
 from zhili.org.geometry import areal_from_geojson, partition
 from zhili.org.models import Division
+from zhili.web.i18n import messages
 
 URL = "/api/v1/org/grids/import"
 PAGE = "/org/grids/import"
@@ -175,3 +176,25 @@ def test_a_manager_imports_from_the_page_and_a_refused_file_names_each_problem(a
     assert "边界" not in english.text.split('id="grid-import-errors"', 1)[1].split("</div>", 1)[0]
     api.login("gridworker")
     assert api.get(PAGE, headers=HTML).status_code == 403
+
+
+def test_every_problem_is_worded_in_both_languages() -> None:
+    keys = [f"grid_import.error.{kind}" for kind in grid_pages.KINDS]
+    keys += [f"grid_import.validity.{key}" for key in grid_pages.VALIDITY.values()]
+    keys += [f"grid_import.type.{kind}" for kind in grid_pages.GEOMETRY_TYPES]
+    assert [key for key in keys if key not in messages()] == []
+    error = {
+        "field": "features[4].geometry",
+        "kind": "geometry_type",
+        "params": {"feature_name": "甲", "type": "Point"},
+    }
+    zh, en = grid_pages.shown_problem(error, "zh"), grid_pages.shown_problem(error, "en")
+    assert (zh.feature, zh.where, zh.text) == (
+        5,
+        "第 5 个要素（甲） · 边界（geometry）",
+        "边界应为面（Polygon 或 MultiPolygon），而不是点（Point）",
+    )
+    assert (en.where, en.text) == (
+        "Feature 5 (甲) · boundary (geometry)",
+        "Must be a Polygon or MultiPolygon, not a Point",
+    )

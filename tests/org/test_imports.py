@@ -138,6 +138,20 @@ BOWTIE = {
             "unreadable geometry",
         ),
         (_collection(_feature("330825101003", "坏码", BOWTIE, code="999")), "code must be 15 digits"),
+        (
+            _collection(
+                _feature(
+                    "330825101003",
+                    "纬经倒置",
+                    {
+                        "type": "Polygon",
+                        "coordinates": [[[29.0, 119.2], [29.01, 119.2], [29.01, 119.21], [29.0, 119.2]]],
+                    },
+                )
+            ),
+            "coordinates must be WGS-84 longitude, latitude",
+        ),
+        (b"[" * 100_000 + b"]" * 100_000, "not valid JSON"),
     ],
 )
 def test_malformed_files_are_refused_whole(session: Session, clock: FrozenClock, raw: bytes, message: str) -> None:

@@ -114,7 +114,7 @@ def _parse_collection(raw: bytes, max_bytes: int | None) -> list[Any]:
         raise FileTooLargeError(message, errors=[Problem("file", "too_big", message).as_error()])
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError; nesting too deep recurses
         raise _file_problem("file", "json", f"the file is not valid JSON: {exc}") from exc
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise _file_problem("type", "collection", "expected a GeoJSON FeatureCollection")
@@ -151,7 +151,7 @@ def _parse_geometry(index: int, name: str, feature: dict[str, Any]) -> Polygon |
     where, path, named = f"feature {index} ({name})", _path(index, "geometry"), {"feature_name": name}
     try:
         geom = shape(feature.get("geometry") or {})
-    except (ShapelyError, GEOSException, ValueError, TypeError, AttributeError, KeyError) as exc:
+    except (ShapelyError, GEOSException, ValueError, TypeError, AttributeError, KeyError, RecursionError) as exc:
         return Problem(path, "geometry_unreadable", f"{where}: unreadable geometry ({exc})", index, named)
     if not isinstance(geom, Polygon | MultiPolygon) or geom.is_empty:
         message = f"{where}: geometry must be a non-empty Polygon or MultiPolygon, not {geom.geom_type}"
@@ -162,6 +162,10 @@ def _parse_geometry(index: int, name: str, feature: dict[str, Any]) -> Polygon |
         reason = (found["reason"].strip(), found["at"] or "") if found else (validity, "")
         params = {**named, "reason": reason[0], "at": reason[1]}
         return Problem(path, "geometry_invalid", f"{where}: invalid polygon: {validity}", index, params)
+    min_lon, min_lat, max_lon, max_lat = geom.bounds
+    if not (-180 <= min_lon <= max_lon <= 180 and -90 <= min_lat <= max_lat <= 90):  # noqa: PLR2004 - WGS-84's range
+        message = f"{where}: coordinates must be WGS-84 longitude, latitude (longitude first)"
+        return Problem(path, "geometry_range", message, index, named)
     return geom
 
 

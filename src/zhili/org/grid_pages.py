@@ -46,8 +46,8 @@ MEMBERS = frozenset({"properties", "properties.village_code", "properties.name",
 FILE_FIELDS = frozenset({"file", "type", "features", "body"})
 KINDS = frozenset({
     "too_big", "required", "json", "collection", "no_features", "properties", "village_code", "name", "code",
-    "geometry_unreadable", "geometry_type", "geometry_invalid", "overlap", "duplicate_code", "unknown_village",
-    "outside_county", "overlaps_stored", "no_free_number", "village_hidden", "village_not_managed",
+    "geometry_unreadable", "geometry_type", "geometry_invalid", "geometry_range", "overlap", "duplicate_code",
+    "unknown_village", "outside_county", "overlaps_stored", "no_free_number", "village_hidden", "village_not_managed",
 })  # fmt: skip
 """The problems named by their message (`grid_import.error.<kind>`); any other says only where it is."""
 VALIDITY = {
