@@ -136,7 +136,9 @@ def _form_key(page: str) -> str:
     return page.split('name="idempotency_key" value="', 1)[1].split('"', 1)[0]
 
 
-def test_a_manager_imports_from_the_page_and_a_refused_file_names_each_problem(api: Api, session: Session) -> None:
+def test_a_manager_imports_from_the_page_and_a_refused_file_names_each_problem(
+    api: Api, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
     api.login("fushan")
     village = api.get(f"/org/divisions/{FUSHAN_GRID[:12]}", headers=HTML).text
     assert f'href="{PAGE}"' in village  # where a manager looks
@@ -174,6 +176,10 @@ def test_a_manager_imports_from_the_page_and_a_refused_file_names_each_problem(a
         in english.text
     )
     assert "边界" not in english.text.split('id="grid-import-errors"', 1)[1].split("</div>", 1)[0]
+    monkeypatch.setattr(grid_import, "MAX_FILE_BYTES", 100)
+    too_big = api.send("POST", PAGE, data={}, files={"file": ("big.geojson", raw, "application/json")})
+    assert too_big.status_code == 413
+    assert '<span class="field-error" role="alert" data-field="file">The file is over ' in too_big.text  # by its input
     api.login("gridworker")
     assert api.get(PAGE, headers=HTML).status_code == 403
 
