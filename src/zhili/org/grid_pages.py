@@ -104,8 +104,8 @@ def shown_problem(error: Mapping[str, Any], language: str) -> ShownProblem:
     where = " · ".join(parts) or field
     if kind == "geometry_invalid":
         reason = str(params.get("reason", ""))
-        key = VALIDITY.get(reason)
-        params["reason"] = translate(f"grid_import.validity.{key}", language) if key else reason
+        said = VALIDITY.get(reason)
+        params["reason"] = translate(f"grid_import.validity.{said}", language) if said else reason
         params["at"] = _said("grid_import.validity.at", language, params) if params.get("at") else ""
     if kind == "geometry_type" and params.get("type") in GEOMETRY_TYPES:
         params["type"] = translate(f"grid_import.type.{params['type']}", language)
