@@ -65,8 +65,8 @@ from zhili.notify import webhook_pages
 from zhili.open311 import api as open311_api
 from zhili.open311 import pages as open311_pages
 from zhili.org import api as org_api
+from zhili.org import grid_pages, people_pages
 from zhili.org import pages as org_pages
-from zhili.org import people_pages
 from zhili.org.geo import LocatorCache
 from zhili.web.errors import install_error_handlers
 from zhili.web.templating import Renderer, UploadLimits
@@ -168,6 +168,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
         login_pages.router,
         workbench_pages.router,
         people_pages.router,
+        grid_pages.router,
         org_pages.router,
         matters_pages.router,
         intake_pages.router,  # before /cases/{case_id}: `new` is not an id

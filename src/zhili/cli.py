@@ -343,10 +343,10 @@ def import_grids_command(file: Annotated[Path, typer.Argument(exists=True, dir_o
         console.status(f"checking and importing {file.name}"),
     ):
         try:
-            counts = import_grids(session, file.read_bytes(), source=file.name, actor=_cli_actor(), clock=SystemClock())
+            done = import_grids(session, file.read_bytes(), source=file.name, actor=_cli_actor(), clock=SystemClock())
         except DomainError as exc:
             raise _fail(exc) from exc
-    console.print(f"grids: {counts['inserted']} inserted, {counts['updated']} updated")
+    console.print(f"grids: {len(done.inserted)} inserted, {len(done.updated)} updated")
 
 
 @users_app.command("create")

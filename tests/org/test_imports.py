@@ -67,8 +67,9 @@ def test_a_grid_redrawn_and_a_new_one_on_the_freed_ground(session: Session, cloc
         _feature(grid.parent_code, grid.name, mapping(kept), code=grid.code),
     )
     before = _grid_count(session)
-    counts = import_grids(session, raw, source="survey.geojson", actor=ACTOR, clock=clock)
-    assert counts == {"inserted": 1, "updated": 1}
+    done = import_grids(session, raw, source="survey.geojson", actor=ACTOR, clock=clock)
+    assert (len(done.inserted), len(done.updated)) == (1, 1)
+    assert done.updated[0].code == grid.code
     assert _grid_count(session) == before + 1
     new = session.scalars(select(Division).where(Division.name == "新划网格")).one()
     assert not new.is_synthetic
@@ -90,7 +91,9 @@ def test_codes_given_in_the_file_are_not_handed_out_again(session: Session, cloc
         _feature(grid.parent_code, "有码", mapping(second), code=next_free),
         _feature(grid.parent_code, grid.name, mapping(third), code=grid.code),
     )
-    assert import_grids(session, raw, source="c.geojson", actor=ACTOR, clock=clock) == {"inserted": 2, "updated": 1}
+    done = import_grids(session, raw, source="c.geojson", actor=ACTOR, clock=clock)
+    assert [g.name for g in done.inserted] == ["无码", "有码"]  # in file order
+    assert [g.code for g in done.updated] == [grid.code]
     assert session.get(Division, next_free).name == "有码"  # type: ignore[union-attr]
 
 
@@ -105,7 +108,8 @@ def test_a_grid_with_a_known_code_gets_its_polygon_replaced(session: Session, cl
     grid = session.scalars(select(Division).where(Division.level == "grid").order_by(Division.code)).first()
     geometry = mapping(areal_from_geojson(grid.geometry))
     raw = _collection(_feature(grid.code[:12], "更名网格", geometry, code=grid.code))
-    assert import_grids(session, raw, source="fix.geojson", actor=ACTOR, clock=clock) == {"inserted": 0, "updated": 1}
+    done = import_grids(session, raw, source="fix.geojson", actor=ACTOR, clock=clock)
+    assert (done.inserted, [g.code for g in done.updated]) == ([], [grid.code])
     session.expire_all()
     assert session.get(Division, grid.code).name == "更名网格"  # type: ignore[union-attr]
 
@@ -134,6 +138,20 @@ BOWTIE = {
             "unreadable geometry",
         ),
         (_collection(_feature("330825101003", "坏码", BOWTIE, code="999")), "code must be 15 digits"),
+        (
+            _collection(
+                _feature(
+                    "330825101003",
+                    "纬经倒置",
+                    {
+                        "type": "Polygon",
+                        "coordinates": [[[29.0, 119.2], [29.01, 119.2], [29.01, 119.21], [29.0, 119.2]]],
+                    },
+                )
+            ),
+            "coordinates must be WGS-84 longitude, latitude",
+        ),
+        (b"[" * 100_000 + b"]" * 100_000, "not valid JSON"),
     ],
 )
 def test_malformed_files_are_refused_whole(session: Session, clock: FrozenClock, raw: bytes, message: str) -> None:

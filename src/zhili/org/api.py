@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from zhili.core.auth import CurrentActor
-from zhili.core.http import ClockDep, DbSession
+from zhili.core.errors import DomainError
+from zhili.core.http import ClockDep, DbSession, run_in_write_session
 from zhili.core.idempotency import respond_once
 from zhili.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorQuery, Page
 from zhili.core.params import IdPath, IdQuery
-from zhili.org import geo, links, places, queries, service
+from zhili.org import geo, grid_import, links, permissions, places, queries, service
 from zhili.org.division_code import PATTERN
 from zhili.org.schemas import (
     DepartmentGridRead,
@@ -23,6 +27,7 @@ from zhili.org.schemas import (
     EnforcementItemRead,
     GridContactRead,
     GridContactSet,
+    GridImportRead,
     LocateRead,
     PersonCreate,
     PersonRead,
@@ -224,3 +229,86 @@ def exercising_unit(code: str, division: Code, session: DbSession, actor: Curren
 def list_department_kinds(session: DbSession, _actor: CurrentActor) -> list[DepartmentKindRead]:
     """The catalog of department kinds (条) with the levels they exist at."""
     return links.department_kinds(session)
+
+
+GEOJSON_TYPES = ("application/geo+json", "application/json")
+GEOJSON_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            kind: {"schema": {"type": "object", "description": "a GeoJSON FeatureCollection of grids"}}
+            for kind in GEOJSON_TYPES
+        },
+    }
+}
+
+
+class UnsupportedGeoJsonTypeError(DomainError):
+    """A body that is not declared as GeoJSON or JSON (415)."""
+
+    status = 415
+    title = "Unsupported media type"
+    type_slug = "unsupported-media-type"
+
+
+async def _grid_file(request: Request, actor: CurrentActor, content_type: Annotated[str, Header()] = "") -> bytes:
+    """The body of a manager (403 first), declared as GeoJSON (415), read up to `MAX_FILE_BYTES` (413)."""
+    permissions.require_manager(actor)
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media not in GEOJSON_TYPES:
+        message = f"send the FeatureCollection as {' or '.join(GEOJSON_TYPES)}, not {media or 'nothing'}"
+        raise UnsupportedGeoJsonTypeError(message, errors=[{"field": "header.content-type", "message": message}])
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > grid_import.MAX_FILE_BYTES:
+            message = f"the file is over {grid_import.MAX_FILE_BYTES:,} bytes (split it by township)"
+            raise grid_import.FileTooLargeError(
+                message, errors=[{"field": "body", "kind": "too_big", "message": message}]
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+GridFile = Annotated[bytes, Depends(_grid_file)]
+Source = Annotated[
+    str,
+    Query(
+        min_length=1,
+        max_length=80,
+        pattern=r"^[^\x00-\x1f\x7f]+$",
+        description="the file's name, kept as the grids' source",
+    ),
+]
+
+
+@router.post("/grids/import", response_model=GridImportRead, openapi_extra=GEOJSON_BODY)
+async def import_grids(
+    request: Request,
+    actor: CurrentActor,
+    data: GridFile,
+    clock: ClockDep,
+    source: Source = "api",
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Import grid boundaries from a GeoJSON FeatureCollection: all or nothing, each problem named by its feature.
+
+    New grids are inserted, grids whose `code` is given are redrawn; the answer names both. Managers
+    only, for the villages they manage (404 for one you cannot see, 403 for one you see but do not
+    manage); at most 5 MiB (413). Send Idempotency-Key to make a retry safe.
+    """
+    grids = await run_in_threadpool(grid_import.read_grid_file, data)  # the file's own checks, outside the writer
+
+    def answer(session: Session) -> JSONResponse:
+        return respond_once(
+            session,
+            owner=actor.audit_name,
+            key=idempotency_key,
+            request=("POST", "/api/v1/org/grids/import", [source, hashlib.sha256(data).hexdigest()]),
+            now=clock.now(),
+            create=lambda: grid_import.import_features(session, grids, source=source, actor=actor, clock=clock),
+            status_code=200,
+        )
+
+    return await run_in_write_session(request, answer)

@@ -200,3 +200,20 @@ class EnforcementItemRead(BaseModel):
     name_en: str
     legal_basis: str
     exercised_level: str
+
+
+class ImportedGrid(BaseModel):
+    """A grid a boundary file inserted or redrew, with its village."""
+
+    code: str
+    name: str
+    village_code: str
+    village_name: str
+
+
+class GridImportRead(BaseModel):
+    """What a grid boundary import did: the grids inserted and those redrawn, in file order."""
+
+    source: str = Field(description="the file's name (the page) or `api` (the API), kept as the grids' source")
+    inserted: list[ImportedGrid]
+    updated: list[ImportedGrid]
