@@ -291,7 +291,9 @@ def test_the_case_menu_item_is_called_banjian(api: Any) -> None:
         ("huzhen", {"/assessment", "/assessment/ratings"}, {"/admin/assessment"}),
         ("kc-traffic-head", {"/assessment", "/assessment/ratings"}, {"/admin/assessment"}),
         ("kc-traffic", {"/assessment"}, {"/assessment/ratings"}),
-        ("gridworker", set(), {"/assessment", "/assessment/ratings"}),
+        ("gridworker", {"/assessment"}, {"/assessment/ratings"}),  # their own score, found without a link
+        ("partymember", {"/assessment"}, {"/assessment/ratings"}),
+        ("village", {"/assessment"}, {"/assessment/ratings"}),
         ("admin", {"/assessment", "/admin/assessment"}, {"/assessment/ratings"}),  # rates for nobody
         ("kc-centre", {"/assessment"}, {"/assessment/ratings", "/admin/assessment"}),
         ("fushan", {"/assessment", "/assessment/ratings"}, {"/admin/assessment"}),
