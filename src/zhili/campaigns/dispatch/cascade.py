@@ -119,6 +119,19 @@ def forward_campaign(
     return forward
 
 
+def own_levels(actor: Actor) -> frozenset[str]:
+    """The divisions the actor forwards from as their own level: a centre's or command room's, a village cadre's.
+
+    The campaign page shows a step of these as the reader's to do (the form at the top, with why); the steps below
+    them are forwarded from the short form of the record. A village cadre writes nothing else, so has no write scope.
+    """
+    own = set(actor.write_scope.division_prefixes)
+    if actor.has_any_role([Role.VILLAGE_CADRE.value]):
+        villages = (code for code in actor.scope.division_prefixes if DivisionCode.is_valid(code))
+        own |= {code for code in villages if DivisionCode(code).level is DivisionLevel.VILLAGE}
+    return frozenset(own)
+
+
 def _require_forwarder(actor: Actor, division_code: str) -> None:
     if actor.is_admin or actor.write_scope.reaches_place(division_code):
         return
