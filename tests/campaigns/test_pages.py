@@ -124,6 +124,9 @@ def test_a_village_cadre_told_to_forward_finds_the_full_form_of_their_village_at
     assert f'action="{path}/forwards/{yanghu}"' in own
     assert '<textarea name="instructions"' in own
     assert 'id="forward-330825101001"' not in page  # another village's step is not theirs (nor shown)
+    assert "镇：今晚排查" in page
+    assert "无权查看" not in page  # the township's step names its level; whoever forwarded it is not theirs to know
+    assert "龙游县派发" in page
     assert form(api, f"{path}/forwards/{yanghu}", {"instructions": "村：网格长巡查"}).status_code == 303
 
 
