@@ -18,7 +18,7 @@ from zhili.campaigns.dispatch.schemas import ForwardCreate
 from zhili.campaigns.models import Campaign, CampaignForward, CampaignScopeRole
 from zhili.campaigns.tasks.sweeps import schedule_sweeps
 from zhili.campaigns.template import TaskTemplate
-from zhili.campaigns.visibility import opens_division
+from zhili.campaigns.visibility import opens_division, own_villages
 from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
@@ -127,8 +127,7 @@ def own_levels(actor: Actor) -> frozenset[str]:
     """
     own = set(actor.write_scope.division_prefixes)
     if actor.has_any_role([Role.VILLAGE_CADRE.value]):
-        villages = (code for code in actor.scope.division_prefixes if DivisionCode.is_valid(code))
-        own |= {code for code in villages if DivisionCode(code).level is DivisionLevel.VILLAGE}
+        own |= own_villages(actor)
     return frozenset(own)
 
 
