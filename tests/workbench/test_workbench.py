@@ -329,6 +329,7 @@ def test_a_field_worker_follows_the_cases_they_reported_from_the_home_page(api: 
     assert f'href="/cases/{case_id}#summary">{case.number} · 城区机动车违停治理</a>' in mine
     assert "已上报" in mine
     assert "待您核验" not in mine
+    assert '数据范围：<a href="/org/divisions/' in home  # the label's own colon, no gap before the place
     case.status = CaseStatus.FEEDBACK.value  # the lead replied: the reporter verifies
     session.commit()
     turn = api.get("/", headers=HTML).text.split('id="my-reports"', 1)[1].split("</div>", 1)[0]
