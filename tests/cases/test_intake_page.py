@@ -86,6 +86,8 @@ def test_the_channel_starts_on_the_grid_workers_own_and_on_the_web_for_a_desk(ap
 
     assert chosen("gridworker") == ["phone"]  # 手机: the channel of every grid report
     assert chosen("gridhead") == ["phone"]
+    assert chosen("partymember") == ["phone"]  # 联户党员 and 组团联村团长 report from the field on their phones too
+    assert chosen("teamleader") == ["phone"]
     assert chosen("kc-centre") == ["web"]  # no role marks a 12345 desk: 热线 is chosen by hand
     assert chosen("kc-traffic") == ["web"]
 
