@@ -28,7 +28,7 @@ FIELD_REPORTERS = frozenset({"grid_worker", "grid_head", "party_member", "team_l
 
 
 def default_channel(actor: Actor) -> str:
-    """The channel the intake form starts on: the field's own (`phone`: the grid net, party members, team leaders), else `web`.
+    """The channel the intake form starts on: the field's own (`phone`: grid net, party members, leaders), else web.
 
     No role marks a 12345 hotline desk (its operators hold centre posts that also file web reports), so
     热线 stays a choice the operator makes on the form, never a default guessed from the role.

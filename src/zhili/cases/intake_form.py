@@ -9,6 +9,7 @@ each reason by its input and the photos that passed, kept.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 
 from pydantic import ValidationError
@@ -147,10 +148,8 @@ def _attribute_inputs(session: Session, form: FormData) -> dict[str, str]:
     no box ticked sends no input at all, and its 必填 belongs beside its boxes, not at the top of the form.
     """
     codes = {key.removeprefix(forms.ATTRIBUTE_PREFIX) for key in form if key.startswith(forms.ATTRIBUTE_PREFIX)}
-    try:
+    with suppress(NotFoundError):  # an unknown matter is the schema's or the service's to name
         codes |= {a.code for a in matters.current_definition(session, str(form.get("matter") or ""))[1].attributes}
-    except NotFoundError:
-        pass  # an unknown matter is the schema's or the service's to name
     return {f"attributes.{code}": f"attr.{code}" for code in codes}
 
 
