@@ -205,7 +205,12 @@ def test_only_the_tiles_of_the_role(api: Any, username: str, shown: set[str], no
     tiles = dict(TILE.findall(api.login(username).get("/", headers=HTML).text))
     assert shown <= set(tiles)
     assert not (not_shown & {name for name, count in tiles.items() if count == "0"})
-    assert "我的岗位" in api.get("/", headers=HTML).text
+    home = api.get("/", headers=HTML).text
+    assert "我的岗位" in home
+    if username == "kc-centre":  # the cases and the tasks to verify, side by side, each says which it is
+        assert {"verify", "verify_tasks"} <= set(tiles)
+        assert "待核验办件" in home
+        assert "待我核验任务" in home
     # On a field worker's phone their own tasks come first; a desk keeps the loop's order.
     assert (next(iter(tiles)) == "unclaimed_mine") == (username in {"partymember", "gridworker"})
 
