@@ -303,3 +303,6 @@ def test_field_staff_open_at_the_people_with_their_own_row_and_the_ranks_count(a
     api.login("gridworker")
     page = api.get("/assessment").text
     assert '<option value="person" selected' in page
+    assert 'href="/assessment/ratings"' not in page  # the cross-evaluation is not a grid worker's to fill in
+    api.login("huzhen")
+    assert 'id="rate-link"' in api.get("/assessment").text

@@ -110,6 +110,26 @@ def test_the_levels_own_step_has_a_full_form_above_the_cascade_and_closing_asks_
     assert "确认结束任务" in close
 
 
+def test_a_village_cadre_told_to_forward_finds_the_full_form_of_their_village_at_the_top(api: Any) -> None:
+    # 村两委 writes nothing else (no write scope): the 待本级下派 card is theirs all the same, as the notice says.
+    huzhen, yanghu = "330825101", "330825101003"
+    api.login("ly-centre")
+    response = form(
+        api, "/campaigns", {"template": "typhoon", "division": huzhen, "role": "grid_head", "mode": "cascade"}
+    )
+    path = response.headers["location"]
+    assert form(api.login("huzhen"), f"{path}/forwards/{huzhen}", {"instructions": "镇：今晚排查"}).status_code == 303
+    page = api.login("village").get(path).text
+    own = page.split(f'id="forward-{yanghu}"', 1)[1].split('id="cascade"', 1)[0]
+    assert f'action="{path}/forwards/{yanghu}"' in own
+    assert '<textarea name="instructions"' in own
+    assert 'id="forward-330825101001"' not in page  # another village's step is not theirs (nor shown)
+    assert "镇：今晚排查" in page
+    assert "无权查看" not in page  # the township's step names its level; whoever forwarded it is not theirs to know
+    assert "龙游县派发" in page
+    assert form(api, f"{path}/forwards/{yanghu}", {"instructions": "村：网格长巡查"}).status_code == 303
+
+
 def test_roles_the_template_lacks_are_refused_naming_the_roles_it_has(api: Any) -> None:
     api.login("ly-centre")
     response = form(

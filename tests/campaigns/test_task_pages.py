@@ -287,6 +287,29 @@ def test_the_checklist_and_a_raised_case_from_the_page(api: Api, session: Sessio
     assert 'id="case-link"' in api.get(f"/tasks/{task.id}", headers=HTML).text
 
 
+def test_a_raised_cases_time_is_picked_in_local_time(api: Api, session: Session, clock: FrozenClock) -> None:
+    # 发现时间 on the phone: a date-and-time picker read as Quzhou time, as on the 上报 form, not a box to type ISO in.
+    task = claimed_by_gridhead(api, session, clock)
+    fields = api.get(f"/tasks/{task.id}/raise-case?matter=illegal_parking", headers=HTML).text
+    assert 'type="datetime-local" name="attr.seen_at"' in fields
+    point = point_in(session, task.division_code)
+    form = {
+        "text": "巡查发现违停",
+        "lon": str(point["lon"]),
+        "lat": str(point["lat"]),
+        "matter": "illegal_parking",
+        "description": "巡查时发现违停",
+        "attr.plate_number": "浙H54321",
+        "attr.vehicle_type": "car",
+        "attr.parked_on": "pavement",
+        "attr.seen_at": "2026-12-02T18:10",
+    }
+    sent = post(api, f"/tasks/{task.id}/report", form, files={"photos": ("p.png", png(), "image/png")})
+    assert sent.status_code == 303, sent.text
+    case = api.get(f"/api/v1/cases/{api.get(f'/api/v1/tasks/{task.id}').json()['case_id']}").json()
+    assert case["attributes"]["seen_at"] == "2026-12-02T18:10:00+08:00"
+
+
 def test_the_team_leaders_checklist_is_answered_on_the_page(api: Api, session: Session, clock: FrozenClock) -> None:
     leader_village = task_of(
         session, dispatch_typhoon(session, clock, divisions=[_leader_village(session)]), "teamleader"

@@ -46,6 +46,19 @@ def test_a_blank_description_and_a_blank_required_field_are_named_in_one_refusal
     assert 'data-field="attr.vehicle_type"' not in response.text
 
 
+def test_a_required_multi_choice_with_no_box_ticked_is_named_by_its_boxes(api: Any, session: Session) -> None:
+    # A browser sends nothing for unticked boxes: the 必填 still goes beside them, not to the top of the form.
+    api.login("gridworker")
+    base = {k: v for k, v in _form(api, session).items() if not k.startswith("attr.")}
+    data = {**base, "matter": "off_campus_tutoring", "description": "无证办学", "attr.institution_name": "阳光培训"}
+    response = api.client.post("/cases/new", data=data, headers=HTML)
+    assert response.status_code == 422
+    assert 'data-field="attr.issue_type">必填' in response.text
+    alert = response.text.split('id="form-errors"', 1)[1].split("</div>", 1)[0]
+    assert "<li>" not in alert, "no reason left at the top, away from its field"
+    assert _count(session, "无证办学") == 0
+
+
 def test_half_a_point_is_refused_by_the_location_inputs_not_dropped(api: Any, session: Session) -> None:
     api.login("gridworker")
     data = {**_form(api, session), "description": "只填了经度", "lat": "", "place": "柯城区府山街道"}
@@ -73,6 +86,8 @@ def test_the_channel_starts_on_the_grid_workers_own_and_on_the_web_for_a_desk(ap
 
     assert chosen("gridworker") == ["phone"]  # 手机: the channel of every grid report
     assert chosen("gridhead") == ["phone"]
+    assert chosen("partymember") == ["phone"]  # 联户党员 and 组团联村团长 report from the field on their phones too
+    assert chosen("teamleader") == ["phone"]
     assert chosen("kc-centre") == ["web"]  # no role marks a 12345 desk: 热线 is chosen by hand
     assert chosen("kc-traffic") == ["web"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from zhili.cases.page_names import Names, place_paths
+from zhili.cases.page_names import ActorName, Names, place_paths
 from zhili.cases.page_words import Words
 from zhili.org.models import Division
 
@@ -32,6 +32,13 @@ def test_english_details_are_joined_the_same_way() -> None:
     assert _line("en", "Towed away.") == "Text: Towed away. Evidence: Photo, GPS"
     assert _line("en", "Towed away") == "Text: Towed away; Evidence: Photo, GPS"
     assert _line("en", "已处置。") == "Text: 已处置。 Evidence: Photo, GPS"
+
+
+def test_a_person_and_their_unit_are_bracketed_in_the_pages_language() -> None:
+    who = ActorName("person", "廖梅", "蛟池街社区第1网格")
+    assert Words("zh").actor(who) == "廖梅（蛟池街社区第1网格）"
+    assert Words("en").actor(who) == "廖梅 (蛟池街社区第1网格)"  # no full-width brackets on an English page
+    assert Words("en").actor(ActorName("person", "廖梅")) == "廖梅"
 
 
 def test_help_asked_of_two_units_at_one_stage_names_the_stage_once() -> None:

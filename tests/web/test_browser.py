@@ -89,6 +89,9 @@ def test_show_on_map_zooms_to_the_division(browser: Any, server: str) -> None:
     assert bbox[0] <= center["lng"] <= bbox[2]
     assert bbox[1] <= center["lat"] <= bbox[3]
     assert page.evaluate("() => window.zhiliMap.map.getZoom()") >= 10
+    # Leaflet's own buttons in Chinese on a Chinese page (their titles are tooltips and what a screen reader says).
+    assert page.get_attribute(".leaflet-control-zoom-in", "title") == "放大"
+    assert page.get_attribute(".leaflet-control-layers-toggle", "title") == "图层"
     page.close()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -26,3 +27,16 @@ def test_a_key_defined_in_two_files_is_refused(tmp_path: Path) -> None:
     (tmp_path / "b.toml").write_text('"x.y" = ["乙", "B"]\n', encoding="utf-8")
     with pytest.raises(i18n.CatalogError, match="already defined"):
         i18n.load_folder(tmp_path)
+
+
+def test_no_template_puts_an_ascii_colon_after_a_label() -> None:
+    # "回单须提供: 文字" reads wrong in Chinese: a label ends in the catalog's `colon` (：, or ": " in English).
+    label_then_colon = re.compile(r"\{\{ t\('[\w.]+'\) \}\}:")
+    src = Path(i18n.__file__).parents[1]
+    found = [
+        f"{path.relative_to(src)}:{number}"
+        for path in sorted(src.rglob("*.html"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if label_then_colon.search(line)
+    ]
+    assert not found, found

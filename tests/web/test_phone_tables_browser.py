@@ -20,6 +20,16 @@ OVERFLOW = """() => [...document.querySelectorAll('table')].map((t) => [
 ])"""
 
 
+# the one-word headings of the tables that wrap their cells, and the lines each takes (a word split: more than one)
+HEADING_LINES = """() => [...document.querySelectorAll('table.data.fit thead th')]
+  .filter((th) => th.textContent.trim() && !/\\s/.test(th.textContent.trim()))
+  .map((th) => {
+    const r = document.createRange();
+    r.selectNodeContents(th);
+    return [th.textContent.trim(), r.getClientRects().length];
+  })"""
+
+
 def _phone(browser: Any, server: str, username: str) -> Any:
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     log_in_context(context, server, username)
@@ -58,4 +68,10 @@ def test_the_organisation_pages_tables_fit_a_phone(browser: Any, server: str) ->
         assert path is not None
         assert _fits(page, server, path) > 0, path
     assert not page.locator("#children").count()  # a grid has no children to list before its own details
+    page.context.close()
+    page = _phone(browser, server, "village")  # a village's 组织架构 in English: "Count" stays one word
+    assert _fits(page, server, "/org?lang=en") > 0
+    headings = page.evaluate(HEADING_LINES)
+    assert ["Count", 1] in headings
+    assert all(lines == 1 for _, lines in headings), headings
     page.context.close()

@@ -205,7 +205,12 @@ def test_only_the_tiles_of_the_role(api: Any, username: str, shown: set[str], no
     tiles = dict(TILE.findall(api.login(username).get("/", headers=HTML).text))
     assert shown <= set(tiles)
     assert not (not_shown & {name for name, count in tiles.items() if count == "0"})
-    assert "我的岗位" in api.get("/", headers=HTML).text
+    home = api.get("/", headers=HTML).text
+    assert "我的岗位" in home
+    if username == "kc-centre":  # the cases and the tasks to verify, side by side, each says which it is
+        assert {"verify", "verify_tasks"} <= set(tiles)
+        assert "待核验办件" in home
+        assert "待我核验任务" in home
     # On a field worker's phone their own tasks come first; a desk keeps the loop's order.
     assert (next(iter(tiles)) == "unclaimed_mine") == (username in {"partymember", "gridworker"})
 
@@ -291,7 +296,9 @@ def test_the_case_menu_item_is_called_banjian(api: Any) -> None:
         ("huzhen", {"/assessment", "/assessment/ratings"}, {"/admin/assessment"}),
         ("kc-traffic-head", {"/assessment", "/assessment/ratings"}, {"/admin/assessment"}),
         ("kc-traffic", {"/assessment"}, {"/assessment/ratings"}),
-        ("gridworker", set(), {"/assessment", "/assessment/ratings"}),
+        ("gridworker", {"/assessment"}, {"/assessment/ratings"}),  # their own score, found without a link
+        ("partymember", {"/assessment"}, {"/assessment/ratings"}),
+        ("village", {"/assessment"}, {"/assessment/ratings"}),
         ("admin", {"/assessment", "/admin/assessment"}, {"/assessment/ratings"}),  # rates for nobody
         ("kc-centre", {"/assessment"}, {"/assessment/ratings", "/admin/assessment"}),
         ("fushan", {"/assessment", "/assessment/ratings"}, {"/admin/assessment"}),
@@ -327,6 +334,7 @@ def test_a_field_worker_follows_the_cases_they_reported_from_the_home_page(api: 
     assert f'href="/cases/{case_id}#summary">{case.number} · 城区机动车违停治理</a>' in mine
     assert "已上报" in mine
     assert "待您核验" not in mine
+    assert '数据范围：<a href="/org/divisions/' in home  # the label's own colon, no gap before the place
     case.status = CaseStatus.FEEDBACK.value  # the lead replied: the reporter verifies
     session.commit()
     turn = api.get("/", headers=HTML).text.split('id="my-reports"', 1)[1].split("</div>", 1)[0]

@@ -66,6 +66,7 @@ def ranking_page(request: Request, session: DbSession, actor: PageActor, clock: 
         "chart": chart,
         "can_close": closing.may_close(actor, found.county) and found.closed_at is None and month.end <= now,
         "waiting": ratings.open_forms(session, actor, now=now),
+        "rates": ratings.rates_monthly(actor),
         "closed_now": request.query_params.get("closed"),
         # the rows whose breakdown opens for the reader: the others are named without a link (it would be a 404)
         "readable": visibility.readable_subjects(

@@ -28,7 +28,7 @@ from zhili.campaigns.models import Campaign, CampaignForward, CampaignScopeDivis
 from zhili.core.actor_names import account_id, actor_names
 from zhili.core.auth import Actor, Grant, Scope
 from zhili.core.errors import NotFoundError
-from zhili.org.division_code import codes_of
+from zhili.org.division_code import DivisionCode, DivisionLevel, codes_of
 from zhili.org.models import Position
 from zhili.org.roles import Role
 from zhili.org.visibility import sees_person
@@ -80,6 +80,17 @@ def visible_forwards(actor: Actor) -> ColumnElement[bool]:
 def opens_division(actor: Actor, division_code: str) -> bool:
     """True when the actor may open this division's part of a campaign (board drill-down, forwarding)."""
     return actor.scope.reaches_place(division_code)
+
+
+def own_villages(actor: Actor) -> frozenset[str]:
+    """The villages of the actor's read grants: a village committee's own, whose cascade step is theirs to forward."""
+    return frozenset(
+        code for code in actor.scope.division_prefixes if DivisionCode.is_valid(code) and _is_village(code)
+    )
+
+
+def _is_village(code: str) -> bool:
+    return DivisionCode(code).level is DivisionLevel.VILLAGE
 
 
 def manages_territory(actor: Actor, division_code: str) -> bool:

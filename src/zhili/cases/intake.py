@@ -22,12 +22,13 @@ from zhili.org.geo import LocatorCache
 
 MAX_INTAKE_PHOTOS = 6
 
-# The grid net reports from the field on its phone (渠道 手机, as every grid report of the demo): their own channel.
-FIELD_REPORTERS = frozenset({"grid_worker", "grid_head"})
+# The grid net and the party members and team leaders linked to it report from the field on their phone (渠道 手机,
+# as every grid report of the demo): their own channel.
+FIELD_REPORTERS = frozenset({"grid_worker", "grid_head", "party_member", "team_leader"})
 
 
 def default_channel(actor: Actor) -> str:
-    """The channel the intake form starts on: a grid worker's or grid head's own (`phone`), else `web`.
+    """The channel the intake form starts on: the field's own (`phone`: grid net, party members, leaders), else web.
 
     No role marks a 12345 hotline desk (its operators hold centre posts that also file web reports), so
     热线 stays a choice the operator makes on the form, never a default guessed from the role.

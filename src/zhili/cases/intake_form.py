@@ -9,6 +9,7 @@ each reason by its input and the photos that passed, kept.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 
 from pydantic import ValidationError
@@ -80,9 +81,11 @@ async def take_report(request: Request, taking: IntakeForm, clock: Clock) -> Res
     language = renderer(request).language(request)
     ready, errors = await run_in_threadpool(_photo_errors, taken, language)
     once = FormOnce.of(form, taking.path)
+    inputs = dict(INTAKE_INPUTS)
 
     def attempt(session: Session) -> int | ValidationError | InvalidInputError | None:
         """The new case's id; or why the form was refused; None when only its photos were (nothing written)."""
+        inputs.update(_attribute_inputs(session, form))
         try:
             body = taking.body(form, session)
             data = taking.schema.model_validate(body)
@@ -90,7 +93,7 @@ async def take_report(request: Request, taking: IntakeForm, clock: Clock) -> Res
             return exc
         except ValidationError as exc:
             # The matter's own fields are checked too: one refusal names every wrong input, not the schema's first.
-            errors.by_field.update(_attribute_reasons(session, body, form, language).by_field)
+            errors.by_field.update(_attribute_reasons(session, body, inputs, language).by_field)
             return exc
         if errors:
             return None
@@ -108,7 +111,7 @@ async def take_report(request: Request, taking: IntakeForm, clock: Clock) -> Res
     if isinstance(outcome, int):
         return taking.done(outcome)
     if outcome is not None:
-        refused = form_errors(outcome, language, {**INTAKE_INPUTS, **_attribute_inputs(form)})
+        refused = form_errors(outcome, language, inputs)
         for name, messages in refused.by_field.items():
             errors.by_field.setdefault(name, []).extend(messages)
         errors.general.extend(refused.general)
@@ -138,20 +141,26 @@ def _photo_errors(taken: list[bytes], language: str) -> tuple[list[media.Checked
     return ready, errors
 
 
-def _attribute_inputs(form: FormData) -> dict[str, str]:
-    """The body paths of the matter's fields → their inputs (`attributes.<code>` → `attr.<code>`)."""
+def _attribute_inputs(session: Session, form: FormData) -> dict[str, str]:
+    """The body paths of the matter's fields → their inputs (`attributes.<code>` → `attr.<code>`).
+
+    The matter's own fields are named even when the form sent nothing for them: a multi-choice field with
+    no box ticked sends no input at all, and its 必填 belongs beside its boxes, not at the top of the form.
+    """
     codes = {key.removeprefix(forms.ATTRIBUTE_PREFIX) for key in form if key.startswith(forms.ATTRIBUTE_PREFIX)}
+    with suppress(NotFoundError):  # an unknown matter is the schema's or the service's to name
+        codes |= {a.code for a in matters.current_definition(session, str(form.get("matter") or ""))[1].attributes}
     return {f"attributes.{code}": f"attr.{code}" for code in codes}
 
 
-def _attribute_reasons(session: Session, body: dict[str, object], form: FormData, language: str) -> FormErrors:
+def _attribute_reasons(session: Session, body: dict[str, object], inputs: dict[str, str], language: str) -> FormErrors:
     """Why the matter's fields of a report are wrong, by their inputs (the service's own check, run early)."""
     attributes = body.get("attributes")
     try:
         definition = matters.current_definition(session, str(body.get("matter") or ""))[1]
         validate_attributes(definition, attributes if isinstance(attributes, dict) else {})
     except InvalidInputError as exc:
-        return form_errors(exc, language, _attribute_inputs(form))
+        return form_errors(exc, language, inputs)
     except NotFoundError:
         return FormErrors()  # an unknown matter is the schema's or the service's to name
     return FormErrors()

@@ -72,7 +72,9 @@ class Words:
             return f"{self.t('casepage.actor.citizen')} {who.name}"
         if who.kind == "open311":
             return f"{self.t('actor.open311')} {who.name}"
-        return f"{who.name}（{who.unit}）" if who.unit else who.name
+        if not who.unit:
+            return who.name
+        return f"{who.name} ({who.unit})" if self.lang == "en" else f"{who.name}（{who.unit}）"
 
     def attributes(self, definition: MatterDefinition, values: Mapping[str, Any]) -> list[tuple[str, str]]:
         """(label, value) of each attribute given, in the matter's order; values by their labels."""

@@ -18,7 +18,7 @@ from zhili.campaigns.dispatch.schemas import ForwardCreate
 from zhili.campaigns.models import Campaign, CampaignForward, CampaignScopeRole
 from zhili.campaigns.tasks.sweeps import schedule_sweeps
 from zhili.campaigns.template import TaskTemplate
-from zhili.campaigns.visibility import opens_division
+from zhili.campaigns.visibility import opens_division, own_villages
 from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
@@ -117,6 +117,18 @@ def forward_campaign(
     )
     commit(session)
     return forward
+
+
+def own_levels(actor: Actor) -> frozenset[str]:
+    """The divisions the actor forwards from as their own level: a centre's or command room's, a village cadre's.
+
+    The campaign page shows a step of these as the reader's to do (the form at the top, with why); the steps below
+    them are forwarded from the short form of the record. A village cadre writes nothing else, so has no write scope.
+    """
+    own = set(actor.write_scope.division_prefixes)
+    if actor.has_any_role([Role.VILLAGE_CADRE.value]):
+        own |= own_villages(actor)
+    return frozenset(own)
 
 
 def _require_forwarder(actor: Actor, division_code: str) -> None:

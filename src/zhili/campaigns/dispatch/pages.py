@@ -217,7 +217,7 @@ def campaign_page(request: Request, campaign_id: IdPath, session: DbSession, act
             "actor": actor,
             "campaign": campaign,
             "steps": steps,
-            "managed": actor.write_scope.division_prefixes,
+            "managed": cascade.own_levels(actor),
             # the field staff and the levels it was sent or forwarded to only read it (and forward it)
             "may_close": closing.may_close(actor, campaign.owner_division, campaign.created_by),
         },

@@ -9,6 +9,7 @@ from starlette.datastructures import FormData
 
 from zhili.campaigns.tasks.schemas import ReportBody
 from zhili.core.errors import DomainError, InvalidInputError
+from zhili.core.local_time import from_local_input
 from zhili.matters.definition import MatterDefinition
 
 ATTRIBUTE_PREFIX = "attr."
@@ -123,6 +124,8 @@ def _case(form: FormData, definition: MatterDefinition) -> dict[str, Any]:
                 attributes[attribute.code] = chosen
             continue
         raw = text(form, name)
+        if raw is not None and attribute.datatype == "datetime":
+            raw = from_local_input(raw)  # the picker sends no zone: it is Quzhou time, as on the 上报 form
         if raw is not None:
             attributes[attribute.code] = _number(raw) if attribute.datatype == "number" else raw
     return {

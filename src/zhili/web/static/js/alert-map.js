@@ -6,6 +6,8 @@
     if (!el || !window.L) return;
     let data;
     try { data = JSON.parse(el.dataset.map || '{}'); } catch (e) { return; }
+    // Leaflet's own buttons speak the page's language (its defaults are English).
+    if (document.documentElement.lang !== 'en') Object.assign(L.Control.Zoom.prototype.options, { zoomInTitle: '放大', zoomOutTitle: '缩小' });
     const map = L.map(el, { attributionControl: false, zoomSnap: 0.25 });
     const layers = [];
     const dot = (feature, latlng) => L.circleMarker(latlng, { radius: 6 });

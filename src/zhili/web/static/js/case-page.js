@@ -8,6 +8,8 @@
     if (!el || typeof window.L === 'undefined') return;
     let data;
     try { data = JSON.parse(el.dataset.map || '{}'); } catch (e) { return; }
+    // Leaflet's own buttons speak the page's language (its defaults are English).
+    if (document.documentElement.lang !== 'en') Object.assign(L.Control.Zoom.prototype.options, { zoomInTitle: '放大', zoomOutTitle: '缩小' });
     const map = L.map(el, { attributionControl: false, zoomSnap: 0.25 });
     // The view is set before anything is drawn: permanent tooltips need a map with a view.
     const points = (data.case ? [Object.assign({ color: '#b42318', radius: 8 }, data.case)] : [])

@@ -19,6 +19,8 @@
   const every = Math.max(5, Number(root.dataset.refresh) || 15) * 1000;
   const LIGHTS = { red: '#cf1322', yellow: '#d4b106', green: '#389e0d', none: '#8c8c8c' };
 
+  // Leaflet's own buttons speak the page's language (its defaults are English).
+  if (document.documentElement.lang !== 'en') Object.assign(L.Control.Zoom.prototype.options, { zoomInTitle: '放大', zoomOutTitle: '缩小' });
   const map = L.map('cc-map', { zoomControl: true, attributionControl: false, preferCanvas: true });
   map.setView([28.95, 118.85], 9);
   const counties = L.geoJSON(null, { style: { color: '#69b1ff', weight: 2, fill: false } }).addTo(map);

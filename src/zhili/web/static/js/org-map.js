@@ -117,6 +117,8 @@
   }
 
   // ---- Map and layers. ----
+  // Leaflet's own buttons speak the page's language (its defaults are English).
+  if (document.documentElement.lang !== 'en') Object.assign(L.Control.Zoom.prototype.options, { zoomInTitle: '放大', zoomOutTitle: '缩小' });
   const map = L.map(el, { preferCanvas: true, zoomControl: true, attributionControl: true });
   // The user's own area when the page knows it; else Quzhou until the county layer arrives.
   const own = Array.isArray(cfg.bounds) && cfg.bounds.length === 4
@@ -177,6 +179,7 @@
   });
   // Top-left (under the zoom buttons) so it does not collide with .map-panel.
   const layerControl = L.control.layers(null, overlays, { position: 'topleft', collapsed: true }).addTo(map);
+  if (document.documentElement.lang !== 'en') layerControl.getContainer().querySelector('.leaflet-control-layers-toggle').title = '图层';
 
   // The canvas renderer hit-tests the most recently added path first, so data
   // arriving out of order would hide finer levels under coarser ones.

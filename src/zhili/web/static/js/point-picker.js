@@ -16,6 +16,8 @@
   }[el.dataset.lang === 'en' ? 'en' : 'zh'];
   const QUZHOU = [[28.2, 118.0], [29.5, 119.3]];
 
+  // Leaflet's own buttons speak the page's language (its defaults are English).
+  if (document.documentElement.lang !== 'en') Object.assign(L.Control.Zoom.prototype.options, { zoomInTitle: '放大', zoomOutTitle: '缩小' });
   const map = L.map(el, { zoomControl: true, attributionControl: false, minZoom: 8 });
   const area = (el.dataset.area || '').split(',').map(Number);
   const bounds = area.length === 4 && area.every(Number.isFinite)
