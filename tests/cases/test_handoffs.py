@@ -120,6 +120,7 @@ def helped_and_done(api: Any, session: Session, asked: dict[str, Any], meeting: 
     expect(session, asked["id"], "help_replied", lead, title="协同单位已回复", anchor="collaboration")
     _people, notes = told(session, asked["id"], "help_replied")
     assert f"协同部门：{request['unit']['name']}" in notes[0].body  # which of the units asked answered
+    assert "回复：已核查" in notes[0].body  # what it answered, before the case is opened
     api.login("kc-housing")
     done = api.send("POST", f"/api/v1/cases/tasks/{meeting['tasks'][0]['id']}/done", json={"note": "引导牌已设置"})
     assert done.status_code == 200, done.text
@@ -285,6 +286,9 @@ def test_each_unit_asked_at_once_is_told_its_own_deadline(api: Any, session: Ses
         )
         assert local_short(due[owner]) in note.body, note.body
         assert local_short(due[people]) not in note.body
+        asked_for = {enforcement: "请协助核查", housing: "请协助整改"}
+        assert f"协同事项：{asked_for[owner]}" in note.body  # what this unit is asked to do, not the other's
+        assert asked_for[people] not in note.body
 
 
 def test_each_owner_of_a_meetings_tasks_is_told_its_own_deadline(api: Any, session: Session, clock: Any) -> None:

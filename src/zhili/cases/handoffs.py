@@ -331,6 +331,9 @@ class _Words:
             unit = session.scalar(select(Department.name).where(Department.id == facts["unit_id"]))
             if unit:
                 lines.insert(3, Words("notice.case.unit", {"name": unit}))
+        # What a unit is asked to do, and what it answered: read in the notice, not only on the case page.
+        if (said := _help_text(session, case, kind, facts)) is not None:
+            lines.append(said)
         # Why (a return, a failed verification, a refusal, a cancellation) and what the reporter said of a
         # dissatisfied rating: the next party reads it before opening the case.
         for key in ("reason", "comment"):
@@ -352,6 +355,21 @@ class _Words:
         if address:
             return Words("notice.case.place_address", {"place": self.place, "address": address})
         return Words("notice.case.place", {"place": self.place})
+
+
+def _help_text(session: Session, case: StoredCase, kind: str, facts: dict[str, Any]) -> Words | None:
+    """`协同事项：…` for a unit asked for help (told of its own request), `回复：…` for the lead told of an answer."""
+    if kind == "help_requested" and len(units := _units_named(facts)) == 1:
+        asked = session.scalar(
+            select(CollaborationRequest.request_text).where(
+                CollaborationRequest.case_id == case.id, CollaborationRequest.unit_id == units[0]
+            )
+        )
+        return Words("notice.case.asked", {"text": _shortened(asked)}) if asked else None
+    if kind == "help_replied" and isinstance(request := facts.get("request_id"), int):
+        answer = session.scalar(select(CollaborationRequest.reply_text).where(CollaborationRequest.id == request))
+        return Words("notice.case.answer", {"text": _shortened(answer)}) if answer else None
+    return None
 
 
 # What the phase's deadline is for, as a notice says it: a dispatched case is to be signed for by then, not handled.
