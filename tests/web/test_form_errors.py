@@ -77,3 +77,12 @@ def test_a_number_out_of_its_bounds_is_told_the_bound_it_crossed() -> None:
             _Limit.model_validate({"amount": value})
         assert form_errors(refused.value, "zh", {"amount": "amount"}).by_field == {"amount": [zh]}
         assert form_errors(refused.value, "en", {"amount": "amount"}).by_field == {"amount": [en]}
+
+
+def test_a_negative_count_is_told_it_must_not_be_negative() -> None:
+    refused = InvalidInputError(
+        "attributes do not match", errors=[{"field": "body.attributes.workers", "message": "must not be negative"}]
+    )
+    assert form_errors(refused, "zh", {"attributes.workers": "attr.workers"}).by_field == {
+        "attr.workers": ["不能为负数"]
+    }

@@ -52,6 +52,7 @@ PYDANTIC_KINDS = {
 SERVICE_WORDING = (
     (re.compile(r"give a point or a place"), "point_or_place"),
     (re.compile(r"is required|must not be blank"), "required"),
+    (re.compile(r"must not be negative"), "negative"),
     (re.compile(r"must be a number (from|between) "), "range"),  # a number, but outside its bounds
     (re.compile(r"must be a number"), "number"),
     (re.compile(r"must be one of|must be a non-empty list of"), "choice"),
