@@ -154,6 +154,9 @@ def test_a_meeting_records_several_decisions_each_a_task(api: Any, session: Sess
     assert 'value="夜间巡查"' in meeting_form
     row = meeting_form.split('name="decision_days_2"', 1)[1].split("</fieldset>", 1)[0]
     assert 'class="field-error"' in row
+    assert "不能超过 90" in row  # the limit, not only 填写有误
+    zero = api.client.post(f"/cases/{case['id']}/meeting", data={**form, "decision_days_2": "0"}, headers=HTML)
+    assert "不能小于 1" in zero.text.split('name="decision_days_2"', 1)[1].split("</fieldset>", 1)[0]
     fixed = {**form, "decision_days_2": "7"}
     held = api.client.post(f"/cases/{case['id']}/meeting", data=fixed, follow_redirects=False)
     assert held.status_code == 303, held.text
