@@ -326,6 +326,9 @@ def test_each_owner_of_a_meetings_tasks_is_told_its_own_deadline(api: Any, sessi
         assert reached[note.id] <= staff  # the other owner's staff are told of their own task only
         assert local_short(due[owner]) in note.body, note.body
         assert local_short(due[other]) not in note.body
+        task = {housing: "增设隔离桩", enforcement: "夜间巡查"}
+        assert f"会商任务：{task[owner]}" in note.body  # what to do, before the case is opened
+        assert task[other] not in note.body
 
 
 def test_every_turns_title_has_a_message_key_saying_the_same_in_chinese() -> None:

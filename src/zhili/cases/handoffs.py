@@ -331,7 +331,7 @@ class _Words:
             unit = session.scalar(select(Department.name).where(Department.id == facts["unit_id"]))
             if unit:
                 lines.insert(3, Words("notice.case.unit", {"name": unit}))
-        # What a unit is asked to do, and what it answered: read in the notice, not only on the case page.
+        # What a unit is asked to do, what it answered, its tasks: read in the notice, not only on the case page.
         if (said := _help_text(session, case, kind, facts)) is not None:
             lines.append(said)
         # Why (a return, a failed verification, a refusal, a cancellation) and what the reporter said of a
@@ -358,7 +358,11 @@ class _Words:
 
 
 def _help_text(session: Session, case: StoredCase, kind: str, facts: dict[str, Any]) -> Words | None:
-    """`协同事项：…` for a unit asked for help (told of its own request), `回复：…` for the lead told of an answer."""
+    """What the next party is to do or was told, as a line of the notice (None when the kind says nothing more).
+
+    `协同事项：…` for a unit asked for help (its own request), `回复：…` for the lead told of an answer,
+    `会商任务：…` for a unit given tasks by a meeting (its own).
+    """
     if kind == "help_requested" and len(units := _units_named(facts)) == 1:
         asked = session.scalar(
             select(CollaborationRequest.request_text).where(
@@ -369,6 +373,12 @@ def _help_text(session: Session, case: StoredCase, kind: str, facts: dict[str, A
     if kind == "help_replied" and isinstance(request := facts.get("request_id"), int):
         answer = session.scalar(select(CollaborationRequest.reply_text).where(CollaborationRequest.id == request))
         return Words("notice.case.answer", {"text": _shortened(answer)}) if answer else None
+    if kind == "meeting_held" and isinstance(meeting := facts.get("meeting_id"), int):
+        owner = CaseTask.owner_unit_id == facts["owner_unit_id"] if "owner_unit_id" in facts else true()
+        tasks = session.scalars(
+            select(CaseTask.description).where(CaseTask.meeting_id == meeting, owner).order_by(CaseTask.id)
+        ).all()
+        return Words("notice.case.tasks", {"text": _shortened("；".join(tasks))}) if tasks else None
     return None
 
 
