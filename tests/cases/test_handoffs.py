@@ -124,7 +124,15 @@ def helped_and_done(api: Any, session: Session, asked: dict[str, Any], meeting: 
     api.login("kc-housing")
     done = api.send("POST", f"/api/v1/cases/tasks/{meeting['tasks'][0]['id']}/done", json={"note": "引导牌已设置"})
     assert done.status_code == 200, done.text
-    expect(session, asked["id"], "task_done", lead, title="会商任务已完成", anchor="meetings")
+    expect(
+        session,
+        asked["id"],
+        "task_done",
+        lead,
+        title="会商任务已完成",
+        anchor="meetings",
+        says="完成情况：引导牌已设置",
+    )
 
 
 def rate_dissatisfied(api: Any, case: dict[str, Any], *, comment: str) -> dict[str, Any]:

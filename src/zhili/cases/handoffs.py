@@ -361,7 +361,7 @@ def _help_text(session: Session, case: StoredCase, kind: str, facts: dict[str, A
     """What the next party is to do or was told, as a line of the notice (None when the kind says nothing more).
 
     `协同事项：…` for a unit asked for help (its own request), `回复：…` for the lead told of an answer,
-    `会商任务：…` for a unit given tasks by a meeting (its own).
+    `会商任务：…` for a unit given tasks by a meeting (its own), `完成情况：…` for the lead told one is done.
     """
     if kind == "help_requested" and len(units := _units_named(facts)) == 1:
         asked = session.scalar(
@@ -379,6 +379,9 @@ def _help_text(session: Session, case: StoredCase, kind: str, facts: dict[str, A
             select(CaseTask.description).where(CaseTask.meeting_id == meeting, owner).order_by(CaseTask.id)
         ).all()
         return Words("notice.case.tasks", {"text": _shortened("；".join(tasks))}) if tasks else None
+    if kind == "task_done" and isinstance(task := facts.get("task_id"), int):
+        note = session.scalar(select(CaseTask.done_note).where(CaseTask.id == task))
+        return Words("notice.case.done_note", {"text": _shortened(note)}) if note else None
     return None
 
 
