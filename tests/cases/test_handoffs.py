@@ -203,7 +203,9 @@ def test_each_step_of_the_loop_tells_the_next_party(api: Any, session: Session, 
 
     api.login("kc-traffic")
     case = reply(api, api.get(f"/api/v1/cases/{case['id']}").json(), "车辆已拖离")
-    expect(session, case["id"], "reply", {gridworker}, title="办理回复待核验", anchor="reply")
+    expect(
+        session, case["id"], "reply", {gridworker}, title="办理回复待核验", anchor="reply", says="处置情况：车辆已拖离"
+    )
 
     api.login("gridworker")
     case = command(api, case, "verify_failed", reason="车还在")

@@ -332,7 +332,7 @@ class _Words:
             if unit:
                 lines.insert(3, Words("notice.case.unit", {"name": unit}))
         # What a unit is asked to do, what it answered, its tasks: read in the notice, not only on the case page.
-        if (said := _help_text(session, case, kind, facts)) is not None:
+        if (said := _what_was_said(session, case, kind, facts)) is not None:
             lines.append(said)
         # Why (a return, a failed verification, a refusal, a cancellation) and what the reporter said of a
         # dissatisfied rating: the next party reads it before opening the case.
@@ -357,12 +357,15 @@ class _Words:
         return Words("notice.case.place", {"place": self.place})
 
 
-def _help_text(session: Session, case: StoredCase, kind: str, facts: dict[str, Any]) -> Words | None:
+def _what_was_said(session: Session, case: StoredCase, kind: str, facts: dict[str, Any]) -> Words | None:
     """What the next party is to do or was told, as a line of the notice (None when the kind says nothing more).
 
     `协同事项：…` for a unit asked for help (its own request), `回复：…` for the lead told of an answer,
-    `会商任务：…` for a unit given tasks by a meeting (its own), `完成情况：…` for the lead told one is done.
+    `会商任务：…` for a unit given tasks by a meeting (its own), `完成情况：…` for the lead told one is done,
+    `处置情况：…` for whoever verifies a reply.
     """
+    if kind == "reply" and isinstance(text := facts.get("text"), str) and text.strip():
+        return Words("notice.case.reply", {"text": _shortened(text.strip())})
     if kind == "help_requested" and len(units := _units_named(facts)) == 1:
         asked = session.scalar(
             select(CollaborationRequest.request_text).where(
