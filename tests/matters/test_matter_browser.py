@@ -26,6 +26,10 @@ def test_a_matters_tables_fit_a_phone_without_a_sideways_scroll(browser: Any, se
     assert box is not None
     assert box["height"] < 40  # one line
     assert box["width"] > PHONE["width"] / 2  # the card's width, not a fifth of the table
+    # English row labels (Probable duplicates within) wrap: the values keep half the table, words whole
+    page.goto(f"{server}/matters/wage_arrears?lang=en")
+    widths = page.evaluate("() => ['#assignment td', '#assignment'].map((s) => document.querySelector(s).clientWidth)")
+    assert widths[0] >= widths[1] / 2, widths
 
 
 def test_a_matters_report_fields_read_as_cards_on_a_phone(browser: Any, server: str) -> None:
