@@ -25,8 +25,10 @@ def read_campaign(session: Session, actor: Actor, campaign_id: int) -> CampaignR
         .group_by(CampaignTask.state)
     )
     read = _read(campaign, scopes_of(session, [campaign.id])[campaign.id], {row.state: row.n for row in counts})
-    names = dict(session.execute(select(Division.code, Division.name).where(Division.code.in_(read.divisions))).all())
+    named = [*read.divisions, campaign.owner_division]
+    names = dict(session.execute(select(Division.code, Division.name).where(Division.code.in_(named))).all())
     read.division_names = [names.get(code, code) for code in read.divisions]
+    read.owner_division_name = names.get(campaign.owner_division, "")
     creator = seen_actor_names(session, actor, [campaign.created_by])
     read.created_by_name = creator.get(campaign.created_by) or ""
     read.created_by_withheld = campaign.created_by in creator and creator[campaign.created_by] is None

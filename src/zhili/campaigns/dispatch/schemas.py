@@ -83,6 +83,7 @@ class CampaignRead(BaseModel):
     created_by: str
     created_by_name: str = Field(default="", description="who dispatched it, by name")
     created_by_withheld: bool = Field(default=False, description="true when the caller may not see who dispatched it")
+    owner_division_name: str = Field(default="", description="the name of the division that dispatched it")
     created_at: datetime
     counts: dict[str, int] = Field(default_factory=dict, description="tasks per state")
     division_names: list[str] = Field(default_factory=list, description="the scope's divisions by name")
