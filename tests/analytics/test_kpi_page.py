@@ -146,8 +146,8 @@ def test_the_trend_chart_counts_the_cases_of_each_month_as_the_table_does(api: A
     assert 'id="error-from"' in refused.text
     assert "统计时段：2026-03 至 2026-03" in refused.text
     # The small numbers beside a rate say what they count.
-    assert re.search(r"三联任务领办率 <small>\(共 \d+ 项任务\)</small>", page.text)
-    assert re.search(r"预警核实准确率 <small>\(已核实 \d+ 条\)</small>", page.text)
+    assert re.search(r"三联任务领办率 <small>（共 \d+ 项任务）</small>", page.text)  # Chinese brackets
+    assert re.search(r"预警核实准确率 <small>（已核实 \d+ 条）</small>", page.text)
 
 
 def test_totals_answer_only_their_measures_by_name() -> None:

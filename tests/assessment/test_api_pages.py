@@ -95,6 +95,7 @@ def test_the_ranking_page_in_chinese_and_english(api: Api) -> None:
     assert page.status_code == 200
     assert "本单位" in page.text
     assert "湖镇镇" in page.text
+    assert 'class="card-head rank" data-label="排名"' in page.text  # a phone's card says what the number is
     english = api.get(f"/assessment?month={JUNE}&lang=en")
     assert "Timeliness" in english.text
     assert "township_command" not in english.text

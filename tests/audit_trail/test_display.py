@@ -77,3 +77,16 @@ def test_a_webhooks_settings_read_by_their_labels() -> None:
     assert by_field["加签密钥"] == display.Shown("否")
     assert display.entity_label("webhook_endpoint") == "推送地址"
     assert display.entity_link("webhook_endpoint", "1") == "/admin/webhooks/1"
+
+
+def test_a_command_groups_area_and_origin_read_by_their_names() -> None:
+    names = {("division", "330825"): "龙游县"}
+    found = display.changes(
+        "command_group", None, {"title": "防台风", "area": "330825", "origin": "campaign"}, names=names
+    )
+    by_field = {change.field: change.after for change in found}
+    assert by_field["区域"] == display.Shown("龙游县")
+    assert by_field["来源"] == display.Shown("由三联工程成立")
+    assert display.changes("command_group", None, {"origin": "manual"}, language="en")[0].after == display.Shown(
+        "Opened by hand"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
@@ -43,6 +44,14 @@ def test_each_kind_refuses_the_wrong_json_types_naming_the_field(
 ) -> None:
     for wrong in WRONG_TYPES[attribute.datatype]:
         assert f"attributes.{attribute.code}" in _refused_field(definition, {attribute.code: wrong}), wrong
+
+
+def test_a_number_people_type_is_never_negative() -> None:
+    wages = next(d for d in CATALOG if d.code == "wage_arrears")
+    given = {"employer_name": "某公司", "employment_type": "construction_project"}
+    assert "attributes.workers_affected" in _refused_field(wages, {**given, "workers_affected": -3})  # 涉及人数 -3
+    assert "attributes.workers_affected" in _refused_field(wages, {**given, "workers_affected": -math.inf})
+    assert validate_attributes(wages, {**given, "workers_affected": 0})["workers_affected"] == 0
 
 
 def test_a_single_choice_given_a_list_is_a_422_not_a_type_error() -> None:

@@ -154,6 +154,9 @@ def test_a_meeting_records_several_decisions_each_a_task(api: Any, session: Sess
     assert 'value="夜间巡查"' in meeting_form
     row = meeting_form.split('name="decision_days_2"', 1)[1].split("</fieldset>", 1)[0]
     assert 'class="field-error"' in row
+    assert "不能超过 90" in row  # the limit, not only 填写有误
+    zero = api.client.post(f"/cases/{case['id']}/meeting", data={**form, "decision_days_2": "0"}, headers=HTML)
+    assert "不能小于 1" in zero.text.split('name="decision_days_2"', 1)[1].split("</fieldset>", 1)[0]
     fixed = {**form, "decision_days_2": "7"}
     held = api.client.post(f"/cases/{case['id']}/meeting", data=fixed, follow_redirects=False)
     assert held.status_code == 303, held.text
@@ -184,3 +187,27 @@ def test_an_asked_extension_says_it_waits_for_approval(api: Any, session: Sessio
     case = command(api, case, "request_extension", hours=24, reason="需等待隔离桩施工")
     note = api.get(f"/cases/{case['id']}", headers=HTML).text.split('id="pending-extension"', 1)[1].split("</p>", 1)[0]
     assert "已申请延期 24 小时，待审批。 理由：需等待隔离桩施工" in note
+
+
+def test_a_unit_given_a_meeting_task_opens_the_case_its_notice_links_to(api: Any, session: Session) -> None:
+    # 住建 given a task by a meeting, never asked to help: its notice links to the case, where it marks the task done.
+    case = underway(api, report_parking(api, session))
+    housing = unit(session, "housing", "330802")
+    form = {
+        "csrf_token": api.csrf,
+        "title": "占道停车会商",
+        "minutes": "住建增设禁停标志",
+        "decision": "增设禁停标志",
+        "decision_owner": str(housing),
+        "decision_days": "3",
+    }
+    held = api.client.post(f"/cases/{case['id']}/meeting", data=form, follow_redirects=False)
+    assert held.status_code == 303, held.text
+    api.login("kc-housing")
+    page = api.get(f"/cases/{case['id']}", headers=HTML)
+    assert page.status_code == 200
+    assert "增设禁停标志" in page.text
+    task = api.get(f"/api/v1/cases/{case['id']}").json()["tasks"][0]
+    assert f"/cases/{case['id']}/tasks/{task['id']}/done" in page.text  # the button to mark it done
+    api.login("kc-enforcement")  # a unit with no part in the case still does not see it
+    assert api.get(f"/cases/{case['id']}", headers=HTML).status_code == 404

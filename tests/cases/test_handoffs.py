@@ -120,10 +120,19 @@ def helped_and_done(api: Any, session: Session, asked: dict[str, Any], meeting: 
     expect(session, asked["id"], "help_replied", lead, title="协同单位已回复", anchor="collaboration")
     _people, notes = told(session, asked["id"], "help_replied")
     assert f"协同部门：{request['unit']['name']}" in notes[0].body  # which of the units asked answered
+    assert "回复：已核查" in notes[0].body  # what it answered, before the case is opened
     api.login("kc-housing")
     done = api.send("POST", f"/api/v1/cases/tasks/{meeting['tasks'][0]['id']}/done", json={"note": "引导牌已设置"})
     assert done.status_code == 200, done.text
-    expect(session, asked["id"], "task_done", lead, title="会商任务已完成", anchor="meetings")
+    expect(
+        session,
+        asked["id"],
+        "task_done",
+        lead,
+        title="会商任务已完成",
+        anchor="meetings",
+        says="完成情况：引导牌已设置",
+    )
 
 
 def rate_dissatisfied(api: Any, case: dict[str, Any], *, comment: str) -> dict[str, Any]:
@@ -194,7 +203,9 @@ def test_each_step_of_the_loop_tells_the_next_party(api: Any, session: Session, 
 
     api.login("kc-traffic")
     case = reply(api, api.get(f"/api/v1/cases/{case['id']}").json(), "车辆已拖离")
-    expect(session, case["id"], "reply", {gridworker}, title="办理回复待核验", anchor="reply")
+    expect(
+        session, case["id"], "reply", {gridworker}, title="办理回复待核验", anchor="reply", says="处置情况：车辆已拖离"
+    )
 
     api.login("gridworker")
     case = command(api, case, "verify_failed", reason="车还在")
@@ -285,6 +296,9 @@ def test_each_unit_asked_at_once_is_told_its_own_deadline(api: Any, session: Ses
         )
         assert local_short(due[owner]) in note.body, note.body
         assert local_short(due[people]) not in note.body
+        asked_for = {enforcement: "请协助核查", housing: "请协助整改"}
+        assert f"协同事项：{asked_for[owner]}" in note.body  # what this unit is asked to do, not the other's
+        assert asked_for[people] not in note.body
 
 
 def test_each_owner_of_a_meetings_tasks_is_told_its_own_deadline(api: Any, session: Session, clock: Any) -> None:
@@ -322,6 +336,9 @@ def test_each_owner_of_a_meetings_tasks_is_told_its_own_deadline(api: Any, sessi
         assert reached[note.id] <= staff  # the other owner's staff are told of their own task only
         assert local_short(due[owner]) in note.body, note.body
         assert local_short(due[other]) not in note.body
+        task = {housing: "增设隔离桩", enforcement: "夜间巡查"}
+        assert f"会商任务：{task[owner]}" in note.body  # what to do, before the case is opened
+        assert task[other] not in note.body
 
 
 def test_every_turns_title_has_a_message_key_saying_the_same_in_chinese() -> None:

@@ -29,7 +29,7 @@ def test_the_desk_finds_a_callers_reports_by_the_number_however_it_is_typed(api:
     assert page.status_code == 200
     assert f'data-case="{case.id}"' in page.text
     assert case.number in page.text
-    assert "共 1 件，办理中 1 件" in page.text
+    assert "（共 1 件，办理中 1 件）" in page.text  # Chinese brackets on a Chinese page
     # The name the caller gave, to greet them by; a new case for them carries it and the number.
     assert '<span id="caller-name">陈先生</span>' in page.text
     new_case = "/cases/new?channel=hotline&amp;reporter_phone=05708881234&amp;reporter_name=%E9%99%88%E5%85%88%E7%94%9F"

@@ -111,7 +111,8 @@ def test_a_gridworker_answers_an_instruction_from_the_page_told_by_the_inbox(
     after = api.get(f"/groups/{group_id}").text
     assert "3处积水已排除" in after
     mine = after.split('id="my-instructions"', 1)[1].split("</h2>", 1)[0]
-    assert "我的指令" in mine  # nothing waits for them now: the heading no longer says 待我签收/办结
+    assert "下达给我的指令" in mine  # a done one is listed, so the heading does not say it is waiting
+    assert "待我" not in mine
 
 
 def test_the_centre_opens_a_group_from_a_form_that_keeps_its_input(api: Api, session: Session) -> None:

@@ -5,7 +5,7 @@
 attributes and the values of buttons. `problems` returns what is wrong in it for the page's language:
 raw codes (snake_case enum values, message keys that failed to translate, topics like `case.red_card`),
 actor strings (`account:8:gridworker`, `system:clock`), UTC and ISO times, Python reprs, English on a
-Chinese page, and Chinese labels left on an English page.
+Chinese page (and an English colon or brackets with Chinese words), and Chinese labels left on an English page.
 
 The allowlist is short on purpose. Allowed on a Chinese page: the product's name (Zhili), the language
 switch (English), a few abbreviations people use as words (GPS, CSV, XLSX, PDF, SMS, ID, URL, HTTP, Webhook, 1+X),
@@ -56,6 +56,10 @@ CODE_LIKE = re.compile(r"[A-Za-z0-9]*\d[A-Za-z0-9-]*|[A-Z]{1,4}-[A-Z0-9-]+")
 ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*|https?://\S+|/[\w/{}.-]*")
 CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff][\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff01-\uff5e·0-9]*")
 CJK = re.compile(r"[\u3400-\u9fff]")
+# "接收人数: 24": a Chinese label takes the full-width colon (the catalog's `colon`), not an English one.
+HALF_WIDTH_COLON = re.compile(r"[\u3400-\u9fff）]:(?!//)")
+# "(共 896 项任务)": an aside in Chinese takes full-width brackets (the catalog's `bracketed`).
+HALF_WIDTH_BRACKETS = re.compile(r"\([^()]*[\u3400-\u9fff][^()]*\)")
 # "另有 3 项 / 3 more", "1 hours": two languages, or a unit not agreeing with its number.
 MIXED_MORE = re.compile(r"另有.*\bmore\b|\bmore\b.*另有|\b1 (?:hours|working days|minutes|days)\b")
 # Words that are only ever a label of the product's own, never data: on an English page they are untranslated.
@@ -182,6 +186,8 @@ def _problems(text: str, language: str, allowed_words: frozenset[str], is_marked
     found += [f"mixed languages {m!r}" for m in MIXED_MORE.findall(text)]
     if language == "zh":
         found += [f"English {w!r}" for w in english_words(text) if w not in allowed_words]
+        found += [f"half-width colon after Chinese {m!r}" for m in HALF_WIDTH_COLON.findall(text)]
+        found += [f"half-width brackets around Chinese {m!r}" for m in HALF_WIDTH_BRACKETS.findall(text)]
     elif not is_marked_chinese:
         found += [f"Chinese label {r!r}" for r in CJK_RUN.findall(text) if _is_label(r)]
     return tuple(dict.fromkeys(found))

@@ -68,6 +68,9 @@ HUZHEN, LONGYOU, KECHENG, FUSHAN = "330825101", "330825", "330802", "330802006"
 
 # Pattern → why its findings are known, not failures: other parts of issue 9 rebuild these templates.
 KNOWN: dict[str, str] = {}
+# (Pattern, kind of problem) → why only that kind is known there: the field task page is walked by its own
+# pass (its 回单须提供: and 定位: labels are left to it); every other finding on it still fails.
+KNOWN_PROBLEMS: dict[tuple[str, str], str] = {}
 
 
 @dataclass(frozen=True)
@@ -288,7 +291,13 @@ def crawl(sqlite_world: World) -> Iterator[Crawl]:
 
 def unknown_findings(found: Crawl) -> list[Finding]:
     """Findings on pages not listed as known."""
-    return [f for pattern, items in found.findings.items() if pattern not in KNOWN for f in items]
+    return [
+        f
+        for pattern, items in found.findings.items()
+        if pattern not in KNOWN
+        for f in items
+        if not any(f.problem.startswith(kind) for (where, kind) in KNOWN_PROBLEMS if where == pattern)
+    ]
 
 
 def test_no_page_shows_raw_codes_utc_times_or_the_other_language(crawl: Crawl) -> None:

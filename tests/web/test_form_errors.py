@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from pydantic import BaseModel, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from zhili.core.errors import FieldRuleError, InvalidInputError
 from zhili.web.form_errors import form_errors
@@ -65,3 +65,24 @@ def test_a_service_error_with_a_message_key_is_worded_by_it_with_its_params() ->
         "lon": ["该位置不在已知区县范围内，请在地图上重新选点"],
     }
     assert form_errors(refused, "en", {"to": "to-7"}).by_field["to-7"] == ["No unit you manage is named “交警”"]
+
+
+class _Limit(BaseModel):
+    amount: int = Field(ge=1, le=365)
+
+
+def test_a_number_out_of_its_bounds_is_told_the_bound_it_crossed() -> None:
+    for value, zh, en in ((0, "不能小于 1", "Must be at least 1"), (999, "不能大于 365", "Must be at most 365")):
+        with pytest.raises(ValidationError) as refused:
+            _Limit.model_validate({"amount": value})
+        assert form_errors(refused.value, "zh", {"amount": "amount"}).by_field == {"amount": [zh]}
+        assert form_errors(refused.value, "en", {"amount": "amount"}).by_field == {"amount": [en]}
+
+
+def test_a_negative_count_is_told_it_must_not_be_negative() -> None:
+    refused = InvalidInputError(
+        "attributes do not match", errors=[{"field": "body.attributes.workers", "message": "must not be negative"}]
+    )
+    assert form_errors(refused, "zh", {"attributes.workers": "attr.workers"}).by_field == {
+        "attr.workers": ["不能为负数"]
+    }

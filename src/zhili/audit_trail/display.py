@@ -54,6 +54,7 @@ VALUE_LABELS = {
     ("campaign_task", "state"): "task_state",
     ("warning", "verdict"): "verdict",
     ("open311_client", "state"): "open311.client_state",
+    ("command_group", "origin"): "group.origin",
 }
 # Numbers people use for cases (ZL<year><7-digit id>) and campaigns (SL<year><6-digit id>).
 NUMBERS = (("case", re.compile(r"ZL\d{4}(\d{7})")), ("campaign", re.compile(r"SL\d{4}(\d{6})")))
@@ -67,6 +68,10 @@ PROBLEMS = (
 # Fields whose value is a record's id or code, shown by the name behind it (`Names`): the kind of record each names.
 NAMED_FIELDS = {
     "division_code": "division",
+    "area": "division",
+    "area_code": "division",
+    "dispatcher_division": "division",
+    "handling_division": "division",
     "department_id": "department",
     "unit_id": "department",
     "person_id": "person",

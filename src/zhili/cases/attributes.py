@@ -13,7 +13,8 @@ from zhili.matters.definition import AttributeDefinition, Datatype, MatterDefini
 
 MAX_STRING = 200
 MAX_TEXT = 4000
-# A measured number people type (a length, a count): beyond this it is a mistake, and floats lose integers.
+# A measured number people type (a count, an amount, an area): never negative; beyond this it is a mistake,
+# and floats lose integers.
 MAX_NUMBER = 10**15
 MAX_CHOICES = 50
 
@@ -35,8 +36,10 @@ def _text(limit: int, *, multiline: bool) -> Callable[[AttributeDefinition, Any]
 def _number(_attribute: AttributeDefinition, value: Any) -> Checked:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None, "must be a number"
-    if (isinstance(value, float) and not math.isfinite(value)) or abs(value) > MAX_NUMBER:
-        return None, f"must be a number between -{MAX_NUMBER} and {MAX_NUMBER}"
+    if value < 0:
+        return None, "must not be negative"
+    if (isinstance(value, float) and not math.isfinite(value)) or value > MAX_NUMBER:
+        return None, f"must be a number from 0 to {MAX_NUMBER}"
     return value, None
 
 

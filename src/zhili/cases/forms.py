@@ -179,9 +179,12 @@ def meeting_from_form(form: FormData, now: datetime) -> MeetingCreate:
         raw = _text(form, f"decision_days{row}") or "3"
         days = id_in(raw) if raw.isascii() and raw.isdigit() else 3  # not a number: the default
         if days is None or days > MAX_DECISION_DAYS:
+            # the bound crossed, so the page says 不能小于 1 or 不能超过 90, not only that it is wrong
+            bound = ("greater_than_equal", 1) if days is None else ("less_than_equal", MAX_DECISION_DAYS)
+            message = f"must be a number from 1 to {MAX_DECISION_DAYS}"
             raise InvalidInputError(
-                "the decision's days are too many",
-                errors=[{"field": f"decision_days{row}", "message": f"must be a number from 1 to {MAX_DECISION_DAYS}"}],
+                "the decision's days are out of range",
+                errors=[{"field": f"decision_days{row}", "message": message, "type": bound[0], "bound": bound[1]}],
             )
         decisions.append(
             {

@@ -331,6 +331,9 @@ class _Words:
             unit = session.scalar(select(Department.name).where(Department.id == facts["unit_id"]))
             if unit:
                 lines.insert(3, Words("notice.case.unit", {"name": unit}))
+        # What a unit is asked to do, what it answered, its tasks: read in the notice, not only on the case page.
+        if (said := _what_was_said(session, case, kind, facts)) is not None:
+            lines.append(said)
         # Why (a return, a failed verification, a refusal, a cancellation) and what the reporter said of a
         # dissatisfied rating: the next party reads it before opening the case.
         for key in ("reason", "comment"):
@@ -352,6 +355,37 @@ class _Words:
         if address:
             return Words("notice.case.place_address", {"place": self.place, "address": address})
         return Words("notice.case.place", {"place": self.place})
+
+
+def _what_was_said(session: Session, case: StoredCase, kind: str, facts: dict[str, Any]) -> Words | None:
+    """What the next party is to do or was told, as a line of the notice (None when the kind says nothing more).
+
+    `协同事项：…` for a unit asked for help (its own request), `回复：…` for the lead told of an answer,
+    `会商任务：…` for a unit given tasks by a meeting (its own), `完成情况：…` for the lead told one is done,
+    `处置情况：…` for whoever verifies a reply.
+    """
+    if kind == "reply" and isinstance(text := facts.get("text"), str) and text.strip():
+        return Words("notice.case.reply", {"text": _shortened(text.strip())})
+    if kind == "help_requested" and len(units := _units_named(facts)) == 1:
+        asked = session.scalar(
+            select(CollaborationRequest.request_text).where(
+                CollaborationRequest.case_id == case.id, CollaborationRequest.unit_id == units[0]
+            )
+        )
+        return Words("notice.case.asked", {"text": _shortened(asked)}) if asked else None
+    if kind == "help_replied" and isinstance(request := facts.get("request_id"), int):
+        answer = session.scalar(select(CollaborationRequest.reply_text).where(CollaborationRequest.id == request))
+        return Words("notice.case.answer", {"text": _shortened(answer)}) if answer else None
+    if kind == "meeting_held" and isinstance(meeting := facts.get("meeting_id"), int):
+        owner = CaseTask.owner_unit_id == facts["owner_unit_id"] if "owner_unit_id" in facts else true()
+        tasks = session.scalars(
+            select(CaseTask.description).where(CaseTask.meeting_id == meeting, owner).order_by(CaseTask.id)
+        ).all()
+        return Words("notice.case.tasks", {"text": _shortened("；".join(tasks))}) if tasks else None
+    if kind == "task_done" and isinstance(task := facts.get("task_id"), int):
+        note = session.scalar(select(CaseTask.done_note).where(CaseTask.id == task))
+        return Words("notice.case.done_note", {"text": _shortened(note)}) if note else None
+    return None
 
 
 # What the phase's deadline is for, as a notice says it: a dispatched case is to be signed for by then, not handled.

@@ -1,9 +1,9 @@
 """Which cases a person sees: the only module that applies `core.auth.Scope` to cases.
 
 A case is seen by place (a block over its place; a strip over its place as the lead unit), by the
-units routed it, leading it or asked to help, and by the account that reported it. Every case list,
-page, photo, point and export filters with `visible_cases`; tests/test_visibility_contract.py keeps
-other modules from applying the scope on their own.
+units routed it, leading it, asked to help or given a task by its meeting, and by the account that
+reported it. Every case list, page, photo, point and export filters with `visible_cases`;
+tests/test_visibility_contract.py keeps other modules from applying the scope on their own.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from sqlalchemy import ColumnElement, exists, false, or_
 
-from zhili.cases.models import Case, CollaborationRequest
+from zhili.cases.models import Case, CaseTask, CollaborationRequest
 from zhili.core.auth import Actor
 
 
@@ -34,14 +34,16 @@ def helping_column(actor: Actor) -> ColumnElement[bool]:
 def visible_cases(actor: Actor) -> ColumnElement[bool]:
     """Cases the actor may see.
 
-    By place (blocks); as the unit routed to, leading or helping (strips); and those they reported.
+    By place (blocks); as the unit routed to, leading, helping or owning a meeting's task (strips: the
+    notice of the task links to the case, where the task is marked done); and those they reported.
     Built once per actor (an Actor is an immutable value: equal actors see the same cases), so a
     request does not rebuild the clause and SQLAlchemy reuses its cache key.
     """
     conditions = [actor.scope.where(Case.place_code, Case.lead_unit_id)]
     units = strip_units(actor)
     if units:
-        conditions += [helping_column(actor), Case.routed_unit_id.in_(sorted(units))]
+        tasked = exists().where(CaseTask.case_id == Case.id, CaseTask.owner_unit_id.in_(sorted(units)))
+        conditions += [helping_column(actor), tasked, Case.routed_unit_id.in_(sorted(units))]
     if actor.account_id is not None:
         conditions.append(Case.originator_account_id == actor.account_id)
     return or_(*conditions)

@@ -52,6 +52,7 @@ PYDANTIC_KINDS = {
 SERVICE_WORDING = (
     (re.compile(r"give a point or a place"), "point_or_place"),
     (re.compile(r"is required|must not be blank"), "required"),
+    (re.compile(r"must not be negative"), "negative"),
     (re.compile(r"must be a number (from|between) "), "range"),  # a number, but outside its bounds
     (re.compile(r"must be a number"), "number"),
     (re.compile(r"must be one of|must be a non-empty list of"), "choice"),
@@ -101,7 +102,7 @@ def form_errors(exc: Exception, language: str, inputs: Mapping[str, str]) -> For
                 kind = _worded(str(error["msg"]))
             found.add(
                 _input_for(error_path(error["loc"], error.get("ctx")), inputs),
-                _message(kind, str(error["msg"]), language),
+                _bound(error, language) or _message(kind, str(error["msg"]), language),
             )
         return found
     if isinstance(exc, DomainError):
@@ -113,6 +114,19 @@ def form_errors(exc: Exception, language: str, inputs: Mapping[str, str]) -> For
         return found
     found.add(None, _message(None, str(exc), language))
     return found
+
+
+# pydantic's bound errors → the bound in their context: "不能大于 365", not only "out of range".
+BOUNDS = {"greater_than_equal": "ge", "less_than_equal": "le", "greater_than": "gt", "less_than": "lt"}
+
+
+def _bound(error: Mapping[str, object], language: str) -> str | None:
+    """A number outside its bounds, said with the bound it crossed (None for any other error)."""
+    side = BOUNDS.get(str(error.get("type")))
+    context = error.get("ctx")
+    if side is None or not isinstance(context, Mapping) or not isinstance(context.get(side), int | float):
+        return None
+    return translate(f"form.error.range.{side}", language).format(limit=context[side])
 
 
 def _domain_message(error: Mapping[str, object], language: str) -> str:

@@ -70,6 +70,36 @@
     return first;
   }
 
+  // The desk menu (web/base.html): the items that would run under 中文/English and the user's links (a desk
+  // narrower than 1280 px, longer English labels) move to the top of 更多, and come back when the window widens.
+  function fitDeskMenu() {
+    const nav = document.querySelector('nav.desk-menu');
+    const more = nav && nav.querySelector('details.desk-more');
+    if (!more || !nav.offsetParent) return;  // no menu, or a phone's (hidden: the tab bar serves)
+    const menu = more.querySelector('.desk-more-menu');
+    const summary = more.querySelector('summary');
+    menu.querySelectorAll('a[data-moved]').forEach((link) => { link.removeAttribute('data-moved'); nav.insertBefore(link, more); });
+    more.hidden = false;
+    const overflows = () => Math.max(...Array.from(nav.querySelectorAll(':scope > a, :scope > details > summary'))
+      .map((item) => item.getBoundingClientRect().right)) > nav.getBoundingClientRect().right + 0.5;
+    let bar = nav.querySelectorAll(':scope > a');
+    // 更多 turns bold when it holds the current page: set before measuring, as it widens it.
+    while (bar.length > 1 && (summary.classList.toggle('active', Boolean(menu.querySelector('a.active'))), overflows())) {
+      const last = bar[bar.length - 1];
+      last.setAttribute('data-moved', '');
+      menu.insertBefore(last, menu.firstChild);
+      bar = nav.querySelectorAll(':scope > a');
+    }
+    more.hidden = !menu.querySelector('a');
+  }
+  // Refit whenever the menu's room changes: the window, or the inbox badge filled in beside it.
+  const deskMenu = document.querySelector('nav.desk-menu');
+  let fitting = 0;
+  if (deskMenu && window.ResizeObserver) {
+    new ResizeObserver(() => { cancelAnimationFrame(fitting); fitting = requestAnimationFrame(fitDeskMenu); }).observe(deskMenu);
+  }
+  fitDeskMenu();
+
   document.addEventListener('change', (event) => {
     const input = event.target.closest && event.target.closest('input[type=file][data-max-each]');
     if (input && input.form) checkPhotos(input.form);
