@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import update
@@ -34,9 +35,12 @@ def variant(
     severity: str = "Severe",
     response: str = "Prepare",
     event: str = "台风",
+    sent: datetime | None = None,
 ) -> bytes:
-    """The demo message with another identifier, status, type, references, area, severity or response."""
+    """The demo message with another identifier, status, type, references, area, severity, response or `sent`."""
     text = DEMO.read_text(encoding="utf-8")
+    if sent is not None:
+        text = text.replace("<sent>2026-07-23T15:00:00+08:00</sent>", f"<sent>{sent.isoformat()}</sent>")
     text = text.replace(IDENTIFIER, identifier).replace("<status>Actual</status>", f"<status>{status}</status>")
     text = text.replace("<msgType>Alert</msgType>", f"<msgType>{msg_type}</msgType>")
     if references:

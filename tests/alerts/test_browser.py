@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete
@@ -21,7 +22,9 @@ def test_a_drill_is_shown_with_its_badge_and_its_area_on_the_map(
 ) -> None:
     admin = browser.new_context(viewport=DESK)
     token = log_in_context(admin, server, "admin")
-    data = variant(identifier="BROWSER-DRILL-1", status="Exercise", area=AREA)
+    data = variant(
+        identifier="BROWSER-DRILL-1", status="Exercise", area=AREA, sent=datetime.now(UTC)
+    )  # the server's clock
     answer = admin.request.post(
         f"{server}/api/v1/alerts", data=data, headers={"Content-Type": "application/cap+xml", "X-CSRF-Token": token}
     )

@@ -99,7 +99,7 @@ def post_alert(
         receipt = intake.receive_alert(
             session, alert=alert, data=data, source="http", source_detail=source_detail, actor=actor, clock=clock
         )
-        return queries.receipt(session, receipt.alert_id)
+        return queries.receipt(session, receipt.alert_id, now=clock.now())
 
     return respond_once(
         session,

@@ -1,8 +1,10 @@
-"""`zhili alerts ingest FILE...` and `zhili alerts rules`: hand in CAP files as the system, list the trigger rules.
+"""`zhili alerts ingest FILE...`, `zhili alerts rules` and `zhili alerts example`.
 
-Both use the configured database (ZHILI_DATABASE_URL, or `--database`/`--url`). `ingest` prints per file
-what happened (a new alert, its divisions and the rules it fired; already received; refused and why)
-and exits with status 2 when any file was refused.
+`ingest` hands in CAP files as the system and `rules` lists the trigger rules; both use the configured
+database (ZHILI_DATABASE_URL, or `--database`/`--url`). `ingest` prints per file what happened (a new
+alert, its divisions and the rules it fired, or that it was no longer in force; already received;
+refused and why) and exits with status 2 when any file was refused. `example` writes the demo's
+台风橙色预警 dated now, to hand in.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sqlalchemy.orm import Session
 from zhili.core.clock import SystemClock
 from zhili.core.db import make_engine, make_session_factory
 from zhili.core.errors import DomainError
+from zhili.core.local_time import LOCAL_ZONE
 from zhili.core.settings import Settings
 
 if TYPE_CHECKING:
@@ -63,26 +66,45 @@ def _ingest_one(session: Session, file: Path, actor: Actor) -> bool:
     """Receive one file and print what came of it; False when it was refused."""
     from zhili.alerts import intake, queries  # noqa: PLC0415 - imported when the command runs
 
+    clock = SystemClock()
     try:
         receipt = intake.ingest(
-            session, data=file.read_bytes(), source="cli", source_detail=file.name, actor=actor, clock=SystemClock()
+            session, data=file.read_bytes(), source="cli", source_detail=file.name, actor=actor, clock=clock
         )
     except DomainError as exc:
         console.print(f"[red]{file.name}: refused[/red] ({exc.status}) {exc.detail}")
         return False
-    shown = queries.receipt(session, receipt.alert_id)
+    shown = queries.receipt(session, receipt.alert_id, now=clock.now())
     drill = " [yellow]演练 drill[/yellow]" if shown.is_drill else ""
     if not receipt.is_new:
         console.print(f"{file.name}: already received as alert {shown.id} ({shown.state}){drill}")
         return True
     divisions = ", ".join(shown.divisions) or "none of ours"
     console.print(f"[green]{file.name}: alert {shown.id}[/green] {shown.msg_type} {shown.status}{drill} → {divisions}")
+    if shown.standing != "active" and not shown.firings:
+        sent = f"{shown.sent.astimezone(LOCAL_ZONE):%Y-%m-%d %H:%M} (UTC+8)"
+        console.print(f"  [yellow]no longer in force ({shown.standing}; sent {sent}): no rule fired[/yellow]")
     for firing in shown.firings:
         what = [f"campaign {firing.campaign_id} ({firing.campaign_number})"] if firing.campaign_id else []
         what += [f"command group {firing.group_id}"] if firing.group_id else []
         detail = f" ({firing.detail})" if firing.detail else ""
         console.print(f"  rule {firing.rule_name}: {firing.outcome} {', '.join(what)}{detail}")
     return True
+
+
+@app.command("example")
+def example_command(
+    out: Annotated[Path | None, typer.Option("--out", help="write it to this file (default: print it)")] = None,
+) -> None:
+    """Write the demo's 台风橙色预警 for 龙游县 as sent now (the packaged file's July date is past)."""
+    from zhili.alerts.example import demo_alert  # noqa: PLC0415 - imported when the command runs
+
+    data = demo_alert(SystemClock().now())
+    if out is None:
+        typer.echo(data.decode("utf-8"))
+    else:
+        out.write_bytes(data)
+        console.print(f"{out}: the demo alert, sent now")
 
 
 @app.command("rules")

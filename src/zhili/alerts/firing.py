@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from zhili.alerts.message import Alert, Category, Certainty, Severity, Urgency
 from zhili.alerts.models import AlertFiring, AlertRecord, AlertRule
 from zhili.alerts.rules import RuleSpec, scope_of
+from zhili.alerts.standing import ACTIVE, standing
 from zhili.campaigns.dispatch.schemas import CampaignCreate
 from zhili.campaigns.dispatch.service import dispatch_campaign, preview_campaign
 from zhili.command_groups.groups import AREA_LEVELS, BODY_LENGTH, GroupOpen, open_group
@@ -57,9 +58,10 @@ def fire_rules(
 ) -> list[int]:
     """Fire every active rule the alert matches and has not fired yet; the ids of the firings made.
 
-    An alert received after it expired fires nothing (an old message delivered late is kept, not acted on).
+    An alert no longer in force when it is received fires nothing: past its `expires`, or, without one,
+    past `standing.UNDATED_FOR` after it was sent (an old message delivered late is kept, not acted on).
     """
-    if record.expires is not None and record.expires <= clock.now():
+    if standing(ACTIVE, sent=record.sent, expires=record.expires, now=clock.now()) != ACTIVE:
         return []
     rules = session.scalars(select(AlertRule).where(AlertRule.is_active.is_(True)).order_by(AlertRule.id)).all()
     fired = set(session.scalars(select(AlertFiring.rule_id).where(AlertFiring.alert_id == record.id)))

@@ -81,7 +81,7 @@ def alert_detail(session: Session, actor: Actor, alert_id: int, *, now: datetime
     )
 
 
-def receipt(session: Session, alert_id: int) -> AlertReceipt:
+def receipt(session: Session, alert_id: int, *, now: datetime) -> AlertReceipt:
     """What handing in an alert answers (unscoped: the one who handed it in may not reach its divisions)."""
     record = session.get(AlertRecord, alert_id)
     if record is None:
@@ -99,6 +99,8 @@ def receipt(session: Session, alert_id: int) -> AlertReceipt:
         msg_type=record.msg_type,
         is_drill=record.is_drill,
         state=record.state,
+        sent=record.sent,
+        standing=standing(record.state, sent=record.sent, expires=record.expires, now=now),
         divisions=list(divisions),
         firings=firings_of(session, None, alert_id),
         links={"self": f"/api/v1/alerts/{alert_id}", "page": f"/alerts/{alert_id}"},

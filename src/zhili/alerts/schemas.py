@@ -88,6 +88,8 @@ class AlertReceipt(BaseModel):
     msg_type: str
     is_drill: bool
     state: str
+    sent: datetime
+    standing: str = Field(description="`expired` when the alert was no longer in force on receipt: it fired nothing")
     divisions: list[str]
     firings: list[FiringRead]
     links: dict[str, str]

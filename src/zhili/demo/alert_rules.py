@@ -1,7 +1,7 @@
 """The demo's alert trigger rules: a typhoon warning (orange or red) for 龙游县 dispatches the typhoon campaign.
 
-So `zhili alerts ingest src/zhili/alerts/data/longyou_typhoon_orange.xml` (the demo's 台风橙色预警 in the
-national system's style) reaches Longyou's team leaders, grid heads and party members in one step; a
+So `zhili alerts example --out typhoon.xml && zhili alerts ingest typhoon.xml` (the demo's 台风橙色预警
+in the national system's style, sent now) reaches Longyou's team leaders, grid heads and party members in one step; a
 rainstorm red warning anywhere in 衢州市 dispatches the flood template and opens a command group.
 """
 

@@ -1,0 +1,40 @@
+"""The demo's 台风橙色预警 for 龙游县, dated when it is asked for (`zhili alerts example`).
+
+The packaged file (`data/longyou_typhoon_orange.xml`) was sent on 2026-07-23. An alert is acted on only
+while it is in force (`alerts.standing`: without `<expires>`, for `UNDATED_FOR` after it was sent), so
+handing in that file later records it and fires nothing. The example is the same message sent now: a
+new identifier and `sent`/`effective` of this minute, in China Standard Time as the national system
+writes them, so the demo's trigger rule dispatches the typhoon campaign.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from datetime import datetime
+from importlib import resources
+
+import defusedxml.ElementTree as SafeTree
+
+from zhili.core.local_time import LOCAL_ZONE
+
+CAP = "urn:oasis:names:tc:emergency:cap:1.2"
+DEMO_FILE = "longyou_typhoon_orange.xml"
+SENDER_CODE = "33082541600000"  # the identifier's prefix in the packaged file: the sending station
+
+
+def demo_alert(now: datetime) -> bytes:
+    """The packaged demo alert as sent at `now` (to the minute): its identifier, `sent` and `effective`."""
+    root: ET.Element = SafeTree.fromstring((resources.files("zhili.alerts") / "data" / DEMO_FILE).read_bytes())
+    sent = now.astimezone(LOCAL_ZONE).replace(second=0, microsecond=0)
+    stamp = sent.isoformat()
+    for name, text in (("identifier", f"{SENDER_CODE}_{sent:%Y%m%d%H%M%S}"), ("sent", stamp)):
+        element = root.find(f"{{{CAP}}}{name}")
+        if element is None:
+            message = f"the packaged demo alert has no <{name}>"
+            raise LookupError(message)
+        element.text = text
+    for effective in root.iter(f"{{{CAP}}}effective"):
+        effective.text = stamp
+    ET.register_namespace("", CAP)  # written as CAP files are: the default namespace, no prefix
+    written: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)  # Chinese as itself, not &#...;
+    return written
