@@ -62,10 +62,11 @@ from zhili.matters import pages as matters_pages
 from zhili.notify import api as notify_api
 from zhili.notify import pages as notify_pages
 from zhili.notify import webhook_pages
+from zhili.notify.post_moves import tell_post_moved
 from zhili.open311 import api as open311_api
 from zhili.open311 import pages as open311_pages
 from zhili.org import api as org_api
-from zhili.org import grid_pages, people_pages
+from zhili.org import grid_pages, moves, people_pages
 from zhili.org import pages as org_pages
 from zhili.org.geo import LocatorCache
 from zhili.web.errors import install_error_handlers
@@ -98,6 +99,7 @@ TEMPLATE_PACKAGES = (
 def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine | None = None) -> FastAPI:
     """Build the application; nothing is read from the environment here."""
     configure_logging(json_output=settings.log_json)
+    moves.subscribe(tell_post_moved)  # org announces a post's move; notify tells the people it concerns
     engine = engine or make_engine(settings.database_url, echo=settings.sql_echo, background_checkpoints=True)
     committer = GroupCommitter() if settings.group_commit and sqlite_wal(engine) is not None else None
 

@@ -213,6 +213,26 @@ def test_a_manager_moves_a_post_by_naming_where_it_goes(api: Api, session: Sessi
     assert api.send("POST", url, data={"to": "蛟池街社区第1网格"}).status_code == 403
 
 
+def test_a_move_tells_the_person_and_their_supervisor_with_links_to_where_they_act(api: Api, session: Session) -> None:
+    """调动 is a hand-off: the grid worker reads where her post went, her 社区两委 supervisor who moved her."""
+    api.login("fushan")
+    url = f"/org/people/{GRIDWORKER}/posts/{GRIDWORKER}/move"
+    assert api.send("POST", url, data={"to": "蛟池街社区第2网格"}, follow_redirects=False).status_code == 303
+    api.login("gridworker")
+    mine = api.get("/api/v1/inbox", params={"limit": 1}).json()["items"][0]
+    assert mine["title"] == "岗位调动：您的网格员岗位已调到蛟池街社区第2网格"
+    assert mine["link"] == "/#my-posts"
+    assert "由蛟池街社区第1网格调到蛟池街社区第2网格（" in mine["body"]
+    english = api.get("/inbox?lang=en", headers=HTML).text
+    assert "Post moved: your Grid worker post is now at" in english  # the place's name follows, marked untranslated
+    api.login("community")  # the village committee the grid worker reports to, before the move and after
+    theirs = api.get("/api/v1/inbox", params={"limit": 1}).json()["items"][0]
+    assert theirs["title"].startswith("人员调动：")
+    assert "由蛟池街社区第1网格调到蛟池街社区第2网格" in theirs["title"]
+    assert theirs["link"] == f"/org/people/{GRIDWORKER}"
+    assert api.get(theirs["link"], headers=HTML).status_code == 200, "the link lands where they can read it"
+
+
 def test_a_phone_already_registered_offers_the_post_to_its_holder(api: Api, session: Session) -> None:
     """A grid worker who is also a party member: the form names who has the number and gives them the post."""
     worker = session.get(Person, GRIDWORKER)

@@ -18,7 +18,7 @@ from zhili.alerts.cap import MAX_BYTES, CapTooLargeError, parse_alert
 from zhili.alerts.schemas import AlertDetail, AlertReceipt, AlertSummary
 from zhili.core.auth import CurrentActor
 from zhili.core.errors import DomainError
-from zhili.core.http import ClockDep, DbSession
+from zhili.core.http import ClockDep, DbSession, read_declared_body
 from zhili.core.idempotency import respond_once
 from zhili.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorQuery, Page
 from zhili.core.params import IdPath
@@ -35,30 +35,17 @@ CAP_BODY = {
 IdempotencyKey = Annotated[str | None, Header(max_length=200, description="makes a retried post safe")]
 
 
-class UnsupportedCapTypeError(DomainError):
-    """A body that is not declared as XML (415)."""
-
-    status = 415
-    title = "Unsupported media type"
-    type_slug = "unsupported-media-type"
-
-
 async def _cap_body(request: Request, actor: CurrentActor, content_type: Annotated[str, Header()] = "") -> bytes:
     """The body of someone who may hand in alerts (403 first), declared as XML (415), read up to the limit (413)."""
     intake.require_receiver(actor)
-    media = content_type.split(";", 1)[0].strip().lower()
-    if media not in CAP_TYPES:
-        message = f"send a CAP 1.2 document as {', '.join(CAP_TYPES)}, not {media or 'nothing'}"
-        raise UnsupportedCapTypeError(message, errors=[{"field": "header.content-type", "message": message}])
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BYTES:
-            message = f"the CAP document is over {MAX_BYTES:,} bytes"
-            raise CapTooLargeError(message, errors=[{"field": "body", "message": message}])
-        chunks.append(chunk)
-    return b"".join(chunks)
+    return await read_declared_body(
+        request,
+        content_type,
+        media_types=CAP_TYPES,
+        what="a CAP 1.2 document",
+        limit=MAX_BYTES,
+        too_large=CapTooLargeError,
+    )
 
 
 CapBody = Annotated[bytes, Depends(_cap_body)]

@@ -34,7 +34,7 @@ from zhili.alerts.message import (
     Status,
     Urgency,
 )
-from zhili.core.errors import DomainError, InvalidInputError
+from zhili.core.errors import DomainError, InvalidInputError, PayloadTooLargeError
 
 NAMESPACE = "urn:oasis:names:tc:emergency:cap:1.2"
 CAP_11 = "urn:oasis:names:tc:emergency:cap:1.1"
@@ -62,12 +62,8 @@ class UnsafeXmlError(DomainError):
     type_slug = "unsafe-xml"
 
 
-class CapTooLargeError(DomainError):
+class CapTooLargeError(PayloadTooLargeError):
     """A CAP document over `MAX_BYTES` (413)."""
-
-    status = 413
-    title = "Payload too large"
-    type_slug = "payload-too-large"
 
 
 def parse_alert(data: bytes, *, max_bytes: int = MAX_BYTES) -> Alert:

@@ -59,6 +59,22 @@ class InvalidInputError(DomainError):
     type_slug = "invalid-input"
 
 
+class PayloadTooLargeError(DomainError):
+    """A body over the size an endpoint takes (413)."""
+
+    status = 413
+    title = "Payload too large"
+    type_slug = "payload-too-large"
+
+
+class UnsupportedMediaTypeError(DomainError):
+    """A body not declared as one of the media types an endpoint takes (415)."""
+
+    status = 415
+    title = "Unsupported media type"
+    type_slug = "unsupported-media-type"
+
+
 class TooManyRequestsError(DomainError):
     """The caller must slow down (too many attempts in a window)."""
 

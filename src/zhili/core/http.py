@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from zhili.core.clock import Clock
 from zhili.core.db import session_scope, sqlite_wal
+from zhili.core.errors import PayloadTooLargeError, UnsupportedMediaTypeError
 from zhili.core.group_commit import GroupCommitter
 from zhili.core.settings import Settings
 
@@ -144,3 +145,32 @@ async def settings(request: Request) -> Settings:
 DbSession = Annotated[Session, Depends(db_session)]
 ClockDep = Annotated[Clock, Depends(clock)]
 SettingsDep = Annotated[Settings, Depends(settings)]
+
+
+async def read_declared_body(
+    request: Request,
+    content_type: str,
+    *,
+    media_types: tuple[str, ...],
+    what: str,
+    limit: int,
+    too_large: type[PayloadTooLargeError] = PayloadTooLargeError,
+) -> bytes:
+    """A raw body declared as one of `media_types` (else 415), read as it streams up to `limit` bytes (else 413).
+
+    `what` names the body in the reasons ("a CAP 1.2 document"); `too_large` is the 413 an endpoint
+    documents, raised with `{"field": "body", "kind": "too_big"}` so a page can say it by its input.
+    """
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media not in media_types:
+        message = f"send {what} as {' or '.join(media_types)}, not {media or 'nothing'}"
+        raise UnsupportedMediaTypeError(message, errors=[{"field": "header.content-type", "message": message}])
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            message = f"{what} is over {limit:,} bytes"
+            raise too_large(message, errors=[{"field": "body", "kind": "too_big", "message": message}])
+        chunks.append(chunk)
+    return b"".join(chunks)

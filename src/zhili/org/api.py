@@ -11,8 +11,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from zhili.core.auth import CurrentActor
-from zhili.core.errors import DomainError
-from zhili.core.http import ClockDep, DbSession, run_in_write_session
+from zhili.core.http import ClockDep, DbSession, read_declared_body, run_in_write_session
 from zhili.core.idempotency import respond_once
 from zhili.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorQuery, Page
 from zhili.core.params import IdPath, IdQuery
@@ -243,32 +242,17 @@ GEOJSON_BODY = {
 }
 
 
-class UnsupportedGeoJsonTypeError(DomainError):
-    """A body that is not declared as GeoJSON or JSON (415)."""
-
-    status = 415
-    title = "Unsupported media type"
-    type_slug = "unsupported-media-type"
-
-
 async def _grid_file(request: Request, actor: CurrentActor, content_type: Annotated[str, Header()] = "") -> bytes:
     """The body of a manager (403 first), declared as GeoJSON (415), read up to `MAX_FILE_BYTES` (413)."""
     permissions.require_manager(actor)
-    media = content_type.split(";", 1)[0].strip().lower()
-    if media not in GEOJSON_TYPES:
-        message = f"send the FeatureCollection as {' or '.join(GEOJSON_TYPES)}, not {media or 'nothing'}"
-        raise UnsupportedGeoJsonTypeError(message, errors=[{"field": "header.content-type", "message": message}])
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > grid_import.MAX_FILE_BYTES:
-            message = f"the file is over {grid_import.MAX_FILE_BYTES:,} bytes (split it by township)"
-            raise grid_import.FileTooLargeError(
-                message, errors=[{"field": "body", "kind": "too_big", "message": message}]
-            )
-        chunks.append(chunk)
-    return b"".join(chunks)
+    return await read_declared_body(
+        request,
+        content_type,
+        media_types=GEOJSON_TYPES,
+        what="the FeatureCollection (split a large one by township)",
+        limit=grid_import.MAX_FILE_BYTES,
+        too_large=grid_import.FileTooLargeError,
+    )
 
 
 GridFile = Annotated[bytes, Depends(_grid_file)]

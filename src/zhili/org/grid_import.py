@@ -20,7 +20,7 @@ from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit
-from zhili.core.errors import DomainError, ForbiddenError, InvalidInputError, NotFoundError
+from zhili.core.errors import ForbiddenError, InvalidInputError, NotFoundError, PayloadTooLargeError
 from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.geometry import areal_from_geojson
 from zhili.org.importing import bump_geometry_revision, geometry_columns
@@ -39,12 +39,8 @@ VALIDITY = re.compile(r"(?P<reason>[^\[]+)(?:\[(?P<at>[^\]]*)\])?")
 """What `explain_validity` says: a reason, then where (`Self-intersection[119.175 29.165]`)."""
 
 
-class FileTooLargeError(DomainError):
+class FileTooLargeError(PayloadTooLargeError):
     """A boundary file over `MAX_FILE_BYTES` (413)."""
-
-    status = 413
-    title = "Payload too large"
-    type_slug = "payload-too-large"
 
 
 @dataclass(frozen=True)

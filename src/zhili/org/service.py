@@ -14,7 +14,7 @@ from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit, insert_rows
 from zhili.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
-from zhili.org import visibility
+from zhili.org import moves, visibility
 from zhili.org.division_code import DivisionCode
 from zhili.org.models import (
     Department,
@@ -28,6 +28,7 @@ from zhili.org.models import (
     Zone,
     ZoneMember,
 )
+from zhili.org.moves import Place, PostMoved
 from zhili.org.permissions import manages_any, require_manager, require_writable
 from zhili.org.queries import get_person, usual_supervisor
 from zhili.org.roles import DEPARTMENT_ROLES, Role
@@ -209,11 +210,8 @@ def move_position(session: Session, *, position_id: int, data: PositionMove, act
         raise InvalidInputError("a post moves to a place of its own level", errors=[_moved("to", "same_level")])
     if (division_code, department_id) == (post.division_code, post.department_id):
         raise InvalidInputError("the post is there already", errors=[_moved("to", "same")])
-    before = {
-        "division_code": post.division_code,
-        "department_id": post.department_id,
-        "supervisor": post.supervisor_id,
-    }
+    was, supervisor_before = Place(post.division_code, post.department_id), post.supervisor_id
+    before = {"division_code": was.division_code, "department_id": was.department_id, "supervisor": supervisor_before}
     post.division_code, post.department_id, post.supervisor_id = division_code, department_id, None
     session.flush()
     post.supervisor_id = usual_supervisor(
@@ -231,18 +229,18 @@ def move_position(session: Session, *, position_id: int, data: PositionMove, act
                 session, actor, role=where[0], division_code=where[1], department_id=where[2]
             )
         report.supervisor_id = usual[where]
-    households = session.execute(
+    households: int = session.execute(  # type: ignore[attr-defined]
         update(Household).where(Household.member_position_id == post.id).values(member_position_id=None)
-    )
-    contacts = session.execute(delete(GridContact).where(GridContact.position_id == post.id))
+    ).rowcount
+    contacts: int = session.execute(delete(GridContact).where(GridContact.position_id == post.id)).rowcount  # type: ignore[attr-defined]
     after: dict[str, object] = {
         "position_id": post.id,
         "division_code": division_code,
         "department_id": department_id,
         "supervisor": post.supervisor_id,
         "reports_reassigned": len(reports),
-        "households_released": households.rowcount,  # type: ignore[attr-defined]
-        "grid_contacts_released": contacts.rowcount,  # type: ignore[attr-defined]
+        "households_released": households,
+        "grid_contacts_released": contacts,
     }
     audit.record_by(
         session,
@@ -254,6 +252,19 @@ def move_position(session: Session, *, position_id: int, data: PositionMove, act
         after=after,
         at=clock.now(),
     )
+    moved = PostMoved(
+        position_id=post.id,
+        person_id=post.person_id,
+        role=post.role,
+        before=was,
+        after=Place(division_code, department_id),
+        supervisor_before=supervisor_before,
+        supervisor_after=post.supervisor_id,
+        households_released=households,
+        grid_contacts_released=contacts,
+        by=actor,
+    )
+    moves.announce(session, moved, clock)  # the people concerned are told (notify.post_moves), in this commit
     commit(session)
     return get_person(session, actor, post.person_id)
 
