@@ -102,17 +102,7 @@ def _sync_one(
     if latest is not None:
         # Flushed before the insert: the partial unique index allows one current version per code.
         session.execute(update(MatterVersion).where(MatterVersion.id == latest.id).values(is_current=False))
-    row = MatterVersion(
-        code=definition.code,
-        version=version,
-        content_hash=digest,
-        definition=canonical_json(definition),
-        name_zh=definition.name_zh,
-        name_en=definition.name_en,
-        loaded_at=at,
-        is_current=True,
-        source=SOURCE_FILE,
-    )
+    row = _current_version(definition, version, at=at, source=SOURCE_FILE)
     session.add(row)
     if latest is None:
         report.added.append(definition.code)
@@ -123,6 +113,21 @@ def _sync_one(
         report.superseded[definition.code] = latest.version
         after["superseded_page_edit"] = latest.version
     return "versioned", _state(latest), after
+
+
+def _current_version(definition: MatterDefinition, version: int, *, at: datetime, source: str) -> MatterVersion:
+    """A new current version row of `definition`, stored canonically with its content hash."""
+    return MatterVersion(
+        code=definition.code,
+        version=version,
+        content_hash=content_hash(definition),
+        definition=canonical_json(definition),
+        name_zh=definition.name_zh,
+        name_en=definition.name_en,
+        loaded_at=at,
+        is_current=True,
+        source=source,
+    )
 
 
 def _latest_versions(session: Session) -> dict[str, MatterVersion]:
@@ -189,19 +194,8 @@ def edit_matter(session: Session, *, code: str, data: MatterEdit, actor: Actor, 
             "the edit changes nothing", errors=[{"field": "body", "message": "the edit changes nothing"}]
         )
     now = clock.now()
-    row = MatterVersion(
-        code=code,
-        version=current.version + 1,
-        content_hash=content_hash(after),
-        definition=canonical_json(after),
-        name_zh=after.name_zh,
-        name_en=after.name_en,
-        loaded_at=now,
-        is_current=True,
-        source=SOURCE_PAGE,
-        edited_by=actor.display_name[:120],
-        reason=data.reason,
-    )
+    row = _current_version(after, current.version + 1, at=now, source=SOURCE_PAGE)
+    row.edited_by, row.reason = actor.display_name[:120], data.reason
     try:
         # Flushed before the insert: the partial unique index allows one current version per code.
         session.execute(update(MatterVersion).where(MatterVersion.id == current.id).values(is_current=False))
