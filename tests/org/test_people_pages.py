@@ -225,6 +225,8 @@ def test_a_move_tells_the_person_and_their_supervisor_with_links_to_where_they_a
     assert "由蛟池街社区第1网格调到蛟池街社区第2网格（" in mine["body"]
     english = api.get("/inbox?lang=en", headers=HTML).text
     assert "Post moved: your Grid worker post is now at" in english  # the place's name follows, marked untranslated
+    assert " · Post moved</small>" in english  # the topic by its label, not org.post_moved
+    assert " · 岗位调动</small>" in api.get("/inbox?lang=zh", headers=HTML).text
     api.login("community")  # the village committee the grid worker reports to, before the move and after
     theirs = api.get("/api/v1/inbox", params={"limit": 1}).json()["items"][0]
     assert theirs["title"].startswith("人员调动：")
