@@ -18,6 +18,7 @@ from rich.table import Table
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from zhili.alerts.standing import ACTIVE
 from zhili.core.clock import SystemClock
 from zhili.core.db import make_engine, make_session_factory
 from zhili.core.errors import DomainError
@@ -81,7 +82,7 @@ def _ingest_one(session: Session, file: Path, actor: Actor) -> bool:
         return True
     divisions = ", ".join(shown.divisions) or "none of ours"
     console.print(f"[green]{file.name}: alert {shown.id}[/green] {shown.msg_type} {shown.status}{drill} → {divisions}")
-    if shown.standing != "active" and not shown.firings:
+    if shown.standing != ACTIVE and not shown.firings:
         sent = f"{shown.sent.astimezone(LOCAL_ZONE):%Y-%m-%d %H:%M} (UTC+8)"
         console.print(f"  [yellow]no longer in force ({shown.standing}; sent {sent}): no rule fired[/yellow]")
     for firing in shown.firings:

@@ -19,7 +19,6 @@ from zhili.core.local_time import LOCAL_ZONE
 
 CAP = "urn:oasis:names:tc:emergency:cap:1.2"
 DEMO_FILE = "longyou_typhoon_orange.xml"
-SENDER_CODE = "33082541600000"  # the identifier's prefix in the packaged file: the sending station
 
 
 def demo_alert(now: datetime) -> bytes:
@@ -27,12 +26,12 @@ def demo_alert(now: datetime) -> bytes:
     root: ET.Element = SafeTree.fromstring((resources.files("zhili.alerts") / "data" / DEMO_FILE).read_bytes())
     sent = now.astimezone(LOCAL_ZONE).replace(second=0, microsecond=0)
     stamp = sent.isoformat()
-    for name, text in (("identifier", f"{SENDER_CODE}_{sent:%Y%m%d%H%M%S}"), ("sent", stamp)):
-        element = root.find(f"{{{CAP}}}{name}")
-        if element is None:
-            message = f"the packaged demo alert has no <{name}>"
-            raise LookupError(message)
-        element.text = text
+    identifier, sent_at = root.find(f"{{{CAP}}}identifier"), root.find(f"{{{CAP}}}sent")
+    if identifier is None or sent_at is None or not identifier.text:
+        message = "the packaged demo alert has no <identifier> or <sent>"
+        raise LookupError(message)
+    station = identifier.text.rsplit("_", 1)[0]  # the sending station's code, then when it was sent
+    identifier.text, sent_at.text = f"{station}_{sent:%Y%m%d%H%M%S}", stamp
     for effective in root.iter(f"{{{CAP}}}effective"):
         effective.text = stamp
     ET.register_namespace("", CAP)  # written as CAP files are: the default namespace, no prefix
