@@ -6,6 +6,10 @@ from typing import Any
 
 import pytest
 
+from zhili.org.division_code import DivisionLevel
+from zhili.org.places import near_home
+from zhili.org.schemas import DivisionRef, PlaceMatch
+
 
 @pytest.mark.parametrize(
     ("text", "code"),
@@ -63,3 +67,21 @@ def test_enforcement_routing_refusals(api: Any) -> None:
     assert api.get("/api/v1/org/enforcement-items/ENF-WAGES/unit", params={"division": "3308"}).status_code == 422
     kinds = api.get("/api/v1/org/department-kinds").json()
     assert {"traffic_police", "hrss", "enforcement"} <= {k["code"] for k in kinds}
+
+
+def _match(code: str) -> PlaceMatch:
+    ref = DivisionRef(code=code, name="上安村委会", level=DivisionLevel.VILLAGE)
+    return PlaceMatch(division=ref, path=[ref], score=1.0)
+
+
+def test_a_shared_name_means_the_one_in_the_reporters_own_county_then_city() -> None:
+    changshan, kaihua, shaoxing = _match("330822111236"), _match("330824218208"), _match("330602002")
+    both = [changshan, kaihua]
+    assert near_home(both, ("330822111",)) == [changshan]  # a 常山县 township's operator
+    assert near_home([changshan, shaoxing], ("3308",)) == [changshan]  # Quzhou's public channel: its city
+    assert near_home(both, ("3308",)) == both  # both in Quzhou: still ambiguous
+    assert near_home(both, ("",)) == both  # an administrator has no home
+    assert near_home(both, ()) == both  # nor has a citizen
+    assert near_home(both, ("330802", "330822")) == [changshan]
+    assert near_home(both, ("330822", "330824")) == both  # at home in both counties
+    assert near_home([kaihua], ("330822",)) == [kaihua]  # a single match is never second-guessed

@@ -11,7 +11,7 @@ from zhili.core.auth import system_actor
 from zhili.core.errors import InvalidInputError
 from zhili.org.division_code import DivisionCode
 from zhili.org.geo import LocatorCache
-from zhili.org.places import exact_places
+from zhili.org.places import exact_places, near_home
 
 # Public geography: anyone may report a problem anywhere, so places resolve without a scope.
 _GEOGRAPHY = system_actor("geography")
@@ -26,8 +26,19 @@ class Place:
     lat: float | None
 
 
-def resolve(session: Session, locators: LocatorCache, *, point: Point | None, place: str | None) -> Place:
-    """A point wins over a place name; either must land inside a known county."""
+def resolve(
+    session: Session,
+    locators: LocatorCache,
+    *,
+    point: Point | None,
+    place: str | None,
+    homes: tuple[str, ...] = (),
+) -> Place:
+    """A point wins over a place name; either must land inside a known county.
+
+    A name shared by several places resolves to the one in the reporter's own county or city (`homes`:
+    the division codes they work in, or a public channel's area), and is refused as ambiguous otherwise.
+    """
     if point is not None:
         fine, county = locators.locators(session)
         code = fine.locate(point.lon, point.lat) or county.locate(point.lon, point.lat)
@@ -37,7 +48,7 @@ def resolve(session: Session, locators: LocatorCache, *, point: Point | None, pl
                 errors=[{"field": "body.point", "message": "outside every known county"}],
             )
         return Place(code, point.lon, point.lat)
-    matches = exact_places(session, _GEOGRAPHY, place or "")
+    matches = near_home(exact_places(session, _GEOGRAPHY, place or ""), homes)
     if not matches:
         raise InvalidInputError(
             f"the place {place!r} names no known division",
@@ -60,7 +71,7 @@ def resolve_within(
     session: Session, locators: LocatorCache, *, point: Point | None, place: str | None, jurisdiction: str
 ) -> Place:
     """`resolve`, refused (by the point's or the place's field) outside `jurisdiction`: a public channel's area."""
-    found = resolve(session, locators, point=point, place=place)
+    found = resolve(session, locators, point=point, place=place, homes=(jurisdiction,))
     if not DivisionCode(found.code).under(DivisionCode(jurisdiction)):
         field = "point" if point is not None else "place"
         message = "the location lies outside the area this service covers"

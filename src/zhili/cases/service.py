@@ -111,7 +111,8 @@ def report_case(
     """Open a case from a report: validate, locate, route to one lead unit, inform the grid's contact."""
     version, definition = matters.current_definition(session, data.matter)
     attributes = validate_attributes(definition, data.attributes)
-    place = location.resolve(session, locators, point=data.point, place=data.place)
+    homes = actor.scope.division_prefixes
+    place = location.resolve(session, locators, point=data.point, place=data.place, homes=homes)
     routing = route(session, definition, place.code)
     party = lifecycle.Party.ORIGINATOR if actor.person_id else lifecycle.Party.CITIZEN
     now = clock.now()

@@ -99,6 +99,28 @@ def exact_places(session: Session, actor: Actor, text: str) -> list[PlaceMatch]:
     return [match for match in resolve_place(session, actor, text) if match.score == EXACT]
 
 
+# The widths of a division code that name the areas around a person's own places: their county, then their city.
+_HOME_WIDTHS = (6, 4)
+
+
+def near_home(matches: list[PlaceMatch], homes: tuple[str, ...]) -> list[PlaceMatch]:
+    """The one match in the reporter's own county (or else city), when the name is shared further afield.
+
+    A 柯城区 operator typing 府山街道 means 柯城区's, not 绍兴's; two matches in the same county stay
+    ambiguous, and so do all of them for someone with no home (an administrator, a citizen).
+    """
+    if len(matches) < 2:  # noqa: PLR2004 - only a shared name needs a preference
+        return matches
+    for width in _HOME_WIDTHS:
+        areas = {home[:width] for home in homes if len(home) >= width}
+        near = [match for match in matches if match.division.code[:width] in areas]
+        if len(near) == 1:
+            return near
+        if near:
+            return matches
+    return matches
+
+
 def listed(matches: list[PlaceMatch], *, from_depth: int) -> str:
     """The first few matches as a refusal lists them: each path's names from `from_depth` on (1: below the province)."""
     return "、".join("".join(part.name for part in match.path[from_depth:]) for match in matches[:MAX_LISTED])
