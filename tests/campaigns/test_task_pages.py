@@ -433,3 +433,33 @@ def test_a_refused_report_keeps_every_box_ticked_of_the_raised_case(
     for permit in ("business_licence", "fire_safety"):
         assert f'name="attr.missing_permits" value="{permit}" checked' in shown.text, permit
     assert 'name="attr.missing_permits" value="environmental" checked' not in shown.text
+
+
+def test_opening_a_task_marks_the_viewers_notices_about_it_read(api: Api, session: Session, clock: FrozenClock) -> None:
+    # Acting from the task list rather than from the notice still clears it: the task was seen.
+    campaign = dispatch_typhoon(session, clock)
+    task = task_of(session, campaign, "partymember")
+
+    def unread(subject: str) -> int:
+        items = api.get("/api/v1/inbox", params={"limit": 200}).json()["items"]
+        return sum(1 for i in items if i["subject"] == subject and i["read_at"] is None)
+
+    api.login("partymember")
+    assert unread(f"campaign:{campaign.id}") == 1  # the dispatch: 您有一项新任务
+    declined = post(api, f"/tasks/{task.id}/decline", {"reason": "本人住院"})
+    assert declined.status_code == 303
+    api.login("gridhead")  # heads the party member's grid: told of the decline, about this one task
+    assert unread(f"campaign-task:{task.id}") == 1
+    assert unread(f"campaign:{campaign.id}") == 1  # their own task's dispatch
+    assert api.get(f"/tasks/{task.id}", headers=HTML).status_code == 200
+    assert unread(f"campaign-task:{task.id}") == 0
+    assert unread(f"campaign:{campaign.id}") == 1  # not their task: its campaign's other notices stay
+    own = task_of(session, campaign, "gridhead")
+    assert api.get(f"/tasks/{own.id}", headers=HTML).status_code == 200
+    assert unread(f"campaign:{campaign.id}") == 0
+    api.login("partymember")  # declined from the list, never opened: the dispatch is still unread
+    assert unread(f"campaign:{campaign.id}") == 1
+    assert api.get(f"/tasks/{task.id}", headers=HTML).status_code == 200
+    assert unread(f"campaign:{campaign.id}") == 0
+    api.login("kc-centre")  # a task outside one's scope marks nothing (and is 404)
+    assert api.get(f"/tasks/{task.id}", headers=HTML).status_code == 404

@@ -106,7 +106,7 @@ def case_page(request: Request, case_id: IdPath, session: DbSession, actor: Page
     if inbox.has_unread_about(session, actor, subject):
         session.commit()  # end the read transaction; the mark is written by a session that may write
         with services(request).sessions() as writer:
-            inbox.read_about(writer, actor=actor, subject=subject, clock=clock)
+            inbox.read_about(writer, actor=actor, subjects=[subject], clock=clock)
     return response
 
 

@@ -6,6 +6,7 @@ person (the built-in administrator) has an empty inbox.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Row, false, func, select, update
@@ -130,27 +131,27 @@ def mark_all_read(session: Session, *, actor: Actor, clock: Clock, up_to: int | 
     return MarkedRead(marked=max(marked, 0))
 
 
-def _unread_about(person_id: int, subject: str) -> Any:
-    """A person's unread items about one subject: found from their own few unread items (by person)."""
+def _unread_about(person_id: int, subjects: Sequence[str]) -> Any:
+    """A person's unread items about these subjects: found from their own few unread items (by person)."""
     return (
         select(InboxItem.id)
         .join(Notification, Notification.id == InboxItem.notification_id)
-        .where(InboxItem.person_id == person_id, InboxItem.read_at.is_(None), Notification.subject == subject)
+        .where(InboxItem.person_id == person_id, InboxItem.read_at.is_(None), Notification.subject.in_(subjects))
     )
 
 
-def has_unread_about(session: Session, actor: Actor, subject: str) -> bool:
-    """Whether any of my items about `subject` (e.g. `case:42`) is unread."""
-    if actor.person_id is None:
+def has_unread_about(session: Session, actor: Actor, *subjects: str) -> bool:
+    """Whether any of my items about `subjects` (e.g. `case:42`) is unread."""
+    if actor.person_id is None or not subjects:
         return False
-    return session.scalar(select(_unread_about(actor.person_id, subject).exists())) is True
+    return session.scalar(select(_unread_about(actor.person_id, subjects).exists())) is True
 
 
-def read_about(session: Session, *, actor: Actor, subject: str, clock: Clock) -> int:
-    """Mark my items about `subject` read: I have seen what they are about (its page); the number marked."""
-    if actor.person_id is None:
+def read_about(session: Session, *, actor: Actor, subjects: Sequence[str], clock: Clock) -> int:
+    """Mark my items about `subjects` read: I have seen what they are about (its page); the number marked."""
+    if actor.person_id is None or not subjects:
         return 0
-    ids = _unread_about(actor.person_id, subject).scalar_subquery()
+    ids = _unread_about(actor.person_id, subjects).scalar_subquery()
     marked = session.connection().execute(update(InboxItem).where(InboxItem.id.in_(ids)).values(read_at=clock.now()))
     commit(session)
     return max(int(marked.rowcount), 0)

@@ -31,6 +31,7 @@ from zhili.core.http import ClockDep, DbSession, rolled_back, run_in_read_sessio
 from zhili.core.pagination import CursorQuery
 from zhili.core.params import IdPath, id_in
 from zhili.matters import queries as matters
+from zhili.notify import inbox
 from zhili.org.geo import request_locators
 from zhili.org.roles import SUPERVISING_ROLES
 from zhili.web.form_errors import FirstReason, FormErrors
@@ -109,12 +110,20 @@ def task_page(
     clock: ClockDep,
     matter: MatterParam = None,
 ) -> Response:
-    """One task: opening it marks it read; instructions, checklist, the report form, the level above's buttons."""
+    """One task: opening it marks it read; instructions, checklist, the report form, the level above's buttons.
+
+    Opening it also marks the viewer's notices about it read: those about this task (a report to verify,
+    a decline, a result), and for its recipient those about the campaign (the dispatch, reminders).
+    """
     detail = task_queries.task_detail(session, actor, task_id, now=clock.now())
-    if detail.is_mine and detail.state == TaskState.NOTIFIED:
-        session.commit()  # end the read transaction; the mark is written by a session that may write
+    subjects = [f"campaign-task:{task_id}", *([f"campaign:{detail.campaign.id}"] if detail.is_mine else [])]
+    first_read = detail.is_mine and detail.state == TaskState.NOTIFIED
+    if first_read or inbox.has_unread_about(session, actor, *subjects):
+        session.commit()  # end the read transaction; the marks are written by a session that may write
         with services(request).sessions() as writer:
-            task_service.read_task(writer, task_id=task_id, actor=actor, clock=clock)
+            if first_read:
+                task_service.read_task(writer, task_id=task_id, actor=actor, clock=clock)
+            inbox.read_about(writer, actor=actor, subjects=subjects, clock=clock)
         detail = task_queries.task_detail(session, actor, task_id, now=clock.now())
     values, photos = _returned_report(detail)
     return _render(

@@ -193,7 +193,7 @@ def _tell_supervisor(
         key=f"campaign-task:{task.id}:{event}:{key}",
         clock=clock,
         link=link,
-        subject=f"campaign:{campaign.id}",
+        subject=f"campaign-task:{task.id}",
     )
 
 
@@ -345,5 +345,5 @@ def _tell(
         key=f"campaign-task:{task.id}:{kind}",
         clock=clock,
         link=f"/tasks/{task.id}{anchor}",
-        subject=f"campaign:{campaign.id}",
+        subject=f"campaign-task:{task.id}",
     )
