@@ -213,9 +213,9 @@ def test_a_refused_form_keeps_its_key_and_a_new_form_gets_another(api: Any, sess
 
 
 def test_a_refused_report_keeps_its_photos_to_send_again(api: Any, session: Session) -> None:
-    """A photo taken on the spot is not lost when the form is refused for another field (an unknown place)."""
+    """A photo taken on the spot is not lost when the form is refused for another field (an ambiguous place)."""
     api.login("gridworker")
-    data = {**_form(api, session), "description": "照片随退回的表单保留", "lon": "", "lat": "", "place": "府山街道"}
+    data = {**_form(api, session), "description": "照片随退回的表单保留", "lon": "", "lat": "", "place": "上安村"}
     files = [("photo", ("a.png", PNG, "image/png")), ("photo", ("b.png", PNG, "image/png"))]
     refused = api.client.post("/cases/new", data=data, files=files, headers=HTML)
     assert refused.status_code == 422
