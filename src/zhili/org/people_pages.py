@@ -251,7 +251,7 @@ def _errors(request: Request, refused: Exception) -> FormErrors:
         found = FormErrors()
         found.add("phone", translate("org.phone_taken", language))
         return found
-    found = form_errors(refused, language, INPUTS)
+    found = form_errors(refused, language, INPUTS, choices={"role"})
     if isinstance(refused, ValidationError):  # a phone or e-mail of the wrong shape: say what shape is wanted
         wrong = {str(error["loc"][-1]) for error in refused.errors() if error["type"] == "string_pattern_mismatch"}
         for name in ("phone", "email"):
