@@ -271,3 +271,9 @@ def test_every_problem_is_worded_in_both_languages() -> None:
         "Feature 5 (甲) · boundary (geometry)",
         "Must be a Polygon or MultiPolygon, not a Point",
     )
+
+
+def test_a_problem_of_no_known_kind_is_not_said_in_english_on_the_chinese_page() -> None:
+    error = {"field": "file", "kind": "", "message": "the form expired"}
+    assert grid_pages.shown_problem(error, "zh").text == "此处有误"
+    assert grid_pages.shown_problem(error, "en").text == "This is wrong (the form expired)"

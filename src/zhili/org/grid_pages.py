@@ -114,7 +114,9 @@ def shown_problem(error: Mapping[str, Any], language: str) -> ShownProblem:
     if kind in KINDS:
         text = _said(f"grid_import.error.{kind}", language, params)
     else:
-        text = translate("grid_import.error.other", language) + (f" ({error.get('message')})" if error else "")
+        # The service's own words are English: said on the English page only, never as a raw line on the Chinese one.
+        said = f" ({error.get('message')})" if error.get("message") and language == "en" else ""
+        text = translate("grid_import.error.other", language) + said
     return ShownProblem(feature, where, field, text)
 
 
