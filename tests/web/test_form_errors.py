@@ -105,6 +105,10 @@ def test_a_choice_left_unmade_is_told_to_choose_and_a_typed_field_to_fill_in() -
         assert found.by_field == {"rating": ["请选择此项"], "unit_id": ["请选择此项"], "note": ["必填"]}
         english = form_errors(refused.value, "en", inputs, choices={"rating", "unit_id"})
         assert english.by_field["rating"] == ["Please choose one"]
+    with pytest.raises(ValidationError) as blank:  # the blank option of a list: not one of the list, yet unchosen
+        _Choice.model_validate({"rating": "", "unit_id": 1, "note": "x"})
+    assert form_errors(blank.value, "zh", inputs, choices={"rating"}).by_field == {"rating": ["请选择此项"]}
+    assert form_errors(blank.value, "zh", inputs).by_field == {"rating": ["请从列表中选择"]}
     service = InvalidInputError("bad", errors=[{"field": "body.attributes.kind", "message": "kind is required"}])
     assert form_errors(service, "zh", {"attributes.kind": "attr.kind"}, choices={"attr.kind"}).by_field == {
         "attr.kind": ["请选择此项"]

@@ -93,7 +93,8 @@ class FormErrors:
         return bool(self.by_field or self.general)
 
 
-# What a choice left unmade is refused as: nothing sent (required), or the blank option's "" read as an id (number).
+# What a choice left unmade is refused as: nothing sent (required), or the blank option's "" read as an id (number);
+# any other refusal of a blank choice (not one of the list, not of the pattern) is one left unmade too.
 UNCHOSEN_KINDS = frozenset({"required", "number"})
 
 
@@ -111,7 +112,8 @@ def form_errors(
             if error["type"] == "value_error":
                 kind = _worded(str(error["msg"]))
             name = _input_for(error_path(error["loc"], error.get("ctx")), inputs)
-            kind = _chosen(kind, name, choices)
+            if name is not None and name in choices and (kind in UNCHOSEN_KINDS or error.get("input") == ""):
+                kind = "choose"  # the blank option too: refused as not one of the list, or not of the pattern
             found.add(name, _bound(error, language) or _message(kind, str(error["msg"]), language))
         return found
     if isinstance(exc, DomainError):
@@ -147,11 +149,6 @@ def _domain_message(error: Mapping[str, object], language: str, *, chosen: bool)
     original = str(error.get("message", ""))
     kind = _worded(original)
     return _message("choose" if chosen and kind in UNCHOSEN_KINDS else kind, original, language)
-
-
-def _chosen(kind: str | None, name: str | None, choices: Collection[str]) -> str | None:
-    """A choice input left unchosen is told to choose (请选择), not to type (必填, 请填写数字)."""
-    return "choose" if name is not None and name in choices and kind in UNCHOSEN_KINDS else kind
 
 
 def _worded(original: str) -> str | None:
