@@ -471,7 +471,7 @@ def test_where_the_lead_acts_again_it_reads_why_the_case_came_back(
     api.login("kc-traffic")
     back = api.get(f"/cases/{case['id']}", headers=HTML).text.split('id="sent-back"', 1)[1].split("</p>", 1)[0]
     assert 'data-kind="verify_failed"' in back
-    assert "核验未通过" in back
+    assert "核查未通过" in back
     assert "照片看不清车牌" in back
     case = command(api, case, "reply", text="已补拍", evidence=evidence)
     assert 'id="sent-back"' not in api.get(f"/cases/{case['id']}", headers=HTML).text  # replied since

@@ -204,17 +204,17 @@ def test_each_step_of_the_loop_tells_the_next_party(api: Any, session: Session, 
     api.login("kc-traffic")
     case = reply(api, api.get(f"/api/v1/cases/{case['id']}").json(), "车辆已拖离")
     expect(
-        session, case["id"], "reply", {gridworker}, title="办理回复待核验", anchor="reply", says="处置情况：车辆已拖离"
+        session, case["id"], "reply", {gridworker}, title="办理回复待核查", anchor="reply", says="处置情况：车辆已拖离"
     )
 
     api.login("gridworker")
     case = command(api, case, "verify_failed", reason="车还在")
-    expect(session, case["id"], "verify_failed", lead, title="核验未通过", anchor="actions", says="理由：车还在")
+    expect(session, case["id"], "verify_failed", lead, title="核查未通过", anchor="actions", says="理由：车还在")
     api.login("kc-traffic")
     case = reply(api, case, "已再次清理")
     api.login("gridworker")
     case = command(api, case, "verify")
-    expect(session, case["id"], "verify", lead, title="核验通过", anchor="actions")
+    expect(session, case["id"], "verify", lead, title="核查通过", anchor="actions")
 
     api.login("kc-traffic")
     case = command(api, case, "close", cancel_reason="已处置完毕")

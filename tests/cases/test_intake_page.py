@@ -41,19 +41,31 @@ def test_a_blank_description_and_a_blank_required_field_are_named_in_one_refusal
     data = {**_form(api, session), "description": "", "attr.plate_number": "", "attr.parked_on": ""}
     response = api.client.post("/cases/new", data=data, headers=HTML)
     assert response.status_code == 422
-    for field in ("description", "attr.plate_number", "attr.parked_on"):
+    for field in ("description", "attr.plate_number"):
         assert f'data-field="{field}">必填' in response.text, field
+    assert 'data-field="attr.parked_on">请选择此项' in response.text, "a list is chosen from, not typed in"
     assert 'data-field="attr.vehicle_type"' not in response.text
 
 
+def test_a_required_list_left_unchosen_is_told_to_choose_not_to_fill_in(api: Any, session: Session) -> None:
+    api.login("gridworker")
+    data = {**_form(api, session), "attr.vehicle_type": ""}
+    response = api.client.post("/cases/new", data=data, headers=HTML)
+    assert response.status_code == 422
+    assert 'data-field="attr.vehicle_type">请选择此项' in response.text
+    english = api.client.post("/cases/new?lang=en", data=data, headers=HTML, cookies={"zhili_lang": "en"})
+    assert 'data-field="attr.vehicle_type">Please choose one' in english.text
+
+
 def test_a_required_multi_choice_with_no_box_ticked_is_named_by_its_boxes(api: Any, session: Session) -> None:
-    # A browser sends nothing for unticked boxes: the 必填 still goes beside them, not to the top of the form.
+    # A browser sends nothing for unticked boxes: the reason still goes beside them, not to the top of the form,
+    # and says to choose (请选择, as the browser says of a required select), not to type.
     api.login("gridworker")
     base = {k: v for k, v in _form(api, session).items() if not k.startswith("attr.")}
     data = {**base, "matter": "off_campus_tutoring", "description": "无证办学", "attr.institution_name": "阳光培训"}
     response = api.client.post("/cases/new", data=data, headers=HTML)
     assert response.status_code == 422
-    assert 'data-field="attr.issue_type">必填' in response.text
+    assert 'data-field="attr.issue_type">请选择此项' in response.text
     alert = response.text.split('id="form-errors"', 1)[1].split("</div>", 1)[0]
     assert "<li>" not in alert, "no reason left at the top, away from its field"
     assert _count(session, "无证办学") == 0

@@ -125,6 +125,8 @@ def test_an_administrator_edits_on_the_page_and_a_refused_form_keeps_its_input(a
     for field in ("limits.department.handle.amount", "reason", "collaborator_kinds"):
         assert f'data-field="{field}"' in refused.text, field
     assert 'value="999"' in refused.text  # what was typed is kept
+    unchosen = api.send("POST", "/matters/illegal_parking/edit", data=form(page, lead_kind=""), headers=HTML)
+    assert 'data-field="lead_kind">请选择此项' in unchosen.text, "a select left blank is told to choose, not 格式不正确"
     saved = api.send(
         "POST",
         "/matters/illegal_parking/edit",

@@ -48,7 +48,8 @@ def test_someone_elses_item_cannot_be_opened(api: Api, session: Session, clock: 
 
 def test_preferences_page_saves_and_shows_mistakes(api: Api) -> None:
     api.login("gridworker")
-    assert 'name="sms_quiet_start"' in api.get("/inbox/preferences", headers=HTML).text
+    shown = api.get("/inbox/preferences", headers=HTML).text
+    assert '<input type="time" step="60" name="sms_quiet_start" value=""' in shown, "a time picker, not a text box"
     form = {
         "csrf_token": api.csrf,
         "email_enabled": "on",
@@ -68,11 +69,15 @@ def test_preferences_page_saves_and_shows_mistakes(api: Api) -> None:
     assert wrong.status_code == 422
     assert "quiet" not in wrong.text.split('id="errors"', 1)[1].split("</div>", 1)[0]  # no code, no English
     assert 'data-field="sms_quiet_end">请同时填写开始和结束时间，且二者不同</span>' in wrong.text
-    assert 'name="sms_quiet_start" value="21:30"' in wrong.text
+    assert '<input type="time" step="60" name="sms_quiet_start" value="21:30"' in wrong.text
     malformed = api.client.post("/inbox/preferences", data={**form, "email_quiet_start": "25:99"}, headers=HTML)
     assert malformed.status_code == 422
     assert 'data-field="email_quiet_start">格式不正确</span>' in malformed.text
     assert 'name="email_quiet_start" value="25:99"' in malformed.text
+    same = api.client.post("/inbox/preferences", data={**form, "sms_quiet_end": "22:00"}, headers=HTML)
+    assert same.status_code == 422, "a quiet time that starts when it ends is refused"
+    assert 'data-field="sms_quiet_end">请同时填写开始和结束时间，且二者不同</span>' in same.text
+    assert 'name="sms_quiet_end" value="22:00"' in same.text
     assert api.get("/api/v1/notify/preferences").json()[1]["quiet_start"] == "22:00"  # nothing saved
 
 

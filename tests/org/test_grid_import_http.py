@@ -7,6 +7,7 @@ their unit; a grid worker manages nothing.
 
 from __future__ import annotations
 
+import html
 import json
 from typing import Any
 
@@ -104,6 +105,63 @@ def test_only_managers_of_the_village_may_import(api: Api, session: Session) -> 
     assert session.scalar(select(func.count()).select_from(Division).where(Division.name == "新划网格")) == 0
 
 
+def _square(lon: float, lat: float) -> dict[str, Any]:
+    return {
+        "type": "Polygon",
+        "coordinates": [[[lon, lat], [lon + 0.001, lat], [lon + 0.001, lat + 0.001], [lon, lat]]],
+    }
+
+
+def _villages(session: Session, county: str, n: int) -> list[str]:
+    found = select(Division.code).where(Division.level == "village", Division.code.like(f"{county}%"))
+    return list(session.scalars(found.order_by(Division.code).limit(n)))
+
+
+def test_every_feature_outside_the_scope_is_named_not_only_the_first(api: Api, session: Session) -> None:
+    mine = FUSHAN_GRID[:12]
+    longyou = _villages(session, "330825", 2)
+    raw = _file(
+        _feature(mine, "柯城的网格", _square(118.80, 28.90)),
+        _feature(longyou[0], "龙游甲", _square(119.10, 29.00)),
+        _feature(longyou[1], "龙游乙", _square(119.20, 29.00)),
+        _feature(longyou[0], "龙游丙", _square(119.30, 29.00)),
+    )
+    api.login("kc-centre")  # manages 柯城区, cannot see 龙游县
+    hidden = api.send("POST", URL, content=raw, headers=GEOJSON)
+    assert hidden.status_code == 404
+    problem = hidden.json()
+    assert [(e["feature"], e["kind"], e["params"]["village"]) for e in problem["errors"]] == [
+        (2, "village_hidden", longyou[0]),
+        (3, "village_hidden", longyou[1]),
+        (4, "village_hidden", longyou[0]),
+    ]
+    assert problem["problem_count"] == 3
+    assert "feature 3" in problem["detail"]
+    page = api.send("POST", PAGE, data={}, files={"file": ("龙游.geojson", raw, "application/geo+json")})
+    assert page.status_code == 404
+    listed = page.text.split('id="grid-import-errors"', 1)[1].split("</div>", 1)[0]
+    assert "发现 3 个问题" in listed
+    assert [f'data-feature="{n}"' in listed for n in (1, 2, 3, 4)] == [False, True, True, True]
+    api.login("kc-traffic-head")  # sees 柯城区's places, manages none of them: 403, each feature named
+    seen = api.send(
+        "POST",
+        URL,
+        content=_file(*json.loads(raw)["features"][:1], _feature(mine, "又一个", _square(118.81, 28.90))),
+        headers=GEOJSON,
+    )
+    assert seen.status_code == 403
+    assert [(e["feature"], e["kind"]) for e in seen.json()["errors"]] == [
+        (1, "village_not_managed"),
+        (2, "village_not_managed"),
+    ]
+    assert (
+        session.scalar(
+            select(func.count()).select_from(Division).where(Division.name.in_(["龙游甲", "柯城的网格", "又一个"]))
+        )
+        == 0
+    )
+
+
 def test_a_bad_file_is_refused_by_feature_and_field(
     api: Api, session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -169,6 +227,15 @@ def test_a_manager_imports_from_the_page_and_a_refused_file_names_each_problem(
         assert f'<a href="/org/divisions/{new.code}">府山新网格</a>' in answer
         assert f'<a href="/org/divisions/{FUSHAN_GRID[:12]}">{village_name}</a>' in answer
         assert 'id="grid-import-map" data-map="' in answer
+        shown = json.loads(html.unescape(answer.split('data-map="', 1)[1].split('"', 1)[0]))["features"]
+        # The village first, as an outline under its grids; then the grids, new and redrawn.
+        assert [(f["properties"]["code"], f["properties"].get("village", False)) for f in shown] == [
+            (FUSHAN_GRID[:12], True),
+            (new.code, False),
+            (FUSHAN_GRID, False),
+        ]
+        assert shown[0]["properties"]["name"] == village_name
+        assert "灰色虚线：所属村（社区）的边界" in answer
     assert session.scalar(select(func.count()).select_from(Division).where(Division.name == "府山新网格")) == 1
     english = api.send("POST", f"{PAGE}?lang=en", data={}, files={"file": ("bad.geojson", bad, "application/json")})
     assert (
@@ -204,3 +271,9 @@ def test_every_problem_is_worded_in_both_languages() -> None:
         "Feature 5 (甲) · boundary (geometry)",
         "Must be a Polygon or MultiPolygon, not a Point",
     )
+
+
+def test_a_problem_of_no_known_kind_is_not_said_in_english_on_the_chinese_page() -> None:
+    error = {"field": "file", "kind": "", "message": "the form expired"}
+    assert grid_pages.shown_problem(error, "zh").text == "此处有误"
+    assert grid_pages.shown_problem(error, "en").text == "This is wrong (the form expired)"

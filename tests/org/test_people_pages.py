@@ -72,8 +72,10 @@ def test_a_refused_person_keeps_the_input_and_names_each_field(api: Api, session
     assert 'data-field="email">请填写有效的电子邮箱' in refused.text
     wrong_post = api.send("POST", url, data={"name": "赵六", "role": "centre_staff", "phone": "", "email": ""})
     assert wrong_post.status_code == 422
-    assert 'data-field="role"' in wrong_post.text
+    assert 'data-field="role">请从列表中选择' in wrong_post.text  # a post this place does not offer
     assert 'value="赵六"' in wrong_post.text
+    no_post = api.send("POST", url, data={"name": "赵六", "role": "", "phone": "", "email": ""})
+    assert (no_post.status_code, 'data-field="role">请选择此项' in no_post.text) == (422, True)  # none chosen
     assert _people_named(session, "赵六") == []
     taken = api.send(
         "POST", url, data={"name": "赵六", "role": "grid_worker", "phone": "", "email": ""}, follow_redirects=False

@@ -163,7 +163,7 @@ def _lead_replies(party: PartyOf, number: str, point: dict[str, float]) -> None:
 
 def _verify_close_rate(party: PartyOf, number: str, shot: str) -> list[str]:
     worker = party("gridworker")
-    page = worker.follow(number, "办理回复待核验")
+    page = worker.follow(number, "办理回复待核查")
     page.wait_for_selector("#case-map[data-ready='1']", timeout=20_000)
     assert "车辆已拖离" in page.inner_text("#reply")
     assert page.locator("#reply img").count() >= 1
@@ -172,7 +172,7 @@ def _verify_close_rate(party: PartyOf, number: str, shot: str) -> list[str]:
     worker.act("verify")
     worker.close()
     lead = party("kc-traffic")
-    lead.follow(number, "核验通过")
+    lead.follow(number, "核查通过")
     assert lead.page.locator("#close-decision").count() == 0, "nothing is left open: no decision to make"
     lead.act("close")
     lead.close()

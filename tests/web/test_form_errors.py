@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import pytest
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
@@ -86,3 +88,29 @@ def test_a_negative_count_is_told_it_must_not_be_negative() -> None:
     assert form_errors(refused, "zh", {"attributes.workers": "attr.workers"}).by_field == {
         "attr.workers": ["不能为负数"]
     }
+
+
+class _Choice(BaseModel):
+    rating: Literal["good", "bad"]
+    unit_id: int
+    note: str
+
+
+def test_a_choice_left_unmade_is_told_to_choose_and_a_typed_field_to_fill_in() -> None:
+    inputs = {name: name for name in ("rating", "unit_id", "note")}
+    for sent in ({}, {"unit_id": ""}):  # nothing sent, or the blank option's "" read as an id
+        with pytest.raises(ValidationError) as refused:
+            _Choice.model_validate(sent)
+        found = form_errors(refused.value, "zh", inputs, choices={"rating", "unit_id"})
+        assert found.by_field == {"rating": ["请选择此项"], "unit_id": ["请选择此项"], "note": ["必填"]}
+        english = form_errors(refused.value, "en", inputs, choices={"rating", "unit_id"})
+        assert english.by_field["rating"] == ["Please choose one"]
+    with pytest.raises(ValidationError) as blank:  # the blank option of a list: not one of the list, yet unchosen
+        _Choice.model_validate({"rating": "", "unit_id": 1, "note": "x"})
+    assert form_errors(blank.value, "zh", inputs, choices={"rating"}).by_field == {"rating": ["请选择此项"]}
+    assert form_errors(blank.value, "zh", inputs).by_field == {"rating": ["请从列表中选择"]}
+    service = InvalidInputError("bad", errors=[{"field": "body.attributes.kind", "message": "kind is required"}])
+    assert form_errors(service, "zh", {"attributes.kind": "attr.kind"}, choices={"attr.kind"}).by_field == {
+        "attr.kind": ["请选择此项"]
+    }
+    assert form_errors(service, "zh", {"attributes.kind": "attr.kind"}).by_field == {"attr.kind": ["必填"]}

@@ -209,7 +209,7 @@ def test_only_the_tiles_of_the_role(api: Any, username: str, shown: set[str], no
     assert "我的岗位" in home
     if username == "kc-centre":  # the cases and the tasks to verify, side by side, each says which it is
         assert {"verify", "verify_tasks"} <= set(tiles)
-        assert "待核验办件" in home
+        assert "待核查办件" in home
         assert "待我核验任务" in home
     # On a field worker's phone their own tasks come first; a desk keeps the loop's order.
     assert (next(iter(tiles)) == "unclaimed_mine") == (username in {"partymember", "gridworker"})
@@ -333,12 +333,12 @@ def test_a_field_worker_follows_the_cases_they_reported_from_the_home_page(api: 
     assert case is not None
     assert f'href="/cases/{case_id}#summary">{case.number} · 城区机动车违停治理</a>' in mine
     assert "已上报" in mine
-    assert "待您核验" not in mine
+    assert "待您核查" not in mine
     assert '数据范围：<a href="/org/divisions/' in home  # the label's own colon, no gap before the place
     case.status = CaseStatus.FEEDBACK.value  # the lead replied: the reporter verifies
     session.commit()
     turn = api.get("/", headers=HTML).text.split('id="my-reports"', 1)[1].split("</div>", 1)[0]
     assert f'href="/cases/{case_id}#reply"' in turn
-    assert "待您核验" in turn
+    assert "待您核查" in turn
     api.login("kc-centre")
     assert 'id="my-reports"' not in api.get("/", headers=HTML).text  # a desk's intakes are its queue's

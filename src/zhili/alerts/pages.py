@@ -43,6 +43,7 @@ router = APIRouter(include_in_schema=False)
 RULES = "/admin/alert-rules"
 INPUTS = {name: name for name in ("name", "event_match", "category", "min_severity", "min_urgency", "min_certainty")}
 INPUTS |= {"areas": "areas", "campaign_template": "campaign_template", "open_group": "open_group"}
+CHOICES = frozenset({"category", "min_severity", "min_urgency", "min_certainty", "campaign_template"})
 DISPLAY_TOLERANCE = 0.002  # degrees: a county outline at a phone's zoom
 
 
@@ -196,7 +197,7 @@ def _typed(form: FormData) -> dict[str, Any]:
 
 def _errors(request: Request, refused: ValidationError | InvalidInputError) -> FormErrors:
     """Each reason by its input, the service's by their message keys."""
-    return form_errors(refused, renderer(request).language(request), INPUTS)
+    return form_errors(refused, renderer(request).language(request), INPUTS, choices=CHOICES)
 
 
 def _choices(session: Session) -> dict[str, Any]:

@@ -103,9 +103,9 @@ TURNS: dict[str, Turn] = {
     K.REFUSE_EXTENSION.value: Turn((Next.LEAD,), "延期申请未批准", severity=Severity.YELLOW),
     K.SUSPEND.value: Turn((Next.DISPATCHER,), "办件已挂起，请知悉", anchor="timeline"),
     K.RESUME.value: Turn((Next.LEAD, Next.DISPATCHER), "办件已恢复办理"),
-    K.REPLY.value: Turn((Next.VERIFIER,), "办理回复待核验", anchor="reply"),  # what to verify, the buttons below
-    K.VERIFY.value: Turn((Next.LEAD,), "核验通过，待办结"),
-    K.VERIFY_FAILED.value: Turn((Next.LEAD,), "核验未通过，请返工", severity=Severity.YELLOW),
+    K.REPLY.value: Turn((Next.VERIFIER,), "办理回复待核查", anchor="reply"),  # what to verify, the buttons below
+    K.VERIFY.value: Turn((Next.LEAD,), "核查通过，待办结"),
+    K.VERIFY_FAILED.value: Turn((Next.LEAD,), "核查未通过，请返工", severity=Severity.YELLOW),
     K.CLOSE.value: Turn((Next.REPORTER, Next.CALLBACK), "办件已办结，请评价"),
     K.RATE.value: Turn(
         (Next.LEAD,), "群众不满意，办件重新办理", severity=Severity.YELLOW, when_status=CaseStatus.REOPENED

@@ -28,6 +28,7 @@ from zhili.core.errors import InvalidInputError, NotFoundError
 from zhili.core.http import rolled_back, run_in_read_session, run_in_write_session
 from zhili.core.kept_photos import KeptPhoto, is_photo_input, photos_kept
 from zhili.matters import queries as matters
+from zhili.matters.definition import Datatype
 from zhili.web.form_errors import FormErrors, form_errors
 from zhili.web.form_once import FormOnce, run_form
 from zhili.web.i18n import translate
@@ -46,6 +47,8 @@ INTAKE_INPUTS = {
     "reporter_name": "reporter_name",
     "reporter_phone": "reporter_phone",
 }
+INTAKE_CHOICES = frozenset({"matter", "channel"})  # chosen, not typed (with the matter's list fields): 请选择
+LIST_DATATYPES = frozenset({Datatype.SINGLEVALUELIST, Datatype.MULTIVALUELIST})
 
 
 @dataclass(frozen=True)
@@ -82,10 +85,13 @@ async def take_report(request: Request, taking: IntakeForm, clock: Clock) -> Res
     ready, errors = await run_in_threadpool(_photo_errors, taken, language)
     once = FormOnce.of(form, taking.path)
     inputs = dict(INTAKE_INPUTS)
+    choices = set(INTAKE_CHOICES)
 
     def attempt(session: Session) -> int | ValidationError | InvalidInputError | None:
         """The new case's id; or why the form was refused; None when only its photos were (nothing written)."""
-        inputs.update(_attribute_inputs(session, form))
+        named, chosen = _attribute_inputs(session, form)
+        inputs.update(named)
+        choices.update(chosen)
         try:
             body = taking.body(form, session)
             data = taking.schema.model_validate(body)
@@ -93,7 +99,7 @@ async def take_report(request: Request, taking: IntakeForm, clock: Clock) -> Res
             return exc
         except ValidationError as exc:
             # The matter's own fields are checked too: one refusal names every wrong input, not the schema's first.
-            errors.by_field.update(_attribute_reasons(session, body, inputs, language).by_field)
+            errors.by_field.update(_attribute_reasons(session, body, inputs, choices, language).by_field)
             return exc
         if errors:
             return None
@@ -111,7 +117,7 @@ async def take_report(request: Request, taking: IntakeForm, clock: Clock) -> Res
     if isinstance(outcome, int):
         return taking.done(outcome)
     if outcome is not None:
-        refused = form_errors(outcome, language, inputs)
+        refused = form_errors(outcome, language, inputs, choices=choices)
         for name, messages in refused.by_field.items():
             errors.by_field.setdefault(name, []).extend(messages)
         errors.general.extend(refused.general)
@@ -141,26 +147,31 @@ def _photo_errors(taken: list[bytes], language: str) -> tuple[list[media.Checked
     return ready, errors
 
 
-def _attribute_inputs(session: Session, form: FormData) -> dict[str, str]:
-    """The body paths of the matter's fields → their inputs (`attributes.<code>` → `attr.<code>`).
+def _attribute_inputs(session: Session, form: FormData) -> tuple[dict[str, str], set[str]]:
+    """The body paths of the matter's fields → their inputs (`attributes.<code>` → `attr.<code>`), and those chosen.
 
     The matter's own fields are named even when the form sent nothing for them: a multi-choice field with
-    no box ticked sends no input at all, and its 必填 belongs beside its boxes, not at the top of the form.
+    no box ticked sends no input at all, and its 请选择 belongs beside its boxes, not at the top of the form.
     """
     codes = {key.removeprefix(forms.ATTRIBUTE_PREFIX) for key in form if key.startswith(forms.ATTRIBUTE_PREFIX)}
+    chosen: set[str] = set()
     with suppress(NotFoundError):  # an unknown matter is the schema's or the service's to name
-        codes |= {a.code for a in matters.current_definition(session, str(form.get("matter") or ""))[1].attributes}
-    return {f"attributes.{code}": f"attr.{code}" for code in codes}
+        attributes = matters.current_definition(session, str(form.get("matter") or ""))[1].attributes
+        codes |= {a.code for a in attributes}
+        chosen = {forms.ATTRIBUTE_PREFIX + a.code for a in attributes if a.datatype in LIST_DATATYPES}
+    return {f"attributes.{code}": f"attr.{code}" for code in codes}, chosen
 
 
-def _attribute_reasons(session: Session, body: dict[str, object], inputs: dict[str, str], language: str) -> FormErrors:
+def _attribute_reasons(
+    session: Session, body: dict[str, object], inputs: dict[str, str], choices: set[str], language: str
+) -> FormErrors:
     """Why the matter's fields of a report are wrong, by their inputs (the service's own check, run early)."""
     attributes = body.get("attributes")
     try:
         definition = matters.current_definition(session, str(body.get("matter") or ""))[1]
         validate_attributes(definition, attributes if isinstance(attributes, dict) else {})
     except InvalidInputError as exc:
-        return form_errors(exc, language, inputs)
+        return form_errors(exc, language, inputs, choices=choices)
     except NotFoundError:
         return FormErrors()  # an unknown matter is the schema's or the service's to name
     return FormErrors()

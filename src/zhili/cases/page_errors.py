@@ -47,6 +47,11 @@ _FIELDS = frozenset(
     }
 )
 
+# The fields chosen from a list (selects): one left unchosen is told 请选择, as the browser says, not 请填写.
+_CHOICES = frozenset({"rating", "outcome", "unit_id", "lead_unit_id", "action", "stage"})
+# What an unchosen select is refused as: nothing sent (required), or its blank option read as an id (number).
+_UNCHOSEN = frozenset({"required", "number"})
+
 
 @dataclass(slots=True)
 class FailedForm:
@@ -121,6 +126,8 @@ def failed_form(form_id: str, form: FormData, exc: Exception, lang: str) -> Fail
 def _add(failed: FailedForm, name: str, kind: str, lang: str, bound: object = None) -> None:
     if kind in _BOUNDED.values() and bound is None:
         kind = "number"  # a limit not known: say only that the number is not valid
+    if name in _CHOICES and kind in _UNCHOSEN:
+        kind = "choice"
     message = _message(kind, lang).replace("{n}", str(bound))
     if name and name not in failed.errors:
         failed.errors[name] = message

@@ -116,7 +116,7 @@ class CasePage:
     cards: list[EventLine] = field(default_factory=list)
     # The extension the decider refused in the running phase (none pending since): its reason, said where the lead acts.
     refused_extension: EventLine | None = None
-    # Why the case is back with the lead (核验未通过 with its reason, or a dissatisfied rating with its comment), said
+    # Why the case is back with the lead (核查未通过 with its reason, or a dissatisfied rating with its comment), said
     # where it acts again until it replies: the notice of either leads there.
     sent_back: EventLine | None = None
 

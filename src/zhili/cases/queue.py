@@ -125,7 +125,7 @@ def _asked(units: list[int]) -> ColumnElement[bool]:
 _BY_PARTY: dict[str, Callable[[Actor], ColumnElement[bool]]] = {
     # 待受理 / 待派单: the centre or command room of the dispatching division
     "accept": lambda a: and_(Case.status.in_((CaseStatus.REPORTED, CaseStatus.ACCEPTED)), _dispatcher(a)),
-    # 待核验: the lead replied; the originator or the dispatcher verifies
+    # 待核查: the lead replied; the originator or the dispatcher verifies
     "verify": lambda a: and_(Case.status == CaseStatus.FEEDBACK, or_(_originator(a), _dispatcher(a))),
     # 待评价: closed, and the actor rates it (the lifecycle's reporters, a call-back included)
     "rate": lambda a: and_(Case.status == CaseStatus.CLOSED, _rater(a)),

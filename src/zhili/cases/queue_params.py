@@ -53,7 +53,7 @@ def case_filter(  # noqa: PLR0917 - one argument per documented query parameter
         Query(
             pattern=r"^(accept|sign|handle|verify|help|rate)?$",
             description="waiting for you: accept (待受理), sign (待签收), handle (待办理: start or reply), "
-            "verify (待核验), help (待回复协同), rate (待评价: closed, yours to rate or to call back for)",
+            "verify (待核查), help (待回复协同), rate (待评价: closed, yours to rate or to call back for)",
         ),
     ] = None,
     caller: Annotated[

@@ -77,7 +77,7 @@ async def rate(request: Request, token: Token, clock: ClockDep) -> Response:
     if refused is None:
         return RedirectResponse(f"/track/{token}#rated", status_code=303)
     language = renderer(request).language(request)
-    errors = form_errors(refused, language, RATING_INPUTS)
+    errors = form_errors(refused, language, RATING_INPUTS, choices={"rating"})
     status = 422 if isinstance(refused, ValidationError) else refused.status
     return await run_in_read_session(
         request, lambda session: _page(request, session, token, values=given, errors=errors, status_code=status)

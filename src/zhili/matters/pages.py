@@ -49,6 +49,8 @@ INPUTS = {
         for phase in Phase
     },
 }
+# The inputs chosen, not typed: one left unchosen is told 请选择.
+CHOICES = frozenset({"lead_kind", "collaborator_kinds", *(name for name in INPUTS.values() if name.endswith(".unit"))})
 Refusal = ValidationError | InvalidInputError | ConflictError
 
 
@@ -143,7 +145,7 @@ def _errors(request: Request, form: FormData, refused: Refusal) -> FormErrors:
         found = FormErrors()
         found.add(None, translate("matters.edit.stale", language))
         return found
-    found = form_errors(refused, language, INPUTS)
+    found = form_errors(refused, language, INPUTS, choices=CHOICES)
     if isinstance(refused, ValidationError) and lead_collaborator_rule(
         form.get("lead_kind"), form.getlist("collaborator_kinds")
     ):

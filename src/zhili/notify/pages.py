@@ -84,6 +84,7 @@ _INPUTS = {
     for n, channel in enumerate(PERSONAL_CHANNELS)
     for name in ("min_severity", "quiet_start", "quiet_end")
 }
+_CHOICES = frozenset(f"{channel.value}_min_severity" for channel in PERSONAL_CHANNELS)
 
 
 def _save(request: Request, form: FormData, session: Session, actor: Actor, clock: Clock) -> Response:
@@ -91,7 +92,7 @@ def _save(request: Request, form: FormData, session: Session, actor: Actor, cloc
     try:
         data = PreferencesUpdate.model_validate({"channels": typed})
     except ValidationError as exc:
-        errors = form_errors(exc, renderer(request).language(request), _INPUTS)
+        errors = form_errors(exc, renderer(request).language(request), _INPUTS, choices=_CHOICES)
         return _preferences(request, session, actor, errors=errors, status_code=422, typed=typed)
     preferences.set_preferences(session, actor=actor, data=data, clock=clock)
     return RedirectResponse("/inbox/preferences?saved=1", status_code=303)

@@ -35,6 +35,7 @@ router = APIRouter(include_in_schema=False)
 # The topic families an endpoint may follow, by their prefix (a topic is `<family>.<event>`).
 TOPIC_FAMILIES = ("case.", "campaign.", "command_group.", "assessment.", "calendar.", "manual")
 INPUTS = {name: name for name in ("name", "url", "format", "secret", "topics", "min_severity")}
+CHOICES = frozenset({"format", "topics", "min_severity"})  # chosen, not typed: 请选择 when none is
 
 
 @router.get("/admin/webhooks")
@@ -136,7 +137,7 @@ def _errors(request: Request, refused: ValidationError | ConflictError) -> FormE
         found = FormErrors()
         found.add("name", translate("notify.webhook_name_taken", language))
         return found
-    return form_errors(refused, language, INPUTS)
+    return form_errors(refused, language, INPUTS, choices=CHOICES)
 
 
 def _choices() -> dict[str, Any]:

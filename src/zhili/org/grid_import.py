@@ -319,19 +319,28 @@ def _next_codes(session: Session, grid: GridFeature) -> str:
 
 
 def _require_scope(actor: Actor, grids: list[GridFeature]) -> None:
-    """Refuse a file reaching a village the actor does not manage: 404 if they cannot see it, else 403.
+    """Refuse a file reaching villages the actor does not manage, naming every such feature.
 
-    Checked before anything stored is compared, so a refusal names nothing outside the actor's scope.
+    404 when one of those villages is one they cannot see, else 403 (they see them all but manage none
+    of them); each feature's problem says which (`village_hidden`, `village_not_managed`). Checked before
+    anything stored is compared, so a refusal names nothing outside the actor's scope.
     """
     require_manager(actor)
+    problems: list[Problem] = []
+    hidden = False
     for grid in grids:
         what = f"village {grid.village_code} (feature {grid.index})"
         try:
             require_writable(actor, grid.village_code, None, what=what)
         except (NotFoundError, ForbiddenError) as exc:
+            hidden = hidden or isinstance(exc, NotFoundError)
             kind = "village_hidden" if isinstance(exc, NotFoundError) else "village_not_managed"
-            problem = grid.problem("properties.village_code", kind, exc.detail, village=grid.village_code)
-            raise type(exc)(exc.detail, errors=[problem.as_error()]) from exc
+            problems.append(grid.problem("properties.village_code", kind, exc.detail, village=grid.village_code))
+    if problems:
+        shown = problems[:MAX_PROBLEMS]
+        detail = "; ".join(p.message for p in shown)
+        errors = [p.as_error() for p in shown]
+        raise (NotFoundError if hidden else ForbiddenError)(detail, errors=errors, problem_count=len(problems))
 
 
 def import_features(

@@ -114,7 +114,9 @@ def shown_problem(error: Mapping[str, Any], language: str) -> ShownProblem:
     if kind in KINDS:
         text = _said(f"grid_import.error.{kind}", language, params)
     else:
-        text = translate("grid_import.error.other", language) + (f" ({error.get('message')})" if error else "")
+        # The service's own words are English: said on the English page only, never as a raw line on the Chinese one.
+        said = f" ({error.get('message')})" if error.get("message") and language == "en" else ""
+        text = translate("grid_import.error.other", language) + said
     return ShownProblem(feature, where, field, text)
 
 
@@ -181,21 +183,33 @@ def _refused(request: Request, actor: Actor, exc: DomainError, source: str) -> R
 
 
 def _shapes(session: Session, done: GridImportRead) -> str:
-    """The imported grids' polygons as GeoJSON for the result's map (simplified, at most `MAP_GRIDS`)."""
+    """The imported grids' polygons as GeoJSON for the result's map (simplified, at most `MAP_GRIDS`).
+
+    Their villages come first, as outlines (`"village": true`): the ground the grids divide, under them.
+    """
     grids = (done.inserted + done.updated)[:MAP_GRIDS]
-    found = session.execute(select(Division.code, Division.geometry).where(Division.code.in_([g.code for g in grids])))
+    villages = {g.village_code: g.village_name for g in grids}
+    codes = [*villages, *(g.code for g in grids)]
+    found = session.execute(select(Division.code, Division.geometry).where(Division.code.in_(codes)))
     stored: dict[str, Any] = {row.code: row.geometry for row in found}
     inserted = {g.code for g in done.inserted}
+    outlines = [
+        _feature(stored[code], {"name": name, "code": code, "village": True})
+        for code, name in villages.items()
+        if stored.get(code)
+    ]
     features = [
-        {
-            "type": "Feature",
-            "properties": {"name": grid.name, "code": grid.code, "new": grid.code in inserted},
-            "geometry": mapping(areal_from_geojson(stored[grid.code]).simplify(MAP_TOLERANCE)),
-        }
+        _feature(stored[grid.code], {"name": grid.name, "code": grid.code, "new": grid.code in inserted})
         for grid in grids
         if stored.get(grid.code)
     ]
-    return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False, separators=(",", ":"))
+    collection = {"type": "FeatureCollection", "features": outlines + features}
+    return json.dumps(collection, ensure_ascii=False, separators=(",", ":"))
+
+
+def _feature(geometry: Any, properties: dict[str, object]) -> dict[str, Any]:
+    shape = areal_from_geojson(geometry).simplify(MAP_TOLERANCE)
+    return {"type": "Feature", "properties": properties, "geometry": mapping(shape)}
 
 
 def _page(

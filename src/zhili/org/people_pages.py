@@ -108,7 +108,8 @@ async def add_person(request: Request, session: DbSession, actor: PageActor, clo
     typed = _typed(form)
     if typed["role"] not in {role.value for role in place["roles"]}:  # the form offers the place's posts only
         errors = FormErrors()
-        errors.add("role", translate("form.error.choice", renderer(request).language(request)))
+        unchosen = "form.error.choose" if not typed["role"] else "form.error.choice"  # none chosen, or one not offered
+        errors.add("role", translate(unchosen, renderer(request).language(request)))
         return _new_page(request, actor, place, typed=typed, errors=errors, status_code=422)
     once = FormOnce.of(form, str(request.url.path) + "?" + str(request.url.query))
     supervisor = await run_in_threadpool(
@@ -251,7 +252,7 @@ def _errors(request: Request, refused: Exception) -> FormErrors:
         found = FormErrors()
         found.add("phone", translate("org.phone_taken", language))
         return found
-    found = form_errors(refused, language, INPUTS)
+    found = form_errors(refused, language, INPUTS, choices={"role"})
     if isinstance(refused, ValidationError):  # a phone or e-mail of the wrong shape: say what shape is wanted
         wrong = {str(error["loc"][-1]) for error in refused.errors() if error["type"] == "string_pattern_mismatch"}
         for name in ("phone", "email"):

@@ -7,13 +7,14 @@ fields (a model validator) is reported at the model itself: when it raises `Fiel
 filed under the field that error names. Messages are translated by their kind (pydantic's error
 `type`, a service error's own message `key` with its `params`, or the known wording of a service or a
 rule); anything else falls back to a general "check this field" in Chinese, with the original text in
-English.
+English. An input the page names among its `choices` (a select, radio buttons, boxes to tick) left without a
+choice is told 请选择 ("Please choose"), as the browser says of a required select, not 必填 or 请填写数字.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
@@ -92,23 +93,33 @@ class FormErrors:
         return bool(self.by_field or self.general)
 
 
-def form_errors(exc: Exception, language: str, inputs: Mapping[str, str]) -> FormErrors:
-    """The errors of a refused form; `inputs` maps a body path prefix (e.g. `attributes.plate_number`) to an input."""
+# What a choice left unmade is refused as: nothing sent (required), or the blank option's "" read as an id (number);
+# any other refusal of a blank choice (not one of the list, not of the pattern) is one left unmade too.
+UNCHOSEN_KINDS = frozenset({"required", "number"})
+
+
+def form_errors(
+    exc: Exception, language: str, inputs: Mapping[str, str], *, choices: Collection[str] = ()
+) -> FormErrors:
+    """The errors of a refused form; `inputs` maps a body path prefix (e.g. `attributes.plate_number`) to an input.
+
+    `choices` names the inputs that are chosen rather than typed (selects, radio buttons, boxes to tick).
+    """
     found = FormErrors()
     if isinstance(exc, ValidationError):
         for error in exc.errors():
             kind = PYDANTIC_KINDS.get(error["type"])
             if error["type"] == "value_error":
                 kind = _worded(str(error["msg"]))
-            found.add(
-                _input_for(error_path(error["loc"], error.get("ctx")), inputs),
-                _bound(error, language) or _message(kind, str(error["msg"]), language),
-            )
+            name = _input_for(error_path(error["loc"], error.get("ctx")), inputs)
+            if name is not None and name in choices and (kind in UNCHOSEN_KINDS or error.get("input") == ""):
+                kind = "choose"  # the blank option too: refused as not one of the list, or not of the pattern
+            found.add(name, _bound(error, language) or _message(kind, str(error["msg"]), language))
         return found
     if isinstance(exc, DomainError):
         for error in exc.extra.get("errors") or []:
-            path = str(error.get("field", "")).removeprefix("body.")
-            found.add(_input_for(path, inputs), _domain_message(error, language))
+            name = _input_for(str(error.get("field", "")).removeprefix("body."), inputs)
+            found.add(name, _domain_message(error, language, chosen=name is not None and name in choices))
         if not found:
             found.add(None, _message(None, exc.detail, language))
         return found
@@ -129,14 +140,15 @@ def _bound(error: Mapping[str, object], language: str) -> str | None:
     return translate(f"form.error.range.{side}", language).format(limit=context[side])
 
 
-def _domain_message(error: Mapping[str, object], language: str) -> str:
+def _domain_message(error: Mapping[str, object], language: str, *, chosen: bool) -> str:
     """A service's error in the page's language: by its message key (with its params) where it gives one."""
     key = error.get("key")
     if isinstance(key, str):
         params = error.get("params")
         return translate(key, language).format(**(params if isinstance(params, Mapping) else {}))
     original = str(error.get("message", ""))
-    return _message(_worded(original), original, language)
+    kind = _worded(original)
+    return _message("choose" if chosen and kind in UNCHOSEN_KINDS else kind, original, language)
 
 
 def _worded(original: str) -> str | None:

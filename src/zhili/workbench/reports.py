@@ -1,4 +1,4 @@
-"""我上报的: the cases a field worker reported, newest first, to follow them to 核验 and 评价 from the home page."""
+"""我上报的: the cases a field worker reported, newest first, to follow them to 核查 and 评价 from the home page."""
 
 from __future__ import annotations
 

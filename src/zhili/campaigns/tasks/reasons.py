@@ -113,7 +113,7 @@ FORM_INPUTS = {
 def form_errors_of(name: str, exc: Exception, language: str, attribute_codes: list[str]) -> FormErrors:
     """A refused form's reasons by input, in the page's language; those of the raised case's attributes by theirs."""
     if name != "report":
-        return form_errors(exc, language, FORM_INPUTS[name])
+        return form_errors(exc, language, FORM_INPUTS[name], choices={"rating"})
     if isinstance(exc, media.PHOTO_REFUSALS):
         found = FormErrors()
         found.add("photos", translate(f"form.error.{exc.form_kind}", language))
@@ -123,7 +123,11 @@ def form_errors_of(name: str, exc: Exception, language: str, attribute_codes: li
         f"{prefix}attributes.{code}": f"attr.{code}" for code in attribute_codes for prefix in ("raise_case.", "")
     }
     rest, unanswered = _unanswered_items(exc)
-    found = form_errors(rest, language, {**REPORT_INPUTS, **attributes}) if rest is not None else FormErrors()
+    found = (
+        form_errors(rest, language, {**REPORT_INPUTS, **attributes}, choices={"matter", "checklist"})
+        if rest is not None
+        else FormErrors()
+    )
     # Each checklist item left unanswered is told beside that item (`checklist:<item>`), by its words.
     for item in unanswered:
         found.add(f"{CHECKLIST_ITEM}{item}", translate("tasks.answer_item", language))

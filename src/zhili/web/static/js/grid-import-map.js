@@ -1,4 +1,5 @@
-/* 治理 Zhili — the grids a boundary file imported, on a small map (no tiles): new ones green, redrawn ones blue. */
+/* 治理 Zhili — the grids a boundary file imported, on a small map (no tiles): new ones green, redrawn ones blue,
+   over their villages' outlines (grey, dashed, not filled). */
 (function () {
   'use strict';
   function draw() {
@@ -8,7 +9,9 @@
     try { data = JSON.parse(el.dataset.map || '{}'); } catch (e) { return; }
     const map = L.map(el, { attributionControl: false, zoomSnap: 0.25 });
     const layer = L.geoJSON(data, {
-      style: (f) => ({ color: f.properties.new ? '#237804' : '#1d4e89', weight: 1.5, fillOpacity: 0.15 }),
+      style: (f) => f.properties.village
+        ? { color: '#595959', weight: 2, dashArray: '6 4', fill: false }
+        : { color: f.properties.new ? '#237804' : '#1d4e89', weight: 1.5, fillOpacity: 0.15 },
       onEachFeature: (f, l) => l.bindTooltip(f.properties.name),
     }).addTo(map);
     const bounds = layer.getBounds();
