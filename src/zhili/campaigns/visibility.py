@@ -169,6 +169,14 @@ def load_task(session: Session, actor: Actor, task_id: int) -> tuple[CampaignTas
     return task, campaign, parties
 
 
+def assignable_posts(actor: Actor, division_code: str) -> ColumnElement[bool]:
+    """The posts a task of this division may be handed to (改派): held in the division, inside the actor's units."""
+    in_division = Position.division_code == division_code
+    if actor.scope.is_everything:
+        return in_division
+    return in_division & actor.scope.where(Position.division_code, Position.department_id)
+
+
 def tasks_in_places(scope: Scope) -> ColumnElement[bool]:
     """The tasks the board and the scores count: those held in the scope's places (strips as places)."""
     return scope.where(CampaignTask.division_code)
