@@ -130,6 +130,7 @@ def test_the_recipient_may_not_reassign_and_others_do_not_see_the_task(
     worker = grid_worker_post(session, task.division_code)
     refused = send(api.login("partymember"), task.id, "reassign", position_id=worker.id)
     assert refused.status_code == 403
+    assert api.get(f"/api/v1/tasks/{task.id}/candidates").json() == []  # nobody to choose for the recipient
     assert refused.headers["content-type"].startswith("application/problem+json")
     assert send(api.login("gridworker"), task.id, "reassign", position_id=worker.id).status_code == 404
     assert api.get(f"/api/v1/tasks/{task.id}/candidates").status_code == 404

@@ -165,9 +165,14 @@ def rate_task(task_id: IdPath, body: RateBody, session: DbSession, actor: Curren
 
 
 @router.get("/{task_id}/candidates")
-def reassign_candidates(task_id: IdPath, session: DbSession, actor: CurrentActor) -> list[ReassignCandidate]:
-    """Whom the level above may hand this task to (改派): posts in its division, their holders without a task in it."""
-    return task_reassign.candidates(session, task_id=task_id, actor=actor)
+def reassign_candidates(
+    task_id: IdPath, session: DbSession, actor: CurrentActor, clock: ClockDep
+) -> list[ReassignCandidate]:
+    """Whom you may hand this task to (改派): posts in its division, their holders without a task in the campaign.
+
+    Empty unless you are the level above and the task is declined, or unclaimed past its claim time.
+    """
+    return task_reassign.candidates(session, task_id=task_id, actor=actor, now=clock.now())
 
 
 @router.post("/{task_id}/reassign", response_model=TaskDetail)

@@ -24,7 +24,15 @@ from zhili.campaigns.tasks import reasons as task_reasons
 from zhili.campaigns.tasks import reassign as task_reassign
 from zhili.campaigns.tasks import service as task_service
 from zhili.campaigns.tasks.queue import TaskFilter, View, task_filter
-from zhili.campaigns.tasks.schemas import DeclineBody, RateBody, ReassignBody, ReturnBody, TaskDetail, VerifyBody
+from zhili.campaigns.tasks.schemas import (
+    DeclineBody,
+    RateBody,
+    ReassignBody,
+    ReassignCandidate,
+    ReturnBody,
+    TaskDetail,
+    VerifyBody,
+)
 from zhili.core import media
 from zhili.core.auth import Actor, PageActor
 from zhili.core.clock import Clock
@@ -181,9 +189,7 @@ def _render(
         "definition": definition,
         "ratings": list(TaskRating),
         # 改派: whom the level above may hand the task to, by name and post (no codes to type).
-        "candidates": task_reassign.candidates(session, task_id=detail.id, actor=actor)
-        if "reassign" in detail.allowed_actions
-        else [],
+        "candidates": _candidates(request, session, actor, detail),
         "role_name": role_name,
         "errors": errors,
         "values": values or {},
@@ -195,6 +201,13 @@ def _render(
         ),
     }
     return renderer(request).render(request, "campaigns/field_task.html", context, status_code=status_code)
+
+
+def _candidates(request: Request, session: Session, actor: Actor, detail: TaskDetail) -> list[ReassignCandidate]:
+    """改派's choices, by name and post (no codes to type), when the page offers 改派."""
+    if "reassign" not in detail.allowed_actions:
+        return []
+    return task_reassign.candidates(session, task_id=detail.id, actor=actor, now=services(request).clock.now())
 
 
 def _back(task_id: int) -> RedirectResponse:

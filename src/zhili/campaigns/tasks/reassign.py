@@ -38,9 +38,12 @@ from zhili.org.models import Division, Person, Position
 MAX_CANDIDATES = 200
 
 
-def candidates(session: Session, *, task_id: int, actor: Actor) -> list[ReassignCandidate]:
+def candidates(session: Session, *, task_id: int, actor: Actor, now: datetime) -> list[ReassignCandidate]:
     """Whom the actor may hand this task to: empty unless 改派 is open to them now (404 for a task they cannot see)."""
     loaded = store.load(session, actor, task_id)
+    overdue = lifecycle.is_claim_overdue(loaded.task.claim_due_at, now)
+    if TaskAction.REASSIGN not in lifecycle.allowed_actions(loaded.task.state, loaded.parties, claim_overdue=overdue):
+        return []
     return _candidates(session, actor, loaded.task)
 
 
