@@ -265,3 +265,20 @@ def test_the_sweeps_leave_the_old_task_alone_and_remind_the_new_recipient_on_tim
     clock.advance(timedelta(minutes=151))
     fire(sessions, clock)
     assert worker.person_id in letters(session, campaign.id, "party_member:claim")
+
+
+def test_a_village_committee_may_hand_a_grid_task_to_the_villages_people_too(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    _campaign, task = declined(api, session, clock)
+    village = post_of(session, "village", "village_cadre")
+    api.login("village")  # above the grid's tasks as the committee managing its village
+    candidates = api.get(f"/api/v1/tasks/{task.id}/candidates").json()
+    places = {c["position_id"]: c for c in candidates}
+    assert grid_worker_post(session, task.division_code).id in places
+    at_village = [
+        c for c in candidates if c["role"] in {"team_leader", "village_cadre"} and c["person_id"] != village.person_id
+    ]
+    assert at_village  # the village's own posts, where the level above sits
+    assert village.person_id not in {c["person_id"] for c in candidates}  # never the actor
+    assert all(c["role"] not in {"dept_head", "dept_staff"} for c in candidates)
