@@ -232,6 +232,7 @@ def test_the_page_shows_the_form_to_the_level_above_and_keeps_a_refused_input(
     assert 'id="reassigned-to"' in after
     assert 'id="reassign-form"' not in after
     assert "已改派" in after
+    assert "拒领理由" in after  # the reason it was declined stays named as such
     english = api.get(f"/tasks/{task.id}?lang=en", headers=HTML).text
     assert "Reassigned to" in english
     # The partymember (the recipient) sees to whom it went; no form.
