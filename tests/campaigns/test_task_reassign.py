@@ -97,7 +97,11 @@ def test_the_new_recipient_is_told_with_a_link_and_claims(api: Api, session: Ses
     assert "改派给您" in told[0].body
     assert "请今晚走访" in told[0].body
     # The partymember learns it went to someone else; their own page says to whom.
-    api.login("partymember")
+    theirs = api.login("partymember").get("/api/v1/inbox", params={"limit": 200}).json()["items"]
+    away = [item for item in theirs if item["topic"] == "campaign.task.reassigned"]
+    assert [(item["link"], item["body"]) for item in away] == [
+        (f"/tasks/{task.id}", "您的任务已改派他人，无需再领办。")
+    ]
     mine = api.get(f"/api/v1/tasks/{task.id}").json()
     assert mine["state"] == "reassigned"
     assert mine["reassigned_to"]["id"] is None  # they may not open the new task: its person and place only

@@ -118,7 +118,9 @@ def reassign_task(session: Session, *, task_id: int, data: ReassignBody, actor: 
     )
     _tell_new(session, loaded, new_id=new_id, person_id=post[1], role_task=role_task, note=data.note, clock=clock)
     said = Words("notice.campaign.reassigned_away")
-    task_service.tell_recipient(session, old, loaded.campaign, kind="reassigned", said=said, clock=clock)
+    task_service.tell_recipient(
+        session, old, loaded.campaign, kind="reassigned", said=said, clock=clock, topic="campaign.task.reassigned"
+    )
     schedule_sweeps(session, campaign_id=old.campaign_id, template=template, roles=[old.role], dispatched_at=now)
     commit(session)
     return old

@@ -333,7 +333,15 @@ def rate_task(session: Session, *, task_id: int, data: RateBody, actor: Actor, c
 
 
 def tell_recipient(
-    session: Session, task: Task, campaign: TaskCampaign, *, kind: str, said: Words, clock: Clock, anchor: str = ""
+    session: Session,
+    task: Task,
+    campaign: TaskCampaign,
+    *,
+    kind: str,
+    said: Words,
+    clock: Clock,
+    anchor: str = "",
+    topic: str = "campaign.task.result",
 ) -> None:
     """A notification to the recipient, in this transaction (the key names the task and the event).
 
@@ -343,7 +351,7 @@ def tell_recipient(
     notify(
         session,
         recipients=[task.person_id],
-        topic="campaign.task.result",
+        topic=topic,
         severity="info",
         title=Words("notice.campaign.task", words),
         body=[said],
