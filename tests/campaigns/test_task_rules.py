@@ -12,10 +12,12 @@ from shapely.geometry import box
 from zhili.campaigns.lifecycle import (
     CLAIMED_STATES,
     FINISHED_STATES,
+    OWED_STATES,
     RULES,
     TASK_STATES,
     TRANSITIONS,
     UNCLAIMED_STATES,
+    UNSCORED_STATES,
     Reach,
     ReportEvidence,
     TaskAction,
@@ -24,6 +26,7 @@ from zhili.campaigns.lifecycle import (
     TaskRefused,
     TaskState,
     allowed_actions,
+    is_claim_overdue,
     is_far,
     metres_outside,
     missing_evidence,
@@ -102,14 +105,17 @@ def test_a_return_goes_back_to_claimed_and_only_the_level_above_verifies() -> No
     st.sampled_from(TASK_STATES),
     st.sampled_from(list(TaskAction)),
     st.sampled_from([RECIPIENT, ABOVE, NOBODY]),
+    st.booleans(),
 )
-def test_step_agrees_with_allowed_actions(state: TaskState, action: TaskAction, parties: frozenset[TaskParty]) -> None:
-    allowed = allowed_actions(state, parties)
+def test_step_agrees_with_allowed_actions(
+    state: TaskState, action: TaskAction, parties: frozenset[TaskParty], overdue: bool
+) -> None:
+    allowed = allowed_actions(state, parties, claim_overdue=overdue)
     if action in allowed:
-        assert step(state, action, parties) == RULES[action].target
+        assert step(state, action, parties, claim_overdue=overdue) == RULES[action].target
         return
     with pytest.raises(TaskRefused) as refused:
-        step(state, action, parties)
+        step(state, action, parties, claim_overdue=overdue)
     assert refused.value.status in {403, 409}
     assert refused.value.allowed == allowed
 
@@ -123,8 +129,52 @@ def test_random_sequences_never_leave_the_lifecycle(actions: list[tuple[TaskActi
         except TaskRefused:
             continue
         assert state in TASK_STATES
-    if state in {"rated", "declined"}:
-        assert allowed_actions(state, RECIPIENT) == allowed_actions(state, ABOVE) == ()
+    if state in {"rated", "reassigned"}:
+        assert allowed_actions(state, RECIPIENT, claim_overdue=True) == ()
+        assert allowed_actions(state, ABOVE, claim_overdue=True) == ()
+    if state == "declined":  # only the level above acts on a declined task: it hands it to someone else
+        assert allowed_actions(state, RECIPIENT) == ()
+        assert allowed_actions(state, ABOVE) == (TaskAction.REASSIGN,)
+
+
+def test_the_level_above_reassigns_a_declined_task_at_once() -> None:
+    assert step("declined", TaskAction.REASSIGN, ABOVE) == "reassigned"
+
+
+def test_an_unclaimed_task_is_reassigned_only_past_its_claim_time() -> None:
+    assert TaskAction.REASSIGN not in allowed_actions(TaskState.READ, ABOVE)
+    with pytest.raises(TaskRefused) as refused:
+        step("read", TaskAction.REASSIGN, ABOVE, claim_overdue=False)
+    assert refused.value.status == 409
+    assert "claim time" in refused.value.detail
+    assert step("notified", TaskAction.REASSIGN, ABOVE, claim_overdue=True) == "reassigned"
+    assert step("read", TaskAction.REASSIGN, ABOVE, claim_overdue=True) == "reassigned"
+    assert is_claim_overdue(T0, T0 + timedelta(seconds=1))
+    assert not is_claim_overdue(T0, T0)
+
+
+def test_only_the_level_above_reassigns_and_never_a_claimed_task() -> None:
+    with pytest.raises(TaskRefused) as refused:
+        step("declined", TaskAction.REASSIGN, RECIPIENT)
+    assert refused.value.status == 403
+    for state in ("claimed", "reported", "verified", "rated", "reassigned"):
+        with pytest.raises(TaskRefused) as refused:
+            step(state, TaskAction.REASSIGN, ABOVE, claim_overdue=True)
+        assert refused.value.status == 409
+
+
+def test_a_reassigned_task_earns_and_loses_nothing_and_is_not_owed() -> None:
+    record = TaskRecord(
+        state=TaskState.REASSIGNED,
+        claimed_at=None,
+        reported_at=None,
+        report_due_at=T0,
+        verified_at=None,
+        returned_count=0,
+    )
+    assert points(Points(), record, now=T0 + timedelta(days=1)) == 0
+    assert TaskState.REASSIGNED not in OWED_STATES
+    assert TaskState.REASSIGNED not in UNCLAIMED_STATES + CLAIMED_STATES
 
 
 def test_the_recipient_supervisor_and_managing_posts_are_parties() -> None:
@@ -201,15 +251,22 @@ def test_points_reward_claim_on_time_report_and_verification() -> None:
 
 def test_task_states_are_one_enum_and_the_transitions_follow_the_rules() -> None:
     assert [str(state) for state in TASK_STATES] == [
-        "notified", "read", "claimed", "reported", "verified", "rated", "declined",
+        "notified", "read", "claimed", "reported", "verified", "rated", "declined", "reassigned",
     ]  # fmt: skip
-    assert TRANSITIONS[TaskState.NOTIFIED] == {TaskState.READ, TaskState.CLAIMED, TaskState.DECLINED}
+    assert TRANSITIONS[TaskState.NOTIFIED] == {
+        TaskState.READ,
+        TaskState.CLAIMED,
+        TaskState.DECLINED,
+        TaskState.REASSIGNED,  # past the claim time
+    }
     assert TRANSITIONS[TaskState.REPORTED] == {TaskState.VERIFIED, TaskState.CLAIMED}  # verified, or returned
-    assert TRANSITIONS[TaskState.RATED] == TRANSITIONS[TaskState.DECLINED] == frozenset()
+    assert TRANSITIONS[TaskState.RATED] == TRANSITIONS[TaskState.REASSIGNED] == frozenset()
+    assert TRANSITIONS[TaskState.DECLINED] == {TaskState.REASSIGNED}
     for state, targets in TRANSITIONS.items():
         for target in targets:
             assert any(
-                step(state, action, RECIPIENT | ABOVE) is target for action in allowed_actions(state, RECIPIENT | ABOVE)
+                step(state, action, RECIPIENT | ABOVE, claim_overdue=True) is target
+                for action in allowed_actions(state, RECIPIENT | ABOVE, claim_overdue=True)
             )
-    assert set(CLAIMED_STATES) | set(UNCLAIMED_STATES) | {TaskState.DECLINED} == set(TaskState)
+    assert set(CLAIMED_STATES) | set(UNCLAIMED_STATES) | set(UNSCORED_STATES) == set(TaskState)
     assert set(FINISHED_STATES) < set(CLAIMED_STATES)

@@ -83,6 +83,10 @@ COVERED: dict[str, Callable[[Pools], list[Probe]]] = {
     "/api/v1/campaigns/{campaign_id}/people.csv": lambda p: p.campaign_probes("/people.csv?which=unclaimed"),
     "/api/v1/campaigns/{campaign_id}/people.xlsx": lambda p: p.campaign_probes("/people.xlsx?which=finished"),
     "/api/v1/tasks/{task_id}": Pools.task_probes,
+    # 改派's candidates: whoever sees the task may ask (empty unless 改派 is open to them); 404 otherwise.
+    "/api/v1/tasks/{task_id}/candidates": lambda p: [
+        Probe(f"{probe.url}/candidates", probe.visible) for probe in p.task_probes()
+    ],
     "/api/v1/tasks/photos/{photo_id}": Pools.task_photo_probes,
     "/api/v1/matters/{code}": lambda p: p.public_probes(
         {"/api/v1/matters/illegal_parking": True, "/api/v1/matters/no_such_matter": False}

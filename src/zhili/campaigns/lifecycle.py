@@ -33,7 +33,11 @@ MAX_PHOTOS: Final = 9
 
 
 class TaskState(StrEnum):
-    """Where a task stands: notified → read → claimed (领办) → reported (回单) → verified → rated, or declined."""
+    """Where a task stands: notified → read → claimed (领办) → reported (回单) → verified → rated, or declined.
+
+    A declined task, or one still unclaimed past its claim time, may be handed to someone else by the
+    level above (改派): it ends as reassigned, and a new task of the same campaign and role stands in its place.
+    """
 
     NOTIFIED = "notified"  # sent, not yet opened
     READ = "read"  # 已读
@@ -42,6 +46,7 @@ class TaskState(StrEnum):
     VERIFIED = "verified"  # 已核验
     RATED = "rated"  # 已评价
     DECLINED = "declined"  # 拒领, with a reason
+    REASSIGNED = "reassigned"  # 已改派: handed to someone else by the level above (a new task carries the work)
 
 
 TASK_STATES: Final[tuple[TaskState, ...]] = tuple(TaskState)
@@ -50,6 +55,12 @@ UNCLAIMED_STATES: Final = (TaskState.NOTIFIED, TaskState.READ)
 UNREPORTED_STATES: Final = (TaskState.CLAIMED,)
 CLAIMED_STATES: Final = (TaskState.CLAIMED, TaskState.REPORTED, TaskState.VERIFIED, TaskState.RATED)
 FINISHED_STATES: Final = (TaskState.REPORTED, TaskState.VERIFIED, TaskState.RATED)
+# Tasks that earn and lose nothing: declined, or handed to someone else (the new task carries the work).
+UNSCORED_STATES: Final = (TaskState.DECLINED, TaskState.REASSIGNED)
+# The tasks the board counts as owed (应办): all but those handed over, whose new task is counted instead.
+OWED_STATES: Final = tuple(state for state in TaskState if state is not TaskState.REASSIGNED)
+# Where 改派 starts: a declined task, or one still unclaimed once its claim time has passed.
+REASSIGNABLE_STATES: Final = (TaskState.DECLINED, *UNCLAIMED_STATES)
 
 
 class TaskAction(StrEnum):
@@ -62,6 +73,7 @@ class TaskAction(StrEnum):
     VERIFY = "verify"  # 核验: the level above accepts the report
     RETURN = "return"  # 退回: the level above sends the report back (back to claimed)
     RATE = "rate"  # 评价: the level above rates a verified task
+    REASSIGN = "reassign"  # 改派: the level above hands a declined or overdue unclaimed task to someone else
 
 
 class TaskParty(StrEnum):
@@ -96,8 +108,9 @@ RULES: Final[Mapping[TaskAction, Rule]] = {
     TaskAction.VERIFY: Rule(frozenset({TaskState.REPORTED}), TaskState.VERIFIED, TaskParty.ABOVE),
     TaskAction.RETURN: Rule(frozenset({TaskState.REPORTED}), TaskState.CLAIMED, TaskParty.ABOVE),
     TaskAction.RATE: Rule(frozenset({TaskState.VERIFIED}), TaskState.RATED, TaskParty.ABOVE),
+    TaskAction.REASSIGN: Rule(frozenset(REASSIGNABLE_STATES), TaskState.REASSIGNED, TaskParty.ABOVE),
 }
-# The allowed transitions, from each state to the states an action may lead to (none from declined or rated).
+# The allowed transitions, from each state to the states an action may lead to (none from rated or reassigned).
 TRANSITIONS: Final[Mapping[TaskState, frozenset[TaskState]]] = {
     state: frozenset(rule.target for rule in RULES.values() if state in rule.sources) for state in TaskState
 }
@@ -111,6 +124,7 @@ PAST: Final[Mapping[TaskAction, str]] = {
     TaskAction.VERIFY: "verified",
     TaskAction.RETURN: "returned",
     TaskAction.RATE: "rated",
+    TaskAction.REASSIGN: "reassigned",
 }
 
 
@@ -155,21 +169,52 @@ def parties_of(
     return frozenset()
 
 
-def allowed_actions(state: TaskState, parties: frozenset[TaskParty]) -> tuple[TaskAction, ...]:
-    """The actions these parties may take on a task in this state, in lifecycle order."""
-    return tuple(action for action, rule in RULES.items() if state in rule.sources and rule.party in parties)
+def is_claim_overdue(claim_due_at: datetime, now: datetime) -> bool:
+    """True once a task's claim time has passed (an unclaimed task may then be reassigned)."""
+    return now > claim_due_at
 
 
-def step(state: TaskState, action: TaskAction, parties: frozenset[TaskParty]) -> TaskState:
-    """The state an action leads to; `TaskRefused` (403 or 409, with the allowed actions) otherwise."""
+def allowed_actions(
+    state: TaskState, parties: frozenset[TaskParty], *, claim_overdue: bool = False
+) -> tuple[TaskAction, ...]:
+    """The actions these parties may take on a task in this state, in lifecycle order.
+
+    改派 of a task still unclaimed waits for its claim time (`claim_overdue`); a declined one may be reassigned at once.
+    """
+    return tuple(
+        action
+        for action, rule in RULES.items()
+        if state in rule.sources and rule.party in parties and _in_time(action, state, claim_overdue=claim_overdue)
+    )
+
+
+def _in_time(action: TaskAction, state: TaskState, *, claim_overdue: bool) -> bool:
+    return action != TaskAction.REASSIGN or state == TaskState.DECLINED or claim_overdue
+
+
+def step(
+    state: TaskState, action: TaskAction, parties: frozenset[TaskParty], *, claim_overdue: bool = False
+) -> TaskState:
+    """The state an action leads to; `TaskRefused` (403 or 409, with the allowed actions) otherwise.
+
+    `claim_overdue` says whether the task's claim time has passed (`is_claim_overdue`): only 改派 asks.
+    """
     rule = RULES[action]
-    allowed = allowed_actions(state, parties)
+    allowed = allowed_actions(state, parties, claim_overdue=claim_overdue)
     if rule.party not in parties:
         who = "the person it was sent to" if rule.party is TaskParty.RECIPIENT else "the level above"
         raise TaskRefused(f"only {who} may {action} this task", status=403, action=action, state=state, allowed=allowed)
     if state not in rule.sources:
         raise TaskRefused(
             f"a task that is {state} cannot be {PAST[action]}; it can be {', '.join(allowed) or 'left as it is'}",
+            status=409,
+            action=action,
+            state=state,
+            allowed=allowed,
+        )
+    if not _in_time(action, state, claim_overdue=claim_overdue):
+        raise TaskRefused(
+            f"a task that is {state} can be reassigned once its claim time has passed, or once it is declined",
             status=409,
             action=action,
             state=state,
@@ -247,9 +292,9 @@ def points(rules: Points, task: TaskRecord, *, now: datetime) -> int:
     """Points earned so far, from the template's `Points`.
 
     Claimed, reported on time and verified earn; a late report (or none by the report time) and each
-    return deduct. A declined task earns nothing and loses nothing.
+    return deduct. A declined or reassigned task earns nothing and loses nothing (the new task carries the work).
     """
-    if task.state == TaskState.DECLINED:
+    if task.state in UNSCORED_STATES:
         return 0
     total = rules.claimed if task.claimed_at is not None else 0
     if task.reported_at is not None:

@@ -114,7 +114,9 @@ class CampaignForward(Base):
 class CampaignTask(Base):
     """One recipient's task: notified → read → claimed (领办) → reported (回单) → verified → rated, or declined.
 
-    The task store (`tasks.store`) maps a row to the lifecycle's `Task` and writes its transitions.
+    The task store (`tasks.store`) maps a row to the lifecycle's `Task` and writes its transitions. A
+    task handed to someone else (改派) is `reassigned`, names the new task (`reassigned_to_id`) and
+    when (`reassigned_at`); the new task names where it came from (`reassigned_from_id`, one at most).
     """
 
     __tablename__ = "campaign_tasks"
@@ -123,6 +125,7 @@ class CampaignTask(Base):
         Index("ix_campaign_tasks_campaign_state", "campaign_id", "state"),
         Index("ix_campaign_tasks_campaign_division", "campaign_id", "division_code"),
         Index("ix_campaign_tasks_person_state", "person_id", "state"),
+        UniqueConstraint("reassigned_from_id", name="uq_campaign_tasks_reassigned_from_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -154,6 +157,9 @@ class CampaignTask(Base):
     reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     supervisor_told_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    reassigned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reassigned_to_id: Mapped[int | None] = mapped_column(Integer)
+    reassigned_from_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class TaskPhoto(Base):

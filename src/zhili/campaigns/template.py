@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal
 
@@ -71,6 +72,14 @@ class RoleTask(_Strict):
             message = "checklist_en names every checklist item, in the same order, or none"
             raise ValueError(message)
         return self
+
+    def claim_due(self, sent_at: datetime) -> datetime:
+        """When a task of this role sent at `sent_at` is to be claimed (dispatch, a cascade, 改派 alike)."""
+        return sent_at + timedelta(minutes=self.claim_minutes)
+
+    def report_due(self, sent_at: datetime) -> datetime:
+        """When a task of this role sent at `sent_at` is to be reported."""
+        return sent_at + timedelta(minutes=self.report_minutes)
 
 
 class TaskTemplate(_Strict):

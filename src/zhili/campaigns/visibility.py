@@ -31,6 +31,7 @@ from zhili.core.errors import NotFoundError
 from zhili.org.division_code import DivisionCode, DivisionLevel, codes_of
 from zhili.org.models import Position
 from zhili.org.roles import Role
+from zhili.org.routing import parent_code
 from zhili.org.visibility import sees_person
 
 # The posts that verify, return and rate the tasks in their blocks ("the level above"), besides the
@@ -167,6 +168,19 @@ def load_task(session: Session, actor: Actor, task_id: int) -> tuple[CampaignTas
         division_code=task.division_code,
     )
     return task, campaign, parties
+
+
+def assignable_posts(actor: Actor, division_code: str) -> ColumnElement[bool]:
+    """The posts a task of this division may be handed to (改派), inside the actor's units.
+
+    The territorial posts (no department's) of the task's division and of the division above it, where
+    the level above sits: a grid's task goes to someone in the grid, or to the village's cadres.
+    """
+    near = Position.division_code.in_(sorted({division_code, parent_code(division_code)}))
+    territorial = near & Position.department_id.is_(None)
+    if actor.scope.is_everything:
+        return territorial
+    return territorial & actor.scope.where(Position.division_code, Position.department_id)
 
 
 def tasks_in_places(scope: Scope) -> ColumnElement[bool]:

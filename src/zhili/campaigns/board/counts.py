@@ -34,6 +34,7 @@ from zhili.campaigns.board.schemas import (
 from zhili.campaigns.lifecycle import (
     CLAIMED_STATES,
     FINISHED_STATES,
+    OWED_STATES,
     TASK_STATES,
     UNCLAIMED_STATES,
     UNREPORTED_STATES,
@@ -157,7 +158,7 @@ class _Counts:
     def figures(self) -> dict[str, Any]:
         """The fields of a `Tally`."""
         states = dict.fromkeys(TASK_STATES, 0) | self.states
-        total = sum(states.values())
+        total = sum(states[s] for s in OWED_STATES)  # a task handed over (改派) is owed by its new task
         claimed, finished = (sum(states[s] for s in group) for group in (CLAIMED_STATES, FINISHED_STATES))
         return {
             "total": total,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, Integer, String, func, insert, literal, or_, select
 from sqlalchemy.orm import Session
@@ -84,8 +84,8 @@ def add_tasks(
         literal(forward_id, Integer),
         literal(TaskState.NOTIFIED.value, String),
         literal(now, UtcDateTime()),
-        literal(now + timedelta(minutes=task.claim_minutes), UtcDateTime()),
-        literal(now + timedelta(minutes=task.report_minutes), UtcDateTime()),
+        literal(task.claim_due(now), UtcDateTime()),
+        literal(task.report_due(now), UtcDateTime()),
         literal(False),  # noqa: FBT003 - a column value
         literal(0, Integer),
     ).where(recipients([role], within))
@@ -105,7 +105,7 @@ def _notify_role(
     # has just written (which it does not, and would probe one by one).
     people = select(Position.person_id).where(recipients([role], within))
     message = [campaign.message] if campaign.message else []
-    claim_by = clock.now() + timedelta(minutes=task.claim_minutes)
+    claim_by = task.claim_due(clock.now())
     # The template's and the dispatcher's words are as written (Chinese); the rest in the reader's language.
     notify(
         session,

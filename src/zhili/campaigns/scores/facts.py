@@ -2,7 +2,9 @@
 
 The same columns as `cases.record_queries` (`subject_id`, `case_id`, `case_number`, `event_kind`,
 `at`, `ref`, `bad`, `value`), so the assessment puts both in one `UNION ALL`. A task counts in the
-month its due time falls in, once that time has passed; a declined task does not count. The subject
+month its due time falls in, once that time has passed; a declined task does not count, nor does a task
+handed to someone else (改派) count for its report (the new task carries it); one reassigned because it was
+not claimed in time still counts as a late claim. The subject
 is the recipient (a person) or the township the task was sent to (a division).
 """
 
@@ -53,6 +55,15 @@ def task_facts(
     ).where(
         and_(due >= since, due < until, or_(due <= now, done.is_not(None))),
         task.state != TaskState.DECLINED,
+        _reported_by_another(report=report),
         DivisionCode(county).subtree(task.division_code),
         holder,
     )
+
+
+def _reported_by_another(*, report: bool) -> ColumnElement[bool]:
+    """A reassigned task counts for the claim it missed (unless it was declined first), never for a report."""
+    reassigned = CampaignTask.state == TaskState.REASSIGNED
+    if report:
+        return ~reassigned
+    return ~(reassigned & CampaignTask.declined_at.is_not(None))

@@ -2,9 +2,9 @@
 
 The rule is `campaigns.tasks.points` (pure): claiming, reporting by the report time and a verified
 report earn the template's points; a late report (or none once the report time has passed) and each
-return deduct; a declined task neither earns nor loses. Here the same rule is one SQL expression per
-task, summed with GROUP BY: each campaign's points per role come from its template snapshot, read
-once and turned into CASE branches (one per distinct role and points, so a year of typhoon
+return deduct; a declined or reassigned (改派) task neither earns nor loses. Here the same rule is
+one SQL expression per task, summed with GROUP BY: each campaign's points per role come from its
+template snapshot, read once and turned into CASE branches (one per distinct role and points, so a year of typhoon
 campaigns is three branches). The assessment issue calls `scores_by_person` and `scores_by_unit`.
 """
 
@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
-from zhili.campaigns.lifecycle import TaskState
+from zhili.campaigns.lifecycle import UNSCORED_STATES
 from zhili.campaigns.models import Campaign, CampaignTask
 from zhili.campaigns.scores.schemas import By, Level, ScoreRow, ScoresRead
 from zhili.campaigns.template import Points, TaskTemplate
@@ -163,7 +163,7 @@ def _tally(session: Session, period: Period, now: datetime) -> list[Any] | None:
     is_verified = task.verified_at.is_not(None)
     reported_late = and_(task.reported_at.is_not(None), task.reported_at > task.report_due_at)
     is_late = and_(
-        task.state != TaskState.DECLINED, reported_late | (task.reported_at.is_(None) & (task.report_due_at < now))
+        task.state.not_in(UNSCORED_STATES), reported_late | (task.reported_at.is_(None) & (task.report_due_at < now))
     )
     earned = (
         case((is_claimed, value["claimed"]), else_=0)
@@ -172,7 +172,7 @@ def _tally(session: Session, period: Period, now: datetime) -> list[Any] | None:
         + case((is_late, value["late"]), else_=0)
         + task.returned_count * value["returned"]
     )
-    points = case((task.state == TaskState.DECLINED, 0), else_=earned)
+    points = case((task.state.in_(UNSCORED_STATES), 0), else_=earned)
     return [
         func.count().label("tasks"),
         _count(is_claimed).label("claimed"),

@@ -1,21 +1,25 @@
-"""The task API under /api/v1/tasks: my tasks, one task, and its lifecycle (领办, 回单, 核验, 退回, 评价)."""
+"""The task API under /api/v1/tasks: my tasks, one task, and its lifecycle (领办, 回单, 核验, 退回, 评价, 改派)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, UploadFile
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from zhili.campaigns.tasks import export as task_export
 from zhili.campaigns.tasks import photos as task_photos
 from zhili.campaigns.tasks import queries as task_queries
+from zhili.campaigns.tasks import reassign as task_reassign
 from zhili.campaigns.tasks import service as task_service
 from zhili.campaigns.tasks.queue import TaskFilter, View, task_filter
 from zhili.campaigns.tasks.schemas import (
     DeclineBody,
     RateBody,
+    ReassignBody,
+    ReassignCandidate,
     ReportBody,
     ReturnBody,
     TaskDetail,
@@ -26,6 +30,7 @@ from zhili.campaigns.tasks.schemas import (
 from zhili.core import media
 from zhili.core.auth import CurrentActor
 from zhili.core.http import ClockDep, DbSession
+from zhili.core.idempotency import respond_once
 from zhili.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorQuery, Page
 from zhili.core.params import IdPath
 from zhili.org.geo import request_locators
@@ -33,6 +38,7 @@ from zhili.org.geo import request_locators
 router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+IdempotencyKey = Annotated[str | None, Header(max_length=200, description="makes a retried 改派 safe")]
 
 
 @router.get("")
@@ -156,3 +162,53 @@ def rate_task(task_id: IdPath, body: RateBody, session: DbSession, actor: Curren
     """The level above rates a verified task: good, ok or poor."""
     task_service.rate_task(session, task_id=task_id, data=body, actor=actor, clock=clock)
     return task_queries.task_detail(session, actor, task_id, now=clock.now())
+
+
+@router.get("/{task_id}/candidates")
+def reassign_candidates(
+    task_id: IdPath, session: DbSession, actor: CurrentActor, clock: ClockDep
+) -> list[ReassignCandidate]:
+    """Whom you may hand this task to (改派): posts in its division, their holders without a task in the campaign.
+
+    Empty unless you are the level above and the task is declined, or unclaimed past its claim time.
+    """
+    return task_reassign.candidates(session, task_id=task_id, actor=actor, now=clock.now())
+
+
+@router.post("/{task_id}/reassign", response_model=TaskDetail)
+def reassign_task(
+    task_id: IdPath,
+    body: ReassignBody,
+    session: DbSession,
+    actor: CurrentActor,
+    clock: ClockDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """改派: the level above hands a declined task, or one unclaimed past its claim time, to one of its candidates.
+
+    The old task ends as `reassigned` (its `reassigned_to` names the new one, the Location header its URL);
+    the new one starts with fresh clocks and its recipient is told. A retry with the same Idempotency-Key
+    answers as the first did and hands nothing over twice.
+    """
+
+    def reassign() -> TaskDetail:
+        task_reassign.reassign_task(session, task_id=task_id, data=body, actor=actor, clock=clock)
+        return task_queries.task_detail(session, actor, task_id, now=clock.now())
+
+    return respond_once(
+        session,
+        owner=actor.audit_name,
+        key=idempotency_key,
+        request=("POST", f"/api/v1/tasks/{task_id}/reassign", body),
+        now=clock.now(),
+        create=reassign,
+        location=_new_task_url,
+        status_code=200,
+    )
+
+
+def _new_task_url(done: Mapping[str, Any]) -> str:
+    """The new task's URL from the answer: a `TaskLink` first time, its stored JSON on a replay."""
+    link = done["reassigned_to"]
+    new_id = link["id"] if isinstance(link, Mapping) else link.id
+    return f"/api/v1/tasks/{new_id}"

@@ -21,9 +21,18 @@ from zhili.campaigns.tasks import photos as task_photos
 from zhili.campaigns.tasks import queries as task_queries
 from zhili.campaigns.tasks import queue as task_queue
 from zhili.campaigns.tasks import reasons as task_reasons
+from zhili.campaigns.tasks import reassign as task_reassign
 from zhili.campaigns.tasks import service as task_service
 from zhili.campaigns.tasks.queue import TaskFilter, View, task_filter
-from zhili.campaigns.tasks.schemas import DeclineBody, RateBody, ReturnBody, TaskDetail, VerifyBody
+from zhili.campaigns.tasks.schemas import (
+    DeclineBody,
+    RateBody,
+    ReassignBody,
+    ReassignCandidate,
+    ReturnBody,
+    TaskDetail,
+    VerifyBody,
+)
 from zhili.core import media
 from zhili.core.auth import Actor, PageActor
 from zhili.core.clock import Clock
@@ -33,7 +42,7 @@ from zhili.core.params import IdPath, id_in
 from zhili.matters import queries as matters
 from zhili.notify import inbox
 from zhili.org.geo import request_locators
-from zhili.org.roles import SUPERVISING_ROLES
+from zhili.org.roles import SUPERVISING_ROLES, role_name
 from zhili.web.form_errors import FirstReason, FormErrors
 from zhili.web.form_once import FormOnce, run_form
 from zhili.web.i18n import translate
@@ -188,6 +197,9 @@ def _render(
         "matters": matters.list_current(session) if "report" in detail.allowed_actions else [],
         "definition": definition,
         "ratings": list(TaskRating),
+        # 改派: whom the level above may hand the task to, by name and post (no codes to type).
+        "candidates": _candidates(request, session, actor, detail),
+        "role_name": role_name,
         "errors": errors,
         "values": values or {},
         "kept_photos": kept_photos or [],
@@ -198,6 +210,13 @@ def _render(
         ),
     }
     return renderer(request).render(request, "campaigns/field_task.html", context, status_code=status_code)
+
+
+def _candidates(request: Request, session: Session, actor: Actor, detail: TaskDetail) -> list[ReassignCandidate]:
+    """改派's choices, by name and post (no codes to type), when the page offers 改派."""
+    if "reassign" not in detail.allowed_actions:
+        return []
+    return task_reassign.candidates(session, task_id=detail.id, actor=actor, now=services(request).clock.now())
 
 
 def _back(task_id: int) -> RedirectResponse:
@@ -420,3 +439,16 @@ async def rate(request: Request, task_id: IdPath, actor: PageActor, clock: Clock
         task_service.rate_task(session, task_id=task_id, data=body, actor=actor, clock=clock)
 
     return await _submit(request, task_id, actor, clock, "rate", form, write)
+
+
+@router.post("/tasks/{task_id}/reassign")
+async def reassign(request: Request, task_id: IdPath, actor: PageActor, clock: ClockDep) -> Response:
+    """改派 from the task page: the person chosen from the candidates, and a word for them."""
+    form = await request.form()
+
+    def write(session: Session) -> None:
+        optional = frozenset({"position_id", "note"})  # a blank choice is "required", not "a number"
+        body = task_forms.body_from_form(ReassignBody, form, ("position_id", "note"), optional=optional)
+        task_reassign.reassign_task(session, task_id=task_id, data=body, actor=actor, clock=clock)
+
+    return await _submit(request, task_id, actor, clock, "reassign", form, write)

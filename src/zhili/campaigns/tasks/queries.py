@@ -16,7 +16,7 @@ from zhili.campaigns.lifecycle import TaskParty, TaskState
 from zhili.campaigns.models import Campaign, CampaignForward, CampaignTask, TaskPhoto
 from zhili.campaigns.tasks import queue as task_queue
 from zhili.campaigns.tasks.queue import TaskFilter, View
-from zhili.campaigns.tasks.schemas import CampaignBrief, ForwardStep, TaskDetail, TaskPhotoRead, TaskRead
+from zhili.campaigns.tasks.schemas import CampaignBrief, ForwardStep, TaskDetail, TaskLink, TaskPhotoRead, TaskRead
 from zhili.campaigns.visibility import load_reach, load_task
 from zhili.cases.schemas import Point
 from zhili.core.auth import Actor
@@ -42,12 +42,13 @@ def list_tasks(
     where = where or TaskFilter()
     if state is not None:
         where = replace(where, state=state)
-    found = task_queue.conditions(reach, view, where, now or datetime.now(UTC))
+    moment = now or datetime.now(UTC)
+    found = task_queue.conditions(reach, view, where, moment)
     if cursor:
         found.append(task_queue.after_cursor(cursor, where.sort))
     stmt = task_queue.ordered(task_queue.rows().where(*found), where.sort).limit(limit + 1)
     fetched = list(session.execute(stmt))
-    items = [_read(row, _parties(reach, row[0])) for row in fetched[:limit]]
+    items = [_read(row, _parties(reach, row[0]), moment) for row in fetched[:limit]]
     last = fetched[limit - 1][0] if len(fetched) > limit else None
     next_cursor = task_queue.cursor_of(last, where.sort) if last is not None else None
     return Page[TaskRead](items=items, next_cursor=next_cursor)
@@ -62,13 +63,19 @@ def _parties(reach: lifecycle.Reach, task: CampaignTask) -> frozenset[TaskParty]
     )
 
 
-def _read(row: Row[CampaignTask, Campaign, str, str], parties: frozenset[TaskParty]) -> TaskRead:
+def _read(row: Row[CampaignTask, Campaign, str, str], parties: frozenset[TaskParty], now: datetime) -> TaskRead:
     task, campaign, person_name, division_name = row
-    return TaskRead.model_validate(_summary(task, campaign, person_name, division_name, parties))
+    return TaskRead.model_validate(_summary(task, campaign, person_name, division_name, parties, now=now))
 
 
 def _summary(
-    task: CampaignTask, campaign: Campaign, person_name: str, division_name: str, parties: frozenset[TaskParty]
+    task: CampaignTask,
+    campaign: Campaign,
+    person_name: str,
+    division_name: str,
+    parties: frozenset[TaskParty],
+    *,
+    now: datetime,
 ) -> dict[str, Any]:
     role_task = lifecycle.role_task(campaign.template, task.role)
     return {
@@ -95,7 +102,11 @@ def _summary(
         "report_due_at": task.report_due_at,
         "is_far": task.is_far,
         "returned_count": task.returned_count,
-        "allowed_actions": list(lifecycle.allowed_actions(TaskState(task.state), parties)),
+        "allowed_actions": list(
+            lifecycle.allowed_actions(
+                TaskState(task.state), parties, claim_overdue=lifecycle.is_claim_overdue(task.claim_due_at, now)
+            )
+        ),
     }
 
 
@@ -118,7 +129,7 @@ def task_detail(session: Session, actor: Actor, task_id: int, *, now: datetime) 
     has_point = task.report_lon is not None and task.report_lat is not None
     return TaskDetail.model_validate(
         {
-            **_summary(task, campaign, names[0], names[1], parties),
+            **_summary(task, campaign, names[0], names[1], parties, now=now),
             "instructions": role_task.instructions,
             "instructions_en": role_task.instructions_en,
             "evidence": [kind.value for kind in role_task.evidence],
@@ -133,8 +144,27 @@ def task_detail(session: Session, actor: Actor, task_id: int, *, now: datetime) 
             "is_mine": parties == _RECIPIENT,
             # Those above a late recipient urge them (督促) by phone; the recipient is not shown their own number.
             "person_phone": None if parties == _RECIPIENT else names[2],
+            "reassigned_at": task.reassigned_at,
+            "reassigned_to": _linked(session, task.reassigned_to_id, opens=parties != _RECIPIENT),
+            "reassigned_from": _linked(session, task.reassigned_from_id, opens=parties != _RECIPIENT),
         }
     )
+
+
+def _linked(session: Session, task_id: int | None, *, opens: bool) -> TaskLink | None:
+    """The other task of a 改派: its person and division; its id only for the level above, who may open both."""
+    if task_id is None:
+        return None
+    row = session.execute(
+        select(Person.name, Division.name)
+        .select_from(CampaignTask)
+        .join(Person, Person.id == CampaignTask.person_id)
+        .join(Division, Division.code == CampaignTask.division_code)
+        .where(CampaignTask.id == task_id)
+    ).first()
+    if row is None:
+        return None
+    return TaskLink(id=task_id if opens else None, person_name=row[0], division_name=row[1])
 
 
 _DETAIL_COLUMNS = (

@@ -107,6 +107,7 @@ FORM_INPUTS = {
     "return": {"reason": "reason"},
     "verify": {"note": "note"},
     "rate": {"rating": "rating", "comment": "comment"},
+    "reassign": {"position_id": "position_id", "note": "note"},
 }
 
 

@@ -61,6 +61,32 @@ class VerifyBody(_Input):
     note: str | None = Field(default=None, max_length=500)
 
 
+class ReassignBody(_Input):
+    """改派: hand the task to the person holding this post (one of `GET /api/v1/tasks/{id}/candidates`)."""
+
+    position_id: Id = Field(description="the new recipient's post, from the task's candidates")
+    note: BlankOrText | None = Field(default=None, max_length=500, description="a word for the new recipient")
+
+
+class ReassignCandidate(BaseModel):
+    """Someone a task may be handed to: a post in the task's division, its holder without a task in the campaign."""
+
+    position_id: int
+    person_id: int
+    name: str
+    role: str
+    division_name: str
+    title: str | None = None
+
+
+class TaskLink(BaseModel):
+    """The other task of a 改派: whose it is and where (`id` withheld from a reader who may not open it)."""
+
+    id: int | None
+    person_name: str
+    division_name: str
+
+
 class CampaignBrief(BaseModel):
     """The campaign a task belongs to."""
 
@@ -138,4 +164,9 @@ class TaskDetail(TaskRead):
     photos: list[TaskPhotoRead]
     cascade: list[ForwardStep]
     is_mine: bool
+    reassigned_at: datetime | None = None
+    reassigned_to: TaskLink | None = Field(default=None, description="改派给: the task that carries this one's work")
+    reassigned_from: TaskLink | None = Field(
+        default=None, description="由 … 改派: the task this one was handed over from"
+    )
     person_phone: str | None = Field(default=None, description="the recipient's phone, for the level above to urge")

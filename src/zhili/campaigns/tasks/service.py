@@ -1,5 +1,7 @@
 """Task use cases: read, claim (领办), decline, report (回单), verify (核验), return (退回), rate. One commit each.
 
+改派 (reassign), which also writes a new task, is `tasks.reassign`.
+
 Each reads as load → step → save → audit → notify: `store.load` gives the task the actor may see (else
 404), `store.advance` asks `lifecycle.step` (403 / 409), `store.save` moves the row where it is still in
 the state loaded (of two concurrent claims one wins, the other is a 409 with nothing written), and the
@@ -48,7 +50,7 @@ def move(
     **changes: Unpack[Changes],
 ) -> Task:
     """Step the task, save it where the row is still in the state loaded (else 409) and audit it; the caller commits."""
-    transition = store.advance(loaded.task, action, loaded.parties, **changes)
+    transition = store.advance(loaded.task, action, loaded.parties, now=now, **changes)
     store.save(session, transition)
     audit.record_by(
         session,
@@ -170,7 +172,8 @@ def _tell_supervisor(
 ) -> None:
     """The post supervising the recipient's learns who reported (待核验: at the report) or declined, and why.
 
-    In this transaction. A decline is told too: the level above is the one to find someone else.
+    In this transaction. A decline is told too: the level above is the one to find someone else (改派, on the
+    task's page, where the notice leads).
     """
     if task.supervisor_position_id is None:
         return
@@ -182,7 +185,7 @@ def _tell_supervisor(
         key, link = task.returned_count, f"/tasks/{task.id}#the-report"  # the report, the buttons below it
     else:
         said = Words("notice.campaign.decline_reason", {"text": (task.reason or "").strip()[:500]})
-        key, link = 0, f"/tasks/{task.id}"
+        key, link = 0, f"/tasks/{task.id}#reassign"  # the 改派 form, to hand it to someone else
     notify(
         session,
         recipients=select(Position.person_id).where(Position.id == task.supervisor_position_id),
@@ -271,7 +274,7 @@ def verify_task(session: Session, *, task_id: int, note: str | None, actor: Acto
     task = move(session, loaded, TaskAction.VERIFY, actor=actor, now=now, verified_at=now)
     noted = (note or "").strip()
     said = Words("notice.campaign.verified_note", {"note": noted}) if noted else Words("notice.campaign.verified")
-    _tell(session, task, loaded.campaign, kind="verified", said=said, clock=clock)
+    tell_recipient(session, task, loaded.campaign, kind="verified", said=said, clock=clock)
     commit(session)
     return task
 
@@ -292,7 +295,9 @@ def return_task(session: Session, *, task_id: int, reason: str, actor: Actor, cl
         reported_at=None,
     )
     said = Words("notice.campaign.returned", {"reason": reason.strip()})
-    _tell(session, task, loaded.campaign, kind=f"returned:{returned}", said=said, clock=clock, anchor="#report")
+    tell_recipient(
+        session, task, loaded.campaign, kind=f"returned:{returned}", said=said, clock=clock, anchor="#report"
+    )
     commit(session)
     return task
 
@@ -312,7 +317,7 @@ def rate_task(session: Session, *, task_id: int, data: RateBody, actor: Actor, c
             after={"comment": data.comment},
             at=now,
         )
-    _tell(
+    tell_recipient(
         session,
         task,
         loaded.campaign,
@@ -327,8 +332,16 @@ def rate_task(session: Session, *, task_id: int, data: RateBody, actor: Actor, c
     return task
 
 
-def _tell(
-    session: Session, task: Task, campaign: TaskCampaign, *, kind: str, said: Words, clock: Clock, anchor: str = ""
+def tell_recipient(
+    session: Session,
+    task: Task,
+    campaign: TaskCampaign,
+    *,
+    kind: str,
+    said: Words,
+    clock: Clock,
+    anchor: str = "",
+    topic: str = "campaign.task.result",
 ) -> None:
     """A notification to the recipient, in this transaction (the key names the task and the event).
 
@@ -338,7 +351,7 @@ def _tell(
     notify(
         session,
         recipients=[task.person_id],
-        topic="campaign.task.result",
+        topic=topic,
         severity="info",
         title=Words("notice.campaign.task", words),
         body=[said],

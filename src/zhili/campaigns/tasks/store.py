@@ -36,10 +36,12 @@ class Task:
     id: int
     campaign_id: int
     person_id: int
+    position_id: int
     supervisor_position_id: int | None
     role: str
     division_code: str
     state: TaskState
+    claim_due_at: datetime
     read_at: datetime | None
     claimed_at: datetime | None
     reported_at: datetime | None
@@ -55,6 +57,9 @@ class Task:
     returned_count: int
     rating: TaskRating | None
     case_id: int | None
+    reassigned_at: datetime | None
+    reassigned_to_id: int | None
+    reassigned_from_id: int | None
 
 
 class Changes(TypedDict, total=False):
@@ -75,6 +80,8 @@ class Changes(TypedDict, total=False):
     returned_count: int
     rating: TaskRating | None
     case_id: int | None
+    reassigned_at: datetime | None
+    reassigned_to_id: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +93,8 @@ class TaskCampaign:
     title: str
     status: str
     template: str
+    message: str
+    severity: str
 
     @property
     def is_running(self) -> bool:
@@ -120,7 +129,14 @@ class Transition:
 _TASKS = cast("Table", CampaignTask.__table__)
 _CHECKLIST = cast("JsonText", _TASKS.c.report_checklist.type)
 _TASK_FIELDS = tuple(field.name for field in fields(Task))
-_CAMPAIGN_COLUMNS = (Campaign.number, Campaign.title, Campaign.status, Campaign.template)
+_CAMPAIGN_COLUMNS = (
+    Campaign.number,
+    Campaign.title,
+    Campaign.status,
+    Campaign.template,
+    Campaign.message,
+    Campaign.severity,
+)
 _LOAD = (
     select(*(_TASKS.c[name] for name in _TASK_FIELDS), *_CAMPAIGN_COLUMNS)
     .join(Campaign, Campaign.id == CampaignTask.campaign_id)
@@ -156,9 +172,20 @@ def load(session: Session, actor: Actor, task_id: int) -> Loaded:
     return Loaded(task, campaign, parties)
 
 
-def advance(task: Task, action: TaskAction, parties: frozenset[TaskParty], **changes: Unpack[Changes]) -> Transition:
-    """The transition an action makes (`lifecycle.step`: 403 or 409 when refused), with the columns it writes."""
-    target = lifecycle.step(task.state, action, parties)
+def advance(
+    task: Task,
+    action: TaskAction,
+    parties: frozenset[TaskParty],
+    *,
+    now: datetime | None = None,
+    **changes: Unpack[Changes],
+) -> Transition:
+    """The transition an action makes (`lifecycle.step`: 403 or 409 when refused), with the columns it writes.
+
+    `now` tells the lifecycle whether the claim time has passed (改派 of an unclaimed task waits for it).
+    """
+    overdue = now is not None and lifecycle.is_claim_overdue(task.claim_due_at, now)
+    target = lifecycle.step(task.state, action, parties, claim_overdue=overdue)
     return Transition(action, task, replace(task, state=target, **changes), ("state", *changes))
 
 

@@ -1,0 +1,289 @@
+"""改派: the level above hands a declined (or overdue unclaimed) task to someone else, by API and from the page."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+from tests.campaigns.sweep_helpers import fire, letters
+from tests.campaigns.task_helpers import actor_of, dispatch_typhoon, post_of, task_of
+from tests.conftest import Api
+
+from zhili.campaigns.models import Campaign, CampaignTask
+from zhili.campaigns.tasks.reassign import reassign_task
+from zhili.campaigns.tasks.schemas import ReassignBody
+from zhili.core.audit import AuditRecord
+from zhili.core.clock import FrozenClock
+from zhili.notify.models import InboxItem, Notification
+from zhili.org.models import Position
+
+HTML = {"accept": "text/html"}
+
+
+def send(api: Api, task_id: int, action: str, *, headers: dict[str, str] | None = None, **body: Any) -> Any:
+    return api.send("POST", f"/api/v1/tasks/{task_id}/{action}", json=body or None, headers=headers or {})
+
+
+def grid_worker_post(session: Session, division_code: str) -> Position:
+    """The grid worker of a grid: typhoon tasks go to grid heads and party members, so they have none."""
+    return session.scalars(
+        select(Position).where(Position.division_code == division_code, Position.role == "grid_worker")
+    ).one()
+
+
+def declined(api: Api, session: Session, clock: FrozenClock) -> tuple[Campaign, CampaignTask]:
+    """A typhoon campaign to the partymember's grid, whose task the partymember has declined (gridhead above)."""
+    campaign = dispatch_typhoon(session, clock)
+    task = task_of(session, campaign, "partymember")
+    assert send(api.login("partymember"), task.id, "decline", reason="住院中，无法走访").status_code == 200
+    return campaign, task
+
+
+def tasks_in(session: Session, campaign: Campaign) -> int:
+    return int(session.scalar(select(func.count()).where(CampaignTask.campaign_id == campaign.id)) or 0)
+
+
+def test_the_level_above_hands_a_declined_task_to_someone_in_its_grid(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    campaign, task = declined(api, session, clock)
+    worker = grid_worker_post(session, task.division_code)
+    api.login("gridhead")
+    detail = api.get(f"/api/v1/tasks/{task.id}").json()
+    assert detail["allowed_actions"] == ["reassign"]
+    candidates = api.get(f"/api/v1/tasks/{task.id}/candidates").json()
+    # Only people without a task in this campaign: not the party members, not the grid head.
+    assert [(c["position_id"], c["role"]) for c in candidates] == [(worker.id, "grid_worker")]
+    assert candidates[0]["name"]
+    assert candidates[0]["division_name"]
+    tasks_before = tasks_in(session, campaign)
+    clock.advance(timedelta(minutes=10))
+    answer = send(api, task.id, "reassign", position_id=worker.id, note="请今晚走访")
+    assert answer.status_code == 200, answer.text
+    old = answer.json()
+    assert (old["state"], old["allowed_actions"]) == ("reassigned", [])
+    new_id = old["reassigned_to"]["id"]
+    assert answer.headers["location"] == f"/api/v1/tasks/{new_id}"
+    assert tasks_in(session, campaign) == tasks_before + 1
+    new = api.get(f"/api/v1/tasks/{new_id}").json()
+    assert (new["state"], new["person_id"], new["role"]) == ("notified", worker.person_id, "party_member")
+    assert new["reassigned_from"]["id"] == task.id
+    assert new["reassigned_from"]["person_name"] == old["person_name"]
+    # Fresh clocks: the party member's claim (180 min) and report (480 min) times from the 改派, as dispatch does.
+    sent = clock.now()
+    times = [datetime.fromisoformat(new[name]) for name in ("notified_at", "claim_due_at", "report_due_at")]
+    assert times == [sent, sent + timedelta(minutes=180), sent + timedelta(minutes=480)]
+    actions = set(session.scalars(select(AuditRecord.action).where(AuditRecord.entity_type == "campaign_task")))
+    assert {"campaign.task.reassign", "campaign.task.reassigned_in"} <= actions
+
+
+def test_the_new_recipient_is_told_with_a_link_and_claims(api: Api, session: Session, clock: FrozenClock) -> None:
+    _campaign, task = declined(api, session, clock)
+    worker = grid_worker_post(session, task.division_code)
+    api.login("gridhead")
+    new_id = send(api, task.id, "reassign", position_id=worker.id, note="请今晚走访").json()["reassigned_to"]["id"]
+    # 湖镇镇's grid worker has no demo login: their inbox is read from its rows.
+    items = session.scalars(
+        select(Notification)
+        .join(InboxItem, InboxItem.notification_id == Notification.id)
+        .where(InboxItem.person_id == worker.person_id)
+    ).all()
+    told = [item for item in items if item.link == f"/tasks/{new_id}"]
+    assert len(told) == 1
+    assert told[0].topic == "campaign.task"
+    assert "改派给您" in told[0].body
+    assert "请今晚走访" in told[0].body
+    # The partymember learns it went to someone else; their own page says to whom.
+    theirs = api.login("partymember").get("/api/v1/inbox", params={"limit": 200}).json()["items"]
+    away = [item for item in theirs if item["topic"] == "campaign.task.reassigned"]
+    assert [(item["link"], item["body"]) for item in away] == [
+        (f"/tasks/{task.id}", "您的任务已改派他人，无需再领办。")
+    ]
+    mine = api.get(f"/api/v1/tasks/{task.id}").json()
+    assert mine["state"] == "reassigned"
+    assert mine["reassigned_to"]["id"] is None  # they may not open the new task: its person and place only
+    assert mine["reassigned_to"]["person_name"]
+
+
+def test_a_retry_with_the_same_idempotency_key_hands_it_over_once(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    campaign, task = declined(api, session, clock)
+    worker = grid_worker_post(session, task.division_code)
+    api.login("gridhead")
+    key = {"Idempotency-Key": "reassign-1"}
+    first = send(api, task.id, "reassign", headers=key, position_id=worker.id)
+    count = tasks_in(session, campaign)
+    again = send(api, task.id, "reassign", headers=key, position_id=worker.id)
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert again.headers.get("idempotent-replayed") == "true"
+    assert again.json()["reassigned_to"] == first.json()["reassigned_to"]
+    assert again.headers["location"] == first.headers["location"]
+    assert tasks_in(session, campaign) == count
+    # Without the key a second 改派 is a 409: the task is reassigned already.
+    assert send(api, task.id, "reassign", position_id=worker.id).status_code == 409
+
+
+def test_the_recipient_may_not_reassign_and_others_do_not_see_the_task(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    _campaign, task = declined(api, session, clock)
+    worker = grid_worker_post(session, task.division_code)
+    refused = send(api.login("partymember"), task.id, "reassign", position_id=worker.id)
+    assert refused.status_code == 403
+    assert api.get(f"/api/v1/tasks/{task.id}/candidates").json() == []  # nobody to choose for the recipient
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert send(api.login("gridworker"), task.id, "reassign", position_id=worker.id).status_code == 404
+    assert api.get(f"/api/v1/tasks/{task.id}/candidates").status_code == 404
+
+
+def test_a_claimed_task_or_one_still_within_its_claim_time_is_409(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    campaign = dispatch_typhoon(session, clock)
+    task = task_of(session, campaign, "partymember")
+    worker = grid_worker_post(session, task.division_code)
+    api.login("gridhead")
+    early = send(api, task.id, "reassign", position_id=worker.id)
+    assert early.status_code == 409
+    assert "claim time" in early.json()["detail"]
+    assert "reassign" not in api.get(f"/api/v1/tasks/{task.id}").json()["allowed_actions"]
+    clock.advance(timedelta(minutes=181))  # past the party member's claim time (180 min), still unclaimed
+    assert api.get(f"/api/v1/tasks/{task.id}").json()["allowed_actions"] == ["reassign"]
+    assert send(api, task.id, "reassign", position_id=worker.id).status_code == 200
+    claimed = task_of(session, campaign, "gridhead")
+    assert send(api.login("gridhead"), claimed.id, "claim").status_code == 200
+    api.login("huzhen")  # 湖镇镇's command room is above the grid head's task
+    refused = send(api, claimed.id, "reassign", position_id=worker.id)
+    assert refused.status_code == 409
+
+
+def test_someone_who_already_has_a_task_in_the_campaign_is_422(api: Api, session: Session, clock: FrozenClock) -> None:
+    campaign, task = declined(api, session, clock)
+    other = session.scalars(
+        select(CampaignTask.position_id).where(
+            CampaignTask.campaign_id == campaign.id,
+            CampaignTask.role == "party_member",
+            CampaignTask.id != task.id,
+        )
+    ).first()
+    assert other is not None
+    api.login("gridhead")
+    refused = send(api, task.id, "reassign", position_id=other)
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "body.position_id"
+    outside = post_of(session, "gridworker", "grid_worker")  # a grid worker of 柯城区: not in this grid
+    assert send(api, task.id, "reassign", position_id=outside.id).status_code == 422
+    assert api.get(f"/api/v1/tasks/{task.id}").json()["state"] == "declined"
+
+
+def test_the_board_and_scores_count_the_new_task_not_the_old(api: Api, session: Session, clock: FrozenClock) -> None:
+    campaign, task = declined(api, session, clock)
+    worker = grid_worker_post(session, task.division_code)
+    actor_board = api.login("ly-centre").get(f"/api/v1/campaigns/{campaign.id}/board").json()
+    owed = actor_board["totals"]["total"]
+    api.login("gridhead")
+    assert send(api, task.id, "reassign", position_id=worker.id).status_code == 200
+    board = api.login("ly-centre").get(f"/api/v1/campaigns/{campaign.id}/board").json()
+    assert board["totals"]["total"] == owed  # the new task stands in the old one's place
+    assert board["totals"]["states"]["reassigned"] == 1
+    assert board["totals"]["unclaimed"] == actor_board["totals"]["unclaimed"] + 1
+    scores = api.get("/api/v1/campaigns/scores", params={"by": "person", "campaign": campaign.id}).json()
+    assert sum(row["tasks"] for row in scores["rows"]) == owed + 1  # each person's own tasks, the old one too
+
+
+def test_the_page_shows_the_form_to_the_level_above_and_keeps_a_refused_input(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    campaign, task = declined(api, session, clock)
+    worker = grid_worker_post(session, task.division_code)
+    api.login("gridhead")
+    page = api.get(f"/tasks/{task.id}", headers=HTML)
+    assert 'id="reassign-form"' in page.text
+    assert f'<option value="{worker.id}"' in page.text
+    assert "网格员" in page.text  # the post by its label, not a code
+    # A refused form (nobody chosen) comes back with the note kept and the reason by the field.
+    refused = api.client.post(
+        f"/tasks/{task.id}/reassign",
+        data={"csrf_token": api.csrf, "position_id": "", "note": "请今晚走访"},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 422
+    assert 'data-form="reassign" data-field="position_id"' in refused.text
+    assert 'value="请今晚走访"' in html.unescape(refused.text)
+    other = session.scalars(
+        select(CampaignTask.position_id).where(
+            CampaignTask.campaign_id == campaign.id, CampaignTask.id != task.id, CampaignTask.role == "party_member"
+        )
+    ).first()
+    ineligible = api.client.post(
+        f"/tasks/{task.id}/reassign",
+        data={"csrf_token": api.csrf, "position_id": str(other), "note": "再试"},
+        follow_redirects=False,
+    )
+    assert ineligible.status_code == 422
+    assert "此人不能接收该任务" in ineligible.text
+    done = api.client.post(
+        f"/tasks/{task.id}/reassign",
+        data={"csrf_token": api.csrf, "position_id": str(worker.id), "note": ""},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    after = api.get(f"/tasks/{task.id}", headers=HTML).text
+    assert 'id="reassigned-to"' in after
+    assert 'id="reassign-form"' not in after
+    assert "已改派" in after
+    assert "拒领理由" in after  # the reason it was declined stays named as such
+    english = api.get(f"/tasks/{task.id}?lang=en", headers=HTML).text
+    assert "Reassigned to" in english
+    # The partymember (the recipient) sees to whom it went; no form.
+    mine = api.login("partymember").get(f"/tasks/{task.id}", headers=HTML).text
+    assert 'id="reassigned-to"' in mine
+    assert 'id="reassign-form"' not in mine
+
+
+def test_the_sweeps_leave_the_old_task_alone_and_remind_the_new_recipient_on_time(
+    session: Session, sessions: sessionmaker[Session], clock: FrozenClock
+) -> None:
+    campaign = dispatch_typhoon(session, clock)
+    task = task_of(session, campaign, "partymember")
+    worker = grid_worker_post(session, task.division_code)
+    clock.advance(timedelta(minutes=181))  # the party members' claim time (180 min) has passed: 催领办
+    fire(sessions, clock)
+    assert task.person_id in letters(session, campaign.id, "party_member:claim")
+    reassign_task(
+        session,
+        task_id=task.id,
+        data=ReassignBody(position_id=worker.id),
+        actor=actor_of(session, "gridhead"),
+        clock=clock,
+    )
+    clock.advance(timedelta(minutes=30))  # the second reminder: the others still unclaimed, not the old task
+    fire(sessions, clock)
+    again = letters(session, campaign.id, "party_member:claim_again")
+    assert again
+    assert task.person_id not in again
+    assert worker.person_id not in again  # the new recipient's claim time is 180 min after the 改派
+    clock.advance(timedelta(minutes=151))
+    fire(sessions, clock)
+    assert worker.person_id in letters(session, campaign.id, "party_member:claim")
+
+
+def test_a_village_committee_may_hand_a_grid_task_to_the_villages_people_too(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    _campaign, task = declined(api, session, clock)
+    village = post_of(session, "village", "village_cadre")
+    api.login("village")  # above the grid's tasks as the committee managing its village
+    candidates = api.get(f"/api/v1/tasks/{task.id}/candidates").json()
+    places = {c["position_id"]: c for c in candidates}
+    assert grid_worker_post(session, task.division_code).id in places
+    at_village = [
+        c for c in candidates if c["role"] in {"team_leader", "village_cadre"} and c["person_id"] != village.person_id
+    ]
+    assert at_village  # the village's own posts, where the level above sits
+    assert village.person_id not in {c["person_id"] for c in candidates}  # never the actor
+    assert all(c["role"] not in {"dept_head", "dept_staff"} for c in candidates)
