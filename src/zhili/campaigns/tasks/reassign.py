@@ -192,5 +192,5 @@ def _tell_new(
         key=f"campaign-task:{new_id}:reassigned-in",
         clock=clock,
         link=f"/tasks/{new_id}",
-        subject=f"campaign:{campaign.id}",
+        subject=f"campaign-task:{new_id}",
     )
