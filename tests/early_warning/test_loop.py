@@ -23,6 +23,7 @@ from zhili.org.models import Department
 # The demo world ran 2026-06 (the month before its clock); these tests run the months after it.
 JUNE, JULY = Month.parse("2026-07"), Month.parse("2026-08")
 SUMMARY = "红色预警：用电量较本企业 12 个月中位数下降 62%（自 2026-04 起）"
+SUMMARY_EN = "Red warning: power use 62% below the firm's 12-month median (since 2026-04)"
 
 
 @pytest.fixture
@@ -42,7 +43,14 @@ def run(  # noqa: PLR0917 - a run's inputs
     ids = np.array(firms, np.int64)
     grades = np.array([warned.get(firm, 0) for firm in firms], np.int8)
     drafts = [
-        WarningDraft(enterprise_id=firm, score=0.9, grade=grade, findings=[{"rule": "kwh_drop"}], summary=SUMMARY)
+        WarningDraft(
+            enterprise_id=firm,
+            score=0.9,
+            grade=grade,
+            findings=[{"rule": "kwh_drop"}],
+            summary=SUMMARY,
+            summary_en=SUMMARY_EN,
+        )
         for firm, grade in warned.items()
     ]
     return record_run(
@@ -82,6 +90,7 @@ def test_a_warning_opens_a_case_for_the_countys_labour_unit(
     assert (warning.grade, warning.month, warning.findings) == (3, JUNE.index, [{"rule": "kwh_drop"}])
     case = session.get_one(Case, warning.case_id)
     assert (case.matter_code, case.channel, case.description) == ("wage_arrears", "warning", SUMMARY)
+    assert case.description_en == SUMMARY_EN  # an English page shows it (tests/cases: the page's description)
     assert case.place_code == FUSHAN
     unit = session.get_one(Department, case.routed_unit_id)
     assert (unit.kind_code, unit.division_code) == ("hrss", "330802")
