@@ -17,6 +17,7 @@ from zhili.core.months import Month
 from zhili.early_warning.loop import RunSummary, Verdict, WarningDraft, record_run, record_verdict
 from zhili.early_warning.models import EarlyWarning, RiskScore
 from zhili.notify.models import InboxItem, Notification
+from zhili.notify.wording import body_pieces, joined
 from zhili.org.geo import LocatorCache
 from zhili.org.models import Department
 
@@ -91,6 +92,13 @@ def test_a_warning_opens_a_case_for_the_countys_labour_unit(
     case = session.get_one(Case, warning.case_id)
     assert (case.matter_code, case.channel, case.description) == ("wage_arrears", "warning", SUMMARY)
     assert case.description_en == SUMMARY_EN  # an English page shows it (tests/cases: the page's description)
+    # The lead unit's notice quotes the summary in the reader's language.
+    notice = session.scalars(select(Notification).where(Notification.subject == f"case:{case.id}")).first()
+    assert notice is not None
+    assert SUMMARY[:20] in joined(body_pieces(notice.body_parts, "zh") or [])
+    english = joined(body_pieces(notice.body_parts, "en") or [])
+    assert SUMMARY_EN[:20] in english
+    assert "红色预警" not in english
     assert case.place_code == FUSHAN
     unit = session.get_one(Department, case.routed_unit_id)
     assert (unit.kind_code, unit.division_code) == ("hrss", "330802")
