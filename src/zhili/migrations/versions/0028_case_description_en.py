@@ -4,8 +4,8 @@ A case opened by the system itself (an early warning's summary) or from a form t
 三联工程 report raising a case) has its description in Chinese and in English; `description_en` keeps
 the English, and an English page shows it. A person's own words stay as written (NULL here).
 
-Revision ID: 0027
-Revises: 0026
+Revision ID: 0028
+Revises: 0027
 Create Date: 2026-12-05 17:30:00
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0027"
-down_revision = "0026"
+revision = "0028"
+down_revision = "0027"
 branch_labels = None
 depends_on = None
 
