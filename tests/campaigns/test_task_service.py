@@ -275,6 +275,8 @@ def test_a_report_raises_a_case_linked_to_the_campaign(
         head.person_id,
     )
     assert campaign.number in case.description
+    english = f"大树倒伏，压住半幅路面 (reported from campaign {campaign.number} “Typhoon prevention”)"
+    assert case.description_en == english
     assert body.point is not None
     assert (case.lon, case.lat) == (body.point.lon, body.point.lat)
     assert case.place_code.startswith(task.division_code[:9])

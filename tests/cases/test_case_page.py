@@ -509,3 +509,28 @@ def test_a_unit_that_returns_a_case_from_the_page_lands_on_its_queue_not_a_404(a
     queue = api.get(sent.headers["location"], headers=HTML)
     assert queue.status_code == 200
     assert 'id="handed-over"' in queue.text
+
+
+def test_a_description_in_both_languages_is_shown_in_the_pages(api: Any) -> None:
+    # A reporting system that words the case itself (an early warning, a campaign's report) gives both.
+    api.login("gridworker")
+    body = {
+        "matter": "illegal_parking",
+        "place": "柯城区府山街道",
+        "description": "预警：路口长期违停",
+        "description_en": "Warning: cars parked at the junction for days",
+        "attributes": {"plate_number": "浙H1", "vehicle_type": "car", "parked_on": "pavement"},
+    }
+    case = api.send("POST", "/api/v1/cases", json=body).json()
+    assert api.get(f"/api/v1/cases/{case['id']}").json()["description_en"] == body["description_en"]
+    zh = api.get(f"/cases/{case['id']}", headers=HTML).text
+    assert '<dd translate="no" id="description">预警：路口长期违停</dd>' in zh
+    en = api.get(f"/cases/{case['id']}?lang=en", headers=HTML).text
+    assert '<dd translate="no" id="description">Warning: cars parked at the junction for days</dd>' in en
+    plain = api.send("POST", "/api/v1/cases", json={**body, "description_en": None}).json()
+    # A person's words stay as written, in both languages.
+    assert api.get(f"/api/v1/cases/{plain['id']}").json()["description_en"] is None
+    assert (
+        '<dd translate="no" id="description">预警：路口长期违停</dd>'
+        in api.get(f"/cases/{plain['id']}?lang=en", headers=HTML).text
+    )

@@ -17,12 +17,14 @@ from zhili.core.months import Month
 from zhili.early_warning.loop import RunSummary, Verdict, WarningDraft, record_run, record_verdict
 from zhili.early_warning.models import EarlyWarning, RiskScore
 from zhili.notify.models import InboxItem, Notification
+from zhili.notify.wording import body_pieces, joined
 from zhili.org.geo import LocatorCache
 from zhili.org.models import Department
 
 # The demo world ran 2026-06 (the month before its clock); these tests run the months after it.
 JUNE, JULY = Month.parse("2026-07"), Month.parse("2026-08")
 SUMMARY = "红色预警：用电量较本企业 12 个月中位数下降 62%（自 2026-04 起）"
+SUMMARY_EN = "Red warning: power use 62% below the firm's 12-month median (since 2026-04)"
 
 
 @pytest.fixture
@@ -42,7 +44,14 @@ def run(  # noqa: PLR0917 - a run's inputs
     ids = np.array(firms, np.int64)
     grades = np.array([warned.get(firm, 0) for firm in firms], np.int8)
     drafts = [
-        WarningDraft(enterprise_id=firm, score=0.9, grade=grade, findings=[{"rule": "kwh_drop"}], summary=SUMMARY)
+        WarningDraft(
+            enterprise_id=firm,
+            score=0.9,
+            grade=grade,
+            findings=[{"rule": "kwh_drop"}],
+            summary=SUMMARY,
+            summary_en=SUMMARY_EN,
+        )
         for firm, grade in warned.items()
     ]
     return record_run(
@@ -82,6 +91,14 @@ def test_a_warning_opens_a_case_for_the_countys_labour_unit(
     assert (warning.grade, warning.month, warning.findings) == (3, JUNE.index, [{"rule": "kwh_drop"}])
     case = session.get_one(Case, warning.case_id)
     assert (case.matter_code, case.channel, case.description) == ("wage_arrears", "warning", SUMMARY)
+    assert case.description_en == SUMMARY_EN  # an English page shows it (tests/cases: the page's description)
+    # The lead unit's notice quotes the summary in the reader's language.
+    notice = session.scalars(select(Notification).where(Notification.subject == f"case:{case.id}")).first()
+    assert notice is not None
+    assert SUMMARY[:20] in joined(body_pieces(notice.body_parts, "zh") or [])
+    english = joined(body_pieces(notice.body_parts, "en") or [])
+    assert SUMMARY_EN[:20] in english
+    assert "红色预警" not in english
     assert case.place_code == FUSHAN
     unit = session.get_one(Department, case.routed_unit_id)
     assert (unit.kind_code, unit.division_code) == ("hrss", "330802")

@@ -323,7 +323,7 @@ class _Words:
         lines: list[Part] = [
             Words("notice.case.case", {"number": case.number, "matter": self.matter_name}),
             self.place_line(case.address),
-            Words("notice.case.situation", {"text": _shortened(case.description)}),
+            Words("notice.case.situation", {"text": _situation(case)}),
             Words("notice.case.by", {"name": Name.of_actor(actor)}),
         ]
         # A unit's answer to the lead: which of the units asked it is (the lead may have asked several).
@@ -399,6 +399,13 @@ def deadline_line(phase: str | None, due: datetime) -> Words:
 
 def _shortened(text: str) -> str:
     return text[:DESCRIPTION_IN_NOTICE] + ("…" if len(text) > DESCRIPTION_IN_NOTICE else "")
+
+
+def _situation(case: StoredCase) -> str | Name:
+    """The description as a notice quotes it: in both languages when the system wrote it in both."""
+    if case.description_en:
+        return Name(_shortened(case.description), _shortened(case.description_en))
+    return _shortened(case.description)
 
 
 def place_name(session: Session, code: str) -> str:

@@ -46,6 +46,8 @@ class Case(Base):
     version: Mapped[int] = mapped_column(Integer)
     channel: Mapped[str] = mapped_column(String(20))
     description: Mapped[str] = mapped_column(Text)
+    # The English of a description the system wrote (an early warning's summary); NULL for a person's words.
+    description_en: Mapped[str | None] = mapped_column(Text)
     attributes: Mapped[str] = mapped_column(Text)
     lon: Mapped[float | None] = mapped_column(Float)
     lat: Mapped[float | None] = mapped_column(Float)

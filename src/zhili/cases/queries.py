@@ -85,6 +85,7 @@ def _read(actor: Actor, row: Row[Any], now: datetime) -> CaseRead:
         version=case.version,
         channel=case.channel,
         description=case.description,
+        description_en=case.description_en,
         attributes=json.loads(case.attributes),
         lon=case.lon,
         lat=case.lat,

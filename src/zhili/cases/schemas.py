@@ -38,6 +38,9 @@ class CaseCreate(_Input):
     place: Name | None = Field(default=None, max_length=60, description="a place name, e.g. 柯城区府山街道")
     address: Name | None = Field(default=None, max_length=200)
     description: Text = Field(max_length=4000)
+    description_en: Text | None = Field(
+        default=None, max_length=4000, description="the description in English, when the reporting system has it"
+    )
     attributes: dict[str, Any] = Field(default_factory=dict)
     channel: Channel = "api"
     reporter_name: Name | None = Field(default=None, max_length=60)
@@ -212,6 +215,7 @@ class CaseRead(BaseModel):
     version: int
     channel: str
     description: str
+    description_en: str | None = None
     attributes: dict[str, Any]
     lon: float | None
     lat: float | None

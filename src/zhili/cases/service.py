@@ -124,6 +124,7 @@ def report_case(
         "matter_version_id": version.id,
         "channel": data.channel,
         "description": data.description,
+        "description_en": data.description_en,
         "attributes": json.dumps(attributes, ensure_ascii=False),
         "lon": place.lon,
         "lat": place.lat,

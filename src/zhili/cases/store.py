@@ -48,6 +48,7 @@ class StoredCase:
     matter_hash: str
     channel: str
     description: str
+    description_en: str | None  # the English of a description the system wrote, else None
     attributes: dict[str, Any]
     lon: float | None
     lat: float | None

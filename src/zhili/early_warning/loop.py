@@ -59,7 +59,7 @@ class Verdict(StrEnum):
 class WarningDraft:
     """A firm graded yellow or worse: its grade (1 yellow, 2 orange, 3 red), why, and the summary a person reads.
 
-    The case's description is the Chinese summary; a line joining an open case carries both languages.
+    The case's description is the summary in both languages; a line joining an open case carries both too.
     """
 
     enterprise_id: int
@@ -214,6 +214,7 @@ def _open_case(session: Session, enterprise_id: int, draft: WarningDraft, clock:
         place=place,
         address=firm.address,
         description=draft.summary,
+        description_en=draft.summary_en or None,
         channel="warning",
         attributes={
             "employer_name": firm.name,

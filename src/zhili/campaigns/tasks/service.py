@@ -259,6 +259,7 @@ def _raise_case(
         point=point,
         address=raised.address,
         description=f"{raised.description}（三联工程 {campaign.number}「{campaign.title}」回单上报）",
+        description_en=f"{raised.description} (reported from campaign {campaign.number} “{campaign.title_en}”)",
         attributes=raised.attributes,
         channel="campaign",
     )
