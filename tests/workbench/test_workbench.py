@@ -15,7 +15,7 @@ from tests.cases.test_flow import PNG, command, report_parking, unit
 
 from zhili.campaigns import lifecycle
 from zhili.campaigns.lifecycle import TaskState
-from zhili.campaigns.models import CampaignTask
+from zhili.campaigns.models import Campaign, CampaignTask
 from zhili.campaigns.visibility import load_reach
 from zhili.cases import queries
 from zhili.cases.lifecycle import CaseStatus, Party
@@ -74,8 +74,8 @@ def _case_ids(session: Session, actor: Actor, now: datetime) -> dict[str, set[in
 def _task_counts(session: Session, actor: Actor) -> dict[str, int]:
     """Unclaimed tasks (mine, those I answer for), mine claimed not reported, those reported to me: `parties_of`."""
     reach = load_reach(session, actor)
-    counts = {"unclaimed_mine": 0, "unclaimed_above": 0, "verify_tasks": 0, "unreported_mine": 0}
-    states = ("notified", "read", "claimed", "reported")
+    counts = {"unclaimed_mine": 0, "unclaimed_above": 0, "verify_tasks": 0, "unreported_mine": 0, "reassign_tasks": 0}
+    states = ("notified", "read", "claimed", "reported", "declined")
     for task in session.scalars(select(CampaignTask).where(CampaignTask.state.in_(states))):
         parties = lifecycle.parties_of(
             reach,
@@ -83,7 +83,10 @@ def _task_counts(session: Session, actor: Actor) -> dict[str, int]:
             supervisor_position_id=task.supervisor_position_id,
             division_code=task.division_code,
         )
-        if task.state == "reported":
+        if task.state == "declined":  # the level above's to 改派 while the campaign runs
+            running = session.get_one(Campaign, task.campaign_id).status == "active"
+            counts["reassign_tasks"] += running and lifecycle.TaskParty.ABOVE in parties
+        elif task.state == "reported":
             counts["verify_tasks"] += lifecycle.TaskParty.ABOVE in parties
         elif task.state == "claimed":
             counts["unreported_mine"] += lifecycle.TaskParty.RECIPIENT in parties
@@ -130,6 +133,10 @@ def test_every_tile_counts_what_the_database_holds_and_its_link_lists_those_rows
     task_of(session, typhoon, "partymember").state = TaskState.REPORTED  # answered: waits for the level above
     again = dispatch_typhoon(session, clock)  # a second campaign, claimed: the report waits for the grid head
     task_of(session, again, "gridhead").state = TaskState.CLAIMED
+    task_of(session, again, "partymember").state = TaskState.DECLINED  # the grid head's to hand on (改派)
+    closed = dispatch_typhoon(session, clock)  # declined too, but the campaign is over: nothing to hand on
+    task_of(session, closed, "partymember").state = TaskState.DECLINED
+    closed.status = "closed"
     session.flush()
     now, seen = clock.now(), set()
     for username in LOGINS:
@@ -167,6 +174,7 @@ def test_every_tile_counts_what_the_database_holds_and_its_link_lists_those_rows
         "unclaimed_above",
         "verify_tasks",
         "unreported_mine",
+        "reassign_tasks",
     }
     assert tiles <= seen
 

@@ -51,6 +51,7 @@ def _relevant(actor: Actor) -> dict[str, bool]:
         "unreported_mine": actor.person_id is not None and actor.has_any_role(FIELD),
         "unclaimed_above": actor.has_any_role(SUPERVISING_ROLES),
         "verify_tasks": actor.has_any_role(SUPERVISING_ROLES),
+        "reassign_tasks": False,  # only when someone declined: then it is the level above's turn
     }
 
 
@@ -67,9 +68,10 @@ LINKS = {
     "unreported_mine": "/tasks?state=claimed",  # claimed, no report yet, or one returned to me
     "unclaimed_above": "/tasks?view=above&unclaimed=true",
     "verify_tasks": "/tasks?view=above&state=reported",
+    "reassign_tasks": "/tasks?view=above&state=declined&running=true",  # 拒领 in a running campaign: 改派
 }
-TONES = {"due_soon": "yellow", "overdue": "red"}
-TASK_TILES = ("unclaimed_mine", "unreported_mine", "unclaimed_above", "verify_tasks")
+TONES = {"due_soon": "yellow", "overdue": "red", "reassign_tasks": "yellow"}
+TASK_TILES = ("unclaimed_mine", "unreported_mine", "unclaimed_above", "verify_tasks", "reassign_tasks")
 
 
 def _order(actor: Actor) -> list[str]:
@@ -91,6 +93,7 @@ def tiles(session: Session, actor: Actor, *, now: datetime) -> list[Tile]:
         "unreported_mine": tasks.unreported_mine,
         "unclaimed_above": tasks.unclaimed_above,
         "verify_tasks": tasks.to_verify,
+        "reassign_tasks": tasks.to_reassign,
     }
     relevant = _relevant(actor)
     return [

@@ -21,6 +21,8 @@ from zhili.core.auth import Actor
 from zhili.core.pagination import Key, decode_cursor, encode_cursor
 from zhili.org.models import Division, Person
 
+RUNNING = "active"  # a campaign's status until it is closed
+
 View = Literal["mine", "above"]
 Sort = Literal["newest", "oldest", "due"]
 SelectT = TypeVar("SelectT", bound="Select[*tuple[Any, ...]]")
@@ -34,6 +36,7 @@ class TaskFilter:
     campaign: int | None = None
     unclaimed: bool = False
     overdue: bool = False
+    running: bool = False
     q: str | None = None
     sort: Sort = "newest"
 
@@ -43,6 +46,7 @@ def task_filter(  # noqa: PLR0917 - one argument per documented query parameter
     campaign: Annotated[str | None, Query(pattern=r"^(\d{1,9})?$", description="the campaign's id")] = None,
     unclaimed: Annotated[bool, Query(description="not yet claimed (未领办): notified or read")] = False,
     overdue: Annotated[bool, Query(description="past the claim time unclaimed, or the report time claimed")] = False,
+    running: Annotated[bool, Query(description="in campaigns still running (not closed)")] = False,
     q: Annotated[str | None, Query(max_length=60, description="search campaign, person and place")] = None,
     sort: Annotated[
         str | None, Query(pattern=r"^(newest|oldest|due)?$", description="newest (default), oldest, due soonest")
@@ -54,6 +58,7 @@ def task_filter(  # noqa: PLR0917 - one argument per documented query parameter
         campaign=int(campaign) if campaign else None,
         unclaimed=unclaimed,
         overdue=overdue,
+        running=running,
         q=q.strip() if q and q.strip() else None,
         sort=cast("Sort", sort) if sort else "newest",
     )
@@ -89,6 +94,8 @@ def conditions(reach: Reach, view: View, where: TaskFilter, now: datetime) -> li
         found.append(CampaignTask.state.in_(UNCLAIMED_STATES))
     if where.overdue:
         found.append(_overdue(now))
+    if where.running:
+        found.append(Campaign.status == RUNNING)
     if where.q:
         needle = where.q[:60]
         found.append(
@@ -148,14 +155,21 @@ class Waiting:
     unclaimed_above: int
     to_verify: int
     unreported_mine: int
+    to_reassign: int  # declined by my people in campaigns still running: 改派 is mine to do
 
 
 def waiting_counts(session: Session, actor: Actor) -> Waiting:
-    """未领办 (mine; those I answer for as the level above), 待回单 (mine), 待核验 (reported to me): one statement."""
+    """What waits for me among the tasks, in one statement.
+
+    未领办 (mine; those I answer for as the level above), 待回单 (mine), and as the level above 待核验
+    (reported) and 待改派 (declined in a campaign still running).
+    """
     reach = load_reach(session, actor)
     mine, above = who(reach, "mine"), who(reach, "above")
     unclaimed, reported = CampaignTask.state.in_(UNCLAIMED_STATES), CampaignTask.state == TaskState.REPORTED
     claimed = CampaignTask.state == TaskState.CLAIMED
+    running = select(Campaign.id).where(Campaign.status == RUNNING)
+    declined = and_(CampaignTask.state == TaskState.DECLINED, CampaignTask.campaign_id.in_(running))
 
     def count(condition: ColumnElement[bool]) -> ColumnElement[int]:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
@@ -165,8 +179,9 @@ def waiting_counts(session: Session, actor: Actor) -> Waiting:
         count(and_(unclaimed, above)),
         count(and_(reported, above)),
         count(and_(claimed, mine)),
+        count(and_(declined, above)),
     )
-    row = session.execute(select(*columns).where(or_(mine, above), or_(unclaimed, reported, claimed))).one()
+    row = session.execute(select(*columns).where(or_(mine, above), or_(unclaimed, reported, claimed, declined))).one()
     return Waiting(*(int(value) for value in row))
 
 
