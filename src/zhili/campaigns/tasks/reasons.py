@@ -114,7 +114,7 @@ FORM_INPUTS = {
 def form_errors_of(name: str, exc: Exception, language: str, attribute_codes: list[str]) -> FormErrors:
     """A refused form's reasons by input, in the page's language; those of the raised case's attributes by theirs."""
     if name != "report":
-        return form_errors(exc, language, FORM_INPUTS[name], choices={"rating"})
+        return form_errors(exc, language, FORM_INPUTS[name], choices={"rating", "position_id"})
     if isinstance(exc, media.PHOTO_REFUSALS):
         found = FormErrors()
         found.add("photos", translate(f"form.error.{exc.form_kind}", language))
