@@ -280,6 +280,9 @@ def test_a_breakdown_says_which_lines_were_late(api: Api) -> None:
     api.login("ly-centre")
     page = api.get(f"/assessment/division/{HUZHEN}?month={JUNE}").text
     late = page.split('data-list="lines-timeliness"', 1)[1].split("</table>", 1)[0]
+    # The dimension's heading names its sum as the events' points, not as a bare number beside the score.
+    heading = page.split('data-list="lines-timeliness"', 1)[0].rsplit("<h2>", 1)[1]
+    assert '<small class="lines-sum">事件分值合计：-' in heading
     rows = late.split('<tr class="line">')[1:]
     assert rows
     assert all('<span class="late">（逾期）</span>' in row for row in rows)
