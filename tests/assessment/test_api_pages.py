@@ -141,6 +141,10 @@ def test_only_administrators_edit_the_model(api: Api) -> None:
     page = api.get("/admin/assessment")
     assert page.status_code == 200
     assert "适用于此前所有月份" in page.text  # the first version, not a made-up month
+    assert "（适用于此前所有月份）" in page.text
+    english = api.get("/admin/assessment?lang=en").text
+    assert "（" not in english.split("<main", 1)[1]  # English brackets on the English page
+    api.get("/admin/assessment?lang=zh")  # the language is kept: back to Chinese for the rest
     assert "2000-01" not in page.text
     refused = api.send(
         "POST",
