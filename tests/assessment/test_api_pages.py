@@ -216,6 +216,9 @@ def test_a_units_head_opens_at_the_departments_with_their_units_place_on_top(api
     page = api.get(f"/assessment?month={JUNE}", headers={"accept": "text/html"}).text
     assert '<option value="township" selected' in page
     assert "本单位 湖镇镇" in page.split('id="ranking"', 1)[0]
+    api.login("qz-centre")  # so does the city's centre, not the people (where it has no row of its own)
+    page = api.get(f"/assessment?month={JUNE}", headers={"accept": "text/html"}).text
+    assert '<option value="township" selected' in page
 
 
 def test_a_person_is_not_shown_a_zero_where_the_model_does_not_score_people(api: Api) -> None:
