@@ -175,6 +175,7 @@ def test_closing_from_the_page_needs_a_summary_and_then_shows_the_report(
     assert '<table class="data" id="report-instruction-table">' in report.text  # styled like every desk table
     english = api.get(f"/groups/{group_id}/report?lang=en").text
     assert "（" not in english.split('id="closure-report"', 1)[1].split("</dl>", 1)[0]  # English brackets in English
+    assert "Photos 0 · Places 0" in english  # counts, in the plural
     timeline = api.get(f"/groups/{group_id}?lang=en").text
     assert "(Member)" in timeline
     assert "（Member）" not in timeline
