@@ -31,7 +31,9 @@
   const overlays = {};
   overlays[text.counties] = counties; overlays[text.townships] = townships; overlays[text.grids] = grids;
   overlays[text.cases] = cases; overlays[text.heat] = heat;
-  const layerControl = L.control.layers(null, overlays, { collapsed: false }).addTo(map);
+  // Open on a wide screen; folded behind its button on a phone, where it would cover a quarter of the map.
+  const narrow = window.matchMedia('(max-width: 640px)').matches;
+  const layerControl = L.control.layers(null, overlays, { collapsed: narrow }).addTo(map);
   if (document.documentElement.lang !== 'en') layerControl.getContainer().querySelector('.leaflet-control-layers-toggle').title = '图层';
   let fitted = false;
   let townshipVolumes = {};
