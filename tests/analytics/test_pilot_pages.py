@@ -25,7 +25,10 @@ def test_the_demo_pilot_shows_the_seeds_effects_borne_out_by_the_record(api: Api
     assert "在区间内，记录支持" in handling
     assert "显著下降" in handling
     assert "荷花街道" in page.text  # a control
-    assert api.get(_pilot_link(api) + "?lang=en").status_code == 200
+    assert "事项：城区机动车违停治理" in page.text
+    english = api.get(_pilot_link(api) + "?lang=en")
+    assert english.status_code == 200
+    assert "Matter: Illegal parking" in english.text  # an English colon on the English page
 
 
 def test_a_township_elsewhere_does_not_find_the_pilot(api: Api) -> None:

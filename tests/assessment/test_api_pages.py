@@ -141,6 +141,10 @@ def test_only_administrators_edit_the_model(api: Api) -> None:
     page = api.get("/admin/assessment")
     assert page.status_code == 200
     assert "适用于此前所有月份" in page.text  # the first version, not a made-up month
+    assert "（适用于此前所有月份）" in page.text
+    english = api.get("/admin/assessment?lang=en").text
+    assert "（" not in english.split("<main", 1)[1]  # English brackets on the English page
+    api.get("/admin/assessment?lang=zh")  # the language is kept: back to Chinese for the rest
     assert "2000-01" not in page.text
     refused = api.send(
         "POST",
@@ -212,6 +216,9 @@ def test_a_units_head_opens_at_the_departments_with_their_units_place_on_top(api
     page = api.get(f"/assessment?month={JUNE}", headers={"accept": "text/html"}).text
     assert '<option value="township" selected' in page
     assert "本单位 湖镇镇" in page.split('id="ranking"', 1)[0]
+    api.login("qz-centre")  # so does the city's centre, not the people (where it has no row of its own)
+    page = api.get(f"/assessment?month={JUNE}", headers={"accept": "text/html"}).text
+    assert '<option value="township" selected' in page
 
 
 def test_a_person_is_not_shown_a_zero_where_the_model_does_not_score_people(api: Api) -> None:
@@ -280,6 +287,9 @@ def test_a_breakdown_says_which_lines_were_late(api: Api) -> None:
     api.login("ly-centre")
     page = api.get(f"/assessment/division/{HUZHEN}?month={JUNE}").text
     late = page.split('data-list="lines-timeliness"', 1)[1].split("</table>", 1)[0]
+    # The dimension's heading names its sum as the events' points, not as a bare number beside the score.
+    heading = page.split('data-list="lines-timeliness"', 1)[0].rsplit("<h2>", 1)[1]
+    assert '<small class="lines-sum">事件分值合计：-' in heading
     rows = late.split('<tr class="line">')[1:]
     assert rows
     assert all('<span class="late">（逾期）</span>' in row for row in rows)

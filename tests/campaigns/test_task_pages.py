@@ -65,6 +65,8 @@ def test_a_notice_link_to_a_campaign_puts_its_tasks_first(api: Api, session: Ses
     assert '<details class="filters-box" >' in listing
     assert f'data-filter="campaign">任务名称：{campaign.title} · {campaign.number}</p>' in listing
     assert f'action="/tasks/{task.id}/claim"' in listing
+    english = api.get(f"/tasks?campaign={campaign.id}&lang=en", headers=HTML).text
+    assert 'data-filter="campaign">Campaign: ' in english
 
 
 def test_a_dispatch_notice_leads_each_reader_to_their_own_task(api: Api, session: Session, clock: FrozenClock) -> None:

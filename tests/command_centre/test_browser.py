@@ -36,6 +36,20 @@ def test_the_big_screen_draws_the_county_with_live_cases(browser: Any, server: s
     counts = page.locator("#cc-group-counts").inner_text()
     assert "处置中" in counts
     assert "稳控 1" in counts
+    assert page.locator(".leaflet-control-layers-expanded").count() == 1  # the layers are listed on a desk
+
+
+def test_the_big_screen_folds_its_layer_list_on_a_phone(browser: Any, server: str) -> None:
+    """On a phone the layer list sits behind its button (图层): open, it covered a quarter of the map."""
+    page = _login(browser, server, "kc-centre", PHONE)
+    page.goto(f"{server}/command-centre")
+    page.wait_for_selector("#cc[data-ready='true']")
+    assert page.locator(".leaflet-control-layers-expanded").count() == 0
+    toggle = page.locator(".leaflet-control-layers-toggle")
+    assert toggle.get_attribute("title") == "图层"
+    toggle.dispatch_event("click")  # (a real tap: the sticky bars can sit over it in a test's scrolled page)
+    assert page.locator(".leaflet-control-layers-expanded").count() == 1
+    page.context.close()
 
 
 def test_the_kpi_page_fits_a_phone_and_draws_its_trend(browser: Any, server: str) -> None:

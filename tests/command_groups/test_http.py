@@ -153,6 +153,11 @@ def test_closing_from_the_page_needs_a_summary_and_then_shows_the_report(
 ) -> None:
     group_id = open_fushan_group(session, clock)
     api.login("kc-centre")
+    deadline = to_local(clock.now() + timedelta(days=1)).isoformat()
+    body = {"body": "疏散", "deadline_at": deadline, "person_ids": [person(session, "fushan")]}
+    assert api.send("POST", f"/api/v1/groups/{group_id}/instructions", json=body).status_code == 201
+    open_item = api.get("/groups").text.split(f'href="/groups/{group_id}"', 1)[1].split("</li>", 1)[0]
+    assert "未办结指令 1" in open_item
     refused = api.send("POST", f"/groups/{group_id}/state", data={"action": "close", "note": ""})
     assert refused.status_code == 422
     assert 'id="error-state-note"' in refused.text
@@ -160,6 +165,9 @@ def test_closing_from_the_page_needs_a_summary_and_then_shows_the_report(
         "POST", f"/groups/{group_id}/state", data={"action": "close", "note": "险情解除"}, follow_redirects=False
     )
     assert closed.status_code == 303
+    # A closed group's unanswered instructions are history (its report counts them), not open work in the list.
+    closed_item = api.get("/groups").text.split(f'href="/groups/{group_id}"', 1)[1].split("</li>", 1)[0]
+    assert "未办结指令" not in closed_item
     report = api.get(f"/groups/{group_id}/report")
     assert report.status_code == 200
     assert "险情解除" in report.text
@@ -167,6 +175,7 @@ def test_closing_from_the_page_needs_a_summary_and_then_shows_the_report(
     assert '<table class="data" id="report-instruction-table">' in report.text  # styled like every desk table
     english = api.get(f"/groups/{group_id}/report?lang=en").text
     assert "（" not in english.split('id="closure-report"', 1)[1].split("</dl>", 1)[0]  # English brackets in English
+    assert "Photos 0 · Places 0" in english  # counts, in the plural
     timeline = api.get(f"/groups/{group_id}?lang=en").text
     assert "(Member)" in timeline
     assert "（Member）" not in timeline

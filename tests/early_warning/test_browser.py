@@ -33,6 +33,16 @@ def test_the_centre_reads_a_warning_and_its_firm_and_records_a_verdict(browser: 
     first.locator("a.firm").click()
     page.wait_for_selector("#risk-chart svg")  # ECharts drew the risk line
     assert page.locator(".chart-grid svg").count() == 6
+    page.wait_for_timeout(1200)  # the charts' entry animation ends
+    # No month label runs past its chart's right edge ("2026-11" was cut to "2026-1").
+    overhang = page.evaluate(
+        """() => [...document.querySelectorAll('#risk-chart svg, .chart-grid svg')].map((svg) => {
+             const edge = svg.getBoundingClientRect().right;
+             const months = [...svg.querySelectorAll('text')].filter((t) => /^\\d{4}-\\d{2}$/.test(t.textContent));
+             return Math.max(...months.map((t) => t.getBoundingClientRect().right - edge));
+           })"""
+    )
+    assert max(overhang) <= 0, overhang
     form = page.locator("form.verdict-form").first
     form.locator("input[value='risk_resolved']").check()
     form.locator("textarea[name=note]").fill("约谈企业负责人，已筹资补发")

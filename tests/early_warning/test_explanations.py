@@ -97,3 +97,13 @@ def test_a_change_from_a_zero_baseline_is_said_without_a_percentage() -> None:
     assert "基准 0" in text
     assert "%" not in text  # "+700%" from nothing says nothing
     assert "+50%" in finding_text({**finding, "baseline": 2, "relative_change": 0.5, "name_zh": "投诉举报"}, "zh")
+
+
+def test_one_counted_thing_is_singular_in_english() -> None:
+    """`Complaints 1 event (baseline 0 events)`, `1 person`: not "1 events"; Chinese has no plural."""
+    finding = {"kind": "rule", "indicator": "complaints", "current": 1, "baseline": 0, "name_en": "Complaints"}
+    assert "1 event (baseline 0 events)" in finding_text(finding, "en")
+    assert "1 件" in finding_text(finding, "zh")
+    headcount = {"kind": "rule", "indicator": "si_headcount", "current": 1, "baseline": 2, "name_en": "Headcount"}
+    assert "1 person (baseline 2 people" in finding_text(headcount, "en")
+    assert "2 events" in finding_text({**finding, "current": 2}, "en")

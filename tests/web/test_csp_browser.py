@@ -103,6 +103,13 @@ def test_the_main_pages_run_under_the_policy_at_the_desk(
         desk.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # the chart's tooltip
         desk.page.wait_for_timeout(300)
         desk.check("the board's tooltip")
+        desk.visit("/command-centre", "#cc[data-ready='true'] #cc-campaigns li[data-campaign]")
+        # The campaign's bar is drawn (a `style` attribute would be refused and leave it empty).
+        width = desk.page.locator(f"#cc-campaigns li[data-campaign='{campaign_id}'] .bar .claimed").evaluate(
+            "(bar) => bar.style.width"
+        )
+        assert width.endswith("%"), width
+        assert desk.page.locator(".leaflet-control-layers-toggle").get_attribute("title") == "图层"
         desk.visit(f"/cases/{case_id}", "main h1")
         desk.visit("/cases/new", "#choose-matter")
         desk.page.select_option("#choose-matter select[name=matter]", index=1)  # submits by itself

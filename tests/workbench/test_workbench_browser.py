@@ -116,6 +116,24 @@ def test_a_centre_on_a_phone_reaches_the_rest_under_more(browser: Any, server: s
     page.context.close()
 
 
+def test_an_administrators_long_more_menu_stays_on_a_phones_screen(browser: Any, server: str) -> None:
+    """The administrator's 更多 holds some twenty items: it scrolls inside the screen, its first items in reach."""
+    page = _login(browser, server, "admin", PHONE)
+    page.click("nav.tabbar details.tab-more summary")
+    menu = page.locator("nav.tabbar .tab-more-menu")
+    box = menu.bounding_box()
+    assert box is not None
+    assert box["y"] >= 0  # it grew above the top of the screen, where 来电受理, 上报 and 指挥组 could not be reached
+    assert page.evaluate("() => document.querySelector('nav.tabbar .tab-more-menu').scrollHeight") > box["height"]
+    first = menu.locator("a").first.bounding_box()
+    assert first is not None
+    assert first["y"] >= 0
+    menu.locator("a[href='/account/password']").scroll_into_view_if_needed()  # the last, by scrolling the menu
+    page.click("nav.tabbar .tab-more-menu a[href='/account/password']")
+    page.wait_for_url(f"{server}/account/password")
+    page.context.close()
+
+
 def test_a_traffic_officer_reads_the_supervision_cards_on_a_phone(browser: Any, server: str) -> None:
     page = _login(browser, server, "kc-traffic", PHONE)
     page.click("nav.tabbar a[href='/supervision']")

@@ -91,16 +91,19 @@ def own_subjects(actor: Actor) -> frozenset[str]:
     return frozenset(found)
 
 
+# Blocks that hold townships: a township's own, a county's, the city's (a city centre has no row among people).
+WIDE_BLOCKS = frozenset({DivisionLevel.PROVINCE, DivisionLevel.CITY, DivisionLevel.COUNTY, DivisionLevel.TOWNSHIP})
+
+
 def default_level(actor: Actor) -> str:
     """The level the ranking opens at: where the reader's own row is.
 
     A unit's staff and head see the departments, where their unit ranks; field staff (a grid worker, a
-    party member, a village cadre: no block over a township or county, no unit) see the people, where
-    they rank themselves; a command room or a centre sees the townships.
+    party member, a village cadre: no block over a township or wider, no unit) see the people, where
+    they rank themselves; a command room or a centre (a county's, and the city's) sees the townships.
     """
     blocks = any(
-        grant.department_id is None
-        and DivisionCode(grant.division_prefix).level in {DivisionLevel.TOWNSHIP, DivisionLevel.COUNTY}
+        grant.department_id is None and DivisionCode(grant.division_prefix).level in WIDE_BLOCKS
         for grant in actor.scope.grants
     )
     if blocks or actor.is_admin:

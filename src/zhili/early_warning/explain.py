@@ -9,8 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from zhili.early_warning.indicators import UNIT, Indicator
+from zhili.early_warning.indicators import UNIT, Indicator, Unit
 from zhili.web.i18n import translate
+
+# Units counted one by one: a single one takes its singular in English ("1 event", not "1 events").
+COUNTED = frozenset({Unit.PEOPLE, Unit.DAYS, Unit.EVENTS})
 
 
 def finding_text(finding: Mapping[str, Any], lang: str) -> str:
@@ -74,4 +77,6 @@ def _value(number: float, finding: Mapping[str, Any], lang: str) -> str:
         unit = UNIT[Indicator(str(finding.get("indicator")))]
     except ValueError:
         return f"{number:,.0f}"
-    return f"{number:,.0f} {translate(f'unit.{unit.value}', lang)}"
+    shown = f"{number:,.0f}"
+    key = f"unit.{unit.value}.one" if unit in COUNTED and shown == "1" else f"unit.{unit.value}"
+    return f"{shown} {translate(key, lang)}"

