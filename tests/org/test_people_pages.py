@@ -35,6 +35,11 @@ def test_a_command_room_adds_a_grid_worker_to_its_grid_once(api: Api, session: S
     form_page = api.get(f"/org/people/new?division={FUSHAN_GRID}", headers=HTML)
     assert form_page.status_code == 200
     assert '<option value="grid_worker"' in form_page.text
+    # Without a place the form leads to the organisation, where each place's page has its 添加人员 button.
+    nowhere = api.get("/org/people/new", headers=HTML, follow_redirects=False)
+    assert (nowhere.status_code, nowhere.headers["location"]) == (303, "/org")
+    assert api.login("gridworker").get("/org/people/new", headers=HTML, follow_redirects=False).status_code == 403
+    api.login("fushan")
     assert "网格员" in form_page.text
     assert "社会治理中心" not in form_page.text.split('name="role"', 1)[1].split("</select>", 1)[0]  # not a grid's post
     form = {

@@ -95,7 +95,10 @@ def _place(session: Session, actor: Actor, request: Request) -> dict[str, Any]:
 
 @router.get("/org/people/new")
 def new_person_page(request: Request, session: DbSession, actor: PageActor) -> Response:
-    """The form that adds a person to a post of this place or unit."""
+    """The form that adds a person to a post of this place or unit; without one, the organisation to choose it in."""
+    if not {"department", "division"} & set(request.query_params):
+        require_manager(actor)
+        return RedirectResponse("/org", status_code=303)  # each place's and unit's page has its 添加人员 button
     place = _place(session, actor, request)
     return _new_page(request, actor, place, typed={}, errors=FormErrors(), status_code=200)
 
