@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -87,17 +88,12 @@ def test_the_case_page_shows_its_open_group_and_leads_to_it(api: Api, session: S
     assert "Command groups" in english
 
 
-def test_a_second_open_group_for_a_case_is_refused_by_its_field(
-    api: Api, session: Session, clock: FrozenClock
-) -> None:
+def test_a_second_open_group_for_a_case_is_refused_by_its_field(api: Api, session: Session, clock: FrozenClock) -> None:
     case = underway(api, report_parking(api, session))
     group_id = _open(session, clock, case["id"])
-    try:
+    with pytest.raises(ConflictError) as refused:
         _open(session, clock, case["id"], title="第二个指挥组")
-    except ConflictError as refused:
-        assert refused.extra["errors"][0]["field"] == "case"
-    else:
-        raise AssertionError("a second open group for the case was opened")
+    assert refused.value.extra["errors"][0]["field"] == "case"
     session.rollback()
     api.login("kc-centre")
     form = api.get(f"/groups/new?case={case['id']}")
