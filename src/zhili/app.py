@@ -41,6 +41,7 @@ from zhili.command_centre import pages as command_centre_pages
 from zhili.command_groups import api as command_groups_api
 from zhili.command_groups import group_pages as command_group_pages
 from zhili.command_groups import pages as command_groups_pages
+from zhili.command_groups.visibility import groups_in_sight
 from zhili.core.auth import LoginRequiredError
 from zhili.core.checkpoint import checkpointing
 from zhili.core.clock import Clock, SystemClock
@@ -137,6 +138,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
     app.state.locators = LocatorCache()
     app.state.actor_resolver = resolve_actor
     app.state.actor_cache = ActorCache(settings.actor_cache_seconds)
+    app.state.group_sight = groups_in_sight  # the case page links the groups opened from it (cases sit below them)
     install_error_handlers(
         app, login_required=LoginRequiredError, own_formats={"/open311/": open311_api.error_response}
     )

@@ -124,6 +124,8 @@ TURNS: dict[str, Turn] = {
     "task_cancelled": Turn((Next.ASKED,), "会商任务已撤销", anchor="meetings"),
     # Lines other domains add (`linked.py`): the firm of an open wage-arrears case warned again.
     "warning_joined": Turn((Next.LEAD,), "该企业出现新的欠薪预警", anchor="timeline", severity=Severity.YELLOW),
+    # A command group opened from the case: its lead is told, unless its people are members (told by the group).
+    "group_opened": Turn((Next.LEAD,), "办件已成立指挥组", anchor="groups"),
 }
 
 
@@ -226,7 +228,10 @@ def _audience(case: StoredCase, to: tuple[Next, ...], facts: dict[str, Any]) -> 
     )
     person = Next.REPORTER in to or (Next.VERIFIER in to and originator is not None)
     ways: dict[str, object] = {
-        "b_unit": (case.lead_unit_id or case.routed_unit_id) if Next.LEAD in to else None,
+        # A line may say its lead knows already (`lead_informed`: a command group with the lead's people in it).
+        "b_unit": (case.lead_unit_id or case.routed_unit_id)
+        if Next.LEAD in to and not facts.get("lead_informed")
+        else None,
         "b_centre": case.dispatcher_division if dispatcher else None,
         "b_above": parent_code(case.dispatcher_division) if Next.ABOVE in to else None,
         "b_person": originator if person else None,
@@ -334,6 +339,9 @@ class _Words:
         # What a unit is asked to do, what it answered, its tasks: read in the notice, not only on the case page.
         if (said := _what_was_said(session, case, kind, facts)) is not None:
             lines.append(said)
+        # The command group opened on the case, by its name (`指挥组：…`).
+        if kind == "group_opened" and isinstance(group := facts.get("group"), str) and group.strip():
+            lines.append(Words("notice.case.group", {"text": _shortened(group.strip())}))
         # Why (a return, a failed verification, a refusal, a cancellation) and what the reporter said of a
         # dissatisfied rating: the next party reads it before opening the case.
         for key in ("reason", "comment"):

@@ -1,13 +1,21 @@
-"""Lines other domains add to a case they are linked to: a new early warning about the same employer.
+"""Lines other domains add to a case they are linked to: a new early warning, a command group opened or closed.
 
 Early warning opens a 欠薪处置 case through `service.report_case`; when the same firm is warned again
 while that case is open, the new warning joins it as a timeline line, and its lead is told (the
-`warning_joined` turn of `handoffs.TURNS`). The caller owns the transaction.
+`warning_joined` turn of `handoffs.TURNS`). A command group opened from a case adds `group_opened`
+(its lead told, unless its people are members already: `lead_informed`) and, when it closes,
+`group_closed`; `linked_groups` reads the case's groups back from those lines, so the case page shows
+them without importing `command_groups`. Which of them a viewer may open is asked of a `GroupSight`
+the composition root (`zhili.app`) hands the page. `add_linked_event` commits unless the caller defers
+the commit (`core.db.deferred_commit`) to write the line with its own step.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -27,6 +35,47 @@ class LinkedKind(StrEnum):
     """The kinds of line another domain may add."""
 
     WARNING_JOINED = "warning_joined"
+    GROUP_OPENED = "group_opened"
+    GROUP_CLOSED = "group_closed"
+
+
+GroupSight = Callable[[Session, Actor, Collection[int]], set[int]]
+"""Which of these command groups the actor may open (their pages 404 for anyone else)."""
+
+
+def sees_no_group(_session: Session, _actor: Actor, _ids: Collection[int]) -> set[int]:
+    """The sight of a page built without command groups: no link to any."""
+    return set()
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedGroup:
+    """A command group opened from the case, as its timeline lines tell it."""
+
+    id: int
+    title: str
+    opened_at: datetime
+    closed_at: datetime | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """True until its `group_closed` line."""
+        return self.closed_at is None
+
+
+def linked_groups(lines: Iterable[tuple[str, datetime, Mapping[str, Any]]]) -> list[LinkedGroup]:
+    """The case's command groups from its timeline lines (kind, time, details), in the order they were opened."""
+    found: dict[int, LinkedGroup] = {}
+    for kind, at, details in lines:
+        group_id = details.get("group_id")
+        if not isinstance(group_id, int):
+            continue
+        if kind == LinkedKind.GROUP_OPENED:
+            found[group_id] = LinkedGroup(group_id, str(details.get("group") or ""), at)
+        elif kind == LinkedKind.GROUP_CLOSED and group_id in found:
+            opened = found[group_id]
+            found[group_id] = LinkedGroup(opened.id, opened.title, opened.opened_at, at)
+    return list(found.values())
 
 
 def is_open(session: Session, case_id: int) -> bool:

@@ -14,6 +14,7 @@ from zhili.cases import page_names, queries, rating_review
 from zhili.cases.collaboration import FINISHED, REQUESTED, helper_units
 from zhili.cases.disputes import LEAD_EVENTS, lead_dispute_open, referable
 from zhili.cases.lifecycle import CaseStatus, Party
+from zhili.cases.linked import GroupSight, LinkedGroup, LinkedKind, linked_groups, sees_no_group
 from zhili.cases.meetings import TASK_OPEN
 from zhili.cases.models import Case
 from zhili.cases.page_names import Names
@@ -39,6 +40,7 @@ class EventLine:
     actor: str
     status_after: str
     words: str
+    link: str = ""  # where the line leads (a command group's page or report, for those who may open it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +121,14 @@ class CasePage:
     # Why the case is back with the lead (核查未通过 with its reason, or a dissatisfied rating with its comment), said
     # where it acts again until it replies: the notice of either leads there.
     sent_back: EventLine | None = None
+    # The command groups opened from the case (指挥组), from its timeline lines, and those the viewer may open.
+    groups: list[LinkedGroup] = field(default_factory=list)
+    groups_in_sight: set[int] = field(default_factory=set)
+
+    @property
+    def open_group(self) -> LinkedGroup | None:
+        """The group still open for the case (a second one is refused while it is)."""
+        return next((g for g in reversed(self.groups) if g.is_open), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,8 +206,13 @@ _TURNS_BACK = frozenset({"reply", "verify_failed", "rate"})
 _REWORK = frozenset({CaseStatus.IN_PROGRESS.value, CaseStatus.REOPENED.value})
 
 
-def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, lang: str) -> CasePage:
-    """The case as its page shows it to `actor` in `lang` (404 outside their scope, as `case_detail`)."""
+def case_page(
+    session: Session, actor: Actor, case_id: int, *, now: datetime, lang: str, sight: GroupSight = sees_no_group
+) -> CasePage:
+    """The case as its page shows it to `actor` in `lang` (404 outside their scope, as `case_detail`).
+
+    `sight` says which of the case's command groups the viewer may open: only those are linked.
+    """
     detail = queries.case_detail(session, actor, case_id, now=now)
     case = session.get(Case, detail.id)
     assert case is not None  # noqa: S101 - case_detail just read it
@@ -208,7 +223,9 @@ def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, la
     reply = _reply(detail, words, names)
     units = helper_units(session, definition, detail.handling_division)
     candidates = _lead_candidates(session, detail, definition.lead_kind, units)
-    timeline = _timeline(detail, words, names)
+    groups = linked_groups((e.kind, e.at, e.details) for e in detail.timeline)
+    in_sight = sight(session, actor, [g.id for g in groups]) if groups else set()
+    timeline = _linked(_timeline(detail, words, names), detail, in_sight)
     turn = _last_turn(detail, names)
     # A report by a logged-in person names no reporter on the row: the report's actor is the reporter.
     reported_by = next((e.actor for e in timeline if e.kind == "report"), None)
@@ -257,7 +274,25 @@ def case_page(session: Session, actor: Actor, case_id: int, *, now: datetime, la
         may_review_rating=rating_review.may_review(
             detail.status, detail.my_parties, is_admin=actor.is_admin, kinds={e.kind for e in detail.timeline}
         ),
+        groups=groups,
+        groups_in_sight=in_sight,
     )
+
+
+def _linked(timeline: list[EventLine], detail: CaseDetail, in_sight: set[int]) -> list[EventLine]:
+    """A command group's lines linked to its page (its closure report once closed), for those who may open it."""
+    lines = []
+    for e, line in zip(detail.timeline, timeline, strict=True):
+        group_id = e.details.get("group_id")
+        if e.kind in _GROUP_LINES and isinstance(group_id, int) and group_id in in_sight:
+            page = "/report" if e.kind == LinkedKind.GROUP_CLOSED else ""
+            lines.append(replace(line, link=f"/groups/{group_id}{page}"))
+        else:
+            lines.append(line)
+    return lines
+
+
+_GROUP_LINES = frozenset({LinkedKind.GROUP_OPENED.value, LinkedKind.GROUP_CLOSED.value})
 
 
 def _in_dispute(detail: CaseDetail) -> bool:

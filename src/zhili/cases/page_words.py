@@ -227,6 +227,8 @@ _DETAILS: dict[str, Describe] = {
     "attendees": lambda w, v, _n, _e: w.joined([str(a) for a in v]) if isinstance(v, list) else "",
     "decisions": _count,
     "on_time": _on_time,
+    "group": _text,
+    "closure": _text,
     "text": _text,
     "summary": _localized,
     "evidence": _evidence,

@@ -33,6 +33,7 @@ from zhili.cases import (
     service,
     supervision,
 )
+from zhili.cases.linked import GroupSight, sees_no_group
 from zhili.cases.page_errors import BLANK, FailedForm
 from zhili.cases.queue import CaseFilter
 from zhili.cases.queue_params import case_filter
@@ -123,7 +124,8 @@ def _case_response(
     failed: FailedForm = BLANK,
     status_code: int = 200,
 ) -> Response:
-    view = page_view.case_page(session, actor, case_id, now=clock.now(), lang=renderer(request).language(request))
+    language = renderer(request).language(request)
+    view = page_view.case_page(session, actor, case_id, now=clock.now(), lang=language, sight=group_sight(request))
     # A conflict (someone else acted first) or a refusal of who acts is said at the top: the form may be
     # gone with the state it belonged to, as is the button of a command the case no longer allows, or
     # never shown to this person. The form keeps what was typed.
@@ -134,9 +136,14 @@ def _case_response(
     if page.shown_form:
         return page.response
     # The refused form is not on the page (a stale tab posted a form the case no longer offers): say it at the top.
-    language = renderer(request).language(request)
     said = replace(failed, general=[translate("casepage.form_gone", language), *failed.general])
     return _rendered(request, actor, view, said, status_code, at_top=True, gone=True).response
+
+
+def group_sight(request: Request) -> GroupSight:
+    """Which command groups a viewer may open: handed over by `zhili.app` (cases sit below command groups)."""
+    found: GroupSight = getattr(request.app.state, "group_sight", sees_no_group)
+    return found
 
 
 @dataclass

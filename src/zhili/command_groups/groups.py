@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from zhili.command_groups import report, visibility
+from zhili.command_groups import case_lines, report, visibility
 from zhili.command_groups.lifecycle import (
     EntryKind,
     GroupAction,
@@ -74,7 +74,10 @@ def check_open(data: GroupOpen, actor: Actor) -> dict[str, str]:
 
 
 def open_group(session: Session, *, data: GroupOpen, actor: Actor, clock: Clock) -> int:
-    """成立指挥组: the group, its commander and members (each told, with a link), its first timeline line."""
+    """成立指挥组: the group, its commander and members (each told, with a link), its first timeline line.
+
+    From a case: refused (409) while another group of the case is open; the case's timeline gets its line.
+    """
     if not actor.has_any_role(OPENING_ROLES):
         raise ForbiddenError("only the centre, a township's command room or a village committee opens command groups")
     if data.case_id is not None and data.campaign_id is not None:
@@ -93,6 +96,7 @@ def open_group(session: Session, *, data: GroupOpen, actor: Actor, clock: Clock)
     if data.case_id is not None:
         if visibility.case_origin(session, actor, data.case_id).duplicate_of_id is not None:
             raise refused("case", "group.error.case_merged", "the case was merged into another: open the group there")
+        case_lines.refuse_second(session, data.case_id)
         origin = OriginKind.CASE
     elif data.campaign_id is not None:
         visibility.campaign_origin(session, actor, data.campaign_id)
@@ -122,6 +126,7 @@ def open_group(session: Session, *, data: GroupOpen, actor: Actor, clock: Clock)
             *(m for m in members if m.person_id != actor.person_id),
         ]
     enrol(session, group, members, actor=actor, clock=clock)
+    case_lines.record_opened(session, group, {m.person_id for m in members}, actor=actor, clock=clock)
     audit.record_by(
         session,
         actor,
@@ -155,6 +160,7 @@ def change_state(
             "closure_summary": note.strip(),
             "closure_report": report.compile_report(session, loaded.group, closed_at=now).to_json(),
         }
+        case_lines.record_closed(session, loaded.group, note.strip(), actor=actor, clock=clock)
     moved = session.execute(
         update(CommandGroup)
         .where(CommandGroup.id == group_id, CommandGroup.version == loaded.group.version)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Final
 
-from zhili.core.errors import ConflictError, ForbiddenError, InvalidInputError
+from zhili.core.errors import ConflictError, DomainError, ForbiddenError, InvalidInputError
 
 
 class GroupState(StrEnum):
@@ -156,6 +156,6 @@ def refused(field: str, key: str, message: str) -> InvalidInputError:
     return InvalidInputError(message, errors=[{"field": field, "message": message, "key": key}])
 
 
-def form_keys(error: InvalidInputError) -> dict[str, str]:
+def form_keys(error: DomainError) -> dict[str, str]:
     """A refused command's message keys by field, for a form shown again with its input."""
     return {e["field"]: e["key"] for e in error.extra.get("errors", []) if "key" in e}

@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from zhili.command_groups import forms, groups, queries, visibility
+from zhili.command_groups import case_lines, forms, groups, queries, visibility
 from zhili.command_groups.groups import AREA_LEVELS, OPENING_ROLES, GroupOpen
 from zhili.command_groups.lifecycle import MemberRole, form_keys
 from zhili.command_groups.members import NewMember
@@ -21,7 +21,7 @@ from zhili.command_groups.queries import PersonLabel
 from zhili.command_groups.report import ClosureReport
 from zhili.command_groups.visibility import campaign_origin, case_origin
 from zhili.core.auth import Actor, PageActor
-from zhili.core.errors import InvalidInputError
+from zhili.core.errors import ConflictError, InvalidInputError
 from zhili.core.http import ClockDep, DbSession
 from zhili.core.media import photo_response
 from zhili.core.params import IdPath
@@ -87,6 +87,8 @@ def _label(person: PersonRead) -> PersonLabel:
 def _new_page(
     request: Request, session: Session, actor: Actor, *, form: dict[str, Any], errors: dict[str, str], status: int = 200
 ) -> Response:
+    case_id = forms.optional_id(str(form.get("case") or ""))
+    found = case_lines.open_group_of(session, case_id) if case_id is not None else None
     return renderer(request).render(
         request,
         "command_groups/new.html",
@@ -97,6 +99,8 @@ def _new_page(
             "areas": _areas(session, actor),
             "chosen": _chosen(session, visibility.recruiter(session, actor), form.get("members", [])),
             "roles": list(MemberRole),
+            # The case's open group, linked beside the refusal when the opener may see it.
+            "open_group": found if found is not None and visibility.groups_in_sight(session, actor, [found]) else None,
         },
         status_code=status,
     )
@@ -130,6 +134,8 @@ def new_page(
         form["title"] = f"{origin.number} 处置指挥组"
         if origin.duplicate_of_id is not None:  # said up front, as the service would refuse it
             return _new_page(request, session, actor, form=form, errors={"case": "group.error.case_merged"})
+        if case_lines.open_group_of(session, origin.id) is not None:  # one open group per case: said up front too
+            return _new_page(request, session, actor, form=form, errors={"case": "group.error.case_has_group"})
     return _new_page(request, session, actor, form=form, errors={})
 
 
@@ -193,10 +199,12 @@ async def open_from_form(request: Request, session: DbSession, actor: PageActor,
 
     try:
         group_id = await run_in_threadpool(open_once)
-    except InvalidInputError as refused:
+    except (InvalidInputError, ConflictError) as refused:
+        if isinstance(refused, ConflictError) and not form_keys(refused):
+            raise
         session.rollback()
         return await run_in_threadpool(
-            _new_page, request, session, actor, form=form, errors=form_keys(refused), status=422
+            _new_page, request, session, actor, form=form, errors=form_keys(refused), status=refused.status
         )
     return RedirectResponse(f"/groups/{group_id}", status_code=303)
 

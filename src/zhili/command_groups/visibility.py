@@ -11,6 +11,7 @@ departments: 街乡吹哨，部门报到); a group opened from a case needs that
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 
 from sqlalchemy import ColumnElement, exists, false, or_, select
@@ -166,3 +167,11 @@ def campaign_origin(session: Session, actor: Actor, campaign_id: int) -> Campaig
     return CampaignOrigin(
         id=found.id, number=found.number, title=found.title, message=found.message, division_code=found.owner_division
     )
+
+
+def groups_in_sight(session: Session, actor: Actor, group_ids: Collection[int]) -> set[int]:
+    """Those of these groups the actor may see: the links a case page shows to the groups opened from it."""
+    if not group_ids:
+        return set()
+    stmt = select(CommandGroup.id).where(CommandGroup.id.in_(list(group_ids)), visible_groups(actor))
+    return set(session.scalars(stmt))
