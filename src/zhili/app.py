@@ -56,7 +56,7 @@ from zhili.core.routing import skip_unreachable_routers
 from zhili.core.serving import trust_proxies
 from zhili.core.settings import Settings
 from zhili.early_warning import api as early_warning_api
-from zhili.early_warning import detector_pages
+from zhili.early_warning import detector_pages, feeds_pages
 from zhili.early_warning import pages as early_warning_pages
 from zhili.matters import api as matters_api
 from zhili.matters import pages as matters_pages
@@ -188,6 +188,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
         clocks_pages.router,
         early_warning_pages.router,
         detector_pages.router,
+        feeds_pages.router,
         analytics_pages.router,
         command_centre_pages.pages,
         command_centre_pages.api,

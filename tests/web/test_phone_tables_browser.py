@@ -11,7 +11,14 @@ from typing import Any
 from tests.conftest import log_in_context
 
 PHONE = {"width": 390, "height": 844}
-ADMIN_PAGES = ("/admin/calendar", "/admin/calendar/2026", "/admin/deliveries", "/admin/assessment", "/admin/detectors")
+ADMIN_PAGES = (
+    "/admin/calendar",
+    "/admin/calendar/2026",
+    "/admin/deliveries",
+    "/admin/assessment",
+    "/feeds",
+    "/admin/detectors",  # last: its form is looked at below
+)
 # each table: how much wider its content is than its box, and how far it reaches past its container
 OVERFLOW = """() => [...document.querySelectorAll('table')].map((t) => [
   t.id || t.className,

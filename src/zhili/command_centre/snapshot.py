@@ -28,6 +28,7 @@ from zhili.core.auth import Actor
 from zhili.core.months import Month
 from zhili.early_warning import queries as warnings
 from zhili.early_warning import visibility as warning_visibility
+from zhili.early_warning.lead_time import lead_time
 from zhili.early_warning.precision import precision
 from zhili.matters import queries as matters
 from zhili.org import queries as org
@@ -123,6 +124,7 @@ class Snapshot(BaseModel):
     campaigns: list[Board]
     warnings: dict[str, int]
     warning_precision: float | None
+    warning_lead_months: float | None  # median lead time of confirmed warnings (`early_warning.lead_time`)
     command_groups: GroupPanel
 
 
@@ -138,6 +140,7 @@ def snapshot(session: Session, actor: Actor, *, now: datetime, language: str) ->
     area_names = org.division_names(session, [str(key) for key, _ in area_rows] + ([area] if area else []))
     located = case_points(session, actor, matter=None, bbox=None, include_closed=False, now=now)
     top = org.city(session) if area is None else None  # each poll: the city only where it is the title
+    seen_firms = warning_visibility.visible_enterprises(session, actor)
     return Snapshot(
         area=area,
         area_label=area_names.get(area, area) if area else (top.name if top else ""),
@@ -168,7 +171,8 @@ def snapshot(session: Session, actor: Actor, *, now: datetime, language: str) ->
         points_truncated=located.truncated,
         campaigns=_boards(session, actor, now, language),
         warnings={str(grade): n for grade, n in warnings.grade_counts(session, actor, Month(month.index - 1)).items()},
-        warning_precision=precision(session, warning_visibility.visible_enterprises(session, actor)).share,
+        warning_precision=precision(session, seen_firms).share,
+        warning_lead_months=lead_time(session, seen_firms).median_months,
         command_groups=_groups(session, actor, area or (top.code if top else ""), now),
     )
 

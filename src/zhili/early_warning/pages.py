@@ -21,6 +21,7 @@ from zhili.core.pagination import CursorQuery
 from zhili.core.params import IdPath
 from zhili.early_warning import loop, queries, visibility
 from zhili.early_warning.explain import finding_text
+from zhili.early_warning.lead_time import lead_time
 from zhili.early_warning.precision import precision
 from zhili.web.templating import renderer
 
@@ -43,6 +44,7 @@ def warnings_page(
 ) -> Response:
     """The warnings of firms in my reach: newest month first, red first; each with its case and verdict."""
     months = queries.run_months(session)
+    seen = visibility.visible_enterprises(session, actor)
     chosen = month or (months[0] if months else None)
     page = queries.list_warnings(
         session,
@@ -62,7 +64,8 @@ def warnings_page(
             "filters": {"month": chosen, "grade": grade, "verdict": verdict},
             "verdicts": list(loop.Verdict),
             "finding_text": finding_text,
-            "precision": precision(session, visibility.visible_enterprises(session, actor)),
+            "precision": precision(session, seen),
+            "lead": lead_time(session, seen),
         },
     )
 

@@ -40,6 +40,7 @@ OPEN311 = "/admin/open311"  # the apps that report through Open311, and their ke
 ALERTS = "/alerts"  # 预警信息: official CAP alerts and what they fired
 ALERT_RULES = "/admin/alert-rules"
 DETECTORS = "/admin/detectors"  # the early-warning detectors (欠薪预警规则): rules, weights, cut-offs
+FEEDS = "/feeds"  # 数据接入: the departments' feed batches, their refused rows, and the CSV upload
 DELIVERIES = "/admin/deliveries"  # 投递日志: every notification's delivery by channel, retried by hand
 
 LABELS = {
@@ -68,6 +69,7 @@ LABELS = {
     ALERTS: "nav.alerts",
     ALERT_RULES: "nav.alert_rules",
     DETECTORS: "nav.detectors",
+    FEEDS: "feeds.title",
     DELIVERIES: "nav.deliveries",
 }
 
@@ -97,9 +99,10 @@ CENTRE = (
     (HOME, CASES, SUPERVISION, CAMPAIGNS),  # with 更多 for the rest: five places on a phone
 )
 # Administrators keep the country's settings too: the official work calendar, the assessment model, webhooks and
-# the delivery log, the Open311 clients, the audit record, the alert rules and the early-warning detectors.
+# the delivery log, the Open311 clients, the audit record, the alert rules, the early-warning detectors and the
+# department feeds they import (数据接入, as the feeds API allows administrators only).
 ADMIN = (
-    (*CENTRE[0], CALENDAR, ASSESSMENT_MODEL, WEBHOOKS, DELIVERIES, OPEN311, AUDIT, ALERT_RULES, DETECTORS),
+    (*CENTRE[0], CALENDAR, ASSESSMENT_MODEL, WEBHOOKS, DELIVERIES, OPEN311, AUDIT, ALERT_RULES, DETECTORS, FEEDS),
     CENTRE[1],
 )
 # The field's own score (考评: a person's points for claiming and reporting on time) is under 更多 on a phone.
