@@ -101,3 +101,4 @@ def test_the_warnings_page_shows_lead_time_beside_precision(
     english = api.get("/warnings?lang=en")
     assert "How lead time is measured" in english.text
     assert "After a complaint" in english.text
+    assert "Firms with arrears confirmed: " in english.text  # a count after a colon: no plural to get wrong
