@@ -22,6 +22,9 @@ def test_the_big_screen_draws_the_county_with_live_cases(browser: Any, server: s
     assert int(cc.get_attribute("data-township-features") or 0) > 5  # Kecheng's townships drawn (on a canvas)
     assert int(cc.get_attribute("data-points") or 0) > 0  # open cases with their lights
     assert page.locator("#cc-lights li").count() == 3
+    lead = page.locator("#cc-lead").inner_text()  # the demo's confirmed warnings in 柯城区, beside their precision
+    assert lead.startswith("预警提前量（中位数） ")
+    assert lead.endswith(" 个月")
     legend = page.locator("#cc-legend")  # what the townships' shades count, shaded in a county's view
     assert legend.is_visible()
     assert "近12个月受理量" in legend.inner_text()

@@ -163,10 +163,12 @@
         el('span', { class: 'cc-value', text: String(data.warnings[g] || 0) }), el('span', { class: 'cc-label', text: text[`grade${g}`] }),
       ]))),
       el('p', { text: `${text.precision} ${pct(data.warning_precision)}` }),
+      el('p', { id: 'cc-lead', text: `${text.lead} ${months(data.warning_lead_months)}` }),
     );
   }
 
   function say(template, n) { return String(template || '').replace('{n}', String(n)); }
+  function months(n) { return n == null ? '—' : say(n === 1 ? text.lead_month : text.lead_months, n); }
   function ago(at, now) {
     const minutes = Math.max(0, Math.floor((new Date(now) - new Date(at)) / 60000));
     if (minutes < 1) return text.just_now;
