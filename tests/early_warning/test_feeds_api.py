@@ -27,7 +27,8 @@ def test_an_administrator_posts_a_feed_as_csv(api: Api) -> None:
     assert response.status_code == 201, response.text
     body = response.json()
     assert (body["kind"], body["mode"], body["accepted"], body["months"]) == ("electricity", "replace", 1, ["2026-06"])
-    assert body["rejected"] == [{"line": 3, "column": "kwh", "reason": "kwh 不能为负数 / kwh cannot be negative (-1)"}]
+    reason = "kwh 不能为负数（-1） / kwh cannot be negative (-1)"
+    assert body["rejected"] == [{"line": 3, "column": "kwh", "reason": reason}]
 
 
 def test_a_feed_posted_as_json_rows(api: Api) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -47,7 +48,7 @@ def test_the_page_lists_batches_by_label_and_a_batch_shows_its_refused_rows(api:
     assert detail.status_code == 200
     assert "第 3 行" in detail.text
     assert "当月用电量" in detail.text
-    assert "kwh 不能为负数" in detail.text
+    assert "kwh 不能为负数（-1）" in detail.text  # the value refused, in either language
     assert "cannot be negative" not in detail.text  # one language at a time
     detail_en = api.get(f"{PAGE}/{batch}?lang=en")
     assert "Line 3" in detail_en.text
@@ -97,7 +98,7 @@ def test_a_refused_file_keeps_the_chosen_feed_and_shows_problems_by_row(api: Api
         files={"file": ("x.csv", csv_of(("credit_code", "month", "kwh"), (code(1), "2026-06", "abc")), "text/csv")},
     )
     assert "Line 2" in english.text
-    assert "not a number" in english.text
+    assert "'abc' is not a number" in html.unescape(english.text)  # the value refused, in either language
     api.get(f"{PAGE}?lang=zh")  # the language chosen sticks: back to Chinese
     nothing = api.send("POST", PAGE, data=form(api, kind=""), files={"file": ("x.csv", GOOD, "text/csv")})
     assert nothing.status_code == 422

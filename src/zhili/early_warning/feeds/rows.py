@@ -147,14 +147,14 @@ def _date(column: Column, text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError as exc:
-        reason = f"日期应写作 YYYY-MM-DD / a date is written YYYY-MM-DD; got {text!r}"
+        reason = f"日期应写作 YYYY-MM-DD，而不是 {text!r} / a date is written YYYY-MM-DD; got {text!r}"
         raise _CellError(column.name, reason) from exc
 
 
 def _choice(column: Column, text: str) -> str:
     if text not in column.choices:
         choices = ", ".join(column.choices)
-        raise _CellError(column.name, f"{text!r} 不在可选值中 / not one of: {choices}")
+        raise _CellError(column.name, f"{text!r} 不在可选值中（{choices}） / {text!r} is not one of: {choices}")
     return text
 
 
@@ -169,13 +169,14 @@ def _number(column: Column, text: str) -> float:
     try:
         number = float(text.replace(",", ""))
     except ValueError as exc:
-        raise _CellError(column.name, f"{text!r} 不是数字 / not a number") from exc
+        raise _CellError(column.name, f"{text!r} 不是数字 / {text!r} is not a number") from exc
     if not math.isfinite(number) or number > MAX_NUMBER:
-        raise _CellError(column.name, f"{text!r} 不是有效数字 / not a usable number")
+        raise _CellError(column.name, f"{text!r} 不是有效数字 / {text!r} is not a usable number")
     if number < 0:
-        raise _CellError(column.name, f"{column.name} 不能为负数 / {column.name} cannot be negative ({text})")
+        raise _CellError(column.name, f"{column.name} 不能为负数（{text}） / {column.name} cannot be negative ({text})")
     if column.type is ColumnType.COUNT and not number.is_integer():
-        raise _CellError(column.name, f"{column.name} 应为整数 / {column.name} must be a whole number ({text})")
+        reason = f"{column.name} 应为整数（{text}） / {column.name} must be a whole number ({text})"
+        raise _CellError(column.name, reason)
     return number
 
 
