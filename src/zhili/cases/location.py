@@ -11,7 +11,7 @@ from zhili.core.auth import system_actor
 from zhili.core.errors import InvalidInputError
 from zhili.org.division_code import DivisionCode
 from zhili.org.geo import LocatorCache
-from zhili.org.places import exact_places, near_home
+from zhili.org.places import exact_places, listed, near_home
 
 # Public geography: anyone may report a problem anywhere, so places resolve without a scope.
 _GEOGRAPHY = system_actor("geography")
@@ -55,7 +55,7 @@ def resolve(
             errors=[{"field": "body.place", "message": "names no known division"}],
         )
     if len(matches) > 1:
-        names = "、".join("".join(p.name for p in m.path[2:]) or m.division.name for m in matches[:5])
+        names = listed(matches, from_depth=2)
         raise InvalidInputError(
             f"the place {place!r} is ambiguous: {names}; add the county",
             errors=[{"field": "body.place", "message": "is ambiguous"}],

@@ -122,5 +122,10 @@ def near_home(matches: list[PlaceMatch], homes: tuple[str, ...]) -> list[PlaceMa
 
 
 def listed(matches: list[PlaceMatch], *, from_depth: int) -> str:
-    """The first few matches as a refusal lists them: each path's names from `from_depth` on (1: below the province)."""
-    return "、".join("".join(part.name for part in match.path[from_depth:]) for match in matches[:MAX_LISTED])
+    """The first few matches as a refusal lists them: each path's names from `from_depth` on (1: below the province).
+
+    A match above that depth (a city, when counting from the county) is named by its own name.
+    """
+    return "、".join(
+        "".join(part.name for part in match.path[from_depth:]) or match.division.name for match in matches[:MAX_LISTED]
+    )
