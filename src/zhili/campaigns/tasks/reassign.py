@@ -137,7 +137,7 @@ def _insert(
         "supervisor_position_id": old.supervisor_position_id,
         "role": old.role,
         "division_code": old.division_code,
-        "forward_id": _forward_of(session, old.id),
+        "forward_id": select(CampaignTask.forward_id).where(CampaignTask.id == old.id).scalar_subquery(),
         "state": TaskState.NOTIFIED.value,
         "notified_at": now,
         "claim_due_at": role_task.claim_due(now),
@@ -152,10 +152,6 @@ def _insert(
         session.rollback()
         raise ConflictError("another change reached this task first; reload it") from exc
     return int(inserted)
-
-
-def _forward_of(session: Session, task_id: int) -> int | None:
-    return session.scalar(select(CampaignTask.forward_id).where(CampaignTask.id == task_id))
 
 
 def _tell_new(
