@@ -250,11 +250,18 @@ def _build_postgres_template(connection: Connection, base: str, template: str, s
         connection.execute(text(statement))
     migrate.upgrade(f"{base}/{partial}")
     engine = make_engine(f"{base}/{partial}")
-    _copy_rows(sqlite_template(key=key, start=start), engine)
+    if _is_superuser(connection):  # the copy turns foreign-key checks off, which only a superuser may
+        _copy_rows(sqlite_template(key=key, start=start), engine)
+    else:
+        _build(engine, start)  # a role that may only create databases generates the world again
     engine.dispose()
     drop_other_templates(connection, keep=template)
     connection.execute(text(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)'))  # a forced rebuild replaces it
     connection.execute(text(f'ALTER DATABASE "{partial}" RENAME TO "{template}"'))
+
+
+def _is_superuser(connection: Connection) -> bool:
+    return connection.execute(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")).scalar() is True
 
 
 def drop_other_templates(connection: Connection, *, keep: str, prefix: str = TEMPLATE_PREFIX) -> None:
