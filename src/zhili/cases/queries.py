@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, Row, Select, and_, bindparam, func, select
+from sqlalchemy import Integer, Select, and_, bindparam, func, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session, aliased
 
@@ -44,12 +44,25 @@ EARTH_RADIUS_M = 6_371_000
 
 
 def _case_rows(stmt: Select[Any], actor: Actor) -> Select[Any]:
-    # The grid contact is named only to whom the contact's post is visible, as on the org pages (a
-    # reporter whose scope does not reach the lead unit's people sees the unit, not the person).
+    """`stmt` (a select of the cases' columns) with what a case's read needs besides, as plain columns.
+
+    The grid contact is named only to whom the contact's post is visible, as on the org pages (a
+    reporter whose scope does not reach the lead unit's people sees the unit, not the person).
+    """
     lead, routed = aliased(Department), aliased(Department)
     contact_visible = org_visibility.positions(actor)
     return (
-        stmt.add_columns(MatterVersion, Division.name, lead, routed, Person.name, helping_column(actor))
+        stmt.add_columns(
+            MatterVersion.name_zh.label("matter_name_zh"),
+            MatterVersion.name_en.label("matter_name_en"),
+            MatterVersion.version.label("matter_version"),
+            MatterVersion.content_hash.label("matter_hash"),
+            Division.name.label("place_name"),
+            lead.name.label("lead_name"),
+            routed.name.label("routed_name"),
+            Person.name.label("contact_name"),
+            helping_column(actor).label("is_helping"),
+        )
         .join(MatterVersion, MatterVersion.id == Case.matter_version_id)
         .join(Division, Division.code == Case.place_code)
         .outerjoin(lead, lead.id == Case.lead_unit_id)
@@ -59,28 +72,30 @@ def _case_rows(stmt: Select[Any], actor: Actor) -> Select[Any]:
     )
 
 
-def _unit(department: Department | None) -> UnitRef | None:
-    return UnitRef(id=department.id, name=department.name) if department else None
+_CASE_COLUMNS = tuple(Case.__table__.c)
 
 
 @lru_cache(maxsize=1024)
-def _detail_row(actor: Actor) -> Select[Any]:
-    """One case the actor may see with what its read needs, in one statement; built once per actor."""
-    return _case_rows(select(Case).where(Case.id == bindparam("b_case_id"), visible_cases(actor)), actor)
+def _detail_row(actor: Actor) -> Prepared:
+    """One case the actor may see with what its read needs, in one statement run on the driver; one per actor."""
+    return Prepared(
+        _case_rows(select(*_CASE_COLUMNS).where(Case.id == bindparam("b_case_id"), visible_cases(actor)), actor)
+    )
 
 
-def _read(actor: Actor, row: Row[Any], now: datetime) -> CaseRead:
-    case, version, place_name, lead, routed, contact, is_helping = tuple(row)
-    parties = parties_given(actor, case, is_helping=bool(is_helping))
+def _read(actor: Actor, case: Any, now: datetime) -> CaseRead:
+    """A row of `_case_rows` as the API reads a case: the case's columns and the names beside them."""
+    parties = parties_given(actor, case, is_helping=bool(case.is_helping))
     allowed = lifecycle.allowed_commands(state_of(case), parties)
     limit = f"{case.phase_limit_amount} {case.phase_limit_unit}" if case.phase_limit_amount else None
+    lead = UnitRef(id=case.lead_unit_id, name=case.lead_name) if case.lead_unit_id is not None else None
     return CaseRead(
         id=case.id,
         number=case.number,
         matter_code=case.matter_code,
-        matter_name_zh=version.name_zh,
-        matter_name_en=version.name_en,
-        matter_version=version.version,
+        matter_name_zh=case.matter_name_zh,
+        matter_name_en=case.matter_name_en,
+        matter_version=case.matter_version,
         status=case.status,
         version=case.version,
         channel=case.channel,
@@ -91,13 +106,13 @@ def _read(actor: Actor, row: Row[Any], now: datetime) -> CaseRead:
         lat=case.lat,
         address=case.address,
         place_code=case.place_code,
-        place_name=place_name,
+        place_name=case.place_name,
         grid_code=case.grid_code,
         handling_division=case.handling_division,
         dispatcher_division=case.dispatcher_division,
-        lead_unit=_unit(lead),
-        routed_unit=UnitRef(id=routed.id, name=routed.name),
-        contact_name=contact,
+        lead_unit=lead,
+        routed_unit=UnitRef(id=case.routed_unit_id, name=case.routed_name),
+        contact_name=case.contact_name,
         rework_count=case.rework_count,
         reopen_count=case.reopen_count,
         rating=case.rating,
@@ -116,29 +131,69 @@ def _read(actor: Actor, row: Row[Any], now: datetime) -> CaseRead:
     )
 
 
-# The parts of a case's record, prepared once: a case page and every command's answer read them.
+# The parts of a case's record, each one statement run on the driver (`core.prepared`): a case page
+# and every command's answer read them, so their cost is per request. Plain columns, not ORM entities:
+# nothing here is written back. The case row's ORM read comes first and flushes what the session holds.
 _CASE_ID = bindparam("b_case_id", type_=Integer)
-_TIMELINE = select(CaseEvent).where(CaseEvent.case_id == _CASE_ID).order_by(CaseEvent.seq)
-_HELP_REQUESTS = (
-    select(CollaborationRequest, Department)
+_TIMELINE = Prepared(
+    select(
+        CaseEvent.seq,
+        CaseEvent.kind,
+        CaseEvent.at,
+        CaseEvent.actor,
+        CaseEvent.parties,
+        CaseEvent.status_after,
+        CaseEvent.details,
+    )
+    .where(CaseEvent.case_id == _CASE_ID)
+    .order_by(CaseEvent.seq)
+)
+_HELP_REQUESTS = Prepared(
+    select(
+        CollaborationRequest.id,
+        Department.id.label("unit_id"),
+        Department.name.label("unit_name"),
+        CollaborationRequest.status,
+        CollaborationRequest.stage,
+        CollaborationRequest.request_text,
+        CollaborationRequest.deadline_at,
+        CollaborationRequest.reply_text,
+        CollaborationRequest.evidence,
+        CollaborationRequest.requested_at,
+        CollaborationRequest.replied_at,
+    )
     .join(Department, Department.id == CollaborationRequest.unit_id)
     .where(CollaborationRequest.case_id == _CASE_ID)
     .order_by(CollaborationRequest.id)
 )
-_MEETINGS = select(Meeting).where(Meeting.case_id == _CASE_ID).order_by(Meeting.held_at)
-_ATTENDEES = (
+_MEETINGS = Prepared(
+    select(Meeting.id, Meeting.title, Meeting.held_at, Meeting.place, Meeting.minutes, Meeting.convened_by)
+    .where(Meeting.case_id == _CASE_ID)
+    .order_by(Meeting.held_at)
+)
+_ATTENDEES = Prepared(
     select(MeetingAttendee.meeting_id, MeetingAttendee.name)
     .join(Meeting, Meeting.id == MeetingAttendee.meeting_id)
     .where(Meeting.case_id == _CASE_ID)
     .order_by(MeetingAttendee.id)
 )
-_TASKS = (
-    select(CaseTask, Department)
+_TASKS = Prepared(
+    select(
+        CaseTask.id,
+        CaseTask.meeting_id,
+        CaseTask.description,
+        Department.id.label("unit_id"),
+        Department.name.label("unit_name"),
+        CaseTask.deadline_at,
+        CaseTask.status,
+        CaseTask.done_at,
+        CaseTask.done_note,
+    )
     .join(Department, Department.id == CaseTask.owner_unit_id)
     .where(CaseTask.case_id == _CASE_ID)
     .order_by(CaseTask.id)
 )
-_PHOTOS = (
+_PHOTOS = Prepared(
     select(CasePhoto.id, CasePhoto.content_type, CasePhoto.size, CasePhoto.sha256)
     .where(CasePhoto.case_id == _CASE_ID)
     .order_by(CasePhoto.id)
@@ -147,7 +202,6 @@ _UNIT_NAME = Prepared(select(Department.name).where(Department.id == bindparam("
 
 
 def _timeline(session: Session, case_id: int) -> list[EventRead]:
-    rows = session.scalars(_TIMELINE, {"b_case_id": case_id})
     return [
         EventRead(
             seq=e.seq,
@@ -158,16 +212,15 @@ def _timeline(session: Session, case_id: int) -> list[EventRead]:
             status_after=e.status_after,
             details=json.loads(e.details),
         )
-        for e in rows
+        for e in _TIMELINE.run(session, {"b_case_id": case_id})
     ]
 
 
 def _collaboration(session: Session, case_id: int) -> list[HelpRequestRead]:
-    rows = session.execute(_HELP_REQUESTS, {"b_case_id": case_id})
     return [
         HelpRequestRead(
             id=r.id,
-            unit=UnitRef(id=d.id, name=d.name),
+            unit=UnitRef(id=r.unit_id, name=r.unit_name),
             status=r.status,
             stage=r.stage,
             request_text=r.request_text,
@@ -177,15 +230,15 @@ def _collaboration(session: Session, case_id: int) -> list[HelpRequestRead]:
             requested_at=r.requested_at,
             replied_at=r.replied_at,
         )
-        for r, d in rows
+        for r in _HELP_REQUESTS.run(session, {"b_case_id": case_id})
     ]
 
 
 def _meetings(session: Session, case_id: int) -> list[MeetingRead]:
-    meetings = session.scalars(_MEETINGS, {"b_case_id": case_id}).all()
+    meetings = _MEETINGS.run(session, {"b_case_id": case_id}).all()
     if not meetings:
         return []
-    attendees = session.execute(_ATTENDEES, {"b_case_id": case_id}).all()
+    attendees = _ATTENDEES.run(session, {"b_case_id": case_id}).all()
     return [
         MeetingRead(
             id=m.id,
@@ -201,28 +254,45 @@ def _meetings(session: Session, case_id: int) -> list[MeetingRead]:
 
 
 def _tasks(session: Session, case_id: int) -> list[TaskRead]:
-    rows = session.execute(_TASKS, {"b_case_id": case_id})
     return [
         TaskRead(
             id=t.id,
             meeting_id=t.meeting_id,
             description=t.description,
-            owner=UnitRef(id=d.id, name=d.name),
+            owner=UnitRef(id=t.unit_id, name=t.unit_name),
             deadline_at=t.deadline_at,
             status=t.status,
             done_at=t.done_at,
             done_note=t.done_note,
         )
-        for t, d in rows
+        for t in _TASKS.run(session, {"b_case_id": case_id})
     ]
 
 
 def _photos(session: Session, case_id: int) -> list[PhotoRead]:
-    rows = session.execute(_PHOTOS, {"b_case_id": case_id})
     return [
         PhotoRead(id=pid, content_type=kind, size=size, sha256=digest, ref=f"photo:{pid}")
-        for pid, kind, size, digest in rows
+        for pid, kind, size, digest in _PHOTOS.run(session, {"b_case_id": case_id})
     ]
+
+
+@lru_cache(maxsize=1024)
+def _near_in_space_and_time(actor: Actor) -> Prepared:
+    """Visible cases of one matter within a box of space and time, not merged; one statement per actor."""
+    return Prepared(
+        select(Case.id, Case.lon, Case.lat)
+        .where(
+            Case.matter_code == bindparam("b_matter"),
+            Case.id != bindparam("b_case_id"),
+            Case.duplicate_of_id.is_(None),
+            Case.created_at.between(bindparam("b_from"), bindparam("b_to")),
+            Case.lon.between(bindparam("b_west"), bindparam("b_east")),
+            Case.lat.between(bindparam("b_south"), bindparam("b_north")),
+            visible_cases(actor),
+        )
+        .order_by(Case.id)
+        .limit(50)
+    )
 
 
 def probable_duplicates(session: Session, actor: Actor, case: Case | StoredCase) -> list[int]:
@@ -233,23 +303,19 @@ def probable_duplicates(session: Session, actor: Actor, case: Case | StoredCase)
     window = definition.duplicates
     degrees = window.distance_m / 111_000
     span = timedelta(hours=window.hours)
-    candidates = session.execute(
-        select(Case.id, Case.lon, Case.lat)
-        .where(
-            Case.matter_code == case.matter_code,
-            Case.id != case.id,
-            Case.duplicate_of_id.is_(None),
-            Case.created_at.between(case.created_at - span, case.created_at + span),
-            Case.lon.between(case.lon - degrees * 2, case.lon + degrees * 2),
-            Case.lat.between(case.lat - degrees, case.lat + degrees),
-            visible_cases(actor),
-        )
-        .order_by(Case.id)
-        .limit(50)
-    ).all()
+    box = {
+        "b_matter": case.matter_code,
+        "b_case_id": case.id,
+        "b_from": case.created_at - span,
+        "b_to": case.created_at + span,
+        "b_west": case.lon - degrees * 2,
+        "b_east": case.lon + degrees * 2,
+        "b_south": case.lat - degrees,
+        "b_north": case.lat + degrees,
+    }
     return [
         cid
-        for cid, lon, lat in candidates
+        for cid, lon, lat in _near_in_space_and_time(actor).run(session, box)
         if lon is not None and lat is not None and _metres(case.lon, case.lat, lon, lat) <= window.distance_m
     ]
 
@@ -288,10 +354,11 @@ def _metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
 
 def case_detail(session: Session, actor: Actor, case_id: int, *, now: datetime) -> CaseDetail:
     """One case with its timeline, collaboration, meetings, tasks and probable duplicates; its light at `now`."""
-    row = session.execute(_detail_row(actor), {"b_case_id": case_id}).first()
-    if row is None:
+    session.flush()  # the reads below run on the driver: what the session holds is written first
+    case = _detail_row(actor).run(session, {"b_case_id": case_id}).first()
+    if case is None:
         raise NotFoundError(f"case {case_id} not found")
-    case, read = row[0], _read(actor, row, now)
+    read = _read(actor, case, now)
     return CaseDetail(
         **dict(read),
         timeline=_timeline(session, case.id),
@@ -312,7 +379,7 @@ def list_cases(
     found = queue.conditions(actor, where, now)
     if cursor:
         found.append(queue.after_cursor(cursor, where.sort))
-    stmt = queue.ordered(_case_rows(select(Case).where(*found), actor), where.sort).limit(limit + 1)
+    stmt = queue.ordered(_case_rows(select(*_CASE_COLUMNS).where(*found), actor), where.sort).limit(limit + 1)
     rows = session.execute(stmt).all()
     items = [_read(actor, row, now) for row in rows[:limit]]
     last = items[-1] if items else None
