@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the harness lives with the deployment tests
 
 from sqlalchemy import text  # noqa: E402
-from tests.deploy.loops import REQUESTS_PER_LOOP, LoopDriver, fleet, points_in  # noqa: E402
+from tests.deploy.loops import REQUESTS_PER_LOOP, Fleet, LoopDriver, fleet, points_in  # noqa: E402
 from tests.deploy.world import SmallWorld, build_small_world  # noqa: E402
 
 from zhili.core.db import make_engine  # noqa: E402
@@ -51,8 +51,18 @@ def in_parallel(clients: int, work: object) -> float:
     return time.perf_counter() - started
 
 
-def measure(world: SmallWorld, servers: list[str], loops: int, clients: int, seed: int) -> tuple[float, float]:
-    """(loops/s, floor requests/s) with these servers."""
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU seconds the processes have used so far (Linux `/proc`)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def measure(world: SmallWorld, running: Fleet, loops: int, clients: int, seed: int) -> tuple[float, float, float]:
+    """(loops/s, floor requests/s, the servers' CPU ms a loop request) with these servers."""
+    servers, pids = running.servers, [process.pid for process in running.processes]
     drivers = [LoopDriver(servers, world.tokens) for _ in range(clients)]
     for n, driver in enumerate(drivers):
         driver.turn = n
@@ -68,10 +78,12 @@ def measure(world: SmallWorld, servers: list[str], loops: int, clients: int, see
 
     drivers[0].loop(points[0])  # warm up every process's caches and pools
     floor_seconds = in_parallel(clients, floor)
+    cpu_before = cpu_seconds(pids)
     loop_seconds = in_parallel(clients, run)
+    cpu_ms = 1000 * (cpu_seconds(pids) - cpu_before) / (loops * REQUESTS_PER_LOOP)
     for driver in drivers:
         driver.close()
-    return loops / loop_seconds, clients * FLOOR_REQUESTS_PER_CLIENT / floor_seconds
+    return loops / loop_seconds, clients * FLOOR_REQUESTS_PER_CLIENT / floor_seconds, cpu_ms
 
 
 def main() -> None:
@@ -85,16 +97,17 @@ def main() -> None:
         return
     wipe(url)
     world = build_small_world(url)
-    results: dict[int, tuple[float, float]] = {}
+    results: dict[int, tuple[float, float, float]] = {}
     with tempfile.TemporaryDirectory() as logs:
         for processes in (1, 2):
             with fleet(url, Path(logs), servers=processes, workers=0) as running:
-                results[processes] = measure(world, running.servers, args.loops, args.clients, seed=processes)
-    for processes, (loops, floor) in results.items():
+                results[processes] = measure(world, running, args.loops, args.clients, seed=processes)
+    for processes, (loops, floor, cpu_ms) in results.items():
+        rate = loops * REQUESTS_PER_LOOP
         print(
             f"{processes} API process{'es' if processes > 1 else '  '}: {loops:6.2f} loops/s "
-            f"({loops * REQUESTS_PER_LOOP:6.1f} requests/s); floor GET /healthz {floor:7.1f} requests/s; "
-            f"loop requests / floor {loops * REQUESTS_PER_LOOP / floor:4.2f}"
+            f"({rate:6.1f} requests/s, {cpu_ms:5.1f} server CPU ms a request); "
+            f"floor GET /healthz {floor:7.1f} requests/s; loop requests / floor {rate / floor:4.2f}"
         )
     print(
         f"two processes / one: loops {results[2][0] / results[1][0]:4.2f}x, floor {results[2][1] / results[1][1]:4.2f}x"

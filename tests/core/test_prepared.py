@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import (
     Boolean,
     Column,
+    Connection,
     Engine,
     Float,
     Integer,
@@ -157,3 +158,54 @@ def test_a_list_fixed_in_the_statement_is_rendered_once(session: Session) -> Non
     )
     assert [row.name for row in scoped.run(session, {"b_not": "s3"}).all()] == ["s1"]
     assert [row.name for row in scoped.run(session, {"b_not": "none"})] == ["s1", "s3"]
+
+
+@pytest.fixture(scope="module")
+def postgres_engine() -> Iterator[Engine]:
+    """A scratch PostgreSQL database with the things table, on an engine of one connection."""
+    engine = db.make_engine(scratch_postgres("prepared_kept"))
+    META.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+def _prepared_on_server(connection: Connection) -> int:
+    return int(connection.exec_driver_sql("SELECT count(*) FROM pg_prepared_statements").scalar_one())
+
+
+def test_postgresql_keeps_a_connections_prepared_statements_across_reads(postgres_engine: Engine) -> None:
+    # psycopg forgets them on every rollback, and a session that only read used to end with one.
+    with postgres_engine.connect() as connection:
+        raw = connection.connection.driver_connection
+        assert (raw.prepare_threshold, raw.prepared_max) == (db.PG_PREPARE_THRESHOLD, db.PG_PREPARED_MAX)
+        for _ in range(db.PG_PREPARE_THRESHOLD + 1):
+            BY_NAME.run(connection, {"b_name": "nobody"}).all()
+        assert _prepared_on_server(connection) >= 1
+        connection.rollback()  # a transaction that only read ends as a COMMIT would
+        assert _prepared_on_server(connection) >= 1
+        assert connection.connection.driver_connection.prepared_max == db.PG_PREPARED_MAX
+
+
+def test_postgresql_still_rolls_back_what_a_session_wrote(postgres_engine: Engine) -> None:
+    with Session(postgres_engine) as session:
+        INSERT.run(session, {"name": "unsaid", "at": AT})
+        assert BY_NAME.run(session, {"b_name": "unsaid"}).first() is not None
+        session.rollback()
+        assert BY_NAME.run(session, {"b_name": "unsaid"}).first() is None
+    with Session(postgres_engine) as session:
+        INSERT.run(session, {"name": "left open", "at": AT})
+    # closed without a commit: rolled back, as before
+    with Session(postgres_engine) as session:
+        assert BY_NAME.run(session, {"b_name": "left open"}).first() is None
+
+
+def test_postgresql_rolls_back_a_failed_transaction_and_the_connection_goes_on(postgres_engine: Engine) -> None:
+    with Session(postgres_engine) as session:
+        INSERT.run(session, {"name": "twice", "at": AT})
+        session.commit()
+    with Session(postgres_engine) as session:
+        with pytest.raises(IntegrityError):
+            INSERT.run(session, {"name": "twice", "at": AT})
+        session.rollback()
+        assert BY_NAME.run(session, {"b_name": "twice"}).one().name == "twice"
+        session.rollback()

@@ -7,6 +7,7 @@ import gc
 import re
 from typing import Any
 
+import structlog
 from fastapi import FastAPI
 from fastapi.routing import Mount
 from pydantic import BaseModel
@@ -17,6 +18,7 @@ from tests.conftest import World
 from zhili.app import create_app
 from zhili.core.idempotency import respond_once
 from zhili.core.limits import ControlCharacterGuardMiddleware, _framing
+from zhili.core.request_context import CLIENT_CLOSED_REQUEST, RequestIdMiddleware
 from zhili.core.serving import server_config, settle_heap
 from zhili.core.settings import Settings
 
@@ -143,3 +145,41 @@ def test_skipping_unreachable_routers_changes_no_route(sqlite_world: World) -> N
     for path in sorted(paths):
         for method in ("GET", "POST", "DELETE"):
             assert _resolve(guarded, method, path) == _resolve(walked, method, path), (method, path)
+
+
+def _served_while_the_client_closes(error: Exception) -> tuple[list[dict[str, Any]], Exception | None]:
+    """Run a request through RequestIdMiddleware whose response write fails with `error`: the log lines."""
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    async def failing_send(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            raise error
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    scope = {"type": "http", "method": "GET", "path": "/x", "headers": []}
+    raised: Exception | None = None
+    with structlog.testing.capture_logs() as logs:
+        try:
+            asyncio.run(RequestIdMiddleware(app)(scope, receive, failing_send))
+        except Exception as exc:  # noqa: BLE001 - what escapes is part of the answer
+            raised = exc
+    return logs, raised
+
+
+def test_a_client_gone_before_the_answer_is_written_is_logged_as_499_not_as_an_error() -> None:
+    closed = RuntimeError("unable to perform operation on <TCPTransport closed=True>; the handler is closed")
+    logs, raised = _served_while_the_client_closes(closed)
+    assert raised is None
+    assert [line["event"] for line in logs] == ["request"]
+    assert logs[0]["status"] == CLIENT_CLOSED_REQUEST
+
+
+def test_another_runtime_error_while_writing_is_still_an_unhandled_error() -> None:
+    logs, _ = _served_while_the_client_closes(RuntimeError("Unexpected ASGI message"))
+    assert [line["event"] for line in logs] == ["unhandled error", "request"]
+    assert logs[1]["status"] == 200

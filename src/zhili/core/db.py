@@ -13,6 +13,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, DateTime, Engine, MetaData, Table, create_engine, event, insert, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.types import TypeDecorator
 
 SQLITE_BEGIN_OPTION = "zhili_sqlite_begin"
@@ -70,7 +71,9 @@ def make_engine(database_url: str, *, echo: bool = False, background_checkpoints
     # until it ends, and with fewer connections than threads every thread can end up waiting for a
     # connection whose holder waits for a thread — a stall until the pool times out.
     if not database_url.startswith("sqlite"):
-        return create_engine(database_url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=35)
+        engine = create_engine(database_url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=35)
+        _configure_postgresql(engine)
+        return engine
     engine = create_engine(
         database_url,
         echo=echo,
@@ -82,6 +85,52 @@ def make_engine(database_url: str, *, echo: bool = False, background_checkpoints
     _WALS[engine] = wal
     _configure_sqlite(engine, wal)
     return engine
+
+
+# psycopg prepares a statement on the server once a connection has run it this many times; from then
+# on PostgreSQL skips parsing it, and after five runs of a prepared statement it may keep one generic
+# plan and skip planning too. A closed loop runs more than 100 distinct statements (psycopg's default
+# cache), so the cache is sized for a whole loop. See ADR 0015.
+PG_PREPARE_THRESHOLD = 2
+PG_PREPARED_MAX = 400
+_WROTE_NOTHING = "SELECT pg_current_xact_id_if_assigned() IS NULL"
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    """Keep a connection's prepared statements across the transactions that only read (ADR 0015).
+
+    psycopg forgets every prepared statement of a connection when a transaction rolls back (and
+    sends `DEALLOCATE ALL`), and a session closed without a commit (every request that only reads)
+    ends with a rollback. So the cache hardly outlived a request, and PostgreSQL parsed and planned
+    nearly every statement anew: six times the time it spent executing them. A transaction that
+    wrote nothing (no transaction id assigned) now ends with COMMIT, which for it is the same as a
+    rollback and keeps the cache; one that wrote, or failed, is rolled back as before.
+    """
+    if engine.dialect.driver != "psycopg":
+        return
+    import psycopg  # noqa: PLC0415 - the driver of PostgreSQL URLs only
+
+    @event.listens_for(engine, "connect")
+    def _prepare(dbapi_connection: psycopg.Connection[Any], _record: object) -> None:
+        dbapi_connection.prepare_threshold = PG_PREPARE_THRESHOLD
+        dbapi_connection.prepared_max = PG_PREPARED_MAX
+
+    in_transaction = psycopg.pq.TransactionStatus.INTRANS
+    rollback = engine.dialect.do_rollback
+
+    def end_transaction(proxied: PoolProxiedConnection) -> None:
+        connection = cast("psycopg.Connection[Any]", proxied.driver_connection)
+        if connection.pgconn.transaction_status == in_transaction:
+            try:
+                row = connection.execute(_WROTE_NOTHING, prepare=True).fetchone()
+            except psycopg.Error:
+                row = None  # the connection's trouble is the rollback's to report
+            if row is not None and row[0]:
+                connection.commit()
+                return
+        rollback(proxied)
+
+    engine.dialect.do_rollback = end_transaction  # type: ignore[method-assign,assignment]  # this engine only
 
 
 def _file_of(engine: Engine) -> str | None:

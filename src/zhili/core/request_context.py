@@ -25,6 +25,7 @@ log = structlog.get_logger("zhili.http")
 _SECRET_IN_PATH = re.compile(r"(?<=/)(z[lt]_)[A-Za-z0-9_-]{4,}")
 _NOT_STARTED = 0
 CLIENT_CLOSED_REQUEST = 499  # the status nginx logs for this; never sent
+_TRANSPORT_CLOSED = "the handler is closed"  # uvloop's words for a write to a connection already closed
 
 
 def logged_path(path: str) -> str:
@@ -98,7 +99,13 @@ class RequestIdMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message.setdefault("headers", []).append((_HEADER, request_id.encode()))
-            await send(message)
+            try:
+                await send(message)
+            except RuntimeError as exc:
+                # The client closed the connection before the server noticed: uvloop refuses the write.
+                if _TRANSPORT_CLOSED not in str(exc):
+                    raise
+                raise ClientDisconnect from exc
 
         try:
             await self.app(scope, receive, send_with_id)
