@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from tests.conftest import Api
@@ -16,7 +16,7 @@ from zhili.early_warning import loop
 from zhili.early_warning.feeds.csv_text import decode
 from zhili.early_warning.feeds.schema import FeedKind
 from zhili.early_warning.feeds.service import import_feed
-from zhili.early_warning.lead_time import first_harm, lead_time, warning_start
+from zhili.early_warning.lead_time import LeadTime, first_harm, lead_time, warning_start
 from zhili.early_warning.models import EarlyWarning, Enterprise, RiskScore
 from zhili.org.geo import LocatorCache
 
@@ -102,3 +102,40 @@ def test_the_warnings_page_shows_lead_time_beside_precision(
     assert "How lead time is measured" in english.text
     assert "After a complaint" in english.text
     assert "Firms with arrears confirmed: " in english.text  # a count after a colon: no plural to get wrong
+
+
+def _kpi_lead(session: Session, area: str, first: str, last: str) -> LeadTime:
+    """The lead time the KPI page should show, worked out here: warnings of firms in the area in the months."""
+    within = and_(
+        Enterprise.division_code.startswith(area),
+        EarlyWarning.month.between(Month.parse(first).index, Month.parse(last).index),
+    )
+    return lead_time(session, within)
+
+
+def _tile(page: str) -> str:
+    return page.split('data-kpi="warning_lead"', 1)[1].split("</li>", 1)[0]
+
+
+def test_the_kpi_page_shows_the_lead_time_of_the_warnings_confirmed_in_its_period(
+    api: Api, session: Session, clock: FrozenClock, locators: LocatorCache
+) -> None:
+    build(session, clock, locators)
+    centre = api.login("kc-centre")  # 柯城区
+    expected = _kpi_lead(session, "330802", "2026-04", "2026-07")
+    assert expected.firms >= 3  # the three confirmed here among the world's own
+    tile = _tile(centre.get("/kpis?from=2026-04&to=2026-07").text)
+    assert f">{expected.median_months:g} 个月<" in tile
+    assert f"（{expected.firms} 家确有欠薪）" in tile
+    assert 'href="/warnings#lead-time"' in tile
+    fushan = _kpi_lead(session, FUSHAN, "2026-05", "2026-05")
+    assert fushan.firms >= 3
+    tile = _tile(centre.get(f"/kpis?from=2026-05&to=2026-05&area={FUSHAN}").text)
+    assert f"（{fushan.firms} 家确有欠薪）" in tile
+    assert f">{fushan.median_months:g} 个月<" in tile
+    none = _kpi_lead(session, "330802", "2020-01", "2020-03")
+    assert none.firms == 0
+    assert ">—<" in _tile(centre.get("/kpis?from=2020-01&to=2020-03").text)
+    english = centre.get("/kpis?from=2026-04&to=2026-07&lang=en")
+    assert "Warning lead time (median)" in english.text
+    assert f"({expected.firms} firms with arrears confirmed)" in english.text

@@ -21,7 +21,8 @@ from zhili.campaigns.tasks.queries import TaskRates, task_rates
 from zhili.core.auth import Actor
 from zhili.core.errors import InvalidInputError, NotFoundError
 from zhili.core.months import Month
-from zhili.early_warning.queries import warning_counts
+from zhili.early_warning.lead_time import LeadTime
+from zhili.early_warning.queries import warning_counts, warning_lead_time
 from zhili.matters import queries as matters
 from zhili.org import queries as org
 from zhili.org.division_code import DivisionCode, DivisionLevel
@@ -56,6 +57,7 @@ class KpiReport:
     refreshed_at: datetime | None
     tasks: TaskRates  # campaign tasks sent in the period
     warnings: tuple[int, int, int]  # wage-arrears warnings in the period: issued, checked, right
+    warning_lead: LeadTime  # how long before the harm the period's warnings later confirmed came
     counted_units: list[str]  # a department's reader counts its own units' cases only: their names (else none)
 
     @property
@@ -152,6 +154,7 @@ def kpi_report(session: Session, actor: Actor, kpi_filter: KpiFilter, *, languag
             session, actor, since=_start(kpi_filter.first), until=_start(kpi_filter.last + 1), division=area
         ),
         warnings=warning_counts(session, actor, first=kpi_filter.first, last=kpi_filter.last, division=area),
+        warning_lead=warning_lead_time(session, actor, first=kpi_filter.first, last=kpi_filter.last, division=area),
         counted_units=counted_unit_names(session, actor),
     )
 

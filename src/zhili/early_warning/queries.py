@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any, Final
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from zhili.cases.models import Case
@@ -18,6 +18,7 @@ from zhili.core.months import Month
 from zhili.core.pagination import Key, Page, decode_cursor, encode_cursor
 from zhili.early_warning import visibility
 from zhili.early_warning.indicators import Indicator
+from zhili.early_warning.lead_time import LeadTime, lead_time
 from zhili.early_warning.models import EarlyWarning, Enterprise, FirmEvent, FirmMonth, RiskScore, WarningRun
 from zhili.early_warning.precision import HITS
 from zhili.org.division_code import DivisionCode, DivisionLevel
@@ -276,10 +277,10 @@ def grade_counts(session: Session, actor: Actor, month: Month) -> dict[int, int]
     return {int(grade): int(n) for grade, n in session.execute(stmt).all()}
 
 
-def warning_counts(
+def _warnings_in(
     session: Session, actor: Actor, *, first: Month, last: Month, division: str | None
-) -> tuple[int, int, int]:
-    """Warnings of the actor's firms in [first, last] (optionally in an area): (issued, checked, right)."""
+) -> list[ColumnElement[bool]]:
+    """The warnings of the actor's firms in [first, last], optionally of firms in an area."""
     conditions = [
         EarlyWarning.month >= first.index,
         EarlyWarning.month <= last.index,
@@ -287,6 +288,14 @@ def warning_counts(
     ]
     if division:
         conditions.append(Enterprise.division_code.startswith(division, autoescape=True))
+    return conditions
+
+
+def warning_counts(
+    session: Session, actor: Actor, *, first: Month, last: Month, division: str | None
+) -> tuple[int, int, int]:
+    """Warnings of the actor's firms in [first, last] (optionally in an area): (issued, checked, right)."""
+    conditions = _warnings_in(session, actor, first=first, last=last, division=division)
     issued, checked, right = session.execute(
         select(
             func.count(),
@@ -297,3 +306,8 @@ def warning_counts(
         .where(*conditions)
     ).one()
     return int(issued), int(checked), int(right)
+
+
+def warning_lead_time(session: Session, actor: Actor, *, first: Month, last: Month, division: str | None) -> LeadTime:
+    """The lead time of the actor's firms' warnings of [first, last] that were confirmed (optionally in an area)."""
+    return lead_time(session, and_(*_warnings_in(session, actor, first=first, last=last, division=division)))
