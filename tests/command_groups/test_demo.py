@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.campaigns.task_helpers import actor_of
+from zhili.cases.models import Case, CaseEvent
 from zhili.command_groups import queries
 from zhili.command_groups.lifecycle import GroupState, InstructionState, MemberRole
 from zhili.command_groups.models import CommandGroup
@@ -51,6 +52,22 @@ def test_the_fushan_group_is_active_with_each_login_in_its_role_and_every_instru
     assert sum(e.point is not None for e in posts) >= 3
     assert queries.pending_copies(session, actor_of(session, "fushan")) >= 1
     assert queries.pending_copies(session, actor_of(session, "gridworker")) >= 1
+
+
+def test_the_fushan_group_was_opened_from_the_grid_workers_flood_report_which_traffic_is_handling(
+    session: Session,
+) -> None:
+    group = _group(session, "府山街道暴雨内涝应急处置指挥组")
+    assert group.origin_kind == "case"
+    assert group.origin_case_id is not None
+    case = session.get(Case, group.origin_case_id)
+    assert case is not None
+    assert (case.matter_code, case.status) == ("road_safety_hazard", "in_progress")
+    assert case.place_code.startswith("330802006")
+    assert case.created_at < group.opened_at
+    kinds = session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)).all()
+    assert "group_opened" in kinds  # the case's timeline says so (成立指挥组)
+    assert kinds.index("group_opened") > kinds.index("report")
 
 
 def test_the_heat_group_is_stable_and_tied_to_the_live_campaign(session: Session, clock: FrozenClock) -> None:

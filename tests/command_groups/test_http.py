@@ -14,6 +14,7 @@ from tests.command_groups.helpers import actor_name, fushan, inbox_links, open_f
 from tests.conftest import Api
 from zhili.campaigns.models import Campaign
 from zhili.cases.models import Case
+from zhili.command_groups.models import CommandGroup
 from zhili.core.clock import FrozenClock
 from zhili.core.local_time import to_local
 
@@ -187,7 +188,9 @@ def test_closing_from_the_page_needs_a_summary_and_then_shows_the_report(
 
 def test_a_group_opens_from_a_case_or_a_campaign_the_opener_sees(api: Api, session: Session) -> None:
     area = fushan(session)
-    case_id = session.scalar(select(Case.id).where(Case.place_code.startswith(area)).order_by(Case.id.desc()).limit(1))
+    no_group = ~select(CommandGroup.id).where(CommandGroup.origin_case_id == Case.id).exists()
+    newest = select(Case.id).where(Case.place_code.startswith(area), no_group).order_by(Case.id.desc()).limit(1)
+    case_id = session.scalar(newest)  # a case no group was opened from: its card offers to open one
     campaign_id = session.scalar(select(Campaign.id).where(Campaign.owner_division.startswith("330802")).limit(1))
     assert case_id is not None
     assert campaign_id is not None

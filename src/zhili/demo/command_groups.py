@@ -20,8 +20,11 @@ from sqlalchemy.orm import Session
 
 from zhili.access.models import Account
 from zhili.access.service import actor_for
+from zhili.cases.commands import COMMAND_BODY
 from zhili.cases.models import Case
 from zhili.cases.queries import OPEN_STATUSES
+from zhili.cases.schemas import CaseCreate, Point
+from zhili.cases.service import report_case, run_command
 from zhili.command_groups.groups import GroupOpen, change_state, open_group
 from zhili.command_groups.instructions import answer_instruction, issue_instruction
 from zhili.command_groups.lifecycle import GroupAction, InstructionState, MemberRole
@@ -33,6 +36,7 @@ from zhili.core.local_time import LOCAL_ZONE, to_local
 from zhili.core.media import CheckedPhoto, check_photo
 from zhili.core.months import Month
 from zhili.org.division_code import DivisionCode
+from zhili.org.geo import LocatorCache
 from zhili.org.geometry import areal_from_geojson
 from zhili.org.models import Department, Division, Position
 from zhili.org.roles import Role
@@ -157,8 +161,13 @@ def _communities(session: Session, township: str) -> list[str]:
     return list(session.scalars(stmt))
 
 
-def _flood_case(session: Session) -> int | None:
-    """An open road-hazard case in 府山街道 (flooding first) to open the group from, if the demo has one."""
+def _flood_case(cast: Cast) -> int:
+    """An open road-hazard case in 府山街道 (flooding first) to open the group from.
+
+    When the demo's cases hold none, the grid worker reports the flooded crossing first, ten minutes
+    before the centre opens the group from it: the case's timeline then shows the group (成立指挥组).
+    """
+    session = cast.session
     stmt = (
         select(Case.id)
         .where(
@@ -169,7 +178,31 @@ def _flood_case(session: Session) -> int | None:
         .order_by(Case.attributes.contains("flood_landslide").desc(), Case.id.desc())
         .limit(1)
     )
-    return session.scalar(stmt)
+    found = session.scalar(stmt)
+    if found is not None:
+        return found
+    lon, lat = _inside(session, _communities(session, FUSHAN)[0])
+    data = CaseCreate(
+        matter="road_safety_hazard",
+        point=Point(lon=lon, lat=lat),
+        description="中山路与北门街交叉口积水约30厘米，已有车辆熄火，请求交警和排水部门处置。",
+        channel="phone",
+        attributes={"hazard_type": "flood_landslide", "road_name": "中山路", "lanes_blocked": "partial"},
+    )
+    case = report_case(
+        session, data=data, actor=cast.actors["gridworker"], clock=cast.at(minutes(190)), locators=LocatorCache()
+    )
+    # The centre accepts and dispatches it to the traffic police, who sign and start: it is being handled.
+    steps = (
+        ("kc-centre", "accept", 186),
+        ("kc-centre", "dispatch", 185),
+        ("kc-traffic", "sign", 170),
+        ("kc-traffic", "start", 166),
+    )
+    for login, command, ago in steps:
+        body = COMMAND_BODY.validate_python({"command": command, "version": case.version})
+        case = run_command(session, case_id=case.id, body=body, actor=cast.actors[login], clock=cast.at(minutes(ago)))
+    return case.id
 
 
 def flood_photo() -> CheckedPhoto:
@@ -217,7 +250,7 @@ def _fushan_group(cast: Cast) -> int:
         title="府山街道暴雨内涝应急处置指挥组",
         summary="受强降雨影响，府山街道中山路、北门街一带多处积水，地下车库进水，需交警、水利、应急和社区联动处置。",
         area=FUSHAN,
-        case_id=_flood_case(cast.session),
+        case_id=_flood_case(cast),
         members=people.members(cast),
     )
     group = open_group(cast.session, data=data, actor=cast.actors["kc-centre"], clock=cast.at(minutes(180)))
