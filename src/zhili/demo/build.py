@@ -116,6 +116,7 @@ def build_demo(
         logins.append(DemoLogin(username, LOGIN_LABELS.get(username, username)))
     say("command groups: 府山 rainstorm (active), 柯城 heat (stable), 龙游 typhoon (closed)")
     build_demo_groups(session, now=clock.now(), campaign_id=heat_campaign)
+    refresh(session, now=clock.now())  # the flood case the rainstorm group was opened from
     return world, logins, built
 
 
