@@ -164,7 +164,7 @@ def _communities(session: Session, township: str) -> list[str]:
 def _flood_case(cast: Cast) -> int:
     """An open road-hazard case in 府山街道 (flooding first) to open the group from.
 
-    When the demo's cases hold none, the grid worker reports the flooded crossing first, ten minutes
+    When the demo's cases hold none, the grid worker reports the flooded crossing first, twenty minutes
     before the centre opens the group from it: the case's timeline then shows the group (成立指挥组).
     """
     session = cast.session
@@ -190,14 +190,14 @@ def _flood_case(cast: Cast) -> int:
         attributes={"hazard_type": "flood_landslide", "road_name": "中山路", "lanes_blocked": "partial"},
     )
     case = report_case(
-        session, data=data, actor=cast.actors["gridworker"], clock=cast.at(minutes(190)), locators=LocatorCache()
+        session, data=data, actor=cast.actors["gridworker"], clock=cast.at(minutes(200)), locators=LocatorCache()
     )
     # The centre accepts and dispatches it to the traffic police, who sign and start: it is being handled.
     steps = (
-        ("kc-centre", "accept", 186),
-        ("kc-centre", "dispatch", 185),
-        ("kc-traffic", "sign", 170),
-        ("kc-traffic", "start", 166),
+        ("kc-centre", "accept", 196),
+        ("kc-centre", "dispatch", 195),
+        ("kc-traffic", "sign", 188),
+        ("kc-traffic", "start", 184),
     )
     for login, command, ago in steps:
         body = COMMAND_BODY.validate_python({"command": command, "version": case.version})
