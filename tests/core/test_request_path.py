@@ -7,7 +7,7 @@ import gc
 import re
 from typing import Any
 
-import structlog
+import pytest
 from fastapi import FastAPI
 from fastapi.routing import Mount
 from pydantic import BaseModel
@@ -16,6 +16,7 @@ from starlette.types import Message
 from tests.conftest import World
 
 from zhili.app import create_app
+from zhili.core import request_context
 from zhili.core.idempotency import respond_once
 from zhili.core.limits import ControlCharacterGuardMiddleware, _framing
 from zhili.core.request_context import CLIENT_CLOSED_REQUEST, RequestIdMiddleware
@@ -147,7 +148,22 @@ def test_skipping_unreachable_routers_changes_no_route(sqlite_world: World) -> N
             assert _resolve(guarded, method, path) == _resolve(walked, method, path), (method, path)
 
 
-def _served_while_the_client_closes(error: Exception) -> tuple[list[dict[str, Any]], Exception | None]:
+class _Log:
+    """Stands in for the middleware's logger: what it was told (structlog's own loggers are cached)."""
+
+    def __init__(self) -> None:
+        self.lines: list[dict[str, Any]] = []
+
+    def info(self, event: str, **fields: Any) -> None:
+        self.lines.append({"event": event, **fields})
+
+    def exception(self, event: str, **fields: Any) -> None:
+        self.lines.append({"event": event, **fields})
+
+
+def _served_while_the_client_closes(
+    error: Exception, monkeypatch: pytest.MonkeyPatch
+) -> tuple[list[dict[str, Any]], Exception | None]:
     """Run a request through RequestIdMiddleware whose response write fails with `error`: the log lines."""
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
@@ -162,24 +178,27 @@ def _served_while_the_client_closes(error: Exception) -> tuple[list[dict[str, An
         return {"type": "http.request", "body": b"", "more_body": False}
 
     scope = {"type": "http", "method": "GET", "path": "/x", "headers": []}
+    log = _Log()
+    monkeypatch.setattr(request_context, "log", log)
     raised: Exception | None = None
-    with structlog.testing.capture_logs() as logs:
-        try:
-            asyncio.run(RequestIdMiddleware(app)(scope, receive, failing_send))
-        except Exception as exc:  # noqa: BLE001 - what escapes is part of the answer
-            raised = exc
-    return logs, raised
+    try:
+        asyncio.run(RequestIdMiddleware(app)(scope, receive, failing_send))
+    except Exception as exc:  # noqa: BLE001 - what escapes is part of the answer
+        raised = exc
+    return log.lines, raised
 
 
-def test_a_client_gone_before_the_answer_is_written_is_logged_as_499_not_as_an_error() -> None:
+def test_a_client_gone_before_the_answer_is_written_is_logged_as_499_not_as_an_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     closed = RuntimeError("unable to perform operation on <TCPTransport closed=True>; the handler is closed")
-    logs, raised = _served_while_the_client_closes(closed)
+    logs, raised = _served_while_the_client_closes(closed, monkeypatch)
     assert raised is None
     assert [line["event"] for line in logs] == ["request"]
     assert logs[0]["status"] == CLIENT_CLOSED_REQUEST
 
 
-def test_another_runtime_error_while_writing_is_still_an_unhandled_error() -> None:
-    logs, _ = _served_while_the_client_closes(RuntimeError("Unexpected ASGI message"))
+def test_another_runtime_error_while_writing_is_still_an_unhandled_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    logs, _ = _served_while_the_client_closes(RuntimeError("Unexpected ASGI message"), monkeypatch)
     assert [line["event"] for line in logs] == ["unhandled error", "request"]
     assert logs[1]["status"] == 200
