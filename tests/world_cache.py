@@ -27,6 +27,7 @@ import hashlib
 import os
 import shutil
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager, suppress
 from datetime import datetime
@@ -60,6 +61,7 @@ NOT_IN_KEY = frozenset({".html", ".js", ".css", ".png", ".svg", ".md"})
 TEMPLATE_PREFIX = "zhili_tpl_"
 LOCK_ID = 2_023_110_601  # the PostgreSQL advisory lock taken while a template is built
 KEPT_TEMPLATES = 4  # of other keys, on a shared server or in the shared cache directory
+IN_USE_S = 3600  # an SQLite template copied this recently is kept, however many newer ones there are
 VERSION = "2"  # bump when this module builds templates differently (2: PostgreSQL copies the SQLite rows)
 
 
@@ -195,8 +197,12 @@ def _copy_template(template: Path, target: Path) -> None:
     others = sorted(
         (p for p in CACHE.glob(f"{kind}-*.sqlite") if p != template), key=lambda p: p.stat().st_mtime, reverse=True
     )
+    # A template copied within the hour may be another worktree's running suite's: it stays, or that
+    # suite would build it again for each world it copies (a run beside test runs of newer code once
+    # took 1,450 CPU-s instead of about 400, most likely building its templates again and again).
+    idle = [p for p in others[KEPT_TEMPLATES:] if time.time() - p.stat().st_mtime > IN_USE_S]
     # Under the lock no build of this kind is running: a `.partial` file is what an interrupted one left.
-    for old in [*others[KEPT_TEMPLATES:], *CACHE.glob(f"{kind}-*.sqlite.partial")]:
+    for old in [*idle, *CACHE.glob(f"{kind}-*.sqlite.partial")]:
         old.unlink(missing_ok=True)
 
 
