@@ -54,7 +54,16 @@ def test_another_county_centre_does_not_see_the_caller_here(api: Any, session: S
 def test_only_those_who_dispatch_may_look_a_caller_up(api: Any, session: Session) -> None:
     case = _call_filed(api, session, "来电：人行道违停")
     api.login("gridworker")
-    assert api.get("/hotline", params={"phone": "05708881234"}, headers=HTML).status_code == 403
+    refused = api.get("/hotline", params={"phone": "05708881234"}, headers=HTML)
+    assert refused.status_code == 403
+    # The page says why, in the reader's language; the API keeps its English problem, with no extra member.
+    assert '<p class="alert error" id="reason">只有社会治理中心和乡镇（街道）指挥室受理热线来电。</p>' in refused.text
+    english = api.get("/hotline", params={"phone": "05708881234", "lang": "en"}, headers=HTML)
+    assert "Only governance centres and township command rooms take hotline calls." in english.text
+    assert "only governance centres" not in english.text  # the API's wording is not shown beside it
+    problem = api.get("/hotline", params={"phone": "05708881234"}, headers={"accept": "application/json"}).json()
+    assert problem["detail"] == "only governance centres and township command rooms take hotline calls"
+    assert "message_key" not in problem
     # The grid worker sees the case in their grid, but the number finds nothing for them: no phone leaks.
     seen = api.get("/api/v1/cases", params={"q": case.number}).json()["items"]
     assert [c["id"] for c in seen] == [case.id]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -27,6 +28,22 @@ def test_a_key_defined_in_two_files_is_refused(tmp_path: Path) -> None:
     (tmp_path / "b.toml").write_text('"x.y" = ["乙", "B"]\n', encoding="utf-8")
     with pytest.raises(i18n.CatalogError, match="already defined"):
         i18n.load_folder(tmp_path)
+
+
+def test_every_reason_an_error_page_gives_is_in_the_catalog() -> None:
+    # `DomainError(..., message_key="forbidden.x")`: the 403 page says the reason by its key; a typo would show the key.
+    src = Path(i18n.__file__).parents[1]
+    keys = {
+        keyword.value.value
+        for path in sorted(src.rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call)
+        for keyword in node.keywords
+        if keyword.arg == "message_key" and isinstance(keyword.value, ast.Constant)
+    }
+    assert len(keys) > 25
+    found = i18n.messages()
+    assert sorted(key for key in keys if key not in found) == []
 
 
 def test_no_template_puts_an_ascii_colon_after_a_label() -> None:

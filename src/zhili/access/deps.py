@@ -87,7 +87,9 @@ async def resolve_actor(request: Request, clock: Clock) -> Actor:
     request.state.auth_method = kind
     if resolved.csrf_token is not None:
         if unsafe and (sent is None or not same_secret(sent, resolved.csrf_token)):
-            raise ForbiddenError("missing or wrong CSRF token; reload the page and try again")
+            raise ForbiddenError(
+                "missing or wrong CSRF token; reload the page and try again", message_key="forbidden.csrf"
+            )
         request.state.csrf_token = resolved.csrf_token
     # An error page for this request keeps the user's menu (web.errors reads it).
     request.state.actor = resolved.actor

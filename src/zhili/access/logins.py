@@ -104,10 +104,14 @@ def require_person_manager(session: Session, actor: Actor, person_id: int) -> No
     if not actor.is_admin:
         require_manager(actor)
     if not manages_person(session, actor, person_id):
-        raise ForbiddenError(f"person {person_id} holds no post in the part of the organisation you manage")
+        raise ForbiddenError(
+            f"person {person_id} holds no post in the part of the organisation you manage",
+            message_key="forbidden.person_outside",
+        )
     if not manages_login(actor, all_posts(session, person_id)):
         raise ForbiddenError(
-            f"person {person_id} also holds a post you do not manage; ask its manager or an administrator"
+            f"person {person_id} also holds a post you do not manage; ask its manager or an administrator",
+            message_key="forbidden.login_other_post",
         )
 
 
@@ -237,7 +241,9 @@ def _managed(session: Session, actor: Actor, account_id: int, person_id: int | N
         raise NotFoundError(f"account {account_id} not found")
     if account.is_admin or account.person_id is None:
         if not actor.is_admin:
-            raise ForbiddenError("only administrators manage an administrator's login")
+            raise ForbiddenError(
+                "only administrators manage an administrator's login", message_key="forbidden.admin_login"
+            )
         return account
     require_person_manager(session, actor, account.person_id)
     return account

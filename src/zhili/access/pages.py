@@ -61,7 +61,9 @@ def login(
     """Check the credentials, open a session and set its cookie."""
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not same_secret(expected, csrf_token):
-        raise ForbiddenError("the login form expired; reload the page and try again")
+        raise ForbiddenError(
+            "the login form expired; reload the page and try again", message_key="forbidden.login_expired"
+        )
     try:
         client = request.client.host if request.client else "unknown"
         account = service.authenticate(

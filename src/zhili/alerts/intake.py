@@ -46,7 +46,10 @@ class Receipt:
 def require_receiver(actor: Actor) -> None:
     """Only the centres and administrators (and the system's own intake) hand in alerts."""
     if not actor.has_any_role(RECEIVING_ROLES):
-        raise ForbiddenError("only a social governance centre or an administrator may hand in alerts")
+        raise ForbiddenError(
+            "only a social governance centre or an administrator may hand in alerts",
+            message_key="forbidden.alerts_intake",
+        )
 
 
 def ingest(session: Session, *, data: bytes, source: Source, source_detail: str, actor: Actor, clock: Clock) -> Receipt:
@@ -105,7 +108,8 @@ def receive_alert(
     outside = sorted(d.code for d in divisions if not actor.write_scope.reaches_unit(d.code, None))
     if outside:  # its rules would act there with the system's rights: the area's own centre, or an administrator
         raise ForbiddenError(
-            f"the alert covers places outside your area ({', '.join(outside[:5])}); it is not received"
+            f"the alert covers places outside your area ({', '.join(outside[:5])}); it is not received",
+            message_key="forbidden.alert_outside",
         )
     record = _record(alert, _text(data), source=source, source_detail=source_detail, actor=actor, now=now)
     session.add(record)

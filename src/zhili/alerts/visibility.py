@@ -25,7 +25,9 @@ def may_read(actor: Actor) -> bool:
 def require_reader(actor: Actor) -> None:
     """Refuse (403) anyone but a centre or an administrator."""
     if not may_read(actor):
-        raise ForbiddenError("only a social governance centre or an administrator reads alerts")
+        raise ForbiddenError(
+            "only a social governance centre or an administrator reads alerts", message_key="forbidden.alerts_read"
+        )
 
 
 def visible_alerts(actor: Actor) -> ColumnElement[bool]:

@@ -76,7 +76,7 @@ def register_pilot(session: Session, actor: Actor, pilot: PilotIn, *, now: datet
     """Store a pilot (422 naming each wrong field; 403 outside the actor's area) with its audit record."""
     errors = check_pilot(session, actor, pilot)
     if errors.get("area") == "pilot.error.outside":
-        raise ForbiddenError("the pilot's area lies outside your area")
+        raise ForbiddenError("the pilot's area lies outside your area", message_key="forbidden.pilot_outside")
     if errors:
         raise InvalidInputError("the pilot cannot be registered: " + ", ".join(sorted(errors)))
     values = {

@@ -72,7 +72,9 @@ def close_month(session: Session, *, actor: Actor, clock: Clock, county: str, mo
     require_manager(actor)
     visibility.require_county(actor, county)  # 404 outside; seen but not managed: 403
     if not may_close(actor, county):
-        raise ForbiddenError("only the county's governance centre and administrators close a month")
+        raise ForbiddenError(
+            "only the county's governance centre and administrators close a month", message_key="forbidden.close_month"
+        )
     now = clock.now()
     if month.end > now:
         raise ConflictError(f"{month} is not over yet; a month closes once it has ended")

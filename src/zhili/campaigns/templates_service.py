@@ -56,7 +56,7 @@ def seed_templates(session: Session, *, actor: Actor, clock: Clock) -> int:
 def save_template(session: Session, *, template: TaskTemplate, actor: Actor, clock: Clock) -> TaskTemplate:
     """Create or replace a template (administrators); running campaigns keep the copy they were sent with."""
     if not actor.is_admin:
-        raise ForbiddenError("only administrators may edit task templates")
+        raise ForbiddenError("only administrators may edit task templates", message_key="forbidden.admin_only")
     _store(session, template, actor=actor, clock=clock)
     commit(session)
     return template

@@ -54,7 +54,7 @@ def ask_for_help(session: Session, *, case_id: int, data: CollaborationAsk, acto
     """The lead unit asks N units at once, each request with its own deadline and state."""
     case = load_visible(session, actor, case_id)
     if Party.LEAD not in parties_for(session, actor, case):
-        raise ForbiddenError("only the lead unit asks other units for help")
+        raise ForbiddenError("only the lead unit asks other units for help", message_key="forbidden.ask_help")
     if CaseStatus(case.status) not in HELP_STATUSES:
         raise ConflictError(f"help is asked while the case is being handled, not while it is {case.status}")
     case = store.lock(session, case, clock.now())

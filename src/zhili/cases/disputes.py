@@ -75,7 +75,10 @@ def refer_dispute(session: Session, *, case_id: int, reason: str, actor: Actor, 
     case = load_visible(session, actor, case_id)
     parties = parties_for(session, actor, case)
     if lifecycle.Party.DISPATCHER not in parties:
-        raise ForbiddenError("the command room that dispatches the case refers a dispute over its lead")
+        raise ForbiddenError(
+            "the command room that dispatches the case refers a dispute over its lead",
+            message_key="forbidden.dispute_refer",
+        )
     now = clock.now()
     # The row's lock before the check: two referrals at once (PostgreSQL) queue here, and the second sees the first.
     case = store.lock(session, case, now)
@@ -111,7 +114,10 @@ def decide_lead(
     """The level above settles a dispute over responsibility: it names the lead and dispatches to it."""
     case = load_visible(session, actor, case_id)
     if lifecycle.Party.SUPERVISOR not in parties_for(session, actor, case):
-        raise ForbiddenError("a dispute over responsibility is decided by the level above the command room")
+        raise ForbiddenError(
+            "a dispute over responsibility is decided by the level above the command room",
+            message_key="forbidden.dispute_decide",
+        )
     check_lead_unit(session, case, lead_unit_id)
     if case.status != lifecycle.CaseStatus.ACCEPTED:
         raise ConflictError(f"a lead is decided while the case awaits dispatch, not while it is {case.status}")

@@ -45,7 +45,9 @@ def hotline_desk(
 ) -> Response:
     """The phone form; with a number, that caller's reports, the name they last gave, a link to file a new one."""
     if not (actor.is_admin or actor.has_any_role(DESK_ROLES)):
-        raise ForbiddenError("only governance centres and township command rooms take hotline calls")
+        raise ForbiddenError(
+            "only governance centres and township command rooms take hotline calls", message_key="forbidden.hotline"
+        )
     caller, errors = normalised_phone(phone), FormErrors()
     language = renderer(request).language(request)
     if phone is not None and caller is None:

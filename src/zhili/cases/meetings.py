@@ -55,7 +55,10 @@ def convene_meeting(session: Session, *, case_id: int, data: MeetingCreate, acto
     """Record a meeting held for the case: attendees, minutes, and decisions as tracked tasks."""
     case = load_visible(session, actor, case_id)
     if not parties_for(session, actor, case) & CONVENERS:
-        raise ForbiddenError("the lead unit, the command room or the level above convenes consultation meetings")
+        raise ForbiddenError(
+            "the lead unit, the command room or the level above convenes consultation meetings",
+            message_key="forbidden.meeting",
+        )
     if CaseStatus(case.status) in FINISHED:
         raise ConflictError(f"the case is {case.status}; meetings are held while it is open")
     attendees = _attendees(session, data)

@@ -119,7 +119,8 @@ def failed_form(form_id: str, form: FormData, exc: Exception, lang: str) -> Fail
             name = "evidence_gps" if kind == "gps" else _field(str(error.get("field", "")))
             _add(failed, name, kind, lang, error.get("bound"))
         if not failed.errors and not failed.general:
-            failed.general.append(_message(_kind_of(exc, exc.detail), lang))
+            said = translate(exc.message_key, lang) if exc.message_key else _message(_kind_of(exc, exc.detail), lang)
+            failed.general.append(said)
     return failed
 
 

@@ -27,7 +27,7 @@ def attach_photo(
     checked = check_photo(data)  # before any database work
     case, parties = load_as_party(session, actor, case_id)
     if not parties:
-        raise ForbiddenError("only people taking part in the case add photos to it")
+        raise ForbiddenError("only people taking part in the case add photos to it", message_key="forbidden.case_photo")
     if case.duplicate_of_id is not None:
         raise ConflictError(f"case {case.number} was merged into another case: add the photo there")
     if case.state.status is CaseStatus.ARCHIVED:

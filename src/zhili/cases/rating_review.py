@@ -66,7 +66,10 @@ def review_rating(
     body = _checked(outcome, reason)
     case, parties = load_as_party(session, actor, case_id)
     if not (actor.is_admin or parties & REVIEWERS):
-        raise ForbiddenError("only the dispatching centre and the level above review a case's rating")
+        raise ForbiddenError(
+            "only the dispatching centre and the level above review a case's rating",
+            message_key="forbidden.rating_review",
+        )
     now = clock.now()
     store.lock(session, case, now)
     case = store.load_any(session, case.id)  # as it stands under the lock: not archived meanwhile

@@ -35,7 +35,10 @@ def supervise_case(
     """Urge or supervise a running case by hand: the dispatching centre and the level above may."""
     case = load_visible(session, actor, case_id)
     if not (actor.is_admin or parties_for(session, actor, case) & SUPERVISING):
-        raise ForbiddenError("only the dispatching centre and the level above may urge or supervise this case")
+        raise ForbiddenError(
+            "only the dispatching centre and the level above may urge or supervise this case",
+            message_key="forbidden.supervise",
+        )
     if case.status not in OPEN_STATUSES:
         raise ConflictError(f"the case is {case.status}; only running cases are urged or supervised")
     now = clock.now()

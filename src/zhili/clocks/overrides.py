@@ -81,7 +81,10 @@ def set_override(
     require_county(session, county_code)
     may = actor.is_admin or (actor.has_any_role([Role.CENTRE_STAFF]) and actor.write_scope.reaches_place(county_code))
     if not may:
-        raise ForbiddenError(f"only administrators and the centre of {county_code} may change its calendar")
+        raise ForbiddenError(
+            f"only administrators and the centre of {county_code} may change its calendar",
+            message_key="forbidden.calendar",
+        )
     row = session.get(CalendarOverride, (county_code, on))
     before = {"is_workday": row.is_workday, "reason": row.reason} if row else None
     if row is None:

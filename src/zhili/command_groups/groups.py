@@ -79,7 +79,10 @@ def open_group(session: Session, *, data: GroupOpen, actor: Actor, clock: Clock)
     From a case: refused (409) while another group of the case is open; the case's timeline gets its line.
     """
     if not actor.has_any_role(OPENING_ROLES):
-        raise ForbiddenError("only the centre, a township's command room or a village committee opens command groups")
+        raise ForbiddenError(
+            "only the centre, a township's command room or a village committee opens command groups",
+            message_key="forbidden.group_open",
+        )
     if data.case_id is not None and data.campaign_id is not None:
         raise refused("case", "group.error.one_origin", "a group is opened from a case or a campaign, not both")
     errors = check_open(data, actor)

@@ -110,9 +110,11 @@ def require_rank(actor: MemberRole | None, target: MemberRole, new: MemberRole |
     """
     mine = RANK[actor] if actor is not None else -1
     if RANK[target] >= mine:
-        raise ForbiddenError(f"a {actor or 'non-member'} may not change a {target}")
+        raise ForbiddenError(f"a {actor or 'non-member'} may not change a {target}", message_key="forbidden.group_rank")
     if new is not None and RANK[new] >= mine and not (new == actor == MemberRole.COMMANDER):
-        raise ForbiddenError(f"a {actor or 'non-member'} may not make anyone a {new}")
+        raise ForbiddenError(
+            f"a {actor or 'non-member'} may not make anyone a {new}", message_key="forbidden.group_rank"
+        )
 
 
 def may(role: MemberRole | None, action: GroupAction) -> bool:
@@ -134,7 +136,9 @@ def require(role: MemberRole | None, action: GroupAction, state: GroupState) -> 
     if state == GroupState.CLOSED:
         raise ConflictError("the command group is closed")
     if not may(role, action):
-        raise ForbiddenError(f"a {role or 'non-member'} may not {action} in this command group")
+        raise ForbiddenError(
+            f"a {role or 'non-member'} may not {action} in this command group", message_key="forbidden.group_role"
+        )
     if action in MOVES and state not in MOVES[action][0]:
         raise ConflictError(f"a {state} command group cannot {action}")
 

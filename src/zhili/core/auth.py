@@ -163,7 +163,7 @@ class Actor:
     def require_admin(self, what: str) -> None:
         """Refuse anyone but an administrator (403): settings of the whole system, not of a place."""
         if not self.is_admin:
-            raise ForbiddenError(f"only administrators may {what}")
+            raise ForbiddenError(f"only administrators may {what}", message_key="forbidden.admin_only")
 
 
 def system_actor(name: str = "system") -> Actor:

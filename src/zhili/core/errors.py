@@ -13,9 +13,11 @@ class DomainError(Exception):
     title = "Bad request"
     type_slug = "bad-request"
 
-    def __init__(self, detail: str, **extra: Any) -> None:
+    def __init__(self, detail: str, *, message_key: str | None = None, **extra: Any) -> None:
         super().__init__(detail)
         self.detail = detail
+        # What an error page says of it in the reader's language (a message key); `detail` is English.
+        self.message_key = message_key
         self.extra = extra
 
 

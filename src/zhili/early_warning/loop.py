@@ -235,7 +235,10 @@ def record_verdict(
         raise NotFoundError("warning not found")
     visibility.require_enterprise(session, actor, warning.enterprise_id)
     if not visibility.may_judge(session, actor):
-        raise ForbiddenError("only the labour unit, the governance centre or an administrator judges a warning")
+        raise ForbiddenError(
+            "only the labour unit, the governance centre or an administrator judges a warning",
+            message_key="forbidden.warning_judge",
+        )
     before = {"verdict": warning.verdict, "note": warning.verdict_note}
     now = clock.now()
     warning.verdict, warning.verdict_note, warning.verdict_at, warning.verdict_by = verdict, note, now, actor.audit_name

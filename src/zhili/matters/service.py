@@ -37,7 +37,7 @@ def sync_catalog(
     is withdrawn (no version current). Administrators only; one audit record per change.
     """
     if not actor.is_admin:
-        raise ForbiddenError("only administrators may reload the matter catalog")
+        raise ForbiddenError("only administrators may reload the matter catalog", message_key="forbidden.admin_only")
     loaded = list(definitions) if definitions is not None else load_catalog()
     codes = [definition.code for definition in loaded]
     if len(codes) != len(set(codes)):

@@ -15,7 +15,8 @@ def require_manager(actor: Actor) -> None:
     if not (actor.write_scope.is_everything or actor.write_scope.grants):
         raise ForbiddenError(
             "only administrators, the governance centre, township command rooms and "
-            "department heads may change the organisation"
+            "department heads may change the organisation",
+            message_key="forbidden.org_manager",
         )
 
 
@@ -30,7 +31,9 @@ def require_writable(actor: Actor, division_code: str, department_id: int | None
         visibility.require_place(actor, division_code, what=what)
     else:
         visibility.require_unit(actor, division_code, department_id, what=what)
-    raise ForbiddenError(f"{what} lies outside the part of the organisation you manage")
+    raise ForbiddenError(
+        f"{what} lies outside the part of the organisation you manage", message_key="forbidden.org_outside"
+    )
 
 
 def manages_any(actor: Actor, posts: Iterable[tuple[str, int | None]]) -> bool:

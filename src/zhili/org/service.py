@@ -41,7 +41,7 @@ def _check_role(actor: Actor, data: PositionCreate) -> Role:
     except ValueError as exc:
         raise InvalidInputError(f"unknown role {data.role!r}; known: {', '.join(r.value for r in Role)}") from exc
     if role is Role.ADMIN and not actor.is_admin:
-        raise ForbiddenError("only administrators may appoint administrators")
+        raise ForbiddenError("only administrators may appoint administrators", message_key="forbidden.appoint_admin")
     if (role in DEPARTMENT_ROLES) != (data.department_id is not None):
         raise InvalidInputError("department roles need department_id; territorial roles must not have one")
     return role
@@ -160,7 +160,10 @@ def update_person(session: Session, *, person_id: int, data: PersonUpdate, actor
     require_manager(actor)
     posts = get_person(session, actor, person_id).positions
     if not manages_any(actor, [(p.division_code, p.department_id) for p in posts]):
-        raise ForbiddenError(f"person {person_id} holds no post in the part of the organisation you manage")
+        raise ForbiddenError(
+            f"person {person_id} holds no post in the part of the organisation you manage",
+            message_key="forbidden.person_outside",
+        )
     person = session.get(Person, person_id)
     assert person is not None  # noqa: S101 - get_person found it
     changes = data.model_dump(exclude_unset=True)

@@ -69,6 +69,7 @@ def _dual(api_handler: Handler, login_required: type[DomainError], own_formats: 
             "status": status,
             "title": title,
             "detail": detail,
+            "message_key": exc.message_key if isinstance(exc, DomainError) else None,
             "actor": getattr(request.state, "actor", None),
             "back": _same_site_referer(request),
             "retry_after": retry_after,

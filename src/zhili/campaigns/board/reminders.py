@@ -52,7 +52,9 @@ def remind_unclaimed(
     campaign = load_campaign(session, actor, campaign_id)
     chosen, _top = resolve_division(actor, campaign, division)
     if not may_remind(actor, chosen):
-        raise ForbiddenError("only a centre or a command room over this division reminds its people")
+        raise ForbiddenError(
+            "only a centre or a command room over this division reminds its people", message_key="forbidden.remind"
+        )
     if campaign.status != "active" or campaign.closed_at is not None:
         raise ConflictError(f"campaign {campaign.number} is closed: nobody is reminded any more")
     task = CampaignTask

@@ -136,7 +136,9 @@ def _require_forwarder(actor: Actor, division_code: str) -> None:
         return
     if actor.has_any_role([Role.VILLAGE_CADRE.value]) and DivisionCode(division_code).has_level(DivisionLevel.VILLAGE):
         return
-    raise ForbiddenError(f"only the centre or command room of {division_code} may forward this campaign")
+    raise ForbiddenError(
+        f"only the centre or command room of {division_code} may forward this campaign", message_key="forbidden.forward"
+    )
 
 
 def _children_with_people(session: Session, division_code: str, roles: Sequence[str]) -> list[str]:

@@ -38,7 +38,9 @@ def close_campaign(session: Session, *, campaign_id: int, actor: Actor, clock: C
     """
     campaign = load_campaign(session, actor, campaign_id)
     if not may_close(actor, campaign.owner_division, campaign.created_by):
-        raise ForbiddenError("only the level that dispatched the campaign may close it")
+        raise ForbiddenError(
+            "only the level that dispatched the campaign may close it", message_key="forbidden.campaign_close"
+        )
     if campaign.status != "active":
         raise ConflictError(f"campaign {campaign.number} is already {campaign.status}")
     now = clock.now()

@@ -138,6 +138,7 @@ def _divisions(session: Session, actor: Actor, codes: Sequence[str]) -> list[str
             raise ForbiddenError(
                 f"you may not dispatch to {code}: only its centre or command room may",
                 errors=[{"field": "divisions", "message": f"not managed: {code}", "reason": "not_managed"}],
+                message_key="forbidden.dispatch_outside",
             )
     return [code.value for code in outermost(codes_of(found))]
 

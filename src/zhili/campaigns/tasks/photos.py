@@ -27,7 +27,9 @@ def attach_task_photo(
     loaded = store.load(session, actor, task_id)
     task, parties = loaded.task, loaded.parties
     if TaskParty.RECIPIENT not in parties:
-        raise ForbiddenError("only the person the task was sent to adds photos to its report")
+        raise ForbiddenError(
+            "only the person the task was sent to adds photos to its report", message_key="forbidden.task_photo"
+        )
     if task.state != TaskState.CLAIMED:
         allowed = [str(action) for action in allowed_actions(task.state, parties)]
         raise ConflictError(f"photos belong to a report; a task that is {task.state} takes none", allowed=allowed)
