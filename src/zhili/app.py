@@ -9,7 +9,7 @@ from importlib import resources
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from zhili.access import api as access_api
 from zhili.access import login_pages
@@ -47,8 +47,8 @@ from zhili.core.checkpoint import checkpointing
 from zhili.core.clock import Clock, SystemClock
 from zhili.core.db import make_engine, make_session_factory, sqlite_wal
 from zhili.core.group_commit import GroupCommitter
-from zhili.core.health import not_ready
-from zhili.core.http import DbSession, Services, write_threads
+from zhili.core.health import not_ready, unreachable
+from zhili.core.http import Services, write_threads
 from zhili.core.limits import BodySizeLimitMiddleware, ControlCharacterGuardMiddleware, SecurityHeadersMiddleware
 from zhili.core.problems import problem_response
 from zhili.core.request_context import RequestIdMiddleware, configure_logging
@@ -207,11 +207,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
         app.include_router(router)
     skip_unreachable_routers(app)
 
-    @app.get("/healthz", tags=["health"])
-    def healthz(session: DbSession) -> dict[str, str]:
-        """Liveness and database reachability."""
-        session.execute(text("SELECT 1"))
-        return {"status": "ok"}
+    @app.get("/healthz", tags=["health"], response_model=None)
+    def healthz() -> dict[str, str] | JSONResponse:
+        """Liveness and database reachability; 503 when the database does not answer."""
+        reason = unreachable(engine)
+        if reason is None:
+            return {"status": "ok"}
+        return problem_response(503, "Service Unavailable", reason, slug="not-ready")
 
     @app.get("/readyz", tags=["health"], response_model=None)
     def readyz() -> dict[str, str] | JSONResponse:

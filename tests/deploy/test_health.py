@@ -5,10 +5,11 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
 from alembic import command
 from fastapi.testclient import TestClient
 
-from tests.conftest import migrated_database
+from tests.conftest import BACKENDS, migrated_database, postgres_url
 from zhili.app import create_app
 from zhili.core import migrate
 from zhili.core.health import expected_revision
@@ -19,8 +20,9 @@ def client_for(url: str) -> TestClient:
     return TestClient(create_app(Settings(database_url=url, environment="test")))
 
 
-def test_a_process_on_a_database_at_the_head_is_ready(tmp_path: Path) -> None:
-    url = migrated_database("sqlite", tmp_path, "ready")
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_process_on_a_database_at_the_head_is_ready(backend: str, tmp_path: Path) -> None:
+    url = migrated_database(backend, tmp_path, "ready")
     with client_for(url) as client:
         assert client.get("/healthz").json() == {"status": "ok"}
         response = client.get("/readyz")
@@ -61,3 +63,17 @@ def test_readiness_does_not_wait_for_a_long_write(tmp_path: Path) -> None:
         writer.execute("ROLLBACK")
         writer.close()
     assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_process_whose_database_does_not_answer_is_not_alive(backend: str, tmp_path: Path) -> None:
+    # Liveness asks the database one `SELECT 1` (in autocommit on PostgreSQL: one round trip, no transaction).
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'no-such-directory' / 'gone.sqlite'}"
+    else:
+        url = postgres_url().rsplit("@", 1)[0] + "@127.0.0.1:1/gone"  # no server listens on port 1
+    with client_for(url) as client:
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "does not answer" in response.json()["detail"]

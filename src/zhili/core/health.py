@@ -27,16 +27,39 @@ def expected_revision() -> str:
     return head
 
 
+def _reader(engine: Engine) -> Engine:
+    """A connection for a probe's one statement, in no transaction it would have to end.
+
+    On SQLite it must not queue for the write lock behind a long write transaction; on PostgreSQL it
+    runs in autocommit, so the probe is one round trip (no BEGIN, and no check and COMMIT at its end).
+    """
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine.execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"})
+
+
+def _does_not_answer(exc: SQLAlchemyError) -> str:
+    cause = getattr(exc, "orig", None) or exc
+    return f"the database does not answer: {type(cause).__name__}"
+
+
+def unreachable(engine: Engine) -> str | None:
+    """None when the database answers a `SELECT 1`; otherwise why not (liveness)."""
+    try:
+        with _reader(engine).connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        return _does_not_answer(exc)
+    return None
+
+
 def not_ready(engine: Engine) -> str | None:
     """None when the database answers at the expected revision; otherwise why this process is not ready."""
-    # A reader: on SQLite it must not queue for the write lock behind a long write transaction.
-    reader = engine.execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"})
     try:
-        with reader.connect() as connection:
+        with _reader(engine).connect() as connection:
             found = sorted(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
     except SQLAlchemyError as exc:
-        cause = getattr(exc, "orig", None) or exc
-        return f"the database does not answer: {type(cause).__name__}"
+        return _does_not_answer(exc)
     expected = expected_revision()
     if found != [expected]:
         at = ", ".join(found) or "no revision"
