@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sqlalchemy import ColumnElement, exists, false, or_
+from sqlalchemy import ColumnElement, exists, false, or_, select
 
 from zhili.cases.models import Case, CaseTask, CollaborationRequest
 from zhili.core.auth import Actor
@@ -42,8 +42,12 @@ def visible_cases(actor: Actor) -> ColumnElement[bool]:
     conditions = [actor.scope.where(Case.place_code, Case.lead_unit_id)]
     units = strip_units(actor)
     if units:
-        tasked = exists().where(CaseTask.case_id == Case.id, CaseTask.owner_unit_id.in_(sorted(units)))
-        conditions += [helping_column(actor), tasked, Case.routed_unit_id.in_(sorted(units))]
+        # Uncorrelated: the cases helped or tasked are read once by the units' indexes, then each case row is
+        # a lookup in them. (A correlated EXISTS ran two subqueries per case: a list of all a county's cases
+        # for a unit's officer took 50 ms instead of a few.)
+        helped = select(CollaborationRequest.case_id).where(CollaborationRequest.unit_id.in_(sorted(units)))
+        tasked = select(CaseTask.case_id).where(CaseTask.owner_unit_id.in_(sorted(units)))
+        conditions += [Case.id.in_(helped), Case.id.in_(tasked), Case.routed_unit_id.in_(sorted(units))]
     if actor.account_id is not None:
         conditions.append(Case.originator_account_id == actor.account_id)
     return or_(*conditions)
