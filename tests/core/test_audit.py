@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from sqlalchemy import delete, func, insert, select, update
+import pytest
+from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.orm import Session
-from tests.conftest import START
+from tests.conftest import START, scratch_postgres
 from tests.core.test_group_commit import queued_behind
 
 from zhili.core import audit
@@ -129,11 +130,12 @@ def _head(session: Session) -> tuple[int, str]:
     return found.seq, found.hash
 
 
-def test_appends_of_one_transaction_move_the_head_once_more_as_it_commits(session: Session, clock: FrozenClock) -> None:
+def test_appends_of_one_transaction_move_the_head_once_as_it_commits(session: Session, clock: FrozenClock) -> None:
     _append(session, clock, 1)
     first_seq = _head(session)[0]
     _appended_apart(session, clock, 4)
-    assert _head(session)[0] == first_seq + 1  # the first append moved (and so holds) the head
+    assert _head(session)[0] == first_seq  # queued: the head is neither moved nor locked before the commit
+    assert _last_seq(session) == first_seq
     session.commit()
     assert _head(session)[0] == first_seq + 4 == _last_seq(session)
     report = audit.verify(session)
@@ -199,6 +201,38 @@ def test_a_group_commit_batch_chains_its_units_and_a_failed_unit_leaves_no_link(
         actions = session.scalars(select(AuditRecord.action).order_by(AuditRecord.seq)).all()
     assert actions == [action for name in "abcde" for action in [f"test.{name}"] * 2]
     engine.dispose()
+
+
+@pytest.fixture
+def postgres_chain() -> Iterator[Engine]:
+    """A scratch PostgreSQL database holding only an empty chain."""
+    engine = make_engine(scratch_postgres("audit_concurrent"))
+    Base.metadata.create_all(engine, tables=[AuditRecord.__table__, audit.AuditHead.__table__])
+    with engine.begin() as connection:
+        connection.execute(insert(audit.AuditHead).values(id=audit.HEAD_ID, seq=0, hash=audit.GENESIS_HASH))
+    yield engine
+    engine.dispose()
+
+
+def test_a_transaction_that_appended_does_not_hold_up_another_writer_on_postgresql(
+    postgres_chain: Engine, clock: FrozenClock
+) -> None:
+    # Two API processes: the first has appended and goes on with its other writes; the second
+    # appends and commits meanwhile. The head row is locked only at a commit, so the second does
+    # not wait (a lock wait would fail fast here); the chain takes the commits' order.
+    sessions = make_session_factory(postgres_chain)
+    with sessions() as first, sessions() as second:
+        _appended_apart(first, clock, 2, action="test.first")
+        first.connection().exec_driver_sql("SELECT 1")  # the rest of the first transaction's work
+        second.connection().exec_driver_sql("SET LOCAL lock_timeout = '2s'")
+        _appended_apart(second, clock, 1, action="test.second")
+        second.commit()
+        first.commit()
+    with sessions() as session:
+        report = audit.verify(session)
+        assert report.is_intact, report.problems
+        actions = session.scalars(select(AuditRecord.action).order_by(AuditRecord.seq)).all()
+    assert actions == ["test.second", "test.first", "test.first"]
 
 
 def test_the_hashed_json_forms_stay_those_of_the_stored_chains() -> None:

@@ -151,55 +151,71 @@ _MOVE_HEAD_FROM = Prepared(_MOVE.where(_HEAD.c.seq == bindparam("b_seq"), _HEAD.
 # the transaction rolled back) costs one extra statement, never a broken chain.
 _expected_heads: dict[int, tuple[int, str]] = {}
 
-Head = tuple[int, str]
-
 
 def record_many(session: Session, entries: Iterable[AuditEntry], *, at: datetime) -> int:
-    """Append entries in order: move the head (locking it), then one insert of the new links.
+    """Queue entries for the chain, in order; they are linked and written as the session commits.
 
-    Plain Core statements on the caller's connection, so they run in its transaction; the head
-    row's lock (PostgreSQL) or the write lock (SQLite) keeps concurrent appends in one chain. A
-    transaction's first append moves the head, and so holds it; its later appends (the units of a
-    group-commit batch) chain on from where it left it, and the head row is moved once more, to its
-    last link, when the session commits (`settle_head`, a `before_commit` hook). So a transaction
-    that appends ends with `Session.commit` (or a rollback), never by committing its connection
-    behind the session's back; and sessions have no savepoints to undo a part of it
-    (`core.prepared` refuses them).
+    What each entry says (its JSON, the request it came with) is fixed now; its place in the chain
+    when the transaction commits (`settle_head`, a `before_commit` hook): one move of the head, then
+    one insert of the new links. So the head row, which every writer's transaction moves, is locked
+    (PostgreSQL) only for the last statements before COMMIT, not from a transaction's first append
+    to its end: concurrent transactions on several API processes do the rest of their work side by
+    side, and the chain's order is the order of the commits. On SQLite the write lock serialises the
+    whole transaction anyway. A transaction that appends therefore ends with `Session.commit` (or a
+    rollback, which drops what it queued), never by committing its connection behind the session's
+    back; and sessions have no savepoints to undo a part of it (`core.prepared` refuses them).
     """
-    pending = list(entries)
-    if not pending:
-        return 0
     at = at.astimezone(UTC)
+    queued = [(_fields(entry), at) for entry in entries]
+    if not queued:
+        return 0
+    info = transaction_info(session)
+    if info is None:
+        session.connection()  # begins the transaction the entries belong to
+        info = transaction_info(session)
+    if info is None:  # pragma: no cover - a session with a connection is in a transaction
+        message = "the session began no transaction"
+        raise RuntimeError(message)
+    info.setdefault(_QUEUED_KEY, []).extend(queued)
+    return len(queued)
+
+
+Link = tuple[tuple[str | None, ...], datetime]  # what an entry says, and when it happened
+Head = tuple[int, str]
+_QUEUED_KEY = "zhili.audit.queued"
+
+
+def settle_head(session: Session) -> None:
+    """Link what this transaction queued onto the chain and move the head to its last link.
+
+    Run as the session commits (a `before_commit` hook), and by `verify` before it reads the chain.
+    """
+    info = transaction_info(session)
+    queued: list[Link] | None = None if info is None else info.pop(_QUEUED_KEY, None)
+    if not queued:
+        return
     engine_key = id(session.get_bind().engine)
-    held = _held_head(session)
-    if held is not None:
-        rows, head = _links(held.head, pending, at)
-    else:
-        rows, head = _move_head_for(session, engine_key, pending, at)
+    rows, head = _move_head_for(session, engine_key, queued)
     if len(rows) == 1:
         _APPEND.run(session, rows[0])
     else:
         _APPEND.run_many(session, rows)
-    if held is not None:
-        held.head = head
-    elif (info := transaction_info(session)) is not None:
-        info[_HELD_KEY] = _HeldHead(written=head, head=head)
     _expected_heads[engine_key] = head
-    return len(rows)
 
 
-def _move_head_for(
-    session: Session, engine_key: int, pending: list[AuditEntry], at: datetime
-) -> tuple[list[dict[str, Any]], Head]:
-    """Move the head past `pending` (from where this process expects it, else from where it is read to be).
+event.listen(Session, "before_commit", settle_head)
 
-    The rows that chain `pending` on, and the new head, as `_links` gives them.
+
+def _move_head_for(session: Session, engine_key: int, queued: list[Link]) -> tuple[list[dict[str, Any]], Head]:
+    """Move the head past `queued` (from where this process expects it, else from where it is read to be).
+
+    The rows that chain `queued` on, and the new head, as `_links` gives them.
     """
     expected = _expected_heads.get(engine_key)
-    rows, head = _links(expected, pending, at) if expected is not None else ([], (0, GENESIS_HASH))
+    rows, head = _links(expected, queued) if expected is not None else ([], (0, GENESIS_HASH))
     if expected is None or not _move_head(session, expected, head):
         seq, prev = _READ_HEAD.run(session).one()
-        rows, head = _links((seq, prev), pending, at)
+        rows, head = _links((seq, prev), queued)
         _MOVE_HEAD.run(session, {"new_seq": head[0], "new_hash": head[1]})
     return rows, head
 
@@ -210,43 +226,12 @@ def _move_head(session: Session, expected: Head, head: Head) -> bool:
     return _MOVE_HEAD_FROM.run(session, params).rowcount == 1
 
 
-@dataclass
-class _HeldHead:
-    """The head a transaction moved (and so holds): where its row says, and the last link appended since."""
-
-    written: Head
-    head: Head
-
-
-_HELD_KEY = "zhili.audit.held_head"
-
-
-def _held_head(session: Session) -> _HeldHead | None:
-    info = transaction_info(session)
-    return None if info is None else info.get(_HELD_KEY)
-
-
-def settle_head(session: Session) -> None:
-    """Move the head row now to the last link this transaction appended, if it is not there yet.
-
-    Run as the session commits (a `before_commit` hook), and by `verify` before it reads the head.
-    """
-    held = _held_head(session)
-    if held is not None and held.head != held.written:
-        _MOVE_HEAD.run(session, {"new_seq": held.head[0], "new_hash": held.head[1]})
-        held.written = held.head
-
-
-event.listen(Session, "before_commit", settle_head)
-
-
-def _links(head: Head, entries: list[AuditEntry], at: datetime) -> tuple[list[dict[str, Any]], Head]:
-    """The rows that chain `entries` onto `head`, and the new head."""
+def _links(head: Head, queued: list[Link]) -> tuple[list[dict[str, Any]], Head]:
+    """The rows that chain `queued` onto `head`, and the new head."""
     seq, prev = head
     rows: list[dict[str, Any]] = []
-    for entry in entries:
+    for fields, at in queued:
         seq += 1
-        fields = _fields(entry)
         digest = _link_hash(prev, seq, at, fields)
         rows.append(_row(seq, at, fields, prev, digest))
         prev = digest
@@ -279,6 +264,7 @@ def _walk(session: Session) -> Iterator[AuditRecord]:
 def verify(session: Session) -> VerifyReport:
     """Walk the chain from the genesis link and report every break."""
     report = VerifyReport()
+    settle_head(session)  # this transaction's own entries, linked and written first
     expected_seq, prev = 0, GENESIS_HASH
     for row in _walk(session):
         expected_seq += 1
@@ -301,9 +287,7 @@ def verify(session: Session) -> VerifyReport:
             report.problems.append(f"seq {row.seq}: content does not match its hash; the row was edited")
         prev = row.hash
         report.checked += 1
-    # Read with Core: an AuditHead object in the session could predate the appends made since;
-    # and this transaction's own appends move the head row as it commits: settled first.
-    settle_head(session)
+    # Read with Core: an AuditHead object in the session could predate the appends made since.
     head = session.connection().execute(select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == HEAD_ID)).first()
     if head is None or head.seq != expected_seq or head.hash != prev:
         report.problems.append("the chain's head does not match its last row; rows were cut off or added")
