@@ -66,6 +66,7 @@ def test_responses_arrive_slice_by_slice_and_are_audited_once(session: Session) 
     )
     assert late == 0
     assert apply_until(session, script, instants[-1]) == 0  # nothing left to move
+    session.commit()  # the audit's links are made as the transaction commits
     records = session.scalars(select(AuditRecord.action).where(AuditRecord.entity_id == str(campaign.id))).all()
     assert records.count("campaign.simulated") == 1
 
