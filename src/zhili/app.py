@@ -47,10 +47,9 @@ from zhili.core.checkpoint import checkpointing
 from zhili.core.clock import Clock, SystemClock
 from zhili.core.db import make_engine, make_session_factory, sqlite_wal
 from zhili.core.group_commit import GroupCommitter
-from zhili.core.health import not_ready, unreachable
+from zhili.core.health import not_ready, probe_answer, unreachable
 from zhili.core.http import Services, write_threads
 from zhili.core.limits import BodySizeLimitMiddleware, ControlCharacterGuardMiddleware, SecurityHeadersMiddleware
-from zhili.core.problems import problem_response
 from zhili.core.request_context import RequestIdMiddleware, configure_logging
 from zhili.core.routing import skip_unreachable_routers
 from zhili.core.serving import trust_proxies
@@ -210,17 +209,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
     @app.get("/healthz", tags=["health"], response_model=None)
     def healthz() -> dict[str, str] | JSONResponse:
         """Liveness and database reachability; 503 when the database does not answer."""
-        reason = unreachable(engine)
-        if reason is None:
-            return {"status": "ok"}
-        return problem_response(503, "Service Unavailable", reason, slug="not-ready")
+        return probe_answer(unreachable(engine), "ok")
 
     @app.get("/readyz", tags=["health"], response_model=None)
     def readyz() -> dict[str, str] | JSONResponse:
         """Readiness: the database answers and is at this code's migration head; 503 otherwise."""
-        reason = not_ready(engine)
-        if reason is None:
-            return {"status": "ready"}
-        return problem_response(503, "Service Unavailable", reason, slug="not-ready")
+        return probe_answer(not_ready(engine), "ready")
 
     return app

@@ -10,11 +10,13 @@ from __future__ import annotations
 from functools import cache
 
 from alembic.script import ScriptDirectory
+from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from zhili.core import migrate
 from zhili.core.db import SQLITE_BEGIN_OPTION
+from zhili.core.problems import problem_response
 
 
 @cache
@@ -25,6 +27,13 @@ def expected_revision() -> str:
         message = "no migration head"
         raise RuntimeError(message)
     return head
+
+
+def probe_answer(reason: str | None, status: str) -> dict[str, str] | JSONResponse:
+    """A probe's answer: `{"status": status}`, or a 503 problem saying why not."""
+    if reason is None:
+        return {"status": status}
+    return problem_response(503, "Service Unavailable", reason, slug="not-ready")
 
 
 def _reader(engine: Engine) -> Engine:
