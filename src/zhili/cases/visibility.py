@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sqlalchemy import ColumnElement, exists, false, or_, select
+from sqlalchemy import ColumnElement, Select, exists, false, or_, select
 
 from zhili.cases.models import Case, CaseTask, CollaborationRequest
 from zhili.core.auth import Actor
@@ -27,7 +27,13 @@ def helping_column(actor: Actor) -> ColumnElement[bool]:
     units = strip_units(actor)
     if not units:
         return false()
-    return exists().where(CollaborationRequest.case_id == Case.id, CollaborationRequest.unit_id.in_(sorted(units)))
+    # Correlated: read with one case row (or a page of them), it looks up that case's requests only.
+    return exists(_helped_by(units).where(CollaborationRequest.case_id == Case.id))
+
+
+def _helped_by(units: set[int]) -> Select[int]:
+    """The cases one of these units was asked to help with."""
+    return select(CollaborationRequest.case_id).where(CollaborationRequest.unit_id.in_(sorted(units)))
 
 
 @lru_cache(maxsize=1024)
@@ -45,9 +51,8 @@ def visible_cases(actor: Actor) -> ColumnElement[bool]:
         # Uncorrelated: the cases helped or tasked are read once by the units' indexes, then each case row is
         # a lookup in them. (A correlated EXISTS ran two subqueries per case: a list of all a county's cases
         # for a unit's officer took 50 ms instead of a few.)
-        helped = select(CollaborationRequest.case_id).where(CollaborationRequest.unit_id.in_(sorted(units)))
         tasked = select(CaseTask.case_id).where(CaseTask.owner_unit_id.in_(sorted(units)))
-        conditions += [Case.id.in_(helped), Case.id.in_(tasked), Case.routed_unit_id.in_(sorted(units))]
+        conditions += [Case.id.in_(_helped_by(units)), Case.id.in_(tasked), Case.routed_unit_id.in_(sorted(units))]
     if actor.account_id is not None:
         conditions.append(Case.originator_account_id == actor.account_id)
     return or_(*conditions)

@@ -7,7 +7,7 @@ started before `zhili db upgrade` (or one left on the old code after it) takes n
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 from alembic.script import ScriptDirectory
 from fastapi.responses import JSONResponse
@@ -36,11 +36,13 @@ def probe_answer(reason: str | None, status: str) -> dict[str, str] | JSONRespon
     return problem_response(503, "Service Unavailable", reason, slug="not-ready")
 
 
+@lru_cache(maxsize=16)  # an app has one engine; tests make many
 def _reader(engine: Engine) -> Engine:
     """A connection for a probe's one statement, in no transaction it would have to end.
 
     On SQLite it must not queue for the write lock behind a long write transaction; on PostgreSQL it
     runs in autocommit, so the probe is one round trip (no BEGIN, and no check and COMMIT at its end).
+    Made once per engine: load balancers ask every few seconds.
     """
     if engine.dialect.name == "postgresql":
         return engine.execution_options(isolation_level="AUTOCOMMIT")
