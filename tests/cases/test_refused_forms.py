@@ -89,6 +89,7 @@ def test_a_form_refused_to_who_sent_it_is_said_at_the_top(api: Any, session: Ses
     top = _anchored(refused.text)
     assert top.startswith('<div class="alert error form-error" role="alert" id="refused"')
     assert "<p>只有派单的指挥中心及其上一级可以催办、督办本案件。" in top  # why, not only "not allowed"
+    assert '<blockquote class="not-sent">请尽快处理</blockquote>' in refused.text  # what was typed, to copy
 
 
 def test_every_form_of_the_case_page_opens_at_its_first_reason_when_refused(

@@ -112,7 +112,7 @@ def case_page(request: Request, case_id: IdPath, session: DbSession, actor: Page
 
 
 # What a user types into a command's form, shown back when the form is gone (the case moved on meanwhile).
-_TYPED = ("text", "reason", "comment", "cancel_reason")
+_TYPED = ("text", "reason", "comment", "cancel_reason", "note")
 
 
 def _case_response(
@@ -132,9 +132,12 @@ def _case_response(
     command = failed.form.removeprefix("act-") if failed.form.startswith("act-") else None
     gone = command is not None and command not in view.case.allowed_commands
     said_at_top = gone or status_code in {HTTPStatus.CONFLICT, HTTPStatus.FORBIDDEN}
-    page = _rendered(request, actor, view, failed, status_code, at_top=failed.form != "" and said_at_top, gone=gone)
+    at_top = failed.form != "" and said_at_top
+    page = _rendered(request, actor, view, failed, status_code, at_top=at_top, gone=gone)
     if page.shown_form:
         return page.response
+    if at_top:  # said at the top already, but its form is not on the page: what was typed is shown there too
+        return _rendered(request, actor, view, failed, status_code, at_top=True, gone=True).response
     # The refused form is not on the page (a stale tab posted a form the case no longer offers): say it at the top.
     said = replace(failed, general=[translate("casepage.form_gone", language), *failed.general])
     return _rendered(request, actor, view, said, status_code, at_top=True, gone=True).response
@@ -182,7 +185,7 @@ def _rendered(
         "form_for": form_for,
     }
     response = renderer(request).render(request, "cases/case.html", context, status_code=status_code)
-    return _Rendered(response, shown_form=at_top or not failed.form or failed.form in asked)
+    return _Rendered(response, shown_form=not failed.form or failed.form in asked)
 
 
 # The refusals a case-page form shows beside its fields; anything else (404, a login) is the usual answer.
