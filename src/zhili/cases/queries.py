@@ -6,7 +6,7 @@ import json
 import math
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Integer, Select, and_, bindparam, func, select
 from sqlalchemy import case as sql_case
@@ -295,7 +295,26 @@ def _near_in_space_and_time(actor: Actor) -> Prepared:
     )
 
 
-def probable_duplicates(session: Session, actor: Actor, case: Case | StoredCase) -> list[int]:
+class _Placed(Protocol):
+    """What the duplicate search reads of a case: a stored case, or a row read with these columns (read-only)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def lon(self) -> float | None: ...
+    @property
+    def lat(self) -> float | None: ...
+    @property
+    def matter_code(self) -> str: ...
+    @property
+    def matter_version_id(self) -> int: ...
+    @property
+    def matter_hash(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
+def probable_duplicates(session: Session, actor: Actor, case: _Placed) -> list[int]:
     """Visible cases of the same matter reported near in space and time (the matter's window)."""
     if case.lon is None or case.lat is None:
         return []
