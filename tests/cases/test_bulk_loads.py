@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -59,3 +59,9 @@ def test_an_empty_bulk_load_writes_nothing(session: Session) -> None:
     before = session.scalar(select(func.count()).select_from(Case))
     store.insert_many(session, [], [])
     assert session.scalar(select(func.count()).select_from(Case)) == before
+
+
+def test_a_case_is_numbered_by_the_local_year_it_was_reported_in() -> None:
+    # 2026-12-31 17:00 UTC is already 1 January 2027 in Quzhou (UTC+8).
+    assert store.case_number(42, datetime(2026, 12, 31, 17, 0, tzinfo=UTC)) == "ZL20270000042"
+    assert store.case_number(42, datetime(2026, 12, 31, 15, 59, tzinfo=UTC)) == "ZL20260000042"

@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Any, cast
 
 from pydantic import TypeAdapter
-from sqlalchemy import Row, Table, bindparam, func, insert, select, text, update
+from sqlalchemy import Row, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from zhili.cases.lifecycle import CaseState, CaseStatus, Evidence, Rating, Transition
@@ -29,6 +29,8 @@ from zhili.clocks.lights import RunningLimit
 from zhili.core.auth import Actor
 from zhili.core.db import sync_id_sequences
 from zhili.core.errors import ConflictError, NotFoundError
+from zhili.core.ids import take_id
+from zhili.core.local_time import to_local
 from zhili.core.prepared import Prepared
 from zhili.matters.definition import HandlerLevel, MatterDefinition, Phase
 from zhili.matters.models import MatterVersion
@@ -127,10 +129,6 @@ _TOUCH = Prepared(update(_CASES).where(_CASES.c.id == bindparam("b_id")).values(
 _WRITE = Prepared(update(_CASES).where(_CASES.c.id == bindparam("b_id"), _CASES.c.version == bindparam("b_version")))
 _INSERT = insert(_CASES)
 _INSERT_ONE = Prepared(_INSERT)
-_NEXT_ID = {
-    "sqlite": Prepared(text("SELECT coalesce(max(id), 0) + 1 FROM cases")),
-    "postgresql": Prepared(text("SELECT nextval(pg_get_serial_sequence('cases', 'id'))")),
-}
 # The next timeline number is computed in the INSERT itself: no round trip for max(seq). Binds the
 # event's columns and `b_case_id`; executemany appends many lines (the escalation ladder fires in batches).
 _NEXT_SEQ = (
@@ -226,17 +224,13 @@ def load_any(session: Session, case_id: int) -> StoredCase:
 
 
 def case_number(case_id: int, created_at: datetime) -> str:
-    """A case's number: `ZL`, the year it was reported and its id in seven digits."""
-    return f"ZL{created_at:%Y}{case_id:07d}"
+    """A case's number: `ZL`, the local year it was reported in and its id in seven digits."""
+    return f"ZL{to_local(created_at):%Y}{case_id:07d}"
 
 
 def insert_new(session: Session, values: dict[str, object], *, state: CaseState, matter_hash: str) -> StoredCase:
-    """Store a new case numbered `ZL<year><id>`; its id is taken first, so one INSERT writes it whole.
-
-    SQLite's writers are serial (the transaction began IMMEDIATE), so max(id) + 1 is this one's;
-    PostgreSQL hands out the id from the table's sequence.
-    """
-    case_id = int(_NEXT_ID[session.get_bind().dialect.name].run(session).scalar_one())
+    """Store a new case numbered `ZL<year><id>`; its id is taken first (`core.ids`), so one INSERT writes it whole."""
+    case_id = take_id(session, "cases")
     created_at = cast("datetime", values["created_at"])
     row = {**values, "id": case_id, "number": case_number(case_id, created_at)}
     _INSERT_ONE.run(session, row)

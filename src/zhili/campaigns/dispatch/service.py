@@ -28,6 +28,8 @@ from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.core.errors import ForbiddenError, InvalidInputError
+from zhili.core.ids import take_id
+from zhili.core.local_time import to_local
 from zhili.org.division_code import LEVELS as DIVISION_LEVELS
 from zhili.org.division_code import DivisionCode, codes_of, common_ancestor, outermost
 from zhili.org.models import Division, Position
@@ -173,8 +175,10 @@ def _new_campaign(
     actor: Actor,
     now: datetime,
 ) -> Campaign:
+    campaign_id = take_id(session, "campaigns")
     campaign = Campaign(
-        number="pending",
+        id=campaign_id,
+        number=f"SL{to_local(now):%Y}{campaign_id:06d}",  # the local year it was dispatched in
         template_code=template.code,
         template=template.model_dump_json(),
         title=data.title or template.name_zh,
@@ -190,7 +194,6 @@ def _new_campaign(
     )
     session.add(campaign)
     session.flush()
-    campaign.number = f"SL{now:%Y}{campaign.id:06d}"
     session.execute(
         insert(CampaignScopeDivision), [{"campaign_id": campaign.id, "division_code": code} for code in divisions]
     )
