@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if importlib.util.find_spec("zhili") is None:
     sys.path.insert(0, str(ROOT / "src"))
 
-from zhili.org.geometry import partition  # noqa: E402
+from zhili.demo.partition import partition  # noqa: E402
 from zhili.org.locate import Locator  # noqa: E402
 
 if TYPE_CHECKING:

@@ -21,7 +21,7 @@ from zhili.core.clock import Clock, OffsetClock, SystemClock
 from zhili.core.db import make_engine, make_session_factory, session_scope
 from zhili.core.errors import DomainError
 from zhili.core.settings import Settings
-from zhili.demo import campaign_cli
+from zhili.demo import alert_example, campaign_cli
 from zhili.early_warning import cli as early_warning_cli
 from zhili.early_warning import warnings_cli
 from zhili.notify.kinds import Severity
@@ -74,8 +74,9 @@ for sub, name in (
 import_app.command("enterprises")(early_warning_cli.enterprises_command)
 import_app.command("feed")(early_warning_cli.feed_command)
 
-# A demo command, under `zhili campaigns` where the how-to looks for it; its code is the demo's.
+# Demo commands, under the groups where the how-tos look for them; their code is the demo's.
 campaigns_cli.app.command("simulate")(campaign_cli.simulate)
+alerts_cli.app.command("example")(alert_example.example_command)
 
 console = Console()
 DEMO_DB = Path("var/zhili-demo.sqlite")

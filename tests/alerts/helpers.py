@@ -14,7 +14,7 @@ from zhili.alerts.schemas import RuleIn
 from zhili.core.auth import system_actor
 from zhili.core.clock import Clock
 
-DEMO = Path(__file__).parents[2] / "src" / "zhili" / "alerts" / "data" / "longyou_typhoon_orange.xml"
+DEMO = Path(__file__).parents[2] / "src" / "zhili" / "demo" / "data" / "longyou_typhoon_orange.xml"
 LONGYOU, HUZHEN = "330825", "330825101"
 IDENTIFIER = "33082541600000_20260723150000"
 SENDER = "衢州市气象台"

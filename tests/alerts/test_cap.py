@@ -24,7 +24,7 @@ from zhili.alerts.message import (
 )
 
 DATA = Path(__file__).parent / "data"
-DEMO = Path(__file__).parents[2] / "src" / "zhili" / "alerts" / "data" / "longyou_typhoon_orange.xml"
+DEMO = Path(__file__).parents[2] / "src" / "zhili" / "demo" / "data" / "longyou_typhoon_orange.xml"
 NS = "urn:oasis:names:tc:emergency:cap:1.2"
 
 

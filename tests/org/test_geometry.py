@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import MultiPolygon, Polygon, box, shape
 
-from zhili.org.geometry import partition, simplify_for_display
+from zhili.demo.partition import partition
+from zhili.org.geometry import simplify_for_display
 
 DATA = Path(__file__).resolve().parents[2] / "src" / "zhili" / "org" / "data"
 COUNTIES = DATA / "zhejiang_counties.geojson"

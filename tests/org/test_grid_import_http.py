@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 from tests.conftest import Api
 
 from zhili.core.audit import AuditRecord
+from zhili.demo.partition import partition
 from zhili.org import grid_import, grid_pages
-from zhili.org.geometry import areal_from_geojson, partition
+from zhili.org.geometry import areal_from_geojson
 from zhili.org.models import Division
 from zhili.web.i18n import messages
 

@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 from zhili.core.auth import system_actor
 from zhili.core.clock import FrozenClock
 from zhili.core.errors import InvalidInputError
+from zhili.demo.partition import partition
 from zhili.org.geo import LocatorCache, locate_point
-from zhili.org.geometry import areal_from_geojson, partition
+from zhili.org.geometry import areal_from_geojson
 from zhili.org.grid_import import import_grids
 from zhili.org.importing import import_divisions
 from zhili.org.models import Division

@@ -10,7 +10,7 @@ import pytest
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, box
 
-from zhili.org.geometry import partition
+from zhili.demo.partition import partition
 from zhili.org.locate import Locator
 
 if TYPE_CHECKING:

@@ -1,10 +1,9 @@
-"""`zhili alerts ingest FILE...`, `zhili alerts rules` and `zhili alerts example`.
+"""`zhili alerts ingest FILE...` and `zhili alerts rules` (`zhili alerts example` is the demo's: `demo.alert_example`).
 
 `ingest` hands in CAP files as the system and `rules` lists the trigger rules; both use the configured
 database (ZHILI_DATABASE_URL, or `--database`/`--url`). `ingest` prints per file what happened (a new
 alert, its divisions and the rules it fired, or that it was no longer in force; already received;
-refused and why) and exits with status 2 when any file was refused. `example` writes the demo's
-台风橙色预警 dated now, to hand in.
+refused and why) and exits with status 2 when any file was refused.
 """
 
 from __future__ import annotations
@@ -91,21 +90,6 @@ def _ingest_one(session: Session, file: Path, actor: Actor) -> bool:
         detail = f" ({firing.detail})" if firing.detail else ""
         console.print(f"  rule {firing.rule_name}: {firing.outcome} {', '.join(what)}{detail}")
     return True
-
-
-@app.command("example")
-def example_command(
-    out: Annotated[Path | None, typer.Option("--out", help="write it to this file (default: print it)")] = None,
-) -> None:
-    """Write the demo's 台风橙色预警 for 龙游县 as sent now (the packaged file's July date is past)."""
-    from zhili.alerts.example import demo_alert  # noqa: PLC0415 - imported when the command runs
-
-    data = demo_alert(SystemClock().now())
-    if out is None:
-        typer.echo(data.decode("utf-8"))
-    else:
-        out.write_bytes(data)
-        console.print(f"{out}: the demo alert, sent now")
 
 
 @app.command("rules")

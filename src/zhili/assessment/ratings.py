@@ -177,7 +177,8 @@ def save_ratings(
         )
     )
     rows = [
-        _row(rater, month, allowed[subject], score, by=actor.audit_name, now=now) for subject, score in scores.items()
+        rating_row(rater, month, allowed[subject], score, by=actor.audit_name, now=now)
+        for subject, score in scores.items()
     ]
     if rows:
         session.execute(insert(AssessmentRating), rows)
@@ -194,7 +195,8 @@ def save_ratings(
     return len(rows)
 
 
-def _row(rater: Rater, month: Month, rated: Rated, score: int, *, by: str, now: datetime) -> dict[str, object]:
+def rating_row(rater: Rater, month: Month, rated: Rated, score: int, *, by: str, now: datetime) -> dict[str, object]:
+    """One rating as a row of `assessment_ratings`: what `save` writes, and what `insert_many` takes."""
     return {
         "month": str(month),
         "county_code": rater.county,
@@ -221,16 +223,6 @@ def open_forms(session: Session, actor: Actor, *, now: datetime) -> dict[str, in
 
 
 def insert_many(session: Session, rows: list[dict[str, object]]) -> None:
-    """A bulk load of ratings (the demo's last month): one `executemany`, rows as `_row` builds them."""
+    """A bulk load of ratings (the demo's last month): one `executemany`, rows as `rating_row` builds them."""
     if rows:
         session.execute(insert(AssessmentRating), rows)
-
-
-def demo_rows(
-    rater: Rater, month: Month, rows: list[Rated], *, now: datetime, scores: list[int]
-) -> list[dict[str, object]]:
-    """Rows rating every subject on the rater's form with the given scores in turn (the demo's ratings)."""
-    return [
-        _row(rater, month, row, scores[index % len(scores)], by="system:demo", now=now)
-        for index, row in enumerate(rows)
-    ]

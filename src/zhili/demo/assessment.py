@@ -85,5 +85,8 @@ def _ratings(session: Session, month: Month, *, seed: int, now: datetime) -> Non
         forms = ratings.county_forms(session, county, month, now=now, raters=raters)
         for rater in raters:
             scores = [draw.choice(SCORES) for _ in range(8)]
-            rows += ratings.demo_rows(rater, month, forms[rater.key], now=now, scores=scores)
+            rows += [  # every subject on the rater's form, the drawn scores in turn
+                ratings.rating_row(rater, month, rated, scores[n % len(scores)], by="system:demo", now=now)
+                for n, rated in enumerate(forms[rater.key])
+            ]
     ratings.insert_many(session, rows)

@@ -12,8 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhili.demo.names import short_village_name
+from zhili.demo.partition import partition
 from zhili.org.division_code import DivisionCode
-from zhili.org.geometry import areal_from_geojson, partition
+from zhili.org.geometry import areal_from_geojson
 from zhili.org.importing import geometry_columns, store_generated_places
 from zhili.org.models import Division
 
