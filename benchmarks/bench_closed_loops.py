@@ -80,7 +80,7 @@ from sqlalchemy.orm import Session
 
 from _setup import PARKING_ATTRIBUTES, PHOTO, REPLY_EVIDENCE, BenchWorld, build_world, points_in
 from zhili.cases import lifecycle as lc
-from zhili.cases import photos, service
+from zhili.cases import photos, service, states
 from zhili.cases.commands import COMMAND_BODY
 from zhili.cases.models import Case, CaseEvent
 from zhili.cases.schemas import CaseCreate
@@ -331,28 +331,28 @@ def pure_lifecycle_seconds(world: BenchWorld, loops: int) -> float:
     with Session(world.engine) as session:
         _version, definition = matters.current_definition(session, "illegal_parking")
     originator, dispatcher, lead = (
-        frozenset({party}) for party in (lc.Party.ORIGINATOR, lc.Party.DISPATCHER, lc.Party.LEAD)
+        frozenset({party}) for party in (states.Party.ORIGINATOR, states.Party.DISPATCHER, states.Party.LEAD)
     )
     given = (("photo", "photo:1"), *REPLY_EVIDENCE)
-    evidence = tuple(lc.Evidence(kind=EvidenceKind(kind), ref=ref) for kind, ref in given)
-    commands: tuple[lc.Command, ...] = (
-        lc.Accept(parties=dispatcher),
-        lc.Dispatch(parties=dispatcher, lead_unit_id=world.traffic_unit_id),
-        lc.Sign(parties=lead),
-        lc.Start(parties=lead),
-        lc.Reply(parties=lead, text="车辆已拖离", evidence=evidence),
-        lc.Verify(parties=originator),
-        lc.Close(parties=lead),
-        lc.Rate(parties=originator, rating=lc.Rating.SATISFIED),
+    evidence = tuple(states.Evidence(kind=EvidenceKind(kind), ref=ref) for kind, ref in given)
+    commands: tuple[states.Command, ...] = (
+        states.Accept(parties=dispatcher),
+        states.Dispatch(parties=dispatcher, lead_unit_id=world.traffic_unit_id),
+        states.Sign(parties=lead),
+        states.Start(parties=lead),
+        states.Reply(parties=lead, text="车辆已拖离", evidence=evidence),
+        states.Verify(parties=originator),
+        states.Close(parties=lead),
+        states.Rate(parties=originator, rating=states.Rating.SATISFIED),
     )
-    report, clock = lc.Report(parties=originator), SystemClock()
+    report, clock = states.Report(parties=originator), SystemClock()
 
     def run() -> None:
         for _ in range(loops):
             state = lc.open_case(definition, report, clock.now()).state
             for command in commands:
                 state = lc.step(definition, state, command, clock.now()).state
-            if state.status is not lc.CaseStatus.RATED:
+            if state.status is not states.CaseStatus.RATED:
                 raise AssertionError(state)
 
     return timed(run)

@@ -39,8 +39,8 @@ if importlib.util.find_spec("zhili") is None:
 
 from _setup import migrated_database
 from zhili.campaigns.models import Campaign, CampaignTask
-from zhili.campaigns.tasks.sweep_rules import Sweep, sweep_instants, sweep_timer
-from zhili.campaigns.tasks.sweeps import SWEEP, fire_sweeps
+from zhili.campaigns.tasks.sweep_rules import SWEEP, Sweep, sweep_instants, sweep_timer
+from zhili.campaigns.tasks.sweeps import fire_sweeps
 from zhili.campaigns.templates_service import packaged_templates
 from zhili.clocks import timers
 from zhili.clocks.firing import fire_due

@@ -12,7 +12,7 @@ root. Pure numpy / scikit-learn: no database.
    cut-offs are calibrated on the first scored year (2023) only (`detect.grades.calibrate`, to the
    warning rates below) and every figure is measured on the later months (2024-01 to 2025-12).
    The baseline, in the same run: an Isolation Forest on each month's raw indicator levels across
-   firms (`evaluation.baseline_scores`), warning at the same rate as ours, its cut-off also set on
+   firms (`baseline.baseline_scores`), warning at the same rate as ours, its cut-off also set on
    the first year. Figures (`evaluation.evaluate`): precision at a monthly inspection capacity (the
    top 0.5 % of firms a month), recall of arrears events warned in the 3 months before them,
    PR-AUC (average precision) and ROC-AUC of firm-months labelled "arrears within 3 months", the
@@ -20,8 +20,8 @@ root. Pure numpy / scikit-learn: no database.
    and warnings per 100,000 firms a month.
    Targets: ROC-AUC >= 0.90, PR-AUC at least twice the baseline's, median lead time >= 2 months.
 2. **Speed.** A panel of 100,000 firms x 36 months x 7 indicators (`synthetic.CORE_SEVEN`), in
-   memory: `detect.assess` of the last month (features, detectors, grades and the findings of the
-   graded firms) and `detect.score_history` of the 24 months that have a year of history. The
+   memory: `detect.assess.assess` of the last month (features, detectors, grades and the findings of the
+   graded firms) and `detect.assess.score_history` of the 24 months that have a year of history. The
    floor, in the same run: one `np.log1p` pass over every value of the panel. Target (issue 12):
    both together well under 5 s (the database load, added by the CLI, gets the rest of 10 s).
 3. **End to end** from a database (`end_to_end`): the same panel in a fresh SQLite file, loaded
@@ -52,7 +52,8 @@ from zhili.core import migrate
 from zhili.core.db import make_engine
 from zhili.core.months import Month
 from zhili.early_warning import register
-from zhili.early_warning.detect import assess, load_default, score_history
+from zhili.early_warning.detect.assess import assess, score_history
+from zhili.early_warning.detect.config import load_default
 from zhili.early_warning.evaluation import Quality
 from zhili.early_warning.feeds import store
 from zhili.early_warning.feeds.packed import load_panel, store_arrays

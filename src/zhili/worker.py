@@ -23,7 +23,8 @@ from zhili.access.models import Account
 from zhili.alerts.feeds import FeedPoller, feed_urls
 from zhili.analytics.projector import refresh_job
 from zhili.assessment.rating_notice import rating_notice_job
-from zhili.campaigns.tasks.sweeps import SWEEP, fire_sweeps
+from zhili.campaigns.tasks.sweep_rules import SWEEP
+from zhili.campaigns.tasks.sweeps import fire_sweeps
 from zhili.cases.deadlines import LADDER
 from zhili.cases.escalation import fire_ladder
 from zhili.clocks.firing import Handler, fire_due

@@ -12,6 +12,7 @@ from tests.assessment.small_world import ANNA, BO, COUNTY, EAST, MARKET, POLICE,
 from zhili.assessment import months
 from zhili.assessment.model import SubjectKind
 from zhili.assessment.period import Month
+from zhili.assessment.scoring import SubjectScore
 from zhili.campaigns.models import CampaignTask
 from zhili.core.auth import Scope
 
@@ -20,7 +21,7 @@ NOVEMBER = Month(2026, 11)
 DECEMBER = Month(2026, 12)
 
 
-def _scores(session: Session) -> dict[tuple[str, str], months.SubjectScore]:
+def _scores(session: Session) -> dict[tuple[str, str], SubjectScore]:
     found = months.month_scores(session, COUNTY, NOVEMBER, now=NOW, scope=Scope.everything())
     return {(s.kind.value, s.subject_id): s for s in found.scores}
 

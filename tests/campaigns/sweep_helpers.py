@@ -22,7 +22,6 @@ from zhili.demo.world import HUZHEN
 from zhili.notify.models import InboxItem, Notification
 from zhili.worker import TIMER_HANDLERS
 
-__all__ = ["HUZHEN"]
 SYSTEM = system_actor("test")
 SWEEP_TOPICS = ("campaign.remind", "campaign.escalate")
 

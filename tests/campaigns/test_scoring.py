@@ -9,13 +9,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from tests.campaigns.sweep_helpers import HUZHEN, packaged, set_state, start_campaign, task_ids
+from tests.campaigns.sweep_helpers import packaged, set_state, start_campaign, task_ids
 
 from zhili.campaigns.lifecycle import TaskRecord, points
 from zhili.campaigns.models import CampaignTask
 from zhili.campaigns.scores.scoring import Period, scores_by_person, scores_by_unit
 from zhili.core.auth import Grant, Scope
-from zhili.demo.world import LONGYOU
+from zhili.demo.people import LONGYOU
+from zhili.demo.world import HUZHEN
 
 TYPHOON = packaged("typhoon")
 GRID_HEAD = TYPHOON.task_for("grid_head").points  # claimed 1, on time 3, verified 2, late -2, returned -1

@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 from tests.campaigns.sweep_helpers import (
-    HUZHEN,
     count_letters,
     fire,
     forward,
@@ -28,6 +27,7 @@ from zhili.clocks import timers
 from zhili.clocks.models import Timer
 from zhili.core.audit import AuditRecord
 from zhili.core.clock import FrozenClock
+from zhili.demo.world import HUZHEN
 from zhili.notify.models import InboxItem, Notification, OutboxMessage
 from zhili.org.models import Person, Position
 

@@ -12,14 +12,15 @@ from tests.cases.test_pages import HTML
 
 from zhili.access.models import Account
 from zhili.access.service import actor_for
-from zhili.cases import handoffs, service
-from zhili.cases.lifecycle import Party
+from zhili.cases import service
 from zhili.cases.models import Case
 from zhili.cases.parties import parties_for
 from zhili.cases.schemas import CaseCreate
+from zhili.cases.states import Party
 from zhili.core.auth import Actor, Scope
 from zhili.org.geo import LocatorCache
 from zhili.org.models import Position
+from zhili.org.routing import CENTRE_ROLES
 
 # How a report arrives without a login: the demo's hotline, an Open311 client.
 NO_LOGIN = Actor(username="hotline:12345", display_name="12345 热线", roles=frozenset(), scope=Scope())
@@ -57,7 +58,7 @@ def test_the_centre_is_told_to_call_back_and_records_the_rating(
     centre = posts(
         session,
         Position.division_code == row.dispatcher_division,
-        Position.role.in_(handoffs.CENTRE_ROLES),
+        Position.role.in_(CENTRE_ROLES),
         Position.department_id.is_(None),
     )
     expect(session, case_id, "close", centre - {person_of(session, "kc-traffic")}, title="办件已办结", anchor="actions")

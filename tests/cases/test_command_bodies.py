@@ -10,11 +10,12 @@ from sqlalchemy.orm import Session
 from tests.cases.test_flow import command, report_parking
 
 from zhili.cases import lifecycle as lc
+from zhili.cases import states
 from zhili.cases.commands import COMMAND_BODY, CloseBody, CommandBody, DispatchBody, RateBody
 from zhili.cases.states import CommandKind
 from zhili.core.params import MAX_ID
 
-PARTIES = frozenset({lc.Party.LEAD})
+PARTIES = frozenset({states.Party.LEAD})
 
 
 def _fields(payload: dict[str, Any]) -> list[tuple[str, str]]:
@@ -32,10 +33,10 @@ def test_every_lifecycle_command_but_report_has_its_body() -> None:
 def test_each_body_builds_its_typed_command() -> None:
     dispatch = COMMAND_BODY.validate_python({"command": "dispatch"})
     assert isinstance(dispatch, DispatchBody)
-    assert dispatch.to_command(PARTIES, routed_unit_id=7) == lc.Dispatch(parties=PARTIES, lead_unit_id=7)
+    assert dispatch.to_command(PARTIES, routed_unit_id=7) == states.Dispatch(parties=PARTIES, lead_unit_id=7)
     rate = COMMAND_BODY.validate_python({"command": "rate", "rating": "satisfied", "version": 3})
     assert isinstance(rate, RateBody)
-    assert rate.to_command(PARTIES, routed_unit_id=7) == lc.Rate(parties=PARTIES, rating=lc.Rating.SATISFIED)
+    assert rate.to_command(PARTIES, routed_unit_id=7) == states.Rate(parties=PARTIES, rating=states.Rating.SATISFIED)
     assert isinstance(COMMAND_BODY.validate_python({"command": "close", "cancel_reason": "已协调"}), CloseBody)
 
 

@@ -13,15 +13,15 @@ from sqlalchemy.orm import Session
 from tests.conftest import START, World
 
 from zhili.cases.attributes import validate_attributes
-from zhili.cases.lifecycle import CommandKind
 from zhili.cases.models import Case, CaseEvent, CasePhoto, CaseTask, CollaborationRequest, Meeting, MeetingAttendee
+from zhili.cases.states import CommandKind
 from zhili.command_groups.models import CommandGroup
 from zhili.core import audit
 from zhili.core.audit import AuditRecord
-from zhili.demo.build import DEFAULT_SEED
 from zhili.demo.cases import load_case_world
 from zhili.demo.firms import STORIES
 from zhili.demo.plan import DEMO_CASES, plan_cases
+from zhili.demo.world import DEFAULT_SEED
 from zhili.matters import queries as matters
 from zhili.org.geometry import areal_from_geojson
 from zhili.org.models import Department, Division, Person

@@ -18,12 +18,13 @@ from tests.cases.test_flow import PNG, command, report_parking, underway, unit
 
 from zhili.access.models import Account
 from zhili.cases import handoffs
-from zhili.cases.lifecycle import CommandKind
 from zhili.cases.models import Case
+from zhili.cases.states import CommandKind
 from zhili.core.local_time import local_short
 from zhili.notify.models import InboxItem, Notification
 from zhili.notify.wording import localized_title
 from zhili.org.models import Division, Position
+from zhili.org.routing import CENTRE_ROLES
 
 
 def test_every_lifecycle_command_says_whose_turn_it_makes_it() -> None:
@@ -158,7 +159,7 @@ def test_each_step_of_the_loop_tells_the_next_party(api: Any, session: Session, 
     centre = posts(
         session,
         Position.division_code == row.dispatcher_division,
-        Position.role.in_(handoffs.CENTRE_ROLES),
+        Position.role.in_(CENTRE_ROLES),
         Position.department_id.is_(None),
     )
     gridworker = person_of(session, "gridworker")

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from zhili.cases.lifecycle import (
-    PHASE_OF,
-    RULES,
+from zhili.cases.lifecycle import PHASE_OF, RULES, allowed_commands, open_case, step
+from zhili.cases.states import (
     Accept,
     ApproveExtension,
     Archive,
@@ -40,9 +39,6 @@ from zhili.cases.lifecycle import (
     Transition,
     Verify,
     VerifyFailed,
-    allowed_commands,
-    open_case,
-    step,
 )
 from zhili.matters.definition import (
     DuplicateWindow,

@@ -9,10 +9,8 @@ from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from zhili.cases.lifecycle import (
-    MAX_EXTENSION_HOURS,
-    PHASE_OF,
-    RULES,
+from zhili.cases.lifecycle import MAX_EXTENSION_HOURS, PHASE_OF, RULES, allowed_commands, open_case, step
+from zhili.cases.states import (
     Accept,
     ApproveExtension,
     Archive,
@@ -42,9 +40,6 @@ from zhili.cases.lifecycle import (
     Transition,
     Verify,
     VerifyFailed,
-    allowed_commands,
-    open_case,
-    step,
 )
 from zhili.matters.definition import (
     DuplicateWindow,

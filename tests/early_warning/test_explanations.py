@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 
 from tests.early_warning.panel_helpers import FIRST, flat_panel
-from zhili.early_warning.detect import DetectorKind, Finding, FirmRisk, Grade, assess, load_default, score_history
-from zhili.early_warning.detect.config import DetectorConfig, GradeCutoffs
+from zhili.early_warning.detect.assess import assess, score_history
+from zhili.early_warning.detect.config import DetectorConfig, GradeCutoffs, load_default
+from zhili.early_warning.detect.findings import DetectorKind, Finding, FirmRisk
+from zhili.early_warning.detect.grades import Grade
 from zhili.early_warning.explain import finding_text
 from zhili.early_warning.indicators import Indicator
 from zhili.early_warning.panel import Panel

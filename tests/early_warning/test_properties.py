@@ -7,8 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.early_warning.panel_helpers import flat_panel
-from zhili.early_warning.detect import assess, load_default
+from zhili.early_warning.detect.assess import assess
 from zhili.early_warning.detect.compute import compute
+from zhili.early_warning.detect.config import load_default
 from zhili.early_warning.detect.grades import grade
 from zhili.early_warning.indicators import Indicator
 

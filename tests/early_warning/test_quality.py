@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from zhili.early_warning.detect import load_default
+from zhili.early_warning.detect.config import load_default
 from zhili.early_warning.evaluation import arrears_columns
 from zhili.early_warning.judging import Protocol, judge
 from zhili.early_warning.synthetic import SyntheticParams, generate

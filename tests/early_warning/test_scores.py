@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from tests.early_warning.panel_helpers import flat_panel
 from zhili.early_warning.baseline import baseline_scores
-from zhili.early_warning.detect import calibrate, load_default
 from zhili.early_warning.detect.change import squash
-from zhili.early_warning.detect.config import MultivariateParams
+from zhili.early_warning.detect.config import MultivariateParams, load_default
+from zhili.early_warning.detect.grades import calibrate
 from zhili.early_warning.detect.multivariate import surprisal
 from zhili.early_warning.detect.series import industry_median
 from zhili.early_warning.indicators import Indicator

@@ -18,9 +18,9 @@ from zhili.campaigns.lifecycle import TaskState
 from zhili.campaigns.models import Campaign, CampaignTask
 from zhili.campaigns.visibility import load_reach
 from zhili.cases import queries
-from zhili.cases.lifecycle import CaseStatus, Party
 from zhili.cases.models import Case, CollaborationRequest
 from zhili.cases.parties import parties_given
+from zhili.cases.states import CaseStatus, Party
 from zhili.cases.visibility import visible_cases
 from zhili.core.auth import Actor, Grant, Scope
 from zhili.core.clock import FrozenClock

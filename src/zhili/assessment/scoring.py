@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from zhili.assessment.facts import PENALTY, Frame, scored_facts
+from zhili.assessment.facts import Frame, scored_facts
 from zhili.assessment.model import DIMENSIONS, AssessmentModel, SubjectKind
 from zhili.org.division_code import DivisionCode, DivisionLevel
 
@@ -143,4 +143,4 @@ def _level_of(kind: SubjectKind, subject: str) -> str:
     return TOWNSHIP if DivisionCode(subject).level is DivisionLevel.TOWNSHIP else COUNTY
 
 
-__all__ = ["COUNTY", "DEPARTMENT", "LEVELS", "PENALTY", "PERSON", "TOWNSHIP", "SubjectScore", "Tally"]
+__all__ = ["COUNTY", "DEPARTMENT", "LEVELS", "PERSON", "TOWNSHIP", "SubjectScore", "Tally"]

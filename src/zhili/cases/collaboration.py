@@ -11,12 +11,11 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from zhili.cases import store
-from zhili.cases.lifecycle import CaseStatus, Party
 from zhili.cases.models import CasePhoto, CollaborationRequest
 from zhili.cases.parties import parties_for
 from zhili.cases.schemas import CollaborationAsk, CollaborationReply, EvidenceIn, UnitRef
 from zhili.cases.service import add_event, load_visible
-from zhili.cases.states import gps_point
+from zhili.cases.states import CaseStatus, Party, gps_point
 from zhili.cases.store import StoredCase
 from zhili.cases.visibility import strip_units
 from zhili.core import audit

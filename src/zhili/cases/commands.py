@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel, TypeAdapter, WrapV
 from typing_extensions import override
 
 from zhili.cases import lifecycle as lc
+from zhili.cases import states
 from zhili.cases.schemas import EvidenceIn
 from zhili.cases.states import CommandKind as K
 from zhili.core.errors import FieldRuleError
@@ -27,7 +28,7 @@ MAX_REPLY = 4000
 MAX_COMMENT = 1000
 MAX_EVIDENCE = 50
 
-Parties = frozenset[lc.Party]
+Parties = frozenset[states.Party]
 Reason = Annotated[Name, Field(max_length=MAX_REASON, description="why (shown on the timeline)")]
 
 
@@ -39,7 +40,7 @@ class _Body(BaseModel):
     version: int | None = Field(default=None, ge=1, description="the case's version you read; a newer one is 409")
 
     @abstractmethod
-    def to_command(self, parties: Parties, *, routed_unit_id: int) -> lc.Command:
+    def to_command(self, parties: Parties, *, routed_unit_id: int) -> states.Command:
         """The typed lifecycle command, issued by `parties`."""
 
 
@@ -49,8 +50,8 @@ class AcceptBody(_Body):
     command: Literal[K.ACCEPT]
 
     @override
-    def to_command(self, parties: Parties, *, routed_unit_id: int) -> lc.Command:
-        return lc.Accept(parties=parties)
+    def to_command(self, parties: Parties, *, routed_unit_id: int) -> states.Command:
+        return states.Accept(parties=parties)
 
 
 class RejectBody(_Body):
@@ -60,8 +61,8 @@ class RejectBody(_Body):
     reason: Reason
 
     @override
-    def to_command(self, parties: Parties, *, routed_unit_id: int) -> lc.Command:
-        return lc.Reject(parties=parties, reason=self.reason)
+    def to_command(self, parties: Parties, *, routed_unit_id: int) -> states.Command:
+        return states.Reject(parties=parties, reason=self.reason)
 
 
 class DispatchBody(_Body):
@@ -71,8 +72,8 @@ class DispatchBody(_Body):
     lead_unit_id: int | None = Field(default=None, ge=1, le=2**31 - 1, description="default: the routed unit")
 
     @override
-    def to_command(self, parties: Parties, *, routed_unit_id: int) -> lc.Command:
-        return lc.Dispatch(parties=parties, lead_unit_id=self.lead_unit_id or routed_unit_id)
+    def to_command(self, parties: Parties, *, routed_unit_id: int) -> states.Command:
+        return states.Dispatch(parties=parties, lead_unit_id=self.lead_unit_id or routed_unit_id)
 
 
 class SignBody(_Body):
@@ -81,8 +82,8 @@ class SignBody(_Body):
     command: Literal[K.SIGN]
 
     @override
-    def to_command(self, parties: Parties, *, routed_unit_id: int) -> lc.Command:
-        return lc.Sign(parties=parties)
+    def to_command(self, parties: Parties, *, routed_unit_id: int) -> states.Command:
+        return states.Sign(parties=parties)
 
 
 class ReturnBody(_Body):
@@ -92,8 +93,8 @@ class ReturnBody(_Body):
     reason: Reason
 
     @override
-    def to_command(self, parties: Parties, *, routed_unit_id: int) -> lc.Command:
-        return lc.Return(parties=parties, reason=self.reason)
+    def to_command(self, parties: Parties, *, routed_unit_id: int) -> states.Command:
+        return states.Return(parties=parties, reason=self.reason)
 
 
 class StartBody(_Body):
@@ -102,8 +103,8 @@ class StartBody(_Body):
     command: Literal[K.START]
 
     @override
-    def to_command(self, parties: Parties, *, routed_unit_id: int) -> lc.Command:
-        return lc.Start(parties=parties)
+    def to_command(self, parties: Parties, *, routed_unit_id: int) -> states.Command:
+        return states.Start(parties=parties)
 
 
 class EscalateBody(_Body):
@@ -113,8 +114,8 @@ class EscalateBody(_Body):
     reason: Reason
 
     @override
-    def to_command(self, parties: Parties, *, routed_unit_id: int) -> lc.Command:
-        return lc.Escalate(parties=parties, reason=self.reason)
+    def to_command(self, parties: Parties, *, routed_unit_id: int) -> states.Command:
+        return states.Escalate(parties=parties, reason=self.reason)
 
 
 class RequestExtensionBody(_Body):
@@ -125,8 +126,8 @@ class RequestExtensionBody(_Body):
     hours: int = Field(ge=1, le=lc.MAX_EXTENSION_HOURS)
 
     @override
-    def to_command(self, parties: Parties, *, routed_unit_id: int) -> lc.Command:
-        return lc.RequestExtension(parties=parties, reason=self.reason, hours=self.hours)
+    def to_command(self, parties: Parties, *, routed_unit_id: int) -> states.Command:
+        return states.RequestExtension(parties=parties, reason=self.reason, hours=self.hours)
 
 
 class ApproveExtensionBody(_Body):
@@ -135,8 +136,8 @@ class ApproveExtensionBody(_Body):
     command: Literal[K.APPROVE_EXTENSION]
 
     @override
-    def to_command(self, parties: Parties, *, routed_unit_id: int) -> lc.Command:
-        return lc.ApproveExtension(parties=parties)
+    def to_command(self, parties: Parties, *, routed_unit_id: int) -> states.Command:
+        return states.ApproveExtension(parties=parties)
 
 
 class RefuseExtensionBody(_Body):
@@ -146,8 +147,8 @@ class RefuseExtensionBody(_Body):
     reason: Reason
 
     @override
-    def to_command(self, parties: Parties, *, routed_unit_id: int) -> lc.Command:
-        return lc.RefuseExtension(parties=parties, reason=self.reason)
+    def to_command(self, parties: Parties, *, routed_unit_id: int) -> states.Command:
+        return states.RefuseExtension(parties=parties, reason=self.reason)
 
 
 class SuspendBody(_Body):
@@ -157,8 +158,8 @@ class SuspendBody(_Body):
     reason: Reason
 
     @override
-    def to_command(self, parties: Parties, *, routed_unit_id: int) -> lc.Command:
-        return lc.Suspend(parties=parties, reason=self.reason)
+    def to_command(self, parties: Parties, *, routed_unit_id: int) -> states.Command:
+        return states.Suspend(parties=parties, reason=self.reason)
 
 
 class ResumeBody(_Body):
@@ -167,8 +168,8 @@ class ResumeBody(_Body):
     command: Literal[K.RESUME]
 
     @override
-    def to_command(self, parties: Parties, *, routed_unit_id: int) -> lc.Command:
-        return lc.Resume(parties=parties)
+    def to_command(self, parties: Parties, *, routed_unit_id: int) -> states.Command:
+        return states.Resume(parties=parties)
 
 
 class ReplyBody(_Body):
@@ -179,9 +180,9 @@ class ReplyBody(_Body):
     evidence: list[EvidenceIn] = Field(default_factory=list, max_length=MAX_EVIDENCE)
 
     @override
-    def to_command(self, parties: Parties, *, routed_unit_id: int) -> lc.Command:
-        evidence = tuple(lc.Evidence(kind=item.kind, ref=item.ref) for item in self.evidence)
-        return lc.Reply(parties=parties, text=self.text, evidence=evidence)
+    def to_command(self, parties: Parties, *, routed_unit_id: int) -> states.Command:
+        evidence = tuple(states.Evidence(kind=item.kind, ref=item.ref) for item in self.evidence)
+        return states.Reply(parties=parties, text=self.text, evidence=evidence)
 
 
 class VerifyBody(_Body):
@@ -190,8 +191,8 @@ class VerifyBody(_Body):
     command: Literal[K.VERIFY]
 
     @override
-    def to_command(self, parties: Parties, *, routed_unit_id: int) -> lc.Command:
-        return lc.Verify(parties=parties)
+    def to_command(self, parties: Parties, *, routed_unit_id: int) -> states.Command:
+        return states.Verify(parties=parties)
 
 
 class VerifyFailedBody(_Body):
@@ -201,8 +202,8 @@ class VerifyFailedBody(_Body):
     reason: Reason
 
     @override
-    def to_command(self, parties: Parties, *, routed_unit_id: int) -> lc.Command:
-        return lc.VerifyFailed(parties=parties, reason=self.reason)
+    def to_command(self, parties: Parties, *, routed_unit_id: int) -> states.Command:
+        return states.VerifyFailed(parties=parties, reason=self.reason)
 
 
 class CloseBody(_Body):
@@ -214,26 +215,26 @@ class CloseBody(_Body):
     )
 
     @override
-    def to_command(self, parties: Parties, *, routed_unit_id: int) -> lc.Command:
-        return lc.Close(parties=parties)
+    def to_command(self, parties: Parties, *, routed_unit_id: int) -> states.Command:
+        return states.Close(parties=parties)
 
 
 class RateBody(_Body):
     """评价: a rating and a comment (不满意 reopens the case, and says why: the lead reads it in its notice)."""
 
     command: Literal[K.RATE]
-    rating: lc.Rating
+    rating: states.Rating
     comment: Text = Field(default="", max_length=MAX_COMMENT)
 
     @model_validator(mode="after")
     def _why_dissatisfied(self) -> RateBody:
-        if self.rating is lc.Rating.DISSATISFIED and not self.comment.strip():
+        if self.rating is states.Rating.DISSATISFIED and not self.comment.strip():
             raise FieldRuleError("comment is required: say what is still wrong", field="comment")
         return self
 
     @override
-    def to_command(self, parties: Parties, *, routed_unit_id: int) -> lc.Command:
-        return lc.Rate(parties=parties, rating=self.rating, comment=self.comment)
+    def to_command(self, parties: Parties, *, routed_unit_id: int) -> states.Command:
+        return states.Rate(parties=parties, rating=self.rating, comment=self.comment)
 
 
 class ArchiveBody(_Body):
@@ -242,8 +243,8 @@ class ArchiveBody(_Body):
     command: Literal[K.ARCHIVE]
 
     @override
-    def to_command(self, parties: Parties, *, routed_unit_id: int) -> lc.Command:
-        return lc.Archive(parties=parties)
+    def to_command(self, parties: Parties, *, routed_unit_id: int) -> states.Command:
+        return states.Archive(parties=parties)
 
 
 CommandBody = Annotated[

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from zhili.cases import lifecycle, store
+from zhili.cases import states, store
 from zhili.cases.models import CaseEvent
 from zhili.cases.parties import parties_for
 from zhili.cases.queries import probable_duplicates
@@ -33,7 +33,7 @@ def merge_duplicate(session: Session, *, case_id: int, into_id: int, actor: Acto
     parties = parties_for(session, actor, case)
     # The reason is read on the Chinese case page, in the reporter's notice and by Open311 clients: Chinese
     # only, like a reason typed on the pages (the merge itself is `duplicate_of_id` and the `merged` line).
-    command = lifecycle.Reject(parties=parties, reason=f"重复上报，已并入 {target.number}")
+    command = states.Reject(parties=parties, reason=f"重复上报，已并入 {target.number}")
     case = apply_command(
         session, case, command, actor=actor, now=clock.now(), extra={"duplicate_of_id": target.id}, event_kind="merged"
     )
@@ -51,7 +51,7 @@ def lead_dispute_open(status: str, kinds: Iterable[str]) -> bool:
     `kinds` are the timeline's event kinds in order. A case never dispatched, dispatched again since the
     return, or escalated (handed to the level above, which then dispatches it) is not in dispute.
     """
-    if status != lifecycle.CaseStatus.ACCEPTED:
+    if status != states.CaseStatus.ACCEPTED:
         return False
     last = next((kind for kind in reversed(list(kinds)) if kind in LEAD_EVENTS), None)
     return last == "return"
@@ -74,7 +74,7 @@ def refer_dispute(session: Session, *, case_id: int, reason: str, actor: Actor, 
     """
     case = load_visible(session, actor, case_id)
     parties = parties_for(session, actor, case)
-    if lifecycle.Party.DISPATCHER not in parties:
+    if states.Party.DISPATCHER not in parties:
         raise ForbiddenError(
             "the command room that dispatches the case refers a dispute over its lead",
             message_key="forbidden.dispute_refer",
@@ -97,7 +97,7 @@ def refer_dispute(session: Session, *, case_id: int, reason: str, actor: Actor, 
         case,
         kind=REFERRED,
         actor=actor,
-        parties=frozenset({lifecycle.Party.DISPATCHER}),
+        parties=frozenset({states.Party.DISPATCHER}),
         details=details,
         at=now,
     )
@@ -113,13 +113,13 @@ def decide_lead(
 ) -> StoredCase:
     """The level above settles a dispute over responsibility: it names the lead and dispatches to it."""
     case = load_visible(session, actor, case_id)
-    if lifecycle.Party.SUPERVISOR not in parties_for(session, actor, case):
+    if states.Party.SUPERVISOR not in parties_for(session, actor, case):
         raise ForbiddenError(
             "a dispute over responsibility is decided by the level above the command room",
             message_key="forbidden.dispute_decide",
         )
     check_lead_unit(session, case, lead_unit_id)
-    if case.status != lifecycle.CaseStatus.ACCEPTED:
+    if case.status != states.CaseStatus.ACCEPTED:
         raise ConflictError(f"a lead is decided while the case awaits dispatch, not while it is {case.status}")
     kinds = session.scalars(
         select(CaseEvent.kind)
@@ -132,7 +132,7 @@ def decide_lead(
             f"case {case.number} has no dispute over its lead: the level above decides after the lead unit returned it"
         )
     # The decision is binding: it dispatches on behalf of the command room and is recorded as such.
-    command = lifecycle.Dispatch(parties=frozenset({lifecycle.Party.DISPATCHER}), lead_unit_id=lead_unit_id)
+    command = states.Dispatch(parties=frozenset({states.Party.DISPATCHER}), lead_unit_id=lead_unit_id)
     case = apply_command(
         session,
         case,

@@ -24,9 +24,9 @@ from typing import Any
 from sqlalchemy import Integer, Select, String, bindparam, select, true, union
 from sqlalchemy.orm import Session
 
-from zhili.cases.lifecycle import CaseStatus, CommandKind
 from zhili.cases.models import CaseTask, CollaborationRequest
 from zhili.cases.parties import calls_back
+from zhili.cases.states import CaseStatus, CommandKind
 from zhili.cases.store import StoredCase
 from zhili.core.auth import Actor
 from zhili.core.clock import FrozenClock
@@ -40,11 +40,10 @@ from zhili.notify.wording import Name, Part, When, Words
 from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.models import Department, Division, Person, Position
 from zhili.org.places import place_word
-from zhili.org.routing import CENTRE_ROLES, centre_posts, parent_code
+from zhili.org.routing import centre_posts, parent_code
 
 DESCRIPTION_IN_NOTICE = 60
 __all__ = [
-    "CENTRE_ROLES",
     "NOBODY",
     "TURNS",
     "Line",

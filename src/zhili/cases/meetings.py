@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 
 from zhili.cases import store
 from zhili.cases.collaboration import FINISHED
-from zhili.cases.lifecycle import CaseStatus, Party
 from zhili.cases.models import CaseTask, Meeting, MeetingAttendee
 from zhili.cases.parties import parties_for
 from zhili.cases.schemas import MeetingCreate, TaskDone
 from zhili.cases.service import add_event, load_visible
+from zhili.cases.states import CaseStatus, Party
 from zhili.cases.store import StoredCase
 from zhili.cases.visibility import strip_units
 from zhili.core import audit

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from zhili.cases import lifecycle, store
+from zhili.cases import lifecycle, states, store
 from zhili.cases.collaboration import CANCELLED, REQUESTED
 from zhili.cases.commands import CloseBody, CommandBody
 from zhili.cases.meetings import TASK_CANCELLED, TASK_OPEN
@@ -107,9 +107,7 @@ def _record(
     at: datetime,
 ) -> None:
     text = json.dumps(details, ensure_ascii=False)
-    add_event(
-        session, case, kind=kind, actor=actor, parties=frozenset({lifecycle.Party.LEAD.value}), details=text, at=at
-    )
+    add_event(session, case, kind=kind, actor=actor, parties=frozenset({states.Party.LEAD.value}), details=text, at=at)
     audit.record_by(session, actor, f"case.{kind}", entity_type=entity[0], entity_id=entity[1], after=details, at=at)
 
 

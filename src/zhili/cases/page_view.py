@@ -13,13 +13,13 @@ from sqlalchemy.orm import Session
 from zhili.cases import page_names, queries, rating_review
 from zhili.cases.collaboration import FINISHED, REQUESTED, helper_units
 from zhili.cases.disputes import LEAD_EVENTS, lead_dispute_open, referable
-from zhili.cases.lifecycle import CaseStatus, Party
 from zhili.cases.linked import GroupSight, LinkedGroup, LinkedKind, linked_groups, sees_no_group
 from zhili.cases.meetings import TASK_OPEN
 from zhili.cases.models import Case
 from zhili.cases.page_names import Names
 from zhili.cases.page_words import EvidenceView, Words
 from zhili.cases.schemas import CaseDetail, UnitRef
+from zhili.cases.states import CaseStatus, Party
 from zhili.core.auth import Actor
 from zhili.matters import queries as matters
 from zhili.org.division_code import DivisionCode, DivisionLevel

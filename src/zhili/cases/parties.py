@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from zhili.cases.lifecycle import Party
 from zhili.cases.models import Case, CollaborationRequest
 from zhili.cases.schemas import CITIZEN_CHANNELS
+from zhili.cases.states import Party
 from zhili.cases.store import StoredCase
 from zhili.cases.visibility import strip_units
 from zhili.core.auth import Actor

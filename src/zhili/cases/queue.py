@@ -14,9 +14,9 @@ from typing import Any, Literal, TypeVar, get_args
 from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from zhili.cases.lifecycle import CaseStatus
 from zhili.cases.models import Case, CollaborationRequest
 from zhili.cases.schemas import CITIZEN_CHANNELS
+from zhili.cases.states import CaseStatus
 from zhili.cases.visibility import strip_units, visible_cases
 from zhili.core.auth import Actor, Scope
 from zhili.core.local_time import LOCAL_ZONE

@@ -11,8 +11,8 @@ from typing import Annotated, cast
 
 from fastapi import Query
 
-from zhili.cases.lifecycle import CaseStatus
 from zhili.cases.queue import CaseFilter, Light, Sort, Todo, normalised_phone
+from zhili.cases.states import CaseStatus
 from zhili.core.errors import InvalidInputError
 from zhili.org.division_code import PATTERN_OR_EMPTY
 

@@ -23,10 +23,10 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from zhili.cases import store
-from zhili.cases.lifecycle import CaseStatus, Party
 from zhili.cases.models import CaseEvent
 from zhili.cases.schemas import RatingReviewCreate, RatingReviewRead, UnitRef
 from zhili.cases.service import add_event, load_as_party
+from zhili.cases.states import CaseStatus, Party
 from zhili.cases.store import StoredCase
 from zhili.core import audit
 from zhili.core.auth import Actor

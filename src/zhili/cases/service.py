@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from zhili.cases import handoffs, lifecycle, location, store
+from zhili.cases import handoffs, lifecycle, location, states, store
 from zhili.cases.attributes import validate_attributes
 from zhili.cases.commands import CommandBody
 from zhili.cases.deadlines import county_calendar, phase_clock, sync_timers
@@ -32,7 +32,6 @@ from zhili.org.models import Department
 from zhili.org.routing import parent_code
 
 __all__ = [
-    "StoredCase",
     "add_event",
     "apply_command",
     "load_as_party",
@@ -55,9 +54,9 @@ def check_lead_unit(session: Session, case: StoredCase, unit_id: int) -> None:
         )
 
 
-def check_evidence(session: Session, case: StoredCase, command: lifecycle.Command) -> None:
+def check_evidence(session: Session, case: StoredCase, command: states.Command) -> None:
     """A reply's evidence: photos cite photos of this case (`photo:<id>`); a GPS fix is `lon,lat` in degrees."""
-    if not isinstance(command, lifecycle.Reply):
+    if not isinstance(command, states.Reply):
         return
     if any(gps_point(e.ref) is None for e in command.evidence if e.kind.value == "gps"):
         raise InvalidInputError(
@@ -114,9 +113,9 @@ def report_case(
     homes = actor.scope.division_prefixes
     place = location.resolve(session, locators, point=data.point, place=data.place, homes=homes)
     routing = route(session, definition, place.code)
-    party = lifecycle.Party.ORIGINATOR if actor.person_id else lifecycle.Party.CITIZEN
+    party = states.Party.ORIGINATOR if actor.person_id else states.Party.CITIZEN
     now = clock.now()
-    transition = lifecycle.open_case(definition, lifecycle.Report(parties=frozenset({party})), now)
+    transition = lifecycle.open_case(definition, states.Report(parties=frozenset({party})), now)
     calendar = county_calendar(session, routing.handling_division)
     clock_of_phase = phase_clock(calendar, definition, transition.state, routing.handler_level.value)
     values = {
@@ -172,7 +171,7 @@ def _routed_values(routing: Routing, actor: Actor, now: datetime) -> dict[str, o
 def _record_report(
     session: Session,
     case: StoredCase,
-    transition: lifecycle.Transition,
+    transition: states.Transition,
     routing: Routing,
     parties: frozenset[str],
     *,
@@ -200,7 +199,7 @@ def load_visible(session: Session, actor: Actor, case_id: int) -> StoredCase:
     return load_as_party(session, actor, case_id)[0]
 
 
-def load_as_party(session: Session, actor: Actor, case_id: int) -> tuple[StoredCase, frozenset[lifecycle.Party]]:
+def load_as_party(session: Session, actor: Actor, case_id: int) -> tuple[StoredCase, frozenset[states.Party]]:
     """A case the actor may see and the parties they act as on it, read in one query; or 404."""
     case, is_helping = store.load(session, actor, case_id)
     return case, parties_given(actor, case, is_helping=is_helping)
@@ -214,7 +213,7 @@ def run_command(session: Session, *, case_id: int, body: CommandBody, actor: Act
             f"the case is at version {case.version}, not {body.version}; reload it", current_version=case.version
         )
     command = body.to_command(parties, routed_unit_id=case.routed_unit_id)
-    if isinstance(command, lifecycle.Dispatch):
+    if isinstance(command, states.Dispatch):
         check_lead_unit(session, case, command.lead_unit_id)
     check_evidence(session, case, command)
     case = apply_command(session, case, command, actor=actor, now=clock.now())
@@ -225,7 +224,7 @@ def run_command(session: Session, *, case_id: int, body: CommandBody, actor: Act
 def apply_command(
     session: Session,
     case: StoredCase,
-    command: lifecycle.Command,
+    command: states.Command,
     *,
     actor: Actor,
     now: datetime,
@@ -271,9 +270,9 @@ def apply_command(
     return saved
 
 
-def _placement(case: StoredCase, kind: lifecycle.CommandKind) -> dict[str, object]:
+def _placement(case: StoredCase, kind: states.CommandKind) -> dict[str, object]:
     """Escalation hands the case to the level above: its command room triages it next."""
-    if kind is not lifecycle.CommandKind.ESCALATE:
+    if kind is not states.CommandKind.ESCALATE:
         return {}
     upper = parent_code(case.dispatcher_division)
     if upper == case.dispatcher_division:
@@ -281,10 +280,10 @@ def _placement(case: StoredCase, kind: lifecycle.CommandKind) -> dict[str, objec
     return {"dispatcher_division": upper, "handling_division": upper}
 
 
-def _closed_at(status: lifecycle.CaseStatus, case: StoredCase, now: datetime) -> datetime | None:
+def _closed_at(status: states.CaseStatus, case: StoredCase, now: datetime) -> datetime | None:
     """When the case was closed; a reopened case is open again."""
-    if status is lifecycle.CaseStatus.CLOSED:
+    if status is states.CaseStatus.CLOSED:
         return now
-    if status is lifecycle.CaseStatus.REOPENED:
+    if status is states.CaseStatus.REOPENED:
         return None
     return case.closed_at

@@ -22,8 +22,8 @@ from pydantic import TypeAdapter
 from sqlalchemy import Row, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from zhili.cases.lifecycle import CaseState, CaseStatus, Evidence, Rating, Transition
 from zhili.cases.models import Case, CaseEvent
+from zhili.cases.states import CaseState, CaseStatus, Evidence, Rating, Transition
 from zhili.cases.visibility import helping_column, visible_cases
 from zhili.clocks.lights import RunningLimit
 from zhili.core.auth import Actor

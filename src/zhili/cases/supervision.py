@@ -9,12 +9,12 @@ from sqlalchemy import ColumnElement, and_, case, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from zhili.cases.escalation import Rung, issue, lock_cases
-from zhili.cases.lifecycle import Party
 from zhili.cases.models import Case, SupervisionCard
 from zhili.cases.parties import parties_for
 from zhili.cases.queries import OPEN_STATUSES
 from zhili.cases.schemas import SupervisionCardRead, SupervisionCreate, UnitCardCount, UnitRef
 from zhili.cases.service import load_visible
+from zhili.cases.states import Party
 from zhili.cases.visibility import visible_cases
 from zhili.core.actor_names import actor_names
 from zhili.core.auth import Actor

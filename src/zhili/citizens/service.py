@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from zhili.cases import intake, lifecycle, location, store
+from zhili.cases import intake, location, states, store
 from zhili.cases.commands import COMMAND_BODY
 from zhili.cases.schemas import CaseCreate
 from zhili.cases.service import apply_command
@@ -116,7 +116,7 @@ def rate(session: Session, case: StoredCase, *, given: dict[str, Any], clock: Cl
     body = COMMAND_BODY.validate_python({**given, "command": "rate"})
     if body.version is not None and body.version != case.version:
         raise ConflictError("the case has moved on since the page was shown; reload it", current_version=case.version)
-    command = body.to_command(frozenset({lifecycle.Party.CITIZEN}), routed_unit_id=case.routed_unit_id)
+    command = body.to_command(frozenset({states.Party.CITIZEN}), routed_unit_id=case.routed_unit_id)
     case = apply_command(session, case, command, actor=tracker_actor(case), now=clock.now())
     commit(session)
     return case

@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from zhili.cases.lifecycle import CaseStatus
 from zhili.cases.models import CaseEvent
 from zhili.cases.page_names import place_paths
+from zhili.cases.states import CaseStatus
 from zhili.cases.store import StoredCase
 from zhili.matters import queries as matters
 from zhili.org.models import Department

@@ -34,7 +34,8 @@ from zhili.core.local_time import to_local
 from zhili.core.months import Month
 from zhili.demo.names import person_names, short_village_name
 from zhili.early_warning import detector_store, industries, loop, register
-from zhili.early_warning.detect import load_default, score_history
+from zhili.early_warning.detect.assess import score_history
+from zhili.early_warning.detect.config import load_default
 from zhili.early_warning.detect.grades import calibrate
 from zhili.early_warning.feeds import store
 from zhili.early_warning.feeds.packed import MONTHLY, store_arrays

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from itertools import count
 
 from zhili.cases import lifecycle as lc
+from zhili.cases import states
 from zhili.cases.store import event_details
 from zhili.clocks.calendar import LimitUnit, WorkCalendar, deadline, extend
 from zhili.matters.definition import HandlerLevel, MatterDefinition, Phase
@@ -68,7 +69,7 @@ class Cast:
     """Who acts on one case, and in which party."""
 
     reporter: Agent
-    reporter_party: lc.Party
+    reporter_party: states.Party
     dispatcher: Agent
     lead: Agent
     helpers: tuple[tuple[Unit, Agent], ...]  # units that can be asked for help, with a member each
@@ -105,7 +106,7 @@ class Life:
     now: datetime
     rng: random.Random
     ledger: Ledger
-    state: lc.CaseState = field(init=False)
+    state: states.CaseState = field(init=False)
     at: datetime = field(init=False)
     reported_at: datetime = field(init=False)
     seq: int = 0
@@ -115,7 +116,7 @@ class Life:
 
     def report(self, created_at: datetime, routed: Row, contact: Row | None) -> None:
         """Open the case as `report_case` does: the report, where it was routed, who was told."""
-        command = lc.Report(parties=frozenset({self.cast.reporter_party}))
+        command = states.Report(parties=frozenset({self.cast.reporter_party}))
         transition = lc.open_case(self.definition, command, created_at)
         self.state, self.at, self.reported_at = transition.state, created_at, created_at
         self._clock()
@@ -125,7 +126,7 @@ class Life:
         if contact is not None:
             self._event("contact_informed", who, parties, json.dumps(contact))
 
-    def act(self, command: lc.Command, at: datetime, who: Agent) -> None:
+    def act(self, command: states.Command, at: datetime, who: Agent) -> None:
         """Apply a command at `at` (never before the last one), or stop if that is after now."""
         at = max(at, self.at + MINUTE)
         if at > self.now:
@@ -138,7 +139,7 @@ class Life:
             self._clock()
         if transition.closes_case:
             self.closed_at = at
-        elif self.state.status is lc.CaseStatus.REOPENED:
+        elif self.state.status is states.CaseStatus.REOPENED:
             self.closed_at = None
         self._event(command.kind.value, who, command.parties, event_details(transition, ended=ended))
 
@@ -157,12 +158,12 @@ class Life:
         extension = self.state.granted_extension_hours if phase is Phase.HANDLE else 0
         return extend(OFFICIAL, deadline(OFFICIAL, started, limit.amount, unit), extension, unit)
 
-    def side(self, kind: str, at: datetime, who: Agent, parties: frozenset[lc.Party], details: Row) -> None:
+    def side(self, kind: str, at: datetime, who: Agent, parties: frozenset[states.Party], details: Row) -> None:
         """A line of the timeline that is not a lifecycle command (help, meetings, tasks)."""
         self.at = at
         self._event(kind, who, parties, json.dumps(details, ensure_ascii=False))
 
-    def _event(self, kind: str, who: Agent, parties: frozenset[lc.Party], details: str) -> None:
+    def _event(self, kind: str, who: Agent, parties: frozenset[states.Party], details: str) -> None:
         self.seq += 1
         self.ledger.events.append(
             {

@@ -17,9 +17,9 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
 from zhili.cases.deadlines import phase_clock
-from zhili.cases.lifecycle import Party
 from zhili.cases.routing import TOWNSHIP, Routing, handling_division
 from zhili.cases.schemas import CITIZEN_CHANNELS
+from zhili.cases.states import Party
 from zhili.cases.store import case_number, state_columns
 from zhili.demo.lives import OFFICIAL, Agent, Cast, Ledger, Life, Row, Unit
 from zhili.demo.names import person_names

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 
-from zhili.cases import lifecycle as lc
+from zhili.cases import states
 from zhili.demo.lives import Life, Row
 from zhili.org.division_code import DivisionCode, DivisionLevel
 
@@ -32,7 +32,7 @@ def review_rating(life: Life) -> None:
     """Maybe call the reporter back on a just-rated case and record the review (never after "now")."""
     county = DivisionCode(life.cast.township[0]).at(DivisionLevel.COUNTY).value
     rating = life.state.rating
-    if life.definition.code != MATTER or county != COUNTY or life.state.status is not lc.CaseStatus.RATED:
+    if life.definition.code != MATTER or county != COUNTY or life.state.status is not states.CaseStatus.RATED:
         return
     rng = random.Random(f"rating-review:{life.case_id}")  # noqa: S311 - a demo's draw, not a secret
     draw = rng.random()
@@ -48,4 +48,4 @@ def review_rating(life: Life) -> None:
         "reason": rng.choice(reasons),
         "lead_unit_id": life.lead_unit_id,
     }
-    life.side(f"rating_{outcome}", at, life.cast.dispatcher, frozenset({lc.Party.DISPATCHER}), details)
+    life.side(f"rating_{outcome}", at, life.cast.dispatcher, frozenset({states.Party.DISPATCHER}), details)

@@ -15,13 +15,13 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
 
-from zhili.cases import lifecycle as lc
+from zhili.cases import states
 from zhili.demo.lives import MINUTE, Agent, Cast, LaterThanNow, Life, Row, Unit
 from zhili.demo.rating_reviews import review_rating
 from zhili.matters.definition import EvidenceKind, Phase
 
 Scheduled = tuple[datetime, Callable[[datetime], None]]  # side work due at a time: help replies, meetings, tasks
-P = lc.Party
+P = states.Party
 LEAD, DISPATCHER, COLLABORATOR = frozenset({P.LEAD}), frozenset({P.DISPATCHER}), frozenset({P.COLLABORATOR})
 # How often each turn is taken.
 REJECTED = 0.03  # 不予受理
@@ -34,9 +34,13 @@ SUSPENDED = 0.03  # 挂起
 REWORKED = 0.04  # verification fails (at most twice)
 UNRATED = 0.03  # the reporter never rates; archived after a while
 MAX_REOPENS = 2
-FIRST_RATING = ((lc.Rating.VERY_SATISFIED, 69.0), (lc.Rating.SATISFIED, 27.0), (lc.Rating.BASICALLY_SATISFIED, 2.6))
+FIRST_RATING = (
+    (states.Rating.VERY_SATISFIED, 69.0),
+    (states.Rating.SATISFIED, 27.0),
+    (states.Rating.BASICALLY_SATISFIED, 2.6),
+)
 DISSATISFIED_SHARE = 1.4
-RATINGS = [rating for rating, _ in FIRST_RATING] + [lc.Rating.DISSATISFIED]
+RATINGS = [rating for rating, _ in FIRST_RATING] + [states.Rating.DISSATISFIED]
 
 REJECT_WHY = ("不属于受理范围，已告知当事人其他解决途径", "重复上报，已并入原案件", "信息不全，无法核实地点")
 RETURN_WHY = ("不属于本单位职责，请重新研判", "事发地点权属不清，请核实后再派")
@@ -68,18 +72,18 @@ def _triage(life: Life) -> bool:
     dispatcher, lead = life.cast.dispatcher, life.cast.lead
     if life.chance(REJECTED):
         why = life.rng.choice(REJECT_WHY)
-        life.act(lc.Reject(parties=DISPATCHER, reason=why), life.within(Phase.ACCEPT), dispatcher)
-        life.act(lc.Archive(parties=DISPATCHER), life.hours(48, 360), dispatcher)
+        life.act(states.Reject(parties=DISPATCHER, reason=why), life.within(Phase.ACCEPT), dispatcher)
+        life.act(states.Archive(parties=DISPATCHER), life.hours(48, 360), dispatcher)
         return False
-    life.act(lc.Accept(parties=DISPATCHER), life.within(Phase.ACCEPT), dispatcher)
+    life.act(states.Accept(parties=DISPATCHER), life.within(Phase.ACCEPT), dispatcher)
     life.act(
-        lc.Dispatch(parties=DISPATCHER, lead_unit_id=life.lead_unit_id), life.within(Phase.ACCEPT, 0.5), dispatcher
+        states.Dispatch(parties=DISPATCHER, lead_unit_id=life.lead_unit_id), life.within(Phase.ACCEPT, 0.5), dispatcher
     )
     if life.chance(RETURNED):
-        life.act(lc.Return(parties=LEAD, reason=life.rng.choice(RETURN_WHY)), life.hours(0.5, 6), lead)
-        life.act(lc.Dispatch(parties=DISPATCHER, lead_unit_id=life.lead_unit_id), life.hours(0.5, 8), dispatcher)
-    life.act(lc.Sign(parties=LEAD), life.within(Phase.SIGN), lead)
-    life.act(lc.Start(parties=LEAD), life.within(Phase.HANDLE, 0.15), lead)
+        life.act(states.Return(parties=LEAD, reason=life.rng.choice(RETURN_WHY)), life.hours(0.5, 6), lead)
+        life.act(states.Dispatch(parties=DISPATCHER, lead_unit_id=life.lead_unit_id), life.hours(0.5, 8), dispatcher)
+    life.act(states.Sign(parties=LEAD), life.within(Phase.SIGN), lead)
+    life.act(states.Start(parties=LEAD), life.within(Phase.HANDLE, 0.15), lead)
     return True
 
 
@@ -91,25 +95,25 @@ def _handle(life: Life, *, asks_for_help: bool) -> None:
     if life.chance(EXTENDED):
         hours = life.rng.choice((24, 48, 72, 120))
         why = life.rng.choice(EXTEND_WHY)
-        life.act(lc.RequestExtension(parties=LEAD, reason=why, hours=hours), life.within(Phase.HANDLE, 0.5), lead)
-        decision: lc.Command = (
-            lc.ApproveExtension(parties=DISPATCHER)
+        life.act(states.RequestExtension(parties=LEAD, reason=why, hours=hours), life.within(Phase.HANDLE, 0.5), lead)
+        decision: states.Command = (
+            states.ApproveExtension(parties=DISPATCHER)
             if life.chance(APPROVED)
-            else lc.RefuseExtension(parties=DISPATCHER, reason="延期理由不充分，请按期办结")
+            else states.RefuseExtension(parties=DISPATCHER, reason="延期理由不充分，请按期办结")
         )
         life.act(decision, life.hours(1, 12), dispatcher)
     if life.chance(SUSPENDED):
-        life.act(lc.Suspend(parties=LEAD, reason=life.rng.choice(SUSPEND_WHY)), life.hours(1, 24), lead)
-        life.act(lc.Resume(parties=LEAD), life.hours(24, 240), lead)
+        life.act(states.Suspend(parties=LEAD, reason=life.rng.choice(SUSPEND_WHY)), life.hours(1, 24), lead)
+        life.act(states.Resume(parties=LEAD), life.hours(24, 240), lead)
     _reply(life)
     verifier, party = _verifier(life.cast)
     for _ in range(2):
         if not life.chance(REWORKED):
             break
         why = life.rng.choice(REWORK_WHY)
-        life.act(lc.VerifyFailed(parties=party, reason=why), life.within(Phase.VERIFY), verifier)
+        life.act(states.VerifyFailed(parties=party, reason=why), life.within(Phase.VERIFY), verifier)
         _reply(life)
-    life.act(lc.Verify(parties=party), life.within(Phase.VERIFY), verifier)
+    life.act(states.Verify(parties=party), life.within(Phase.VERIFY), verifier)
 
 
 def _reply(life: Life) -> None:
@@ -125,11 +129,11 @@ def _reply(life: Life) -> None:
     }
     if EvidenceKind.PHOTO in life.definition.evidence_to_close:
         refs[EvidenceKind.PHOTO] = life.photo(max(at - timedelta(minutes=life.rng.uniform(2, 60)), life.at + MINUTE))
-    evidence = tuple(lc.Evidence(kind=kind, ref=refs[kind]) for kind in life.definition.evidence_to_close)
-    life.act(lc.Reply(parties=LEAD, evidence=evidence, text=text), at, life.cast.lead)
+    evidence = tuple(states.Evidence(kind=kind, ref=refs[kind]) for kind in life.definition.evidence_to_close)
+    life.act(states.Reply(parties=LEAD, evidence=evidence, text=text), at, life.cast.lead)
 
 
-def _verifier(cast: Cast) -> tuple[Agent, frozenset[lc.Party]]:
+def _verifier(cast: Cast) -> tuple[Agent, frozenset[states.Party]]:
     """The originating level verifies: the person who filed it, or the command room for a citizen."""
     if cast.reporter.person_id is not None:
         return cast.reporter, frozenset({P.ORIGINATOR})
@@ -139,23 +143,23 @@ def _verifier(cast: Cast) -> tuple[Agent, frozenset[lc.Party]]:
 def _close_and_rate(life: Life) -> None:
     """Close, rate (dissatisfied reopens: handle again), archive; a few are never rated."""
     c = life.cast
-    life.act(lc.Close(parties=LEAD), life.hours(0.2, 8), c.lead)
+    life.act(states.Close(parties=LEAD), life.hours(0.2, 8), c.lead)
     while True:
         if life.chance(UNRATED):
-            life.act(lc.Archive(parties=DISPATCHER), life.hours(240, 360), c.dispatcher)
+            life.act(states.Archive(parties=DISPATCHER), life.hours(240, 360), c.dispatcher)
             return
         unhappy = DISSATISFIED_SHARE if life.state.reopen_count < MAX_REOPENS else 0.0
         rating = life.rng.choices(RATINGS, weights=[w for _, w in FIRST_RATING] + [unhappy])[0]
-        comment = life.rng.choice(UNHAPPY) if rating is lc.Rating.DISSATISFIED else ""
-        rate = lc.Rate(parties=frozenset({c.reporter_party}), rating=rating, comment=comment)
+        comment = life.rng.choice(UNHAPPY) if rating is states.Rating.DISSATISFIED else ""
+        rate = states.Rate(parties=frozenset({c.reporter_party}), rating=rating, comment=comment)
         life.act(rate, life.hours(1, 48), c.reporter)
-        if life.state.status is not lc.CaseStatus.REOPENED:
+        if life.state.status is not states.CaseStatus.REOPENED:
             review_rating(life)  # the centre's call-back on a few (回访复核)
             break
-        life.act(lc.Start(parties=LEAD), life.hours(1, 12), c.lead)
+        life.act(states.Start(parties=LEAD), life.hours(1, 12), c.lead)
         _handle(life, asks_for_help=False)
-        life.act(lc.Close(parties=LEAD), life.hours(0.2, 8), c.lead)
-    life.act(lc.Archive(parties=DISPATCHER), life.hours(72, 480), c.dispatcher)
+        life.act(states.Close(parties=LEAD), life.hours(0.2, 8), c.lead)
+    life.act(states.Archive(parties=DISPATCHER), life.hours(72, 480), c.dispatcher)
 
 
 def _ask_for_help(life: Life) -> None:

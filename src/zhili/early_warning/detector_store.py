@@ -1,6 +1,6 @@
 """Versions of the detector configuration: the newest is in force; every run names the version it used.
 
-The first version is the packaged default (`detect.load_default()`), stored the first time anyone asks.
+The first version is the packaged default (`detect.config.load_default()`), stored the first time anyone asks.
 An administrator saves a new version (on `/admin/detectors` or by API); old versions are never
 changed, so a warning can always be read against the settings that raised it.
 """
@@ -19,7 +19,7 @@ from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.core.errors import InvalidInputError
-from zhili.early_warning.detect import DetectorConfig, load_default
+from zhili.early_warning.detect.config import DetectorConfig, load_default
 from zhili.early_warning.models import DetectorConfigVersion
 
 

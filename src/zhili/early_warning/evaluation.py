@@ -18,9 +18,8 @@ import numpy.typing as npt
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from zhili.core.months import Month
-from zhili.early_warning.baseline import baseline_scores
 
-__all__ = ["Quality", "arrears_columns", "baseline_scores", "evaluate", "labels", "warned_at_rate"]
+__all__ = ["Quality", "arrears_columns", "evaluate", "labels", "warned_at_rate"]
 
 F32 = npt.NDArray[np.float32]
 Flags = npt.NDArray[np.bool_]

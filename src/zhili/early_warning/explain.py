@@ -1,6 +1,6 @@
 """A finding (what moved, by how much, since when, which rule or score fired) in a person's words.
 
-Findings are stored as `detect.Finding.to_json()` with the rule's names added (`name_zh`, `name_en`),
+Findings are stored as `detect.findings.Finding.to_json()` with the rule's names added (`name_zh`, `name_en`),
 so a warning reads the same after the configuration changes.
 """
 

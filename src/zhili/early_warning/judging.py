@@ -1,7 +1,7 @@
 """Judge the detectors on any panel against known arrears months, beside the plain baseline. Pure.
 
 What `zhili warnings evaluate --labels FILE` calls once it has loaded the panel and the labels: the
-risk of every firm in each month that has a full year of history (`detect.score_history`), warnings
+risk of every firm in each month that has a full year of history (`detect.assess.score_history`), warnings
 at the config's yellow cut-off, and the quality figures (`evaluation.evaluate`) over the judged
 months. With `tune_months`, the grade cut-offs are first calibrated to `rates` on that many early
 months, and only the months after them are judged (the split by time). The baseline's warnings are
@@ -16,8 +16,9 @@ import numpy as np
 
 from zhili.core.months import Month
 from zhili.early_warning.baseline import baseline_scores
-from zhili.early_warning.detect import DetectorConfig, Grade, calibrate, score_history
-from zhili.early_warning.detect.grades import grade
+from zhili.early_warning.detect.assess import score_history
+from zhili.early_warning.detect.config import DetectorConfig
+from zhili.early_warning.detect.grades import Grade, calibrate, grade
 from zhili.early_warning.evaluation import F32, Columns, Flags, Quality, evaluate, labels, warned_at_rate
 from zhili.early_warning.panel import Panel
 

@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from zhili.core.clock import Clock
 from zhili.core.months import Month
 from zhili.early_warning import detector_store
-from zhili.early_warning.detect import DetectorConfig, FirmRisk, MonthAssessment, assess
+from zhili.early_warning.detect.assess import MonthAssessment, assess
+from zhili.early_warning.detect.config import DetectorConfig
+from zhili.early_warning.detect.findings import FirmRisk
 from zhili.early_warning.explain import finding_text
 from zhili.early_warning.feeds.packed import load_panel
 from zhili.early_warning.loop import RunSummary, WarningDraft, record_run

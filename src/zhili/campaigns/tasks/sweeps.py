@@ -43,7 +43,7 @@ from zhili.notify.batch import notify_each
 from zhili.notify.service import MAX_LISTED_RECIPIENTS
 from zhili.org.models import Division, Person, Position
 
-__all__ = ["SWEEP", "cancel_sweeps", "fire_sweeps", "schedule_sweeps"]
+__all__ = ["cancel_sweeps", "fire_sweeps", "schedule_sweeps"]
 
 T = TypeVar("T")
 CLOCK_ACTOR = system_actor("system:clock")
