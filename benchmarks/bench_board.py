@@ -41,6 +41,7 @@ from zhili.campaigns.board.counts import board
 from zhili.campaigns.board.export import to_xlsx
 from zhili.campaigns.board.people import all_people, people
 from zhili.campaigns.models import Campaign, CampaignScopeDivision, CampaignScopeRole, CampaignTask
+from zhili.campaigns.templates_service import packaged_templates
 from zhili.core.auth import Actor, Grant, Scope
 from zhili.org.models import Division, Person, Position
 
@@ -126,7 +127,7 @@ def _campaign(session: Session, name: str, owner: str) -> int:
     campaign = Campaign(
         number=f"BENCH-{name}",
         template_code="typhoon",
-        template="{}",
+        template=next(t for t in packaged_templates() if t.code == "typhoon"),
         title="防台风",
         message="",
         severity="red",

@@ -14,6 +14,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from zhili.campaigns.models import Campaign, CampaignTask
+from zhili.campaigns.templates_service import packaged_templates
 from zhili.cases.models import Case, CaseEvent, SupervisionCard
 from zhili.matters.models import MatterVersion
 from zhili.org.models import Department, DepartmentKind, Division, Person, Position
@@ -173,7 +174,7 @@ def add_task(
             "id": 1,
             "number": "C1",
             "template_code": "t",
-            "template": "{}",
+            "template": next(t for t in packaged_templates() if t.code == "typhoon"),
             "title": "台风",
             "message": "m",
             "severity": "red",

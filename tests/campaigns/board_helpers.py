@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from zhili.campaigns.dispatch.schemas import CampaignCreate
 from zhili.campaigns.dispatch.service import dispatch_campaign
 from zhili.campaigns.models import Campaign, CampaignScopeDivision, CampaignScopeRole, CampaignTask
+from zhili.campaigns.templates_service import packaged_templates
 from zhili.core.auth import system_actor
 from zhili.core.clock import FrozenClock
 from zhili.org.models import Position
@@ -94,7 +95,7 @@ def insert_campaign(session: Session, *, owner: str, now: datetime, roles: tuple
     campaign = Campaign(
         number=f"SL-BOARD-{owner}",
         template_code="typhoon",
-        template="{}",
+        template=next(t for t in packaged_templates() if t.code == "typhoon"),
         title="防台风（看板测试）",
         message="",
         severity="red",

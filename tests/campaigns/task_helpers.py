@@ -55,7 +55,7 @@ def insert_task(session: Session, username: str, role: str, *, at: datetime) -> 
     campaign = Campaign(
         number=f"SLT{at:%H%M%S}{post.id}"[:24],
         template_code=template.code,
-        template=template.model_dump_json(),
+        template=template,
         title=template.name_zh,
         message="",
         severity=template.severity,

@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from functools import lru_cache
 from typing import Any, Final
 
 import shapely
@@ -306,14 +305,6 @@ def points(rules: Points, task: TaskRecord, *, now: datetime) -> int:
     return total + rules.returned * task.returned_count
 
 
-@lru_cache(maxsize=256)
-def role_task(snapshot: str, role: str) -> RoleTask:
-    """The task of one role in a campaign's template snapshot (JSON), parsed once per snapshot and role."""
-    return TaskTemplate.model_validate_json(snapshot).task_for(role)
-
-
-@lru_cache(maxsize=256)
-def title_en(snapshot: str, title: str) -> str:
-    """A campaign's title for English readers: its template's English name when the title is the Chinese one."""
-    template = TaskTemplate.model_validate_json(snapshot)
-    return template.name_en if title == template.name_zh else title
+def role_task(template: TaskTemplate, role: str) -> RoleTask:
+    """The task of one role in a campaign's copy of its template."""
+    return template.task_for(role)

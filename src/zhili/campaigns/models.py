@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from zhili.campaigns.template import TaskTemplate
 from zhili.core.db import Base, UtcDateTime
-from zhili.core.typed_json import JsonText
+from zhili.core.typed_json import FrozenJsonText, JsonText
 
 
 class CampaignTemplate(Base):
@@ -21,7 +20,7 @@ class CampaignTemplate(Base):
     code: Mapped[str] = mapped_column(String(60), primary_key=True)
     name_zh: Mapped[str] = mapped_column(String(60))
     name_en: Mapped[str] = mapped_column(String(120))
-    definition: Mapped[str] = mapped_column(Text)
+    definition: Mapped[TaskTemplate] = mapped_column(FrozenJsonText(TaskTemplate))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_by: Mapped[str] = mapped_column(String(120))
 
@@ -40,7 +39,7 @@ class Campaign(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(24), unique=True)
     template_code: Mapped[str] = mapped_column(String(60))
-    template: Mapped[str] = mapped_column(Text)
+    template: Mapped[TaskTemplate] = mapped_column(FrozenJsonText(TaskTemplate))  # the copy dispatched
     title: Mapped[str] = mapped_column(String(120))
     message: Mapped[str] = mapped_column(Text)
     severity: Mapped[str] = mapped_column(String(8))
@@ -55,25 +54,18 @@ class Campaign(Base):
 
     @property
     def template_name_zh(self) -> str:
-        """The dispatched template's Chinese name (its code when the copy has none)."""
-        return str(self._template_copy().get("name_zh") or self.template_code)
+        """The dispatched template's Chinese name."""
+        return self.template.name_zh
 
     @property
     def template_name_en(self) -> str:
-        """The dispatched template's English name (its code when the copy has none)."""
-        return str(self._template_copy().get("name_en") or self.template_code)
+        """The dispatched template's English name."""
+        return self.template.name_en
 
     @property
     def title_en(self) -> str:
         """The title for an English page: the template's English name when the title is its Chinese one."""
         return self.template_name_en if self.title == self.template_name_zh else self.title
-
-    def _template_copy(self) -> dict[str, Any]:
-        try:
-            found = json.loads(self.template)
-        except (TypeError, ValueError):
-            return {}
-        return found if isinstance(found, dict) else {}
 
 
 class CampaignScopeDivision(Base):

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from zhili.campaigns.template import RoleTask, TaskTemplate
 from zhili.notify.wording import Name
 
 
-@lru_cache(maxsize=256)
-def english_title(title: str, snapshot: str) -> str:
-    """A campaign's title on an English page: its template's English name when the title is the Chinese one.
-
-    `snapshot` is the campaign's copy of its template (JSON), parsed once per campaign.
-    """
-    template = TaskTemplate.model_validate_json(snapshot)
+def english_title(title: str, template: TaskTemplate) -> str:
+    """A campaign's title on an English page: its template's English name when the title is the Chinese one."""
     return template.name_en if title == template.name_zh else title
 
 

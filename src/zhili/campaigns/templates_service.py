@@ -64,12 +64,11 @@ def save_template(session: Session, *, template: TaskTemplate, actor: Actor, clo
 
 def _store(session: Session, template: TaskTemplate, *, actor: Actor, clock: Clock) -> None:
     row = session.get(CampaignTemplate, template.code)
-    before = {"definition": row.definition} if row else None
-    definition = template.model_dump_json()
+    before = {"definition": row.definition.model_dump_json()} if row else None
     if row is None:
-        row = CampaignTemplate(code=template.code, definition=definition, updated_at=clock.now())
+        row = CampaignTemplate(code=template.code, definition=template, updated_at=clock.now())
         session.add(row)
-    row.name_zh, row.name_en, row.definition = template.name_zh, template.name_en, definition
+    row.name_zh, row.name_en, row.definition = template.name_zh, template.name_en, template
     row.updated_at, row.updated_by = clock.now(), actor.audit_name
     audit.record_by(
         session,
@@ -79,7 +78,7 @@ def _store(session: Session, template: TaskTemplate, *, actor: Actor, clock: Clo
         entity_id=template.code,
         at=clock.now(),
         before=before,
-        after={"definition": definition},
+        after={"definition": template.model_dump_json()},
     )
 
 
@@ -88,10 +87,10 @@ def get_template(session: Session, code: str) -> TaskTemplate:
     row = session.get(CampaignTemplate, code)
     if row is None:
         raise NotFoundError(f"task template {code!r} not found")
-    return TaskTemplate.model_validate_json(row.definition)
+    return row.definition
 
 
 def list_templates(session: Session) -> list[TaskTemplate]:
     """Every stored template, by code."""
     rows = session.scalars(select(CampaignTemplate.definition).order_by(CampaignTemplate.code))
-    return [TaskTemplate.model_validate_json(definition) for definition in rows]
+    return list(rows)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -33,3 +34,22 @@ class JsonText(TypeDecorator[Any]):
     def process_result_value(self, value: str | None, dialect: Any) -> Any:  # noqa: ARG002
         """The stored JSON as the typed value (NULL is None)."""
         return None if value is None else self._adapter.validate_json(value)
+
+
+class FrozenJsonText(JsonText):
+    """`JsonText` of an immutable value (a frozen model), parsed once per distinct text and then shared.
+
+    For a snapshot that many rows repeat (a campaign's copy of its template, read with each of its
+    tasks): the last `KEPT` texts read map to their one parsed value.
+    """
+
+    cache_ok = True
+    KEPT = 256
+
+    def __init__(self, value_type: Any) -> None:
+        super().__init__(value_type)
+        self._parse = lru_cache(maxsize=self.KEPT)(self._adapter.validate_json)
+
+    def process_result_value(self, value: str | None, dialect: Any) -> Any:  # noqa: ARG002
+        """The stored JSON as the typed value, shared by every read of the same text (NULL is None)."""
+        return None if value is None else self._parse(value)

@@ -18,7 +18,6 @@ from zhili.campaigns.lifecycle import UNCLAIMED_STATES
 from zhili.campaigns.models import CampaignTask
 from zhili.campaigns.tasks.sweep_letters import Overdue, SweptCampaign, sweep_letters
 from zhili.campaigns.tasks.sweep_rules import Sweep
-from zhili.campaigns.template import TaskTemplate
 from zhili.campaigns.visibility import load_campaign, manages_territory, tasks_in_places
 from zhili.core import audit
 from zhili.core.auth import Actor
@@ -70,7 +69,7 @@ def remind_unclaimed(
     for task_id, person_id, role, name, place, due_at, marker_at in rows:
         by_role[role].append(Overdue(task_id, person_id, name, place, due_at, marker_at))
     now = clock.now()
-    template = TaskTemplate.model_validate_json(campaign.template)
+    template = campaign.template
     swept = SweptCampaign(campaign.id, campaign.number, campaign.title, campaign.severity, campaign.title_en)
     # A reminder by hand is its own letter, keyed by its instant (a sweep's generation is a number).
     generation = f"hand-{now.strftime('%Y%m%d%H%M%S')}"

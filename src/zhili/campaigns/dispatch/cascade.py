@@ -17,7 +17,6 @@ from zhili.campaigns.dispatch.fanout import add_tasks
 from zhili.campaigns.dispatch.schemas import ForwardCreate
 from zhili.campaigns.models import Campaign, CampaignForward, CampaignScopeRole
 from zhili.campaigns.tasks.sweeps import schedule_sweeps
-from zhili.campaigns.template import TaskTemplate
 from zhili.campaigns.visibility import opens_division, own_villages
 from zhili.core import audit
 from zhili.core.auth import Actor
@@ -65,7 +64,7 @@ def forward_campaign(
         raise ConflictError("the campaign is closed")
     now = clock.now()
     forward.forwarded_at, forward.forwarded_by, forward.instructions = now, actor.audit_name, data.instructions
-    template = TaskTemplate.model_validate_json(campaign.template)
+    template = campaign.template
     roles = list(
         session.scalars(
             select(CampaignScopeRole.role)

@@ -180,7 +180,7 @@ def _new_campaign(
         id=campaign_id,
         number=f"SL{to_local(now):%Y}{campaign_id:06d}",  # the local year it was dispatched in
         template_code=template.code,
-        template=template.model_dump_json(),
+        template=template,
         title=data.title or template.name_zh,
         message=data.message,
         severity=template.severity,

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from zhili.campaigns.lifecycle import UNSCORED_STATES
 from zhili.campaigns.models import Campaign, CampaignTask
 from zhili.campaigns.scores.schemas import By, Level, ScoreRow, ScoresRead
-from zhili.campaigns.template import Points, TaskTemplate
+from zhili.campaigns.template import Points
 from zhili.campaigns.visibility import tasks_in_places
 from zhili.core.auth import Scope
 from zhili.org.division_code import DivisionLevel
@@ -143,9 +143,7 @@ def _scored(statement: Select[Any], period: Period, scope: Scope) -> Select[Any]
 def points_by_role(session: Session, period: Period) -> dict[tuple[str, Points], list[int]]:
     """The campaigns of the period grouped by role and that role's points in their template snapshot."""
     groups: defaultdict[tuple[str, Points], list[int]] = defaultdict(list)
-    snapshots: dict[str, TaskTemplate] = {}
-    for campaign_id, snapshot in session.execute(select(Campaign.id, Campaign.template).where(*period.conditions())):
-        template = snapshots.get(snapshot) or snapshots.setdefault(snapshot, TaskTemplate.model_validate_json(snapshot))
+    for campaign_id, template in session.execute(select(Campaign.id, Campaign.template).where(*period.conditions())):
         for task in template.tasks:
             groups[task.role, task.points].append(campaign_id)
     return groups

@@ -25,7 +25,7 @@ from zhili.campaigns.tasks import store
 from zhili.campaigns.tasks.schemas import ReassignBody, ReassignCandidate
 from zhili.campaigns.tasks.store import Loaded, Task
 from zhili.campaigns.tasks.sweeps import schedule_sweeps
-from zhili.campaigns.template import RoleTask, TaskTemplate
+from zhili.campaigns.template import RoleTask
 from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
@@ -101,8 +101,7 @@ def reassign_task(session: Session, *, task_id: int, data: ReassignBody, actor: 
                 }
             ],
         )
-    template = TaskTemplate.model_validate_json(loaded.campaign.template)
-    role_task = template.task_for(loaded.task.role)
+    role_task = loaded.campaign.template.task_for(loaded.task.role)
     new_id = _insert(session, loaded.task, position_id=post[0], person_id=post[1], role_task=role_task, now=now)
     old = task_service.move(
         session, loaded, TaskAction.REASSIGN, actor=actor, now=now, reassigned_at=now, reassigned_to_id=new_id
@@ -121,7 +120,9 @@ def reassign_task(session: Session, *, task_id: int, data: ReassignBody, actor: 
     task_service.tell_recipient(
         session, old, loaded.campaign, kind="reassigned", said=said, clock=clock, topic="campaign.task.reassigned"
     )
-    schedule_sweeps(session, campaign_id=old.campaign_id, template=template, roles=[old.role], dispatched_at=now)
+    schedule_sweeps(
+        session, campaign_id=old.campaign_id, template=loaded.campaign.template, roles=[old.role], dispatched_at=now
+    )
     commit(session)
     return old
 

@@ -23,6 +23,7 @@ from zhili.campaigns import lifecycle
 from zhili.campaigns.lifecycle import TaskAction, TaskParty, TaskRating, TaskState
 from zhili.campaigns.models import Campaign, CampaignTask, TaskPhoto
 from zhili.campaigns.notices import english_title
+from zhili.campaigns.template import TaskTemplate
 from zhili.campaigns.visibility import load_reach, visible_tasks
 from zhili.core.auth import Actor
 from zhili.core.errors import ConflictError, NotFoundError
@@ -92,7 +93,7 @@ class TaskCampaign:
     number: str
     title: str
     status: str
-    template: str
+    template: TaskTemplate
     message: str
     severity: str
 

@@ -109,7 +109,7 @@ def _open_campaigns(session: Session, ids: Collection[int]) -> dict[int, tuple[S
     return {
         row.id: (
             SweptCampaign(row.id, row.number, row.title, row.severity, english_title(row.title, row.template)),
-            TaskTemplate.model_validate_json(row.template),
+            row.template,
         )
         for row in session.execute(statement)
     }

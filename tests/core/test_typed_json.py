@@ -1,0 +1,59 @@
+"""`JsonText` and `FrozenJsonText`: JSON columns read and written as typed values."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import BaseModel, ConfigDict, ValidationError
+from sqlalchemy import Column, Integer, MetaData, Table, create_engine, insert, select
+
+from zhili.core.typed_json import FrozenJsonText, JsonText
+
+
+class Snapshot(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    names: tuple[str, ...]
+
+
+META = MetaData()
+ROWS = Table(
+    "rows",
+    META,
+    Column("id", Integer, primary_key=True),
+    Column("kept", FrozenJsonText(Snapshot)),
+    Column("plain", JsonText(dict[str, int])),
+)
+
+
+def test_a_frozen_snapshot_is_parsed_once_per_text_and_shared_by_every_row_that_repeats_it() -> None:
+    engine = create_engine("sqlite://")
+    META.create_all(engine)
+    typhoon = Snapshot(code="typhoon", names=("台风", "typhoon"))
+    with engine.begin() as connection:
+        connection.execute(
+            insert(ROWS),
+            [
+                {"id": 1, "kept": typhoon, "plain": {"a": 1}},
+                {"id": 2, "kept": typhoon, "plain": {"a": 1}},
+                {"id": 3, "kept": Snapshot(code="flood", names=()), "plain": None},
+            ],
+        )
+        stored = connection.exec_driver_sql("SELECT kept FROM rows WHERE id = 1").scalar_one()
+        rows = connection.execute(select(ROWS).order_by(ROWS.c.id)).all()
+    assert '"台风"' in stored  # Chinese as itself in the database
+    assert rows[0].kept == typhoon
+    assert rows[0].kept is rows[1].kept  # one parse for the repeated text
+    assert rows[2].kept.code == "flood"
+    assert rows[0].plain == {"a": 1}
+    assert rows[0].plain is not rows[1].plain  # a mutable value is never shared
+    assert rows[2].plain is None
+
+
+def test_a_stored_text_that_is_not_the_type_is_refused_on_read() -> None:
+    engine = create_engine("sqlite://")
+    META.create_all(engine)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("INSERT INTO rows (id, kept) VALUES (1, '{}')")
+        with pytest.raises(ValidationError):
+            connection.execute(select(ROWS.c.kept)).all()
