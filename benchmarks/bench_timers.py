@@ -21,13 +21,13 @@ timers/s for one worker. A miss is printed, not failed.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import tempfile
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -70,7 +70,7 @@ def schedule(
     engine: Engine,
     kind: str,
     count: int,
-    payload: Callable[[int], str],
+    payload: Callable[[int], dict[str, Any]],
     subject: Callable[[int], int],
     *,
     step: str = "bench",
@@ -106,7 +106,7 @@ def fire_all(sessions: sessionmaker[Session], handlers: dict[str, Handler]) -> t
 
 def floor(engine: Engine, count: int) -> float:
     """Bare deletes of `count` timer rows in the same batches: the table work alone."""
-    schedule(engine, NOOP, count, lambda _i: "{}", lambda i: i)
+    schedule(engine, NOOP, count, lambda _i: {}, lambda i: i)
     with Session(engine) as session:
         ids = list(session.scalars(select(Timer.id).order_by(Timer.id)))
     started = time.perf_counter()
@@ -130,15 +130,15 @@ def run_backend(label: str, engine: Engine, count: int) -> None:
     sessions = make_session_factory(engine)
     floor_rate = count / floor(engine, count)
     print(f"{label}: floor (bare DELETE of {count:,} rows in batches of {BATCH:,}) {floor_rate:,.0f}/s")
-    schedule(engine, NOOP, count, lambda _i: "{}", lambda i: i)
+    schedule(engine, NOOP, count, lambda _i: {}, lambda i: i)
     report("machinery (claim, hand over, delete)", *fire_all(sessions, {NOOP: noop}), floor_rate)
     with Session(engine) as session:
         people = list(session.scalars(select(Person.id).order_by(Person.id)))
     reminders = count // 4
     fields = {"topic": "bench.reminder", "title": "提醒", "body": "bench", "severity": "info", "link": None}
 
-    def body(i: int) -> str:
-        return json.dumps({"people": [people[i % len(people)]], **fields, "subject": None}, ensure_ascii=False)
+    def body(i: int) -> dict[str, Any]:
+        return {"people": [people[i % len(people)]], **fields, "subject": None}
 
     schedule(engine, REMIND, reminders, body, lambda i: i)
     report("reminders (a notification each)", *fire_all(sessions, {REMIND: fire_reminders}), floor_rate)
@@ -167,11 +167,11 @@ def run_ladder(tmp: Path, count: int) -> None:
     rungs = count // 8
     later = (NOW + timedelta(days=30)).isoformat()
 
-    def ladder(i: int) -> str:
+    def ladder(i: int) -> dict[str, Any]:
         """A case's ladder timer as `cases.deadlines` writes it: the urge due now, a red card still ahead."""
         case = cases[i % len(cases)]
         held = [["urge", 0.7, NOW.isoformat(), None], ["red_card", 2.0, later, None]]
-        return json.dumps({"phase": case.phase, "started_at": case.phase_started_at.isoformat(), "rungs": held})
+        return {"phase": case.phase, "started_at": case.phase_started_at.isoformat(), "rungs": held}
 
     schedule(world.engine, LADDER, rungs, ladder, lambda i: cases[i % len(cases)].id, step="urge")
     report(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -37,7 +36,7 @@ def test_two_workers_share_the_load_and_fire_each_timer_once() -> None:
                 "generation": 0,
                 "share": 0.0,
                 "due_at": NOW - timedelta(seconds=i),
-                "payload": json.dumps({"people": [people[i % len(people)]], **payload, "subject": None}),
+                "payload": {"people": [people[i % len(people)]], **payload, "subject": None},
                 "created_at": NOW,
             }
             for i in range(TIMERS)

@@ -8,7 +8,6 @@ per timer: the batch in flight at the kill was rolled back with its notification
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sqlite3
@@ -59,7 +58,7 @@ def _schedule(url: str) -> None:
                 "generation": 0,
                 "share": 0.0,
                 "due_at": due + timedelta(milliseconds=n),
-                "payload": json.dumps({"people": [people[n % len(people)]], **fields}),
+                "payload": {"people": [people[n % len(people)]], **fields},
                 "created_at": due,
             }
             for n in range(TIMERS)

@@ -8,7 +8,6 @@ machines take disjoint batches; SQLite serialises writers, so one worker is the 
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -71,7 +70,7 @@ def claim_due(session: Session, *, kinds: Sequence[str], now: datetime, limit: i
             generation=row.generation,
             share=row.share,
             due_at=row.due_at,
-            payload=json.loads(row.payload),
+            payload=row.payload,
         )
         for row in session.execute(statement)
     ]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from zhili.core.db import Base, UtcDateTime
+from zhili.core.typed_json import JsonText
 
 
 class Timer(Base):
@@ -32,7 +34,7 @@ class Timer(Base):
     generation: Mapped[int] = mapped_column(Integer, default=0)
     share: Mapped[float] = mapped_column(Float, default=0.0)
     due_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
-    payload: Mapped[str] = mapped_column(Text, default="{}")
+    payload: Mapped[dict[str, Any]] = mapped_column(JsonText(dict[str, Any]))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     calendar_basis: Mapped[str | None] = mapped_column(String(80), default=None)
     """The calendar years its instant was counted on ("2027:loaded"); None when no calendar was used."""

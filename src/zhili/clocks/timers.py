@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -40,25 +39,20 @@ class TimerSpec:
 
 def schedule(session: Session, timers: Iterable[TimerSpec], *, now: datetime) -> int:
     """Insert timers in one statement; the number written."""
-    rows = []
-    payload: Mapping[str, Any] | None = None
-    text = ""
-    for t in timers:
-        if t.payload is not payload:  # a ladder's rungs share one payload: encode it once
-            payload, text = t.payload, json.dumps(dict(t.payload), ensure_ascii=False)
-        rows.append(
-            {
-                "kind": t.kind,
-                "subject_id": t.subject_id,
-                "step": t.step,
-                "generation": t.generation,
-                "share": t.share,
-                "due_at": t.due_at,
-                "payload": text,
-                "created_at": now,
-                "calendar_basis": t.calendar_basis,
-            }
-        )
+    rows = [
+        {
+            "kind": t.kind,
+            "subject_id": t.subject_id,
+            "step": t.step,
+            "generation": t.generation,
+            "share": t.share,
+            "due_at": t.due_at,
+            "payload": dict(t.payload),
+            "created_at": now,
+            "calendar_basis": t.calendar_basis,
+        }
+        for t in timers
+    ]
     if len(rows) == 1:
         _INSERT.run(session, rows[0])
     elif rows:
@@ -93,6 +87,6 @@ def spec_of(row: Timer) -> TimerSpec:
         due_at=row.due_at,
         generation=row.generation,
         share=row.share,
-        payload=MappingProxyType(json.loads(row.payload)),
+        payload=MappingProxyType(row.payload),
         calendar_basis=row.calendar_basis,
     )
