@@ -57,3 +57,12 @@ def test_a_stored_text_that_is_not_the_type_is_refused_on_read() -> None:
         connection.exec_driver_sql("INSERT INTO rows (id, kept) VALUES (1, '{}')")
         with pytest.raises(ValidationError):
             connection.execute(select(ROWS.c.kept)).all()
+
+
+def test_a_text_compared_with_a_json_column_is_matched_against_the_stored_text() -> None:
+    engine = create_engine("sqlite://")
+    META.create_all(engine)
+    with engine.begin() as connection:
+        connection.execute(insert(ROWS), [{"id": 1, "plain": {"浙H": 7}}, {"id": 2, "plain": {"b": 2}}])
+        found = connection.execute(select(ROWS.c.id).where(ROWS.c.plain.icontains("浙h"))).scalars().all()
+    assert found == [1]

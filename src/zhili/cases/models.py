@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -19,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from zhili.core.db import Base, UtcDateTime
+from zhili.core.typed_json import JsonText
 from zhili.matters.models import MatterVersion
 
 
@@ -48,7 +50,7 @@ class Case(Base):
     description: Mapped[str] = mapped_column(Text)
     # The English of a description the system wrote (an early warning's summary); NULL for a person's words.
     description_en: Mapped[str | None] = mapped_column(Text)
-    attributes: Mapped[str] = mapped_column(Text)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JsonText(dict[str, Any]))
     lon: Mapped[float | None] = mapped_column(Float)
     lat: Mapped[float | None] = mapped_column(Float)
     address: Mapped[str | None] = mapped_column(String(200))

@@ -101,7 +101,7 @@ def _read(actor: Actor, case: Any, now: datetime) -> CaseRead:
         channel=case.channel,
         description=case.description,
         description_en=case.description_en,
-        attributes=json.loads(case.attributes),
+        attributes=case.attributes,
         lon=case.lon,
         lat=case.lat,
         address=case.address,

@@ -124,7 +124,7 @@ def report_case(
         "channel": data.channel,
         "description": data.description,
         "description_en": data.description_en,
-        "attributes": json.dumps(attributes, ensure_ascii=False),
+        "attributes": attributes,
         "lon": place.lon,
         "lat": place.lat,
         "address": data.address,

@@ -194,7 +194,7 @@ def state_columns(
 
 def _from_row(row: Row[Any]) -> StoredCase:
     plain: dict[str, Any] = {name: getattr(row, name) for name in _PLAIN}
-    return StoredCase(**plain, matter_hash=row.matter_hash, attributes=json.loads(row.attributes), state=state_of(row))
+    return StoredCase(**plain, matter_hash=row.matter_hash, attributes=row.attributes, state=state_of(row))
 
 
 @lru_cache(maxsize=1024)
@@ -235,7 +235,7 @@ def insert_new(session: Session, values: dict[str, object], *, state: CaseState,
     row = {**values, "id": case_id, "number": case_number(case_id, created_at)}
     _INSERT_ONE.run(session, row)
     plain: dict[str, Any] = {name: row[name] for name in _PLAIN if name in row}
-    attributes = json.loads(cast("str", row["attributes"]))
+    attributes = cast("dict[str, Any]", row["attributes"])
     return StoredCase(**plain, matter_hash=matter_hash, attributes=attributes, state=state)
 
 

@@ -35,6 +35,10 @@ class JsonText(TypeDecorator[Any]):
         """The stored JSON as the typed value (NULL is None)."""
         return None if value is None else self._adapter.validate_json(value)
 
+    def coerce_compared_value(self, op: Any, value: Any) -> Any:  # noqa: ARG002 - the base signature
+        """A text compared with the column (`contains`, `icontains`, `==`) is matched against the stored JSON text."""
+        return self.impl_instance if isinstance(value, str) else self
+
 
 class FrozenJsonText(JsonText):
     """`JsonText` of an immutable value (a frozen model), parsed once per distinct text and then shared.

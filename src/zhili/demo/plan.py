@@ -6,7 +6,6 @@ and returns plain rows with pre-assigned ids, so the same seed always gives the 
 
 from __future__ import annotations
 
-import json
 import random
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -347,7 +346,7 @@ def _texts(rng: random.Random, definition: MatterDefinition, grid: GridSpot, cre
     return {
         "description": f"{grid.place}附近{phrase}{details}，请尽快处理。",
         "address": f"{grid.place}{rng.randint(1, 300)}号",
-        "attributes": json.dumps(attributes, ensure_ascii=False),
+        "attributes": attributes,
     }
 
 

@@ -33,6 +33,7 @@ from zhili.core.clock import Clock
 from zhili.core.db import commit, deferred_commit, load_tuples
 from zhili.core.errors import ForbiddenError, NotFoundError
 from zhili.core.months import Month
+from zhili.core.sql_json import json_text
 from zhili.early_warning import visibility
 from zhili.early_warning.detect.config import GradeCutoffs
 from zhili.early_warning.detect.grades import grade
@@ -187,7 +188,7 @@ def _join_open_case(session: Session, warning: EarlyWarning, draft: WarningDraft
     ).all()
     reported = session.scalars(
         select(Case.id)
-        .where(Case.matter_code == MATTER, Case.attributes.contains(f'"credit_code": "{firm.credit_code}"'))
+        .where(Case.matter_code == MATTER, json_text(Case.attributes, "credit_code") == firm.credit_code)
         .order_by(Case.id.desc())
     ).all()
     for case_id in [*(c for c in earlier if c is not None), *reported]:
