@@ -11,8 +11,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from zhili.campaigns.dispatch.cascade import forward_campaign
-from zhili.campaigns.dispatch.schemas import CampaignCreate, ForwardCreate, Mode
+from zhili.campaigns.dispatch.schemas import CampaignCreate, ForwardCreate
 from zhili.campaigns.dispatch.service import dispatch_campaign
+from zhili.campaigns.lifecycle import DispatchMode
 from zhili.campaigns.models import CampaignTask
 from zhili.campaigns.template import TaskTemplate
 from zhili.clocks.firing import fire_due
@@ -40,7 +41,7 @@ def start_campaign(
     at: datetime,
     within: str = HUZHEN,
     title: str = "防台风 · 烟花",
-    mode: Mode = "all",
+    mode: DispatchMode = DispatchMode.ALL,
 ) -> int:
     """A campaign of a packaged template dispatched at `at` to the posts of `roles` under `within`. Its id."""
     data = CampaignCreate(template=template.code, divisions=[within], roles=list(roles), title=title, mode=mode)

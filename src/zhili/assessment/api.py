@@ -14,8 +14,6 @@ from zhili.assessment.period import Month
 from zhili.assessment.schemas import (
     CloseCreate,
     CloseRead,
-    Kind,
-    Level,
     LineRead,
     LinesRead,
     RatingsCreate,
@@ -23,7 +21,7 @@ from zhili.assessment.schemas import (
     ScoreRow,
     ScoresRead,
 )
-from zhili.assessment.scoring import SubjectScore
+from zhili.assessment.scoring import RankedLevel, SubjectScore
 from zhili.core.auth import CurrentActor
 from zhili.core.http import ClockDep, DbSession
 
@@ -37,7 +35,7 @@ def score_row(score: SubjectScore, own: frozenset[str]) -> ScoreRow:
     """The API's row of a score."""
     return ScoreRow(
         rank=score.rank,
-        subject_kind=score.kind.value,
+        subject_kind=score.kind,
         subject_id=score.subject_id,
         name=score.name,
         **score.dimensions,
@@ -55,7 +53,7 @@ def scores(
     actor: CurrentActor,
     clock: ClockDep,
     month: MonthQuery = None,
-    level: Level = "township",
+    level: RankedLevel = RankedLevel.TOWNSHIP,
     county: CountyQuery = None,
 ) -> ScoresRead:
     """A level's ranking in a county's month: frozen once closed, computed from the record before."""
@@ -82,7 +80,7 @@ def scores_export(
     clock: ClockDep,
     file_format: Annotated[exports.Format, Path(description="csv or xlsx")],
     month: MonthQuery = None,
-    level: Level = "township",
+    level: RankedLevel = RankedLevel.TOWNSHIP,
     county: CountyQuery = None,
     lang: Annotated[str, Query(pattern=r"^(zh|en)$")] = "zh",
 ) -> Response:
@@ -98,7 +96,7 @@ def subject_lines(
     session: DbSession,
     actor: CurrentActor,
     clock: ClockDep,
-    kind: Kind,
+    kind: SubjectKind,
     subject_id: Annotated[str, Path(pattern=r"^[0-9]{1,20}$")],
     month: MonthQuery = None,
     county: CountyQuery = None,
@@ -106,9 +104,7 @@ def subject_lines(
     """Every event counted for a subject in a month, those that cost nothing at 0 points; 404 outside your scope."""
     now = clock.now()
     chosen = Month.parse(month) if month else Month.of(now)
-    found = queries.breakdown(
-        session, actor, kind=SubjectKind(kind), subject_id=subject_id, month=chosen, county=county, now=now
-    )
+    found = queries.breakdown(session, actor, kind=kind, subject_id=subject_id, month=chosen, county=county, now=now)
     return LinesRead(
         county=found.county,
         month=str(found.month),

@@ -15,10 +15,11 @@ from typing import Annotated, Any, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from zhili.core.errors import InvalidInputError
+from zhili.matters.definition import EscalationAction, Phase
 
 DIMENSIONS = ("timeliness", "quality", "satisfaction", "cross")
-PHASES = ("accept", "sign", "handle", "verify")
-CARD_ACTIONS = ("yellow_card", "red_card")
+PHASES = tuple(Phase)
+CARD_ACTIONS = (EscalationAction.YELLOW_CARD, EscalationAction.RED_CARD)
 
 
 class SubjectKind(StrEnum):

@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from zhili.assessment.model import SubjectKind
 from zhili.assessment.period import PATTERN as MONTH_PATTERN
+from zhili.assessment.scoring import RankedLevel
 
 MonthText = Annotated[str, Field(pattern=MONTH_PATTERN, examples=["2026-11"])]
 CountyCode = Annotated[str, Field(pattern=r"^[0-9]{6}$", examples=["330825"])]
 SubjectId = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,20}$")]
 RaterKey = Annotated[str, Field(pattern=r"^(division|unit):[0-9]{1,20}$", examples=["division:330825101"])]
-Level = Literal["township", "department", "person"]
-Kind = Literal["division", "unit", "person"]
 
 
 class ScoreRow(BaseModel):
     """One subject on a ranking."""
 
     rank: int
-    subject_kind: Kind
+    subject_kind: SubjectKind
     subject_id: str
     name: str
     timeliness: float
@@ -41,7 +41,7 @@ class ScoresRead(BaseModel):
     county: str
     county_name: str
     month: str
-    level: Level
+    level: RankedLevel
     is_closed: bool
     closed_at: datetime | None
     model_version: int

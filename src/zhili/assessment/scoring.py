@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
@@ -20,8 +21,18 @@ from zhili.assessment.facts import Frame, scored_facts
 from zhili.assessment.model import DIMENSIONS, AssessmentModel, SubjectKind
 from zhili.org.division_code import DivisionCode, DivisionLevel
 
-TOWNSHIP, COUNTY, DEPARTMENT, PERSON = "township", "county", "department", "person"
-LEVELS = (TOWNSHIP, DEPARTMENT, PERSON)
+
+class RankedLevel(StrEnum):
+    """The levels a county's month is ranked in: its townships, its department units, its people."""
+
+    TOWNSHIP = "township"
+    DEPARTMENT = "department"
+    PERSON = "person"
+
+
+TOWNSHIP, DEPARTMENT, PERSON = RankedLevel.TOWNSHIP, RankedLevel.DEPARTMENT, RankedLevel.PERSON
+COUNTY = "county"  # the county's own division: scored, but no ranking is asked for at its level
+LEVELS = tuple(RankedLevel)
 
 
 @dataclass(frozen=True)
@@ -143,4 +154,4 @@ def _level_of(kind: SubjectKind, subject: str) -> str:
     return TOWNSHIP if DivisionCode(subject).level is DivisionLevel.TOWNSHIP else COUNTY
 
 
-__all__ = ["COUNTY", "DEPARTMENT", "LEVELS", "PERSON", "TOWNSHIP", "SubjectScore", "Tally"]
+__all__ = ["COUNTY", "DEPARTMENT", "LEVELS", "PERSON", "TOWNSHIP", "RankedLevel", "SubjectScore", "Tally"]

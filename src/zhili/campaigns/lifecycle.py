@@ -3,6 +3,7 @@
 No session and no clock: the service loads the task from its store, asks these functions, and saves what
 they answer. `TaskState` is the one spelling of a task's states; the groups the board, the queue and the
 sweeps count by (`UNCLAIMED_STATES`, …) are here too, and `TRANSITIONS` is the state graph `RULES` allow.
+`DispatchMode` is how a campaign reaches its tasks' recipients.
 """
 
 from __future__ import annotations
@@ -29,6 +30,15 @@ FAR_METRES: Final = 2_000.0
 METRES_PER_DEGREE_LAT: Final = 110_574.0
 METRES_PER_DEGREE_LON: Final = 111_320.0
 MAX_PHOTOS: Final = 9
+# A reason (拒领, 退回), a note (核验, 改派) or a rating's comment on a task.
+MAX_REASON: Final = 500
+
+
+class DispatchMode(StrEnum):
+    """How a campaign reaches its recipients."""
+
+    ALL = "all"  # 一键直达: every recipient's task at once
+    CASCADE = "cascade"  # 逐级下发: level by level, each level passing it down with its own instructions
 
 
 class TaskState(StrEnum):

@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from zhili.core.text import BlankOrText, Line, Text
 
 CODE_PATTERN = r"^[a-z][a-z0-9_]{1,59}$"
+# The words sent down with a task: a role's instructions, a campaign's message, a level's own instructions.
+MAX_MESSAGE = 2000
 FIELD_ROLES = ("team_leader", "grid_head", "grid_worker", "party_member", "village_cadre", "township_command")
 
 
@@ -43,9 +45,9 @@ class RoleTask(_Strict):
     role: Literal["team_leader", "grid_head", "grid_worker", "party_member", "village_cadre", "township_command"]
     title_zh: Line = Field(max_length=80)
     title_en: Line = Field(max_length=160)
-    instructions: Text = Field(max_length=2000)
+    instructions: Text = Field(max_length=MAX_MESSAGE)
     instructions_en: BlankOrText = Field(
-        default="", max_length=2000, description="on an English page (else the Chinese)"
+        default="", max_length=MAX_MESSAGE, description="on an English page (else the Chinese)"
     )
     claim_minutes: int = Field(gt=0, le=7 * 24 * 60, description="claim (领办) within this time")
     report_minutes: int = Field(gt=0, le=30 * 24 * 60, description="report (回单) within this time of dispatch")

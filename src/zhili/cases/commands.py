@@ -18,15 +18,11 @@ from typing_extensions import override
 from zhili.cases import lifecycle as lc
 from zhili.cases import states
 from zhili.cases.schemas import EvidenceIn
+from zhili.cases.states import MAX_COMMENT, MAX_EVIDENCE, MAX_REASON, MAX_REPLY
 from zhili.cases.states import CommandKind as K
 from zhili.core.errors import FieldRuleError
 from zhili.core.params import TAG_FIELD, Name, untagged
 from zhili.core.text import Text
-
-MAX_REASON = 500
-MAX_REPLY = 4000
-MAX_COMMENT = 1000
-MAX_EVIDENCE = 50
 
 Parties = frozenset[states.Party]
 Reason = Annotated[Name, Field(max_length=MAX_REASON, description="why (shown on the timeline)")]

@@ -23,7 +23,7 @@ from zhili.cases.schemas import (
     TaskDone,
     UnitRef,
 )
-from zhili.cases.states import CommandKind
+from zhili.cases.states import MAX_EVIDENCE_REF, CommandKind
 from zhili.core.errors import DomainError, InvalidInputError
 from zhili.core.local_time import from_local_input
 from zhili.core.params import id_in
@@ -36,7 +36,6 @@ NO_UNIT_TICKED = "tick the units to ask"  # the help form's refusal when no unit
 COMMAND_INPUTS = ("version", "reason", "hours", "text", "rating", "comment", "cancel_reason", "lead_unit_id")
 # The reply form's flag: the matter asks for a text, and a blank 文字说明 takes the reply's text (`command_from_form`).
 TEXT_IS_EVIDENCE = "text_is_evidence"
-MAX_EVIDENCE_REF = 500  # schemas.EvidenceIn.ref
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 

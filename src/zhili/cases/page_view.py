@@ -22,6 +22,7 @@ from zhili.cases.schemas import CaseDetail, UnitRef
 from zhili.cases.states import CaseStatus, Party
 from zhili.core.auth import Actor
 from zhili.matters import queries as matters
+from zhili.matters.definition import EscalationAction
 from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.models import Division
 from zhili.org.routing import nearest_unit
@@ -161,7 +162,7 @@ def _last_turn(detail: CaseDetail, names: Names) -> TurnedBack | None:
 
 
 # The timeline kinds of supervision cards, by hand or by the clock (each rung of `escalation` but the lights).
-CARD_KINDS = frozenset({"urge", "supervise", "yellow_card", "red_card", "leader_instruction"})
+CARD_KINDS = frozenset(EscalationAction)
 
 
 def _this_phase(detail: CaseDetail, timeline: list[EventLine]) -> list[tuple[Any, EventLine]]:

@@ -7,14 +7,21 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from zhili.cases.states import MAX_EVIDENCE, MAX_EVIDENCE_REF, MAX_REASON, MAX_REPLY, CaseStatus, Rating
+from zhili.clocks.lights import Light
 from zhili.core.errors import FieldRuleError
 from zhili.core.params import Id, Instant, Name
 from zhili.core.text import Line, Text
-from zhili.matters.definition import EvidenceKind
+from zhili.matters.definition import CODE_PATTERN, EscalationAction, EvidenceKind, Phase
 
 # The channels a member of the public reports by (群众投诉 in the KPIs): 12345, the web form, Open311.
 CITIZEN_CHANNELS: Final = frozenset({"hotline", "web", "open311"})
 PHONE = r"^\+?\d{5,20}$"  # a phone number, spaces and dashes dropped (`queue.normalised_phone`)
+# How long a report's words may be (Open311's form holds to them too).
+MAX_DESCRIPTION = 4000
+MAX_ADDRESS = 200
+MAX_PLACE = 60
+MAX_REPORTER_NAME = 60
 Channel = Literal["web", "phone", "hotline", "open311", "warning", "alert", "campaign", "api"]
 Stage = Literal["investigation", "evidence_check", "rectification"]
 
@@ -33,17 +40,19 @@ class Point(_Input):
 class CaseCreate(_Input):
     """A report: what (matter and attributes), where (a point or a place name), and what was seen."""
 
-    matter: str = Field(pattern=r"^[a-z][a-z0-9_]{1,59}$")
+    matter: str = Field(pattern=CODE_PATTERN)
     point: Point | None = None
-    place: Name | None = Field(default=None, max_length=60, description="a place name, e.g. 柯城区府山街道")
-    address: Name | None = Field(default=None, max_length=200)
-    description: Text = Field(max_length=4000)
+    place: Name | None = Field(default=None, max_length=MAX_PLACE, description="a place name, e.g. 柯城区府山街道")
+    address: Name | None = Field(default=None, max_length=MAX_ADDRESS)
+    description: Text = Field(max_length=MAX_DESCRIPTION)
     description_en: Text | None = Field(
-        default=None, max_length=4000, description="the description in English, when the reporting system has it"
+        default=None,
+        max_length=MAX_DESCRIPTION,
+        description="the description in English, when the reporting system has it",
     )
     attributes: dict[str, Any] = Field(default_factory=dict)
     channel: Channel = "api"
-    reporter_name: Name | None = Field(default=None, max_length=60)
+    reporter_name: Name | None = Field(default=None, max_length=MAX_REPORTER_NAME)
     reporter_phone: str | None = Field(default=None, pattern=PHONE)
 
     @model_validator(mode="after")
@@ -63,7 +72,7 @@ class EvidenceIn(_Input):
     """A piece of evidence: its kind and a reference (a photo id, a text, a GPS fix)."""
 
     kind: EvidenceKind
-    ref: Name = Field(max_length=500)
+    ref: Name = Field(max_length=MAX_EVIDENCE_REF)
 
 
 class HelpRequestIn(_Input):
@@ -84,8 +93,8 @@ class CollaborationAsk(_Input):
 class CollaborationReply(_Input):
     """A collaborating unit's answer to its request."""
 
-    text: Text = Field(max_length=4000)
-    evidence: list[EvidenceIn] = Field(default_factory=list, max_length=50)
+    text: Text = Field(max_length=MAX_REPLY)
+    evidence: list[EvidenceIn] = Field(default_factory=list, max_length=MAX_EVIDENCE)
 
 
 class DecisionIn(_Input):
@@ -124,13 +133,13 @@ class LeadDecision(_Input):
     """The level above names the lead unit in a dispute, with its reason."""
 
     lead_unit_id: Id
-    reason: Name = Field(max_length=500)
+    reason: Name = Field(max_length=MAX_REASON)
 
 
 class DisputeReferral(_Input):
     """The command room refers a dispute over the lead to the level above (提请上级裁定), saying why."""
 
-    reason: Name = Field(max_length=500)
+    reason: Name = Field(max_length=MAX_REASON)
 
 
 class PhotoRead(BaseModel):
@@ -211,7 +220,7 @@ class CaseRead(BaseModel):
     matter_name_zh: str
     matter_name_en: str
     matter_version: int
-    status: str
+    status: CaseStatus
     version: int
     channel: str
     description: str
@@ -230,8 +239,8 @@ class CaseRead(BaseModel):
     contact_name: str | None
     rework_count: int
     reopen_count: int
-    rating: str | None
-    phase: str | None
+    rating: Rating | None
+    phase: Phase | None
     phase_started_at: datetime | None
     phase_limit: str | None
     phase_due_at: datetime | None
@@ -241,9 +250,7 @@ class CaseRead(BaseModel):
         description='the calendar years the deadline was counted on, e.g. "2026:library,2027:loaded"; a year marked '
         '"unknown" was counted Monday to Friday (its official holidays were not loaded)',
     )
-    light: Literal["green", "yellow", "red"] = Field(
-        description="绿灯/黄灯/红灯: under 70 % of the limit used, 70 % to due, past due"
-    )
+    light: Light = Field(description="绿灯/黄灯/红灯: under 70 % of the limit used, 70 % to due, past due")
     created_at: datetime
     closed_at: datetime | None
     duplicate_of_id: int | None
@@ -256,7 +263,7 @@ class CaseCreated(BaseModel):
 
     id: int
     number: str
-    status: str
+    status: CaseStatus
     version: int = Field(description="send it with the first command")
     matter_code: str
     place_code: str
@@ -304,14 +311,11 @@ class RatingReviewRead(BaseModel):
     seq: int = Field(description="the timeline line's number")
 
 
-SupervisionAction = Literal["urge", "supervise", "yellow_card", "red_card", "leader_instruction"]
-
-
 class SupervisionCreate(_Input):
     """An upper level urges or supervises a case by hand, with a note saying what is expected."""
 
-    action: SupervisionAction
-    note: Name = Field(max_length=500)
+    action: EscalationAction
+    note: Name = Field(max_length=MAX_REASON)
 
 
 class SupervisionCardRead(BaseModel):

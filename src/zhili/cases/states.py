@@ -49,6 +49,14 @@ class Rating(StrEnum):
     DISSATISFIED = "dissatisfied"  # 不满意: reopens the case
 
 
+# How much a command may carry: the API's bodies (`commands`, `schemas`) and the page's forms hold to these.
+MAX_REASON: Final = 500  # a reason or a note (shown on the timeline)
+MAX_REPLY: Final = 4000  # a reply's text, the lead's or a collaborating unit's
+MAX_COMMENT: Final = 1000  # a rating's comment
+MAX_EVIDENCE: Final = 50  # pieces of evidence in one reply
+MAX_EVIDENCE_REF: Final = 500  # one piece's reference (a photo id, a text, a GPS fix)
+
+
 @dataclass(frozen=True, slots=True)
 class Evidence:
     """One piece of evidence of a reply: its kind and a reference (an attachment id, a GPS fix, ...)."""

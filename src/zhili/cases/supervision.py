@@ -22,11 +22,11 @@ from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.core.errors import ConflictError, ForbiddenError
 from zhili.core.pagination import Key, Page, decode_cursor, encode_cursor
+from zhili.matters.definition import EscalationAction
 from zhili.org import visibility as org_visibility
 from zhili.org.models import Department, Division
 
 SUPERVISING = frozenset({Party.DISPATCHER, Party.SUPERVISOR})
-ACTIONS = ("urge", "supervise", "yellow_card", "red_card", "leader_instruction")
 
 
 def supervise_case(
@@ -45,7 +45,7 @@ def supervise_case(
     locked = lock_cases(session, {case.id})[case.id]
     rung = Rung(
         case=locked,
-        step=body.action,
+        step=body.action.value,
         share=None,
         is_manual=True,
         issued_by=actor.audit_name,
@@ -153,7 +153,7 @@ def cards_by_unit(session: Session, actor: Actor, *, since: datetime | None = No
             county_name=counties.get(county, county),
             total=sum(by_action.values()),
             has_page=unit_id in pages,
-            **{a: by_action.get(a, 0) for a in ACTIONS},
+            **{action.value: by_action.get(action, 0) for action in EscalationAction},
         )
         for (unit_id, county), by_action in counts.items()
     ]

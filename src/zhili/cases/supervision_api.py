@@ -10,7 +10,6 @@ from zhili.cases import rating_review, supervision
 from zhili.cases.schemas import (
     RatingReviewCreate,
     RatingReviewRead,
-    SupervisionAction,
     SupervisionCardRead,
     SupervisionCreate,
     UnitCardCount,
@@ -19,6 +18,7 @@ from zhili.core.auth import CurrentActor
 from zhili.core.http import ClockDep, DbSession
 from zhili.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorQuery, Page
 from zhili.core.params import IdPath, IdQuery, Instant
+from zhili.matters.definition import EscalationAction
 
 router = APIRouter(prefix="/api/v1", tags=["supervision"])
 
@@ -51,7 +51,7 @@ def list_cards(
     actor: CurrentActor,
     county: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
     unit: IdQuery | None = None,
-    action: SupervisionAction | None = None,
+    action: EscalationAction | None = None,
     cursor: CursorQuery = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> Page[SupervisionCardRead]:

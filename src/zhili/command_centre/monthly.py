@@ -90,7 +90,7 @@ def _standings(
     if code is None or code.level is not DivisionLevel.COUNTY:
         return {}
     period = AssessmentMonth(month.year, month.month)
-    found = {}
+    found: dict[str, list[SubjectScore]] = {}
     for level in (TOWNSHIP, DEPARTMENT):
         try:
             found[level] = assessment.ranking(

@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from zhili.command_groups import groups, queries
 from zhili.command_groups.groups import GroupOpen
 from zhili.command_groups.instructions import answer_instruction, issue_instruction
-from zhili.command_groups.lifecycle import GroupAction, InstructionState
+from zhili.command_groups.lifecycle import InstructionState
 from zhili.command_groups.members import NewMember, add_members, remove_member, set_role
 from zhili.command_groups.schemas import (
     Answer,
@@ -32,7 +32,7 @@ from zhili.command_groups.schemas import (
     RoleChange,
     StateChange,
 )
-from zhili.command_groups.timeline import post_message
+from zhili.command_groups.timeline import BODY_LENGTH, post_message
 from zhili.core.auth import Actor, CurrentActor
 from zhili.core.errors import InvalidInputError
 from zhili.core.http import ClockDep, DbSession
@@ -241,9 +241,7 @@ def change_state(
     group_id: IdPath, body: StateChange, session: DbSession, actor: CurrentActor, clock: ClockDep
 ) -> GroupDetail:
     """稳控, 重新启动 or 关闭 (the commander; closing needs the summary as `note` and compiles the report)."""
-    groups.change_state(
-        session, group_id=group_id, action=GroupAction(body.action), note=body.note, actor=actor, clock=clock
-    )
+    groups.change_state(session, group_id=group_id, action=body.action, note=body.note, actor=actor, clock=clock)
     return _detail(session, actor, group_id, clock.now())
 
 
@@ -254,7 +252,7 @@ async def post_photo(
     session: DbSession,
     actor: CurrentActor,
     clock: ClockDep,
-    body: Annotated[str, Form(max_length=2_000)] = "",
+    body: Annotated[str, Form(max_length=BODY_LENGTH)] = "",
 ) -> dict[str, int]:
     """Post a photo (JPEG, PNG or WebP; 413 / 415 otherwise) to the timeline, with words if you like; the line's id."""
     checked = check_photo(await read_upload(photo))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from zhili.command_groups import case_lines, report, visibility
+from zhili.command_groups import case_lines, report, timeline, visibility
 from zhili.command_groups.lifecycle import (
     EntryKind,
     GroupAction,
@@ -38,7 +38,8 @@ from zhili.org.roles import Role
 
 OPENING_ROLES = frozenset({Role.ADMIN, Role.CENTRE_STAFF, Role.TOWNSHIP_COMMAND, Role.VILLAGE_CADRE})
 AREA_LEVELS = frozenset({DivisionLevel.CITY, DivisionLevel.COUNTY, DivisionLevel.TOWNSHIP, DivisionLevel.VILLAGE})
-TITLE_LENGTH, BODY_LENGTH = 120, 2_000
+TITLE_LENGTH = 120
+BODY_LENGTH = timeline.BODY_LENGTH  # a group's summary and a state change's note are lines of its timeline
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +153,7 @@ def change_state(
     if action == GroupAction.CLOSE and not note.strip():
         raise refused("note", "group.error.summary", "closing a command group needs a summary")
     if len(note) > BODY_LENGTH:
-        raise refused("note", "group.error.long_post", "a note is at most 2,000 characters")
+        raise refused("note", "group.error.long_post", f"a note is at most {BODY_LENGTH:,} characters")
     now, after = clock.now(), next_state(action)
     add_entry(session, group_id, EntryKind.STATE_CHANGED, actor=actor, at=now, body=note.strip() or None, detail=after)
     values: dict[str, object] = {"state": after.value, "state_changed_at": now, "last_activity_at": now}

@@ -77,7 +77,7 @@ def issue_instruction(
     require(loaded.role, GroupAction.INSTRUCT, loaded.state)
     now, text = clock.now(), body.strip()
     if not text or len(text) > BODY_LENGTH:
-        raise refused("body", "group.error.instruction", "an instruction is 1 to 1,000 characters")
+        raise refused("body", "group.error.instruction", f"an instruction is 1 to {BODY_LENGTH:,} characters")
     if deadline_at <= now:
         raise refused("deadline", "group.error.deadline", "the deadline must lie in the future")
     people = addressees(session, group_id, person_ids, unit_id)
@@ -169,7 +169,7 @@ def answer_instruction(
     if to == InstructionState.DONE and not text:
         raise refused("reply", "group.error.reply", "say what was done")
     if len(text) > REPLY_LENGTH:
-        raise refused("reply", "group.error.long_post", "a reply is at most 2,000 characters")
+        raise refused("reply", "group.error.long_post", f"a reply is at most {REPLY_LENGTH:,} characters")
     now = clock.now()
     touch(session, group.id, now)
     was = copy.state  # read now: the ORM update below refreshes `copy` to the new state

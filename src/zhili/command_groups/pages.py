@@ -35,8 +35,8 @@ router = APIRouter(include_in_schema=False)
 Search = Annotated[str, Query(max_length=40)]
 OriginId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 # Words another page fills in (an alert's headline, description and area): a group by hand, its form prefilled.
-PrefillTitle = Annotated[str, Query(max_length=120)]
-PrefillSummary = Annotated[str, Query(max_length=2_000)]
+PrefillTitle = Annotated[str, Query(max_length=groups.TITLE_LENGTH)]
+PrefillSummary = Annotated[str, Query(max_length=groups.BODY_LENGTH)]
 PrefillArea = Annotated[str, Query(max_length=20)]
 
 

@@ -7,9 +7,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from zhili.command_groups.lifecycle import GroupState, InstructionState, MemberRole
-from zhili.command_groups.timeline import BODY_LENGTH
-from zhili.core.params import Id, Instant
+from zhili.command_groups import groups, instructions, timeline
+from zhili.command_groups.lifecycle import MOVES, GroupAction, GroupState, InstructionState, MemberRole
+from zhili.command_groups.members import MAX_NEW_MEMBERS
+from zhili.core.params import Id, Instant, OneOf
 from zhili.core.text import BlankOrText, Line
 from zhili.org.division_code import PATTERN as DIVISION_PATTERN
 
@@ -24,18 +25,18 @@ class MemberIn(BaseModel):
 class GroupCreate(BaseModel):
     """Open a command group (you are its commander unless `members` names one)."""
 
-    title: Annotated[Line, Field(max_length=120)]
-    summary: Annotated[BlankOrText, Field(max_length=BODY_LENGTH)] = ""
+    title: Annotated[Line, Field(max_length=groups.TITLE_LENGTH)]
+    summary: Annotated[BlankOrText, Field(max_length=groups.BODY_LENGTH)] = ""
     area: Annotated[str, Field(pattern=DIVISION_PATTERN)]
     case_id: Id | None = None
     campaign_id: Id | None = None
-    members: Annotated[list[MemberIn], Field(max_length=200)] = []
+    members: Annotated[list[MemberIn], Field(max_length=MAX_NEW_MEMBERS)] = []
 
 
 class MembersAdd(BaseModel):
     """People to pull into a group."""
 
-    members: Annotated[list[MemberIn], Field(min_length=1, max_length=200)]
+    members: Annotated[list[MemberIn], Field(min_length=1, max_length=MAX_NEW_MEMBERS)]
 
 
 class RoleChange(BaseModel):
@@ -47,7 +48,7 @@ class RoleChange(BaseModel):
 class PostCreate(BaseModel):
     """A message to the timeline, with a place if you give one (photos go by the page's form)."""
 
-    body: Annotated[BlankOrText, Field(max_length=BODY_LENGTH)] = ""
+    body: Annotated[BlankOrText, Field(max_length=timeline.BODY_LENGTH)] = ""
     lon: Annotated[float, Field(ge=-180, le=180)] | None = None
     lat: Annotated[float, Field(ge=-90, le=90)] | None = None
 
@@ -55,7 +56,7 @@ class PostCreate(BaseModel):
 class InstructionCreate(BaseModel):
     """An instruction to members (or a unit's members in the group) by a deadline."""
 
-    body: Annotated[Line, Field(max_length=1_000)]
+    body: Annotated[Line, Field(max_length=instructions.BODY_LENGTH)]
     deadline_at: Instant
     person_ids: Annotated[list[Id], Field(max_length=200)] = []
     unit_id: Id | None = None
@@ -65,14 +66,14 @@ class Answer(BaseModel):
     """签收 (`acknowledged`) or 办结 (`done`, saying what was done)."""
 
     to: Literal[InstructionState.ACKNOWLEDGED, InstructionState.DONE]
-    reply: Annotated[BlankOrText, Field(max_length=2_000)] = ""
+    reply: Annotated[BlankOrText, Field(max_length=instructions.REPLY_LENGTH)] = ""
 
 
 class StateChange(BaseModel):
     """稳控 (`stabilise`), 重新启动 (`reactivate`) or 关闭 (`close`, with the summary as `note`)."""
 
-    action: Literal["stabilise", "reactivate", "close"]
-    note: Annotated[BlankOrText, Field(max_length=BODY_LENGTH)] = ""
+    action: Annotated[GroupAction, OneOf(*MOVES)]
+    note: Annotated[BlankOrText, Field(max_length=groups.BODY_LENGTH)] = ""
 
 
 class GroupRead(BaseModel):

@@ -33,7 +33,7 @@ def post_message(
     if not text and photo is None and point is None:
         raise refused("body", "group.error.empty_post", "a post needs a message, a photo or a place")
     if len(text) > BODY_LENGTH:
-        raise refused("body", "group.error.long_post", "a message is at most 2,000 characters")
+        raise refused("body", "group.error.long_post", f"a message is at most {BODY_LENGTH:,} characters")
     now = clock.now()
     touch(session, group_id, now)
     photo_id = None

@@ -1,13 +1,21 @@
-"""Shared request parameter types: bounded ids, instants that fit in UTC, and names (one line of text)."""
+"""Shared request parameter types: bounded ids, instants that fit in UTC, names (one line of text), enum subsets."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import Path, Query
-from pydantic import AfterValidator, AwareDatetime, Field, ValidationError, ValidatorFunctionWrapHandler
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    Field,
+    GetCoreSchemaHandler,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+)
+from pydantic_core import CoreSchema, InitErrorDetails, PydanticCustomError, core_schema
 
 from zhili.core.errors import FieldRuleError
 from zhili.core.text import Line
@@ -33,6 +41,26 @@ def _in_utc(value: datetime) -> datetime:
 
 # A point in time given by a client (a query filter, a deadline): with a zone, read in UTC.
 Instant = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+
+
+class OneOf:
+    """Some members of an enum, as a field takes them: `Annotated[Channel, OneOf(Channel.EMAIL, Channel.SMS)]`.
+
+    Validated, described and refused as the literal values are (`Input should be 'email' or 'sms'`,
+    not the members' reprs that `Literal[Channel.EMAIL, ...]` shows), then read as the members.
+    """
+
+    __slots__ = ("members",)
+
+    def __init__(self, *members: StrEnum) -> None:
+        self.members = members
+
+    def __get_pydantic_core_schema__(self, _source: Any, _handler: GetCoreSchemaHandler) -> CoreSchema:
+        """A literal of the members' values, each read as its member."""
+        by_value = {member.value: member for member in self.members}
+        return core_schema.no_info_after_validator_function(
+            by_value.__getitem__, core_schema.literal_schema([*by_value])
+        )
 
 
 def id_in(text: str) -> int | None:

@@ -6,7 +6,7 @@ webhook endpoints under /api/v1/notify are for administrators.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -21,6 +21,7 @@ from zhili.core.params import MAX_ID, Id, IdPath, id_in
 from zhili.notify import deliveries, inbox, preferences, stream, webhooks
 from zhili.notify.kinds import Status
 from zhili.notify.schemas import (
+    DeliveredChannel,
     DeliveryDetail,
     DeliveryRead,
     InboxItemRead,
@@ -122,7 +123,7 @@ def list_deliveries(
     session: DbSession,
     actor: CurrentActor,
     status: Status | None = None,
-    channel: Literal["email", "sms", "webhook"] | None = None,
+    channel: DeliveredChannel | None = None,
     cursor: CursorQuery = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[DeliveryRead]:

@@ -32,6 +32,8 @@ class Channel(StrEnum):
 
 # The channels a person chooses for themselves (webhooks are configured by administrators).
 PERSONAL_CHANNELS = (Channel.EMAIL, Channel.SMS)
+# The channels the outbox delivers to: all but the inbox.
+DELIVERED_CHANNELS = tuple(channel for channel in Channel if channel is not Channel.INBOX)
 
 
 class Status(StrEnum):

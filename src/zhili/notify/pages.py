@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
@@ -19,7 +19,7 @@ from zhili.core.pagination import CursorQuery
 from zhili.core.params import IdPath, id_in
 from zhili.notify import deliveries, inbox, preferences, webhooks
 from zhili.notify.kinds import PERSONAL_CHANNELS, SEVERITY_ORDER, Status
-from zhili.notify.schemas import PreferencesUpdate
+from zhili.notify.schemas import DeliveredChannel, PreferencesUpdate
 from zhili.web.form_errors import FormErrors, form_errors
 from zhili.web.templating import renderer
 
@@ -140,7 +140,7 @@ def deliveries_page(
     session: DbSession,
     actor: PageActor,
     status: Status | None = None,
-    channel: Literal["email", "sms", "webhook"] | None = None,
+    channel: DeliveredChannel | None = None,
     cursor: CursorQuery = None,
 ) -> Response:
     """The delivery log: counts per channel and status, the newest messages, the webhook endpoints."""

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
 
 from zhili.core.errors import FieldRuleError
-from zhili.core.params import Name
-from zhili.notify.kinds import Severity, WebhookFormat
+from zhili.core.params import Name, OneOf
+from zhili.notify.kinds import DELIVERED_CHANNELS, PERSONAL_CHANNELS, Channel, Severity, WebhookFormat
 
 HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
-PersonalChannel = Literal["email", "sms"]
+PersonalChannel = Annotated[Channel, OneOf(*PERSONAL_CHANNELS)]
+DeliveredChannel = Annotated[Channel, OneOf(*DELIVERED_CHANNELS)]
 TOPICS_PATTERN = r"^[a-z0-9_.:*, -]*$"
 
 

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
 from zhili.cases.queue import normalised_phone
-from zhili.cases.schemas import PHONE
+from zhili.cases.schemas import MAX_ADDRESS, MAX_DESCRIPTION, MAX_REPORTER_NAME, PHONE
 from zhili.cases.states import CaseStatus
 from zhili.core.errors import InvalidInputError
 from zhili.core.local_time import LOCAL_ZONE
@@ -29,9 +29,6 @@ MAX_SPAN: Final = timedelta(days=90)
 MAX_PAGE_SIZE: Final = 1000
 MAX_PAGE: Final = 1000
 MAX_IDS: Final = 200
-MAX_DESCRIPTION: Final = 4000
-MAX_ADDRESS: Final = 200
-MAX_NAME: Final = 60
 CLOSED_STATUSES: Final = frozenset({CaseStatus.CLOSED, CaseStatus.RATED, CaseStatus.ARCHIVED, CaseStatus.REJECTED})
 """`closed` from 办结 on, and a case not accepted (不予受理: it ends there); every other status is `open`."""
 _ATTRIBUTE_KEY = re.compile(r"attribute\[([A-Za-z0-9_]{1,60})\](\[\])?")
@@ -164,12 +161,12 @@ def read_report(form: Mapping[str, Sequence[str]]) -> Report:
             problems.append({"field": "lat", "message": "a location is required: lat and long, or address_string"})
     description = _checked_text(form, "description", MAX_DESCRIPTION, problems, multiline=True)
     address = _checked_text(form, "address_string", MAX_ADDRESS, problems, multiline=False)
-    first = _checked_text(form, "first_name", MAX_NAME, problems, multiline=False)
-    last = _checked_text(form, "last_name", MAX_NAME, problems, multiline=False)
+    first = _checked_text(form, "first_name", MAX_REPORTER_NAME, problems, multiline=False)
+    last = _checked_text(form, "last_name", MAX_REPORTER_NAME, problems, multiline=False)
     phone = _phone(_one(form, "phone"), problems)
     name = reporter_name(first, last)
-    if name is not None and len(name) > MAX_NAME:
-        problems.append({"field": "first_name", "message": f"the name may have at most {MAX_NAME} characters"})
+    if name is not None and len(name) > MAX_REPORTER_NAME:
+        problems.append({"field": "first_name", "message": f"the name may have at most {MAX_REPORTER_NAME} characters"})
     if problems:
         raise _refuse(problems)
     assert code is not None  # noqa: S101 - refused above

@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import ImmutableMultiDict, UploadFile
 
 from zhili.campaigns.dispatch.schemas import CampaignCreate
+from zhili.campaigns.lifecycle import DispatchMode
+from zhili.campaigns.template import MAX_MESSAGE
 from zhili.core.auth import Actor
 from zhili.core.errors import DomainError, ForbiddenError, InvalidInputError, NotFoundError
 from zhili.org.models import Division
@@ -37,7 +39,7 @@ class DispatchForm:
     codes: list[str] = field(default_factory=list)
     places: str = ""
     roles: list[str] = field(default_factory=list)
-    mode: str = "all"
+    mode: str = DispatchMode.ALL
     message: str = ""
     errors: dict[str, FieldError] = field(default_factory=dict)
 
@@ -49,8 +51,8 @@ class DispatchForm:
             codes=sorted({c for c in form.getlist("division") if isinstance(c, str) and c.isdigit()})[:50],
             places=str(form.get("places") or "")[:400],
             roles=[r for r in form.getlist("role") if isinstance(r, str)][:10],
-            mode=str(form.get("mode") or "all")[:10],
-            message=str(form.get("message") or "")[:2000],
+            mode=str(form.get("mode") or DispatchMode.ALL)[:10],
+            message=str(form.get("message") or "")[:MAX_MESSAGE],
         )
 
     def query(self, codes: list[str]) -> str:
@@ -96,7 +98,7 @@ def _reason(exc: DomainError) -> str:
 
 def resolve(session: Session, actor: Actor, form: DispatchForm) -> None:
     """Check the simple fields and turn typed names into codes; refusals go to `form.errors`."""
-    if form.mode not in {"all", "cascade"}:
+    if form.mode not in set(DispatchMode):
         form.errors["mode"] = ("campaigns.error.invalid", {})
     if not form.template:
         form.errors["template"] = ("campaigns.error.template", {})

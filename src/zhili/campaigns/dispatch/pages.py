@@ -17,7 +17,7 @@ from zhili.campaigns.dispatch import form as dispatch_form
 from zhili.campaigns.dispatch import service as dispatch
 from zhili.campaigns.dispatch.form import DispatchForm
 from zhili.campaigns.dispatch.schemas import CampaignPreview, ForwardCreate
-from zhili.campaigns.template import FIELD_ROLES, TaskTemplate
+from zhili.campaigns.template import FIELD_ROLES, MAX_MESSAGE, TaskTemplate
 from zhili.core.auth import Actor, PageActor
 from zhili.core.clock import Clock
 from zhili.core.errors import DomainError, NotFoundError
@@ -235,7 +235,7 @@ async def forward_from_form(
 ) -> Response:
     """Forward the campaign from one of my divisions with this level's instructions."""
     form = await request.form()
-    data = ForwardCreate(instructions=str(form.get("instructions") or "")[:2000])
+    data = ForwardCreate(instructions=str(form.get("instructions") or "")[:MAX_MESSAGE])
     await run_in_threadpool(
         cascade.forward_campaign,
         session,

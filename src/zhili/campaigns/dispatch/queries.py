@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from zhili.campaigns.dispatch.schemas import CampaignRead, ForwardRead
+from zhili.campaigns.lifecycle import DispatchMode
 from zhili.campaigns.models import Campaign, CampaignForward, CampaignScopeDivision, CampaignScopeRole, CampaignTask
 from zhili.campaigns.visibility import load_campaign, seen_actor_names, visible_campaigns, visible_forwards
 from zhili.core.auth import Actor
@@ -70,7 +71,7 @@ def _read(campaign: Campaign, scope: CampaignScope, counts: dict[str, int]) -> C
         title_en=campaign.title_en,
         message=campaign.message,
         severity=campaign.severity,
-        mode="cascade" if campaign.mode == "cascade" else "all",
+        mode=DispatchMode.CASCADE if campaign.mode == DispatchMode.CASCADE else DispatchMode.ALL,
         divisions=scope.divisions,
         roles=scope.roles,
         owner_division=campaign.owner_division,

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from zhili.campaigns.lifecycle import DispatchMode
+from zhili.campaigns.template import CODE_PATTERN, MAX_MESSAGE
 from zhili.core.params import Name
 from zhili.core.text import BlankOrText, Line
-
-Mode = Literal["all", "cascade"]
 
 
 class _Input(BaseModel):
@@ -20,12 +19,12 @@ class _Input(BaseModel):
 class CampaignCreate(_Input):
     """Dispatch a template: to whom (divisions and roles), how (all at once or level by level), and the message."""
 
-    template: str = Field(pattern=r"^[a-z][a-z0-9_]{1,59}$")
+    template: str = Field(pattern=CODE_PATTERN)
     divisions: list[Line] = Field(min_length=1, max_length=50, description="division codes whose people receive it")
     roles: list[Line] | None = Field(default=None, description="the template's roles to reach (default: all of them)")
-    mode: Mode = "all"
+    mode: DispatchMode = DispatchMode.ALL
     title: Name | None = Field(default=None, max_length=120)
-    message: BlankOrText = Field(default="", max_length=2000)
+    message: BlankOrText = Field(default="", max_length=MAX_MESSAGE)
     source_key: Line | None = Field(
         default=None,
         max_length=120,
@@ -53,7 +52,7 @@ class CampaignPreview(BaseModel):
     """What a dispatch would do, before it is confirmed: the same selection as the dispatch, counted."""
 
     template: str
-    mode: Mode
+    mode: DispatchMode
     divisions: list[PreviewDivision]
     roles: list[str]
     counts: list[PreviewCount] = Field(description="recipients per role and level, one row per pair that has any")
@@ -74,7 +73,7 @@ class CampaignRead(BaseModel):
     title_en: str = Field(default="", description="the title on an English page")
     message: str
     severity: str
-    mode: Mode
+    mode: DispatchMode
     divisions: list[str]
     roles: list[str]
     owner_division: str
@@ -92,7 +91,7 @@ class CampaignRead(BaseModel):
 class ForwardCreate(_Input):
     """Pass a cascading campaign down one level, with this level's own instructions."""
 
-    instructions: BlankOrText = Field(default="", max_length=2000)
+    instructions: BlankOrText = Field(default="", max_length=MAX_MESSAGE)
 
 
 class ForwardRead(BaseModel):

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from zhili.campaigns.dispatch.cascade import open_cascade
 from zhili.campaigns.dispatch.fanout import add_tasks, recipient_counts, recipients
 from zhili.campaigns.dispatch.schemas import CampaignCreate, CampaignPreview, PreviewCount, PreviewDivision
+from zhili.campaigns.lifecycle import DispatchMode
 from zhili.campaigns.models import Campaign, CampaignScopeDivision, CampaignScopeRole
 from zhili.campaigns.tasks.sweeps import schedule_sweeps
 from zhili.campaigns.template import TaskTemplate
@@ -75,7 +76,7 @@ def dispatch_campaign(session: Session, *, data: CampaignCreate, actor: Actor, c
     campaign = _new_campaign(
         session, data=data, template=template, roles=roles, divisions=divisions, actor=actor, now=now
     )
-    if data.mode == "all":
+    if data.mode == DispatchMode.ALL:
         campaign.recipients = sum(
             add_tasks(session, campaign=campaign, template=template, role=role, within=divisions, now=now, clock=clock)
             for role in roles
@@ -184,7 +185,7 @@ def _new_campaign(
         title=data.title or template.name_zh,
         message=data.message,
         severity=template.severity,
-        mode=data.mode,
+        mode=data.mode.value,
         owner_division=dispatching_division(actor, divisions),
         status="active",
         source_key=data.source_key,

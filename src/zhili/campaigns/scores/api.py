@@ -11,6 +11,7 @@ from zhili.campaigns.scores.scoring import Period, score_board
 from zhili.core.auth import CurrentActor
 from zhili.core.http import ClockDep, DbSession
 from zhili.core.params import IdQuery, Instant
+from zhili.org.division_code import DivisionLevel
 
 router = APIRouter(prefix="/api/v1/campaigns", tags=["campaign scores"])
 
@@ -23,7 +24,7 @@ def scores(
     actor: CurrentActor,
     clock: ClockDep,
     by: Annotated[By, Query(description="per person, or per unit (division) at `level`")] = "person",
-    level: Annotated[Level, Query(description="the units when by=unit")] = "township",
+    level: Annotated[Level, Query(description="the units when by=unit")] = DivisionLevel.TOWNSHIP,
     campaign: Annotated[IdQuery | None, Query(description="one campaign only")] = None,
     since: Annotated[Instant | None, Query(description="campaigns dispatched at or after")] = None,
     until: Annotated[Instant | None, Query(description="campaigns dispatched before")] = None,

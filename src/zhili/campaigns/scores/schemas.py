@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from zhili.core.params import OneOf
+from zhili.org.division_code import DivisionLevel
+
 By = Literal["person", "unit"]
-Level = Literal["county", "township", "village"]
+# The levels whose units (divisions) are scored.
+UNIT_LEVELS = (DivisionLevel.COUNTY, DivisionLevel.TOWNSHIP, DivisionLevel.VILLAGE)
+Level = Annotated[DivisionLevel, OneOf(*UNIT_LEVELS)]
 
 
 class ScoreRow(BaseModel):

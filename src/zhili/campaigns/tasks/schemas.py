@@ -7,10 +7,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from zhili.campaigns.lifecycle import MAX_PHOTOS, TaskAction, TaskRating, TaskState
-from zhili.cases.schemas import Point
+from zhili.campaigns.lifecycle import MAX_PHOTOS, MAX_REASON, TaskAction, TaskRating, TaskState
+from zhili.cases.schemas import MAX_ADDRESS, Point
 from zhili.core.params import Id, Name
 from zhili.core.text import BlankOrText, Line, Text
+from zhili.matters.definition import CODE_PATTERN
 
 
 class _Input(BaseModel):
@@ -20,16 +21,16 @@ class _Input(BaseModel):
 class DeclineBody(_Input):
     """Decline a task (拒领), saying why."""
 
-    reason: Name = Field(max_length=500)
+    reason: Name = Field(max_length=MAX_REASON)
 
 
 class CaseRaise(_Input):
     """A case (一件事) raised from a report, at the report's point: what was found, e.g. a fallen tree."""
 
-    matter: str = Field(pattern=r"^[a-z][a-z0-9_]{1,59}$")
+    matter: str = Field(pattern=CODE_PATTERN)
     description: Text = Field(max_length=2000)
     attributes: dict[str, Any] = Field(default_factory=dict)
-    address: Name | None = Field(default=None, max_length=200)
+    address: Name | None = Field(default=None, max_length=MAX_ADDRESS)
 
 
 class ReportBody(_Input):
@@ -45,27 +46,27 @@ class ReportBody(_Input):
 class ReturnBody(_Input):
     """Send a report back (退回), saying what is missing."""
 
-    reason: Name = Field(max_length=500)
+    reason: Name = Field(max_length=MAX_REASON)
 
 
 class RateBody(_Input):
     """Rate a verified task."""
 
     rating: TaskRating
-    comment: BlankOrText | None = Field(default=None, max_length=500)
+    comment: BlankOrText | None = Field(default=None, max_length=MAX_REASON)
 
 
 class VerifyBody(_Input):
     """Accept a report (核验通过), with an optional note."""
 
-    note: str | None = Field(default=None, max_length=500)
+    note: str | None = Field(default=None, max_length=MAX_REASON)
 
 
 class ReassignBody(_Input):
     """改派: hand the task to the person holding this post (one of `GET /api/v1/tasks/{id}/candidates`)."""
 
     position_id: Id = Field(description="the new recipient's post, from the task's candidates")
-    note: BlankOrText | None = Field(default=None, max_length=500, description="a word for the new recipient")
+    note: BlankOrText | None = Field(default=None, max_length=MAX_REASON, description="a word for the new recipient")
 
 
 class ReassignCandidate(BaseModel):
