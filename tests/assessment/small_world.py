@@ -6,7 +6,6 @@ rating is known and the expected points can be worked out by hand.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -132,7 +131,7 @@ def add_event(
                 "actor": actor,
                 "parties": "",
                 "status_after": details.pop("status_after", "closed"),
-                "details": json.dumps(details),
+                "details": details,
             }
         ],
     )

@@ -29,7 +29,7 @@ def test_a_bulk_load_numbers_each_case_by_the_one_rule_and_keeps_its_timeline(se
     row = _copy_of_a_stored_case(session)
     event = {
         "case_id": row["id"], "seq": 1, "kind": "report", "at": row["created_at"], "actor": "hotline:12345",
-        "parties": "citizen", "status_after": row["status"], "details": "{}",
+        "parties": "citizen", "status_after": row["status"], "details": {},
     }  # fmt: skip
     store.insert_many(session, [row], [event])
     stored = store.load_any(session, row["id"])
@@ -37,8 +37,7 @@ def test_a_bulk_load_numbers_each_case_by_the_one_rule_and_keeps_its_timeline(se
     assert session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == row["id"])).all() == ["report"]
     # The next line of the timeline follows the loaded one, as for any case.
     assert (
-        store.append_event(session, stored, kind="note", actor="system", parties=frozenset(), details="{}", at=START)
-        == 2
+        store.append_event(session, stored, kind="note", actor="system", parties=frozenset(), details={}, at=START) == 2
     )
 
 

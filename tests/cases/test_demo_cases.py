@@ -177,7 +177,7 @@ def test_points_lie_in_their_grid_and_attributes_fit_the_matter(session: Session
     assert len(rows) > 200
     for lon, lat, geometry, version_id, attributes in rows:
         assert shapely.contains_xy(areal_from_geojson(geometry), lon, lat)
-        given = json.loads(attributes)
+        given = attributes
         assert validate_attributes(matters.definition_by_version_id(session, version_id), given) == given
 
 

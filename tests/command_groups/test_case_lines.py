@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -32,7 +31,7 @@ def _open(session: Session, clock: FrozenClock, case_id: int, *members: NewMembe
 
 def _lines(session: Session, case_id: int, kind: str) -> list[dict[str, Any]]:
     stmt = select(CaseEvent.details).where(CaseEvent.case_id == case_id, CaseEvent.kind == kind).order_by(CaseEvent.seq)
-    return [json.loads(d) for d in session.scalars(stmt)]
+    return list(session.scalars(stmt))
 
 
 def test_opening_and_closing_a_group_from_a_case_write_lines_on_the_case(

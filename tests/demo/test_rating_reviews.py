@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 
 from sqlalchemy import select
@@ -27,7 +26,7 @@ def test_a_few_rated_parking_cases_in_kecheng_are_reviewed_after_their_rating(se
     assert len({event.case_id for event, *_ in rows}) == len(rows)  # once per case
     for event, matter, place, lead in rows:
         assert (matter, place[:6], event.status_after) == ("illegal_parking", "330802", "rated")
-        details = json.loads(event.details)
+        details = event.details
         assert details["lead_unit_id"] == lead
         assert details["rating"] in {"very_satisfied", "satisfied", "basically_satisfied"}
         assert details["reason"]

@@ -78,7 +78,7 @@ def ask_for_help(session: Session, *, case_id: int, data: CollaborationAsk, acto
         )
         for r in data.requests
     )
-    details = json.dumps({"units": unit_ids, "stages": [r.stage for r in data.requests]})
+    details = {"units": unit_ids, "stages": [r.stage for r in data.requests]}
     add_event(
         session,
         case,
@@ -112,7 +112,7 @@ def reply_to_request(
     now = clock.now()
     request.status, request.reply_text, request.replied_at = REPLIED, data.text, now
     request.evidence = json.dumps([e.model_dump() for e in data.evidence], ensure_ascii=False)
-    details = json.dumps({"request_id": request.id, "unit_id": request.unit_id, "on_time": now <= request.deadline_at})
+    details = {"request_id": request.id, "unit_id": request.unit_id, "on_time": now <= request.deadline_at}
     add_event(
         session,
         case,

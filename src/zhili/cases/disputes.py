@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 
 from sqlalchemy import select
@@ -91,7 +90,7 @@ def refer_dispute(session: Session, *, case_id: int, reason: str, actor: Actor, 
         raise ConflictError(
             f"case {case.number} has no dispute to refer: the lead unit returned it, and it was not referred since"
         )
-    details = json.dumps({"reason": reason}, ensure_ascii=False)
+    details = {"reason": reason}
     add_event(
         session,
         case,

@@ -13,7 +13,6 @@ is accepted or verified.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -208,7 +207,7 @@ def _event_row(rung: Rung, now: datetime) -> dict[str, Any]:
         "actor": rung.issued_by,
         "parties": "supervisor" if rung.is_manual else "system",
         "status_after": rung.case.status,
-        "details": json.dumps(_details(rung), ensure_ascii=False),
+        "details": _details(rung),
     }
 
 

@@ -13,8 +13,7 @@ language in the inbox (`notify.wording`). The actor is never told of their own s
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -138,14 +137,16 @@ def turn_for(kind: str, status_after: str) -> Turn:
 
 @dataclass(frozen=True)
 class Line:
-    """A timeline line just appended: its kind, details (JSON text) and number."""
+    """A timeline line just appended: its kind, details and number."""
 
     kind: str
-    details: str
+    details: Mapping[str, Any]
     seq: int
 
 
-def tell(session: Session, case: StoredCase, *, kind: str, details: str, actor: Actor, seq: int, at: datetime) -> None:
+def tell(
+    session: Session, case: StoredCase, *, kind: str, details: Mapping[str, Any], actor: Actor, seq: int, at: datetime
+) -> None:
     """Notify the people whose turn the event `seq` of this case makes it (nothing when it is nobody's)."""
     tell_each(session, case, [Line(kind, details, seq)], actor=actor, at=at)
 
@@ -162,7 +163,7 @@ def tell_each(session: Session, case: StoredCase, lines: Sequence[Line], *, acto
         turn = turn_for(line.kind, case.status)
         if not turn.to:
             continue
-        for part, facts in _parts(session, turn, _details(line.details)):
+        for part, facts in _parts(session, turn, dict(line.details)):
             who = _audience(case, turn.to, facts)
             if not who:
                 continue
@@ -207,14 +208,6 @@ def _parts(session: Session, turn: Turn, facts: dict[str, Any]) -> list[tuple[st
         if len(owners) > 1:
             return [(f":unit:{owner}", {**facts, "owner_unit_id": owner}) for owner in owners]
     return [("", facts)]
-
-
-def _details(details: str) -> dict[str, Any]:
-    try:
-        found = json.loads(details) if details else {}
-    except ValueError:
-        return {}
-    return found if isinstance(found, dict) else {}
 
 
 def _audience(case: StoredCase, to: tuple[Next, ...], facts: dict[str, Any]) -> dict[str, object]:

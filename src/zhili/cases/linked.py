@@ -12,7 +12,6 @@ the commit (`core.db.deferred_commit`) to write the line with its own step.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -89,7 +88,6 @@ def add_linked_event(
     """Append the line to the case's timeline (telling whose turn it is) with its audit record."""
     now = clock.now()
     case = store.lock(session, store.load_any(session, case_id), now)
-    text = json.dumps(details, ensure_ascii=False)
-    add_event(session, case, kind=kind.value, actor=actor, parties=frozenset(), details=text, at=now)
+    add_event(session, case, kind=kind.value, actor=actor, parties=frozenset(), details=details, at=now)
     audit.record_by(session, actor, f"case.{kind.value}", entity_type="case", entity_id=case.id, after=details, at=now)
     commit(session)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -89,10 +88,7 @@ def convene_meeting(session: Session, *, case_id: int, data: MeetingCreate, acto
         )
         for d in data.decisions
     )
-    details = json.dumps(
-        {"meeting_id": meeting.id, "attendees": [a.name for a in attendees], "decisions": len(data.decisions)},
-        ensure_ascii=False,
-    )
+    details = {"meeting_id": meeting.id, "attendees": [a.name for a in attendees], "decisions": len(data.decisions)}
     add_event(
         session,
         case,
@@ -128,7 +124,7 @@ def complete_task(session: Session, *, task_id: int, data: TaskDone, actor: Acto
         raise ConflictError(f"the case is {case.status}; its tasks are closed")
     now = clock.now()
     task.status, task.done_at, task.done_note = TASK_DONE, now, data.note
-    details = json.dumps({"task_id": task.id, "on_time": now <= task.deadline_at})
+    details = {"task_id": task.id, "on_time": now <= task.deadline_at}
     add_event(session, case, kind="task_done", actor=actor, parties=frozenset(), details=details, at=now)
     audit.record_by(
         session, actor, "case.task_done", entity_type="case_task", entity_id=task.id, after={"note": data.note}, at=now

@@ -115,7 +115,7 @@ class CaseEvent(Base):
     actor: Mapped[str] = mapped_column(String(120))
     parties: Mapped[str] = mapped_column(String(120))
     status_after: Mapped[str] = mapped_column(String(20))
-    details: Mapped[str] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(JsonText(dict[str, Any]))
 
 
 class CollaborationRequest(Base):

@@ -8,7 +8,6 @@ same transaction.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from sqlalchemy import bindparam, select
@@ -106,8 +105,9 @@ def _record(
     actor: Actor,
     at: datetime,
 ) -> None:
-    text = json.dumps(details, ensure_ascii=False)
-    add_event(session, case, kind=kind, actor=actor, parties=frozenset({states.Party.LEAD.value}), details=text, at=at)
+    add_event(
+        session, case, kind=kind, actor=actor, parties=frozenset({states.Party.LEAD.value}), details=details, at=at
+    )
     audit.record_by(session, actor, f"case.{kind}", entity_type=entity[0], entity_id=entity[1], after=details, at=at)
 
 

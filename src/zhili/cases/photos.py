@@ -56,7 +56,7 @@ def attach_to_report(
         kind="photo_added",
         actor=actor,
         parties=frozenset(),
-        details=f'{{"photo_id": {photo.id}, "sha256": "{photo.sha256}"}}',
+        details={"photo_id": photo.id, "sha256": photo.sha256},
         at=now,
     )
     return photo

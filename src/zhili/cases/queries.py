@@ -210,7 +210,7 @@ def _timeline(session: Session, case_id: int) -> list[EventRead]:
             actor=e.actor,
             parties=[p for p in e.parties.split(",") if p],
             status_after=e.status_after,
-            details=json.loads(e.details),
+            details=e.details,
         )
         for e in _TIMELINE.run(session, {"b_case_id": case_id})
     ]

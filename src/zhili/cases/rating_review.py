@@ -14,7 +14,6 @@ people itself, with a link to the case's timeline.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Iterable
 from datetime import datetime
 
@@ -113,8 +112,7 @@ def _record(
 ) -> int:
     """The timeline line, its audit record and the lead's notice; the line's number."""
     names = frozenset(p.value for p in parties)
-    details = json.dumps(facts, ensure_ascii=False)
-    add_event(session, case, kind=kind, actor=actor, parties=names, details=details, at=at)
+    add_event(session, case, kind=kind, actor=actor, parties=names, details=facts, at=at)
     seq = int(session.scalar(_SEQ, {"b_case_id": case.id, "b_kind": kind}) or 0)
     audit.record_by(session, actor, f"case.{kind}", entity_type="case", entity_id=case.id, after=facts, at=at)
     _tell_lead(session, case, kind=kind, facts=facts, actor=actor, seq=seq, at=at)

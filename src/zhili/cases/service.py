@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -77,7 +77,14 @@ def check_evidence(session: Session, case: StoredCase, command: states.Command) 
 
 
 def add_event(
-    session: Session, case: StoredCase, *, kind: str, actor: Actor, parties: frozenset[str], details: str, at: datetime
+    session: Session,
+    case: StoredCase,
+    *,
+    kind: str,
+    actor: Actor,
+    parties: frozenset[str],
+    details: dict[str, Any],
+    at: datetime,
 ) -> None:
     """Append a line to the case's timeline and tell whoever's turn it now is (the caller writes the audit record).
 
@@ -92,7 +99,7 @@ def add_event(
 def open_timeline(
     session: Session,
     case: StoredCase,
-    lines: list[tuple[str, str]],
+    lines: list[tuple[str, dict[str, Any]]],
     *,
     actor: Actor,
     parties: frozenset[str],
@@ -185,9 +192,9 @@ def _record_report(
         "dispatcher_division": routing.dispatcher_division,
         "handling_division": routing.handling_division,
     }
-    lines = [("report", store.event_details(transition)), ("routed", json.dumps(routed, ensure_ascii=False))]
+    lines = [("report", store.event_details(transition)), ("routed", routed)]
     if routing.contact_position_id is not None:
-        informed = json.dumps({"contact_position_id": routing.contact_position_id, "grid_code": routing.grid_code})
+        informed = {"contact_position_id": routing.contact_position_id, "grid_code": routing.grid_code}
         lines.append(("contact_informed", informed))
     open_timeline(session, case, lines, actor=actor, parties=parties, at=now)
     after = {"number": case.number, "matter": case.matter_code, "place": case.place_code, **routed}

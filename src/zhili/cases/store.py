@@ -11,7 +11,6 @@ of the session's transaction, which is most of a command's statements.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime
@@ -281,7 +280,14 @@ def lock(session: Session, case: StoredCase, now: datetime) -> StoredCase:
 
 
 def append_event(
-    session: Session, case: StoredCase, *, kind: str, actor: str, parties: frozenset[str], details: str, at: datetime
+    session: Session,
+    case: StoredCase,
+    *,
+    kind: str,
+    actor: str,
+    parties: frozenset[str],
+    details: dict[str, Any],
+    at: datetime,
 ) -> int:
     """Append a line to the case's timeline; its number.
 
@@ -304,7 +310,7 @@ def append_event(
 def open_timeline(
     session: Session,
     case: StoredCase,
-    lines: Sequence[tuple[str, str]],
+    lines: Sequence[tuple[str, dict[str, Any]]],
     *,
     actor: str,
     parties: frozenset[str],
@@ -327,8 +333,8 @@ def open_timeline(
 
 def event_details(
     transition: Transition, note: dict[str, str] | None = None, *, ended: tuple[datetime, datetime] | None = None
-) -> str:
-    """A step's timeline details as JSON text, with the phase changes the clocks will need.
+) -> dict[str, Any]:
+    """A step's timeline details (plain JSON values), with the phase changes the clocks will need.
 
     `ended` is (the ended phase's due time, now): the line then records the due time and whether the
     phase ended late (`phase_late`), which assessment and the KPIs count as on time or not.
@@ -342,12 +348,19 @@ def event_details(
             details["phase_late"] = now > due
     if transition.phase_started:
         details["phase_started"] = transition.phase_started.value
-    return json.dumps(details, ensure_ascii=False, default=_plain)
+    return {key: _plain(value) for key, value in details.items()}
 
 
-def _plain(value: object) -> object:
+def _plain(value: Any) -> Any:
+    """A value as JSON holds it: an instant in ISO 8601 with its offset, a dataclass as its fields, else its text."""
+    if value is None or isinstance(value, str | int | float):  # bool is an int; a StrEnum a str
+        return value
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
     if isinstance(value, datetime):
         return value.isoformat()
     if hasattr(value, "__dataclass_fields__"):
-        return asdict(value)  # type: ignore[call-overload]
+        return _plain(asdict(value))
     return str(value)

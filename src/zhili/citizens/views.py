@@ -7,7 +7,6 @@ the meetings, the cards or the photos (`PUBLIC_STEPS` keeps the kinds shown).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -116,9 +115,5 @@ def _unit_named(names: dict[int, str], facts: dict[str, Any]) -> str:
     return names.get(unit, "") if isinstance(unit, int) else ""
 
 
-def _facts(details: str | None) -> dict[str, Any]:
-    try:
-        found = json.loads(details) if details else {}
-    except ValueError:
-        return {}
-    return found if isinstance(found, dict) else {}
+def _facts(details: dict[str, Any] | None) -> dict[str, Any]:
+    return details or {}

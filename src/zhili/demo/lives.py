@@ -8,13 +8,13 @@ commands come when. A command that would fall after "now" stops the case where i
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 import struct
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import count
+from typing import Any
 
 from zhili.cases import lifecycle as lc
 from zhili.cases import states
@@ -122,9 +122,9 @@ class Life:
         self._clock()
         who, parties = self.cast.reporter, command.parties
         self._event("report", who, parties, event_details(transition))
-        self._event("routed", who, parties, json.dumps(routed, ensure_ascii=False))
+        self._event("routed", who, parties, dict(routed))
         if contact is not None:
-            self._event("contact_informed", who, parties, json.dumps(contact))
+            self._event("contact_informed", who, parties, dict(contact))
 
     def act(self, command: states.Command, at: datetime, who: Agent) -> None:
         """Apply a command at `at` (never before the last one), or stop if that is after now."""
@@ -161,9 +161,9 @@ class Life:
     def side(self, kind: str, at: datetime, who: Agent, parties: frozenset[states.Party], details: Row) -> None:
         """A line of the timeline that is not a lifecycle command (help, meetings, tasks)."""
         self.at = at
-        self._event(kind, who, parties, json.dumps(details, ensure_ascii=False))
+        self._event(kind, who, parties, dict(details))
 
-    def _event(self, kind: str, who: Agent, parties: frozenset[states.Party], details: str) -> None:
+    def _event(self, kind: str, who: Agent, parties: frozenset[states.Party], details: dict[str, Any]) -> None:
         self.seq += 1
         self.ledger.events.append(
             {

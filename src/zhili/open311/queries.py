@@ -9,11 +9,11 @@ apply no actor's scope; the key list is for administrators.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, aliased
@@ -174,14 +174,9 @@ def _conditions(where: RequestFilter, channels: Sequence[str]) -> list[ColumnEle
     return conditions
 
 
-def _reply_text(details: str | None) -> str | None:
+def _reply_text(details: dict[str, Any] | None) -> str | None:
     """The text of the lead's latest reply (办理反馈), from its timeline line."""
-    if not details:
-        return None
-    try:
-        text = json.loads(details).get("text")
-    except (ValueError, AttributeError):
-        return None
+    text = (details or {}).get("text")
     return text.strip() or None if isinstance(text, str) else None
 
 
