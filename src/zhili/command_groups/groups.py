@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from zhili.command_groups import case_lines, report, timeline, visibility
@@ -25,12 +24,12 @@ from zhili.command_groups.lifecycle import (
 )
 from zhili.command_groups.members import NewMember, enrol
 from zhili.command_groups.models import CommandGroup
-from zhili.command_groups.store import add_entry, for_change, notify_members
+from zhili.command_groups.store import add_entry, for_change, move, notify_members
 from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit
-from zhili.core.errors import ConflictError, ForbiddenError, InvalidInputError
+from zhili.core.errors import ForbiddenError, InvalidInputError
 from zhili.notify.wording import Words
 from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.models import Division
@@ -156,7 +155,7 @@ def change_state(
         raise refused("note", "group.error.long_post", f"a note is at most {BODY_LENGTH:,} characters")
     now, after = clock.now(), next_state(action)
     add_entry(session, group_id, EntryKind.STATE_CHANGED, actor=actor, at=now, body=note.strip() or None, detail=after)
-    values: dict[str, object] = {"state": after.value, "state_changed_at": now, "last_activity_at": now}
+    values: dict[str, object] = {"state_changed_at": now, "last_activity_at": now}
     if after == GroupState.CLOSED:
         session.flush()
         values |= {
@@ -165,14 +164,7 @@ def change_state(
             "closure_report": report.compile_report(session, loaded.group, closed_at=now).to_json(),
         }
         case_lines.record_closed(session, loaded.group, note.strip(), actor=actor, clock=clock)
-    moved = session.execute(
-        update(CommandGroup)
-        .where(CommandGroup.id == group_id, CommandGroup.version == loaded.group.version)
-        .values(version=CommandGroup.version + 1, **values)
-        .execution_options(synchronize_session=False)
-    )
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
-        raise ConflictError("the command group changed meanwhile: reload it and try again")
+    version = move(session, loaded, after, values)
     audit.record_by(
         session,
         actor,
@@ -190,7 +182,7 @@ def change_state(
         event="state",
         title=Words(f"notice.group.state.{after.value}"),
         body=note.strip(),
-        key=f"state:{loaded.group.version + 1}",
+        key=f"state:{version}",
         clock=clock,
         exclude=actor.person_id,
     )

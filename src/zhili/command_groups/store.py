@@ -1,13 +1,14 @@
 """The writes every command-group service shares: the group loaded with the actor's role, the guard, timeline lines.
 
-`for_change` loads a group the actor sees (else 404) with the actor's current role in it; `touch` is the
-guard every write takes before writing (no row means the group closed meanwhile: 409); `add_entry` appends
-a timeline line; `notify_members` tells the current members (or some of them) with a link to the group.
+`for_change` loads a group the actor sees (else 404) with the actor's current role in it; `move` writes a
+change of its state, compare-and-set on the version loaded (409 when it changed meanwhile); `touch` is the
+guard every other write takes before writing (no row means the group closed meanwhile: 409); `add_entry`
+appends a timeline line; `notify_members` tells the current members (or some of them) with a link to the group.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -62,6 +63,20 @@ def for_change(session: Session, actor: Actor, group_id: int) -> Loaded:
     """
     group = load_group(session, actor, group_id, for_update=True)
     return Loaded(group=group, role=role_of(session, group_id, actor.person_id))
+
+
+def move(session: Session, loaded: Loaded, after: GroupState, values: Mapping[str, object]) -> int:
+    """Write the group's new state with `values`, if it is still at the version loaded; its new version (else 409)."""
+    group = loaded.group
+    moved = session.execute(
+        update(CommandGroup)
+        .where(CommandGroup.id == group.id, CommandGroup.version == group.version)
+        .values(version=CommandGroup.version + 1, state=after.value, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        raise ConflictError("the command group changed meanwhile: reload it and try again")
+    return group.version + 1
 
 
 def touch(session: Session, group_id: int, now: datetime) -> None:
