@@ -41,6 +41,13 @@ class DispatchMode(StrEnum):
     CASCADE = "cascade"  # 逐级下发: level by level, each level passing it down with its own instructions
 
 
+class CampaignStatus(StrEnum):
+    """A campaign runs until the level that dispatched it closes it; then no forward, claim or reminder."""
+
+    ACTIVE = "active"
+    CLOSED = "closed"
+
+
 class TaskState(StrEnum):
     """Where a task stands: notified → read → claimed (领办) → reported (回单) → verified → rated, or declined.
 

@@ -13,7 +13,7 @@ from zhili.campaigns.board.api import DivisionQuery
 from zhili.campaigns.board.counts import CLAIM_BUCKETS
 from zhili.campaigns.board.people import desk
 from zhili.campaigns.board.reminders import may_remind, remind_unclaimed
-from zhili.campaigns.lifecycle import TASK_STATES
+from zhili.campaigns.lifecycle import TASK_STATES, CampaignStatus
 from zhili.core.auth import PageActor
 from zhili.core.http import ClockDep, DbSession
 from zhili.core.params import IdPath
@@ -67,7 +67,7 @@ def board_page(
         "role_names": {role.value: role_name(role.value, language) for role in Role},
         "config": _config(found.board.campaign.id, found.board.division.code, language),
         # 一键催领办: the level above, while the campaign runs; `reminded` says how many the last click reached
-        "may_remind": brief.status == "active" and may_remind(actor, found.board.division.code),
+        "may_remind": brief.status == CampaignStatus.ACTIVE and may_remind(actor, found.board.division.code),
         "reminded": reminded,
     }
     template = "campaigns/board_screen.html" if screen else "campaigns/board.html"

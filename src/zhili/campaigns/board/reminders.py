@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from zhili.campaigns.board.counts import resolve_division, under
-from zhili.campaigns.lifecycle import UNCLAIMED_STATES
+from zhili.campaigns.lifecycle import UNCLAIMED_STATES, CampaignStatus
 from zhili.campaigns.models import CampaignTask
 from zhili.campaigns.tasks.sweep_letters import Overdue, SweptCampaign, sweep_letters
 from zhili.campaigns.tasks.sweep_rules import Sweep
@@ -54,7 +54,7 @@ def remind_unclaimed(
         raise ForbiddenError(
             "only a centre or a command room over this division reminds its people", message_key="forbidden.remind"
         )
-    if campaign.status != "active" or campaign.closed_at is not None:
+    if campaign.status != CampaignStatus.ACTIVE or campaign.closed_at is not None:
         raise ConflictError(f"campaign {campaign.number} is closed: nobody is reminded any more")
     task = CampaignTask
     rows = session.execute(

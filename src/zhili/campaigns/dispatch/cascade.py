@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from zhili.campaigns.dispatch.fanout import add_tasks
 from zhili.campaigns.dispatch.schemas import ForwardCreate
+from zhili.campaigns.lifecycle import CampaignStatus
 from zhili.campaigns.models import Campaign, CampaignForward, CampaignScopeRole
 from zhili.campaigns.tasks.sweeps import schedule_sweeps
 from zhili.campaigns.visibility import opens_division, own_villages
@@ -60,7 +61,7 @@ def forward_campaign(
     if forward.forwarded_at is not None:
         raise ConflictError(f"{division_code} already forwarded this campaign at {forward.forwarded_at.isoformat()}")
     campaign = session.get(Campaign, campaign_id)
-    if campaign is None or campaign.status != "active":
+    if campaign is None or campaign.status != CampaignStatus.ACTIVE:
         raise ConflictError("the campaign is closed")
     now = clock.now()
     forward.forwarded_at, forward.forwarded_by, forward.instructions = now, actor.audit_name, data.instructions

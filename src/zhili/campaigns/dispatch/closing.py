@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from zhili.campaigns.lifecycle import UNCLAIMED_STATES, UNREPORTED_STATES
+from zhili.campaigns.lifecycle import UNCLAIMED_STATES, UNREPORTED_STATES, CampaignStatus
 from zhili.campaigns.models import Campaign, CampaignTask
 from zhili.campaigns.tasks.sweeps import cancel_sweeps
 from zhili.campaigns.visibility import load_campaign, manages_territory
@@ -41,10 +41,16 @@ def close_campaign(session: Session, *, campaign_id: int, actor: Actor, clock: C
         raise ForbiddenError(
             "only the level that dispatched the campaign may close it", message_key="forbidden.campaign_close"
         )
-    if campaign.status != "active":
-        raise ConflictError(f"campaign {campaign.number} is already {campaign.status}")
     now = clock.now()
-    campaign.status, campaign.closed_at = "closed", now
+    closed = session.execute(  # compare-and-set: of two closes at once, one closes and the other is told
+        update(Campaign)
+        .where(Campaign.id == campaign.id, Campaign.status == CampaignStatus.ACTIVE.value)
+        .values(status=CampaignStatus.CLOSED.value, closed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if closed.rowcount != 1:  # type: ignore[attr-defined]
+        raise ConflictError(f"campaign {campaign.number} is already {CampaignStatus.CLOSED.value}")
+    session.expire(campaign)  # read again as written
     cancelled = cancel_sweeps(session, campaign.id)
     audit.record_by(
         session,
@@ -53,8 +59,8 @@ def close_campaign(session: Session, *, campaign_id: int, actor: Actor, clock: C
         entity_type="campaign",
         entity_id=campaign.id,
         at=now,
-        before={"status": "active"},
-        after={"status": "closed", "sweeps_cancelled": cancelled},
+        before={"status": CampaignStatus.ACTIVE.value},
+        after={"status": CampaignStatus.CLOSED.value, "sweeps_cancelled": cancelled},
     )
     waiting = select(CampaignTask.person_id).where(
         CampaignTask.campaign_id == campaign.id, CampaignTask.state.in_([*UNCLAIMED_STATES, *UNREPORTED_STATES])

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from zhili.campaigns.dispatch.cascade import open_cascade
 from zhili.campaigns.dispatch.fanout import add_tasks, recipient_counts, recipients
 from zhili.campaigns.dispatch.schemas import CampaignCreate, CampaignPreview, PreviewCount, PreviewDivision
-from zhili.campaigns.lifecycle import DispatchMode
+from zhili.campaigns.lifecycle import CampaignStatus, DispatchMode
 from zhili.campaigns.models import Campaign, CampaignScopeDivision, CampaignScopeRole
 from zhili.campaigns.tasks.sweeps import schedule_sweeps
 from zhili.campaigns.template import TaskTemplate
@@ -187,7 +187,7 @@ def _new_campaign(
         severity=template.severity,
         mode=data.mode.value,
         owner_division=dispatching_division(actor, divisions),
-        status="active",
+        status=CampaignStatus.ACTIVE.value,
         source_key=data.source_key,
         recipients=0,
         created_by=actor.audit_name,

@@ -14,14 +14,14 @@ from fastapi import Query
 from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from zhili.campaigns.lifecycle import TASK_STATES, UNCLAIMED_STATES, Reach, TaskState
+from zhili.campaigns.lifecycle import TASK_STATES, UNCLAIMED_STATES, CampaignStatus, Reach, TaskState
 from zhili.campaigns.models import Campaign, CampaignTask
 from zhili.campaigns.visibility import load_reach, supervised_tasks
 from zhili.core.auth import Actor
 from zhili.core.pagination import Key, decode_cursor, encode_cursor
 from zhili.org.models import Division, Person
 
-RUNNING = "active"  # a campaign's status until it is closed
+RUNNING = CampaignStatus.ACTIVE.value  # a campaign's status until it is closed
 
 View = Literal["mine", "above"]
 Sort = Literal["newest", "oldest", "due"]

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from zhili.campaigns import lifecycle
-from zhili.campaigns.lifecycle import TaskAction, TaskParty, TaskRating, TaskState
+from zhili.campaigns.lifecycle import CampaignStatus, TaskAction, TaskParty, TaskRating, TaskState
 from zhili.campaigns.models import Campaign, CampaignTask, TaskPhoto
 from zhili.campaigns.notices import english_title
 from zhili.campaigns.template import TaskTemplate
@@ -100,7 +100,7 @@ class TaskCampaign:
     @property
     def is_running(self) -> bool:
         """Claims, declines and reports stop when the campaign is closed."""
-        return self.status == "active"
+        return self.status == CampaignStatus.ACTIVE
 
     @property
     def title_en(self) -> str:

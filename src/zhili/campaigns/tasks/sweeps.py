@@ -17,6 +17,7 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from zhili.campaigns.lifecycle import CampaignStatus
 from zhili.campaigns.models import Campaign, CampaignTask
 from zhili.campaigns.notices import english_title
 from zhili.campaigns.tasks.sweep_letters import Overdue, SweptCampaign, sweep_letters
@@ -102,7 +103,9 @@ def _open_campaigns(session: Session, ids: Collection[int]) -> dict[int, tuple[S
     """The campaigns still open, read under a shared lock in id order (closing one waits for its sweep)."""
     statement = (
         select(Campaign.id, Campaign.number, Campaign.title, Campaign.severity, Campaign.template)
-        .where(Campaign.id.in_(sorted(ids)), Campaign.closed_at.is_(None), Campaign.status != "closed")
+        .where(
+            Campaign.id.in_(sorted(ids)), Campaign.closed_at.is_(None), Campaign.status != CampaignStatus.CLOSED.value
+        )
         .order_by(Campaign.id)
         .with_for_update(read=True)
     )
