@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
@@ -73,7 +72,7 @@ def ask_for_help(session: Session, *, case_id: int, data: CollaborationAsk, acto
             stage=r.stage,
             request_text=r.text,
             deadline_at=now + timedelta(hours=r.deadline_hours),
-            evidence="[]",
+            evidence=[],
             requested_at=now,
         )
         for r in data.requests
@@ -111,7 +110,7 @@ def reply_to_request(
     _check_evidence(session, case.id, data.evidence)
     now = clock.now()
     request.status, request.reply_text, request.replied_at = REPLIED, data.text, now
-    request.evidence = json.dumps([e.model_dump() for e in data.evidence], ensure_ascii=False)
+    request.evidence = [e.model_dump(mode="json") for e in data.evidence]
     details = {"request_id": request.id, "unit_id": request.unit_id, "on_time": now <= request.deadline_at}
     add_event(
         session,

@@ -132,7 +132,7 @@ class CollaborationRequest(Base):
     request_text: Mapped[str] = mapped_column(Text)
     deadline_at: Mapped[datetime] = mapped_column(UtcDateTime)
     reply_text: Mapped[str | None] = mapped_column(Text)
-    evidence: Mapped[str] = mapped_column(Text, default="[]")
+    evidence: Mapped[list[dict[str, Any]]] = mapped_column(JsonText(list[dict[str, Any]]))  # the reply's
     requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
     replied_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 

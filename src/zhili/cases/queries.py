@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -226,7 +225,7 @@ def _collaboration(session: Session, case_id: int) -> list[HelpRequestRead]:
             request_text=r.request_text,
             deadline_at=r.deadline_at,
             reply_text=r.reply_text,
-            evidence=json.loads(r.evidence),
+            evidence=r.evidence,
             requested_at=r.requested_at,
             replied_at=r.replied_at,
         )

@@ -10,7 +10,6 @@ dissatisfied (which reopens the case, at most twice). The seed gives no satisfac
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
@@ -197,7 +196,7 @@ def _request(life: Life, unit: Unit, stage: str, asked_at: datetime) -> Row:
         "request_text": STAGES[stage],
         "deadline_at": asked_at + timedelta(hours=48),
         "reply_text": None,
-        "evidence": "[]",
+        "evidence": [],
         "requested_at": asked_at,
         "replied_at": None,
     }
@@ -208,7 +207,7 @@ def _request(life: Life, unit: Unit, stage: str, asked_at: datetime) -> Row:
 def _answer(life: Life, request: Row, member: Agent, at: datetime) -> None:
     text = life.rng.choice(("已派员到场协助，情况已核实", "已完成协助事项，材料见附件"))
     evidence = [{"kind": "text", "ref": text}, {"kind": "document", "ref": f"协查记录 第{request['id']}号"}]
-    request.update(status="replied", reply_text=text, replied_at=at, evidence=json.dumps(evidence, ensure_ascii=False))
+    request.update(status="replied", reply_text=text, replied_at=at, evidence=evidence)
     deadline = request["deadline_at"]
     on_time = isinstance(deadline, datetime) and at <= deadline
     details: Row = {"request_id": request["id"], "unit_id": request["unit_id"], "on_time": on_time}
