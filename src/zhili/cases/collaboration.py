@@ -14,7 +14,7 @@ from zhili.cases.models import CasePhoto, CollaborationRequest
 from zhili.cases.parties import parties_for
 from zhili.cases.schemas import CollaborationAsk, CollaborationReply, EvidenceIn, UnitRef
 from zhili.cases.service import add_event, load_visible
-from zhili.cases.states import CaseStatus, Party, gps_point
+from zhili.cases.states import CaseStatus, HelpStatus, Party, gps_point
 from zhili.cases.store import StoredCase
 from zhili.cases.visibility import strip_units
 from zhili.core import audit
@@ -30,7 +30,6 @@ from zhili.org.routing import nearest_unit
 # Help is asked while the lead works the case; a closed case needs none.
 HELP_STATUSES = frozenset({CaseStatus.SIGNED, CaseStatus.IN_PROGRESS, CaseStatus.SUSPENDED, CaseStatus.REOPENED})
 FINISHED = frozenset({CaseStatus.CLOSED, CaseStatus.RATED, CaseStatus.ARCHIVED, CaseStatus.REJECTED})
-REQUESTED, REPLIED, CANCELLED = "requested", "replied", "cancelled"
 # One message for any unit that may not be asked, so a caller cannot probe which unit ids exist.
 NOT_OFFERED = "ask only the units offered for this case: the matter's collaborating kinds serving its place"
 
@@ -68,7 +67,7 @@ def ask_for_help(session: Session, *, case_id: int, data: CollaborationAsk, acto
         CollaborationRequest(
             case_id=case.id,
             unit_id=r.unit_id,
-            status=REQUESTED,
+            status=HelpStatus.REQUESTED.value,
             stage=r.stage,
             request_text=r.text,
             deadline_at=now + timedelta(hours=r.deadline_hours),
@@ -103,13 +102,13 @@ def reply_to_request(
         raise NotFoundError(f"help request {request_id} not found")
     case = store.lock(session, store.load_any(session, request.case_id), clock.now())
     session.refresh(request)
-    if request.status != REQUESTED:
+    if request.status != HelpStatus.REQUESTED:
         raise ConflictError(f"help request {request_id} is {request.status}; it takes no further reply")
     if CaseStatus(case.status) in FINISHED:
         raise ConflictError(f"the case is {case.status}; help is no longer needed")
     _check_evidence(session, case.id, data.evidence)
     now = clock.now()
-    request.status, request.reply_text, request.replied_at = REPLIED, data.text, now
+    request.status, request.reply_text, request.replied_at = HelpStatus.REPLIED.value, data.text, now
     request.evidence = [e.model_dump(mode="json") for e in data.evidence]
     details = {"request_id": request.id, "unit_id": request.unit_id, "on_time": now <= request.deadline_at}
     add_event(

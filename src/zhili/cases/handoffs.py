@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from zhili.cases.models import CaseTask, CollaborationRequest
 from zhili.cases.parties import calls_back
-from zhili.cases.states import CaseStatus, CommandKind
+from zhili.cases.states import CaseStatus, CommandKind, HelpStatus
 from zhili.cases.store import StoredCase
 from zhili.core.auth import Actor
 from zhili.core.clock import FrozenClock
@@ -446,7 +446,11 @@ def _deadline(session: Session, case: StoredCase, turn: Turn, facts: dict[str, A
         asked = CollaborationRequest.unit_id.in_(_units_named(facts)) if turn.to == (Next.ASKED,) else true()
         return session.scalar(
             select(CollaborationRequest.deadline_at)
-            .where(CollaborationRequest.case_id == case.id, CollaborationRequest.status == "requested", asked)
+            .where(
+                CollaborationRequest.case_id == case.id,
+                CollaborationRequest.status == HelpStatus.REQUESTED.value,
+                asked,
+            )
             .order_by(CollaborationRequest.deadline_at)
             .limit(1)
         )

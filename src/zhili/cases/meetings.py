@@ -14,7 +14,7 @@ from zhili.cases.models import CaseTask, Meeting, MeetingAttendee
 from zhili.cases.parties import parties_for
 from zhili.cases.schemas import MeetingCreate, TaskDone
 from zhili.cases.service import add_event, load_visible
-from zhili.cases.states import CaseStatus, Party
+from zhili.cases.states import CaseStatus, MeetingTaskStatus, Party
 from zhili.cases.store import StoredCase
 from zhili.cases.visibility import strip_units
 from zhili.core import audit
@@ -25,7 +25,6 @@ from zhili.core.errors import ConflictError, ForbiddenError, InvalidInputError, 
 from zhili.org.models import Department, Division
 
 CONVENERS = frozenset({Party.LEAD, Party.DISPATCHER, Party.SUPERVISOR})
-TASK_OPEN, TASK_DONE, TASK_CANCELLED = "open", "done", "cancelled"
 
 
 def _attendees(session: Session, data: MeetingCreate) -> list[MeetingAttendee]:
@@ -84,7 +83,7 @@ def convene_meeting(session: Session, *, case_id: int, data: MeetingCreate, acto
             description=d.description,
             owner_unit_id=d.owner_unit_id,
             deadline_at=d.deadline_at,
-            status=TASK_OPEN,
+            status=MeetingTaskStatus.OPEN.value,
         )
         for d in data.decisions
     )
@@ -118,12 +117,12 @@ def complete_task(session: Session, *, task_id: int, data: TaskDone, actor: Acto
         raise NotFoundError(f"task {task_id} not found")
     case = store.lock(session, store.load_any(session, task.case_id), clock.now())
     session.refresh(task)
-    if task.status != TASK_OPEN:
+    if task.status != MeetingTaskStatus.OPEN:
         raise ConflictError(f"task {task_id} is {task.status}; only an open task is marked done")
     if CaseStatus(case.status) in FINISHED:
         raise ConflictError(f"the case is {case.status}; its tasks are closed")
     now = clock.now()
-    task.status, task.done_at, task.done_note = TASK_DONE, now, data.note
+    task.status, task.done_at, task.done_note = MeetingTaskStatus.DONE.value, now, data.note
     details = {"task_id": task.id, "on_time": now <= task.deadline_at}
     add_event(session, case, kind="task_done", actor=actor, parties=frozenset(), details=details, at=now)
     audit.record_by(

@@ -14,11 +14,10 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from zhili.cases import lifecycle, states, store
-from zhili.cases.collaboration import CANCELLED, REQUESTED
 from zhili.cases.commands import CloseBody, CommandBody
-from zhili.cases.meetings import TASK_CANCELLED, TASK_OPEN
 from zhili.cases.models import CaseTask, CollaborationRequest
 from zhili.cases.service import add_event, apply_command, load_as_party, run_command
+from zhili.cases.states import HelpStatus, MeetingTaskStatus
 from zhili.cases.store import StoredCase
 from zhili.core import audit
 from zhili.core.auth import Actor
@@ -31,13 +30,16 @@ from zhili.org.models import Department
 _OPEN_REQUESTS = (
     select(CollaborationRequest, Department.name)
     .join(Department, Department.id == CollaborationRequest.unit_id)
-    .where(CollaborationRequest.case_id == bindparam("b_case_id"), CollaborationRequest.status == REQUESTED)
+    .where(
+        CollaborationRequest.case_id == bindparam("b_case_id"),
+        CollaborationRequest.status == HelpStatus.REQUESTED.value,
+    )
     .order_by(CollaborationRequest.id)
 )
 _OPEN_TASKS = (
     select(CaseTask, Department.name)
     .join(Department, Department.id == CaseTask.owner_unit_id)
-    .where(CaseTask.case_id == bindparam("b_case_id"), CaseTask.status == TASK_OPEN)
+    .where(CaseTask.case_id == bindparam("b_case_id"), CaseTask.status == MeetingTaskStatus.OPEN.value)
     .order_by(CaseTask.id)
 )
 
@@ -85,11 +87,11 @@ def close_case(session: Session, *, case_id: int, body: CloseBody, actor: Actor,
 def _cancel(session: Session, case: StoredCase, reason: str, *, actor: Actor, now: datetime) -> None:
     """Cancel every open request and task of the case: one timeline line and one audit record each."""
     for request, unit_name in session.execute(_OPEN_REQUESTS, {"b_case_id": case.id}).all():
-        request.status = CANCELLED
+        request.status = HelpStatus.CANCELLED.value
         details = {"request_id": request.id, "unit_id": request.unit_id, "unit": unit_name, "reason": reason}
         _record(session, case, "help_cancelled", ("collaboration_request", request.id), details, actor=actor, at=now)
     for task, unit_name in session.execute(_OPEN_TASKS, {"b_case_id": case.id}).all():
-        task.status, task.done_at, task.done_note = TASK_CANCELLED, now, reason
+        task.status, task.done_at, task.done_note = MeetingTaskStatus.CANCELLED.value, now, reason
         details = {"task_id": task.id, "unit_id": task.owner_unit_id, "unit": unit_name, "reason": reason}
         _record(session, case, "task_cancelled", ("case_task", task.id), details, actor=actor, at=now)
     session.flush()

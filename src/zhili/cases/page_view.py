@@ -11,15 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhili.cases import page_names, queries, rating_review
-from zhili.cases.collaboration import FINISHED, REQUESTED, helper_units
+from zhili.cases.collaboration import FINISHED, helper_units
 from zhili.cases.disputes import LEAD_EVENTS, lead_dispute_open, referable
 from zhili.cases.linked import GroupSight, LinkedGroup, LinkedKind, linked_groups, sees_no_group
-from zhili.cases.meetings import TASK_OPEN
 from zhili.cases.models import Case
 from zhili.cases.page_names import Names
 from zhili.cases.page_words import EvidenceView, Words
 from zhili.cases.schemas import CaseDetail, UnitRef
-from zhili.cases.states import CaseStatus, Party
+from zhili.cases.states import CaseStatus, HelpStatus, MeetingTaskStatus, Party
 from zhili.core.auth import Actor
 from zhili.matters import queries as matters
 from zhili.matters.definition import EscalationAction
@@ -303,8 +302,8 @@ def _in_dispute(detail: CaseDetail) -> bool:
 def _open_work(detail: CaseDetail, actor: Actor) -> dict[str, Any]:
     """The requests and tasks still open, and those the actor's units may finish now."""
     mine, is_open = set(actor.units), CaseStatus(detail.status) not in FINISHED
-    requests = [r for r in detail.collaboration if r.status == REQUESTED]
-    tasks = [t for t in detail.tasks if t.status == TASK_OPEN]
+    requests = [r for r in detail.collaboration if r.status == HelpStatus.REQUESTED]
+    tasks = [t for t in detail.tasks if t.status == MeetingTaskStatus.OPEN]
     return {
         "my_requests": {r.id for r in requests if is_open and r.unit.id in mine},
         "my_tasks": {t.id for t in tasks if is_open and t.owner.id in mine},

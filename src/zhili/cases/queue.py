@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from zhili.cases.models import Case, CollaborationRequest
 from zhili.cases.schemas import CITIZEN_CHANNELS
-from zhili.cases.states import CaseStatus
+from zhili.cases.states import CaseStatus, HelpStatus
 from zhili.cases.visibility import strip_units, visible_cases
 from zhili.core.auth import Actor, Scope
 from zhili.core.local_time import LOCAL_ZONE
@@ -116,7 +116,7 @@ def _asked(units: list[int]) -> ColumnElement[bool]:
     asked = exists().where(
         CollaborationRequest.case_id == Case.id,
         CollaborationRequest.unit_id.in_(units),
-        CollaborationRequest.status == "requested",
+        CollaborationRequest.status == HelpStatus.REQUESTED.value,
     )
     return and_(Case.status.in_(OPEN_STATUSES), asked)
 

@@ -49,6 +49,22 @@ class Rating(StrEnum):
     DISSATISFIED = "dissatisfied"  # 不满意: reopens the case
 
 
+class HelpStatus(StrEnum):
+    """Where a request for help (部门协同) stands: asked, answered, or withdrawn by the lead."""
+
+    REQUESTED = "requested"
+    REPLIED = "replied"
+    CANCELLED = "cancelled"
+
+
+class MeetingTaskStatus(StrEnum):
+    """Where a task a meeting (会商) gave a unit stands: to do, done, or withdrawn by the lead."""
+
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
 # How much a command may carry: the API's bodies (`commands`, `schemas`) and the page's forms hold to these.
 MAX_REASON: Final = 500  # a reason or a note (shown on the timeline)
 MAX_REPLY: Final = 4000  # a reply's text, the lead's or a collaborating unit's

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from zhili.cases import states
+from zhili.cases.states import HelpStatus
 from zhili.demo.lives import MINUTE, Agent, Cast, LaterThanNow, Life, Row, Unit
 from zhili.demo.rating_reviews import review_rating
 from zhili.matters.definition import EvidenceKind, Phase
@@ -191,7 +192,7 @@ def _request(life: Life, unit: Unit, stage: str, asked_at: datetime) -> Row:
         "id": life.ledger.next_id("collaboration_requests"),
         "case_id": life.case_id,
         "unit_id": unit.id,
-        "status": "requested",
+        "status": HelpStatus.REQUESTED.value,
         "stage": stage,
         "request_text": STAGES[stage],
         "deadline_at": asked_at + timedelta(hours=48),
@@ -207,7 +208,7 @@ def _request(life: Life, unit: Unit, stage: str, asked_at: datetime) -> Row:
 def _answer(life: Life, request: Row, member: Agent, at: datetime) -> None:
     text = life.rng.choice(("已派员到场协助，情况已核实", "已完成协助事项，材料见附件"))
     evidence = [{"kind": "text", "ref": text}, {"kind": "document", "ref": f"协查记录 第{request['id']}号"}]
-    request.update(status="replied", reply_text=text, replied_at=at, evidence=evidence)
+    request.update(status=HelpStatus.REPLIED.value, reply_text=text, replied_at=at, evidence=evidence)
     deadline = request["deadline_at"]
     on_time = isinstance(deadline, datetime) and at <= deadline
     details: Row = {"request_id": request["id"], "unit_id": request["unit_id"], "on_time": on_time}
