@@ -11,7 +11,8 @@ from tests.cases.test_flow import command, report_parking
 
 from zhili.cases import lifecycle as lc
 from zhili.cases import states
-from zhili.cases.commands import COMMAND_BODY, CloseBody, CommandBody, DispatchBody, RateBody
+from zhili.cases.commands import COMMAND_ARGUMENTS, COMMAND_BODY, CloseBody, CommandBody, DispatchBody, RateBody
+from zhili.cases.forms import COMMAND_INPUTS
 from zhili.cases.states import CommandKind
 from zhili.core.params import MAX_ID
 
@@ -28,6 +29,14 @@ def test_every_lifecycle_command_but_report_has_its_body() -> None:
     members = get_args(get_args(CommandBody)[0])
     tags = [get_args(member.model_fields["command"].annotation)[0] for member in members]
     assert sorted(tags) == sorted(set(CommandKind) - {CommandKind.REPORT})
+
+
+def test_the_case_page_posts_every_argument_a_command_takes() -> None:
+    # Read off the bodies: a new command's new argument reaches the page's form without a list to keep.
+    assert set(COMMAND_INPUTS) == {
+        "version", "reason", "hours", "text", "rating", "comment", "cancel_reason", "lead_unit_id",
+    }  # fmt: skip
+    assert set(COMMAND_ARGUMENTS) == {*COMMAND_INPUTS, "evidence"}
 
 
 def test_each_body_builds_its_typed_command() -> None:

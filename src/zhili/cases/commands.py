@@ -10,7 +10,7 @@ Adding a command: its class in `states.py`, its rule in `lifecycle.RULES`, its b
 from __future__ import annotations
 
 from abc import abstractmethod
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, TypeAdapter, WrapValidator, model_validator
 from typing_extensions import override
@@ -274,3 +274,7 @@ class CommandRequest(RootModel[CommandBody]):
 
 COMMAND_BODY: TypeAdapter[CommandBody] = TypeAdapter(CommandBody)
 """Validates a command body from a dict (forms, the benchmark) as the API does from JSON."""
+COMMAND_ARGUMENTS: tuple[str, ...] = tuple(
+    sorted({name for body in get_args(get_args(CommandBody)[0]) for name in body.model_fields} - {TAG_FIELD})
+)
+"""Every argument some command takes (`version` among them), read off the bodies: what a page's form may post."""

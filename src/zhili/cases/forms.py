@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from zhili.cases import collaboration
-from zhili.cases.commands import COMMAND_BODY, CommandBody
+from zhili.cases.commands import COMMAND_ARGUMENTS, COMMAND_BODY, CommandBody
 from zhili.cases.queue import normalised_phone
 from zhili.cases.schemas import (
     CaseDetail,
@@ -32,8 +32,8 @@ from zhili.matters import queries as matters
 ATTRIBUTE_PREFIX = "attr."
 MAX_DECISION_DAYS = 90  # the form's own max
 NO_UNIT_TICKED = "tick the units to ask"  # the help form's refusal when no unit is ticked
-# The inputs an action button of the case page may post besides `command` and its evidence.
-COMMAND_INPUTS = ("version", "reason", "hours", "text", "rating", "comment", "cancel_reason", "lead_unit_id")
+# The inputs an action button of the case page may post besides `command` and its evidence (built apart).
+COMMAND_INPUTS = tuple(name for name in COMMAND_ARGUMENTS if name != "evidence")
 # The reply form's flag: the matter asks for a text, and a blank 文字说明 takes the reply's text (`command_from_form`).
 TEXT_IS_EVIDENCE = "text_is_evidence"
 ModelT = TypeVar("ModelT", bound=BaseModel)
