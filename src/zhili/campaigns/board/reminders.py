@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhili.campaigns.board.counts import resolve_division, under
 from zhili.campaigns.lifecycle import UNCLAIMED_STATES, CampaignStatus
 from zhili.campaigns.models import CampaignTask
+from zhili.campaigns.tasks import store
 from zhili.campaigns.tasks.sweep_letters import Overdue, SweptCampaign, sweep_letters
 from zhili.campaigns.tasks.sweep_rules import Sweep
 from zhili.campaigns.visibility import load_campaign, manages_territory, tasks_in_places
@@ -26,8 +27,6 @@ from zhili.core.db import commit
 from zhili.core.errors import ConflictError, ForbiddenError
 from zhili.notify.batch import notify_each
 from zhili.org.models import Division, Person
-
-MARK_BATCH = 5_000  # ids per UPDATE: within SQLite's bound on parameters
 
 
 @dataclass(frozen=True)
@@ -80,10 +79,7 @@ def remind_unclaimed(
         for letter in sweep_letters(swept, template.task_for(role), Sweep.CLAIM, tasks, generation=generation, now=now)
     ]
     task_ids = [row[0] for row in rows]
-    for start in range(0, len(task_ids), MARK_BATCH):
-        batch = task_ids[start : start + MARK_BATCH]
-        marked = update(CampaignTask).where(CampaignTask.id.in_(batch)).values(reminded_at=now)
-        session.execute(marked, execution_options={"synchronize_session": False})
+    store.mark(session, "reminded_at", task_ids, now)
     notify_each(session, letters, clock=clock)
     people = len({row[1] for row in rows})
     audit.record_by(

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, exists, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement, and_, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from zhili.campaigns import lifecycle, visibility
@@ -30,7 +29,7 @@ from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit
-from zhili.core.errors import ConflictError, InvalidInputError
+from zhili.core.errors import InvalidInputError
 from zhili.notify.service import notify
 from zhili.notify.wording import Name, When, Words
 from zhili.org.models import Division, Person, Position
@@ -147,12 +146,7 @@ def _insert(
         "returned_count": 0,
         "reassigned_from_id": old.id,
     }
-    try:
-        inserted = session.execute(insert(CampaignTask).values(values).returning(CampaignTask.id)).scalar_one()
-    except IntegrityError as exc:  # the same person or task handed over at the same moment by someone else
-        session.rollback()
-        raise ConflictError("another change reached this task first; reload it") from exc
-    return int(inserted)
+    return store.insert_handover(session, values)
 
 
 def _tell_new(

@@ -5,7 +5,9 @@ reads the task the actor may see (`visibility.visible_tasks`, else 404) with the
 the use cases need, as plain values with Core: no ORM object is loaded or patched. `save` writes
 the columns a transition changes with `UPDATE … WHERE id = ? AND state = <the state loaded>`: of two
 concurrent changes one wins, the other is a 409 with nothing written. The report's checklist is a
-typed JSON column (`core.typed_json.JsonText`), never parsed by hand.
+typed JSON column (`core.typed_json.JsonText`), never parsed by hand. `insert_handover` writes the task
+that stands in for one handed to someone else (改派); `mark` stamps tasks reminded, or whose supervisor
+was told, set-based.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
-from typing import Any, TypedDict, Unpack, cast
+from typing import Any, Literal, TypedDict, Unpack, cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -188,6 +191,31 @@ def advance(
     overdue = now is not None and lifecycle.is_claim_overdue(task.claim_due_at, now)
     target = lifecycle.step(task.state, action, parties, claim_overdue=overdue)
     return Transition(action, task, replace(task, state=target, **changes), ("state", *changes))
+
+
+MARK_BATCH = 5_000  # ids per UPDATE: within SQLite's bound on parameters
+_MARK = {
+    column: update(_TASKS).where(_TASKS.c.id.in_(bindparam("ids", expanding=True))).values({column: bindparam("now")})
+    for column in ("reminded_at", "supervisor_told_at")
+}
+
+
+Marked = Literal["reminded_at", "supervisor_told_at"]
+
+
+def mark(session: Session, column: Marked, ids: Sequence[int], now: datetime) -> None:
+    """Stamp when these tasks were reminded, or their supervisor told (a sweep, a reminder by hand)."""
+    for start in range(0, len(ids), MARK_BATCH):
+        session.connection().execute(_MARK[column], {"ids": list(ids[start : start + MARK_BATCH]), "now": now})
+
+
+def insert_handover(session: Session, values: Mapping[str, object]) -> int:
+    """The task that stands in for one handed to someone else (改派); its id. 409 when a twin got there first."""
+    try:
+        return int(session.execute(insert(CampaignTask).values(dict(values)).returning(CampaignTask.id)).scalar_one())
+    except IntegrityError as exc:  # the same person or task handed over at the same moment by someone else
+        session.rollback()
+        raise ConflictError("another change reached this task first; reload it") from exc
 
 
 def save(session: Session, transition: Transition) -> None:

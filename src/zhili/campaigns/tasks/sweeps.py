@@ -12,14 +12,15 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
-from sqlalchemy import Table, bindparam, func, or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from zhili.campaigns.lifecycle import CampaignStatus
 from zhili.campaigns.models import Campaign, CampaignTask
 from zhili.campaigns.notices import english_title
+from zhili.campaigns.tasks import store
 from zhili.campaigns.tasks.sweep_letters import Overdue, SweptCampaign, sweep_letters
 from zhili.campaigns.tasks.sweep_rules import (
     SWEEP,
@@ -48,11 +49,6 @@ __all__ = ["cancel_sweeps", "fire_sweeps", "schedule_sweeps"]
 
 T = TypeVar("T")
 CLOCK_ACTOR = system_actor("system:clock")
-_TASKS = cast("Table", CampaignTask.__table__)
-_MARK = {
-    column: update(_TASKS).where(_TASKS.c.id.in_(bindparam("ids", expanding=True))).values({column: bindparam("now")})
-    for column in ("reminded_at", "supervisor_told_at")
-}
 
 
 def schedule_sweeps(
@@ -141,9 +137,9 @@ def _sweep(session: Session, run: _Run, *, now: datetime, fired: Collection[int]
         row for row in _overdue(session, run, now) if needs_notice(Watch(row.due_at, row.marker_at), run.after, now)
     ]
     letters = sweep_letters(run.campaign, run.role_task, run.sweep, reached, generation=run.timer.generation, now=now)
-    column = "supervisor_told_at" if run.sweep.to_supervisor else "reminded_at"
+    column: store.Marked = "supervisor_told_at" if run.sweep.to_supervisor else "reminded_at"
     for ids in _chunks([row.task_id for row in reached]):
-        session.connection().execute(_MARK[column], {"ids": ids, "now": now})
+        store.mark(session, column, ids, now)
     for batch in _chunks(letters):
         notify_each(session, batch, clock=FrozenClock(now))
     follow_up = _follow_up(session, run, now=now, fired=fired)
