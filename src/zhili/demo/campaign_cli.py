@@ -1,7 +1,7 @@
 """`zhili campaigns simulate`, for demos: a share of a campaign's recipients respond, on the demo clock.
 
 The command hangs under `zhili campaigns` (the CLI adds it there), but it is demo code: it writes the
-tasks straight from `campaign_responses` and reads the demo's movable clock.
+tasks through the task store's set-based `move_many` (`campaign_responses`) and reads the demo's movable clock.
 """
 
 from __future__ import annotations

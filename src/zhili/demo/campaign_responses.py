@@ -1,8 +1,9 @@
 """Demo responses: make a chosen share of a campaign's recipients read, claim and report, spread over time.
 
-For demonstrations only. It writes the task rows directly (no notifications, points, timers or
-per-task audit, which the task service would write), so that the board fills as it would on the
-day; the run as a whole is recorded by ONE audit record, `campaign.simulated`.
+For demonstrations only. It moves the task rows through the task store's set-based `move_many`
+(no notifications, points, timers or per-task audit, which the task service would write), so that
+the board fills as it would on the day; the run as a whole is recorded by ONE audit record,
+`campaign.simulated`.
 
 Who moves is decided per task by hashing (seed, task id): the same seed picks the same people on
 SQLite and PostgreSQL, and a share of 0.7 reported is always inside the 0.9 that claimed. Each
@@ -18,11 +19,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhili.campaigns.lifecycle import UNCLAIMED_STATES, TaskState
 from zhili.campaigns.models import CampaignTask
+from zhili.campaigns.tasks import store
 from zhili.campaigns.visibility import load_campaign
 from zhili.core import audit
 from zhili.core.auth import Actor
@@ -31,18 +33,6 @@ from zhili.core.errors import InvalidInputError
 
 RANK = {TaskState.NOTIFIED: 0, TaskState.READ: 1, TaskState.CLAIMED: 2, TaskState.REPORTED: 3}
 REPORT_TEXT = "（演示）已按要求完成。"
-_TASKS = cast("Table", CampaignTask.__table__)
-_MOVE = (
-    update(_TASKS)
-    .where(_TASKS.c.id == bindparam("b_id"), _TASKS.c.state == bindparam("b_from"))
-    .values(
-        state=bindparam("b_to"),
-        read_at=func.coalesce(_TASKS.c.read_at, bindparam("b_read_at", type_=_TASKS.c.read_at.type)),
-        claimed_at=func.coalesce(_TASKS.c.claimed_at, bindparam("b_claimed_at", type_=_TASKS.c.claimed_at.type)),
-        reported_at=func.coalesce(_TASKS.c.reported_at, bindparam("b_reported_at", type_=_TASKS.c.reported_at.type)),
-        report_text=func.coalesce(_TASKS.c.report_text, bindparam("b_report_text", type_=_TASKS.c.report_text.type)),
-    )
-)
 
 
 @dataclass(frozen=True)
@@ -159,7 +149,7 @@ def apply_until(session: Session, script: Script, until: datetime) -> int:
             }
         )
     if batch:
-        session.connection().execute(_MOVE, batch)
+        store.move_many(session, batch)
     for row in batch:
         script.states[cast("int", row["b_id"])] = cast("TaskState", row["b_to"])
         script.applied[cast("str", row["b_to"])] += 1

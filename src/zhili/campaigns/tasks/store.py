@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any, Literal, TypedDict, Unpack, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
@@ -198,6 +198,30 @@ _MARK = {
     column: update(_TASKS).where(_TASKS.c.id.in_(bindparam("ids", expanding=True))).values({column: bindparam("now")})
     for column in ("reminded_at", "supervisor_told_at")
 }
+
+
+_MOVE_MANY = (  # a state forward, keeping any instant already set: `move_many`
+    update(_TASKS)
+    .where(_TASKS.c.id == bindparam("b_id"), _TASKS.c.state == bindparam("b_from"))
+    .values(
+        state=bindparam("b_to"),
+        read_at=func.coalesce(_TASKS.c.read_at, bindparam("b_read_at", type_=_TASKS.c.read_at.type)),
+        claimed_at=func.coalesce(_TASKS.c.claimed_at, bindparam("b_claimed_at", type_=_TASKS.c.claimed_at.type)),
+        reported_at=func.coalesce(_TASKS.c.reported_at, bindparam("b_reported_at", type_=_TASKS.c.reported_at.type)),
+        report_text=func.coalesce(_TASKS.c.report_text, bindparam("b_report_text", type_=_TASKS.c.report_text.type)),
+    )
+)
+
+
+def move_many(session: Session, moves: Sequence[Mapping[str, object]]) -> None:
+    """Move many tasks forward at once where each is still in the state expected (a simulation, an import).
+
+    Each move binds `b_id`, `b_from`, `b_to` and the instants `b_read_at`, `b_claimed_at`,
+    `b_reported_at` with `b_report_text`: an instant already set is kept. One `executemany`; no step is checked
+    by the lifecycle, nobody is told, nothing is audited: the caller records the run as a whole.
+    """
+    if moves:
+        session.connection().execute(_MOVE_MANY, list(moves))
 
 
 Marked = Literal["reminded_at", "supervisor_told_at"]
