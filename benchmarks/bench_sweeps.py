@@ -135,7 +135,7 @@ def _campaign() -> dict[str, Any]:
         "id": 1,
         "number": "SL2026000001",
         "template_code": TEMPLATE.code,
-        "template": TEMPLATE.model_dump_json(),
+        "template": TEMPLATE,
         "title": "防台风 · 烟花",
         "message": "",
         "severity": TEMPLATE.severity,

@@ -102,7 +102,7 @@ def add_case(session: Session, case_id: int, *, dispatcher: str, lead: int, plac
                 "version": 1,
                 "channel": "app",
                 "description": "d",
-                "attributes": "{}",
+                "attributes": {},
                 "place_code": place or dispatcher,
                 "handling_division": dispatcher,
                 "dispatcher_division": dispatcher,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import Column, Integer, MetaData, Table, create_engine, insert, select
+from sqlalchemy.exc import StatementError
 
 from zhili.core.typed_json import FrozenJsonText, JsonText
 
@@ -66,3 +67,12 @@ def test_a_text_compared_with_a_json_column_is_matched_against_the_stored_text()
         connection.execute(insert(ROWS), [{"id": 1, "plain": {"浙H": 7}}, {"id": 2, "plain": {"b": 2}}])
         found = connection.execute(select(ROWS.c.id).where(ROWS.c.plain.icontains("浙h"))).scalars().all()
     assert found == [1]
+
+
+def test_json_text_given_for_an_object_is_refused_rather_than_stored_as_a_string() -> None:
+    engine = create_engine("sqlite://")
+    META.create_all(engine)
+    with engine.begin() as connection, pytest.raises(StatementError, match="takes the value itself"):
+        connection.execute(insert(ROWS), [{"id": 1, "plain": '{"a": 1}'}])
+    with engine.begin() as connection, pytest.raises(StatementError, match="takes the value itself"):
+        connection.execute(insert(ROWS), [{"id": 1, "kept": Snapshot(code="x", names=()).model_dump_json()}])

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from typing import Any
+from inspect import isclass
+from typing import Any, get_origin
 
-from pydantic import TypeAdapter
+from pydantic import BaseModel, TypeAdapter
 from sqlalchemy import Text
 from sqlalchemy.types import TypeDecorator
 
@@ -24,11 +25,18 @@ class JsonText(TypeDecorator[Any]):
         super().__init__()
         self.value_type = value_type  # the statement cache keys on it
         self._adapter: TypeAdapter[Any] = TypeAdapter(value_type)
+        # A text given for an object or an array is JSON encoded by hand: it would be stored as a JSON string.
+        self._refuses_text = get_origin(value_type) in {dict, list} or (
+            isclass(value_type) and issubclass(value_type, BaseModel)
+        )
 
     def process_bind_param(self, value: Any, dialect: Any) -> str | None:  # noqa: ARG002
-        """The value as JSON text (None stays NULL)."""
+        """The value as JSON text (None stays NULL); a text where an object or an array belongs is a TypeError."""
         if value is None:
             return None
+        if self._refuses_text and isinstance(value, str):
+            message = f"a {self.value_type} column takes the value itself, not its JSON text"
+            raise TypeError(message)
         return json.dumps(self._adapter.dump_python(value, mode="json"), ensure_ascii=False)
 
     def process_result_value(self, value: str | None, dialect: Any) -> Any:  # noqa: ARG002
