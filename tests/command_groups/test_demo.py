@@ -10,7 +10,6 @@ from zhili.cases.models import Case, CaseEvent
 from zhili.command_groups import queries
 from zhili.command_groups.lifecycle import GroupState, InstructionState, MemberRole
 from zhili.command_groups.models import CommandGroup
-from zhili.command_groups.report import ClosureReport
 from zhili.core.clock import FrozenClock
 
 FUSHAN_ROLES = {
@@ -85,7 +84,8 @@ def test_the_typhoon_group_closed_last_month_with_its_report(session: Session, c
     assert group.state == GroupState.CLOSED
     assert group.closed_at is not None
     assert (clock.now() - group.closed_at).days >= 1
-    report = ClosureReport.from_json(group.closure_report or "")
+    report = group.closure_report
+    assert report is not None
     assert report.done == report.done_on_time == 3
     assert report.hours == 48.0
     for login in TYPHOON_LOGINS:

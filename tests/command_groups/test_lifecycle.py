@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from zhili.command_groups.closure import ClosureReport
 from zhili.command_groups.lifecycle import (
     RANK,
     GroupAction,
@@ -20,8 +21,9 @@ from zhili.command_groups.lifecycle import (
     step_instruction,
 )
 from zhili.command_groups.models import CommandGroup, GroupEntry, Instruction, InstructionCopy
-from zhili.command_groups.report import ClosureReport, summarise
+from zhili.command_groups.report import summarise
 from zhili.core.errors import ConflictError, ForbiddenError
+from zhili.core.typed_json import JsonText
 
 roles = st.sampled_from([*MemberRole, None])
 
@@ -93,4 +95,6 @@ def test_the_report_counts_people_once_in_their_last_role_and_instructions_on_ti
     assert (report.people, report.members_by_role) == (3, {"deputy": 1, "liaison": 1, "commander": 1})
     assert (report.copies, report.done, report.done_on_time, report.on_time_rate) == (3, 2, 1, 1 / 3)
     assert (report.posts, report.photos, report.places, report.hours) == (2, 1, 1, 5.0)
-    assert ClosureReport.from_json(report.to_json()) == report
+    column = JsonText(ClosureReport)
+    kept = column.process_bind_param(report, dialect=None)
+    assert column.process_result_value(kept, dialect=None) == report  # kept as JSON in the group's row, read back whole

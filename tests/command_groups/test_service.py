@@ -19,7 +19,6 @@ from zhili.command_groups.instructions import answer_instruction, fire_instructi
 from zhili.command_groups.lifecycle import GroupAction, GroupState, InstructionState, MemberRole, form_keys
 from zhili.command_groups.members import NewMember, add_members, remove_member, set_role
 from zhili.command_groups.models import GroupEntry
-from zhili.command_groups.report import ClosureReport
 from zhili.command_groups.timeline import post_message
 from zhili.core.audit import AuditRecord
 from zhili.core.clock import FrozenClock
@@ -363,7 +362,8 @@ def test_the_group_stabilises_closes_with_a_report_and_then_takes_nothing_more(
     )
     view = queries.group_view(session, centre, group_id, now=later.now())
     assert view.actions == frozenset()
-    report = ClosureReport.from_json(view.group.closure_report or "")
+    report = view.group.closure_report
+    assert report is not None
     assert (report.hours, report.people, report.copies, report.done_on_time, report.posts, report.places) == (
         6.0,
         4,

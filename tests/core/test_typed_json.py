@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import Column, Integer, MetaData, Table, create_engine, insert, select
@@ -76,3 +78,27 @@ def test_json_text_given_for_an_object_is_refused_rather_than_stored_as_a_string
         connection.execute(insert(ROWS), [{"id": 1, "plain": '{"a": 1}'}])
     with engine.begin() as connection, pytest.raises(StatementError, match="takes the value itself"):
         connection.execute(insert(ROWS), [{"id": 1, "kept": Snapshot(code="x", names=()).model_dump_json()}])
+
+
+@dataclass(frozen=True)
+class Fix:
+    lon: float
+    lat: float
+
+
+@pytest.mark.parametrize("value_type", [Fix, tuple[Fix, ...], list[int], dict[str, int], Snapshot])
+def test_every_object_or_array_type_refuses_its_json_text(value_type: object) -> None:
+    column = JsonText(value_type)
+    with pytest.raises(TypeError, match="takes the value itself"):
+        column.process_bind_param("[]", dialect=None)
+
+
+def test_a_dataclass_is_kept_as_json_and_read_back_whole() -> None:
+    column = JsonText(tuple[Fix, ...])
+    kept = column.process_bind_param((Fix(118.87, 28.94),), dialect=None)
+    assert kept == '[{"lon": 118.87, "lat": 28.94}]'
+    assert column.process_result_value(kept, dialect=None) == (Fix(118.87, 28.94),)
+    assert (
+        JsonText(str).process_bind_param("a text column of JSON strings", dialect=None)
+        == '"a text column of JSON strings"'
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated
@@ -87,7 +86,7 @@ def _detail(session: Session, actor: Actor, group_id: int, now: datetime) -> Gro
             for i in view.instructions
         ],
         actions=sorted(a.value for a in view.actions),
-        closure_report=json.loads(view.group.closure_report) if view.group.closure_report else None,
+        closure_report=view.group.closure_report,
     )
 
 

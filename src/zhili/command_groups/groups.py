@@ -161,7 +161,7 @@ def change_state(
         values |= {
             "closed_at": now,
             "closure_summary": note.strip(),
-            "closure_report": report.compile_report(session, loaded.group, closed_at=now).to_json(),
+            "closure_report": report.compile_report(session, loaded.group, closed_at=now),
         }
         case_lines.record_closed(session, loaded.group, note.strip(), actor=actor, clock=clock)
     version = move(session, loaded, after, values)

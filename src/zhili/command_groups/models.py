@@ -7,7 +7,9 @@ from datetime import datetime
 from sqlalchemy import Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from zhili.command_groups.closure import ClosureReport
 from zhili.core.db import Base, UtcDateTime
+from zhili.core.typed_json import JsonText
 
 
 class CommandGroup(Base):
@@ -15,7 +17,7 @@ class CommandGroup(Base):
 
     `version` moves with every change of state, so two commanders closing at once cannot both win;
     every other write touches `last_activity_at` where the group is not closed, so nothing lands after a close.
-    `closure_report` is the JSON of the report compiled from the timeline when the group closed.
+    `closure_report` is the report compiled from the timeline when the group closed (typed JSON).
     """
 
     __tablename__ = "command_groups"
@@ -34,7 +36,7 @@ class CommandGroup(Base):
     last_activity_at: Mapped[datetime] = mapped_column(UtcDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     closure_summary: Mapped[str | None] = mapped_column(Text)
-    closure_report: Mapped[str | None] = mapped_column(Text)
+    closure_report: Mapped[ClosureReport | None] = mapped_column(JsonText(ClosureReport))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 

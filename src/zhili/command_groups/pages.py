@@ -18,7 +18,6 @@ from zhili.command_groups.groups import AREA_LEVELS, OPENING_ROLES, GroupOpen
 from zhili.command_groups.lifecycle import MemberRole, form_keys
 from zhili.command_groups.members import NewMember
 from zhili.command_groups.queries import PersonLabel
-from zhili.command_groups.report import ClosureReport
 from zhili.command_groups.visibility import campaign_origin, case_origin
 from zhili.core.auth import Actor, PageActor
 from zhili.core.errors import ConflictError, InvalidInputError
@@ -220,10 +219,14 @@ def group_photo(group_id: IdPath, photo_id: IdPath, session: DbSession, actor: P
 def report_page(request: Request, group_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
     """总结报告: the closure report kept when the group closed (printable); before that, a note that it is open."""
     view = queries.group_view(session, actor, group_id, now=clock.now(), language=_language(request))
-    closure = ClosureReport.from_json(view.group.closure_report) if view.group.closure_report else None
     names = org.division_names(session, [view.group.area_code])
     return renderer(request).render(
         request,
         "command_groups/report.html",
-        {"actor": actor, "view": view, "report": closure, "area_name": names.get(view.group.area_code, "")},
+        {
+            "actor": actor,
+            "view": view,
+            "report": view.group.closure_report,
+            "area_name": names.get(view.group.area_code, ""),
+        },
     )

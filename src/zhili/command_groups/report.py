@@ -7,75 +7,16 @@ photos and places, the states it went through). `compile_report` reads those row
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from zhili.command_groups.closure import ClosureReport, InstructionLine
 from zhili.command_groups.lifecycle import EntryKind, InstructionState
 from zhili.command_groups.models import CommandGroup, GroupEntry, GroupMember, Instruction, InstructionCopy
 from zhili.org.models import Person
-
-
-@dataclass(frozen=True, slots=True)
-class InstructionLine:
-    """One instruction in the report."""
-
-    body: str
-    issued_at: datetime
-    deadline_at: datetime
-    addressees: int
-    done: int
-    on_time: int
-
-
-@dataclass(frozen=True, slots=True)
-class ClosureReport:
-    """What the report says (kept as JSON, times in ISO 8601 UTC; pages show them in local time)."""
-
-    title: str
-    area_code: str
-    opened_at: datetime
-    closed_at: datetime
-    hours: float
-    members_by_role: dict[str, int]
-    people: int
-    instructions: list[InstructionLine]
-    copies: int
-    done: int
-    done_on_time: int
-    posts: int
-    photos: int
-    places: int
-    states: list[tuple[datetime, str, str]] = field(default_factory=list)
-    participants: list[tuple[str, str]] = field(default_factory=list)
-
-    def to_json(self) -> str:
-        """The report as kept in the group's row."""
-        return json.dumps(asdict(self), ensure_ascii=False, default=datetime.isoformat)
-
-    @classmethod
-    def from_json(cls, text: str) -> ClosureReport:
-        """The report as kept."""
-        data: dict[str, Any] = json.loads(text)
-        when = datetime.fromisoformat
-        data["opened_at"], data["closed_at"] = when(data["opened_at"]), when(data["closed_at"])
-        data["instructions"] = [
-            InstructionLine(**{**line, "issued_at": when(line["issued_at"]), "deadline_at": when(line["deadline_at"])})
-            for line in data["instructions"]
-        ]
-        data["states"] = [(when(at), state, note) for at, state, note in data["states"]]
-        data["participants"] = [tuple(p) for p in data["participants"]]
-        return cls(**data)
-
-    @property
-    def on_time_rate(self) -> float | None:
-        """The share of instruction copies finished by their deadline (None when there were none)."""
-        return self.done_on_time / self.copies if self.copies else None
 
 
 def summarise(

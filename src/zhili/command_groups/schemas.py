@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from zhili.command_groups import groups, instructions, timeline
+from zhili.command_groups.closure import ClosureReport
 from zhili.command_groups.lifecycle import MOVES, GroupAction, GroupState, InstructionState, MemberRole
 from zhili.command_groups.members import MAX_NEW_MEMBERS
 from zhili.core.params import Id, Instant, OneOf
@@ -135,7 +136,7 @@ class GroupDetail(GroupRead):
     members_list: list[MemberRead]
     instructions: list[InstructionRead]
     actions: list[str]
-    closure_report: dict[str, object] | None
+    closure_report: ClosureReport | None
 
 
 class EntryRead(BaseModel):

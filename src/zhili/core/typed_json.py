@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import is_dataclass
 from functools import lru_cache
 from inspect import isclass
 from typing import Any, get_origin
@@ -26,8 +27,8 @@ class JsonText(TypeDecorator[Any]):
         self.value_type = value_type  # the statement cache keys on it
         self._adapter: TypeAdapter[Any] = TypeAdapter(value_type)
         # A text given for an object or an array is JSON encoded by hand: it would be stored as a JSON string.
-        self._refuses_text = get_origin(value_type) in {dict, list} or (
-            isclass(value_type) and issubclass(value_type, BaseModel)
+        self._refuses_text = get_origin(value_type) in {dict, list, tuple} or (
+            isclass(value_type) and (issubclass(value_type, BaseModel) or is_dataclass(value_type))
         )
 
     def process_bind_param(self, value: Any, dialect: Any) -> str | None:  # noqa: ARG002
