@@ -128,6 +128,10 @@ def test_a_village_cadre_told_to_forward_finds_the_full_form_of_their_village_at
     assert "无权查看" not in page  # the township's step names its level; whoever forwarded it is not theirs to know
     assert "龙游县派发" in page
     assert form(api, f"{path}/forwards/{yanghu}", {"instructions": "村：网格长巡查"}).status_code == 303
+    again = form(api, f"{path}/forwards/{yanghu}", {"instructions": "村：再发一次"})  # a page left open
+    assert again.status_code == 409
+    assert "本级已由他人下派" in again.text.split('id="refused"', 1)[1].split("</p>", 1)[0]
+    assert "村：再发一次" in again.text.split('id="kept"', 1)[1].split("</blockquote>", 1)[0]
 
 
 def test_roles_the_template_lacks_are_refused_naming_the_roles_it_has(api: Any) -> None:
@@ -148,6 +152,10 @@ def test_the_list_has_a_heading_and_marks_a_closed_campaign(api: Any) -> None:
     number = re.search(r"SL\d+", api.get(path).text)
     assert number is not None
     assert form(api, f"{path}/close", {}).status_code == 303
+    again = form(api, f"{path}/close", {})  # a second tab, or a colleague's page still open
+    assert again.status_code == 409
+    assert "任务已由他人结束" in again.text.split('id="refused"', 1)[1].split("</p>", 1)[0]
+    assert 'id="close-campaign"' not in again.text  # the page as it stands: closed, nothing left to close
     listing = api.get("/campaigns").text.split('id="campaigns"', 1)[1]
     assert "已派发的任务" in listing
     row = listing.split(number.group(0), 1)[1].split("</tr>", 1)[0]

@@ -20,7 +20,7 @@ from zhili.campaigns.dispatch.schemas import CampaignPreview, ForwardCreate
 from zhili.campaigns.template import FIELD_ROLES, MAX_MESSAGE, TaskTemplate
 from zhili.core.auth import Actor, PageActor
 from zhili.core.clock import Clock
-from zhili.core.errors import DomainError, NotFoundError
+from zhili.core.errors import ConflictError, DomainError, NotFoundError
 from zhili.core.http import ClockDep, DbSession
 from zhili.core.idempotency import fingerprint, run_once
 from zhili.core.pagination import CursorQuery
@@ -208,6 +208,16 @@ def templates_page(request: Request, session: DbSession, actor: PageActor) -> Re
 @router.get("/campaigns/{campaign_id}")
 def campaign_page(request: Request, campaign_id: IdPath, session: DbSession, actor: PageActor) -> Response:
     """One campaign: its counts, and for a cascade every level's step with the forward form where it is mine."""
+    return _campaign_page(request, session, actor, campaign_id)
+
+
+def _campaign_page(
+    request: Request, session: Session, actor: Actor, campaign_id: int, *, refused: str | None = None, kept: str = ""
+) -> Response:
+    """The campaign's page; `refused` is the message key of a form it could not take (shown at its top, 409).
+
+    `kept` is what was typed into that form, shown beneath the message to be copied: the form is gone.
+    """
     campaign = queries.read_campaign(session, actor, campaign_id)
     steps = queries.forwards(session, actor, campaign_id)
     return renderer(request).render(
@@ -220,7 +230,10 @@ def campaign_page(request: Request, campaign_id: IdPath, session: DbSession, act
             "managed": cascade.own_levels(actor),
             # the field staff and the levels it was sent or forwarded to only read it (and forward it)
             "may_close": closing.may_close(actor, campaign.owner_division, campaign.created_by),
+            "refused": refused,
+            "kept": kept,
         },
+        status_code=409 if refused else 200,
     )
 
 
@@ -236,15 +249,20 @@ async def forward_from_form(
     """Forward the campaign from one of my divisions with this level's instructions."""
     form = await request.form()
     data = ForwardCreate(instructions=str(form.get("instructions") or "")[:MAX_MESSAGE])
-    await run_in_threadpool(
-        cascade.forward_campaign,
-        session,
-        campaign_id=campaign_id,
-        division_code=division,
-        data=data,
-        actor=actor,
-        clock=clock,
-    )
+    try:
+        await run_in_threadpool(
+            cascade.forward_campaign,
+            session,
+            campaign_id=campaign_id,
+            division_code=division,
+            data=data,
+            actor=actor,
+            clock=clock,
+        )
+    except ConflictError:  # forwarded by a colleague meanwhile, or the campaign closed: the page as it stands
+        session.rollback()
+        refused = "campaigns.forward_conflict"
+        return _campaign_page(request, session, actor, campaign_id, refused=refused, kept=data.instructions)
     return RedirectResponse(f"/campaigns/{campaign_id}", status_code=303)
 
 
@@ -252,7 +270,11 @@ async def forward_from_form(
 async def close_from_form(
     request: Request, campaign_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep
 ) -> Response:
-    """Close the campaign from its page."""
+    """Close the campaign from its page; closed meanwhile by someone else, the page says so (409)."""
     await request.form()
-    await run_in_threadpool(closing.close_campaign, session, campaign_id=campaign_id, actor=actor, clock=clock)
+    try:
+        await run_in_threadpool(closing.close_campaign, session, campaign_id=campaign_id, actor=actor, clock=clock)
+    except ConflictError:
+        session.rollback()
+        return _campaign_page(request, session, actor, campaign_id, refused="campaigns.close_conflict")
     return RedirectResponse(f"/campaigns/{campaign_id}", status_code=303)
