@@ -81,10 +81,11 @@ from sqlalchemy.orm import Session
 from _setup import PARKING_ATTRIBUTES, PHOTO, REPLY_EVIDENCE, BenchWorld, build_world, points_in
 from zhili.cases import lifecycle as lc
 from zhili.cases import photos, service, states
-from zhili.cases.commands import COMMAND_BODY
+from zhili.cases.commands import COMMAND_BODY, CommandBody
 from zhili.cases.models import Case, CaseEvent
 from zhili.cases.schemas import CaseCreate
 from zhili.core import audit
+from zhili.core.auth import Actor
 from zhili.core.checkpoint import checkpointing
 from zhili.core.clock import SystemClock
 from zhili.core.db import make_session_factory, session_scope
@@ -174,11 +175,14 @@ class Loops:
                 evidence = [{"kind": "photo", "ref": f"photo:{photo.id}"}, *GIVEN_EVIDENCE]
                 arguments = {**arguments, "evidence": evidence}  # noqa: PLW2901 - the reply cites the photo
             body = COMMAND_BODY.validate_python({**arguments, "version": version})
-            case = yield lambda s, b=body, a=actor: service.run_command(
-                s, case_id=case_id, body=b, actor=a, clock=clock
-            )
+            case = yield from self.command(case_id, body, actor)
             version = case.version
         self.case_ids.append(case_id)
+
+    def command(self, case_id: int, body: CommandBody, actor: Actor) -> Generator[Callable[[Session], Any], Any, Any]:
+        """A command's units of work (one: `service.run_command`); gives the case as saved."""
+        clock = self.clock
+        return (yield lambda s: service.run_command(s, case_id=case_id, body=body, actor=actor, clock=clock))
 
 
 def serve_clients(loops: Loops, points: list[tuple[float, float]], clients: int, submit: Submit) -> float:
