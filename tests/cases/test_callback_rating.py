@@ -77,7 +77,7 @@ def test_the_centre_is_told_to_call_back_and_records_the_rating(
     refused = api.client.post(f"/cases/{case_id}/act", data=unchosen, headers=HTML)
     assert refused.status_code == 422
     assert 'data-field="rating">请选择一项' in refused.text, "a select is told to choose, as the browser says"
-    english = api.client.post(f"/cases/{case_id}/act", data=unchosen, headers=HTML, cookies={"zhili_lang": "en"})
+    english = api.client.post(f"/cases/{case_id}/act?lang=en", data=unchosen, headers=HTML)
     assert 'data-field="rating">Please choose one' in english.text
     rated = command(api, case, "rate", rating="basically_satisfied", comment="电话回访：基本满意")
     assert (rated["status"], rated["rating"]) == ("rated", "basically_satisfied")

@@ -52,7 +52,7 @@ def test_a_required_list_left_unchosen_is_told_to_choose_not_to_fill_in(api: Any
     response = api.client.post("/cases/new", data=data, headers=HTML)
     assert response.status_code == 422
     assert 'data-field="attr.vehicle_type">请选择此项' in response.text
-    english = api.client.post("/cases/new?lang=en", data=data, headers=HTML, cookies={"zhili_lang": "en"})
+    english = api.client.post("/cases/new?lang=en", data=data, headers=HTML)
     assert 'data-field="attr.vehicle_type">Please choose one' in english.text
 
 
@@ -83,7 +83,7 @@ def test_half_a_point_is_refused_by_the_location_inputs_not_dropped(api: Any, se
 def test_a_refused_report_speaks_english_on_the_english_page(api: Any, session: Session) -> None:
     api.login("gridworker")
     data = {**_form(api, session), "attr.vehicle_type": "spaceship"}
-    response = api.client.post("/cases/new?lang=en", data=data, headers=HTML, cookies={"zhili_lang": "en"})
+    response = api.client.post("/cases/new?lang=en", data=data, headers=HTML)
     assert response.status_code == 422
     assert 'data-field="attr.vehicle_type">Choose from the list' in response.text
 
@@ -132,7 +132,7 @@ def test_a_report_with_neither_point_nor_place_says_so_by_the_location_fields(ap
     assert "填写有误" not in response.text
     assert "没有位置的上报" in response.text
     assert 'value="浙H54321"' in response.text
-    english = api.client.post("/cases/new?lang=en", data=data, headers=HTML, cookies={"zhili_lang": "en"})
+    english = api.client.post("/cases/new?lang=en", data=data, headers=HTML)
     assert 'data-field="lon">Pick a point on the map or enter a place' in english.text
     assert _count(session, "没有位置的上报") == 0
 
