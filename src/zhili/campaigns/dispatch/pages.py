@@ -260,9 +260,7 @@ async def forward_from_form(
             clock=clock,
         )
     except ConflictError:  # forwarded by a colleague meanwhile, or the campaign closed: the page as it stands
-        session.rollback()
-        refused = "campaigns.forward_conflict"
-        return _campaign_page(request, session, actor, campaign_id, refused=refused, kept=data.instructions)
+        return await _refused(request, session, actor, campaign_id, "campaigns.forward_conflict", data.instructions)
     return RedirectResponse(f"/campaigns/{campaign_id}", status_code=303)
 
 
@@ -275,6 +273,17 @@ async def close_from_form(
     try:
         await run_in_threadpool(closing.close_campaign, session, campaign_id=campaign_id, actor=actor, clock=clock)
     except ConflictError:
-        session.rollback()
-        return _campaign_page(request, session, actor, campaign_id, refused="campaigns.close_conflict")
+        return await _refused(request, session, actor, campaign_id, "campaigns.close_conflict")
     return RedirectResponse(f"/campaigns/{campaign_id}", status_code=303)
+
+
+async def _refused(
+    request: Request, session: Session, actor: Actor, campaign_id: int, message: str, kept: str = ""
+) -> Response:
+    """A form of the campaign's page that someone else's change refused: nothing written, the page as it stands."""
+
+    def shown() -> Response:
+        session.rollback()
+        return _campaign_page(request, session, actor, campaign_id, refused=message, kept=kept)
+
+    return await run_in_threadpool(shown)
