@@ -84,19 +84,9 @@ class ReadOutside(Loops):
 
     def command(self, case_id: int, body: CommandBody, actor: Actor) -> Generator[Any, Any, Any]:
         """The read in the client's read session, then the step and its writes (compare-and-set) in the writer."""
-        case, command = yield _Read(lambda s: _plan(s, body, actor, case_id))
+        case, command = yield _Read(lambda s: service.plan_command(s, case_id=case_id, body=body, actor=actor))
         now = self.clock.now()
         return (yield lambda s: _apply(s, case, command, actor, now))
-
-
-def _plan(session: Session, body: CommandBody, actor: Actor, case_id: int) -> tuple[StoredCase, states.Command]:
-    """What `service.run_command` does before it steps: the scoped read, the command, its checks."""
-    case, parties = service.load_as_party(session, actor, case_id)
-    command = body.to_command(parties, routed_unit_id=case.routed_unit_id)
-    if isinstance(command, states.Dispatch):
-        service.check_lead_unit(session, case, command.lead_unit_id)
-    service.check_evidence(session, case, command)
-    return case, command
 
 
 def _apply(session: Session, case: StoredCase, command: states.Command, actor: Actor, now: datetime) -> StoredCase:

@@ -36,6 +36,7 @@ __all__ = [
     "apply_command",
     "load_as_party",
     "load_visible",
+    "plan_command",
     "report_case",
     "run_command",
 ]
@@ -214,6 +215,19 @@ def load_as_party(session: Session, actor: Actor, case_id: int) -> tuple[StoredC
 
 def run_command(session: Session, *, case_id: int, body: CommandBody, actor: Actor, clock: Clock) -> StoredCase:
     """Apply one lifecycle command; a stale version or a lost race is 409 and changes nothing."""
+    case, command = plan_command(session, case_id=case_id, body=body, actor=actor)
+    case = apply_command(session, case, command, actor=actor, now=clock.now())
+    commit(session)
+    return case
+
+
+def plan_command(
+    session: Session, *, case_id: int, body: CommandBody, actor: Actor
+) -> tuple[StoredCase, states.Command]:
+    """The case as the actor may see it and the checked command the body makes on it (reads only).
+
+    A version given that is not the case's is 409; so is a case moved on before `apply_command` saves.
+    """
     case, parties = load_as_party(session, actor, case_id)
     if body.version is not None and body.version != case.version:
         raise ConflictError(
@@ -223,9 +237,7 @@ def run_command(session: Session, *, case_id: int, body: CommandBody, actor: Act
     if isinstance(command, states.Dispatch):
         check_lead_unit(session, case, command.lead_unit_id)
     check_evidence(session, case, command)
-    case = apply_command(session, case, command, actor=actor, now=clock.now())
-    commit(session)
-    return case
+    return case, command
 
 
 def apply_command(
