@@ -4,7 +4,7 @@
 fields it takes, a field a command does not take is a 422, and each body builds its typed lifecycle
 command (`to_command`). Enums come from the domain (`CommandKind`, `Rating`, `EvidenceKind`); the
 rules (who may issue what, from which state, what content is missing) stay in `lifecycle`.
-Adding a command: its class in `states.py`, its rule in `lifecycle.RULES`, its body here, its test.
+Adding a command: see docs/how-to/add-a-lifecycle-command.md (its type here and in `states.py`, its rule, its test).
 """
 
 from __future__ import annotations
