@@ -48,7 +48,6 @@ _REVIEWED = (
     .where(CaseEvent.case_id == bindparam("b_case_id"), CaseEvent.kind.in_(sorted(REVIEW_KINDS)))
     .limit(1)
 )
-_SEQ = select(CaseEvent.seq).where(CaseEvent.case_id == bindparam("b_case_id"), CaseEvent.kind == bindparam("b_kind"))
 _UNIT = select(Department.id, Department.name).where(Department.id == bindparam("b_unit_id"))
 
 
@@ -112,8 +111,7 @@ def _record(
 ) -> int:
     """The timeline line, its audit record and the lead's notice; the line's number."""
     names = frozenset(p.value for p in parties)
-    add_event(session, case, kind=kind, actor=actor, parties=names, details=facts, at=at)
-    seq = int(session.scalar(_SEQ, {"b_case_id": case.id, "b_kind": kind}) or 0)
+    seq = add_event(session, case, kind=kind, actor=actor, parties=names, details=facts, at=at)
     audit.record_by(session, actor, f"case.{kind}", entity_type="case", entity_id=case.id, after=facts, at=at)
     _tell_lead(session, case, kind=kind, facts=facts, actor=actor, seq=seq, at=at)
     return seq

@@ -86,15 +86,16 @@ def add_event(
     parties: frozenset[str],
     details: dict[str, Any],
     at: datetime,
-) -> None:
-    """Append a line to the case's timeline and tell whoever's turn it now is (the caller writes the audit record).
+) -> int:
+    """Append a line to the case's timeline and tell whoever's turn it now is; the line's number.
 
-    The caller holds the case row's lock (a saved step, `store.lock`, or the insert of a new case).
-    Every case action appends its line here (a new case's first lines: `open_timeline`), so every
-    hand-off notifies (`handoffs.tell`).
+    The caller writes the audit record and holds the case row's lock (a saved step, `store.lock`, or
+    the insert of a new case). Every case action appends its line here (a new case's first lines:
+    `open_timeline`), so every hand-off notifies (`handoffs.tell`).
     """
     seq = store.append_event(session, case, kind=kind, actor=actor.audit_name, parties=parties, details=details, at=at)
     handoffs.tell(session, case, kind=kind, details=details, actor=actor, seq=seq, at=at)
+    return seq
 
 
 def open_timeline(

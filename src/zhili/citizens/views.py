@@ -77,12 +77,11 @@ class TrackedView:
 def tracked_view(session: Session, case: StoredCase) -> TrackedView:
     """The case in public words: its matter and place by name, its lead unit, its public timeline."""
     definition = matters.definition_by_version_id(session, case.matter_version_id, content_hash=case.matter_hash)
-    events = session.execute(
+    facts = session.execute(  # the details are a typed JSON column: each line's facts as a dict
         select(CaseEvent.kind, CaseEvent.at, CaseEvent.details)
         .where(CaseEvent.case_id == case.id, CaseEvent.kind.in_(PUBLIC_STEPS))
         .order_by(CaseEvent.seq)
     ).all()
-    facts = [(kind, at, _facts(details)) for kind, at, details in events]
     unit_ids = {f["lead_unit_id"] for _, _, f in facts if isinstance(f.get("lead_unit_id"), int)}
     if case.lead_unit_id is not None:
         unit_ids.add(case.lead_unit_id)
@@ -113,7 +112,3 @@ def tracked_view(session: Session, case: StoredCase) -> TrackedView:
 def _unit_named(names: dict[int, str], facts: dict[str, Any]) -> str:
     unit = facts.get("lead_unit_id")
     return names.get(unit, "") if isinstance(unit, int) else ""
-
-
-def _facts(details: dict[str, Any] | None) -> dict[str, Any]:
-    return details or {}

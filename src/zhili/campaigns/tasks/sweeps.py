@@ -138,8 +138,7 @@ def _sweep(session: Session, run: _Run, *, now: datetime, fired: Collection[int]
     ]
     letters = sweep_letters(run.campaign, run.role_task, run.sweep, reached, generation=run.timer.generation, now=now)
     column: store.Marked = "supervisor_told_at" if run.sweep.to_supervisor else "reminded_at"
-    for ids in _chunks([row.task_id for row in reached]):
-        store.mark(session, column, ids, now)
+    store.mark(session, column, [row.task_id for row in reached], now)  # in batches of its own
     for batch in _chunks(letters):
         notify_each(session, batch, clock=FrozenClock(now))
     follow_up = _follow_up(session, run, now=now, fired=fired)
