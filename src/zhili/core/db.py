@@ -5,12 +5,12 @@ from __future__ import annotations
 import sqlite3
 import threading
 import weakref
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, DateTime, Engine, MetaData, Table, create_engine, event, insert, text
+from sqlalchemy import Connection, DateTime, Dialect, Engine, MetaData, Table, create_engine, event, insert, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import PoolProxiedConnection
@@ -45,18 +45,39 @@ class UtcDateTime(TypeDecorator[datetime]):
 
     def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:  # noqa: ARG002
         """Refuse naive datetimes; store UTC."""
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            message = "naive datetimes are not stored; pass an aware UTC datetime"
-            raise ValueError(message)
-        return value.astimezone(UTC)
+        return None if value is None else _in_utc(value)
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[datetime | None], Any] | None:
+        """On SQLite, the stored text in one step (`sqlite_text`); elsewhere `process_bind_param` and the driver's."""
+        if dialect.name == "sqlite":
+            return sqlite_text
+        return super().bind_processor(dialect)
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:  # noqa: ARG002
         """Return an aware UTC datetime."""
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def sqlite_text(value: datetime | None) -> str | None:
+    """An aware time as SQLite stores it, in UTC: SQLAlchemy's SQLite `DATETIME` text (`YYYY-MM-DD HH:MM:SS.ffffff`).
+
+    What `process_bind_param` and that type's own processor give together, made by `datetime.isoformat`
+    in C: the type's processor fills a dict and a `%` format in Python, about a twentieth of a command's
+    CPU on SQLite, which binds a time in most rows it writes. `tests/core/test_utc_datetime.py` checks
+    the two give the same text.
+    """
+    if value is None:
+        return None
+    return _in_utc(value).isoformat(" ", "microseconds")[:-6]  # without its "+00:00"
+
+
+def _in_utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        message = "naive datetimes are not stored; pass an aware UTC datetime"
+        raise ValueError(message)
+    return value.astimezone(UTC)
 
 
 def make_engine(database_url: str, *, echo: bool = False, background_checkpoints: bool = False) -> Engine:
