@@ -269,6 +269,7 @@ def test_a_blank_reason_is_invalid(state: CaseState, command: Command) -> None:
             Reply(parties=LEAD, evidence=(*EVIDENCE, Evidence(kind=EvidenceKind.GPS, ref="")), text="ok"),
             "ref",
         ),
+        (closed(), Rate(parties=CITIZEN, rating=Rating.DISSATISFIED, comment=" "), "still wrong"),
     ],
 )
 def test_bad_content_is_invalid(state: CaseState, command: Command, words: str) -> None:

@@ -119,7 +119,7 @@ def make_command(
         CommandKind.DISPATCH: Dispatch(parties=parties, lead_unit_id=7),
         CommandKind.REQUEST_EXTENSION: RequestExtension(parties=parties, hours=24, reason="rain"),
         CommandKind.REPLY: Reply(parties=parties, evidence=FULL_EVIDENCE, text="done"),
-        CommandKind.RATE: Rate(parties=parties, rating=rating),
+        CommandKind.RATE: Rate(parties=parties, rating=rating, comment=reason),
     }
     return others[kind]
 
@@ -159,6 +159,8 @@ def is_valid_content(command: Command) -> bool:
         return False
     if isinstance(command, Dispatch):
         return command.lead_unit_id >= 1
+    if isinstance(command, Rate):
+        return command.rating is not Rating.DISSATISFIED or bool(command.comment.strip())
     return not hasattr(command, "reason") or bool(command.reason.strip())
 
 

@@ -219,10 +219,17 @@ def _content_problem(command: Command) -> str | None:
     if isinstance(command, RequestExtension) and not 1 <= command.hours <= MAX_EXTENSION_HOURS:
         return f"an extension is 1 to {MAX_EXTENSION_HOURS} hours, not {command.hours}"
     if isinstance(command, Reply):
-        if not command.text.strip():
-            return "a reply needs a text"
-        if any(not item.ref.strip() for item in command.evidence):
-            return "every piece of evidence needs a reference"
+        return _reply_problem(command)
+    if isinstance(command, Rate) and command.rating is Rating.DISSATISFIED and not command.comment.strip():
+        return "a dissatisfied rating says what is still wrong (a comment)"
+    return None
+
+
+def _reply_problem(command: Reply) -> str | None:
+    if not command.text.strip():
+        return "a reply needs a text"
+    if any(not item.ref.strip() for item in command.evidence):
+        return "every piece of evidence needs a reference"
     return None
 
 
