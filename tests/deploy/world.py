@@ -161,6 +161,7 @@ def _build_small_template(connection: Connection, base: str, template: str) -> N
         connection.execute(text(statement))
     built = build_small_world(f"{base}/{partial}")
     built.engine.dispose()  # a template database may have no open connections
+    world_cache.analyze(f"{base}/{partial}")
     tokens = json.dumps(built.tokens).replace("'", "''")
     connection.execute(text(f"COMMENT ON DATABASE \"{partial}\" IS '{tokens}'"))
     world_cache.drop_other_templates(connection, keep=template, prefix=SMALL_PREFIX)
