@@ -283,6 +283,13 @@ def analyze(url: str) -> None:
         engine.dispose()  # a template database may have no open connections
 
 
+def analysed_tables(engine: Engine) -> set[str]:
+    """The tables PostgreSQL's planner has statistics for."""
+    with engine.connect() as connection:
+        found = connection.execute(text("SELECT DISTINCT tablename FROM pg_stats WHERE schemaname = 'public'"))
+        return set(found.scalars())
+
+
 def _is_superuser(connection: Connection) -> bool:
     return connection.execute(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")).scalar() is True
 

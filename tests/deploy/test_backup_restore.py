@@ -21,6 +21,7 @@ from tests.conftest import require_or_skip
 from tests.deploy.loops import LoopDriver, points_in
 from tests.deploy.pg import derived_database, libpq_url
 from tests.deploy.world import SECRET, SmallWorld, small_world_copy
+from tests.world_cache import analysed_tables
 from zhili.app import create_app
 from zhili.core import audit
 from zhili.core.db import make_engine
@@ -78,7 +79,7 @@ def test_pg_dump_and_pg_restore_give_back_the_same_database(small_world: SmallWo
     # A restore brings the rows, not the statistics the planner needs (not asserted: autovacuum may be quicker).
     analyse = ["vacuumdb", "--analyze-in-stages", "--quiet", "-d", libpq_url(restored_url)]
     subprocess.run(analyse, check=True)  # noqa: S603
-    assert {"cases", "case_events", "audit_records"} <= analysed(restored)
+    assert {"cases", "case_events", "audit_records"} <= analysed_tables(restored)
 
     assert row_counts(restored) == row_counts(small_world.engine)
     assert row_counts(restored)["cases"] == LOOPS + OPEN
@@ -94,10 +95,3 @@ def test_pg_dump_and_pg_restore_give_back_the_same_database(small_world: SmallWo
     assert problems == []
     assert after > checked
     restored.dispose()
-
-
-def analysed(engine: Engine) -> set[str]:
-    """The tables PostgreSQL's planner has statistics for."""
-    with engine.connect() as connection:
-        found = connection.execute(text("SELECT DISTINCT tablename FROM pg_stats WHERE schemaname = 'public'"))
-        return set(found.scalars())
