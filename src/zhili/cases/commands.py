@@ -224,7 +224,7 @@ class RateBody(_Body):
 
     @model_validator(mode="after")
     def _why_dissatisfied(self) -> RateBody:
-        if self.rating is states.Rating.DISSATISFIED and not self.comment.strip():
+        if states.comment_missing(self.rating, self.comment):  # the lifecycle's rule, said by the field first
             raise FieldRuleError("comment is required: say what is still wrong", field="comment")
         return self
 

@@ -42,6 +42,7 @@ from zhili.cases.states import (
     Transition,
     Verify,
     VerifyFailed,
+    comment_missing,
 )
 from zhili.matters.definition import MatterDefinition, Phase
 
@@ -220,7 +221,7 @@ def _content_problem(command: Command) -> str | None:
         return f"an extension is 1 to {MAX_EXTENSION_HOURS} hours, not {command.hours}"
     if isinstance(command, Reply):
         return _reply_problem(command)
-    if isinstance(command, Rate) and command.rating is Rating.DISSATISFIED and not command.comment.strip():
+    if isinstance(command, Rate) and comment_missing(command.rating, command.comment):
         return "a dissatisfied rating says what is still wrong (a comment)"
     return None
 

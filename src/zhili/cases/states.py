@@ -81,6 +81,11 @@ class Evidence:
     ref: str
 
 
+def comment_missing(rating: Rating, comment: str) -> bool:
+    """A dissatisfied rating reopens the case, so it must say what is still wrong; other ratings need no comment."""
+    return rating is Rating.DISSATISFIED and not comment.strip()
+
+
 def gps_point(ref: str) -> tuple[float, float] | None:
     """A GPS reference `lon,lat` as numbers in degrees, or None when it is not one."""
     parts = ref.replace("，", ",").split(",")
