@@ -203,7 +203,7 @@ def test_a_decline_of_blanks_is_shown_again_with_the_reason_by_its_input(
     assert shown.status_code == 422
     text = shown.text
     assert 'id="decline-form"' in text  # the task page again, not the bare error page
-    assert 'data-form="decline" data-field="reason">必填</span>' in text
+    assert 'data-form="decline" data-field="reason">请填写此项</span>' in text
     # The page opens at the reason (focused, so a phone scrolls to it), not at the top, and only there.
     assert '<span class="field-error" role="alert" id="refused" tabindex="-1" autofocus data-form="decline"' in text
     assert text.count("autofocus") == 1
@@ -234,7 +234,7 @@ def test_a_return_without_a_reason_is_shown_again_with_the_reason_by_its_input(
     text = shown.text
     assert 'id="return-form"' in text
     assert 'id="verify-form"' in text
-    assert 'data-form="return" data-field="reason">必填</span>' in text
+    assert 'data-form="return" data-field="reason">请填写此项</span>' in text
     assert 'id="errors"' in text
     refused_rating = post(api, f"/tasks/{task.id}/rate", {"rating": "best", "comment": "好"}, headers=HTML)
     assert refused_rating.status_code == 422  # not verified yet, and no such rating: the page again
@@ -406,9 +406,9 @@ def test_a_chosen_matter_left_blank_refuses_the_report_with_every_reason_by_its_
     shown = post(api, f"/tasks/{task.id}/report", form, files={"photos": ("p.png", png(), "image/png")})
     assert shown.status_code == 422
     # The blank description, the missing text and each required field of the case, in one refusal, each
-    # beside its input and said as 必填 (not a general 填写有误).
+    # beside its input and said as 请填写此项 (not a general 填写有误).
     for field in ("description", "text", "attr.hazard_type", "attr.road_name", "attr.lanes_blocked"):
-        assert f'data-field="{field}">必填' in shown.text, field
+        assert f'data-field="{field}">请填写此项' in shown.text, field
     assert state(api, task) == "claimed"
 
 

@@ -212,7 +212,7 @@ def test_the_page_shows_the_form_to_the_level_above_and_keeps_a_refused_input(
         follow_redirects=False,
     )
     assert refused.status_code == 422
-    assert 'data-form="reassign" data-field="position_id">请选择此项</span>' in refused.text  # a choice, not 必填
+    assert 'data-form="reassign" data-field="position_id">请选择此项</span>' in refused.text  # a choice, not 请填写此项
     assert 'value="请今晚走访"' in html.unescape(refused.text)
     other = session.scalars(
         select(CampaignTask.position_id).where(

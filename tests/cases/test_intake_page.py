@@ -24,7 +24,7 @@ def test_a_refused_report_keeps_every_input_and_names_each_field_in_chinese(api:
     response = api.client.post("/cases/new", data=data, headers=HTML)
     assert response.status_code == 422
     page = response.text
-    assert 'data-field="attr.plate_number">必填' in page
+    assert 'data-field="attr.plate_number">请填写此项' in page
     assert "违停占用人行道" in page
     assert 'value="府山街道县学街12号"' in page
     assert '<option value="hotline" selected>' in page
@@ -41,7 +41,7 @@ def test_a_blank_description_and_a_blank_required_field_are_named_in_one_refusal
     response = api.client.post("/cases/new", data=data, headers=HTML)
     assert response.status_code == 422
     for field in ("description", "attr.plate_number"):
-        assert f'data-field="{field}">必填' in response.text, field
+        assert f'data-field="{field}">请填写此项' in response.text, field
     assert 'data-field="attr.parked_on">请选择此项' in response.text, "a list is chosen from, not typed in"
     assert 'data-field="attr.vehicle_type"' not in response.text
 

@@ -79,8 +79,8 @@ def test_a_refused_report_keeps_what_was_typed_and_names_the_field(api: Any, ses
     files = {"photo": ("p.png", PNG, "image/png")}
     refused = api.client.post("/report", data=form, files=files, headers=HTML)
     assert refused.status_code == 422
-    assert 'data-field="reporter_phone">必填' in refused.text
-    assert 'data-field="description">必填' in refused.text, "every reason of the form at once"
+    assert 'data-field="reporter_phone">请填写此项' in refused.text
+    assert 'data-field="description">请填写此项' in refused.text, "every reason of the form at once"
     assert "没留电话的反映" in refused.text
     assert 'name="kept_photo.0"' in refused.text, "the photo taken is kept"
     outside = api.client.post("/report", data=_form(api, session, description="杭州的问题", **HANGZHOU), headers=HTML)

@@ -102,7 +102,7 @@ def test_a_choice_left_unmade_is_told_to_choose_and_a_typed_field_to_fill_in() -
         with pytest.raises(ValidationError) as refused:
             _Choice.model_validate(sent)
         found = form_errors(refused.value, "zh", inputs, choices={"rating", "unit_id"})
-        assert found.by_field == {"rating": ["请选择此项"], "unit_id": ["请选择此项"], "note": ["必填"]}
+        assert found.by_field == {"rating": ["请选择此项"], "unit_id": ["请选择此项"], "note": ["请填写此项"]}
         english = form_errors(refused.value, "en", inputs, choices={"rating", "unit_id"})
         assert english.by_field["rating"] == ["Please choose one"]
     with pytest.raises(ValidationError) as blank:  # the blank option of a list: not one of the list, yet unchosen
@@ -113,4 +113,4 @@ def test_a_choice_left_unmade_is_told_to_choose_and_a_typed_field_to_fill_in() -
     assert form_errors(service, "zh", {"attributes.kind": "attr.kind"}, choices={"attr.kind"}).by_field == {
         "attr.kind": ["请选择此项"]
     }
-    assert form_errors(service, "zh", {"attributes.kind": "attr.kind"}).by_field == {"attr.kind": ["必填"]}
+    assert form_errors(service, "zh", {"attributes.kind": "attr.kind"}).by_field == {"attr.kind": ["请填写此项"]}

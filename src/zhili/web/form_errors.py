@@ -8,7 +8,7 @@ filed under the field that error names. Messages are translated by their kind (p
 `type`, a service error's own message `key` with its `params`, or the known wording of a service or a
 rule); anything else falls back to a general "check this field" in Chinese, with the original text in
 English. An input the page names among its `choices` (a select, radio buttons, boxes to tick) left without a
-choice is told 请选择 ("Please choose"), as the browser says of a required select, not 必填 or 请填写数字.
+choice is told 请选择 ("Please choose"), as the browser says of a required select, not 请填写此项 or 请填写数字.
 """
 
 from __future__ import annotations
