@@ -142,3 +142,46 @@ def test_back_from_the_preview_brings_the_form_back_filled_as_it_was(api: Any) -
     assert '<option value="cascade" selected>' in text
     assert ">今晚 8 点前完成 &amp; 回单</textarea>" in text
     assert 'id="error-' not in text  # filled again, not refused
+
+
+def _offered(text: str) -> list[str]:
+    """The role boxes of the dispatch form (or of its roles fragment), in order."""
+    roles = text.split('id="roles"', 1)[1].split("</fieldset>", 1)[0]
+    return re.findall(r'name="role" value="(\w+)"', roles)
+
+
+def test_the_form_offers_the_roles_of_its_template_and_follows_the_choice(api: Any) -> None:
+    api.login("ly-centre")
+    page = api.get("/campaigns")
+    assert page.status_code == 200
+    first = re.search(r'<select name="template"[^>]*><option value="(\w+)"', page.text)
+    assert first is not None and first.group(1) == "epidemic"
+    assert _offered(page.text) == ["grid_worker", "party_member"]  # the template the select shows first
+    assert 'hx-get="/campaigns/roles"' in page.text
+    # Choosing 防汛 brings its roles; a role ticked that it also has stays ticked, the others go.
+    flood = api.get("/campaigns/roles", params={"template": "flood", "role": ["grid_head", "party_member"]})
+    assert flood.status_code == 200
+    assert _offered(flood.text) == ["team_leader", "grid_head"]
+    assert 'value="grid_head" checked>' in flood.text
+    assert "checked" not in flood.text.split('value="team_leader"', 1)[1].split("</label>", 1)[0]
+    assert "<html" not in flood.text  # a fragment, in the page's language
+    assert "网格长" in flood.text
+    assert api.get("/campaigns/roles", params={"template": "typhoon", "lang": "en"}).text.count('name="role"') == 3
+
+
+def test_a_role_the_template_lacks_is_refused_by_its_box_and_named_with_those_it_has(api: Any) -> None:
+    api.login("ly-centre")
+    form = {"csrf_token": csrf(api), "template": "flood", "division": HUZHEN, "role": ["party_member"]}
+    refused = api.client.post("/campaigns/preview", data=form)
+    assert refused.status_code == 422
+    text = refused.text.split('id="dispatch-form"', 1)[1]
+    assert _offered(text) == ["team_leader", "grid_head", "party_member"]  # what was sent is kept, ticked
+    assert 'name="role" value="party_member" checked>' in text
+    assert "所选模板没有这些对象的任务，它的对象是：组团联村团长、网格长" in text
+
+
+def test_only_a_dispatcher_reads_the_role_boxes(api: Any) -> None:
+    api.login("partymember")
+    assert api.get("/campaigns/roles", params={"template": "flood"}).status_code == 404
+    api.login("ly-centre")
+    assert api.get("/campaigns/roles", params={"role": ["x"] * 7}).status_code == 422

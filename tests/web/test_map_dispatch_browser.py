@@ -87,6 +87,9 @@ def test_a_dispatch_is_chosen_from_the_tree_previewed_and_confirmed(
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{server}/campaigns")
     page.select_option("select[name=template]", "urgent_notice")
+    # The role boxes follow the template (the default 疫情防控 has no 网格长): wait for the new ones.
+    page.wait_for_selector("#roles input[name=role][value=grid_head]", timeout=10_000)
+    assert page.locator("#roles input[name=role][value=party_member]").count() == 0
     page.click(f"details[data-code='{HUZHEN}'] > summary", position={"x": 2, "y": 8})
     page.wait_for_selector(f"input[name=division][value='{village}']", timeout=10_000)
     page.check(f"input[name=division][value='{village}']")

@@ -61,11 +61,23 @@ def _list_page(
             "roots": dispatch_form.roots(session, actor) if actor.write_scope.division_prefixes else [],
             "form": form,
             "chosen": dispatch_form.division_names(session, form.codes),
-            "field_roles": FIELD_ROLES,
+            "offered_roles": _offered_roles(templates, form),
             "role_name": role_name,
         },
         status_code=status_code,
     )
+
+
+def _offered_roles(templates: list[TaskTemplate], form: DispatchForm) -> tuple[str, ...]:
+    """The role boxes to tick: those the chosen template (else the first, as its select shows) has tasks for.
+
+    A role already ticked stays, so a refused form shows what was sent beside its error.
+    """
+    chosen = next((tpl for tpl in templates if tpl.code == form.template), templates[0] if templates else None)
+    if chosen is None:
+        return FIELD_ROLES
+    offered = {task.role for task in chosen.tasks} | set(form.roles)
+    return tuple(role for role in FIELD_ROLES if role in offered)
 
 
 def _name_the_templates_roles(form: DispatchForm, templates: list[TaskTemplate], lang: str) -> None:
@@ -96,6 +108,24 @@ def place_suggestions(
     """Divisions I manage that the last typed name may mean, to tick (an htmx fragment)."""
     found = dispatch_form.suggestions(session, actor, places) if actor.write_scope.division_prefixes else []
     return renderer(request).templates.TemplateResponse(request, "campaigns/_places.html", {"found": found})
+
+
+@router.get("/campaigns/roles")
+def template_roles(
+    request: Request,
+    session: DbSession,
+    actor: PageActor,
+    template: Annotated[str, Query(max_length=60)] = "",
+    role: Annotated[list[str], Query(max_length=len(FIELD_ROLES))] = [],  # noqa: B006 - FastAPI copies the default
+) -> Response:
+    """The role boxes of the template just chosen, those still ticked kept (an htmx fragment)."""
+    _require_dispatcher(actor)
+    templates = templates_service.list_templates(session)
+    chosen = next((tpl for tpl in templates if tpl.code == template), None)
+    kept = [r for r in role if chosen is None or any(task.role == r for task in chosen.tasks)]
+    form = DispatchForm(template=template, roles=kept)
+    context = {"form": form, "offered_roles": _offered_roles(templates, form), "role_name": role_name}
+    return renderer(request).render(request, "campaigns/_roles.html", context)
 
 
 @router.post("/campaigns/preview")
