@@ -155,7 +155,8 @@ def test_the_form_offers_the_roles_of_its_template_and_follows_the_choice(api: A
     page = api.get("/campaigns")
     assert page.status_code == 200
     first = re.search(r'<select name="template"[^>]*><option value="(\w+)"', page.text)
-    assert first is not None and first.group(1) == "epidemic"
+    assert first is not None
+    assert first.group(1) == "epidemic"
     assert _offered(page.text) == ["grid_worker", "party_member"]  # the template the select shows first
     assert 'hx-get="/campaigns/roles"' in page.text
     # Choosing 防汛 brings its roles; a role ticked that it also has stays ticked, the others go.
