@@ -94,10 +94,14 @@ class TaskTemplate(_Strict):
     severity: Literal["info", "yellow", "red"] = "yellow"
     tasks: tuple[RoleTask, ...] = Field(min_length=1)
 
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """The roles it has a task for, in its order."""
+        return tuple(task.role for task in self.tasks)
+
     @model_validator(mode="after")
     def _one_task_per_role(self) -> TaskTemplate:
-        roles = [task.role for task in self.tasks]
-        if len(roles) != len(set(roles)):
+        if len(self.roles) != len(set(self.roles)):
             message = "each role may have only one task"
             raise ValueError(message)
         return self

@@ -73,11 +73,14 @@ def _offered_roles(templates: list[TaskTemplate], form: DispatchForm) -> tuple[s
 
     A role already ticked stays, so a refused form shows what was sent beside its error.
     """
-    chosen = next((tpl for tpl in templates if tpl.code == form.template), templates[0] if templates else None)
-    if chosen is None:
-        return FIELD_ROLES
-    offered = {task.role for task in chosen.tasks} | set(form.roles)
+    chosen = _chosen_template(templates, form.template)
+    offered = set(chosen.roles if chosen else FIELD_ROLES) | set(form.roles)
     return tuple(role for role in FIELD_ROLES if role in offered)
+
+
+def _chosen_template(templates: list[TaskTemplate], code: str) -> TaskTemplate | None:
+    """The template the form names, else the first (the one its select shows)."""
+    return next((tpl for tpl in templates if tpl.code == code), templates[0] if templates else None)
 
 
 def _name_the_templates_roles(form: DispatchForm, templates: list[TaskTemplate], lang: str) -> None:
@@ -86,7 +89,7 @@ def _name_the_templates_roles(form: DispatchForm, templates: list[TaskTemplate],
         return
     chosen = next((tpl for tpl in templates if tpl.code == form.template), None)
     if chosen is not None:
-        names = ("、" if lang == "zh" else ", ").join(role_name(task.role, lang) for task in chosen.tasks)
+        names = ("、" if lang == "zh" else ", ").join(role_name(role, lang) for role in chosen.roles)
         form.errors["roles"] = ("campaigns.error.role_of", {"roles": names})
 
 
@@ -121,8 +124,8 @@ def template_roles(
     """The role boxes of the template just chosen, those still ticked kept (an htmx fragment)."""
     _require_dispatcher(actor)
     templates = templates_service.list_templates(session)
-    chosen = next((tpl for tpl in templates if tpl.code == template), None)
-    kept = [r for r in role if chosen is None or any(task.role == r for task in chosen.tasks)]
+    chosen = _chosen_template(templates, template)
+    kept = [r for r in role if chosen is None or r in chosen.roles]
     form = DispatchForm(template=template, roles=kept)
     context = {"form": form, "offered_roles": _offered_roles(templates, form), "role_name": role_name}
     return renderer(request).render(request, "campaigns/_roles.html", context)

@@ -114,7 +114,7 @@ def _by_source(session: Session, source_key: str) -> Campaign | None:
 
 
 def _roles(template: TaskTemplate, asked: Sequence[str] | None) -> list[str]:
-    known: list[str] = [task.role for task in template.tasks]
+    known = list(template.roles)
     if asked is None:
         return known
     unknown = sorted(set(asked) - set(known))
