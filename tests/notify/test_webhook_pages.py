@@ -78,7 +78,7 @@ def test_a_refused_endpoint_keeps_its_input_and_names_each_field(api: Api, sessi
     assert "keep-out" not in refused.text  # a secret is never written back into a page
     assert _endpoint(session, "坏地址") is None
     english = api.send("POST", "/admin/webhooks?lang=en", data={**form, "url": ""})
-    assert 'data-field="url">Required' in english.text
+    assert 'data-field="url">Please fill this in' in english.text
 
 
 def test_an_endpoint_is_changed_switched_off_and_removed_keeping_its_secret(api: Api, session: Session) -> None:
