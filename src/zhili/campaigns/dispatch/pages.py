@@ -80,14 +80,18 @@ def _offered_roles(templates: list[TaskTemplate], form: DispatchForm) -> tuple[s
 
 def _chosen_template(templates: list[TaskTemplate], code: str) -> TaskTemplate | None:
     """The template the form names, else the first (the one its select shows)."""
-    return next((tpl for tpl in templates if tpl.code == code), templates[0] if templates else None)
+    return _template_named(templates, code) or (templates[0] if templates else None)
+
+
+def _template_named(templates: list[TaskTemplate], code: str) -> TaskTemplate | None:
+    return next((tpl for tpl in templates if tpl.code == code), None)
 
 
 def _name_the_templates_roles(form: DispatchForm, templates: list[TaskTemplate], lang: str) -> None:
     """A refusal of the ticked roles names the roles the chosen template does have."""
     if form.errors.get("roles", ("",))[0] != "campaigns.error.role":
         return
-    chosen = next((tpl for tpl in templates if tpl.code == form.template), None)
+    chosen = _template_named(templates, form.template)
     if chosen is not None:
         names = ("、" if lang == "zh" else ", ").join(role_name(role, lang) for role in chosen.roles)
         form.errors["roles"] = ("campaigns.error.role_of", {"roles": names})
