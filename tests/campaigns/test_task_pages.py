@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import html
 import json
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -171,27 +173,78 @@ def test_a_report_sent_twice_is_written_once(api: Api, session: Session, clock: 
     assert session.scalar(select(func.count()).select_from(TaskPhoto).where(TaskPhoto.task_id == task.id)) == 1
 
 
+def _form_key(api: Api, task: CampaignTask) -> str:
+    """The report form's key, as the page gives it (a browser always sends it)."""
+    page = api.get(f"/tasks/{task.id}", headers=HTML).text
+    return page.split('id="report-form"', 1)[1].split('name="idempotency_key" value="', 1)[1].split('"', 1)[0]
+
+
+def _kept_parts(text: str) -> dict[str, str]:
+    return dict(re.findall(r'name="(kept_photo\.\d+)" value="([^"]+)"', text))
+
+
 def test_an_incomplete_report_form_is_shown_again_with_the_reasons(
     api: Api, session: Session, clock: FrozenClock
 ) -> None:
     task = claimed_by_gridhead(api, session, clock)
-    shown = post(api, f"/tasks/{task.id}/report", {"text": "已巡查"}, files={"photos": ("p.png", png(), "image/png")})
+    key = _form_key(api, task)
+    photo = {"photos": ("p.png", png(), "image/png")}
+    shown = post(api, f"/tasks/{task.id}/report", {"text": "已巡查", "idempotency_key": key}, files=photo)
     assert shown.status_code == 422
     text = shown.text
     assert 'id="errors"' in text
-    assert 'data-field="lon"' in text  # the missing GPS fix, beside the location inputs
+    assert 'data-field="point"' in text  # the missing GPS fix, beside the location inputs
     assert "body.point" not in text
-    assert 'name="photo_id"' in text  # the photo taken is kept for the next try
     assert ">已巡查</textarea>" in text
-    kept = text.split('name="photo_id" value="', 1)[1].split('"', 1)[0]
+    # Nothing of a refused report is stored; the photo taken comes back with the form, shown, to send again.
+    assert session.scalar(select(func.count()).select_from(TaskPhoto).where(TaskPhoto.task_id == task.id)) == 0
+    assert 'id="kept-photos"' in text
+    assert 'name="photo_id"' not in text
+    kept = _kept_parts(text)
+    assert list(kept) == ["kept_photo.0"]
+    assert base64.b64decode(kept["kept_photo.0"]) == png()
     point = point_in(session, task.division_code)
-    again = post(
+    again_key = text.split('id="report-form"', 1)[1].split('name="idempotency_key" value="', 1)[1].split('"', 1)[0]
+    form = {"text": "已巡查", "lon": str(point["lon"]), "lat": str(point["lat"]), "idempotency_key": again_key}
+    again = post(api, f"/tasks/{task.id}/report", {**form, **kept})
+    assert again.status_code == 303, again.text
+    assert state(api, task) == "reported"
+    assert session.scalar(select(func.count()).select_from(TaskPhoto).where(TaskPhoto.task_id == task.id)) == 1
+    assert api.get(f"/api/v1/tasks/{task.id}").json()["photos"][0]["size"] == len(png())
+
+
+def test_a_refused_report_without_a_form_key_stores_nothing_either(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    # A script posting the form without its key: the photo and the report still stand or fall together.
+    task = claimed_by_gridhead(api, session, clock)
+    photo = {"photos": ("p.png", png(), "image/png")}
+    shown = post(api, f"/tasks/{task.id}/report", {"text": "已巡查"}, files=photo)
+    assert shown.status_code == 422
+    assert session.scalar(select(func.count()).select_from(TaskPhoto).where(TaskPhoto.task_id == task.id)) == 0
+    assert list(_kept_parts(shown.text)) == ["kept_photo.0"]
+
+
+def test_a_kept_photo_removed_or_not_a_photo(api: Api, session: Session, clock: FrozenClock) -> None:
+    task = claimed_by_gridhead(api, session, clock)
+    point = point_in(session, task.division_code)
+    where = {"lon": str(point["lon"]), "lat": str(point["lat"])}
+    # A kept part that is not a photo is refused beside the photo input; the text typed is kept.
+    forged = post(api, f"/tasks/{task.id}/report", {"text": "已巡查", **where, "kept_photo.0": "bm90IGEgcGhvdG8="})
+    assert forged.status_code in {415, 422}
+    assert 'data-form="report" data-field="photos"' in forged.text
+    assert ">已巡查</textarea>" in forged.text
+    # Removed (移除 ticked), the kept photo is not sent: the gridhead's report needs one, so it is refused.
+    shown = post(api, f"/tasks/{task.id}/report", {"text": "已巡查"}, files={"photos": ("p.png", png(), "image/png")})
+    removed = post(
         api,
         f"/tasks/{task.id}/report",
-        {"text": "已巡查", "photo_id": kept, "lon": str(point["lon"]), "lat": str(point["lat"])},
+        {"text": "已巡查", **where, **_kept_parts(shown.text), "kept_photo_removed": "0"},
     )
-    assert again.status_code == 303
-    assert state(api, task) == "reported"
+    assert removed.status_code == 422
+    assert 'data-field="photos"' in removed.text
+    assert "kept_photo.0" not in removed.text
+    assert state(api, task) == "claimed"
 
 
 def test_a_decline_of_blanks_is_shown_again_with_the_reason_by_its_input(

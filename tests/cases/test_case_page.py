@@ -11,6 +11,7 @@ from tests.cases.test_flow import PNG, command, report_parking, underway, unit
 from tests.cases.test_open_items import handled_case, reply_form, unit_login, verified
 
 from zhili.access.models import Account
+from zhili.cases.models import CasePhoto
 from zhili.core.clock import FrozenClock
 from zhili.org.models import Division, Person
 
@@ -101,6 +102,44 @@ def test_a_refused_reply_keeps_its_input_and_names_the_field(api: Any, session: 
     assert english.status_code == 422
     assert "Please fill this in" in english.text
     assert 'value="notice 7"' in english.text
+
+
+def test_a_refused_reply_keeps_its_photo_to_send_again_and_stores_nothing(
+    api: Any, session: Session, clock: FrozenClock
+) -> None:
+    # As a browser sends it: with the form's key, so the photo and the reply stand or fall together.
+    case = handled_case(api, session, clock)
+    enforcement = unit_login(session, clock, "enforcement", "kc-enforce-k")
+    request_id = _request_id(case, enforcement)
+    api.login("kc-enforce-k")
+    url = f"/cases/{case['id']}/help/{request_id}/reply"
+
+    def photos() -> int:
+        return len(session.scalars(select(CasePhoto.id).where(CasePhoto.case_id == case["id"])).all())
+
+    before = photos()
+    page = api.get(f"/cases/{case['id']}", headers=HTML).text
+    section = page.split(f'id="help-{request_id}"', 1)[1]
+    key = section.split('name="idempotency_key" value="', 1)[1].split('"', 1)[0]
+    form = {"csrf_token": api.csrf, "idempotency_key": key, "text": "已核查"}
+    refused = api.client.post(
+        url, data={**form, "evidence_gps": "东门口"}, files={"photo": ("scene.png", PNG, "image/png")}, headers=HTML
+    )
+    assert refused.status_code == 422
+    assert photos() == before  # nothing of a refused reply is stored
+    section = refused.text.split(f'id="help-{request_id}"', 1)[1].split("</section>", 1)[0]
+    assert 'id="kept-photos"' in section
+    assert 'name="evidence_photo"' not in section  # no id of a photo that was never stored
+    kept = dict(re.findall(r'name="(kept_photo\.\d+)" value="([^"]+)"', section))
+    assert list(kept) == ["kept_photo.0"]
+    again_key = section.split('name="idempotency_key" value="', 1)[1].split('"', 1)[0]
+    data = {**form, "idempotency_key": again_key, "evidence_gps": "118.871200,28.936100", **kept}
+    replied = api.client.post(url, data=data, follow_redirects=False)
+    assert replied.status_code == 303, replied.text
+    assert photos() == before + 1
+    api.login("kc-traffic")
+    shown = api.get(f"/cases/{case['id']}", headers=HTML).text.split(f'id="help-{request_id}"', 1)[1]
+    assert '<img src="/api/v1/cases/photos/' in shown.split("</section>", 1)[0]
 
 
 def test_closing_with_open_work_asks_for_a_decision_on_the_page(api: Any, session: Session, clock: FrozenClock) -> None:

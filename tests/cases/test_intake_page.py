@@ -116,9 +116,9 @@ def test_a_point_outside_every_county_is_named_by_the_map_field(api: Any, sessio
     data = {**_form(api, session), "lon": "100.0", "lat": "20.0"}
     response = api.client.post("/cases/new", data=data, headers=HTML)
     assert response.status_code == 422
-    assert 'data-field="lon">该位置不在已知区县范围内' in response.text
+    assert 'data-field="point">该位置不在已知区县范围内' in response.text
     # The page opens at that reason, a screen below the top on a phone (the only one focused).
-    assert 'id="refused" tabindex="-1" autofocus data-field="lon"' in response.text
+    assert 'id="refused" tabindex="-1" autofocus data-field="point"' in response.text
     assert response.text.count("autofocus") == 1
 
 
@@ -128,13 +128,24 @@ def test_a_report_with_neither_point_nor_place_says_so_by_the_location_fields(ap
     response = api.client.post("/cases/new", data=data, headers=HTML)
     assert response.status_code == 422
     where = response.text.split('<fieldset id="where">', 1)[1].split("</fieldset>", 1)[0]
-    assert 'data-field="lon">请选择位置或填写地点' in where
+    assert 'data-field="point">请选择位置或填写地点' in where
     assert "填写有误" not in response.text
     assert "没有位置的上报" in response.text
     assert 'value="浙H54321"' in response.text
     english = api.client.post("/cases/new?lang=en", data=data, headers=HTML)
-    assert 'data-field="lon">Pick a point on the map or enter a place' in english.text
+    assert 'data-field="point">Pick a point on the map or enter a place' in english.text
     assert _count(session, "没有位置的上报") == 0
+
+
+def test_a_longitude_that_is_not_a_number_is_said_by_its_own_input(api: Any, session: Session) -> None:
+    api.login("gridworker")
+    data = {**_form(api, session), "lon": "abc"}
+    response = api.client.post("/cases/new", data=data, headers=HTML)
+    assert response.status_code == 422
+    lon_label = response.text.split('name="lon"', 1)[1].split("</label>", 1)[0]
+    assert 'data-field="lon">' in lon_label  # inside the 经度 label: the input is outlined, the reason beside it
+    assert 'value="abc"' in lon_label
+    assert 'data-field="point"' not in response.text
 
 
 def test_the_seen_at_picker_is_local_time(api: Any, session: Session) -> None:

@@ -85,7 +85,7 @@ def test_a_refused_report_keeps_what_was_typed_and_names_the_field(api: Any, ses
     assert 'name="kept_photo.0"' in refused.text, "the photo taken is kept"
     outside = api.client.post("/report", data=_form(api, session, description="杭州的问题", **HANGZHOU), headers=HTML)
     assert outside.status_code == 422
-    assert 'data-field="lon">该位置不在本平台受理范围内' in outside.text
+    assert 'data-field="point">该位置不在本平台受理范围内' in outside.text
     assert session.scalar(select(func.count()).select_from(Case).where(Case.address.contains("没留电话"))) == 0
     assert _cases(session, "杭州的问题") == []
 

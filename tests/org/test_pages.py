@@ -74,6 +74,31 @@ def test_pages_outside_the_scope_are_404_pages(api: Any) -> None:
     assert page.headers["content-type"].startswith("text/html")
 
 
+def test_the_breadcrumb_links_only_the_places_the_reader_may_open(api: Any) -> None:
+    # 府山街道's command room sees its township and below: the province, the city and the county are named, not linked.
+    api.login("fushan")
+    page = api.get("/org/divisions/330802006", headers=HTML).text
+    crumbs = page.split('class="breadcrumb"', 1)[1].split("</nav>", 1)[0]
+    assert "<span>浙江省</span>" in crumbs
+    assert "<span>衢州市</span>" in crumbs
+    assert "<span>柯城区</span>" in crumbs
+    assert 'href="/org/divisions/330802"' not in crumbs
+    assert '<span aria-current="page">府山街道</span>' in crumbs
+    assert 'href="' not in crumbs
+    village = api.get("/org/divisions/330802006001", headers=HTML)
+    assert village.status_code == 200
+    village_crumbs = village.text.split('class="breadcrumb"', 1)[1].split("</nav>", 1)[0]
+    assert '<a href="/org/divisions/330802006">府山街道</a>' in village_crumbs  # its own township is linked
+    assert "<span>柯城区</span>" in village_crumbs
+    # Every link a reader is given opens.
+    for href in {h.split('"', 1)[0] for h in village_crumbs.split('href="')[1:]}:
+        assert api.get(href, headers=HTML).status_code == 200
+    # The city's centre may open the county: linked for it.
+    api.login("qz-centre")
+    county = api.get("/org/divisions/330802006", headers=HTML).text.split('class="breadcrumb"', 1)[1]
+    assert '<a href="/org/divisions/330802">柯城区</a>' in county
+
+
 def test_search_finds_divisions_in_scope(api: Any) -> None:
     api.login("ly-centre")
     page = api.get("/org/search", params={"q": "湖镇"}, headers=HTML)

@@ -38,7 +38,8 @@ from zhili.web.templating import renderer
 INTAKE_INPUTS = {
     "matter": "matter",
     "description": "description",
-    "point": "lon",  # the pair: said below both coordinates
+    "point": "point",  # the pair (missing, outside the area): said below both coordinates
+    "point.lon": "lon",  # the longitude alone: said by its input
     "point.lat": "lat",  # the latitude alone: said by its input
     "place": "place",
     "address": "address",

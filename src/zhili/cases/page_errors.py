@@ -12,6 +12,7 @@ from zhili.cases.forms import NO_UNIT_TICKED
 from zhili.cases.open_items import OpenItemsError
 from zhili.cases.states import CommandRefused, RefusalKind
 from zhili.core.errors import ConflictError, DomainError, ForbiddenError
+from zhili.core.kept_photos import KeptPhoto, is_photo_input
 from zhili.core.media import PHOTO_REFUSALS
 from zhili.web.i18n import translate
 
@@ -55,12 +56,13 @@ _UNCHOSEN = frozenset({"required", "number"})
 
 @dataclass(slots=True)
 class FailedForm:
-    """The form that was refused (by its id on the page), what was typed, and the reasons by field."""
+    """The form that was refused (by its id on the page), what was typed, the reasons by field, the photos kept."""
 
     form: str = ""
     values: dict[str, list[str]] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     general: list[str] = field(default_factory=list)
+    kept_photos: list[KeptPhoto] = field(default_factory=list)  # taken with the form, not stored: sent again
 
     def value(self, name: str, default: str = "") -> str:
         """What was typed in the field."""
@@ -100,7 +102,11 @@ def _message(kind: str, lang: str) -> str:
 
 def failed_form(form_id: str, form: FormData, exc: Exception, lang: str) -> FailedForm:
     """The refused form with its reasons in `lang`; a reason without a field is shown above the buttons."""
-    values = {k: [v for v in form.getlist(k) if isinstance(v, str)] for k in form if k != "csrf_token"}
+    values = {
+        k: [v for v in form.getlist(k) if isinstance(v, str)]
+        for k in form
+        if k != "csrf_token" and not is_photo_input(k)
+    }
     failed = FailedForm(form=form_id, values=values)
     if isinstance(exc, ValidationError):
         for error in exc.errors():

@@ -37,11 +37,13 @@ from zhili.cases.linked import GroupSight, sees_no_group
 from zhili.cases.page_errors import BLANK, FailedForm
 from zhili.cases.queue import CaseFilter
 from zhili.cases.queue_params import case_filter
+from zhili.cases.states import MAX_EVIDENCE
 from zhili.core import media
 from zhili.core.auth import Actor, PageActor
 from zhili.core.clock import Clock
 from zhili.core.errors import DomainError, InvalidInputError, NotFoundError
 from zhili.core.http import ClockDep, DbSession, rolled_back, run_in_read_session, run_in_write_session, services
+from zhili.core.kept_photos import KeptPhoto, photos_kept
 from zhili.core.pagination import CursorQuery
 from zhili.core.params import IdPath
 from zhili.notify import inbox
@@ -195,10 +197,10 @@ Work = Callable[[Session, FormData, list[str]], object]
 
 @dataclass(frozen=True)
 class _Refused:
-    """A form the service refused, and the photos it attached before (kept, and offered again)."""
+    """A form refused, and the photos taken with it that passed their check (not stored: kept, offered again)."""
 
     error: ValidationError | DomainError
-    refs: list[str]
+    taken: list[media.CheckedPhoto]
 
 
 async def _on_page(
@@ -206,18 +208,19 @@ async def _on_page(
 ) -> Response:
     """Run a case-page form: redirect to its place on the page, or show the page again with the reasons.
 
-    The photos and the action are one unit of work on the write path (`run_in_write_session`: on
-    SQLite, the group commit); a refusal rolls the action back and the page is read again beside
-    the other readers.
+    The photos (those a refused form kept, then the new ones) and the action are one unit of work on
+    the write path (`run_in_write_session`: on SQLite, the group commit); a refusal rolls both back and
+    the page is read again beside the other readers, the photos that passed kept (`core.kept_photos`).
     """
     form = await request.form()
-    uploads = [
-        data for u in form.getlist("photo") if isinstance(u, UploadFile) and (data := await media.read_upload(u))
-    ]
-    try:  # decoded in the thread pool, never in the writer's queue
-        checked = await run_in_threadpool(lambda: [media.check_photo(data) for data in uploads])
-    except media.PHOTO_REFUSALS as exc:
-        return await _show_refused(request, case_id, form_id, form, _Refused(exc, []), actor=actor, clock=clock)
+    taken = photos_kept(form, limit=MAX_EVIDENCE)
+    uploads = [u for u in form.getlist("photo") if isinstance(u, UploadFile) and u.filename]
+    taken += [await media.read_upload(u) for u in uploads[: max(0, MAX_EVIDENCE - len(taken))]]
+    # Decoded in the thread pool, never in the writer's queue.
+    checked, refusal = await run_in_threadpool(media.check_photos, taken)
+    if refusal is not None:
+        refused_photo = _Refused(refusal, checked)
+        return await _show_refused(request, case_id, form_id, form, refused_photo, actor=actor, clock=clock)
 
     once = FormOnce.of(form, request.url.path)
 
@@ -235,7 +238,7 @@ async def _on_page(
         except (ValidationError, DomainError) as exc:
             if isinstance(exc, DomainError) and exc.status not in _SHOWN:
                 raise
-            return _Refused(rolled_back(session, exc), refs)
+            return _Refused(rolled_back(session, exc), checked)
         return None
 
     refused = await run_in_write_session(request, attempt)
@@ -261,7 +264,8 @@ async def _show_refused(
 ) -> Response:
     """The case page again, read beside the other readers, with the form's input and reasons."""
     failed = page_errors.failed_form(form_id, form, refused.error, renderer(request).language(request))
-    failed.values["evidence_photo"] = list(dict.fromkeys(failed.values.get("evidence_photo", []) + refused.refs))
+    # The photos that passed are shown again and sent with the form once more: a refusal loses no photo taken.
+    failed.kept_photos = await run_in_threadpool(lambda: [KeptPhoto.of(photo) for photo in refused.taken])
     status = refused.error.status if isinstance(refused.error, DomainError) else 422
     return await run_in_read_session(
         request, lambda session: _case_response(request, session, actor, clock, case_id, failed, status)

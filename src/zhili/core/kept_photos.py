@@ -3,7 +3,9 @@
 A refused form cannot keep a file input's choice, so the page carries each photo that passed its check
 as hidden inputs (`kept_photo.<n>`, its base64 in parts under Starlette's 1 MiB limit per part) with a
 small preview and a 移除 box (`kept_photo_removed`). Sent again, the kept photos are read back and
-checked once more like any upload. Used by the intake form (上报) and the command group's timeline post.
+checked once more like any upload. Used by every page form that takes photos: the intake form (上报), the case
+page's replies and help replies, the task report (回单) and the command group's timeline post. The photos and the
+form's write are one unit of work, so a refused form stores nothing and its photos come back this way.
 """
 
 from __future__ import annotations

@@ -133,6 +133,18 @@ def check_photo(data: bytes | CheckedPhoto) -> CheckedPhoto:
     return CheckedPhoto(data, content_type)
 
 
+def check_photos(taken: list[bytes]) -> tuple[list[CheckedPhoto], DomainError | None]:
+    """The photos that pass `check_photo` (a form keeps those), and why the first other one was refused."""
+    passed: list[CheckedPhoto] = []
+    refusal: DomainError | None = None
+    for data in taken:
+        try:
+            passed.append(check_photo(data))
+        except PHOTO_REFUSALS as exc:
+            refusal = refusal or exc
+    return passed, refusal
+
+
 def _decode(data: bytes, image_format: str) -> None:
     """Decode the whole image (its size read from the header first); 413 when too large, 415 when broken."""
     too_large = f"a photo may have at most {MAX_PHOTO_PIXELS:,} pixels"

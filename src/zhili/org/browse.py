@@ -41,6 +41,7 @@ class DivisionPage:
     contacts: list[GridContactRead]
     contact_choices: list[ContactCandidate]
     zones: list[ZoneRead]
+    openable: frozenset[str]  # the codes of the division's path the actor may open: the breadcrumb links those
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ def division_page(session: Session, actor: Actor, code: str, *, cursor: str | No
         contacts=links.grid_contacts(session, actor, code) if division.level == "grid" else [],
         contact_choices=links.contact_candidates(session, actor, code) if division.level == "grid" else [],
         zones=[zone for zone in links.list_zones(session, actor) if any(m.code == code for m in zone.members)],
+        openable=queries.visible_codes(session, actor, [ref.code for ref in division.path]),
     )
 
 

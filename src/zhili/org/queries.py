@@ -61,6 +61,12 @@ def get_division(session: Session, actor: Actor, code: str) -> DivisionRead:
     return _read(session, division)
 
 
+def visible_codes(session: Session, actor: Actor, codes: list[str]) -> frozenset[str]:
+    """Those of the codes whose division the actor may open (a breadcrumb links only to those)."""
+    stmt = select(Division.code).where(Division.code.in_(codes), visibility.divisions(actor))
+    return frozenset(session.scalars(stmt))
+
+
 def scope_roots(session: Session, actor: Actor) -> list[DivisionRef]:
     """The top divisions of the actor's blocks: where the org browser starts."""
     if actor.scope.is_everything:

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
-from zhili.campaigns.lifecycle import TaskRating, TaskState
+from zhili.campaigns.lifecycle import MAX_PHOTOS, TaskRating, TaskState
 from zhili.campaigns.tasks import export as task_export
 from zhili.campaigns.tasks import forms as task_forms
 from zhili.campaigns.tasks import photos as task_photos
@@ -36,7 +36,9 @@ from zhili.campaigns.tasks.schemas import (
 from zhili.core import media
 from zhili.core.auth import Actor, PageActor
 from zhili.core.clock import Clock
+from zhili.core.db import commit, deferred_commit
 from zhili.core.http import ClockDep, DbSession, rolled_back, run_in_read_session, run_in_write_session, services
+from zhili.core.kept_photos import KeptPhoto, is_photo_input, photos_kept
 from zhili.core.pagination import CursorQuery
 from zhili.core.params import IdPath, id_in
 from zhili.matters import queries as matters
@@ -144,7 +146,7 @@ def task_page(
         errors=FormErrors(),
         status_code=200,
         values=values,
-        kept_photos=photos,
+        stored_photos=photos,
     )
 
 
@@ -187,9 +189,11 @@ def _render(
     errors: FormErrors,
     status_code: int,
     values: Mapping[str, str | list[str]] | None = None,
-    kept_photos: list[int] | None = None,
+    stored_photos: list[int] | None = None,
+    kept_photos: list[KeptPhoto] | None = None,
     refused: str | None = None,
 ) -> Response:
+    """The task page; `stored_photos` are the ids a report cites again, `kept_photos` a refused report's new ones."""
     definition = matters.current_definition(session, matter)[1] if matter else None
     context = {
         "actor": actor,
@@ -202,6 +206,7 @@ def _render(
         "role_name": role_name,
         "errors": errors,
         "values": values or {},
+        "stored_photos": stored_photos or [],
         "kept_photos": kept_photos or [],
         "refused": refused,  # the form whose input and reasons are shown again
         "first_reason": FirstReason(taken=refused is None),  # the page opens at that form's first reason
@@ -252,11 +257,12 @@ async def decline(request: Request, task_id: IdPath, actor: PageActor, clock: Cl
 
 @dataclass(frozen=True)
 class _Refused:
-    """A refused form of the task page (which one, why), and the photos a report stored before (kept)."""
+    """A refused form of the task page (which one, why), and a report's photos: stored before, and taken now."""
 
     form: str
     error: Exception
-    kept_photos: list[int] = field(default_factory=list)
+    stored_photos: list[int] = field(default_factory=list)  # ids of photos stored before (a returned report's)
+    taken: list[media.CheckedPhoto] = field(default_factory=list)  # this try's photos that passed, not stored
     also: Exception | None = None  # with a refused photo: what else the report lacks (its checks without a write)
 
 
@@ -306,7 +312,9 @@ async def _shown_again(
     status = exc.status if isinstance(exc, media.PHOTO_REFUSALS) else 422
     language = renderer(request).language(request)
     values: dict[str, str | list[str]] = {
-        key: value for key, value in form.items() if isinstance(value, str) and key != "csrf_token"
+        key: value
+        for key, value in form.items()
+        if isinstance(value, str) and key != "csrf_token" and not is_photo_input(key)
     }
     # Every box ticked of a raised case's multi-choice field is kept, not only the last.
     values |= {
@@ -314,6 +322,9 @@ async def _shown_again(
         for key in form
         if key.startswith(task_forms.ATTRIBUTE_PREFIX) and len(form.getlist(key)) > 1
     }
+
+    # The photos that passed are shown again and sent with the form once more: a refusal loses no photo taken.
+    kept = await run_in_threadpool(lambda: [KeptPhoto.of(photo) for photo in refused.taken[:MAX_PHOTOS]])
 
     def shown(session: Session) -> Response:
         definition = task_reasons.definition_of(session, matter)
@@ -334,7 +345,8 @@ async def _shown_again(
             errors=errors,
             status_code=status,
             values=values,
-            kept_photos=refused.kept_photos,
+            stored_photos=refused.stored_photos,
+            kept_photos=kept,
             refused=refused.form,
         )
 
@@ -343,19 +355,21 @@ async def _shown_again(
 
 @router.post("/tasks/{task_id}/report")
 async def report(request: Request, task_id: IdPath, actor: PageActor, clock: ClockDep) -> Response:
-    """回单 from the phone: the photos taken are stored first, then the report; a wrong form is shown again.
+    """回单 from the phone: its photos and the report are stored together; a wrong form is shown again.
 
-    The photos are decoded in the thread pool first; the report is one unit of work on the write
-    path (`run_in_write_session`: on SQLite, the group commit). A refused form is read again beside
-    the other readers.
+    The photos (those a refused form kept, then the new ones) are decoded in the thread pool first; the
+    photos and the report are one unit of work on the write path (`run_in_write_session`: on SQLite, the
+    group commit). A refused form is read again beside the other readers and keeps the photos that
+    passed (`core.kept_photos`): nothing of a refused report is stored, so nothing of it can be lost.
     """
     form = await request.form()
     uploads = [item for item in form.getlist("photos") if isinstance(item, UploadFile) and item.filename]
-    taken = [await media.read_upload(upload) for upload in uploads]
-    ready, refusal = await run_in_threadpool(_checked, taken)
+    taken = photos_kept(form, limit=MAX_PHOTOS + 1)
+    taken += [await media.read_upload(upload) for upload in uploads[: max(0, MAX_PHOTOS + 1 - len(taken))]]
+    ready, refusal = await run_in_threadpool(media.check_photos, taken)
     locators = request_locators(request)
     matter = task_forms.text(form, "matter")
-    # Photos kept from an earlier try of this form (shown again with their ids), then the new ones.
+    # Photos stored before (a returned report's, cited again by their ids).
     kept = [photo for v in form.getlist("photo_id") if isinstance(v, str) and (photo := id_in(v)) is not None]
 
     once = FormOnce.of(form, request.url.path)  # a report sent twice (a poor connection) is written once
@@ -364,21 +378,26 @@ async def report(request: Request, task_id: IdPath, actor: PageActor, clock: Clo
         ids = list(kept)
 
         def write() -> None:
-            detail = task_queries.task_detail(session, actor, task_id, now=clock.now())
-            definition = task_reasons.definition_of(session, matter)
-            ids.extend(
-                task_photos.attach_task_photo(session, task_id=task_id, data=data, actor=actor, clock=clock).id
-                for data in ready
-            )
-            body = task_reasons.report_body(
-                session, form, task_id, actor, photo_ids=ids, checklist=detail.checklist, definition=definition
-            )
-            task_service.report_task(session, task_id=task_id, data=body, actor=actor, clock=clock, locators=locators)
+            # The photos and the report commit together, with a form key or without one.
+            with deferred_commit(session):
+                detail = task_queries.task_detail(session, actor, task_id, now=clock.now())
+                definition = task_reasons.definition_of(session, matter)
+                ids.extend(
+                    task_photos.attach_task_photo(session, task_id=task_id, data=data, actor=actor, clock=clock).id
+                    for data in ready
+                )
+                body = task_reasons.report_body(
+                    session, form, task_id, actor, photo_ids=ids, checklist=detail.checklist, definition=definition
+                )
+                task_service.report_task(
+                    session, task_id=task_id, data=body, actor=actor, clock=clock, locators=locators
+                )
+            commit(session)
 
         try:
             run_form(once, session, owner=actor.audit_name, now=clock.now(), action=write)
         except (*FORM_REFUSALS, *media.PHOTO_REFUSALS) as exc:
-            return _Refused("report", rolled_back(session, exc), ids)
+            return _Refused("report", rolled_back(session, exc), list(kept), ready)
         return None
 
     # A refused photo is shown again without a write: the report does not enter the writer's queue; the rest of
@@ -389,20 +408,12 @@ async def report(request: Request, task_id: IdPath, actor: PageActor, clock: Clo
         def checked(session: Session) -> Exception | None:
             return task_reasons.other_reasons(session, form, task_id, actor, clock, photo_ids=kept, matter=matter)
 
-        refused = _Refused("report", refusal, kept, also=await run_in_read_session(request, checked))
+        refused = _Refused("report", refusal, kept, ready, also=await run_in_read_session(request, checked))
     else:
         refused = await run_in_write_session(request, attempt)
     if refused is None:
         return _back(task_id)
     return await _shown_again(request, task_id, actor, clock, form, refused, matter=matter)
-
-
-def _checked(taken: list[bytes]) -> tuple[list[media.CheckedPhoto], Exception | None]:
-    """The photos decoded and checked before any database work, or why one was refused."""
-    try:
-        return [media.check_photo(data) for data in taken], None
-    except media.PHOTO_REFUSALS as exc:
-        return [], exc
 
 
 @router.post("/tasks/{task_id}/verify")

@@ -92,7 +92,8 @@ def _merged(first: InvalidInputError, more: InvalidInputError) -> InvalidInputEr
 REPORT_INPUTS = {
     "text": "text",
     "photo_ids": "photos",
-    "point": "lon",  # the pair: said below both coordinates
+    "point": "point",  # the pair (missing, outside the area): said below both coordinates
+    "point.lon": "lon",  # the longitude alone: said by its input
     "point.lat": "lat",  # the latitude alone: said by its input
     "checklist": "checklist",
     "raise_case.description": "description",
