@@ -13,6 +13,7 @@ from zhili.cases.attributes import validate_attributes
 from zhili.core.errors import InvalidInputError
 from zhili.matters.catalog import load_catalog
 from zhili.matters.definition import AttributeDefinition, Datatype, MatterDefinition
+from zhili.org.credit_code import compose
 
 CATALOG = load_catalog()
 PAIRS = [(definition, attribute) for definition in CATALOG for attribute in definition.attributes]
@@ -102,3 +103,41 @@ def test_any_json_value_is_accepted_or_refused_with_a_422(
         validate_attributes(definition, {attribute.code: value})
     except InvalidInputError as exc:
         assert exc.status == 422  # noqa: PT017 - any other exception fails the property
+
+
+def test_a_credit_code_attribute_takes_only_a_valid_code_stored_as_the_register_keys_it() -> None:
+    wages = next(d for d in CATALOG if d.code == "wage_arrears")
+    code = compose("9", "1", "330802", "MA2H4K7X")
+    clean = validate_attributes(wages, {"credit_code": f" {code.lower()} "} | _required(wages))
+    assert clean["credit_code"] == code  # trimmed and upper case, as the register and the feeds key firms
+    for bad in ("123", code[:-1] + ("0" if code[-1] != "0" else "1"), "I" * 18):
+        with pytest.raises(InvalidInputError) as refused:
+            validate_attributes(wages, {"credit_code": bad} | _required(wages))
+        [error] = refused.value.extra["errors"]
+        assert error["field"] == "attributes.credit_code"
+        assert error["message"].startswith("is not a unified social credit code (")
+
+
+def test_an_attribute_may_be_shorter_than_its_datatype_allows() -> None:
+    parking = next(d for d in CATALOG if d.code == "illegal_parking")
+    plate = next(a for a in parking.attributes if a.code == "plate_number")
+    assert plate.max_length == 12
+    assert validate_attributes(parking, _required(parking) | {"plate_number": "浙HD1234567"})["plate_number"]
+    with pytest.raises(InvalidInputError) as refused:
+        validate_attributes(parking, _required(parking) | {"plate_number": "浙H" + "1" * 11})
+    assert refused.value.extra["errors"] == [
+        {"field": "attributes.plate_number", "message": "must be text of 1 to 12 characters"}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rules", "why"),
+    [
+        ({"datatype": Datatype.NUMBER, "max_length": 5}, "max_length is for string"),
+        ({"datatype": Datatype.STRING, "max_length": 201}, "max_length is for string"),
+        ({"datatype": Datatype.TEXT, "format": "credit_code"}, "a format is for string attributes"),
+    ],
+)
+def test_a_definition_puts_text_rules_only_on_text(rules: dict[str, Any], why: str) -> None:
+    with pytest.raises(ValueError, match=why):
+        AttributeDefinition(code="x_code", order=1, name_zh="代码", name_en="Code", **rules)

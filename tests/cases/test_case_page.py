@@ -104,6 +104,32 @@ def test_a_refused_reply_keeps_its_input_and_names_the_field(api: Any, session: 
     assert 'value="notice 7"' in english.text
 
 
+def test_a_refused_reply_names_every_wrong_input_at_once(api: Any, session: Session, clock: FrozenClock) -> None:
+    # No text and a position that is not one: both said beside their inputs in one answer, not one after the other.
+    case = handled_case(api, session, clock)
+    enforcement = unit_login(session, clock, "enforcement", "kc-enforce-b")
+    request_id = _request_id(case, enforcement)
+    api.login("kc-enforce-b")
+    refused = api.client.post(
+        f"/cases/{case['id']}/help/{request_id}/reply",
+        data={"csrf_token": api.csrf, "text": "", "evidence_gps": "hello"},
+        headers=HTML,
+    )
+    assert refused.status_code == 422
+    section = refused.text.split(f'id="help-{request_id}"', 1)[1].split("</section>", 1)[0]
+    assert 'data-field="text">请填写此项' in section
+    assert 'data-field="evidence_gps">定位格式为“经度,纬度”' in section
+    # The lead's own reply (回单) likewise.
+    api.login("kc-traffic")
+    lead = api.client.post(
+        f"/cases/{case['id']}/act", data=reply_form(api, case, text="", evidence_gps="hello"), headers=HTML
+    )
+    assert lead.status_code == 422
+    form = lead.text.split('data-command="reply"', 1)[1].split("</form>", 1)[0]
+    assert 'data-field="text">请填写此项' in form
+    assert 'data-field="evidence_gps">定位格式为“经度,纬度”' in form
+
+
 def test_a_refused_reply_keeps_its_photo_to_send_again_and_stores_nothing(
     api: Any, session: Session, clock: FrozenClock
 ) -> None:

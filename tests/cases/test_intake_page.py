@@ -279,3 +279,34 @@ def test_a_hotline_operator_records_who_called(api: Any, session: Session) -> No
     assert (case.reporter_name, case.reporter_phone, case.channel) == ("陈先生", "05708881234", "hotline")
     page = api.get(created.headers["location"], headers=HTML).text
     assert 'id="reporter">陈先生 · <a href="tel:05708881234">' in page
+
+
+def test_a_plate_number_over_its_limit_is_told_the_limit(api: Any, session: Session) -> None:
+    api.login("gridworker")
+    page = api.get("/cases/new?matter=illegal_parking", headers=HTML).text
+    assert 'name="attr.plate_number" maxlength="12"' in page  # the phone stops typing at the limit
+    data = {**_form(api, session), "attr.plate_number": "浙H" + "1" * 11}
+    response = api.client.post("/cases/new", data=data, headers=HTML)
+    assert response.status_code == 422
+    assert 'data-field="attr.plate_number">请填写文字，最多 12 个字' in response.text
+
+
+def test_a_credit_code_that_is_not_one_is_refused_by_its_field(api: Any, session: Session) -> None:
+    api.login("qz-centre")
+    page = api.get("/cases/new?matter=wage_arrears", headers=HTML).text
+    assert 'name="attr.credit_code" maxlength="200" autocapitalize="characters"' in page
+    where = {key: _form(api, session)[key] for key in ("csrf_token", "lon", "lat", "channel")}
+    data = {
+        **where,
+        "matter": "wage_arrears",
+        "description": "工地拖欠工资",
+        "attr.employer_name": "某建筑公司",
+        "attr.credit_code": "123",
+        "attr.workers_affected": "12",
+        "attr.employment_type": "construction_project",
+    }
+    response = api.client.post("/cases/new", data=data, headers=HTML)
+    assert response.status_code == 422
+    assert 'data-field="attr.credit_code">不是有效的统一社会信用代码' in response.text
+    assert 'value="123"' in response.text
+    assert _count(session, "工地拖欠工资") == 0

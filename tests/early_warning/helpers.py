@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from zhili.core.auth import system_actor
 from zhili.core.clock import Clock
-from zhili.early_warning.credit_code import compose
 from zhili.early_warning.feeds.csv_text import decode
 from zhili.early_warning.models import Enterprise
 from zhili.early_warning.register import RegisterReport, register_enterprises
+from zhili.org.credit_code import compose
 from zhili.org.geo import LocatorCache
 
 ADMIN = system_actor("test")

@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 
 from zhili.cli import app
 from zhili.core.months import Month
-from zhili.early_warning.credit_code import compose
 from zhili.early_warning.indicators import Indicator
 from zhili.early_warning.synthetic import FEEDS, SyntheticPanel, SyntheticParams, generate
+from zhili.org.credit_code import compose
 
 runner = CliRunner()
 LAST = Month.parse("2026-11")

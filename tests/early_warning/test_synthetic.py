@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from zhili.core.months import Month
-from zhili.early_warning import credit_code
 from zhili.early_warning.indicators import Indicator
 from zhili.early_warning.industries import INDEX
 from zhili.early_warning.seasons import SPRING_FESTIVAL, holiday_share, pay_settlement_month
 from zhili.early_warning.synthetic import CORE_SEVEN, SyntheticPanel, SyntheticParams, generate
+from zhili.org import credit_code
 
 PARAMS = SyntheticParams(firms=6000, months=36)
 

@@ -9,10 +9,17 @@ from typing import Any
 
 from zhili.core.errors import InvalidInputError
 from zhili.core.text import refusal
-from zhili.matters.definition import AttributeDefinition, Datatype, MatterDefinition
+from zhili.matters.definition import (
+    DATATYPE_MAX_LENGTH,
+    AttributeDefinition,
+    AttributeFormat,
+    Datatype,
+    MatterDefinition,
+)
+from zhili.org import credit_code
 
-MAX_STRING = 200
-MAX_TEXT = 4000
+MAX_STRING = DATATYPE_MAX_LENGTH[Datatype.STRING]
+MAX_TEXT = DATATYPE_MAX_LENGTH[Datatype.TEXT]
 # A measured number people type (a count, an amount, an area): never negative; beyond this it is a mistake,
 # and floats lose integers.
 MAX_NUMBER = 10**15
@@ -23,14 +30,25 @@ Checked = tuple[Any, str | None]
 
 
 def _text(limit: int, *, multiline: bool) -> Callable[[AttributeDefinition, Any], Checked]:
-    def check(_attribute: AttributeDefinition, value: Any) -> Checked:
-        if not isinstance(value, str) or not value.strip() or len(value) > limit:
-            return None, f"must be text of 1 to {limit} characters"
+    def check(attribute: AttributeDefinition, value: Any) -> Checked:
+        most = attribute.max_length or limit
+        if not isinstance(value, str) or not value.strip() or len(value.strip()) > most:
+            return None, f"must be text of 1 to {most} characters"
         if multiline:
             value = value.replace("\r\n", "\n").replace("\r", "\n")
+        if attribute.format is AttributeFormat.CREDIT_CODE:
+            return _credit_code(value)
         return value.strip(), refusal(value, multiline=multiline)
 
     return check
+
+
+def _credit_code(value: str) -> Checked:
+    """A unified social credit code, stored as the register keys firms (trimmed, upper case)."""
+    try:
+        return credit_code.normalise(value), None
+    except credit_code.InvalidCreditCodeError as exc:
+        return None, f"is not a unified social credit code ({str(exc).rsplit(' / ', 1)[-1]})"
 
 
 def _number(_attribute: AttributeDefinition, value: Any) -> Checked:

@@ -23,7 +23,7 @@ from zhili.cases.schemas import (
     TaskDone,
     UnitRef,
 )
-from zhili.cases.states import MAX_EVIDENCE_REF, CommandKind
+from zhili.cases.states import MAX_EVIDENCE_REF, CommandKind, gps_point
 from zhili.core.errors import DomainError, InvalidInputError
 from zhili.core.local_time import from_local_input
 from zhili.core.params import id_in
@@ -121,12 +121,26 @@ def command_from_form(form: FormData, photos: list[str] | None = None) -> Comman
     try:
         return COMMAND_BODY.validate_python(payload)
     except ValidationError as exc:
-        raise _refusal(exc) from exc
+        raise _with_gps(_refusal(exc), evidence) from exc
 
 
 def reply_from_form(form: FormData, photos: list[str]) -> CollaborationReply:
     """A collaborating unit's reply: its text and evidence (photos uploaded with it, GPS, text, document)."""
-    return _validated(CollaborationReply, {"text": _text(form, "text") or "", "evidence": _evidence(form, photos)})
+    evidence = _evidence(form, photos)
+    try:
+        return CollaborationReply.model_validate({"text": _text(form, "text") or "", "evidence": evidence})
+    except ValidationError as exc:
+        raise _with_gps(_refusal(exc), evidence) from exc
+
+
+def _with_gps(refusal: InvalidInputError, evidence: list[dict[str, str]]) -> InvalidInputError:
+    """A refused reply names a GPS fix that is not `lon,lat` too (the service checks it once the rest passes).
+
+    One refusal then names every wrong input: an empty text and a mistyped position are said together.
+    """
+    if any(e["kind"] == "gps" and gps_point(e["ref"]) is None for e in evidence):
+        refusal.extra.setdefault("errors", []).append({"field": "evidence_gps", "message": "is not longitude,latitude"})
+    return refusal
 
 
 def task_done_from_form(form: FormData) -> TaskDone:

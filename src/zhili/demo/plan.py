@@ -25,6 +25,7 @@ from zhili.demo.names import person_names
 from zhili.demo.pilot import ParkingPilot, Quota, parking_pilot
 from zhili.demo.script import live
 from zhili.matters.definition import AttributeDefinition, Datatype, MatterDefinition
+from zhili.org import credit_code
 from zhili.org.division_code import DivisionCode
 from zhili.org.geometry import areal_from_geojson
 from zhili.org.routing import ancestor_codes
@@ -372,7 +373,8 @@ def _text(rng: random.Random, attribute: AttributeDefinition, place: str, create
     if code in STRING_CHOICES:
         return rng.choice(STRING_CHOICES[code])
     if code == "credit_code":
-        return f"91330800MA{rng.randrange(10**8):08d}"
+        # A valid code (check characters and all), as the matter's format asks: 衢州市 (330800), a company (91).
+        return credit_code.compose("9", "1", "330800", f"MA{rng.randrange(10**8) % 10**6:06d}")
     if code in {"approval_number", "batch_number"}:
         return f"{created_at:%Y}{rng.randrange(10**6):06d}"
     return f"{place}{NAME_SUFFIXES.get(code, attribute.name_zh)}"

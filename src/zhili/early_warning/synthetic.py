@@ -26,7 +26,6 @@ import numpy as np
 import numpy.typing as npt
 
 from zhili.core.months import Month
-from zhili.early_warning import credit_code
 from zhili.early_warning.indicators import Indicator
 from zhili.early_warning.panel import Panel
 from zhili.early_warning.seasons import holiday_shares, settlement_months, summer
@@ -41,6 +40,7 @@ from zhili.early_warning.synthetic_firms import (
     draw_firms,
 )
 from zhili.early_warning.synthetic_values import build_values
+from zhili.org import credit_code
 
 F32 = npt.NDArray[np.float32]
 # the department feeds and the indicators each delivers (a missing month blanks all of them)

@@ -24,8 +24,8 @@ from sqlalchemy import select
 from zhili.core.clock import SystemClock
 from zhili.core.db import make_session_factory
 from zhili.core.months import Month
-from zhili.early_warning import credit_code
 from zhili.early_warning.cli import DatabaseFile, DatabaseUrl, engine_for
+from zhili.org import credit_code
 
 if TYPE_CHECKING:
     from zhili.early_warning.evaluation import Quality

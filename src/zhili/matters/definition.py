@@ -32,6 +32,16 @@ class Datatype(StrEnum):
     MULTIVALUELIST = "multivaluelist"
 
 
+class AttributeFormat(StrEnum):
+    """A named format a text attribute must have, checked beyond its datatype."""
+
+    CREDIT_CODE = "credit_code"  # 统一社会信用代码 (GB 32100): 18 characters with a correct check character
+
+
+# The longest a text attribute may be by its datatype (`max_length` may only lower it).
+DATATYPE_MAX_LENGTH = {"string": 200, "text": 4000}
+
+
 class Phase(StrEnum):
     """The clocked phases of a case: each has a limit and a start time recorded from day one."""
 
@@ -92,6 +102,17 @@ class AttributeDefinition(_Strict):
     description_zh: str = ""
     description_en: str = ""
     values: tuple[ListValue, ...] = ()
+    max_length: int | None = Field(default=None, ge=1)  # text datatypes: fewer characters than the datatype allows
+    format: AttributeFormat | None = None  # string: a named format the value must have
+
+    @model_validator(mode="after")
+    def _text_rules_fit(self) -> AttributeDefinition:
+        limit = DATATYPE_MAX_LENGTH.get(self.datatype)
+        if self.max_length is not None and (limit is None or self.max_length > limit):
+            raise ValueError(f"attribute {self.code}: max_length is for string (up to 200) or text (up to 4000)")
+        if self.format is not None and self.datatype != Datatype.STRING:
+            raise ValueError(f"attribute {self.code}: a format is for string attributes")
+        return self
 
     @model_validator(mode="after")
     def _lists_have_values(self) -> AttributeDefinition:

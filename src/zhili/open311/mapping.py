@@ -20,7 +20,7 @@ from zhili.cases.states import CaseStatus
 from zhili.core.errors import InvalidInputError
 from zhili.core.local_time import LOCAL_ZONE
 from zhili.core.text import refusal
-from zhili.matters.definition import AttributeDefinition, Datatype, MatterDefinition
+from zhili.matters.definition import AttributeDefinition, AttributeFormat, Datatype, MatterDefinition
 from zhili.open311.formats import Value
 
 SPECIFICATION: Final = "http://wiki.open311.org/GeoReport_v2"
@@ -96,11 +96,21 @@ def _attribute(attribute: AttributeDefinition, language: str) -> dict[str, Value
         "code": attribute.code,
         "datatype": attribute.datatype.value,
         "required": attribute.required,
-        "datatype_description": DATATYPE_DESCRIPTIONS[attribute.datatype],
+        "datatype_description": datatype_description(attribute),
         "order": attribute.order,
         "description": f"{name}：{description}" if description else name,
         "values": [{"key": v.key, "name": _name(v.name_zh, v.name_en, language)} for v in attribute.values],
     }
+
+
+def datatype_description(attribute: AttributeDefinition) -> str:
+    """What a value of the attribute must be, in words: its datatype's, or its own format or limit."""
+    if attribute.format is AttributeFormat.CREDIT_CODE:
+        return "a unified social credit code: 18 digits or capital letters, the last a check character"
+    if attribute.max_length is not None:
+        lines = "one line of text" if attribute.datatype == Datatype.STRING else "text"
+        return f"{lines}, at most {attribute.max_length:,} characters"
+    return DATATYPE_DESCRIPTIONS[attribute.datatype]
 
 
 DATATYPE_DESCRIPTIONS: Final = {

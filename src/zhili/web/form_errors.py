@@ -59,6 +59,7 @@ SERVICE_WORDING = (
     (re.compile(r"must be one of|must be a non-empty list of"), "choice"),
     (re.compile(r"date and time"), "datetime"),
     (re.compile(r"must be text of"), "text"),
+    (re.compile(r"is not a unified social credit code"), "credit_code"),
     (re.compile(r"outside every known county"), "outside"),
     (re.compile(r"the area this service covers"), "outside_service"),
     (re.compile(r"has moved on|is not possible while the case is|not possible while"), "moved_on"),
@@ -140,6 +141,10 @@ def _bound(error: Mapping[str, object], language: str) -> str | None:
     return translate(f"form.error.range.{side}", language).format(limit=context[side])
 
 
+# A service's text that is blank or too long, with its limit (`cases.attributes`).
+TEXT_LIMIT = re.compile(r"must be text of 1 to (\d+) characters")
+
+
 def _domain_message(error: Mapping[str, object], language: str, *, chosen: bool) -> str:
     """A service's error in the page's language: by its message key (with its params) where it gives one."""
     key = error.get("key")
@@ -147,6 +152,9 @@ def _domain_message(error: Mapping[str, object], language: str, *, chosen: bool)
         params = error.get("params")
         return translate(key, language).format(**(params if isinstance(params, Mapping) else {}))
     original = str(error.get("message", ""))
+    limited = TEXT_LIMIT.search(original)
+    if limited is not None:  # a text over its limit is told the limit: "最多 12 个字"
+        return translate("form.error.text_at_most", language).format(limit=limited.group(1))
     kind = _worded(original)
     return _message("choose" if chosen and kind in UNCHOSEN_KINDS else kind, original, language)
 

@@ -15,8 +15,8 @@ from datetime import date
 from typing import Final
 
 from zhili.core.months import Month
-from zhili.early_warning import credit_code
 from zhili.early_warning.feeds.schema import Column, ColumnType, Feed, Shape
+from zhili.org import credit_code
 
 Cell = str | int | float | None
 Value = float | str | date | Month | None

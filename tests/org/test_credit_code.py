@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from zhili.early_warning import credit_code
-from zhili.early_warning.credit_code import ALPHABET, InvalidCreditCodeError, compose, is_valid, normalise
+from zhili.org import credit_code
+from zhili.org.credit_code import ALPHABET, InvalidCreditCodeError, compose, is_valid, normalise
 
 DIGITS = "0123456789"
 parts = st.tuples(
