@@ -146,6 +146,10 @@ def test_an_administrator_adds_a_rule_once_and_changes_it(api: Api, session: Ses
     assert (rules[0].areas, rules[0].campaign_template, rules[0].is_active) == (["330825"], "typhoon", True)
     listed = api.get("/admin/alert-rules", headers=HTML).text
     assert "龙游台风" in listed
+    # The demo's rule matches 暴雨 or rainstorm: each word is shown on its own, not the pattern as typed.
+    words = '<span class="badge" translate="no">暴雨</span> <span class="badge" translate="no">rainstorm</span>'
+    assert words in listed
+    assert "暴雨|rainstorm" not in listed
     changed = api.send(
         "POST", f"/admin/alert-rules/{rules[0].id}", data={**form, "is_active": "", "min_severity": "Extreme"}
     )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
 from zhili.audit_trail import display
 
 
@@ -90,3 +93,17 @@ def test_a_command_groups_area_and_origin_read_by_their_names() -> None:
     assert display.changes("command_group", None, {"origin": "manual"}, language="en")[0].after == display.Shown(
         "Opened by hand"
     )
+
+
+def test_every_field_the_world_records_has_a_label(session: Session) -> None:
+    # The demo world's year of records: each field of a before or after reads by its label, never by its code.
+    if session.get_bind().dialect.name == "postgresql":
+        keys = "SELECT DISTINCT jsonb_object_keys(CAST({} AS jsonb)) FROM audit_records WHERE {} LIKE '{{%'"
+    else:
+        keys = "SELECT DISTINCT j.key FROM audit_records, json_each({}) AS j WHERE {} LIKE '{{%'"
+    fields: set[str] = set()
+    for column in ('"before"', '"after"'):
+        fields |= set(session.scalars(text(keys.format(column, column))))
+    assert len(fields) > 50  # the world records many kinds of things
+    unlabelled = sorted(name for name in fields if display.changes("case", None, {name: 1}, "zh", {})[0].is_code)
+    assert unlabelled == []

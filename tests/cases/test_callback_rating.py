@@ -61,7 +61,14 @@ def test_the_centre_is_told_to_call_back_and_records_the_rating(
         Position.role.in_(CENTRE_ROLES),
         Position.department_id.is_(None),
     )
-    expect(session, case_id, "close", centre - {person_of(session, "kc-traffic")}, title="办件已办结", anchor="actions")
+    expect(
+        session,
+        case_id,
+        "close",
+        centre - {person_of(session, "kc-traffic")},
+        title="办件已办结，请回访群众",
+        anchor="actions",
+    )
 
     api.login("kc-centre")
     waiting = api.get("/api/v1/cases", params={"todo": "rate", "limit": 500}).json()["items"]

@@ -55,6 +55,12 @@ VALUE_LABELS = {
     ("warning", "verdict"): "verdict",
     ("open311_client", "state"): "open311.client_state",
     ("command_group", "origin"): "group.origin",
+    ("case", "suspended_from"): "status",
+    ("case", "phase"): "phase",
+    ("case", "phase_limit_unit"): "unit",
+    ("alert_rule", "min_urgency"): "alert.urgency",
+    ("alert_rule", "min_certainty"): "alert.certainty",
+    ("alert_rule", "category"): "alert.category",
 }
 # Numbers people use for cases (ZL<year><7-digit id>) and campaigns (SL<year><6-digit id>).
 NUMBERS = (("case", re.compile(r"ZL\d{4}(\d{7})")), ("campaign", re.compile(r"SL\d{4}(\d{6})")))
@@ -74,6 +80,7 @@ NAMED_FIELDS = {
     "handling_division": "division",
     "department_id": "department",
     "unit_id": "department",
+    "lead_unit_id": "department",
     "person_id": "person",
     "position_id": "position",
     "supervisor_position_id": "position",
