@@ -187,6 +187,19 @@ def test_a_unit_replies_from_the_page_and_the_verifier_sees_the_evidence(
         verifier.wait_for_selector("#case-map[data-ready='1']", timeout=20_000)
         assert not errors, errors
         assert int(verifier.get_attribute("#case-map", "data-points")) >= 3  # the case, the reply, the unit's fix
+        # The fixes lie close together: the labels shown never cover each other (a crowded one shows on a tap).
+        verifier.wait_for_function(  # a label moved to a tap fades out of the map first
+            "() => document.querySelectorAll('#case-map .leaflet-tooltip').length"
+            " == Number(document.getElementById('case-map').dataset.labels)"
+        )
+        boxes = verifier.evaluate(
+            "() => [...document.querySelectorAll('#case-map .leaflet-tooltip')].map((e) => {"
+            " const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })"
+        )
+        assert len(boxes) == int(verifier.get_attribute("#case-map", "data-labels")) >= 1
+        for n, a in enumerate(boxes):
+            for b in boxes[n + 1 :]:
+                assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
         reply = verifier.inner_text("#reply")
         assert "车辆已拖离" in reply
         assert "盲道已恢复" in reply

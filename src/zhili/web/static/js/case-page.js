@@ -22,13 +22,36 @@
     if (bounds.isValid()) map.fitBounds(bounds.pad(0.25), { maxZoom: 17 });
     else map.setView([28.97, 118.87], 12);
     if (grid) grid.addTo(map);
+    const shown = [];
     points.forEach((p) => {
-      L.circleMarker([p.lat, p.lon], { radius: p.radius, color: p.color, weight: 2, fillColor: p.color, fillOpacity: 0.7 })
-        .bindTooltip(p.label, { permanent: true, direction: 'top', offset: [0, -p.radius] }).addTo(map);
+      const marker = L.circleMarker([p.lat, p.lon], { radius: p.radius, color: p.color, weight: 2, fillColor: p.color, fillOpacity: 0.7 }).addTo(map);
+      shown.push(label(marker, p, shown));
     });
+    el.dataset.labels = String(shown.filter(Boolean).length);
     el.dataset.ready = '1';
     el.dataset.points = String((data.case ? 1 : 0) + (data.fixes || []).length);
     window.zhiliCaseMap = map;
+  }
+
+  // Points close together (a reply's fix beside the case point) would stack their labels: each label takes
+  // the first side where it covers no label already shown; where none is free it shows on a tap instead.
+  const SIDES = [['top', (r) => [0, -r]], ['bottom', (r) => [0, r]], ['right', (r) => [r, 0]], ['left', (r) => [-r, 0]]];
+
+  function overlaps(a, b) {
+    return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  }
+
+  function label(marker, p, shown) {
+    marker.bindTooltip(p.label, { permanent: true }).openTooltip();
+    const tip = marker.getTooltip();
+    for (const [direction, offset] of SIDES) {
+      Object.assign(tip.options, { direction, offset: offset(p.radius) });
+      tip.update();
+      const box = tip.getElement().getBoundingClientRect();
+      if (!shown.some((other) => other && overlaps(box, other))) return box;
+    }
+    marker.unbindTooltip().bindTooltip(p.label, { direction: 'top', offset: [0, -p.radius] });
+    return null;
   }
 
   function locate(button) {
