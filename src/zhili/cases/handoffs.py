@@ -344,8 +344,8 @@ class _Words:
             phase = case.state.phase.value if case.state.phase else None
             lines.append(deadline_line(phase if turn.anchor not in {"collaboration", "meetings"} else None, due))
         # A citizen without a login is called back by the centre: the centre is told to call, not to rate.
-        said = "close_callback" if kind == K.CLOSE and Next.CALLBACK in turn.to and calls_back(case) else kind
-        return Words(title_key(said), self.title_params()), lines
+        titled = "close_callback" if kind == K.CLOSE and Next.CALLBACK in turn.to and calls_back(case) else kind
+        return Words(title_key(titled), self.title_params()), lines
 
     @property
     def matter_name(self) -> Name:

@@ -41,6 +41,7 @@ from zhili.cases.states import MAX_EVIDENCE
 from zhili.core import media
 from zhili.core.auth import Actor, PageActor
 from zhili.core.clock import Clock
+from zhili.core.db import commit, deferred_commit
 from zhili.core.errors import DomainError, InvalidInputError, NotFoundError
 from zhili.core.http import ClockDep, DbSession, rolled_back, run_in_read_session, run_in_write_session, services
 from zhili.core.kept_photos import KeptPhoto, photos_kept
@@ -228,10 +229,12 @@ async def _on_page(
         refs: list[str] = []
 
         def act() -> None:
-            for photo_data in checked:
-                photo = photos.attach_photo(session, case_id=case_id, data=photo_data, actor=actor, clock=clock)
-                refs.append(f"photo:{photo.id}")
-            work(session, form, refs)
+            with deferred_commit(session):  # the photos and the step commit together, with a form key or without
+                for photo_data in checked:
+                    photo = photos.attach_photo(session, case_id=case_id, data=photo_data, actor=actor, clock=clock)
+                    refs.append(f"photo:{photo.id}")
+                work(session, form, refs)
+            commit(session)
 
         try:  # the same form sent twice (a double tap) acts once: the second answer is the first's
             run_form(once, session, owner=actor.audit_name, now=clock.now(), action=act)

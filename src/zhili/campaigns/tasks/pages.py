@@ -370,12 +370,12 @@ async def report(request: Request, task_id: IdPath, actor: PageActor, clock: Clo
     locators = request_locators(request)
     matter = task_forms.text(form, "matter")
     # Photos stored before (a returned report's, cited again by their ids).
-    kept = [photo for v in form.getlist("photo_id") if isinstance(v, str) and (photo := id_in(v)) is not None]
+    stored = [photo for v in form.getlist("photo_id") if isinstance(v, str) and (photo := id_in(v)) is not None]
 
     once = FormOnce.of(form, request.url.path)  # a report sent twice (a poor connection) is written once
 
     def attempt(session: Session) -> _Refused | None:
-        ids = list(kept)
+        ids = list(stored)
 
         def write() -> None:
             # The photos and the report commit together, with a form key or without one.
@@ -397,7 +397,7 @@ async def report(request: Request, task_id: IdPath, actor: PageActor, clock: Clo
         try:
             run_form(once, session, owner=actor.audit_name, now=clock.now(), action=write)
         except (*FORM_REFUSALS, *media.PHOTO_REFUSALS) as exc:
-            return _Refused("report", rolled_back(session, exc), list(kept), ready)
+            return _Refused("report", rolled_back(session, exc), list(stored), ready)
         return None
 
     # A refused photo is shown again without a write: the report does not enter the writer's queue; the rest of
@@ -406,9 +406,9 @@ async def report(request: Request, task_id: IdPath, actor: PageActor, clock: Clo
     if refusal is not None:
 
         def checked(session: Session) -> Exception | None:
-            return task_reasons.other_reasons(session, form, task_id, actor, clock, photo_ids=kept, matter=matter)
+            return task_reasons.other_reasons(session, form, task_id, actor, clock, photo_ids=stored, matter=matter)
 
-        refused = _Refused("report", refusal, kept, ready, also=await run_in_read_session(request, checked))
+        refused = _Refused("report", refusal, stored, ready, also=await run_in_read_session(request, checked))
     else:
         refused = await run_in_write_session(request, attempt)
     if refused is None:
