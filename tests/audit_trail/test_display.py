@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import get_type_hints
+
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from zhili.audit_trail import display
+from zhili.campaigns.tasks.store import Changes
 
 
 def test_case_and_campaign_numbers_name_their_entities() -> None:
@@ -106,4 +109,11 @@ def test_every_field_the_world_records_has_a_label(session: Session) -> None:
         fields |= set(session.scalars(text(keys.format(column, column))))
     assert len(fields) > 50  # the world records many kinds of things
     unlabelled = sorted(name for name in fields if display.changes("case", None, {name: 1}, "zh", {})[0].is_code)
+    assert unlabelled == []
+
+
+def test_every_column_a_task_action_writes_has_a_label() -> None:
+    # A task's actions are audited with the columns they change (`campaigns.tasks.store.Changes`), the state too.
+    columns = ["state", *get_type_hints(Changes)]
+    unlabelled = [name for name in columns if display.changes("campaign_task", None, {name: 1}, "zh", {})[0].is_code]
     assert unlabelled == []
