@@ -127,3 +127,24 @@ def test_a_case_the_centre_saw_itself_is_rated_without_a_call_back_hint(api: Any
     page = api.get(f"/cases/{case['id']}", headers=HTML).text
     assert 'data-command="rate"' in page or 'name="rating"' in page  # the centre rates it, as its originator
     assert 'id="rate-for-caller"' not in page
+    expect(
+        session, case["id"], "close", {person_of(session, "kc-centre")}, title="办件已办结，请评价", anchor="actions"
+    )
+
+
+def test_the_operator_who_took_a_call_is_told_to_call_back(api: Any, session: Session) -> None:
+    """A 12345 call the centre filed itself, with the caller's phone: the operator is told to call them back."""
+    _grid, point = fushan_point(session)
+    api.login("kc-centre")
+    body = {**report_body(point), "channel": "hotline", "reporter_name": "陈先生", "reporter_phone": "13805701234"}
+    created = api.send("POST", "/api/v1/cases", json=body)
+    assert created.status_code == 201, created.text
+    case = command(api, command(api, api.get(created.headers["location"]).json(), "accept"), "dispatch")
+    api.login("kc-traffic")
+    case = reply(api, command(api, command(api, case, "sign"), "start"), "车辆已拖离")
+    api.login("kc-centre")
+    case = command(api, case, "verify")
+    api.login("kc-traffic")
+    case = command(api, case, "close")
+    operator = {person_of(session, "kc-centre")}
+    expect(session, case["id"], "close", operator, title="办件已办结，请回访群众并记录评价", anchor="actions")

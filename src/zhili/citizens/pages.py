@@ -85,4 +85,8 @@ async def rate(request: Request, token: Token, clock: ClockDep) -> Response:
 
 
 def _given(form: FormData) -> dict[str, str]:
-    return {name: value for name in ("rating", "comment", "version") if isinstance(value := form.get(name), str)}
+    """The rating form; a comment left empty is no comment (asked for only when dissatisfied), not a blank one."""
+    given = {name: value for name in ("rating", "comment", "version") if isinstance(value := form.get(name), str)}
+    if not given.get("comment", "").strip():
+        given.pop("comment", None)
+    return given
