@@ -29,6 +29,8 @@ def test_a_township_reads_its_rank_and_what_cost_it_points(small: Session) -> No
     assert found is not None
     assert (found.kind, found.subject_id, found.rank, found.of, found.total) == (SubjectKind.DIVISION, EAST, 2, 2, 73.0)
     assert [line.points for line in found.losses] == [-7.5, -7.5, -5.0]
+    # The four dimensions and the cards' deduction add up to the total the tile shows.
+    assert round(sum(found.dimensions.values()) + found.penalty, 6) == found.total
 
 
 def test_a_unit_reads_its_standing(small: Session) -> None:

@@ -339,7 +339,20 @@ def test_the_checklist_and_a_raised_case_from_the_page(api: Api, session: Sessio
     assert sent.status_code == 303, sent.text
     detail = api.get(f"/api/v1/tasks/{task.id}").json()
     assert detail["case_id"] is not None
-    assert 'id="case-link"' in api.get(f"/tasks/{task.id}", headers=HTML).text
+    assert detail["case_number"].startswith("ZL")
+    # The case raised is named by its number (ZL…), as everywhere, not by the row's id.
+    link = f'<a href="/cases/{detail["case_id"]}" id="case-link">{detail["case_number"]}</a>'
+    assert link in api.get(f"/tasks/{task.id}", headers=HTML).text
+
+
+def test_a_case_raised_without_a_location_is_told_why_by_the_location(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    task = claimed_by_gridhead(api, session, clock)
+    form = {"text": "大树倒伏", "matter": "road_safety_hazard", "description": "大树倒伏"}
+    shown = post(api, f"/tasks/{task.id}/report", form, files={"photos": ("p.png", png(), "image/png")})
+    assert shown.status_code == 422
+    assert 'data-field="point">同时上报问题须有定位' in shown.text  # beside the location, not 填写有误
 
 
 def test_a_raised_cases_time_is_picked_in_local_time(api: Api, session: Session, clock: FrozenClock) -> None:

@@ -74,6 +74,7 @@ class Standing:
     full_marks: float
     losses: list[Line] = field(default_factory=list)
     dimensions: dict[str, float] = field(default_factory=dict)
+    penalty: float = 0.0  # the cards' deduction (negative): the dimensions less it make the total
 
 
 def own_subjects(actor: Actor) -> frozenset[str]:
@@ -262,6 +263,7 @@ def standing(session: Session, actor: Actor, month: Month, *, now: datetime) -> 
         mine.full_marks,
         losses,
         mine.dimensions,
+        mine.penalty,
     )
 
 

@@ -52,6 +52,7 @@ PYDANTIC_KINDS = {
 # The wording of the services (and of a schema's rules, pydantic's `value_error`) → message keys.
 SERVICE_WORDING = (
     (re.compile(r"give a point or a place"), "point_or_place"),
+    (re.compile(r"a case is raised at the report's point"), "raise_point"),
     (re.compile(r"is required|must not be blank"), "required"),
     (re.compile(r"must not be negative"), "negative"),
     (re.compile(r"must be a number (from|between) "), "range"),  # a number, but outside its bounds

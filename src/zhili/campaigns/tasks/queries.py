@@ -18,6 +18,7 @@ from zhili.campaigns.tasks import queue as task_queue
 from zhili.campaigns.tasks.queue import TaskFilter, View
 from zhili.campaigns.tasks.schemas import CampaignBrief, ForwardStep, TaskDetail, TaskLink, TaskPhotoRead, TaskRead
 from zhili.campaigns.visibility import load_reach, load_task
+from zhili.cases.models import Case
 from zhili.cases.schemas import Point
 from zhili.core.auth import Actor
 from zhili.core.pagination import Page
@@ -138,6 +139,7 @@ def task_detail(session: Session, actor: Actor, task_id: int, *, now: datetime) 
             **{key: getattr(task, key) for key in _DETAIL_COLUMNS},
             "report_point": Point(lon=task.report_lon, lat=task.report_lat) if has_point else None,
             "report_checklist": task.report_checklist,
+            "case_number": session.scalar(select(Case.number).where(Case.id == task.case_id)) if task.case_id else None,
             "points": lifecycle.points(role_task.points, record, now=now),
             "photos": _photos(session, task.id),
             "cascade": cascade_path(session, task.forward_id),

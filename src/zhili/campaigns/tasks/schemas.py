@@ -161,6 +161,7 @@ class TaskDetail(TaskRead):
     report_checklist: dict[str, bool] | None
     rating: str | None
     case_id: int | None
+    case_number: str | None = Field(default=None, description="the number of the case the report raised (ZL…)")
     points: int
     photos: list[TaskPhotoRead]
     cascade: list[ForwardStep]
