@@ -237,3 +237,17 @@ def test_campaigns_are_listed_to_those_whose_blocks_they_reach(api: Any) -> None
         listed = api.get("/api/v1/campaigns", params={"limit": 200})
         assert listed.status_code == 200
         assert (campaign["id"] in {c["id"] for c in listed.json()["items"]}) is sees, username
+
+
+def test_a_departments_head_dispatches_nothing_to_the_places_it_serves(api: Any) -> None:
+    # 三联工程 reaches the territorial network (team leaders, grid heads, party members): its dispatchers are the
+    # centres and command rooms that hold a place whole, not a unit's head whose strip runs over the county.
+    api.login("kc-traffic-head")
+    body = {"template": "typhoon", "divisions": ["330802"], "roles": ["party_member"]}
+    refused = api.send("POST", "/api/v1/campaigns", json=body)
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["errors"][0]["reason"] == "not_managed"
+    page = api.get("/campaigns", headers={"accept": "text/html"}).text
+    assert 'id="dispatch-form"' not in page
+    api.login("kc-centre")
+    assert 'id="dispatch-form"' in api.get("/campaigns", headers={"accept": "text/html"}).text

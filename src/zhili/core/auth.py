@@ -53,6 +53,13 @@ class Scope:
         """The unrestricted scope (administrators, the system itself)."""
         return cls(is_everything=True)
 
+    @property
+    def blocks(self) -> Scope:
+        """The territorial part: the grants that hold places whole (a centre's, a command room's), no unit's strip."""
+        if self.is_everything:
+            return self
+        return Scope(grants=tuple(g for g in self.grants if g.department_id is None))
+
     @classmethod
     def of(cls, grants: Iterable[Grant]) -> Scope:
         """A scope from grants; duplicates and grants inside a wider grant are dropped."""
@@ -150,6 +157,11 @@ class Actor:
     def audit_role(self) -> str:
         """The roles in force, as one sorted string for the audit record."""
         return ",".join(sorted(self.roles)) or "none"
+
+    @property
+    def block_write_scope(self) -> Scope:
+        """The places the actor manages whole (a centre, a command room): the write scope less any unit's strip."""
+        return self.write_scope.blocks
 
     @property
     def is_admin(self) -> bool:

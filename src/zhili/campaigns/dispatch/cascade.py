@@ -125,14 +125,14 @@ def own_levels(actor: Actor) -> frozenset[str]:
     The campaign page shows a step of these as the reader's to do (the form at the top, with why); the steps below
     them are forwarded from the short form of the record. A village cadre writes nothing else, so has no write scope.
     """
-    own = set(actor.write_scope.division_prefixes)
+    own = set(actor.block_write_scope.division_prefixes)
     if actor.has_any_role([Role.VILLAGE_CADRE.value]):
         own |= own_villages(actor)
     return frozenset(own)
 
 
 def _require_forwarder(actor: Actor, division_code: str) -> None:
-    if actor.is_admin or actor.write_scope.reaches_place(division_code):
+    if actor.is_admin or actor.block_write_scope.reaches_place(division_code):
         return
     if actor.has_any_role([Role.VILLAGE_CADRE.value]) and DivisionCode(division_code).has_level(DivisionLevel.VILLAGE):
         return

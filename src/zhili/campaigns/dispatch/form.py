@@ -121,7 +121,9 @@ def suggestions(session: Session, actor: Actor, text: str) -> list[tuple[str, st
     names = [n for n in NAME_SEPARATORS.split(text) if n]
     if not names or len(names[-1]) > MAX_TEXT:
         return []
-    matches = [m for m in resolve_place(session, actor, names[-1]) if actor.write_scope.reaches_place(m.division.code)]
+    matches = [
+        m for m in resolve_place(session, actor, names[-1]) if actor.block_write_scope.reaches_place(m.division.code)
+    ]
     return [(m.division.code, " ".join(p.name for p in m.path[-3:])) for m in matches]
 
 
@@ -129,7 +131,7 @@ def _named(session: Session, actor: Actor, name: str, *, chosen: list[str]) -> s
     """The one division the name means among those the actor manages (a ticked one settles a tie), or why not."""
     if len(name) > MAX_TEXT:
         return ("campaigns.error.name_unknown", {"name": name[:MAX_TEXT]})
-    matches = [m for m in resolve_place(session, actor, name) if actor.write_scope.reaches_place(m.division.code)]
+    matches = [m for m in resolve_place(session, actor, name) if actor.block_write_scope.reaches_place(m.division.code)]
     if not matches:
         return ("campaigns.error.name_unknown", {"name": name})
     best = [m for m in matches if m.score == matches[0].score]
@@ -151,7 +153,7 @@ def division_names(session: Session, codes: list[str]) -> list[tuple[str, str]]:
 
 def children(session: Session, actor: Actor, code: str) -> list[tuple[str, str, str, bool]]:
     """(code, name, level, has children) under a division the actor manages, down to villages."""
-    if not actor.write_scope.reaches_place(code):
+    if not actor.block_write_scope.reaches_place(code):
         raise NotFoundError(f"division {code} not found")
     rows = session.execute(
         select(Division.code, Division.name, Division.level)
@@ -163,8 +165,8 @@ def children(session: Session, actor: Actor, code: str) -> list[tuple[str, str, 
 
 def roots(session: Session, actor: Actor) -> list[tuple[str, str, str, bool]]:
     """The divisions the actor manages (the top of the tree they may dispatch to)."""
-    prefixes = sorted(p for p in actor.write_scope.division_prefixes if p)
-    if actor.write_scope.is_everything:
+    prefixes = sorted(p for p in actor.block_write_scope.division_prefixes if p)
+    if actor.block_write_scope.is_everything:
         prefixes = sorted(session.scalars(select(Division.code).where(Division.level == "city")))
     rows = session.execute(
         select(Division.code, Division.name, Division.level).where(Division.code.in_(prefixes)).order_by(Division.code)

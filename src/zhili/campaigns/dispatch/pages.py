@@ -58,7 +58,7 @@ def _list_page(
             "campaigns": queries.list_campaigns(session, actor, cursor=cursor, limit=50),
             "templates": templates,
             "template_names": {tpl.code: tpl.name_en if lang == "en" else tpl.name_zh for tpl in templates},
-            "roots": dispatch_form.roots(session, actor) if actor.write_scope.division_prefixes else [],
+            "roots": dispatch_form.roots(session, actor) if actor.block_write_scope.division_prefixes else [],
             "form": form,
             "chosen": dispatch_form.division_names(session, form.codes),
             "offered_roles": _offered_roles(templates, form),
@@ -113,7 +113,7 @@ def place_suggestions(
     request: Request, session: DbSession, actor: PageActor, places: Annotated[str, Query(max_length=400)] = ""
 ) -> Response:
     """Divisions I manage that the last typed name may mean, to tick (an htmx fragment)."""
-    found = dispatch_form.suggestions(session, actor, places) if actor.write_scope.division_prefixes else []
+    found = dispatch_form.suggestions(session, actor, places) if actor.block_write_scope.division_prefixes else []
     return renderer(request).templates.TemplateResponse(request, "campaigns/_places.html", {"found": found})
 
 
@@ -228,7 +228,7 @@ def _dispatch(session: Session, actor: Actor, clock: Clock, form: DispatchForm, 
 
 def _require_dispatcher(actor: Actor) -> None:
     """Only those who manage a division dispatch; others do not see the form (404 like any unseen page)."""
-    if not actor.write_scope.division_prefixes:
+    if not actor.block_write_scope.division_prefixes:
         raise NotFoundError("no dispatch form here: you manage no division")
 
 

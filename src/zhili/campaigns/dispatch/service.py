@@ -137,7 +137,7 @@ def _divisions(session: Session, actor: Actor, codes: Sequence[str]) -> list[str
         )
     for code in sorted(found):
         require_division(actor, code)
-        if not actor.write_scope.reaches_place(code):
+        if not actor.block_write_scope.reaches_place(code):
             raise ForbiddenError(
                 f"you may not dispatch to {code}: only its centre or command room may",
                 errors=[{"field": "divisions", "message": f"not managed: {code}", "reason": "not_managed"}],
@@ -162,7 +162,7 @@ def dispatching_division(actor: Actor, divisions: Sequence[str]) -> str:
     shared = owner_of(divisions)
     if actor.is_admin:
         return shared
-    holding = [prefix for prefix in actor.write_scope.division_prefixes if prefix and shared.startswith(prefix)]
+    holding = [prefix for prefix in actor.block_write_scope.division_prefixes if prefix and shared.startswith(prefix)]
     return min(holding, key=len) if holding else shared
 
 
