@@ -71,6 +71,14 @@ def test_posts_places_and_ids_read_by_their_names() -> None:
     assert by_field["人员"] == display.Shown("张新民")
     assert by_field["岗位人员"] == display.Shown("12345")  # an id unnamed is not an amount (no 12,345)
     assert display.action_label("access.account.deactivated") == "停用账号"
+    # A case's matter and its lead unit read by their names, a help request by its kind.
+    named = {("matter", "wage_arrears"): "欠薪处置", ("department", "7"): "衢江区人力资源和社会保障局"}
+    case = {
+        c.field: c.after
+        for c in display.changes("case", None, {"matter": "wage_arrears", "lead_unit_id": 7}, names=named)
+    }
+    assert case == {"事项": display.Shown("欠薪处置"), "牵头单位": display.Shown("衢江区人力资源和社会保障局")}
+    assert display.entity_label("collaboration_request") == "协同请求"
 
 
 def test_a_webhooks_settings_read_by_their_labels() -> None:

@@ -81,6 +81,8 @@ NAMED_FIELDS = {
     "department_id": "department",
     "unit_id": "department",
     "lead_unit_id": "department",
+    "matter": "matter",
+    "matter_code": "matter",
     "person_id": "person",
     "position_id": "position",
     "supervisor_position_id": "position",
