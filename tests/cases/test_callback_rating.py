@@ -113,16 +113,7 @@ def test_only_the_dispatching_centre_speaks_for_a_citizen_and_only_one_without_a
 def test_a_case_the_centre_saw_itself_is_rated_without_a_call_back_hint(api: Any, session: Session) -> None:
     """No caller to phone: the centre rates what it reported itself, and the page does not ask it to call anyone."""
     _grid, point = fushan_point(session)
-    api.login("kc-centre")
-    created = api.send("POST", "/api/v1/cases", json=report_body(point))
-    assert created.status_code == 201, created.text
-    case = command(api, command(api, api.get(created.headers["location"]).json(), "accept"), "dispatch")
-    api.login("kc-traffic")
-    case = reply(api, command(api, command(api, case, "sign"), "start"), "车辆已拖离")
-    api.login("kc-centre")
-    case = command(api, case, "verify")
-    api.login("kc-traffic")
-    case = command(api, case, "close")
+    case = _filed_by_the_centre_and_closed(api, report_body(point))
     api.login("kc-centre")
     page = api.get(f"/cases/{case['id']}", headers=HTML).text
     assert 'data-command="rate"' in page or 'name="rating"' in page  # the centre rates it, as its originator
@@ -135,8 +126,15 @@ def test_a_case_the_centre_saw_itself_is_rated_without_a_call_back_hint(api: Any
 def test_the_operator_who_took_a_call_is_told_to_call_back(api: Any, session: Session) -> None:
     """A 12345 call the centre filed itself, with the caller's phone: the operator is told to call them back."""
     _grid, point = fushan_point(session)
-    api.login("kc-centre")
     body = {**report_body(point), "channel": "hotline", "reporter_name": "陈先生", "reporter_phone": "13805701234"}
+    case = _filed_by_the_centre_and_closed(api, body)
+    operator = {person_of(session, "kc-centre")}
+    expect(session, case["id"], "close", operator, title="办件已办结，请回访群众并记录评价", anchor="actions")
+
+
+def _filed_by_the_centre_and_closed(api: Any, body: dict[str, Any]) -> dict[str, Any]:
+    """A report kc-centre files, dispatches and verifies; the traffic police handle and close it."""
+    api.login("kc-centre")
     created = api.send("POST", "/api/v1/cases", json=body)
     assert created.status_code == 201, created.text
     case = command(api, command(api, api.get(created.headers["location"]).json(), "accept"), "dispatch")
@@ -145,6 +143,4 @@ def test_the_operator_who_took_a_call_is_told_to_call_back(api: Any, session: Se
     api.login("kc-centre")
     case = command(api, case, "verify")
     api.login("kc-traffic")
-    case = command(api, case, "close")
-    operator = {person_of(session, "kc-centre")}
-    expect(session, case["id"], "close", operator, title="办件已办结，请回访群众并记录评价", anchor="actions")
+    return command(api, case, "close")

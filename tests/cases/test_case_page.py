@@ -23,13 +23,18 @@ def _request_id(case: dict[str, Any], unit_id: int) -> int:
     return int(next(r["id"] for r in case["collaboration"] if r["unit"]["id"] == unit_id))
 
 
+def _asked_enforcement(api: Any, session: Session, clock: FrozenClock, username: str) -> tuple[dict[str, Any], int]:
+    """A case in progress that asked 执法队 for help, and its request; logged in as `username` of 执法队."""
+    case = handled_case(api, session, clock)
+    request_id = _request_id(case, unit_login(session, clock, "enforcement", username))
+    api.login(username)
+    return case, request_id
+
+
 def test_a_collaborating_unit_replies_from_the_page_with_evidence(
     api: Any, session: Session, clock: FrozenClock
 ) -> None:
-    case = handled_case(api, session, clock)
-    enforcement = unit_login(session, clock, "enforcement", "kc-enforce-p")
-    request_id = _request_id(case, enforcement)
-    api.login("kc-enforce-p")
+    case, request_id = _asked_enforcement(api, session, clock, "kc-enforce-p")
     page = api.get(f"/cases/{case['id']}", headers=HTML)
     assert page.status_code == 200
     assert f'id="help-{request_id}"' in page.text
@@ -80,10 +85,7 @@ def test_the_owner_unit_marks_its_task_done_from_the_page(api: Any, session: Ses
 
 
 def test_a_refused_reply_keeps_its_input_and_names_the_field(api: Any, session: Session, clock: FrozenClock) -> None:
-    case = handled_case(api, session, clock)
-    enforcement = unit_login(session, clock, "enforcement", "kc-enforce-q")
-    request_id = _request_id(case, enforcement)
-    api.login("kc-enforce-q")
+    case, request_id = _asked_enforcement(api, session, clock, "kc-enforce-q")
     refused = api.client.post(
         f"/cases/{case['id']}/help/{request_id}/reply",
         data={"csrf_token": api.csrf, "text": "已核查", "evidence_gps": "东门口", "evidence_document": "告知单 7 号"},
@@ -106,10 +108,7 @@ def test_a_refused_reply_keeps_its_input_and_names_the_field(api: Any, session: 
 
 def test_a_refused_reply_names_every_wrong_input_at_once(api: Any, session: Session, clock: FrozenClock) -> None:
     # No text and a position that is not one: both said beside their inputs in one answer, not one after the other.
-    case = handled_case(api, session, clock)
-    enforcement = unit_login(session, clock, "enforcement", "kc-enforce-b")
-    request_id = _request_id(case, enforcement)
-    api.login("kc-enforce-b")
+    case, request_id = _asked_enforcement(api, session, clock, "kc-enforce-b")
     refused = api.client.post(
         f"/cases/{case['id']}/help/{request_id}/reply",
         data={"csrf_token": api.csrf, "text": "", "evidence_gps": "hello"},
@@ -134,10 +133,7 @@ def test_a_refused_reply_keeps_its_photo_to_send_again_and_stores_nothing(
     api: Any, session: Session, clock: FrozenClock
 ) -> None:
     # As a browser sends it: with the form's key, so the photo and the reply stand or fall together.
-    case = handled_case(api, session, clock)
-    enforcement = unit_login(session, clock, "enforcement", "kc-enforce-k")
-    request_id = _request_id(case, enforcement)
-    api.login("kc-enforce-k")
+    case, request_id = _asked_enforcement(api, session, clock, "kc-enforce-k")
     url = f"/cases/{case['id']}/help/{request_id}/reply"
 
     def photos() -> int:
