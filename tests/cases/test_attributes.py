@@ -130,9 +130,21 @@ def test_an_attribute_may_be_shorter_than_its_datatype_allows() -> None:
     ]
 
 
+def test_a_count_takes_whole_numbers_only() -> None:
+    wages = next(d for d in CATALOG if d.code == "wage_arrears")
+    assert validate_attributes(wages, _required(wages) | {"workers_affected": 12.0})["workers_affected"] == 12
+    with pytest.raises(InvalidInputError) as refused:
+        validate_attributes(wages, _required(wages) | {"workers_affected": 2.5})
+    assert refused.value.extra["errors"] == [
+        {"field": "attributes.workers_affected", "message": "must be a whole number"}
+    ]
+    assert validate_attributes(wages, _required(wages) | {"amount_owed": 1234.5})["amount_owed"] == 1234.5
+
+
 @pytest.mark.parametrize(
     ("rules", "why"),
     [
+        ({"datatype": Datatype.STRING, "whole": True}, "whole is for number"),
         ({"datatype": Datatype.NUMBER, "max_length": 5}, "max_length is for string"),
         ({"datatype": Datatype.STRING, "max_length": 201}, "max_length is for string"),
         ({"datatype": Datatype.TEXT, "format": "credit_code"}, "a format is for string attributes"),

@@ -308,5 +308,8 @@ def test_a_credit_code_that_is_not_one_is_refused_by_its_field(api: Any, session
     response = api.client.post("/cases/new", data=data, headers=HTML)
     assert response.status_code == 422
     assert 'data-field="attr.credit_code">不是有效的统一社会信用代码' in response.text
+    assert 'step="1" min="0" name="attr.workers_affected"' in page
+    halves = api.client.post("/cases/new", data={**data, "attr.workers_affected": "2.5"}, headers=HTML)
+    assert 'data-field="attr.workers_affected">请填写整数' in halves.text
     assert 'value="123"' in response.text
     assert _count(session, "工地拖欠工资") == 0

@@ -51,13 +51,17 @@ def _credit_code(value: str) -> Checked:
         return None, f"is not a unified social credit code ({str(exc).rsplit(' / ', 1)[-1]})"
 
 
-def _number(_attribute: AttributeDefinition, value: Any) -> Checked:
+def _number(attribute: AttributeDefinition, value: Any) -> Checked:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None, "must be a number"
     if value < 0:
         return None, "must not be negative"
     if (isinstance(value, float) and not math.isfinite(value)) or value > MAX_NUMBER:
         return None, f"must be a number from 0 to {MAX_NUMBER}"
+    if attribute.whole:
+        if not float(value).is_integer():
+            return None, "must be a whole number"
+        return int(value), None
     return value, None
 
 

@@ -104,6 +104,7 @@ class AttributeDefinition(_Strict):
     values: tuple[ListValue, ...] = ()
     max_length: int | None = Field(default=None, ge=1)  # text datatypes: fewer characters than the datatype allows
     format: AttributeFormat | None = None  # string: a named format the value must have
+    whole: bool = False  # number: a count (people, storeys, months), never a fraction
 
     @model_validator(mode="after")
     def _text_rules_fit(self) -> AttributeDefinition:
@@ -112,6 +113,8 @@ class AttributeDefinition(_Strict):
             raise ValueError(f"attribute {self.code}: max_length is for string (up to 200) or text (up to 4000)")
         if self.format is not None and self.datatype != Datatype.STRING:
             raise ValueError(f"attribute {self.code}: a format is for string attributes")
+        if self.whole and self.datatype != Datatype.NUMBER:
+            raise ValueError(f"attribute {self.code}: whole is for number attributes")
         return self
 
     @model_validator(mode="after")

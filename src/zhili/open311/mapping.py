@@ -107,6 +107,8 @@ def datatype_description(attribute: AttributeDefinition) -> str:
     """What a value of the attribute must be, in words: its datatype's, or its own format or limit."""
     if attribute.format is AttributeFormat.CREDIT_CODE:
         return "a unified social credit code: 18 digits or capital letters, the last a check character"
+    if attribute.whole:
+        return "a whole number"
     if attribute.max_length is not None:
         lines = "one line of text" if attribute.datatype == Datatype.STRING else "text"
         return f"{lines}, at most {attribute.max_length:,} characters"

@@ -55,6 +55,7 @@ SERVICE_WORDING = (
     (re.compile(r"a case is raised at the report's point"), "raise_point"),
     (re.compile(r"is required|must not be blank"), "required"),
     (re.compile(r"must not be negative"), "negative"),
+    (re.compile(r"must be a whole number"), "whole"),
     (re.compile(r"must be a number (from|between) "), "range"),  # a number, but outside its bounds
     (re.compile(r"must be a number"), "number"),
     (re.compile(r"must be one of|must be a non-empty list of"), "choice"),
