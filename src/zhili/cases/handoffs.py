@@ -24,8 +24,7 @@ from sqlalchemy import Integer, Select, String, bindparam, select, true, union
 from sqlalchemy.orm import Session
 
 from zhili.cases.models import CaseTask, CollaborationRequest
-from zhili.cases.parties import calls_back
-from zhili.cases.schemas import CITIZEN_CHANNELS
+from zhili.cases.parties import caller_to_call_back, calls_back
 from zhili.cases.states import CaseStatus, CommandKind, HelpStatus
 from zhili.cases.store import StoredCase
 from zhili.core.auth import Actor
@@ -344,10 +343,8 @@ class _Words:
         if due is not None:
             phase = case.state.phase.value if case.state.phase else None
             lines.append(deadline_line(phase if turn.anchor not in {"collaboration", "meetings"} else None, due))
-        # A citizen without a login is called back: by the centre, or by the operator who took their call (the
-        # case names a phone). Whoever is told is told to call them back, as the case page says, not to rate.
-        for_caller = calls_back(case) or (case.reporter_phone is not None and case.channel in CITIZEN_CHANNELS)
-        titled = "close_callback" if kind == K.CLOSE and for_caller else kind
+        # Whoever is told of a citizen's closed case is told to call them back, as the case page says, not to rate.
+        titled = "close_callback" if kind == K.CLOSE and caller_to_call_back(case) else kind
         return Words(title_key(titled), self.title_params()), lines
 
     @property

@@ -32,6 +32,15 @@ def calls_back(case: Case | StoredCase) -> bool:
     return no_login and case.channel in CITIZEN_CHANNELS
 
 
+def caller_to_call_back(case: Case | StoredCase) -> bool:
+    """Whether the case's reporter is a citizen someone phones for the rating (回访) when it closes.
+
+    The centre speaks for a citizen with no login (`calls_back`); an operator who filed a 12345 call itself
+    has the caller's phone on the case and calls them back the same way.
+    """
+    return calls_back(case) or (case.reporter_phone is not None and case.channel in CITIZEN_CHANNELS)
+
+
 def parties_for(session: Session, actor: Actor, case: Case | StoredCase) -> frozenset[Party]:
     """The parties the actor acts as on this case; an actor can be several at once."""
     units = strip_units(actor)
