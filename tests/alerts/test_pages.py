@@ -210,3 +210,13 @@ def test_an_alert_without_expires_is_taken_as_over_three_days_after_it_was_sent(
     row = api.get("/alerts", headers=HTML).text.split(f'id="alert-{alert_id}"', 1)[1].split("</tr>", 1)[0]
     assert "已过期" in row
     assert api.get(f"/api/v1/alerts/{alert_id}").json()["standing"] == "expired"
+
+
+def test_a_page_address_that_names_nothing_is_not_found(api: Api) -> None:
+    """/alerts/rules (a mistyped address) is 404 on a page, as any missing page; the API keeps its 422."""
+    api.login("ly-centre")
+    page = api.get("/alerts/rules", headers=HTML)
+    assert page.status_code == 404
+    assert 'data-status="404"' in page.text
+    assert api.get("/cases/not-a-number", headers=HTML).status_code == 404
+    assert api.get("/api/v1/cases/not-a-number").status_code == 422

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from tests.conftest import Api
 from zhili.assessment.models import AssessmentLine
+from zhili.cases.models import Case
 
 HUZHEN, FUSHAN, LONGYOU = "330825101", "330802006", "330825"
 JUNE = "2026-06"
@@ -317,3 +318,14 @@ def test_field_staff_open_at_the_people_with_their_own_row_and_the_ranks_count(a
     assert 'href="/assessment/ratings"' not in page  # the cross-evaluation is not a grid worker's to fill in
     api.login("huzhen")
     assert 'id="rate-link"' in api.get("/assessment").text
+
+
+def test_a_reader_over_several_counties_opens_where_their_newest_case_lies(api: Api, session: Session) -> None:
+    """Administrators and the city's centre open on the county of the newest case they see, not the first code."""
+    newest = session.scalar(select(Case.place_code).order_by(Case.id.desc()).limit(1))
+    assert newest is not None
+    api.login("admin")
+    assert api.get(f"/api/v1/assessment/scores?month={JUNE}").json()["county"] == newest[:6]
+    assert newest[:6] != "330102"  # not 杭州上城区, the province's first county, where nothing happened
+    api.login("huzhen")
+    assert api.get(f"/api/v1/assessment/scores?month={JUNE}").json()["county"] == LONGYOU  # one county: their own

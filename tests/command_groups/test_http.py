@@ -356,6 +356,25 @@ def test_a_refused_form_on_a_group_page_opens_at_its_reason(api: Api, session: S
     assert "autofocus" not in fine.text
 
 
+def test_an_empty_instruction_form_names_every_missing_input_at_once(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    """下达指令 with nothing filled in: the words, the deadline and the addressees are each told by their input."""
+    group_id = open_fushan_group(session, clock)
+    api.login("kc-centre")
+    refused = api.send("POST", f"/groups/{group_id}/instructions", data={"body": "", "deadline": "", "unit": ""})
+    assert refused.status_code == 422
+    for field in ("body", "deadline", "people"):
+        assert f'id="error-instruct-{field}"' in refused.text, field
+    api_refused = api.send(
+        "POST",
+        f"/api/v1/groups/{group_id}/instructions",
+        json={"body": "巡查", "deadline_at": to_local(clock.now() - timedelta(hours=1)).isoformat(), "person_ids": []},
+    )
+    assert api_refused.status_code == 422
+    assert [e["field"] for e in api_refused.json()["errors"]] == ["deadline", "people"]
+
+
 def test_an_instruction_past_its_deadline_says_so_in_words(api: Api, session: Session, clock: FrozenClock) -> None:
     """The member's overdue instruction reads 超期 beside its deadline, not only in red."""
     group_id = open_fushan_group(session, clock)

@@ -115,7 +115,7 @@ def default_level(actor: Actor) -> str:
 
 
 def default_county(session: Session, actor: Actor, county: str | None) -> str:
-    """The county asked for, else the reader's first county; a 422 when neither names one."""
+    """The county asked for, else the reader's own (over several: where their newest case lies); 422 when none."""
     if county:
         code = DivisionCode(county)
         if code.level is not DivisionLevel.COUNTY:
@@ -125,7 +125,8 @@ def default_county(session: Session, actor: Actor, county: str | None) -> str:
     found = visibility.counties_of(session, actor)
     if not found:
         raise InvalidInputError("choose a county", errors=[{"field": "county", "message": "a county code"}])
-    return found[0]
+    newest = record_queries.latest_case_county(session, actor) if len(found) > 1 else None
+    return newest if newest is not None and newest in found else found[0]
 
 
 def ranking(session: Session, actor: Actor, *, county: str | None, month: Month, level: str, now: datetime) -> Ranking:

@@ -267,3 +267,9 @@ def visible_case_ids(session: Session, actor: Actor, case_ids: Iterable[int]) ->
     if not wanted:
         return set()
     return set(session.scalars(select(Case.id).where(Case.id.in_(wanted), visible_cases(actor))))
+
+
+def latest_case_county(session: Session, actor: Actor) -> str | None:
+    """The county of the newest case the actor may see: where a reader over several counties is most likely to look."""
+    place = session.scalar(select(Case.place_code).where(visible_cases(actor)).order_by(Case.id.desc()).limit(1))
+    return place[:6] if place else None

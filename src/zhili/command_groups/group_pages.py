@@ -204,9 +204,7 @@ async def instruct_from_form(
         request, session, actor, clock, group_id=group_id, name="instruct", fields=("body", "deadline", "unit")
     )
     people = form.typed["people"] = forms.ids(raw, "person")
-    due = forms.deadline(form.typed["deadline"])
-    if due is None:
-        return await form.refuse({"deadline": "group.error.deadline_format"})
+    due = forms.deadline(form.typed["deadline"])  # None: refused by the service with the other reasons
     unit = forms.optional_id(form.typed["unit"])
     body = form.typed["body"]
     return await form.run(

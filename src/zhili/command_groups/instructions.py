@@ -29,7 +29,7 @@ from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock, FrozenClock
 from zhili.core.db import commit
-from zhili.core.errors import ConflictError, NotFoundError
+from zhili.core.errors import ConflictError, InvalidInputError, NotFoundError
 from zhili.notify.kinds import Severity
 from zhili.notify.wording import Words
 from zhili.org.models import Person, Position
@@ -61,26 +61,47 @@ def addressees(session: Session, group_id: int, person_ids: Sequence[int], unit_
     return sorted(chosen)
 
 
+def _instruction_refusals(body: str, deadline_at: datetime | None, now: datetime) -> list[InvalidInputError]:
+    """What is wrong with an instruction's words and deadline, every reason at once (the form shows them together)."""
+    found = []
+    if not body or len(body) > BODY_LENGTH:
+        found.append(refused("body", "group.error.instruction", f"an instruction is 1 to {BODY_LENGTH:,} characters"))
+    if deadline_at is None:  # a form's deadline that is not a date and time
+        found.append(refused("deadline", "group.error.deadline_format", "choose a deadline (a date and time)"))
+    elif deadline_at <= now:
+        found.append(refused("deadline", "group.error.deadline", "the deadline must lie in the future"))
+    return found
+
+
 def issue_instruction(
     session: Session,
     *,
     group_id: int,
     body: str,
-    deadline_at: datetime,
+    deadline_at: datetime | None,
     person_ids: Sequence[int],
     unit_id: int | None,
     actor: Actor,
     clock: Clock,
 ) -> int:
-    """下达指令: the commander or a deputy instructs members (each told, with a link) by a deadline."""
+    """下达指令: the commander or a deputy instructs members (each told, with a link) by a deadline.
+
+    A refusal names every wrong input at once: the words, the deadline (None: not a date and time) and the
+    addressees.
+    """
     loaded = for_change(session, actor, group_id)
     require(loaded.role, GroupAction.INSTRUCT, loaded.state)
     now, text = clock.now(), body.strip()
-    if not text or len(text) > BODY_LENGTH:
-        raise refused("body", "group.error.instruction", f"an instruction is 1 to {BODY_LENGTH:,} characters")
-    if deadline_at <= now:
-        raise refused("deadline", "group.error.deadline", "the deadline must lie in the future")
-    people = addressees(session, group_id, person_ids, unit_id)
+    reasons = _instruction_refusals(text, deadline_at, now)
+    try:
+        people = addressees(session, group_id, person_ids, unit_id)
+    except InvalidInputError as wrong:
+        reasons.append(wrong)
+    if reasons or deadline_at is None:  # a missing deadline is one of the reasons
+        raise InvalidInputError(
+            "; ".join(reason.detail for reason in reasons),
+            errors=[error for reason in reasons for error in reason.extra["errors"]],
+        )
     touch(session, group_id, now)
     instruction = Instruction(
         group_id=group_id,

@@ -94,9 +94,19 @@ def _same_site_referer(request: Request) -> str | None:
 def _describe(exc: Exception) -> tuple[int, str, str]:
     if isinstance(exc, DomainError):
         return exc.status, exc.title, exc.detail
+    if _path_not_parsed(exc):  # /alerts/rules: a page address that names nothing is not found
+        return 404, "Not Found", "Not Found"
     if isinstance(exc, StarletteHTTPException):
         return problems.http_error_status(exc), str(exc.detail), str(exc.detail)
     return 422, "Invalid input", "; ".join(str(e.get("msg")) for e in getattr(exc, "errors", list)())
+
+
+def _path_not_parsed(exc: Exception) -> bool:
+    """A page's path parameter that does not parse (`/cases/abc`): every error sits in the path."""
+    if not isinstance(exc, RequestValidationError):
+        return False
+    errors = exc.errors()
+    return bool(errors) and all(tuple(error.get("loc", ()))[:1] == ("path",) for error in errors)
 
 
 async def _on_bad_data(request: Request, exc: Exception) -> Response:
