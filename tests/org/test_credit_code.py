@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -57,3 +59,14 @@ def test_a_wrong_check_character_names_the_right_one() -> None:
     wrong = ALPHABET[(ALPHABET.index(code[17]) + 1) % len(ALPHABET)]
     with pytest.raises(InvalidCreditCodeError, match=f"should be {code[17]}"):
         normalise(code[:17] + wrong)
+
+
+def test_the_reason_comes_in_each_language_and_survives_a_copy() -> None:
+    with pytest.raises(InvalidCreditCodeError) as refused:
+        normalise("123")
+    reason = refused.value
+    assert reason.chinese == "统一社会信用代码应为 18 位，这里是 3 位"
+    assert reason.english == "must be 18 characters, got 3"
+    assert str(reason) == f"{reason.chinese} / {reason.english}"  # the CLI and the feeds show both
+    copied = pickle.loads(pickle.dumps(reason))  # noqa: S301 - our own bytes
+    assert (copied.chinese, copied.english) == (reason.chinese, reason.english)

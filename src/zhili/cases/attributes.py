@@ -48,7 +48,7 @@ def _credit_code(value: str) -> Checked:
     try:
         return credit_code.normalise(value), None
     except credit_code.InvalidCreditCodeError as exc:
-        return None, f"is not a unified social credit code ({str(exc).rsplit(' / ', 1)[-1]})"
+        return None, f"is not a unified social credit code ({exc.english})"
 
 
 def _number(attribute: AttributeDefinition, value: Any) -> Checked:

@@ -18,7 +18,15 @@ _ORG_ALPHABET: Final = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 class InvalidCreditCodeError(ValueError):
-    """Not a unified social credit code; the message says why, in words a clerk can act on."""
+    """Not a unified social credit code; the message says why, in words a clerk can act on (Chinese / English)."""
+
+    def __init__(self, chinese: str, english: str) -> None:
+        super().__init__(chinese, english)  # both as args: the error copies and pickles
+        self.chinese = chinese
+        self.english = english
+
+    def __str__(self) -> str:
+        return f"{self.chinese} / {self.english}"
 
 
 def check_character(first17: str) -> str:
@@ -44,19 +52,19 @@ def normalise(raw: str) -> str:
     """`raw` as a valid code (trimmed, upper case), or `InvalidCreditCodeError` saying what is wrong."""
     code = raw.strip().upper()
     if len(code) != LENGTH:
-        message = f"统一社会信用代码应为 18 位，这里是 {len(code)} 位 / must be 18 characters, got {len(code)}"
-        raise InvalidCreditCodeError(message)
+        raise InvalidCreditCodeError(
+            f"统一社会信用代码应为 18 位，这里是 {len(code)} 位", f"must be 18 characters, got {len(code)}"
+        )
     bad = sorted({char for char in code if char not in _VALUE})
     if bad:
-        message = f"含有不允许的字符 {''.join(bad)} / characters not allowed: {''.join(bad)}"
-        raise InvalidCreditCodeError(message)
+        raise InvalidCreditCodeError(f"含有不允许的字符 {''.join(bad)}", f"characters not allowed: {''.join(bad)}")
     if not code[2:8].isdigit():
-        message = "第 3–8 位应为登记机关的行政区划代码 / characters 3-8 must be a division code"
-        raise InvalidCreditCodeError(message)
+        raise InvalidCreditCodeError("第 3–8 位应为登记机关的行政区划代码", "characters 3-8 must be a division code")
     expected = check_character(code[:17])
     if code[17] != expected:
-        message = f"校验位应为 {expected}，这里是 {code[17]} / the check character should be {expected}, not {code[17]}"
-        raise InvalidCreditCodeError(message)
+        raise InvalidCreditCodeError(
+            f"校验位应为 {expected}，这里是 {code[17]}", f"the check character should be {expected}, not {code[17]}"
+        )
     return code
 
 
