@@ -22,12 +22,13 @@ from tests.notify.helpers import Receiver, people_of, webhook_receiver
 
 from zhili.core.clock import FrozenClock
 from zhili.notify.backoff import RetryPolicy
-from zhili.notify.channels import Channel
+from zhili.notify.channels import Channel, failure_kind
 from zhili.notify.delivery import Courier, deliver_due
 from zhili.notify.models import DeliveryAttempt, OutboxMessage, WebhookEndpoint
 from zhili.notify.service import notify
 from zhili.notify.sms import LoggingSmsGateway, SmsChannel
 from zhili.notify.webhook import WebhookChannel
+from zhili.web.i18n import messages
 
 POLICY = RetryPolicy(max_attempts=4, base=timedelta(seconds=10), cap=timedelta(minutes=5), lease=timedelta(minutes=2))
 
@@ -256,3 +257,23 @@ def test_messages_to_a_deleted_endpoint_are_given_up(
         "dead",
         "the webhook endpoint was deleted",
     )
+
+
+@pytest.mark.parametrize(
+    ("error", "kind"),
+    [
+        (None, None),
+        ("HTTP 404: not here", "receiver_refused"),
+        ("HTTP 503: busy", "receiver_failed"),
+        ("timed out: ReadTimeout", "timed_out"),
+        ("TimeoutError: timed out", "timed_out"),
+        ("DingTalk refused: {'errcode': 310000}", "dingtalk_refused"),
+        ("the webhook endpoint was deleted", "endpoint_deleted"),
+        ("not tried: 127.0.0.1:9 failed in this batch (timed out)", "not_tried"),
+        ("ConnectError: [Errno 111] Connection refused", "unreachable"),
+        ("ValueError: a channel's own bug", "other"),
+    ],
+)
+def test_a_failure_is_named_by_its_kind(error: str | None, kind: str | None) -> None:
+    assert failure_kind(error) == kind
+    assert kind is None or f"notify.failure.{kind}" in messages()  # the log says it in both languages

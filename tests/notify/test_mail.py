@@ -18,6 +18,7 @@ from tests.notify.helpers import give_email, people_of
 
 from zhili.core.clock import FrozenClock
 from zhili.notify.backoff import RetryPolicy
+from zhili.notify.channels import failure_kind
 from zhili.notify.delivery import deliver_due
 from zhili.notify.mail import EmailChannel, SmtpConfig, message_id
 from zhili.notify.models import OutboxMessage
@@ -118,6 +119,7 @@ def test_a_refused_recipient_is_dead_or_retried_by_the_reply_code(  # noqa: PLR0
     (message,) = session.scalars(select(OutboxMessage))
     assert message.status == status
     assert reply.split(maxsplit=1)[0] in (message.last_error or "")
+    assert failure_kind(message.last_error) == "recipient_refused"  # the log says it in words
 
 
 def test_no_smtp_server_means_a_retry_later(
@@ -130,3 +132,4 @@ def test_no_smtp_server_means_a_retry_later(
     messages = list(session.scalars(select(OutboxMessage)))
     assert [(m.status, m.attempts) for m in messages] == [("pending", 1), ("pending", 1)]
     assert all(m.next_attempt_at > clock.now() for m in messages)
+    assert {failure_kind(m.last_error) for m in messages} <= {"unreachable", "not_tried"}

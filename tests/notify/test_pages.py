@@ -95,8 +95,11 @@ def test_the_delivery_log_pages_are_for_administrators(api: Api, session: Sessio
     assert "<label>渠道" in filters  # each filter says what it narrows
     assert "<label>状态" in filters
     assert "廖梅 · <span" in log.text  # whom the message is for, by name, beside the number
-    message.status = "dead"
+    message.status, message.last_error = "dead", "ConnectionRefusedError: [Errno 111] Connection refused"
     session.commit()
+    failed = api.get("/admin/deliveries?status=dead", headers=HTML).text
+    assert '<strong class="failure-kind" data-kind="unreachable">无法连接对方</strong>' in failed  # words first
+    assert "Connection refused</span>" in failed  # then the receiver's own
     detail = api.get(f"/admin/deliveries/{message.id}", headers=HTML)
     assert "廖梅 · <span" in detail.text
     assert "催办 1" in detail.text  # the message is named by its title (its key is for machines)

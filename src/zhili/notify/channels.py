@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from zhili.core.redact import masked_text
 
@@ -94,6 +94,39 @@ class SendResult:
     def failed(cls, error: str, *, http_status: int | None = None, is_permanent: bool = False) -> SendResult:
         """The receiver did not take it; `error` is cut to what the log column holds."""
         return cls(is_delivered=False, http_status=http_status, error=error[:ERROR_LENGTH], is_permanent=is_permanent)
+
+
+# How a failed attempt's error text begins, by the writer that words it (`mail`, `webhook`, `delivery`), and
+# the kind of failure it is: the delivery log says the kind in the reader's language beside the text.
+_FAILURE_KINDS: Final = (
+    ("recipient refused", "recipient_refused"),
+    ("SMTP ", "mail_server_refused"),
+    ("timed out", "timed_out"),
+    ("TimeoutError", "timed_out"),
+    ("HTTP 4", "receiver_refused"),
+    ("HTTP 5", "receiver_failed"),
+    ("DingTalk", "dingtalk_refused"),
+    ("not tried", "not_tried"),
+    ("the webhook endpoint was deleted", "endpoint_deleted"),
+)
+_UNREACHABLE: Final = (
+    "ConnectError",
+    "ConnectionRefusedError",
+    "ConnectionResetError",
+    "OSError",
+    "gaierror",
+    "SMTPServerDisconnected",
+)
+
+
+def failure_kind(error: str | None) -> str | None:
+    """The kind of a failed attempt from its error text (`notify.failure.<kind>`); None for no error."""
+    if not error:
+        return None
+    for prefix, kind in _FAILURE_KINDS:
+        if error.startswith(prefix):
+            return kind
+    return "unreachable" if error.startswith(_UNREACHABLE) else "other"
 
 
 class Channel(Protocol):

@@ -18,6 +18,7 @@ from zhili.core.http import ClockDep, DbSession, run_in_write_session
 from zhili.core.pagination import CursorQuery
 from zhili.core.params import IdPath, id_in
 from zhili.notify import deliveries, inbox, preferences, webhooks
+from zhili.notify.channels import failure_kind
 from zhili.notify.kinds import PERSONAL_CHANNELS, SEVERITY_ORDER, Status
 from zhili.notify.schemas import DeliveredChannel, PreferencesUpdate
 from zhili.web.form_errors import FormErrors, form_errors
@@ -149,6 +150,7 @@ def deliveries_page(
         "actor": actor,
         "page": page,
         "recipients": deliveries.recipient_names(session, page.items),
+        "failure_kind": failure_kind,
         "counts": deliveries.status_counts(session, actor),
         "endpoints": webhooks.list_webhooks(session, actor),
         "status": status.value if status else None,
@@ -163,7 +165,7 @@ def delivery_page(request: Request, outbox_id: IdPath, session: DbSession, actor
     """One message and every attempt to deliver it."""
     detail = deliveries.delivery_detail(session, actor, outbox_id)
     recipient = deliveries.recipient_names(session, [detail]).get(detail.id)
-    context = {"actor": actor, "delivery": detail, "recipient": recipient}
+    context = {"actor": actor, "delivery": detail, "recipient": recipient, "failure_kind": failure_kind}
     return renderer(request).render(request, "notify/delivery.html", context)
 
 
