@@ -41,7 +41,12 @@ def test_changes_show_labels_local_times_and_fold_long_values() -> None:
     found = display.changes(
         "case",
         {"status": "reported"},
-        {"status": "accepted", "deadline_at": "2026-12-05T02:00:00+00:00", "events": [1, 2], "odd_field": "x_y"},
+        {
+            "status": "accepted",
+            "deadline_at": "2026-12-05T02:00:00+00:00",
+            "events": [["report", "at"], ["accept", "at"]],
+            "odd_field": "x_y",
+        },
     )
     by_field = {change.field: change for change in found}
     assert by_field["状态"].before == display.Shown("已上报")
@@ -50,6 +55,25 @@ def test_changes_show_labels_local_times_and_fold_long_values() -> None:
     assert by_field["经过"].after is not None
     assert by_field["经过"].after.folded is not None
     assert by_field["odd_field"].is_code
+
+
+def test_evidence_and_lists_read_in_words() -> None:
+    """A reply's evidence by its kinds, a list of places or people by their names: not JSON under "N 项"."""
+    evidence = '[{"kind": "photo", "ref": "12"}, {"kind": "gps", "ref": "118.87,28.97"}]'
+    names = {("division", "330825"): "龙游县", ("person", "490"): "廖梅"}
+    found = display.changes(
+        "case",
+        None,
+        {"evidence": evidence, "areas": ["330825", "330802"], "people": [490], "point": [118.76, 29.18]},
+        names=names,
+    )
+    by_field = {change.field: change.after for change in found}
+    assert by_field["证据"] == display.Shown("照片编号 12；定位 118.87,28.97")
+    assert display.changes("case", None, {"evidence": "[]"})[0].after == display.Shown("—")
+    shown = {change.after.text for change in found if change.after is not None}
+    assert {"龙游县、330802", "廖梅", "118.76、29.18"} <= shown
+    english = display.changes("case", None, {"evidence": evidence}, "en")[0].after
+    assert english == display.Shown("Photo id 12; GPS 118.87,28.97")
 
 
 def test_a_role_is_named_and_what_is_not_a_role_is_not_shown() -> None:

@@ -86,6 +86,12 @@ NAMED_FIELDS = {
     "person_id": "person",
     "position_id": "position",
     "supervisor_position_id": "position",
+    # lists of them
+    "areas": "division",
+    "divisions": "division",
+    "people": "person",
+    "person_ids": "person",
+    "members": "person",
 }
 Names = Mapping[tuple[str, str], str]
 """What the page knows by name: (kind of record, id or code) → its name (`division`, `department`, ...)."""
@@ -197,8 +203,9 @@ def named_values(records: list[tuple[dict[str, Any] | None, dict[str, Any] | Non
         for values in (before or {}, after or {}):
             for name, value in values.items():
                 kind = NAMED_FIELDS.get(name)
-                if kind and isinstance(value, int | str) and not isinstance(value, bool) and value != "":
-                    found.add((kind, str(value)))
+                for one in value if isinstance(value, list) else [value]:
+                    if kind and isinstance(one, int | str) and not isinstance(one, bool) and one != "":
+                        found.add((kind, str(one)))
     return found
 
 
@@ -210,31 +217,73 @@ def _field_label(name: str, language: str) -> str | None:
 def _shown(entity_type: str, name: str, value: object, language: str, names: Names) -> Shown:
     if value is None or value == "":
         return Shown("—")
-    if isinstance(value, bool):
-        return Shown(yesno(value, language))
-    if isinstance(value, int) and (name == "id" or name.endswith("_id")):  # an id, not an amount: by its name
-        return Shown(names.get((NAMED_FIELDS.get(name, ""), str(value)), str(value)))
-    if isinstance(value, int | float):
-        return Shown(f"{value:,}" if isinstance(value, int) and abs(value) >= 10_000 else str(value))  # noqa: PLR2004
     if isinstance(value, str):
         return _text(entity_type, name, value, language, names)
+    if isinstance(value, bool | int | float):
+        return Shown(_scalar(name, value, language, names))
+    if isinstance(value, list) and (listed := _listed(name, value, language, names)) is not None:
+        return listed
     text = json.dumps(value, ensure_ascii=False, indent=1)
     return Shown(_summary(value, language), folded=text)
 
 
+def _scalar(name: str, value: bool | float, language: str, names: Names) -> str:
+    if isinstance(value, bool):
+        return yesno(value, language)
+    if isinstance(value, int) and (name == "id" or name.endswith("_id")):  # an id, not an amount: by its name
+        return names.get((NAMED_FIELDS.get(name, ""), str(value)), str(value))
+    return f"{value:,}" if isinstance(value, int) and abs(value) >= 10_000 else str(value)  # noqa: PLR2004
+
+
 def _text(entity_type: str, name: str, value: str, language: str, names: Names) -> Shown:
-    if (kind := NAMED_FIELDS.get(name)) and (found := names.get((kind, value))):
-        return Shown(found)
-    if name == "role" and (role := role_label(value, language)):
-        return Shown(role)
-    prefix = VALUE_LABELS.get((entity_type, name)) or VALUE_LABELS.get(("", name))
-    if prefix and f"{prefix}.{value}" in messages():
-        return Shown(translate(f"{prefix}.{value}", language))
+    if name == "evidence" and (pieces := _evidence(value, language)) is not None:
+        value = pieces or "—"  # in words, folded when long as any text
+    elif (label := _label(entity_type, name, value, language, names)) is not None:
+        return Shown(label)
     if name.endswith("_at") and (instant := _instant(value)) is not None:
         return Shown(local_time(instant, language))
     if len(value) > LONG_VALUE:
         return Shown(value[:LONG_VALUE] + "…", folded=value)
-    return Shown(value, is_code=_IDENTIFIER.fullmatch(value) is not None and not value.isdigit())
+    return Shown(value, is_code=name != "evidence" and _IDENTIFIER.fullmatch(value) is not None and not value.isdigit())
+
+
+def _label(entity_type: str, name: str, value: str, language: str, names: Names) -> str | None:
+    """A code's name or label: a place, a unit or a matter by its name, a role or an enum's value by its label."""
+    if (kind := NAMED_FIELDS.get(name)) and (found := names.get((kind, value))):
+        return found
+    if name == "role" and (role := role_label(value, language)):
+        return role
+    prefix = VALUE_LABELS.get((entity_type, name)) or VALUE_LABELS.get(("", name))
+    if prefix and f"{prefix}.{value}" in messages():
+        return translate(f"{prefix}.{value}", language)
+    return None
+
+
+def _listed(name: str, values: list[Any], language: str, names: Names) -> Shown | None:
+    """A list of ids, codes or numbers in words (names where known: 龙游县、柯城区); None for a list of records."""
+    if not all(isinstance(v, int | float | str) and not isinstance(v, bool) for v in values):
+        return None
+    if not values:
+        return Shown("—")
+    kind = NAMED_FIELDS.get(name, "")
+    words = ("、" if language == "zh" else ", ").join(names.get((kind, str(v)), str(v)) for v in values)
+    return Shown(words) if len(words) <= LONG_VALUE else Shown(_summary(values, language), folded=words)
+
+
+def _evidence(value: str, language: str) -> str | None:
+    """A case's evidence list (JSON of kind and reference) in words: 照片编号 12；定位 118.87,28.97; None if not one."""
+    try:
+        pieces = json.loads(value)
+    except ValueError:
+        return None
+    if not isinstance(pieces, list) or not all(isinstance(p, dict) and "kind" in p for p in pieces):
+        return None
+    words = []
+    for piece in pieces:
+        key = f"evidence.{piece['kind']}"
+        label = translate(key, language) if key in messages() else str(piece["kind"])
+        words.append(f"{label} {piece.get('ref', '')}".strip())
+    return ("；" if language == "zh" else "; ").join(words)
 
 
 def _instant(value: str) -> datetime | None:
