@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -33,6 +34,18 @@ LISTED = 500
 LOGINS = ("kc-centre", "fushan", "kc-traffic", "gridworker", "partymember", "gridhead", "village")
 
 
+_HANDLING = {CaseStatus.SIGNED, CaseStatus.IN_PROGRESS, CaseStatus.REOPENED, CaseStatus.VERIFIED}  # verified: close
+_EXTENDABLE = {CaseStatus.IN_PROGRESS, CaseStatus.SUSPENDED}
+_STEPS: dict[str, Callable[[Case, frozenset[Party]], bool]] = {
+    "accept": lambda c, p: c.status in {CaseStatus.REPORTED, CaseStatus.ACCEPTED} and Party.DISPATCHER in p,
+    "sign": lambda c, p: c.status == CaseStatus.DISPATCHED and Party.LEAD in p,
+    "handle": lambda c, p: c.status in _HANDLING and Party.LEAD in p,
+    "extend": lambda c, p: c.status in _EXTENDABLE and c.pending_extension_hours is not None and Party.DISPATCHER in p,
+    "verify": lambda c, p: c.status == CaseStatus.FEEDBACK and bool(p & {Party.ORIGINATOR, Party.DISPATCHER}),
+    "rate": lambda c, p: c.status == CaseStatus.CLOSED and bool(p & {Party.ORIGINATOR, Party.CITIZEN}),
+}
+
+
 def _case_ids(session: Session, actor: Actor, now: datetime) -> dict[str, set[int]]:
     """What waits for the actor, worked out case by case in Python from the parties (not the queue's SQL)."""
     units = sorted(actor.units)
@@ -51,16 +64,8 @@ def _case_ids(session: Session, actor: Actor, now: datetime) -> dict[str, set[in
     for case in session.scalars(select(Case).where(visible_cases(actor))):
         parties = parties_given(actor, case, is_helping=case.id in helping)
         is_open = case.status not in FINISHED
-        if case.status in {CaseStatus.REPORTED, CaseStatus.ACCEPTED} and Party.DISPATCHER in parties:
-            found["accept"].add(case.id)
-        if case.status == CaseStatus.DISPATCHED and Party.LEAD in parties:
-            found["sign"].add(case.id)
-        if case.status in {CaseStatus.SIGNED, CaseStatus.IN_PROGRESS, CaseStatus.REOPENED} and Party.LEAD in parties:
-            found["handle"].add(case.id)
-        if case.status == CaseStatus.FEEDBACK and parties & {Party.ORIGINATOR, Party.DISPATCHER}:
-            found["verify"].add(case.id)
-        if case.status == CaseStatus.CLOSED and parties & {Party.ORIGINATOR, Party.CITIZEN}:
-            found["rate"].add(case.id)
+        for name in (name for name, waits in _STEPS.items() if waits(case, parties)):
+            found[name].add(case.id)
         if is_open and case.id in waiting:
             found["help"].add(case.id)
         due, yellow = case.phase_due_at, case.phase_yellow_at
@@ -194,6 +199,52 @@ def test_help_requests_count_for_the_unit_asked(api: Any, session: Session, cloc
     assert counts["help"] == len(expected["help"]) >= 1
     assert counts["sign"] == len(expected["sign"])
     assert counts["handle"] == len(expected["handle"])
+
+
+def test_a_unit_asked_to_help_finds_the_case_waiting_for_it_by_the_help_deadline(api: Any, session: Session) -> None:
+    """待回复协同 lists the case under 待我处理 (a help reply is the unit's turn), due by the request's deadline."""
+    _loop_in_several_states(api, session)
+    asked = session.scalars(
+        select(CollaborationRequest).where(CollaborationRequest.unit_id == unit(session, "enforcement", "330802"))
+    ).all()[-1]
+    page = api.login("kc-enforcement").get("/cases?todo=help", headers=HTML).text
+    mine = page.split('id="mine"', 1)[1].split('id="others"', 1)[0]
+    row = mine.split(f'data-case="{asked.case_id}"', 1)[1].split("</tr>", 1)[0]
+    assert f'datetime="{asked.deadline_at.isoformat()}" data-help-due' in row
+    assert "协同时限" in row
+
+
+def test_the_lead_unit_finds_a_verified_case_to_close_among_its_work(api: Any, session: Session) -> None:
+    """After 核查通过 the lead closes (办结): the case is in its 待办理, not only in a notice."""
+    _loop_in_several_states(api, session)
+    replied = session.scalars(select(Case).where(Case.status == CaseStatus.FEEDBACK).order_by(Case.id.desc())).first()
+    assert replied is not None
+    api.login("kc-centre")
+    command(api, api.get(f"/api/v1/cases/{replied.id}").json(), "verify")
+    page = api.login("kc-traffic").get("/cases?todo=handle", headers=HTML).text
+    mine = page.split('id="mine"', 1)[1].split('id="others"', 1)[0]
+    assert f'data-case="{replied.id}"' in mine
+    home = api.get("/", headers=HTML).text
+    assert int(dict(TILE.findall(home))["handle"]) >= 1
+
+
+def test_an_extension_asked_for_is_the_dispatchers_turn_on_the_home_page(api: Any, session: Session) -> None:
+    """A lead's 申请延期 shows the centre a 待审批延期 tile listing the case; decided, the tile goes."""
+    report_parking(api, session)
+    case = report_parking(api, session)
+    api.login("kc-centre")
+    case = command(api, command(api, case, "accept"), "dispatch")
+    api.login("kc-traffic")
+    case = command(
+        api, command(api, command(api, case, "sign"), "start"), "request_extension", hours=4, reason="等拖车"
+    )
+    home = api.login("kc-centre").get("/", headers=HTML).text
+    assert dict(TILE.findall(home)).get("extend") == "1"
+    assert 'href="/cases?todo=extend" data-tile="extend"' in home
+    listed = api.get("/cases?todo=extend", headers=HTML).text
+    assert f'data-case="{case["id"]}"' in listed.split('id="mine"', 1)[1].split('id="others"', 1)[0]
+    command(api, api.get(f"/api/v1/cases/{case['id']}").json(), "approve_extension")
+    assert "extend" not in dict(TILE.findall(api.get("/", headers=HTML).text))
 
 
 @pytest.mark.parametrize(

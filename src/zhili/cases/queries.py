@@ -127,6 +127,7 @@ def _read(actor: Actor, case: Any, now: datetime) -> CaseRead:
         duplicate_of_id=case.duplicate_of_id,
         allowed_commands=[k.value for k in allowed],
         my_parties=sorted(p.value for p in parties),
+        help_due_at=getattr(case, "help_due_at", None),  # read by the queue's rows only
     )
 
 
@@ -397,7 +398,8 @@ def list_cases(
     found = queue.conditions(actor, where, now)
     if cursor:
         found.append(queue.after_cursor(cursor, where.sort))
-    stmt = queue.ordered(_case_rows(select(*_CASE_COLUMNS).where(*found), actor), where.sort).limit(limit + 1)
+    columns = (*_CASE_COLUMNS, queue.help_due(actor).label("help_due_at"))
+    stmt = queue.ordered(_case_rows(select(*columns).where(*found), actor), where.sort).limit(limit + 1)
     rows = session.execute(stmt).all()
     items = [_read(actor, row, now) for row in rows[:limit]]
     last = items[-1] if items else None

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal, TypeVar, get_args
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, null, or_, select, true
 from sqlalchemy.orm import Session
 
 from zhili.cases.models import Case, CollaborationRequest
@@ -25,7 +25,7 @@ from zhili.matters.models import MatterVersion
 from zhili.org.division_code import DivisionCode
 from zhili.org.models import Department
 
-Todo = Literal["accept", "sign", "handle", "verify", "help", "rate"]
+Todo = Literal["accept", "sign", "handle", "help", "extend", "verify", "rate"]
 Light = Literal["green", "yellow", "red"]
 Sort = Literal["newest", "oldest", "due"]
 TODOS: tuple[Todo, ...] = get_args(Todo)
@@ -42,8 +42,8 @@ FINISHED = frozenset(
     }
 )
 OPEN_STATUSES = tuple(s.value for s in CaseStatus if s not in FINISHED)
-# The lead unit's turn after signing: start (signed, reopened) or reply (in progress).
-HANDLING = (CaseStatus.SIGNED, CaseStatus.IN_PROGRESS, CaseStatus.REOPENED)
+# The lead unit's turn after signing: start (signed, reopened), reply (in progress), close (verified: 核查通过).
+HANDLING = (CaseStatus.SIGNED, CaseStatus.IN_PROGRESS, CaseStatus.REOPENED, CaseStatus.VERIFIED)
 MAX_SEARCH = 60
 
 
@@ -121,10 +121,29 @@ def _asked(units: list[int]) -> ColumnElement[bool]:
     return and_(Case.status.in_(OPEN_STATUSES), asked)
 
 
+def help_due(actor: Actor) -> ColumnElement[datetime | None]:
+    """Per case row: the earliest deadline of a help request to one of the actor's units not yet answered."""
+    units = sorted(strip_units(actor))
+    if not units:
+        return null()
+    earliest = select(func.min(CollaborationRequest.deadline_at)).where(
+        CollaborationRequest.case_id == Case.id,
+        CollaborationRequest.unit_id.in_(units),
+        CollaborationRequest.status == HelpStatus.REQUESTED.value,
+    )
+    return case((Case.status.in_(OPEN_STATUSES), earliest.scalar_subquery()), else_=null())
+
+
 # The to-dos of a party the actor is for the case, and those of the units the actor works in.
 _BY_PARTY: dict[str, Callable[[Actor], ColumnElement[bool]]] = {
     # 待受理 / 待派单: the centre or command room of the dispatching division
     "accept": lambda a: and_(Case.status.in_((CaseStatus.REPORTED, CaseStatus.ACCEPTED)), _dispatcher(a)),
+    # 待审批延期: the lead asked for more time; the dispatcher decides (the level above may too, unprompted)
+    "extend": lambda a: and_(
+        Case.pending_extension_hours.is_not(None),
+        Case.status.in_((CaseStatus.IN_PROGRESS, CaseStatus.SUSPENDED)),
+        _dispatcher(a),
+    ),
     # 待核查: the lead replied; the originator or the dispatcher verifies
     "verify": lambda a: and_(Case.status == CaseStatus.FEEDBACK, or_(_originator(a), _dispatcher(a))),
     # 待评价: closed, and the actor rates it (the lifecycle's reporters, a call-back included)
@@ -133,7 +152,7 @@ _BY_PARTY: dict[str, Callable[[Actor], ColumnElement[bool]]] = {
 _BY_UNIT: dict[str, Callable[[list[int]], ColumnElement[bool]]] = {
     # 待签收: dispatched to a unit the actor works in
     "sign": lambda units: and_(Case.status == CaseStatus.DISPATCHED, Case.lead_unit_id.in_(units)),
-    # 待办理: signed for by the actor's unit, to start or to reply (suspended ones wait)
+    # 待办理: signed for by the actor's unit, to start, to reply or, once verified, to close (suspended ones wait)
     "handle": lambda units: and_(Case.status.in_(HANDLING), Case.lead_unit_id.in_(units)),
     # 待回复协同: a unit of the actor was asked and has not answered
     "help": _asked,

@@ -51,9 +51,10 @@ def case_filter(  # noqa: PLR0917 - one argument per documented query parameter
     todo: Annotated[
         str | None,
         Query(
-            pattern=r"^(accept|sign|handle|verify|help|rate)?$",
-            description="waiting for you: accept (待受理), sign (待签收), handle (待办理: start or reply), "
-            "verify (待核查), help (待回复协同), rate (待评价: closed, yours to rate or to call back for)",
+            pattern=r"^(accept|sign|handle|help|extend|verify|rate)?$",
+            description="waiting for you: accept (待受理), sign (待签收), handle (待办理: start, reply or close), "
+            "help (待回复协同), extend (待审批延期), verify (待核查), rate (待评价: closed, yours to rate or to call "
+            "back for)",
         ),
     ] = None,
     caller: Annotated[

@@ -256,6 +256,11 @@ class CaseRead(BaseModel):
     duplicate_of_id: int | None
     allowed_commands: list[str]
     my_parties: list[str]
+    help_due_at: datetime | None = Field(
+        default=None,
+        description="in lists: the earliest deadline of a help request (协同) to one of the caller's units not yet "
+        "answered; the caller's turn even when no lifecycle command is",
+    )
 
 
 class CaseCreated(BaseModel):

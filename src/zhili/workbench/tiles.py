@@ -43,6 +43,7 @@ def _relevant(actor: Actor) -> dict[str, bool]:
         "sign": has_units,
         "handle": has_units,
         "help": has_units,
+        "extend": False,  # only when a lead asked for more time: then it is the dispatcher's turn
         "verify": actor.has_any_role(COMMAND | FIELD),
         "rate": actor.has_any_role(COMMAND | FIELD),
         "due_soon": True,
@@ -60,6 +61,7 @@ LINKS = {
     "sign": "/cases?todo=sign",
     "handle": "/cases?todo=handle",
     "help": "/cases?todo=help",
+    "extend": "/cases?todo=extend",  # 待审批延期: a lead asked for more time
     "verify": "/cases?todo=verify",
     "rate": "/cases?todo=rate",  # 待评价: a grid worker's own closed reports; a centre's call-backs (回访)
     "due_soon": "/cases?due=soon",
@@ -70,7 +72,7 @@ LINKS = {
     "verify_tasks": "/tasks?view=above&state=reported",
     "reassign_tasks": "/tasks?view=above&state=declined&running=true",  # 拒领 in a running campaign: 改派
 }
-TONES = {"due_soon": "yellow", "overdue": "red", "reassign_tasks": "yellow"}
+TONES = {"due_soon": "yellow", "overdue": "red", "reassign_tasks": "yellow", "extend": "yellow"}
 TASK_TILES = ("unclaimed_mine", "unreported_mine", "unclaimed_above", "verify_tasks", "reassign_tasks")
 
 
@@ -82,7 +84,7 @@ def _order(actor: Actor) -> list[str]:
 
 
 def tiles(session: Session, actor: Actor, *, now: datetime) -> list[Tile]:
-    """The actor's tiles in the order of the loop (accept, sign, handle, help, verify, rate, due, overdue, tasks).
+    """The actor's tiles in the loop's order (accept, sign, handle, help, extend, verify, rate, due, overdue, tasks).
 
     Field staff's own tasks come first: on a phone they are the first thing in sight.
     """
