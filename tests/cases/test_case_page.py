@@ -127,6 +127,15 @@ def test_a_refused_reply_names_every_wrong_input_at_once(api: Any, session: Sess
     form = lead.text.split('data-command="reply"', 1)[1].split("</form>", 1)[0]
     assert 'data-field="text">请填写此项' in form
     assert 'data-field="evidence_gps">定位格式为“经度,纬度”' in form
+    # Nothing at all: the text, and the photo and the position the matter asks for, in one answer.
+    empty = api.client.post(
+        f"/cases/{case['id']}/act", data=reply_form(api, case, text="", evidence_gps=""), headers=HTML
+    )
+    assert empty.status_code == 422
+    form = empty.text.split('data-command="reply"', 1)[1].split("</form>", 1)[0]
+    assert 'data-field="text">请填写此项' in form
+    assert 'data-field="evidence_photo">缺少办结所需证据：' in form
+    assert 'data-field="evidence_gps">缺少办结所需证据：' in form
 
 
 def test_a_refused_reply_keeps_its_photo_to_send_again_and_stores_nothing(

@@ -58,6 +58,26 @@ def test_asking_no_unit_says_to_tick_one(api: Any, session: Session) -> None:
     assert 'value="请协助核查占道情况"' in form
 
 
+def test_an_empty_help_form_names_the_units_and_the_text_and_each_units_hours_by_its_input(
+    api: Any, session: Session
+) -> None:
+    case = underway(api, report_parking(api, session))
+    empty = api.client.post(f"/cases/{case['id']}/help", data={"csrf_token": api.csrf, "text": ""}, headers=HTML)
+    assert empty.status_code == 422
+    form = empty.text.split('id="ask-help"', 1)[1].split("</form>", 1)[0]
+    assert 'data-field="unit_id">请勾选要协同的部门' in form
+    assert 'data-field="text">' in form  # both at once, not one a try
+    housing = unit(session, "housing", "330802")
+    hours = api.client.post(
+        f"/cases/{case['id']}/help",
+        data={"csrf_token": api.csrf, "text": "请协助", "unit_id": [str(housing)], f"deadline_hours_{housing}": "-5"},
+        headers=HTML,
+    )
+    assert hours.status_code == 422
+    beside = hours.text.split(f'name="deadline_hours_{housing}"', 1)[1].split("</div>", 1)[0]
+    assert f'data-field="deadline_hours_{housing}">' in beside  # by the unit's own input, not the fieldset's end
+
+
 def test_a_done_task_says_when_it_was_done(api: Any, session: Session, clock: FrozenClock) -> None:
     case = handled_case(api, session, clock)
     unit_login(session, clock, "housing", "kc-housing-w")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -31,7 +32,8 @@ from zhili.matters import queries as matters
 
 ATTRIBUTE_PREFIX = "attr."
 MAX_DECISION_DAYS = 90  # the form's own max
-NO_UNIT_TICKED = "tick the units to ask"  # the help form's refusal when no unit is ticked
+NO_UNIT_TICKED = "tick the units to ask"
+_REQUEST_HOURS = re.compile(r"requests\.(\d+)\.deadline_hours")  # the help form's refusal when no unit is ticked
 # The inputs an action button of the case page may post besides `command` and its evidence (built apart).
 COMMAND_INPUTS = tuple(name for name in COMMAND_ARGUMENTS if name != "evidence")
 # The reply form's flag: the matter asks for a text, and a blank 文字说明 takes the reply's text (`command_from_form`).
@@ -124,6 +126,22 @@ def command_from_form(form: FormData, photos: list[str] | None = None) -> Comman
         raise _with_gps(_refusal(exc), evidence) from exc
 
 
+def name_missing_evidence(
+    refusal: InvalidInputError, form: FormData, photos: list[str], needed: tuple[str, ...]
+) -> None:
+    """A reply refused for its text names the evidence it lacks too (the lifecycle checks that once the rest passes).
+
+    One refusal then names every missing input: an empty text, no photo and no position are said together.
+    """
+    given = {piece["kind"] for piece in _evidence(form, photos)}
+    if form.get(TEXT_IS_EVIDENCE) and _text(form, "text"):
+        given.add("text")
+    for kind in (kind for kind in needed if kind not in given):
+        refusal.extra.setdefault("errors", []).append(
+            {"field": f"evidence_{kind}", "message": f"needs evidence of kind {kind}", "missing_evidence": kind}
+        )
+
+
 def reply_from_form(form: FormData, photos: list[str]) -> CollaborationReply:
     """A collaborating unit's reply: its text and evidence (photos uploaded with it, GPS, text, document)."""
     evidence = _evidence(form, photos)
@@ -161,21 +179,38 @@ def referral_from_form(form: FormData) -> DisputeReferral:
 
 
 def help_from_form(form: FormData) -> CollaborationAsk:
-    """The ticked units, each with its own deadline (`deadline_hours_<unit>`, else the form's), one text and stage."""
+    """The ticked units, each with its own deadline (`deadline_hours_<unit>`, else the form's), one text and stage.
+
+    A refusal names every wrong input at once: no unit ticked, the text, and each unit's hours by its own input.
+    """
     hours, text, stage = _text(form, "deadline_hours") or "24", _text(form, "text") or "", _text(form, "stage")
-    if not [u for u in form.getlist("unit_id") if isinstance(u, str) and u]:
-        raise InvalidInputError(NO_UNIT_TICKED, errors=[{"field": "unit_id", "message": NO_UNIT_TICKED}])
+    units = [u.strip() for u in form.getlist("unit_id") if isinstance(u, str) and u.strip()]
     requests = [
         {
             "unit_id": unit,
-            "deadline_hours": _text(form, f"deadline_hours_{unit.strip()}") or hours,
+            "deadline_hours": _text(form, f"deadline_hours_{unit}") or hours,
             "text": text,
             "stage": stage or "investigation",
         }
-        for unit in form.getlist("unit_id")
-        if isinstance(unit, str)
+        for unit in units or ["0"]  # none ticked: the rest is still checked, to be said together
     ]
-    return _validated(CollaborationAsk, {"requests": requests})
+    errors: list[dict[str, Any]] = [] if units else [{"field": "unit_id", "message": NO_UNIT_TICKED}]
+    try:
+        ask = CollaborationAsk.model_validate({"requests": requests})
+    except ValidationError as exc:
+        found = [_per_unit(error, units) for error in _refusal(exc).extra["errors"]]
+        errors += [error for error in found if units or not str(error["field"]).endswith("unit_id")]
+    if errors:
+        raise InvalidInputError("; ".join(str(e["message"]) for e in errors), errors=errors)
+    return ask
+
+
+def _per_unit(error: dict[str, Any], units: list[str]) -> dict[str, Any]:
+    """A request's hours refused by the input of its unit (`requests.1.deadline_hours` → `deadline_hours_<unit>`)."""
+    found = _REQUEST_HOURS.fullmatch(str(error["field"]))
+    if found is None or int(found.group(1)) >= len(units):
+        return error
+    return {**error, "field": f"deadline_hours_{units[int(found.group(1))]}"}
 
 
 # The meeting form's decision rows: the first one's inputs are `decision`, `decision_owner`, `decision_days`;

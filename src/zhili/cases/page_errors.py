@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
@@ -17,6 +18,7 @@ from zhili.core.media import PHOTO_REFUSALS
 from zhili.web.i18n import translate
 
 # Field names as services and schemas report them → the form field they belong to.
+_UNIT_HOURS = re.compile(r"deadline_hours_\d{1,9}")
 _FIELD_ALIASES = {"body": "", "requests": "", "evidence": "evidence_photo", "command": ""}
 _FIELDS = frozenset(
     {
@@ -88,6 +90,8 @@ BLANK = FailedForm()
 
 def _field(location: str) -> str:
     """The form field a reported location names (`body.reason` → reason, `requests.0.text` → text)."""
+    if _UNIT_HOURS.fullmatch(location):  # one ticked unit's own hours (`forms.help_from_form`)
+        return location
     parts = [p for p in location.replace("-", "_").split(".") if p and not p.isdigit()]
     for part in reversed(parts):
         name = _FIELD_ALIASES.get(part, part)
@@ -119,6 +123,10 @@ def failed_form(form_id: str, form: FormData, exc: Exception, lang: str) -> Fail
         return failed
     if isinstance(exc, DomainError):
         for error in exc.extra.get("errors") or []:
+            if kind := error.get("missing_evidence"):  # a reply's evidence named with its other reasons
+                named = translate(f"casepage.evidence.{kind}", lang)
+                failed.errors[f"evidence_{kind}"] = _message("missing_evidence", lang).replace("{kinds}", named)
+                continue
             message = str(error.get("message", ""))
             kind = _validation_kind(str(error["type"]), message) if "type" in error else _kind_of(exc, message)
             # A reply's evidence is one list in the body, but the form asks for the GPS fix in its own input.

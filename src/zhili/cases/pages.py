@@ -37,7 +37,7 @@ from zhili.cases.linked import GroupSight, sees_no_group
 from zhili.cases.page_errors import BLANK, FailedForm
 from zhili.cases.queue import CaseFilter
 from zhili.cases.queue_params import case_filter
-from zhili.cases.states import MAX_EVIDENCE
+from zhili.cases.states import MAX_EVIDENCE, CommandKind
 from zhili.core import media
 from zhili.core.auth import Actor, PageActor
 from zhili.core.clock import Clock
@@ -280,7 +280,13 @@ async def act(request: Request, case_id: IdPath, actor: PageActor, clock: ClockD
     """Run the command a button on the case page posted; closing over open work asks for a decision."""
 
     def work(session: Session, form: FormData, refs: list[str]) -> object:
-        body = forms.command_from_form(form, refs)
+        try:
+            body = forms.command_from_form(form, refs)
+        except InvalidInputError as refusal:
+            if form.get("command") == CommandKind.REPLY:  # every missing input at once, the evidence too
+                needed = service.evidence_to_close(session, actor, case_id)
+                forms.name_missing_evidence(refusal, form, refs, needed)
+            raise
         return open_items.issue_command(session, case_id=case_id, body=body, actor=actor, clock=clock)
 
     command = str((await request.form()).get("command") or "")

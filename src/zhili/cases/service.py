@@ -208,6 +208,13 @@ def load_visible(session: Session, actor: Actor, case_id: int) -> StoredCase:
     return load_as_party(session, actor, case_id)[0]
 
 
+def evidence_to_close(session: Session, actor: Actor, case_id: int) -> tuple[str, ...]:
+    """The kinds of evidence the case's matter asks a reply for (照片, 定位 ...): a form names those missing."""
+    case = load_visible(session, actor, case_id)
+    definition = matters.definition_by_version_id(session, case.matter_version_id, content_hash=case.matter_hash)
+    return tuple(kind.value for kind in definition.evidence_to_close)
+
+
 def load_as_party(session: Session, actor: Actor, case_id: int) -> tuple[StoredCase, frozenset[states.Party]]:
     """A case the actor may see and the parties they act as on it, read in one query; or 404."""
     case, is_helping = store.load(session, actor, case_id)
