@@ -33,7 +33,7 @@ from zhili.campaigns.tasks import queries as task_queries
 from zhili.campaigns.tasks import service as task_service
 from zhili.campaigns.tasks import store
 from zhili.campaigns.tasks.schemas import CaseRaise, RateBody, ReportBody
-from zhili.cases.models import Case
+from zhili.cases.models import Case, CaseEvent, CasePhoto
 from zhili.core.audit import AuditRecord
 from zhili.core.clock import FrozenClock
 from zhili.core.errors import ConflictError, DomainError, InvalidInputError, NotFoundError
@@ -280,6 +280,11 @@ def test_a_report_raises_a_case_linked_to_the_campaign(
     assert body.point is not None
     assert (case.lon, case.lat) == (body.point.lon, body.point.lat)
     assert case.place_code.startswith(task.division_code[:9])
+    # The report's photo is the case's first evidence: copied whole, on the case's timeline.
+    copied = session.scalars(select(CasePhoto).where(CasePhoto.case_id == case.id)).all()
+    assert [p.sha256 for p in copied] == [photo.sha256]
+    kinds = session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == case.id)).all()
+    assert "photo_added" in kinds
 
 
 def test_a_case_needs_the_reports_point(session: Session, clock: FrozenClock, locators: LocatorCache) -> None:

@@ -125,7 +125,7 @@ def help_due(actor: Actor) -> ColumnElement[datetime | None]:
     """Per case row: the earliest deadline of a help request to one of the actor's units not yet answered."""
     units = sorted(strip_units(actor))
     if not units:
-        return null()
+        return null().cast(Case.phase_due_at.type)
     earliest = select(func.min(CollaborationRequest.deadline_at)).where(
         CollaborationRequest.case_id == Case.id,
         CollaborationRequest.unit_id.in_(units),

@@ -23,6 +23,7 @@ from zhili.campaigns.tasks import store
 from zhili.campaigns.tasks.schemas import CaseRaise, RateBody, ReportBody
 from zhili.campaigns.tasks.store import Changes, Loaded, Task, TaskCampaign
 from zhili.cases.attributes import validate_attributes
+from zhili.cases.photos import attach_to_report
 from zhili.cases.schemas import CaseCreate, Point
 from zhili.cases.service import report_case
 from zhili.core import audit
@@ -30,6 +31,7 @@ from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit, deferred_commit
 from zhili.core.errors import ConflictError, InvalidInputError, NotFoundError
+from zhili.core.media import check_photo
 from zhili.matters import queries as matters
 from zhili.notify.service import notify
 from zhili.notify.wording import Name, Part, Words
@@ -127,6 +129,7 @@ def report_task(
             campaign=loaded.campaign,
             raised=data.raise_case,
             point=data.point,
+            photos=store.photo_bytes(session, task_id, sorted(set(data.photo_ids))),
             actor=actor,
             clock=clock,
             locators=locators,
@@ -249,11 +252,12 @@ def _raise_case(
     campaign: TaskCampaign,
     raised: CaseRaise,
     point: Point | None,
+    photos: list[bytes],
     actor: Actor,
     clock: Clock,
     locators: LocatorCache,
 ) -> int:
-    """Report a case (channel `campaign`) at the report's point; it is committed with the report."""
+    """Report a case (channel `campaign`) at the report's point, with the report's photos; committed with the report."""
     data = CaseCreate(
         matter=raised.matter,
         point=point,
@@ -265,6 +269,8 @@ def _raise_case(
     )
     with deferred_commit(session):
         case = report_case(session, data=data, actor=actor, clock=clock, locators=locators)
+    for image in photos:  # the scene as the report shows it: the case's evidence from the first line
+        attach_to_report(session, case=case, data=check_photo(image), actor=actor, clock=clock)
     return case.id
 
 

@@ -272,3 +272,19 @@ def written(transition: Transition) -> dict[str, object]:
 def cited_photos(session: Session, task_id: int, photo_ids: list[int]) -> set[int]:
     """Those of the photo ids that are photos of this task."""
     return set(session.scalars(_CITED_PHOTOS, {"b_task": task_id, "b_ids": photo_ids})) if photo_ids else set()
+
+
+_PHOTO_BYTES = (
+    select(TaskPhoto.data)
+    .where(TaskPhoto.task_id == bindparam("b_task"), TaskPhoto.id.in_(bindparam("b_ids", expanding=True)))
+    .order_by(TaskPhoto.id)
+)
+
+
+def photo_bytes(session: Session, task_id: int, photo_ids: list[int]) -> list[bytes]:
+    """The images of those of the photo ids that are this task's, in the order they were taken."""
+    return (
+        [bytes(data) for data in session.scalars(_PHOTO_BYTES, {"b_task": task_id, "b_ids": photo_ids})]
+        if photo_ids
+        else []
+    )
