@@ -213,6 +213,22 @@ def test_an_incomplete_report_form_is_shown_again_with_the_reasons(
     assert api.get(f"/api/v1/tasks/{task.id}").json()["photos"][0]["size"] == len(png())
 
 
+def test_a_report_over_a_limit_is_told_the_limit_in_the_pages_language(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    """A text over 4000 characters and a longitude of 200: each said with its limit, in Chinese or in English."""
+    task = claimed_by_gridhead(api, session, clock)
+    form = {"text": "巡" * 4001, "lon": "200", "lat": "29"}
+    shown = post(api, f"/tasks/{task.id}/report", {**form, "idempotency_key": _form_key(api, task)})
+    assert shown.status_code == 422
+    assert 'data-field="text">请填写文字，最多 4000 个字' in shown.text
+    assert 'data-field="lon">不能大于 180' in shown.text
+    english = post(api, f"/tasks/{task.id}/report?lang=en", {**form, "idempotency_key": _form_key(api, task)})
+    assert "Enter text of at most 4000 characters" in english.text
+    assert "Must be at most 180" in english.text
+    assert "after validation" not in english.text  # never the library's own words
+
+
 def test_a_refused_report_without_a_form_key_stores_nothing_either(
     api: Api, session: Session, clock: FrozenClock
 ) -> None:
@@ -265,7 +281,7 @@ def test_a_decline_of_blanks_is_shown_again_with_the_reason_by_its_input(
     assert 'data-form="return"' not in text
     typed = post(api, f"/tasks/{task.id}/decline", {"reason": "x" * 501}, headers=HTML)
     assert typed.status_code == 422
-    assert 'data-field="reason">内容太长</span>' in typed.text
+    assert 'data-field="reason">请填写文字，最多 500 个字</span>' in typed.text
     assert f'value="{"x" * 501}"' in typed.text
     assert state(api, task) != "declined"
     assert post(api, f"/tasks/{task.id}/decline", {"reason": "不在辖区"}).status_code == 303
@@ -301,7 +317,7 @@ def test_a_return_without_a_reason_is_shown_again_with_the_reason_by_its_input(
     report_card = again.split('id="report"', 1)[1].split('id="report-form"', 1)[0]
     assert 'id="return-reason">退回理由：照片不清' in report_card
     report_form = again.split('id="report-form"', 1)[1].split("</form>", 1)[0]
-    assert '<textarea name="text" rows="3" required>已巡查</textarea>' in report_form
+    assert '<textarea name="text" rows="3" maxlength="4000" required>已巡查</textarea>' in report_form
     assert f'name="lon" inputmode="decimal" value="{point["lon"]}"' in report_form
     assert '<input type="hidden" name="photo_id"' in report_form
     assert "autofocus" not in again

@@ -135,12 +135,22 @@ BOUNDS = {"greater_than_equal": "ge", "less_than_equal": "le", "greater_than": "
 
 
 def _bound(error: Mapping[str, object], language: str) -> str | None:
-    """A number outside its bounds, said with the bound it crossed (None for any other error)."""
-    side = BOUNDS.get(str(error.get("type")))
+    """A number outside its bounds, or a text over its length, said with the limit (None for any other error)."""
     context = error.get("ctx")
-    if side is None or not isinstance(context, Mapping) or not isinstance(context.get(side), int | float):
+    if not isinstance(context, Mapping):
         return None
-    return translate(f"form.error.range.{side}", language).format(limit=context[side])
+    # A text's limit: "string_too_long", or "too_long" of a value (an optional text: `Text | None` with max_length).
+    text = error.get("type") == "string_too_long" or (
+        error.get("type") == "too_long" and context.get("field_type") == "Value"
+    )
+    if text and isinstance(context.get("max_length"), int):
+        return translate("form.error.text_at_most", language).format(limit=context["max_length"])
+    side = BOUNDS.get(str(error.get("type")))
+    limit = context.get(side) if side else None
+    if not isinstance(limit, int | float):
+        return None
+    shown = int(limit) if isinstance(limit, float) and limit.is_integer() else limit  # 180, not 180.0
+    return translate(f"form.error.range.{side}", language).format(limit=shown)
 
 
 # A service's text that is blank or too long, with its limit (`cases.attributes`).
@@ -154,6 +164,8 @@ def _domain_message(error: Mapping[str, object], language: str, *, chosen: bool)
         params = error.get("params")
         return translate(key, language).format(**(params if isinstance(params, Mapping) else {}))
     original = str(error.get("message", ""))
+    if (kind := PYDANTIC_KINDS.get(str(error.get("type")))) is not None:  # a schema's refusal carried by a service
+        return _bound(error, language) or _message(kind, original, language)
     limited = TEXT_LIMIT.search(original)
     if limited is not None:  # a text over its limit is told the limit: "最多 12 个字"
         return translate("form.error.text_at_most", language).format(limit=limited.group(1))

@@ -52,7 +52,13 @@ def report_from_form(
         raise InvalidInputError(
             "; ".join(messages(exc)),
             errors=[
-                {"field": ".".join(map(str, e["loc"])), "message": _said(e["type"], e["msg"])} for e in exc.errors()
+                {
+                    "field": ".".join(map(str, e["loc"])),
+                    "message": _said(e["type"], e["msg"]),
+                    "type": e["type"],  # with its limits: the page says "最多 4000 个字", "不能大于 180"
+                    "ctx": _limits(e.get("ctx")),
+                }
+                for e in exc.errors()
             ],
         ) from exc
 
@@ -107,6 +113,13 @@ _WORDING = {
     "string_too_short": "is required",
     "float_parsing": "must be a number",
 }
+
+
+def _limits(context: Any) -> dict[str, float | str]:
+    """An error's context (its limits, the kind of value), JSON-safe for the problem details."""
+    if not isinstance(context, dict):
+        return {}
+    return {k: v for k, v in context.items() if isinstance(v, int | float | str) and not isinstance(v, bool)}
 
 
 def _said(kind: str, message: str) -> str:
