@@ -141,6 +141,8 @@ def test_report_from_the_phone_with_a_photo_then_verify(api: Api, session: Sessi
     assert 'data-field="rating"' in unchosen.text
     assert post(api, f"/tasks/{task.id}/rate", {"rating": "ok"}).status_code == 303
     assert state(api, task) == "rated"
+    api.login("gridhead")  # the recipient reads the verifier's word on the task, not only in a notice
+    assert '<th>核验意见</th><td id="verify-note">属实</td>' in api.get(f"/tasks/{task.id}", headers=HTML).text
 
 
 def test_a_double_tap_on_claim_claims_once_and_lands_on_the_task(

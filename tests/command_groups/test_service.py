@@ -23,6 +23,7 @@ from zhili.command_groups.timeline import post_message
 from zhili.core.audit import AuditRecord
 from zhili.core.clock import FrozenClock
 from zhili.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
+from zhili.core.local_time import local_short
 from zhili.notify.models import Notification
 from zhili.notify.wording import localized_title
 
@@ -164,6 +165,8 @@ def test_an_instruction_is_acknowledged_and_done_and_its_issuer_hears_of_it(
         clock=clock,
     )
     assert inbox_links(session, "kc-traffic")[-1] == f"/groups/{group_id}#my-instructions"  # where they acknowledge
+    told = session.scalars(select(Notification.body).order_by(Notification.id.desc())).first() or ""
+    assert told.splitlines() == ["交警对中山路实施临时交通管制", f"办结时限：{local_short(deadline)} 前"]  # by when
     view = queries.group_view(session, traffic, group_id, now=clock.now())
     assert {c.person.id for c in view.instructions[0].copies} == {person(session, "gridworker"), traffic.person_id}
     worker = actor_of(session, "gridworker")

@@ -139,6 +139,7 @@ class CampaignTask(Base):
     rated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     declined_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     reason: Mapped[str | None] = mapped_column(String(500))
+    verify_note: Mapped[str | None] = mapped_column(String(500))  # 核验意见: the level above's word on accepting
     report_text: Mapped[str | None] = mapped_column(Text)
     report_lon: Mapped[float | None] = mapped_column(Float)
     report_lat: Mapped[float | None] = mapped_column(Float)

@@ -31,7 +31,7 @@ from zhili.core.clock import Clock, FrozenClock
 from zhili.core.db import commit
 from zhili.core.errors import ConflictError, InvalidInputError, NotFoundError
 from zhili.notify.kinds import Severity
-from zhili.notify.wording import Words
+from zhili.notify.wording import When, Words
 from zhili.org.models import Person, Position
 
 INSTRUCTION_DUE = "command_group.instruction_due"
@@ -142,7 +142,7 @@ def issue_instruction(
         event="instruction",
         title=Words("notice.group.instruction"),
         anchor="my-instructions",
-        body=text,
+        body=[text, Words("notice.group.instruction_due", {"due": When(deadline_at)})],  # by when, on the phone
         key=f"instruction:{instruction.id}",
         clock=clock,
         severity=Severity.YELLOW,

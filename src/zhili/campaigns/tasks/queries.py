@@ -177,6 +177,7 @@ _DETAIL_COLUMNS = (
     "rated_at",
     "declined_at",
     "reason",
+    "verify_note",
     "report_text",
     "rating",
     "case_id",

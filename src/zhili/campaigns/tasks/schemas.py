@@ -156,6 +156,9 @@ class TaskDetail(TaskRead):
     rated_at: datetime | None
     declined_at: datetime | None
     reason: str | None
+    verify_note: str | None = Field(
+        default=None, description="核验意见: the level above's word on accepting the report"
+    )
     report_text: str | None
     report_point: Point | None
     report_checklist: dict[str, bool] | None

@@ -278,8 +278,8 @@ def verify_task(session: Session, *, task_id: int, note: str | None, actor: Acto
     """核验: the level above accepts the report; the recipient is told."""
     loaded = store.load(session, actor, task_id)
     now = clock.now()
-    task = move(session, loaded, TaskAction.VERIFY, actor=actor, now=now, verified_at=now)
     noted = (note or "").strip()
+    task = move(session, loaded, TaskAction.VERIFY, actor=actor, now=now, verified_at=now, verify_note=noted or None)
     said = Words("notice.campaign.verified_note", {"note": noted}) if noted else Words("notice.campaign.verified")
     tell_recipient(session, task, loaded.campaign, kind="verified", said=said, clock=clock)
     commit(session)

@@ -53,6 +53,7 @@ class Task:
     rated_at: datetime | None
     declined_at: datetime | None
     reason: str | None
+    verify_note: str | None
     report_text: str | None
     report_lon: float | None
     report_lat: float | None
@@ -76,6 +77,7 @@ class Changes(TypedDict, total=False):
     rated_at: datetime | None
     declined_at: datetime | None
     reason: str | None
+    verify_note: str | None
     report_text: str | None
     report_lon: float | None
     report_lat: float | None
