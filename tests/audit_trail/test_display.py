@@ -24,7 +24,7 @@ def test_entities_link_to_their_pages_where_they_have_one() -> None:
 
 
 def test_actions_are_labelled_a_cases_by_its_event() -> None:
-    assert display.action_label("command_group.open") == "建立指挥群"
+    assert display.action_label("command_group.open") == "建立指挥组"
     assert display.action_label("command_group.open", "en") == "Command group opened"
     assert display.action_label("case.accept") == "受理"
     assert display.action_label("no.such.action") is None
@@ -149,3 +149,19 @@ def test_every_column_a_task_action_writes_has_a_label() -> None:
     columns = ["state", *get_type_hints(Changes)]
     unlabelled = [name for name in columns if display.changes("campaign_task", None, {name: 1}, "zh", {})[0].is_code]
     assert unlabelled == []
+
+
+def test_what_changed_comes_first_and_a_value_kept_is_said_once() -> None:
+    found = display.changes(
+        "case",
+        {"status": "closed", "lead_unit_id": 2},
+        {"status": "rated", "lead_unit_id": 2, "rating": "satisfied", "place": "330802"},
+        names={("department", "2"): "柯城区交警大队", ("division", "330802"): "柯城区"},
+    )
+    assert found[0].field == "状态"
+    assert (found[0].before, found[0].after) == (display.Shown("已办结"), display.Shown("已评价"))
+    kept = {change.field: change for change in found[1:]}
+    assert all(change.before is None for change in found[1:])  # no "A → A"
+    assert kept["牵头单位"].after == display.Shown("柯城区交警大队")
+    assert kept["评价"].after == display.Shown("满意")
+    assert display.Shown("柯城区") in {change.after for change in found}

@@ -52,7 +52,7 @@ def test_filters_narrow_by_action_actor_entity_and_local_dates(api: Any, session
     opened = session.scalars(select(AuditRecord).where(AuditRecord.action == "command_group.open")).all()
     page = api.get("/admin/audit?action=command_group.open", headers=HTML).text
     assert sorted(seqs(page)) == sorted(r.seq for r in opened)
-    assert "建立指挥群" in page
+    assert "建立指挥组" in page
     assert '<option value="command_group.open" selected>' in page
     # by the name the page shows
     record = opened[0]
@@ -127,7 +127,7 @@ def test_the_page_speaks_english(api: Any) -> None:
     assert "Audit record" in page
     assert "Verify the chain" in page
     assert "Command group opened" in page
-    assert "建立指挥群" not in page
+    assert "建立指挥组" not in page
 
 
 def test_only_administrators_find_the_audit_record_in_their_menu(session: Session) -> None:

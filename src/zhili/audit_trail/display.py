@@ -61,6 +61,8 @@ VALUE_LABELS = {
     ("alert_rule", "min_urgency"): "alert.urgency",
     ("alert_rule", "min_certainty"): "alert.certainty",
     ("alert_rule", "category"): "alert.category",
+    ("case", "rating"): "rating",
+    ("campaign_task", "rating"): "task_rating",
 }
 # Numbers people use for cases (ZL<year><7-digit id>) and campaigns (SL<year><6-digit id>).
 NUMBERS = (("case", re.compile(r"ZL\d{4}(\d{7})")), ("campaign", re.compile(r"SL\d{4}(\d{6})")))
@@ -86,13 +88,18 @@ NAMED_FIELDS = {
     "person_id": "person",
     "position_id": "position",
     "supervisor_position_id": "position",
+    "place": "division",
+    "routed_unit_id": "department",
     # lists of them
+    "units": "department",
+    "added": "person",
     "areas": "division",
     "divisions": "division",
     "people": "person",
     "person_ids": "person",
     "members": "person",
 }
+_GONE = object()  # a field the new state no longer holds
 Names = Mapping[tuple[str, str], str]
 """What the page knows by name: (kind of record, id or code) → its name (`division`, `department`, ...)."""
 _IDENTIFIER = re.compile(r"[A-Za-z0-9_.:+-]+")
@@ -185,15 +192,19 @@ def changes(
     old, new = before or {}, after or {}
     fields = sorted(set(old) | set(new))
     known = names or {}
-    return [
+    found = [
         Change(
             field=_field_label(name, language) or name,
             is_code=_field_label(name, language) is None,
-            before=_shown(entity_type, name, old[name], language, known) if name in old else None,
+            # A value the record kept as it was is said once (the new value), not as "A → A".
+            before=_shown(entity_type, name, old[name], language, known)
+            if name in old and old[name] != new.get(name, _GONE)
+            else None,
             after=_shown(entity_type, name, new[name], language, known) if name in new else None,
         )
         for name in fields
     ]
+    return sorted(found, key=lambda change: change.before is None)  # what changed first, then the rest
 
 
 def named_values(records: list[tuple[dict[str, Any] | None, dict[str, Any] | None]]) -> set[tuple[str, str]]:
