@@ -220,3 +220,16 @@ def test_a_page_address_that_names_nothing_is_not_found(api: Api) -> None:
     assert 'data-status="404"' in page.text
     assert api.get("/cases/not-a-number", headers=HTML).status_code == 404
     assert api.get("/api/v1/cases/not-a-number").status_code == 422
+
+
+def test_a_links_parameter_the_page_does_not_take_is_named_not_the_librarys_words(api: Api) -> None:
+    api.login("kc-centre")
+    chinese = api.get("/cases?todo=zzz", headers=HTML)
+    assert chinese.status_code == 422
+    assert "网址中的参数 todo 的值无效" in chinese.text
+    english = unescape(api.get("/cases?todo=zzz&lang=en", headers=HTML).text)
+    assert "The address's todo has a value this page does not take" in english
+    assert "should match pattern" not in english
+    assessment = api.get("/assessment?level=county&lang=zh", headers=HTML)
+    assert assessment.status_code == 422
+    assert "网址中的参数 level 的值无效" in assessment.text

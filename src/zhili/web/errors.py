@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from zhili.core import problems
-from zhili.core.errors import DomainError
+from zhili.core.errors import DomainError, InvalidInputError
 from zhili.web.i18n import LANGUAGES
 from zhili.web.templating import renderer
 
@@ -75,6 +75,8 @@ def _dual(api_handler: Handler, login_required: type[DomainError], own_formats: 
             "retry_after": retry_after,
             # A form slowed down was not taken: say so, and that going back keeps what was typed.
             "unsent": retry_after is not None and request.method not in {"GET", "HEAD"},
+            # A link's parameter the page does not take (?todo=zzz): named, in place of the library's words.
+            "bad_params": _query_params(exc) if request.method in {"GET", "HEAD"} else [],
         }
         response = renderer(request).render(request, "web/error.html", context, status_code=status)
         if retry_after is not None:  # a 429 that knows when to come back
@@ -99,6 +101,18 @@ def _describe(exc: Exception) -> tuple[int, str, str]:
     if isinstance(exc, StarletteHTTPException):
         return problems.http_error_status(exc), str(exc.detail), str(exc.detail)
     return 422, "Invalid input", "; ".join(str(e.get("msg")) for e in getattr(exc, "errors", list)())
+
+
+def _query_params(exc: Exception) -> list[str]:
+    """The address's query parameters a page refused, when every error is one of them (or a read's refusal names)."""
+    if isinstance(exc, InvalidInputError) and not exc.message_key:  # ?level=county: a read refused by the service
+        return sorted({str(e["field"]) for e in exc.extra.get("errors") or [] if e.get("field")})
+    if not isinstance(exc, RequestValidationError):
+        return []
+    locations = [tuple(error.get("loc", ())) for error in exc.errors()]
+    if not locations or any(loc[:1] != ("query",) or len(loc) < 2 for loc in locations):  # noqa: PLR2004
+        return []
+    return sorted({str(loc[1]) for loc in locations})
 
 
 def _path_not_parsed(exc: Exception) -> bool:
