@@ -118,7 +118,12 @@ def test_a_merged_duplicate_offers_no_command_group_nor_photo_and_refuses_both(a
 def test_an_archived_case_offers_no_command_group_nor_photo_and_refuses_a_photo(api: Any, session: Session) -> None:
     case = report_parking(api, session)
     api.login("kc-centre")
-    case = command(api, command(api, case, "reject", reason="不属于本级受理范围"), "archive")
+    case = command(api, case, "reject", reason="不属于本级受理范围")
+    rejected = api.get(f"/cases/{case['id']}", headers={"accept": "text/html"}).text
+    assert 'id="add-photo"' not in rejected  # not taken: no work to show a photo of
+    refused = api.send("POST", f"/api/v1/cases/{case['id']}/photos", files={"photo": ("p.png", _png(), "image/png")})
+    assert refused.status_code == 409
+    case = command(api, case, "archive")
     assert case["status"] == "archived"
     page = api.get(f"/cases/{case['id']}", headers={"accept": "text/html"}).text
     assert 'id="open-group-link"' not in page

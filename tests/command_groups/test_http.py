@@ -394,3 +394,5 @@ def test_an_instruction_past_its_deadline_says_so_in_words(api: Api, session: Se
     clock.advance(timedelta(hours=2))
     late = api.get(f"/groups/{group_id}").text
     assert f'<strong class="late" id="late-{instruction_id}">超期</strong>' in late
+    summary = late.split('id="instructions"', 1)[1].split("</summary>", 1)[0]
+    assert '<strong class="late" data-late-count="1">超期 1</strong>' in summary  # seen folded too

@@ -32,6 +32,8 @@ def attach_photo(
         raise ConflictError(f"case {case.number} was merged into another case: add the photo there")
     if case.state.status is CaseStatus.ARCHIVED:
         raise ConflictError(f"case {case.number} is archived: its record is closed")
+    if case.state.status is CaseStatus.REJECTED:
+        raise ConflictError(f"case {case.number} was not taken (不予受理): report it again with the photo")
     photo = attach_to_report(session, case=case, data=checked, actor=actor, clock=clock)
     commit(session)
     return photo
