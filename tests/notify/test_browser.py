@@ -74,3 +74,29 @@ def test_a_new_notification_appears_live_and_opens_its_page(browser: Any, server
     assert page.inner_text("#inbox-unread") == str(unread)
     assert page.query_selector(f"#inbox-live li.unread[data-id='{item_id}']") is None
     page.close()
+
+
+def test_the_menus_count_follows_on_a_page_without_the_live_inbox(browser: Any, server: str, tidy: Session) -> None:
+    """On the task list the badge learns of a new notice by itself (polled; here, on coming back to the page)."""
+    page = _login(browser, server, "partymember")
+    page.goto(f"{server}/tasks")
+    page.wait_for_function("() => document.getElementById('nav-inbox-badge').textContent !== ''")
+    before = int(page.inner_text("#nav-inbox-badge") or 0)
+    person = tidy.scalars(select(Account.person_id).where(Account.username == "partymember")).one()
+    notify(
+        tidy,
+        recipients=[person],
+        topic="campaign.typhoon",
+        severity="yellow",
+        title="指挥组：新指令，请签收",
+        body="排查地下车库",
+        key=KEY,
+        clock=SystemClock(),
+        link="/groups",
+    )
+    tidy.commit()
+    page.evaluate("() => document.dispatchEvent(new Event('visibilitychange'))")
+    page.wait_for_function(
+        f"() => document.getElementById('nav-inbox-badge').textContent === '{before + 1}'", timeout=10_000
+    )
+    page.close()

@@ -2,6 +2,8 @@
 (function () {
   'use strict';
 
+  const UNREAD_POLL_MS = 30000;  // the menu's count on pages without the live inbox
+
   const SEVERITY_CLASS = { red: 'danger', yellow: 'warn' };
 
   function setUnread(count) {
@@ -121,10 +123,18 @@
     if (list && list.dataset.enabled === 'yes' && 'EventSource' in window) {
       goLive(list);
     } else if (document.getElementById('nav-inbox-badge')) {
-      fetch('/api/v1/inbox/unread-count', { credentials: 'same-origin' })
-        .then(function (response) { return response.ok ? response.json() : { unread: 0 }; })
-        .then(function (body) { setUnread(body.unread); })
-        .catch(function () { /* the badge is a convenience */ });
+      // Any other page keeps the menu's count current: now, every 30 s while the page is in sight, and on
+      // coming back to it (a phone left on the task list learns of a new instruction without a reload).
+      const refresh = function () {
+        if (document.visibilityState === 'hidden') return;
+        fetch('/api/v1/inbox/unread-count', { credentials: 'same-origin' })
+          .then(function (response) { return response.ok ? response.json() : null; })
+          .then(function (body) { if (body) setUnread(body.unread); })
+          .catch(function () { /* the badge is a convenience */ });
+      };
+      refresh();
+      window.setInterval(refresh, UNREAD_POLL_MS);
+      document.addEventListener('visibilitychange', refresh);
     }
   });
 })();
