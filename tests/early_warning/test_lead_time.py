@@ -76,7 +76,8 @@ def build(session: Session, clock: FrozenClock, locators: LocatorCache) -> list[
     for warning in warnings:
         right = warning.enterprise_id != firms[3]
         verdict = loop.Verdict.CONFIRMED if right else loop.Verdict.FALSE_ALARM
-        loop.record_verdict(session, actor=ADMIN, clock=clock, warning_id=warning.id, verdict=verdict, note=None)
+        note = None if right else "生产经营正常"  # a false alarm says what checking found
+        loop.record_verdict(session, actor=ADMIN, clock=clock, warning_id=warning.id, verdict=verdict, note=note)
     return firms
 
 

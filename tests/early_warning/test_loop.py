@@ -160,7 +160,7 @@ def test_the_verdict_is_recorded_by_those_who_may_judge(
             clock=clock,
             warning_id=warning.id,
             verdict=Verdict.FALSE_ALARM,
-            note=None,
+            note="未见异常",
         )
     with pytest.raises(NotFoundError):  # another county's centre does not see 柯城区's firms
         record_verdict(
@@ -169,7 +169,7 @@ def test_the_verdict_is_recorded_by_those_who_may_judge(
             clock=clock,
             warning_id=warning.id,
             verdict=Verdict.FALSE_ALARM,
-            note=None,
+            note="未见异常",
         )
     with pytest.raises(ForbiddenError):  # the township's command room sees the firm but does not judge
         record_verdict(
@@ -178,5 +178,5 @@ def test_the_verdict_is_recorded_by_those_who_may_judge(
             clock=clock,
             warning_id=warning.id,
             verdict=Verdict.FALSE_ALARM,
-            note=None,
+            note="未见异常",
         )

@@ -70,6 +70,14 @@ def test_the_firm_page_and_a_verdict_through_the_form(api: Api, warned: EarlyWar
     assert "查看中" in refused.text  # the input is kept
     # the refused page opens at the warning's form, where the error is, not at the top of a long page
     assert f'action="/warnings/{warned.id}/verdict#warning-{warned.id}"' in refused.text
+    unexplained = api.send(
+        "POST", f"/warnings/{warned.id}/verdict", data={"verdict": "false_alarm", "note": " ", "csrf_token": api.csrf}
+    )
+    assert unexplained.status_code == 422
+    assert "判为误报请写明核实情况" in unexplained.text  # a false alarm says what checking found
+    api_unexplained = api.send("POST", f"/api/v1/warnings/{warned.id}/verdict", json={"verdict": "false_alarm"})
+    assert api_unexplained.status_code == 422
+    assert api_unexplained.json()["errors"][0]["field"] == "note"
     done = api.send(
         "POST",
         f"/warnings/{warned.id}/verdict",

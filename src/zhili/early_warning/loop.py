@@ -31,7 +31,7 @@ from zhili.core import audit
 from zhili.core.auth import Actor, system_actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit, deferred_commit, load_tuples
-from zhili.core.errors import ForbiddenError, NotFoundError
+from zhili.core.errors import ForbiddenError, InvalidInputError, NotFoundError
 from zhili.core.months import Month
 from zhili.core.sql_json import json_text
 from zhili.early_warning import visibility
@@ -46,6 +46,9 @@ SYSTEM: Final = replace(system_actor("early-warning"), display_name="事前预�
 # Industry sections (GB/T 4754) as the matter's employment types.
 EMPLOYMENT: Final = {"E": "construction_project", "C": "manufacturing", "B": "manufacturing", "D": "manufacturing"}
 SERVICES: Final = frozenset("FGHIJKLMNOPQRS")
+
+
+NOTE_FOR_FALSE_ALARM: Final = "verdict.error.false_alarm_note"
 
 
 class Verdict(StrEnum):
@@ -240,6 +243,9 @@ def record_verdict(
             "only the labour unit, the governance centre or an administrator judges a warning",
             message_key="forbidden.warning_judge",
         )
+    if verdict is Verdict.FALSE_ALARM and not (note or "").strip():  # what was checked: precision is measured on it
+        message = "say what checking found: a false alarm needs a note"
+        raise InvalidInputError(message, errors=[{"field": "note", "message": message, "key": NOTE_FOR_FALSE_ALARM}])
     before = {"verdict": warning.verdict, "note": warning.verdict_note}
     now = clock.now()
     warning.verdict, warning.verdict_note, warning.verdict_at, warning.verdict_by = verdict, note, now, actor.audit_name

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from zhili.core.auth import Actor, PageActor
 from zhili.core.clock import Clock
-from zhili.core.errors import DomainError
+from zhili.core.errors import DomainError, InvalidInputError
 from zhili.core.http import ClockDep, DbSession
 from zhili.core.months import PATTERN, Month
 from zhili.core.pagination import CursorQuery
@@ -135,6 +135,9 @@ def _judge(session: Session, actor: Actor, clock: Clock, form: dict[str, Any]) -
             verdict=loop.Verdict(form["verdict"]),
             note=note or None,
         )
+    except InvalidInputError as refused:  # a false alarm without a note: said by the note, after the scope's checks
+        session.rollback()
+        form["error"] = ("note", refused.extra["errors"][0].get("key", "form.error.invalid"))
     except DomainError:
         session.rollback()
         raise
