@@ -160,6 +160,25 @@ def test_a_double_tap_on_claim_claims_once_and_lands_on_the_task(
     assert state(api, task) == "claimed"
 
 
+def test_a_form_from_a_page_left_open_shows_the_task_as_it_is_now_with_the_input_kept(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    """Two tabs (or a retry on a slow network, each with its own form key): the second is told, not lost."""
+    task = claimed_by_gridhead(api, session, clock)
+    point = point_in(session, task.division_code)
+    form = {"text": "已巡查完毕", "lon": str(point["lon"]), "lat": str(point["lat"])}
+    photo = {"photos": ("p.png", png(), "image/png")}
+    assert post(api, f"/tasks/{task.id}/report", {**form, "idempotency_key": "tab-one"}, files=photo).status_code == 303
+    again = post(api, f"/tasks/{task.id}/report", {**form, "idempotency_key": "tab-two"}, files=photo, headers=HTML)
+    assert again.status_code == 409
+    assert "这项任务已有变化" in again.text
+    assert 'data-action="report"' not in again.text  # the page as it is now: reported, no report form
+    claim = post(api, f"/tasks/{task.id}/claim", {"idempotency_key": "tab-three"}, headers=HTML)
+    assert claim.status_code == 409
+    assert "这项任务已有变化" in claim.text
+    assert state(api, task) == "reported"
+
+
 def test_a_report_sent_twice_is_written_once(api: Api, session: Session, clock: FrozenClock) -> None:
     # A double tap on 提交回单, or the phone sending the form again on a poor connection.
     task = claimed_by_gridhead(api, session, clock)

@@ -20,7 +20,7 @@ from shapely.geometry import MultiPolygon, Point, Polygon
 
 from zhili.campaigns.template import EvidenceKind, Points, RoleTask, TaskTemplate
 from zhili.core.auth import Scope
-from zhili.core.errors import DomainError
+from zhili.core.errors import ConflictError, DomainError
 from zhili.org.routing import parent_code
 
 # A report point this far outside the task's division is flagged (never refused): the person may be
@@ -160,6 +160,13 @@ class TaskRefused(DomainError):  # noqa: N818 - the lifecycle's vocabulary: an a
         self.allowed = allowed
 
 
+class TaskMovedOn(TaskRefused, ConflictError):  # noqa: N818 - the lifecycle's vocabulary, as TaskRefused
+    """The 409 of `TaskRefused`: the task is not in a state the action starts from (a conflict, as pages treat it)."""
+
+    def __init__(self, reason: str, *, action: TaskAction, state: TaskState, allowed: tuple[TaskAction, ...]) -> None:
+        super().__init__(reason, status=409, action=action, state=state, allowed=allowed)
+
+
 @dataclass(frozen=True, slots=True)
 class Reach:
     """Where an actor stands towards tasks: their person, the posts they hold, their managing blocks."""
@@ -221,17 +228,15 @@ def step(
         who = "the person it was sent to" if rule.party is TaskParty.RECIPIENT else "the level above"
         raise TaskRefused(f"only {who} may {action} this task", status=403, action=action, state=state, allowed=allowed)
     if state not in rule.sources:
-        raise TaskRefused(
+        raise TaskMovedOn(
             f"a task that is {state} cannot be {PAST[action]}; it can be {', '.join(allowed) or 'left as it is'}",
-            status=409,
             action=action,
             state=state,
             allowed=allowed,
         )
     if not _in_time(action, state, claim_overdue=claim_overdue):
-        raise TaskRefused(
+        raise TaskMovedOn(
             f"a task that is {state} can be reassigned once its claim time has passed, or once it is declined",
-            status=409,
             action=action,
             state=state,
             allowed=allowed,

@@ -37,6 +37,7 @@ from zhili.core import media
 from zhili.core.auth import Actor, PageActor
 from zhili.core.clock import Clock
 from zhili.core.db import commit, deferred_commit
+from zhili.core.errors import ConflictError
 from zhili.core.http import ClockDep, DbSession, rolled_back, run_in_read_session, run_in_write_session, services
 from zhili.core.kept_photos import KeptPhoto, is_photo_input, photos_kept
 from zhili.core.pagination import CursorQuery
@@ -231,16 +232,23 @@ def _back(task_id: int) -> RedirectResponse:
 @router.post("/tasks/{task_id}/claim")
 async def claim(request: Request, task_id: IdPath, actor: PageActor, clock: ClockDep) -> Response:
     """The one-tap 领办 of the list and the task page; a double tap claims once and lands on the task both times."""
-    once = FormOnce.of(await request.form(), request.url.path)
+    form = await request.form()
+    once = FormOnce.of(form, request.url.path)
 
-    def write(session: Session) -> None:
+    def write(session: Session) -> _Refused | None:
         def claim_it() -> None:
             task_service.claim_task(session, task_id=task_id, actor=actor, clock=clock)
 
-        run_form(once, session, owner=actor.audit_name, now=clock.now(), action=claim_it)
+        try:
+            run_form(once, session, owner=actor.audit_name, now=clock.now(), action=claim_it)
+        except ConflictError as exc:  # claimed already (another tab, a page left open): the task as it is now
+            return _Refused("claim", rolled_back(session, exc))
+        return None
 
-    await run_in_write_session(request, write)
-    return _back(task_id)
+    refused = await run_in_write_session(request, write)
+    if refused is None:
+        return _back(task_id)
+    return await _shown_again(request, task_id, actor, clock, form, refused)
 
 
 @router.post("/tasks/{task_id}/decline")
@@ -309,7 +317,7 @@ async def _shown_again(
 ) -> Response:
     """The one answer to a refused form of the task page: the page again, the input kept, each reason by its input."""
     exc = refused.error
-    status = exc.status if isinstance(exc, media.PHOTO_REFUSALS) else 422
+    status = exc.status if isinstance(exc, (*media.PHOTO_REFUSALS, ConflictError)) else 422
     language = renderer(request).language(request)
     values: dict[str, str | list[str]] = {
         key: value

@@ -17,14 +17,16 @@ from zhili.campaigns.tasks.schemas import ReportBody
 from zhili.core import media
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
-from zhili.core.errors import InvalidInputError
+from zhili.core.errors import ConflictError, InvalidInputError
 from zhili.matters import queries as matters
 from zhili.matters.definition import MatterDefinition
 from zhili.web.form_errors import FormErrors, form_errors
 from zhili.web.i18n import translate
 
-# The refusals a form of the task page answers with the page again; any other error is the error page.
-FORM_REFUSALS = (ValidationError, InvalidInputError)
+# The refusals a form of the task page answers with the page again; any other error is the error page. A
+# conflict (the task moved on meanwhile: sent from a page left open, or from another tab) is one too: the page
+# shows the task as it is now, with what was typed.
+FORM_REFUSALS = (ValidationError, InvalidInputError, ConflictError)
 
 
 def other_reasons(
@@ -114,6 +116,10 @@ FORM_INPUTS = {
 
 def form_errors_of(name: str, exc: Exception, language: str, attribute_codes: list[str]) -> FormErrors:
     """A refused form's reasons by input, in the page's language; those of the raised case's attributes by theirs."""
+    if isinstance(exc, ConflictError):
+        found = FormErrors()
+        found.add(None, translate("tasks.changed_meanwhile", language))
+        return found
     if name != "report":
         return form_errors(exc, language, FORM_INPUTS[name], choices={"rating", "position_id"})
     if isinstance(exc, media.PHOTO_REFUSALS):
