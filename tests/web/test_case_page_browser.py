@@ -254,3 +254,45 @@ def test_a_reply_refused_on_a_phone_opens_at_the_missing_photo(browser: Any, ser
     page.wait_for_url(f"**/cases/{case['id']}#actions")
     assert page.locator("form[data-command='reply']").count() == 1
     page.context.close()
+
+
+def _camera_photo() -> bytes:
+    """A phone camera's full-size photo: 4000 × 3000 of fine detail, well over the 5 MB limit as a JPEG."""
+    import io  # noqa: PLC0415 - only this test draws a photo
+
+    import numpy as np  # noqa: PLC0415
+    from PIL import Image  # noqa: PLC0415
+
+    noise = np.random.default_rng(7).integers(0, 256, (3000, 4000, 3), dtype=np.uint8)
+    out = io.BytesIO()
+    Image.fromarray(noise).save(out, "JPEG", quality=95)
+    return out.getvalue()
+
+
+def test_a_camera_photo_over_the_limit_is_made_smaller_on_the_phone_and_sent(
+    browser: Any, server: str, sqlite_world: World
+) -> None:
+    with Session(sqlite_world.engine) as session:
+        _grid, point = fushan_point(session)
+    case = _case_in_progress(browser, server, point)
+    page = _login(browser, server, "kc-traffic", PHONE, is_mobile=True)
+    page.goto(f"{server}/cases/{case['id']}")
+    form = page.locator("form[data-command='reply']")
+    before = page.locator(".photos img").count()
+    big = _camera_photo()
+    assert len(big) > 5 * 1024 * 1024
+    photo = form.locator("input[name=photo]")
+    photo.set_input_files(files=[{"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": big}])
+    page.wait_for_function(
+        "() => { const f = document.querySelector(\"form[data-command='reply'] input[name=photo]\").files[0];"
+        " return f && f.size <= 5 * 1024 * 1024; }",
+        timeout=20_000,
+    )
+    assert form.locator("[data-photo-note]").count() == 0  # taken, not refused
+    form.locator("textarea[name=text]").fill("已联系车主将车辆驶离。")
+    form.locator("input[name=evidence_gps]").fill(f"{point['lon']:.5f},{point['lat']:.5f}")
+    form.locator("button[type=submit]").click()
+    page.wait_for_url(f"**/cases/{case['id']}*")
+    page.wait_for_selector("#summary")
+    assert page.locator(".photos img").count() == before + 1  # the photo is on the case
+    page.context.close()

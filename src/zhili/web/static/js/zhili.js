@@ -52,7 +52,8 @@
     inputs.forEach((input) => {
       const files = Array.from(input.files || []);
       let message = '';
-      if (files.some((file) => file.size > Number(input.dataset.maxEach))) message = input.dataset.tooLarge || '';
+      if (input.dataset.shrinking) message = input.dataset.shrinkingNote || '…';
+      else if (files.some((file) => file.size > Number(input.dataset.maxEach))) message = input.dataset.tooLarge || '';
       else if (files.length && total > Number(input.dataset.maxTotal)) message = input.dataset.tooMuch || '';
       input.setCustomValidity(message);
       let note = input.parentElement.querySelector('[data-photo-note]');
@@ -100,9 +101,49 @@
   }
   fitDeskMenu();
 
-  document.addEventListener('change', (event) => {
+  // A phone's camera photo is often over the limit (12 MB and more): one over it is made smaller here first, as
+  // a JPEG of at most SHRINK_SIDE pixels a side, so the photo taken is sent rather than refused. The form
+  // waits for it (a submit while shrinking is held back by the same check).
+  const SHRINK_SIDE = 2560;
+  const SHRINK_QUALITY = 0.85;
+  const SHRINKABLE = /^image\/(jpeg|png|webp)$/;
+
+  async function shrunk(file, limit) {
+    if (file.size <= limit || !SHRINKABLE.test(file.type) || !window.createImageBitmap) return file;
+    try {
+      const bitmap = await createImageBitmap(file);  // upright as the camera held it (EXIF orientation)
+      const scale = Math.min(1, SHRINK_SIDE / Math.max(bitmap.width, bitmap.height));
+      const canvas = document.createElement('canvas');
+      canvas.width = Math.round(bitmap.width * scale);
+      canvas.height = Math.round(bitmap.height * scale);
+      canvas.getContext('2d').drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      const blob = await new Promise((done) => canvas.toBlob(done, 'image/jpeg', SHRINK_QUALITY));
+      if (!blob || blob.size >= file.size) return file;
+      return new File([blob], file.name.replace(/\.\w+$/, '') + '.jpg', { type: 'image/jpeg' });
+    } catch (error) {
+      return file;  // not an image the browser can read: the limit is said as before
+    }
+  }
+
+  async function shrinkPhotos(input) {
+    const files = Array.from(input.files || []);
+    const limit = Number(input.dataset.maxEach);
+    if (!files.some((file) => file.size > limit) || !window.DataTransfer) return;
+    input.dataset.shrinking = 'yes';
+    input.setCustomValidity(input.dataset.shrinkingNote || '…');
+    const ready = await Promise.all(files.map((file) => shrunk(file, limit)));
+    const chosen = new DataTransfer();
+    ready.forEach((file) => chosen.items.add(file));
+    input.files = chosen.files;
+    delete input.dataset.shrinking;
+    input.setCustomValidity('');
+  }
+
+  document.addEventListener('change', async (event) => {
     const input = event.target.closest && event.target.closest('input[type=file][data-max-each]');
-    if (input && input.form) checkPhotos(input.form);
+    if (!input || !input.form) return;
+    await shrinkPhotos(input);
+    checkPhotos(input.form);
   });
   document.addEventListener('submit', (event) => {
     const refused = checkPhotos(event.target);
