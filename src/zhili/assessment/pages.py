@@ -54,6 +54,8 @@ def ranking_page(request: Request, session: DbSession, actor: PageActor, clock: 
         "months": [str(m) for m in month.back(queries.TREND_MONTHS)],
         "series": series,
         "mean": trend.get("mean", []),
+        # the axis ends at full marks: a flat line at 100 is not drawn mid-chart on 40–160
+        "full_marks": max((row.full_marks for row in found.rows), default=100),
     }
     context = {
         "actor": actor,

@@ -21,7 +21,7 @@
     legend: { top: 0 },
     grid: { left: 40, right: 12, top: 32, bottom: 28 },
     xAxis: { type: 'category', data: data.months },
-    yAxis: { type: 'value', scale: true },
+    yAxis: { type: 'value', scale: true, max: data.full_marks },
     series,
   });
   window.addEventListener('resize', () => chart.resize());
