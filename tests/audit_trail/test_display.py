@@ -158,10 +158,10 @@ def test_what_changed_comes_first_and_a_value_kept_is_said_once() -> None:
         {"status": "rated", "lead_unit_id": 2, "rating": "satisfied", "place": "330802"},
         names={("department", "2"): "柯城区交警大队", ("division", "330802"): "柯城区"},
     )
-    assert found[0].field == "状态"
-    assert (found[0].before, found[0].after) == (display.Shown("已办结"), display.Shown("已评价"))
-    kept = {change.field: change for change in found[1:]}
-    assert all(change.before is None for change in found[1:])  # no "A → A"
-    assert kept["牵头单位"].after == display.Shown("柯城区交警大队")
-    assert kept["评价"].after == display.Shown("满意")
+    assert [change.field for change in found] == ["地点", "评价", "状态", "牵头单位"]  # what changed, then the rest
+    by_field = {change.field: change for change in found}
+    assert (by_field["状态"].before, by_field["状态"].after) == (display.Shown("已办结"), display.Shown("已评价"))
+    assert by_field["牵头单位"].before is None  # kept as it was: said once, no "A → A"
+    assert by_field["牵头单位"].after == display.Shown("柯城区交警大队")
+    assert by_field["评价"].after == display.Shown("满意")
     assert display.Shown("柯城区") in {change.after for change in found}

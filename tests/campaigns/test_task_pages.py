@@ -179,6 +179,20 @@ def test_a_form_from_a_page_left_open_shows_the_task_as_it_is_now_with_the_input
     assert state(api, task) == "reported"
 
 
+def test_a_claim_in_a_campaign_that_ended_says_so_not_that_the_task_changed(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    campaign = dispatch_typhoon(session, clock)
+    task = task_of(session, campaign, "partymember")
+    campaign.status = "closed"
+    session.commit()
+    api.login("partymember")
+    refused = post(api, f"/tasks/{task.id}/claim", {"idempotency_key": "ended"}, headers=HTML)
+    assert refused.status_code == 409
+    assert "这次行动已结束" in refused.text
+    assert "这项任务已有变化" not in refused.text
+
+
 def test_a_report_sent_twice_is_written_once(api: Api, session: Session, clock: FrozenClock) -> None:
     # A double tap on 提交回单, or the phone sending the form again on a poor connection.
     task = claimed_by_gridhead(api, session, clock)

@@ -192,19 +192,21 @@ def changes(
     old, new = before or {}, after or {}
     fields = sorted(set(old) | set(new))
     known = names or {}
+    # What changed comes first: a value that moved, or one the record did not hold before (when it says what
+    # it held). A value kept as it was is said once (the new value), not as "A → A".
+    changed = {name for name in fields if old.get(name, _GONE) != new.get(name, _GONE) and (name in old or old)}
     found = [
         Change(
             field=_field_label(name, language) or name,
             is_code=_field_label(name, language) is None,
-            # A value the record kept as it was is said once (the new value), not as "A → A".
-            before=_shown(entity_type, name, old[name], language, known)
-            if name in old and old[name] != new.get(name, _GONE)
-            else None,
+            before=_shown(entity_type, name, old[name], language, known) if name in old and name in changed else None,
             after=_shown(entity_type, name, new[name], language, known) if name in new else None,
         )
         for name in fields
     ]
-    return sorted(found, key=lambda change: change.before is None)  # what changed first, then the rest
+    return [change for name, change in zip(fields, found, strict=True) if name in changed] + [
+        change for name, change in zip(fields, found, strict=True) if name not in changed
+    ]
 
 
 def named_values(records: list[tuple[dict[str, Any] | None, dict[str, Any] | None]]) -> set[tuple[str, str]]:

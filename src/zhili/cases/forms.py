@@ -134,7 +134,7 @@ def name_missing_evidence(
     One refusal then names every missing input: an empty text, no photo and no position are said together.
     """
     given = {piece["kind"] for piece in _evidence(form, photos)}
-    if form.get(TEXT_IS_EVIDENCE) and _text(form, "text"):
+    if form.get(TEXT_IS_EVIDENCE):  # the reply's own text is the text asked: said by its input, not twice
         given.add("text")
     for kind in (kind for kind in needed if kind not in given):
         refusal.extra.setdefault("errors", []).append(

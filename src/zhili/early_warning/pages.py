@@ -137,7 +137,8 @@ def _judge(session: Session, actor: Actor, clock: Clock, form: dict[str, Any]) -
         )
     except InvalidInputError as refused:  # a false alarm without a note: said by the note, after the scope's checks
         session.rollback()
-        form["error"] = ("note", refused.extra["errors"][0].get("key", "form.error.invalid"))
+        first = (refused.extra.get("errors") or [{}])[0]
+        form["error"] = (str(first.get("field") or "note"), str(first.get("key") or "form.error.invalid"))
     except DomainError:
         session.rollback()
         raise

@@ -76,7 +76,7 @@ def _dual(api_handler: Handler, login_required: type[DomainError], own_formats: 
             # A form slowed down was not taken: say so, and that going back keeps what was typed.
             "unsent": retry_after is not None and request.method not in {"GET", "HEAD"},
             # A link's parameter the page does not take (?todo=zzz): named, in place of the library's words.
-            "bad_params": _query_params(exc) if request.method in {"GET", "HEAD"} else [],
+            "bad_params": _query_params(exc, request) if request.method in {"GET", "HEAD"} else [],
         }
         response = renderer(request).render(request, "web/error.html", context, status_code=status)
         if retry_after is not None:  # a 429 that knows when to come back
@@ -103,10 +103,11 @@ def _describe(exc: Exception) -> tuple[int, str, str]:
     return 422, "Invalid input", "; ".join(str(e.get("msg")) for e in getattr(exc, "errors", list)())
 
 
-def _query_params(exc: Exception) -> list[str]:
+def _query_params(exc: Exception, request: Request) -> list[str]:
     """The address's query parameters a page refused, when every error is one of them (or a read's refusal names)."""
     if isinstance(exc, InvalidInputError) and not exc.message_key:  # ?level=county: a read refused by the service
-        return sorted({str(e["field"]) for e in exc.extra.get("errors") or [] if e.get("field")})
+        named = {str(e["field"]) for e in exc.extra.get("errors") or [] if e.get("field")}
+        return sorted(named & set(request.query_params)) if named <= set(request.query_params) else []
     if not isinstance(exc, RequestValidationError):
         return []
     locations = [tuple(error.get("loc", ())) for error in exc.errors()]

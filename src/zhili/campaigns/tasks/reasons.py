@@ -116,9 +116,9 @@ FORM_INPUTS = {
 
 def form_errors_of(name: str, exc: Exception, language: str, attribute_codes: list[str]) -> FormErrors:
     """A refused form's reasons by input, in the page's language; those of the raised case's attributes by theirs."""
-    if isinstance(exc, ConflictError):
+    if isinstance(exc, ConflictError):  # the task moved on meanwhile, unless the refusal says another reason
         found = FormErrors()
-        found.add(None, translate("tasks.changed_meanwhile", language))
+        found.add(None, translate(exc.message_key or "tasks.changed_meanwhile", language))
         return found
     if name != "report":
         return form_errors(exc, language, FORM_INPUTS[name], choices={"rating", "position_id"})

@@ -31,7 +31,7 @@ from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit, deferred_commit
 from zhili.core.errors import ConflictError, InvalidInputError, NotFoundError
-from zhili.core.media import check_photo
+from zhili.core.media import CheckedPhoto
 from zhili.matters import queries as matters
 from zhili.notify.service import notify
 from zhili.notify.wording import Name, Part, Words
@@ -70,7 +70,7 @@ def move(
 def require_running(campaign: TaskCampaign) -> None:
     """Claims, declines and reports stop when the campaign is closed (verifying what came in does not)."""
     if not campaign.is_running:
-        raise ConflictError(f"campaign {campaign.number} is closed")
+        raise ConflictError(f"campaign {campaign.number} is closed", message_key="tasks.campaign_closed")
 
 
 def read_task(session: Session, *, task_id: int, actor: Actor, clock: Clock) -> Task:
@@ -129,7 +129,7 @@ def report_task(
             campaign=loaded.campaign,
             raised=data.raise_case,
             point=data.point,
-            photos=store.photo_bytes(session, task_id, sorted(set(data.photo_ids))),
+            photos=store.stored_photos(session, task_id, sorted(set(data.photo_ids))),
             actor=actor,
             clock=clock,
             locators=locators,
@@ -252,7 +252,7 @@ def _raise_case(
     campaign: TaskCampaign,
     raised: CaseRaise,
     point: Point | None,
-    photos: list[bytes],
+    photos: list[CheckedPhoto],
     actor: Actor,
     clock: Clock,
     locators: LocatorCache,
@@ -269,8 +269,8 @@ def _raise_case(
     )
     with deferred_commit(session):
         case = report_case(session, data=data, actor=actor, clock=clock, locators=locators)
-    for image in photos:  # the scene as the report shows it: the case's evidence from the first line
-        attach_to_report(session, case=case, data=check_photo(image), actor=actor, clock=clock)
+    for photo in photos:  # the scene as the report shows it: the case's evidence from the first line
+        attach_to_report(session, case=case, data=photo, actor=actor, clock=clock)
     return case.id
 
 

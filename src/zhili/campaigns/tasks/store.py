@@ -30,6 +30,7 @@ from zhili.campaigns.template import TaskTemplate
 from zhili.campaigns.visibility import load_reach, visible_tasks
 from zhili.core.auth import Actor
 from zhili.core.errors import ConflictError, NotFoundError
+from zhili.core.media import CheckedPhoto
 from zhili.core.typed_json import JsonText
 
 
@@ -277,16 +278,15 @@ def cited_photos(session: Session, task_id: int, photo_ids: list[int]) -> set[in
 
 
 _PHOTO_BYTES = (
-    select(TaskPhoto.data)
+    select(TaskPhoto.data, TaskPhoto.content_type)
     .where(TaskPhoto.task_id == bindparam("b_task"), TaskPhoto.id.in_(bindparam("b_ids", expanding=True)))
     .order_by(TaskPhoto.id)
 )
 
 
-def photo_bytes(session: Session, task_id: int, photo_ids: list[int]) -> list[bytes]:
-    """The images of those of the photo ids that are this task's, in the order they were taken."""
-    return (
-        [bytes(data) for data in session.scalars(_PHOTO_BYTES, {"b_task": task_id, "b_ids": photo_ids})]
-        if photo_ids
-        else []
-    )
+def stored_photos(session: Session, task_id: int, photo_ids: list[int]) -> list[CheckedPhoto]:
+    """Those of the photo ids that are this task's, in the order they were taken: checked when stored, not again."""
+    if not photo_ids:
+        return []
+    rows = session.execute(_PHOTO_BYTES, {"b_task": task_id, "b_ids": photo_ids})
+    return [CheckedPhoto(bytes(data), content_type) for data, content_type in rows]

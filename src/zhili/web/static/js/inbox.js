@@ -125,15 +125,22 @@
     } else if (document.getElementById('nav-inbox-badge')) {
       // Any other page keeps the menu's count current: now, every 30 s while the page is in sight, and on
       // coming back to it (a phone left on the task list learns of a new instruction without a reload).
+      let timer = null;
       const refresh = function () {
-        if (document.visibilityState === 'hidden') return;
+        if (document.visibilityState === 'hidden' || timer === false) return;
         fetch('/api/v1/inbox/unread-count', { credentials: 'same-origin' })
-          .then(function (response) { return response.ok ? response.json() : null; })
+          .then(function (response) {
+            if (response.status === 401 || response.status === 403) {  // logged out: stop asking
+              window.clearInterval(timer);
+              timer = false;
+            }
+            return response.ok ? response.json() : null;
+          })
           .then(function (body) { if (body) setUnread(body.unread); })
           .catch(function () { /* the badge is a convenience */ });
       };
       refresh();
-      window.setInterval(refresh, UNREAD_POLL_MS);
+      timer = window.setInterval(refresh, UNREAD_POLL_MS);
       document.addEventListener('visibilitychange', refresh);
     }
   });

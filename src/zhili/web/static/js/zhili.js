@@ -110,33 +110,51 @@
 
   async function shrunk(file, limit) {
     if (file.size <= limit || !SHRINKABLE.test(file.type) || !window.createImageBitmap) return file;
+    let bitmap = null;
     try {
-      const bitmap = await createImageBitmap(file);  // upright as the camera held it (EXIF orientation)
+      bitmap = await createImageBitmap(file);  // upright as the camera held it (EXIF orientation)
       const scale = Math.min(1, SHRINK_SIDE / Math.max(bitmap.width, bitmap.height));
       const canvas = document.createElement('canvas');
       canvas.width = Math.round(bitmap.width * scale);
       canvas.height = Math.round(bitmap.height * scale);
-      canvas.getContext('2d').drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      const context = canvas.getContext('2d');
+      context.fillStyle = '#fff';  // a transparent PNG becomes a JPEG on white, not on black
+      context.fillRect(0, 0, canvas.width, canvas.height);
+      context.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
       const blob = await new Promise((done) => canvas.toBlob(done, 'image/jpeg', SHRINK_QUALITY));
       if (!blob || blob.size >= file.size) return file;
       return new File([blob], file.name.replace(/\.\w+$/, '') + '.jpg', { type: 'image/jpeg' });
     } catch (error) {
       return file;  // not an image the browser can read: the limit is said as before
+    } finally {
+      if (bitmap) bitmap.close();  // a 12-megapixel bitmap is about 48 MB: let it go before the next
     }
   }
 
+  // Photos are made smaller one at a time; choosing again while that runs wins (the older result is dropped).
   async function shrinkPhotos(input) {
     const files = Array.from(input.files || []);
     const limit = Number(input.dataset.maxEach);
-    if (!files.some((file) => file.size > limit) || !window.DataTransfer) return;
+    if (!files.some((file) => file.size > limit)) return;
+    const turn = String(Number(input.dataset.shrinkTurn || 0) + 1);
+    input.dataset.shrinkTurn = turn;
     input.dataset.shrinking = 'yes';
     input.setCustomValidity(input.dataset.shrinkingNote || '…');
-    const ready = await Promise.all(files.map((file) => shrunk(file, limit)));
-    const chosen = new DataTransfer();
-    ready.forEach((file) => chosen.items.add(file));
-    input.files = chosen.files;
-    delete input.dataset.shrinking;
-    input.setCustomValidity('');
+    try {
+      const ready = [];
+      for (const file of files) ready.push(await shrunk(file, limit));
+      if (input.dataset.shrinkTurn !== turn) return;
+      const chosen = new DataTransfer();  // throws where the browser cannot build a file list: the limit is said
+      ready.forEach((file) => chosen.items.add(file));
+      input.files = chosen.files;
+    } catch (error) {
+      /* the photos stay as chosen; one over the limit is said by its input */
+    } finally {
+      if (input.dataset.shrinkTurn === turn) {
+        delete input.dataset.shrinking;
+        input.setCustomValidity('');
+      }
+    }
   }
 
   document.addEventListener('change', async (event) => {
