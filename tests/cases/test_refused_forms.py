@@ -153,10 +153,11 @@ def test_a_number_out_of_bounds_says_the_bound_and_a_bad_choice_says_to_choose(
     refused = api.client.post(f"/cases/{case['id']}/act", data={**data, "csrf_token": api.csrf}, headers=HTML)
     assert refused.status_code == 422
     assert 'data-field="hours">不能超过 720' in _anchored(refused.text)
-    asked = {"unit_id": str(unit(session, "housing", "330802")), "text": "请协助", "deadline_hours": "0"}
+    housing = unit(session, "housing", "330802")
+    asked = {"unit_id": str(housing), "text": "请协助", "deadline_hours": "0"}
     refused = api.client.post(f"/cases/{case['id']}/help", data={**asked, "csrf_token": api.csrf}, headers=HTML)
     assert refused.status_code == 422
-    assert 'data-field="deadline_hours">不能小于 1' in _anchored(refused.text)
+    assert f'data-field="deadline_hours_{housing}">不能小于 1' in _anchored(refused.text)
     api.login("kc-centre")
     sent = {"action": "scold", "note": "请尽快处置", "csrf_token": api.csrf}
     refused = api.client.post(f"/cases/{case['id']}/supervise", data=sent, headers=HTML)
