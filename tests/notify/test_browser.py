@@ -42,24 +42,29 @@ def tidy(sqlite_world: World) -> Iterator[Session]:
         session.commit()
 
 
-def test_a_new_notification_appears_live_and_opens_its_page(browser: Any, server: str, tidy: Session) -> None:
-    page = _login(browser, server, "partymember")
-    page.goto(f"{server}/inbox")
-    page.wait_for_selector("#inbox-live-status.ok", timeout=10_000)
-    unread = int(page.inner_text("#inbox-unread"))
+def _tell_partymember(tidy: Session, title: str, body: str, *, severity: str, link: str) -> None:
+    """One notice to `partymember`, committed (removed again by `tidy`)."""
     person = tidy.scalars(select(Account.person_id).where(Account.username == "partymember")).one()
     notify(
         tidy,
         recipients=[person],
         topic="campaign.typhoon",
-        severity="red",
-        title="台风防御：今晚走访联系户",
-        body="请在20:00前完成走访并回单。",
+        severity=severity,
+        title=title,
+        body=body,
         key=KEY,
         clock=SystemClock(),
-        link="/cases",
+        link=link,
     )
     tidy.commit()
+
+
+def test_a_new_notification_appears_live_and_opens_its_page(browser: Any, server: str, tidy: Session) -> None:
+    page = _login(browser, server, "partymember")
+    page.goto(f"{server}/inbox")
+    page.wait_for_selector("#inbox-live-status.ok", timeout=10_000)
+    unread = int(page.inner_text("#inbox-unread"))
+    _tell_partymember(tidy, "台风防御：今晚走访联系户", "请在20:00前完成走访并回单。", severity="red", link="/cases")
     item = page.wait_for_selector("#inbox-live li.fresh", timeout=10_000)
     item_id = item.get_attribute("data-id")
     assert "台风防御：今晚走访联系户" in item.inner_text()
@@ -82,19 +87,7 @@ def test_the_menus_count_follows_on_a_page_without_the_live_inbox(browser: Any, 
     page.goto(f"{server}/tasks")
     page.wait_for_function("() => document.getElementById('nav-inbox-badge').textContent !== ''")
     before = int(page.inner_text("#nav-inbox-badge") or 0)
-    person = tidy.scalars(select(Account.person_id).where(Account.username == "partymember")).one()
-    notify(
-        tidy,
-        recipients=[person],
-        topic="campaign.typhoon",
-        severity="yellow",
-        title="指挥组：新指令，请签收",
-        body="排查地下车库",
-        key=KEY,
-        clock=SystemClock(),
-        link="/groups",
-    )
-    tidy.commit()
+    _tell_partymember(tidy, "指挥组：新指令，请签收", "排查地下车库", severity="yellow", link="/groups")
     page.evaluate("() => document.dispatchEvent(new Event('visibilitychange'))")
     page.wait_for_function(
         f"() => document.getElementById('nav-inbox-badge').textContent === '{before + 1}'", timeout=10_000
