@@ -296,3 +296,20 @@ def test_a_camera_photo_over_the_limit_is_made_smaller_on_the_phone_and_sent(
     page.wait_for_selector("#summary")
     assert page.locator(".photos img").count() == before + 1  # the photo is on the case
     page.context.close()
+
+
+def test_an_empty_reply_sent_from_the_page_is_told_every_missing_input_at_once(
+    browser: Any, server: str, sqlite_world: World
+) -> None:
+    """The browser does not stop at its first required box: the page names the text, the photo and the place."""
+    with Session(sqlite_world.engine) as session:
+        _grid, point = fushan_point(session)
+    case = _case_in_progress(browser, server, point)
+    page = _login(browser, server, "kc-traffic", PHONE, is_mobile=True)
+    page.goto(f"{server}/cases/{case['id']}")
+    page.locator("form[data-command='reply'] button[type=submit]").click()
+    page.wait_for_url(f"**/cases/{case['id']}/act")
+    form = page.locator("form[data-command='reply']")
+    named = {form.locator(f"[data-field='{name}']").count() for name in ("text", "evidence_photo", "evidence_gps")}
+    assert named == {1}
+    page.context.close()
