@@ -165,3 +165,14 @@ def test_what_changed_comes_first_and_a_value_kept_is_said_once() -> None:
     assert by_field["牵头单位"].after == display.Shown("柯城区交警大队")
     assert by_field["评价"].after == display.Shown("满意")
     assert display.Shown("柯城区") in {change.after for change in found}
+
+
+def test_the_calendar_counted_on_and_a_photos_number_read_in_words() -> None:
+    found = display.changes(
+        "case",
+        None,
+        {"phase_calendar_basis": "2026:library,2027:unknown", "evidence": '[{"kind": "photo", "ref": "photo:12595"}]'},
+    )
+    shown = {change.after.text for change in found if change.after is not None}
+    assert "2026 内置节假日库、2027 未知（按周一至周五）" in shown
+    assert "照片编号 12595" in shown

@@ -249,6 +249,8 @@ def _scalar(name: str, value: bool | float, language: str, names: Names) -> str:
 
 
 def _text(entity_type: str, name: str, value: str, language: str, names: Names) -> Shown:
+    if name == "phase_calendar_basis" and (years := _calendar_basis(value, language)) is not None:
+        return Shown(years)
     if name == "evidence" and (pieces := _evidence(value, language)) is not None:
         value = pieces or "—"  # in words, folded when long as any text
     elif (label := _label(entity_type, name, value, language, names)) is not None:
@@ -295,8 +297,19 @@ def _evidence(value: str, language: str) -> str | None:
     for piece in pieces:
         key = f"evidence.{piece['kind']}"
         label = translate(key, language) if key in messages() else str(piece["kind"])
-        words.append(f"{label} {piece.get('ref', '')}".strip())
+        ref = str(piece.get("ref", ""))
+        words.append(f"{label} {ref.removeprefix('photo:') if piece['kind'] == 'photo' else ref}".strip())
     return ("；" if language == "zh" else "; ").join(words)
+
+
+def _calendar_basis(value: str, language: str) -> str | None:
+    """The calendar a deadline was counted on, year by year (2026:library → 2026 内置节假日库); None if not one."""
+    parts = [part.split(":", 1) for part in value.split(",") if part]
+    if not parts or any(len(p) != 2 or not p[0].isdigit() or f"calendar.basis.{p[1]}" not in messages() for p in parts):  # noqa: PLR2004
+        return None
+    return ("、" if language == "zh" else ", ").join(
+        f"{y} {translate(f'calendar.basis.{b}', language)}" for y, b in parts
+    )
 
 
 def _instant(value: str) -> datetime | None:
