@@ -216,12 +216,18 @@ def test_a_unit_replies_from_the_page_and_the_verifier_sees_the_evidence(
         verifier.context.close()
 
 
-def test_a_reply_refused_on_a_phone_opens_at_the_missing_photo(browser: Any, server: str, sqlite_world: World) -> None:
-    with Session(sqlite_world.engine) as session:
+def _lead_on_a_phone(browser: Any, server: str, world: World) -> tuple[Any, dict[str, Any], dict[str, float]]:
+    """The traffic police's page of a new case in progress in 府山街道, on a phone: the page, the case, its point."""
+    with Session(world.engine) as session:
         _grid, point = fushan_point(session)
     case = _case_in_progress(browser, server, point)
     page = _login(browser, server, "kc-traffic", PHONE, is_mobile=True)
     page.goto(f"{server}/cases/{case['id']}")
+    return page, case, point
+
+
+def test_a_reply_refused_on_a_phone_opens_at_the_missing_photo(browser: Any, server: str, sqlite_world: World) -> None:
+    page, case, point = _lead_on_a_phone(browser, server, sqlite_world)
     form = page.locator("form[data-command='reply']")
     form.locator("textarea[name=text]").fill("已联系车主将车辆驶离，并对其进行教育。")
     form.locator("input[name=evidence_gps]").fill(f"{point['lon']:.5f},{point['lat']:.5f}")
@@ -272,11 +278,7 @@ def _camera_photo() -> bytes:
 def test_a_camera_photo_over_the_limit_is_made_smaller_on_the_phone_and_sent(
     browser: Any, server: str, sqlite_world: World
 ) -> None:
-    with Session(sqlite_world.engine) as session:
-        _grid, point = fushan_point(session)
-    case = _case_in_progress(browser, server, point)
-    page = _login(browser, server, "kc-traffic", PHONE, is_mobile=True)
-    page.goto(f"{server}/cases/{case['id']}")
+    page, case, point = _lead_on_a_phone(browser, server, sqlite_world)
     form = page.locator("form[data-command='reply']")
     before = page.locator(".photos img").count()
     big = _camera_photo()
@@ -302,11 +304,7 @@ def test_an_empty_reply_sent_from_the_page_is_told_every_missing_input_at_once(
     browser: Any, server: str, sqlite_world: World
 ) -> None:
     """The browser does not stop at its first required box: the page names the text, the photo and the place."""
-    with Session(sqlite_world.engine) as session:
-        _grid, point = fushan_point(session)
-    case = _case_in_progress(browser, server, point)
-    page = _login(browser, server, "kc-traffic", PHONE, is_mobile=True)
-    page.goto(f"{server}/cases/{case['id']}")
+    page, case, _point = _lead_on_a_phone(browser, server, sqlite_world)
     page.locator("form[data-command='reply'] button[type=submit]").click()
     page.wait_for_url(f"**/cases/{case['id']}/act")
     form = page.locator("form[data-command='reply']")
