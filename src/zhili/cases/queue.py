@@ -111,14 +111,18 @@ def todo_condition(actor: Actor, todo: Todo) -> ColumnElement[bool]:
     return _BY_PARTY[todo](actor)
 
 
-def _asked(units: list[int]) -> ColumnElement[bool]:
-    """Open cases on which a unit of the actor was asked for help and has not answered."""
-    asked = exists().where(
+def _unanswered(units: list[int]) -> tuple[ColumnElement[bool], ...]:
+    """Per case row: its help requests to one of these units not yet answered."""
+    return (
         CollaborationRequest.case_id == Case.id,
         CollaborationRequest.unit_id.in_(units),
         CollaborationRequest.status == HelpStatus.REQUESTED.value,
     )
-    return and_(Case.status.in_(OPEN_STATUSES), asked)
+
+
+def _asked(units: list[int]) -> ColumnElement[bool]:
+    """Open cases on which a unit of the actor was asked for help and has not answered."""
+    return and_(Case.status.in_(OPEN_STATUSES), exists().where(*_unanswered(units)))
 
 
 def help_due(actor: Actor) -> ColumnElement[datetime | None]:
@@ -126,11 +130,7 @@ def help_due(actor: Actor) -> ColumnElement[datetime | None]:
     units = sorted(strip_units(actor))
     if not units:
         return null().cast(Case.phase_due_at.type)
-    earliest = select(func.min(CollaborationRequest.deadline_at)).where(
-        CollaborationRequest.case_id == Case.id,
-        CollaborationRequest.unit_id.in_(units),
-        CollaborationRequest.status == HelpStatus.REQUESTED.value,
-    )
+    earliest = select(func.min(CollaborationRequest.deadline_at)).where(*_unanswered(units))
     return case((Case.status.in_(OPEN_STATUSES), earliest.scalar_subquery()), else_=null())
 
 
