@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import escape
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from tests.campaigns.task_helpers import actor_of
 from zhili.access.models import Account
+from zhili.command_groups.models import CommandGroup
 from zhili.core.actor_names import actor_names
 from zhili.core.audit import AuditRecord
 from zhili.core.local_time import LOCAL_ZONE
@@ -64,7 +66,8 @@ def test_filters_narrow_by_action_actor_entity_and_local_dates(api: Any, session
     # by entity, with a link to its page
     by_group = api.get(f"/admin/audit?entity_type=command_group&entity={record.entity_id}", headers=HTML).text
     assert record.seq in seqs(by_group)
-    assert f'href="/groups/{record.entity_id}"' in by_group
+    title = session.scalars(select(CommandGroup.title).where(CommandGroup.id == int(record.entity_id))).one()
+    assert f'<a href="/groups/{record.entity_id}">{escape(title)}</a>' in by_group
     # by local dates: the day of the record holds it, the day after does not
     day = record.at.astimezone(LOCAL_ZONE).date()
     assert record.seq in seqs(
@@ -79,7 +82,7 @@ def test_a_case_is_found_by_its_number(api: Any, session: Session) -> None:
     number = (record.after or "").split('"number":"')[1].split('"')[0]
     page = api.login("admin").get(f"/admin/audit?entity={number}", headers=HTML).text
     assert record.seq in seqs(page)
-    assert f'href="/cases/{record.entity_id}"' in page
+    assert f'<a href="/cases/{record.entity_id}">{number}</a>' in page  # named by its number, not its id
     assert "案件上报" in page
 
 

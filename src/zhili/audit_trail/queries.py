@@ -7,15 +7,19 @@ it: the names behind the actors shown, and the logins a name filter matches.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 from sqlalchemy.orm import Session
 
 from zhili.audit_trail import display
 from zhili.audit_trail.display import entity_from_number
+from zhili.campaigns.models import Campaign
+from zhili.cases.models import Case
+from zhili.command_groups.models import CommandGroup
 from zhili.core import audit
 from zhili.core.actor_names import ACCOUNT_PREFIX, actor_names, actors_named
 from zhili.core.audit import AuditRecord
@@ -27,9 +31,22 @@ from zhili.org.models import Department, Division, Person, Position
 from zhili.web.i18n import messages, translate
 
 SYSTEM_PREFIX = "system:"
-NAMED_ENTITIES = frozenset({"account", "person", "matter", "division"})
-"""The kinds of record the page names by their name (a login by its person's, a matter by its title)."""
+NAMED_ENTITIES = frozenset({"account", "person", "matter", "division", "case", "campaign", "command_group"})
+"""The kinds of record the page names by their name (a login by its person's, a matter by its title, a case
+or a campaign by its number, a command group by its title)."""
 ACTOR_LABEL_PREFIX = "actor."
+_BY_ID: dict[str, Callable[[set[int]], Select[int, str]]] = {
+    "department": lambda ids: select(Department.id, Department.name).where(Department.id.in_(ids)),
+    "person": lambda ids: select(Person.id, Person.name).where(Person.id.in_(ids)),
+    "position": lambda ids: (
+        select(Position.id, Person.name).join(Person, Person.id == Position.person_id).where(Position.id.in_(ids))
+    ),
+    "case": lambda ids: select(Case.id, Case.number).where(Case.id.in_(ids)),
+    "campaign": lambda ids: select(Campaign.id, Campaign.number).where(Campaign.id.in_(ids)),
+    "command_group": lambda ids: select(CommandGroup.id, CommandGroup.title).where(CommandGroup.id.in_(ids)),
+}
+"""The names of the records kept by id, a query for each kind: a post by its holder's name, a case or a
+campaign by its number, a command group by its title."""
 
 
 @dataclass(frozen=True)
@@ -113,19 +130,9 @@ def _names(session: Session, lines: list[AuditLine], language: str) -> dict[tupl
     if codes:
         rows = session.execute(select(Division.code, Division.name).where(Division.code.in_(codes)))
         found |= {("division", code): name for code, name in rows}
-    if ids.get("department"):
-        rows = session.execute(select(Department.id, Department.name).where(Department.id.in_(ids["department"])))
-        found |= {("department", str(key)): name for key, name in rows}
-    if ids.get("person"):
-        rows = session.execute(select(Person.id, Person.name).where(Person.id.in_(ids["person"])))
-        found |= {("person", str(key)): name for key, name in rows}
-    if ids.get("position"):
-        rows = session.execute(
-            select(Position.id, Person.name)
-            .join(Person, Person.id == Position.person_id)
-            .where(Position.id.in_(ids["position"]))
-        )
-        found |= {("position", str(key)): name for key, name in rows}
+    for kind, query in _BY_ID.items():
+        if ids.get(kind):
+            found |= {(kind, str(key)): text for key, text in session.execute(query(ids[kind]))}
     for month in months:  # a closed month: the place's name and the month (柯城区 2026-07)
         code, period = month.split(":", 1)
         found[("assessment_month", month)] = f"{found.get(('division', code), code)} {period}"
