@@ -329,3 +329,20 @@ def test_a_reader_over_several_counties_opens_where_their_newest_case_lies(api: 
     assert newest[:6] != "330102"  # not 杭州上城区, the province's first county, where nothing happened
     api.login("huzhen")
     assert api.get(f"/api/v1/assessment/scores?month={JUNE}").json()["county"] == LONGYOU  # one county: their own
+
+
+def test_a_reader_over_the_province_chooses_among_the_counties_the_product_runs_in(api: Api) -> None:
+    """Administrators see the province: the county list holds those with units, not all ninety."""
+    api.login("admin")
+    page = api.get(f"/assessment?month={JUNE}&county=330802").text
+    offered = re.findall(r'<option value="(\d{6})"', page)
+    assert {"330802", "330825"} <= set(offered)
+    assert "330102" not in offered  # 杭州上城区: no unit there, nothing to rank
+    assert 'id="no-record"' not in page  # 柯城区's June has events counted
+    # asked for anyway, it is kept in the list and says that nothing was counted: a tie at full marks, not a result
+    quiet = api.get(f"/assessment?month={JUNE}&county=330102").text
+    assert '<option value="330102" selected>' in quiet
+    assert 'id="no-record"' in quiet
+    assert "还没有计分事件" in quiet
+    rows = quiet.split("<tbody", 1)[1].split("</tbody>", 1)[0]
+    assert rows.count("<tr") == rows.count("本月无计分事件") > 0

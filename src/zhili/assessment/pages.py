@@ -35,8 +35,8 @@ def _month(request: Request, clock: Clock) -> Month:
     return Month.parse(text) if text else Month.of(clock.now())
 
 
-def _county_choices(session: Session, actor: Actor) -> dict[str, str]:
-    return directory.counties(session, visibility.counties_of(session, actor))
+def _county_choices(session: Session, actor: Actor, current: str) -> dict[str, str]:
+    return directory.counties(session, visibility.offered_counties(session, actor, current))
 
 
 @router.get("/assessment")
@@ -64,7 +64,7 @@ def ranking_page(request: Request, session: DbSession, actor: PageActor, clock: 
         "levels": LEVELS,
         "month": month,
         "months": Month.of(now).back(MONTHS_OFFERED)[::-1],
-        "counties": _county_choices(session, actor),
+        "counties": _county_choices(session, actor, found.county),
         "chart": chart,
         "can_close": closing.may_close(actor, found.county) and found.closed_at is None and month.end <= now,
         "waiting": ratings.open_forms(session, actor, now=now),

@@ -125,8 +125,13 @@ def default_county(session: Session, actor: Actor, county: str | None) -> str:
     found = visibility.counties_of(session, actor)
     if not found:
         raise InvalidInputError("choose a county", errors=[{"field": "county", "message": "a county code"}])
-    newest = record_queries.latest_case_county(session, actor) if len(found) > 1 else None
-    return newest if newest is not None and newest in found else found[0]
+    if len(found) == 1:
+        return found[0]
+    newest = record_queries.latest_case_county(session, actor)
+    if newest is not None and newest in found:
+        return newest
+    running = directory.counties_with_units(session)
+    return next((code for code in found if code in running), found[0])
 
 
 def ranking(session: Session, actor: Actor, *, county: str | None, month: Month, level: str, now: datetime) -> Ranking:

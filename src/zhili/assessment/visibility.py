@@ -34,6 +34,15 @@ def counties_of(session: Session, actor: Actor) -> list[str]:
     return sorted(found)
 
 
+def offered_counties(session: Session, actor: Actor, current: str) -> list[str]:
+    """The counties the page offers: the actor's, less those with no unit (a province's others), the current kept."""
+    found = counties_of(session, actor)
+    if len(found) <= 1:
+        return found
+    running = directory.counties_with_units(session)
+    return [code for code in found if code in running or code == current]
+
+
 def sees_county(actor: Actor, county: str) -> bool:
     """True when the actor works in the county or over it (the ranking is theirs to read)."""
     if actor.scope.is_everything:

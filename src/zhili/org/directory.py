@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from zhili.core.auth import Scope
-from zhili.org.division_code import DivisionCode
+from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.models import Department, Division, Person
 from zhili.org.visibility import sees_person
 
@@ -69,3 +69,9 @@ def counties(session: Session, codes: Iterable[str] | None = None) -> dict[str, 
     if codes is not None:
         statement = statement.where(Division.code.in_(sorted(set(codes))))
     return dict(session.execute(statement.order_by(Division.code)).all())
+
+
+def counties_with_units(session: Session) -> set[str]:
+    """The counties where the organisation has units: those the product runs in (a province's others have none)."""
+    county = func.substr(Department.division_code, 1, DivisionLevel.COUNTY.length)
+    return set(session.scalars(select(county).distinct()))
