@@ -23,7 +23,7 @@ from zhili.cases.states import CommandKind
 from zhili.core.local_time import local_short
 from zhili.notify.models import InboxItem, Notification
 from zhili.notify.wording import localized_title
-from zhili.org.models import Division, Position
+from zhili.org.models import Division, Person, Position
 from zhili.org.routing import CENTRE_ROLES
 
 
@@ -389,3 +389,38 @@ def test_a_notice_names_a_village_as_a_place_not_as_its_committee(session: Sessi
     said = handoffs.place_name(session, code)
     assert "委会" not in said
     assert said.endswith(name.removesuffix("村委会").removesuffix("村") + "村")
+
+
+def test_a_turn_taken_by_one_settles_the_notice_for_those_told_with_them(api: Any, session: Session) -> None:
+    """All of a unit's staff are told to sign; once one signs, the others' notices no longer wait (read, by whom)."""
+    case = report_parking(api, session)
+    api.login("kc-centre")
+    case = command(api, command(api, case, "accept"), "dispatch")
+    signer, head = person_of(session, "kc-traffic"), person_of(session, "kc-traffic-head")
+    lead, notes = told(session, case["id"], "dispatch")
+    assert {signer, head} <= lead
+
+    def items(note_ids: list[int]) -> dict[int, InboxItem]:
+        session.expire_all()
+        found = session.scalars(select(InboxItem).where(InboxItem.notification_id.in_(note_ids)))
+        return {item.person_id: item for item in found}
+
+    dispatched = [n.id for n in notes]
+    assert all(item.read_at is None for item in items(dispatched).values())
+    api.login("kc-traffic")
+    case = command(api, case, "sign")
+    after = items(dispatched)
+    others = {person: item for person, item in after.items() if person != signer}
+    assert others
+    assert all(item.read_at is not None and item.settled_by == signer for item in others.values())
+    assert after[signer].settled_by is None  # the signer's own is read by opening the case, not settled
+    # a notice the signer was not told is left as it was: the centre's about the report
+    reported = [n.id for n in told(session, case["id"], "report")[1]]
+    assert all(item.settled_by != signer for item in items(reported).values())
+    # the head's inbox says who did it, and no longer counts it as waiting
+    api.login("kc-traffic-head")
+    page = api.get("/inbox", headers={"accept": "text/html"}).text
+    signer_name = session.scalar(select(Person.name).where(Person.id == signer))
+    assert f"已由{signer_name}处理" in page
+    unread = api.get("/api/v1/inbox", params={"limit": 200}).json()["items"]
+    assert not [i for i in unread if i["subject"] == f"case:{case['id']}" and i["read_at"] is None]

@@ -26,6 +26,7 @@ from zhili.core.errors import ConflictError, InvalidInputError
 from zhili.core.params import id_in
 from zhili.core.prepared import Prepared
 from zhili.matters import queries as matters
+from zhili.notify import inbox
 from zhili.org.division_code import DivisionCode
 from zhili.org.geo import LocatorCache
 from zhili.org.models import Department
@@ -91,9 +92,11 @@ def add_event(
 
     The caller writes the audit record and holds the case row's lock (a saved step, `store.lock`, or
     the insert of a new case). Every case action appends its line here (a new case's first lines:
-    `open_timeline`), so every hand-off notifies (`handoffs.tell`).
+    `open_timeline`), so every hand-off notifies (`handoffs.tell`), and the notices of the case the actor was
+    told with others are settled for them (`inbox.settle_about`: the turn is taken).
     """
     seq = store.append_event(session, case, kind=kind, actor=actor.audit_name, parties=parties, details=details, at=at)
+    inbox.settle_about(session, subject=f"case:{case.id}", person_id=actor.person_id, at=at)
     handoffs.tell(session, case, kind=kind, details=details, actor=actor, seq=seq, at=at)
     return seq
 

@@ -1,12 +1,14 @@
 """My inbox (收件箱): the items of the person behind the login, newest first, and marking them read.
 
 Only the actor's own person is ever reached: another person's item is 404, and a login without a
-person (the built-in administrator) has an empty inbox.
+person (the built-in administrator) has an empty inbox. A notice is also settled when one of the people
+told with me acts on what it is about (`settle_about`): it is read, and says who did it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, false, func, select, update
@@ -21,6 +23,7 @@ from zhili.notify.kinds import Severity
 from zhili.notify.models import InboxItem, Notification
 from zhili.notify.schemas import InboxItemRead, MarkedRead, Said, UnreadCount
 from zhili.notify.wording import Piece, body_pieces, joined, title_pieces
+from zhili.org.models import Person
 
 STREAM_BATCH = 50
 
@@ -56,6 +59,7 @@ def _read(row: Row[Any], language: str = "zh") -> InboxItemRead:
         subject=notice.subject,
         created_at=notice.created_at,
         read_at=item.read_at,
+        settled_by=item.settled_by,
         **words,
     )
 
@@ -155,3 +159,33 @@ def read_about(session: Session, *, actor: Actor, subjects: Sequence[str], clock
     marked = session.connection().execute(update(InboxItem).where(InboxItem.id.in_(ids)).values(read_at=clock.now()))
     commit(session)
     return max(int(marked.rowcount), 0)
+
+
+def settle_about(session: Session, *, subject: str, person_id: int | None, at: datetime) -> int:
+    """Settle the notices about `subject` (`case:42`) that `person_id`, who acted on it, was told with others.
+
+    Those still unread by the others are read at `at`, by them. In the caller's transaction; how many.
+
+    One of a unit's staff signs for a case all of them were told of: the others' 请签收 no longer waits.
+    """
+    if person_id is None:
+        return 0
+    told = (
+        select(InboxItem.notification_id)
+        .join(Notification, Notification.id == InboxItem.notification_id)
+        .where(Notification.subject == subject, InboxItem.person_id == person_id)
+    )
+    settled = session.connection().execute(
+        update(InboxItem)
+        .where(InboxItem.notification_id.in_(told), InboxItem.read_at.is_(None), InboxItem.person_id != person_id)
+        .values(read_at=at, settled_by=person_id)
+    )
+    return max(int(settled.rowcount), 0)
+
+
+def settled_names(session: Session, items: Sequence[InboxItemRead]) -> dict[int, str]:
+    """The names of the people who settled these items (person id → name): one query."""
+    ids = {item.settled_by for item in items if item.settled_by is not None}
+    if not ids:
+        return {}
+    return dict(session.execute(select(Person.id, Person.name).where(Person.id.in_(ids))).all())

@@ -36,7 +36,7 @@ class Notification(Base):
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     link: Mapped[str | None] = mapped_column(String(300))
-    subject: Mapped[str | None] = mapped_column(String(60))
+    subject: Mapped[str | None] = mapped_column(String(60), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # The title as a message key and its parameters (JSON), and the body as parts (JSON: verbatim text or
     # [key, parameters], one line each), when they have them (`notify.wording`): the inbox renders them in the
@@ -48,7 +48,11 @@ class Notification(Base):
 
 
 class InboxItem(Base):
-    """A notification in one person's in-app inbox (收件箱), read or not."""
+    """A notification in one person's in-app inbox (收件箱), read or not.
+
+    `settled_by` is the person (id) whose act made it read: one of those told with them did what it asked
+    (`inbox.settle_about`); None when they read it themselves or it is unread.
+    """
 
     __tablename__ = "inbox_items"
     __table_args__ = (
@@ -60,6 +64,7 @@ class InboxItem(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"), index=True)
     read_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    settled_by: Mapped[int | None] = mapped_column(Integer)  # a person's id; no key, see migration 0030
 
 
 class WebhookEndpoint(Base):

@@ -41,6 +41,9 @@ class InboxItemRead(BaseModel):
     subject: str | None
     created_at: datetime
     read_at: datetime | None
+    settled_by: int | None = Field(
+        default=None, description="the person (id) told with me who did what it asked, which made it read"
+    )
     lang: Literal["zh", "en"] = Field(
         default="zh", description="the language of title and body: the API sends the stored Chinese; pages the reader's"
     )
