@@ -12,9 +12,12 @@ from tests.campaigns.sweep_helpers import fire, letters
 from tests.campaigns.task_helpers import actor_of, dispatch_typhoon, post_of, task_of
 from tests.conftest import Api
 
+from zhili.access.models import Account
+from zhili.access.service import actor_for
 from zhili.campaigns.models import Campaign, CampaignTask
 from zhili.campaigns.tasks.reassign import reassign_task
 from zhili.campaigns.tasks.schemas import ReassignBody
+from zhili.campaigns.tasks.service import claim_task, decline_task
 from zhili.core.audit import AuditRecord
 from zhili.core.clock import FrozenClock
 from zhili.notify.models import InboxItem, Notification
@@ -53,7 +56,7 @@ def test_the_level_above_hands_a_declined_task_to_someone_in_its_grid(
     worker = grid_worker_post(session, task.division_code)
     api.login("gridhead")
     detail = api.get(f"/api/v1/tasks/{task.id}").json()
-    assert detail["allowed_actions"] == ["reassign"]
+    assert detail["allowed_actions"] == ["reassign", "overrule"]
     candidates = api.get(f"/api/v1/tasks/{task.id}/candidates").json()
     # Only people without a task in this campaign: not the party members, not the grid head.
     assert [(c["position_id"], c["role"]) for c in candidates] == [(worker.id, "grid_worker")]
@@ -287,3 +290,59 @@ def test_a_village_committee_may_hand_a_grid_task_to_the_villages_people_too(
     assert at_village  # the village's own posts, where the level above sits
     assert village.person_id not in {c["person_id"] for c in candidates}  # never the actor
     assert all(c["role"] not in {"dept_head", "dept_staff"} for c in candidates)
+
+
+def test_with_nobody_to_hand_it_to_the_level_above_overrules_the_decline_from_the_page(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    """驳回拒领: the grid's worker declines the task handed to them; nobody is left, so it goes back with a word."""
+    _campaign, task = declined(api, session, clock)
+    worker = grid_worker_post(session, task.division_code)
+    api.login("gridhead")
+    new_id = send(api, task.id, "reassign", position_id=worker.id).json()["reassigned_to"]["id"]
+    # 湖镇镇's grid worker has no demo login: they act as their person would (an account not stored)
+    worker_actor = actor_for(session, Account(username="hz-grid-worker", person_id=worker.person_id, is_admin=False))
+    decline_task(session, task_id=new_id, reason="本周外出培训", actor=worker_actor, clock=clock)
+    page = api.get(f"/tasks/{new_id}", headers=HTML).text
+    assert 'id="no-candidates"' in page  # everyone in the grid has a task in this campaign: no 改派
+    assert '<details id="overrule" open>' in page  # the way on is shown, not folded
+    # a refused form keeps nothing lost and names the field
+    refused = api.client.post(
+        f"/tasks/{new_id}/overrule", data={"csrf_token": api.csrf, "reason": " "}, follow_redirects=False
+    )
+    assert refused.status_code == 422
+    assert 'data-form="overrule" data-field="reason">' in refused.text
+    assert '<details id="overrule" open>' in refused.text
+    done = api.client.post(
+        f"/tasks/{new_id}/overrule",
+        data={"csrf_token": api.csrf, "reason": "培训可调课，台风走访必须今晚完成"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    after = api.get(f"/api/v1/tasks/{new_id}").json()
+    assert (after["state"], after["declined_at"], after["allowed_actions"]) == ("read", None, [])
+    # the worker is told why, with a link to where they claim it; their page says so above the claim button
+    told = session.scalars(
+        select(Notification)
+        .join(InboxItem, InboxItem.notification_id == Notification.id)
+        .where(InboxItem.person_id == worker.person_id, Notification.link == f"/tasks/{new_id}#claim")
+    ).all()
+    assert [n.body for n in told] == ["拒领未获同意，请领办：培训可调课，台风走访必须今晚完成"]
+    audited = session.scalars(select(AuditRecord.action).where(AuditRecord.entity_id == str(new_id))).all()
+    assert "campaign.task.overrule" in audited
+    claimed = claim_task(session, task_id=new_id, actor=worker_actor, clock=clock)
+    assert claimed.state == "claimed"
+
+
+def test_only_a_declined_task_is_overruled_and_only_by_the_level_above(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    _campaign, task = declined(api, session, clock)
+    assert send(api.login("partymember"), task.id, "overrule", reason="我自己撤回").status_code == 403
+    api.login("gridhead")
+    assert send(api, task.id, "overrule", reason="请领办").status_code == 200
+    again = send(api, task.id, "overrule", reason="请领办")
+    assert again.status_code == 409
+    mine = api.login("partymember").get(f"/tasks/{task.id}", headers=HTML).text
+    assert 'id="overrule-reason"' in mine
+    assert "拒领未获同意" in mine

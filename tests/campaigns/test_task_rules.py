@@ -132,9 +132,9 @@ def test_random_sequences_never_leave_the_lifecycle(actions: list[tuple[TaskActi
     if state in {"rated", "reassigned"}:
         assert allowed_actions(state, RECIPIENT, claim_overdue=True) == ()
         assert allowed_actions(state, ABOVE, claim_overdue=True) == ()
-    if state == "declined":  # only the level above acts on a declined task: it hands it to someone else
+    if state == "declined":  # only the level above acts on a declined task: someone else, or back to its recipient
         assert allowed_actions(state, RECIPIENT) == ()
-        assert allowed_actions(state, ABOVE) == (TaskAction.REASSIGN,)
+        assert set(allowed_actions(state, ABOVE)) == {TaskAction.REASSIGN, TaskAction.OVERRULE}
 
 
 def test_the_level_above_reassigns_a_declined_task_at_once() -> None:
@@ -151,6 +151,18 @@ def test_an_unclaimed_task_is_reassigned_only_past_its_claim_time() -> None:
     assert step("read", TaskAction.REASSIGN, ABOVE, claim_overdue=True) == "reassigned"
     assert is_claim_overdue(T0, T0 + timedelta(seconds=1))
     assert not is_claim_overdue(T0, T0)
+
+
+def test_the_level_above_overrules_a_decline_and_the_task_is_its_recipients_to_claim_again() -> None:
+    assert step("declined", TaskAction.OVERRULE, ABOVE) == "read"
+    assert TaskAction.CLAIM in allowed_actions(TaskState.READ, RECIPIENT)
+    with pytest.raises(TaskRefused) as refused:
+        step("declined", TaskAction.OVERRULE, RECIPIENT)
+    assert refused.value.status == 403
+    for state in ("notified", "read", "claimed", "reported", "verified", "rated", "reassigned"):
+        with pytest.raises(TaskRefused) as refused:
+            step(state, TaskAction.OVERRULE, ABOVE, claim_overdue=True)
+        assert refused.value.status == 409
 
 
 def test_only_the_level_above_reassigns_and_never_a_claimed_task() -> None:
@@ -261,7 +273,7 @@ def test_task_states_are_one_enum_and_the_transitions_follow_the_rules() -> None
     }
     assert TRANSITIONS[TaskState.REPORTED] == {TaskState.VERIFIED, TaskState.CLAIMED}  # verified, or returned
     assert TRANSITIONS[TaskState.RATED] == TRANSITIONS[TaskState.REASSIGNED] == frozenset()
-    assert TRANSITIONS[TaskState.DECLINED] == {TaskState.REASSIGNED}
+    assert TRANSITIONS[TaskState.DECLINED] == {TaskState.REASSIGNED, TaskState.READ}  # 改派, or 驳回拒领
     for state, targets in TRANSITIONS.items():
         for target in targets:
             assert any(

@@ -53,6 +53,7 @@ class TaskState(StrEnum):
 
     A declined task, or one still unclaimed past its claim time, may be handed to someone else by the
     level above (改派): it ends as reassigned, and a new task of the same campaign and role stands in its place.
+    The level above may instead overrule a decline (驳回拒领): the task is back with its recipient, read, to claim.
     """
 
     NOTIFIED = "notified"  # sent, not yet opened
@@ -90,6 +91,7 @@ class TaskAction(StrEnum):
     RETURN = "return"  # 退回: the level above sends the report back (back to claimed)
     RATE = "rate"  # 评价: the level above rates a verified task
     REASSIGN = "reassign"  # 改派: the level above hands a declined or overdue unclaimed task to someone else
+    OVERRULE = "overrule"  # 驳回拒领: the level above does not accept the decline; back to its recipient, with why
 
 
 class TaskParty(StrEnum):
@@ -125,6 +127,7 @@ RULES: Final[Mapping[TaskAction, Rule]] = {
     TaskAction.RETURN: Rule(frozenset({TaskState.REPORTED}), TaskState.CLAIMED, TaskParty.ABOVE),
     TaskAction.RATE: Rule(frozenset({TaskState.VERIFIED}), TaskState.RATED, TaskParty.ABOVE),
     TaskAction.REASSIGN: Rule(frozenset(REASSIGNABLE_STATES), TaskState.REASSIGNED, TaskParty.ABOVE),
+    TaskAction.OVERRULE: Rule(frozenset({TaskState.DECLINED}), TaskState.READ, TaskParty.ABOVE),
 }
 # The allowed transitions, from each state to the states an action may lead to (none from rated or reassigned).
 TRANSITIONS: Final[Mapping[TaskState, frozenset[TaskState]]] = {
@@ -141,6 +144,7 @@ PAST: Final[Mapping[TaskAction, str]] = {
     TaskAction.RETURN: "returned",
     TaskAction.RATE: "rated",
     TaskAction.REASSIGN: "reassigned",
+    TaskAction.OVERRULE: "overruled",
 }
 
 

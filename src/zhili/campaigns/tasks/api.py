@@ -17,6 +17,7 @@ from zhili.campaigns.tasks import service as task_service
 from zhili.campaigns.tasks.queue import TaskFilter, View, task_filter
 from zhili.campaigns.tasks.schemas import (
     DeclineBody,
+    OverruleBody,
     RateBody,
     ReassignBody,
     ReassignCandidate,
@@ -154,6 +155,18 @@ def return_task(
 ) -> TaskDetail:
     """退回: the level above sends the report back with a reason; the task is claimed again."""
     task_service.return_task(session, task_id=task_id, reason=body.reason, actor=actor, clock=clock)
+    return task_queries.task_detail(session, actor, task_id, now=clock.now())
+
+
+@router.post("/{task_id}/overrule")
+def overrule_decline(
+    task_id: IdPath, body: OverruleBody, session: DbSession, actor: CurrentActor, clock: ClockDep
+) -> TaskDetail:
+    """驳回拒领: the level above does not accept the decline; the task is back with its recipient (read, to claim).
+
+    The reason is told to the recipient. 409 unless the task is declined; 403 for anyone but the level above.
+    """
+    task_service.overrule_decline(session, task_id=task_id, reason=body.reason, actor=actor, clock=clock)
     return task_queries.task_detail(session, actor, task_id, now=clock.now())
 
 

@@ -26,6 +26,7 @@ from zhili.campaigns.tasks import service as task_service
 from zhili.campaigns.tasks.queue import TaskFilter, View, task_filter
 from zhili.campaigns.tasks.schemas import (
     DeclineBody,
+    OverruleBody,
     RateBody,
     ReassignBody,
     ReassignCandidate,
@@ -446,6 +447,18 @@ async def send_back(request: Request, task_id: IdPath, actor: PageActor, clock: 
         task_service.return_task(session, task_id=task_id, reason=body.reason, actor=actor, clock=clock)
 
     return await _submit(request, task_id, actor, clock, "return", form, write)
+
+
+@router.post("/tasks/{task_id}/overrule")
+async def overrule(request: Request, task_id: IdPath, actor: PageActor, clock: ClockDep) -> Response:
+    """驳回拒领 with the reason typed on the page."""
+    form = await request.form()
+
+    def write(session: Session) -> None:
+        body = task_forms.body_from_form(OverruleBody, form, ("reason",))
+        task_service.overrule_decline(session, task_id=task_id, reason=body.reason, actor=actor, clock=clock)
+
+    return await _submit(request, task_id, actor, clock, "overrule", form, write)
 
 
 @router.post("/tasks/{task_id}/rate")

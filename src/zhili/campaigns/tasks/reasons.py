@@ -108,6 +108,7 @@ REPORT_INPUTS = {
 FORM_INPUTS = {
     "decline": {"reason": "reason"},
     "return": {"reason": "reason"},
+    "overrule": {"reason": "reason"},
     "verify": {"note": "note"},
     "rate": {"rating": "rating", "comment": "comment"},
     "reassign": {"position_id": "position_id", "note": "note"},

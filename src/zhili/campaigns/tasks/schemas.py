@@ -49,6 +49,12 @@ class ReturnBody(_Input):
     reason: Name = Field(max_length=MAX_REASON)
 
 
+class OverruleBody(_Input):
+    """Overrule a decline (驳回拒领), saying why the recipient is to do it after all."""
+
+    reason: Name = Field(max_length=MAX_REASON)
+
+
 class RateBody(_Input):
     """Rate a verified task."""
 

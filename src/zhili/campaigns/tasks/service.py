@@ -309,6 +309,24 @@ def return_task(session: Session, *, task_id: int, reason: str, actor: Actor, cl
     return task
 
 
+def overrule_decline(session: Session, *, task_id: int, reason: str, actor: Actor, clock: Clock) -> Task:
+    """驳回拒领: the level above does not accept the decline; the task is back with its recipient, who is told why.
+
+    It is read again (to claim, by its first claim time: a decline buys no time), no longer declined, and its
+    reason is the level above's. Where nobody else can take it (改派 has no candidate), this is the way on.
+    """
+    loaded = store.load(session, actor, task_id)
+    require_running(loaded.campaign)
+    now = clock.now()
+    task = move(session, loaded, TaskAction.OVERRULE, actor=actor, now=now, reason=reason, declined_at=None)
+    said = Words("notice.campaign.overruled", {"reason": reason.strip()})
+    tell_recipient(
+        session, task, loaded.campaign, kind=f"overruled:{now:%Y%m%d%H%M%S%f}", said=said, clock=clock, anchor="#claim"
+    )
+    commit(session)
+    return task
+
+
 def rate_task(session: Session, *, task_id: int, data: RateBody, actor: Actor, clock: Clock) -> Task:
     """The level above rates a verified task (good / ok / poor)."""
     loaded = store.load(session, actor, task_id)
