@@ -276,6 +276,9 @@ def test_a_reply_command_refused_for_missing_evidence_keeps_the_text(
     assert "车辆已拖离" in form
     assert "缺少办结所需证据" in form
     assert command(api, api.get(f"/api/v1/cases/{case['id']}").json(), "request_extension", reason="等待拖车", hours=4)
+    # the lead is told before replying that the reply withdraws the request still waiting
+    mine = api.get(f"/cases/{case['id']}", headers=HTML).text.split('data-command="reply"', 1)[1].split("</form>", 1)[0]
+    assert "提交办结回复即撤回待审批的延期申请（4 小时）" in mine
     api.login("kc-centre")
     page = api.get(f"/cases/{case['id']}", headers=HTML).text
     assert 'id="pending-extension"' in page
