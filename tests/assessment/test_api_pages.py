@@ -124,6 +124,19 @@ def test_a_refused_rating_keeps_its_input_and_names_the_field(api: Api) -> None:
         follow_redirects=False,
     )
     assert saved.status_code == 303
+    subjects = form.text.count('name="scores.')
+    said = api.get(saved.headers["location"]).text.split('id="ratings-saved"', 1)[1].split("</p>", 1)[0]
+    assert "评分已保存：1 项" in said
+    assert f"尚有 {subjects - 1} 项未评分" in said
+    # a score cleared is said, not dropped in silence
+    cleared = api.send(
+        "POST",
+        "/assessment/ratings",
+        data={"month": JUNE, "rater": f"division:{HUZHEN}", f"scores.{subject}": "", "csrf_token": api.csrf},
+        follow_redirects=False,
+    )
+    said = api.get(cleared.headers["location"]).text.split('id="ratings-saved"', 1)[1].split("</p>", 1)[0]
+    assert "留空的 1 项原有评分已清除" in said
 
 
 def test_ratings_api_refuses_by_field(api: Api) -> None:

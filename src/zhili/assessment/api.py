@@ -121,7 +121,9 @@ def save_ratings(session: DbSession, actor: CurrentActor, clock: ClockDep, body:
     saved = ratings.save_ratings(
         session, actor=actor, clock=clock, rater_key=body.rater, month=month, scores=dict(body.scores)
     )
-    return RatingsSaved(month=str(month), rater=body.rater, saved=saved)
+    return RatingsSaved(
+        month=str(month), rater=body.rater, saved=saved.saved, cleared=saved.cleared, unrated=saved.unrated
+    )
 
 
 @router.post("/close")

@@ -7,6 +7,7 @@ back with its input and each error beside its field (422). The model editor is `
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -117,7 +118,7 @@ def _ratings_page(
         "low": 1 if scale == 5 else 0,  # noqa: PLR2004 - the 1–5 scale starts at 1
         "form": form,
         "errors": errors,
-        "saved": request.query_params.get("saved"),
+        "saved": _counts(request, ("saved", "cleared", "unrated")),
     }
     return renderer(request).render(request, "assessment/ratings.html", context, status_code=status_code)
 
@@ -127,17 +128,18 @@ async def save_ratings_form(request: Request, session: DbSession, actor: PageAct
     """Save one rater's block of the form; refused: the form again with its input and the errors by field (422)."""
     form = {key: str(value) for key, value in (await request.form()).items() if key != "csrf_token"}
     month = Month.parse(form.get("month", ""))
-    errors = await run_in_threadpool(_save_ratings, session, actor, clock, month, form, request)
-    if errors:
+    saved = await run_in_threadpool(_save_ratings, session, actor, clock, month, form, request)
+    if isinstance(saved, FormErrors):
         return await run_in_threadpool(
-            _ratings_page, request, session, actor, clock, month, form, errors, status_code=422
+            _ratings_page, request, session, actor, clock, month, form, saved, status_code=422
         )
-    return RedirectResponse(f"/assessment/ratings?month={month}&saved=1", status_code=303)
+    counts = urlencode({"saved": saved.saved, "cleared": saved.cleared, "unrated": saved.unrated})
+    return RedirectResponse(f"/assessment/ratings?month={month}&{counts}", status_code=303)
 
 
 def _save_ratings(
     session: Session, actor: Actor, clock: Clock, month: Month, form: dict[str, str], request: Request
-) -> FormErrors:
+) -> ratings.SavedRatings | FormErrors:
     language = renderer(request).language(request)
     scores: dict[str, int] = {}
     errors = FormErrors()
@@ -151,13 +153,20 @@ def _save_ratings(
     if errors:
         return errors
     try:
-        ratings.save_ratings(
+        return ratings.save_ratings(
             session, actor=actor, clock=clock, rater_key=form.get("rater", ""), month=month, scores=scores
         )
     except (InvalidInputError, ConflictError, NotFoundError) as refused:
         session.rollback()
         return form_errors(refused, language, {f"scores.{s}": f"scores.{s}" for s in scores})
-    return FormErrors()
+
+
+def _counts(request: Request, names: tuple[str, ...]) -> dict[str, int] | None:
+    """The counts a save redirected with (`saved=3&cleared=1&unrated=2`); None when absent or not numbers."""
+    found = {name: request.query_params.get(name, "") for name in names}
+    if not all(value.isdigit() for value in found.values()):
+        return None
+    return {name: int(value) for name, value in found.items()}
 
 
 @router.post("/assessment/close")

@@ -147,10 +147,22 @@ def check_open(session: Session, rater: Rater, month: Month, *, now: datetime) -
         raise ConflictError(f"{month} is closed; its ratings are frozen")
 
 
+@dataclass(frozen=True)
+class SavedRatings:
+    """What a save left: ratings kept, earlier ones cleared (a score left blank), subjects on the form not rated."""
+
+    saved: int
+    cleared: int
+    unrated: int
+
+
 def save_ratings(
     session: Session, *, actor: Actor, clock: Clock, rater_key: str, month: Month, scores: dict[str, int]
-) -> int:
-    """Replace the rater's ratings of the month; each score is checked and named by its subject on refusal."""
+) -> SavedRatings:
+    """Replace the rater's ratings of the month; each score is checked and named by its subject on refusal.
+
+    A subject left out is not rated: its earlier rating, if any, is cleared, and the answer counts it.
+    """
     rater = rater_for(session, actor, rater_key)
     now = clock.now()
     check_open(session, rater, month, now=now)
@@ -169,13 +181,13 @@ def save_ratings(
     ]
     if errors:
         raise InvalidInputError("some ratings are not valid", errors=errors)
-    session.execute(
-        delete(AssessmentRating).where(
-            AssessmentRating.month == str(month),
-            AssessmentRating.rater_kind == rater.kind.value,
-            AssessmentRating.rater_id == rater.rater_id,
-        )
+    mine = (
+        AssessmentRating.month == str(month),
+        AssessmentRating.rater_kind == rater.kind.value,
+        AssessmentRating.rater_id == rater.rater_id,
     )
+    before = set(session.scalars(select(AssessmentRating.subject_id).where(*mine)))
+    session.execute(delete(AssessmentRating).where(*mine))
     rows = [
         rating_row(rater, month, allowed[subject], score, by=actor.audit_name, now=now)
         for subject, score in scores.items()
@@ -192,7 +204,7 @@ def save_ratings(
         at=now,
     )
     commit(session)
-    return len(rows)
+    return SavedRatings(saved=len(rows), cleared=len(before - set(scores)), unrated=len(set(allowed) - set(scores)))
 
 
 def rating_row(rater: Rater, month: Month, rated: Rated, score: int, *, by: str, now: datetime) -> dict[str, object]:

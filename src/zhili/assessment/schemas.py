@@ -81,11 +81,13 @@ class RatingsCreate(BaseModel):
 
 
 class RatingsSaved(BaseModel):
-    """How many ratings the rater now has for the month."""
+    """How many ratings the rater now has for the month, how many earlier ones the save cleared, how many wait."""
 
     month: str
     rater: str
     saved: int
+    cleared: int = Field(default=0, description="earlier ratings of subjects left out of this save, now removed")
+    unrated: int = Field(default=0, description="subjects on the rater's form without a rating after this save")
 
 
 class CloseCreate(BaseModel):
