@@ -607,3 +607,32 @@ def test_a_description_in_both_languages_is_shown_in_the_pages(api: Any) -> None
         '<dd translate="no" id="description">预警：路口长期违停</dd>'
         in api.get(f"/cases/{plain['id']}?lang=en", headers=HTML).text
     )
+
+
+def test_a_case_its_lead_returned_may_be_refused_by_the_dispatcher(api: Any, session: Session) -> None:
+    """退回 because it is no government matter: the dispatcher refuses it (不予受理) rather than dispatch it again."""
+    from tests.cases.test_flow import report_parking  # noqa: PLC0415
+
+    case = report_parking(api, session)
+    api.login("kc-centre")
+    case = command(api, command(api, case, "accept"), "dispatch")
+    api.login("kc-traffic")
+    case = command(api, case, "return", reason="属业主与物业之间的民事纠纷")
+    api.login("kc-centre")
+    page = api.get(f"/cases/{case['id']}", headers=HTML).text
+    assert 'data-command="reject"' in page
+    done = api.client.post(
+        f"/cases/{case['id']}/act",
+        data={
+            "csrf_token": api.csrf,
+            "command": "reject",
+            "version": str(case["version"]),
+            "reason": "民事纠纷，建议诉讼",
+        },
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text
+    after = api.get(f"/api/v1/cases/{case['id']}").json()
+    assert after["status"] == "rejected"
+    assert "民事纠纷，建议诉讼" in api.get(f"/cases/{case['id']}", headers=HTML).text

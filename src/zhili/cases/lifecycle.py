@@ -89,7 +89,7 @@ RULES: Final[Mapping[CommandKind, Rule]] = MappingProxyType({
     #                    from statuses                      parties                  to
     K.REPORT:            Rule((),                            _REPORTERS,              S.REPORTED),  # open_case only
     K.ACCEPT:            Rule((S.REPORTED,),                 (P.DISPATCHER,),         S.ACCEPTED),
-    K.REJECT:            Rule((S.REPORTED,),                 (P.DISPATCHER,),         S.REJECTED),
+    K.REJECT:            Rule((S.REPORTED, S.ACCEPTED),      (P.DISPATCHER,),         S.REJECTED),
     K.DISPATCH:          Rule((S.ACCEPTED,),                 (P.DISPATCHER,),         S.DISPATCHED),
     K.SIGN:              Rule((S.DISPATCHED,),               (P.LEAD,),               S.SIGNED),
     K.RETURN:            Rule((S.DISPATCHED, S.SIGNED),      (P.LEAD,),               S.ACCEPTED),
