@@ -313,3 +313,26 @@ def test_a_credit_code_that_is_not_one_is_refused_by_its_field(api: Any, session
     assert 'data-field="attr.workers_affected">请填写整数' in halves.text
     assert 'value="123"' in response.text
     assert _count(session, "工地拖欠工资") == 0
+
+
+def test_a_case_not_taken_is_reported_again_from_a_form_filled_from_it(api: Any, session: Session) -> None:
+    """重新上报: the grid worker's case was refused (不予受理); its page links to the form, filled from the case."""
+    from tests.cases.test_flow import command, report_parking  # noqa: PLC0415
+
+    case = report_parking(api, session)
+    api.login("kc-centre")
+    command(api, case, "reject", reason="请补充车牌号后重新上报")
+    api.login("gridworker")
+    page = api.get(f"/cases/{case['id']}", headers=HTML).text
+    assert f'href="/cases/new?again={case["id"]}"' in page
+    assert "重新上报" in page
+    form = api.get(f"/cases/new?again={case['id']}", headers=HTML).text
+    assert 'id="intake"' in form  # the matter chosen: the report form is shown
+    assert f'<option value="{case["matter_code"]}" selected>' in form
+    assert case["description"] in form
+    assert f'value="{case["lon"]:.6f}"' in form
+    assert f'<input type="hidden" name="again" value="{case["id"]}">' in form  # kept when the matter changes
+    # the dispatcher, who refused it, is offered no such link; a case out of sight is a 404
+    assert "report-again" not in api.login("kc-centre").get(f"/cases/{case['id']}", headers=HTML).text
+    assert api.login("ly-centre").get(f"/cases/new?again={case['id']}", headers=HTML).status_code == 404
+    assert api.get("/cases/new?again=abc", headers=HTML).status_code == 422  # a link mistyped: named, not a 500

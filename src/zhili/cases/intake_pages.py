@@ -9,9 +9,9 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from zhili.cases import forms, intake
+from zhili.cases import forms, intake, queries
 from zhili.cases.intake_form import IntakeForm, take_report
-from zhili.cases.schemas import CaseCreate
+from zhili.cases.schemas import CaseCreate, CaseRead
 from zhili.core import media
 from zhili.core.auth import Actor, PageActor
 from zhili.core.http import ClockDep, DbSession
@@ -30,20 +30,38 @@ def intake_form(
     request: Request,
     session: DbSession,
     actor: PageActor,
+    clock: ClockDep,
     matter: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{1,59}$")] = None,
     channel: Annotated[str | None, Query(pattern=r"^(web|phone|hotline)?$")] = None,
     reporter_name: Annotated[str | None, Query(max_length=60)] = None,
     reporter_phone: Annotated[str | None, Query(max_length=30)] = None,
+    again: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> Response:
     """The intake form; choosing a matter shows its attributes; the channel starts on the reporter's own.
 
     The channel and the caller may be given (the 12345 desk's 登记新来电工单 link): they fill the form,
-    and choosing a matter keeps them.
+    and choosing a matter keeps them. `again` (重新上报) fills it from a case the reader may see, one not
+    taken say: its matter, description, point, address and attributes, to mend and send as a new report.
     """
     given = {"channel": channel, "reporter_name": reporter_name, "reporter_phone": reporter_phone}
     values: dict[str, object] = {"channel": intake.default_channel(actor)}
+    if again is not None:
+        earlier = queries.case_read(session, actor, again, now=clock.now())
+        current = {m.code for m in matters.list_current(session)}
+        matter = matter or (earlier.matter_code if earlier.matter_code in current else None)
+        values |= _values_of(earlier) | {"again": again}
     values.update({name: value for name, value in given.items() if value})
     return _intake_page(request, session, actor, matter=matter, values=values, errors=FormErrors())
+
+
+def _values_of(case: CaseRead) -> dict[str, object]:
+    """A case's report as the intake form's values (`attr.<code>`: text, or a list for several choices)."""
+    values: dict[str, object] = {"description": case.description, "address": case.address or ""}
+    if case.lon is not None and case.lat is not None:
+        values |= {"lon": f"{case.lon:.6f}", "lat": f"{case.lat:.6f}"}
+    for code, value in case.attributes.items():
+        values[f"attr.{code}"] = [str(v) for v in value] if isinstance(value, list) else str(value)
+    return values
 
 
 def _intake_page(

@@ -371,6 +371,14 @@ def _metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
+def case_read(session: Session, actor: Actor, case_id: int, *, now: datetime) -> CaseRead:
+    """One case as a list shows it (no timeline): 404 when the actor may not see it."""
+    case = _detail_row(actor).run(session, {"b_case_id": case_id}).first()
+    if case is None:
+        raise NotFoundError(f"case {case_id} not found")
+    return _read(actor, case, now)
+
+
 def case_detail(session: Session, actor: Actor, case_id: int, *, now: datetime) -> CaseDetail:
     """One case with its timeline, collaboration, meetings, tasks and probable duplicates; its light at `now`."""
     session.flush()  # the reads below run on the driver: what the session holds is written first
