@@ -225,6 +225,8 @@ def test_the_lead_unit_finds_a_verified_case_to_close_among_its_work(api: Any, s
     page = api.login("kc-traffic").get("/cases?todo=handle", headers=HTML).text
     mine = page.split('id="mine"', 1)[1].split('id="others"', 1)[0]
     assert f'data-case="{replied.id}"' in mine
+    row = mine.split(f'data-case="{replied.id}"', 1)[1].split("</tr>", 1)[0]
+    assert '<span class="muted no-clock">不计时</span>' in row  # no clock runs to close: said, not a blank cell
     home = api.get("/", headers=HTML).text
     assert int(dict(TILE.findall(home))["handle"]) == waiting + 1  # the case to close counts
 
