@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Protocol
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -255,13 +255,30 @@ async def claim(request: Request, task_id: IdPath, actor: PageActor, clock: Cloc
 @router.post("/tasks/{task_id}/decline")
 async def decline(request: Request, task_id: IdPath, actor: PageActor, clock: ClockDep) -> Response:
     """Decline with the reason typed on the page."""
+    return await _with_reason(request, task_id, actor, clock, "decline", DeclineBody, task_service.decline_task)
+
+
+class _ReasonedAction(Protocol):
+    def __call__(self, session: Session, *, task_id: int, reason: str, actor: Actor, clock: Clock) -> object: ...
+
+
+async def _with_reason(
+    request: Request,
+    task_id: int,
+    actor: Actor,
+    clock: Clock,
+    name: str,
+    schema: type[DeclineBody | ReturnBody | OverruleBody],
+    action: _ReasonedAction,
+) -> Response:
+    """A form of one typed reason (拒领, 退回, 驳回拒领): checked as the API's body, then its use case."""
     form = await request.form()
 
     def write(session: Session) -> None:
-        body = task_forms.body_from_form(DeclineBody, form, ("reason",))
-        task_service.decline_task(session, task_id=task_id, reason=body.reason, actor=actor, clock=clock)
+        body = task_forms.body_from_form(schema, form, ("reason",))
+        action(session, task_id=task_id, reason=body.reason, actor=actor, clock=clock)
 
-    return await _submit(request, task_id, actor, clock, "decline", form, write)
+    return await _submit(request, task_id, actor, clock, name, form, write)
 
 
 @dataclass(frozen=True)
@@ -440,25 +457,13 @@ async def verify(request: Request, task_id: IdPath, actor: PageActor, clock: Clo
 @router.post("/tasks/{task_id}/return")
 async def send_back(request: Request, task_id: IdPath, actor: PageActor, clock: ClockDep) -> Response:
     """退回 with the reason typed on the page."""
-    form = await request.form()
-
-    def write(session: Session) -> None:
-        body = task_forms.body_from_form(ReturnBody, form, ("reason",))
-        task_service.return_task(session, task_id=task_id, reason=body.reason, actor=actor, clock=clock)
-
-    return await _submit(request, task_id, actor, clock, "return", form, write)
+    return await _with_reason(request, task_id, actor, clock, "return", ReturnBody, task_service.return_task)
 
 
 @router.post("/tasks/{task_id}/overrule")
 async def overrule(request: Request, task_id: IdPath, actor: PageActor, clock: ClockDep) -> Response:
     """驳回拒领 with the reason typed on the page."""
-    form = await request.form()
-
-    def write(session: Session) -> None:
-        body = task_forms.body_from_form(OverruleBody, form, ("reason",))
-        task_service.overrule_decline(session, task_id=task_id, reason=body.reason, actor=actor, clock=clock)
-
-    return await _submit(request, task_id, actor, clock, "overrule", form, write)
+    return await _with_reason(request, task_id, actor, clock, "overrule", OverruleBody, task_service.overrule_decline)
 
 
 @router.post("/tasks/{task_id}/rate")
