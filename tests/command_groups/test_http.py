@@ -396,3 +396,51 @@ def test_an_instruction_past_its_deadline_says_so_in_words(api: Api, session: Se
     assert f'<strong class="late" id="late-{instruction_id}">超期</strong>' in late
     summary = late.split('id="instructions"', 1)[1].split("</summary>", 1)[0]
     assert '<strong class="late" data-late-count="1">超期 1</strong>' in summary  # seen folded too
+
+
+def test_an_instruction_is_done_with_a_photo_and_the_place_which_its_issuer_is_told_of(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    """办结 shows the scene: the photo and place go on the timeline with the answer; a refusal keeps them."""
+    group_id = open_fushan_group(session, clock)
+    api.login("kc-centre")
+    deadline = to_local(clock.now() + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
+    data = {"body": "清理下水道口", "deadline": deadline, "person": str(person(session, "gridworker"))}
+    assert api.send("POST", f"/groups/{group_id}/instructions", data=data, follow_redirects=False).status_code == 303
+    api.login("gridworker")
+    page = api.get(inbox_links(session, "gridworker")[-1]).text
+    instruction_id = int(page.split('id="instruction-', 1)[1].split('"', 1)[0])
+    url = f"/groups/{group_id}/instructions/{instruction_id}"
+    assert 'enctype="multipart/form-data"' in page.split(f'action="{url}"', 1)[1].split(">", 1)[0]
+    # a place half given is refused by the field, the reply and the photo kept for the next try
+    refused = api.send(
+        "POST",
+        url,
+        data={"to": "done", "reply": "已疏通", "lon": "118.87"},
+        files={"photo": ("p.png", PNG, "image/png")},
+    )
+    assert refused.status_code == 422
+    form = refused.text.split(f'action="{url}"', 1)[1].split("</form>", 1)[0]
+    assert "已疏通" in form
+    assert 'id="kept-photos"' in form
+    parts = re.findall(r'<input type="hidden" name="kept_photo\.0" value="([^"]+)">', form)
+    before = api.get(f"/api/v1/groups/{group_id}/timeline").json()[-1]["id"]
+    done = api.send(
+        "POST",
+        url,
+        data={"to": "done", "reply": "已疏通", "lon": "118.87", "lat": "28.94", "kept_photo.0": parts},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text
+    (line,) = [e for e in api.get(f"/api/v1/groups/{group_id}/timeline?after={before}").json() if e["kind"] == "done"]
+    assert line["body"] == "已疏通"
+    assert api.get(f"/api/v1/groups/{group_id}/photos/{line['photo_id']}").content == PNG
+    assert (line["lon"], line["lat"]) == (118.87, 28.94)
+    shown = api.get(f"/groups/{group_id}").text.split(f'id="entry-{line["id"]}"', 1)[1].split("</li>", 1)[0]
+    assert f"/groups/{group_id}/photos/{line['photo_id']}" in shown
+    # the issuer's notice says the photo and the place are there, and leads to the timeline
+    issuer = api.login("kc-centre").get("/api/v1/inbox", params={"limit": 50}).json()["items"]
+    (notice,) = [i for i in issuer if i["topic"] == "command_group.instruction_done" and "已疏通" in i["body"]]
+    assert "附现场照片" in notice["body"]
+    assert "附办结位置" in notice["body"]
+    assert notice["link"].endswith("#timeline")

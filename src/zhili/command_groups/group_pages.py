@@ -226,15 +226,38 @@ async def instruct_from_form(
 async def answer_from_form(
     request: Request, group_id: IdPath, instruction_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep
 ) -> Response:
-    """签收 or 办结 my copy of an instruction (办结 says what was done)."""
+    """签收 or 办结 my copy of an instruction (办结 says what was done, with a photo and the place if given)."""
     form, raw = await _form(
-        request, session, actor, clock, group_id=group_id, name=f"answer-{instruction_id}", fields=("reply",)
+        request,
+        session,
+        actor,
+        clock,
+        group_id=group_id,
+        name=f"answer-{instruction_id}",
+        fields=("reply", "lon", "lat"),
     )
     to = InstructionState.DONE if raw.get("to") == "done" else InstructionState.ACKNOWLEDGED
+    try:
+        photo = await _post_photo(raw)
+    except PHOTO_REFUSALS:
+        return await form.refuse({"photo": "group.error.photo"})
+    if photo is not None:  # a refusal below shows the photo again and sends it with the form once more
+        form = replace(form, kept_photos=[await run_in_threadpool(KeptPhoto.of, photo)])
+    where = forms.place(form.typed["lon"], form.typed["lat"])
+    if where.error:
+        return await form.refuse({"lon": where.error})
     reply = form.typed["reply"]
     return await form.run(
         lambda: answer_instruction(
-            session, instruction_id=instruction_id, to=to, reply=reply, actor=actor, clock=clock, group_id=group_id
+            session,
+            instruction_id=instruction_id,
+            to=to,
+            reply=reply,
+            actor=actor,
+            clock=clock,
+            group_id=group_id,
+            photo=photo,
+            point=where.point,
         ),
         anchor=f"instruction-{instruction_id}",
     )

@@ -25,13 +25,15 @@ from zhili.command_groups.lifecycle import (
 )
 from zhili.command_groups.models import CommandGroup, Instruction, InstructionCopy
 from zhili.command_groups.store import add_entry, current_members, for_change, notify_members, touch
+from zhili.command_groups.timeline import store_photo
 from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock, FrozenClock
 from zhili.core.db import commit
 from zhili.core.errors import ConflictError, InvalidInputError, NotFoundError
+from zhili.core.media import CheckedPhoto
 from zhili.notify.kinds import Severity
-from zhili.notify.wording import When, Words
+from zhili.notify.wording import Part, When, Words
 from zhili.org.models import Person, Position
 
 INSTRUCTION_DUE = "command_group.instruction_due"
@@ -179,10 +181,13 @@ def answer_instruction(
     actor: Actor,
     clock: Clock,
     group_id: int | None = None,
+    photo: CheckedPhoto | None = None,
+    point: tuple[float, float] | None = None,
 ) -> InstructionState:
     """签收 or 办结: the addressee moves their copy on; finishing tells the issuer, with the reply.
 
-    `group_id`, when given (the page's), must be the instruction's group (else 404).
+    `group_id`, when given (the page's), must be the instruction's group (else 404). A photo and a place, when
+    given, go with the answer's line on the timeline (the scene as it was left), and the issuer's notice says so.
     """
     instruction, copy, group = _my_copy(session, actor, instruction_id, group_id)
     state = step_instruction(InstructionState(copy.state), to)
@@ -204,7 +209,18 @@ def answer_instruction(
     if moved.rowcount != 1:  # type: ignore[attr-defined]
         raise ConflictError("the instruction was answered meanwhile")
     kind = EntryKind.DONE if state == InstructionState.DONE else EntryKind.ACKNOWLEDGED
-    add_entry(session, group.id, kind, actor=actor, at=now, body=text or None, instruction_id=instruction_id)
+    photo_id = store_photo(session, group.id, photo, actor=actor, at=now)
+    add_entry(
+        session,
+        group.id,
+        kind,
+        actor=actor,
+        at=now,
+        body=text or None,
+        instruction_id=instruction_id,
+        point=point,
+        photo_id=photo_id,
+    )
     audit.record_by(
         session,
         actor,
@@ -212,18 +228,20 @@ def answer_instruction(
         entity_type="command_instruction",
         entity_id=instruction_id,
         before={"state": was},
-        after={"state": state.value},
+        after={"state": state.value, "photo_id": photo_id, "point": list(point) if point else None},
         at=now,
     )
     if state == InstructionState.DONE and instruction.issuer_person_id is not None:
+        shown: list[Part] = [text] + ([Words("notice.group.done_with_photo")] if photo_id is not None else [])
+        shown += [Words("notice.group.done_with_place")] if point is not None else []
         notify_members(
             session,
             group,
             recipients=[instruction.issuer_person_id],
             event="instruction_done",
             title=Words("notice.group.instruction_done", {"name": actor.display_name}),
-            anchor="instructions",
-            body=text,
+            anchor="timeline" if photo_id is not None or point is not None else "instructions",
+            body=shown if len(shown) > 1 else text,
             key=f"instruction:{instruction_id}:done:{copy.id}",
             clock=clock,
             exclude=actor.person_id,

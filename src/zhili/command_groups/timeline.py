@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
 from zhili.command_groups.lifecycle import EntryKind, GroupAction, refused, require
@@ -36,12 +38,7 @@ def post_message(
         raise refused("body", "group.error.long_post", f"a message is at most {BODY_LENGTH:,} characters")
     now = clock.now()
     touch(session, group_id, now)
-    photo_id = None
-    if photo is not None:
-        row = GroupPhoto(group_id=group_id, uploaded_at=now, **photo.columns())
-        photo_id = add_photo(
-            session, row, photo, actor=actor, action="command_group.photo", entity=("command_group", group_id), at=now
-        ).id
+    photo_id = store_photo(session, group_id, photo, actor=actor, at=now)
     entry = add_entry(
         session, group_id, EntryKind.MESSAGE, actor=actor, at=now, body=text or None, point=point, photo_id=photo_id
     )
@@ -56,3 +53,15 @@ def post_message(
     )
     commit(session)
     return entry.id
+
+
+def store_photo(
+    session: Session, group_id: int, photo: CheckedPhoto | None, *, actor: Actor, at: datetime
+) -> int | None:
+    """A photo of the group's timeline (a post's, an instruction's 办结), stored and audited; its id (None: none)."""
+    if photo is None:
+        return None
+    row = GroupPhoto(group_id=group_id, uploaded_at=at, **photo.columns())
+    return add_photo(
+        session, row, photo, actor=actor, action="command_group.photo", entity=("command_group", group_id), at=at
+    ).id
