@@ -251,6 +251,6 @@ def test_the_level_above_is_told_a_task_was_declined_and_why(api: Api, session: 
     items = api.login("gridhead").get("/api/v1/inbox", params={"limit": 200}).json()["items"]
     declined = [item for item in items if item["topic"] == "campaign.task.declined"]
     assert len(declined) == 1
-    assert declined[0]["title"].startswith("拒领：")
+    assert declined[0]["title"].startswith("任务被拒领：")
     assert declined[0]["body"] == f"吴林 · {_division_name(session, task.division_code)}\n拒领理由：住院中，无法走访"
     assert declined[0]["link"] == f"/tasks/{task.id}#reassign"  # where the 改派 form is

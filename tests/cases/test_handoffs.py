@@ -424,3 +424,17 @@ def test_a_turn_taken_by_one_settles_the_notice_for_those_told_with_them(api: An
     assert f"已由{signer_name}处理" in page
     unread = api.get("/api/v1/inbox", params={"limit": 200}).json()["items"]
     assert not [i for i in unread if i["subject"] == f"case:{case['id']}" and i["read_at"] is None]
+
+
+def test_a_reply_that_withdraws_an_extension_request_settles_the_deciders_notice(api: Any, session: Session) -> None:
+    """The centre was told to decide 申请延期; the lead replies instead: nothing is left to decide, nor waits."""
+    case = underway(api, report_parking(api, session))
+    case = command(api, case, "request_extension", hours=24, reason="等拖车")
+    asked, notes = told(session, case["id"], "request_extension")
+    assert asked
+    reply(api, case, "车辆已拖离")
+    session.expire_all()
+    items = session.scalars(select(InboxItem).where(InboxItem.notification_id.in_([n.id for n in notes]))).all()
+    lead = person_of(session, "kc-traffic")
+    assert items
+    assert all(item.read_at is not None and item.settled_by == lead for item in items)

@@ -97,6 +97,9 @@ def add_event(
     """
     seq = store.append_event(session, case, kind=kind, actor=actor.audit_name, parties=parties, details=details, at=at)
     inbox.settle_about(session, subject=f"case:{case.id}", person_id=actor.person_id, at=at)
+    if "withdrawn_extension_hours" in details:  # the request the deciders were told of is gone: nothing to decide
+        topic = f"case.{states.CommandKind.REQUEST_EXTENSION.value}"
+        inbox.settle_topic(session, subject=f"case:{case.id}", topic=topic, person_id=actor.person_id, at=at)
     handoffs.tell(session, case, kind=kind, details=details, actor=actor, seq=seq, at=at)
     return seq
 

@@ -183,6 +183,21 @@ def settle_about(session: Session, *, subject: str, person_id: int | None, at: d
     return max(int(settled.rowcount), 0)
 
 
+def settle_topic(session: Session, *, subject: str, topic: str, person_id: int | None, at: datetime) -> int:
+    """Settle every unread notice of `topic` about `subject` (`case.request_extension` on `case:42`).
+
+    What it asked for is gone, by `person_id`'s act (a reply withdrew the request). In the caller's
+    transaction; how many.
+    """
+    told = select(Notification.id).where(Notification.subject == subject, Notification.topic == topic)
+    settled = session.connection().execute(
+        update(InboxItem)
+        .where(InboxItem.notification_id.in_(told), InboxItem.read_at.is_(None))
+        .values(read_at=at, settled_by=person_id)
+    )
+    return max(int(settled.rowcount), 0)
+
+
 def settled_names(session: Session, items: Sequence[InboxItemRead]) -> dict[int, str]:
     """The names of the people who settled these items (person id → name): one query."""
     ids = {item.settled_by for item in items if item.settled_by is not None}

@@ -321,7 +321,14 @@ def overrule_decline(session: Session, *, task_id: int, reason: str, actor: Acto
     task = move(session, loaded, TaskAction.OVERRULE, actor=actor, now=now, reason=reason, declined_at=None)
     said = Words("notice.campaign.overruled", {"reason": reason.strip()})
     tell_recipient(
-        session, task, loaded.campaign, kind=f"overruled:{now:%Y%m%d%H%M%S%f}", said=said, clock=clock, anchor="#claim"
+        session,
+        task,
+        loaded.campaign,
+        kind=f"overruled:{now:%Y%m%d%H%M%S%f}",
+        said=said,
+        clock=clock,
+        anchor="#claim",
+        topic="campaign.task.overruled",
     )
     commit(session)
     return task
