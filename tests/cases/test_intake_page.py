@@ -336,3 +336,43 @@ def test_a_case_not_taken_is_reported_again_from_a_form_filled_from_it(api: Any,
     assert "report-again" not in api.login("kc-centre").get(f"/cases/{case['id']}", headers=HTML).text
     assert api.login("ly-centre").get(f"/cases/new?again={case['id']}", headers=HTML).status_code == 404
     assert api.get("/cases/new?again=abc", headers=HTML).status_code == 422  # a link mistyped: named, not a 500
+
+
+def test_a_case_reported_by_a_place_name_is_reported_again_at_that_place(api: Any, session: Session) -> None:
+    """No map point: the place's name fills the form, so sending it unchanged is not refused for a location."""
+    from tests.cases.test_flow import command  # noqa: PLC0415
+
+    api.login("gridworker")
+    data = {**_form(api, session), "description": "按地名上报的违停", "lon": "", "lat": "", "place": "柯城区府山街道"}
+    assert api.client.post("/cases/new", data=data, headers=HTML, follow_redirects=False).status_code == 303
+    case_id = session.scalars(select(Case.id).where(Case.description == "按地名上报的违停")).one()
+    api.login("kc-centre")
+    command(api, api.get(f"/api/v1/cases/{case_id}").json(), "reject", reason="请补充车牌号")
+    api.login("gridworker")
+    form = api.get(f"/cases/new?again={case_id}", headers=HTML).text
+    kept = form.split('id="intake"', 1)[1].split("</form>", 1)[0]
+    fields = dict(re.findall(r'<input name="(place|lon|lat)"[^>]*value="([^"]*)"', kept))
+    assert fields["lon"] == fields["lat"] == ""
+    assert fields["place"]
+    assert f'<input type="hidden" name="again" value="{case_id}">' in kept  # sent with the report
+    resent = {**data, "csrf_token": api.csrf, "place": fields["place"], "description": "按地名上报的违停（补充车牌）"}
+    resent["again"] = str(case_id)
+    assert api.client.post("/cases/new", data=resent, headers=HTML, follow_redirects=False).status_code == 303
+    assert _count(session, "按地名上报的违停（补充车牌）") == 1
+    new_case = session.scalars(select(Case).where(Case.description == "按地名上报的违停（补充车牌）")).one()
+    old_number = session.scalars(select(Case.number).where(Case.id == case_id)).one()
+    # each names the other: the refused case no longer offers 重新上报, the dispatcher sees what was refused
+    old_page = api.get(f"/cases/{case_id}", headers=HTML).text
+    assert 'id="report-again"' not in old_page
+    assert f'<a href="/cases/{new_case.id}" translate="no">{new_case.number}</a>' in old_page
+    new_page = api.login("kc-centre").get(f"/cases/{new_case.id}", headers=HTML).text
+    mends = new_page.split('id="mends"', 1)[1].split("</p>", 1)[0]
+    assert f'<a href="/cases/{case_id}" translate="no">{old_number}</a>' in mends
+    assert "不予受理" in mends
+    # only a case of one's own that was not taken is mended
+    api.login("gridworker")
+    other = {**resent, "csrf_token": api.csrf, "description": "再次重新上报", "again": str(new_case.id)}
+    refused = api.client.post("/cases/new", data=other, headers=HTML)
+    assert refused.status_code == 422
+    assert "只能重新上报本人上报且不予受理的案件" in refused.text
+    assert _count(session, "再次重新上报") == 0

@@ -69,7 +69,8 @@ def case_from_form(form: FormData, session: Session) -> dict[str, Any]:
             raw = from_local_input(raw)  # a local picker sends no zone: it is Quzhou time
         attributes[attribute.code] = _number(raw) if raw is not None and attribute.datatype == "number" else raw
     lon, lat = _text(form, "lon"), _text(form, "lat")
-    return {
+    again = {"again_of": _text(form, "again")} if _text(form, "again") else {}  # 重新上报: the case it mends
+    return again | {
         "matter": matter,
         "description": _text(form, "description") or "",
         "address": _text(form, "address"),

@@ -59,6 +59,8 @@ def _values_of(case: CaseRead) -> dict[str, object]:
     values: dict[str, object] = {"description": case.description, "address": case.address or ""}
     if case.lon is not None and case.lat is not None:
         values |= {"lon": f"{case.lon:.6f}", "lat": f"{case.lat:.6f}"}
+    else:  # reported by a place's name: the place it was found at, named so the form finds it again
+        values["place"] = case.place_name
     for code, value in case.attributes.items():
         values[f"attr.{code}"] = [str(v) for v in value] if isinstance(value, list) else str(value)
     return values

@@ -18,7 +18,7 @@ from zhili.cases.models import Case
 from zhili.cases.page_names import Names
 from zhili.cases.page_words import EvidenceView, Words
 from zhili.cases.schemas import CaseDetail, UnitRef
-from zhili.cases.states import CaseStatus, HelpStatus, MeetingTaskStatus, Party
+from zhili.cases.states import REPORTED_AGAIN, REPORTED_AGAIN_OF, CaseStatus, HelpStatus, MeetingTaskStatus, Party
 from zhili.core.auth import Actor
 from zhili.matters import queries as matters
 from zhili.matters.definition import EscalationAction
@@ -105,6 +105,9 @@ class CasePage:
     merged_into: Duplicate | None = None
     # The duplicates merged into this case: the reports (and callers) it now answers for.
     merged_here: list[Duplicate] = field(default_factory=list)
+    # 重新上报: the case not taken this report mends, and the new report that mended this one (if any).
+    mends: Duplicate | None = None
+    mended_by: Duplicate | None = None
     # 提请上级裁定: the command room may hand the dispute over the lead (its lead unit returned it) to the level above.
     may_refer_dispute: bool = False
     # The evidence the matter asks of a reply before the case may close (the reply form says it up front).
@@ -264,6 +267,8 @@ def case_page(
         duplicates=[] if detail.duplicate_of_id else _duplicates(session, detail.probable_duplicates),
         merged_into=next(iter(_duplicates(session, [detail.duplicate_of_id] if detail.duplicate_of_id else [])), None),
         merged_here=_duplicates(session, queries.merged_here(session, actor, case)),
+        mends=_reported_again(session, detail, REPORTED_AGAIN_OF),
+        mended_by=_reported_again(session, detail, REPORTED_AGAIN),
         evidence_to_close=tuple(kind.value for kind in definition.evidence_to_close),
         # Everyone reads who turned it back (牵头部门：待重新派单); the dispatcher is asked to dispatch again.
         awaiting_dispatch=turn,
@@ -287,12 +292,23 @@ def _linked(timeline: list[EventLine], detail: CaseDetail, in_sight: set[int]) -
         if e.kind in _GROUP_LINES and isinstance(group_id, int) and group_id in in_sight:
             page = "/report" if e.kind == LinkedKind.GROUP_CLOSED else ""
             lines.append(replace(line, link=f"/groups/{group_id}{page}"))
+        elif e.kind in _CASE_LINES and isinstance(e.details.get("case_id"), int):
+            lines.append(replace(line, link=f"/cases/{e.details['case_id']}"))
         else:
             lines.append(line)
     return lines
 
 
 _GROUP_LINES = frozenset({LinkedKind.GROUP_OPENED.value, LinkedKind.GROUP_CLOSED.value})
+_CASE_LINES = frozenset({REPORTED_AGAIN, REPORTED_AGAIN_OF})
+
+
+def _reported_again(session: Session, detail: CaseDetail, kind: str) -> Duplicate | None:
+    """The case the newest line of this kind (重新上报) names, by its number and what it said."""
+    ids = [
+        e.details["case_id"] for e in detail.timeline if e.kind == kind and isinstance(e.details.get("case_id"), int)
+    ]
+    return next(iter(_duplicates(session, ids[-1:])), None)
 
 
 def _in_dispute(detail: CaseDetail) -> bool:

@@ -228,6 +228,7 @@ _DETAILS: dict[str, Describe] = {
     "decisions": _count,
     "on_time": _on_time,
     "group": _text,
+    "number": _text,  # the other case of a 重新上报
     "closure": _text,
     "text": _text,
     "summary": _localized,

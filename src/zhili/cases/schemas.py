@@ -54,6 +54,13 @@ class CaseCreate(_Input):
     channel: Channel = "api"
     reporter_name: Name | None = Field(default=None, max_length=MAX_REPORTER_NAME)
     reporter_phone: str | None = Field(default=None, pattern=PHONE)
+    again_of: int | None = Field(
+        default=None,
+        ge=1,
+        le=2**31 - 1,
+        description="重新上报: the id of a case you filed that was not taken (不予受理), which this report mends; "
+        "each case's timeline links to the other",
+    )
 
     @model_validator(mode="after")
     def _somewhere(self) -> CaseCreate:
@@ -66,6 +73,7 @@ class PublicReport(CaseCreate):
     """A report from the public form (我要反映): the same, but a phone to call back is required."""
 
     reporter_phone: str = Field(pattern=PHONE)
+    again_of: None = Field(default=None, description="not for the public: a report is mended by a new one")
 
 
 class EvidenceIn(_Input):

@@ -22,7 +22,7 @@ from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit
-from zhili.core.errors import ConflictError, InvalidInputError
+from zhili.core.errors import ConflictError, InvalidInputError, NotFoundError
 from zhili.core.params import id_in
 from zhili.core.prepared import Prepared
 from zhili.matters import queries as matters
@@ -161,8 +161,44 @@ def report_case(
         now=now,
     )
     _record_report(session, case, transition, routing, frozenset({party.value}), actor=actor, now=now)
+    if data.again_of is not None:
+        _link_reported_again(session, case, data.again_of, actor=actor, now=now)
     commit(session)
     return case
+
+
+def _link_reported_again(session: Session, case: StoredCase, earlier_id: int, *, actor: Actor, now: datetime) -> None:
+    """重新上报: the new case names the one not taken it mends, and that one names it (a line each, audited).
+
+    Only a case the reporter filed, refused (不予受理) and not merged as a duplicate is mended: else 422.
+    """
+    try:
+        earlier: StoredCase | None = store.load_any(session, earlier_id)
+    except NotFoundError:
+        earlier = None
+    if (
+        earlier is None
+        or earlier.originator_person_id is None
+        or earlier.originator_person_id != actor.person_id
+        or earlier.status != states.CaseStatus.REJECTED
+        or earlier.duplicate_of_id is not None
+    ):
+        raise InvalidInputError(
+            "again_of: not a case of yours that was not taken",
+            errors=[
+                {
+                    "field": "body.again_of",
+                    "message": "a case you filed that was not taken (不予受理)",
+                    "key": "cases.again_not_mendable",
+                }
+            ],
+        )
+    earlier = store.lock(session, earlier, now)
+    lines = ((case, states.REPORTED_AGAIN_OF, earlier), (earlier, states.REPORTED_AGAIN, case))
+    for on, kind, other in lines:
+        details = {"case_id": other.id, "number": other.number}
+        add_event(session, on, kind=kind, actor=actor, parties=frozenset(), details=details, at=now)
+        audit.record_by(session, actor, f"case.{kind}", entity_type="case", entity_id=on.id, after=details, at=now)
 
 
 def _routed_values(routing: Routing, actor: Actor, now: datetime) -> dict[str, object]:

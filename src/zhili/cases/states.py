@@ -392,3 +392,8 @@ class Transition:
     phase_ended: Phase | None
     phase_started: Phase | None
     closes_case: bool
+
+
+# Timeline lines of 重新上报, each naming the other case by `case_id` and `number`.
+REPORTED_AGAIN = "reported_again"  # on a case not taken: the new report that mends it
+REPORTED_AGAIN_OF = "reported_again_of"  # on the new report: the case not taken it mends
