@@ -69,7 +69,8 @@ def test_evidence_and_lists_read_in_words() -> None:
     )
     by_field = {change.field: change.after for change in found}
     assert by_field["证据"] == display.Shown("照片编号 12；定位 118.87,28.97")
-    assert display.changes("case", None, {"evidence": "[]"})[0].after == display.Shown("—")
+    emptied = display.changes("case", {"evidence": '[{"kind": "text", "ref": "x"}]'}, {"evidence": "[]"})
+    assert emptied[0].after == display.Shown("—")
     shown = {change.after.text for change in found if change.after is not None}
     assert {"龙游县、330802", "廖梅", "118.76、29.18"} <= shown
     english = display.changes("case", None, {"evidence": evidence}, "en")[0].after
@@ -176,3 +177,19 @@ def test_the_calendar_counted_on_and_a_photos_number_read_in_words() -> None:
     shown = {change.after.text for change in found if change.after is not None}
     assert "2026 内置节假日库、2027 未知（按周一至周五）" in shown
     assert "照片编号 12595" in shown
+
+
+def test_an_empty_field_kept_empty_is_left_out_and_codes_read_by_their_labels() -> None:
+    refused = display.changes(
+        "case", {"status": "reported"}, {"status": "rejected", "reject_reason": "x", "rating": None}
+    )
+    assert "评价" not in [change.field for change in refused]  # unset before, unset now: nothing to say
+    assert display.changes("campaign", None, {"mode": "all"})[0].after == display.Shown("一键直达")
+    assert display.changes("matter", None, {"source": "file"})[0].after == display.Shown("文件")
+    assert display.changes("", None, {"seed": 20210723})[0].after == display.Shown("20210723")  # a name, not 20,210,723
+    named = display.changes("case", None, {"case_id": 7, "template": "typhoon"}, names={("case", "7"): "ZL20260000007"})
+    assert {change.after for change in named} >= {display.Shown("ZL20260000007")}
+    assert display.named_values([(None, {"template": "typhoon", "case_id": 7})]) == {
+        ("template", "typhoon"),
+        ("case", "7"),
+    }

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from tests.campaigns.task_helpers import actor_of
+from tests.campaigns.task_helpers import actor_of, dispatch_typhoon, task_of
 from zhili.access.models import Account
 from zhili.command_groups.models import CommandGroup
 from zhili.core.actor_names import actor_names
@@ -200,3 +200,25 @@ def test_a_closed_assessment_month_is_named_by_its_place(api: Any, session: Sess
     assert f"考评月份 {place.name} {month}" in records
     assert f"{closed.entity_id}</span>" not in records
     assert month in records
+
+
+def test_a_rater_and_a_campaign_task_are_named_not_coded(api: Any, session: Session, clock: Any) -> None:
+    task_id = task_of(session, dispatch_typhoon(session, clock), "partymember").id
+    declined = api.login("partymember").send("POST", f"/api/v1/tasks/{task_id}/decline", json={"reason": "外出"})
+    assert declined.status_code == 200
+    api.login("huzhen")  # saves a cross-evaluation: recorded for the township and month that rate
+    form = api.get("/assessment/ratings?month=2026-06").text
+    subject = form.split('name="scores.', 1)[1].split('"', 1)[0]
+    rater = form.split('name="rater" value="', 1)[1].split('"', 1)[0]
+    data = {"month": "2026-06", "rater": rater, f"scores.{subject}": "4", "csrf_token": api.csrf}
+    assert api.send("POST", "/assessment/ratings", data=data, follow_redirects=False).status_code == 303
+    rated = session.scalars(select(AuditRecord).where(AuditRecord.entity_type == "assessment_rater")).first()
+    task = session.scalars(select(AuditRecord).where(AuditRecord.entity_type == "campaign_task")).first()
+    assert rated is not None
+    assert task is not None
+    api.login("admin")
+    records = api.get(f"/admin/audit?action={rated.action}", headers=HTML).text.split('id="audit-records"', 1)[1]
+    assert f"{rated.entity_id}</span>" not in records  # not division:330825101:2026-11
+    assert rated.entity_id.rsplit(":", 1)[1] in records  # the month, after the township or unit's name
+    records = api.get(f"/admin/audit?action={task.action}", headers=HTML).text.split('id="audit-records"', 1)[1]
+    assert f'<a href="/tasks/{task.entity_id}">SL' in records  # the campaign's number and the person

@@ -63,6 +63,8 @@ VALUE_LABELS = {
     ("alert_rule", "category"): "alert.category",
     ("case", "rating"): "rating",
     ("campaign_task", "rating"): "task_rating",
+    ("campaign", "mode"): "campaigns.mode_",  # a prefix ending in "_" takes the value without a dot
+    ("matter", "source"): "matters.source",
 }
 # Numbers people use for cases (ZL<year><7-digit id>) and campaigns (SL<year><6-digit id>).
 NUMBERS = (("case", re.compile(r"ZL\d{4}(\d{7})")), ("campaign", re.compile(r"SL\d{4}(\d{6})")))
@@ -90,6 +92,8 @@ NAMED_FIELDS = {
     "supervisor_position_id": "position",
     "place": "division",
     "routed_unit_id": "department",
+    "case_id": "case",
+    "template": "template",
     # lists of them
     "units": "department",
     "added": "person",
@@ -99,6 +103,7 @@ NAMED_FIELDS = {
     "person_ids": "person",
     "members": "person",
 }
+_RAW_NUMBERS = frozenset({"seed", "year"})  # numbers that are names, not amounts: never 20,210,723
 _GONE = object()  # a field the new state no longer holds
 Names = Mapping[tuple[str, str], str]
 """What the page knows by name: (kind of record, id or code) → its name (`division`, `department`, ...)."""
@@ -194,7 +199,12 @@ def changes(
     known = names or {}
     # What changed comes first: a value that moved, or one the record did not hold before (when it says what
     # it held). A value kept as it was is said once (the new value), not as "A → A".
-    changed = {name for name in fields if old.get(name, _GONE) != new.get(name, _GONE) and (name in old or old)}
+    changed = {
+        name
+        for name in fields
+        if old.get(name, _GONE) != new.get(name, _GONE)
+        and (name in old or (old and new.get(name) not in (None, "")))  # unset to unset is no change
+    }
     found = [
         Change(
             field=_field_label(name, language) or name,
@@ -204,8 +214,11 @@ def changes(
         )
         for name in fields
     ]
+    # An empty field that stayed empty says nothing (a refused case's two dozen unset columns): left out.
     return [change for name, change in zip(fields, found, strict=True) if name in changed] + [
-        change for name, change in zip(fields, found, strict=True) if name not in changed
+        change
+        for name, change in zip(fields, found, strict=True)
+        if name not in changed and not (change.after is not None and change.after.text == "—")
     ]
 
 
@@ -245,6 +258,8 @@ def _scalar(name: str, value: bool | float, language: str, names: Names) -> str:
         return yesno(value, language)
     if isinstance(value, int) and (name == "id" or name.endswith("_id")):  # an id, not an amount: by its name
         return names.get((NAMED_FIELDS.get(name, ""), str(value)), str(value))
+    if name in _RAW_NUMBERS:
+        return str(value)
     return f"{value:,}" if isinstance(value, int) and abs(value) >= 10_000 else str(value)  # noqa: PLR2004
 
 
@@ -269,8 +284,9 @@ def _label(entity_type: str, name: str, value: str, language: str, names: Names)
     if name == "role" and (role := role_label(value, language)):
         return role
     prefix = VALUE_LABELS.get((entity_type, name)) or VALUE_LABELS.get(("", name))
-    if prefix and f"{prefix}.{value}" in messages():
-        return translate(f"{prefix}.{value}", language)
+    key = f"{prefix}{value}" if prefix and prefix.endswith("_") else f"{prefix}.{value}"
+    if prefix and key in messages():
+        return translate(key, language)
     return None
 
 

@@ -7,19 +7,20 @@ it: the names behind the actors shown, and the logins a name filter matches.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from zhili.audit_trail import display
 from zhili.audit_trail.display import entity_from_number
-from zhili.campaigns.models import Campaign
+from zhili.campaigns.models import Campaign, CampaignTask, CampaignTemplate
 from zhili.cases.models import Case
-from zhili.command_groups.models import CommandGroup
+from zhili.command_groups.models import CommandGroup, Instruction
 from zhili.core import audit
 from zhili.core.actor_names import ACCOUNT_PREFIX, actor_names, actors_named
 from zhili.core.audit import AuditRecord
@@ -31,7 +32,19 @@ from zhili.org.models import Department, Division, Person, Position
 from zhili.web.i18n import messages, translate
 
 SYSTEM_PREFIX = "system:"
-NAMED_ENTITIES = frozenset({"account", "person", "matter", "division", "case", "campaign", "command_group"})
+NAMED_ENTITIES = frozenset(
+    {
+        "account",
+        "person",
+        "matter",
+        "division",
+        "case",
+        "campaign",
+        "command_group",
+        "campaign_task",
+        "command_instruction",
+    }
+)
 """The kinds of record the page names by their name (a login by its person's, a matter by its title, a case
 or a campaign by its number, a command group by its title)."""
 ACTOR_LABEL_PREFIX = "actor."
@@ -44,9 +57,20 @@ _BY_ID: dict[str, Callable[[set[int]], Select[int, str]]] = {
     "case": lambda ids: select(Case.id, Case.number).where(Case.id.in_(ids)),
     "campaign": lambda ids: select(Campaign.id, Campaign.number).where(Campaign.id.in_(ids)),
     "command_group": lambda ids: select(CommandGroup.id, CommandGroup.title).where(CommandGroup.id.in_(ids)),
+    "campaign_task": lambda ids: (
+        select(CampaignTask.id, Campaign.number + " · " + Person.name)
+        .join(Campaign, Campaign.id == CampaignTask.campaign_id)
+        .join(Person, Person.id == CampaignTask.person_id)
+        .where(CampaignTask.id.in_(ids))
+    ),
+    "command_instruction": lambda ids: select(
+        Instruction.id, func.substr(Instruction.body, 1, INSTRUCTION_SHOWN)
+    ).where(Instruction.id.in_(ids)),
 }
 """The names of the records kept by id, a query for each kind: a post by its holder's name, a case or a
-campaign by its number, a command group by its title."""
+campaign by its number, a command group by its title, a campaign's task by its campaign's number and its
+person, an instruction by its first words."""
+INSTRUCTION_SHOWN = 24
 
 
 @dataclass(frozen=True)
@@ -121,31 +145,59 @@ def _names(session: Session, lines: list[AuditLine], language: str) -> dict[tupl
     wanted |= {(line.entity_type, line.entity_id) for line in lines if line.entity_type in NAMED_ENTITIES}
     months = {line.entity_id for line in lines if line.entity_type == "assessment_month" and ":" in line.entity_id}
     wanted |= {("division", month.split(":", 1)[0]) for month in months}
-    codes = {value for kind, value in wanted if kind == "division"}
+    raters = {
+        line.entity_id for line in lines if line.entity_type == "assessment_rater" and _RATER.fullmatch(line.entity_id)
+    }
+    wanted |= {_rater_named(rater) for rater in raters}
     ids: dict[str, set[int]] = {}
     for kind, value in wanted:
-        if kind not in {"division", "matter"} and value.isdigit():
+        if kind not in _BY_CODE and value.isdigit():
             ids.setdefault(kind, set()).add(int(value))
     found: dict[tuple[str, str], str] = {}
-    if codes:
-        rows = session.execute(select(Division.code, Division.name).where(Division.code.in_(codes)))
-        found |= {("division", code): name for code, name in rows}
+    for kind, by_code in _BY_CODE.items():
+        if codes := {value for named, value in wanted if named == kind}:
+            found |= {(kind, code): text for code, text in session.execute(by_code(codes, language))}
     for kind, query in _BY_ID.items():
         if ids.get(kind):
             found |= {(kind, str(key)): text for key, text in session.execute(query(ids[kind]))}
     for month in months:  # a closed month: the place's name and the month (柯城区 2026-07)
         code, period = month.split(":", 1)
         found[("assessment_month", month)] = f"{found.get(('division', code), code)} {period}"
-    if matters := {value for kind, value in wanted if kind == "matter"}:
-        name = MatterVersion.name_en if language == "en" else MatterVersion.name_zh
-        rows = session.execute(
-            select(MatterVersion.code, name).where(MatterVersion.code.in_(matters), MatterVersion.is_current)
-        )
-        found |= {("matter", code): text for code, text in rows}
+    for rater in raters:  # a rater's month: the township or unit and the month (湖镇镇 2026-11)
+        named, period = _rater_named(rater), rater.rsplit(":", 1)[1]
+        found[("assessment_rater", rater)] = f"{found.get(named, named[1])} {period}"
     if ids.get("account"):
         logins = actor_names(session, [f"{ACCOUNT_PREFIX}{key}:" for key in ids["account"]])
         found |= {("account", key.split(":")[1]): name for key, name in logins.items()}
     return found
+
+
+def _matters(codes: set[str], language: str) -> Select[str, str]:
+    name = MatterVersion.name_en if language == "en" else MatterVersion.name_zh
+    return select(MatterVersion.code, name).where(MatterVersion.code.in_(codes), MatterVersion.is_current)
+
+
+def _templates(codes: set[str], language: str) -> Select[str, str]:
+    title = CampaignTemplate.name_en if language == "en" else CampaignTemplate.name_zh
+    return select(CampaignTemplate.code, title).where(CampaignTemplate.code.in_(codes))
+
+
+_BY_CODE: dict[str, Callable[[set[str], str], Select[str, str]]] = {
+    "division": lambda codes, _language: select(Division.code, Division.name).where(Division.code.in_(codes)),
+    "matter": _matters,
+    "template": _templates,
+}
+"""The names of the records kept by code, in the page's language where they have two."""
+
+
+_RATER = re.compile(r"(division|unit):(\d+):\d{4}-\d{2}")
+"""A rater's month as the audit keeps it: `division:330825101:2026-11`, `unit:12:2026-11`."""
+
+
+def _rater_named(rater: str) -> tuple[str, str]:
+    """What names a rater (`division:330825101:…` → the division, `unit:12:…` → the department)."""
+    kind, key, _month = rater.split(":", 2)
+    return ("division" if kind == "division" else "department", key)
 
 
 def verify_chain(session: Session, actor: Actor) -> audit.VerifyReport:
