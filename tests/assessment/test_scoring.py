@@ -12,7 +12,7 @@ from tests.assessment.small_world import ANNA, BO, COUNTY, EAST, MARKET, POLICE,
 from zhili.assessment import months
 from zhili.assessment.model import SubjectKind
 from zhili.assessment.period import Month
-from zhili.assessment.scoring import SubjectScore
+from zhili.assessment.scoring import SubjectScore, rank
 from zhili.campaigns.models import CampaignTask
 from zhili.core.auth import Scope
 
@@ -75,3 +75,19 @@ def test_a_task_claimed_before_its_time_counts_at_once(small: Session) -> None:
     assert claims() == []  # open, its time still to come: not decided yet
     small.execute(update(CampaignTask).where(CampaignTask.id == 2).values(state="claimed", claimed_at=early))
     assert claims() == [("person_task_claims", "task:2", 0.0)]
+
+
+def test_a_subject_with_nothing_counted_is_not_ranked_above_those_that_worked() -> None:
+    """Full marks for a month with nothing counted say nothing of the work: no rank (0), after the ranked."""
+    idle = SubjectScore(SubjectKind.UNIT, "9", "department", name="甲", total=100.0, events=0)
+    busy = SubjectScore(SubjectKind.UNIT, "1", "department", name="乙", total=92.0, events=4)
+    tied = SubjectScore(SubjectKind.UNIT, "2", "department", name="丙", total=92.0, events=1)
+    worse = SubjectScore(SubjectKind.UNIT, "3", "department", name="丁", total=70.0, events=2)
+    ranked = rank([idle, worse, busy, tied])
+    assert [(s.name, s.rank) for s in ranked] == [("丙", 1), ("乙", 1), ("丁", 3), ("甲", 0)]
+
+
+def test_the_month_counts_only_the_ranked(small: Session) -> None:
+    found = months.month_scores(small, COUNTY, NOVEMBER, now=NOW, scope=Scope.everything())
+    for level, count in found.ranked.items():
+        assert count == sum(1 for s in found.scores if s.level == level and s.events)

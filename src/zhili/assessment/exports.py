@@ -30,7 +30,7 @@ def ranking_file(ranking: Ranking, file_format: Format, language: str) -> Respon
     headings = [translate(key, language) for key in COLUMNS]
     rows: list[list[exports.Cell]] = [
         [
-            row.rank,
+            row.rank or None,  # not ranked: nothing counted this month
             row.name,
             *(row.dimensions[key] for key in ("timeliness", "quality", "satisfaction", "cross")),
             row.penalty,

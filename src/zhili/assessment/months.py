@@ -77,7 +77,7 @@ def compute(
     frame = Frame(county, month, now)
     found = tallies(session, version.model, frame, kind)
     scores = score_month(version.model, found, universe(session, county, kind))
-    ranked = Counter(score.level for score in scores)
+    ranked = Counter(score.level for score in scores if score.rank)
     name_scores(session, scores, scope)
     return MonthScores(county, month, version.id, None, scores, dict(ranked))
 
@@ -117,7 +117,7 @@ def month_scores(
         statement = statement.where(AssessmentScore.subject_kind == kind.value)
     rows = session.scalars(statement)
     scores = [_frozen(row) for row in rows]
-    ranked = Counter(score.level for score in scores)
+    ranked = Counter(score.level for score in scores if score.rank)
     people = directory.visible_people(
         session, scope, [int(s.subject_id) for s in scores if s.kind is SubjectKind.PERSON]
     )

@@ -141,7 +141,7 @@ def ranking(session: Session, actor: Actor, *, county: str | None, month: Month,
     _require_begun(month, now)
     code = default_county(session, actor, county)
     found = months.month_scores(session, code, month, now=now, scope=actor.scope, kind=LEVEL_KINDS[level])
-    rows = sorted((s for s in found.scores if s.level == level), key=lambda s: (s.rank, s.name))
+    rows = sorted((s for s in found.scores if s.level == level), key=lambda s: (not s.rank, s.rank, s.name))
     name = directory.division_names(session, [code]).get(code, code)
     scored = scored_dimensions(session, month, LEVEL_KINDS[level], now=now)
     ranked = found.ranked.get(level, len(rows))
@@ -264,7 +264,7 @@ def standing(session: Session, actor: Actor, month: Month, *, now: datetime) -> 
         mine.name,
         month,
         mine.rank,
-        len(level),
+        sum(1 for s in level if s.rank),
         mine.total,
         mine.full_marks,
         losses,

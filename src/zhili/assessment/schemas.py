@@ -20,7 +20,9 @@ RaterKey = Annotated[str, Field(pattern=r"^(division|unit):[0-9]{1,20}$", exampl
 class ScoreRow(BaseModel):
     """One subject on a ranking."""
 
-    rank: int
+    rank: int = Field(
+        description="1 for the highest total, ties sharing a rank; 0: nothing counted this month, not ranked"
+    )
     subject_kind: SubjectKind
     subject_id: str
     name: str

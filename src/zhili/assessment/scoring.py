@@ -3,7 +3,9 @@
 An indicator scores `weight + the sum of its points`, never below 0 (a counted indicator is capped
 at its weight); a dimension is the sum of its indicators; the total adds the cards' (negative)
 points and is never below 0. Subjects are ranked within their level (townships of a county, the
-county's department units, its people) by total, ties sharing a rank (1, 1, 3).
+county's department units, its people) by total, ties sharing a rank (1, 1, 3). A subject with nothing
+counted in the month stands at full marks but is not ranked (rank 0, listed after the ranked): a unit
+that handled nothing is not placed above one that worked.
 """
 
 from __future__ import annotations
@@ -114,17 +116,20 @@ def score_subject(model: AssessmentModel, score: SubjectScore, found: dict[str, 
 
 
 def rank(scores: list[SubjectScore]) -> list[SubjectScore]:
-    """Rank each level by total, highest first; equal totals share a rank."""
+    """Rank each level by total, highest first; equal totals share a rank; nothing counted, no rank (0), last."""
     ranked: list[SubjectScore] = []
     by_level: defaultdict[str, list[SubjectScore]] = defaultdict(list)
     for score in scores:
         by_level[score.level].append(score)
     for level in by_level.values():
-        level.sort(key=lambda s: (-s.total, s.name, s.subject_id))
-        for index, score in enumerate(level):
-            same = index and level[index - 1].total == score.total
-            score.rank = level[index - 1].rank if same else index + 1
-        ranked += level
+        counted = sorted((s for s in level if s.events), key=lambda s: (-s.total, s.name, s.subject_id))
+        for index, score in enumerate(counted):
+            same = index and counted[index - 1].total == score.total
+            score.rank = counted[index - 1].rank if same else index + 1
+        idle = sorted((s for s in level if not s.events), key=lambda s: (s.name, s.subject_id))
+        for score in idle:
+            score.rank = 0
+        ranked += counted + idle
     return ranked
 
 

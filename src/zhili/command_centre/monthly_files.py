@@ -92,7 +92,7 @@ def _standing_rows(rows: Sequence[SubjectScore], language: str) -> list[list[Cel
     found: list[list[Cell]] = [[translate(key, language) for key in keys]]
     for s in rows:
         points = [round(s.dimensions.get(d, 0.0), 1) for d in DIMENSIONS]
-        found.append([s.rank, s.name, *points, round(s.penalty, 1), round(s.total, 1)])
+        found.append([s.rank or None, s.name, *points, round(s.penalty, 1), round(s.total, 1)])
     return found
 
 
