@@ -327,7 +327,8 @@ def test_with_nobody_to_hand_it_to_the_level_above_overrules_the_decline_from_th
         .join(InboxItem, InboxItem.notification_id == Notification.id)
         .where(InboxItem.person_id == worker.person_id, Notification.link == f"/tasks/{new_id}#claim")
     ).all()
-    assert [n.body for n in told] == ["拒领未获同意，请领办：培训可调课，台风走访必须今晚完成"]
+    gridhead = actor_of(session, "gridhead").display_name
+    assert [n.body for n in told] == [f"{gridhead}未同意拒领，请领办：培训可调课，台风走访必须今晚完成"]
     audited = session.scalars(select(AuditRecord.action).where(AuditRecord.entity_id == str(new_id))).all()
     assert "campaign.task.overrule" in audited
     claimed = claim_task(session, task_id=new_id, actor=worker_actor, clock=clock)

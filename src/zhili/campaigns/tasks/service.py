@@ -319,7 +319,7 @@ def overrule_decline(session: Session, *, task_id: int, reason: str, actor: Acto
     require_running(loaded.campaign)
     now = clock.now()
     task = move(session, loaded, TaskAction.OVERRULE, actor=actor, now=now, reason=reason, declined_at=None)
-    said = Words("notice.campaign.overruled", {"reason": reason.strip()})
+    said = Words("notice.campaign.overruled", {"who": actor.display_name, "reason": reason.strip()})
     tell_recipient(
         session,
         task,
