@@ -438,3 +438,18 @@ def test_a_reply_that_withdraws_an_extension_request_settles_the_deciders_notice
     lead = person_of(session, "kc-traffic")
     assert items
     assert all(item.read_at is not None and item.settled_by == lead for item in items)
+
+
+def test_a_notice_that_only_informs_is_not_settled_by_a_colleagues_act(api: Any, session: Session) -> None:
+    """挂起，请知悉 asks nobody to act: when one of the centre resumes the case, the others' stay as they were."""
+    case = underway(api, report_parking(api, session))
+    case = command(api, case, "suspend", reason="等待车主")
+    informed, notes = told(session, case["id"], "suspend")
+    resumer = person_of(session, "kc-centre")
+    assert resumer in informed
+    assert len(informed) > 1  # the centre's other staff were told too
+    api.login("kc-centre")
+    command(api, api.get(f"/api/v1/cases/{case['id']}").json(), "resume")
+    session.expire_all()
+    items = session.scalars(select(InboxItem).where(InboxItem.notification_id.in_([n.id for n in notes])))
+    assert all(item.settled_by is None for item in items)

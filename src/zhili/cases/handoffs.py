@@ -43,6 +43,8 @@ from zhili.org.routing import centre_posts, parent_code
 
 DESCRIPTION_IN_NOTICE = 60
 __all__ = [
+    "ACTS",
+    "ASKING",
     "NOBODY",
     "TURNS",
     "Line",
@@ -125,6 +127,21 @@ TURNS: dict[str, Turn] = {
     # A command group opened from the case: its lead is told, unless its people are members (told by the group).
     "group_opened": Turn((Next.LEAD,), "办件已成立指挥组", anchor="groups"),
 }
+
+
+# The hand-offs that ask one party to act (not a 请知悉): once one of those told has acted on the case, the
+# others' copies are settled (`notify.inbox.settle_about`). Escalation rungs (督办, 红牌) are never settled so.
+ASKING: frozenset[str] = frozenset(
+    f"case.{kind}"
+    for kind in (
+        K.REPORT, K.DISPATCH, K.RETURN, K.ESCALATE, K.REQUEST_EXTENSION, K.REPLY, K.VERIFY, K.VERIFY_FAILED, K.RATE,
+        "lead_decided", "dispute_referred", "help_requested", "meeting_held",
+    )
+)  # fmt: skip
+# The lines that are someone's act on the case, taking their turn (a photo added or a group opened takes none).
+ACTS: frozenset[str] = frozenset(
+    {*(kind.value for kind in CommandKind), "help_replied", "task_done", "lead_decided", "merged"}
+)
 
 
 def turn_for(kind: str, status_after: str) -> Turn:

@@ -96,7 +96,8 @@ def add_event(
     told with others are settled for them (`inbox.settle_about`: the turn is taken).
     """
     seq = store.append_event(session, case, kind=kind, actor=actor.audit_name, parties=parties, details=details, at=at)
-    inbox.settle_about(session, subject=f"case:{case.id}", person_id=actor.person_id, at=at)
+    if kind in handoffs.ACTS:  # their turn taken: the others told with them no longer wait
+        inbox.settle_about(session, subject=f"case:{case.id}", topics=handoffs.ASKING, person_id=actor.person_id, at=at)
     if "withdrawn_extension_hours" in details:  # the request the deciders were told of is gone: nothing to decide
         topic = f"case.{states.CommandKind.REQUEST_EXTENSION.value}"
         inbox.settle_topic(session, subject=f"case:{case.id}", topic=topic, person_id=actor.person_id, at=at)

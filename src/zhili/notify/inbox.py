@@ -7,12 +7,12 @@ told with me acts on what it is about (`settle_about`): it is read, and says who
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, false, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Row, bindparam, exists, false, func, select, update
+from sqlalchemy.orm import Session, aliased
 
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
@@ -161,26 +161,38 @@ def read_about(session: Session, *, actor: Actor, subjects: Sequence[str], clock
     return max(int(marked.rowcount), 0)
 
 
-def settle_about(session: Session, *, subject: str, person_id: int | None, at: datetime) -> int:
-    """Settle the notices about `subject` (`case:42`) that `person_id`, who acted on it, was told with others.
+_MINE = aliased(InboxItem)
+_SETTLE = (
+    update(InboxItem)
+    .where(
+        InboxItem.notification_id.in_(
+            select(Notification.id).where(
+                Notification.subject == bindparam("b_subject"),
+                Notification.topic.in_(bindparam("b_topics", expanding=True)),
+            )
+        ),
+        InboxItem.read_at.is_(None),
+        InboxItem.person_id != bindparam("b_person"),
+        exists().where(_MINE.notification_id == InboxItem.notification_id, _MINE.person_id == bindparam("b_person")),
+    )
+    .values(read_at=bindparam("b_at"), settled_by=bindparam("b_person"))
+)
+"""The notices of these topics about a subject that the actor was told with others, unread by the others: found
+from the subject's few notices (`ix_notifications_subject`), never from the actor's whole inbox."""
 
-    Those still unread by the others are read at `at`, by them. In the caller's transaction; how many.
 
-    One of a unit's staff signs for a case all of them were told of: the others' 请签收 no longer waits.
+def settle_about(
+    session: Session, *, subject: str, topics: Collection[str], person_id: int | None, at: datetime
+) -> int:
+    """Settle the notices of `topics` about `subject` (`case:42`) that `person_id`, who acted, was told with others.
+
+    Those still unread by the others are read at `at`, by them. `topics` are the notices that ask someone to act
+    (a hand-off's 请签收, not a 请知悉): one of those told did it. In the caller's transaction; how many.
     """
-    if person_id is None:
+    if person_id is None or not topics:
         return 0
-    told = (
-        select(InboxItem.notification_id)
-        .join(Notification, Notification.id == InboxItem.notification_id)
-        .where(Notification.subject == subject, InboxItem.person_id == person_id)
-    )
-    settled = session.connection().execute(
-        update(InboxItem)
-        .where(InboxItem.notification_id.in_(told), InboxItem.read_at.is_(None), InboxItem.person_id != person_id)
-        .values(read_at=at, settled_by=person_id)
-    )
-    return max(int(settled.rowcount), 0)
+    params = {"b_subject": subject, "b_topics": sorted(topics), "b_person": person_id, "b_at": at}
+    return max(int(session.connection().execute(_SETTLE, params).rowcount), 0)
 
 
 def settle_topic(session: Session, *, subject: str, topic: str, person_id: int | None, at: datetime) -> int:
