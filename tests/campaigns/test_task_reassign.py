@@ -347,3 +347,22 @@ def test_only_a_declined_task_is_overruled_and_only_by_the_level_above(
     mine = api.login("partymember").get(f"/tasks/{task.id}", headers=HTML).text
     assert 'id="overrule-reason"' in mine
     assert "拒领未获同意" in mine
+
+
+def test_a_decline_after_an_overrule_reaches_the_level_above_again(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    _campaign, task = declined(api, session, clock)
+    assert send(api.login("gridhead"), task.id, "overrule", reason="请领办").status_code == 200
+    clock.advance(timedelta(minutes=5))
+    again = send(api.login("partymember"), task.id, "decline", reason="确实在住院，附诊断证明")
+    assert again.status_code == 200
+    head = actor_of(session, "gridhead").person_id
+    told = session.scalars(
+        select(Notification.body)
+        .join(InboxItem, InboxItem.notification_id == Notification.id)
+        .where(InboxItem.person_id == head, Notification.topic == "campaign.task.declined")
+        .where(Notification.subject == f"campaign-task:{task.id}")
+    ).all()
+    assert len(told) == 2  # each decline told, with its own reason
+    assert any("确实在住院" in body for body in told)

@@ -112,8 +112,11 @@ def test_a_task_s_notices_read_in_the_reader_s_language(session: Session, clock:
     assert zh.body.endswith("\n台风“烟花”今夜登陆。\n领办时限：7月23日 18:00 前")
     task_service.decline_task(session, task_id=task.id, reason="本人外出", actor=me, clock=clock)
     assert head.person_id is not None
-    _, en = in_both_languages(session, f"campaign-task:{task.id}:declined:0", head.person_id)
-    assert en.title == "Task declined: Typhoon prevention: Party member: visit the linked households"
+    declined = session.scalars(select(CampaignTask.declined_at).where(CampaignTask.id == task.id)).one()
+    assert declined is not None
+    key = f"campaign-task:{task.id}:declined:{declined:%Y%m%d%H%M%S%f}"  # each decline its own notice
+    _, en = in_both_languages(session, key, head.person_id)
+    assert en.title == "Task declined: Typhoon prevention · Party member: visit the linked households"
     assert en.body.endswith("\nReason for declining: 本人外出")
 
 

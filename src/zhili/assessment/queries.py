@@ -144,7 +144,7 @@ def ranking(session: Session, actor: Actor, *, county: str | None, month: Month,
     rows = sorted((s for s in found.scores if s.level == level), key=lambda s: (not s.rank, s.rank, s.name))
     name = directory.division_names(session, [code]).get(code, code)
     scored = scored_dimensions(session, month, LEVEL_KINDS[level], now=now)
-    ranked = found.ranked.get(level, len(rows))
+    ranked = found.ranked.get(level, 0)
     own = own_subjects(actor)
     return Ranking(code, name, month, level, found.closed_at, found.version_id, rows, own, scored, ranked)
 

@@ -103,11 +103,9 @@ def score_subject(model: AssessmentModel, score: SubjectScore, found: dict[str, 
         tally = found.get(indicator.key, Tally(0, 0, 0.0))
         score.dimensions[indicator.dimension] += max(indicator.weight + tally.points, 0.0)
         score.events += tally.events
-    score.penalty = sum(
-        found[penalty.action].points
-        for penalty in model.penalties
-        if penalty.subject is score.kind and penalty.action in found
-    )
+    cards = [found[p.action] for p in model.penalties if p.subject is score.kind and p.action in found]
+    score.penalty = sum(card.points for card in cards)
+    score.events += sum(card.events for card in cards)  # a card is something counted: its subject is ranked
     score.full_marks = model.full_marks(score.kind)
     score.total = round(max(sum(score.dimensions.values()) + score.penalty, 0.0), 2)
     score.dimensions = {key: round(value, 2) for key, value in score.dimensions.items()}

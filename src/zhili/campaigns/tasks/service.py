@@ -185,10 +185,12 @@ def _tell_supervisor(
     if event == "reported":
         text = (task.report_text or "").strip()[:500]
         said: Part = Words("notice.campaign.report_far", {"text": text}) if task.is_far else text
-        key, link = task.returned_count, f"/tasks/{task.id}#the-report"  # the report, the buttons below it
+        key, link = str(task.returned_count), f"/tasks/{task.id}#the-report"  # the report, the buttons below it
     else:
         said = Words("notice.campaign.decline_reason", {"text": (task.reason or "").strip()[:500]})
-        key, link = 0, f"/tasks/{task.id}#reassign"  # the 改派 form, to hand it to someone else
+        # Each decline its own notice (one may follow an overrule), keyed by when it was made.
+        declined = task.declined_at
+        key, link = (f"{declined:%Y%m%d%H%M%S%f}" if declined else "0"), f"/tasks/{task.id}#reassign"
     notify(
         session,
         recipients=select(Position.person_id).where(Position.id == task.supervisor_position_id),
