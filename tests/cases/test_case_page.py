@@ -611,13 +611,19 @@ def test_a_description_in_both_languages_is_shown_in_the_pages(api: Any) -> None
 
 def test_a_case_its_lead_returned_may_be_refused_by_the_dispatcher(api: Any, session: Session) -> None:
     """退回 because it is no government matter: the dispatcher refuses it (不予受理) rather than dispatch it again."""
-    from tests.cases.test_flow import report_parking  # noqa: PLC0415
-
     case = report_parking(api, session)
     api.login("kc-centre")
     case = command(api, command(api, case, "accept"), "dispatch")
     api.login("kc-traffic")
-    case = command(api, case, "return", reason="属业主与物业之间的民事纠纷")
+    case = command(api, case, "sign")
+    enforcement = unit(session, "enforcement", "330802")
+    asked = api.send(
+        "POST",
+        f"/api/v1/cases/{case['id']}/help-requests",
+        json={"requests": [{"unit_id": enforcement, "deadline_hours": 24, "text": "请协助核实"}]},
+    )
+    assert asked.status_code == 201, asked.text
+    case = command(api, api.get(f"/api/v1/cases/{case['id']}").json(), "return", reason="属业主与物业之间的民事纠纷")
     api.login("kc-centre")
     page = api.get(f"/cases/{case['id']}", headers=HTML).text
     assert 'data-command="reject"' in page
@@ -636,3 +642,23 @@ def test_a_case_its_lead_returned_may_be_refused_by_the_dispatcher(api: Any, ses
     after = api.get(f"/api/v1/cases/{case['id']}").json()
     assert after["status"] == "rejected"
     assert "民事纠纷，建议诉讼" in api.get(f"/cases/{case['id']}", headers=HTML).text
+    # the help asked is not left waiting on a refused case: cancelled with the refusal's reason
+    help_asked = api.get(f"/api/v1/cases/{case['id']}").json()
+    kinds = [line["kind"] for line in api.get(f"/api/v1/cases/{case['id']}").json()["timeline"]]
+    assert "help_cancelled" in kinds
+    assert help_asked["status"] == "rejected"
+
+
+def test_a_case_escalated_is_handled_not_refused(api: Any, session: Session) -> None:
+    case = underway(api, report_parking(api, session))
+    case = command(api, case, "escalate", reason="需市级协调")
+    assert case["status"] == "accepted"
+    above = api.login("qz-centre").get(f"/api/v1/cases/{case['id']}").json()
+    assert "dispatch" in above["allowed_commands"]  # the level above dispatches it
+    assert "reject" not in above["allowed_commands"]
+    refused = api.send(
+        "POST",
+        f"/api/v1/cases/{case['id']}/commands",
+        json={"command": "reject", "version": above["version"], "reason": "不受理"},
+    )
+    assert refused.status_code == 409

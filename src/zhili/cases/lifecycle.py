@@ -71,12 +71,15 @@ class Rule:
     `to` is None where the effect decides: resume (back to the status the case was suspended from), rate
     (rated, or reopened when dissatisfied) and the extension commands (the status stays).
     `pending_extension` True / False: the command needs an extension request to be pending / not pending.
+    `first_pass` True: from `accepted`, only a case never escalated nor reopened (a 不予受理 of a case its lead
+    returned, not of one already handled a level up or reopened by a dissatisfied rating).
     """
 
     from_states: tuple[CaseStatus, ...]
     parties: tuple[Party, ...]
     to: CaseStatus | None
     pending_extension: bool | None = None
+    first_pass: bool = False
 
 
 _REPORTERS = (P.CITIZEN, P.ORIGINATOR)
@@ -89,7 +92,7 @@ RULES: Final[Mapping[CommandKind, Rule]] = MappingProxyType({
     #                    from statuses                      parties                  to
     K.REPORT:            Rule((),                            _REPORTERS,              S.REPORTED),  # open_case only
     K.ACCEPT:            Rule((S.REPORTED,),                 (P.DISPATCHER,),         S.ACCEPTED),
-    K.REJECT:            Rule((S.REPORTED, S.ACCEPTED),      (P.DISPATCHER,),         S.REJECTED),
+    K.REJECT:            Rule((S.REPORTED, S.ACCEPTED),      (P.DISPATCHER,),         S.REJECTED, first_pass=True),
     K.DISPATCH:          Rule((S.ACCEPTED,),                 (P.DISPATCHER,),         S.DISPATCHED),
     K.SIGN:              Rule((S.DISPATCHED,),               (P.LEAD,),               S.SIGNED),
     K.RETURN:            Rule((S.DISPATCHED, S.SIGNED),      (P.LEAD,),               S.ACCEPTED),
@@ -172,6 +175,8 @@ def step(definition: MatterDefinition, state: CaseState, command: Command, now: 
 def _is_possible(rule: Rule, state: CaseState) -> bool:
     if state.status not in rule.from_states:
         return False
+    if rule.first_pass and (state.level_up or state.reopen_count):
+        return False
     return rule.pending_extension is None or rule.pending_extension == (state.pending_extension_hours is not None)
 
 
@@ -200,6 +205,8 @@ def _state_reason(rule: Rule, state: CaseState, command: BaseCommand) -> str:
         return "the case is archived: nothing changes it any more"
     if not rule.from_states:
         return "a case is reported once, when it is opened"
+    if state.status in rule.from_states and rule.first_pass:
+        return f"{command.kind} is not possible now: the case was escalated or reopened, so it is handled, not refused"
     if state.status in rule.from_states:
         is_pending = state.pending_extension_hours is not None
         pending = "an extension request is already pending" if is_pending else "no extension request is pending"

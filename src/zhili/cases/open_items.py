@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from zhili.cases import lifecycle, states, store
-from zhili.cases.commands import CloseBody, CommandBody
+from zhili.cases.commands import CloseBody, CommandBody, RejectBody
 from zhili.cases.models import CaseTask, CollaborationRequest
 from zhili.cases.service import add_event, apply_command, load_as_party, run_command
 from zhili.cases.states import HelpStatus, MeetingTaskStatus
@@ -59,6 +59,24 @@ def open_items(session: Session, case_id: int) -> tuple[list[int], list[int]]:
 
 def close_case(session: Session, *, case_id: int, body: CloseBody, actor: Actor, clock: Clock) -> StoredCase:
     """Close the case; open help requests and tasks are cancelled with `body.cancel_reason`, or it is a 409."""
+    return _ending(session, case_id=case_id, body=body, cancel_reason=body.cancel_reason, actor=actor, clock=clock)
+
+
+def reject_case(session: Session, *, case_id: int, body: RejectBody, actor: Actor, clock: Clock) -> StoredCase:
+    """不予受理: a case its lead returned may still have help asked or meeting tasks open; cancelled with the reason."""
+    return _ending(session, case_id=case_id, body=body, cancel_reason=body.reason, actor=actor, clock=clock)
+
+
+def _ending(
+    session: Session,
+    *,
+    case_id: int,
+    body: CloseBody | RejectBody,
+    cancel_reason: str | None,
+    actor: Actor,
+    clock: Clock,
+) -> StoredCase:
+    """A command that ends the work: the open items cancelled with `cancel_reason` first (none given: a 409)."""
     case, parties = load_as_party(session, actor, case_id)
     if body.version is not None and body.version != case.version:
         raise ConflictError(
@@ -70,7 +88,7 @@ def close_case(session: Session, *, case_id: int, body: CloseBody, actor: Actor,
     lifecycle.step(definition, case.state, command, now)  # refused here (403/409) before anything is cancelled
     requests, tasks = open_items(session, case.id)
     if requests or tasks:
-        if body.cancel_reason is None:
+        if cancel_reason is None:
             raise OpenItemsError(
                 f"{len(requests)} help requests wait for a reply and {len(tasks)} meeting tasks are open;"
                 " cancel them with a reason (cancel_reason) and close, or wait",
@@ -78,7 +96,7 @@ def close_case(session: Session, *, case_id: int, body: CloseBody, actor: Actor,
                 open_tasks=tasks,
             )
         case = store.lock(session, case, now)
-        _cancel(session, case, body.cancel_reason, actor=actor, now=now)
+        _cancel(session, case, cancel_reason, actor=actor, now=now)
     case = apply_command(session, case, command, actor=actor, now=now)
     commit(session)
     return case
@@ -117,4 +135,6 @@ def issue_command(session: Session, *, case_id: int, body: CommandBody, actor: A
     """Any lifecycle command from the API or a page: `close` decides on the open work first."""
     if isinstance(body, CloseBody):
         return close_case(session, case_id=case_id, body=body, actor=actor, clock=clock)
+    if isinstance(body, RejectBody):
+        return reject_case(session, case_id=case_id, body=body, actor=actor, clock=clock)
     return run_command(session, case_id=case_id, body=body, actor=actor, clock=clock)
