@@ -369,10 +369,24 @@ def test_a_case_reported_by_a_place_name_is_reported_again_at_that_place(api: An
     mends = new_page.split('id="mends"', 1)[1].split("</p>", 1)[0]
     assert f'<a href="/cases/{case_id}" translate="no">{old_number}</a>' in mends
     assert "不予受理" in mends
-    # only a case of one's own that was not taken is mended
+    # only a case of one's own that was not taken, and not mended yet, is mended
     api.login("gridworker")
+    copy = api.get(f"/cases/new?again={case_id}", headers=HTML).text  # still a copy to start from
+    assert "按地名上报的违停" in copy
+    assert 'name="again"' not in copy.split('id="intake"', 1)[1]
+    twice = {**resent, "csrf_token": api.csrf, "description": "第二次重新上报"}
+    assert api.client.post("/cases/new", data=twice, headers=HTML).status_code == 422
+    assert _count(session, "第二次重新上报") == 0
     other = {**resent, "csrf_token": api.csrf, "description": "再次重新上报", "again": str(new_case.id)}
     refused = api.client.post("/cases/new", data=other, headers=HTML)
     assert refused.status_code == 422
     assert "只能重新上报本人上报且不予受理的案件" in refused.text
     assert _count(session, "再次重新上报") == 0
+
+
+def test_a_time_kept_with_its_zone_fills_the_form_in_local_time() -> None:
+    from zhili.cases.intake_pages import _as_input  # noqa: PLC0415
+
+    assert _as_input("2026-07-23T10:00:00+00:00") == "2026-07-23T18:00"  # Quzhou is UTC+8
+    assert _as_input("2026-07-23T18:00") == "2026-07-23T18:00"  # a local time as typed stays
+    assert _as_input("浙H12345") == "浙H12345"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -9,13 +10,14 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from zhili.cases import forms, intake, queries
+from zhili.cases import forms, intake, queries, service
 from zhili.cases.intake_form import IntakeForm, take_report
 from zhili.cases.schemas import CaseCreate, CaseRead
 from zhili.core import media
 from zhili.core.auth import Actor, PageActor
 from zhili.core.http import ClockDep, DbSession
 from zhili.core.kept_photos import KeptPhoto
+from zhili.core.local_time import to_local
 from zhili.matters import queries as matters
 from zhili.org import map_view
 from zhili.org.geo import request_locators
@@ -46,12 +48,29 @@ def intake_form(
     given = {"channel": channel, "reporter_name": reporter_name, "reporter_phone": reporter_phone}
     values: dict[str, object] = {"channel": intake.default_channel(actor)}
     if again is not None:
-        earlier = queries.case_read(session, actor, again, now=clock.now())
-        current = {m.code for m in matters.list_current(session)}
-        matter = matter or (earlier.matter_code if earlier.matter_code in current else None)
-        values |= _values_of(earlier) | {"again": again}
+        earlier_matter, earlier_values = _again(session, actor, again, now=clock.now())
+        matter = matter or earlier_matter
+        values |= earlier_values
     values.update({name: value for name, value in given.items() if value})
     return _intake_page(request, session, actor, matter=matter, values=values, errors=FormErrors())
+
+
+def _again(session: Session, actor: Actor, case_id: int, *, now: datetime) -> tuple[str | None, dict[str, object]]:
+    """重新上报: the form's matter and values from a case the reader sees (404 otherwise).
+
+    `again` is sent with the report only when it mends that case (the reporter's, not taken, not mended yet),
+    with the channel and caller a desk took it from; else the form is a copy to start from.
+    """
+    earlier = queries.case_read(session, actor, case_id, now=now)
+    current = {m.code for m in matters.list_current(session)}
+    values = _values_of(earlier)
+    if (mended := service.mendable(session, actor, case_id)) is not None:
+        values["again"] = case_id
+        if mended.channel in CHANNELS_OFFERED:
+            values["channel"] = mended.channel
+        caller = {"reporter_name": mended.reporter_name, "reporter_phone": mended.reporter_phone}
+        values |= {name: value for name, value in caller.items() if value}
+    return (earlier.matter_code if earlier.matter_code in current else None), values
 
 
 def _values_of(case: CaseRead) -> dict[str, object]:
@@ -62,8 +81,20 @@ def _values_of(case: CaseRead) -> dict[str, object]:
     else:  # reported by a place's name: the place it was found at, named so the form finds it again
         values["place"] = case.place_name
     for code, value in case.attributes.items():
-        values[f"attr.{code}"] = [str(v) for v in value] if isinstance(value, list) else str(value)
+        values[f"attr.{code}"] = [str(v) for v in value] if isinstance(value, list) else _as_input(str(value))
     return values
+
+
+CHANNELS_OFFERED = frozenset({"web", "phone", "hotline"})
+
+
+def _as_input(value: str) -> str:
+    """A stored value as the form's input shows it: a time with its zone as Quzhou's local time (2026-07-23T18:00)."""
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return to_local(instant).strftime("%Y-%m-%dT%H:%M") if instant.tzinfo is not None else value
 
 
 def _intake_page(

@@ -19,6 +19,7 @@ from zhili.cases.page_names import Names
 from zhili.cases.page_words import EvidenceView, Words
 from zhili.cases.schemas import CaseDetail, UnitRef
 from zhili.cases.states import REPORTED_AGAIN, REPORTED_AGAIN_OF, CaseStatus, HelpStatus, MeetingTaskStatus, Party
+from zhili.cases.visibility import visible_cases
 from zhili.core.auth import Actor
 from zhili.matters import queries as matters
 from zhili.matters.definition import EscalationAction
@@ -267,8 +268,8 @@ def case_page(
         duplicates=[] if detail.duplicate_of_id else _duplicates(session, detail.probable_duplicates),
         merged_into=next(iter(_duplicates(session, [detail.duplicate_of_id] if detail.duplicate_of_id else [])), None),
         merged_here=_duplicates(session, queries.merged_here(session, actor, case)),
-        mends=_reported_again(session, detail, REPORTED_AGAIN_OF),
-        mended_by=_reported_again(session, detail, REPORTED_AGAIN),
+        mends=_reported_again(session, actor, detail, REPORTED_AGAIN_OF),
+        mended_by=_reported_again(session, actor, detail, REPORTED_AGAIN),
         evidence_to_close=tuple(kind.value for kind in definition.evidence_to_close),
         # Everyone reads who turned it back (牵头部门：待重新派单); the dispatcher is asked to dispatch again.
         awaiting_dispatch=turn,
@@ -303,12 +304,11 @@ _GROUP_LINES = frozenset({LinkedKind.GROUP_OPENED.value, LinkedKind.GROUP_CLOSED
 _CASE_LINES = frozenset({REPORTED_AGAIN, REPORTED_AGAIN_OF})
 
 
-def _reported_again(session: Session, detail: CaseDetail, kind: str) -> Duplicate | None:
-    """The case the newest line of this kind (重新上报) names, by its number and what it said."""
-    ids = [
-        e.details["case_id"] for e in detail.timeline if e.kind == kind and isinstance(e.details.get("case_id"), int)
-    ]
-    return next(iter(_duplicates(session, ids[-1:])), None)
+def _reported_again(session: Session, actor: Actor, detail: CaseDetail, kind: str) -> Duplicate | None:
+    """The case the newest line of this kind (重新上报) names, by its number and what it said: if the reader sees it."""
+    ids = [i for e in detail.timeline if e.kind == kind and isinstance(i := e.details.get("case_id"), int)][-1:]
+    seen = list(session.scalars(select(Case.id).where(Case.id.in_(ids), visible_cases(actor)))) if ids else []
+    return next(iter(_duplicates(session, seen)), None)
 
 
 def _in_dispute(detail: CaseDetail) -> bool:

@@ -12,7 +12,7 @@ from zhili.cases import handoffs, lifecycle, location, states, store
 from zhili.cases.attributes import validate_attributes
 from zhili.cases.commands import CommandBody
 from zhili.cases.deadlines import county_calendar, phase_clock, sync_timers
-from zhili.cases.models import CasePhoto
+from zhili.cases.models import CaseEvent, CasePhoto
 from zhili.cases.parties import parties_given
 from zhili.cases.routing import Routing, route
 from zhili.cases.schemas import CaseCreate
@@ -126,6 +126,7 @@ def report_case(
     """Open a case from a report: validate, locate, route to one lead unit, inform the grid's contact."""
     version, definition = matters.current_definition(session, data.matter)
     attributes = validate_attributes(definition, data.attributes)
+    earlier = _to_mend(session, actor, data.again_of) if data.again_of is not None else None
     homes = actor.scope.division_prefixes
     place = location.resolve(session, locators, point=data.point, place=data.place, homes=homes)
     routing = route(session, definition, place.code)
@@ -162,39 +163,61 @@ def report_case(
         now=now,
     )
     _record_report(session, case, transition, routing, frozenset({party.value}), actor=actor, now=now)
-    if data.again_of is not None:
-        _link_reported_again(session, case, data.again_of, actor=actor, now=now)
+    if earlier is not None:
+        _link_reported_again(session, case, earlier, actor=actor, now=now)
     commit(session)
     return case
 
 
-def _link_reported_again(session: Session, case: StoredCase, earlier_id: int, *, actor: Actor, now: datetime) -> None:
-    """重新上报: the new case names the one not taken it mends, and that one names it (a line each, audited).
-
-    Only a case the reporter filed, refused (不予受理) and not merged as a duplicate is mended: else 422.
-    """
+def mendable(session: Session, actor: Actor, case_id: int) -> StoredCase | None:
+    """The case `actor` may report again (重新上报): theirs, not taken, not merged, not mended yet; else None."""
     try:
-        earlier: StoredCase | None = store.load_any(session, earlier_id)
+        case = store.load_any(session, case_id)
     except NotFoundError:
-        earlier = None
+        return None
     if (
-        earlier is None
-        or earlier.originator_person_id is None
-        or earlier.originator_person_id != actor.person_id
-        or earlier.status != states.CaseStatus.REJECTED
-        or earlier.duplicate_of_id is not None
+        actor.person_id is None
+        or case.originator_person_id != actor.person_id
+        or case.status != states.CaseStatus.REJECTED
+        or case.duplicate_of_id is not None
+        or _is_mended(session, case.id)
     ):
+        return None
+    return case
+
+
+def _is_mended(session: Session, case_id: int) -> bool:
+    found = select(CaseEvent.id).where(CaseEvent.case_id == case_id, CaseEvent.kind == states.REPORTED_AGAIN)
+    return session.scalar(found.exists().select()) is True
+
+
+def _to_mend(session: Session, actor: Actor, case_id: int) -> StoredCase:
+    """`mendable`, or a 422 naming `again_of` (checked before the new case is written)."""
+    case = mendable(session, actor, case_id)
+    if case is None:
         raise InvalidInputError(
-            "again_of: not a case of yours that was not taken",
+            "again_of: not a case of yours that was not taken, or one already reported again",
             errors=[
                 {
                     "field": "body.again_of",
-                    "message": "a case you filed that was not taken (不予受理)",
+                    "message": "a case you filed that was not taken (不予受理) and not reported again yet",
                     "key": "cases.again_not_mendable",
                 }
             ],
         )
+    return case
+
+
+def _link_reported_again(
+    session: Session, case: StoredCase, earlier: StoredCase, *, actor: Actor, now: datetime
+) -> None:
+    """重新上报: the new case names the one not taken it mends, and that one names it (a line each, audited).
+
+    The earlier case's row is locked first: a second report mending it at the same time finds it mended (409).
+    """
     earlier = store.lock(session, earlier, now)
+    if _is_mended(session, earlier.id):
+        raise ConflictError(f"case {earlier.number} was reported again meanwhile")
     lines = ((case, states.REPORTED_AGAIN_OF, earlier), (earlier, states.REPORTED_AGAIN, case))
     for on, kind, other in lines:
         details = {"case_id": other.id, "number": other.number}
