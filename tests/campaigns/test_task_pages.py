@@ -484,7 +484,10 @@ def test_the_pages_speak_english(api: Api, session: Session, clock: FrozenClock)
     point = point_in(session, task.division_code)
     post(api, f"/tasks/{task.id}/report", {"text": "已走访", "lon": str(point["lon"]), "lat": str(point["lat"])})
     api.login("gridhead")
-    assert f"Report to verify: {title}" in api.get("/inbox?lang=en", headers=HTML).text
+    assert (
+        "Report to verify: Typhoon prevention · Party member: visit the linked households"
+        in api.get("/inbox?lang=en", headers=HTML).text
+    )
 
 
 def test_someone_elses_task_page_is_not_found(api: Api, session: Session, clock: FrozenClock) -> None:
