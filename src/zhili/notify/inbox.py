@@ -7,8 +7,9 @@ told with me acts on what it is about (`settle_about`): it is read, and says who
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Row, bindparam, exists, false, func, select, update
@@ -19,6 +20,7 @@ from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.core.errors import NotFoundError
 from zhili.core.pagination import Key, Page, decode_cursor, encode_cursor
+from zhili.core.prepared import Prepared
 from zhili.notify.kinds import Severity
 from zhili.notify.models import InboxItem, Notification
 from zhili.notify.schemas import InboxItemRead, MarkedRead, Said, UnreadCount
@@ -162,28 +164,34 @@ def read_about(session: Session, *, actor: Actor, subjects: Sequence[str], clock
 
 
 _MINE = aliased(InboxItem)
-_SETTLE = (
-    update(InboxItem)
-    .where(
-        InboxItem.notification_id.in_(
-            select(Notification.id).where(
-                Notification.subject == bindparam("b_subject"),
-                Notification.topic.in_(bindparam("b_topics", expanding=True)),
-            )
-        ),
-        InboxItem.read_at.is_(None),
-        InboxItem.person_id != bindparam("b_person"),
-        exists().where(_MINE.notification_id == InboxItem.notification_id, _MINE.person_id == bindparam("b_person")),
+
+
+@lru_cache(maxsize=4)
+def _settling(topics: frozenset[str]) -> Prepared:
+    """The notices of these topics about a subject that the actor was told with others, unread by the others.
+
+    Found from the subject's few notices (`ix_notifications_subject`), never from the actor's whole inbox; the
+    topics are part of the statement, prepared once per set (one a caller: `cases.handoffs.ASKING`).
+    """
+    about = select(Notification.id).where(
+        Notification.subject == bindparam("b_subject"), Notification.topic.in_(sorted(topics))
     )
-    .values(read_at=bindparam("b_at"), settled_by=bindparam("b_person"))
-)
-"""The notices of these topics about a subject that the actor was told with others, unread by the others: found
-from the subject's few notices (`ix_notifications_subject`), never from the actor's whole inbox."""
+    told_with = exists().where(
+        _MINE.notification_id == InboxItem.notification_id, _MINE.person_id == bindparam("b_person")
+    )
+    return Prepared(
+        update(InboxItem)
+        .where(
+            InboxItem.notification_id.in_(about),
+            InboxItem.read_at.is_(None),
+            InboxItem.person_id != bindparam("b_person"),
+            told_with,
+        )
+        .values(read_at=bindparam("b_at"), settled_by=bindparam("b_person"))
+    )
 
 
-def settle_about(
-    session: Session, *, subject: str, topics: Collection[str], person_id: int | None, at: datetime
-) -> int:
+def settle_about(session: Session, *, subject: str, topics: frozenset[str], person_id: int | None, at: datetime) -> int:
     """Settle the notices of `topics` about `subject` (`case:42`) that `person_id`, who acted, was told with others.
 
     Those still unread by the others are read at `at`, by them. `topics` are the notices that ask someone to act
@@ -191,8 +199,8 @@ def settle_about(
     """
     if person_id is None or not topics:
         return 0
-    params = {"b_subject": subject, "b_topics": sorted(topics), "b_person": person_id, "b_at": at}
-    return max(int(session.connection().execute(_SETTLE, params).rowcount), 0)
+    params = {"b_subject": subject, "b_person": person_id, "b_at": at}
+    return max(_settling(topics).run(session, params).rowcount, 0)
 
 
 def settle_topic(session: Session, *, subject: str, topic: str, person_id: int | None, at: datetime) -> int:
