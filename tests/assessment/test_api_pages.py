@@ -358,4 +358,4 @@ def test_a_reader_over_the_province_chooses_among_the_counties_the_product_runs_
     assert 'id="no-record"' in quiet
     assert "还没有计分事件" in quiet
     rows = quiet.split("<tbody", 1)[1].split("</tbody>", 1)[0]
-    assert rows.count("<tr") == rows.count("本月无计分事件") > 0
+    assert rows.count("<tr") == rows.count("当月无计分事件") > 0

@@ -369,13 +369,16 @@ def test_a_case_reported_by_a_place_name_is_reported_again_at_that_place(api: An
     mends = new_page.split('id="mends"', 1)[1].split("</p>", 1)[0]
     assert f'<a href="/cases/{case_id}" translate="no">{old_number}</a>' in mends
     assert "不予受理" in mends
+    assert f"并入 {old_number}" not in new_page  # a case not taken is no duplicate to merge the new report into
     # only a case of one's own that was not taken, and not mended yet, is mended
     api.login("gridworker")
     copy = api.get(f"/cases/new?again={case_id}", headers=HTML).text  # still a copy to start from
     assert "按地名上报的违停" in copy
     assert 'name="again"' not in copy.split('id="intake"', 1)[1]
     twice = {**resent, "csrf_token": api.csrf, "description": "第二次重新上报"}
-    assert api.client.post("/cases/new", data=twice, headers=HTML).status_code == 422
+    stale = api.client.post("/cases/new", data=twice, headers=HTML)  # a form left open from before the first
+    assert stale.status_code == 422
+    assert "该案已重新上报过" in stale.text
     assert _count(session, "第二次重新上报") == 0
     other = {**resent, "csrf_token": api.csrf, "description": "再次重新上报", "again": str(new_case.id)}
     refused = api.client.post("/cases/new", data=other, headers=HTML)

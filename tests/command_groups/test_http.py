@@ -443,4 +443,4 @@ def test_an_instruction_is_done_with_a_photo_and_the_place_which_its_issuer_is_t
     (notice,) = [i for i in issuer if i["topic"] == "command_group.instruction_done" and "已疏通" in i["body"]]
     assert "附现场照片" in notice["body"]
     assert "附办结位置" in notice["body"]
-    assert notice["link"].endswith("#timeline")
+    assert notice["link"].endswith(f"#entry-{line['id']}")  # the 办结 line itself, its photo and place

@@ -97,7 +97,7 @@ TURNS: dict[str, Turn] = {
     K.SIGN.value: NOBODY,
     K.RETURN.value: Turn((Next.DISPATCHER,), "办件被退回，待重新派单", severity=Severity.YELLOW),
     K.START.value: NOBODY,
-    K.ESCALATE.value: Turn((Next.DISPATCHER,), "办件上报上级，待受理", severity=Severity.YELLOW),
+    K.ESCALATE.value: Turn((Next.DISPATCHER,), "办件已提级，待派单", severity=Severity.YELLOW),
     K.REQUEST_EXTENSION.value: Turn((Next.DISPATCHER,), "延期申请待审批"),
     K.APPROVE_EXTENSION.value: Turn((Next.LEAD,), "延期申请已批准"),
     K.REFUSE_EXTENSION.value: Turn((Next.LEAD,), "延期申请未批准", severity=Severity.YELLOW),

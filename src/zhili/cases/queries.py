@@ -26,6 +26,7 @@ from zhili.cases.schemas import (
     TaskRead,
     UnitRef,
 )
+from zhili.cases.states import CaseStatus
 from zhili.cases.store import StoredCase, state_of
 from zhili.cases.visibility import helping_column, visible_cases
 from zhili.clocks.lights import light_at
@@ -278,13 +279,17 @@ def _photos(session: Session, case_id: int) -> list[PhotoRead]:
 
 @lru_cache(maxsize=1024)
 def _near_in_space_and_time(actor: Actor) -> Prepared:
-    """Visible cases of one matter within a box of space and time, not merged; one statement per actor."""
+    """Visible cases of one matter within a box of space and time, not merged nor refused; one per actor.
+
+    A case not taken (不予受理) is no duplicate to merge into: a report merged there would end with it.
+    """
     return Prepared(
         select(Case.id, Case.lon, Case.lat)
         .where(
             Case.matter_code == bindparam("b_matter"),
             Case.id != bindparam("b_case_id"),
             Case.duplicate_of_id.is_(None),
+            Case.status != CaseStatus.REJECTED.value,
             Case.created_at.between(bindparam("b_from"), bindparam("b_to")),
             Case.lon.between(bindparam("b_west"), bindparam("b_east")),
             Case.lat.between(bindparam("b_south"), bindparam("b_north")),

@@ -195,13 +195,15 @@ def _to_mend(session: Session, actor: Actor, case_id: int) -> StoredCase:
     """`mendable`, or a 422 naming `again_of` (checked before the new case is written)."""
     case = mendable(session, actor, case_id)
     if case is None:
+        # A form left open from before the first 重新上报 is told so, not that the case is not theirs.
+        already = _is_mended(session, case_id)
         raise InvalidInputError(
-            "again_of: not a case of yours that was not taken, or one already reported again",
+            "again_of: reported again already" if already else "again_of: not a case of yours that was not taken",
             errors=[
                 {
                     "field": "body.again_of",
                     "message": "a case you filed that was not taken (不予受理) and not reported again yet",
-                    "key": "cases.again_not_mendable",
+                    "key": "cases.again_already" if already else "cases.again_not_mendable",
                 }
             ],
         )

@@ -210,7 +210,7 @@ def answer_instruction(
         raise ConflictError("the instruction was answered meanwhile")
     kind = EntryKind.DONE if state == InstructionState.DONE else EntryKind.ACKNOWLEDGED
     photo_id = store_photo(session, group.id, photo, actor=actor, at=now)
-    add_entry(
+    entry = add_entry(
         session,
         group.id,
         kind,
@@ -240,7 +240,7 @@ def answer_instruction(
             recipients=[instruction.issuer_person_id],
             event="instruction_done",
             title=Words("notice.group.instruction_done", {"name": actor.display_name}),
-            anchor="timeline" if photo_id is not None or point is not None else "instructions",
+            anchor=f"entry-{entry.id}" if photo_id is not None or point is not None else "instructions",
             body=shown if len(shown) > 1 else text,
             key=f"instruction:{instruction_id}:done:{copy.id}",
             clock=clock,
