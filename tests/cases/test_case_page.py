@@ -13,6 +13,7 @@ from tests.cases.test_open_items import handled_case, reply_form, unit_login, ve
 from zhili.access.models import Account
 from zhili.cases.models import CasePhoto
 from zhili.core.clock import FrozenClock
+from zhili.notify.models import InboxItem, Notification
 from zhili.org.models import Division, Person
 
 HTML = {"accept": "text/html"}
@@ -647,6 +648,13 @@ def test_a_case_its_lead_returned_may_be_refused_by_the_dispatcher(api: Any, ses
     kinds = [line["kind"] for line in api.get(f"/api/v1/cases/{case['id']}").json()["timeline"]]
     assert "help_cancelled" in kinds
     assert help_asked["status"] == "rejected"
+    asked_notices = session.scalars(
+        select(InboxItem)
+        .join(Notification, Notification.id == InboxItem.notification_id)
+        .where(Notification.subject == f"case:{case['id']}", Notification.topic == "case.help_requested")
+    ).all()
+    assert asked_notices
+    assert all(item.read_at is not None for item in asked_notices)  # nothing left to answer: not waiting
 
 
 def test_a_case_escalated_is_handled_not_refused(api: Any, session: Session) -> None:

@@ -25,6 +25,7 @@ from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.core.errors import ConflictError
 from zhili.matters import queries as matters
+from zhili.notify import inbox
 from zhili.org.models import Department
 
 _OPEN_REQUESTS = (
@@ -112,6 +113,9 @@ def _cancel(session: Session, case: StoredCase, reason: str, *, actor: Actor, no
         task.status, task.done_at, task.done_note = MeetingTaskStatus.CANCELLED.value, now, reason
         details = {"task_id": task.id, "unit_id": task.owner_unit_id, "unit": unit_name, "reason": reason}
         _record(session, case, "task_cancelled", ("case_task", task.id), details, actor=actor, at=now)
+    # Nothing is left to answer: the asked units' 部门协同待回复 and the owners' 会商任务待完成 no longer wait.
+    for topic in ("case.help_requested", "case.meeting_held"):
+        inbox.settle_topic(session, subject=f"case:{case.id}", topic=topic, person_id=actor.person_id, at=now)
     session.flush()
 
 
