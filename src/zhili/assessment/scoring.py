@@ -58,8 +58,14 @@ class SubjectScore:
     penalty: float = 0.0
     total: float = 0.0
     full_marks: float = 0.0
-    events: int = 0
+    events: int = 0  # the indicators' events counted (each a line of the breakdown)
     rank: int = 0
+    cards: int = 0  # the cards (黄牌, 红牌 …) counted against it
+
+    @property
+    def is_counted(self) -> bool:
+        """Whether anything was counted in the month (an event or a card): only then is it ranked."""
+        return bool(self.events or self.cards)
 
     @property
     def key(self) -> str:
@@ -105,7 +111,7 @@ def score_subject(model: AssessmentModel, score: SubjectScore, found: dict[str, 
         score.events += tally.events
     cards = [found[p.action] for p in model.penalties if p.subject is score.kind and p.action in found]
     score.penalty = sum(card.points for card in cards)
-    score.events += sum(card.events for card in cards)  # a card is something counted: its subject is ranked
+    score.cards = sum(card.events for card in cards)
     score.full_marks = model.full_marks(score.kind)
     score.total = round(max(sum(score.dimensions.values()) + score.penalty, 0.0), 2)
     score.dimensions = {key: round(value, 2) for key, value in score.dimensions.items()}
@@ -120,11 +126,11 @@ def rank(scores: list[SubjectScore]) -> list[SubjectScore]:
     for score in scores:
         by_level[score.level].append(score)
     for level in by_level.values():
-        counted = sorted((s for s in level if s.events), key=lambda s: (-s.total, s.name, s.subject_id))
+        counted = sorted((s for s in level if s.is_counted), key=lambda s: (-s.total, s.name, s.subject_id))
         for index, score in enumerate(counted):
             same = index and counted[index - 1].total == score.total
             score.rank = counted[index - 1].rank if same else index + 1
-        idle = sorted((s for s in level if not s.events), key=lambda s: (s.name, s.subject_id))
+        idle = sorted((s for s in level if not s.is_counted), key=lambda s: (s.name, s.subject_id))
         for score in idle:
             score.rank = 0
         ranked += counted + idle
