@@ -164,22 +164,34 @@ async def post_from_form(
     form, raw = await _form(
         request, session, actor, clock, group_id=group_id, name="post", fields=("body", "lon", "lat")
     )
+    shown = await _photo_and_place(form, raw)
+    if isinstance(shown, Response):
+        return shown
+    form, photo, point = shown
+    body = form.typed["body"]
+    return await form.run(
+        lambda: post_message(session, group_id=group_id, body=body, point=point, photo=photo, actor=actor, clock=clock),
+        anchor="timeline",
+    )
+
+
+async def _photo_and_place(
+    form: _Form, raw: Any
+) -> tuple[_Form, CheckedPhoto | None, tuple[float, float] | None] | Response:
+    """A form's photo (checked) and place (both optional): the form keeping the photo, or the page refusing them.
+
+    A photo that passed is kept on the form, so a refusal after it shows the photo again and sends it once more.
+    """
     try:
         photo = await _post_photo(raw)
     except PHOTO_REFUSALS:
         return await form.refuse({"photo": "group.error.photo"})
-    if photo is not None:  # a refusal below shows the photo again and sends it with the form once more
+    if photo is not None:
         form = replace(form, kept_photos=[await run_in_threadpool(KeptPhoto.of, photo)])
     where = forms.place(form.typed["lon"], form.typed["lat"])
     if where.error:
         return await form.refuse({"lon": where.error})
-    body = form.typed["body"]
-    return await form.run(
-        lambda: post_message(
-            session, group_id=group_id, body=body, point=where.point, photo=photo, actor=actor, clock=clock
-        ),
-        anchor="timeline",
-    )
+    return form, photo, where.point
 
 
 async def _post_photo(raw: Any) -> CheckedPhoto | None:
@@ -237,15 +249,10 @@ async def answer_from_form(
         fields=("reply", "lon", "lat"),
     )
     to = InstructionState.DONE if raw.get("to") == "done" else InstructionState.ACKNOWLEDGED
-    try:
-        photo = await _post_photo(raw)
-    except PHOTO_REFUSALS:
-        return await form.refuse({"photo": "group.error.photo"})
-    if photo is not None:  # a refusal below shows the photo again and sends it with the form once more
-        form = replace(form, kept_photos=[await run_in_threadpool(KeptPhoto.of, photo)])
-    where = forms.place(form.typed["lon"], form.typed["lat"])
-    if where.error:
-        return await form.refuse({"lon": where.error})
+    shown = await _photo_and_place(form, raw)
+    if isinstance(shown, Response):
+        return shown
+    form, photo, point = shown
     reply = form.typed["reply"]
     return await form.run(
         lambda: answer_instruction(
@@ -257,7 +264,7 @@ async def answer_from_form(
             clock=clock,
             group_id=group_id,
             photo=photo,
-            point=where.point,
+            point=point,
         ),
         anchor=f"instruction-{instruction_id}",
     )
