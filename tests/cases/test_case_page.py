@@ -655,6 +655,13 @@ def test_a_case_its_lead_returned_may_be_refused_by_the_dispatcher(api: Any, ses
     ).all()
     assert asked_notices
     assert all(item.read_at is not None for item in asked_notices)  # nothing left to answer: not waiting
+    withdrawn = session.scalars(
+        select(Notification.body).where(
+            Notification.subject == f"case:{case['id']}", Notification.topic == "case.help_cancelled"
+        )
+    ).all()
+    assert withdrawn
+    assert not [body for body in withdrawn if "时限" in body]  # nothing to do by a time: no deadline said
 
 
 def test_a_case_escalated_is_handled_not_refused(api: Any, session: Session) -> None:

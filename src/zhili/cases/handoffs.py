@@ -83,6 +83,7 @@ class Turn:
     anchor: str = "actions"
     severity: Severity = Severity.INFO
     when_status: CaseStatus | None = None  # only when the event leaves the case in this status
+    dated: bool = True  # False: nothing is left to do by a time (a request withdrawn), so no deadline is said
 
 
 NOBODY = Turn((), "")
@@ -118,10 +119,10 @@ TURNS: dict[str, Turn] = {
     # Collaboration and consultation.
     "help_requested": Turn((Next.ASKED,), "部门协同待回复", anchor="collaboration"),
     "help_replied": Turn((Next.LEAD,), "协同单位已回复", anchor="collaboration"),
-    "help_cancelled": Turn((Next.ASKED,), "协同请求已撤销", anchor="collaboration"),
+    "help_cancelled": Turn((Next.ASKED,), "协同请求已撤销", anchor="collaboration", dated=False),
     "meeting_held": Turn((Next.OWNERS,), "会商任务待完成", anchor="meetings"),
     "task_done": Turn((Next.LEAD,), "会商任务已完成", anchor="meetings"),
-    "task_cancelled": Turn((Next.ASKED,), "会商任务已撤销", anchor="meetings"),
+    "task_cancelled": Turn((Next.ASKED,), "会商任务已撤销", anchor="meetings", dated=False),
     # Lines other domains add (`linked.py`): the firm of an open wage-arrears case warned again.
     "warning_joined": Turn((Next.LEAD,), "该企业出现新的欠薪预警", anchor="timeline", severity=Severity.YELLOW),
     # A command group opened from the case: its lead is told, unless its people are members (told by the group).
@@ -461,6 +462,8 @@ _NAMES = Prepared(
 
 def _deadline(session: Session, case: StoredCase, turn: Turn, facts: dict[str, Any]) -> datetime | None:
     """The time the next party must act by: the help request's or task's own deadline, else the phase's."""
+    if not turn.dated:
+        return None
     if turn.anchor == "collaboration" and facts.get("units"):
         asked = CollaborationRequest.unit_id.in_(_units_named(facts)) if turn.to == (Next.ASKED,) else true()
         return session.scalar(
