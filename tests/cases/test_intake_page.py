@@ -388,8 +388,9 @@ def test_a_case_reported_by_a_place_name_is_reported_again_at_that_place(api: An
 
 
 def test_a_time_kept_with_its_zone_fills_the_form_in_local_time() -> None:
-    from zhili.cases.intake_pages import _as_input  # noqa: PLC0415
+    from zhili.core.local_time import from_local_input, to_local_input  # noqa: PLC0415
 
-    assert _as_input("2026-07-23T10:00:00+00:00") == "2026-07-23T18:00"  # Quzhou is UTC+8
-    assert _as_input("2026-07-23T18:00") == "2026-07-23T18:00"  # a local time as typed stays
-    assert _as_input("浙H12345") == "浙H12345"
+    assert to_local_input("2026-07-23T10:00:00+00:00") == "2026-07-23T18:00"  # Quzhou is UTC+8
+    assert to_local_input("2026-07-23T18:00") == "2026-07-23T18:00"  # a local time as typed stays
+    assert to_local_input("浙H12345") == "浙H12345"
+    assert to_local_input(from_local_input("2026-07-23T18:00")) == "2026-07-23T18:00"  # the two are inverses

@@ -17,7 +17,7 @@ from zhili.core import media
 from zhili.core.auth import Actor, PageActor
 from zhili.core.http import ClockDep, DbSession
 from zhili.core.kept_photos import KeptPhoto
-from zhili.core.local_time import to_local
+from zhili.core.local_time import to_local_input
 from zhili.matters import queries as matters
 from zhili.org import map_view
 from zhili.org.geo import request_locators
@@ -25,6 +25,8 @@ from zhili.web.form_errors import FirstReason, FormErrors
 from zhili.web.templating import renderer
 
 router = APIRouter(include_in_schema=False)
+
+CHANNELS_OFFERED = ("hotline", "phone", "web")  # the channels the intake form offers, and a link may give
 
 
 @router.get("/cases/new")
@@ -34,7 +36,7 @@ def intake_form(
     actor: PageActor,
     clock: ClockDep,
     matter: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{1,59}$")] = None,
-    channel: Annotated[str | None, Query(pattern=r"^(web|phone|hotline)?$")] = None,
+    channel: Annotated[str | None, Query(pattern=f"^({'|'.join(CHANNELS_OFFERED)})?$")] = None,
     reporter_name: Annotated[str | None, Query(max_length=60)] = None,
     reporter_phone: Annotated[str | None, Query(max_length=30)] = None,
     again: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
@@ -81,20 +83,8 @@ def _values_of(case: CaseRead) -> dict[str, object]:
     else:  # reported by a place's name: the place it was found at, named so the form finds it again
         values["place"] = case.place_name
     for code, value in case.attributes.items():
-        values[f"attr.{code}"] = [str(v) for v in value] if isinstance(value, list) else _as_input(str(value))
+        values[f"attr.{code}"] = [str(v) for v in value] if isinstance(value, list) else to_local_input(str(value))
     return values
-
-
-CHANNELS_OFFERED = frozenset({"web", "phone", "hotline"})
-
-
-def _as_input(value: str) -> str:
-    """A stored value as the form's input shows it: a time with its zone as Quzhou's local time (2026-07-23T18:00)."""
-    try:
-        instant = datetime.fromisoformat(value)
-    except ValueError:
-        return value
-    return to_local(instant).strftime("%Y-%m-%dT%H:%M") if instant.tzinfo is not None else value
 
 
 def _intake_page(

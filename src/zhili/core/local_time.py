@@ -49,3 +49,15 @@ def from_local_input(value: str) -> str:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=LOCAL_ZONE)
     return parsed.isoformat()
+
+
+def to_local_input(value: str) -> str:
+    """The inverse of `from_local_input`: a stored time with its zone as a `datetime-local` value in Quzhou time.
+
+    A value without a zone, or not a date and time, is returned unchanged.
+    """
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return to_local(parsed).strftime("%Y-%m-%dT%H:%M") if parsed.tzinfo is not None else value
