@@ -413,17 +413,19 @@ def test_a_turn_taken_by_one_settles_the_notice_for_those_told_with_them(api: An
     others = {person: item for person, item in after.items() if person != signer}
     assert others
     assert all(item.read_at is not None and item.settled_by == signer for item in others.values())
+    assert {item.settled_as for item in others.values()} == {"taken"}
     assert after[signer].settled_by is None  # the signer's own is read by opening the case, not settled
     # a notice the signer was not told is left as it was: the centre's about the report
     reported = [n.id for n in told(session, case["id"], "report")[1]]
     assert all(item.settled_by != signer for item in items(reported).values())
     # the head's inbox says who did it, and no longer counts it as waiting
     api.login("kc-traffic-head")
-    page = api.get("/inbox", headers={"accept": "text/html"}).text
+    page, subject = api.get("/inbox", headers={"accept": "text/html"}).text, f"case:{case['id']}"
     signer_name = session.scalar(select(Person.name).where(Person.id == signer))
     assert f"已由{signer_name}处理" in page
-    unread = api.get("/api/v1/inbox", params={"limit": 200}).json()["items"]
-    assert not [i for i in unread if i["subject"] == f"case:{case['id']}" and i["read_at"] is None]
+    listed = [i for i in api.get("/api/v1/inbox", params={"limit": 200}).json()["items"] if i["subject"] == subject]
+    assert not [i for i in listed if i["read_at"] is None]
+    assert {(i["settled_by"], i["settled_as"]) for i in listed if i["topic"] == "case.dispatch"} == {(signer, "taken")}
 
 
 def test_a_reply_that_withdraws_an_extension_request_settles_the_deciders_notice(api: Any, session: Session) -> None:
@@ -437,7 +439,12 @@ def test_a_reply_that_withdraws_an_extension_request_settles_the_deciders_notice
     items = session.scalars(select(InboxItem).where(InboxItem.notification_id.in_([n.id for n in notes]))).all()
     lead = person_of(session, "kc-traffic")
     assert items
-    assert all(item.read_at is not None and item.settled_by == lead for item in items)
+    assert all(item.read_at is not None and (item.settled_by, item.settled_as) == (lead, "withdrawn") for item in items)
+    # a decider's inbox says the request was withdrawn, not that someone did what it asked
+    api.login("kc-centre")
+    page = api.get("/inbox", headers={"accept": "text/html"}).text
+    lead_name = session.scalar(select(Person.name).where(Person.id == lead))
+    assert f"已由{lead_name}撤回" in page
 
 
 def test_a_notice_that_only_informs_is_not_settled_by_a_colleagues_act(api: Any, session: Session) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tests.cases.test_flow import PNG, command, report_parking, underway, unit
 
+from zhili.access.models import Account
 from zhili.access.service import create_account
 from zhili.cases.models import CaseTask, CollaborationRequest
 from zhili.core import audit
@@ -16,6 +17,7 @@ from zhili.core.audit import AuditRecord
 from zhili.core.auth import system_actor
 from zhili.core.clock import FrozenClock
 from zhili.demo.build import DEMO_PASSWORD
+from zhili.notify.models import InboxItem, Notification
 from zhili.org.models import Position
 
 CANCEL = "现场已处置完毕，无需继续协同"
@@ -127,6 +129,17 @@ def test_closing_cancels_open_work_with_the_reason(api: Any, session: Session, c
     actions = set(session.scalars(select(AuditRecord.action).where(AuditRecord.entity_id.in_(ids))))
     assert {"case.help_cancelled", "case.task_cancelled"} <= actions
     assert audit.verify(session).is_intact
+    # the asked units' 部门协同待回复 and the owner's 会商任务待完成 no longer wait: called off by the closer
+    asked = select(Notification.id).where(
+        Notification.subject == f"case:{case['id']}",
+        Notification.topic.in_(["case.help_requested", "case.meeting_held"]),
+    )
+    items = session.scalars(select(InboxItem).where(InboxItem.notification_id.in_(asked))).all()
+    assert items
+    closer = session.scalar(select(Account.person_id).where(Account.username == "kc-traffic"))
+    assert {(item.settled_by, item.settled_as, item.read_at is not None) for item in items} == {
+        (closer, "cancelled", True)
+    }
 
 
 def test_cancelled_work_takes_no_reply_and_is_not_done(api: Any, session: Session, clock: FrozenClock) -> None:

@@ -26,6 +26,7 @@ from zhili.core.db import commit
 from zhili.core.errors import ConflictError
 from zhili.matters import queries as matters
 from zhili.notify import inbox
+from zhili.notify.kinds import Settled
 from zhili.org.models import Department
 
 _OPEN_REQUESTS = (
@@ -115,7 +116,8 @@ def _cancel(session: Session, case: StoredCase, reason: str, *, actor: Actor, no
         _record(session, case, "task_cancelled", ("case_task", task.id), details, actor=actor, at=now)
     # Nothing is left to answer: the asked units' 部门协同待回复 and the owners' 会商任务待完成 no longer wait.
     for topic in ("case.help_requested", "case.meeting_held"):
-        inbox.settle_topic(session, subject=f"case:{case.id}", topic=topic, person_id=actor.person_id, at=now)
+        subject, why = f"case:{case.id}", Settled.CANCELLED
+        inbox.settle_topic(session, subject=subject, topic=topic, person_id=actor.person_id, at=now, why=why)
     session.flush()
 
 

@@ -27,6 +27,7 @@ from zhili.core.params import id_in
 from zhili.core.prepared import Prepared
 from zhili.matters import queries as matters
 from zhili.notify import inbox
+from zhili.notify.kinds import Settled
 from zhili.org.division_code import DivisionCode
 from zhili.org.geo import LocatorCache
 from zhili.org.models import Department
@@ -100,7 +101,8 @@ def add_event(
         inbox.settle_about(session, subject=f"case:{case.id}", topics=handoffs.ASKING, person_id=actor.person_id, at=at)
     if "withdrawn_extension_hours" in details:  # the request the deciders were told of is gone: nothing to decide
         topic = f"case.{states.CommandKind.REQUEST_EXTENSION.value}"
-        inbox.settle_topic(session, subject=f"case:{case.id}", topic=topic, person_id=actor.person_id, at=at)
+        subject, why = f"case:{case.id}", Settled.WITHDRAWN
+        inbox.settle_topic(session, subject=subject, topic=topic, person_id=actor.person_id, at=at, why=why)
     handoffs.tell(session, case, kind=kind, details=details, actor=actor, seq=seq, at=at)
     return seq
 

@@ -21,7 +21,7 @@ from zhili.core.db import commit
 from zhili.core.errors import NotFoundError
 from zhili.core.pagination import Key, Page, decode_cursor, encode_cursor
 from zhili.core.prepared import Prepared
-from zhili.notify.kinds import Severity
+from zhili.notify.kinds import Settled, Severity
 from zhili.notify.models import InboxItem, Notification
 from zhili.notify.schemas import InboxItemRead, MarkedRead, Said, UnreadCount
 from zhili.notify.wording import Piece, body_pieces, joined, title_pieces
@@ -62,6 +62,7 @@ def _read(row: Row[Any], language: str = "zh") -> InboxItemRead:
         created_at=notice.created_at,
         read_at=item.read_at,
         settled_by=item.settled_by,
+        settled_as=Settled(item.settled_as) if item.settled_as else None,
         **words,
     )
 
@@ -187,7 +188,7 @@ def _settling(topics: frozenset[str]) -> Prepared:
             InboxItem.person_id != bindparam("b_person"),
             told_with,
         )
-        .values(read_at=bindparam("b_at"), settled_by=bindparam("b_person"))
+        .values(read_at=bindparam("b_at"), settled_by=bindparam("b_person"), settled_as=Settled.TAKEN.value)
     )
 
 
@@ -203,17 +204,19 @@ def settle_about(session: Session, *, subject: str, topics: frozenset[str], pers
     return max(_settling(topics).run(session, params).rowcount, 0)
 
 
-def settle_topic(session: Session, *, subject: str, topic: str, person_id: int | None, at: datetime) -> int:
+def settle_topic(
+    session: Session, *, subject: str, topic: str, person_id: int | None, at: datetime, why: Settled
+) -> int:
     """Settle every unread notice of `topic` about `subject` (`case.request_extension` on `case:42`).
 
-    What it asked for is gone, by `person_id`'s act (a reply withdrew the request). In the caller's
-    transaction; how many.
+    What it asked for is gone, by `person_id`'s act (`why`: a reply withdrew the request, a close cancelled
+    it). In the caller's transaction; how many.
     """
     told = select(Notification.id).where(Notification.subject == subject, Notification.topic == topic)
     settled = session.connection().execute(
         update(InboxItem)
         .where(InboxItem.notification_id.in_(told), InboxItem.read_at.is_(None))
-        .values(read_at=at, settled_by=person_id)
+        .values(read_at=at, settled_by=person_id, settled_as=why.value)
     )
     return max(int(settled.rowcount), 0)
 

@@ -1,4 +1,4 @@
-"""The words of notifications as values: severities, channels, statuses, outcomes and webhook formats."""
+"""The words of notifications as values: severities, channels, statuses, outcomes, webhook formats, settlings."""
 
 from __future__ import annotations
 
@@ -58,3 +58,16 @@ class WebhookFormat(StrEnum):
     GENERIC = "generic"
     DINGTALK_MARKDOWN = "dingtalk_md"
     DINGTALK_TEXT = "dingtalk_txt"
+
+
+class Settled(StrEnum):
+    """Why a notice was read for its reader by someone else's act (`inbox.settle_about`, `inbox.settle_topic`).
+
+    TAKEN: one of those told with them did what it asked (signed, replied). WITHDRAWN: the one who asked took
+    it back (a reply withdrew an extension request). CANCELLED: what it asked for was called off (a close
+    or a refusal cancelled a help request or a meeting task).
+    """
+
+    TAKEN = "taken"
+    WITHDRAWN = "withdrawn"
+    CANCELLED = "cancelled"

@@ -50,8 +50,9 @@ class Notification(Base):
 class InboxItem(Base):
     """A notification in one person's in-app inbox (收件箱), read or not.
 
-    `settled_by` is the person (id) whose act made it read: one of those told with them did what it asked
-    (`inbox.settle_about`); None when they read it themselves or it is unread.
+    `settled_by` is the person (id) whose act made it read, and `settled_as` why (`kinds.Settled`): one of
+    those told with them did what it asked (`inbox.settle_about`), or the request was withdrawn or cancelled
+    (`inbox.settle_topic`); both None when they read it themselves or it is unread.
     """
 
     __tablename__ = "inbox_items"
@@ -65,6 +66,7 @@ class InboxItem(Base):
     notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"), index=True)
     read_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     settled_by: Mapped[int | None] = mapped_column(Integer)  # a person's id; no key, see migration 0030
+    settled_as: Mapped[str | None] = mapped_column(String(12))  # kinds.Settled
 
 
 class WebhookEndpoint(Base):

@@ -9,7 +9,7 @@ from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
 
 from zhili.core.errors import FieldRuleError
 from zhili.core.params import Name, OneOf
-from zhili.notify.kinds import DELIVERED_CHANNELS, PERSONAL_CHANNELS, Channel, Severity, WebhookFormat
+from zhili.notify.kinds import DELIVERED_CHANNELS, PERSONAL_CHANNELS, Channel, Settled, Severity, WebhookFormat
 
 HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
 PersonalChannel = Annotated[Channel, OneOf(*PERSONAL_CHANNELS)]
@@ -42,8 +42,9 @@ class InboxItemRead(BaseModel):
     created_at: datetime
     read_at: datetime | None
     settled_by: int | None = Field(
-        default=None, description="the person (id) told with me who did what it asked, which made it read"
+        default=None, description="the person (id) whose act made it read: did what it asked, withdrew or cancelled it"
     )
+    settled_as: Settled | None = Field(default=None, description="why it was settled (with `settled_by`)")
     lang: Literal["zh", "en"] = Field(
         default="zh", description="the language of title and body: the API sends the stored Chinese; pages the reader's"
     )
