@@ -366,3 +366,29 @@ def test_a_decline_after_an_overrule_reaches_the_level_above_again(
     ).all()
     assert len(told) == 2  # each decline told, with its own reason
     assert any("确实在住院" in body for body in told)
+
+
+def test_the_task_page_lists_every_decline_and_overrule_with_who_and_why(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    """办理经过 keeps what the row's one reason column cannot: the first decline, the overrule, the second decline."""
+    _campaign, task = declined(api, session, clock)
+    clock.advance(timedelta(minutes=5))
+    assert send(api.login("gridhead"), task.id, "overrule", reason="台风走访必须今晚完成").status_code == 200
+    clock.advance(timedelta(minutes=5))
+    assert send(api.login("partymember"), task.id, "decline", reason="确实在住院，附诊断证明").status_code == 200
+    head, member = actor_of(session, "gridhead").display_name, actor_of(session, "partymember").display_name
+    api.login("gridhead")
+    steps = [(s["action"], s["who"], s["said"]) for s in api.get(f"/api/v1/tasks/{task.id}").json()["history"]]
+    assert steps == [
+        ("decline", member, "住院中，无法走访"),
+        ("overrule", head, "台风走访必须今晚完成"),
+        ("decline", member, "确实在住院，附诊断证明"),
+    ]
+    page = api.login("partymember").get(f"/tasks/{task.id}", headers=HTML).text
+    history = page.split('id="history"', 1)[1].split("</ol>", 1)[0]
+    assert "任务下发" in history
+    lines = [html.unescape(line) for line in history.split("<li")[2:]]
+    assert [line.split('data-step="', 1)[1].split('"', 1)[0] for line in lines] == ["decline", "overrule", "decline"]
+    assert f"{head}</span> 驳回拒领" in lines[1] and "台风走访必须今晚完成" in lines[1]
+    assert "住院中，无法走访" in lines[0] and "确实在住院，附诊断证明" in lines[2]

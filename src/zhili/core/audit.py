@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, Integer, String, Table, Text, bindparam, event, insert, select, update
+from sqlalchemy import BigInteger, Index, Integer, String, Table, Text, bindparam, event, insert, select, text, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from zhili.core.auth import Actor
@@ -25,6 +25,15 @@ class AuditRecord(Base):
     """One thing that happened: who, when, in which role, to what, before and after."""
 
     __tablename__ = "audit_records"
+    # A task page's steps (`campaigns.tasks.history`); only campaign tasks' records, so no case commit writes it.
+    __table_args__ = (
+        Index(
+            "ix_audit_records_campaign_task",
+            "entity_id",
+            sqlite_where=text("entity_type = 'campaign_task'"),
+            postgresql_where=text("entity_type = 'campaign_task'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, unique=True)

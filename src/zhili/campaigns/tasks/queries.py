@@ -15,6 +15,7 @@ from zhili.campaigns import lifecycle, visibility
 from zhili.campaigns.lifecycle import TaskParty, TaskState
 from zhili.campaigns.models import Campaign, CampaignForward, CampaignTask, TaskPhoto
 from zhili.campaigns.tasks import queue as task_queue
+from zhili.campaigns.tasks.history import task_history
 from zhili.campaigns.tasks.queue import TaskFilter, View
 from zhili.campaigns.tasks.schemas import CampaignBrief, ForwardStep, TaskDetail, TaskLink, TaskPhotoRead, TaskRead
 from zhili.campaigns.visibility import load_reach, load_task
@@ -144,6 +145,7 @@ def task_detail(session: Session, actor: Actor, task_id: int, *, now: datetime) 
             "photos": _photos(session, task.id),
             "cascade": cascade_path(session, task.forward_id),
             "is_mine": parties == _RECIPIENT,
+            "history": task_history(session, task.id),
             # Those above a late recipient urge them (督促) by phone; the recipient is not shown their own number.
             "person_phone": None if parties == _RECIPIENT else names[2],
             "reassigned_at": task.reassigned_at,

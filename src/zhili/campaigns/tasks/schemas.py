@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -147,6 +147,27 @@ class TaskPhotoRead(BaseModel):
     url: str
 
 
+StepAction = Literal[
+    "read", "claim", "decline", "overrule", "reassign", "reassigned_in", "report", "return", "verify", "rate"
+]
+"""The steps of a task listed in its 办理经过, by their audit action's last part (`campaign.task.<action>`)."""
+
+
+class TaskStep(BaseModel):
+    """One step of a task's 办理经过: when, who, what, and the reason or note they gave."""
+
+    at: datetime
+    action: str = Field(
+        description="read, claim, decline, overrule, reassign, reassigned_in, report, return, verify, rate"
+    )
+    actor: str = Field(description="who, as the audit record names them (`account:8:gridworker`, `system:clock`)")
+    who: str | None = Field(default=None, description="the person behind a login, by name")
+    said: str | None = Field(
+        default=None, description="the reason (拒领, 退回, 驳回拒领), note (核验, 改派) or comment (评价)"
+    )
+    rating: TaskRating | None = None
+
+
 class TaskDetail(TaskRead):
     """One task: its instructions and checklist, its report, its cascade path and its points."""
 
@@ -175,6 +196,7 @@ class TaskDetail(TaskRead):
     photos: list[TaskPhotoRead]
     cascade: list[ForwardStep]
     is_mine: bool
+    history: list[TaskStep] = Field(default_factory=list, description="办理经过: the task's steps, oldest first")
     reassigned_at: datetime | None = None
     reassigned_to: TaskLink | None = Field(default=None, description="改派给: the task that carries this one's work")
     reassigned_from: TaskLink | None = Field(
