@@ -444,3 +444,45 @@ def test_an_instruction_is_done_with_a_photo_and_the_place_which_its_issuer_is_t
     assert "附现场照片" in notice["body"]
     assert "附办结位置" in notice["body"]
     assert notice["link"].endswith(f"#entry-{line['id']}")  # the 办结 line itself, its photo and place
+
+
+def test_the_api_answers_an_instruction_with_a_photo_and_the_place_in_one_request(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    """办结 over the API as from the page: the photo and place on the 办结 line itself, not a separate post."""
+    group_id = open_fushan_group(session, clock)
+    api.login("kc-centre")
+    body = {"body": "排查积水点", "deadline_at": (clock.now() + timedelta(hours=3)).isoformat()}
+    worker = person(session, "gridworker")
+    issued = api.send("POST", f"/api/v1/groups/{group_id}/instructions", json={**body, "person_ids": [worker]})
+    assert issued.status_code == 201, issued.text
+    url = f"/api/v1/groups/instructions/{issued.json()['id']}/done"
+    api.login("gridworker")
+    bad = api.send("POST", url, data={"reply": "已排查"}, files={"photo": ("x.png", b"not an image", "image/png")})
+    assert bad.status_code == 415
+    half = api.send("POST", url, data={"reply": "已排查", "lon": "118.87"})
+    assert half.status_code == 422
+    assert half.json()["errors"][0]["field"] == "form.lat"
+    empty = api.send("POST", url, data={"reply": "  "})
+    assert empty.status_code == 422  # saying what was done is required, as on the page
+    before = api.get(f"/api/v1/groups/{group_id}/timeline").json()[-1]["id"]
+    files = {"photo": ("p.png", PNG, "image/png")}
+    done = api.send("POST", url, data={"reply": "已排查，无积水", "lon": "118.87", "lat": "28.94"}, files=files)
+    assert done.status_code == 200, done.text
+    assert done.json() == {"state": "done"}
+    lines = api.get(f"/api/v1/groups/{group_id}/timeline?after={before}").json()
+    assert [line["kind"] for line in lines] == ["done"]  # one line: the answer carries its photo and place
+    assert (lines[0]["body"], lines[0]["lon"], lines[0]["lat"]) == ("已排查，无积水", 118.87, 28.94)
+    assert api.get(f"/api/v1/groups/{group_id}/photos/{lines[0]['photo_id']}").content == PNG
+    again = api.send("POST", url, data={"reply": "已排查，无积水"}, files=files)
+    assert again.status_code == 409  # done once; a retry writes nothing more
+    assert len(api.get(f"/api/v1/groups/{group_id}/timeline?after={before}").json()) == 1
+    # the JSON answer takes a place too
+    api.login("kc-centre")
+    second = api.send("POST", f"/api/v1/groups/{group_id}/instructions", json={**body, "person_ids": [worker]})
+    answer = f"/api/v1/groups/instructions/{second.json()['id']}/answer"
+    api.login("gridworker")
+    assert api.send("POST", answer, json={"to": "done", "reply": "好", "lat": 28.9}).status_code == 422
+    assert api.send("POST", answer, json={"to": "done", "reply": "好", "lon": 118.8, "lat": 28.9}).status_code == 200
+    last = api.get(f"/api/v1/groups/{group_id}/timeline").json()[-1]
+    assert (last["kind"], last["lon"], last["lat"]) == ("done", 118.8, 28.9)

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from zhili.command_groups import groups, queries
 from zhili.command_groups.groups import GroupOpen
-from zhili.command_groups.instructions import answer_instruction, issue_instruction
+from zhili.command_groups.instructions import REPLY_LENGTH, answer_instruction, issue_instruction
 from zhili.command_groups.lifecycle import InstructionState
 from zhili.command_groups.members import NewMember, add_members, remove_member, set_role
 from zhili.command_groups.schemas import (
@@ -169,16 +169,21 @@ def post(
     group_id: IdPath, body: PostCreate, session: DbSession, actor: CurrentActor, clock: ClockDep
 ) -> dict[str, int]:
     """Post to the timeline (members); the new line's id."""
-    if (body.lon is None) != (body.lat is None):
-        raise InvalidInputError(
-            "give both lon and lat, or neither", errors=[{"field": "body.lat", "message": "give both lon and lat"}]
-        )
-    point = (body.lon, body.lat) if body.lon is not None and body.lat is not None else None
+    point = _point(body.lon, body.lat)
     return {
         "id": post_message(
             session, group_id=group_id, body=body.body, point=point, photo=None, actor=actor, clock=clock
         )
     }
+
+
+def _point(lon: float | None, lat: float | None, *, where: str = "body") -> tuple[float, float] | None:
+    """A place given as both its longitude and latitude, or none (422 for one without the other)."""
+    if (lon is None) != (lat is None):
+        raise InvalidInputError(
+            "give both lon and lat, or neither", errors=[{"field": f"{where}.lat", "message": "give both lon and lat"}]
+        )
+    return (lon, lat) if lon is not None and lat is not None else None
 
 
 @router.post("/{group_id}/members", status_code=201)
@@ -228,9 +233,47 @@ def instruct(
 def answer(
     instruction_id: IdPath, body: Answer, session: DbSession, actor: CurrentActor, clock: ClockDep
 ) -> dict[str, str]:
-    """签收 or 办结 your copy of an instruction; the copy's new state."""
+    """签收 or 办结 your copy of an instruction (办结 with the place if given); the copy's new state."""
     state = answer_instruction(
-        session, instruction_id=instruction_id, to=InstructionState(body.to), reply=body.reply, actor=actor, clock=clock
+        session,
+        instruction_id=instruction_id,
+        to=InstructionState(body.to),
+        reply=body.reply,
+        actor=actor,
+        clock=clock,
+        point=_point(body.lon, body.lat),
+    )
+    return {"state": state.value}
+
+
+@router.post("/instructions/{instruction_id}/done")
+async def done_with_photo(
+    instruction_id: IdPath,
+    session: DbSession,
+    actor: CurrentActor,
+    clock: ClockDep,
+    reply: Annotated[str, Form(max_length=REPLY_LENGTH)],
+    photo: UploadFile | None = None,
+    lon: Annotated[float | None, Form(ge=-180, le=180)] = None,
+    lat: Annotated[float | None, Form(ge=-90, le=90)] = None,
+) -> dict[str, str]:
+    """办结 your copy with a photo of the scene as left and its place (multipart, as the page's form); its state.
+
+    The photo (JPEG, PNG or WebP; 413 / 415 otherwise) and the place go with the 办结 line on the timeline, and the
+    issuer's notice says a photo came with it.
+    """
+    checked = check_photo(await read_upload(photo)) if photo is not None and photo.filename else None
+    point = _point(lon, lat, where="form")
+    state = await run_in_threadpool(
+        answer_instruction,
+        session,
+        instruction_id=instruction_id,
+        to=InstructionState.DONE,
+        reply=reply,
+        actor=actor,
+        clock=clock,
+        photo=checked,
+        point=point,
     )
     return {"state": state.value}
 

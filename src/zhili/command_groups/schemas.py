@@ -64,10 +64,15 @@ class InstructionCreate(BaseModel):
 
 
 class Answer(BaseModel):
-    """签收 (`acknowledged`) or 办结 (`done`, saying what was done)."""
+    """签收 (`acknowledged`) or 办结 (`done`, saying what was done, and where if you like).
+
+    A photo goes with 办结 by `POST /api/v1/groups/instructions/{id}/done` (multipart).
+    """
 
     to: Literal[InstructionState.ACKNOWLEDGED, InstructionState.DONE]
     reply: Annotated[BlankOrText, Field(max_length=instructions.REPLY_LENGTH)] = ""
+    lon: Annotated[float, Field(ge=-180, le=180)] | None = None
+    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
 
 
 class StateChange(BaseModel):
