@@ -347,6 +347,8 @@ def test_only_a_declined_task_is_overruled_and_only_by_the_level_above(
     mine = api.login("partymember").get(f"/tasks/{task.id}", headers=HTML).text
     assert 'id="overrule-reason"' in mine
     assert "拒领未获同意" in mine
+    assert "请领办" not in mine.split('id="summary"', 1)[1].split('id="claim"', 1)[0]  # by the 领办 button only
+    assert 'id="declined-next"' not in mine
 
 
 def test_a_decline_after_an_overrule_reaches_the_level_above_again(
@@ -380,15 +382,22 @@ def test_the_task_page_lists_every_decline_and_overrule_with_who_and_why(
     head, member = actor_of(session, "gridhead").display_name, actor_of(session, "partymember").display_name
     api.login("gridhead")
     steps = [(s["action"], s["who"], s["said"]) for s in api.get(f"/api/v1/tasks/{task.id}").json()["history"]]
-    assert steps == [
+    assert steps[0] == ("sent", actor_of(session, "ly-centre").display_name, None)  # the campaign's sender
+    assert steps[1:] == [
         ("decline", member, "住院中，无法走访"),
         ("overrule", head, "台风走访必须今晚完成"),
         ("decline", member, "确实在住院，附诊断证明"),
     ]
     page = api.login("partymember").get(f"/tasks/{task.id}", headers=HTML).text
+    # declined, the recipient is told whose turn it is now
+    assert (
+        f"已告知{head}：由其改派他人，或驳回拒领后退回给您。"
+        in page.split('id="declined-next"', 1)[1].split("</p>", 1)[0]
+    )
     history = page.split('id="history"', 1)[1].split("</ol>", 1)[0]
-    assert "任务下发" in history
-    lines = [html.unescape(line) for line in history.split("<li")[2:]]
-    assert [line.split('data-step="', 1)[1].split('"', 1)[0] for line in lines] == ["decline", "overrule", "decline"]
-    assert f"{head}</span> 驳回拒领" in lines[1] and "台风走访必须今晚完成" in lines[1]
-    assert "住院中，无法走访" in lines[0] and "确实在住院，附诊断证明" in lines[2]
+    lines = [html.unescape(line) for line in history.split("<li")[1:]]
+    steps_shown = [line.split('data-step="', 1)[1].split('"', 1)[0] for line in lines]
+    assert steps_shown == ["sent", "decline", "overrule", "decline"]
+    assert "下发任务" in lines[0]
+    assert f"{head}</span> 驳回拒领" in lines[2] and "台风走访必须今晚完成" in lines[2]
+    assert "住院中，无法走访" in lines[1] and "确实在住院，附诊断证明" in lines[3]

@@ -401,6 +401,8 @@ def test_a_cascaded_task_shows_the_path_it_came_down(session: Session, clock: Fr
         (grid[:12], "村：今晚值守"),
     ]
     assert detail.cascade[0].division_name == "湖镇镇"
+    # the village that passed it down sent it, not the county that began the campaign
+    assert (detail.history[0].action, detail.history[0].who) == ("sent", actor_of(session, "village").display_name)
 
 
 def test_the_store_keeps_the_checklist_as_json_and_reads_it_back_typed(session: Session, clock: FrozenClock) -> None:

@@ -677,3 +677,14 @@ def test_a_case_escalated_is_handled_not_refused(api: Any, session: Session) -> 
         json={"command": "reject", "version": above["version"], "reason": "不受理"},
     )
     assert refused.status_code == 409
+
+
+def test_the_routing_lines_of_a_new_case_name_the_routing_not_the_reporter(api: Any, session: Session) -> None:
+    """分拨 and 已告知网格联系人 are the rules' doing: the reporter's name is on the report's line only."""
+    case = report_parking(api, session)
+    page = api.get(f"/cases/{case['id']}", headers={"accept": "text/html"}).text
+    timeline = page.split('class="timeline', 1)[1].split("</ol>", 1)[0]
+    lines = {line.split('"', 1)[0]: line for line in timeline.split('data-kind="')[1:]}
+    assert '<span class="actor">自动分拨</span>' in lines["routed"]
+    assert '<span class="actor">自动分拨</span>' in lines["contact_informed"]
+    assert '<span class="actor">自动分拨</span>' not in lines["report"]

@@ -14,7 +14,7 @@ from tests.conftest import START, World
 
 from zhili.cases.attributes import validate_attributes
 from zhili.cases.models import Case, CaseEvent, CasePhoto, CaseTask, CollaborationRequest, Meeting, MeetingAttendee
-from zhili.cases.states import CommandKind
+from zhili.cases.states import ROUTING_ACTOR, CommandKind
 from zhili.command_groups.models import CommandGroup
 from zhili.core import audit
 from zhili.core.audit import AuditRecord
@@ -163,7 +163,8 @@ def test_channels_and_originators(session: Session) -> None:
     assert session.scalar(select(func.count()).where(Case.channel == "phone", Case.originator_person_id.is_(None))) == 0
     planned = select(Case.id).where(PLANNED)
     actors = set(session.scalars(select(CaseEvent.actor).where(CaseEvent.case_id.in_(planned)).distinct()))
-    assert {actor.split(":", 1)[0] for actor in actors} == {"person", "citizen", "hotline"}
+    assert {actor.split(":", 1)[0] for actor in actors} == {"person", "citizen", "hotline", "system"}
+    assert {actor for actor in actors if actor.startswith("system:")} == {ROUTING_ACTOR}  # the routing lines
     people = {int(actor.split(":")[1]) for actor in actors if actor.startswith("person:")}
     assert session.scalar(select(func.count()).where(Person.id.in_(people))) == len(people)
 

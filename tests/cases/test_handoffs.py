@@ -434,6 +434,7 @@ def test_a_reply_that_withdraws_an_extension_request_settles_the_deciders_notice
     case = command(api, case, "request_extension", hours=24, reason="等拖车")
     asked, notes = told(session, case["id"], "request_extension")
     assert asked
+    assert all("申请延期：24 小时" in note.body for note in notes)  # how long: the deciders judge it from the notice
     reply(api, case, "车辆已拖离")
     session.expire_all()
     items = session.scalars(select(InboxItem).where(InboxItem.notification_id.in_([n.id for n in notes]))).all()

@@ -352,6 +352,9 @@ class _Words:
         # The command group opened on the case, by its name (`指挥组：…`).
         if kind == "group_opened" and isinstance(group := facts.get("group"), str) and group.strip():
             lines.append(Words("notice.case.group", {"text": _shortened(group.strip())}))
+        # How long an extension asks for (or was granted): the deciders judge it from the notice.
+        if kind in {K.REQUEST_EXTENSION, K.APPROVE_EXTENSION} and isinstance(hours := facts.get("hours"), int):
+            lines.append(Words(f"notice.case.{kind}_hours", {"hours": hours}))
         # Why (a return, a failed verification, a refusal, a cancellation) and what the reporter said of a
         # dissatisfied rating: the next party reads it before opening the case.
         for key in ("reason", "comment"):

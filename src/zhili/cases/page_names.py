@@ -105,7 +105,8 @@ def _other(head: str, rest: str) -> ActorName:
         return ActorName(head)
     if head == "open311":  # open311:<client id>:<client name>: an app reporting for citizens
         return ActorName("open311", rest.partition(":")[2])
-    return ActorName("system", head)  # a named part of the system (early-warning, demo …)
+    # a named part of the system: `system:routing`, `system:worker` by their labels; `early-warning`, `demo` …
+    return ActorName("system", rest if head == "system" and rest else head)
 
 
 def unit_names(session: Session, ids: Iterable[int]) -> dict[int, str]:

@@ -107,6 +107,9 @@ def add_event(
     return seq
 
 
+_ROUTING_LINES = {"routed": states.ROUTING_ACTOR, "contact_informed": states.ROUTING_ACTOR}
+
+
 def open_timeline(
     session: Session,
     case: StoredCase,
@@ -116,8 +119,12 @@ def open_timeline(
     parties: frozenset[str],
     at: datetime,
 ) -> None:
-    """`add_event` for the first lines (kind, details) of a case inserted in this transaction, in one write."""
-    seqs = store.open_timeline(session, case, lines, actor=actor.audit_name, parties=parties, at=at)
+    """`add_event` for the first lines (kind, details) of a case inserted in this transaction, in one write.
+
+    The routing lines name the routing rules (`states.ROUTING_ACTOR`); the others, and the notices, the actor.
+    """
+    named = [(kind, details, _ROUTING_LINES.get(kind, actor.audit_name)) for kind, details in lines]
+    seqs = store.open_timeline(session, case, named, parties=parties, at=at)
     told = [handoffs.Line(kind, details, seq) for (kind, details), seq in zip(lines, seqs, strict=True)]
     handoffs.tell_each(session, case, told, actor=actor, at=at)
 

@@ -397,3 +397,6 @@ class Transition:
 # Timeline lines of 重新上报, each naming the other case by `case_id` and `number`.
 REPORTED_AGAIN = "reported_again"  # on a case not taken: the new report that mends it
 REPORTED_AGAIN_OF = "reported_again_of"  # on the new report: the case not taken it mends
+
+# Who a new case's routing lines name (分拨, 已告知网格联系人): the routing rules, not the person who reported.
+ROUTING_ACTOR: Final = "system:routing"

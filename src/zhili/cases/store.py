@@ -310,22 +310,21 @@ def append_event(
 def open_timeline(
     session: Session,
     case: StoredCase,
-    lines: Sequence[tuple[str, dict[str, Any]]],
+    lines: Sequence[tuple[str, dict[str, Any], str]],
     *,
-    actor: str,
     parties: frozenset[str],
     at: datetime,
 ) -> list[int]:
-    """The first lines (kind, details) of a case just inserted, numbered from 1 in one statement; their numbers.
+    """The first lines (kind, details, actor) of a case just inserted, numbered from 1 in one statement; their numbers.
 
     The caller inserted the case row in this transaction, so it holds the row's lock and the
     timeline is empty: the numbers need no read of max(seq).
     """
-    shared = {"case_id": case.id, "at": at, "actor": actor, "parties": ",".join(sorted(parties))}
+    shared = {"case_id": case.id, "at": at, "parties": ",".join(sorted(parties))}
     seqs = list(range(1, len(lines) + 1))
     rows = [
-        {**shared, "seq": seq, "kind": kind, "status_after": case.status, "details": details}
-        for seq, (kind, details) in zip(seqs, lines, strict=True)
+        {**shared, "seq": seq, "kind": kind, "actor": actor, "status_after": case.status, "details": details}
+        for seq, (kind, details, actor) in zip(seqs, lines, strict=True)
     ]
     _INSERT_LINES.run_many(session, rows)
     return seqs

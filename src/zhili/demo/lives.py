@@ -56,6 +56,9 @@ class Agent:
     role: str
 
 
+ROUTING = Agent(None, states.ROUTING_ACTOR, "system")  # a new case's routing lines name the rules, not the reporter
+
+
 @dataclass(frozen=True, slots=True)
 class Unit:
     """A department unit that can lead, help or own a task."""
@@ -122,9 +125,9 @@ class Life:
         self._clock()
         who, parties = self.cast.reporter, command.parties
         self._event("report", who, parties, event_details(transition))
-        self._event("routed", who, parties, dict(routed))
+        self._event("routed", ROUTING, parties, dict(routed))
         if contact is not None:
-            self._event("contact_informed", who, parties, dict(contact))
+            self._event("contact_informed", ROUTING, parties, dict(contact))
 
     def act(self, command: states.Command, at: datetime, who: Agent) -> None:
         """Apply a command at `at` (never before the last one), or stop if that is after now."""

@@ -12,6 +12,7 @@ written literally so that SQLite's planner can match it.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any, get_args
 
 from sqlalchemy import bindparam, select, text
@@ -23,7 +24,7 @@ from zhili.core.actor_names import actor_names
 from zhili.core.audit import AuditRecord
 
 ACTION_PREFIX = "campaign.task."
-SHOWN: frozenset[str] = frozenset(get_args(StepAction))  # not a photo added: the report shows its photos
+SHOWN: frozenset[str] = frozenset(get_args(StepAction)) - {"sent"}  # not a photo added: the report shows them
 _SAID = {
     "decline": "reason",
     "overrule": "reason",
@@ -41,11 +42,17 @@ _STEPS = (
 )
 
 
-def task_history(session: Session, task_id: int) -> list[TaskStep]:
-    """The task's steps, oldest first; a rating carries its comment (audited as a record of its own)."""
+def task_history(session: Session, task_id: int, *, sent: tuple[datetime, str] | None) -> list[TaskStep]:
+    """The task's steps, oldest first; a rating carries its comment (audited as a record of its own).
+
+    `sent` is when and by whom (an actor string) the task was sent, its first step: a dispatch writes its tasks
+    in one statement, with no audit record of each. None for a task received by 改派, whose first step says so.
+    """
     rows = session.execute(_STEPS, {"b_task": str(task_id)}).all()
-    names = actor_names(session, {row.actor for row in rows})
+    names = actor_names(session, {row.actor for row in rows} | ({sent[1]} if sent else set()))
     steps: list[TaskStep] = []
+    if sent is not None:
+        steps.append(TaskStep(at=sent[0], action="sent", actor=sent[1], who=names.get(sent[1])))
     for row in rows:
         action, after = row.action.removeprefix(ACTION_PREFIX), _after(row.after)
         if action == "rating_comment" and steps and steps[-1].action == "rate":

@@ -23,7 +23,7 @@ from zhili.cases.models import Case
 from zhili.cases.schemas import Point
 from zhili.core.auth import Actor
 from zhili.core.pagination import Page
-from zhili.org.models import Division, Person
+from zhili.org.models import Division, Person, Position
 
 _RECIPIENT = frozenset({TaskParty.RECIPIENT})
 
@@ -118,7 +118,9 @@ def task_detail(session: Session, actor: Actor, task_id: int, *, now: datetime) 
     person = select(Person.name).where(Person.id == task.person_id).scalar_subquery()
     phone = select(Person.phone).where(Person.id == task.person_id).scalar_subquery()
     division = select(Division.name).where(Division.code == task.division_code).scalar_subquery()
-    names = session.execute(select(person, division, phone)).one()
+    above = select(Position.person_id).where(Position.id == task.supervisor_position_id).scalar_subquery()
+    supervisor = select(Person.name).where(Person.id == above).scalar_subquery()
+    names = session.execute(select(person, division, phone, supervisor)).one()
     role_task = lifecycle.role_task(campaign.template, task.role)
     record = lifecycle.TaskRecord(
         state=TaskState(task.state),
@@ -145,14 +147,23 @@ def task_detail(session: Session, actor: Actor, task_id: int, *, now: datetime) 
             "photos": _photos(session, task.id),
             "cascade": cascade_path(session, task.forward_id),
             "is_mine": parties == _RECIPIENT,
-            "history": task_history(session, task.id),
+            "history": task_history(session, task.id, sent=None if task.reassigned_from_id else _sent(session, task)),
             # Those above a late recipient urge them (督促) by phone; the recipient is not shown their own number.
             "person_phone": None if parties == _RECIPIENT else names[2],
+            "supervisor_name": names[3],
             "reassigned_at": task.reassigned_at,
             "reassigned_to": _linked(session, task.reassigned_to_id, opens=parties != _RECIPIENT),
             "reassigned_from": _linked(session, task.reassigned_from_id, opens=parties != _RECIPIENT),
         }
     )
+
+
+def _sent(session: Session, task: CampaignTask) -> tuple[datetime, str]:
+    """When the task was sent, and by whom: the level that passed a cascade down to it, else the campaign's sender."""
+    by = session.scalar(select(CampaignForward.forwarded_by).where(CampaignForward.id == task.forward_id))
+    return task.notified_at, by or session.scalar(
+        select(Campaign.created_by).where(Campaign.id == task.campaign_id)
+    ) or ""
 
 
 def _linked(session: Session, task_id: int | None, *, opens: bool) -> TaskLink | None:

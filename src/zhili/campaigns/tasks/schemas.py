@@ -148,9 +148,9 @@ class TaskPhotoRead(BaseModel):
 
 
 StepAction = Literal[
-    "read", "claim", "decline", "overrule", "reassign", "reassigned_in", "report", "return", "verify", "rate"
+    "sent", "read", "claim", "decline", "overrule", "reassign", "reassigned_in", "report", "return", "verify", "rate"
 ]
-"""The steps of a task listed in its 办理经过, by their audit action's last part (`campaign.task.<action>`)."""
+"""The steps listed in a task's 办理经过: `sent`, then the others by their audit action (`campaign.task.<step>`)."""
 
 
 class TaskStep(BaseModel):
@@ -197,6 +197,9 @@ class TaskDetail(TaskRead):
     cascade: list[ForwardStep]
     is_mine: bool
     history: list[TaskStep] = Field(default_factory=list, description="办理经过: the task's steps, oldest first")
+    supervisor_name: str | None = Field(
+        default=None, description="who holds the post over the recipient's: told of a report or a decline"
+    )
     reassigned_at: datetime | None = None
     reassigned_to: TaskLink | None = Field(default=None, description="改派给: the task that carries this one's work")
     reassigned_from: TaskLink | None = Field(
