@@ -15,8 +15,11 @@ from zhili.access.models import Account
 from zhili.app import create_app
 from zhili.core.clock import SystemClock
 from zhili.core.settings import Settings
+from zhili.notify.inbox import settle_topic
+from zhili.notify.kinds import Settled
 from zhili.notify.models import InboxItem, Notification, OutboxMessage
 from zhili.notify.service import notify
+from zhili.org.models import Person
 
 KEY = "browser-test:typhoon"
 
@@ -92,4 +95,34 @@ def test_the_menus_count_follows_on_a_page_without_the_live_inbox(browser: Any, 
     page.wait_for_function(
         f"() => document.getElementById('nav-inbox-badge').textContent === '{before + 1}'", timeout=10_000
     )
+    page.close()
+
+
+def test_a_notice_settled_elsewhere_says_so_on_the_open_inbox(browser: Any, server: str, tidy: Session) -> None:
+    """The inbox left open learns that what a notice asked for was called off: read, and by whom, without a reload."""
+    page = _login(browser, server, "partymember")
+    page.goto(f"{server}/inbox")
+    page.wait_for_selector("#inbox-live-status.ok", timeout=10_000)
+    person = tidy.scalars(select(Account.person_id).where(Account.username == "partymember")).one()
+    notify(
+        tidy,
+        recipients=[person],
+        topic="case.help_requested",
+        severity="info",
+        title="部门协同待回复",
+        body="请协助核查",
+        key=KEY,
+        clock=SystemClock(),
+        subject="case:browser-test",
+    )
+    tidy.commit()
+    item = page.wait_for_selector("#inbox-live li.fresh.unread", timeout=10_000)
+    page.wait_for_function("() => document.getElementById('inbox-unread').textContent !== ''")
+    centre = tidy.scalars(select(Account.person_id).where(Account.username == "kc-centre")).one()
+    name = tidy.scalars(select(Person.name).where(Person.id == centre)).one()
+    subject, topic = "case:browser-test", "case.help_requested"
+    settle_topic(tidy, subject=subject, topic=topic, person_id=centre, at=SystemClock().now(), why=Settled.CANCELLED)
+    tidy.commit()
+    page.wait_for_selector(f"#inbox-live li[data-id='{item.get_attribute('data-id')}']:not(.unread) .settled")
+    assert item.query_selector(".settled").inner_text() == f"已由{name}取消"
     page.close()

@@ -34,8 +34,16 @@ def _mine(actor: Actor) -> Any:
     return InboxItem.person_id == actor.person_id if actor.person_id is not None else false()
 
 
+_SETTLER = aliased(Person)
+
+
 def _rows() -> Any:
-    return select(InboxItem, Notification).join(Notification, Notification.id == InboxItem.notification_id)
+    """Items with their notification and the name of whoever settled them (`settle_about`), if anyone did."""
+    return (
+        select(InboxItem, Notification, _SETTLER.name)
+        .join(Notification, Notification.id == InboxItem.notification_id)
+        .outerjoin(_SETTLER, _SETTLER.id == InboxItem.settled_by)
+    )
 
 
 def _read(row: Row[Any], language: str = "zh") -> InboxItemRead:
@@ -43,7 +51,7 @@ def _read(row: Row[Any], language: str = "zh") -> InboxItemRead:
 
     The stored title and body are the Chinese rendering, so a Chinese reader gets them as they are.
     """
-    item, notice = tuple(row)
+    item, notice, settler = tuple(row)
     words: dict[str, Any] = {"title": notice.title, "body": notice.body, "lang": "zh"}
     if language != "zh":
         title = title_pieces(notice.title_key, notice.title_params, language, notice.created_at)
@@ -63,6 +71,7 @@ def _read(row: Row[Any], language: str = "zh") -> InboxItemRead:
         read_at=item.read_at,
         settled_by=item.settled_by,
         settled_as=Settled(item.settled_as) if item.settled_as else None,
+        settled_by_name=settler,
         **words,
     )
 
@@ -219,11 +228,3 @@ def settle_topic(
         .values(read_at=at, settled_by=person_id, settled_as=why.value)
     )
     return max(int(settled.rowcount), 0)
-
-
-def settled_names(session: Session, items: Sequence[InboxItemRead]) -> dict[int, str]:
-    """The names of the people who settled these items (person id → name): one query."""
-    ids = {item.settled_by for item in items if item.settled_by is not None}
-    if not ids:
-        return {}
-    return dict(session.execute(select(Person.id, Person.name).where(Person.id.in_(ids))).all())

@@ -37,7 +37,6 @@ def inbox_page(request: Request, session: DbSession, actor: PageActor, cursor: C
         "unread": inbox.unread_count(session, actor).unread,
         "newest_id": inbox.latest_item_id(session, actor.person_id) if actor.person_id is not None else 0,
         "has_person": actor.person_id is not None,
-        "settled_names": inbox.settled_names(session, page.items),
     }
     return renderer(request).render(request, "notify/inbox.html", context)
 

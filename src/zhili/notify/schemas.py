@@ -45,6 +45,7 @@ class InboxItemRead(BaseModel):
         default=None, description="the person (id) whose act made it read: did what it asked, withdrew or cancelled it"
     )
     settled_as: Settled | None = Field(default=None, description="why it was settled (with `settled_by`)")
+    settled_by_name: str | None = Field(default=None, description="the name of the person in `settled_by`")
     lang: Literal["zh", "en"] = Field(
         default="zh", description="the language of title and body: the API sends the stored Chinese; pages the reader's"
     )

@@ -95,6 +95,39 @@
     return li;
   }
 
+  function settledBadge(list, item) {
+    // 已由<name>处理 / 撤回 / 取消, as the page renders it.
+    const why = item.settled_as || 'taken';
+    const key = 'settled' + why.charAt(0).toUpperCase() + why.slice(1);
+    const badge = document.createElement('span');
+    badge.className = 'badge ok settled';
+    badge.textContent = (list.dataset[key] || '').replace('{name}', item.settled_by_name || list.dataset.someone || '');
+    return badge;
+  }
+
+  function markRead(list) {
+    // Fewer unread than shown: read elsewhere, or settled by a colleague's act. The items on the page say so.
+    const shown = list.querySelectorAll('.inbox-item.unread');
+    if (!shown.length) return;
+    fetch('/api/v1/inbox?limit=' + Math.min(200, list.querySelectorAll('.inbox-item').length + 10), { credentials: 'same-origin' })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (page) {
+        if (!page) return;
+        const byId = {};
+        page.items.forEach(function (item) { byId[item.id] = item; });
+        shown.forEach(function (li) {
+          const item = byId[li.dataset.id];
+          if (!item || !item.read_at) return;
+          li.classList.remove('unread', 'fresh');
+          if (item.settled_by !== null && !li.querySelector('.settled')) {
+            const meta = li.querySelector('small');
+            if (meta) meta.after(' ', settledBadge(list, item));
+          }
+        });
+      })
+      .catch(function () { /* the next change tries again */ });
+  }
+
   function goLive(list) {
     const status = document.getElementById('inbox-live-status');
     const source = new EventSource('/api/v1/inbox/stream?after=' + encodeURIComponent(list.dataset.after || '0'));
@@ -113,8 +146,12 @@
       if (empty) empty.remove();
       list.prepend(itemElement(list, item));
     });
+    let unread = null;
     source.addEventListener('unread', function (event) {
-      setUnread(JSON.parse(event.data).unread);
+      const count = JSON.parse(event.data).unread;
+      if (unread !== null && count < unread) markRead(list);
+      unread = count;
+      setUnread(count);
     });
   }
 
