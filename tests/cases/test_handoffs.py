@@ -448,6 +448,24 @@ def test_a_reply_that_withdraws_an_extension_request_settles_the_deciders_notice
     assert f"已由{lead_name}撤回" in page
 
 
+def test_a_decider_who_withdraws_the_request_by_escalating_keeps_their_own_notice(api: Any, session: Session) -> None:
+    """One of the centre escalates over a pending extension: the others' say a colleague took it; theirs is theirs."""
+    case = underway(api, report_parking(api, session))
+    case = command(api, case, "request_extension", hours=24, reason="等拖车")
+    _asked, notes = told(session, case["id"], "request_extension")
+    escalator = person_of(session, "kc-centre")
+    api.login("kc-centre")
+    command(api, api.get(f"/api/v1/cases/{case['id']}").json(), "escalate", reason="需市级协调")
+    session.expire_all()
+    items = session.scalars(select(InboxItem).where(InboxItem.notification_id.in_([n.id for n in notes]))).all()
+    mine = [item for item in items if item.person_id == escalator]
+    assert mine
+    assert all(item.settled_by is None for item in mine)  # never 已由<me>撤回
+    others = [item for item in items if item.person_id != escalator]
+    assert others
+    assert {(item.settled_by, item.settled_as) for item in others} == {(escalator, "taken")}  # 已由<them>处理
+
+
 def test_a_notice_that_only_informs_is_not_settled_by_a_colleagues_act(api: Any, session: Session) -> None:
     """挂起，请知悉 asks nobody to act: when one of the centre resumes the case, the others' stay as they were."""
     case = underway(api, report_parking(api, session))

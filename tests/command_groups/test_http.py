@@ -462,7 +462,7 @@ def test_the_api_answers_an_instruction_with_a_photo_and_the_place_in_one_reques
     assert bad.status_code == 415
     half = api.send("POST", url, data={"reply": "已排查", "lon": "118.87"})
     assert half.status_code == 422
-    assert half.json()["errors"][0]["field"] == "form.lat"
+    assert half.json()["errors"][0]["field"] == "body.lat"
     empty = api.send("POST", url, data={"reply": "  "})
     assert empty.status_code == 422  # saying what was done is required, as on the page
     before = api.get(f"/api/v1/groups/{group_id}/timeline").json()[-1]["id"]

@@ -38,10 +38,10 @@ def tidy(sqlite_world: World) -> Iterator[Session]:
     with Session(sqlite_world.engine) as session:
         yield session
         session.rollback()
-        ids = select(Notification.id).where(Notification.key == KEY)
+        ids = select(Notification.id).where(Notification.key.startswith(KEY))
         session.execute(delete(InboxItem).where(InboxItem.notification_id.in_(ids)))
         session.execute(delete(OutboxMessage).where(OutboxMessage.notification_id.in_(ids)))
-        session.execute(delete(Notification).where(Notification.key == KEY))
+        session.execute(delete(Notification).where(Notification.key.startswith(KEY)))
         session.commit()
 
 
@@ -121,7 +121,10 @@ def test_a_notice_settled_elsewhere_says_so_on_the_open_inbox(browser: Any, serv
     centre = tidy.scalars(select(Account.person_id).where(Account.username == "kc-centre")).one()
     name = tidy.scalars(select(Person.name).where(Person.id == centre)).one()
     subject, topic = "case:browser-test", "case.help_requested"
+    # as a close does: the request settled and its cancellation told in one commit, the unread count unchanged
     settle_topic(tidy, subject=subject, topic=topic, person_id=centre, at=SystemClock().now(), why=Settled.CANCELLED)
+    cancelled = {"topic": "case.help_cancelled", "severity": "info", "title": "协同请求已撤销", "body": "办件已办结"}
+    notify(tidy, recipients=[person], **cancelled, key=f"{KEY}:cancelled", clock=SystemClock(), subject=subject)
     tidy.commit()
     page.wait_for_selector(f"#inbox-live li[data-id='{item.get_attribute('data-id')}']:not(.unread) .settled")
     assert item.query_selector(".settled").inner_text() == f"已由{name}取消"

@@ -177,11 +177,11 @@ def post(
     }
 
 
-def _point(lon: float | None, lat: float | None, *, where: str = "body") -> tuple[float, float] | None:
+def _point(lon: float | None, lat: float | None) -> tuple[float, float] | None:
     """A place given as both its longitude and latitude, or none (422 for one without the other)."""
     if (lon is None) != (lat is None):
         raise InvalidInputError(
-            "give both lon and lat, or neither", errors=[{"field": f"{where}.lat", "message": "give both lon and lat"}]
+            "give both lon and lat, or neither", errors=[{"field": "body.lat", "message": "give both lon and lat"}]
         )
     return (lon, lat) if lon is not None and lat is not None else None
 
@@ -233,7 +233,7 @@ def instruct(
 def answer(
     instruction_id: IdPath, body: Answer, session: DbSession, actor: CurrentActor, clock: ClockDep
 ) -> dict[str, str]:
-    """签收 or 办结 your copy of an instruction (办结 with the place if given); the copy's new state."""
+    """签收 or 办结 your copy of an instruction, where you are if you give it; the copy's new state."""
     state = answer_instruction(
         session,
         instruction_id=instruction_id,
@@ -263,7 +263,7 @@ async def done_with_photo(
     issuer's notice says a photo came with it.
     """
     checked = check_photo(await read_upload(photo)) if photo is not None and photo.filename else None
-    point = _point(lon, lat, where="form")
+    point = _point(lon, lat)
     state = await run_in_threadpool(
         answer_instruction,
         session,

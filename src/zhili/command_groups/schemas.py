@@ -64,7 +64,7 @@ class InstructionCreate(BaseModel):
 
 
 class Answer(BaseModel):
-    """签收 (`acknowledged`) or 办结 (`done`, saying what was done, and where if you like).
+    """签收 (`acknowledged`) or 办结 (`done`, saying what was done); either with where you are, if you like.
 
     A photo goes with 办结 by `POST /api/v1/groups/instructions/{id}/done` (multipart).
     """

@@ -46,8 +46,9 @@ class AuditRecord(Base):
     before: Mapped[str | None] = mapped_column(Text)
     after: Mapped[str | None] = mapped_column(Text)
     request_id: Mapped[str | None] = mapped_column(String(64))
-    # Not indexed: the chain is read in `seq` order only, and every index is a page a commit writes
-    # (the head's compare-and-set and the unique `seq` already keep concurrent appends in one chain).
+    # Not indexed: the chain is read in `seq` order, and every index is a page a commit writes (the head's
+    # compare-and-set and the unique `seq` already keep concurrent appends in one chain). The one other index
+    # is partial (above): a campaign task's records, read by entity; a case's commit writes none of its pages.
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Row, bindparam, exists, false, func, select, update
+from sqlalchemy import Row, bindparam, exists, false, func, select, true, update
 from sqlalchemy.orm import Session, aliased
 
 from zhili.core.auth import Actor
@@ -219,12 +219,13 @@ def settle_topic(
     """Settle every unread notice of `topic` about `subject` (`case.request_extension` on `case:42`).
 
     What it asked for is gone, by `person_id`'s act (`why`: a reply withdrew the request, a close cancelled
-    it). In the caller's transaction; how many.
+    it). Their own copy is left to them (read when they open the case). In the caller's transaction; how many.
     """
     told = select(Notification.id).where(Notification.subject == subject, Notification.topic == topic)
     settled = session.connection().execute(
         update(InboxItem)
         .where(InboxItem.notification_id.in_(told), InboxItem.read_at.is_(None))
+        .where(InboxItem.person_id != person_id if person_id is not None else true())
         .values(read_at=at, settled_by=person_id, settled_as=why.value)
     )
     return max(int(settled.rowcount), 0)

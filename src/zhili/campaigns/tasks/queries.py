@@ -120,7 +120,11 @@ def task_detail(session: Session, actor: Actor, task_id: int, *, now: datetime) 
     division = select(Division.name).where(Division.code == task.division_code).scalar_subquery()
     above = select(Position.person_id).where(Position.id == task.supervisor_position_id).scalar_subquery()
     supervisor = select(Person.name).where(Person.id == above).scalar_subquery()
-    names = session.execute(select(person, division, phone, supervisor)).one()
+    # Who sent it: the level that passed a cascade down to it, else the campaign's sender.
+    forwarded_by = select(CampaignForward.forwarded_by).where(CampaignForward.id == task.forward_id).scalar_subquery()
+    created_by = select(Campaign.created_by).where(Campaign.id == task.campaign_id).scalar_subquery()
+    names = session.execute(select(person, division, phone, supervisor, func.coalesce(forwarded_by, created_by))).one()
+    sent = None if task.reassigned_from_id else (task.notified_at, names[4] or "")  # 改派: its own first step
     role_task = lifecycle.role_task(campaign.template, task.role)
     record = lifecycle.TaskRecord(
         state=TaskState(task.state),
@@ -147,7 +151,7 @@ def task_detail(session: Session, actor: Actor, task_id: int, *, now: datetime) 
             "photos": _photos(session, task.id),
             "cascade": cascade_path(session, task.forward_id),
             "is_mine": parties == _RECIPIENT,
-            "history": task_history(session, task.id, sent=None if task.reassigned_from_id else _sent(session, task)),
+            "history": task_history(session, task.id, sent=sent),
             # Those above a late recipient urge them (督促) by phone; the recipient is not shown their own number.
             "person_phone": None if parties == _RECIPIENT else names[2],
             "supervisor_name": names[3],
@@ -156,14 +160,6 @@ def task_detail(session: Session, actor: Actor, task_id: int, *, now: datetime) 
             "reassigned_from": _linked(session, task.reassigned_from_id, opens=parties != _RECIPIENT),
         }
     )
-
-
-def _sent(session: Session, task: CampaignTask) -> tuple[datetime, str]:
-    """When the task was sent, and by whom: the level that passed a cascade down to it, else the campaign's sender."""
-    by = session.scalar(select(CampaignForward.forwarded_by).where(CampaignForward.id == task.forward_id))
-    return task.notified_at, by or session.scalar(
-        select(Campaign.created_by).where(Campaign.id == task.campaign_id)
-    ) or ""
 
 
 def _linked(session: Session, task_id: int | None, *, opens: bool) -> TaskLink | None:

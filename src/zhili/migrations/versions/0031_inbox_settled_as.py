@@ -3,8 +3,7 @@
 Revision 0030 recorded who settled a notice. A notice is settled for three reasons, and its reader should
 see which: a colleague did what it asked (taken), the one who asked withdrew it (a reply withdrawing an
 extension request), or it was called off (a close or refusal cancelling a help request). Rows settled
-before this revision were all settled by a colleague's act or a withdrawal; they are left without a reason
-and read as taken.
+before this revision are left without a reason and read as taken, whichever it was.
 
 Revision ID: 0031
 Revises: 0030

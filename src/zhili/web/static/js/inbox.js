@@ -5,6 +5,7 @@
   const UNREAD_POLL_MS = 30000;  // the menu's count on pages without the live inbox
 
   const SEVERITY_CLASS = { red: 'danger', yellow: 'warn' };
+  const REREAD_DELAY_MS = 400;  // the items are read again this long after the last change the stream told
 
   function setUnread(count) {
     const badge = document.getElementById('nav-inbox-badge');
@@ -106,7 +107,8 @@
   }
 
   function markRead(list) {
-    // Fewer unread than shown: read elsewhere, or settled by a colleague's act. The items on the page say so.
+    // Read elsewhere, or settled by a colleague's act (a close may settle one notice and send another in the
+    // same commit, leaving the count as it was): the items on the page say so.
     const shown = list.querySelectorAll('.inbox-item.unread');
     if (!shown.length) return;
     fetch('/api/v1/inbox?limit=' + Math.min(200, list.querySelectorAll('.inbox-item').length + 10), { credentials: 'same-origin' })
@@ -131,9 +133,15 @@
   function goLive(list) {
     const status = document.getElementById('inbox-live-status');
     const source = new EventSource('/api/v1/inbox/stream?after=' + encodeURIComponent(list.dataset.after || '0'));
+    let pending = null;
+    const reread = function () {  // once for a burst of events
+      if (pending !== null) window.clearTimeout(pending);
+      pending = window.setTimeout(function () { pending = null; markRead(list); }, REREAD_DELAY_MS);
+    };
     source.addEventListener('open', function () {
       if (status) status.textContent = status.dataset.live;
       if (status) status.className = 'badge ok';
+      reread();  // (re)connected: whatever was settled meanwhile
     });
     source.addEventListener('error', function () {
       if (status) status.textContent = status.dataset.offline;
@@ -145,13 +153,11 @@
       const empty = list.querySelector('.inbox-empty');
       if (empty) empty.remove();
       list.prepend(itemElement(list, item));
+      reread();
     });
-    let unread = null;
     source.addEventListener('unread', function (event) {
-      const count = JSON.parse(event.data).unread;
-      if (unread !== null && count < unread) markRead(list);
-      unread = count;
-      setUnread(count);
+      setUnread(JSON.parse(event.data).unread);
+      reread();
     });
   }
 
