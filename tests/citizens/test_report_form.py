@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from tests.cases.test_flow import PNG, fushan_point
 
 from zhili.cases.models import Case, CaseEvent, CasePhoto
+from zhili.cases.states import ROUTING_ACTOR
 from zhili.citizens.models import CaseTracker
 from zhili.citizens.report_pages import CSRF_COOKIE
 
@@ -61,8 +62,9 @@ def test_a_citizen_reports_without_a_login_and_is_given_the_link(api: Any, sessi
     assert case.originator_account_id is None
     assert session.scalar(select(func.count()).select_from(CasePhoto).where(CasePhoto.case_id == case.id)) == 1
     assert session.scalar(select(func.count()).select_from(CaseTracker).where(CaseTracker.case_id == case.id)) == 1
-    actors = set(session.scalars(select(CaseEvent.actor).where(CaseEvent.case_id == case.id)))
-    assert actors == {"web:public"}
+    actors = dict(session.execute(select(CaseEvent.kind, CaseEvent.actor).where(CaseEvent.case_id == case.id)).all())
+    assert actors["report"] == "web:public"
+    assert set(actors.values()) == {"web:public", ROUTING_ACTOR}  # the routing lines name the routing
     page = api.client.get(link, headers=HTML)
     assert page.status_code == 200
     assert 'id="keep-link"' in page.text
