@@ -38,7 +38,7 @@ _SETTLER = aliased(Person)
 
 
 def _rows() -> Any:
-    """Items with their notification and the name of whoever settled them (`settle_about`), if anyone did."""
+    """Items with their notification and the name of whoever settled them (`settle_about`, `settle_topic`), if any."""
     return (
         select(InboxItem, Notification, _SETTLER.name)
         .join(Notification, Notification.id == InboxItem.notification_id)
