@@ -375,6 +375,12 @@ def test_the_checklist_and_a_raised_case_from_the_page(api: Api, session: Sessio
     assert 'name="attr.hazard_type"' in fields.text
     assert "<html" not in fields.text
     assert 'id="raise-case"' not in api.get(f"/tasks/{task.id}/raise-case?matter=", headers=HTML).text
+    # Another's task gives nothing away, not even a form's fields.
+    assert (
+        api.login("partymember").get(f"/tasks/{task.id}/raise-case?matter=road_safety_hazard", headers=HTML).status_code
+        == 404
+    )
+    api.login("gridhead")
     point = point_in(session, task.division_code)
     form = {
         "text": "发现倒树",

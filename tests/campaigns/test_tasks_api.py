@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from tests.campaigns.task_helpers import (
     dispatch_typhoon,
@@ -254,3 +254,35 @@ def test_the_level_above_is_told_a_task_was_declined_and_why(api: Api, session: 
     assert declined[0]["title"].startswith("任务被拒领：")
     assert declined[0]["body"] == f"吴林 · {_division_name(session, task.division_code)}\n拒领理由：住院中，无法走访"
     assert declined[0]["link"] == f"/tasks/{task.id}#reassign"  # where the 改派 form is
+
+
+def test_a_post_with_no_supervisor_tells_the_nearest_managing_posts_above(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    # An imported post may name no supervisor: its decline and its report still reach someone who may act,
+    # the village committee over the grid, and not the grid head, who no longer supervises it.
+    _campaign, task, _head_task = campaign_and_tasks(session, clock)
+    session.execute(update(CampaignTask).where(CampaignTask.id == task.id).values(supervisor_position_id=None))
+    session.commit()
+    assert send(api.login("partymember"), task, "decline", reason="住院中，无法走访").status_code == 200
+    assert "campaign.task.declined" not in topics(api.login("gridhead"))
+    village = api.login("village")
+    assert topics(village).count("campaign.task.declined") == 1
+    item = next(i for i in inbox(village) if i["topic"] == "campaign.task.declined")
+    assert item["link"] == f"/tasks/{task.id}#reassign"
+    assert village.get(f"/api/v1/tasks/{task.id}").json()["allowed_actions"] == ["reassign", "overrule"]
+    assert send(village, task, "overrule", reason="请坚持走访").status_code == 200
+    api.login("partymember")
+    assert send(api, task, "claim").status_code == 200
+    reported = send(api, task, "report", text="12户已提醒", point=point_in(session, task.division_code))
+    assert reported.status_code == 200, reported.text
+    assert topics(api.login("village")).count("campaign.task.reported") == 1
+    assert "campaign.task.reported" not in topics(api.login("gridhead"))
+
+
+def inbox(api: Api) -> list[dict[str, Any]]:
+    return list(api.get("/api/v1/inbox", params={"limit": 200}).json()["items"])
+
+
+def topics(api: Api) -> list[str]:
+    return [item["topic"] for item in inbox(api)]

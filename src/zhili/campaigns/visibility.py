@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import ColumnElement, bindparam, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, bindparam, exists, false, func, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from zhili.access.models import Account
@@ -31,7 +31,7 @@ from zhili.core.errors import NotFoundError
 from zhili.org.division_code import DivisionCode, DivisionLevel, codes_of
 from zhili.org.models import Position
 from zhili.org.roles import Role
-from zhili.org.routing import parent_code
+from zhili.org.routing import ancestor_codes, parent_code
 from zhili.org.visibility import sees_person
 
 # The posts that verify, return and rate the tasks in their blocks ("the level above"), besides the
@@ -148,6 +148,26 @@ def supervised_tasks(reach: Reach) -> ColumnElement[bool]:
     if reach.position_ids:
         above.append(CampaignTask.supervisor_position_id.in_(sorted(reach.position_ids)))
     return or_(*above) & ~mine
+
+
+def told_above(supervisor_position_id: int | None, division_code: str) -> Select[tuple[int]]:
+    """The people a task's report or decline is told to: the holder of its supervising post.
+
+    A post with no supervisor (an import may leave one out) has the managing posts of the nearest division
+    above the task's that has any (`TASK_MANAGING_ROLES`: a village committee, a command room, a centre):
+    they are the level above too (`lifecycle.parties_of`), so the notice leads to someone who may act.
+    """
+    if supervisor_position_id is not None:
+        return select(Position.person_id).where(Position.id == supervisor_position_id)
+    managing = Position.role.in_(sorted(TASK_MANAGING_ROLES))
+    nearest = (
+        select(Position.division_code)
+        .where(managing, Position.division_code.in_(ancestor_codes(parent_code(division_code))))
+        .order_by(func.length(Position.division_code).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return select(Position.person_id).where(managing, Position.division_code == nearest).distinct()
 
 
 def load_task(session: Session, actor: Actor, task_id: int) -> tuple[CampaignTask, Campaign, frozenset[TaskParty]]:

@@ -23,6 +23,7 @@ from zhili.campaigns.tasks import queue as task_queue
 from zhili.campaigns.tasks import reasons as task_reasons
 from zhili.campaigns.tasks import reassign as task_reassign
 from zhili.campaigns.tasks import service as task_service
+from zhili.campaigns.tasks import store as task_store
 from zhili.campaigns.tasks.queue import TaskFilter, View, task_filter
 from zhili.campaigns.tasks.schemas import (
     DeclineBody,
@@ -168,10 +169,10 @@ def _returned_report(detail: TaskDetail) -> tuple[dict[str, str], list[int]]:
 
 @router.get("/tasks/{task_id}/raise-case")
 def raise_case_fields(
-    request: Request, task_id: IdPath, session: DbSession, actor: PageActor, clock: ClockDep, matter: MatterParam = None
+    request: Request, task_id: IdPath, session: DbSession, actor: PageActor, matter: MatterParam = None
 ) -> Response:
     """The fields of the case a report raises, for the matter just chosen in the report form (an htmx fragment)."""
-    task_queries.task_detail(session, actor, task_id, now=clock.now())  # a task the actor sees, else 404
+    task_store.load(session, actor, task_id)  # a task the actor sees, else 404
     context: dict[str, object] = {
         "definition": task_reasons.definition_of(session, matter),
         "v": {},

@@ -16,7 +16,7 @@ from typing import Literal, Unpack
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from zhili.campaigns import lifecycle
+from zhili.campaigns import lifecycle, visibility
 from zhili.campaigns.lifecycle import TaskAction, TaskParty, TaskState
 from zhili.campaigns.notices import task_words
 from zhili.campaigns.tasks import store
@@ -37,7 +37,7 @@ from zhili.notify.service import notify
 from zhili.notify.wording import Name, Part, Words
 from zhili.org.geo import LocatorCache
 from zhili.org.geometry import areal_from_geojson
-from zhili.org.models import Division, Person, Position
+from zhili.org.models import Division, Person
 
 _GEOMETRY = select(Division.geometry).where(Division.code == bindparam("b_code"))
 
@@ -176,10 +176,9 @@ def _tell_supervisor(
     """The post supervising the recipient's learns who reported (待核验: at the report) or declined, and why.
 
     In this transaction. A decline is told too: the level above is the one to find someone else (改派, on the
-    task's page, where the notice leads).
+    task's page, where the notice leads). A post with no supervisor tells the nearest managing posts above
+    (`visibility.told_above`).
     """
-    if task.supervisor_position_id is None:
-        return
     words = task_words(campaign.title, campaign.title_en, lifecycle.role_task(campaign.template, task.role))
     person, place = session.execute(_WHO, {"b_code": task.division_code, "b_person": task.person_id}).one()
     if event == "reported":
@@ -193,7 +192,7 @@ def _tell_supervisor(
         key, link = (f"{declined:%Y%m%d%H%M%S%f}" if declined else "0"), f"/tasks/{task.id}#reassign"
     notify(
         session,
-        recipients=select(Position.person_id).where(Position.id == task.supervisor_position_id),
+        recipients=visibility.told_above(task.supervisor_position_id, task.division_code),
         topic=f"campaign.task.{event}",
         severity="info",
         title=Words(f"notice.campaign.{event}", words),
