@@ -150,7 +150,7 @@ def supervised_tasks(reach: Reach) -> ColumnElement[bool]:
     return or_(*above) & ~mine
 
 
-def told_above(supervisor_position_id: int | None, division_code: str) -> Select[tuple[int]]:
+def told_above(supervisor_position_id: int | None, division_code: str) -> Select[int]:
     """The people a task's report or decline is told to: the holder of its supervising post.
 
     A post with no supervisor (an import may leave one out) has the managing posts of the nearest division
