@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from tests.campaigns.sweep_helpers import (
     count_letters,
@@ -159,6 +160,47 @@ def test_the_20_late_grid_heads_are_reminded_then_their_supervisors_told(
         "campaign.sweep.claim_again",
         "campaign.sweep.claim_supervisor",
     ]
+
+
+def test_a_late_task_whose_post_names_no_supervisor_is_told_to_the_managing_posts_above(
+    session: Session, sessions: sessionmaker[Session], clock: FrozenClock
+) -> None:
+    # An imported post may name no supervisor: its late task still reaches the level above, the village
+    # committee over the grid, in the same sweep as the others' supervisors, and is marked once.
+    campaign, _on_time, late = _with_late_grid_heads(session)
+    orphan = late[0]
+    post, grid = session.execute(
+        select(CampaignTask.position_id, CampaignTask.division_code).where(CampaignTask.id == orphan)
+    ).one()
+    session.execute(update(CampaignTask).where(CampaignTask.id == orphan).values(supervisor_position_id=None))
+    session.execute(update(Position).where(Position.id == post).values(supervisor_id=None))
+    session.commit()
+    cadres = set(
+        session.scalars(
+            select(Position.person_id).where(Position.role == "village_cadre", Position.division_code == grid[:12])
+        )
+    )
+    assert cadres
+    _minutes(clock, 150)
+    fire(sessions, clock)
+    told = letters(session, campaign, "grid_head:claim_supervisor")
+    orphan_name = session.scalar(select(Person.name).join(CampaignTask).where(CampaignTask.id == orphan))
+    assert orphan_name
+    assert {person for person, bodies in told.items() if orphan_name in bodies[0]} >= cadres
+    others = set(
+        session.scalars(
+            select(Position.person_id)
+            .join(CampaignTask, CampaignTask.supervisor_position_id == Position.id)
+            .where(CampaignTask.id.in_(late[1:]))
+        )
+    )
+    assert set(told) == others | cadres
+    told_at = session.scalar(select(CampaignTask.supervisor_told_at).where(CampaignTask.id == orphan))
+    assert told_at is not None
+    audit = session.scalars(
+        select(AuditRecord.after).where(AuditRecord.action == "campaign.sweep.claim_supervisor")
+    ).one()
+    assert json.loads(audit)["tasks"] == LATE  # each task once, told to however many
 
 
 def test_one_letter_per_person_even_with_several_tasks(

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from zhili.campaigns import visibility
 from zhili.campaigns.lifecycle import CampaignStatus
 from zhili.campaigns.models import Campaign, CampaignTask
 from zhili.campaigns.notices import english_title
@@ -138,7 +139,8 @@ def _sweep(session: Session, run: _Run, *, now: datetime, fired: Collection[int]
     ]
     letters = sweep_letters(run.campaign, run.role_task, run.sweep, reached, generation=run.timer.generation, now=now)
     column: store.Marked = "supervisor_told_at" if run.sweep.to_supervisor else "reminded_at"
-    store.mark(session, column, [row.task_id for row in reached], now)  # in batches of its own
+    tasks = sorted({row.task_id for row in reached})  # a task with no supervisor may reach several above it
+    store.mark(session, column, tasks, now)  # in batches of its own
     for batch in _chunks(letters):
         notify_each(session, batch, clock=FrozenClock(now))
     follow_up = _follow_up(session, run, now=now, fired=fired)
@@ -154,7 +156,7 @@ def _sweep(session: Session, run: _Run, *, now: datetime, fired: Collection[int]
             "role": run.role_task.role,
             "sweep": run.sweep.value,
             "due_at": run.timer.due_at.isoformat(),
-            "tasks": len(reached),
+            "tasks": len(tasks),
             "letters": len(letters),
             "next_at": follow_up.isoformat() if follow_up else None,
         },
@@ -168,7 +170,12 @@ def _due_and_marker(sweep: Sweep) -> tuple[Any, Any]:
 
 
 def _overdue(session: Session, run: _Run, now: datetime) -> list[Overdue]:
-    """The tasks of the campaign and role this sweep may reach, in one query (the marker is checked in Python)."""
+    """The tasks of the campaign and role this sweep may reach, in one query (the marker is checked in Python).
+
+    To the supervisors: each task's supervising post (the task's, else its post's supervisor). Tasks whose
+    post names none reach the managing posts above them (`visibility.told_above`), one more query per
+    division above, so that no late task goes untold.
+    """
     due, marker = _due_and_marker(run.sweep)
     holder, boss = aliased(Position), aliased(Position)
     recipient = boss.person_id if run.sweep.to_supervisor else CampaignTask.person_id
@@ -185,11 +192,26 @@ def _overdue(session: Session, run: _Run, now: datetime) -> list[Overdue]:
         )
         .order_by(recipient, CampaignTask.division_code, CampaignTask.id)
     )
-    if run.sweep.to_supervisor:
-        statement = statement.join(holder, holder.id == CampaignTask.position_id).join(
-            boss, boss.id == func.coalesce(CampaignTask.supervisor_position_id, holder.supervisor_id)
+    if not run.sweep.to_supervisor:
+        return [Overdue(*row) for row in session.execute(statement)]
+    supervised = statement.join(holder, holder.id == CampaignTask.position_id).join(
+        boss, boss.id == func.coalesce(CampaignTask.supervisor_position_id, holder.supervisor_id)
+    )
+    unsupervised = (
+        statement.with_only_columns(
+            CampaignTask.id, CampaignTask.division_code, Person.name, Division.name, due, marker
         )
-    return [Overdue(*row) for row in session.execute(statement)]
+        .outerjoin(holder, holder.id == CampaignTask.position_id)
+        .where(CampaignTask.supervisor_position_id.is_(None), holder.supervisor_id.is_(None))
+        .order_by(None)
+    )
+    found = [Overdue(*row) for row in session.execute(supervised)]
+    above: dict[str, list[int]] = {}
+    for task_id, code, *rest in session.execute(unsupervised):
+        if code not in above:
+            above[code] = list(session.scalars(visibility.told_above(None, code)))
+        found += [Overdue(task_id, person, *rest) for person in above[code]]
+    return found
 
 
 def _follow_up(session: Session, run: _Run, *, now: datetime, fired: Collection[int]) -> datetime | None:
