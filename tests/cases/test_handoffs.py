@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from tests.cases.test_flow import PNG, command, report_parking, underway, unit
+from tests.cases.test_flow import PNG, command, fushan_point, report_body, report_parking, underway, unit
 
 from zhili.access.models import Account
 from zhili.cases import handoffs
@@ -426,6 +426,25 @@ def test_a_turn_taken_by_one_settles_the_notice_for_those_told_with_them(api: An
     listed = [i for i in api.get("/api/v1/inbox", params={"limit": 200}).json()["items"] if i["subject"] == subject]
     assert not [i for i in listed if i["read_at"] is None]
     assert {(i["settled_by"], i["settled_as"]) for i in listed if i["topic"] == "case.dispatch"} == {(signer, "taken")}
+
+
+def test_an_operator_who_files_a_case_and_accepts_it_settles_the_colleagues_notice(api: Any, session: Session) -> None:
+    """A centre operator enters a call, so is not told of it; accepting it, the colleagues told no longer wait."""
+    _grid, point = fushan_point(session)
+    api.login("kc-centre")
+    filed = api.send("POST", "/api/v1/cases", json=report_body(point))
+    assert filed.status_code == 201, filed.text
+    case = api.get(filed.headers["location"]).json()
+    operator = person_of(session, "kc-centre")
+    colleagues, notes = told(session, case["id"], "report")
+    assert colleagues
+    assert operator not in colleagues  # one's own act is not told to oneself
+    command(api, case, "accept")
+    session.expire_all()
+    items = session.scalars(select(InboxItem).where(InboxItem.notification_id.in_([n.id for n in notes]))).all()
+    assert {(item.settled_by, item.settled_as, item.read_at is not None) for item in items} == {
+        (operator, "taken", True)
+    }
 
 
 def test_a_reply_that_withdraws_an_extension_request_settles_the_deciders_notice(api: Any, session: Session) -> None:

@@ -20,10 +20,10 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, String, bindparam, select, true, union
+from sqlalchemy import ColumnElement, Integer, Select, String, bindparam, cast, exists, or_, select, true, union
 from sqlalchemy.orm import Session
 
-from zhili.cases.models import CaseTask, CollaborationRequest
+from zhili.cases.models import CaseEvent, CaseTask, CollaborationRequest
 from zhili.cases.parties import caller_to_call_back, calls_back
 from zhili.cases.states import CaseStatus, CommandKind, HelpStatus
 from zhili.cases.store import StoredCase
@@ -34,6 +34,7 @@ from zhili.core.shared_reads import shared
 from zhili.matters import queries as matters
 from zhili.notify.batch import Letter, contacts_where, notify_each
 from zhili.notify.kinds import Severity
+from zhili.notify.models import Notification
 from zhili.notify.service import Notice
 from zhili.notify.wording import Name, Part, When, Words
 from zhili.org.division_code import DivisionCode, DivisionLevel
@@ -139,6 +140,19 @@ ASKING: frozenset[str] = frozenset(
         "lead_decided", "dispute_referred", "help_requested", "meeting_held",
     )
 )  # fmt: skip
+# The report a centre operator filed themself (a call taken at the desk) is told to their colleagues, never to
+# them: once they act on the case (accept, dispatch), it is settled for the others as if they had been told
+# with them (`notify.inbox.settle_about`). Only the report: another line's asking notice (an extension or help
+# asked for) asks someone else, and the asker's next act answers nothing of it.
+_LINE_KEY = bindparam("b_key", type_=String) + cast(CaseEvent.seq, String)
+FILED_BY_ACTOR: ColumnElement[bool] = exists().where(
+    CaseEvent.case_id == bindparam("b_case_id"),
+    CaseEvent.kind == K.REPORT.value,
+    CaseEvent.actor == bindparam("b_actor"),
+    or_(Notification.key == _LINE_KEY, Notification.key.like(_LINE_KEY + ":%")),
+)
+
+
 # The lines that are someone's act on the case, taking their turn (a photo added or a group opened takes none).
 ACTS: frozenset[str] = frozenset(
     {*(kind.value for kind in CommandKind), "help_replied", "task_done", "lead_decided", "merged"}

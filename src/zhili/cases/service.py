@@ -98,7 +98,15 @@ def add_event(
     """
     seq = store.append_event(session, case, kind=kind, actor=actor.audit_name, parties=parties, details=details, at=at)
     if kind in handoffs.ACTS:  # their turn taken: the others told with them no longer wait
-        inbox.settle_about(session, subject=f"case:{case.id}", topics=handoffs.ASKING, person_id=actor.person_id, at=at)
+        inbox.settle_about(
+            session,
+            subject=f"case:{case.id}",
+            topics=handoffs.ASKING,
+            person_id=actor.person_id,
+            at=at,
+            answerable=handoffs.FILED_BY_ACTOR,
+            params={"b_case_id": case.id, "b_actor": actor.audit_name, "b_key": f"case:{case.id}:event:"},
+        )
     if "withdrawn_extension_hours" in details:  # the request the deciders were told of is gone: nothing to decide
         topic = f"case.{states.CommandKind.REQUEST_EXTENSION.value}"
         subject, why = f"case:{case.id}", Settled.WITHDRAWN

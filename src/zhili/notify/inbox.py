@@ -12,7 +12,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Row, bindparam, exists, false, func, select, true, update
+from sqlalchemy import ColumnElement, Row, bindparam, exists, false, func, or_, select, true, update
 from sqlalchemy.orm import Session, aliased
 
 from zhili.core.auth import Actor
@@ -174,20 +174,23 @@ def read_about(session: Session, *, actor: Actor, subjects: Sequence[str], clock
 
 
 _MINE = aliased(InboxItem)
+_NOT_ANSWERABLE = false()
 
 
-@lru_cache(maxsize=4)
-def _settling(topics: frozenset[str]) -> Prepared:
+@lru_cache(maxsize=16)
+def _settling(topics: frozenset[str], answerable: ColumnElement[bool]) -> Prepared:
     """The notices of these topics about a subject that the actor was told with others, unread by the others.
 
-    Found from the subject's few notices (`ix_notifications_subject`), never from the actor's whole inbox; the
-    topics are part of the statement, prepared once per set (one a caller: `cases.handoffs.ASKING`).
+    Or that `answerable` says are the actor's to settle though they were not told them (the caller's own
+    rule, such as a notice the actor's own act sent to their colleagues). Found from the subject's few
+    notices (`ix_notifications_subject`), never from the actor's whole inbox; the topics are part of the
+    statement, prepared once per set (one a caller: `cases.handoffs.ASKING`).
     """
+    told_with = exists().where(_MINE.notification_id == Notification.id, _MINE.person_id == bindparam("b_person"))
     about = select(Notification.id).where(
-        Notification.subject == bindparam("b_subject"), Notification.topic.in_(sorted(topics))
-    )
-    told_with = exists().where(
-        _MINE.notification_id == InboxItem.notification_id, _MINE.person_id == bindparam("b_person")
+        Notification.subject == bindparam("b_subject"),
+        Notification.topic.in_(sorted(topics)),
+        or_(told_with, answerable),
     )
     return Prepared(
         update(InboxItem)
@@ -195,22 +198,32 @@ def _settling(topics: frozenset[str]) -> Prepared:
             InboxItem.notification_id.in_(about),
             InboxItem.read_at.is_(None),
             InboxItem.person_id != bindparam("b_person"),
-            told_with,
         )
         .values(read_at=bindparam("b_at"), settled_by=bindparam("b_person"), settled_as=Settled.TAKEN.value)
     )
 
 
-def settle_about(session: Session, *, subject: str, topics: frozenset[str], person_id: int | None, at: datetime) -> int:
+def settle_about(
+    session: Session,
+    *,
+    subject: str,
+    topics: frozenset[str],
+    person_id: int | None,
+    at: datetime,
+    answerable: ColumnElement[bool] | None = None,
+    params: dict[str, Any] | None = None,
+) -> int:
     """Settle the notices of `topics` about `subject` (`case:42`) that `person_id`, who acted, was told with others.
 
     Those still unread by the others are read at `at`, by them. `topics` are the notices that ask someone to act
-    (a hand-off's 请签收, not a 请知悉): one of those told did it. In the caller's transaction; how many.
+    (a hand-off's 请签收, not a 请知悉): one of those told did it. `answerable` (a condition on `Notification`, a
+    module's constant, with its bound `params`) adds notices the actor answers for without a copy of their own.
+    In the caller's transaction; how many.
     """
     if person_id is None or not topics:
         return 0
-    params = {"b_subject": subject, "b_person": person_id, "b_at": at}
-    return max(_settling(topics).run(session, params).rowcount, 0)
+    bound = {"b_subject": subject, "b_person": person_id, "b_at": at, **(params or {})}
+    return max(_settling(topics, _NOT_ANSWERABLE if answerable is None else answerable).run(session, bound).rowcount, 0)
 
 
 def settle_topic(
