@@ -6,7 +6,7 @@ import html
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from tests.campaigns.sweep_helpers import fire, letters
 from tests.campaigns.task_helpers import actor_of, dispatch_typhoon, post_of, task_of
@@ -21,7 +21,7 @@ from zhili.campaigns.tasks.service import claim_task, decline_task
 from zhili.core.audit import AuditRecord
 from zhili.core.clock import FrozenClock
 from zhili.notify.models import InboxItem, Notification
-from zhili.org.models import Position
+from zhili.org.models import Person, Position
 
 HTML = {"accept": "text/html"}
 
@@ -97,7 +97,10 @@ def test_the_new_recipient_is_told_with_a_link_and_claims(api: Api, session: Ses
     told = [item for item in items if item.link == f"/tasks/{new_id}"]
     assert len(told) == 1
     assert told[0].topic == "campaign.task"
-    assert "改派给您" in told[0].body
+    head, decliner = (session.get(Person, actor_of(session, who).person_id) for who in ("gridhead", "partymember"))
+    assert head is not None
+    assert decliner is not None
+    assert f"{head.name}将本任务改派给您（原责任人：{decliner.name}，" in told[0].body  # who did it, whose it was
     assert "请今晚走访" in told[0].body
     # The partymember learns it went to someone else; their own page says to whom.
     theirs = api.login("partymember").get("/api/v1/inbox", params={"limit": 200}).json()["items"]
@@ -109,6 +112,50 @@ def test_the_new_recipient_is_told_with_a_link_and_claims(api: Api, session: Ses
     assert mine["state"] == "reassigned"
     assert mine["reassigned_to"]["id"] is None  # they may not open the new task: its person and place only
     assert mine["reassigned_to"]["person_name"]
+
+
+def test_a_decline_tells_the_grid_head_and_the_village_the_first_to_act_settles_it(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    """The grid head may have nobody left in the grid; the village committee may hand it further afield."""
+    _campaign, task = declined(api, session, clock)
+    head, cadre = (actor_of(session, who).person_id for who in ("gridhead", "village"))
+
+    def declines() -> dict[int, InboxItem]:
+        session.expire_all()
+        rows = session.scalars(
+            select(InboxItem)
+            .join(Notification, Notification.id == InboxItem.notification_id)
+            .where(Notification.topic == "campaign.task.declined", Notification.subject == f"campaign-task:{task.id}")
+        )
+        return {item.person_id: item for item in rows}
+
+    told = declines()
+    assert {head, cadre} <= set(told)
+    village = api.login("village")
+    assert village.get(f"/api/v1/tasks/{task.id}").json()["allowed_actions"] == ["reassign", "overrule"]
+    assert send(village, task.id, "overrule", reason="请坚持走访").status_code == 200
+    after = declines()
+    assert (after[head].settled_by, after[head].settled_as) == (cadre, "taken")  # 已由<village cadre>处理
+    assert after[head].read_at is not None
+    assert after[cadre].settled_by is None  # one's own copy is never 已由<自己>处理
+    cadre_name = session.scalar(select(Person.name).where(Person.id == cadre))
+    assert f"已由{cadre_name}处理" in api.login("gridhead").get("/inbox", headers=HTML).text
+
+
+def test_with_nobody_left_in_the_grid_the_page_says_who_else_may_hand_it_on(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    _campaign, task = declined(api, session, clock)
+    session.execute(
+        update(Position)
+        .where(Position.division_code == task.division_code, Position.role == "grid_worker")
+        .values(division_code=task.division_code[:12])
+    )
+    session.commit()
+    page = api.login("gridhead").get(f"/tasks/{task.id}", headers=HTML).text
+    assert 'id="no-candidates"' in page
+    assert "也已收到拒领通知" in html.unescape(page)
 
 
 def test_a_retry_with_the_same_idempotency_key_hands_it_over_once(

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import ColumnElement, Select, bindparam, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, false, func, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from zhili.access.models import Account
@@ -150,24 +150,31 @@ def supervised_tasks(reach: Reach) -> ColumnElement[bool]:
     return or_(*above) & ~mine
 
 
-def told_above(supervisor_position_id: int | None, division_code: str) -> Select[int]:
-    """The people a task's report or decline is told to: the holder of its supervising post.
+def told_above(supervisor_position_id: int | None, division_code: str, *, managing: bool = False) -> Select[int]:
+    """The people told of a task's report or decline: the holder of its supervising post.
 
-    A post with no supervisor (an import may leave one out) has the managing posts of the nearest division
-    above the task's that has any (`TASK_MANAGING_ROLES`: a village committee, a command room, a centre):
-    they are the level above too (`lifecycle.parties_of`), so the notice leads to someone who may act.
+    With `managing`, or for a post with no supervisor (an import may leave one out), also the managing posts
+    of the nearest division above the task's that has any (`TASK_MANAGING_ROLES`: a village committee, a
+    command room, a centre). They are the level above too (`lifecycle.parties_of`) and hand a task to anyone
+    in their wider area, where a grid head has only the grid (a decline tells both: the first to act settles it).
     """
-    if supervisor_position_id is not None:
-        return select(Position.person_id).where(Position.id == supervisor_position_id)
-    managing = Position.role.in_(sorted(TASK_MANAGING_ROLES))
+    supervising = Position.id == supervisor_position_id
+    if supervisor_position_id is not None and not managing:
+        return select(Position.person_id).where(supervising)
+    managed = Position.role.in_(sorted(TASK_MANAGING_ROLES))
     nearest = (
         select(Position.division_code)
-        .where(managing, Position.division_code.in_(ancestor_codes(parent_code(division_code))))
+        .where(managed, Position.division_code.in_(ancestor_codes(parent_code(division_code))))
         .order_by(func.length(Position.division_code).desc())
         .limit(1)
         .scalar_subquery()
     )
-    return select(Position.person_id).where(managing, Position.division_code == nearest).distinct()
+    above = and_(managed, Position.division_code == nearest)
+    return (
+        select(Position.person_id)
+        .where(above if supervisor_position_id is None else or_(supervising, above))
+        .distinct()
+    )
 
 
 def load_task(session: Session, actor: Actor, task_id: int) -> tuple[CampaignTask, Campaign, frozenset[TaskParty]]:

@@ -114,7 +114,10 @@ def reassign_task(session: Session, *, task_id: int, data: ReassignBody, actor: 
         after={"reassigned_from_id": old.id, "person_id": post[1], "position_id": post[0], "note": data.note or ""},
         at=now,
     )
-    _tell_new(session, loaded, new_id=new_id, person_id=post[1], role_task=role_task, note=data.note, clock=clock)
+    task_service.settle_told(session, old, "declined", actor=actor, at=now)
+    _tell_new(
+        session, loaded, new_id=new_id, person_id=post[1], role_task=role_task, note=data.note, by=actor, clock=clock
+    )
     said = Words("notice.campaign.reassigned_away")
     task_service.tell_recipient(
         session, old, loaded.campaign, kind="reassigned", said=said, clock=clock, topic="campaign.task.reassigned"
@@ -157,9 +160,13 @@ def _tell_new(
     person_id: int,
     role_task: RoleTask,
     note: str | None,
+    by: Actor,
     clock: Clock,
 ) -> None:
-    """The new recipient's notice, on the channels of a dispatched task, linked to their own task page."""
+    """The new recipient's notice, on the channels of a dispatched task, linked to their own task page.
+
+    It names who handed it on (`by`) and whose task it was.
+    """
     campaign = loaded.campaign
     person, place = session.execute(
         select(Person.name, Division.name)
@@ -174,7 +181,7 @@ def _tell_new(
         severity=campaign.severity,
         title=Words("notice.campaign.task", task_words(campaign.title, campaign.title_en, role_task)),
         body=[
-            Words("notice.campaign.reassigned_to_you", {"person": person, "place": place}),
+            Words("notice.campaign.reassigned_to_you", {"by": by.display_name, "person": person, "place": place}),
             *([Words("notice.campaign.reassign_note", {"note": noted})] if noted else []),
             Words("notice.campaign.instructions", {"text": Name(role_task.instructions, role_task.instructions_en)}),
             *([campaign.message] if campaign.message else []),

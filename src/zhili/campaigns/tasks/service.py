@@ -33,6 +33,8 @@ from zhili.core.db import commit, deferred_commit
 from zhili.core.errors import ConflictError, InvalidInputError, NotFoundError
 from zhili.core.media import CheckedPhoto
 from zhili.matters import queries as matters
+from zhili.notify import inbox
+from zhili.notify.kinds import Settled
 from zhili.notify.service import notify
 from zhili.notify.wording import Name, Part, Words
 from zhili.org.geo import LocatorCache
@@ -176,8 +178,8 @@ def _tell_supervisor(
     """The post supervising the recipient's learns who reported (待核验: at the report) or declined, and why.
 
     In this transaction. A decline is told too: the level above is the one to find someone else (改派, on the
-    task's page, where the notice leads). A post with no supervisor tells the nearest managing posts above
-    (`visibility.told_above`).
+    task's page, where the notice leads), to the supervisor and the nearest managing posts above, who may hand it
+    further afield (`visibility.told_above`). A post with no supervisor tells those managing posts of both.
     """
     words = task_words(campaign.title, campaign.title_en, lifecycle.role_task(campaign.template, task.role))
     person, place = session.execute(_WHO, {"b_code": task.division_code, "b_person": task.person_id}).one()
@@ -192,7 +194,7 @@ def _tell_supervisor(
         key, link = (f"{declined:%Y%m%d%H%M%S%f}" if declined else "0"), f"/tasks/{task.id}#reassign"
     notify(
         session,
-        recipients=visibility.told_above(task.supervisor_position_id, task.division_code),
+        recipients=visibility.told_above(task.supervisor_position_id, task.division_code, managing=event == "declined"),
         topic=f"campaign.task.{event}",
         severity="info",
         title=Words(f"notice.campaign.{event}", words),
@@ -281,6 +283,7 @@ def verify_task(session: Session, *, task_id: int, note: str | None, actor: Acto
     now = clock.now()
     noted = (note or "").strip()
     task = move(session, loaded, TaskAction.VERIFY, actor=actor, now=now, verified_at=now, verify_note=noted or None)
+    settle_told(session, task, "reported", actor=actor, at=now)
     said = Words("notice.campaign.verified_note", {"note": noted}) if noted else Words("notice.campaign.verified")
     tell_recipient(session, task, loaded.campaign, kind="verified", said=said, clock=clock)
     commit(session)
@@ -302,6 +305,7 @@ def return_task(session: Session, *, task_id: int, reason: str, actor: Actor, cl
         returned_count=returned,
         reported_at=None,
     )
+    settle_told(session, task, "reported", actor=actor, at=now)
     said = Words("notice.campaign.returned", {"reason": reason.strip()})
     tell_recipient(
         session, task, loaded.campaign, kind=f"returned:{returned}", said=said, clock=clock, anchor="#report"
@@ -320,6 +324,7 @@ def overrule_decline(session: Session, *, task_id: int, reason: str, actor: Acto
     require_running(loaded.campaign)
     now = clock.now()
     task = move(session, loaded, TaskAction.OVERRULE, actor=actor, now=now, reason=reason, declined_at=None)
+    settle_told(session, task, "declined", actor=actor, at=now)
     said = Words("notice.campaign.overruled", {"who": actor.display_name, "reason": reason.strip()})
     tell_recipient(
         session,
@@ -363,6 +368,24 @@ def rate_task(session: Session, *, task_id: int, data: RateBody, actor: Actor, c
     )
     commit(session)
     return task
+
+
+def settle_told(
+    session: Session, task: Task, event: Literal["reported", "declined"], *, actor: Actor, at: datetime
+) -> None:
+    """The level above's notices of this task's report or decline, settled for the others once one has acted.
+
+    Several may be told (a decline: the supervisor and the managing posts above): the first to verify, return,
+    hand on or overrule takes the turn, and the others' notices say so (已由<name>处理).
+    """
+    inbox.settle_topic(
+        session,
+        subject=f"campaign-task:{task.id}",
+        topic=f"campaign.task.{event}",
+        person_id=actor.person_id,
+        at=at,
+        why=Settled.TAKEN,
+    )
 
 
 def tell_recipient(
