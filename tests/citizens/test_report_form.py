@@ -90,6 +90,18 @@ def test_a_refused_report_keeps_what_was_typed_and_names_the_field(api: Any, ses
     assert 'data-field="point">该位置不在本平台受理范围内' in outside.text
     assert session.scalar(select(func.count()).select_from(Case).where(Case.address.contains("没留电话"))) == 0
     assert _cases(session, "杭州的问题") == []
+    # A number nobody can call back (a service number, a few digits) is refused by its field, the rest kept.
+    for wrong in ("12345", "1390570567", "8881234"):
+        bad = api.client.post("/report", data=_form(api, session, description="电话填错的反映", reporter_phone=wrong))
+        assert bad.status_code == 422, wrong
+        assert 'data-field="reporter_phone">请填写手机号码，或带区号的固定电话' in bad.text
+        assert f'value="{wrong}"' in bad.text
+        assert "电话填错的反映" in bad.text
+    assert _cases(session, "电话填错的反映") == []
+    for right in ("0570-888 1234", "+86 139 0570 5678", "010-12345678"):
+        form = _form(api, session, description=f"电话{right}", reporter_phone=right)
+        sent = api.client.post("/report", data=form, follow_redirects=False)
+        assert sent.status_code == 303, (right, sent.text[-300:])
 
 
 def test_a_form_without_its_cookie_is_shown_again_and_floods_are_slowed(api: Any, session: Session) -> None:

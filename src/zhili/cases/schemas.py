@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from zhili.cases.states import MAX_EVIDENCE, MAX_EVIDENCE_REF, MAX_REASON, MAX_REPLY, CaseStatus, Rating
 from zhili.clocks.lights import Light
@@ -17,6 +18,9 @@ from zhili.matters.definition import CODE_PATTERN, EscalationAction, EvidenceKin
 # The channels a member of the public reports by (群众投诉 in the KPIs): 12345, the web form, Open311.
 CITIZEN_CHANNELS: Final = frozenset({"hotline", "web", "open311"})
 PHONE = r"^\+?\d{5,20}$"  # a phone number, spaces and dashes dropped (`queue.normalised_phone`)
+# A number the centre can call back (回访), as dialled inside China: a mobile (1[3-9] and 9 digits) or a fixed
+# line with its area code (0 and 9 to 11 digits); not a service number (12345) nor a mistyped few digits.
+CALLBACK_PHONE = re.compile(r"^(?:1[3-9]\d{9}|0\d{9,11})$")
 # How long a report's words may be (Open311's form holds to them too).
 MAX_DESCRIPTION = 4000
 MAX_ADDRESS = 200
@@ -74,6 +78,13 @@ class PublicReport(CaseCreate):
 
     reporter_phone: str = Field(pattern=PHONE)
     again_of: None = Field(default=None, description="not for the public: a report is mended by a new one")
+
+    @field_validator("reporter_phone")
+    @classmethod
+    def _callable_back(cls, phone: str) -> str:
+        if not CALLBACK_PHONE.match(phone):
+            raise ValueError("is not a phone number to call back: a mobile, or a fixed line with its area code")
+        return phone
 
 
 class EvidenceIn(_Input):

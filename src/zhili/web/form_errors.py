@@ -62,6 +62,7 @@ SERVICE_WORDING = (
     (re.compile(r"date and time"), "datetime"),
     (re.compile(r"must be text of"), "text"),
     (re.compile(r"is not a unified social credit code"), "credit_code"),
+    (re.compile(r"is not a phone number to call back"), "callback_phone"),
     (re.compile(r"outside every known county"), "outside"),
     (re.compile(r"the area this service covers"), "outside_service"),
     (re.compile(r"has moved on|is not possible while the case is|not possible while"), "moved_on"),
