@@ -225,8 +225,11 @@ def test_a_return_sends_it_back_counts_and_tells_the_recipient(
         None,
     )
     notice = session.execute(
-        select(Notification.body, Notification.link).where(Notification.key == f"campaign-task:{task.id}:returned:1")
+        select(Notification.title, Notification.body, Notification.link).where(
+            Notification.key == f"campaign-task:{task.id}:returned:1"
+        )
     ).one()
+    assert notice.title.startswith("回单被退回，请补充后重报：")  # what to do, where a phone's list shows only titles
     assert "未写明走访户数" in notice.body
     assert notice.link == f"/tasks/{task.id}#report"  # where the report is sent again
     report(session, clock, task.id, "partymember", body, locators)

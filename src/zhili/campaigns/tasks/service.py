@@ -308,7 +308,14 @@ def return_task(session: Session, *, task_id: int, reason: str, actor: Actor, cl
     settle_told(session, task, "reported", actor=actor, at=now)
     said = Words("notice.campaign.returned", {"reason": reason.strip()})
     tell_recipient(
-        session, task, loaded.campaign, kind=f"returned:{returned}", said=said, clock=clock, anchor="#report"
+        session,
+        task,
+        loaded.campaign,
+        kind=f"returned:{returned}",
+        said=said,
+        clock=clock,
+        anchor="#report",
+        title="notice.campaign.returned_title",  # what to do, in the title: the body may be cut on a phone
     )
     commit(session)
     return task
@@ -398,6 +405,7 @@ def tell_recipient(
     clock: Clock,
     anchor: str = "",
     topic: str = "campaign.task.result",
+    title: str = "notice.campaign.task",
 ) -> None:
     """A notification to the recipient, in this transaction (the key names the task and the event).
 
@@ -409,7 +417,7 @@ def tell_recipient(
         recipients=[task.person_id],
         topic=topic,
         severity="info",
-        title=Words("notice.campaign.task", words),
+        title=Words(title, words),
         body=[said],
         key=f"campaign-task:{task.id}:{kind}",
         clock=clock,
