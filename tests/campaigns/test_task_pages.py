@@ -591,3 +591,16 @@ def test_opening_a_task_marks_the_viewers_notices_about_it_read(api: Api, sessio
     assert unread(f"campaign:{campaign.id}") == 0
     api.login("kc-centre")  # a task outside one's scope marks nothing (and is 404)
     assert api.get(f"/tasks/{task.id}", headers=HTML).status_code == 404
+
+
+def test_a_report_without_its_photo_or_place_says_what_to_do_by_each(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    # Not 请填写此项 under a photo or a button: what to do there (upload, tap 使用定位).
+    task = claimed_by_gridhead(api, session, clock)
+    shown = post(api, f"/tasks/{task.id}/report", {"text": "巡查完毕"})
+    assert shown.status_code == 422
+    text = html.unescape(shown.text)
+    assert "请至少上传一张现场照片" in text
+    assert "请点击“使用定位”记录当前位置" in text
+    assert "巡查完毕" in text

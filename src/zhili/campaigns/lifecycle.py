@@ -265,9 +265,16 @@ def missing_evidence(task: RoleTask, evidence: ReportEvidence) -> list[dict[str,
     if EvidenceKind.TEXT in wanted and not (evidence.text or "").strip():
         problems.append({"field": "body.text", "message": "a written report is required"})
     if EvidenceKind.PHOTO in wanted and evidence.photo_count < 1:
-        problems.append({"field": "body.photo_ids", "message": "at least one photo is required; upload it first"})
+        problems.append(
+            {
+                "field": "body.photo_ids",
+                "message": "at least one photo is required; upload it first",
+                "key": "tasks.photo_required",
+            }
+        )
     if EvidenceKind.GPS in wanted and evidence.point is None:
-        problems.append({"field": "body.point", "message": "the location (GPS) is required"})
+        gps = {"field": "body.point", "message": "the location (GPS) is required", "key": "tasks.gps_required"}
+        problems.append(gps)
     problems += _checklist_problems(task.checklist, evidence.checklist)
     return problems
 
