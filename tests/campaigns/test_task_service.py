@@ -300,7 +300,8 @@ def test_a_case_needs_the_reports_point(session: Session, clock: FrozenClock, lo
     )
     with pytest.raises(InvalidInputError) as refused:
         report(session, clock, task.id, "partymember", body, locators)
-    assert {"field": "body.point", "message": "the location (GPS) is required"} in refused.value.extra["errors"]
+    gps = {"field": "body.point", "message": "the location (GPS) is required", "key": "tasks.gps_required"}
+    assert gps in refused.value.extra["errors"]
 
 
 def test_photos_are_checked_like_case_photos(session: Session, clock: FrozenClock) -> None:
