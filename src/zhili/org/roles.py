@@ -24,7 +24,7 @@ ROLE_NAMES: dict[Role, tuple[str, str]] = {
     Role.ADMIN: ("系统管理员", "Administrator"),
     Role.CENTRE_STAFF: ("社会治理中心", "Social governance centre"),
     Role.TOWNSHIP_COMMAND: ("乡镇综合信息指挥室", "Township command room"),
-    Role.VILLAGE_CADRE: ("村两委", "Village committee"),
+    Role.VILLAGE_CADRE: ("村（社区）两委", "Village or community committee"),
     Role.GRID_HEAD: ("网格长", "Grid head"),
     Role.GRID_WORKER: ("网格员", "Grid worker"),
     Role.TEAM_LEADER: ("组团联村团长", "Village team leader"),
