@@ -39,6 +39,9 @@ def test_a_reporter_outside_the_lead_units_scope_learns_the_unit_not_the_contact
     assert contact not in page.text
     assert 'id="contact"' not in page.text
     assert "已告知网格联系人" in page.text  # the event is on the timeline, without the person
+    line = page.text[page.text.index('data-kind="contact_informed"') :]
+    line = line[: line.index("</li>")]
+    assert case["routed_unit"]["name"] in line  # by the contact's unit: never a line with nobody in it
 
 
 def test_the_lead_unit_and_the_centre_see_the_contacts_name(api: Any, session: Session) -> None:

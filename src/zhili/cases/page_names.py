@@ -154,7 +154,11 @@ def _township_down(code: str) -> list[str]:
 
 
 def post_holders(session: Session, ids: Iterable[int], actor: Actor) -> dict[int, str]:
-    """The name of the person holding each post the actor may see (a post outside their scope is not named)."""
+    """The name of the person holding each post the actor may see; a post outside their scope by its unit.
+
+    A grid worker is not shown a traffic officer's name (the officer is outside their scope), but is told which
+    unit's contact was informed, never a blank.
+    """
     wanted = sorted(set(ids))
     if not wanted:
         return {}
@@ -163,4 +167,13 @@ def post_holders(session: Session, ids: Iterable[int], actor: Actor) -> dict[int
         .join(Person, Person.id == Position.person_id)
         .where(Position.id.in_(wanted), org_visibility.positions(actor))
     )
-    return dict(rows.all())
+    named: dict[int, str] = dict(rows.all())
+    hidden = [post for post in wanted if post not in named]
+    if hidden:
+        units = session.execute(
+            select(Position.id, Department.name)
+            .join(Department, Department.id == Position.department_id)
+            .where(Position.id.in_(hidden))
+        )
+        named |= dict(units.all())
+    return named
