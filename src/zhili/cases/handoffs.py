@@ -115,7 +115,8 @@ TURNS: dict[str, Turn] = {
     K.ARCHIVE.value: NOBODY,
     # Decisions on a case that go through the lifecycle under their own event kind.
     "merged": Turn((Next.REPORTER,), "上报已合并到另一办件", anchor="timeline"),
-    "lead_decided": Turn((Next.LEAD,), "已确定牵头单位，待签收"),
+    # The lead signs; the dispatching centre, whose dispatch was disputed, learns how it was decided.
+    "lead_decided": Turn((Next.LEAD, Next.DISPATCHER), "已确定牵头单位，待签收"),
     "dispute_referred": Turn((Next.ABOVE,), "牵头部门有争议，待裁定", severity=Severity.YELLOW),
     # Collaboration and consultation.
     "help_requested": Turn((Next.ASKED,), "部门协同待回复", anchor="collaboration"),
