@@ -113,6 +113,8 @@ def test_closing_over_open_work_is_refused_without_a_decision(api: Any, session:
     again = api.get(f"/api/v1/cases/{case['id']}").json()
     assert again["status"] == "verified"
     assert {r["status"] for r in again["collaboration"]} == {"requested"}
+    page = api.get(f"/cases/{case['id']}", headers={"accept": "text/html"}).text
+    assert '<p class="alert warning" id="open-items">还有 2 项协同待回复、1 项会商任务未完成。' in page
 
 
 def test_closing_cancels_open_work_with_the_reason(api: Any, session: Session, clock: FrozenClock) -> None:
