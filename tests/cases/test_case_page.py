@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -11,9 +12,11 @@ from tests.cases.test_flow import PNG, command, report_parking, underway, unit
 from tests.cases.test_open_items import handled_case, reply_form, unit_login, verified
 
 from zhili.access.models import Account
-from zhili.cases.models import CasePhoto
+from zhili.cases.models import Case, CasePhoto
+from zhili.cases.page_view import FAR_FROM_CASE_M
 from zhili.core.clock import FrozenClock
 from zhili.notify.models import InboxItem, Notification
+from zhili.org.geometry import metres_between
 from zhili.org.models import Division, Person
 
 HTML = {"accept": "text/html"}
@@ -688,3 +691,29 @@ def test_the_routing_lines_of_a_new_case_name_the_routing_not_the_reporter(api: 
     assert '<span class="actor">自动分拨</span>' in lines["routed"]
     assert '<span class="actor">自动分拨</span>' in lines["contact_informed"]
     assert '<span class="actor">自动分拨</span>' not in lines["report"]
+
+
+def test_the_verifier_is_told_when_the_replys_gps_is_far_from_the_case(api: Any, session: Session) -> None:
+    """A fix taken at the office, 30 km away, is said so beside it; one on the spot is not."""
+    case = underway(api, report_parking(api, session))  # kc-traffic logged in, the case started
+    point = session.execute(select(Case.lon, Case.lat).where(Case.id == case["id"])).one()
+    photo = api.send("POST", f"/api/v1/cases/{case['id']}/photos", files={"photo": ("p.png", PNG, "image/png")})
+    case = api.get(f"/api/v1/cases/{case['id']}").json()
+    far = f"{point.lon + 0.3:.5f},{point.lat:.5f}"
+    evidence = [
+        {"kind": "photo", "ref": photo.json()["ref"]},
+        {"kind": "gps", "ref": far},
+        {"kind": "text", "ref": "已拖离"},
+    ]
+    case = command(api, case, "reply", text="车辆已拖离", evidence=evidence)
+    api.login("gridworker")
+    page = html.unescape(api.get(f"/cases/{case['id']}", headers=HTML).text)
+    reply = page.split('id="reply"', 1)[1].split('class="card"', 1)[0]
+    found = re.search(r'class="far-from-case">距办件位置约 (\d+\.\d) 公里，请核实是否在现场', reply)
+    assert found is not None, reply
+    assert 28 < float(found.group(1)) < 31  # 0.3° of longitude at 29° north: about 29 km
+
+
+def test_a_fix_on_the_spot_is_not_said_far() -> None:
+    assert 95 < metres_between((118.87, 28.94), (118.871, 28.94)) < 100  # 0.001° of longitude at 29° north
+    assert FAR_FROM_CASE_M == 1_000

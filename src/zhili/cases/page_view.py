@@ -24,6 +24,7 @@ from zhili.core.auth import Actor
 from zhili.matters import queries as matters
 from zhili.matters.definition import EscalationAction
 from zhili.org.division_code import DivisionCode, DivisionLevel
+from zhili.org.geometry import metres_between
 from zhili.org.models import Division
 from zhili.org.routing import nearest_unit
 
@@ -383,8 +384,20 @@ def _reply(detail: CaseDetail, words: Words, names: Names) -> Reply | None:
         at=last.at,
         actor=words.actor(names.actors.get(last.actor)),
         text=text,
-        evidence=[e for e in shown if not (e.kind == "text" and e.text == text)],
+        evidence=[_far_or_near(e, detail) for e in shown if not (e.kind == "text" and e.text == text)],
     )
+
+
+# A reply's GPS fix this far from the case's point is said so to the verifier (the fix may be from the office).
+FAR_FROM_CASE_M = 1_000.0
+
+
+def _far_or_near(shown: EvidenceView, detail: CaseDetail) -> EvidenceView:
+    """A GPS fix with its distance from the case's point when it is far from it; anything else as it is."""
+    if shown.lon is None or shown.lat is None or detail.lon is None or detail.lat is None:
+        return shown
+    metres = metres_between((shown.lon, shown.lat), (detail.lon, detail.lat))
+    return replace(shown, far_m=metres) if metres >= FAR_FROM_CASE_M else shown
 
 
 # How much of a duplicate's description the page shows beside its number.

@@ -25,6 +25,7 @@ class EvidenceView:
     photo_id: int | None = None
     lon: float | None = None
     lat: float | None = None
+    far_m: float | None = None  # a GPS fix this far from the case's point (`FAR_FROM_CASE_M` or more): said so
 
 
 # The kinds of actor a page names by a label alone.

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, overload
+import math
+from typing import TYPE_CHECKING, Final, overload
 
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
 if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry
+
+EARTH_RADIUS_M: Final = 6_371_008.8  # the mean radius
+
+
+def metres_between(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """The great-circle distance in metres between two (lon, lat) points (haversine)."""
+    (lon1, lat1), (lon2, lat2) = a, b
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    d_phi, d_lambda = phi2 - phi1, math.radians(lon2 - lon1)
+    h = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
 @overload
