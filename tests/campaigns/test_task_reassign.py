@@ -102,6 +102,11 @@ def test_the_new_recipient_is_told_with_a_link_and_claims(api: Api, session: Ses
     assert decliner is not None
     assert f"{head.name}将本任务改派给您（原责任人：{decliner.name}，" in told[0].body  # who did it, whose it was
     assert "请今晚走访" in told[0].body
+    # The old task's 办理经过 says to whom it went.
+    page = api.get(f"/tasks/{task.id}", headers=HTML).text
+    line = page.split('data-step="reassign"', 1)[1].split("</li>", 1)[0]
+    worker_name = session.scalar(select(Person.name).where(Person.id == worker.person_id))
+    assert f'→ <span translate="no">{worker_name}</span>' in line
     # The partymember learns it went to someone else; their own page says to whom.
     theirs = api.login("partymember").get("/api/v1/inbox", params={"limit": 200}).json()["items"]
     away = [item for item in theirs if item["topic"] == "campaign.task.reassigned"]
