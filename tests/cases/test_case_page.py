@@ -406,6 +406,8 @@ def test_after_a_return_the_command_room_dispatches_to_another_unit_from_the_pag
     assert '<select name="lead_unit_id">' in form
     assert "柯城区公安交警大队" in form
     assert "柯城区综合行政执法队" in form
+    options = re.findall(r'<option value="\d+" >([^<]+)</option>', form)
+    assert options[-1] == "柯城区公安交警大队（已退回）"  # offered, but not first: a browser picks the first
     assert 'id="decide-lead"' not in page  # the dispute's decision is the level above's
     enforcement = unit(session, "enforcement", "330802")
     data = {"csrf_token": api.csrf, "command": "dispatch", "version": str(case["version"] + 1)}

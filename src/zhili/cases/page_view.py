@@ -258,7 +258,11 @@ def case_page(
         township_code=DivisionCode(detail.place_code).at_most(DivisionLevel.TOWNSHIP).value,
         # 裁定牵头部门 only while a dispute is open (the lead unit returned the case), as `decide_lead` insists.
         lead_candidates=candidates if Party.SUPERVISOR in parties and _in_dispute(detail) else [],
-        dispatch_units=candidates if "dispatch" in detail.allowed_commands else [],
+        # The unit that just returned it is still offered, but last: a browser picks the first, and a dispatch
+        # straight back to it is the likely dead end.
+        dispatch_units=sorted(candidates, key=lambda u: turn is not None and turn.unit_id == u.id)
+        if "dispatch" in detail.allowed_commands
+        else [],
         may_refer_dispute=Party.DISPATCHER in parties
         and Party.SUPERVISOR not in parties
         and referable(detail.status, (e.kind for e in detail.timeline)),
