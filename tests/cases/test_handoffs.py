@@ -148,7 +148,7 @@ def rate_dissatisfied(api: Any, case: dict[str, Any], *, comment: str) -> dict[s
         headers={"accept": "text/html"},
     )
     assert page.status_code == 422
-    assert 'data-field="comment">请填写此项' in page.text
+    assert 'data-field="comment">选择“不满意”时，请在评语中写明哪里仍有问题' in page.text
     return command(api, case, "rate", rating="dissatisfied", comment=comment)
 
 

@@ -155,7 +155,9 @@ _BOUNDED = {"less_than_equal": "at_most", "greater_than_equal": "at_least"}
 
 
 def _validation_kind(error_type: str, message: str = "") -> str:
-    # A schema's rule that asks for a field (a dissatisfied rating's comment) is that field's "required".
+    if error_type == "value_error" and "say what is still wrong" in message:
+        return "why_dissatisfied"  # a dissatisfied rating's comment: what to write, not only that something is due
+    # A schema's rule that asks for a field is that field's "required".
     if error_type in {"missing", "string_too_short", "too_short"} or (
         error_type == "value_error" and "is required" in message
     ):
