@@ -88,6 +88,12 @@ def test_the_templates_page_lists_every_role_task(api: Any) -> None:
 def test_a_field_worker_sees_no_dispatch_form_and_cannot_post_one(api: Any) -> None:
     api.login("partymember")
     assert "按需成单" not in api.get("/campaigns").text
+    # A village cadre, who does not send campaigns, is told who does and where theirs are (not a bare heading).
+    page = api.login("village").get("/campaigns").text
+    assert 'id="not-a-dispatcher"' in page
+    assert "三联工程由区县社会治理中心和乡镇（街道）指挥室发起" in page
+    assert 'href="/campaigns"' in page  # in the village cadre's menu
+    api.login("partymember")
     response = form(api, "/campaigns", {"template": "typhoon", "division": LONGYOU})
     assert response.status_code == 404
 
