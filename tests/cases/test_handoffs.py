@@ -414,7 +414,8 @@ def test_a_turn_taken_by_one_settles_the_notice_for_those_told_with_them(api: An
     assert others
     assert all(item.read_at is not None and item.settled_by == signer for item in others.values())
     assert {item.settled_as for item in others.values()} == {"taken"}
-    assert after[signer].settled_by is None  # the signer's own is read by opening the case, not settled
+    assert after[signer].settled_by is None  # the signer's own is read, never 已由<自己>处理
+    assert after[signer].read_at is not None  # signed through the API: no unread copy of what they did is left
     # a notice the signer was not told is left as it was: the centre's about the report
     reported = [n.id for n in told(session, case["id"], "report")[1]]
     assert all(item.settled_by != signer for item in items(reported).values())

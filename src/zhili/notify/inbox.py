@@ -12,7 +12,21 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, bindparam, exists, false, func, or_, select, true, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    bindparam,
+    case,
+    exists,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.orm import Session, aliased
 
 from zhili.core.auth import Actor
@@ -179,7 +193,7 @@ _NOT_ANSWERABLE = false()
 
 @lru_cache(maxsize=16)
 def _settling(topics: frozenset[str], answerable: ColumnElement[bool]) -> Prepared:
-    """The notices of these topics about a subject that the actor was told with others, unread by the others.
+    """The notices of these topics about a subject that the actor was told with others, unread: read, by the actor.
 
     Or that `answerable` says are the actor's to settle though they were not told them (the caller's own
     rule, such as a notice the actor's own act sent to their colleagues). Found from the subject's few
@@ -192,14 +206,16 @@ def _settling(topics: frozenset[str], answerable: ColumnElement[bool]) -> Prepar
         Notification.topic.in_(sorted(topics)),
         or_(told_with, answerable),
     )
+    mine = InboxItem.person_id == bindparam("b_person")
     return Prepared(
         update(InboxItem)
-        .where(
-            InboxItem.notification_id.in_(about),
-            InboxItem.read_at.is_(None),
-            InboxItem.person_id != bindparam("b_person"),
+        .where(InboxItem.notification_id.in_(about), InboxItem.read_at.is_(None))
+        .values(
+            read_at=bindparam("b_at"),
+            # The actor's own copy is only read (they did it); the others' say by whom (已由<name>处理).
+            settled_by=case((mine, null()), else_=bindparam("b_person")),
+            settled_as=case((mine, null()), else_=literal(Settled.TAKEN.value)),
         )
-        .values(read_at=bindparam("b_at"), settled_by=bindparam("b_person"), settled_as=Settled.TAKEN.value)
     )
 
 
@@ -215,7 +231,8 @@ def settle_about(
 ) -> int:
     """Settle the notices of `topics` about `subject` (`case:42`) that `person_id`, who acted, was told with others.
 
-    Those still unread by the others are read at `at`, by them. `topics` are the notices that ask someone to act
+    Those still unread by the others are read at `at`, by them; the actor's own is read (an act through the API or
+    the demo's people leaves no unread copy of what they did behind). `topics` are the notices that ask someone to act
     (a hand-off's 请签收, not a 请知悉): one of those told did it. `answerable` (a condition on `Notification`, a
     module's constant, with its bound `params`) adds notices the actor answers for without a copy of their own.
     In the caller's transaction; how many.
