@@ -160,7 +160,7 @@ def test_with_nobody_left_in_the_grid_the_page_says_who_else_may_hand_it_on(
     session.commit()
     page = api.login("gridhead").get(f"/tasks/{task.id}", headers=HTML).text
     assert 'id="no-candidates"' in page
-    assert "也已收到拒领通知" in html.unescape(page)
+    assert "可驳回拒领，退回原责任人；或请管辖范围更大的上级（村社区、乡镇街道）改派。" in html.unescape(page)
 
 
 def test_a_retry_with_the_same_idempotency_key_hands_it_over_once(

@@ -13,7 +13,6 @@ from tests.cases.test_open_items import handled_case, reply_form, unit_login, ve
 
 from zhili.access.models import Account
 from zhili.cases.models import Case, CasePhoto
-from zhili.cases.page_view import FAR_FROM_CASE_M
 from zhili.core.clock import FrozenClock
 from zhili.notify.models import InboxItem, Notification
 from zhili.org.geometry import metres_between
@@ -716,6 +715,20 @@ def test_the_verifier_is_told_when_the_replys_gps_is_far_from_the_case(api: Any,
     assert 28 < float(found.group(1)) < 31  # 0.3° of longitude at 29° north: about 29 km
 
 
-def test_a_fix_on_the_spot_is_not_said_far() -> None:
-    assert 95 < metres_between((118.87, 28.94), (118.871, 28.94)) < 100  # 0.001° of longitude at 29° north
-    assert FAR_FROM_CASE_M == 1_000
+def test_a_fix_on_the_spot_is_not_said_far(api: Any, session: Session) -> None:
+    case = underway(api, report_parking(api, session))
+    point = session.execute(select(Case.lon, Case.lat).where(Case.id == case["id"])).one()
+    photo = api.send("POST", f"/api/v1/cases/{case['id']}/photos", files={"photo": ("p.png", PNG, "image/png")})
+    case = api.get(f"/api/v1/cases/{case['id']}").json()
+    near = f"{point.lon + 0.001:.5f},{point.lat:.5f}"  # about 100 m: on the spot
+    assert 95 < metres_between((point.lon, point.lat), (point.lon + 0.001, point.lat)) < 100
+    evidence = [
+        {"kind": "photo", "ref": photo.json()["ref"]},
+        {"kind": "gps", "ref": near},
+        {"kind": "text", "ref": "已拖离"},
+    ]
+    case = command(api, case, "reply", text="车辆已拖离", evidence=evidence)
+    api.login("gridworker")
+    reply = api.get(f"/cases/{case['id']}", headers=HTML).text.split('id="reply"', 1)[1].split('class="card"', 1)[0]
+    assert 'class="gps"' in reply
+    assert "far-from-case" not in reply

@@ -115,8 +115,7 @@ TURNS: dict[str, Turn] = {
     K.ARCHIVE.value: NOBODY,
     # Decisions on a case that go through the lifecycle under their own event kind.
     "merged": Turn((Next.REPORTER,), "上报已合并到另一办件", anchor="timeline"),
-    # The lead signs; the dispatching centre, whose dispatch was disputed, learns how it was decided.
-    "lead_decided": Turn((Next.LEAD, Next.DISPATCHER), "已确定牵头单位，待签收"),
+    "lead_decided": Turn((Next.LEAD,), "已确定牵头单位，待签收"),
     "dispute_referred": Turn((Next.ABOVE,), "牵头部门有争议，待裁定", severity=Severity.YELLOW),
     # Collaboration and consultation.
     "help_requested": Turn((Next.ASKED,), "部门协同待回复", anchor="collaboration"),
@@ -145,6 +144,8 @@ ASKING: frozenset[str] = frozenset(
 # them: once they act on the case (accept, dispatch), it is settled for the others as if they had been told
 # with them (`notify.inbox.settle_about`). Only the report: another line's asking notice (an extension or help
 # asked for) asks someone else, and the asker's next act answers nothing of it.
+ANSWERS_REPORT: frozenset[str] = frozenset({K.ACCEPT.value, K.REJECT.value, K.DISPATCH.value, "merged"})
+"""The acts that answer a report (新上报待受理): only they settle the filer's colleagues' notices of it."""
 _LINE_KEY = bindparam("b_key", type_=String) + cast(CaseEvent.seq, String)
 FILED_BY_ACTOR: ColumnElement[bool] = exists().where(
     CaseEvent.case_id == bindparam("b_case_id"),

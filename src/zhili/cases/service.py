@@ -104,7 +104,7 @@ def add_event(
             topics=handoffs.ASKING,
             person_id=actor.person_id,
             at=at,
-            answerable=handoffs.FILED_BY_ACTOR,
+            answerable=handoffs.FILED_BY_ACTOR if kind in handoffs.ANSWERS_REPORT else None,
             params={"b_case_id": case.id, "b_actor": actor.audit_name, "b_key": f"case:{case.id}:event:"},
         )
     if "withdrawn_extension_hours" in details:  # the request the deciders were told of is gone: nothing to decide

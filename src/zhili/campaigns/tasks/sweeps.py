@@ -172,12 +172,12 @@ def _due_and_marker(sweep: Sweep) -> tuple[Any, Any]:
 def _overdue(session: Session, run: _Run, now: datetime) -> list[Overdue]:
     """The tasks of the campaign and role this sweep may reach, in one query (the marker is checked in Python).
 
-    To the supervisors: each task's supervising post (the task's, else its post's supervisor). Tasks whose
-    post names none reach the managing posts above them (`visibility.told_above`), one more query per
-    division above, so that no late task goes untold.
+    To the supervisors: each task's supervising post, the one that sees and verifies it (`visible_tasks`). A
+    task that names none reaches the managing posts above it (`visibility.told_above`, as its decline and report
+    do), one more query per division above, so that no late task goes untold.
     """
     due, marker = _due_and_marker(run.sweep)
-    holder, boss = aliased(Position), aliased(Position)
+    boss = aliased(Position)
     recipient = boss.person_id if run.sweep.to_supervisor else CampaignTask.person_id
     statement = (
         select(CampaignTask.id, recipient, Person.name, Division.name, due, marker)
@@ -194,15 +194,12 @@ def _overdue(session: Session, run: _Run, now: datetime) -> list[Overdue]:
     )
     if not run.sweep.to_supervisor:
         return [Overdue(*row) for row in session.execute(statement)]
-    supervised = statement.join(holder, holder.id == CampaignTask.position_id).join(
-        boss, boss.id == func.coalesce(CampaignTask.supervisor_position_id, holder.supervisor_id)
-    )
+    supervised = statement.join(boss, boss.id == CampaignTask.supervisor_position_id)
     unsupervised = (
         statement.with_only_columns(
             CampaignTask.id, CampaignTask.division_code, Person.name, Division.name, due, marker
         )
-        .outerjoin(holder, holder.id == CampaignTask.position_id)
-        .where(CampaignTask.supervisor_position_id.is_(None), holder.supervisor_id.is_(None))
+        .where(CampaignTask.supervisor_position_id.is_(None))
         .order_by(None)
     )
     found = [Overdue(*row) for row in session.execute(supervised)]
