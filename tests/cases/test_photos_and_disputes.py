@@ -160,6 +160,17 @@ def test_a_dispute_over_the_lead_is_decided_by_the_level_above(api: Any, session
     last = body["timeline"][-1]
     assert last["kind"] == "lead_decided"
     assert last["details"]["reason"] == "开放式小区违停由执法队牵头"
+    # The county centre, whose dispatch was disputed, learns how it was decided: a notice of its own, which the
+    # new lead's sign does not settle (it asks the centre nothing).
+    api.login("kc-enforcement")
+    command(api, body, "sign")
+    told = api.login("kc-centre").get("/api/v1/inbox", params={"limit": 200}).json()["items"]
+    known = [i for i in told if i["topic"] == "case.lead_decided_known" and i["subject"] == f"case:{case['id']}"]
+    assert [(i["link"], i["read_at"], i["settled_by"]) for i in known] == [
+        (f"/cases/{case['id']}#timeline", None, None)
+    ]
+    assert known[0]["title"].startswith("牵头单位已裁定：")
+    assert "开放式小区违停由执法队牵头" in known[0]["body"]
 
 
 def test_escalation_hands_the_case_to_the_level_above(api: Any, session: Session) -> None:

@@ -131,6 +131,16 @@ TURNS: dict[str, Turn] = {
 }
 
 
+# A second audience of a line, told in a notice of its own (its own topic, `case.<kind>`, never in ASKING: the first
+# audience's act does not settle it): the centre whose dispatch was disputed learns how the lead was decided.
+ALSO: dict[str, tuple[str, Turn]] = {
+    "lead_decided": (
+        "lead_decided_known",
+        Turn((Next.DISPATCHER,), "牵头单位已裁定", anchor="timeline", dated=False),
+    ),
+}
+
+
 # The hand-offs that ask one party to act (not a 请知悉): once one of those told has acted on the case, the
 # others' copies are settled (`notify.inbox.settle_about`). Escalation rungs (督办, 红牌) are never settled so.
 ASKING: frozenset[str] = frozenset(
@@ -193,8 +203,9 @@ def tell_each(session: Session, case: StoredCase, lines: Sequence[Line], *, acto
     """
     words: _Words | None = None
     letters: list[Letter] = []
-    for line in lines:
-        turn = turn_for(line.kind, case.status)
+    told_turns = [(line, line.kind, turn_for(line.kind, case.status)) for line in lines]
+    told_turns += [(line, *ALSO[line.kind]) for line in lines if line.kind in ALSO]
+    for line, kind, turn in told_turns:
         if not turn.to:
             continue
         for part, facts in _parts(session, turn, dict(line.details)):
@@ -208,14 +219,14 @@ def tell_each(session: Session, case: StoredCase, lines: Sequence[Line], *, acto
             if not people:
                 continue
             words = words or _Words.of(session, case)
-            title, body = words.told(session, case, line.kind, turn, facts, actor=actor)
+            title, body = words.told(session, case, kind, turn, facts, actor=actor)
             # Chinese for every channel; the keys and parameters for the inbox, in the reader's language.
             notice = Notice.worded(
-                topic=f"case.{line.kind}",
+                topic=f"case.{kind}",
                 severity=turn.severity,
                 title=title,
                 body=body,
-                key=f"case:{case.id}:event:{line.seq}{part}",
+                key=f"case:{case.id}:event:{line.seq}{part}" + ("" if kind == line.kind else f":{kind}"),
                 now=at,
                 link=f"/cases/{case.id}#{turn.anchor}",
                 subject=f"case:{case.id}",
