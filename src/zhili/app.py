@@ -15,7 +15,7 @@ from zhili.access import api as access_api
 from zhili.access import login_pages
 from zhili.access import pages as access_pages
 from zhili.access.actor_cache import ActorCache
-from zhili.access.deps import resolve_actor
+from zhili.access.deps import actor_or_none, resolve_actor
 from zhili.alerts import api as alerts_api
 from zhili.alerts import pages as alerts_pages
 from zhili.analytics import pages as analytics_pages
@@ -139,7 +139,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
     app.state.actor_cache = ActorCache(settings.actor_cache_seconds)
     app.state.group_sight = groups_in_sight  # the case page links the groups opened from it (cases sit below them)
     install_error_handlers(
-        app, login_required=LoginRequiredError, own_formats={"/open311/": open311_api.error_response}
+        app,
+        login_required=LoginRequiredError,
+        own_formats={"/open311/": open311_api.error_response},
+        who=actor_or_none,
     )
     # Added inside out: the last one added runs first, so even a 500 from RequestIdMiddleware
     # leaves with the security headers.

@@ -208,3 +208,19 @@ def test_a_login_is_managed_only_by_who_manages_every_post_it_opens(api: Api, se
     assert api.send("POST", url, data={"new_password": "taken-over-1"}).status_code == 403  # an administrator's
     api.login("admin")
     assert api.send("POST", url, data={"new_password": "set-by-admin-1"}, follow_redirects=False).status_code == 303
+
+
+def test_an_address_that_is_no_page_keeps_a_logged_in_persons_menu(api: Api) -> None:
+    # A mistyped or stale link: staff are told so inside their own menu, not sent to the public's 12345 page.
+    api.client.cookies.clear()
+    public = api.get("/supervision/no-such-page", headers=HTML)
+    assert public.status_code == 404
+    assert 'href="/report"' in public.text
+    api.login("kc-centre")
+    staff = api.get("/supervision/no-such-page", headers=HTML)
+    assert staff.status_code == 404
+    assert 'href="/inbox"' in staff.text  # their menu
+    assert 'href="/report">' not in staff.text.split('id="error"', 1)[1]  # no 我要反映 for staff
+    api.client.cookies.set(SESSION_COOKIE, "stale")
+    expired = api.get("/supervision/no-such-page", headers=HTML)
+    assert expired.status_code == 404  # a stale cookie: the public page, not a 500

@@ -15,7 +15,7 @@ from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.credentials import digest_token, same_secret
 from zhili.core.db import session_scope
-from zhili.core.errors import ForbiddenError, NotAuthenticatedError
+from zhili.core.errors import DomainError, ForbiddenError, NotAuthenticatedError
 from zhili.core.http import services
 
 SESSION_COOKIE = "zhili_session"
@@ -55,6 +55,16 @@ def _authenticate(
             return Resolved(service.actor_for(session, account), None, token.expires_at)
         account, login = service.session_account(session, cookie_token=cookie, secret=secret, clock=clock)
         return Resolved(service.actor_for(session, account), login.csrf_token, login.expires_at)
+
+
+async def actor_or_none(request: Request) -> Actor | None:
+    """The logged-in person of a request, or None (no credential, an expired one): for an error page's menu."""
+    if not request.cookies.get(SESSION_COOKIE) and "authorization" not in request.headers:
+        return None
+    try:
+        return await resolve_actor(request, services(request).clock)
+    except DomainError:
+        return None
 
 
 async def resolve_actor(request: Request, clock: Clock) -> Actor:

@@ -29,12 +29,18 @@ def wants_problem(request: Request) -> bool:
 
 
 def install_error_handlers(
-    app: FastAPI, *, login_required: type[DomainError], own_formats: Mapping[str, Handler] | None = None
+    app: FastAPI,
+    *,
+    login_required: type[DomainError],
+    own_formats: Mapping[str, Handler] | None = None,
+    who: Who | None = None,
 ) -> None:
     """Problem details for the API, HTML pages (or a login redirect) for the browser.
 
     `own_formats` maps a path prefix to the handler of an API whose clients expect errors of its own
-    shape (Open311's `<errors>`): every refusal under that prefix is answered by it instead.
+    shape (Open311's `<errors>`): every refusal under that prefix is answered by it instead. `who` finds
+    the logged-in person of a request that failed before any page resolved them (an address that is no
+    page: a 404 from the router), so their error page keeps their menu rather than the public one.
     """
     problems.install_problem_handlers(app)
     api_handlers: dict[type[Exception], Handler] = {
@@ -43,15 +49,18 @@ def install_error_handlers(
         StarletteHTTPException: problems.on_http_error,
     }
     for kind, api_handler in api_handlers.items():
-        app.add_exception_handler(kind, _dual(api_handler, login_required, dict(own_formats or {})))
+        app.add_exception_handler(kind, _dual(api_handler, login_required, dict(own_formats or {}), who))
     app.add_exception_handler(OperationalError, _on_database_busy)
     app.add_exception_handler(DataError, _on_bad_data)
 
 
 Handler = Callable[[Request, Exception], Awaitable[Response]]
+Who = Callable[[Request], Awaitable[object | None]]
 
 
-def _dual(api_handler: Handler, login_required: type[DomainError], own_formats: dict[str, Handler]) -> Handler:
+def _dual(
+    api_handler: Handler, login_required: type[DomainError], own_formats: dict[str, Handler], who: Who | None
+) -> Handler:
     async def handle(request: Request, exc: Exception) -> Response:
         for prefix, own_handler in own_formats.items():
             if request.url.path.startswith(prefix):
@@ -70,7 +79,7 @@ def _dual(api_handler: Handler, login_required: type[DomainError], own_formats: 
             "title": title,
             "detail": detail,
             "message_key": exc.message_key if isinstance(exc, DomainError) else None,
-            "actor": getattr(request.state, "actor", None),
+            "actor": getattr(request.state, "actor", None) or (await who(request) if who else None),
             "back": _same_site_referer(request),
             "retry_after": retry_after,
             # A form slowed down was not taken: say so, and that going back keeps what was typed.
