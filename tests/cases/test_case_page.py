@@ -694,41 +694,33 @@ def test_the_routing_lines_of_a_new_case_name_the_routing_not_the_reporter(api: 
     assert '<span class="actor">自动分拨</span>' not in lines["report"]
 
 
-def test_the_verifier_is_told_when_the_replys_gps_is_far_from_the_case(api: Any, session: Session) -> None:
-    """A fix taken at the office, 30 km away, is said so beside it; one on the spot is not."""
+def reply_card_with_gps(api: Any, session: Session, *, east: float) -> str:
+    """The verifier's reply card of a case `kc-traffic` replied to with a GPS fix `east` degrees from its point."""
     case = underway(api, report_parking(api, session))  # kc-traffic logged in, the case started
     point = session.execute(select(Case.lon, Case.lat).where(Case.id == case["id"])).one()
     photo = api.send("POST", f"/api/v1/cases/{case['id']}/photos", files={"photo": ("p.png", PNG, "image/png")})
     case = api.get(f"/api/v1/cases/{case['id']}").json()
-    far = f"{point.lon + 0.3:.5f},{point.lat:.5f}"
     evidence = [
         {"kind": "photo", "ref": photo.json()["ref"]},
-        {"kind": "gps", "ref": far},
+        {"kind": "gps", "ref": f"{point.lon + east:.5f},{point.lat:.5f}"},
         {"kind": "text", "ref": "已拖离"},
     ]
     case = command(api, case, "reply", text="车辆已拖离", evidence=evidence)
     api.login("gridworker")
     page = html.unescape(api.get(f"/cases/{case['id']}", headers=HTML).text)
-    reply = page.split('id="reply"', 1)[1].split('class="card"', 1)[0]
+    return page.split('id="reply"', 1)[1].split('class="card"', 1)[0]
+
+
+def test_the_verifier_is_told_when_the_replys_gps_is_far_from_the_case(api: Any, session: Session) -> None:
+    """A fix taken at the office, 30 km away, is said so beside it; one on the spot is not."""
+    reply = reply_card_with_gps(api, session, east=0.3)
     found = re.search(r'class="far-from-case">距办件位置约 (\d+\.\d) 公里，请核实是否在现场', reply)
     assert found is not None, reply
     assert 28 < float(found.group(1)) < 31  # 0.3° of longitude at 29° north: about 29 km
 
 
 def test_a_fix_on_the_spot_is_not_said_far(api: Any, session: Session) -> None:
-    case = underway(api, report_parking(api, session))
-    point = session.execute(select(Case.lon, Case.lat).where(Case.id == case["id"])).one()
-    photo = api.send("POST", f"/api/v1/cases/{case['id']}/photos", files={"photo": ("p.png", PNG, "image/png")})
-    case = api.get(f"/api/v1/cases/{case['id']}").json()
-    near = f"{point.lon + 0.001:.5f},{point.lat:.5f}"  # about 100 m: on the spot
-    assert 95 < metres_between((point.lon, point.lat), (point.lon + 0.001, point.lat)) < 100
-    evidence = [
-        {"kind": "photo", "ref": photo.json()["ref"]},
-        {"kind": "gps", "ref": near},
-        {"kind": "text", "ref": "已拖离"},
-    ]
-    case = command(api, case, "reply", text="车辆已拖离", evidence=evidence)
-    api.login("gridworker")
-    reply = api.get(f"/cases/{case['id']}", headers=HTML).text.split('id="reply"', 1)[1].split('class="card"', 1)[0]
+    assert 95 < metres_between((118.87, 28.94), (118.871, 28.94)) < 100  # 0.001° east: about 100 m, on the spot
+    reply = reply_card_with_gps(api, session, east=0.001)
     assert 'class="gps"' in reply
     assert "far-from-case" not in reply
