@@ -279,10 +279,15 @@ def test_the_command_room_refers_a_dispute_and_the_level_above_is_told_where_to_
     told = set(session.scalars(select(InboxItem.person_id).where(InboxItem.notification_id == notes[0].id)))
     assert city
     assert told == city
-    assert 'id="refer-dispute"' not in api.get(page, headers=HTML).text  # referred once
+    waiting = api.get(page, headers=HTML).text
+    assert 'id="refer-dispute"' not in waiting  # referred once
+    assert 'id="dispute-referred"' in waiting  # and the page says it waits on the level above
+    assert "提请上级裁定牵头部门，等待裁定" in waiting
     again = api.send("POST", f"/api/v1/cases/{case['id']}/refer-dispute", json={"reason": "再次"})
     assert again.status_code == 409  # the API refers as the page does, once
     api.login("kc-traffic")
     assert api.send("POST", f"{page}/refer-dispute", data={"reason": "x"}).status_code in {403, 404}
     api.login("qz-centre")
-    assert 'id="decide-lead"' in api.get(page, headers=HTML).text
+    deciding = api.get(page, headers=HTML).text
+    assert 'id="decide-lead"' in deciding
+    assert 'id="dispute-referred"' not in deciding  # the level above decides: no "waiting" note for it

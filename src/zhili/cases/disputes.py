@@ -66,6 +66,12 @@ def referable(status: str, kinds: Iterable[str]) -> bool:
     return lead_dispute_open(status, found) and found[-1] != REFERRED
 
 
+def referred_and_open(status: str, kinds: Iterable[str]) -> bool:
+    """Whether the dispute is with the level above: referred since the return, no lead decided or dispatched yet."""
+    found = [kind for kind in kinds if kind in (*LEAD_EVENTS, REFERRED)]
+    return bool(found) and found[-1] == REFERRED and lead_dispute_open(status, found)
+
+
 def refer_dispute(session: Session, *, case_id: int, reason: str, actor: Actor, clock: Clock) -> StoredCase:
     """提请上级裁定: the command room asks the level above to name the lead of a case its lead unit returned.
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from zhili.cases import page_names, queries, rating_review
 from zhili.cases.collaboration import FINISHED, helper_units
-from zhili.cases.disputes import LEAD_EVENTS, lead_dispute_open, referable
+from zhili.cases.disputes import LEAD_EVENTS, REFERRED, lead_dispute_open, referable, referred_and_open
 from zhili.cases.linked import GroupSight, LinkedGroup, LinkedKind, linked_groups, sees_no_group
 from zhili.cases.models import Case
 from zhili.cases.page_names import Names
@@ -112,6 +112,8 @@ class CasePage:
     mended_by: Duplicate | None = None
     # 提请上级裁定: the command room may hand the dispute over the lead (its lead unit returned it) to the level above.
     may_refer_dispute: bool = False
+    # 已提请上级裁定: when the dispute went to the level above, while it has not decided (the page says it waits).
+    referred_at: datetime | None = None
     # The evidence the matter asks of a reply before the case may close (the reply form says it up front).
     evidence_to_close: tuple[str, ...] = ()
     # Back to the command room by a 退回 or 提级: who turned it back and why, said where it is dispatched again.
@@ -266,6 +268,9 @@ def case_page(
         may_refer_dispute=Party.DISPATCHER in parties
         and Party.SUPERVISOR not in parties
         and referable(detail.status, (e.kind for e in detail.timeline)),
+        referred_at=next(e.at for e in reversed(detail.timeline) if e.kind == REFERRED)
+        if referred_and_open(detail.status, (e.kind for e in detail.timeline))
+        else None,
         convened_by={m.id: words.actor(names.actors.get(m.convened_by)) for m in detail.meetings},
         map_data=_map_data(session, detail, reply, words),
         place=page_names.place_paths(session, [detail.place_code])[detail.place_code],
