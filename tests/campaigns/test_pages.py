@@ -166,3 +166,14 @@ def test_the_list_has_a_heading_and_marks_a_closed_campaign(api: Any) -> None:
     assert "已派发的任务" in listing
     row = listing.split(number.group(0), 1)[1].split("</tr>", 1)[0]
     assert "已结束" in row
+
+
+def test_the_preview_says_which_chosen_roles_nobody_there_holds(api: Any) -> None:
+    # 柯城区's grids have grid workers, not grid heads: a preview for both says the grid heads get nothing.
+    api.login("fushan")
+    chosen = {"template": "urgent_notice", "division": "330802006", "role": ["grid_head", "grid_worker"]}
+    page = form(api, "/campaigns/preview", chosen)
+    assert page.status_code == 200, page.text
+    warning = page.text.split('id="unreached-roles"', 1)[1].split("</p>", 1)[0]
+    assert "网格长" in warning
+    assert "网格员" not in warning
