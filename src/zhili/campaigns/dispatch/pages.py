@@ -159,6 +159,8 @@ def _preview_page(request: Request, session: Session, actor: Actor, form: Dispat
             "template_name": template.name_en if lang == "en" else template.name_zh,
             "levels": [level for level in dispatch.LEVELS if level in preview.by_level],
             "cells": {(c.role, c.level): c.recipients for c in preview.counts},
+            # The roles chosen that nobody in the area holds: said, not left as a row of zeros.
+            "unreached": [role_name(role, lang) for role in preview.roles if not preview.by_role.get(role, 0)],
             "key": uuid.uuid4().hex,
             "role_name": role_name,
             "back": "/campaigns?" + form.query([d.code for d in preview.divisions]) + "#dispatch",
