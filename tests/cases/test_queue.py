@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from tests.campaigns.task_helpers import actor_of
 from tests.cases.test_flow import command, fushan_point
@@ -18,6 +18,8 @@ from zhili.cases.models import Case
 from zhili.cases.visibility import visible_cases
 from zhili.core.clock import FrozenClock
 from zhili.core.exports import safe_cell
+from zhili.org.models import Position
+from zhili.org.routing import centre_posts
 from zhili.web.labels import local_time
 
 HTML = {"accept": "text/html"}
@@ -204,3 +206,43 @@ def test_each_row_shows_its_deadline_in_local_time_beside_its_light(api: Any, se
     due = datetime.fromisoformat(case["phase_due_at"])
     assert f">{local_time(due)}</time>" in row
     assert 'data-label="时限至" class="due"' in row
+
+
+def _mine_and_others(api: Any) -> tuple[str, str]:
+    page = api.get("/cases", headers=HTML).text
+    mine, others = page.split('id="mine"', 1)[1].split('id="others"', 1)
+    return mine, others
+
+
+def test_triage_waits_for_the_dispatching_centre_while_the_level_above_may_step_in(api: Any, session: Session) -> None:
+    case = _report(api, session, plate="浙H5T001", text="小区门口车辆乱停")
+    division = session.scalar(select(Case.dispatcher_division).where(Case.id == case["id"]))
+    assert division == "330802"  # 柯城区's centre triages it
+    api.login("kc-centre")
+    assert case["id"] in _ids(api, "todo=accept")
+    mine, others = _mine_and_others(api)
+    assert f'data-case="{case["id"]}"' in mine
+    assert f'data-case="{case["id"]}"' not in others
+
+    api.login("qz-centre")  # the city's centre sees it, and may accept it, but it is not the city's turn
+    assert api.get(f"/api/v1/cases/{case['id']}").json()["allowed_commands"] == ["accept", "reject"]
+    assert case["id"] not in _ids(api, "todo=accept")
+    listed = {row["id"]: row for row in api.get("/api/v1/cases?limit=500").json()["items"]}
+    assert listed[case["id"]]["my_turn"] is False
+    mine, others = _mine_and_others(api)
+    assert f'data-case="{case["id"]}"' in others
+    assert f'data-case="{case["id"]}"' not in mine
+    page = api.get(f"/cases/{case['id']}", headers=HTML).text
+    assert 'id="stepping-in"' in page
+    assert "本件由柯城区受理派单，不在您的待办中；您作为上级，必要时可代为办理。" in page
+    assert 'id="stepping-in"' not in api.login("kc-centre").get(f"/cases/{case['id']}", headers=HTML).text
+    api.login("qz-centre")
+
+    # A county with no centre post of its own: the city's is the nearest, and it is the city's turn.
+    fushan = fushan_point(session)[0][:9]
+    session.execute(update(Position).where(centre_posts("330802")).values(division_code=fushan))
+    session.commit()
+    assert case["id"] in _ids(api, "todo=accept")
+    mine, _others = _mine_and_others(api)
+    assert f'data-case="{case["id"]}"' in mine
+    assert 'id="stepping-in"' not in api.get(f"/cases/{case['id']}", headers=HTML).text

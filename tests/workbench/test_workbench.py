@@ -20,11 +20,13 @@ from zhili.campaigns.models import Campaign, CampaignTask
 from zhili.campaigns.visibility import load_reach
 from zhili.cases import queries
 from zhili.cases.models import Case, CollaborationRequest
-from zhili.cases.parties import parties_given
+from zhili.cases.parties import calls_back, parties_given
 from zhili.cases.states import CaseStatus, Party
 from zhili.cases.visibility import visible_cases
 from zhili.core.auth import Actor, Grant, Scope
 from zhili.core.clock import FrozenClock
+from zhili.org.models import Position
+from zhili.org.routing import CENTRE_ROLES
 from zhili.workbench.menu import menu_for
 
 HTML = {"accept": "text/html"}
@@ -60,9 +62,16 @@ def _case_ids(session: Session, actor: Actor, now: datetime) -> dict[str, set[in
     )
     helping = {case_id for case_id, _status in asked_rows}
     waiting = {case_id for case_id, status in asked_rows if status == "requested"}
+    # Triage is the turn of the dispatching division's own centre; a level above reaching down may step in only.
+    held = {grant.division_prefix for grant in actor.write_scope.grants if grant.department_id is None}
+    centres = select(Position.division_code).where(Position.role.in_(CENTRE_ROLES), Position.department_id.is_(None))
+    staffed = set(session.scalars(centres))
     found: dict[str, set[int]] = defaultdict(set)
     for case in session.scalars(select(Case).where(visible_cases(actor))):
         parties = parties_given(actor, case, is_helping=case.id in helping)
+        division = case.dispatcher_division
+        if not (actor.write_scope.is_everything or division in held or division not in staffed):
+            parties -= {Party.DISPATCHER, *([Party.CITIZEN] if calls_back(case) else [])}
         is_open = case.status not in FINISHED
         for name in (name for name, waits in _STEPS.items() if waits(case, parties)):
             found[name].add(case.id)

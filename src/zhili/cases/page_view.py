@@ -17,6 +17,7 @@ from zhili.cases.linked import GroupSight, LinkedGroup, LinkedKind, linked_group
 from zhili.cases.models import Case
 from zhili.cases.page_names import Names
 from zhili.cases.page_words import EvidenceView, Words
+from zhili.cases.parties import held_blocks
 from zhili.cases.schemas import CaseDetail, UnitRef
 from zhili.cases.states import REPORTED_AGAIN, REPORTED_AGAIN_OF, CaseStatus, HelpStatus, MeetingTaskStatus, Party
 from zhili.cases.visibility import visible_cases
@@ -25,8 +26,8 @@ from zhili.matters import queries as matters
 from zhili.matters.definition import EscalationAction
 from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.geometry import metres_between
-from zhili.org.models import Division
-from zhili.org.routing import nearest_unit
+from zhili.org.models import Division, Position
+from zhili.org.routing import centre_posts, nearest_unit
 
 # The parties who may see who reported a case (name and phone): not a unit only asked to help.
 REPORTER_READERS = frozenset({Party.LEAD, Party.DISPATCHER, Party.SUPERVISOR, Party.ORIGINATOR, Party.CITIZEN})
@@ -131,6 +132,8 @@ class CasePage:
     # The command groups opened from the case (指挥组), from its timeline lines, and those the viewer may open.
     groups: list[LinkedGroup] = field(default_factory=list)
     groups_in_sight: set[int] = field(default_factory=set)
+    # The dispatching division, when the reader may triage the case only as a level above (代为受理/派单).
+    stepping_in: str | None = None
 
     @property
     def open_group(self) -> LinkedGroup | None:
@@ -292,7 +295,23 @@ def case_page(
         ),
         groups=groups,
         groups_in_sight=in_sight,
+        stepping_in=_stepping_in(session, actor, detail),
     )
+
+
+_TRIAGE = frozenset({"accept", "reject", "dispatch"})
+
+
+def _stepping_in(session: Session, actor: Actor, detail: CaseDetail) -> str | None:
+    """The dispatching division's name when the reader may triage but it is that division's centre's turn.
+
+    A division with no centre post of its own is the turn of whoever reaches it (`cases.queue`): said nothing.
+    """
+    division = detail.dispatcher_division
+    if _TRIAGE.isdisjoint(detail.allowed_commands) or actor.is_admin or division in held_blocks(actor):
+        return None
+    staffed = session.scalar(select(Position.id).where(centre_posts(division)).limit(1))
+    return session.scalar(select(Division.name).where(Division.code == division)) if staffed else None
 
 
 def _linked(timeline: list[EventLine], detail: CaseDetail, in_sight: set[int]) -> list[EventLine]:

@@ -72,8 +72,8 @@ def work_queue(
         "actor": actor,
         # Each place by name from its township down (the list's rows name a grid alone otherwise).
         "places": page_names.place_paths(session, [case.place_code for case in page.items]),
-        "mine": [case for case in page.items if case.allowed_commands or case.help_due_at],
-        "others": [case for case in page.items if not (case.allowed_commands or case.help_due_at)],
+        "mine": [case for case in page.items if case.my_turn],
+        "others": [case for case in page.items if not case.my_turn],
         "next_cursor": page.next_cursor,
         "where": where,
         "query": urlencode([(k, v) for k, v in request.query_params.multi_items() if k not in {"cursor", "lang"}]),

@@ -41,6 +41,15 @@ def caller_to_call_back(case: Case | StoredCase) -> bool:
     return calls_back(case) or (case.reporter_phone is not None and case.channel in CITIZEN_CHANNELS)
 
 
+def held_blocks(actor: Actor) -> list[str]:
+    """The divisions the actor's managing posts hold whole: those whose centre or command room the actor is.
+
+    Triage (受理, 派单) is the turn of the dispatching division's own centre; a level above may act on a
+    case below (`Party.DISPATCHER` reaches down) but it is not waiting for it (`cases.queue`).
+    """
+    return sorted({grant.division_prefix for grant in actor.write_scope.grants if grant.department_id is None})
+
+
 def parties_for(session: Session, actor: Actor, case: Case | StoredCase) -> frozenset[Party]:
     """The parties the actor acts as on this case; an actor can be several at once."""
     units = strip_units(actor)

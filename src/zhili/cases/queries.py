@@ -129,6 +129,7 @@ def _read(actor: Actor, case: Any, now: datetime) -> CaseRead:
         allowed_commands=[k.value for k in allowed],
         my_parties=sorted(p.value for p in parties),
         help_due_at=getattr(case, "help_due_at", None),  # read by the queue's rows only
+        my_turn=None if (turn := getattr(case, "my_turn", None)) is None else bool(turn),
     )
 
 
@@ -411,7 +412,7 @@ def list_cases(
     found = queue.conditions(actor, where, now)
     if cursor:
         found.append(queue.after_cursor(cursor, where.sort))
-    columns = (*_CASE_COLUMNS, queue.help_due(actor).label("help_due_at"))
+    columns = (*_CASE_COLUMNS, queue.help_due(actor).label("help_due_at"), queue.my_turn(actor).label("my_turn"))
     stmt = queue.ordered(_case_rows(select(*columns).where(*found), actor), where.sort).limit(limit + 1)
     rows = session.execute(stmt).all()
     items = [_read(actor, row, now) for row in rows[:limit]]

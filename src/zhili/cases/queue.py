@@ -12,9 +12,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal, TypeVar, get_args
 
 from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, null, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from zhili.cases.models import Case, CollaborationRequest
+from zhili.cases.parties import held_blocks
 from zhili.cases.schemas import CITIZEN_CHANNELS
 from zhili.cases.states import CaseStatus, HelpStatus
 from zhili.cases.visibility import strip_units, visible_cases
@@ -23,7 +24,8 @@ from zhili.core.local_time import LOCAL_ZONE
 from zhili.core.pagination import Key, decode_cursor, encode_cursor
 from zhili.matters.models import MatterVersion
 from zhili.org.division_code import DivisionCode
-from zhili.org.models import Department
+from zhili.org.models import Department, Position
+from zhili.org.routing import CENTRE_ROLES
 
 Todo = Literal["accept", "sign", "handle", "help", "extend", "verify", "rate"]
 Light = Literal["green", "yellow", "red"]
@@ -79,6 +81,26 @@ def _dispatcher(actor: Actor) -> ColumnElement[bool]:
     return blocks.where(Case.dispatcher_division) if blocks.grants else false()
 
 
+def _first_line(actor: Actor) -> ColumnElement[bool]:
+    """Cases whose triage is the actor's turn: their dispatching division is one a managing post of theirs holds.
+
+    A level above may act on a case below (`parties.DISPATCHER` reaches down), but it is not its to-do:
+    the county's 待受理 is not every township's. A division with no centre post of its own (nobody
+    nearer to triage it) is the turn of the levels above that reach it.
+    """
+    scope = actor.write_scope
+    if scope.is_everything:
+        return true()
+    held = held_blocks(actor)
+    if not held:
+        return false()
+    post = aliased(Position)  # a list's rows join the grid contact's post: this one is its own
+    unstaffed = ~exists().where(
+        post.division_code == Case.dispatcher_division, post.role.in_(CENTRE_ROLES), post.department_id.is_(None)
+    )
+    return or_(Case.dispatcher_division.in_(held), and_(_dispatcher(actor), unstaffed))
+
+
 def _originator(actor: Actor) -> ColumnElement[bool]:
     """Cases the actor filed as a person (they verify them); a citizen's own report is rated, not verified."""
     conditions: list[ColumnElement[bool]] = []
@@ -99,7 +121,7 @@ def _rater(actor: Actor) -> ColumnElement[bool]:
         own = and_(Case.originator_account_id == actor.account_id, Case.originator_person_id.is_(None))
         conditions.append(own)
     no_login = and_(Case.originator_person_id.is_(None), Case.originator_account_id.is_(None))
-    conditions.append(and_(no_login, Case.channel.in_(CITIZEN_CHANNELS), _dispatcher(actor)))
+    conditions.append(and_(no_login, Case.channel.in_(CITIZEN_CHANNELS), _first_line(actor)))
     return or_(*conditions)
 
 
@@ -109,6 +131,11 @@ def todo_condition(actor: Actor, todo: Todo) -> ColumnElement[bool]:
         units = sorted(strip_units(actor))
         return _BY_UNIT[todo](units) if units else false()
     return _BY_PARTY[todo](actor)
+
+
+def my_turn(actor: Actor) -> ColumnElement[bool]:
+    """Per case row: whether it is one of the actor's to-dos (any of `TODOS`), as the workbench counts them."""
+    return or_(*(todo_condition(actor, todo) for todo in TODOS))
 
 
 def _unanswered(units: list[int]) -> tuple[ColumnElement[bool], ...]:
@@ -137,15 +164,15 @@ def help_due(actor: Actor) -> ColumnElement[datetime | None]:
 # The to-dos of a party the actor is for the case, and those of the units the actor works in.
 _BY_PARTY: dict[str, Callable[[Actor], ColumnElement[bool]]] = {
     # 待受理 / 待派单: the centre or command room of the dispatching division
-    "accept": lambda a: and_(Case.status.in_((CaseStatus.REPORTED, CaseStatus.ACCEPTED)), _dispatcher(a)),
+    "accept": lambda a: and_(Case.status.in_((CaseStatus.REPORTED, CaseStatus.ACCEPTED)), _first_line(a)),
     # 待审批延期: the lead asked for more time; the dispatcher decides (the level above may too, unprompted)
     "extend": lambda a: and_(
         Case.pending_extension_hours.is_not(None),
         Case.status.in_((CaseStatus.IN_PROGRESS, CaseStatus.SUSPENDED)),
-        _dispatcher(a),
+        _first_line(a),
     ),
     # 待核查: the lead replied; the originator or the dispatcher verifies
-    "verify": lambda a: and_(Case.status == CaseStatus.FEEDBACK, or_(_originator(a), _dispatcher(a))),
+    "verify": lambda a: and_(Case.status == CaseStatus.FEEDBACK, or_(_originator(a), _first_line(a))),
     # 待评价: closed, and the actor rates it (the lifecycle's reporters, a call-back included)
     "rate": lambda a: and_(Case.status == CaseStatus.CLOSED, _rater(a)),
 }

@@ -280,6 +280,11 @@ class CaseRead(BaseModel):
         description="in lists: the earliest deadline of a help request (协同) to one of the caller's units not yet "
         "answered; the caller's turn even when no lifecycle command is",
     )
+    my_turn: bool | None = Field(
+        default=None,
+        description="in lists: whether the case is one of the caller's to-dos (待受理, 待签收, 待办理, 待回复协同, "
+        "待审批延期, 待核查, 待评价, as `todo` filters them); a level above that may step in is not waited for",
+    )
 
 
 class CaseCreated(BaseModel):
