@@ -359,3 +359,49 @@ def test_a_reader_over_the_province_chooses_among_the_counties_the_product_runs_
     assert "还没有计分事件" in quiet
     rows = quiet.split("<tbody", 1)[1].split("</tbody>", 1)[0]
     assert rows.count("<tr") == rows.count("当月无计分事件") > 0
+
+
+def test_a_long_ranking_comes_in_pages_names_each_persons_post_and_finds_a_name(api: Api) -> None:
+    """A county ranks hundreds of people: 50 to a page, each beside their post (two 王芳 differ), with a search."""
+    api.login("kc-centre")
+    body = api.get(f"/api/v1/assessment/scores?month={JUNE}&level=person").json()
+    rows = body["rows"]
+    assert len(rows) > 50
+    page = api.get(f"/assessment?month={JUNE}&level=person").text
+    table = page.split("<tbody", 1)[1].split("</tbody>", 1)[0]
+    assert table.count('id="subject-person-') == 50
+    assert f'id="subject-person-{rows[0]["subject_id"]}"' in table
+    assert table.count('class="muted post-of"') == 50  # each person beside their post: 网格员 · …
+    pages = -(-len(rows) // 50)
+    pager = page.split('id="ranking-pages"', 1)[1].split("</nav>", 1)[0]
+    assert f"第 1 / {pages} 页，共 {len(rows)} 个" in pager
+    last = api.get(f"/assessment?month={JUNE}&level=person&page={pages}").text
+    assert f'id="subject-person-{rows[-1]["subject_id"]}"' in last
+    assert 'rel="prev"' in last
+    assert 'rel="next"' not in last
+    beyond = api.get(f"/assessment?month={JUNE}&level=person&page={pages + 5}").text  # the last page, not nothing
+    assert f'id="subject-person-{rows[-1]["subject_id"]}"' in beyond
+    name = rows[70]["name"]
+    found = api.get(f"/assessment?month={JUNE}&level=person&q={name}").text
+    listed = found.split("<tbody", 1)[1].split("</tbody>", 1)[0]
+    assert f'id="subject-person-{rows[70]["subject_id"]}"' in listed
+    assert listed.count('id="subject-person-') == sum(name in row["name"] for row in rows)
+    assert f'<td class="card-head rank" data-label="排名">{rows[70]["rank"]}</td>' in listed  # the rank kept
+    nobody = api.get(f"/assessment?month={JUNE}&level=person&q=不存在的人").text
+    assert "没有名称含“不存在的人”的考评对象。" in nobody
+    assert api.get(f"/assessment?month={JUNE}&level=person&page=0").status_code == 422
+    assert api.get(f"/assessment?month={JUNE}&level=person&q={'长' * 31}").status_code == 422
+
+
+def test_the_own_summary_links_to_the_page_the_own_row_is_on(api: Api) -> None:
+    api.login("kc-traffic")
+    body = api.get(f"/api/v1/assessment/scores?month={JUNE}&level=person").json()
+    index = next(i for i, row in enumerate(body["rows"]) if row["is_own"])
+    page = api.get(f"/assessment?month={JUNE}&level=person").text
+    summary = page.split('class="alert info own-summary"', 1)[1].split("</p>", 1)[0]
+    link = re.search(r'href="([^"]+#subject-person-\d+)"', summary)
+    assert link is not None
+    target = link.group(1).replace("&amp;", "&")
+    assert f"page={index // 50 + 1}" in target
+    path, _, anchor = target.partition("#")
+    assert f'id="{anchor}"' in api.get(path).text

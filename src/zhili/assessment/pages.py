@@ -6,10 +6,10 @@ back with its input and each error beside its field (422). The model editor is `
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -17,18 +17,21 @@ from starlette.concurrency import run_in_threadpool
 from zhili.assessment import closing, queries, ratings, versions, visibility
 from zhili.assessment.model import SubjectKind
 from zhili.assessment.period import Month
-from zhili.assessment.scoring import LEVELS, subject_key
+from zhili.assessment.scoring import LEVELS, SubjectScore, subject_key
 from zhili.core.auth import Actor, PageActor
 from zhili.core.clock import Clock
 from zhili.core.errors import ConflictError, InvalidInputError, NotFoundError
 from zhili.core.http import ClockDep, DbSession
 from zhili.org import directory
+from zhili.org.roles import role_name
 from zhili.web.form_errors import FormErrors, form_errors
 from zhili.web.i18n import translate
 from zhili.web.templating import renderer
 
 router = APIRouter(include_in_schema=False)
 MONTHS_OFFERED = 12
+PAGE_ROWS = 50
+MAX_SEARCH = 30
 
 
 def _month(request: Request, clock: Clock) -> Month:
@@ -41,8 +44,18 @@ def _county_choices(session: Session, actor: Actor, current: str) -> dict[str, s
 
 
 @router.get("/assessment")
-def ranking_page(request: Request, session: DbSession, actor: PageActor, clock: ClockDep) -> Response:
-    """A level's ranking in a county's month, with the dimensions, the trend and the reader's own row marked."""
+def ranking_page(
+    request: Request,
+    session: DbSession,
+    actor: PageActor,
+    clock: ClockDep,
+    q: Annotated[str | None, Query(max_length=MAX_SEARCH, description="a name, or part of one")] = None,
+    page: Annotated[int, Query(ge=1, le=10_000, description="the page of the ranking, 50 rows each")] = 1,
+) -> Response:
+    """A level's ranking in a county's month, with the dimensions, the trend and the reader's own row marked.
+
+    A page holds `PAGE_ROWS` rows (a county has hundreds of people); a name search keeps the ranks.
+    """
     now = clock.now()
     month = _month(request, clock)
     level = request.query_params.get("level") or queries.default_level(actor)
@@ -58,9 +71,23 @@ def ranking_page(request: Request, session: DbSession, actor: PageActor, clock: 
         # the axis ends at full marks: a flat line at 100 is not drawn mid-chart on 40–160
         "full_marks": max((row.full_marks for row in found.rows), default=100),
     }
+    needle = (q or "").strip()
+    matching = [row for row in found.rows if needle in row.name] if needle else found.rows
+    pages = max(1, -(-len(matching) // PAGE_ROWS))
+    shown_rows = matching[(min(page, pages) - 1) * PAGE_ROWS :][:PAGE_ROWS]
+    language = renderer(request).language(request)
     context = {
         "actor": actor,
         "ranking": found,
+        "rows": shown_rows,
+        "q": needle,
+        "page": min(page, pages),
+        "pages": pages,
+        "page_rows": PAGE_ROWS,
+        "matching": len(matching),
+        # the page each of the reader's own rows is on, for the summary's link to it
+        "own_pages": {row.key: i // PAGE_ROWS + 1 for i, row in enumerate(found.rows) if row.key in found.own},
+        "posts": _posts(session, shown_rows, language),
         "level": level,
         "levels": LEVELS,
         "month": month,
@@ -72,13 +99,21 @@ def ranking_page(request: Request, session: DbSession, actor: PageActor, clock: 
         "rates": ratings.rates_monthly(actor),
         "closed_now": request.query_params.get("closed"),
         # the rows whose breakdown opens for the reader: the others are named without a link (it would be a 404)
-        "readable": visibility.readable_subjects(
-            session, actor, found.rows[0].kind, [row.subject_id for row in found.rows]
-        )
-        if found.rows
+        "readable": visibility.readable_subjects(session, actor, shown_rows[0].kind, [r.subject_id for r in shown_rows])
+        if shown_rows
         else set(),
     }
     return renderer(request).render(request, "assessment/ranking.html", context)
+
+
+def _posts(session: Session, rows: list[SubjectScore], language: str) -> dict[str, str]:
+    """A person's posts by role and place (网格员 · 府山街道第3网格), beside the name: two of one name differ."""
+    people = [int(row.subject_id) for row in rows if row.kind is SubjectKind.PERSON]
+    found = directory.posts_of(session, people)
+    return {
+        str(person): "；".join(f"{role_name(role, language)} · {where}" for role, where in posts)
+        for person, posts in found.items()
+    }
 
 
 @router.get("/assessment/ratings")

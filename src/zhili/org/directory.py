@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from zhili.core.auth import Scope
 from zhili.org.division_code import DivisionCode, DivisionLevel
-from zhili.org.models import Department, Division, Person
+from zhili.org.models import Department, Division, Person, Position
 from zhili.org.visibility import sees_person
 
 
@@ -52,6 +52,27 @@ def unit_names(session: Session, unit_ids: Iterable[int]) -> dict[int, tuple[str
         select(Department.id, Department.name, Department.division_code).where(Department.id.in_(wanted))
     )
     return {unit_id: (name, code) for unit_id, name, code in rows}
+
+
+def posts_of(session: Session, person_ids: Iterable[int]) -> dict[int, list[tuple[str, str]]]:
+    """Id → the person's posts as (role, where): where is the post's unit by name, or its division's name.
+
+    Told beside a person's name in a ranking, so that two people of one name are told apart.
+    """
+    wanted = sorted(set(person_ids))
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(Position.person_id, Position.role, func.coalesce(Department.name, Division.name))
+        .join(Division, Division.code == Position.division_code)
+        .outerjoin(Department, Department.id == Position.department_id)
+        .where(Position.person_id.in_(wanted))
+        .order_by(Position.person_id, Position.id)
+    )
+    found: dict[int, list[tuple[str, str]]] = {}
+    for person_id, role, where in rows:
+        found.setdefault(person_id, []).append((role, where))
+    return found
 
 
 def visible_people(session: Session, scope: Scope, person_ids: Iterable[int]) -> dict[int, str]:
