@@ -107,6 +107,7 @@ def test_the_new_recipient_is_told_with_a_link_and_claims(api: Api, session: Ses
     line = page.split('data-step="reassign"', 1)[1].split("</li>", 1)[0]
     worker_name = session.scalar(select(Person.name).where(Person.id == worker.person_id))
     assert f'→ <span translate="no">{worker_name}</span>' in line
+    assert '<div class="ft-said">请今晚走访</div>' in line  # and the note it went with
     # The partymember learns it went to someone else; their own page says to whom.
     theirs = api.login("partymember").get("/api/v1/inbox", params={"limit": 200}).json()["items"]
     away = [item for item in theirs if item["topic"] == "campaign.task.reassigned"]
@@ -455,3 +456,24 @@ def test_the_task_page_lists_every_decline_and_overrule_with_who_and_why(
     assert "台风走访必须今晚完成" in lines[2]
     assert "住院中，无法走访" in lines[1]
     assert "确实在住院，附诊断证明" in lines[3]
+
+
+def test_the_board_names_the_new_holders_role_and_the_tasks_supervisor_and_counts_each_task_once(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    campaign, task = declined(api, session, clock)
+    worker = grid_worker_post(session, task.division_code)
+    api.login("gridhead")
+    new_id = send(api, task.id, "reassign", position_id=worker.id).json()["reassigned_to"]["id"]
+    head = session.scalar(select(Person.name).where(Person.id == actor_of(session, "gridhead").person_id))
+    rows = api.get(f"/api/v1/campaigns/{campaign.id}/people", params={"which": "unclaimed", "limit": 500}).json()
+    row = next(row for row in rows["items"] if row["task_id"] == new_id)
+    assert (row["role"], row["holder_role"]) == ("party_member", "grid_worker")  # a party member's visit, held by …
+    assert row["supervisor_name"] == head  # … whom the task names as its level above: told, and the one to verify
+    assert all(other["holder_role"] is None for other in rows["items"] if other["task_id"] != new_id)
+    board = api.get(f"/campaigns/{campaign.id}/board", headers=HTML).text
+    assert "联户党员（网格员接办）" in board
+    page = api.get(f"/campaigns/{campaign.id}", headers=HTML).text
+    summary = page.split('id="summary"', 1)[1].split("</div>", 1)[0]
+    assert "另有 1 项任务已改派他人，由新任务计入，不重复计数" in summary
+    assert " · 已改派 " not in summary  # not among the states that add up to the recipients

@@ -272,6 +272,15 @@ def test_a_hotline_operator_records_who_called(api: Any, session: Session) -> No
     assert 'data-field="reporter_phone"' in refused.text
     assert 'value="陈先生"' in refused.text
     assert 'value="12ab"' in refused.text
+    # A number nobody can call back (a service number, a few digits) is refused as the public form refuses it.
+    for number in ("12345", "8881234"):
+        service = api.client.post("/cases/new", data={**form, "reporter_name": "陈先生", "reporter_phone": number})
+        assert service.status_code == 422
+        assert (
+            'data-field="reporter_phone">请填写手机号码，或带区号的固定电话（如 0570-8881234），以便回访'
+            in service.text
+        )
+        assert f'value="{number}"' in service.text
     caller = {"reporter_name": "陈先生", "reporter_phone": "0570-888 1234"}
     created = api.client.post("/cases/new", data={**form, **caller}, follow_redirects=False)
     assert created.status_code == 303, created.text

@@ -12,7 +12,7 @@ from xml.etree.ElementTree import Element
 
 import pytest
 from defusedxml import ElementTree as SafeET
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from tests.cases.test_flow import PNG, fushan_point
 
@@ -456,3 +456,12 @@ def test_cases_of_other_channels_are_not_public(api: Any, session: Session) -> N
 def test_json_lists_are_bare_arrays(api: Any) -> None:
     for path in ("services.json", "requests.json"):
         assert isinstance(json.loads(api.get(f"{BASE}/{path}").content), list)
+
+
+def test_a_phone_nobody_can_call_back_is_400_by_its_field(api: Any, session: Session, key: str) -> None:
+    before = session.scalar(select(func.count()).select_from(Case))
+    response = report(api, session, key, phone="12345")
+    assert response.status_code == 400
+    assert as_json(response)[0]["description"].startswith("phone:")
+    assert session.scalar(select(func.count()).select_from(Case)) == before
+    assert report(api, session, key, phone="13905701234").status_code == 201

@@ -17,7 +17,7 @@ from tests.cases.test_flow import PNG, command, report_parking, unit
 from zhili.campaigns import lifecycle
 from zhili.campaigns.lifecycle import TaskState
 from zhili.campaigns.models import Campaign, CampaignTask
-from zhili.campaigns.visibility import load_reach
+from zhili.campaigns.visibility import load_reach, told_above
 from zhili.cases import queries
 from zhili.cases.models import Case, CollaborationRequest
 from zhili.cases.parties import calls_back, parties_given
@@ -97,11 +97,15 @@ def _task_counts(session: Session, actor: Actor) -> dict[str, int]:
             supervisor_position_id=task.supervisor_position_id,
             division_code=task.division_code,
         )
-        if task.state == "declined":  # the level above's to 改派 while the campaign runs
+        # 待改派 and 待核验 are the to-dos of those told of the decline or the report, not of all who may step in.
+        declined = task.state == "declined"
+        told = told_above(task.supervisor_position_id, task.division_code, managing=declined)
+        first = lifecycle.TaskParty.ABOVE in parties and actor.person_id in set(session.scalars(told))
+        if declined:  # the level above's to 改派 while the campaign runs
             running = session.get_one(Campaign, task.campaign_id).status == "active"
-            counts["reassign_tasks"] += running and lifecycle.TaskParty.ABOVE in parties
+            counts["reassign_tasks"] += running and first
         elif task.state == "reported":
-            counts["verify_tasks"] += lifecycle.TaskParty.ABOVE in parties
+            counts["verify_tasks"] += first
         elif task.state == "claimed":
             counts["unreported_mine"] += lifecycle.TaskParty.RECIPIENT in parties
         elif lifecycle.TaskParty.RECIPIENT in parties:
@@ -413,3 +417,31 @@ def test_a_field_worker_follows_the_cases_they_reported_from_the_home_page(api: 
     assert "待您核查" in turn
     api.login("kc-centre")
     assert 'id="my-reports"' not in api.get("/", headers=HTML).text  # a desk's intakes are its queue's
+
+
+def test_a_report_waits_for_whom_it_was_told_to_while_the_village_may_step_in(
+    api: Any, session: Session, clock: FrozenClock
+) -> None:
+    typhoon = dispatch_typhoon(session, clock)
+    task = task_of(session, typhoon, "partymember")
+    task.state = TaskState.REPORTED  # told to the grid head, the party member's supervising post
+    session.commit()
+
+    def tiles(username: str) -> dict[str, int]:
+        home = api.login(username).get("/", headers=HTML).text
+        return {name: int(count) for name, count in TILE.findall(home)}
+
+    assert tiles("gridhead").get("verify_tasks") == 1
+    assert not tiles("village").get("verify_tasks")  # the village committee is not waited for …
+    allowed = api.get(f"/api/v1/tasks/{task.id}").json()["allowed_actions"]
+    assert "verify" in allowed  # … but may step in
+    told = api.get("/tasks?view=above&state=reported&told=true", headers=HTML).text
+    assert f'href="/tasks/{task.id}"' not in told
+    assert 'data-filter="told"' in told
+    everything = api.get("/tasks?view=above&state=reported", headers=HTML).text
+    assert f'href="/tasks/{task.id}"' in everything
+    # A decline is told to both: it waits for the grid head and the village committee alike.
+    task.state = TaskState.DECLINED
+    session.commit()
+    assert tiles("gridhead").get("reassign_tasks") == 1
+    assert tiles("village").get("reassign_tasks") == 1

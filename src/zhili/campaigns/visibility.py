@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, false, func, or_, select, true
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from zhili.access.models import Account
 from zhili.campaigns import lifecycle
@@ -28,7 +28,7 @@ from zhili.campaigns.models import Campaign, CampaignForward, CampaignScopeDivis
 from zhili.core.actor_names import account_id, actor_names
 from zhili.core.auth import Actor, Grant, Scope
 from zhili.core.errors import NotFoundError
-from zhili.org.division_code import DivisionCode, DivisionLevel, codes_of
+from zhili.org.division_code import CODE_LENGTHS, DivisionCode, DivisionLevel, codes_of
 from zhili.org.models import Position
 from zhili.org.roles import Role
 from zhili.org.routing import ancestor_codes, parent_code
@@ -148,6 +148,48 @@ def supervised_tasks(reach: Reach) -> ColumnElement[bool]:
     if reach.position_ids:
         above.append(CampaignTask.supervisor_position_id.in_(sorted(reach.position_ids)))
     return or_(*above) & ~mine
+
+
+def told_first(reach: Reach) -> ColumnElement[bool]:
+    """Tasks whose turn above is the actor's: those they are told of (`told_above`), not all they may step in on.
+
+    The holder of the task's supervising post; and the managing posts of the nearest division above the task's
+    that has any, for a decline (told to both) or a task with no supervisor. A centre may verify or hand on any
+    task in its block, but the county's 待核验 is not every grid head's.
+    """
+    conditions: list[ColumnElement[bool]] = []
+    if reach.position_ids:
+        conditions.append(CampaignTask.supervisor_position_id.in_(sorted(reach.position_ids)))
+    widely = or_(CampaignTask.supervisor_position_id.is_(None), CampaignTask.state == lifecycle.TaskState.DECLINED)
+    conditions.append(and_(widely, _nearest_managing_is_mine(reach)))
+    return or_(*conditions)
+
+
+def _nearest_managing_is_mine(reach: Reach) -> ColumnElement[bool]:
+    """The nearest division above the task's with a managing post is one the actor manages (`told_above`)."""
+    if reach.managing.is_everything:
+        return true()
+    nearer = aliased(Position)
+    mine: list[ColumnElement[bool]] = []
+    for grant in reach.managing.grants:
+        code = grant.division_prefix
+        between = [n for n in CODE_LENGTHS if n > len(code)]  # the levels under the actor's, above the task's
+        managed_between = exists().where(
+            nearer.role.in_(sorted(TASK_MANAGING_ROLES)),
+            or_(
+                false(),
+                *(
+                    and_(
+                        func.length(CampaignTask.division_code) > n,
+                        nearer.division_code == func.substr(CampaignTask.division_code, 1, n),
+                    )
+                    for n in between
+                ),
+            ),
+        )
+        below = and_(CampaignTask.division_code.startswith(code), CampaignTask.division_code != code)
+        mine.append(and_(below, ~managed_between))
+    return or_(false(), *mine)
 
 
 def told_above(supervisor_position_id: int | None, division_code: str, *, managing: bool = False) -> Select[int]:

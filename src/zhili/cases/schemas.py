@@ -21,6 +21,7 @@ PHONE = r"^\+?\d{5,20}$"  # a phone number, spaces and dashes dropped (`queue.no
 # A number the centre can call back (回访), as dialled inside China: a mobile (1[3-9] and 9 digits) or a fixed
 # line with its area code (0 and 9 to 11 digits); not a service number (12345) nor a mistyped few digits.
 CALLBACK_PHONE = re.compile(r"^(?:1[3-9]\d{9}|0\d{9,11})$")
+CALLBACK_REFUSAL = "is not a phone number to call back: a mobile, or a fixed line with its area code"
 # How long a report's words may be (Open311's form holds to them too).
 MAX_DESCRIPTION = 4000
 MAX_ADDRESS = 200
@@ -72,6 +73,14 @@ class CaseCreate(_Input):
             raise FieldRuleError("give a point or a place", field="point")
         return self
 
+    @model_validator(mode="after")
+    def _citizen_called_back(self) -> CaseCreate:
+        """A citizen's phone (a 12345 call, the web form, Open311) is the one the centre calls back (回访)."""
+        phone = self.reporter_phone
+        if phone and self.channel in CITIZEN_CHANNELS and not CALLBACK_PHONE.match(phone):
+            raise FieldRuleError(CALLBACK_REFUSAL, field="reporter_phone")
+        return self
+
 
 class PublicReport(CaseCreate):
     """A report from the public form (我要反映): the same, but a phone to call back is required."""
@@ -83,7 +92,7 @@ class PublicReport(CaseCreate):
     @classmethod
     def _callable_back(cls, phone: str) -> str:
         if not CALLBACK_PHONE.match(phone):
-            raise ValueError("is not a phone number to call back: a mobile, or a fixed line with its area code")
+            raise ValueError(CALLBACK_REFUSAL)
         return phone
 
 

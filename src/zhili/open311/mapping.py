@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
 from zhili.cases.queue import normalised_phone
-from zhili.cases.schemas import MAX_ADDRESS, MAX_DESCRIPTION, MAX_REPORTER_NAME, PHONE
+from zhili.cases.schemas import CALLBACK_PHONE, CALLBACK_REFUSAL, MAX_ADDRESS, MAX_DESCRIPTION, MAX_REPORTER_NAME, PHONE
 from zhili.cases.states import CaseStatus
 from zhili.core.errors import InvalidInputError
 from zhili.core.local_time import LOCAL_ZONE
@@ -228,6 +228,9 @@ def _phone(value: str | None, problems: list[dict[str, str]]) -> str | None:
     digits = normalised_phone(_PHONE_SEPARATORS.sub("", value))  # as the 12345 desk looks a caller up
     if digits is None or not re.fullmatch(PHONE, digits):
         problems.append({"field": "phone", "message": "must be a telephone number"})
+        return None
+    if not CALLBACK_PHONE.match(digits):
+        problems.append({"field": "phone", "message": CALLBACK_REFUSAL})
         return None
     return digits
 

@@ -69,8 +69,8 @@ LINKS = {
     "unclaimed_mine": "/tasks?unclaimed=true",
     "unreported_mine": "/tasks?state=claimed",  # claimed, no report yet, or one returned to me
     "unclaimed_above": "/tasks?view=above&unclaimed=true",
-    "verify_tasks": "/tasks?view=above&state=reported",
-    "reassign_tasks": "/tasks?view=above&state=declined&running=true",  # 拒领 in a running campaign: 改派
+    "verify_tasks": "/tasks?view=above&state=reported&told=true",  # told to me: a centre may step in on the rest
+    "reassign_tasks": "/tasks?view=above&state=declined&running=true&told=true",  # 拒领 in a running campaign: 改派
 }
 TONES = {"due_soon": "yellow", "overdue": "red", "reassign_tasks": "yellow", "extend": "yellow"}
 TASK_TILES = ("unclaimed_mine", "unreported_mine", "unclaimed_above", "verify_tasks", "reassign_tasks")

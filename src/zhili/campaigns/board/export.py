@@ -38,7 +38,11 @@ def _cells(row: PersonRow, language: str) -> list[Cell]:
     return [
         withheld if row.is_withheld else row.name,
         row.phone,
-        role_name(row.role, language),
+        translate("board.role_held_by", language).format(
+            role=role_name(row.role, language), holder=role_name(row.holder_role, language)
+        )
+        if row.holder_role
+        else role_name(row.role, language),
         row.division_name,
         row.division_code,
         translate(f"board.state.{row.state}", language),

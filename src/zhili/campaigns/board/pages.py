@@ -39,7 +39,7 @@ ScreenQuery = Annotated[bool, Query(description="the big screen: dark, large num
 RemindedQuery = Annotated[int | None, Query(ge=0, le=10_000_000, description="people just reminded (after 催领办)")]
 LIST_LABELS = (
     *("unclaimed", "unanswered", "finished", "live", "offline", "yes", "no"),
-    *("none", "withheld", "self", "more", "empty", "late"),
+    *("none", "withheld", "self", "more", "empty", "late", "role_held_by"),
 )
 
 

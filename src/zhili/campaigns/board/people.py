@@ -3,9 +3,10 @@
 The lists are 未领办 (notified or read), 已领办未回复 (claimed, no report yet: the ones to chase) and 已回复
 (reported, verified or rated: a report awaiting the level above's check counts as an answer).
 
-Each row carries the person's name and phone, their role and division, and the supervisor of their
-post (the post's current `supervisor_id`, else the one copied onto the task at dispatch) with that
-person's name and phone. The rows are the tasks in the caller's places (the board's counts); a name,
+Each row carries the person's name and phone, the task's role and division (and the role of the post
+that holds it: a task handed on by 改派 may be held by another role), and the task's supervisor (the
+post copied onto the task at dispatch, who is told and verifies; else the post's current `supervisor_id`)
+with that person's name and phone. The rows are the tasks in the caller's places (the board's counts); a name,
 phone and person id are filled in only for people the caller may see (`org.visibility.sees_person`, the
 org rule), in SQL, so a department's strip lists every unclaimed post but names only its own staff.
 Pages are keyset-paginated by (division code, task id); the export reads the same statement without a limit.
@@ -58,6 +59,7 @@ def _statement(
             case((named, person.phone)).label("phone"),
             case((named, False), else_=True).label("is_withheld"),
             task.role,
+            case((post.role != task.role, post.role)).label("holder_role"),
             task.division_code,
             Division.name.label("division_name"),
             task.state,
@@ -74,7 +76,7 @@ def _statement(
         .join(person, person.id == task.person_id)
         .join(Division, Division.code == task.division_code)
         .join(post, post.id == task.position_id)
-        .outerjoin(boss_post, boss_post.id == func.coalesce(post.supervisor_id, task.supervisor_position_id))
+        .outerjoin(boss_post, boss_post.id == func.coalesce(task.supervisor_position_id, post.supervisor_id))
         .outerjoin(boss, boss.id == boss_post.person_id)
         .where(task.campaign_id == campaign_id, task.state.in_(STATES_OF[which]), under(task.division_code, division))
         .where(tasks_in_places(actor.scope))

@@ -102,7 +102,10 @@ class PersonRow(BaseModel):
     name: str | None
     phone: str | None
     is_withheld: bool = Field(default=False, description="the person is outside your units: no id, name or phone")
-    role: str
+    role: str = Field(description="the task's role: whose instructions it follows")
+    holder_role: str | None = Field(
+        default=None, description="the role of the post holding it, when a task handed on (改派) went to another role"
+    )
     division_code: str
     division_name: str
     state: str

@@ -31,6 +31,7 @@ _SAID = {
     "return": "reason",
     "verify": "verify_note",
     "reassigned_in": "note",
+    "reassign": "note",
 }
 """The column of a step's record that holds what was said with it."""
 _IS_TASK = text("audit_records.entity_type = 'campaign_task'")  # literal: the partial index's own condition

@@ -78,6 +78,10 @@ def my_tasks(
         "view": view,
         "where": where,
         "query": query,
+        # 待核验 from the workbench lists those told to the reader (`told`): the link to all they may act on
+        "all_above": urlencode(
+            [(k, v) for k, v in request.query_params.multi_items() if k not in {"cursor", "lang", "told"}]
+        ),
         "now": clock.now(),
         "campaigns": task_queue.campaign_choices(session, actor, view),
         # 下级任务 is a tab for those above field staff; a party member or grid worker has only their own.

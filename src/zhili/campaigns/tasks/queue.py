@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from zhili.campaigns.lifecycle import TASK_STATES, UNCLAIMED_STATES, CampaignStatus, Reach, TaskState
 from zhili.campaigns.models import Campaign, CampaignTask
-from zhili.campaigns.visibility import load_reach, supervised_tasks
+from zhili.campaigns.visibility import load_reach, supervised_tasks, told_first
 from zhili.core.auth import Actor
 from zhili.core.pagination import Key, decode_cursor, encode_cursor
 from zhili.org.models import Division, Person
@@ -37,6 +37,7 @@ class TaskFilter:
     unclaimed: bool = False
     overdue: bool = False
     running: bool = False
+    told: bool = False
     q: str | None = None
     sort: Sort = "newest"
 
@@ -47,6 +48,9 @@ def task_filter(  # noqa: PLR0917 - one argument per documented query parameter
     unclaimed: Annotated[bool, Query(description="not yet claimed (未领办): notified or read")] = False,
     overdue: Annotated[bool, Query(description="past the claim time unclaimed, or the report time claimed")] = False,
     running: Annotated[bool, Query(description="in campaigns still running (not closed)")] = False,
+    told: Annotated[
+        bool, Query(description="view=above: those told to you, yours to answer first (not all you may step in on)")
+    ] = False,
     q: Annotated[str | None, Query(max_length=60, description="search campaign, person and place")] = None,
     sort: Annotated[
         str | None, Query(pattern=r"^(newest|oldest|due)?$", description="newest (default), oldest, due soonest")
@@ -59,6 +63,7 @@ def task_filter(  # noqa: PLR0917 - one argument per documented query parameter
         unclaimed=unclaimed,
         overdue=overdue,
         running=running,
+        told=told,
         q=q.strip() if q and q.strip() else None,
         sort=cast("Sort", sort) if sort else "newest",
     )
@@ -96,6 +101,8 @@ def conditions(reach: Reach, view: View, where: TaskFilter, now: datetime) -> li
         found.append(_overdue(now))
     if where.running:
         found.append(Campaign.status == RUNNING)
+    if where.told and view == "above":
+        found.append(told_first(reach))
     if where.q:
         needle = where.q[:60]
         found.append(
@@ -162,10 +169,11 @@ def waiting_counts(session: Session, actor: Actor) -> Waiting:
     """What waits for me among the tasks, in one statement.
 
     未领办 (mine; those I answer for as the level above), 待回单 (mine), and as the level above 待核验
-    (reported) and 待改派 (declined in a campaign still running).
+    (reported) and 待改派 (declined in a campaign still running) among those told to me (`told_first`).
     """
     reach = load_reach(session, actor)
     mine, above = who(reach, "mine"), who(reach, "above")
+    first = and_(above, told_first(reach))
     unclaimed, reported = CampaignTask.state.in_(UNCLAIMED_STATES), CampaignTask.state == TaskState.REPORTED
     claimed = CampaignTask.state == TaskState.CLAIMED
     running = select(Campaign.id).where(Campaign.status == RUNNING)
@@ -177,9 +185,9 @@ def waiting_counts(session: Session, actor: Actor) -> Waiting:
     columns = (
         count(and_(unclaimed, mine)),
         count(and_(unclaimed, above)),
-        count(and_(reported, above)),
+        count(and_(reported, first)),
         count(and_(claimed, mine)),
-        count(and_(declined, above)),
+        count(and_(declined, first)),
     )
     row = session.execute(select(*columns).where(or_(mine, above), or_(unclaimed, reported, claimed, declined))).one()
     return Waiting(*(int(value) for value in row))

@@ -102,8 +102,16 @@ def reassign_task(session: Session, *, task_id: int, data: ReassignBody, actor: 
         )
     role_task = loaded.campaign.template.task_for(loaded.task.role)
     new_id = _insert(session, loaded.task, position_id=post[0], person_id=post[1], role_task=role_task, now=now)
+    noted = {"note": data.note.strip()} if data.note and data.note.strip() else None
     old = task_service.move(
-        session, loaded, TaskAction.REASSIGN, actor=actor, now=now, reassigned_at=now, reassigned_to_id=new_id
+        session,
+        loaded,
+        TaskAction.REASSIGN,
+        actor=actor,
+        now=now,
+        said=noted,
+        reassigned_at=now,
+        reassigned_to_id=new_id,
     )
     audit.record_by(
         session,

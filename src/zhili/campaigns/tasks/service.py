@@ -51,9 +51,14 @@ def move(
     *,
     actor: Actor,
     now: datetime,
+    said: dict[str, str] | None = None,
     **changes: Unpack[Changes],
 ) -> Task:
-    """Step the task, save it where the row is still in the state loaded (else 409) and audit it; the caller commits."""
+    """Step the task, save it where the row is still in the state loaded (else 409) and audit it; the caller commits.
+
+    `said` is kept with the record beside the columns written: what the step said that no column holds (a
+    改派's note, which the new task keeps too), for the task's 办理经过.
+    """
     transition = store.advance(loaded.task, action, loaded.parties, now=now, **changes)
     store.save(session, transition)
     audit.record_by(
@@ -63,7 +68,7 @@ def move(
         entity_type="campaign_task",
         entity_id=loaded.task.id,
         before={"state": str(loaded.task.state)},
-        after=store.written(transition),
+        after={**store.written(transition), **(said or {})},
         at=now,
     )
     return transition.after

@@ -168,7 +168,11 @@
   function personRow(row, which, compact) {
     const tr = document.createElement('tr');
     if (row.is_overdue) tr.className = 'board-late';
-    const role = config.roles[row.role] || row.role;
+    const taskRole = config.roles[row.role] || row.role;
+    // A task handed on (改派) to another role says so: 联户党员（组团联村团长接办）.
+    const role = row.holder_role
+      ? config.labels.role_held_by.replace('{role}', taskRole).replace('{holder}', config.roles[row.holder_role] || row.holder_role)
+      : taskRole;
     // People outside the caller's units come without a name or phone (the server withholds them).
     const name = row.is_withheld ? config.labels.withheld : row.name;
     const supervisor = row.supervisor_withheld ? config.labels.withheld : (row.supervisor_name || config.labels.none);
