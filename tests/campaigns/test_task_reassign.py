@@ -144,7 +144,8 @@ def test_a_decline_tells_the_grid_head_and_the_village_the_first_to_act_settles_
     after = declines()
     assert (after[head].settled_by, after[head].settled_as) == (cadre, "taken")  # 已由<village cadre>处理
     assert after[head].read_at is not None
-    assert after[cadre].settled_by is None  # one's own copy is never 已由<自己>处理
+    assert after[cadre].settled_by == cadre  # one's own copy says 您已处理, never 已由<自己>处理
+    assert "您已处理" in village.get("/inbox", headers=HTML).text
     cadre_name = session.scalar(select(Person.name).where(Person.id == cadre))
     assert f"已由{cadre_name}处理" in api.login("gridhead").get("/inbox", headers=HTML).text
 

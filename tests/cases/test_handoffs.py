@@ -8,11 +8,11 @@ have, computed independently from the organisation's posts.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from tests.cases.test_flow import PNG, command, fushan_point, report_body, report_parking, underway, unit
 
@@ -407,6 +407,9 @@ def test_a_turn_taken_by_one_settles_the_notice_for_those_told_with_them(api: An
 
     dispatched = [n.id for n in notes]
     assert all(item.read_at is None for item in items(dispatched).values())
+    seen_at = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)  # the head had read it before anyone acted
+    session.execute(update(InboxItem).where(InboxItem.person_id == head).values(read_at=seen_at))
+    session.commit()
     api.login("kc-traffic")
     case = command(api, case, "sign")
     after = items(dispatched)
@@ -414,8 +417,13 @@ def test_a_turn_taken_by_one_settles_the_notice_for_those_told_with_them(api: An
     assert others
     assert all(item.read_at is not None and item.settled_by == signer for item in others.values())
     assert {item.settled_as for item in others.values()} == {"taken"}
-    assert after[signer].settled_by is None  # the signer's own is read, never 已由<自己>处理
+    assert others[head].read_at is not None
+    assert others[head].read_at.replace(tzinfo=UTC) == seen_at  # read before: still says who did it, read when it was
+    assert (after[signer].settled_by, after[signer].settled_as) == (signer, "taken")  # their own says 您已处理
     assert after[signer].read_at is not None  # signed through the API: no unread copy of what they did is left
+    own = api.get("/inbox", headers={"accept": "text/html"}).text  # still logged in as the signer
+    assert "您已处理" in own
+    assert f"已由{session.scalar(select(Person.name).where(Person.id == signer))}处理" not in own
     # a notice the signer was not told is left as it was: the centre's about the report
     reported = [n.id for n in told(session, case["id"], "report")[1]]
     assert all(item.settled_by != signer for item in items(reported).values())
@@ -468,8 +476,8 @@ def test_a_reply_that_withdraws_an_extension_request_settles_the_deciders_notice
     assert f"已由{lead_name}撤回" in page
 
 
-def test_a_decider_who_withdraws_the_request_by_escalating_keeps_their_own_notice(api: Any, session: Session) -> None:
-    """One of the centre escalates over a pending extension: the others' say a colleague took it; theirs is theirs."""
+def test_a_decider_who_withdraws_the_request_by_escalating_is_told_they_did_it(api: Any, session: Session) -> None:
+    """One of the centre escalates over a pending extension: the others' say a colleague took it; theirs, 您已处理."""
     case = underway(api, report_parking(api, session))
     case = command(api, case, "request_extension", hours=24, reason="等拖车")
     _asked, notes = told(session, case["id"], "request_extension")
@@ -480,7 +488,7 @@ def test_a_decider_who_withdraws_the_request_by_escalating_keeps_their_own_notic
     items = session.scalars(select(InboxItem).where(InboxItem.notification_id.in_([n.id for n in notes]))).all()
     mine = [item for item in items if item.person_id == escalator]
     assert mine
-    assert all(item.settled_by is None for item in mine)  # never 已由<me>撤回
+    assert {(item.settled_by, item.settled_as) for item in mine} == {(escalator, "taken")}  # 您已处理, not 已由<me>撤回
     others = [item for item in items if item.person_id != escalator]
     assert others
     assert {(item.settled_by, item.settled_as) for item in others} == {(escalator, "taken")}  # 已由<them>处理

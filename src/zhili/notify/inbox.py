@@ -16,12 +16,10 @@ from sqlalchemy import (
     ColumnElement,
     Row,
     bindparam,
-    case,
     exists,
     false,
     func,
     literal,
-    null,
     or_,
     select,
     true,
@@ -206,15 +204,14 @@ def _settling(topics: frozenset[str], answerable: ColumnElement[bool]) -> Prepar
         Notification.topic.in_(sorted(topics)),
         or_(told_with, answerable),
     )
-    mine = InboxItem.person_id == bindparam("b_person")
     return Prepared(
         update(InboxItem)
-        .where(InboxItem.notification_id.in_(about), InboxItem.read_at.is_(None))
+        .where(InboxItem.notification_id.in_(about), InboxItem.settled_by.is_(None))
         .values(
-            read_at=bindparam("b_at"),
-            # The actor's own copy is only read (they did it); the others' say by whom (已由<name>处理).
-            settled_by=case((mine, null()), else_=bindparam("b_person")),
-            settled_as=case((mine, null()), else_=literal(Settled.TAKEN.value)),
+            # Read now if unread; each copy says by whom (已由<name>处理), the actor's own that they did (您已处理).
+            read_at=func.coalesce(InboxItem.read_at, bindparam("b_at")),
+            settled_by=bindparam("b_person"),
+            settled_as=literal(Settled.TAKEN.value),
         )
     )
 
@@ -231,10 +228,11 @@ def settle_about(
 ) -> int:
     """Settle the notices of `topics` about `subject` (`case:42`) that `person_id`, who acted, was told with others.
 
-    Those still unread by the others are read at `at`, by them; the actor's own is read (an act through the API or
-    the demo's people leaves no unread copy of what they did behind). `topics` are the notices that ask someone to act
-    (a hand-off's 请签收, not a 请知悉): one of those told did it. `answerable` (a condition on `Notification`, a
-    module's constant, with its bound `params`) adds notices the actor answers for without a copy of their own.
+    Each copy not yet settled says the actor did it (已由<name>处理; the actor's own 您已处理), and one still unread
+    is read at `at` (an act through the API or the demo's people leaves no unread copy of what they did behind).
+    `topics` are the notices that ask someone to act (a hand-off's 请签收, not a 请知悉): one of those told did it.
+    `answerable` (a condition on `Notification`, a module's constant, with its bound `params`) adds notices the
+    actor answers for without a copy of their own.
     In the caller's transaction; how many.
     """
     if person_id is None or not topics:
@@ -249,13 +247,14 @@ def settle_topic(
     """Settle every unread notice of `topic` about `subject` (`case.request_extension` on `case:42`).
 
     What it asked for is gone, by `person_id`'s act (`why`: a reply withdrew the request, a close cancelled
-    it). Their own copy is left to them (read when they open the case). In the caller's transaction; how many.
+    it, a colleague took it). Every copy not yet settled says so, read at `at` if unread; the actor's own copy
+    only when they took it (您已处理), else it is left to them. In the caller's transaction; how many.
     """
     told = select(Notification.id).where(Notification.subject == subject, Notification.topic == topic)
+    others = InboxItem.person_id != person_id if person_id is not None and why is not Settled.TAKEN else true()
     settled = session.connection().execute(
         update(InboxItem)
-        .where(InboxItem.notification_id.in_(told), InboxItem.read_at.is_(None))
-        .where(InboxItem.person_id != person_id if person_id is not None else true())
-        .values(read_at=at, settled_by=person_id, settled_as=why.value)
+        .where(InboxItem.notification_id.in_(told), InboxItem.settled_by.is_(None), others)
+        .values(read_at=func.coalesce(InboxItem.read_at, at), settled_by=person_id, settled_as=why.value)
     )
     return max(int(settled.rowcount), 0)

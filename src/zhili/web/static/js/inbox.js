@@ -97,12 +97,15 @@
   }
 
   function settledBadge(list, item) {
-    // 已由<name>处理 / 撤回 / 取消, as the page renders it.
+    // 已由<name>处理 / 撤回 / 取消 (您已处理 for the reader's own act), as the page renders it.
     const why = item.settled_as || 'taken';
     const key = 'settled' + why.charAt(0).toUpperCase() + why.slice(1);
     const badge = document.createElement('span');
     badge.className = 'badge ok settled';
-    badge.textContent = (list.dataset[key] || '').replace('{name}', item.settled_by_name || list.dataset.someone || '');
+    const mine = list.dataset.me !== '' && String(item.settled_by) === list.dataset.me;  // 您已处理: one's own act
+    badge.textContent = mine
+      ? list.dataset.settledYou
+      : (list.dataset[key] || '').replace('{name}', item.settled_by_name || list.dataset.someone || '');
     return badge;
   }
 
