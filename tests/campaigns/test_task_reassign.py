@@ -21,7 +21,7 @@ from zhili.campaigns.tasks.service import claim_task, decline_task
 from zhili.core.audit import AuditRecord
 from zhili.core.clock import FrozenClock
 from zhili.notify.models import InboxItem, Notification
-from zhili.org.models import Person, Position
+from zhili.org.models import Division, Person, Position
 
 HTML = {"accept": "text/html"}
 
@@ -138,6 +138,10 @@ def test_a_decline_tells_the_grid_head_and_the_village_the_first_to_act_settles_
 
     told = declines()
     assert {head, cadre} <= set(told)
+    notices = select(Notification.severity).where(
+        Notification.topic == "campaign.task.declined", Notification.subject == f"campaign-task:{task.id}"
+    )
+    assert set(session.scalars(notices)) == {"yellow"}  # the task has nobody now: marked as one to act on
     village = api.login("village")
     assert village.get(f"/api/v1/tasks/{task.id}").json()["allowed_actions"] == ["reassign", "overrule"]
     assert send(village, task.id, "overrule", reason="请坚持走访").status_code == 200
@@ -443,9 +447,10 @@ def test_the_task_page_lists_every_decline_and_overrule_with_who_and_why(
         ("decline", member, "确实在住院，附诊断证明"),
     ]
     page = api.login("partymember").get(f"/tasks/{task.id}", headers=HTML).text
-    # declined, the recipient is told whose turn it is now
+    # declined, the recipient is told whose turn it is now: their grid head, and the village committee above
+    village = session.scalar(select(Division.name).where(Division.code == task.division_code[:12]))
     assert (
-        f"已告知{head}：由其改派他人，或驳回拒领后退回给您。"
+        f"已告知{head}和{village}的管理岗位：由其中一方改派他人，或驳回拒领后退回给您。"
         in page.split('id="declined-next"', 1)[1].split("</p>", 1)[0]
     )
     history = page.split('id="history"', 1)[1].split("</ol>", 1)[0]

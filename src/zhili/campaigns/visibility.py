@@ -29,7 +29,7 @@ from zhili.core.actor_names import account_id, actor_names
 from zhili.core.auth import Actor, Grant, Scope
 from zhili.core.errors import NotFoundError
 from zhili.org.division_code import CODE_LENGTHS, DivisionCode, DivisionLevel, codes_of
-from zhili.org.models import Position
+from zhili.org.models import Division, Position
 from zhili.org.roles import Role
 from zhili.org.routing import ancestor_codes, parent_code
 from zhili.org.visibility import sees_person
@@ -192,6 +192,25 @@ def _nearest_managing_is_mine(reach: Reach) -> ColumnElement[bool]:
     return or_(false(), *mine)
 
 
+def _nearest_managing(division_code: str) -> Select[str]:
+    """The nearest division above this one that has a managing post (`TASK_MANAGING_ROLES`)."""
+    return (
+        select(Position.division_code)
+        .where(
+            Position.role.in_(sorted(TASK_MANAGING_ROLES)),
+            Position.division_code.in_(ancestor_codes(parent_code(division_code))),
+        )
+        .order_by(func.length(Position.division_code).desc())
+        .limit(1)
+    )
+
+
+def managing_above(session: Session, division_code: str) -> str | None:
+    """The name of the nearest division above with a managing post: whose committee or command room a decline tells."""
+    code = session.scalar(_nearest_managing(division_code))
+    return None if code is None else session.scalar(select(Division.name).where(Division.code == code))
+
+
 def told_above(supervisor_position_id: int | None, division_code: str, *, managing: bool = False) -> Select[int]:
     """The people told of a task's report or decline: the holder of its supervising post.
 
@@ -204,14 +223,7 @@ def told_above(supervisor_position_id: int | None, division_code: str, *, managi
     if supervisor_position_id is not None and not managing:
         return select(Position.person_id).where(supervising)
     managed = Position.role.in_(sorted(TASK_MANAGING_ROLES))
-    nearest = (
-        select(Position.division_code)
-        .where(managed, Position.division_code.in_(ancestor_codes(parent_code(division_code))))
-        .order_by(func.length(Position.division_code).desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    above = and_(managed, Position.division_code == nearest)
+    above = and_(managed, Position.division_code == _nearest_managing(division_code).scalar_subquery())
     return (
         select(Position.person_id)
         .where(above if supervisor_position_id is None else or_(supervising, above))

@@ -155,6 +155,10 @@ def task_detail(session: Session, actor: Actor, task_id: int, *, now: datetime) 
             # Those above a late recipient urge them (督促) by phone; the recipient is not shown their own number.
             "person_phone": None if parties == _RECIPIENT else names[2],
             "supervisor_name": names[3],
+            # A decline is told to the managing posts above too (`visibility.told_above`): said to its recipient.
+            "also_told": visibility.managing_above(session, task.division_code)
+            if parties == _RECIPIENT and task.state == TaskState.DECLINED
+            else None,
             "reassigned_at": task.reassigned_at,
             "reassigned_to": _linked(session, task.reassigned_to_id, opens=parties != _RECIPIENT),
             "reassigned_from": _linked(session, task.reassigned_from_id, opens=parties != _RECIPIENT),

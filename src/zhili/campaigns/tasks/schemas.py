@@ -200,6 +200,11 @@ class TaskDetail(TaskRead):
     supervisor_name: str | None = Field(
         default=None, description="who holds the post over the recipient's: told of a report or a decline"
     )
+    also_told: str | None = Field(
+        default=None,
+        description="to the recipient of a declined task: the division whose managing posts (村（社区）两委, 指挥室 …) "
+        "were told of the decline with the supervisor",
+    )
     reassigned_at: datetime | None = None
     reassigned_to: TaskLink | None = Field(default=None, description="改派给: the task that carries this one's work")
     reassigned_from: TaskLink | None = Field(

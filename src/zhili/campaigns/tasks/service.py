@@ -201,7 +201,7 @@ def _tell_supervisor(
         session,
         recipients=visibility.told_above(task.supervisor_position_id, task.division_code, managing=event == "declined"),
         topic=f"campaign.task.{event}",
-        severity="info",
+        severity="yellow" if event == "declined" else "info",  # a decline leaves the task with nobody: act on it
         title=Words(f"notice.campaign.{event}", words),
         body=[Words("notice.campaign.who", {"person": person, "place": place}), said],
         key=f"campaign-task:{task.id}:{event}:{key}",
