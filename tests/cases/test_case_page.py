@@ -207,6 +207,11 @@ def test_the_verifier_sees_the_reply_in_words_not_codes(api: Any, session: Sessi
     reply = page.split('id="reply"', 1)[1].split('class="card"', 1)[0]
     assert "车辆已拖离" in reply
     assert '<img src="/api/v1/cases/photos/' in reply
+    # The reply's photo is shown with the reply, not among the scene's photos above (before and after kept apart).
+    cited = set(re.findall(r'<img src="/api/v1/cases/photos/(\d+)"', reply))
+    scene = page.split('id="scene-photos"', 1)[1].split("</p>", 1)[0] if 'id="scene-photos"' in page else ""
+    assert cited
+    assert not cited & set(re.findall(r"/api/v1/cases/photos/(\d+)", scene))
     assert "118.87120, 28.93610" in reply
     assert "现场已恢复" in reply
     for words in ("浙H12345", "小型汽车", "人行道", "手机", "柯城区公安交警大队"):

@@ -101,6 +101,7 @@ class CasePage:
     # The township of the place (or the place itself when coarser): the meeting form's attendee.
     township_code: str = ""
     photo_ids: list[int] = field(default_factory=list)
+    scene_photos: list[int] = field(default_factory=list)
     # The rating review form (回访复核): a rated case not yet reviewed, for those who supervise it.
     may_review_rating: bool = False
     duplicates: list[Duplicate] = field(default_factory=list)
@@ -278,6 +279,8 @@ def case_page(
         map_data=_map_data(session, detail, reply, words),
         place=page_names.place_paths(session, [detail.place_code])[detail.place_code],
         photo_ids=[p.id for p in detail.photos],
+        # The scene's photos: those the reply or a unit's help answer cites are shown with them, not mixed in here.
+        scene_photos=_scene_photos(detail, reply),
         duplicates=[] if detail.duplicate_of_id else _duplicates(session, detail.probable_duplicates),
         merged_into=next(iter(_duplicates(session, [detail.duplicate_of_id] if detail.duplicate_of_id else [])), None),
         merged_here=_duplicates(session, queries.merged_here(session, actor, case)),
@@ -414,6 +417,14 @@ def _reply(detail: CaseDetail, words: Words, names: Names) -> Reply | None:
         text=text,
         evidence=[_far_or_near(e, detail) for e in shown if not (e.kind == "text" and e.text == text)],
     )
+
+
+def _scene_photos(detail: CaseDetail, reply: Reply | None) -> list[int]:
+    """The case's photos less those cited by the latest reply (处置反馈) or a help answer (协同回复), shown there."""
+    cited = {e.photo_id for e in (reply.evidence if reply else []) if e.photo_id is not None}
+    for request in detail.collaboration:
+        cited |= {int(e["ref"][6:]) for e in request.evidence if e.get("kind") == "photo" and e["ref"][6:].isdigit()}
+    return [p.id for p in detail.photos if p.id not in cited]
 
 
 # A reply's GPS fix this far from the case's point is said so to the verifier (the fix may be from the office).
