@@ -163,6 +163,29 @@
     await shrinkPhotos(input);
     checkPhotos(input.form);
   });
+  // <button data-copy="#input">: the input's text to the clipboard (a citizen keeps their tracking link), said beside
+  // it. Outside a secure context the clipboard API is missing: the text is selected and copied the old way.
+  document.addEventListener('click', async (event) => {
+    const button = event.target.closest && event.target.closest('button[data-copy]');
+    if (!button) return;
+    const input = document.querySelector(button.dataset.copy);
+    const said = button.parentElement.querySelector('[data-copy-said]');
+    if (!input) return;
+    let copied = false;
+    try {
+      if (navigator.clipboard && window.isSecureContext) {
+        await navigator.clipboard.writeText(input.value);
+        copied = true;
+      }
+    } catch (error) { copied = false; }
+    if (!copied) {
+      input.focus();
+      input.select();
+      input.setSelectionRange(0, input.value.length);
+      try { copied = document.execCommand('copy'); } catch (error) { copied = false; }
+    }
+    if (said) said.textContent = copied ? button.dataset.copied : button.dataset.copyFailed;
+  });
   document.addEventListener('submit', (event) => {
     const refused = checkPhotos(event.target);
     if (refused) { event.preventDefault(); refused.focus(); }
