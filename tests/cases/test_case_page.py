@@ -729,3 +729,23 @@ def test_a_fix_on_the_spot_is_not_said_far(api: Any, session: Session) -> None:
     reply = reply_card_with_gps(api, session, east=0.001)
     assert 'class="gps"' in reply
     assert "far-from-case" not in reply
+
+
+def test_every_reader_is_told_whose_turn_it_is(api: Any, session: Session, clock: FrozenClock) -> None:
+    case = report_parking(api, session)
+
+    def next_step(username: str) -> str:
+        page = api.login(username).get(f"/cases/{case['id']}", headers=HTML).text
+        return page.split('id="next-step"><strong>', 1)[1].split("<", 1)[0]
+
+    assert next_step("gridworker") == "待柯城区社会治理中心受理"
+    api.login("kc-centre")
+    case = command(api, command(api, case, "accept"), "dispatch")
+    assert next_step("gridworker") == "待柯城区公安交警大队签收"
+    api.login("kc-traffic")
+    case = command(api, case, "sign")
+    assert next_step("kc-centre") == "待柯城区公安交警大队开始处置"
+    case = command(api.login("kc-traffic"), case, "start")
+    assert next_step("kc-traffic") == "待柯城区公安交警大队办理并回复"
+    case = command(api, case, "request_extension", hours=24, reason="等拖车")
+    assert next_step("kc-traffic") == "待柯城区社会治理中心审批延期申请"

@@ -17,7 +17,7 @@ from zhili.cases.linked import GroupSight, LinkedGroup, LinkedKind, linked_group
 from zhili.cases.models import Case
 from zhili.cases.page_names import Names
 from zhili.cases.page_words import EvidenceView, Words
-from zhili.cases.parties import held_blocks
+from zhili.cases.parties import calls_back, held_blocks
 from zhili.cases.schemas import CaseDetail, UnitRef
 from zhili.cases.states import REPORTED_AGAIN, REPORTED_AGAIN_OF, CaseStatus, HelpStatus, MeetingTaskStatus, Party
 from zhili.cases.visibility import visible_cases
@@ -135,6 +135,7 @@ class CasePage:
     groups_in_sight: set[int] = field(default_factory=set)
     # The dispatching division, when the reader may triage the case only as a level above (代为受理/派单).
     stepping_in: str | None = None
+    next_step: str | None = None  # 下一步: whose turn it is (待柯城区公安交警大队签收)
 
     @property
     def open_group(self) -> LinkedGroup | None:
@@ -299,7 +300,43 @@ def case_page(
         groups=groups,
         groups_in_sight=in_sight,
         stepping_in=_stepping_in(session, actor, detail),
+        next_step=_next_step(session, detail, case, words),
     )
+
+
+# Whose turn it is, by status: who the lead is (`lead`), the dispatching division (`centre`), who verifies.
+_NEXT: dict[str, str] = {
+    CaseStatus.REPORTED: "centre",
+    CaseStatus.ACCEPTED: "centre",
+    CaseStatus.DISPATCHED: "lead",
+    CaseStatus.SIGNED: "lead",
+    CaseStatus.IN_PROGRESS: "lead",
+    CaseStatus.REOPENED: "lead",
+    CaseStatus.SUSPENDED: "lead",
+    CaseStatus.FEEDBACK: "verifier",
+    CaseStatus.VERIFIED: "lead",
+    CaseStatus.CLOSED: "rater",
+}
+
+
+def _next_step(session: Session, detail: CaseDetail, case: Case, words: Words) -> str | None:
+    """下一步: whose turn it is and to do what (待柯城区公安交警大队签收), for every reader of an open case."""
+    who = _NEXT.get(detail.status)
+    if who is None or detail.duplicate_of_id:
+        return None
+    division = session.scalar(select(Division.name).where(Division.code == detail.dispatcher_division)) or ""
+    level = "township" if DivisionCode(detail.dispatcher_division).has_level(DivisionLevel.TOWNSHIP) else "county"
+    centre = words.t(f"casepage.next.centre_{level}").format(name=division)
+    status = detail.status
+    if status in {CaseStatus.IN_PROGRESS, CaseStatus.SUSPENDED} and case.pending_extension_hours:
+        return words.t("casepage.next.extension").format(who=centre)
+    named = {
+        "centre": centre,
+        "lead": detail.lead_unit.name if detail.lead_unit else "",
+        "verifier": words.t("casepage.next.reporter") if case.originator_person_id else centre,
+        "rater": words.t("casepage.next.reporter") if not calls_back(case) else centre,
+    }[who]
+    return words.t(f"casepage.next.{status}").format(who=named)
 
 
 _TRIAGE = frozenset({"accept", "reject", "dispatch"})
