@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from tests.conftest import Api
 from zhili.assessment.models import AssessmentLine
 from zhili.cases.models import Case
+from zhili.org.models import Position
 
 HUZHEN, FUSHAN, LONGYOU = "330825101", "330802006", "330825"
 JUNE = "2026-06"
@@ -405,3 +406,19 @@ def test_the_own_summary_links_to_the_page_the_own_row_is_on(api: Api) -> None:
     assert f"page={index // 50 + 1}" in target
     path, _, anchor = target.partition("#")
     assert f'id="{anchor}"' in api.get(path).text
+
+
+def test_a_persons_posts_beside_their_name_are_only_those_in_the_readers_scope(api: Api, session: Session) -> None:
+    api.login("kc-centre")
+    first = api.get(f"/api/v1/assessment/scores?month={JUNE}&level=person").json()["rows"][0]
+    person = int(first["subject_id"])
+    session.add(Position(person_id=person, role="grid_worker", division_code=HUZHEN))  # a post in 龙游县 too
+    session.commit()
+    page = api.get(f"/assessment?month={JUNE}&level=person").text
+    row = page.split(f'id="subject-person-{person}"', 1)[1].split("</tr>", 1)[0]
+    posts = row.split('class="muted post-of">', 1)[1].split("</small>", 1)[0]
+    assert posts
+    assert "湖镇镇" not in posts  # 柯城区's centre is not shown a post in 龙游县
+    api.login("admin")
+    everything = api.get(f"/assessment?month={JUNE}&level=person&county=330802").text
+    assert "湖镇镇" in everything.split(f'id="subject-person-{person}"', 1)[1].split("</tr>", 1)[0]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tests.cases.test_pages import HTML, _form
 
 from zhili.cases.models import Case
-from zhili.cases.queue import normalised_phone
+from zhili.cases.schemas import CaseCreate, normalised_phone
 
 CALLER = {"reporter_name": "陈先生", "reporter_phone": "0570-888 1234"}
 
@@ -134,3 +136,13 @@ def test_a_number_is_the_same_with_or_without_chinas_country_code() -> None:
     assert normalised_phone("0570-888 1234") == normalised_phone("+86 570 888 1234") == "05708881234"
     assert normalised_phone("+86") == "+86", "a number that is only the code stays as typed (and is refused)"
     assert normalised_phone("  ") is None
+
+
+def test_an_api_report_on_a_citizens_channel_takes_the_phone_as_dialled_and_refuses_one_not_to_call_back() -> None:
+    body = {"matter": "illegal_parking", "place": "府山街道", "description": "来电", "channel": "hotline"}
+    assert CaseCreate.model_validate({**body, "reporter_phone": "+86 139 0570 5678"}).reporter_phone == "13905705678"
+    assert CaseCreate.model_validate({**body, "reporter_phone": "0570-888 1234"}).reporter_phone == "05708881234"
+    with pytest.raises(ValidationError, match="is not a phone number to call back"):
+        CaseCreate.model_validate({**body, "reporter_phone": "12345"})
+    staff = {**body, "channel": "phone", "reporter_phone": "12345"}  # a staff report's phone is not called back
+    assert CaseCreate.model_validate(staff).reporter_phone == "12345"

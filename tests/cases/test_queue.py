@@ -246,3 +246,14 @@ def test_triage_waits_for_the_dispatching_centre_while_the_level_above_may_step_
     mine, _others = _mine_and_others(api)
     assert f'data-case="{case["id"]}"' in mine
     assert 'id="stepping-in"' not in api.get(f"/cases/{case['id']}", headers=HTML).text
+
+
+def test_a_centre_that_also_holds_the_level_below_keeps_its_triage(api: Any, session: Session) -> None:
+    """The city's centre person also staffs the county's centre: the county's cases are theirs to triage."""
+    case = _report(api, session, plate="浙H5T002", text="路口车辆乱停")
+    city = actor_of(session, "qz-centre")
+    session.add(Position(person_id=city.person_id, role="centre_staff", division_code="330802"))
+    session.commit()
+    api.login("qz-centre")
+    assert case["id"] in _ids(api, "todo=accept")
+    assert 'id="stepping-in"' not in api.get(f"/cases/{case['id']}", headers=HTML).text

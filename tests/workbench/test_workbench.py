@@ -20,13 +20,13 @@ from zhili.campaigns.models import Campaign, CampaignTask
 from zhili.campaigns.visibility import load_reach, told_above
 from zhili.cases import queries
 from zhili.cases.models import Case, CollaborationRequest
-from zhili.cases.parties import calls_back, parties_given
+from zhili.cases.parties import calls_back, held_blocks, parties_given
 from zhili.cases.states import CaseStatus, Party
 from zhili.cases.visibility import visible_cases
 from zhili.core.auth import Actor, Grant, Scope
 from zhili.core.clock import FrozenClock
 from zhili.org.models import Position
-from zhili.org.routing import CENTRE_ROLES
+from zhili.org.routing import CENTRE_ROLES, ancestor_codes
 from zhili.workbench.menu import menu_for
 
 HTML = {"accept": "text/html"}
@@ -62,15 +62,19 @@ def _case_ids(session: Session, actor: Actor, now: datetime) -> dict[str, set[in
     )
     helping = {case_id for case_id, _status in asked_rows}
     waiting = {case_id for case_id, status in asked_rows if status == "requested"}
-    # Triage is the turn of the dispatching division's own centre; a level above reaching down may step in only.
-    held = {grant.division_prefix for grant in actor.write_scope.grants if grant.department_id is None}
+    # Triage is the turn of the dispatching division's own centre (else the nearest above with one); a level above
+    # reaching down may step in only.
+    held = set(held_blocks(actor))
     centres = select(Position.division_code).where(Position.role.in_(CENTRE_ROLES), Position.department_id.is_(None))
     staffed = set(session.scalars(centres))
+
+    def triaged_by(division: str) -> str | None:
+        return next((code for code in ancestor_codes(division) if code in staffed), None)  # finest first
+
     found: dict[str, set[int]] = defaultdict(set)
     for case in session.scalars(select(Case).where(visible_cases(actor))):
         parties = parties_given(actor, case, is_helping=case.id in helping)
-        division = case.dispatcher_division
-        if not (actor.write_scope.is_everything or division in held or division not in staffed):
+        if not (actor.write_scope.is_everything or triaged_by(case.dispatcher_division) in held):
             parties -= {Party.DISPATCHER, *([Party.CITIZEN] if calls_back(case) else [])}
         is_open = case.status not in FINISHED
         for name in (name for name, waits in _STEPS.items() if waits(case, parties)):
@@ -445,3 +449,19 @@ def test_a_report_waits_for_whom_it_was_told_to_while_the_village_may_step_in(
     session.commit()
     assert tiles("gridhead").get("reassign_tasks") == 1
     assert tiles("village").get("reassign_tasks") == 1
+
+
+def test_a_person_with_a_post_inside_another_keeps_the_to_dos_of_both(
+    api: Any, session: Session, clock: FrozenClock
+) -> None:
+    """A township command room's person who also sits on a village committee is told of its declines: still theirs."""
+    typhoon = dispatch_typhoon(session, clock)
+    task = task_of(session, typhoon, "partymember")
+    task.state = TaskState.DECLINED
+    cadre = actor_of(session, "village")
+    session.add(Position(person_id=cadre.person_id, role="township_command", division_code=task.division_code[:9]))
+    session.commit()
+    home = api.login("village").get("/", headers=HTML).text
+    assert dict(TILE.findall(home)).get("reassign_tasks") == "1"
+    told = told_above(task.supervisor_position_id, task.division_code, managing=True)
+    assert cadre.person_id in set(session.scalars(told))

@@ -314,4 +314,9 @@ def actor_for(session: Session, account: Account) -> Actor:
         account_id=account.id,
         units=frozenset(grant.department_id for _role, grant in grants if grant.department_id is not None),
         unit_kinds=frozenset(kind for *_, kind in rows if kind is not None),
+        blocks_held=frozenset(
+            grant.division_prefix
+            for role, grant in grants
+            if role in MANAGING_ROLES and role != Role.ADMIN and grant.department_id is None
+        ),
     )

@@ -72,7 +72,7 @@ def ranking_page(
         "full_marks": max((row.full_marks for row in found.rows), default=100),
     }
     needle = (q or "").strip()
-    matching = [row for row in found.rows if needle in row.name] if needle else found.rows
+    matching = [row for row in found.rows if needle.casefold() in row.name.casefold()] if needle else found.rows
     pages = max(1, -(-len(matching) // PAGE_ROWS))
     shown_rows = matching[(min(page, pages) - 1) * PAGE_ROWS :][:PAGE_ROWS]
     language = renderer(request).language(request)
@@ -87,7 +87,7 @@ def ranking_page(
         "matching": len(matching),
         # the page each of the reader's own rows is on, for the summary's link to it
         "own_pages": {row.key: i // PAGE_ROWS + 1 for i, row in enumerate(found.rows) if row.key in found.own},
-        "posts": _posts(session, shown_rows, language),
+        "posts": _posts(session, actor, shown_rows, language),
         "level": level,
         "levels": LEVELS,
         "month": month,
@@ -106,10 +106,10 @@ def ranking_page(
     return renderer(request).render(request, "assessment/ranking.html", context)
 
 
-def _posts(session: Session, rows: list[SubjectScore], language: str) -> dict[str, str]:
-    """A person's posts by role and place (网格员 · 府山街道第3网格), beside the name: two of one name differ."""
+def _posts(session: Session, actor: Actor, rows: list[SubjectScore], language: str) -> dict[str, str]:
+    """A person's posts in the reader's scope by role and place (网格员 · 府山街道第3网格): two of one name differ."""
     people = [int(row.subject_id) for row in rows if row.kind is SubjectKind.PERSON]
-    found = directory.posts_of(session, people)
+    found = directory.posts_of(session, actor.scope, people)
     return {
         str(person): "；".join(f"{role_name(role, language)} · {where}" for role, where in posts)
         for person, posts in found.items()

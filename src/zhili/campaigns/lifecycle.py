@@ -178,6 +178,9 @@ class Reach:
     person_id: int | None
     position_ids: frozenset[int]
     managing: Scope
+    # The divisions of the managing posts before `managing` merges them (a command room over a village whose
+    # committee the same person sits on holds both); None: those of `managing`.
+    managing_divisions: frozenset[str] | None = None
 
 
 def parties_of(

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, false, func, or_, select, true
-from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from zhili.access.models import Account
 from zhili.campaigns import lifecycle
@@ -28,10 +28,10 @@ from zhili.campaigns.models import Campaign, CampaignForward, CampaignScopeDivis
 from zhili.core.actor_names import account_id, actor_names
 from zhili.core.auth import Actor, Grant, Scope
 from zhili.core.errors import NotFoundError
-from zhili.org.division_code import CODE_LENGTHS, DivisionCode, DivisionLevel, codes_of
+from zhili.org.division_code import DivisionCode, DivisionLevel, codes_of
 from zhili.org.models import Division, Position
 from zhili.org.roles import Role
-from zhili.org.routing import ancestor_codes, parent_code
+from zhili.org.routing import ancestor_codes, nearest_held, parent_code
 from zhili.org.visibility import sees_person
 
 # The posts that verify, return and rate the tasks in their blocks ("the level above"), besides the
@@ -125,7 +125,8 @@ def load_reach(session: Session, actor: Actor) -> Reach:
         if actor.is_admin
         else Scope.of(Grant(division) for _id, role, division in posts if role in TASK_MANAGING_ROLES)
     )
-    return Reach(actor.person_id, frozenset(post_id for post_id, _role, _division in posts), managing)
+    divisions = frozenset(division for _id, role, division in posts if role in TASK_MANAGING_ROLES)
+    return Reach(actor.person_id, frozenset(post_id for post_id, _role, _division in posts), managing, divisions)
 
 
 def visible_tasks(reach: Reach) -> ColumnElement[bool]:
@@ -169,27 +170,10 @@ def _nearest_managing_is_mine(reach: Reach) -> ColumnElement[bool]:
     """The nearest division above the task's with a managing post is one the actor manages (`told_above`)."""
     if reach.managing.is_everything:
         return true()
-    nearer = aliased(Position)
-    mine: list[ColumnElement[bool]] = []
-    for grant in reach.managing.grants:
-        code = grant.division_prefix
-        between = [n for n in CODE_LENGTHS if n > len(code)]  # the levels under the actor's, above the task's
-        managed_between = exists().where(
-            nearer.role.in_(sorted(TASK_MANAGING_ROLES)),
-            or_(
-                false(),
-                *(
-                    and_(
-                        func.length(CampaignTask.division_code) > n,
-                        nearer.division_code == func.substr(CampaignTask.division_code, 1, n),
-                    )
-                    for n in between
-                ),
-            ),
-        )
-        below = and_(CampaignTask.division_code.startswith(code), CampaignTask.division_code != code)
-        mine.append(and_(below, ~managed_between))
-    return or_(false(), *mine)
+    held = reach.managing_divisions
+    if held is None:
+        held = frozenset(grant.division_prefix for grant in reach.managing.grants)
+    return nearest_held(CampaignTask.division_code, held, TASK_MANAGING_ROLES, including_own=False)
 
 
 def _nearest_managing(division_code: str) -> Select[str]:

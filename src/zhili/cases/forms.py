@@ -12,7 +12,6 @@ from starlette.datastructures import FormData
 
 from zhili.cases import collaboration
 from zhili.cases.commands import COMMAND_ARGUMENTS, COMMAND_BODY, CommandBody
-from zhili.cases.queue import normalised_phone
 from zhili.cases.schemas import (
     CaseDetail,
     CollaborationAsk,
@@ -23,6 +22,7 @@ from zhili.cases.schemas import (
     SupervisionCreate,
     TaskDone,
     UnitRef,
+    normalised_phone,
 )
 from zhili.cases.states import MAX_EVIDENCE_REF, CommandKind, gps_point
 from zhili.core.errors import DomainError, InvalidInputError

@@ -18,8 +18,8 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from zhili.cases import page_names, queries
-from zhili.cases.queue import CaseFilter, normalised_phone
-from zhili.cases.schemas import PHONE
+from zhili.cases.queue import CaseFilter
+from zhili.cases.schemas import PHONE, normalised_phone
 from zhili.core.auth import PageActor
 from zhili.core.errors import ForbiddenError
 from zhili.core.http import ClockDep, DbSession

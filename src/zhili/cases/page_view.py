@@ -7,10 +7,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from zhili.cases import page_names, queries, rating_review
+from zhili.cases import page_names, queries, queue, rating_review
 from zhili.cases.collaboration import FINISHED, helper_units
 from zhili.cases.disputes import LEAD_EVENTS, REFERRED, lead_dispute_open, referable, referred_and_open
 from zhili.cases.linked import GroupSight, LinkedGroup, LinkedKind, linked_groups, sees_no_group
@@ -27,7 +27,7 @@ from zhili.matters.definition import EscalationAction
 from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.geometry import metres_between
 from zhili.org.models import Division, Position
-from zhili.org.routing import centre_posts, nearest_unit
+from zhili.org.routing import CENTRE_ROLES, ancestor_codes, nearest_unit
 
 # The parties who may see who reported a case (name and phone): not a unit only asked to help.
 REPORTER_READERS = frozenset({Party.LEAD, Party.DISPATCHER, Party.SUPERVISOR, Party.ORIGINATOR, Party.CITIZEN})
@@ -343,15 +343,30 @@ _TRIAGE = frozenset({"accept", "reject", "dispatch"})
 
 
 def _stepping_in(session: Session, actor: Actor, detail: CaseDetail) -> str | None:
-    """The dispatching division's name when the reader may triage but it is that division's centre's turn.
+    """Who triages the case, by name, when the reader may triage it but it is not their turn (`queue.first_line`).
 
-    A division with no centre post of its own is the turn of whoever reaches it (`cases.queue`): said nothing.
+    The dispatching division's centre, else the nearest division above with one (one without a centre post).
     """
-    division = detail.dispatcher_division
-    if _TRIAGE.isdisjoint(detail.allowed_commands) or actor.is_admin or division in held_blocks(actor):
+    if (
+        _TRIAGE.isdisjoint(detail.allowed_commands)
+        or actor.is_admin
+        or detail.dispatcher_division in held_blocks(actor)
+    ):
         return None
-    staffed = session.scalar(select(Position.id).where(centre_posts(division)).limit(1))
-    return session.scalar(select(Division.name).where(Division.code == division)) if staffed else None
+    if session.scalar(select(queue.first_line(actor)).select_from(Case).where(Case.id == detail.id)):
+        return None
+    triaging = (
+        select(Division.name)
+        .join(Position, Position.division_code == Division.code)
+        .where(
+            Position.role.in_(CENTRE_ROLES),
+            Position.department_id.is_(None),
+            Division.code.in_(ancestor_codes(detail.dispatcher_division)),
+        )
+        .order_by(func.length(Division.code).desc())
+        .limit(1)
+    )
+    return session.scalar(triaging)
 
 
 def _linked(timeline: list[EventLine], detail: CaseDetail, in_sight: set[int]) -> list[EventLine]:

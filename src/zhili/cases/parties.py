@@ -47,6 +47,8 @@ def held_blocks(actor: Actor) -> list[str]:
     Triage (受理, 派单) is the turn of the dispatching division's own centre; a level above may act on a
     case below (`Party.DISPATCHER` reaches down) but it is not waiting for it (`cases.queue`).
     """
+    if actor.blocks_held is not None:
+        return sorted(actor.blocks_held)
     return sorted({grant.division_prefix for grant in actor.write_scope.grants if grant.department_id is None})
 
 

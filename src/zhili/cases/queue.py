@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal, TypeVar, get_args
 
 from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, null, or_, select, true
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from zhili.cases.models import Case, CollaborationRequest
 from zhili.cases.parties import held_blocks
@@ -24,8 +24,8 @@ from zhili.core.local_time import LOCAL_ZONE
 from zhili.core.pagination import Key, decode_cursor, encode_cursor
 from zhili.matters.models import MatterVersion
 from zhili.org.division_code import DivisionCode
-from zhili.org.models import Department, Position
-from zhili.org.routing import CENTRE_ROLES
+from zhili.org.models import Department
+from zhili.org.routing import CENTRE_ROLES, nearest_held
 
 Todo = Literal["accept", "sign", "handle", "help", "extend", "verify", "rate"]
 Light = Literal["green", "yellow", "red"]
@@ -81,24 +81,17 @@ def _dispatcher(actor: Actor) -> ColumnElement[bool]:
     return blocks.where(Case.dispatcher_division) if blocks.grants else false()
 
 
-def _first_line(actor: Actor) -> ColumnElement[bool]:
+def first_line(actor: Actor) -> ColumnElement[bool]:
     """Cases whose triage is the actor's turn: their dispatching division is one a managing post of theirs holds.
 
     A level above may act on a case below (`parties.DISPATCHER` reaches down), but it is not its to-do:
-    the county's 待受理 is not every township's. A division with no centre post of its own (nobody
-    nearer to triage it) is the turn of the levels above that reach it.
+    the county's 待受理 is not every township's. A division with no centre post of its own is the turn of
+    the nearest division above that has one (`org.routing.nearest_held`).
     """
-    scope = actor.write_scope
-    if scope.is_everything:
+    if actor.write_scope.is_everything:
         return true()
     held = held_blocks(actor)
-    if not held:
-        return false()
-    post = aliased(Position)  # a list's rows join the grid contact's post: this one is its own
-    unstaffed = ~exists().where(
-        post.division_code == Case.dispatcher_division, post.role.in_(CENTRE_ROLES), post.department_id.is_(None)
-    )
-    return or_(Case.dispatcher_division.in_(held), and_(_dispatcher(actor), unstaffed))
+    return nearest_held(Case.dispatcher_division, held, CENTRE_ROLES, including_own=True) if held else false()
 
 
 def _originator(actor: Actor) -> ColumnElement[bool]:
@@ -121,7 +114,7 @@ def _rater(actor: Actor) -> ColumnElement[bool]:
         own = and_(Case.originator_account_id == actor.account_id, Case.originator_person_id.is_(None))
         conditions.append(own)
     no_login = and_(Case.originator_person_id.is_(None), Case.originator_account_id.is_(None))
-    conditions.append(and_(no_login, Case.channel.in_(CITIZEN_CHANNELS), _first_line(actor)))
+    conditions.append(and_(no_login, Case.channel.in_(CITIZEN_CHANNELS), first_line(actor)))
     return or_(*conditions)
 
 
@@ -164,15 +157,15 @@ def help_due(actor: Actor) -> ColumnElement[datetime | None]:
 # The to-dos of a party the actor is for the case, and those of the units the actor works in.
 _BY_PARTY: dict[str, Callable[[Actor], ColumnElement[bool]]] = {
     # 待受理 / 待派单: the centre or command room of the dispatching division
-    "accept": lambda a: and_(Case.status.in_((CaseStatus.REPORTED, CaseStatus.ACCEPTED)), _first_line(a)),
+    "accept": lambda a: and_(Case.status.in_((CaseStatus.REPORTED, CaseStatus.ACCEPTED)), first_line(a)),
     # 待审批延期: the lead asked for more time; the dispatcher decides (the level above may too, unprompted)
     "extend": lambda a: and_(
         Case.pending_extension_hours.is_not(None),
         Case.status.in_((CaseStatus.IN_PROGRESS, CaseStatus.SUSPENDED)),
-        _first_line(a),
+        first_line(a),
     ),
     # 待核查: the lead replied; the originator or the dispatcher verifies
-    "verify": lambda a: and_(Case.status == CaseStatus.FEEDBACK, or_(_originator(a), _first_line(a))),
+    "verify": lambda a: and_(Case.status == CaseStatus.FEEDBACK, or_(_originator(a), first_line(a))),
     # 待评价: closed, and the actor rates it (the lifecycle's reporters, a call-back included)
     "rate": lambda a: and_(Case.status == CaseStatus.CLOSED, _rater(a)),
 }
@@ -195,21 +188,6 @@ def _light(light: Light, now: datetime) -> ColumnElement[bool]:
     if light == "yellow":
         return and_(yellow, ~red)
     return and_(~or_(red, yellow))
-
-
-def normalised_phone(typed: str | None) -> str | None:
-    """A phone number as dialled inside China (no spaces, dashes or country code); None when blank.
-
-    0570-888 1234 → 05708881234; +86 139 0570 5678 and 0086 13905705678 → 13905705678; the country code
-    becomes the trunk prefix again (+86 570 888 1234 → 05708881234): a caller is found by the number the
-    desk types however they once gave it.
-    """
-    found = None if typed is None else "".join(typed.split()).replace("-", "")
-    for country in ("+86", "0086"):
-        if found and found.startswith(country) and len(found) > len(country) + 4:
-            national = found.removeprefix(country)
-            found = national if national.startswith(("1", "0")) else "0" + national  # a mobile, or an area code
-    return found or None
 
 
 def _search(text: str) -> ColumnElement[bool]:

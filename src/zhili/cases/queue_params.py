@@ -11,7 +11,8 @@ from typing import Annotated, cast
 
 from fastapi import Query
 
-from zhili.cases.queue import CaseFilter, Light, Sort, Todo, normalised_phone
+from zhili.cases.queue import CaseFilter, Light, Sort, Todo
+from zhili.cases.schemas import normalised_phone
 from zhili.cases.states import CaseStatus
 from zhili.core.errors import InvalidInputError
 from zhili.org.division_code import PATTERN_OR_EMPTY

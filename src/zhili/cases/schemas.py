@@ -31,6 +31,21 @@ Channel = Literal["web", "phone", "hotline", "open311", "warning", "alert", "cam
 Stage = Literal["investigation", "evidence_check", "rectification"]
 
 
+def normalised_phone(typed: str | None) -> str | None:
+    """A phone number as dialled inside China (no spaces, dashes or country code); None when blank.
+
+    0570-888 1234 → 05708881234; +86 139 0570 5678 and 0086 13905705678 → 13905705678; the country code
+    becomes the trunk prefix again (+86 570 888 1234 → 05708881234): a caller is found by the number the
+    desk types however they once gave it.
+    """
+    found = None if typed is None else "".join(typed.split()).replace("-", "")
+    for country in ("+86", "0086"):
+        if found and found.startswith(country) and len(found) > len(country) + 4:
+            national = found.removeprefix(country)
+            found = national if national.startswith(("1", "0")) else "0" + national  # a mobile, or an area code
+    return found or None
+
+
 class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -66,6 +81,12 @@ class CaseCreate(_Input):
         description="重新上报: the id of a case you filed that was not taken (不予受理), which this report mends; "
         "each case's timeline links to the other",
     )
+
+    @field_validator("reporter_phone", mode="before")
+    @classmethod
+    def _as_dialled(cls, value: object) -> object:
+        """The number as dialled inside China (+86 139 0570 5678 → 13905705678), as the desk and Open311 take it."""
+        return (normalised_phone(value) or value) if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _somewhere(self) -> CaseCreate:

@@ -147,6 +147,10 @@ class Actor:
     units: frozenset[int] = frozenset()
     # The kinds of those units (department kind codes: "traffic_police", "hrss" ...).
     unit_kinds: frozenset[str] = frozenset()
+    # The divisions of the actor's managing posts that hold a place whole (a centre, a command room), before
+    # scopes merge grants: a county centre who also holds a township's command room is that room too.
+    # None: those of `write_scope` (an actor built without posts).
+    blocks_held: frozenset[str] | None = None
 
     @property
     def audit_name(self) -> str:

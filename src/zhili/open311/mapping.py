@@ -14,8 +14,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
-from zhili.cases.queue import normalised_phone
-from zhili.cases.schemas import CALLBACK_PHONE, CALLBACK_REFUSAL, MAX_ADDRESS, MAX_DESCRIPTION, MAX_REPORTER_NAME, PHONE
+from zhili.cases.schemas import (
+    CALLBACK_PHONE,
+    CALLBACK_REFUSAL,
+    MAX_ADDRESS,
+    MAX_DESCRIPTION,
+    MAX_REPORTER_NAME,
+    PHONE,
+    normalised_phone,
+)
 from zhili.cases.states import CaseStatus
 from zhili.core.errors import InvalidInputError
 from zhili.core.local_time import LOCAL_ZONE

@@ -54,10 +54,11 @@ def unit_names(session: Session, unit_ids: Iterable[int]) -> dict[int, tuple[str
     return {unit_id: (name, code) for unit_id, name, code in rows}
 
 
-def posts_of(session: Session, person_ids: Iterable[int]) -> dict[int, list[tuple[str, str]]]:
-    """Id → the person's posts as (role, where): where is the post's unit by name, or its division's name.
+def posts_of(session: Session, scope: Scope, person_ids: Iterable[int]) -> dict[int, list[tuple[str, str]]]:
+    """Id → the person's posts in the scope as (role, where): where is the post's unit by name, or its division's.
 
-    Told beside a person's name in a ranking, so that two people of one name are told apart.
+    Told beside a person's name in a ranking, so that two people of one name are told apart; only the posts
+    the reader may see, as the org pages show a person (a neighbour's other posts stay out of sight).
     """
     wanted = sorted(set(person_ids))
     if not wanted:
@@ -66,7 +67,7 @@ def posts_of(session: Session, person_ids: Iterable[int]) -> dict[int, list[tupl
         select(Position.person_id, Position.role, func.coalesce(Department.name, Division.name))
         .join(Division, Division.code == Position.division_code)
         .outerjoin(Department, Department.id == Position.department_id)
-        .where(Position.person_id.in_(wanted))
+        .where(Position.person_id.in_(wanted), scope.where(Position.division_code, Position.department_id))
         .order_by(Position.person_id, Position.id)
     )
     found: dict[int, list[tuple[str, str]]] = {}

@@ -6,12 +6,14 @@ callers that answer a person check that person's scope first.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, bindparam, select
-from sqlalchemy.orm import Session
+from collections.abc import Iterable
+
+from sqlalchemy import ColumnElement, and_, bindparam, exists, false, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from zhili.core.errors import InvalidInputError, NotFoundError
 from zhili.core.prepared import Prepared
-from zhili.org.division_code import DivisionCode, DivisionLevel
+from zhili.org.division_code import CODE_LENGTHS, DivisionCode, DivisionLevel
 from zhili.org.models import EnforcementItem, GridContact, Position
 from zhili.org.queries import department_serving, nearest_department_serving
 from zhili.org.roles import Role
@@ -91,3 +93,35 @@ def centre_posts(division_code: str | ColumnElement[str]) -> ColumnElement[bool]
     return (
         (Position.division_code == division_code) & Position.role.in_(CENTRE_ROLES) & Position.department_id.is_(None)
     )
+
+
+def nearest_held(
+    column: ColumnElement[str] | InstrumentedAttribute[str],
+    held: Iterable[str],
+    roles: Iterable[str],
+    *,
+    including_own: bool,
+) -> ColumnElement[bool]:
+    """Rows whose division (`column`) has one of `held` as its nearest division with a territorial post of `roles`.
+
+    From the row's own division up (`including_own`: a case's dispatching division, whose own centre triages
+    it), or from its parent up (a task's level above). Per held division: the row lies under it, and no
+    division between (nor the row's own, when counted) has such a post, each looked up by its code
+    (`substr` of the row's) in the posts' division index.
+    """
+    post = aliased(Position)  # a list's rows may join positions of their own
+    found: list[ColumnElement[bool]] = []
+    for code in sorted(set(held)):
+        # The levels finer than the held one: a post at one of them, at or above the row's, is nearer.
+        nearer = [
+            and_(
+                func.length(column) >= n if including_own else func.length(column) > n,
+                post.division_code == func.substr(column, 1, n),
+            )
+            for n in CODE_LENGTHS
+            if n > len(code)
+        ]
+        closer = exists().where(post.role.in_(sorted(roles)), post.department_id.is_(None), or_(false(), *nearer))
+        under = column.startswith(code) if including_own else and_(column.startswith(code), column != code)
+        found.append(and_(under, ~closer))
+    return or_(false(), *found)

@@ -119,7 +119,12 @@ def reassign_task(session: Session, *, task_id: int, data: ReassignBody, actor: 
         "campaign.task.reassigned_in",
         entity_type="campaign_task",
         entity_id=new_id,
-        after={"reassigned_from_id": old.id, "person_id": post[1], "position_id": post[0], "note": data.note or ""},
+        after={
+            "reassigned_from_id": old.id,
+            "person_id": post[1],
+            "position_id": post[0],
+            "note": noted["note"] if noted else "",
+        },
         at=now,
     )
     task_service.settle_told(session, old, "declined", actor=actor, at=now)
