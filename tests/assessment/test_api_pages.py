@@ -375,7 +375,7 @@ def test_a_long_ranking_comes_in_pages_names_each_persons_post_and_finds_a_name(
     assert table.count('class="muted post-of"') == 50  # each person beside their post: 网格员 · …
     pages = -(-len(rows) // 50)
     pager = page.split('id="ranking-pages"', 1)[1].split("</nav>", 1)[0]
-    assert f"第 1 / {pages} 页，共 {len(rows)} 个" in pager
+    assert f"第 1 / {pages} 页，共 {len(rows)} 人" in pager
     last = api.get(f"/assessment?month={JUNE}&level=person&page={pages}").text
     assert f'id="subject-person-{rows[-1]["subject_id"]}"' in last
     assert 'rel="prev"' in last

@@ -749,3 +749,43 @@ def test_every_reader_is_told_whose_turn_it_is(api: Any, session: Session, clock
     assert next_step("kc-traffic") == "待柯城区公安交警大队办理并回复"
     case = command(api, case, "request_extension", hours=24, reason="等拖车")
     assert next_step("kc-traffic") == "待柯城区社会治理中心审批延期申请"
+
+
+def test_a_scene_photo_the_reply_cites_stays_with_the_scene(api: Any, session: Session) -> None:
+    """The reporter's photo is the before: cited by the lead's reply too, it is not moved out of the scene's."""
+    case = report_parking(api, session)  # as the grid worker, who adds the scene's photo
+    scene = api.send("POST", f"/api/v1/cases/{case['id']}/photos", files={"photo": ("s.png", PNG, "image/png")})
+    assert scene.status_code == 201, scene.text
+    case = underway(api, api.get(f"/api/v1/cases/{case['id']}").json())
+    after = api.send("POST", f"/api/v1/cases/{case['id']}/photos", files={"photo": ("a.png", PNG, "image/png")})
+    assert after.status_code == 201, after.text
+    case = api.get(f"/api/v1/cases/{case['id']}").json()
+    evidence = [{"kind": "photo", "ref": p.json()["ref"]} for p in (scene, after)]
+    gps_and_text = [{"kind": "gps", "ref": "118.8712,28.9361"}, {"kind": "text", "ref": "现场已恢复"}]
+    command(api, case, "reply", text="车辆已拖离", evidence=[*evidence, *gps_and_text])
+    page = api.login("gridworker").get(f"/cases/{case['id']}", headers=HTML).text
+    strip = page.split('id="scene-photos"', 1)[1].split("</p>", 1)[0]
+    assert f"/api/v1/cases/photos/{scene.json()['id']}" in strip
+    assert f"/api/v1/cases/photos/{after.json()['id']}" not in strip  # the handler's own: with the reply only
+
+
+def test_the_level_above_is_told_whose_turn_a_verification_is_and_the_reporter_reads_you(
+    api: Any, session: Session
+) -> None:
+    case = underway(api, report_parking(api, session))  # filed by the grid worker, a person: they verify, or the centre
+    photo = api.send("POST", f"/api/v1/cases/{case['id']}/photos", files={"photo": ("a.png", PNG, "image/png")})
+    evidence = [
+        {"kind": "photo", "ref": photo.json()["ref"]},
+        {"kind": "gps", "ref": "118.8712,28.9361"},
+        {"kind": "text", "ref": "现场已恢复"},
+    ]
+    command(api, api.get(f"/api/v1/cases/{case['id']}").json(), "reply", text="车辆已拖离", evidence=evidence)
+    gridworker = api.login("gridworker").get(f"/cases/{case['id']}", headers=HTML).text
+    assert "待您或柯城区社会治理中心核查办理结果" in gridworker
+    assert 'id="stepping-in"' not in gridworker
+    kc = api.login("kc-centre").get(f"/cases/{case['id']}", headers=HTML).text
+    assert "待上报人或柯城区社会治理中心核查办理结果" in kc
+    assert 'id="stepping-in"' not in kc
+    city = api.login("qz-centre").get(f"/cases/{case['id']}", headers=HTML).text
+    assert 'data-command="verify"' in city  # the city may step in …
+    assert 'id="stepping-in"' in city  # … and is told it is the county's turn

@@ -234,7 +234,7 @@ def test_triage_waits_for_the_dispatching_centre_while_the_level_above_may_step_
     assert f'data-case="{case["id"]}"' not in mine
     page = api.get(f"/cases/{case['id']}", headers=HTML).text
     assert 'id="stepping-in"' in page
-    assert "本件由柯城区受理派单，不在您的待办中；您作为上级，必要时可代为办理。" in page
+    assert "本件由柯城区受理派单、核查和回访，不在您的待办中；您作为上级，必要时可代为办理。" in page
     assert 'id="stepping-in"' not in api.login("kc-centre").get(f"/cases/{case['id']}", headers=HTML).text
     api.login("qz-centre")
 

@@ -36,7 +36,8 @@ def test_the_tracking_link_is_copied_with_one_tap(browser: Any, server: str, sql
         assert link.input_value() == f"{server}/track/{token}"
         box = link.bounding_box()
         assert box is not None
-        assert box["x"] + box["width"] <= 390  # the whole field on the screen, not cut off
+        assert box["x"] + box["width"] <= 390  # the field on the screen …
+        assert link.evaluate("e => e.scrollWidth <= e.clientWidth && e.scrollHeight <= e.clientHeight")  # … all of it
         page.click("button[data-copy]")
         page.wait_for_function("() => document.querySelector('[data-copy-said]').textContent !== ''")
         assert page.inner_text("[data-copy-said]") == "已复制，可粘贴到备忘录或微信收藏保存"

@@ -221,8 +221,13 @@ def test_help_requests_count_for_the_unit_asked(api: Any, session: Session, cloc
 def test_a_unit_asked_to_help_finds_the_case_waiting_for_it_by_the_help_deadline(api: Any, session: Session) -> None:
     """待回复协同 lists the case under 待我处理 (a help reply is the unit's turn), due by the request's deadline."""
     _loop_in_several_states(api, session)
-    asked = session.scalars(
-        select(CollaborationRequest).where(CollaborationRequest.unit_id == unit(session, "enforcement", "330802"))
+    asked = session.scalars(  # the newest request still waiting (the world's other tests may have answered theirs)
+        select(CollaborationRequest)
+        .where(
+            CollaborationRequest.unit_id == unit(session, "enforcement", "330802"),
+            CollaborationRequest.status == "requested",
+        )
+        .order_by(CollaborationRequest.id)
     ).all()[-1]
     page = api.login("kc-enforcement").get("/cases?todo=help", headers=HTML).text
     mine = page.split('id="mine"', 1)[1].split('id="others"', 1)[0]

@@ -109,7 +109,7 @@ def ranking_page(
 def _posts(session: Session, actor: Actor, rows: list[SubjectScore], language: str) -> dict[str, str]:
     """A person's posts in the reader's scope by role and place (网格员 · 府山街道第3网格): two of one name differ."""
     people = [int(row.subject_id) for row in rows if row.kind is SubjectKind.PERSON]
-    found = directory.posts_of(session, actor.scope, people)
+    found = directory.posts_of(session, actor, people)
     return {
         str(person): "；".join(f"{role_name(role, language)} · {where}" for role, where in posts)
         for person, posts in found.items()

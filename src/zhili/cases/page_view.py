@@ -14,7 +14,7 @@ from zhili.cases import page_names, queries, queue, rating_review
 from zhili.cases.collaboration import FINISHED, helper_units
 from zhili.cases.disputes import LEAD_EVENTS, REFERRED, lead_dispute_open, referable, referred_and_open
 from zhili.cases.linked import GroupSight, LinkedGroup, LinkedKind, linked_groups, sees_no_group
-from zhili.cases.models import Case
+from zhili.cases.models import Case, CasePhoto
 from zhili.cases.page_names import Names
 from zhili.cases.page_words import EvidenceView, Words
 from zhili.cases.parties import calls_back, held_blocks
@@ -281,7 +281,7 @@ def case_page(
         place=page_names.place_paths(session, [detail.place_code])[detail.place_code],
         photo_ids=[p.id for p in detail.photos],
         # The scene's photos: those the reply or a unit's help answer cites are shown with them, not mixed in here.
-        scene_photos=_scene_photos(detail, reply),
+        scene_photos=_scene_photos(session, detail, reply),
         duplicates=[] if detail.duplicate_of_id else _duplicates(session, detail.probable_duplicates),
         merged_into=next(iter(_duplicates(session, [detail.duplicate_of_id] if detail.duplicate_of_id else [])), None),
         merged_here=_duplicates(session, queries.merged_here(session, actor, case)),
@@ -300,7 +300,7 @@ def case_page(
         groups=groups,
         groups_in_sight=in_sight,
         stepping_in=_stepping_in(session, actor, detail),
-        next_step=_next_step(session, detail, case, words),
+        next_step=_next_step(session, detail, case, words, reader_reported=Party.ORIGINATOR in parties),
     )
 
 
@@ -319,8 +319,12 @@ _NEXT: dict[str, str] = {
 }
 
 
-def _next_step(session: Session, detail: CaseDetail, case: Case, words: Words) -> str | None:
-    """下一步: whose turn it is and to do what (待柯城区公安交警大队签收), for every reader of an open case."""
+def _next_step(session: Session, detail: CaseDetail, case: Case, words: Words, *, reader_reported: bool) -> str | None:
+    """下一步: whose turn it is and to do what (待柯城区公安交警大队签收), for every reader of an open case.
+
+    A reply is verified by the person who filed it or by the dispatching centre (`lifecycle._VERIFIERS`);
+    the reader who filed it reads 您.
+    """
     who = _NEXT.get(detail.status)
     if who is None or detail.duplicate_of_id:
         return None
@@ -330,16 +334,32 @@ def _next_step(session: Session, detail: CaseDetail, case: Case, words: Words) -
     status = detail.status
     if status in {CaseStatus.IN_PROGRESS, CaseStatus.SUSPENDED} and case.pending_extension_hours:
         return words.t("casepage.next.extension").format(who=centre)
+    reporter = words.t("casepage.next.you" if reader_reported else "casepage.next.reporter")
     named = {
         "centre": centre,
         "lead": detail.lead_unit.name if detail.lead_unit else "",
-        "verifier": words.t("casepage.next.reporter") if case.originator_person_id else centre,
-        "rater": words.t("casepage.next.reporter") if not calls_back(case) else centre,
+        "verifier": words.t("casepage.next.either").format(reporter=reporter, centre=centre)
+        if case.originator_person_id
+        else centre,
+        "rater": reporter if not calls_back(case) else centre,
     }[who]
     return words.t(f"casepage.next.{status}").format(who=named)
 
 
-_TRIAGE = frozenset({"accept", "reject", "dispatch"})
+# The dispatcher's commands: triage, the extension decision, verification, the call-back rating, the archive.
+_TRIAGE = frozenset(
+    {
+        "accept",
+        "reject",
+        "dispatch",
+        "approve_extension",
+        "refuse_extension",
+        "verify",
+        "verify_failed",
+        "rate",
+        "archive",
+    }
+)
 
 
 def _stepping_in(session: Session, actor: Actor, detail: CaseDetail) -> str | None:
@@ -347,8 +367,10 @@ def _stepping_in(session: Session, actor: Actor, detail: CaseDetail) -> str | No
 
     The dispatching division's centre, else the nearest division above with one (one without a centre post).
     """
+    as_dispatcher = Party.DISPATCHER.value in detail.my_parties and Party.ORIGINATOR.value not in detail.my_parties
     if (
-        _TRIAGE.isdisjoint(detail.allowed_commands)
+        not as_dispatcher
+        or _TRIAGE.isdisjoint(detail.allowed_commands)
         or actor.is_admin
         or detail.dispatcher_division in held_blocks(actor)
     ):
@@ -471,12 +493,21 @@ def _reply(detail: CaseDetail, words: Words, names: Names) -> Reply | None:
     )
 
 
-def _scene_photos(detail: CaseDetail, reply: Reply | None) -> list[int]:
-    """The case's photos less those cited by the latest reply (处置反馈) or a help answer (协同回复), shown there."""
+def _scene_photos(session: Session, detail: CaseDetail, reply: Reply | None) -> list[int]:
+    """The case's photos less those a handler added and the reply (处置反馈) or a help answer (协同回复) cites.
+
+    A photo the reporter took stays with the scene even when a reply cites it: before and after stay apart.
+    """
     cited = {e.photo_id for e in (reply.evidence if reply else []) if e.photo_id is not None}
     for request in detail.collaboration:
         cited |= {int(e["ref"][6:]) for e in request.evidence if e.get("kind") == "photo" and e["ref"][6:].isdigit()}
-    return [p.id for p in detail.photos if p.id not in cited]
+    if not cited:
+        return [p.id for p in detail.photos]
+    reporter = next((e.actor for e in detail.timeline if e.kind == "report"), None)
+    by_reporter = set(
+        session.scalars(select(CasePhoto.id).where(CasePhoto.id.in_(sorted(cited)), CasePhoto.uploaded_by == reporter))
+    )
+    return [p.id for p in detail.photos if p.id not in cited or p.id in by_reporter]
 
 
 # A reply's GPS fix this far from the case's point is said so to the verifier (the fix may be from the office).

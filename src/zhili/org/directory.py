@@ -11,10 +11,10 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from zhili.core.auth import Scope
+from zhili.core.auth import Actor, Scope
 from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.models import Department, Division, Person, Position
-from zhili.org.visibility import sees_person
+from zhili.org.visibility import positions, sees_person
 
 
 def divisions_at(session: Session, county: str, level: str) -> dict[str, str]:
@@ -54,8 +54,8 @@ def unit_names(session: Session, unit_ids: Iterable[int]) -> dict[int, tuple[str
     return {unit_id: (name, code) for unit_id, name, code in rows}
 
 
-def posts_of(session: Session, scope: Scope, person_ids: Iterable[int]) -> dict[int, list[tuple[str, str]]]:
-    """Id → the person's posts in the scope as (role, where): where is the post's unit by name, or its division's.
+def posts_of(session: Session, actor: Actor, person_ids: Iterable[int]) -> dict[int, list[tuple[str, str]]]:
+    """Id → the person's posts the actor sees as (role, where): where is the post's unit by name, or its division's.
 
     Told beside a person's name in a ranking, so that two people of one name are told apart; only the posts
     the reader may see, as the org pages show a person (a neighbour's other posts stay out of sight).
@@ -67,7 +67,7 @@ def posts_of(session: Session, scope: Scope, person_ids: Iterable[int]) -> dict[
         select(Position.person_id, Position.role, func.coalesce(Department.name, Division.name))
         .join(Division, Division.code == Position.division_code)
         .outerjoin(Department, Department.id == Position.department_id)
-        .where(Position.person_id.in_(wanted), scope.where(Position.division_code, Position.department_id))
+        .where(Position.person_id.in_(wanted), positions(actor))
         .order_by(Position.person_id, Position.id)
     )
     found: dict[int, list[tuple[str, str]]] = {}

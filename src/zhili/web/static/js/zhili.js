@@ -163,7 +163,7 @@
     await shrinkPhotos(input);
     checkPhotos(input.form);
   });
-  // <button data-copy="#input">: the input's text to the clipboard (a citizen keeps their tracking link), said beside
+  // <button data-copy="#field">: an input's or a textarea's text to the clipboard (a citizen keeps their tracking link), said beside
   // it. Outside a secure context the clipboard API is missing: the text is selected and copied the old way.
   document.addEventListener('click', async (event) => {
     const button = event.target.closest && event.target.closest('button[data-copy]');
