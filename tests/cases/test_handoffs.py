@@ -237,6 +237,14 @@ def test_each_step_of_the_loop_tells_the_next_party(api: Any, session: Session, 
     assert person_of(session, "kc-traffic") in lead
 
 
+def test_a_report_names_its_reporter_not_a_handler(api: Any, session: Session) -> None:
+    case = report_parking(api, session)
+    reporter = session.scalar(select(Person.name).where(Person.id == person_of(session, "gridworker")))
+    body = told(session, case["id"], "report")[1][0].body
+    assert f"上报人：{reporter}" in body
+    assert "经办：" not in body
+
+
 def test_a_report_retried_under_its_key_tells_nobody_twice(api: Any, session: Session) -> None:
     case = report_parking(api, session)
     people, notes = told(session, case["id"], "report")

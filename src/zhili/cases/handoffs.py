@@ -366,7 +366,8 @@ class _Words:
             Words("notice.case.case", {"number": case.number, "matter": self.matter_name}),
             self.place_line(case.address),
             Words("notice.case.situation", {"text": _situation(case)}),
-            Words("notice.case.by", {"name": Name.of_actor(actor)}),
+            # A report names its reporter (上报人), any other step who took it (经办).
+            Words("notice.case.reported_by" if kind == "report" else "notice.case.by", {"name": Name.of_actor(actor)}),
         ]
         # A unit's answer to the lead: which of the units asked it is (the lead may have asked several).
         if turn.to == (Next.LEAD,) and turn.anchor == "collaboration" and isinstance(facts.get("unit_id"), int):
