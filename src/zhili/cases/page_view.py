@@ -239,6 +239,7 @@ def case_page(
     in_sight = sight(session, actor, [g.id for g in groups]) if groups else set()
     timeline = _linked(_timeline(detail, words, names), detail, in_sight)
     turn = _last_turn(detail, names)
+    answers = {r.id: words.evidence(r.evidence) for r in detail.collaboration}
     # A report by a logged-in person names no reporter on the row: the report's actor is the reporter.
     reported_by = next((e.actor for e in timeline if e.kind == "report"), None)
     return CasePage(
@@ -257,7 +258,7 @@ def case_page(
         may_see_reporter=may_see_reporter,
         timeline=timeline,
         reply=reply,
-        help_evidence={r.id: words.evidence(r.evidence) for r in detail.collaboration},
+        help_evidence=answers,
         **_open_work(detail, actor),
         pending_extension_hours=case.pending_extension_hours,
         pending_extension_reason=case.last_reason if case.pending_extension_hours else None,
@@ -281,7 +282,7 @@ def case_page(
         place=page_names.place_paths(session, [detail.place_code])[detail.place_code],
         photo_ids=[p.id for p in detail.photos],
         # The scene's photos: those the reply or a unit's help answer cites are shown with them, not mixed in here.
-        scene_photos=_scene_photos(session, detail, reply),
+        scene_photos=_scene_photos(session, detail, reply, answers),
         duplicates=[] if detail.duplicate_of_id else _duplicates(session, detail.probable_duplicates),
         merged_into=next(iter(_duplicates(session, [detail.duplicate_of_id] if detail.duplicate_of_id else [])), None),
         merged_here=_duplicates(session, queries.merged_here(session, actor, case)),
@@ -493,14 +494,16 @@ def _reply(detail: CaseDetail, words: Words, names: Names) -> Reply | None:
     )
 
 
-def _scene_photos(session: Session, detail: CaseDetail, reply: Reply | None) -> list[int]:
+def _scene_photos(
+    session: Session, detail: CaseDetail, reply: Reply | None, answers: dict[int, list[EvidenceView]]
+) -> list[int]:
     """The case's photos less those a handler added and the reply (处置反馈) or a help answer (协同回复) cites.
 
+    `answers` is the help answers' evidence as the page shows it (`Words.evidence`, which reads the photo refs).
     A photo the reporter took stays with the scene even when a reply cites it: before and after stay apart.
     """
-    cited = {e.photo_id for e in (reply.evidence if reply else []) if e.photo_id is not None}
-    for request in detail.collaboration:
-        cited |= {int(e["ref"][6:]) for e in request.evidence if e.get("kind") == "photo" and e["ref"][6:].isdigit()}
+    shown = [*(reply.evidence if reply else []), *(e for views in answers.values() for e in views)]
+    cited = {e.photo_id for e in shown if e.photo_id is not None}
     if not cited:
         return [p.id for p in detail.photos]
     reporter = next((e.actor for e in detail.timeline if e.kind == "report"), None)
