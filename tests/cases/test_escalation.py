@@ -19,6 +19,7 @@ from tests.cases.test_handoffs import person_of, told
 from tests.notify.helpers import in_both_languages, webhook_receiver
 
 from zhili.cases.deadlines import LADDER, pending_ladder
+from zhili.cases.escalation import LadderCase, recipients
 from zhili.cases.models import SupervisionCard
 from zhili.clocks.models import Timer
 from zhili.core import audit
@@ -26,6 +27,8 @@ from zhili.core.clock import FrozenClock
 from zhili.notify.delivery import deliver_due
 from zhili.notify.models import InboxItem, Notification, OutboxMessage, WebhookEndpoint
 from zhili.notify.webhook import WebhookChannel
+from zhili.org.models import Position
+from zhili.org.routing import CENTRE_ROLES, centre_posts
 from zhili.worker import Worker, timer_job
 
 
@@ -286,3 +289,41 @@ def test_cards_reach_a_configured_dingtalk_robot(
     assert any("黄牌" in title for title in titles)
     assert any("红牌" in title for title in titles)
     assert all("sign=" in request["path"] and "timestamp=" in request["path"] for request in receiver.requests)
+
+
+def test_a_centre_phase_rung_reaches_the_nearest_staffed_centre(session: Session) -> None:
+    """A township with no command room post: its accept phase's cards go to the county's centre, and above it."""
+    township = session.scalars(
+        select(Position.division_code).where(Position.role == "township_command").order_by(Position.division_code)
+    ).first()
+    assert township is not None
+    case = LadderCase(
+        id=0,
+        number="",
+        status="reported",
+        phase="accept",
+        phase_started_at=None,
+        phase_due_at=None,
+        lead_unit_id=None,
+        routed_unit_id=0,
+        dispatcher_division=township,
+        handling_division=township,
+        matter_code="",
+        matter_version_id=0,
+        place_code=township,
+    )
+
+    def people(*conditions: Any) -> set[int]:
+        return set(session.scalars(select(Position.person_id).where(*conditions)))
+
+    room = people(Position.division_code == township, Position.role.in_(CENTRE_ROLES))
+    county = people(Position.division_code == township[:6], Position.role.in_(CENTRE_ROLES))
+    city = people(Position.division_code == township[:4], Position.role.in_(CENTRE_ROLES))
+    assert all((room, county, city))
+    assert set(session.scalars(recipients(case, "urge"))) == room
+    assert set(session.scalars(recipients(case, "yellow_card"))) == room | county
+    session.execute(update(Position).where(centre_posts(township)).values(division_code=township[:6]))
+    assert set(session.scalars(recipients(case, "urge"))) == room | county  # the county's centre, now with them
+    session.execute(update(Position).where(centre_posts(township[:6])).values(division_code=township[:9] + "001"))
+    assert set(session.scalars(recipients(case, "urge"))) == city  # neither township nor county staffed
+    assert set(session.scalars(recipients(case, "yellow_card"))) == city

@@ -24,7 +24,7 @@ from zhili.core.local_time import local_short
 from zhili.notify.models import InboxItem, Notification
 from zhili.notify.wording import localized_title
 from zhili.org.models import Division, Person, Position
-from zhili.org.routing import CENTRE_ROLES
+from zhili.org.routing import CENTRE_ROLES, centre_posts
 
 
 def test_every_lifecycle_command_says_whose_turn_it_makes_it() -> None:
@@ -243,6 +243,20 @@ def test_a_report_names_its_reporter_not_a_handler(api: Any, session: Session) -
     body = told(session, case["id"], "report")[1][0].body
     assert f"上报人：{reporter}" in body
     assert "经办：" not in body
+
+
+def test_a_division_with_no_centre_post_has_the_nearest_centre_above_told(api: Any, session: Session) -> None:
+    """The county's centre posts moved away: its report reaches the city's centre, whose to-do it is."""
+    grid, _point = fushan_point(session)
+    moved = posts(session, centre_posts("330802"))
+    session.execute(update(Position).where(centre_posts("330802")).values(division_code=grid[:9]))
+    session.commit()
+    case = report_parking(api, session)
+    city = posts(session, Position.division_code == "3308", Position.role.in_(CENTRE_ROLES))
+    assert city
+    expect(session, case["id"], "report", city, title="新上报待受理", anchor="actions")
+    assert not told(session, case["id"], "report")[0] & (moved - city)
+    assert case["id"] in [row["id"] for row in api.login("qz-centre").get("/api/v1/cases?todo=accept").json()["items"]]
 
 
 def test_a_report_retried_under_its_key_tells_nobody_twice(api: Any, session: Session) -> None:

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, insert, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ColumnElement, Select, insert, or_, select
+from sqlalchemy.orm import Session
 
 from zhili.cases.deadlines import WaitingLadder, held_ladder, schedule_ladders
 from zhili.cases.handoffs import deadline_line, place_name
@@ -38,7 +38,7 @@ from zhili.notify.wording import Name, Part, Words
 from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.models import Position
 from zhili.org.roles import Role
-from zhili.org.routing import CENTRE_ROLES, centre_posts, parent_code
+from zhili.org.routing import centre_posts, parent_code
 
 CLOCK_ACTOR = "system:clock"
 LIGHT_STEPS = frozenset({Light.YELLOW.value, Light.RED.value})
@@ -274,16 +274,16 @@ def recipients(case: LadderCase, step: str) -> Select[int]:
     """The people a rung is for: the handler, then the supervisor, then the county centre."""
     unit = handler_unit(case)
     if unit is not None:
-        handler = Position.department_id == unit
-        heads = select(Position.supervisor_id).where(Position.department_id == unit, Position.role == Role.DEPT_HEAD)
+        handler: ColumnElement[bool] = Position.department_id == unit
+        heads: ColumnElement[bool] = Position.id.in_(
+            select(Position.supervisor_id).where(Position.department_id == unit, Position.role == Role.DEPT_HEAD)
+        )
     else:
         handler = centre_posts(case.dispatcher_division)
-        upper = aliased(Position)
-        heads = select(upper.id).where(upper.division_code == parent_code(case.dispatcher_division))
-        heads = heads.where(upper.role.in_(CENTRE_ROLES), upper.department_id.is_(None))
+        heads = centre_posts(parent_code(case.dispatcher_division))
     conditions = [handler]
     if step in TO_SUPERVISOR:
-        conditions.append(Position.id.in_(heads))
+        conditions.append(heads)
     if step in TO_COUNTY:
         conditions.append(centre_posts(_county(case.handling_division)))
     return select(Position.person_id).where(or_(*conditions)).distinct()

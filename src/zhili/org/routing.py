@@ -89,10 +89,25 @@ CENTRE_ROLES = (Role.CENTRE_STAFF.value, Role.TOWNSHIP_COMMAND.value)
 
 
 def centre_posts(division_code: str | ColumnElement[str]) -> ColumnElement[bool]:
-    """A condition on `positions`: the centre or command room posts of exactly this division."""
-    return (
-        (Position.division_code == division_code) & Position.role.in_(CENTRE_ROLES) & Position.department_id.is_(None)
+    """A condition on `positions`: the centre or command room posts that triage for this division.
+
+    Those of the division itself, or, where it has none (a township whose command room is not yet
+    staffed), of the nearest division above that has one: the same posts whose to-dos the case
+    lists wait on (`nearest_held`), so the notice and the to-do reach the same people.
+    """
+    post = aliased(Position)
+    nearest = (
+        select(post.division_code)
+        .where(
+            post.division_code.in_([func.substr(division_code, 1, n) for n in CODE_LENGTHS]),
+            post.role.in_(CENTRE_ROLES),
+            post.department_id.is_(None),
+        )
+        .order_by(func.length(post.division_code).desc())
+        .limit(1)
+        .scalar_subquery()
     )
+    return (Position.division_code == nearest) & Position.role.in_(CENTRE_ROLES) & Position.department_id.is_(None)
 
 
 def nearest_held(
