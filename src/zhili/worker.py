@@ -31,6 +31,7 @@ from zhili.clocks.firing import Handler, fire_due
 from zhili.clocks.reminders import REMIND, fire_reminders
 from zhili.clocks.watch import watch_job
 from zhili.command_groups.instructions import INSTRUCTION_DUE, fire_instruction_due
+from zhili.core import statistics
 from zhili.core.clock import Clock
 from zhili.core.idempotency import FORGET_BATCH, forget_old
 from zhili.core.settings import Settings
@@ -145,8 +146,17 @@ def build_jobs(settings: Settings, sessions: sessionmaker[Session], clock: Clock
         Job("kpis", refresh_job(sessions, clock)),
         Job("ratings", rating_notice_job(sessions, clock)),
         Job("idempotency", forget_keys_job(sessions, clock)),
+        *statistics_jobs(sessions),
         *cap_feed_jobs(settings, sessions, clock),
     ]
+
+
+def statistics_jobs(sessions: sessionmaker[Session]) -> list[Job]:
+    """SQLite's planner statistics, refreshed every few hours (PostgreSQL's autovacuum keeps its own)."""
+    bind = sessions.kw.get("bind")
+    if bind is None or bind.dialect.name != "sqlite":
+        return []
+    return [Job("statistics", statistics.refresh_job(sessions))]
 
 
 def cap_feed_jobs(settings: Settings, sessions: sessionmaker[Session], clock: Clock) -> list[Job]:

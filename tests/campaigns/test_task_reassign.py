@@ -118,6 +118,14 @@ def test_the_new_recipient_is_told_with_a_link_and_claims(api: Api, session: Ses
     assert mine["state"] == "reassigned"
     assert mine["reassigned_to"]["id"] is None  # they may not open the new task: its person and place only
     assert mine["reassigned_to"]["person_name"]
+    # The 新任务 notice that asked them no longer looks open: it says the task went to someone else, and by whom.
+    dispatched = [item for item in theirs if item["topic"] == "campaign.task"]
+    assert [(item["settled_as"], item["settled_by"], item["read_at"] is not None) for item in dispatched] == [
+        ("reassigned", head.id, True)
+    ]
+    assert f"已由{head.name}改派他人" in api.get("/inbox", headers=HTML).text
+    # The new recipient's notice stands: the task is theirs to claim.
+    assert session.scalar(select(InboxItem.settled_by).where(InboxItem.notification_id == told[0].id)) is None
 
 
 def test_a_decline_tells_the_grid_head_and_the_village_the_first_to_act_settles_it(

@@ -257,3 +257,36 @@ def test_a_centre_that_also_holds_the_level_below_keeps_its_triage(api: Any, ses
     api.login("qz-centre")
     assert case["id"] in _ids(api, "todo=accept")
     assert 'id="stepping-in"' not in api.get(f"/cases/{case['id']}", headers=HTML).text
+
+
+def test_the_queue_counts_every_pages_to_dos_and_lists_them_alone(api: Any, session: Session) -> None:
+    """Rows come 50 to a page, newest first: the to-dos further back are counted, and `todo=mine` lists only them."""
+    api.login("kc-centre")
+    every = api.get("/api/v1/cases?todo=mine&limit=500").json()["items"]
+    assert every
+    assert all(row["my_turn"] for row in every)
+    listed = {row["id"]: row["my_turn"] for row in api.get("/api/v1/cases?limit=500").json()["items"]}
+    assert {case for case, mine in listed.items() if mine} <= {row["id"] for row in every}
+
+    mine, _others = _mine_and_others(api)
+    shown = mine.count("data-case=")
+    assert shown < len(every)  # the demo's county centre has to-dos older than the newest 50 cases
+    page = api.get("/cases", headers=HTML).text
+    assert f"本页列出 {shown} 件，共 {len(every)} 件待您处理（每页 50 件）。" in page
+    assert 'href="/cases?todo=mine">只看待我处理 →</a>' in page
+
+    # The link keeps the page's order and filters; the list of to-dos alone says what it is and counts no more.
+    oldest = api.get("/cases?sort=oldest&due=", headers=HTML).text  # a year ago: closed long since
+    assert f"本页列出 0 件，共 {len(every)} 件待您处理（每页 50 件）。" in oldest
+    assert 'href="/cases?sort=oldest&amp;due=&amp;todo=mine">只看待我处理 →</a>' in oldest
+    alone = api.get("/cases?todo=mine", headers=HTML).text
+    assert 'id="mine-more"' not in alone
+    assert 'data-todo="mine">待我处理' in alone
+    assert 'class="quick active" aria-current="page">待我处理</a>' in alone
+    mine_alone, others_alone = alone.split('id="mine"', 1)[1].split('id="others"', 1)
+    assert mine_alone.count("data-case=") == min(50, len(every))
+    assert "data-case=" not in others_alone
+
+    # Someone with nothing to do is told so by an empty list, and no count.
+    api.login("kc-traffic-head")
+    assert 'id="mine-more"' not in api.get("/cases", headers=HTML).text

@@ -68,15 +68,20 @@ def work_queue(
 ) -> Response:
     """The case queue (办件): search, filters, sort; those waiting for me first; cards on a phone."""
     page = queries.list_cases(session, actor, where, now=clock.now(), cursor=cursor, limit=50)
+    mine = [case for case in page.items if case.my_turn]
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in {"cursor", "lang"}]
     context = {
         "actor": actor,
         # Each place by name from its township down (the list's rows name a grid alone otherwise).
         "places": page_names.place_paths(session, [case.place_code for case in page.items]),
-        "mine": [case for case in page.items if case.my_turn],
+        "mine": mine,
         "others": [case for case in page.items if not case.my_turn],
+        # Rows come newest first, 50 to a page: the to-dos of every page are counted, and listed alone on a click.
+        "mine_total": None if where.todo else queries.count_mine(session, actor, where, now=clock.now()),
+        "mine_query": urlencode([*((k, v) for k, v in kept if k != "todo"), ("todo", "mine")]),
         "next_cursor": page.next_cursor,
         "where": where,
-        "query": urlencode([(k, v) for k, v in request.query_params.multi_items() if k not in {"cursor", "lang"}]),
+        "query": urlencode(kept),
         "options": queue.filter_options(session, actor),
         "handed_over": handed_over,
     }

@@ -422,6 +422,12 @@ def list_cases(
     return Page[CaseRead](items=items, next_cursor=next_cursor)
 
 
+def count_mine(session: Session, actor: Actor, where: CaseFilter, *, now: datetime) -> int:
+    """How many of the cases the filter finds are the actor's to-dos (`queue.my_turn`), on every page."""
+    found = [*queue.conditions(actor, where, now), queue.my_turn(actor)]
+    return int(session.execute(select(func.count()).select_from(Case).where(*found)).scalar_one())
+
+
 def caller_summary(session: Session, actor: Actor, caller: str, *, now: datetime) -> tuple[int, int, str | None]:
     """How many reports a caller made among the cases the actor dispatches, how many are open, their latest name.
 

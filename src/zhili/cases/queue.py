@@ -28,6 +28,7 @@ from zhili.org.models import Department
 from zhili.org.routing import CENTRE_ROLES, nearest_held
 
 Todo = Literal["accept", "sign", "handle", "help", "extend", "verify", "rate"]
+TodoFilter = Literal[Todo, "mine"]  # the queue's `todo`: one step of the loop, or any of them (`my_turn`)
 Light = Literal["green", "yellow", "red"]
 Sort = Literal["newest", "oldest", "due"]
 TODOS: tuple[Todo, ...] = get_args(Todo)
@@ -64,7 +65,7 @@ class CaseFilter:
     light: Light | None = None
     overdue: bool = False
     due_soon: bool = False
-    todo: Todo | None = None
+    todo: TodoFilter | None = None
     q: str | None = None
     caller: str | None = None
     since: date | None = None
@@ -221,7 +222,7 @@ def conditions(actor: Actor, where: CaseFilter, now: datetime) -> list[ColumnEle
     if where.due_soon:
         found += [Case.status.in_(OPEN_STATUSES), Case.phase_yellow_at <= now, Case.phase_due_at > now]
     if where.todo:
-        found.append(todo_condition(actor, where.todo))
+        found.append(my_turn(actor) if where.todo == "mine" else todo_condition(actor, where.todo))
     if where.q and where.q.strip():
         found.append(_search(where.q))
     if where.caller:

@@ -11,7 +11,7 @@ from typing import Annotated, cast
 
 from fastapi import Query
 
-from zhili.cases.queue import CaseFilter, Light, Sort, Todo
+from zhili.cases.queue import CaseFilter, Light, Sort, TodoFilter
 from zhili.cases.schemas import normalised_phone
 from zhili.cases.states import CaseStatus
 from zhili.core.errors import InvalidInputError
@@ -52,10 +52,10 @@ def case_filter(  # noqa: PLR0917 - one argument per documented query parameter
     todo: Annotated[
         str | None,
         Query(
-            pattern=r"^(accept|sign|handle|help|extend|verify|rate)?$",
+            pattern=r"^(accept|sign|handle|help|extend|verify|rate|mine)?$",
             description="waiting for you: accept (待受理), sign (待签收), handle (待办理: start, reply or close), "
             "help (待回复协同), extend (待审批延期), verify (待核查), rate (待评价: closed, yours to rate or to call "
-            "back for)",
+            "back for); mine: any of these (待我处理)",
         ),
     ] = None,
     caller: Annotated[
@@ -81,7 +81,7 @@ def case_filter(  # noqa: PLR0917 - one argument per documented query parameter
         light=cast("Light", light) if light else None,
         overdue=overdue or due == "over",
         due_soon=due_soon or due == "soon",
-        todo=cast("Todo", todo) if todo else None,
+        todo=cast("TodoFilter", todo) if todo else None,
         q=q.strip() if q and q.strip() else None,
         caller=normalised_phone(caller),
         since=_date(since),

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from zhili.access.service import create_account
 from zhili.analytics.projector import refresh
 from zhili.campaigns.templates_service import seed_templates
+from zhili.core import statistics
 from zhili.core.auth import system_actor
 from zhili.core.clock import Clock
 from zhili.demo.alert_rules import seed_demo_alert_rules
@@ -117,6 +118,9 @@ def build_demo(
     say("command groups: 府山 rainstorm (active), 柯城 heat (stable), 龙游 typhoon (closed)")
     build_demo_groups(session, now=clock.now(), campaign_id=heat_campaign)
     refresh(session, now=clock.now())  # the flood case the rainstorm group was opened from
+    say("planner statistics")
+    statistics.gather(session)
+    session.commit()
     return world, logins, built
 
 

@@ -258,3 +258,32 @@ def settle_topic(
         .values(read_at=func.coalesce(InboxItem.read_at, at), settled_by=person_id, settled_as=why.value)
     )
     return max(int(settled.rowcount), 0)
+
+
+def settle_reader(
+    session: Session,
+    *,
+    subjects: Sequence[str],
+    topic: str,
+    reader_id: int,
+    person_id: int | None,
+    at: datetime,
+    why: Settled,
+    unless: ColumnElement[bool] | None = None,
+) -> int:
+    """Settle one reader's copies of `topic` about `subjects`: what they asked of them was taken away by `person_id`.
+
+    A campaign's 新任务 notice, once the recipient's task went to someone else (改派): it says so
+    (已由<name>改派他人), read at `at` if unread. `unless` (a condition, such as another open task of
+    theirs the same notice asked for) leaves it as it was. In the caller's transaction; how many.
+    """
+    told = select(Notification.id).where(Notification.subject.in_(subjects), Notification.topic == topic)
+    conditions = [InboxItem.notification_id.in_(told), InboxItem.person_id == reader_id, InboxItem.settled_by.is_(None)]
+    if unless is not None:
+        conditions.append(~unless)
+    settled = session.connection().execute(
+        update(InboxItem)
+        .where(*conditions)
+        .values(read_at=func.coalesce(InboxItem.read_at, at), settled_by=person_id, settled_as=why.value)
+    )
+    return max(int(settled.rowcount), 0)

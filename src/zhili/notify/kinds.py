@@ -65,9 +65,11 @@ class Settled(StrEnum):
 
     TAKEN: one of those told with them did what it asked (signed, replied). WITHDRAWN: the one who asked took
     it back (a reply withdrew an extension request). CANCELLED: what it asked for was called off (a close
-    or a refusal cancelled a help request or a meeting task).
+    or a refusal cancelled a help request or a meeting task). REASSIGNED: what it asked of its reader was
+    handed to someone else (改派: a campaign task they declined or left unclaimed).
     """
 
     TAKEN = "taken"
     WITHDRAWN = "withdrawn"
     CANCELLED = "cancelled"
+    REASSIGNED = "reassigned"

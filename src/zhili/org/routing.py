@@ -127,16 +127,14 @@ def nearest_held(
     post = aliased(Position)  # a list's rows may join positions of their own
     found: list[ColumnElement[bool]] = []
     for code in sorted(set(held)):
-        # The levels finer than the held one: a post at one of them, at or above the row's, is nearer.
-        nearer = [
-            and_(
-                func.length(column) >= n if including_own else func.length(column) > n,
-                post.division_code == func.substr(column, 1, n),
-            )
-            for n in CODE_LENGTHS
-            if n > len(code)
-        ]
-        closer = exists().where(post.role.in_(sorted(roles)), post.department_id.is_(None), or_(false(), *nearer))
+        # The row's divisions finer than the held one, by their codes: an index lookup each, not a scan of
+        # the posts per row. A prefix longer than the row's code is the row's own code again: counted
+        # only when the row's own division is (`including_own`).
+        finer = [func.substr(column, 1, n) for n in CODE_LENGTHS if n > len(code)]
+        nearer = and_(post.division_code.in_(finer), func.length(post.division_code) > len(code))
+        if not including_own:
+            nearer = and_(nearer, post.division_code != column)
+        closer = exists().where(post.role.in_(sorted(roles)), post.department_id.is_(None), nearer)
         under = column.startswith(code) if including_own else and_(column.startswith(code), column != code)
         found.append(and_(under, ~closer))
     return or_(false(), *found)

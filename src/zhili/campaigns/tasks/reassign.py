@@ -30,6 +30,8 @@ from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.core.errors import InvalidInputError
+from zhili.notify import inbox
+from zhili.notify.kinds import Settled
 from zhili.notify.service import notify
 from zhili.notify.wording import Name, When, Words
 from zhili.org.models import Division, Person, Position
@@ -128,6 +130,7 @@ def reassign_task(session: Session, *, task_id: int, data: ReassignBody, actor: 
         at=now,
     )
     task_service.settle_told(session, old, "declined", actor=actor, at=now)
+    _settle_old_notice(session, old, actor=actor, at=now)
     _tell_new(
         session, loaded, new_id=new_id, person_id=post[1], role_task=role_task, note=data.note, by=actor, clock=clock
     )
@@ -140,6 +143,31 @@ def reassign_task(session: Session, *, task_id: int, data: ReassignBody, actor: 
     )
     commit(session)
     return old
+
+
+def _settle_old_notice(session: Session, old: Task, *, actor: Actor, at: datetime) -> None:
+    """The old recipient's 新任务 notice says the task went to someone else (已由<name>改派他人).
+
+    The campaign's dispatch notice, or the one that handed them this task (改派 before). Left alone while the
+    dispatch notice still asks them for another task of the campaign, not yet taken on.
+    """
+    waiting = exists().where(
+        CampaignTask.campaign_id == old.campaign_id,
+        CampaignTask.person_id == old.person_id,
+        CampaignTask.id != old.id,
+        CampaignTask.state.in_([TaskState.NOTIFIED.value, TaskState.READ.value]),
+    )
+    for subject, unless in ((f"campaign:{old.campaign_id}", waiting), (f"campaign-task:{old.id}", None)):
+        inbox.settle_reader(
+            session,
+            subjects=(subject,),
+            topic="campaign.task",
+            reader_id=old.person_id,
+            person_id=actor.person_id,
+            at=at,
+            why=Settled.REASSIGNED,
+            unless=unless,
+        )
 
 
 def _insert(
