@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
 from typing import get_type_hints
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+import zhili
 from zhili.audit_trail import display
 from zhili.campaigns.tasks.store import Changes
 
@@ -193,3 +196,24 @@ def test_an_empty_field_kept_empty_is_left_out_and_codes_read_by_their_labels() 
         ("template", "typhoon"),
         ("case", "7"),
     }
+
+
+def test_every_action_the_code_records_by_name_has_a_label() -> None:
+    """The audit page names an action by its label, falling back to its code: no action the code names falls back."""
+    recorded: set[str] = set()
+    for path in Path(zhili.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if called not in {"record", "record_by"}:
+                continue
+            named = [*node.args, *(keyword.value for keyword in node.keywords if keyword.arg == "action")]
+            recorded |= {
+                arg.value
+                for arg in named
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and "." in arg.value
+            }
+    assert len(recorded) > 50
+    assert sorted(action for action in recorded if display.action_label(action) is None) == []
+    assert all(display.action_label(action, "en") for action in recorded)
