@@ -491,3 +491,29 @@ def test_the_board_names_the_new_holders_role_and_the_tasks_supervisor_and_count
     summary = page.split('id="summary"', 1)[1].split("</div>", 1)[0]
     assert "另有 1 项任务已改派他人，由新任务计入，不重复计数" in summary
     assert " · 已改派 " not in summary  # not among the states that add up to the recipients
+
+
+def test_a_dispatch_notice_that_may_be_about_another_task_of_theirs_stays_open(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    """The party member holds a second task of the campaign: its 新任务 notice may be that one's, and stays so."""
+    campaign, task = declined(api, session, clock)
+    second = session.scalars(
+        select(CampaignTask).where(CampaignTask.campaign_id == campaign.id, CampaignTask.id != task.id)
+    ).first()
+    assert second is not None
+    second.person_id = task.person_id
+    session.commit()
+    worker = grid_worker_post(session, task.division_code)
+    assert send(api.login("gridhead"), task.id, "reassign", position_id=worker.id).status_code == 200
+    notices = session.scalars(
+        select(InboxItem)
+        .join(Notification, Notification.id == InboxItem.notification_id)
+        .where(
+            InboxItem.person_id == task.person_id,
+            Notification.subject == f"campaign:{campaign.id}",
+            Notification.topic == "campaign.task",
+        )
+    ).all()
+    assert notices
+    assert [item.settled_as for item in notices] == [None] * len(notices)

@@ -25,22 +25,37 @@ def gather(session: Session) -> None:
     session.execute(text("ANALYZE"))
 
 
-def refresh_job(sessions: sessionmaker[Session], *, every_seconds: float = REFRESH_SECONDS) -> Callable[[], int]:
-    """The worker's job on SQLite: analyse a sample of every index at start, then every few hours.
+def gathered(session: Session) -> bool:
+    """Whether SQLite holds statistics (rows of `sqlite_stat1`, the table the first ANALYZE makes)."""
+    if not session.scalar(text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")):
+        return False
+    return session.scalar(text("SELECT 1 FROM sqlite_stat1 LIMIT 1")) is not None
 
-    A database created empty (not from the demo) has statistics once its worker has run; as it grows they
-    follow. Returns 0: no item of work is handled, so the worker's loop paces itself as before.
+
+def refresh_job(sessions: sessionmaker[Session], *, every_seconds: float = REFRESH_SECONDS) -> Callable[[], int]:
+    """The worker's job on SQLite: statistics of a sample of every index, every few hours.
+
+    At start only where there are none yet (the demo's, gathered in full, stand until the first refresh):
+    a database created empty has them once its worker has run, and as it grows they follow. A failure
+    (the database busy past its timeout) is the worker's to retry, as any batch's. Returns 0: no item of
+    work is handled, so the worker's loop paces itself as before.
     """
-    next_run: list[float] = [0.0]
+    next_run: list[float | None] = [None]  # None: the first run, at start
 
     def run() -> int:
-        if time.monotonic() < next_run[0]:
+        due = next_run[0]
+        if due is not None and time.monotonic() < due:
             return 0
-        next_run[0] = time.monotonic() + every_seconds
         with sessions() as session:
-            session.execute(text(f"PRAGMA analysis_limit = {SAMPLE_ROWS}"))
-            gather(session)
-            session.commit()
+            if due is not None or not gathered(session):
+                session.execute(text(f"PRAGMA analysis_limit = {SAMPLE_ROWS}"))
+                try:
+                    gather(session)
+                    session.commit()
+                finally:
+                    session.rollback()
+                    session.execute(text("PRAGMA analysis_limit = 0"))  # the pooled connection as it was
+        next_run[0] = time.monotonic() + every_seconds
         return 0
 
     return run

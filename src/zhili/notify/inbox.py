@@ -275,8 +275,11 @@ def settle_reader(
 
     A campaign's 新任务 notice, once the recipient's task went to someone else (改派): it says so
     (已由<name>改派他人), read at `at` if unread. `unless` (a condition, such as another open task of
-    theirs the same notice asked for) leaves it as it was. In the caller's transaction; how many.
+    theirs the same notice asked for) leaves it as it was; so does an act of no person's (an administrator's
+    login without one: the notice would be read with nobody named). In the caller's transaction; how many.
     """
+    if person_id is None:
+        return 0
     told = select(Notification.id).where(Notification.subject.in_(subjects), Notification.topic == topic)
     conditions = [InboxItem.notification_id.in_(told), InboxItem.person_id == reader_id, InboxItem.settled_by.is_(None)]
     if unless is not None:

@@ -148,14 +148,14 @@ def reassign_task(session: Session, *, task_id: int, data: ReassignBody, actor: 
 def _settle_old_notice(session: Session, old: Task, *, actor: Actor, at: datetime) -> None:
     """The old recipient's 新任务 notice says the task went to someone else (已由<name>改派他人).
 
-    The campaign's dispatch notice, or the one that handed them this task (改派 before). Left alone while the
-    dispatch notice still asks them for another task of the campaign, not yet taken on.
+    The campaign's dispatch notice, or the one that handed them this task (改派 before). The dispatch notice is
+    left alone while the campaign still has another task of theirs (another role or post): it may be its notice.
     """
     waiting = exists().where(
         CampaignTask.campaign_id == old.campaign_id,
         CampaignTask.person_id == old.person_id,
         CampaignTask.id != old.id,
-        CampaignTask.state.in_([TaskState.NOTIFIED.value, TaskState.READ.value]),
+        CampaignTask.state != TaskState.REASSIGNED.value,
     )
     for subject, unless in ((f"campaign:{old.campaign_id}", waiting), (f"campaign-task:{old.id}", None)):
         inbox.settle_reader(
