@@ -403,3 +403,23 @@ def test_a_time_kept_with_its_zone_fills_the_form_in_local_time() -> None:
     assert to_local_input("2026-07-23T18:00") == "2026-07-23T18:00"  # a local time as typed stays
     assert to_local_input("浙H12345") == "浙H12345"
     assert to_local_input(from_local_input("2026-07-23T18:00")) == "2026-07-23T18:00"  # the two are inverses
+
+
+def test_a_wrong_place_is_named_with_the_other_wrong_fields_in_one_refusal(api: Any, session: Session) -> None:
+    """A blank description and a point off the map: both said at once, not the place only after the rest is mended."""
+    api.login("gridworker")
+    data = {**_form(api, session), "description": "", "lon": "100.0", "lat": "20.0"}
+    response = api.client.post("/cases/new", data=data, headers=HTML)
+    assert response.status_code == 422
+    assert 'data-field="description">请填写此项' in response.text
+    assert 'data-field="point">该位置不在已知区县范围内' in response.text
+    named = {key: value for key, value in data.items() if key not in {"lon", "lat"}}
+    response = api.client.post("/cases/new", data={**named, "place": "没有这个地方"}, headers=HTML)
+    assert response.status_code == 422
+    assert 'data-field="description">请填写此项' in response.text
+    assert 'data-field="place">未找到该地名，请写全称或在地图上选点' in response.text
+    assert _count(session, "") == 0
+    # A place that resolves adds nothing to the refusal.
+    response = api.client.post("/cases/new", data={**named, "place": "府山街道"}, headers=HTML)
+    assert response.status_code == 422
+    assert 'data-field="place">' not in response.text

@@ -88,6 +88,13 @@ def test_a_refused_report_keeps_what_was_typed_and_names_the_field(api: Any, ses
     outside = api.client.post("/report", data=_form(api, session, description="杭州的问题", **HANGZHOU), headers=HTML)
     assert outside.status_code == 422
     assert 'data-field="point">该位置不在本平台受理范围内' in outside.text
+    # Outside the area and no phone to call back: both said in one refusal.
+    both = api.client.post(
+        "/report", data=_form(api, session, description="杭州的问题", reporter_phone="", **HANGZHOU), headers=HTML
+    )
+    assert both.status_code == 422
+    assert 'data-field="point">该位置不在本平台受理范围内' in both.text
+    assert 'data-field="reporter_phone">请填写此项' in both.text
     assert session.scalar(select(func.count()).select_from(Case).where(Case.address.contains("没留电话"))) == 0
     assert _cases(session, "杭州的问题") == []
     # A number nobody can call back (a service number, a few digits) is refused by its field, the rest kept.

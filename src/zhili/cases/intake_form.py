@@ -21,7 +21,7 @@ from starlette.responses import Response
 
 from zhili.cases import forms, intake
 from zhili.cases.attributes import validate_attributes
-from zhili.cases.schemas import CaseCreate
+from zhili.cases.schemas import CaseCreate, Point
 from zhili.core import media
 from zhili.core.clock import Clock
 from zhili.core.errors import InvalidInputError, NotFoundError
@@ -58,7 +58,9 @@ class IntakeForm:
 
     `body` reads the form into the report's body, checked by `schema`; `report` writes it with the
     checked photos and answers an int (the new case's id: stored as the form's answer, so a form sent
-    twice gets it again); `done` answers that; `page` shows the form again, refused.
+    twice gets it again); `done` answers that; `page` shows the form again, refused. `locate` finds the
+    report's place as `report` would (refusing it by its field): a form refused for another field says
+    what is wrong with the place too, in the same answer.
     """
 
     path: str
@@ -68,6 +70,7 @@ class IntakeForm:
     report: Callable[[Session, CaseCreate, list[media.CheckedPhoto]], int]
     done: Callable[[int], Response]
     page: Callable[[Session, str | None, dict[str, object], FormErrors, list[KeptPhoto]], Response]
+    locate: Callable[[Session, Point | None, str | None], object]
 
 
 async def take_report(request: Request, taking: IntakeForm, clock: Clock) -> Response:
@@ -99,8 +102,10 @@ async def take_report(request: Request, taking: IntakeForm, clock: Clock) -> Res
         except InvalidInputError as exc:
             return exc
         except ValidationError as exc:
-            # The matter's own fields are checked too: one refusal names every wrong input, not the schema's first.
+            # The matter's own fields and the place are checked too: one refusal names every wrong input.
             errors.by_field.update(_attribute_reasons(session, body, inputs, choices, language).by_field)
+            where = _place_reasons(session, taking, body, exc, inputs=inputs, language=language)
+            errors.by_field.update(where.by_field)
             return exc
         if errors:
             return None
@@ -146,6 +151,32 @@ def _photo_errors(taken: list[bytes], language: str) -> tuple[list[media.Checked
     for problem in sorted(problems):
         errors.add("photo", translate(f"form.error.{problem}", language))
     return ready, errors
+
+
+def _place_reasons(
+    session: Session,
+    taking: IntakeForm,
+    body: dict[str, object],
+    refused: ValidationError,
+    *,
+    inputs: dict[str, str],
+    language: str,
+) -> FormErrors:
+    """Why the place would be refused, when the schema took its inputs (a point's two numbers, a name)."""
+    if any(error["loc"][:1] in {("point",), ("place",)} for error in refused.errors()):
+        return FormErrors()
+    try:
+        point = Point.model_validate(body["point"]) if body.get("point") is not None else None
+    except ValidationError:
+        return FormErrors()
+    place = body.get("place")
+    if point is None and not (isinstance(place, str) and place.strip()):
+        return FormErrors()  # nothing given: the schema says so by the place's field
+    try:
+        taking.locate(session, point, place if isinstance(place, str) else None)
+    except InvalidInputError as exc:
+        return form_errors(exc, language, inputs)
+    return FormErrors()
 
 
 def _attribute_inputs(session: Session, form: FormData) -> tuple[dict[str, str], set[str]]:

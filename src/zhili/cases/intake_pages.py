@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from zhili.cases import forms, intake, queries, service
+from zhili.cases import forms, intake, location, queries, service
 from zhili.cases.intake_form import IntakeForm, take_report
 from zhili.cases.schemas import CaseCreate, CaseRead
 from zhili.core import media
@@ -139,5 +139,8 @@ async def submit_intake(request: Request, actor: PageActor, clock: ClockDep) -> 
         report=report,
         done=lambda case_id: RedirectResponse(f"/cases/{case_id}", status_code=303),
         page=page,
+        locate=lambda session, point, place: location.resolve(
+            session, locators, point=point, place=place, homes=actor.scope.division_prefixes
+        ),
     )
     return await take_report(request, taking, clock)

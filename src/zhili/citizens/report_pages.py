@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from zhili.cases import forms, intake
+from zhili.cases import forms, intake, location
 from zhili.cases.intake_form import IntakeForm, take_report
-from zhili.cases.schemas import CaseCreate, PublicReport
+from zhili.cases.schemas import CaseCreate, Point, PublicReport
 from zhili.citizens import service
 from zhili.core import media
 from zhili.core.auth import Actor, Grant, Scope
@@ -168,8 +168,19 @@ async def submit_report(request: Request, clock: ClockDep) -> Response:
             request, session, matter=matter, values=values, errors=errors, status_code=422, kept_photos=kept
         )
 
+    def locate(session: Session, point: Point | None, place: str | None) -> object:
+        jurisdiction = settings.jurisdiction
+        return location.resolve_within(session, locators, point=point, place=place, jurisdiction=jurisdiction)
+
     taking = IntakeForm(
-        path="/report", owner="web:public", body=body, schema=PublicReport, report=report, done=done, page=page
+        path="/report",
+        owner="web:public",
+        body=body,
+        schema=PublicReport,
+        report=report,
+        done=done,
+        page=page,
+        locate=locate,
     )
     return await take_report(request, taking, clock)
 
