@@ -124,6 +124,11 @@ def test_the_new_recipient_is_told_with_a_link_and_claims(api: Api, session: Ses
         ("reassigned", head.id, True)
     ]
     assert f"已由{head.name}改派他人" in api.get("/inbox", headers=HTML).text
+    # Their list names the task as handed on, with no time left to keep.
+    listed = api.get("/tasks", headers=HTML).text.split(f'data-task="{task.id}"', 1)[1].split("</li>", 1)[0]
+    assert "已改派" in listed
+    assert "回单时限" not in listed
+    assert "领办时限" not in listed
     # The new recipient's notice stands: the task is theirs to claim.
     assert session.scalar(select(InboxItem.settled_by).where(InboxItem.notification_id == told[0].id)) is None
 

@@ -276,9 +276,11 @@ def test_the_queue_counts_every_pages_to_dos_and_lists_them_alone(api: Any, sess
     assert 'href="/cases?todo=mine">只看待我处理 →</a>' in page
 
     # The link keeps the page's order and filters; the list of to-dos alone says what it is and counts no more.
+    assert f"待我处理 <small>({len(every)})</small>" in page  # every page's, not this page's
     oldest = api.get("/cases?sort=oldest&due=", headers=HTML).text  # a year ago: closed long since
-    assert f"本页列出 0 件，共 {len(every)} 件待您处理（每页 50 件）。" in oldest
+    assert f"本页没有待您处理的办件；共 {len(every)} 件待您处理，在其他页。" in oldest
     assert 'href="/cases?sort=oldest&amp;due=&amp;todo=mine">只看待我处理 →</a>' in oldest
+    assert 'href="/cases?sort=oldest&amp;due=&amp;todo=mine" class="quick">待我处理</a>' in oldest  # the quick link too
     alone = api.get("/cases?todo=mine", headers=HTML).text
     assert 'id="mine-more"' not in alone
     assert 'data-todo="mine">待我处理' in alone

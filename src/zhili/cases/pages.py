@@ -77,7 +77,9 @@ def work_queue(
         "mine": mine,
         "others": [case for case in page.items if not case.my_turn],
         # Rows come newest first, 50 to a page: the to-dos of every page are counted, and listed alone on a click.
-        "mine_total": None if where.todo else queries.count_mine(session, actor, where, now=clock.now()),
+        "mine_total": queries.count_mine(session, actor, where, now=clock.now())
+        if where.todo in {None, "mine"}
+        else None,
         "mine_query": urlencode([*((k, v) for k, v in kept if k != "todo"), ("todo", "mine")]),
         "next_cursor": page.next_cursor,
         "where": where,
