@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import shapely
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 from tests.conftest import START, World
 
@@ -211,3 +211,12 @@ def test_a_second_generation_matches_the_demo_world(sqlite_world: World) -> None
         assert [c["number"] for c in plan.cases[-3:]] == list(
             session.scalars(select(Case.number).where(demo).order_by(Case.id.desc()).limit(3))
         )[::-1]
+
+
+def test_a_demo_description_says_a_yes_as_words_not_as_a_bare_yes(session: Session) -> None:
+    """是否影响通行 = 是 reads 影响通行 in the description; a 否 is left unsaid (was: 占用通道（客车、人行道、是）)."""
+    answers = ("、是）", "（是）", "、否）", "（否）", "、是、", "、否、")
+    bare = or_(*(Case.description.contains(word) for word in answers))
+    assert session.scalar(select(func.count()).select_from(Case).where(bare)) == 0
+    said = session.scalar(select(func.count()).select_from(Case).where(Case.description.contains("影响通行")))
+    assert said

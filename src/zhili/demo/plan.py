@@ -331,6 +331,13 @@ def _township(code: str) -> str:
     return DivisionCode(code).at(TOWNSHIP).value
 
 
+def _as_said(question: str, key: str, answer: str) -> str | None:
+    """A chosen value as a reporter would write it: a yes to 是否影响通行 is 影响通行, a no is left unsaid."""
+    if question.startswith("是否") and key in {"yes", "no"}:
+        return question.removeprefix("是否") if key == "yes" else None
+    return answer
+
+
 def _texts(rng: random.Random, definition: MatterDefinition, grid: GridSpot, created_at: datetime) -> Row:
     """Description, address and intake attributes that fit the matter's definition."""
     attributes = {
@@ -341,7 +348,8 @@ def _texts(rng: random.Random, definition: MatterDefinition, grid: GridSpot, cre
     chosen: list[str] = []
     for a in definition.attributes:
         picked = attributes.get(a.code)
-        chosen += [v.name_zh for v in a.values if v.key == picked or (isinstance(picked, list) and v.key in picked)]
+        values = [v for v in a.values if v.key == picked or (isinstance(picked, list) and v.key in picked)]
+        chosen += [said for v in values if (said := _as_said(a.name_zh, v.key, v.name_zh))]
     phrase = PHRASES.get(definition.code, definition.name_zh)
     details = f"（{'、'.join(chosen[:3])}）" if chosen else ""
     return {
