@@ -285,6 +285,8 @@ def test_the_queue_counts_every_pages_to_dos_and_lists_them_alone(api: Any, sess
     assert 'id="mine-more"' not in alone
     assert 'data-todo="mine">待我处理' in alone
     assert 'class="quick active" aria-current="page">待我处理</a>' in alone
+    assert 'href="/cases?todo=mine&amp;due=over" class="quick">' in alone  # 超期 among the to-dos
+    assert 'href="/cases?due=over" class="quick">' in page
     mine_alone, others_alone = alone.split('id="mine"', 1)[1].split('id="others"', 1)
     assert mine_alone.count("data-case=") == min(50, len(every))
     assert "data-case=" not in others_alone
