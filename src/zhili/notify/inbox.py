@@ -263,7 +263,7 @@ def settle_topic(
 def settle_reader(
     session: Session,
     *,
-    subjects: Sequence[str],
+    subject: str,
     topic: str,
     reader_id: int,
     person_id: int | None,
@@ -271,7 +271,7 @@ def settle_reader(
     why: Settled,
     unless: ColumnElement[bool] | None = None,
 ) -> int:
-    """Settle one reader's copies of `topic` about `subjects`: what they asked of them was taken away by `person_id`.
+    """Settle one reader's copies of `topic` about `subject`: what they asked of them was taken away by `person_id`.
 
     A campaign's 新任务 notice, once the recipient's task went to someone else (改派): it says so
     (已由<name>改派他人), read at `at` if unread. `unless` (a condition, such as another open task of
@@ -280,7 +280,7 @@ def settle_reader(
     """
     if person_id is None:
         return 0
-    told = select(Notification.id).where(Notification.subject.in_(subjects), Notification.topic == topic)
+    told = select(Notification.id).where(Notification.subject == subject, Notification.topic == topic)
     conditions = [InboxItem.notification_id.in_(told), InboxItem.person_id == reader_id, InboxItem.settled_by.is_(None)]
     if unless is not None:
         conditions.append(~unless)

@@ -160,7 +160,7 @@ def _settle_old_notice(session: Session, old: Task, *, actor: Actor, at: datetim
     for subject, unless in ((f"campaign:{old.campaign_id}", waiting), (f"campaign-task:{old.id}", None)):
         inbox.settle_reader(
             session,
-            subjects=(subject,),
+            subject=subject,
             topic="campaign.task",
             reader_id=old.person_id,
             person_id=actor.person_id,
