@@ -69,6 +69,7 @@ def work_queue(
     """The case queue (办件): search, filters, sort; those waiting for me first; cards on a phone."""
     page = queries.list_cases(session, actor, where, now=clock.now(), cursor=cursor, limit=50)
     mine = [case for case in page.items if case.my_turn]
+    whole = cursor is None and page.next_cursor is None
     kept = [(k, v) for k, v in request.query_params.multi_items() if k not in {"cursor", "lang"}]
     context = {
         "actor": actor,
@@ -77,9 +78,11 @@ def work_queue(
         "mine": mine,
         "others": [case for case in page.items if not case.my_turn],
         # Rows come newest first, 50 to a page: the to-dos of every page are counted, and listed alone on a click.
-        "mine_total": queries.count_mine(session, actor, where, now=clock.now())
-        if where.todo in {None, "mine"}
-        else None,
+        "mine_total": None
+        if where.todo not in {None, "mine"}
+        else len(mine)
+        if whole  # the whole list is on this page: nothing more to count
+        else queries.count_mine(session, actor, where, now=clock.now()),
         "mine_query": urlencode([*((k, v) for k, v in kept if k != "todo"), ("todo", "mine")]),
         "next_cursor": page.next_cursor,
         "where": where,
