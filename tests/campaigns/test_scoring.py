@@ -124,7 +124,8 @@ def test_scores_stay_inside_the_scope_and_the_period(session: Session) -> None:
     assert only.division_code == village.division_code[:12]
     later = Period(since=AT + timedelta(seconds=1))
     assert scores_by_person(session, scope=EVERYTHING, now=AFTER_REPORT_TIME, period=later) == []
-    earlier = Period(since=AT - timedelta(hours=1), until=AT)  # the demo's live campaign went out two hours before
+    # The demo's live campaigns went out two hours and forty minutes before.
+    earlier = Period(since=AT - timedelta(minutes=30), until=AT)
     assert scores_by_unit(session, level="township", scope=EVERYTHING, now=AFTER_REPORT_TIME, period=earlier) == []
 
 

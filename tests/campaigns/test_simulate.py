@@ -106,3 +106,21 @@ def test_the_demo_leaves_its_logins_heat_tasks_to_them(session: Session) -> None
         select(func.count()).where(CampaignTask.campaign_id == heat, CampaignTask.state != "notified")
     )
     assert moved
+
+
+def test_the_demo_leaves_the_village_logins_a_typhoon_task_of_their_role(session: Session) -> None:
+    """The 三联 roles of 阳湖社区 each log in to a typhoon task still to claim (or decline); others have answered."""
+    typhoon = select(Campaign.id).where(Campaign.source_key == "demo:typhoon:yanghu").scalar_subquery()
+    theirs = session.execute(
+        select(Account.username, CampaignTask.role, CampaignTask.state)
+        .join(CampaignTask, CampaignTask.person_id == Account.person_id)
+        .where(CampaignTask.campaign_id == typhoon)
+    ).all()
+    assert sorted(theirs) == [
+        ("gridhead", "grid_head", "notified"),
+        ("partymember", "party_member", "notified"),
+        ("teamleader", "team_leader", "notified"),
+    ]
+    states = Counter(session.scalars(select(CampaignTask.state).where(CampaignTask.campaign_id == typhoon)))
+    assert states["reported"]  # the village's other party members are under way
+    assert states["claimed"]

@@ -196,7 +196,9 @@ def test_a_late_task_whose_post_names_no_supervisor_is_told_to_the_managing_post
     told_at = session.scalar(select(CampaignTask.supervisor_told_at).where(CampaignTask.id == orphan))
     assert told_at is not None
     audit = session.scalars(
-        select(AuditRecord.after).where(AuditRecord.action == "campaign.sweep.claim_supervisor")
+        select(AuditRecord.after).where(
+            AuditRecord.action == "campaign.sweep.claim_supervisor", AuditRecord.entity_id == str(campaign)
+        )
     ).one()
     assert json.loads(audit)["tasks"] == LATE  # each task once, told to however many
 

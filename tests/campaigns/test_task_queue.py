@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 from tests.campaigns.task_helpers import actor_of, dispatch_typhoon, task_of
 from tests.conftest import Api
 
-from zhili.campaigns.models import CampaignTask
+from zhili.campaigns import lifecycle
+from zhili.campaigns.models import Campaign, CampaignTask
 from zhili.campaigns.visibility import load_reach, supervised_tasks
 from zhili.core.clock import FrozenClock
+from zhili.demo.build import LOGIN_LABELS
 from zhili.web.i18n import translate
 
 HTML = {"accept": "text/html"}
@@ -118,6 +120,34 @@ def test_nobody_sees_tasks_beyond_their_reach(api: Api, session: Session, clock:
     assert _ids(api, f"view=above&campaign={campaign.id}") == []
     name = api.get(f"/api/v1/tasks/{own.id}").json()["person_name"]
     assert [row[2] for row in _csv(api, f"/tasks/export.csv?campaign={campaign.id}")[1:]] == [name]
+
+
+def test_the_level_above_in_sql_is_the_task_rules_level_above_for_every_login(session: Session) -> None:
+    """`view=above` (lists, tiles, exports) holds exactly the tasks `parties_of` gives the level above's actions.
+
+    The demo's typhoon in 阳湖社区 has a team leader's task held in the village itself: the village committee may
+    see it, but it answers to the township (湖镇镇), not to the village.
+    """
+    tasks = session.execute(
+        select(CampaignTask.id, CampaignTask.person_id, CampaignTask.supervisor_position_id, CampaignTask.division_code)
+    ).all()
+    for username in LOGIN_LABELS:
+        reach = load_reach(session, actor_of(session, username))
+        in_sql = set(session.scalars(select(CampaignTask.id).where(supervised_tasks(reach))))
+        by_rule = {
+            task_id
+            for task_id, person_id, supervisor, division in tasks
+            if lifecycle.TaskParty.ABOVE
+            in lifecycle.parties_of(
+                reach, person_id=person_id, supervisor_position_id=supervisor, division_code=division
+            )
+        }
+        assert in_sql == by_rule, username
+    typhoon = session.scalars(select(Campaign).where(Campaign.source_key == "demo:typhoon:yanghu")).one()
+    leader = task_of(session, typhoon, "teamleader")
+    village, township = (load_reach(session, actor_of(session, name)) for name in ("village", "huzhen"))
+    assert leader.id not in set(session.scalars(select(CampaignTask.id).where(supervised_tasks(village))))
+    assert leader.id in set(session.scalars(select(CampaignTask.id).where(supervised_tasks(township))))
 
 
 def test_the_page_has_the_filter_form_and_export_links(api: Api, session: Session, clock: FrozenClock) -> None:

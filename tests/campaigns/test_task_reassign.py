@@ -84,7 +84,7 @@ def test_the_level_above_hands_a_declined_task_to_someone_in_its_grid(
 
 
 def test_the_new_recipient_is_told_with_a_link_and_claims(api: Api, session: Session, clock: FrozenClock) -> None:
-    _campaign, task = declined(api, session, clock)
+    campaign, task = declined(api, session, clock)
     worker = grid_worker_post(session, task.division_code)
     api.login("gridhead")
     new_id = send(api, task.id, "reassign", position_id=worker.id, note="请今晚走访").json()["reassigned_to"]["id"]
@@ -119,7 +119,9 @@ def test_the_new_recipient_is_told_with_a_link_and_claims(api: Api, session: Ses
     assert mine["reassigned_to"]["id"] is None  # they may not open the new task: its person and place only
     assert mine["reassigned_to"]["person_name"]
     # The 新任务 notice that asked them no longer looks open: it says the task went to someone else, and by whom.
-    dispatched = [item for item in theirs if item["topic"] == "campaign.task"]
+    dispatched = [
+        item for item in theirs if item["topic"] == "campaign.task" and item["subject"] == f"campaign:{campaign.id}"
+    ]
     assert [(item["settled_as"], item["settled_by"], item["read_at"] is not None) for item in dispatched] == [
         ("reassigned", head.id, True)
     ]

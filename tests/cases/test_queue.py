@@ -286,6 +286,10 @@ def test_the_queue_counts_every_pages_to_dos_and_lists_them_alone(api: Any, sess
     assert 'data-todo="mine">待我处理' in alone
     assert 'class="quick active" aria-current="page">待我处理</a>' in alone
     assert 'href="/cases?todo=mine&amp;due=over" class="quick">' in alone  # 超期 among the to-dos
+    assert 'href="/cases" id="drop-todo">显示全部办件</a>' in alone  # back to every case (清除筛选 once, below)
+    assert alone.count("清除筛选") == 1
+    oldest_alone = api.get("/cases?sort=oldest&todo=mine", headers=HTML).text
+    assert 'href="/cases?sort=oldest" id="drop-todo">' in oldest_alone  # the order kept on the way back
     assert 'href="/cases?due=over" class="quick">' in page
     mine_alone, others_alone = alone.split('id="mine"', 1)[1].split('id="others"', 1)
     assert mine_alone.count("data-case=") == min(50, len(every))

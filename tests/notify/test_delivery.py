@@ -30,6 +30,8 @@ from zhili.notify.sms import LoggingSmsGateway, SmsChannel
 from zhili.notify.webhook import WebhookChannel
 from zhili.web.i18n import messages
 
+pytestmark = pytest.mark.usefixtures("empty_outbox")  # these tests read the whole outbox
+
 POLICY = RetryPolicy(max_attempts=4, base=timedelta(seconds=10), cap=timedelta(minutes=5), lease=timedelta(minutes=2))
 
 

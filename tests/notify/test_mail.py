@@ -24,6 +24,8 @@ from zhili.notify.mail import EmailChannel, SmtpConfig, message_id
 from zhili.notify.models import OutboxMessage
 from zhili.notify.service import notify
 
+pytestmark = pytest.mark.usefixtures("empty_outbox")  # these tests read the whole outbox
+
 POLICY = RetryPolicy(max_attempts=3, base=timedelta(seconds=10))
 
 

@@ -143,12 +143,28 @@ def visible_tasks(reach: Reach) -> ColumnElement[bool]:
 
 
 def supervised_tasks(reach: Reach) -> ColumnElement[bool]:
-    """Tasks the actor sees as the level above (not their own)."""
+    """Tasks the actor answers for as the level above (not their own): `lifecycle.parties_of` in SQL.
+
+    The task's supervising post, or a managing post over the division above the task's: a village
+    committee answers for its grids' tasks, not for the team leader's task held in the village itself
+    (the township's), which it may still see (`visible_tasks`).
+    """
     mine = CampaignTask.person_id == reach.person_id if reach.person_id is not None else false()
-    above: list[ColumnElement[bool]] = [reach.managing.where(CampaignTask.division_code)]
+    above: list[ColumnElement[bool]] = [_below_managed(reach)]
     if reach.position_ids:
         above.append(CampaignTask.supervisor_position_id.in_(sorted(reach.position_ids)))
     return or_(*above) & ~mine
+
+
+def _below_managed(reach: Reach) -> ColumnElement[bool]:
+    """The task's division lies strictly below one the actor manages (so the division above it is reached)."""
+    if reach.managing.is_everything:
+        return true()
+    column = CampaignTask.division_code
+    below = (
+        column.startswith(prefix, autoescape=True) & (column != prefix) for prefix in reach.managing.division_prefixes
+    )
+    return or_(false(), *below)
 
 
 def told_first(reach: Reach) -> ColumnElement[bool]:

@@ -84,6 +84,8 @@ def work_queue(
         if whole  # the whole list is on this page: nothing more to count
         else queries.count_mine(session, actor, where, now=clock.now()),
         "mine_query": urlencode([*((k, v) for k, v in kept if k != "todo"), ("todo", "mine")]),
+        # A to-do list's way back to every case, its other filters kept (清除筛选 below clears them all).
+        "all_query": urlencode([(k, v) for k, v in kept if k != "todo"]),
         "next_cursor": page.next_cursor,
         "where": where,
         "query": urlencode(kept),
