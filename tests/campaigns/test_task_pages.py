@@ -319,6 +319,14 @@ def test_a_decline_of_blanks_is_shown_again_with_the_reason_by_its_input(
     assert 'data-field="reason">请填写文字，最多 500 个字</span>' in typed.text
     assert f'value="{"x" * 501}"' in typed.text
     assert state(api, task) != "declined"
+    # Reloaded from the address bar (a GET of the form's action): the task page, not a refusal.
+    reloaded = api.client.get(f"/tasks/{task.id}/decline", headers=HTML, follow_redirects=False)
+    assert (reloaded.status_code, reloaded.headers["location"]) == (303, f"/tasks/{task.id}")
+    assert api.client.get("/inbox/read-all", headers=HTML, follow_redirects=False).headers["location"] == "/inbox"
+    nowhere = api.client.get("/inbox/1/open", headers=HTML, follow_redirects=False)  # /inbox/1 is no page: said so
+    assert (nowhere.status_code, "不支持该操作" in nowhere.text) == (405, True)
+    api_get = api.client.get(f"/api/v1/tasks/{task.id}/decline", follow_redirects=False)  # the API: a problem, as ever
+    assert api_get.status_code == 405
     assert post(api, f"/tasks/{task.id}/decline", {"reason": "不在辖区"}).status_code == 303
     assert state(api, task) == "declined"
 

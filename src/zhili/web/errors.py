@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from zhili.core import problems
 from zhili.core.errors import DomainError, InvalidInputError
@@ -72,6 +73,8 @@ def _dual(
             asked = request.query_params.get("lang")  # /?lang=en leads to the login page in English
             lang = f"&lang={asked}" if asked in LANGUAGES else ""
             return RedirectResponse(f"/login?next={target}{lang}", status_code=303)
+        if (page := _page_of_action(request, exc)) is not None:
+            return RedirectResponse(page, status_code=303)
         status, title, detail = _describe(exc)
         retry_after = exc.extra.get("retry_after") if isinstance(exc, DomainError) else None
         context = {
@@ -93,6 +96,21 @@ def _dual(
         return response
 
     return handle
+
+
+def _page_of_action(request: Request, exc: Exception) -> str | None:
+    """The page a form's action belongs to, for a GET of that action: a reload after a refused form.
+
+    A refused form is answered at its action's address (`/tasks/12/decline`); reloading it there, or opening a
+    link to it, asks for the address with GET, which only the page it belongs to (`/tasks/12`) answers.
+    """
+    if not (isinstance(exc, StarletteHTTPException) and exc.status_code == 405 and request.method == "GET"):  # noqa: PLR2004
+        return None
+    page = request.url.path.rstrip("/").rsplit("/", 1)[0]
+    scope = {**request.scope, "path": page, "method": "GET"}
+    if page and any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes):
+        return page
+    return None
 
 
 def _same_site_referer(request: Request) -> str | None:
