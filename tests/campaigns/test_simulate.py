@@ -7,6 +7,7 @@ from collections import Counter
 from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -124,3 +125,40 @@ def test_the_demo_leaves_the_village_logins_a_typhoon_task_of_their_role(session
     states = Counter(session.scalars(select(CampaignTask.state).where(CampaignTask.campaign_id == typhoon)))
     assert states["reported"]  # the village's other party members are under way
     assert states["claimed"]
+
+
+def test_a_played_back_report_carries_its_evidence_and_its_steps(api: Any, session: Session) -> None:
+    """The grid head verifies a party member's played-back report: its point in the grid, and who claimed and when."""
+    typhoon = select(Campaign.id).where(Campaign.source_key == "demo:typhoon:yanghu").scalar_subquery()
+    reported = session.scalars(
+        select(CampaignTask).where(CampaignTask.campaign_id == typhoon, CampaignTask.state == "reported")
+    ).first()
+    assert reported is not None
+    assert reported.report_lon is not None
+    assert not reported.is_far
+    api.login("gridhead")
+    task = api.get(f"/api/v1/tasks/{reported.id}").json()
+    assert task["report_point"] is not None
+    steps = [(step["action"], step["who"]) for step in task["history"]]
+    name = task["person_name"]
+    assert steps[1:] == [("claim", name), ("report", name)]  # after 下发任务, at the row's own instants
+    assert [step["at"] for step in task["history"]] == sorted(step["at"] for step in task["history"])
+    page = api.get(f"/tasks/{reported.id}", headers={"accept": "text/html"}).text
+    assert page.count('data-step="claim"') == page.count('data-step="report"') == 1
+
+
+def test_a_played_back_checklist_ticks_every_item_of_the_role(session: Session, clock: FrozenClock) -> None:
+    """A team leader's report (text and checklist) played back has every checklist item done."""
+    data = CampaignCreate(template="typhoon", divisions=["330825101"], roles=["team_leader"])
+    campaign = dispatch_campaign(session, data=data, actor=system_actor("test"), clock=clock)
+    shares = Shares(claim=1, report=1, over=timedelta(hours=1))
+    script = start_simulation(session, campaign_id=campaign.id, shares=shares, actor=system_actor("t"), clock=clock)
+    apply_until(session, script, clock.now() + timedelta(hours=2))
+    checklists = session.scalars(
+        select(CampaignTask.report_checklist).where(CampaignTask.campaign_id == campaign.id)
+    ).all()
+    assert checklists
+    assert all(
+        checklist == dict.fromkeys(campaign.template.task_for("team_leader").checklist, True)
+        for checklist in checklists
+    )

@@ -22,7 +22,7 @@ from typing import cast
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from zhili.campaigns.lifecycle import UNCLAIMED_STATES, TaskState
+from zhili.campaigns.lifecycle import UNCLAIMED_STATES, TaskState, role_task
 from zhili.campaigns.models import CampaignTask
 from zhili.campaigns.tasks import store
 from zhili.campaigns.visibility import load_campaign
@@ -30,6 +30,8 @@ from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.errors import InvalidInputError
+from zhili.org.geometry import areal_from_geojson
+from zhili.org.models import Division
 
 RANK = {TaskState.NOTIFIED: 0, TaskState.READ: 1, TaskState.CLAIMED: 2, TaskState.REPORTED: 3}
 REPORT_TEXT = "（演示）已按要求完成。"
@@ -51,12 +53,22 @@ class Shares:
             raise InvalidInputError(message)
 
 
+@dataclass(frozen=True)
+class Evidence:
+    """What a picked task's report carries besides its text: a point in its division, every checklist item done."""
+
+    lon: float | None
+    lat: float | None
+    checklist: dict[str, bool] | None
+
+
 @dataclass
 class Script:
-    """Each picked task's instants (read, claim, report or None) and the state it is in now."""
+    """Each picked task's instants (read, claim, report or None), its report's evidence and the state it is in now."""
 
     moves: dict[int, tuple[datetime, datetime | None, datetime | None]]
     states: dict[int, TaskState]
+    evidence: dict[int, Evidence] = field(default_factory=dict)
     applied: dict[str, int] = field(default_factory=lambda: {"read": 0, "claimed": 0, "reported": 0})
 
 
@@ -97,17 +109,22 @@ def start_simulation(
     """
     campaign = load_campaign(session, actor, campaign_id)
     rows = session.execute(
-        select(CampaignTask.id, CampaignTask.state, CampaignTask.notified_at).where(
+        select(
+            CampaignTask.id, CampaignTask.state, CampaignTask.notified_at, CampaignTask.role, CampaignTask.division_code
+        ).where(
             CampaignTask.campaign_id == campaign.id,
             CampaignTask.state.in_((*UNCLAIMED_STATES, TaskState.CLAIMED)),
             CampaignTask.person_id.not_in(sorted(leave)),
         )
     )
     script = Script({}, {})
-    for task_id, state, notified_at in rows:
+    points = _Points(session)
+    for task_id, state, notified_at, role, division in rows:
         move = plan_task(task_id, notified_at, shares)
         if move is not None:
             script.moves[task_id], script.states[task_id] = move, TaskState(state)
+            items = role_task(campaign.template, role).checklist
+            script.evidence[task_id] = Evidence(*points.inside(division), dict.fromkeys(items, True) or None)
     after: dict[str, object] = {
         "claim": shares.claim,
         "report": shares.report,
@@ -146,6 +163,7 @@ def apply_until(session: Session, script: Script, until: datetime) -> int:
                 "b_claimed_at": claimed_at if RANK[target] >= RANK[TaskState.CLAIMED] else None,
                 "b_reported_at": reported_at if target == TaskState.REPORTED else None,
                 "b_report_text": REPORT_TEXT if target == TaskState.REPORTED else None,
+                **_reported_evidence(script.evidence.get(task_id), reported=target == TaskState.REPORTED),
             }
         )
     if batch:
@@ -154,6 +172,28 @@ def apply_until(session: Session, script: Script, until: datetime) -> int:
         script.states[cast("int", row["b_id"])] = cast("TaskState", row["b_to"])
         script.applied[cast("str", row["b_to"])] += 1
     return len(batch)
+
+
+def _reported_evidence(evidence: Evidence | None, *, reported: bool) -> dict[str, object]:
+    """The report's point and checklist as `move_many` binds them (None until the task is reported)."""
+    if evidence is None or not reported:
+        return {"b_report_lon": None, "b_report_lat": None, "b_report_checklist": None}
+    return {"b_report_lon": evidence.lon, "b_report_lat": evidence.lat, "b_report_checklist": evidence.checklist}
+
+
+class _Points:
+    """A point inside each division (its polygon's representative point), read once per division."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._found: dict[str, tuple[float | None, float | None]] = {}
+
+    def inside(self, division_code: str) -> tuple[float | None, float | None]:
+        if division_code not in self._found:
+            geometry = self._session.scalar(select(Division.geometry).where(Division.code == division_code))
+            point = areal_from_geojson(geometry).representative_point() if geometry else None
+            self._found[division_code] = (point.x, point.y) if point is not None else (None, None)
+        return self._found[division_code]
 
 
 def step_instants(script: Script, steps: int) -> list[datetime]:

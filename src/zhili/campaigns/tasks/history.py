@@ -12,6 +12,7 @@ written literally so that SQLite's planner can match it.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, get_args
 
@@ -24,6 +25,7 @@ from zhili.core.actor_names import actor_names
 from zhili.core.audit import AuditRecord
 
 ACTION_PREFIX = "campaign.task."
+SIMULATED = "system:simulation"  # the actor of a step a simulation wrote (`campaigns simulate`, the demo's campaigns)
 SHOWN: frozenset[str] = frozenset(get_args(StepAction)) - {"sent"}  # not a photo added: the report shows them
 _SAID = {
     "decline": "reason",
@@ -43,11 +45,21 @@ _STEPS = (
 )
 
 
-def task_history(session: Session, task_id: int, *, sent: tuple[datetime, str] | None) -> list[TaskStep]:
+def task_history(
+    session: Session,
+    task_id: int,
+    *,
+    sent: tuple[datetime, str] | None,
+    moved: Sequence[tuple[StepAction, datetime | None]] = (),
+    recipient: str | None = None,
+) -> list[TaskStep]:
     """The task's steps, oldest first; a rating carries its comment (audited as a record of its own).
 
     `sent` is when and by whom (an actor string) the task was sent, its first step: a dispatch writes its tasks
     in one statement, with no audit record of each. None for a task received by 改派, whose first step says so.
+    `moved` are the row's own instants of the recipient's steps (领办, 回单): one with no audit record of its
+    step was written many at once by a simulation (`store.move_many`, audited as one run) and is listed at
+    its instant, by the recipient (`recipient`, their name).
     """
     rows = session.execute(_STEPS, {"b_task": str(task_id)}).all()
     names = actor_names(session, {row.actor for row in rows} | ({sent[1]} if sent else set()))
@@ -65,7 +77,13 @@ def task_history(session: Session, task_id: int, *, sent: tuple[datetime, str] |
         steps.append(
             TaskStep.model_validate({**step, "said": after.get(_SAID.get(action, "")) or None, "rating": rating})
         )
-    return steps
+    audited = {step.action for step in steps}
+    unaudited = [
+        TaskStep(at=at, action=action, actor=SIMULATED, who=recipient)
+        for action, at in moved
+        if at is not None and action not in audited
+    ]
+    return sorted([*steps, *unaudited], key=lambda step: step.at) if unaudited else steps
 
 
 def _after(raw: str | None) -> dict[str, Any]:

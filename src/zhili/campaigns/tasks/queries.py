@@ -151,7 +151,13 @@ def task_detail(session: Session, actor: Actor, task_id: int, *, now: datetime) 
             "photos": _photos(session, task.id),
             "cascade": cascade_path(session, task.forward_id),
             "is_mine": parties == _RECIPIENT,
-            "history": task_history(session, task.id, sent=sent),
+            "history": task_history(
+                session,
+                task.id,
+                sent=sent,
+                moved=(("claim", task.claimed_at), ("report", task.reported_at)),
+                recipient=names[0],
+            ),
             # Those above a late recipient urge them (督促) by phone; the recipient is not shown their own number.
             "person_phone": None if parties == _RECIPIENT else names[2],
             "supervisor_name": names[3],

@@ -212,6 +212,11 @@ _MOVE_MANY = (  # a state forward, keeping any instant already set: `move_many`
         claimed_at=func.coalesce(_TASKS.c.claimed_at, bindparam("b_claimed_at", type_=_TASKS.c.claimed_at.type)),
         reported_at=func.coalesce(_TASKS.c.reported_at, bindparam("b_reported_at", type_=_TASKS.c.reported_at.type)),
         report_text=func.coalesce(_TASKS.c.report_text, bindparam("b_report_text", type_=_TASKS.c.report_text.type)),
+        report_lon=func.coalesce(_TASKS.c.report_lon, bindparam("b_report_lon", type_=_TASKS.c.report_lon.type)),
+        report_lat=func.coalesce(_TASKS.c.report_lat, bindparam("b_report_lat", type_=_TASKS.c.report_lat.type)),
+        report_checklist=func.coalesce(
+            _TASKS.c.report_checklist, bindparam("b_report_checklist", type_=_TASKS.c.report_checklist.type)
+        ),
     )
 )
 
@@ -220,7 +225,8 @@ def move_many(session: Session, moves: Sequence[Mapping[str, object]]) -> None:
     """Move many tasks forward at once where each is still in the state expected (a simulation, an import).
 
     Each move binds `b_id`, `b_from`, `b_to` and the instants `b_read_at`, `b_claimed_at`,
-    `b_reported_at` with `b_report_text`: an instant already set is kept. One `executemany`; no step is checked
+    `b_reported_at` with the report's `b_report_text`, `b_report_lon`, `b_report_lat` and `b_report_checklist`
+    (None where it has none): an instant or a report already set is kept. One `executemany`; no step is checked
     by the lifecycle, nobody is told, nothing is audited: the caller records the run as a whole.
     """
     if moves:
