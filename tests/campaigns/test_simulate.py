@@ -16,9 +16,12 @@ from tests.conftest import START, World
 from typer.testing import CliRunner
 
 from zhili.access.models import Account
+from zhili.access.service import actor_for, create_account
 from zhili.campaigns.dispatch.schemas import CampaignCreate
 from zhili.campaigns.dispatch.service import dispatch_campaign
 from zhili.campaigns.models import Campaign, CampaignTask
+from zhili.campaigns.tasks.history import task_history
+from zhili.campaigns.tasks.service import claim_task
 from zhili.cli import app
 from zhili.core.audit import AuditRecord
 from zhili.core.auth import system_actor
@@ -162,3 +165,41 @@ def test_a_played_back_checklist_ticks_every_item_of_the_role(session: Session, 
         checklist == dict.fromkeys(campaign.template.task_for("team_leader").checklist, True)
         for checklist in checklists
     )
+
+
+def test_a_step_the_service_took_is_listed_once_and_a_later_played_back_one_too(
+    session: Session, clock: FrozenClock
+) -> None:
+    """Only a row instant with no audited step at that instant is added (a report played back after a return)."""
+    data = CampaignCreate(template="typhoon", divisions=["330825101003"], roles=["party_member"])
+    campaign = dispatch_campaign(session, data=data, actor=system_actor("test"), clock=clock)
+    task = session.scalars(select(CampaignTask).where(CampaignTask.campaign_id == campaign.id).limit(1)).one()
+    account = session.scalars(select(Account).where(Account.person_id == task.person_id)).first()
+    recipient = actor_for(session, account) if account else None
+    if recipient is None:  # a party member with no login: act as them through a login of their own
+        account = create_account(
+            session,
+            username="pm-history",
+            password="x" * 12,
+            person_id=task.person_id,
+            is_admin=False,
+            actor=system_actor("test"),
+            clock=clock,
+        )
+        recipient = actor_for(session, account)
+    claimed = claim_task(session, task_id=task.id, actor=recipient, clock=clock)
+    later = clock.now() + timedelta(hours=1)
+    steps = task_history(
+        session, task.id, sent=None, moved=(("claim", claimed.claimed_at), ("report", later)), recipient="某某"
+    )
+    assert [(step.action, step.actor.startswith("account:")) for step in steps] == [("claim", True), ("report", False)]
+    assert (steps[1].at, steps[1].who) == (later, "某某")
+
+
+def test_the_demo_typhoon_heads_the_village_logins_inboxes(api: Any, session: Session) -> None:
+    """Dispatched after the command groups' history (weeks old, some of it): newest first, it is on top."""
+    typhoon = session.scalars(select(Campaign.id).where(Campaign.source_key == "demo:typhoon:yanghu")).one()
+    for username in ("partymember", "gridhead", "teamleader"):
+        api.login(username)
+        (first,) = api.get("/api/v1/inbox", params={"limit": 1}).json()["items"]
+        assert (first["topic"], first["subject"]) == ("campaign.task", f"campaign:{typhoon}"), username

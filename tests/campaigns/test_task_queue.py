@@ -15,6 +15,7 @@ from tests.conftest import Api
 from zhili.campaigns import lifecycle
 from zhili.campaigns.models import Campaign, CampaignTask
 from zhili.campaigns.visibility import load_reach, supervised_tasks
+from zhili.core.auth import Grant, Scope
 from zhili.core.clock import FrozenClock
 from zhili.demo.build import LOGIN_LABELS
 from zhili.web.i18n import translate
@@ -148,6 +149,20 @@ def test_the_level_above_in_sql_is_the_task_rules_level_above_for_every_login(se
     village, township = (load_reach(session, actor_of(session, name)) for name in ("village", "huzhen"))
     assert leader.id not in set(session.scalars(select(CampaignTask.id).where(supervised_tasks(village))))
     assert leader.id in set(session.scalars(select(CampaignTask.id).where(supervised_tasks(township))))
+
+
+def test_a_city_answers_for_a_task_held_at_the_city_itself(session: Session) -> None:
+    """The city is its own level above (`parent_code`): the SQL and the rule agree there too."""
+    task = session.scalars(select(CampaignTask).order_by(CampaignTask.id).limit(1)).one()
+    task.division_code, task.supervisor_position_id = "3308", None
+    session.flush()
+    for prefix, expected in (("3308", True), ("330825", False)):
+        reach = lifecycle.Reach(None, frozenset(), Scope.of([Grant(prefix)]))
+        in_sql = task.id in set(session.scalars(select(CampaignTask.id).where(supervised_tasks(reach))))
+        by_rule = lifecycle.TaskParty.ABOVE in lifecycle.parties_of(
+            reach, person_id=task.person_id, supervisor_position_id=None, division_code="3308"
+        )
+        assert (in_sql, by_rule) == (expected, expected), prefix
 
 
 def test_the_page_has_the_filter_form_and_export_links(api: Api, session: Session, clock: FrozenClock) -> None:

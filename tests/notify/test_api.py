@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -40,25 +39,6 @@ def send(session: Session, clock: FrozenClock, person: int, n: int, **extra: Any
     values = {"topic": "case.urge", "severity": "yellow", "title": f"催办 {n}", "body": "请签收", "link": "/cases"}
     notify(session, recipients=[person], key=f"api-test:{person}:{n}", clock=clock, **{**values, **extra})
     session.commit()
-
-
-def test_the_inbox_is_ordered_by_the_notices_time_not_by_arrival(
-    api: Api, session: Session, clock: FrozenClock
-) -> None:
-    """A notice written after others but dated before them (the demo's backdated history) takes its place by time."""
-    me = empty_inbox(session, "gridworker")
-    send(session, clock, me, 1)
-    send(session, FrozenClock(clock.now() + timedelta(minutes=5)), me, 2)
-    send(session, FrozenClock(clock.now() - timedelta(days=20)), me, 0)  # arrives last, dated first
-    send(session, clock, me, 3)  # the same time as 催办 1, arrived later: above it
-    api.login("gridworker")
-    page = api.get("/api/v1/inbox", params={"limit": 2}).json()
-    assert [item["title"] for item in page["items"]] == ["催办 2", "催办 3"]
-    rest = api.get("/api/v1/inbox", params={"limit": 2, "cursor": page["next_cursor"]}).json()
-    assert [item["title"] for item in rest["items"]] == ["催办 1", "催办 0"]
-    assert rest["next_cursor"] is None
-    titles = api.get("/inbox", headers={"accept": "text/html"}).text
-    assert titles.index("催办 2") < titles.index("催办 3") < titles.index("催办 1") < titles.index("催办 0")
 
 
 def test_my_inbox_is_mine_newest_first_paged_and_marked_read(api: Api, session: Session, clock: FrozenClock) -> None:

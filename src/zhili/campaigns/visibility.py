@@ -157,12 +157,18 @@ def supervised_tasks(reach: Reach) -> ColumnElement[bool]:
 
 
 def _below_managed(reach: Reach) -> ColumnElement[bool]:
-    """The task's division lies strictly below one the actor manages (so the division above it is reached)."""
+    """The division above the task's (`parent_code`) lies in a managed block: the task's lies strictly below one.
+
+    The city is its own level above (`parent_code`), so a city's managing post answers for a task held at the city.
+    """
     if reach.managing.is_everything:
         return true()
     column = CampaignTask.division_code
     below = (
-        column.startswith(prefix, autoescape=True) & (column != prefix) for prefix in reach.managing.division_prefixes
+        column.startswith(prefix, autoescape=True) & (column != prefix)
+        if parent_code(prefix) != prefix
+        else column.startswith(prefix, autoescape=True)
+        for prefix in reach.managing.division_prefixes
     )
     return or_(false(), *below)
 

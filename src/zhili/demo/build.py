@@ -19,7 +19,7 @@ from zhili.demo.case_timers import schedule_demo_timers
 from zhili.demo.cases import DemoCases, build_demo_cases
 from zhili.demo.command_groups import build_demo_groups
 from zhili.demo.firms import FIRMS, build_demo_firms
-from zhili.demo.live_campaign import dispatch_live_campaigns
+from zhili.demo.live_campaign import HEAT, TYPHOON, dispatch_live_campaign
 from zhili.demo.pilot import parking_pilot, register_demo_pilot
 from zhili.demo.plan import DEMO_CASES
 from zhili.demo.world import DEFAULT_SEED, DemoWorld, Step, build_demo_world
@@ -87,9 +87,9 @@ def build_demo(
     say("running clocks")
     schedule_demo_timers(session, now=clock.now())
     session.commit()
-    say("live campaigns: 柯城区 heat wave, 阳湖社区 typhoon")
+    say("a live campaign in 柯城区 (heat wave)")
     logged_in = frozenset(session.scalars(select(Position.person_id).where(Position.id.in_(world.logins.values()))))
-    live = dispatch_live_campaigns(session, actor=actor, now=clock.now(), leave=logged_in)
+    heat = dispatch_live_campaign(session, HEAT, actor=actor, now=clock.now(), leave=logged_in)
     say("assessment: cards, last month's ratings, closed months")
     build_demo_assessment(session, seed=seed, now=clock.now())
     say(f"{firms:,} firms, three years of department feeds, last month's warnings")
@@ -116,8 +116,11 @@ def build_demo(
         )
         logins.append(DemoLogin(username, LOGIN_LABELS.get(username, username)))
     say("command groups: 府山 rainstorm (active), 柯城 heat (stable), 龙游 typhoon (closed)")
-    build_demo_groups(session, now=clock.now(), campaign_id=live["heat"])
+    build_demo_groups(session, now=clock.now(), campaign_id=heat)
     refresh(session, now=clock.now())  # the flood case the rainstorm group was opened from
+    # After the groups' history (some of it weeks old): inboxes list by arrival, so its notices come out on top.
+    say("a live campaign in 阳湖社区 (typhoon)")
+    dispatch_live_campaign(session, TYPHOON, actor=actor, now=clock.now(), leave=logged_in)
     say("planner statistics")
     statistics.gather(session)
     session.commit()

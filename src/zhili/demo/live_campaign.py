@@ -64,17 +64,13 @@ TYPHOON: Final = LiveCampaign(
 )
 
 
-def dispatch_live_campaigns(
-    session: Session, *, actor: Actor, now: datetime, leave: frozenset[int] = frozenset()
-) -> dict[str, int]:
-    """Dispatch the demo's live campaigns and play back their answers up to `now`; their ids by template.
+def dispatch_live_campaign(
+    session: Session, live: LiveCampaign, *, actor: Actor, now: datetime, leave: frozenset[int] = frozenset()
+) -> int:
+    """Dispatch a live campaign `live.ago` before `now` and play back its answers up to `now`; its id.
 
     The tasks of the people in `leave` (the demo's logins) stay as dispatched: theirs to claim and report.
     """
-    return {live.data.template: _dispatch(session, live, actor=actor, now=now, leave=leave) for live in (HEAT, TYPHOON)}
-
-
-def _dispatch(session: Session, live: LiveCampaign, *, actor: Actor, now: datetime, leave: frozenset[int]) -> int:
     campaign = dispatch_campaign(session, data=live.data, actor=actor, clock=FrozenClock(now - live.ago))
     shares = Shares(claim=live.claim, report=live.report, over=live.ago)
     script = start_simulation(

@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Row,
-    and_,
     bindparam,
     exists,
     false,
@@ -102,21 +101,16 @@ def list_inbox(
     limit: int = 50,
     language: str = "zh",
 ) -> Page[InboxItemRead]:
-    """My items, newest first; only the unread ones if asked; titles and bodies with message keys in `language`.
-
-    Newest by the notice's time, not by arrival: a notice written with an earlier time after later ones (the
-    demo's backdated history, an import) takes its place among them. Ties by arrival, newest first.
-    """
+    """My items, newest first; only the unread ones if asked; titles and bodies with message keys in `language`."""
     stmt = _rows().where(_mine(actor))
     if is_unread:
         stmt = stmt.where(InboxItem.read_at.is_(None))
     if cursor is not None:
-        at, before = decode_cursor(cursor, (Key.INSTANT, Key.INT))
-        stmt = stmt.where(or_(Notification.created_at < at, and_(Notification.created_at == at, InboxItem.id < before)))
-    newest = stmt.order_by(Notification.created_at.desc(), InboxItem.id.desc())
-    rows = session.execute(newest.limit(limit + 1)).all()
+        (before,) = decode_cursor(cursor, (Key.INT,))
+        stmt = stmt.where(InboxItem.id < before)
+    rows = session.execute(stmt.order_by(InboxItem.id.desc()).limit(limit + 1)).all()
     items = [_read(row, language) for row in rows[:limit]]
-    next_cursor = encode_cursor([items[-1].created_at, items[-1].id]) if len(rows) > limit else None
+    next_cursor = encode_cursor([items[-1].id]) if len(rows) > limit else None
     return Page[InboxItemRead](items=items, next_cursor=next_cursor)
 
 

@@ -58,8 +58,8 @@ def task_history(
     `sent` is when and by whom (an actor string) the task was sent, its first step: a dispatch writes its tasks
     in one statement, with no audit record of each. None for a task received by 改派, whose first step says so.
     `moved` are the row's own instants of the recipient's steps (领办, 回单): one with no audit record of its
-    step was written many at once by a simulation (`store.move_many`, audited as one run) and is listed at
-    its instant, by the recipient (`recipient`, their name).
+    step at that instant was written many at once by a simulation (`store.move_many`, audited as one run) and
+    is listed at its instant, by the recipient (`recipient`, their name).
     """
     rows = session.execute(_STEPS, {"b_task": str(task_id)}).all()
     names = actor_names(session, {row.actor for row in rows} | ({sent[1]} if sent else set()))
@@ -77,11 +77,11 @@ def task_history(
         steps.append(
             TaskStep.model_validate({**step, "said": after.get(_SAID.get(action, "")) or None, "rating": rating})
         )
-    audited = {step.action for step in steps}
+    audited = {(step.action, step.at) for step in steps}  # a step the service took: audited at the row's instant
     unaudited = [
         TaskStep(at=at, action=action, actor=SIMULATED, who=recipient)
         for action, at in moved
-        if at is not None and action not in audited
+        if at is not None and (action, at) not in audited
     ]
     return sorted([*steps, *unaudited], key=lambda step: step.at) if unaudited else steps
 
