@@ -118,13 +118,13 @@ def start_simulation(
         )
     )
     script = Script({}, {})
-    points = _Points(session)
-    for task_id, state, notified_at, role, division in rows:
-        move = plan_task(task_id, notified_at, shares)
-        if move is not None:
-            script.moves[task_id], script.states[task_id] = move, TaskState(state)
-            items = role_task(campaign.template, role).checklist
-            script.evidence[task_id] = Evidence(*points.inside(division), dict.fromkeys(items, True) or None)
+    picked = [(row, move) for row in rows if (move := plan_task(row.id, row.notified_at, shares)) is not None]
+    points = _points_inside(session, {row.division_code for row, _move in picked})
+    for row, move in picked:
+        script.moves[row.id], script.states[row.id] = move, TaskState(row.state)
+        items = role_task(campaign.template, row.role).checklist
+        lon, lat = points.get(row.division_code) or (None, None)
+        script.evidence[row.id] = Evidence(lon, lat, dict.fromkeys(items, True) or None)
     after: dict[str, object] = {
         "claim": shares.claim,
         "report": shares.report,
@@ -181,19 +181,13 @@ def _reported_evidence(evidence: Evidence | None, *, reported: bool) -> dict[str
     return {"b_report_lon": evidence.lon, "b_report_lat": evidence.lat, "b_report_checklist": evidence.checklist}
 
 
-class _Points:
-    """A point inside each division (its polygon's representative point), read once per division."""
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
-        self._found: dict[str, tuple[float | None, float | None]] = {}
-
-    def inside(self, division_code: str) -> tuple[float | None, float | None]:
-        if division_code not in self._found:
-            geometry = self._session.scalar(select(Division.geometry).where(Division.code == division_code))
-            point = areal_from_geojson(geometry).representative_point() if geometry else None
-            self._found[division_code] = (point.x, point.y) if point is not None else (None, None)
-        return self._found[division_code]
+def _points_inside(session: Session, codes: set[str]) -> dict[str, tuple[float, float]]:
+    """A point inside each division that has a polygon (its representative point), read in one statement."""
+    rows = session.execute(
+        select(Division.code, Division.geometry).where(Division.code.in_(sorted(codes)), Division.geometry.is_not(None))
+    )
+    points = {code: areal_from_geojson(geometry).representative_point() for code, geometry in rows}
+    return {code: (point.x, point.y) for code, point in points.items()}
 
 
 def step_instants(script: Script, steps: int) -> list[datetime]:
