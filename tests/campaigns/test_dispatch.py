@@ -251,3 +251,20 @@ def test_a_departments_head_dispatches_nothing_to_the_places_it_serves(api: Any)
     assert 'id="dispatch-form"' not in page
     api.login("kc-centre")
     assert 'id="dispatch-form"' in api.get("/campaigns", headers={"accept": "text/html"}).text
+
+
+def test_a_template_names_only_matters_of_the_catalog(api: Any) -> None:
+    # 同时上报问题 offers the template's matters first: a code the catalog does not hold is refused by its field.
+    api.login("admin")
+    typhoon = api.get("/api/v1/campaigns/templates/typhoon").json()
+    assert typhoon["matters"] == ["road_safety_hazard", "rural_housing"]
+    path = "/api/v1/campaigns/templates/typhoon"
+    refused = api.send("PUT", path, json={**typhoon, "matters": ["road_safety_hazard", "fallen_trees"]})
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == [{"field": "matters", "message": "matters: not in the catalog: fallen_trees"}]
+    assert api.get(path).json()["matters"] == ["road_safety_hazard", "rural_housing"]  # nothing stored
+    twice = api.send("PUT", path, json={**typhoon, "matters": ["rural_housing", "rural_housing"]})
+    assert twice.status_code == 422
+    saved = api.send("PUT", path, json={**typhoon, "matters": ["rural_housing"]})
+    assert saved.status_code == 200, saved.text
+    assert api.get(path).json()["matters"] == ["rural_housing"]

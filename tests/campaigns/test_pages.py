@@ -83,6 +83,9 @@ def test_the_templates_page_lists_every_role_task(api: Any) -> None:
         assert name in page.text
     english = api.get("/campaigns/templates?lang=en")
     assert "Typhoon prevention" in english.text
+    assert "同时上报问题时优先列出：道路交通安全隐患处置、农民建房服务监督</p>" in page.text
+    offered = "Offered first for a case raised with a report: Road safety hazards, Rural housing construction"
+    assert offered in english.text
 
 
 def test_a_field_worker_sees_no_dispatch_form_and_cannot_post_one(api: Any) -> None:

@@ -15,7 +15,9 @@ from tests.campaigns.task_helpers import dispatch_typhoon, png, point_far_from, 
 from tests.conftest import Api
 
 from zhili.campaigns.models import CampaignTask, TaskPhoto
+from zhili.campaigns.tasks import pages as task_pages
 from zhili.core.clock import FrozenClock
+from zhili.matters.schemas import MatterSummary
 
 HTML = {"accept": "text/html"}
 
@@ -408,6 +410,48 @@ def test_the_checklist_and_a_raised_case_from_the_page(api: Api, session: Sessio
     # The case raised is named by its number (ZL…), as everywhere, not by the row's id.
     link = f'<a href="/cases/{detail["case_id"]}" id="case-link">{detail["case_number"]}</a>'
     assert link in api.get(f"/tasks/{task.id}", headers=HTML).text
+
+
+def test_the_campaigns_likeliest_matters_are_offered_first(api: Api, session: Session, clock: FrozenClock) -> None:
+    # A typhoon patrol finds fallen trees and unsafe houses: those matters head 同时上报问题, the rest follow.
+    task = claimed_by_gridhead(api, session, clock)
+    assert api.get(f"/api/v1/tasks/{task.id}").json()["matters"] == ["road_safety_hazard", "rural_housing"]
+    page = api.get(f"/tasks/{task.id}", headers=HTML).text
+    select_ = page.split('id="raise-matter"', 1)[1].split("</select>", 1)[0]
+    fitting, other = select_.split('<optgroup label="其他事项">')
+    assert '<optgroup label="本次任务常见问题">' in fitting
+    assert re.findall(r'<option value="(\w+)"', fitting) == ["road_safety_hazard", "rural_housing"]
+    rest = re.findall(r'<option value="(\w+)"', other)
+    assert len(rest) == 15
+    assert "illegal_parking" in rest
+    assert "road_safety_hazard" not in rest
+    english = api.get(f"/tasks/{task.id}?lang=en", headers=HTML).text
+    assert '<optgroup label="Likely in this campaign">' in english
+
+
+def test_a_campaign_naming_no_matter_offers_the_catalog_in_one_list() -> None:
+    catalog = [_summary("illegal_parking"), _summary("road_safety_hazard")]
+    assert task_pages._matter_groups(catalog, []) == [(None, catalog)]
+    assert task_pages._matter_groups(catalog, ["no_longer_in_the_catalog"]) == [(None, catalog)]
+    assert task_pages._matter_groups(catalog, ["road_safety_hazard"]) == [
+        ("tasks.raise_case.fitting", [catalog[1]]),
+        ("tasks.raise_case.other", [catalog[0]]),
+    ]
+
+
+def _summary(code: str) -> MatterSummary:
+    return MatterSummary(
+        code=code,
+        name_zh=code,
+        name_en=code,
+        lead_kind="traffic_police",
+        collaborator_kinds=[],
+        handling_level="county",
+        urgent=False,
+        is_default_assignment=True,
+        version=1,
+        version_id=1,
+    )
 
 
 def test_a_case_raised_without_a_location_is_told_why_by_the_location(

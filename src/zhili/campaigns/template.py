@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from zhili.core.text import BlankOrText, Line, Text
 
 CODE_PATTERN = r"^[a-z][a-z0-9_]{1,59}$"
+MatterCode = Annotated[str, Field(pattern=CODE_PATTERN)]
 # The words sent down with a task: a role's instructions, a campaign's message, a level's own instructions.
 MAX_MESSAGE = 2000
 FIELD_ROLES = ("team_leader", "grid_head", "grid_worker", "party_member", "village_cadre", "township_command")
@@ -93,6 +94,11 @@ class TaskTemplate(_Strict):
     description: BlankOrText = ""
     severity: Literal["info", "yellow", "red"] = "yellow"
     tasks: tuple[RoleTask, ...] = Field(min_length=1)
+    matters: tuple[MatterCode, ...] = Field(
+        default=(),
+        max_length=10,
+        description="the catalog's matters a report is likeliest to raise (同时上报问题): offered first, in this order",
+    )
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -103,6 +109,9 @@ class TaskTemplate(_Strict):
     def _one_task_per_role(self) -> TaskTemplate:
         if len(self.roles) != len(set(self.roles)):
             message = "each role may have only one task"
+            raise ValueError(message)
+        if len(self.matters) != len(set(self.matters)):
+            message = "each matter may be named only once"
             raise ValueError(message)
         return self
 

@@ -16,6 +16,7 @@ from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.db import commit
 from zhili.core.errors import ForbiddenError, InvalidInputError, NotFoundError
+from zhili.matters import queries as matter_queries
 
 
 def packaged_templates() -> list[TaskTemplate]:
@@ -57,6 +58,11 @@ def save_template(session: Session, *, template: TaskTemplate, actor: Actor, clo
     """Create or replace a template (administrators); running campaigns keep the copy they were sent with."""
     if not actor.is_admin:
         raise ForbiddenError("only administrators may edit task templates", message_key="forbidden.admin_only")
+    known = matter_queries.current_codes(session) if template.matters else set()
+    unknown = [code for code in template.matters if code not in known]
+    if unknown:
+        message = f"matters: not in the catalog: {', '.join(unknown)}"
+        raise InvalidInputError(message, errors=[{"field": "matters", "message": message}])
     _store(session, template, actor=actor, clock=clock)
     commit(session)
     return template

@@ -64,6 +64,11 @@ def list_current(session: Session) -> list[MatterSummary]:
     return summaries
 
 
+def current_codes(session: Session) -> set[str]:
+    """The codes of the catalog's matters (their current versions)."""
+    return set(session.scalars(select(MatterVersion.code).where(MatterVersion.is_current)))
+
+
 def _current_row(session: Session, code: str) -> MatterVersion:
     row = session.scalar(select(MatterVersion).where(MatterVersion.code == code, MatterVersion.is_current))
     if row is None:

@@ -45,6 +45,7 @@ from zhili.core.kept_photos import KeptPhoto, is_photo_input, photos_kept
 from zhili.core.pagination import CursorQuery
 from zhili.core.params import IdPath, id_in
 from zhili.matters import queries as matters
+from zhili.matters.schemas import MatterSummary
 from zhili.notify import inbox
 from zhili.org.geo import request_locators
 from zhili.org.roles import SUPERVISING_ROLES, role_name
@@ -205,7 +206,10 @@ def _render(
     context = {
         "actor": actor,
         "task": detail,
-        "matters": matters.list_current(session) if "report" in detail.allowed_actions else [],
+        # 同时上报问题: the campaign's likeliest matters first (a typhoon's fallen trees), then the rest
+        "matter_groups": _matter_groups(matters.list_current(session), detail.matters)
+        if "report" in detail.allowed_actions
+        else [],
         "definition": definition,
         "ratings": list(TaskRating),
         # 改派: whom the level above may hand the task to, by name and post (no codes to type).
@@ -222,6 +226,19 @@ def _render(
         ),
     }
     return renderer(request).render(request, "campaigns/field_task.html", context, status_code=status_code)
+
+
+def _matter_groups(current: list[MatterSummary], fitting: list[str]) -> list[tuple[str | None, list[MatterSummary]]]:
+    """The matters a report may raise, as the select's groups: the campaign's own (in its order), then the others.
+
+    One unnamed group when the campaign names none, or none of those it names is in the catalog.
+    """
+    by_code = {matter.code: matter for matter in current}
+    first = [by_code[code] for code in fitting if code in by_code]
+    if not first:
+        return [(None, current)]
+    rest = [matter for matter in current if matter.code not in fitting]
+    return [("tasks.raise_case.fitting", first), ("tasks.raise_case.other", rest)]
 
 
 def _candidates(request: Request, session: Session, actor: Actor, detail: TaskDetail) -> list[ReassignCandidate]:

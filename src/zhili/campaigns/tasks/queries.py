@@ -143,6 +143,7 @@ def task_detail(session: Session, actor: Actor, task_id: int, *, now: datetime) 
             "evidence": [kind.value for kind in role_task.evidence],
             "checklist": list(role_task.checklist),
             "checklist_en": list(role_task.checklist_en),
+            "matters": list(campaign.template.matters),
             **{key: getattr(task, key) for key in _DETAIL_COLUMNS},
             "report_point": Point(lon=task.report_lon, lat=task.report_lat) if has_point else None,
             "report_checklist": task.report_checklist,

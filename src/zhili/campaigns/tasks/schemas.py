@@ -176,6 +176,10 @@ class TaskDetail(TaskRead):
     evidence: list[str]
     checklist: list[str]
     checklist_en: list[str] = Field(default_factory=list, description="the items on an English page, in order")
+    matters: list[str] = Field(
+        default_factory=list,
+        description="the matters (codes) a report of this campaign is likeliest to raise (同时上报问题), offered first",
+    )
     read_at: datetime | None
     claimed_at: datetime | None
     reported_at: datetime | None
