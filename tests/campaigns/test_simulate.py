@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from tests.conftest import START, World
 from typer.testing import CliRunner
@@ -19,7 +19,7 @@ from zhili.access.models import Account
 from zhili.access.service import actor_for, create_account
 from zhili.campaigns.dispatch.schemas import CampaignCreate
 from zhili.campaigns.dispatch.service import dispatch_campaign
-from zhili.campaigns.models import Campaign, CampaignTask
+from zhili.campaigns.models import Campaign, CampaignTask, TaskPhoto
 from zhili.campaigns.tasks.history import task_history
 from zhili.campaigns.tasks.service import claim_task
 from zhili.cli import app
@@ -148,6 +148,42 @@ def test_a_played_back_report_carries_its_evidence_and_its_steps(api: Any, sessi
     assert [step["at"] for step in task["history"]] == sorted(step["at"] for step in task["history"])
     page = api.get(f"/tasks/{reported.id}", headers={"accept": "text/html"}).text
     assert page.count('data-step="claim"') == page.count('data-step="report"') == 1
+
+
+def test_a_played_back_report_whose_role_asks_for_a_photo_carries_one(session: Session, clock: FrozenClock) -> None:
+    """A grid worker's heat report asks for a photo: played back, it has one, taken just before it was sent."""
+    data = CampaignCreate(template="heat", divisions=["330825101"], roles=["grid_worker", "party_member"])
+    campaign = dispatch_campaign(session, data=data, actor=system_actor("test"), clock=clock)
+    shares = Shares(claim=1, report=1, over=timedelta(hours=1))
+    script = start_simulation(session, campaign_id=campaign.id, shares=shares, actor=system_actor("t"), clock=clock)
+    tasks = session.execute(
+        select(CampaignTask.id, CampaignTask.role).where(CampaignTask.campaign_id == campaign.id)
+    ).all()
+    workers = [row.id for row in tasks if row.role == "grid_worker"]
+    assert len(workers) > 1
+    # One grid worker reports by hand before the playback reaches them: the played-back report and photo pass them by.
+    session.execute(
+        update(CampaignTask)
+        .where(CampaignTask.id == workers[0])
+        .values(state="reported", read_at=clock.now(), claimed_at=clock.now(), reported_at=clock.now())
+    )
+    apply_until(session, script, clock.now() + timedelta(hours=2))
+    photos = dict(
+        session.execute(
+            select(TaskPhoto.task_id, func.count())
+            .where(TaskPhoto.task_id.in_([row.id for row in tasks]))
+            .group_by(TaskPhoto.task_id)
+        ).all()
+    )
+    assert {task_id: photos.get(task_id) for task_id in workers[1:]} == dict.fromkeys(workers[1:], 1)
+    assert workers[0] not in photos
+    assert not any(photos.get(row.id) for row in tasks if row.role == "party_member")  # their task asks for none
+    taken, reported = session.execute(
+        select(TaskPhoto.uploaded_at, CampaignTask.reported_at)
+        .join(CampaignTask, CampaignTask.id == TaskPhoto.task_id)
+        .where(TaskPhoto.task_id == workers[1])
+    ).one()
+    assert reported - taken == timedelta(minutes=2)
 
 
 def test_a_played_back_checklist_ticks_every_item_of_the_role(session: Session, clock: FrozenClock) -> None:

@@ -15,21 +15,26 @@ a report instant after it. `apply_until` writes what has happened up to an insta
 from __future__ import annotations
 
 import hashlib
+import io
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from typing import cast
 
+from PIL import Image, ImageDraw
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhili.campaigns.lifecycle import UNCLAIMED_STATES, TaskState, role_task
 from zhili.campaigns.models import CampaignTask
-from zhili.campaigns.tasks import store
+from zhili.campaigns.tasks import photos, store
+from zhili.campaigns.template import EvidenceKind
 from zhili.campaigns.visibility import load_campaign
 from zhili.core import audit
 from zhili.core.auth import Actor
 from zhili.core.clock import Clock
 from zhili.core.errors import InvalidInputError
+from zhili.core.media import CheckedPhoto, check_photo
 from zhili.org.geometry import areal_from_geojson
 from zhili.org.models import Division
 
@@ -55,11 +60,15 @@ class Shares:
 
 @dataclass(frozen=True)
 class Evidence:
-    """What a picked task's report carries besides its text: a point in its division, every checklist item done."""
+    """What a picked task's report carries besides its text: a point in its division, every checklist item done.
+
+    `photo`: the role's task asks for a photo, so the report carries the demo's patrol photo.
+    """
 
     lon: float | None
     lat: float | None
     checklist: dict[str, bool] | None
+    photo: bool = False
 
 
 @dataclass
@@ -122,9 +131,10 @@ def start_simulation(
     points = _points_inside(session, {row.division_code for row, _move in picked})
     for row, move in picked:
         script.moves[row.id], script.states[row.id] = move, TaskState(row.state)
-        items = role_task(campaign.template, row.role).checklist
+        wanted = role_task(campaign.template, row.role)
         lon, lat = points.get(row.division_code) or (None, None)
-        script.evidence[row.id] = Evidence(lon, lat, dict.fromkeys(items, True) or None)
+        checklist = dict.fromkeys(wanted.checklist, True) or None
+        script.evidence[row.id] = Evidence(lon, lat, checklist, photo=EvidenceKind.PHOTO in wanted.evidence)
     after: dict[str, object] = {
         "claim": shares.claim,
         "report": shares.report,
@@ -168,10 +178,36 @@ def apply_until(session: Session, script: Script, until: datetime) -> int:
         )
     if batch:
         store.move_many(session, batch)
+        photos.insert_played_back(session, patrol_photo(), _photographed(script, batch))
     for row in batch:
         script.states[cast("int", row["b_id"])] = cast("TaskState", row["b_to"])
         script.applied[cast("str", row["b_to"])] += 1
     return len(batch)
+
+
+def _photographed(script: Script, batch: list[dict[str, object]]) -> list[tuple[int, datetime]]:
+    """The reports of this batch whose role asks for a photo, with their instants."""
+    found = []
+    for row in batch:
+        task_id, evidence = cast("int", row["b_id"]), script.evidence.get(cast("int", row["b_id"]))
+        if row["b_to"] == TaskState.REPORTED and evidence is not None and evidence.photo:
+            found.append((task_id, cast("datetime", row["b_reported_at"])))
+    return found
+
+
+@cache
+def patrol_photo() -> CheckedPhoto:
+    """A small generated picture of a patrol's find (sky, a street, a house and a tree), checked like any upload."""
+    image = Image.new("RGB", (160, 120), (186, 214, 236))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 84, 160, 120), fill=(128, 128, 128))
+    draw.rectangle((18, 40, 78, 84), fill=(222, 206, 176))
+    draw.polygon([(12, 42), (48, 18), (84, 42)], fill=(150, 70, 60))
+    draw.rectangle((112, 52, 118, 84), fill=(110, 80, 50))
+    draw.ellipse((96, 22, 134, 60), fill=(70, 140, 80))
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=False)
+    return check_photo(out.getvalue())
 
 
 def _reported_evidence(evidence: Evidence | None, *, reported: bool) -> dict[str, object]:

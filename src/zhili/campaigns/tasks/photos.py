@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import cast
+
+from sqlalchemy import Insert, Table, bindparam, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from zhili.campaigns.lifecycle import TaskParty, TaskState, allowed_actions
@@ -41,6 +45,38 @@ def attach_task_photo(
     photo = add_photo(session, row, checked, actor=actor, action="campaign.task.photo_added", entity=entity, at=now)
     commit(session)
     return photo
+
+
+def insert_played_back(session: Session, photo: CheckedPhoto, reports: Sequence[tuple[int, datetime]]) -> None:
+    """The same photo on each of many played-back reports, as `(task id, reported at)`: one executemany INSERT.
+
+    For a simulation's reports (`zhili campaigns simulate`, the demo), which the task store moves
+    set-based: unchecked and unaudited per task, as those moves are (the caller audits the run). A task
+    whose report is not the one played back (its recipient reported first) gets none. The photo is
+    stamped `PHOTO_BEFORE_REPORT` before the report.
+    """
+    if reports:
+        rows = [{"b_task": task_id, "b_reported": at, "b_at": at - PHOTO_BEFORE_REPORT} for task_id, at in reports]
+        session.execute(_played_back_insert(photo), rows)
+
+
+PHOTO_BEFORE_REPORT = timedelta(minutes=2)
+
+
+def _played_back_insert(photo: CheckedPhoto) -> Insert:
+    photos = cast("Table", TaskPhoto.__table__)
+    table, task = photos.c, CampaignTask
+    columns = photo.columns()
+    rows = select(
+        task.id,
+        literal(columns["content_type"], table.content_type.type),
+        literal(columns["size"], table.size.type),
+        literal(columns["sha256"], table.sha256.type),
+        literal(columns["data"], table.data.type),
+        bindparam("b_at", type_=table.uploaded_at.type),
+    ).where(task.id == bindparam("b_task"), task.reported_at == bindparam("b_reported"))
+    names = ["task_id", "content_type", "size", "sha256", "data", "uploaded_at"]
+    return insert(photos).from_select(names, rows)
 
 
 def read_task_photo(session: Session, *, photo_id: int, actor: Actor) -> TaskPhoto:
