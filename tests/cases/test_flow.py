@@ -13,11 +13,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from zhili.access.models import Account
 from zhili.cases.models import Case
 from zhili.core import audit
 from zhili.core.audit import AuditRecord
 from zhili.org.geometry import areal_from_geojson
-from zhili.org.models import Department, Division
+from zhili.org.models import Department, Division, Person
 
 FUSHAN = "330802006"
 # A real 1×1 PNG (the photo check decodes the bytes, checksums included).
@@ -192,6 +193,12 @@ def test_illegal_parking_goes_round_the_closed_loop(api: Any, session: Session, 
         "close",
         "rate",
     ]
+    # Each line names its actor by the person behind the login; the system's lines name nobody.
+    who = {e["kind"]: (e["actor"].split(":")[0], e["who"]) for e in case["timeline"]}
+    gridworker = session.scalar(select(Person.name).join(Account).where(Account.username == "gridworker"))
+    assert who["report"] == who["rate"] == ("account", gridworker)
+    assert who["accept"][1] == session.scalar(select(Person.name).join(Account).where(Account.username == "kc-centre"))
+    assert who["routed"] == ("system", None)
     actions = set(session.scalars(select(AuditRecord.action).where(AuditRecord.entity_id == str(case["id"]))))
     assert {"case.reported", "case.accept", "case.dispatch", "case.reply", "case.close", "case.rate"} <= actions
     assert audit.verify(session).is_intact

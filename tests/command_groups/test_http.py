@@ -17,6 +17,9 @@ from zhili.cases.models import Case
 from zhili.command_groups.models import CommandGroup
 from zhili.core.clock import FrozenClock
 from zhili.core.local_time import to_local
+from zhili.org.models import Department, Position
+
+HUZHEN = "330825101"
 
 
 def test_the_api_opens_a_group_once_under_one_key_and_answers_in_problems(api: Api, session: Session) -> None:
@@ -486,3 +489,41 @@ def test_the_api_answers_an_instruction_with_a_photo_and_the_place_in_one_reques
     assert api.send("POST", answer, json={"to": "done", "reply": "好", "lon": 118.8, "lat": 28.9}).status_code == 200
     last = api.get(f"/api/v1/groups/{group_id}/timeline").json()[-1]
     assert (last["kind"], last["lon"], last["lat"]) == ("done", 118.8, 28.9)
+
+
+def test_the_pickers_find_people_by_unit_place_and_role_every_word_counting(api: Api, session: Session) -> None:
+    # A command room that does not know names: 湖镇 网格长 finds the township's grid heads, 交警 the traffic police
+    # of the units it may call in (the city's and its county's).
+    def found(query: str) -> set[int]:
+        page = api.get("/groups/people", params={"q": query})
+        assert page.status_code == 200
+        return {int(pid) for pid in re.findall(r'name="member" value="(\d+)"', page.text)}
+
+    def posts(people: set[int]) -> set[tuple[int, str, str, str | None]]:
+        rows = session.execute(
+            select(Position.person_id, Position.role, Position.division_code, Department.name)
+            .outerjoin(Department, Department.id == Position.department_id)
+            .where(Position.person_id.in_(people))
+        )
+        return {(row[0], row[1], row[2], row[3]) for row in rows}
+
+    api.login("huzhen")
+    heads = found("湖镇 网格长")
+    assert len(heads) == 20  # a page of them: a narrower search finds the rest
+    held = posts(heads)
+    assert all(
+        any(p == who and role == "grid_head" and code.startswith(HUZHEN) for p, role, code, _unit in held)
+        for who in heads
+    )
+    assert found("湖镇镇 grid head") == heads  # the role's English name, the place's full name
+    api.login("fushan")
+    officers = found("交警")
+    assert officers
+    assert all(
+        any(p == who and unit and "公安交警大队" in unit for p, _r, _c, unit in posts(officers))
+        for who in officers
+    )
+    assert found("龙游 交警") == set()  # another county's officers are out of 府山街道's reach
+    traffic = actor_name(session, "kc-traffic")
+    assert found(f"{traffic} 交警") == {person(session, "kc-traffic")}
+    assert found("交警 无此岗位") == set()

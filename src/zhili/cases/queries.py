@@ -30,6 +30,7 @@ from zhili.cases.states import CaseStatus
 from zhili.cases.store import StoredCase, state_of
 from zhili.cases.visibility import helping_column, visible_cases
 from zhili.clocks.lights import light_at
+from zhili.core.actor_names import actor_names
 from zhili.core.auth import Actor
 from zhili.core.errors import NotFoundError
 from zhili.core.pagination import Page
@@ -204,17 +205,20 @@ _UNIT_NAME = Prepared(select(Department.name).where(Department.id == bindparam("
 
 
 def _timeline(session: Session, case_id: int) -> list[EventRead]:
+    lines = _TIMELINE.run(session, {"b_case_id": case_id}).all()
+    names = actor_names(session, {line.actor for line in lines})
     return [
         EventRead(
             seq=e.seq,
             kind=e.kind,
             at=e.at,
             actor=e.actor,
+            who=names.get(e.actor),
             parties=[p for p in e.parties.split(",") if p],
             status_after=e.status_after,
             details=e.details,
         )
-        for e in _TIMELINE.run(session, {"b_case_id": case_id})
+        for e in lines
     ]
 
 

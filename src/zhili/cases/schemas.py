@@ -214,7 +214,8 @@ class EventRead(BaseModel):
     seq: int
     kind: str
     at: datetime
-    actor: str
+    actor: str = Field(description="who, as the audit record names them (`account:8:gridworker`, `system:clock`)")
+    who: str | None = Field(default=None, description="the person behind a login, by name (none for the system)")
     parties: list[str]
     status_after: str
     details: dict[str, Any]

@@ -138,9 +138,15 @@ def new_page(
     return _new_page(request, session, actor, form=form, errors={})
 
 
+PICKER_ROWS = 20  # people a search offers at once: a narrower search finds the rest
+
+
 @router.get("/groups/people")
 async def people_search(request: Request, session: DbSession, actor: PageActor, q: Search = "") -> Response:
-    """The member pickers' people search (names or a phone number, whom I may call in); those ticked stay ticked."""
+    """The member pickers' people search, whom I may call in; those ticked stay ticked.
+
+    By name, phone, unit, place or role, every word counting (`org.queries.find_people`): 湖镇 网格长.
+    """
     text = q.strip()
     ticked = forms.chosen_members(request.query_params)
     return await run_in_threadpool(_people_part, request, session, actor, text, ticked)
@@ -149,13 +155,7 @@ async def people_search(request: Request, session: DbSession, actor: PageActor, 
 def _people_part(request: Request, session: Session, actor: Actor, text: str, ticked: list[NewMember]) -> Response:
     # Whom a group may call in: read once, for the search and for those ticked.
     recruiting = visibility.recruiter(session, actor)
-    found = (
-        []
-        if not text
-        else org.list_people(
-            session, recruiting, division_code=None, department_id=None, role=None, text=text, cursor=None, limit=20
-        ).items
-    )
+    found = org.find_people(session, recruiting, text, limit=PICKER_ROWS) if text else []
     chosen = _chosen(session, recruiting, ticked)
     kept = {label.id for label, _role in chosen}
     return renderer(request).render(

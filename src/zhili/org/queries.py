@@ -14,6 +14,7 @@ from zhili.core.prepared import Prepared
 from zhili.org import visibility
 from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.models import Department, DepartmentKind, Division, Person, Position
+from zhili.org.roles import Role, role_name
 from zhili.org.schemas import DepartmentRead, DivisionRead, DivisionRef, PersonRead, PositionRead
 
 
@@ -263,6 +264,57 @@ def list_people(
     positions = _positions(session, actor, [p.id for p in page])
     items = [PersonRead(id=p.id, name=p.name, phone=p.phone, positions=positions[p.id]) for p in page]
     return Page[PersonRead](items=items, next_cursor=encode_cursor([page[-1].id]) if more else None)
+
+
+SEARCH_WORDS = 4  # words of a people search that count; more narrow nothing a person would type
+PLACES_A_WORD = 30  # the widest places a word names: a word naming more ("社区") is too broad to pick a place
+
+
+def find_people(session: Session, actor: Actor, text: str, *, limit: int) -> list[PersonRead]:
+    """People holding a post in scope that every word of `text` finds, the first `limit` by id.
+
+    A word finds a person by name (part of it), by phone (all of it), or by a post in scope: its
+    unit's name (交警), its place's or a place above it (湖镇: the township and everything in it), or
+    its role's name in either language (网格长, grid head). So "湖镇 网格长" finds 湖镇镇's grid heads.
+    """
+    words = text.split()[:SEARCH_WORDS]
+    stmt = select(Person).where(Person.id.in_(select(Position.person_id).where(_visible_positions(actor))))
+    for word in words:
+        posts = select(Position.person_id).where(_visible_positions(actor), or_(*_posts_named(session, word)))
+        stmt = stmt.where(
+            or_(Person.name.contains(word, autoescape=True), Person.phone == word, Person.id.in_(posts))
+        )
+    people = list(session.scalars(stmt.order_by(Person.id).limit(limit)))
+    positions = _positions(session, actor, [p.id for p in people])
+    return [PersonRead(id=p.id, name=p.name, phone=p.phone, positions=positions[p.id]) for p in people]
+
+
+def _posts_named(session: Session, word: str) -> list[ColumnElement[bool]]:
+    """Conditions on a post that `word` names: its unit's name, its place or one above it, its role's name."""
+    units = select(Department.id).where(Department.name.contains(word, autoescape=True))
+    found: list[ColumnElement[bool]] = [Position.department_id.in_(units)]
+    places = session.scalars(
+        select(Division.code)
+        .where(Division.name.contains(word, autoescape=True))
+        .order_by(func.length(Division.code), Division.code)
+        .limit(PLACES_A_WORD + 1)
+    ).all()
+    if len(places) <= PLACES_A_WORD:
+        found += [DivisionCode(code).subtree(Position.division_code) for code in _widest(places)]
+    folded = word.casefold()
+    roles = [role.value for role in Role if word in role_name(role, "zh") or folded in role_name(role, "en").casefold()]
+    if roles:
+        found.append(Position.role.in_(roles))
+    return found
+
+
+def _widest(codes: Sequence[str]) -> list[str]:
+    """The codes no other of them contains (`codes` shortest first): each place's subtree once."""
+    kept: list[str] = []
+    for code in codes:
+        if not any(code.startswith(wider) for wider in kept):
+            kept.append(code)
+    return kept
 
 
 def get_person(session: Session, actor: Actor, person_id: int) -> PersonRead:
