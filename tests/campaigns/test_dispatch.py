@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 
 from zhili.campaigns.dispatch import fanout
 from zhili.campaigns.models import Campaign, CampaignForward, CampaignTask
+from zhili.campaigns.templates_service import packaged_templates
 from zhili.clocks.models import Timer
+from zhili.matters.catalog import load_catalog
 from zhili.notify.models import InboxItem, Notification
 from zhili.org.models import Division, Position
 
@@ -253,6 +255,12 @@ def test_a_departments_head_dispatches_nothing_to_the_places_it_serves(api: Any)
     assert 'id="dispatch-form"' in api.get("/campaigns", headers={"accept": "text/html"}).text
 
 
+def test_the_packaged_templates_name_only_matters_of_the_packaged_catalog() -> None:
+    named = {code for template in packaged_templates() for code in template.matters}
+    assert named  # typhoon, flood and epidemic name theirs
+    assert named <= {matter.code for matter in load_catalog()}
+
+
 def test_a_template_names_only_matters_of_the_catalog(api: Any) -> None:
     # 同时上报问题 offers the template's matters first: a code the catalog does not hold is refused by its field.
     api.login("admin")
@@ -261,10 +269,11 @@ def test_a_template_names_only_matters_of_the_catalog(api: Any) -> None:
     path = "/api/v1/campaigns/templates/typhoon"
     refused = api.send("PUT", path, json={**typhoon, "matters": ["road_safety_hazard", "fallen_trees"]})
     assert refused.status_code == 422
-    assert refused.json()["errors"] == [{"field": "matters", "message": "matters: not in the catalog: fallen_trees"}]
+    assert refused.json()["errors"] == [{"field": "body.matters", "message": "not in the matter catalog: fallen_trees"}]
     assert api.get(path).json()["matters"] == ["road_safety_hazard", "rural_housing"]  # nothing stored
     twice = api.send("PUT", path, json={**typhoon, "matters": ["rural_housing", "rural_housing"]})
     assert twice.status_code == 422
+    assert [error["field"] for error in twice.json()["errors"]] == ["body.matters"]
     saved = api.send("PUT", path, json={**typhoon, "matters": ["rural_housing"]})
     assert saved.status_code == 200, saved.text
     assert api.get(path).json()["matters"] == ["rural_housing"]

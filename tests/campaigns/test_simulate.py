@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from shapely.geometry import Point
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from tests.conftest import START, World
@@ -29,6 +30,8 @@ from zhili.core.clock import FrozenClock
 from zhili.core.db import make_engine
 from zhili.core.errors import InvalidInputError
 from zhili.demo.campaign_responses import Shares, apply_until, plan_task, start_simulation, step_instants
+from zhili.org.geometry import areal_from_geojson
+from zhili.org.models import Division
 
 HUZHEN = "330825101"
 
@@ -178,12 +181,41 @@ def test_a_played_back_report_whose_role_asks_for_a_photo_carries_one(session: S
     assert {task_id: photos.get(task_id) for task_id in workers[1:]} == dict.fromkeys(workers[1:], 1)
     assert workers[0] not in photos
     assert not any(photos.get(row.id) for row in tasks if row.role == "party_member")  # their task asks for none
-    taken, reported = session.execute(
-        select(TaskPhoto.uploaded_at, CampaignTask.reported_at)
+    # Taken two minutes before the report, but never before the task was claimed (only a claimed task takes photos).
+    shots = session.execute(
+        select(TaskPhoto.uploaded_at, CampaignTask.claimed_at, CampaignTask.reported_at)
         .join(CampaignTask, CampaignTask.id == TaskPhoto.task_id)
-        .where(TaskPhoto.task_id == workers[1])
-    ).one()
-    assert reported - taken == timedelta(minutes=2)
+        .where(TaskPhoto.task_id.in_(workers[1:]))
+    ).all()
+    assert all(taken == max(claimed, reported - timedelta(minutes=2)) for taken, claimed, reported in shots)
+    assert any(reported - taken == timedelta(minutes=2) for taken, _claimed, reported in shots)
+
+
+def test_played_back_reports_of_one_grid_stand_at_points_of_their_own_inside_it(
+    session: Session, clock: FrozenClock
+) -> None:
+    data = CampaignCreate(template="typhoon", divisions=["330825101003"], roles=["party_member"])
+    campaign = dispatch_campaign(session, data=data, actor=system_actor("test"), clock=clock)
+    shares = Shares(claim=1, report=1, over=timedelta(hours=1))
+    script = start_simulation(session, campaign_id=campaign.id, shares=shares, actor=system_actor("t"), clock=clock)
+    apply_until(session, script, clock.now() + timedelta(hours=2))
+    rows = session.execute(
+        select(CampaignTask.division_code, CampaignTask.report_lon, CampaignTask.report_lat).where(
+            CampaignTask.campaign_id == campaign.id
+        )
+    ).all()
+    by_grid: dict[str, list[tuple[float, float]]] = {}
+    for code, lon, lat in rows:
+        by_grid.setdefault(code, []).append((lon, lat))
+    crowded = max(by_grid.values(), key=len)
+    assert len(crowded) > 1
+    assert len(set(crowded)) == len(crowded)  # each its own point
+    polygons = dict(session.execute(select(Division.code, Division.geometry).where(Division.code.in_(by_grid))).all())
+    assert all(
+        areal_from_geojson(polygons[code]).contains(Point(lon, lat))
+        for code, points in by_grid.items()
+        for lon, lat in points
+    )
 
 
 def test_a_played_back_checklist_ticks_every_item_of_the_role(session: Session, clock: FrozenClock) -> None:

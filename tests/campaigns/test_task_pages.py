@@ -437,6 +437,8 @@ def test_a_campaign_naming_no_matter_offers_the_catalog_in_one_list() -> None:
         ("tasks.raise_case.fitting", [catalog[1]]),
         ("tasks.raise_case.other", [catalog[0]]),
     ]
+    every = ["road_safety_hazard", "illegal_parking"]  # no empty 其他事项 when the campaign names them all
+    assert task_pages._matter_groups(catalog, every) == [("tasks.raise_case.fitting", [catalog[1], catalog[0]])]
 
 
 def _summary(code: str) -> MatterSummary:

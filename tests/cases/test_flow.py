@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from zhili.access.models import Account
-from zhili.cases.models import Case
+from zhili.cases.models import Case, CaseEvent
 from zhili.core import audit
 from zhili.core.audit import AuditRecord
 from zhili.org.geometry import areal_from_geojson
@@ -287,3 +287,19 @@ def test_cases_outside_the_scope_are_404(api: Any, session: Session) -> None:
     assert case["id"] not in [c["id"] for c in api.get("/api/v1/cases", params={"limit": 500}).json()["items"]]
     api.login("fushan")
     assert case["id"] in [c["id"] for c in api.get("/api/v1/cases").json()["items"]]
+
+
+def test_the_record_names_the_people_the_demo_wrote_and_nobody_for_the_system(api: Any, session: Session) -> None:
+    # The demo's lines name their people as `person:<id>:<name>`: `who` says whom; a system line names nobody.
+    line = session.execute(
+        select(CaseEvent.case_id, CaseEvent.actor)
+        .join(Case, Case.id == CaseEvent.case_id)
+        .where(CaseEvent.actor.like("person:%"), Case.place_code.like("330802%"))
+        .limit(1)
+    ).one()
+    person_id = int(line.actor.split(":")[1])
+    api.login("kc-centre")
+    timeline = api.get(f"/api/v1/cases/{line.case_id}").json()["timeline"]
+    named = {e["actor"]: e["who"] for e in timeline}
+    assert named[line.actor] == session.scalar(select(Person.name).where(Person.id == person_id))
+    assert all(who is None for actor, who in named.items() if not actor.startswith(("person:", "account:")))

@@ -520,10 +520,30 @@ def test_the_pickers_find_people_by_unit_place_and_role_every_word_counting(api:
     officers = found("交警")
     assert officers
     assert all(
-        any(p == who and unit and "公安交警大队" in unit for p, _r, _c, unit in posts(officers))
-        for who in officers
+        any(p == who and unit and "公安交警大队" in unit for p, _r, _c, unit in posts(officers)) for who in officers
     )
     assert found("龙游 交警") == set()  # another county's officers are out of 府山街道's reach
     traffic = actor_name(session, "kc-traffic")
     assert found(f"{traffic} 交警") == {person(session, "kc-traffic")}
     assert found("交警 无此岗位") == set()
+
+
+def test_a_groups_own_picker_leaves_out_its_members_and_says_each_post(
+    api: Api, session: Session, clock: FrozenClock
+) -> None:
+    group_id = open_fushan_group(session, clock)
+    api.login("kc-centre")
+    traffic = actor_name(session, "kc-traffic")
+    page = api.get(f"/groups/{group_id}").text
+    assert f'hx-get="/groups/people?group={group_id}"' in page
+    assert "按姓名、手机号、单位、地方或岗位搜索" in page
+    anywhere = api.get("/groups/people", params={"q": traffic}).text
+    assert f'value="{person(session, "kc-traffic")}"' in anywhere
+    assert "柯城区公安交警大队 · 部门工作人员" in anywhere or "柯城区公安交警大队 · 部门负责人" in anywhere
+    inside = api.get("/groups/people", params={"q": traffic, "group": str(group_id)}).text
+    assert f'value="{person(session, "kc-traffic")}"' not in inside  # a member already
+    many = api.get("/groups/people", params={"q": "网格员"}).text
+    assert many.count('name="member"') == 20
+    assert 'id="more-found"' in many
+    assert 'id="more-found"' not in anywhere
+    assert api.login("ly-centre").get("/groups/people", params={"q": "x", "group": str(group_id)}).status_code == 404

@@ -6,12 +6,14 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from zhili.core.errors import FieldRuleError
 from zhili.core.text import BlankOrText, Line, Text
 
 CODE_PATTERN = r"^[a-z][a-z0-9_]{1,59}$"
-MatterCode = Annotated[str, Field(pattern=CODE_PATTERN)]
+# A code of the matter catalog (`matters.definition`), which a template names in `matters`.
+MatterCode = Annotated[str, StringConstraints(pattern=CODE_PATTERN)]
 # The words sent down with a task: a role's instructions, a campaign's message, a level's own instructions.
 MAX_MESSAGE = 2000
 FIELD_ROLES = ("team_leader", "grid_head", "grid_worker", "party_member", "village_cadre", "township_command")
@@ -112,7 +114,7 @@ class TaskTemplate(_Strict):
             raise ValueError(message)
         if len(self.matters) != len(set(self.matters)):
             message = "each matter may be named only once"
-            raise ValueError(message)
+            raise FieldRuleError(message, field="matters")
         return self
 
     def task_for(self, role: str) -> RoleTask:

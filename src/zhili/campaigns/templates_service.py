@@ -61,8 +61,8 @@ def save_template(session: Session, *, template: TaskTemplate, actor: Actor, clo
     known = matter_queries.current_codes(session) if template.matters else set()
     unknown = [code for code in template.matters if code not in known]
     if unknown:
-        message = f"matters: not in the catalog: {', '.join(unknown)}"
-        raise InvalidInputError(message, errors=[{"field": "matters", "message": message}])
+        message = f"not in the matter catalog: {', '.join(unknown)}"
+        raise InvalidInputError(f"matters: {message}", errors=[{"field": "body.matters", "message": message}])
     _store(session, template, actor=actor, clock=clock)
     commit(session)
     return template
@@ -94,6 +94,13 @@ def get_template(session: Session, code: str) -> TaskTemplate:
     if row is None:
         raise NotFoundError(f"task template {code!r} not found")
     return row.definition
+
+
+def list_templates_named(session: Session) -> tuple[list[TaskTemplate], dict[str, tuple[str, str]]]:
+    """Every stored template, and the names (Chinese, English) of the matters they name, by code."""
+    templates = list_templates(session)
+    names = matter_queries.current_names(session) if any(t.matters for t in templates) else {}
+    return templates, names
 
 
 def list_templates(session: Session) -> list[TaskTemplate]:

@@ -214,8 +214,13 @@ class EventRead(BaseModel):
     seq: int
     kind: str
     at: datetime
-    actor: str = Field(description="who, as the audit record names them (`account:8:gridworker`, `system:clock`)")
-    who: str | None = Field(default=None, description="the person behind a login, by name (none for the system)")
+    actor: str = Field(
+        description="who, as the audit record names them (`account:8:gridworker`, `person:6886:…`, `system:clock`)"
+    )
+    who: str | None = Field(
+        default=None,
+        description="the person (or the login) by name; none for the system, a citizen, the hotline or an app",
+    )
     parties: list[str]
     status_after: str
     details: dict[str, Any]

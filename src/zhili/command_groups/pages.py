@@ -26,6 +26,7 @@ from zhili.core.media import photo_response
 from zhili.core.params import IdPath
 from zhili.org import queries as org
 from zhili.org.division_code import DivisionCode, DivisionLevel
+from zhili.org.roles import role_name
 from zhili.org.schemas import DivisionRef, PersonRead
 from zhili.web.form_once import FormOnce, run_form
 from zhili.web.templating import renderer
@@ -66,21 +67,25 @@ def _areas(session: Session, actor: Actor) -> list[DivisionRef]:
     return [a for a in areas if a.level in AREA_LEVELS]
 
 
-def _chosen(session: Session, recruiting: Actor, members: list[NewMember]) -> list[tuple[PersonLabel, MemberRole]]:
+def _chosen(
+    session: Session, recruiting: Actor, members: list[NewMember], language: str
+) -> list[tuple[PersonLabel, MemberRole]]:
     """The people ticked, shown again by name and post: only those a `recruiter` may call in (ids are not trusted)."""
     seen = visibility.visible_people(session, recruiting, [m.person_id for m in members])
     found = []
     for member in members:
         if member.person_id in seen:
             person = org.get_person(session, recruiting, member.person_id)
-            found.append((_label(person), member.role))
+            found.append((_label(person, language), member.role))
     return found
 
 
-def _label(person: PersonRead) -> PersonLabel:
+def _label(person: PersonRead, language: str) -> PersonLabel:
+    """Name and first post, as the group's member list shows them: 阳湖社区第1网格 · 网格长."""
     post = person.positions[0] if person.positions else None
-    where = post.department_name or post.division_name if post else ""
-    return PersonLabel(id=person.id, name=person.name, phone=None, post=where or "")
+    where = (post.department_name or post.division_name) if post else ""
+    words = (where, role_name(post.role, language)) if post else ()
+    return PersonLabel(id=person.id, name=person.name, phone=None, post=" · ".join(w for w in words if w))
 
 
 def _new_page(
@@ -96,7 +101,12 @@ def _new_page(
             "form": form,
             "errors": errors,
             "areas": _areas(session, actor),
-            "chosen": _chosen(session, visibility.recruiter(session, actor), form.get("members", [])),
+            "chosen": _chosen(
+                session,
+                visibility.recruiter(session, actor),
+                form.get("members", []),
+                renderer(request).language(request),
+            ),
             "roles": list(MemberRole),
             # The case's open group, linked beside the refusal when the opener may see it.
             "open_group": found if found is not None and visibility.groups_in_sight(session, actor, [found]) else None,
@@ -142,28 +152,40 @@ PICKER_ROWS = 20  # people a search offers at once: a narrower search finds the 
 
 
 @router.get("/groups/people")
-async def people_search(request: Request, session: DbSession, actor: PageActor, q: Search = "") -> Response:
+async def people_search(
+    request: Request,
+    session: DbSession,
+    actor: PageActor,
+    q: Search = "",
+    group: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="the group adding members")] = None,
+) -> Response:
     """The member pickers' people search, whom I may call in; those ticked stay ticked.
 
     By name, phone, unit, place or role, every word counting (`org.queries.find_people`): 湖镇 网格长.
+    A group's own picker (`group`) leaves out its present members.
     """
     text = q.strip()
     ticked = forms.chosen_members(request.query_params)
-    return await run_in_threadpool(_people_part, request, session, actor, text, ticked)
+    return await run_in_threadpool(_people_part, request, session, actor, text, ticked, group)
 
 
-def _people_part(request: Request, session: Session, actor: Actor, text: str, ticked: list[NewMember]) -> Response:
+def _people_part(
+    request: Request, session: Session, actor: Actor, text: str, ticked: list[NewMember], group_id: int | None
+) -> Response:
     # Whom a group may call in: read once, for the search and for those ticked.
     recruiting = visibility.recruiter(session, actor)
-    found = org.find_people(session, recruiting, text, limit=PICKER_ROWS) if text else []
-    chosen = _chosen(session, recruiting, ticked)
-    kept = {label.id for label, _role in chosen}
+    found = org.find_people(session, recruiting, text, limit=PICKER_ROWS + 1) if text else []
+    language = renderer(request).language(request)
+    chosen = _chosen(session, recruiting, ticked, language)
+    members = queries.present_members(session, actor, group_id) if group_id is not None else set()
+    kept = {label.id for label, _role in chosen} | members
     return renderer(request).render(
         request,
         "command_groups/_people.html",
         {
             "chosen": chosen,
-            "people": [_label(p) for p in found if p.id not in kept],
+            "people": [_label(p, language) for p in found[:PICKER_ROWS] if p.id not in kept],
+            "more": len(found) > PICKER_ROWS,
             "roles": list(MemberRole),
             "q": text,
         },

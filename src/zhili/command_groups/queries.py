@@ -211,6 +211,13 @@ class GroupView:
     my_copies: dict[int, CopyView]
 
 
+def present_members(session: Session, actor: Actor, group_id: int) -> set[int]:
+    """The people in a group the actor sees (else 404) who have not left it."""
+    group = load_group(session, actor, group_id)
+    rows = select(GroupMember.person_id).where(GroupMember.group_id == group.id, GroupMember.left_at.is_(None))
+    return set(session.scalars(rows))
+
+
 def group_view(session: Session, actor: Actor, group_id: int, *, now: datetime, language: str = "zh") -> GroupView:
     """A group the actor sees (else 404) with its members, instructions and what the actor may do."""
     group = load_group(session, actor, group_id)

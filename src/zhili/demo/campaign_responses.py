@@ -9,7 +9,8 @@ Who moves is decided per task by hashing (seed, task id): the same seed picks th
 SQLite and PostgreSQL, and a share of 0.7 reported is always inside the 0.9 that claimed. Each
 picked task gets a claim instant within `over` of its notification, a read instant before it and
 a report instant after it. `apply_until` writes what has happened up to an instant, as one
-`executemany` UPDATE, only over tasks still in the state it expects (a real claim is never undone).
+`executemany` UPDATE, only over tasks still in the state it expects (a real claim is never undone),
+and the photos of the reports whose role asks for one, as one `executemany` INSERT.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from functools import cache
 from typing import cast
 
 from PIL import Image, ImageDraw
+from shapely import contains_xy
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -128,11 +131,12 @@ def start_simulation(
     )
     script = Script({}, {})
     picked = [(row, move) for row in rows if (move := plan_task(row.id, row.notified_at, shares)) is not None]
-    points = _points_inside(session, {row.division_code for row, _move in picked})
+    areas = _areas(session, {row.division_code for row, _move in picked})
     for row, move in picked:
         script.moves[row.id], script.states[row.id] = move, TaskState(row.state)
         wanted = role_task(campaign.template, row.role)
-        lon, lat = points.get(row.division_code) or (None, None)
+        area = areas.get(row.division_code)
+        lon, lat = _point_in(area, shares.seed, row.id) if area is not None else (None, None)
         checklist = dict.fromkeys(wanted.checklist, True) or None
         script.evidence[row.id] = Evidence(lon, lat, checklist, photo=EvidenceKind.PHOTO in wanted.evidence)
     after: dict[str, object] = {
@@ -178,20 +182,22 @@ def apply_until(session: Session, script: Script, until: datetime) -> int:
         )
     if batch:
         store.move_many(session, batch)
-        photos.insert_played_back(session, patrol_photo(), _photographed(script, batch))
+        if photographed := _photographed(script, batch):
+            photos.insert_played_back(session, patrol_photo(), photographed)
     for row in batch:
         script.states[cast("int", row["b_id"])] = cast("TaskState", row["b_to"])
         script.applied[cast("str", row["b_to"])] += 1
     return len(batch)
 
 
-def _photographed(script: Script, batch: list[dict[str, object]]) -> list[tuple[int, datetime]]:
-    """The reports of this batch whose role asks for a photo, with their instants."""
+def _photographed(script: Script, batch: list[dict[str, object]]) -> list[photos.PlayedBack]:
+    """The reports of this batch whose role asks for a photo."""
     found = []
     for row in batch:
         task_id, evidence = cast("int", row["b_id"]), script.evidence.get(cast("int", row["b_id"]))
         if row["b_to"] == TaskState.REPORTED and evidence is not None and evidence.photo:
-            found.append((task_id, cast("datetime", row["b_reported_at"])))
+            reported_at, claimed_at = cast("datetime", row["b_reported_at"]), cast("datetime", row["b_claimed_at"])
+            found.append(photos.PlayedBack(task_id, reported_at, claimed_at))
     return found
 
 
@@ -217,13 +223,24 @@ def _reported_evidence(evidence: Evidence | None, *, reported: bool) -> dict[str
     return {"b_report_lon": evidence.lon, "b_report_lat": evidence.lat, "b_report_checklist": evidence.checklist}
 
 
-def _points_inside(session: Session, codes: set[str]) -> dict[str, tuple[float, float]]:
-    """A point inside each division that has a polygon (its representative point), read in one statement."""
+def _areas(session: Session, codes: set[str]) -> dict[str, BaseGeometry]:
+    """The polygon of each division that has one, read in one statement."""
     rows = session.execute(
         select(Division.code, Division.geometry).where(Division.code.in_(sorted(codes)), Division.geometry.is_not(None))
     )
-    points = {code: areal_from_geojson(geometry).representative_point() for code, geometry in rows}
-    return {code: (point.x, point.y) for code, point in points.items()}
+    return {code: areal_from_geojson(geometry) for code, geometry in rows}
+
+
+def _point_in(area: BaseGeometry, seed: int, task_id: int, tries: int = 20) -> tuple[float, float]:
+    """A point inside the area, its own for each task (hashed like the picks); the area's inner point at worst."""
+    west, south, east, north = area.bounds
+    for attempt in range(tries):
+        lon = west + (east - west) * _fraction(seed, task_id, f"lon{attempt}")
+        lat = south + (north - south) * _fraction(seed, task_id, f"lat{attempt}")
+        if contains_xy(area, lon, lat):
+            return lon, lat
+    inner = area.representative_point()
+    return inner.x, inner.y
 
 
 def step_instants(script: Script, steps: int) -> list[datetime]:

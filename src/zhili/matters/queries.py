@@ -69,6 +69,14 @@ def current_codes(session: Session) -> set[str]:
     return set(session.scalars(select(MatterVersion.code).where(MatterVersion.is_current)))
 
 
+def current_names(session: Session) -> dict[str, tuple[str, str]]:
+    """The catalog's matters' names (Chinese, English) by code, as their current versions have them."""
+    rows = session.execute(
+        select(MatterVersion.code, MatterVersion.name_zh, MatterVersion.name_en).where(MatterVersion.is_current)
+    )
+    return {code: (zh, en) for code, zh, en in rows}
+
+
 def _current_row(session: Session, code: str) -> MatterVersion:
     row = session.scalar(select(MatterVersion).where(MatterVersion.code == code, MatterVersion.is_current))
     if row is None:

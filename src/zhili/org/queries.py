@@ -266,46 +266,51 @@ def list_people(
     return Page[PersonRead](items=items, next_cursor=encode_cursor([page[-1].id]) if more else None)
 
 
-SEARCH_WORDS = 4  # words of a people search that count; more narrow nothing a person would type
-PLACES_A_WORD = 30  # the widest places a word names: a word naming more ("社区") is too broad to pick a place
+SEARCH_WORDS = 4  # words of a people search that count (a longer search is refused by its field's length first)
+PLACES_A_WORD = 30  # the widest places in reach a word names: one naming more ("社区") is too broad to pick a place
+PHONE_TAIL = 4  # digits enough to find a phone by how it ends (the last four, as people say them)
 
 
 def find_people(session: Session, actor: Actor, text: str, *, limit: int) -> list[PersonRead]:
-    """People holding a post in scope that every word of `text` finds, the first `limit` by id.
+    """People with a post in scope that every word of `text` describes, the first `limit` by id.
 
-    A word finds a person by name (part of it), by phone (all of it), or by a post in scope: its
-    unit's name (交警), its place's or a place above it (湖镇: the township and everything in it), or
-    its role's name in either language (网格长, grid head). So "湖镇 网格长" finds 湖镇镇's grid heads.
+    A word describes a post by its holder's name (part of it) or phone (all of it, or its last four
+    digits or more), by its unit's name (交警), by its place or one above it (湖镇: the township and
+    everything in it), or by its role's name in either language (网格长, grid head). Every word must
+    describe the same post: "湖镇 网格长" finds 湖镇镇's grid heads, not a grid head elsewhere who also
+    lives in 湖镇. Only places in or above the actor's reach are named, so nothing outside it is found.
     """
     words = text.split()[:SEARCH_WORDS]
-    stmt = select(Person).where(Person.id.in_(select(Position.person_id).where(_visible_positions(actor))))
-    for word in words:
-        posts = select(Position.person_id).where(_visible_positions(actor), or_(*_posts_named(session, word)))
-        stmt = stmt.where(
-            or_(Person.name.contains(word, autoescape=True), Person.phone == word, Person.id.in_(posts))
-        )
-    people = list(session.scalars(stmt.order_by(Person.id).limit(limit)))
+    posts = (
+        select(Position.person_id)
+        .join(Person, Person.id == Position.person_id)
+        .where(_visible_positions(actor), *(_describes(session, actor, word) for word in words))
+    )
+    people = list(session.scalars(select(Person).where(Person.id.in_(posts)).order_by(Person.id).limit(limit)))
     positions = _positions(session, actor, [p.id for p in people])
     return [PersonRead(id=p.id, name=p.name, phone=p.phone, positions=positions[p.id]) for p in people]
 
 
-def _posts_named(session: Session, word: str) -> list[ColumnElement[bool]]:
-    """Conditions on a post that `word` names: its unit's name, its place or one above it, its role's name."""
+def _describes(session: Session, actor: Actor, word: str) -> ColumnElement[bool]:
+    """A post (joined to its holder) that `word` describes: its holder, its unit, its place or its role."""
+    found: list[ColumnElement[bool]] = [Person.name.contains(word, autoescape=True), Person.phone == word]
+    if word.isdigit() and len(word) >= PHONE_TAIL:
+        found.append(Person.phone.endswith(word, autoescape=True))
     units = select(Department.id).where(Department.name.contains(word, autoescape=True))
-    found: list[ColumnElement[bool]] = [Position.department_id.in_(units)]
+    found.append(Position.department_id.in_(units))
     places = session.scalars(
         select(Division.code)
-        .where(Division.name.contains(word, autoescape=True))
+        .where(Division.name.contains(word, autoescape=True), visibility.places_around(actor))
         .order_by(func.length(Division.code), Division.code)
-        .limit(PLACES_A_WORD + 1)
     ).all()
-    if len(places) <= PLACES_A_WORD:
-        found += [DivisionCode(code).subtree(Position.division_code) for code in _widest(places)]
+    widest = _widest(places)
+    if len(widest) <= PLACES_A_WORD:
+        found += [DivisionCode(code).subtree(Position.division_code) for code in widest]
     folded = word.casefold()
     roles = [role.value for role in Role if word in role_name(role, "zh") or folded in role_name(role, "en").casefold()]
     if roles:
         found.append(Position.role.in_(roles))
-    return found
+    return or_(*found)
 
 
 def _widest(codes: Sequence[str]) -> list[str]:

@@ -8,16 +8,30 @@ tests/test_visibility_contract.py keeps every other module from deciding them on
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, exists, true
+from sqlalchemy import ColumnElement, exists, false, or_, true
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from zhili.core.auth import Actor, Scope
+from zhili.org.division_code import DivisionCode
 from zhili.org.models import Department, DepartmentGridCell, Division, GridContact, Household, Position, Zone
 
 
 def divisions(actor: Actor) -> ColumnElement[bool]:
     """Divisions in the actor's blocks (a strip reaches the places of its division subtree)."""
     return actor.scope.where(Division.code)
+
+
+def places_around(actor: Actor) -> ColumnElement[bool]:
+    """Divisions in or above the places of the actor's grants (blocks and strips): the places a search may name.
+
+    A word naming 衢州市 or 湖镇镇 finds the posts in reach below it; a place wholly outside the reach names none.
+    """
+    if actor.scope.is_everything:
+        return true()
+    grants = actor.scope.grants
+    if not grants:
+        return false()
+    return or_(*(DivisionCode(grant.division_prefix).related_in(Division.code) for grant in grants))
 
 
 def departments(actor: Actor) -> ColumnElement[bool]:

@@ -25,7 +25,6 @@ from zhili.core.http import ClockDep, DbSession
 from zhili.core.idempotency import fingerprint, run_once
 from zhili.core.pagination import CursorQuery
 from zhili.core.params import IdPath
-from zhili.matters import queries as matter_queries
 from zhili.org.division_code import PATTERN as DIVISION_PATTERN
 from zhili.org.roles import role_name
 from zhili.web.templating import renderer
@@ -237,17 +236,12 @@ def _require_dispatcher(actor: Actor) -> None:
 
 @router.get("/campaigns/templates")
 def templates_page(request: Request, session: DbSession, actor: PageActor) -> Response:
-    """The task templates: one task per role with deadlines, evidence and points."""
+    """The task templates: one task per role with deadlines, evidence, points and the matters offered first."""
+    templates, matter_names = templates_service.list_templates_named(session)
     return renderer(request).render(
         request,
         "campaigns/templates.html",
-        {
-            "actor": actor,
-            "templates": templates_service.list_templates(session),
-            "role_name": role_name,
-            # each template's likeliest matters (同时上报问题), by name
-            "matter_names": {m.code: (m.name_zh, m.name_en) for m in matter_queries.list_current(session)},
-        },
+        {"actor": actor, "templates": templates, "matter_names": matter_names, "role_name": role_name},
     )
 
 

@@ -238,7 +238,7 @@ def _matter_groups(current: list[MatterSummary], fitting: list[str]) -> list[tup
     if not first:
         return [(None, current)]
     rest = [matter for matter in current if matter.code not in fitting]
-    return [("tasks.raise_case.fitting", first), ("tasks.raise_case.other", rest)]
+    return [("tasks.raise_case.fitting", first), *([("tasks.raise_case.other", rest)] if rest else [])]
 
 
 def _candidates(request: Request, session: Session, actor: Actor, detail: TaskDetail) -> list[ReassignCandidate]:

@@ -1,8 +1,12 @@
-"""Report photos: uploaded by the recipient of a claimed task, checked like every upload (`core.media.check_photo`)."""
+"""Report photos: uploaded by the recipient of a claimed task, checked like every upload (`core.media.check_photo`).
+
+A simulation's played-back reports carry a photo too, written set-based (`insert_played_back`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
@@ -21,6 +25,21 @@ from zhili.core.media import CheckedPhoto, add_photo, check_photo
 
 # Uploads a task may hold (a report cites at most `tasks.MAX_PHOTOS`; retakes and returns need room).
 MAX_UPLOADS = 30
+PHOTO_BEFORE_REPORT = timedelta(minutes=2)  # a played-back report's photo is taken this long before it is sent
+
+
+@dataclass(frozen=True, slots=True)
+class PlayedBack:
+    """A played-back report to carry a photo: its task, its instant and when it was claimed."""
+
+    task_id: int
+    reported_at: datetime
+    claimed_at: datetime
+
+    @property
+    def taken_at(self) -> datetime:
+        """Just before the report, and never before the claim (only a claimed task takes photos)."""
+        return max(self.claimed_at, self.reported_at - PHOTO_BEFORE_REPORT)
 
 
 def attach_task_photo(
@@ -47,20 +66,16 @@ def attach_task_photo(
     return photo
 
 
-def insert_played_back(session: Session, photo: CheckedPhoto, reports: Sequence[tuple[int, datetime]]) -> None:
-    """The same photo on each of many played-back reports, as `(task id, reported at)`: one executemany INSERT.
+def insert_played_back(session: Session, photo: CheckedPhoto, reports: Sequence[PlayedBack]) -> None:
+    """The same photo on each of many played-back reports: one executemany INSERT … SELECT.
 
     For a simulation's reports (`zhili campaigns simulate`, the demo), which the task store moves
     set-based: unchecked and unaudited per task, as those moves are (the caller audits the run). A task
-    whose report is not the one played back (its recipient reported first) gets none. The photo is
-    stamped `PHOTO_BEFORE_REPORT` before the report.
+    whose report is not the one played back (its recipient reported first) gets none.
     """
     if reports:
-        rows = [{"b_task": task_id, "b_reported": at, "b_at": at - PHOTO_BEFORE_REPORT} for task_id, at in reports]
-        session.execute(_played_back_insert(photo), rows)
-
-
-PHOTO_BEFORE_REPORT = timedelta(minutes=2)
+        rows = [{"b_task": r.task_id, "b_reported": r.reported_at, "b_at": r.taken_at} for r in reports]
+        session.connection().execute(_played_back_insert(photo), rows)
 
 
 def _played_back_insert(photo: CheckedPhoto) -> Insert:
