@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from tests.assessment.small_world import ANNA, BO, COUNTY, EAST, MARKET, POLICE, WEST, add_task
-from zhili.assessment import months
+from zhili.assessment import months, versions
+from zhili.assessment.facts import Frame, scored_facts
 from zhili.assessment.model import SubjectKind
 from zhili.assessment.period import Month
 from zhili.assessment.scoring import SubjectScore, rank
@@ -75,6 +76,27 @@ def test_a_task_claimed_before_its_time_counts_at_once(small: Session) -> None:
     assert claims() == []  # open, its time still to come: not decided yet
     small.execute(update(CampaignTask).where(CampaignTask.id == 2).values(state="claimed", claimed_at=early))
     assert claims() == [("person_task_claims", "task:2", 0.0)]
+
+
+def test_one_statement_a_month_counts_as_of_the_instant_it_runs(small: Session) -> None:
+    """The month's statement is built once and run as of each reading's instant: a task late only once due."""
+    due = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+    add_task(small, 2, person=BO, division=EAST + "001", claim_due=due, claimed=None, position=2)
+    model = versions.for_month(small, DECEMBER, now=NOW).model
+    before, after = Frame(COUNTY, DECEMBER, NOW), Frame(COUNTY, DECEMBER, due + timedelta(minutes=1))
+    assert scored_facts(model, before) is scored_facts(model, after)
+
+    def claims(at: datetime) -> list[tuple[str, str, float]]:
+        lines = months.lines(small, COUNTY, DECEMBER, SubjectKind.PERSON, str(BO), now=at)
+        return [(line.indicator, line.ref, line.points) for line in lines if line.event_kind == "task_claim"]
+
+    assert claims(before.now) == []
+    assert claims(after.now) == [("person_task_claims", "task:2", -20.0)]  # unclaimed past its time: late
+    everyone, person = Scope.everything(), SubjectKind.PERSON
+    early = months.month_scores(small, COUNTY, DECEMBER, now=before.now, scope=everyone, kind=person)
+    late = months.month_scores(small, COUNTY, DECEMBER, now=after.now, scope=everyone, kind=person)
+    assert str(BO) not in {score.subject_id for score in early.scores}  # nothing of his decided yet
+    assert {score.subject_id: score.total for score in late.scores}[str(BO)] == 80.0
 
 
 def test_a_subject_with_nothing_counted_is_not_ranked_above_those_that_worked() -> None:

@@ -95,13 +95,14 @@ def close_month(session: Session, *, actor: Actor, clock: Clock, county: str, mo
         if standing is None:
             raise
         return _closed(session, standing, is_new=False)
-    facts = scored_facts(version.model, Frame(county, month, now)).subquery()
+    frame = Frame(county, month, now)
+    facts = scored_facts(version.model, frame).subquery()
     frozen = select(
         literal(county),
         literal(str(month)),
         *(facts.c[name] for name in _LINE_COLUMNS[2:]),
     )
-    session.execute(insert(AssessmentLine).from_select(list(_LINE_COLUMNS), frozen))
+    session.connection().execute(insert(AssessmentLine).from_select(list(_LINE_COLUMNS), frozen), frame.params)
     live = months.compute(session, county, month, now=now, scope=Scope.everything())
     rows = [
         {

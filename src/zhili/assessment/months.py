@@ -154,6 +154,7 @@ def lines(
     A month closed before every counted event was frozen holds only the events that cost points; the
     breakdown says so where its lines are fewer than the events counted.
     """
+    frame: Frame | None = None  # a live month's: its statement runs as of `now`
     if closed(session, county, month) is not None:
         line = AssessmentLine
         statement: Any = select(
@@ -173,7 +174,8 @@ def lines(
         )
     else:
         version = versions.for_month(session, month, now=now)
-        facts = scored_facts(version.model, Frame(county, month, now), kind).subquery()
+        frame = Frame(county, month, now)
+        facts = scored_facts(version.model, frame, kind).subquery()
         statement = select(
             facts.c.dimension,
             facts.c.indicator,
@@ -184,5 +186,5 @@ def lines(
             facts.c.at,
             facts.c.ref,
         ).where(facts.c.subject_kind == kind.value, facts.c.subject_id == subject_id)
-    rows = session.execute(statement.order_by("at", "ref"))
+    rows = session.execute(statement.order_by("at", "ref"), {} if frame is None else frame.params)
     return [Line(d, i, round(float(p), 3), c, n, e, a, r) for d, i, p, c, n, e, a, r in rows]

@@ -19,8 +19,9 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from zhili.assessment.facts import Frame, scored_facts
+from zhili.assessment.facts import Frame, scored_facts, unbound_frame
 from zhili.assessment.model import DIMENSIONS, AssessmentModel, SubjectKind
+from zhili.assessment.period import Month
 from zhili.org.division_code import DivisionCode, DivisionLevel
 
 
@@ -84,14 +85,16 @@ def tallies(
     """(subject kind, subject id, indicator) → its tally, from one GROUP BY over the month's facts (of one kind)."""
     return {
         (kind, str(subject), indicator): Tally(int(n), int(bad), float(points))
-        for kind, subject, indicator, n, bad, points in session.execute(_tallied(model, frame, kind))
+        for kind, subject, indicator, n, bad, points in session.execute(
+            _tallied(model, *frame.window, kind), frame.params
+        )
     }
 
 
-@lru_cache(maxsize=32)
-def _tallied(model: AssessmentModel, frame: Frame, kind: SubjectKind | None) -> Select[Any]:
-    """The GROUP BY of `tallies`, built once per model, frame and kind (as `scored_facts`; its cache key too)."""
-    facts = scored_facts(model, frame, kind).subquery()
+@lru_cache(maxsize=64)
+def _tallied(model: AssessmentModel, county: str, month: Month, kind: SubjectKind | None) -> Select[Any]:
+    """The GROUP BY of `tallies`, built once per model, county, month and kind (as `scored_facts`; its key too)."""
+    facts = scored_facts(model, unbound_frame(county, month), kind).subquery()
     return select(
         facts.c.subject_kind,
         facts.c.subject_id,

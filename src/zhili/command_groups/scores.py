@@ -36,7 +36,9 @@ def _unit_of_addressee() -> ColumnElement[Any]:
     )
 
 
-def instruction_facts(*, subject: str, county: str, since: datetime, until: datetime, now: datetime) -> Select[Any]:
+def instruction_facts(
+    *, subject: str, county: str, since: datetime, until: datetime, now: datetime | ColumnElement[datetime]
+) -> Select[Any]:
     """Copies whose deadline fell in [since, until) and has passed, in groups of the county; bad when late."""
     copy, instruction = InstructionCopy, Instruction
     subject_id: ColumnElement[Any]

@@ -23,7 +23,13 @@ DIVISION, PERSON = "division", "person"
 
 
 def task_facts(
-    *, subject: str, county: str, since: datetime, until: datetime, now: datetime, report: bool
+    *,
+    subject: str,
+    county: str,
+    since: datetime,
+    until: datetime,
+    now: datetime | ColumnElement[datetime],
+    report: bool,
 ) -> Select[Any]:
     """Tasks whose claim (or, with `report`, report) time falls in [since, until), once decided; bad when late.
 
