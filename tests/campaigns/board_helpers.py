@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from zhili.campaigns.dispatch.schemas import CampaignCreate
 from zhili.campaigns.dispatch.service import dispatch_campaign
-from zhili.campaigns.models import Campaign, CampaignScopeDivision, CampaignScopeRole, CampaignTask
+from zhili.campaigns.models import Campaign, CampaignScopeDivision, CampaignScopeRole, CampaignTask, TaskPhoto
 from zhili.campaigns.templates_service import packaged_templates
 from zhili.core.auth import system_actor
 from zhili.core.clock import FrozenClock
@@ -140,7 +140,9 @@ def insert_campaign(session: Session, *, owner: str, now: datetime, roles: tuple
 
 
 def remove_campaign(session: Session, campaign_id: int) -> None:
-    """Delete what `insert_campaign` wrote."""
+    """Delete what `insert_campaign` wrote, and the photos a playback gave its reports."""
+    tasks = select(CampaignTask.id).where(CampaignTask.campaign_id == campaign_id)
+    session.execute(delete(TaskPhoto).where(TaskPhoto.task_id.in_(tasks)))
     session.execute(delete(CampaignTask).where(CampaignTask.campaign_id == campaign_id))
     session.execute(delete(Campaign).where(Campaign.id == campaign_id))
     session.commit()
