@@ -63,3 +63,21 @@ def test_a_group_is_opened_instructed_and_answered_live(browser: Any, server: st
     close = centre.locator("#state-form button[value=close]")
     colours = close.evaluate("b => [getComputedStyle(b).color, getComputedStyle(b).backgroundColor]")
     assert colours[0] != colours[1], colours
+
+    _pull_in_from_the_group_page(centre, worker_name)
+
+
+def _pull_in_from_the_group_page(centre: Any, member_name: str) -> None:
+    """The group page's picker leaves out its members, finds people by place and role, and adds the one ticked."""
+    picker = "#add-members-form input[type=search]"
+    centre.fill(picker, member_name)
+    centre.wait_for_selector("#people-found p.hint")  # a member already: nobody else of that name to offer
+    assert centre.locator("#people-found input[name=member]").count() == 0
+    centre.fill(picker, "府山 网格员")
+    centre.wait_for_selector("#people-found input[name=member]")
+    offered = centre.locator("#people-found .pick-person").first.inner_text()
+    assert "网格员" in offered
+    centre.locator("#people-found input[name=member]").first.check()
+    centre.click("#add-members-form button[type=submit]")
+    centre.wait_for_selector("#members li", state="attached")
+    assert offered.split()[0] in centre.locator("body").inner_text()
