@@ -191,14 +191,20 @@ def test_a_played_back_report_whose_role_asks_for_a_photo_carries_one(session: S
     assert any(reported - taken == timedelta(minutes=2) for taken, _claimed, reported in shots)
 
 
-def test_played_back_reports_of_one_grid_stand_at_points_of_their_own_inside_it(
-    session: Session, clock: FrozenClock
-) -> None:
-    data = CampaignCreate(template="typhoon", divisions=["330825101003"], roles=["party_member"])
+def _everyone_answers(session: Session, clock: FrozenClock, *, division: str, role: str) -> Campaign:
+    """A typhoon campaign to one role in one division, every recipient's report played back within the hour."""
+    data = CampaignCreate(template="typhoon", divisions=[division], roles=[role])
     campaign = dispatch_campaign(session, data=data, actor=system_actor("test"), clock=clock)
     shares = Shares(claim=1, report=1, over=timedelta(hours=1))
     script = start_simulation(session, campaign_id=campaign.id, shares=shares, actor=system_actor("t"), clock=clock)
     apply_until(session, script, clock.now() + timedelta(hours=2))
+    return campaign
+
+
+def test_played_back_reports_of_one_grid_stand_at_points_of_their_own_inside_it(
+    session: Session, clock: FrozenClock
+) -> None:
+    campaign = _everyone_answers(session, clock, division="330825101003", role="party_member")
     rows = session.execute(
         select(CampaignTask.division_code, CampaignTask.report_lon, CampaignTask.report_lat).where(
             CampaignTask.campaign_id == campaign.id
@@ -220,11 +226,7 @@ def test_played_back_reports_of_one_grid_stand_at_points_of_their_own_inside_it(
 
 def test_a_played_back_checklist_ticks_every_item_of_the_role(session: Session, clock: FrozenClock) -> None:
     """A team leader's report (text and checklist) played back has every checklist item done."""
-    data = CampaignCreate(template="typhoon", divisions=["330825101"], roles=["team_leader"])
-    campaign = dispatch_campaign(session, data=data, actor=system_actor("test"), clock=clock)
-    shares = Shares(claim=1, report=1, over=timedelta(hours=1))
-    script = start_simulation(session, campaign_id=campaign.id, shares=shares, actor=system_actor("t"), clock=clock)
-    apply_until(session, script, clock.now() + timedelta(hours=2))
+    campaign = _everyone_answers(session, clock, division="330825101", role="team_leader")
     checklists = session.scalars(
         select(CampaignTask.report_checklist).where(CampaignTask.campaign_id == campaign.id)
     ).all()
