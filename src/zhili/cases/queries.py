@@ -11,9 +11,8 @@ from sqlalchemy import Integer, Select, and_, bindparam, func, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session, aliased
 
-from zhili.cases import lifecycle, page_names, queue
+from zhili.cases import lifecycle, queue
 from zhili.cases.models import Case, CaseEvent, CasePhoto, CaseTask, CollaborationRequest, Meeting, MeetingAttendee
-from zhili.cases.page_names import ActorName
 from zhili.cases.parties import parties_given
 from zhili.cases.queue import CaseFilter
 from zhili.cases.schemas import (
@@ -31,6 +30,7 @@ from zhili.cases.states import CaseStatus
 from zhili.cases.store import StoredCase, state_of
 from zhili.cases.visibility import helping_column, visible_cases
 from zhili.clocks.lights import light_at
+from zhili.core.actor_names import who_named
 from zhili.core.auth import Actor
 from zhili.core.errors import NotFoundError
 from zhili.core.pagination import Page
@@ -206,25 +206,20 @@ _UNIT_NAME = Prepared(select(Department.name).where(Department.id == bindparam("
 
 def _timeline(session: Session, case_id: int) -> list[EventRead]:
     lines = _TIMELINE.run(session, {"b_case_id": case_id}).all()
-    names = page_names.actor_names(session, {line.actor for line in lines})
+    names = who_named(session, {line.actor for line in lines})
     return [
         EventRead(
             seq=e.seq,
             kind=e.kind,
             at=e.at,
             actor=e.actor,
-            who=_who(names.get(e.actor)),
+            who=names.get(e.actor),
             parties=[p for p in e.parties.split(",") if p],
             status_after=e.status_after,
             details=e.details,
         )
         for e in lines
     ]
-
-
-def _who(name: ActorName | None) -> str | None:
-    """A login's or a person's name; None for the system, a citizen, the hotline or an app."""
-    return name.name if name is not None and name.kind in {"person", "account"} and name.name else None
 
 
 def _collaboration(session: Session, case_id: int) -> list[HelpRequestRead]:

@@ -37,6 +37,36 @@ def actor_names(session: Session, keys: Iterable[str | None]) -> dict[str, str]:
     return {key: names[found] for key, found in wanted.items() if found in names}
 
 
+_WHO = text(
+    "SELECT 'account', accounts.id, COALESCE(people.name, accounts.username) FROM accounts "
+    "LEFT JOIN people ON people.id = accounts.person_id WHERE accounts.id IN :accounts "
+    "UNION ALL SELECT 'person', people.id, people.name FROM people WHERE people.id IN :people"
+).bindparams(bindparam("accounts", expanding=True), bindparam("people", expanding=True))
+
+
+def who_named(session: Session, keys: Iterable[str]) -> dict[str, str]:
+    """The name of each account (`account:8:gridworker`) and person (`person:6886:…`) actor among `keys`.
+
+    One statement for both. A record the reader may see names its actors: a case's timeline (its API
+    answer, which a command returns from the writer, so one statement, not the page's two with units).
+    """
+    wanted: dict[str, tuple[str, int]] = {}
+    for key in keys:
+        head, _, rest = key.partition(":")
+        number = rest.partition(":")[0]
+        if head in {"account", "person"} and number.isdigit():
+            wanted[key] = (head, int(number))
+    if not wanted:
+        return {}
+    accounts = sorted({n for kind, n in wanted.values() if kind == "account"})
+    people = sorted({n for kind, n in wanted.values() if kind == "person"})
+    names = {
+        (str(kind), int(n)): str(name)
+        for kind, n, name in session.execute(_WHO, {"accounts": accounts, "people": people})
+    }
+    return {key: names[found] for key, found in wanted.items() if found in names}
+
+
 _NAMED = text(
     "SELECT accounts.id, accounts.username FROM accounts LEFT JOIN people ON people.id = accounts.person_id "
     "WHERE people.name LIKE :pattern ESCAPE '\\' OR accounts.username LIKE :pattern ESCAPE '\\' "
