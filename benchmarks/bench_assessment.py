@@ -47,10 +47,11 @@ def _median(repeat: int, work: Callable[[], object]) -> float:
 
 
 def _floor(session: Session, county: str, month: Month) -> object:
+    """The county's lines of the month counted by kind, picked from the instant index as `month_events` picks them."""
+    county_cases = select(Case.id).where(Case.place_code.like(f"{county}%"))
     statement = (
         select(CaseEvent.kind, func.count())
-        .join(Case, Case.id == CaseEvent.case_id)
-        .where(CaseEvent.at >= month.start, CaseEvent.at < month.end, Case.place_code.like(f"{county}%"))
+        .where(CaseEvent.at >= month.start, CaseEvent.at < month.end, (CaseEvent.case_id + 0).in_(county_cases))
         .group_by(CaseEvent.kind)
     )
     return session.execute(statement).all()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from zhili.assessment import versions
@@ -110,22 +110,58 @@ def month_scores(
     close = closed(session, county, month)
     if close is None:
         return compute(session, county, month, now=now, scope=scope, kind=kind)
-    statement = select(AssessmentScore).where(
+    statement = select(*AssessmentScore.__table__.columns).where(
         AssessmentScore.county_code == county, AssessmentScore.month == str(month)
     )
     if kind is not None:
         statement = statement.where(AssessmentScore.subject_kind == kind.value)
-    rows = session.scalars(statement)
-    scores = [_frozen(row) for row in rows]
+    scores = [_frozen(row) for row in session.execute(statement)]
     ranked = Counter(score.level for score in scores if score.rank)
+    return MonthScores(
+        county, month, close.model_version_id, close.closed_at, _seen(session, scores, scope), dict(ranked)
+    )
+
+
+def closed_totals(
+    session: Session, county: str, span: list[Month], *, kind: SubjectKind, level: str, scope: Scope
+) -> dict[Month, list[tuple[str, float]]]:
+    """The closed months among `span` → (subject id, total) of the level's subjects the scope may see.
+
+    The trend's past months: their totals alone, not every frozen score's columns month by month.
+    """
+    closes = select(AssessmentClose.month).where(
+        AssessmentClose.county_code == county, AssessmentClose.month.in_([str(m) for m in span])
+    )
+    found: dict[Month, list[tuple[str, float]]] = {Month.parse(m): [] for m in session.scalars(closes)}
+    if not found:
+        return found
+    score = AssessmentScore
+    rows = session.execute(
+        select(score.month, score.subject_id, score.total).where(
+            score.county_code == county,
+            score.month.in_([str(m) for m in found]),
+            score.subject_kind == kind.value,
+            score.level == level,
+        )
+    ).all()
+    seen = None
+    if kind is SubjectKind.PERSON:
+        seen = directory.visible_people(session, scope, [int(subject_id) for _, subject_id, _ in rows])
+    for month, subject_id, total in rows:
+        if seen is None or int(subject_id) in seen:
+            found[Month.parse(month)].append((subject_id, total))
+    return found
+
+
+def _seen(session: Session, scores: list[SubjectScore], scope: Scope) -> list[SubjectScore]:
+    """The scores but those of people the scope may not see by name."""
     people = directory.visible_people(
         session, scope, [int(s.subject_id) for s in scores if s.kind is SubjectKind.PERSON]
     )
-    scores = [s for s in scores if s.kind is not SubjectKind.PERSON or int(s.subject_id) in people]
-    return MonthScores(county, month, close.model_version_id, close.closed_at, scores, dict(ranked))
+    return [s for s in scores if s.kind is not SubjectKind.PERSON or int(s.subject_id) in people]
 
 
-def _frozen(row: AssessmentScore) -> SubjectScore:
+def _frozen(row: Row[Any]) -> SubjectScore:
     dimensions = {
         "timeliness": row.timeliness,
         "quality": row.quality,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from zhili.assessment import months, versions, visibility
 from zhili.assessment.model import DIMENSIONS, LATENESS, SubjectKind
-from zhili.assessment.months import Line, MonthScores
+from zhili.assessment.months import Line
 from zhili.assessment.period import Month
 from zhili.assessment.scoring import COUNTY, DEPARTMENT, LEVELS, PERSON, TOWNSHIP, SubjectScore, subject_key
 from zhili.cases import record_queries
@@ -224,17 +224,20 @@ def trend(
     """
     series: dict[str, list[float | None]] = {}
     span = month.back(TREND_MONTHS)
+    kind = LEVEL_KINDS[level]
+    closed = months.closed_totals(session, county, span, kind=kind, level=level, scope=actor.scope)
     for index, each in enumerate(span):
+        totals: list[tuple[str, float]]
         if current is not None and (current.month, current.level, current.county) == (each, level, county):
-            rows = current.rows
+            totals = [(row.subject_id, row.total) for row in current.rows]
+        elif each in closed:
+            totals = closed[each]
         else:
-            found: MonthScores = months.month_scores(
-                session, county, each, now=now, scope=actor.scope, kind=LEVEL_KINDS[level]
-            )
-            rows = [s for s in found.scores if s.level == level]
-        for row in rows:
-            series.setdefault(row.subject_id, [None] * len(span))[index] = row.total
-        mean = round(sum(r.total for r in rows) / len(rows), 2) if rows else None
+            found = months.compute(session, county, each, now=now, scope=actor.scope, kind=kind)
+            totals = [(row.subject_id, row.total) for row in found.scores if row.level == level]
+        for subject_id, total in totals:
+            series.setdefault(subject_id, [None] * len(span))[index] = total
+        mean = round(sum(total for _, total in totals) / len(totals), 2) if totals else None
         series.setdefault("mean", [None] * len(span))[index] = mean
     return series
 

@@ -20,7 +20,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from zhili.assessment.facts import Frame, scored_facts, unbound_frame
-from zhili.assessment.model import DIMENSIONS, AssessmentModel, SubjectKind
+from zhili.assessment.model import DIMENSIONS, AssessmentModel, Indicator, SubjectKind
 from zhili.assessment.period import Month
 from zhili.org.division_code import DivisionCode, DivisionLevel
 
@@ -107,18 +107,39 @@ def _tallied(model: AssessmentModel, county: str, month: Month, kind: SubjectKin
 
 def score_subject(model: AssessmentModel, score: SubjectScore, found: dict[str, Tally]) -> SubjectScore:
     """Fill in a subject's dimensions, penalty and total from its tallies (pure)."""
-    score.dimensions = dict.fromkeys(DIMENSIONS, 0.0)
-    for indicator in model.indicators_of(score.kind):
-        tally = found.get(indicator.key, Tally(0, 0, 0.0))
-        score.dimensions[indicator.dimension] += max(indicator.weight + tally.points, 0.0)
+    return _score(_KindRules.of(model, score.kind), score, found)
+
+
+@dataclass(frozen=True)
+class _KindRules:
+    """What scores one kind of subject under a model: its indicators, its cards and its full marks."""
+
+    indicators: tuple[Indicator, ...]
+    cards: tuple[str, ...]
+    full_marks: float
+
+    @classmethod
+    def of(cls, model: AssessmentModel, kind: SubjectKind) -> _KindRules:
+        cards = tuple(p.action for p in model.penalties if p.subject is kind)
+        return cls(model.indicators_of(kind), cards, model.full_marks(kind))
+
+
+_NOTHING = Tally(0, 0, 0.0)
+
+
+def _score(rules: _KindRules, score: SubjectScore, found: dict[str, Tally]) -> SubjectScore:
+    dimensions = dict.fromkeys(DIMENSIONS, 0.0)
+    for indicator in rules.indicators:
+        tally = found.get(indicator.key, _NOTHING)
+        dimensions[indicator.dimension] += max(indicator.weight + tally.points, 0.0)
         score.events += tally.events
-    cards = [found[p.action] for p in model.penalties if p.subject is score.kind and p.action in found]
-    score.penalty = sum(card.points for card in cards)
+    cards = [found[action] for action in rules.cards if action in found]
+    penalty = sum(card.points for card in cards)
     score.cards = sum(card.events for card in cards)
-    score.full_marks = model.full_marks(score.kind)
-    score.total = round(max(sum(score.dimensions.values()) + score.penalty, 0.0), 2)
-    score.dimensions = {key: round(value, 2) for key, value in score.dimensions.items()}
-    score.penalty = round(score.penalty, 2)
+    score.full_marks = rules.full_marks
+    score.total = round(max(sum(dimensions.values()) + penalty, 0.0), 2)
+    score.dimensions = {key: round(value, 2) for key, value in dimensions.items()}
+    score.penalty = round(penalty, 2)
     return score
 
 
@@ -148,12 +169,13 @@ def score_month(
     for (kind, subject, indicator), tally in found.items():
         per_subject[kind, subject][indicator] = tally
     keys = {(kind.value, subject) for kind, subject in universe} | set(per_subject)
+    rules = {kind: _KindRules.of(model, kind) for kind in SubjectKind}
     scores = []
     for kind_value, subject in sorted(keys):
         kind = SubjectKind(kind_value)
         level = universe.get((kind, subject)) or _level_of(kind, subject)
         scores.append(
-            score_subject(model, SubjectScore(kind, subject, level), per_subject.get((kind_value, subject), {}))
+            _score(rules[kind], SubjectScore(kind, subject, level), per_subject.get((kind_value, subject), {}))
         )
     return rank(scores)
 

@@ -104,8 +104,9 @@ class CaseEvent(Base):
     """A line of a case's timeline: what happened, when, by whom, in which party."""
 
     __tablename__ = "case_events"
-    # The unique key is also the index of a case's timeline; `at` serves the month-range reads (assessment).
-    __table_args__ = (UniqueConstraint("case_id", "seq"), Index("ix_case_events_at", "at"))
+    # The unique key is also the index of a case's timeline; (`at`, case) serves the month-range reads
+    # (assessment): a county's lines of a month are picked from the index entries (revision 0033).
+    __table_args__ = (UniqueConstraint("case_id", "seq"), Index("ix_case_events_at_case", "at", "case_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))

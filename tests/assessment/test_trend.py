@@ -1,0 +1,58 @@
+"""The ranking's trend: a closed month reads as it did live, people out of sight are left out of it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+
+from tests.assessment.small_world import ANNA, BO, COUNTY, EAST
+from zhili.assessment import closing, months, queries
+from zhili.assessment.model import SubjectKind
+from zhili.assessment.period import Month
+from zhili.assessment.scoring import PERSON, TOWNSHIP
+from zhili.core.auth import Actor, Grant, Scope, system_actor
+from zhili.core.clock import FrozenClock
+
+NOW = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
+NOVEMBER, DECEMBER = Month(2026, 11), Month(2026, 12)
+ADMIN = system_actor("admin")
+EAST_ROOM = Actor(
+    username="east",
+    display_name="东华指挥室",
+    roles=frozenset({"township_command"}),
+    scope=Scope.of([Grant(EAST)]),
+    write_scope=Scope.of([Grant(EAST)]),
+    person_id=ANNA,
+)
+
+
+def _trend(session: Session, actor: Actor, level: str) -> dict[str, list[float | None]]:
+    return queries.trend(session, actor, county=COUNTY, month=DECEMBER, level=level, now=NOW)
+
+
+def test_a_closed_month_reads_in_the_trend_as_it_read_live(small: Session) -> None:
+    live = _trend(small, ADMIN, TOWNSHIP)
+    november = months.month_scores(small, COUNTY, NOVEMBER, now=NOW, scope=Scope.everything())
+    townships = {s.subject_id: s.total for s in november.scores if s.level == TOWNSHIP}
+    assert {key: values[-2] for key, values in live.items() if key != "mean"} == townships
+    assert live["mean"][-2] == round(sum(townships.values()) / len(townships), 2)
+    (full,) = {s.full_marks for s in november.scores if s.level == TOWNSHIP}
+    assert live["mean"][:-2] == [full] * (queries.TREND_MONTHS - 2)  # nothing happened before: full marks
+
+    closing.close_month(small, actor=ADMIN, clock=FrozenClock(NOW), county=COUNTY, month=NOVEMBER)
+    assert _trend(small, ADMIN, TOWNSHIP) == live
+
+
+def test_the_trend_leaves_out_people_out_of_sight_live_and_closed(small: Session) -> None:
+    everyone = _trend(small, ADMIN, PERSON)
+    assert {str(ANNA), str(BO)} <= everyone.keys()
+    seen = months.month_scores(small, COUNTY, NOVEMBER, now=NOW, scope=EAST_ROOM.scope, kind=SubjectKind.PERSON)
+    visible = {s.subject_id for s in seen.scores}
+    assert str(ANNA) in visible
+    assert str(BO) not in visible
+
+    live = _trend(small, EAST_ROOM, PERSON)
+    assert live.keys() - {"mean"} == visible
+    closing.close_month(small, actor=ADMIN, clock=FrozenClock(NOW), county=COUNTY, month=NOVEMBER)
+    assert _trend(small, EAST_ROOM, PERSON) == live
