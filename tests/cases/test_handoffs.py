@@ -18,12 +18,12 @@ from tests.cases.test_flow import PNG, command, fushan_point, report_body, repor
 
 from zhili.access.models import Account
 from zhili.cases import handoffs
-from zhili.cases.models import Case
+from zhili.cases.models import Case, CaseEvent
 from zhili.cases.states import CommandKind
 from zhili.core.local_time import local_short
 from zhili.notify.models import InboxItem, Notification
 from zhili.notify.wording import localized_title
-from zhili.org.models import Division, Person, Position
+from zhili.org.models import Division, GridContact, Person, Position
 from zhili.org.routing import CENTRE_ROLES, centre_posts
 
 
@@ -53,6 +53,31 @@ def told(session: Session, case_id: int, kind: str) -> tuple[set[int], list[Noti
 
 def posts(session: Session, *conditions: Any) -> set[int]:
     return set(session.scalars(select(Position.person_id).where(*conditions)))
+
+
+def lead_told(session: Session, case_id: int, unit_id: int) -> set[int]:
+    """Who of the lead unit is told of its turn, worked out in Python from the organisation and the timeline.
+
+    A unit naming a contact officer for the case's grid: that officer, its posts that are no grid's
+    contact (head, desk) and those of it who acted on the case; otherwise every post of the unit.
+    """
+    row = session.get(Case, case_id)
+    assert row is not None
+    unit_posts = session.execute(select(Position.id, Position.person_id).where(Position.department_id == unit_id)).all()
+    contacts = set(session.scalars(select(GridContact.position_id).where(GridContact.department_id == unit_id)))
+    here = session.get(GridContact, (row.grid_code, unit_id)) if row.grid_code else None
+    if here is None:
+        return {person for _, person in unit_posts}
+    actors = set(session.scalars(select(CaseEvent.actor).where(CaseEvent.case_id == case_id)))
+    accounts = dict(session.execute(select(Account.id, Account.person_id)).tuples().all())
+    acted = {
+        int(number) if kind == "person" else accounts.get(int(number))
+        for kind, number, *_ in (actor.split(":") for actor in actors)
+        if kind in {"person", "account"}
+    }
+    return {
+        person for post, person in unit_posts if post == here.position_id or post not in contacts or person in acted
+    }
 
 
 def person_of(session: Session, username: str) -> int:
@@ -169,7 +194,7 @@ def test_each_step_of_the_loop_tells_the_next_party(api: Any, session: Session, 
 
     api.login("kc-centre")
     case = command(api, command(api, case, "accept"), "dispatch")
-    lead = posts(session, Position.department_id == case["lead_unit"]["id"])
+    lead = lead_told(session, case["id"], case["lead_unit"]["id"])
     expect(
         session,
         case["id"],
@@ -199,7 +224,7 @@ def test_each_step_of_the_loop_tells_the_next_party(api: Any, session: Session, 
     meeting = hold_meeting(api, case["id"], housing, clock)
     owners = posts(session, Position.department_id == housing)
     expect(session, case["id"], "meeting_held", owners, title="会商任务", anchor="meetings")
-    lead_people = posts(session, Position.department_id == case["lead_unit"]["id"])
+    lead_people = lead_told(session, case["id"], case["lead_unit"]["id"])
     helped_and_done(api, session, asked.json(), meeting.json(), lead_people)
 
     api.login("kc-traffic")
@@ -235,6 +260,44 @@ def test_each_step_of_the_loop_tells_the_next_party(api: Any, session: Session, 
     assert case["status"] == "reopened"
     expect(session, case["id"], "rate", lead, title="群众不满意", anchor="actions", says="评价意见：车又停回来了")
     assert person_of(session, "kc-traffic") in lead
+
+
+def test_a_brigade_tells_the_grids_contact_its_head_and_desk_and_whoever_acted(api: Any, session: Session) -> None:
+    case = report_parking(api, session)
+    api.login("kc-centre")
+    case = command(api, command(api, case, "accept"), "dispatch")
+    unit_id = case["lead_unit"]["id"]
+    row = session.get(Case, case["id"])
+    assert row is not None
+    here = session.get(GridContact, (row.grid_code, unit_id))
+    assert here is not None, "the brigade names a contact officer for the case's grid"
+    contact = posts(session, Position.id == here.position_id)
+    other_contacts = posts(
+        session,
+        Position.id.in_(
+            select(GridContact.position_id).where(
+                GridContact.department_id == unit_id, GridContact.position_id != here.position_id
+            )
+        ),
+    )
+    desk = {person_of(session, "kc-traffic"), person_of(session, "kc-traffic-head")}
+    reached, _ = told(session, case["id"], "dispatch")
+    assert contact | desk <= reached
+    assert not reached & (other_contacts - contact)
+    assert len(reached) < len(posts(session, Position.department_id == unit_id)) / 10
+
+    # An officer who is another grid's contact takes the case on: the unit's next turns tell them too.
+    api.login("kc-traffic")
+    case = command(api, command(api, case, "sign"), "start")
+    officer = min(other_contacts - contact)
+    started = update(CaseEvent).where(CaseEvent.case_id == case["id"], CaseEvent.kind == "start")
+    session.execute(started.values(actor=f"person:{officer}:officer"))
+    case = reply(api, case, "车辆已拖离")
+    api.login("gridworker")
+    command(api, case, "verify_failed", reason="车还在")
+    reached, _ = told(session, case["id"], "verify_failed")
+    assert officer in reached
+    assert reached == lead_told(session, case["id"], unit_id)
 
 
 def test_a_report_names_its_reporter_not_a_handler(api: Any, session: Session) -> None:
