@@ -2,9 +2,11 @@
 
 Usage: `python benchmarks/bench_assessment.py --database var/zhili-demo.sqlite` (a database `zhili demo`
 built; `--url` for PostgreSQL). For each demo county and the last three months it times, in the same
-run: the floor (one GROUP BY over the month's timeline lines of the county: the least any scoring
-must read), the live scores of all subjects (every indicator, `months.compute`), one level
-(townships), one breakdown, and the frozen read of a closed month; each the median of `--repeat`
+run: the floor (one GROUP BY over the month's timeline lines of the county, picked from the index on
+(`at`, `case_id`) as `month_events` picks them: the least any scoring must read; before schema 0033 it
+joined each line's case, so its ratios are not comparable with earlier runs'), the live scores of all
+subjects (every indicator, `months.compute`), one level (townships), one breakdown, and the frozen read
+of a closed month; each the median of `--repeat`
 runs, printed beside the floor as a ratio. The machine is shared: read the ratios, not the times.
 """
 

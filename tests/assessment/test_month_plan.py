@@ -35,6 +35,8 @@ def test_a_countys_month_is_picked_from_the_instant_index(session: Session) -> N
     plan = _plan(session)
     assert [line for line in plan if "ix_case_events_at_case" in line], plan
     assert not [line for line in plan if "case_events_1" in line or "Seq Scan on case_events" in line], plan
+    if session.get_bind().dialect.name == "sqlite":  # the county's cases read once, as a set (not a join per line)
+        assert [line for line in plan if "LIST SUBQUERY" in line], plan
 
 
 def test_the_month_holds_the_same_lines_as_a_plain_join(session: Session) -> None:

@@ -28,17 +28,22 @@ EAST_ROOM = Actor(
 
 
 def _trend(session: Session, actor: Actor, level: str) -> dict[str, list[float | None]]:
-    return queries.trend(session, actor, county=COUNTY, month=DECEMBER, level=level, now=NOW)
+    """The trend as the ranking page asks for it: with the month's ranking it has read already."""
+    ranking = queries.ranking(session, actor, county=COUNTY, month=DECEMBER, level=level, now=NOW)
+    return queries.trend(session, actor, county=COUNTY, month=DECEMBER, level=level, now=NOW, current=ranking)
 
 
 def test_a_closed_month_reads_in_the_trend_as_it_read_live(small: Session) -> None:
     live = _trend(small, ADMIN, TOWNSHIP)
     november = months.month_scores(small, COUNTY, NOVEMBER, now=NOW, scope=Scope.everything())
-    townships = {s.subject_id: s.total for s in november.scores if s.level == TOWNSHIP}
+    townships = {s.subject_id: s.total for s in november.scores if s.level == TOWNSHIP and s.rank}
+    assert townships
     assert {key: values[-2] for key, values in live.items() if key != "mean"} == townships
     assert live["mean"][-2] == round(sum(townships.values()) / len(townships), 2)
-    (full,) = {s.full_marks for s in november.scores if s.level == TOWNSHIP}
-    assert live["mean"][:-2] == [full] * (queries.TREND_MONTHS - 2)  # nothing happened before: full marks
+    # before November nothing was counted: every township at full marks, unranked, and no point drawn
+    assert live["mean"][:-2] == [None] * (queries.TREND_MONTHS - 2)
+    assert all(values[:-2] == [None] * (queries.TREND_MONTHS - 2) for values in live.values())
+    assert live["mean"][-1] is None  # nor in December so far
 
     closing.close_month(small, actor=ADMIN, clock=FrozenClock(NOW), county=COUNTY, month=NOVEMBER)
     assert _trend(small, ADMIN, TOWNSHIP) == live

@@ -17,10 +17,14 @@ from sqlalchemy.orm import Session
 from tests.cases.test_flow import PNG, command, fushan_point, report_body, report_parking, underway, unit
 
 from zhili.access.models import Account
+from zhili.access.service import create_account
 from zhili.cases import handoffs
 from zhili.cases.models import Case, CaseEvent
 from zhili.cases.states import CommandKind
+from zhili.core.auth import system_actor
+from zhili.core.clock import FrozenClock
 from zhili.core.local_time import local_short
+from zhili.demo.build import DEMO_PASSWORD
 from zhili.notify.models import InboxItem, Notification
 from zhili.notify.wording import localized_title
 from zhili.org.models import Division, GridContact, Person, Position
@@ -69,7 +73,7 @@ def lead_told(session: Session, case_id: int, unit_id: int) -> set[int]:
     if here is None:
         return {person for _, person in unit_posts}
     actors = set(session.scalars(select(CaseEvent.actor).where(CaseEvent.case_id == case_id)))
-    accounts = dict(session.execute(select(Account.id, Account.person_id)).tuples().all())
+    accounts: dict[int, int | None] = dict(session.execute(select(Account.id, Account.person_id)).all())
     acted = {
         int(number) if kind == "person" else accounts.get(int(number))
         for kind, number, *_ in (actor.split(":") for actor in actors)
@@ -262,42 +266,70 @@ def test_each_step_of_the_loop_tells_the_next_party(api: Any, session: Session, 
     assert person_of(session, "kc-traffic") in lead
 
 
-def test_a_brigade_tells_the_grids_contact_its_head_and_desk_and_whoever_acted(api: Any, session: Session) -> None:
+def _dispatched(api: Any, session: Session, **dispatch: Any) -> dict[str, Any]:
     case = report_parking(api, session)
     api.login("kc-centre")
-    case = command(api, command(api, case, "accept"), "dispatch")
+    return command(api, command(api, case, "accept"), "dispatch", **dispatch)
+
+
+def test_a_brigade_tells_the_grids_contact_its_head_and_desk_and_whoever_acted(api: Any, session: Session) -> None:
+    case = _dispatched(api, session)
     unit_id = case["lead_unit"]["id"]
     row = session.get(Case, case["id"])
     assert row is not None
     here = session.get(GridContact, (row.grid_code, unit_id))
     assert here is not None, "the brigade names a contact officer for the case's grid"
     contact = posts(session, Position.id == here.position_id)
-    other_contacts = posts(
-        session,
-        Position.id.in_(
-            select(GridContact.position_id).where(
-                GridContact.department_id == unit_id, GridContact.position_id != here.position_id
-            )
-        ),
+    others = select(GridContact.position_id).where(
+        GridContact.department_id == unit_id, GridContact.position_id != here.position_id
     )
+    other_contacts = posts(session, Position.id.in_(others), Position.role != "dept_head") - contact
     desk = {person_of(session, "kc-traffic"), person_of(session, "kc-traffic-head")}
     reached, _ = told(session, case["id"], "dispatch")
     assert contact | desk <= reached
-    assert not reached & (other_contacts - contact)
+    assert not reached & other_contacts
     assert len(reached) < len(posts(session, Position.department_id == unit_id)) / 10
 
-    # An officer who is another grid's contact takes the case on: the unit's next turns tell them too.
-    api.login("kc-traffic")
+    # An officer who is another grid's contact, not told, signs from their queue: the turn is taken for
+    # those told (已由<name>处理), and the unit's next turns tell the officer too.
+    officer = min(other_contacts)
+    create_account(
+        session,
+        username="kc-officer",
+        password=DEMO_PASSWORD,
+        person_id=officer,
+        is_admin=False,
+        actor=system_actor("test"),
+        clock=FrozenClock(datetime(2026, 7, 23, tzinfo=UTC)),
+    )
+    api.login("kc-officer")
     case = command(api, command(api, case, "sign"), "start")
-    officer = min(other_contacts - contact)
-    started = update(CaseEvent).where(CaseEvent.case_id == case["id"], CaseEvent.kind == "start")
-    session.execute(started.values(actor=f"person:{officer}:officer"))
+    _, notes = told(session, case["id"], "dispatch")
+    copies = session.scalars(select(InboxItem).where(InboxItem.notification_id == notes[0].id)).all()
+    assert {item.settled_by for item in copies} == {officer}
     case = reply(api, case, "车辆已拖离")
     api.login("gridworker")
     command(api, case, "verify_failed", reason="车还在")
     reached, _ = told(session, case["id"], "verify_failed")
     assert officer in reached
     assert reached == lead_told(session, case["id"], unit_id)
+
+
+def test_a_unit_naming_no_contact_for_the_case_tells_everyone_in_it(api: Any, session: Session) -> None:
+    housing = unit(session, "housing", "330802")
+    case = _dispatched(api, session, lead_unit_id=housing)
+    assert session.scalar(select(GridContact.position_id).where(GridContact.department_id == housing)) is None
+    reached, _ = told(session, case["id"], "dispatch")
+    assert reached == posts(session, Position.department_id == housing) - {person_of(session, "kc-centre")}
+
+    # A case in no grid: the brigade names no contact for it, so every officer is told.
+    case = report_parking(api, session)
+    session.execute(update(Case).where(Case.id == case["id"]).values(grid_code=None))
+    api.login("kc-centre")
+    case = command(api, command(api, case, "accept"), "dispatch")
+    reached, _ = told(session, case["id"], "dispatch")
+    brigade = posts(session, Position.department_id == case["lead_unit"]["id"])
+    assert reached == brigade - {person_of(session, "kc-centre")}
 
 
 def test_a_report_names_its_reporter_not_a_handler(api: Any, session: Session) -> None:
@@ -477,7 +509,7 @@ def test_a_notice_names_a_village_as_a_place_not_as_its_committee(session: Sessi
 
 
 def test_a_turn_taken_by_one_settles_the_notice_for_those_told_with_them(api: Any, session: Session) -> None:
-    """All of a unit's staff are told to sign; once one signs, the others' notices no longer wait (read, by whom)."""
+    """A unit's desk and the grid's contact are told to sign; once one signs, the others' notices no longer wait."""
     case = report_parking(api, session)
     api.login("kc-centre")
     case = command(api, command(api, case, "accept"), "dispatch")

@@ -125,7 +125,7 @@ def month_scores(
 def closed_totals(
     session: Session, county: str, span: list[Month], *, kind: SubjectKind, level: str, scope: Scope
 ) -> dict[Month, list[tuple[str, float]]]:
-    """The closed months among `span` → (subject id, total) of the level's subjects the scope may see.
+    """The closed months among `span` → (subject id, total) of the level's ranked subjects the scope may see.
 
     The trend's past months: their totals alone, not every frozen score's columns month by month.
     """
@@ -142,6 +142,7 @@ def closed_totals(
             score.month.in_([str(m) for m in found]),
             score.subject_kind == kind.value,
             score.level == level,
+            score.rank > 0,
         )
     ).all()
     seen = None

@@ -220,6 +220,9 @@ def trend(
 ) -> dict[str, list[float | None]]:
     """The level's totals over the last months (oldest first), per subject id, and the level's mean (`mean`).
 
+    Only ranked subjects count: one with nothing counted in a month stands at full marks unranked, a gap in
+    its line rather than a point at full marks, and is left out of that month's mean.
+
     `current`, the ranking of `month` the caller already has, is not scored a second time.
     """
     series: dict[str, list[float | None]] = {}
@@ -229,12 +232,12 @@ def trend(
     for index, each in enumerate(span):
         totals: list[tuple[str, float]]
         if current is not None and (current.month, current.level, current.county) == (each, level, county):
-            totals = [(row.subject_id, row.total) for row in current.rows]
+            totals = [(row.subject_id, row.total) for row in current.rows if row.rank]
         elif each in closed:
             totals = closed[each]
         else:
             found = months.compute(session, county, each, now=now, scope=actor.scope, kind=kind)
-            totals = [(row.subject_id, row.total) for row in found.scores if row.level == level]
+            totals = [(row.subject_id, row.total) for row in found.scores if row.level == level and row.rank]
         for subject_id, total in totals:
             series.setdefault(subject_id, [None] * len(span))[index] = total
         mean = round(sum(total for _, total in totals) / len(totals), 2) if totals else None

@@ -105,11 +105,6 @@ def _tallied(model: AssessmentModel, county: str, month: Month, kind: SubjectKin
     ).group_by(facts.c.subject_kind, facts.c.subject_id, facts.c.indicator)
 
 
-def score_subject(model: AssessmentModel, score: SubjectScore, found: dict[str, Tally]) -> SubjectScore:
-    """Fill in a subject's dimensions, penalty and total from its tallies (pure)."""
-    return _score(_KindRules.of(model, score.kind), score, found)
-
-
 @dataclass(frozen=True)
 class _KindRules:
     """What scores one kind of subject under a model: its indicators, its cards and its full marks."""
@@ -128,6 +123,7 @@ _NOTHING = Tally(0, 0, 0.0)
 
 
 def _score(rules: _KindRules, score: SubjectScore, found: dict[str, Tally]) -> SubjectScore:
+    """Fill in a subject's dimensions, penalty and total from its tallies under its kind's rules (pure)."""
     dimensions = dict.fromkeys(DIMENSIONS, 0.0)
     for indicator in rules.indicators:
         tally = found.get(indicator.key, _NOTHING)

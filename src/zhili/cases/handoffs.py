@@ -20,7 +20,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, String, bindparam, cast, exists, or_, select, true, union
+from sqlalchemy import ColumnElement, Integer, Select, String, and_, bindparam, cast, exists, or_, select, true, union
 from sqlalchemy.orm import Session
 
 from zhili.cases.models import CaseEvent, CaseTask, CollaborationRequest
@@ -41,6 +41,7 @@ from zhili.notify.wording import Name, Part, When, Words
 from zhili.org.division_code import DivisionCode, DivisionLevel
 from zhili.org.models import Department, Division, GridContact, Person, Position
 from zhili.org.places import place_word
+from zhili.org.roles import Role
 from zhili.org.routing import centre_posts, parent_code
 
 DESCRIPTION_IN_NOTICE = 60
@@ -164,6 +165,18 @@ FILED_BY_ACTOR: ColumnElement[bool] = exists().where(
     CaseEvent.actor == bindparam("b_actor"),
     or_(Notification.key == _LINE_KEY, Notification.key.like(_LINE_KEY + ":%")),
 )
+# A lead unit's turn is anyone's of the unit to take, though only some of it are told (`_TOLD_IN_LEAD`): an act
+# by someone with a post in the lead unit (`b_lead_unit`) settles the unit's asking notices for those told.
+LEAD_ASKING: frozenset[str] = frozenset(
+    topic for topic in ASKING if Next.LEAD in TURNS.get(topic.removeprefix("case."), NOBODY).to
+)
+ACTED_FOR_LEAD: ColumnElement[bool] = and_(
+    Notification.topic.in_(sorted(LEAD_ASKING)),
+    exists().where(
+        Position.person_id == bindparam("b_person"), Position.department_id == bindparam("b_lead_unit", type_=Integer)
+    ),
+)
+FILED_OR_ACTED_FOR_LEAD: ColumnElement[bool] = or_(FILED_BY_ACTOR, ACTED_FOR_LEAD)
 
 
 # The lines that are someone's act on the case, taking their turn (a photo added or a group opened takes none).
@@ -302,6 +315,7 @@ _ACTED_ON_CASE = select(actor_person(CaseEvent.actor)).where(
 _TOLD_IN_LEAD = or_(
     _CONTACT_HERE.is_(None),
     _P.id == _CONTACT_HERE,
+    _P.role == Role.DEPT_HEAD.value,
     ~exists().where(GridContact.position_id == _P.id),
     _P.person_id.in_(_ACTED_ON_CASE),
 )

@@ -104,8 +104,13 @@ def add_event(
             topics=handoffs.ASKING,
             person_id=actor.person_id,
             at=at,
-            answerable=handoffs.FILED_BY_ACTOR if kind in handoffs.ANSWERS_REPORT else None,
-            params={"b_case_id": case.id, "b_actor": actor.audit_name, "b_key": f"case:{case.id}:event:"},
+            answerable=handoffs.FILED_OR_ACTED_FOR_LEAD if kind in handoffs.ANSWERS_REPORT else handoffs.ACTED_FOR_LEAD,
+            params={
+                "b_case_id": case.id,
+                "b_actor": actor.audit_name,
+                "b_key": f"case:{case.id}:event:",
+                "b_lead_unit": case.lead_unit_id or case.routed_unit_id,
+            },
         )
     if "withdrawn_extension_hours" in details:  # the request the deciders were told of is gone: nothing to decide
         topic = f"case.{states.CommandKind.REQUEST_EXTENSION.value}"

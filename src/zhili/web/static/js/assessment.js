@@ -20,8 +20,14 @@
     tooltip: { trigger: 'axis' },
     legend: { top: 0 },
     grid: { left: 40, right: 12, top: 32, bottom: 28 },
-    xAxis: { type: 'category', data: data.months },
-    yAxis: { type: 'value', scale: true, max: data.full_marks },
+    // every month labelled, the year left out on a phone (2026-07 → 07), so the month being read is never hidden
+    xAxis: {
+      type: 'category',
+      data: data.months,
+      axisLabel: { interval: 0, formatter: (month) => (target.clientWidth < 480 ? month.slice(5) : month) },
+    },
+    // full marks as the top: a tick just under it would print over its label
+    yAxis: { type: 'value', scale: true, max: data.full_marks, axisLabel: { hideOverlap: true } },
     series,
   });
   window.addEventListener('resize', () => chart.resize());
