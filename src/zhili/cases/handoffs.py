@@ -301,9 +301,9 @@ _P = Position
 _LEAD = bindparam("b_unit", type_=Integer)
 _LEAD_GRID = bindparam("b_lead_grid", type_=String)
 # The lead unit's people told of its turn. A unit that names a contact officer for the case's grid
-# (每个网格确定1名联系交警) tells that officer, its posts that are no grid's contact (its head, its desk)
+# (每个网格确定1名联系交警) tells that officer, its head, its posts that are no grid's contact (its desk)
 # and those of it who have acted on the case, not every officer of a brigade; a unit that names no
-# contact for the grid tells every post, as before there were contacts.
+# contact for the grid (or a case in no grid) tells every post, as before there were contacts.
 _CONTACT_HERE = (
     select(GridContact.position_id)
     .where(GridContact.grid_code == _LEAD_GRID, GridContact.department_id == _LEAD)
