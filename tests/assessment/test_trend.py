@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy.orm import Session
 
-from tests.assessment.small_world import ANNA, BO, COUNTY, EAST
+from tests.assessment.small_world import ANNA, BO, COUNTY
+from tests.assessment.test_close_and_versions import ADMIN, DECEMBER, EAST_ROOM, NOVEMBER, NOW
 from zhili.assessment import closing, months, queries
 from zhili.assessment.model import SubjectKind
-from zhili.assessment.period import Month
 from zhili.assessment.scoring import PERSON, TOWNSHIP
-from zhili.core.auth import Actor, Grant, Scope, system_actor
+from zhili.core.auth import Actor, Scope
 from zhili.core.clock import FrozenClock
-
-NOW = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
-NOVEMBER, DECEMBER = Month(2026, 11), Month(2026, 12)
-ADMIN = system_actor("admin")
-EAST_ROOM = Actor(
-    username="east",
-    display_name="东华指挥室",
-    roles=frozenset({"township_command"}),
-    scope=Scope.of([Grant(EAST)]),
-    write_scope=Scope.of([Grant(EAST)]),
-    person_id=ANNA,
-)
 
 
 def _trend(session: Session, actor: Actor, level: str) -> dict[str, list[float | None]]:
