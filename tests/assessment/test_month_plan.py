@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.query_plans import plan_lines
 from zhili.cases import record_queries
 from zhili.cases.models import Case, CaseEvent
 
@@ -23,12 +24,7 @@ JULY = (datetime(2026, 6, 30, 16, 0, tzinfo=UTC), datetime(2026, 7, 31, 16, 0, t
 
 def _plan(session: Session) -> list[str]:
     events = record_queries.month_events(county=COUNTY, since=JULY[0], until=JULY[1])
-    statement = select(events.c.id)
-    bind = session.get_bind()
-    sql = str(statement.compile(bind, compile_kwargs={"literal_binds": True}))
-    if bind.dialect.name == "sqlite":
-        return [str(row[-1]) for row in session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]
-    return [str(row[0]) for row in session.connection().exec_driver_sql(f"EXPLAIN {sql}")]
+    return plan_lines(session, select(events.c.id))
 
 
 def test_a_countys_month_is_picked_from_the_instant_index(session: Session) -> None:

@@ -62,8 +62,8 @@ def posts(session: Session, *conditions: Any) -> set[int]:
 def lead_told(session: Session, case_id: int, unit_id: int) -> set[int]:
     """Who of the lead unit is told of its turn, worked out in Python from the organisation and the timeline.
 
-    A unit naming a contact officer for the case's grid: that officer, its posts that are no grid's
-    contact (head, desk) and those of it who acted on the case; otherwise every post of the unit.
+    A unit naming a contact officer for the case's grid: that officer, its head, its posts that are no
+    grid's contact (its desk) and those of it who acted on the case; otherwise every post of the unit.
     """
     row = session.get(Case, case_id)
     assert row is not None
@@ -79,8 +79,13 @@ def lead_told(session: Session, case_id: int, unit_id: int) -> set[int]:
         for kind, number, *_ in (actor.split(":") for actor in actors)
         if kind in {"person", "account"}
     }
+    heads = set(
+        session.scalars(select(Position.id).where(Position.department_id == unit_id, Position.role == "dept_head"))
+    )
     return {
-        person for post, person in unit_posts if post == here.position_id or post not in contacts or person in acted
+        person
+        for post, person in unit_posts
+        if post in {here.position_id, *heads} or post not in contacts or person in acted
     }
 
 

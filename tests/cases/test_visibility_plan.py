@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tests.cases.test_rating_review import actor
+from tests.query_plans import plan_lines
 
 from zhili.cases.models import Case, SupervisionCard
 from zhili.cases.visibility import visible_cases
@@ -22,11 +23,7 @@ def _plan(session: Session, username: str) -> list[str]:
     statement = select(SupervisionCard.id).where(
         SupervisionCard.case_id.in_(select(Case.id).where(visible_cases(officer)))
     )
-    bind = session.get_bind()
-    sql = str(statement.compile(bind, compile_kwargs={"literal_binds": True}))
-    if bind.dialect.name == "sqlite":
-        return [str(row[-1]) for row in session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]
-    return [str(row[0]) for row in session.connection().exec_driver_sql(f"EXPLAIN {sql}")]
+    return plan_lines(session, statement)
 
 
 def test_a_units_officer_sees_their_cases_with_each_subquery_read_once(session: Session) -> None:
