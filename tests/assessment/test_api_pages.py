@@ -334,6 +334,20 @@ def test_field_staff_open_at_the_people_with_their_own_row_and_the_ranks_count(a
     assert 'id="rate-link"' in api.get("/assessment").text
 
 
+def test_a_reader_who_may_see_none_of_the_ranked_people_is_told_so_not_that_nobody_ranks(api: Api) -> None:
+    api.login("kc-enforcement")  # none of the county's ranked people are its own, and it may see no others
+    body = api.get(f"/api/v1/assessment/scores?month={JUNE}&level=person").json()
+    assert body["rows"] == []
+    assert body["ranked"] > 0
+    for lang, said in (("zh", f"共 {body['ranked']} 个考评对象参与排名"), ("en", f"{body['ranked']} are ranked")):
+        page = api.get(f"/assessment?month={JUNE}&level=person&lang={lang}").text
+        empty = page.split('<tr class="empty">', 1)[1].split("</tr>", 1)[0]
+        assert said in empty, lang
+    api.login("admin")
+    page = api.get(f"/assessment?month={JUNE}&level=person&q=不存在的人").text
+    assert "不存在的人" in page.split('<tr class="empty">', 1)[1].split("</tr>", 1)[0]
+
+
 def test_a_reader_over_several_counties_opens_where_their_newest_case_lies(api: Api, session: Session) -> None:
     """Administrators and the city's centre open on the county of the newest case they see, not the first code."""
     newest = session.scalar(select(Case.place_code).order_by(Case.id.desc()).limit(1))

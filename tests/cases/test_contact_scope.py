@@ -41,7 +41,8 @@ def test_a_reporter_outside_the_lead_units_scope_learns_the_unit_not_the_contact
     assert "已告知网格联系人" in page.text  # the event is on the timeline, without the person
     line = page.text[page.text.index('data-kind="contact_informed"') :]
     line = line[: line.index("</li>")]
-    assert case["routed_unit"]["name"] in line  # by the contact's unit: never a line with nobody in it
+    # By the contact's unit, never a line with nobody in it, nor one that reads as if the unit were the contact.
+    assert f"{case['routed_unit']['name']}的一名联系人" in line
 
 
 def test_the_lead_unit_and_the_centre_see_the_contacts_name(api: Any, session: Session) -> None:
@@ -52,3 +53,5 @@ def test_the_lead_unit_and_the_centre_see_the_contacts_name(api: Any, session: S
         assert api.get(f"/api/v1/cases/{case['id']}").json()["contact_name"] == contact, login
         page = api.get(f"/cases/{case['id']}", headers=HTML).text
         assert f'<dd id="contact">{contact}</dd>' in page, login
+        line = page[page.index('data-kind="contact_informed"') :]
+        assert contact in line[: line.index("</li>")], login

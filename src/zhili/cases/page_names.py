@@ -28,13 +28,21 @@ class ActorName:
     unit: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class PostHolder:
+    """Who holds a post, as the reader may be told: the person's name, or only the post's unit."""
+
+    name: str
+    is_unit: bool = False  # the holder is outside the reader's scope: `name` is the unit's
+
+
 @dataclass(slots=True)
 class Names:
     """Names of the ids one case page mentions."""
 
     units: dict[int, str] = field(default_factory=dict)
     divisions: dict[str, str] = field(default_factory=dict)
-    posts: dict[int, str] = field(default_factory=dict)
+    posts: dict[int, PostHolder] = field(default_factory=dict)
     actors: dict[str, ActorName] = field(default_factory=dict)
 
 
@@ -153,11 +161,11 @@ def _township_down(code: str) -> list[str]:
     return [c.value for c in place.lineage if c.has_level(DivisionLevel.TOWNSHIP)] or [code]
 
 
-def post_holders(session: Session, ids: Iterable[int], actor: Actor) -> dict[int, str]:
+def post_holders(session: Session, ids: Iterable[int], actor: Actor) -> dict[int, PostHolder]:
     """The name of the person holding each post the actor may see; a post outside their scope by its unit.
 
     A grid worker is not shown a traffic officer's name (the officer is outside their scope), but is told which
-    unit's contact was informed, never a blank.
+    unit's contact was informed, never a blank, and never as if the unit were the contact.
     """
     wanted = sorted(set(ids))
     if not wanted:
@@ -167,7 +175,7 @@ def post_holders(session: Session, ids: Iterable[int], actor: Actor) -> dict[int
         .join(Person, Person.id == Position.person_id)
         .where(Position.id.in_(wanted), org_visibility.positions(actor))
     )
-    named: dict[int, str] = dict(rows.all())
+    named = {post: PostHolder(name) for post, name in rows.all()}
     hidden = [post for post in wanted if post not in named]
     if hidden:
         units = session.execute(
@@ -175,5 +183,5 @@ def post_holders(session: Session, ids: Iterable[int], actor: Actor) -> dict[int
             .join(Department, Department.id == Position.department_id)
             .where(Position.id.in_(hidden))
         )
-        named |= dict(units.all())
+        named |= {post: PostHolder(unit, is_unit=True) for post, unit in units.all()}
     return named

@@ -191,8 +191,11 @@ def _division(_w: Words, value: Any, names: Names, _e: Mapping[str, str]) -> str
     return names.divisions.get(str(value), "")
 
 
-def _post(_w: Words, value: Any, names: Names, _e: Mapping[str, str]) -> str:
-    return names.posts.get(int(value), "") if isinstance(value, int) else ""
+def _post(w: Words, value: Any, names: Names, _e: Mapping[str, str]) -> str:
+    holder = names.posts.get(value) if isinstance(value, int) else None
+    if holder is None:
+        return ""
+    return w.t("casepage.contact_of_unit").format(unit=holder.name) if holder.is_unit else holder.name
 
 
 def _named(prefix: str) -> Describe:
