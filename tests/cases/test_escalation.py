@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from tests.cases.test_flow import command, report_parking
-from tests.cases.test_handoffs import person_of, told
+from tests.cases.test_handoffs import another_grids_contact, lead_told, login_for, person_of, posts, told
 from tests.notify.helpers import in_both_languages, webhook_receiver
 
 from zhili.cases.deadlines import LADDER, pending_ladder
@@ -311,19 +311,54 @@ def test_a_centre_phase_rung_reaches_the_nearest_staffed_centre(session: Session
         matter_code="",
         matter_version_id=0,
         place_code=township,
+        grid_code=None,
     )
 
     def people(*conditions: Any) -> set[int]:
         return set(session.scalars(select(Position.person_id).where(*conditions)))
 
+    def for_rung(step: str) -> set[int]:
+        statement = recipients(case, step)
+        assert statement is not None, "a centre's phase has its centre to tell"
+        return set(session.scalars(statement))
+
     room = people(Position.division_code == township, Position.role.in_(CENTRE_ROLES))
     county = people(Position.division_code == township[:6], Position.role.in_(CENTRE_ROLES))
     city = people(Position.division_code == township[:4], Position.role.in_(CENTRE_ROLES))
     assert all((room, county, city))
-    assert set(session.scalars(recipients(case, "urge"))) == room
-    assert set(session.scalars(recipients(case, "yellow_card"))) == room | county
+    assert for_rung("urge") == room
+    assert for_rung("yellow_card") == room | county
     session.execute(update(Position).where(centre_posts(township)).values(division_code=township[:6]))
-    assert set(session.scalars(recipients(case, "urge"))) == room | county  # the county's centre, now with them
+    assert for_rung("urge") == room | county  # the county's centre, now with them
     session.execute(update(Position).where(centre_posts(township[:6])).values(division_code=township[:9] + "001"))
-    assert set(session.scalars(recipients(case, "urge"))) == city  # neither township nor county staffed
-    assert set(session.scalars(recipients(case, "yellow_card"))) == city
+    assert for_rung("urge") == city  # neither township nor county staffed
+    assert for_rung("yellow_card") == city
+
+
+def test_a_brigades_rungs_reach_whom_its_turns_reach_and_its_heads_supervisor(
+    api: Any, session: Session, sessions: sessionmaker[Session], clock: FrozenClock
+) -> None:
+    """Of 柯城区公安交警大队 (118 posts) the urge reaches those its turns reach: the grid's contact, the heads, the
+    desk and whoever acted (here another grid's contact, who signed); the yellow card also the head's supervisor.
+    """
+    case = report_parking(api, session)
+    api.login("kc-centre")
+    case = command(api, command(api, case, "accept"), "dispatch")
+    unit_id = case["lead_unit"]["id"]
+    officer = another_grids_contact(session, case["id"], unit_id)
+    api.login(login_for(session, officer))
+    case = command(api, command(api, case, "sign"), "start")
+    clock.advance(timedelta(hours=4))  # the deadline: urge, red light, supervision and the yellow card
+    assert fire(sessions, clock, case["id"]) == 5
+
+    expected = lead_told(session, case["id"], unit_id)
+    assert officer in expected
+    assert len(expected) < len(posts(session, Position.department_id == unit_id)) / 10
+    for step in ("urge", "light_yellow", "light_red", "supervise"):
+        reached, _ = told(session, case["id"], step)
+        assert reached == expected, step
+    heads = select(Position.supervisor_id).where(Position.department_id == unit_id, Position.role == "dept_head")
+    supervisors = posts(session, Position.id.in_(heads))
+    assert supervisors
+    carded, _ = told(session, case["id"], "yellow_card")
+    assert carded == expected | supervisors

@@ -89,6 +89,36 @@ def lead_told(session: Session, case_id: int, unit_id: int) -> set[int]:
     }
 
 
+def another_grids_contact(session: Session, case_id: int, unit_id: int) -> int:
+    """A person of the lead unit who is the contact of a grid other than the case's (and not a head): not told."""
+    row = session.get(Case, case_id)
+    assert row is not None
+    others = select(GridContact.position_id).where(
+        GridContact.department_id == unit_id, GridContact.grid_code != row.grid_code
+    )
+    here = select(GridContact.position_id).where(
+        GridContact.department_id == unit_id, GridContact.grid_code == row.grid_code
+    )
+    contacts = posts(session, Position.id.in_(others), Position.role != "dept_head") - posts(
+        session, Position.id.in_(here)
+    )
+    return min(contacts)
+
+
+def login_for(session: Session, person_id: int, username: str = "kc-officer") -> str:
+    """A login for a person of the demo world who has none; its username."""
+    create_account(
+        session,
+        username=username,
+        password=DEMO_PASSWORD,
+        person_id=person_id,
+        is_admin=False,
+        actor=system_actor("test"),
+        clock=FrozenClock(datetime(2026, 7, 23, tzinfo=UTC)),
+    )
+    return username
+
+
 def person_of(session: Session, username: str) -> int:
     found = session.scalar(select(Account.person_id).where(Account.username == username))
     assert found is not None
@@ -298,16 +328,7 @@ def test_a_brigade_tells_the_grids_contact_its_head_and_desk_and_whoever_acted(a
     # An officer who is another grid's contact, not told, signs from their queue: the turn is taken for
     # those told (已由<name>处理), and the unit's next turns tell the officer too.
     officer = min(other_contacts)
-    create_account(
-        session,
-        username="kc-officer",
-        password=DEMO_PASSWORD,
-        person_id=officer,
-        is_admin=False,
-        actor=system_actor("test"),
-        clock=FrozenClock(datetime(2026, 7, 23, tzinfo=UTC)),
-    )
-    api.login("kc-officer")
+    api.login(login_for(session, officer))
     case = command(api, command(api, case, "sign"), "start")
     _, notes = told(session, case["id"], "dispatch")
     copies = session.scalars(select(InboxItem).where(InboxItem.notification_id == notes[0].id)).all()

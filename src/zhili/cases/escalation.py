@@ -8,12 +8,13 @@ notifications to the people the rung is for, all in the firing transaction:
 - red card (红牌) and leader instruction (批示): the handler, the supervisor and the county centre.
 
 The handler is the lead unit while it signs and handles, and the dispatching centre while the case
-is accepted or verified.
+is accepted or verified. Of the lead unit, those are told who are told of its turns (`lead_audience`:
+the grid's contact officer, the heads, the desk and whoever of it acted on the case), not every post.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from zhili.cases.deadlines import WaitingLadder, held_ladder, schedule_ladders
 from zhili.cases.handoffs import deadline_line, place_name
+from zhili.cases.lead_audience import told_for_cases
 from zhili.cases.models import Case, SupervisionCard
 from zhili.cases.store import APPEND_EVENT
 from zhili.clocks.firing import DueTimer
@@ -59,6 +61,7 @@ _CASE_COLUMNS = (
     Case.matter_code,
     Case.matter_version_id,
     Case.place_code,
+    Case.grid_code,
 )
 
 
@@ -79,6 +82,7 @@ class LadderCase:
     matter_code: str
     matter_version_id: int
     place_code: str
+    grid_code: str | None
 
 
 @dataclass(frozen=True)
@@ -154,9 +158,14 @@ def issue(session: Session, rungs: Sequence[Rung], *, now: datetime) -> None:
         session.execute(insert(SupervisionCard), cards)
     session.connection().execute(APPEND_EVENT, [_event_row(rung, now) for rung in rungs])
     audit.record_many(session, [_audit_entry(rung) for rung in rungs], at=now)
-    audiences: dict[tuple[object, ...], tuple[int, ...]] = {}
+    audiences: dict[tuple[object, ...], frozenset[int]] = {}
+    lead = told_for_cases(
+        session, {(r.case.id, unit, r.case.grid_code) for r in rungs if (unit := handler_unit(r.case)) is not None}
+    )
     matter_names: dict[int, Name] = {}  # a batch's cases share a few matters
-    letters = [Letter(_notice(session, rung, matter_names, now), _people(session, rung, audiences)) for rung in rungs]
+    letters = [
+        Letter(_notice(session, rung, matter_names, now), _people(session, rung, audiences, lead)) for rung in rungs
+    ]
     notify_each(session, letters, clock=FrozenClock(now))
 
 
@@ -255,8 +264,13 @@ def _county(division_code: str) -> str:
     return DivisionCode(division_code).at_most(DivisionLevel.COUNTY).value
 
 
-def _people(session: Session, rung: Rung, audiences: dict[tuple[object, ...], tuple[int, ...]]) -> tuple[int, ...]:
-    """The rung's recipients, looked up once per audience in a batch (many cases share a unit)."""
+def _people(
+    session: Session,
+    rung: Rung,
+    audiences: dict[tuple[object, ...], frozenset[int]],
+    lead: Mapping[int, frozenset[int]],
+) -> tuple[int, ...]:
+    """The rung's recipients: the lead unit's told (`lead`, by case) and those above, looked up once per audience."""
     case = rung.case
     audience = (
         handler_unit(case),
@@ -266,24 +280,28 @@ def _people(session: Session, rung: Rung, audiences: dict[tuple[object, ...], tu
         rung.step in TO_COUNTY,
     )
     if audience not in audiences:
-        audiences[audience] = tuple(session.scalars(recipients(case, rung.step)))
-    return audiences[audience]
+        above = recipients(case, rung.step)
+        audiences[audience] = frozenset(session.scalars(above)) if above is not None else frozenset()
+    return tuple(sorted(audiences[audience] | lead.get(case.id, frozenset())))
 
 
-def recipients(case: LadderCase, step: str) -> Select[int]:
-    """The people a rung is for: the handler, then the supervisor, then the county centre."""
+def recipients(case: LadderCase, step: str) -> Select[int] | None:
+    """The people a rung is for besides the lead unit's told: the centre handling, the supervisor, the county centre.
+
+    None when there is nobody besides (a lead unit's urge, say).
+    """
     unit = handler_unit(case)
-    if unit is not None:
-        handler: ColumnElement[bool] = Position.department_id == unit
-        heads: ColumnElement[bool] = Position.id.in_(
-            select(Position.supervisor_id).where(Position.department_id == unit, Position.role == Role.DEPT_HEAD)
-        )
-    else:
-        handler = centre_posts(case.dispatcher_division)
-        heads = centre_posts(parent_code(case.dispatcher_division))
-    conditions = [handler]
+    conditions: list[ColumnElement[bool]] = []
+    if unit is None:
+        conditions.append(centre_posts(case.dispatcher_division))
     if step in TO_SUPERVISOR:
-        conditions.append(heads)
+        conditions.append(
+            Position.id.in_(
+                select(Position.supervisor_id).where(Position.department_id == unit, Position.role == Role.DEPT_HEAD)
+            )
+            if unit is not None
+            else centre_posts(parent_code(case.dispatcher_division))
+        )
     if step in TO_COUNTY:
         conditions.append(centre_posts(_county(case.handling_division)))
-    return select(Position.person_id).where(or_(*conditions)).distinct()
+    return select(Position.person_id).where(or_(*conditions)).distinct() if conditions else None

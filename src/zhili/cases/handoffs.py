@@ -23,9 +23,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Integer, Select, String, and_, bindparam, cast, exists, or_, select, true, union
 from sqlalchemy.orm import Session
 
+from zhili.cases.lead_audience import told_in
 from zhili.cases.models import CaseEvent, CaseTask, CollaborationRequest
 from zhili.cases.parties import caller_to_call_back, calls_back
-from zhili.cases.record_queries import actor_person
 from zhili.cases.states import CaseStatus, CommandKind, HelpStatus
 from zhili.cases.store import StoredCase
 from zhili.core.auth import Actor
@@ -39,9 +39,8 @@ from zhili.notify.models import Notification
 from zhili.notify.service import Notice
 from zhili.notify.wording import Name, Part, When, Words
 from zhili.org.division_code import DivisionCode, DivisionLevel
-from zhili.org.models import Department, Division, GridContact, Person, Position
+from zhili.org.models import Department, Division, Person, Position
 from zhili.org.places import place_word
-from zhili.org.roles import Role
 from zhili.org.routing import centre_posts, parent_code
 
 DESCRIPTION_IN_NOTICE = 60
@@ -299,28 +298,10 @@ def _audience(case: StoredCase, to: tuple[Next, ...], facts: dict[str, Any]) -> 
 # Whose turn it is: an indexed lookup per way of naming people, by the parameter it binds.
 _P = Position
 _LEAD = bindparam("b_unit", type_=Integer)
-_LEAD_GRID = bindparam("b_lead_grid", type_=String)
-# The lead unit's people told of its turn. A unit that names a contact officer for the case's grid
-# (每个网格确定1名联系交警) tells that officer, its head, its posts that are no grid's contact (its desk)
-# and those of it who have acted on the case, not every officer of a brigade; a unit that names no
-# contact for the grid (or a case in no grid) tells every post, as before there were contacts.
-_CONTACT_HERE = (
-    select(GridContact.position_id)
-    .where(GridContact.grid_code == _LEAD_GRID, GridContact.department_id == _LEAD)
-    .scalar_subquery()
-)
-_ACTED_ON_CASE = select(actor_person(CaseEvent.actor)).where(
-    CaseEvent.case_id == bindparam("b_lead_case", type_=Integer)
-)
-_TOLD_IN_LEAD = or_(
-    _CONTACT_HERE.is_(None),
-    _P.id == _CONTACT_HERE,
-    _P.role == Role.DEPT_HEAD.value,
-    ~exists().where(GridContact.position_id == _P.id),
-    _P.person_id.in_(_ACTED_ON_CASE),
-)
+# Who of the lead unit is told (`lead_audience`): the grid's contact officer, its heads, desk and those who acted.
+_TOLD_IN_LEAD = told_in(_LEAD, bindparam("b_lead_grid", type_=String), bindparam("b_lead_case", type_=Integer))
 _BRANCHES: dict[str, Select[int]] = {
-    "b_unit": select(_P.person_id).where(_P.department_id == _LEAD, _TOLD_IN_LEAD),
+    "b_unit": select(_P.person_id).where(_TOLD_IN_LEAD),
     "b_centre": select(_P.person_id).where(centre_posts(bindparam("b_centre", type_=String))),
     "b_above": select(_P.person_id).where(centre_posts(bindparam("b_above", type_=String))),
     "b_person": select(_P.person_id).where(_P.person_id == bindparam("b_person", type_=Integer)),

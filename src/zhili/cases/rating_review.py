@@ -22,6 +22,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from zhili.cases import store
+from zhili.cases.lead_audience import told_in
 from zhili.cases.models import CaseEvent
 from zhili.cases.schemas import RatingReviewCreate, RatingReviewRead, UnitRef
 from zhili.cases.service import add_event, load_as_party
@@ -138,12 +139,12 @@ def _lead_unit(session: Session, case: StoredCase) -> UnitRef | None:
 def _tell_lead(
     session: Session, case: StoredCase, *, kind: str, facts: dict[str, object], actor: Actor, seq: int, at: datetime
 ) -> None:
-    """The lead unit's people learn the review's outcome and reason, with a link to the timeline."""
+    """Who of the lead unit is told of its turns (`lead_audience`) learns the outcome and reason, with a link."""
     unit_id = facts["lead_unit_id"]
     if not isinstance(unit_id, int):
         return
     people = select(Position.person_id).where(
-        Position.department_id == unit_id, Position.person_id != (actor.person_id or -1)
+        told_in(unit_id, case.grid_code, case.id), Position.person_id != (actor.person_id or -1)
     )
     definition = matters.definition_by_version_id(session, case.matter_version_id, content_hash=case.matter_hash)
     matter = Name(definition.name_zh, definition.name_en or definition.name_zh)
