@@ -339,7 +339,11 @@ def test_a_reader_who_may_see_none_of_the_ranked_people_is_told_so_not_that_nobo
     body = api.get(f"/api/v1/assessment/scores?month={JUNE}&level=person").json()
     assert body["rows"] == []
     assert body["ranked"] > 0
-    for lang, said in (("zh", f"共 {body['ranked']} 个考评对象参与排名"), ("en", f"{body['ranked']} are ranked")):
+    said_in = {
+        "zh": f"共 {body['ranked']} 个考评对象参与排名",
+        "en": f"Ranked at this level this month: {body['ranked']},",
+    }
+    for lang, said in said_in.items():
         page = api.get(f"/assessment?month={JUNE}&level=person&lang={lang}").text
         empty = page.split('<tr class="empty">', 1)[1].split("</tr>", 1)[0]
         assert said in empty, lang

@@ -311,7 +311,6 @@ def test_a_centre_phase_rung_reaches_the_nearest_staffed_centre(session: Session
         matter_code="",
         matter_version_id=0,
         place_code=township,
-        grid_code=None,
     )
 
     def people(*conditions: Any) -> set[int]:

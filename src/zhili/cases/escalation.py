@@ -61,7 +61,6 @@ _CASE_COLUMNS = (
     Case.matter_code,
     Case.matter_version_id,
     Case.place_code,
-    Case.grid_code,
 )
 
 
@@ -82,7 +81,6 @@ class LadderCase:
     matter_code: str
     matter_version_id: int
     place_code: str
-    grid_code: str | None
 
 
 @dataclass(frozen=True)
@@ -159,9 +157,8 @@ def issue(session: Session, rungs: Sequence[Rung], *, now: datetime) -> None:
     session.connection().execute(APPEND_EVENT, [_event_row(rung, now) for rung in rungs])
     audit.record_many(session, [_audit_entry(rung) for rung in rungs], at=now)
     audiences: dict[tuple[object, ...], frozenset[int]] = {}
-    lead = told_for_cases(
-        session, {(r.case.id, unit, r.case.grid_code) for r in rungs if (unit := handler_unit(r.case)) is not None}
-    )
+    # The lead unit's told, for the rungs of its phases (`told_for_cases` reads the case's unit as `handler_unit`).
+    lead = told_for_cases(session, {rung.case.id for rung in rungs if handler_unit(rung.case) is not None})
     matter_names: dict[int, Name] = {}  # a batch's cases share a few matters
     letters = [
         Letter(_notice(session, rung, matter_names, now), _people(session, rung, audiences, lead)) for rung in rungs
