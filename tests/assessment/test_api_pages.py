@@ -347,6 +347,10 @@ def test_a_reader_who_may_see_none_of_the_ranked_people_is_told_so_not_that_nobo
         page = api.get(f"/assessment?month={JUNE}&level=person&lang={lang}").text
         empty = page.split('<tr class="empty">', 1)[1].split("</tr>", 1)[0]
         assert said in empty, lang
+        assert 'id="trend"' not in page  # no line to draw: no empty chart with a mean of nobody
+        switch = page.split('class="lang-switch" href="', 1)[1].split('"', 1)[0]
+        assert "level=person" in switch, switch  # the other language shows the same ranking
+        assert f"month={JUNE}" in switch, switch
     api.login("admin")
     page = api.get(f"/assessment?month={JUNE}&level=person&q=不存在的人").text
     assert "不存在的人" in page.split('<tr class="empty">', 1)[1].split("</tr>", 1)[0]

@@ -164,6 +164,9 @@ def test_the_case_page_form_keeps_its_input_when_refused(api: Any, session: Sess
     assert "评价被推翻" in page
     assert REASON in page
     assert 'id="rating-review"' not in page
+    rating = page.split('<dd id="rating">', 1)[1].split("</dd>", 1)[0]
+    assert "满意" in rating
+    assert "复核推翻" in rating  # the summary no longer shows the rating as if it stood
 
 
 OTHERS = (

@@ -104,6 +104,8 @@ class CasePage:
     scene_photos: list[int] = field(default_factory=list)
     # The rating review form (回访复核): a rated case not yet reviewed, for those who supervise it.
     may_review_rating: bool = False
+    # How the rating was reviewed (`rating_overturned` / `rating_upheld`), said beside it; None before a review.
+    rating_reviewed: str | None = None
     duplicates: list[Duplicate] = field(default_factory=list)
     # The case a merged duplicate joined (重复件并案): named instead of the probable duplicates.
     merged_into: Duplicate | None = None
@@ -298,6 +300,7 @@ def case_page(
         may_review_rating=rating_review.may_review(
             detail.status, detail.my_parties, is_admin=actor.is_admin, kinds={e.kind for e in detail.timeline}
         ),
+        rating_reviewed=next((e.kind for e in detail.timeline if e.kind in rating_review.REVIEW_KINDS), None),
         groups=groups,
         groups_in_sight=in_sight,
         stepping_in=_stepping_in(session, actor, detail),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -150,6 +151,7 @@ class Renderer:
             "nav": nav,
             "nav_active": active_href(request.url.path, nav),
             "path": request.url.path,
+            "lang_href": _other_language_href(request, language),
             "csrf_token": getattr(request.state, "csrf_token", ""),
             **(context or {}),
         }
@@ -158,6 +160,12 @@ class Renderer:
         if asked in LANGUAGES:
             response.set_cookie(LANG_COOKIE, asked, max_age=365 * 86400, samesite="lax", httponly=True)
         return response
+
+
+def _other_language_href(request: Request, language: str) -> str:
+    """The same page in the other language: its query (a ranking's level and month, a queue's filters) kept."""
+    kept = [(key, value) for key, value in request.query_params.multi_items() if key != "lang"]
+    return "?" + urlencode([*kept, ("lang", "zh" if language == "en" else "en")])
 
 
 def renderer(request: Request) -> Renderer:
