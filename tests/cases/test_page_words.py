@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from zhili.cases.page_names import ActorName, Names, place_paths
+from zhili.cases.page_names import ActorName, Names, PostHolder, place_paths
 from zhili.cases.page_words import Words
 from zhili.org.models import Division
 
@@ -39,6 +39,19 @@ def test_a_person_and_their_unit_are_bracketed_in_the_pages_language() -> None:
     assert Words("zh").actor(who) == "廖梅（蛟池街社区第1网格）"
     assert Words("en").actor(who) == "廖梅 (蛟池街社区第1网格)"  # no full-width brackets on an English page
     assert Words("en").actor(ActorName("person", "廖梅")) == "廖梅"
+
+
+def test_a_rungs_deadline_reads_as_the_pages_times_do() -> None:
+    details = {"due_at": "2026-12-07T20:12:00+00:00"}  # 04:12 the next morning in Quzhou
+    assert Words("zh").event(details, NO_NAMES, {}).endswith("2026-12-08 04:12")
+    assert Words("en").event(details, NO_NAMES, {}).endswith("8 Dec 2026 04:12")  # as the line's own time reads
+
+
+def test_a_hidden_contact_is_named_as_one_of_its_units_contacts() -> None:
+    names = Names(posts={7: PostHolder("柯城区公安交警大队", is_unit=True), 8: PostHolder("于文明")})
+    assert Words("zh").event({"contact_position_id": 7}, names, {}) == "网格联系人：柯城区公安交警大队的一名联系人"
+    assert Words("en").event({"contact_position_id": 7}, names, {}).endswith("a contact officer of 柯城区公安交警大队")
+    assert Words("zh").event({"contact_position_id": 8}, names, {}) == "网格联系人：于文明"
 
 
 def test_help_asked_of_two_units_at_one_stage_names_the_stage_once() -> None:

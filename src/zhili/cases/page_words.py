@@ -94,7 +94,7 @@ class Words:
             return labels.get(str(value), str(value))
         if attribute.datatype is Datatype.DATETIME and isinstance(value, str):
             try:
-                return local_time(datetime.fromisoformat(value))
+                return local_time(datetime.fromisoformat(value), self.lang)
             except ValueError:
                 return value
         if isinstance(value, float) and value.is_integer():
@@ -205,9 +205,9 @@ def _named(prefix: str) -> Describe:
     return describe
 
 
-def _time(_w: Words, value: Any, _n: Names, _e: Mapping[str, str]) -> str:
+def _time(w: Words, value: Any, _n: Names, _e: Mapping[str, str]) -> str:
     try:
-        return local_time(datetime.fromisoformat(str(value)))
+        return local_time(datetime.fromisoformat(str(value)), w.lang)
     except ValueError:
         return ""
 
