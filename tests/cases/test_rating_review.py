@@ -22,6 +22,7 @@ from zhili.assessment import months
 from zhili.assessment.model import SubjectKind
 from zhili.assessment.period import Month
 from zhili.cases import rating_review
+from zhili.cases.handoffs import place_name
 from zhili.cases.models import Case
 from zhili.core.audit import AuditRecord
 from zhili.core.auth import Actor
@@ -107,12 +108,16 @@ def test_the_lead_units_people_are_told_with_a_link(api: Any, session: Session, 
     assert person_of(session, "kc-traffic") in people
     assert person_of(session, "kc-centre") not in people
     (note,) = notes
-    assert note.title.startswith("评价被推翻")
+    row = session.get(Case, case["id"])
+    assert row is not None
+    place = place_name(session, row.place_code)
+    assert note.title == f"评价被推翻：城区机动车违停治理 · {place}"  # as every case notice: the matter and the place
+    assert case["number"] in note.body
     assert note.link == f"/cases/{case['id']}#timeline"
     assert REASON in note.body
     assert "满意" in note.body
     _, en = in_both_languages(session, note.key, person_of(session, "kc-traffic"))
-    assert en.title == f"Rating overturned on review: Illegal parking in the city · {case['number']}"
+    assert en.title == f"Rating overturned on review: Illegal parking in the city · {place}"
     assert f"Reporter's rating: Satisfied\nReason for the review: {REASON}\nReviewed by: " in en.body
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from zhili.cases import store
+from zhili.cases.handoffs import place_name
 from zhili.cases.lead_audience import told_in
 from zhili.cases.models import CaseEvent
 from zhili.cases.schemas import RatingReviewCreate, RatingReviewRead, UnitRef
@@ -160,7 +161,8 @@ def _tell_lead(
         topic=f"case.{kind}",
         severity=Severity.YELLOW if kind == OVERTURNED else Severity.INFO,
         title=Words(
-            "notice.case.review", {"heading": Name.label(f"event.{kind}"), "matter": matter, "number": case.number}
+            "notice.case.review",
+            {"heading": Name.label(f"event.{kind}"), "matter": matter, "place": place_name(session, case.place_code)},
         ),
         body=lines,
         key=f"case:{case.id}:event:{seq}",
