@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from tests.cases.test_flow import command, report_parking
-from tests.cases.test_handoffs import another_grids_contact, lead_told, login_for, person_of, posts, told
+from tests.cases.test_handoffs import lead_told, person_of, posts, signed_by_another_contact, told
 from tests.notify.helpers import in_both_languages, webhook_receiver
 
 from zhili.cases.deadlines import LADDER, pending_ladder
@@ -340,13 +340,8 @@ def test_a_brigades_rungs_reach_whom_its_turns_reach_and_its_heads_supervisor(
     """Of 柯城区公安交警大队 (118 posts) the urge reaches those its turns reach: the grid's contact, the heads, the
     desk and whoever acted (here another grid's contact, who signed); the yellow card also the head's supervisor.
     """
-    case = report_parking(api, session)
-    api.login("kc-centre")
-    case = command(api, command(api, case, "accept"), "dispatch")
-    unit_id = case["lead_unit"]["id"]
-    officer = another_grids_contact(session, case["id"], unit_id)
-    api.login(login_for(session, officer))
-    case = command(api, command(api, case, "sign"), "start")
+    case, unit_id, officer = signed_by_another_contact(api, session)
+    case = command(api, case, "start")
     clock.advance(timedelta(hours=4))  # the deadline: urge, red light, supervision and the yellow card
     assert fire(sessions, clock, case["id"]) == 5
 

@@ -15,16 +15,13 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from tests.cases.test_flow import PNG, command, fushan_point, report_body, report_parking, underway, unit
+from tests.demo_logins import login_for
 
 from zhili.access.models import Account
-from zhili.access.service import create_account
 from zhili.cases import handoffs
 from zhili.cases.models import Case, CaseEvent
 from zhili.cases.states import CommandKind
-from zhili.core.auth import system_actor
-from zhili.core.clock import FrozenClock
 from zhili.core.local_time import local_short
-from zhili.demo.build import DEMO_PASSWORD
 from zhili.notify.models import InboxItem, Notification
 from zhili.notify.wording import localized_title
 from zhili.org.models import Division, GridContact, Person, Position
@@ -105,18 +102,18 @@ def another_grids_contact(session: Session, case_id: int, unit_id: int) -> int:
     return min(contacts)
 
 
-def login_for(session: Session, person_id: int, username: str = "kc-officer") -> str:
-    """A login for a person of the demo world who has none; its username."""
-    create_account(
-        session,
-        username=username,
-        password=DEMO_PASSWORD,
-        person_id=person_id,
-        is_admin=False,
-        actor=system_actor("test"),
-        clock=FrozenClock(datetime(2026, 7, 23, tzinfo=UTC)),
-    )
-    return username
+def signed_by_another_contact(api: Any, session: Session) -> tuple[dict[str, Any], int, int]:
+    """A parking case dispatched to the brigade and signed by another grid's contact officer (not told of it).
+
+    The case, the brigade's id and the officer's person id.
+    """
+    case = report_parking(api, session)
+    api.login("kc-centre")
+    case = command(api, command(api, case, "accept"), "dispatch")
+    brigade = case["lead_unit"]["id"]
+    officer = another_grids_contact(session, case["id"], brigade)
+    api.login(login_for(session, officer))
+    return command(api, case, "sign"), brigade, officer
 
 
 def person_of(session: Session, username: str) -> int:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from tests.cases.test_flow import command, report_parking, unit
-from tests.cases.test_handoffs import another_grids_contact, lead_told, login_for
+from tests.cases.test_handoffs import lead_told, signed_by_another_contact
 
 from zhili.cases.lead_audience import told_for_cases, told_in
 from zhili.cases.models import Case
@@ -34,13 +34,7 @@ def one_by_one(session: Session, case_ids: list[int]) -> dict[int, frozenset[int
 
 
 def test_the_ladders_batch_finds_whom_a_hand_off_finds(api: Any, session: Session) -> None:
-    signed = report_parking(api, session)
-    api.login("kc-centre")
-    signed = command(api, command(api, signed, "accept"), "dispatch")
-    brigade = signed["lead_unit"]["id"]
-    officer = another_grids_contact(session, signed["id"], brigade)
-    api.login(login_for(session, officer))
-    command(api, signed, "sign")
+    signed, brigade, officer = signed_by_another_contact(api, session)
 
     no_grid = report_parking(api, session)
     session.execute(update(Case).where(Case.id == no_grid["id"]).values(grid_code=None))

@@ -8,17 +8,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tests.cases.test_flow import PNG, command, report_parking, underway, unit
+from tests.demo_logins import first_of, login_for
 
 from zhili.access.models import Account
-from zhili.access.service import create_account
 from zhili.cases.models import CaseTask, CollaborationRequest
 from zhili.core import audit
 from zhili.core.audit import AuditRecord
-from zhili.core.auth import system_actor
 from zhili.core.clock import FrozenClock
-from zhili.demo.build import DEMO_PASSWORD
 from zhili.notify.models import InboxItem, Notification
-from zhili.org.models import Position
 
 CANCEL = "现场已处置完毕，无需继续协同"
 
@@ -26,19 +23,7 @@ CANCEL = "现场已处置完毕，无需继续协同"
 def unit_login(session: Session, clock: FrozenClock, kind: str, username: str) -> int:
     """A login for a staff member of the 柯城区 unit of `kind`; the unit's id."""
     unit_id = unit(session, kind, "330802")
-    person = session.scalars(
-        select(Position.person_id).where(Position.department_id == unit_id).order_by(Position.id)
-    ).first()
-    assert person is not None
-    create_account(
-        session,
-        username=username,
-        password=DEMO_PASSWORD,
-        person_id=person,
-        is_admin=False,
-        actor=system_actor("test"),
-        clock=clock,
-    )
+    login_for(session, first_of(session, unit_id), username, clock=clock)
     return unit_id
 
 

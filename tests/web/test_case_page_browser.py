@@ -12,15 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tests.cases.test_flow import PNG, fushan_point, unit
 from tests.conftest import World, live_server, log_in_context
+from tests.demo_logins import first_of, login_for
 
 from zhili.access.models import Account
-from zhili.access.service import create_account
 from zhili.app import create_app
-from zhili.core.auth import system_actor
 from zhili.core.clock import SystemClock
 from zhili.core.settings import Settings
-from zhili.demo.build import DEMO_PASSWORD
-from zhili.org.models import Position
 
 DESK = {"width": 1280, "height": 860}
 PHONE = {"width": 390, "height": 844}
@@ -33,18 +30,7 @@ def server(sqlite_world: World) -> Iterator[str]:
     with Session(sqlite_world.engine) as session:
         if session.scalar(select(Account.id).where(Account.username == UNIT_LOGIN)) is None:
             unit_id = unit(session, "enforcement", "330802")
-            person = session.scalars(
-                select(Position.person_id).where(Position.department_id == unit_id).order_by(Position.id)
-            ).first()
-            create_account(
-                session,
-                username=UNIT_LOGIN,
-                password=DEMO_PASSWORD,
-                person_id=person,
-                is_admin=False,
-                actor=system_actor("test"),
-                clock=SystemClock(),
-            )
+            login_for(session, first_of(session, unit_id), UNIT_LOGIN, clock=SystemClock())
     app = create_app(Settings(environment="test", database_url=sqlite_world.url), engine=sqlite_world.engine)
     with live_server(app) as base:
         yield base
