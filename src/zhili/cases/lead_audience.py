@@ -87,7 +87,7 @@ def told_for_cases(session: Session, case_ids: Collection[int]) -> dict[int, fro
     units = sorted({unit for _case, unit, _contact in contacts})
     bare = sorted({unit for _case, unit, contact in contacts if contact is None})
     always = _by_key(session, _ALWAYS_TOLD, {"b_units": units})
-    every = _by_key(session, _EVERY_POST, {"b_units": bare})  # an empty list reads nothing
+    every = _by_key(session, _EVERY_POST, {"b_units": bare}) if bare else {}  # read only when a case lacks a contact
     acted = _by_key(session, _ACTED, {"b_cases": ids})
     return {
         case: frozenset((every[unit] if contact is None else {contact} | always[unit]) | acted[case])
