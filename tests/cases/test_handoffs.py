@@ -102,14 +102,19 @@ def another_grids_contact(session: Session, case_id: int, unit_id: int) -> int:
     return min(contacts)
 
 
+def dispatched(api: Any, session: Session, **dispatch: Any) -> dict[str, Any]:
+    """A parking case reported by the grid worker, accepted and dispatched by the county centre."""
+    case = report_parking(api, session)
+    api.login("kc-centre")
+    return command(api, command(api, case, "accept"), "dispatch", **dispatch)
+
+
 def signed_by_another_contact(api: Any, session: Session) -> tuple[dict[str, Any], int, int]:
     """A parking case dispatched to the brigade and signed by another grid's contact officer (not told of it).
 
     The case, the brigade's id and the officer's person id.
     """
-    case = report_parking(api, session)
-    api.login("kc-centre")
-    case = command(api, command(api, case, "accept"), "dispatch")
+    case = dispatched(api, session)
     brigade = case["lead_unit"]["id"]
     officer = another_grids_contact(session, case["id"], brigade)
     api.login(login_for(session, officer))
@@ -298,14 +303,8 @@ def test_each_step_of_the_loop_tells_the_next_party(api: Any, session: Session, 
     assert person_of(session, "kc-traffic") in lead
 
 
-def _dispatched(api: Any, session: Session, **dispatch: Any) -> dict[str, Any]:
-    case = report_parking(api, session)
-    api.login("kc-centre")
-    return command(api, command(api, case, "accept"), "dispatch", **dispatch)
-
-
 def test_a_brigade_tells_the_grids_contact_its_head_and_desk_and_whoever_acted(api: Any, session: Session) -> None:
-    case = _dispatched(api, session)
+    case = dispatched(api, session)
     unit_id = case["lead_unit"]["id"]
     row = session.get(Case, case["id"])
     assert row is not None
@@ -340,7 +339,7 @@ def test_a_brigade_tells_the_grids_contact_its_head_and_desk_and_whoever_acted(a
 
 def test_a_unit_naming_no_contact_for_the_case_tells_everyone_in_it(api: Any, session: Session) -> None:
     housing = unit(session, "housing", "330802")
-    case = _dispatched(api, session, lead_unit_id=housing)
+    case = dispatched(api, session, lead_unit_id=housing)
     assert session.scalar(select(GridContact.position_id).where(GridContact.department_id == housing)) is None
     reached, _ = told(session, case["id"], "dispatch")
     assert reached == posts(session, Position.department_id == housing) - {person_of(session, "kc-centre")}

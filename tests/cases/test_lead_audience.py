@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
-from tests.cases.test_flow import command, report_parking, unit
-from tests.cases.test_handoffs import lead_told, signed_by_another_contact
+from tests.cases.test_flow import report_parking, unit
+from tests.cases.test_handoffs import dispatched, lead_told, signed_by_another_contact
 
 from zhili.cases.lead_audience import told_for_cases, told_in
 from zhili.cases.models import Case
@@ -38,9 +38,7 @@ def test_the_ladders_batch_finds_whom_a_hand_off_finds(api: Any, session: Sessio
 
     no_grid = report_parking(api, session)
     session.execute(update(Case).where(Case.id == no_grid["id"]).values(grid_code=None))
-    housing = report_parking(api, session)
-    api.login("kc-centre")
-    housing = command(api, command(api, housing, "accept"), "dispatch", lead_unit_id=unit(session, "housing", "330802"))
+    housing = dispatched(api, session, lead_unit_id=unit(session, "housing", "330802"))
 
     demo = list(session.scalars(select(Case.id).order_by(Case.id.desc()).limit(300)))
     ours = [signed["id"], no_grid["id"], housing["id"]]

@@ -297,9 +297,10 @@ def _audience(case: StoredCase, to: tuple[Next, ...], facts: dict[str, Any]) -> 
 
 # Whose turn it is: an indexed lookup per way of naming people, by the parameter it binds.
 _P = Position
-_LEAD = bindparam("b_unit", type_=Integer)
 # Who of the lead unit is told (`lead_audience`): the grid's contact officer, its heads, desk and those who acted.
-_TOLD_IN_LEAD = told_in(_LEAD, bindparam("b_lead_grid", type_=String), bindparam("b_lead_case", type_=Integer))
+_TOLD_IN_LEAD = told_in(
+    bindparam("b_unit", type_=Integer), bindparam("b_lead_grid", type_=String), bindparam("b_lead_case", type_=Integer)
+)
 _BRANCHES: dict[str, Select[int]] = {
     "b_unit": select(_P.person_id).where(_TOLD_IN_LEAD),
     "b_centre": select(_P.person_id).where(centre_posts(bindparam("b_centre", type_=String))),
