@@ -36,7 +36,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, event, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests import world_cache
+from tests import browser_processes, world_cache
 from tests.buffered_client import BufferedTestClient
 from zhili.access import service as access_service
 from zhili.access.actor_cache import ActorCache
@@ -454,8 +454,14 @@ CHROMIUM_FLAGS = [
 
 
 def chromium_path() -> str:
-    """Debian's Chromium (`ZHILI_CHROMIUM`, else `chromium` on PATH); a skip, or in CI a failure, without it."""
-    path = os.environ.get("ZHILI_CHROMIUM") or shutil.which("chromium") or ""
+    """Debian's Chromium (`ZHILI_CHROMIUM`, else its headless shell or `chromium` on PATH); else a skip (CI: a failure).
+
+    The headless shell (Debian's `chromium-headless-shell`, Chromium's old headless mode, what Playwright
+    itself runs headless tests in) is the same Blink and V8 without the browser's windows. The full
+    browser, headless, still builds each window's address bar, in a renderer of its own (Chromium 156's
+    WebUI omnibox popup): the browser tests cost two and a half times the CPU in it.
+    """
+    path = os.environ.get("ZHILI_CHROMIUM") or shutil.which("chromium-headless-shell") or shutil.which("chromium") or ""
     if not path or not Path(path).exists():
         require_or_skip("ZHILI_REQUIRE_BROWSER", "no Chromium found (set ZHILI_CHROMIUM)")
     return path
@@ -479,10 +485,14 @@ def chromium() -> Iterator[Any]:
     executable = chromium_path()
     from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only when a browser exists
 
+    adopted = browser_processes.adopt_orphans()
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
         yield launched
         launched.close()
+    if adopted:
+        browser_processes.reap_chromium()
+        browser_processes.adopt_orphans(adopt=False)
 
 
 @pytest.fixture(scope="module")
