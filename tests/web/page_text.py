@@ -22,7 +22,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache
-from html.parser import HTMLParser
+
+from lxml.html import HtmlElement, document_fromstring
 
 from zhili.campaigns.templates_service import packaged_templates
 from zhili.matters.catalog import load_catalog
@@ -32,9 +33,6 @@ from zhili.web.i18n import messages
 SKIPPED_ELEMENTS = frozenset({"script", "style", "template", "noscript"})
 READ_ATTRIBUTES = ("title", "placeholder", "alt", "aria-label")
 BUTTON_TYPES = frozenset({"submit", "button", "reset"})
-VOID_ELEMENTS = frozenset(
-    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
-)
 
 # The product's name in Chinese, shown beside "Zhili" on every page.
 BRAND = frozenset({"治理"})
@@ -76,67 +74,40 @@ class Fragment:
 
 
 @dataclass
-class VisibleText(HTMLParser):
-    """Collects the visible text of a page as fragments."""
+class VisibleText:
+    """Collects the visible text of a page as fragments from the tree libxml2 parsed (lxml: C, not `html.parser`)."""
 
     fragments: list[Fragment] = field(default_factory=list)
-    stack: list[str] = field(default_factory=list)
-    skipping: int = 0
-    chinese_at: list[int] = field(default_factory=list)
-    untranslated_at: list[int] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
 
-    def __post_init__(self) -> None:
-        """Start the parser (a dataclass does not call `HTMLParser.__init__`)."""
-        super().__init__(convert_charrefs=True)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        """Enter an element; read its visible attributes (and the target of a link)."""
-        values = {name: value or "" for name, value in attrs}
+    def read(self, element: HtmlElement, *, skipping: bool, in_head: bool, chinese: bool) -> None:
+        """An element: its visible attributes, its text and its children's, each child's tail as this element's text."""
+        tag = element.tag
+        values = element.attrib
+        chinese = chinese or (values.get("lang", "").startswith("zh") and tag != "html")
         if tag == "a" and values.get("href"):
             self.links.append(values["href"])
-        if tag not in VOID_ELEMENTS:
-            self.stack.append(tag)
-            if tag in SKIPPED_ELEMENTS:
-                self.skipping += 1
-            if values.get("translate") == "no":
-                self.untranslated_at.append(len(self.stack))
-                self.skipping += 1
-            if values.get("lang", "").startswith("zh") and tag != "html":
-                self.chinese_at.append(len(self.stack))
         where = tag + (f"#{values['id']}" if values.get("id") else "")
         for name in READ_ATTRIBUTES:
             if values.get(name):
-                self._add(values[name], f"{where}[{name}]")
+                self._add(values[name], f"{where}[{name}]", chinese)
         if tag == "input" and values.get("type") in BUTTON_TYPES and values.get("value"):
-            self._add(values["value"], f"{where}[value]")
+            self._add(values["value"], f"{where}[value]", chinese)
+        skipping = skipping or tag in SKIPPED_ELEMENTS or values.get("translate") == "no"
+        in_head = in_head or tag == "head"
+        shown = not skipping and (not in_head or tag == "title")
+        if shown and element.text:
+            self._add(element.text, tag, chinese)
+        for child in element:
+            if isinstance(child.tag, str):
+                self.read(child, skipping=skipping, in_head=in_head, chinese=chinese)
+            if shown and child.tail:
+                self._add(child.tail, tag, chinese)
 
-    def handle_endtag(self, tag: str) -> None:
-        """Leave an element (and any left open inside it)."""
-        if tag not in self.stack:
-            return
-        while self.stack:
-            if self.chinese_at and self.chinese_at[-1] == len(self.stack):
-                self.chinese_at.pop()
-            if self.untranslated_at and self.untranslated_at[-1] == len(self.stack):
-                self.untranslated_at.pop()
-                self.skipping -= 1
-            closed = self.stack.pop()
-            if closed in SKIPPED_ELEMENTS:
-                self.skipping -= 1
-            if closed == tag:
-                break
-
-    def handle_data(self, data: str) -> None:
-        """A text node, unless inside a script, a style or the head (except its title)."""
-        if self.skipping or ("head" in self.stack and "title" not in self.stack):
-            return
-        self._add(data, self.stack[-1] if self.stack else "")
-
-    def _add(self, text: str, where: str) -> None:
+    def _add(self, text: str, where: str, chinese: bool) -> None:
         cleaned = " ".join(text.split())
         if cleaned:
-            self.fragments.append(Fragment(cleaned, where, bool(self.chinese_at)))
+            self.fragments.append(Fragment(cleaned, where, chinese))
 
 
 def visible_text(html: str) -> list[Fragment]:
@@ -146,10 +117,10 @@ def visible_text(html: str) -> list[Fragment]:
 
 def read_page(html: str) -> tuple[list[Fragment], list[str]]:
     """The fragments of text a reader sees on the page, and the `href`s of its links (one parse for both)."""
-    parser = VisibleText()
-    parser.feed(html)
-    parser.close()
-    return parser.fragments, parser.links
+    reader = VisibleText()
+    if html.strip():
+        reader.read(document_fromstring(html), skipping=False, in_head=False, chinese=False)
+    return reader.fragments, reader.links
 
 
 @cache
