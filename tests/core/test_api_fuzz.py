@@ -10,21 +10,31 @@ strategy): they are drawn once, for the administrator, and sent again as the str
 login in a savepoint of its own as before. Drawing is most of the fuzz's CPU. For the same reason
 the second backend of a run would draw the very cases the first one drew (only the ids of its own
 campaign and tasks differ): it sends those again, naming its own rows where the first named its own.
+And so would the next run: the drawn cases are kept beside the test worlds (`world_cache.CACHE`),
+keyed by what draws them (the package's source, which makes the OpenAPI document and the world's
+rows; the locked versions of hypothesis and schemathesis; this module, its strategies, the test
+world's constants and `ZHILI_FUZZ_EXAMPLES`), and a run whose key is kept sends them without
+drawing. Derandomized, drawing again would give the same cases.
 """
 
 from __future__ import annotations
 
 import os
+import pickle
+from pathlib import Path
 from typing import Any
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from schemathesis.core import NOT_SET
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
+from tests import conftest, world_cache
 from tests.campaigns.board_helpers import seed_campaign
 from tests.conftest import START
+from tests.core import fuzz_strategies
 from tests.core.fuzz_strategies import CATALOG, CURSORS, matter_and_attributes
 
 from zhili.access.models import Account
@@ -40,8 +50,20 @@ LOGINS = ("admin", "kc-traffic")
 HUZHEN = "330825101"  # 湖镇镇
 # Server-sent event streams never end for a valid login; their own tests cover them.
 STREAMS = {"/api/v1/inbox/stream", "/api/v1/campaigns/{campaign_id}/board/stream"}
-# The cases drawn by operation on the run's first backend, and the rows (`real`) they were drawn among.
-DRAWN: dict[str, tuple[list[Any], dict[str, list[Any]]]] = {}
+# The cases drawn by operation (each as the fields of a schemathesis case), and the rows (`real`) they were
+# drawn among: by the run's first backend, or read from the cache of an earlier run.
+DRAWN: dict[str, tuple[list[dict[str, Any]], dict[str, list[Any]]]] = {}
+CASE_FIELDS = (
+    "method",
+    "path_parameters",
+    "headers",
+    "cookies",
+    "query",
+    "body",
+    "media_type",
+    "multipart_content_types",
+    "_meta",
+)
 
 
 @pytest.fixture
@@ -144,28 +166,56 @@ def _fuzz(strategies: tuple[Any, Any], headers: dict[str, str], real: dict[str, 
 
 
 def _drawn_before(operation: Any, real: dict[str, list[Any]]) -> list[Any] | None:
-    """The cases the run's first backend drew for the operation, naming this backend's rows; None if none drew yet."""
+    """The cases drawn for the operation before (this run or a kept one), naming this backend's rows; else None."""
     found = DRAWN.get(f"{operation.method} {operation.path}")
     if found is None:
         return None
     cases, then = found
     return [
         operation.Case(
-            method=case.method,
-            path_parameters={
-                name: _same_row(operation.path, name, value, then, real)
-                for name, value in (case.path_parameters or {}).items()
-            },
-            headers=case.headers,
-            cookies=case.cookies,
-            query=case.query,
-            body=case.body,
-            media_type=case.media_type,
-            multipart_content_types=case.multipart_content_types,
-            _meta=case._meta,
+            **{
+                **case,
+                "path_parameters": {
+                    name: _same_row(operation.path, name, value, then, real)
+                    for name, value in (case["path_parameters"] or {}).items()
+                },
+            }
         )
         for case in cases
     ]
+
+
+def _fields(case: Any) -> dict[str, Any]:
+    """What `_drawn_before` needs to make the case again, for another backend or a later run.
+
+    A part left unset is left out: schemathesis tells it by the identity of its `NOT_SET`, which a copy
+    read back from the cache would not have.
+    """
+    return {name: value for name in CASE_FIELDS if (value := getattr(case, name)) is not NOT_SET}
+
+
+def _kept_path() -> Path:
+    """Where the drawn cases of this code and these settings are kept."""
+    key = world_cache.source_key(
+        f"fuzz|{EXAMPLES}|{LOGINS}", Path(__file__), Path(fuzz_strategies.__file__), Path(conftest.__file__)
+    )
+    return world_cache.CACHE / f"fuzz-{key}.pickle"
+
+
+def _read_kept() -> None:
+    """Take the cases an earlier run of the same key drew, if kept (this run's own, once drawn, come first)."""
+    path = _kept_path()
+    if not DRAWN and path.exists():
+        DRAWN.update(pickle.loads(path.read_bytes()))  # noqa: S301 - written by this module, in the machine's cache
+
+
+def _keep() -> None:
+    """Keep what this run drew (written whole, then renamed: a reader never sees half of it)."""
+    path = _kept_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + f".{os.getpid()}.partial")
+    partial.write_bytes(pickle.dumps(DRAWN))
+    partial.replace(path)
 
 
 def _same_row(path: str, name: str, value: Any, then: dict[str, list[Any]], now: dict[str, list[Any]]) -> Any:
@@ -186,10 +236,13 @@ def test_no_operation_answers_a_server_error(
     operations = [result.ok() for result in api_schema.get_all_operations()]
     operations = [operation for operation in operations if operation.path not in STREAMS]
     assert len(operations) >= 80
+    _read_kept()
     failures: list[str] = []
+    drew = False
     for operation in operations:
         before = _drawn_before(operation, real)
         strategies, drawn = (_strategies(operation), []) if before is None else (None, before)
+        drew |= strategies is not None
         for login in LOGINS:
             # Each operation and login in a savepoint rolled back after it: what one run wrote does not
             # steer the next, and PostgreSQL frees the locks of its thousands of subtransactions (a
@@ -208,5 +261,7 @@ def test_no_operation_answers_a_server_error(
             finally:
                 savepoint.rollback()
                 session.expire_all()
-        DRAWN.setdefault(f"{operation.method} {operation.path}", (drawn, real))
+        DRAWN.setdefault(f"{operation.method} {operation.path}", ([_fields(case) for case in drawn], real))
+    if drew and not failures:
+        _keep()
     assert not failures, "\n".join(failures)
