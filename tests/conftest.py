@@ -485,14 +485,16 @@ def chromium() -> Iterator[Any]:
     executable = chromium_path()
     from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only when a browser exists
 
-    adopted = browser_processes.adopt_orphans()
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        yield launched
-        launched.close()
-    if adopted:
-        browser_processes.reap_chromium()
-        browser_processes.adopt_orphans(adopt=False)
+    is_adopting = browser_processes.adopt_orphans()  # Chromium's CPU counted: tests/browser_processes.py
+    try:
+        with sync_playwright() as playwright:
+            launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+            yield launched
+            launched.close()
+    finally:
+        if is_adopting:
+            browser_processes.reap_chromium()
+            browser_processes.adopt_orphans(is_on=False)
 
 
 @pytest.fixture(scope="module")

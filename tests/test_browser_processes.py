@@ -21,7 +21,7 @@ def subreaper() -> Iterator[None]:
     if not browser_processes.adopt_orphans():
         pytest.skip("a child subreaper needs Linux")
     yield
-    browser_processes.adopt_orphans(adopt=False)
+    browser_processes.adopt_orphans(is_on=False)
 
 
 def children_cpu() -> float:
@@ -35,8 +35,10 @@ def test_an_orphaned_chromium_process_is_reaped_and_its_cpu_counted(subreaper: N
     fake = tmp_path / "chromium-zygote"
     shutil.copy(Path(sys.executable).resolve(), fake)
     before = children_cpu()
-    subprocess.run(["/bin/sh", "-c", f'"{fake}" -c "$0" & exit 0', BUSY], check=True)  # noqa: S603 - our own command
+    # Its output is captured: `run` returns once the orphan has closed it (it has run, under its name).
+    command = ["/bin/sh", "-c", f'"{fake}" -c "$0" & exit 0', BUSY]
+    subprocess.run(command, check=True, capture_output=True)  # noqa: S603 - our own command
 
     assert browser_processes.reap_chromium() == 1
-    assert not browser_processes._chromium_children()
+    assert not browser_processes.chromium_children()
     assert children_cpu() - before >= 0.25

@@ -12,18 +12,21 @@ the second backend of a run would draw the very cases the first one drew (only t
 campaign and tasks differ): it sends those again, naming its own rows where the first named its own.
 And so would the next run: the drawn cases are kept beside the test worlds (`world_cache.CACHE`),
 keyed by what draws them (the package's source, which makes the OpenAPI document and the world's
-rows; the locked versions of hypothesis and schemathesis; this module, its strategies, the test
-world's constants and `ZHILI_FUZZ_EXAMPLES`), and a run whose key is kept sends them without
-drawing. Derandomized, drawing again would give the same cases.
+rows; the Python, hypothesis and schemathesis versions; this module, its strategies, the campaign it
+seeds, the test world's constants and `ZHILI_FUZZ_EXAMPLES`), and a run whose key is kept sends
+them without drawing. Derandomized, drawing again would give the same cases. The newest few files
+of other keys are kept (other worktrees' code), the rest deleted.
 """
 
 from __future__ import annotations
 
 import os
 import pickle
+import sys
 from pathlib import Path
 from typing import Any
 
+import hypothesis
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -32,6 +35,7 @@ from schemathesis.core import NOT_SET
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 from tests import conftest, world_cache
+from tests.campaigns import board_helpers
 from tests.campaigns.board_helpers import seed_campaign
 from tests.conftest import START
 from tests.core import fuzz_strategies
@@ -195,10 +199,10 @@ def _fields(case: Any) -> dict[str, Any]:
 
 
 def _kept_path() -> Path:
-    """Where the drawn cases of this code and these settings are kept."""
-    key = world_cache.source_key(
-        f"fuzz|{EXAMPLES}|{LOGINS}", Path(__file__), Path(fuzz_strategies.__file__), Path(conftest.__file__)
-    )
+    """Where the drawn cases of this code, these settings and these versions are kept."""
+    versions = f"{sys.version_info[:2]}|{hypothesis.__version__}|{schemathesis.__version__}"
+    builders = (__file__, fuzz_strategies.__file__, board_helpers.__file__, conftest.__file__)
+    key = world_cache.source_key(f"fuzz|{EXAMPLES}|{LOGINS}|{versions}", *(Path(f) for f in builders))
     return world_cache.CACHE / f"fuzz-{key}.pickle"
 
 
@@ -216,6 +220,10 @@ def _keep() -> None:
     partial = path.with_name(path.name + f".{os.getpid()}.partial")
     partial.write_bytes(pickle.dumps(DRAWN))
     partial.replace(path)
+    # Those of other keys go but the newest few (other worktrees' code), as the world templates do.
+    others = sorted(path.parent.glob("fuzz-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in [p for p in others if p != path][world_cache.KEPT_TEMPLATES :]:
+        old.unlink(missing_ok=True)
 
 
 def _same_row(path: str, name: str, value: Any, then: dict[str, list[Any]], now: dict[str, list[Any]]) -> Any:
@@ -238,11 +246,11 @@ def test_no_operation_answers_a_server_error(
     assert len(operations) >= 80
     _read_kept()
     failures: list[str] = []
-    drew = False
+    has_drawn = False
     for operation in operations:
         before = _drawn_before(operation, real)
         strategies, drawn = (_strategies(operation), []) if before is None else (None, before)
-        drew |= strategies is not None
+        has_drawn |= strategies is not None
         for login in LOGINS:
             # Each operation and login in a savepoint rolled back after it: what one run wrote does not
             # steer the next, and PostgreSQL frees the locks of its thousands of subtransactions (a
@@ -262,6 +270,6 @@ def test_no_operation_answers_a_server_error(
                 savepoint.rollback()
                 session.expire_all()
         DRAWN.setdefault(f"{operation.method} {operation.path}", ([_fields(case) for case in drawn], real))
-    if drew and not failures:
+    if has_drawn and not failures:
         _keep()
     assert not failures, "\n".join(failures)

@@ -8,7 +8,7 @@ import pytest
 from jinja2 import Environment
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from tests.web.page_text import problems, visible_text
+from tests.web.page_text import problems, read_page, visible_text
 
 from zhili.access.models import Account
 from zhili.core.actor_names import actor_names
@@ -121,6 +121,28 @@ def test_visible_text_reads_attributes_and_skips_scripts() -> None:
     assert texts == ["收件箱", "提交", "plate_number", "照片", "处置中", "红牌警告：ZL1"]
     assert [f.is_marked_chinese for f in found][-1]
     assert problems("红牌警告：ZL1", "en", is_marked_chinese=True) == []
+
+
+def test_visible_text_reads_tails_and_links_and_skips_what_is_not_language() -> None:
+    html = """<div id="d" title="提示">前<!-- note_x -->后<b>粗</b>尾
+    <span translate="no">file_format <i>csv_x</i></span>再<template><a href="/t">in_template</a></template>
+    <section lang="zh"><p>甲</p></section>完</div>"""
+    found, links = read_page(html)
+    assert [(f.text, f.where, f.is_marked_chinese) for f in found] == [
+        ("提示", "div#d[title]", False),
+        ("前", "div", False),
+        ("后", "div", False),
+        ("粗", "b", False),
+        ("尾", "div", False),
+        ("再", "div", False),
+        ("甲", "p", True),
+        ("完", "div", False),
+    ]
+    assert links == ["/t"]
+    assert read_page("") == ([], [])
+    assert read_page("<!-- only a comment -->") == ([], [])
+    deep = "<div>" * 300 + "深" + "</div>" * 300  # deeper than libxml2's default limit
+    assert [f.text for f in visible_text(deep)] == ["深"]
 
 
 def test_account_actors_are_named_by_their_person(session: Session) -> None:
