@@ -194,16 +194,21 @@ def _copy_template(template: Path, target: Path) -> None:
     shutil.copyfile(template, target)
     template.touch()
     kind = template.name.split("-", 1)[0]
-    others = sorted(
-        (p for p in CACHE.glob(f"{kind}-*.sqlite") if p != template), key=lambda p: p.stat().st_mtime, reverse=True
-    )
     # A template copied within the hour may be another worktree's running suite's: it stays, or that
     # suite would build it again for each world it copies (a run beside test runs of newer code once
     # took 1,450 CPU-s instead of about 400, most likely building its templates again and again).
-    idle = [p for p in others[KEPT_TEMPLATES:] if time.time() - p.stat().st_mtime > IN_USE_S]
+    idle = [p for p in beyond_kept(template, f"{kind}-*.sqlite") if time.time() - p.stat().st_mtime > IN_USE_S]
     # Under the lock no build of this kind is running: a `.partial` file is what an interrupted one left.
     for old in [*idle, *CACHE.glob(f"{kind}-*.sqlite.partial")]:
         old.unlink(missing_ok=True)
+
+
+def beyond_kept(current: Path, pattern: str) -> list[Path]:
+    """The cached files of `pattern` (in `current`'s directory) other than `current`, but the newest few."""
+    others = sorted(
+        (p for p in current.parent.glob(pattern) if p != current), key=lambda p: p.stat().st_mtime, reverse=True
+    )
+    return others[KEPT_TEMPLATES:]
 
 
 @cache

@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import pickle
 import sys
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -198,6 +199,7 @@ def _fields(case: Any) -> dict[str, Any]:
     return {name: value for name in CASE_FIELDS if (value := getattr(case, name)) is not NOT_SET}
 
 
+@cache
 def _kept_path() -> Path:
     """Where the drawn cases of this code, these settings and these versions are kept."""
     versions = f"{sys.version_info[:2]}|{hypothesis.__version__}|{schemathesis.__version__}"
@@ -220,9 +222,7 @@ def _keep() -> None:
     partial = path.with_name(path.name + f".{os.getpid()}.partial")
     partial.write_bytes(pickle.dumps(DRAWN))
     partial.replace(path)
-    # Those of other keys go but the newest few (other worktrees' code), as the world templates do.
-    others = sorted(path.parent.glob("fuzz-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in [p for p in others if p != path][world_cache.KEPT_TEMPLATES :]:
+    for old in world_cache.beyond_kept(path, "fuzz-*.pickle"):  # other worktrees' code: the newest few stay
         old.unlink(missing_ok=True)
 
 
