@@ -81,7 +81,7 @@ def _map_sqlite_files(dbapi_connection: Any, _record: Any) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     """Hash and verify test passwords with `TEST_HASHER` (this process only; production is untouched)."""
     credentials._hasher = TEST_HASHER
-    access_service._DUMMY_HASH = credentials.hash_password("not-a-real-password")
+    access_service._dummy_hash.cache_clear()  # made again, by this hasher, at the first unknown username
 
 
 # The cyclic garbage collector's young generation is collected every 700 net allocations by default; a

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from zhili.command_centre import monthly_files
+from zhili.command_centre import monthly_files, monthly_pdf
 from zhili.command_centre.monthly_files import Share
 
 
@@ -11,11 +11,11 @@ def test_only_rates_print_as_percentages() -> None:
     hours = monthly_files._round("kpi.mean_hours", 0.5)
     assert isinstance(rate, Share)
     assert not isinstance(hours, Share)
-    assert monthly_files._shown(rate) == "91.2%"
-    assert monthly_files._shown(hours) == "0.5"  # half an hour, not 50 %
-    assert monthly_files._shown(0.0) == "0.0"  # an assessment dimension's zero points, not 0.0 %
-    assert monthly_files._shown(1.0) == "1.0"
-    assert monthly_files._shown(None) == "—"
+    assert monthly_pdf._shown(rate) == "91.2%"
+    assert monthly_pdf._shown(hours) == "0.5"  # half an hour, not 50 %
+    assert monthly_pdf._shown(0.0) == "0.0"  # an assessment dimension's zero points, not 0.0 %
+    assert monthly_pdf._shown(1.0) == "1.0"
+    assert monthly_pdf._shown(None) == "—"
 
 
 def test_the_sheets_say_their_rates_are_shares_as_the_kpi_files_do() -> None:

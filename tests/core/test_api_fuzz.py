@@ -11,19 +11,22 @@ login in a savepoint of its own as before. Drawing is most of the fuzz's CPU. Fo
 the second backend of a run would draw the very cases the first one drew (only the ids of its own
 campaign and tasks differ): it sends those again, naming its own rows where the first named its own.
 And so would the next run: the drawn cases are kept beside the test worlds (`world_cache.CACHE`),
-keyed by what draws them (the package's source, which makes the OpenAPI document and the world's
-rows; the Python, hypothesis and schemathesis versions; this module, its strategies, the campaign it
-seeds, the test world's constants and `ZHILI_FUZZ_EXAMPLES`), and a run whose key is kept sends
-them without drawing. Derandomized, drawing again would give the same cases. The newest few files
+keyed by what draws them (the OpenAPI document itself; the path values drawn among, ids by their
+place in each list, as the second backend names its own; the matter catalog; the Python,
+hypothesis and schemathesis versions; this module, its strategies, the campaign it seeds, the test
+world's constants and `ZHILI_FUZZ_EXAMPLES`), and a run whose key is kept sends them without
+drawing. Derandomized, drawing again would give the same cases. A change to the code that leaves
+the API's document as it was (most changes) keeps them: the cases are sent to the new code as ever. The newest few files
 of other keys are kept (other worktrees' code), the rest deleted.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import pickle
 import sys
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -199,25 +202,27 @@ def _fields(case: Any) -> dict[str, Any]:
     return {name: value for name in CASE_FIELDS if (value := getattr(case, name)) is not NOT_SET}
 
 
-@cache
-def _kept_path() -> Path:
-    """Where the drawn cases of this code, these settings and these versions are kept."""
-    versions = f"{sys.version_info[:2]}|{hypothesis.__version__}|{schemathesis.__version__}"
-    builders = (__file__, fuzz_strategies.__file__, board_helpers.__file__, conftest.__file__)
-    key = world_cache.source_key(f"fuzz|{EXAMPLES}|{LOGINS}|{versions}", *(Path(f) for f in builders))
-    return world_cache.CACHE / f"fuzz-{key}.pickle"
+def _kept_path(document: dict[str, Any], real: dict[str, list[Any]]) -> Path:
+    """Where the cases drawn from this API document, among these rows, by this drawing code are kept."""
+    digest = hashlib.sha256(f"fuzz|{EXAMPLES}|{LOGINS}|{sys.version_info[:2]}".encode())
+    digest.update(f"{hypothesis.__version__}|{schemathesis.__version__}|{sorted(CATALOG.items())}".encode())
+    digest.update(json.dumps(document, sort_keys=True, ensure_ascii=False).encode())
+    # A drawn id is named by its place in its list (`_same_row`); codes and names are drawn as they are.
+    drawn_among = {name: len(values) if name.endswith("_id") else values for name, values in real.items()}
+    digest.update(json.dumps(drawn_among, sort_keys=True, ensure_ascii=False).encode())
+    for builder in (__file__, fuzz_strategies.__file__, board_helpers.__file__, conftest.__file__):
+        digest.update(Path(builder).read_bytes())
+    return world_cache.CACHE / f"fuzz-{digest.hexdigest()[:16]}.pickle"
 
 
-def _read_kept() -> None:
+def _read_kept(path: Path) -> None:
     """Take the cases an earlier run of the same key drew, if kept (this run's own, once drawn, come first)."""
-    path = _kept_path()
     if not DRAWN and path.exists():
         DRAWN.update(pickle.loads(path.read_bytes()))  # noqa: S301 - written by this module, in the machine's cache
 
 
-def _keep() -> None:
+def _keep(path: Path) -> None:
     """Keep what this run drew (written whole, then renamed: a reader never sees half of it)."""
-    path = _kept_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + f".{os.getpid()}.partial")
     partial.write_bytes(pickle.dumps(DRAWN))
@@ -244,7 +249,8 @@ def test_no_operation_answers_a_server_error(
     operations = [result.ok() for result in api_schema.get_all_operations()]
     operations = [operation for operation in operations if operation.path not in STREAMS]
     assert len(operations) >= 80
-    _read_kept()
+    kept = _kept_path(api_schema.raw_schema, real)
+    _read_kept(kept)
     failures: list[str] = []
     has_drawn = False
     for operation in operations:
@@ -271,5 +277,5 @@ def test_no_operation_answers_a_server_error(
                 session.expire_all()
         DRAWN.setdefault(f"{operation.method} {operation.path}", ([_fields(case) for case in drawn], real))
     if has_drawn and not failures:
-        _keep()
+        _keep(kept)
     assert not failures, "\n".join(failures)

@@ -6,6 +6,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -32,8 +33,16 @@ MIN_PASSWORD_LENGTH = 8
 WRONG_CREDENTIALS = "wrong username or password"
 MAX_FAILURES = 10
 FAILURE_WINDOW = timedelta(minutes=15)
-# Compared against when the username is unknown, so both paths cost one argon2 verification.
-_DUMMY_HASH = hash_password("not-a-real-password")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Compared against when the username is unknown, so both paths cost one argon2 verification.
+
+    Made at the first login, not at import: an argon2 hash costs a tenth of a CPU-second, which every
+    `zhili` process (a worker, a command) would pay without ever checking a password.
+    """
+    return hash_password("not-a-real-password")
 
 
 @dataclass(frozen=True)
@@ -123,7 +132,7 @@ def authenticate(session: Session, *, username: str, password: str, client: str,
         minutes = int(FAILURE_WINDOW.total_seconds() // 60)
         raise TooManyRequestsError(f"too many failed logins for this username; try again in {minutes} minutes")
     account = session.scalars(select(Account).where(Account.username == username)).first()
-    stored = account.password_hash if account is not None else _DUMMY_HASH
+    stored = account.password_hash if account is not None else _dummy_hash()
     is_active = account is not None and account.is_active
     # End the read before the slow check (rollback expires `account`; it reloads when next used).
     session.rollback()

@@ -43,7 +43,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from scipy import special
 
 from zhili.core.errors import InvalidInputError
 
@@ -114,6 +113,8 @@ class Estimate:
     @property
     def half_width(self) -> float:
         """Half the interval's width on the log scale."""
+        from scipy import special  # noqa: PLC0415 - SciPy is imported when an interval is first drawn
+
         tail = 0.5 + self.level / 2
         normal = self.df is None or math.isinf(self.df)
         quantile = special.ndtri(tail) if normal else special.stdtrit(self.df, tail)

@@ -248,10 +248,8 @@ def insert_many(session: Session, cases: Sequence[ColumnValues], events: Sequenc
     """
     if not cases:
         return
-    connection = session.connection()
-    connection.execute(_INSERT, [{**row, "number": case_number(row["id"], row["created_at"])} for row in cases])
-    if events:
-        connection.execute(_INSERT_EVENTS, events)
+    _INSERT_ONE.run_many(session, [{**row, "number": case_number(row["id"], row["created_at"])} for row in cases])
+    _INSERT_LINES.run_many(session, events)
     sync_id_sequences(session, ["cases", "case_events"])
 
 

@@ -97,7 +97,9 @@ def monthly_file(
     report = monthly_report(session, actor, month=_month(month, now), area=area or None, now=now, language=language)
     name = f"monthly-{report.area or 'city'}-{report.month}.{file_format}"
     if file_format == "pdf":
-        data, media = monthly_files.to_pdf(report, language), "application/pdf"
+        from zhili.command_centre import monthly_pdf  # noqa: PLC0415 - ReportLab is imported when a PDF is asked for
+
+        data, media = monthly_pdf.to_pdf(report, language), "application/pdf"
     else:
         data, media = monthly_files.to_xlsx(report, language), exports.XLSX_MEDIA_TYPE
     return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -9,19 +9,20 @@ from __future__ import annotations
 
 from functools import cache, lru_cache
 
-from alembic.script import ScriptDirectory
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from zhili.core import migrate
 from zhili.core.db import SQLITE_BEGIN_OPTION
 from zhili.core.problems import problem_response
 
 
 @cache
 def expected_revision() -> str:
-    """The newest migration this code ships (read once per process)."""
+    """The newest migration this code ships (read once per process; Alembic is imported then)."""
+    from alembic.script import ScriptDirectory  # noqa: PLC0415 - Alembic costs a process about 80 ms to import,
+    from zhili.core import migrate  # noqa: PLC0415 - paid at the first probe, not by every worker and command
+
     head = ScriptDirectory.from_config(migrate.alembic_config("")).get_current_head()
     if head is None:  # pragma: no cover - the package always ships migrations
         message = "no migration head"

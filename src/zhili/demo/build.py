@@ -24,6 +24,7 @@ from zhili.demo.pilot import parking_pilot, register_demo_pilot
 from zhili.demo.plan import DEMO_CASES
 from zhili.demo.world import DEFAULT_SEED, DemoWorld, Step, build_demo_world
 from zhili.matters.service import sync_catalog
+from zhili.org.geo import LocatorCache
 from zhili.org.models import Department, Position
 from zhili.org.roles import Role
 
@@ -75,6 +76,7 @@ def build_demo(
     """
     actor = system_actor("demo")
     say = step or _quiet
+    locators = LocatorCache()  # the point locators, built once for the steps that report cases
     world = build_demo_world(session, actor=actor, clock=clock, seed=seed, step=step)
     say("matter catalog")
     sync_catalog(session, actor=actor, clock=clock)
@@ -93,7 +95,7 @@ def build_demo(
     say("assessment: cards, last month's ratings, closed months")
     build_demo_assessment(session, seed=seed, now=clock.now())
     say(f"{firms:,} firms, three years of department feeds, last month's warnings")
-    build_demo_firms(session, clock=clock, seed=seed, firms=firms)
+    build_demo_firms(session, clock=clock, seed=seed, locators=locators, firms=firms)
     say("KPI cells and the parking pilot")
     refresh(session, now=clock.now(), full=True)
     register_demo_pilot(session, parking_pilot(clock.now()), actor=actor, now=clock.now())
@@ -116,7 +118,7 @@ def build_demo(
         )
         logins.append(DemoLogin(username, LOGIN_LABELS.get(username, username)))
     say("command groups: 府山 rainstorm (active), 柯城 heat (stable), 龙游 typhoon (closed)")
-    build_demo_groups(session, now=clock.now(), campaign_id=heat)
+    build_demo_groups(session, now=clock.now(), campaign_id=heat, locators=locators)
     refresh(session, now=clock.now())  # the flood case the rainstorm group was opened from
     # After the groups' history (some of it weeks old): inboxes list by arrival, so its notices come out on top.
     say("a live campaign in 阳湖社区 (typhoon)")

@@ -77,6 +77,7 @@ class Cast:
     session: Session
     now: datetime
     actors: dict[str, Actor]
+    locators: LocatorCache
 
     def at(self, ago: timedelta) -> FrozenClock:
         """A clock `ago` before now."""
@@ -114,10 +115,12 @@ def minutes(n: int) -> timedelta:
     return timedelta(minutes=n)
 
 
-def build_demo_groups(session: Session, *, now: datetime, campaign_id: int | None) -> DemoGroups:
-    """The three groups; each service call commits. Runs after the demo logins exist."""
+def build_demo_groups(
+    session: Session, *, now: datetime, campaign_id: int | None, locators: LocatorCache
+) -> DemoGroups:
+    """The three groups; each service call commits. Runs after the demo logins exist (`locators`: the build's)."""
     accounts = session.scalars(select(Account).where(Account.username.in_(LOGINS))).all()
-    cast = Cast(session, now, {a.username: actor_for(session, a) for a in accounts})
+    cast = Cast(session, now, {a.username: actor_for(session, a) for a in accounts}, locators)
     return DemoGroups(
         fushan=_fushan_group(cast),
         heat=_heat_group(cast, campaign_id),
@@ -190,7 +193,7 @@ def _flood_case(cast: Cast) -> int:
         attributes={"hazard_type": "flood_landslide", "road_name": "中山路", "lanes_blocked": "partial"},
     )
     case = report_case(
-        session, data=data, actor=cast.actors["gridworker"], clock=cast.at(minutes(200)), locators=LocatorCache()
+        session, data=data, actor=cast.actors["gridworker"], clock=cast.at(minutes(200)), locators=cast.locators
     )
     # The centre accepts and dispatches it to the traffic police, who sign and start: it is being handled.
     steps = (

@@ -79,8 +79,13 @@ class DemoFirms:
     cases_joined: int
 
 
-def build_demo_firms(session: Session, *, clock: Clock, seed: int, firms: int = FIRMS) -> DemoFirms:
-    """Register the firms, load their feeds, calibrate the detectors, run last month (commits as it goes)."""
+def build_demo_firms(
+    session: Session, *, clock: Clock, seed: int, locators: LocatorCache, firms: int = FIRMS
+) -> DemoFirms:
+    """Register the firms, load their feeds, calibrate the detectors, run last month (commits as it goes).
+
+    `locators` are the build's, shared by its steps (building them costs about a CPU-second).
+    """
     last = Month.containing(to_local(clock.now()).date()) + -1
     synthetic = generate(SyntheticParams(firms=firms, months=MONTHS, first=last + (1 - MONTHS)), seed)
     rng = random.Random(seed)  # noqa: S311 - demo data
@@ -93,7 +98,6 @@ def build_demo_firms(session: Session, *, clock: Clock, seed: int, firms: int = 
     store.upsert_events(session, events)
     session.commit()
     _calibrate(session, synthetic, last, clock)
-    locators = LocatorCache()
     _stories(session, synthetic, last, clock, locators)
     bind = session.get_bind()
     engine = bind if isinstance(bind, Engine) else bind.engine
