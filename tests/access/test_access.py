@@ -5,12 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhili.access.models import Account, ApiToken, LoginSession
-from zhili.core.credentials import digest_token
+from zhili.access.service import authenticate, create_account
+from zhili.core.auth import system_actor
+from zhili.core.credentials import digest_token, hash_password
+from zhili.core.errors import NotAuthenticatedError
 from zhili.core.settings import DEFAULT_SECRET
 
 
@@ -24,6 +28,25 @@ def test_passwords_are_stored_as_argon2_hashes(session: Session) -> None:
     account = session.scalars(select(Account).where(Account.username == "huzhen")).one()
     assert account.password_hash.startswith("$argon2id$")
     assert "zhili-demo" not in account.password_hash
+
+
+def test_an_account_given_a_hash_made_already_logs_in_with_its_password(session: Session, clock: Any) -> None:
+    hashed = hash_password("shared-password")
+    for username in ("shared-one", "shared-two"):
+        made = create_account(
+            session,
+            username=username,
+            password="shared-password",
+            person_id=None,
+            is_admin=False,
+            actor=system_actor("test"),
+            clock=clock,
+            hashed=hashed,
+        )
+        assert made.password_hash == hashed
+        assert authenticate(session, username=username, password="shared-password", client="test", clock=clock)
+        with pytest.raises(NotAuthenticatedError):
+            authenticate(session, username=username, password="wrong-password", client="test", clock=clock)
 
 
 def test_wrong_password_is_refused_without_a_session(app_client: TestClient, session: Session) -> None:

@@ -13,6 +13,7 @@ from zhili.campaigns.templates_service import seed_templates
 from zhili.core import statistics
 from zhili.core.auth import system_actor
 from zhili.core.clock import Clock
+from zhili.core.credentials import hash_password
 from zhili.demo.alert_rules import seed_demo_alert_rules
 from zhili.demo.assessment import build_demo_assessment
 from zhili.demo.case_timers import schedule_demo_timers
@@ -100,8 +101,16 @@ def build_demo(
     refresh(session, now=clock.now(), full=True)
     register_demo_pilot(session, parking_pilot(clock.now()), actor=actor, now=clock.now())
     say("demo logins")
+    hashed = hash_password(DEMO_PASSWORD)  # one password for every demo login: hashed once
     create_account(
-        session, username="admin", password=DEMO_PASSWORD, person_id=None, is_admin=True, actor=actor, clock=clock
+        session,
+        username="admin",
+        password=DEMO_PASSWORD,
+        person_id=None,
+        is_admin=True,
+        actor=actor,
+        clock=clock,
+        hashed=hashed,
     )
     logins = [DemoLogin("admin", LOGIN_LABELS["admin"])]
     for username, position_id in {**world.logins, **_unit_logins(session)}.items():
@@ -115,6 +124,7 @@ def build_demo(
             is_admin=False,
             actor=actor,
             clock=clock,
+            hashed=hashed,
         )
         logins.append(DemoLogin(username, LOGIN_LABELS.get(username, username)))
     say("command groups: 府山 rainstorm (active), 柯城 heat (stable), 龙游 typhoon (closed)")
