@@ -44,7 +44,7 @@ from zhili.cases.states import (
     VerifyFailed,
     comment_missing,
 )
-from zhili.matters.definition import MatterDefinition, Phase
+from zhili.matters.definition import EvidenceKind, MatterDefinition, Phase
 
 __all__ = [
     "MAX_EXTENSION_HOURS",
@@ -181,23 +181,34 @@ def _is_possible(rule: Rule, state: CaseState) -> bool:
 
 
 def _refusal(definition: MatterDefinition, state: CaseState, command: Command, rule: Rule) -> CommandRefused | None:
-    allowed = allowed_commands(state, command.parties)
+    """Why the command is refused (with what the parties may do instead), or None: the common case costs no list."""
     kind = command.kind
+    missing: tuple[EvidenceKind, ...] = ()
     if not _is_possible(rule, state):
-        return CommandRefused(RefusalKind.STATE, _state_reason(rule, state, command), command=kind, allowed=allowed)
-    if command.parties.isdisjoint(rule.parties):
-        return CommandRefused(RefusalKind.PARTY, _party_reason(rule, command), command=kind, allowed=allowed)
-    if isinstance(command, Reply):
-        given = {item.kind for item in command.evidence}
-        missing = tuple(needed for needed in definition.evidence_to_close if needed not in given)
+        reason, refused_as = _state_reason(rule, state, command), RefusalKind.STATE
+    elif command.parties.isdisjoint(rule.parties):
+        reason, refused_as = _party_reason(rule, command), RefusalKind.PARTY
+    else:
+        missing = _missing_evidence(definition, command)
         if missing:
             needs = ", ".join(definition.evidence_to_close)
             reason = f"the reply lacks evidence of kind {', '.join(missing)} (this matter needs {needs})"
-            return CommandRefused(RefusalKind.INVALID, reason, command=kind, allowed=allowed, missing_evidence=missing)
-    problem = _content_problem(command)
-    if problem is not None:
-        return CommandRefused(RefusalKind.INVALID, problem, command=kind, allowed=allowed)
-    return None
+        else:
+            problem = _content_problem(command)
+            if problem is None:
+                return None
+            reason = problem
+        refused_as = RefusalKind.INVALID
+    allowed = allowed_commands(state, command.parties)
+    return CommandRefused(refused_as, reason, command=kind, allowed=allowed, missing_evidence=missing)
+
+
+def _missing_evidence(definition: MatterDefinition, command: Command) -> tuple[EvidenceKind, ...]:
+    """The kinds of evidence the matter needs to close that a reply lacks (nothing for other commands)."""
+    if not isinstance(command, Reply):
+        return ()
+    given = {item.kind for item in command.evidence}
+    return tuple(needed for needed in definition.evidence_to_close if needed not in given)
 
 
 def _state_reason(rule: Rule, state: CaseState, command: BaseCommand) -> str:
