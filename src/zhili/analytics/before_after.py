@@ -43,7 +43,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-
 from zhili.core.errors import InvalidInputError
 
 LEVEL = 0.95

@@ -19,9 +19,14 @@ from zhili.core.problems import problem_response
 
 @cache
 def expected_revision() -> str:
-    """The newest migration this code ships (read once per process; Alembic is imported then)."""
-    from alembic.script import ScriptDirectory  # noqa: PLC0415 - Alembic costs a process about 80 ms to import,
-    from zhili.core import migrate  # noqa: PLC0415 - paid at the first probe, not by every worker and command
+    """The newest migration this code ships (read once per process).
+
+    Alembic is imported here: it costs a process about 80 ms, paid at the first probe rather than by
+    every worker and command.
+    """
+    from alembic.script import ScriptDirectory  # noqa: PLC0415 - see above
+
+    from zhili.core import migrate  # noqa: PLC0415 - see above
 
     head = ScriptDirectory.from_config(migrate.alembic_config("")).get_current_head()
     if head is None:  # pragma: no cover - the package always ships migrations
