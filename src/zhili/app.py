@@ -16,6 +16,7 @@ from zhili.access import login_pages
 from zhili.access import pages as access_pages
 from zhili.access.actor_cache import ActorCache
 from zhili.access.deps import actor_or_none, resolve_actor
+from zhili.access.service import prepare_unknown_login_check
 from zhili.alerts import api as alerts_api
 from zhili.alerts import pages as alerts_pages
 from zhili.analytics import pages as analytics_pages
@@ -108,6 +109,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, engine: Engine
         # SQLite's WAL is checkpointed by a thread of its own while the app serves, not by the
         # requests that commit (an engine made with background_checkpoints; no-op otherwise).
         # Starting and stopping block the loop, but only before the first request and after the last.
+        prepare_unknown_login_check()
         with checkpointing(engine):
             yield
         if committer is not None:

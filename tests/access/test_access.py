@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from zhili.access.models import Account, ApiToken, LoginSession
 from zhili.access.service import authenticate, create_account
 from zhili.core.auth import system_actor
+from zhili.core.clock import FrozenClock
 from zhili.core.credentials import digest_token, hash_password
 from zhili.core.errors import NotAuthenticatedError
 from zhili.core.settings import DEFAULT_SECRET
@@ -30,7 +31,7 @@ def test_passwords_are_stored_as_argon2_hashes(session: Session) -> None:
     assert "zhili-demo" not in account.password_hash
 
 
-def test_an_account_given_a_hash_made_already_logs_in_with_its_password(session: Session, clock: Any) -> None:
+def test_an_account_given_a_hash_made_already_logs_in_with_its_password(session: Session, clock: FrozenClock) -> None:
     hashed = hash_password("shared-password")
     for username in ("shared-one", "shared-two"):
         made = create_account(

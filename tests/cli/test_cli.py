@@ -118,11 +118,12 @@ def test_demo_builds_a_world_prints_the_logins_and_serves_on_its_movable_clock(
     served: list[FastAPI] = []
     monkeypatch.setattr(worker_module, "start_in_thread", lambda _worker: None)
     monkeypatch.setattr(uvicorn, "Server", lambda config: SimpleNamespace(run=lambda: served.append(config.app)))
-    # 500 firms and 300 cases instead of 20,000 and 10,000: the same path, a fortieth of the feeds and a
-    # thirtieth of the year's cases (tests/world_cache builds the full world).
+    # 2,000 firms and 300 cases instead of 20,000 and 10,000: the same path, a tenth of the feeds (enough for a
+    # few firms in arrears, whose hotline cases the warnings join; 500 have none) and 3 % of the year's cases
+    # (tests/world_cache builds the full world).
     database = str(tmp_path / "demo.sqlite")
     monkeypatch.delenv("ZHILI_PUBLIC_URL", raising=False)
-    result = runner.invoke(app, ["demo", "--database", database, "--firms", "500", "--cases", "300", "--port", "8771"])
+    result = runner.invoke(app, ["demo", "--database", database, "--firms", "2000", "--cases", "300", "--port", "8771"])
     assert result.exit_code == 0, result.output
     assert "4,800 grids" in result.output
     built = re.search(r"([\d,]+) cases", result.output)

@@ -1,21 +1,14 @@
-"""The monthly report's files: a rate is printed as a percentage in the PDF, hours and points as numbers."""
+"""The monthly report's workbook: rates are shares (0–1) and their headings say so."""
 
 from __future__ import annotations
 
-from zhili.command_centre import monthly_files, monthly_pdf
+from zhili.command_centre import monthly_files
 from zhili.command_centre.monthly_files import Share
 
 
-def test_only_rates_print_as_percentages() -> None:
-    rate = monthly_files._round("kpi.on_time_rate", 0.91234)
-    hours = monthly_files._round("kpi.mean_hours", 0.5)
-    assert isinstance(rate, Share)
-    assert not isinstance(hours, Share)
-    assert monthly_pdf._shown(rate) == "91.2%"
-    assert monthly_pdf._shown(hours) == "0.5"  # half an hour, not 50 %
-    assert monthly_pdf._shown(0.0) == "0.0"  # an assessment dimension's zero points, not 0.0 %
-    assert monthly_pdf._shown(1.0) == "1.0"
-    assert monthly_pdf._shown(None) == "—"
+def test_only_rates_are_shares() -> None:
+    assert isinstance(monthly_files._round("kpi.on_time_rate", 0.91234), Share)
+    assert not isinstance(monthly_files._round("kpi.mean_hours", 0.5), Share)
 
 
 def test_the_sheets_say_their_rates_are_shares_as_the_kpi_files_do() -> None:

@@ -12,12 +12,12 @@ the second backend of a run would draw the very cases the first one drew (only t
 campaign and tasks differ): it sends those again, naming its own rows where the first named its own.
 And so would the next run: the drawn cases are kept beside the test worlds (`world_cache.CACHE`),
 keyed by what draws them (the OpenAPI document itself; the path values drawn among, ids by their
-place in each list, as the second backend names its own; the matter catalog; the Python,
-hypothesis and schemathesis versions; this module, its strategies, the campaign it seeds, the test
-world's constants and `ZHILI_FUZZ_EXAMPLES`), and a run whose key is kept sends them without
-drawing. Derandomized, drawing again would give the same cases. A change to the code that leaves
-the API's document as it was (most changes) keeps them: the cases are sent to the new code as ever. The newest few files
-of other keys are kept (other worktrees' code), the rest deleted.
+place in each list, as the second backend names its own; the matter catalog; the locked libraries
+and the Python, hypothesis and schemathesis versions; this module, its strategies, the campaign it
+seeds, the test world's constants and `ZHILI_FUZZ_EXAMPLES`), and a run whose key is kept sends
+them without drawing. Derandomized, drawing again would give the same cases. A change to the code
+that leaves the API's document as it was (most changes) keeps them: the cases are sent to the new
+code as ever. The newest few files of other keys are kept (other worktrees' code), the rest deleted.
 """
 
 from __future__ import annotations
@@ -210,8 +210,10 @@ def _kept_path(document: dict[str, Any], real: dict[str, list[Any]]) -> Path:
     # A drawn id is named by its place in its list (`_same_row`); codes and names are drawn as they are.
     drawn_among = {name: len(values) if name.endswith("_id") else values for name, values in real.items()}
     digest.update(json.dumps(drawn_among, sort_keys=True, ensure_ascii=False).encode())
+    # The locked libraries too: schemathesis's negative cases go through jsonschema_rs, for one.
     for builder in (__file__, fuzz_strategies.__file__, board_helpers.__file__, conftest.__file__):
         digest.update(Path(builder).read_bytes())
+    digest.update((world_cache.ROOT / "requirements.lock").read_bytes())
     return world_cache.CACHE / f"fuzz-{digest.hexdigest()[:16]}.pickle"
 
 

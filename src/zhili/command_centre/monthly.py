@@ -4,7 +4,7 @@ An area is a county (its townships ranked) or the city (its counties ranked); th
 its matters and units and the twelve-month trend.
 
 `monthly_report` gathers the figures once (`analytics.report.kpi_report`, within the reader's scope);
-`monthly_page.html` shows them, `monthly_files` writes the XLSX workbook and the printable PDF.
+`monthly_page.html` shows them, `monthly_files` writes the XLSX workbook, `monthly_pdf` the printable PDF.
 """
 
 from __future__ import annotations

@@ -21,11 +21,6 @@ class Share(float):
     """A rate, as a share from 0 to 1: the PDF prints it as a percentage, a sheet keeps the number."""
 
 
-def title(report: MonthlyReport, language: str) -> str:
-    """The report's title: its area and month."""
-    return translate("report.title", language).format(area=report.area_label, month=str(report.month))
-
-
 def _summary_rows(report: MonthlyReport, language: str) -> list[list[Cell]]:
     """The month against the month before and a year before, one KPI a row."""
     columns = [report.this.total, report.previous, report.last_year]

@@ -24,7 +24,6 @@ from zhili.analytics.comparing import PilotComparison
 from zhili.analytics.report import KpiRow
 from zhili.command_centre.monthly import MonthlyReport
 from zhili.command_centre.monthly_files import Cell, Share, sheets
-from zhili.command_centre.monthly_files import title as report_title
 from zhili.core.local_time import to_local
 from zhili.web.i18n import translate
 
@@ -32,18 +31,22 @@ FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 
 
+def _title(report: MonthlyReport, language: str) -> str:
+    return translate("report.title", language).format(area=report.area_label, month=str(report.month))
+
+
 def to_pdf(report: MonthlyReport, language: str) -> bytes:
     """The report as a printable A4 PDF: the summary, the ranking, the matters and the trend chart."""
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
-        buffer, pagesize=A4, leftMargin=14 * mm, rightMargin=14 * mm, title=report_title(report, language)
+        buffer, pagesize=A4, leftMargin=14 * mm, rightMargin=14 * mm, title=_title(report, language)
     )
     title = ParagraphStyle("title", fontName=FONT, fontSize=16, leading=22, spaceAfter=6)
     heading = ParagraphStyle("heading", fontName=FONT, fontSize=12, leading=16, spaceBefore=8, spaceAfter=4)
     body = ParagraphStyle("body", fontName=FONT, fontSize=8, leading=11)
     made = to_local(report.made_at).strftime("%Y-%m-%d %H:%M")
     story = [
-        Paragraph(report_title(report, language), title),
+        Paragraph(_title(report, language), title),
         Paragraph(translate("report.made_at", language).format(at=made), body),
         Paragraph(translate("kpi.trend", language), heading),
         _trend_chart(report.trend),
