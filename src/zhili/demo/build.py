@@ -102,26 +102,19 @@ def build_demo(
     register_demo_pilot(session, parking_pilot(clock.now()), actor=actor, now=clock.now())
     say("demo logins")
     hashed = hash_password(DEMO_PASSWORD)  # one password for every demo login: hashed once
-    create_account(
-        session,
-        username="admin",
-        password=DEMO_PASSWORD,
-        person_id=None,
-        is_admin=True,
-        actor=actor,
-        clock=clock,
-        hashed=hashed,
-    )
-    logins = [DemoLogin("admin", LOGIN_LABELS["admin"])]
+    people: dict[str, int | None] = {"admin": None}  # the administrator is no one's post
     for username, position_id in {**world.logins, **_unit_logins(session)}.items():
         post = session.get(Position, position_id)
         assert post is not None  # noqa: S101 - the world was just built
+        people[username] = post.person_id
+    logins = []
+    for username, person_id in people.items():
         create_account(
             session,
             username=username,
             password=DEMO_PASSWORD,
-            person_id=post.person_id,
-            is_admin=False,
+            person_id=person_id,
+            is_admin=username == "admin",
             actor=actor,
             clock=clock,
             hashed=hashed,
