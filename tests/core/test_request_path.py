@@ -40,7 +40,7 @@ from zhili.core.serving import settle_heap
 
 
 class Node:
-    pass
+    itself = None  # a weak reference to an instance tells whether the collection freed it
 
 
 built = [[n] for n in range(50_000)]  # what a server builds at startup and keeps (lists: always tracked)

@@ -39,8 +39,9 @@ FAILURE_WINDOW = timedelta(minutes=15)
 def _dummy_hash() -> str:
     """Compared against when the username is unknown, so both paths cost one argon2 verification.
 
-    Made at the first login, not at import: an argon2 hash costs a tenth of a CPU-second, which every
-    `zhili` process (a worker, a command) would pay without ever checking a password.
+    Made at a server's startup (`prepare_unknown_login_check`) or at the first unknown username, not at
+    import: an argon2 hash costs a tenth of a CPU-second, which every `zhili` process (a worker, a
+    command) would pay without ever checking a password.
     """
     return hash_password("not-a-real-password")
 
