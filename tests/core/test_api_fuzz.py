@@ -210,9 +210,9 @@ def _kept_path(document: dict[str, Any], real: dict[str, list[Any]]) -> Path:
     # A drawn id is named by its place in its list (`_same_row`); codes and names are drawn as they are.
     drawn_among = {name: len(values) if name.endswith("_id") else values for name, values in real.items()}
     digest.update(json.dumps(drawn_among, sort_keys=True, ensure_ascii=False).encode())
-    # The locked libraries too: schemathesis's negative cases go through jsonschema_rs, for one.
     for builder in (__file__, fuzz_strategies.__file__, board_helpers.__file__, conftest.__file__):
         digest.update(Path(builder).read_bytes())
+    # The locked libraries too: schemathesis's negative cases go through jsonschema_rs, for one.
     digest.update((world_cache.ROOT / "requirements.lock").read_bytes())
     return world_cache.CACHE / f"fuzz-{digest.hexdigest()[:16]}.pickle"
 
