@@ -41,7 +41,7 @@ from tests.buffered_client import BufferedTestClient
 from zhili.access import service as access_service
 from zhili.access.actor_cache import ActorCache
 from zhili.access.deps import SESSION_COOKIE
-from zhili.access.models import LoginSession
+from zhili.access.models import Account, LoginSession
 from zhili.access.pages import LOGIN_CSRF_COOKIE
 from zhili.app import create_app
 from zhili.core import credentials, migrate
@@ -50,7 +50,7 @@ from zhili.core.credentials import digest_token
 from zhili.core.db import make_engine
 from zhili.core.serving import server_config
 from zhili.core.settings import Settings
-from zhili.demo.build import DEMO_PASSWORD
+from zhili.demo.build import DEMO_PASSWORD, LOGIN_LABELS
 from zhili.demo.world import DEFAULT_SEED
 from zhili.org.geo import LocatorCache
 from zhili.org.locate import Locator
@@ -296,6 +296,7 @@ class Apps:
             app = create_app(settings, clock=FrozenClock(START), engine=world.engine)
             app.state.locators = WorldLocators(world.engine)
             self.built[world.backend] = (app, frozenset(app.state._state))
+            OPENED_SESSIONS[id(app)] = open_demo_sessions(world.engine, settings)
         return self.built[world.backend][0]
 
     def for_test(self, world: World, sessions: sessionmaker[Session], clock: FrozenClock) -> FastAPI:
@@ -355,6 +356,31 @@ def app_client(
     client.cookies.clear()
 
 
+# A year and more: the session a demo login opens before the tests outlives every test's clock.
+OPENED_MAX_AGE = 400 * 24 * 3600
+# Per shared app (`id`): each demo login's session, opened once before the tests (`open_demo_sessions`).
+OPENED_SESSIONS: dict[int, dict[str, access_service.OpenedSession]] = {}
+
+
+def open_demo_sessions(engine: Engine, settings: Settings) -> dict[str, access_service.OpenedSession]:
+    """A session for each demo login, opened (and committed) by the login's own service before any test runs.
+
+    `Api.login` hands a test the session of its login instead of logging in again: the login form's
+    POST, its audit record and its redirect cost about 9 ms, paid by some 3,000 logins a run. The
+    sessions are the world's, as those the seed's logins would have: each test's transaction, rolled
+    back, leaves them as they were (a test that logs out or deactivates an account undoes it).
+    """
+    secret = settings.secret_key.get_secret_value()
+    with Session(engine, expire_on_commit=False) as session:
+        accounts = session.scalars(select(Account).where(Account.username.in_(LOGIN_LABELS))).all()
+        return {
+            account.username: access_service.open_session(
+                session, account=account, max_age=OPENED_MAX_AGE, secret=secret, clock=FrozenClock(START)
+            )
+            for account in accounts
+        }
+
+
 class Api:
     """Log in as a demo user and call the API with their session (and CSRF token)."""
 
@@ -362,15 +388,22 @@ class Api:
         self.client = client
         self.csrf = ""
 
-    def login(self, username: str, password: str = DEMO_PASSWORD) -> Api:
-        """Log in with the login form's POST, as a browser would, and take the session's CSRF token.
+    def login(self, username: str, password: str = DEMO_PASSWORD, *, fresh: bool = False) -> Api:
+        """Take the demo login's session opened before the tests (`open_demo_sessions`), or log in (`fresh`).
 
+        A login without such a session (another password, an account a test made, an app of the test's
+        own) or `fresh` posts the login form, as a browser would, and takes the session's CSRF token.
         The form's page is not fetched first: its CSRF cookie is set here as the page sets it (the
         login page has tests of its own, tests/access). The session's CSRF token, which every page
         carries, is read from the session's row: rendering the form and a page for it cost more than
-        the login itself, paid by some 3,000 logins a run.
+        the login itself.
         """
         self.client.cookies.clear()
+        opened = OPENED_SESSIONS.get(id(self.client.app), {}).get(username)
+        if opened is not None and password == DEMO_PASSWORD and not fresh:
+            self.client.cookies.set(SESSION_COOKIE, opened.cookie_token, domain=self._cookie_domain())
+            self.csrf = opened.csrf_token
+            return self
         token = secrets.token_urlsafe(32)
         self.client.cookies.set(LOGIN_CSRF_COOKIE, token, domain=self._cookie_domain())
         response = self.client.post(
