@@ -64,6 +64,20 @@ def test_every_point_has_a_line_naming_its_event(small: Session) -> None:
     assert sum(line.points for line in lines) == pytest.approx(73.0 - 100)
 
 
+@pytest.mark.parametrize("kind", list(SubjectKind))
+def test_one_reading_of_the_facts_gives_the_scores_and_the_lines_that_two_readings_give(
+    small: Session, kind: SubjectKind
+) -> None:
+    """`subject_months` (a breakdown, a standing) reads a live month's facts once for the tallies and the lines."""
+    scores = months.month_scores(small, COUNTY, NOVEMBER, now=NOW, scope=Scope.everything(), kind=kind)
+    subjects = [*(s.subject_id for s in scores.scores[:3]), "999999"]  # and one with nothing counted
+    found, read = months.subject_months(small, COUNTY, NOVEMBER, kind, subjects, now=NOW, scope=Scope.everything())
+    assert found == scores
+    assert any(read.values())
+    for subject in subjects:
+        assert read[subject] == months.lines(small, COUNTY, NOVEMBER, kind, subject, now=NOW)
+
+
 def test_a_task_claimed_before_its_time_counts_at_once(small: Session) -> None:
     """Bo claims early: counted (on time, no cost) then, not only once the claim time has passed."""
     early, due = datetime(2026, 12, 3, 7, 0, tzinfo=UTC), datetime(2026, 12, 3, 12, 0, tzinfo=UTC)

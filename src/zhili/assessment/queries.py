@@ -191,9 +191,9 @@ def breakdown(
     _require_begun(month, now)
     visibility.require_subject(session, actor, kind, subject_id)
     code = county_of(session, actor, kind, subject_id, county)
-    found = months.month_scores(session, code, month, now=now, scope=actor.scope, kind=kind)
+    found, read = months.subject_months(session, code, month, kind, [subject_id], now=now, scope=actor.scope)
     score = next((s for s in found.scores if s.kind is kind and s.subject_id == subject_id), None)
-    lines = _cases_withheld(session, actor, months.lines(session, code, month, kind, subject_id, now=now))
+    lines = _cases_withheld(session, actor, read[subject_id])
     model = versions.for_month(session, month, now=now).model
     late = frozenset(indicator.key for indicator in model.indicators_of(kind) if indicator.source in LATENESS)
     return Breakdown(code, month, score, lines, found.closed_at, scored_dimensions(session, month, kind, now=now), late)
@@ -255,14 +255,12 @@ def standing(session: Session, actor: Actor, month: Month, *, now: datetime) -> 
     if kind is None or not counties:
         return None
     own = set(townships) if townships else {str(unit) for unit in actor.units}
-    found = months.month_scores(session, counties[0], month, now=now, scope=actor.scope, kind=kind)
+    found, read = months.subject_months(session, counties[0], month, kind, own, now=now, scope=actor.scope)
     mine = next((s for s in found.scores if s.subject_id in own and s.level in {TOWNSHIP, DEPARTMENT}), None)
     if mine is None:
         return None
     level = [s for s in found.scores if s.level == mine.level]
-    lines = _cases_withheld(
-        session, actor, months.lines(session, counties[0], month, mine.kind, mine.subject_id, now=now)
-    )
+    lines = _cases_withheld(session, actor, read[mine.subject_id])
     losses = sorted((line for line in lines if line.points < 0), key=lambda line: line.points)[:3]
     return Standing(
         mine.kind,
