@@ -391,8 +391,11 @@ class Api:
     def login(self, username: str, password: str = DEMO_PASSWORD, *, fresh: bool = False) -> Api:
         """Take the demo login's session opened before the tests (`open_demo_sessions`), or log in (`fresh`).
 
-        A login without such a session (another password, an account a test made, an app of the test's
-        own) or `fresh` posts the login form, as a browser would, and takes the session's CSRF token.
+        The session is the same each time: logging in again after logging out, a password change or a
+        lapse finds it ended, and a second browser of the same person shares it. A test of those (or of
+        anything that must begin with a new session) logs in `fresh`. A login without such a session
+        (another password, an account a test made, an app of the test's own) or `fresh` posts the login
+        form, as a browser would, and takes the session's CSRF token.
         The form's page is not fetched first: its CSRF cookie is set here as the page sets it (the
         login page has tests of its own, tests/access). The session's CSRF token, which every page
         carries, is read from the session's row: rendering the form and a page for it cost more than

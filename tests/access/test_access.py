@@ -105,6 +105,18 @@ def test_logout_ends_the_session(api: Any) -> None:
     assert api.get("/api/v1/me").status_code == 401
 
 
+def test_a_session_lapses_after_its_age_and_a_new_login_opens_another(api: Any, clock: Any) -> None:
+    """The login form's session lives `session_max_age_seconds` (12 hours); the tests' own demo sessions live longer."""
+    api.login("huzhen", fresh=True)
+    assert api.get("/api/v1/me").status_code == 200
+    clock.advance(timedelta(hours=12, seconds=1))
+    assert api.get("/api/v1/me").status_code == 401
+    page = api.get("/cases", headers={"accept": "text/html"}, follow_redirects=False)
+    assert (page.status_code, page.headers["location"]) == (303, "/login?next=/cases")
+    api.login("huzhen", fresh=True)
+    assert api.get("/api/v1/me").json()["username"] == "huzhen"
+
+
 def test_pages_redirect_to_login_and_back(app_client: TestClient) -> None:
     response = app_client.get("/org/divisions/330825", headers={"accept": "text/html"}, follow_redirects=False)
     assert response.status_code == 303

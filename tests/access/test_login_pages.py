@@ -184,7 +184,7 @@ def test_changing_ones_own_password_checks_the_current_one(api: Api, session: Se
     assert 'data-field="current">当前密码错误次数过多，请 15 分钟后再试' in limited.text  # by the field, on the form
     assert 'id="change-password"' in limited.text
     assert session.scalar(select(func.count()).where(LoginFailure.username == "gridworker")) >= MAX_FAILURES
-    api.login("gridworker")  # the password is unchanged
+    api.login("gridworker", fresh=True)  # the form still takes the old password: it is unchanged
 
 
 def test_a_login_is_managed_only_by_who_manages_every_post_it_opens(api: Api, session: Session) -> None:

@@ -9,13 +9,14 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from tests.assessment.small_world import ANNA, BO, COUNTY, EAST, MARKET, POLICE, WEST, add_task
-from zhili.assessment import months, versions
+from zhili.assessment import closing, months, versions
 from zhili.assessment.facts import Frame, scored_facts
 from zhili.assessment.model import SubjectKind
 from zhili.assessment.period import Month
 from zhili.assessment.scoring import SubjectScore, rank
 from zhili.campaigns.models import CampaignTask
-from zhili.core.auth import Scope
+from zhili.core.auth import Scope, system_actor
+from zhili.core.clock import FrozenClock
 
 NOW = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
 NOVEMBER = Month(2026, 11)
@@ -76,6 +77,16 @@ def test_one_reading_of_the_facts_gives_the_scores_and_the_lines_that_two_readin
     assert any(read.values())
     for subject in subjects:
         assert read[subject] == months.lines(small, COUNTY, NOVEMBER, kind, subject, now=NOW)
+    # Closed, the month's frozen rows: the same scores and lines, read back in one query each.
+    closing.close_month(small, actor=system_actor("test"), clock=FrozenClock(NOW), county=COUNTY, month=NOVEMBER)
+    frozen, kept = months.subject_months(small, COUNTY, NOVEMBER, kind, subjects, now=NOW, scope=Scope.everything())
+    assert frozen.closed_at is not None
+    assert {(s.subject_id, s.total, s.rank) for s in frozen.scores} == {
+        (s.subject_id, s.total, s.rank) for s in found.scores
+    }
+    for subject in subjects:
+        assert kept[subject] == read[subject]
+        assert kept[subject] == months.lines(small, COUNTY, NOVEMBER, kind, subject, now=NOW)
 
 
 def test_a_task_claimed_before_its_time_counts_at_once(small: Session) -> None:

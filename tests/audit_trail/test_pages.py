@@ -28,7 +28,7 @@ def seqs(page: str) -> list[int]:
 
 
 def test_the_record_is_listed_newest_first_by_label_and_local_time(api: Any, session: Session) -> None:
-    api.login("admin")  # the login is recorded too
+    api.login("admin")
     newest = session.scalar(select(func.max(AuditRecord.seq)))
     page = api.get("/admin/audit", headers=HTML)
     assert page.status_code == 200
@@ -95,7 +95,7 @@ def test_a_wrong_date_is_shown_beside_its_field_and_kept(api: Any) -> None:
 
 
 def test_verifying_an_intact_chain_counts_its_records(api: Any, session: Session) -> None:
-    api.login("admin")  # the login is recorded too
+    api.login("admin")
     count = session.scalar(select(func.count()).select_from(AuditRecord))
     page = api.client.post("/admin/audit/verify", data={"csrf_token": api.csrf}, headers=HTML)
     assert page.status_code == 200

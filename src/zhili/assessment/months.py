@@ -28,6 +28,12 @@ from zhili.core.auth import Scope
 from zhili.core.db import UtcDateTime
 from zhili.org import directory
 
+TALLY, LINE = 0, 1  # the two parts of `_tallied_and_lines`
+# Lines in time order; the lines of one event that counts for several indicators, by indicator key.
+LINE_ORDER = ("at", "ref", "indicator")
+# The subjects whose lines `_tallied_and_lines` reads.
+SUBJECTS: BindParameter[list[str]] = bindparam("b_subjects", expanding=True)
+
 
 @dataclass(frozen=True)
 class Line:
@@ -114,9 +120,10 @@ def subject_months(
     from one statement (`_tallied_and_lines`). The facts cost a breakdown, or a township's home page, some
     30 ms each time they are read. A closed month reads its frozen rows, as `month_scores` and `lines` do.
     """
-    if closed(session, county, month) is not None:
-        found = month_scores(session, county, month, now=now, scope=scope, kind=kind)
-        return found, {subject: lines(session, county, month, kind, subject, now=now) for subject in subject_ids}
+    close = closed(session, county, month)
+    if close is not None:
+        found = _frozen_scores(session, county, month, close, scope=scope, kind=kind)
+        return found, _frozen_lines(session, county, month, kind, subject_ids)
     version = versions.for_month(session, month, now=now)
     tallied: dict[tuple[str, str, str], Tally] = {}
     subject_lines: dict[str, list[Line]] = {subject: [] for subject in subject_ids}
@@ -143,11 +150,6 @@ def subject_months(
             line = Line(dimension, indicator, round(float(points), 3), case_id, number, event, at, ref)
             subject_lines[str(subject)].append(line)
     return _scored(session, county, month, version, tallied, kind=kind, scope=scope), subject_lines
-
-
-TALLY, LINE = 0, 1  # the two parts of `_tallied_and_lines`
-# The subjects whose lines `_tallied_and_lines` reads.
-SUBJECTS: BindParameter[str] = bindparam("b_subjects", expanding=True)
 
 
 @lru_cache(maxsize=64)
@@ -188,7 +190,7 @@ def _tallied_and_lines(model: AssessmentModel, county: str, month: Month, kind: 
         fact.at,
         fact.ref,
     ).where(fact.subject_id.in_(SUBJECTS))
-    return union_all(tallied, own).order_by("part", "at", "ref", "indicator")
+    return union_all(tallied, own).order_by("part", *LINE_ORDER)
 
 
 def name_scores(session: Session, scores: list[SubjectScore], scope: Scope) -> None:
@@ -219,6 +221,13 @@ def month_scores(
     close = closed(session, county, month)
     if close is None:
         return compute(session, county, month, now=now, scope=scope, kind=kind)
+    return _frozen_scores(session, county, month, close, scope=scope, kind=kind)
+
+
+def _frozen_scores(
+    session: Session, county: str, month: Month, close: AssessmentClose, *, scope: Scope, kind: SubjectKind | None
+) -> MonthScores:
+    """A closed month's frozen scores (of one kind of subject, or all)."""
     statement = select(*AssessmentScore.__table__.columns).where(
         AssessmentScore.county_code == county, AssessmentScore.month == str(month)
     )
@@ -300,38 +309,47 @@ def lines(
     A month closed before every counted event was frozen holds only the events that cost points; the
     breakdown says so where its lines are fewer than the events counted.
     """
-    frame: Frame | None = None  # a live month's: its statement runs as of `now`
     if closed(session, county, month) is not None:
-        line = AssessmentLine
-        statement: Any = select(
-            line.dimension,
-            line.indicator,
-            line.points,
-            line.case_id,
-            line.case_number,
-            line.event_kind,
-            line.at,
-            line.ref,
-        ).where(
-            line.county_code == county,
-            line.month == str(month),
-            line.subject_kind == kind.value,
-            line.subject_id == subject_id,
-        )
-    else:
-        version = versions.for_month(session, month, now=now)
-        frame = Frame(county, month, now)
-        facts = scored_facts(version.model, frame, kind).subquery()
-        statement = select(
-            facts.c.dimension,
-            facts.c.indicator,
-            facts.c.points,
-            facts.c.case_id,
-            facts.c.case_number,
-            facts.c.event_kind,
-            facts.c.at,
-            facts.c.ref,
-        ).where(facts.c.subject_kind == kind.value, facts.c.subject_id == subject_id)
-    # One event can count for several indicators: they follow each other in the indicators' order.
-    rows = session.execute(statement.order_by("at", "ref", "indicator"), {} if frame is None else frame.params)
+        return _frozen_lines(session, county, month, kind, [subject_id])[subject_id]
+    version = versions.for_month(session, month, now=now)
+    frame = Frame(county, month, now)
+    facts = scored_facts(version.model, frame, kind).subquery()
+    statement = select(
+        facts.c.dimension,
+        facts.c.indicator,
+        facts.c.points,
+        facts.c.case_id,
+        facts.c.case_number,
+        facts.c.event_kind,
+        facts.c.at,
+        facts.c.ref,
+    ).where(facts.c.subject_kind == kind.value, facts.c.subject_id == subject_id)
+    rows = session.execute(statement.order_by(*LINE_ORDER), frame.params)
     return [Line(d, i, round(float(p), 3), c, n, e, a, r) for d, i, p, c, n, e, a, r in rows]
+
+
+def _frozen_lines(
+    session: Session, county: str, month: Month, kind: SubjectKind, subject_ids: Collection[str]
+) -> dict[str, list[Line]]:
+    """The frozen lines of these subjects in a closed month, in one read."""
+    line = AssessmentLine
+    statement = select(
+        line.subject_id,
+        line.dimension,
+        line.indicator,
+        line.points,
+        line.case_id,
+        line.case_number,
+        line.event_kind,
+        line.at,
+        line.ref,
+    ).where(
+        line.county_code == county,
+        line.month == str(month),
+        line.subject_kind == kind.value,
+        line.subject_id.in_(sorted(subject_ids)),
+    )
+    found: dict[str, list[Line]] = {subject: [] for subject in subject_ids}
+    for subject, d, i, p, c, n, e, a, r in session.execute(statement.order_by(*LINE_ORDER)):
+        found[subject].append(Line(d, i, round(float(p), 3), c, n, e, a, r))
+    return found
