@@ -289,16 +289,17 @@ def cursor_of(case_id: int, due_at: datetime | None, sort: Sort) -> str:
     return encode_cursor([case_id])
 
 
-def todo_counts(session: Session, actor: Actor, *, now: datetime) -> dict[str, int]:
-    """The workbench's case counts in one statement: each to-do, due soon and overdue, within the actor's cases."""
-    row = session.execute(_todo_counts(actor), {NOW.key: now}).one()
-    return {name: int(value) for name, value in zip(COUNTED, row, strict=True)}
-
-
+# The workbench's counts: each step of the loop, then the cases due soon and those overdue.
 COUNTED: dict[str, CaseFilter] = {todo: CaseFilter(todo=todo) for todo in TODOS}
 COUNTED |= {"due_soon": CaseFilter(due_soon=True), "overdue": CaseFilter(overdue=True)}
 # The instant the counts are taken at, bound when their statement runs: the statement is the actor's alone.
 NOW: BindParameter[datetime] = bindparam("b_now", type_=UtcDateTime())
+
+
+def todo_counts(session: Session, actor: Actor, *, now: datetime) -> dict[str, int]:
+    """The workbench's case counts in one statement: each to-do, due soon and overdue, within the actor's cases."""
+    row = session.execute(_todo_counts(actor), {NOW.key: now}).one()
+    return {name: int(value) for name, value in zip(COUNTED, row, strict=True)}
 
 
 @lru_cache(maxsize=1024)
