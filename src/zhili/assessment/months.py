@@ -129,26 +129,23 @@ def subject_months(
     subject_lines: dict[str, list[Line]] = {subject: [] for subject in subject_ids}
     statement = _tallied_and_lines(version.model, county, month, kind)
     values = Frame(county, month, now).params | {SUBJECTS.key: sorted(subject_ids)}
-    for (
-        part,
-        subject_kind,
-        subject,
-        indicator,
-        events,
-        bad,
-        points,
-        dimension,
-        case_id,
-        number,
-        event,
-        at,
-        ref,
-    ) in session.execute(statement, values):
-        if part == TALLY:
-            tallied[subject_kind, str(subject), indicator] = Tally(int(events), int(bad), float(points))
+    for row in session.execute(statement, values):
+        if row.part == TALLY:
+            tallied[row.subject_kind, str(row.subject_id), row.indicator] = Tally(
+                int(row.events), int(row.bad), float(row.points)
+            )
         else:
-            line = Line(dimension, indicator, round(float(points), 3), case_id, number, event, at, ref)
-            subject_lines[str(subject)].append(line)
+            line = Line(
+                row.dimension,
+                row.indicator,
+                round(float(row.points), 3),
+                row.case_id,
+                row.case_number,
+                row.event_kind,
+                row.at,
+                row.ref,
+            )
+            subject_lines[str(row.subject_id)].append(line)
     return _scored(session, county, month, version, tallied, kind=kind, scope=scope), subject_lines
 
 
